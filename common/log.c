@@ -1,0 +1,101 @@
+/* log: stderr lines "2026-11-23T08:00:01.123Z rota-worker INFO message". */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+
+static const char *log_program = "rota";
+static log_level_t log_threshold = LOGL_INFO;
+
+void
+log_init(const char *program, log_level_t level)
+{
+	log_program = program;
+	log_threshold = level;
+}
+
+int
+log_level_parse(const char *name, log_level_t *out)
+{
+	static const char *names[] = {"debug", "info", "warn", "error"};
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(name, names[i]) == 0) {
+			*out = (log_level_t)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+log_vwrite(log_level_t level, const char *fmt, va_list ap)
+{
+	static const char *labels[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	int64_t now = clock_wall_ms();
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	char stamp[32];
+	char line[4096];
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One fprintf so concurrent writers do not interleave within a line. */
+	fprintf(stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(now % 1000), log_program, labels[level],
+		line);
+}
+
+void
+log_msg(log_level_t level, const char *fmt, ...)
+{
+	if (level < log_threshold)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOGL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+bool
+log_limit_allow(log_limit_t *limit, const char *key, int64_t now_ms, int64_t interval_ms,
+		uint64_t *suppressed)
+{
+	log_limit_slot_t *oldest = &limit->slots[0];
+	for (int i = 0; i < LOG_LIMIT_SLOTS; i++) {
+		log_limit_slot_t *s = &limit->slots[i];
+		if (s->key[0] != '\0' && strncmp(s->key, key, sizeof(s->key) - 1) == 0) {
+			if (now_ms - s->last_ms < interval_ms) {
+				s->suppressed++;
+				return false;
+			}
+			if (suppressed)
+				*suppressed = s->suppressed;
+			s->suppressed = 0;
+			s->last_ms = now_ms;
+			return true;
+		}
+		if (s->last_ms < oldest->last_ms)
+			oldest = s;
+	}
+	snprintf(oldest->key, sizeof(oldest->key), "%s", key);
+	oldest->last_ms = now_ms;
+	oldest->suppressed = 0;
+	if (suppressed)
+		*suppressed = 0;
+	return true;
+}

@@ -1,0 +1,40 @@
+/* log: one line per event on stderr, with time, program and level.
+ *
+ * Daemons log to stderr and leave routing to systemd/journald. log_fatal is
+ * for start-up failures only: it exits 1. */
+#ifndef ROTA_LOG_H
+#define ROTA_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR } log_level_t;
+
+void log_init(const char *program, log_level_t level);
+/* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
+int log_level_parse(const char *name, log_level_t *out);
+void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define log_debug(...) log_msg(LOGL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOGL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOGL_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOGL_ERROR, __VA_ARGS__)
+
+/* A per-key rate limit for log lines caused by peers ("once per peer per
+ * minute"): a fixed table, so a flood of distinct keys cannot grow memory;
+ * the oldest slot is reused. Returns true when the caller may log now. */
+#define LOG_LIMIT_SLOTS 64
+typedef struct {
+	char key[64];
+	int64_t last_ms;
+	uint64_t suppressed;
+} log_limit_slot_t;
+typedef struct {
+	log_limit_slot_t slots[LOG_LIMIT_SLOTS];
+} log_limit_t;
+
+bool log_limit_allow(log_limit_t *limit, const char *key, int64_t now_ms, int64_t interval_ms,
+		     uint64_t *suppressed);
+
+#endif

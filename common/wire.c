@@ -1,0 +1,230 @@
+/* wire: framing, size checks and decoding of rota's ZeroMQ messages.
+ *
+ * Must never: abort, block, or hand a caller an envelope that did not pass
+ * every check. */
+#include "wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "xalloc.h"
+
+int
+wire_socket_setup(void *sock)
+{
+	int64_t max = WIRE_MAX_FRAME_BYTES;
+	int linger = 0;
+	if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) != 0)
+		return -1;
+	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0)
+		return -1;
+	return 0;
+}
+
+uint8_t *
+wire_encode(Rota__Envelope *env, size_t *len)
+{
+	env->version = WIRE_VERSION;
+	size_t n = rota__envelope__get_packed_size(env);
+	uint8_t *buf = xmalloc(n);
+	rota__envelope__pack(env, buf);
+	*len = n;
+	return buf;
+}
+
+int
+wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out)
+{
+	*out = NULL;
+	if (len == 0 || len > WIRE_MAX_FRAME_BYTES)
+		return WIRE_ERR_SIZE;
+	Rota__Envelope *env = rota__envelope__unpack(NULL, len, data);
+	if (env == NULL)
+		return WIRE_ERR_DECODE;
+	if (env->version != WIRE_VERSION) {
+		rota__envelope__free_unpacked(env, NULL);
+		return WIRE_ERR_VERSION;
+	}
+	if (env->body_case == ROTA__ENVELOPE__BODY__NOT_SET) {
+		rota__envelope__free_unpacked(env, NULL);
+		return WIRE_ERR_EMPTY;
+	}
+	*out = env;
+	return WIRE_OK;
+}
+
+int
+wire_send_raw(void *sock, const uint8_t *identity, size_t identity_len, const uint8_t *data,
+	      size_t len)
+{
+	if (identity != NULL) {
+		if (zmq_send(sock, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+			return -1;
+	}
+	if (zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0)
+		return -1;
+	return 0;
+}
+
+int
+wire_send(void *sock, const uint8_t *identity, size_t identity_len, Rota__Envelope *env)
+{
+	size_t len;
+	uint8_t *buf = wire_encode(env, &len);
+	int rc = wire_send_raw(sock, identity, identity_len, buf, len);
+	int saved = errno;
+	free(buf);
+	errno = saved;
+	return rc;
+}
+
+/* Reads and discards what is left of a multi-frame message. */
+static void
+wire_drain(void *sock)
+{
+	int more = 1;
+	size_t sz = sizeof(more);
+	while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			return;
+		}
+		zmq_msg_close(&m);
+		sz = sizeof(more);
+	}
+}
+
+static int
+wire_has_more(void *sock)
+{
+	int more = 0;
+	size_t sz = sizeof(more);
+	if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) != 0)
+		return 0;
+	return more;
+}
+
+int
+wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
+{
+	memset(msg, 0, sizeof(*msg));
+	zmq_msg_t frame;
+
+	if (router) {
+		zmq_msg_init(&frame);
+		if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0) {
+			int saved = errno;
+			zmq_msg_close(&frame);
+			errno = saved;
+			return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
+		}
+		size_t idlen = zmq_msg_size(&frame);
+		if (idlen > WIRE_MAX_IDENTITY_BYTES)
+			idlen = WIRE_MAX_IDENTITY_BYTES;
+		memcpy(msg->identity, zmq_msg_data(&frame), idlen);
+		msg->identity_len = idlen;
+		zmq_msg_close(&frame);
+		if (!wire_has_more(sock)) {
+			stats->received++;
+			stats->dropped_shape++;
+			return WIRE_ERR_SHAPE;
+		}
+	}
+
+	zmq_msg_init(&frame);
+	if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0) {
+		int saved = errno;
+		zmq_msg_close(&frame);
+		errno = saved;
+		if (router) {
+			/* The identity arrived but its body did not: count it. */
+			stats->received++;
+			stats->dropped_shape++;
+			return WIRE_ERR_SHAPE;
+		}
+		return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
+	}
+	stats->received++;
+	if (wire_has_more(sock)) {
+		zmq_msg_close(&frame);
+		wire_drain(sock);
+		stats->dropped_shape++;
+		return WIRE_ERR_SHAPE;
+	}
+	int rc = wire_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &msg->env);
+	zmq_msg_close(&frame);
+	switch (rc) {
+	case WIRE_OK:
+		break;
+	case WIRE_ERR_SIZE:
+		stats->dropped_size++;
+		break;
+	case WIRE_ERR_DECODE:
+		stats->dropped_decode++;
+		break;
+	case WIRE_ERR_VERSION:
+		stats->dropped_version++;
+		break;
+	default:
+		stats->dropped_empty++;
+		break;
+	}
+	return rc;
+}
+
+void
+wire_msg_clear(wire_msg_t *msg)
+{
+	if (msg->env != NULL)
+		rota__envelope__free_unpacked(msg->env, NULL);
+	msg->env = NULL;
+}
+
+const char *
+wire_strerror(int err)
+{
+	switch (err) {
+	case WIRE_OK:
+		return "ok";
+	case WIRE_ERR_AGAIN:
+		return "no message";
+	case WIRE_ERR_SHAPE:
+		return "wrong number of frames";
+	case WIRE_ERR_SIZE:
+		return "frame empty or too large";
+	case WIRE_ERR_DECODE:
+		return "frame is not a rota envelope";
+	case WIRE_ERR_VERSION:
+		return "unsupported protocol version";
+	case WIRE_ERR_EMPTY:
+		return "envelope has no known body";
+	case WIRE_ERR_IO:
+		return "socket error";
+	}
+	return "unknown wire error";
+}
+
+const char *
+wire_identity_str(const uint8_t *id, size_t len, char *buf, size_t buflen)
+{
+	int printable = len > 0;
+	for (size_t i = 0; i < len; i++) {
+		if (id[i] < 0x21 || id[i] > 0x7e)
+			printable = 0;
+	}
+	size_t o = 0;
+	if (printable) {
+		o = (size_t)snprintf(buf, buflen, "%.*s", (int)len, (const char *)id);
+	} else {
+		o = (size_t)snprintf(buf, buflen, "0x");
+		for (size_t i = 0; i < len && o + 3 < buflen; i++)
+			o += (size_t)snprintf(buf + o, buflen - o, "%02x", id[i]);
+	}
+	(void)o;
+	return buf;
+}

@@ -1,0 +1,77 @@
+/* wire: one protobuf Envelope per ZeroMQ frame.
+ *
+ * Every byte from a peer is untrusted. wire_recv reads one whole message,
+ * checks its shape and size before decoding, decodes, checks the version
+ * and that a body is set, and hands back either an envelope or an error
+ * code for the caller to count and drop. It never aborts on peer input. */
+#ifndef ROTA_WIRE_H
+#define ROTA_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rota.pb-c.h"
+
+#define WIRE_VERSION 1
+/* Largest frame any rota peer sends: an Output chunk is at most 64 KiB and a
+ * submitted runbook at most 1 MiB. Set as ZMQ_MAXMSGSIZE, so libzmq drops the
+ * connection of a peer that sends more before it is buffered. */
+#define WIRE_MAX_FRAME_BYTES (4 * 1024 * 1024)
+/* A ROUTER identity is a worker id or a libzmq-made id: bounded. */
+#define WIRE_MAX_IDENTITY_BYTES 255
+
+typedef enum {
+	WIRE_OK = 0,
+	WIRE_ERR_AGAIN = -1,   /* nothing to read (non-blocking) */
+	WIRE_ERR_SHAPE = -2,   /* wrong number of frames */
+	WIRE_ERR_SIZE = -3,    /* empty or over WIRE_MAX_FRAME_BYTES */
+	WIRE_ERR_DECODE = -4,  /* not a protobuf Envelope */
+	WIRE_ERR_VERSION = -5, /* another protocol version */
+	WIRE_ERR_EMPTY = -6,   /* decoded, but no body set (or an unknown one) */
+	WIRE_ERR_IO = -7,      /* libzmq failed; errno says why */
+} wire_err_t;
+
+/* Counts of dropped frames, by reason, for a socket's owner to expose. */
+typedef struct {
+	uint64_t received;
+	uint64_t dropped_shape;
+	uint64_t dropped_size;
+	uint64_t dropped_decode;
+	uint64_t dropped_version;
+	uint64_t dropped_empty;
+} wire_stats_t;
+
+/* One received message. identity is set for ROUTER sockets. */
+typedef struct {
+	uint8_t identity[WIRE_MAX_IDENTITY_BYTES + 1];
+	size_t identity_len;
+	Rota__Envelope *env; /* owned; free with wire_msg_clear */
+} wire_msg_t;
+
+/* Applies rota's socket options: ZMQ_MAXMSGSIZE, no linger on close. */
+int wire_socket_setup(void *sock);
+
+/* Encodes env with version WIRE_VERSION into a new buffer the caller frees. */
+uint8_t *wire_encode(Rota__Envelope *env, size_t *len);
+/* Decodes and validates one frame. On WIRE_OK *out is the caller's. */
+int wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out);
+
+/* Sends env without blocking. identity non-NULL prefixes a ROUTER identity
+ * frame. Returns 0, or -1 with errno (EAGAIN when the peer's queue is full,
+ * EHOSTUNREACH when a ROUTER peer is gone). */
+int wire_send(void *sock, const uint8_t *identity, size_t identity_len, Rota__Envelope *env);
+/* Sends an already encoded frame; same contract as wire_send. */
+int wire_send_raw(void *sock, const uint8_t *identity, size_t identity_len, const uint8_t *data,
+		  size_t len);
+
+/* Receives one message without blocking; router selects whether an
+ * identity frame comes first. Every error but WIRE_ERR_AGAIN and
+ * WIRE_ERR_IO has consumed the whole bad message and is counted in stats. */
+int wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats);
+void wire_msg_clear(wire_msg_t *msg);
+
+const char *wire_strerror(int err);
+/* A printable form of a ROUTER identity into buf (hex when not printable). */
+const char *wire_identity_str(const uint8_t *id, size_t len, char *buf, size_t buflen);
+
+#endif

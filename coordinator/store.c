@@ -1,0 +1,1 @@
+int coord_placeholder;

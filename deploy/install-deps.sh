@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of rota from Debian packages.
+# This file is the single list of them. It is idempotent and quick when
+# everything is already present: apt-get runs only for what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libzmq3-dev libsodium-dev
+  libprotobuf-c-dev protobuf-c-compiler
+  libyaml-dev
+  libsqlite3-dev sqlite3
+  libcurl4-openssl-dev curl
+  libcmocka-dev
+  libmicrohttpd-dev
+  libpq-dev
+  valgrind procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,2 @@
+/* placeholder until the agent lands */
+int agent_placeholder;

@@ -1,0 +1,86 @@
+/* executor: runs shell steps as child processes of the worker.
+ *
+ * Each step is `/bin/sh -c RUN` in a new process group with stdin from
+ * /dev/null and stdout/stderr on non-blocking pipes that the worker's poll
+ * loop watches. A timeout kills the whole group: SIGTERM, then SIGKILL after
+ * a grace period. The executor never blocks and never waits for a child's
+ * exit to deliver its output: output is handed to the caller as it is read.
+ *
+ * The executor owns no sockets and knows nothing of the protocol: it is
+ * driven by the worker's loop through the calls below. */
+#ifndef ROTA_EXECUTOR_H
+#define ROTA_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EXECUTOR_KILL_GRACE_MS 5000  /* SIGTERM to SIGKILL */
+#define EXECUTOR_DRAIN_MS 1000       /* after the shell exits, wait this long for
+					the pipes to close before killing the group */
+#define EXECUTOR_READ_CHUNK 16384
+
+typedef struct executor executor_t;
+
+/* What happened to a finished job. */
+typedef enum {
+	EXEC_EXITED = 0,   /* exited by itself; see exit_code */
+	EXEC_SIGNALED,     /* killed by a signal it did not get from us; see signal */
+	EXEC_TIMED_OUT,    /* we killed it because its timeout passed */
+	EXEC_CANCELLED,    /* we killed it because executor_cancel asked */
+	EXEC_START_FAILED, /* could not be started; see detail */
+} exec_outcome_t;
+
+typedef struct {
+	exec_outcome_t outcome;
+	int exit_code;      /* EXEC_EXITED: 0..255 */
+	int signal;         /* the signal that ended the shell, if any */
+	int64_t started_ms; /* wall clock */
+	int64_t ended_ms;   /* wall clock */
+	char detail[256];   /* human text: "timed out after 2s; sent SIGTERM, then SIGKILL" */
+} exec_result_t;
+
+typedef struct {
+	const char *run;      /* shell command text */
+	const char *const *env; /* extra "K=V" entries, NULL-terminated; may be NULL */
+	const char *workdir;  /* NULL or "" keeps the worker's directory */
+	uint32_t timeout_ms;  /* 0 = none */
+	uint32_t grace_ms;    /* 0 = EXECUTOR_KILL_GRACE_MS */
+} exec_spec_t;
+
+/* Callbacks, called from executor_handle / executor_tick, never reentrantly.
+ * on_output: stream 1 = stdout, 2 = stderr; data is borrowed for the call.
+ * on_done: the job is over (all output already delivered); after it returns,
+ * the job id is invalid. */
+typedef struct {
+	void (*on_output)(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t len);
+	void (*on_done)(void *ctx, uint64_t job, const exec_result_t *result);
+	void *ctx;
+} exec_callbacks_t;
+
+executor_t *executor_new(const exec_callbacks_t *callbacks);
+/* Kills every running group with SIGKILL, reaps them, frees everything. */
+void executor_destroy(executor_t **ep);
+
+/* Starts a job. Returns its id (> 0), or 0 when it could not even be
+ * tracked; a fork or exec failure is reported through on_done with
+ * EXEC_START_FAILED (on the next executor_tick), not here. */
+uint64_t executor_start(executor_t *e, const exec_spec_t *spec);
+/* Asks a job to stop: SIGTERM to its group now, SIGKILL after grace. Its
+ * on_done reports EXEC_CANCELLED. Returns -1 for an unknown job. */
+int executor_cancel(executor_t *e, uint64_t job);
+size_t executor_running(const executor_t *e);
+
+/* The poll loop integration. executor_fds writes up to max fds to watch for
+ * POLLIN (the output pipes of every job) and returns how many.
+ * executor_handle reads whatever is ready on fd. executor_tick reaps exited
+ * children, enforces timeouts and grace periods, and delivers on_done; call
+ * it every loop turn and when SIGCHLD arrives. executor_next_timeout_ms says
+ * how long the loop may sleep (-1 = no timer pending). */
+size_t executor_fds(const executor_t *e, int *fds, size_t max);
+void executor_handle(executor_t *e, int fd);
+void executor_tick(executor_t *e);
+int64_t executor_next_timeout_ms(const executor_t *e);
+
+#endif
