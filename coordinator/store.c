@@ -1,1 +1,764 @@
-int coord_placeholder;
+/* store: runs, step runs, output and workers in one SQLite file.
+ *
+ * Statements are prepared once and reused. Every writer opens the turn's
+ * transaction lazily; the loop commits once per turn ("group commit"), so a
+ * burst of results costs one fsync, not one each. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+/* Each migration takes the schema from version i to i + 1. Never edit one
+ * that has shipped: add another. */
+static const char *const store_migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE workers ("
+	"  id TEXT PRIMARY KEY, hostname TEXT, labels TEXT, version TEXT,"
+	"  state TEXT NOT NULL, last_seen_ms INTEGER NOT NULL);"
+	"CREATE TABLE runbooks ("
+	"  name TEXT PRIMARY KEY, hash TEXT NOT NULL, yaml TEXT NOT NULL,"
+	"  path TEXT, loaded_ms INTEGER NOT NULL);"
+	"CREATE TABLE runs ("
+	"  id TEXT PRIMARY KEY, runbook TEXT NOT NULL, runbook_yaml TEXT,"
+	"  params TEXT, status INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX runs_created ON runs (created_ms);"
+	"CREATE INDEX runs_status ON runs (status);"
+	"CREATE TABLE step_runs ("
+	"  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),"
+	"  step_id TEXT NOT NULL, host TEXT NOT NULL, attempt INTEGER NOT NULL,"
+	"  position INTEGER NOT NULL, status INTEGER NOT NULL,"
+	"  exit_code INTEGER NOT NULL DEFAULT 0, signal INTEGER NOT NULL DEFAULT 0,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
+	"  detail TEXT, spec BLOB,"
+	"  output_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  output_truncated INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (run_id, step_id, host, attempt));"
+	"CREATE INDEX step_runs_run ON step_runs (run_id, host, position);"
+	"CREATE TABLE outputs ("
+	"  id INTEGER PRIMARY KEY, step_run INTEGER NOT NULL REFERENCES step_runs (id),"
+	"  seq INTEGER NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL,"
+	"  at_ms INTEGER NOT NULL, UNIQUE (step_run, seq));",
+};
+#define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
+
+enum {
+	Q_RUN_INSERT,
+	Q_RUN_UPDATE,
+	Q_STEP_INSERT,
+	Q_STEP_UPDATE,
+	Q_STEP_OUTPUT_STATE,
+	Q_STEP_OUTPUT_SET,
+	Q_OUTPUT_INSERT,
+	Q_WORKER_UPSERT,
+	Q_RUNS_LIST,
+	Q_RUN_GET,
+	Q_RUN_HOSTS,
+	Q_STEPS_OF_RUN,
+	Q_STEP_TAIL,
+	Q_LOGS,
+	Q_LOGS_HOST,
+	Q_WORKERS_LIST,
+	Q_ACTIVE_STEPS,
+	Q_RUN_RUNBOOK,
+	Q_COUNT
+};
+
+static const char *const store_sql[Q_COUNT] = {
+	[Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms)"
+			 " VALUES (?, ?, ?, ?, ?, ?)",
+	[Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
+	[Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
+			  " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?, exit_code = ?, signal = ?,"
+			  " started_ms = ?, ended_ms = ?, detail = ? WHERE id = ?",
+	[Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated FROM step_runs WHERE id = ?",
+	[Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?"
+			      " WHERE id = ?",
+	[Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
+			    " VALUES (?, ?, ?, ?, ?)",
+	[Q_WORKER_UPSERT] = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
+			    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+			    " hostname = excluded.hostname, labels = excluded.labels,"
+			    " version = excluded.version, state = excluded.state,"
+			    " last_seen_ms = excluded.last_seen_ms",
+	[Q_RUNS_LIST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?",
+	[Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms FROM runs"
+		      " WHERE id = ?",
+	/* A host is ok when every step succeeded, failed when any step ended
+	 * in anything but success or skip. */
+	[Q_RUN_HOSTS] = "SELECT host, SUM(status = 4) = COUNT(*),"
+			" SUM(status IN (5, 6, 7, 9, 10)) > 0 FROM step_runs"
+			" WHERE run_id = ? GROUP BY host",
+	[Q_STEPS_OF_RUN] = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
+			   " started_ms, ended_ms, detail, position FROM step_runs"
+			   " WHERE run_id = ? ORDER BY host, position, attempt",
+	[Q_STEP_TAIL] = "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32",
+	[Q_LOGS] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+		   " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+		   " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+	[Q_LOGS_HOST] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+			" FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+			" WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+	[Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
+			   " ORDER BY id",
+	[Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
+			   " s.status, s.spec FROM step_runs s JOIN runs r ON r.id = s.run_id"
+			   " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
+			   " s.position, s.attempt",
+	[Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
+};
+
+struct store {
+	sqlite3 *db;       /* owned */
+	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
+	bool in_tx;
+};
+
+static int
+store_exec(store_t *s, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("store: %s: %s", sql, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(store_t *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+store_migrate(store_t *s, char **error)
+{
+	int v = store_schema_version(s);
+	if (v < 0) {
+		*error = xasprintf("cannot read the schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if ((size_t)v > STORE_MIGRATION_COUNT) {
+		*error = xasprintf("the store has schema version %d, newer than this rota (%zu);"
+				   " upgrade rota-coordinator",
+				   v, STORE_MIGRATION_COUNT);
+		return -1;
+	}
+	for (size_t i = (size_t)v; i < STORE_MIGRATION_COUNT; i++) {
+		char *err = NULL;
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu;", i + 1);
+		/* Each migration and its version bump commit together. */
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, store_migrations[i], NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, pragma, NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+			*error = xasprintf("migration %zu -> %zu failed: %s", i, i + 1,
+					   err ? err : sqlite3_errmsg(s->db));
+			sqlite3_free(err);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("store: migrated schema to version %zu", i + 1);
+	}
+	return 0;
+}
+
+store_t *
+store_open(const char *path, char **error)
+{
+	store_t *s = xcalloc(1, sizeof(*s));
+	*error = NULL;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		*error = xasprintf("cannot open %s: %s", path,
+				   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_destroy(&s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (store_exec(s, "PRAGMA journal_mode = WAL") != 0 ||
+	    store_exec(s, "PRAGMA synchronous = NORMAL") != 0 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON") != 0) {
+		*error = xasprintf("cannot configure %s: %s", path, sqlite3_errmsg(s->db));
+		store_destroy(&s);
+		return NULL;
+	}
+	if (store_migrate(s, error) != 0) {
+		char *inner = *error;
+		*error = xasprintf("%s: %s", path, inner);
+		free(inner);
+		store_destroy(&s);
+		return NULL;
+	}
+	for (int i = 0; i < Q_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
+				       NULL) != SQLITE_OK) {
+			*error = xasprintf("cannot prepare a query: %s", sqlite3_errmsg(s->db));
+			store_destroy(&s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void
+store_destroy(store_t **sp)
+{
+	store_t *s = *sp;
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		store_commit(s);
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s);
+	*sp = NULL;
+}
+
+int
+store_begin(store_t *s)
+{
+	if (s->in_tx)
+		return 0;
+	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	s->in_tx = true;
+	return 0;
+}
+
+int
+store_commit(store_t *s)
+{
+	if (!s->in_tx)
+		return 0;
+	s->in_tx = false;
+	if (store_exec(s, "COMMIT") != 0) {
+		store_exec(s, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+bool
+store_in_transaction(const store_t *s)
+{
+	return s->in_tx;
+}
+
+/* Resets a statement for reuse; returns it bound to nothing. */
+static sqlite3_stmt *
+store_q(store_t *s, int which)
+{
+	sqlite3_stmt *st = s->q[which];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+store_done(store_t *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static char *
+column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return xstrdup(t ? (const char *)t : "");
+}
+
+int
+store_epoch_next(store_t *s, uint64_t *epoch)
+{
+	sqlite3_stmt *st;
+	if (store_begin(s) != 0)
+		return -1;
+	if (store_exec(s, "INSERT INTO meta (key, value) VALUES ('epoch', '1')"
+			  " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1") !=
+	    0) {
+		store_commit(s);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'epoch'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+	*epoch = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (store_commit(s) != 0)
+		return -1;
+	return rc;
+}
+
+int
+store_run_insert(store_t *s, const store_run_t *run)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_INSERT);
+	bind_text(st, 1, run->id);
+	bind_text(st, 2, run->runbook);
+	bind_text(st, 3, run->runbook_yaml);
+	bind_text(st, 4, run->params_json);
+	sqlite3_bind_int(st, 5, run->status);
+	sqlite3_bind_int64(st, 6, run->created_ms);
+	return store_done(s, st);
+}
+
+int
+store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms, int64_t ended_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_UPDATE);
+	sqlite3_bind_int(st, 1, status);
+	sqlite3_bind_int64(st, 2, started_ms);
+	sqlite3_bind_int64(st, 3, ended_ms);
+	bind_text(st, 4, run_id);
+	return store_done(s, st);
+}
+
+int
+store_step_insert(store_t *s, const char *run_id, const char *step_id, const char *host,
+		  uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
+		  size_t spec_len, int64_t *row)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_INSERT);
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, step_id);
+	bind_text(st, 3, host);
+	sqlite3_bind_int64(st, 4, attempt);
+	sqlite3_bind_int64(st, 5, position);
+	sqlite3_bind_int(st, 6, status);
+	sqlite3_bind_blob(st, 7, spec, (int)spec_len, SQLITE_TRANSIENT);
+	if (store_done(s, st) != 0)
+		return -1;
+	*row = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_UPDATE);
+	sqlite3_bind_int(st, 1, stt->status);
+	sqlite3_bind_int(st, 2, stt->exit_code);
+	sqlite3_bind_int(st, 3, stt->signal);
+	sqlite3_bind_int64(st, 4, stt->started_ms);
+	sqlite3_bind_int64(st, 5, stt->ended_ms);
+	bind_text(st, 6, stt->detail);
+	sqlite3_bind_int64(st, 7, row);
+	return store_done(s, st);
+}
+
+static int
+store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint8_t *data,
+		    size_t len, int64_t at_ms, bool *inserted)
+{
+	sqlite3_stmt *st = store_q(s, Q_OUTPUT_INSERT);
+	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, stream);
+	sqlite3_bind_blob(st, 4, data, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, at_ms);
+	if (store_done(s, st) != 0)
+		return -1;
+	*inserted = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
+int
+store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
+		    size_t len, uint64_t cap, int64_t at_ms, bool *stored)
+{
+	*stored = false;
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_STATE);
+	sqlite3_bind_int64(st, 1, row);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 0);
+	int truncated = sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	if (truncated)
+		return 0;
+
+	size_t keep = len;
+	if (bytes + len > cap)
+		keep = bytes >= cap ? 0 : (size_t)(cap - bytes);
+	bool inserted = false;
+	if (keep > 0 &&
+	    store_output_insert(s, row, (int64_t)seq, stream, data, keep, at_ms, &inserted) != 0)
+		return -1;
+	if (keep > 0 && !inserted)
+		return 0; /* a duplicate seq: already counted */
+	if (keep < len) {
+		/* Seq 0 is never used by a worker, so the marker has a slot of its
+		 * own and is stored once. */
+		char note[128];
+		int n = snprintf(note, sizeof(note),
+				 "[rota: output truncated: more than %llu bytes; the rest was dropped]\n",
+				 (unsigned long long)cap);
+		bool marker = false;
+		if (store_output_insert(s, row, 0, ROTA__STREAM__STREAM_SYSTEM,
+					(const uint8_t *)note, (size_t)n, at_ms, &marker) != 0)
+			return -1;
+		truncated = 1;
+	}
+	st = store_q(s, Q_STEP_OUTPUT_SET);
+	sqlite3_bind_int64(st, 1, (int64_t)(bytes + keep));
+	sqlite3_bind_int(st, 2, truncated);
+	sqlite3_bind_int64(st, 3, row);
+	if (store_done(s, st) != 0)
+		return -1;
+	*stored = true;
+	return 0;
+}
+
+int
+store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
+		    const char *version, const char *state, int64_t last_seen_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_WORKER_UPSERT);
+	bind_text(st, 1, id);
+	bind_text(st, 2, hostname);
+	bind_text(st, 3, labels);
+	bind_text(st, 4, version);
+	bind_text(st, 5, state);
+	sqlite3_bind_int64(st, 6, last_seen_ms);
+	return store_done(s, st);
+}
+
+/* ---- queries --------------------------------------------------------- */
+
+int
+store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out)
+{
+	sqlite3_stmt *st = store_q(s, Q_RUN_GET);
+	bind_text(st, 1, run_id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 1 : -1;
+	}
+	rota__run_summary__init(out);
+	out->id = column_dup(st, 0);
+	out->runbook = column_dup(st, 1);
+	out->status = (Rota__RunStatus)sqlite3_column_int(st, 2);
+	out->created_ms = sqlite3_column_int64(st, 3);
+	out->started_ms = sqlite3_column_int64(st, 4);
+	out->ended_ms = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+
+	st = store_q(s, Q_RUN_HOSTS);
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->hosts_total++;
+		if (sqlite3_column_int(st, 1))
+			out->hosts_ok++;
+		else if (sqlite3_column_int(st, 2))
+			out->hosts_failed++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
+{
+	rota__list_runs_response__init(out);
+	sqlite3_stmt *st = store_q(s, Q_RUNS_LIST);
+	sqlite3_bind_int64(st, 1, limit);
+	char **ids = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = column_dup(st, 0);
+	}
+	sqlite3_reset(st);
+	out->runs = xcalloc(n, sizeof(*out->runs));
+	for (size_t i = 0; i < n; i++) {
+		Rota__RunSummary *r = xmalloc(sizeof(*r));
+		if (rc == SQLITE_DONE && store_run_summary(s, ids[i], r) == 0)
+			out->runs[out->n_runs++] = r;
+		else
+			free(r);
+		free(ids[i]);
+	}
+	free(ids);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The last `lines` lines of a step's output, from its newest chunks. */
+static void
+store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *out)
+{
+	sqlite3_stmt *st = store_q(s, Q_STEP_TAIL);
+	sqlite3_bind_int64(st, 1, row);
+	/* Chunks come newest first; collect them, then join oldest first. */
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const void *d = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		uint8_t *joined = xmalloc(n + len);
+		if (n)
+			memcpy(joined, d, n);
+		if (len)
+			memcpy(joined + n, buf, len);
+		free(buf);
+		buf = joined;
+		len += n;
+		size_t newlines = 0;
+		for (size_t i = 0; i < len; i++)
+			newlines += buf[i] == '\n';
+		if (newlines > lines)
+			break;
+	}
+	sqlite3_reset(st);
+	/* Keep from the start of the lines-th line from the end. */
+	size_t start = len;
+	uint32_t seen = 0;
+	size_t end = len;
+	if (end > 0 && buf[end - 1] == '\n')
+		end--;
+	start = end;
+	while (start > 0) {
+		if (buf[start - 1] == '\n' && ++seen == lines)
+			break;
+		start--;
+	}
+	out->len = len - start;
+	out->data = xmalloc(out->len ? out->len : 1);
+	if (out->len)
+		memcpy(out->data, buf + start, out->len);
+	free(buf);
+}
+
+int
+store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRunResponse *out)
+{
+	rota__show_run_response__init(out);
+	Rota__RunSummary *sum = xmalloc(sizeof(*sum));
+	int rc = store_run_summary(s, run_id, sum);
+	if (rc != 0) {
+		free(sum);
+		return rc;
+	}
+	out->run = sum;
+
+	typedef struct {
+		Rota__StepRunInfo *info;
+		int64_t row;
+	} row_t;
+	row_t *rows = NULL;
+	size_t n = 0;
+	sqlite3_stmt *st = store_q(s, Q_STEPS_OF_RUN);
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		Rota__StepRunInfo *i = xmalloc(sizeof(*i));
+		rota__step_run_info__init(i);
+		rows = xrealloc(rows, (n + 1) * sizeof(*rows));
+		rows[n].row = sqlite3_column_int64(st, 0);
+		i->host = column_dup(st, 1);
+		i->step_id = column_dup(st, 2);
+		i->attempt = (uint32_t)sqlite3_column_int64(st, 3);
+		i->status = (Rota__StepStatus)sqlite3_column_int(st, 4);
+		i->exit_code = sqlite3_column_int(st, 5);
+		i->signal = sqlite3_column_int(st, 6);
+		i->started_ms = sqlite3_column_int64(st, 7);
+		i->ended_ms = sqlite3_column_int64(st, 8);
+		i->detail = column_dup(st, 9);
+		i->position = (uint32_t)sqlite3_column_int64(st, 10);
+		rows[n++].info = i;
+	}
+	sqlite3_reset(st);
+	out->steps = xcalloc(n, sizeof(*out->steps));
+	out->n_steps = n;
+	for (size_t k = 0; k < n; k++) {
+		if (tail_lines > 0) {
+			store_step_tail(s, rows[k].row, tail_lines, &rows[k].info->tail);
+		}
+		out->steps[k] = rows[k].info;
+	}
+	free(rows);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
+	   Rota__LogsResponse *out)
+{
+	rota__logs_response__init(out);
+	sqlite3_stmt *st;
+	if (host != NULL && host[0] != '\0') {
+		st = store_q(s, Q_LOGS_HOST);
+		bind_text(st, 1, run_id);
+		bind_text(st, 2, host);
+		sqlite3_bind_int64(st, 3, (int64_t)after);
+		sqlite3_bind_int64(st, 4, limit);
+	} else {
+		st = store_q(s, Q_LOGS);
+		bind_text(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, (int64_t)after);
+		sqlite3_bind_int64(st, 3, limit);
+	}
+	out->next = after;
+	out->chunks = xcalloc(limit, sizeof(*out->chunks));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_chunks < limit) {
+		Rota__OutputChunk *c = xmalloc(sizeof(*c));
+		rota__output_chunk__init(c);
+		c->id = (uint64_t)sqlite3_column_int64(st, 0);
+		c->host = column_dup(st, 1);
+		c->step_id = column_dup(st, 2);
+		c->attempt = (uint32_t)sqlite3_column_int64(st, 3);
+		c->stream = (Rota__Stream)sqlite3_column_int(st, 4);
+		c->data.len = (size_t)sqlite3_column_bytes(st, 5);
+		c->data.data = xmalloc(c->data.len ? c->data.len : 1);
+		if (c->data.len)
+			memcpy(c->data.data, sqlite3_column_blob(st, 5), c->data.len);
+		c->at_ms = sqlite3_column_int64(st, 6);
+		out->chunks[out->n_chunks++] = c;
+		out->next = c->id;
+	}
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
+}
+
+int
+store_workers_list(store_t *s, Rota__ListWorkersResponse *out)
+{
+	rota__list_workers_response__init(out);
+	sqlite3_stmt *st = store_q(s, Q_WORKERS_LIST);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		Rota__WorkerInfo *w = xmalloc(sizeof(*w));
+		rota__worker_info__init(w);
+		w->id = column_dup(st, 0);
+		w->hostname = column_dup(st, 1);
+		/* Labels are stored as "k=v,k=v"; the registry fills them in
+		 * structured form for connected workers. */
+		char *labels = column_dup(st, 2);
+		size_t cap = 1;
+		for (char *p = labels; *p; p++)
+			cap += *p == ',';
+		w->labels = xcalloc(cap, sizeof(*w->labels));
+		char *save = NULL;
+		for (char *tok = strtok_r(labels, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(tok, '=');
+			if (eq == NULL)
+				continue;
+			Rota__Label *l = xmalloc(sizeof(*l));
+			rota__label__init(l);
+			l->key = xstrndup(tok, (size_t)(eq - tok));
+			l->value = xstrdup(eq + 1);
+			w->labels[w->n_labels++] = l;
+		}
+		free(labels);
+		w->version = column_dup(st, 3);
+		w->state = column_dup(st, 4);
+		w->last_seen_ms = sqlite3_column_int64(st, 5);
+		out->workers = xrealloc(out->workers, (out->n_workers + 1) * sizeof(*out->workers));
+		out->workers[out->n_workers++] = w;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_active_steps(store_t *s, store_step_row_t **rows, size_t *count)
+{
+	*rows = NULL;
+	*count = 0;
+	sqlite3_stmt *st = store_q(s, Q_ACTIVE_STEPS);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rows = xrealloc(*rows, (*count + 1) * sizeof(**rows));
+		store_step_row_t *r = &(*rows)[(*count)++];
+		r->row = sqlite3_column_int64(st, 0);
+		r->run_id = column_dup(st, 1);
+		r->step_id = column_dup(st, 2);
+		r->host = column_dup(st, 3);
+		r->attempt = (uint32_t)sqlite3_column_int64(st, 4);
+		r->position = (uint32_t)sqlite3_column_int64(st, 5);
+		r->status = sqlite3_column_int(st, 6);
+		r->spec_len = (size_t)sqlite3_column_bytes(st, 7);
+		r->spec = xmalloc(r->spec_len ? r->spec_len : 1);
+		if (r->spec_len)
+			memcpy(r->spec, sqlite3_column_blob(st, 7), r->spec_len);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+store_step_rows_free(store_step_row_t *rows, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(rows[i].run_id);
+		free(rows[i].step_id);
+		free(rows[i].host);
+		free(rows[i].spec);
+	}
+	free(rows);
+}
+
+char *
+store_run_runbook(store_t *s, const char *run_id)
+{
+	sqlite3_stmt *st = store_q(s, Q_RUN_RUNBOOK);
+	bind_text(st, 1, run_id);
+	char *name = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		name = column_dup(st, 0);
+	sqlite3_reset(st);
+	return name;
+}

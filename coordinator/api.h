@@ -1,0 +1,41 @@
+/* api: answers operator requests (the `rota` CLI).
+ *
+ * One Request in, one Response out, queued until the turn commits. Refusals
+ * carry a stable code and a message that names what was wrong and how to
+ * fix it; the CLI prints the message as it is. */
+#ifndef ROTA_API_H
+#define ROTA_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "dispatcher.h"
+#include "registry.h"
+#include "sendq.h"
+#include "store.h"
+
+#define API_MAX_LIST 1000
+#define API_DEFAULT_LIST 20
+#define API_MAX_LOG_CHUNKS 512
+#define API_MAX_TAIL_LINES 200
+
+typedef struct {
+	store_t *store;
+	registry_t *registry;
+	dispatcher_t *dispatcher;
+	catalog_t *catalog;
+	sendq_t *sendq;
+	void *api_sock;
+	uint64_t output_cap;
+} api_t;
+
+/* Handles one request from the peer with the given identity. */
+void api_handle(api_t *api, const uint8_t *identity, size_t identity_len,
+		const Rota__Request *req);
+
+/* Makes a run id, "YYYYMMDD-HHMMSS-xxxx" (UTC, then 4 random hex digits),
+ * into buf (at least 24 bytes). */
+void api_run_id(char *buf, size_t len);
+
+#endif

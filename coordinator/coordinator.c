@@ -1,0 +1,496 @@
+/* coordinator: sockets, signals and the loop (see coordinator.h). */
+#include "coordinator.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "api.h"
+#include "catalog.h"
+#include "clock.h"
+#include "dispatcher.h"
+#include "log.h"
+#include "registry.h"
+#include "sendq.h"
+#include "store.h"
+#include "wire.h"
+#include "xalloc.h"
+
+struct coordinator {
+	coordinator_config_t cfg;
+	void *zctx;        /* owned */
+	void *worker_sock; /* owned: ROUTER for workers */
+	void *api_sock;    /* owned: ROUTER for operators */
+	int sigfd;         /* owned */
+	store_t *store;    /* owned */
+	registry_t *registry;     /* owned */
+	catalog_t *catalog;       /* owned */
+	dispatcher_t *dispatcher; /* owned */
+	sendq_t *sendq;           /* owned */
+	api_t api;
+	uint64_t epoch;
+	char coordinator_id[64];
+	wire_stats_t worker_wire;
+	wire_stats_t api_wire;
+	sendq_stats_t sent;
+	log_limit_t drop_log;
+	uint64_t commit_failures;
+	bool stopping;
+};
+
+static int
+coordinator_bind(void *sock, const char *endpoint, char *bound, size_t len, char **error)
+{
+	if (zmq_bind(sock, endpoint) != 0) {
+		*error = xasprintf("cannot bind %s: %s", endpoint, zmq_strerror(errno));
+		return -1;
+	}
+	size_t n = len;
+	if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, bound, &n) != 0)
+		snprintf(bound, len, "%s", endpoint);
+	return 0;
+}
+
+/* Tests and scripts bind port 0 ("tcp://127.0.0.1:*") and read the real
+ * endpoints here; written to a temporary name and renamed, so a reader
+ * never sees half a file. */
+static int
+coordinator_write_endpoints(const char *dir, const char *worker, const char *api, char **error)
+{
+	char *tmp = xasprintf("%s/endpoints.tmp", dir);
+	char *path = xasprintf("%s/endpoints", dir);
+	int rc = -1;
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		*error = xasprintf("cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fprintf(f, "worker=%s\napi=%s\n", worker, api);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		*error = xasprintf("cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static void
+coordinator_load_workers(coordinator_t *c)
+{
+	Rota__ListWorkersResponse known;
+	if (store_workers_list(c->store, &known) != 0) {
+		log_warn("could not read known workers from the store");
+	} else {
+		for (size_t i = 0; i < known.n_workers; i++) {
+			Rota__WorkerInfo *w = known.workers[i];
+			worker_t *rw = registry_add_known(c->registry, w->id, w->hostname, "",
+							  w->last_seen_ms);
+			for (size_t k = 0; k < w->n_labels; k++) {
+				rw->labels = xrealloc(rw->labels,
+						      (rw->label_count + 1) * sizeof(*rw->labels));
+				rw->labels[rw->label_count].key = xstrdup(w->labels[k]->key);
+				rw->labels[rw->label_count].value = xstrdup(w->labels[k]->value);
+				rw->label_count++;
+			}
+		}
+	}
+	for (size_t i = 0; i < known.n_workers; i++) {
+		Rota__WorkerInfo *w = known.workers[i];
+		for (size_t k = 0; k < w->n_labels; k++) {
+			free(w->labels[k]->key);
+			free(w->labels[k]->value);
+			free(w->labels[k]);
+		}
+		free(w->labels);
+		free(w->id);
+		free(w->hostname);
+		free(w->version);
+		free(w->state);
+		free(w);
+	}
+	free(known.workers);
+}
+
+coordinator_t *
+coordinator_new(const coordinator_config_t *config, char **error)
+{
+	coordinator_t *c = xcalloc(1, sizeof(*c));
+	c->cfg = *config;
+	c->sigfd = -1;
+	char bound_worker[256], bound_api[256];
+
+	if (mkdir(config->data_dir, 0700) != 0 && errno != EEXIST) {
+		*error = xasprintf("cannot create data directory %s: %s", config->data_dir,
+				   strerror(errno));
+		goto fail;
+	}
+	/* Signals become loop events; block them before libzmq starts its
+	 * threads so those inherit the mask. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	c->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (c->sigfd < 0) {
+		*error = xasprintf("signalfd: %s", strerror(errno));
+		goto fail;
+	}
+
+	char *db = xasprintf("%s/rota.db", config->data_dir);
+	c->store = store_open(db, error);
+	free(db);
+	if (c->store == NULL)
+		goto fail;
+	if (store_epoch_next(c->store, &c->epoch) != 0) {
+		*error = xstrdup("cannot advance the coordinator epoch in the store");
+		goto fail;
+	}
+	c->catalog = catalog_load(config->runbooks_dir, error);
+	if (c->catalog == NULL)
+		goto fail;
+
+	c->zctx = zmq_ctx_new();
+	c->worker_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
+	c->api_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
+	if (c->worker_sock == NULL || c->api_sock == NULL) {
+		*error = xasprintf("cannot create sockets: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	int one = 1;
+	wire_socket_setup(c->worker_sock);
+	wire_socket_setup(c->api_sock);
+	/* A worker that reconnects (after a crash, before its old TCP
+	 * connection timed out) takes its identity over. */
+	zmq_setsockopt(c->worker_sock, ZMQ_ROUTER_HANDOVER, &one, sizeof(one));
+	/* Sends to a peer that is gone fail instead of vanishing. */
+	zmq_setsockopt(c->worker_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+	zmq_setsockopt(c->api_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+	if (coordinator_bind(c->worker_sock, config->worker_endpoint, bound_worker,
+			     sizeof(bound_worker), error) != 0 ||
+	    coordinator_bind(c->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
+			     error) != 0)
+		goto fail;
+	if (coordinator_write_endpoints(config->data_dir, bound_worker, bound_api, error) != 0)
+		goto fail;
+
+	c->registry = registry_new();
+	coordinator_load_workers(c);
+	c->sendq = sendq_new();
+	dispatcher_config_t dc = {
+		.store = c->store,
+		.registry = c->registry,
+		.sendq = c->sendq,
+		.worker_sock = c->worker_sock,
+		.epoch = c->epoch,
+		.output_cap = config->output_cap,
+		.lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
+	};
+	c->dispatcher = dispatcher_new(&dc);
+	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
+		*error = xstrdup("cannot read unfinished runs from the store");
+		goto fail;
+	}
+	c->api = (api_t){
+		.store = c->store,
+		.registry = c->registry,
+		.dispatcher = c->dispatcher,
+		.catalog = c->catalog,
+		.sendq = c->sendq,
+		.api_sock = c->api_sock,
+		.output_cap = config->output_cap,
+	};
+	char host[64] = "coordinator";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
+	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, data in %s",
+		 c->coordinator_id, (unsigned long long)c->epoch, bound_worker, bound_api,
+		 config->data_dir);
+	return c;
+fail:
+	coordinator_destroy(&c);
+	return NULL;
+}
+
+void
+coordinator_destroy(coordinator_t **cp)
+{
+	coordinator_t *c = *cp;
+	if (c == NULL)
+		return;
+	dispatcher_destroy(&c->dispatcher);
+	sendq_destroy(&c->sendq);
+	registry_destroy(&c->registry);
+	catalog_destroy(&c->catalog);
+	store_destroy(&c->store);
+	if (c->worker_sock)
+		zmq_close(c->worker_sock);
+	if (c->api_sock)
+		zmq_close(c->api_sock);
+	if (c->zctx)
+		zmq_ctx_term(c->zctx);
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+	free(c);
+	*cp = NULL;
+}
+
+static void
+coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg, int rc)
+{
+	char peer[128];
+	char key[160];
+	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
+	snprintf(key, sizeof(key), "%s/%s", endpoint, peer);
+	uint64_t suppressed = 0;
+	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+			    &suppressed))
+		log_warn("dropped a frame from %s peer %s: %s (%llu more dropped since last said)",
+			 endpoint, peer, wire_strerror(rc), (unsigned long long)suppressed);
+}
+
+/* Tells a peer we do not know (yet) which coordinator it talks to, so it
+ * says Hello again. */
+static void
+coordinator_nudge(coordinator_t *c, const wire_msg_t *msg)
+{
+	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+	hb.epoch = c->epoch;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
+}
+
+static void
+coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
+{
+	const Rota__Hello *hello = msg->env->hello;
+	if (hello->worker_id == NULL || hello->worker_id[0] == '\0' ||
+	    strlen(hello->worker_id) != msg->identity_len ||
+	    memcmp(hello->worker_id, msg->identity, msg->identity_len) != 0) {
+		coordinator_log_drop(c, "worker", msg, WIRE_ERR_EMPTY);
+		return;
+	}
+	worker_t *w = registry_find(c->registry, hello->worker_id);
+	bool was = w && w->connected;
+	w = registry_hello(c->registry, hello, clock_mono_ms(), clock_wall_ms());
+	char *labels = registry_labels_string(w);
+	store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
+			    w->last_seen_wall);
+	log_info("worker %s %s (host %s, labels %s, %zu in flight, %zu spooled)", w->id,
+		 was ? "said hello again" : "connected", w->hostname, labels[0] ? labels : "none",
+		 hello->n_in_flight, hello->n_spooled);
+	free(labels);
+
+	Rota__Welcome welcome = ROTA__WELCOME__INIT;
+	welcome.coordinator_id = c->coordinator_id;
+	welcome.epoch = c->epoch;
+	welcome.heartbeat_ms = c->cfg.heartbeat_ms;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_WELCOME;
+	env.welcome = &welcome;
+	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
+	dispatcher_hello(c->dispatcher, w, hello);
+}
+
+static void
+coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
+{
+	Rota__Envelope *env = msg->env;
+	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
+		coordinator_hello(c, msg);
+		return;
+	}
+	char id[WIRE_MAX_IDENTITY_BYTES + 1];
+	memcpy(id, msg->identity, msg->identity_len);
+	id[msg->identity_len] = '\0';
+	worker_t *w = registry_find(c->registry, id);
+	if (w == NULL || !w->connected) {
+		coordinator_nudge(c, msg);
+		return;
+	}
+	registry_seen(w, clock_mono_ms(), clock_wall_ms());
+	switch (env->body_case) {
+	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		break;
+	case ROTA__ENVELOPE__BODY_ACCEPTED:
+		dispatcher_accepted(c->dispatcher, w, env->accepted);
+		break;
+	case ROTA__ENVELOPE__BODY_OUTPUT:
+		dispatcher_output(c->dispatcher, w, env->output);
+		break;
+	case ROTA__ENVELOPE__BODY_RESULT:
+		dispatcher_result(c->dispatcher, w, env->result);
+		break;
+	default:
+		c->worker_wire.dropped_empty++;
+		coordinator_log_drop(c, "worker", msg, WIRE_ERR_EMPTY);
+		break;
+	}
+}
+
+static void
+coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
+{
+	if (msg->env->body_case != ROTA__ENVELOPE__BODY_REQUEST) {
+		c->api_wire.dropped_empty++;
+		coordinator_log_drop(c, "api", msg, WIRE_ERR_EMPTY);
+		return;
+	}
+	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
+}
+
+static void
+coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,
+		 void (*handle)(coordinator_t *, const wire_msg_t *))
+{
+	for (int i = 0; i < COORDINATOR_BATCH; i++) {
+		wire_msg_t msg;
+		int rc = wire_recv(sock, 1, &msg, stats);
+		if (rc == WIRE_ERR_AGAIN)
+			return;
+		if (rc == WIRE_ERR_IO) {
+			log_error("%s socket: %s", name, zmq_strerror(errno));
+			return;
+		}
+		if (rc != WIRE_OK) {
+			coordinator_log_drop(c, name, &msg, rc);
+			continue;
+		}
+		handle(c, &msg);
+		wire_msg_clear(&msg);
+	}
+}
+
+static void
+coordinator_heartbeat(coordinator_t *c)
+{
+	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+	hb.epoch = c->epoch;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		worker_t *w = registry_at(c->registry, i);
+		if (!w->connected)
+			continue;
+		hb.running = w->running;
+		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	}
+	worker_t *lost[64];
+	int64_t timeout = (int64_t)c->cfg.heartbeat_ms * REGISTRY_LOST_INTERVALS;
+	size_t n;
+	/* Loop: more than 64 may go at once (a switch fails). */
+	while ((n = registry_expire(c->registry, clock_mono_ms(), timeout, lost, 64)) > 0) {
+		for (size_t i = 0; i < n && i < 64; i++) {
+			worker_t *w = lost[i];
+			log_warn("worker %s lost: silent for more than %lld ms", w->id,
+				 (long long)timeout);
+			char *labels = registry_labels_string(w);
+			store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "lost",
+					    w->last_seen_wall);
+			free(labels);
+			dispatcher_worker_lost(c->dispatcher, w);
+		}
+		if (n <= 64)
+			break;
+	}
+}
+
+static void
+coordinator_signal(coordinator_t *c)
+{
+	struct signalfd_siginfo si;
+	while (read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: stopping", si.ssi_signo);
+			c->stopping = true;
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: runbook reload comes with the scheduler; ignored");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int
+coordinator_run(coordinator_t *c)
+{
+	int64_t next_heartbeat = clock_mono_ms();
+	int64_t next_tick = clock_mono_ms();
+	while (!c->stopping) {
+		int64_t now = clock_mono_ms();
+		int64_t wait = next_heartbeat < next_tick ? next_heartbeat - now : next_tick - now;
+		if (wait < 0)
+			wait = 0;
+		zmq_pollitem_t items[] = {
+			{c->worker_sock, 0, ZMQ_POLLIN, 0},
+			{c->api_sock, 0, ZMQ_POLLIN, 0},
+			{NULL, c->sigfd, ZMQ_POLLIN, 0},
+		};
+		if (zmq_poll(items, 3, (long)wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("zmq_poll: %s", zmq_strerror(errno));
+			return -1;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
+					 coordinator_worker_message);
+		if (items[1].revents & ZMQ_POLLIN)
+			coordinator_read(c, c->api_sock, &c->api_wire, "api",
+					 coordinator_api_message);
+		if (items[2].revents & ZMQ_POLLIN)
+			coordinator_signal(c);
+		now = clock_mono_ms();
+		if (now >= next_heartbeat) {
+			coordinator_heartbeat(c);
+			next_heartbeat = now + c->cfg.heartbeat_ms;
+		}
+		if (now >= next_tick) {
+			dispatcher_tick(c->dispatcher, now);
+			next_tick = now + COORDINATOR_TICK_MS;
+		}
+		/* Durable first, then tell. */
+		if (store_commit(c->store) != 0) {
+			c->commit_failures++;
+			size_t n = sendq_discard(c->sendq);
+			log_error("store commit failed; %zu message(s) not sent (workers will resend)",
+				  n);
+			continue;
+		}
+		sendq_flush(c->sendq, &c->sent);
+	}
+	store_commit(c->store);
+	sendq_flush(c->sendq, &c->sent);
+	const wire_stats_t *w = &c->worker_wire;
+	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
+	log_info("stopped: %llu worker frames (%llu dropped), %llu api frames (%llu dropped),"
+		 " %llu results recorded, %llu duplicates",
+		 (unsigned long long)w->received,
+		 (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
+				      w->dropped_version + w->dropped_empty),
+		 (unsigned long long)c->api_wire.received,
+		 (unsigned long long)(c->api_wire.dropped_shape + c->api_wire.dropped_size +
+				      c->api_wire.dropped_decode + c->api_wire.dropped_version +
+				      c->api_wire.dropped_empty),
+		 (unsigned long long)ds->results_recorded,
+		 (unsigned long long)ds->results_duplicate);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* coordinator: the daemon's life: bind, load, one poll loop, stop.
+ *
+ * One thread, one zmq_poll over the workers' ROUTER, the operators' ROUTER
+ * and a signalfd. Each turn: read what is ready, let the registry and the
+ * dispatcher act, commit the store once, then send what the turn queued. */
+#ifndef ROTA_COORDINATOR_H
+#define ROTA_COORDINATOR_H
+
+#include <stdint.h>
+
+#define COORDINATOR_DEFAULT_WORKER_EP "tcp://127.0.0.1:7400"
+#define COORDINATOR_DEFAULT_API_EP "tcp://127.0.0.1:7401"
+#define COORDINATOR_DEFAULT_DATA_DIR "/var/lib/rota"
+#define COORDINATOR_DEFAULT_RUNBOOKS "/etc/rota/runbooks"
+#define COORDINATOR_HEARTBEAT_MS 1000
+#define COORDINATOR_OUTPUT_CAP_BYTES (1024 * 1024)
+#define COORDINATOR_TICK_MS 100      /* dispatcher watchdog cadence */
+#define COORDINATOR_BATCH 1000       /* messages read per socket per turn */
+#define COORDINATOR_DROP_LOG_MS 60000 /* one log line per peer per minute */
+
+typedef struct {
+	const char *data_dir;
+	const char *worker_endpoint;
+	const char *api_endpoint;
+	const char *runbooks_dir;
+	uint32_t heartbeat_ms;
+	uint64_t output_cap;
+} coordinator_config_t;
+
+typedef struct coordinator coordinator_t;
+
+/* Opens the store, loads runbooks, binds both endpoints and writes the
+ * bound endpoints to DATA_DIR/endpoints. NULL with *error (caller frees). */
+coordinator_t *coordinator_new(const coordinator_config_t *config, char **error);
+/* Runs the loop until SIGTERM or SIGINT. Returns 0 on a clean stop. */
+int coordinator_run(coordinator_t *c);
+void coordinator_destroy(coordinator_t **cp);
+
+#endif

@@ -1,0 +1,543 @@
+/* dispatcher: the run state machine wired to the store and the sockets.
+ *
+ * Active runs are a linked list searched by id: fine for the runs in flight
+ * at once today; an index by run id is the first thing to add when the
+ * fleet simulator shows it matters. */
+#include "dispatcher.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "wire.h"
+#include "xalloc.h"
+
+struct dispatcher {
+	dispatcher_config_t cfg;
+	run_t *runs; /* owned: the active runs */
+	size_t count;
+	dispatcher_stats_t stats;
+};
+
+dispatcher_t *
+dispatcher_new(const dispatcher_config_t *config)
+{
+	dispatcher_t *d = xcalloc(1, sizeof(*d));
+	d->cfg = *config;
+	return d;
+}
+
+void
+dispatcher_destroy(dispatcher_t **dp)
+{
+	dispatcher_t *d = *dp;
+	if (d == NULL)
+		return;
+	while (d->runs) {
+		run_t *r = d->runs;
+		d->runs = r->next;
+		run_destroy(&r);
+	}
+	free(d);
+	*dp = NULL;
+}
+
+run_t *
+dispatcher_find_run(dispatcher_t *d, const char *run_id)
+{
+	for (run_t *r = d->runs; r; r = r->next) {
+		if (strcmp(r->id, run_id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+run_t *
+dispatcher_runs(dispatcher_t *d)
+{
+	return d->runs;
+}
+
+size_t
+dispatcher_active(const dispatcher_t *d)
+{
+	return d->count;
+}
+
+const dispatcher_stats_t *
+dispatcher_stats(const dispatcher_t *d)
+{
+	return &d->stats;
+}
+
+static void
+dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig,
+			int64_t ended_ms, const char *detail)
+{
+	store_step_state_t st = {
+		.status = step->status,
+		.exit_code = exit_code,
+		.signal = sig,
+		.started_ms = step->started_ms,
+		.ended_ms = ended_ms,
+		.detail = detail,
+	};
+	if (store_step_update(d->cfg.store, step->row, &st) != 0)
+		log_error("store: cannot record step %s: the commit of this turn will fail",
+			  step->step_id);
+}
+
+/* Removes a finished run from the active list and frees it. */
+static void
+dispatcher_retire(dispatcher_t *d, run_t *run)
+{
+	for (run_t **p = &d->runs; *p; p = &(*p)->next) {
+		if (*p == run) {
+			*p = run->next;
+			d->count--;
+			break;
+		}
+	}
+	run_destroy(&run);
+}
+
+/* Updates the run's status; retires it when every host is done. Returns 1
+ * when the run was retired (and freed). */
+static int
+dispatcher_settle(dispatcher_t *d, run_t *run)
+{
+	int status = run_compute_status(run);
+	if (status == run->status)
+		return 0;
+	run->status = status;
+	if (status != ROTA__RUN_STATUS__RUN_RUNNING)
+		run->ended_ms = clock_wall_ms();
+	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, run->ended_ms);
+	if (status == ROTA__RUN_STATUS__RUN_RUNNING)
+		return 0;
+	log_info("run %s (%s) %s", run->id, run->runbook, run_status_name(status));
+	dispatcher_retire(d, run);
+	return 1;
+}
+
+/* Sends step s of host h to its worker, which must be connected. */
+static void
+dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+	if (spec == NULL) {
+		/* Only this coordinator wrote it, so this is store corruption. */
+		size_t skip;
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR, &skip);
+		dispatcher_persist_step(d, step, 0, 0, clock_wall_ms(),
+					"the stored step spec is unreadable");
+		return;
+	}
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = run->id;
+	key.step_id = step->step_id;
+	key.host = run->hosts[h].host;
+	key.attempt = step->attempt;
+	Rota__Dispatch msg = ROTA__DISPATCH__INIT;
+	msg.key = &key;
+	msg.spec = spec;
+	msg.fence = d->cfg.epoch;
+	if (spec->timeout_ms)
+		msg.deadline_ms = clock_wall_ms() + spec->timeout_ms;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_DISPATCH;
+	env.dispatch = &msg;
+	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	rota__step_spec__free_unpacked(spec, NULL);
+
+	size_t skip;
+	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_DISPATCHED, &skip);
+	step->started_ms = clock_wall_ms();
+	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+	w->running++;
+	d->stats.dispatched++;
+	if (run->started_ms == 0)
+		run->started_ms = step->started_ms;
+}
+
+/* Records that step s of host h ended, skips what follows on failure and
+ * moves the host on. Returns 1 when the run was retired. */
+static int
+dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
+		  int sig, int64_t started_ms, int64_t ended_ms, const char *detail)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	int was = step->status;
+	worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+	if (w && w->running > 0 &&
+	    (was == ROTA__STEP_STATUS__STEP_DISPATCHED || was == ROTA__STEP_STATUS__STEP_RUNNING))
+		w->running--;
+	size_t skip_from;
+	run_step_set(run, h, s, status, &skip_from);
+	if (started_ms)
+		step->started_ms = started_ms;
+	dispatcher_persist_step(d, step, exit_code, sig, ended_ms, detail);
+	log_info("run %s host %s step %s %s%s%s", run->id, run->hosts[h].host, step->step_id,
+		 run_step_status_name(status), detail && *detail ? ": " : "", detail ? detail : "");
+	for (size_t k = skip_from; k < run->step_count; k++) {
+		run_step_t *later = &run->hosts[h].steps[k];
+		if (later->status != ROTA__STEP_STATUS__STEP_SKIPPED)
+			continue;
+		char why[160];
+		snprintf(why, sizeof(why), "not run: step %s %s", step->step_id,
+			 run_step_status_name(status));
+		dispatcher_persist_step(d, later, 0, 0, 0, why);
+	}
+	int next = run_next_step(run, h);
+	if (next >= 0 && w && w->connected)
+		dispatcher_send(d, run, h, (size_t)next, w);
+	return dispatcher_settle(d, run);
+}
+
+int
+dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params)
+{
+	run_t *run = *runp;
+	*runp = NULL;
+	store_run_t rec = {
+		.id = run->id,
+		.runbook = run->runbook,
+		.runbook_yaml = runbook_yaml,
+		.params_json = params,
+		.status = ROTA__RUN_STATUS__RUN_RUNNING,
+		.created_ms = run->created_ms,
+	};
+	if (store_run_insert(d->cfg.store, &rec) != 0) {
+		run_destroy(&run);
+		return -1;
+	}
+	for (size_t h = 0; h < run->host_count; h++) {
+		for (size_t s = 0; s < run->step_count; s++) {
+			run_step_t *step = &run->hosts[h].steps[s];
+			if (store_step_insert(d->cfg.store, run->id, step->step_id,
+					      run->hosts[h].host, step->attempt, (uint32_t)s,
+					      step->status, step->spec, step->spec_len,
+					      &step->row) != 0) {
+				run_destroy(&run);
+				return -1;
+			}
+		}
+	}
+	run->status = ROTA__RUN_STATUS__RUN_RUNNING;
+	run->next = d->runs;
+	d->runs = run;
+	d->count++;
+	log_info("run %s (%s) submitted to %zu host(s)", run->id, run->runbook, run->host_count);
+	int64_t now = clock_mono_ms();
+	for (size_t h = 0; h < run->host_count; h++) {
+		worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+		int next = run_next_step(run, h);
+		if (next >= 0 && w && w->connected)
+			dispatcher_send(d, run, h, (size_t)next, w);
+		else
+			run->hosts[h].absent_since = now;
+	}
+	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
+	return 0;
+}
+
+int
+dispatcher_recover(dispatcher_t *d, int64_t now_mono)
+{
+	store_step_row_t *rows;
+	size_t n;
+	if (store_active_steps(d->cfg.store, &rows, &n) != 0)
+		return -1;
+	/* Rows come grouped by run, then host, then position: count the hosts
+	 * and steps of each run, build it, and fill it in. */
+	size_t i = 0;
+	size_t resumed = 0;
+	while (i < n) {
+		size_t end = i;
+		while (end < n && strcmp(rows[end].run_id, rows[i].run_id) == 0)
+			end++;
+		size_t hosts = 0, steps = 0;
+		for (size_t k = i; k < end; k++) {
+			if (k == i || strcmp(rows[k].host, rows[k - 1].host) != 0)
+				hosts++;
+			if (rows[k].position + 1 > steps)
+				steps = rows[k].position + 1;
+		}
+		char *runbook = store_run_runbook(d->cfg.store, rows[i].run_id);
+		run_t *run = run_new(rows[i].run_id, runbook ? runbook : "?", hosts, steps);
+		free(runbook);
+		size_t h = 0;
+		for (size_t k = i; k < end; k++) {
+			if (k > i && strcmp(rows[k].host, rows[k - 1].host) != 0)
+				h++;
+			run_host_t *host = &run->hosts[h];
+			if (host->host == NULL)
+				host->host = xstrdup(rows[k].host);
+			host->absent_since = now_mono;
+			run_step_t *step = &host->steps[rows[k].position];
+			/* A later attempt supersedes an earlier one. */
+			free(step->step_id);
+			free(step->spec);
+			step->step_id = xstrdup(rows[k].step_id);
+			step->attempt = rows[k].attempt;
+			step->status = rows[k].status;
+			step->row = rows[k].row;
+			step->spec = rows[k].spec;
+			step->spec_len = rows[k].spec_len;
+			rows[k].spec = NULL;
+		}
+		run->status = ROTA__RUN_STATUS__RUN_RUNNING;
+		run->next = d->runs;
+		d->runs = run;
+		d->count++;
+		resumed++;
+		i = end;
+	}
+	store_step_rows_free(rows, n);
+	if (resumed)
+		log_info("resuming %zu unfinished run(s) from the store", resumed);
+	return 0;
+}
+
+/* Finds the active step a worker reports on; counts and logs what does not
+ * match. Returns the run or NULL. */
+static run_t *
+dispatcher_lookup(dispatcher_t *d, worker_t *w, const Rota__StepKey *key, size_t *h, size_t *s)
+{
+	if (key == NULL || key->run_id == NULL || key->step_id == NULL || key->host == NULL)
+		return NULL;
+	if (strcmp(key->host, w->id) != 0) {
+		d->stats.results_foreign++;
+		log_warn("worker %s reported on a step of host %s; dropped", w->id, key->host);
+		return NULL;
+	}
+	run_t *run = dispatcher_find_run(d, key->run_id);
+	if (run == NULL || run_find(run, key->host, key->step_id, h, s) != 0)
+		return NULL;
+	if (run->hosts[*h].steps[*s].attempt != key->attempt)
+		return NULL;
+	return run;
+}
+
+void
+dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg)
+{
+	size_t h, s;
+	run_t *run = dispatcher_lookup(d, w, msg->key, &h, &s);
+	if (run == NULL)
+		return;
+	run_step_t *step = &run->hosts[h].steps[s];
+	if (step->status != ROTA__STEP_STATUS__STEP_DISPATCHED)
+		return;
+	size_t skip;
+	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING, &skip);
+	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+}
+
+void
+dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
+{
+	size_t h, s;
+	run_t *run = dispatcher_lookup(d, w, msg->key, &h, &s);
+	if (run == NULL || msg->seq == 0) {
+		d->stats.outputs_dropped++;
+		return;
+	}
+	run_step_t *step = &run->hosts[h].steps[s];
+	if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
+		/* Output can overtake nothing, but Accepted may have been lost
+		 * with a reconnect: output proves the step runs. */
+		size_t skip;
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING, &skip);
+		dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+	}
+	int stream = msg->stream == ROTA__STREAM__STREAM_STDERR ? ROTA__STREAM__STREAM_STDERR
+								 : ROTA__STREAM__STREAM_STDOUT;
+	bool stored = false;
+	if (msg->data.len > 0 &&
+	    store_output_append(d->cfg.store, step->row, msg->seq, stream, msg->data.data,
+				msg->data.len, d->cfg.output_cap, clock_wall_ms(), &stored) != 0) {
+		d->stats.outputs_dropped++;
+		return;
+	}
+	if (stored)
+		d->stats.outputs_recorded++;
+}
+
+static void
+dispatcher_ack(dispatcher_t *d, worker_t *w, const Rota__StepKey *key)
+{
+	Rota__ResultAck ack = ROTA__RESULT_ACK__INIT;
+	ack.key = (Rota__StepKey *)key;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT_ACK;
+	env.result_ack = &ack;
+	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+}
+
+void
+dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
+{
+	size_t h, s;
+	if (msg->key == NULL)
+		return;
+	if (msg->key->host && strcmp(msg->key->host, w->id) != 0) {
+		d->stats.results_foreign++;
+		log_warn("worker %s sent a result for host %s; dropped", w->id, msg->key->host);
+		return;
+	}
+	run_t *run = dispatcher_lookup(d, w, msg->key, &h, &s);
+	if (run == NULL) {
+		/* A finished run, a superseded attempt, or nothing we know: the
+		 * worker must stop resending it either way. */
+		d->stats.results_unknown++;
+		dispatcher_ack(d, w, msg->key);
+		return;
+	}
+	run_step_t *step = &run->hosts[h].steps[s];
+	if (run_step_status_terminal(step->status)) {
+		d->stats.results_duplicate++;
+		dispatcher_ack(d, w, msg->key);
+		return;
+	}
+	int status = msg->status;
+	const char *detail = msg->detail;
+	switch (status) {
+	case ROTA__STEP_STATUS__STEP_SUCCEEDED:
+	case ROTA__STEP_STATUS__STEP_FAILED:
+	case ROTA__STEP_STATUS__STEP_TIMEOUT:
+	case ROTA__STEP_STATUS__STEP_CANCELLED:
+	case ROTA__STEP_STATUS__STEP_ERROR:
+		break;
+	default:
+		status = ROTA__STEP_STATUS__STEP_ERROR;
+		detail = "the worker reported a status that is not a final one";
+		break;
+	}
+	d->stats.results_recorded++;
+	dispatcher_ack(d, w, msg->key);
+	dispatcher_finish(d, run, h, s, status, msg->exit_code, msg->signal, msg->started_ms,
+			  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), detail);
+}
+
+static bool
+hello_lists(const Rota__Hello *hello, const char *run_id, const char *step_id, uint32_t attempt)
+{
+	for (size_t i = 0; i < hello->n_in_flight; i++) {
+		const Rota__StepKey *k = hello->in_flight[i];
+		if (k && k->run_id && k->step_id && strcmp(k->run_id, run_id) == 0 &&
+		    strcmp(k->step_id, step_id) == 0 && k->attempt == attempt)
+			return true;
+	}
+	return false;
+}
+
+void
+dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
+{
+	/* Spooled results first: they may finish steps that Hello does not
+	 * list as running any more. */
+	for (size_t i = 0; i < hello->n_spooled; i++) {
+		if (hello->spooled[i])
+			dispatcher_result(d, w, hello->spooled[i]);
+	}
+	w->running = 0;
+	run_t *next;
+	for (run_t *run = d->runs; run; run = next) {
+		next = run->next;
+		for (size_t h = 0; h < run->host_count; h++) {
+			if (strcmp(run->hosts[h].host, w->id) != 0)
+				continue;
+			run->hosts[h].absent_since = 0;
+			int s = run_inflight_step(run, h);
+			if (s < 0)
+				continue;
+			run_step_t *step = &run->hosts[h].steps[s];
+			if (hello_lists(hello, run->id, step->step_id, step->attempt)) {
+				w->running++;
+				continue;
+			}
+			if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
+				/* Never reached the worker: it is safe to send again. */
+				size_t skip;
+				run_step_set(run, h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING,
+					     &skip);
+				continue;
+			}
+			d->stats.steps_lost++;
+			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
+					      0, clock_wall_ms(),
+					      "the worker restarted while the step ran") != 0)
+				break; /* run retired */
+		}
+	}
+}
+
+void
+dispatcher_worker_lost(dispatcher_t *d, worker_t *w)
+{
+	run_t *next;
+	for (run_t *run = d->runs; run; run = next) {
+		next = run->next;
+		for (size_t h = 0; h < run->host_count; h++) {
+			if (strcmp(run->hosts[h].host, w->id) != 0)
+				continue;
+			if (run->hosts[h].absent_since == 0)
+				run->hosts[h].absent_since = clock_mono_ms();
+			int s = run_inflight_step(run, h);
+			if (s < 0)
+				continue;
+			char detail[160];
+			snprintf(detail, sizeof(detail),
+				 "worker %s stopped answering heartbeats while the step ran", w->id);
+			d->stats.steps_lost++;
+			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
+					      0, clock_wall_ms(), detail) != 0)
+				break;
+		}
+	}
+	w->running = 0;
+}
+
+void
+dispatcher_tick(dispatcher_t *d, int64_t now_mono)
+{
+	run_t *next;
+	for (run_t *run = d->runs; run; run = next) {
+		next = run->next;
+		for (size_t h = 0; h < run->host_count; h++) {
+			run_host_t *host = &run->hosts[h];
+			if (run_host_done(run, h))
+				continue;
+			worker_t *w = registry_find(d->cfg.registry, host->host);
+			if (w && w->connected) {
+				host->absent_since = 0;
+				int s = run_next_step(run, h);
+				if (s >= 0 && run_inflight_step(run, h) < 0)
+					dispatcher_send(d, run, h, (size_t)s, w);
+				continue;
+			}
+			if (host->absent_since == 0) {
+				host->absent_since = now_mono;
+				continue;
+			}
+			if (now_mono - host->absent_since < d->cfg.lost_after_ms)
+				continue;
+			int s = run_inflight_step(run, h);
+			if (s < 0)
+				s = run_next_step(run, h);
+			if (s < 0)
+				continue;
+			char detail[160];
+			snprintf(detail, sizeof(detail), "worker %s was not connected for %llds",
+				 host->host, (long long)(d->cfg.lost_after_ms / 1000));
+			d->stats.steps_lost++;
+			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
+					      0, clock_wall_ms(), detail) != 0)
+				break;
+		}
+	}
+}

@@ -1,0 +1,68 @@
+/* dispatcher: moves runs forward.
+ *
+ * It owns the active runs, sends each host its next step when the one
+ * before succeeded, records what workers report (Accepted, Output, Result)
+ * under the step key, and fails the steps of workers that are gone. Every
+ * change is written to the store in the turn's transaction and every message
+ * it sends goes through the send queue, so nothing leaves before the commit.
+ *
+ * Must never: record a result twice, let a stale attempt overwrite a newer
+ * one, or leave a step running on a worker that is gone. */
+#ifndef ROTA_DISPATCHER_H
+#define ROTA_DISPATCHER_H
+
+#include <stdint.h>
+
+#include "registry.h"
+#include "run.h"
+#include "sendq.h"
+#include "store.h"
+
+typedef struct {
+	uint64_t dispatched;
+	uint64_t results_recorded;
+	uint64_t results_duplicate; /* acked, not recorded again */
+	uint64_t results_unknown;   /* no such run or step: acked and dropped */
+	uint64_t results_foreign;   /* a worker reporting another host's step: dropped */
+	uint64_t outputs_recorded;
+	uint64_t outputs_dropped;
+	uint64_t steps_lost;
+} dispatcher_stats_t;
+
+typedef struct dispatcher dispatcher_t;
+
+typedef struct {
+	store_t *store;       /* borrowed */
+	registry_t *registry; /* borrowed */
+	sendq_t *sendq;       /* borrowed */
+	void *worker_sock;    /* borrowed: the workers' ROUTER */
+	uint64_t epoch;
+	uint64_t output_cap;     /* bytes of output kept per step */
+	int64_t lost_after_ms;   /* how long a host's worker may be away */
+} dispatcher_config_t;
+
+dispatcher_t *dispatcher_new(const dispatcher_config_t *config);
+void dispatcher_destroy(dispatcher_t **dp);
+
+/* Loads the runs the store says are unfinished (after a restart). */
+int dispatcher_recover(dispatcher_t *d, int64_t now_mono);
+/* Takes the run (nulls *runp), persists it with every step pending and
+ * dispatches the first step on each host. -1 on a store error. */
+int dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params);
+
+void dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello);
+void dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg);
+void dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg);
+void dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg);
+void dispatcher_worker_lost(dispatcher_t *d, worker_t *w);
+/* Dispatches what waits on a returning worker and fails hosts whose worker
+ * has been away longer than lost_after_ms. Call every loop turn. */
+void dispatcher_tick(dispatcher_t *d, int64_t now_mono);
+
+run_t *dispatcher_find_run(dispatcher_t *d, const char *run_id);
+/* The first active run; follow run->next for the rest. */
+run_t *dispatcher_runs(dispatcher_t *d);
+size_t dispatcher_active(const dispatcher_t *d);
+const dispatcher_stats_t *dispatcher_stats(const dispatcher_t *d);
+
+#endif

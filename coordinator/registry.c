@@ -1,0 +1,209 @@
+/* registry: workers by id. A sorted array: lookups are a binary search and
+ * `rota workers` lists in id order for free. */
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+struct registry {
+	worker_t **workers; /* owned, sorted by id */
+	size_t count;
+};
+
+registry_t *
+registry_new(void)
+{
+	return xcalloc(1, sizeof(registry_t));
+}
+
+static void
+worker_clear_labels(worker_t *w)
+{
+	for (size_t i = 0; i < w->label_count; i++) {
+		free(w->labels[i].key);
+		free(w->labels[i].value);
+	}
+	free(w->labels);
+	w->labels = NULL;
+	w->label_count = 0;
+}
+
+static void
+worker_free(worker_t *w)
+{
+	worker_clear_labels(w);
+	free(w->id);
+	free(w->hostname);
+	free(w->version);
+	free(w);
+}
+
+void
+registry_destroy(registry_t **rp)
+{
+	registry_t *r = *rp;
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->count; i++)
+		worker_free(r->workers[i]);
+	free(r->workers);
+	free(r);
+	*rp = NULL;
+}
+
+/* Index of id, or of where it would go (with *found false). */
+static size_t
+registry_search(const registry_t *r, const char *id, bool *found)
+{
+	size_t lo = 0, hi = r->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->workers[mid]->id, id);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+static worker_t *
+registry_get_or_add(registry_t *r, const char *id)
+{
+	bool found;
+	size_t at = registry_search(r, id, &found);
+	if (found)
+		return r->workers[at];
+	worker_t *w = xcalloc(1, sizeof(*w));
+	w->id = xstrdup(id);
+	w->hostname = xstrdup("");
+	w->version = xstrdup("");
+	r->workers = xrealloc(r->workers, (r->count + 1) * sizeof(*r->workers));
+	memmove(&r->workers[at + 1], &r->workers[at], (r->count - at) * sizeof(*r->workers));
+	r->workers[at] = w;
+	r->count++;
+	return w;
+}
+
+worker_t *
+registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_t now_wall)
+{
+	worker_t *w = registry_get_or_add(r, hello->worker_id);
+	free(w->hostname);
+	w->hostname = xstrdup(hello->hostname);
+	free(w->version);
+	w->version = xstrdup(hello->version);
+	worker_clear_labels(w);
+	w->labels = xcalloc(hello->n_labels, sizeof(*w->labels));
+	for (size_t i = 0; i < hello->n_labels; i++) {
+		w->labels[i].key = xstrdup(hello->labels[i]->key);
+		w->labels[i].value = xstrdup(hello->labels[i]->value);
+	}
+	w->label_count = hello->n_labels;
+	w->connected = true;
+	registry_seen(w, now_mono, now_wall);
+	return w;
+}
+
+worker_t *
+registry_add_known(registry_t *r, const char *id, const char *hostname, const char *labels,
+		   int64_t last_seen_wall)
+{
+	worker_t *w = registry_get_or_add(r, id);
+	free(w->hostname);
+	w->hostname = xstrdup(hostname);
+	worker_clear_labels(w);
+	char *copy = xstrdup(labels);
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (eq == NULL)
+			continue;
+		w->labels = xrealloc(w->labels, (w->label_count + 1) * sizeof(*w->labels));
+		w->labels[w->label_count].key = xstrndup(tok, (size_t)(eq - tok));
+		w->labels[w->label_count].value = xstrdup(eq + 1);
+		w->label_count++;
+	}
+	free(copy);
+	w->last_seen_wall = last_seen_wall;
+	w->connected = false;
+	return w;
+}
+
+worker_t *
+registry_find(registry_t *r, const char *id)
+{
+	bool found;
+	size_t at = registry_search(r, id, &found);
+	return found ? r->workers[at] : NULL;
+}
+
+void
+registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall)
+{
+	w->last_seen_mono = now_mono;
+	w->last_seen_wall = now_wall;
+}
+
+size_t
+registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		worker_t *w = r->workers[i];
+		if (w->connected && now_mono - w->last_seen_mono > timeout_ms) {
+			w->connected = false;
+			if (n < max)
+				lost[n] = w;
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t
+registry_count(const registry_t *r)
+{
+	return r->count;
+}
+
+worker_t *
+registry_at(registry_t *r, size_t i)
+{
+	return i < r->count ? r->workers[i] : NULL;
+}
+
+const char *
+registry_label(const worker_t *w, const char *key)
+{
+	for (size_t i = 0; i < w->label_count; i++) {
+		if (strcmp(w->labels[i].key, key) == 0)
+			return w->labels[i].value;
+	}
+	return NULL;
+}
+
+char *
+registry_labels_string(const worker_t *w)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < w->label_count; i++)
+		len += strlen(w->labels[i].key) + strlen(w->labels[i].value) + 2;
+	char *s = xmalloc(len);
+	s[0] = '\0';
+	for (size_t i = 0; i < w->label_count; i++) {
+		if (i > 0)
+			strcat(s, ",");
+		strcat(s, w->labels[i].key);
+		strcat(s, "=");
+		strcat(s, w->labels[i].value);
+	}
+	return s;
+}

@@ -1,0 +1,58 @@
+/* registry: the workers the coordinator knows, in memory.
+ *
+ * A worker is connected from its Hello until it is silent for
+ * REGISTRY_LOST_INTERVALS heartbeat intervals; then it is lost until it says
+ * Hello again. The registry only keeps the facts; the coordinator persists
+ * them and the dispatcher decides what a loss means for runs. */
+#ifndef ROTA_REGISTRY_H
+#define ROTA_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rota.pb-c.h"
+
+#define REGISTRY_LOST_INTERVALS 5
+
+typedef struct {
+	char *key;
+	char *value;
+} registry_label_t;
+
+typedef struct {
+	char *id;       /* owned; equals its ROUTER identity */
+	char *hostname; /* owned */
+	char *version;  /* owned */
+	registry_label_t *labels; /* owned */
+	size_t label_count;
+	bool connected;
+	int64_t last_seen_mono;
+	int64_t last_seen_wall;
+	uint32_t running; /* steps in flight on it, kept by the dispatcher */
+} worker_t;
+
+typedef struct registry registry_t;
+
+registry_t *registry_new(void);
+void registry_destroy(registry_t **rp);
+
+/* Records a Hello: creates or refreshes the worker and marks it connected. */
+worker_t *registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono,
+			 int64_t now_wall);
+/* Adds a worker known from the store, not connected. */
+worker_t *registry_add_known(registry_t *r, const char *id, const char *hostname,
+			     const char *labels, int64_t last_seen_wall);
+worker_t *registry_find(registry_t *r, const char *id);
+void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
+/* Marks connected workers silent for longer than timeout_ms lost; returns
+ * how many, with up to max of them in lost[]. */
+size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost,
+		       size_t max);
+size_t registry_count(const registry_t *r);
+worker_t *registry_at(registry_t *r, size_t i);
+const char *registry_label(const worker_t *w, const char *key);
+/* "k=v,k=v" in a new string the caller frees. */
+char *registry_labels_string(const worker_t *w);
+
+#endif

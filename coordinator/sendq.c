@@ -1,0 +1,90 @@
+/* sendq: a growable array of encoded frames, flushed after commit. */
+#include "sendq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+#include "xalloc.h"
+
+typedef struct {
+	void *sock;
+	uint8_t identity[WIRE_MAX_IDENTITY_BYTES];
+	size_t identity_len; /* 0: no identity frame */
+	uint8_t *data;       /* owned */
+	size_t len;
+} sendq_item_t;
+
+struct sendq {
+	sendq_item_t *items; /* owned */
+	size_t count;
+	size_t cap;
+};
+
+sendq_t *
+sendq_new(void)
+{
+	return xcalloc(1, sizeof(sendq_t));
+}
+
+void
+sendq_destroy(sendq_t **qp)
+{
+	sendq_t *q = *qp;
+	if (q == NULL)
+		return;
+	sendq_discard(q);
+	free(q->items);
+	free(q);
+	*qp = NULL;
+}
+
+void
+sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity_len,
+	   Rota__Envelope *env)
+{
+	if (q->count == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 64;
+		q->items = xrealloc(q->items, q->cap * sizeof(*q->items));
+	}
+	sendq_item_t *it = &q->items[q->count++];
+	it->sock = sock;
+	if (identity_len > sizeof(it->identity))
+		identity_len = sizeof(it->identity);
+	it->identity_len = identity ? identity_len : 0;
+	if (identity)
+		memcpy(it->identity, identity, identity_len);
+	it->data = wire_encode(env, &it->len);
+}
+
+void
+sendq_flush(sendq_t *q, sendq_stats_t *stats)
+{
+	for (size_t i = 0; i < q->count; i++) {
+		sendq_item_t *it = &q->items[i];
+		int rc = wire_send_raw(it->sock, it->identity_len ? it->identity : NULL,
+				       it->identity_len, it->data, it->len);
+		if (rc == 0)
+			stats->sent++;
+		else
+			stats->failed++;
+		free(it->data);
+	}
+	q->count = 0;
+}
+
+size_t
+sendq_discard(sendq_t *q)
+{
+	size_t n = q->count;
+	for (size_t i = 0; i < q->count; i++)
+		free(q->items[i].data);
+	q->count = 0;
+	return n;
+}
+
+size_t
+sendq_length(const sendq_t *q)
+{
+	return q->count;
+}

@@ -1,0 +1,32 @@
+/* sendq: messages that wait for the turn's commit.
+ *
+ * Nobody may be told of a state change before it is durable, so the
+ * coordinator queues every ResultAck, Dispatch and API response here during
+ * a loop turn and flushes the queue only after store_commit succeeded. */
+#ifndef ROTA_SENDQ_H
+#define ROTA_SENDQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rota.pb-c.h"
+
+typedef struct sendq sendq_t;
+
+typedef struct {
+	uint64_t sent;
+	uint64_t failed; /* peer gone or its queue full: dropped */
+} sendq_stats_t;
+
+sendq_t *sendq_new(void);
+void sendq_destroy(sendq_t **qp);
+/* Encodes env now (the caller keeps env) and queues it for sock/identity. */
+void sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity_len,
+		Rota__Envelope *env);
+/* Sends everything queued, in order, without blocking. */
+void sendq_flush(sendq_t *q, sendq_stats_t *stats);
+/* Drops everything queued (after a failed commit). Returns how many. */
+size_t sendq_discard(sendq_t *q);
+size_t sendq_length(const sendq_t *q);
+
+#endif

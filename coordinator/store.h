@@ -1,0 +1,108 @@
+/* store: the coordinator's SQLite file.
+ *
+ * WAL mode, schema versioned with forward migrations run at open. Writes are
+ * grouped: the loop calls store_begin lazily through every writer and
+ * store_commit once at the end of its turn, and only then tells anyone
+ * (ResultAck, API responses) what changed. Queries fill protobuf messages
+ * whose every field is malloc'd, so the caller frees a whole answer with
+ * the message's free_unpacked.
+ *
+ * Must never: leave a transaction open across a loop turn, or report a
+ * state change it did not commit. */
+#ifndef ROTA_STORE_H
+#define ROTA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rota.pb-c.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+typedef struct store store_t;
+
+/* Opens (creating if needed) and migrates the file. On failure returns NULL
+ * and sets *error to a message the caller frees. */
+store_t *store_open(const char *path, char **error);
+void store_destroy(store_t **sp);
+int store_schema_version(store_t *s);
+
+/* Opens the turn's transaction if none is open; every writer calls it. */
+int store_begin(store_t *s);
+/* Commits the open transaction, if any. -1 on failure (rolled back). */
+int store_commit(store_t *s);
+bool store_in_transaction(const store_t *s);
+
+/* Increments and returns the coordinator epoch (committed at once). */
+int store_epoch_next(store_t *s, uint64_t *epoch);
+
+typedef struct {
+	const char *id;
+	const char *runbook;
+	const char *runbook_yaml;
+	const char *params_json;
+	int status; /* Rota__RunStatus */
+	int64_t created_ms;
+} store_run_t;
+
+int store_run_insert(store_t *s, const store_run_t *run);
+int store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
+		     int64_t ended_ms);
+
+/* Inserts a step run; *row is its id, the handle for later updates. spec is
+ * the packed StepSpec the step is dispatched with. */
+int store_step_insert(store_t *s, const char *run_id, const char *step_id, const char *host,
+		      uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
+		      size_t spec_len, int64_t *row);
+typedef struct {
+	int status;
+	int exit_code;
+	int signal;
+	int64_t started_ms;
+	int64_t ended_ms;
+	const char *detail; /* may be NULL */
+} store_step_state_t;
+int store_step_update(store_t *s, int64_t row, const store_step_state_t *st);
+
+/* Appends one output chunk under (row, seq); a repeated seq is ignored.
+ * At most cap bytes are kept per step: the chunk that crosses it is cut and
+ * a system line saying so is stored once. *stored says whether anything new
+ * was written. */
+int store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
+			size_t len, uint64_t cap, int64_t at_ms, bool *stored);
+
+int store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
+			const char *version, const char *state, int64_t last_seen_ms);
+
+/* Answers for the operator API. Return 0, or -1 on a store error. */
+int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
+/* Returns 1 when the run does not exist. */
+int store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRunResponse *out);
+int store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out);
+int store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
+	       Rota__LogsResponse *out);
+/* Every stored worker, for `rota workers` after a restart. */
+int store_workers_list(store_t *s, Rota__ListWorkersResponse *out);
+
+/* A step run read back at start-up to resume runs that were in flight. */
+typedef struct {
+	int64_t row;
+	char *run_id;
+	char *step_id;
+	char *host;
+	uint32_t attempt;
+	uint32_t position;
+	int status;
+	uint8_t *spec;
+	size_t spec_len;
+} store_step_row_t;
+/* Every step run of every run that is not finished, ordered by run, host,
+ * position. The caller frees with store_step_rows_free. */
+int store_active_steps(store_t *s, store_step_row_t **rows, size_t *count);
+void store_step_rows_free(store_step_row_t *rows, size_t count);
+/* Runbook name of a run, for resuming (caller frees), NULL if none. */
+char *store_run_runbook(store_t *s, const char *run_id);
+
+#endif
