@@ -1,2 +1,710 @@
-/* placeholder until the agent lands */
-int agent_placeholder;
+/* agent: the worker's protocol side (see agent.h). */
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "executor.h"
+#include "log.h"
+#include "spool.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define AGENT_MAX_POLL 256
+
+typedef enum { AGENT_HELLO_SENT, AGENT_READY } agent_state_t;
+
+/* A step this worker runs. */
+typedef struct agent_job {
+	uint64_t exec_id;
+	char *run_id;   /* owned */
+	char *step_id;  /* owned */
+	uint32_t attempt;
+	char *keytext;  /* owned: spool key */
+	uint64_t seq;   /* last Output seq sent */
+	uint64_t sent_bytes;
+	uint64_t limit;
+	bool truncated;
+	struct agent_job *next;
+} agent_job_t;
+
+struct agent {
+	agent_config_t cfg;
+	char hostname[256];
+	void *zctx;   /* owned */
+	void *sock;   /* owned; NULL while waiting to reconnect */
+	int sigfd;    /* owned */
+	executor_t *exec; /* owned */
+	spool_t *spool;   /* owned */
+	agent_job_t *jobs; /* owned list */
+	agent_state_t state;
+	uint64_t epoch;        /* of the coordinator that welcomed us; 0 = none */
+	uint32_t heartbeat_ms;
+	int64_t last_rx;       /* mono ms of the last message from the coordinator */
+	int64_t next_heartbeat;
+	int64_t hello_sent_at;
+	int64_t reconnect_at;  /* mono ms; 0 = connected */
+	int64_t backoff_ms;
+	bool stopping;
+	wire_stats_t wire;
+};
+
+/* The spool key of a step attempt: run, step and attempt (host is us). */
+static char *
+agent_keytext(const char *run_id, const char *step_id, uint32_t attempt)
+{
+	return xasprintf("%s/%s/%u", run_id, step_id, attempt);
+}
+
+static void
+agent_send(agent_t *a, Rota__Envelope *env)
+{
+	if (a->sock == NULL)
+		return;
+	if (wire_send(a->sock, NULL, 0, env) != 0 && errno != EAGAIN)
+		log_warn("send to coordinator failed: %s", zmq_strerror(errno));
+}
+
+static void
+agent_fill_key(agent_t *a, const agent_job_t *j, Rota__StepKey *key)
+{
+	rota__step_key__init(key);
+	key->run_id = j->run_id;
+	key->step_id = j->step_id;
+	key->host = (char *)a->cfg.id;
+	key->attempt = j->attempt;
+}
+
+/* ---- Hello and connection ------------------------------------------- */
+
+typedef struct {
+	Rota__Result **results;
+	size_t count;
+	size_t skip; /* when resending: the first `skip` went with Hello */
+	agent_t *agent;
+} agent_spooled_t;
+
+static int
+agent_collect_spooled(void *ctx, const char *key, const uint8_t *data, size_t len)
+{
+	agent_spooled_t *sp = ctx;
+	(void)key;
+	if (sp->count >= AGENT_HELLO_MAX_SPOOLED)
+		return 1;
+	Rota__Result *r = rota__result__unpack(NULL, len, data);
+	if (r == NULL)
+		return 0;
+	sp->results = xrealloc(sp->results, (sp->count + 1) * sizeof(*sp->results));
+	sp->results[sp->count++] = r;
+	return 0;
+}
+
+static void
+agent_hello(agent_t *a)
+{
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)a->cfg.id;
+	hello.hostname = a->hostname;
+	hello.version = ROTA_VERSION;
+	hello.capacity = a->cfg.capacity;
+
+	size_t nl = 0;
+	while (a->cfg.labels && a->cfg.labels[nl])
+		nl++;
+	Rota__Label *labels = xcalloc(nl, sizeof(*labels));
+	Rota__Label **lp = xcalloc(nl, sizeof(*lp));
+	char **keys = xcalloc(nl, sizeof(*keys));
+	for (size_t i = 0; i < nl; i++) {
+		const char *eq = strchr(a->cfg.labels[i], '=');
+		rota__label__init(&labels[i]);
+		keys[i] = xstrndup(a->cfg.labels[i], (size_t)(eq - a->cfg.labels[i]));
+		labels[i].key = keys[i];
+		labels[i].value = (char *)eq + 1;
+		lp[i] = &labels[i];
+	}
+	hello.n_labels = nl;
+	hello.labels = lp;
+
+	size_t nj = 0;
+	for (agent_job_t *j = a->jobs; j; j = j->next)
+		nj++;
+	Rota__StepKey *keysv = xcalloc(nj, sizeof(*keysv));
+	Rota__StepKey **kp = xcalloc(nj, sizeof(*kp));
+	size_t k = 0;
+	for (agent_job_t *j = a->jobs; j; j = j->next, k++) {
+		agent_fill_key(a, j, &keysv[k]);
+		kp[k] = &keysv[k];
+	}
+	hello.n_in_flight = nj;
+	hello.in_flight = kp;
+
+	agent_spooled_t sp = {0};
+	spool_each(a->spool, agent_collect_spooled, &sp);
+	hello.n_spooled = sp.count;
+	hello.spooled = sp.results;
+
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HELLO;
+	env.hello = &hello;
+	agent_send(a, &env);
+	a->state = AGENT_HELLO_SENT;
+	a->hello_sent_at = clock_mono_ms();
+
+	for (size_t i = 0; i < sp.count; i++)
+		rota__result__free_unpacked(sp.results[i], NULL);
+	free(sp.results);
+	for (size_t i = 0; i < nl; i++)
+		free(keys[i]);
+	free(keys);
+	free(labels);
+	free(lp);
+	free(keysv);
+	free(kp);
+}
+
+static int
+agent_connect(agent_t *a)
+{
+	a->sock = zmq_socket(a->zctx, ZMQ_DEALER);
+	if (a->sock == NULL)
+		return -1;
+	wire_socket_setup(a->sock);
+	zmq_setsockopt(a->sock, ZMQ_ROUTING_ID, a->cfg.id, strlen(a->cfg.id));
+	int ivl = AGENT_BACKOFF_MIN_MS, ivl_max = AGENT_BACKOFF_MAX_MS;
+	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
+	if (zmq_connect(a->sock, a->cfg.endpoint) != 0) {
+		log_error("cannot connect to %s: %s", a->cfg.endpoint, zmq_strerror(errno));
+		zmq_close(a->sock);
+		a->sock = NULL;
+		return -1;
+	}
+	a->last_rx = clock_mono_ms();
+	a->reconnect_at = 0;
+	agent_hello(a);
+	return 0;
+}
+
+static void
+agent_disconnect(agent_t *a, const char *why)
+{
+	log_warn("coordinator at %s %s; reconnecting in %lld ms", a->cfg.endpoint, why,
+		 (long long)a->backoff_ms);
+	if (a->sock)
+		zmq_close(a->sock);
+	a->sock = NULL;
+	a->epoch = 0;
+	a->reconnect_at = clock_mono_ms() + a->backoff_ms;
+	a->backoff_ms *= 2;
+	if (a->backoff_ms > AGENT_BACKOFF_MAX_MS)
+		a->backoff_ms = AGENT_BACKOFF_MAX_MS;
+}
+
+/* ---- executor callbacks ------------------------------------------------ */
+
+static agent_job_t *
+agent_job_by_exec(agent_t *a, uint64_t exec_id)
+{
+	for (agent_job_t *j = a->jobs; j; j = j->next) {
+		if (j->exec_id == exec_id)
+			return j;
+	}
+	return NULL;
+}
+
+static void
+agent_send_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, size_t len,
+		  bool truncated)
+{
+	Rota__StepKey key;
+	agent_fill_key(a, j, &key);
+	Rota__Output out = ROTA__OUTPUT__INIT;
+	out.key = &key;
+	out.stream = stream == 2 ? ROTA__STREAM__STREAM_STDERR : ROTA__STREAM__STREAM_STDOUT;
+	out.seq = ++j->seq;
+	out.data.data = (uint8_t *)data;
+	out.data.len = len;
+	out.truncated = truncated;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_OUTPUT;
+	env.output = &out;
+	agent_send(a, &env);
+}
+
+static void
+agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t len)
+{
+	agent_t *a = ctx;
+	agent_job_t *j = agent_job_by_exec(a, job);
+	if (j == NULL || j->truncated)
+		return;
+	if (j->sent_bytes + len > j->limit) {
+		/* Past the limit: send what fits and one marker, then drop the
+		 * rest (still reading it, so the step does not block on a full
+		 * pipe). */
+		size_t fit = (size_t)(j->limit - j->sent_bytes);
+		j->truncated = true;
+		agent_send_output(a, j, stream, data, fit, true);
+		j->sent_bytes = j->limit;
+		return;
+	}
+	j->sent_bytes += len;
+	agent_send_output(a, j, stream, data, len, false);
+}
+
+static const char *
+agent_signal_name(int sig)
+{
+	const char *name = sigabbrev_np(sig);
+	return name ? name : "?";
+}
+
+static void
+agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
+{
+	agent_t *a = ctx;
+	agent_job_t *j = agent_job_by_exec(a, job);
+	if (j == NULL)
+		return;
+	Rota__StepKey key;
+	agent_fill_key(a, j, &key);
+	Rota__Result r = ROTA__RESULT__INIT;
+	char detail[512];
+	r.key = &key;
+	r.exit_code = res->exit_code;
+	r.signal = res->signal;
+	r.started_ms = res->started_ms;
+	r.ended_ms = res->ended_ms;
+	r.output_seq = j->seq;
+	switch (res->outcome) {
+	case EXEC_EXITED:
+		r.status = res->exit_code == 0 ? ROTA__STEP_STATUS__STEP_SUCCEEDED
+					       : ROTA__STEP_STATUS__STEP_FAILED;
+		if (res->exit_code != 0)
+			snprintf(detail, sizeof(detail), "exited with status %d", res->exit_code);
+		else
+			detail[0] = '\0';
+		break;
+	case EXEC_SIGNALED:
+		r.status = ROTA__STEP_STATUS__STEP_FAILED;
+		snprintf(detail, sizeof(detail), "killed by signal %d (SIG%s)", res->signal,
+			 agent_signal_name(res->signal));
+		break;
+	case EXEC_TIMED_OUT:
+		r.status = ROTA__STEP_STATUS__STEP_TIMEOUT;
+		snprintf(detail, sizeof(detail), "%s", res->detail);
+		break;
+	case EXEC_CANCELLED:
+		r.status = ROTA__STEP_STATUS__STEP_CANCELLED;
+		snprintf(detail, sizeof(detail), "%s", res->detail);
+		break;
+	default:
+		r.status = ROTA__STEP_STATUS__STEP_ERROR;
+		snprintf(detail, sizeof(detail), "could not start: %s", res->detail);
+		break;
+	}
+	r.detail = detail;
+	size_t len = rota__result__get_packed_size(&r);
+	uint8_t *buf = xmalloc(len);
+	rota__result__pack(&r, buf);
+	/* Spooled before it is sent: a crash between the two resends it. */
+	if (spool_put(a->spool, j->keytext, buf, len) != 0)
+		log_error("cannot spool the result of %s; sending it anyway", j->keytext);
+	free(buf);
+	log_info("step %s finished: %s%s%s", j->keytext,
+		 r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
+		 detail[0] ? ", " : "", detail);
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env.result = &r;
+	if (a->state == AGENT_READY)
+		agent_send(a, &env);
+
+	for (agent_job_t **p = &a->jobs; *p; p = &(*p)->next) {
+		if (*p == j) {
+			*p = j->next;
+			break;
+		}
+	}
+	free(j->run_id);
+	free(j->step_id);
+	free(j->keytext);
+	free(j);
+}
+
+/* ---- coordinator messages ---------------------------------------------- */
+
+static void
+agent_send_result_error(agent_t *a, const Rota__StepKey *k, const char *detail)
+{
+	Rota__Result r = ROTA__RESULT__INIT;
+	r.key = (Rota__StepKey *)k;
+	r.status = ROTA__STEP_STATUS__STEP_ERROR;
+	r.detail = (char *)detail;
+	r.started_ms = r.ended_ms = clock_wall_ms();
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env.result = &r;
+	agent_send(a, &env);
+}
+
+static void
+agent_dispatch(agent_t *a, const Rota__Dispatch *d)
+{
+	const Rota__StepKey *k = d->key;
+	if (k == NULL || k->run_id == NULL || k->step_id == NULL || k->host == NULL ||
+	    d->spec == NULL) {
+		a->wire.dropped_empty++;
+		return;
+	}
+	if (d->fence < a->epoch) {
+		log_warn("dropped an order from a stale coordinator (epoch %llu < %llu)",
+			 (unsigned long long)d->fence, (unsigned long long)a->epoch);
+		return;
+	}
+	if (strcmp(k->host, a->cfg.id) != 0) {
+		log_warn("dropped an order for host %s (I am %s)", k->host, a->cfg.id);
+		return;
+	}
+	Rota__Accepted acc = ROTA__ACCEPTED__INIT;
+	acc.key = (Rota__StepKey *)k;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_ACCEPTED;
+	env.accepted = &acc;
+
+	char *keytext = agent_keytext(k->run_id, k->step_id, k->attempt);
+	for (agent_job_t *j = a->jobs; j; j = j->next) {
+		if (strcmp(j->keytext, keytext) == 0) {
+			agent_send(a, &env); /* a resent order: it runs already */
+			free(keytext);
+			return;
+		}
+	}
+	int started = spool_mark_started(a->spool, keytext);
+	if (started != 0) {
+		/* Started before (its result is spooled or was acked): never
+		 * twice. */
+		log_warn("refused to start %s again", keytext);
+		free(keytext);
+		return;
+	}
+	if (d->spec->kind_case != ROTA__STEP_SPEC__KIND_SHELL || d->spec->shell == NULL) {
+		agent_send_result_error(a, k, "this worker does not know the step type");
+		free(keytext);
+		return;
+	}
+	if (executor_running(a->exec) >= a->cfg.capacity) {
+		agent_send_result_error(a, k, "the worker is at capacity");
+		free(keytext);
+		return;
+	}
+	const Rota__ShellSpec *sh = d->spec->shell;
+	char **env_kv = xcalloc(sh->n_env + 1, sizeof(*env_kv));
+	for (size_t i = 0; i < sh->n_env; i++)
+		env_kv[i] = xasprintf("%s=%s", sh->env[i]->key, sh->env[i]->value);
+	exec_spec_t spec = {
+		.run = sh->run,
+		.env = (const char *const *)env_kv,
+		.workdir = sh->workdir,
+		.timeout_ms = d->spec->timeout_ms,
+	};
+	agent_job_t *j = xcalloc(1, sizeof(*j));
+	j->run_id = xstrdup(k->run_id);
+	j->step_id = xstrdup(k->step_id);
+	j->attempt = k->attempt;
+	j->keytext = keytext;
+	j->limit = d->spec->output_limit ? d->spec->output_limit : UINT64_MAX;
+	j->next = a->jobs;
+	a->jobs = j;
+	agent_send(a, &env);
+	j->exec_id = executor_start(a->exec, &spec);
+	for (size_t i = 0; i < sh->n_env; i++)
+		free(env_kv[i]);
+	free(env_kv);
+	log_info("step %s started", keytext);
+	if (j->exec_id == 0) {
+		exec_result_t res = {.outcome = EXEC_START_FAILED,
+				     .started_ms = clock_wall_ms(),
+				     .ended_ms = clock_wall_ms()};
+		snprintf(res.detail, sizeof(res.detail), "the executor could not track the job");
+		agent_on_done(a, 0, &res);
+	}
+}
+
+static int
+agent_resend_spooled(void *ctx, const char *key, const uint8_t *data, size_t len)
+{
+	agent_spooled_t *sp = ctx;
+	(void)key;
+	if (sp->skip > 0) {
+		sp->skip--;
+		return 0;
+	}
+	Rota__Result *r = rota__result__unpack(NULL, len, data);
+	if (r == NULL)
+		return 0;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env.result = r;
+	agent_send(sp->agent, &env);
+	rota__result__free_unpacked(r, NULL);
+	return 0;
+}
+
+static void
+agent_handle(agent_t *a, Rota__Envelope *env)
+{
+	a->last_rx = clock_mono_ms();
+	switch (env->body_case) {
+	case ROTA__ENVELOPE__BODY_WELCOME: {
+		const Rota__Welcome *w = env->welcome;
+		bool fresh = a->state != AGENT_READY;
+		a->epoch = w->epoch;
+		if (w->heartbeat_ms >= 50 && w->heartbeat_ms <= 600000)
+			a->heartbeat_ms = w->heartbeat_ms;
+		a->state = AGENT_READY;
+		a->backoff_ms = AGENT_BACKOFF_MIN_MS;
+		if (fresh)
+			log_info("connected to coordinator %s at %s (epoch %llu)",
+				 w->coordinator_id, a->cfg.endpoint, (unsigned long long)a->epoch);
+		/* Hello carried the first AGENT_HELLO_MAX_SPOOLED results; send
+		 * the rest now. */
+		agent_spooled_t sp = {.skip = AGENT_HELLO_MAX_SPOOLED, .agent = a};
+		spool_each(a->spool, agent_resend_spooled, &sp);
+		break;
+	}
+	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		if (env->heartbeat->epoch != a->epoch &&
+		    (a->state == AGENT_READY ||
+		     clock_mono_ms() - a->hello_sent_at > AGENT_HELLO_RETRY_MS)) {
+			/* A coordinator that does not know us (it restarted):
+			 * introduce ourselves again. */
+			log_info("coordinator epoch changed (%llu -> %llu); saying hello again",
+				 (unsigned long long)a->epoch,
+				 (unsigned long long)env->heartbeat->epoch);
+			agent_hello(a);
+		}
+		break;
+	case ROTA__ENVELOPE__BODY_DISPATCH:
+		if (a->state == AGENT_READY)
+			agent_dispatch(a, env->dispatch);
+		break;
+	case ROTA__ENVELOPE__BODY_RESULT_ACK:
+		if (env->result_ack->key && env->result_ack->key->run_id &&
+		    env->result_ack->key->step_id) {
+			char *kt = agent_keytext(env->result_ack->key->run_id,
+						 env->result_ack->key->step_id,
+						 env->result_ack->key->attempt);
+			spool_delete(a->spool, kt);
+			free(kt);
+		}
+		break;
+	case ROTA__ENVELOPE__BODY_CANCEL:
+		if (env->cancel->key && env->cancel->key->run_id && env->cancel->key->step_id) {
+			for (agent_job_t *j = a->jobs; j; j = j->next) {
+				if (strcmp(j->run_id, env->cancel->key->run_id) == 0 &&
+				    strcmp(j->step_id, env->cancel->key->step_id) == 0 &&
+				    j->attempt == env->cancel->key->attempt)
+					executor_cancel(a->exec, j->exec_id);
+			}
+		}
+		break;
+	default:
+		a->wire.dropped_empty++;
+		break;
+	}
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
+agent_t *
+agent_new(const agent_config_t *config, char **error)
+{
+	agent_t *a = xcalloc(1, sizeof(*a));
+	a->cfg = *config;
+	a->sigfd = -1;
+	a->heartbeat_ms = AGENT_HEARTBEAT_MS;
+	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
+		snprintf(a->hostname, sizeof(a->hostname), "unknown");
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (a->sigfd < 0) {
+		*error = xasprintf("signalfd: %s", strerror(errno));
+		agent_destroy(&a);
+		return NULL;
+	}
+	a->spool = spool_open(config->spool_dir, error);
+	if (a->spool == NULL) {
+		agent_destroy(&a);
+		return NULL;
+	}
+	exec_callbacks_t cb = {.on_output = agent_on_output, .on_done = agent_on_done, .ctx = a};
+	a->exec = executor_new(&cb);
+	a->zctx = zmq_ctx_new();
+	if (a->exec == NULL || a->zctx == NULL) {
+		*error = xstrdup("cannot start the executor or ZeroMQ");
+		agent_destroy(&a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+agent_destroy(agent_t **ap)
+{
+	agent_t *a = *ap;
+	if (a == NULL)
+		return;
+	executor_destroy(&a->exec);
+	while (a->jobs) {
+		agent_job_t *j = a->jobs;
+		a->jobs = j->next;
+		free(j->run_id);
+		free(j->step_id);
+		free(j->keytext);
+		free(j);
+	}
+	if (a->sock)
+		zmq_close(a->sock);
+	if (a->zctx)
+		zmq_ctx_term(a->zctx);
+	spool_close(&a->spool);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+	free(a);
+	*ap = NULL;
+}
+
+static void
+agent_signals(agent_t *a)
+{
+	struct signalfd_siginfo si;
+	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			if (!a->stopping)
+				log_info("signal %u: stopping", si.ssi_signo);
+			a->stopping = true;
+		}
+		/* SIGCHLD: executor_tick below reaps. */
+	}
+}
+
+static void
+agent_heartbeat(agent_t *a)
+{
+	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+	hb.epoch = a->epoch;
+	hb.running = (uint32_t)executor_running(a->exec);
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	agent_send(a, &env);
+}
+
+int
+agent_run(agent_t *a)
+{
+	log_info("worker %s starting; coordinator %s; spool %s (%zu unacknowledged result(s))",
+		 a->cfg.id, a->cfg.endpoint, a->cfg.spool_dir, spool_count(a->spool));
+	if (agent_connect(a) != 0)
+		return -1;
+	a->next_heartbeat = clock_mono_ms() + a->heartbeat_ms;
+	int64_t stop_deadline = 0;
+	while (true) {
+		if (a->stopping && stop_deadline == 0) {
+			/* Running steps are killed and their results spooled; the
+			 * next worker start (or this grace period) delivers them. */
+			for (agent_job_t *j = a->jobs; j; j = j->next)
+				executor_cancel(a->exec, j->exec_id);
+			stop_deadline = clock_mono_ms() + AGENT_STOP_GRACE_MS;
+		}
+		if (stop_deadline && a->jobs == NULL)
+			break;
+		if (stop_deadline && clock_mono_ms() > stop_deadline)
+			break;
+
+		zmq_pollitem_t items[AGENT_MAX_POLL + 2];
+		int fds[AGENT_MAX_POLL];
+		size_t nfds = executor_fds(a->exec, fds, AGENT_MAX_POLL);
+		size_t n = 0;
+		items[n++] = (zmq_pollitem_t){NULL, a->sigfd, ZMQ_POLLIN, 0};
+		if (a->sock)
+			items[n++] = (zmq_pollitem_t){a->sock, 0, ZMQ_POLLIN, 0};
+		size_t first_fd = n;
+		for (size_t i = 0; i < nfds; i++)
+			items[n++] = (zmq_pollitem_t){NULL, fds[i], ZMQ_POLLIN, 0};
+
+		int64_t now = clock_mono_ms();
+		int64_t wait = a->next_heartbeat - now;
+		int64_t et = executor_next_timeout_ms(a->exec);
+		if (et >= 0 && et < wait)
+			wait = et;
+		if (a->reconnect_at && a->reconnect_at - now < wait)
+			wait = a->reconnect_at - now;
+		if (stop_deadline && wait > 100)
+			wait = 100;
+		if (wait < 0)
+			wait = 0;
+		if (zmq_poll(items, (int)n, (long)wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("zmq_poll: %s", zmq_strerror(errno));
+			return -1;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			agent_signals(a);
+		for (size_t i = first_fd; i < n; i++) {
+			if (items[i].revents)
+				executor_handle(a->exec, items[i].fd);
+		}
+		if (a->sock && (items[1].revents & ZMQ_POLLIN)) {
+			for (int k = 0; k < 1000 && a->sock; k++) {
+				wire_msg_t msg;
+				int rc = wire_recv(a->sock, 0, &msg, &a->wire);
+				if (rc == WIRE_ERR_AGAIN || rc == WIRE_ERR_IO)
+					break;
+				if (rc != WIRE_OK) {
+					log_warn("dropped a frame from the coordinator: %s",
+						 wire_strerror(rc));
+					continue;
+				}
+				agent_handle(a, msg.env);
+				wire_msg_clear(&msg);
+			}
+		}
+		executor_tick(a->exec);
+
+		now = clock_mono_ms();
+		if (a->reconnect_at && now >= a->reconnect_at)
+			agent_connect(a);
+		if (now >= a->next_heartbeat) {
+			if (a->sock) {
+				agent_heartbeat(a);
+				if (now - a->last_rx > (int64_t)a->heartbeat_ms * AGENT_LOST_INTERVALS)
+					agent_disconnect(a, "is silent");
+				else if (a->state == AGENT_HELLO_SENT &&
+					 now - a->hello_sent_at > AGENT_HELLO_RETRY_MS)
+					agent_hello(a);
+			}
+			a->next_heartbeat = now + a->heartbeat_ms;
+		}
+	}
+	log_info("worker %s stopped", a->cfg.id);
+	return 0;
+}

@@ -1,1 +1,144 @@
-int main(void) { return 0; }
+/* rota-worker: parse arguments, build the agent, run its loop. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+#include "xalloc.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: rota-worker [options]\n"
+		"  --coordinator EP     coordinator's worker endpoint (default %s)\n"
+		"  --id NAME            this worker's id (default: the host name)\n"
+		"  --label k=v          a label for targeting; repeat for more\n"
+		"  --spool DIR          durable result spool (default %s)\n"
+		"  --capacity N         steps run at once at most (default %d)\n"
+		"  --log-level LEVEL    debug, info, warn or error (default info)\n"
+		"  --version, --help\n",
+		AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY);
+}
+
+static int
+valid_id(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	char hostname[256] = "";
+	gethostname(hostname, sizeof(hostname) - 1);
+	agent_config_t cfg = {
+		.endpoint = AGENT_DEFAULT_ENDPOINT,
+		.id = hostname,
+		.spool_dir = AGENT_DEFAULT_SPOOL,
+		.capacity = AGENT_DEFAULT_CAPACITY,
+	};
+	const char **labels = xcalloc((size_t)argc + 1, sizeof(*labels));
+	size_t nlabels = 0;
+	log_level_t level = LOGL_INFO;
+	static const struct option opts[] = {
+		{"coordinator", required_argument, NULL, 'c'},
+		{"id", required_argument, NULL, 'i'},
+		{"label", required_argument, NULL, 'l'},
+		{"spool", required_argument, NULL, 's'},
+		{"capacity", required_argument, NULL, 'n'},
+		{"log-level", required_argument, NULL, 'L'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch, rc = 2;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		switch (ch) {
+		case 'c':
+			cfg.endpoint = optarg;
+			break;
+		case 'i':
+			cfg.id = optarg;
+			break;
+		case 'l': {
+			const char *eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg) {
+				fprintf(stderr, "rota-worker: --label %s: write it as key=value, like"
+						" --label role=api\n", optarg);
+				goto out;
+			}
+			labels[nlabels++] = optarg;
+			break;
+		}
+		case 's':
+			cfg.spool_dir = optarg;
+			break;
+		case 'n': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 4096) {
+				fprintf(stderr, "rota-worker: --capacity %s: give a number from 1 to"
+						" 4096\n", optarg);
+				goto out;
+			}
+			cfg.capacity = (uint32_t)v;
+			break;
+		}
+		case 'L':
+			if (log_level_parse(optarg, &level) != 0) {
+				fprintf(stderr, "rota-worker: --log-level %s: use debug, info, warn"
+						" or error\n", optarg);
+				goto out;
+			}
+			break;
+		case 'V':
+			printf("rota-worker %s\n", ROTA_VERSION);
+			rc = 0;
+			goto out;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rota-worker: unexpected argument '%s'\n", argv[optind]);
+		goto out;
+	}
+	if (!valid_id(cfg.id)) {
+		fprintf(stderr, "rota-worker: --id '%s': use 1 to 128 letters, digits, '-', '_'"
+				" or '.'\n", cfg.id);
+		goto out;
+	}
+	cfg.labels = labels;
+	log_init("rota-worker", level);
+	char *error = NULL;
+	agent_t *a = agent_new(&cfg, &error);
+	if (a == NULL) {
+		log_error("cannot start: %s", error);
+		free(error);
+		rc = 1;
+		goto out;
+	}
+	rc = agent_run(a) == 0 ? 0 : 1;
+	agent_destroy(&a);
+out:
+	free(labels);
+	return rc;
+}

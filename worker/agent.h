@@ -1,0 +1,40 @@
+/* agent: the worker daemon's loop.
+ *
+ * One zmq_poll over the DEALER to the coordinator, the executor's pipes and a
+ * signalfd. It says Hello, heartbeats, runs what it is dispatched, streams
+ * output as it comes, spools every Result before sending it, and when the
+ * coordinator goes silent for AGENT_LOST_INTERVALS heartbeats it drops the
+ * connection and reconnects with backoff. */
+#ifndef ROTA_AGENT_H
+#define ROTA_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AGENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:7400"
+#define AGENT_DEFAULT_SPOOL "/var/lib/rota-worker"
+#define AGENT_HEARTBEAT_MS 1000       /* until Welcome says otherwise */
+#define AGENT_LOST_INTERVALS 5
+#define AGENT_BACKOFF_MIN_MS 250
+#define AGENT_BACKOFF_MAX_MS 8000
+#define AGENT_HELLO_RETRY_MS 2000
+#define AGENT_DEFAULT_CAPACITY 32
+#define AGENT_HELLO_MAX_SPOOLED 256   /* the rest follow the Welcome */
+#define AGENT_STOP_GRACE_MS 2000      /* on SIGTERM: time for final results to leave */
+
+typedef struct {
+	const char *endpoint;
+	const char *id;
+	const char *spool_dir;
+	const char *const *labels; /* "k=v", NULL-terminated */
+	uint32_t capacity;
+} agent_config_t;
+
+typedef struct agent agent_t;
+
+agent_t *agent_new(const agent_config_t *config, char **error);
+/* Runs until SIGTERM or SIGINT; returns 0 on a clean stop. */
+int agent_run(agent_t *a);
+void agent_destroy(agent_t **ap);
+
+#endif
