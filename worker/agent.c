@@ -18,7 +18,6 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define AGENT_MAX_POLL 256
 
 typedef enum { AGENT_HELLO_SENT, AGENT_READY } agent_state_t;
 
@@ -55,6 +54,9 @@ struct agent {
 	int64_t backoff_ms;
 	bool stopping;
 	wire_stats_t wire;
+	zmq_pollitem_t *items; /* owned: grows with the executor's pipes */
+	int *fds;              /* owned */
+	size_t poll_cap;
 };
 
 /* The spool key of a step attempt: run, step and attempt (host is us). */
@@ -532,6 +534,9 @@ agent_new(const agent_config_t *config, char **error)
 	a->cfg = *config;
 	a->sigfd = -1;
 	a->heartbeat_ms = AGENT_HEARTBEAT_MS;
+	a->poll_cap = 16;
+	a->fds = xcalloc(a->poll_cap, sizeof(*a->fds));
+	a->items = xcalloc(a->poll_cap + 2, sizeof(*a->items));
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");
@@ -585,6 +590,8 @@ agent_destroy(agent_t **ap)
 	if (a->zctx)
 		zmq_ctx_term(a->zctx);
 	spool_close(&a->spool);
+	free(a->items);
+	free(a->fds);
 	if (a->sigfd >= 0)
 		close(a->sigfd);
 	free(a);
@@ -639,9 +646,15 @@ agent_run(agent_t *a)
 		if (stop_deadline && clock_mono_ms() > stop_deadline)
 			break;
 
-		zmq_pollitem_t items[AGENT_MAX_POLL + 2];
-		int fds[AGENT_MAX_POLL];
-		size_t nfds = executor_fds(a->exec, fds, AGENT_MAX_POLL);
+		size_t want = executor_fd_count(a->exec);
+		if (want > a->poll_cap) {
+			a->poll_cap = want;
+			a->fds = xrealloc(a->fds, want * sizeof(*a->fds));
+			a->items = xrealloc(a->items, (want + 2) * sizeof(*a->items));
+		}
+		zmq_pollitem_t *items = a->items;
+		int *fds = a->fds;
+		size_t nfds = executor_fds(a->exec, fds, a->poll_cap);
 		size_t n = 0;
 		items[n++] = (zmq_pollitem_t){NULL, a->sigfd, ZMQ_POLLIN, 0};
 		if (a->sock)

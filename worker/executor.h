@@ -20,6 +20,9 @@
 #define EXECUTOR_DRAIN_MS 1000       /* after the shell exits, wait this long for
 					the pipes to close before killing the group */
 #define EXECUTOR_READ_CHUNK 16384
+/* The longest executor_next_timeout_ms while a shell runs: a backstop, so a
+ * missed SIGCHLD delays a result but never loses it. */
+#define EXECUTOR_REAP_POLL_MS 250
 
 typedef struct executor executor_t;
 
@@ -59,6 +62,21 @@ typedef struct {
 	void *ctx;
 } exec_callbacks_t;
 
+/* Lifecycle of a job, and what it must never do:
+ * - When the shell has exited, its pipes are read until EOF or until
+ *   EXECUTOR_DRAIN_MS passes; then whatever is left in its process group is
+ *   killed with SIGKILL, always. A step's processes never outlive the step;
+ *   a step that means to leave a daemon behind must setsid() it.
+ * - The shell is reaped only after that kill (it is watched with WNOWAIT
+ *   until then), so its pid, which is also the group id, cannot be reused by
+ *   an unrelated process while the executor may still signal the group.
+ * - A workdir that cannot be entered, or a /bin/sh that cannot be executed,
+ *   is EXEC_START_FAILED with the errno text in detail, not exit code 127.
+ * - ended_ms is started_ms plus the monotonic duration of the job (until
+ *   on_done), so a wall-clock step never gives a negative duration.
+ * - Only the executor's own children are waited for (never waitpid(-1)).
+ * Callbacks may call executor_start and executor_cancel, never
+ * executor_destroy. */
 executor_t *executor_new(const exec_callbacks_t *callbacks);
 /* Kills every running group with SIGKILL, reaps them, frees everything. */
 void executor_destroy(executor_t **ep);
@@ -70,6 +88,7 @@ uint64_t executor_start(executor_t *e, const exec_spec_t *spec);
 /* Asks a job to stop: SIGTERM to its group now, SIGKILL after grace. Its
  * on_done reports EXEC_CANCELLED. Returns -1 for an unknown job. */
 int executor_cancel(executor_t *e, uint64_t job);
+/* Jobs started and not yet reported through on_done. */
 size_t executor_running(const executor_t *e);
 
 /* The poll loop integration. executor_fds writes up to max fds to watch for
@@ -79,6 +98,10 @@ size_t executor_running(const executor_t *e);
  * it every loop turn and when SIGCHLD arrives. executor_next_timeout_ms says
  * how long the loop may sleep (-1 = no timer pending). */
 size_t executor_fds(const executor_t *e, int *fds, size_t max);
+/* How many fds executor_fds would write given room enough: size the array
+ * with this, so no job's pipe goes unwatched. An fd executor_handle does not
+ * know (closed earlier in the same loop turn) is ignored. */
+size_t executor_fd_count(const executor_t *e);
 void executor_handle(executor_t *e, int fd);
 void executor_tick(executor_t *e);
 int64_t executor_next_timeout_ms(const executor_t *e);
