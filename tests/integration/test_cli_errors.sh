@@ -1,0 +1,39 @@
+# Refusals exit 4 with a message that says what and how to fix it; usage
+# errors exit 2; an invalid runbook file is refused with file:line:column.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+start_coordinator
+start_worker w1 --label role=db
+wait_workers 1
+
+expect() { # expect CODE TEXT -- rota args...
+	local code=$1 text=$2
+	shift 3
+	set +e
+	local out
+	out=$(rota "$@" 2>&1)
+	local rc=$?
+	set -e
+	[ "$rc" = "$code" ] || fail "rota $*: exit $rc, expected $code: $out"
+	assert_contains "$out" "$text" "rota $*"
+}
+
+expect 4 "unknown runbook 'no-such-book'" -- submit no-such-book
+expect 4 "daily-health-check" -- submit no-such-book
+expect 4 "no param 'nope'" -- submit daily-health-check -p nope=1
+expect 4 "needs param 'log_dir'" -- submit log-rotation --target w1
+expect 4 "no connected worker matches role=web" -- submit daily-health-check --target role=web
+expect 4 "worker 'w9' is unknown" -- submit daily-health-check --target w9
+expect 4 "no run 'nonexistent'" -- show nonexistent
+expect 2 "" -- submit daily-health-check -p novalue
+expect 2 "" -- frobnicate
+expect 2 "" --
+
+printf 'name: broken\nsteps:\n  - id: a\n    shell: echo\n  - id: a\n    shel: echo\n' >"$T/broken.yaml"
+expect 4 "broken.yaml:5:" -- submit "$T/broken.yaml" --target w1
+set +e
+out=$(rota submit "$T/broken.yaml" --target w1 2>&1)
+set -e
+assert_contains "$out" "did you mean 'shell'" "did-you-mean"
+assert_eq "$(store "SELECT COUNT(*) FROM runs")" 0 "runs recorded by refused submits"
+pass "refusals and usage errors"
