@@ -1,0 +1,50 @@
+/* cli: the constants of the `rota` operator client, in one place.
+ *
+ * Every interval, limit and exit code the CLI uses is here, with its unit
+ * in its name, so a reader never has to hunt for a magic number. */
+#ifndef ROTA_CLI_H
+#define ROTA_CLI_H
+
+#define CLI_DEFAULT_ENDPOINT "tcp://127.0.0.1:7401"
+#define CLI_ENDPOINT_ENV "ROTA_COORDINATOR"
+
+/* How long one request may wait for its answer. A coordinator that does
+ * not answer within this is "unreachable" (exit CLI_EXIT_UNREACHABLE);
+ * under --wait and -f it bounds every single poll, so a coordinator that
+ * goes away mid-run is noticed within this too. */
+#define CLI_TIMEOUT_MS 5000
+/* Pause between polls when following a run (submit --wait, logs -f). The
+ * operator API has no push today (rota.proto, Event), so following is
+ * polling with a cursor; 250 ms feels live and costs the coordinator one
+ * cheap indexed query per follower. */
+#define CLI_POLL_INTERVAL_MS 250
+
+/* A runbook file sent with `submit` must fit the coordinator's frame
+ * limit with room to spare; wire.h allows a 1 MiB runbook. */
+#define CLI_MAX_RUNBOOK_BYTES (1024 * 1024)
+/* Lines of output per step that `show` asks for. */
+#define CLI_SHOW_TAIL_LINES 10
+/* Runs listed by `runs` when --limit is not given, and the most it may ask. */
+#define CLI_RUNS_DEFAULT_LIMIT 20
+#define CLI_RUNS_MAX_LIMIT 10000
+/* Output chunks asked for per LogsRequest page. The coordinator may send
+ * fewer (it bounds a page by bytes to stay under WIRE_MAX_FRAME_BYTES). */
+#define CLI_LOGS_PAGE_CHUNKS 256
+/* A line of step output longer than this is printed in pieces, so one
+ * runaway line without a newline cannot grow the CLI's memory unbounded. */
+#define CLI_MAX_LINE_BYTES (64 * 1024)
+/* Running step keys `workers` lists in its RUNNING column before it only
+ * counts. */
+#define CLI_WORKERS_MAX_KEYS 3
+
+/* Exit codes: the contract scripts rely on (DESIGN.md, Operator API). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_RUN_FAILED = 1,  /* submit --wait: the run did not succeed */
+	CLI_EXIT_USAGE = 2,       /* unknown command or flag, missing argument */
+	CLI_EXIT_UNREACHABLE = 3, /* no answer within CLI_TIMEOUT_MS */
+	CLI_EXIT_REFUSED = 4,     /* the coordinator answered with an error, or
+	                           * with an answer rota cannot use */
+};
+
+#endif

@@ -1,0 +1,161 @@
+/* client: a DEALER socket, one request in flight, every wait bounded.
+ *
+ * Must never: wait without a deadline, or hand back a Response that does
+ * not answer the request just sent. */
+#include "client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "wire.h"
+#include "xalloc.h"
+
+struct client {
+	void *ctx;
+	void *sock;
+	char *endpoint;
+	uint64_t next_id;
+	wire_stats_t stats;
+};
+
+client_t *
+client_new(const char *endpoint)
+{
+	client_t *c = xcalloc(1, sizeof(*c));
+	c->endpoint = xstrdup(endpoint);
+	c->next_id = 1;
+	c->ctx = zmq_ctx_new();
+	if (c->ctx == NULL)
+		goto fail;
+	c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
+	if (c->sock == NULL)
+		goto fail;
+	if (wire_socket_setup(c->sock) != 0)
+		goto fail;
+	if (zmq_connect(c->sock, endpoint) != 0)
+		goto fail;
+	return c;
+fail:;
+	int saved = errno;
+	client_destroy(&c);
+	errno = saved;
+	return NULL;
+}
+
+void
+client_destroy(client_t **cp)
+{
+	client_t *c = *cp;
+	if (c == NULL)
+		return;
+	/* ZMQ_LINGER is 0 (wire_socket_setup), so neither call waits for an
+	 * unsent request to a coordinator that is not there. */
+	if (c->sock != NULL)
+		zmq_close(c->sock);
+	if (c->ctx != NULL)
+		zmq_ctx_term(c->ctx);
+	free(c->endpoint);
+	free(c);
+	*cp = NULL;
+}
+
+const char *
+client_endpoint(const client_t *c)
+{
+	return c->endpoint;
+}
+
+/* Waits until sock has one of events or deadline passes. Returns 1 when
+ * ready, 0 at the deadline, -1 on error. */
+static int
+client_wait(client_t *c, short events, int64_t deadline_ms)
+{
+	for (;;) {
+		int64_t left = deadline_ms - clock_mono_ms();
+		if (left <= 0)
+			return 0;
+		zmq_pollitem_t item = {.socket = c->sock, .events = events};
+		int rc = zmq_poll(&item, 1, (long)left);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (rc > 0 && (item.revents & events))
+			return 1;
+	}
+}
+
+static int
+client_send(client_t *c, Rota__Request *req, int64_t deadline_ms)
+{
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_REQUEST;
+	env.request = req;
+	for (;;) {
+		if (wire_send(c->sock, NULL, 0, &env) == 0)
+			return CLIENT_OK;
+		if (errno != EAGAIN && errno != EINTR)
+			return CLIENT_ERR_IO;
+		/* A DEALER queues while it connects, so EAGAIN means a
+		 * full queue: wait for room, within the same deadline. */
+		int rc = client_wait(c, ZMQ_POLLOUT, deadline_ms);
+		if (rc == 0)
+			return CLIENT_ERR_TIMEOUT;
+		if (rc < 0)
+			return CLIENT_ERR_IO;
+	}
+}
+
+int
+client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **reply)
+{
+	*reply = NULL;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+	uint64_t id = c->next_id++;
+	req->id = id;
+
+	int rc = client_send(c, req, deadline);
+	if (rc != CLIENT_OK)
+		return rc;
+
+	for (;;) {
+		rc = client_wait(c, ZMQ_POLLIN, deadline);
+		if (rc == 0)
+			return CLIENT_ERR_TIMEOUT;
+		if (rc < 0)
+			return CLIENT_ERR_IO;
+		/* Drain what is queued: the answer may sit behind stale ones. */
+		for (;;) {
+			wire_msg_t msg;
+			int w = wire_recv(c->sock, 0, &msg, &c->stats);
+			if (w == WIRE_ERR_AGAIN)
+				break;
+			if (w == WIRE_ERR_IO) {
+				if (errno == EINTR)
+					continue;
+				return CLIENT_ERR_IO;
+			}
+			if (w != WIRE_OK)
+				continue; /* a bad frame: counted in stats, dropped */
+			Rota__Envelope *env = msg.env;
+			if (env->body_case == ROTA__ENVELOPE__BODY_RESPONSE &&
+			    env->response != NULL && env->response->id == id) {
+				*reply = env;
+				return CLIENT_OK;
+			}
+			/* A stale answer, or an Event nobody asked for. */
+			wire_msg_clear(&msg);
+		}
+	}
+}
+
+void
+client_reply_free(Rota__Envelope **reply)
+{
+	if (*reply != NULL)
+		rota__envelope__free_unpacked(*reply, NULL);
+	*reply = NULL;
+}

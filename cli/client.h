@@ -1,0 +1,40 @@
+/* client: the CLI's one DEALER connection to the coordinator's operator API.
+ *
+ * One request at a time: send a Request, wait for the Response carrying the
+ * same id, bounded by a timeout. It knows nothing about what the requests
+ * mean and prints nothing; callers decide what an error means to the
+ * operator. It must never block without a bound. */
+#ifndef ROTA_CLIENT_H
+#define ROTA_CLIENT_H
+
+#include <stdint.h>
+
+#include "rota.pb-c.h"
+
+typedef struct client client_t;
+
+typedef enum {
+	CLIENT_OK = 0,
+	CLIENT_ERR_TIMEOUT = -1, /* no matching Response within the timeout */
+	CLIENT_ERR_IO = -2,      /* libzmq failed; errno says why */
+} client_err_t;
+
+/* Makes a context and a DEALER socket connected to endpoint. Connecting is
+ * lazy in ZeroMQ, so this succeeds for an endpoint nobody listens on; it
+ * returns NULL (errno set) only for a malformed endpoint or a libzmq
+ * failure. endpoint is copied. */
+client_t *client_new(const char *endpoint);
+void client_destroy(client_t **cp);
+
+/* The endpoint given to client_new; borrowed. */
+const char *client_endpoint(const client_t *c);
+
+/* Sends req (its id is set here, increasing per client) and waits at most
+ * timeout_ms for the Response with that id; Responses with other ids are
+ * stale answers to requests already given up on, and are dropped, as are
+ * frames that fail wire checks. On CLIENT_OK *reply is the caller's and
+ * (*reply)->response is set; free it with client_reply_free. */
+int client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **reply);
+void client_reply_free(Rota__Envelope **reply);
+
+#endif

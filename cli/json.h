@@ -1,0 +1,51 @@
+/* json: a small streaming JSON writer for the CLI's --json output.
+ *
+ * It builds one document in memory; callers emit values in order and the
+ * writer puts commas and colons where they belong. Strings are escaped so
+ * the output is always valid JSON, whatever bytes a peer put in them:
+ * quotes, backslashes and control characters are escaped, valid UTF-8
+ * passes through unchanged, and each byte of invalid UTF-8 becomes U+FFFD.
+ * It never parses JSON. Misuse (a value where a key is due, unbalanced
+ * ends) is a bug in the caller and is caught by assert. */
+#ifndef ROTA_JSON_H
+#define ROTA_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Deep enough for any document the CLI writes. */
+#define JSON_MAX_DEPTH 16
+
+typedef struct json json_t;
+
+json_t *json_new(void);
+void json_destroy(json_t **jp);
+
+void json_object_begin(json_t *j);
+void json_object_end(json_t *j);
+void json_array_begin(json_t *j);
+void json_array_end(json_t *j);
+
+/* Inside an object, every value is preceded by its key. */
+void json_key(json_t *j, const char *key);
+
+/* s NULL writes null. */
+void json_string(json_t *j, const char *s);
+/* len bytes of s, which may hold NUL and invalid UTF-8 (step output). */
+void json_string_len(json_t *j, const char *s, size_t len);
+void json_int(json_t *j, int64_t v);
+void json_uint(json_t *j, uint64_t v);
+void json_bool(json_t *j, bool v);
+void json_null(json_t *j);
+
+/* The document so far; borrowed, valid until the next call on j. */
+const char *json_text(const json_t *j);
+size_t json_length(const json_t *j);
+
+/* The JSON string literal, quotes included, for len bytes of s: the
+ * escaping on its own, for tests and one-off use. Returns a new string the
+ * caller frees. */
+char *json_quote(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,131 @@
+/* output: paging and following a run's output with the Logs cursor.
+ *
+ * Must never: loop without a bound. Every poll waits at most
+ * CLI_TIMEOUT_MS, and a cursor that does not move ends paging. */
+#include "output.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli.h"
+#include "client.h"
+#include "format.h"
+#include "transcript.h"
+#include "usage.h"
+
+#define OUTPUT_LOGS_SYNOPSIS "RUN [--host H] [-f]"
+
+static void
+output_pause(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	/* An interrupted pause only makes the next poll early. */
+	nanosleep(&ts, NULL);
+}
+
+int
+output_follow(session_t *s, const char *run_id, const char *host, int follow, int quiet,
+              int *run_status)
+{
+	transcript_t *t = transcript_new(stdout);
+	uint64_t after = 0;
+	int rc = CLI_EXIT_OK;
+	*run_status = ROTA__RUN_STATUS__RUN_STATUS_UNSPECIFIED;
+	if (follow)
+		session_set_following(s, run_id);
+
+	for (;;) {
+		Rota__LogsRequest logs = ROTA__LOGS_REQUEST__INIT;
+		logs.run_id = (char *)run_id;
+		if (host != NULL)
+			logs.host = (char *)host;
+		logs.after = after;
+		logs.limit = CLI_LOGS_PAGE_CHUNKS;
+		Rota__Request req = ROTA__REQUEST__INIT;
+		req.body_case = ROTA__REQUEST__BODY_LOGS;
+		req.logs = &logs;
+
+		Rota__Envelope *reply;
+		rc = session_call(s, &req, ROTA__RESPONSE__BODY_LOGS, &reply);
+		if (rc != CLI_EXIT_OK)
+			break;
+		const Rota__LogsResponse *resp = reply->response->logs;
+		uint64_t cursor = after;
+		for (size_t i = 0; i < resp->n_chunks; i++) {
+			const Rota__OutputChunk *c = resp->chunks[i];
+			if (c == NULL)
+				continue;
+			if (!quiet)
+				transcript_feed(t, c->host, c->step_id, c->attempt, c->stream,
+				                c->data.data, c->data.len);
+			if (c->id > cursor)
+				cursor = c->id;
+		}
+		/* The coordinator's cursor wins; the chunk ids are the fallback
+		 * if it sent none, so a page is never asked for twice. */
+		if (resp->next > cursor)
+			cursor = resp->next;
+		size_t got = resp->n_chunks;
+		*run_status = resp->run_status;
+		client_reply_free(&reply);
+		fflush(stdout);
+
+		int moved = cursor > after;
+		after = cursor;
+		if (got > 0 && moved)
+			continue; /* more may be waiting: ask again at once */
+		if (!follow || format_run_is_terminal(*run_status))
+			break;
+		output_pause(CLI_POLL_INTERVAL_MS);
+	}
+
+	transcript_destroy(&t);
+	fflush(stdout);
+	session_set_following(s, NULL);
+	return rc;
+}
+
+int
+output_logs(session_t *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"host", required_argument, NULL, 'H'},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *host = NULL;
+	int follow = 0;
+	int ch;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			host = optarg;
+			break;
+		case 'f':
+			follow = 1;
+			break;
+		case 'h':
+			usage_print(stdout);
+			return CLI_EXIT_OK;
+		default:
+			return usage_getopt_error("logs", OUTPUT_LOGS_SYNOPSIS, ch, argv);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("logs needs a run id: rota logs " OUTPUT_LOGS_SYNOPSIS
+		                   " (see 'rota runs')");
+	if (optind + 1 < argc)
+		return usage_error(
+		    "logs takes one run id, got '%s' too; usage: rota logs " OUTPUT_LOGS_SYNOPSIS,
+		    argv[optind + 1]);
+	if (host != NULL && host[0] == '\0')
+		return usage_error(
+		    "logs: --host needs a host name, as in 'rota logs RUN --host web-1'");
+
+	int status;
+	return output_follow(s, argv[optind], host, follow, 0, &status);
+}

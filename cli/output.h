@@ -1,0 +1,23 @@
+/* output: a run's step output, from the coordinator to the terminal.
+ *
+ * `rota logs` and the following half of `rota submit --wait` both page
+ * through LogsRequest with the cursor the coordinator hands back, and
+ * print chunks through a transcript. */
+#ifndef ROTA_OUTPUT_H
+#define ROTA_OUTPUT_H
+
+#include "session.h"
+
+/* `rota logs RUN [--host H] [-f]`; argv[0] is "logs". Returns an exit
+ * code. */
+int output_logs(session_t *s, int argc, char **argv);
+
+/* Prints the output of run_id (host NULL or "" for every host) to stdout,
+ * or nothing when quiet, from the start; with follow, keeps polling every
+ * CLI_POLL_INTERVAL_MS until the run is terminal. *run_status is the
+ * last status the coordinator reported. Returns an exit code (the session
+ * has printed why when it is not CLI_EXIT_OK). */
+int output_follow(session_t *s, const char *run_id, const char *host, int follow, int quiet,
+                  int *run_status);
+
+#endif

@@ -1,0 +1,182 @@
+/* session: a lazily connected client and the words for its failures.
+ *
+ * Must never: let a failure pass silently, or exit the process itself;
+ * the command returns the code so main can clean up. */
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "cli.h"
+#include "client.h"
+#include "usage.h"
+#include "xalloc.h"
+
+struct session {
+	char *endpoint;
+	char *following;
+	client_t *client;
+};
+
+session_t *
+session_new(const char *endpoint)
+{
+	session_t *s = xcalloc(1, sizeof(*s));
+	s->endpoint = xstrdup(endpoint);
+	return s;
+}
+
+void
+session_destroy(session_t **sp)
+{
+	session_t *s = *sp;
+	if (s == NULL)
+		return;
+	client_destroy(&s->client);
+	free(s->endpoint);
+	free(s->following);
+	free(s);
+	*sp = NULL;
+}
+
+void
+session_set_following(session_t *s, const char *run_id)
+{
+	free(s->following);
+	s->following = xstrdup(run_id);
+}
+
+static const char *
+session_body_name(Rota__Response__BodyCase body)
+{
+	switch (body) {
+	case ROTA__RESPONSE__BODY_SUBMIT:
+		return "submit";
+	case ROTA__RESPONSE__BODY_RUNS:
+		return "runs";
+	case ROTA__RESPONSE__BODY_SHOW:
+		return "show";
+	case ROTA__RESPONSE__BODY_LOGS:
+		return "logs";
+	case ROTA__RESPONSE__BODY_WORKERS:
+		return "workers";
+	default:
+		return "empty";
+	}
+}
+
+/* The body of a Response is a oneof: protobuf-c sets its pointer whenever
+ * body_case names it, but check rather than trust a peer's encoder. */
+static int
+session_body_present(const Rota__Response *resp)
+{
+	switch (resp->body_case) {
+	case ROTA__RESPONSE__BODY_SUBMIT:
+		return resp->submit != NULL;
+	case ROTA__RESPONSE__BODY_RUNS:
+		return resp->runs != NULL;
+	case ROTA__RESPONSE__BODY_SHOW:
+		return resp->show != NULL;
+	case ROTA__RESPONSE__BODY_LOGS:
+		return resp->logs != NULL;
+	case ROTA__RESPONSE__BODY_WORKERS:
+		return resp->workers != NULL;
+	default:
+		return 0;
+	}
+}
+
+static const char *
+session_error_name(Rota__ErrorCode code)
+{
+	switch (code) {
+	case ROTA__ERROR_CODE__ERR_BAD_REQUEST:
+		return "bad request";
+	case ROTA__ERROR_CODE__ERR_NOT_FOUND:
+		return "not found";
+	case ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK:
+		return "unknown runbook";
+	case ROTA__ERROR_CODE__ERR_BAD_RUNBOOK:
+		return "bad runbook";
+	case ROTA__ERROR_CODE__ERR_BAD_PARAMS:
+		return "bad params";
+	case ROTA__ERROR_CODE__ERR_NO_TARGETS:
+		return "no targets";
+	case ROTA__ERROR_CODE__ERR_INTERNAL:
+		return "internal error";
+	case ROTA__ERROR_CODE__ERR_UNAVAILABLE:
+		return "unavailable";
+	default:
+		return "error";
+	}
+}
+
+static void
+session_report_timeout(const session_t *s)
+{
+	int secs = CLI_TIMEOUT_MS / 1000;
+	if (s->following != NULL)
+		fprintf(
+		    stderr,
+		    "rota: lost the coordinator at %s (no answer within %d s) while following "
+		    "run %s; is rota-coordinator running? The run is not stopped: 'rota logs -f "
+		    "%s' picks it up again.\n",
+		    s->endpoint, secs, s->following, s->following);
+	else
+		fprintf(stderr,
+		        "rota: cannot reach the coordinator at %s (no answer within %d s); is "
+		        "rota-coordinator running? Set --coordinator or " CLI_ENDPOINT_ENV ".\n",
+		        s->endpoint, secs);
+}
+
+int
+session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
+             Rota__Envelope **reply)
+{
+	*reply = NULL;
+	if (s->client == NULL) {
+		s->client = client_new(s->endpoint);
+		if (s->client == NULL) {
+			return usage_error("cannot use coordinator endpoint '%s' (%s); give one "
+			                   "like " CLI_DEFAULT_ENDPOINT
+			                   " with --coordinator or " CLI_ENDPOINT_ENV,
+			                   s->endpoint, zmq_strerror(errno));
+		}
+	}
+
+	Rota__Envelope *env = NULL;
+	int rc = client_call(s->client, req, CLI_TIMEOUT_MS, &env);
+	if (rc == CLIENT_ERR_TIMEOUT) {
+		session_report_timeout(s);
+		return CLI_EXIT_UNREACHABLE;
+	}
+	if (rc != CLIENT_OK) {
+		fprintf(stderr, "rota: cannot talk to the coordinator at %s: %s\n", s->endpoint,
+		        zmq_strerror(errno));
+		return CLI_EXIT_UNREACHABLE;
+	}
+
+	const Rota__Response *resp = env->response;
+	if (resp->error != NULL) {
+		const char *msg = resp->error->message;
+		if (msg == NULL || msg[0] == '\0')
+			msg = session_error_name(resp->error->code);
+		fprintf(stderr, "rota: refused: %s\n", msg);
+		client_reply_free(&env);
+		return CLI_EXIT_REFUSED;
+	}
+	if (resp->body_case != expect || !session_body_present(resp)) {
+		fprintf(
+		    stderr,
+		    "rota: the coordinator at %s answered a %s request with a %s answer; are rota "
+		    "and rota-coordinator the same version?\n",
+		    s->endpoint, session_body_name(expect), session_body_name(resp->body_case));
+		client_reply_free(&env);
+		return CLI_EXIT_REFUSED;
+	}
+	*reply = env;
+	return CLI_EXIT_OK;
+}

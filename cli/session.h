@@ -1,0 +1,33 @@
+/* session: one operator's conversation with the coordinator, as the CLI
+ * reports it.
+ *
+ * Wraps the client with what a failed call means to the operator: it
+ * prints the message (unreachable, refused, an answer it cannot use) and
+ * turns it into the CLI's exit code, so commands only handle success. The
+ * connection is made on the first call, so a command whose arguments are
+ * wrong never touches the network. */
+#ifndef ROTA_SESSION_H
+#define ROTA_SESSION_H
+
+#include "rota.pb-c.h"
+
+typedef struct session session_t;
+
+/* endpoint is copied. Never NULL. */
+session_t *session_new(const char *endpoint);
+void session_destroy(session_t **sp);
+
+/* While run_id is set (NULL clears it; copied), a coordinator that stops
+ * answering is reported as lost while following that run. */
+void session_set_following(session_t *s, const char *run_id);
+
+/* Sends req and waits CLI_TIMEOUT_MS for its answer. Returns CLI_EXIT_OK
+ * with *reply the caller's (free with client_reply_free), whose response
+ * has body expect set; or, having printed why on stderr,
+ * CLI_EXIT_UNREACHABLE, CLI_EXIT_REFUSED (the coordinator set error, or
+ * answered with another body), or CLI_EXIT_USAGE (the endpoint is
+ * malformed). */
+int session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
+                 Rota__Envelope **reply);
+
+#endif

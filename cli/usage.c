@@ -1,0 +1,77 @@
+/* usage: help text and usage errors.
+ *
+ * Must never: print a usage error without saying how to fix it. */
+#include "usage.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+
+#include "cli.h"
+
+void
+usage_print(FILE *out)
+{
+	fputs("usage: rota [--coordinator EP] COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  submit RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--wait] "
+	      "[--json]\n"
+	      "        Start a run of a loaded runbook, or of a YAML file, and print its id.\n"
+	      "        --wait follows it to the end and exits 0 only if it succeeded.\n"
+	      "  runs [--limit N] [--json]\n"
+	      "        List recent runs.\n"
+	      "  show RUN [--json]\n"
+	      "        One run: every host, every step, and the last lines of output.\n"
+	      "  logs RUN [--host H] [-f]\n"
+	      "        A run's output, each line prefixed with host and step; -f follows it.\n"
+	      "  workers [--json]\n"
+	      "        Workers the coordinator knows, and what they run.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --coordinator EP  operator API endpoint (default " CLI_DEFAULT_ENDPOINT ",\n"
+	      "                    or $" CLI_ENDPOINT_ENV ")\n"
+	      "  --help            this text\n"
+	      "  --version         rota's version\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 run failed (--wait), 2 usage, 3 coordinator unreachable,\n"
+	      "4 refused by the coordinator.\n",
+	      out);
+}
+
+static void
+usage_verror(const char *fmt, va_list ap)
+{
+	fputs("rota: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\nRun 'rota --help' for usage.\n", stderr);
+}
+
+int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	usage_verror(fmt, ap);
+	va_end(ap);
+	return CLI_EXIT_USAGE;
+}
+
+int
+usage_getopt_error(const char *command, const char *synopsis, int ch, char *const argv[])
+{
+	/* getopt leaves optind past the offending word; for an unknown
+	 * letter inside a cluster ("-xq") optopt names the letter. */
+	const char *word = optind > 0 ? argv[optind - 1] : "?";
+	const char *sep = command != NULL ? ": " : "";
+	const char *space = command != NULL ? " " : "";
+	if (command == NULL)
+		command = "";
+	if (ch == ':')
+		return usage_error("%s%soption '%s' needs a value; usage: rota %s%s%s", command,
+		                   sep, word, command, space, synopsis);
+	if (optopt != 0 && word[0] == '-' && word[1] != '-')
+		return usage_error("%s%sunknown option '-%c'; usage: rota %s%s%s", command, sep,
+		                   optopt, command, space, synopsis);
+	return usage_error("%s%sunknown option '%s'; usage: rota %s%s%s", command, sep, word,
+	                   command, space, synopsis);
+}

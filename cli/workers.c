@@ -1,0 +1,217 @@
+/* workers: a table or a JSON document of ListWorkersResponse.
+ *
+ * Must never: let one worker with many running steps or labels widen the
+ * table without bound; RUNNING lists CLI_WORKERS_MAX_KEYS keys at most. */
+#include "workers.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "clock.h"
+#include "format.h"
+#include "json.h"
+#include "table.h"
+#include "usage.h"
+#include "xalloc.h"
+
+#define WORKERS_SYNOPSIS "[--json]"
+
+typedef struct {
+	char *data;
+	size_t len;
+} workers_text_t;
+
+static void
+workers_append(workers_text_t *t, const char *s)
+{
+	size_t n = strlen(s);
+	t->data = xrealloc(t->data, t->len + n + 1);
+	memcpy(t->data + t->len, s, n + 1);
+	t->len += n;
+}
+
+/* "k=v,k=v", or "-" for none; the caller frees. */
+static char *
+workers_labels(const Rota__WorkerInfo *w)
+{
+	workers_text_t t = {0};
+	for (size_t i = 0; i < w->n_labels; i++) {
+		const Rota__Label *l = w->labels[i];
+		if (l == NULL)
+			continue;
+		if (t.len > 0)
+			workers_append(&t, ",");
+		workers_append(&t, l->key);
+		workers_append(&t, "=");
+		workers_append(&t, l->value);
+	}
+	if (t.data == NULL)
+		workers_append(&t, "-");
+	return t.data;
+}
+
+/* "0", or the count and the first few run/step keys:
+ * "2 (r-7f3a/disk, r-7f3a/nginx)"; the caller frees. */
+static char *
+workers_running(const Rota__WorkerInfo *w)
+{
+	workers_text_t t = {0};
+	char num[32];
+	snprintf(num, sizeof(num), "%zu", w->n_running);
+	workers_append(&t, num);
+	size_t shown = 0;
+	for (size_t i = 0; i < w->n_running; i++) {
+		const Rota__StepKey *k = w->running[i];
+		if (k == NULL)
+			continue;
+		if (shown == CLI_WORKERS_MAX_KEYS) {
+			workers_append(&t, ", ...");
+			break;
+		}
+		workers_append(&t, shown == 0 ? " (" : ", ");
+		workers_append(&t, k->run_id);
+		workers_append(&t, "/");
+		workers_append(&t, k->step_id);
+		shown++;
+	}
+	if (shown > 0)
+		workers_append(&t, ")");
+	return t.data;
+}
+
+static void
+workers_json(const Rota__ListWorkersResponse *resp)
+{
+	json_t *j = json_new();
+	json_object_begin(j);
+	json_key(j, "workers");
+	json_array_begin(j);
+	for (size_t i = 0; i < resp->n_workers; i++) {
+		const Rota__WorkerInfo *w = resp->workers[i];
+		if (w == NULL)
+			continue;
+		json_object_begin(j);
+		json_key(j, "id");
+		json_string(j, w->id);
+		json_key(j, "hostname");
+		json_string(j, w->hostname);
+		json_key(j, "labels");
+		json_object_begin(j);
+		for (size_t k = 0; k < w->n_labels; k++) {
+			if (w->labels[k] == NULL)
+				continue;
+			json_key(j, w->labels[k]->key);
+			json_string(j, w->labels[k]->value);
+		}
+		json_object_end(j);
+		json_key(j, "state");
+		json_string(j, w->state);
+		json_key(j, "last_seen_ms");
+		if (w->last_seen_ms > 0)
+			json_int(j, w->last_seen_ms);
+		else
+			json_null(j);
+		json_key(j, "version");
+		json_string(j, w->version);
+		json_key(j, "running");
+		json_array_begin(j);
+		for (size_t k = 0; k < w->n_running; k++) {
+			const Rota__StepKey *key = w->running[k];
+			if (key == NULL)
+				continue;
+			json_object_begin(j);
+			json_key(j, "run_id");
+			json_string(j, key->run_id);
+			json_key(j, "step_id");
+			json_string(j, key->step_id);
+			json_key(j, "host");
+			json_string(j, key->host);
+			json_key(j, "attempt");
+			json_uint(j, key->attempt);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+	fwrite(json_text(j), 1, json_length(j), stdout);
+	fputc('\n', stdout);
+	json_destroy(&j);
+}
+
+static void
+workers_table(const Rota__ListWorkersResponse *resp)
+{
+	static const char *const headers[] = {"ID", "LABELS", "STATE", "LAST SEEN", "RUNNING"};
+	table_t *t = table_new(5, headers);
+	int64_t now = clock_wall_ms();
+	for (size_t i = 0; i < resp->n_workers; i++) {
+		const Rota__WorkerInfo *w = resp->workers[i];
+		if (w == NULL)
+			continue;
+		char seen[FORMAT_BUF_BYTES];
+		format_ago(w->last_seen_ms, now, seen, sizeof(seen));
+		char *labels = workers_labels(w);
+		char *running = workers_running(w);
+		table_row(t);
+		table_cell(t, w->id);
+		table_cell(t, labels);
+		table_cell(t, w->state[0] != '\0' ? w->state : "-");
+		table_cell(t, seen);
+		table_cell(t, running);
+		free(labels);
+		free(running);
+	}
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
+int
+workers_list(session_t *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int json = 0;
+	int ch;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage_print(stdout);
+			return CLI_EXIT_OK;
+		default:
+			return usage_getopt_error("workers", WORKERS_SYNOPSIS, ch, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(
+		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS,
+		    argv[optind]);
+
+	Rota__ListWorkersRequest list = ROTA__LIST_WORKERS_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_WORKERS;
+	req.workers = &list;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_WORKERS, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (json)
+		workers_json(reply->response->workers);
+	else
+		workers_table(reply->response->workers);
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,11 @@
+/* workers: the `rota workers` command — the fleet as the coordinator sees
+ * it: each worker, its labels, whether it is connected, and what it runs. */
+#ifndef ROTA_WORKERS_H
+#define ROTA_WORKERS_H
+
+#include "session.h"
+
+/* argv[0] is "workers". Returns an exit code. */
+int workers_list(session_t *s, int argc, char **argv);
+
+#endif
