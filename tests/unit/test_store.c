@@ -1,0 +1,255 @@
+/* store: migrations from an empty file and re-open; runs, steps and output
+ * round-trip; output is capped with one truncation marker; duplicate
+ * output seqs are stored once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "xalloc.h"
+
+typedef struct {
+	char dir[64];
+	char path[128];
+} fixture_t;
+
+static int
+setup(void **state)
+{
+	fixture_t *f = xcalloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_t *f = *state;
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static store_t *
+open_ok(const char *path)
+{
+	char *err = NULL;
+	store_t *s = store_open(path, &err);
+	if (s == NULL)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+static void
+test_migrates_empty_file_and_reopens(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	uint64_t e1, e2;
+	assert_int_equal(store_epoch_next(s, &e1), 0);
+	assert_int_equal(e1, 1);
+	store_run_t run = {.id = "r1", .runbook = "book", .status = 2, .created_ms = 1000};
+	assert_int_equal(store_run_insert(s, &run), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_destroy(&s);
+	assert_null(s);
+
+	/* Re-open: no migration runs again, data and epoch survive. */
+	s = open_ok(f->path);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_epoch_next(s, &e2), 0);
+	assert_int_equal(e2, 2);
+	Rota__RunSummary sum;
+	assert_int_equal(store_run_summary(s, "r1", &sum), 0);
+	assert_string_equal(sum.runbook, "book");
+	free(sum.id);
+	free(sum.runbook);
+	assert_int_equal(store_run_summary(s, "nope", &sum), 1);
+	store_destroy(&s);
+
+	/* WAL mode is on. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+test_refuses_a_newer_schema(void **state)
+{
+	fixture_t *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	char *err = NULL;
+	store_t *s = store_open(f->path, &err);
+	assert_null(s);
+	assert_non_null(strstr(err, "newer than this rota"));
+	free(err);
+}
+
+static void
+test_rollback_leaves_nothing(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	store_run_t run = {.id = "r1", .runbook = "book", .status = 2, .created_ms = 1000};
+	assert_int_equal(store_run_insert(s, &run), 0);
+	assert_true(store_in_transaction(s));
+	/* A duplicate id fails inside the same transaction... */
+	assert_int_equal(store_run_insert(s, &run), -1);
+	/* ...and the transaction still commits what was good. */
+	assert_int_equal(store_commit(s), 0);
+	assert_false(store_in_transaction(s));
+	Rota__ListRunsResponse list;
+	assert_int_equal(store_runs_list(s, 10, &list), 0);
+	assert_int_equal(list.n_runs, 1);
+	for (size_t i = 0; i < list.n_runs; i++) {
+		free(list.runs[i]->id);
+		free(list.runs[i]->runbook);
+		free(list.runs[i]);
+	}
+	free(list.runs);
+	store_destroy(&s);
+}
+
+static void
+test_steps_and_output(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	store_run_t run = {.id = "r1", .runbook = "book", .status = 2, .created_ms = 1000};
+	assert_int_equal(store_run_insert(s, &run), 0);
+	int64_t row1, row2;
+	uint8_t spec[] = {1, 2, 3};
+	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &row1), 0);
+	assert_int_equal(store_step_insert(s, "r1", "load", "w1", 1, 1, 1, spec, 3, &row2), 0);
+	/* The step key is unique. */
+	int64_t dup;
+	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &dup), -1);
+
+	bool stored;
+	const char *a = "line one\nline two\n";
+	const char *b = "line three\n";
+	assert_int_equal(store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024,
+					     5, &stored), 0);
+	assert_true(stored);
+	/* The same seq again (a resend) is not stored twice. */
+	assert_int_equal(store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024,
+					     5, &stored), 0);
+	assert_false(stored);
+	assert_int_equal(store_output_append(s, row1, 2, 2, (const uint8_t *)b, strlen(b), 1024,
+					     6, &stored), 0);
+	store_step_state_t st = {.status = 5, .exit_code = 3, .started_ms = 10, .ended_ms = 20,
+				 .detail = "exited with status 3"};
+	assert_int_equal(store_step_update(s, row1, &st), 0);
+	st = (store_step_state_t){.status = 8, .detail = "not run"};
+	assert_int_equal(store_step_update(s, row2, &st), 0);
+	assert_int_equal(store_commit(s), 0);
+
+	Rota__ShowRunResponse *sp = xmalloc(sizeof(*sp));
+	assert_int_equal(store_run_show(s, "r1", 2, sp), 0);
+	Rota__ShowRunResponse show = *sp;
+	assert_int_equal(show.n_steps, 2);
+	assert_string_equal(show.steps[0]->step_id, "disk");
+	assert_int_equal(show.steps[0]->status, 5);
+	assert_int_equal(show.steps[0]->exit_code, 3);
+	assert_string_equal(show.steps[0]->detail, "exited with status 3");
+	assert_int_equal(show.steps[0]->tail.len, strlen("line two\nline three\n"));
+	assert_memory_equal(show.steps[0]->tail.data, "line two\nline three\n",
+			    show.steps[0]->tail.len);
+	assert_int_equal(show.run->hosts_total, 1);
+	assert_int_equal(show.run->hosts_failed, 1);
+	rota__show_run_response__free_unpacked(sp, NULL);
+
+	Rota__LogsResponse logs;
+	assert_int_equal(store_logs(s, "r1", NULL, 0, 100, &logs), 0);
+	assert_int_equal(logs.n_chunks, 2);
+	assert_int_equal(logs.chunks[1]->stream, 2);
+	uint64_t cursor = logs.next;
+	for (size_t i = 0; i < logs.n_chunks; i++) {
+		free(logs.chunks[i]->host);
+		free(logs.chunks[i]->step_id);
+		free(logs.chunks[i]->data.data);
+		free(logs.chunks[i]);
+	}
+	free(logs.chunks);
+	assert_int_equal(store_logs(s, "r1", "w1", cursor, 100, &logs), 0);
+	assert_int_equal(logs.n_chunks, 0);
+	assert_int_equal(logs.next, cursor);
+	free(logs.chunks);
+	store_destroy(&s);
+}
+
+static void
+test_output_is_capped_with_one_marker(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	store_run_t run = {.id = "r1", .runbook = "book", .status = 2, .created_ms = 1000};
+	store_run_insert(s, &run);
+	int64_t row;
+	assert_int_equal(store_step_insert(s, "r1", "spam", "w1", 1, 0, 1, NULL, 0, &row), 0);
+	uint8_t chunk[600];
+	memset(chunk, 'x', sizeof(chunk));
+	bool stored;
+	for (uint64_t seq = 1; seq <= 5; seq++)
+		assert_int_equal(store_output_append(s, row, seq, 1, chunk, sizeof(chunk), 1000,
+						     seq, &stored), 0);
+	assert_int_equal(store_commit(s), 0);
+	Rota__LogsResponse logs;
+	assert_int_equal(store_logs(s, "r1", NULL, 0, 100, &logs), 0);
+	size_t bytes = 0, markers = 0;
+	for (size_t i = 0; i < logs.n_chunks; i++) {
+		if (logs.chunks[i]->stream == ROTA__STREAM__STREAM_SYSTEM) {
+			markers++;
+			assert_non_null(memmem(logs.chunks[i]->data.data, logs.chunks[i]->data.len,
+					       "truncated", 9));
+		} else {
+			bytes += logs.chunks[i]->data.len;
+		}
+		free(logs.chunks[i]->host);
+		free(logs.chunks[i]->step_id);
+		free(logs.chunks[i]->data.data);
+		free(logs.chunks[i]);
+	}
+	free(logs.chunks);
+	assert_int_equal(bytes, 1000);
+	assert_int_equal(markers, 1);
+	store_destroy(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_steps_and_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_is_capped_with_one_marker, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

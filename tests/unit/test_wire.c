@@ -1,0 +1,201 @@
+/* wire: frames round-trip; truncated, oversized, wrong-version, empty and
+ * multi-part frames are refused with the right error and counted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "wire.h"
+
+static Rota__Envelope *
+make_result(Rota__Envelope *env, Rota__Result *res, Rota__StepKey *key)
+{
+	rota__step_key__init(key);
+	key->run_id = "20261123-080000-abcd";
+	key->step_id = "disk";
+	key->host = "web-1";
+	key->attempt = 2;
+	rota__result__init(res);
+	res->key = key;
+	res->status = ROTA__STEP_STATUS__STEP_FAILED;
+	res->exit_code = 3;
+	res->detail = "exited with status 3";
+	rota__envelope__init(env);
+	env->body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env->result = res;
+	return env;
+}
+
+static void
+test_round_trip(void **state)
+{
+	(void)state;
+	Rota__Envelope env;
+	Rota__Result res;
+	Rota__StepKey key;
+	make_result(&env, &res, &key);
+	size_t len;
+	uint8_t *buf = wire_encode(&env, &len);
+	Rota__Envelope *out = NULL;
+	assert_int_equal(wire_decode(buf, len, &out), WIRE_OK);
+	assert_non_null(out);
+	assert_int_equal(out->version, WIRE_VERSION);
+	assert_int_equal(out->body_case, ROTA__ENVELOPE__BODY_RESULT);
+	assert_string_equal(out->result->key->run_id, "20261123-080000-abcd");
+	assert_string_equal(out->result->key->host, "web-1");
+	assert_int_equal(out->result->key->attempt, 2);
+	assert_int_equal(out->result->exit_code, 3);
+	assert_string_equal(out->result->detail, "exited with status 3");
+	rota__envelope__free_unpacked(out, NULL);
+	free(buf);
+}
+
+static void
+test_truncated_frames_are_refused(void **state)
+{
+	(void)state;
+	Rota__Envelope env;
+	Rota__Result res;
+	Rota__StepKey key;
+	make_result(&env, &res, &key);
+	size_t len;
+	uint8_t *buf = wire_encode(&env, &len);
+	/* Every strict prefix either fails to decode or decodes to something
+	 * without the full body; none may crash or be accepted as the whole. */
+	for (size_t cut = 1; cut < len; cut++) {
+		Rota__Envelope *out = NULL;
+		int rc = wire_decode(buf, cut, &out);
+		if (rc == WIRE_OK) {
+			/* A prefix can be a valid shorter message; it must not
+			 * carry the detail that was cut off. */
+			assert_true(out->body_case != ROTA__ENVELOPE__BODY_RESULT ||
+				    out->result->detail == NULL ||
+				    strcmp(out->result->detail, "exited with status 3") != 0 ||
+				    out->result->exit_code != 3);
+			rota__envelope__free_unpacked(out, NULL);
+		} else {
+			assert_null(out);
+		}
+	}
+	Rota__Envelope *out = NULL;
+	assert_int_equal(wire_decode(buf, len / 2, &out) != WIRE_OK || out != NULL, 1);
+	if (out)
+		rota__envelope__free_unpacked(out, NULL);
+	free(buf);
+}
+
+static void
+test_oversized_and_empty(void **state)
+{
+	(void)state;
+	Rota__Envelope *out = NULL;
+	uint8_t small = 0;
+	assert_int_equal(wire_decode(&small, 0, &out), WIRE_ERR_SIZE);
+	assert_null(out);
+	size_t n = WIRE_MAX_FRAME_BYTES + 1;
+	uint8_t *big = calloc(1, n);
+	assert_int_equal(wire_decode(big, n, &out), WIRE_ERR_SIZE);
+	assert_null(out);
+	free(big);
+}
+
+static void
+test_wrong_version_and_no_body(void **state)
+{
+	(void)state;
+	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	env.version = WIRE_VERSION + 1;
+	size_t len = rota__envelope__get_packed_size(&env);
+	uint8_t *buf = malloc(len);
+	rota__envelope__pack(&env, buf);
+	Rota__Envelope *out = NULL;
+	assert_int_equal(wire_decode(buf, len, &out), WIRE_ERR_VERSION);
+	assert_null(out);
+	free(buf);
+
+	Rota__Envelope empty = ROTA__ENVELOPE__INIT;
+	buf = wire_encode(&empty, &len);
+	assert_int_equal(wire_decode(buf, len, &out), WIRE_ERR_EMPTY);
+	free(buf);
+
+	uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02};
+	assert_int_equal(wire_decode(junk, sizeof(junk), &out), WIRE_ERR_DECODE);
+	assert_null(out);
+}
+
+/* Over real sockets: a ROUTER receives good frames, and counts bad ones. */
+static void
+test_router_counts_bad_frames(void **state)
+{
+	(void)state;
+	void *ctx = zmq_ctx_new();
+	void *router = zmq_socket(ctx, ZMQ_ROUTER);
+	void *dealer = zmq_socket(ctx, ZMQ_DEALER);
+	assert_int_equal(wire_socket_setup(router), 0);
+	assert_int_equal(wire_socket_setup(dealer), 0);
+	zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "peer-1", 6);
+	assert_int_equal(zmq_bind(router, "tcp://127.0.0.1:*"), 0);
+	char ep[256];
+	size_t eplen = sizeof(ep);
+	zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, ep, &eplen);
+	assert_int_equal(zmq_connect(dealer, ep), 0);
+
+	Rota__Envelope env;
+	Rota__Result res;
+	Rota__StepKey key;
+	make_result(&env, &res, &key);
+	assert_int_equal(wire_send(dealer, NULL, 0, &env), 0);
+	zmq_send(dealer, "garbage!", 8, 0);
+	zmq_send(dealer, "a", 1, ZMQ_SNDMORE);
+	zmq_send(dealer, "b", 1, 0);
+	assert_int_equal(wire_send(dealer, NULL, 0, &env), 0);
+
+	wire_stats_t stats = {0};
+	int ok = 0, bad = 0;
+	for (int i = 0; i < 200 && ok + bad < 4; i++) {
+		zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
+		zmq_poll(&item, 1, 50);
+		wire_msg_t msg;
+		int rc;
+		while ((rc = wire_recv(router, 1, &msg, &stats)) != WIRE_ERR_AGAIN) {
+			if (rc == WIRE_OK) {
+				ok++;
+				assert_int_equal(msg.identity_len, 6);
+				assert_memory_equal(msg.identity, "peer-1", 6);
+				assert_int_equal(msg.env->result->exit_code, 3);
+				wire_msg_clear(&msg);
+			} else {
+				bad++;
+			}
+		}
+	}
+	assert_int_equal(ok, 2);
+	assert_int_equal(bad, 2);
+	assert_int_equal(stats.received, 4);
+	assert_int_equal(stats.dropped_shape, 1);
+	assert_int_equal(stats.dropped_decode + stats.dropped_empty, 1);
+	zmq_close(dealer);
+	zmq_close(router);
+	zmq_ctx_term(ctx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_truncated_frames_are_refused),
+		cmocka_unit_test(test_oversized_and_empty),
+		cmocka_unit_test(test_wrong_version_and_no_body),
+		cmocka_unit_test(test_router_counts_bad_frames),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
