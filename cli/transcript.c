@@ -101,8 +101,11 @@ transcript_emit(transcript_t *t, transcript_line_t *l, const char *data, size_t 
 		        transcript_mark(l->stream));
 	else
 		fprintf(t->out, "%s %s %c ", l->host, l->step_id, transcript_mark(l->stream));
-	fwrite(l->partial, 1, l->len, t->out);
-	fwrite(data, 1, len, t->out);
+	/* fwrite's buffer must not be NULL, even for zero bytes. */
+	if (l->len > 0)
+		fwrite(l->partial, 1, l->len, t->out);
+	if (len > 0)
+		fwrite(data, 1, len, t->out);
 	fputc('\n', t->out);
 	l->len = 0;
 }
@@ -117,7 +120,8 @@ transcript_keep(transcript_line_t *l, const char *data, size_t len)
 		l->partial = xrealloc(l->partial, cap);
 		l->cap = cap;
 	}
-	memcpy(l->partial + l->len, data, len);
+	if (len > 0)
+		memcpy(l->partial + l->len, data, len);
 	l->len += len;
 }
 

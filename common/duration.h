@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+/* The longest duration accepted: 30 days. */
+#define DURATION_MAX_MS (30ULL * 24 * 3600 * 1000)
+
 /* Returns 0 and sets *ms, or -1 for text that is not a duration (empty,
  * unknown unit, overflow past 30 days... see duration.c). */
 int duration_parse(const char *text, uint64_t *ms);

@@ -17,6 +17,13 @@
 
 #define RUNBOOK_MAX_FILE_BYTES (1024 * 1024)
 #define RUNBOOK_DEFAULT_STEP_TIMEOUT_MS (3600 * 1000) /* one hour */
+/* Bounds that keep a hostile file from costing more than a moment: */
+#define RUNBOOK_MAX_DEPTH 64     /* nested sequences/mappings */
+#define RUNBOOK_MAX_NODES 100000 /* YAML nodes in one file */
+#define RUNBOOK_MAX_ERRORS 100   /* reported per parse; then "too many errors" */
+#define RUNBOOK_MAX_NAME_LEN 100 /* runbook name, param names, step ids */
+#define RUNBOOK_MAX_PARAMS 256
+#define RUNBOOK_MAX_STEPS 1000
 
 typedef struct {
 	int line;   /* 1-based */
@@ -44,10 +51,10 @@ typedef struct {
 	char *id;
 	runbook_step_type_t type;
 	/* shell */
-	char *run;          /* command text; may hold {{ }} templates */
-	runbook_kv_t *env;  /* values may hold templates */
+	char *run;         /* command text; may hold {{ }} templates */
+	runbook_kv_t *env; /* values may hold templates */
 	size_t env_count;
-	char *workdir;      /* NULL: the worker's directory */
+	char *workdir;       /* NULL: the worker's directory */
 	uint32_t timeout_ms; /* always set: RUNBOOK_DEFAULT_STEP_TIMEOUT_MS if not given */
 	runbook_mark_t mark;
 } runbook_step_t;
@@ -72,6 +79,8 @@ typedef struct {
 	size_t step_count;
 } runbook_t;
 
+/* line and column are 1-based; line 0 means the file as a whole (cannot
+ * open it, too large, too many errors) and is formatted "file: message". */
 typedef struct {
 	char *file;
 	int line;
@@ -89,13 +98,13 @@ typedef struct {
  * one error appended to errs. errs must be zeroed before first use. */
 runbook_t *runbook_parse_file(const char *path, runbook_errors_t *errs);
 runbook_t *runbook_parse_string(const char *text, size_t len, const char *name,
-				runbook_errors_t *errs);
+                                runbook_errors_t *errs);
 void runbook_destroy(runbook_t **rbp);
 
 const runbook_param_t *runbook_param_find(const runbook_t *rb, const char *name);
 
 /* "file:line:column: message\n" for every error, in a new string the caller
- * frees. */
+ * frees ("" when there are none). */
 char *runbook_errors_format(const runbook_errors_t *errs);
 void runbook_errors_clear(runbook_errors_t *errs);
 

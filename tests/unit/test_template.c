@@ -1,0 +1,160 @@
+/* test_template: expansion, and the errors that must never become a silent
+ * empty string. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "template.h"
+
+static const template_var_t vars[] = {
+    {"params.dir", "/var/log"},
+    {"params.days", "7"},
+    {"host.id", "web-1"},
+    {"params.empty", ""},
+};
+#define NVARS (sizeof(vars) / sizeof(vars[0]))
+
+static char *
+render_ok(const char *text)
+{
+	char *error = (char *)"not touched";
+	char *out = template_render(text, vars, NVARS, &error);
+
+	if (out == NULL)
+		fail_msg("render of '%s' failed: %s", text, error);
+	assert_null(error);
+	return out;
+}
+
+static void
+assert_render(const char *text, const char *want)
+{
+	char *out = render_ok(text);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+assert_render_error(const char *text, const char *want_error)
+{
+	char *error = NULL;
+	char *out = template_render(text, vars, NVARS, &error);
+
+	assert_null(out);
+	assert_non_null(error);
+	assert_string_equal(error, want_error);
+	free(error);
+}
+
+static void
+test_plain_text_is_copied(void **state)
+{
+	(void)state;
+	assert_render("", "");
+	assert_render("echo hello", "echo hello");
+	assert_render("awk '{ print $1 }' }} {", "awk '{ print $1 }' }} {");
+}
+
+static void
+test_substitution(void **state)
+{
+	(void)state;
+	assert_render("{{params.dir}}", "/var/log");
+	assert_render("{{ params.dir }}", "/var/log");
+	assert_render("{{\tparams.dir  }}", "/var/log");
+	assert_render("find {{ params.dir }} -mtime +{{ params.days }} # on {{ host.id }}",
+	              "find /var/log -mtime +7 # on web-1");
+	assert_render("a{{ params.empty }}b", "ab");
+	assert_render("{{ params.days }}{{ params.days }}", "77");
+	/* The expansion is not expanded again. */
+	template_var_t v[] = {{"x", "{{ y }}"}};
+	char *error = NULL;
+	char *out = template_render("[{{ x }}]", v, 1, &error);
+	assert_string_equal(out, "[{{ y }}]");
+	free(out);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	assert_render_error("echo {{ params.nope }}", "unknown name 'params.nope' in template");
+	assert_render_error("echo {{ params.dir", "unclosed '{{' at offset 5");
+	assert_render_error("{{ params.dir }} {{", "unclosed '{{' at offset 17");
+	assert_render_error("x {{}}", "empty name in '{{ }}' at offset 2");
+	assert_render_error("x {{   }}", "empty name in '{{ }}' at offset 2");
+	/* No vars at all: every name is unknown. */
+	char *error = NULL;
+	assert_null(template_render("{{ host.id }}", NULL, 0, &error));
+	assert_string_equal(error, "unknown name 'host.id' in template");
+	free(error);
+	error = NULL;
+	assert_null(template_render(NULL, vars, NVARS, &error));
+	assert_non_null(error);
+	free(error);
+}
+
+typedef struct {
+	char seen[256];
+	int stop_at; /* return nonzero on this call (1-based); 0: never */
+	int calls;
+} names_ctx_t;
+
+static int
+collect(void *vctx, const char *name)
+{
+	names_ctx_t *ctx = vctx;
+
+	ctx->calls++;
+	strncat(ctx->seen, name, sizeof(ctx->seen) - strlen(ctx->seen) - 2);
+	strcat(ctx->seen, ";");
+	return ctx->calls == ctx->stop_at ? 42 : 0;
+}
+
+static void
+test_names(void **state)
+{
+	names_ctx_t ctx = {0};
+	char *error = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    template_names("a {{ params.x }} b {{host.id}} {{ nope }}", collect, &ctx, &error), 0);
+	assert_null(error);
+	assert_string_equal(ctx.seen, "params.x;host.id;nope;");
+
+	/* The callback's nonzero value stops the walk and is returned. */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stop_at = 1;
+	assert_int_equal(template_names("{{ a }} {{ b }}", collect, &ctx, &error), 42);
+	assert_null(error);
+	assert_string_equal(ctx.seen, "a;");
+
+	/* Syntax errors: names before the error were visited. */
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(template_names("{{ a }} {{ b", collect, &ctx, &error), -1);
+	assert_string_equal(error, "unclosed '{{' at offset 8");
+	assert_string_equal(ctx.seen, "a;");
+	free(error);
+
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(template_names("no templates", collect, &ctx, &error), 0);
+	assert_int_equal(ctx.calls, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_plain_text_is_copied),
+	    cmocka_unit_test(test_substitution),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
