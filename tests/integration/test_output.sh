@@ -1,0 +1,30 @@
+# Output is streamed while a step runs (not at exit), and a step's stored
+# output is capped with one truncation note.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+start_coordinator --output-limit 4096
+start_worker w1
+wait_workers 1
+
+run=$(rota submit "$FIXTURES/stream.yaml" --target w1)
+seen_running=no
+end=$((SECONDS + 10))
+while [ $SECONDS -lt $end ]; do
+	out=$(store "SELECT COUNT(*) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND s.step_id = 'slow' AND CAST(o.data AS TEXT) LIKE 'first%'")
+	st=$(store "SELECT status FROM step_runs WHERE run_id = '$run' AND step_id = 'slow'")
+	if [ "$out" = 1 ]; then
+		[ "$st" = 3 ] && seen_running=yes
+		break
+	fi
+	sleep 0.1
+done
+assert_eq "$seen_running" yes "first line stored while the step was running"
+logs=$(rota logs "$run" -f)
+assert_contains "$logs" "w1 slow | first" "logs -f"
+assert_contains "$logs" "w1 slow | second" "logs -f"
+assert_contains "$logs" "output truncated" "logs of the flood step"
+assert_eq "$(run_status "$run")" 3 "run status (succeeded)"
+bytes=$(store "SELECT SUM(LENGTH(o.data)) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND s.step_id = 'flood' AND o.stream != 3")
+assert_eq "$bytes" 4096 "bytes kept for the flood step"
+assert_eq "$(store "SELECT COUNT(*) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND o.stream = 3")" 1 "truncation notes"
+pass "output streamed while running; capped at 4096 bytes with one note"
