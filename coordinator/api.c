@@ -49,15 +49,16 @@ api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id
 void
 api_run_id(char *buf, size_t len)
 {
-	uint16_t r = 0;
+	uint32_t r = 0;
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint16_t)(clock_mono_ms() * 2654435761u);
+		r = (uint32_t)(clock_mono_ms() * 2654435761u);
+	r &= 0xffffff;
 	time_t t = (time_t)(clock_wall_ms() / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	char stamp[20];
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(buf, len, "%s-%04x", stamp, r);
+	snprintf(buf, len, "%s-%06x", stamp, (unsigned)r);
 }
 
 /* ---- submit ------------------------------------------------------------ */
@@ -384,7 +385,8 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 
 	char run_id[32];
 	api_run_id(run_id, sizeof(run_id));
-	while (dispatcher_find_run(api->dispatcher, run_id) != NULL)
+	while (dispatcher_find_run(api->dispatcher, run_id) != NULL ||
+	       store_run_exists(api->store, run_id))
 		api_run_id(run_id, sizeof(run_id));
 	api_vars_add(&base, "run.id", run_id);
 	run = run_new(run_id, rb->name, hosts.count, rb->step_count);

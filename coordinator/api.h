@@ -34,7 +34,7 @@ typedef struct {
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len,
 		const Rota__Request *req);
 
-/* Makes a run id, "YYYYMMDD-HHMMSS-xxxx" (UTC, then 4 random hex digits),
+/* Makes a run id, "YYYYMMDD-HHMMSS-xxxxxx" (UTC, then 6 random hex digits),
  * into buf (at least 24 bytes). */
 void api_run_id(char *buf, size_t len);
 

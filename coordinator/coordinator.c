@@ -34,6 +34,7 @@ struct coordinator {
 	dispatcher_t *dispatcher; /* owned */
 	sendq_t *sendq;           /* owned */
 	api_t api;
+	dispatcher_config_t dispatcher_cfg;
 	uint64_t epoch;
 	char coordinator_id[64];
 	wire_stats_t worker_wire;
@@ -41,6 +42,8 @@ struct coordinator {
 	sendq_stats_t sent;
 	log_limit_t drop_log;
 	uint64_t commit_failures;
+	uint64_t hello_refused;
+	bool resync_pending;
 	bool stopping;
 };
 
@@ -188,7 +191,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	c->registry = registry_new();
 	coordinator_load_workers(c);
 	c->sendq = sendq_new();
-	dispatcher_config_t dc = {
+	c->dispatcher_cfg = (dispatcher_config_t){
 		.store = c->store,
 		.registry = c->registry,
 		.sendq = c->sendq,
@@ -197,7 +200,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		.output_cap = config->output_cap,
 		.lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
 	};
-	c->dispatcher = dispatcher_new(&dc);
+	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
 	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
 		*error = xstrdup("cannot read unfinished runs from the store");
 		goto fail;
@@ -247,6 +250,20 @@ coordinator_destroy(coordinator_t **cp)
 }
 
 static void
+coordinator_log_limited(coordinator_t *c, const wire_msg_t *msg, const char *what)
+{
+	char peer[128];
+	char key[160];
+	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
+	snprintf(key, sizeof(key), "hello/%s", peer);
+	uint64_t suppressed = 0;
+	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+			    &suppressed))
+		log_warn("refused %s from worker peer %s (%llu more since last said)", what, peer,
+			 (unsigned long long)suppressed);
+}
+
+static void
 coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg, int rc)
 {
 	char peer[128];
@@ -280,7 +297,16 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	if (hello->worker_id == NULL || hello->worker_id[0] == '\0' ||
 	    strlen(hello->worker_id) != msg->identity_len ||
 	    memcmp(hello->worker_id, msg->identity, msg->identity_len) != 0) {
-		coordinator_log_drop(c, "worker", msg, WIRE_ERR_EMPTY);
+		c->hello_refused++;
+		coordinator_log_limited(c, msg, "a Hello whose worker_id is not its identity");
+		return;
+	}
+	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
+	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
+	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
+		c->hello_refused++;
+		coordinator_log_limited(c, msg, "a Hello over the limits of in-flight, spooled or"
+						" label entries");
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
@@ -311,6 +337,13 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	Rota__Envelope *env = msg->env;
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
+		return;
+	}
+	/* Identities are compared as C strings from here on: one with a NUL
+	 * in it could pass for another worker's. */
+	if (msg->identity_len == 0 || memchr(msg->identity, '\0', msg->identity_len) != NULL) {
+		c->worker_wire.dropped_empty++;
+		coordinator_log_drop(c, "worker", msg, WIRE_ERR_EMPTY);
 		return;
 	}
 	char id[WIRE_MAX_IDENTITY_BYTES + 1];
@@ -389,24 +422,21 @@ coordinator_heartbeat(coordinator_t *c)
 		hb.running = w->running;
 		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
 	}
-	worker_t *lost[64];
+	/* Room for every worker: a failed switch can lose them all at once. */
+	size_t max = registry_count(c->registry);
+	worker_t **lost = xcalloc(max, sizeof(*lost));
 	int64_t timeout = (int64_t)c->cfg.heartbeat_ms * REGISTRY_LOST_INTERVALS;
-	size_t n;
-	/* Loop: more than 64 may go at once (a switch fails). */
-	while ((n = registry_expire(c->registry, clock_mono_ms(), timeout, lost, 64)) > 0) {
-		for (size_t i = 0; i < n && i < 64; i++) {
-			worker_t *w = lost[i];
-			log_warn("worker %s lost: silent for more than %lld ms", w->id,
-				 (long long)timeout);
-			char *labels = registry_labels_string(w);
-			store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "lost",
-					    w->last_seen_wall);
-			free(labels);
-			dispatcher_worker_lost(c->dispatcher, w);
-		}
-		if (n <= 64)
-			break;
+	size_t n = registry_expire(c->registry, clock_mono_ms(), timeout, lost, max);
+	for (size_t i = 0; i < n; i++) {
+		worker_t *w = lost[i];
+		log_warn("worker %s lost: silent for more than %lld ms", w->id, (long long)timeout);
+		char *labels = registry_labels_string(w);
+		store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "lost",
+				    w->last_seen_wall);
+		free(labels);
+		dispatcher_worker_lost(c->dispatcher, w);
 	}
+	free(lost);
 }
 
 static void
@@ -429,13 +459,62 @@ coordinator_signal(coordinator_t *c)
 	}
 }
 
+/* A turn's changes could not be committed, so memory is ahead of the store.
+ * Nothing of the turn was told to anyone (the send queue is dropped): reload
+ * the runs from the store, and move to a new epoch so that every worker says
+ * Hello again and resends what was not acknowledged. */
+static void
+coordinator_resync(coordinator_t *c)
+{
+	size_t withheld = sendq_discard(c->sendq);
+	c->commit_failures++;
+	uint64_t epoch = 0;
+	if (store_epoch_next(c->store, &epoch) == 0 && epoch > c->epoch)
+		c->epoch = epoch;
+	else
+		c->epoch++;
+	log_error("store: a turn could not be committed (%llu so far); %zu message(s) withheld;"
+		  " reloading runs from the store and asking every worker to say hello again"
+		  " (epoch %llu)",
+		  (unsigned long long)c->commit_failures, withheld, (unsigned long long)c->epoch);
+	dispatcher_destroy(&c->dispatcher);
+	c->dispatcher_cfg.epoch = c->epoch;
+	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
+	c->api.dispatcher = c->dispatcher;
+	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
+		log_error("store: cannot reload runs; will try again");
+		c->resync_pending = true;
+	} else {
+		c->resync_pending = false;
+	}
+	store_commit(c->store);
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		worker_t *w = registry_at(c->registry, i);
+		w->connected = false;
+		w->running = 0;
+	}
+}
+
 int
 coordinator_run(coordinator_t *c)
 {
 	int64_t next_heartbeat = clock_mono_ms();
 	int64_t next_tick = clock_mono_ms();
+	int64_t last_turn = clock_mono_ms();
 	while (!c->stopping) {
 		int64_t now = clock_mono_ms();
+		/* Time this process did not run (stopped, swapped out, a stalled
+		 * disk) is not the workers' silence: move their clocks on by it,
+		 * so a frozen coordinator does not declare a healthy fleet lost
+		 * the moment it thaws. */
+		int64_t stalled = now - last_turn;
+		if (stalled > (int64_t)c->cfg.heartbeat_ms * 2 + COORDINATOR_TICK_MS) {
+			log_warn("the coordinator did not run for %lld ms; workers get that time back",
+				 (long long)stalled);
+			registry_shift(c->registry, stalled);
+			dispatcher_shift(c->dispatcher, stalled);
+		}
+		last_turn = now;
 		int64_t wait = next_heartbeat < next_tick ? next_heartbeat - now : next_tick - now;
 		if (wait < 0)
 			wait = 0;
@@ -468,11 +547,8 @@ coordinator_run(coordinator_t *c)
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
-		if (store_commit(c->store) != 0) {
-			c->commit_failures++;
-			size_t n = sendq_discard(c->sendq);
-			log_error("store commit failed; %zu message(s) not sent (workers will resend)",
-				  n);
+		if (store_commit(c->store) != 0 || c->resync_pending) {
+			coordinator_resync(c);
 			continue;
 		}
 		sendq_flush(c->sendq, &c->sent);

@@ -17,6 +17,10 @@
 #define COORDINATOR_TICK_MS 100      /* dispatcher watchdog cadence */
 #define COORDINATOR_BATCH 1000       /* messages read per socket per turn */
 #define COORDINATOR_DROP_LOG_MS 60000 /* one log line per peer per minute */
+/* A Hello lists what a worker runs and holds; more than this is not a
+ * worker but a flood. */
+#define COORDINATOR_HELLO_MAX_KEYS 4096
+#define COORDINATOR_HELLO_MAX_LABELS 64
 
 typedef struct {
 	const char *data_dir;

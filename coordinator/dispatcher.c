@@ -54,6 +54,19 @@ dispatcher_find_run(dispatcher_t *d, const char *run_id)
 	return NULL;
 }
 
+void
+dispatcher_shift(dispatcher_t *d, int64_t delta_ms)
+{
+	for (run_t *r = d->runs; r; r = r->next) {
+		for (size_t h = 0; h < r->host_count; h++) {
+			if (r->hosts[h].absent_since)
+				r->hosts[h].absent_since += delta_ms;
+			for (size_t s = 0; s < r->step_count; s++)
+				r->hosts[h].steps[s].dispatched_mono += delta_ms;
+		}
+	}
+}
+
 run_t *
 dispatcher_runs(dispatcher_t *d)
 {
@@ -129,11 +142,16 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	run_step_t *step = &run->hosts[h].steps[s];
 	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 	if (spec == NULL) {
-		/* Only this coordinator wrote it, so this is store corruption. */
-		size_t skip;
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR, &skip);
+		/* Only this coordinator wrote it, so this is store corruption:
+		 * the step ends in error and the host stops (its caller
+		 * settles the run). */
+		size_t skip_from;
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR, &skip_from);
 		dispatcher_persist_step(d, step, 0, 0, clock_wall_ms(),
 					"the stored step spec is unreadable");
+		for (size_t k = skip_from; k < run->step_count; k++)
+			dispatcher_persist_step(d, &run->hosts[h].steps[k], 0, 0, 0,
+						"not run: an earlier step could not be read");
 		return;
 	}
 	Rota__StepKey key = ROTA__STEP_KEY__INIT;
@@ -151,11 +169,14 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	env.body_case = ROTA__ENVELOPE__BODY_DISPATCH;
 	env.dispatch = &msg;
 	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	uint32_t spec_timeout = spec->timeout_ms;
 	rota__step_spec__free_unpacked(spec, NULL);
 
 	size_t skip;
 	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_DISPATCHED, &skip);
 	step->started_ms = clock_wall_ms();
+	step->timeout_ms = spec_timeout;
+	step->dispatched_mono = clock_mono_ms();
 	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
 	w->running++;
 	d->stats.dispatched++;
@@ -192,7 +213,7 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 		dispatcher_persist_step(d, later, 0, 0, 0, why);
 	}
 	int next = run_next_step(run, h);
-	if (next >= 0 && w && w->connected)
+	if (next >= 0 && registry_available(w))
 		dispatcher_send(d, run, h, (size_t)next, w);
 	return dispatcher_settle(d, run);
 }
@@ -235,12 +256,13 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 	for (size_t h = 0; h < run->host_count; h++) {
 		worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
 		int next = run_next_step(run, h);
-		if (next >= 0 && w && w->connected)
-			dispatcher_send(d, run, h, (size_t)next, w);
-		else
+		if (w == NULL || !w->connected)
 			run->hosts[h].absent_since = now;
+		else if (next >= 0 && registry_available(w))
+			dispatcher_send(d, run, h, (size_t)next, w);
 	}
 	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
+	dispatcher_settle(d, run);
 	return 0;
 }
 
@@ -269,6 +291,8 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 		char *runbook = store_run_runbook(d->cfg.store, rows[i].run_id);
 		run_t *run = run_new(rows[i].run_id, runbook ? runbook : "?", hosts, steps);
 		free(runbook);
+		run->created_ms = rows[i].run_created_ms;
+		run->started_ms = rows[i].run_started_ms;
 		size_t h = 0;
 		for (size_t k = i; k < end; k++) {
 			if (k > i && strcmp(rows[k].host, rows[k - 1].host) != 0)
@@ -287,7 +311,14 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 			step->row = rows[k].row;
 			step->spec = rows[k].spec;
 			step->spec_len = rows[k].spec_len;
+			step->started_ms = rows[k].started_ms;
+			step->dispatched_mono = now_mono;
 			rows[k].spec = NULL;
+			Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+			if (spec) {
+				step->timeout_ms = spec->timeout_ms;
+				rota__step_spec__free_unpacked(spec, NULL);
+			}
 		}
 		run->status = ROTA__RUN_STATUS__RUN_RUNNING;
 		run->next = d->runs;
@@ -435,15 +466,24 @@ hello_lists(const Rota__Hello *hello, const char *run_id, const char *step_id, u
 	return false;
 }
 
+static bool
+hello_spooled(const Rota__Hello *hello, const char *run_id, const char *step_id, uint32_t attempt)
+{
+	for (size_t i = 0; i < hello->n_spooled; i++) {
+		const Rota__StepKey *k = hello->spooled[i]->key;
+		if (k && strcmp(k->run_id, run_id) == 0 && strcmp(k->step_id, step_id) == 0 &&
+		    k->attempt == attempt)
+			return true;
+	}
+	return false;
+}
+
 void
 dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 {
-	/* Spooled results first: they may finish steps that Hello does not
-	 * list as running any more. */
-	for (size_t i = 0; i < hello->n_spooled; i++) {
-		if (hello->spooled[i])
-			dispatcher_result(d, w, hello->spooled[i]);
-	}
+	/* First reconcile what we believe is in flight there with what the
+	 * worker says it runs or holds a result for; then record the spooled
+	 * results (which may dispatch next steps: those are not reconciled). */
 	w->running = 0;
 	run_t *next;
 	for (run_t *run = d->runs; run; run = next) {
@@ -456,7 +496,8 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 			if (s < 0)
 				continue;
 			run_step_t *step = &run->hosts[h].steps[s];
-			if (hello_lists(hello, run->id, step->step_id, step->attempt)) {
+			if (hello_lists(hello, run->id, step->step_id, step->attempt) ||
+			    hello_spooled(hello, run->id, step->step_id, step->attempt)) {
 				w->running++;
 				continue;
 			}
@@ -474,6 +515,8 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 				break; /* run retired */
 		}
 	}
+	for (size_t i = 0; i < hello->n_spooled; i++)
+		dispatcher_result(d, w, hello->spooled[i]);
 }
 
 void
@@ -502,6 +545,42 @@ dispatcher_worker_lost(dispatcher_t *d, worker_t *w)
 	w->running = 0;
 }
 
+/* The watchdog of a step in flight on a connected worker. A Dispatch not
+ * accepted within lost_after is sent again (the worker starts an attempt at
+ * most once, so this is safe); a step with no result long after its
+ * deadline is declared lost, so nothing stays running forever. Returns 1
+ * when the run was retired. */
+static int
+dispatcher_watch(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w, int64_t now_mono)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	int64_t age = now_mono - step->dispatched_mono;
+	if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
+		if (age < d->cfg.lost_after_ms)
+			return 0;
+		log_warn("run %s host %s step %s: not accepted after %lld ms; sending it again",
+			 run->id, w->id, step->step_id, (long long)age);
+		if (w->running > 0)
+			w->running--;
+		size_t skip;
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_PENDING, &skip);
+		dispatcher_send(d, run, h, s, w);
+		return dispatcher_settle(d, run);
+	}
+	if (step->timeout_ms == 0)
+		return 0;
+	int64_t limit = (int64_t)step->timeout_ms + DISPATCHER_KILL_GRACE_MS + d->cfg.lost_after_ms;
+	if (age < limit)
+		return 0;
+	char detail[200];
+	snprintf(detail, sizeof(detail),
+		 "no result from worker %s %llds after the step started (timeout %us)", w->id,
+		 (long long)(age / 1000), step->timeout_ms / 1000);
+	d->stats.steps_lost++;
+	return dispatcher_finish(d, run, h, s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
+				 clock_wall_ms(), detail);
+}
+
 void
 dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 {
@@ -515,8 +594,14 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 			worker_t *w = registry_find(d->cfg.registry, host->host);
 			if (w && w->connected) {
 				host->absent_since = 0;
+				int f = run_inflight_step(run, h);
+				if (f >= 0) {
+					if (dispatcher_watch(d, run, h, (size_t)f, w, now_mono) != 0)
+						break; /* run retired */
+					continue;
+				}
 				int s = run_next_step(run, h);
-				if (s >= 0 && run_inflight_step(run, h) < 0)
+				if (s >= 0 && registry_available(w))
 					dispatcher_send(d, run, h, (size_t)s, w);
 				continue;
 			}

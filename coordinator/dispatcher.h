@@ -18,6 +18,10 @@
 #include "sendq.h"
 #include "store.h"
 
+/* The worker's SIGTERM-to-SIGKILL grace (worker/executor.h): a step's
+ * result may come this long after its timeout. */
+#define DISPATCHER_KILL_GRACE_MS 5000
+
 typedef struct {
 	uint64_t dispatched;
 	uint64_t results_recorded;
@@ -58,6 +62,10 @@ void dispatcher_worker_lost(dispatcher_t *d, worker_t *w);
 /* Dispatches what waits on a returning worker and fails hosts whose worker
  * has been away longer than lost_after_ms. Call every loop turn. */
 void dispatcher_tick(dispatcher_t *d, int64_t now_mono);
+
+/* Moves every timer of the active runs on by delta_ms (after the
+ * coordinator itself stalled). */
+void dispatcher_shift(dispatcher_t *d, int64_t delta_ms);
 
 run_t *dispatcher_find_run(dispatcher_t *d, const char *run_id);
 /* The first active run; follow run->next for the rest. */

@@ -107,6 +107,7 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 		w->labels[i].value = xstrdup(hello->labels[i]->value);
 	}
 	w->label_count = hello->n_labels;
+	w->capacity = hello->capacity;
 	w->connected = true;
 	registry_seen(w, now_mono, now_wall);
 	return w;
@@ -166,6 +167,19 @@ registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **
 		}
 	}
 	return n;
+}
+
+void
+registry_shift(registry_t *r, int64_t delta_ms)
+{
+	for (size_t i = 0; i < r->count; i++)
+		r->workers[i]->last_seen_mono += delta_ms;
+}
+
+bool
+registry_available(const worker_t *w)
+{
+	return w != NULL && w->connected && (w->capacity == 0 || w->running < w->capacity);
 }
 
 size_t

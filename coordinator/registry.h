@@ -29,7 +29,8 @@ typedef struct {
 	bool connected;
 	int64_t last_seen_mono;
 	int64_t last_seen_wall;
-	uint32_t running; /* steps in flight on it, kept by the dispatcher */
+	uint32_t running;  /* steps in flight on it, kept by the dispatcher */
+	uint32_t capacity; /* steps it runs at once at most (from Hello; 0 = no limit) */
 } worker_t;
 
 typedef struct registry registry_t;
@@ -49,6 +50,11 @@ void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
  * how many, with up to max of them in lost[]. */
 size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost,
 		       size_t max);
+/* Moves every worker's last-seen time on by delta_ms (after the coordinator
+ * itself stalled). */
+void registry_shift(registry_t *r, int64_t delta_ms);
+/* Whether the worker is connected and has room for another step. */
+bool registry_available(const worker_t *w);
 size_t registry_count(const registry_t *r);
 worker_t *registry_at(registry_t *r, size_t i);
 const char *registry_label(const worker_t *w, const char *key);

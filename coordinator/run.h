@@ -19,6 +19,8 @@ typedef struct {
 	uint8_t *spec;     /* owned: packed StepSpec as dispatched */
 	size_t spec_len;
 	int64_t started_ms;
+	uint32_t timeout_ms;     /* from the spec, for the watchdog */
+	int64_t dispatched_mono; /* when the Dispatch was (last) sent */
 } run_step_t;
 
 typedef struct {

@@ -109,7 +109,8 @@ static const char *const store_sql[Q_COUNT] = {
 	[Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
 			   " ORDER BY id",
 	[Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
-			   " s.status, s.spec FROM step_runs s JOIN runs r ON r.id = s.run_id"
+			   " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
+			   " FROM step_runs s JOIN runs r ON r.id = s.run_id"
 			   " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
 			   " s.position, s.attempt",
 	[Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
@@ -119,6 +120,9 @@ struct store {
 	sqlite3 *db;       /* owned */
 	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
 	bool in_tx;
+	/* A write of this turn failed: the turn must not commit, so that no
+	 * half-recorded change is acknowledged. */
+	bool failed;
 };
 
 static int
@@ -237,10 +241,14 @@ store_destroy(store_t **sp)
 int
 store_begin(store_t *s)
 {
+	if (s->failed)
+		return -1;
 	if (s->in_tx)
 		return 0;
-	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
+	if (store_exec(s, "BEGIN IMMEDIATE") != 0) {
+		s->failed = true;
 		return -1;
+	}
 	s->in_tx = true;
 	return 0;
 }
@@ -248,6 +256,13 @@ store_begin(store_t *s)
 int
 store_commit(store_t *s)
 {
+	if (s->failed) {
+		if (s->in_tx)
+			store_exec(s, "ROLLBACK");
+		s->in_tx = false;
+		s->failed = false;
+		return -1;
+	}
 	if (!s->in_tx)
 		return 0;
 	s->in_tx = false;
@@ -262,6 +277,20 @@ bool
 store_in_transaction(const store_t *s)
 {
 	return s->in_tx;
+}
+
+bool
+store_failed(const store_t *s)
+{
+	return s->failed;
+}
+
+bool
+store_run_exists(store_t *s, const char *run_id)
+{
+	char *name = store_run_runbook(s, run_id);
+	free(name);
+	return name != NULL;
 }
 
 /* Resets a statement for reuse; returns it bound to nothing. */
@@ -282,6 +311,8 @@ store_done(store_t *s, sqlite3_stmt *st)
 	if (rc != SQLITE_DONE) {
 		log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
 		sqlite3_reset(st);
+		if (s->in_tx)
+			s->failed = true;
 		return -1;
 	}
 	sqlite3_reset(st);
@@ -317,8 +348,11 @@ store_epoch_next(store_t *s, uint64_t *epoch)
 		return -1;
 	}
 	if (sqlite3_prepare_v2(s->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'epoch'",
-			       -1, &st, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK) {
+		s->failed = true;
+		store_commit(s);
 		return -1;
+	}
 	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
 	*epoch = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -419,6 +453,7 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 	sqlite3_bind_int64(st, 1, row);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
+		s->failed = true;
 		return -1;
 	}
 	uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 0);
@@ -506,7 +541,13 @@ store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out)
 			out->hosts_failed++;
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		free(out->id);
+		free(out->runbook);
+		out->id = out->runbook = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -734,6 +775,9 @@ store_active_steps(store_t *s, store_step_row_t **rows, size_t *count)
 		r->spec = xmalloc(r->spec_len ? r->spec_len : 1);
 		if (r->spec_len)
 			memcpy(r->spec, sqlite3_column_blob(st, 7), r->spec_len);
+		r->started_ms = sqlite3_column_int64(st, 8);
+		r->run_created_ms = sqlite3_column_int64(st, 9);
+		r->run_started_ms = sqlite3_column_int64(st, 10);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -19,7 +19,9 @@
 #include "rota.pb-c.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define STORE_BUSY_TIMEOUT_MS 5000
+/* How long a write waits for another process holding the file (an operator's
+ * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
+#define STORE_BUSY_TIMEOUT_MS 2000
 
 typedef struct store store_t;
 
@@ -31,9 +33,14 @@ int store_schema_version(store_t *s);
 
 /* Opens the turn's transaction if none is open; every writer calls it. */
 int store_begin(store_t *s);
-/* Commits the open transaction, if any. -1 on failure (rolled back). */
+/* Commits the open transaction, if any. -1 when the commit failed or any
+ * write of the turn failed: then everything of the turn is rolled back and
+ * the caller must not tell anyone of it. */
 int store_commit(store_t *s);
 bool store_in_transaction(const store_t *s);
+/* True once a write of the open turn has failed (the commit will refuse). */
+bool store_failed(const store_t *s);
+bool store_run_exists(store_t *s, const char *run_id);
 
 /* Increments and returns the coordinator epoch (committed at once). */
 int store_epoch_next(store_t *s, uint64_t *epoch);
@@ -97,6 +104,9 @@ typedef struct {
 	int status;
 	uint8_t *spec;
 	size_t spec_len;
+	int64_t started_ms;
+	int64_t run_created_ms;
+	int64_t run_started_ms;
 } store_step_row_t;
 /* Every step run of every run that is not finished, ordered by run, host,
  * position. The caller frees with store_step_rows_free. */

@@ -51,6 +51,7 @@ struct agent {
 	int64_t next_heartbeat;
 	int64_t hello_sent_at;
 	int64_t reconnect_at;  /* mono ms; 0 = connected */
+	int64_t next_resend;   /* mono ms of the next resend of unacked results */
 	int64_t backoff_ms;
 	bool stopping;
 	wire_stats_t wire;
@@ -59,11 +60,13 @@ struct agent {
 	size_t poll_cap;
 };
 
-/* The spool key of a step attempt: run, step and attempt (host is us). */
+/* The spool key of a step attempt: run, step and attempt (host is us).
+ * Lengths prefix the ids, so no id can be read as part of another. */
 static char *
 agent_keytext(const char *run_id, const char *step_id, uint32_t attempt)
 {
-	return xasprintf("%s/%s/%u", run_id, step_id, attempt);
+	return xasprintf("%zu:%s/%zu:%s/%u", strlen(run_id), run_id, strlen(step_id), step_id,
+			 attempt);
 }
 
 static void
@@ -88,9 +91,10 @@ agent_fill_key(agent_t *a, const agent_job_t *j, Rota__StepKey *key)
 /* ---- Hello and connection ------------------------------------------- */
 
 typedef struct {
-	Rota__Result **results;
+	Rota__Result **results; /* the first AGENT_HELLO_MAX_SPOOLED, whole */
 	size_t count;
-	size_t skip; /* when resending: the first `skip` went with Hello */
+	Rota__Result **more;    /* the rest: only their keys go in Hello */
+	size_t more_count;
 	agent_t *agent;
 } agent_spooled_t;
 
@@ -99,13 +103,19 @@ agent_collect_spooled(void *ctx, const char *key, const uint8_t *data, size_t le
 {
 	agent_spooled_t *sp = ctx;
 	(void)key;
-	if (sp->count >= AGENT_HELLO_MAX_SPOOLED)
-		return 1;
 	Rota__Result *r = rota__result__unpack(NULL, len, data);
-	if (r == NULL)
+	if (r == NULL || r->key == NULL) {
+		if (r)
+			rota__result__free_unpacked(r, NULL);
 		return 0;
-	sp->results = xrealloc(sp->results, (sp->count + 1) * sizeof(*sp->results));
-	sp->results[sp->count++] = r;
+	}
+	if (sp->count < AGENT_HELLO_MAX_SPOOLED) {
+		sp->results = xrealloc(sp->results, (sp->count + 1) * sizeof(*sp->results));
+		sp->results[sp->count++] = r;
+	} else {
+		sp->more = xrealloc(sp->more, (sp->more_count + 1) * sizeof(*sp->more));
+		sp->more[sp->more_count++] = r;
+	}
 	return 0;
 }
 
@@ -135,7 +145,12 @@ agent_hello(agent_t *a)
 	hello.n_labels = nl;
 	hello.labels = lp;
 
-	size_t nj = 0;
+	/* in_flight: the steps running here, and the steps whose results are
+	 * spooled but do not fit in this Hello (they follow the Welcome), so
+	 * the coordinator keeps all of them attached. */
+	agent_spooled_t sp = {0};
+	spool_each(a->spool, agent_collect_spooled, &sp);
+	size_t nj = sp.more_count;
 	for (agent_job_t *j = a->jobs; j; j = j->next)
 		nj++;
 	Rota__StepKey *keysv = xcalloc(nj, sizeof(*keysv));
@@ -145,11 +160,13 @@ agent_hello(agent_t *a)
 		agent_fill_key(a, j, &keysv[k]);
 		kp[k] = &keysv[k];
 	}
+	/* The coordinator refuses a Hello with more keys than it allows: a
+	 * spool this full is listed in part, and the rest is resent after. */
+	for (size_t i = 0; i < sp.more_count && k < AGENT_HELLO_MAX_KEYS; i++, k++)
+		kp[k] = sp.more[i]->key;
+	nj = k;
 	hello.n_in_flight = nj;
 	hello.in_flight = kp;
-
-	agent_spooled_t sp = {0};
-	spool_each(a->spool, agent_collect_spooled, &sp);
 	hello.n_spooled = sp.count;
 	hello.spooled = sp.results;
 
@@ -163,6 +180,9 @@ agent_hello(agent_t *a)
 	for (size_t i = 0; i < sp.count; i++)
 		rota__result__free_unpacked(sp.results[i], NULL);
 	free(sp.results);
+	for (size_t i = 0; i < sp.more_count; i++)
+		rota__result__free_unpacked(sp.more[i], NULL);
+	free(sp.more);
 	for (size_t i = 0; i < nl; i++)
 		free(keys[i]);
 	free(keys);
@@ -208,6 +228,24 @@ agent_disconnect(agent_t *a, const char *why)
 	a->backoff_ms *= 2;
 	if (a->backoff_ms > AGENT_BACKOFF_MAX_MS)
 		a->backoff_ms = AGENT_BACKOFF_MAX_MS;
+}
+
+/* Every Result goes through here: spooled before it is sent, so a crash or
+ * a lost connection between the two only means it is sent again. */
+static void
+agent_report(agent_t *a, const char *keytext, Rota__Result *r)
+{
+	size_t len = rota__result__get_packed_size(r);
+	uint8_t *buf = xmalloc(len);
+	rota__result__pack(r, buf);
+	if (spool_put(a->spool, keytext, buf, len) != 0)
+		log_error("cannot spool the result of %s; sending it anyway", keytext);
+	free(buf);
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env.result = r;
+	if (a->state == AGENT_READY)
+		agent_send(a, &env);
 }
 
 /* ---- executor callbacks ------------------------------------------------ */
@@ -314,21 +352,10 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 		break;
 	}
 	r.detail = detail;
-	size_t len = rota__result__get_packed_size(&r);
-	uint8_t *buf = xmalloc(len);
-	rota__result__pack(&r, buf);
-	/* Spooled before it is sent: a crash between the two resends it. */
-	if (spool_put(a->spool, j->keytext, buf, len) != 0)
-		log_error("cannot spool the result of %s; sending it anyway", j->keytext);
-	free(buf);
 	log_info("step %s finished: %s%s%s", j->keytext,
 		 r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
 		 detail[0] ? ", " : "", detail);
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
-	env.result = &r;
-	if (a->state == AGENT_READY)
-		agent_send(a, &env);
+	agent_report(a, j->keytext, &r);
 
 	for (agent_job_t **p = &a->jobs; *p; p = &(*p)->next) {
 		if (*p == j) {
@@ -345,17 +372,15 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 /* ---- coordinator messages ---------------------------------------------- */
 
 static void
-agent_send_result_error(agent_t *a, const Rota__StepKey *k, const char *detail)
+agent_send_result_error(agent_t *a, const Rota__StepKey *k, const char *keytext, int status,
+			const char *detail)
 {
 	Rota__Result r = ROTA__RESULT__INIT;
 	r.key = (Rota__StepKey *)k;
-	r.status = ROTA__STEP_STATUS__STEP_ERROR;
+	r.status = status;
 	r.detail = (char *)detail;
 	r.started_ms = r.ended_ms = clock_wall_ms();
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
-	env.result = &r;
-	agent_send(a, &env);
+	agent_report(a, keytext, &r);
 }
 
 static void
@@ -392,19 +417,38 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	}
 	int started = spool_mark_started(a->spool, keytext);
 	if (started != 0) {
-		/* Started before (its result is spooled or was acked): never
-		 * twice. */
-		log_warn("refused to start %s again", keytext);
+		/* Started before: never twice. Answer with its spooled result,
+		 * or, when there is none (this worker restarted while it ran),
+		 * say it is lost, so the coordinator does not wait forever. */
+		size_t len = 0;
+		uint8_t *data = spool_get(a->spool, keytext, &len);
+		Rota__Result *r = data ? rota__result__unpack(NULL, len, data) : NULL;
+		if (r != NULL) {
+			Rota__Envelope renv = ROTA__ENVELOPE__INIT;
+			renv.body_case = ROTA__ENVELOPE__BODY_RESULT;
+			renv.result = r;
+			agent_send(a, &renv);
+			rota__result__free_unpacked(r, NULL);
+		} else {
+			log_warn("refused to start %s again: it was started before", keytext);
+			agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_LOST,
+						"the worker had started this attempt before (it"
+						" restarted meanwhile) and holds no result; not run"
+						" again");
+		}
+		free(data);
 		free(keytext);
 		return;
 	}
 	if (d->spec->kind_case != ROTA__STEP_SPEC__KIND_SHELL || d->spec->shell == NULL) {
-		agent_send_result_error(a, k, "this worker does not know the step type");
+		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
+					"this worker does not know the step type");
 		free(keytext);
 		return;
 	}
 	if (executor_running(a->exec) >= a->cfg.capacity) {
-		agent_send_result_error(a, k, "the worker is at capacity");
+		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
+					"the worker is at capacity");
 		free(keytext);
 		return;
 	}
@@ -444,21 +488,28 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 static int
 agent_resend_spooled(void *ctx, const char *key, const uint8_t *data, size_t len)
 {
-	agent_spooled_t *sp = ctx;
+	agent_t *a = ctx;
 	(void)key;
-	if (sp->skip > 0) {
-		sp->skip--;
-		return 0;
-	}
 	Rota__Result *r = rota__result__unpack(NULL, len, data);
 	if (r == NULL)
 		return 0;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
 	env.result = r;
-	agent_send(sp->agent, &env);
+	agent_send(a, &env);
 	rota__result__free_unpacked(r, NULL);
 	return 0;
+}
+
+/* Sends every unacknowledged result again. The coordinator records each
+ * once and acknowledges duplicates, so resending is always safe; it covers
+ * results that finished while the connection was being set up and sends
+ * the transport dropped. */
+static void
+agent_resend_all(agent_t *a)
+{
+	if (a->state == AGENT_READY && spool_count(a->spool) > 0)
+		spool_each(a->spool, agent_resend_spooled, a);
 }
 
 static void
@@ -477,10 +528,10 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (fresh)
 			log_info("connected to coordinator %s at %s (epoch %llu)",
 				 w->coordinator_id, a->cfg.endpoint, (unsigned long long)a->epoch);
-		/* Hello carried the first AGENT_HELLO_MAX_SPOOLED results; send
-		 * the rest now. */
-		agent_spooled_t sp = {.skip = AGENT_HELLO_MAX_SPOOLED, .agent = a};
-		spool_each(a->spool, agent_resend_spooled, &sp);
+		/* Hello carried some spooled results; results that finished
+		 * since, and those that did not fit, go now. */
+		agent_resend_all(a);
+		a->next_resend = clock_mono_ms() + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
 		break;
 	}
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
@@ -714,6 +765,11 @@ agent_run(agent_t *a)
 				else if (a->state == AGENT_HELLO_SENT &&
 					 now - a->hello_sent_at > AGENT_HELLO_RETRY_MS)
 					agent_hello(a);
+				else if (a->state == AGENT_READY && now >= a->next_resend) {
+					agent_resend_all(a);
+					a->next_resend =
+					    now + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
+				}
 			}
 			a->next_heartbeat = now + a->heartbeat_ms;
 		}

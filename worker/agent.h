@@ -20,6 +20,8 @@
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
 #define AGENT_HELLO_MAX_SPOOLED 256   /* the rest follow the Welcome */
+#define AGENT_HELLO_MAX_KEYS 4000     /* below the coordinator's limit of 4096 */
+#define AGENT_RESEND_INTERVALS 5      /* heartbeats between resends of unacked results */
 #define AGENT_STOP_GRACE_MS 2000      /* on SIGTERM: time for final results to leave */
 
 typedef struct {

@@ -13,7 +13,7 @@
 
 struct spool {
 	sqlite3 *db; /* owned */
-	sqlite3_stmt *put, *del, *each, *count, *mark; /* owned */
+	sqlite3_stmt *put, *del, *each, *count, *mark, *get; /* owned */
 };
 
 static const char spool_schema[] =
@@ -47,7 +47,9 @@ spool_open(const char *dir, char **error)
 	    sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM results", -1, &s->count, NULL) !=
 		SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO started (key, at_ms) VALUES (?, ?)",
-			       -1, &s->mark, NULL) != SQLITE_OK) {
+			       -1, &s->mark, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT result FROM results WHERE key = ?", -1, &s->get,
+			       NULL) != SQLITE_OK) {
 		*error = xasprintf("spool %s: %s", path, err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
 		free(path);
@@ -70,6 +72,7 @@ spool_close(spool_t **sp)
 	sqlite3_finalize(s->each);
 	sqlite3_finalize(s->count);
 	sqlite3_finalize(s->mark);
+	sqlite3_finalize(s->get);
 	sqlite3_close(s->db);
 	free(s);
 	*sp = NULL;
@@ -136,4 +139,19 @@ spool_mark_started(spool_t *s, const char *key)
 	if (spool_step(s, s->mark) != 0)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+uint8_t *
+spool_get(spool_t *s, const char *key, size_t *len)
+{
+	uint8_t *out = NULL;
+	sqlite3_bind_text(s->get, 1, key, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s->get) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(s->get, 0);
+		out = xmalloc(*len ? *len : 1);
+		if (*len)
+			memcpy(out, sqlite3_column_blob(s->get, 0), *len);
+	}
+	sqlite3_reset(s->get);
+	return out;
 }

@@ -25,6 +25,8 @@ int spool_delete(spool_t *s, const char *key);
 int spool_each(spool_t *s, int (*fn)(void *ctx, const char *key, const uint8_t *data, size_t len),
 	       void *ctx);
 size_t spool_count(spool_t *s);
+/* The spooled result under key in a new buffer the caller frees, or NULL. */
+uint8_t *spool_get(spool_t *s, const char *key, size_t *len);
 
 /* Records that an attempt was started; returns 1 if it already was. */
 int spool_mark_started(spool_t *s, const char *key);

@@ -118,10 +118,19 @@ test_rollback_leaves_nothing(void **state)
 	assert_true(store_in_transaction(s));
 	/* A duplicate id fails inside the same transaction... */
 	assert_int_equal(store_run_insert(s, &run), -1);
-	/* ...and the transaction still commits what was good. */
-	assert_int_equal(store_commit(s), 0);
+	assert_true(store_failed(s));
+	/* ...so the whole turn is refused and rolled back: nothing of a turn
+	 * with a failed write may be acknowledged. */
+	assert_int_equal(store_commit(s), -1);
 	assert_false(store_in_transaction(s));
+	assert_false(store_failed(s));
 	Rota__ListRunsResponse list;
+	assert_int_equal(store_runs_list(s, 10, &list), 0);
+	assert_int_equal(list.n_runs, 0);
+	free(list.runs);
+	/* The next turn works again. */
+	assert_int_equal(store_run_insert(s, &run), 0);
+	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(store_runs_list(s, 10, &list), 0);
 	assert_int_equal(list.n_runs, 1);
 	for (size_t i = 0; i < list.n_runs; i++) {
@@ -144,9 +153,6 @@ test_steps_and_output(void **state)
 	uint8_t spec[] = {1, 2, 3};
 	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &row1), 0);
 	assert_int_equal(store_step_insert(s, "r1", "load", "w1", 1, 1, 1, spec, 3, &row2), 0);
-	/* The step key is unique. */
-	int64_t dup;
-	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &dup), -1);
 
 	bool stored;
 	const char *a = "line one\nline two\n";
@@ -181,6 +187,11 @@ test_steps_and_output(void **state)
 	assert_int_equal(show.run->hosts_total, 1);
 	assert_int_equal(show.run->hosts_failed, 1);
 	rota__show_run_response__free_unpacked(sp, NULL);
+
+	/* The step key is unique: a second row for it fails its turn. */
+	int64_t dup;
+	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &dup), -1);
+	assert_int_equal(store_commit(s), -1);
 
 	Rota__LogsResponse logs;
 	assert_int_equal(store_logs(s, "r1", NULL, 0, 100, &logs), 0);
