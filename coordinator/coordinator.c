@@ -503,18 +503,6 @@ coordinator_run(coordinator_t *c)
 	int64_t last_turn = clock_mono_ms();
 	while (!c->stopping) {
 		int64_t now = clock_mono_ms();
-		/* Time this process did not run (stopped, swapped out, a stalled
-		 * disk) is not the workers' silence: move their clocks on by it,
-		 * so a frozen coordinator does not declare a healthy fleet lost
-		 * the moment it thaws. */
-		int64_t stalled = now - last_turn;
-		if (stalled > (int64_t)c->cfg.heartbeat_ms * 2 + COORDINATOR_TICK_MS) {
-			log_warn("the coordinator did not run for %lld ms; workers get that time back",
-				 (long long)stalled);
-			registry_shift(c->registry, stalled);
-			dispatcher_shift(c->dispatcher, stalled);
-		}
-		last_turn = now;
 		int64_t wait = next_heartbeat < next_tick ? next_heartbeat - now : next_tick - now;
 		if (wait < 0)
 			wait = 0;
@@ -528,6 +516,17 @@ coordinator_run(coordinator_t *c)
 				continue;
 			log_error("zmq_poll: %s", zmq_strerror(errno));
 			return -1;
+		}
+		/* Time this process did not run (stopped, swapped out, a stalled
+		 * disk) beyond what it meant to sleep is not the workers'
+		 * silence: move their clocks on by it, so a frozen coordinator
+		 * does not declare a healthy fleet lost the moment it thaws. */
+		int64_t stalled = clock_mono_ms() - last_turn - wait;
+		if (stalled > (int64_t)c->cfg.heartbeat_ms * 2) {
+			log_warn("the coordinator did not run for %lld ms; workers get that time back",
+				 (long long)stalled);
+			registry_shift(c->registry, stalled);
+			dispatcher_shift(c->dispatcher, stalled);
 		}
 		if (items[0].revents & ZMQ_POLLIN)
 			coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
@@ -549,9 +548,11 @@ coordinator_run(coordinator_t *c)
 		/* Durable first, then tell. */
 		if (store_commit(c->store) != 0 || c->resync_pending) {
 			coordinator_resync(c);
+			last_turn = clock_mono_ms();
 			continue;
 		}
 		sendq_flush(c->sendq, &c->sent);
+		last_turn = clock_mono_ms();
 	}
 	store_commit(c->store);
 	sendq_flush(c->sendq, &c->sent);

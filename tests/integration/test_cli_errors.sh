@@ -2,7 +2,16 @@
 # errors exit 2; an invalid runbook file is refused with file:line:column.
 . "$(dirname "$0")/lib.sh"
 rota_setup
-start_coordinator
+# The runbook directory holds the shipped runbooks and one broken file: the
+# coordinator reports the broken one with file:line:column and serves the
+# rest.
+mkdir -p "$T/runbooks"
+cp "$ROTA_SOURCE_DIR"/runbooks/*.yaml "$T/runbooks/"
+printf 'name: half\nsteps:\n  - id: a\n    shell: {run: "true", timout: 5s}\n' >"$T/runbooks/half.yaml"
+RUNBOOKS=$T/runbooks start_coordinator
+grep -q "half.yaml:4:.*unknown key 'timout'.*did you mean 'timeout'" "$T/coordinator.log" ||
+	fail "the coordinator did not report half.yaml with its position"
+grep -q "loaded 3 runbook(s) .* (1 invalid)" "$T/coordinator.log" || fail "valid runbooks not served"
 start_worker w1 --label role=db
 wait_workers 1
 
@@ -19,6 +28,7 @@ expect() { # expect CODE TEXT -- rota args...
 }
 
 expect 4 "unknown runbook 'no-such-book'" -- submit no-such-book
+expect 4 "unknown runbook 'half'" -- submit half
 expect 4 "daily-health-check" -- submit no-such-book
 expect 4 "no param 'nope'" -- submit daily-health-check -p nope=1
 expect 4 "needs param 'log_dir'" -- submit log-rotation --target w1
