@@ -352,7 +352,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 		break;
 	}
 	r.detail = detail;
-	log_info("step %s finished: %s%s%s", j->keytext,
+	log_info("step %s/%s#%u finished: %s%s%s", j->run_id, j->step_id, j->attempt,
 		 r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
 		 detail[0] ? ", " : "", detail);
 	agent_report(a, j->keytext, &r);
@@ -430,7 +430,8 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 			agent_send(a, &renv);
 			rota__result__free_unpacked(r, NULL);
 		} else {
-			log_warn("refused to start %s again: it was started before", keytext);
+			log_warn("refused to start %s/%s#%u again: it was started before",
+				 k->run_id, k->step_id, k->attempt);
 			agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_LOST,
 						"the worker had started this attempt before (it"
 						" restarted meanwhile) and holds no result; not run"
@@ -475,7 +476,7 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	for (size_t i = 0; i < sh->n_env; i++)
 		free(env_kv[i]);
 	free(env_kv);
-	log_info("step %s started", keytext);
+	log_info("step %s/%s#%u started", k->run_id, k->step_id, k->attempt);
 	if (j->exec_id == 0) {
 		exec_result_t res = {.outcome = EXEC_START_FAILED,
 				     .started_ms = clock_wall_ms(),
