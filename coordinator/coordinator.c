@@ -385,7 +385,8 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
 }
 
-static void
+/* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
+static bool
 coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,
 		 void (*handle)(coordinator_t *, const wire_msg_t *))
 {
@@ -393,10 +394,10 @@ coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *
 		wire_msg_t msg;
 		int rc = wire_recv(sock, 1, &msg, stats);
 		if (rc == WIRE_ERR_AGAIN)
-			return;
+			return true;
 		if (rc == WIRE_ERR_IO) {
 			log_error("%s socket: %s", name, zmq_strerror(errno));
-			return;
+			return true;
 		}
 		if (rc != WIRE_OK) {
 			coordinator_log_drop(c, name, &msg, rc);
@@ -405,10 +406,11 @@ coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *
 		handle(c, &msg);
 		wire_msg_clear(&msg);
 	}
+	return false;
 }
 
 static void
-coordinator_heartbeat(coordinator_t *c)
+coordinator_heartbeat(coordinator_t *c, bool expire)
 {
 	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
 	hb.epoch = c->epoch;
@@ -422,6 +424,10 @@ coordinator_heartbeat(coordinator_t *c)
 		hb.running = w->running;
 		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
 	}
+	/* Messages still queued may be the very heartbeats that keep workers
+	 * alive: judge silence only once the queue is drained. */
+	if (!expire)
+		return;
 	/* Room for every worker: a failed switch can lose them all at once. */
 	size_t max = registry_count(c->registry);
 	worker_t **lost = xcalloc(max, sizeof(*lost));
@@ -459,6 +465,25 @@ coordinator_signal(coordinator_t *c)
 	}
 }
 
+/* Time this process did not run (stopped, swapped out, a stalled disk) is
+ * not the workers' silence: move their clocks on by it, so a frozen
+ * coordinator does not declare a healthy fleet lost the moment it thaws.
+ * Called at each checkpoint of the loop with the time it meant to sleep
+ * since the last one. */
+static void
+coordinator_forgive(coordinator_t *c, int64_t *last_check, int64_t slept)
+{
+	int64_t now = clock_mono_ms();
+	int64_t stalled = now - *last_check - slept;
+	if (stalled > (int64_t)c->cfg.heartbeat_ms * 2) {
+		log_warn("the coordinator did not run for %lld ms; workers get that time back",
+			 (long long)stalled);
+		registry_shift(c->registry, stalled);
+		dispatcher_shift(c->dispatcher, stalled);
+	}
+	*last_check = now;
+}
+
 /* A turn's changes could not be committed, so memory is ahead of the store.
  * Nothing of the turn was told to anyone (the send queue is dropped): reload
  * the runs from the store, and move to a new epoch so that every worker says
@@ -467,6 +492,15 @@ static void
 coordinator_resync(coordinator_t *c)
 {
 	size_t withheld = sendq_discard(c->sendq);
+	if (c->resync_pending) {
+		/* A retry of a reload that failed: only the reload again. */
+		if (dispatcher_recover(c->dispatcher, clock_mono_ms()) == 0) {
+			c->resync_pending = false;
+			log_info("store: runs reloaded");
+		}
+		store_commit(c->store);
+		return;
+	}
 	c->commit_failures++;
 	uint64_t epoch = 0;
 	if (store_epoch_next(c->store, &epoch) == 0 && epoch > c->epoch)
@@ -477,9 +511,11 @@ coordinator_resync(coordinator_t *c)
 		  " reloading runs from the store and asking every worker to say hello again"
 		  " (epoch %llu)",
 		  (unsigned long long)c->commit_failures, withheld, (unsigned long long)c->epoch);
+	dispatcher_stats_t stats = *dispatcher_stats(c->dispatcher);
 	dispatcher_destroy(&c->dispatcher);
 	c->dispatcher_cfg.epoch = c->epoch;
 	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
+	dispatcher_adopt_stats(c->dispatcher, &stats);
 	c->api.dispatcher = c->dispatcher;
 	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
 		log_error("store: cannot reload runs; will try again");
@@ -500,8 +536,20 @@ coordinator_run(coordinator_t *c)
 {
 	int64_t next_heartbeat = clock_mono_ms();
 	int64_t next_tick = clock_mono_ms();
-	int64_t last_turn = clock_mono_ms();
+	int64_t last_check = clock_mono_ms();
 	while (!c->stopping) {
+		if (c->resync_pending) {
+			/* No message may meet a dispatcher that lost its runs: wait
+			 * for the store, answering only signals. */
+			coordinator_resync(c);
+			if (c->resync_pending) {
+				zmq_pollitem_t sig = {NULL, c->sigfd, ZMQ_POLLIN, 0};
+				if (zmq_poll(&sig, 1, COORDINATOR_RESYNC_RETRY_MS) > 0)
+					coordinator_signal(c);
+				last_check = clock_mono_ms();
+				continue;
+			}
+		}
 		int64_t now = clock_mono_ms();
 		int64_t wait = next_heartbeat < next_tick ? next_heartbeat - now : next_tick - now;
 		if (wait < 0)
@@ -517,28 +565,20 @@ coordinator_run(coordinator_t *c)
 			log_error("zmq_poll: %s", zmq_strerror(errno));
 			return -1;
 		}
-		/* Time this process did not run (stopped, swapped out, a stalled
-		 * disk) beyond what it meant to sleep is not the workers'
-		 * silence: move their clocks on by it, so a frozen coordinator
-		 * does not declare a healthy fleet lost the moment it thaws. */
-		int64_t stalled = clock_mono_ms() - last_turn - wait;
-		if (stalled > (int64_t)c->cfg.heartbeat_ms * 2) {
-			log_warn("the coordinator did not run for %lld ms; workers get that time back",
-				 (long long)stalled);
-			registry_shift(c->registry, stalled);
-			dispatcher_shift(c->dispatcher, stalled);
-		}
+		coordinator_forgive(c, &last_check, wait);
+		bool drained = true;
 		if (items[0].revents & ZMQ_POLLIN)
-			coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
-					 coordinator_worker_message);
+			drained = coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
+						   coordinator_worker_message);
 		if (items[1].revents & ZMQ_POLLIN)
 			coordinator_read(c, c->api_sock, &c->api_wire, "api",
 					 coordinator_api_message);
 		if (items[2].revents & ZMQ_POLLIN)
 			coordinator_signal(c);
+		coordinator_forgive(c, &last_check, 0);
 		now = clock_mono_ms();
 		if (now >= next_heartbeat) {
-			coordinator_heartbeat(c);
+			coordinator_heartbeat(c, drained);
 			next_heartbeat = now + c->cfg.heartbeat_ms;
 		}
 		if (now >= next_tick) {
@@ -546,13 +586,11 @@ coordinator_run(coordinator_t *c)
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
-		if (store_commit(c->store) != 0 || c->resync_pending) {
+		if (store_commit(c->store) != 0) {
 			coordinator_resync(c);
-			last_turn = clock_mono_ms();
 			continue;
 		}
 		sendq_flush(c->sendq, &c->sent);
-		last_turn = clock_mono_ms();
 	}
 	store_commit(c->store);
 	sendq_flush(c->sendq, &c->sent);

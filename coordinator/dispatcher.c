@@ -85,6 +85,12 @@ dispatcher_stats(const dispatcher_t *d)
 	return &d->stats;
 }
 
+void
+dispatcher_adopt_stats(dispatcher_t *d, const dispatcher_stats_t *stats)
+{
+	d->stats = *stats;
+}
+
 static void
 dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig,
 			int64_t ended_ms, const char *detail)
@@ -442,6 +448,7 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 	case ROTA__STEP_STATUS__STEP_TIMEOUT:
 	case ROTA__STEP_STATUS__STEP_CANCELLED:
 	case ROTA__STEP_STATUS__STEP_ERROR:
+	case ROTA__STEP_STATUS__STEP_LOST:
 		break;
 	default:
 		status = ROTA__STEP_STATUS__STEP_ERROR;
@@ -508,7 +515,14 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 					     &skip);
 				continue;
 			}
+			if (hello->truncated) {
+				/* Its result may be among those the Hello could not
+				 * list; the watchdog ends it if none comes. */
+				w->running++;
+				continue;
+			}
 			d->stats.steps_lost++;
+			w->running++; /* counted, so that finishing it uncounts it */
 			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
 					      0, clock_wall_ms(),
 					      "the worker restarted while the step ran") != 0)
@@ -601,8 +615,12 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 					continue;
 				}
 				int s = run_next_step(run, h);
-				if (s >= 0 && registry_available(w))
+				if (s >= 0 && registry_available(w)) {
 					dispatcher_send(d, run, h, (size_t)s, w);
+					/* A send can end the host (an unreadable spec). */
+					if (dispatcher_settle(d, run) != 0)
+						break;
+				}
 				continue;
 			}
 			if (host->absent_since == 0) {

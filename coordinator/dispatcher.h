@@ -72,5 +72,7 @@ run_t *dispatcher_find_run(dispatcher_t *d, const char *run_id);
 run_t *dispatcher_runs(dispatcher_t *d);
 size_t dispatcher_active(const dispatcher_t *d);
 const dispatcher_stats_t *dispatcher_stats(const dispatcher_t *d);
+/* Carries counters over to a rebuilt dispatcher. */
+void dispatcher_adopt_stats(dispatcher_t *d, const dispatcher_stats_t *stats);
 
 #endif

@@ -93,9 +93,9 @@ agent_fill_key(agent_t *a, const agent_job_t *j, Rota__StepKey *key)
 typedef struct {
 	Rota__Result **results; /* the first AGENT_HELLO_MAX_SPOOLED, whole */
 	size_t count;
-	Rota__Result **more;    /* the rest: only their keys go in Hello */
+	Rota__Result **more;    /* then up to AGENT_HELLO_MAX_KEYS: keys only */
 	size_t more_count;
-	agent_t *agent;
+	bool truncated;         /* the spool holds more than that */
 } agent_spooled_t;
 
 static int
@@ -103,6 +103,10 @@ agent_collect_spooled(void *ctx, const char *key, const uint8_t *data, size_t le
 {
 	agent_spooled_t *sp = ctx;
 	(void)key;
+	if (sp->more_count >= AGENT_HELLO_MAX_KEYS) {
+		sp->truncated = true;
+		return 1;
+	}
 	Rota__Result *r = rota__result__unpack(NULL, len, data);
 	if (r == NULL || r->key == NULL) {
 		if (r)
@@ -161,9 +165,11 @@ agent_hello(agent_t *a)
 		kp[k] = &keysv[k];
 	}
 	/* The coordinator refuses a Hello with more keys than it allows: a
-	 * spool this full is listed in part, and the rest is resent after. */
+	 * spool this full is listed in part (and says so), and the rest is
+	 * resent after the Welcome. */
 	for (size_t i = 0; i < sp.more_count && k < AGENT_HELLO_MAX_KEYS; i++, k++)
 		kp[k] = sp.more[i]->key;
+	hello.truncated = sp.truncated || k < nj;
 	nj = k;
 	hello.n_in_flight = nj;
 	hello.in_flight = kp;
@@ -416,6 +422,17 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		}
 	}
 	int started = spool_mark_started(a->spool, keytext);
+	if (started < 0) {
+		/* Without the spool a result could be lost and an attempt run
+		 * twice: refuse, and say why. */
+		log_error("cannot record the start of %s/%s#%u in the spool; refusing it",
+			  k->run_id, k->step_id, k->attempt);
+		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
+					"the worker cannot write its spool (disk full or"
+					" unwritable?); the step was not started");
+		free(keytext);
+		return;
+	}
 	if (started != 0) {
 		/* Started before: never twice. Answer with its spooled result,
 		 * or, when there is none (this worker restarted while it ran),

@@ -19,6 +19,7 @@
 #define AGENT_BACKOFF_MAX_MS 8000
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
+#define AGENT_MAX_CAPACITY 1024       /* keeps a Hello's in-flight list in bounds */
 #define AGENT_HELLO_MAX_SPOOLED 256   /* the rest follow the Welcome */
 #define AGENT_HELLO_MAX_KEYS 4000     /* below the coordinator's limit of 4096 */
 #define AGENT_RESEND_INTERVALS 5      /* heartbeats between resends of unacked results */

@@ -89,9 +89,9 @@ main(int argc, char **argv)
 			break;
 		case 'n': {
 			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 4096) {
+			if (*end != '\0' || v < 1 || v > AGENT_MAX_CAPACITY) {
 				fprintf(stderr, "rota-worker: --capacity %s: give a number from 1 to"
-						" 4096\n", optarg);
+						" %d\n", optarg, AGENT_MAX_CAPACITY);
 				goto out;
 			}
 			cfg.capacity = (uint32_t)v;
