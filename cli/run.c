@@ -705,27 +705,10 @@ run_print_host(const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 int
 run_show(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("show", RUN_SHOW_SYNOPSIS, ch, argv);
-		}
-	}
+	int json;
+	int done = usage_json_only("show", RUN_SHOW_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
 	if (optind >= argc)
 		return usage_error("show needs a run id: rota show " RUN_SHOW_SYNOPSIS
 		                   " (see 'rota runs')");

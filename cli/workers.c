@@ -174,27 +174,10 @@ workers_table(const Rota__ListWorkersResponse *resp)
 int
 workers_list(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("workers", WORKERS_SYNOPSIS, ch, argv);
-		}
-	}
+	int json;
+	int done = usage_json_only("workers", WORKERS_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
 	if (optind < argc)
 		return usage_error(
 		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS,
