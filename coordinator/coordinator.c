@@ -14,6 +14,7 @@
 #include "api.h"
 #include "catalog.h"
 #include "clock.h"
+#include "dirlock.h"
 #include "dispatcher.h"
 #include "log.h"
 #include "registry.h"
@@ -28,6 +29,7 @@ struct coordinator {
 	void *worker_sock; /* owned: ROUTER for workers */
 	void *api_sock;    /* owned: ROUTER for operators */
 	int sigfd;         /* owned */
+	int lockfd;        /* owned: the data directory's lock */
 	store_t *store;    /* owned */
 	registry_t *registry;     /* owned */
 	catalog_t *catalog;       /* owned */
@@ -129,6 +131,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	coordinator_t *c = xcalloc(1, sizeof(*c));
 	c->cfg = *config;
 	c->sigfd = -1;
+	c->lockfd = -1;
 	char bound_worker[256], bound_api[256];
 
 	if (mkdir(config->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -136,6 +139,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 				   strerror(errno));
 		goto fail;
 	}
+	c->lockfd = dirlock_take(config->data_dir, "rota-coordinator", error);
+	if (c->lockfd < 0)
+		goto fail;
 	/* Signals become loop events; block them before libzmq starts its
 	 * threads so those inherit the mask. */
 	sigset_t mask;
@@ -245,6 +251,7 @@ coordinator_destroy(coordinator_t **cp)
 		zmq_ctx_term(c->zctx);
 	if (c->sigfd >= 0)
 		close(c->sigfd);
+	dirlock_release(&c->lockfd);
 	free(c);
 	*cp = NULL;
 }

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 
 #include "clock.h"
+#include "dirlock.h"
 #include "log.h"
 #include "xalloc.h"
 
 struct spool {
+	int lockfd;  /* owned: one worker per spool directory */
 	sqlite3 *db; /* owned */
 	sqlite3_stmt *put, *del, *each, *count, *mark, *get; /* owned */
 };
@@ -33,6 +35,11 @@ spool_open(const char *dir, char **error)
 		return NULL;
 	}
 	spool_t *s = xcalloc(1, sizeof(*s));
+	s->lockfd = dirlock_take(dir, "rota-worker", error);
+	if (s->lockfd < 0) {
+		free(s);
+		return NULL;
+	}
 	char *path = xasprintf("%s/spool.db", dir);
 	char *err = NULL;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -74,6 +81,7 @@ spool_close(spool_t **sp)
 	sqlite3_finalize(s->mark);
 	sqlite3_finalize(s->get);
 	sqlite3_close(s->db);
+	dirlock_release(&s->lockfd);
 	free(s);
 	*sp = NULL;
 }

@@ -46,4 +46,20 @@ out=$(rota submit "$T/broken.yaml" --target w1 2>&1)
 set -e
 assert_contains "$out" "did you mean 'shell'" "did-you-mean"
 assert_eq "$(store "SELECT COUNT(*) FROM runs")" 0 "runs recorded by refused submits"
+# A second coordinator on the same data directory, or a second worker on the
+# same spool, is refused with a message naming the holder.
+set +e
+out=$("$ROTA_BIN/rota-coordinator" --data-dir "$T/data" --worker-endpoint "tcp://127.0.0.1:*" \
+	--api-endpoint "tcp://127.0.0.1:*" --runbooks "$T/runbooks" 2>&1)
+rc=$?
+set -e
+assert_eq "$rc" 1 "second coordinator exit"
+assert_contains "$out" "in use by another rota-coordinator (pid $COORD_PID)" "second coordinator"
+set +e
+out=$("$ROTA_BIN/rota-worker" --coordinator "$WORKER_EP" --id w1b --spool "$T/spool-w1" 2>&1)
+rc=$?
+set -e
+assert_eq "$rc" 1 "second worker exit"
+assert_contains "$out" "in use by another rota-worker" "second worker"
+kill -0 "$COORD_PID" || fail "the first coordinator died"
 pass "refusals and usage errors"
