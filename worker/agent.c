@@ -353,8 +353,9 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 		snprintf(detail, sizeof(detail), "%s", res->detail);
 		break;
 	default:
+		/* The executor's detail already says it could not start. */
 		r.status = ROTA__STEP_STATUS__STEP_ERROR;
-		snprintf(detail, sizeof(detail), "could not start: %s", res->detail);
+		snprintf(detail, sizeof(detail), "%s", res->detail);
 		break;
 	}
 	r.detail = detail;
