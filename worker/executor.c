@@ -71,6 +71,7 @@ typedef struct {
 	int exit_signal;   /* CLD_KILLED / CLD_DUMPED: si_status */
 	bool drain_killed; /* the pipes were still open at the drain deadline */
 	char failed[200];  /* non-empty: could not start; why */
+	char workdir[128]; /* for that message: which directory it could not enter */
 } job_t;
 
 struct executor {
@@ -309,6 +310,8 @@ executor_start(executor_t *e, const exec_spec_t *spec)
 	j->grace_ms = spec->grace_ms ? spec->grace_ms : EXECUTOR_KILL_GRACE_MS;
 
 	const char *workdir = spec->workdir && spec->workdir[0] ? spec->workdir : NULL;
+	if (workdir)
+		snprintf(j->workdir, sizeof(j->workdir), "%s", workdir);
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
 	int devnull = -1;
 	char **envp = env_build(spec->env, j->failed, sizeof(j->failed));
@@ -473,8 +476,8 @@ job_read_status(job_t *j)
 		snprintf(j->failed, sizeof(j->failed), "setting up stdio: %s", strerror(r.err));
 		break;
 	case CHILD_CHDIR:
-		snprintf(j->failed, sizeof(j->failed), "cannot change to workdir: %s",
-		         strerror(r.err));
+		snprintf(j->failed, sizeof(j->failed), "cannot change to workdir %s: %s",
+		         j->workdir, strerror(r.err));
 		break;
 	case CHILD_EXEC:
 		snprintf(j->failed, sizeof(j->failed), "exec /bin/sh: %s", strerror(r.err));

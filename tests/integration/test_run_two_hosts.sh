@@ -12,7 +12,7 @@ out=$(rota submit "$FIXTURES/two-step.yaml" --target role=web -p greeting=hi --w
 rc=$?
 set -e
 assert_eq "$rc" 1 "submit --wait exit code (w2 fails)"
-run=$(rota runs --json | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1)
+run=$(rota runs --limit 1 --json | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1)
 [ -n "$run" ] || fail "no run listed"
 assert_contains "$out" "hi from w1 in run $run" "--wait output"
 
