@@ -127,5 +127,11 @@ output_logs(session_t *s, int argc, char **argv)
 		    "logs: --host needs a host name, as in 'rota logs RUN --host web-1'");
 
 	int status;
-	return output_follow(s, argv[optind], host, follow, 0, &status);
+	int rc = output_follow(s, argv[optind], host, follow, 0, &status);
+	/* Following ends when the run does: say how, on stderr so that the
+	 * output on stdout stays the steps' own. */
+	if (rc == CLI_EXIT_OK && follow)
+		fprintf(stderr, "rota: run %s %s (rota show %s)\n", argv[optind],
+			format_run_status(status), argv[optind]);
+	return rc;
 }

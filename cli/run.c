@@ -329,8 +329,9 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 	const Rota__RunSummary *r = show->run;
 	char span[FORMAT_BUF_BYTES];
 	format_span(r->started_ms, run_end_or_zero(r), clock_wall_ms(), span, sizeof(span));
-	printf("\nrun %s %s in %s: %u ok, %u failed, %u hosts\n", r->id,
-	       format_run_status(r->status), span, r->hosts_ok, r->hosts_failed, r->hosts_total);
+	printf("\nrun %s %s in %s: %u ok, %u failed, %u host%s\n", r->id,
+	       format_run_status(r->status), span, r->hosts_ok, r->hosts_failed, r->hosts_total,
+	       r->hosts_total == 1 ? "" : "s");
 }
 
 /* Follows a submitted run to its end; returns CLI_EXIT_OK only when it
@@ -597,8 +598,8 @@ run_list(session_t *s, int argc, char **argv)
 		json_object_end(j);
 		run_json_print(&j);
 	} else {
-		static const char *const headers[] = {"ID",    "RUNBOOK", "STATUS",
-		                                      "HOSTS", "STARTED", "DURATION"};
+		static const char *const headers[] = {"ID",          "RUNBOOK", "STATUS",
+		                                      "OK/FAIL/ALL", "STARTED", "DURATION"};
 		table_t *t = table_new(6, headers);
 		for (size_t i = 0; i < resp->n_runs; i++) {
 			const Rota__RunSummary *r = resp->runs[i];

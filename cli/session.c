@@ -5,9 +5,11 @@
 #include "session.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "cli.h"
@@ -42,11 +44,41 @@ session_destroy(session_t **sp)
 	*sp = NULL;
 }
 
+/* What Ctrl-C prints while a run is followed, built beforehand: the handler
+ * may only write(2) it. */
+static char session_interrupt_text[256];
+static volatile sig_atomic_t session_interrupt_len;
+
+static void
+session_on_interrupt(int sig)
+{
+	(void)sig;
+	if (session_interrupt_len > 0) {
+		ssize_t n = write(STDERR_FILENO, session_interrupt_text,
+				  (size_t)session_interrupt_len);
+		(void)n;
+	}
+	_exit(130);
+}
+
 void
 session_set_following(session_t *s, const char *run_id)
 {
 	free(s->following);
 	s->following = xstrdup(run_id);
+	if (run_id == NULL) {
+		session_interrupt_len = 0;
+		signal(SIGINT, SIG_DFL);
+		return;
+	}
+	int n = snprintf(session_interrupt_text, sizeof(session_interrupt_text),
+			 "\nrota: stopped following run %s; the run goes on (rota logs -f %s,"
+			 " rota show %s)\n",
+			 run_id, run_id, run_id);
+	if (n < 0 || (size_t)n >= sizeof(session_interrupt_text))
+		n = 0;
+	session_interrupt_len = n;
+	signal(SIGINT, session_on_interrupt);
 }
 
 static const char *

@@ -1214,8 +1214,8 @@ check_step(check_t *c, const node_t *n, size_t index, runbook_step_t *s, const n
 	}
 	if (type_key == NULL)
 		report_add(c->r, n->mark,
-		           "%s has no step type; add one of: shell, http_check, disk_check, "
-		           "metric_check, manual, notify, noop",
+		           "%s has no step type; add 'shell: COMMAND' (the only type this "
+		           "version runs)",
 		           label);
 
 	const node_t *to = map_get(n, "timeout");

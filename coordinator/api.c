@@ -148,8 +148,12 @@ api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *
 	strlist_t connected = {0};
 	for (size_t i = 0; i < registry_count(api->registry); i++) {
 		worker_t *w = registry_at(api->registry, i);
-		if (w->connected)
-			strlist_add(&connected, xstrdup(w->id));
+		if (!w->connected)
+			continue;
+		char *labels = registry_labels_string(w);
+		strlist_add(&connected, labels[0] ? xasprintf("%s (%s)", w->id, labels)
+						  : xstrdup(w->id));
+		free(labels);
 	}
 	char *known = strlist_join(&connected, "none");
 	int rc = 0;
@@ -192,8 +196,8 @@ api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *
 			strlist_add(&terms, xasprintf("%s=%s", label_keys.items[k],
 						      label_values.items[k]));
 		char *want = strlist_join(&terms, "all");
-		*error = xasprintf("no connected worker matches %s (connected workers: %s)", want,
-				   known);
+		*error = xasprintf("no connected worker matches %s%s (connected workers: %s)", want,
+				   terms.count > 1 ? " (every label must match)" : "", known);
 		free(want);
 		strlist_free(&terms);
 		rc = -1;
@@ -233,6 +237,52 @@ api_vars_free(api_vars_t *v)
 	free(v->vars);
 	strlist_free(&v->owned);
 	memset(v, 0, sizeof(*v));
+}
+
+/* A step's template names "host.labels.K" for a label the worker lacks:
+ * say so plainly rather than as an unknown template name. */
+typedef struct {
+	const worker_t *w;
+	char *missing_copy; /* owned: the first label it lacks */
+} api_label_check_t;
+
+static int
+api_label_visit(void *ctx, const char *name)
+{
+	api_label_check_t *c = ctx;
+	static const char prefix[] = "host.labels.";
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	const char *key = name + sizeof(prefix) - 1;
+	if (registry_label(c->w, key) != NULL)
+		return 0;
+	c->missing_copy = xstrdup(key);
+	return 1;
+}
+
+static int
+api_check_labels(const runbook_step_t *step, const worker_t *w, char **error)
+{
+	api_label_check_t c = {.w = w};
+	const char *texts[2] = {step->run, step->workdir};
+	for (size_t i = 0; i < 2 + step->env_count && c.missing_copy == NULL; i++) {
+		const char *t = i < 2 ? texts[i] : step->env[i - 2].value;
+		char *err = NULL;
+		if (t != NULL)
+			template_names(t, api_label_visit, &c, &err);
+		free(err);
+	}
+	if (c.missing_copy == NULL)
+		return 0;
+	char *labels = registry_labels_string(w);
+	*error = xasprintf("step %s uses {{ host.labels.%s }} but worker %s has no label '%s'"
+			   " (its labels: %s); start it with --label %s=VALUE or target other"
+			   " workers",
+			   step->id, c.missing_copy, w->id, c.missing_copy,
+			   labels[0] ? labels : "none", c.missing_copy);
+	free(labels);
+	free(c.missing_copy);
+	return -1;
 }
 
 /* Builds the StepSpec of one step for one host, packed into *spec.
@@ -306,7 +356,9 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	run_t *run = NULL;
 	char *error = NULL;
 
-	if (sub->runbook_yaml && sub->runbook_yaml[0]) {
+	if ((sub->runbook_yaml && sub->runbook_yaml[0]) ||
+	    (sub->runbook_path && sub->runbook_path[0])) {
+		/* A file, even an empty one: the parser says what is wrong. */
 		runbook_errors_t errs = {0};
 		const char *name = sub->runbook_path && sub->runbook_path[0] ? sub->runbook_path
 									      : "<submitted>";
@@ -371,6 +423,12 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 					  p->name, p->name);
 			goto refuse_params;
 		}
+		if (p->required && value[0] == '\0') {
+			error = xasprintf("param '%s' of runbook %s is required and cannot be empty;"
+					  " pass -p %s=VALUE",
+					  p->name, rb->name, p->name);
+			goto refuse_params;
+		}
 		char *name = xasprintf("params.%s", p->name);
 		api_vars_add(&base, name, value);
 		free(name);
@@ -406,6 +464,10 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		for (size_t s = 0; s < rb->step_count; s++) {
 			run_step_t *step = &run->hosts[h].steps[s];
 			step->step_id = xstrdup(rb->steps[s].id);
+			if (api_check_labels(&rb->steps[s], w, &error) != 0) {
+				api_vars_free(&vars);
+				goto refuse_params;
+			}
 			if (api_build_spec(api, &rb->steps[s], &vars, &step->spec, &step->spec_len,
 					   &error) != 0) {
 				char *inner = error;
@@ -489,21 +551,23 @@ api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	uint32_t tail = req->show->tail_lines;
 	if (tail > API_MAX_TAIL_LINES)
 		tail = API_MAX_TAIL_LINES;
-	Rota__ShowRunResponse *body = xmalloc(sizeof(*body));
-	int rc = store_run_show(api->store, req->show->run_id, tail, body);
-	if (rc != 0) {
-		rota__show_run_response__free_unpacked(body, NULL);
-		if (rc == 1)
-			api_refuse(api, identity, identity_len, req->id,
-				   ROTA__ERROR_CODE__ERR_NOT_FOUND,
-				   "no run '%s'; `rota runs` lists the recent ones",
-				   req->show->run_id);
-		else
-			api_refuse(api, identity, identity_len, req->id,
-				   ROTA__ERROR_CODE__ERR_INTERNAL,
-				   "the store could not read run %s", req->show->run_id);
+	char *run_id = NULL, *error = NULL;
+	if (store_run_resolve(api->store, req->show->run_id, &run_id, &error) != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+			   "%s", error);
+		free(error);
 		return;
 	}
+	Rota__ShowRunResponse *body = xmalloc(sizeof(*body));
+	int rc = store_run_show(api->store, run_id, tail, body);
+	if (rc != 0) {
+		rota__show_run_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+			   "the store could not read run %s", run_id);
+		free(run_id);
+		return;
+	}
+	free(run_id);
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_SHOW;
@@ -516,22 +580,44 @@ static void
 api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	const Rota__LogsRequest *lr = req->logs;
+	char *run_id = NULL, *error = NULL;
+	if (store_run_resolve(api->store, lr->run_id, &run_id, &error) != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+			   "%s", error);
+		free(error);
+		return;
+	}
 	Rota__RunSummary sum;
-	int rc = store_run_summary(api->store, lr->run_id, &sum);
+	int rc = store_run_summary(api->store, run_id, &sum);
 	if (rc != 0) {
-		api_refuse(api, identity, identity_len, req->id,
-			   rc == 1 ? ROTA__ERROR_CODE__ERR_NOT_FOUND
-				   : ROTA__ERROR_CODE__ERR_INTERNAL,
-			   "no run '%s'; `rota runs` lists the recent ones", lr->run_id);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+			   "the store could not read run %s", run_id);
+		free(run_id);
 		return;
 	}
 	free(sum.id);
 	free(sum.runbook);
+	if (lr->host[0] != '\0') {
+		bool has = false;
+		char *hosts = store_run_hosts(api->store, run_id, lr->host, &has);
+		if (!has) {
+			api_refuse(api, identity, identity_len, req->id,
+				   ROTA__ERROR_CODE__ERR_NOT_FOUND,
+				   "run %s did not run on host '%s' (its hosts: %s)", run_id,
+				   lr->host, hosts[0] ? hosts : "none");
+			free(hosts);
+			free(run_id);
+			return;
+		}
+		free(hosts);
+	}
 	uint32_t limit = lr->limit ? lr->limit : API_MAX_LOG_CHUNKS;
 	if (limit > API_MAX_LOG_CHUNKS)
 		limit = API_MAX_LOG_CHUNKS;
 	Rota__LogsResponse *body = xmalloc(sizeof(*body));
-	if (store_logs(api->store, lr->run_id, lr->host, lr->after, limit, body) != 0) {
+	rc = store_logs(api->store, run_id, lr->host, lr->after, limit, body);
+	free(run_id);
+	if (rc != 0) {
 		rota__logs_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 			   "the store could not read the output of run %s", lr->run_id);

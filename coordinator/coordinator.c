@@ -39,6 +39,8 @@ struct coordinator {
 	dispatcher_config_t dispatcher_cfg;
 	uint64_t epoch;
 	char coordinator_id[64];
+	char bound_worker[256]; /* the endpoints as bound, for messages */
+	char bound_api[256];
 	wire_stats_t worker_wire;
 	wire_stats_t api_wire;
 	sendq_stats_t sent;
@@ -193,6 +195,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	if (coordinator_write_endpoints(config->data_dir, bound_worker, bound_api, error) != 0)
 		goto fail;
+	snprintf(c->bound_worker, sizeof(c->bound_worker), "%s", bound_worker);
+	snprintf(c->bound_api, sizeof(c->bound_api), "%s", bound_api);
 
 	c->registry = registry_new();
 	coordinator_load_workers(c);
@@ -318,8 +322,18 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
 	bool was = w && w->connected;
+	char *old_host = was ? xstrdup(w->hostname) : NULL;
+	char *old_labels = was ? registry_labels_string(w) : NULL;
 	w = registry_hello(c->registry, hello, clock_mono_ms(), clock_wall_ms());
 	char *labels = registry_labels_string(w);
+	if (was && (strcmp(old_host, w->hostname) != 0 || strcmp(old_labels, labels) != 0))
+		log_warn("worker %s said hello from host %s (labels %s) while connected from host"
+			 " %s (labels %s): are two workers using the id %s? The newest"
+			 " connection takes over",
+			 w->id, w->hostname, labels[0] ? labels : "none", old_host,
+			 old_labels[0] ? old_labels : "none", w->id);
+	free(old_host);
+	free(old_labels);
 	store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
 			    w->last_seen_wall);
 	log_info("worker %s %s (host %s, labels %s, %zu in flight, %zu spooled)", w->id,
@@ -338,12 +352,40 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	dispatcher_hello(c->dispatcher, w, hello);
 }
 
+/* A peer on the wrong endpoint (a worker pointed at the API, rota pointed
+ * at the workers' endpoint) is told where to go instead of being left to
+ * time out. */
+static void
+coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
+		     const char *text)
+{
+	Rota__Error err = ROTA__ERROR__INIT;
+	err.code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+	err.message = (char *)text;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = request_id;
+	resp.error = &err;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+	env.response = &resp;
+	sendq_push(c->sendq, sock, msg->identity, msg->identity_len, &env);
+}
+
 static void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
 	Rota__Envelope *env = msg->env;
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
+		return;
+	}
+	if (env->body_case == ROTA__ENVELOPE__BODY_REQUEST) {
+		char text[640];
+		snprintf(text, sizeof(text),
+			 "%s is where workers connect; rota talks to the operator API at %s"
+			 " (--coordinator or ROTA_COORDINATOR)",
+			 c->bound_worker, c->bound_api);
+		coordinator_redirect(c, c->worker_sock, msg, env->request->id, text);
 		return;
 	}
 	/* Identities are compared as C strings from here on: one with a NUL
@@ -384,6 +426,15 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 static void
 coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 {
+	if (msg->env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
+		char text[640];
+		snprintf(text, sizeof(text),
+			 "%s is the operator API; workers connect to %s (rota-worker --coordinator)",
+			 c->bound_api, c->bound_worker);
+		coordinator_log_drop(c, "api", msg, WIRE_ERR_EMPTY);
+		coordinator_redirect(c, c->api_sock, msg, 0, text);
+		return;
+	}
 	if (msg->env->body_case != ROTA__ENVELOPE__BODY_REQUEST) {
 		c->api_wire.dropped_empty++;
 		coordinator_log_drop(c, "api", msg, WIRE_ERR_EMPTY);

@@ -64,6 +64,9 @@ enum {
 	Q_WORKERS_LIST,
 	Q_ACTIVE_STEPS,
 	Q_RUN_RUNBOOK,
+	Q_RUN_MATCH,
+	Q_RUN_LAST,
+	Q_RUN_HOST_LIST,
 	Q_COUNT
 };
 
@@ -111,6 +114,11 @@ static const char *const store_sql[Q_COUNT] = {
 			   " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
 			   " s.position, s.attempt",
 	[Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
+	/* A run named by the start or the end of its id. */
+	[Q_RUN_MATCH] = "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
+			" OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
+	[Q_RUN_LAST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1",
+	[Q_RUN_HOST_LIST] = "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host",
 };
 
 struct store {
@@ -802,4 +810,71 @@ store_run_runbook(store_t *s, const char *run_id)
 		name = column_dup(st, 0);
 	sqlite3_reset(st);
 	return name;
+}
+
+int
+store_run_resolve(store_t *s, const char *text, char **id, char **error)
+{
+	*id = NULL;
+	*error = NULL;
+	if (text == NULL || text[0] == '\0') {
+		*error = xstrdup("no run id given; `rota runs` lists the recent ones");
+		return 1;
+	}
+	if (store_run_exists(s, text)) {
+		*id = xstrdup(text);
+		return 0;
+	}
+	sqlite3_stmt *st;
+	if (strcmp(text, "last") == 0) {
+		st = store_q(s, Q_RUN_LAST);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*id = column_dup(st, 0);
+		sqlite3_reset(st);
+		if (*id == NULL)
+			*error = xstrdup("there are no runs yet");
+		return *id ? 0 : 1;
+	}
+	st = store_q(s, Q_RUN_MATCH);
+	bind_text(st, 1, text);
+	char *found[6];
+	size_t n = 0;
+	while (n < 6 && sqlite3_step(st) == SQLITE_ROW)
+		found[n++] = column_dup(st, 0);
+	sqlite3_reset(st);
+	if (n == 1) {
+		*id = found[0];
+		return 0;
+	}
+	if (n == 0) {
+		*error = xasprintf("no run '%s'; `rota runs` lists the recent ones", text);
+	} else {
+		*error = xasprintf("'%s' matches %s%zu runs (%s, %s%s); give more of the id", text,
+				   n == 6 ? "more than " : "", n == 6 ? (size_t)5 : n, found[0],
+				   found[1], n > 2 ? ", ..." : "");
+	}
+	for (size_t i = 0; i < n; i++)
+		free(found[i]);
+	return 1;
+}
+
+char *
+store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host)
+{
+	sqlite3_stmt *st = store_q(s, Q_RUN_HOST_LIST);
+	bind_text(st, 1, run_id);
+	char *list = xstrdup("");
+	*has_host = false;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		if (h == NULL)
+			continue;
+		if (host && strcmp(h, host) == 0)
+			*has_host = true;
+		char *grown = xasprintf("%s%s%s", list, list[0] ? ", " : "", h);
+		free(list);
+		list = grown;
+	}
+	sqlite3_reset(st);
+	return list;
 }

@@ -112,6 +112,13 @@ typedef struct {
  * position. The caller frees with store_step_rows_free. */
 int store_active_steps(store_t *s, store_step_row_t **rows, size_t *count);
 void store_step_rows_free(store_step_row_t *rows, size_t count);
+/* Finds the run an operator means: its full id, a unique start or end of
+ * it, or "last". 0 with *id (caller frees); 1 with *error (caller frees)
+ * when none or several match. */
+int store_run_resolve(store_t *s, const char *text, char **id, char **error);
+/* "h1, h2" (caller frees): the hosts of a run; *has_host says whether host
+ * is among them. */
+char *store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host);
 /* Runbook name of a run, for resuming (caller frees), NULL if none. */
 char *store_run_runbook(store_t *s, const char *run_id);
 

@@ -52,6 +52,8 @@ struct agent {
 	int64_t hello_sent_at;
 	int64_t reconnect_at;  /* mono ms; 0 = connected */
 	int64_t next_resend;   /* mono ms of the next resend of unacked results */
+	bool misdialled;       /* told it dialled the operator API */
+	bool welcomed_once;    /* some coordinator answered since start */
 	int64_t backoff_ms;
 	bool stopping;
 	wire_stats_t wire;
@@ -224,8 +226,13 @@ agent_connect(agent_t *a)
 static void
 agent_disconnect(agent_t *a, const char *why)
 {
-	log_warn("coordinator at %s %s; reconnecting in %lld ms", a->cfg.endpoint, why,
-		 (long long)a->backoff_ms);
+	if (a->welcomed_once || a->misdialled)
+		log_warn("coordinator at %s %s; reconnecting in %lld ms", a->cfg.endpoint, why,
+			 (long long)a->backoff_ms);
+	else
+		log_warn("no coordinator has answered at %s yet; trying again in %lld ms",
+			 a->cfg.endpoint, (long long)a->backoff_ms);
+	a->misdialled = false;
 	if (a->sock)
 		zmq_close(a->sock);
 	a->sock = NULL;
@@ -350,7 +357,12 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 		break;
 	case EXEC_CANCELLED:
 		r.status = ROTA__STEP_STATUS__STEP_CANCELLED;
-		snprintf(detail, sizeof(detail), "%s", res->detail);
+		if (a->stopping)
+			snprintf(detail, sizeof(detail),
+				 "worker %s was shut down while the step ran: %s", a->cfg.id,
+				 res->detail);
+		else
+			snprintf(detail, sizeof(detail), "%s", res->detail);
 		break;
 	default:
 		/* The executor's detail already says it could not start. */
@@ -543,6 +555,7 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (w->heartbeat_ms >= 50 && w->heartbeat_ms <= 600000)
 			a->heartbeat_ms = w->heartbeat_ms;
 		a->state = AGENT_READY;
+		a->welcomed_once = true;
 		a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 		if (fresh)
 			log_info("connected to coordinator %s at %s (epoch %llu)",
@@ -587,6 +600,14 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 				    j->attempt == env->cancel->key->attempt)
 					executor_cancel(a->exec, j->exec_id);
 			}
+		}
+		break;
+	case ROTA__ENVELOPE__BODY_RESPONSE:
+		/* The answer an operator's endpoint gives a worker that dialled
+		 * it by mistake: say what it said, once per connection. */
+		if (env->response->error && !a->misdialled) {
+			log_error("%s answered: %s", a->cfg.endpoint, env->response->error->message);
+			a->misdialled = true;
 		}
 		break;
 	default:

@@ -121,6 +121,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "rota-worker: unexpected argument '%s'\n", argv[optind]);
 		goto out;
 	}
+	if (strcmp(cfg.id, "all") == 0) {
+		fprintf(stderr, "rota-worker: --id all is reserved ('rota submit --target all' means"
+				" every worker); pick another id\n");
+		goto out;
+	}
 	if (!valid_id(cfg.id)) {
 		fprintf(stderr, "rota-worker: --id '%s': use 1 to 128 letters, digits, '-', '_'"
 				" or '.'\n", cfg.id);

@@ -46,6 +46,33 @@ out=$(rota submit "$T/broken.yaml" --target w1 2>&1)
 set -e
 assert_contains "$out" "did you mean 'shell'" "did-you-mean"
 assert_eq "$(store "SELECT COUNT(*) FROM runs")" 0 "runs recorded by refused submits"
+# Operator conveniences and the messages around them.
+printf '' >"$T/empty.yaml"
+expect 4 "empty" -- submit "$T/empty.yaml" --target w1
+expect 4 "cannot be empty" -- submit log-rotation --target w1 -p log_dir=
+printf 'name: zoned\nsteps:\n  - id: hi\n    shell: "echo {{ host.labels.zone }}"\n' >"$T/zoned.yaml"
+expect 4 "worker w1 has no label 'zone' (its labels: role=db)" -- submit "$T/zoned.yaml" --target w1
+expect 4 "(every label must match)" -- submit daily-health-check --target role=db --target zone=a
+expect 4 "w1 (role=db)" -- submit daily-health-check --target role=web
+out=$(rota submit "$FIXTURES/two-step.yaml" --target w1 --wait 2>&1) || fail "a run: $out"
+run=$(rota runs --limit 1 --json | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1)
+assert_contains "$(rota show last)" "run       $run" "rota show last"
+assert_contains "$(rota show "${run: -6}")" "run       $run" "rota show by the end of the id"
+expect 4 "did not run on host 'nope' (its hosts: w1)" -- logs "$run" --host nope
+follow_err=$(rota logs "$run" -f 2>&1 >/dev/null)
+assert_contains "$follow_err" "run $run succeeded" "logs -f closing line"
+expect 4 "is where workers connect; rota talks to the operator API at $API_EP" -- --coordinator "$WORKER_EP" runs
+"$ROTA_BIN/rota-worker" --coordinator "$API_EP" --id misdial --spool "$T/spool-misdial" >"$T/misdial.log" 2>&1 &
+misdial=$!
+wait_for "grep -q 'is the operator API; workers connect to $WORKER_EP' '$T/misdial.log'" 10 "the misdialled worker to be told"
+kill "$misdial"
+set +e
+out=$("$ROTA_BIN/rota-worker" --id all --coordinator "$WORKER_EP" --spool "$T/spool-all" 2>&1)
+rc=$?
+set -e
+assert_eq "$rc" 2 "worker id all"
+assert_contains "$out" "reserved" "worker id all"
+
 # A second coordinator on the same data directory, or a second worker on the
 # same spool, is refused with a message naming the holder.
 set +e
