@@ -132,6 +132,6 @@ output_logs(session_t *s, int argc, char **argv)
 	 * output on stdout stays the steps' own. */
 	if (rc == CLI_EXIT_OK && follow)
 		fprintf(stderr, "rota: run %s %s (rota show %s)\n", argv[optind],
-			format_run_status(status), argv[optind]);
+		        format_run_status(status), argv[optind]);
 	return rc;
 }

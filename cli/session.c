@@ -54,8 +54,8 @@ session_on_interrupt(int sig)
 {
 	(void)sig;
 	if (session_interrupt_len > 0) {
-		ssize_t n = write(STDERR_FILENO, session_interrupt_text,
-				  (size_t)session_interrupt_len);
+		ssize_t n =
+		    write(STDERR_FILENO, session_interrupt_text, (size_t)session_interrupt_len);
 		(void)n;
 	}
 	_exit(130);
@@ -72,9 +72,9 @@ session_set_following(session_t *s, const char *run_id)
 		return;
 	}
 	int n = snprintf(session_interrupt_text, sizeof(session_interrupt_text),
-			 "\nrota: stopped following run %s; the run goes on (rota logs -f %s,"
-			 " rota show %s)\n",
-			 run_id, run_id, run_id);
+	                 "\nrota: stopped following run %s; the run goes on (rota logs -f %s,"
+	                 " rota show %s)\n",
+	                 run_id, run_id, run_id);
 	if (n < 0 || (size_t)n >= sizeof(session_interrupt_text))
 		n = 0;
 	session_interrupt_len = n;

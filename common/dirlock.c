@@ -29,8 +29,8 @@ dirlock_take(const char *dir, const char *program, char **error)
 		holder[strcspn(holder, "\n")] = '\0';
 		if (err == EWOULDBLOCK)
 			*error = xasprintf("%s is in use by another %s (pid %s); stop it or give"
-					   " this one another directory",
-					   dir, program, holder[0] ? holder : "unknown");
+			                   " this one another directory",
+			                   dir, program, holder[0] ? holder : "unknown");
 		else
 			*error = xasprintf("cannot lock %s: %s", path, strerror(err));
 		close(fd);

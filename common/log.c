@@ -47,7 +47,7 @@ log_vwrite(log_level_t level, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* One fprintf so concurrent writers do not interleave within a line. */
 	fprintf(stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(now % 1000), log_program, labels[level],
-		line);
+	        line);
 }
 
 void
@@ -73,7 +73,7 @@ log_fatal(const char *fmt, ...)
 
 bool
 log_limit_allow(log_limit_t *limit, const char *key, int64_t now_ms, int64_t interval_ms,
-		uint64_t *suppressed)
+                uint64_t *suppressed)
 {
 	log_limit_slot_t *oldest = &limit->slots[0];
 	for (int i = 0; i < LOG_LIMIT_SLOTS; i++) {

@@ -35,6 +35,6 @@ typedef struct {
 } log_limit_t;
 
 bool log_limit_allow(log_limit_t *limit, const char *key, int64_t now_ms, int64_t interval_ms,
-		     uint64_t *suppressed);
+                     uint64_t *suppressed);
 
 #endif

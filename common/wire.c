@@ -58,7 +58,7 @@ wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out)
 
 int
 wire_send_raw(void *sock, const uint8_t *identity, size_t identity_len, const uint8_t *data,
-	      size_t len)
+              size_t len)
 {
 	if (identity != NULL) {
 		if (zmq_send(sock, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)

@@ -62,7 +62,7 @@ int wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out);
 int wire_send(void *sock, const uint8_t *identity, size_t identity_len, Rota__Envelope *env);
 /* Sends an already encoded frame; same contract as wire_send. */
 int wire_send_raw(void *sock, const uint8_t *identity, size_t identity_len, const uint8_t *data,
-		  size_t len);
+                  size_t len);
 
 /* Receives one message without blocking; router selects whether an
  * identity frame comes first. Every error but WIRE_ERR_AGAIN and

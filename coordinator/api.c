@@ -24,13 +24,13 @@ api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Respon
 	sendq_push(api->sendq, api->api_sock, identity, identity_len, &env);
 }
 
-static void
-api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
-	   Rota__ErrorCode code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                       Rota__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 static void
 api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
-	   Rota__ErrorCode code, const char *fmt, ...)
+           Rota__ErrorCode code, const char *fmt, ...)
 {
 	char msg[8192];
 	va_list ap;
@@ -118,7 +118,7 @@ strlist_join(const strlist_t *l, const char *empty)
  * one; label terms all have to match. On failure returns -1 with *error. */
 static int
 api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *req,
-		    strlist_t *hosts, char **error)
+                    strlist_t *hosts, char **error)
 {
 	strlist_t ids = {0}, label_keys = {0}, label_values = {0};
 	bool all = false;
@@ -151,8 +151,8 @@ api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *
 		if (!w->connected)
 			continue;
 		char *labels = registry_labels_string(w);
-		strlist_add(&connected, labels[0] ? xasprintf("%s (%s)", w->id, labels)
-						  : xstrdup(w->id));
+		strlist_add(&connected,
+		            labels[0] ? xasprintf("%s (%s)", w->id, labels) : xstrdup(w->id));
 		free(labels);
 	}
 	char *known = strlist_join(&connected, "none");
@@ -160,16 +160,16 @@ api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *
 
 	if (!all && ids.count == 0 && label_keys.count == 0) {
 		*error = xasprintf("runbook %s names no targets; pass --target WORKER_ID or "
-				   "--target label=value (connected workers: %s)",
-				   rb->name, known);
+		                   "--target label=value (connected workers: %s)",
+		                   rb->name, known);
 		rc = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < ids.count; i++) {
 		worker_t *w = registry_find(api->registry, ids.items[i]);
 		if (w == NULL || !w->connected) {
-			*error = xasprintf("worker '%s' is %s (connected workers: %s)", ids.items[i],
-					   w ? "not connected" : "unknown", known);
+			*error = xasprintf("worker '%s' is %s (connected workers: %s)",
+			                   ids.items[i], w ? "not connected" : "unknown", known);
 			rc = -1;
 			goto out;
 		}
@@ -193,11 +193,11 @@ api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *
 	if (hosts->count == 0) {
 		strlist_t terms = {0};
 		for (size_t k = 0; k < label_keys.count; k++)
-			strlist_add(&terms, xasprintf("%s=%s", label_keys.items[k],
-						      label_values.items[k]));
+			strlist_add(&terms,
+			            xasprintf("%s=%s", label_keys.items[k], label_values.items[k]));
 		char *want = strlist_join(&terms, "all");
 		*error = xasprintf("no connected worker matches %s%s (connected workers: %s)", want,
-				   terms.count > 1 ? " (every label must match)" : "", known);
+		                   terms.count > 1 ? " (every label must match)" : "", known);
 		free(want);
 		strlist_free(&terms);
 		rc = -1;
@@ -276,10 +276,10 @@ api_check_labels(const runbook_step_t *step, const worker_t *w, char **error)
 		return 0;
 	char *labels = registry_labels_string(w);
 	*error = xasprintf("step %s uses {{ host.labels.%s }} but worker %s has no label '%s'"
-			   " (its labels: %s); start it with --label %s=VALUE or target other"
-			   " workers",
-			   step->id, c.missing_copy, w->id, c.missing_copy,
-			   labels[0] ? labels : "none", c.missing_copy);
+	                   " (its labels: %s); start it with --label %s=VALUE or target other"
+	                   " workers",
+	                   step->id, c.missing_copy, w->id, c.missing_copy,
+	                   labels[0] ? labels : "none", c.missing_copy);
 	free(labels);
 	free(c.missing_copy);
 	return -1;
@@ -289,7 +289,7 @@ api_check_labels(const runbook_step_t *step, const worker_t *w, char **error)
  * Returns -1 with *error when a template does not expand. */
 static int
 api_build_spec(api_t *api, const runbook_step_t *step, const api_vars_t *vars, uint8_t **spec,
-	       size_t *spec_len, char **error)
+               size_t *spec_len, char **error)
 {
 	Rota__ShellSpec shell = ROTA__SHELL_SPEC__INIT;
 	Rota__StepSpec ss = ROTA__STEP_SPEC__INIT;
@@ -360,16 +360,16 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    (sub->runbook_path && sub->runbook_path[0])) {
 		/* A file, even an empty one: the parser says what is wrong. */
 		runbook_errors_t errs = {0};
-		const char *name = sub->runbook_path && sub->runbook_path[0] ? sub->runbook_path
-									      : "<submitted>";
-		owned_rb = runbook_parse_string(sub->runbook_yaml, strlen(sub->runbook_yaml), name,
-						&errs);
+		const char *name =
+		    sub->runbook_path && sub->runbook_path[0] ? sub->runbook_path : "<submitted>";
+		owned_rb =
+		    runbook_parse_string(sub->runbook_yaml, strlen(sub->runbook_yaml), name, &errs);
 		if (owned_rb == NULL) {
 			char *msg = runbook_errors_format(&errs);
 			runbook_errors_clear(&errs);
 			api_refuse(api, identity, identity_len, req->id,
-				   ROTA__ERROR_CODE__ERR_BAD_RUNBOOK, "runbook is invalid:\n%s",
-				   msg);
+			           ROTA__ERROR_CODE__ERR_BAD_RUNBOOK, "runbook is invalid:\n%s",
+			           msg);
 			free(msg);
 			return;
 		}
@@ -381,10 +381,10 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		if (e == NULL) {
 			char *names = catalog_names(api->catalog);
 			api_refuse(api, identity, identity_len, req->id,
-				   ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK,
-				   "unknown runbook '%s'; the coordinator has: %s (or pass a"
-				   " file path)",
-				   sub->runbook, names);
+			           ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK,
+			           "unknown runbook '%s'; the coordinator has: %s (or pass a"
+			           " file path)",
+			           sub->runbook, names);
 			free(names);
 			return;
 		}
@@ -392,7 +392,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		yaml = e->yaml;
 	} else {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
-			   "submit names no runbook");
+		           "submit names no runbook");
 		return;
 	}
 
@@ -405,7 +405,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 				strlist_add(&declared, xstrdup(rb->params[k].name));
 			char *names = strlist_join(&declared, "none");
 			error = xasprintf("runbook %s has no param '%s' (its params: %s)", rb->name,
-					  p->key, names);
+			                  p->key, names);
 			free(names);
 			strlist_free(&declared);
 			goto refuse_params;
@@ -420,13 +420,14 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		}
 		if (value == NULL) {
 			error = xasprintf("runbook %s needs param '%s'; pass -p %s=VALUE", rb->name,
-					  p->name, p->name);
+			                  p->name, p->name);
 			goto refuse_params;
 		}
 		if (p->required && value[0] == '\0') {
-			error = xasprintf("param '%s' of runbook %s is required and cannot be empty;"
-					  " pass -p %s=VALUE",
-					  p->name, rb->name, p->name);
+			error =
+			    xasprintf("param '%s' of runbook %s is required and cannot be empty;"
+			              " pass -p %s=VALUE",
+			              p->name, rb->name, p->name);
 			goto refuse_params;
 		}
 		char *name = xasprintf("params.%s", p->name);
@@ -437,7 +438,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 
 	if (api_resolve_targets(api, rb, sub, &hosts, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NO_TARGETS,
-			   "%s", error);
+		           "%s", error);
 		goto out;
 	}
 
@@ -469,7 +470,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 				goto refuse_params;
 			}
 			if (api_build_spec(api, &rb->steps[s], &vars, &step->spec, &step->spec_len,
-					   &error) != 0) {
+			                   &error) != 0) {
 				char *inner = error;
 				error = xasprintf("host %s, %s", w->id, inner);
 				free(inner);
@@ -496,7 +497,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	free(params);
 	if (rc != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-			   "the coordinator could not record the run (see its log)");
+		           "the coordinator could not record the run (see its log)");
 		goto out;
 	}
 	Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
@@ -512,7 +513,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 
 refuse_params:
 	api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_PARAMS, "%s",
-		   error);
+	           error);
 out:
 	free(error);
 	run_destroy(&run);
@@ -534,7 +535,7 @@ api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (store_runs_list(api->store, limit, body) != 0) {
 		rota__list_runs_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-			   "the store could not list runs (see the coordinator's log)");
+		           "the store could not list runs (see the coordinator's log)");
 		return;
 	}
 	Rota__Response resp = ROTA__RESPONSE__INIT;
@@ -554,7 +555,7 @@ api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	char *run_id = NULL, *error = NULL;
 	if (store_run_resolve(api->store, req->show->run_id, &run_id, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
-			   "%s", error);
+		           "%s", error);
 		free(error);
 		return;
 	}
@@ -563,7 +564,7 @@ api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (rc != 0) {
 		rota__show_run_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-			   "the store could not read run %s", run_id);
+		           "the store could not read run %s", run_id);
 		free(run_id);
 		return;
 	}
@@ -583,7 +584,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	char *run_id = NULL, *error = NULL;
 	if (store_run_resolve(api->store, lr->run_id, &run_id, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
-			   "%s", error);
+		           "%s", error);
 		free(error);
 		return;
 	}
@@ -591,7 +592,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	int rc = store_run_summary(api->store, run_id, &sum);
 	if (rc != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-			   "the store could not read run %s", run_id);
+		           "the store could not read run %s", run_id);
 		free(run_id);
 		return;
 	}
@@ -602,9 +603,9 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 		char *hosts = store_run_hosts(api->store, run_id, lr->host, &has);
 		if (!has) {
 			api_refuse(api, identity, identity_len, req->id,
-				   ROTA__ERROR_CODE__ERR_NOT_FOUND,
-				   "run %s did not run on host '%s' (its hosts: %s)", run_id,
-				   lr->host, hosts[0] ? hosts : "none");
+			           ROTA__ERROR_CODE__ERR_NOT_FOUND,
+			           "run %s did not run on host '%s' (its hosts: %s)", run_id,
+			           lr->host, hosts[0] ? hosts : "none");
 			free(hosts);
 			free(run_id);
 			return;
@@ -620,7 +621,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (rc != 0) {
 		rota__logs_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-			   "the store could not read the output of run %s", lr->run_id);
+		           "the store could not read the output of run %s", lr->run_id);
 		return;
 	}
 	/* The status is read before the chunks: a run seen finished has no
@@ -680,8 +681,8 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 				k->step_id = run->hosts[h].steps[s].step_id;
 				k->host = run->hosts[h].host;
 				k->attempt = run->hosts[h].steps[s].attempt;
-				info->running = xrealloc(info->running,
-							 (info->n_running + 1) * sizeof(k));
+				info->running =
+				    xrealloc(info->running, (info->n_running + 1) * sizeof(k));
 				info->running[info->n_running++] = k;
 			}
 		}
@@ -724,7 +725,7 @@ api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		break;
 	default:
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
-			   "unknown request; is this rota newer than the coordinator?");
+		           "unknown request; is this rota newer than the coordinator?");
 		break;
 	}
 }

@@ -33,7 +33,7 @@ catalog_read_file(const char *path, size_t max, size_t *len, char **error)
 	}
 	if ((size_t)sb.st_size > max) {
 		*error = xasprintf("%s: %lld bytes is larger than the limit of %zu", path,
-				   (long long)sb.st_size, max);
+		                   (long long)sb.st_size, max);
 		fclose(f);
 		return NULL;
 	}
@@ -104,14 +104,15 @@ catalog_load(const char *dir, char **error)
 			rb = runbook_parse_string(text, len, path, &errs);
 			if (rb == NULL) {
 				char *msg = runbook_errors_format(&errs);
-				log_error("runbook %s is invalid and was not loaded:\n%s", path, msg);
+				log_error("runbook %s is invalid and was not loaded:\n%s", path,
+				          msg);
 				free(msg);
 			}
 			runbook_errors_clear(&errs);
 		}
 		if (rb != NULL && catalog_find(c, rb->name) != NULL) {
 			log_error("runbook %s: name '%s' is already used by %s; not loaded", path,
-				  rb->name, catalog_find(c, rb->name)->path);
+			          rb->name, catalog_find(c, rb->name)->path);
 			runbook_destroy(&rb);
 		}
 		if (rb == NULL) {

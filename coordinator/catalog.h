@@ -12,9 +12,9 @@
 #include "runbook.h"
 
 typedef struct {
-	char *path;     /* owned */
-	char *yaml;     /* owned: the text it was parsed from */
-	runbook_t *rb;  /* owned */
+	char *path;    /* owned */
+	char *yaml;    /* owned: the text it was parsed from */
+	runbook_t *rb; /* owned */
 } catalog_entry_t;
 
 typedef struct catalog catalog_t;

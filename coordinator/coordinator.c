@@ -25,12 +25,12 @@
 
 struct coordinator {
 	coordinator_config_t cfg;
-	void *zctx;        /* owned */
-	void *worker_sock; /* owned: ROUTER for workers */
-	void *api_sock;    /* owned: ROUTER for operators */
-	int sigfd;         /* owned */
-	int lockfd;        /* owned: the data directory's lock */
-	store_t *store;    /* owned */
+	void *zctx;               /* owned */
+	void *worker_sock;        /* owned: ROUTER for workers */
+	void *api_sock;           /* owned: ROUTER for operators */
+	int sigfd;                /* owned */
+	int lockfd;               /* owned: the data directory's lock */
+	store_t *store;           /* owned */
 	registry_t *registry;     /* owned */
 	catalog_t *catalog;       /* owned */
 	dispatcher_t *dispatcher; /* owned */
@@ -100,10 +100,10 @@ coordinator_load_workers(coordinator_t *c)
 		for (size_t i = 0; i < known.n_workers; i++) {
 			Rota__WorkerInfo *w = known.workers[i];
 			worker_t *rw = registry_add_known(c->registry, w->id, w->hostname, "",
-							  w->last_seen_ms);
+			                                  w->last_seen_ms);
 			for (size_t k = 0; k < w->n_labels; k++) {
 				rw->labels = xrealloc(rw->labels,
-						      (rw->label_count + 1) * sizeof(*rw->labels));
+				                      (rw->label_count + 1) * sizeof(*rw->labels));
 				rw->labels[rw->label_count].key = xstrdup(w->labels[k]->key);
 				rw->labels[rw->label_count].value = xstrdup(w->labels[k]->value);
 				rw->label_count++;
@@ -138,7 +138,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 
 	if (mkdir(config->data_dir, 0700) != 0 && errno != EEXIST) {
 		*error = xasprintf("cannot create data directory %s: %s", config->data_dir,
-				   strerror(errno));
+		                   strerror(errno));
 		goto fail;
 	}
 	c->lockfd = dirlock_take(config->data_dir, "rota-coordinator", error);
@@ -189,9 +189,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	zmq_setsockopt(c->worker_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 	zmq_setsockopt(c->api_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 	if (coordinator_bind(c->worker_sock, config->worker_endpoint, bound_worker,
-			     sizeof(bound_worker), error) != 0 ||
+	                     sizeof(bound_worker), error) != 0 ||
 	    coordinator_bind(c->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
-			     error) != 0)
+	                     error) != 0)
 		goto fail;
 	if (coordinator_write_endpoints(config->data_dir, bound_worker, bound_api, error) != 0)
 		goto fail;
@@ -202,13 +202,13 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	coordinator_load_workers(c);
 	c->sendq = sendq_new();
 	c->dispatcher_cfg = (dispatcher_config_t){
-		.store = c->store,
-		.registry = c->registry,
-		.sendq = c->sendq,
-		.worker_sock = c->worker_sock,
-		.epoch = c->epoch,
-		.output_cap = config->output_cap,
-		.lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
+	    .store = c->store,
+	    .registry = c->registry,
+	    .sendq = c->sendq,
+	    .worker_sock = c->worker_sock,
+	    .epoch = c->epoch,
+	    .output_cap = config->output_cap,
+	    .lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
 	};
 	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
 	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
@@ -216,20 +216,20 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	}
 	c->api = (api_t){
-		.store = c->store,
-		.registry = c->registry,
-		.dispatcher = c->dispatcher,
-		.catalog = c->catalog,
-		.sendq = c->sendq,
-		.api_sock = c->api_sock,
-		.output_cap = config->output_cap,
+	    .store = c->store,
+	    .registry = c->registry,
+	    .dispatcher = c->dispatcher,
+	    .catalog = c->catalog,
+	    .sendq = c->sendq,
+	    .api_sock = c->api_sock,
+	    .output_cap = config->output_cap,
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
 	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
 	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, data in %s",
-		 c->coordinator_id, (unsigned long long)c->epoch, bound_worker, bound_api,
-		 config->data_dir);
+	         c->coordinator_id, (unsigned long long)c->epoch, bound_worker, bound_api,
+	         config->data_dir);
 	return c;
 fail:
 	coordinator_destroy(&c);
@@ -269,9 +269,9 @@ coordinator_log_limited(coordinator_t *c, const wire_msg_t *msg, const char *wha
 	snprintf(key, sizeof(key), "hello/%s", peer);
 	uint64_t suppressed = 0;
 	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
-			    &suppressed))
+	                    &suppressed))
 		log_warn("refused %s from worker peer %s (%llu more since last said)", what, peer,
-			 (unsigned long long)suppressed);
+		         (unsigned long long)suppressed);
 }
 
 static void
@@ -283,9 +283,9 @@ coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *m
 	snprintf(key, sizeof(key), "%s/%s", endpoint, peer);
 	uint64_t suppressed = 0;
 	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
-			    &suppressed))
+	                    &suppressed))
 		log_warn("dropped a frame from %s peer %s: %s (%llu more dropped since last said)",
-			 endpoint, peer, wire_strerror(rc), (unsigned long long)suppressed);
+		         endpoint, peer, wire_strerror(rc), (unsigned long long)suppressed);
 }
 
 /* Tells a peer we do not know (yet) which coordinator it talks to, so it
@@ -316,8 +316,9 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
 		c->hello_refused++;
-		coordinator_log_limited(c, msg, "a Hello over the limits of in-flight, spooled or"
-						" label entries");
+		coordinator_log_limited(c, msg,
+		                        "a Hello over the limits of in-flight, spooled or"
+		                        " label entries");
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
@@ -328,17 +329,17 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	char *labels = registry_labels_string(w);
 	if (was && (strcmp(old_host, w->hostname) != 0 || strcmp(old_labels, labels) != 0))
 		log_warn("worker %s said hello from host %s (labels %s) while connected from host"
-			 " %s (labels %s): are two workers using the id %s? The newest"
-			 " connection takes over",
-			 w->id, w->hostname, labels[0] ? labels : "none", old_host,
-			 old_labels[0] ? old_labels : "none", w->id);
+		         " %s (labels %s): are two workers using the id %s? The newest"
+		         " connection takes over",
+		         w->id, w->hostname, labels[0] ? labels : "none", old_host,
+		         old_labels[0] ? old_labels : "none", w->id);
 	free(old_host);
 	free(old_labels);
 	store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
-			    w->last_seen_wall);
+	                    w->last_seen_wall);
 	log_info("worker %s %s (host %s, labels %s, %zu in flight, %zu spooled)", w->id,
-		 was ? "said hello again" : "connected", w->hostname, labels[0] ? labels : "none",
-		 hello->n_in_flight, hello->n_spooled);
+	         was ? "said hello again" : "connected", w->hostname, labels[0] ? labels : "none",
+	         hello->n_in_flight, hello->n_spooled);
 	free(labels);
 
 	Rota__Welcome welcome = ROTA__WELCOME__INIT;
@@ -357,7 +358,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
  * time out. */
 static void
 coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
-		     const char *text)
+                     const char *text)
 {
 	Rota__Error err = ROTA__ERROR__INIT;
 	err.code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
@@ -382,9 +383,9 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	if (env->body_case == ROTA__ENVELOPE__BODY_REQUEST) {
 		char text[640];
 		snprintf(text, sizeof(text),
-			 "%s is where workers connect; rota talks to the operator API at %s"
-			 " (--coordinator or ROTA_COORDINATOR)",
-			 c->bound_worker, c->bound_api);
+		         "%s is where workers connect; rota talks to the operator API at %s"
+		         " (--coordinator or ROTA_COORDINATOR)",
+		         c->bound_worker, c->bound_api);
 		coordinator_redirect(c, c->worker_sock, msg, env->request->id, text);
 		return;
 	}
@@ -428,9 +429,10 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 {
 	if (msg->env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		char text[640];
-		snprintf(text, sizeof(text),
-			 "%s is the operator API; workers connect to %s (rota-worker --coordinator)",
-			 c->bound_api, c->bound_worker);
+		snprintf(
+		    text, sizeof(text),
+		    "%s is the operator API; workers connect to %s (rota-worker --coordinator)",
+		    c->bound_api, c->bound_worker);
 		coordinator_log_drop(c, "api", msg, WIRE_ERR_EMPTY);
 		coordinator_redirect(c, c->api_sock, msg, 0, text);
 		return;
@@ -446,7 +448,7 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
 static bool
 coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,
-		 void (*handle)(coordinator_t *, const wire_msg_t *))
+                 void (*handle)(coordinator_t *, const wire_msg_t *))
 {
 	for (int i = 0; i < COORDINATOR_BATCH; i++) {
 		wire_msg_t msg;
@@ -496,7 +498,7 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 		log_warn("worker %s lost: silent for more than %lld ms", w->id, (long long)timeout);
 		char *labels = registry_labels_string(w);
 		store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "lost",
-				    w->last_seen_wall);
+		                    w->last_seen_wall);
 		free(labels);
 		dispatcher_worker_lost(c->dispatcher, w);
 	}
@@ -535,7 +537,7 @@ coordinator_forgive(coordinator_t *c, int64_t *last_check, int64_t slept)
 	int64_t stalled = now - *last_check - slept;
 	if (stalled > (int64_t)c->cfg.heartbeat_ms * 2) {
 		log_warn("the coordinator did not run for %lld ms; workers get that time back",
-			 (long long)stalled);
+		         (long long)stalled);
 		registry_shift(c->registry, stalled);
 		dispatcher_shift(c->dispatcher, stalled);
 	}
@@ -566,9 +568,9 @@ coordinator_resync(coordinator_t *c)
 	else
 		c->epoch++;
 	log_error("store: a turn could not be committed (%llu so far); %zu message(s) withheld;"
-		  " reloading runs from the store and asking every worker to say hello again"
-		  " (epoch %llu)",
-		  (unsigned long long)c->commit_failures, withheld, (unsigned long long)c->epoch);
+	          " reloading runs from the store and asking every worker to say hello again"
+	          " (epoch %llu)",
+	          (unsigned long long)c->commit_failures, withheld, (unsigned long long)c->epoch);
 	dispatcher_stats_t stats = *dispatcher_stats(c->dispatcher);
 	dispatcher_destroy(&c->dispatcher);
 	c->dispatcher_cfg.epoch = c->epoch;
@@ -613,9 +615,9 @@ coordinator_run(coordinator_t *c)
 		if (wait < 0)
 			wait = 0;
 		zmq_pollitem_t items[] = {
-			{c->worker_sock, 0, ZMQ_POLLIN, 0},
-			{c->api_sock, 0, ZMQ_POLLIN, 0},
-			{NULL, c->sigfd, ZMQ_POLLIN, 0},
+		    {c->worker_sock, 0, ZMQ_POLLIN, 0},
+		    {c->api_sock, 0, ZMQ_POLLIN, 0},
+		    {NULL, c->sigfd, ZMQ_POLLIN, 0},
 		};
 		if (zmq_poll(items, 3, (long)wait) < 0) {
 			if (errno == EINTR)
@@ -627,10 +629,10 @@ coordinator_run(coordinator_t *c)
 		bool drained = true;
 		if (items[0].revents & ZMQ_POLLIN)
 			drained = coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
-						   coordinator_worker_message);
+			                           coordinator_worker_message);
 		if (items[1].revents & ZMQ_POLLIN)
 			coordinator_read(c, c->api_sock, &c->api_wire, "api",
-					 coordinator_api_message);
+			                 coordinator_api_message);
 		if (items[2].revents & ZMQ_POLLIN)
 			coordinator_signal(c);
 		coordinator_forgive(c, &last_check, 0);
@@ -655,15 +657,15 @@ coordinator_run(coordinator_t *c)
 	const wire_stats_t *w = &c->worker_wire;
 	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
 	log_info("stopped: %llu worker frames (%llu dropped), %llu api frames (%llu dropped),"
-		 " %llu results recorded, %llu duplicates",
-		 (unsigned long long)w->received,
-		 (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
-				      w->dropped_version + w->dropped_empty),
-		 (unsigned long long)c->api_wire.received,
-		 (unsigned long long)(c->api_wire.dropped_shape + c->api_wire.dropped_size +
-				      c->api_wire.dropped_decode + c->api_wire.dropped_version +
-				      c->api_wire.dropped_empty),
-		 (unsigned long long)ds->results_recorded,
-		 (unsigned long long)ds->results_duplicate);
+	         " %llu results recorded, %llu duplicates",
+	         (unsigned long long)w->received,
+	         (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
+	                              w->dropped_version + w->dropped_empty),
+	         (unsigned long long)c->api_wire.received,
+	         (unsigned long long)(c->api_wire.dropped_shape + c->api_wire.dropped_size +
+	                              c->api_wire.dropped_decode + c->api_wire.dropped_version +
+	                              c->api_wire.dropped_empty),
+	         (unsigned long long)ds->results_recorded,
+	         (unsigned long long)ds->results_duplicate);
 	return 0;
 }

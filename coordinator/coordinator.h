@@ -14,10 +14,10 @@
 #define COORDINATOR_DEFAULT_RUNBOOKS "/etc/rota/runbooks"
 #define COORDINATOR_HEARTBEAT_MS 1000
 #define COORDINATOR_OUTPUT_CAP_BYTES (1024 * 1024)
-#define COORDINATOR_TICK_MS 100      /* dispatcher watchdog cadence */
-#define COORDINATOR_BATCH 1000       /* messages read per socket per turn */
+#define COORDINATOR_TICK_MS 100          /* dispatcher watchdog cadence */
+#define COORDINATOR_BATCH 1000           /* messages read per socket per turn */
 #define COORDINATOR_RESYNC_RETRY_MS 1000 /* between reloads of a failing store */
-#define COORDINATOR_DROP_LOG_MS 60000 /* one log line per peer per minute */
+#define COORDINATOR_DROP_LOG_MS 60000    /* one log line per peer per minute */
 /* A Hello lists what a worker runs and holds; more than this is not a
  * worker but a flood. */
 #define COORDINATOR_HELLO_MAX_KEYS 4096

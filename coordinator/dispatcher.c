@@ -92,20 +92,20 @@ dispatcher_adopt_stats(dispatcher_t *d, const dispatcher_stats_t *stats)
 }
 
 static void
-dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig,
-			int64_t ended_ms, const char *detail)
+dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig, int64_t ended_ms,
+                        const char *detail)
 {
 	store_step_state_t st = {
-		.status = step->status,
-		.exit_code = exit_code,
-		.signal = sig,
-		.started_ms = step->started_ms,
-		.ended_ms = ended_ms,
-		.detail = detail,
+	    .status = step->status,
+	    .exit_code = exit_code,
+	    .signal = sig,
+	    .started_ms = step->started_ms,
+	    .ended_ms = ended_ms,
+	    .detail = detail,
 	};
 	if (store_step_update(d->cfg.store, step->row, &st) != 0)
 		log_error("store: cannot record step %s: the commit of this turn will fail",
-			  step->step_id);
+		          step->step_id);
 }
 
 /* Removes a finished run from the active list and frees it. */
@@ -154,10 +154,10 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		size_t skip_from;
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR, &skip_from);
 		dispatcher_persist_step(d, step, 0, 0, clock_wall_ms(),
-					"the stored step spec is unreadable");
+		                        "the stored step spec is unreadable");
 		for (size_t k = skip_from; k < run->step_count; k++)
 			dispatcher_persist_step(d, &run->hosts[h].steps[k], 0, 0, 0,
-						"not run: an earlier step could not be read");
+			                        "not run: an earlier step could not be read");
 		return;
 	}
 	Rota__StepKey key = ROTA__STEP_KEY__INIT;
@@ -194,7 +194,7 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
  * moves the host on. Returns 1 when the run was retired. */
 static int
 dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
-		  int sig, int64_t started_ms, int64_t ended_ms, const char *detail)
+                  int sig, int64_t started_ms, int64_t ended_ms, const char *detail)
 {
 	run_step_t *step = &run->hosts[h].steps[s];
 	int was = step->status;
@@ -208,14 +208,14 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 		step->started_ms = started_ms;
 	dispatcher_persist_step(d, step, exit_code, sig, ended_ms, detail);
 	log_info("run %s host %s step %s %s%s%s", run->id, run->hosts[h].host, step->step_id,
-		 run_step_status_name(status), detail && *detail ? ": " : "", detail ? detail : "");
+	         run_step_status_name(status), detail && *detail ? ": " : "", detail ? detail : "");
 	for (size_t k = skip_from; k < run->step_count; k++) {
 		run_step_t *later = &run->hosts[h].steps[k];
 		if (later->status != ROTA__STEP_STATUS__STEP_SKIPPED)
 			continue;
 		char why[160];
 		snprintf(why, sizeof(why), "not run: step %s %s", step->step_id,
-			 run_step_status_name(status));
+		         run_step_status_name(status));
 		dispatcher_persist_step(d, later, 0, 0, 0, why);
 	}
 	int next = run_next_step(run, h);
@@ -230,12 +230,12 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 	run_t *run = *runp;
 	*runp = NULL;
 	store_run_t rec = {
-		.id = run->id,
-		.runbook = run->runbook,
-		.runbook_yaml = runbook_yaml,
-		.params_json = params,
-		.status = ROTA__RUN_STATUS__RUN_RUNNING,
-		.created_ms = run->created_ms,
+	    .id = run->id,
+	    .runbook = run->runbook,
+	    .runbook_yaml = runbook_yaml,
+	    .params_json = params,
+	    .status = ROTA__RUN_STATUS__RUN_RUNNING,
+	    .created_ms = run->created_ms,
 	};
 	if (store_run_insert(d->cfg.store, &rec) != 0) {
 		run_destroy(&run);
@@ -245,9 +245,9 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 		for (size_t s = 0; s < run->step_count; s++) {
 			run_step_t *step = &run->hosts[h].steps[s];
 			if (store_step_insert(d->cfg.store, run->id, step->step_id,
-					      run->hosts[h].host, step->attempt, (uint32_t)s,
-					      step->status, step->spec, step->spec_len,
-					      &step->row) != 0) {
+			                      run->hosts[h].host, step->attempt, (uint32_t)s,
+			                      step->status, step->spec, step->spec_len,
+			                      &step->row) != 0) {
 				run_destroy(&run);
 				return -1;
 			}
@@ -320,7 +320,8 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 			step->started_ms = rows[k].started_ms;
 			step->dispatched_mono = now_mono;
 			rows[k].spec = NULL;
-			Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+			Rota__StepSpec *spec =
+			    rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 			if (spec) {
 				step->timeout_ms = spec->timeout_ms;
 				rota__step_spec__free_unpacked(spec, NULL);
@@ -392,11 +393,11 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 		dispatcher_persist_step(d, step, 0, 0, 0, NULL);
 	}
 	int stream = msg->stream == ROTA__STREAM__STREAM_STDERR ? ROTA__STREAM__STREAM_STDERR
-								 : ROTA__STREAM__STREAM_STDOUT;
+	                                                        : ROTA__STREAM__STREAM_STDOUT;
 	bool stored = false;
 	if (msg->data.len > 0 &&
 	    store_output_append(d->cfg.store, step->row, msg->seq, stream, msg->data.data,
-				msg->data.len, d->cfg.output_cap, clock_wall_ms(), &stored) != 0) {
+	                        msg->data.len, d->cfg.output_cap, clock_wall_ms(), &stored) != 0) {
 		d->stats.outputs_dropped++;
 		return;
 	}
@@ -458,7 +459,7 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 	d->stats.results_recorded++;
 	dispatcher_ack(d, w, msg->key);
 	dispatcher_finish(d, run, h, s, status, msg->exit_code, msg->signal, msg->started_ms,
-			  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), detail);
+	                  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), detail);
 }
 
 static bool
@@ -512,7 +513,7 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 				/* Never reached the worker: it is safe to send again. */
 				size_t skip;
 				run_step_set(run, h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING,
-					     &skip);
+				             &skip);
 				continue;
 			}
 			if (hello->truncated) {
@@ -523,9 +524,9 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 			}
 			d->stats.steps_lost++;
 			w->running++; /* counted, so that finishing it uncounts it */
-			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
-					      0, clock_wall_ms(),
-					      "the worker restarted while the step ran") != 0)
+			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0,
+			                      0, 0, clock_wall_ms(),
+			                      "the worker restarted while the step ran") != 0)
 				break; /* run retired */
 		}
 	}
@@ -549,10 +550,11 @@ dispatcher_worker_lost(dispatcher_t *d, worker_t *w)
 				continue;
 			char detail[160];
 			snprintf(detail, sizeof(detail),
-				 "worker %s stopped answering heartbeats while the step ran", w->id);
+			         "worker %s stopped answering heartbeats while the step ran",
+			         w->id);
 			d->stats.steps_lost++;
-			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
-					      0, clock_wall_ms(), detail) != 0)
+			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0,
+			                      0, 0, clock_wall_ms(), detail) != 0)
 				break;
 		}
 	}
@@ -573,7 +575,7 @@ dispatcher_watch(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w, i
 		if (age < d->cfg.lost_after_ms)
 			return 0;
 		log_warn("run %s host %s step %s: not accepted after %lld ms; sending it again",
-			 run->id, w->id, step->step_id, (long long)age);
+		         run->id, w->id, step->step_id, (long long)age);
 		if (w->running > 0)
 			w->running--;
 		size_t skip;
@@ -588,11 +590,11 @@ dispatcher_watch(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w, i
 		return 0;
 	char detail[200];
 	snprintf(detail, sizeof(detail),
-		 "no result from worker %s %llds after the step started (timeout %us)", w->id,
-		 (long long)(age / 1000), step->timeout_ms / 1000);
+	         "no result from worker %s %llds after the step started (timeout %us)", w->id,
+	         (long long)(age / 1000), step->timeout_ms / 1000);
 	d->stats.steps_lost++;
 	return dispatcher_finish(d, run, h, s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
-				 clock_wall_ms(), detail);
+	                         clock_wall_ms(), detail);
 }
 
 void
@@ -610,7 +612,8 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 				host->absent_since = 0;
 				int f = run_inflight_step(run, h);
 				if (f >= 0) {
-					if (dispatcher_watch(d, run, h, (size_t)f, w, now_mono) != 0)
+					if (dispatcher_watch(d, run, h, (size_t)f, w, now_mono) !=
+					    0)
 						break; /* run retired */
 					continue;
 				}
@@ -636,10 +639,10 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 				continue;
 			char detail[160];
 			snprintf(detail, sizeof(detail), "worker %s was not connected for %llds",
-				 host->host, (long long)(d->cfg.lost_after_ms / 1000));
+			         host->host, (long long)(d->cfg.lost_after_ms / 1000));
 			d->stats.steps_lost++;
-			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
-					      0, clock_wall_ms(), detail) != 0)
+			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0,
+			                      0, 0, clock_wall_ms(), detail) != 0)
 				break;
 		}
 	}

@@ -41,8 +41,8 @@ typedef struct {
 	sendq_t *sendq;       /* borrowed */
 	void *worker_sock;    /* borrowed: the workers' ROUTER */
 	uint64_t epoch;
-	uint64_t output_cap;     /* bytes of output kept per step */
-	int64_t lost_after_ms;   /* how long a host's worker may be away */
+	uint64_t output_cap;   /* bytes of output kept per step */
+	int64_t lost_after_ms; /* how long a host's worker may be away */
 } dispatcher_config_t;
 
 dispatcher_t *dispatcher_new(const dispatcher_config_t *config);

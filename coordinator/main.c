@@ -12,46 +12,46 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: rota-coordinator [options]\n"
-		"  --data-dir DIR          store and state (default %s)\n"
-		"  --worker-endpoint EP    where workers connect (default %s)\n"
-		"  --api-endpoint EP       where rota connects (default %s)\n"
-		"  --runbooks DIR          runbook library (default %s)\n"
-		"  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
-		" (default 1s)\n"
-		"  --output-limit BYTES    output kept per step (default %d)\n"
-		"  --log-level LEVEL       debug, info, warn or error (default info)\n"
-		"  --version, --help\n"
-		"An endpoint may use port * (tcp://127.0.0.1:*); the bound ones are written to"
-		" DIR/endpoints.\n",
-		COORDINATOR_DEFAULT_DATA_DIR, COORDINATOR_DEFAULT_WORKER_EP,
-		COORDINATOR_DEFAULT_API_EP, COORDINATOR_DEFAULT_RUNBOOKS,
-		COORDINATOR_OUTPUT_CAP_BYTES);
+	        "usage: rota-coordinator [options]\n"
+	        "  --data-dir DIR          store and state (default %s)\n"
+	        "  --worker-endpoint EP    where workers connect (default %s)\n"
+	        "  --api-endpoint EP       where rota connects (default %s)\n"
+	        "  --runbooks DIR          runbook library (default %s)\n"
+	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
+	        " (default 1s)\n"
+	        "  --output-limit BYTES    output kept per step (default %d)\n"
+	        "  --log-level LEVEL       debug, info, warn or error (default info)\n"
+	        "  --version, --help\n"
+	        "An endpoint may use port * (tcp://127.0.0.1:*); the bound ones are written to"
+	        " DIR/endpoints.\n",
+	        COORDINATOR_DEFAULT_DATA_DIR, COORDINATOR_DEFAULT_WORKER_EP,
+	        COORDINATOR_DEFAULT_API_EP, COORDINATOR_DEFAULT_RUNBOOKS,
+	        COORDINATOR_OUTPUT_CAP_BYTES);
 }
 
 int
 main(int argc, char **argv)
 {
 	coordinator_config_t cfg = {
-		.data_dir = COORDINATOR_DEFAULT_DATA_DIR,
-		.worker_endpoint = COORDINATOR_DEFAULT_WORKER_EP,
-		.api_endpoint = COORDINATOR_DEFAULT_API_EP,
-		.runbooks_dir = COORDINATOR_DEFAULT_RUNBOOKS,
-		.heartbeat_ms = COORDINATOR_HEARTBEAT_MS,
-		.output_cap = COORDINATOR_OUTPUT_CAP_BYTES,
+	    .data_dir = COORDINATOR_DEFAULT_DATA_DIR,
+	    .worker_endpoint = COORDINATOR_DEFAULT_WORKER_EP,
+	    .api_endpoint = COORDINATOR_DEFAULT_API_EP,
+	    .runbooks_dir = COORDINATOR_DEFAULT_RUNBOOKS,
+	    .heartbeat_ms = COORDINATOR_HEARTBEAT_MS,
+	    .output_cap = COORDINATOR_OUTPUT_CAP_BYTES,
 	};
 	log_level_t level = LOGL_INFO;
 	static const struct option opts[] = {
-		{"data-dir", required_argument, NULL, 'd'},
-		{"worker-endpoint", required_argument, NULL, 'w'},
-		{"api-endpoint", required_argument, NULL, 'a'},
-		{"runbooks", required_argument, NULL, 'r'},
-		{"heartbeat", required_argument, NULL, 'b'},
-		{"output-limit", required_argument, NULL, 'o'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"worker-endpoint", required_argument, NULL, 'w'},
+	    {"api-endpoint", required_argument, NULL, 'a'},
+	    {"runbooks", required_argument, NULL, 'r'},
+	    {"heartbeat", required_argument, NULL, 'b'},
+	    {"output-limit", required_argument, NULL, 'o'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -72,8 +72,10 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			if (duration_parse(optarg, &ms) != 0 || ms < 50 || ms > 600000) {
-				fprintf(stderr, "rota-coordinator: --heartbeat %s: give a duration"
-						" from 50ms to 10m, like 1s\n", optarg);
+				fprintf(stderr,
+				        "rota-coordinator: --heartbeat %s: give a duration"
+				        " from 50ms to 10m, like 1s\n",
+				        optarg);
 				return 2;
 			}
 			cfg.heartbeat_ms = (uint32_t)ms;
@@ -81,15 +83,19 @@ main(int argc, char **argv)
 		case 'o':
 			cfg.output_cap = strtoull(optarg, &end, 10);
 			if (*end != '\0' || cfg.output_cap < 1024) {
-				fprintf(stderr, "rota-coordinator: --output-limit %s: give a byte"
-						" count of at least 1024\n", optarg);
+				fprintf(stderr,
+				        "rota-coordinator: --output-limit %s: give a byte"
+				        " count of at least 1024\n",
+				        optarg);
 				return 2;
 			}
 			break;
 		case 'l':
 			if (log_level_parse(optarg, &level) != 0) {
-				fprintf(stderr, "rota-coordinator: --log-level %s: use debug, info,"
-						" warn or error\n", optarg);
+				fprintf(stderr,
+				        "rota-coordinator: --log-level %s: use debug, info,"
+				        " warn or error\n",
+				        optarg);
 				return 2;
 			}
 			break;

@@ -115,7 +115,7 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 
 worker_t *
 registry_add_known(registry_t *r, const char *id, const char *hostname, const char *labels,
-		   int64_t last_seen_wall)
+                   int64_t last_seen_wall)
 {
 	worker_t *w = registry_get_or_add(r, id);
 	free(w->hostname);

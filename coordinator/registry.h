@@ -21,9 +21,9 @@ typedef struct {
 } registry_label_t;
 
 typedef struct {
-	char *id;       /* owned; equals its ROUTER identity */
-	char *hostname; /* owned */
-	char *version;  /* owned */
+	char *id;                 /* owned; equals its ROUTER identity */
+	char *hostname;           /* owned */
+	char *version;            /* owned */
 	registry_label_t *labels; /* owned */
 	size_t label_count;
 	bool connected;
@@ -40,16 +40,16 @@ void registry_destroy(registry_t **rp);
 
 /* Records a Hello: creates or refreshes the worker and marks it connected. */
 worker_t *registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono,
-			 int64_t now_wall);
+                         int64_t now_wall);
 /* Adds a worker known from the store, not connected. */
 worker_t *registry_add_known(registry_t *r, const char *id, const char *hostname,
-			     const char *labels, int64_t last_seen_wall);
+                             const char *labels, int64_t last_seen_wall);
 worker_t *registry_find(registry_t *r, const char *id);
 void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
 /* Marks connected workers silent for longer than timeout_ms lost; returns
  * how many, with up to max of them in lost[]. */
 size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost,
-		       size_t max);
+                       size_t max);
 /* Moves every worker's last-seen time on by delta_ms (after the coordinator
  * itself stalled). */
 void registry_shift(registry_t *r, int64_t delta_ms);

@@ -74,9 +74,9 @@ run_step_status_ok(int status)
 const char *
 run_step_status_name(int status)
 {
-	static const char *names[] = {"unknown", "pending", "dispatched", "running",
-				      "succeeded", "failed", "timeout", "lost",
-				      "skipped", "cancelled", "error"};
+	static const char *names[] = {"unknown",   "pending",   "dispatched", "running",
+	                              "succeeded", "failed",    "timeout",    "lost",
+	                              "skipped",   "cancelled", "error"};
 	if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
 	return names[status];
@@ -85,8 +85,8 @@ run_step_status_name(int status)
 const char *
 run_status_name(int status)
 {
-	static const char *names[] = {"unknown", "pending", "running", "succeeded", "failed",
-				      "cancelled"};
+	static const char *names[] = {"unknown",   "pending", "running",
+	                              "succeeded", "failed",  "cancelled"};
 	if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
 	return names[status];
@@ -111,7 +111,8 @@ run_inflight_step(const run_t *r, size_t h)
 {
 	for (size_t s = 0; s < r->step_count; s++) {
 		int st = r->hosts[h].steps[s].status;
-		if (st == ROTA__STEP_STATUS__STEP_DISPATCHED || st == ROTA__STEP_STATUS__STEP_RUNNING)
+		if (st == ROTA__STEP_STATUS__STEP_DISPATCHED ||
+		    st == ROTA__STEP_STATUS__STEP_RUNNING)
 			return (int)s;
 	}
 	return -1;

@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 typedef struct {
-	char *step_id;     /* owned */
+	char *step_id; /* owned */
 	uint32_t attempt;
-	int status;        /* Rota__StepStatus */
-	int64_t row;       /* store row of this step run */
-	uint8_t *spec;     /* owned: packed StepSpec as dispatched */
+	int status;    /* Rota__StepStatus */
+	int64_t row;   /* store row of this step run */
+	uint8_t *spec; /* owned: packed StepSpec as dispatched */
 	size_t spec_len;
 	int64_t started_ms;
 	uint32_t timeout_ms;     /* from the spec, for the watchdog */
@@ -24,8 +24,8 @@ typedef struct {
 } run_step_t;
 
 typedef struct {
-	char *host;          /* owned: the worker id */
-	run_step_t *steps;   /* owned: step_count of them, in runbook order */
+	char *host;           /* owned: the worker id */
+	run_step_t *steps;    /* owned: step_count of them, in runbook order */
 	int64_t absent_since; /* mono ms since its worker was seen gone; 0 = present */
 } run_host_t;
 

@@ -41,7 +41,7 @@ sendq_destroy(sendq_t **qp)
 
 void
 sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity_len,
-	   Rota__Envelope *env)
+           Rota__Envelope *env)
 {
 	if (q->count == q->cap) {
 		q->cap = q->cap ? q->cap * 2 : 64;
@@ -63,7 +63,7 @@ sendq_flush(sendq_t *q, sendq_stats_t *stats)
 	for (size_t i = 0; i < q->count; i++) {
 		sendq_item_t *it = &q->items[i];
 		int rc = wire_send_raw(it->sock, it->identity_len ? it->identity : NULL,
-				       it->identity_len, it->data, it->len);
+		                       it->identity_len, it->data, it->len);
 		if (rc == 0)
 			stats->sent++;
 		else

@@ -22,7 +22,7 @@ sendq_t *sendq_new(void);
 void sendq_destroy(sendq_t **qp);
 /* Encodes env now (the caller keeps env) and queues it for sock/identity. */
 void sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity_len,
-		Rota__Envelope *env);
+                Rota__Envelope *env);
 /* Sends everything queued, in order, without blocking. */
 void sendq_flush(sendq_t *q, sendq_stats_t *stats);
 /* Drops everything queued (after a failed commit). Returns how many. */

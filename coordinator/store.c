@@ -16,32 +16,32 @@
 /* Each migration takes the schema from version i to i + 1. Never edit one
  * that has shipped: add another. */
 static const char *const store_migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE workers ("
-	"  id TEXT PRIMARY KEY, hostname TEXT, labels TEXT, version TEXT,"
-	"  state TEXT NOT NULL, last_seen_ms INTEGER NOT NULL);"
-	"CREATE TABLE runs ("
-	"  id TEXT PRIMARY KEY, runbook TEXT NOT NULL, runbook_yaml TEXT,"
-	"  params TEXT, status INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
-	"  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX runs_created ON runs (created_ms);"
-	"CREATE INDEX runs_status ON runs (status);"
-	"CREATE TABLE step_runs ("
-	"  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),"
-	"  step_id TEXT NOT NULL, host TEXT NOT NULL, attempt INTEGER NOT NULL,"
-	"  position INTEGER NOT NULL, status INTEGER NOT NULL,"
-	"  exit_code INTEGER NOT NULL DEFAULT 0, signal INTEGER NOT NULL DEFAULT 0,"
-	"  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
-	"  detail TEXT, spec BLOB,"
-	"  output_bytes INTEGER NOT NULL DEFAULT 0,"
-	"  output_truncated INTEGER NOT NULL DEFAULT 0,"
-	"  UNIQUE (run_id, step_id, host, attempt));"
-	"CREATE INDEX step_runs_run ON step_runs (run_id, host, position);"
-	"CREATE TABLE outputs ("
-	"  id INTEGER PRIMARY KEY, step_run INTEGER NOT NULL REFERENCES step_runs (id),"
-	"  seq INTEGER NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL,"
-	"  at_ms INTEGER NOT NULL, UNIQUE (step_run, seq));",
+    /* 0 -> 1 */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE workers ("
+    "  id TEXT PRIMARY KEY, hostname TEXT, labels TEXT, version TEXT,"
+    "  state TEXT NOT NULL, last_seen_ms INTEGER NOT NULL);"
+    "CREATE TABLE runs ("
+    "  id TEXT PRIMARY KEY, runbook TEXT NOT NULL, runbook_yaml TEXT,"
+    "  params TEXT, status INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    "  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX runs_created ON runs (created_ms);"
+    "CREATE INDEX runs_status ON runs (status);"
+    "CREATE TABLE step_runs ("
+    "  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),"
+    "  step_id TEXT NOT NULL, host TEXT NOT NULL, attempt INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL, status INTEGER NOT NULL,"
+    "  exit_code INTEGER NOT NULL DEFAULT 0, signal INTEGER NOT NULL DEFAULT 0,"
+    "  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
+    "  detail TEXT, spec BLOB,"
+    "  output_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  output_truncated INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (run_id, step_id, host, attempt));"
+    "CREATE INDEX step_runs_run ON step_runs (run_id, host, position);"
+    "CREATE TABLE outputs ("
+    "  id INTEGER PRIMARY KEY, step_run INTEGER NOT NULL REFERENCES step_runs (id),"
+    "  seq INTEGER NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  at_ms INTEGER NOT NULL, UNIQUE (step_run, seq));",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
@@ -71,58 +71,58 @@ enum {
 };
 
 static const char *const store_sql[Q_COUNT] = {
-	[Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms)"
-			 " VALUES (?, ?, ?, ?, ?, ?)",
-	[Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
-	[Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
-			  " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	[Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?, exit_code = ?, signal = ?,"
-			  " started_ms = ?, ended_ms = ?, detail = ? WHERE id = ?",
-	[Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated FROM step_runs WHERE id = ?",
-	[Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?"
-			      " WHERE id = ?",
-	[Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
-			    " VALUES (?, ?, ?, ?, ?)",
-	[Q_WORKER_UPSERT] = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
-			    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-			    " hostname = excluded.hostname, labels = excluded.labels,"
-			    " version = excluded.version, state = excluded.state,"
-			    " last_seen_ms = excluded.last_seen_ms",
-	[Q_RUNS_LIST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?",
-	[Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms FROM runs"
-		      " WHERE id = ?",
-	/* A host is ok when every step succeeded, failed when any step ended
-	 * in anything but success or skip. */
-	[Q_RUN_HOSTS] = "SELECT host, SUM(status = 4) = COUNT(*),"
-			" SUM(status IN (5, 6, 7, 9, 10)) > 0 FROM step_runs"
-			" WHERE run_id = ? GROUP BY host",
-	[Q_STEPS_OF_RUN] = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
-			   " started_ms, ended_ms, detail, position FROM step_runs"
-			   " WHERE run_id = ? ORDER BY host, position, attempt",
-	[Q_STEP_TAIL] = "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32",
-	[Q_LOGS] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-		   " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-		   " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?",
-	[Q_LOGS_HOST] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-			" FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-			" WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?",
-	[Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
-			   " ORDER BY id",
-	[Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
-			   " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
-			   " FROM step_runs s JOIN runs r ON r.id = s.run_id"
-			   " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
-			   " s.position, s.attempt",
-	[Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
-	/* A run named by the start or the end of its id. */
-	[Q_RUN_MATCH] = "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
-			" OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
-	[Q_RUN_LAST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1",
-	[Q_RUN_HOST_LIST] = "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host",
+    [Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+    [Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
+    [Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
+                      " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?, exit_code = ?, signal = ?,"
+                      " started_ms = ?, ended_ms = ?, detail = ? WHERE id = ?",
+    [Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated FROM step_runs WHERE id = ?",
+    [Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?"
+                          " WHERE id = ?",
+    [Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
+                        " VALUES (?, ?, ?, ?, ?)",
+    [Q_WORKER_UPSERT] = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                        " hostname = excluded.hostname, labels = excluded.labels,"
+                        " version = excluded.version, state = excluded.state,"
+                        " last_seen_ms = excluded.last_seen_ms",
+    [Q_RUNS_LIST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?",
+    [Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms FROM runs"
+                  " WHERE id = ?",
+    /* A host is ok when every step succeeded, failed when any step ended
+     * in anything but success or skip. */
+    [Q_RUN_HOSTS] = "SELECT host, SUM(status = 4) = COUNT(*),"
+                    " SUM(status IN (5, 6, 7, 9, 10)) > 0 FROM step_runs"
+                    " WHERE run_id = ? GROUP BY host",
+    [Q_STEPS_OF_RUN] = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
+                       " started_ms, ended_ms, detail, position FROM step_runs"
+                       " WHERE run_id = ? ORDER BY host, position, attempt",
+    [Q_STEP_TAIL] = "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32",
+    [Q_LOGS] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+               " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+               " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+    [Q_LOGS_HOST] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+                    " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                    " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+    [Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
+                       " ORDER BY id",
+    [Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
+                       " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
+                       " FROM step_runs s JOIN runs r ON r.id = s.run_id"
+                       " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
+                       " s.position, s.attempt",
+    [Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
+    /* A run named by the start or the end of its id. */
+    [Q_RUN_MATCH] = "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
+                    " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
+    [Q_RUN_LAST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1",
+    [Q_RUN_HOST_LIST] = "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host",
 };
 
 struct store {
-	sqlite3 *db;       /* owned */
+	sqlite3 *db;              /* owned */
 	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
 	bool in_tx;
 	/* A write of this turn failed: the turn must not commit, so that no
@@ -165,8 +165,8 @@ store_migrate(store_t *s, char **error)
 	}
 	if ((size_t)v > STORE_MIGRATION_COUNT) {
 		*error = xasprintf("the store has schema version %d, newer than this rota (%zu);"
-				   " upgrade rota-coordinator",
-				   v, STORE_MIGRATION_COUNT);
+		                   " upgrade rota-coordinator",
+		                   v, STORE_MIGRATION_COUNT);
 		return -1;
 	}
 	for (size_t i = (size_t)v; i < STORE_MIGRATION_COUNT; i++) {
@@ -179,7 +179,7 @@ store_migrate(store_t *s, char **error)
 		    sqlite3_exec(s->db, pragma, NULL, NULL, &err) != SQLITE_OK ||
 		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
 			*error = xasprintf("migration %zu -> %zu failed: %s", i, i + 1,
-					   err ? err : sqlite3_errmsg(s->db));
+			                   err ? err : sqlite3_errmsg(s->db));
 			sqlite3_free(err);
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
@@ -197,7 +197,7 @@ store_open(const char *path, char **error)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		*error = xasprintf("cannot open %s: %s", path,
-				   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_destroy(&s);
 		return NULL;
 	}
@@ -218,7 +218,7 @@ store_open(const char *path, char **error)
 	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
-				       NULL) != SQLITE_OK) {
+		                       NULL) != SQLITE_OK) {
 			*error = xasprintf("cannot prepare a query: %s", sqlite3_errmsg(s->db));
 			store_destroy(&s);
 			return NULL;
@@ -347,13 +347,13 @@ store_epoch_next(store_t *s, uint64_t *epoch)
 	if (store_begin(s) != 0)
 		return -1;
 	if (store_exec(s, "INSERT INTO meta (key, value) VALUES ('epoch', '1')"
-			  " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1") !=
+	                  " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1") !=
 	    0) {
 		store_commit(s);
 		return -1;
 	}
 	if (sqlite3_prepare_v2(s->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'epoch'",
-			       -1, &st, NULL) != SQLITE_OK) {
+	                       -1, &st, NULL) != SQLITE_OK) {
 		s->failed = true;
 		store_commit(s);
 		return -1;
@@ -396,8 +396,8 @@ store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
 
 int
 store_step_insert(store_t *s, const char *run_id, const char *step_id, const char *host,
-		  uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
-		  size_t spec_len, int64_t *row)
+                  uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
+                  size_t spec_len, int64_t *row)
 {
 	if (store_begin(s) != 0)
 		return -1;
@@ -433,7 +433,7 @@ store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 
 static int
 store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint8_t *data,
-		    size_t len, int64_t at_ms, bool *inserted)
+                    size_t len, int64_t at_ms, bool *inserted)
 {
 	sqlite3_stmt *st = store_q(s, Q_OUTPUT_INSERT);
 	sqlite3_bind_int64(st, 1, row);
@@ -449,7 +449,7 @@ store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint
 
 int
 store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
-		    size_t len, uint64_t cap, int64_t at_ms, bool *stored)
+                    size_t len, uint64_t cap, int64_t at_ms, bool *stored)
 {
 	*stored = false;
 	if (store_begin(s) != 0)
@@ -480,12 +480,13 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 		/* Seq 0 is never used by a worker, so the marker has a slot of its
 		 * own and is stored once. */
 		char note[128];
-		int n = snprintf(note, sizeof(note),
-				 "[rota: output truncated: more than %llu bytes; the rest was dropped]\n",
-				 (unsigned long long)cap);
+		int n = snprintf(
+		    note, sizeof(note),
+		    "[rota: output truncated: more than %llu bytes; the rest was dropped]\n",
+		    (unsigned long long)cap);
 		bool marker = false;
 		if (store_output_insert(s, row, 0, ROTA__STREAM__STREAM_SYSTEM,
-					(const uint8_t *)note, (size_t)n, at_ms, &marker) != 0)
+		                        (const uint8_t *)note, (size_t)n, at_ms, &marker) != 0)
 			return -1;
 		truncated = 1;
 	}
@@ -501,7 +502,7 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 
 int
 store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
-		    const char *version, const char *state, int64_t last_seen_ms)
+                    const char *version, const char *state, int64_t last_seen_ms)
 {
 	if (store_begin(s) != 0)
 		return -1;
@@ -680,7 +681,7 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 
 int
 store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
-	   Rota__LogsResponse *out)
+           Rota__LogsResponse *out)
 {
 	rota__logs_response__init(out);
 	sqlite3_stmt *st;
@@ -738,7 +739,8 @@ store_workers_list(store_t *s, Rota__ListWorkersResponse *out)
 			cap += *p == ',';
 		w->labels = xcalloc(cap, sizeof(*w->labels));
 		char *save = NULL;
-		for (char *tok = strtok_r(labels, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (char *tok = strtok_r(labels, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(tok, '=');
 			if (eq == NULL)
 				continue;
@@ -850,8 +852,8 @@ store_run_resolve(store_t *s, const char *text, char **id, char **error)
 		*error = xasprintf("no run '%s'; `rota runs` lists the recent ones", text);
 	} else {
 		*error = xasprintf("'%s' matches %s%zu runs (%s, %s%s); give more of the id", text,
-				   n == 6 ? "more than " : "", n == 6 ? (size_t)5 : n, found[0],
-				   found[1], n > 2 ? ", ..." : "");
+		                   n == 6 ? "more than " : "", n == 6 ? (size_t)5 : n, found[0],
+		                   found[1], n > 2 ? ", ..." : "");
 	}
 	for (size_t i = 0; i < n; i++)
 		free(found[i]);

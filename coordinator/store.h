@@ -56,13 +56,13 @@ typedef struct {
 
 int store_run_insert(store_t *s, const store_run_t *run);
 int store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
-		     int64_t ended_ms);
+                     int64_t ended_ms);
 
 /* Inserts a step run; *row is its id, the handle for later updates. spec is
  * the packed StepSpec the step is dispatched with. */
 int store_step_insert(store_t *s, const char *run_id, const char *step_id, const char *host,
-		      uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
-		      size_t spec_len, int64_t *row);
+                      uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
+                      size_t spec_len, int64_t *row);
 typedef struct {
 	int status;
 	int exit_code;
@@ -78,10 +78,10 @@ int store_step_update(store_t *s, int64_t row, const store_step_state_t *st);
  * a system line saying so is stored once. *stored says whether anything new
  * was written. */
 int store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
-			size_t len, uint64_t cap, int64_t at_ms, bool *stored);
+                        size_t len, uint64_t cap, int64_t at_ms, bool *stored);
 
 int store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
-			const char *version, const char *state, int64_t last_seen_ms);
+                        const char *version, const char *state, int64_t last_seen_ms);
 
 /* Answers for the operator API. Return 0, or -1 on a store error. */
 int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
@@ -89,7 +89,7 @@ int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
 int store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRunResponse *out);
 int store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out);
 int store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
-	       Rota__LogsResponse *out);
+               Rota__LogsResponse *out);
 /* Every stored worker, for `rota workers` after a restart. */
 int store_workers_list(store_t *s, Rota__ListWorkersResponse *out);
 

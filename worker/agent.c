@@ -18,17 +18,16 @@
 #include "wire.h"
 #include "xalloc.h"
 
-
 typedef enum { AGENT_HELLO_SENT, AGENT_READY } agent_state_t;
 
 /* A step this worker runs. */
 typedef struct agent_job {
 	uint64_t exec_id;
-	char *run_id;   /* owned */
-	char *step_id;  /* owned */
+	char *run_id;  /* owned */
+	char *step_id; /* owned */
 	uint32_t attempt;
-	char *keytext;  /* owned: spool key */
-	uint64_t seq;   /* last Output seq sent */
+	char *keytext; /* owned: spool key */
+	uint64_t seq;  /* last Output seq sent */
 	uint64_t sent_bytes;
 	uint64_t limit;
 	bool truncated;
@@ -38,22 +37,22 @@ typedef struct agent_job {
 struct agent {
 	agent_config_t cfg;
 	char hostname[256];
-	void *zctx;   /* owned */
-	void *sock;   /* owned; NULL while waiting to reconnect */
-	int sigfd;    /* owned */
-	executor_t *exec; /* owned */
-	spool_t *spool;   /* owned */
+	void *zctx;        /* owned */
+	void *sock;        /* owned; NULL while waiting to reconnect */
+	int sigfd;         /* owned */
+	executor_t *exec;  /* owned */
+	spool_t *spool;    /* owned */
 	agent_job_t *jobs; /* owned list */
 	agent_state_t state;
-	uint64_t epoch;        /* of the coordinator that welcomed us; 0 = none */
+	uint64_t epoch; /* of the coordinator that welcomed us; 0 = none */
 	uint32_t heartbeat_ms;
-	int64_t last_rx;       /* mono ms of the last message from the coordinator */
+	int64_t last_rx; /* mono ms of the last message from the coordinator */
 	int64_t next_heartbeat;
 	int64_t hello_sent_at;
-	int64_t reconnect_at;  /* mono ms; 0 = connected */
-	int64_t next_resend;   /* mono ms of the next resend of unacked results */
-	bool misdialled;       /* told it dialled the operator API */
-	bool welcomed_once;    /* some coordinator answered since start */
+	int64_t reconnect_at; /* mono ms; 0 = connected */
+	int64_t next_resend;  /* mono ms of the next resend of unacked results */
+	bool misdialled;      /* told it dialled the operator API */
+	bool welcomed_once;   /* some coordinator answered since start */
 	int64_t backoff_ms;
 	bool stopping;
 	wire_stats_t wire;
@@ -68,7 +67,7 @@ static char *
 agent_keytext(const char *run_id, const char *step_id, uint32_t attempt)
 {
 	return xasprintf("%zu:%s/%zu:%s/%u", strlen(run_id), run_id, strlen(step_id), step_id,
-			 attempt);
+	                 attempt);
 }
 
 static void
@@ -95,9 +94,9 @@ agent_fill_key(agent_t *a, const agent_job_t *j, Rota__StepKey *key)
 typedef struct {
 	Rota__Result **results; /* the first AGENT_HELLO_MAX_SPOOLED, whole */
 	size_t count;
-	Rota__Result **more;    /* then up to AGENT_HELLO_MAX_KEYS: keys only */
+	Rota__Result **more; /* then up to AGENT_HELLO_MAX_KEYS: keys only */
 	size_t more_count;
-	bool truncated;         /* the spool holds more than that */
+	bool truncated; /* the spool holds more than that */
 } agent_spooled_t;
 
 static int
@@ -228,10 +227,10 @@ agent_disconnect(agent_t *a, const char *why)
 {
 	if (a->welcomed_once || a->misdialled)
 		log_warn("coordinator at %s %s; reconnecting in %lld ms", a->cfg.endpoint, why,
-			 (long long)a->backoff_ms);
+		         (long long)a->backoff_ms);
 	else
 		log_warn("no coordinator has answered at %s yet; trying again in %lld ms",
-			 a->cfg.endpoint, (long long)a->backoff_ms);
+		         a->cfg.endpoint, (long long)a->backoff_ms);
 	a->misdialled = false;
 	if (a->sock)
 		zmq_close(a->sock);
@@ -275,7 +274,7 @@ agent_job_by_exec(agent_t *a, uint64_t exec_id)
 
 static void
 agent_send_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, size_t len,
-		  bool truncated)
+                  bool truncated)
 {
 	Rota__StepKey key;
 	agent_fill_key(a, j, &key);
@@ -340,7 +339,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	switch (res->outcome) {
 	case EXEC_EXITED:
 		r.status = res->exit_code == 0 ? ROTA__STEP_STATUS__STEP_SUCCEEDED
-					       : ROTA__STEP_STATUS__STEP_FAILED;
+		                               : ROTA__STEP_STATUS__STEP_FAILED;
 		if (res->exit_code != 0)
 			snprintf(detail, sizeof(detail), "exited with status %d", res->exit_code);
 		else
@@ -349,7 +348,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	case EXEC_SIGNALED:
 		r.status = ROTA__STEP_STATUS__STEP_FAILED;
 		snprintf(detail, sizeof(detail), "killed by signal %d (SIG%s)", res->signal,
-			 agent_signal_name(res->signal));
+		         agent_signal_name(res->signal));
 		break;
 	case EXEC_TIMED_OUT:
 		r.status = ROTA__STEP_STATUS__STEP_TIMEOUT;
@@ -359,8 +358,8 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 		r.status = ROTA__STEP_STATUS__STEP_CANCELLED;
 		if (a->stopping)
 			snprintf(detail, sizeof(detail),
-				 "worker %s was shut down while the step ran: %s", a->cfg.id,
-				 res->detail);
+			         "worker %s was shut down while the step ran: %s", a->cfg.id,
+			         res->detail);
 		else
 			snprintf(detail, sizeof(detail), "%s", res->detail);
 		break;
@@ -372,8 +371,8 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	}
 	r.detail = detail;
 	log_info("step %s/%s#%u finished: %s%s%s", j->run_id, j->step_id, j->attempt,
-		 r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
-		 detail[0] ? ", " : "", detail);
+	         r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
+	         detail[0] ? ", " : "", detail);
 	agent_report(a, j->keytext, &r);
 
 	for (agent_job_t **p = &a->jobs; *p; p = &(*p)->next) {
@@ -392,7 +391,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 
 static void
 agent_send_result_error(agent_t *a, const Rota__StepKey *k, const char *keytext, int status,
-			const char *detail)
+                        const char *detail)
 {
 	Rota__Result r = ROTA__RESULT__INIT;
 	r.key = (Rota__StepKey *)k;
@@ -413,7 +412,7 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	}
 	if (d->fence < a->epoch) {
 		log_warn("dropped an order from a stale coordinator (epoch %llu < %llu)",
-			 (unsigned long long)d->fence, (unsigned long long)a->epoch);
+		         (unsigned long long)d->fence, (unsigned long long)a->epoch);
 		return;
 	}
 	if (strcmp(k->host, a->cfg.id) != 0) {
@@ -439,10 +438,10 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		/* Without the spool a result could be lost and an attempt run
 		 * twice: refuse, and say why. */
 		log_error("cannot record the start of %s/%s#%u in the spool; refusing it",
-			  k->run_id, k->step_id, k->attempt);
+		          k->run_id, k->step_id, k->attempt);
 		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
-					"the worker cannot write its spool (disk full or"
-					" unwritable?); the step was not started");
+		                        "the worker cannot write its spool (disk full or"
+		                        " unwritable?); the step was not started");
 		free(keytext);
 		return;
 	}
@@ -461,11 +460,11 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 			rota__result__free_unpacked(r, NULL);
 		} else {
 			log_warn("refused to start %s/%s#%u again: it was started before",
-				 k->run_id, k->step_id, k->attempt);
+			         k->run_id, k->step_id, k->attempt);
 			agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_LOST,
-						"the worker had started this attempt before (it"
-						" restarted meanwhile) and holds no result; not run"
-						" again");
+			                        "the worker had started this attempt before (it"
+			                        " restarted meanwhile) and holds no result; not run"
+			                        " again");
 		}
 		free(data);
 		free(keytext);
@@ -473,13 +472,13 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	}
 	if (d->spec->kind_case != ROTA__STEP_SPEC__KIND_SHELL || d->spec->shell == NULL) {
 		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
-					"this worker does not know the step type");
+		                        "this worker does not know the step type");
 		free(keytext);
 		return;
 	}
 	if (executor_running(a->exec) >= a->cfg.capacity) {
 		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
-					"the worker is at capacity");
+		                        "the worker is at capacity");
 		free(keytext);
 		return;
 	}
@@ -488,10 +487,10 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	for (size_t i = 0; i < sh->n_env; i++)
 		env_kv[i] = xasprintf("%s=%s", sh->env[i]->key, sh->env[i]->value);
 	exec_spec_t spec = {
-		.run = sh->run,
-		.env = (const char *const *)env_kv,
-		.workdir = sh->workdir,
-		.timeout_ms = d->spec->timeout_ms,
+	    .run = sh->run,
+	    .env = (const char *const *)env_kv,
+	    .workdir = sh->workdir,
+	    .timeout_ms = d->spec->timeout_ms,
 	};
 	agent_job_t *j = xcalloc(1, sizeof(*j));
 	j->run_id = xstrdup(k->run_id);
@@ -509,8 +508,8 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	log_info("step %s/%s#%u started", k->run_id, k->step_id, k->attempt);
 	if (j->exec_id == 0) {
 		exec_result_t res = {.outcome = EXEC_START_FAILED,
-				     .started_ms = clock_wall_ms(),
-				     .ended_ms = clock_wall_ms()};
+		                     .started_ms = clock_wall_ms(),
+		                     .ended_ms = clock_wall_ms()};
 		snprintf(res.detail, sizeof(res.detail), "the executor could not track the job");
 		agent_on_done(a, 0, &res);
 	}
@@ -559,11 +558,12 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 		if (fresh)
 			log_info("connected to coordinator %s at %s (epoch %llu)",
-				 w->coordinator_id, a->cfg.endpoint, (unsigned long long)a->epoch);
+			         w->coordinator_id, a->cfg.endpoint, (unsigned long long)a->epoch);
 		/* Hello carried some spooled results; results that finished
 		 * since, and those that did not fit, go now. */
 		agent_resend_all(a);
-		a->next_resend = clock_mono_ms() + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
+		a->next_resend =
+		    clock_mono_ms() + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
 		break;
 	}
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
@@ -573,8 +573,8 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 			/* A coordinator that does not know us (it restarted):
 			 * introduce ourselves again. */
 			log_info("coordinator epoch changed (%llu -> %llu); saying hello again",
-				 (unsigned long long)a->epoch,
-				 (unsigned long long)env->heartbeat->epoch);
+			         (unsigned long long)a->epoch,
+			         (unsigned long long)env->heartbeat->epoch);
 			agent_hello(a);
 		}
 		break;
@@ -586,8 +586,8 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (env->result_ack->key && env->result_ack->key->run_id &&
 		    env->result_ack->key->step_id) {
 			char *kt = agent_keytext(env->result_ack->key->run_id,
-						 env->result_ack->key->step_id,
-						 env->result_ack->key->attempt);
+			                         env->result_ack->key->step_id,
+			                         env->result_ack->key->attempt);
 			spool_delete(a->spool, kt);
 			free(kt);
 		}
@@ -606,7 +606,8 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		/* The answer an operator's endpoint gives a worker that dialled
 		 * it by mistake: say what it said, once per connection. */
 		if (env->response->error && !a->misdialled) {
-			log_error("%s answered: %s", a->cfg.endpoint, env->response->error->message);
+			log_error("%s answered: %s", a->cfg.endpoint,
+			          env->response->error->message);
 			a->misdialled = true;
 		}
 		break;
@@ -719,7 +720,7 @@ int
 agent_run(agent_t *a)
 {
 	log_info("worker %s starting; coordinator %s; spool %s (%zu unacknowledged result(s))",
-		 a->cfg.id, a->cfg.endpoint, a->cfg.spool_dir, spool_count(a->spool));
+	         a->cfg.id, a->cfg.endpoint, a->cfg.spool_dir, spool_count(a->spool));
 	if (agent_connect(a) != 0)
 		return -1;
 	a->next_heartbeat = clock_mono_ms() + a->heartbeat_ms;
@@ -785,7 +786,7 @@ agent_run(agent_t *a)
 					break;
 				if (rc != WIRE_OK) {
 					log_warn("dropped a frame from the coordinator: %s",
-						 wire_strerror(rc));
+					         wire_strerror(rc));
 					continue;
 				}
 				agent_handle(a, msg.env);
@@ -800,10 +801,11 @@ agent_run(agent_t *a)
 		if (now >= a->next_heartbeat) {
 			if (a->sock) {
 				agent_heartbeat(a);
-				if (now - a->last_rx > (int64_t)a->heartbeat_ms * AGENT_LOST_INTERVALS)
+				if (now - a->last_rx >
+				    (int64_t)a->heartbeat_ms * AGENT_LOST_INTERVALS)
 					agent_disconnect(a, "is silent");
 				else if (a->state == AGENT_HELLO_SENT &&
-					 now - a->hello_sent_at > AGENT_HELLO_RETRY_MS)
+				         now - a->hello_sent_at > AGENT_HELLO_RETRY_MS)
 					agent_hello(a);
 				else if (a->state == AGENT_READY && now >= a->next_resend) {
 					agent_resend_all(a);

@@ -13,17 +13,17 @@
 
 #define AGENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:7400"
 #define AGENT_DEFAULT_SPOOL "/var/lib/rota-worker"
-#define AGENT_HEARTBEAT_MS 1000       /* until Welcome says otherwise */
+#define AGENT_HEARTBEAT_MS 1000 /* until Welcome says otherwise */
 #define AGENT_LOST_INTERVALS 5
 #define AGENT_BACKOFF_MIN_MS 250
 #define AGENT_BACKOFF_MAX_MS 8000
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
-#define AGENT_MAX_CAPACITY 1024       /* keeps a Hello's in-flight list in bounds */
-#define AGENT_HELLO_MAX_SPOOLED 256   /* the rest follow the Welcome */
-#define AGENT_HELLO_MAX_KEYS 4000     /* below the coordinator's limit of 4096 */
-#define AGENT_RESEND_INTERVALS 5      /* heartbeats between resends of unacked results */
-#define AGENT_STOP_GRACE_MS 2000      /* on SIGTERM: time for final results to leave */
+#define AGENT_MAX_CAPACITY 1024     /* keeps a Hello's in-flight list in bounds */
+#define AGENT_HELLO_MAX_SPOOLED 256 /* the rest follow the Welcome */
+#define AGENT_HELLO_MAX_KEYS 4000   /* below the coordinator's limit of 4096 */
+#define AGENT_RESEND_INTERVALS 5    /* heartbeats between resends of unacked results */
+#define AGENT_STOP_GRACE_MS 2000    /* on SIGTERM: time for final results to leave */
 
 typedef struct {
 	const char *endpoint;

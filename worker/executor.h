@@ -16,9 +16,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define EXECUTOR_KILL_GRACE_MS 5000  /* SIGTERM to SIGKILL */
-#define EXECUTOR_DRAIN_MS 1000       /* after the shell exits, wait this long for
-					the pipes to close before killing the group */
+#define EXECUTOR_KILL_GRACE_MS 5000 /* SIGTERM to SIGKILL */
+#define EXECUTOR_DRAIN_MS                                                                          \
+	1000 /* after the shell exits, wait this long for                                          \
+	        the pipes to close before killing the group */
 #define EXECUTOR_READ_CHUNK 16384
 /* The longest executor_next_timeout_ms while a shell runs: a backstop, so a
  * missed SIGCHLD delays a result but never loses it. */
@@ -45,11 +46,11 @@ typedef struct {
 } exec_result_t;
 
 typedef struct {
-	const char *run;      /* shell command text */
+	const char *run;        /* shell command text */
 	const char *const *env; /* extra "K=V" entries, NULL-terminated; may be NULL */
-	const char *workdir;  /* NULL or "" keeps the worker's directory */
-	uint32_t timeout_ms;  /* 0 = none */
-	uint32_t grace_ms;    /* 0 = EXECUTOR_KILL_GRACE_MS */
+	const char *workdir;    /* NULL or "" keeps the worker's directory */
+	uint32_t timeout_ms;    /* 0 = none */
+	uint32_t grace_ms;      /* 0 = EXECUTOR_KILL_GRACE_MS */
 } exec_spec_t;
 
 /* Callbacks, called from executor_handle / executor_tick, never reentrantly.

@@ -13,15 +13,15 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: rota-worker [options]\n"
-		"  --coordinator EP     coordinator's worker endpoint (default %s)\n"
-		"  --id NAME            this worker's id (default: the host name)\n"
-		"  --label k=v          a label for targeting; repeat for more\n"
-		"  --spool DIR          durable result spool (default %s)\n"
-		"  --capacity N         steps run at once at most (default %d)\n"
-		"  --log-level LEVEL    debug, info, warn or error (default info)\n"
-		"  --version, --help\n",
-		AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY);
+	        "usage: rota-worker [options]\n"
+	        "  --coordinator EP     coordinator's worker endpoint (default %s)\n"
+	        "  --id NAME            this worker's id (default: the host name)\n"
+	        "  --label k=v          a label for targeting; repeat for more\n"
+	        "  --spool DIR          durable result spool (default %s)\n"
+	        "  --capacity N         steps run at once at most (default %d)\n"
+	        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
+	        "  --version, --help\n",
+	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY);
 }
 
 static int
@@ -45,24 +45,24 @@ main(int argc, char **argv)
 	char hostname[256] = "";
 	gethostname(hostname, sizeof(hostname) - 1);
 	agent_config_t cfg = {
-		.endpoint = AGENT_DEFAULT_ENDPOINT,
-		.id = hostname,
-		.spool_dir = AGENT_DEFAULT_SPOOL,
-		.capacity = AGENT_DEFAULT_CAPACITY,
+	    .endpoint = AGENT_DEFAULT_ENDPOINT,
+	    .id = hostname,
+	    .spool_dir = AGENT_DEFAULT_SPOOL,
+	    .capacity = AGENT_DEFAULT_CAPACITY,
 	};
 	const char **labels = xcalloc((size_t)argc + 1, sizeof(*labels));
 	size_t nlabels = 0;
 	log_level_t level = LOGL_INFO;
 	static const struct option opts[] = {
-		{"coordinator", required_argument, NULL, 'c'},
-		{"id", required_argument, NULL, 'i'},
-		{"label", required_argument, NULL, 'l'},
-		{"spool", required_argument, NULL, 's'},
-		{"capacity", required_argument, NULL, 'n'},
-		{"log-level", required_argument, NULL, 'L'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"coordinator", required_argument, NULL, 'c'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"label", required_argument, NULL, 'l'},
+	    {"spool", required_argument, NULL, 's'},
+	    {"capacity", required_argument, NULL, 'n'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch, rc = 2;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -77,8 +77,10 @@ main(int argc, char **argv)
 		case 'l': {
 			const char *eq = strchr(optarg, '=');
 			if (eq == NULL || eq == optarg) {
-				fprintf(stderr, "rota-worker: --label %s: write it as key=value, like"
-						" --label role=api\n", optarg);
+				fprintf(stderr,
+				        "rota-worker: --label %s: write it as key=value, like"
+				        " --label role=api\n",
+				        optarg);
 				goto out;
 			}
 			labels[nlabels++] = optarg;
@@ -90,8 +92,10 @@ main(int argc, char **argv)
 		case 'n': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end != '\0' || v < 1 || v > AGENT_MAX_CAPACITY) {
-				fprintf(stderr, "rota-worker: --capacity %s: give a number from 1 to"
-						" %d\n", optarg, AGENT_MAX_CAPACITY);
+				fprintf(stderr,
+				        "rota-worker: --capacity %s: give a number from 1 to"
+				        " %d\n",
+				        optarg, AGENT_MAX_CAPACITY);
 				goto out;
 			}
 			cfg.capacity = (uint32_t)v;
@@ -99,8 +103,10 @@ main(int argc, char **argv)
 		}
 		case 'L':
 			if (log_level_parse(optarg, &level) != 0) {
-				fprintf(stderr, "rota-worker: --log-level %s: use debug, info, warn"
-						" or error\n", optarg);
+				fprintf(stderr,
+				        "rota-worker: --log-level %s: use debug, info, warn"
+				        " or error\n",
+				        optarg);
 				goto out;
 			}
 			break;
@@ -122,13 +128,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cfg.id, "all") == 0) {
-		fprintf(stderr, "rota-worker: --id all is reserved ('rota submit --target all' means"
-				" every worker); pick another id\n");
+		fprintf(stderr,
+		        "rota-worker: --id all is reserved ('rota submit --target all' means"
+		        " every worker); pick another id\n");
 		goto out;
 	}
 	if (!valid_id(cfg.id)) {
-		fprintf(stderr, "rota-worker: --id '%s': use 1 to 128 letters, digits, '-', '_'"
-				" or '.'\n", cfg.id);
+		fprintf(stderr,
+		        "rota-worker: --id '%s': use 1 to 128 letters, digits, '-', '_'"
+		        " or '.'\n",
+		        cfg.id);
 		goto out;
 	}
 	cfg.labels = labels;

@@ -19,13 +19,13 @@ struct spool {
 };
 
 static const char spool_schema[] =
-	"PRAGMA journal_mode = WAL;"
-	"CREATE TABLE IF NOT EXISTS results (seq INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
-	" result BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS started (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);"
-	/* Started attempts are only needed while a coordinator could still
-	 * send the same order again; a week is far beyond any retry. */
-	"DELETE FROM started WHERE at_ms < (strftime('%s','now') - 7 * 86400) * 1000;";
+    "PRAGMA journal_mode = WAL;"
+    "CREATE TABLE IF NOT EXISTS results (seq INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
+    " result BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS started (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);"
+    /* Started attempts are only needed while a coordinator could still
+     * send the same order again; a week is far beyond any retry. */
+    "DELETE FROM started WHERE at_ms < (strftime('%s','now') - 7 * 86400) * 1000;";
 
 spool_t *
 spool_open(const char *dir, char **error)
@@ -43,20 +43,20 @@ spool_open(const char *dir, char **error)
 	char *path = xasprintf("%s/spool.db", dir);
 	char *err = NULL;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-		SQLITE_OK ||
+	        SQLITE_OK ||
 	    sqlite3_exec(s->db, spool_schema, NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO results (key, result) VALUES (?, ?)",
-			       -1, &s->put, NULL) != SQLITE_OK ||
+	                       -1, &s->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM results WHERE key = ?", -1, &s->del, NULL) !=
-		SQLITE_OK ||
+	        SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT key, result FROM results ORDER BY seq", -1, &s->each,
-			       NULL) != SQLITE_OK ||
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM results", -1, &s->count, NULL) !=
-		SQLITE_OK ||
+	        SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO started (key, at_ms) VALUES (?, ?)",
-			       -1, &s->mark, NULL) != SQLITE_OK ||
+	                       -1, &s->mark, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT result FROM results WHERE key = ?", -1, &s->get,
-			       NULL) != SQLITE_OK) {
+	                       NULL) != SQLITE_OK) {
 		*error = xasprintf("spool %s: %s", path, err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
 		free(path);
@@ -115,7 +115,7 @@ spool_delete(spool_t *s, const char *key)
 
 int
 spool_each(spool_t *s, int (*fn)(void *ctx, const char *key, const uint8_t *data, size_t len),
-	   void *ctx)
+           void *ctx)
 {
 	int rc;
 	while ((rc = sqlite3_step(s->each)) == SQLITE_ROW) {

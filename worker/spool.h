@@ -23,7 +23,7 @@ int spool_delete(spool_t *s, const char *key);
 /* Calls fn for each spooled result in the order they were written; stops
  * when fn returns non-zero. */
 int spool_each(spool_t *s, int (*fn)(void *ctx, const char *key, const uint8_t *data, size_t len),
-	       void *ctx);
+               void *ctx);
 size_t spool_count(spool_t *s);
 /* The spooled result under key in a new buffer the caller frees, or NULL. */
 uint8_t *spool_get(spool_t *s, const char *key, size_t *len);

@@ -35,7 +35,7 @@ garbage(const char *endpoint)
 	zmq_setsockopt(s, ZMQ_ROUTING_ID, "intruder", 8);
 	if (zmq_connect(s, endpoint) != 0) {
 		fprintf(stderr, "rota-testpeer: connect %s: %s\n", endpoint,
-			zmq_strerror(zmq_errno()));
+		        zmq_strerror(zmq_errno()));
 		return 1;
 	}
 	int rc = 0;

@@ -87,7 +87,7 @@ test_timeout_and_lost_end_the_host(void **state)
 {
 	(void)state;
 	int ends[] = {TIMEOUT, LOST, ROTA__STEP_STATUS__STEP_CANCELLED,
-		      ROTA__STEP_STATUS__STEP_ERROR};
+	              ROTA__STEP_STATUS__STEP_ERROR};
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
 		run_t *r = make_run(1, 2);
 		size_t skip;
@@ -123,10 +123,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_steps_run_in_order),
-		cmocka_unit_test(test_failure_skips_the_rest_of_that_host_only),
-		cmocka_unit_test(test_timeout_and_lost_end_the_host),
-		cmocka_unit_test(test_find_and_names),
+	    cmocka_unit_test(test_steps_run_in_order),
+	    cmocka_unit_test(test_failure_skips_the_rest_of_that_host_only),
+	    cmocka_unit_test(test_timeout_and_lost_end_the_host),
+	    cmocka_unit_test(test_find_and_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,17 +157,20 @@ test_steps_and_output(void **state)
 	bool stored;
 	const char *a = "line one\nline two\n";
 	const char *b = "line three\n";
-	assert_int_equal(store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024,
-					     5, &stored), 0);
+	assert_int_equal(
+	    store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024, 5, &stored), 0);
 	assert_true(stored);
 	/* The same seq again (a resend) is not stored twice. */
-	assert_int_equal(store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024,
-					     5, &stored), 0);
+	assert_int_equal(
+	    store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024, 5, &stored), 0);
 	assert_false(stored);
-	assert_int_equal(store_output_append(s, row1, 2, 2, (const uint8_t *)b, strlen(b), 1024,
-					     6, &stored), 0);
-	store_step_state_t st = {.status = 5, .exit_code = 3, .started_ms = 10, .ended_ms = 20,
-				 .detail = "exited with status 3"};
+	assert_int_equal(
+	    store_output_append(s, row1, 2, 2, (const uint8_t *)b, strlen(b), 1024, 6, &stored), 0);
+	store_step_state_t st = {.status = 5,
+	                         .exit_code = 3,
+	                         .started_ms = 10,
+	                         .ended_ms = 20,
+	                         .detail = "exited with status 3"};
 	assert_int_equal(store_step_update(s, row1, &st), 0);
 	st = (store_step_state_t){.status = 8, .detail = "not run"};
 	assert_int_equal(store_step_update(s, row2, &st), 0);
@@ -183,7 +186,7 @@ test_steps_and_output(void **state)
 	assert_string_equal(show.steps[0]->detail, "exited with status 3");
 	assert_int_equal(show.steps[0]->tail.len, strlen("line two\nline three\n"));
 	assert_memory_equal(show.steps[0]->tail.data, "line two\nline three\n",
-			    show.steps[0]->tail.len);
+	                    show.steps[0]->tail.len);
 	assert_int_equal(show.run->hosts_total, 1);
 	assert_int_equal(show.run->hosts_failed, 1);
 	rota__show_run_response__free_unpacked(sp, NULL);
@@ -225,8 +228,9 @@ test_output_is_capped_with_one_marker(void **state)
 	memset(chunk, 'x', sizeof(chunk));
 	bool stored;
 	for (uint64_t seq = 1; seq <= 5; seq++)
-		assert_int_equal(store_output_append(s, row, seq, 1, chunk, sizeof(chunk), 1000,
-						     seq, &stored), 0);
+		assert_int_equal(
+		    store_output_append(s, row, seq, 1, chunk, sizeof(chunk), 1000, seq, &stored),
+		    0);
 	assert_int_equal(store_commit(s), 0);
 	Rota__LogsResponse logs;
 	assert_int_equal(store_logs(s, "r1", NULL, 0, 100, &logs), 0);
@@ -235,7 +239,7 @@ test_output_is_capped_with_one_marker(void **state)
 		if (logs.chunks[i]->stream == ROTA__STREAM__STREAM_SYSTEM) {
 			markers++;
 			assert_non_null(memmem(logs.chunks[i]->data.data, logs.chunks[i]->data.len,
-					       "truncated", 9));
+			                       "truncated", 9));
 		} else {
 			bytes += logs.chunks[i]->data.len;
 		}
@@ -254,13 +258,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_steps_and_output, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_output_is_capped_with_one_marker, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_steps_and_output, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_is_capped_with_one_marker, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,9 +74,9 @@ test_truncated_frames_are_refused(void **state)
 			/* A prefix can be a valid shorter message; it must not
 			 * carry the detail that was cut off. */
 			assert_true(out->body_case != ROTA__ENVELOPE__BODY_RESULT ||
-				    out->result->detail == NULL ||
-				    strcmp(out->result->detail, "exited with status 3") != 0 ||
-				    out->result->exit_code != 3);
+			            out->result->detail == NULL ||
+			            strcmp(out->result->detail, "exited with status 3") != 0 ||
+			            out->result->exit_code != 3);
 			rota__envelope__free_unpacked(out, NULL);
 		} else {
 			assert_null(out);
@@ -236,12 +236,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_truncated_frames_are_refused),
-		cmocka_unit_test(test_oversized_and_empty),
-		cmocka_unit_test(test_wrong_version_and_no_body),
-		cmocka_unit_test(test_mutated_frames_never_crash),
-		cmocka_unit_test(test_router_counts_bad_frames),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_truncated_frames_are_refused),
+	    cmocka_unit_test(test_oversized_and_empty),
+	    cmocka_unit_test(test_wrong_version_and_no_body),
+	    cmocka_unit_test(test_mutated_frames_never_crash),
+	    cmocka_unit_test(test_router_counts_bad_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
