@@ -260,22 +260,11 @@ coordinator_destroy(coordinator_t **cp)
 	*cp = NULL;
 }
 
+/* One line per peer per minute for whatever a peer sent that was dropped,
+ * with how many more were dropped meanwhile. */
 static void
-coordinator_log_limited(coordinator_t *c, const wire_msg_t *msg, const char *what)
-{
-	char peer[128];
-	char key[160];
-	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
-	snprintf(key, sizeof(key), "hello/%s", peer);
-	uint64_t suppressed = 0;
-	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
-	                    &suppressed))
-		log_warn("refused %s from worker peer %s (%llu more since last said)", what, peer,
-		         (unsigned long long)suppressed);
-}
-
-static void
-coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg, int rc)
+coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg,
+                     const char *why)
 {
 	char peer[128];
 	char key[160];
@@ -285,7 +274,7 @@ coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *m
 	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
 	                    &suppressed))
 		log_warn("dropped a frame from %s peer %s: %s (%llu more dropped since last said)",
-		         endpoint, peer, wire_strerror(rc), (unsigned long long)suppressed);
+		         endpoint, peer, why, (unsigned long long)suppressed);
 }
 
 /* Tells a peer we do not know (yet) which coordinator it talks to, so it
@@ -309,16 +298,15 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	    strlen(hello->worker_id) != msg->identity_len ||
 	    memcmp(hello->worker_id, msg->identity, msg->identity_len) != 0) {
 		c->hello_refused++;
-		coordinator_log_limited(c, msg, "a Hello whose worker_id is not its identity");
+		coordinator_log_drop(c, "worker", msg, "a Hello whose worker_id is not its identity");
 		return;
 	}
 	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
 		c->hello_refused++;
-		coordinator_log_limited(c, msg,
-		                        "a Hello over the limits of in-flight, spooled or"
-		                        " label entries");
+		coordinator_log_drop(c, "worker", msg,
+		                     "a Hello over the limits of in-flight, spooled or label entries");
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
@@ -393,7 +381,7 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	 * in it could pass for another worker's. */
 	if (msg->identity_len == 0 || memchr(msg->identity, '\0', msg->identity_len) != NULL) {
 		c->worker_wire.dropped_empty++;
-		coordinator_log_drop(c, "worker", msg, WIRE_ERR_EMPTY);
+		coordinator_log_drop(c, "worker", msg, "its identity is empty or holds a NUL byte");
 		return;
 	}
 	char id[WIRE_MAX_IDENTITY_BYTES + 1];
@@ -419,7 +407,7 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 		break;
 	default:
 		c->worker_wire.dropped_empty++;
-		coordinator_log_drop(c, "worker", msg, WIRE_ERR_EMPTY);
+		coordinator_log_drop(c, "worker", msg, wire_strerror(WIRE_ERR_EMPTY));
 		break;
 	}
 }
@@ -433,13 +421,13 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		    text, sizeof(text),
 		    "%s is the operator API; workers connect to %s (rota-worker --coordinator)",
 		    c->bound_api, c->bound_worker);
-		coordinator_log_drop(c, "api", msg, WIRE_ERR_EMPTY);
+		coordinator_log_drop(c, "api", msg, "a worker's Hello; told it where workers connect");
 		coordinator_redirect(c, c->api_sock, msg, 0, text);
 		return;
 	}
 	if (msg->env->body_case != ROTA__ENVELOPE__BODY_REQUEST) {
 		c->api_wire.dropped_empty++;
-		coordinator_log_drop(c, "api", msg, WIRE_ERR_EMPTY);
+		coordinator_log_drop(c, "api", msg, wire_strerror(WIRE_ERR_EMPTY));
 		return;
 	}
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
@@ -460,7 +448,7 @@ coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *
 			return true;
 		}
 		if (rc != WIRE_OK) {
-			coordinator_log_drop(c, name, &msg, rc);
+			coordinator_log_drop(c, name, &msg, wire_strerror(rc));
 			continue;
 		}
 		handle(c, &msg);
