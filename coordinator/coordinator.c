@@ -93,38 +93,13 @@ out:
 static void
 coordinator_load_workers(coordinator_t *c)
 {
-	Rota__ListWorkersResponse known;
-	if (store_workers_list(c->store, &known) != 0) {
+	Rota__ListWorkersResponse *known = xmalloc(sizeof(*known));
+	if (store_workers_list(c->store, known) != 0)
 		log_warn("could not read known workers from the store");
-	} else {
-		for (size_t i = 0; i < known.n_workers; i++) {
-			Rota__WorkerInfo *w = known.workers[i];
-			worker_t *rw = registry_add_known(c->registry, w->id, w->hostname, "",
-			                                  w->last_seen_ms);
-			for (size_t k = 0; k < w->n_labels; k++) {
-				rw->labels = xrealloc(rw->labels,
-				                      (rw->label_count + 1) * sizeof(*rw->labels));
-				rw->labels[rw->label_count].key = xstrdup(w->labels[k]->key);
-				rw->labels[rw->label_count].value = xstrdup(w->labels[k]->value);
-				rw->label_count++;
-			}
-		}
-	}
-	for (size_t i = 0; i < known.n_workers; i++) {
-		Rota__WorkerInfo *w = known.workers[i];
-		for (size_t k = 0; k < w->n_labels; k++) {
-			free(w->labels[k]->key);
-			free(w->labels[k]->value);
-			free(w->labels[k]);
-		}
-		free(w->labels);
-		free(w->id);
-		free(w->hostname);
-		free(w->version);
-		free(w->state);
-		free(w);
-	}
-	free(known.workers);
+	else
+		for (size_t i = 0; i < known->n_workers; i++)
+			registry_add_known(c->registry, known->workers[i]);
+	rota__list_workers_response__free_unpacked(known, NULL);
 }
 
 coordinator_t *

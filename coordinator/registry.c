@@ -92,6 +92,19 @@ registry_get_or_add(registry_t *r, const char *id)
 	return w;
 }
 
+/* Replaces the worker's labels with copies of the given ones. */
+static void
+worker_set_labels(worker_t *w, Rota__Label *const *labels, size_t n)
+{
+	worker_clear_labels(w);
+	w->labels = xcalloc(n, sizeof(*w->labels));
+	for (size_t i = 0; i < n; i++) {
+		w->labels[i].key = xstrdup(labels[i]->key);
+		w->labels[i].value = xstrdup(labels[i]->value);
+	}
+	w->label_count = n;
+}
+
 worker_t *
 registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_t now_wall)
 {
@@ -100,13 +113,7 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 	w->hostname = xstrdup(hello->hostname);
 	free(w->version);
 	w->version = xstrdup(hello->version);
-	worker_clear_labels(w);
-	w->labels = xcalloc(hello->n_labels, sizeof(*w->labels));
-	for (size_t i = 0; i < hello->n_labels; i++) {
-		w->labels[i].key = xstrdup(hello->labels[i]->key);
-		w->labels[i].value = xstrdup(hello->labels[i]->value);
-	}
-	w->label_count = hello->n_labels;
+	worker_set_labels(w, hello->labels, hello->n_labels);
 	w->capacity = hello->capacity;
 	w->connected = true;
 	registry_seen(w, now_mono, now_wall);
@@ -114,26 +121,15 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 }
 
 worker_t *
-registry_add_known(registry_t *r, const char *id, const char *hostname, const char *labels,
-                   int64_t last_seen_wall)
+registry_add_known(registry_t *r, const Rota__WorkerInfo *info)
 {
-	worker_t *w = registry_get_or_add(r, id);
+	worker_t *w = registry_get_or_add(r, info->id);
 	free(w->hostname);
-	w->hostname = xstrdup(hostname);
-	worker_clear_labels(w);
-	char *copy = xstrdup(labels);
-	char *save = NULL;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		if (eq == NULL)
-			continue;
-		w->labels = xrealloc(w->labels, (w->label_count + 1) * sizeof(*w->labels));
-		w->labels[w->label_count].key = xstrndup(tok, (size_t)(eq - tok));
-		w->labels[w->label_count].value = xstrdup(eq + 1);
-		w->label_count++;
-	}
-	free(copy);
-	w->last_seen_wall = last_seen_wall;
+	w->hostname = xstrdup(info->hostname);
+	free(w->version);
+	w->version = xstrdup(info->version);
+	worker_set_labels(w, info->labels, info->n_labels);
+	w->last_seen_wall = info->last_seen_ms;
 	w->connected = false;
 	return w;
 }

@@ -42,8 +42,7 @@ void registry_destroy(registry_t **rp);
 worker_t *registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono,
                          int64_t now_wall);
 /* Adds a worker known from the store, not connected. */
-worker_t *registry_add_known(registry_t *r, const char *id, const char *hostname,
-                             const char *labels, int64_t last_seen_wall);
+worker_t *registry_add_known(registry_t *r, const Rota__WorkerInfo *info);
 worker_t *registry_find(registry_t *r, const char *id);
 void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
 /* Marks connected workers silent for longer than timeout_ms lost; returns
