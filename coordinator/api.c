@@ -546,19 +546,31 @@ api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	rota__list_runs_response__free_unpacked(body, NULL);
 }
 
+/* The run an operator named (see store_run_resolve), in a string the caller
+ * frees; NULL after refusing the request when there is no such run. */
+static char *
+api_resolve_run(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t request_id,
+                const char *text)
+{
+	char *run_id = NULL, *error = NULL;
+	if (store_run_resolve(api->store, text, &run_id, &error) != 0) {
+		api_refuse(api, identity, identity_len, request_id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "%s", error);
+		free(error);
+		return NULL;
+	}
+	return run_id;
+}
+
 static void
 api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	uint32_t tail = req->show->tail_lines;
 	if (tail > API_MAX_TAIL_LINES)
 		tail = API_MAX_TAIL_LINES;
-	char *run_id = NULL, *error = NULL;
-	if (store_run_resolve(api->store, req->show->run_id, &run_id, &error) != 0) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
-		           "%s", error);
-		free(error);
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, req->show->run_id);
+	if (run_id == NULL)
 		return;
-	}
 	Rota__ShowRunResponse *body = xmalloc(sizeof(*body));
 	int rc = store_run_show(api->store, run_id, tail, body);
 	if (rc != 0) {
@@ -581,13 +593,9 @@ static void
 api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	const Rota__LogsRequest *lr = req->logs;
-	char *run_id = NULL, *error = NULL;
-	if (store_run_resolve(api->store, lr->run_id, &run_id, &error) != 0) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
-		           "%s", error);
-		free(error);
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, lr->run_id);
+	if (run_id == NULL)
 		return;
-	}
 	Rota__RunSummary sum;
 	int rc = store_run_summary(api->store, run_id, &sum);
 	if (rc != 0) {
