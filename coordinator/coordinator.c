@@ -238,8 +238,7 @@ coordinator_destroy(coordinator_t **cp)
 /* One line per peer per minute for whatever a peer sent that was dropped,
  * with how many more were dropped meanwhile. */
 static void
-coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg,
-                     const char *why)
+coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg, const char *why)
 {
 	char peer[128];
 	char key[160];
@@ -273,15 +272,17 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	    strlen(hello->worker_id) != msg->identity_len ||
 	    memcmp(hello->worker_id, msg->identity, msg->identity_len) != 0) {
 		c->hello_refused++;
-		coordinator_log_drop(c, "worker", msg, "a Hello whose worker_id is not its identity");
+		coordinator_log_drop(c, "worker", msg,
+		                     "a Hello whose worker_id is not its identity");
 		return;
 	}
 	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
 		c->hello_refused++;
-		coordinator_log_drop(c, "worker", msg,
-		                     "a Hello over the limits of in-flight, spooled or label entries");
+		coordinator_log_drop(
+		    c, "worker", msg,
+		    "a Hello over the limits of in-flight, spooled or label entries");
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
@@ -396,7 +397,8 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		    text, sizeof(text),
 		    "%s is the operator API; workers connect to %s (rota-worker --coordinator)",
 		    c->bound_api, c->bound_worker);
-		coordinator_log_drop(c, "api", msg, "a worker's Hello; told it where workers connect");
+		coordinator_log_drop(c, "api", msg,
+		                     "a worker's Hello; told it where workers connect");
 		coordinator_redirect(c, c->api_sock, msg, 0, text);
 		return;
 	}

@@ -260,6 +260,21 @@ agent_report(agent_t *a, const char *keytext, Rota__Result *r)
 		agent_send(a, &env);
 }
 
+/* Sends a result as the spool holds it (packed). -1 when it is unreadable. */
+static int
+agent_send_spooled(agent_t *a, const uint8_t *data, size_t len)
+{
+	Rota__Result *r = rota__result__unpack(NULL, len, data);
+	if (r == NULL)
+		return -1;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env.result = r;
+	agent_send(a, &env);
+	rota__result__free_unpacked(r, NULL);
+	return 0;
+}
+
 /* ---- executor callbacks ------------------------------------------------ */
 
 static agent_job_t *
@@ -451,14 +466,7 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		 * say it is lost, so the coordinator does not wait forever. */
 		size_t len = 0;
 		uint8_t *data = spool_get(a->spool, keytext, &len);
-		Rota__Result *r = data ? rota__result__unpack(NULL, len, data) : NULL;
-		if (r != NULL) {
-			Rota__Envelope renv = ROTA__ENVELOPE__INIT;
-			renv.body_case = ROTA__ENVELOPE__BODY_RESULT;
-			renv.result = r;
-			agent_send(a, &renv);
-			rota__result__free_unpacked(r, NULL);
-		} else {
+		if (data == NULL || agent_send_spooled(a, data, len) != 0) {
 			log_warn("refused to start %s/%s#%u again: it was started before",
 			         k->run_id, k->step_id, k->attempt);
 			agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_LOST,
@@ -518,16 +526,8 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 static int
 agent_resend_spooled(void *ctx, const char *key, const uint8_t *data, size_t len)
 {
-	agent_t *a = ctx;
 	(void)key;
-	Rota__Result *r = rota__result__unpack(NULL, len, data);
-	if (r == NULL)
-		return 0;
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
-	env.result = r;
-	agent_send(a, &env);
-	rota__result__free_unpacked(r, NULL);
+	agent_send_spooled(ctx, data, len);
 	return 0;
 }
 
