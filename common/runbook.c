@@ -971,7 +971,9 @@ check_targets(check_t *c, const node_t *v)
 				if (value == NULL)
 					continue;
 				t->labels[t->label_count].key = xstrdup(k->text);
-				t->labels[t->label_count].value = value;
+				t->labels[t->label_count].values = xcalloc(1, sizeof(char *));
+				t->labels[t->label_count].values[0] = value;
+				t->labels[t->label_count].value_count = 1;
 				t->label_count++;
 			}
 		}
@@ -1445,7 +1447,14 @@ runbook_destroy(runbook_t **rbp)
 	for (size_t i = 0; i < rb->targets.host_count; i++)
 		free(rb->targets.hosts[i]);
 	free(rb->targets.hosts);
-	kv_free(rb->targets.labels, rb->targets.label_count);
+	for (size_t i = 0; i < rb->targets.label_count; i++) {
+		runbook_label_match_t *m = &rb->targets.labels[i];
+		free(m->key);
+		for (size_t k = 0; k < m->value_count; k++)
+			free(m->values[k]);
+		free(m->values);
+	}
+	free(rb->targets.labels);
 	for (size_t i = 0; i < rb->param_count; i++) {
 		free(rb->params[i].name);
 		free(rb->params[i].default_value);

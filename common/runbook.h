@@ -35,37 +35,145 @@ typedef struct {
 	char *value;
 } runbook_kv_t;
 
+typedef enum {
+	RUNBOOK_PARAM_STRING = 0,
+	RUNBOOK_PARAM_INT,
+	RUNBOOK_PARAM_BOOL,
+	RUNBOOK_PARAM_DURATION,
+} runbook_param_type_t;
+
 typedef struct {
 	char *name;
-	char *default_value; /* NULL when the param has no default */
+	char *default_value; /* NULL when the param has no default; fits type */
 	char *description;   /* may be NULL */
-	bool required;       /* true: a value must be given at submit */
+	runbook_param_type_t type;
+	bool required; /* true: a value must be given at submit */
+	bool secret;   /* true: to be kept out of output and logs (issue 6) */
 	runbook_mark_t mark;
 } runbook_param_t;
 
 typedef enum {
 	RUNBOOK_STEP_SHELL = 1,
+	RUNBOOK_STEP_HTTP_CHECK,
+	RUNBOOK_STEP_DISK_CHECK,
+	RUNBOOK_STEP_METRIC_CHECK,
+	RUNBOOK_STEP_MANUAL, /* runs on the coordinator: waits for approve/reject */
+	RUNBOOK_STEP_NOTIFY, /* runs on the coordinator: a message to a channel */
+	RUNBOOK_STEP_NOOP,
 } runbook_step_type_t;
 
+/* When a step runs on a host, given the steps before it there. */
+typedef enum {
+	RUNBOOK_WHEN_DEFAULT = 0, /* only while nothing before it failed unhandled */
+	RUNBOOK_WHEN_FAILED,      /* only when step `step` failed on this host */
+	RUNBOOK_WHEN_SUCCEEDED,   /* only when step `step` succeeded on this host */
+	RUNBOOK_WHEN_ALWAYS,      /* whatever happened before */
+} runbook_when_kind_t;
+
+typedef struct {
+	runbook_when_kind_t kind;
+	char *step;        /* FAILED/SUCCEEDED: the id of an earlier step */
+	size_t step_index; /* FAILED/SUCCEEDED: its index in steps[] */
+} runbook_when_t;
+
+typedef struct {
+	uint32_t count;          /* attempts after the first; 0 = no retry */
+	uint32_t backoff_ms;     /* wait before the first retry; doubles after */
+	uint32_t max_backoff_ms; /* cap on the wait; 0 = no cap */
+} runbook_retries_t;
+
+/* The string fields hold the YAML text and may contain {{ }} templates:
+ * numbers are checked at parse time when they hold no template, and after
+ * rendering (at submit) otherwise. NULL = not given. */
 typedef struct {
 	char *id;
 	runbook_step_type_t type;
 	/* shell */
-	char *run;         /* command text; may hold {{ }} templates */
+	char *run;         /* command text */
 	runbook_kv_t *env; /* values may hold templates */
 	size_t env_count;
-	char *workdir;       /* NULL: the worker's directory */
-	uint32_t timeout_ms; /* always set: RUNBOOK_DEFAULT_STEP_TIMEOUT_MS if not given */
+	char *workdir; /* NULL: the worker's directory */
+	/* http_check, metric_check */
+	char *url;
+	char *method;        /* http_check: NULL = GET */
+	char *expect_status; /* http_check: NULL = 200 */
+	char *body_contains; /* http_check */
+	/* disk_check: at least one of the two minimums */
+	char *path;
+	char *min_free_pct;   /* 0-100, may be fractional */
+	char *min_free_bytes; /* bytes, or with a K/M/G/T suffix (1024-based) */
+	/* metric_check */
+	char *metric; /* name, optionally with {k="v",...} label matchers */
+	char *op;     /* < <= > >= == != */
+	char *value;  /* a number */
+	/* manual: prompt; notify: message and channel */
+	char *prompt;
+	char *message;
+	char *channel; /* notify: NULL = the runbook's escalation policy */
+	/* every type */
+	uint32_t timeout_ms; /* always set: the type's default if not given */
+	runbook_when_t when;
+	runbook_retries_t retries;
+	bool continue_on_failure; /* its failure does not fail the host */
+	bool idempotent;          /* default true; false: never retried automatically */
 	runbook_mark_t mark;
 } runbook_step_t;
+
+/* A label a host must have; it matches when its value is any of values. */
+typedef struct {
+	char *key;
+	char **values;
+	size_t value_count;
+} runbook_label_match_t;
+
+/* A count of hosts, or a percentage of the run's hosts; value 0 = unset. */
+typedef struct {
+	uint32_t value;
+	bool percent;
+} runbook_amount_t;
 
 typedef struct {
 	char **hosts; /* worker ids */
 	size_t host_count;
-	runbook_kv_t *labels; /* every label must match */
+	runbook_label_match_t *labels; /* every label must match */
 	size_t label_count;
 	bool all;
+	runbook_amount_t batch;        /* rolling: hosts started at a time; unset = all */
+	runbook_amount_t max_failures; /* stop starting hosts past this many failures */
 } runbook_targets_t;
+
+typedef enum {
+	RUNBOOK_CATCHUP_LATEST = 0, /* one run for the latest missed slot */
+	RUNBOOK_CATCHUP_NONE,       /* missed slots are dropped */
+	RUNBOOK_CATCHUP_ALL,        /* every missed slot, at most catchup_max */
+} runbook_catchup_t;
+
+typedef enum {
+	RUNBOOK_CONCURRENCY_FORBID = 0, /* skip the slot, record a skipped run */
+	RUNBOOK_CONCURRENCY_ALLOW,
+	RUNBOOK_CONCURRENCY_REPLACE, /* cancel the running one, start the new one */
+} runbook_concurrency_t;
+
+#define RUNBOOK_DEFAULT_CATCHUP_MAX 10
+
+typedef struct {
+	bool present;
+	char *cron;     /* as written: 5 fields or @daily... (valid for cron_parse) */
+	char *timezone; /* IANA name; "UTC" when not given */
+	uint32_t jitter_ms;
+	runbook_catchup_t catchup;
+	uint32_t catchup_max; /* catchup all: at most this many runs */
+	runbook_concurrency_t concurrency;
+	runbook_mark_t mark;
+} runbook_schedule_t;
+
+/* An incident runbook's trigger: an alert whose labels match every pair. */
+typedef struct {
+	char *source; /* "alertmanager" */
+	runbook_kv_t *match;
+	size_t match_count;
+	runbook_mark_t mark;
+} runbook_trigger_t;
 
 /* A parsed runbook; every string is owned by it. */
 typedef struct {
@@ -73,6 +181,11 @@ typedef struct {
 	char *name;
 	char *description; /* may be NULL */
 	runbook_targets_t targets;
+	runbook_schedule_t schedule;
+	int severity;     /* 1-4 for P1-P4; 0 = not given */
+	char *escalation; /* policy name; NULL = "default" */
+	runbook_trigger_t *triggers;
+	size_t trigger_count;
 	runbook_param_t *params;
 	size_t param_count;
 	runbook_step_t *steps;
@@ -102,6 +215,17 @@ runbook_t *runbook_parse_string(const char *text, size_t len, const char *name,
 void runbook_destroy(runbook_t **rbp);
 
 const runbook_param_t *runbook_param_find(const runbook_t *rb, const char *name);
+/* The index of the step with this id, or -1. */
+int runbook_step_find(const runbook_t *rb, const char *id);
+/* True for the step types the coordinator runs itself (manual, notify). */
+bool runbook_step_on_coordinator(runbook_step_type_t type);
+const char *runbook_step_type_name(runbook_step_type_t type);
+/* Checks a value given for a param against its type: NULL when it fits,
+ * else a message the caller frees ("param 'n' must be an integer, not 'x'"). */
+char *runbook_param_check(const runbook_param_t *p, const char *value);
+/* How many of total hosts an amount is (a percentage rounds up, at least 1;
+ * unset = total). */
+size_t runbook_amount_of(runbook_amount_t a, size_t total);
 
 /* "file:line:column: message\n" for every error, in a new string the caller
  * frees ("" when there are none). */

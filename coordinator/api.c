@@ -141,7 +141,7 @@ api_resolve_targets(api_t *api, const runbook_t *rb, const Rota__SubmitRequest *
 			strlist_add(&ids, xstrdup(rb->targets.hosts[i]));
 		for (size_t i = 0; i < rb->targets.label_count; i++) {
 			strlist_add(&label_keys, xstrdup(rb->targets.labels[i].key));
-			strlist_add(&label_values, xstrdup(rb->targets.labels[i].value));
+			strlist_add(&label_values, xstrdup(rb->targets.labels[i].values[0]));
 		}
 	}
 

@@ -107,9 +107,9 @@ test_full_runbook(void **state)
 	assert_string_equal(rb->targets.hosts[1], "web-2");
 	assert_int_equal(rb->targets.label_count, 2);
 	assert_string_equal(rb->targets.labels[0].key, "role");
-	assert_string_equal(rb->targets.labels[0].value, "web");
+	assert_string_equal(rb->targets.labels[0].values[0], "web");
 	assert_string_equal(rb->targets.labels[1].key, "env");
-	assert_string_equal(rb->targets.labels[1].value, "prod");
+	assert_string_equal(rb->targets.labels[1].values[0], "prod");
 
 	assert_int_equal(rb->param_count, 4);
 	const runbook_param_t *p = runbook_param_find(rb, "service");
