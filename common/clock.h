@@ -6,9 +6,15 @@
 #ifndef ROTA_CLOCK_H
 #define ROTA_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+/* Wall time. For tests only, ROTA_FAKE_NOW=YYYY-MM-DDTHH:MM:SSZ in the
+ * environment makes the process's wall clock start at that instant and run
+ * on from there (the coordinator logs it loudly). */
 int64_t clock_wall_ms(void);
+/* True when ROTA_FAKE_NOW moved the wall clock. */
+bool clock_faked(void);
 int64_t clock_mono_ms(void);
 /* Formats wall ms as "2026-11-23 08:00:01" in UTC into buf (at least 20). */
 void clock_format(int64_t wall_ms, char *buf, unsigned long len);

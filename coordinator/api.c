@@ -606,6 +606,8 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	}
 	free(sum.id);
 	free(sum.runbook);
+	free(sum.trigger);
+	free(sum.reason);
 	if (lr->host[0] != '\0') {
 		bool has = false;
 		char *hosts = store_run_hosts(api->store, run_id, lr->host, &has);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "coordinator.h"
 #include "duration.h"
 #include "log.h"
@@ -116,6 +117,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("rota-coordinator", level);
+	if (clock_faked()) {
+		char now[32];
+		clock_format(clock_wall_ms(), now, sizeof(now));
+		log_warn("ROTA_FAKE_NOW is set: this coordinator's clock says %s UTC; for tests"
+		         " only",
+		         now);
+	}
 	char *error = NULL;
 	coordinator_t *c = coordinator_new(&cfg, &error);
 	if (c == NULL) {

@@ -42,6 +42,23 @@ static const char *const store_migrations[] = {
     "  id INTEGER PRIMARY KEY, step_run INTEGER NOT NULL REFERENCES step_runs (id),"
     "  seq INTEGER NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL,"
     "  at_ms INTEGER NOT NULL, UNIQUE (step_run, seq));",
+    /* 1 -> 2: the runbook language and the scheduler. hosts_ok/failed are
+     * the run's own verdict, written when it ends (a handled failure or a
+     * skipped step is not a failed host). */
+    "ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';"
+    "ALTER TABLE runs ADD COLUMN reason TEXT;"
+    "ALTER TABLE runs ADD COLUMN slot_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN hosts_ok INTEGER;"
+    "ALTER TABLE runs ADD COLUMN hosts_failed INTEGER;"
+    "CREATE INDEX runs_runbook ON runs (runbook, created_ms);"
+    "CREATE TABLE runbooks ("
+    "  name TEXT PRIMARY KEY, path TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  yaml TEXT NOT NULL, loaded_ms INTEGER NOT NULL);"
+    "CREATE INDEX runbooks_path ON runbooks (path);"
+    "CREATE TABLE schedules ("
+    "  runbook TEXT PRIMARY KEY, cron TEXT NOT NULL, timezone TEXT NOT NULL,"
+    "  next_ms INTEGER NOT NULL, last_slot_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_run_id TEXT);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
@@ -67,12 +84,21 @@ enum {
 	Q_RUN_MATCH,
 	Q_RUN_LAST,
 	Q_RUN_HOST_LIST,
+	Q_RUN_OUTCOME,
+	Q_RUNBOOK_SAVE,
+	Q_RUNBOOK_BY_PATH,
+	Q_RUNBOOK_DELETE,
+	Q_SCHEDULE_PUT,
+	Q_SCHEDULE_GET,
+	Q_SCHEDULE_DELETE,
+	Q_RUN_YAML,
 	Q_COUNT
 };
 
 static const char *const store_sql[Q_COUNT] = {
-    [Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms)"
-                     " VALUES (?, ?, ?, ?, ?, ?)",
+    [Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
+                     " trigger, reason, slot_ms, started_ms, ended_ms)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
     [Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
                       " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -89,8 +115,8 @@ static const char *const store_sql[Q_COUNT] = {
                         " version = excluded.version, state = excluded.state,"
                         " last_seen_ms = excluded.last_seen_ms",
     [Q_RUNS_LIST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?",
-    [Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms FROM runs"
-                  " WHERE id = ?",
+    [Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
+                  " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?",
     /* A host is ok when every step succeeded, failed when any step ended
      * in anything but success or skip. */
     [Q_RUN_HOSTS] = "SELECT host, SUM(status = 4) = COUNT(*),"
@@ -119,6 +145,24 @@ static const char *const store_sql[Q_COUNT] = {
                     " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
     [Q_RUN_LAST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1",
     [Q_RUN_HOST_LIST] = "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host",
+    [Q_RUN_OUTCOME] = "UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
+                      " reason = COALESCE(?, reason) WHERE id = ?",
+    [Q_RUNBOOK_SAVE] = "INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
+                       " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                       " path = excluded.path, hash = excluded.hash, yaml = excluded.yaml,"
+                       " loaded_ms = excluded.loaded_ms WHERE hash != excluded.hash"
+                       " OR path != excluded.path",
+    [Q_RUNBOOK_BY_PATH] = "SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?",
+    [Q_RUNBOOK_DELETE] = "DELETE FROM runbooks WHERE name = ?",
+    [Q_SCHEDULE_PUT] = "INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
+                       " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
+                       " SET cron = excluded.cron, timezone = excluded.timezone,"
+                       " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
+                       " last_run_id = excluded.last_run_id",
+    [Q_SCHEDULE_GET] = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
+                       " WHERE runbook = ?",
+    [Q_SCHEDULE_DELETE] = "DELETE FROM schedules WHERE runbook = ?",
+    [Q_RUN_YAML] = "SELECT runbook_yaml, trigger FROM runs WHERE id = ?",
 };
 
 struct store {
@@ -378,6 +422,11 @@ store_run_insert(store_t *s, const store_run_t *run)
 	bind_text(st, 4, run->params_json);
 	sqlite3_bind_int(st, 5, run->status);
 	sqlite3_bind_int64(st, 6, run->created_ms);
+	bind_text(st, 7, run->trigger ? run->trigger : "manual");
+	bind_text(st, 8, run->reason);
+	sqlite3_bind_int64(st, 9, run->slot_ms);
+	sqlite3_bind_int64(st, 10, run->started_ms);
+	sqlite3_bind_int64(st, 11, run->ended_ms);
 	return store_done(s, st);
 }
 
@@ -535,6 +584,12 @@ store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out)
 	out->created_ms = sqlite3_column_int64(st, 3);
 	out->started_ms = sqlite3_column_int64(st, 4);
 	out->ended_ms = sqlite3_column_int64(st, 5);
+	out->trigger = column_dup(st, 6);
+	out->reason = column_dup(st, 7);
+	out->slot_ms = sqlite3_column_int64(st, 8);
+	bool verdict = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	int64_t hosts_ok = sqlite3_column_int64(st, 9);
+	int64_t hosts_failed = sqlite3_column_int64(st, 10);
 	sqlite3_reset(st);
 
 	st = store_q(s, Q_RUN_HOSTS);
@@ -550,8 +605,15 @@ store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out)
 	if (rc != SQLITE_DONE) {
 		free(out->id);
 		free(out->runbook);
-		out->id = out->runbook = NULL;
+		free(out->trigger);
+		free(out->reason);
+		out->id = out->runbook = out->trigger = out->reason = NULL;
 		return -1;
+	}
+	if (verdict) {
+		/* The finished run's own verdict beats the step-status guess. */
+		out->hosts_ok = (uint32_t)hosts_ok;
+		out->hosts_failed = (uint32_t)hosts_failed;
 	}
 	return 0;
 }
@@ -879,4 +941,128 @@ store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host
 	}
 	sqlite3_reset(st);
 	return list;
+}
+
+int
+store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
+                  const char *reason)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_OUTCOME);
+	sqlite3_bind_int64(st, 1, hosts_ok);
+	sqlite3_bind_int64(st, 2, hosts_failed);
+	bind_text(st, 3, reason);
+	bind_text(st, 4, run_id);
+	return store_done(s, st);
+}
+
+int
+store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger)
+{
+	sqlite3_stmt *st = store_q(s, Q_RUN_YAML);
+	bind_text(st, 1, run_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*yaml = column_dup(st, 0);
+		*trigger = column_dup(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
+                   const char *yaml, int64_t loaded_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_SAVE);
+	bind_text(st, 1, name);
+	bind_text(st, 2, path);
+	bind_text(st, 3, hash);
+	bind_text(st, 4, yaml);
+	sqlite3_bind_int64(st, 5, loaded_ms);
+	return store_done(s, st);
+}
+
+int
+store_runbook_by_path(store_t *s, const char *path, char **name, char **hash, char **yaml,
+                      int64_t *loaded_ms)
+{
+	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_BY_PATH);
+	bind_text(st, 1, path);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*name = column_dup(st, 0);
+		*hash = column_dup(st, 1);
+		*yaml = column_dup(st, 2);
+		*loaded_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_runbook_delete(store_t *s, const char *name)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_DELETE);
+	bind_text(st, 1, name);
+	return store_done(s, st);
+}
+
+int
+store_schedule_put(store_t *s, const store_schedule_t *sc)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_PUT);
+	bind_text(st, 1, sc->runbook);
+	bind_text(st, 2, sc->cron);
+	bind_text(st, 3, sc->timezone);
+	sqlite3_bind_int64(st, 4, sc->next_ms);
+	sqlite3_bind_int64(st, 5, sc->last_slot_ms);
+	bind_text(st, 6, sc->last_run_id);
+	return store_done(s, st);
+}
+
+int
+store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_GET);
+	bind_text(st, 1, runbook);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->runbook = xstrdup(runbook);
+		out->cron = column_dup(st, 0);
+		out->timezone = column_dup(st, 1);
+		out->next_ms = sqlite3_column_int64(st, 2);
+		out->last_slot_ms = sqlite3_column_int64(st, 3);
+		out->last_run_id = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : column_dup(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+void
+store_schedule_clear(store_schedule_t *sc)
+{
+	free(sc->runbook);
+	free(sc->cron);
+	free(sc->timezone);
+	free(sc->last_run_id);
+	memset(sc, 0, sizeof(*sc));
+}
+
+int
+store_schedule_delete(store_t *s, const char *runbook)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_DELETE);
+	bind_text(st, 1, runbook);
+	return store_done(s, st);
 }

@@ -18,7 +18,7 @@
 
 #include "rota.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -52,6 +52,11 @@ typedef struct {
 	const char *params_json;
 	int status; /* Rota__RunStatus */
 	int64_t created_ms;
+	const char *trigger; /* "manual" (NULL) or "schedule" */
+	const char *reason;  /* why it failed or was skipped before any step; may be NULL */
+	int64_t slot_ms;     /* schedule: the slot it fired for */
+	int64_t started_ms;
+	int64_t ended_ms; /* a run recorded already over (skipped, no targets) */
 } store_run_t;
 
 int store_run_insert(store_t *s, const store_run_t *run);
@@ -121,5 +126,37 @@ int store_run_resolve(store_t *s, const char *text, char **id, char **error);
 char *store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host);
 /* Runbook name of a run, for resuming (caller frees), NULL if none. */
 char *store_run_runbook(store_t *s, const char *run_id);
+/* The YAML a run was started from and its trigger (both caller frees). */
+int store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger);
+/* The run's verdict when it ends: hosts ok and failed, and a reason (NULL
+ * keeps the one recorded). */
+int store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
+                      const char *reason);
+
+/* The last good version of each runbook, so a file broken while the
+ * coordinator was down does not take its runbook away. */
+int store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
+                       const char *yaml, int64_t loaded_ms);
+/* 0 with the strings (caller frees), 1 when none was saved from path. */
+int store_runbook_by_path(store_t *s, const char *path, char **name, char **hash, char **yaml,
+                          int64_t *loaded_ms);
+int store_runbook_delete(store_t *s, const char *name);
+
+/* A schedule's persisted state: the next slot to fire and the last one
+ * fired. Written in the same transaction as the run a slot starts, so a
+ * restart neither fires a slot twice nor forgets one. */
+typedef struct {
+	char *runbook;
+	char *cron;
+	char *timezone;
+	int64_t next_ms;
+	int64_t last_slot_ms;
+	char *last_run_id; /* may be NULL */
+} store_schedule_t;
+int store_schedule_put(store_t *s, const store_schedule_t *sc);
+/* 0 and *out filled (free with store_schedule_clear), 1 when none. */
+int store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out);
+void store_schedule_clear(store_schedule_t *sc);
+int store_schedule_delete(store_t *s, const char *runbook);
 
 #endif
