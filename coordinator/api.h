@@ -33,8 +33,4 @@ typedef struct {
 /* Handles one request from the peer with the given identity. */
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 
-/* Makes a run id, "YYYYMMDD-HHMMSS-xxxxxx" (UTC, then 6 random hex digits),
- * into buf (at least 24 bytes). */
-void api_run_id(char *buf, size_t len);
-
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "duration.h"
 #include "log.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -108,6 +109,22 @@ dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int si
 		          step->step_id);
 }
 
+/* Records what the run module changed by itself (skips, never-started
+ * hosts). */
+static void
+dispatcher_persist_dirty(dispatcher_t *d, run_t *run, size_t h)
+{
+	for (size_t s = 0; s < run->step_count; s++) {
+		run_step_t *step = &run->hosts[h].steps[s];
+		if (!step->dirty)
+			continue;
+		dispatcher_persist_step(d, step, 0, 0, 0, step->note);
+		step->dirty = false;
+		free(step->note);
+		step->note = NULL;
+	}
+}
+
 /* Removes a finished run from the active list and frees it. */
 static void
 dispatcher_retire(dispatcher_t *d, run_t *run)
@@ -136,7 +153,26 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, run->ended_ms);
 	if (status == ROTA__RUN_STATUS__RUN_RUNNING)
 		return 0;
-	log_info("run %s (%s) %s", run->id, run->runbook, run_status_name(status));
+	uint32_t ok = 0, failed = 0, never = 0, unreachable = 0;
+	for (size_t h = 0; h < run->host_count; h++) {
+		if (run_host_ok(run, h))
+			ok++;
+		else
+			failed++;
+		never += run->hosts[h].phase == RUN_HOST_NEVER;
+		unreachable += run->hosts[h].phase == RUN_HOST_UNREACHABLE;
+	}
+	char *reason = NULL;
+	if (run->reason == NULL && never > 0)
+		reason = xasprintf("stopped after %zu failed host(s) (max_failures %zu): %u"
+		                   " host(s) never started",
+		                   run_failed_hosts(run), run->max_failures, never);
+	else if (run->reason == NULL && unreachable > 0)
+		reason = xasprintf("%u host(s) unreachable when the run started", unreachable);
+	store_run_outcome(d->cfg.store, run->id, ok, failed, run->reason ? run->reason : reason);
+	log_info("run %s (%s) %s: %u host(s) ok, %u failed%s%s", run->id, run->runbook,
+	         run_status_name(status), ok, failed, reason ? "; " : "", reason ? reason : "");
+	free(reason);
 	dispatcher_retire(d, run);
 	return 1;
 }
@@ -149,15 +185,10 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 	if (spec == NULL) {
 		/* Only this coordinator wrote it, so this is store corruption:
-		 * the step ends in error and the host stops (its caller
-		 * settles the run). */
-		size_t skip_from;
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR, &skip_from);
+		 * the step ends in error (the next advance skips the rest). */
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
 		dispatcher_persist_step(d, step, 0, 0, clock_wall_ms(),
 		                        "the stored step spec is unreadable");
-		for (size_t k = skip_from; k < run->step_count; k++)
-			dispatcher_persist_step(d, &run->hosts[h].steps[k], 0, 0, 0,
-			                        "not run: an earlier step could not be read");
 		return;
 	}
 	Rota__StepKey key = ROTA__STEP_KEY__INIT;
@@ -178,8 +209,7 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	uint32_t spec_timeout = spec->timeout_ms;
 	rota__step_spec__free_unpacked(spec, NULL);
 
-	size_t skip;
-	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_DISPATCHED, &skip);
+	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_DISPATCHED);
 	step->started_ms = clock_wall_ms();
 	step->timeout_ms = spec_timeout;
 	step->dispatched_mono = clock_mono_ms();
@@ -190,8 +220,104 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		run->started_ms = step->started_ms;
 }
 
-/* Records that step s of host h ended, skips what follows on failure and
- * moves the host on. Returns 1 when the run was retired. */
+/* A manual step: it waits on the coordinator for rota approve / reject. */
+static void
+dispatcher_wait_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+	const char *prompt =
+	    spec && spec->kind_case == ROTA__STEP_SPEC__KIND_MANUAL ? spec->manual->prompt : "";
+	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_WAITING);
+	step->started_ms = clock_wall_ms();
+	step->timeout_ms = spec ? spec->timeout_ms : 0;
+	if (run->started_ms == 0)
+		run->started_ms = step->started_ms;
+	char *detail = xasprintf("waiting for approval: %s (rota approve %s %s, or rota reject)",
+	                         prompt, run->id, step->step_id);
+	dispatcher_persist_step(d, step, 0, 0, 0, detail);
+	log_info("run %s host %s step %s %s", run->id, run->hosts[h].host, step->step_id, detail);
+	free(detail);
+	rota__step_spec__free_unpacked(spec, NULL);
+}
+
+/* A notify step. Until escalation channels exist it is a log line (and the
+ * step's detail); issue 5 replaces this with the outbox. */
+static void
+dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+	bool ok = spec && spec->kind_case == ROTA__STEP_SPEC__KIND_NOTIFY;
+	const char *channel = ok && spec->notify->channel[0] ? spec->notify->channel : "default";
+	char *detail = ok ? xasprintf("notified %s (logged): %s", channel, spec->notify->message)
+	                  : xstrdup("the stored notify spec is unreadable");
+	run_step_set(run, h, s,
+	             ok ? ROTA__STEP_STATUS__STEP_SUCCEEDED : ROTA__STEP_STATUS__STEP_ERROR);
+	step->started_ms = clock_wall_ms();
+	if (run->started_ms == 0)
+		run->started_ms = step->started_ms;
+	dispatcher_persist_step(d, step, 0, 0, step->started_ms, detail);
+	log_warn("NOTIFY run %s (%s) host %s: %s", run->id, run->runbook, run->hosts[h].host,
+	         detail);
+	free(detail);
+	rota__step_spec__free_unpacked(spec, NULL);
+}
+
+/* Moves host h on as far as it can go now: skips what its `when` rules
+ * out, runs coordinator steps, and sends the next worker step when its
+ * worker is there and has room. */
+static void
+dispatcher_drive_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
+{
+	int64_t now_wall = clock_wall_ms();
+	for (;;) {
+		int s = run_advance(run, h, now_mono, now_wall);
+		dispatcher_persist_dirty(d, run, h);
+		if (s < 0)
+			return;
+		switch (run->policy[s].kind) {
+		case RUN_KIND_MANUAL:
+			dispatcher_wait_approval(d, run, h, (size_t)s);
+			return;
+		case RUN_KIND_NOTIFY:
+			dispatcher_notify(d, run, h, (size_t)s);
+			continue;
+		default: {
+			worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+			if (w == NULL || !w->connected || !registry_available(w))
+				return;
+			dispatcher_send(d, run, h, (size_t)s, w);
+			if (run->hosts[h].steps[s].status != ROTA__STEP_STATUS__STEP_ERROR)
+				return;
+			continue; /* an unreadable spec ended it: move on */
+		}
+		}
+	}
+}
+
+/* Starts the hosts that may start and drives every host; settles the run.
+ * Returns 1 when the run was retired. */
+static int
+dispatcher_drive(dispatcher_t *d, run_t *run, int64_t now_mono)
+{
+	/* A batch that ends can start the next one, whose hosts may end at
+	 * once (every step skipped): go round until nothing changes. */
+	for (int round = 0; round < 1000; round++) {
+		size_t started = run_start_hosts(run);
+		for (size_t h = 0; h < run->host_count; h++) {
+			dispatcher_persist_dirty(d, run, h);
+			if (!run_host_done(run, h))
+				dispatcher_drive_host(d, run, h, now_mono);
+		}
+		if (started == 0)
+			break;
+	}
+	return dispatcher_settle(d, run);
+}
+
+/* Records that step s of host h ended; retries it when its policy says so,
+ * and moves the run on. Returns 1 when the run was retired. */
 static int
 dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
                   int sig, int64_t started_ms, int64_t ended_ms, const char *detail)
@@ -199,33 +325,48 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	run_step_t *step = &run->hosts[h].steps[s];
 	int was = step->status;
 	worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
-	if (w && w->running > 0 &&
+	if (w && w->running > 0 && run->policy[s].kind == RUN_KIND_WORKER &&
 	    (was == ROTA__STEP_STATUS__STEP_DISPATCHED || was == ROTA__STEP_STATUS__STEP_RUNNING))
 		w->running--;
-	size_t skip_from;
-	run_step_set(run, h, s, status, &skip_from);
+	run_step_set(run, h, s, status);
 	if (started_ms)
 		step->started_ms = started_ms;
 	dispatcher_persist_step(d, step, exit_code, sig, ended_ms, detail);
-	log_info("run %s host %s step %s %s%s%s", run->id, run->hosts[h].host, step->step_id,
-	         run_step_status_name(status), detail && *detail ? ": " : "", detail ? detail : "");
-	for (size_t k = skip_from; k < run->step_count; k++) {
-		run_step_t *later = &run->hosts[h].steps[k];
-		if (later->status != ROTA__STEP_STATUS__STEP_SKIPPED)
-			continue;
-		char why[160];
-		snprintf(why, sizeof(why), "not run: step %s %s", step->step_id,
-		         run_step_status_name(status));
-		dispatcher_persist_step(d, later, 0, 0, 0, why);
+	log_info("run %s host %s step %s attempt %u %s%s%s", run->id, run->hosts[h].host,
+	         step->step_id, step->attempt, run_step_status_name(status),
+	         detail && *detail ? ": " : "", detail ? detail : "");
+	int64_t delay = run_retry_delay(run, h, s, status);
+	if (delay >= 0) {
+		/* The next attempt is a new row: the failed one stays on record
+		 * and a late result for it can never overwrite the retry. */
+		step->attempt++;
+		step->status = ROTA__STEP_STATUS__STEP_PENDING;
+		step->started_ms = 0;
+		step->retry_at_mono = clock_mono_ms() + delay;
+		if (store_step_insert(d->cfg.store, run->id, step->step_id, run->hosts[h].host,
+		                      step->attempt, (uint32_t)s, step->status, step->spec,
+		                      step->spec_len, &step->row) != 0)
+			log_error("store: cannot record retry of step %s", step->step_id);
+		char wait[32];
+		duration_format(delay, wait, sizeof(wait));
+		log_info("run %s host %s step %s: attempt %u in %s", run->id, run->hosts[h].host,
+		         step->step_id, step->attempt, wait);
 	}
-	int next = run_next_step(run, h);
-	if (next >= 0 && registry_available(w))
-		dispatcher_send(d, run, h, (size_t)next, w);
-	return dispatcher_settle(d, run);
+	return dispatcher_drive(d, run, clock_mono_ms());
+}
+
+/* Builds the run's not_before times for a scheduled run's jitter. */
+static void
+dispatcher_jitter(run_t *run, uint32_t window_ms)
+{
+	for (size_t h = 0; h < run->host_count; h++)
+		run->hosts[h].not_before =
+		    run->created_ms + run_jitter_ms(run->runbook, run->hosts[h].host, window_ms);
 }
 
 int
-dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params)
+dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params,
+                  uint32_t jitter_ms)
 {
 	run_t *run = *runp;
 	*runp = NULL;
@@ -236,6 +377,9 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 	    .params_json = params,
 	    .status = ROTA__RUN_STATUS__RUN_RUNNING,
 	    .created_ms = run->created_ms,
+	    .trigger = run->trigger,
+	    .reason = run->reason,
+	    .slot_ms = run->slot_ms,
 	};
 	if (store_run_insert(d->cfg.store, &rec) != 0) {
 		run_destroy(&run);
@@ -252,24 +396,89 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 				return -1;
 			}
 		}
+		dispatcher_persist_dirty(d, run, h);
 	}
+	if (jitter_ms > 0)
+		dispatcher_jitter(run, jitter_ms);
 	run->status = ROTA__RUN_STATUS__RUN_RUNNING;
 	run->next = d->runs;
 	d->runs = run;
 	d->count++;
-	log_info("run %s (%s) submitted to %zu host(s)", run->id, run->runbook, run->host_count);
+	log_info("run %s (%s, %s) submitted to %zu host(s)", run->id, run->runbook, run->trigger,
+	         run->host_count);
 	int64_t now = clock_mono_ms();
 	for (size_t h = 0; h < run->host_count; h++) {
 		worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
-		int next = run_next_step(run, h);
 		if (w == NULL || !w->connected)
 			run->hosts[h].absent_since = now;
-		else if (next >= 0 && registry_available(w))
-			dispatcher_send(d, run, h, (size_t)next, w);
 	}
 	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
-	dispatcher_settle(d, run);
+	dispatcher_drive(d, run, now);
 	return 0;
+}
+
+int
+dispatcher_record(dispatcher_t *d, const store_run_t *rec)
+{
+	log_info("run %s (%s, %s) %s: %s", rec->id, rec->runbook,
+	         rec->trigger ? rec->trigger : "manual", run_status_name(rec->status),
+	         rec->reason ? rec->reason : "");
+	return store_run_insert(d->cfg.store, rec);
+}
+
+/* Gives a recovered run its policies back from the YAML it was started
+ * from; the kind of each step comes from its spec, so a runbook that no
+ * longer parses still resumes (with default policies). */
+static void
+dispatcher_restore_policy(dispatcher_t *d, run_t *run)
+{
+	char *yaml = NULL, *trigger = NULL;
+	if (store_run_yaml(d->cfg.store, run->id, &yaml, &trigger) == 0) {
+		runbook_errors_t errs = {0};
+		runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), run->runbook, &errs);
+		if (rb && rb->step_count == run->step_count) {
+			run_apply_runbook(run, rb);
+			if (strcmp(trigger, "schedule") == 0 && rb->schedule.jitter_ms > 0)
+				dispatcher_jitter(run, rb->schedule.jitter_ms);
+		} else {
+			log_warn("run %s: its runbook no longer parses; resuming it with default"
+			         " step policies",
+			         run->id);
+		}
+		free(run->trigger);
+		run->trigger = trigger;
+		trigger = NULL;
+		runbook_destroy(&rb);
+		runbook_errors_clear(&errs);
+	}
+	free(yaml);
+	free(trigger);
+	for (size_t s = 0; s < run->step_count && run->host_count > 0; s++) {
+		run_step_t *step = &run->hosts[0].steps[s];
+		Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+		if (spec == NULL)
+			continue;
+		if (spec->kind_case == ROTA__STEP_SPEC__KIND_MANUAL)
+			run->policy[s].kind = RUN_KIND_MANUAL;
+		else if (spec->kind_case == ROTA__STEP_SPEC__KIND_NOTIFY)
+			run->policy[s].kind = RUN_KIND_NOTIFY;
+		else
+			run->policy[s].kind = RUN_KIND_WORKER;
+		rota__step_spec__free_unpacked(spec, NULL);
+	}
+	for (size_t h = 0; h < run->host_count; h++) {
+		run_host_t *host = &run->hosts[h];
+		bool untouched = true;
+		for (size_t s = 0; s < run->step_count; s++) {
+			int st = host->steps[s].status;
+			if (st == ROTA__STEP_STATUS__STEP_UNREACHABLE)
+				host->phase = RUN_HOST_UNREACHABLE;
+			if (st != ROTA__STEP_STATUS__STEP_PENDING || host->steps[s].attempt > 1)
+				untouched = false;
+		}
+		if (host->phase != RUN_HOST_UNREACHABLE)
+			host->phase = untouched ? RUN_HOST_WAITING : RUN_HOST_STARTED;
+	}
 }
 
 int
@@ -327,6 +536,7 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 				rota__step_spec__free_unpacked(spec, NULL);
 			}
 		}
+		dispatcher_restore_policy(d, run);
 		run->status = ROTA__RUN_STATUS__RUN_RUNNING;
 		run->next = d->runs;
 		d->runs = run;
@@ -355,7 +565,8 @@ dispatcher_lookup(dispatcher_t *d, worker_t *w, const Rota__StepKey *key, size_t
 	run_t *run = dispatcher_find_run(d, key->run_id);
 	if (run == NULL || run_find(run, key->host, key->step_id, h, s) != 0)
 		return NULL;
-	if (run->hosts[*h].steps[*s].attempt != key->attempt)
+	if (run->hosts[*h].steps[*s].attempt != key->attempt ||
+	    run->policy[*s].kind != RUN_KIND_WORKER)
 		return NULL;
 	return run;
 }
@@ -370,8 +581,7 @@ dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg)
 	run_step_t *step = &run->hosts[h].steps[s];
 	if (step->status != ROTA__STEP_STATUS__STEP_DISPATCHED)
 		return;
-	size_t skip;
-	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING, &skip);
+	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING);
 	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
 }
 
@@ -388,8 +598,7 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 	if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
 		/* Output can overtake nothing, but Accepted may have been lost
 		 * with a reconnect: output proves the step runs. */
-		size_t skip;
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING, &skip);
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING);
 		dispatcher_persist_step(d, step, 0, 0, 0, NULL);
 	}
 	int stream = msg->stream == ROTA__STREAM__STREAM_STDERR ? ROTA__STREAM__STREAM_STDERR
@@ -486,6 +695,16 @@ hello_spooled(const Rota__Hello *hello, const char *run_id, const char *step_id,
 	return false;
 }
 
+/* The worker step in flight on host h (not a manual one), or -1. */
+static int
+dispatcher_worker_step(const run_t *run, size_t h)
+{
+	int s = run_inflight_step(run, h);
+	if (s >= 0 && run->policy[s].kind != RUN_KIND_WORKER)
+		return -1;
+	return s;
+}
+
 void
 dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 {
@@ -496,39 +715,34 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 	run_t *next;
 	for (run_t *run = d->runs; run; run = next) {
 		next = run->next;
-		for (size_t h = 0; h < run->host_count; h++) {
-			if (strcmp(run->hosts[h].host, w->id) != 0)
-				continue;
-			run->hosts[h].absent_since = 0;
-			int s = run_inflight_step(run, h);
-			if (s < 0)
-				continue;
-			run_step_t *step = &run->hosts[h].steps[s];
-			if (hello_lists(hello, run->id, step->step_id, step->attempt) ||
-			    hello_spooled(hello, run->id, step->step_id, step->attempt)) {
-				w->running++;
-				continue;
-			}
-			if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
-				/* Never reached the worker: it is safe to send again. */
-				size_t skip;
-				run_step_set(run, h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING,
-				             &skip);
-				continue;
-			}
-			if (hello->truncated) {
-				/* Its result may be among those the Hello could not
-				 * list; the watchdog ends it if none comes. */
-				w->running++;
-				continue;
-			}
-			d->stats.steps_lost++;
-			w->running++; /* counted, so that finishing it uncounts it */
-			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0,
-			                      0, 0, clock_wall_ms(),
-			                      "the worker restarted while the step ran") != 0)
-				break; /* run retired */
+		int h = run_find_host(run, w->id);
+		if (h < 0)
+			continue;
+		run->hosts[h].absent_since = 0;
+		int s = dispatcher_worker_step(run, (size_t)h);
+		if (s < 0)
+			continue;
+		run_step_t *step = &run->hosts[h].steps[s];
+		if (hello_lists(hello, run->id, step->step_id, step->attempt) ||
+		    hello_spooled(hello, run->id, step->step_id, step->attempt)) {
+			w->running++;
+			continue;
 		}
+		if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
+			/* Never reached the worker: it is safe to send again. */
+			run_step_set(run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING);
+			continue;
+		}
+		if (hello->truncated) {
+			/* Its result may be among those the Hello could not list;
+			 * the watchdog ends it if none comes. */
+			w->running++;
+			continue;
+		}
+		d->stats.steps_lost++;
+		w->running++; /* counted, so that finishing it uncounts it */
+		dispatcher_finish(d, run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
+		                  0, clock_wall_ms(), "the worker restarted while the step ran");
 	}
 	for (size_t i = 0; i < hello->n_spooled; i++)
 		dispatcher_result(d, w, hello->spooled[i]);
@@ -540,23 +754,20 @@ dispatcher_worker_lost(dispatcher_t *d, worker_t *w)
 	run_t *next;
 	for (run_t *run = d->runs; run; run = next) {
 		next = run->next;
-		for (size_t h = 0; h < run->host_count; h++) {
-			if (strcmp(run->hosts[h].host, w->id) != 0)
-				continue;
-			if (run->hosts[h].absent_since == 0)
-				run->hosts[h].absent_since = clock_mono_ms();
-			int s = run_inflight_step(run, h);
-			if (s < 0)
-				continue;
-			char detail[160];
-			snprintf(detail, sizeof(detail),
-			         "worker %s stopped answering heartbeats while the step ran",
-			         w->id);
-			d->stats.steps_lost++;
-			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0,
-			                      0, 0, clock_wall_ms(), detail) != 0)
-				break;
-		}
+		int h = run_find_host(run, w->id);
+		if (h < 0)
+			continue;
+		if (run->hosts[h].absent_since == 0)
+			run->hosts[h].absent_since = clock_mono_ms();
+		int s = dispatcher_worker_step(run, (size_t)h);
+		if (s < 0)
+			continue;
+		char detail[160];
+		snprintf(detail, sizeof(detail),
+		         "worker %s stopped answering heartbeats while the step ran", w->id);
+		d->stats.steps_lost++;
+		dispatcher_finish(d, run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
+		                  clock_wall_ms(), detail);
 	}
 	w->running = 0;
 }
@@ -578,10 +789,9 @@ dispatcher_watch(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w, i
 		         run->id, w->id, step->step_id, (long long)age);
 		if (w->running > 0)
 			w->running--;
-		size_t skip;
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_PENDING, &skip);
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_PENDING);
 		dispatcher_send(d, run, h, s, w);
-		return dispatcher_settle(d, run);
+		return dispatcher_drive(d, run, now_mono);
 	}
 	if (step->timeout_ms == 0)
 		return 0;
@@ -597,53 +807,178 @@ dispatcher_watch(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w, i
 	                         clock_wall_ms(), detail);
 }
 
+/* A manual step waits on wall time: its deadline survives a restart. */
+static int
+dispatcher_watch_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	int64_t now = clock_wall_ms();
+	if (step->timeout_ms == 0 || now < step->started_ms + (int64_t)step->timeout_ms)
+		return 0;
+	char wait[32];
+	duration_format(step->timeout_ms, wait, sizeof(wait));
+	char *detail = xasprintf("no approval within %s", wait);
+	int rc = dispatcher_finish(d, run, h, s, ROTA__STEP_STATUS__STEP_TIMEOUT, 0, 0, 0, now,
+	                           detail);
+	free(detail);
+	return rc;
+}
+
+/* One host's turn of the tick. Returns 1 when the run was retired. */
+static int
+dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
+{
+	run_host_t *host = &run->hosts[h];
+	int f = run_inflight_step(run, h);
+	if (f >= 0 && run->policy[f].kind == RUN_KIND_MANUAL)
+		return dispatcher_watch_approval(d, run, h, (size_t)f);
+	worker_t *w = registry_find(d->cfg.registry, host->host);
+	if (w && w->connected) {
+		host->absent_since = 0;
+		if (f >= 0)
+			return dispatcher_watch(d, run, h, (size_t)f, w, now_mono);
+		return 0;
+	}
+	if (host->absent_since == 0) {
+		host->absent_since = now_mono;
+		return 0;
+	}
+	if (now_mono - host->absent_since < d->cfg.lost_after_ms)
+		return 0;
+	int s = f;
+	if (s < 0) {
+		s = run_advance(run, h, now_mono, clock_wall_ms());
+		dispatcher_persist_dirty(d, run, h);
+	}
+	if (s < 0 || run->policy[s].kind != RUN_KIND_WORKER)
+		return 0;
+	char detail[160];
+	snprintf(detail, sizeof(detail), "worker %s was not connected for %llds", host->host,
+	         (long long)(d->cfg.lost_after_ms / 1000));
+	d->stats.steps_lost++;
+	/* Absent this long, it will not be back soon: a retry starts its own
+	 * wait for the worker. */
+	host->absent_since = now_mono;
+	return dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
+	                         clock_wall_ms(), detail);
+}
+
 void
 dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 {
 	run_t *next;
 	for (run_t *run = d->runs; run; run = next) {
 		next = run->next;
-		for (size_t h = 0; h < run->host_count; h++) {
-			run_host_t *host = &run->hosts[h];
-			if (run_host_done(run, h))
+		bool retired = false;
+		for (size_t h = 0; h < run->host_count && !retired; h++) {
+			if (run->hosts[h].phase == RUN_HOST_STARTED && !run_host_done(run, h))
+				retired = dispatcher_tick_host(d, run, h, now_mono) != 0;
+		}
+		if (!retired)
+			dispatcher_drive(d, run, now_mono);
+	}
+}
+
+int
+dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, bool reject,
+                   const char *note, uint32_t *released, char **error)
+{
+	*released = 0;
+	run_t *run = dispatcher_find_run(d, run_id);
+	if (run == NULL) {
+		*error = xasprintf("run %s is not active: only a running run has steps waiting"
+		                   " for approval",
+		                   run_id);
+		return -1;
+	}
+	int s = -1;
+	for (size_t k = 0; k < run->step_count && run->host_count > 0; k++) {
+		if (strcmp(run->hosts[0].steps[k].step_id, step_id) == 0)
+			s = (int)k;
+	}
+	if (s < 0 || run->policy[s].kind != RUN_KIND_MANUAL) {
+		*error = xasprintf("run %s has no manual step '%s'", run_id, step_id);
+		return -1;
+	}
+	char *detail = xasprintf("%s%s%s", reject ? "rejected by an operator" : "approved by an operator",
+	                         note && *note ? ": " : "", note ? note : "");
+	int64_t now = clock_wall_ms();
+	size_t waiting = 0;
+	for (size_t h = 0; h < run->host_count; h++)
+		waiting += run->hosts[h].steps[s].status == ROTA__STEP_STATUS__STEP_WAITING;
+	if (waiting == 0) {
+		*error = xasprintf("step %s of run %s is not waiting for approval on any host"
+		                   " (rota show %s shows where it is)",
+		                   step_id, run_id, run_id);
+		free(detail);
+		return -1;
+	}
+	/* Finishing a step can retire the run: count first, and stop once it
+	 * is gone. */
+	for (size_t h = 0; h < run->host_count && *released < waiting; h++) {
+		if (run->hosts[h].steps[s].status != ROTA__STEP_STATUS__STEP_WAITING)
+			continue;
+		(*released)++;
+		if (dispatcher_finish(d, run, h, (size_t)s,
+		                      reject ? ROTA__STEP_STATUS__STEP_FAILED
+		                             : ROTA__STEP_STATUS__STEP_SUCCEEDED,
+		                      0, 0, 0, now, detail) != 0)
+			break;
+	}
+	log_info("run %s step %s %s on %u host(s)", run_id, step_id,
+	         reject ? "rejected" : "approved", *released);
+	free(detail);
+	return 0;
+}
+
+int
+dispatcher_cancel(dispatcher_t *d, run_t *run, const char *reason)
+{
+	run->cancelled = true;
+	free(run->reason);
+	run->reason = xstrdup(reason);
+	int64_t now = clock_wall_ms();
+	for (size_t h = 0; h < run->host_count; h++) {
+		run_host_t *host = &run->hosts[h];
+		for (size_t s = 0; s < run->step_count; s++) {
+			run_step_t *step = &host->steps[s];
+			if (run_step_status_terminal(step->status))
 				continue;
+			int was = step->status;
 			worker_t *w = registry_find(d->cfg.registry, host->host);
-			if (w && w->connected) {
-				host->absent_since = 0;
-				int f = run_inflight_step(run, h);
-				if (f >= 0) {
-					if (dispatcher_watch(d, run, h, (size_t)f, w, now_mono) !=
-					    0)
-						break; /* run retired */
-					continue;
+			if (run->policy[s].kind == RUN_KIND_WORKER &&
+			    (was == ROTA__STEP_STATUS__STEP_DISPATCHED ||
+			     was == ROTA__STEP_STATUS__STEP_RUNNING)) {
+				if (w && w->running > 0)
+					w->running--;
+				if (w && w->connected) {
+					Rota__StepKey key = ROTA__STEP_KEY__INIT;
+					key.run_id = run->id;
+					key.step_id = step->step_id;
+					key.host = host->host;
+					key.attempt = step->attempt;
+					Rota__Cancel msg = ROTA__CANCEL__INIT;
+					msg.key = &key;
+					Rota__Envelope env = ROTA__ENVELOPE__INIT;
+					env.body_case = ROTA__ENVELOPE__BODY_CANCEL;
+					env.cancel = &msg;
+					sendq_push(d->cfg.sendq, d->cfg.worker_sock,
+					           (const uint8_t *)w->id, strlen(w->id), &env);
 				}
-				int s = run_next_step(run, h);
-				if (s >= 0 && registry_available(w)) {
-					dispatcher_send(d, run, h, (size_t)s, w);
-					/* A send can end the host (an unreadable spec). */
-					if (dispatcher_settle(d, run) != 0)
-						break;
-				}
-				continue;
 			}
-			if (host->absent_since == 0) {
-				host->absent_since = now_mono;
-				continue;
-			}
-			if (now_mono - host->absent_since < d->cfg.lost_after_ms)
-				continue;
-			int s = run_inflight_step(run, h);
-			if (s < 0)
-				s = run_next_step(run, h);
-			if (s < 0)
-				continue;
-			char detail[160];
-			snprintf(detail, sizeof(detail), "worker %s was not connected for %llds",
-			         host->host, (long long)(d->cfg.lost_after_ms / 1000));
-			d->stats.steps_lost++;
-			if (dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0,
-			                      0, 0, clock_wall_ms(), detail) != 0)
-				break;
+			run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_CANCELLED);
+			dispatcher_persist_step(d, step, 0, 0, now, reason);
 		}
 	}
+	return dispatcher_drive(d, run, clock_mono_ms());
+}
+
+run_t *
+dispatcher_active_of(dispatcher_t *d, const char *runbook)
+{
+	for (run_t *r = d->runs; r; r = r->next) {
+		if (strcmp(r->runbook, runbook) == 0)
+			return r;
+	}
+	return NULL;
 }

@@ -11,6 +11,7 @@
 #ifndef ROTA_DISPATCHER_H
 #define ROTA_DISPATCHER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "registry.h"
@@ -50,9 +51,24 @@ void dispatcher_destroy(dispatcher_t **dp);
 
 /* Loads the runs the store says are unfinished (after a restart). */
 int dispatcher_recover(dispatcher_t *d, int64_t now_mono);
-/* Takes the run (nulls *runp), persists it with every step pending and
- * dispatches the first step on each host. -1 on a store error. */
-int dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params);
+/* Takes the run (nulls *runp), persists it with its steps as they are
+ * (pending, or unreachable) and starts its hosts. jitter_ms > 0 spreads the
+ * hosts' first steps over that window. -1 on a store error. */
+int dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params,
+                      uint32_t jitter_ms);
+/* Records a run that is over before it starts (skipped, no targets). */
+int dispatcher_record(dispatcher_t *d, const store_run_t *rec);
+/* Approves (or rejects) the manual step of an active run on every host
+ * waiting at it. 0 with *released; -1 with *error (caller frees) when the
+ * run or step does not exist or nothing waits there. */
+int dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, bool reject,
+                       const char *note, uint32_t *released, char **error);
+/* Cancels an active run: its steps in flight get a Cancel, everything not
+ * finished is cancelled. Returns 1 when the run was retired (always, unless
+ * a store write failed). */
+int dispatcher_cancel(dispatcher_t *d, run_t *run, const char *reason);
+/* An active run of the runbook, or NULL. */
+run_t *dispatcher_active_of(dispatcher_t *d, const char *runbook);
 
 void dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello);
 void dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg);

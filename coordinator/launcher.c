@@ -1,0 +1,745 @@
+/* launcher: builds runs from runbooks (see launcher.h). */
+#include "launcher.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "clock.h"
+#include "log.h"
+#include "strlist.h"
+#include "template.h"
+#include "xalloc.h"
+
+void
+launch_result_clear(launch_result_t *out)
+{
+	for (size_t i = 0; i < out->host_count; i++)
+		free(out->hosts[i]);
+	free(out->hosts);
+	free(out->error);
+	memset(out, 0, sizeof(*out));
+}
+
+void
+launcher_run_id(const launcher_t *l, char *buf, size_t len)
+{
+	do {
+		uint32_t r = 0;
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = (uint32_t)(clock_mono_ms() * 2654435761u);
+		r &= 0xffffff;
+		time_t t = (time_t)(clock_wall_ms() / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		char stamp[20];
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		snprintf(buf, len, "%s-%06x", stamp, (unsigned)r);
+	} while (dispatcher_find_run(l->dispatcher, buf) != NULL ||
+	         store_run_exists(l->store, buf));
+}
+
+/* ---- targets ----------------------------------------------------------- */
+
+/* One label term: the host's value must be one of values. */
+typedef struct {
+	const char *key;
+	const char *const *values;
+	size_t count;
+} term_t;
+
+static bool
+launcher_matches(const worker_t *w, const term_t *terms, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *v = registry_label(w, terms[k].key);
+		bool any = false;
+		for (size_t i = 0; v != NULL && i < terms[k].count && !any; i++)
+			any = strcmp(v, terms[k].values[i]) == 0;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static char *
+launcher_connected_list(registry_t *reg)
+{
+	strlist_t connected = {0};
+	for (size_t i = 0; i < registry_count(reg); i++) {
+		worker_t *w = registry_at(reg, i);
+		if (!w->connected)
+			continue;
+		char *labels = registry_labels_string(w);
+		strlist_add(&connected,
+		            labels[0] ? xasprintf("%s (%s)", w->id, labels) : xstrdup(w->id));
+		free(labels);
+	}
+	char *known = strlist_join(&connected, "none");
+	strlist_free(&connected);
+	return known;
+}
+
+/* Resolves targets into connected hosts and known-but-disconnected ones.
+ * Host ids name one worker each; label terms all have to match. -1 with
+ * *error when a host id is unknown or nothing connected matches. */
+static int
+launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts,
+                 strlist_t *unreachable, char **error)
+{
+	const runbook_t *rb = req->rb;
+	strlist_t ids = {0};
+	term_t *terms = NULL;
+	size_t nterms = 0;
+	bool all = false;
+	const char **cli_values = xcalloc(req->n_targets + 1, sizeof(*cli_values));
+	strlist_t cli_keys = {0};
+	int rc = 0;
+
+	if (req->n_targets > 0) {
+		terms = xcalloc(req->n_targets, sizeof(*terms));
+		for (size_t i = 0; i < req->n_targets; i++) {
+			const char *t = req->targets[i];
+			const char *eq = strchr(t, '=');
+			if (strcmp(t, "all") == 0) {
+				all = true;
+			} else if (eq) {
+				strlist_add(&cli_keys, xstrndup(t, (size_t)(eq - t)));
+				cli_values[nterms] = eq + 1;
+				terms[nterms].key = cli_keys.items[cli_keys.count - 1];
+				terms[nterms].values = &cli_values[nterms];
+				terms[nterms].count = 1;
+				nterms++;
+			} else {
+				strlist_add(&ids, xstrdup(t));
+			}
+		}
+	} else {
+		all = rb->targets.all;
+		for (size_t i = 0; i < rb->targets.host_count; i++)
+			strlist_add(&ids, xstrdup(rb->targets.hosts[i]));
+		terms = xcalloc(rb->targets.label_count + 1, sizeof(*terms));
+		for (size_t i = 0; i < rb->targets.label_count; i++) {
+			terms[nterms].key = rb->targets.labels[i].key;
+			terms[nterms].values = (const char *const *)rb->targets.labels[i].values;
+			terms[nterms].count = rb->targets.labels[i].value_count;
+			nterms++;
+		}
+	}
+
+	char *known = launcher_connected_list(l->registry);
+	if (!all && ids.count == 0 && nterms == 0) {
+		*error = xasprintf("runbook %s names no targets; pass --target WORKER_ID or "
+		                   "--target label=value (connected workers: %s)",
+		                   rb->name, known);
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < ids.count; i++) {
+		worker_t *w = registry_find(l->registry, ids.items[i]);
+		if (w == NULL) {
+			*error = xasprintf("worker '%s' is unknown (connected workers: %s)",
+			                   ids.items[i], known);
+			rc = -1;
+			goto out;
+		}
+		strlist_t *into = w->connected ? hosts : unreachable;
+		if (!strlist_has(into, w->id))
+			strlist_add(into, xstrdup(w->id));
+	}
+	if (all || nterms > 0) {
+		for (size_t i = 0; i < registry_count(l->registry); i++) {
+			worker_t *w = registry_at(l->registry, i);
+			if (!launcher_matches(w, terms, nterms))
+				continue;
+			strlist_t *into = w->connected ? hosts : unreachable;
+			if (!strlist_has(hosts, w->id) && !strlist_has(unreachable, w->id))
+				strlist_add(into, xstrdup(w->id));
+		}
+	}
+	if (hosts->count == 0) {
+		strlist_t want = {0};
+		for (size_t k = 0; k < ids.count; k++)
+			strlist_add(&want, xstrdup(ids.items[k]));
+		for (size_t k = 0; k < nterms; k++) {
+			char *vals = NULL;
+			for (size_t v = 0; v < terms[k].count; v++) {
+				char *next = vals ? xasprintf("%s|%s", vals, terms[k].values[v])
+				                  : xstrdup(terms[k].values[v]);
+				free(vals);
+				vals = next;
+			}
+			strlist_add(&want, xasprintf("%s=%s", terms[k].key, vals ? vals : ""));
+			free(vals);
+		}
+		char *w = strlist_join(&want, "all");
+		char *gone = strlist_join(unreachable, "");
+		*error = xasprintf("no connected worker matches %s%s%s%s (connected workers: %s)", w,
+		                   nterms > 1 ? " (every label must match)" : "",
+		                   unreachable->count ? "; known but not connected: " : "", gone,
+		                   known);
+		free(w);
+		free(gone);
+		strlist_free(&want);
+		rc = -1;
+	}
+out:
+	free(known);
+	free(terms);
+	free(cli_values);
+	strlist_free(&cli_keys);
+	strlist_free(&ids);
+	return rc;
+}
+
+/* ---- templates --------------------------------------------------------- */
+
+/* Template variables: params.*, run.id, host.id, host.labels.*. */
+typedef struct {
+	template_var_t *vars;
+	size_t count;
+	strlist_t owned;
+} vars_t;
+
+static void
+vars_add(vars_t *v, const char *name, const char *value)
+{
+	char *n = xstrdup(name), *val = xstrdup(value);
+	strlist_add(&v->owned, n);
+	strlist_add(&v->owned, val);
+	v->vars = xrealloc(v->vars, (v->count + 1) * sizeof(*v->vars));
+	v->vars[v->count].name = n;
+	v->vars[v->count].value = val;
+	v->count++;
+}
+
+static void
+vars_free(vars_t *v)
+{
+	free(v->vars);
+	strlist_free(&v->owned);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Every templated text of a step, for rendering and for label checks. */
+enum { STEP_TEXTS = 16 };
+
+static size_t
+step_texts(const runbook_step_t *st, const char **out)
+{
+	const char *all[STEP_TEXTS] = {st->run,           st->workdir,        st->url,
+	                               st->method,        st->expect_status,  st->body_contains,
+	                               st->path,          st->min_free_pct,   st->min_free_bytes,
+	                               st->metric,        st->op,             st->value,
+	                               st->prompt,        st->message,        st->channel};
+	size_t n = 0;
+	for (size_t i = 0; i < STEP_TEXTS; i++) {
+		if (all[i] != NULL)
+			out[n++] = all[i];
+	}
+	return n;
+}
+
+/* A step's template names "host.labels.K" for a label the worker lacks:
+ * say so plainly rather than as an unknown template name. */
+typedef struct {
+	const worker_t *w;
+	char *missing; /* owned: the first label it lacks */
+} label_check_t;
+
+static int
+label_visit(void *ctx, const char *name)
+{
+	label_check_t *c = ctx;
+	static const char prefix[] = "host.labels.";
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	const char *key = name + sizeof(prefix) - 1;
+	if (registry_label(c->w, key) != NULL)
+		return 0;
+	c->missing = xstrdup(key);
+	return 1;
+}
+
+static int
+launcher_check_labels(const runbook_step_t *step, const worker_t *w, char **error)
+{
+	label_check_t c = {.w = w};
+	const char *texts[STEP_TEXTS];
+	size_t n = step_texts(step, texts);
+	for (size_t i = 0; i < n + step->env_count && c.missing == NULL; i++) {
+		const char *t = i < n ? texts[i] : step->env[i - n].value;
+		char *err = NULL;
+		template_names(t, label_visit, &c, &err);
+		free(err);
+	}
+	if (c.missing == NULL)
+		return 0;
+	char *labels = registry_labels_string(w);
+	*error = xasprintf("step %s uses {{ host.labels.%s }} but worker %s has no label '%s'"
+	                   " (its labels: %s); start it with --label %s=VALUE or target other"
+	                   " workers",
+	                   step->id, c.missing, w->id, c.missing, labels[0] ? labels : "none",
+	                   c.missing);
+	free(labels);
+	free(c.missing);
+	return -1;
+}
+
+/* ---- step specs -------------------------------------------------------- */
+
+/* Renders every templated field of one step for one host; each rendered
+ * text is owned by `owned`. */
+typedef struct {
+	const vars_t *vars;
+	strlist_t owned;
+	char *error; /* owned: the first failure */
+	const char *step;
+} render_t;
+
+static const char *
+render(render_t *r, const char *text)
+{
+	if (text == NULL || r->error)
+		return NULL;
+	char *err = NULL;
+	char *out = template_render(text, r->vars->vars, r->vars->count, &err);
+	if (out == NULL) {
+		r->error = xasprintf("step %s: %s", r->step, err ? err : "template error");
+		free(err);
+		return NULL;
+	}
+	strlist_add(&r->owned, out);
+	return out;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+render_fail(render_t *r, const char *fmt, ...)
+{
+	if (r->error)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->error = xasprintf("step %s: %s", r->step, msg);
+	free(msg);
+}
+
+static double
+render_number(render_t *r, const char *text, const char *field, double lo, double hi)
+{
+	const char *v = render(r, text);
+	if (v == NULL)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || isnan(d) || d < lo || d > hi) {
+		render_fail(r, "%s is '%s', not a number from %g to %g", field, v, lo, hi);
+		return 0;
+	}
+	return d;
+}
+
+/* Bytes, or a number with a K/M/G/T suffix (1024-based). */
+static uint64_t
+render_bytes(render_t *r, const char *text, const char *field)
+{
+	const char *v = render(r, text);
+	if (v == NULL)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	uint64_t mult = 1;
+	if (end != v && *end != '\0') {
+		const char *units = "KMGT";
+		const char *u = strchr(units, end[0] & ~0x20);
+		if (u != NULL && (end[1] == '\0' || ((end[1] == 'B' || end[1] == 'b') && !end[2]) ||
+		                  (end[1] == 'i' && end[2] == 'B' && !end[3]))) {
+			for (const char *p = units; p <= u; p++)
+				mult *= 1024;
+			end += strlen(end);
+		}
+	}
+	if (end == v || *end != '\0' || errno != 0 || v[0] == '-' || n > UINT64_MAX / mult) {
+		render_fail(r, "%s is '%s', not a byte count like 500M or 10G", field, v);
+		return 0;
+	}
+	return (uint64_t)n * mult;
+}
+
+/* Splits 'name{k="v",...}' into the name and its label pairs (owned by
+ * r). Returns the name, or NULL after render_fail. */
+static const char *
+render_metric(render_t *r, const char *text, Rota__MetricCheckSpec *m)
+{
+	const char *v = render(r, text);
+	if (v == NULL)
+		return NULL;
+	const char *brace = strchr(v, '{');
+	char *name = xstrndup(v, brace ? (size_t)(brace - v) : strlen(v));
+	strlist_add(&r->owned, name);
+	if (name[0] == '\0') {
+		render_fail(r, "metric '%s' has no name", v);
+		return NULL;
+	}
+	if (brace == NULL)
+		return name;
+	const char *p = brace + 1;
+	size_t cap = 0;
+	while (*p && *p != '}') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '}')
+			break;
+		const char *eq = strchr(p, '=');
+		if (eq == NULL || eq[1] != '"') {
+			render_fail(r, "metric '%s': labels are written k=\"v\"", v);
+			return NULL;
+		}
+		char *key = xstrndup(p, (size_t)(eq - p));
+		strlist_add(&r->owned, key);
+		size_t len = strlen(eq);
+		char *val = xmalloc(len);
+		strlist_add(&r->owned, val);
+		size_t o = 0;
+		p = eq + 2;
+		while (*p && *p != '"') {
+			if (*p == '\\' && p[1])
+				p++;
+			val[o++] = *p++;
+		}
+		val[o] = '\0';
+		if (*p != '"') {
+			render_fail(r, "metric '%s': an unclosed quote", v);
+			return NULL;
+		}
+		p++;
+		if (m->n_labels == cap) {
+			cap = cap ? cap * 2 : 4;
+			m->labels = xrealloc(m->labels, cap * sizeof(*m->labels));
+		}
+		Rota__Label *lab = xmalloc(sizeof(*lab));
+		rota__label__init(lab);
+		lab->key = key;
+		lab->value = val;
+		m->labels[m->n_labels++] = lab;
+	}
+	if (*p != '}' || p[1] != '\0')
+		render_fail(r, "metric '%s' must end with '}'", v);
+	return name;
+}
+
+/* Builds the StepSpec of one step for one host, packed into *spec.
+ * Returns -1 with *error when a template does not expand or a rendered
+ * value does not fit its field. */
+static int
+launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_t *vars,
+                    uint8_t **spec, size_t *spec_len, char **error)
+{
+	render_t r = {.vars = vars, .step = step->id};
+	Rota__StepSpec ss = ROTA__STEP_SPEC__INIT;
+	Rota__ShellSpec shell = ROTA__SHELL_SPEC__INIT;
+	Rota__HttpCheckSpec http = ROTA__HTTP_CHECK_SPEC__INIT;
+	Rota__DiskCheckSpec disk = ROTA__DISK_CHECK_SPEC__INIT;
+	Rota__MetricCheckSpec metric = ROTA__METRIC_CHECK_SPEC__INIT;
+	Rota__NoopSpec noop = ROTA__NOOP_SPEC__INIT;
+	Rota__ManualSpec manual = ROTA__MANUAL_SPEC__INIT;
+	Rota__NotifySpec notify = ROTA__NOTIFY_SPEC__INIT;
+	Rota__Label *env = xcalloc(step->env_count + 1, sizeof(*env));
+	Rota__Label **envp = xcalloc(step->env_count + 1, sizeof(*envp));
+
+	ss.timeout_ms = step->timeout_ms;
+	/* The worker may send a little more than the coordinator keeps, so the
+	 * coordinator sees the overflow and marks the truncation itself. */
+	ss.output_limit = l->output_cap + 65536;
+	switch (step->type) {
+	case RUNBOOK_STEP_SHELL:
+		shell.run = (char *)render(&r, step->run);
+		shell.workdir = step->workdir ? (char *)render(&r, step->workdir) : (char *)"";
+		for (size_t i = 0; i < step->env_count; i++) {
+			rota__label__init(&env[i]);
+			env[i].key = step->env[i].key;
+			env[i].value = (char *)render(&r, step->env[i].value);
+			envp[i] = &env[i];
+		}
+		shell.n_env = step->env_count;
+		shell.env = envp;
+		ss.kind_case = ROTA__STEP_SPEC__KIND_SHELL;
+		ss.shell = &shell;
+		break;
+	case RUNBOOK_STEP_HTTP_CHECK:
+		http.url = (char *)render(&r, step->url);
+		http.method = step->method ? (char *)render(&r, step->method) : (char *)"";
+		http.expect_status = step->expect_status ? (uint32_t)render_number(
+		                                               &r, step->expect_status,
+		                                               "expect_status", 100, 599)
+		                                         : 200;
+		http.body_contains =
+		    step->body_contains ? (char *)render(&r, step->body_contains) : (char *)"";
+		ss.kind_case = ROTA__STEP_SPEC__KIND_HTTP_CHECK;
+		ss.http_check = &http;
+		break;
+	case RUNBOOK_STEP_DISK_CHECK:
+		disk.path = (char *)render(&r, step->path);
+		if (step->min_free_pct)
+			disk.min_free_pct = render_number(&r, step->min_free_pct, "min_free_pct", 0, 100);
+		if (step->min_free_bytes)
+			disk.min_free_bytes = render_bytes(&r, step->min_free_bytes, "min_free_bytes");
+		ss.kind_case = ROTA__STEP_SPEC__KIND_DISK_CHECK;
+		ss.disk_check = &disk;
+		break;
+	case RUNBOOK_STEP_METRIC_CHECK:
+		metric.url = (char *)render(&r, step->url);
+		metric.metric = (char *)render_metric(&r, step->metric, &metric);
+		metric.op = (char *)render(&r, step->op);
+		metric.value = render_number(&r, step->value, "value", -HUGE_VAL, HUGE_VAL);
+		ss.kind_case = ROTA__STEP_SPEC__KIND_METRIC_CHECK;
+		ss.metric_check = &metric;
+		break;
+	case RUNBOOK_STEP_MANUAL:
+		manual.prompt = (char *)render(&r, step->prompt);
+		ss.kind_case = ROTA__STEP_SPEC__KIND_MANUAL;
+		ss.manual = &manual;
+		break;
+	case RUNBOOK_STEP_NOTIFY:
+		notify.message = (char *)render(&r, step->message);
+		notify.channel = step->channel ? (char *)render(&r, step->channel) : (char *)"";
+		ss.kind_case = ROTA__STEP_SPEC__KIND_NOTIFY;
+		ss.notify = &notify;
+		break;
+	case RUNBOOK_STEP_NOOP:
+	default:
+		ss.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
+		ss.noop = &noop;
+		break;
+	}
+	int rc = -1;
+	if (r.error == NULL) {
+		*spec_len = rota__step_spec__get_packed_size(&ss);
+		*spec = xmalloc(*spec_len ? *spec_len : 1);
+		rota__step_spec__pack(&ss, *spec);
+		rc = 0;
+	} else {
+		*error = r.error;
+		r.error = NULL;
+	}
+	for (size_t i = 0; i < metric.n_labels; i++)
+		free(metric.labels[i]);
+	free(metric.labels);
+	free(env);
+	free(envp);
+	strlist_free(&r.owned);
+	return rc;
+}
+
+/* ---- params ------------------------------------------------------------ */
+
+/* Every given param must be declared and fit its type; every declared one
+ * gets a value. Fills vars (params.*) and lines ("k=v"). */
+static int
+launcher_params(const launch_t *req, vars_t *vars, strlist_t *lines, char **error)
+{
+	const runbook_t *rb = req->rb;
+	for (size_t i = 0; i < req->n_params; i++) {
+		const Rota__Label *p = req->params[i];
+		if (runbook_param_find(rb, p->key) == NULL) {
+			strlist_t declared = {0};
+			for (size_t k = 0; k < rb->param_count; k++)
+				strlist_add(&declared, xstrdup(rb->params[k].name));
+			char *names = strlist_join(&declared, "none");
+			*error = xasprintf("runbook %s has no param '%s' (its params: %s)", rb->name,
+			                   p->key, names);
+			free(names);
+			strlist_free(&declared);
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < rb->param_count; k++) {
+		const runbook_param_t *p = &rb->params[k];
+		const char *value = p->default_value;
+		for (size_t i = 0; i < req->n_params; i++) {
+			if (strcmp(req->params[i]->key, p->name) == 0)
+				value = req->params[i]->value;
+		}
+		if (value == NULL) {
+			*error = xasprintf("runbook %s needs param '%s'; pass -p %s=VALUE", rb->name,
+			                   p->name, p->name);
+			return -1;
+		}
+		if (p->required && value[0] == '\0') {
+			*error = xasprintf("param '%s' of runbook %s is required and cannot be empty;"
+			                   " pass -p %s=VALUE",
+			                   p->name, rb->name, p->name);
+			return -1;
+		}
+		char *bad = runbook_param_check(p, value);
+		if (bad != NULL) {
+			*error = xasprintf("runbook %s: %s", rb->name, bad);
+			free(bad);
+			return -1;
+		}
+		char *name = xasprintf("params.%s", p->name);
+		vars_add(vars, name, value);
+		free(name);
+		strlist_add(lines, xasprintf("%s=%s", p->name, p->secret ? "****" : value));
+	}
+	return 0;
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static int
+launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t h,
+                   const vars_t *base, char **error)
+{
+	const runbook_t *rb = req->rb;
+	worker_t *w = registry_find(l->registry, run->hosts[h].host);
+	vars_t vars = {0};
+	for (size_t i = 0; i < base->count; i++)
+		vars_add(&vars, base->vars[i].name, base->vars[i].value);
+	vars_add(&vars, "host.id", w->id);
+	for (size_t i = 0; i < w->label_count; i++) {
+		char *name = xasprintf("host.labels.%s", w->labels[i].key);
+		vars_add(&vars, name, w->labels[i].value);
+		free(name);
+	}
+	int rc = 0;
+	for (size_t s = 0; s < rb->step_count && rc == 0; s++) {
+		run_step_t *step = &run->hosts[h].steps[s];
+		if (launcher_check_labels(&rb->steps[s], w, error) != 0) {
+			rc = -1;
+		} else if (launcher_build_spec(l, &rb->steps[s], &vars, &step->spec,
+		                               &step->spec_len, error) != 0) {
+			char *inner = *error;
+			*error = xasprintf("host %s, %s", w->id, inner);
+			free(inner);
+			rc = -1;
+		}
+	}
+	vars_free(&vars);
+	return rc;
+}
+
+/* A scheduled run that cannot start is still a run: recorded as failed,
+ * with the reason, so `rota runs` and escalation see it. */
+static int
+launcher_record_failure(const launcher_t *l, const launch_t *req, launch_result_t *out)
+{
+	launcher_run_id(l, out->run_id, sizeof(out->run_id));
+	int64_t now = clock_wall_ms();
+	store_run_t rec = {
+	    .id = out->run_id,
+	    .runbook = req->rb->name,
+	    .runbook_yaml = req->yaml,
+	    .params_json = "",
+	    .status = ROTA__RUN_STATUS__RUN_FAILED,
+	    .created_ms = now,
+	    .trigger = req->trigger,
+	    .reason = out->error,
+	    .slot_ms = req->slot_ms,
+	    .ended_ms = now,
+	};
+	return dispatcher_record(l->dispatcher, &rec) == 0 ? 0 : -1;
+}
+
+int
+launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
+{
+	const runbook_t *rb = req->rb;
+	bool scheduled = req->trigger && strcmp(req->trigger, "schedule") == 0;
+	strlist_t hosts = {0}, unreachable = {0}, lines = {0};
+	vars_t base = {0};
+	run_t *run = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (launcher_params(req, &base, &lines, &out->error) != 0) {
+		out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
+		goto refused;
+	}
+	if (launcher_targets(l, req, &hosts, &unreachable, &out->error) != 0) {
+		out->code = ROTA__ERROR_CODE__ERR_NO_TARGETS;
+		goto refused;
+	}
+	launcher_run_id(l, out->run_id, sizeof(out->run_id));
+	vars_add(&base, "run.id", out->run_id);
+
+	run = run_new(out->run_id, rb->name, hosts.count + unreachable.count, rb->step_count);
+	run->created_ms = clock_wall_ms();
+	free(run->trigger);
+	run->trigger = xstrdup(req->trigger ? req->trigger : "manual");
+	run->slot_ms = req->slot_ms;
+	run_apply_runbook(run, rb);
+	for (size_t h = 0; h < run->host_count; h++) {
+		bool gone = h >= hosts.count;
+		run_host_t *host = &run->hosts[h];
+		host->host = xstrdup(gone ? unreachable.items[h - hosts.count] : hosts.items[h]);
+		for (size_t s = 0; s < rb->step_count; s++)
+			host->steps[s].step_id = xstrdup(rb->steps[s].id);
+		if (!gone) {
+			if (launcher_fill_host(l, req, run, h, &base, &out->error) != 0) {
+				out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
+				goto refused;
+			}
+			continue;
+		}
+		/* Known but not connected: on record, not waited for. */
+		host->phase = RUN_HOST_UNREACHABLE;
+		worker_t *w = registry_find(l->registry, host->host);
+		char seen[32];
+		clock_format(w ? w->last_seen_wall : 0, seen, sizeof(seen));
+		for (size_t s = 0; s < rb->step_count; s++) {
+			run_step_t *step = &host->steps[s];
+			step->status = ROTA__STEP_STATUS__STEP_UNREACHABLE;
+			step->note = xasprintf("worker %s was not connected when the run started (last"
+			                       " seen %s UTC)",
+			                       host->host, seen);
+			step->dirty = true;
+		}
+	}
+
+	size_t len = 1;
+	for (size_t i = 0; i < lines.count; i++)
+		len += strlen(lines.items[i]) + 1;
+	char *params = xmalloc(len);
+	params[0] = '\0';
+	for (size_t i = 0; i < lines.count; i++) {
+		strcat(params, lines.items[i]);
+		strcat(params, "\n");
+	}
+	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
+	rc = dispatcher_submit(l->dispatcher, &run, req->yaml, params, jitter);
+	free(params);
+	if (rc != 0) {
+		out->code = ROTA__ERROR_CODE__ERR_INTERNAL;
+		out->error = xstrdup("the coordinator could not record the run (see its log)");
+		goto out;
+	}
+	out->hosts = hosts.items;
+	out->host_count = hosts.count;
+	hosts.items = NULL;
+	hosts.count = 0;
+	goto out;
+
+refused:
+	rc = -1;
+	if (scheduled) {
+		log_warn("scheduled run of %s cannot start: %s", rb->name, out->error);
+		rc = launcher_record_failure(l, req, out);
+	}
+out:
+	run_destroy(&run);
+	vars_free(&base);
+	strlist_free(&lines);
+	strlist_free(&hosts);
+	strlist_free(&unreachable);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/* launcher: turns a runbook, params and targets into a run and starts it.
+ *
+ * The operator API (rota submit) and the scheduler both start runs here,
+ * so a scheduled run and a manual one are built the same way: params are
+ * checked against their declared types, targets resolve to connected
+ * workers (known but disconnected ones are listed as unreachable), and
+ * every step's templates are rendered into the spec its host receives.
+ *
+ * A manual submit that cannot start is refused with a message for the
+ * operator; a scheduled one is recorded as a failed run with that message
+ * as its reason, so a missed duty is never silent. */
+#ifndef ROTA_LAUNCHER_H
+#define ROTA_LAUNCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dispatcher.h"
+#include "registry.h"
+#include "runbook.h"
+#include "store.h"
+
+typedef struct {
+	store_t *store;           /* borrowed */
+	registry_t *registry;     /* borrowed */
+	dispatcher_t *dispatcher; /* borrowed */
+	uint64_t output_cap;
+} launcher_t;
+
+typedef struct {
+	const runbook_t *rb;
+	const char *yaml;          /* the text rb was parsed from, kept with the run */
+	Rota__Label **params;      /* given values, may be none */
+	size_t n_params;
+	char **targets; /* worker ids, label=value or "all": replace rb's targets */
+	size_t n_targets;
+	const char *trigger; /* "manual" or "schedule" */
+	int64_t slot_ms;     /* schedule: the slot it fires for */
+} launch_t;
+
+typedef struct {
+	char run_id[32];
+	char **hosts; /* owned: the connected hosts it runs on */
+	size_t host_count;
+	int code;    /* when refused: a Rota__ErrorCode */
+	char *error; /* owned: when refused, or the reason of a recorded failure */
+} launch_result_t;
+
+/* 0 when the run started (or, for a scheduled run that could not, was
+ * recorded as failed: then out->error holds why); -1 when a manual run is
+ * refused (out->code, out->error) or the store failed. */
+int launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out);
+void launch_result_clear(launch_result_t *out);
+
+/* Makes a run id, "YYYYMMDD-HHMMSS-xxxxxx" (UTC, then 6 random hex digits),
+ * unique among the runs the store and the dispatcher know. */
+void launcher_run_id(const launcher_t *l, char *buf, size_t len);
+
+#endif
