@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "dispatcher.h"
 #include "registry.h"
+#include "scheduler.h"
 #include "sendq.h"
 #include "store.h"
 
@@ -25,12 +26,22 @@ typedef struct {
 	registry_t *registry;
 	dispatcher_t *dispatcher;
 	catalog_t *catalog;
+	scheduler_t *scheduler;
 	sendq_t *sendq;
 	void *api_sock;
 	uint64_t output_cap;
+	/* Reloads the runbook directory (the coordinator owns the catalog). */
+	void (*reload)(void *ctx, Rota__ReloadResponse *out);
+	void *reload_ctx;
 } api_t;
 
 /* Handles one request from the peer with the given identity. */
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+
+/* Fills a list of RunbookInfo for every served and every invalid runbook
+ * of the catalog (the caller frees with api_runbooks_free). */
+void api_runbooks_fill(const catalog_t *catalog, Rota__RunbookInfo ***out, size_t *n);
+/* Frees what api_runbooks_fill put in a ReloadResponse. */
+void api_reload_response_clear(Rota__ReloadResponse *out);
 
 #endif

@@ -8,12 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "log.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 struct catalog {
 	catalog_entry_t *entries; /* owned, in file name order */
 	size_t count;
+	catalog_problem_t *problems; /* owned */
 	size_t invalid;
 };
 
@@ -67,8 +70,113 @@ catalog_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void
+catalog_hash(const char *text, char out[17])
+{
+	/* FNV-1a 64: a version tag for `rota runbooks`, not a security hash. */
+	uint64_t x = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		x = (x ^ *p) * 1099511628211ULL;
+	snprintf(out, 17, "%016llx", (unsigned long long)x);
+}
+
+static void
+catalog_add_problem(catalog_t *c, const char *path, char *errors)
+{
+	c->problems = xrealloc(c->problems, (c->invalid + 1) * sizeof(*c->problems));
+	c->problems[c->invalid].path = xstrdup(path);
+	c->problems[c->invalid].errors = errors;
+	c->invalid++;
+}
+
+/* The last good version of a file that is broken now, from the previous
+ * catalog or the store: parsed again, since it is served again. */
+static bool
+catalog_last_good(const char *path, const catalog_t *previous, store_t *store, char **yaml,
+                  int64_t *loaded_ms)
+{
+	for (size_t i = 0; previous && i < previous->count; i++) {
+		if (strcmp(previous->entries[i].path, path) == 0) {
+			*yaml = xstrdup(previous->entries[i].yaml);
+			*loaded_ms = previous->entries[i].loaded_ms;
+			return true;
+		}
+	}
+	char *name = NULL, *hash = NULL;
+	if (store && store_runbook_by_path(store, path, &name, &hash, yaml, loaded_ms) == 0) {
+		free(name);
+		free(hash);
+		return true;
+	}
+	return false;
+}
+
+/* Adds the file at path: served, stale, or a problem. */
+static void
+catalog_add_file(catalog_t *c, const char *path, const catalog_t *previous, store_t *store)
+{
+	char *err = NULL;
+	size_t len = 0;
+	char *text = catalog_read_file(path, RUNBOOK_MAX_FILE_BYTES, &len, &err);
+	char *errors = NULL;
+	runbook_t *rb = NULL;
+	if (text == NULL) {
+		errors = xasprintf("%s\n", err);
+		free(err);
+	} else {
+		runbook_errors_t errs = {0};
+		rb = runbook_parse_string(text, len, path, &errs);
+		if (rb == NULL)
+			errors = runbook_errors_format(&errs);
+		runbook_errors_clear(&errs);
+	}
+	int64_t loaded_ms = clock_wall_ms();
+	if (rb == NULL) {
+		char *good = NULL;
+		if (catalog_last_good(path, previous, store, &good, &loaded_ms)) {
+			runbook_errors_t errs = {0};
+			rb = runbook_parse_string(good, strlen(good), path, &errs);
+			runbook_errors_clear(&errs);
+		}
+		free(text);
+		text = good;
+		if (rb == NULL) {
+			log_error("runbook %s is invalid and was not loaded:\n%s", path, errors);
+			catalog_add_problem(c, path, errors);
+			free(text);
+			return;
+		}
+		log_error("runbook %s is invalid; still serving its last good version:\n%s", path,
+		          errors);
+	} else {
+		for (size_t i = 0; previous && i < previous->count; i++) {
+			if (strcmp(previous->entries[i].path, path) == 0 &&
+			    strcmp(previous->entries[i].yaml, text) == 0)
+				loaded_ms = previous->entries[i].loaded_ms;
+		}
+	}
+	const catalog_entry_t *dup = catalog_find(c, rb->name);
+	if (dup != NULL) {
+		char *msg = xasprintf("%s: runbook name '%s' is already used by %s; not loaded\n",
+		                      path, rb->name, dup->path);
+		log_error("%s", msg);
+		catalog_add_problem(c, path, msg);
+		runbook_destroy(&rb);
+		free(text);
+		free(errors);
+		return;
+	}
+	catalog_entry_t *e = &c->entries[c->count++];
+	e->path = xstrdup(path);
+	e->yaml = text;
+	e->rb = rb;
+	e->errors = errors;
+	e->loaded_ms = loaded_ms;
+	catalog_hash(text, e->hash);
+}
+
 catalog_t *
-catalog_load(const char *dir, char **error)
+catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error)
 {
 	DIR *d = opendir(dir);
 	if (d == NULL) {
@@ -85,46 +193,16 @@ catalog_load(const char *dir, char **error)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), catalog_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), catalog_cmp);
 
 	catalog_t *c = xcalloc(1, sizeof(*c));
-	c->entries = xcalloc(n, sizeof(*c->entries));
+	c->entries = xcalloc(n + 1, sizeof(*c->entries));
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
+		catalog_add_file(c, path, previous, store);
+		free(path);
 		free(names[i]);
-		char *err = NULL;
-		size_t len = 0;
-		char *text = catalog_read_file(path, RUNBOOK_MAX_FILE_BYTES, &len, &err);
-		runbook_t *rb = NULL;
-		if (text == NULL) {
-			log_error("runbook %s", err);
-			free(err);
-		} else {
-			runbook_errors_t errs = {0};
-			rb = runbook_parse_string(text, len, path, &errs);
-			if (rb == NULL) {
-				char *msg = runbook_errors_format(&errs);
-				log_error("runbook %s is invalid and was not loaded:\n%s", path,
-				          msg);
-				free(msg);
-			}
-			runbook_errors_clear(&errs);
-		}
-		if (rb != NULL && catalog_find(c, rb->name) != NULL) {
-			log_error("runbook %s: name '%s' is already used by %s; not loaded", path,
-			          rb->name, catalog_find(c, rb->name)->path);
-			runbook_destroy(&rb);
-		}
-		if (rb == NULL) {
-			c->invalid++;
-			free(text);
-			free(path);
-			continue;
-		}
-		catalog_entry_t *e = &c->entries[c->count++];
-		e->path = path;
-		e->yaml = text;
-		e->rb = rb;
 	}
 	free(names);
 	log_info("loaded %zu runbook(s) from %s (%zu invalid)", c->count, dir, c->invalid);
@@ -140,8 +218,14 @@ catalog_destroy(catalog_t **cp)
 	for (size_t i = 0; i < c->count; i++) {
 		free(c->entries[i].path);
 		free(c->entries[i].yaml);
+		free(c->entries[i].errors);
 		runbook_destroy(&c->entries[i].rb);
 	}
+	for (size_t i = 0; i < c->invalid; i++) {
+		free(c->problems[i].path);
+		free(c->problems[i].errors);
+	}
+	free(c->problems);
 	free(c->entries);
 	free(c);
 	*cp = NULL;
@@ -163,26 +247,67 @@ catalog_count(const catalog_t *c)
 	return c->count;
 }
 
+const catalog_entry_t *
+catalog_at(const catalog_t *c, size_t i)
+{
+	return i < c->count ? &c->entries[i] : NULL;
+}
+
 size_t
 catalog_invalid(const catalog_t *c)
 {
 	return c->invalid;
 }
 
+const catalog_problem_t *
+catalog_problem_at(const catalog_t *c, size_t i)
+{
+	return i < c->invalid ? &c->problems[i] : NULL;
+}
+
 char *
 catalog_names(const catalog_t *c)
 {
-	if (c->count == 0)
-		return xstrdup("none");
-	size_t len = 1;
+	strlist_t names = {0};
 	for (size_t i = 0; i < c->count; i++)
-		len += strlen(c->entries[i].rb->name) + 2;
-	char *s = xmalloc(len);
-	s[0] = '\0';
-	for (size_t i = 0; i < c->count; i++) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, c->entries[i].rb->name);
-	}
+		strlist_add(&names, xstrdup(c->entries[i].rb->name));
+	char *s = strlist_join(&names, "none");
+	strlist_free(&names);
 	return s;
+}
+
+catalog_diff_t
+catalog_diff(const catalog_t *old, const catalog_t *new_)
+{
+	catalog_diff_t d = {0};
+	for (size_t i = 0; i < new_->count; i++) {
+		const catalog_entry_t *was = old ? catalog_find(old, new_->entries[i].rb->name) : NULL;
+		if (was == NULL)
+			d.added++;
+		else if (strcmp(was->hash, new_->entries[i].hash) != 0)
+			d.changed++;
+	}
+	for (size_t i = 0; old && i < old->count; i++) {
+		if (catalog_find(new_, old->entries[i].rb->name) == NULL)
+			d.removed++;
+	}
+	return d;
+}
+
+int
+catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store)
+{
+	int rc = 0;
+	for (size_t i = 0; i < new_->count; i++) {
+		const catalog_entry_t *e = &new_->entries[i];
+		if (e->errors == NULL &&
+		    store_runbook_save(store, e->rb->name, e->path, e->hash, e->yaml, e->loaded_ms) != 0)
+			rc = -1;
+	}
+	for (size_t i = 0; old && i < old->count; i++) {
+		const char *name = old->entries[i].rb->name;
+		if (catalog_find(new_, name) == NULL && store_runbook_delete(store, name) != 0)
+			rc = -1;
+	}
+	return rc;
 }

@@ -1,33 +1,60 @@
-/* catalog: the runbooks loaded from the coordinator's runbook directory.
+/* catalog: the runbooks the coordinator serves, from its runbook directory.
  *
- * Every *.yaml / *.yml file is parsed; a file with errors is logged with
- * every error (file:line:column) and left out, and the valid ones are
- * served. Two files with the same runbook name: the first in name order
- * wins and the other is reported. */
+ * Every *.yaml / *.yml file is parsed. A valid file is served ("loaded"). A
+ * file with errors never replaces a good version: if this path served one
+ * before (in the previous catalog, or saved in the store from an earlier
+ * start), that version goes on being served and is marked "stale" with the
+ * file's errors; otherwise the file is listed as "invalid" with its errors.
+ * Two files with the same runbook name: the first in name order wins and
+ * the other is invalid. A reload builds a whole new catalog and the caller
+ * swaps it in, so a reload is atomic. */
 #ifndef ROTA_CATALOG_H
 #define ROTA_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runbook.h"
+#include "store.h"
 
 typedef struct {
-	char *path;    /* owned */
-	char *yaml;    /* owned: the text it was parsed from */
-	runbook_t *rb; /* owned */
+	char *path;     /* owned */
+	char *yaml;     /* owned: the text it was parsed from */
+	runbook_t *rb;  /* owned */
+	char hash[17];  /* of yaml: the version */
+	int64_t loaded_ms;
+	char *errors; /* owned: NULL, or the file's errors when this is stale */
 } catalog_entry_t;
+
+typedef struct {
+	char *path;   /* owned */
+	char *errors; /* owned: "file:line:column: message" lines */
+} catalog_problem_t;
 
 typedef struct catalog catalog_t;
 
-/* Loads dir. A missing or unreadable directory is an error (NULL, *error
- * set, the caller frees it); bad files are not. */
-catalog_t *catalog_load(const char *dir, char **error);
+typedef struct {
+	uint32_t added, changed, removed;
+} catalog_diff_t;
+
+/* Loads dir; previous (may be NULL) and the store (may be NULL) supply the
+ * last good version of files that are now broken. A missing or unreadable
+ * directory is an error (NULL, *error set, the caller frees); bad files are
+ * not. */
+catalog_t *catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error);
 void catalog_destroy(catalog_t **cp);
 const catalog_entry_t *catalog_find(const catalog_t *c, const char *name);
 size_t catalog_count(const catalog_t *c);
+const catalog_entry_t *catalog_at(const catalog_t *c, size_t i);
 size_t catalog_invalid(const catalog_t *c);
+const catalog_problem_t *catalog_problem_at(const catalog_t *c, size_t i);
 /* "a, b, c" in a new string the caller frees ("none" when empty). */
 char *catalog_names(const catalog_t *c);
+/* What changed from old (may be NULL) to new. */
+catalog_diff_t catalog_diff(const catalog_t *old, const catalog_t *new_);
+/* Saves the served versions in the store and forgets runbooks old served
+ * that new does not. In the turn's transaction. */
+int catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store);
 
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer.
  * Returns NULL with *error set (caller frees) on failure. */

@@ -13,6 +13,8 @@
 
 #include "api.h"
 #include "catalog.h"
+#include "launcher.h"
+#include "scheduler.h"
 #include "clock.h"
 #include "dirlock.h"
 #include "dispatcher.h"
@@ -34,6 +36,7 @@ struct coordinator {
 	registry_t *registry;     /* owned */
 	catalog_t *catalog;       /* owned */
 	dispatcher_t *dispatcher; /* owned */
+	scheduler_t *scheduler;   /* owned */
 	sendq_t *sendq;           /* owned */
 	api_t api;
 	dispatcher_config_t dispatcher_cfg;
@@ -50,6 +53,8 @@ struct coordinator {
 	bool resync_pending;
 	bool stopping;
 };
+
+static void coordinator_reload(void *ctx, Rota__ReloadResponse *out);
 
 static int
 coordinator_bind(void *sock, const char *endpoint, char *bound, size_t len, char **error)
@@ -143,7 +148,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		*error = xstrdup("cannot advance the coordinator epoch in the store");
 		goto fail;
 	}
-	c->catalog = catalog_load(config->runbooks_dir, error);
+	c->catalog = catalog_load(config->runbooks_dir, NULL, c->store, error);
 	if (c->catalog == NULL)
 		goto fail;
 
@@ -190,14 +195,24 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		*error = xstrdup("cannot read unfinished runs from the store");
 		goto fail;
 	}
+	c->scheduler = scheduler_new(c->store);
+	if (catalog_persist(NULL, c->catalog, c->store) != 0 ||
+	    scheduler_sync(c->scheduler, c->catalog, clock_wall_ms()) != 0 ||
+	    store_commit(c->store) != 0) {
+		*error = xstrdup("cannot record runbooks and schedules in the store");
+		goto fail;
+	}
 	c->api = (api_t){
 	    .store = c->store,
 	    .registry = c->registry,
 	    .dispatcher = c->dispatcher,
 	    .catalog = c->catalog,
+	    .scheduler = c->scheduler,
 	    .sendq = c->sendq,
 	    .api_sock = c->api_sock,
 	    .output_cap = config->output_cap,
+	    .reload = coordinator_reload,
+	    .reload_ctx = c,
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
@@ -218,6 +233,7 @@ coordinator_destroy(coordinator_t **cp)
 	if (c == NULL)
 		return;
 	dispatcher_destroy(&c->dispatcher);
+	scheduler_destroy(&c->scheduler);
 	sendq_destroy(&c->sendq);
 	registry_destroy(&c->registry);
 	catalog_destroy(&c->catalog);
@@ -470,6 +486,102 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	free(lost);
 }
 
+/* Starts the run of one schedule slot, or records why it did not start. */
+static const char *
+coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed)
+{
+	coordinator_t *c = ctx;
+	static char run_id[32];
+	const catalog_entry_t *e = catalog_find(c->catalog, sc->runbook);
+	if (e == NULL)
+		return NULL;
+	char slot[32];
+	clock_format(slot_ms, slot, sizeof(slot));
+	launcher_t l = {
+	    .store = c->store,
+	    .registry = c->registry,
+	    .dispatcher = c->dispatcher,
+	    .output_cap = c->cfg.output_cap,
+	};
+	run_t *active = dispatcher_active_of(c->dispatcher, sc->runbook);
+	if (active != NULL && sc->concurrency == RUNBOOK_CONCURRENCY_FORBID) {
+		launcher_run_id(&l, run_id, sizeof(run_id));
+		char *reason = xasprintf("skipped: run %s of %s is still running (concurrency:"
+		                         " forbid)",
+		                         active->id, sc->runbook);
+		int64_t now = clock_wall_ms();
+		store_run_t rec = {
+		    .id = run_id,
+		    .runbook = sc->runbook,
+		    .runbook_yaml = e->yaml,
+		    .params_json = "",
+		    .status = ROTA__RUN_STATUS__RUN_SKIPPED,
+		    .created_ms = now,
+		    .trigger = "schedule",
+		    .reason = reason,
+		    .slot_ms = slot_ms,
+		    .ended_ms = now,
+		};
+		int rc = dispatcher_record(c->dispatcher, &rec);
+		free(reason);
+		return rc == 0 ? run_id : NULL;
+	}
+	if (active != NULL && sc->concurrency == RUNBOOK_CONCURRENCY_REPLACE) {
+		char *reason = xasprintf("cancelled: replaced by the %s UTC slot of its schedule"
+		                         " (concurrency: replace)",
+		                         slot);
+		dispatcher_cancel(c->dispatcher, active, reason);
+		free(reason);
+	}
+	if (missed > 0)
+		log_info("schedule %s: one run for the %s UTC slot stands for %zu missed slot(s)",
+		         sc->runbook, slot, missed + 1);
+	launch_t req = {
+	    .rb = e->rb,
+	    .yaml = e->yaml,
+	    .trigger = "schedule",
+	    .slot_ms = slot_ms,
+	};
+	launch_result_t res;
+	int rc = launcher_start(&l, &req, &res);
+	snprintf(run_id, sizeof(run_id), "%s", res.run_id);
+	launch_result_clear(&res);
+	return rc == 0 && run_id[0] ? run_id : NULL;
+}
+
+/* Loads the runbook directory into a new catalog and swaps it in: a file
+ * that is broken now keeps its last good version (catalog.h). */
+static void
+coordinator_reload(void *ctx, Rota__ReloadResponse *out)
+{
+	coordinator_t *c = ctx;
+	rota__reload_response__init(out);
+	char *error = NULL;
+	catalog_t *fresh = catalog_load(c->cfg.runbooks_dir, c->catalog, c->store, &error);
+	if (fresh == NULL) {
+		log_error("reload: %s; keeping the runbooks already loaded", error);
+		free(error);
+		api_runbooks_fill(c->catalog, &out->runbooks, &out->n_runbooks);
+		out->loaded = (uint32_t)catalog_count(c->catalog);
+		out->invalid = (uint32_t)catalog_invalid(c->catalog);
+		return;
+	}
+	catalog_diff_t diff = catalog_diff(c->catalog, fresh);
+	catalog_persist(c->catalog, fresh, c->store);
+	catalog_destroy(&c->catalog);
+	c->catalog = fresh;
+	c->api.catalog = fresh;
+	scheduler_sync(c->scheduler, c->catalog, clock_wall_ms());
+	out->loaded = (uint32_t)catalog_count(fresh);
+	out->invalid = (uint32_t)catalog_invalid(fresh);
+	out->added = diff.added;
+	out->changed = diff.changed;
+	out->removed = diff.removed;
+	api_runbooks_fill(fresh, &out->runbooks, &out->n_runbooks);
+	log_info("reloaded runbooks: %u loaded (%u added, %u changed, %u removed), %u invalid",
+	         out->loaded, out->added, out->changed, out->removed, out->invalid);
+}
+
 static void
 coordinator_signal(coordinator_t *c)
 {
@@ -481,9 +593,13 @@ coordinator_signal(coordinator_t *c)
 			log_info("signal %u: stopping", si.ssi_signo);
 			c->stopping = true;
 			break;
-		case SIGHUP:
-			log_info("SIGHUP: runbook reload comes with the scheduler; ignored");
+		case SIGHUP: {
+			log_info("SIGHUP: reloading runbooks from %s", c->cfg.runbooks_dir);
+			Rota__ReloadResponse out;
+			coordinator_reload(c, &out);
+			api_reload_response_clear(&out);
 			break;
+		}
 		default:
 			break;
 		}
@@ -542,6 +658,11 @@ coordinator_resync(coordinator_t *c)
 	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
 	dispatcher_adopt_stats(c->dispatcher, &stats);
 	c->api.dispatcher = c->dispatcher;
+	/* The schedules' slots of the failed turn were not recorded either. */
+	scheduler_destroy(&c->scheduler);
+	c->scheduler = scheduler_new(c->store);
+	scheduler_sync(c->scheduler, c->catalog, clock_wall_ms());
+	c->api.scheduler = c->scheduler;
 	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
 		log_error("store: cannot reload runs; will try again");
 		c->resync_pending = true;
@@ -608,6 +729,8 @@ coordinator_run(coordinator_t *c)
 		}
 		if (now >= next_tick) {
 			dispatcher_tick(c->dispatcher, now);
+			if (!c->stopping)
+				scheduler_run(c->scheduler, clock_wall_ms(), coordinator_fire, c);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */

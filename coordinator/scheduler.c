@@ -1,0 +1,328 @@
+/* scheduler: schedules in a min-heap on their next slot (see scheduler.h). */
+#include "scheduler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "xalloc.h"
+
+struct scheduler {
+	store_t *store;      /* borrowed */
+	schedule_t **byname; /* owned entries, sorted by runbook name */
+	schedule_t **heap;   /* the same entries, a min-heap on next_ms */
+	size_t count;
+};
+
+const char *
+scheduler_catchup_name(runbook_catchup_t c)
+{
+	switch (c) {
+	case RUNBOOK_CATCHUP_NONE:
+		return "none";
+	case RUNBOOK_CATCHUP_ALL:
+		return "all";
+	default:
+		return "latest";
+	}
+}
+
+const char *
+scheduler_concurrency_name(runbook_concurrency_t c)
+{
+	switch (c) {
+	case RUNBOOK_CONCURRENCY_ALLOW:
+		return "allow";
+	case RUNBOOK_CONCURRENCY_REPLACE:
+		return "replace";
+	default:
+		return "forbid";
+	}
+}
+
+/* "never" sorts last. */
+static int64_t
+heap_key(const schedule_t *e)
+{
+	return e->next_ms < 0 ? INT64_MAX : e->next_ms;
+}
+
+static void
+heap_swap(scheduler_t *s, size_t a, size_t b)
+{
+	schedule_t *t = s->heap[a];
+	s->heap[a] = s->heap[b];
+	s->heap[b] = t;
+	s->heap[a]->heap_index = a;
+	s->heap[b]->heap_index = b;
+}
+
+static void
+heap_down(scheduler_t *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->count && heap_key(s->heap[l]) < heap_key(s->heap[m]))
+			m = l;
+		if (r < s->count && heap_key(s->heap[r]) < heap_key(s->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(s, i, m);
+		i = m;
+	}
+}
+
+static void
+heap_build(scheduler_t *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		s->heap[i] = s->byname[i];
+		s->heap[i]->heap_index = i;
+	}
+	for (size_t i = s->count / 2; i-- > 0;)
+		heap_down(s, i);
+}
+
+static void
+schedule_free(schedule_t *e)
+{
+	if (e == NULL)
+		return;
+	free(e->runbook);
+	free(e->cron);
+	free(e->timezone);
+	free(e->last_run_id);
+	free(e);
+}
+
+scheduler_t *
+scheduler_new(store_t *store)
+{
+	scheduler_t *s = xcalloc(1, sizeof(*s));
+	s->store = store;
+	return s;
+}
+
+void
+scheduler_destroy(scheduler_t **sp)
+{
+	scheduler_t *s = *sp;
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->count; i++)
+		schedule_free(s->byname[i]);
+	free(s->byname);
+	free(s->heap);
+	free(s);
+	*sp = NULL;
+}
+
+static int
+schedule_cmp(const void *a, const void *b)
+{
+	return strcmp((*(schedule_t *const *)a)->runbook, (*(schedule_t *const *)b)->runbook);
+}
+
+const schedule_t *
+scheduler_find(const scheduler_t *s, const char *runbook)
+{
+	size_t lo = 0, hi = s->count;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->byname[mid]->runbook, runbook);
+		if (c == 0)
+			return s->byname[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+scheduler_persist(scheduler_t *s, const schedule_t *e)
+{
+	store_schedule_t row = {
+	    .runbook = e->runbook,
+	    .cron = e->cron,
+	    .timezone = e->timezone,
+	    .next_ms = e->next_ms,
+	    .last_slot_ms = e->last_slot_ms,
+	    .last_run_id = e->last_run_id,
+	};
+	return store_schedule_put(s->store, &row);
+}
+
+/* The first slot after both now and the last slot fired. */
+static int64_t
+schedule_next_after(const schedule_t *e, int64_t now_ms)
+{
+	int64_t from = now_ms > e->last_slot_ms ? now_ms : e->last_slot_ms;
+	return cron_next(&e->expr, e->timezone, from);
+}
+
+/* An entry for a scheduled runbook: its state from `old` when the cron and
+ * zone are unchanged, else from the store, else from now. */
+static schedule_t *
+scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, int64_t now_ms)
+{
+	const runbook_schedule_t *sc = &rb->schedule;
+	cron_t expr;
+	char err[160];
+	int col = 0;
+	if (cron_parse(sc->cron, &expr, err, sizeof(err), &col) != 0) {
+		/* The parser checked it: only a bug gets here. */
+		log_error("runbook %s: schedule '%s': %s", rb->name, sc->cron, err);
+		return NULL;
+	}
+	schedule_t *e = xcalloc(1, sizeof(*e));
+	e->runbook = xstrdup(rb->name);
+	e->cron = xstrdup(sc->cron);
+	e->timezone = xstrdup(sc->timezone ? sc->timezone : "UTC");
+	e->expr = expr;
+	e->catchup = sc->catchup;
+	e->catchup_max = sc->catchup_max ? sc->catchup_max : RUNBOOK_DEFAULT_CATCHUP_MAX;
+	e->concurrency = sc->concurrency;
+	e->jitter_ms = sc->jitter_ms;
+
+	bool same = false;
+	if (old != NULL) {
+		e->last_slot_ms = old->last_slot_ms;
+		e->last_run_id = xstrdup(old->last_run_id);
+		same = strcmp(old->cron, e->cron) == 0 && strcmp(old->timezone, e->timezone) == 0;
+		e->next_ms = same ? old->next_ms : schedule_next_after(e, now_ms);
+	} else {
+		store_schedule_t row;
+		int rc = store_schedule_get(s->store, rb->name, &row);
+		if (rc == 0) {
+			e->last_slot_ms = row.last_slot_ms;
+			e->last_run_id = xstrdup(row.last_run_id);
+			same = strcmp(row.cron, e->cron) == 0 && strcmp(row.timezone, e->timezone) == 0;
+			e->next_ms = same ? row.next_ms : schedule_next_after(e, now_ms);
+			store_schedule_clear(&row);
+		} else {
+			e->next_ms = schedule_next_after(e, now_ms);
+		}
+	}
+	if (!same && scheduler_persist(s, e) != 0)
+		log_error("store: cannot record the schedule of %s", rb->name);
+	return e;
+}
+
+int
+scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
+{
+	size_t n = catalog_count(catalog);
+	schedule_t **byname = xcalloc(n + 1, sizeof(*byname));
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const runbook_t *rb = catalog_at(catalog, i)->rb;
+		if (!rb->schedule.present)
+			continue;
+		schedule_t *old = (schedule_t *)scheduler_find(s, rb->name);
+		schedule_t *e = scheduler_entry(s, rb, old, now_ms);
+		if (e != NULL)
+			byname[count++] = e;
+	}
+	for (size_t i = 0; i < s->count; i++) {
+		bool kept = false;
+		for (size_t k = 0; k < count && !kept; k++)
+			kept = strcmp(byname[k]->runbook, s->byname[i]->runbook) == 0;
+		/* n^2 only over the old entries gone; names are unique, so a
+		 * sorted merge would do it in n, if this ever shows up. */
+		if (!kept && store_schedule_delete(s->store, s->byname[i]->runbook) != 0)
+			log_error("store: cannot forget the schedule of %s", s->byname[i]->runbook);
+		schedule_free(s->byname[i]);
+	}
+	free(s->byname);
+	free(s->heap);
+	if (count > 1)
+		qsort(byname, count, sizeof(*byname), schedule_cmp);
+	s->byname = byname;
+	s->heap = xcalloc(count + 1, sizeof(*s->heap));
+	s->count = count;
+	heap_build(s);
+	return 0;
+}
+
+/* Fires the due slots of the entry at the top of the heap, then moves it
+ * to its next slot. */
+static void
+scheduler_fire_top(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void *ctx)
+{
+	schedule_t *e = s->heap[0];
+	size_t keep = e->catchup == RUNBOOK_CATCHUP_ALL ? e->catchup_max : 1;
+	int64_t *ring = xcalloc(keep, sizeof(*ring));
+	size_t total = 0;
+	int64_t t = e->next_ms;
+	if (t <= e->last_slot_ms)
+		t = cron_next(&e->expr, e->timezone, e->last_slot_ms);
+	for (size_t walked = 0; t >= 0 && t <= now_ms && walked < SCHEDULER_MAX_WALK; walked++) {
+		ring[total % keep] = t;
+		total++;
+		t = cron_next(&e->expr, e->timezone, t);
+	}
+	size_t held = total < keep ? total : keep;
+	size_t first = total < keep ? 0 : total % keep;
+	size_t fired = 0;
+	for (size_t i = 0; i < held; i++) {
+		int64_t slot = ring[(first + i) % keep];
+		bool on_time = now_ms - slot <= SCHEDULER_GRACE_MS;
+		if (e->catchup == RUNBOOK_CATCHUP_NONE && !on_time)
+			continue;
+		const char *run_id = fire(ctx, e, slot, total - held + i - fired);
+		fired++;
+		e->last_slot_ms = slot;
+		if (run_id != NULL) {
+			free(e->last_run_id);
+			e->last_run_id = xstrdup(run_id);
+		}
+	}
+	if (total > fired) {
+		char when[32];
+		clock_format(ring[first], when, sizeof(when));
+		log_warn("schedule %s: %zu slot(s) due since %s UTC were missed (the coordinator"
+		         " was down or stalled); catchup %s started %zu run(s)",
+		         e->runbook, total, when, scheduler_catchup_name(e->catchup), fired);
+	}
+	free(ring);
+	e->next_ms = schedule_next_after(e, now_ms);
+	if (scheduler_persist(s, e) != 0)
+		log_error("store: cannot record the schedule of %s", e->runbook);
+	heap_down(s, 0);
+}
+
+void
+scheduler_run(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void *ctx)
+{
+	/* Each entry fires at most once per call: an entry always moves past
+	 * now, so this loop ends. */
+	for (size_t n = 0; n < s->count && s->count > 0; n++) {
+		schedule_t *top = s->heap[0];
+		if (top->next_ms < 0 || top->next_ms > now_ms)
+			return;
+		scheduler_fire_top(s, now_ms, fire, ctx);
+	}
+}
+
+int64_t
+scheduler_next_due(const scheduler_t *s)
+{
+	return s->count ? heap_key(s->heap[0]) : INT64_MAX;
+}
+
+size_t
+scheduler_count(const scheduler_t *s)
+{
+	return s->count;
+}
+
+const schedule_t *
+scheduler_at(const scheduler_t *s, size_t i)
+{
+	return i < s->count ? s->byname[i] : NULL;
+}
