@@ -232,8 +232,8 @@ cron_value_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, con
 		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
 	}
 	if (f->names == NULL)
-		return cron_fail(p, field.start, "%s: '%.*s' is not a number", f->name, (int)(q - s),
-		                 s);
+		return cron_fail(p, field.start, "%s: '%.*s' is not a number", f->name,
+		                 (int)(q - s), s);
 	for (int i = 0; i < f->name_count; i++) {
 		if (q - s == 3 && strncasecmp(s, f->names[i], 3) == 0) {
 			*pp = q;
@@ -421,8 +421,7 @@ cron_macro_parse(cron_parser_t *p, const cron_span_t *spans, int count, cron_t *
 		                 spans[0].start);
 	if (count > 1)
 		return cron_fail(p, spans[1].start, "unexpected '%.*s' after %s",
-		                 (int)(spans[1].end - spans[1].start), spans[1].start,
-		                 macro->name);
+		                 (int)(spans[1].end - spans[1].start), spans[1].start, macro->name);
 	/* Macros are well-formed, so errors can only point at the macro. */
 	cron_parser_t inner = {macro->expansion, p->err, p->errlen, NULL};
 	if (cron_split(macro->expansion, expanded, CRON_FIELD_COUNT) != CRON_FIELD_COUNT)
@@ -447,13 +446,13 @@ cron_parse(const char *text, cron_t *out, char *err, size_t errlen, int *column)
 	}
 	count = cron_split(text, spans, CRON_FIELD_COUNT);
 	if (count > 0 && *spans[0].start == '@')
-		return cron_macro_parse(&p, spans, count < CRON_FIELD_COUNT ? count : CRON_FIELD_COUNT,
-		                        out);
+		return cron_macro_parse(&p, spans,
+		                        count < CRON_FIELD_COUNT ? count : CRON_FIELD_COUNT, out);
 	if (count != CRON_FIELD_COUNT)
-		return cron_fail(&p, count > CRON_FIELD_COUNT ? spans[0].start : text + strspn(text, " \t"),
-		                 "expected 5 fields (minute hour day-of-month month day-of-week), "
-		                 "got %d",
-		                 count);
+		return cron_fail(
+		    &p, count > CRON_FIELD_COUNT ? spans[0].start : text + strspn(text, " \t"),
+		    "expected 5 fields (minute hour day-of-month month day-of-week), got %d",
+		    count);
 	return cron_fields_parse(&p, spans, out);
 }
 
@@ -870,9 +869,8 @@ cron_format(int64_t ms, const char *tz, char *buf, size_t len)
 
 	if (buf == NULL || len == 0)
 		return -1;
-	const cron_zone_t *z = tz != NULL && t >= CRON_MIN_S && t <= CRON_MAX_S
-	                           ? cron_zone_get(tz, t, t)
-	                           : NULL;
+	const cron_zone_t *z =
+	    tz != NULL && t >= CRON_MIN_S && t <= CRON_MAX_S ? cron_zone_get(tz, t, t) : NULL;
 	if (z == NULL) {
 		snprintf(buf, len, "?");
 		return -1;
