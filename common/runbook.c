@@ -566,6 +566,12 @@ is_digit(char ch)
 	return ch >= '0' && ch <= '9';
 }
 
+static bool
+text_blank(const char *s)
+{
+	return s[strspn(s, " \t\r\n")] == '\0';
+}
+
 /* Digits only (no sign, no spaces), at most max. */
 static bool
 text_uint(const char *s, uint64_t max, uint64_t *out)
@@ -1001,7 +1007,8 @@ levenshtein(const char *a, const char *b)
  * be at most half the candidate's length, so "x" does not suggest "id".
  * Failing that, a key of 3 or more characters that starts the candidate
  * ("http" for "http_check") or that the candidate starts ("shell_cmd" for
- * "shell"), since step types are often written by their first word. */
+ * "shell"), since step types are often written by their first word; then a
+ * long shared start. */
 static const char *
 suggest_key(const char *key, const char *const *keys, size_t nkeys)
 {
@@ -1028,7 +1035,19 @@ suggest_key(const char *key, const char *const *keys, size_t nkeys)
 		if (lc >= 3 && strncmp(key, keys[i], lk < lc ? lk : lc) == 0)
 			return keys[i];
 	}
-	return NULL;
+	/* Last, a shared start of 4 or more characters, at least half the key
+	 * ("retry" for "retries"); the longest wins. */
+	size_t best_p = 3;
+	for (size_t i = 0; i < nkeys; i++) {
+		size_t p = 0;
+		while (key[p] != '\0' && key[p] == keys[i][p])
+			p++;
+		if (p > best_p && p * 2 >= lk) {
+			best = keys[i];
+			best_p = p;
+		}
+	}
+	return best;
 }
 
 /* Reports every key of map that is not in keys (with a hint when one is
@@ -1221,14 +1240,15 @@ want_enum(check_t *c, const node_t *v, const char *key, const char *const *names
 		}
 	}
 	names_join(names, n, false, list, sizeof(list));
-	if (node_is_text(v))
-		report_add(c->r, v->mark, "'%s' must be one of %s, not '%s'", key, list,
-		           shown(v->text).s);
-	else if (v->kind == NODE_SCALAR && v->style != YAML_PLAIN_SCALAR_STYLE)
-		/* "op: >" is a YAML folded block, not the text ">". */
+	bool block = v->style == YAML_FOLDED_SCALAR_STYLE || v->style == YAML_LITERAL_SCALAR_STYLE;
+	if (v->kind == NODE_SCALAR && block && text_blank(v->text))
+		/* "op: >" starts a YAML folded block; it is not the text ">". */
 		report_add(c->r, v->mark,
 		           "'%s' must be one of %s, not an empty block; quote it (%s: \"%s\")", key,
 		           list, key, v->style == YAML_FOLDED_SCALAR_STYLE ? ">" : "|");
+	else if (node_is_text(v))
+		report_add(c->r, v->mark, "'%s' must be one of %s, not '%s'", key, list,
+		           shown(v->text).s);
 	else
 		report_add(c->r, v->mark, "'%s' must be one of %s, not %s", key, list,
 		           kind_name(v));
@@ -1258,12 +1278,6 @@ name_valid(const char *s, const char *charset, size_t max_len, bool ident)
 #define MAX_ENV_NAME_LEN 255
 /* Steps named in "steps before this one: ..." before it says "...". */
 #define MAX_LISTED_STEPS 10
-
-static bool
-text_blank(const char *s)
-{
-	return s[strspn(s, " \t\r\n")] == '\0';
-}
 
 /* ---- templates ---- */
 
@@ -2210,7 +2224,8 @@ check_retries(check_t *c, const node_t *v, runbook_retries_t *r, const step_ctx_
 		if (text_uint(v->text, RUNBOOK_MAX_RETRIES, &n))
 			r->count = (uint32_t)n;
 		else
-			report_add(c->r, v->mark, "'retries' must be from 0 to %d, not '%s'",
+			report_add(c->r, v->mark,
+			           "'retries' must be an integer from 0 to %d, not '%s'",
 			           RUNBOOK_MAX_RETRIES, shown(v->text).s);
 		return;
 	}
