@@ -37,6 +37,10 @@
 /* A line of step output longer than this is printed in pieces, so one
  * runaway line without a newline cannot grow the CLI's memory unbounded. */
 #define CLI_MAX_LINE_BYTES (64 * 1024)
+/* Fire times `schedules RUNBOOK` prints without --next, and the most
+ * --next may ask for (a year of a five-minute schedule is 105120). */
+#define CLI_SCHEDULES_DEFAULT_NEXT 5
+#define CLI_SCHEDULES_MAX_NEXT 1000
 /* Hosts `show` names where a manual step waits for approval before it
  * only counts them. */
 #define CLI_SHOW_WAITING_HOSTS 5

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cron.h"
 #include "duration.h"
 #include "rota.pb-c.h"
 #include "xalloc.h"
@@ -187,4 +188,14 @@ format_approval(bool reject, const char *step_id, const char *run_id, unsigned h
 {
 	return xasprintf("%s step %s of run %s on %u host%s", reject ? "rejected" : "approved",
 	                 step_id, run_id, hosts, hosts == 1 ? "" : "s");
+}
+
+char *
+format_fire_time(int64_t ms, const char *timezone)
+{
+	char local[FORMAT_BUF_BYTES], utc[FORMAT_BUF_BYTES];
+	cron_format(ms, timezone != NULL && timezone[0] != '\0' ? timezone : "UTC", local,
+	            sizeof(local));
+	format_time(ms, utc, sizeof(utc));
+	return xasprintf("%s  (%s UTC)", local, utc);
 }

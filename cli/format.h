@@ -56,6 +56,10 @@ char *format_schedule(const char *cron, const char *timezone);
 /* "reloaded: 3 loaded (1 added, 1 changed, 0 removed), 1 invalid". */
 char *format_reload(unsigned loaded, unsigned added, unsigned changed, unsigned removed,
                     unsigned invalid);
+/* A fire time in its zone and in UTC, as `schedules --next` prints it:
+ * "2026-11-23 08:00:00 GMT  (2026-11-23 08:00:00 UTC)". A zone this host
+ * has no zoneinfo for shows as "?" on the left. */
+char *format_fire_time(int64_t ms, const char *timezone);
 /* "approved step confirm of run r-1 on 3 hosts" ("rejected ..." when
  * reject; "1 host"). */
 char *format_approval(bool reject, const char *step_id, const char *run_id, unsigned hosts);

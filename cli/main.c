@@ -1,8 +1,8 @@
 /* rota: the operator CLI.
  *
  * main only reads the global options, picks the command and hands it its
- * arguments; the commands live in run.c, output.c, approval.c, workers.c
- * and runbooks.c, the conversation with the coordinator in session.c. */
+ * arguments; the commands live in run.c, output.c, approval.c, workers.c,
+ * runbooks.c and schedules.c, the conversation with the coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "output.h"
 #include "run.h"
 #include "runbooks.h"
+#include "schedules.h"
 #include "session.h"
 #include "usage.h"
 #include "workers.h"
@@ -32,6 +33,7 @@ static const struct {
     {"workers", workers_list},
     {"runbooks", runbooks_list},
     {"reload", runbooks_reload},
+    {"schedules", schedules_list},
 };
 
 int
@@ -98,6 +100,6 @@ main(int argc, char **argv)
 		return rc;
 	}
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, workers, runbooks and reload",
+	                   "approve, reject, workers, runbooks, reload and schedules",
 	                   name);
 }

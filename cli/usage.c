@@ -42,6 +42,16 @@ usage_print(FILE *out)
 	      "  reload [--json]\n"
 	      "        Reread the coordinator's runbook directory and say what changed.\n"
 	      "        Exits 1 if a file is invalid (its errors are printed).\n"
+	      "  schedules [--json]\n"
+	      "        Scheduled runbooks: cron line, timezone, next fire time (in its zone\n"
+	      "        and in UTC) and the last run.\n"
+	      "  schedules [--next N] RUNBOOK|FILE [--json]\n"
+	      "        The next N (default 5) fire times of one schedule. A FILE (a path,\n"
+	      "        or a name ending in .yaml or .yml) is read here, without asking the\n"
+	      "        coordinator: the way to check a cron line before installing it.\n"
+	      "        Exits 1 if the file is invalid or has no schedule.\n"
+	      "          rota schedules --next 3 daily-health-check\n"
+	      "          rota schedules --next 10 ./backup.yaml\n"
 	      "\n"
 	      "Fleet:\n"
 	      "  workers [--json]\n"
@@ -55,8 +65,9 @@ usage_print(FILE *out)
 	      "  --help            this text\n"
 	      "  --version         rota's version\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 run failed (--wait) or a runbook invalid (reload),\n"
-	      "2 usage, 3 coordinator unreachable, 4 refused by the coordinator.\n",
+	      "Exit status: 0 ok, 1 run failed (--wait) or a runbook invalid (reload,\n"
+	      "schedules FILE), 2 usage, 3 coordinator unreachable, 4 refused by the\n"
+	      "coordinator.\n",
 	      out);
 }
 

@@ -119,6 +119,25 @@ test_approval(void **state)
 	owned_is(format_approval(false, "go", "r-1", 0), "approved step go of run r-1 on 0 hosts");
 }
 
+static void
+test_fire_time(void **state)
+{
+	(void)state;
+	/* 2026-11-23 08:00:00 UTC: London is on GMT, New York on EST. */
+	owned_is(format_fire_time(1795420800000, "Europe/London"),
+	         "2026-11-23 08:00:00 GMT  (2026-11-23 08:00:00 UTC)");
+	owned_is(format_fire_time(1795420800000, "America/New_York"),
+	         "2026-11-23 03:00:00 EST  (2026-11-23 08:00:00 UTC)");
+	/* 2026-07-01 07:30:00 UTC: summer time. */
+	owned_is(format_fire_time(1782891000000, "Europe/London"),
+	         "2026-07-01 08:30:00 BST  (2026-07-01 07:30:00 UTC)");
+	owned_is(format_fire_time(1782891000000, ""),
+	         "2026-07-01 07:30:00 UTC  (2026-07-01 07:30:00 UTC)");
+	/* A zone this host does not know still shows the UTC time. */
+	owned_is(format_fire_time(1782891000000, "Mars/Olympus_Mons"),
+	         "?  (2026-07-01 07:30:00 UTC)");
+}
+
 int
 main(void)
 {
@@ -127,6 +146,7 @@ main(void)
 	    cmocka_unit_test(test_trigger),   cmocka_unit_test(test_step_name),
 	    cmocka_unit_test(test_printable), cmocka_unit_test(test_schedule),
 	    cmocka_unit_test(test_reload),    cmocka_unit_test(test_approval),
+	    cmocka_unit_test(test_fire_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
