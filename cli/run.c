@@ -108,7 +108,9 @@ run_same_step(const Rota__StepRunInfo *a, const Rota__StepRunInfo *b)
 }
 
 /* The EXIT column: a signal's name, an exit code once the step ran to an
- * end that has one, "-" otherwise. */
+ * end that has one, "-" otherwise. A failure with exit code 0 is a check
+ * that failed or a manual step rejected: no process exited with 0, so
+ * the column says "-" rather than suggest one did. */
 static void
 run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 {
@@ -118,8 +120,6 @@ run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 	}
 	switch (st->status) {
 	case ROTA__STEP_STATUS__STEP_SUCCEEDED:
-	case ROTA__STEP_STATUS__STEP_FAILED:
-	case ROTA__STEP_STATUS__STEP_TIMEOUT:
 		snprintf(buf, len, "%d", st->exit_code);
 		return;
 	default:
@@ -326,8 +326,9 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 				char sig[FORMAT_BUF_BYTES];
 				format_signal(bad->signal, sig, sizeof(sig));
 				snprintf(how, sizeof(how), " (killed by %s)", sig);
-			} else if (bad->status == ROTA__STEP_STATUS__STEP_FAILED ||
-			           bad->status == ROTA__STEP_STATUS__STEP_TIMEOUT) {
+			} else if ((bad->status == ROTA__STEP_STATUS__STEP_FAILED ||
+			            bad->status == ROTA__STEP_STATUS__STEP_TIMEOUT) &&
+			           bad->exit_code != 0) {
 				snprintf(how, sizeof(how), " (exit %d)", bad->exit_code);
 			}
 			const char *detail = bad->detail != NULL ? bad->detail : "";

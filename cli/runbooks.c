@@ -47,9 +47,11 @@ runbooks_or_dash(const char *s)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
-/* Calls fn for each non-empty line of text (a copy, made printable). */
+/* Calls fn for each non-empty line of text (a copy, made printable for a
+ * terminal when printable; JSON escapes what it must itself). */
 static void
-runbooks_each_line(const char *text, void (*fn)(const char *line, void *arg), void *arg)
+runbooks_each_line(const char *text, bool printable, void (*fn)(const char *line, void *arg),
+                   void *arg)
 {
 	const char *p = text != NULL ? text : "";
 	while (*p != '\0') {
@@ -57,7 +59,8 @@ runbooks_each_line(const char *text, void (*fn)(const char *line, void *arg), vo
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		if (len > 0) {
 			char *line = xstrndup(p, len);
-			format_printable(line);
+			if (printable)
+				format_printable(line);
 			fn(line, arg);
 			free(line);
 		}
@@ -112,7 +115,7 @@ runbooks_print_errors(Rota__RunbookInfo *const *rbs, size_t n)
 		if (rb->errors == NULL || rb->errors[0] == '\0')
 			printf("  (the coordinator sent no error text; see its log)\n");
 		else
-			runbooks_each_line(rb->errors, runbooks_print_line, NULL);
+			runbooks_each_line(rb->errors, true, runbooks_print_line, NULL);
 	}
 }
 
@@ -169,7 +172,7 @@ runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 		json_string(j, rb->state);
 		json_key(j, "errors");
 		json_array_begin(j);
-		runbooks_each_line(rb->errors, runbooks_json_line, j);
+		runbooks_each_line(rb->errors, false, runbooks_json_line, j);
 		json_array_end(j);
 		runbooks_json_opt(j, "hash", rb->hash);
 		runbooks_json_opt(j, "description", rb->description);
