@@ -412,7 +412,8 @@ test_wrong_types(void **state)
 	            "t.yaml:3:8: 'steps' must be a sequence of steps, not a mapping\n");
 	assert_lint(
 	    "name: x\ntargets: [a]\nsteps: [{id: a, shell: ls}]\n",
-	    "t.yaml:2:10: 'targets' must be a mapping (hosts, labels, all), not a sequence\n");
+	    "t.yaml:2:10: 'targets' must be a mapping (hosts, labels, all, batch, max_failures), "
+	    "not a sequence\n");
 	assert_lint("name: x\ntargets: {hosts: {a: 1}, labels: [x], all: yes}\n"
 	            "steps: [{id: a, shell: ls}]\n",
 	            "t.yaml:2:18: 'hosts' must be a sequence of worker ids, not a mapping\n"
@@ -426,7 +427,7 @@ test_wrong_types(void **state)
 	            "t.yaml:2:9: 'params' must be a mapping of param names, not a sequence\n");
 	assert_lint("name: x\nparams: {p: [1]}\nsteps: [{id: a, shell: ls}]\n",
 	            "t.yaml:2:13: param 'p' must be a default value or a mapping (default, "
-	            "required, description), not a sequence\n");
+	            "required, description, type, secret), not a sequence\n");
 	assert_lint("name: x\nsteps:\n  - [a]\n  - ls\n",
 	            "t.yaml:3:5: step 1 must be a mapping with 'id' and a step type, not a "
 	            "sequence\n"
@@ -448,8 +449,8 @@ test_steps(void **state)
 	assert_lint("name: x\nsteps:\n  - shell: ls\n  - id: b\n  - id: c\n    shell: ls\n    "
 	            "timeout: soon\n",
 	            "t.yaml:3:5: step 1 has no 'id'\n"
-	            "t.yaml:4:5: step 'b' has no step type; add 'shell: COMMAND' (the only "
-	            "type this version runs)\n"
+	            "t.yaml:4:5: step 'b' has no step type; add one of shell, http_check, "
+	            "disk_check, metric_check, manual, notify or noop\n"
 	            "t.yaml:7:14: 'timeout' is not a valid duration: 'soon' (use e.g. 500ms, 30s, "
 	            "5m, 1h30m; at most 30d)\n");
 	assert_lint(
@@ -520,34 +521,26 @@ test_did_you_mean(void **state)
 	    "t.yaml:3:14: unknown key 'defualt' in param 'p'; did you mean 'default'?\n");
 }
 
+/* Every step type's required fields, each reported at its mapping. */
 static void
-test_not_supported_yet(void **state)
+test_required_fields(void **state)
 {
 	(void)state;
-	assert_lint("name: x\nschedule: {cron: \"0 8 * * *\"}\nseverity: P3\nescalation: default\n"
-	            "triggers: []\nsteps:\n  - id: a\n    http_check: {url: http://x}\n  - id: b\n"
-	            "    shell: ls\n    when: {failed: a}\n    retries: {count: 2}\n"
-	            "    continue_on_failure: true\n    idempotent: true\n"
-	            "  - {id: c, disk_check: {}}\n  - {id: d, metric_check: {}}\n"
-	            "  - {id: e, manual: {}}\n  - {id: f, notify: {}}\n  - {id: g, noop: {}}\n",
-	            "t.yaml:2:1: 'schedule' is not supported by this version of rota yet\n"
-	            "t.yaml:3:1: 'severity' is not supported by this version of rota yet\n"
-	            "t.yaml:4:1: 'escalation' is not supported by this version of rota yet\n"
-	            "t.yaml:5:1: 'triggers' is not supported by this version of rota yet\n"
-	            "t.yaml:8:5: 'http_check' is not supported by this version of rota yet\n"
-	            "t.yaml:11:5: 'when' is not supported by this version of rota yet\n"
-	            "t.yaml:12:5: 'retries' is not supported by this version of rota yet\n"
-	            "t.yaml:13:5: 'continue_on_failure' is not supported by this version of rota "
-	            "yet\n"
-	            "t.yaml:14:5: 'idempotent' is not supported by this version of rota yet\n"
-	            "t.yaml:15:13: 'disk_check' is not supported by this version of rota yet\n"
-	            "t.yaml:16:13: 'metric_check' is not supported by this version of rota yet\n"
-	            "t.yaml:17:13: 'manual' is not supported by this version of rota yet\n"
-	            "t.yaml:18:13: 'notify' is not supported by this version of rota yet\n"
-	            "t.yaml:19:13: 'noop' is not supported by this version of rota yet\n");
-	/* Two types: both problems are reported. */
+	assert_lint("name: x\nsteps:\n  - {id: a, http_check: {}}\n  - {id: c, disk_check: {}}\n"
+	            "  - {id: d, metric_check: {}}\n  - {id: e, manual: {}}\n"
+	            "  - {id: f, notify: {}}\n  - {id: g, noop: {}}\n",
+	            "t.yaml:3:25: http_check of step 'a' has no 'url'\n"
+	            "t.yaml:4:25: disk_check of step 'c' has no 'path'\n"
+	            "t.yaml:4:25: disk_check of step 'c' checks nothing; give 'min_free_pct', "
+	            "'min_free_bytes' or both\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'url'\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'metric'\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'op'\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'value'\n"
+	            "t.yaml:6:21: manual of step 'e' has no 'prompt'\n"
+	            "t.yaml:7:21: notify of step 'f' has no 'message'\n");
+	/* Two types: one error, at the second. */
 	assert_lint("name: x\nsteps:\n  - {id: a, shell: ls, noop: {}}\n",
-	            "t.yaml:3:24: 'noop' is not supported by this version of rota yet\n"
 	            "t.yaml:3:24: step 'a' has more than one type: 'shell' and 'noop'\n");
 }
 
@@ -724,8 +717,8 @@ test_parse_file_errors(void **state)
 	out = runbook_errors_format(&errs);
 	char *want = NULL;
 	assert_true(asprintf(&want,
-	                     "%s:3:5: step 'a' has no step type; add 'shell: COMMAND' (the "
-	                     "only type this version runs)\n"
+	                     "%s:3:5: step 'a' has no step type; add one of shell, "
+	                     "http_check, disk_check, metric_check, manual, notify or noop\n"
 	                     "%s:4:5: unknown key 'shel' in step 'a'; did you mean 'shell'?\n",
 	                     path, path) > 0);
 	assert_string_equal(out, want);
@@ -831,7 +824,7 @@ main(void)
 	    cmocka_unit_test(test_duplicate_step_ids),
 	    cmocka_unit_test(test_params_rules),
 	    cmocka_unit_test(test_did_you_mean),
-	    cmocka_unit_test(test_not_supported_yet),
+	    cmocka_unit_test(test_required_fields),
 	    cmocka_unit_test(test_templates),
 	    cmocka_unit_test(test_errors_format_and_append),
 	    cmocka_unit_test(test_long_and_odd_keys_are_shown_safely),
