@@ -145,4 +145,19 @@ assert_eq "$OUT" "{\"run_id\":\"$CCC\",\"step_id\":\"confirm\",\"decision\":\"re
 run_rota 0 -- show last
 has_line "$OUT" "^  confirm +failed +- +[0-9a-z.]+ +rejected: not green$" "rejected step"
 assert_not_contains "$OUT" "approve with" "no hint once answered"
+# schedules FILE is computed here: no coordinator is asked (this endpoint
+# has none), and every line is the slot in its zone, then in UTC.
+printf 'name: nightly\nschedule: { cron: "30 2 * * *", timezone: UTC }\nsteps:\n  - id: a\n    shell: "true"\n' >"$T/nightly.yaml"
+run_rota 0 -- --coordinator tcp://127.0.0.1:1 schedules --next 4 "$T/nightly.yaml"
+assert_eq "$(echo "$OUT" | wc -l)" 4 "fire times from a file"
+echo "$OUT" | grep -Evq '^(20[0-9]{2}-[0-9]{2}-[0-9]{2}) 02:30:00 UTC  \(\1 02:30:00 UTC\)$' &&
+	fail "fire times from a file: $OUT"
+printf 'name: london\nschedule: { cron: "0 8 * * 1-5", timezone: Europe/London }\nsteps:\n  - id: a\n    shell: "true"\n' >"$T/london.yaml"
+run_rota 0 -- --coordinator tcp://127.0.0.1:1 schedules "$T/london.yaml" --json
+assert_contains "$OUT" '{"runbook":"london","cron":"0 8 * * 1-5","timezone":"Europe/London","upcoming":[{"at_ms":' "schedules FILE --json"
+assert_eq "$(echo "$OUT" | grep -o '"local":"[0-9-]* 08:00:00 \(GMT\|BST\)"' | wc -l)" 5 "five weekday mornings"
+printf 'name: typo\nschedule: { cron: "0 25 * * *" }\nsteps:\n  - id: a\n    shell: "true"\n' >"$T/typo.yaml"
+run_rota 1 -- --coordinator tcp://127.0.0.1:1 schedules --next 2 "$T/typo.yaml"
+assert_contains "$ERR" "typo.yaml:2:" "cron error position"
+assert_contains "$ERR" "25 is out of range 0-23" "cron error"
 pass "runbooks, reload, schedules, approve and the new run fields"
