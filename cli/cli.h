@@ -19,6 +19,10 @@
  * cheap indexed query per follower. */
 #define CLI_POLL_INTERVAL_MS 250
 
+/* While a followed run is quiet, how often to ask whether a manual step
+ * waits for approval (a ShowRun: heavier than a Logs poll, so rarer). */
+#define CLI_WAITING_CHECK_MS 2000
+
 /* A runbook file sent with `submit` must fit the coordinator's frame
  * limit with room to spare; wire.h allows a 1 MiB runbook. */
 #define CLI_MAX_RUNBOOK_BYTES (1024 * 1024)
@@ -33,6 +37,13 @@
 /* A line of step output longer than this is printed in pieces, so one
  * runaway line without a newline cannot grow the CLI's memory unbounded. */
 #define CLI_MAX_LINE_BYTES (64 * 1024)
+/* Fire times `schedules RUNBOOK` prints without --next, and the most
+ * --next may ask for (a year of a five-minute schedule is 105120). */
+#define CLI_SCHEDULES_DEFAULT_NEXT 5
+#define CLI_SCHEDULES_MAX_NEXT 1000
+/* Hosts `show` names where a manual step waits for approval before it
+ * only counts them. */
+#define CLI_SHOW_WAITING_HOSTS 5
 /* Running step keys `workers` lists in its RUNNING column before it only
  * counts. */
 #define CLI_WORKERS_MAX_KEYS 3

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cron.h"
 #include "duration.h"
 #include "rota.pb-c.h"
+#include "xalloc.h"
 
 const char *
 format_run_status(int status)
@@ -26,6 +28,8 @@ format_run_status(int status)
 		return "failed";
 	case ROTA__RUN_STATUS__RUN_CANCELLED:
 		return "cancelled";
+	case ROTA__RUN_STATUS__RUN_SKIPPED:
+		return "skipped";
 	default:
 		return "unknown";
 	}
@@ -55,6 +59,10 @@ format_step_status(int status)
 		return "cancelled";
 	case ROTA__STEP_STATUS__STEP_ERROR:
 		return "error";
+	case ROTA__STEP_STATUS__STEP_WAITING:
+		return "waiting";
+	case ROTA__STEP_STATUS__STEP_UNREACHABLE:
+		return "unreachable";
 	default:
 		return "unknown";
 	}
@@ -64,7 +72,14 @@ bool
 format_run_is_terminal(int status)
 {
 	return status == ROTA__RUN_STATUS__RUN_SUCCEEDED ||
-	       status == ROTA__RUN_STATUS__RUN_FAILED || status == ROTA__RUN_STATUS__RUN_CANCELLED;
+	       status == ROTA__RUN_STATUS__RUN_FAILED ||
+	       status == ROTA__RUN_STATUS__RUN_CANCELLED || status == ROTA__RUN_STATUS__RUN_SKIPPED;
+}
+
+const char *
+format_trigger(const char *trigger)
+{
+	return trigger != NULL && trigger[0] != '\0' ? trigger : "manual";
 }
 
 void
@@ -129,4 +144,58 @@ format_signal(int signal, char *buf, size_t len)
 		snprintf(buf, len, "SIG%s", abbrev);
 	else
 		snprintf(buf, len, "signal %d", signal);
+}
+
+void
+format_step_name(const char *step_id, unsigned attempt, bool numbered, char *buf, size_t len)
+{
+	if (attempt > 1 || (numbered && attempt == 1))
+		snprintf(buf, len, "%s#%u", step_id, attempt);
+	else
+		snprintf(buf, len, "%s", step_id);
+}
+
+void
+format_printable(char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			*s = '?';
+	}
+}
+
+char *
+format_schedule(const char *cron, const char *timezone)
+{
+	if (cron == NULL || cron[0] == '\0')
+		return xstrdup("-");
+	/* No zone is UTC (runbook.h); say so rather than leave it blank. */
+	if (timezone == NULL || timezone[0] == '\0')
+		timezone = "UTC";
+	return xasprintf("%s %s", cron, timezone);
+}
+
+char *
+format_reload(unsigned loaded, unsigned added, unsigned changed, unsigned removed, unsigned invalid)
+{
+	return xasprintf("reloaded: %u loaded (%u added, %u changed, %u removed), %u invalid",
+	                 loaded, added, changed, removed, invalid);
+}
+
+char *
+format_approval(bool reject, const char *step_id, const char *run_id, unsigned hosts)
+{
+	return xasprintf("%s step %s of run %s on %u host%s", reject ? "rejected" : "approved",
+	                 step_id, run_id, hosts, hosts == 1 ? "" : "s");
+}
+
+char *
+format_fire_time(int64_t ms, const char *timezone)
+{
+	char local[FORMAT_BUF_BYTES], utc[FORMAT_BUF_BYTES];
+	cron_format(ms, timezone != NULL && timezone[0] != '\0' ? timezone : "UTC", local,
+	            sizeof(local));
+	format_time(ms, utc, sizeof(utc));
+	return xasprintf("%s  (%s UTC)", local, utc);
 }

@@ -16,9 +16,13 @@
  * CLI does not know (a newer coordinator). Static strings. */
 const char *format_run_status(int status);
 const char *format_step_status(int status);
-/* True for RUN_SUCCEEDED, RUN_FAILED and RUN_CANCELLED: nothing more will
- * happen to the run. */
+/* True for RUN_SUCCEEDED, RUN_FAILED, RUN_CANCELLED and RUN_SKIPPED:
+ * nothing more will happen to the run. */
 bool format_run_is_terminal(int status);
+/* How a run started: "manual" or "schedule" as the coordinator says it,
+ * and "manual" for an empty trigger (a coordinator from before schedules
+ * made no other kind). Borrowed: trigger itself, or a static string. */
+const char *format_trigger(const char *trigger);
 
 /* "350ms", "1.2s", "3m05s", "1h02m", "2d03h"; "-" for a negative span. */
 void format_duration(int64_t ms, char *buf, size_t len);
@@ -34,5 +38,30 @@ int64_t format_span_ms(int64_t started_ms, int64_t ended_ms, int64_t now_ms);
 void format_ago(int64_t then_ms, int64_t now_ms, char *buf, size_t len);
 /* "SIGKILL", or "signal 77" for a number this libc has no name for. */
 void format_signal(int signal, char *buf, size_t len);
+
+/* A step as `show` and the --wait summary name it: "disk", or "disk#2"
+ * for attempt 2; with numbered, attempt 1 is "disk#1" too (the step was
+ * tried more than once and every line should say which try it was). */
+void format_step_name(const char *step_id, unsigned attempt, bool numbered, char *buf, size_t len);
+
+/* A peer's string made safe for a terminal, in place: every control
+ * character becomes '?', as table cells do. */
+void format_printable(char *s);
+
+/* The words below are longer than FORMAT_BUF_BYTES; each returns a new
+ * string the caller frees. */
+
+/* "0 8 * * 1-5 Europe/London", or "-" when cron is empty or NULL. */
+char *format_schedule(const char *cron, const char *timezone);
+/* "reloaded: 3 loaded (1 added, 1 changed, 0 removed), 1 invalid". */
+char *format_reload(unsigned loaded, unsigned added, unsigned changed, unsigned removed,
+                    unsigned invalid);
+/* A fire time in its zone and in UTC, as `schedules --next` prints it:
+ * "2026-11-23 08:00:00 GMT  (2026-11-23 08:00:00 UTC)". A zone this host
+ * has no zoneinfo for shows as "?" on the left. */
+char *format_fire_time(int64_t ms, const char *timezone);
+/* "approved step confirm of run r-1 on 3 hosts" ("rejected ..." when
+ * reject; "1 host"). */
+char *format_approval(bool reject, const char *step_id, const char *run_id, unsigned hosts);
 
 #endif

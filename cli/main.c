@@ -1,16 +1,19 @@
 /* rota: the operator CLI.
  *
  * main only reads the global options, picks the command and hands it its
- * arguments; the commands live in run.c, output.c and workers.c, the
- * conversation with the coordinator in session.c. */
+ * arguments; the commands live in run.c, output.c, approval.c, workers.c,
+ * runbooks.c and schedules.c, the conversation with the coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "approval.h"
 #include "cli.h"
 #include "output.h"
 #include "run.h"
+#include "runbooks.h"
+#include "schedules.h"
 #include "session.h"
 #include "usage.h"
 #include "workers.h"
@@ -21,8 +24,16 @@ static const struct {
 	const char *name;
 	main_command_fn fn;
 } main_commands[] = {
-    {"submit", run_submit}, {"runs", run_list},        {"show", run_show},
-    {"logs", output_logs},  {"workers", workers_list},
+    {"submit", run_submit},
+    {"runs", run_list},
+    {"show", run_show},
+    {"logs", output_logs},
+    {"approve", approval_approve},
+    {"reject", approval_reject},
+    {"workers", workers_list},
+    {"runbooks", runbooks_list},
+    {"reload", runbooks_reload},
+    {"schedules", schedules_list},
 };
 
 int
@@ -88,7 +99,7 @@ main(int argc, char **argv)
 		}
 		return rc;
 	}
-	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs and "
-	                   "workers",
+	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
+	                   "approve, reject, workers, runbooks, reload and schedules",
 	                   name);
 }

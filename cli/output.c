@@ -5,14 +5,19 @@
 #include "output.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "client.h"
+#include "clock.h"
 #include "format.h"
 #include "transcript.h"
 #include "usage.h"
+#include "xalloc.h"
 
 #define OUTPUT_LOGS_SYNOPSIS "RUN [--host H] [-f]"
 
@@ -24,11 +29,84 @@ output_pause(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The manual steps already reported as waiting while following one run:
+ * each is said once, however long it waits. */
+typedef struct {
+	char **ids; /* owned, as is each id */
+	size_t n;
+} output_waiting_t;
+
+static bool
+output_waiting_said(const output_waiting_t *w, const char *step_id)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		if (strcmp(w->ids[i], step_id) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+output_waiting_clear(output_waiting_t *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->ids[i]);
+	free(w->ids);
+	w->ids = NULL;
+	w->n = 0;
+}
+
+/* Asks for the run's steps and says, on stderr so stdout stays the steps'
+ * own output, which manual step now waits for approval and how to give it.
+ * LogsResponse carries only the run's status, so this takes a ShowRun:
+ * callers ask only while the run is quiet, and at most every
+ * CLI_WAITING_CHECK_MS. Returns an exit code. */
+static int
+output_note_waiting(session_t *s, const char *run_id, output_waiting_t *said)
+{
+	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
+	show.run_id = (char *)run_id;
+	show.tail_lines = 0;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_SHOW;
+	req.show = &show;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_SHOW, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	const Rota__ShowRunResponse *resp = reply->response->show;
+	/* The full id, not what the operator typed: "last" may name
+	 * another run by the time they approve. */
+	char *id = xstrdup(resp->run != NULL && resp->run->id != NULL && resp->run->id[0] != '\0'
+	                       ? resp->run->id
+	                       : run_id);
+	format_printable(id);
+	for (size_t i = 0; i < resp->n_steps; i++) {
+		const Rota__StepRunInfo *st = resp->steps[i];
+		if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
+		    output_waiting_said(said, st->step_id))
+			continue;
+		said->ids = xrealloc(said->ids, (said->n + 1) * sizeof(char *));
+		said->ids[said->n++] = xstrdup(st->step_id);
+		char *step = xstrdup(st->step_id);
+		format_printable(step);
+		fprintf(stderr, "rota: step %s is waiting for approval: rota approve %s %s\n", step,
+		        id, step);
+		free(step);
+	}
+	free(id);
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}
+
 int
 output_follow(session_t *s, const char *run_id, const char *host, int follow, int quiet,
               int *run_status)
 {
 	transcript_t *t = transcript_new(stdout);
+	output_waiting_t said = {0};
+	bool checked = false;
+	int64_t checked_ms = 0;
 	uint64_t after = 0;
 	int rc = CLI_EXIT_OK;
 	*run_status = ROTA__RUN_STATUS__RUN_STATUS_UNSPECIFIED;
@@ -77,9 +155,19 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, in
 			continue; /* more may be waiting: ask again at once */
 		if (!follow || format_run_is_terminal(*run_status))
 			break;
+		/* Quiet and not over: it may be waiting for an operator. */
+		int64_t now = clock_mono_ms();
+		if (!checked || now - checked_ms >= CLI_WAITING_CHECK_MS) {
+			checked = true;
+			checked_ms = now;
+			rc = output_note_waiting(s, run_id, &said);
+			if (rc != CLI_EXIT_OK)
+				break;
+		}
 		output_pause(CLI_POLL_INTERVAL_MS);
 	}
 
+	output_waiting_clear(&said);
 	transcript_destroy(&t);
 	fflush(stdout);
 	session_set_following(s, NULL);

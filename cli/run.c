@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,14 @@ run_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 	run_json_time(j, "created_ms", r->created_ms);
 	run_json_time(j, "started_ms", r->started_ms);
 	run_json_time(j, "ended_ms", r->ended_ms);
+	json_key(j, "trigger");
+	json_string(j, format_trigger(r->trigger));
+	run_json_time(j, "slot_ms", r->slot_ms);
+	json_key(j, "reason");
+	if (r->reason != NULL && r->reason[0] != '\0')
+		json_string(j, r->reason);
+	else
+		json_null(j);
 	/* Elapsed so far while it runs, as the table shows. */
 	int64_t span = format_span_ms(r->started_ms, r->ended_ms, now);
 	json_key(j, "duration_ms");
@@ -87,14 +96,21 @@ run_end_or_zero(const Rota__RunSummary *r)
 static void
 run_step_name(const Rota__StepRunInfo *st, char *buf, size_t len)
 {
-	if (st->attempt > 1)
-		snprintf(buf, len, "%s#%u", st->step_id, st->attempt);
-	else
-		snprintf(buf, len, "%s", st->step_id);
+	format_step_name(st->step_id, st->attempt, false, buf, len);
+}
+
+/* True when a and b are attempts of the same step on the same host. */
+static bool
+run_same_step(const Rota__StepRunInfo *a, const Rota__StepRunInfo *b)
+{
+	return strcmp(a->host, b->host) == 0 && strcmp(a->step_id, b->step_id) == 0 &&
+	       a->position == b->position;
 }
 
 /* The EXIT column: a signal's name, an exit code once the step ran to an
- * end that has one, "-" otherwise. */
+ * end that has one, "-" otherwise. A failure with exit code 0 is a check
+ * that failed or a manual step rejected: no process exited with 0, so
+ * the column says "-" rather than suggest one did. */
 static void
 run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 {
@@ -104,8 +120,6 @@ run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 	}
 	switch (st->status) {
 	case ROTA__STEP_STATUS__STEP_SUCCEEDED:
-	case ROTA__STEP_STATUS__STEP_FAILED:
-	case ROTA__STEP_STATUS__STEP_TIMEOUT:
 		snprintf(buf, len, "%d", st->exit_code);
 		return;
 	default:
@@ -157,7 +171,8 @@ run_step_failed(int status)
 	return status == ROTA__STEP_STATUS__STEP_FAILED ||
 	       status == ROTA__STEP_STATUS__STEP_TIMEOUT ||
 	       status == ROTA__STEP_STATUS__STEP_LOST || status == ROTA__STEP_STATUS__STEP_ERROR ||
-	       status == ROTA__STEP_STATUS__STEP_CANCELLED;
+	       status == ROTA__STEP_STATUS__STEP_CANCELLED ||
+	       status == ROTA__STEP_STATUS__STEP_UNREACHABLE;
 }
 
 static Rota__Envelope *
@@ -278,9 +293,7 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 		const Rota__StepRunInfo *bad = NULL;
 		for (; i < n && strcmp(steps[i]->host, host) == 0; i++) {
 			/* Only the last attempt of a step says how it ended. */
-			if (i + 1 < n && strcmp(steps[i + 1]->host, host) == 0 &&
-			    strcmp(steps[i + 1]->step_id, steps[i]->step_id) == 0 &&
-			    steps[i + 1]->position == steps[i]->position)
+			if (i + 1 < n && run_same_step(steps[i + 1], steps[i]))
 				continue;
 			const Rota__StepRunInfo *st = steps[i];
 			total++;
@@ -293,9 +306,12 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 				pending++;
 		}
 		const char *result = "succeeded";
-		if (bad != NULL)
-			result = bad->status == ROTA__STEP_STATUS__STEP_CANCELLED ? "cancelled"
-			                                                          : "failed";
+		if (bad != NULL && bad->status == ROTA__STEP_STATUS__STEP_CANCELLED)
+			result = "cancelled";
+		else if (bad != NULL && bad->status == ROTA__STEP_STATUS__STEP_UNREACHABLE)
+			result = "unreachable";
+		else if (bad != NULL)
+			result = "failed";
 		else if (pending > 0)
 			result = "incomplete";
 		table_row(t);
@@ -310,8 +326,9 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 				char sig[FORMAT_BUF_BYTES];
 				format_signal(bad->signal, sig, sizeof(sig));
 				snprintf(how, sizeof(how), " (killed by %s)", sig);
-			} else if (bad->status == ROTA__STEP_STATUS__STEP_FAILED ||
-			           bad->status == ROTA__STEP_STATUS__STEP_TIMEOUT) {
+			} else if ((bad->status == ROTA__STEP_STATUS__STEP_FAILED ||
+			            bad->status == ROTA__STEP_STATUS__STEP_TIMEOUT) &&
+			           bad->exit_code != 0) {
 				snprintf(how, sizeof(how), " (exit %d)", bad->exit_code);
 			}
 			const char *detail = bad->detail != NULL ? bad->detail : "";
@@ -598,9 +615,12 @@ run_list(session_t *s, int argc, char **argv)
 		json_object_end(j);
 		run_json_print(&j);
 	} else {
-		static const char *const headers[] = {"ID",          "RUNBOOK", "STATUS",
-		                                      "OK/FAIL/ALL", "STARTED", "DURATION"};
-		table_t *t = table_new(6, headers);
+		/* REASON is last: it is long when set and usually empty, and an
+		 * empty last cell costs no width. */
+		static const char *const headers[] = {"ID",       "RUNBOOK",     "TRIGGER",
+		                                      "STATUS",   "OK/FAIL/ALL", "STARTED",
+		                                      "DURATION", "REASON"};
+		table_t *t = table_new(8, headers);
 		for (size_t i = 0; i < resp->n_runs; i++) {
 			const Rota__RunSummary *r = resp->runs[i];
 			if (r == NULL)
@@ -611,10 +631,12 @@ run_list(session_t *s, int argc, char **argv)
 			table_row(t);
 			table_cell(t, r->id);
 			table_cell(t, r->runbook);
+			table_cell(t, format_trigger(r->trigger));
 			table_cell(t, format_run_status(r->status));
 			table_cellf(t, "%u/%u/%u", r->hosts_ok, r->hosts_failed, r->hosts_total);
 			table_cell(t, started);
 			table_cell(t, span);
+			table_cell(t, r->reason);
 		}
 		table_print(t, stdout);
 		table_destroy(&t);
@@ -675,7 +697,11 @@ run_print_host(const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 	for (size_t i = 0; i < n; i++) {
 		const Rota__StepRunInfo *st = steps[i];
 		char name[256], code[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
-		run_step_name(st, name, sizeof(name));
+		/* A step tried more than once shows every try with its number,
+		 * the first as "#1" too, so the lines read as one series. */
+		bool retried = (i > 0 && run_same_step(steps[i - 1], st)) ||
+		               (i + 1 < n && run_same_step(steps[i + 1], st));
+		format_step_name(st->step_id, st->attempt, retried, name, sizeof(name));
 		run_step_exit(st, code, sizeof(code));
 		format_span(st->started_ms, st->ended_ms, now, span, sizeof(span));
 		table_row(t);
@@ -701,6 +727,56 @@ run_print_host(const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 	}
 	table_print(t, stdout);
 	table_destroy(&t);
+}
+
+/* For each manual step waiting for approval, once: where it waits, its
+ * prompt, and the two commands that release it. steps are sorted by host,
+ * so the hosts of one step are gathered by a scan per distinct step. */
+static void
+run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Rota__StepRunInfo *st = steps[i];
+		if (st->status != ROTA__STEP_STATUS__STEP_WAITING)
+			continue;
+		/* Said already, at an earlier host's line of this step? */
+		bool said = false;
+		for (size_t k = 0; k < i && !said; k++)
+			said = steps[k]->status == ROTA__STEP_STATUS__STEP_WAITING &&
+			       strcmp(steps[k]->step_id, st->step_id) == 0;
+		if (said)
+			continue;
+		char *step = xstrdup(st->step_id);
+		format_printable(step);
+		printf("\nstep %s is waiting for approval on ", step);
+		unsigned hosts = 0;
+		for (size_t k = i; k < n; k++) {
+			if (steps[k]->status != ROTA__STEP_STATUS__STEP_WAITING ||
+			    strcmp(steps[k]->step_id, st->step_id) != 0)
+				continue;
+			if (hosts < CLI_SHOW_WAITING_HOSTS) {
+				char *host = xstrdup(steps[k]->host);
+				format_printable(host);
+				printf("%s%s", hosts > 0 ? ", " : "", host);
+				free(host);
+			}
+			hosts++;
+		}
+		if (hosts > CLI_SHOW_WAITING_HOSTS)
+			printf(", ... (%u hosts)", hosts);
+		if (st->detail != NULL && st->detail[0] != '\0') {
+			char *prompt = xstrdup(st->detail);
+			format_printable(prompt);
+			printf(": %s", prompt);
+			free(prompt);
+		}
+		char *id = xstrdup(run_id);
+		format_printable(id);
+		printf("\n  approve with: rota approve %s %s\n", id, step);
+		printf("  reject with: rota reject %s %s\n", id, step);
+		free(id);
+		free(step);
+	}
 }
 
 int
@@ -753,8 +829,23 @@ run_show(session_t *s, int argc, char **argv)
 		table_cell(head, "runbook");
 		table_cell(head, r->runbook);
 		table_row(head);
+		table_cell(head, "trigger");
+		table_cell(head, format_trigger(r->trigger));
+		if (r->slot_ms > 0) {
+			char slot[FORMAT_BUF_BYTES];
+			format_time(r->slot_ms, slot, sizeof(slot));
+			table_row(head);
+			table_cell(head, "slot");
+			table_cellf(head, "%s UTC", slot);
+		}
+		table_row(head);
 		table_cell(head, "status");
 		table_cell(head, format_run_status(r->status));
+		if (r->reason != NULL && r->reason[0] != '\0') {
+			table_row(head);
+			table_cell(head, "reason");
+			table_cell(head, r->reason);
+		}
 		table_row(head);
 		table_cell(head, "hosts");
 		table_cellf(head, "%u ok, %u failed, %u total", r->hosts_ok, r->hosts_failed,
@@ -787,8 +878,11 @@ run_show(session_t *s, int argc, char **argv)
 			free(host);
 			run_print_host(steps + first, i - first, now);
 		}
-		if (n == 0)
+		if (n == 0 && r->status == ROTA__RUN_STATUS__RUN_SKIPPED)
+			printf("\nthe run was skipped; no step ran\n");
+		else if (n == 0)
 			printf("\nno steps have been scheduled yet\n");
+		run_print_waiting(r->id, steps, n);
 	}
 	free(steps);
 	client_reply_free(&reply);

@@ -95,6 +95,14 @@ session_body_name(Rota__Response__BodyCase body)
 		return "logs";
 	case ROTA__RESPONSE__BODY_WORKERS:
 		return "workers";
+	case ROTA__RESPONSE__BODY_RUNBOOKS:
+		return "runbooks";
+	case ROTA__RESPONSE__BODY_RELOAD:
+		return "reload";
+	case ROTA__RESPONSE__BODY_SCHEDULES:
+		return "schedules";
+	case ROTA__RESPONSE__BODY_APPROVE:
+		return "approve";
 	default:
 		return "empty";
 	}
@@ -116,6 +124,14 @@ session_body_present(const Rota__Response *resp)
 		return resp->logs != NULL;
 	case ROTA__RESPONSE__BODY_WORKERS:
 		return resp->workers != NULL;
+	case ROTA__RESPONSE__BODY_RUNBOOKS:
+		return resp->runbooks != NULL;
+	case ROTA__RESPONSE__BODY_RELOAD:
+		return resp->reload != NULL;
+	case ROTA__RESPONSE__BODY_SCHEDULES:
+		return resp->schedules != NULL;
+	case ROTA__RESPONSE__BODY_APPROVE:
+		return resp->approve != NULL;
 	default:
 		return 0;
 	}
@@ -141,6 +157,8 @@ session_error_name(Rota__ErrorCode code)
 		return "internal error";
 	case ROTA__ERROR_CODE__ERR_UNAVAILABLE:
 		return "unavailable";
+	case ROTA__ERROR_CODE__ERR_CONFLICT:
+		return "conflict";
 	default:
 		return "error";
 	}

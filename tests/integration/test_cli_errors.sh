@@ -38,6 +38,31 @@ expect 4 "no run 'nonexistent'" -- show nonexistent
 expect 2 "" -- submit daily-health-check -p novalue
 expect 2 "" -- frobnicate
 expect 2 "" --
+# Usage errors of the newer commands name the fix, before any request.
+expect 2 "approve needs RUN and STEP: rota approve last confirm" -- approve
+expect 2 "reject needs RUN and STEP: rota reject last confirm" -- reject
+expect 2 "got only 'last': rota approve last STEP" -- approve last
+expect 2 "got 'dashboard' too; a note with spaces goes in quotes" -- approve last confirm dashboard green
+expect 2 "--note needs text" -- approve last confirm --note ""
+expect 2 "option '--note' needs a value" -- reject last confirm --note
+expect 2 "the run id is empty" -- approve "" confirm
+expect 2 "the step id is empty" -- reject last ""
+expect 2 "unknown option '--force'" -- approve last confirm --force
+expect 2 "runbooks takes no arguments" -- runbooks daily-health-check
+expect 2 "reload takes no arguments" -- reload now
+expect 2 "unknown option '--all'" -- reload --all
+expect 2 "--next needs a whole number from 1 to 1000, got '0'" -- schedules --next 0 daily-health-check
+expect 2 "--next needs a whole number" -- schedules --next soon daily-health-check
+expect 2 "schedules --next needs a runbook name or file: rota schedules --next 3 daily-health-check" -- schedules --next 3
+expect 2 "schedules takes one runbook, got 'b' too" -- schedules a b
+expect 2 "cannot read runbook file '$T/nope.yaml'" -- schedules --next 3 "$T/nope.yaml"
+expect 2 "is a directory" -- schedules "$T/"
+# schedules FILE needs no coordinator: a file without a schedule, or an
+# invalid one, is exit 1 with the reason.
+printf 'name: plain\nsteps:\n  - id: a\n    shell: "true"\n' >"$T/plain.yaml"
+expect 1 "has no schedule; add one like" -- --coordinator tcp://127.0.0.1:1 schedules "$T/plain.yaml"
+printf 'name: bad\nsteps:\n  - id: a\n    shel: "true"\n' >"$T/bad.yaml"
+expect 1 "bad.yaml:4:" -- --coordinator tcp://127.0.0.1:1 schedules --next 2 "$T/bad.yaml"
 
 printf 'name: broken\nsteps:\n  - id: a\n    shell: echo\n  - id: a\n    shel: echo\n' >"$T/broken.yaml"
 expect 4 "broken.yaml:5:" -- submit "$T/broken.yaml" --target w1

@@ -5,7 +5,16 @@
  *                                    version, no body, an oversized frame on a
  *                                    second connection, a Result from a worker
  *                                    that never said Hello) and exits 0.
+ *   rota-testpeer api DIR            a stand-in for the coordinator's operator
+ *                                    API: binds a ROUTER on an ephemeral
+ *                                    loopback port, writes "api=EP" to
+ *                                    DIR/endpoints and answers every request
+ *                                    from the canned fleet below until killed.
+ *                                    It lets the CLI's display of answers be
+ *                                    tested before the coordinator gives them.
  */
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,11 +124,391 @@ garbage(const char *endpoint)
 	return rc == 0 ? 0 : 1;
 }
 
+/* ---- api: a canned coordinator ------------------------------------------ */
+
+/* The fleet it describes: one run of every kind.
+ * - AAA: a scheduled run that succeeded;
+ * - BBB: a scheduled slot skipped because AAA still ran;
+ * - CCC: a manual run whose step "confirm" waits on w1 and w2 (each of
+ *   which retried "restart"), and that never reached w3. Approving or
+ *   rejecting confirm ends it (succeeded or failed); a second decision is
+ *   a conflict. */
+#define API_RUN_AAA "20261123-080000-aaaaaa"
+#define API_RUN_BBB "20261123-090000-bbbbbb"
+#define API_RUN_CCC "20261123-100000-cccccc"
+#define API_SLOT_MS INT64_C(1795420800000) /* 2026-11-23 08:00:00 UTC, a Monday */
+#define API_DAY_MS INT64_C(86400000)
+#define API_DIR "/etc/rota/runbooks/"
+
+static volatile sig_atomic_t api_stop;
+static int api_decided; /* 0: confirm waits; 1: approved; 2: rejected */
+
+static void
+api_on_signal(int sig)
+{
+	(void)sig;
+	api_stop = 1;
+}
+
+/* Which canned run an id names: the whole id, its end, or "last" (CCC).
+ * NULL for none. */
+static const char *
+api_resolve(const char *id)
+{
+	static const char *const runs[] = {API_RUN_AAA, API_RUN_BBB, API_RUN_CCC};
+	if (strcmp(id, "last") == 0)
+		return API_RUN_CCC;
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(runs[i]), m = strlen(id);
+		if (m > 0 && m <= n && strcmp(runs[i] + n - m, id) == 0)
+			return runs[i];
+	}
+	return NULL;
+}
+
+static void
+api_summary(Rota__RunSummary *r, const char *id)
+{
+	rota__run_summary__init(r);
+	r->id = (char *)id;
+	if (strcmp(id, API_RUN_AAA) == 0) {
+		r->runbook = "daily-health-check";
+		r->status = ROTA__RUN_STATUS__RUN_SUCCEEDED;
+		r->trigger = "schedule";
+		r->slot_ms = API_SLOT_MS;
+		r->hosts_total = r->hosts_ok = 2;
+		r->created_ms = r->started_ms = API_SLOT_MS + 1500;
+		r->ended_ms = API_SLOT_MS + 64500;
+	} else if (strcmp(id, API_RUN_BBB) == 0) {
+		r->runbook = "daily-health-check";
+		r->status = ROTA__RUN_STATUS__RUN_SKIPPED;
+		r->trigger = "schedule";
+		r->slot_ms = API_SLOT_MS + 3600000;
+		r->created_ms = r->ended_ms = API_SLOT_MS + 3600000;
+		r->reason = "skipped: previous run " API_RUN_AAA " still running";
+	} else {
+		r->runbook = "restart-api";
+		r->trigger = "manual";
+		r->hosts_total = 3;
+		r->hosts_failed = 1;
+		r->hosts_ok = api_decided == 1 ? 2 : 0;
+		r->status = api_decided == 0   ? ROTA__RUN_STATUS__RUN_RUNNING
+		            : api_decided == 1 ? ROTA__RUN_STATUS__RUN_SUCCEEDED
+		                               : ROTA__RUN_STATUS__RUN_FAILED;
+		r->created_ms = r->started_ms = API_SLOT_MS + 7200000;
+		if (api_decided != 0)
+			r->ended_ms = API_SLOT_MS + 7300000;
+		r->reason = "no connected worker for w3";
+	}
+}
+
+#define API_MAX_STEPS 16
+
+typedef struct {
+	Rota__StepRunInfo steps[API_MAX_STEPS];
+	Rota__StepRunInfo *ptrs[API_MAX_STEPS];
+	size_t n;
+} api_steps_t;
+
+static Rota__StepRunInfo *
+api_step(api_steps_t *a, const char *host, const char *id, uint32_t position, uint32_t attempt,
+         Rota__StepStatus status, const char *detail)
+{
+	Rota__StepRunInfo *st = &a->steps[a->n];
+	rota__step_run_info__init(st);
+	a->ptrs[a->n++] = st;
+	st->host = (char *)host;
+	st->step_id = (char *)id;
+	st->position = position;
+	st->attempt = attempt;
+	st->status = status;
+	st->detail = (char *)(detail != NULL ? detail : "");
+	st->started_ms = API_SLOT_MS + 7200000 + position * 1000;
+	if (status != ROTA__STEP_STATUS__STEP_WAITING)
+		st->ended_ms = st->started_ms + 500;
+	return st;
+}
+
+static void
+api_ccc_steps(api_steps_t *a)
+{
+	static const char *const hosts[] = {"w1", "w2"};
+	Rota__StepStatus confirm = api_decided == 0   ? ROTA__STEP_STATUS__STEP_WAITING
+	                           : api_decided == 1 ? ROTA__STEP_STATUS__STEP_SUCCEEDED
+	                                              : ROTA__STEP_STATUS__STEP_FAILED;
+	for (size_t h = 0; h < 2; h++) {
+		api_step(a, hosts[h], "health", 0, 1, ROTA__STEP_STATUS__STEP_SUCCEEDED, NULL);
+		Rota__StepRunInfo *st =
+		    api_step(a, hosts[h], "restart", 1, 1, ROTA__STEP_STATUS__STEP_FAILED,
+		             "exited with status 1");
+		st->exit_code = 1;
+		api_step(a, hosts[h], "restart", 1, 2, ROTA__STEP_STATUS__STEP_SUCCEEDED, NULL);
+		api_step(a, hosts[h], "confirm", 2, 1, confirm,
+		         api_decided == 2 ? "rejected: not green" : "Is the dashboard green?");
+	}
+	api_step(a, "w3", "health", 0, 1, ROTA__STEP_STATUS__STEP_UNREACHABLE,
+	         "worker w3 was not connected when the run started");
+}
+
+static void
+api_error(Rota__Response *resp, Rota__Error *err, Rota__ErrorCode code, char *msg)
+{
+	rota__error__init(err);
+	err->code = code;
+	err->message = msg;
+	resp->error = err;
+}
+
+static void
+api_runbook(Rota__RunbookInfo *rb, const char *name, const char *file, const char *state,
+            const char *errors, const char *cron, const char *tz, uint32_t steps)
+{
+	rota__runbook_info__init(rb);
+	rb->name = (char *)name;
+	rb->path = (char *)file;
+	rb->state = (char *)state;
+	rb->errors = (char *)errors;
+	rb->cron = (char *)cron;
+	rb->timezone = (char *)tz;
+	rb->step_count = steps;
+	if (strcmp(state, "invalid") != 0)
+		rb->loaded_ms = API_SLOT_MS - API_DAY_MS;
+}
+
+static size_t
+api_runbooks(Rota__RunbookInfo *rbs, Rota__RunbookInfo **ptrs)
+{
+	api_runbook(&rbs[0], "daily-health-check", API_DIR "daily-health-check.yaml", "loaded", "",
+	            "0 8 * * 1-5", "Europe/London", 5);
+	api_runbook(&rbs[1], "half", API_DIR "half.yaml", "invalid",
+	            API_DIR
+	            "half.yaml:4:24: unknown key 'timout'; did you mean 'timeout'?\n" API_DIR
+	            "half.yaml:6:5: step 'b': \x1b[31mno step type\n",
+	            "", "", 0);
+	api_runbook(&rbs[2], "log-rotation", API_DIR "log-rotation.yaml", "stale",
+	            API_DIR
+	            "log-rotation.yaml:3:13: schedule: cron: hour 25 is out of range 0-23\n",
+	            "@daily", "", 3);
+	api_runbook(&rbs[3], "", API_DIR "empty.yaml", "invalid",
+	            API_DIR "empty.yaml: the file is empty", "", "", 0);
+	for (size_t i = 0; i < 4; i++)
+		ptrs[i] = &rbs[i];
+	return 4;
+}
+
+/* Answers one request into resp; what it points at lives in the static
+ * and automatic storage of api_serve's turn. */
+static void
+api_answer(const Rota__Request *req, Rota__Response *resp)
+{
+	static Rota__Error err;
+	static char msg[512];
+	static Rota__RunSummary runs[3];
+	static Rota__RunSummary *run_ptrs[3];
+	static Rota__ListRunsResponse list_runs;
+	static Rota__ShowRunResponse show;
+	static api_steps_t steps;
+	static Rota__LogsResponse logs;
+	static Rota__RunbookInfo rbs[4];
+	static Rota__RunbookInfo *rb_ptrs[4];
+	static Rota__ListRunbooksResponse list_rbs;
+	static Rota__ReloadResponse reload;
+	static Rota__ScheduleInfo sch[2];
+	static Rota__ScheduleInfo *sch_ptrs[2];
+	static int64_t upcoming[5];
+	static Rota__ListSchedulesResponse list_sch;
+	static Rota__ApproveResponse approve;
+
+	switch (req->body_case) {
+	case ROTA__REQUEST__BODY_RUNS:
+		rota__list_runs_response__init(&list_runs);
+		api_summary(&runs[0], API_RUN_CCC);
+		api_summary(&runs[1], API_RUN_BBB);
+		api_summary(&runs[2], API_RUN_AAA);
+		for (size_t i = 0; i < 3; i++)
+			run_ptrs[i] = &runs[i];
+		list_runs.runs = run_ptrs;
+		list_runs.n_runs = 3;
+		resp->body_case = ROTA__RESPONSE__BODY_RUNS;
+		resp->runs = &list_runs;
+		return;
+	case ROTA__REQUEST__BODY_SHOW:
+	case ROTA__REQUEST__BODY_LOGS: {
+		const char *asked = req->body_case == ROTA__REQUEST__BODY_SHOW ? req->show->run_id
+		                                                               : req->logs->run_id;
+		const char *id = api_resolve(asked != NULL ? asked : "");
+		if (id == NULL) {
+			snprintf(msg, sizeof(msg), "no run '%s'", asked);
+			api_error(resp, &err, ROTA__ERROR_CODE__ERR_NOT_FOUND, msg);
+			return;
+		}
+		api_summary(&runs[0], id);
+		if (req->body_case == ROTA__REQUEST__BODY_LOGS) {
+			rota__logs_response__init(&logs);
+			logs.run_status = runs[0].status;
+			logs.next = req->logs->after;
+			resp->body_case = ROTA__RESPONSE__BODY_LOGS;
+			resp->logs = &logs;
+			return;
+		}
+		rota__show_run_response__init(&show);
+		show.run = &runs[0];
+		steps.n = 0;
+		if (strcmp(id, API_RUN_CCC) == 0)
+			api_ccc_steps(&steps);
+		show.steps = steps.ptrs;
+		show.n_steps = steps.n;
+		resp->body_case = ROTA__RESPONSE__BODY_SHOW;
+		resp->show = &show;
+		return;
+	}
+	case ROTA__REQUEST__BODY_RUNBOOKS:
+		rota__list_runbooks_response__init(&list_rbs);
+		list_rbs.n_runbooks = api_runbooks(rbs, rb_ptrs);
+		list_rbs.runbooks = rb_ptrs;
+		resp->body_case = ROTA__RESPONSE__BODY_RUNBOOKS;
+		resp->runbooks = &list_rbs;
+		return;
+	case ROTA__REQUEST__BODY_RELOAD:
+		rota__reload_response__init(&reload);
+		reload.n_runbooks = api_runbooks(rbs, rb_ptrs);
+		reload.runbooks = rb_ptrs;
+		reload.loaded = 2;
+		reload.invalid = 2;
+		reload.added = 1;
+		reload.changed = 1;
+		reload.removed = 0;
+		resp->body_case = ROTA__RESPONSE__BODY_RELOAD;
+		resp->reload = &reload;
+		return;
+	case ROTA__REQUEST__BODY_SCHEDULES: {
+		rota__list_schedules_response__init(&list_sch);
+		rota__schedule_info__init(&sch[0]);
+		sch[0].runbook = "daily-health-check";
+		sch[0].cron = "0 8 * * 1-5";
+		sch[0].timezone = "Europe/London";
+		sch[0].next_ms = API_SLOT_MS;
+		sch[0].last_ms = API_SLOT_MS - 3 * API_DAY_MS;
+		sch[0].last_run_id = API_RUN_AAA;
+		sch[0].last_status = ROTA__RUN_STATUS__RUN_SUCCEEDED;
+		sch[0].catchup = "latest";
+		sch[0].concurrency = "forbid";
+		sch[0].jitter_ms = 120000;
+		rota__schedule_info__init(&sch[1]);
+		sch[1].runbook = "log-rotation";
+		sch[1].cron = "@daily";
+		sch[1].timezone = "";
+		sch[1].next_ms = API_SLOT_MS - 8 * 3600000;
+		sch[1].catchup = "none";
+		sch[1].concurrency = "allow";
+		/* Monday to Friday at 08:00 London (GMT in November). */
+		uint32_t want = req->schedules->next < 5 ? req->schedules->next : 5;
+		for (uint32_t k = 0; k < want; k++)
+			upcoming[k] = API_SLOT_MS + k * API_DAY_MS;
+		sch[0].upcoming = upcoming;
+		sch[0].n_upcoming = want;
+		size_t n = 0;
+		const char *only = req->schedules->runbook;
+		for (size_t i = 0; i < 2; i++) {
+			if (only == NULL || only[0] == '\0' || strcmp(only, sch[i].runbook) == 0)
+				sch_ptrs[n++] = &sch[i];
+		}
+		list_sch.schedules = sch_ptrs;
+		list_sch.n_schedules = n;
+		resp->body_case = ROTA__RESPONSE__BODY_SCHEDULES;
+		resp->schedules = &list_sch;
+		return;
+	}
+	case ROTA__REQUEST__BODY_APPROVE: {
+		const Rota__ApproveRequest *ap = req->approve;
+		const char *id = api_resolve(ap->run_id != NULL ? ap->run_id : "");
+		if (id == NULL) {
+			snprintf(msg, sizeof(msg), "no run '%s'", ap->run_id);
+			api_error(resp, &err, ROTA__ERROR_CODE__ERR_NOT_FOUND, msg);
+			return;
+		}
+		if (strcmp(id, API_RUN_CCC) != 0 || strcmp(ap->step_id, "confirm") != 0 ||
+		    api_decided != 0) {
+			snprintf(msg, sizeof(msg),
+			         "step '%s' of run %s is not waiting for approval", ap->step_id,
+			         id);
+			api_error(resp, &err, ROTA__ERROR_CODE__ERR_CONFLICT, msg);
+			return;
+		}
+		api_decided = ap->reject ? 2 : 1;
+		rota__approve_response__init(&approve);
+		approve.run_id = (char *)id;
+		approve.step_id = ap->step_id;
+		approve.hosts = 2;
+		resp->body_case = ROTA__RESPONSE__BODY_APPROVE;
+		resp->approve = &approve;
+		return;
+	}
+	default:
+		api_error(resp, &err, ROTA__ERROR_CODE__ERR_BAD_REQUEST, "unknown request");
+		return;
+	}
+}
+
+static int
+api(const char *dir)
+{
+	signal(SIGTERM, api_on_signal);
+	signal(SIGINT, api_on_signal);
+	void *ctx = zmq_ctx_new();
+	void *s = zmq_socket(ctx, ZMQ_ROUTER);
+	wire_socket_setup(s);
+	if (zmq_bind(s, "tcp://127.0.0.1:*") != 0) {
+		fprintf(stderr, "rota-testpeer: bind: %s\n", zmq_strerror(zmq_errno()));
+		return 1;
+	}
+	char ep[256];
+	size_t eplen = sizeof(ep);
+	zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &eplen);
+	char *path = xasprintf("%s/endpoints", dir);
+	char *tmp = xasprintf("%s/endpoints.tmp", dir);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL || fprintf(f, "api=%s\n", ep) < 0 || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		fprintf(stderr, "rota-testpeer: cannot write %s\n", path);
+		return 1;
+	}
+	free(path);
+	free(tmp);
+
+	wire_stats_t stats = {0};
+	while (!api_stop) {
+		zmq_pollitem_t item = {.socket = s, .events = ZMQ_POLLIN};
+		if (zmq_poll(&item, 1, 200) <= 0)
+			continue;
+		wire_msg_t msg;
+		int rc = wire_recv(s, 1, &msg, &stats);
+		if (rc != WIRE_OK)
+			continue;
+		if (msg.env->body_case == ROTA__ENVELOPE__BODY_REQUEST &&
+		    msg.env->request != NULL) {
+			Rota__Response resp = ROTA__RESPONSE__INIT;
+			resp.id = msg.env->request->id;
+			api_answer(msg.env->request, &resp);
+			Rota__Envelope out = ROTA__ENVELOPE__INIT;
+			out.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+			out.response = &resp;
+			wire_send(s, msg.identity, msg.identity_len, &out);
+		}
+		wire_msg_clear(&msg);
+	}
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "garbage") == 0)
 		return garbage(argv[2]);
-	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT\n");
+	if (argc == 3 && strcmp(argv[1], "api") == 0)
+		return api(argv[2]);
+	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT | api DIR\n");
 	return 2;
 }

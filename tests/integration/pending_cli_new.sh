@@ -1,0 +1,183 @@
+# PENDING (not named test_*.sh, so ctest does not run it yet): the newer
+# operator commands end to end, against a coordinator that answers
+# ListRunbooks, Reload, ListSchedules and Approve. Rename it to
+# test_cli_new.sh once the coordinator side is merged.
+#
+#   rota runbooks   valid and invalid files, with file:line:column
+#   rota reload     good->bad keeps the old version (stale); bad->good loads
+#                   it; a removed file is counted
+#   rota schedules  the table, --next N by name, and the same times computed
+#                   from the file by the CLI alone
+#   rota approve / reject  a manual step on two hosts; a second answer is
+#                   refused (exit 4); submit --wait says once what waits
+#
+# ROTA_TEST_SLOW=1 also waits (up to ~2 min) for an every-minute schedule to
+# fire, to see trigger "schedule" and its slot in runs and show.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+
+# check CODE -- ARGS: runs rota, checks its exit code; sets OUT and ERR.
+check() {
+	local code=$1
+	shift 2
+	set +e
+	OUT=$(rota "$@" 2>"$T/stderr")
+	local rc=$?
+	set -e
+	ERR=$(cat "$T/stderr")
+	[ "$rc" = "$code" ] || fail "rota $*: exit $rc, expected $code: $OUT $ERR"
+}
+
+has_line() {
+	echo "$1" | grep -Eq -- "$2" || fail "${3:-output}: no line matches '$2' in:
+$1"
+}
+
+RB=$T/runbooks
+mkdir -p "$RB"
+cp "$ROTA_SOURCE_DIR"/runbooks/*.yaml "$RB/"
+cat >"$RB/morning.yaml" <<'EOF'
+name: morning
+description: a weekday schedule, for the schedules table
+schedule: { cron: "0 8 * * 1-5", timezone: Europe/London }
+steps:
+  - id: hello
+    shell: { run: "echo good morning" }
+EOF
+cat >"$RB/gate.yaml" <<'EOF'
+name: gate
+description: a manual step between two shell steps
+steps:
+  - id: before
+    shell: { run: "echo before the gate" }
+  - id: confirm
+    manual: { prompt: "Is the dashboard green?", timeout: 10m }
+  - id: after
+    shell: { run: "echo through the gate" }
+EOF
+# Invalid from the start: never served.
+printf 'name: half\nsteps:\n  - id: a\n    shell: {run: "true", timout: 5s}\n' >"$RB/half.yaml"
+
+RUNBOOKS=$RB start_coordinator
+start_worker w1 --label role=db
+start_worker w2 --label role=db
+wait_workers 2
+
+# ---- runbooks -------------------------------------------------------------
+check 0 -- runbooks
+has_line "$OUT" "^NAME +STATE +SCHEDULE +STEPS +PATH$" "runbooks header"
+has_line "$OUT" "^morning +loaded +0 8 \* \* 1-5 Europe/London +1 +.*morning.yaml$" "scheduled runbook"
+has_line "$OUT" "^gate +loaded +- +3 +.*gate.yaml$" "manual runbook"
+has_line "$OUT" "^daily-health-check +loaded " "shipped runbook"
+has_line "$OUT" " invalid +- +- +.*half.yaml$" "invalid runbook"
+has_line "$OUT" "half.yaml\)? is invalid and not served:$" "invalid heading"
+has_line "$OUT" "^  .*half.yaml:4:[0-9]+: .*unknown key 'timout'.*did you mean 'timeout'" "error line"
+check 0 -- runbooks --json
+assert_contains "$OUT" '"state":"invalid"' "runbooks --json"
+assert_contains "$OUT" "half.yaml:4:" "runbooks --json errors"
+
+# ---- reload ---------------------------------------------------------------
+# bad -> good: half is fixed and loaded.
+printf 'name: half\nsteps:\n  - id: a\n    shell: {run: "true", timeout: 5s}\n' >"$RB/half.yaml"
+check 0 -- reload
+has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 0 removed\), 0 invalid$" "reload summary"
+check 0 -- runbooks
+has_line "$OUT" "^half +loaded +- +1 " "half loaded after the fix"
+assert_not_contains "$OUT" "is invalid" "runbooks after the fix"
+
+# good -> bad: morning breaks; the version loaded before still serves.
+sed -i 's/timezone: Europe\/London/timezone: Europe\/Lundon/' "$RB/morning.yaml"
+check 1 -- reload
+has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 0 removed\), 1 invalid$" "reload summary"
+has_line "$OUT" "morning.yaml\)? is invalid; the version loaded .* is still served:$" "stale heading"
+has_line "$OUT" "^  .*morning.yaml:3:[0-9]+: .*Europe/Lundon" "stale error"
+check 0 -- runbooks
+has_line "$OUT" "^morning +stale +0 8 \* \* 1-5 Europe/London +1 " "stale row keeps the served schedule"
+check 1 -- reload --json
+assert_contains "$OUT" '"invalid":1' "reload --json"
+# What is served is the old version: it still runs.
+check 0 -- submit morning --target w1 --wait
+assert_contains "$OUT" "good morning" "the stale runbook's old version runs"
+
+# bad -> good again, and a removed file is counted.
+sed -i 's/Europe\/Lundon/Europe\/London/' "$RB/morning.yaml"
+rm "$RB/half.yaml"
+check 0 -- reload
+has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 1 removed\), 0 invalid$" "reload after a removal"
+check 0 -- runbooks
+has_line "$OUT" "^morning +loaded " "morning loaded again"
+assert_not_contains "$OUT" "half" "removed runbook"
+
+# ---- schedules ------------------------------------------------------------
+check 0 -- schedules
+has_line "$OUT" "^RUNBOOK +CRON +TIMEZONE +NEXT +NEXT \(UTC\) +LAST RUN$" "schedules header"
+has_line "$OUT" "^morning +0 8 \* \* 1-5 +Europe/London +20[0-9-]+ 08:00:00 (GMT|BST) +20[0-9-]+ 0[78]:00:00 +never$" "schedule row"
+assert_not_contains "$OUT" "gate" "an unscheduled runbook in schedules"
+check 0 -- schedules --next 3 morning
+assert_eq "$(echo "$OUT" | wc -l)" 3 "schedules --next 3"
+has_line "$OUT" "^20[0-9-]+ 08:00:00 (GMT|BST)  \(20[0-9-]+ 0[78]:00:00 UTC\)$" "a fire time"
+remote=$OUT
+# The CLI alone, from the file, agrees with the coordinator.
+check 0 -- --coordinator tcp://127.0.0.1:1 schedules --next 3 "$RB/morning.yaml"
+assert_eq "$OUT" "$remote" "fire times computed from the file"
+check 0 -- schedules --next 2 morning --json
+assert_contains "$OUT" '"runbook":"morning","cron":"0 8 * * 1-5","timezone":"Europe/London","upcoming":[{"at_ms":' "schedules --json"
+check 4 -- schedules --next 2 gate
+assert_contains "$ERR" "has no schedule" "an unscheduled runbook"
+
+# ---- approve / reject -----------------------------------------------------
+rota submit gate --target role=db --wait >"$T/wait.out" 2>"$T/wait.err" &
+waiter=$!
+wait_for "grep -q 'waiting for approval' '$T/wait.err'" 20 "submit --wait to see the waiting step"
+run=$(head -n 1 "$T/wait.out")
+[ -n "$run" ] || fail "submit --wait printed no run id"
+assert_contains "$(cat "$T/wait.err")" "step confirm is waiting for approval: rota approve $run confirm" "--wait note"
+check 0 -- show "$run"
+has_line "$OUT" "^  before +succeeded +0 " "the step before the gate"
+has_line "$OUT" "^  confirm +waiting +- +.*Is the dashboard green\?" "the waiting step"
+has_line "$OUT" "^step confirm is waiting for approval on w1, w2" "waiting block"
+has_line "$OUT" "^  approve with: rota approve $run confirm$" "approve hint"
+has_line "$OUT" "^  reject with: rota reject $run confirm$" "reject hint"
+check 4 -- approve "$run" before
+check 0 -- approve last confirm --note "dashboard is green"
+assert_eq "$OUT" "approved step confirm of run $run on 2 hosts" "approve"
+wait "$waiter" || fail "submit --wait after approval: exit $? $(cat "$T/wait.err")"
+assert_eq "$(grep -c 'waiting for approval' "$T/wait.err")" 1 "waiting notes under --wait"
+assert_contains "$(cat "$T/wait.out")" "through the gate" "the step after the gate"
+assert_eq "$(run_status "$run")" succeeded "approved run"
+check 4 -- approve "$run" confirm
+assert_contains "$ERR" "$run" "a second approval names the run"
+
+check 0 -- submit gate --target role=db
+run=$OUT
+wait_for "rota show $run | grep -q 'approve with'" 20 "the second run to wait"
+check 0 -- reject "${run: -6}" confirm --json
+assert_eq "$OUT" "{\"run_id\":\"$run\",\"step_id\":\"confirm\",\"decision\":\"rejected\",\"hosts\":2,\"note\":null}" "reject --json"
+wait_for "[ \"\$(run_status $run)\" = failed ]" 20 "the rejected run to fail"
+check 0 -- show "$run"
+has_line "$OUT" "^  confirm +failed " "the rejected step"
+assert_not_contains "$OUT" "through the gate" "a step after a rejected gate"
+check 4 -- reject "$run" confirm
+
+check 0 -- runs
+has_line "$OUT" "^$run +gate +manual +failed " "runs shows the trigger"
+
+# ---- a schedule that fires (slow) -----------------------------------------
+if [ "${ROTA_TEST_SLOW:-0}" = 1 ]; then
+	cat >"$RB/every-minute.yaml" <<'EOF'
+name: every-minute
+schedule: { cron: "* * * * *", timezone: UTC }
+targets: { labels: { role: db } }
+steps:
+  - id: tick
+    shell: { run: "echo tick" }
+EOF
+	check 0 -- reload
+	wait_for "rota runs --json | grep -q '\"trigger\":\"schedule\"'" 75 "the schedule to fire"
+	check 0 -- show last
+	has_line "$OUT" "^trigger +schedule$" "show trigger"
+	has_line "$OUT" "^slot +20[0-9-]+ [0-9:]{5}:00 UTC$" "show slot"
+	check 0 -- schedules
+	has_line "$OUT" "^every-minute .* [0-9]{8}-[0-9]{6}-[0-9a-f]+ [a-z]+$" "last run in schedules"
+fi
+pass "runbooks, reload, schedules and approvals end to end"
