@@ -574,6 +574,8 @@ coordinator_reload(void *ctx, Rota__ReloadResponse *out)
 	scheduler_sync(c->scheduler, c->catalog, clock_wall_ms());
 	out->loaded = (uint32_t)catalog_count(fresh);
 	out->invalid = (uint32_t)catalog_invalid(fresh);
+	for (size_t i = 0; i < catalog_count(fresh); i++)
+		out->invalid += catalog_at(fresh, i)->errors != NULL; /* stale */
 	out->added = diff.added;
 	out->changed = diff.changed;
 	out->removed = diff.removed;

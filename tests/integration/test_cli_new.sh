@@ -144,7 +144,7 @@ assert_eq "$OUT" "approved step confirm of run $run on 2 hosts" "approve"
 wait "$waiter" || fail "submit --wait after approval: exit $? $(cat "$T/wait.err")"
 assert_eq "$(grep -c 'waiting for approval' "$T/wait.err")" 1 "waiting notes under --wait"
 assert_contains "$(cat "$T/wait.out")" "through the gate" "the step after the gate"
-assert_eq "$(run_status "$run")" succeeded "approved run"
+assert_eq "$(run_status "$run")" 3 "approved run (succeeded)"
 check 4 -- approve "$run" confirm
 assert_contains "$ERR" "$run" "a second approval names the run"
 
@@ -153,7 +153,7 @@ run=$OUT
 wait_for "rota show $run | grep -q 'approve with'" 20 "the second run to wait"
 check 0 -- reject "${run: -6}" confirm --json
 assert_eq "$OUT" "{\"run_id\":\"$run\",\"step_id\":\"confirm\",\"decision\":\"rejected\",\"hosts\":2,\"note\":null}" "reject --json"
-wait_for "[ \"\$(run_status $run)\" = failed ]" 20 "the rejected run to fail"
+wait_for "[ \"\$(run_status $run)\" = 4 ]" 20 "the rejected run to fail"
 check 0 -- show "$run"
 has_line "$OUT" "^  confirm +failed " "the rejected step"
 assert_not_contains "$OUT" "through the gate" "a step after a rejected gate"
