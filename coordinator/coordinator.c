@@ -52,6 +52,11 @@ struct coordinator {
 	uint64_t hello_refused;
 	bool resync_pending;
 	bool stopping;
+	/* Slots wait at start until the workers had a chance to come back
+	 * (all known ones connected, or COORDINATOR_SETTLE_MS): a slot fired
+	 * the moment a restarted coordinator opens finds nobody there. */
+	bool settled;
+	int64_t settle_deadline;
 };
 
 static void coordinator_reload(void *ctx, Rota__ReloadResponse *out);
@@ -196,6 +201,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	}
 	c->scheduler = scheduler_new(c->store);
+	c->settle_deadline = clock_mono_ms() + COORDINATOR_SETTLE_MS;
 	if (catalog_persist(NULL, c->catalog, c->store) != 0 ||
 	    scheduler_sync(c->scheduler, c->catalog, clock_wall_ms()) != 0 ||
 	    store_commit(c->store) != 0) {
@@ -486,6 +492,22 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	free(lost);
 }
 
+static bool
+coordinator_settled(coordinator_t *c, int64_t now)
+{
+	if (c->settled)
+		return true;
+	size_t away = 0;
+	for (size_t i = 0; i < registry_count(c->registry); i++)
+		away += !registry_at(c->registry, i)->connected;
+	if (away > 0 && now < c->settle_deadline)
+		return false;
+	c->settled = true;
+	if (away > 0)
+		log_info("scheduler starts with %zu known worker(s) still away", away);
+	return true;
+}
+
 /* Starts the run of one schedule slot, or records why it did not start. */
 static const char *
 coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed)
@@ -731,7 +753,7 @@ coordinator_run(coordinator_t *c)
 		}
 		if (now >= next_tick) {
 			dispatcher_tick(c->dispatcher, now);
-			if (!c->stopping)
+			if (!c->stopping && coordinator_settled(c, now))
 				scheduler_run(c->scheduler, clock_wall_ms(), coordinator_fire, c);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}

@@ -18,6 +18,7 @@
 #define COORDINATOR_BATCH 1000           /* messages read per socket per turn */
 #define COORDINATOR_RESYNC_RETRY_MS 1000 /* between reloads of a failing store */
 #define COORDINATOR_DROP_LOG_MS 60000    /* one log line per peer per minute */
+#define COORDINATOR_SETTLE_MS 10000      /* at most, for known workers to return */
 /* A Hello lists what a worker runs and holds; more than this is not a
  * worker but a flood. */
 #define COORDINATOR_HELLO_MAX_KEYS 4096

@@ -258,12 +258,14 @@ scheduler_fire_top(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void 
 	size_t keep = e->catchup == RUNBOOK_CATCHUP_ALL ? e->catchup_max : 1;
 	int64_t *ring = xcalloc(keep, sizeof(*ring));
 	size_t total = 0;
+	int64_t earliest = 0;
 	int64_t t = e->next_ms;
 	if (t <= e->last_slot_ms)
 		t = cron_next(&e->expr, e->timezone, e->last_slot_ms);
 	for (size_t walked = 0; t >= 0 && t <= now_ms && walked < SCHEDULER_MAX_WALK; walked++) {
 		ring[total % keep] = t;
-		total++;
+		if (total++ == 0)
+			earliest = t;
 		t = cron_next(&e->expr, e->timezone, t);
 	}
 	size_t held = total < keep ? total : keep;
@@ -284,7 +286,7 @@ scheduler_fire_top(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void 
 	}
 	if (total > fired) {
 		char when[32];
-		clock_format(ring[first], when, sizeof(when));
+		clock_format(earliest, when, sizeof(when));
 		log_warn("schedule %s: %zu slot(s) due since %s UTC were missed (the coordinator"
 		         " was down or stalled); catchup %s started %zu run(s)",
 		         e->runbook, total, when, scheduler_catchup_name(e->catchup), fired);

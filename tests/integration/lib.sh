@@ -77,6 +77,12 @@ start_coordinator() {
 	export ROTA_COORDINATOR=$API_EP
 }
 
+# restart_coordinator [extra flags...]: starts it again on the endpoints it
+# had, so workers and the CLI find it. Stop the old one first.
+restart_coordinator() {
+	start_coordinator --worker-endpoint "$WORKER_EP" --api-endpoint "$API_EP" "$@"
+}
+
 # start_worker ID [--label k=v ...]: sets LAST_WORKER_PID and WORKER_PID_<ID>.
 start_worker() {
 	local id=$1

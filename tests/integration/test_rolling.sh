@@ -1,0 +1,31 @@
+# A rolling run over 8 workers with batch 2 and max_failures 1, where three
+# hosts would fail: it stops after the second failing batch, and the hosts
+# it never started are on record as such.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+start_coordinator
+for i in 1 2 3 4 5 6 7 8; do start_worker "w$i"; done
+wait_workers 8
+
+set +e
+rota submit "$FIXTURES/rolling.yaml" --wait >"$T/out" 2>&1
+rc=$?
+set -e
+assert_eq "$rc" 1 "submit --wait exit code"
+run=$(store "SELECT id FROM runs WHERE runbook = 'rolling'")
+assert_eq "$(run_status "$run")" 4 "run status (failed)"
+assert_eq "$(store "SELECT host || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host" | tr '\n' ' ')" \
+	"w1:5 w2:4 w3:5 w4:4 w5:8 w6:8 w7:8 w8:8 " "step statuses (w5-w8 skipped)"
+assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$run' AND started_ms > 0")" 4 \
+	"steps that started"
+assert_eq "$(store "SELECT DISTINCT detail FROM step_runs WHERE run_id = '$run' AND host >= 'w5'")" \
+	"never started: 2 host(s) failed, more than max_failures 1" "never-started detail"
+# Batches ran one after the other: w3 started after w1 and w2 ended.
+assert_eq "$(store "SELECT (SELECT started_ms FROM step_runs WHERE run_id = '$run' AND host = 'w3') >= (SELECT MAX(ended_ms) FROM step_runs WHERE run_id = '$run' AND host IN ('w1', 'w2'))")" \
+	1 "the second batch started after the first ended"
+show=$(rota show "$run")
+assert_contains "$show" "4 host(s) never started" "rota show reason"
+assert_contains "$show" "never started: 2 host(s) failed" "rota show step detail"
+assert_eq "$(store "SELECT hosts_ok || '/' || hosts_failed FROM runs WHERE id = '$run'")" "2/6" \
+	"hosts ok/failed"
+pass "a rolling run stops starting hosts after max_failures and records the hosts never started"

@@ -1,0 +1,120 @@
+# The scheduler with a real coordinator, worker and store. ROTA_FAKE_NOW
+# starts the coordinator's clock a few seconds before a slot, so a cron line
+# fires without waiting for the real minute.
+#   - a slot fires exactly once, across a SIGTERM and a SIGKILL restart in
+#     the middle of its minute;
+#   - after a downtime covering three slots, catchup latest starts one run
+#     (for the latest slot) and catchup none starts none;
+#   - concurrency forbid records a skipped run, with the reason, for a slot
+#     that comes while the previous run still runs.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+RUNBOOKS=$T/runbooks
+mkdir -p "$RUNBOOKS"
+
+cat >"$RUNBOOKS/tick.yaml" <<'EOF'
+name: tick
+schedule: { cron: "1 10 * * *", timezone: UTC }
+targets: { all: true }
+steps:
+  - id: say
+    shell: "echo tick {{ run.id }}"
+EOF
+cat >"$RUNBOOKS/latest.yaml" <<'EOF'
+name: latest
+schedule: { cron: "*/5 * * * *", catchup: latest, concurrency: allow }
+targets: { all: true }
+steps:
+  - id: say
+    shell: "echo latest"
+EOF
+cat >"$RUNBOOKS/none.yaml" <<'EOF'
+name: none
+schedule: { cron: "*/5 * * * *", catchup: none, concurrency: allow }
+targets: { all: true }
+steps:
+  - id: say
+    shell: "echo none"
+EOF
+cat >"$RUNBOOKS/slow.yaml" <<'EOF'
+name: slow
+schedule: { cron: "30 12 * * *", concurrency: forbid }
+targets: { all: true }
+steps:
+  - id: nap
+    shell: { run: "sleep 12", timeout: 1m }
+EOF
+
+ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
+count() { store "SELECT COUNT(*) FROM runs WHERE runbook = '$1'"; }
+stop_coordinator() {
+	kill "-$1" "$COORD_PID"
+	wait "$COORD_PID" 2>/dev/null || true
+}
+
+# 1. Exactly once across restarts in the middle of the minute.
+ROTA_FAKE_NOW=2026-06-01T10:00:57Z start_coordinator
+start_worker w1
+wait_workers 1
+wait_for "[ \"\$(count tick)\" -ge 1 ]" 15 "the 10:01 slot of tick to fire"
+assert_eq "$(store "SELECT trigger || ' ' || slot_ms FROM runs WHERE runbook = 'tick'")" \
+	"schedule $(ms 2026-06-01T10:01:00Z)" "tick's run: trigger and slot"
+run=$(store "SELECT id FROM runs WHERE runbook = 'tick'")
+wait_for "[ \"\$(run_status $run)\" = 3 ]" 15 "tick's run to succeed"
+assert_contains "$(rota logs "$run")" "tick $run" "the scheduled run's output"
+assert_eq "$(store "SELECT next_ms FROM schedules WHERE runbook = 'tick'")" \
+	"$(ms 2026-06-02T10:01:00Z)" "tick's next slot"
+stop_coordinator TERM
+ROTA_FAKE_NOW=2026-06-01T10:01:20Z restart_coordinator
+wait_workers 1
+sleep 2
+stop_coordinator KILL
+ROTA_FAKE_NOW=2026-06-01T10:01:40Z restart_coordinator
+wait_workers 1
+sleep 2
+assert_eq "$(count tick)" 1 "runs of tick after two restarts within its minute"
+sched=$(rota schedules)
+echo "$sched" | grep -E "^tick +1 10 \* \* \* +UTC +2026-06-02 10:01:00 UTC +2026-06-02 10:01:00 +$run succeeded" \
+	>/dev/null || fail "rota schedules does not show tick's next slot and last run: $sched"
+next=$(rota schedules --next 3 latest)
+assert_eq "$(echo "$next" | head -n 1)" "2026-06-01 10:05:00 UTC  (2026-06-01 10:05:00 UTC)" \
+	"first of rota schedules --next 3 latest"
+assert_eq "$(echo "$next" | wc -l)" 3 "lines of rota schedules --next 3"
+pass "a slot fires once, and never again after SIGTERM and SIGKILL restarts in its minute"
+
+# 2. Catchup after a downtime of three slots (10:05, 10:10, 10:15).
+latest_before=$(count latest)
+none_before=$(count none)
+stop_coordinator TERM
+ROTA_FAKE_NOW=2026-06-01T10:16:10Z restart_coordinator
+wait_workers 1
+wait_for "[ \"\$(count latest)\" -gt $latest_before ]" 10 "latest to catch up"
+sleep 2
+assert_eq "$(count latest)" $((latest_before + 1)) "runs of latest after three missed slots"
+assert_eq "$(store "SELECT slot_ms FROM runs WHERE runbook = 'latest' ORDER BY created_ms DESC LIMIT 1")" \
+	"$(ms 2026-06-01T10:15:00Z)" "the slot latest caught up"
+assert_eq "$(count none)" "$none_before" "runs of none after three missed slots"
+grep -q "schedule none: 3 slot(s) due since 2026-06-01 10:05:00 UTC were missed" "$T/coordinator.log" ||
+	fail "the coordinator did not log the slots none missed"
+pass "catchup latest runs the latest of three missed slots once, catchup none runs none"
+
+# 3. Forbid: the 12:30 slot's run is still running at the next day's slot.
+stop_coordinator TERM
+ROTA_FAKE_NOW=2026-06-01T12:29:58Z restart_coordinator
+wait_workers 1
+wait_for "[ \"\$(count slow)\" -ge 1 ]" 10 "slow's 12:30 slot"
+first=$(store "SELECT id FROM runs WHERE runbook = 'slow'")
+wait_for "[ \"\$(store \"SELECT COUNT(*) FROM step_runs WHERE run_id = '$first' AND status = 3\")\" = 1 ]" 10 \
+	"slow's step to run"
+stop_coordinator TERM
+# A day later by the coordinator's clock; the worker still runs the nap.
+ROTA_FAKE_NOW=2026-06-02T12:29:59Z restart_coordinator
+wait_workers 1
+wait_for "[ \"\$(count slow)\" -ge 2 ]" 10 "slow's next slot"
+skipped=$(store "SELECT status || ' ' || reason FROM runs WHERE runbook = 'slow' AND id != '$first'")
+assert_eq "$skipped" "6 skipped: run $first of slow is still running (concurrency: forbid)" \
+	"the overlapping slot's run"
+runs=$(rota runs)
+assert_contains "$runs" "skipped" "rota runs"
+wait_for "[ \"\$(run_status $first)\" = 3 ]" 20 "the first run of slow to finish"
+pass "concurrency forbid skips an overlapping slot and records why"

@@ -1,0 +1,36 @@
+# when, retries and always on real workers: the remediation runs only on the
+# host whose check failed (and handles it), a flaky step is retried as
+# attempt 2, the cleanup runs everywhere; a known worker that is away is
+# listed as unreachable and fails the run.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+start_coordinator
+start_worker w1
+start_worker w2
+start_worker w3
+wait_workers 3
+kill "$WORKER_PID_w3"
+wait_for "rota workers | grep -q 'w3 .* lost'" 20 "w3 to be lost"
+mkdir -p "$T/state"
+
+set +e
+rota submit "$FIXTURES/remediate.yaml" -p state="$T/state" --wait >"$T/out" 2>&1
+rc=$?
+set -e
+run=$(store "SELECT id FROM runs WHERE runbook = 'remediate'")
+steps=$(store "SELECT host || ':' || step_id || '#' || attempt || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host, position, attempt" | tr '\n' ' ')
+assert_eq "$steps" "w1:check#1:4 w1:restart#1:8 w1:flaky#1:5 w1:flaky#2:4 w1:cleanup#1:4 w2:check#1:5 w2:restart#1:4 w2:flaky#1:5 w2:flaky#2:4 w2:cleanup#1:4 w3:check#1:12 w3:restart#1:12 w3:flaky#1:12 w3:cleanup#1:12 " \
+	"steps, attempts and statuses"
+assert_contains "$(rota logs "$run" --host w2)" "restarted on w2" "w2's remediation output"
+assert_not_contains "$(rota logs "$run" --host w1)" "restarted" "w1's output"
+assert_eq "$(store "SELECT detail FROM step_runs WHERE run_id = '$run' AND host = 'w1' AND step_id = 'restart'")" \
+	"not run: it runs when step check fails, and it succeeded" "why w1 skipped the restart"
+assert_contains "$(store "SELECT detail FROM step_runs WHERE run_id = '$run' AND host = 'w3' AND step_id = 'check'")" \
+	"worker w3 was not connected when the run started" "w3's detail"
+# w1 and w2 are fine (w2's failure was handled); unreachable w3 fails the run.
+assert_eq "$(store "SELECT hosts_ok || '/' || hosts_failed FROM runs WHERE id = '$run'")" "2/1" "hosts ok/failed"
+assert_eq "$rc" 1 "submit --wait exit code"
+show=$(rota show "$run")
+assert_contains "$show" "unreachable" "rota show"
+assert_contains "$show" "flaky#2" "rota show numbers the second attempt"
+pass "when: failed remediates only where the check failed; retries and always work; unreachable hosts are listed"
