@@ -31,7 +31,7 @@ run_rota() {
 
 # has_line TEXT REGEX what: some line of TEXT matches the extended REGEX.
 has_line() {
-	echo "$1" | grep -Eq -- "$2" || fail "${3:-output}: no line matches '$2' in:
+	grep -Eq -- "$2" <<<"$1" || fail "${3:-output}: no line matches '$2' in:
 $1"
 }
 

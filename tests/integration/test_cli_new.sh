@@ -29,7 +29,7 @@ check() {
 }
 
 has_line() {
-	echo "$1" | grep -Eq -- "$2" || fail "${3:-output}: no line matches '$2' in:
+	grep -Eq -- "$2" <<<"$1" || fail "${3:-output}: no line matches '$2' in:
 $1"
 }
 
