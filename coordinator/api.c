@@ -357,8 +357,10 @@ api_unsupported(const runbook_t *rb)
 	for (size_t i = 0; i < rb->targets.label_count && what == NULL; i++)
 		if (rb->targets.labels[i].value_count > 1)
 			what = "a label with several values";
-	if (rb->targets.batch.value != 0 || rb->targets.max_failures.value != 0)
-		what = "'batch' or 'max_failures'";
+	if (rb->targets.batch.value != 0)
+		what = "'batch'";
+	else if (rb->targets.max_failures.value != 0)
+		what = "'max_failures'";
 	for (size_t i = 0; i < rb->step_count && what == NULL; i++) {
 		const runbook_step_t *s = &rb->steps[i];
 		step = s->id;
