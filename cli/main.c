@@ -2,7 +2,8 @@
  *
  * main only reads the global options, picks the command and hands it its
  * arguments; the commands live in run.c, output.c, approval.c, workers.c,
- * runbooks.c and schedules.c, the conversation with the coordinator in session.c. */
+ * runbooks.c, schedules.c and lint.c, the conversation with the coordinator
+ * in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "approval.h"
 #include "cli.h"
+#include "lint.h"
 #include "output.h"
 #include "run.h"
 #include "runbooks.h"
@@ -34,6 +36,7 @@ static const struct {
     {"runbooks", runbooks_list},
     {"reload", runbooks_reload},
     {"schedules", schedules_list},
+    {"lint", lint_files},
 };
 
 int
@@ -100,6 +103,6 @@ main(int argc, char **argv)
 		return rc;
 	}
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, workers, runbooks, reload and schedules",
+	                   "approve, reject, workers, runbooks, reload, schedules and lint",
 	                   name);
 }

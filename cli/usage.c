@@ -56,6 +56,9 @@ usage_print(FILE *out)
 	      "Fleet:\n"
 	      "  workers [--json]\n"
 	      "        Workers the coordinator knows, and what they run.\n"
+	      "  lint [--json] FILE...\n"
+	      "        Check runbook files here, without a coordinator: each error as\n"
+	      "        file:line:column: message on stdout, then a summary line.\n"
 	      "\n"
 	      "RUN is a run id, a unique part of one, or 'last'.\n"
 	      "\n"
@@ -65,9 +68,9 @@ usage_print(FILE *out)
 	      "  --help            this text\n"
 	      "  --version         rota's version\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 run failed (--wait) or a runbook invalid (reload,\n"
-	      "schedules FILE), 2 usage, 3 coordinator unreachable, 4 refused by the\n"
-	      "coordinator.\n",
+	      "Exit status: 0 ok, 1 run failed (--wait), a runbook invalid (reload,\n"
+	      "schedules FILE) or lint found errors, 2 usage, 3 coordinator unreachable,\n"
+	      "4 refused by the coordinator.\n",
 	      out);
 }
 
