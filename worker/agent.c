@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "check.h"
 #include "clock.h"
 #include "executor.h"
 #include "log.h"
@@ -31,6 +32,11 @@ typedef struct agent_job {
 	uint64_t sent_bytes;
 	uint64_t limit;
 	bool truncated;
+	bool check; /* a built-in check: its verdict is its exit code */
+	/* A check's first report line, kept as the Result's detail. */
+	char summary[AGENT_CHECK_DETAIL_MAX];
+	size_t summary_len;
+	bool summary_done; /* its newline was seen */
 	struct agent_job *next;
 } agent_job_t;
 
@@ -306,12 +312,30 @@ agent_send_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, s
 	agent_send(a, &env);
 }
 
+/* Keeps the first line of a check's report (its summary), however little
+ * output the step may send: it becomes the Result's detail. */
+static void
+agent_keep_summary(agent_job_t *j, const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < len && !j->summary_done; i++) {
+		if (data[i] == '\n')
+			j->summary_done = true;
+		else if (j->summary_len + 1 < sizeof(j->summary))
+			j->summary[j->summary_len++] = (char)data[i];
+	}
+	j->summary[j->summary_len] = '\0';
+}
+
 static void
 agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t len)
 {
 	agent_t *a = ctx;
 	agent_job_t *j = agent_job_by_exec(a, job);
-	if (j == NULL || j->truncated)
+	if (j == NULL)
+		return;
+	if (j->check && stream == 1)
+		agent_keep_summary(j, data, len);
+	if (j->truncated)
 		return;
 	if (j->sent_bytes + len > j->limit) {
 		/* Past the limit: send what fits and one marker, then drop the
@@ -334,6 +358,90 @@ agent_signal_name(int sig)
 	return name ? name : "?";
 }
 
+/* The Result of a shell step: its exit code decides. */
+static int
+agent_shell_status(agent_t *a, const exec_result_t *res, char *detail, size_t len)
+{
+	int status;
+	switch (res->outcome) {
+	case EXEC_EXITED:
+		status = res->exit_code == 0 ? ROTA__STEP_STATUS__STEP_SUCCEEDED
+		                             : ROTA__STEP_STATUS__STEP_FAILED;
+		if (res->exit_code != 0)
+			snprintf(detail, len, "exited with status %d", res->exit_code);
+		else
+			detail[0] = '\0';
+		break;
+	case EXEC_SIGNALED:
+		status = ROTA__STEP_STATUS__STEP_FAILED;
+		snprintf(detail, len, "killed by signal %d (SIG%s)", res->signal,
+		         agent_signal_name(res->signal));
+		break;
+	case EXEC_TIMED_OUT:
+		status = ROTA__STEP_STATUS__STEP_TIMEOUT;
+		snprintf(detail, len, "%s", res->detail);
+		break;
+	case EXEC_CANCELLED:
+		status = ROTA__STEP_STATUS__STEP_CANCELLED;
+		if (a->stopping)
+			snprintf(detail, len, "worker %s was shut down while the step ran: %s",
+			         a->cfg.id, res->detail);
+		else
+			snprintf(detail, len, "%s", res->detail);
+		break;
+	default:
+		/* The executor's detail already says it could not start. */
+		status = ROTA__STEP_STATUS__STEP_ERROR;
+		snprintf(detail, len, "%s", res->detail);
+		break;
+	}
+	return status;
+}
+
+/* The Result of a built-in check: its exit code is its verdict (check.h)
+ * and its report's first line the detail. A verdict of error, and a check
+ * process that died of a signal, are STEP_ERROR: the check could not be
+ * made, which is not the same news as a service that answered badly
+ * (FAILED), and the runbook's author, not the service, has to act. */
+static int
+agent_check_status(agent_t *a, const agent_job_t *j, const exec_result_t *res, char *detail,
+                   size_t len)
+{
+	const char *summary = j->summary;
+	switch (res->outcome) {
+	case EXEC_EXITED:
+		switch (res->exit_code) {
+		case CHECK_PASS:
+			snprintf(detail, len, "%s", summary);
+			return ROTA__STEP_STATUS__STEP_SUCCEEDED;
+		case CHECK_FAIL:
+			snprintf(detail, len, "%s", summary[0] ? summary : "the check failed");
+			return ROTA__STEP_STATUS__STEP_FAILED;
+		case CHECK_ERROR:
+			snprintf(detail, len, "%s",
+			         summary[0] ? summary : "the check could not be made");
+			return ROTA__STEP_STATUS__STEP_ERROR;
+		default:
+			snprintf(detail, len, "the check process exited with status %d%s%s",
+			         res->exit_code, summary[0] ? ": " : "", summary);
+			return ROTA__STEP_STATUS__STEP_ERROR;
+		}
+	case EXEC_SIGNALED:
+		snprintf(detail, len, "the check process was killed by signal %d (SIG%s)",
+		         res->signal, agent_signal_name(res->signal));
+		return ROTA__STEP_STATUS__STEP_ERROR;
+	case EXEC_TIMED_OUT:
+		/* The check's own timeout fails it with a report; this is the
+		 * executor's backstop, CHECK_KILL_SLACK_MS later. */
+		snprintf(detail, len, "the check did not end by itself: %s", res->detail);
+		return ROTA__STEP_STATUS__STEP_TIMEOUT;
+	case EXEC_CANCELLED:
+	default:
+		/* Cancelled or never started: as for a shell step. */
+		return agent_shell_status(a, res, detail, len);
+	}
+}
+
 static void
 agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 {
@@ -351,39 +459,10 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	r.started_ms = res->started_ms;
 	r.ended_ms = res->ended_ms;
 	r.output_seq = j->seq;
-	switch (res->outcome) {
-	case EXEC_EXITED:
-		r.status = res->exit_code == 0 ? ROTA__STEP_STATUS__STEP_SUCCEEDED
-		                               : ROTA__STEP_STATUS__STEP_FAILED;
-		if (res->exit_code != 0)
-			snprintf(detail, sizeof(detail), "exited with status %d", res->exit_code);
-		else
-			detail[0] = '\0';
-		break;
-	case EXEC_SIGNALED:
-		r.status = ROTA__STEP_STATUS__STEP_FAILED;
-		snprintf(detail, sizeof(detail), "killed by signal %d (SIG%s)", res->signal,
-		         agent_signal_name(res->signal));
-		break;
-	case EXEC_TIMED_OUT:
-		r.status = ROTA__STEP_STATUS__STEP_TIMEOUT;
-		snprintf(detail, sizeof(detail), "%s", res->detail);
-		break;
-	case EXEC_CANCELLED:
-		r.status = ROTA__STEP_STATUS__STEP_CANCELLED;
-		if (a->stopping)
-			snprintf(detail, sizeof(detail),
-			         "worker %s was shut down while the step ran: %s", a->cfg.id,
-			         res->detail);
-		else
-			snprintf(detail, sizeof(detail), "%s", res->detail);
-		break;
-	default:
-		/* The executor's detail already says it could not start. */
-		r.status = ROTA__STEP_STATUS__STEP_ERROR;
-		snprintf(detail, sizeof(detail), "%s", res->detail);
-		break;
-	}
+	if (j->check)
+		r.status = agent_check_status(a, j, res, detail, sizeof(detail));
+	else
+		r.status = agent_shell_status(a, res, detail, sizeof(detail));
 	r.detail = detail;
 	log_info("step %s/%s#%u finished: %s%s%s", j->run_id, j->step_id, j->attempt,
 	         r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
@@ -404,9 +483,10 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 
 /* ---- coordinator messages ---------------------------------------------- */
 
+/* A Result for a step that ends as it is dispatched: refused, or a noop. */
 static void
-agent_send_result_error(agent_t *a, const Rota__StepKey *k, const char *keytext, int status,
-                        const char *detail)
+agent_send_result_now(agent_t *a, const Rota__StepKey *k, const char *keytext, int status,
+                      const char *detail)
 {
 	Rota__Result r = ROTA__RESULT__INIT;
 	r.key = (Rota__StepKey *)k;
@@ -414,6 +494,63 @@ agent_send_result_error(agent_t *a, const Rota__StepKey *k, const char *keytext,
 	r.detail = (char *)detail;
 	r.started_ms = r.ended_ms = clock_wall_ms();
 	agent_report(a, keytext, &r);
+}
+
+/* Whether this worker refuses a step spec outright, and why. Shell steps
+ * and the built-in checks run here; manual and notify steps are the
+ * coordinator's own and are never meant to reach a worker. */
+static bool
+agent_step_refused(agent_t *a, const Rota__StepSpec *spec, char *why, size_t len)
+{
+	const char *kind = NULL;
+	bool present = true;
+	switch (spec->kind_case) {
+	case ROTA__STEP_SPEC__KIND_SHELL:
+		present = spec->shell != NULL;
+		kind = "shell";
+		break;
+	case ROTA__STEP_SPEC__KIND_HTTP_CHECK:
+		present = spec->http_check != NULL;
+		kind = "http_check";
+		break;
+	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
+		present = spec->disk_check != NULL;
+		kind = "disk_check";
+		break;
+	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
+		present = spec->metric_check != NULL;
+		kind = "metric_check";
+		break;
+	case ROTA__STEP_SPEC__KIND_NOOP:
+		return false;
+	case ROTA__STEP_SPEC__KIND_MANUAL:
+	case ROTA__STEP_SPEC__KIND_NOTIFY:
+		snprintf(why, len,
+		         "a %s step is run by the coordinator itself, never by a worker; worker"
+		         " %s was sent one and did not run it",
+		         spec->kind_case == ROTA__STEP_SPEC__KIND_MANUAL ? "manual" : "notify",
+		         a->cfg.id);
+		return true;
+	default:
+		snprintf(why, len,
+		         "worker %s (version %s) does not know this step type (kind %d); is"
+		         " the coordinator newer than the worker?",
+		         a->cfg.id, ROTA_VERSION, (int)spec->kind_case);
+		return true;
+	}
+	if (!present) {
+		snprintf(why, len, "the %s step came without its settings", kind);
+		return true;
+	}
+	return false;
+}
+
+/* The body of a check's child process (executor.h says what it may do):
+ * the report goes to stdout, the verdict is the exit code. */
+static int
+agent_check_child(void *spec)
+{
+	return (int)check_run(spec, STDOUT_FILENO);
 }
 
 static void
@@ -454,9 +591,9 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		 * twice: refuse, and say why. */
 		log_error("cannot record the start of %s/%s#%u in the spool; refusing it",
 		          k->run_id, k->step_id, k->attempt);
-		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
-		                        "the worker cannot write its spool (disk full or"
-		                        " unwritable?); the step was not started");
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
+		                      "the worker cannot write its spool (disk full or"
+		                      " unwritable?); the step was not started");
 		free(keytext);
 		return;
 	}
@@ -469,38 +606,61 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		if (data == NULL || agent_send_spooled(a, data, len) != 0) {
 			log_warn("refused to start %s/%s#%u again: it was started before",
 			         k->run_id, k->step_id, k->attempt);
-			agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_LOST,
-			                        "the worker had started this attempt before (it"
-			                        " restarted meanwhile) and holds no result; not run"
-			                        " again");
+			agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_LOST,
+			                      "the worker had started this attempt before (it"
+			                      " restarted meanwhile) and holds no result; not run"
+			                      " again");
 		}
 		free(data);
 		free(keytext);
 		return;
 	}
-	if (d->spec->kind_case != ROTA__STEP_SPEC__KIND_SHELL || d->spec->shell == NULL) {
-		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
-		                        "this worker does not know the step type");
+	char why[256];
+	if (agent_step_refused(a, d->spec, why, sizeof(why))) {
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR, why);
+		free(keytext);
+		return;
+	}
+	if (d->spec->kind_case == ROTA__STEP_SPEC__KIND_NOOP) {
+		/* Nothing to run, so nothing to fork: accepted and done. */
+		agent_send(a, &env);
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_SUCCEEDED, "");
+		log_info("step %s/%s#%u (noop) finished: ok", k->run_id, k->step_id, k->attempt);
 		free(keytext);
 		return;
 	}
 	if (executor_running(a->exec) >= a->cfg.capacity) {
-		agent_send_result_error(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
-		                        "the worker is at capacity");
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
+		                      "the worker is at capacity");
 		free(keytext);
 		return;
 	}
+	bool check = check_handles(d->spec);
 	const Rota__ShellSpec *sh = d->spec->shell;
-	char **env_kv = xcalloc(sh->n_env + 1, sizeof(*env_kv));
-	for (size_t i = 0; i < sh->n_env; i++)
+	size_t n_env = check ? 0 : sh->n_env;
+	char **env_kv = xcalloc(n_env + 1, sizeof(*env_kv)); /* owned, with its strings */
+	for (size_t i = 0; i < n_env; i++)
 		env_kv[i] = xasprintf("%s=%s", sh->env[i]->key, sh->env[i]->value);
-	exec_spec_t spec = {
-	    .run = sh->run,
-	    .env = (const char *const *)env_kv,
-	    .workdir = sh->workdir,
-	    .timeout_ms = d->spec->timeout_ms,
-	};
+	exec_spec_t spec;
+	if (check) {
+		/* The check blocks, so it runs in a child of its own; d->spec
+		 * is only read there, in the child's copy of memory. */
+		uint64_t t = (uint64_t)check_timeout_ms(d->spec) + CHECK_KILL_SLACK_MS;
+		spec = (exec_spec_t){
+		    .fn = agent_check_child,
+		    .arg = d->spec,
+		    .timeout_ms = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t,
+		};
+	} else {
+		spec = (exec_spec_t){
+		    .run = sh->run,
+		    .env = (const char *const *)env_kv,
+		    .workdir = sh->workdir,
+		    .timeout_ms = d->spec->timeout_ms,
+		};
+	}
 	agent_job_t *j = xcalloc(1, sizeof(*j));
+	j->check = check;
 	j->run_id = xstrdup(k->run_id);
 	j->step_id = xstrdup(k->step_id);
 	j->attempt = k->attempt;
@@ -510,7 +670,7 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	a->jobs = j;
 	agent_send(a, &env);
 	j->exec_id = executor_start(a->exec, &spec);
-	for (size_t i = 0; i < sh->n_env; i++)
+	for (size_t i = 0; i < n_env; i++)
 		free(env_kv[i]);
 	free(env_kv);
 	log_info("step %s/%s#%u started", k->run_id, k->step_id, k->attempt);

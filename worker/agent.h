@@ -24,6 +24,7 @@
 #define AGENT_HELLO_MAX_KEYS 4000   /* below the coordinator's limit of 4096 */
 #define AGENT_RESEND_INTERVALS 5    /* heartbeats between resends of unacked results */
 #define AGENT_STOP_GRACE_MS 2000    /* on SIGTERM: time for final results to leave */
+#define AGENT_CHECK_DETAIL_MAX 400  /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;

@@ -1,8 +1,9 @@
-/* executor: shell steps as child process groups, driven by the worker's loop.
+/* executor: steps as child process groups, driven by the worker's loop.
  *
- * Each job is `/bin/sh -c RUN` in a process group of its own, so a timeout or
- * a cancel reaches everything the step started, not only the shell. Output
- * is handed on as it is read; on_done comes after the last byte.
+ * Each job is `/bin/sh -c RUN` (or a function, for built-in checks) in a
+ * process group of its own, so a timeout or a cancel reaches everything the
+ * step started, not only the shell. Output is handed on as it is read;
+ * on_done comes after the last byte.
  *
  * Must never: block in the loop path, wait for a child that is not ours
  * (the worker may have others), signal a group whose leader pid could have
@@ -10,7 +11,8 @@
  *
  * The worker is multithreaded (libzmq runs I/O threads), so between fork and
  * exec the child only makes async-signal-safe calls: everything it needs,
- * the environment included, is built by the parent before fork. */
+ * the environment included, is built by the parent before fork. A function
+ * job is the one exception, and executor.h says what it may do. */
 #include "executor.h"
 
 #include <errno.h>
@@ -32,6 +34,8 @@ extern char **environ;
  * SIGKILLed writer stops soon, but not necessarily before we look, and a
  * bound keeps a writer that has not died yet from holding the loop. */
 #define EXECUTOR_FINAL_READS 64
+/* Where a function child stops closing fds when close_range is missing. */
+#define EXECUTOR_CLOSE_FALLBACK_MAX 65536
 
 /* What the child reports on its status pipe when it fails before exec. */
 enum child_stage {
@@ -245,10 +249,10 @@ child_fail(int status_fd, int stage, int err)
 	_exit(127);
 }
 
-/* The child between fork and exec: async-signal-safe calls only. */
-static _Noreturn void
-child_exec(int devnull, int out_w, int err_w, int status_w, const char *workdir, char *const argv[],
-           char *const envp[])
+/* The child between fork and exec (or fn): async-signal-safe calls only.
+ * Returns the status pipe's write end, moved above 2. */
+static int
+child_setup(int devnull, int out_w, int err_w, int status_w, const char *workdir)
 {
 	/* A group of our own, so the executor can signal the whole step. */
 	if (setpgid(0, 0) == -1)
@@ -286,9 +290,45 @@ child_exec(int devnull, int out_w, int err_w, int status_w, const char *workdir,
 
 	if (workdir != NULL && chdir(workdir) == -1)
 		child_fail(status_w, CHILD_CHDIR, errno);
+	return status_w;
+}
 
+static _Noreturn void
+child_exec(int devnull, int out_w, int err_w, int status_w, const char *workdir, char *const argv[],
+           char *const envp[])
+{
+	status_w = child_setup(devnull, out_w, err_w, status_w, workdir);
 	execve("/bin/sh", argv, envp);
 	child_fail(status_w, CHILD_EXEC, errno);
+}
+
+/* Closes every fd from lowfd up. Without an exec, O_CLOEXEC closes nothing:
+ * a function child would otherwise hold the worker's sockets, its spool and
+ * the other jobs' pipes for as long as it runs. */
+static void
+child_close_from(int lowfd)
+{
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+	/* Kernels before 5.9. The bound keeps a huge RLIMIT_NOFILE from
+	 * turning this into millions of system calls. */
+	long max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > EXECUTOR_CLOSE_FALLBACK_MAX)
+		max = EXECUTOR_CLOSE_FALLBACK_MAX;
+	for (int fd = lowfd; fd < max; fd++)
+		(void)close(fd);
+}
+
+/* The child of a function job: the same setup as a shell's, then fn. Closing
+ * the status pipe (with every other fd) tells the parent the setup worked,
+ * as a successful exec would. */
+static _Noreturn void
+child_call(int devnull, int out_w, int err_w, int status_w, const char *workdir, int (*fn)(void *),
+           void *arg)
+{
+	(void)child_setup(devnull, out_w, err_w, status_w, workdir);
+	child_close_from(3);
+	_exit(fn(arg) & 0xff);
 }
 
 static int
@@ -303,7 +343,7 @@ fd_set_nonblock(int fd)
 uint64_t
 executor_start(executor_t *e, const exec_spec_t *spec)
 {
-	if (e == NULL || spec == NULL || spec->run == NULL)
+	if (e == NULL || spec == NULL || (spec->run == NULL) == (spec->fn == NULL))
 		return 0;
 	job_t *j = job_add(e);
 	j->timeout_ms = spec->timeout_ms;
@@ -314,9 +354,13 @@ executor_start(executor_t *e, const exec_spec_t *spec)
 		snprintf(j->workdir, sizeof(j->workdir), "%s", workdir);
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
 	int devnull = -1;
-	char **envp = env_build(spec->env, j->failed, sizeof(j->failed));
-	if (envp == NULL)
-		return j->id; /* reported by the next executor_tick */
+	/* A function child does not exec, so it has no use for an envp. */
+	char **envp = NULL;
+	if (spec->fn == NULL) {
+		envp = env_build(spec->env, j->failed, sizeof(j->failed));
+		if (envp == NULL)
+			return j->id; /* reported by the next executor_tick */
+	}
 
 	/* Every fd is O_CLOEXEC so no other child (of ours or the worker's)
 	 * keeps a pipe open. Only the read ends are non-blocking: the shell's
@@ -343,6 +387,8 @@ executor_start(executor_t *e, const exec_spec_t *spec)
 		snprintf(j->failed, sizeof(j->failed), "fork: %s", strerror(errno));
 		goto fail;
 	}
+	if (pid == 0 && spec->fn != NULL)
+		child_call(devnull, out[1], err[1], st[1], workdir, spec->fn, spec->arg);
 	if (pid == 0)
 		child_exec(devnull, out[1], err[1], st[1], workdir, argv, envp);
 

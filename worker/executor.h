@@ -1,6 +1,7 @@
-/* executor: runs shell steps as child processes of the worker.
+/* executor: runs steps as child processes of the worker.
  *
- * Each step is `/bin/sh -c RUN` in a new process group with stdin from
+ * Each step is `/bin/sh -c RUN`, or a function called in a forked child (the
+ * built-in checks), in a new process group with stdin from
  * /dev/null and stdout/stderr on non-blocking pipes that the worker's poll
  * loop watches. A timeout kills the whole group: SIGTERM, then SIGKILL after
  * a grace period. The executor never blocks and never waits for a child's
@@ -45,8 +46,27 @@ typedef struct {
 	char detail[256];   /* human text: "timed out after 2s; sent SIGTERM, then SIGKILL" */
 } exec_result_t;
 
+/* A job is either a shell command (run) or a function (fn); exactly one of
+ * the two is set.
+ *
+ * fn is called in the forked child, in the job's process group, with stdin
+ * from /dev/null, stdout and stderr on the job's pipes, default signal
+ * dispositions, an empty signal mask, workdir entered, and every other fd
+ * closed; its return value (0..255) is the exit code. env is ignored: there
+ * is no exec to hand it to. arg is borrowed until executor_start returns
+ * (the child has its own copy of memory).
+ *
+ * Unlike a shell's child, fn runs outside the async-signal-safe rules in a
+ * process forked from a multithreaded one (libzmq's I/O threads). It may use
+ * what glibc makes safe across fork (malloc, stdio) and libraries set up
+ * before the fork that no other thread uses (libcurl after
+ * curl_global_init); never ZeroMQ, and never the worker's own state beyond
+ * reading arg. A child that hangs on a lock left held anyway is killed by
+ * the job's timeout, like a hung shell: give function jobs a timeout. */
 typedef struct {
-	const char *run;        /* shell command text */
+	const char *run;        /* shell command text; NULL for a function job */
+	int (*fn)(void *arg);   /* the function job; NULL for a shell */
+	void *arg;              /* fn's argument */
 	const char *const *env; /* extra "K=V" entries, NULL-terminated; may be NULL */
 	const char *workdir;    /* NULL or "" keeps the worker's directory */
 	uint32_t timeout_ms;    /* 0 = none */
@@ -73,6 +93,8 @@ typedef struct {
  *   an unrelated process while the executor may still signal the group.
  * - A workdir that cannot be entered, or a /bin/sh that cannot be executed,
  *   is EXEC_START_FAILED with the errno text in detail, not exit code 127.
+ * - A function job is watched, timed out, cancelled and drained exactly like
+ *   a shell; its "shell" is the forked child that runs fn.
  * - ended_ms is started_ms plus the monotonic duration of the job (until
  *   on_done), so a wall-clock step never gives a negative duration.
  * - Only the executor's own children are waited for (never waitpid(-1)).
@@ -83,8 +105,8 @@ executor_t *executor_new(const exec_callbacks_t *callbacks);
 void executor_destroy(executor_t **ep);
 
 /* Starts a job. Returns its id (> 0), or 0 when it could not even be
- * tracked; a fork or exec failure is reported through on_done with
- * EXEC_START_FAILED (on the next executor_tick), not here. */
+ * tracked (or spec sets both or neither of run and fn); a fork or exec failure is reported through
+ * on_done with EXEC_START_FAILED (on the next executor_tick), not here. */
 uint64_t executor_start(executor_t *e, const exec_spec_t *spec);
 /* Asks a job to stop: SIGTERM to its group now, SIGKILL after grace. Its
  * on_done reports EXEC_CANCELLED. Returns -1 for an unknown job. */

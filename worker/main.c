@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "check.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -142,16 +143,26 @@ main(int argc, char **argv)
 	}
 	cfg.labels = labels;
 	log_init("rota-worker", level);
+	/* Before ZeroMQ starts its threads and before any check is forked:
+	 * curl_global_init is not thread-safe, and every check child
+	 * inherits what it set up. */
+	if (check_global_init() != 0) {
+		log_error("cannot start: libcurl failed to initialise");
+		rc = 1;
+		goto out;
+	}
 	char *error = NULL;
 	agent_t *a = agent_new(&cfg, &error);
 	if (a == NULL) {
 		log_error("cannot start: %s", error);
 		free(error);
+		check_global_cleanup();
 		rc = 1;
 		goto out;
 	}
 	rc = agent_run(a) == 0 ? 0 : 1;
 	agent_destroy(&a);
+	check_global_cleanup();
 out:
 	free(labels);
 	return rc;

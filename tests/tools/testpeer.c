@@ -12,7 +12,28 @@
  *                                    from the canned fleet below until killed.
  *                                    It lets the CLI's display of answers be
  *                                    tested before the coordinator gives them.
+ *
+ *   rota-testpeer dispatch ENDPOINT_FILE STEP...
+ *                                    plays a coordinator for one worker, so a
+ *                                    test can hand a real rota-worker any step
+ *                                    spec, whatever the runbook parser knows:
+ *                                    binds a ROUTER on an ephemeral loopback
+ *                                    port, writes its endpoint to
+ *                                    ENDPOINT_FILE, welcomes the first worker,
+ *                                    dispatches each STEP in turn and waits
+ *                                    for its Result. It prints, per step,
+ *                                      output ID stdout|stderr LINE
+ *                                      result ID STATUS EXIT_CODE DETAIL
+ *                                    and exits 0, or 1 when a step gets no
+ *                                    Result within DISPATCH_STEP_WAIT_MS.
+ *
+ * A STEP is ID|KIND|key=value|... with KIND one of shell, http_check,
+ * disk_check, metric_check, noop, manual, notify or none (no kind set), and
+ * the keys of its proto message (run; url, method, expect_status,
+ * body_contains; path, min_free_pct, min_free_bytes; url, metric, op, value,
+ * label=k=v; prompt; message) plus timeout_ms and output_limit.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,8 +42,13 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "wire.h"
 #include "xalloc.h"
+
+#define DISPATCH_STEP_WAIT_MS 30000  /* for one step's Result */
+#define DISPATCH_HELLO_WAIT_MS 15000 /* for the worker to say Hello */
+#define DISPATCH_HEARTBEAT_MS 500
 
 static int
 send_frame(void *sock, const void *data, size_t len, int flags)
@@ -502,6 +528,365 @@ api(const char *dir)
 	return 0;
 }
 
+/* ---- dispatch: a coordinator for one worker ------------------------------ */
+
+typedef struct {
+	char *id;            /* owned */
+	Rota__StepSpec spec; /* its messages and strings owned, freed by step_free */
+	char *out[2];        /* owned: stdout, stderr as received */
+	size_t out_len[2];
+} step_t;
+
+static int
+step_parse(char *text, step_t *st)
+{
+	memset(st, 0, sizeof(*st));
+	rota__step_spec__init(&st->spec);
+	char *save = NULL;
+	char *id = strtok_r(text, "|", &save);
+	char *kind = strtok_r(NULL, "|", &save);
+	if (id == NULL || kind == NULL) {
+		fprintf(stderr, "rota-testpeer: step '%s': write ID|KIND|key=value...\n", text);
+		return -1;
+	}
+	st->id = xstrdup(id);
+	Rota__StepSpec *sp = &st->spec;
+	if (strcmp(kind, "shell") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_SHELL;
+		sp->shell = xcalloc(1, sizeof(*sp->shell));
+		rota__shell_spec__init(sp->shell);
+	} else if (strcmp(kind, "http_check") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_HTTP_CHECK;
+		sp->http_check = xcalloc(1, sizeof(*sp->http_check));
+		rota__http_check_spec__init(sp->http_check);
+	} else if (strcmp(kind, "disk_check") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_DISK_CHECK;
+		sp->disk_check = xcalloc(1, sizeof(*sp->disk_check));
+		rota__disk_check_spec__init(sp->disk_check);
+	} else if (strcmp(kind, "metric_check") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_METRIC_CHECK;
+		sp->metric_check = xcalloc(1, sizeof(*sp->metric_check));
+		rota__metric_check_spec__init(sp->metric_check);
+	} else if (strcmp(kind, "noop") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_NOOP;
+		sp->noop = xcalloc(1, sizeof(*sp->noop));
+		rota__noop_spec__init(sp->noop);
+	} else if (strcmp(kind, "manual") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_MANUAL;
+		sp->manual = xcalloc(1, sizeof(*sp->manual));
+		rota__manual_spec__init(sp->manual);
+	} else if (strcmp(kind, "notify") == 0) {
+		sp->kind_case = ROTA__STEP_SPEC__KIND_NOTIFY;
+		sp->notify = xcalloc(1, sizeof(*sp->notify));
+		rota__notify_spec__init(sp->notify);
+	} else if (strcmp(kind, "none") != 0) {
+		fprintf(stderr, "rota-testpeer: step %s: unknown kind %s\n", id, kind);
+		return -1;
+	}
+	char *kv;
+	while ((kv = strtok_r(NULL, "|", &save)) != NULL) {
+		char *eq = strchr(kv, '=');
+		if (eq == NULL) {
+			fprintf(stderr, "rota-testpeer: step %s: '%s' is not key=value\n", id, kv);
+			return -1;
+		}
+		*eq = '\0';
+		const char *k = kv;
+		char *v = eq + 1;
+		bool known = true;
+		if (strcmp(k, "timeout_ms") == 0)
+			sp->timeout_ms = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(k, "output_limit") == 0)
+			sp->output_limit = strtoull(v, NULL, 10);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_SHELL && strcmp(k, "run") == 0)
+			sp->shell->run = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_HTTP_CHECK && strcmp(k, "url") == 0)
+			sp->http_check->url = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_HTTP_CHECK &&
+		         strcmp(k, "method") == 0)
+			sp->http_check->method = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_HTTP_CHECK &&
+		         strcmp(k, "expect_status") == 0)
+			sp->http_check->expect_status = (uint32_t)strtoul(v, NULL, 10);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_HTTP_CHECK &&
+		         strcmp(k, "body_contains") == 0)
+			sp->http_check->body_contains = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_DISK_CHECK &&
+		         strcmp(k, "path") == 0)
+			sp->disk_check->path = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_DISK_CHECK &&
+		         strcmp(k, "min_free_pct") == 0)
+			sp->disk_check->min_free_pct = strtod(v, NULL);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_DISK_CHECK &&
+		         strcmp(k, "min_free_bytes") == 0)
+			sp->disk_check->min_free_bytes = strtoull(v, NULL, 10);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_METRIC_CHECK &&
+		         strcmp(k, "url") == 0)
+			sp->metric_check->url = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_METRIC_CHECK &&
+		         strcmp(k, "metric") == 0)
+			sp->metric_check->metric = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_METRIC_CHECK &&
+		         strcmp(k, "op") == 0)
+			sp->metric_check->op = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_METRIC_CHECK &&
+		         strcmp(k, "value") == 0)
+			sp->metric_check->value = strtod(v, NULL);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_METRIC_CHECK &&
+		         strcmp(k, "label") == 0 && strchr(v, '=')) {
+			Rota__MetricCheckSpec *m = sp->metric_check;
+			Rota__Label *l = xcalloc(1, sizeof(*l));
+			rota__label__init(l);
+			char *veq = strchr(v, '=');
+			l->key = xstrndup(v, (size_t)(veq - v));
+			l->value = xstrdup(veq + 1);
+			m->labels = xrealloc(m->labels, (m->n_labels + 1) * sizeof(*m->labels));
+			m->labels[m->n_labels++] = l;
+		} else if (sp->kind_case == ROTA__STEP_SPEC__KIND_MANUAL &&
+		           strcmp(k, "prompt") == 0)
+			sp->manual->prompt = xstrdup(v);
+		else if (sp->kind_case == ROTA__STEP_SPEC__KIND_NOTIFY && strcmp(k, "message") == 0)
+			sp->notify->message = xstrdup(v);
+		else
+			known = false;
+		if (!known) {
+			fprintf(stderr, "rota-testpeer: step %s: unknown key %s for %s\n", id, k,
+			        kind);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Frees what step_parse made: a strdup'ed string is never the
+ * protobuf-c empty-string constant the inits put there. */
+static void
+str_free(char *s)
+{
+	if (s != NULL && s != protobuf_c_empty_string)
+		free(s);
+}
+
+/* The kinds' messages share a union (a oneof): kind_case says which. */
+static void
+step_free(step_t *st)
+{
+	Rota__StepSpec *sp = &st->spec;
+	switch (sp->kind_case) {
+	case ROTA__STEP_SPEC__KIND_SHELL:
+		str_free(sp->shell->run);
+		free(sp->shell);
+		break;
+	case ROTA__STEP_SPEC__KIND_HTTP_CHECK:
+		str_free(sp->http_check->url);
+		str_free(sp->http_check->method);
+		str_free(sp->http_check->body_contains);
+		free(sp->http_check);
+		break;
+	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
+		str_free(sp->disk_check->path);
+		free(sp->disk_check);
+		break;
+	case ROTA__STEP_SPEC__KIND_METRIC_CHECK: {
+		Rota__MetricCheckSpec *m = sp->metric_check;
+		str_free(m->url);
+		str_free(m->metric);
+		str_free(m->op);
+		for (size_t i = 0; i < m->n_labels; i++) {
+			str_free(m->labels[i]->key);
+			str_free(m->labels[i]->value);
+			free(m->labels[i]);
+		}
+		free(m->labels);
+		free(m);
+		break;
+	}
+	case ROTA__STEP_SPEC__KIND_NOOP:
+		free(sp->noop);
+		break;
+	case ROTA__STEP_SPEC__KIND_MANUAL:
+		str_free(sp->manual->prompt);
+		free(sp->manual);
+		break;
+	case ROTA__STEP_SPEC__KIND_NOTIFY:
+		str_free(sp->notify->message);
+		free(sp->notify);
+		break;
+	default:
+		break;
+	}
+	free(st->out[0]);
+	free(st->out[1]);
+	free(st->id);
+}
+
+/* Prints what a step wrote, line by line, then its Result. */
+static void
+step_print(const step_t *st, const Rota__Result *r)
+{
+	static const char *const names[2] = {"stdout", "stderr"};
+	for (int s = 0; s < 2; s++) {
+		const char *p = st->out[s], *end = p + st->out_len[s];
+		while (p != NULL && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *le = nl ? nl : end;
+			printf("output %s %s %.*s\n", st->id, names[s], (int)(le - p), p);
+			p = nl ? nl + 1 : end;
+		}
+	}
+	const ProtobufCEnumValue *v =
+	    protobuf_c_enum_descriptor_get_value(&rota__step_status__descriptor, (int)r->status);
+	printf("result %s %s %d %s\n", st->id, v ? v->name : "?", r->exit_code,
+	       r->detail ? r->detail : "");
+	fflush(stdout);
+}
+
+static int
+send_to(void *s, const uint8_t *id, size_t idlen, Rota__Envelope *env)
+{
+	if (wire_send(s, id, idlen, env) != 0) {
+		fprintf(stderr, "rota-testpeer: send: %s\n", zmq_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_endpoint(const char *path, const char *endpoint)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return -1;
+	int ok = fprintf(f, "%s\n", endpoint) > 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+dispatch(const char *endpoint_file, int nsteps, char **texts)
+{
+	step_t *steps = xcalloc((size_t)nsteps, sizeof(*steps));
+	int rc = 1;
+	void *ctx = zmq_ctx_new();
+	void *s = zmq_socket(ctx, ZMQ_ROUTER);
+	wire_socket_setup(s);
+	char endpoint[256];
+	size_t elen = sizeof(endpoint);
+	for (int i = 0; i < nsteps; i++)
+		if (step_parse(texts[i], &steps[i]) != 0)
+			goto out;
+	if (zmq_bind(s, "tcp://127.0.0.1:*") != 0 ||
+	    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &elen) != 0 ||
+	    write_endpoint(endpoint_file, endpoint) != 0) {
+		fprintf(stderr, "rota-testpeer: cannot bind or write %s: %s\n", endpoint_file,
+		        strerror(errno));
+		goto out;
+	}
+
+	uint8_t worker[WIRE_MAX_IDENTITY_BYTES + 1];
+	size_t worker_len = 0;
+	char host[WIRE_MAX_IDENTITY_BYTES + 1] = "";
+	int current = -1; /* the step dispatched and not yet answered */
+	int64_t deadline = clock_mono_ms() + DISPATCH_HELLO_WAIT_MS;
+	int64_t next_beat = 0;
+	wire_stats_t stats = {0};
+	while (current < nsteps) {
+		int64_t now = clock_mono_ms();
+		if (now > deadline) {
+			if (current < 0)
+				fprintf(stderr, "rota-testpeer: no worker said Hello\n");
+			else
+				printf("noresult %s\n", steps[current].id);
+			goto out;
+		}
+		if (worker_len > 0 && now >= next_beat) {
+			Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+			hb.epoch = 1;
+			Rota__Envelope env = ROTA__ENVELOPE__INIT;
+			env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+			env.heartbeat = &hb;
+			send_to(s, worker, worker_len, &env);
+			next_beat = now + DISPATCH_HEARTBEAT_MS;
+		}
+		zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+		if (zmq_poll(&item, 1, 100) < 0 && errno != EINTR)
+			goto out;
+		wire_msg_t msg;
+		bool advance = false;
+		while (wire_recv(s, 1, &msg, &stats) == WIRE_OK) {
+			Rota__Envelope *env = msg.env;
+			if (env->body_case == ROTA__ENVELOPE__BODY_HELLO && worker_len == 0) {
+				memcpy(worker, msg.identity, msg.identity_len);
+				worker_len = msg.identity_len;
+				snprintf(host, sizeof(host), "%s", env->hello->worker_id);
+				Rota__Welcome w = ROTA__WELCOME__INIT;
+				w.coordinator_id = "testpeer";
+				w.epoch = 1;
+				w.heartbeat_ms = DISPATCH_HEARTBEAT_MS;
+				Rota__Envelope out = ROTA__ENVELOPE__INIT;
+				out.body_case = ROTA__ENVELOPE__BODY_WELCOME;
+				out.welcome = &w;
+				send_to(s, worker, worker_len, &out);
+				advance = true;
+			} else if (env->body_case == ROTA__ENVELOPE__BODY_OUTPUT && current >= 0 &&
+			           env->output->key &&
+			           strcmp(env->output->key->step_id, steps[current].id) == 0) {
+				step_t *st = &steps[current];
+				int k = env->output->stream == ROTA__STREAM__STREAM_STDERR;
+				size_t n = env->output->data.len;
+				st->out[k] = xrealloc(st->out[k], st->out_len[k] + n + 1);
+				memcpy(st->out[k] + st->out_len[k], env->output->data.data, n);
+				st->out_len[k] += n;
+			} else if (env->body_case == ROTA__ENVELOPE__BODY_RESULT &&
+			           env->result->key) {
+				Rota__ResultAck ack = ROTA__RESULT_ACK__INIT;
+				ack.key = env->result->key;
+				Rota__Envelope out = ROTA__ENVELOPE__INIT;
+				out.body_case = ROTA__ENVELOPE__BODY_RESULT_ACK;
+				out.result_ack = &ack;
+				send_to(s, worker, worker_len, &out);
+				if (current >= 0 &&
+				    strcmp(env->result->key->step_id, steps[current].id) == 0) {
+					step_print(&steps[current], env->result);
+					advance = true;
+				}
+			}
+			wire_msg_clear(&msg);
+		}
+		if (!advance)
+			continue;
+		current++;
+		deadline = clock_mono_ms() + DISPATCH_STEP_WAIT_MS;
+		if (current == nsteps)
+			break;
+		Rota__StepKey key = ROTA__STEP_KEY__INIT;
+		key.run_id = "run-1";
+		key.step_id = steps[current].id;
+		key.host = host;
+		key.attempt = 1;
+		Rota__Dispatch d = ROTA__DISPATCH__INIT;
+		d.key = &key;
+		d.spec = &steps[current].spec;
+		d.fence = 1;
+		Rota__Envelope out = ROTA__ENVELOPE__INIT;
+		out.body_case = ROTA__ENVELOPE__BODY_DISPATCH;
+		out.dispatch = &d;
+		if (send_to(s, worker, worker_len, &out) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < nsteps; i++)
+		step_free(&steps[i]);
+	free(steps);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -509,6 +894,10 @@ main(int argc, char **argv)
 		return garbage(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "api") == 0)
 		return api(argv[2]);
-	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT | api DIR\n");
+	if (argc >= 4 && strcmp(argv[1], "dispatch") == 0)
+		return dispatch(argv[2], argc - 3, argv + 3);
+	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT\n"
+	                "       rota-testpeer api DIR\n"
+	                "       rota-testpeer dispatch ENDPOINT_FILE ID|KIND|key=value...\n");
 	return 2;
 }

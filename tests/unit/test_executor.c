@@ -565,6 +565,100 @@ test_destroy_kills_everything(void **state)
 	assert_int_equal(rec.ndone, 0); /* destroy reports nothing */
 }
 
+/* A function job: what the built-in checks run in a forked child. */
+static int
+fn_report(void *arg)
+{
+	const char *word = arg;
+	/* Every fd but stdio must be closed: list what is left. */
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return 99;
+	char fds[256] = "";
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL && n < sizeof(fds) - 16) {
+		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+			continue;
+		n += (size_t)snprintf(fds + n, sizeof(fds) - n, "%s%d", n ? " " : "",
+		                      atoi(de->d_name));
+	}
+	closedir(d);
+	sigset_t mask;
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	dprintf(1, "%s fds=%s chld_blocked=%d pgrp_is_me=%d\n", word, fds,
+	        sigismember(&mask, SIGCHLD), getpgrp() == getpid());
+	dprintf(2, "to stderr\n");
+	return 2;
+}
+
+static _Noreturn int
+fn_hang(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+}
+
+static uint64_t
+start_fn(int (*fn)(void *), void *arg, const char *workdir, uint32_t timeout_ms)
+{
+	exec_spec_t spec = {.fn = fn, .arg = arg, .workdir = workdir, .timeout_ms = timeout_ms};
+	uint64_t id = executor_start(rec.e, &spec);
+	assert_true(id > 0 && id < MAX_JOBS);
+	rec.start_mono[id] = clock_mono_ms();
+	return id;
+}
+
+static void
+test_function_job(void **state)
+{
+	(void)state;
+	/* Another job's pipes are open in the worker while this one forks:
+	 * the function child must not hold them. */
+	uint64_t other = start_job("sleep 1", NULL, NULL, 0, 0);
+	uint64_t j = start_fn(fn_report, "hello", NULL, 0);
+	assert_true(run_until_done(2, LOOP_BOUND_MS));
+	assert_string_equal(out_of(j, 1), "hello fds=0 1 2 chld_blocked=0 pgrp_is_me=1\n");
+	assert_string_equal(out_of(j, 2), "to stderr\n");
+	assert_int_equal(rec.result[j].outcome, EXEC_EXITED);
+	assert_int_equal(rec.result[j].exit_code, 2);
+	assert_string_equal(rec.result[j].detail, "exited with code 2");
+	assert_int_equal(rec.result[other].outcome, EXEC_EXITED);
+}
+
+static void
+test_function_job_timeout(void **state)
+{
+	(void)state;
+	uint64_t j = start_fn(fn_hang, NULL, NULL, 300);
+	assert_true(run_until_done(1, LOOP_BOUND_MS));
+	assert_int_equal(rec.result[j].outcome, EXEC_TIMED_OUT);
+	assert_int_equal(rec.result[j].signal, SIGTERM);
+	assert_true(rec.done_mono[j] - rec.start_mono[j] < 3000);
+}
+
+static void
+test_function_job_cancel(void **state)
+{
+	(void)state;
+	uint64_t j = start_fn(fn_hang, NULL, NULL, 0);
+	assert_int_equal(executor_cancel(rec.e, j), 0);
+	assert_true(run_until_done(1, LOOP_BOUND_MS));
+	assert_int_equal(rec.result[j].outcome, EXEC_CANCELLED);
+}
+
+static void
+test_function_job_bad_workdir(void **state)
+{
+	(void)state;
+	uint64_t j = start_fn(fn_report, "x", "/nonexistent/rota", 0);
+	assert_true(run_until_done(1, LOOP_BOUND_MS));
+	assert_int_equal(rec.result[j].outcome, EXEC_START_FAILED);
+	assert_string_equal(out_of(j, 1), "");
+	assert_non_null(strstr(rec.result[j].detail, "/nonexistent/rota"));
+}
+
 static void
 test_bad_arguments(void **state)
 {
@@ -574,6 +668,8 @@ test_bad_arguments(void **state)
 	assert_null(executor_new(&half));
 	exec_spec_t spec = {.run = NULL};
 	assert_int_equal(executor_start(rec.e, &spec), 0);
+	exec_spec_t both = {.run = "true", .fn = fn_hang};
+	assert_int_equal(executor_start(rec.e, &both), 0);
 	assert_int_equal(executor_start(rec.e, NULL), 0);
 	assert_int_equal(executor_cancel(rec.e, 12345), -1);
 	assert_int_equal(executor_running(rec.e), 0);
@@ -612,6 +708,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_start_from_on_done, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_output_complete, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_destroy_kills_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_function_job, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_function_job_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_function_job_cancel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_function_job_bad_workdir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,127 @@
+/* rota-testhttp: a small HTTP server for integration tests of the built-in
+ * checks, where neither python3 nor any other server can be assumed.
+ *
+ *   rota-testhttp PORTFILE   serves on an ephemeral 127.0.0.1 port, writes
+ *                            the port number to PORTFILE (atomically, once
+ *                            listening), and runs until SIGTERM or SIGINT.
+ *
+ * Routes (any method):
+ *   /health   200 "ok"
+ *   /down     503 "service unavailable"
+ *   /body     200 "hello from rota-testhttp"
+ *   /slow     200 after 3 s (for timeouts)
+ *   /metrics  200, Prometheus text format (see metrics_text below)
+ *   else      404
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char metrics_text[] = "# HELP errors_total Errors served.\n"
+                                   "# TYPE errors_total counter\n"
+                                   "errors_total{job=\"api\"} 3\n"
+                                   "errors_total{job=\"db\"} 12\n"
+                                   "http_requests_total{code=\"500\",instance=\"a\"} 7\n"
+                                   "http_requests_total{code=\"500\",instance=\"b\"} 150\n"
+                                   "queue_depth NaN\n";
+
+static enum MHD_Result
+respond(struct MHD_Connection *c, unsigned status, const char *body)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+        const char *version, const char *upload, size_t *upload_len, void **con)
+{
+	static int seen;
+	(void)cls;
+	(void)method;
+	(void)version;
+	(void)upload;
+	if (*con == NULL) { /* headers only: answer when the request is whole */
+		*con = &seen;
+		return MHD_YES;
+	}
+	if (*upload_len != 0) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/health") == 0)
+		return respond(c, 200, "ok\n");
+	if (strcmp(url, "/down") == 0)
+		return respond(c, 503, "service unavailable\n");
+	if (strcmp(url, "/body") == 0)
+		return respond(c, 200, "hello from rota-testhttp\n");
+	if (strcmp(url, "/slow") == 0) {
+		sleep(3);
+		return respond(c, 200, "late\n");
+	}
+	if (strcmp(url, "/metrics") == 0)
+		return respond(c, 200, metrics_text);
+	return respond(c, 404, "not found\n");
+}
+
+static int
+write_portfile(const char *path, unsigned port)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return -1;
+	int ok = fprintf(f, "%u\n", port) > 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: rota-testhttp PORTFILE\n");
+		return 2;
+	}
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	/* Blocked before the server's threads start, so they inherit it and
+	 * only sigwait below sees the signals. */
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct MHD_Daemon *d =
+	    MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+	                     NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "rota-testhttp: cannot start the server\n");
+		return 1;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info == NULL || info->port == 0 || write_portfile(argv[1], info->port) != 0) {
+		fprintf(stderr, "rota-testhttp: cannot write %s: %s\n", argv[1], strerror(errno));
+		MHD_stop_daemon(d);
+		return 1;
+	}
+	int sig = 0;
+	while (sigwait(&stop, &sig) != 0)
+		;
+	MHD_stop_daemon(d);
+	return 0;
+}
