@@ -1,8 +1,6 @@
 /* launcher: builds runs from runbooks (see launcher.h). */
 #include "launcher.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,110 +329,68 @@ render_fail(render_t *r, const char *fmt, ...)
 	free(msg);
 }
 
-static double
-render_number(render_t *r, const char *text, const char *field, double lo, double hi)
-{
-	const char *v = render(r, text);
-	if (v == NULL)
-		return 0;
-	char *end = NULL;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (end == v || *end != '\0' || errno != 0 || isnan(d) || d < lo || d > hi) {
-		render_fail(r, "%s is '%s', not a number from %g to %g", field, v, lo, hi);
-		return 0;
-	}
-	return d;
-}
-
-/* Bytes, or a number with a K/M/G/T suffix (1024-based). */
-static uint64_t
-render_bytes(render_t *r, const char *text, const char *field)
-{
-	const char *v = render(r, text);
-	if (v == NULL)
-		return 0;
-	char *end = NULL;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	uint64_t mult = 1;
-	if (end != v && *end != '\0') {
-		const char *units = "KMGT";
-		const char *u = strchr(units, end[0] & ~0x20);
-		if (u != NULL && (end[1] == '\0' || ((end[1] == 'B' || end[1] == 'b') && !end[2]) ||
-		                  (end[1] == 'i' && end[2] == 'B' && !end[3]))) {
-			for (const char *p = units; p <= u; p++)
-				mult *= 1024;
-			end += strlen(end);
-		}
-	}
-	if (end == v || *end != '\0' || errno != 0 || v[0] == '-' || n > UINT64_MAX / mult) {
-		render_fail(r, "%s is '%s', not a byte count like 500M or 10G", field, v);
-		return 0;
-	}
-	return (uint64_t)n * mult;
-}
-
-/* Splits 'name{k="v",...}' into the name and its label pairs (owned by
- * r). Returns the name, or NULL after render_fail. */
+/* Renders a field and checks the result by the parser's rule for key, so a
+ * templated value is held to what a literal one would be. */
 static const char *
+render_field(render_t *r, const char *key, const char *text)
+{
+	const char *v = render(r, text);
+	if (v == NULL)
+		return NULL;
+	char *bad = runbook_field_check(key, v);
+	if (bad != NULL) {
+		render_fail(r, "%s", bad);
+		free(bad);
+		return NULL;
+	}
+	return v;
+}
+
+static double
+render_double(render_t *r, const char *key, const char *text)
+{
+	const char *v = render_field(r, key, text);
+	return v ? strtod(v, NULL) : 0;
+}
+
+static uint64_t
+render_bytes(render_t *r, const char *text)
+{
+	const char *v = render_field(r, "min_free_bytes", text);
+	uint64_t n = 0;
+	if (v != NULL && runbook_bytes_parse(v, &n) != 0)
+		render_fail(r, "'min_free_bytes' is '%s', not a byte count like 500M or 10G", v);
+	return n;
+}
+
+/* Splits 'name{k="v",...}' into the spec's name and labels, all owned by
+ * r (the labels array by the caller, who frees it). */
+static void
 render_metric(render_t *r, const char *text, Rota__MetricCheckSpec *m)
 {
-	const char *v = render(r, text);
+	const char *v = render_field(r, "metric", text);
+	char *name = NULL;
+	runbook_kv_t *labels = NULL;
+	size_t n = 0;
 	if (v == NULL)
-		return NULL;
-	const char *brace = strchr(v, '{');
-	char *name = xstrndup(v, brace ? (size_t)(brace - v) : strlen(v));
-	strlist_add(&r->owned, name);
-	if (name[0] == '\0') {
-		render_fail(r, "metric '%s' has no name", v);
-		return NULL;
+		return;
+	if (runbook_metric_parse(v, &name, &labels, &n) != 0) {
+		render_fail(r, "'metric' is '%s', not a name with optional {k=\"v\"} labels", v);
+		return;
 	}
-	if (brace == NULL)
-		return name;
-	const char *p = brace + 1;
-	size_t cap = 0;
-	while (*p && *p != '}') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '}')
-			break;
-		const char *eq = strchr(p, '=');
-		if (eq == NULL || eq[1] != '"') {
-			render_fail(r, "metric '%s': labels are written k=\"v\"", v);
-			return NULL;
-		}
-		char *key = xstrndup(p, (size_t)(eq - p));
-		strlist_add(&r->owned, key);
-		size_t len = strlen(eq);
-		char *val = xmalloc(len);
-		strlist_add(&r->owned, val);
-		size_t o = 0;
-		p = eq + 2;
-		while (*p && *p != '"') {
-			if (*p == '\\' && p[1])
-				p++;
-			val[o++] = *p++;
-		}
-		val[o] = '\0';
-		if (*p != '"') {
-			render_fail(r, "metric '%s': an unclosed quote", v);
-			return NULL;
-		}
-		p++;
-		if (m->n_labels == cap) {
-			cap = cap ? cap * 2 : 4;
-			m->labels = xrealloc(m->labels, cap * sizeof(*m->labels));
-		}
+	strlist_add(&r->owned, name);
+	m->metric = name;
+	m->labels = xcalloc(n + 1, sizeof(*m->labels));
+	for (size_t i = 0; i < n; i++) {
 		Rota__Label *lab = xmalloc(sizeof(*lab));
 		rota__label__init(lab);
-		lab->key = key;
-		lab->value = val;
+		strlist_add(&r->owned, labels[i].key);
+		strlist_add(&r->owned, labels[i].value);
+		lab->key = labels[i].key;
+		lab->value = labels[i].value;
 		m->labels[m->n_labels++] = lab;
 	}
-	if (*p != '}' || p[1] != '\0')
-		render_fail(r, "metric '%s' must end with '}'", v);
-	return name;
+	free(labels);
 }
 
 /* Builds the StepSpec of one step for one host, packed into *spec.
@@ -476,31 +432,31 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 		ss.shell = &shell;
 		break;
 	case RUNBOOK_STEP_HTTP_CHECK:
-		http.url = (char *)render(&r, step->url);
+		http.url = (char *)render_field(&r, "url", step->url);
 		http.method = step->method ? (char *)render(&r, step->method) : (char *)"";
-		http.expect_status = step->expect_status ? (uint32_t)render_number(
-		                                               &r, step->expect_status,
-		                                               "expect_status", 100, 599)
-		                                         : 200;
+		http.expect_status =
+		    step->expect_status
+		        ? (uint32_t)render_double(&r, "expect_status", step->expect_status)
+		        : 200;
 		http.body_contains =
 		    step->body_contains ? (char *)render(&r, step->body_contains) : (char *)"";
 		ss.kind_case = ROTA__STEP_SPEC__KIND_HTTP_CHECK;
 		ss.http_check = &http;
 		break;
 	case RUNBOOK_STEP_DISK_CHECK:
-		disk.path = (char *)render(&r, step->path);
+		disk.path = (char *)render_field(&r, "path", step->path);
 		if (step->min_free_pct)
-			disk.min_free_pct = render_number(&r, step->min_free_pct, "min_free_pct", 0, 100);
+			disk.min_free_pct = render_double(&r, "min_free_pct", step->min_free_pct);
 		if (step->min_free_bytes)
-			disk.min_free_bytes = render_bytes(&r, step->min_free_bytes, "min_free_bytes");
+			disk.min_free_bytes = render_bytes(&r, step->min_free_bytes);
 		ss.kind_case = ROTA__STEP_SPEC__KIND_DISK_CHECK;
 		ss.disk_check = &disk;
 		break;
 	case RUNBOOK_STEP_METRIC_CHECK:
-		metric.url = (char *)render(&r, step->url);
-		metric.metric = (char *)render_metric(&r, step->metric, &metric);
+		metric.url = (char *)render_field(&r, "url", step->url);
+		render_metric(&r, step->metric, &metric);
 		metric.op = (char *)render(&r, step->op);
-		metric.value = render_number(&r, step->value, "value", -HUGE_VAL, HUGE_VAL);
+		metric.value = render_double(&r, "value", step->value);
 		ss.kind_case = ROTA__STEP_SPEC__KIND_METRIC_CHECK;
 		ss.metric_check = &metric;
 		break;
