@@ -1,7 +1,7 @@
 /* rota: the operator CLI.
  *
  * main only reads the global options, picks the command and hands it its
- * arguments; the commands live in run.c, output.c and workers.c, the
+ * arguments; the commands live in run.c, output.c, workers.c and lint.c, the
  * conversation with the coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lint.h"
 #include "output.h"
 #include "run.h"
 #include "session.h"
@@ -22,7 +23,7 @@ static const struct {
 	main_command_fn fn;
 } main_commands[] = {
     {"submit", run_submit}, {"runs", run_list},        {"show", run_show},
-    {"logs", output_logs},  {"workers", workers_list},
+    {"logs", output_logs},  {"workers", workers_list}, {"lint", lint_files},
 };
 
 int
@@ -88,7 +89,7 @@ main(int argc, char **argv)
 		}
 		return rc;
 	}
-	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs and "
-	                   "workers",
+	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
+	                   "workers and lint",
 	                   name);
 }

@@ -26,6 +26,9 @@ usage_print(FILE *out)
 	      "        A run's output, each line prefixed with host and step; -f follows it.\n"
 	      "  workers [--json]\n"
 	      "        Workers the coordinator knows, and what they run.\n"
+	      "  lint [--json] FILE...\n"
+	      "        Check runbook files here, without a coordinator: each error as\n"
+	      "        file:line:column: message on stdout, then a summary line.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --coordinator EP  operator API endpoint (default " CLI_DEFAULT_ENDPOINT ",\n"
@@ -33,8 +36,8 @@ usage_print(FILE *out)
 	      "  --help            this text\n"
 	      "  --version         rota's version\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 run failed (--wait), 2 usage, 3 coordinator unreachable,\n"
-	      "4 refused by the coordinator.\n",
+	      "Exit status: 0 ok, 1 run failed (--wait) or lint found errors, 2 usage,\n"
+	      "3 coordinator unreachable, 4 refused by the coordinator.\n",
 	      out);
 }
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "cron.h"
 #include "duration.h"
 #include "template.h"
 #include "xalloc.h"
@@ -174,9 +175,11 @@ typedef struct node node_t;
 struct node {
 	node_kind_t kind;
 	runbook_mark_t mark;
-	char *text;    /* scalar: its value, NUL-free */
-	bool plain;    /* scalar: written without quotes (so may be null/bool) */
-	node_t **kids; /* sequence: items; mapping: key, value, key, value ... */
+	char *text;         /* scalar: its value, NUL-free */
+	bool plain;         /* scalar: written without quotes (so may be null/bool) */
+	int style;          /* scalar: its yaml_scalar_style_t */
+	runbook_mark_t end; /* scalar: just past its last character (or quote) */
+	node_t **kids;      /* sequence: items; mapping: key, value, key, value ... */
 	size_t count;
 	size_t cap;
 };
@@ -476,6 +479,8 @@ tree_build(report_t *r, const char *text, size_t len)
 			node->text =
 			    xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
 			node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			node->style = (int)ev.data.scalar.style;
+			node->end = mark_from_yaml(ev.end_mark);
 			/* "\0" in a double-quoted scalar: the rest of rota uses C
 			 * strings, which would silently cut the value there. */
 			if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length) != NULL) {
@@ -548,66 +553,423 @@ tree_build(report_t *r, const char *text, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
-/* Pass 2: the tree into a runbook_t                                  */
+/* Value syntax, shared by the checker and the public helpers         */
 
-/* One known key of a mapping. supported == false: part of the language
- * rota will run but this version does not yet, so the user gets "not
- * supported yet" rather than "unknown key". */
+/* These take the text of one value and say whether it fits; they are used
+ * at parse time on literal values and (through runbook_field_check and
+ * runbook_param_check) at submit on rendered ones, so the two can never
+ * disagree about what a valid value is. */
+
+static bool
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static bool
+text_blank(const char *s)
+{
+	return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/* Digits only (no sign, no spaces), at most max. */
+static bool
+text_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!is_digit(*s))
+		return false;
+	for (; is_digit(*s); s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	if (*s != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* An optional sign and digits, inside int64_t. */
+static bool
+text_int64(const char *s)
+{
+	bool neg = *s == '-';
+	uint64_t v;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	/* -9223372036854775808 is one more than the largest positive. */
+	return text_uint(s, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v);
+}
+
+/* Case-insensitive, so "-p force=TRUE" works as well as "true". */
+static const char *const bool_true_words[] = {"true", "yes", "1"};
+static const char *const bool_false_words[] = {"false", "no", "0"};
+
+static bool
+text_bool(const char *s, bool *out)
+{
+	for (size_t i = 0; i < sizeof(bool_true_words) / sizeof(bool_true_words[0]); i++) {
+		if (strcasecmp(s, bool_true_words[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, bool_false_words[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+text_duration(const char *s)
+{
+	uint64_t ms;
+
+	return duration_parse(s, &ms) == 0;
+}
+
+/* A decimal number: [+-]digits[.digits][e[+-]digits] (sign and exponent
+ * only when allowed), finite, into *out. Written out rather than trusting
+ * strtod alone, which also takes hex, "inf", "nan" and leading spaces. */
+static bool
+text_number(const char *s, bool allow_sign, bool allow_exp, double *out)
+{
+	const char *p = s;
+	size_t digits = 0;
+
+	if (allow_sign && (*p == '-' || *p == '+'))
+		p++;
+	for (; is_digit(*p); p++)
+		digits++;
+	if (*p == '.') {
+		p++;
+		for (; is_digit(*p); p++)
+			digits++;
+	}
+	if (digits == 0)
+		return false;
+	if (allow_exp && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (*p == '-' || *p == '+')
+			p++;
+		if (!is_digit(*p))
+			return false;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p != '\0')
+		return false;
+	errno = 0;
+	double v = strtod(s, NULL);
+	if (errno == ERANGE && (v > 1.0 || v < -1.0))
+		return false; /* overflow to infinity; underflow to 0 is harmless */
+	*out = v;
+	return true;
+}
+
+static bool
+rule_status(const char *s)
+{
+	uint64_t v;
+
+	return text_uint(s, 999, &v) && v >= 100 && v <= 599;
+}
+
+static bool
+rule_pct(const char *s)
+{
+	double v;
+
+	return text_number(s, false, false, &v) && v <= 100.0;
+}
+
+static bool
+rule_value(const char *s)
+{
+	double v;
+
+	return text_number(s, true, true, &v);
+}
+
+/* "http://" or "https://", a host part, and nothing that would need
+ * quoting in a request line. */
+static bool
+rule_url(const char *s)
+{
+	size_t skip;
+
+	if (strncasecmp(s, "http://", 7) == 0)
+		skip = 7;
+	else if (strncasecmp(s, "https://", 8) == 0)
+		skip = 8;
+	else
+		return false;
+	if (s[skip] == '\0' || s[skip] == '/')
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+rule_path(const char *s)
+{
+	return s[0] == '/';
+}
+
+static bool
+rule_bytes(const char *s)
+{
+	uint64_t v;
+
+	return runbook_bytes_parse(s, &v) == 0;
+}
+
+/* Prometheus names: a metric may hold ':', a label may not. */
+static size_t
+metric_name_len(const char *s, bool metric)
+{
+	size_t n = 0;
+
+	for (;; n++) {
+		char ch = s[n];
+		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+		             (metric && ch == ':');
+		if (!alpha && !(n > 0 && is_digit(ch)))
+			return n;
+	}
+}
+
+/* Label matchers in one metric_check; also keeps the duplicate check
+ * below (n^2) cheap. Real selectors use a handful. */
+#define MAX_METRIC_LABELS 32
+
+static const char *
+skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Reads a double-quoted label value at p (escapes \\ \" \n, as in the
+ * Prometheus text format) into a new string; returns the byte after the
+ * closing quote, or NULL. */
+static const char *
+metric_label_value(const char *p, char **value)
+{
+	const char *q;
+
+	if (*p++ != '"')
+		return NULL;
+	/* Measure first, so the copy is sized by this value, not the rest of
+	 * the text. */
+	for (q = p; *q != '"'; q++) {
+		if (*q == '\0')
+			return NULL;
+		if (*q == '\\') {
+			q++;
+			if (*q != 'n' && *q != '\\' && *q != '"')
+				return NULL;
+		}
+	}
+	char *out = xmalloc((size_t)(q - p) + 1);
+	size_t n = 0;
+	for (; p < q; p++) {
+		if (*p == '\\') {
+			p++;
+			out[n++] = *p == 'n' ? '\n' : *p;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+	*value = out;
+	return q + 1;
+}
+
+static void
+kv_free(runbook_kv_t *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+int
+runbook_metric_parse(const char *text, char **name, runbook_kv_t **labels, size_t *label_count)
+{
+	runbook_kv_t *kv = NULL;
+	size_t n = 0;
+
+	if (text == NULL)
+		return -1;
+	size_t len = metric_name_len(text, true);
+	if (len == 0)
+		return -1;
+	const char *p = text + len;
+	if (*p == '{') {
+		kv = xcalloc(MAX_METRIC_LABELS, sizeof(*kv));
+		p = skip_blanks(p + 1);
+		while (*p != '}') {
+			size_t kl = metric_name_len(p, false);
+			if (kl == 0 || n == MAX_METRIC_LABELS)
+				goto bad;
+			char *key = xstrndup(p, kl);
+			for (size_t i = 0; i < n; i++) {
+				if (strcmp(kv[i].key, key) == 0) {
+					free(key);
+					goto bad; /* Prometheus refuses it too */
+				}
+			}
+			kv[n].key = key;
+			p = skip_blanks(p + kl);
+			if (*p != '=')
+				goto bad_key;
+			p = metric_label_value(skip_blanks(p + 1), &kv[n].value);
+			if (p == NULL)
+				goto bad_key;
+			n++;
+			p = skip_blanks(p);
+			if (*p == ',')
+				p = skip_blanks(p + 1);
+			else if (*p != '}')
+				goto bad;
+		}
+		p++;
+	}
+	if (*p != '\0')
+		goto bad;
+	if (name != NULL)
+		*name = xstrndup(text, len);
+	if (labels != NULL) {
+		*labels = kv;
+		*label_count = n;
+	} else {
+		kv_free(kv, n);
+	}
+	return 0;
+bad_key:
+	free(kv[n].key);
+bad:
+	kv_free(kv, n);
+	return -1;
+}
+
+static bool
+rule_metric(const char *s)
+{
+	return runbook_metric_parse(s, NULL, NULL, NULL) == 0;
+}
+
+int
+runbook_bytes_parse(const char *text, uint64_t *bytes)
+{
+	static const char suffixes[] = "KMGT";
+	uint64_t mult = 1;
+
+	if (text == NULL)
+		return -1;
+	size_t len = strlen(text);
+	if (len == 0)
+		return -1;
+	const char *suffix = strchr(suffixes, text[len - 1]);
+	char digits[32];
+	if (suffix != NULL) {
+		for (const char *k = suffixes; k <= suffix; k++)
+			mult *= 1024;
+		len--;
+	}
+	if (len == 0 || len >= sizeof(digits))
+		return -1;
+	memcpy(digits, text, len);
+	digits[len] = '\0';
+	uint64_t v;
+	if (!text_uint(digits, UINT64_MAX / mult, &v))
+		return -1;
+	*bytes = v * mult;
+	return 0;
+}
+
+/* The step fields whose text has a syntax, by YAML key. what is how an
+ * error names the expected form: "'KEY' must be WHAT, not ...". */
 typedef struct {
-	const char *name;
-	bool supported;
-} key_spec_t;
+	const char *key;
+	const char *what;
+	bool (*fits)(const char *text);
+} field_rule_t;
+
+static const field_rule_t field_rules[] = {
+    {"url", "an http:// or https:// URL", rule_url},
+    {"path", "an absolute path", rule_path},
+    {"expect_status", "an HTTP status from 100 to 599", rule_status},
+    {"min_free_pct", "a percentage from 0 to 100", rule_pct},
+    {"min_free_bytes", "a size in bytes, such as 500M or 10G (suffix K, M, G or T)", rule_bytes},
+    {"metric", "a metric name, optionally with labels: name{key=\"value\",...}", rule_metric},
+    {"value", "a number", rule_value},
+};
+
+static const field_rule_t *
+field_rule(const char *key)
+{
+	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]); i++)
+		if (strcmp(field_rules[i].key, key) == 0)
+			return &field_rules[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pass 2: the tree into a runbook_t                                  */
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static const key_spec_t keys_top[] = {
-    {"name", true},      {"description", true}, {"targets", true},
-    {"params", true},    {"steps", true},       {"schedule", false},
-    {"severity", false}, {"escalation", false}, {"triggers", false},
+/* The known keys of each mapping, for "unknown key" and "did you mean". */
+static const char *const keys_top[] = {
+    "name",     "description", "targets",    "params",   "steps",
+    "schedule", "severity",    "escalation", "triggers",
 };
-
-static const key_spec_t keys_targets[] = {
-    {"hosts", true},
-    {"labels", true},
-    {"all", true},
+static const char *const keys_schedule[] = {
+    "cron", "timezone", "jitter", "catchup", "catchup_max", "concurrency",
 };
-
-static const key_spec_t keys_param[] = {
-    {"default", true},
-    {"required", true},
-    {"description", true},
+static const char *const keys_targets[] = {
+    "hosts", "labels", "all", "batch", "max_failures",
 };
-
+static const char *const keys_param[] = {
+    "default", "required", "description", "type", "secret",
+};
+static const char *const keys_trigger[] = {"alertmanager"};
 /* A step's own keys plus one per step type (see step_types). */
-static const key_spec_t keys_step[] = {
-    {"id", true},          {"timeout", true},     {"shell", true},
-    {"http_check", false}, {"disk_check", false}, {"metric_check", false},
-    {"manual", false},     {"notify", false},     {"noop", false},
-    {"when", false},       {"retries", false},    {"continue_on_failure", false},
-    {"idempotent", false},
+static const char *const keys_step[] = {
+    "id",         "timeout", "when",       "retries",    "continue_on_failure",
+    "idempotent", "shell",   "http_check", "disk_check", "metric_check",
+    "manual",     "notify",  "noop",
 };
+static const char *const keys_when[] = {"failed", "succeeded"};
+static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
+static const char *const keys_shell[] = {"run", "timeout", "env", "workdir"};
+static const char *const keys_http[] = {"url", "method", "expect_status", "body_contains",
+                                        "timeout"};
+static const char *const keys_disk[] = {"path", "min_free_pct", "min_free_bytes", "timeout"};
+static const char *const keys_metric[] = {"url", "metric", "op", "value", "timeout"};
+static const char *const keys_manual[] = {"prompt", "timeout"};
+static const char *const keys_notify[] = {"message", "channel", "timeout"};
 
-static const key_spec_t keys_shell[] = {
-    {"run", true},
-    {"timeout", true},
-    {"env", true},
-    {"workdir", true},
-};
-
-/* Every step type the language knows. type 0: not implemented yet (already
- * reported as "not supported" by keys_step). */
-static const struct {
-	const char *name;
-	runbook_step_type_t type;
-} step_types[] = {
-    {"shell", RUNBOOK_STEP_SHELL},
-    {"http_check", 0},
-    {"disk_check", 0},
-    {"metric_check", 0},
-    {"manual", 0},
-    {"notify", 0},
-    {"noop", 0},
-};
+/* Enumerations, in the order of their C enums (index = value, except
+ * where a table of values says otherwise). */
+static const char *const names_severity[] = {"P1", "P2", "P3", "P4"};
+static const char *const names_param_type[] = {"string", "int", "bool", "duration"};
+static const char *const names_catchup[] = {"latest", "none", "all"};
+static const char *const names_concurrency[] = {"forbid", "allow", "replace"};
+static const char *const names_method[] = {"GET", "HEAD", "POST", "PUT", "DELETE"};
+static const char *const names_op[] = {"<", "<=", ">", ">=", "==", "!="};
 
 typedef struct {
 	report_t *r;
@@ -642,9 +1004,13 @@ levenshtein(const char *a, const char *b)
 }
 
 /* The closest known key within distance 2, or NULL. The distance must also
- * be at most half the candidate's length, so "x" does not suggest "id". */
+ * be at most half the candidate's length, so "x" does not suggest "id".
+ * Failing that, a key of 3 or more characters that starts the candidate
+ * ("http" for "http_check") or that the candidate starts ("shell_cmd" for
+ * "shell"), since step types are often written by their first word; then a
+ * long shared start. */
 static const char *
-suggest_key(const char *key, const key_spec_t *keys, size_t nkeys)
+suggest_key(const char *key, const char *const *keys, size_t nkeys)
 {
 	const char *best = NULL;
 	size_t best_d = 3;
@@ -653,47 +1019,75 @@ suggest_key(const char *key, const key_spec_t *keys, size_t nkeys)
 	if (lk > LEV_MAX)
 		return NULL;
 	for (size_t i = 0; i < nkeys; i++) {
-		size_t lc = strlen(keys[i].name);
+		size_t lc = strlen(keys[i]);
 		if (lc > LEV_MAX || (lk > lc ? lk - lc : lc - lk) > 2)
 			continue;
-		size_t d = levenshtein(key, keys[i].name);
+		size_t d = levenshtein(key, keys[i]);
 		if (d < best_d && d * 2 <= lc) {
-			best = keys[i].name;
+			best = keys[i];
 			best_d = d;
+		}
+	}
+	if (best != NULL || lk < 3)
+		return best;
+	for (size_t i = 0; i < nkeys; i++) {
+		size_t lc = strlen(keys[i]);
+		if (lc >= 3 && strncmp(key, keys[i], lk < lc ? lk : lc) == 0)
+			return keys[i];
+	}
+	/* Last, a shared start of 4 or more characters, at least half the key
+	 * ("retry" for "retries"); the longest wins. */
+	size_t best_p = 3;
+	for (size_t i = 0; i < nkeys; i++) {
+		size_t p = 0;
+		while (key[p] != '\0' && key[p] == keys[i][p])
+			p++;
+		if (p > best_p && p * 2 >= lk) {
+			best = keys[i];
+			best_p = p;
 		}
 	}
 	return best;
 }
 
 /* Reports every key of map that is not in keys (with a hint when one is
- * close) or is known but not supported yet. where names the mapping
- * ("runbook", "step 'x'"). */
+ * close). where names the mapping ("runbook", "step 'x'"). */
 static void
-keys_check(check_t *c, const node_t *map, const key_spec_t *keys, size_t nkeys, const char *where)
+keys_check(check_t *c, const node_t *map, const char *const *keys, size_t nkeys, const char *where)
 {
 	for (size_t i = 0; i + 1 < map->count; i += 2) {
 		const node_t *k = map->kids[i];
-		const key_spec_t *spec = NULL;
-		for (size_t j = 0; j < nkeys; j++) {
-			if (strcmp(k->text, keys[j].name) == 0) {
-				spec = &keys[j];
-				break;
-			}
-		}
-		if (spec == NULL) {
-			const char *hint = suggest_key(k->text, keys, nkeys);
-			if (hint != NULL)
-				report_add(c->r, k->mark,
-				           "unknown key '%s' in %s; did you mean '%s'?",
-				           shown(k->text).s, where, hint);
-			else
-				report_add(c->r, k->mark, "unknown key '%s' in %s",
-				           shown(k->text).s, where);
-		} else if (!spec->supported) {
-			report_add(c->r, k->mark,
-			           "'%s' is not supported by this version of rota yet", spec->name);
-		}
+		bool known = false;
+		for (size_t j = 0; j < nkeys && !known; j++)
+			known = strcmp(k->text, keys[j]) == 0;
+		if (known)
+			continue;
+		const char *hint = suggest_key(k->text, keys, nkeys);
+		if (hint != NULL)
+			report_add(c->r, k->mark, "unknown key '%s' in %s; did you mean '%s'?",
+			           shown(k->text).s, where, hint);
+		else
+			report_add(c->r, k->mark, "unknown key '%s' in %s", shown(k->text).s,
+			           where);
 	}
+}
+
+/* "a, b, c" (or "a, b or c" with last_or) into buf, for messages that list
+ * choices; the lists are short constant tables. */
+static const char *
+names_join(const char *const *names, size_t n, bool last_or, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		const char *sep = i == 0 ? "" : (last_or && i == n - 1) ? " or " : ", ";
+		int w = snprintf(buf + off, len - off, "%s%s", sep, names[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	return buf;
 }
 
 /* The value of key in map, or NULL. Linear; keys are unique (pass 1). */
@@ -731,6 +1125,12 @@ kind_name(const node_t *n)
 	}
 }
 
+static bool
+node_is_text(const node_t *n)
+{
+	return n->kind == NODE_SCALAR && !node_is_null(n);
+}
+
 /* Text value of key; NULL (after reporting) when v is not text or is null.
  * Returns a copy the caller owns. */
 static char *
@@ -763,7 +1163,7 @@ want_bool(check_t *c, const node_t *v, const char *key, bool *out)
 			return 0;
 		}
 	}
-	if (v->kind == NODE_SCALAR && !node_is_null(v))
+	if (node_is_text(v))
 		report_add(c->r, v->mark, "'%s' must be true or false, not '%s'", key,
 		           shown(v->text).s);
 	else
@@ -771,12 +1171,14 @@ want_bool(check_t *c, const node_t *v, const char *key, bool *out)
 	return -1;
 }
 
+/* allow_zero: "0" is meaningful (jitter, backoff) rather than a mistake
+ * (a timeout of nothing). */
 static int
-want_duration(check_t *c, const node_t *v, const char *key, uint32_t *out)
+want_duration_ex(check_t *c, const node_t *v, const char *key, bool allow_zero, uint32_t *out)
 {
 	uint64_t ms;
 
-	if (v->kind != NODE_SCALAR || node_is_null(v)) {
+	if (!node_is_text(v)) {
 		report_add(c->r, v->mark,
 		           "'%s' must be a duration such as 30s, 5m or 1h30m, not %s", key,
 		           kind_name(v));
@@ -789,12 +1191,68 @@ want_duration(check_t *c, const node_t *v, const char *key, uint32_t *out)
 		           key, shown(v->text).s);
 		return -1;
 	}
-	if (ms == 0) {
+	if (ms == 0 && !allow_zero) {
 		report_add(c->r, v->mark, "'%s' must be longer than 0", key);
 		return -1;
 	}
 	*out = (uint32_t)ms; /* DURATION_MAX_MS < UINT32_MAX */
 	return 0;
+}
+
+static int
+want_duration(check_t *c, const node_t *v, const char *key, uint32_t *out)
+{
+	return want_duration_ex(c, v, key, false, out);
+}
+
+/* An integer from min to max. */
+static int
+want_uint(check_t *c, const node_t *v, const char *key, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t n;
+
+	if (node_is_text(v) && text_uint(v->text, max, &n) && n >= min) {
+		*out = (uint32_t)n;
+		return 0;
+	}
+	if (node_is_text(v))
+		report_add(c->r, v->mark, "'%s' must be an integer from %u to %u, not '%s'", key,
+		           min, max, shown(v->text).s);
+	else
+		report_add(c->r, v->mark, "'%s' must be an integer from %u to %u, not %s", key, min,
+		           max, kind_name(v));
+	return -1;
+}
+
+/* One of names, exactly as written there; *index is its position. */
+static int
+want_enum(check_t *c, const node_t *v, const char *key, const char *const *names, size_t n,
+          int *index)
+{
+	char list[128];
+
+	if (node_is_text(v)) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(v->text, names[i]) == 0) {
+				*index = (int)i;
+				return 0;
+			}
+		}
+	}
+	names_join(names, n, false, list, sizeof(list));
+	bool block = v->style == YAML_FOLDED_SCALAR_STYLE || v->style == YAML_LITERAL_SCALAR_STYLE;
+	if (v->kind == NODE_SCALAR && block && text_blank(v->text))
+		/* "op: >" starts a YAML folded block; it is not the text ">". */
+		report_add(c->r, v->mark,
+		           "'%s' must be one of %s, not an empty block; quote it (%s: \"%s\")", key,
+		           list, key, v->style == YAML_FOLDED_SCALAR_STYLE ? ">" : "|");
+	else if (node_is_text(v))
+		report_add(c->r, v->mark, "'%s' must be one of %s, not '%s'", key, list,
+		           shown(v->text).s);
+	else
+		report_add(c->r, v->mark, "'%s' must be one of %s, not %s", key, list,
+		           kind_name(v));
+	return -1;
 }
 
 /* s is 1..max_len characters from charset (a strspn set); when ident, it
@@ -818,6 +1276,8 @@ name_valid(const char *s, const char *charset, size_t max_len, bool ident)
 #define CHARS_LABEL_KEY CHARS_ALNUM "._/-"
 #define MAX_HOST_LEN 255
 #define MAX_ENV_NAME_LEN 255
+/* Steps named in "steps before this one: ..." before it says "...". */
+#define MAX_LISTED_STEPS 10
 
 /* ---- templates ---- */
 
@@ -888,6 +1348,64 @@ tmpl_check(check_t *c, const node_t *n, const char *key, const char *text)
 	free(error);
 }
 
+/* A value is left for submit when it holds a template: only the rendered
+ * text can be checked. */
+static bool
+text_templated(const char *s)
+{
+	return strstr(s, "{{") != NULL;
+}
+
+/* ---- step fields ---- */
+
+/* The text of key in map, with its templates checked, as a copy the caller
+ * owns; NULL when it is absent (an error when required) or wrong. where
+ * names the mapping ("http_check of step 'a'"). A key with a field_rule
+ * must fit it unless it holds a template. */
+static char *
+field_text(check_t *c, const node_t *map, const char *key, bool required, const char *where)
+{
+	const node_t *v = map_get(map, key);
+	const field_rule_t *rule = field_rule(key);
+
+	if (v == NULL) {
+		if (required)
+			report_add(c->r, map->mark, "%s has no '%s'", where, key);
+		return NULL;
+	}
+	if (rule != NULL && !node_is_text(v)) {
+		report_add(c->r, v->mark, "'%s' must be %s, not %s", key, rule->what, kind_name(v));
+		return NULL;
+	}
+	char *text = want_string(c, v, key);
+	if (text == NULL)
+		return NULL;
+	if (text_blank(text)) {
+		report_add(c->r, v->mark, "'%s' is empty", key);
+		free(text);
+		return NULL;
+	}
+	if (text_templated(text))
+		tmpl_check(c, v, key, text);
+	else if (rule != NULL && !rule->fits(text))
+		report_add(c->r, v->mark, "'%s' must be %s, not '%s'", key, rule->what,
+		           shown(text).s);
+	return text;
+}
+
+/* An enumerated field (method, op): literal, never templated, so a typo
+ * is caught before anything runs. Stored as written. */
+static char *
+field_enum(check_t *c, const node_t *map, const char *key, const char *const *names, size_t n)
+{
+	const node_t *v = map_get(map, key);
+	int index;
+
+	if (v == NULL || want_enum(c, v, key, names, n, &index) != 0)
+		return NULL;
+	return xstrdup(names[index]);
+}
+
 /* ---- targets ---- */
 
 /* Adds v to targets.hosts, which the caller sized for every candidate. */
@@ -896,7 +1414,7 @@ check_host(check_t *c, const node_t *v)
 {
 	runbook_targets_t *t = &c->rb->targets;
 
-	if (v->kind != NODE_SCALAR || node_is_null(v)) {
+	if (!node_is_text(v)) {
 		report_add(c->r, v->mark, "a host in 'hosts' must be a worker id, not %s",
 		           kind_name(v));
 		return;
@@ -918,6 +1436,110 @@ check_host(check_t *c, const node_t *v)
 }
 
 static void
+check_hosts(check_t *c, const node_t *hosts)
+{
+	runbook_targets_t *t = &c->rb->targets;
+
+	if (hosts->kind == NODE_SCALAR) {
+		t->hosts = xcalloc(1, sizeof(*t->hosts));
+		check_host(c, hosts); /* one host written without brackets */
+	} else if (hosts->kind == NODE_SEQUENCE) {
+		t->hosts = xcalloc(hosts->count + 1, sizeof(*t->hosts));
+		for (size_t i = 0; i < hosts->count; i++)
+			check_host(c, hosts->kids[i]);
+	} else {
+		report_add(c->r, hosts->mark, "'hosts' must be a sequence of worker ids, not %s",
+		           kind_name(hosts));
+	}
+}
+
+/* One label: "role: web" or "role: [web, api]" (any of them matches). */
+static void
+check_label(check_t *c, const node_t *k, const node_t *v)
+{
+	runbook_targets_t *t = &c->rb->targets;
+
+	if (!name_valid(k->text, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false)) {
+		report_add(c->r, k->mark,
+		           "label '%s' is not a valid label name (1 to %d of A-Z a-z 0-9 . _ / -)",
+		           shown(k->text).s, RUNBOOK_MAX_NAME_LEN);
+		return;
+	}
+	if (v->kind == NODE_SEQUENCE && v->count == 0) {
+		report_add(c->r, v->mark, "label '%s' lists no values; give at least one",
+		           shown(k->text).s);
+		return;
+	}
+	size_t n = v->kind == NODE_SEQUENCE ? v->count : 1;
+	char **values = xcalloc(n, sizeof(*values));
+	size_t got = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *value = want_string(c, v->kind == NODE_SEQUENCE ? v->kids[i] : v, k->text);
+		if (value != NULL)
+			values[got++] = value;
+	}
+	if (got < n) {
+		for (size_t i = 0; i < got; i++)
+			free(values[i]);
+		free(values);
+		return;
+	}
+	runbook_label_match_t *m = &t->labels[t->label_count++];
+	m->key = xstrdup(k->text);
+	m->values = values;
+	m->value_count = n;
+}
+
+static void
+check_labels(check_t *c, const node_t *labels)
+{
+	runbook_targets_t *t = &c->rb->targets;
+
+	if (labels->kind != NODE_MAPPING) {
+		report_add(c->r, labels->mark, "'labels' must be a mapping of label: value, not %s",
+		           kind_name(labels));
+		return;
+	}
+	t->labels = xcalloc(labels->count / 2 + 1, sizeof(*t->labels));
+	for (size_t i = 0; i + 1 < labels->count; i += 2)
+		check_label(c, labels->kids[i], labels->kids[i + 1]);
+}
+
+/* A count of hosts ("5") or a percentage of them ("25%"). */
+static void
+check_amount(check_t *c, const node_t *v, const char *key, runbook_amount_t *out)
+{
+	uint64_t n;
+
+	if (node_is_text(v)) {
+		size_t len = strlen(v->text);
+		if (len > 1 && v->text[len - 1] == '%') {
+			char digits[8];
+			if (len - 1 < sizeof(digits)) {
+				memcpy(digits, v->text, len - 1);
+				digits[len - 1] = '\0';
+				if (text_uint(digits, 100, &n) && n >= 1) {
+					*out = (runbook_amount_t){(uint32_t)n, true};
+					return;
+				}
+			}
+		} else if (text_uint(v->text, UINT32_MAX, &n) && n >= 1) {
+			*out = (runbook_amount_t){(uint32_t)n, false};
+			return;
+		}
+		report_add(c->r, v->mark,
+		           "'%s' must be a number of hosts (1 or more) or a percentage from 1%% to "
+		           "100%%, not '%s'",
+		           key, shown(v->text).s);
+		return;
+	}
+	report_add(c->r, v->mark,
+	           "'%s' must be a number of hosts (1 or more) or a percentage from 1%% to 100%%, "
+	           "not %s",
+	           key, kind_name(v));
+}
+
+static void
 check_targets(check_t *c, const node_t *v)
 {
 	runbook_targets_t *t = &c->rb->targets;
@@ -926,101 +1548,86 @@ check_targets(check_t *c, const node_t *v)
 		return;
 	if (v->kind != NODE_MAPPING) {
 		report_add(c->r, v->mark,
-		           "'targets' must be a mapping (hosts, labels, all), not %s",
+		           "'targets' must be a mapping (hosts, labels, all, batch, max_failures), "
+		           "not %s",
 		           kind_name(v));
 		return;
 	}
 	keys_check(c, v, keys_targets, COUNT_OF(keys_targets), "targets");
 
 	const node_t *hosts = map_get(v, "hosts");
-	if (hosts != NULL && !node_is_null(hosts)) {
-		if (hosts->kind == NODE_SCALAR) {
-			t->hosts = xcalloc(1, sizeof(*t->hosts));
-			check_host(c, hosts); /* one host written without brackets */
-		} else if (hosts->kind == NODE_SEQUENCE) {
-			t->hosts = xcalloc(hosts->count + 1, sizeof(*t->hosts));
-			for (size_t i = 0; i < hosts->count; i++)
-				check_host(c, hosts->kids[i]);
-		} else {
-			report_add(c->r, hosts->mark,
-			           "'hosts' must be a sequence of worker ids, not %s",
-			           kind_name(hosts));
-		}
-	}
-
+	if (hosts != NULL && !node_is_null(hosts))
+		check_hosts(c, hosts);
 	const node_t *labels = map_get(v, "labels");
-	if (labels != NULL && !node_is_null(labels)) {
-		if (labels->kind != NODE_MAPPING) {
-			report_add(c->r, labels->mark,
-			           "'labels' must be a mapping of label: value, not %s",
-			           kind_name(labels));
-		} else {
-			t->labels = xcalloc(labels->count / 2 + 1, sizeof(*t->labels));
-			for (size_t i = 0; i + 1 < labels->count; i += 2) {
-				const node_t *k = labels->kids[i];
-				if (!name_valid(k->text, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN,
-				                false)) {
-					report_add(
-					    c->r, k->mark,
-					    "label '%s' is not a valid label name (1 to %d of "
-					    "A-Z a-z 0-9 . _ / -)",
-					    shown(k->text).s, RUNBOOK_MAX_NAME_LEN);
-					continue;
-				}
-				char *value = want_string(c, labels->kids[i + 1], k->text);
-				if (value == NULL)
-					continue;
-				t->labels[t->label_count].key = xstrdup(k->text);
-				t->labels[t->label_count].values = xcalloc(1, sizeof(char *));
-				t->labels[t->label_count].values[0] = value;
-				t->labels[t->label_count].value_count = 1;
-				t->label_count++;
-			}
-		}
-	}
+	if (labels != NULL && !node_is_null(labels))
+		check_labels(c, labels);
 
 	const node_t *all = map_get(v, "all");
 	if (all != NULL && want_bool(c, all, "all", &t->all) == 0 && t->all &&
 	    ((hosts != NULL && !node_is_null(hosts)) || (labels != NULL && !node_is_null(labels))))
 		report_add(c->r, all->mark,
 		           "'all: true' cannot be combined with 'hosts' or 'labels'");
+
+	const node_t *n;
+	if ((n = map_get(v, "batch")) != NULL)
+		check_amount(c, n, "batch", &t->batch);
+	if ((n = map_get(v, "max_failures")) != NULL)
+		check_amount(c, n, "max_failures", &t->max_failures);
 }
 
 /* ---- params ---- */
 
-/* A param is required unless it has a default. "required: true" with a
- * default, or "required: false" without one, contradict each other and are
- * errors rather than a guess: a param that silently expands to "" can turn
- * "rm -rf {{ params.dir }}/" into something nobody meant. */
+/* Does text fit a param type? what gets the words for an error. */
+static bool
+param_value_fits(runbook_param_type_t type, const char *text, const char **what)
+{
+	bool b;
+
+	switch (type) {
+	case RUNBOOK_PARAM_INT:
+		*what = "an integer";
+		return text_int64(text);
+	case RUNBOOK_PARAM_BOOL:
+		*what = "true, false, yes, no, 1 or 0";
+		return text_bool(text, &b);
+	case RUNBOOK_PARAM_DURATION:
+		*what = "a duration such as 30s, 5m or 1h30m";
+		return text_duration(text);
+	default:
+		*what = "text";
+		return true;
+	}
+}
+
+/* The param's settings from its mapping. */
 static void
-check_param(check_t *c, const node_t *v, runbook_param_t *p)
+check_param_map(check_t *c, const node_t *v, runbook_param_t *p)
 {
 	char where[RUNBOOK_MAX_NAME_LEN + 16];
 
 	snprintf(where, sizeof(where), "param '%s'", p->name);
-	p->required = true;
-	if (node_is_null(v))
-		return; /* "name:" alone: a required param */
-	if (v->kind == NODE_SCALAR) {
-		p->default_value = xstrdup(v->text); /* shorthand for the default */
-		p->required = false;
-		return;
-	}
-	if (v->kind != NODE_MAPPING) {
-		report_add(c->r, v->mark,
-		           "param '%s' must be a default value or a mapping (default, required, "
-		           "description), not %s",
-		           p->name, kind_name(v));
-		return;
-	}
 	keys_check(c, v, keys_param, COUNT_OF(keys_param), where);
 
+	const node_t *n;
+	if ((n = map_get(v, "type")) != NULL) {
+		int type;
+		if (want_enum(c, n, "type", names_param_type, COUNT_OF(names_param_type), &type) ==
+		    0)
+			p->type = (runbook_param_type_t)type;
+	}
 	const node_t *dv = map_get(v, "default");
-	if (dv != NULL)
-		p->default_value = want_string(c, dv, "default");
-	const node_t *dd = map_get(v, "description");
-	if (dd != NULL)
-		p->description = want_string(c, dd, "description");
+	if (dv != NULL && (p->default_value = want_string(c, dv, "default")) != NULL) {
+		const char *what;
+		if (!param_value_fits(p->type, p->default_value, &what))
+			report_add(c->r, dv->mark, "param '%s': default '%s' is not %s", p->name,
+			           shown(p->default_value).s,
+			           p->type == RUNBOOK_PARAM_INT ? "an int" : what);
+	}
+	if ((n = map_get(v, "description")) != NULL)
+		p->description = want_string(c, n, "description");
+	if ((n = map_get(v, "secret")) != NULL)
+		want_bool(c, n, "secret", &p->secret);
+
 	const node_t *rq = map_get(v, "required");
 	bool required = true;
 	if (rq != NULL && want_bool(c, rq, "required", &required) == 0) {
@@ -1035,6 +1642,32 @@ check_param(check_t *c, const node_t *v, runbook_param_t *p)
 			           p->name);
 	}
 	p->required = dv == NULL;
+}
+
+/* A param is required unless it has a default. "required: true" with a
+ * default, or "required: false" without one, contradict each other and are
+ * errors rather than a guess: a param that silently expands to "" can turn
+ * "rm -rf {{ params.dir }}/" into something nobody meant. */
+static void
+check_param(check_t *c, const node_t *v, runbook_param_t *p)
+{
+	p->required = true;
+	p->type = RUNBOOK_PARAM_STRING;
+	if (node_is_null(v))
+		return; /* "name:" alone: a required param */
+	if (v->kind == NODE_SCALAR) {
+		p->default_value = xstrdup(v->text); /* shorthand for the default */
+		p->required = false;
+		return;
+	}
+	if (v->kind != NODE_MAPPING) {
+		report_add(c->r, v->mark,
+		           "param '%s' must be a default value or a mapping (default, required, "
+		           "description, type, secret), not %s",
+		           p->name, kind_name(v));
+		return;
+	}
+	check_param_map(c, v, p);
 }
 
 static void
@@ -1070,7 +1703,260 @@ check_params(check_t *c, const node_t *v)
 	}
 }
 
-/* ---- steps ---- */
+/* ---- schedule ---- */
+
+/* Where in the file column col (1-based) of scalar n's text is: exact when
+ * the scalar sits on one line and its text is what was written (plain, or
+ * quoted without escapes: then its width is the text's length, plus the two
+ * quotes); otherwise the scalar's own position. */
+static runbook_mark_t
+mark_inside(const node_t *n, int col)
+{
+	bool quoted = n->style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	              n->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	size_t width = strlen(n->text) + (quoted ? 2 : 0);
+	runbook_mark_t m = n->mark;
+
+	if ((n->plain || quoted) && n->end.line == n->mark.line && col >= 1 &&
+	    (size_t)(n->end.column - n->mark.column) == width && (size_t)col <= width)
+		m.column += col - 1 + (quoted ? 1 : 0);
+	return m;
+}
+
+static void
+check_cron(check_t *c, const node_t *v, runbook_schedule_t *sc)
+{
+	char err[256];
+	int col = 0;
+	cron_t cron;
+
+	if (!node_is_text(v)) {
+		report_add(
+		    c->r, v->mark,
+		    "'cron' must be a cron expression such as \"0 8 * * 1-5\" or \"@daily\", "
+		    "not %s",
+		    kind_name(v));
+		return;
+	}
+	err[0] = '\0';
+	if (cron_parse(v->text, &cron, err, sizeof(err), &col) != 0) {
+		report_add(c->r, mark_inside(v, col), "bad cron expression: %s",
+		           err[0] ? err : "not a cron expression");
+		return;
+	}
+	sc->cron = xstrdup(v->text);
+}
+
+static void
+check_timezone(check_t *c, const node_t *v, runbook_schedule_t *sc)
+{
+	char *tz = want_string(c, v, "timezone");
+
+	if (tz == NULL)
+		return;
+	if (!cron_timezone_valid(tz)) {
+		report_add(c->r, v->mark,
+		           "unknown timezone '%s' (an IANA name like Europe/London "
+		           "or UTC)",
+		           shown(tz).s);
+		free(tz);
+		return;
+	}
+	free(sc->timezone);
+	sc->timezone = tz;
+}
+
+static void
+check_schedule_map(check_t *c, const node_t *v, runbook_schedule_t *sc)
+{
+	const node_t *n;
+	int e;
+
+	keys_check(c, v, keys_schedule, COUNT_OF(keys_schedule), "schedule");
+	if ((n = map_get(v, "cron")) != NULL)
+		check_cron(c, n, sc);
+	else
+		report_add(c->r, v->mark, "schedule has no 'cron'");
+	if ((n = map_get(v, "timezone")) != NULL)
+		check_timezone(c, n, sc);
+	if ((n = map_get(v, "jitter")) != NULL)
+		want_duration_ex(c, n, "jitter", true, &sc->jitter_ms);
+	if ((n = map_get(v, "catchup")) != NULL &&
+	    want_enum(c, n, "catchup", names_catchup, COUNT_OF(names_catchup), &e) == 0)
+		sc->catchup = (runbook_catchup_t)e;
+	if ((n = map_get(v, "concurrency")) != NULL &&
+	    want_enum(c, n, "concurrency", names_concurrency, COUNT_OF(names_concurrency), &e) == 0)
+		sc->concurrency = (runbook_concurrency_t)e;
+	if ((n = map_get(v, "catchup_max")) != NULL &&
+	    want_uint(c, n, "catchup_max", 1, RUNBOOK_MAX_CATCHUP, &sc->catchup_max) == 0 &&
+	    sc->catchup != RUNBOOK_CATCHUP_ALL)
+		/* Said rather than ignored: the writer expects it to matter. */
+		report_add(c->r, n->mark, "'catchup_max' only applies with 'catchup: all'");
+}
+
+/* "schedule: EXPR" is short for "schedule: {cron: EXPR}". */
+static void
+check_schedule(check_t *c, const node_t *v)
+{
+	runbook_schedule_t *sc = &c->rb->schedule;
+
+	sc->present = true;
+	sc->mark = v->mark;
+	sc->timezone = xstrdup("UTC");
+	sc->catchup = RUNBOOK_CATCHUP_LATEST;
+	sc->catchup_max = RUNBOOK_DEFAULT_CATCHUP_MAX;
+	sc->concurrency = RUNBOOK_CONCURRENCY_FORBID;
+	if (node_is_text(v))
+		check_cron(c, v, sc);
+	else if (v->kind == NODE_MAPPING)
+		check_schedule_map(c, v, sc);
+	else
+		report_add(c->r, v->mark,
+		           "'schedule' must be a cron expression or a mapping (cron, timezone, "
+		           "jitter, catchup, catchup_max, concurrency), not %s",
+		           kind_name(v));
+}
+
+/* ---- severity, escalation, triggers ---- */
+
+static void
+check_severity(check_t *c, const node_t *v)
+{
+	int index;
+
+	if (want_enum(c, v, "severity", names_severity, COUNT_OF(names_severity), &index) == 0)
+		c->rb->severity = index + 1;
+}
+
+static void
+check_escalation(check_t *c, const node_t *v)
+{
+	char *name = want_string(c, v, "escalation");
+
+	if (name == NULL)
+		return;
+	if (!name_valid(name, CHARS_RUNBOOK_NAME, RUNBOOK_MAX_NAME_LEN, false)) {
+		report_add(
+		    c->r, v->mark,
+		    "escalation policy name '%s' is not valid (1 to %d of A-Z a-z 0-9 . _ -)",
+		    shown(name).s, RUNBOOK_MAX_NAME_LEN);
+		free(name);
+		return;
+	}
+	c->rb->escalation = name;
+}
+
+/* The alert labels a trigger matches: Prometheus label names, text values. */
+static void
+check_trigger_match(check_t *c, const node_t *v, runbook_trigger_t *t, const char *where)
+{
+	if (v->kind != NODE_MAPPING || v->count == 0) {
+		report_add(c->r, v->mark,
+		           "'alertmanager' in %s must be a mapping of alert labels such as "
+		           "{alertname: ServiceDown}, not %s",
+		           where, v->kind == NODE_MAPPING ? "an empty mapping" : kind_name(v));
+		return;
+	}
+	t->match = xcalloc(v->count / 2, sizeof(*t->match));
+	for (size_t i = 0; i + 1 < v->count; i += 2) {
+		const node_t *k = v->kids[i];
+		if (metric_name_len(k->text, false) != strlen(k->text) || k->text[0] == '\0') {
+			report_add(
+			    c->r, k->mark,
+			    "alert label '%s' is not a valid label name (a letter or _, then "
+			    "letters, digits or _)",
+			    shown(k->text).s);
+			continue;
+		}
+		char *value = want_string(c, v->kids[i + 1], k->text);
+		if (value == NULL)
+			continue;
+		t->match[t->match_count].key = xstrdup(k->text);
+		t->match[t->match_count].value = value;
+		t->match_count++;
+	}
+}
+
+static void
+check_trigger(check_t *c, const node_t *v, size_t index, runbook_trigger_t *t)
+{
+	char where[32];
+
+	snprintf(where, sizeof(where), "trigger %zu", index + 1);
+	t->mark = v->mark;
+	if (v->kind != NODE_MAPPING || v->count != 2) {
+		report_add(c->r, v->mark,
+		           "%s must be a mapping with one source, such as {alertmanager: "
+		           "{alertname: ServiceDown}}, not %s",
+		           where, v->kind == NODE_MAPPING ? "several keys" : kind_name(v));
+		if (v->kind == NODE_MAPPING)
+			keys_check(c, v, keys_trigger, COUNT_OF(keys_trigger), where);
+		return;
+	}
+	keys_check(c, v, keys_trigger, COUNT_OF(keys_trigger), where);
+	const node_t *am = map_get(v, "alertmanager");
+	if (am == NULL)
+		return;
+	t->source = xstrdup("alertmanager");
+	check_trigger_match(c, am, t, where);
+}
+
+static void
+check_triggers(check_t *c, const node_t *v)
+{
+	runbook_t *rb = c->rb;
+
+	if (node_is_null(v))
+		return;
+	if (v->kind != NODE_SEQUENCE) {
+		report_add(c->r, v->mark,
+		           "'triggers' must be a sequence such as [{alertmanager: {alertname: "
+		           "ServiceDown}}], not %s",
+		           kind_name(v));
+		return;
+	}
+	rb->triggers = xcalloc(v->count + 1, sizeof(*rb->triggers));
+	rb->trigger_count = v->count;
+	for (size_t i = 0; i < v->count; i++)
+		check_trigger(c, v->kids[i], i, &rb->triggers[i]);
+}
+
+/* ---- step types ---- */
+
+/* What a step type's checker knows about the step around it. */
+typedef struct {
+	const char *label;          /* "step 'x'", or "step 3" without a valid id */
+	const node_t *step_timeout; /* the step's own 'timeout', or NULL */
+} step_ctx_t;
+
+/* Starts checking the mapping v of a step type: its keys and its timeout.
+ * Returns false (after reporting) when v is not a mapping. where gets
+ * "TYPE of step 'x'" for the type's own messages. */
+static bool
+type_map(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc, const char *type,
+         const char *const *keys, size_t nkeys, char *where, size_t wlen)
+{
+	char list[128];
+
+	snprintf(where, wlen, "%s of %s", type, sc->label);
+	if (v->kind != NODE_MAPPING) {
+		report_add(c->r, v->mark, "'%s' must be a mapping (%s), not %s", type,
+		           names_join(keys, nkeys, false, list, sizeof(list)), kind_name(v));
+		return false;
+	}
+	keys_check(c, v, keys, nkeys, where);
+	const node_t *to = map_get(v, "timeout");
+	if (to == NULL)
+		return true;
+	if (sc->step_timeout != NULL)
+		report_add(c->r, to->mark, "'timeout' is given both on %s and in its %s; keep one",
+		           sc->label, type);
+	else
+		want_duration(c, to, "timeout", &s->timeout_ms);
+	return true;
+}
+
+#define WHERE_LEN (RUNBOOK_MAX_NAME_LEN + 48)
 
 static void
 check_env(check_t *c, const node_t *v, runbook_step_t *s)
@@ -1103,35 +1989,18 @@ check_env(check_t *c, const node_t *v, runbook_step_t *s)
 	}
 }
 
-static bool
-text_blank(const char *s)
-{
-	return s[strspn(s, " \t\r\n")] == '\0';
-}
-
 static void
-check_shell(check_t *c, const node_t *v, runbook_step_t *s, const char *label, bool step_timeout)
+check_shell(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
 {
-	char where[RUNBOOK_MAX_NAME_LEN + 32];
+	char where[WHERE_LEN];
 	const node_t *run = v;
 
 	if (v->kind == NODE_MAPPING) {
-		snprintf(where, sizeof(where), "shell of %s", label);
-		keys_check(c, v, keys_shell, COUNT_OF(keys_shell), where);
+		type_map(c, v, s, sc, "shell", keys_shell, COUNT_OF(keys_shell), where,
+		         sizeof(where));
 		run = map_get(v, "run");
 		if (run == NULL)
-			report_add(c->r, v->mark, "shell of %s has no 'run'", label);
-
-		const node_t *to = map_get(v, "timeout");
-		if (to != NULL) {
-			if (step_timeout)
-				report_add(
-				    c->r, to->mark,
-				    "'timeout' is given both on %s and in its shell; keep one",
-				    label);
-			else
-				want_duration(c, to, "timeout", &s->timeout_ms);
-		}
+			report_add(c->r, v->mark, "shell of %s has no 'run'", sc->label);
 		const node_t *env = map_get(v, "env");
 		if (env != NULL)
 			check_env(c, env, s);
@@ -1143,7 +2012,7 @@ check_shell(check_t *c, const node_t *v, runbook_step_t *s, const char *label, b
 			else if (s->workdir != NULL)
 				tmpl_check(c, wd, "workdir", s->workdir);
 		}
-	} else if (v->kind != NODE_SCALAR || node_is_null(v)) {
+	} else if (!node_is_text(v)) {
 		report_add(c->r, v->mark,
 		           "'shell' must be a command or a mapping (run, timeout, env, workdir), "
 		           "not %s",
@@ -1162,15 +2031,290 @@ check_shell(check_t *c, const node_t *v, runbook_step_t *s, const char *label, b
 	tmpl_check(c, run, "run", s->run);
 }
 
-/* *id_node is set to the step's id value (for the duplicate check) or NULL. */
 static void
-check_step(check_t *c, const node_t *n, size_t index, runbook_step_t *s, const node_t **id_node)
+check_http(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+
+	if (!type_map(c, v, s, sc, "http_check", keys_http, COUNT_OF(keys_http), where,
+	              sizeof(where)))
+		return;
+	s->url = field_text(c, v, "url", true, where);
+	s->method = field_enum(c, v, "method", names_method, COUNT_OF(names_method));
+	s->expect_status = field_text(c, v, "expect_status", false, where);
+	s->body_contains = field_text(c, v, "body_contains", false, where);
+	if (s->body_contains != NULL && s->method != NULL && strcmp(s->method, "HEAD") == 0)
+		report_add(c->r, map_get(v, "body_contains")->mark,
+		           "'body_contains' cannot be checked with method HEAD (its answer has "
+		           "no body)");
+}
+
+static void
+check_disk(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+
+	if (!type_map(c, v, s, sc, "disk_check", keys_disk, COUNT_OF(keys_disk), where,
+	              sizeof(where)))
+		return;
+	s->path = field_text(c, v, "path", true, where);
+	s->min_free_pct = field_text(c, v, "min_free_pct", false, where);
+	s->min_free_bytes = field_text(c, v, "min_free_bytes", false, where);
+	if (map_get(v, "min_free_pct") == NULL && map_get(v, "min_free_bytes") == NULL)
+		report_add(c->r, v->mark,
+		           "%s checks nothing; give 'min_free_pct', 'min_free_bytes' or both",
+		           where);
+}
+
+static void
+check_metric(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+
+	if (!type_map(c, v, s, sc, "metric_check", keys_metric, COUNT_OF(keys_metric), where,
+	              sizeof(where)))
+		return;
+	s->url = field_text(c, v, "url", true, where);
+	s->metric = field_text(c, v, "metric", true, where);
+	if (map_get(v, "op") == NULL)
+		report_add(c->r, v->mark, "%s has no 'op'", where);
+	s->op = field_enum(c, v, "op", names_op, COUNT_OF(names_op));
+	s->value = field_text(c, v, "value", true, where);
+}
+
+static void
+check_manual(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+
+	if (!type_map(c, v, s, sc, "manual", keys_manual, COUNT_OF(keys_manual), where,
+	              sizeof(where)))
+		return;
+	s->prompt = field_text(c, v, "prompt", true, where);
+}
+
+static void
+check_notify(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+
+	if (!type_map(c, v, s, sc, "notify", keys_notify, COUNT_OF(keys_notify), where,
+	              sizeof(where)))
+		return;
+	s->message = field_text(c, v, "message", true, where);
+	s->channel = field_text(c, v, "channel", false, where);
+}
+
+/* noop has no settings: "noop:", "noop: {}" or "noop: true". */
+static void
+check_noop(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+
+	(void)s;
+	if (node_is_null(v) || (v->kind == NODE_SCALAR && v->plain && strcmp(v->text, "true") == 0))
+		return;
+	if (v->kind == NODE_MAPPING) {
+		snprintf(where, sizeof(where), "noop of %s", sc->label);
+		keys_check(c, v, NULL, 0, where);
+		return;
+	}
+	if (v->kind == NODE_SCALAR)
+		report_add(c->r, v->mark, "'noop' takes no settings: write 'noop: {}', not '%s'",
+		           shown(v->text).s);
+	else
+		report_add(c->r, v->mark, "'noop' takes no settings: write 'noop: {}', not %s",
+		           kind_name(v));
+}
+
+typedef void (*step_check_fn)(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc);
+
+/* Every step type: a new type is a row here, a checker, and its fields in
+ * runbook_step_t. */
+static const struct {
+	const char *name;
+	runbook_step_type_t type;
+	uint32_t default_timeout_ms;
+	step_check_fn check;
+} step_types[] = {
+    {"shell", RUNBOOK_STEP_SHELL, RUNBOOK_DEFAULT_STEP_TIMEOUT_MS, check_shell},
+    {"http_check", RUNBOOK_STEP_HTTP_CHECK, RUNBOOK_DEFAULT_HTTP_TIMEOUT_MS, check_http},
+    {"disk_check", RUNBOOK_STEP_DISK_CHECK, RUNBOOK_DEFAULT_DISK_TIMEOUT_MS, check_disk},
+    {"metric_check", RUNBOOK_STEP_METRIC_CHECK, RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS, check_metric},
+    {"manual", RUNBOOK_STEP_MANUAL, RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS, check_manual},
+    {"notify", RUNBOOK_STEP_NOTIFY, RUNBOOK_DEFAULT_NOTIFY_TIMEOUT_MS, check_notify},
+    {"noop", RUNBOOK_STEP_NOOP, RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS, check_noop},
+};
+
+/* ---- per-step settings ---- */
+
+/* The shape of 'when'; the step it names is checked against the steps
+ * before it by check_when_target. *target gets the node naming it. */
+static void
+check_when(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc,
+           const node_t **target)
+{
+	static const char *shape = "always, {failed: STEP} or {succeeded: STEP}";
+	char where[WHERE_LEN];
+
+	if (node_is_text(v) && strcmp(v->text, "always") == 0) {
+		s->when.kind = RUNBOOK_WHEN_ALWAYS;
+		return;
+	}
+	if (v->kind != NODE_MAPPING) {
+		if (node_is_text(v))
+			report_add(c->r, v->mark, "'when' must be %s, not '%s'", shape,
+			           shown(v->text).s);
+		else
+			report_add(c->r, v->mark, "'when' must be %s, not %s", shape, kind_name(v));
+		return;
+	}
+	snprintf(where, sizeof(where), "when of %s", sc->label);
+	keys_check(c, v, keys_when, COUNT_OF(keys_when), where);
+	const node_t *failed = map_get(v, "failed");
+	const node_t *succeeded = map_get(v, "succeeded");
+	if (failed != NULL && succeeded != NULL) {
+		report_add(c->r, v->mark, "'when' takes 'failed' or 'succeeded', not both");
+		return;
+	}
+	if (failed == NULL && succeeded == NULL) {
+		if (v->count == 0)
+			report_add(c->r, v->mark, "'when' must be %s, not an empty mapping", shape);
+		return;
+	}
+	const node_t *id = failed != NULL ? failed : succeeded;
+	s->when.step = want_string(c, id, failed != NULL ? "failed" : "succeeded");
+	if (s->when.step == NULL)
+		return;
+	s->when.kind = failed != NULL ? RUNBOOK_WHEN_FAILED : RUNBOOK_WHEN_SUCCEEDED;
+	*target = id;
+}
+
+static void
+check_retries_map(check_t *c, const node_t *v, runbook_retries_t *r, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+	const node_t *n;
+
+	snprintf(where, sizeof(where), "retries of %s", sc->label);
+	keys_check(c, v, keys_retries, COUNT_OF(keys_retries), where);
+	if ((n = map_get(v, "count")) != NULL)
+		want_uint(c, n, "count", 0, RUNBOOK_MAX_RETRIES, &r->count);
+	else
+		report_add(c->r, v->mark, "%s has no 'count'", where);
+	if ((n = map_get(v, "backoff")) != NULL)
+		want_duration_ex(c, n, "backoff", true, &r->backoff_ms);
+	const node_t *mb = map_get(v, "max_backoff");
+	if (mb != NULL && want_duration(c, mb, "max_backoff", &r->max_backoff_ms) == 0 &&
+	    r->max_backoff_ms < r->backoff_ms)
+		report_add(c->r, mb->mark, "'max_backoff' is shorter than 'backoff'");
+}
+
+/* "retries: 2" or "retries: {count: 2, backoff: 10s, max_backoff: 1m}". */
+static void
+check_retries(check_t *c, const node_t *v, runbook_retries_t *r, const step_ctx_t *sc)
+{
+	r->backoff_ms = RUNBOOK_DEFAULT_RETRY_BACKOFF_MS;
+	if (v->kind == NODE_MAPPING) {
+		check_retries_map(c, v, r, sc);
+		return;
+	}
+	uint64_t n;
+	if (node_is_text(v) && is_digit(v->text[0])) {
+		if (text_uint(v->text, RUNBOOK_MAX_RETRIES, &n))
+			r->count = (uint32_t)n;
+		else
+			report_add(c->r, v->mark,
+			           "'retries' must be an integer from 0 to %d, not '%s'",
+			           RUNBOOK_MAX_RETRIES, shown(v->text).s);
+		return;
+	}
+	if (node_is_text(v))
+		report_add(c->r, v->mark,
+		           "'retries' must be an integer or a mapping {count, backoff, "
+		           "max_backoff}, not '%s'",
+		           shown(v->text).s);
+	else
+		report_add(c->r, v->mark,
+		           "'retries' must be an integer or a mapping {count, backoff, "
+		           "max_backoff}, not %s",
+		           kind_name(v));
+}
+
+/* The settings every step type shares. *when_target: see check_when. */
+static void
+check_step_settings(check_t *c, const node_t *n, runbook_step_t *s, const step_ctx_t *sc,
+                    const node_t **when_target)
+{
+	const node_t *v;
+
+	if ((v = map_get(n, "when")) != NULL)
+		check_when(c, v, s, sc, when_target);
+	const node_t *retries = map_get(n, "retries");
+	if (retries != NULL)
+		check_retries(c, retries, &s->retries, sc);
+	if ((v = map_get(n, "continue_on_failure")) != NULL)
+		want_bool(c, v, "continue_on_failure", &s->continue_on_failure);
+	s->idempotent = true;
+	if ((v = map_get(n, "idempotent")) != NULL)
+		want_bool(c, v, "idempotent", &s->idempotent);
+	/* Retrying a step that must not run twice would be the very harm the
+	 * flag exists to prevent. */
+	if (!s->idempotent && s->retries.count > 0)
+		report_add(c->r, retries->mark,
+		           "%s is not idempotent, so it is never retried automatically; remove "
+		           "'retries' or make it idempotent",
+		           sc->label);
+}
+
+/* The step's type: exactly one type key. Returns its index in step_types,
+ * or -1 (reported). */
+static int
+step_type_find(check_t *c, const node_t *n, const char *label)
+{
+	char list[128];
+	const node_t *type_key = NULL;
+	int found = -1;
+
+	for (size_t i = 0; i + 1 < n->count; i += 2) {
+		const node_t *k = n->kids[i];
+		for (size_t j = 0; j < COUNT_OF(step_types); j++) {
+			if (strcmp(k->text, step_types[j].name) != 0)
+				continue;
+			if (type_key != NULL) {
+				report_add(c->r, k->mark,
+				           "%s has more than one type: '%s' and '%s'", label,
+				           type_key->text, k->text);
+			} else {
+				type_key = k;
+				found = (int)j;
+			}
+		}
+	}
+	if (type_key == NULL) {
+		const char *names[COUNT_OF(step_types)];
+		for (size_t j = 0; j < COUNT_OF(step_types); j++)
+			names[j] = step_types[j].name;
+		report_add(c->r, n->mark, "%s has no step type; add one of %s", label,
+		           names_join(names, COUNT_OF(names), true, list, sizeof(list)));
+	}
+	return found;
+}
+
+/* The nodes of a step that check_steps needs after check_step. */
+typedef struct {
+	const node_t *id;          /* its valid id, or NULL */
+	const node_t *when_target; /* the step its 'when' names, or NULL */
+} step_nodes_t;
+
+static void
+check_step(check_t *c, const node_t *n, size_t index, runbook_step_t *s, step_nodes_t *nodes)
 {
 	char label[RUNBOOK_MAX_NAME_LEN + 16];
 
-	*id_node = NULL;
 	s->mark = n->mark;
 	s->timeout_ms = RUNBOOK_DEFAULT_STEP_TIMEOUT_MS;
+	s->idempotent = true;
 	if (n->kind != NODE_MAPPING) {
 		report_add(c->r, n->mark,
 		           "step %zu must be a mapping with 'id' and a step type, not %s",
@@ -1189,50 +2333,62 @@ check_step(check_t *c, const node_t *n, size_t index, runbook_step_t *s, const n
 			           shown(s->id).s, RUNBOOK_MAX_NAME_LEN);
 		} else {
 			snprintf(label, sizeof(label), "step '%s'", s->id);
-			*id_node = idv;
+			nodes->id = idv;
 		}
 	}
 	keys_check(c, n, keys_step, COUNT_OF(keys_step), label);
 
-	/* Exactly one step type. */
-	const node_t *type_key = NULL;
-	const node_t *type_val = NULL;
-	runbook_step_type_t type = 0;
-	for (size_t i = 0; i + 1 < n->count; i += 2) {
-		const node_t *k = n->kids[i];
-		for (size_t j = 0; j < COUNT_OF(step_types); j++) {
-			if (strcmp(k->text, step_types[j].name) != 0)
-				continue;
-			if (type_key != NULL) {
-				report_add(c->r, k->mark,
-				           "%s has more than one type: '%s' and '%s'", label,
-				           type_key->text, k->text);
-			} else {
-				type_key = k;
-				type_val = n->kids[i + 1];
-				type = step_types[j].type;
-			}
+	step_ctx_t sc = {.label = label, .step_timeout = map_get(n, "timeout")};
+	int t = step_type_find(c, n, label);
+	if (t >= 0) {
+		s->type = step_types[t].type;
+		s->timeout_ms = step_types[t].default_timeout_ms;
+	}
+	if (sc.step_timeout != NULL)
+		want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
+	if (t >= 0)
+		step_types[t].check(c, map_get(n, step_types[t].name), s, &sc);
+	check_step_settings(c, n, s, &sc, &nodes->when_target);
+}
+
+/* 'when' names a step: it must be one before this one, so the order of a
+ * runbook is the order it runs in and no step can wait on a later one. */
+static void
+check_when_target(check_t *c, runbook_step_t *steps, const step_nodes_t *nodes, size_t i)
+{
+	runbook_step_t *s = &steps[i];
+	char list[MAX_LISTED_STEPS * (RUNBOOK_MAX_NAME_LEN + 2) + 8];
+	size_t off = 0, listed = 0;
+
+	if (nodes[i].when_target == NULL)
+		return;
+	for (size_t j = 0; j < i; j++) {
+		if (nodes[j].id != NULL && strcmp(steps[j].id, s->when.step) == 0) {
+			s->when.step_index = j;
+			return;
 		}
 	}
-	if (type_key == NULL)
-		report_add(c->r, n->mark,
-		           "%s has no step type; add 'shell: COMMAND' (the only type this "
-		           "version runs)",
-		           label);
-
-	const node_t *to = map_get(n, "timeout");
-	if (to != NULL)
-		want_duration(c, to, "timeout", &s->timeout_ms);
-
-	s->type = type;
-	switch (type) {
-	case RUNBOOK_STEP_SHELL:
-		check_shell(c, type_val, s, label, to != NULL);
-		break;
-	default:
-		/* Not implemented yet: keys_check has said so. */
-		break;
+	list[0] = '\0';
+	for (size_t j = 0; j < i; j++) {
+		if (nodes[j].id == NULL)
+			continue;
+		if (listed++ == MAX_LISTED_STEPS) {
+			snprintf(list + off, sizeof(list) - off, ", ...");
+			break;
+		}
+		int w =
+		    snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "", steps[j].id);
+		off += w > 0 ? (size_t)w : 0;
 	}
+	if (listed == 0)
+		report_add(c->r, nodes[i].when_target->mark,
+		           "when: step '%s' is not an earlier step (there are no steps before this "
+		           "one)",
+		           shown(s->when.step).s);
+	else
+		report_add(c->r, nodes[i].when_target->mark,
+		           "when: step '%s' is not an earlier step (steps before this one: %s)",
+		           shown(s->when.step).s, list);
 }
 
 static void
@@ -1260,23 +2416,27 @@ check_steps(check_t *c, const node_t *root)
 	}
 	rb->steps = xcalloc(v->count, sizeof(*rb->steps));
 	rb->step_count = v->count;
-	const node_t **ids = xcalloc(v->count, sizeof(*ids));
-	for (size_t i = 0; i < v->count; i++)
-		check_step(c, v->kids[i], i, &rb->steps[i], &ids[i]);
+	step_nodes_t *nodes = xcalloc(v->count, sizeof(*nodes));
+	for (size_t i = 0; i < v->count; i++) {
+		check_step(c, v->kids[i], i, &rb->steps[i], &nodes[i]);
+		check_when_target(c, rb->steps, nodes, i);
+	}
 
 	/* n^2 is fine: at most RUNBOOK_MAX_STEPS. */
 	for (size_t i = 1; i < v->count; i++) {
-		for (size_t j = 0; ids[i] != NULL && j < i; j++) {
-			if (ids[j] != NULL && strcmp(ids[i]->text, ids[j]->text) == 0) {
+		for (size_t j = 0; nodes[i].id != NULL && j < i; j++) {
+			if (nodes[j].id != NULL &&
+			    strcmp(nodes[i].id->text, nodes[j].id->text) == 0) {
 				report_add(
-				    c->r, ids[i]->mark,
+				    c->r, nodes[i].id->mark,
 				    "duplicate step id '%s' (first used at line %d, column %d)",
-				    ids[i]->text, ids[j]->mark.line, ids[j]->mark.column);
+				    nodes[i].id->text, nodes[j].id->mark.line,
+				    nodes[j].id->mark.column);
 				break;
 			}
 		}
 	}
-	free(ids);
+	free(nodes);
 }
 
 static void
@@ -1305,6 +2465,14 @@ check_root(check_t *c, const node_t *root)
 		rb->description = want_string(c, v, "description");
 	if ((v = map_get(root, "targets")) != NULL)
 		check_targets(c, v);
+	if ((v = map_get(root, "schedule")) != NULL)
+		check_schedule(c, v);
+	if ((v = map_get(root, "severity")) != NULL)
+		check_severity(c, v);
+	if ((v = map_get(root, "escalation")) != NULL)
+		check_escalation(c, v);
+	if ((v = map_get(root, "triggers")) != NULL)
+		check_triggers(c, v);
 	/* params before steps: templates in steps name params. */
 	if ((v = map_get(root, "params")) != NULL)
 		check_params(c, v);
@@ -1425,13 +2593,31 @@ out:
 }
 
 static void
-kv_free(runbook_kv_t *kv, size_t n)
+step_free(runbook_step_t *s)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(kv[i].key);
-		free(kv[i].value);
-	}
-	free(kv);
+	char *texts[] = {
+	    s->id,
+	    s->run,
+	    s->workdir,
+	    s->url,
+	    s->method,
+	    s->expect_status,
+	    s->body_contains,
+	    s->path,
+	    s->min_free_pct,
+	    s->min_free_bytes,
+	    s->metric,
+	    s->op,
+	    s->value,
+	    s->prompt,
+	    s->message,
+	    s->channel,
+	    s->when.step,
+	};
+
+	for (size_t i = 0; i < COUNT_OF(texts); i++)
+		free(texts[i]);
+	kv_free(s->env, s->env_count);
 }
 
 void
@@ -1455,19 +2641,22 @@ runbook_destroy(runbook_t **rbp)
 		free(m->values);
 	}
 	free(rb->targets.labels);
+	free(rb->schedule.cron);
+	free(rb->schedule.timezone);
+	free(rb->escalation);
+	for (size_t i = 0; i < rb->trigger_count; i++) {
+		free(rb->triggers[i].source);
+		kv_free(rb->triggers[i].match, rb->triggers[i].match_count);
+	}
+	free(rb->triggers);
 	for (size_t i = 0; i < rb->param_count; i++) {
 		free(rb->params[i].name);
 		free(rb->params[i].default_value);
 		free(rb->params[i].description);
 	}
 	free(rb->params);
-	for (size_t i = 0; i < rb->step_count; i++) {
-		runbook_step_t *s = &rb->steps[i];
-		free(s->id);
-		free(s->run);
-		kv_free(s->env, s->env_count);
-		free(s->workdir);
-	}
+	for (size_t i = 0; i < rb->step_count; i++)
+		step_free(&rb->steps[i]);
 	free(rb->steps);
 	free(rb);
 	*rbp = NULL;
@@ -1482,6 +2671,67 @@ runbook_param_find(const runbook_t *rb, const char *name)
 		if (rb->params[i].name != NULL && strcmp(rb->params[i].name, name) == 0)
 			return &rb->params[i];
 	return NULL;
+}
+
+int
+runbook_step_find(const runbook_t *rb, const char *id)
+{
+	if (rb == NULL || id == NULL)
+		return -1;
+	for (size_t i = 0; i < rb->step_count && i < INT_MAX; i++)
+		if (rb->steps[i].id != NULL && strcmp(rb->steps[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool
+runbook_step_on_coordinator(runbook_step_type_t type)
+{
+	return type == RUNBOOK_STEP_MANUAL || type == RUNBOOK_STEP_NOTIFY;
+}
+
+const char *
+runbook_step_type_name(runbook_step_type_t type)
+{
+	for (size_t i = 0; i < COUNT_OF(step_types); i++)
+		if (step_types[i].type == type)
+			return step_types[i].name;
+	return "unknown";
+}
+
+char *
+runbook_param_check(const runbook_param_t *p, const char *value)
+{
+	const char *what;
+
+	if (p == NULL || value == NULL)
+		return xstrdup("no param or no value to check");
+	if (param_value_fits(p->type, value, &what))
+		return NULL;
+	return xasprintf("param '%s' must be %s, not '%s'", p->name, what, shown(value).s);
+}
+
+size_t
+runbook_amount_of(runbook_amount_t a, size_t total)
+{
+	if (a.value == 0)
+		return total;
+	if (!a.percent)
+		return a.value < total ? a.value : total;
+	/* ceil(total * value / 100) without overflowing total * value. */
+	size_t v = a.value > 100 ? 100 : a.value;
+	size_t n = (total / 100) * v + ((total % 100) * v + 99) / 100;
+	return n == 0 && total > 0 ? 1 : n;
+}
+
+char *
+runbook_field_check(const char *key, const char *value)
+{
+	const field_rule_t *rule = key != NULL ? field_rule(key) : NULL;
+
+	if (rule == NULL || value == NULL || rule->fits(value))
+		return NULL;
+	return xasprintf("'%s' must be %s, not '%s'", key, rule->what, shown(value).s);
 }
 
 char *

@@ -5,7 +5,8 @@
  * checked key by key into a runbook_t. Every problem is collected (not just
  * the first) as "file:line:column: message", so `rota lint` and the
  * coordinator can show them all. The language grows here: a new key is a
- * new case in the checker, a new step type a new member of the step union.
+ * new case in the checker, a new step type a row in its table and fields in
+ * runbook_step_t.
  *
  * Must never: crash or hang on any input, or accept a runbook with an error. */
 #ifndef ROTA_RUNBOOK_H
@@ -16,7 +17,21 @@
 #include <stdint.h>
 
 #define RUNBOOK_MAX_FILE_BYTES (1024 * 1024)
-#define RUNBOOK_DEFAULT_STEP_TIMEOUT_MS (3600 * 1000) /* one hour */
+#define RUNBOOK_DEFAULT_STEP_TIMEOUT_MS (3600 * 1000) /* one hour: shell */
+/* Default timeouts of the other step types: a check that has not answered
+ * in these has failed; a person gets an hour to approve; a notification is
+ * retried (through the outbox) for five minutes; a noop only has to be
+ * seen by a worker. */
+#define RUNBOOK_DEFAULT_HTTP_TIMEOUT_MS (30 * 1000)
+#define RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS (30 * 1000)
+#define RUNBOOK_DEFAULT_DISK_TIMEOUT_MS (10 * 1000)
+#define RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS (3600 * 1000)
+#define RUNBOOK_DEFAULT_NOTIFY_TIMEOUT_MS (5 * 60 * 1000)
+#define RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS (10 * 1000)
+/* retries: the wait before the first retry when 'backoff' is not given. */
+#define RUNBOOK_DEFAULT_RETRY_BACKOFF_MS (10 * 1000)
+#define RUNBOOK_MAX_RETRIES 100
+#define RUNBOOK_MAX_CATCHUP 1000 /* schedule.catchup_max */
 /* Bounds that keep a hostile file from costing more than a moment: */
 #define RUNBOOK_MAX_DEPTH 64     /* nested sequences/mappings */
 #define RUNBOOK_MAX_NODES 100000 /* YAML nodes in one file */
@@ -156,6 +171,7 @@ typedef enum {
 
 #define RUNBOOK_DEFAULT_CATCHUP_MAX 10
 
+/* Every field is set only when present; then timezone is never NULL. */
 typedef struct {
 	bool present;
 	char *cron;     /* as written: 5 fields or @daily... (valid for cron_parse) */
@@ -221,11 +237,29 @@ int runbook_step_find(const runbook_t *rb, const char *id);
 bool runbook_step_on_coordinator(runbook_step_type_t type);
 const char *runbook_step_type_name(runbook_step_type_t type);
 /* Checks a value given for a param against its type: NULL when it fits,
- * else a message the caller frees ("param 'n' must be an integer, not 'x'"). */
+ * else a message the caller frees ("param 'n' must be an integer, not 'x'").
+ * int: an optional sign and digits inside int64; bool: true, false, yes,
+ * no, 1 or 0 in any case; duration: as duration_parse; string: anything. */
 char *runbook_param_check(const runbook_param_t *p, const char *value);
 /* How many of total hosts an amount is (a percentage rounds up, at least 1;
- * unset = total). */
+ * a count is capped at total; unset = total; 0 when total is 0). */
 size_t runbook_amount_of(runbook_amount_t a, size_t total);
+
+/* Checks the text of a step field after its templates were rendered at
+ * submit, by the same rule the parser applies to literal values: key is
+ * the YAML key (url, path, expect_status, min_free_pct, min_free_bytes,
+ * metric, value). NULL when it fits or the key has no rule, else a message
+ * the caller frees ("'min_free_pct' must be a percentage from 0 to 100, not
+ * 'abc'"). */
+char *runbook_field_check(const char *key, const char *value);
+/* min_free_bytes: digits with an optional K, M, G or T suffix (1024-based)
+ * into bytes. Returns 0, or -1 for anything else or a value past 2^64. */
+int runbook_bytes_parse(const char *text, uint64_t *bytes);
+/* metric: 'name' or 'name{k="v",...}' (Prometheus names; values with the
+ * escapes \\ \" \n) into *name and its label matchers, all new and the
+ * caller's (free each key and value, then the array). name or labels may be
+ * NULL to only check. Returns 0, or -1 (nothing allocated). */
+int runbook_metric_parse(const char *text, char **name, runbook_kv_t **labels, size_t *label_count);
 
 /* "file:line:column: message\n" for every error, in a new string the caller
  * frees ("" when there are none). */

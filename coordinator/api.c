@@ -343,6 +343,46 @@ out:
 	return rc;
 }
 
+/* The parser reads the whole runbook language; this coordinator runs only
+ * shell steps in order on every target at once. Anything else is refused
+ * at submit rather than run differently (a 'when: {failed: x}' step run as
+ * if it had no 'when', a check dispatched as an empty shell command).
+ * Returns NULL, or a message the caller frees. Remove a line here when the
+ * coordinator learns the feature. */
+static char *
+api_unsupported(const runbook_t *rb)
+{
+	const char *what = NULL;
+	const char *step = NULL;
+	for (size_t i = 0; i < rb->targets.label_count && what == NULL; i++)
+		if (rb->targets.labels[i].value_count > 1)
+			what = "a label with several values";
+	if (rb->targets.batch.value != 0)
+		what = "'batch'";
+	else if (rb->targets.max_failures.value != 0)
+		what = "'max_failures'";
+	for (size_t i = 0; i < rb->step_count && what == NULL; i++) {
+		const runbook_step_t *s = &rb->steps[i];
+		step = s->id;
+		if (s->type != RUNBOOK_STEP_SHELL)
+			what = runbook_step_type_name(s->type);
+		else if (s->when.kind != RUNBOOK_WHEN_DEFAULT)
+			what = "'when'";
+		else if (s->retries.count > 0)
+			what = "'retries'";
+		else if (s->continue_on_failure)
+			what = "'continue_on_failure'";
+	}
+	if (what == NULL)
+		return NULL;
+	if (step != NULL)
+		return xasprintf("runbook %s uses %s (step %s), which this coordinator cannot run "
+		                 "yet",
+		                 rb->name, what, step);
+	return xasprintf("runbook %s uses %s, which this coordinator cannot run yet", rb->name,
+	                 what);
+}
+
 static void
 api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
@@ -394,6 +434,12 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
 		           "submit names no runbook");
 		return;
+	}
+
+	if ((error = api_unsupported(rb)) != NULL) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_RUNBOOK,
+		           "%s", error);
+		goto out;
 	}
 
 	/* Params: every given one must be declared; every required one given. */

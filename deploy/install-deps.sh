@@ -15,6 +15,7 @@ PACKAGES=(
   libmicrohttpd-dev
   libpq-dev
   valgrind procps
+  tzdata
 )
 
 missing=()

@@ -412,7 +412,8 @@ test_wrong_types(void **state)
 	            "t.yaml:3:8: 'steps' must be a sequence of steps, not a mapping\n");
 	assert_lint(
 	    "name: x\ntargets: [a]\nsteps: [{id: a, shell: ls}]\n",
-	    "t.yaml:2:10: 'targets' must be a mapping (hosts, labels, all), not a sequence\n");
+	    "t.yaml:2:10: 'targets' must be a mapping (hosts, labels, all, batch, max_failures), "
+	    "not a sequence\n");
 	assert_lint("name: x\ntargets: {hosts: {a: 1}, labels: [x], all: yes}\n"
 	            "steps: [{id: a, shell: ls}]\n",
 	            "t.yaml:2:18: 'hosts' must be a sequence of worker ids, not a mapping\n"
@@ -426,7 +427,7 @@ test_wrong_types(void **state)
 	            "t.yaml:2:9: 'params' must be a mapping of param names, not a sequence\n");
 	assert_lint("name: x\nparams: {p: [1]}\nsteps: [{id: a, shell: ls}]\n",
 	            "t.yaml:2:13: param 'p' must be a default value or a mapping (default, "
-	            "required, description), not a sequence\n");
+	            "required, description, type, secret), not a sequence\n");
 	assert_lint("name: x\nsteps:\n  - [a]\n  - ls\n",
 	            "t.yaml:3:5: step 1 must be a mapping with 'id' and a step type, not a "
 	            "sequence\n"
@@ -448,8 +449,8 @@ test_steps(void **state)
 	assert_lint("name: x\nsteps:\n  - shell: ls\n  - id: b\n  - id: c\n    shell: ls\n    "
 	            "timeout: soon\n",
 	            "t.yaml:3:5: step 1 has no 'id'\n"
-	            "t.yaml:4:5: step 'b' has no step type; add 'shell: COMMAND' (the only "
-	            "type this version runs)\n"
+	            "t.yaml:4:5: step 'b' has no step type; add one of shell, http_check, "
+	            "disk_check, metric_check, manual, notify or noop\n"
 	            "t.yaml:7:14: 'timeout' is not a valid duration: 'soon' (use e.g. 500ms, 30s, "
 	            "5m, 1h30m; at most 30d)\n");
 	assert_lint(
@@ -520,34 +521,26 @@ test_did_you_mean(void **state)
 	    "t.yaml:3:14: unknown key 'defualt' in param 'p'; did you mean 'default'?\n");
 }
 
+/* Every step type's required fields, each reported at its mapping. */
 static void
-test_not_supported_yet(void **state)
+test_required_fields(void **state)
 {
 	(void)state;
-	assert_lint("name: x\nschedule: {cron: \"0 8 * * *\"}\nseverity: P3\nescalation: default\n"
-	            "triggers: []\nsteps:\n  - id: a\n    http_check: {url: http://x}\n  - id: b\n"
-	            "    shell: ls\n    when: {failed: a}\n    retries: {count: 2}\n"
-	            "    continue_on_failure: true\n    idempotent: true\n"
-	            "  - {id: c, disk_check: {}}\n  - {id: d, metric_check: {}}\n"
-	            "  - {id: e, manual: {}}\n  - {id: f, notify: {}}\n  - {id: g, noop: {}}\n",
-	            "t.yaml:2:1: 'schedule' is not supported by this version of rota yet\n"
-	            "t.yaml:3:1: 'severity' is not supported by this version of rota yet\n"
-	            "t.yaml:4:1: 'escalation' is not supported by this version of rota yet\n"
-	            "t.yaml:5:1: 'triggers' is not supported by this version of rota yet\n"
-	            "t.yaml:8:5: 'http_check' is not supported by this version of rota yet\n"
-	            "t.yaml:11:5: 'when' is not supported by this version of rota yet\n"
-	            "t.yaml:12:5: 'retries' is not supported by this version of rota yet\n"
-	            "t.yaml:13:5: 'continue_on_failure' is not supported by this version of rota "
-	            "yet\n"
-	            "t.yaml:14:5: 'idempotent' is not supported by this version of rota yet\n"
-	            "t.yaml:15:13: 'disk_check' is not supported by this version of rota yet\n"
-	            "t.yaml:16:13: 'metric_check' is not supported by this version of rota yet\n"
-	            "t.yaml:17:13: 'manual' is not supported by this version of rota yet\n"
-	            "t.yaml:18:13: 'notify' is not supported by this version of rota yet\n"
-	            "t.yaml:19:13: 'noop' is not supported by this version of rota yet\n");
-	/* Two types: both problems are reported. */
+	assert_lint("name: x\nsteps:\n  - {id: a, http_check: {}}\n  - {id: c, disk_check: {}}\n"
+	            "  - {id: d, metric_check: {}}\n  - {id: e, manual: {}}\n"
+	            "  - {id: f, notify: {}}\n  - {id: g, noop: {}}\n",
+	            "t.yaml:3:25: http_check of step 'a' has no 'url'\n"
+	            "t.yaml:4:25: disk_check of step 'c' has no 'path'\n"
+	            "t.yaml:4:25: disk_check of step 'c' checks nothing; give 'min_free_pct', "
+	            "'min_free_bytes' or both\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'url'\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'metric'\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'op'\n"
+	            "t.yaml:5:27: metric_check of step 'd' has no 'value'\n"
+	            "t.yaml:6:21: manual of step 'e' has no 'prompt'\n"
+	            "t.yaml:7:21: notify of step 'f' has no 'message'\n");
+	/* Two types: one error, at the second. */
 	assert_lint("name: x\nsteps:\n  - {id: a, shell: ls, noop: {}}\n",
-	            "t.yaml:3:24: 'noop' is not supported by this version of rota yet\n"
 	            "t.yaml:3:24: step 'a' has more than one type: 'shell' and 'noop'\n");
 }
 
@@ -724,8 +717,8 @@ test_parse_file_errors(void **state)
 	out = runbook_errors_format(&errs);
 	char *want = NULL;
 	assert_true(asprintf(&want,
-	                     "%s:3:5: step 'a' has no step type; add 'shell: COMMAND' (the "
-	                     "only type this version runs)\n"
+	                     "%s:3:5: step 'a' has no step type; add one of shell, "
+	                     "http_check, disk_check, metric_check, manual, notify or noop\n"
 	                     "%s:4:5: unknown key 'shel' in step 'a'; did you mean 'shell'?\n",
 	                     path, path) > 0);
 	assert_string_equal(out, want);
@@ -733,6 +726,730 @@ test_parse_file_errors(void **state)
 	free(out);
 	runbook_errors_clear(&errs);
 	unlink(path);
+}
+
+/* ---- the whole language ---- */
+
+static char *source_path(const char *rel);
+
+static const char *every_key_runbook =
+    "name: every-key\n"                                                /* 1 */
+    "description: Uses every key of the language\n"                    /* 2 */
+    "schedule:\n"                                                      /* 3 */
+    "  cron: \"*/15 2 * * MON-FRI\"\n"                                 /* 4 */
+    "  timezone: America/New_York\n"                                   /* 5 */
+    "  jitter: 30s\n"                                                  /* 6 */
+    "  catchup: all\n"                                                 /* 7 */
+    "  catchup_max: 3\n"                                               /* 8 */
+    "  concurrency: replace\n"                                         /* 9 */
+    "targets:\n"                                                       /* 10 */
+    "  hosts: [db-1]\n"                                                /* 11 */
+    "  labels: {role: [db, cache], env: prod}\n"                       /* 12 */
+    "  batch: 2\n"                                                     /* 13 */
+    "  max_failures: 50%\n"                                            /* 14 */
+    "params:\n"                                                        /* 15 */
+    "  count: {type: int, default: -3}\n"                              /* 16 */
+    "  force: {type: bool, default: \"yes\", description: Force it}\n" /* 17 */
+    "  wait: {type: duration, default: 1m30s}\n"                       /* 18 */
+    "  token: {required: true, secret: true}\n"                        /* 19 */
+    "  dir: {type: string, default: /srv, secret: false}\n"            /* 20 */
+    "severity: P1\n"                                                   /* 21 */
+    "escalation: db-team\n"                                            /* 22 */
+    "triggers:\n"                                                      /* 23 */
+    "  - alertmanager: {alertname: DiskFull, severity: critical}\n"    /* 24 */
+    "  - alertmanager: {alertname: \"Down\"}\n"                        /* 25 */
+    "steps:\n"                                                         /* 26 */
+    "  - id: sh\n"                                                     /* 27 */
+    "    shell: {run: \"ls {{ params.dir }}\", env: {N: \"{{ params.count }}\"}, "
+    "workdir: /tmp}\n"                                   /* 28 */
+    "    retries: 3\n"                                   /* 29 */
+    "  - id: web\n"                                      /* 30 */
+    "    http_check:\n"                                  /* 31 */
+    "      url: \"https://{{ host.id }}:8443/health\"\n" /* 32 */
+    "      method: HEAD\n"                               /* 33 */
+    "      expect_status: 204\n"                         /* 34 */
+    "      timeout: 5s\n"                                /* 35 */
+    "  - id: body\n"                                     /* 36 */
+    "    http_check: {url: \"http://localhost/\", method: POST, body_contains: \"ok {{ run.id "
+    "}}\"}\n"                                                                 /* 37 */
+    "    continue_on_failure: true\n"                                         /* 38 */
+    "  - id: disk\n"                                                          /* 39 */
+    "    disk_check: {path: /var, min_free_pct: 12.5, min_free_bytes: 10G}\n" /* 40 */
+    "    timeout: 20s\n"                                                      /* 41 */
+    "  - id: metric\n"                                                        /* 42 */
+    "    metric_check: {url: \"http://localhost:9090/metrics\", metric: "
+    "'http_errors_total{code=\"500\",job=\"api\"}', op: \">=\", value: -1.5e3}\n"    /* 43 */
+    "    when: {succeeded: disk}\n"                                                  /* 44 */
+    "  - id: fix\n"                                                                  /* 45 */
+    "    when: {failed: web}\n"                                                      /* 46 */
+    "    shell: systemctl restart web\n"                                             /* 47 */
+    "    retries: {count: 2, backoff: 0, max_backoff: 1m}\n"                         /* 48 */
+    "  - id: once\n"                                                                 /* 49 */
+    "    shell: ./migrate\n"                                                         /* 50 */
+    "    idempotent: false\n"                                                        /* 51 */
+    "  - id: ask\n"                                                                  /* 52 */
+    "    manual: {prompt: \"Proceed on {{ host.id }}?\"}\n"                          /* 53 */
+    "  - id: tell\n"                                                                 /* 54 */
+    "    notify: {message: \"done {{ run.id }}\", channel: \"#ops\", timeout: 1m}\n" /* 55 */
+    "    when: always\n"                                                             /* 56 */
+    "  - id: nothing\n"                                                              /* 57 */
+    "    noop:\n"                                                                    /* 58 */
+    "  - {id: nothing2, noop: true}\n"                                               /* 59 */
+    "  - {id: nothing3, noop: {}, retries: 0, idempotent: false}\n";                 /* 60 */
+
+static void
+assert_every_key_top(const runbook_t *rb)
+{
+	assert_string_equal(rb->name, "every-key");
+	assert_string_equal(rb->description, "Uses every key of the language");
+
+	const runbook_schedule_t *sc = &rb->schedule;
+	assert_true(sc->present);
+	assert_string_equal(sc->cron, "*/15 2 * * MON-FRI");
+	assert_string_equal(sc->timezone, "America/New_York");
+	assert_int_equal(sc->jitter_ms, 30000);
+	assert_int_equal(sc->catchup, RUNBOOK_CATCHUP_ALL);
+	assert_int_equal(sc->catchup_max, 3);
+	assert_int_equal(sc->concurrency, RUNBOOK_CONCURRENCY_REPLACE);
+	assert_int_equal(sc->mark.line, 4);
+	assert_int_equal(sc->mark.column, 3);
+
+	const runbook_targets_t *t = &rb->targets;
+	assert_int_equal(t->host_count, 1);
+	assert_string_equal(t->hosts[0], "db-1");
+	assert_int_equal(t->label_count, 2);
+	assert_string_equal(t->labels[0].key, "role");
+	assert_int_equal(t->labels[0].value_count, 2);
+	assert_string_equal(t->labels[0].values[0], "db");
+	assert_string_equal(t->labels[0].values[1], "cache");
+	assert_string_equal(t->labels[1].key, "env");
+	assert_int_equal(t->labels[1].value_count, 1);
+	assert_string_equal(t->labels[1].values[0], "prod");
+	assert_false(t->all);
+	assert_int_equal(t->batch.value, 2);
+	assert_false(t->batch.percent);
+	assert_int_equal(t->max_failures.value, 50);
+	assert_true(t->max_failures.percent);
+
+	assert_int_equal(rb->param_count, 5);
+	const runbook_param_t *p = runbook_param_find(rb, "count");
+	assert_int_equal(p->type, RUNBOOK_PARAM_INT);
+	assert_string_equal(p->default_value, "-3");
+	assert_false(p->secret);
+	p = runbook_param_find(rb, "force");
+	assert_int_equal(p->type, RUNBOOK_PARAM_BOOL);
+	assert_string_equal(p->default_value, "yes");
+	assert_string_equal(p->description, "Force it");
+	p = runbook_param_find(rb, "wait");
+	assert_int_equal(p->type, RUNBOOK_PARAM_DURATION);
+	assert_string_equal(p->default_value, "1m30s");
+	p = runbook_param_find(rb, "token");
+	assert_int_equal(p->type, RUNBOOK_PARAM_STRING);
+	assert_true(p->required);
+	assert_true(p->secret);
+	assert_null(p->default_value);
+	p = runbook_param_find(rb, "dir");
+	assert_int_equal(p->type, RUNBOOK_PARAM_STRING);
+	assert_false(p->secret);
+
+	assert_int_equal(rb->severity, 1);
+	assert_string_equal(rb->escalation, "db-team");
+
+	assert_int_equal(rb->trigger_count, 2);
+	const runbook_trigger_t *tr = &rb->triggers[0];
+	assert_string_equal(tr->source, "alertmanager");
+	assert_int_equal(tr->match_count, 2);
+	assert_string_equal(tr->match[0].key, "alertname");
+	assert_string_equal(tr->match[0].value, "DiskFull");
+	assert_string_equal(tr->match[1].key, "severity");
+	assert_string_equal(tr->match[1].value, "critical");
+	assert_int_equal(tr->mark.line, 24);
+	assert_int_equal(tr->mark.column, 5);
+	assert_int_equal(rb->triggers[1].match_count, 1);
+	assert_string_equal(rb->triggers[1].match[0].value, "Down");
+}
+
+/* Fields a step of another type must not have. */
+static void
+assert_only_fields(const runbook_step_t *s, const char *keep)
+{
+	const struct {
+		const char *name;
+		const char *value;
+	} fields[] = {
+	    {"run", s->run},
+	    {"workdir", s->workdir},
+	    {"url", s->url},
+	    {"method", s->method},
+	    {"expect_status", s->expect_status},
+	    {"body_contains", s->body_contains},
+	    {"path", s->path},
+	    {"min_free_pct", s->min_free_pct},
+	    {"min_free_bytes", s->min_free_bytes},
+	    {"metric", s->metric},
+	    {"op", s->op},
+	    {"value", s->value},
+	    {"prompt", s->prompt},
+	    {"message", s->message},
+	    {"channel", s->channel},
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		bool wanted = strstr(keep, fields[i].name) != NULL;
+		if (wanted != (fields[i].value != NULL))
+			fail_msg("step %s: field %s is %s", s->id, fields[i].name,
+			         fields[i].value ? "set" : "NULL");
+	}
+	if (strstr(keep, "env") == NULL)
+		assert_int_equal(s->env_count, 0);
+}
+
+static void
+assert_every_key_checks(const runbook_t *rb)
+{
+	const runbook_step_t *s = &rb->steps[1];
+	assert_string_equal(s->id, "web");
+	assert_int_equal(s->type, RUNBOOK_STEP_HTTP_CHECK);
+	assert_string_equal(s->url, "https://{{ host.id }}:8443/health");
+	assert_string_equal(s->method, "HEAD");
+	assert_string_equal(s->expect_status, "204");
+	assert_int_equal(s->timeout_ms, 5000);
+	assert_only_fields(s, "url method expect_status");
+
+	s = &rb->steps[2];
+	assert_string_equal(s->url, "http://localhost/");
+	assert_string_equal(s->method, "POST");
+	assert_null(s->expect_status); /* 200 */
+	assert_string_equal(s->body_contains, "ok {{ run.id }}");
+	assert_int_equal(s->timeout_ms, RUNBOOK_DEFAULT_HTTP_TIMEOUT_MS);
+	assert_true(s->continue_on_failure);
+	assert_only_fields(s, "url method body_contains");
+
+	s = &rb->steps[3];
+	assert_int_equal(s->type, RUNBOOK_STEP_DISK_CHECK);
+	assert_string_equal(s->path, "/var");
+	assert_string_equal(s->min_free_pct, "12.5");
+	assert_string_equal(s->min_free_bytes, "10G");
+	assert_int_equal(s->timeout_ms, 20000);
+	assert_only_fields(s, "path min_free_pct min_free_bytes");
+
+	s = &rb->steps[4];
+	assert_int_equal(s->type, RUNBOOK_STEP_METRIC_CHECK);
+	assert_string_equal(s->url, "http://localhost:9090/metrics");
+	assert_string_equal(s->metric, "http_errors_total{code=\"500\",job=\"api\"}");
+	assert_string_equal(s->op, ">=");
+	assert_string_equal(s->value, "-1.5e3");
+	assert_int_equal(s->timeout_ms, RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS);
+	assert_int_equal(s->when.kind, RUNBOOK_WHEN_SUCCEEDED);
+	assert_string_equal(s->when.step, "disk");
+	assert_int_equal(s->when.step_index, 3);
+	assert_only_fields(s, "url metric op value");
+}
+
+static void
+assert_every_key_steps(const runbook_t *rb)
+{
+	assert_int_equal(rb->step_count, 12);
+	const runbook_step_t *s = &rb->steps[0];
+	assert_string_equal(s->id, "sh");
+	assert_int_equal(s->type, RUNBOOK_STEP_SHELL);
+	assert_string_equal(s->run, "ls {{ params.dir }}");
+	assert_int_equal(s->env_count, 1);
+	assert_string_equal(s->env[0].key, "N");
+	assert_string_equal(s->workdir, "/tmp");
+	assert_int_equal(s->timeout_ms, RUNBOOK_DEFAULT_STEP_TIMEOUT_MS);
+	assert_int_equal(s->retries.count, 3);
+	assert_int_equal(s->retries.backoff_ms, RUNBOOK_DEFAULT_RETRY_BACKOFF_MS);
+	assert_int_equal(s->retries.max_backoff_ms, 0);
+	assert_int_equal(s->when.kind, RUNBOOK_WHEN_DEFAULT);
+	assert_null(s->when.step);
+	assert_true(s->idempotent);
+	assert_false(s->continue_on_failure);
+	assert_int_equal(s->mark.line, 27);
+	assert_only_fields(s, "run workdir env");
+
+	assert_every_key_checks(rb);
+
+	s = &rb->steps[5];
+	assert_string_equal(s->id, "fix");
+	assert_int_equal(s->when.kind, RUNBOOK_WHEN_FAILED);
+	assert_string_equal(s->when.step, "web");
+	assert_int_equal(s->when.step_index, 1);
+	assert_int_equal(s->retries.count, 2);
+	assert_int_equal(s->retries.backoff_ms, 0);
+	assert_int_equal(s->retries.max_backoff_ms, 60000);
+
+	s = &rb->steps[6];
+	assert_false(s->idempotent);
+	assert_int_equal(s->retries.count, 0);
+
+	s = &rb->steps[7];
+	assert_int_equal(s->type, RUNBOOK_STEP_MANUAL);
+	assert_string_equal(s->prompt, "Proceed on {{ host.id }}?");
+	assert_int_equal(s->timeout_ms, RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS);
+	assert_only_fields(s, "prompt");
+
+	s = &rb->steps[8];
+	assert_int_equal(s->type, RUNBOOK_STEP_NOTIFY);
+	assert_string_equal(s->message, "done {{ run.id }}");
+	assert_string_equal(s->channel, "#ops");
+	assert_int_equal(s->timeout_ms, 60000);
+	assert_int_equal(s->when.kind, RUNBOOK_WHEN_ALWAYS);
+	assert_only_fields(s, "message channel");
+
+	for (size_t i = 9; i < 12; i++) {
+		s = &rb->steps[i];
+		assert_int_equal(s->type, RUNBOOK_STEP_NOOP);
+		assert_int_equal(s->timeout_ms, RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS);
+		assert_only_fields(s, "");
+	}
+	assert_false(rb->steps[11].idempotent);
+}
+
+static void
+test_every_key(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok(every_key_runbook);
+	assert_every_key_top(rb);
+	assert_every_key_steps(rb);
+	runbook_destroy(&rb);
+}
+
+/* Defaults of what is not written. */
+static void
+test_defaults(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: d\nschedule: \"@daily\"\nsteps:\n"
+	                         "  - {id: a, shell: ls}\n  - {id: b, disk_check: {path: /, "
+	                         "min_free_bytes: 1}}\n  - {id: c, metric_check: {url: "
+	                         "'http://h/m', metric: m, op: '==', value: 0}}\n");
+	assert_true(rb->schedule.present);
+	assert_string_equal(rb->schedule.cron, "@daily");
+	assert_string_equal(rb->schedule.timezone, "UTC");
+	assert_int_equal(rb->schedule.jitter_ms, 0);
+	assert_int_equal(rb->schedule.catchup, RUNBOOK_CATCHUP_LATEST);
+	assert_int_equal(rb->schedule.catchup_max, RUNBOOK_DEFAULT_CATCHUP_MAX);
+	assert_int_equal(rb->schedule.concurrency, RUNBOOK_CONCURRENCY_FORBID);
+	assert_int_equal(rb->severity, 0);
+	assert_null(rb->escalation);
+	assert_int_equal(rb->trigger_count, 0);
+	assert_int_equal(rb->targets.batch.value, 0);
+	assert_int_equal(rb->targets.max_failures.value, 0);
+	assert_int_equal(rb->steps[1].timeout_ms, RUNBOOK_DEFAULT_DISK_TIMEOUT_MS);
+	assert_null(rb->steps[1].min_free_pct);
+	assert_int_equal(rb->steps[2].timeout_ms, RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS);
+	for (size_t i = 0; i < rb->step_count; i++) {
+		assert_true(rb->steps[i].idempotent);
+		assert_int_equal(rb->steps[i].retries.count, 0);
+		assert_int_equal(rb->steps[i].when.kind, RUNBOOK_WHEN_DEFAULT);
+	}
+	runbook_destroy(&rb);
+
+	/* No schedule: nothing set. */
+	rb = parse_ok("name: d\nsteps: [{id: a, noop: }]\n");
+	assert_false(rb->schedule.present);
+	assert_null(rb->schedule.cron);
+	assert_null(rb->schedule.timezone);
+	runbook_destroy(&rb);
+}
+
+/* The example in DESIGN.md, verbatim, is the language's showcase. */
+static void
+test_design_example(void **state)
+{
+	(void)state;
+	char *path = source_path("tests/data/lint/good/design-example.yaml");
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_file(path, &errs);
+	if (rb == NULL)
+		fail_msg("%s", runbook_errors_format(&errs));
+
+	assert_string_equal(rb->schedule.cron, "0 8 * * 1-5");
+	assert_string_equal(rb->schedule.timezone, "Europe/London");
+	assert_int_equal(rb->schedule.jitter_ms, 120000);
+	assert_int_equal(rb->schedule.catchup, RUNBOOK_CATCHUP_LATEST);
+	assert_int_equal(rb->schedule.concurrency, RUNBOOK_CONCURRENCY_FORBID);
+	assert_string_equal(rb->targets.labels[0].values[0], "api");
+	assert_int_equal(rb->targets.batch.value, 25);
+	assert_true(rb->targets.batch.percent);
+	assert_int_equal(rb->targets.max_failures.value, 10);
+	assert_true(rb->targets.max_failures.percent);
+	assert_string_equal(runbook_param_find(rb, "disk_min_free_pct")->default_value, "20");
+	assert_int_equal(rb->severity, 3);
+	assert_string_equal(rb->escalation, "default");
+	assert_int_equal(rb->step_count, 5);
+	assert_int_equal(rb->steps[0].type, RUNBOOK_STEP_HTTP_CHECK);
+	assert_string_equal(rb->steps[0].expect_status, "200");
+	assert_int_equal(rb->steps[0].timeout_ms, 5000);
+	assert_string_equal(rb->steps[1].min_free_pct, "{{ params.disk_min_free_pct }}");
+	assert_string_equal(rb->steps[2].op, "<");
+	assert_string_equal(rb->steps[2].value, "10");
+	assert_int_equal(rb->steps[3].when.kind, RUNBOOK_WHEN_FAILED);
+	assert_int_equal(rb->steps[3].when.step_index, 0);
+	assert_int_equal(rb->steps[3].timeout_ms, 60000);
+	assert_int_equal(rb->steps[3].retries.count, 2);
+	assert_int_equal(rb->steps[3].retries.backoff_ms, 10000);
+	assert_int_equal(rb->steps[4].type, RUNBOOK_STEP_MANUAL);
+	assert_int_equal(rb->steps[4].timeout_ms, 30 * 60000);
+	assert_int_equal(rb->trigger_count, 1);
+	assert_string_equal(rb->triggers[0].match[0].key, "alertname");
+	assert_string_equal(rb->triggers[0].match[0].value, "ServiceDown");
+	runbook_destroy(&rb);
+	free(path);
+}
+
+/* Cron errors point inside the expression when it is written on one line
+ * as is; otherwise at the expression. */
+static void
+test_cron_positions(void **state)
+{
+	(void)state;
+	assert_lint("name: x\nschedule: 0 25 * * *\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:13: bad cron expression: hour: 25 is out of range 0-23\n");
+	assert_lint("name: x\nschedule: {cron: '0 8 * * FRY'}\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:27: bad cron expression: day-of-week: unknown name 'FRY'\n");
+	assert_lint("name: x\nschedule:\n  cron: \"0 8 * 13 *\"\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:3:16: bad cron expression: month: 13 is out of range 1-12\n");
+	/* An escape changes the width: the expression's own position. */
+	assert_lint("name: x\nschedule: \"0 8 * 13 \\x2a\"\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:11: bad cron expression: month: 13 is out of range 1-12\n");
+	assert_lint("name: x\nschedule: |\n  0 8 * 13 *\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:11: bad cron expression: month: 13 is out of range 1-12\n");
+}
+
+static void
+test_when_targets(void **state)
+{
+	(void)state;
+	assert_lint("name: x\nsteps:\n  - {id: a, noop: }\n  - {id: b, noop: , when: {failed: c}}\n"
+	            "  - {id: c, noop: , when: {succeeded: c}}\n  - {id: d, noop: , when: {failed: "
+	            "zz}}\n",
+	            "t.yaml:4:36: when: step 'c' is not an earlier step (steps before this one: "
+	            "a)\n"
+	            "t.yaml:5:39: when: step 'c' is not an earlier step (steps before this one: "
+	            "a, b)\n"
+	            "t.yaml:6:36: when: step 'zz' is not an earlier step (steps before this one: "
+	            "a, b, c)\n");
+	assert_lint("name: x\nsteps:\n  - {id: a, noop: , when: {failed: a}}\n",
+	            "t.yaml:3:36: when: step 'a' is not an earlier step (there are no steps "
+	            "before this one)\n");
+
+	/* A long list is cut. */
+	char text[2048] = "name: x\nsteps:\n";
+	for (int i = 0; i < 12; i++)
+		sprintf(text + strlen(text), "  - {id: s%d, noop: }\n", i);
+	strcat(text, "  - {id: last, noop: , when: {failed: nope}}\n");
+	assert_lint(text, "t.yaml:15:39: when: step 'nope' is not an earlier step (steps before "
+	                  "this one: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, ...)\n");
+}
+
+static void
+test_helpers(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok(every_key_runbook);
+
+	assert_int_equal(runbook_step_find(rb, "sh"), 0);
+	assert_int_equal(runbook_step_find(rb, "nothing3"), 11);
+	assert_int_equal(runbook_step_find(rb, "nope"), -1);
+	assert_int_equal(runbook_step_find(NULL, "sh"), -1);
+	assert_int_equal(runbook_step_find(rb, NULL), -1);
+
+	assert_true(runbook_step_on_coordinator(RUNBOOK_STEP_MANUAL));
+	assert_true(runbook_step_on_coordinator(RUNBOOK_STEP_NOTIFY));
+	assert_false(runbook_step_on_coordinator(RUNBOOK_STEP_SHELL));
+	assert_false(runbook_step_on_coordinator(RUNBOOK_STEP_NOOP));
+	assert_false(runbook_step_on_coordinator(RUNBOOK_STEP_HTTP_CHECK));
+
+	assert_string_equal(runbook_step_type_name(RUNBOOK_STEP_SHELL), "shell");
+	assert_string_equal(runbook_step_type_name(RUNBOOK_STEP_METRIC_CHECK), "metric_check");
+	assert_string_equal(runbook_step_type_name(RUNBOOK_STEP_NOOP), "noop");
+	assert_string_equal(runbook_step_type_name((runbook_step_type_t)0), "unknown");
+
+	/* runbook_param_check: NULL when the value fits the type. */
+	static const struct {
+		const char *param;
+		const char *value;
+		const char *error;
+	} cases[] = {
+	    {"count", "42", NULL},
+	    {"count", "-9223372036854775808", NULL},
+	    {"count", "+9223372036854775807", NULL},
+	    {"count", "9223372036854775808",
+	     "param 'count' must be an integer, not "
+	     "'9223372036854775808'"},
+	    {"count", "1.5", "param 'count' must be an integer, not '1.5'"},
+	    {"count", " 1", "param 'count' must be an integer, not ' 1'"},
+	    {"count", "", "param 'count' must be an integer, not ''"},
+	    {"count", "-", "param 'count' must be an integer, not '-'"},
+	    {"force", "TRUE", NULL},
+	    {"force", "no", NULL},
+	    {"force", "0", NULL},
+	    {"force", "on", "param 'force' must be true, false, yes, no, 1 or 0, not 'on'"},
+	    {"wait", "90s", NULL},
+	    {"wait", "0", NULL},
+	    {"wait", "soon",
+	     "param 'wait' must be a duration such as 30s, 5m or 1h30m, not "
+	     "'soon'"},
+	    {"dir", "anything at all", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got =
+		    runbook_param_check(runbook_param_find(rb, cases[i].param), cases[i].value);
+		if (cases[i].error == NULL && got != NULL)
+			fail_msg("%s=%s: %s", cases[i].param, cases[i].value, got);
+		if (cases[i].error != NULL) {
+			assert_non_null(got);
+			assert_string_equal(got, cases[i].error);
+		}
+		free(got);
+	}
+	char *got = runbook_param_check(NULL, "1");
+	assert_non_null(got);
+	free(got);
+	runbook_destroy(&rb);
+}
+
+static void
+test_amount_of(void **state)
+{
+	(void)state;
+	runbook_amount_t unset = {0, false};
+	assert_int_equal(runbook_amount_of(unset, 7), 7);
+	assert_int_equal(runbook_amount_of(unset, 0), 0);
+	runbook_amount_t two = {2, false};
+	assert_int_equal(runbook_amount_of(two, 7), 2);
+	assert_int_equal(runbook_amount_of(two, 1), 1);
+	assert_int_equal(runbook_amount_of(two, 0), 0);
+	runbook_amount_t quarter = {25, true};
+	assert_int_equal(runbook_amount_of(quarter, 8), 2);
+	assert_int_equal(runbook_amount_of(quarter, 9), 3); /* 2.25 rounds up */
+	assert_int_equal(runbook_amount_of(quarter, 1), 1);
+	assert_int_equal(runbook_amount_of(quarter, 0), 0);
+	runbook_amount_t one_pct = {1, true};
+	assert_int_equal(runbook_amount_of(one_pct, 3), 1); /* at least 1 */
+	assert_int_equal(runbook_amount_of(one_pct, 250), 3);
+	runbook_amount_t all = {100, true};
+	assert_int_equal(runbook_amount_of(all, 13), 13);
+	assert_int_equal(runbook_amount_of(all, SIZE_MAX), SIZE_MAX);
+}
+
+static void
+test_field_values(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *key;
+		const char *value;
+		bool ok;
+	} cases[] = {
+	    {"url", "http://x", true},
+	    {"url", "HTTPS://x:1/a?b=c", true},
+	    {"url", "ftp://x", false},
+	    {"url", "http://", false},
+	    {"url", "http:///path", false},
+	    {"url", "http://a b", false},
+	    {"path", "/", true},
+	    {"path", "var", false},
+	    {"expect_status", "100", true},
+	    {"expect_status", "599", true},
+	    {"expect_status", "600", false},
+	    {"expect_status", "99", false},
+	    {"expect_status", "2xx", false},
+	    {"min_free_pct", "0", true},
+	    {"min_free_pct", "100", true},
+	    {"min_free_pct", "100.0", true},
+	    {"min_free_pct", "12.5", true},
+	    {"min_free_pct", "100.01", false},
+	    {"min_free_pct", "-1", false},
+	    {"min_free_pct", "1e1", false},
+	    {"min_free_pct", ".", false},
+	    {"min_free_bytes", "0", true},
+	    {"min_free_bytes", "500M", true},
+	    {"min_free_bytes", "16777215T", true},
+	    {"min_free_bytes", "16777216T", false}, /* 2^64 */
+	    {"min_free_bytes", "18446744073709551615", true},
+	    {"min_free_bytes", "18446744073709551616", false},
+	    {"min_free_bytes", "10GB", false},
+	    {"min_free_bytes", "G", false},
+	    {"min_free_bytes", "-1", false},
+	    {"metric", "up", true},
+	    {"metric", "job:rate5m{a=\"1\", b = \"x\\\"y\\\\\\n\" ,}", true},
+	    {"metric", "m{}", true},
+	    {"metric", "9m", false},
+	    {"metric", "m{a=1}", false},
+	    {"metric", "m{a=\"1\",a=\"2\"}", false},
+	    {"metric", "m{a:b=\"1\"}", false},
+	    {"metric", "m{a=\"\\x\"}", false},
+	    {"metric", "m{a=\"1\"", false},
+	    {"metric", "m{a=\"1\"} x", false},
+	    {"value", "10", true},
+	    {"value", "-0.5", true},
+	    {"value", "+1.5E-3", true},
+	    {"value", ".5", true},
+	    {"value", "5.", true},
+	    {"value", "1e999", false},
+	    {"value", "inf", false},
+	    {"value", "NaN", false},
+	    {"value", "0x10", false},
+	    {"value", "1e", false},
+	    {"value", "", false},
+	    {"no_such_key", "whatever", true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *err = runbook_field_check(cases[i].key, cases[i].value);
+		if ((err == NULL) != cases[i].ok)
+			fail_msg("%s '%s': %s", cases[i].key, cases[i].value, err ? err : "fits");
+		free(err);
+	}
+	char *err = runbook_field_check("min_free_pct", "abc");
+	assert_string_equal(err, "'min_free_pct' must be a percentage from 0 to 100, not 'abc'");
+	free(err);
+
+	uint64_t b;
+	assert_int_equal(runbook_bytes_parse("10G", &b), 0);
+	assert_true(b == 10ULL << 30);
+	assert_int_equal(runbook_bytes_parse("3K", &b), 0);
+	assert_true(b == 3072);
+	assert_int_equal(runbook_bytes_parse("7", &b), 0);
+	assert_true(b == 7);
+	assert_int_equal(runbook_bytes_parse(NULL, &b), -1);
+	assert_int_equal(runbook_bytes_parse("", &b), -1);
+
+	char *name = NULL;
+	runbook_kv_t *labels = NULL;
+	size_t n = 0;
+	assert_int_equal(runbook_metric_parse("up{job=\"a\\\"b\",x=\"\"}", &name, &labels, &n), 0);
+	assert_string_equal(name, "up");
+	assert_int_equal(n, 2);
+	assert_string_equal(labels[0].key, "job");
+	assert_string_equal(labels[0].value, "a\"b");
+	assert_string_equal(labels[1].key, "x");
+	assert_string_equal(labels[1].value, "");
+	free(name);
+	for (size_t i = 0; i < n; i++) {
+		free(labels[i].key);
+		free(labels[i].value);
+	}
+	free(labels);
+	assert_int_equal(runbook_metric_parse("up", &name, &labels, &n), 0);
+	assert_int_equal(n, 0);
+	free(name);
+	free(labels);
+	assert_int_equal(runbook_metric_parse("up{", &name, &labels, &n), -1);
+
+	/* More label matchers than anyone writes: refused, and quickly. */
+	char big[4096] = "m{";
+	for (int i = 0; i < 40; i++)
+		sprintf(big + strlen(big), "l%d=\"v\",", i);
+	strcat(big, "}");
+	assert_int_equal(runbook_metric_parse(big, NULL, NULL, NULL), -1);
+}
+
+/* Mutations of the runbook that uses every key reach every checker: each
+ * round replaces, deletes or inserts a few characters. */
+static void
+test_every_key_mutations(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "[]{}:,-?'\"#%@ \n\t{{}}0aP.>|!&*";
+	uint32_t seed = 777;
+	size_t len = strlen(every_key_runbook);
+	char *m = malloc(len + 16);
+	assert_non_null(m);
+
+	for (int round = 0; round < 6000; round++) {
+		memcpy(m, every_key_runbook, len + 1);
+		size_t n = len;
+		for (int k = 0; k < 3; k++) {
+			size_t at = rnd(&seed) % n;
+			char ch = alphabet[rnd(&seed) % (sizeof(alphabet) - 1)];
+			switch (rnd(&seed) % 3) {
+			case 0:
+				m[at] = ch;
+				break;
+			case 1:
+				memmove(m + at, m + at + 1, n - at);
+				n--;
+				break;
+			default:
+				memmove(m + at + 1, m + at, n - at + 1);
+				m[at] = ch;
+				n++;
+				break;
+			}
+		}
+		runbook_errors_t errs = {0};
+		runbook_t *rb = runbook_parse_string(m, n, "m.yaml", &errs);
+		assert_true((rb != NULL) != (errs.count > 0));
+		char *out = runbook_errors_format(&errs);
+		free(out);
+		runbook_destroy(&rb);
+		runbook_errors_clear(&errs);
+	}
+	free(m);
+}
+
+/* Every tests/data/lint/bad/X.yaml gives exactly the lines in X.expected
+ * (file names as given: the test runs in that directory), and every file in
+ * good/ parses without an error. The integration test runs `rota lint` on
+ * the same files. */
+static void
+lint_dir(const char *dir, bool bad)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		fail_msg("cannot open %s", dir);
+	char *cwd = getcwd(NULL, 0);
+	assert_int_equal(chdir(dir), 0);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		runbook_errors_t errs = {0};
+		runbook_t *rb = runbook_parse_file(e->d_name, &errs);
+		char *got = runbook_errors_format(&errs);
+		runbook_errors_clear(&errs);
+		if (!bad && rb == NULL)
+			fail_msg("%s/%s should be clean:\n%s", dir, e->d_name, got);
+		if (bad) {
+			char want_path[512];
+			snprintf(want_path, sizeof(want_path), "%.*s.expected", (int)(len - 5),
+			         e->d_name);
+			FILE *f = fopen(want_path, "r");
+			if (f == NULL)
+				fail_msg("%s/%s has no %s", dir, e->d_name, want_path);
+			char want[16384];
+			size_t wn = fread(want, 1, sizeof(want) - 1, f);
+			want[wn] = '\0';
+			fclose(f);
+			if (rb != NULL || strcmp(got, want) != 0)
+				fail_msg("%s/%s:\n--- got\n%s--- want\n%s", dir, e->d_name, got,
+				         want);
+		}
+		runbook_destroy(&rb);
+		free(got);
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(chdir(cwd), 0);
+	free(cwd);
+	assert_true(n >= (bad ? 15 : 3));
+}
+
+static void
+test_lint_data(void **state)
+{
+	(void)state;
+	char *bad = source_path("tests/data/lint/bad");
+	char *good = source_path("tests/data/lint/good");
+	lint_dir(bad, true);
+	lint_dir(good, false);
+	free(bad);
+	free(good);
 }
 
 static char *
@@ -831,7 +1548,7 @@ main(void)
 	    cmocka_unit_test(test_duplicate_step_ids),
 	    cmocka_unit_test(test_params_rules),
 	    cmocka_unit_test(test_did_you_mean),
-	    cmocka_unit_test(test_not_supported_yet),
+	    cmocka_unit_test(test_required_fields),
 	    cmocka_unit_test(test_templates),
 	    cmocka_unit_test(test_errors_format_and_append),
 	    cmocka_unit_test(test_long_and_odd_keys_are_shown_safely),
@@ -839,6 +1556,16 @@ main(void)
 	    cmocka_unit_test(test_parse_file_errors),
 	    cmocka_unit_test(test_shipped_runbooks_parse),
 	    cmocka_unit_test(test_daily_health_check),
+	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_design_example),
+	    cmocka_unit_test(test_cron_positions),
+	    cmocka_unit_test(test_when_targets),
+	    cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_amount_of),
+	    cmocka_unit_test(test_field_values),
+	    cmocka_unit_test(test_every_key_mutations),
+	    cmocka_unit_test(test_lint_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

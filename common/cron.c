@@ -1,0 +1,891 @@
+/* cron: parse 5-field cron expressions and find their next fire time in an
+ * IANA timezone (semantics in cron.h).
+ *
+ * Fire times are searched on the local wall clock with plain calendar
+ * arithmetic, then mapped to UTC through a per-zone table of UTC offsets.
+ * The table is built once per zone (and time window) by asking libc, so the
+ * zone rules are exactly the system's; building it needs TZ set to the zone
+ * for a moment, and TZ is restored before any function here returns.
+ *
+ * Must never: leave TZ changed, read a file outside the zoneinfo directory,
+ * loop without bound, or walk minute by minute over years. Not thread-safe:
+ * the zone cache and the moment of TZ change are process-wide (every rota
+ * daemon is one thread). */
+#include "cron.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CRON_FIELD_COUNT 5
+#define CRON_SECONDS_PER_DAY 86400
+/* "Within five years": five calendar years may hold two leap days. */
+#define CRON_HORIZON_S ((int64_t)(5 * 365 + 2) * CRON_SECONDS_PER_DAY)
+/* A zone table covers this much before and after the time it was built for:
+ * the horizon plus slack for offsets (at most a day) either way. */
+#define CRON_WINDOW_BEFORE_S ((int64_t)2 * CRON_SECONDS_PER_DAY)
+#define CRON_WINDOW_AFTER_S (CRON_HORIZON_S + (int64_t)3 * CRON_SECONDS_PER_DAY)
+/* Zone tables are built by probing libc every 12 hours and bisecting to the
+ * second where the offset changed; no zone changes offset twice in 12 h. */
+#define CRON_PROBE_STEP_S ((int64_t)12 * 3600)
+/* Offset changes kept per zone table: ~2 a year usually, 4 in Morocco. */
+#define CRON_SEGMENTS_MAX 64
+#define CRON_ABBR_MAX 16
+/* More than the number of zone names in tzdata, so a fleet that uses every
+ * zone never rebuilds tables in turn. */
+#define CRON_ZONE_CACHE_MAX 640
+#define CRON_TZ_NAME_MAX 255
+#define CRON_TZDIR_DEFAULT "/usr/share/zoneinfo"
+/* Times accepted by cron_next and cron_format: years 1900 to 9000. */
+#define CRON_MIN_S ((int64_t)-2208988800)
+#define CRON_MAX_S ((int64_t)221845392000)
+
+/* ---- calendar arithmetic (proleptic Gregorian, no timezone) ---- */
+
+static int64_t
+cron_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 of y-m-d (H. Hinnant's days_from_civil). */
+static int64_t
+cron_days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+cron_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static bool
+cron_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+cron_days_in_month(int y, int m)
+{
+	static const int days[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && cron_leap(y) ? 29 : days[m];
+}
+
+/* 0 = Sunday. 1970-01-01 was a Thursday. */
+static int
+cron_weekday(int64_t days)
+{
+	return (int)(((days % 7) + 11) % 7);
+}
+
+/* A local wall-clock minute, broken down. */
+typedef struct {
+	int year, month, day, hour, minute;
+} cron_slot_t;
+
+static void
+cron_slot_from_seconds(int64_t s, cron_slot_t *slot)
+{
+	int64_t days = cron_floor_div(s, CRON_SECONDS_PER_DAY);
+	int64_t rem = s - days * CRON_SECONDS_PER_DAY;
+	cron_civil_from_days(days, &slot->year, &slot->month, &slot->day);
+	slot->hour = (int)(rem / 3600);
+	slot->minute = (int)(rem % 3600 / 60);
+}
+
+static int64_t
+cron_slot_seconds(const cron_slot_t *slot)
+{
+	return cron_days_from_civil(slot->year, slot->month, slot->day) * CRON_SECONDS_PER_DAY +
+	       slot->hour * 3600 + slot->minute * 60;
+}
+
+/* ---- parsing ---- */
+
+typedef struct {
+	const char *name;
+	int min, max;
+	const char *const *names; /* names[i] is value min + i */
+	int name_count;
+} cron_field_t;
+
+static const char *const cron_month_names[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                               "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+static const char *const cron_wday_names[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
+
+enum { CRON_MINUTE, CRON_HOUR, CRON_MDAY, CRON_MONTH, CRON_WDAY };
+
+/* Day-of-week runs to 7 so that 7 (and SUN ending a range) means Sunday. */
+static const cron_field_t cron_fields[CRON_FIELD_COUNT] = {
+    {"minute", 0, 59, NULL, 0},
+    {"hour", 0, 23, NULL, 0},
+    {"day-of-month", 1, 31, NULL, 0},
+    {"month", 1, 12, cron_month_names, 12},
+    {"day-of-week", 0, 7, cron_wday_names, 7},
+};
+
+typedef struct {
+	const char *name;
+	const char *expansion;
+} cron_macro_t;
+
+static const cron_macro_t cron_macros[] = {
+    {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+    {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+    {"@hourly", "0 * * * *"},
+};
+#define CRON_MACRO_COUNT (sizeof(cron_macros) / sizeof(cron_macros[0]))
+
+/* Where a parse reports its error. */
+typedef struct {
+	const char *text; /* the whole expression, for columns */
+	char *err;
+	size_t errlen;
+	int *column;
+} cron_parser_t;
+
+/* A field's text: [start, end) inside the expression. */
+typedef struct {
+	const char *start, *end;
+} cron_span_t;
+
+__attribute__((format(printf, 3, 4))) static int
+cron_fail(cron_parser_t *p, const char *at, const char *fmt, ...)
+{
+	if (p->err != NULL && p->errlen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(p->err, p->errlen, fmt, ap);
+		va_end(ap);
+	}
+	if (p->column != NULL)
+		*p->column = (int)(at - p->text) + 1;
+	return -1;
+}
+
+/* Shows one offending character readably in a message. */
+static void
+cron_char_show(char c, char *buf, size_t len)
+{
+	if (isprint((unsigned char)c))
+		snprintf(buf, len, "'%c'", c);
+	else
+		snprintf(buf, len, "byte 0x%02x", (unsigned char)c);
+}
+
+/* Reads a number or (for month and day-of-week) a name at *pp, before end.
+ * *by_name tells a caller that SUN was written as a name. */
+static int
+cron_value_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, const char **pp,
+                 const char *end, int *out, bool *by_name)
+{
+	const char *s = *pp;
+	const char *q = s;
+
+	*by_name = false;
+	if (q < end && isdigit((unsigned char)*q)) {
+		long v = 0;
+		while (q < end && isdigit((unsigned char)*q)) {
+			if (v <= 100000)
+				v = v * 10 + (*q - '0');
+			q++;
+		}
+		if (v < f->min || v > f->max)
+			return cron_fail(p, field.start, "%s: %.*s is out of range %d-%d", f->name,
+			                 (int)(q - s), s, f->min, f->max);
+		*pp = q;
+		*out = (int)v;
+		return 0;
+	}
+	while (q < end && isalpha((unsigned char)*q))
+		q++;
+	if (q == s) {
+		char shown[16];
+		if (s == end)
+			return cron_fail(p, field.start, "%s: a value is missing", f->name);
+		cron_char_show(*s, shown, sizeof shown);
+		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
+	}
+	if (f->names == NULL)
+		return cron_fail(p, field.start, "%s: '%.*s' is not a number", f->name, (int)(q - s),
+		                 s);
+	for (int i = 0; i < f->name_count; i++) {
+		if (q - s == 3 && strncasecmp(s, f->names[i], 3) == 0) {
+			*pp = q;
+			*out = f->min + i;
+			*by_name = true;
+			return 0;
+		}
+	}
+	return cron_fail(p, field.start, "%s: unknown name '%.*s'", f->name, (int)(q - s), s);
+}
+
+/* One list item: "*", "N", "N-M", "NAME-NAME", each with an optional "/S";
+ * "N/S" means N to the field's maximum. Sets its values in *bits. */
+static int
+cron_item_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, const char *s,
+                const char *end, uint64_t *bits)
+{
+	int lo = f->min, hi = f->max, step = 1;
+	const char *q = s;
+	bool by_name;
+
+	if (q == end)
+		return cron_fail(p, field.start, "%s: empty list item", f->name);
+	if (*q == '*') {
+		q++;
+		if (f == &cron_fields[CRON_WDAY])
+			hi = 6; /* 7 is Sunday again */
+	} else {
+		if (cron_value_parse(p, f, field, &q, end, &lo, &by_name) != 0)
+			return -1;
+		hi = lo;
+		if (q < end && *q == '-') {
+			q++;
+			if (cron_value_parse(p, f, field, &q, end, &hi, &by_name) != 0)
+				return -1;
+			/* "FRI-SUN": SUN closing a range is the 7 after SAT. */
+			if (f == &cron_fields[CRON_WDAY] && by_name && hi == 0 && lo > 0)
+				hi = 7;
+			if (hi < lo)
+				return cron_fail(p, field.start, "%s: range %d-%d goes backwards",
+				                 f->name, lo, hi);
+		} else if (q < end && *q == '/') {
+			hi = f->max;
+		}
+	}
+	if (q < end && *q == '/') {
+		const char *n = ++q;
+		long v = 0;
+		while (q < end && isdigit((unsigned char)*q)) {
+			if (v <= 100000)
+				v = v * 10 + (*q - '0');
+			q++;
+		}
+		if (q == n)
+			return cron_fail(p, field.start, "%s: '/' must be followed by a step",
+			                 f->name);
+		if (v < 1 || v > f->max - f->min + 1)
+			return cron_fail(p, field.start, "%s: step %.*s is out of range 1-%d",
+			                 f->name, (int)(q - n), n, f->max - f->min + 1);
+		step = (int)v;
+	}
+	if (q < end) {
+		char shown[16];
+		cron_char_show(*q, shown, sizeof shown);
+		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
+	}
+	for (int v = lo; v <= hi; v += step)
+		*bits |= 1ULL << v;
+	return 0;
+}
+
+/* A comma-separated list of items into a bit set of values. */
+static int
+cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits)
+{
+	const cron_field_t *f = &cron_fields[index];
+	const char *s = field.start;
+
+	*bits = 0;
+	for (;;) {
+		const char *comma = memchr(s, ',', (size_t)(field.end - s));
+		const char *item_end = comma != NULL ? comma : field.end;
+		if (cron_item_parse(p, f, field, s, item_end, bits) != 0)
+			return -1;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+/* Splits text at blanks into at most max spans; returns how many there were
+ * (which may exceed max). */
+static int
+cron_split(const char *text, cron_span_t *spans, int max)
+{
+	int n = 0;
+	const char *s = text;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return n;
+		const char *e = s;
+		while (*e != '\0' && *e != ' ' && *e != '\t')
+			e++;
+		if (n < max)
+			spans[n] = (cron_span_t){s, e};
+		n++;
+		s = e;
+	}
+}
+
+/* Day bits of one month (bit d = day d) that match the day fields. */
+static uint32_t
+cron_month_days(const cron_t *c, int year, int month)
+{
+	int dim = cron_days_in_month(year, month);
+	uint32_t valid = (uint32_t)(((1ULL << (dim + 1)) - 1) & ~1ULL);
+	int wd = cron_weekday(cron_days_from_civil(year, month, 1));
+	uint32_t dow = 0;
+
+	for (int d = 1; d <= dim; d++, wd = (wd + 1) % 7)
+		if (c->wdays & (1u << wd))
+			dow |= 1u << d;
+	if (c->mday_star || c->wday_star)
+		return c->mdays & dow & valid;
+	return (c->mdays | dow) & valid;
+}
+
+/* True when some day of some year matches. 2001-2028 holds every pairing of
+ * weekday, month length and leap year that 1901-2099 has. */
+static bool
+cron_ever_fires(const cron_t *c)
+{
+	if (!c->mday_star && !c->wday_star)
+		return true; /* OR rule: every month has every weekday */
+	for (int y = 2001; y <= 2028; y++)
+		for (int m = 1; m <= 12; m++)
+			if ((c->months & (1u << m)) && cron_month_days(c, y, m) != 0)
+				return true;
+	return false;
+}
+
+static int
+cron_fields_parse(cron_parser_t *p, const cron_span_t *spans, cron_t *out)
+{
+	uint64_t bits[CRON_FIELD_COUNT];
+
+	for (int i = 0; i < CRON_FIELD_COUNT; i++)
+		if (cron_field_parse(p, i, spans[i], &bits[i]) != 0)
+			return -1;
+	*out = (cron_t){
+	    .minutes = bits[CRON_MINUTE],
+	    .hours = (uint32_t)bits[CRON_HOUR],
+	    .mdays = (uint32_t)bits[CRON_MDAY],
+	    .months = (uint16_t)bits[CRON_MONTH],
+	    /* 7 is Sunday */
+	    .wdays = (uint8_t)((bits[CRON_WDAY] & 0x7f) | ((bits[CRON_WDAY] >> 7) & 1)),
+	    /* Like Vixie cron and cronie, a field that starts with '*' ("*",
+	     * "*\/2") is unrestricted for the OR rule. */
+	    .mday_star = *spans[CRON_MDAY].start == '*',
+	    .wday_star = *spans[CRON_WDAY].start == '*',
+	};
+	if (!cron_ever_fires(out))
+		return cron_fail(p, spans[CRON_MDAY].start,
+		                 "day-of-month: no selected day exists in the selected months, "
+		                 "so the expression never fires");
+	return 0;
+}
+
+static int
+cron_macro_parse(cron_parser_t *p, const cron_span_t *spans, int count, cron_t *out)
+{
+	const cron_macro_t *macro = NULL;
+	size_t len = (size_t)(spans[0].end - spans[0].start);
+	cron_span_t expanded[CRON_FIELD_COUNT];
+
+	for (size_t i = 0; i < CRON_MACRO_COUNT; i++)
+		if (strlen(cron_macros[i].name) == len &&
+		    strncasecmp(spans[0].start, cron_macros[i].name, len) == 0)
+			macro = &cron_macros[i];
+	if (macro == NULL)
+		return cron_fail(p, spans[0].start, "unknown macro '%.*s'", (int)len,
+		                 spans[0].start);
+	if (count > 1)
+		return cron_fail(p, spans[1].start, "unexpected '%.*s' after %s",
+		                 (int)(spans[1].end - spans[1].start), spans[1].start,
+		                 macro->name);
+	/* Macros are well-formed, so errors can only point at the macro. */
+	cron_parser_t inner = {macro->expansion, p->err, p->errlen, NULL};
+	if (cron_split(macro->expansion, expanded, CRON_FIELD_COUNT) != CRON_FIELD_COUNT)
+		return cron_fail(p, spans[0].start, "macro %s is malformed", macro->name);
+	return cron_fields_parse(&inner, expanded, out);
+}
+
+int
+cron_parse(const char *text, cron_t *out, char *err, size_t errlen, int *column)
+{
+	cron_parser_t p = {text, err, errlen, column};
+	cron_span_t spans[CRON_FIELD_COUNT];
+	int count;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (column != NULL)
+		*column = 0;
+	if (text == NULL || out == NULL) {
+		p.text = "";
+		return cron_fail(&p, p.text, "no expression");
+	}
+	count = cron_split(text, spans, CRON_FIELD_COUNT);
+	if (count > 0 && *spans[0].start == '@')
+		return cron_macro_parse(&p, spans, count < CRON_FIELD_COUNT ? count : CRON_FIELD_COUNT,
+		                        out);
+	if (count != CRON_FIELD_COUNT)
+		return cron_fail(&p, count > CRON_FIELD_COUNT ? spans[0].start : text + strspn(text, " \t"),
+		                 "expected 5 fields (minute hour day-of-month month day-of-week), "
+		                 "got %d",
+		                 count);
+	return cron_fields_parse(&p, spans, out);
+}
+
+/* ---- timezones ---- */
+
+static const char *
+cron_tzdir(void)
+{
+	/* glibc reads zones from $TZDIR when set; look where it will look. */
+	const char *dir = getenv("TZDIR");
+	return dir != NULL && *dir != '\0' ? dir : CRON_TZDIR_DEFAULT;
+}
+
+/* Only names that cannot leave the zoneinfo directory: [A-Za-z0-9_+-/]
+ * with no "..", no leading '/', no empty component. */
+static bool
+cron_tz_name_safe(const char *tz)
+{
+	size_t len = strlen(tz);
+
+	if (len == 0 || len > CRON_TZ_NAME_MAX || tz[0] == '/' || tz[len - 1] == '/')
+		return false;
+	if (strstr(tz, "..") != NULL || strstr(tz, "//") != NULL)
+		return false;
+	for (const char *s = tz; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("_+-/", *s) == NULL)
+			return false;
+	return true;
+}
+
+bool
+cron_timezone_valid(const char *tz)
+{
+	char path[CRON_TZ_NAME_MAX + 256];
+	char magic[4];
+	struct stat st;
+	bool ok;
+
+	if (tz == NULL)
+		return false;
+	if (strcmp(tz, "UTC") == 0)
+		return true;
+	if (!cron_tz_name_safe(tz))
+		return false;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", cron_tzdir(), tz) >= sizeof path)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* A regular file that starts like a zone: zoneinfo also holds
+	 * "+VERSION", "zone.tab" and such, which glibc would take for UTC. */
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	     read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+	     memcmp(magic, "TZif", 4) == 0;
+	close(fd);
+	return ok;
+}
+
+/* From start on (until the next segment), the zone is off seconds east of
+ * UTC and called abbr. */
+typedef struct {
+	int64_t start;
+	int32_t off;
+	char abbr[CRON_ABBR_MAX];
+} cron_segment_t;
+
+/* One zone's offsets over [from, to). Segment 0 also stands for any time
+ * before from, the last for any time up to to. */
+typedef struct {
+	char *name;
+	int64_t from, to;
+	size_t count;
+	cron_segment_t seg[CRON_SEGMENTS_MAX];
+} cron_zone_t;
+
+static cron_zone_t *cron_zones[CRON_ZONE_CACHE_MAX];
+static size_t cron_zone_count;
+static size_t cron_zone_last;  /* most recently used: the common hit */
+static size_t cron_zone_evict; /* round robin once the cache is full */
+
+/* What libc says about instant t under the current TZ. */
+static int
+cron_probe(int64_t t, cron_segment_t *out)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return -1;
+	out->start = t;
+	out->off = (int32_t)tm.tm_gmtoff;
+	snprintf(out->abbr, sizeof out->abbr, "%s", tm.tm_zone != NULL ? tm.tm_zone : "?");
+	return 0;
+}
+
+static bool
+cron_segment_same(const cron_segment_t *a, const cron_segment_t *b)
+{
+	return a->off == b->off && strcmp(a->abbr, b->abbr) == 0;
+}
+
+/* Appends seg as a new segment; a full table ends the window there. */
+static void
+cron_zone_push(cron_zone_t *z, const cron_segment_t *seg)
+{
+	if (z->count == CRON_SEGMENTS_MAX) {
+		if (seg->start < z->to)
+			z->to = seg->start;
+		return;
+	}
+	z->seg[z->count++] = *seg;
+}
+
+/* Fills z from libc under the current TZ: probe every CRON_PROBE_STEP_S and
+ * bisect to the second where anything changed. */
+static int
+cron_zone_probe_all(cron_zone_t *z)
+{
+	cron_segment_t cur, next, mid;
+	int64_t t = z->from;
+
+	z->count = 0;
+	if (cron_probe(t, &cur) != 0)
+		return -1;
+	cron_zone_push(z, &cur);
+	while (t < z->to) {
+		int64_t hi = t + CRON_PROBE_STEP_S < z->to ? t + CRON_PROBE_STEP_S : z->to;
+		if (cron_probe(hi, &next) != 0)
+			return -1;
+		if (cron_segment_same(&cur, &next)) {
+			t = hi;
+			continue;
+		}
+		int64_t lo = t; /* lo is like cur, hi is not */
+		while (hi - lo > 1) {
+			int64_t m = lo + (hi - lo) / 2;
+			if (cron_probe(m, &mid) != 0)
+				return -1;
+			if (cron_segment_same(&cur, &mid))
+				lo = m;
+			else
+				hi = m;
+		}
+		if (cron_probe(hi, &cur) != 0)
+			return -1;
+		cron_zone_push(z, &cur);
+		t = hi;
+	}
+	return 0;
+}
+
+/* Sets TZ to name for libc, probes, and puts the previous TZ back. */
+static int
+cron_zone_build(cron_zone_t *z, int64_t from, int64_t to)
+{
+	char want[CRON_TZ_NAME_MAX + 2];
+	char *saved = NULL;
+	const char *prev = getenv("TZ");
+	int rc;
+
+	z->from = from;
+	z->to = to;
+	if (strcmp(z->name, "UTC") == 0) {
+		z->count = 1;
+		z->seg[0] = (cron_segment_t){from, 0, "UTC"};
+		return 0;
+	}
+	if (prev != NULL && (saved = strdup(prev)) == NULL)
+		return -1;
+	/* The ':' makes glibc read the file and never parse the name as a
+	 * POSIX rule. */
+	snprintf(want, sizeof want, ":%s", z->name);
+	rc = setenv("TZ", want, 1);
+	if (rc == 0) {
+		tzset();
+		rc = cron_zone_probe_all(z);
+	}
+	int restored = saved != NULL ? setenv("TZ", saved, 1) : unsetenv("TZ");
+	tzset();
+	free(saved);
+	return rc == 0 && restored == 0 ? 0 : -1;
+}
+
+static cron_zone_t *
+cron_zone_new(const char *tz)
+{
+	cron_zone_t *z = calloc(1, sizeof *z);
+
+	if (z == NULL)
+		return NULL;
+	if ((z->name = strdup(tz)) == NULL) {
+		free(z);
+		return NULL;
+	}
+	return z;
+}
+
+static void
+cron_zone_destroy(cron_zone_t **zp)
+{
+	if (*zp == NULL)
+		return;
+	free((*zp)->name);
+	free(*zp);
+	*zp = NULL;
+}
+
+/* The cached entry for tz, or a new one (checked for validity) in the cache;
+ * NULL for an unknown zone or no memory. Its window may not fit yet. */
+static cron_zone_t *
+cron_zone_find(const char *tz)
+{
+	if (cron_zone_count > 0 && strcmp(cron_zones[cron_zone_last]->name, tz) == 0)
+		return cron_zones[cron_zone_last];
+	for (size_t i = 0; i < cron_zone_count; i++) {
+		if (strcmp(cron_zones[i]->name, tz) == 0) {
+			cron_zone_last = i;
+			return cron_zones[i];
+		}
+	}
+	if (!cron_timezone_valid(tz))
+		return NULL;
+	cron_zone_t *z = cron_zone_new(tz);
+	if (z == NULL)
+		return NULL;
+	size_t slot = cron_zone_count;
+	if (cron_zone_count == CRON_ZONE_CACHE_MAX) {
+		slot = cron_zone_evict;
+		cron_zone_evict = (cron_zone_evict + 1) % CRON_ZONE_CACHE_MAX;
+		cron_zone_destroy(&cron_zones[slot]);
+	} else {
+		cron_zone_count++;
+	}
+	cron_zones[slot] = z;
+	cron_zone_last = slot;
+	z->to = z->from; /* empty window: built on first use */
+	return z;
+}
+
+/* The zone table for tz covering [from, to], building it if needed. */
+static const cron_zone_t *
+cron_zone_get(const char *tz, int64_t from, int64_t to)
+{
+	cron_zone_t *z = cron_zone_find(tz);
+
+	if (z == NULL)
+		return NULL;
+	if (from >= z->from && to <= z->to)
+		return z;
+	if (cron_zone_build(z, from - CRON_WINDOW_BEFORE_S, from + CRON_WINDOW_AFTER_S) != 0) {
+		z->to = z->from; /* half-built: rebuild next time */
+		return NULL;
+	}
+	return from >= z->from && to <= z->to ? z : NULL;
+}
+
+/* Index of the segment in force at instant t. */
+static size_t
+cron_zone_index(const cron_zone_t *z, int64_t t)
+{
+	size_t lo = 0, hi = z->count; /* seg[lo].start <= t, or lo == 0 */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (z->seg[mid].start <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The fire instant of local wall time s: its first occurrence, or, when a
+ * forward jump skips it, the instant of that jump. */
+static int64_t
+cron_zone_instant(const cron_zone_t *z, int64_t s)
+{
+	/* Offsets lie within -24 h..+26 h, so s's instants lie in this span. */
+	size_t i = cron_zone_index(z, s - 26 * 3600);
+	size_t last = cron_zone_index(z, s + 24 * 3600);
+
+	for (; i <= last; i++) {
+		int64_t t = s - z->seg[i].off;
+		bool after_start = i == 0 || t >= z->seg[i].start;
+		bool before_end = i + 1 == z->count || t < z->seg[i + 1].start;
+		if (after_start && before_end)
+			return t;
+		/* s falls in the gap this segment's end jumps over. */
+		if (i + 1 < z->count && t >= z->seg[i + 1].start &&
+		    s < z->seg[i + 1].start + z->seg[i + 1].off)
+			return z->seg[i + 1].start;
+	}
+	return s - z->seg[last].off; /* not reached for a well-formed table */
+}
+
+/* ---- matching ---- */
+
+/* The lowest set bit of mask at or above from, or -1. */
+static int
+cron_bit_next(uint64_t mask, int from)
+{
+	if (from >= 64)
+		return -1;
+	mask &= ~0ULL << from;
+	return mask == 0 ? -1 : __builtin_ctzll(mask);
+}
+
+static void
+cron_slot_next_day(cron_slot_t *slot)
+{
+	slot->hour = 0;
+	slot->minute = 0;
+	if (++slot->day > cron_days_in_month(slot->year, slot->month)) {
+		slot->day = 1;
+		if (++slot->month > 12) {
+			slot->month = 1;
+			slot->year++;
+		}
+	}
+}
+
+/* Moves slot to the first matching local minute at or after it, jumping by
+ * month, day and hour where those do not match. Returns -1 past last_year. */
+static int
+cron_slot_match(const cron_t *c, cron_slot_t *slot, int last_year)
+{
+	while (slot->year <= last_year) {
+		int m = cron_bit_next(c->months, slot->month);
+		if (m != slot->month) {
+			if (m < 0) {
+				slot->year++;
+				m = cron_bit_next(c->months, 1);
+			}
+			*slot = (cron_slot_t){slot->year, m, 1, 0, 0};
+			continue;
+		}
+		uint32_t days = cron_month_days(c, slot->year, slot->month);
+		int d = cron_bit_next(days, slot->day);
+		if (d != slot->day) {
+			if (d < 0) {
+				slot->day = cron_days_in_month(slot->year, slot->month);
+				cron_slot_next_day(slot);
+			} else {
+				*slot = (cron_slot_t){slot->year, slot->month, d, 0, 0};
+			}
+			continue;
+		}
+		int h = cron_bit_next(c->hours, slot->hour);
+		if (h < 0) {
+			cron_slot_next_day(slot);
+			continue;
+		}
+		if (h != slot->hour) {
+			slot->hour = h;
+			slot->minute = 0;
+		}
+		int mi = cron_bit_next(c->minutes, slot->minute);
+		if (mi < 0) {
+			slot->minute = 0;
+			if (++slot->hour == 24)
+				cron_slot_next_day(slot);
+			continue;
+		}
+		slot->minute = mi;
+		return 0;
+	}
+	return -1;
+}
+
+static bool
+cron_valid(const cron_t *c)
+{
+	return c != NULL && c->minutes != 0 && c->hours != 0 && c->mdays != 0 && c->months != 0 &&
+	       c->wdays != 0;
+}
+
+int64_t
+cron_next(const cron_t *c, const char *tz, int64_t after_ms)
+{
+	int64_t after = cron_floor_div(after_ms, 1000); /* t*1000 > after_ms iff t > after */
+	cron_slot_t slot;
+
+	if (!cron_valid(c) || tz == NULL || after < CRON_MIN_S || after > CRON_MAX_S)
+		return -1;
+	const cron_zone_t *z = cron_zone_get(tz, after, after + CRON_HORIZON_S);
+	if (z == NULL)
+		return -1;
+	/* Local minutes up to after's own wall clock fire at or before after
+	 * (the first occurrence of a repeated time is the earlier one), so
+	 * start at the next local minute. */
+	int64_t local = after + z->seg[cron_zone_index(z, after)].off;
+	int64_t s = cron_floor_div(local, 60) * 60 + 60;
+	cron_slot_from_seconds(s, &slot);
+	int last_year = slot.year + 6;
+	for (;;) {
+		if (cron_slot_match(c, &slot, last_year) != 0)
+			return -1;
+		int64_t t = cron_zone_instant(z, cron_slot_seconds(&slot));
+		if (t > after + CRON_HORIZON_S)
+			return -1;
+		/* Only a repeated hour's second pass maps to instants at or
+		 * before after: each such slot fired at its first occurrence. */
+		if (t > after)
+			return t * 1000;
+		cron_slot_from_seconds(cron_slot_seconds(&slot) + 60, &slot);
+	}
+}
+
+int
+cron_format(int64_t ms, const char *tz, char *buf, size_t len)
+{
+	int64_t t = cron_floor_div(ms, 1000);
+	cron_slot_t slot;
+
+	if (buf == NULL || len == 0)
+		return -1;
+	const cron_zone_t *z = tz != NULL && t >= CRON_MIN_S && t <= CRON_MAX_S
+	                           ? cron_zone_get(tz, t, t)
+	                           : NULL;
+	if (z == NULL) {
+		snprintf(buf, len, "?");
+		return -1;
+	}
+	const cron_segment_t *seg = &z->seg[cron_zone_index(z, t)];
+	int64_t local = t + seg->off;
+	cron_slot_from_seconds(local, &slot);
+	int n = snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d %s", slot.year, slot.month,
+	                 slot.day, slot.hour, slot.minute,
+	                 (int)(local - cron_floor_div(local, 60) * 60), seg->abbr);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(buf, len, "?");
+		return -1;
+	}
+	return 0;
+}
