@@ -1464,6 +1464,32 @@ source_path(const char *rel)
 	return p;
 }
 
+/* Every shell step of a shipped runbook is valid POSIX sh, as /bin/sh -n
+ * reads it (dash on Debian): a syntax error shows here, not at 3 a.m. */
+static void
+shell_syntax_check(const runbook_t *rb, const char *file)
+{
+	for (size_t i = 0; i < rb->step_count; i++) {
+		const runbook_step_t *s = &rb->steps[i];
+		if (s->type != RUNBOOK_STEP_SHELL)
+			continue;
+		char tmp[] = "/tmp/rota-test-sh.XXXXXX";
+		int fd = mkstemp(tmp);
+		assert_true(fd >= 0);
+		size_t len = strlen(s->run);
+		assert_int_equal(write(fd, s->run, len), (ssize_t)len);
+		close(fd);
+		char *cmd = NULL;
+		assert_true(asprintf(&cmd, "/bin/sh -n %s", tmp) > 0);
+		int rc = system(cmd);
+		unlink(tmp);
+		free(cmd);
+		if (rc != 0)
+			fail_msg("%s: step '%s' is not valid sh (see /bin/sh -n above)", file,
+			         s->id);
+	}
+}
+
 static void
 test_shipped_runbooks_parse(void **state)
 {
@@ -1502,6 +1528,7 @@ test_shipped_runbooks_parse(void **state)
 			if (rb->severity == 0)
 				fail_msg("%s runs unattended and has no severity", e->d_name);
 		}
+		shell_syntax_check(rb, e->d_name);
 		runbook_destroy(&rb);
 		free(path);
 		n++;
