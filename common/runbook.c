@@ -961,6 +961,7 @@ static const char *const keys_disk[] = {"path", "min_free_pct", "min_free_bytes"
 static const char *const keys_metric[] = {"url", "metric", "op", "value", "timeout"};
 static const char *const keys_manual[] = {"prompt", "timeout"};
 static const char *const keys_notify[] = {"message", "channel", "timeout"};
+static const char *const keys_noop[] = {"timeout"};
 
 /* Enumerations, in the order of their C enums (index = value, except
  * where a table of values says otherwise). */
@@ -2105,26 +2106,24 @@ check_notify(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *s
 	s->channel = field_text(c, v, "channel", false, where);
 }
 
-/* noop has no settings: "noop:", "noop: {}" or "noop: true". */
+/* noop does nothing: "noop:", "noop: true", or "noop: {}" (which may hold
+ * a timeout, like every type's mapping). */
 static void
 check_noop(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
 {
 	char where[WHERE_LEN];
 
-	(void)s;
 	if (node_is_null(v) || (v->kind == NODE_SCALAR && v->plain && strcmp(v->text, "true") == 0))
 		return;
 	if (v->kind == NODE_MAPPING) {
-		snprintf(where, sizeof(where), "noop of %s", sc->label);
-		keys_check(c, v, NULL, 0, where);
+		type_map(c, v, s, sc, "noop", keys_noop, COUNT_OF(keys_noop), where, sizeof(where));
 		return;
 	}
 	if (v->kind == NODE_SCALAR)
-		report_add(c->r, v->mark, "'noop' takes no settings: write 'noop: {}', not '%s'",
+		report_add(c->r, v->mark, "'noop' must be empty, {} or true, not '%s'",
 		           shown(v->text).s);
 	else
-		report_add(c->r, v->mark, "'noop' takes no settings: write 'noop: {}', not %s",
-		           kind_name(v));
+		report_add(c->r, v->mark, "'noop' must be empty, {} or true, not %s", kind_name(v));
 }
 
 typedef void (*step_check_fn)(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc);
@@ -2206,8 +2205,14 @@ check_retries_map(check_t *c, const node_t *v, runbook_retries_t *r, const step_
 		want_duration_ex(c, n, "backoff", true, &r->backoff_ms);
 	const node_t *mb = map_get(v, "max_backoff");
 	if (mb != NULL && want_duration(c, mb, "max_backoff", &r->max_backoff_ms) == 0 &&
-	    r->max_backoff_ms < r->backoff_ms)
-		report_add(c->r, mb->mark, "'max_backoff' is shorter than 'backoff'");
+	    r->max_backoff_ms < r->backoff_ms) {
+		/* Both shown: the backoff may be the default, not written. */
+		char max[32], first[32];
+		duration_format(r->max_backoff_ms, max, sizeof(max));
+		duration_format(r->backoff_ms, first, sizeof(first));
+		report_add(c->r, mb->mark, "'max_backoff' (%s) is shorter than 'backoff' (%s)", max,
+		           first);
+	}
 }
 
 /* "retries: 2" or "retries: {count: 2, backoff: 10s, max_backoff: 1m}". */

@@ -1046,8 +1046,9 @@ test_defaults(void **state)
 	}
 	runbook_destroy(&rb);
 
-	/* No schedule: nothing set. */
-	rb = parse_ok("name: d\nsteps: [{id: a, noop: }]\n");
+	/* No schedule: nothing set. A type's own timeout, noop's too. */
+	rb = parse_ok("name: d\nsteps: [{id: a, noop: {timeout: 2s}}]\n");
+	assert_int_equal(rb->steps[0].timeout_ms, 2000);
 	assert_false(rb->schedule.present);
 	assert_null(rb->schedule.cron);
 	assert_null(rb->schedule.timezone);
