@@ -2,16 +2,31 @@
 # errors exit 2; an invalid runbook file is refused with file:line:column.
 . "$(dirname "$0")/lib.sh"
 rota_setup
-# The runbook directory holds the shipped runbooks and one broken file: the
-# coordinator reports the broken one with file:line:column and serves the
-# rest.
+# The runbook directory holds the shipped runbooks, a small one of this
+# test's own (the refusals below are about the CLI, not the library), and
+# one broken file: the coordinator reports the broken one with
+# file:line:column and serves the rest.
 mkdir -p "$T/runbooks"
 cp "$ROTA_SOURCE_DIR"/runbooks/*.yaml "$T/runbooks/"
+cat >"$T/runbooks/probe.yaml" <<'YAML'
+name: probe
+description: A shell-only runbook with a required and a defaulted param
+targets: { all: true }
+params:
+  log_dir: { description: "no default, so that submit asks for it" }
+  path: /
+steps:
+  - id: look
+    shell:
+      env: { D: "{{ params.log_dir }}", P: "{{ params.path }}" }
+      run: ls -d -- "$D" "$P"
+YAML
 printf 'name: half\nsteps:\n  - id: a\n    shell: {run: "true", timout: 5s}\n' >"$T/runbooks/half.yaml"
 RUNBOOKS=$T/runbooks start_coordinator
 grep -q "half.yaml:4:.*unknown key 'timout'.*did you mean 'timeout'" "$T/coordinator.log" ||
 	fail "the coordinator did not report half.yaml with its position"
-grep -q "loaded 3 runbook(s) .* (1 invalid)" "$T/coordinator.log" || fail "valid runbooks not served"
+nvalid=$(($(ls "$ROTA_SOURCE_DIR"/runbooks/*.yaml | wc -l) + 1))
+grep -q "loaded $nvalid runbook(s) .* (1 invalid)" "$T/coordinator.log" || fail "valid runbooks not served"
 start_worker w1 --label role=db
 wait_workers 1
 
@@ -30,12 +45,12 @@ expect() { # expect CODE TEXT -- rota args...
 expect 4 "unknown runbook 'no-such-book'" -- submit no-such-book
 expect 4 "unknown runbook 'half'" -- submit half
 expect 4 "daily-health-check" -- submit no-such-book
-expect 4 "no param 'nope'" -- submit daily-health-check -p nope=1
-expect 4 "needs param 'log_dir'" -- submit log-rotation --target w1
-expect 4 "no connected worker matches role=web" -- submit daily-health-check --target role=web
-expect 4 "worker 'w9' is unknown" -- submit daily-health-check --target w9
+expect 4 "no param 'nope'" -- submit probe -p nope=1
+expect 4 "needs param 'log_dir'" -- submit probe --target w1
+expect 4 "no connected worker matches role=web" -- submit probe --target role=web -p log_dir=/
+expect 4 "worker 'w9' is unknown" -- submit probe --target w9 -p log_dir=/
 expect 4 "no run 'nonexistent'" -- show nonexistent
-expect 2 "" -- submit daily-health-check -p novalue
+expect 2 "" -- submit probe -p novalue
 expect 2 "" -- frobnicate
 expect 2 "" --
 # Usage errors of the newer commands name the fix, before any request.
@@ -74,11 +89,11 @@ assert_eq "$(store "SELECT COUNT(*) FROM runs")" 0 "runs recorded by refused sub
 # Operator conveniences and the messages around them.
 printf '' >"$T/empty.yaml"
 expect 4 "empty" -- submit "$T/empty.yaml" --target w1
-expect 4 "cannot be empty" -- submit log-rotation --target w1 -p log_dir=
+expect 4 "cannot be empty" -- submit probe --target w1 -p log_dir=
 printf 'name: zoned\nsteps:\n  - id: hi\n    shell: "echo {{ host.labels.zone }}"\n' >"$T/zoned.yaml"
 expect 4 "worker w1 has no label 'zone' (its labels: role=db)" -- submit "$T/zoned.yaml" --target w1
-expect 4 "(every label must match)" -- submit daily-health-check --target role=db --target zone=a
-expect 4 "w1 (role=db)" -- submit daily-health-check --target role=web
+expect 4 "(every label must match)" -- submit probe --target role=db --target zone=a -p log_dir=/
+expect 4 "w1 (role=db)" -- submit probe --target role=web -p log_dir=/
 out=$(rota submit "$FIXTURES/two-step.yaml" --target w1 --wait 2>&1) || fail "a run: $out"
 run=$(rota runs --limit 1 --json | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1)
 assert_contains "$(rota show last)" "run       $run" "rota show last"

@@ -1465,6 +1465,32 @@ source_path(const char *rel)
 	return p;
 }
 
+/* Every shell step of a shipped runbook is valid POSIX sh, as /bin/sh -n
+ * reads it (dash on Debian): a syntax error shows here, not at 3 a.m. */
+static void
+shell_syntax_check(const runbook_t *rb, const char *file)
+{
+	for (size_t i = 0; i < rb->step_count; i++) {
+		const runbook_step_t *s = &rb->steps[i];
+		if (s->type != RUNBOOK_STEP_SHELL)
+			continue;
+		char tmp[] = "/tmp/rota-test-sh.XXXXXX";
+		int fd = mkstemp(tmp);
+		assert_true(fd >= 0);
+		size_t len = strlen(s->run);
+		assert_int_equal(write(fd, s->run, len), (ssize_t)len);
+		close(fd);
+		char *cmd = NULL;
+		assert_true(asprintf(&cmd, "/bin/sh -n %s", tmp) > 0);
+		int rc = system(cmd);
+		unlink(tmp);
+		free(cmd);
+		if (rc != 0)
+			fail_msg("%s: step '%s' is not valid sh (see /bin/sh -n above)", file,
+			         s->id);
+	}
+}
+
 static void
 test_shipped_runbooks_parse(void **state)
 {
@@ -1491,6 +1517,19 @@ test_shipped_runbooks_parse(void **state)
 		assert_int_equal(strlen(rb->name), len - 5);
 		assert_memory_equal(rb->name, e->d_name, len - 5);
 		assert_non_null(rb->description);
+		/* Nobody gives -p to a scheduled or alert-started run: every param
+		 * of one needs a default, and its failure needs a severity. */
+		if (rb->schedule.present || rb->trigger_count > 0) {
+			for (size_t i = 0; i < rb->param_count; i++)
+				if (rb->params[i].required)
+					fail_msg(
+					    "%s: param '%s' has no default, but the runbook runs "
+					    "unattended",
+					    e->d_name, rb->params[i].name);
+			if (rb->severity == 0)
+				fail_msg("%s runs unattended and has no severity", e->d_name);
+		}
+		shell_syntax_check(rb, e->d_name);
 		runbook_destroy(&rb);
 		free(path);
 		n++;
@@ -1500,6 +1539,9 @@ test_shipped_runbooks_parse(void **state)
 	assert_true(n >= 3);
 }
 
+/* The demo's runbook: scheduled, every check type, and with its defaults
+ * nothing that needs a service on the host (its URLs are empty, so the
+ * checks that use them hang on gates that skip them). */
 static void
 test_daily_health_check(void **state)
 {
@@ -1510,16 +1552,47 @@ test_daily_health_check(void **state)
 
 	assert_non_null(rb);
 	assert_true(rb->targets.all);
-	assert_int_equal(rb->step_count, 3);
-	assert_string_equal(rb->steps[0].id, "disk");
-	assert_string_equal(rb->steps[1].id, "load");
-	assert_string_equal(rb->steps[2].id, "health");
-	for (size_t i = 0; i < rb->step_count; i++)
-		assert_int_equal(rb->steps[i].type, RUNBOOK_STEP_SHELL);
-	assert_string_equal(runbook_param_find(rb, "path")->default_value, "/");
+	assert_true(rb->schedule.present);
+	assert_string_equal(rb->schedule.cron, "0 8 * * 1-5");
+	assert_int_equal(rb->schedule.catchup, RUNBOOK_CATCHUP_LATEST);
+	assert_int_equal(rb->schedule.concurrency, RUNBOOK_CONCURRENCY_FORBID);
+	assert_true(rb->schedule.jitter_ms > 0);
+	assert_int_equal(rb->severity, 3);
+
+	const runbook_step_t *disk = &rb->steps[runbook_step_find(rb, "disk")];
+	assert_int_equal(disk->type, RUNBOOK_STEP_DISK_CHECK);
+	assert_string_equal(disk->min_free_pct, "{{ params.disk_min_free_pct }}");
+	assert_int_equal(disk->when.kind, RUNBOOK_WHEN_ALWAYS);
+
+	int gate = runbook_step_find(rb, "health_configured");
+	int health = runbook_step_find(rb, "health");
+	assert_true(gate >= 0 && health > gate);
+	assert_true(rb->steps[gate].continue_on_failure);
+	assert_int_equal(rb->steps[health].type, RUNBOOK_STEP_HTTP_CHECK);
+	assert_int_equal(rb->steps[health].when.kind, RUNBOOK_WHEN_SUCCEEDED);
+	assert_int_equal(rb->steps[health].when.step_index, (size_t)gate);
+
+	int metrics = runbook_step_find(rb, "metrics_configured");
+	const char *const metric_steps[] = {"error_rate", "latency"};
+	for (size_t i = 0; i < 2; i++) {
+		const runbook_step_t *m = &rb->steps[runbook_step_find(rb, metric_steps[i])];
+		assert_int_equal(m->type, RUNBOOK_STEP_METRIC_CHECK);
+		assert_int_equal(m->when.kind, RUNBOOK_WHEN_SUCCEEDED);
+		assert_int_equal(m->when.step_index, (size_t)metrics);
+	}
+
+	const runbook_step_t *restart = &rb->steps[runbook_step_find(rb, "restart")];
+	assert_int_equal(restart->when.kind, RUNBOOK_WHEN_FAILED);
+	assert_int_equal(restart->when.step_index, (size_t)health);
+	const runbook_step_t *recheck = &rb->steps[runbook_step_find(rb, "recheck")];
+	assert_int_equal(recheck->type, RUNBOOK_STEP_HTTP_CHECK);
+	assert_true(recheck->retries.count > 0);
+
 	assert_string_equal(runbook_param_find(rb, "disk_min_free_pct")->default_value, "20");
-	assert_string_equal(runbook_param_find(rb, "max_load_per_core")->default_value, "4");
-	assert_string_equal(runbook_param_find(rb, "health_url")->default_value, "");
+	const char *const opt_in[] = {"services", "health_url", "metrics_url", "backup_dir",
+	                              "restart_service"};
+	for (size_t i = 0; i < sizeof(opt_in) / sizeof(opt_in[0]); i++)
+		assert_string_equal(runbook_param_find(rb, opt_in[i])->default_value, "");
 	for (size_t i = 0; i < rb->param_count; i++)
 		assert_false(rb->params[i].required);
 	runbook_destroy(&rb);
