@@ -209,10 +209,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 		free(run_id);
 		return;
 	}
-	free(sum.id);
-	free(sum.runbook);
-	free(sum.trigger);
-	free(sum.reason);
+	store_run_summary_clear(&sum);
 	if (lr->host[0] != '\0') {
 		bool has = false;
 		char *hosts = store_run_hosts(api->store, run_id, lr->host, &has);
@@ -431,10 +428,7 @@ api_schedule_info(api_t *api, const schedule_t *sc, uint32_t upcoming)
 		Rota__RunSummary sum;
 		if (store_run_summary(api->store, sc->last_run_id, &sum) == 0) {
 			i->last_status = sum.status;
-			free(sum.id);
-			free(sum.runbook);
-			free(sum.trigger);
-			free(sum.reason);
+			store_run_summary_clear(&sum);
 		}
 	}
 	if (upcoming > API_MAX_UPCOMING)

@@ -1066,3 +1066,13 @@ store_schedule_delete(store_t *s, const char *runbook)
 	bind_text(st, 1, runbook);
 	return store_done(s, st);
 }
+
+void
+store_run_summary_clear(Rota__RunSummary *sum)
+{
+	free(sum->id);
+	free(sum->runbook);
+	free(sum->trigger);
+	free(sum->reason);
+	sum->id = sum->runbook = sum->trigger = sum->reason = NULL;
+}

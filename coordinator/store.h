@@ -93,6 +93,9 @@ int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
 /* Returns 1 when the run does not exist. */
 int store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRunResponse *out);
 int store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out);
+/* Frees the strings store_run_summary filled into a summary the caller
+ * holds (not the summary itself). */
+void store_run_summary_clear(Rota__RunSummary *sum);
 int store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
                Rota__LogsResponse *out);
 /* Every stored worker, for `rota workers` after a restart. */

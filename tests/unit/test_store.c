@@ -77,8 +77,7 @@ test_migrates_empty_file_and_reopens(void **state)
 	Rota__RunSummary sum;
 	assert_int_equal(store_run_summary(s, "r1", &sum), 0);
 	assert_string_equal(sum.runbook, "book");
-	free(sum.id);
-	free(sum.runbook);
+	store_run_summary_clear(&sum);
 	assert_int_equal(store_run_summary(s, "nope", &sum), 1);
 	store_destroy(&s);
 
@@ -134,8 +133,7 @@ test_rollback_leaves_nothing(void **state)
 	assert_int_equal(store_runs_list(s, 10, &list), 0);
 	assert_int_equal(list.n_runs, 1);
 	for (size_t i = 0; i < list.n_runs; i++) {
-		free(list.runs[i]->id);
-		free(list.runs[i]->runbook);
+		store_run_summary_clear(list.runs[i]);
 		free(list.runs[i]);
 	}
 	free(list.runs);
