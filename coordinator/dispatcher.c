@@ -191,6 +191,17 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		                        "the stored step spec is unreadable");
 		return;
 	}
+	if (spec->invalid[0] != '\0') {
+		/* A field that did not render into a valid value: say so here
+		 * rather than send the worker something it cannot run. */
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
+		step->started_ms = clock_wall_ms();
+		dispatcher_persist_step(d, step, 0, 0, step->started_ms, spec->invalid);
+		log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
+		         step->step_id, spec->invalid);
+		rota__step_spec__free_unpacked(spec, NULL);
+		return;
+	}
 	Rota__StepKey key = ROTA__STEP_KEY__INIT;
 	key.run_id = run->id;
 	key.step_id = step->step_id;

@@ -393,12 +393,12 @@ render_metric(render_t *r, const char *text, Rota__MetricCheckSpec *m)
 	free(labels);
 }
 
-/* Builds the StepSpec of one step for one host, packed into *spec.
- * Returns -1 with *error when a template does not expand or a rendered
- * value does not fit its field. */
-static int
+/* Builds the StepSpec of one step for one host, packed into *spec. A field
+ * that does not render into a valid value makes an `invalid` spec that
+ * says why. */
+static void
 launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_t *vars,
-                    uint8_t **spec, size_t *spec_len, char **error)
+                    uint8_t **spec, size_t *spec_len)
 {
 	render_t r = {.vars = vars, .step = step->id};
 	Rota__StepSpec ss = ROTA__STEP_SPEC__INIT;
@@ -477,23 +477,26 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 		ss.noop = &noop;
 		break;
 	}
-	int rc = -1;
-	if (r.error == NULL) {
-		*spec_len = rota__step_spec__get_packed_size(&ss);
-		*spec = xmalloc(*spec_len ? *spec_len : 1);
-		rota__step_spec__pack(&ss, *spec);
-		rc = 0;
-	} else {
-		*error = r.error;
-		r.error = NULL;
+	if (r.error != NULL) {
+		/* Recorded, not refused: the step may never run (a `when` gate
+		 * for an opt-in check whose param was left empty). */
+		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
+		bad.timeout_ms = step->timeout_ms;
+		bad.invalid = r.error;
+		bad.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
+		bad.noop = &noop;
+		ss = bad;
 	}
+	*spec_len = rota__step_spec__get_packed_size(&ss);
+	*spec = xmalloc(*spec_len ? *spec_len : 1);
+	rota__step_spec__pack(&ss, *spec);
+	free(r.error);
 	for (size_t i = 0; i < metric.n_labels; i++)
 		free(metric.labels[i]);
 	free(metric.labels);
 	free(env);
 	free(envp);
 	strlist_free(&r.owned);
-	return rc;
 }
 
 /* ---- params ------------------------------------------------------------ */
@@ -572,12 +575,8 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 		run_step_t *step = &run->hosts[h].steps[s];
 		if (launcher_check_labels(&rb->steps[s], w, error) != 0) {
 			rc = -1;
-		} else if (launcher_build_spec(l, &rb->steps[s], &vars, &step->spec,
-		                               &step->spec_len, error) != 0) {
-			char *inner = *error;
-			*error = xasprintf("host %s, %s", w->id, inner);
-			free(inner);
-			rc = -1;
+		} else {
+			launcher_build_spec(l, &rb->steps[s], &vars, &step->spec, &step->spec_len);
 		}
 	}
 	vars_free(&vars);

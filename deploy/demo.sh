@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: a coordinator on a fresh SQLite data directory and three workers
-# on loopback run the shipped daily-health-check runbook; the result is shown
-# and everything started here is stopped again.
+# on loopback run the shipped daily-health-check runbook; the result is shown.
+# Then a copy of it scheduled every minute is added with `rota reload`, and
+# the demo waits for the scheduler to fire it on its own. Everything started
+# here is stopped again.
 set -euo pipefail
 
 BIN=${1:-build/bin}
@@ -32,8 +34,13 @@ say() {
 	if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\n== %s\n' "$*"; fi
 }
 
+say "rota lint runbooks/*.yaml"
+"$BIN/rota" lint "$ROOT"/runbooks/*.yaml
+
+mkdir -p "$DEMO/runbooks"
+cp "$ROOT"/runbooks/*.yaml "$DEMO/runbooks/"
 say "starting rota-coordinator (data in $DEMO/data)"
-"$BIN/rota-coordinator" --data-dir "$DEMO/data" --runbooks "$ROOT/runbooks" \
+"$BIN/rota-coordinator" --data-dir "$DEMO/data" --runbooks "$DEMO/runbooks" \
 	--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
 	>"$DEMO/coordinator.log" 2>&1 &
 PIDS+=($!)
@@ -69,6 +76,33 @@ RUN=$("$BIN/rota" runs --limit 1 --json | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p'
 
 say "rota show $RUN"
 "$BIN/rota" show "$RUN"
+
+say "adding a copy of daily-health-check scheduled every minute: rota reload"
+sed -e 's/^name: daily-health-check$/name: health-every-minute/' \
+	-e '/^schedule:/,/^targets:/{/^targets:/!d;}' \
+	-e 's/^targets:/schedule: { cron: "* * * * *", timezone: UTC }\ntargets:/' \
+	"$ROOT/runbooks/daily-health-check.yaml" >"$DEMO/runbooks/health-every-minute.yaml"
+"$BIN/rota" reload
+"$BIN/rota" schedules
+
+now=$(date -u +%s)
+wait_s=$((60 - now % 60))
+say "waiting ${wait_s}s for the scheduler to fire health-every-minute on its own"
+SCHED=""
+for _ in $(seq $(((wait_s + 30) * 4))); do
+	SCHED=$("$BIN/rota" runs --json | tr '{' '\n' |
+		sed -n '/"runbook": *"health-every-minute"/s/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1)
+	[ -n "$SCHED" ] && break
+	sleep 0.25
+done
+[ -n "$SCHED" ] || { echo "the schedule did not fire"; exit 1; }
+for _ in $(seq 120); do
+	"$BIN/rota" show "$SCHED" --json | grep -q '"status": *"running"' || break
+	sleep 0.25
+done
+
+say "rota show $SCHED (started by the scheduler)"
+"$BIN/rota" show "$SCHED"
 
 say "rota runs"
 "$BIN/rota" runs
