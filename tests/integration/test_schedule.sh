@@ -20,6 +20,14 @@ steps:
   - id: say
     shell: "echo tick {{ run.id }}"
 EOF
+cat >"$RUNBOOKS/nobody.yaml" <<'EOF'
+name: nobody
+schedule: { cron: "1 10 * * *", timezone: UTC }
+targets: { labels: { role: [gpu, tpu] } }
+steps:
+  - id: say
+    shell: "echo never"
+EOF
 cat >"$RUNBOOKS/latest.yaml" <<'EOF'
 name: latest
 schedule: { cron: "*/5 * * * *", catchup: latest, concurrency: allow }
@@ -80,6 +88,10 @@ next=$(rota schedules --next 3 latest)
 assert_eq "$(echo "$next" | head -n 1)" "2026-06-01 10:05:00 UTC  (2026-06-01 10:05:00 UTC)" \
 	"first of rota schedules --next 3 latest"
 assert_eq "$(echo "$next" | wc -l)" 3 "lines of rota schedules --next 3"
+assert_eq "$(count nobody)" 1 "runs of nobody (no worker matches)"
+assert_eq "$(store "SELECT status || ' ' || trigger || ' ' || reason FROM runs WHERE runbook = 'nobody'")" \
+	"4 schedule no connected worker matches role=gpu|tpu (connected workers: w1)" \
+	"a scheduled run with no matching worker is a failed run with the reason"
 pass "a slot fires once, and never again after SIGTERM and SIGKILL restarts in its minute"
 
 # 2. Catchup after a downtime of three slots (10:05, 10:10, 10:15).
@@ -118,3 +130,24 @@ runs=$(rota runs)
 assert_contains "$runs" "skipped" "rota runs"
 wait_for "[ \"\$(run_status $first)\" = 3 ]" 20 "the first run of slow to finish"
 pass "concurrency forbid skips an overlapping slot and records why"
+
+# 4. SIGHUP reloads the directory: a new schedule appears, a broken file
+# keeps its last good version.
+cat >"$RUNBOOKS/weekly.yaml" <<'EOF'
+name: weekly
+schedule: { cron: "0 6 * * MON", timezone: Europe/London }
+targets: { all: true }
+steps:
+  - id: say
+    shell: "echo weekly"
+EOF
+echo "  - id: broken" >>"$RUNBOOKS/tick.yaml"
+kill -HUP "$COORD_PID"
+wait_for "rota schedules | grep -q '^weekly '" 10 "the SIGHUP reload"
+sched=$(rota schedules)
+echo "$sched" | grep -E "^weekly +0 6 \* \* MON +Europe/London +2026-06-08 06:00:00 BST +2026-06-08 05:00:00 " \
+	>/dev/null || fail "rota schedules after SIGHUP: $sched"
+books=$(rota runbooks)
+echo "$books" | grep -E "^tick +stale " >/dev/null || fail "tick is not stale after SIGHUP: $books"
+assert_contains "$sched" "tick" "tick's schedule is still served"
+pass "SIGHUP reloads: a new schedule appears, a broken file keeps its last good version"

@@ -5,9 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 rota_setup
 start_coordinator
-start_worker w1
-start_worker w2
-start_worker w3
+start_worker w1 --label role=web
+start_worker w2 --label role=api
+start_worker w3 --label role=db
 wait_workers 3
 kill "$WORKER_PID_w3"
 wait_for "rota workers | grep -q 'w3 .* lost'" 20 "w3 to be lost"
@@ -34,3 +34,19 @@ show=$(rota show "$run")
 assert_contains "$show" "unreachable" "rota show"
 assert_contains "$show" "flaky#2" "rota show numbers the second attempt"
 pass "when: failed remediates only where the check failed; retries and always work; unreachable hosts are listed"
+
+# A label given a list of values matches any of them.
+cat >"$T/pick.yaml" <<'EOF'
+name: pick
+targets: { labels: { role: [web, db] } }
+steps:
+  - id: say
+    shell: 'echo "picked {{ host.id }}"'
+EOF
+set +e
+rota submit "$T/pick.yaml" --wait >"$T/pick.out" 2>&1
+set -e
+run=$(store "SELECT id FROM runs WHERE runbook = 'pick'")
+assert_eq "$(store "SELECT host || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host" | tr '\n' ' ')" \
+	"w1:4 w3:12 " "hosts of role web or db (w3 unreachable)"
+pass "a label with a list of values matches any of them"

@@ -1,0 +1,224 @@
+/* scheduler: slots fire once, catchup policies, a clock that jumps back,
+ * and state that survives a new scheduler on the same store. Real SQLite
+ * file and real runbook files in a temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "scheduler.h"
+#include "store.h"
+#include "xalloc.h"
+
+typedef struct {
+	char dir[64];
+	char books[96];
+	store_t *store;
+	catalog_t *catalog;
+	int64_t fired[64];
+	size_t nfired;
+} fixture_t;
+
+static int64_t
+at(const char *iso)
+{
+	struct tm tm = {0};
+	strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static void
+write_book(fixture_t *f, const char *name, const char *schedule)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s.yaml", f->books, name);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "name: %s\nschedule: %s\nsteps:\n  - id: a\n    shell: \"true\"\n", name,
+	        schedule);
+	fclose(fp);
+}
+
+static void
+load(fixture_t *f)
+{
+	char *error = NULL;
+	catalog_t *fresh = catalog_load(f->books, f->catalog, f->store, &error);
+	assert_non_null(fresh);
+	catalog_destroy(&f->catalog);
+	f->catalog = fresh;
+}
+
+static const char *
+fire(void *ctx, const schedule_t *s, int64_t slot_ms, size_t missed)
+{
+	(void)s;
+	(void)missed;
+	fixture_t *f = ctx;
+	assert_true(f->nfired < 64);
+	f->fired[f->nfired++] = slot_ms;
+	return "run-x";
+}
+
+static int
+setup(void **state)
+{
+	fixture_t *f = xcalloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-sched.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->books, sizeof(f->books), "%s/books", f->dir);
+	char db[96];
+	snprintf(db, sizeof(db), "%s/rota.db", f->dir);
+	char *error = NULL;
+	f->store = store_open(db, &error);
+	assert_non_null(f->store);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", f->books);
+	assert_int_equal(system(cmd), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_t *f = *state;
+	catalog_destroy(&f->catalog);
+	store_destroy(&f->store);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+test_a_slot_fires_once(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "hourly", "\"0 * * * *\"");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:00:00Z"));
+	scheduler_run(s, at("2026-06-01T09:59:59Z"), fire, f);
+	assert_int_equal(f->nfired, 0);
+	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
+	scheduler_run(s, at("2026-06-01T10:00:01Z"), fire, f);
+	assert_int_equal(f->nfired, 1);
+	assert_int_equal(f->fired[0], at("2026-06-01T10:00:00Z"));
+	assert_int_equal(scheduler_next_due(s), at("2026-06-01T11:00:00Z"));
+	assert_string_equal(scheduler_find(s, "hourly")->last_run_id, "run-x");
+	assert_int_equal(store_commit(f->store), 0);
+
+	/* A new scheduler on the same store (a restart) knows it fired. */
+	scheduler_destroy(&s);
+	s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2026-06-01T10:00:30Z"));
+	scheduler_run(s, at("2026-06-01T10:00:30Z"), fire, f);
+	assert_int_equal(f->nfired, 1);
+	assert_int_equal(scheduler_next_due(s), at("2026-06-01T11:00:00Z"));
+	scheduler_destroy(&s);
+}
+
+static void
+test_a_clock_that_jumps_back_does_not_fire_again(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "hourly", "\"0 * * * *\"");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
+	assert_int_equal(f->nfired, 1);
+	/* Back an hour, then forward again through 10:00. */
+	scheduler_run(s, at("2026-06-01T09:00:00Z"), fire, f);
+	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
+	scheduler_run(s, at("2026-06-01T10:30:00Z"), fire, f);
+	assert_int_equal(f->nfired, 1);
+	scheduler_run(s, at("2026-06-01T11:00:00Z"), fire, f);
+	assert_int_equal(f->nfired, 2);
+	scheduler_destroy(&s);
+}
+
+static void
+test_catchup_policies(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "all", "{ cron: \"*/5 * * * *\", catchup: all, catchup_max: 3 }");
+	write_book(f, "latest", "{ cron: \"*/5 * * * *\", catchup: latest }");
+	write_book(f, "none", "{ cron: \"*/5 * * * *\", catchup: none }");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	/* Down from before 10:00 until 10:27: 10:00 ... 10:25 are missed. */
+	scheduler_run(s, at("2026-06-01T10:27:00Z"), fire, f);
+	/* all: the latest three, oldest first; latest: 10:25; none: nothing. */
+	assert_int_equal(f->nfired, 4);
+	int64_t want[] = {at("2026-06-01T10:15:00Z"), at("2026-06-01T10:20:00Z"),
+	                  at("2026-06-01T10:25:00Z"), at("2026-06-01T10:25:00Z")};
+	/* Entries fire in heap order; sort what fired to compare. */
+	for (size_t i = 0; i < f->nfired; i++)
+		for (size_t k = i + 1; k < f->nfired; k++)
+			if (f->fired[k] < f->fired[i]) {
+				int64_t t = f->fired[i];
+				f->fired[i] = f->fired[k];
+				f->fired[k] = t;
+			}
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(f->fired[i], want[i]);
+	/* Every one is on time again from now on: none fires its next slot. */
+	f->nfired = 0;
+	scheduler_run(s, at("2026-06-01T10:30:00Z"), fire, f);
+	assert_int_equal(f->nfired, 3);
+	scheduler_destroy(&s);
+}
+
+static void
+test_a_changed_cron_starts_again_and_removed_ones_go(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "daily", "\"0 8 * * *\"");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2026-06-01T07:00:00Z"));
+	assert_int_equal(scheduler_next_due(s), at("2026-06-01T08:00:00Z"));
+	write_book(f, "daily", "{ cron: \"0 8 * * *\", timezone: Europe/London }");
+	load(f);
+	scheduler_sync(s, f->catalog, at("2026-06-01T07:10:00Z"));
+	/* 08:00 in London is 07:00 UTC in June: already past, so tomorrow. */
+	assert_int_equal(scheduler_next_due(s), at("2026-06-02T07:00:00Z"));
+	store_schedule_t row;
+	assert_int_equal(store_schedule_get(f->store, "daily", &row), 0);
+	assert_string_equal(row.timezone, "Europe/London");
+	store_schedule_clear(&row);
+	char path[160];
+	snprintf(path, sizeof(path), "%s/daily.yaml", f->books);
+	unlink(path);
+	load(f);
+	scheduler_sync(s, f->catalog, at("2026-06-01T07:20:00Z"));
+	assert_int_equal(scheduler_count(s), 0);
+	assert_int_equal(store_schedule_get(f->store, "daily", &row), 1);
+	scheduler_destroy(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_a_slot_fires_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_clock_that_jumps_back_does_not_fire_again, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_catchup_policies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_changed_cron_starts_again_and_removed_ones_go,
+	                                    setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
