@@ -29,3 +29,22 @@ assert_contains "$show" "never started: 2 host(s) failed" "rota show step detail
 assert_eq "$(store "SELECT hosts_ok || '/' || hosts_failed FROM runs WHERE id = '$run'")" "2/6" \
 	"hosts ok/failed"
 pass "a rolling run stops starting hosts after max_failures and records the hosts never started"
+
+# A worker's capacity (its parallel limit) holds the dispatcher back: two
+# runs on a worker with --capacity 1 run one after the other.
+start_worker solo --capacity 1 --label role=solo
+wait_workers 9
+cat >"$T/nap.yaml" <<'EOF'
+name: nap
+targets: { labels: { role: solo } }
+steps:
+  - id: nap
+    shell: "sleep 1"
+EOF
+rota submit "$T/nap.yaml" >/dev/null
+rota submit "$T/nap.yaml" >/dev/null
+wait_for "[ \"\$(store \"SELECT COUNT(*) FROM runs WHERE runbook = 'nap' AND status = 3\")\" = 2 ]" 20 \
+	"both naps to succeed"
+overlap=$(store "SELECT COUNT(*) FROM step_runs a JOIN step_runs b ON a.id < b.id WHERE a.host = 'solo' AND b.host = 'solo' AND b.started_ms < a.ended_ms AND a.started_ms < b.ended_ms")
+assert_eq "$overlap" 0 "overlapping steps on a worker with capacity 1"
+pass "a worker's capacity is honoured by the dispatcher"

@@ -53,6 +53,15 @@ steps:
     shell: { run: "sleep 12", timeout: 1m }
 EOF
 
+cat >"$RUNBOOKS/swap.yaml" <<'EOF'
+name: swap
+schedule: { cron: "30 12 * * *", concurrency: replace }
+targets: { all: true }
+steps:
+  - id: nap
+    shell: { run: "sleep 12", timeout: 1m }
+EOF
+
 ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
 count() { store "SELECT COUNT(*) FROM runs WHERE runbook = '$1'"; }
 stop_coordinator() {
@@ -116,6 +125,8 @@ ROTA_FAKE_NOW=2026-06-01T12:29:58Z restart_coordinator
 wait_workers 1
 wait_for "[ \"\$(count slow)\" -ge 1 ]" 10 "slow's 12:30 slot"
 first=$(store "SELECT id FROM runs WHERE runbook = 'slow'")
+wait_for "[ \"\$(count swap)\" -ge 1 ]" 10 "swap's 12:30 slot"
+swap1=$(store "SELECT id FROM runs WHERE runbook = 'swap'")
 wait_for "[ \"\$(store \"SELECT COUNT(*) FROM step_runs WHERE run_id = '$first' AND status = 3\")\" = 1 ]" 10 \
 	"slow's step to run"
 stop_coordinator TERM
@@ -128,8 +139,16 @@ assert_eq "$skipped" "6 skipped: run $first of slow is still running (concurrenc
 	"the overlapping slot's run"
 runs=$(rota runs)
 assert_contains "$runs" "skipped" "rota runs"
+wait_for "[ \"\$(count swap)\" -ge 2 ]" 10 "swap's next slot"
+assert_eq "$(store "SELECT status || ' ' || reason FROM runs WHERE id = '$swap1'")" \
+	"5 cancelled: replaced by the 2026-06-02 12:30:00 UTC slot of its schedule (concurrency: replace)" \
+	"the replaced run"
+swap2=$(store "SELECT id FROM runs WHERE runbook = 'swap' AND id != '$swap1'")
+wait_for "grep -q 'step $swap1/nap#1 finished: .*cancelled' '$T/worker-w1.log'" 10 \
+	"the worker to kill the replaced run's step"
 wait_for "[ \"\$(run_status $first)\" = 3 ]" 20 "the first run of slow to finish"
-pass "concurrency forbid skips an overlapping slot and records why"
+wait_for "[ \"\$(run_status $swap2)\" = 3 ]" 20 "the replacing run of swap to finish"
+pass "concurrency forbid skips an overlapping slot and records why; replace cancels the running one"
 
 # 4. SIGHUP reloads the directory: a new schedule appears, a broken file
 # keeps its last good version.
