@@ -17,6 +17,7 @@
 #include "format.h"
 #include "transcript.h"
 #include "usage.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 #define OUTPUT_LOGS_SYNOPSIS "RUN [--host H] [-f]"
@@ -29,40 +30,13 @@ output_pause(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The manual steps already reported as waiting while following one run:
- * each is said once, however long it waits. */
-typedef struct {
-	char **ids; /* owned, as is each id */
-	size_t n;
-} output_waiting_t;
-
-static bool
-output_waiting_said(const output_waiting_t *w, const char *step_id)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		if (strcmp(w->ids[i], step_id) == 0)
-			return true;
-	}
-	return false;
-}
-
-static void
-output_waiting_clear(output_waiting_t *w)
-{
-	for (size_t i = 0; i < w->n; i++)
-		free(w->ids[i]);
-	free(w->ids);
-	w->ids = NULL;
-	w->n = 0;
-}
-
 /* Asks for the run's steps and says, on stderr so stdout stays the steps'
  * own output, which manual step now waits for approval and how to give it.
  * LogsResponse carries only the run's status, so this takes a ShowRun:
  * callers ask only while the run is quiet, and at most every
  * CLI_WAITING_CHECK_MS. Returns an exit code. */
 static int
-output_note_waiting(session_t *s, const char *run_id, output_waiting_t *said)
+output_note_waiting(session_t *s, const char *run_id, strlist_t *said)
 {
 	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
 	show.run_id = (char *)run_id;
@@ -84,10 +58,9 @@ output_note_waiting(session_t *s, const char *run_id, output_waiting_t *said)
 	for (size_t i = 0; i < resp->n_steps; i++) {
 		const Rota__StepRunInfo *st = resp->steps[i];
 		if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
-		    output_waiting_said(said, st->step_id))
+		    strlist_has(said, st->step_id))
 			continue;
-		said->ids = xrealloc(said->ids, (said->n + 1) * sizeof(char *));
-		said->ids[said->n++] = xstrdup(st->step_id);
+		strlist_add(said, xstrdup(st->step_id));
 		char *step = xstrdup(st->step_id);
 		format_printable(step);
 		fprintf(stderr, "rota: step %s is waiting for approval: rota approve %s %s\n", step,
@@ -104,7 +77,7 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, in
               int *run_status)
 {
 	transcript_t *t = transcript_new(stdout);
-	output_waiting_t said = {0};
+	strlist_t said = {0}; /* the manual steps already said to wait: once each */
 	bool checked = false;
 	int64_t checked_ms = 0;
 	uint64_t after = 0;
@@ -167,7 +140,7 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, in
 		output_pause(CLI_POLL_INTERVAL_MS);
 	}
 
-	output_waiting_clear(&said);
+	strlist_free(&said);
 	transcript_destroy(&t);
 	fflush(stdout);
 	session_set_following(s, NULL);

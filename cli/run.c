@@ -536,21 +536,6 @@ out:
 
 /* ---- runs ---------------------------------------------------------------- */
 
-/* A whole number in [1, max], nothing else. */
-static int
-run_parse_count(const char *text, unsigned max, unsigned *out)
-{
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 int
 run_list(session_t *s, int argc, char **argv)
 {
@@ -568,7 +553,7 @@ run_list(session_t *s, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (run_parse_count(optarg, CLI_RUNS_MAX_LIMIT, &limit) != 0)
+			if (usage_parse_count(optarg, CLI_RUNS_MAX_LIMIT, &limit) != 0)
 				return usage_error(
 				    "runs: --limit needs a whole number from 1 to %d, "
 				    "got '%s'",

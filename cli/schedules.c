@@ -325,21 +325,6 @@ schedules_json(const Rota__ListSchedulesResponse *resp)
 
 /* ---- the command --------------------------------------------------------- */
 
-/* A whole number in [1, max], nothing else. */
-static int
-schedules_parse_count(const char *text, unsigned max, unsigned *out)
-{
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 int
 schedules_list(session_t *s, int argc, char **argv)
 {
@@ -357,7 +342,7 @@ schedules_list(session_t *s, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (schedules_parse_count(optarg, CLI_SCHEDULES_MAX_NEXT, &next) != 0)
+			if (usage_parse_count(optarg, CLI_SCHEDULES_MAX_NEXT, &next) != 0)
 				return usage_error(
 				    "schedules: --next needs a whole number from 1 to "
 				    "%d, got '%s'; as in rota schedules --next 5 "

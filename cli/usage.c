@@ -3,8 +3,10 @@
  * Must never: print a usage error without saying how to fix it. */
 #include "usage.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 
 #include "cli.h"
 
@@ -137,4 +139,18 @@ usage_json_only(const char *command, const char *synopsis, int argc, char **argv
 		}
 	}
 	return -1;
+}
+
+int
+usage_parse_count(const char *text, unsigned max, unsigned *out)
+{
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
 }

@@ -27,4 +27,8 @@ int usage_getopt_error(const char *command, const char *synopsis, int ch, char *
  * usage error reported). */
 int usage_json_only(const char *command, const char *synopsis, int argc, char **argv, int *json);
 
+/* A whole number in [1, max], nothing else (an option's value like
+ * --limit N). Returns 0 with *out, or -1. */
+int usage_parse_count(const char *text, unsigned max, unsigned *out);
+
 #endif

@@ -201,7 +201,8 @@ scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, int64_t no
 		if (rc == 0) {
 			e->last_slot_ms = row.last_slot_ms;
 			e->last_run_id = xstrdup(row.last_run_id);
-			same = strcmp(row.cron, e->cron) == 0 && strcmp(row.timezone, e->timezone) == 0;
+			same = strcmp(row.cron, e->cron) == 0 &&
+			       strcmp(row.timezone, e->timezone) == 0;
 			e->next_ms = same ? row.next_ms : schedule_next_after(e, now_ms);
 			store_schedule_clear(&row);
 		} else {

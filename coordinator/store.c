@@ -1041,7 +1041,8 @@ store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out)
 		out->timezone = column_dup(st, 1);
 		out->next_ms = sqlite3_column_int64(st, 2);
 		out->last_slot_ms = sqlite3_column_int64(st, 3);
-		out->last_run_id = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : column_dup(st, 4);
+		out->last_run_id =
+		    sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : column_dup(st, 4);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
