@@ -229,20 +229,21 @@ scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 		if (e != NULL)
 			byname[count++] = e;
 	}
+	if (count > 1)
+		qsort(byname, count, sizeof(*byname), schedule_cmp);
+	/* Both lists are sorted by name: one pass finds the schedules gone. */
+	size_t k = 0;
 	for (size_t i = 0; i < s->count; i++) {
-		bool kept = false;
-		for (size_t k = 0; k < count && !kept; k++)
-			kept = strcmp(byname[k]->runbook, s->byname[i]->runbook) == 0;
-		/* n^2 only over the old entries gone; names are unique, so a
-		 * sorted merge would do it in n, if this ever shows up. */
-		if (!kept && store_schedule_delete(s->store, s->byname[i]->runbook) != 0)
-			log_error("store: cannot forget the schedule of %s", s->byname[i]->runbook);
+		const char *name = s->byname[i]->runbook;
+		while (k < count && strcmp(byname[k]->runbook, name) < 0)
+			k++;
+		bool kept = k < count && strcmp(byname[k]->runbook, name) == 0;
+		if (!kept && store_schedule_delete(s->store, name) != 0)
+			log_error("store: cannot forget the schedule of %s", name);
 		schedule_free(s->byname[i]);
 	}
 	free(s->byname);
 	free(s->heap);
-	if (count > 1)
-		qsort(byname, count, sizeof(*byname), schedule_cmp);
 	s->byname = byname;
 	s->heap = xcalloc(count + 1, sizeof(*s->heap));
 	s->count = count;

@@ -101,6 +101,12 @@ assert_eq "$(count nobody)" 1 "runs of nobody (no worker matches)"
 assert_eq "$(store "SELECT status || ' ' || trigger || ' ' || reason FROM runs WHERE runbook = 'nobody'")" \
 	"4 schedule no connected worker matches role=gpu|tpu (connected workers: w1)" \
 	"a scheduled run with no matching worker is a failed run with the reason"
+# A scheduled runbook can be submitted by hand at any time: a manual run.
+rota submit tick --wait >/dev/null
+assert_eq "$(store "SELECT trigger || ' ' || slot_ms FROM runs WHERE runbook = 'tick' ORDER BY created_ms DESC LIMIT 1")" \
+	"manual 0" "a manual submit of a scheduled runbook"
+assert_eq "$(store "SELECT last_run_id FROM schedules WHERE runbook = 'tick'")" "$run" \
+	"the schedule's last run (a manual run is not a slot)"
 pass "a slot fires once, and never again after SIGTERM and SIGKILL restarts in its minute"
 
 # 2. Catchup after a downtime of three slots (10:05, 10:10, 10:15).
