@@ -464,8 +464,15 @@ dispatcher_restore_policy(dispatcher_t *d, run_t *run)
 	}
 	free(yaml);
 	free(trigger);
-	for (size_t s = 0; s < run->step_count && run->host_count > 0; s++) {
-		run_step_t *step = &run->hosts[0].steps[s];
+	for (size_t s = 0; s < run->step_count; s++) {
+		/* An unreachable host was never given specs: ask one that was. */
+		run_step_t *step = NULL;
+		for (size_t h = 0; h < run->host_count && step == NULL; h++) {
+			if (run->hosts[h].steps[s].spec_len > 0)
+				step = &run->hosts[h].steps[s];
+		}
+		if (step == NULL)
+			continue;
 		Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 		if (spec == NULL)
 			continue;
@@ -777,8 +784,8 @@ dispatcher_worker_lost(dispatcher_t *d, worker_t *w)
 		snprintf(detail, sizeof(detail),
 		         "worker %s stopped answering heartbeats while the step ran", w->id);
 		d->stats.steps_lost++;
-		dispatcher_finish(d, run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
-		                  clock_wall_ms(), detail);
+		dispatcher_finish(d, run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
+		                  0, clock_wall_ms(), detail);
 	}
 	w->running = 0;
 }
@@ -829,8 +836,8 @@ dispatcher_watch_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	char wait[32];
 	duration_format(step->timeout_ms, wait, sizeof(wait));
 	char *detail = xasprintf("no approval within %s", wait);
-	int rc = dispatcher_finish(d, run, h, s, ROTA__STEP_STATUS__STEP_TIMEOUT, 0, 0, 0, now,
-	                           detail);
+	int rc =
+	    dispatcher_finish(d, run, h, s, ROTA__STEP_STATUS__STEP_TIMEOUT, 0, 0, 0, now, detail);
 	free(detail);
 	return rc;
 }
@@ -911,8 +918,9 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 		*error = xasprintf("run %s has no manual step '%s'", run_id, step_id);
 		return -1;
 	}
-	char *detail = xasprintf("%s%s%s", reject ? "rejected by an operator" : "approved by an operator",
-	                         note && *note ? ": " : "", note ? note : "");
+	char *detail =
+	    xasprintf("%s%s%s", reject ? "rejected by an operator" : "approved by an operator",
+	              note && *note ? ": " : "", note ? note : "");
 	int64_t now = clock_wall_ms();
 	size_t waiting = 0;
 	for (size_t h = 0; h < run->host_count; h++)
