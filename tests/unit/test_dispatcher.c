@@ -211,12 +211,164 @@ test_manual_step_survives_restart_with_an_unreachable_host(void **state)
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_FAILED);
 }
 
+/* A worker's Result for the attempt in flight. */
+static void
+result(fixture_t *f, worker_t *w, const char *run_id, const char *step, uint32_t attempt,
+       int status)
+{
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = (char *)run_id;
+	key.step_id = (char *)step;
+	key.host = w->id;
+	key.attempt = attempt;
+	Rota__Result msg = ROTA__RESULT__INIT;
+	msg.key = &key;
+	msg.status = status;
+	msg.detail = (char *)"";
+	dispatcher_result(f->d, w, &msg);
+}
+
+/* One approve releases the hosts waiting when it is given; a host that
+ * comes to wait at the step meanwhile (its jitter ran out) waits for an
+ * approval of its own, and takes no other host's place. */
+static void
+test_approve_releases_the_hosts_waiting_then(void **state)
+{
+	fixture_t *f = *state;
+	connect_worker(f, "a", 0);
+	connect_worker(f, "b", 0);
+	connect_worker(f, "c", 0);
+	static const char yaml[] = "name: confirm\n"
+	                           "steps:\n"
+	                           "  - id: confirm\n"
+	                           "    manual: { prompt: \"ok?\" }\n";
+	const char *const targets[] = {"a", "b", "c"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 3));
+	/* Hold b back as a scheduled run's jitter would, then let it go. */
+	run_t *run = dispatcher_find_run(f->d, run_id);
+	size_t hb, s;
+	assert_int_equal(run_find(run, "b", "confirm", &hb, &s), 0);
+	run->hosts[hb].steps[s].status = PENDING;
+	run->hosts[hb].not_before = clock_wall_ms() + 20;
+	usleep(40 * 1000);
+	uint32_t released = 0;
+	char *error = NULL;
+	assert_int_equal(dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error),
+	                 0);
+	assert_int_equal(released, 2);
+	assert_int_equal(status_of(f, run_id, "a", "confirm"), OK);
+	assert_int_equal(status_of(f, run_id, "c", "confirm"), OK);
+	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
+}
+
+/* A step lost with its worker is retried when the worker is back, and the
+ * worker's count of steps in flight stays true throughout. */
+static void
+test_lost_step_retried_when_the_worker_returns(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *w = connect_worker(f, "a", 1);
+	static const char yaml[] = "name: two\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    retries: { count: 1, backoff: 0s }\n"
+	                           "    shell: \"true\"\n"
+	                           "  - id: two\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	assert_int_equal(w->running, 1);
+	w->connected = false;
+	dispatcher_worker_lost(f->d, w);
+	assert_int_equal(w->running, 0);
+	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING);
+	w = connect_worker(f, "a", 1);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	assert_int_equal(w->running, 1);
+	/* It says Hello again with the step running. */
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = run_id;
+	key.step_id = (char *)"one";
+	key.host = (char *)"a";
+	key.attempt = 2;
+	Rota__StepKey *keys[] = {&key};
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)"a";
+	hello.hostname = (char *)"a";
+	hello.version = (char *)"test";
+	hello.capacity = 1;
+	hello.in_flight = keys;
+	hello.n_in_flight = 1;
+	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, &hello);
+	assert_int_equal(w->running, 1);
+	result(f, w, run_id, "one", 2, OK);
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	assert_int_equal(w->running, 1);
+	result(f, w, run_id, "one", 2, OK); /* a duplicate */
+	result(f, w, run_id, "two", 1, OK);
+	assert_int_equal(w->running, 0);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
+/* A rolling run resumed after a restart in the middle of a batch finishes
+ * the batch, then starts the next. */
+static void
+test_rolling_run_resumes_mid_batch(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	connect_worker(f, "b", 0);
+	connect_worker(f, "c", 0);
+	static const char yaml[] = "name: roll\n"
+	                           "targets: { batch: 1 }\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n"
+	                           "  - id: two\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a", "b", "c"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 3));
+	result(f, a, run_id, "one", 1, OK);
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	assert_int_equal(status_of(f, run_id, "b", "one"), PENDING);
+	restart(f);
+	a = connect_worker(f, "a", 0);
+	worker_t *b = connect_worker(f, "b", 0);
+	worker_t *c = connect_worker(f, "c", 0);
+	dispatcher_tick(f->d, clock_mono_ms());
+	/* a's step two never reached it (its Hello did not list it): sent
+	 * again; b and c wait for a. */
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	assert_int_equal(status_of(f, run_id, "b", "one"), PENDING);
+	result(f, a, run_id, "two", 1, OK);
+	assert_int_equal(status_of(f, run_id, "b", "one"), DISPATCHED);
+	assert_int_equal(status_of(f, run_id, "c", "one"), PENDING);
+	result(f, b, run_id, "one", 1, OK);
+	result(f, b, run_id, "two", 1, OK);
+	assert_int_equal(status_of(f, run_id, "c", "one"), DISPATCHED);
+	result(f, c, run_id, "one", 1, OK);
+	result(f, c, run_id, "two", 1, OK);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
 	        test_manual_step_survives_restart_with_an_unreachable_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_approve_releases_the_hosts_waiting_then, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
