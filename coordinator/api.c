@@ -353,7 +353,8 @@ api_runbooks_fill(const catalog_t *catalog, Rota__RunbookInfo ***out, size_t *n)
 			free(i->cron);
 			free(i->timezone);
 			i->cron = xstrdup(rb->schedule.cron);
-			i->timezone = xstrdup(rb->schedule.timezone ? rb->schedule.timezone : "UTC");
+			i->timezone =
+			    xstrdup(rb->schedule.timezone ? rb->schedule.timezone : "UTC");
 		}
 		i->step_count = (uint32_t)rb->step_count;
 		i->loaded_ms = e->loaded_ms;
@@ -452,11 +453,12 @@ api_schedules(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 		const schedule_t *sc = scheduler_find(api->scheduler, lr->runbook);
 		if (sc == NULL) {
 			const catalog_entry_t *e = catalog_find(api->catalog, lr->runbook);
-			api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
-			           e ? "runbook %s has no schedule (add schedule: {cron: ...} to %s)"
-			             : "unknown runbook '%s'%s; rota schedules lists the scheduled"
-			               " ones",
-			           lr->runbook, e ? e->path : "");
+			api_refuse(
+			    api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+			    e ? "runbook %s has no schedule (add schedule: {cron: ...} to %s)"
+			      : "unknown runbook '%s'%s; rota schedules lists the scheduled"
+			        " ones",
+			    lr->runbook, e ? e->path : "");
 			return;
 		}
 		body.schedules = xcalloc(1, sizeof(*body.schedules));
@@ -493,8 +495,8 @@ api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	char *error = NULL;
 	if (dispatcher_approve(api->dispatcher, run_id, ar->step_id, ar->reject, ar->note,
 	                       &released, &error) != 0) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT, "%s",
-		           error);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
+		           "%s", error);
 		free(error);
 		free(run_id);
 		return;

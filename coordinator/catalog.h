@@ -18,10 +18,10 @@
 #include "store.h"
 
 typedef struct {
-	char *path;     /* owned */
-	char *yaml;     /* owned: the text it was parsed from */
-	runbook_t *rb;  /* owned */
-	char hash[17];  /* of yaml: the version */
+	char *path;    /* owned */
+	char *yaml;    /* owned: the text it was parsed from */
+	runbook_t *rb; /* owned */
+	char hash[17]; /* of yaml: the version */
 	int64_t loaded_ms;
 	char *errors; /* owned: NULL, or the file's errors when this is stale */
 } catalog_entry_t;

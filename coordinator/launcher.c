@@ -87,8 +87,8 @@ launcher_connected_list(registry_t *reg)
  * Host ids name one worker each; label terms all have to match. -1 with
  * *error when a host id is unknown or nothing connected matches. */
 static int
-launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts,
-                 strlist_t *unreachable, char **error)
+launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, strlist_t *unreachable,
+                 char **error)
 {
 	const runbook_t *rb = req->rb;
 	strlist_t ids = {0};
@@ -177,10 +177,10 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts,
 		}
 		char *w = strlist_join(&want, "all");
 		char *gone = strlist_join(unreachable, "");
-		*error = xasprintf("no connected worker matches %s%s%s%s (connected workers: %s)", w,
-		                   nterms > 1 ? " (every label must match)" : "",
-		                   unreachable->count ? "; known but not connected: " : "", gone,
-		                   known);
+		*error =
+		    xasprintf("no connected worker matches %s%s%s%s (connected workers: %s)", w,
+		              nterms > 1 ? " (every label must match)" : "",
+		              unreachable->count ? "; known but not connected: " : "", gone, known);
 		free(w);
 		free(gone);
 		strlist_free(&want);
@@ -230,11 +230,21 @@ enum { STEP_TEXTS = 16 };
 static size_t
 step_texts(const runbook_step_t *st, const char **out)
 {
-	const char *all[STEP_TEXTS] = {st->run,           st->workdir,        st->url,
-	                               st->method,        st->expect_status,  st->body_contains,
-	                               st->path,          st->min_free_pct,   st->min_free_bytes,
-	                               st->metric,        st->op,             st->value,
-	                               st->prompt,        st->message,        st->channel};
+	const char *all[STEP_TEXTS] = {st->run,
+	                               st->workdir,
+	                               st->url,
+	                               st->method,
+	                               st->expect_status,
+	                               st->body_contains,
+	                               st->path,
+	                               st->min_free_pct,
+	                               st->min_free_bytes,
+	                               st->metric,
+	                               st->op,
+	                               st->value,
+	                               st->prompt,
+	                               st->message,
+	                               st->channel};
 	size_t n = 0;
 	for (size_t i = 0; i < STEP_TEXTS; i++) {
 		if (all[i] != NULL)
@@ -316,8 +326,7 @@ render(render_t *r, const char *text)
 	return out;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-render_fail(render_t *r, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) render_fail(render_t *r, const char *fmt, ...)
 {
 	if (r->error)
 		return;
@@ -514,8 +523,8 @@ launcher_params(const launch_t *req, vars_t *vars, strlist_t *lines, char **erro
 			for (size_t k = 0; k < rb->param_count; k++)
 				strlist_add(&declared, xstrdup(rb->params[k].name));
 			char *names = strlist_join(&declared, "none");
-			*error = xasprintf("runbook %s has no param '%s' (its params: %s)", rb->name,
-			                   p->key, names);
+			*error = xasprintf("runbook %s has no param '%s' (its params: %s)",
+			                   rb->name, p->key, names);
 			free(names);
 			strlist_free(&declared);
 			return -1;
@@ -529,14 +538,15 @@ launcher_params(const launch_t *req, vars_t *vars, strlist_t *lines, char **erro
 				value = req->params[i]->value;
 		}
 		if (value == NULL) {
-			*error = xasprintf("runbook %s needs param '%s'; pass -p %s=VALUE", rb->name,
-			                   p->name, p->name);
+			*error = xasprintf("runbook %s needs param '%s'; pass -p %s=VALUE",
+			                   rb->name, p->name, p->name);
 			return -1;
 		}
 		if (p->required && value[0] == '\0') {
-			*error = xasprintf("param '%s' of runbook %s is required and cannot be empty;"
-			                   " pass -p %s=VALUE",
-			                   p->name, rb->name, p->name);
+			*error =
+			    xasprintf("param '%s' of runbook %s is required and cannot be empty;"
+			              " pass -p %s=VALUE",
+			              p->name, rb->name, p->name);
 			return -1;
 		}
 		char *bad = runbook_param_check(p, value);
@@ -654,9 +664,10 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		for (size_t s = 0; s < rb->step_count; s++) {
 			run_step_t *step = &host->steps[s];
 			step->status = ROTA__STEP_STATUS__STEP_UNREACHABLE;
-			step->note = xasprintf("worker %s was not connected when the run started (last"
-			                       " seen %s UTC)",
-			                       host->host, seen);
+			step->note =
+			    xasprintf("worker %s was not connected when the run started (last"
+			              " seen %s UTC)",
+			              host->host, seen);
 			step->dirty = true;
 		}
 	}

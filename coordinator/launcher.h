@@ -29,8 +29,8 @@ typedef struct {
 
 typedef struct {
 	const runbook_t *rb;
-	const char *yaml;          /* the text rb was parsed from, kept with the run */
-	Rota__Label **params;      /* given values, may be none */
+	const char *yaml;     /* the text rb was parsed from, kept with the run */
+	Rota__Label **params; /* given values, may be none */
 	size_t n_params;
 	char **targets; /* worker ids, label=value or "all": replace rb's targets */
 	size_t n_targets;

@@ -70,8 +70,8 @@ run_apply_runbook(run_t *r, const runbook_t *rb)
 		                                            : RUN_KIND_WORKER;
 		p->when = st->when.kind;
 		p->when_step = st->when.step_index;
-		if (p->when_step >= s && (p->when == RUNBOOK_WHEN_FAILED ||
-		                          p->when == RUNBOOK_WHEN_SUCCEEDED))
+		if (p->when_step >= s &&
+		    (p->when == RUNBOOK_WHEN_FAILED || p->when == RUNBOOK_WHEN_SUCCEEDED))
 			p->when = RUNBOOK_WHEN_DEFAULT; /* the parser forbids it; be safe */
 		p->retries = st->retries.count;
 		p->backoff_ms = st->retries.backoff_ms;
@@ -79,7 +79,8 @@ run_apply_runbook(run_t *r, const runbook_t *rb)
 		p->continue_on_failure = st->continue_on_failure;
 		p->idempotent = st->idempotent;
 	}
-	r->batch = rb->targets.batch.value ? runbook_amount_of(rb->targets.batch, r->host_count) : 0;
+	r->batch =
+	    rb->targets.batch.value ? runbook_amount_of(rb->targets.batch, r->host_count) : 0;
 	r->max_failures = rb->targets.max_failures.value
 	                      ? runbook_amount_of(rb->targets.max_failures, r->host_count)
 	                      : SIZE_MAX;
@@ -119,10 +120,9 @@ run_step_status_failed(int status)
 const char *
 run_step_status_name(int status)
 {
-	static const char *names[] = {"unknown",   "pending",   "dispatched", "running",
-	                              "succeeded", "failed",    "timeout",    "lost",
-	                              "skipped",   "cancelled", "error",      "waiting",
-	                              "unreachable"};
+	static const char *names[] = {"unknown", "pending", "dispatched", "running", "succeeded",
+	                              "failed",  "timeout", "lost",       "skipped", "cancelled",
+	                              "error",   "waiting", "unreachable"};
 	if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
 	return names[status];
