@@ -464,8 +464,15 @@ dispatcher_restore_policy(dispatcher_t *d, run_t *run)
 	}
 	free(yaml);
 	free(trigger);
-	for (size_t s = 0; s < run->step_count && run->host_count > 0; s++) {
-		run_step_t *step = &run->hosts[0].steps[s];
+	for (size_t s = 0; s < run->step_count; s++) {
+		/* An unreachable host was never given specs: ask one that was. */
+		run_step_t *step = NULL;
+		for (size_t h = 0; h < run->host_count && step == NULL; h++) {
+			if (run->hosts[h].steps[s].spec_len > 0)
+				step = &run->hosts[h].steps[s];
+		}
+		if (step == NULL)
+			continue;
 		Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 		if (spec == NULL)
 			continue;
@@ -915,20 +922,27 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 	    xasprintf("%s%s%s", reject ? "rejected by an operator" : "approved by an operator",
 	              note && *note ? ": " : "", note ? note : "");
 	int64_t now = clock_wall_ms();
+	/* The hosts waiting now: releasing one moves the run on, which can
+	 * bring another host to this step (a later batch, a jitter run out),
+	 * and that one waits for an approval of its own. */
 	size_t waiting = 0;
-	for (size_t h = 0; h < run->host_count; h++)
-		waiting += run->hosts[h].steps[s].status == ROTA__STEP_STATUS__STEP_WAITING;
+	bool *was_waiting = xcalloc(run->host_count + 1, sizeof(*was_waiting));
+	for (size_t h = 0; h < run->host_count; h++) {
+		was_waiting[h] = run->hosts[h].steps[s].status == ROTA__STEP_STATUS__STEP_WAITING;
+		waiting += was_waiting[h];
+	}
 	if (waiting == 0) {
 		*error = xasprintf("step %s of run %s is not waiting for approval on any host"
 		                   " (rota show %s shows where it is)",
 		                   step_id, run_id, run_id);
+		free(was_waiting);
 		free(detail);
 		return -1;
 	}
-	/* Finishing a step can retire the run: count first, and stop once it
-	 * is gone. */
-	for (size_t h = 0; h < run->host_count && *released < waiting; h++) {
-		if (run->hosts[h].steps[s].status != ROTA__STEP_STATUS__STEP_WAITING)
+	/* Finishing a step can retire the run: stop once it is gone. */
+	for (size_t h = 0; h < run->host_count; h++) {
+		if (!was_waiting[h] ||
+		    run->hosts[h].steps[s].status != ROTA__STEP_STATUS__STEP_WAITING)
 			continue;
 		(*released)++;
 		if (dispatcher_finish(d, run, h, (size_t)s,
@@ -939,6 +953,7 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 	}
 	log_info("run %s step %s %s on %u host(s)", run_id, step_id,
 	         reject ? "rejected" : "approved", *released);
+	free(was_waiting);
 	free(detail);
 	return 0;
 }

@@ -251,6 +251,21 @@ scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 	return 0;
 }
 
+/* Walks the slots from t up to now_ms, keeping the last keep of them in
+ * ring; returns how many there were, or SIZE_MAX past SCHEDULER_MAX_WALK. */
+static size_t
+schedule_walk(const schedule_t *e, int64_t t, int64_t now_ms, int64_t *ring, size_t keep)
+{
+	size_t n = 0;
+	for (; t >= 0 && t <= now_ms; n++) {
+		if (n == SCHEDULER_MAX_WALK)
+			return SIZE_MAX;
+		ring[n % keep] = t;
+		t = cron_next(&e->expr, e->timezone, t);
+	}
+	return n;
+}
+
 /* Fires the due slots of the entry at the top of the heap, then moves it
  * to its next slot. */
 static void
@@ -259,19 +274,27 @@ scheduler_fire_top(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void 
 	schedule_t *e = s->heap[0];
 	size_t keep = e->catchup == RUNBOOK_CATCHUP_ALL ? e->catchup_max : 1;
 	int64_t *ring = xcalloc(keep, sizeof(*ring));
-	size_t total = 0;
-	int64_t earliest = 0;
 	int64_t t = e->next_ms;
 	if (t <= e->last_slot_ms)
 		t = cron_next(&e->expr, e->timezone, e->last_slot_ms);
-	for (size_t walked = 0; t >= 0 && t <= now_ms && walked < SCHEDULER_MAX_WALK; walked++) {
-		ring[total % keep] = t;
-		if (total++ == 0)
-			earliest = t;
-		t = cron_next(&e->expr, e->timezone, t);
+	int64_t earliest = t;
+	size_t n = schedule_walk(e, t, now_ms, ring, keep);
+	size_t total = n;
+	/* Too many to walk (down for years): the latest slots, which are the
+	 * ones that fire, are found walking from nearer now, further back
+	 * each time until there are enough. */
+	for (int64_t span = SCHEDULER_GRACE_MS; total == SIZE_MAX; span *= 2) {
+		int64_t from = now_ms - span;
+		n = schedule_walk(e, cron_next(&e->expr, e->timezone, from), now_ms, ring, keep);
+		if (n == SIZE_MAX || n >= keep || from <= earliest || span > INT64_MAX / 4) {
+			total = SCHEDULER_MAX_WALK;
+			if (n == SIZE_MAX)
+				n = 0;
+			break;
+		}
 	}
-	size_t held = total < keep ? total : keep;
-	size_t first = total < keep ? 0 : total % keep;
+	size_t held = n < keep ? n : keep;
+	size_t first = n < keep ? 0 : n % keep;
 	size_t fired = 0;
 	for (size_t i = 0; i < held; i++) {
 		int64_t slot = ring[(first + i) % keep];
@@ -289,9 +312,10 @@ scheduler_fire_top(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void 
 	if (total > fired) {
 		char when[32];
 		clock_format(earliest, when, sizeof(when));
-		log_warn("schedule %s: %zu slot(s) due since %s UTC were missed (the coordinator"
+		log_warn("schedule %s: %s%zu slot(s) due since %s UTC were missed (the coordinator"
 		         " was down or stalled); catchup %s started %zu run(s)",
-		         e->runbook, total, when, scheduler_catchup_name(e->catchup), fired);
+		         e->runbook, n < total ? "more than " : "", total, when,
+		         scheduler_catchup_name(e->catchup), fired);
 	}
 	free(ring);
 	e->next_ms = schedule_next_after(e, now_ms);

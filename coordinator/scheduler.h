@@ -27,8 +27,9 @@
 #include "store.h"
 
 #define SCHEDULER_GRACE_MS 60000
-/* At most this many slots are walked to catch up one schedule (a minutely
- * schedule down for two years). */
+/* At most this many slots are walked in one go to catch up one schedule (a
+ * minutely schedule down for two years); past it, the latest slots are
+ * found by walking from nearer now. */
 #define SCHEDULER_MAX_WALK 1200000
 
 typedef struct {

@@ -88,6 +88,7 @@ enum {
 	Q_RUNBOOK_SAVE,
 	Q_RUNBOOK_BY_PATH,
 	Q_RUNBOOK_DELETE,
+	Q_RUNBOOK_PATH_OTHERS,
 	Q_SCHEDULE_PUT,
 	Q_SCHEDULE_GET,
 	Q_SCHEDULE_DELETE,
@@ -154,6 +155,8 @@ static const char *const store_sql[Q_COUNT] = {
                        " OR path != excluded.path",
     [Q_RUNBOOK_BY_PATH] = "SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?",
     [Q_RUNBOOK_DELETE] = "DELETE FROM runbooks WHERE name = ?",
+    /* A path serves one runbook: a name it served before is gone. */
+    [Q_RUNBOOK_PATH_OTHERS] = "DELETE FROM runbooks WHERE path = ? AND name != ?",
     [Q_SCHEDULE_PUT] = "INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
                        " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
                        " SET cron = excluded.cron, timezone = excluded.timezone,"
@@ -983,6 +986,11 @@ store_runbook_save(store_t *s, const char *name, const char *path, const char *h
 	bind_text(st, 3, hash);
 	bind_text(st, 4, yaml);
 	sqlite3_bind_int64(st, 5, loaded_ms);
+	if (store_done(s, st) != 0)
+		return -1;
+	st = store_q(s, Q_RUNBOOK_PATH_OTHERS);
+	bind_text(st, 1, path);
+	bind_text(st, 2, name);
 	return store_done(s, st);
 }
 

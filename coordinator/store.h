@@ -137,7 +137,8 @@ int store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_
                       const char *reason);
 
 /* The last good version of each runbook, so a file broken while the
- * coordinator was down does not take its runbook away. */
+ * coordinator was down does not take its runbook away. A path holds one
+ * runbook: saving forgets another name saved from the same path. */
 int store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
                        const char *yaml, int64_t loaded_ms);
 /* 0 with the strings (caller frees), 1 when none was saved from path. */

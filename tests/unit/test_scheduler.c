@@ -209,6 +209,38 @@ test_a_changed_cron_starts_again_and_removed_ones_go(void **state)
 	scheduler_destroy(&s);
 }
 
+/* A coordinator down longer than SCHEDULER_MAX_WALK slots of a schedule
+ * (a minutely one, for years) fires the latest slots: the one on time now
+ * under catchup none and latest, the last catchup_max under all; not the
+ * last ones the walk reached. */
+static void
+test_a_very_long_outage(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "all", "{ cron: \"* * * * *\", catchup: all, catchup_max: 3 }");
+	write_book(f, "latest", "{ cron: \"* * * * *\", catchup: latest }");
+	write_book(f, "none", "{ cron: \"* * * * *\", catchup: none }");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2023-06-01T09:59:30Z"));
+	scheduler_run(s, at("2026-06-01T10:00:10Z"), fire, f);
+	assert_int_equal(f->nfired, 5);
+	int64_t want[] = {at("2026-06-01T09:58:00Z"), at("2026-06-01T09:59:00Z"),
+	                  at("2026-06-01T10:00:00Z"), at("2026-06-01T10:00:00Z"),
+	                  at("2026-06-01T10:00:00Z")};
+	for (size_t i = 0; i < f->nfired; i++)
+		for (size_t k = i + 1; k < f->nfired; k++)
+			if (f->fired[k] < f->fired[i]) {
+				int64_t t = f->fired[i];
+				f->fired[i] = f->fired[k];
+				f->fired[k] = t;
+			}
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(f->fired[i], want[i]);
+	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:01:00Z"));
+	scheduler_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -219,6 +251,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_catchup_policies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_changed_cron_starts_again_and_removed_ones_go,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_very_long_outage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,111 @@
+/* catalog: runbook files loaded from a directory, and the last good version
+ * of a file that broke, served from the previous catalog or the store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "store.h"
+#include "xalloc.h"
+
+typedef struct {
+	char dir[64];
+	char books[96];
+	store_t *store;
+} fixture_t;
+
+static int
+setup(void **state)
+{
+	fixture_t *f = xcalloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-cat.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->books, sizeof(f->books), "%s/books", f->dir);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", f->books);
+	assert_int_equal(system(cmd), 0);
+	char db[96];
+	snprintf(db, sizeof(db), "%s/rota.db", f->dir);
+	char *error = NULL;
+	f->store = store_open(db, &error);
+	assert_non_null(f->store);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_t *f = *state;
+	store_destroy(&f->store);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+write_file(fixture_t *f, const char *file, const char *text)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", f->books, file);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* A coordinator start: load the directory with no previous catalog and
+ * save what it serves, as coordinator_new does. */
+static catalog_t *
+start(fixture_t *f)
+{
+	char *error = NULL;
+	catalog_t *c = catalog_load(f->books, NULL, f->store, &error);
+	assert_non_null(c);
+	assert_int_equal(catalog_persist(NULL, c, f->store), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	return c;
+}
+
+/* A file whose runbook was renamed between two starts, and then broke,
+ * goes on serving its last good version: the new name, not the old one. */
+static void
+test_a_broken_file_serves_its_last_good_version_after_restarts(void **state)
+{
+	fixture_t *f = *state;
+	write_file(f, "a.yaml", "name: first\nsteps:\n  - id: s\n    noop:\n");
+	catalog_t *c = start(f);
+	assert_non_null(catalog_find(c, "first"));
+	catalog_destroy(&c);
+
+	write_file(f, "a.yaml", "name: second\nsteps:\n  - id: s\n    noop:\n");
+	c = start(f);
+	assert_non_null(catalog_find(c, "second"));
+	catalog_destroy(&c);
+
+	write_file(f, "a.yaml", "name: second\nsteps: [\n");
+	c = start(f);
+	assert_int_equal(catalog_count(c), 1);
+	const catalog_entry_t *e = catalog_at(c, 0);
+	assert_non_null(e->errors);
+	assert_string_equal(e->rb->name, "second");
+	catalog_destroy(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        test_a_broken_file_serves_its_last_good_version_after_restarts, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,374 @@
+/* dispatcher: runs driven over a real store, registry and send queue (the
+ * queue is never flushed: no sockets). A "restart" is a new dispatcher and
+ * registry recovering from the same store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "dispatcher.h"
+#include "launcher.h"
+#include "registry.h"
+#include "runbook.h"
+#include "sendq.h"
+#include "store.h"
+#include "xalloc.h"
+
+enum {
+	PENDING = ROTA__STEP_STATUS__STEP_PENDING,
+	DISPATCHED = ROTA__STEP_STATUS__STEP_DISPATCHED,
+	RUNNING = ROTA__STEP_STATUS__STEP_RUNNING,
+	OK = ROTA__STEP_STATUS__STEP_SUCCEEDED,
+	FAILED = ROTA__STEP_STATUS__STEP_FAILED,
+	LOST = ROTA__STEP_STATUS__STEP_LOST,
+	WAITING = ROTA__STEP_STATUS__STEP_WAITING,
+	UNREACHABLE = ROTA__STEP_STATUS__STEP_UNREACHABLE,
+};
+
+#define LOST_AFTER_MS 200
+
+typedef struct {
+	char dir[64];
+	store_t *store;
+	registry_t *registry;
+	sendq_t *sendq;
+	dispatcher_t *d;
+} fixture_t;
+
+static void
+fixture_dispatcher(fixture_t *f)
+{
+	dispatcher_config_t cfg = {
+	    .store = f->store,
+	    .registry = f->registry,
+	    .sendq = f->sendq,
+	    .epoch = 1,
+	    .output_cap = 1 << 20,
+	    .lost_after_ms = LOST_AFTER_MS,
+	};
+	f->d = dispatcher_new(&cfg);
+}
+
+static int
+setup(void **state)
+{
+	fixture_t *f = xcalloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-disp.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	char db[96];
+	snprintf(db, sizeof(db), "%s/rota.db", f->dir);
+	char *error = NULL;
+	f->store = store_open(db, &error);
+	assert_non_null(f->store);
+	f->registry = registry_new();
+	f->sendq = sendq_new();
+	fixture_dispatcher(f);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_t *f = *state;
+	dispatcher_destroy(&f->d);
+	sendq_destroy(&f->sendq);
+	registry_destroy(&f->registry);
+	store_destroy(&f->store);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* A worker says Hello (listing nothing in flight). */
+static worker_t *
+connect_worker(fixture_t *f, const char *id, uint32_t capacity)
+{
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)id;
+	hello.hostname = (char *)id;
+	hello.version = (char *)"test";
+	hello.capacity = capacity;
+	worker_t *w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, &hello);
+	return w;
+}
+
+/* A worker the store knows but that is not connected. */
+static void
+known_worker(fixture_t *f, const char *id)
+{
+	Rota__WorkerInfo info = ROTA__WORKER_INFO__INIT;
+	info.id = (char *)id;
+	info.hostname = (char *)id;
+	info.version = (char *)"test";
+	registry_add_known(f->registry, &info);
+}
+
+/* Submits yaml to the given targets; returns the run id (static). */
+static const char *
+submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
+{
+	static char id[32];
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), "test.yaml", &errs);
+	if (rb == NULL) {
+		char *msg = runbook_errors_format(&errs);
+		fail_msg("runbook: %s", msg);
+	}
+	runbook_errors_clear(&errs);
+	launcher_t l = {.store = f->store, .registry = f->registry, .dispatcher = f->d};
+	launch_t req = {
+	    .rb = rb,
+	    .yaml = yaml,
+	    .targets = (char **)targets,
+	    .n_targets = n,
+	    .trigger = "manual",
+	};
+	launch_result_t res;
+	int rc = launcher_start(&l, &req, &res);
+	if (rc != 0)
+		fail_msg("launcher_start: %s", res.error ? res.error : "?");
+	snprintf(id, sizeof(id), "%s", res.run_id);
+	launch_result_clear(&res);
+	runbook_destroy(&rb);
+	assert_int_equal(store_commit(f->store), 0);
+	return id;
+}
+
+/* A coordinator restart: what is committed survives, nothing is connected. */
+static void
+restart(fixture_t *f)
+{
+	assert_int_equal(store_commit(f->store), 0);
+	dispatcher_destroy(&f->d);
+	sendq_discard(f->sendq);
+	registry_destroy(&f->registry);
+	f->registry = registry_new();
+	fixture_dispatcher(f);
+	assert_int_equal(dispatcher_recover(f->d, clock_mono_ms()), 0);
+}
+
+static int
+status_of(fixture_t *f, const char *run_id, const char *host, const char *step)
+{
+	run_t *run = dispatcher_find_run(f->d, run_id);
+	assert_non_null(run);
+	size_t h, s;
+	assert_int_equal(run_find(run, host, step, &h, &s), 0);
+	return run->hosts[h].steps[s].status;
+}
+
+static int
+run_status_of(fixture_t *f, const char *run_id)
+{
+	Rota__RunSummary sum;
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(store_run_summary(f->store, run_id, &sum), 0);
+	int status = sum.status;
+	store_run_summary_clear(&sum);
+	return status;
+}
+
+/* A manual step keeps waiting for approval across a restart, even when the
+ * first host of the run (in the store's order) was unreachable and so has
+ * no spec to tell the step's kind by. */
+static void
+test_manual_step_survives_restart_with_an_unreachable_host(void **state)
+{
+	fixture_t *f = *state;
+	known_worker(f, "a-gone");
+	connect_worker(f, "b", 0);
+	static const char yaml[] = "name: confirm\n"
+	                           "steps:\n"
+	                           "  - id: confirm\n"
+	                           "    manual: { prompt: \"ok?\" }\n";
+	const char *const targets[] = {"a-gone", "b"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 2));
+	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
+	assert_int_equal(status_of(f, run_id, "a-gone", "confirm"), UNREACHABLE);
+
+	restart(f);
+	worker_t *b = connect_worker(f, "b", 0);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
+	assert_int_equal(b->running, 0);
+	uint32_t released = 0;
+	char *error = NULL;
+	int rc = dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error);
+	if (rc != 0)
+		fail_msg("approve: %s", error);
+	assert_int_equal(released, 1);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_FAILED);
+}
+
+/* A worker's Result for the attempt in flight. */
+static void
+result(fixture_t *f, worker_t *w, const char *run_id, const char *step, uint32_t attempt,
+       int status)
+{
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = (char *)run_id;
+	key.step_id = (char *)step;
+	key.host = w->id;
+	key.attempt = attempt;
+	Rota__Result msg = ROTA__RESULT__INIT;
+	msg.key = &key;
+	msg.status = status;
+	msg.detail = (char *)"";
+	dispatcher_result(f->d, w, &msg);
+}
+
+/* One approve releases the hosts waiting when it is given; a host that
+ * comes to wait at the step meanwhile (its jitter ran out) waits for an
+ * approval of its own, and takes no other host's place. */
+static void
+test_approve_releases_the_hosts_waiting_then(void **state)
+{
+	fixture_t *f = *state;
+	connect_worker(f, "a", 0);
+	connect_worker(f, "b", 0);
+	connect_worker(f, "c", 0);
+	static const char yaml[] = "name: confirm\n"
+	                           "steps:\n"
+	                           "  - id: confirm\n"
+	                           "    manual: { prompt: \"ok?\" }\n";
+	const char *const targets[] = {"a", "b", "c"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 3));
+	/* Hold b back as a scheduled run's jitter would, then let it go. */
+	run_t *run = dispatcher_find_run(f->d, run_id);
+	size_t hb, s;
+	assert_int_equal(run_find(run, "b", "confirm", &hb, &s), 0);
+	run->hosts[hb].steps[s].status = PENDING;
+	run->hosts[hb].not_before = clock_wall_ms() + 20;
+	usleep(40 * 1000);
+	uint32_t released = 0;
+	char *error = NULL;
+	assert_int_equal(dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error),
+	                 0);
+	assert_int_equal(released, 2);
+	assert_int_equal(status_of(f, run_id, "a", "confirm"), OK);
+	assert_int_equal(status_of(f, run_id, "c", "confirm"), OK);
+	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
+}
+
+/* A step lost with its worker is retried when the worker is back, and the
+ * worker's count of steps in flight stays true throughout. */
+static void
+test_lost_step_retried_when_the_worker_returns(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *w = connect_worker(f, "a", 1);
+	static const char yaml[] = "name: two\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    retries: { count: 1, backoff: 0s }\n"
+	                           "    shell: \"true\"\n"
+	                           "  - id: two\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	assert_int_equal(w->running, 1);
+	w->connected = false;
+	dispatcher_worker_lost(f->d, w);
+	assert_int_equal(w->running, 0);
+	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING);
+	w = connect_worker(f, "a", 1);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	assert_int_equal(w->running, 1);
+	/* It says Hello again with the step running. */
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = run_id;
+	key.step_id = (char *)"one";
+	key.host = (char *)"a";
+	key.attempt = 2;
+	Rota__StepKey *keys[] = {&key};
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)"a";
+	hello.hostname = (char *)"a";
+	hello.version = (char *)"test";
+	hello.capacity = 1;
+	hello.in_flight = keys;
+	hello.n_in_flight = 1;
+	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, &hello);
+	assert_int_equal(w->running, 1);
+	result(f, w, run_id, "one", 2, OK);
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	assert_int_equal(w->running, 1);
+	result(f, w, run_id, "one", 2, OK); /* a duplicate */
+	result(f, w, run_id, "two", 1, OK);
+	assert_int_equal(w->running, 0);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
+/* A rolling run resumed after a restart in the middle of a batch finishes
+ * the batch, then starts the next. */
+static void
+test_rolling_run_resumes_mid_batch(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	connect_worker(f, "b", 0);
+	connect_worker(f, "c", 0);
+	static const char yaml[] = "name: roll\n"
+	                           "targets: { batch: 1 }\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n"
+	                           "  - id: two\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a", "b", "c"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 3));
+	result(f, a, run_id, "one", 1, OK);
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	assert_int_equal(status_of(f, run_id, "b", "one"), PENDING);
+	restart(f);
+	a = connect_worker(f, "a", 0);
+	worker_t *b = connect_worker(f, "b", 0);
+	worker_t *c = connect_worker(f, "c", 0);
+	dispatcher_tick(f->d, clock_mono_ms());
+	/* a's step two never reached it (its Hello did not list it): sent
+	 * again; b and c wait for a. */
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	assert_int_equal(status_of(f, run_id, "b", "one"), PENDING);
+	result(f, a, run_id, "two", 1, OK);
+	assert_int_equal(status_of(f, run_id, "b", "one"), DISPATCHED);
+	assert_int_equal(status_of(f, run_id, "c", "one"), PENDING);
+	result(f, b, run_id, "one", 1, OK);
+	result(f, b, run_id, "two", 1, OK);
+	assert_int_equal(status_of(f, run_id, "c", "one"), DISPATCHED);
+	result(f, c, run_id, "one", 1, OK);
+	result(f, c, run_id, "two", 1, OK);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        test_manual_step_survives_restart_with_an_unreachable_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_approve_releases_the_hosts_waiting_then, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
