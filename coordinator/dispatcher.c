@@ -191,17 +191,6 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		                        "the stored step spec is unreadable");
 		return;
 	}
-	if (spec->invalid[0] != '\0') {
-		/* A field that did not render into a valid value: say so here
-		 * rather than send the worker something it cannot run. */
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
-		step->started_ms = clock_wall_ms();
-		dispatcher_persist_step(d, step, 0, 0, step->started_ms, spec->invalid);
-		log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
-		         step->step_id, spec->invalid);
-		rota__step_spec__free_unpacked(spec, NULL);
-		return;
-	}
 	Rota__StepKey key = ROTA__STEP_KEY__INIT;
 	key.run_id = run->id;
 	key.step_id = step->step_id;
@@ -229,6 +218,28 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	d->stats.dispatched++;
 	if (run->started_ms == 0)
 		run->started_ms = step->started_ms;
+}
+
+/* A step whose fields did not render into valid values (StepSpec.invalid,
+ * or a spec that does not unpack) ends `error` with the reason instead of
+ * being sent. Returns true when it ended the step. */
+static bool
+dispatcher_refuse_invalid(dispatcher_t *d, run_t *run, size_t h, size_t s)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+	const char *why = spec == NULL               ? "the stored step spec is unreadable"
+	                  : spec->invalid[0] != '\0' ? spec->invalid
+	                                             : NULL;
+	if (why != NULL) {
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
+		step->started_ms = clock_wall_ms();
+		dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
+		log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
+		         step->step_id, why);
+	}
+	rota__step_spec__free_unpacked(spec, NULL);
+	return why != NULL;
 }
 
 /* A manual step: it waits on the coordinator for rota approve / reject. */
@@ -295,6 +306,10 @@ dispatcher_drive_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 			dispatcher_notify(d, run, h, (size_t)s);
 			continue;
 		default: {
+			/* A step that cannot be sent ends here, whether or not its
+			 * worker is there: it needs none to say why. */
+			if (dispatcher_refuse_invalid(d, run, h, (size_t)s))
+				continue;
 			worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
 			if (w == NULL || !w->connected || !registry_available(w))
 				return;

@@ -50,3 +50,27 @@ run=$(store "SELECT id FROM runs WHERE runbook = 'pick'")
 assert_eq "$(store "SELECT host || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host" | tr '\n' ' ')" \
 	"w1:4 w3:12 " "hosts of role web or db (w3 unreachable)"
 pass "a label with a list of values matches any of them"
+
+# A field its params leave invalid ends the step `error` with the reason,
+# even on a host whose worker is away; a gated one is never judged.
+cat >"$T/optin.yaml" <<'EOF'
+name: optin
+targets: { all: true }
+params:
+  url: { default: "" }
+steps:
+  - id: probe
+    http_check: { url: "{{ params.url }}" }
+  - id: after
+    when: always
+    shell: "echo after"
+EOF
+set +e
+rota submit "$T/optin.yaml" --wait >"$T/optin.out" 2>&1
+set -e
+run=$(store "SELECT id FROM runs WHERE runbook = 'optin'")
+assert_eq "$(store "SELECT host || ':' || step_id || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host, position" | tr '\n' ' ')" \
+	"w1:probe:10 w1:after:4 w2:probe:10 w2:after:4 w3:probe:12 w3:after:12 " "steps of optin"
+assert_contains "$(store "SELECT detail FROM step_runs WHERE run_id = '$run' AND host = 'w1' AND step_id = 'probe'")" \
+	"must be an http:// or https:// URL" "why probe could not run"
+pass "a field left invalid by its params ends the step error with the reason"
