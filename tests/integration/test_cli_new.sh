@@ -1,7 +1,5 @@
-# PENDING (not named test_*.sh, so ctest does not run it yet): the newer
-# operator commands end to end, against a coordinator that answers
-# ListRunbooks, Reload, ListSchedules and Approve. Rename it to
-# test_cli_new.sh once the coordinator side is merged.
+# The newer operator commands end to end, against a coordinator that
+# answers ListRunbooks, Reload, ListSchedules and Approve.
 #
 #   rota runbooks   valid and invalid files, with file:line:column
 #   rota reload     good->bad keeps the old version (stale); bad->good loads
@@ -138,7 +136,15 @@ has_line "$OUT" "^  confirm +waiting +- +.*Is the dashboard green\?" "the waitin
 has_line "$OUT" "^step confirm is waiting for approval on w1, w2" "waiting block"
 has_line "$OUT" "^  approve with: rota approve $run confirm$" "approve hint"
 has_line "$OUT" "^  reject with: rota reject $run confirm$" "reject hint"
+# A running run says since when, not only once it has ended.
+has_line "$OUT" "^started +20[0-9-]+ [0-9:]+$" "started of a waiting run"
+check 0 -- runs
+has_line "$OUT" "^$run +gate +manual +running +0/0/2 +20[0-9-]+ [0-9:]+ +[0-9.]+m?s" "runs row of a waiting run"
+# A wrong step name says which steps can be answered.
 check 4 -- approve "$run" before
+assert_eq "$ERR" "rota: refused: run $run (gate) has no manual step 'before'; its manual steps: confirm" "approve of a shell step"
+check 4 -- approve "$run" confrim
+assert_eq "$ERR" "rota: refused: run $run (gate) has no step 'confrim'; its manual steps: confirm" "approve of a typo"
 check 0 -- approve last confirm --note "dashboard is green"
 assert_eq "$OUT" "approved step confirm of run $run on 2 hosts" "approve"
 wait "$waiter" || fail "submit --wait after approval: exit $? $(cat "$T/wait.err")"
@@ -146,7 +152,7 @@ assert_eq "$(grep -c 'waiting for approval' "$T/wait.err")" 1 "waiting notes und
 assert_contains "$(cat "$T/wait.out")" "through the gate" "the step after the gate"
 assert_eq "$(run_status "$run")" 3 "approved run (succeeded)"
 check 4 -- approve "$run" confirm
-assert_contains "$ERR" "$run" "a second approval names the run"
+assert_eq "$ERR" "rota: refused: run $run (gate) has already ended (succeeded), so no step of it waits for approval; rota show $run says what happened" "a second approval"
 
 check 0 -- submit gate --target role=db
 run=$OUT
