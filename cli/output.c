@@ -29,40 +29,90 @@ output_pause(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The manual steps already reported as waiting while following one run:
- * each is said once, however long it waits. */
+/* The hosts already reported as waiting at a manual step while following
+ * one run, as "step\nhost": each is said once, however long it waits, but
+ * a host that reaches the step later (the next batch of a rolling run)
+ * needs its own answer, so it is said too. */
 typedef struct {
-	char **ids; /* owned, as is each id */
+	char **keys; /* owned, as is each key */
 	size_t n;
 } output_waiting_t;
 
-static bool
-output_waiting_said(const output_waiting_t *w, const char *step_id)
+static char *
+output_waiting_key(const Rota__StepRunInfo *st)
 {
-	for (size_t i = 0; i < w->n; i++) {
-		if (strcmp(w->ids[i], step_id) == 0)
-			return true;
-	}
-	return false;
+	return xasprintf("%s\n%s", st->step_id, st->host);
+}
+
+/* Whether st is waiting (at host, when given) and has not been said. */
+static bool
+output_waiting_new(const output_waiting_t *w, const Rota__StepRunInfo *st, const char *host)
+{
+	if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
+	    (host != NULL && strcmp(st->host, host) != 0))
+		return false;
+	char *key = output_waiting_key(st);
+	bool said = false;
+	for (size_t i = 0; i < w->n && !said; i++)
+		said = strcmp(w->keys[i], key) == 0;
+	free(key);
+	return !said;
+}
+
+static void
+output_waiting_add(output_waiting_t *w, const Rota__StepRunInfo *st)
+{
+	w->keys = xrealloc(w->keys, (w->n + 1) * sizeof(char *));
+	w->keys[w->n++] = output_waiting_key(st);
 }
 
 static void
 output_waiting_clear(output_waiting_t *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		free(w->ids[i]);
-	free(w->ids);
-	w->ids = NULL;
+		free(w->keys[i]);
+	free(w->keys);
+	w->keys = NULL;
 	w->n = 0;
 }
 
+/* One line on stderr for step steps[i]: every host newly waiting at it
+ * (the first few by name), and the command that answers. */
+static void
+output_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host,
+                   const char *run_id, output_waiting_t *said)
+{
+	const char *step_id = resp->steps[i]->step_id;
+	char *step = xstrdup(step_id);
+	format_printable(step);
+	fprintf(stderr, "rota: step %s is waiting for approval on ", step);
+	unsigned hosts = 0;
+	for (size_t k = i; k < resp->n_steps; k++) {
+		const Rota__StepRunInfo *st = resp->steps[k];
+		if (!output_waiting_new(said, st, host) || strcmp(st->step_id, step_id) != 0)
+			continue;
+		if (hosts < CLI_SHOW_WAITING_HOSTS) {
+			char *name = xstrdup(st->host);
+			format_printable(name);
+			fprintf(stderr, "%s%s", hosts > 0 ? ", " : "", name);
+			free(name);
+		}
+		hosts++;
+		output_waiting_add(said, st);
+	}
+	if (hosts > CLI_SHOW_WAITING_HOSTS)
+		fprintf(stderr, ", ... (%u hosts)", hosts);
+	fprintf(stderr, ": rota approve %s %s\n", run_id, step);
+	free(step);
+}
+
 /* Asks for the run's steps and says, on stderr so stdout stays the steps'
- * own output, which manual step now waits for approval and how to give it.
- * LogsResponse carries only the run's status, so this takes a ShowRun:
- * callers ask only while the run is quiet, and at most every
+ * own output, which manual step now waits for approval, where, and how to
+ * give it. LogsResponse carries only the run's status, so this takes a
+ * ShowRun: callers ask only while the run is quiet, and at most every
  * CLI_WAITING_CHECK_MS. Returns an exit code. */
 static int
-output_note_waiting(session_t *s, const char *run_id, output_waiting_t *said)
+output_note_waiting(session_t *s, const char *run_id, const char *host, output_waiting_t *said)
 {
 	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
 	show.run_id = (char *)run_id;
@@ -82,17 +132,8 @@ output_note_waiting(session_t *s, const char *run_id, output_waiting_t *said)
 	                       : run_id);
 	format_printable(id);
 	for (size_t i = 0; i < resp->n_steps; i++) {
-		const Rota__StepRunInfo *st = resp->steps[i];
-		if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
-		    output_waiting_said(said, st->step_id))
-			continue;
-		said->ids = xrealloc(said->ids, (said->n + 1) * sizeof(char *));
-		said->ids[said->n++] = xstrdup(st->step_id);
-		char *step = xstrdup(st->step_id);
-		format_printable(step);
-		fprintf(stderr, "rota: step %s is waiting for approval: rota approve %s %s\n", step,
-		        id, step);
-		free(step);
+		if (output_waiting_new(said, resp->steps[i], host))
+			output_say_waiting(resp, i, host, id, said);
 	}
 	free(id);
 	client_reply_free(&reply);
@@ -160,7 +201,7 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, in
 		if (!checked || now - checked_ms >= CLI_WAITING_CHECK_MS) {
 			checked = true;
 			checked_ms = now;
-			rc = output_note_waiting(s, run_id, &said);
+			rc = output_note_waiting(s, run_id, host, &said);
 			if (rc != CLI_EXIT_OK)
 				break;
 		}

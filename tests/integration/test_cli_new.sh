@@ -129,7 +129,7 @@ waiter=$!
 wait_for "grep -q 'waiting for approval' '$T/wait.err'" 20 "submit --wait to see the waiting step"
 run=$(head -n 1 "$T/wait.out")
 [ -n "$run" ] || fail "submit --wait printed no run id"
-assert_contains "$(cat "$T/wait.err")" "step confirm is waiting for approval: rota approve $run confirm" "--wait note"
+assert_contains "$(cat "$T/wait.err")" "step confirm is waiting for approval on w1, w2: rota approve $run confirm" "--wait note"
 check 0 -- show "$run"
 has_line "$OUT" "^  before +succeeded +0 " "the step before the gate"
 has_line "$OUT" "^  confirm +waiting +- +.*Is the dashboard green\?" "the waiting step"
