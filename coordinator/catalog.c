@@ -205,7 +205,17 @@ catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **
 		free(names[i]);
 	}
 	free(names);
-	log_info("loaded %zu runbook(s) from %s (%zu invalid)", c->count, dir, c->invalid);
+	/* A stale file (invalid, its last good version served) is invalid
+	 * too: counted as `rota reload` and `rota runbooks` count it. */
+	size_t stale = 0;
+	for (size_t i = 0; i < c->count; i++)
+		stale += c->entries[i].errors != NULL;
+	if (stale > 0)
+		log_info("loaded %zu runbook(s) from %s (%zu invalid, %zu of them served from"
+		         " their last good version)",
+		         c->count, dir, c->invalid + stale, stale);
+	else
+		log_info("loaded %zu runbook(s) from %s (%zu invalid)", c->count, dir, c->invalid);
 	return c;
 }
 
@@ -281,7 +291,8 @@ catalog_diff(const catalog_t *old, const catalog_t *new_)
 {
 	catalog_diff_t d = {0};
 	for (size_t i = 0; i < new_->count; i++) {
-		const catalog_entry_t *was = old ? catalog_find(old, new_->entries[i].rb->name) : NULL;
+		const catalog_entry_t *was =
+		    old ? catalog_find(old, new_->entries[i].rb->name) : NULL;
 		if (was == NULL)
 			d.added++;
 		else if (strcmp(was->hash, new_->entries[i].hash) != 0)
@@ -300,8 +311,8 @@ catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store)
 	int rc = 0;
 	for (size_t i = 0; i < new_->count; i++) {
 		const catalog_entry_t *e = &new_->entries[i];
-		if (e->errors == NULL &&
-		    store_runbook_save(store, e->rb->name, e->path, e->hash, e->yaml, e->loaded_ms) != 0)
+		if (e->errors == NULL && store_runbook_save(store, e->rb->name, e->path, e->hash,
+		                                            e->yaml, e->loaded_ms) != 0)
 			rc = -1;
 	}
 	for (size_t i = 0; old && i < old->count; i++) {

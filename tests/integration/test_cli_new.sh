@@ -89,6 +89,9 @@ check 1 -- reload
 has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 0 removed\), 1 invalid$" "reload summary"
 has_line "$OUT" "morning.yaml\)? is invalid; the version loaded .* is still served:$" "stale heading"
 has_line "$OUT" "^  .*morning.yaml:3:[0-9]+: .*Europe/Lundon" "stale error"
+# The coordinator's log counts the stale file as invalid, as reload does.
+grep -q "loaded [0-9]* runbook(s) from .* (1 invalid, 1 of them served from their last good version)" \
+	"$T/coordinator.log" || fail "the coordinator's log does not count the stale file"
 check 0 -- runbooks
 has_line "$OUT" "^morning +stale +0 8 \* \* 1-5 Europe/London +1 " "stale row keeps the served schedule"
 check 1 -- reload --json
