@@ -2,7 +2,7 @@
  * manual step that waits in a run.
  *
  * One ApproveRequest releases (or fails) the step on every host waiting at
- * it; the coordinator resolves the run id ("last", a unique part) as for
+ * it; the coordinator resolves the run id ("last", a unique start or end) as for
  * `show`, and refuses with ERR_CONFLICT a step that is not waiting. */
 #ifndef ROTA_APPROVAL_H
 #define ROTA_APPROVAL_H

@@ -30,13 +30,72 @@ output_pause(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The hosts already reported as waiting at a manual step while following
+ * one run, as "step\nhost": each is said once, however long it waits, but
+ * a host that reaches the step later (the next batch of a rolling run)
+ * needs its own answer, so it is said too. */
+static char *
+output_waiting_key(const Rota__StepRunInfo *st)
+{
+	return xasprintf("%s\n%s", st->step_id, st->host);
+}
+
+/* Whether st is waiting (at host, when given) and has not been said. */
+static bool
+output_waiting_new(const strlist_t *w, const Rota__StepRunInfo *st, const char *host)
+{
+	if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
+	    (host != NULL && strcmp(st->host, host) != 0))
+		return false;
+	char *key = output_waiting_key(st);
+	bool said = strlist_has(w, key);
+	free(key);
+	return !said;
+}
+
+static void
+output_waiting_add(strlist_t *w, const Rota__StepRunInfo *st)
+{
+	strlist_add(w, output_waiting_key(st));
+}
+
+/* One line on stderr for step steps[i]: every host newly waiting at it
+ * (the first few by name), and the command that answers. */
+static void
+output_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host,
+                   const char *run_id, strlist_t *said)
+{
+	const char *step_id = resp->steps[i]->step_id;
+	char *step = xstrdup(step_id);
+	format_printable(step);
+	fprintf(stderr, "rota: step %s is waiting for approval on ", step);
+	unsigned hosts = 0;
+	for (size_t k = i; k < resp->n_steps; k++) {
+		const Rota__StepRunInfo *st = resp->steps[k];
+		if (!output_waiting_new(said, st, host) || strcmp(st->step_id, step_id) != 0)
+			continue;
+		if (hosts < CLI_SHOW_WAITING_HOSTS) {
+			char *name = xstrdup(st->host);
+			format_printable(name);
+			fprintf(stderr, "%s%s", hosts > 0 ? ", " : "", name);
+			free(name);
+		}
+		hosts++;
+		output_waiting_add(said, st);
+	}
+	if (hosts > CLI_SHOW_WAITING_HOSTS)
+		fprintf(stderr, ", ... (%u hosts)", hosts);
+	fprintf(stderr, ": rota approve %s %s\n", run_id, step);
+	free(step);
+}
+
 /* Asks for the run's steps and says, on stderr so stdout stays the steps'
- * own output, which manual step now waits for approval and how to give it.
- * LogsResponse carries only the run's status, so this takes a ShowRun:
- * callers ask only while the run is quiet, and at most every
+ * own output, which manual step now waits for approval, where, and how to
+ * give it. LogsResponse carries only the run's status, so this takes a
+ * ShowRun: callers ask only while the run is quiet, and at most every
  * CLI_WAITING_CHECK_MS. Returns an exit code. */
 static int
-output_note_waiting(session_t *s, const char *run_id, strlist_t *said)
+output_note_waiting(session_t *s, const char *run_id, const char *host, strlist_t *said)
 {
 	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
 	show.run_id = (char *)run_id;
@@ -56,16 +115,8 @@ output_note_waiting(session_t *s, const char *run_id, strlist_t *said)
 	                       : run_id);
 	format_printable(id);
 	for (size_t i = 0; i < resp->n_steps; i++) {
-		const Rota__StepRunInfo *st = resp->steps[i];
-		if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
-		    strlist_has(said, st->step_id))
-			continue;
-		strlist_add(said, xstrdup(st->step_id));
-		char *step = xstrdup(st->step_id);
-		format_printable(step);
-		fprintf(stderr, "rota: step %s is waiting for approval: rota approve %s %s\n", step,
-		        id, step);
-		free(step);
+		if (output_waiting_new(said, resp->steps[i], host))
+			output_say_waiting(resp, i, host, id, said);
 	}
 	free(id);
 	client_reply_free(&reply);
@@ -77,7 +128,7 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, in
               int *run_status)
 {
 	transcript_t *t = transcript_new(stdout);
-	strlist_t said = {0}; /* the manual steps already said to wait: once each */
+	strlist_t said = {0};
 	bool checked = false;
 	int64_t checked_ms = 0;
 	uint64_t after = 0;
@@ -133,7 +184,7 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, in
 		if (!checked || now - checked_ms >= CLI_WAITING_CHECK_MS) {
 			checked = true;
 			checked_ms = now;
-			rc = output_note_waiting(s, run_id, &said);
+			rc = output_note_waiting(s, run_id, host, &said);
 			if (rc != CLI_EXIT_OK)
 				break;
 		}

@@ -300,7 +300,9 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 			if (st->status == ROTA__STEP_STATUS__STEP_SUCCEEDED)
 				ok++;
 			else if (run_step_failed(st->status)) {
-				if (bad == NULL)
+				/* A handled failure (continue_on_failure, or
+				 * remediated) does not fail the host. */
+				if (bad == NULL && !st->handled)
 					bad = st;
 			} else if (st->status != ROTA__STEP_STATUS__STEP_SKIPPED)
 				pending++;
@@ -646,6 +648,8 @@ run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	json_uint(j, st->attempt);
 	json_key(j, "status");
 	json_string(j, format_step_status(st->status));
+	json_key(j, "handled");
+	json_bool(j, st->handled);
 	json_key(j, "exit_code");
 	json_int(j, st->exit_code);
 	json_key(j, "signal");
@@ -691,7 +695,12 @@ run_print_host(const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 		format_span(st->started_ms, st->ended_ms, now, span, sizeof(span));
 		table_row(t);
 		table_cell(t, name);
-		table_cell(t, format_step_status(st->status));
+		/* A failure the host's verdict does not count says so, or a
+		 * run that succeeded would show a step that failed it. */
+		if (st->handled)
+			table_cellf(t, "%s (handled)", format_step_status(st->status));
+		else
+			table_cell(t, format_step_status(st->status));
 		table_cell(t, code);
 		table_cell(t, span);
 		table_cell(t, st->detail);

@@ -62,7 +62,7 @@ usage_print(FILE *out)
 	      "        Check runbook files here, without a coordinator: each error as\n"
 	      "        file:line:column: message on stdout, then a summary line.\n"
 	      "\n"
-	      "RUN is a run id, a unique part of one, or 'last'.\n"
+	      "RUN is a run id, a unique start or end of one, or 'last'.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --coordinator EP  operator API endpoint (default " CLI_DEFAULT_ENDPOINT ",\n"

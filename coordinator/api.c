@@ -12,6 +12,7 @@
 #include "log.h"
 #include "runbook.h"
 #include "launcher.h"
+#include "run.h"
 #include "xalloc.h"
 
 /* Queues resp for the peer; resp's fields stay the caller's. */
@@ -167,6 +168,50 @@ api_resolve_run(api_t *api, const uint8_t *identity, size_t identity_len, uint64
 	return run_id;
 }
 
+/* Whether row k's step has a `when: {failed: ...}` step after it that
+ * succeeded on the same host. rows are ordered by host, position, attempt. */
+static bool
+api_failure_remediated(const runbook_t *rb, Rota__StepRunInfo *const *rows, size_t n, size_t k)
+{
+	const Rota__StepRunInfo *failed = rows[k];
+	for (size_t u = k + 1; u < n && strcmp(rows[u]->host, failed->host) == 0; u++) {
+		uint32_t p = rows[u]->position;
+		if (p < rb->step_count && rb->steps[p].when.kind == RUNBOOK_WHEN_FAILED &&
+		    rb->steps[p].when.step_index == failed->position &&
+		    rows[u]->status == ROTA__STEP_STATUS__STEP_SUCCEEDED)
+			return true;
+	}
+	return false;
+}
+
+/* Marks the failed steps that do not fail their host, by the rules of the
+ * runbook the run was started from, so that `rota submit --wait` and
+ * `rota show` do not call a host failed when its run counted it ok. A
+ * runbook that no longer parses marks nothing. */
+static void
+api_mark_handled(api_t *api, Rota__ShowRunResponse *body)
+{
+	char *yaml = NULL, *trigger = NULL;
+	if (store_run_yaml(api->store, body->run->id, &yaml, &trigger) != 0) {
+		free(yaml);
+		free(trigger);
+		return;
+	}
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), body->run->runbook, &errs);
+	for (size_t k = 0; rb != NULL && k < body->n_steps; k++) {
+		Rota__StepRunInfo *st = body->steps[k];
+		if (!run_step_status_failed(st->status) || st->position >= rb->step_count)
+			continue;
+		st->handled = rb->steps[st->position].continue_on_failure ||
+		              api_failure_remediated(rb, body->steps, body->n_steps, k);
+	}
+	runbook_destroy(&rb);
+	runbook_errors_clear(&errs);
+	free(yaml);
+	free(trigger);
+}
+
 static void
 api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
@@ -186,6 +231,7 @@ api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 		return;
 	}
 	free(run_id);
+	api_mark_handled(api, body);
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_SHOW;

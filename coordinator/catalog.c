@@ -205,7 +205,17 @@ catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **
 		free(names[i]);
 	}
 	free(names);
-	log_info("loaded %zu runbook(s) from %s (%zu invalid)", c->count, dir, c->invalid);
+	/* A stale file (invalid, its last good version served) is invalid
+	 * too: counted as `rota reload` and `rota runbooks` count it. */
+	size_t stale = 0;
+	for (size_t i = 0; i < c->count; i++)
+		stale += c->entries[i].errors != NULL;
+	if (stale > 0)
+		log_info("loaded %zu runbook(s) from %s (%zu invalid, %zu of them served from"
+		         " their last good version)",
+		         c->count, dir, c->invalid + stale, stale);
+	else
+		log_info("loaded %zu runbook(s) from %s (%zu invalid)", c->count, dir, c->invalid);
 	return c;
 }
 

@@ -177,6 +177,18 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 	return 1;
 }
 
+/* The run started when its first step did. It is written at once, not when
+ * the run ends, so `rota show` and `rota runs` of a running run say since
+ * when (and a restart resumes with it). */
+static void
+dispatcher_mark_started(dispatcher_t *d, run_t *run, int64_t at_ms)
+{
+	if (run->started_ms != 0)
+		return;
+	run->started_ms = at_ms;
+	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
+}
+
 /* Sends step s of host h to its worker, which must be connected. */
 static void
 dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
@@ -216,8 +228,7 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
 	w->running++;
 	d->stats.dispatched++;
-	if (run->started_ms == 0)
-		run->started_ms = step->started_ms;
+	dispatcher_mark_started(d, run, step->started_ms);
 }
 
 /* A step whose fields did not render into valid values (StepSpec.invalid,
@@ -234,6 +245,7 @@ dispatcher_refuse_invalid(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	if (why != NULL) {
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
 		step->started_ms = clock_wall_ms();
+		dispatcher_mark_started(d, run, step->started_ms);
 		dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
 		log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
 		         step->step_id, why);
@@ -253,8 +265,7 @@ dispatcher_wait_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_WAITING);
 	step->started_ms = clock_wall_ms();
 	step->timeout_ms = spec ? spec->timeout_ms : 0;
-	if (run->started_ms == 0)
-		run->started_ms = step->started_ms;
+	dispatcher_mark_started(d, run, step->started_ms);
 	char *detail = xasprintf("waiting for approval: %s (rota approve %s %s, or rota reject)",
 	                         prompt, run->id, step->step_id);
 	dispatcher_persist_step(d, step, 0, 0, 0, detail);
@@ -277,8 +288,7 @@ dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	run_step_set(run, h, s,
 	             ok ? ROTA__STEP_STATUS__STEP_SUCCEEDED : ROTA__STEP_STATUS__STEP_ERROR);
 	step->started_ms = clock_wall_ms();
-	if (run->started_ms == 0)
-		run->started_ms = step->started_ms;
+	dispatcher_mark_started(d, run, step->started_ms);
 	dispatcher_persist_step(d, step, 0, 0, step->started_ms, detail);
 	log_warn("NOTIFY run %s (%s) host %s: %s", run->id, run->runbook, run->hosts[h].host,
 	         detail);
@@ -912,6 +922,40 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 	}
 }
 
+/* Why a run that is not in flight has nothing to answer: it ended, and
+ * how. Naming the runbook shows when `last` meant another run than the
+ * one the operator had in mind (a schedule fired since). */
+static char *
+dispatcher_not_active(dispatcher_t *d, const char *run_id)
+{
+	Rota__RunSummary sum;
+	if (store_run_summary(d->cfg.store, run_id, &sum) != 0)
+		return xasprintf("run %s is not active: only a running run has steps waiting"
+		                 " for approval",
+		                 run_id);
+	char *error = xasprintf("run %s (%s) has already ended (%s), so no step of it waits"
+	                        " for approval; rota show %s says what happened",
+	                        run_id, sum.runbook, run_status_name(sum.status), run_id);
+	store_run_summary_clear(&sum);
+	return error;
+}
+
+/* The manual steps of a run, "a, b", for a step name that is not one. */
+static char *
+dispatcher_manual_steps(const run_t *run)
+{
+	char *list = xstrdup("");
+	for (size_t k = 0; k < run->step_count && run->host_count > 0; k++) {
+		if (run->policy[k].kind != RUN_KIND_MANUAL)
+			continue;
+		char *longer =
+		    xasprintf("%s%s%s", list, list[0] ? ", " : "", run->hosts[0].steps[k].step_id);
+		free(list);
+		list = longer;
+	}
+	return list;
+}
+
 int
 dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, bool reject,
                    const char *note, uint32_t *released, char **error)
@@ -919,9 +963,7 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 	*released = 0;
 	run_t *run = dispatcher_find_run(d, run_id);
 	if (run == NULL) {
-		*error = xasprintf("run %s is not active: only a running run has steps waiting"
-		                   " for approval",
-		                   run_id);
+		*error = dispatcher_not_active(d, run_id);
 		return -1;
 	}
 	int s = -1;
@@ -930,7 +972,12 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 			s = (int)k;
 	}
 	if (s < 0 || run->policy[s].kind != RUN_KIND_MANUAL) {
-		*error = xasprintf("run %s has no manual step '%s'", run_id, step_id);
+		char *manual = dispatcher_manual_steps(run);
+		*error =
+		    xasprintf("run %s (%s) %s '%s'; %s%s", run_id, run->runbook,
+		              s < 0 ? "has no step" : "has no manual step", step_id,
+		              manual[0] ? "its manual steps: " : "it has no manual steps", manual);
+		free(manual);
 		return -1;
 	}
 	char *detail =

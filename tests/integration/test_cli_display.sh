@@ -132,7 +132,7 @@ assert_eq "$OUT" "approved step confirm of run $CCC on 2 hosts" "approve"
 wait_for "! kill -0 $follow 2>/dev/null" 10 "the follower to end"
 wait "$follow" || fail "logs -f exited $?: $(cat "$T/follow.err")"
 assert_eq "$(grep -c 'waiting for approval' "$T/follow.err")" 1 "waiting notes"
-assert_contains "$(cat "$T/follow.err")" "rota: step confirm is waiting for approval: rota approve $CCC confirm" "waiting note"
+assert_contains "$(cat "$T/follow.err")" "rota: step confirm is waiting for approval on w1, w2: rota approve $CCC confirm" "waiting note"
 assert_contains "$(cat "$T/follow.err")" "succeeded" "follower's last line"
 run_rota 4 -- approve last confirm
 assert_contains "$ERR" "is not waiting" "second approval"

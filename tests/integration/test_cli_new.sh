@@ -1,7 +1,5 @@
-# PENDING (not named test_*.sh, so ctest does not run it yet): the newer
-# operator commands end to end, against a coordinator that answers
-# ListRunbooks, Reload, ListSchedules and Approve. Rename it to
-# test_cli_new.sh once the coordinator side is merged.
+# The newer operator commands end to end, against a coordinator that
+# answers ListRunbooks, Reload, ListSchedules and Approve.
 #
 #   rota runbooks   valid and invalid files, with file:line:column
 #   rota reload     good->bad keeps the old version (stale); bad->good loads
@@ -91,6 +89,9 @@ check 1 -- reload
 has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 0 removed\), 1 invalid$" "reload summary"
 has_line "$OUT" "morning.yaml\)? is invalid; the version loaded .* is still served:$" "stale heading"
 has_line "$OUT" "^  .*morning.yaml:3:[0-9]+: .*Europe/Lundon" "stale error"
+# The coordinator's log counts the stale file as invalid, as reload does.
+grep -q "loaded [0-9]* runbook(s) from .* (1 invalid, 1 of them served from their last good version)" \
+	"$T/coordinator.log" || fail "the coordinator's log does not count the stale file"
 check 0 -- runbooks
 has_line "$OUT" "^morning +stale +0 8 \* \* 1-5 Europe/London +1 " "stale row keeps the served schedule"
 check 1 -- reload --json
@@ -131,14 +132,22 @@ waiter=$!
 wait_for "grep -q 'waiting for approval' '$T/wait.err'" 20 "submit --wait to see the waiting step"
 run=$(head -n 1 "$T/wait.out")
 [ -n "$run" ] || fail "submit --wait printed no run id"
-assert_contains "$(cat "$T/wait.err")" "step confirm is waiting for approval: rota approve $run confirm" "--wait note"
+assert_contains "$(cat "$T/wait.err")" "step confirm is waiting for approval on w1, w2: rota approve $run confirm" "--wait note"
 check 0 -- show "$run"
 has_line "$OUT" "^  before +succeeded +0 " "the step before the gate"
 has_line "$OUT" "^  confirm +waiting +- +.*Is the dashboard green\?" "the waiting step"
 has_line "$OUT" "^step confirm is waiting for approval on w1, w2" "waiting block"
 has_line "$OUT" "^  approve with: rota approve $run confirm$" "approve hint"
 has_line "$OUT" "^  reject with: rota reject $run confirm$" "reject hint"
+# A running run says since when, not only once it has ended.
+has_line "$OUT" "^started +20[0-9-]+ [0-9:]+$" "started of a waiting run"
+check 0 -- runs
+has_line "$OUT" "^$run +gate +manual +running +0/0/2 +20[0-9-]+ [0-9:]+ +[0-9.]+m?s" "runs row of a waiting run"
+# A wrong step name says which steps can be answered.
 check 4 -- approve "$run" before
+assert_eq "$ERR" "rota: refused: run $run (gate) has no manual step 'before'; its manual steps: confirm" "approve of a shell step"
+check 4 -- approve "$run" confrim
+assert_eq "$ERR" "rota: refused: run $run (gate) has no step 'confrim'; its manual steps: confirm" "approve of a typo"
 check 0 -- approve last confirm --note "dashboard is green"
 assert_eq "$OUT" "approved step confirm of run $run on 2 hosts" "approve"
 wait "$waiter" || fail "submit --wait after approval: exit $? $(cat "$T/wait.err")"
@@ -146,7 +155,7 @@ assert_eq "$(grep -c 'waiting for approval' "$T/wait.err")" 1 "waiting notes und
 assert_contains "$(cat "$T/wait.out")" "through the gate" "the step after the gate"
 assert_eq "$(run_status "$run")" 3 "approved run (succeeded)"
 check 4 -- approve "$run" confirm
-assert_contains "$ERR" "$run" "a second approval names the run"
+assert_eq "$ERR" "rota: refused: run $run (gate) has already ended (succeeded), so no step of it waits for approval; rota show $run says what happened" "a second approval"
 
 check 0 -- submit gate --target role=db
 run=$OUT

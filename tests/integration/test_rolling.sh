@@ -48,3 +48,25 @@ wait_for "[ \"\$(store \"SELECT COUNT(*) FROM runs WHERE runbook = 'nap' AND sta
 overlap=$(store "SELECT COUNT(*) FROM step_runs a JOIN step_runs b ON a.id < b.id WHERE a.host = 'solo' AND b.host = 'solo' AND b.started_ms < a.ended_ms AND a.started_ms < b.ended_ms")
 assert_eq "$overlap" 0 "overlapping steps on a worker with capacity 1"
 pass "a worker's capacity is honoured by the dispatcher"
+
+# A rolling run with a manual step: each batch waits for its own answer,
+# and submit --wait says so for each, not only for the first.
+cat >"$T/gated.yaml" <<'EOF2'
+name: gated
+targets: { labels: { role: solo2 }, batch: 1 }
+steps:
+  - id: ok
+    manual: { prompt: "go on {{ host.id }}?" }
+EOF2
+start_worker g1 --label role=solo2
+start_worker g2 --label role=solo2
+wait_workers 11
+rota submit "$T/gated.yaml" --wait >"$T/gated.out" 2>"$T/gated.err" &
+waiter=$!
+for host in g1 g2; do
+	wait_for "grep -q 'waiting for approval on $host:' '$T/gated.err'" 15 "submit --wait to say $host waits"
+	rota approve last ok >/dev/null
+done
+wait "$waiter" || fail "gated run: exit $?: $(cat "$T/gated.err")"
+assert_eq "$(grep -c 'waiting for approval' "$T/gated.err")" 2 "waiting notes, one per batch"
+pass "submit --wait says each batch of a rolling run that waits for approval"

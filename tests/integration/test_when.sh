@@ -33,7 +33,33 @@ assert_eq "$rc" 1 "submit --wait exit code"
 show=$(rota show "$run")
 assert_contains "$show" "unreachable" "rota show"
 assert_contains "$show" "flaky#2" "rota show numbers the second attempt"
+# The host lines under --wait and rota show follow the run's verdict: w2's
+# check failed but was handled, so w2 is not a failed host.
+grep -Eq '^w2 +succeeded +' "$T/out" || fail "submit --wait calls remediated w2 failed: $(cat "$T/out")"
+grep -Eq '^w3 +unreachable +' "$T/out" || fail "submit --wait host line of w3: $(cat "$T/out")"
+grep -Eq '^  check +failed \(handled\) ' <<<"$show" || fail "rota show marks w2's check handled: $show"
 pass "when: failed remediates only where the check failed; retries and always work; unreachable hosts are listed"
+
+# A continue_on_failure step that fails does not fail its host: the run
+# succeeds, and neither --wait's host line nor rota show calls it failed.
+cat >"$T/optional.yaml" <<'EOF'
+name: optional
+targets: { hosts: w1 }
+steps:
+  - id: extra
+    continue_on_failure: true
+    shell: "echo optional check failed; exit 1"
+  - id: main
+    shell: "echo main ok"
+EOF
+rota submit "$T/optional.yaml" --wait >"$T/optional.out" 2>&1 || fail "optional run failed: $(cat "$T/optional.out")"
+grep -Eq '^w1 +succeeded +1/2 *$' "$T/optional.out" || fail "submit --wait host line: $(cat "$T/optional.out")"
+assert_contains "$(cat "$T/optional.out")" "1 ok, 0 failed" "run line"
+show=$(rota show last)
+grep -Eq '^  extra +failed \(handled\) +1 ' <<<"$show" || fail "rota show of a continue_on_failure step: $show"
+assert_contains "$(rota show last --json)" '"step_id":"extra","position":0,"attempt":1,"status":"failed","handled":true' "show --json"
+assert_contains "$(rota show last --json)" '"step_id":"main","position":1,"attempt":1,"status":"succeeded","handled":false' "show --json"
+pass "a failure that does not count (continue_on_failure, remediated) is not shown as a failed host"
 
 # A label given a list of values matches any of them.
 cat >"$T/pick.yaml" <<'EOF'
