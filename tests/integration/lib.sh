@@ -132,6 +132,25 @@ assert_not_contains() {
 	esac
 }
 
+# run_rota CODE -- ARGS: runs rota, checks its exit code; sets OUT (stdout)
+# and ERR (stderr).
+run_rota() {
+	local code=$1
+	shift 2
+	set +e
+	OUT=$(rota "$@" 2>"$T/stderr")
+	local rc=$?
+	set -e
+	ERR=$(cat "$T/stderr")
+	[ "$rc" = "$code" ] || fail "rota $*: exit $rc, expected $code: $OUT $ERR"
+}
+
+# has_line TEXT REGEX what: some line of TEXT matches the extended REGEX.
+has_line() {
+	grep -Eq -- "$2" <<<"$1" || fail "${3:-output}: no line matches '$2' in:
+$1"
+}
+
 # run_status RUN: the run's status word from the store.
 run_status() {
 	store "SELECT status FROM runs WHERE id = '$1'"

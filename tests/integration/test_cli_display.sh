@@ -16,25 +16,6 @@ start_fake_api() {
 	export ROTA_COORDINATOR=$(sed -n 's/^api=//p' "$T/endpoints")
 }
 
-# run_rota CODE -- ARGS: runs rota, checks its exit code; sets OUT (stdout)
-# and ERR (stderr).
-run_rota() {
-	local code=$1
-	shift 2
-	set +e
-	OUT=$(rota "$@" 2>"$T/stderr")
-	local rc=$?
-	set -e
-	ERR=$(cat "$T/stderr")
-	[ "$rc" = "$code" ] || fail "rota $*: exit $rc, expected $code: $OUT $ERR"
-}
-
-# has_line TEXT REGEX what: some line of TEXT matches the extended REGEX.
-has_line() {
-	grep -Eq -- "$2" <<<"$1" || fail "${3:-output}: no line matches '$2' in:
-$1"
-}
-
 AAA=20261123-080000-aaaaaa
 BBB=20261123-090000-bbbbbb
 CCC=20261123-100000-cccccc

@@ -14,23 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 rota_setup
 
-# check CODE -- ARGS: runs rota, checks its exit code; sets OUT and ERR.
-check() {
-	local code=$1
-	shift 2
-	set +e
-	OUT=$(rota "$@" 2>"$T/stderr")
-	local rc=$?
-	set -e
-	ERR=$(cat "$T/stderr")
-	[ "$rc" = "$code" ] || fail "rota $*: exit $rc, expected $code: $OUT $ERR"
-}
-
-has_line() {
-	grep -Eq -- "$2" <<<"$1" || fail "${3:-output}: no line matches '$2' in:
-$1"
-}
-
 RB=$T/runbooks
 mkdir -p "$RB"
 cp "$ROTA_SOURCE_DIR"/runbooks/*.yaml "$RB/"
@@ -62,7 +45,7 @@ start_worker w2 --label role=db
 wait_workers 2
 
 # ---- runbooks -------------------------------------------------------------
-check 0 -- runbooks
+run_rota 0 -- runbooks
 has_line "$OUT" "^NAME +STATE +SCHEDULE +STEPS +PATH$" "runbooks header"
 has_line "$OUT" "^morning +loaded +0 8 \* \* 1-5 Europe/London +1 +.*morning.yaml$" "scheduled runbook"
 has_line "$OUT" "^gate +loaded +- +3 +.*gate.yaml$" "manual runbook"
@@ -70,60 +53,60 @@ has_line "$OUT" "^daily-health-check +loaded " "shipped runbook"
 has_line "$OUT" " invalid +- +- +.*half.yaml$" "invalid runbook"
 has_line "$OUT" "half.yaml\)? is invalid and not served:$" "invalid heading"
 has_line "$OUT" "^  .*half.yaml:4:[0-9]+: .*unknown key 'timout'.*did you mean 'timeout'" "error line"
-check 0 -- runbooks --json
+run_rota 0 -- runbooks --json
 assert_contains "$OUT" '"state":"invalid"' "runbooks --json"
 assert_contains "$OUT" "half.yaml:4:" "runbooks --json errors"
 
 # ---- reload ---------------------------------------------------------------
 # bad -> good: half is fixed and loaded.
 printf 'name: half\nsteps:\n  - id: a\n    shell: {run: "true", timeout: 5s}\n' >"$RB/half.yaml"
-check 0 -- reload
+run_rota 0 -- reload
 has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 0 removed\), 0 invalid$" "reload summary"
-check 0 -- runbooks
+run_rota 0 -- runbooks
 has_line "$OUT" "^half +loaded +- +1 " "half loaded after the fix"
 assert_not_contains "$OUT" "is invalid" "runbooks after the fix"
 
 # good -> bad: morning breaks; the version loaded before still serves.
 sed -i 's/timezone: Europe\/London/timezone: Europe\/Lundon/' "$RB/morning.yaml"
-check 1 -- reload
+run_rota 1 -- reload
 has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 0 removed\), 1 invalid$" "reload summary"
 has_line "$OUT" "morning.yaml\)? is invalid; the version loaded .* is still served:$" "stale heading"
 has_line "$OUT" "^  .*morning.yaml:3:[0-9]+: .*Europe/Lundon" "stale error"
 # The coordinator's log counts the stale file as invalid, as reload does.
 grep -q "loaded [0-9]* runbook(s) from .* (1 invalid, 1 of them served from their last good version)" \
 	"$T/coordinator.log" || fail "the coordinator's log does not count the stale file"
-check 0 -- runbooks
+run_rota 0 -- runbooks
 has_line "$OUT" "^morning +stale +0 8 \* \* 1-5 Europe/London +1 " "stale row keeps the served schedule"
-check 1 -- reload --json
+run_rota 1 -- reload --json
 assert_contains "$OUT" '"invalid":1' "reload --json"
 # What is served is the old version: it still runs.
-check 0 -- submit morning --target w1 --wait
+run_rota 0 -- submit morning --target w1 --wait
 assert_contains "$OUT" "good morning" "the stale runbook's old version runs"
 
 # bad -> good again, and a removed file is counted.
 sed -i 's/Europe\/Lundon/Europe\/London/' "$RB/morning.yaml"
 rm "$RB/half.yaml"
-check 0 -- reload
+run_rota 0 -- reload
 has_line "$OUT" "^reloaded: [0-9]+ loaded \([0-9]+ added, [0-9]+ changed, 1 removed\), 0 invalid$" "reload after a removal"
-check 0 -- runbooks
+run_rota 0 -- runbooks
 has_line "$OUT" "^morning +loaded " "morning loaded again"
 assert_not_contains "$OUT" "half" "removed runbook"
 
 # ---- schedules ------------------------------------------------------------
-check 0 -- schedules
+run_rota 0 -- schedules
 has_line "$OUT" "^RUNBOOK +CRON +TIMEZONE +NEXT +NEXT \(UTC\) +LAST RUN$" "schedules header"
 has_line "$OUT" "^morning +0 8 \* \* 1-5 +Europe/London +20[0-9-]+ 08:00:00 (GMT|BST) +20[0-9-]+ 0[78]:00:00 +never$" "schedule row"
 assert_not_contains "$OUT" "gate" "an unscheduled runbook in schedules"
-check 0 -- schedules --next 3 morning
+run_rota 0 -- schedules --next 3 morning
 assert_eq "$(echo "$OUT" | wc -l)" 3 "schedules --next 3"
 has_line "$OUT" "^20[0-9-]+ 08:00:00 (GMT|BST)  \(20[0-9-]+ 0[78]:00:00 UTC\)$" "a fire time"
 remote=$OUT
 # The CLI alone, from the file, agrees with the coordinator.
-check 0 -- --coordinator tcp://127.0.0.1:1 schedules --next 3 "$RB/morning.yaml"
+run_rota 0 -- --coordinator tcp://127.0.0.1:1 schedules --next 3 "$RB/morning.yaml"
 assert_eq "$OUT" "$remote" "fire times computed from the file"
-check 0 -- schedules --next 2 morning --json
+run_rota 0 -- schedules --next 2 morning --json
 assert_contains "$OUT" '"runbook":"morning","cron":"0 8 * * 1-5","timezone":"Europe/London","upcoming":[{"at_ms":' "schedules --json"
-check 4 -- schedules --next 2 gate
+run_rota 4 -- schedules --next 2 gate
 assert_contains "$ERR" "has no schedule" "an unscheduled runbook"
 
 # ---- approve / reject -----------------------------------------------------
@@ -133,7 +116,7 @@ wait_for "grep -q 'waiting for approval' '$T/wait.err'" 20 "submit --wait to see
 run=$(head -n 1 "$T/wait.out")
 [ -n "$run" ] || fail "submit --wait printed no run id"
 assert_contains "$(cat "$T/wait.err")" "step confirm is waiting for approval on w1, w2: rota approve $run confirm" "--wait note"
-check 0 -- show "$run"
+run_rota 0 -- show "$run"
 has_line "$OUT" "^  before +succeeded +0 " "the step before the gate"
 has_line "$OUT" "^  confirm +waiting +- +.*Is the dashboard green\?" "the waiting step"
 has_line "$OUT" "^step confirm is waiting for approval on w1, w2" "waiting block"
@@ -141,34 +124,34 @@ has_line "$OUT" "^  approve with: rota approve $run confirm$" "approve hint"
 has_line "$OUT" "^  reject with: rota reject $run confirm$" "reject hint"
 # A running run says since when, not only once it has ended.
 has_line "$OUT" "^started +20[0-9-]+ [0-9:]+$" "started of a waiting run"
-check 0 -- runs
+run_rota 0 -- runs
 has_line "$OUT" "^$run +gate +manual +running +0/0/2 +20[0-9-]+ [0-9:]+ +[0-9.]+m?s" "runs row of a waiting run"
 # A wrong step name says which steps can be answered.
-check 4 -- approve "$run" before
+run_rota 4 -- approve "$run" before
 assert_eq "$ERR" "rota: refused: run $run (gate) has no manual step 'before'; its manual steps: confirm" "approve of a shell step"
-check 4 -- approve "$run" confrim
+run_rota 4 -- approve "$run" confrim
 assert_eq "$ERR" "rota: refused: run $run (gate) has no step 'confrim'; its manual steps: confirm" "approve of a typo"
-check 0 -- approve last confirm --note "dashboard is green"
+run_rota 0 -- approve last confirm --note "dashboard is green"
 assert_eq "$OUT" "approved step confirm of run $run on 2 hosts" "approve"
 wait "$waiter" || fail "submit --wait after approval: exit $? $(cat "$T/wait.err")"
 assert_eq "$(grep -c 'waiting for approval' "$T/wait.err")" 1 "waiting notes under --wait"
 assert_contains "$(cat "$T/wait.out")" "through the gate" "the step after the gate"
 assert_eq "$(run_status "$run")" 3 "approved run (succeeded)"
-check 4 -- approve "$run" confirm
+run_rota 4 -- approve "$run" confirm
 assert_eq "$ERR" "rota: refused: run $run (gate) has already ended (succeeded), so no step of it waits for approval; rota show $run says what happened" "a second approval"
 
-check 0 -- submit gate --target role=db
+run_rota 0 -- submit gate --target role=db
 run=$OUT
 wait_for "rota show $run | grep -q 'approve with'" 20 "the second run to wait"
-check 0 -- reject "${run: -6}" confirm --json
+run_rota 0 -- reject "${run: -6}" confirm --json
 assert_eq "$OUT" "{\"run_id\":\"$run\",\"step_id\":\"confirm\",\"decision\":\"rejected\",\"hosts\":2,\"note\":null}" "reject --json"
 wait_for "[ \"\$(run_status $run)\" = 4 ]" 20 "the rejected run to fail"
-check 0 -- show "$run"
+run_rota 0 -- show "$run"
 has_line "$OUT" "^  confirm +failed " "the rejected step"
 assert_not_contains "$OUT" "through the gate" "a step after a rejected gate"
-check 4 -- reject "$run" confirm
+run_rota 4 -- reject "$run" confirm
 
-check 0 -- runs
+run_rota 0 -- runs
 has_line "$OUT" "^$run +gate +manual +failed " "runs shows the trigger"
 
 # ---- a schedule that fires (slow) -----------------------------------------
@@ -181,12 +164,12 @@ steps:
   - id: tick
     shell: { run: "echo tick" }
 EOF
-	check 0 -- reload
+	run_rota 0 -- reload
 	wait_for "rota runs --json | grep -q '\"trigger\":\"schedule\"'" 75 "the schedule to fire"
-	check 0 -- show last
+	run_rota 0 -- show last
 	has_line "$OUT" "^trigger +schedule$" "show trigger"
 	has_line "$OUT" "^slot +20[0-9-]+ [0-9:]{5}:00 UTC$" "show slot"
-	check 0 -- schedules
+	run_rota 0 -- schedules
 	has_line "$OUT" "^every-minute .* [0-9]{8}-[0-9]{6}-[0-9a-f]+ [a-z]+$" "last run in schedules"
 fi
 pass "runbooks, reload, schedules and approvals end to end"
