@@ -109,9 +109,7 @@ approval_decide(session_t *s, int argc, char **argv, bool reject)
 		json_key(j, "note");
 		json_string(j, note);
 		json_object_end(j);
-		fwrite(json_text(j), 1, json_length(j), stdout);
-		fputc('\n', stdout);
-		json_destroy(&j);
+		json_print(&j);
 	} else {
 		char *line = format_approval(reject, step, run, resp->hosts);
 		format_printable(line);

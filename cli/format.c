@@ -199,3 +199,10 @@ format_fire_time(int64_t ms, const char *timezone)
 	format_time(ms, utc, sizeof(utc));
 	return xasprintf("%s  (%s UTC)", local, utc);
 }
+
+bool
+format_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}

@@ -64,4 +64,7 @@ char *format_fire_time(int64_t ms, const char *timezone);
  * reject; "1 host"). */
 char *format_approval(bool reject, const char *step_id, const char *run_id, unsigned hosts);
 
+/* True when s ends with suffix ("x.yaml", ".yaml"). */
+bool format_ends_with(const char *s, const char *suffix);
+
 #endif

@@ -329,3 +329,11 @@ json_length(const json_t *j)
 {
 	return j->buf.len;
 }
+
+void
+json_print(json_t **jp)
+{
+	fwrite(json_text(*jp), 1, json_length(*jp), stdout);
+	fputc('\n', stdout);
+	json_destroy(jp);
+}

@@ -42,6 +42,9 @@ void json_null(json_t *j);
 /* The document so far; borrowed, valid until the next call on j. */
 const char *json_text(const json_t *j);
 size_t json_length(const json_t *j);
+/* Prints the finished document on stdout with the newline a shell wants,
+ * and destroys it. */
+void json_print(json_t **jp);
 
 /* The JSON string literal, quotes included, for len bytes of s: the
  * escaping on its own, for tests and one-off use. Returns a new string the

@@ -147,9 +147,7 @@ lint_print_json(const lint_t *l)
 	}
 	json_array_end(j);
 	json_object_end(j);
-	fwrite(json_text(j), 1, json_length(j), stdout);
-	fputc('\n', stdout);
-	json_destroy(&j);
+	json_print(&j);
 }
 
 int

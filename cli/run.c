@@ -77,15 +77,6 @@ run_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 	json_object_end(j);
 }
 
-/* Prints a finished document on stdout, with the newline a shell wants. */
-static void
-run_json_print(json_t **jp)
-{
-	fwrite(json_text(*jp), 1, json_length(*jp), stdout);
-	fputc('\n', stdout);
-	json_destroy(jp);
-}
-
 /* A run that has not ended is timed up to now, by our clock. */
 static int64_t
 run_end_or_zero(const Rota__RunSummary *r)
@@ -202,13 +193,6 @@ run_fetch_show(session_t *s, const char *run_id, uint32_t tail_lines, int *rc)
 
 /* ---- submit -------------------------------------------------------------- */
 
-static int
-run_ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* An argument is a file when something by that name exists (and is not a
  * directory), or when it looks like one: a runbook name never ends in
  * .yaml, so "rota submit typo.yaml" says the file is missing instead of
@@ -219,7 +203,7 @@ run_names_file(const char *arg)
 	struct stat st;
 	if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode))
 		return 1;
-	return run_ends_with(arg, ".yaml") || run_ends_with(arg, ".yml");
+	return format_ends_with(arg, ".yaml") || format_ends_with(arg, ".yml");
 }
 
 /* Reads a runbook file of at most CLI_MAX_RUNBOOK_BYTES into *text (the
@@ -385,7 +369,7 @@ run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 		json_key(j, "run");
 		run_json_summary(j, show->run, clock_wall_ms());
 		json_object_end(j);
-		run_json_print(&j);
+		json_print(&j);
 	} else {
 		run_print_wait_summary(show);
 	}
@@ -515,7 +499,7 @@ run_submit(session_t *s, int argc, char **argv)
 			json_string(j, resp->hosts[i]);
 		json_array_end(j);
 		json_object_end(j);
-		run_json_print(&j);
+		json_print(&j);
 	} else if (!json) {
 		/* The id alone on the first line, out before any waiting, so
 		 * `id=$(rota submit ...)` and `| head -1` both work. */
@@ -600,7 +584,7 @@ run_list(session_t *s, int argc, char **argv)
 		}
 		json_array_end(j);
 		json_object_end(j);
-		run_json_print(&j);
+		json_print(&j);
 	} else {
 		/* REASON is last: it is long when set and usually empty, and an
 		 * empty last cell costs no width. */
@@ -809,7 +793,7 @@ run_show(session_t *s, int argc, char **argv)
 			run_json_step(j, steps[i], now);
 		json_array_end(j);
 		json_object_end(j);
-		run_json_print(&j);
+		json_print(&j);
 	} else {
 		char started[FORMAT_BUF_BYTES], ended[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 		format_time(r->started_ms, started, sizeof(started));

@@ -195,14 +195,6 @@ runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 	json_array_end(j);
 }
 
-static void
-runbooks_json_print(json_t **jp)
-{
-	fwrite(json_text(*jp), 1, json_length(*jp), stdout);
-	fputc('\n', stdout);
-	json_destroy(jp);
-}
-
 int
 runbooks_list(session_t *s, int argc, char **argv)
 {
@@ -230,7 +222,7 @@ runbooks_list(session_t *s, int argc, char **argv)
 		json_key(j, "runbooks");
 		runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
 		json_object_end(j);
-		runbooks_json_print(&j);
+		json_print(&j);
 	} else {
 		runbooks_print_table(resp->runbooks, resp->n_runbooks);
 		runbooks_print_errors(resp->runbooks, resp->n_runbooks);
@@ -284,7 +276,7 @@ runbooks_reload(session_t *s, int argc, char **argv)
 		json_key(j, "runbooks");
 		runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
 		json_object_end(j);
-		runbooks_json_print(&j);
+		json_print(&j);
 	} else {
 		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,
 		                           resp->invalid);

@@ -35,28 +35,13 @@ schedules_zone(const char *tz)
 	return tz != NULL && tz[0] != '\0' ? tz : "UTC";
 }
 
-static bool
-schedules_ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* A runbook name holds no '/' and no .yaml ending; anything else is a
  * file to read here. */
 static bool
 schedules_names_file(const char *arg)
 {
-	return strchr(arg, '/') != NULL || schedules_ends_with(arg, ".yaml") ||
-	       schedules_ends_with(arg, ".yml");
-}
-
-static void
-schedules_json_print(json_t **jp)
-{
-	fwrite(json_text(*jp), 1, json_length(*jp), stdout);
-	fputc('\n', stdout);
-	json_destroy(jp);
+	return strchr(arg, '/') != NULL || format_ends_with(arg, ".yaml") ||
+	       format_ends_with(arg, ".yml");
 }
 
 /* The fire times of one schedule: lines "LOCAL  (UTC)", or one JSON
@@ -89,7 +74,7 @@ schedules_print_times(const char *runbook, const char *cron, const char *tz, con
 		}
 		json_array_end(j);
 		json_object_end(j);
-		schedules_json_print(&j);
+		json_print(&j);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -320,7 +305,7 @@ schedules_json(const Rota__ListSchedulesResponse *resp)
 	}
 	json_array_end(j);
 	json_object_end(j);
-	schedules_json_print(&j);
+	json_print(&j);
 }
 
 /* ---- the command --------------------------------------------------------- */

@@ -139,9 +139,7 @@ workers_json(const Rota__ListWorkersResponse *resp)
 	}
 	json_array_end(j);
 	json_object_end(j);
-	fwrite(json_text(j), 1, json_length(j), stdout);
-	fputc('\n', stdout);
-	json_destroy(&j);
+	json_print(&j);
 }
 
 static void
