@@ -1,7 +1,7 @@
 /* rota: the operator CLI.
  *
  * main only reads the global options, picks the command and hands it its
- * arguments; the commands live in run.c, output.c, approval.c, workers.c,
+ * arguments; the commands live in run.c, output.c, approval.c, cancel.c, workers.c,
  * runbooks.c, schedules.c and lint.c, the conversation with the coordinator
  * in session.c. */
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "approval.h"
+#include "cancel.h"
 #include "cli.h"
 #include "lint.h"
 #include "output.h"
@@ -32,6 +33,7 @@ static const struct {
     {"logs", output_logs},
     {"approve", approval_approve},
     {"reject", approval_reject},
+    {"cancel", cancel_run},
     {"workers", workers_list},
     {"runbooks", runbooks_list},
     {"reload", runbooks_reload},
@@ -103,6 +105,6 @@ main(int argc, char **argv)
 		return rc;
 	}
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, workers, runbooks, reload, schedules and lint",
+	                   "approve, reject, cancel, workers, runbooks, reload, schedules and lint",
 	                   name);
 }

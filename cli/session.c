@@ -103,6 +103,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "schedules";
 	case ROTA__RESPONSE__BODY_APPROVE:
 		return "approve";
+	case ROTA__RESPONSE__BODY_CANCEL:
+		return "cancel";
 	default:
 		return "empty";
 	}
@@ -132,6 +134,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->schedules != NULL;
 	case ROTA__RESPONSE__BODY_APPROVE:
 		return resp->approve != NULL;
+	case ROTA__RESPONSE__BODY_CANCEL:
+		return resp->cancel != NULL;
 	default:
 		return 0;
 	}

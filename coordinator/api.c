@@ -192,7 +192,8 @@ static void
 api_mark_handled(api_t *api, Rota__ShowRunResponse *body)
 {
 	char *yaml = NULL, *trigger = NULL;
-	if (store_run_yaml(api->store, body->run->id, &yaml, &trigger) != 0) {
+	bool cancelled = false;
+	if (store_run_yaml(api->store, body->run->id, &yaml, &trigger, &cancelled) != 0) {
 		free(yaml);
 		free(trigger);
 		return;
@@ -559,6 +560,51 @@ api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	free(run_id);
 }
 
+static void
+api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	const Rota__CancelRequest *cr = req->cancel;
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, cr->run_id);
+	if (run_id == NULL)
+		return;
+	run_t *run = dispatcher_find_run(api->dispatcher, run_id);
+	const char *host = cr->host && cr->host[0] ? cr->host : NULL;
+	if (run == NULL) {
+		Rota__RunSummary sum;
+		bool known = store_run_summary(api->store, run_id, &sum) == 0;
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
+		           "run %s has already ended (%s): nothing to cancel", run_id,
+		           known ? run_status_name(sum.status) : "ended");
+		if (known)
+			store_run_summary_clear(&sum);
+		free(run_id);
+		return;
+	}
+	if (host != NULL && run_find_host(run, host) < 0) {
+		bool has = false;
+		char *hosts = store_run_hosts(api->store, run_id, host, &has);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "run %s has no host '%s' (its hosts: %s)", run_id, host, hosts);
+		free(hosts);
+		free(run_id);
+		return;
+	}
+	char *reason = xasprintf("cancelled by an operator%s%s",
+	                         cr->note && cr->note[0] ? ": " : "", cr->note ? cr->note : "");
+	size_t signalled = 0;
+	dispatcher_cancel(api->dispatcher, run, host, reason, &signalled);
+	free(reason);
+	Rota__CancelResponse body = ROTA__CANCEL_RESPONSE__INIT;
+	body.run_id = run_id;
+	body.signalled = (uint32_t)signalled;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_CANCEL;
+	resp.cancel = &body;
+	api_reply(api, identity, identity_len, &resp);
+	free(run_id);
+}
+
 void
 api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
@@ -589,6 +635,9 @@ api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		break;
 	case ROTA__REQUEST__BODY_APPROVE:
 		api_approve(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_CANCEL:
+		api_cancel(api, identity, identity_len, req);
 		break;
 	default:
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,

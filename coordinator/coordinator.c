@@ -552,7 +552,7 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 		char *reason = xasprintf("cancelled: replaced by the %s UTC slot of its schedule"
 		                         " (concurrency: replace)",
 		                         slot);
-		dispatcher_cancel(c->dispatcher, active, reason);
+		dispatcher_cancel(c->dispatcher, active, NULL, reason, NULL);
 		free(reason);
 	}
 	if (missed > 0)

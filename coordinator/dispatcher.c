@@ -469,7 +469,9 @@ static void
 dispatcher_restore_policy(dispatcher_t *d, run_t *run)
 {
 	char *yaml = NULL, *trigger = NULL;
-	if (store_run_yaml(d->cfg.store, run->id, &yaml, &trigger) == 0) {
+	bool cancelled = false;
+	if (store_run_yaml(d->cfg.store, run->id, &yaml, &trigger, &cancelled) == 0) {
+		run->cancelled = cancelled;
 		runbook_errors_t errs = {0};
 		runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), run->runbook, &errs);
 		if (rb && rb->step_count == run->step_count) {
@@ -521,6 +523,18 @@ dispatcher_restore_policy(dispatcher_t *d, run_t *run)
 		}
 		if (host->phase != RUN_HOST_UNREACHABLE)
 			host->phase = untouched ? RUN_HOST_WAITING : RUN_HOST_STARTED;
+		/* A cancel in progress goes on: steps still running are asked
+		 * again when their worker says Hello. */
+		for (size_t s = 0; s < run->step_count; s++)
+			host->cancelled |=
+			    host->steps[s].status == ROTA__STEP_STATUS__STEP_CANCELLED;
+		host->cancelled |= run->cancelled;
+		for (size_t s = 0; s < run->step_count && host->cancelled; s++) {
+			int st = host->steps[s].status;
+			if (st == ROTA__STEP_STATUS__STEP_DISPATCHED ||
+			    st == ROTA__STEP_STATUS__STEP_RUNNING)
+				host->steps[s].cancel_mono = clock_mono_ms();
+		}
 	}
 }
 
@@ -738,6 +752,29 @@ hello_spooled(const Rota__Hello *hello, const char *run_id, const char *step_id,
 	return false;
 }
 
+/* Sends Cancel for the worker step in flight at (h, s). */
+static void
+dispatcher_send_cancel(dispatcher_t *d, run_t *run, size_t h, size_t s)
+{
+	run_step_t *step = &run->hosts[h].steps[s];
+	worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+	if (step->cancel_mono == 0)
+		step->cancel_mono = clock_mono_ms();
+	if (w == NULL || !w->connected)
+		return; /* its absence is judged by the watchdog */
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = run->id;
+	key.step_id = step->step_id;
+	key.host = run->hosts[h].host;
+	key.attempt = step->attempt;
+	Rota__Cancel msg = ROTA__CANCEL__INIT;
+	msg.key = &key;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_CANCEL;
+	env.cancel = &msg;
+	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+}
+
 /* The worker step in flight on host h (not a manual one), or -1. */
 static int
 dispatcher_worker_step(const run_t *run, size_t h)
@@ -769,6 +806,8 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 		if (hello_lists(hello, run->id, step->step_id, step->attempt) ||
 		    hello_spooled(hello, run->id, step->step_id, step->attempt)) {
 			w->running++;
+			if (step->cancel_mono != 0)
+				dispatcher_send_cancel(d, run, (size_t)h, (size_t)s);
 			continue;
 		}
 		if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
@@ -835,6 +874,18 @@ dispatcher_watch(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w, i
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_PENDING);
 		dispatcher_send(d, run, h, s, w);
 		return dispatcher_drive(d, run, now_mono);
+	}
+	if (step->cancel_mono != 0 &&
+	    now_mono - step->cancel_mono >= DISPATCHER_KILL_GRACE_MS + d->cfg.lost_after_ms) {
+		char detail[160];
+		snprintf(detail, sizeof(detail),
+		         "worker %s did not confirm the cancel within %llds; its process may"
+		         " still run",
+		         w->id,
+		         (long long)((DISPATCHER_KILL_GRACE_MS + d->cfg.lost_after_ms) / 1000));
+		d->stats.steps_lost++;
+		return dispatcher_finish(d, run, h, s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
+		                         clock_wall_ms(), detail);
 	}
 	if (step->timeout_ms == 0)
 		return 0;
@@ -1020,45 +1071,55 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 	return 0;
 }
 
-int
-dispatcher_cancel(dispatcher_t *d, run_t *run, const char *reason)
+/* Cancels what is not finished on host h: pending and waiting steps end
+ * `cancelled` now; a step running on a worker is sent Cancel and stays
+ * running until the worker confirms with its Result (or the watchdog
+ * declares it lost), so `cancelled` always means the process is gone. */
+static size_t
+dispatcher_cancel_host(dispatcher_t *d, run_t *run, size_t h, const char *reason)
 {
-	run->cancelled = true;
-	free(run->reason);
-	run->reason = xstrdup(reason);
+	run_host_t *host = &run->hosts[h];
 	int64_t now = clock_wall_ms();
-	for (size_t h = 0; h < run->host_count; h++) {
-		run_host_t *host = &run->hosts[h];
-		for (size_t s = 0; s < run->step_count; s++) {
-			run_step_t *step = &host->steps[s];
-			if (run_step_status_terminal(step->status))
-				continue;
-			int was = step->status;
-			worker_t *w = registry_find(d->cfg.registry, host->host);
-			if (run->policy[s].kind == RUN_KIND_WORKER &&
-			    (was == ROTA__STEP_STATUS__STEP_DISPATCHED ||
-			     was == ROTA__STEP_STATUS__STEP_RUNNING)) {
-				if (w && w->running > 0)
-					w->running--;
-				if (w && w->connected) {
-					Rota__StepKey key = ROTA__STEP_KEY__INIT;
-					key.run_id = run->id;
-					key.step_id = step->step_id;
-					key.host = host->host;
-					key.attempt = step->attempt;
-					Rota__Cancel msg = ROTA__CANCEL__INIT;
-					msg.key = &key;
-					Rota__Envelope env = ROTA__ENVELOPE__INIT;
-					env.body_case = ROTA__ENVELOPE__BODY_CANCEL;
-					env.cancel = &msg;
-					sendq_push(d->cfg.sendq, d->cfg.worker_sock,
-					           (const uint8_t *)w->id, strlen(w->id), &env);
-				}
-			}
-			run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_CANCELLED);
-			dispatcher_persist_step(d, step, 0, 0, now, reason);
+	size_t signalled = 0;
+	host->cancelled = true;
+	if (host->phase == RUN_HOST_WAITING)
+		host->phase = RUN_HOST_NEVER; /* a later batch: it never starts */
+	for (size_t s = 0; s < run->step_count; s++) {
+		run_step_t *step = &host->steps[s];
+		if (run_step_status_terminal(step->status))
+			continue;
+		if (run->policy[s].kind == RUN_KIND_WORKER &&
+		    (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED ||
+		     step->status == ROTA__STEP_STATUS__STEP_RUNNING)) {
+			dispatcher_send_cancel(d, run, h, s);
+			signalled++;
+			continue;
 		}
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_CANCELLED);
+		dispatcher_persist_step(d, step, 0, 0, now, reason);
 	}
+	return signalled;
+}
+
+int
+dispatcher_cancel(dispatcher_t *d, run_t *run, const char *host, const char *reason,
+                  size_t *signalled)
+{
+	size_t n = 0;
+	if (host == NULL) {
+		run->cancelled = true;
+		free(run->reason);
+		run->reason = xstrdup(reason);
+		store_run_cancel(d->cfg.store, run->id, reason);
+	}
+	for (size_t h = 0; h < run->host_count; h++) {
+		if (host == NULL || strcmp(run->hosts[h].host, host) == 0)
+			n += dispatcher_cancel_host(d, run, h, reason);
+	}
+	if (signalled)
+		*signalled = n;
+	log_info("run %s (%s)%s%s: %s; %zu step(s) asked to stop", run->id, run->runbook,
+	         host ? " host " : "", host ? host : "", reason, n);
 	return dispatcher_drive(d, run, clock_mono_ms());
 }
 

@@ -63,10 +63,13 @@ int dispatcher_record(dispatcher_t *d, const store_run_t *rec);
  * run or step does not exist or nothing waits there. */
 int dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, bool reject,
                        const char *note, uint32_t *released, char **error);
-/* Cancels an active run: its steps in flight get a Cancel, everything not
- * finished is cancelled. Returns 1 when the run was retired (always, unless
- * a store write failed). */
-int dispatcher_cancel(dispatcher_t *d, run_t *run, const char *reason);
+/* Cancels an active run, or only host's part of it (host not NULL): pending
+ * and waiting steps end `cancelled`; steps running on workers are sent
+ * Cancel and end when the worker confirms (or are declared lost by the
+ * watchdog). *signalled (may be NULL) counts those. Returns 1 when the run
+ * was retired. */
+int dispatcher_cancel(dispatcher_t *d, run_t *run, const char *host, const char *reason,
+                      size_t *signalled);
 /* An active run of the runbook, or NULL. */
 run_t *dispatcher_active_of(dispatcher_t *d, const char *runbook);
 

@@ -217,7 +217,7 @@ int
 run_advance(run_t *r, size_t h, int64_t now_mono, int64_t now_wall)
 {
 	run_host_t *host = &r->hosts[h];
-	if (host->phase != RUN_HOST_STARTED || r->cancelled)
+	if (host->phase != RUN_HOST_STARTED || r->cancelled || host->cancelled)
 		return -1;
 	for (size_t s = 0; s < r->step_count; s++) {
 		run_step_t *step = &host->steps[s];
@@ -257,7 +257,7 @@ run_retry_delay(const run_t *r, size_t h, size_t s, int status)
 {
 	const run_policy_t *p = &r->policy[s];
 	const run_step_t *step = &r->hosts[h].steps[s];
-	if (r->cancelled || p->kind != RUN_KIND_WORKER || !p->idempotent ||
+	if (r->cancelled || r->hosts[h].cancelled || p->kind != RUN_KIND_WORKER || !p->idempotent ||
 	    step->attempt > p->retries)
 		return -1;
 	if (status != ROTA__STEP_STATUS__STEP_FAILED && status != ROTA__STEP_STATUS__STEP_TIMEOUT &&

@@ -55,6 +55,7 @@ typedef struct {
 	uint32_t timeout_ms;     /* from the spec, for the watchdog */
 	int64_t dispatched_mono; /* when the Dispatch was (last) sent */
 	int64_t retry_at_mono;   /* a pending retry waits until then */
+	int64_t cancel_mono;     /* when Cancel was sent for it; 0 = never */
 	char *note;              /* owned: why the run module changed it */
 	bool dirty;              /* changed here, not yet persisted */
 } run_step_t;
@@ -70,6 +71,7 @@ typedef struct {
 	char *host;           /* owned: the worker id */
 	run_step_t *steps;    /* owned: step_count of them, in runbook order */
 	int phase;            /* RUN_HOST_* */
+	bool cancelled;       /* an operator cancelled this host: nothing more starts */
 	int64_t not_before;   /* wall ms: jitter holds its first step until then */
 	int64_t absent_since; /* mono ms since its worker was seen gone; 0 = present */
 } run_host_t;

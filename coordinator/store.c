@@ -50,6 +50,7 @@ static const char *const store_migrations[] = {
     "ALTER TABLE runs ADD COLUMN slot_ms INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE runs ADD COLUMN hosts_ok INTEGER;"
     "ALTER TABLE runs ADD COLUMN hosts_failed INTEGER;"
+    "ALTER TABLE runs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX runs_runbook ON runs (runbook, created_ms);"
     "CREATE TABLE runbooks ("
     "  name TEXT PRIMARY KEY, path TEXT NOT NULL, hash TEXT NOT NULL,"
@@ -93,6 +94,7 @@ enum {
 	Q_SCHEDULE_GET,
 	Q_SCHEDULE_DELETE,
 	Q_RUN_YAML,
+	Q_RUN_CANCEL,
 	Q_COUNT
 };
 
@@ -165,7 +167,8 @@ static const char *const store_sql[Q_COUNT] = {
     [Q_SCHEDULE_GET] = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
                        " WHERE runbook = ?",
     [Q_SCHEDULE_DELETE] = "DELETE FROM schedules WHERE runbook = ?",
-    [Q_RUN_YAML] = "SELECT runbook_yaml, trigger FROM runs WHERE id = ?",
+    [Q_RUN_YAML] = "SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?",
+    [Q_RUN_CANCEL] = "UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?",
 };
 
 struct store {
@@ -961,7 +964,7 @@ store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t ho
 }
 
 int
-store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger)
+store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger, bool *cancelled)
 {
 	sqlite3_stmt *st = store_q(s, Q_RUN_YAML);
 	bind_text(st, 1, run_id);
@@ -969,6 +972,7 @@ store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger)
 	if (rc == SQLITE_ROW) {
 		*yaml = column_dup(st, 0);
 		*trigger = column_dup(st, 1);
+		*cancelled = sqlite3_column_int(st, 2) != 0;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
@@ -1084,4 +1088,15 @@ store_run_summary_clear(Rota__RunSummary *sum)
 	free(sum->trigger);
 	free(sum->reason);
 	sum->id = sum->runbook = sum->trigger = sum->reason = NULL;
+}
+
+int
+store_run_cancel(store_t *s, const char *run_id, const char *reason)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_CANCEL);
+	bind_text(st, 1, reason);
+	bind_text(st, 2, run_id);
+	return store_done(s, st);
 }

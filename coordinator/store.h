@@ -129,8 +129,12 @@ int store_run_resolve(store_t *s, const char *text, char **id, char **error);
 char *store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host);
 /* Runbook name of a run, for resuming (caller frees), NULL if none. */
 char *store_run_runbook(store_t *s, const char *run_id);
-/* The YAML a run was started from and its trigger (both caller frees). */
-int store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger);
+/* The YAML a run was started from and its trigger (both caller frees), and
+ * whether it was cancelled. */
+int store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger, bool *cancelled);
+/* Records that an operator (or a replacing slot) cancelled the run, so a
+ * restarted coordinator goes on cancelling it. */
+int store_run_cancel(store_t *s, const char *run_id, const char *reason);
 /* The run's verdict when it ends: hosts ok and failed, and a reason (NULL
  * keeps the one recorded). */
 int store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
