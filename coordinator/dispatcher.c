@@ -652,6 +652,10 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 		return;
 	}
 	run_step_t *step = &run->hosts[h].steps[s];
+	if (step->status == ROTA__STEP_STATUS__STEP_PENDING) {
+		d->stats.outputs_dropped++; /* never dispatched: not its output */
+		return;
+	}
 	if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
 		/* Output can overtake nothing, but Accepted may have been lost
 		 * with a reconnect: output proves the step runs. */
@@ -704,6 +708,16 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 	run_step_t *step = &run->hosts[h].steps[s];
 	if (run_step_status_terminal(step->status)) {
 		d->stats.results_duplicate++;
+		dispatcher_ack(d, w, msg->key);
+		return;
+	}
+	if (step->status != ROTA__STEP_STATUS__STEP_DISPATCHED &&
+	    step->status != ROTA__STEP_STATUS__STEP_RUNNING) {
+		/* Never sent to it: a worker reports only what it was given. */
+		d->stats.results_unknown++;
+		log_warn("worker %s sent a result for step %s of run %s, which was never"
+		         " dispatched to it; dropped",
+		         w->id, step->step_id, run->id);
 		dispatcher_ack(d, w, msg->key);
 		return;
 	}

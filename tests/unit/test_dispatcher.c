@@ -358,6 +358,36 @@ test_rolling_run_resumes_mid_batch(void **state)
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
 }
 
+/* A worker may report only what was dispatched to it: a result for a step
+ * still pending (never sent), or for an attempt other than the one in
+ * flight, is acknowledged, counted, and not recorded. */
+static void
+test_results_for_steps_never_dispatched_are_not_recorded(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	static const char yaml[] = "name: two\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n"
+	                           "  - id: two\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	uint64_t unknown = dispatcher_stats(f->d)->results_unknown;
+	result(f, a, run_id, "two", 1, OK); /* never dispatched */
+	assert_int_equal(status_of(f, run_id, "a", "two"), PENDING);
+	result(f, a, run_id, "one", 2, OK); /* an attempt never made */
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	assert_int_equal(dispatcher_stats(f->d)->results_unknown, unknown + 2);
+	result(f, a, run_id, "one", 1, OK);
+	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
+	result(f, a, run_id, "two", 1, OK);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
 int
 main(void)
 {
@@ -369,6 +399,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_results_for_steps_never_dispatched_are_not_recorded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
