@@ -98,7 +98,7 @@ connect_worker(fixture_t *f, const char *id, uint32_t capacity)
 	hello.version = (char *)"test";
 	hello.capacity = capacity;
 	worker_t *w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello);
+	dispatcher_hello(f->d, w, &hello, false);
 	return w;
 }
 
@@ -304,7 +304,7 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	hello.in_flight = keys;
 	hello.n_in_flight = 1;
 	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello);
+	dispatcher_hello(f->d, w, &hello, false);
 	assert_int_equal(w->running, 1);
 	result(f, w, run_id, "one", 2, OK);
 	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
