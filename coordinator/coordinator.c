@@ -345,17 +345,18 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 		snprintf(key, sizeof(key), "replaced/%s", w->id);
 		if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
 		                    &suppressed))
-			log_warn("worker %s: a Hello from %s (host %s, labels %s) replaces its"
-			         " connection from %s (host %s, labels %s): the worker restarted, or"
-			         " two workers use the id %s; the newest connection takes over"
-			         " (%u replacement(s) so far, %llu not logged)",
-			         w->id, w->peer[0] ? w->peer : "?", w->hostname,
-			         labels[0] ? labels : "none", old_peer[0] ? old_peer : "?", old_host,
-			         old_labels[0] ? old_labels : "none", w->id, w->replaced,
-			         (unsigned long long)suppressed);
+			log_warn(
+			    "worker %s: a Hello from %s (host %s, labels %s) replaces its"
+			    " connection from %s (host %s, labels %s): the worker restarted, or"
+			    " two workers use the id %s; the newest connection takes over"
+			    " (%u replacement(s) so far, %llu not logged)",
+			    w->id, w->peer[0] ? w->peer : "?", w->hostname,
+			    labels[0] ? labels : "none", old_peer[0] ? old_peer : "?", old_host,
+			    old_labels[0] ? old_labels : "none", w->id, w->replaced,
+			    (unsigned long long)suppressed);
 	} else if (replacing) {
-		log_info("worker %s reconnected from %s (was %s)", w->id, w->peer[0] ? w->peer : "?",
-		         old_peer[0] ? old_peer : "?");
+		log_info("worker %s reconnected from %s (was %s)", w->id,
+		         w->peer[0] ? w->peer : "?", old_peer[0] ? old_peer : "?");
 	}
 	free(old_host);
 	free(old_labels);
@@ -365,8 +366,8 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	         !was    ? "connected"
 	         : other ? "said hello again as a new process"
 	                 : "said hello again",
-	         w->peer[0] ? w->peer : "?", w->hostname,
-	         labels[0] ? labels : "none", hello->n_in_flight, hello->n_spooled);
+	         w->peer[0] ? w->peer : "?", w->hostname, labels[0] ? labels : "none",
+	         hello->n_in_flight, hello->n_spooled);
 	free(labels);
 
 	Rota__Welcome welcome = ROTA__WELCOME__INIT;
@@ -452,8 +453,9 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 			log_info("worker %s is stopping (%s): it finishes what it runs and is sent"
 			         " nothing new",
 			         w->id,
-			         env->goodbye->reason && env->goodbye->reason[0] ? env->goodbye->reason
-			                                                         : "no reason given");
+			         env->goodbye->reason && env->goodbye->reason[0]
+			             ? env->goodbye->reason
+			             : "no reason given");
 		dispatcher_worker_stopping(c->dispatcher, w);
 		break;
 	case ROTA__ENVELOPE__BODY_ACCEPTED:
@@ -813,7 +815,8 @@ coordinator_stop(coordinator_t *c)
 		if (zmq_poll(&item, 1, (long)(end - now)) < 0 && errno != EINTR)
 			break;
 		if (item.revents & ZMQ_POLLIN)
-			coordinator_read(c, c->api_sock, &c->api_wire, "api", coordinator_api_message);
+			coordinator_read(c, c->api_sock, &c->api_wire, "api",
+			                 coordinator_api_message);
 		/* Reads only: nothing to make durable, but close the read. */
 		store_commit(c->store);
 		sendq_flush(c->sendq, &c->sent);

@@ -375,10 +375,11 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	    !run->policy[s].idempotent)
 		/* Whether it ran, or ran half, is unknown, and running it again
 		 * may do harm: a person has to look (escalation: issue 5). */
-		log_warn("run %s host %s step %s attempt %u is lost and is not idempotent: it is not"
-		         " run again automatically; it needs an operator to check whether it ran"
-		         " (rota show %s)",
-		         run->id, run->hosts[h].host, step->step_id, step->attempt, run->id);
+		log_warn(
+		    "run %s host %s step %s attempt %u is lost and is not idempotent: it is not"
+		    " run again automatically; it needs an operator to check whether it ran"
+		    " (rota show %s)",
+		    run->id, run->hosts[h].host, step->step_id, step->attempt, run->id);
 	int64_t delay = run_retry_delay(run, h, s, status);
 	if (delay >= 0) {
 		/* The next attempt is a new row: the failed one stays on record

@@ -436,8 +436,8 @@ agent_shell_status(agent_t *a, const exec_result_t *res, char *detail, size_t le
 			         " time (%us): %s",
 			         a->cfg.id, a->cfg.drain_ms / 1000, res->detail);
 		else if (a->stopping)
-			snprintf(detail, len, "worker %s stopped while the step ran: %s",
-			         a->cfg.id, res->detail);
+			snprintf(detail, len, "worker %s stopped while the step ran: %s", a->cfg.id,
+			         res->detail);
 		else
 			snprintf(detail, len, "%s", res->detail);
 		break;

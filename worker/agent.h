@@ -19,14 +19,14 @@
 #define AGENT_BACKOFF_MAX_MS 8000
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
-#define AGENT_MAX_CAPACITY 1024     /* keeps a Hello's in-flight list in bounds */
-#define AGENT_HELLO_MAX_SPOOLED 256 /* the rest follow the Welcome */
-#define AGENT_HELLO_MAX_KEYS 4000   /* below the coordinator's limit of 4096 */
-#define AGENT_RESEND_INTERVALS 5    /* heartbeats between resends of unacked results */
-#define AGENT_STOP_GRACE_MS 2000    /* on SIGTERM: time for final results to be acked */
+#define AGENT_MAX_CAPACITY 1024      /* keeps a Hello's in-flight list in bounds */
+#define AGENT_HELLO_MAX_SPOOLED 256  /* the rest follow the Welcome */
+#define AGENT_HELLO_MAX_KEYS 4000    /* below the coordinator's limit of 4096 */
+#define AGENT_RESEND_INTERVALS 5     /* heartbeats between resends of unacked results */
+#define AGENT_STOP_GRACE_MS 2000     /* on SIGTERM: time for final results to be acked */
 #define AGENT_DEFAULT_DRAIN_MS 30000 /* on SIGTERM: time running steps get to finish */
 #define AGENT_MAX_DRAIN_MS 86400000  /* --drain at most a day */
-#define AGENT_CHECK_DETAIL_MAX 400  /* bytes of a check's summary line kept as its detail */
+#define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;
