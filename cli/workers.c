@@ -117,6 +117,10 @@ workers_json(const Rota__ListWorkersResponse *resp)
 			json_null(j);
 		json_key(j, "version");
 		json_string(j, w->version);
+		json_key(j, "peer");
+		json_string(j, w->peer);
+		json_key(j, "replaced");
+		json_uint(j, w->replaced);
 		json_key(j, "running");
 		json_array_begin(j);
 		for (size_t k = 0; k < w->n_running; k++) {
@@ -159,7 +163,15 @@ workers_table(const Rota__ListWorkersResponse *resp)
 		table_row(t);
 		table_cell(t, w->id);
 		table_cell(t, labels);
-		table_cell(t, w->state[0] != '\0' ? w->state : "-");
+		/* A connection replaced by another's Hello: a restart, or two
+		 * workers using one id (the coordinator's log names both). */
+		char state[64];
+		if (w->replaced > 0)
+			snprintf(state, sizeof(state), "%s (replaced %ux)",
+			         w->state[0] != '\0' ? w->state : "-", w->replaced);
+		else
+			snprintf(state, sizeof(state), "%s", w->state[0] != '\0' ? w->state : "-");
+		table_cell(t, state);
 		table_cell(t, seen);
 		table_cell(t, running);
 		free(labels);

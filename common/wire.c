@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <zmq.h>
 
 #include "xalloc.h"
@@ -109,10 +112,40 @@ wire_has_more(void *sock)
 	return more;
 }
 
+/* Which connection a frame came on: its fd (unique while the connection
+ * is open) and the peer's address with its port, so two peers on one host
+ * can be told apart in a log line. */
+static void
+wire_note_source(zmq_msg_t *frame, wire_msg_t *msg)
+{
+	msg->src_fd = zmq_msg_get(frame, ZMQ_SRCFD);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "";
+	if (msg->src_fd >= 0 && getpeername(msg->src_fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			snprintf(msg->peer, sizeof(msg->peer), "%s:%u", host, ntohs(in->sin_port));
+			return;
+		}
+		if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			snprintf(msg->peer, sizeof(msg->peer), "[%s]:%u", host,
+			         ntohs(in6->sin6_port));
+			return;
+		}
+	}
+	const char *addr = zmq_msg_gets(frame, "Peer-Address");
+	snprintf(msg->peer, sizeof(msg->peer), "%s", addr ? addr : "");
+}
+
 int
 wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 {
 	memset(msg, 0, sizeof(*msg));
+	msg->src_fd = -1;
 	zmq_msg_t frame;
 
 	if (router) {
@@ -150,6 +183,8 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 		return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
 	}
 	stats->received++;
+	if (router)
+		wire_note_source(&frame, msg);
 	if (wire_has_more(sock)) {
 		zmq_msg_close(&frame);
 		wire_drain(sock);

@@ -41,10 +41,15 @@ typedef struct {
 	uint64_t dropped_empty;
 } wire_stats_t;
 
-/* One received message. identity is set for ROUTER sockets. */
+/* One received message. identity is set for ROUTER sockets. src_fd and
+ * peer say which connection it came on (libzmq's ZMQ_SRCFD and the peer's
+ * "address:port"; -1 and "" when unknown): a ROUTER identity can move from
+ * one connection to another (ZMQ_ROUTER_HANDOVER), the connection cannot. */
 typedef struct {
 	uint8_t identity[WIRE_MAX_IDENTITY_BYTES + 1];
 	size_t identity_len;
+	int src_fd;
+	char peer[64];
 	Rota__Envelope *env; /* owned; free with wire_msg_clear */
 } wire_msg_t;
 

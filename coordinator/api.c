@@ -309,7 +309,9 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->id = w->id;
 		info->hostname = w->hostname;
 		info->version = w->version;
-		info->state = w->connected ? "connected" : "lost";
+		info->state = !w->connected ? "lost" : w->stopping ? "stopping" : "connected";
+		info->replaced = w->replaced;
+		info->peer = w->peer;
 		info->last_seen_ms = w->last_seen_wall;
 		info->n_labels = w->label_count;
 		info->labels = xcalloc(w->label_count, sizeof(*info->labels));
@@ -608,6 +610,13 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 void
 api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
+	if (api->stopping && (req->body_case == ROTA__REQUEST__BODY_SUBMIT ||
+	                      req->body_case == ROTA__REQUEST__BODY_APPROVE ||
+	                      req->body_case == ROTA__REQUEST__BODY_RELOAD)) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_UNAVAILABLE,
+		           "the coordinator is stopping; try again when it is back");
+		return;
+	}
 	switch (req->body_case) {
 	case ROTA__REQUEST__BODY_SUBMIT:
 		api_submit(api, identity, identity_len, req);

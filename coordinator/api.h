@@ -6,6 +6,7 @@
 #ifndef ROTA_API_H
 #define ROTA_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,10 @@ typedef struct {
 	/* Reloads the runbook directory (the coordinator owns the catalog). */
 	void (*reload)(void *ctx, Rota__ReloadResponse *out);
 	void *reload_ctx;
+	/* The coordinator is stopping: requests that would change something
+	 * (submit, approve, reload) are refused with ERR_UNAVAILABLE; reads are
+	 * still answered. */
+	bool stopping;
 } api_t;
 
 /* Handles one request from the peer with the given identity. */

@@ -50,6 +50,8 @@ struct coordinator {
 	log_limit_t drop_log;
 	uint64_t commit_failures;
 	uint64_t hello_refused;
+	uint64_t workers_replaced; /* connections replaced by another process's Hello */
+	uint64_t stale_frames;     /* from a connection that did not say Hello */
 	bool resync_pending;
 	bool stopping;
 	/* Slots wait at start until the workers had a chance to come back
@@ -276,14 +278,23 @@ coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *m
 /* Tells a peer we do not know (yet) which coordinator it talks to, so it
  * says Hello again. */
 static void
-coordinator_nudge(coordinator_t *c, const wire_msg_t *msg)
+coordinator_nudge(coordinator_t *c, const wire_msg_t *msg, uint64_t epoch)
 {
 	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
-	hb.epoch = c->epoch;
+	hb.epoch = epoch;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
 	env.heartbeat = &hb;
 	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
+}
+
+/* Whether msg came on another connection than the one w said Hello on.
+ * The fd tells connections apart while both are open, which is when it
+ * matters: a closed connection sends nothing more. */
+static bool
+coordinator_other_connection(const wire_msg_t *msg, const worker_t *w)
+{
+	return msg->src_fd >= 0 && w->conn_fd >= 0 && msg->src_fd != w->conn_fd;
 }
 
 static void
@@ -309,22 +320,53 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
 	bool was = w && w->connected;
+	/* Another connection under this id: ZMQ_ROUTER_HANDOVER already gave
+	 * it the identity, so the old connection's pending messages arrive
+	 * under a libzmq-made id and are dropped; from now on only this
+	 * connection speaks for the worker. */
+	bool replacing = was && coordinator_other_connection(msg, w);
+	/* Another process (a restart, or a second worker with this id): an
+	 * order the old one was sent may have run there (dispatcher.h). */
+	bool other = w && w->instance != 0 && hello->instance != w->instance;
+	char old_peer[sizeof(w->peer)] = "";
+	if (w)
+		snprintf(old_peer, sizeof(old_peer), "%s", w->peer);
 	char *old_host = was ? xstrdup(w->hostname) : NULL;
 	char *old_labels = was ? registry_labels_string(w) : NULL;
 	w = registry_hello(c->registry, hello, clock_mono_ms(), clock_wall_ms());
+	w->conn_fd = msg->src_fd;
+	snprintf(w->peer, sizeof(w->peer), "%s", msg->peer);
 	char *labels = registry_labels_string(w);
-	if (was && (strcmp(old_host, w->hostname) != 0 || strcmp(old_labels, labels) != 0))
-		log_warn("worker %s said hello from host %s (labels %s) while connected from host"
-		         " %s (labels %s): are two workers using the id %s? The newest"
-		         " connection takes over",
-		         w->id, w->hostname, labels[0] ? labels : "none", old_host,
-		         old_labels[0] ? old_labels : "none", w->id);
+	if (replacing && other) {
+		w->replaced++;
+		c->workers_replaced++;
+		char key[160];
+		uint64_t suppressed = 0;
+		snprintf(key, sizeof(key), "replaced/%s", w->id);
+		if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+		                    &suppressed))
+			log_warn(
+			    "worker %s: a Hello from %s (host %s, labels %s) replaces its"
+			    " connection from %s (host %s, labels %s): the worker restarted, or"
+			    " two workers use the id %s; the newest connection takes over"
+			    " (%u replacement(s) so far, %llu not logged)",
+			    w->id, w->peer[0] ? w->peer : "?", w->hostname,
+			    labels[0] ? labels : "none", old_peer[0] ? old_peer : "?", old_host,
+			    old_labels[0] ? old_labels : "none", w->id, w->replaced,
+			    (unsigned long long)suppressed);
+	} else if (replacing) {
+		log_info("worker %s reconnected from %s (was %s)", w->id,
+		         w->peer[0] ? w->peer : "?", old_peer[0] ? old_peer : "?");
+	}
 	free(old_host);
 	free(old_labels);
 	store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
 	                    w->last_seen_wall);
-	log_info("worker %s %s (host %s, labels %s, %zu in flight, %zu spooled)", w->id,
-	         was ? "said hello again" : "connected", w->hostname, labels[0] ? labels : "none",
+	log_info("worker %s %s from %s (host %s, labels %s, %zu in flight, %zu spooled)", w->id,
+	         !was    ? "connected"
+	         : other ? "said hello again as a new process"
+	                 : "said hello again",
+	         w->peer[0] ? w->peer : "?", w->hostname, labels[0] ? labels : "none",
 	         hello->n_in_flight, hello->n_spooled);
 	free(labels);
 
@@ -336,7 +378,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	env.body_case = ROTA__ENVELOPE__BODY_WELCOME;
 	env.welcome = &welcome;
 	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
-	dispatcher_hello(c->dispatcher, w, hello);
+	dispatcher_hello(c->dispatcher, w, hello, other);
 }
 
 /* A peer on the wrong endpoint (a worker pointed at the API, rota pointed
@@ -387,12 +429,34 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	id[msg->identity_len] = '\0';
 	worker_t *w = registry_find(c->registry, id);
 	if (w == NULL || !w->connected) {
-		coordinator_nudge(c, msg);
+		coordinator_nudge(c, msg, c->epoch);
+		return;
+	}
+	if (coordinator_other_connection(msg, w)) {
+		/* The identity moved to a connection that has not said Hello (a
+		 * second process with this id, or libzmq reconnecting under a
+		 * worker that did not notice): what it says is not recorded.
+		 * Its epoch may be ours, so the nudge carries none to make it
+		 * say Hello. */
+		c->stale_frames++;
+		coordinator_log_drop(c, "worker", msg,
+		                     "a connection that has not said Hello; asked it to");
+		coordinator_nudge(c, msg, 0);
 		return;
 	}
 	registry_seen(w, clock_mono_ms(), clock_wall_ms());
 	switch (env->body_case) {
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		break;
+	case ROTA__ENVELOPE__BODY_GOODBYE:
+		if (!w->stopping)
+			log_info("worker %s is stopping (%s): it finishes what it runs and is sent"
+			         " nothing new",
+			         w->id,
+			         env->goodbye->reason && env->goodbye->reason[0]
+			             ? env->goodbye->reason
+			             : "no reason given");
+		dispatcher_worker_stopping(c->dispatcher, w);
 		break;
 	case ROTA__ENVELOPE__BODY_ACCEPTED:
 		dispatcher_accepted(c->dispatcher, w, env->accepted);
@@ -614,8 +678,12 @@ coordinator_signal(coordinator_t *c)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			log_info("signal %u: stopping", si.ssi_signo);
+			if (!c->stopping)
+				log_info("signal %u: stopping: this turn is committed, workers are"
+				         " told, new runs are refused",
+				         si.ssi_signo);
 			c->stopping = true;
+			c->api.stopping = true;
 			break;
 		case SIGHUP: {
 			log_info("SIGHUP: reloading runbooks from %s", c->cfg.runbooks_dir);
@@ -701,6 +769,60 @@ coordinator_resync(coordinator_t *c)
 	}
 }
 
+/* Tells every connected worker that this coordinator is going, so it says
+ * Hello to the next one at once instead of waiting for 5 heartbeats of
+ * silence. */
+static void
+coordinator_goodbye(coordinator_t *c)
+{
+	Rota__Goodbye bye = ROTA__GOODBYE__INIT;
+	bye.reason = "the coordinator is stopping";
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_GOODBYE;
+	env.goodbye = &bye;
+	size_t n = 0;
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		worker_t *w = registry_at(c->registry, i);
+		if (!w->connected)
+			continue;
+		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+		n++;
+	}
+	sendq_flush(c->sendq, &c->sent);
+	log_info("told %zu worker(s) goodbye", n);
+}
+
+/* The end of the loop: the last turn's changes are committed (and only then
+ * its messages sent), the workers are told, and for COORDINATOR_STOP_LINGER_MS
+ * the operator API still answers, refusing what would change anything, so a
+ * submit racing the stop gets a clear refusal rather than a timeout; that
+ * time also lets libzmq put the goodbyes on the wire (sockets close with no
+ * linger). Worker messages are left unread: what they send is resent to the
+ * next coordinator. */
+static void
+coordinator_stop(coordinator_t *c)
+{
+	if (store_commit(c->store) == 0)
+		sendq_flush(c->sendq, &c->sent);
+	else
+		log_error("store: the last turn could not be committed; its messages are"
+		          " withheld (%zu)",
+		          sendq_discard(c->sendq));
+	coordinator_goodbye(c);
+	int64_t end = clock_mono_ms() + COORDINATOR_STOP_LINGER_MS;
+	for (int64_t now = clock_mono_ms(); now < end; now = clock_mono_ms()) {
+		zmq_pollitem_t item = {c->api_sock, 0, ZMQ_POLLIN, 0};
+		if (zmq_poll(&item, 1, (long)(end - now)) < 0 && errno != EINTR)
+			break;
+		if (item.revents & ZMQ_POLLIN)
+			coordinator_read(c, c->api_sock, &c->api_wire, "api",
+			                 coordinator_api_message);
+		/* Reads only: nothing to make durable, but close the read. */
+		store_commit(c->store);
+		sendq_flush(c->sendq, &c->sent);
+	}
+}
+
 int
 coordinator_run(coordinator_t *c)
 {
@@ -736,6 +858,10 @@ coordinator_run(coordinator_t *c)
 			return -1;
 		}
 		coordinator_forgive(c, &last_check, wait);
+		/* Signals first: a submit read in the same turn as SIGTERM is
+		 * refused, not started by a coordinator about to go. */
+		if (items[2].revents & ZMQ_POLLIN)
+			coordinator_signal(c);
 		bool drained = true;
 		if (items[0].revents & ZMQ_POLLIN)
 			drained = coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
@@ -743,8 +869,6 @@ coordinator_run(coordinator_t *c)
 		if (items[1].revents & ZMQ_POLLIN)
 			coordinator_read(c, c->api_sock, &c->api_wire, "api",
 			                 coordinator_api_message);
-		if (items[2].revents & ZMQ_POLLIN)
-			coordinator_signal(c);
 		coordinator_forgive(c, &last_check, 0);
 		now = clock_mono_ms();
 		if (now >= next_heartbeat) {
@@ -764,20 +888,21 @@ coordinator_run(coordinator_t *c)
 		}
 		sendq_flush(c->sendq, &c->sent);
 	}
-	store_commit(c->store);
-	sendq_flush(c->sendq, &c->sent);
+	coordinator_stop(c);
 	const wire_stats_t *w = &c->worker_wire;
 	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
-	log_info("stopped: %llu worker frames (%llu dropped), %llu api frames (%llu dropped),"
-	         " %llu results recorded, %llu duplicates",
+	log_info("stopped: %llu worker frames (%llu dropped, %llu from connections that had not"
+	         " said hello), %llu api frames (%llu dropped), %llu results recorded, %llu"
+	         " duplicates, %llu worker connection(s) replaced",
 	         (unsigned long long)w->received,
 	         (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
 	                              w->dropped_version + w->dropped_empty),
-	         (unsigned long long)c->api_wire.received,
+	         (unsigned long long)c->stale_frames, (unsigned long long)c->api_wire.received,
 	         (unsigned long long)(c->api_wire.dropped_shape + c->api_wire.dropped_size +
 	                              c->api_wire.dropped_decode + c->api_wire.dropped_version +
 	                              c->api_wire.dropped_empty),
 	         (unsigned long long)ds->results_recorded,
-	         (unsigned long long)ds->results_duplicate);
+	         (unsigned long long)ds->results_duplicate,
+	         (unsigned long long)c->workers_replaced);
 	return 0;
 }

@@ -19,6 +19,9 @@
 #define COORDINATOR_RESYNC_RETRY_MS 1000 /* between reloads of a failing store */
 #define COORDINATOR_DROP_LOG_MS 60000    /* one log line per peer per minute */
 #define COORDINATOR_SETTLE_MS 10000      /* at most, for known workers to return */
+/* After SIGTERM: the API refuses new work this long, and the workers'
+ * goodbyes leave, before the process exits (well inside systemd's 5 s). */
+#define COORDINATOR_STOP_LINGER_MS 500
 /* A Hello lists what a worker runs and holds; more than this is not a
  * worker but a flood. */
 #define COORDINATOR_HELLO_MAX_KEYS 4096
@@ -38,7 +41,9 @@ typedef struct coordinator coordinator_t;
 /* Opens the store, loads runbooks, binds both endpoints and writes the
  * bound endpoints to DATA_DIR/endpoints. NULL with *error (caller frees). */
 coordinator_t *coordinator_new(const coordinator_config_t *config, char **error);
-/* Runs the loop until SIGTERM or SIGINT. Returns 0 on a clean stop. */
+/* Runs the loop until SIGTERM or SIGINT, then stops: commits the last
+ * turn, sends every connected worker a Goodbye, refuses new runs for
+ * COORDINATOR_STOP_LINGER_MS. Returns 0 on a clean stop. */
 int coordinator_run(coordinator_t *c);
 void coordinator_destroy(coordinator_t **cp);
 

@@ -371,6 +371,15 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	log_info("run %s host %s step %s attempt %u %s%s%s", run->id, run->hosts[h].host,
 	         step->step_id, step->attempt, run_step_status_name(status),
 	         detail && *detail ? ": " : "", detail ? detail : "");
+	if (status == ROTA__STEP_STATUS__STEP_LOST && run->policy[s].kind == RUN_KIND_WORKER &&
+	    !run->policy[s].idempotent)
+		/* Whether it ran, or ran half, is unknown, and running it again
+		 * may do harm: a person has to look (escalation: issue 5). */
+		log_warn(
+		    "run %s host %s step %s attempt %u is lost and is not idempotent: it is not"
+		    " run again automatically; it needs an operator to check whether it ran"
+		    " (rota show %s)",
+		    run->id, run->hosts[h].host, step->step_id, step->attempt, run->id);
 	int64_t delay = run_retry_delay(run, h, s, status);
 	if (delay >= 0) {
 		/* The next attempt is a new row: the failed one stays on record
@@ -800,7 +809,7 @@ dispatcher_worker_step(const run_t *run, size_t h)
 }
 
 void
-dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
+dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello, bool new_process)
 {
 	/* First reconcile what we believe is in flight there with what the
 	 * worker says it runs or holds a result for; then record the spooled
@@ -824,8 +833,12 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 				dispatcher_send_cancel(d, run, (size_t)h, (size_t)s);
 			continue;
 		}
-		if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
-			/* Never reached the worker: it is safe to send again. */
+		if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED &&
+		    (!new_process || run->policy[s].idempotent)) {
+			/* Never reached this worker process, whose spool would
+			 * refuse a second start anyway: safe to send again. An
+			 * idempotent step may be sent again even if another
+			 * process got it. */
 			run_step_set(run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING);
 			continue;
 		}
@@ -838,10 +851,36 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello)
 		d->stats.steps_lost++;
 		w->running++; /* counted, so that finishing it uncounts it */
 		dispatcher_finish(d, run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0,
-		                  0, clock_wall_ms(), "the worker restarted while the step ran");
+		                  0, clock_wall_ms(),
+		                  step->status == ROTA__STEP_STATUS__STEP_DISPATCHED
+		                      ? "the worker restarted (or another process took its id)"
+		                        " before it accepted the step, which may have started"
+		                        " there; not sent again (idempotent: false)"
+		                      : "the worker restarted while the step ran");
 	}
 	for (size_t i = 0; i < hello->n_spooled; i++)
 		dispatcher_result(d, w, hello->spooled[i]);
+}
+
+void
+dispatcher_worker_stopping(dispatcher_t *d, worker_t *w)
+{
+	w->stopping = true;
+	for (run_t *run = d->runs; run; run = run->next) {
+		int h = run_find_host(run, w->id);
+		if (h < 0)
+			continue;
+		int s = dispatcher_worker_step(run, (size_t)h);
+		if (s < 0 || run->hosts[h].steps[s].status != ROTA__STEP_STATUS__STEP_DISPATCHED)
+			continue;
+		run_step_set(run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING);
+		run->hosts[h].steps[s].started_ms = 0;
+		dispatcher_persist_step(d, &run->hosts[h].steps[s], 0, 0, 0, NULL);
+		if (w->running > 0)
+			w->running--;
+		log_info("run %s host %s step %s: held until worker %s is back (it is stopping)",
+		         run->id, w->id, run->hosts[h].steps[s].step_id, w->id);
+	}
 }
 
 void

@@ -73,7 +73,20 @@ int dispatcher_cancel(dispatcher_t *d, run_t *run, const char *host, const char 
 /* An active run of the runbook, or NULL. */
 run_t *dispatcher_active_of(dispatcher_t *d, const char *runbook);
 
-void dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello);
+/* Reconciles what is in flight on w with its Hello. new_process: the Hello
+ * comes from another worker process than the one the coordinator knew
+ * (Hello.instance changed). A step dispatched and not accepted is then
+ * ambiguous: the old process may have started it. An idempotent step is
+ * sent again; one with `idempotent: false` ends `lost`, for an operator.
+ * From the same process (or after a coordinator restart, when the old
+ * instance is unknown) it is sent again: a worker records every attempt it
+ * starts in its spool and never starts one twice. */
+void dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello, bool new_process);
+/* The worker said Goodbye: it is sent nothing new (registry_available),
+ * and its orders not yet accepted go back to pending. The worker starts
+ * nothing once it said Goodbye and the connection keeps order, so those
+ * never ran: sending them later (to it after a restart) is safe. */
+void dispatcher_worker_stopping(dispatcher_t *d, worker_t *w);
 void dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg);
 void dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg);
 void dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg);

@@ -85,6 +85,7 @@ registry_get_or_add(registry_t *r, const char *id)
 	w->id = xstrdup(id);
 	w->hostname = xstrdup("");
 	w->version = xstrdup("");
+	w->conn_fd = -1;
 	r->workers = xrealloc(r->workers, (r->count + 1) * sizeof(*r->workers));
 	memmove(&r->workers[at + 1], &r->workers[at], (r->count - at) * sizeof(*r->workers));
 	r->workers[at] = w;
@@ -115,6 +116,8 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 	w->version = xstrdup(hello->version);
 	worker_set_labels(w, hello->labels, hello->n_labels);
 	w->capacity = hello->capacity;
+	w->instance = hello->instance;
+	w->stopping = false;
 	w->connected = true;
 	registry_seen(w, now_mono, now_wall);
 	return w;
@@ -175,7 +178,8 @@ registry_shift(registry_t *r, int64_t delta_ms)
 bool
 registry_available(const worker_t *w)
 {
-	return w != NULL && w->connected && (w->capacity == 0 || w->running < w->capacity);
+	return w != NULL && w->connected && !w->stopping &&
+	       (w->capacity == 0 || w->running < w->capacity);
 }
 
 size_t

@@ -31,6 +31,15 @@ typedef struct {
 	int64_t last_seen_wall;
 	uint32_t running;  /* steps in flight on it, kept by the dispatcher */
 	uint32_t capacity; /* steps it runs at once at most (from Hello; 0 = no limit) */
+	/* It said Goodbye: it finishes what it runs and is sent nothing new
+	 * until it says Hello again. */
+	bool stopping;
+	/* The connection that said Hello (wire_msg_t): messages from another
+	 * connection under this id are not its own. */
+	int conn_fd;
+	char peer[64];
+	uint64_t instance; /* Hello.instance; 0 = unknown */
+	uint32_t replaced; /* connections replaced by another one's Hello */
 } worker_t;
 
 typedef struct registry registry_t;
@@ -52,7 +61,8 @@ size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, work
 /* Moves every worker's last-seen time on by delta_ms (after the coordinator
  * itself stalled). */
 void registry_shift(registry_t *r, int64_t delta_ms);
-/* Whether the worker is connected and has room for another step. */
+/* Whether the worker is connected, not stopping, and has room for another
+ * step. */
 bool registry_available(const worker_t *w);
 size_t registry_count(const registry_t *r);
 worker_t *registry_at(registry_t *r, size_t i);

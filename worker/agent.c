@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -60,7 +61,13 @@ struct agent {
 	bool misdialled;      /* told it dialled the operator API */
 	bool welcomed_once;   /* some coordinator answered since start */
 	int64_t backoff_ms;
+	/* After the coordinator's Goodbye: reconnect at a fixed short interval
+	 * (no backoff) until a coordinator answers or the line goes silent. */
+	bool prompt;
+	uint64_t instance; /* random per process: Hello.instance */
 	bool stopping;
+	bool cancelled_all;     /* the drain ran out (or was 0): groups killed */
+	int64_t drain_deadline; /* mono ms */
 	wire_stats_t wire;
 	zmq_pollitem_t *items; /* owned: grows with the executor's pipes */
 	int *fds;              /* owned */
@@ -138,6 +145,7 @@ agent_hello(agent_t *a)
 	hello.hostname = a->hostname;
 	hello.version = ROTA_VERSION;
 	hello.capacity = a->cfg.capacity;
+	hello.instance = a->instance;
 
 	size_t nl = 0;
 	while (a->cfg.labels && a->cfg.labels[nl])
@@ -213,7 +221,7 @@ agent_connect(agent_t *a)
 		return -1;
 	wire_socket_setup(a->sock);
 	zmq_setsockopt(a->sock, ZMQ_ROUTING_ID, a->cfg.id, strlen(a->cfg.id));
-	int ivl = AGENT_BACKOFF_MIN_MS, ivl_max = AGENT_BACKOFF_MAX_MS;
+	int ivl = AGENT_BACKOFF_MIN_MS, ivl_max = a->prompt ? 0 : AGENT_BACKOFF_MAX_MS;
 	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
 	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
 	if (zmq_connect(a->sock, a->cfg.endpoint) != 0) {
@@ -238,6 +246,7 @@ agent_disconnect(agent_t *a, const char *why)
 		log_warn("no coordinator has answered at %s yet; trying again in %lld ms",
 		         a->cfg.endpoint, (long long)a->backoff_ms);
 	a->misdialled = false;
+	a->prompt = false;
 	if (a->sock)
 		zmq_close(a->sock);
 	a->sock = NULL;
@@ -279,6 +288,44 @@ agent_send_spooled(agent_t *a, const uint8_t *data, size_t len)
 	agent_send(a, &env);
 	rota__result__free_unpacked(r, NULL);
 	return 0;
+}
+
+/* Tells the coordinator this worker is stopping: it holds this worker's
+ * orders from now on. Sent when the stop begins, after every Welcome while
+ * stopping, and instead of Accepted for an order that crossed it. */
+static void
+agent_send_goodbye(agent_t *a)
+{
+	if (a->state != AGENT_READY)
+		return;
+	char reason[96];
+	snprintf(reason, sizeof(reason), "worker %s is shutting down", a->cfg.id);
+	Rota__Goodbye bye = ROTA__GOODBYE__INIT;
+	bye.reason = reason;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_GOODBYE;
+	env.goodbye = &bye;
+	agent_send(a, &env);
+}
+
+/* The coordinator said it is stopping: drop the connection and dial again
+ * at once, every AGENT_BACKOFF_MIN_MS without backoff, so the Hello reaches
+ * the next coordinator as soon as it binds. What this worker holds stays
+ * spooled and goes with that Hello. */
+static void
+agent_coordinator_goodbye(agent_t *a, const Rota__Goodbye *bye)
+{
+	log_info("coordinator at %s is stopping (%s); saying hello to the next one as soon as it"
+	         " is up",
+	         a->cfg.endpoint, bye->reason && bye->reason[0] ? bye->reason : "no reason given");
+	if (a->sock)
+		zmq_close(a->sock);
+	a->sock = NULL;
+	a->epoch = 0;
+	a->misdialled = false;
+	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	a->prompt = true;
+	a->reconnect_at = clock_mono_ms(); /* connect in this very turn */
 }
 
 /* ---- executor callbacks ------------------------------------------------ */
@@ -383,9 +430,14 @@ agent_shell_status(agent_t *a, const exec_result_t *res, char *detail, size_t le
 		break;
 	case EXEC_CANCELLED:
 		status = ROTA__STEP_STATUS__STEP_CANCELLED;
-		if (a->stopping)
-			snprintf(detail, len, "worker %s was shut down while the step ran: %s",
-			         a->cfg.id, res->detail);
+		if (a->stopping && a->cfg.drain_ms > 0)
+			snprintf(detail, len,
+			         "worker %s stopped and the step did not finish within its drain"
+			         " time (%us): %s",
+			         a->cfg.id, a->cfg.drain_ms / 1000, res->detail);
+		else if (a->stopping)
+			snprintf(detail, len, "worker %s stopped while the step ran: %s", a->cfg.id,
+			         res->detail);
 		else
 			snprintf(detail, len, "%s", res->detail);
 		break;
@@ -585,6 +637,16 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 			return;
 		}
 	}
+	if (a->stopping) {
+		/* Not started, so not accepted: the Goodbye tells the
+		 * coordinator to hold it (it was sent before this one arrived,
+		 * or crossed it). */
+		log_info("not starting %s/%s#%u: this worker is stopping", k->run_id, k->step_id,
+		         k->attempt);
+		agent_send_goodbye(a);
+		free(keytext);
+		return;
+	}
 	int started = spool_mark_started(a->spool, keytext);
 	if (started < 0) {
 		/* Without the spool a result could be lost and an attempt run
@@ -722,6 +784,9 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		/* Hello carried some spooled results; results that finished
 		 * since, and those that did not fit, go now. */
 		agent_resend_all(a);
+		if (a->stopping)
+			agent_send_goodbye(a);
+		a->prompt = false;
 		a->next_resend =
 		    clock_mono_ms() + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
 		break;
@@ -762,6 +827,9 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 			}
 		}
 		break;
+	case ROTA__ENVELOPE__BODY_GOODBYE:
+		agent_coordinator_goodbye(a, env->goodbye);
+		break;
 	case ROTA__ENVELOPE__BODY_RESPONSE:
 		/* The answer an operator's endpoint gives a worker that dialled
 		 * it by mistake: say what it said, once per connection. */
@@ -790,6 +858,9 @@ agent_new(const agent_config_t *config, char **error)
 	a->fds = xcalloc(a->poll_cap, sizeof(*a->fds));
 	a->items = xcalloc(a->poll_cap + 2, sizeof(*a->items));
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	if (getrandom(&a->instance, sizeof(a->instance), 0) != (ssize_t)sizeof(a->instance))
+		a->instance = (uint64_t)clock_wall_ms() ^ ((uint64_t)getpid() << 32);
+	a->instance |= 1; /* never 0, which means "unknown" */
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");
 
@@ -856,9 +927,19 @@ agent_signals(agent_t *a)
 	struct signalfd_siginfo si;
 	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-			if (!a->stopping)
-				log_info("signal %u: stopping", si.ssi_signo);
-			a->stopping = true;
+			if (!a->stopping) {
+				log_info("signal %u: stopping; %zu step(s) running get %u ms to"
+				         " finish, no new ones are started",
+				         si.ssi_signo, executor_running(a->exec), a->cfg.drain_ms);
+				a->stopping = true;
+				a->drain_deadline = clock_mono_ms() + a->cfg.drain_ms;
+				agent_send_goodbye(a);
+			} else if (!a->cancelled_all) {
+				/* A second signal: do not wait out the drain. */
+				log_info("signal %u again: stopping the running steps now",
+				         si.ssi_signo);
+				a->drain_deadline = clock_mono_ms();
+			}
 		}
 		/* SIGCHLD: executor_tick below reaps. */
 	}
@@ -876,6 +957,39 @@ agent_heartbeat(agent_t *a)
 	agent_send(a, &env);
 }
 
+/* One turn of a stop. Returns true when the worker may exit: no step runs
+ * and the coordinator acknowledged every result, or the flush time ran
+ * out (what is left stays spooled and goes with the next start's Hello). */
+static bool
+agent_stop_step(agent_t *a, int64_t *flush_deadline)
+{
+	int64_t now = clock_mono_ms();
+	if (a->jobs != NULL) {
+		if (!a->cancelled_all && now >= a->drain_deadline) {
+			size_t n = 0;
+			for (agent_job_t *j = a->jobs; j; j = j->next, n++)
+				executor_cancel(a->exec, j->exec_id);
+			if (a->cfg.drain_ms > 0)
+				log_warn("drain time (%u ms) is over: stopping %zu step(s) still"
+				         " running (SIGTERM, then SIGKILL after %d ms)",
+				         a->cfg.drain_ms, n, EXECUTOR_KILL_GRACE_MS);
+			a->cancelled_all = true;
+		}
+		return false;
+	}
+	if (*flush_deadline == 0)
+		*flush_deadline = now + AGENT_STOP_GRACE_MS;
+	if (spool_count(a->spool) == 0)
+		return true;
+	if (now >= *flush_deadline) {
+		log_info("%zu result(s) not acknowledged yet; they stay in the spool for the next"
+		         " start",
+		         spool_count(a->spool));
+		return true;
+	}
+	return false;
+}
+
 int
 agent_run(agent_t *a)
 {
@@ -884,18 +998,9 @@ agent_run(agent_t *a)
 	if (agent_connect(a) != 0)
 		return -1;
 	a->next_heartbeat = clock_mono_ms() + a->heartbeat_ms;
-	int64_t stop_deadline = 0;
+	int64_t flush_deadline = 0;
 	while (true) {
-		if (a->stopping && stop_deadline == 0) {
-			/* Running steps are killed and their results spooled; the
-			 * next worker start (or this grace period) delivers them. */
-			for (agent_job_t *j = a->jobs; j; j = j->next)
-				executor_cancel(a->exec, j->exec_id);
-			stop_deadline = clock_mono_ms() + AGENT_STOP_GRACE_MS;
-		}
-		if (stop_deadline && a->jobs == NULL)
-			break;
-		if (stop_deadline && clock_mono_ms() > stop_deadline)
+		if (a->stopping && agent_stop_step(a, &flush_deadline))
 			break;
 
 		size_t want = executor_fd_count(a->exec);
@@ -922,7 +1027,7 @@ agent_run(agent_t *a)
 			wait = et;
 		if (a->reconnect_at && a->reconnect_at - now < wait)
 			wait = a->reconnect_at - now;
-		if (stop_deadline && wait > 100)
+		if (a->stopping && wait > 100)
 			wait = 100;
 		if (wait < 0)
 			wait = 0;
@@ -976,6 +1081,7 @@ agent_run(agent_t *a)
 			a->next_heartbeat = now + a->heartbeat_ms;
 		}
 	}
-	log_info("worker %s stopped", a->cfg.id);
+	log_info("worker %s stopped (%zu unacknowledged result(s) spooled)", a->cfg.id,
+	         spool_count(a->spool));
 	return 0;
 }

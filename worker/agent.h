@@ -19,12 +19,14 @@
 #define AGENT_BACKOFF_MAX_MS 8000
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
-#define AGENT_MAX_CAPACITY 1024     /* keeps a Hello's in-flight list in bounds */
-#define AGENT_HELLO_MAX_SPOOLED 256 /* the rest follow the Welcome */
-#define AGENT_HELLO_MAX_KEYS 4000   /* below the coordinator's limit of 4096 */
-#define AGENT_RESEND_INTERVALS 5    /* heartbeats between resends of unacked results */
-#define AGENT_STOP_GRACE_MS 2000    /* on SIGTERM: time for final results to leave */
-#define AGENT_CHECK_DETAIL_MAX 400  /* bytes of a check's summary line kept as its detail */
+#define AGENT_MAX_CAPACITY 1024      /* keeps a Hello's in-flight list in bounds */
+#define AGENT_HELLO_MAX_SPOOLED 256  /* the rest follow the Welcome */
+#define AGENT_HELLO_MAX_KEYS 4000    /* below the coordinator's limit of 4096 */
+#define AGENT_RESEND_INTERVALS 5     /* heartbeats between resends of unacked results */
+#define AGENT_STOP_GRACE_MS 2000     /* on SIGTERM: time for final results to be acked */
+#define AGENT_DEFAULT_DRAIN_MS 30000 /* on SIGTERM: time running steps get to finish */
+#define AGENT_MAX_DRAIN_MS 86400000  /* --drain at most a day */
+#define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;
@@ -32,12 +34,19 @@ typedef struct {
 	const char *spool_dir;
 	const char *const *labels; /* "k=v", NULL-terminated */
 	uint32_t capacity;
+	/* On SIGTERM, running steps get this long to finish before their
+	 * groups are killed (0: killed at once). */
+	uint32_t drain_ms;
 } agent_config_t;
 
 typedef struct agent agent_t;
 
 agent_t *agent_new(const agent_config_t *config, char **error);
-/* Runs until SIGTERM or SIGINT; returns 0 on a clean stop. */
+/* Runs until SIGTERM or SIGINT, then stops (docs/operations.md): says
+ * Goodbye so the coordinator sends nothing new, lets running steps finish
+ * for drain_ms, cancels the rest (SIGTERM, grace, SIGKILL to each group),
+ * spools their results as cancelled, waits up to AGENT_STOP_GRACE_MS for
+ * the coordinator to acknowledge what it holds. Returns 0 on a clean stop. */
 int agent_run(agent_t *a);
 void agent_destroy(agent_t **ap);
 

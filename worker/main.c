@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "check.h"
+#include "duration.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -20,9 +21,13 @@ usage(FILE *out)
 	        "  --label k=v          a label for targeting; repeat for more\n"
 	        "  --spool DIR          durable result spool (default %s)\n"
 	        "  --capacity N         steps run at once at most (default %d)\n"
+	        "  --drain DURATION     on SIGTERM, time running steps get to finish before"
+	        " they are\n"
+	        "                       stopped; 0 stops them at once (default %us)\n"
 	        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
 	        "  --version, --help\n",
-	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY);
+	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY,
+	        AGENT_DEFAULT_DRAIN_MS / 1000);
 }
 
 static int
@@ -50,6 +55,7 @@ main(int argc, char **argv)
 	    .id = hostname,
 	    .spool_dir = AGENT_DEFAULT_SPOOL,
 	    .capacity = AGENT_DEFAULT_CAPACITY,
+	    .drain_ms = AGENT_DEFAULT_DRAIN_MS,
 	};
 	const char **labels = xcalloc((size_t)argc + 1, sizeof(*labels));
 	size_t nlabels = 0;
@@ -60,6 +66,7 @@ main(int argc, char **argv)
 	    {"label", required_argument, NULL, 'l'},
 	    {"spool", required_argument, NULL, 's'},
 	    {"capacity", required_argument, NULL, 'n'},
+	    {"drain", required_argument, NULL, 'D'},
 	    {"log-level", required_argument, NULL, 'L'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -100,6 +107,21 @@ main(int argc, char **argv)
 				goto out;
 			}
 			cfg.capacity = (uint32_t)v;
+			break;
+		}
+		case 'D': {
+			uint64_t ms;
+			/* "0" is a duration here: no drain. */
+			if (strcmp(optarg, "0") == 0)
+				ms = 0;
+			else if (duration_parse(optarg, &ms) != 0 || ms > AGENT_MAX_DRAIN_MS) {
+				fprintf(stderr,
+				        "rota-worker: --drain %s: give a duration up to 24h, like"
+				        " 30s or 5m, or 0 to stop running steps at once\n",
+				        optarg);
+				goto out;
+			}
+			cfg.drain_ms = (uint32_t)ms;
 			break;
 		}
 		case 'L':

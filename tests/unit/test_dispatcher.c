@@ -98,7 +98,7 @@ connect_worker(fixture_t *f, const char *id, uint32_t capacity)
 	hello.version = (char *)"test";
 	hello.capacity = capacity;
 	worker_t *w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello);
+	dispatcher_hello(f->d, w, &hello, false);
 	return w;
 }
 
@@ -304,7 +304,7 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	hello.in_flight = keys;
 	hello.n_in_flight = 1;
 	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello);
+	dispatcher_hello(f->d, w, &hello, false);
 	assert_int_equal(w->running, 1);
 	result(f, w, run_id, "one", 2, OK);
 	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
@@ -388,6 +388,77 @@ test_results_for_steps_never_dispatched_are_not_recorded(void **state)
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
 }
 
+/* A Hello from another worker process (a restart, or a second process with
+ * the id) that does not list a dispatched step: the old process may have
+ * started it. An idempotent step is sent again; one that is not ends lost
+ * and is never sent again. From the same process it is sent again. */
+static void
+test_not_idempotent_order_lost_to_a_new_process(void **state)
+{
+	fixture_t *f = *state;
+	connect_worker(f, "a", 0);
+	static const char yaml[] = "name: once\n"
+	                           "steps:\n"
+	                           "  - id: safe\n"
+	                           "    shell: \"true\"\n"
+	                           "  - id: charge\n"
+	                           "    idempotent: false\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	assert_int_equal(status_of(f, run_id, "a", "safe"), DISPATCHED);
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)"a";
+	hello.hostname = (char *)"a";
+	hello.version = (char *)"test";
+	worker_t *w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, &hello, true);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "a", "safe"), DISPATCHED); /* idempotent */
+	result(f, w, run_id, "safe", 1, OK);
+	assert_int_equal(status_of(f, run_id, "a", "charge"), DISPATCHED);
+	/* The same process again: its spool refuses a second start. */
+	dispatcher_hello(f->d, w, &hello, false);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "a", "charge"), DISPATCHED);
+	/* Another process: ambiguous, and not idempotent. */
+	dispatcher_hello(f->d, w, &hello, true);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_FAILED);
+	assert_int_equal(w->running, 0);
+}
+
+/* A worker that said Goodbye gets nothing new; its order not yet accepted
+ * is held (pending, not lost) and goes out when it says Hello again. */
+static void
+test_stopping_worker_holds_orders(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *w = connect_worker(f, "a", 0);
+	static const char yaml[] = "name: held\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    idempotent: false\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	dispatcher_worker_stopping(f->d, w);
+	assert_true(w->stopping);
+	assert_int_equal(w->running, 0);
+	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING);
+	w = connect_worker(f, "a", 0);
+	assert_false(w->stopping);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
+	result(f, w, run_id, "one", 1, OK);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
 int
 main(void)
 {
@@ -401,6 +472,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_results_for_steps_never_dispatched_are_not_recorded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_idempotent_order_lost_to_a_new_process, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_stopping_worker_holds_orders, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
