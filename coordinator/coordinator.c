@@ -758,26 +758,31 @@ coordinator_run(coordinator_t *c)
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
+		dispatcher_end_turn(c->dispatcher);
 		if (store_commit(c->store) != 0) {
 			coordinator_resync(c);
 			continue;
 		}
 		sendq_flush(c->sendq, &c->sent);
 	}
+	dispatcher_end_turn(c->dispatcher);
 	store_commit(c->store);
 	sendq_flush(c->sendq, &c->sent);
 	const wire_stats_t *w = &c->worker_wire;
 	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
-	log_info("stopped: %llu worker frames (%llu dropped), %llu api frames (%llu dropped),"
-	         " %llu results recorded, %llu duplicates",
-	         (unsigned long long)w->received,
-	         (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
-	                              w->dropped_version + w->dropped_empty),
-	         (unsigned long long)c->api_wire.received,
-	         (unsigned long long)(c->api_wire.dropped_shape + c->api_wire.dropped_size +
-	                              c->api_wire.dropped_decode + c->api_wire.dropped_version +
-	                              c->api_wire.dropped_empty),
-	         (unsigned long long)ds->results_recorded,
-	         (unsigned long long)ds->results_duplicate);
+	log_info(
+	    "stopped: %llu worker frames (%llu dropped), %llu api frames (%llu dropped),"
+	    " %llu results recorded, %llu duplicates; %llu output chunks recorded,"
+	    " %llu duplicates, %llu ahead of a missing one, %llu lost",
+	    (unsigned long long)w->received,
+	    (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
+	                         w->dropped_version + w->dropped_empty),
+	    (unsigned long long)c->api_wire.received,
+	    (unsigned long long)(c->api_wire.dropped_shape + c->api_wire.dropped_size +
+	                         c->api_wire.dropped_decode + c->api_wire.dropped_version +
+	                         c->api_wire.dropped_empty),
+	    (unsigned long long)ds->results_recorded, (unsigned long long)ds->results_duplicate,
+	    (unsigned long long)ds->outputs_recorded, (unsigned long long)ds->outputs_duplicate,
+	    (unsigned long long)ds->outputs_ahead, (unsigned long long)ds->outputs_lost);
 	return 0;
 }
