@@ -802,6 +802,7 @@ coordinator_goodbye(coordinator_t *c)
 static void
 coordinator_stop(coordinator_t *c)
 {
+	dispatcher_end_turn(c->dispatcher);
 	if (store_commit(c->store) == 0)
 		sendq_flush(c->sendq, &c->sent);
 	else
@@ -882,6 +883,7 @@ coordinator_run(coordinator_t *c)
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
+		dispatcher_end_turn(c->dispatcher);
 		if (store_commit(c->store) != 0) {
 			coordinator_resync(c);
 			continue;
@@ -893,7 +895,8 @@ coordinator_run(coordinator_t *c)
 	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
 	log_info("stopped: %llu worker frames (%llu dropped, %llu from connections that had not"
 	         " said hello), %llu api frames (%llu dropped), %llu results recorded, %llu"
-	         " duplicates, %llu worker connection(s) replaced",
+	         " duplicates, %llu worker connection(s) replaced; %llu output chunks recorded,"
+	         " %llu duplicates, %llu ahead of a missing one, %llu lost",
 	         (unsigned long long)w->received,
 	         (unsigned long long)(w->dropped_shape + w->dropped_size + w->dropped_decode +
 	                              w->dropped_version + w->dropped_empty),
@@ -902,7 +905,9 @@ coordinator_run(coordinator_t *c)
 	                              c->api_wire.dropped_decode + c->api_wire.dropped_version +
 	                              c->api_wire.dropped_empty),
 	         (unsigned long long)ds->results_recorded,
-	         (unsigned long long)ds->results_duplicate,
-	         (unsigned long long)c->workers_replaced);
+	         (unsigned long long)ds->results_duplicate, (unsigned long long)c->workers_replaced,
+	         (unsigned long long)ds->outputs_recorded,
+	         (unsigned long long)ds->outputs_duplicate, (unsigned long long)ds->outputs_ahead,
+	         (unsigned long long)ds->outputs_lost);
 	return 0;
 }

@@ -15,11 +15,37 @@
 #include "wire.h"
 #include "xalloc.h"
 
+/* An OutputAck the turn will send: the highest seq of its key. */
+typedef struct {
+	char *worker;  /* owned */
+	char *run_id;  /* owned */
+	char *step_id; /* owned */
+	uint32_t attempt;
+	uint64_t seq;
+} dispatcher_output_ack_t;
+
+/* A result that came before all of its output (see
+ * dispatcher_output_complete). */
+typedef struct {
+	int64_t row;
+	uint64_t seen_seq; /* the step run's output_seq when it last came */
+	uint32_t deliveries;
+} dispatcher_wait_t;
+
 struct dispatcher {
 	dispatcher_config_t cfg;
 	run_t *runs; /* owned: the active runs */
 	size_t count;
 	dispatcher_stats_t stats;
+	/* The turn's OutputAcks, coalesced by key. A linear search: a turn
+	 * reads at most COORDINATOR_BATCH messages, and they come from few
+	 * steps at once. */
+	dispatcher_output_ack_t *acks; /* owned */
+	size_t ack_count, ack_cap;
+	/* Results waiting for output; memory only (after a restart a result
+	 * starts its wait again, which only delays giving up). */
+	dispatcher_wait_t *waits; /* owned */
+	size_t wait_count;
 };
 
 dispatcher_t *
@@ -41,6 +67,13 @@ dispatcher_destroy(dispatcher_t **dp)
 		d->runs = r->next;
 		run_destroy(&r);
 	}
+	for (size_t i = 0; i < d->ack_count; i++) {
+		free(d->acks[i].worker);
+		free(d->acks[i].run_id);
+		free(d->acks[i].step_id);
+	}
+	free(d->acks);
+	free(d->waits);
 	free(d);
 	*dp = NULL;
 }
@@ -616,8 +649,9 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 	return 0;
 }
 
-/* Finds the active step a worker reports on; counts and logs what does not
- * match. Returns the run or NULL. */
+/* Finds the active step a worker reports on, when the key is its current
+ * attempt; counts and logs a key of another host. Returns the run or NULL
+ * (then the store may still know the step run: dispatcher_find_row). */
 static run_t *
 dispatcher_lookup(dispatcher_t *d, worker_t *w, const Rota__StepKey *key, size_t *h, size_t *s)
 {
@@ -651,37 +685,196 @@ dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg)
 	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
 }
 
+/* Remembers that the turn acknowledges key's chunks up to seq. */
+static void
+dispatcher_queue_output_ack(dispatcher_t *d, worker_t *w, const Rota__StepKey *key, uint64_t seq)
+{
+	for (size_t i = 0; i < d->ack_count; i++) {
+		dispatcher_output_ack_t *a = &d->acks[i];
+		if (a->attempt == key->attempt && strcmp(a->run_id, key->run_id) == 0 &&
+		    strcmp(a->step_id, key->step_id) == 0 && strcmp(a->worker, w->id) == 0) {
+			if (seq > a->seq)
+				a->seq = seq;
+			return;
+		}
+	}
+	if (d->ack_count == d->ack_cap) {
+		d->ack_cap = d->ack_cap ? d->ack_cap * 2 : 16;
+		d->acks = xrealloc(d->acks, d->ack_cap * sizeof(*d->acks));
+	}
+	d->acks[d->ack_count++] = (dispatcher_output_ack_t){
+	    .worker = xstrdup(w->id),
+	    .run_id = xstrdup(key->run_id),
+	    .step_id = xstrdup(key->step_id),
+	    .attempt = key->attempt,
+	    .seq = seq,
+	};
+}
+
+void
+dispatcher_end_turn(dispatcher_t *d)
+{
+	for (size_t i = 0; i < d->ack_count; i++) {
+		dispatcher_output_ack_t *a = &d->acks[i];
+		Rota__StepKey key = ROTA__STEP_KEY__INIT;
+		key.run_id = a->run_id;
+		key.step_id = a->step_id;
+		key.host = a->worker;
+		key.attempt = a->attempt;
+		Rota__OutputAck ack = ROTA__OUTPUT_ACK__INIT;
+		ack.key = &key;
+		ack.seq = a->seq;
+		Rota__Envelope env = ROTA__ENVELOPE__INIT;
+		env.body_case = ROTA__ENVELOPE__BODY_OUTPUT_ACK;
+		env.output_ack = &ack;
+		sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)a->worker,
+		           strlen(a->worker), &env);
+		free(a->worker);
+		free(a->run_id);
+		free(a->step_id);
+	}
+	d->ack_count = 0;
+}
+
+/* The step run a worker reports output or a late result for when no active
+ * run has it as its current attempt: a run that finished, or an attempt a
+ * retry replaced. 0 with *row, 1 when there is none, -1 on a store error. */
+static int
+dispatcher_find_row(dispatcher_t *d, const Rota__StepKey *key, int64_t *row)
+{
+	return store_step_find(d->cfg.store, key->run_id, key->step_id, key->host, key->attempt,
+	                       row);
+}
+
 void
 dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 {
-	size_t h, s;
-	run_t *run = dispatcher_lookup(d, w, msg->key, &h, &s);
-	if (run == NULL || msg->seq == 0) {
+	const Rota__StepKey *key = msg->key;
+	if (key == NULL || key->run_id == NULL || key->step_id == NULL || key->host == NULL ||
+	    msg->seq == 0) {
 		d->stats.outputs_dropped++;
 		return;
 	}
-	run_step_t *step = &run->hosts[h].steps[s];
-	if (step->status == ROTA__STEP_STATUS__STEP_PENDING) {
-		d->stats.outputs_dropped++; /* never dispatched: not its output */
+	if (strcmp(key->host, w->id) != 0) {
+		/* A worker may only report its own host's steps. */
+		d->stats.outputs_dropped++;
+		d->stats.results_foreign++;
+		log_warn("worker %s sent output for host %s; dropped", w->id, key->host);
 		return;
 	}
-	if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
-		/* Output can overtake nothing, but Accepted may have been lost
-		 * with a reconnect: output proves the step runs. */
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING);
-		dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+	size_t h, s;
+	int64_t row;
+	run_t *run = dispatcher_lookup(d, w, key, &h, &s);
+	if (run != NULL) {
+		run_step_t *step = &run->hosts[h].steps[s];
+		row = step->row;
+		if (step->status == ROTA__STEP_STATUS__STEP_DISPATCHED) {
+			/* Output can overtake nothing, but Accepted may have been
+			 * lost with a reconnect: output proves the step runs. */
+			run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING);
+			dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+		}
+	} else {
+		int rc = dispatcher_find_row(d, key, &row);
+		if (rc != 0) {
+			d->stats.outputs_dropped++;
+			/* No such step run, and there never will be: the worker
+			 * may forget these chunks. (A store error acks nothing:
+			 * they come again.) */
+			if (rc == 1)
+				dispatcher_queue_output_ack(d, w, key, msg->seq);
+			return;
+		}
 	}
 	int stream = msg->stream == ROTA__STREAM__STREAM_STDERR ? ROTA__STREAM__STREAM_STDERR
 	                                                        : ROTA__STREAM__STREAM_STDOUT;
-	bool stored = false;
-	if (msg->data.len > 0 &&
-	    store_output_append(d->cfg.store, step->row, msg->seq, stream, msg->data.data,
-	                        msg->data.len, d->cfg.output_cap, clock_wall_ms(), &stored) != 0) {
+	store_output_t outcome;
+	uint64_t recorded = 0;
+	if (store_output_append(d->cfg.store, row, msg->seq, stream, msg->data.data, msg->data.len,
+	                        d->cfg.output_cap, clock_wall_ms(), &outcome, &recorded) != 0) {
 		d->stats.outputs_dropped++;
 		return;
 	}
-	if (stored)
+	switch (outcome) {
+	case STORE_OUTPUT_STORED:
 		d->stats.outputs_recorded++;
+		break;
+	case STORE_OUTPUT_DUPLICATE:
+		d->stats.outputs_duplicate++;
+		break;
+	case STORE_OUTPUT_AHEAD:
+		d->stats.outputs_ahead++;
+		break;
+	case STORE_OUTPUT_REFUSED:
+	default:
+		/* Never sent to this worker: refused for good, and acked so
+		 * that it stops sending it. */
+		d->stats.outputs_dropped++;
+		log_warn("worker %s sent output for %s/%s attempt %u, which was never dispatched"
+		         " to it; dropped",
+		         w->id, key->run_id, key->step_id, key->attempt);
+		recorded = msg->seq;
+		break;
+	}
+	if (recorded > 0)
+		dispatcher_queue_output_ack(d, w, key, recorded);
+}
+
+/* Whether every output chunk of step run row up to output_seq (the last one
+ * the worker sent) is accounted for, so that its result may be acked: the
+ * ack lets the worker forget the chunks too. Until then the worker keeps
+ * resending them and the result, chunks first. A result that comes
+ * DISPATCHER_OUTPUT_WAIT_RESULTS times with no chunk accounted for between
+ * them never will have them (the worker's spool lost them): they are
+ * recorded as lost. */
+static bool
+dispatcher_output_complete(dispatcher_t *d, const Rota__StepKey *key, int64_t row,
+                           uint64_t output_seq)
+{
+	uint64_t have = 0;
+	if (output_seq == 0)
+		return true;
+	if (store_output_seq(d->cfg.store, row, &have) != 0)
+		return false; /* not acked: it comes again */
+	size_t i = 0;
+	while (i < d->wait_count && d->waits[i].row != row)
+		i++;
+	dispatcher_wait_t *wt = i < d->wait_count ? &d->waits[i] : NULL;
+	if (have < output_seq && wt == NULL) {
+		if (d->wait_count == DISPATCHER_OUTPUT_WAIT_MAX) {
+			memmove(&d->waits[0], &d->waits[1],
+			        (d->wait_count - 1) * sizeof(*d->waits));
+			d->wait_count--;
+		}
+		if (d->waits == NULL)
+			d->waits = xcalloc(DISPATCHER_OUTPUT_WAIT_MAX, sizeof(*d->waits));
+		d->waits[d->wait_count++] =
+		    (dispatcher_wait_t){.row = row, .seen_seq = have, .deliveries = 1};
+		d->stats.results_waiting++;
+		return false;
+	}
+	if (have < output_seq && have != wt->seen_seq) {
+		wt->seen_seq = have;
+		wt->deliveries = 1;
+		return false;
+	}
+	if (have < output_seq && ++wt->deliveries < DISPATCHER_OUTPUT_WAIT_RESULTS)
+		return false;
+	if (have < output_seq) {
+		log_warn("run %s host %s step %s attempt %u: output chunks %llu to %llu never came"
+		         " (its result did, %u times); recorded as lost",
+		         key->run_id, key->host, key->step_id, key->attempt,
+		         (unsigned long long)have + 1, (unsigned long long)output_seq,
+		         DISPATCHER_OUTPUT_WAIT_RESULTS);
+		if (store_output_lost(d->cfg.store, row, output_seq, clock_wall_ms()) != 0)
+			return false;
+		d->stats.outputs_lost += output_seq - have;
+	}
+	if (wt != NULL) {
+		memmove(wt, wt + 1, (d->wait_count - i - 1) * sizeof(*d->waits));
+		d->wait_count--;
+	}
+	return true;
 }
 
 static void
@@ -709,15 +902,24 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 	run_t *run = dispatcher_lookup(d, w, msg->key, &h, &s);
 	if (run == NULL) {
 		/* A finished run, a superseded attempt, or nothing we know: the
-		 * worker must stop resending it either way. */
+		 * worker must stop resending it either way, once the output it
+		 * names is in (a step run we know) or at once (one we do not). */
 		d->stats.results_unknown++;
-		dispatcher_ack(d, w, msg->key);
+		int64_t row;
+		int rc = msg->key->run_id && msg->key->step_id && msg->key->host
+		             ? dispatcher_find_row(d, msg->key, &row)
+		             : 1;
+		if (rc == 1 ||
+		    (rc == 0 && dispatcher_output_complete(d, msg->key, row, msg->output_seq)))
+			dispatcher_ack(d, w, msg->key);
 		return;
 	}
 	run_step_t *step = &run->hosts[h].steps[s];
+	bool complete = dispatcher_output_complete(d, msg->key, step->row, msg->output_seq);
 	if (run_step_status_terminal(step->status)) {
 		d->stats.results_duplicate++;
-		dispatcher_ack(d, w, msg->key);
+		if (complete)
+			dispatcher_ack(d, w, msg->key);
 		return;
 	}
 	if (step->status != ROTA__STEP_STATUS__STEP_DISPATCHED &&
@@ -745,8 +947,11 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 		detail = "the worker reported a status that is not a final one";
 		break;
 	}
+	/* Recorded now either way, so the run moves on; acked only once its
+	 * output is in (the worker then resends it until it is). */
 	d->stats.results_recorded++;
-	dispatcher_ack(d, w, msg->key);
+	if (complete)
+		dispatcher_ack(d, w, msg->key);
 	dispatcher_finish(d, run, h, s, status, msg->exit_code, msg->signal, msg->started_ms,
 	                  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), detail);
 }
@@ -808,10 +1013,46 @@ dispatcher_worker_step(const run_t *run, size_t h)
 	return s;
 }
 
+/* Sends Cancel for a step a worker says it runs when this coordinator has
+ * no such step in flight. */
+static void
+dispatcher_stop_orphan(dispatcher_t *d, worker_t *w, const Rota__StepKey *key)
+{
+	if (key == NULL || key->run_id == NULL || key->step_id == NULL || key->host == NULL ||
+	    strcmp(key->host, w->id) != 0)
+		return;
+	run_t *run = dispatcher_find_run(d, key->run_id);
+	size_t h, s;
+	const char *why = NULL;
+	if (run == NULL)
+		why = "its run has ended";
+	else if (run_find(run, key->host, key->step_id, &h, &s) != 0)
+		why = "its run has no such step";
+	else if (run->hosts[h].steps[s].attempt != key->attempt)
+		why = "a later attempt replaced it";
+	else if (run_step_status_terminal(run->hosts[h].steps[s].status))
+		why = "it was already recorded as ended";
+	if (why == NULL)
+		return;
+	log_warn("worker %s still runs %s/%s attempt %u, but %s; cancelling it", w->id, key->run_id,
+	         key->step_id, key->attempt, why);
+	Rota__Cancel msg = ROTA__CANCEL__INIT;
+	msg.key = (Rota__StepKey *)key;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_CANCEL;
+	env.cancel = &msg;
+	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+}
+
 void
 dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello, bool new_process)
 {
-	/* First reconcile what we believe is in flight there with what the
+	/* What it still runs that is over here (declared lost while it was
+	 * away, a cancelled run, a superseded attempt) is stopped: a process
+	 * nobody waits for must not run on. */
+	for (size_t i = 0; i < hello->n_in_flight; i++)
+		dispatcher_stop_orphan(d, w, hello->in_flight[i]);
+	/* Then reconcile what we believe is in flight there with what the
 	 * worker says it runs or holds a result for; then record the spooled
 	 * results (which may dispatch next steps: those are not reconciled). */
 	w->running = 0;

@@ -2,12 +2,16 @@
  *
  * It owns the active runs, sends each host its next step when the one
  * before succeeded, records what workers report (Accepted, Output, Result)
- * under the step key, and fails the steps of workers that are gone. Every
+ * under the step key, and fails the steps of workers that are gone. Output
+ * is recorded for any attempt dispatched to the worker that reports it,
+ * whether its run is active or long over (late resends), in seq order. Every
  * change is written to the store in the turn's transaction and every message
  * it sends goes through the send queue, so nothing leaves before the commit.
  *
  * Must never: record a result twice, let a stale attempt overwrite a newer
- * one, or leave a step running on a worker that is gone. */
+ * one, leave a step running on a worker that is gone, store output for an
+ * attempt never dispatched to its reporter, or ack a result before every
+ * chunk up to its output_seq is accounted for. */
 #ifndef ROTA_DISPATCHER_H
 #define ROTA_DISPATCHER_H
 
@@ -22,6 +26,12 @@
 /* The worker's SIGTERM-to-SIGKILL grace (worker/executor.h): a step's
  * result may come this long after its timeout. */
 #define DISPATCHER_KILL_GRACE_MS 5000
+/* A result whose output is incomplete is acked only when the missing
+ * chunks come; after this many deliveries of it with no chunk between
+ * them, the missing ones are recorded as lost and the result acked. */
+#define DISPATCHER_OUTPUT_WAIT_RESULTS 3
+/* Results waiting that way that are remembered at once (oldest forgotten). */
+#define DISPATCHER_OUTPUT_WAIT_MAX 4096
 
 typedef struct {
 	uint64_t dispatched;
@@ -30,7 +40,11 @@ typedef struct {
 	uint64_t results_unknown;   /* no such run or step: acked and dropped */
 	uint64_t results_foreign;   /* a worker reporting another host's step: dropped */
 	uint64_t outputs_recorded;
-	uint64_t outputs_dropped;
+	uint64_t outputs_duplicate; /* already accounted for: acked, not stored again */
+	uint64_t outputs_ahead;     /* an earlier chunk was missing: not stored, sent again later */
+	uint64_t outputs_dropped;   /* malformed, unknown step, or an attempt never dispatched */
+	uint64_t outputs_lost;      /* chunks given up on: a result waited for them in vain */
+	uint64_t results_waiting;   /* a result not acked yet: its output was incomplete */
 	uint64_t steps_lost;
 } dispatcher_stats_t;
 
@@ -91,6 +105,10 @@ void dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg
 void dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg);
 void dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg);
 void dispatcher_worker_lost(dispatcher_t *d, worker_t *w);
+/* Queues the turn's OutputAcks, one per key with the highest seq: call once
+ * at the end of every loop turn, before the commit (the send queue holds
+ * them until it succeeds). */
+void dispatcher_end_turn(dispatcher_t *d);
 /* Dispatches what waits on a returning worker and fails hosts whose worker
  * has been away longer than lost_after_ms. Call every loop turn. */
 void dispatcher_tick(dispatcher_t *d, int64_t now_mono);

@@ -60,6 +60,17 @@ static const char *const store_migrations[] = {
     "  runbook TEXT PRIMARY KEY, cron TEXT NOT NULL, timezone TEXT NOT NULL,"
     "  next_ms INTEGER NOT NULL, last_slot_ms INTEGER NOT NULL DEFAULT 0,"
     "  last_run_id TEXT);",
+    /* 2 -> 3: output delivery. output_seq: every chunk of the step run up
+     * to it is accounted for (stored in seq order, cut by the cap, or
+     * recorded lost), what an OutputAck says. dispatched: the attempt was
+     * sent to its worker, the only one that may report output for it.
+     * Rows from before are judged by what they show. */
+    "ALTER TABLE step_runs ADD COLUMN output_seq INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE step_runs ADD COLUMN dispatched INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE step_runs SET"
+    "  output_seq = COALESCE((SELECT MAX(seq) FROM outputs WHERE step_run = step_runs.id), 0),"
+    "  dispatched = status IN (2, 3, 4, 5, 6)"
+    "    OR EXISTS (SELECT 1 FROM outputs WHERE step_run = step_runs.id);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
@@ -70,6 +81,8 @@ enum {
 	Q_STEP_UPDATE,
 	Q_STEP_OUTPUT_STATE,
 	Q_STEP_OUTPUT_SET,
+	Q_STEP_OUTPUT_SEQ,
+	Q_STEP_FIND,
 	Q_OUTPUT_INSERT,
 	Q_WORKER_UPSERT,
 	Q_RUNS_LIST,
@@ -105,11 +118,17 @@ static const char *const store_sql[Q_COUNT] = {
     [Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
     [Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
                       " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    [Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?, exit_code = ?, signal = ?,"
-                      " started_ms = ?, ended_ms = ?, detail = ? WHERE id = ?",
-    [Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated FROM step_runs WHERE id = ?",
-    [Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?"
-                          " WHERE id = ?",
+    /* Status 2 (dispatched) marks the row as sent to its worker for good. */
+    [Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
+                      " started_ms = ?4, ended_ms = ?5, detail = ?6,"
+                      " dispatched = dispatched OR ?1 = 2 WHERE id = ?7",
+    [Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated, output_seq, dispatched"
+                            " FROM step_runs WHERE id = ?",
+    [Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
+                          " output_seq = ? WHERE id = ?",
+    [Q_STEP_OUTPUT_SEQ] = "UPDATE step_runs SET output_seq = ? WHERE id = ?",
+    [Q_STEP_FIND] = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
+                    " AND attempt = ?",
     [Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
                         " VALUES (?, ?, ?, ?, ?)",
     [Q_WORKER_UPSERT] = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
@@ -503,35 +522,99 @@ store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint
 }
 
 int
-store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
-                    size_t len, uint64_t cap, int64_t at_ms, bool *stored)
+store_step_find(store_t *s, const char *run_id, const char *step_id, const char *host,
+                uint32_t attempt, int64_t *row)
 {
-	*stored = false;
-	if (store_begin(s) != 0)
-		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_FIND);
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, step_id);
+	bind_text(st, 3, host);
+	sqlite3_bind_int64(st, 4, attempt);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*row = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	log_error("store: cannot look up step run %s/%s/%s#%u: %s", run_id, step_id, host, attempt,
+	          sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* The output state of a step run; -1 when it cannot be read. */
+typedef struct {
+	uint64_t bytes;
+	int truncated;
+	uint64_t seq;
+	bool dispatched;
+} store_output_state_t;
+
+static int
+store_output_state(store_t *s, int64_t row, store_output_state_t *out)
+{
 	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_STATE);
 	sqlite3_bind_int64(st, 1, row);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
+		return -1;
+	}
+	out->bytes = (uint64_t)sqlite3_column_int64(st, 0);
+	out->truncated = sqlite3_column_int(st, 1);
+	out->seq = (uint64_t)sqlite3_column_int64(st, 2);
+	out->dispatched = sqlite3_column_int(st, 3) != 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_output_seq(store_t *s, int64_t row, uint64_t *seq)
+{
+	store_output_state_t os;
+	if (store_output_state(s, row, &os) != 0)
+		return -1;
+	*seq = os.seq;
+	return 0;
+}
+
+int
+store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
+                    size_t len, uint64_t cap, int64_t at_ms, store_output_t *outcome,
+                    uint64_t *recorded)
+{
+	*outcome = STORE_OUTPUT_REFUSED;
+	*recorded = 0;
+	if (store_begin(s) != 0)
+		return -1;
+	store_output_state_t os;
+	if (store_output_state(s, row, &os) != 0) {
 		s->failed = true;
 		return -1;
 	}
-	uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 0);
-	int truncated = sqlite3_column_int(st, 1);
-	sqlite3_reset(st);
-	if (truncated)
+	*recorded = os.seq;
+	if (!os.dispatched || seq == 0)
 		return 0;
+	if (seq <= os.seq) {
+		*outcome = STORE_OUTPUT_DUPLICATE;
+		return 0;
+	}
+	if (seq > os.seq + 1) {
+		/* An earlier chunk is missing: storing this one now would put
+		 * the step's lines out of order. The worker sends it again
+		 * after the missing one. */
+		*outcome = STORE_OUTPUT_AHEAD;
+		return 0;
+	}
 
-	size_t keep = len;
-	if (bytes + len > cap)
-		keep = bytes >= cap ? 0 : (size_t)(cap - bytes);
+	size_t keep = os.truncated ? 0 : len;
+	if (!os.truncated && os.bytes + len > cap)
+		keep = os.bytes >= cap ? 0 : (size_t)(cap - os.bytes);
 	bool inserted = false;
 	if (keep > 0 &&
 	    store_output_insert(s, row, (int64_t)seq, stream, data, keep, at_ms, &inserted) != 0)
 		return -1;
-	if (keep > 0 && !inserted)
-		return 0; /* a duplicate seq: already counted */
-	if (keep < len) {
+	if (!os.truncated && keep < len) {
 		/* Seq 0 is never used by a worker, so the marker has a slot of its
 		 * own and is stored once. */
 		char note[128];
@@ -543,16 +626,48 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 		if (store_output_insert(s, row, 0, ROTA__STREAM__STREAM_SYSTEM,
 		                        (const uint8_t *)note, (size_t)n, at_ms, &marker) != 0)
 			return -1;
-		truncated = 1;
+		os.truncated = 1;
 	}
-	st = store_q(s, Q_STEP_OUTPUT_SET);
-	sqlite3_bind_int64(st, 1, (int64_t)(bytes + keep));
-	sqlite3_bind_int(st, 2, truncated);
-	sqlite3_bind_int64(st, 3, row);
+	/* A chunk past the cap is not kept, but it is accounted for: the
+	 * step's seq moves on all the same. */
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SET);
+	sqlite3_bind_int64(st, 1, (int64_t)(os.bytes + keep));
+	sqlite3_bind_int(st, 2, os.truncated);
+	sqlite3_bind_int64(st, 3, (int64_t)seq);
+	sqlite3_bind_int64(st, 4, row);
 	if (store_done(s, st) != 0)
 		return -1;
-	*stored = true;
+	*recorded = seq;
+	*outcome = STORE_OUTPUT_STORED;
 	return 0;
+}
+
+int
+store_output_lost(store_t *s, int64_t row, uint64_t upto, int64_t at_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	store_output_state_t os;
+	if (store_output_state(s, row, &os) != 0) {
+		s->failed = true;
+		return -1;
+	}
+	if (upto <= os.seq)
+		return 0;
+	/* The note takes the first missing seq: a chunk that still comes is
+	 * then a duplicate, and the lines stay in order. */
+	char note[160];
+	int n = snprintf(note, sizeof(note),
+	                 "[rota: output lost: chunks %llu to %llu of this step never arrived]\n",
+	                 (unsigned long long)os.seq + 1, (unsigned long long)upto);
+	bool inserted = false;
+	if (store_output_insert(s, row, (int64_t)os.seq + 1, ROTA__STREAM__STREAM_SYSTEM,
+	                        (const uint8_t *)note, (size_t)n, at_ms, &inserted) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SEQ);
+	sqlite3_bind_int64(st, 1, (int64_t)upto);
+	sqlite3_bind_int64(st, 2, row);
+	return store_done(s, st);
 }
 
 int

@@ -18,7 +18,7 @@
 
 #include "rota.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -78,12 +78,33 @@ typedef struct {
 } store_step_state_t;
 int store_step_update(store_t *s, int64_t row, const store_step_state_t *st);
 
-/* Appends one output chunk under (row, seq); a repeated seq is ignored.
- * At most cap bytes are kept per step: the chunk that crosses it is cut and
- * a system line saying so is stored once. *stored says whether anything new
- * was written. */
+/* The step run of a key. 0 with *row, 1 when there is none, -1 on error. */
+int store_step_find(store_t *s, const char *run_id, const char *step_id, const char *host,
+                    uint32_t attempt, int64_t *row);
+
+/* What became of an output chunk. */
+typedef enum {
+	STORE_OUTPUT_STORED,    /* the next in seq order: kept, or cut by the cap */
+	STORE_OUTPUT_DUPLICATE, /* its seq is already accounted for */
+	STORE_OUTPUT_AHEAD,     /* an earlier seq is missing: not stored */
+	STORE_OUTPUT_REFUSED,   /* the step run was never dispatched (or seq 0) */
+} store_output_t;
+
+/* Records one output chunk of step run row, in seq order only, so the lines
+ * of a step are stored (and listed) in the order the worker read them: seq
+ * must be the one after the step's output_seq. At most cap bytes are kept
+ * per step: the chunk that crosses it is cut, a system line saying so is
+ * stored once (under seq 0), and later chunks are accounted for without
+ * being kept. *recorded is the step's output_seq afterwards: every chunk up
+ * to it is accounted for. -1 on a store error (the turn will not commit). */
 int store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
-                        size_t len, uint64_t cap, int64_t at_ms, bool *stored);
+                        size_t len, uint64_t cap, int64_t at_ms, store_output_t *outcome,
+                        uint64_t *recorded);
+/* The step run's output_seq (see store_output_append). */
+int store_output_seq(store_t *s, int64_t row, uint64_t *seq);
+/* Gives up on the chunks after the step's output_seq up to upto: stores a
+ * system line saying they never arrived and moves output_seq to upto. */
+int store_output_lost(store_t *s, int64_t row, uint64_t upto, int64_t at_ms);
 
 int store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
                         const char *version, const char *state, int64_t last_seen_ms);

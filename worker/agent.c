@@ -33,7 +33,8 @@ typedef struct agent_job {
 	uint64_t sent_bytes;
 	uint64_t limit;
 	bool truncated;
-	bool check; /* a built-in check: its verdict is its exit code */
+	bool spool_warned; /* a chunk could not be spooled: said so once */
+	bool check;        /* a built-in check: its verdict is its exit code */
 	/* A check's first report line, kept as the Result's detail. */
 	char summary[AGENT_CHECK_DETAIL_MAX];
 	size_t summary_len;
@@ -57,7 +58,8 @@ struct agent {
 	int64_t next_heartbeat;
 	int64_t hello_sent_at;
 	int64_t reconnect_at; /* mono ms; 0 = connected */
-	int64_t next_resend;  /* mono ms of the next resend of unacked results */
+	int64_t next_resend;  /* mono ms of the next resend of unacked results and output */
+	int64_t resend_ms;    /* the interval now (agent_schedule_resend) */
 	bool misdialled;      /* told it dialled the operator API */
 	bool welcomed_once;   /* some coordinator answered since start */
 	int64_t backoff_ms;
@@ -340,6 +342,9 @@ agent_job_by_exec(agent_t *a, uint64_t exec_id)
 	return NULL;
 }
 
+/* Every Output chunk goes through here: kept in the spool (in the turn's
+ * group) until the coordinator acknowledges it, and sent now when the
+ * coordinator is there; the resend covers the rest. */
 static void
 agent_send_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, size_t len,
                   bool truncated)
@@ -353,10 +358,21 @@ agent_send_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, s
 	out.data.data = (uint8_t *)data;
 	out.data.len = len;
 	out.truncated = truncated;
+	size_t plen = rota__output__get_packed_size(&out);
+	uint8_t *buf = xmalloc(plen ? plen : 1);
+	rota__output__pack(&out, buf);
+	if (spool_output_put(a->spool, j->keytext, out.seq, buf, plen) != 0 && !j->spool_warned) {
+		log_error("cannot spool the output of %s; sending it anyway (it is lost if this"
+		          " send is)",
+		          j->keytext);
+		j->spool_warned = true;
+	}
+	free(buf);
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_OUTPUT;
 	env.output = &out;
-	agent_send(a, &env);
+	if (a->state == AGENT_READY)
+		agent_send(a, &env);
 }
 
 /* Keeps the first line of a check's report (its summary), however little
@@ -727,7 +743,9 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	j->step_id = xstrdup(k->step_id);
 	j->attempt = k->attempt;
 	j->keytext = keytext;
-	j->limit = d->spec->output_limit ? d->spec->output_limit : UINT64_MAX;
+	/* What it sends is also what the spool holds until acknowledged:
+	 * never unbounded. */
+	j->limit = d->spec->output_limit ? d->spec->output_limit : AGENT_OUTPUT_LIMIT_BYTES;
 	j->next = a->jobs;
 	a->jobs = j;
 	agent_send(a, &env);
@@ -753,15 +771,80 @@ agent_resend_spooled(void *ctx, const char *key, const uint8_t *data, size_t len
 	return 0;
 }
 
-/* Sends every unacknowledged result again. The coordinator records each
- * once and acknowledges duplicates, so resending is always safe; it covers
- * results that finished while the connection was being set up and sends
- * the transport dropped. */
-static void
+static int
+agent_resend_output(void *ctx, const char *key, uint64_t seq, const uint8_t *chunk, size_t len)
+{
+	agent_t *a = ctx;
+	Rota__Output *out = rota__output__unpack(NULL, len, chunk);
+	if (out == NULL || out->key == NULL) {
+		/* Only this worker wrote it: a damaged row. Forget it rather
+		 * than trip over it at every resend. */
+		log_warn("spool: unreadable output chunk %s #%llu", key, (unsigned long long)seq);
+		if (out)
+			rota__output__free_unpacked(out, NULL);
+		return 0;
+	}
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_OUTPUT;
+	env.output = out;
+	agent_send(a, &env);
+	rota__output__free_unpacked(out, NULL);
+	return 0;
+}
+
+/* Sends every unacknowledged output chunk and result again: the chunks
+ * first, by key and seq, so the coordinator, which records a step's output
+ * only in seq order, has them before the result that names the last one.
+ * The coordinator records each once and acknowledges duplicates, so
+ * resending is always safe; it covers what finished while the connection
+ * was being set up, turns the coordinator could not commit, and sends the
+ * transport dropped. Returns whether there was anything to send. */
+static bool
 agent_resend_all(agent_t *a)
 {
-	if (a->state == AGENT_READY && spool_count(a->spool) > 0)
+	if (a->state != AGENT_READY)
+		return false;
+	bool any = false;
+	if (spool_output_count(a->spool, NULL, NULL) > 0) {
+		spool_output_each(a->spool, agent_resend_output, a);
+		any = true;
+	}
+	if (spool_count(a->spool) > 0) {
 		spool_each(a->spool, agent_resend_spooled, a);
+		any = true;
+	}
+	return any;
+}
+
+/* The periodic resend: AGENT_RESEND_INTERVALS heartbeats apart, doubling
+ * after each pass that had something to send (a coordinator that does not
+ * take what we hold is not flooded with it) up to AGENT_RESEND_MAX_MS, and
+ * back to the base interval when an acknowledgement shows progress. An
+ * acknowledgement never postpones a pass: a coordinator that acks one step
+ * while it waits for a chunk of another must still get that chunk again. */
+static void
+agent_schedule_resend(agent_t *a, bool progress)
+{
+	int64_t base = (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
+	int64_t now = clock_mono_ms();
+	if (progress || a->resend_ms < base) {
+		a->resend_ms = base;
+		if (a->next_resend == 0 || a->next_resend > now + base)
+			a->next_resend = now + base;
+		return;
+	}
+	a->resend_ms =
+	    a->resend_ms * 2 < AGENT_RESEND_MAX_MS ? a->resend_ms * 2 : AGENT_RESEND_MAX_MS;
+	a->next_resend = now + a->resend_ms;
+}
+
+/* A key in an acknowledgement, in spool form; NULL when it is incomplete. */
+static char *
+agent_ack_keytext(const Rota__StepKey *k)
+{
+	if (k == NULL || k->run_id == NULL || k->step_id == NULL)
+		return NULL;
+	return agent_keytext(k->run_id, k->step_id, k->attempt);
 }
 
 static void
@@ -781,14 +864,15 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (fresh)
 			log_info("connected to coordinator %s at %s (epoch %llu)",
 			         w->coordinator_id, a->cfg.endpoint, (unsigned long long)a->epoch);
-		/* Hello carried some spooled results; results that finished
-		 * since, and those that did not fit, go now. */
+		/* Hello carried some spooled results; output not yet
+		 * acknowledged, results that finished since, and those that
+		 * did not fit, go now. */
 		agent_resend_all(a);
 		if (a->stopping)
 			agent_send_goodbye(a);
 		a->prompt = false;
-		a->next_resend =
-		    clock_mono_ms() + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
+		a->next_resend = 0;
+		agent_schedule_resend(a, true);
 		break;
 	}
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
@@ -807,16 +891,27 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (a->state == AGENT_READY)
 			agent_dispatch(a, env->dispatch);
 		break;
-	case ROTA__ENVELOPE__BODY_RESULT_ACK:
-		if (env->result_ack->key && env->result_ack->key->run_id &&
-		    env->result_ack->key->step_id) {
-			char *kt = agent_keytext(env->result_ack->key->run_id,
-			                         env->result_ack->key->step_id,
-			                         env->result_ack->key->attempt);
+	case ROTA__ENVELOPE__BODY_RESULT_ACK: {
+		/* The coordinator acknowledges a result only once it holds
+		 * every chunk up to its output_seq: the chunks go with it. */
+		char *kt = agent_ack_keytext(env->result_ack->key);
+		if (kt) {
 			spool_delete(a->spool, kt);
-			free(kt);
+			spool_output_drop(a->spool, kt);
+			agent_schedule_resend(a, true);
 		}
+		free(kt);
 		break;
+	}
+	case ROTA__ENVELOPE__BODY_OUTPUT_ACK: {
+		char *kt = agent_ack_keytext(env->output_ack->key);
+		if (kt) {
+			spool_output_ack(a->spool, kt, env->output_ack->seq);
+			agent_schedule_resend(a, true);
+		}
+		free(kt);
+		break;
+	}
 	case ROTA__ENVELOPE__BODY_CANCEL:
 		if (env->cancel->key && env->cancel->key->run_id && env->cancel->key->step_id) {
 			for (agent_job_t *j = a->jobs; j; j = j->next) {
@@ -993,8 +1088,12 @@ agent_stop_step(agent_t *a, int64_t *flush_deadline)
 int
 agent_run(agent_t *a)
 {
-	log_info("worker %s starting; coordinator %s; spool %s (%zu unacknowledged result(s))",
-	         a->cfg.id, a->cfg.endpoint, a->cfg.spool_dir, spool_count(a->spool));
+	uint64_t out_bytes = 0;
+	size_t out_chunks = spool_output_count(a->spool, NULL, &out_bytes);
+	log_info("worker %s starting; coordinator %s; spool %s (%zu unacknowledged result(s),"
+	         " %zu output chunk(s), %llu bytes)",
+	         a->cfg.id, a->cfg.endpoint, a->cfg.spool_dir, spool_count(a->spool), out_chunks,
+	         (unsigned long long)out_bytes);
 	if (agent_connect(a) != 0)
 		return -1;
 	a->next_heartbeat = clock_mono_ms() + a->heartbeat_ms;
@@ -1037,6 +1136,9 @@ agent_run(agent_t *a)
 			log_error("zmq_poll: %s", zmq_strerror(errno));
 			return -1;
 		}
+		/* The turn's output chunks and acknowledgements are one spool
+		 * transaction (spool.h says what commits earlier). */
+		spool_begin(a->spool);
 		if (items[0].revents & ZMQ_POLLIN)
 			agent_signals(a);
 		for (size_t i = first_fd; i < n; i++) {
@@ -1059,6 +1161,7 @@ agent_run(agent_t *a)
 			}
 		}
 		executor_tick(a->exec);
+		spool_commit(a->spool);
 
 		now = clock_mono_ms();
 		if (a->reconnect_at && now >= a->reconnect_at)
@@ -1073,9 +1176,9 @@ agent_run(agent_t *a)
 				         now - a->hello_sent_at > AGENT_HELLO_RETRY_MS)
 					agent_hello(a);
 				else if (a->state == AGENT_READY && now >= a->next_resend) {
-					agent_resend_all(a);
-					a->next_resend =
-					    now + (int64_t)a->heartbeat_ms * AGENT_RESEND_INTERVALS;
+					bool sent = agent_resend_all(a);
+					a->next_resend = 0;
+					agent_schedule_resend(a, !sent);
 				}
 			}
 			a->next_heartbeat = now + a->heartbeat_ms;

@@ -2,7 +2,8 @@
  *
  * One zmq_poll over the DEALER to the coordinator, the executor's pipes and a
  * signalfd. It says Hello, heartbeats, runs what it is dispatched, streams
- * output as it comes, spools every Result before sending it, and when the
+ * output as it comes, spools every Result before sending it and every
+ * Output chunk as it sends it (each kept until acknowledged), and when the
  * coordinator goes silent for AGENT_LOST_INTERVALS heartbeats it drops the
  * connection and reconnects with backoff. */
 #ifndef ROTA_AGENT_H
@@ -19,10 +20,13 @@
 #define AGENT_BACKOFF_MAX_MS 8000
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
-#define AGENT_MAX_CAPACITY 1024      /* keeps a Hello's in-flight list in bounds */
-#define AGENT_HELLO_MAX_SPOOLED 256  /* the rest follow the Welcome */
-#define AGENT_HELLO_MAX_KEYS 4000    /* below the coordinator's limit of 4096 */
-#define AGENT_RESEND_INTERVALS 5     /* heartbeats between resends of unacked results */
+#define AGENT_MAX_CAPACITY 1024     /* keeps a Hello's in-flight list in bounds */
+#define AGENT_HELLO_MAX_SPOOLED 256 /* the rest follow the Welcome */
+#define AGENT_HELLO_MAX_KEYS 4000   /* below the coordinator's limit of 4096 */
+#define AGENT_RESEND_INTERVALS 5    /* heartbeats between resends of unacked results and output */
+#define AGENT_RESEND_MAX_MS 60000   /* the resend interval backs off up to this */
+/* Output a step may send (and the spool hold) when its spec sets no limit. */
+#define AGENT_OUTPUT_LIMIT_BYTES (16u * 1024 * 1024)
 #define AGENT_STOP_GRACE_MS 2000     /* on SIGTERM: time for final results to be acked */
 #define AGENT_DEFAULT_DRAIN_MS 30000 /* on SIGTERM: time running steps get to finish */
 #define AGENT_MAX_DRAIN_MS 86400000  /* --drain at most a day */

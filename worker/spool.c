@@ -1,4 +1,4 @@
-/* spool: unacknowledged results and started attempts in SQLite. */
+/* spool: unacknowledged results and output, started attempts, in SQLite. */
 #include "spool.h"
 
 #include <errno.h>
@@ -16,6 +16,10 @@ struct spool {
 	int lockfd;  /* owned: one worker per spool directory */
 	sqlite3 *db; /* owned */
 	sqlite3_stmt *put, *del, *each, *count, *mark, *get; /* owned */
+	sqlite3_stmt *out_put, *out_ack, *out_drop, *out_each, *out_count,
+	    *out_count_key; /* owned */
+	bool group;         /* between spool_begin and spool_commit */
+	bool in_tx;         /* the group's transaction is open (begun lazily) */
 };
 
 static const char spool_schema[] =
@@ -23,6 +27,8 @@ static const char spool_schema[] =
     "CREATE TABLE IF NOT EXISTS results (seq INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
     " result BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS started (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outputs (key TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " chunk BLOB NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
     /* Started attempts are only needed while a coordinator could still
      * send the same order again; a week is far beyond any retry. */
     "DELETE FROM started WHERE at_ms < (strftime('%s','now') - 7 * 86400) * 1000;";
@@ -56,7 +62,23 @@ spool_open(const char *dir, char **error)
 	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO started (key, at_ms) VALUES (?, ?)",
 	                       -1, &s->mark, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT result FROM results WHERE key = ?", -1, &s->get,
-	                       NULL) != SQLITE_OK) {
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+	                       "INSERT OR REPLACE INTO outputs (key, seq, chunk) VALUES (?, ?, ?)",
+	                       -1, &s->out_put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM outputs WHERE key = ? AND seq <= ?", -1,
+	                       &s->out_ack, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM outputs WHERE key = ?", -1, &s->out_drop,
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT key, seq, chunk FROM outputs ORDER BY key, seq", -1,
+	                       &s->out_each, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT COUNT(*), COALESCE(SUM(LENGTH(chunk)), 0) FROM outputs", -1,
+	                       &s->out_count, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT COUNT(*), COALESCE(SUM(LENGTH(chunk)), 0) FROM outputs"
+	                       " WHERE key = ?",
+	                       -1, &s->out_count_key, NULL) != SQLITE_OK) {
 		*error = xasprintf("spool %s: %s", path, err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
 		free(path);
@@ -80,6 +102,14 @@ spool_close(spool_t **sp)
 	sqlite3_finalize(s->count);
 	sqlite3_finalize(s->mark);
 	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->out_put);
+	sqlite3_finalize(s->out_ack);
+	sqlite3_finalize(s->out_drop);
+	sqlite3_finalize(s->out_each);
+	sqlite3_finalize(s->out_count);
+	sqlite3_finalize(s->out_count_key);
+	if (s->in_tx)
+		spool_commit(s);
 	sqlite3_close(s->db);
 	dirlock_release(&s->lockfd);
 	free(s);
@@ -98,9 +128,39 @@ spool_step(spool_t *s, sqlite3_stmt *st)
 	return 0;
 }
 
+/* The writes that may wait for the end of the group join its transaction,
+ * opened at the first of them; a turn that writes nothing costs nothing. */
+static void
+spool_join(spool_t *s)
+{
+	if (!s->group || s->in_tx)
+		return;
+	char *err = NULL;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK) {
+		/* Each write then commits by itself: slower, not wrong. */
+		log_error("spool: cannot begin: %s", err ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return;
+	}
+	s->in_tx = true;
+}
+
+/* A write that must be durable before the caller acts on it (a result is
+ * sent, a step started) first commits what the group holds. */
+static void
+spool_settle(spool_t *s)
+{
+	if (s->in_tx) {
+		bool group = s->group;
+		spool_commit(s);
+		s->group = group;
+	}
+}
+
 int
 spool_put(spool_t *s, const char *key, const uint8_t *result, size_t len)
 {
+	spool_settle(s);
 	sqlite3_bind_text(s->put, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(s->put, 2, result, (int)len, SQLITE_TRANSIENT);
 	return spool_step(s, s->put);
@@ -109,6 +169,7 @@ spool_put(spool_t *s, const char *key, const uint8_t *result, size_t len)
 int
 spool_delete(spool_t *s, const char *key)
 {
+	spool_join(s);
 	sqlite3_bind_text(s->del, 1, key, -1, SQLITE_TRANSIENT);
 	return spool_step(s, s->del);
 }
@@ -142,6 +203,7 @@ spool_count(spool_t *s)
 int
 spool_mark_started(spool_t *s, const char *key)
 {
+	spool_settle(s);
 	sqlite3_bind_text(s->mark, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s->mark, 2, clock_wall_ms());
 	if (spool_step(s, s->mark) != 0)
@@ -162,4 +224,93 @@ spool_get(spool_t *s, const char *key, size_t *len)
 	}
 	sqlite3_reset(s->get);
 	return out;
+}
+
+int
+spool_output_put(spool_t *s, const char *key, uint64_t seq, const uint8_t *chunk, size_t len)
+{
+	spool_join(s);
+	sqlite3_bind_text(s->out_put, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->out_put, 2, (int64_t)seq);
+	sqlite3_bind_blob(s->out_put, 3, len ? chunk : (const void *)"", (int)len,
+	                  SQLITE_TRANSIENT);
+	return spool_step(s, s->out_put);
+}
+
+int
+spool_output_ack(spool_t *s, const char *key, uint64_t seq)
+{
+	spool_join(s);
+	sqlite3_bind_text(s->out_ack, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->out_ack, 2, seq > INT64_MAX ? INT64_MAX : (int64_t)seq);
+	return spool_step(s, s->out_ack);
+}
+
+int
+spool_output_drop(spool_t *s, const char *key)
+{
+	spool_join(s);
+	sqlite3_bind_text(s->out_drop, 1, key, -1, SQLITE_TRANSIENT);
+	return spool_step(s, s->out_drop);
+}
+
+int
+spool_output_each(spool_t *s,
+                  int (*fn)(void *ctx, const char *key, uint64_t seq, const uint8_t *chunk,
+                            size_t len),
+                  void *ctx)
+{
+	int rc;
+	while ((rc = sqlite3_step(s->out_each)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s->out_each, 0);
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s->out_each, 1);
+		const uint8_t *chunk = sqlite3_column_blob(s->out_each, 2);
+		size_t len = (size_t)sqlite3_column_bytes(s->out_each, 2);
+		if (fn(ctx, key ? key : "", seq, chunk, len) != 0)
+			break;
+	}
+	sqlite3_reset(s->out_each);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+size_t
+spool_output_count(spool_t *s, const char *key, uint64_t *bytes)
+{
+	sqlite3_stmt *st = key ? s->out_count_key : s->out_count;
+	if (key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	size_t n = 0;
+	uint64_t b = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = (size_t)sqlite3_column_int64(st, 0);
+		b = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (bytes)
+		*bytes = b;
+	return n;
+}
+
+int
+spool_begin(spool_t *s)
+{
+	s->group = true;
+	return 0;
+}
+
+int
+spool_commit(spool_t *s)
+{
+	s->group = false;
+	if (!s->in_tx)
+		return 0;
+	s->in_tx = false;
+	char *err = NULL;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		log_error("spool: cannot commit: %s", err ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }

@@ -2,8 +2,13 @@
  *
  * Every Result is written here before it is sent and deleted only when the
  * coordinator acknowledges it, so a result survives a lost connection, a
- * coordinator restart and the worker's own restart. The spool also records
- * every step attempt the worker started, so it never starts one twice. */
+ * coordinator restart and the worker's own restart. Output chunks are kept
+ * the same way until an OutputAck (or the ResultAck of their step) says the
+ * coordinator has them. The spool also records every step attempt the
+ * worker started, so it never starts one twice.
+ *
+ * Must never: hold more output for a step than the worker sent for it (the
+ * caller sends at most the step's output_limit bytes, so that bounds it). */
 #ifndef ROTA_SPOOL_H
 #define ROTA_SPOOL_H
 
@@ -30,5 +35,31 @@ uint8_t *spool_get(spool_t *s, const char *key, size_t *len);
 
 /* Records that an attempt was started; returns 1 if it already was. */
 int spool_mark_started(spool_t *s, const char *key);
+
+/* Output chunks. chunk is opaque here (the agent stores a packed Output);
+ * (key, seq) is unique and putting one again replaces it. */
+int spool_output_put(spool_t *s, const char *key, uint64_t seq, const uint8_t *chunk, size_t len);
+/* Forgets the chunks of key with a seq <= seq (a cumulative OutputAck). */
+int spool_output_ack(spool_t *s, const char *key, uint64_t seq);
+/* Forgets every chunk of key (its ResultAck). */
+int spool_output_drop(spool_t *s, const char *key);
+/* Calls fn for every chunk held, by key and then by seq; stops when fn
+ * returns non-zero. fn must not write to the spool. */
+int spool_output_each(spool_t *s,
+                      int (*fn)(void *ctx, const char *key, uint64_t seq, const uint8_t *chunk,
+                                size_t len),
+                      void *ctx);
+/* How many chunks are held and their bytes in all (key NULL), or of key. */
+size_t spool_output_count(spool_t *s, const char *key, uint64_t *bytes);
+
+/* Groups the writes that may wait (output chunks, acks, spool_delete) into
+ * one transaction, one fsync, until spool_commit; the worker wraps each loop
+ * turn in one. spool_put and spool_mark_started commit the group's writes
+ * first and are durable when they return: a result before it is sent, a
+ * start before the step runs. A chunk may leave before its group commits:
+ * a worker that dies in that window loses it, but the step with it (its
+ * pipes close, the coordinator marks it lost). spool_close commits. */
+int spool_begin(spool_t *s);
+int spool_commit(spool_t *s);
 
 #endif

@@ -228,6 +228,136 @@ result(fixture_t *f, worker_t *w, const char *run_id, const char *step, uint32_t
 	dispatcher_result(f->d, w, &msg);
 }
 
+/* A worker's Output chunk. */
+static void
+output(fixture_t *f, worker_t *w, const char *run_id, const char *step, const char *host,
+       uint32_t attempt, uint64_t seq, const char *text)
+{
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = (char *)run_id;
+	key.step_id = (char *)step;
+	key.host = (char *)host;
+	key.attempt = attempt;
+	Rota__Output msg = ROTA__OUTPUT__INIT;
+	msg.key = &key;
+	msg.stream = ROTA__STREAM__STREAM_STDOUT;
+	msg.seq = seq;
+	msg.data.data = (uint8_t *)text;
+	msg.data.len = strlen(text);
+	dispatcher_output(f->d, w, &msg);
+}
+
+/* A Result naming the last chunk sent; returns how many messages it
+ * queued (1 when it was acked: the run has nothing more to send). */
+static size_t
+result_after(fixture_t *f, worker_t *w, const char *run_id, const char *step, uint64_t output_seq)
+{
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = (char *)run_id;
+	key.step_id = (char *)step;
+	key.host = w->id;
+	key.attempt = 1;
+	Rota__Result msg = ROTA__RESULT__INIT;
+	msg.key = &key;
+	msg.status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
+	msg.detail = (char *)"";
+	msg.output_seq = output_seq;
+	size_t before = sendq_length(f->sendq);
+	dispatcher_result(f->d, w, &msg);
+	return sendq_length(f->sendq) - before;
+}
+
+/* The run's stored output, in `rota logs` order. */
+static char *
+logs_of(fixture_t *f, const char *run_id)
+{
+	Rota__LogsResponse logs;
+	assert_int_equal(store_logs(f->store, run_id, NULL, 0, 100, &logs), 0);
+	char *text = xstrdup("");
+	for (size_t i = 0; i < logs.n_chunks; i++) {
+		char *longer = xasprintf("%s%.*s", text, (int)logs.chunks[i]->data.len,
+		                         (const char *)logs.chunks[i]->data.data);
+		free(text);
+		text = longer;
+		free(logs.chunks[i]->host);
+		free(logs.chunks[i]->step_id);
+		free(logs.chunks[i]->data.data);
+		free(logs.chunks[i]);
+	}
+	free(logs.chunks);
+	return text;
+}
+
+/* Output is stored in seq order, once, also after its run ended; one
+ * OutputAck per key per turn; a result is acked only once its output is
+ * in, or after it came DISPATCHER_OUTPUT_WAIT_RESULTS times with nothing
+ * new, when the missing chunks are recorded lost. */
+static void
+test_output_delivery(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	worker_t *b = connect_worker(f, "b", 0);
+	static const char yaml[] = "name: out\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a", "b"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 2));
+	dispatcher_end_turn(f->d);
+	sendq_discard(f->sendq);
+	const dispatcher_stats_t *st = dispatcher_stats(f->d);
+
+	output(f, a, run_id, "one", "a", 1, 1, "a1\n");
+	output(f, a, run_id, "one", "a", 1, 3, "a3\n"); /* ahead of 2 */
+	output(f, a, run_id, "one", "a", 1, 2, "a2\n");
+	output(f, a, run_id, "one", "a", 1, 3, "a3\n");
+	output(f, a, run_id, "one", "a", 1, 2, "a2\n"); /* a duplicate */
+	output(f, a, run_id, "one", "b", 1, 1, "not a's\n");
+	output(f, a, run_id, "one", "a", 2, 1, "no such attempt\n");
+	assert_int_equal(st->outputs_recorded, 3);
+	assert_int_equal(st->outputs_ahead, 1);
+	assert_int_equal(st->outputs_duplicate, 1);
+	assert_int_equal(st->outputs_dropped, 2);
+	assert_int_equal(sendq_length(f->sendq), 0); /* nothing before the turn ends */
+	dispatcher_end_turn(f->d);
+	/* a's attempt 1 (coalesced) and a's attempt 2 (unknown: forget it). */
+	assert_int_equal(sendq_length(f->sendq), 2);
+	sendq_discard(f->sendq);
+
+	/* a's result names chunk 5: recorded, not acked; b's is complete. */
+	assert_int_equal(result_after(f, a, run_id, "one", 5), 0);
+	assert_int_equal(status_of(f, run_id, "a", "one"), OK);
+	output(f, b, run_id, "one", "b", 1, 1, "b1\n");
+	assert_int_equal(result_after(f, b, run_id, "one", 1), 1);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+
+	/* The run is over; a's chunks 4 and 5 come late and are stored. */
+	output(f, a, run_id, "one", "a", 1, 4, "a4\n");
+	assert_int_equal(result_after(f, a, run_id, "one", 5), 0);
+	output(f, a, run_id, "one", "a", 1, 5, "a5\n");
+	assert_int_equal(result_after(f, a, run_id, "one", 5), 1);
+	char *text = logs_of(f, run_id);
+	assert_string_equal(text, "a1\na2\na3\nb1\na4\na5\n");
+	free(text);
+
+	/* b's result says 3, but chunks 2 and 3 never come: the third time
+	 * in a row with nothing new, they are given up. */
+	assert_int_equal(result_after(f, b, run_id, "one", 3), 0);
+	assert_int_equal(result_after(f, b, run_id, "one", 3), 0);
+	assert_int_equal(result_after(f, b, run_id, "one", 3), 1);
+	assert_int_equal(st->outputs_lost, 2);
+	output(f, b, run_id, "one", "b", 1, 2, "b2, too late\n");
+	assert_int_equal(st->outputs_duplicate, 2);
+	text = logs_of(f, run_id);
+	assert_non_null(strstr(text, "a5\n[rota: output lost: chunks 2 to 3 of this step"));
+	assert_null(strstr(text, "too late"));
+	free(text);
+	assert_int_equal(store_commit(f->store), 0);
+}
+
 /* One approve releases the hosts waiting when it is given; a host that
  * comes to wait at the step meanwhile (its jitter ran out) waits for an
  * approval of its own, and takes no other host's place. */
@@ -475,6 +605,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_not_idempotent_order_lost_to_a_new_process, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_worker_holds_orders, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_delivery, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* store: migrations from an empty file and re-open; runs, steps and output
- * round-trip; output is capped with one truncation marker; duplicate
- * output seqs are stored once. */
+ * round-trip; output is capped with one truncation marker; output is stored
+ * in seq order only, once, and only for a dispatched attempt; chunks given
+ * up on leave one note. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +141,114 @@ test_rollback_leaves_nothing(void **state)
 	store_destroy(&s);
 }
 
+/* Marks a step run dispatched, as the dispatcher does before sending it. */
+static void
+dispatch(store_t *s, int64_t row)
+{
+	store_step_state_t st = {.status = ROTA__STEP_STATUS__STEP_DISPATCHED};
+	assert_int_equal(store_step_update(s, row, &st), 0);
+}
+
+/* Appends text as chunk seq; returns the outcome, *recorded the step's seq. */
+static store_output_t
+append(store_t *s, int64_t row, uint64_t seq, const char *text, uint64_t *recorded)
+{
+	store_output_t outcome;
+	uint64_t rec = 0;
+	assert_int_equal(store_output_append(s, row, seq, 1, (const uint8_t *)text, strlen(text),
+	                                     1024, (int64_t)seq, &outcome, &rec),
+	                 0);
+	if (recorded)
+		*recorded = rec;
+	return outcome;
+}
+
+/* The run's output as one string, in the order `rota logs` lists it. */
+static char *
+logs_text(store_t *s, const char *run_id)
+{
+	Rota__LogsResponse logs;
+	assert_int_equal(store_logs(s, run_id, NULL, 0, 100, &logs), 0);
+	char *text = xstrdup("");
+	for (size_t i = 0; i < logs.n_chunks; i++) {
+		char *longer = xasprintf("%s%.*s", text, (int)logs.chunks[i]->data.len,
+		                         (const char *)logs.chunks[i]->data.data);
+		free(text);
+		text = longer;
+		free(logs.chunks[i]->host);
+		free(logs.chunks[i]->step_id);
+		free(logs.chunks[i]->data.data);
+		free(logs.chunks[i]);
+	}
+	free(logs.chunks);
+	return text;
+}
+
+static void
+test_output_in_seq_order_once_and_only_when_dispatched(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	store_run_t run = {.id = "r1", .runbook = "book", .status = 2, .created_ms = 1000};
+	assert_int_equal(store_run_insert(s, &run), 0);
+	int64_t row, never, found = 0;
+	assert_int_equal(store_step_insert(s, "r1", "a", "w1", 1, 0, 1, NULL, 0, &row), 0);
+	assert_int_equal(store_step_insert(s, "r1", "a", "w1", 2, 0, 1, NULL, 0, &never), 0);
+	assert_int_equal(store_step_find(s, "r1", "a", "w1", 1, &found), 0);
+	assert_int_equal(found, row);
+	assert_int_equal(store_step_find(s, "r1", "a", "w2", 1, &found), 1);
+	assert_int_equal(store_step_find(s, "r1", "a", "w1", 3, &found), 1);
+
+	/* Not dispatched (yet): refused, whatever the seq. */
+	uint64_t rec = 99;
+	assert_int_equal(append(s, row, 1, "one\n", &rec), STORE_OUTPUT_REFUSED);
+	assert_int_equal(rec, 0);
+	dispatch(s, row);
+	assert_int_equal(append(s, row, 1, "one\n", &rec), STORE_OUTPUT_STORED);
+	assert_int_equal(rec, 1);
+	/* A later seq before the missing one is not stored... */
+	assert_int_equal(append(s, row, 3, "three\n", &rec), STORE_OUTPUT_AHEAD);
+	assert_int_equal(rec, 1);
+	/* ...the missing one and the later one, resent, are, in order. */
+	assert_int_equal(append(s, row, 2, "two\n", &rec), STORE_OUTPUT_STORED);
+	assert_int_equal(append(s, row, 3, "three\n", &rec), STORE_OUTPUT_STORED);
+	assert_int_equal(rec, 3);
+	assert_int_equal(append(s, row, 2, "two\n", &rec), STORE_OUTPUT_DUPLICATE);
+	assert_int_equal(rec, 3);
+	/* An empty chunk is accounted for without a row. */
+	assert_int_equal(append(s, row, 4, "", &rec), STORE_OUTPUT_STORED);
+	assert_int_equal(rec, 4);
+	assert_int_equal(append(s, never, 1, "no\n", NULL), STORE_OUTPUT_REFUSED);
+	assert_int_equal(store_commit(s), 0);
+
+	/* Dispatched stays dispatched when the step ends. */
+	store_step_state_t st = {.status = ROTA__STEP_STATUS__STEP_SUCCEEDED};
+	assert_int_equal(store_step_update(s, row, &st), 0);
+	assert_int_equal(append(s, row, 5, "five\n", &rec), STORE_OUTPUT_STORED);
+
+	/* Chunks 6 and 7 never come: given up on with one note, after which
+	 * they are duplicates and 8 goes on. */
+	assert_int_equal(store_output_lost(s, row, 7, 50), 0);
+	assert_int_equal(store_output_seq(s, row, &rec), 0);
+	assert_int_equal(rec, 7);
+	assert_int_equal(store_output_lost(s, row, 7, 50), 0); /* nothing more */
+	assert_int_equal(append(s, row, 6, "six\n", NULL), STORE_OUTPUT_DUPLICATE);
+	assert_int_equal(append(s, row, 8, "eight\n", NULL), STORE_OUTPUT_STORED);
+	assert_int_equal(store_commit(s), 0);
+	char *text = logs_text(s, "r1");
+	assert_string_equal(
+	    text, "one\ntwo\nthree\nfive\n[rota: output lost: chunks 6 to 7 of this step never"
+	          " arrived]\neight\n");
+	free(text);
+	store_destroy(&s);
+
+	/* The seq survives a reopen. */
+	s = open_ok(f->path);
+	assert_int_equal(store_output_seq(s, row, &rec), 0);
+	assert_int_equal(rec, 8);
+	store_destroy(&s);
+}
+
 static void
 test_steps_and_output(void **state)
 {
@@ -152,18 +261,23 @@ test_steps_and_output(void **state)
 	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &row1), 0);
 	assert_int_equal(store_step_insert(s, "r1", "load", "w1", 1, 1, 1, spec, 3, &row2), 0);
 
-	bool stored;
+	dispatch(s, row1);
+	store_output_t outcome;
+	uint64_t rec;
 	const char *a = "line one\nline two\n";
 	const char *b = "line three\n";
-	assert_int_equal(
-	    store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024, 5, &stored), 0);
-	assert_true(stored);
+	assert_int_equal(store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024, 5,
+	                                     &outcome, &rec),
+	                 0);
+	assert_int_equal(outcome, STORE_OUTPUT_STORED);
 	/* The same seq again (a resend) is not stored twice. */
-	assert_int_equal(
-	    store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024, 5, &stored), 0);
-	assert_false(stored);
-	assert_int_equal(
-	    store_output_append(s, row1, 2, 2, (const uint8_t *)b, strlen(b), 1024, 6, &stored), 0);
+	assert_int_equal(store_output_append(s, row1, 1, 1, (const uint8_t *)a, strlen(a), 1024, 5,
+	                                     &outcome, &rec),
+	                 0);
+	assert_int_equal(outcome, STORE_OUTPUT_DUPLICATE);
+	assert_int_equal(store_output_append(s, row1, 2, 2, (const uint8_t *)b, strlen(b), 1024, 6,
+	                                     &outcome, &rec),
+	                 0);
 	store_step_state_t st = {.status = 5,
 	                         .exit_code = 3,
 	                         .started_ms = 10,
@@ -222,13 +336,19 @@ test_output_is_capped_with_one_marker(void **state)
 	store_run_insert(s, &run);
 	int64_t row;
 	assert_int_equal(store_step_insert(s, "r1", "spam", "w1", 1, 0, 1, NULL, 0, &row), 0);
+	dispatch(s, row);
 	uint8_t chunk[600];
 	memset(chunk, 'x', sizeof(chunk));
-	bool stored;
-	for (uint64_t seq = 1; seq <= 5; seq++)
-		assert_int_equal(
-		    store_output_append(s, row, seq, 1, chunk, sizeof(chunk), 1000, seq, &stored),
-		    0);
+	store_output_t outcome;
+	uint64_t rec;
+	for (uint64_t seq = 1; seq <= 5; seq++) {
+		assert_int_equal(store_output_append(s, row, seq, 1, chunk, sizeof(chunk), 1000,
+		                                     (int64_t)seq, &outcome, &rec),
+		                 0);
+		/* Past the cap a chunk is not kept but accounted for. */
+		assert_int_equal(outcome, STORE_OUTPUT_STORED);
+		assert_int_equal(rec, seq);
+	}
 	assert_int_equal(store_commit(s), 0);
 	Rota__LogsResponse logs;
 	assert_int_equal(store_logs(s, "r1", NULL, 0, 100, &logs), 0);
@@ -261,6 +381,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_steps_and_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_is_capped_with_one_marker, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_in_seq_order_once_and_only_when_dispatched,
+	                                    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
