@@ -5,8 +5,8 @@
  * identity as it is logged, and then by body what is pure: a Hello that
  * passes the coordinator's checks goes into a registry (and says hello
  * again, as a reconnecting worker does); a submitted runbook text is parsed
- * and its errors formatted, as api_submit does. A decoded envelope must
- * encode again to a frame that decodes. The first bytes double as the
+ * and its errors formatted, as api_submit does; a step key is sent back
+ * the way the coordinator acks it, and must decode. The first bytes double as the
  * identity frame, so the fuzzer can drive both from one input.
  *
  * Must never: keep state between inputs (the registry is per input). */
@@ -72,16 +72,33 @@ fuzz_submit(const Rota__SubmitRequest *sub)
 	runbook_destroy(&rb);
 }
 
-/* What was decoded encodes again, and that decodes to the same body. */
+/* A StepKey from a peer goes back to it in an ack (and into a worker's
+ * spooled Result): what is sent must decode, with the same key. The whole
+ * envelope need not re-encode: protobuf-c keeps unknown fields it cannot
+ * pack decodably, which is why keys are copied (wire_step_key_copy). */
 static void
-fuzz_round_trip(Rota__Envelope *env)
+fuzz_key_echo(const Rota__StepKey *key)
 {
+	if (key == NULL)
+		return;
+	Rota__StepKey copy;
+	wire_step_key_copy(&copy, key);
+	Rota__ResultAck ack = ROTA__RESULT_ACK__INIT;
+	ack.key = &copy;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT_ACK;
+	env.result_ack = &ack;
 	size_t len = 0;
-	uint8_t *buf = wire_encode(env, &len);
-	Rota__Envelope *again = NULL;
-	if (wire_decode(buf, len, &again) != WIRE_OK || again->body_case != env->body_case)
+	uint8_t *buf = wire_encode(&env, &len);
+	Rota__Envelope *back = NULL;
+	if (wire_decode(buf, len, &back) != WIRE_OK)
 		abort();
-	rota__envelope__free_unpacked(again, NULL);
+	const Rota__StepKey *k = back->result_ack->key;
+	if (k == NULL || strcmp(k->run_id, key->run_id) != 0 ||
+	    strcmp(k->step_id, key->step_id) != 0 || strcmp(k->host, key->host) != 0 ||
+	    k->attempt != key->attempt)
+		abort();
+	rota__envelope__free_unpacked(back, NULL);
 	free(buf);
 }
 
@@ -121,15 +138,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_hello(env->hello);
 		if (hello_acceptable(env->hello, data, identity_len))
 			fuzz_hello(env->hello);
+		/* Its spooled results are recorded and acked like any other. */
+		for (size_t i = 0; i < env->hello->n_spooled && i < COORDINATOR_HELLO_MAX_KEYS; i++)
+			fuzz_key_echo(env->hello->spooled[i]->key);
 		break;
 	case ROTA__ENVELOPE__BODY_REQUEST:
 		if (env->request->body_case == ROTA__REQUEST__BODY_SUBMIT)
 			fuzz_submit(env->request->submit);
 		break;
+	case ROTA__ENVELOPE__BODY_DISPATCH:
+		fuzz_key_echo(env->dispatch->key);
+		break;
+	case ROTA__ENVELOPE__BODY_ACCEPTED:
+		fuzz_key_echo(env->accepted->key);
+		break;
+	case ROTA__ENVELOPE__BODY_OUTPUT:
+		fuzz_key_echo(env->output->key);
+		break;
+	case ROTA__ENVELOPE__BODY_RESULT:
+		fuzz_key_echo(env->result->key);
+		break;
 	default:
 		break;
 	}
-	fuzz_round_trip(env);
 	rota__envelope__free_unpacked(env, NULL);
 	free(frame);
 	return 0;
