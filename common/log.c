@@ -32,7 +32,7 @@ log_level_parse(const char *name, log_level_t *out)
 	return -1;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vwrite(log_level_t level, const char *fmt, va_list ap)
 {
 	static const char *labels[] = {"DEBUG", "INFO", "WARN", "ERROR"};

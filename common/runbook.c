@@ -49,7 +49,7 @@ typedef struct {
 
 static const runbook_mark_t MARK_FILE = {0, 0};
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 report_vadd(report_t *r, runbook_mark_t mark, const char *fmt, va_list ap)
 {
 	va_list ap2;
@@ -117,6 +117,9 @@ mark_cmp(runbook_mark_t a, runbook_mark_t b)
 static void
 report_sort(report_t *r)
 {
+	/* Nothing to sort, and items may be NULL: no offset from it (UB). */
+	if (r->count < 2)
+		return;
 	runbook_error_t *items = r->errs->items + r->first;
 
 	for (size_t i = 1; i < r->count; i++) {

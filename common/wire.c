@@ -59,6 +59,16 @@ wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out)
 	return WIRE_OK;
 }
 
+void
+wire_step_key_copy(Rota__StepKey *dst, const Rota__StepKey *src)
+{
+	rota__step_key__init(dst);
+	dst->run_id = src->run_id;
+	dst->step_id = src->step_id;
+	dst->host = src->host;
+	dst->attempt = src->attempt;
+}
+
 int
 wire_send_raw(void *sock, const uint8_t *identity, size_t identity_len, const uint8_t *data,
               size_t len)

@@ -61,6 +61,13 @@ uint8_t *wire_encode(Rota__Envelope *env, size_t *len);
 /* Decodes and validates one frame. On WIRE_OK *out is the caller's. */
 int wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out);
 
+/* Fills *dst with src's four fields (the strings borrowed from src) and
+ * nothing else. A key taken from a peer's message and sent back must go
+ * through here: protobuf-c keeps a peer's unknown fields and packs them
+ * again, and some it accepts (field number 0, written as a two-byte varint)
+ * it packs into a frame nobody can decode. */
+void wire_step_key_copy(Rota__StepKey *dst, const Rota__StepKey *src);
+
 /* Sends env without blocking. identity non-NULL prefixes a ROUTER identity
  * frame. Returns 0, or -1 with errno (EAGAIN when the peer's queue is full,
  * EHOSTUNREACH when a ROUTER peer is gone). */

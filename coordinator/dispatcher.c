@@ -880,8 +880,10 @@ dispatcher_output_complete(dispatcher_t *d, const Rota__StepKey *key, int64_t ro
 static void
 dispatcher_ack(dispatcher_t *d, worker_t *w, const Rota__StepKey *key)
 {
+	Rota__StepKey copy;
+	wire_step_key_copy(&copy, key); /* not the worker's unknown fields */
 	Rota__ResultAck ack = ROTA__RESULT_ACK__INIT;
-	ack.key = (Rota__StepKey *)key;
+	ack.key = &copy;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_RESULT_ACK;
 	env.result_ack = &ack;

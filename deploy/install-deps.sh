@@ -15,6 +15,8 @@ PACKAGES=(
   libmicrohttpd-dev
   libpq-dev
   valgrind procps
+  # libFuzzer: its runtime is only recommended by clang; llvm has llvm-symbolizer
+  clang libclang-rt-dev llvm
   tzdata
 )
 

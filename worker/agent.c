@@ -556,8 +556,10 @@ static void
 agent_send_result_now(agent_t *a, const Rota__StepKey *k, const char *keytext, int status,
                       const char *detail)
 {
+	Rota__StepKey key;
+	wire_step_key_copy(&key, k); /* spooled: not the coordinator's unknown fields */
 	Rota__Result r = ROTA__RESULT__INIT;
-	r.key = (Rota__StepKey *)k;
+	r.key = &key;
 	r.status = status;
 	r.detail = (char *)detail;
 	r.started_ms = r.ended_ms = clock_wall_ms();
@@ -639,8 +641,10 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		log_warn("dropped an order for host %s (I am %s)", k->host, a->cfg.id);
 		return;
 	}
+	Rota__StepKey key;
+	wire_step_key_copy(&key, k);
 	Rota__Accepted acc = ROTA__ACCEPTED__INIT;
-	acc.key = (Rota__StepKey *)k;
+	acc.key = &key;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_ACCEPTED;
 	env.accepted = &acc;
