@@ -138,6 +138,10 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A write past a file-size limit (ulimit -f, LimitFSIZE=) must fail
+	 * like a full disk (EFBIG: the turn is not committed), not kill the
+	 * coordinator with SIGXFSZ. */
+	signal(SIGXFSZ, SIG_IGN);
 	c->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (c->sigfd < 0) {
 		*error = xasprintf("signalfd: %s", strerror(errno));
