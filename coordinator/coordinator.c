@@ -51,6 +51,9 @@ struct coordinator {
 	uint64_t commit_failures;
 	uint64_t hello_refused;
 	bool resync_pending;
+	/* The last turn that wrote could not be committed (disk full, a
+	 * file-size limit, the file locked): refuse work until one can. */
+	bool store_unwritable;
 	bool stopping;
 	/* Slots wait at start until the workers had a chance to come back
 	 * (all known ones connected, or COORDINATOR_SETTLE_MS): a slot fired
@@ -362,6 +365,38 @@ coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64
 	sendq_push(c->sendq, sock, msg->identity, msg->identity_len, &env);
 }
 
+/* Requests that change the store (new work, decisions, runbooks). */
+static bool
+coordinator_request_writes(const Rota__Request *req)
+{
+	return req->body_case == ROTA__REQUEST__BODY_SUBMIT ||
+	       req->body_case == ROTA__REQUEST__BODY_APPROVE ||
+	       req->body_case == ROTA__REQUEST__BODY_RELOAD;
+}
+
+/* While the store cannot be written, such a request is refused at once with
+ * the reason: queued, its answer would be withheld with its failed turn (the
+ * CLI would time out), or it would be refused for a wrong reason (every
+ * worker looks disconnected until its Hello can be recorded). The refusal
+ * promises nothing, so it is sent now rather than after a commit. Reads
+ * are still answered from what the store holds. */
+static void
+coordinator_refuse_unwritable(coordinator_t *c, const wire_msg_t *msg)
+{
+	Rota__Error err = ROTA__ERROR__INIT;
+	err.code = ROTA__ERROR_CODE__ERR_UNAVAILABLE;
+	err.message = "the coordinator cannot write its store (disk full, a file-size limit,"
+	              " or the file locked by another process); it takes no new work until it"
+	              " can, and nothing was done; see the coordinator's log";
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = msg->env->request->id;
+	resp.error = &err;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+	env.response = &resp;
+	wire_send(c->api_sock, msg->identity, msg->identity_len, &env);
+}
+
 static void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
@@ -431,6 +466,10 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	if (msg->env->body_case != ROTA__ENVELOPE__BODY_REQUEST) {
 		c->api_wire.dropped_empty++;
 		coordinator_log_drop(c, "api", msg, wire_strerror(WIRE_ERR_EMPTY));
+		return;
+	}
+	if (c->store_unwritable && coordinator_request_writes(msg->env->request)) {
+		coordinator_refuse_unwritable(c, msg);
 		return;
 	}
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
@@ -671,6 +710,7 @@ coordinator_resync(coordinator_t *c)
 		return;
 	}
 	c->commit_failures++;
+	c->store_unwritable = true;
 	uint64_t epoch = 0;
 	if (store_epoch_next(c->store, &epoch) == 0 && epoch > c->epoch)
 		c->epoch = epoch;
@@ -762,9 +802,14 @@ coordinator_run(coordinator_t *c)
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
+		bool wrote = store_in_transaction(c->store);
 		if (store_commit(c->store) != 0) {
 			coordinator_resync(c);
 			continue;
+		}
+		if (wrote && c->store_unwritable) {
+			c->store_unwritable = false;
+			log_info("store: writable again; taking new work");
 		}
 		sendq_flush(c->sendq, &c->sent);
 	}
