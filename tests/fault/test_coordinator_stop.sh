@@ -25,5 +25,5 @@ kill -CONT "$COORD_PID"
 fault_workload_wait 90
 fault_check coordinator-stop 0
 grep -q "did not run for" "$T/coordinator.log" || fail "the coordinator did not notice it was stopped"
-cat "$T"/worker-w*.log | grep -q "reconnecting in" || fail "no worker gave up on the stopped coordinator"
+grep -q "reconnecting in" "$T"/worker-w*.log || fail "no worker gave up on the stopped coordinator"
 pass "a stopped coordinator loses nothing and runs nothing twice"
