@@ -607,12 +607,19 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	free(run_id);
 }
 
+bool
+api_request_writes(const Rota__Request *req)
+{
+	return req->body_case == ROTA__REQUEST__BODY_SUBMIT ||
+	       req->body_case == ROTA__REQUEST__BODY_APPROVE ||
+	       req->body_case == ROTA__REQUEST__BODY_RELOAD ||
+	       req->body_case == ROTA__REQUEST__BODY_CANCEL;
+}
+
 void
 api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
-	if (api->stopping && (req->body_case == ROTA__REQUEST__BODY_SUBMIT ||
-	                      req->body_case == ROTA__REQUEST__BODY_APPROVE ||
-	                      req->body_case == ROTA__REQUEST__BODY_RELOAD)) {
+	if (api->stopping && api_request_writes(req)) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_UNAVAILABLE,
 		           "the coordinator is stopping; try again when it is back");
 		return;

@@ -40,6 +40,10 @@ typedef struct {
 	bool stopping;
 } api_t;
 
+/* True for the requests that change state (submit, approve, reload,
+ * cancel): refused while the coordinator stops or cannot write its store. */
+bool api_request_writes(const Rota__Request *req);
+
 /* Handles one request from the peer with the given identity. */
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 

@@ -53,6 +53,9 @@ struct coordinator {
 	uint64_t workers_replaced; /* connections replaced by another process's Hello */
 	uint64_t stale_frames;     /* from a connection that did not say Hello */
 	bool resync_pending;
+	/* The last turn that wrote could not be committed (disk full, a
+	 * file-size limit, the file locked): refuse work until one can. */
+	bool store_unwritable;
 	bool stopping;
 	/* Slots wait at start until the workers had a chance to come back
 	 * (all known ones connected, or COORDINATOR_SETTLE_MS): a slot fired
@@ -140,6 +143,10 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A write past a file-size limit (ulimit -f, LimitFSIZE=) must fail
+	 * like a full disk (EFBIG: the turn is not committed), not kill the
+	 * coordinator with SIGXFSZ. */
+	signal(SIGXFSZ, SIG_IGN);
 	c->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (c->sigfd < 0) {
 		*error = xasprintf("signalfd: %s", strerror(errno));
@@ -400,6 +407,29 @@ coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64
 	sendq_push(c->sendq, sock, msg->identity, msg->identity_len, &env);
 }
 
+/* While the store cannot be written, a request that writes is refused at once with
+ * the reason: queued, its answer would be withheld with its failed turn (the
+ * CLI would time out), or it would be refused for a wrong reason (every
+ * worker looks disconnected until its Hello can be recorded). The refusal
+ * promises nothing, so it is sent now rather than after a commit. Reads
+ * are still answered from what the store holds. */
+static void
+coordinator_refuse_unwritable(coordinator_t *c, const wire_msg_t *msg)
+{
+	Rota__Error err = ROTA__ERROR__INIT;
+	err.code = ROTA__ERROR_CODE__ERR_UNAVAILABLE;
+	err.message = "the coordinator cannot write its store (disk full, a file-size limit,"
+	              " or the file locked by another process); it takes no new work until it"
+	              " can, and nothing was done; see the coordinator's log";
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = msg->env->request->id;
+	resp.error = &err;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+	env.response = &resp;
+	wire_send(c->api_sock, msg->identity, msg->identity_len, &env);
+}
+
 static void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
@@ -491,6 +521,10 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	if (msg->env->body_case != ROTA__ENVELOPE__BODY_REQUEST) {
 		c->api_wire.dropped_empty++;
 		coordinator_log_drop(c, "api", msg, wire_strerror(WIRE_ERR_EMPTY));
+		return;
+	}
+	if (c->store_unwritable && api_request_writes(msg->env->request)) {
+		coordinator_refuse_unwritable(c, msg);
 		return;
 	}
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
@@ -735,6 +769,7 @@ coordinator_resync(coordinator_t *c)
 		return;
 	}
 	c->commit_failures++;
+	c->store_unwritable = true;
 	uint64_t epoch = 0;
 	if (store_epoch_next(c->store, &epoch) == 0 && epoch > c->epoch)
 		c->epoch = epoch;
@@ -884,9 +919,14 @@ coordinator_run(coordinator_t *c)
 		}
 		/* Durable first, then tell. */
 		dispatcher_end_turn(c->dispatcher);
+		bool wrote = store_in_transaction(c->store);
 		if (store_commit(c->store) != 0) {
 			coordinator_resync(c);
 			continue;
+		}
+		if (wrote && c->store_unwritable) {
+			c->store_unwritable = false;
+			log_info("store: writable again; taking new work");
 		}
 		sendq_flush(c->sendq, &c->sent);
 	}

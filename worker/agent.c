@@ -970,6 +970,10 @@ agent_new(const agent_config_t *config, char **error)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A spool write past a file-size limit fails like a full disk (the
+	 * step is refused), rather than kill the worker with SIGXFSZ. Steps
+	 * get default dispositions back (executor.c). */
+	signal(SIGXFSZ, SIG_IGN);
 	a->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->sigfd < 0) {
 		*error = xasprintf("signalfd: %s", strerror(errno));

@@ -1,0 +1,249 @@
+# Shared helpers for the fault-injection scenarios (tests/fault/test_*.sh).
+# Each scenario runs the same workload — FAULT_RUNS runs of FAULT_STEPS short
+# shell steps on 4 workers, submitted one every FAULT_GAP seconds — injects
+# its fault while the workload runs, waits (bounded) for every run to end and
+# for every worker spool to empty, and then compares the store with what the
+# workers actually executed.
+#
+# What was executed: every step appends one line to
+# $ROTA_TEST_TMP/markers/RUN.STEP.HOST each time a shell runs it, so an
+# attempt executed twice shows as two lines. What was recorded: the
+# step_runs rows (one per attempt, UNIQUE (run, step, host, attempt)).
+# Source it after nothing else; it sources ../integration/lib.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+FAULT_RUNS=${FAULT_RUNS:-6}
+FAULT_STEPS=${FAULT_STEPS:-10}
+FAULT_GAP=${FAULT_GAP:-1.5}
+FAULT_WORKERS=(w1 w2 w3 w4)
+# The step that must never run twice (idempotent: false, so no retries).
+FAULT_ONCE_STEP=s05
+COORD_FLAGS=()
+
+# fault_setup: temporary directory, marker directory and the workload
+# runbook (served from $T/runbooks).
+fault_setup() {
+	rota_setup
+	mkdir -p "$T/markers" "$T/runbooks"
+	export RUNBOOKS=$T/runbooks
+	local f=$T/runbooks/fault-workload.yaml i id
+	{
+		echo "name: fault-workload"
+		echo "description: short steps that leave a line per execution"
+		echo "steps:"
+		for i in $(seq "$FAULT_STEPS"); do
+			id=$(printf 's%02d' "$i")
+			echo "  - id: $id"
+			echo "    timeout: 30s"
+			if [ "$id" = "$FAULT_ONCE_STEP" ]; then
+				echo "    idempotent: false"
+			else
+				echo "    retries: { count: 3, backoff: 0s }"
+			fi
+			echo "    shell: |"
+			echo "      echo \"\$\$\" >> \"\$ROTA_TEST_TMP/markers/{{ run.id }}.$id.{{ host.id }}\""
+			echo "      sleep 0.2"
+		done
+	} >"$f"
+	"$ROTA_BIN/rota" lint "$f" >/dev/null || fail "the workload runbook does not lint"
+}
+
+# fault_start_coordinator [flags...]: like start_coordinator, with the flags
+# remembered for fault_restart_coordinator, and the coordinator's output
+# written through a pipe (so a file-size limit on the coordinator does not
+# touch its log).
+fault_start_coordinator() {
+	COORD_FLAGS=("$@")
+	fault_launch_coordinator --worker-endpoint "tcp://127.0.0.1:*" \
+		--api-endpoint "tcp://127.0.0.1:*" "${COORD_FLAGS[@]}"
+}
+
+# fault_restart_coordinator: the same flags, the same endpoints. Kill or
+# stop the old one first.
+fault_restart_coordinator() {
+	fault_launch_coordinator --worker-endpoint "$WORKER_EP" --api-endpoint "$API_EP" \
+		"${COORD_FLAGS[@]}"
+}
+
+fault_launch_coordinator() {
+	local data=$T/data
+	touch "$T/coordinator.start"
+	sleep 0.01
+	"$ROTA_BIN/rota-coordinator" --data-dir "$data" --runbooks "$RUNBOOKS" "$@" \
+		> >(cat >>"$T/coordinator.log") 2>&1 &
+	COORD_PID=$!
+	PIDS+=("$COORD_PID")
+	for _ in $(seq 200); do
+		if [ -f "$data/endpoints" ] && [ "$data/endpoints" -nt "$T/coordinator.start" ]; then
+			break
+		fi
+		kill -0 "$COORD_PID" 2>/dev/null || fail "coordinator exited at start"
+		sleep 0.05
+	done
+	[ -f "$data/endpoints" ] && [ "$data/endpoints" -nt "$T/coordinator.start" ] ||
+		fail "coordinator wrote no endpoints file"
+	WORKER_EP=$(sed -n 's/^worker=//p' "$data/endpoints")
+	API_EP=$(sed -n 's/^api=//p' "$data/endpoints")
+	export ROTA_COORDINATOR=$API_EP
+}
+
+# fault_kill_coordinator: SIGKILL, and reap it.
+fault_kill_coordinator() {
+	kill -KILL "$COORD_PID" 2>/dev/null || true
+	wait "$COORD_PID" 2>/dev/null || true
+}
+
+fault_start_workers() {
+	local w
+	for w in "${FAULT_WORKERS[@]}"; do start_worker "$w"; done
+	wait_workers "${#FAULT_WORKERS[@]}"
+}
+
+# fault_kill_worker ID: SIGKILL it, and reap it.
+fault_kill_worker() {
+	local var="WORKER_PID_${1//-/_}"
+	kill -KILL "${!var}" 2>/dev/null || true
+	wait "${!var}" 2>/dev/null || true
+}
+
+# fault_submit_all: submits the workload, one run every FAULT_GAP seconds,
+# retrying a submit the coordinator could not answer (it may be down or
+# stopped). Run it in the background; it writes the run ids it was given to
+# $T/submitted and "done" to $T/submit.done. A submit whose answer was lost
+# after its run was stored is retried too, so the store may hold a run more
+# than $T/submitted: the checks read the store.
+fault_submit_all() {
+	local i out tries
+	for i in $(seq "$FAULT_RUNS"); do
+		# Like a careful operator: submit when the fleet is connected. A
+		# worker that is not connected (yet) when a run starts is put on
+		# it as unreachable (docs/decisions.md), and a coordinator that
+		# restarted or could not write its store waits for its workers to
+		# say Hello again. Bounded: after 15 s, submit anyway.
+		for _ in $(seq 150); do
+			[ "$("$ROTA_BIN/rota" workers 2>/dev/null | grep -c ' connected ' || true)" -ge \
+				"${#FAULT_WORKERS[@]}" ] && break
+			sleep 0.1
+		done
+		tries=0
+		until out=$("$ROTA_BIN/rota" submit fault-workload --target all 2>>"$T/submit.err"); do
+			tries=$((tries + 1))
+			[ $tries -lt 40 ] || { echo "gave up" >"$T/submit.done"; return 1; }
+			sleep 0.5
+		done
+		echo "$out" >>"$T/submitted"
+		sleep "$FAULT_GAP"
+	done
+	echo done >"$T/submit.done"
+}
+
+# fault_workload_start: the submitter in the background (FAULT_SUBMITTER).
+fault_workload_start() {
+	rm -f "$T/submit.done" "$T/submitted"
+	fault_submit_all &
+	FAULT_SUBMITTER=$!
+	PIDS+=("$FAULT_SUBMITTER")
+	FAULT_T0=$SECONDS
+}
+
+# fault_workload_wait [SECONDS]: until the submitter is done, every run in
+# the store has ended and every worker's spool is empty (every result
+# acknowledged). Bounded: fails after SECONDS (90 by default).
+fault_workload_wait() {
+	local secs=${1:-90}
+	wait_for "[ -f '$T/submit.done' ]" "$secs" "the workload to be submitted"
+	wait "$FAULT_SUBMITTER" || fail "the submitter gave up: $(tail -n 3 "$T/submit.err")"
+	wait_for "[ \"\$(store 'SELECT COUNT(*) FROM runs WHERE status IN (1, 2)')\" = 0 ]" \
+		"$secs" "every run to end"
+	local w
+	for w in "${FAULT_WORKERS[@]}"; do
+		wait_for "[ \"\$(sqlite3 '$T/spool-$w/spool.db' 'SELECT COUNT(*) FROM results' 2>/dev/null)\" = 0 ]" \
+			30 "$w's spool to empty (every result acknowledged)"
+	done
+	FAULT_ELAPSED=$((SECONDS - FAULT_T0))
+}
+
+# fault_check NAME EXPECT_LOST: compares the markers with the store and
+# prints the scenario's summary line. EXPECT_LOST is a number (exact) or
+# "any" (the scenario may legitimately lose steps; then every lost attempt
+# must have been retried or belong to the idempotent: false step, and
+# FAULT_LOST_HOSTS, if set, lists the only hosts allowed to lose one).
+fault_check() {
+	local name=$1 expect_lost=$2
+	local sql=$T/check.sql f b n
+	{
+		echo "CREATE TEMP TABLE m (run_id TEXT, step_id TEXT, host TEXT, lines INTEGER);"
+		for f in "$T"/markers/*; do
+			[ -f "$f" ] || continue
+			b=${f##*/}
+			n=$(wc -l <"$f")
+			IFS=. read -r r s h <<<"$b"
+			echo "INSERT INTO temp.m VALUES ('$r', '$s', '$h', $n);"
+		done
+		cat <<'SQL'
+CREATE TEMP TABLE k AS
+  SELECT run_id, step_id, host, SUM(status IN (4, 5, 6)) AS ran, SUM(status = 7) AS lost,
+         COUNT(*) AS attempts, MAX(attempt) AS max_attempt
+  FROM step_runs GROUP BY run_id, step_id, host;
+CREATE TEMP TABLE j AS
+  SELECT k.*, COALESCE(m.lines, 0) AS lines FROM temp.k k LEFT JOIN temp.m m USING (run_id, step_id, host);
+SELECT 'executed', COALESCE(SUM(lines), 0) FROM temp.m;
+SELECT 'recorded', COALESCE(SUM(MIN(lines, ran + lost)), 0) FROM temp.j;
+SELECT 'duplicates', COALESCE(SUM(MAX(0, lines - ran - lost)), 0)
+  + (SELECT COALESCE(SUM(lines), 0) FROM temp.m m WHERE NOT EXISTS
+       (SELECT 1 FROM temp.k k WHERE k.run_id = m.run_id AND k.step_id = m.step_id AND k.host = m.host))
+  FROM temp.j;
+SELECT 'phantom', COALESCE(SUM(MAX(0, ran - lines)), 0) FROM temp.j;
+SELECT 'lost', COUNT(*) FROM step_runs WHERE status = 7;
+SELECT 'unfinished', COUNT(*) FROM step_runs WHERE status IN (1, 2, 3, 11);
+SELECT 'runs_open', COUNT(*) FROM runs WHERE status IN (1, 2);
+SELECT 'runs_failed', COUNT(*) FROM runs WHERE status <> 3 AND id NOT IN
+  (SELECT run_id FROM step_runs GROUP BY run_id HAVING SUM(status NOT IN (4, 12)) = 0);
+SELECT 'unreachable', COUNT(*) FROM step_runs WHERE status = 12;
+SELECT 'runs', COUNT(*) FROM runs;
+SELECT 'gaps', COUNT(*) FROM temp.k WHERE attempts <> max_attempt;
+SELECT 'bad_retry', COUNT(*) FROM step_runs s JOIN temp.k k USING (run_id, step_id, host)
+  WHERE s.attempt < k.max_attempt AND s.status NOT IN (5, 6, 7);
+SQL
+		echo "SELECT 'once_twice', COUNT(*) FROM temp.j WHERE step_id = '$FAULT_ONCE_STEP' AND (attempts > 1 OR lines > 1);"
+		echo "SELECT 'lost_unretried', COUNT(*) FROM step_runs s JOIN temp.k k USING (run_id, step_id, host)"
+		echo "  WHERE s.status = 7 AND s.attempt = k.max_attempt AND s.step_id <> '$FAULT_ONCE_STEP';"
+		echo "SELECT 'lost_hosts', COALESCE(GROUP_CONCAT(DISTINCT host), '') FROM step_runs WHERE status = 7;"
+	} >"$sql"
+	local out
+	out=$(sqlite3 -batch -noheader -separator ' ' "$T/data/rota.db" <"$sql") ||
+		fail "the check query failed"
+	echo "$out" >"$T/check.out"
+	local executed recorded duplicates phantom lost unfinished runs_open runs_failed runs
+	local gaps bad_retry once_twice lost_unretried lost_hosts unreachable
+	eval "$(awk '{ v = $2; for (i = 3; i <= NF; i++) v = v " " $i; printf "%s=\"%s\"\n", $1, v }' <<<"$out")"
+	echo "fault $name: steps executed $executed, recorded $recorded, duplicates $duplicates, lost $lost" \
+		"($runs runs, $unreachable unreachable, $((FAULT_ELAPSED)) s)"
+	[ "$runs_open" = 0 ] || fail "$runs_open run(s) still open"
+	[ "$unfinished" = 0 ] || fail "$unfinished step attempt(s) left pending/dispatched/running/waiting"
+	[ "$duplicates" = 0 ] || fail "$duplicates execution(s) with no recorded attempt (executed twice without a retry)"
+	[ "$phantom" = 0 ] || fail "$phantom attempt(s) recorded as run by a worker but never executed"
+	[ "$executed" = "$recorded" ] || fail "executed $executed but recorded $recorded"
+	[ "$gaps" = 0 ] || fail "$gaps step(s) with a gap in their attempt numbers"
+	[ "$bad_retry" = 0 ] || fail "$bad_retry attempt(s) retried although they did not fail"
+	[ "$executed" -ge 200 ] || fail "only $executed steps executed (the workload must run 200 at least)"
+	[ "$once_twice" = 0 ] || fail "the idempotent: false step ran or was attempted twice ($once_twice)"
+	if [ "$expect_lost" = any ]; then
+		[ "$lost_unretried" = 0 ] || fail "$lost_unretried lost attempt(s) never retried"
+		if [ -n "${FAULT_LOST_HOSTS:-}" ] && [ -n "$lost_hosts" ]; then
+			local h
+			for h in ${lost_hosts//,/ }; do
+				case " $FAULT_LOST_HOSTS " in
+				*" $h "*) ;;
+				*) fail "a step was lost on $h, which was not faulted" ;;
+				esac
+			done
+		fi
+	else
+		[ "$lost" = "$expect_lost" ] || fail "lost $lost, expected $expect_lost"
+		# A run may fail only for hosts that were not connected when it
+		# started (a race of the submitter with a restart; counted above).
+		[ "$runs_failed" = 0 ] || fail "$runs_failed run(s) did not succeed"
+	fi
+	kill -0 "$COORD_PID" 2>/dev/null || fail "the coordinator is not running at the end"
+}
