@@ -422,9 +422,9 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 	Rota__Label **envp = xcalloc(step->env_count + 1, sizeof(*envp));
 
 	ss.timeout_ms = step->timeout_ms;
-	/* The worker may send a little more than the coordinator keeps, so the
-	 * coordinator sees the overflow and marks the truncation itself. */
-	ss.output_limit = l->output_cap + 65536;
+	/* The worker keeps the first and the last half of this and one note
+	 * between them: what it sends fits what the coordinator keeps. */
+	ss.output_limit = l->output_cap > 512 ? l->output_cap - 256 : l->output_cap;
 	switch (step->type) {
 	case RUNBOOK_STEP_SHELL:
 		shell.run = (char *)render(&r, step->run);

@@ -22,6 +22,16 @@
 
 typedef enum { AGENT_HELLO_SENT, AGENT_READY } agent_state_t;
 
+/* A piece of a step's output past its head, kept while it may still be
+ * among the last bytes (the tail that is sent when the step ends). */
+typedef struct agent_tail {
+	int stream;
+	size_t len;
+	size_t off; /* bytes of data already dropped from the front */
+	struct agent_tail *next;
+	uint8_t data[]; /* len bytes */
+} agent_tail_t;
+
 /* A step this worker runs. */
 typedef struct agent_job {
 	uint64_t exec_id;
@@ -31,8 +41,12 @@ typedef struct agent_job {
 	char *keytext; /* owned: spool key */
 	uint64_t seq;  /* last Output seq sent */
 	uint64_t sent_bytes;
-	uint64_t limit;
-	bool truncated;
+	uint64_t limit; /* bytes it may send: the first half live, the last half at the end */
+	bool truncated; /* past the first half: the rest goes to the tail */
+	struct agent_tail *tail; /* owned list, oldest first: the last output kept */
+	struct agent_tail *tail_last;
+	uint64_t tail_bytes;
+	uint64_t dropped;  /* bytes between the head and the tail, not sent */
 	bool spool_warned; /* a chunk could not be spooled: said so once */
 	bool check;        /* a built-in check: its verdict is its exit code */
 	/* A check's first report line, kept as the Result's detail. */
@@ -389,6 +403,81 @@ agent_keep_summary(agent_job_t *j, const uint8_t *data, size_t len)
 	j->summary[j->summary_len] = '\0';
 }
 
+/* Appends to the tail and drops its oldest bytes past the tail's room
+ * (limit - head), counting them. */
+static void
+agent_tail_keep(agent_job_t *j, int stream, const uint8_t *data, size_t len)
+{
+	uint64_t room = j->limit - j->limit / 2;
+	if (len == 0)
+		return;
+	if (len > room) {
+		j->dropped += len - room;
+		data += len - room;
+		len = (size_t)room;
+	}
+	agent_tail_t *t = xmalloc(sizeof(*t) + len);
+	t->stream = stream;
+	t->len = len;
+	t->off = 0;
+	t->next = NULL;
+	memcpy(t->data, data, len);
+	if (j->tail_last)
+		j->tail_last->next = t;
+	else
+		j->tail = t;
+	j->tail_last = t;
+	j->tail_bytes += len;
+	while (j->tail_bytes > room) {
+		agent_tail_t *old = j->tail;
+		size_t have = old->len - old->off;
+		size_t cut = j->tail_bytes - room < have ? (size_t)(j->tail_bytes - room) : have;
+		old->off += cut;
+		j->tail_bytes -= cut;
+		j->dropped += cut;
+		if (old->off == old->len) {
+			j->tail = old->next;
+			if (j->tail == NULL)
+				j->tail_last = NULL;
+			free(old);
+		}
+	}
+}
+
+static void
+agent_tail_free(agent_job_t *j)
+{
+	while (j->tail) {
+		agent_tail_t *t = j->tail;
+		j->tail = t->next;
+		free(t);
+	}
+	j->tail_last = NULL;
+	j->tail_bytes = 0;
+}
+
+/* At the end of a step that printed more than its limit: a note saying how
+ * much was dropped between head and tail, then the tail, so the last lines
+ * (where errors usually are) are kept. */
+static void
+agent_tail_flush(agent_t *a, agent_job_t *j)
+{
+	if (!j->truncated)
+		return;
+	if (j->dropped > 0) {
+		char note[160];
+		int n =
+		    snprintf(note, sizeof(note),
+		             "\n[rota: %llu bytes of output dropped here; the first and the last"
+		             " %llu bytes are kept]\n",
+		             (unsigned long long)j->dropped, (unsigned long long)(j->limit / 2));
+		agent_send_output(a, j, 1, (const uint8_t *)note, (size_t)n, true);
+	}
+	for (agent_tail_t *t = j->tail; t; t = t->next)
+		agent_send_output(a, j, t->stream, t->data + t->off, t->len - t->off, false);
+	agent_tail_free(j);
+}
+
 static void
 agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t len)
 {
@@ -398,16 +487,20 @@ agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t
 		return;
 	if (j->check && stream == 1)
 		agent_keep_summary(j, data, len);
-	if (j->truncated)
-		return;
-	if (j->sent_bytes + len > j->limit) {
-		/* Past the limit: send what fits and one marker, then drop the
-		 * rest (still reading it, so the step does not block on a full
-		 * pipe). */
-		size_t fit = (size_t)(j->limit - j->sent_bytes);
+	uint64_t head = j->limit / 2;
+	if (!j->truncated && j->sent_bytes + len > head) {
+		/* Past the head: send what fits, keep the rest as tail. The
+		 * pipes are still read, so the step never blocks on them. */
+		size_t fit = (size_t)(head - j->sent_bytes);
+		if (fit > 0)
+			agent_send_output(a, j, stream, data, fit, false);
+		j->sent_bytes = head;
 		j->truncated = true;
-		agent_send_output(a, j, stream, data, fit, true);
-		j->sent_bytes = j->limit;
+		data += fit;
+		len -= fit;
+	}
+	if (j->truncated) {
+		agent_tail_keep(j, stream, data, len);
 		return;
 	}
 	j->sent_bytes += len;
@@ -526,6 +619,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	r.signal = res->signal;
 	r.started_ms = res->started_ms;
 	r.ended_ms = res->ended_ms;
+	agent_tail_flush(a, j);
 	r.output_seq = j->seq;
 	if (j->check)
 		r.status = agent_check_status(a, j, res, detail, sizeof(detail));
@@ -546,6 +640,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	free(j->run_id);
 	free(j->step_id);
 	free(j->keytext);
+	agent_tail_free(j);
 	free(j);
 }
 
@@ -1009,6 +1104,7 @@ agent_destroy(agent_t **ap)
 		free(j->run_id);
 		free(j->step_id);
 		free(j->keytext);
+		agent_tail_free(j);
 		free(j);
 	}
 	if (a->sock)

@@ -75,8 +75,10 @@ assert_contains "$(result requests)" "STEP_FAILED 1 http_requests_total{code=\"5
 assert_contains "$(output requests)" "NOT OK  http_requests_total{code=\"500\",instance=\"b\"} 150" "several samples output"
 assert_eq "$(result absent)" "result absent STEP_FAILED 1 metric nope_total not found at $U/metrics (5 samples read)" "absent metric"
 assert_contains "$(result queue)" "STEP_FAILED 1 queue_depth is NaN, not < 1" "NaN"
-# The output is cut at its limit; the detail is still the whole summary.
-assert_eq "$(output limited)" "stdout errors_total: al" "limited output (16 bytes)"
+# The output is cut at its limit (its first and last 8 bytes kept, with a
+# note between); the detail is still the whole summary.
+assert_contains "$(output limited)" "stdout errors_t" "limited output: its head (16 bytes)"
+assert_contains "$(output limited)" "bytes of output dropped here" "limited output: the note"
 assert_contains "$(result limited)" "STEP_SUCCEEDED 0 errors_total: all 2 matching samples are >= 0" "limited detail"
 assert_contains "$(result badop)" "STEP_ERROR 2 metric_check: op =< is not one of" "bad op"
 
