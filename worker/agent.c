@@ -1226,12 +1226,14 @@ agent_stop_leftovers(agent_t *a)
 			char *run_id = NULL, *step_id = NULL;
 			uint32_t attempt = 0;
 			if (agent_keytext_parse(l->keytext, &run_id, &step_id, &attempt) != 0) {
-				log_error("stopped the leftover process group %d of an unreadable step"
-				          " key %s; no result spooled for it",
-				          (int)l->pgid, l->keytext);
+				log_error(
+				    "stopped the leftover process group %d of an unreadable step"
+				    " key %s; no result spooled for it",
+				    (int)l->pgid, l->keytext);
 				spool_forget_process(a->spool, l->keytext);
 			} else {
-				log_warn("worker restarted: stopped the leftover process group %d of step"
+				log_warn("worker restarted: stopped the leftover process group %d "
+				         "of step"
 				         " %s/%s#%u",
 				         (int)l->pgid, run_id, step_id, attempt);
 				Rota__StepKey key = ROTA__STEP_KEY__INIT;
@@ -1240,11 +1242,13 @@ agent_stop_leftovers(agent_t *a)
 				key.host = (char *)a->cfg.id;
 				key.attempt = attempt;
 				char detail[256];
-				snprintf(detail, sizeof(detail),
-				         "the worker restarted (its previous process died while the step"
-				         " ran) and stopped the step's leftover process group %d; whether"
-				         " the step did its work is unknown",
-				         (int)l->pgid);
+				snprintf(
+				    detail, sizeof(detail),
+				    "the worker restarted (its previous process died while the step"
+				    " ran) and stopped the step's leftover process group %d; "
+				    "whether"
+				    " the step did its work is unknown",
+				    (int)l->pgid);
 				Rota__Result r = ROTA__RESULT__INIT;
 				r.key = &key;
 				r.status = ROTA__STEP_STATUS__STEP_LOST;

@@ -34,7 +34,7 @@
  * SIGKILL (the poll loop has not started yet, so keep it short). */
 #define AGENT_LEFTOVER_GRACE_MS 2000
 #define AGENT_LEFTOVER_POLL_MS 50
-#define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
+#define AGENT_CHECK_DETAIL_MAX 400 /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;
