@@ -99,6 +99,41 @@ agent_keytext(const char *run_id, const char *step_id, uint32_t attempt)
 	                 attempt);
 }
 
+/* Reads an id of agent_keytext: "LEN:TEXT" then the separator sep. Returns
+ * the text (the caller frees) and moves *p past sep, or NULL. */
+static char *
+agent_keytext_id(const char **p, char sep)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(*p, &end, 10);
+	if (errno != 0 || end == *p || *end != ':' || n > strlen(end + 1) || end[1 + n] != sep)
+		return NULL;
+	char *id = xstrndup(end + 1, (size_t)n);
+	*p = end + 1 + n + 1;
+	return id;
+}
+
+/* The inverse of agent_keytext; -1 for a key it did not write. */
+static int
+agent_keytext_parse(const char *text, char **run_id, char **step_id, uint32_t *attempt)
+{
+	const char *p = text;
+	*run_id = agent_keytext_id(&p, '/');
+	*step_id = *run_id ? agent_keytext_id(&p, '/') : NULL;
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = *step_id ? strtoul(p, &end, 10) : 0;
+	if (*step_id == NULL || errno != 0 || end == p || *end != '\0' || v > UINT32_MAX) {
+		free(*run_id);
+		free(*step_id);
+		*run_id = *step_id = NULL;
+		return -1;
+	}
+	*attempt = (uint32_t)v;
+	return 0;
+}
+
 static void
 agent_send(agent_t *a, Rota__Envelope *env)
 {
@@ -849,6 +884,16 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	a->jobs = j;
 	agent_send(a, &env);
 	j->exec_id = executor_start(a->exec, &spec);
+	/* Its group, so a restart after this worker is SIGKILLed can stop what
+	 * would otherwise run on unwatched (agent_stop_leftovers). */
+	pid_t pgid = executor_pgid(a->exec, j->exec_id);
+	uint64_t pstart = 0;
+	if (pgid > 0 && executor_proc_starttime(pgid, &pstart) == 0)
+		spool_mark_process(a->spool, keytext, pgid, pstart);
+	else if (pgid > 0)
+		log_warn("step %s/%s#%u: cannot read the start time of its process %d; a restart"
+		         " after a crash would not stop it",
+		         k->run_id, k->step_id, k->attempt, (int)pgid);
 	for (size_t i = 0; i < n_env; i++)
 		free(env_kv[i]);
 	free(env_kv);
@@ -1189,6 +1234,133 @@ agent_stop_step(agent_t *a, int64_t *flush_deadline)
 	return false;
 }
 
+/* ---- leftovers of a previous process -------------------------------- */
+
+typedef struct agent_leftover {
+	char *keytext; /* owned */
+	pid_t pgid;
+	uint64_t pstart;
+	int64_t started_ms;
+	bool killed; /* ours: its group was signalled */
+	struct agent_leftover *next;
+} agent_leftover_t;
+
+static int
+agent_collect_leftover(void *ctx, const char *key, int64_t pgid, uint64_t pstart,
+                       int64_t started_ms)
+{
+	agent_leftover_t **list = ctx;
+	if (pgid <= 1 || pgid > INT32_MAX)
+		return 0; /* never ours: not a group to signal */
+	agent_leftover_t *l = xcalloc(1, sizeof(*l));
+	l->keytext = xstrdup(key);
+	l->pgid = (pid_t)pgid;
+	l->pstart = pstart;
+	l->started_ms = started_ms;
+	l->next = *list;
+	*list = l;
+	return 0;
+}
+
+/* Whether any process of the group is left (a zombie counts until its new
+ * parent reaps it, so this may stay true for the whole grace). */
+static bool
+agent_group_alive(pid_t pgid)
+{
+	return kill(-pgid, 0) == 0 || errno == EPERM;
+}
+
+/* A worker killed with SIGKILL cannot stop its steps: their groups run on,
+ * unwatched, while the coordinator may retry them elsewhere. At start, each
+ * attempt the spool says was running here with no result is looked for: if
+ * its group leader is still the process that was started (same pid, same
+ * start time) the group is stopped (SIGTERM, SIGKILL after
+ * AGENT_LEFTOVER_GRACE_MS) and a LOST result is spooled for it, which the
+ * Hello carries. A group that is gone, or a pid since reused, is left alone:
+ * the coordinator marks the attempt lost on Hello, as before.
+ *
+ * This blocks for up to the grace, before the poll loop starts: nothing else
+ * waits on this worker yet, and a restart is rare. */
+static void
+agent_stop_leftovers(agent_t *a)
+{
+	agent_leftover_t *list = NULL;
+	if (spool_process_each(a->spool, agent_collect_leftover, &list) != 0)
+		log_error("cannot read the started steps from the spool; steps a previous"
+		          " process left running are not stopped");
+	size_t killed = 0;
+	for (agent_leftover_t *l = list; l; l = l->next) {
+		uint64_t now_start = 0;
+		if (executor_proc_starttime(l->pgid, &now_start) != 0 || now_start != l->pstart) {
+			/* Gone, or another process has its pid: nothing of ours. */
+			spool_forget_process(a->spool, l->keytext);
+			continue;
+		}
+		if (kill(-l->pgid, SIGTERM) != 0 && errno != ESRCH) {
+			log_error("cannot stop the leftover process group %d of step %s: %s",
+			          (int)l->pgid, l->keytext, strerror(errno));
+			continue;
+		}
+		l->killed = true;
+		killed++;
+	}
+	int64_t deadline = clock_mono_ms() + AGENT_LEFTOVER_GRACE_MS;
+	while (killed > 0) {
+		size_t alive = 0;
+		for (agent_leftover_t *l = list; l; l = l->next)
+			alive += l->killed && agent_group_alive(l->pgid);
+		if (alive == 0 || clock_mono_ms() >= deadline)
+			break;
+		usleep(AGENT_LEFTOVER_POLL_MS * 1000);
+	}
+	agent_leftover_t *next;
+	for (agent_leftover_t *l = list; l; l = next) {
+		next = l->next;
+		if (l->killed) {
+			if (agent_group_alive(l->pgid))
+				kill(-l->pgid, SIGKILL);
+			char *run_id = NULL, *step_id = NULL;
+			uint32_t attempt = 0;
+			if (agent_keytext_parse(l->keytext, &run_id, &step_id, &attempt) != 0) {
+				log_error(
+				    "stopped the leftover process group %d of an unreadable step"
+				    " key %s; no result spooled for it",
+				    (int)l->pgid, l->keytext);
+				spool_forget_process(a->spool, l->keytext);
+			} else {
+				log_warn("worker restarted: stopped the leftover process group %d "
+				         "of step"
+				         " %s/%s#%u",
+				         (int)l->pgid, run_id, step_id, attempt);
+				Rota__StepKey key = ROTA__STEP_KEY__INIT;
+				key.run_id = run_id;
+				key.step_id = step_id;
+				key.host = (char *)a->cfg.id;
+				key.attempt = attempt;
+				char detail[256];
+				snprintf(
+				    detail, sizeof(detail),
+				    "the worker restarted (its previous process died while the step"
+				    " ran) and stopped the step's leftover process group %d; "
+				    "whether"
+				    " the step did its work is unknown",
+				    (int)l->pgid);
+				Rota__Result r = ROTA__RESULT__INIT;
+				r.key = &key;
+				r.status = ROTA__STEP_STATUS__STEP_LOST;
+				r.detail = detail;
+				r.started_ms = l->started_ms;
+				r.ended_ms = clock_wall_ms();
+				agent_report(a, l->keytext, &r); /* spooled; the Hello carries it */
+				free(run_id);
+				free(step_id);
+			}
+		}
+		free(l->keytext);
+		free(l);
+	}
+}
+
 int
 agent_run(agent_t *a)
 {
@@ -1198,6 +1370,7 @@ agent_run(agent_t *a)
 	         " %zu output chunk(s), %llu bytes)",
 	         a->cfg.id, a->cfg.endpoint, a->cfg.spool_dir, spool_count(a->spool), out_chunks,
 	         (unsigned long long)out_bytes);
+	agent_stop_leftovers(a);
 	if (agent_connect(a) != 0)
 		return -1;
 	a->next_heartbeat = clock_mono_ms() + a->heartbeat_ms;

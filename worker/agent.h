@@ -30,7 +30,11 @@
 #define AGENT_STOP_GRACE_MS 2000     /* on SIGTERM: time for final results to be acked */
 #define AGENT_DEFAULT_DRAIN_MS 30000 /* on SIGTERM: time running steps get to finish */
 #define AGENT_MAX_DRAIN_MS 86400000  /* --drain at most a day */
-#define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
+/* At start: a leftover step group gets this long after SIGTERM before
+ * SIGKILL (the poll loop has not started yet, so keep it short). */
+#define AGENT_LEFTOVER_GRACE_MS 2000
+#define AGENT_LEFTOVER_POLL_MS 50
+#define AGENT_CHECK_DETAIL_MAX 400 /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;

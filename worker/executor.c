@@ -442,6 +442,60 @@ executor_running(const executor_t *e)
 	return e ? e->njobs : 0;
 }
 
+pid_t
+executor_pgid(const executor_t *e, uint64_t job)
+{
+	const job_t *j = e ? job_find(e, job) : NULL;
+	return j && j->pid > 0 ? j->pid : 0;
+}
+
+int
+executor_parse_starttime(const char *stat, uint64_t *ticks)
+{
+	const char *p = strrchr(stat, ')');
+	if (p == NULL)
+		return -1;
+	p++;
+	/* After the name come state (field 3) ... starttime (field 22). */
+	for (int field = 3; field < 22; field++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			return -1;
+		while (*p != ' ' && *p != '\0' && *p != '\n')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	char *end = NULL;
+	unsigned long long v = strtoull(p, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n'))
+		return -1;
+	*ticks = (uint64_t)v;
+	return 0;
+}
+
+int
+executor_proc_starttime(pid_t pid, uint64_t *ticks)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf) - 1)) == -1 && errno == EINTR)
+		;
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return executor_parse_starttime(buf, ticks);
+}
+
 size_t
 executor_fd_count(const executor_t *e)
 {

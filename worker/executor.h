@@ -113,6 +113,18 @@ uint64_t executor_start(executor_t *e, const exec_spec_t *spec);
 int executor_cancel(executor_t *e, uint64_t job);
 /* Jobs started and not yet reported through on_done. */
 size_t executor_running(const executor_t *e);
+/* The process group id of a running job (its shell's pid), or 0 when the
+ * job is unknown or was never forked. */
+pid_t executor_pgid(const executor_t *e, uint64_t job);
+
+/* The start time of process pid, field 22 (starttime) of /proc/PID/stat in
+ * clock ticks since boot: with the pid it names one process even after the
+ * pid is reused. 0, or -1 when the process is gone or the file unreadable. */
+int executor_proc_starttime(pid_t pid, uint64_t *ticks);
+/* The same from the text of a /proc/PID/stat file (exposed for tests): the
+ * command name in parentheses may hold spaces and ')', so fields are
+ * counted from the last ')'. -1 when the text is malformed. */
+int executor_parse_starttime(const char *stat, uint64_t *ticks);
 
 /* The poll loop integration. executor_fds writes up to max fds to watch for
  * POLLIN (the output pipes of every job) and returns how many.

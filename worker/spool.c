@@ -16,6 +16,7 @@ struct spool {
 	int lockfd;  /* owned: one worker per spool directory */
 	sqlite3 *db; /* owned */
 	sqlite3_stmt *put, *del, *each, *count, *mark, *get; /* owned */
+	sqlite3_stmt *proc_set, *proc_each;                  /* owned */
 	sqlite3_stmt *out_put, *out_ack, *out_drop, *out_each, *out_count,
 	    *out_count_key; /* owned */
 	bool group;         /* between spool_begin and spool_commit */
@@ -32,6 +33,46 @@ static const char spool_schema[] =
     /* Started attempts are only needed while a coordinator could still
      * send the same order again; a week is far beyond any retry. */
     "DELETE FROM started WHERE at_ms < (strftime('%s','now') - 7 * 86400) * 1000;";
+
+/* Schema versions (PRAGMA user_version) after the first, each applied once
+ * to a spool written by an older worker, in order.
+ * 1: started.pgid and started.pstart, the process group of a running
+ *    attempt and its leader's start time (NULL once it has a result). */
+static const char *const spool_migrations[] = {
+    "ALTER TABLE started ADD COLUMN pgid INTEGER;"
+    "ALTER TABLE started ADD COLUMN pstart INTEGER;",
+};
+#define SPOOL_SCHEMA_VERSION ((int)(sizeof(spool_migrations) / sizeof(spool_migrations[0])))
+
+static int
+spool_migrate(sqlite3 *db, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version < 0)
+		return -1;
+	if (version > SPOOL_SCHEMA_VERSION) {
+		*err = sqlite3_mprintf("written by a newer worker (schema %d > %d)", version,
+		                       SPOOL_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; version < SPOOL_SCHEMA_VERSION; version++) {
+		/* One transaction a step: a crash leaves the old version whole. */
+		char *sql = sqlite3_mprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+		                            spool_migrations[version], version + 1);
+		int rc = sqlite3_exec(db, sql, NULL, NULL, err);
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 spool_t *
 spool_open(const char *dir, char **error)
@@ -51,6 +92,14 @@ spool_open(const char *dir, char **error)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	        SQLITE_OK ||
 	    sqlite3_exec(s->db, spool_schema, NULL, NULL, &err) != SQLITE_OK ||
+	    spool_migrate(s->db, &err) != 0 ||
+	    sqlite3_prepare_v2(s->db, "UPDATE started SET pgid = ?, pstart = ? WHERE key = ?", -1,
+	                       &s->proc_set, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT key, pgid, pstart, at_ms FROM started WHERE pgid IS NOT NULL"
+	                       " AND pstart IS NOT NULL AND key NOT IN (SELECT key FROM results)"
+	                       " ORDER BY at_ms",
+	                       -1, &s->proc_each, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO results (key, result) VALUES (?, ?)",
 	                       -1, &s->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM results WHERE key = ?", -1, &s->del, NULL) !=
@@ -102,6 +151,8 @@ spool_close(spool_t **sp)
 	sqlite3_finalize(s->count);
 	sqlite3_finalize(s->mark);
 	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->proc_set);
+	sqlite3_finalize(s->proc_each);
 	sqlite3_finalize(s->out_put);
 	sqlite3_finalize(s->out_ack);
 	sqlite3_finalize(s->out_drop);
@@ -163,7 +214,12 @@ spool_put(spool_t *s, const char *key, const uint8_t *result, size_t len)
 	spool_settle(s);
 	sqlite3_bind_text(s->put, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(s->put, 2, result, (int)len, SQLITE_TRANSIENT);
-	return spool_step(s, s->put);
+	if (spool_step(s, s->put) != 0)
+		return -1;
+	/* Its process group is over: forget it. This may wait for the group
+	 * (a leftover scan skips an attempt with a result anyway). */
+	spool_forget_process(s, key);
+	return 0;
 }
 
 int
@@ -209,6 +265,45 @@ spool_mark_started(spool_t *s, const char *key)
 	if (spool_step(s, s->mark) != 0)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+int
+spool_mark_process(spool_t *s, const char *key, int64_t pgid, uint64_t starttime)
+{
+	spool_join(s);
+	sqlite3_bind_int64(s->proc_set, 1, pgid);
+	sqlite3_bind_int64(s->proc_set, 2, starttime > INT64_MAX ? INT64_MAX : (int64_t)starttime);
+	sqlite3_bind_text(s->proc_set, 3, key, -1, SQLITE_TRANSIENT);
+	return spool_step(s, s->proc_set);
+}
+
+int
+spool_forget_process(spool_t *s, const char *key)
+{
+	spool_join(s);
+	sqlite3_bind_null(s->proc_set, 1);
+	sqlite3_bind_null(s->proc_set, 2);
+	sqlite3_bind_text(s->proc_set, 3, key, -1, SQLITE_TRANSIENT);
+	return spool_step(s, s->proc_set);
+}
+
+int
+spool_process_each(spool_t *s,
+                   int (*fn)(void *ctx, const char *key, int64_t pgid, uint64_t starttime,
+                             int64_t started_ms),
+                   void *ctx)
+{
+	int rc;
+	while ((rc = sqlite3_step(s->proc_each)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s->proc_each, 0);
+		int64_t pgid = sqlite3_column_int64(s->proc_each, 1);
+		uint64_t start = (uint64_t)sqlite3_column_int64(s->proc_each, 2);
+		int64_t at = sqlite3_column_int64(s->proc_each, 3);
+		if (fn(ctx, key ? key : "", pgid, start, at) != 0)
+			break;
+	}
+	sqlite3_reset(s->proc_each);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 uint8_t *

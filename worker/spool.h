@@ -36,6 +36,22 @@ uint8_t *spool_get(spool_t *s, const char *key, size_t *len);
 /* Records that an attempt was started; returns 1 if it already was. */
 int spool_mark_started(spool_t *s, const char *key);
 
+/* The process group a started attempt runs in, and its leader's start time
+ * (executor_proc_starttime), so a worker restarted after a SIGKILL can find
+ * and stop what its previous process left running. Joins the group of
+ * writes: a worker that dies before it commits leaves the group unknown,
+ * as an old spool did. spool_put forgets it (the attempt is over);
+ * spool_forget_process does so explicitly. */
+int spool_mark_process(spool_t *s, const char *key, int64_t pgid, uint64_t starttime);
+int spool_forget_process(spool_t *s, const char *key);
+/* Calls fn for each started attempt with a process group recorded and no
+ * result spooled, oldest first; stops when fn returns non-zero. fn must not
+ * write to the spool. started_ms is when the start was recorded (wall). */
+int spool_process_each(spool_t *s,
+                       int (*fn)(void *ctx, const char *key, int64_t pgid, uint64_t starttime,
+                                 int64_t started_ms),
+                       void *ctx);
+
 /* Output chunks. chunk is opaque here (the agent stores a packed Output);
  * (key, seq) is unique and putting one again replaces it. */
 int spool_output_put(spool_t *s, const char *key, uint64_t seq, const uint8_t *chunk, size_t len);

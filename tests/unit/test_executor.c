@@ -659,6 +659,32 @@ test_function_job_bad_workdir(void **state)
 	assert_non_null(strstr(rec.result[j].detail, "/nonexistent/rota"));
 }
 
+/* Field 22 of /proc/PID/stat, counted from the last ')' since the command
+ * name may hold spaces and parentheses; and this process's own. */
+static void
+test_proc_starttime(void **state)
+{
+	(void)state;
+	uint64_t t = 0;
+	assert_int_equal(executor_parse_starttime("42 (a) b) c) S 1 42 42 0 -1 4194560 100 0 0 0"
+	                                          " 1 2 0 0 20 0 1 0 987654321 1000 10\n",
+	                                          &t),
+	                 0);
+	assert_int_equal(t, 987654321);
+	assert_int_equal(executor_parse_starttime("42 (sh) S 1 42", &t), -1);
+	assert_int_equal(executor_parse_starttime("no name here", &t), -1);
+	assert_int_equal(executor_parse_starttime("42 (x) S 1 42 42 0 -1 4 1 0 0 0 1 2 0 0 20 0"
+	                                          " 1 0 12x 1000",
+	                                          &t),
+	                 -1);
+	uint64_t mine = 0, again = 0;
+	assert_int_equal(executor_proc_starttime(getpid(), &mine), 0);
+	assert_true(mine > 0);
+	assert_int_equal(executor_proc_starttime(getpid(), &again), 0);
+	assert_int_equal(mine, again);
+	assert_int_equal(executor_proc_starttime(0x7ffffff0, &t), -1); /* no such pid */
+}
+
 static void
 test_bad_arguments(void **state)
 {
@@ -713,6 +739,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_function_job_cancel, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_function_job_bad_workdir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	    cmocka_unit_test(test_proc_starttime),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	close(sigfd);

@@ -213,6 +213,123 @@ test_a_group_commits_once_and_a_result_commits_it_first(void **state)
 	assert_int_equal(committed_chunks(f->dir), 5);
 }
 
+/* What spool_process_each yields, as "key=pgid@start;" text. */
+static int
+collect_process(void *ctx, const char *key, int64_t pgid, uint64_t start, int64_t started_ms)
+{
+	collect_t *c = ctx;
+	assert_true(started_ms > 0);
+	size_t n = strlen(c->text);
+	snprintf(c->text + n, sizeof(c->text) - n, "%s=%lld@%llu;", key, (long long)pgid,
+	         (unsigned long long)start);
+	c->calls++;
+	return c->stop_after && c->calls >= c->stop_after;
+}
+
+static const char *
+processes(spool_t *s, collect_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(spool_process_each(s, collect_process, c), 0);
+	return c->text;
+}
+
+static void
+test_a_running_attempt_keeps_its_process_group_until_its_result(void **state)
+{
+	fixture_t *f = *state;
+	collect_t c;
+	spool_t *s = open_ok(f->dir);
+	assert_int_equal(spool_mark_started(s, "a"), 0);
+	assert_int_equal(spool_mark_started(s, "b"), 0);
+	assert_int_equal(spool_mark_started(s, "c"), 0); /* never got a group */
+	assert_string_equal(processes(s, &c), "");
+	assert_int_equal(spool_mark_process(s, "a", 4242, 123456789012ULL), 0);
+	assert_int_equal(spool_mark_process(s, "b", 77, 5), 0);
+	assert_string_equal(processes(s, &c), "a=4242@123456789012;b=77@5;");
+	spool_close(&s);
+
+	/* It survives a reopen (the worker's restart); a result ends it. */
+	s = open_ok(f->dir);
+	assert_string_equal(processes(s, &c), "a=4242@123456789012;b=77@5;");
+	assert_int_equal(spool_put(s, "a", (const uint8_t *)"R", 1), 0);
+	assert_string_equal(processes(s, &c), "b=77@5;");
+	/* Acknowledged and deleted, the result does not bring the group back. */
+	assert_int_equal(spool_delete(s, "a"), 0);
+	assert_string_equal(processes(s, &c), "b=77@5;");
+	assert_int_equal(spool_forget_process(s, "b"), 0);
+	assert_string_equal(processes(s, &c), "");
+	/* Started attempts are still remembered: never started twice. */
+	assert_int_equal(spool_mark_started(s, "b"), 1);
+	spool_close(&s);
+}
+
+static void
+exec_sql(const char *dir, const char *sql)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/spool.db", dir);
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
+static int
+user_version(const char *dir)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/spool.db", dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_a_spool_from_an_older_worker_opens_and_gains_the_columns(void **state)
+{
+	fixture_t *f = *state;
+	/* The schema as workers wrote it before process groups were kept. */
+	exec_sql(f->dir, "CREATE TABLE results (seq INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
+	                 " result BLOB NOT NULL);"
+	                 "CREATE TABLE started (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);"
+	                 "CREATE TABLE outputs (key TEXT NOT NULL, seq INTEGER NOT NULL,"
+	                 " chunk BLOB NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
+	                 "INSERT INTO started VALUES ('old', strftime('%s','now') * 1000);"
+	                 "INSERT INTO results (key, result) VALUES ('done', x'52');");
+	assert_int_equal(user_version(f->dir), 0);
+	collect_t c;
+	spool_t *s = open_ok(f->dir);
+	assert_int_equal(user_version(f->dir), 1);
+	assert_int_equal(spool_mark_started(s, "old"), 1); /* kept */
+	assert_int_equal(spool_count(s), 1);
+	assert_string_equal(processes(s, &c), ""); /* an old start has no group */
+	assert_int_equal(spool_mark_process(s, "old", 9, 10), 0);
+	assert_string_equal(processes(s, &c), "old=9@10;");
+	spool_close(&s);
+	/* Opened again, it is not migrated twice. */
+	s = open_ok(f->dir);
+	assert_int_equal(user_version(f->dir), 1);
+	assert_string_equal(processes(s, &c), "old=9@10;");
+	spool_close(&s);
+
+	/* A spool from a newer worker is refused, not misread. */
+	exec_sql(f->dir, "PRAGMA user_version = 99");
+	char *err = NULL;
+	assert_null(spool_open(f->dir, &err));
+	assert_non_null(strstr(err, "newer worker"));
+	free(err);
+}
+
 int
 main(void)
 {
@@ -223,6 +340,10 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_group_commits_once_and_a_result_commits_it_first,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_a_running_attempt_keeps_its_process_group_until_its_result, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_a_spool_from_an_older_worker_opens_and_gains_the_columns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
