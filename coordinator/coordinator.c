@@ -623,26 +623,19 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 	    .dispatcher = c->dispatcher,
 	    .output_cap = c->cfg.output_cap,
 	};
+	launch_t req = {
+	    .rb = e->rb,
+	    .yaml = e->yaml,
+	    .trigger = "schedule",
+	    .slot_ms = slot_ms,
+	};
 	run_t *active = dispatcher_active_of(c->dispatcher, sc->runbook);
 	if (active != NULL && sc->concurrency == RUNBOOK_CONCURRENCY_FORBID) {
-		launcher_run_id(&l, run_id, sizeof(run_id));
 		char *reason = xasprintf("skipped: run %s of %s is still running (concurrency:"
 		                         " forbid)",
 		                         active->id, sc->runbook);
-		int64_t now = clock_wall_ms();
-		store_run_t rec = {
-		    .id = run_id,
-		    .runbook = sc->runbook,
-		    .runbook_yaml = e->yaml,
-		    .params_json = "",
-		    .status = ROTA__RUN_STATUS__RUN_SKIPPED,
-		    .created_ms = now,
-		    .trigger = "schedule",
-		    .reason = reason,
-		    .slot_ms = slot_ms,
-		    .ended_ms = now,
-		};
-		int rc = dispatcher_record(c->dispatcher, &rec);
+		int rc = launcher_record_ended(&l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
+		                               run_id, sizeof(run_id));
 		free(reason);
 		return rc == 0 ? run_id : NULL;
 	}
@@ -656,12 +649,6 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 	if (missed > 0)
 		log_info("schedule %s: one run for the %s UTC slot stands for %zu missed slot(s)",
 		         sc->runbook, slot, missed + 1);
-	launch_t req = {
-	    .rb = e->rb,
-	    .yaml = e->yaml,
-	    .trigger = "schedule",
-	    .slot_ms = slot_ms,
-	};
 	launch_result_t res;
 	int rc = launcher_start(&l, &req, &res);
 	snprintf(run_id, sizeof(run_id), "%s", res.run_id);

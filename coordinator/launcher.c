@@ -593,22 +593,21 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 	return rc;
 }
 
-/* A scheduled run that cannot start is still a run: recorded as failed,
- * with the reason, so `rota runs` and escalation see it. */
-static int
-launcher_record_failure(const launcher_t *l, const launch_t *req, launch_result_t *out)
+int
+launcher_record_ended(const launcher_t *l, const launch_t *req, int status, const char *reason,
+                      char *run_id, size_t len)
 {
-	launcher_run_id(l, out->run_id, sizeof(out->run_id));
+	launcher_run_id(l, run_id, len);
 	int64_t now = clock_wall_ms();
 	store_run_t rec = {
-	    .id = out->run_id,
+	    .id = run_id,
 	    .runbook = req->rb->name,
 	    .runbook_yaml = req->yaml,
 	    .params_json = "",
-	    .status = ROTA__RUN_STATUS__RUN_FAILED,
+	    .status = status,
 	    .created_ms = now,
 	    .trigger = req->trigger,
-	    .reason = out->error,
+	    .reason = reason,
 	    .slot_ms = req->slot_ms,
 	    .ended_ms = now,
 	};
@@ -699,7 +698,11 @@ refused:
 	rc = -1;
 	if (scheduled) {
 		log_warn("scheduled run of %s cannot start: %s", rb->name, out->error);
-		rc = launcher_record_failure(l, req, out);
+		/* A scheduled run that cannot start is still a run: recorded
+		 * as failed with the reason, so `rota runs` and escalation see
+		 * it. */
+		rc = launcher_record_ended(l, req, ROTA__RUN_STATUS__RUN_FAILED, out->error,
+		                           out->run_id, sizeof(out->run_id));
 	}
 out:
 	run_destroy(&run);

@@ -52,6 +52,12 @@ typedef struct {
 int launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out);
 void launch_result_clear(launch_result_t *out);
 
+/* Records a run of req that is over before it starts (status failed or
+ * skipped, with the reason) under a new id written to run_id. 0, or -1 on a
+ * store error. */
+int launcher_record_ended(const launcher_t *l, const launch_t *req, int status, const char *reason,
+                          char *run_id, size_t len);
+
 /* Makes a run id, "YYYYMMDD-HHMMSS-xxxxxx" (UTC, then 6 random hex digits),
  * unique among the runs the store and the dispatcher know. */
 void launcher_run_id(const launcher_t *l, char *buf, size_t len);
