@@ -264,27 +264,24 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	dispatcher_mark_started(d, run, step->started_ms);
 }
 
-/* A step whose fields did not render into valid values (StepSpec.invalid,
- * or a spec that does not unpack) ends `error` with the reason instead of
- * being sent. Returns true when it ended the step. */
-static bool
+/* Ends a step marked invalid (its fields did not render into valid values,
+ * or its stored spec does not unpack) `error` with the reason instead of
+ * sending it. The spec is read only here, on this rare path. */
+static void
 dispatcher_refuse_invalid(dispatcher_t *d, run_t *run, size_t h, size_t s)
 {
 	run_step_t *step = &run->hosts[h].steps[s];
 	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
-	const char *why = spec == NULL               ? "the stored step spec is unreadable"
-	                  : spec->invalid[0] != '\0' ? spec->invalid
-	                                             : NULL;
-	if (why != NULL) {
-		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
-		step->started_ms = clock_wall_ms();
-		dispatcher_mark_started(d, run, step->started_ms);
-		dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
-		log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
-		         step->step_id, why);
-	}
+	const char *why = spec != NULL && spec->invalid[0] != '\0'
+	                      ? spec->invalid
+	                      : "the stored step spec is unreadable";
+	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
+	step->started_ms = clock_wall_ms();
+	dispatcher_mark_started(d, run, step->started_ms);
+	dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
+	log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host, step->step_id,
+	         why);
 	rota__step_spec__free_unpacked(spec, NULL);
-	return why != NULL;
 }
 
 /* A manual step: it waits on the coordinator for rota approve / reject. */
@@ -351,8 +348,10 @@ dispatcher_drive_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 		default: {
 			/* A step that cannot be sent ends here, whether or not its
 			 * worker is there: it needs none to say why. */
-			if (dispatcher_refuse_invalid(d, run, h, (size_t)s))
+			if (run->hosts[h].steps[s].invalid) {
+				dispatcher_refuse_invalid(d, run, h, (size_t)s);
 				continue;
+			}
 			worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
 			if (w == NULL || !w->connected || !registry_available(w))
 				return;
@@ -630,6 +629,7 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 			rows[k].spec = NULL;
 			Rota__StepSpec *spec =
 			    rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+			step->invalid = spec == NULL || spec->invalid[0] != '\0';
 			if (spec) {
 				step->timeout_ms = spec->timeout_ms;
 				rota__step_spec__free_unpacked(spec, NULL);

@@ -404,8 +404,8 @@ render_metric(render_t *r, const char *text, Rota__MetricCheckSpec *m)
 
 /* Builds the StepSpec of one step for one host, packed into *spec. A field
  * that does not render into a valid value makes an `invalid` spec that
- * says why. */
-static void
+ * says why; returns whether it did. */
+static bool
 launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_t *vars,
                     uint8_t **spec, size_t *spec_len)
 {
@@ -486,7 +486,8 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 		ss.noop = &noop;
 		break;
 	}
-	if (r.error != NULL) {
+	bool invalid = r.error != NULL;
+	if (invalid) {
 		/* Recorded, not refused: the step may never run (a `when` gate
 		 * for an opt-in check whose param was left empty). */
 		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
@@ -506,6 +507,7 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 	free(env);
 	free(envp);
 	strlist_free(&r.owned);
+	return invalid;
 }
 
 /* ---- params ------------------------------------------------------------ */
@@ -586,7 +588,8 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 		if (launcher_check_labels(&rb->steps[s], w, error) != 0) {
 			rc = -1;
 		} else {
-			launcher_build_spec(l, &rb->steps[s], &vars, &step->spec, &step->spec_len);
+			step->invalid = launcher_build_spec(l, &rb->steps[s], &vars, &step->spec,
+			                                    &step->spec_len);
 		}
 	}
 	vars_free(&vars);

@@ -56,6 +56,7 @@ typedef struct {
 	int64_t dispatched_mono; /* when the Dispatch was (last) sent */
 	int64_t retry_at_mono;   /* a pending retry waits until then */
 	int64_t cancel_mono;     /* when Cancel was sent for it; 0 = never */
+	bool invalid;            /* its spec says it cannot run (StepSpec.invalid) */
 	char *note;              /* owned: why the run module changed it */
 	bool dirty;              /* changed here, not yet persisted */
 } run_step_t;
