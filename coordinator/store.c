@@ -4,6 +4,7 @@
  * transaction lazily; the loop commits once per turn ("group commit"), so a
  * burst of results costs one fsync, not one each. */
 #include "store.h"
+#include "store_sql.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -71,6 +72,52 @@ static const char *const store_migrations[] = {
     "  output_seq = COALESCE((SELECT MAX(seq) FROM outputs WHERE step_run = step_runs.id), 0),"
     "  dispatched = status IN (2, 3, 4, 5, 6)"
     "    OR EXISTS (SELECT 1 FROM outputs WHERE step_run = step_runs.id);",
+    /* 3 -> 4: incidents and escalation (docs/incidents.md). Times are wall
+     * clock ms. incidents.next_ms is when the escalation timer next looks
+     * at it (0: nothing pending); dedup finds the open incident a new
+     * failure or alert belongs to. outbox holds every notification from
+     * the transaction that caused it until a 2xx (delivered_ms) or the
+     * give-up age (given_up_ms); what it sends is rendered from these
+     * fields and the channel's config at send time, so no URL or key is
+     * ever in the store. */
+    "CREATE TABLE incidents ("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, severity INTEGER NOT NULL,"
+    "  status TEXT NOT NULL, source TEXT NOT NULL, runbook TEXT,"
+    "  hosts TEXT NOT NULL DEFAULT '', policy TEXT NOT NULL,"
+    "  tier INTEGER NOT NULL DEFAULT -1, next_ms INTEGER NOT NULL DEFAULT 0,"
+    "  ack_due_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+    "  acked_ms INTEGER NOT NULL DEFAULT 0, acked_by TEXT,"
+    "  resolved_ms INTEGER NOT NULL DEFAULT 0, note TEXT, dedup TEXT);"
+    "CREATE INDEX incidents_next ON incidents (next_ms) WHERE next_ms > 0;"
+    "CREATE INDEX incidents_created ON incidents (created_ms);"
+    "CREATE INDEX incidents_dedup ON incidents (dedup, status);"
+    "CREATE TABLE incident_events ("
+    "  id INTEGER PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id),"
+    "  at_ms INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX incident_events_incident ON incident_events (incident_id, id);"
+    "CREATE TABLE incident_runs ("
+    "  incident_id TEXT NOT NULL REFERENCES incidents (id), run_id TEXT NOT NULL,"
+    "  PRIMARY KEY (incident_id, run_id));"
+    "CREATE INDEX incident_runs_run ON incident_runs (run_id);"
+    "CREATE TABLE escalations ("
+    "  incident_id TEXT NOT NULL REFERENCES incidents (id), tier INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL, channels TEXT NOT NULL);"
+    "CREATE INDEX escalations_incident ON escalations (incident_id, at_ms);"
+    "CREATE TABLE alerts ("
+    "  fingerprint TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id),"
+    "  status TEXT NOT NULL, alertname TEXT, host TEXT, run_id TEXT,"
+    "  starts_ms INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX alerts_incident ON alerts (incident_id);"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY, incident_id TEXT, channel TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, severity INTEGER NOT NULL DEFAULT 0,"
+    "  title TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '',"
+    "  hosts TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL DEFAULT 0,"
+    "  delivered_ms INTEGER NOT NULL DEFAULT 0, given_up_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+    "CREATE INDEX outbox_due ON outbox (next_ms) WHERE delivered_ms = 0 AND given_up_ms = 0;"
+    "CREATE INDEX outbox_incident ON outbox (incident_id, id);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
@@ -193,6 +240,13 @@ static const char *const store_sql[Q_COUNT] = {
 struct store {
 	sqlite3 *db;              /* owned */
 	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
+	/* Statements of the modules that keep their own SQL (store_sql.h),
+	 * prepared on first use and found by their text's address. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st; /* owned */
+	} extra[STORE_EXTRA_MAX];
+	size_t extra_count;
 	bool in_tx;
 	/* A write of this turn failed: the turn must not commit, so that no
 	 * half-recorded change is acknowledged. */
@@ -306,6 +360,8 @@ store_destroy(store_t **sp)
 		store_commit(s);
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->q[i]);
+	for (size_t i = 0; i < s->extra_count; i++)
+		sqlite3_finalize(s->extra[i].st);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	free(s);
@@ -391,6 +447,45 @@ store_done(store_t *s, sqlite3_stmt *st)
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+sqlite3_stmt *
+store_stmt(store_t *s, const char *sql)
+{
+	for (size_t i = 0; i < s->extra_count; i++)
+		if (s->extra[i].sql == sql) {
+			sqlite3_reset(s->extra[i].st);
+			sqlite3_clear_bindings(s->extra[i].st);
+			return s->extra[i].st;
+		}
+	sqlite3_stmt *st = NULL;
+	if (s->extra_count == STORE_EXTRA_MAX ||
+	    sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_error("store: cannot prepare %s: %s", sql,
+		          s->extra_count == STORE_EXTRA_MAX ? "too many statements"
+		                                            : sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	s->extra[s->extra_count].sql = sql;
+	s->extra[s->extra_count].st = st;
+	s->extra_count++;
+	return st;
+}
+
+int
+store_stmt_done(store_t *s, sqlite3_stmt *st)
+{
+	return store_done(s, st);
+}
+
+void
+store_stmt_failed(store_t *s, sqlite3_stmt *st)
+{
+	log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	if (s->in_tx)
+		s->failed = true;
 }
 
 static void
