@@ -1,6 +1,7 @@
 /* strlist: see strlist.h. */
 #include "strlist.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,17 +37,40 @@ strlist_has(const strlist_t *l, const char *s)
 char *
 strlist_join(const strlist_t *l, const char *empty)
 {
+	return strlist_join_sep(l, ", ", empty);
+}
+
+char *
+strlist_join_sep(const strlist_t *l, const char *sep, const char *empty)
+{
 	if (l->count == 0)
 		return xstrdup(empty);
 	size_t len = 1;
 	for (size_t i = 0; i < l->count; i++)
-		len += strlen(l->items[i]) + 2;
+		len += strlen(l->items[i]) + strlen(sep);
 	char *s = xmalloc(len);
 	s[0] = '\0';
 	for (size_t i = 0; i < l->count; i++) {
 		if (i)
-			strcat(s, ", ");
+			strcat(s, sep);
 		strcat(s, l->items[i]);
 	}
 	return s;
+}
+
+void
+strlist_split(strlist_t *l, const char *text, char sep)
+{
+	while (text != NULL && *text) {
+		const char *end = strchr(text, sep);
+		const char *stop = end ? end : text + strlen(text);
+		while (text < stop && isspace((unsigned char)*text))
+			text++;
+		const char *last = stop;
+		while (last > text && isspace((unsigned char)last[-1]))
+			last--;
+		if (last > text)
+			strlist_add(l, xstrndup(text, (size_t)(last - text)));
+		text = end ? end + 1 : NULL;
+	}
 }

@@ -607,10 +607,133 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	free(run_id);
 }
 
+/* ---- incidents --------------------------------------------------------- */
+
+static void
+api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
+                  const Rota__Request *req)
+{
+	Rota__IncidentResponse body;
+	int code = 0;
+	char *error = NULL;
+	if (responder_open(api->responder, req->incident_open, &body, &code, &error) != 0) {
+		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s", error);
+		free(error);
+		return;
+	}
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_INCIDENT_OPEN;
+	resp.incident_open = &body;
+	api_reply(api, identity, identity_len, &resp);
+	responder_response_clear(&body);
+}
+
+static void
+api_incidents(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	uint32_t limit = req->incidents->limit ? req->incidents->limit : API_DEFAULT_LIST;
+	if (limit > API_MAX_LIST)
+		limit = API_MAX_LIST;
+	Rota__ListIncidentsResponse *body = xmalloc(sizeof(*body));
+	if (incidents_list(api->incidents, req->incidents->open_only, limit, body) != 0) {
+		rota__list_incidents_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not be read");
+		return;
+	}
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_INCIDENTS;
+	resp.incidents = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__list_incidents_response__free_unpacked(body, NULL);
+}
+
+/* The incident the request names, or NULL after refusing it. */
+static char *
+api_incident_id(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t request_id,
+                const char *text)
+{
+	char *id = NULL, *error = NULL;
+	if (incidents_resolve_id(api->incidents, text, &id, &error) != 0) {
+		api_refuse(api, identity, identity_len, request_id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "%s", error);
+		free(error);
+		return NULL;
+	}
+	return id;
+}
+
+static void
+api_incident_show(api_t *api, const uint8_t *identity, size_t identity_len,
+                  const Rota__Request *req)
+{
+	char *id = api_incident_id(api, identity, identity_len, req->id, req->incident_show->id);
+	if (id == NULL)
+		return;
+	Rota__ShowIncidentResponse *body = xmalloc(sizeof(*body));
+	if (incidents_show(api->incidents, id, body) != 0) {
+		rota__show_incident_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not be read");
+		free(id);
+		return;
+	}
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_INCIDENT_SHOW;
+	resp.incident_show = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__show_incident_response__free_unpacked(body, NULL);
+	free(id);
+}
+
+/* ack and resolve. */
+static void
+api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
+                    const Rota__Request *req, bool resolve)
+{
+	const Rota__IncidentActionRequest *ar = resolve ? req->resolve : req->ack;
+	char *id = api_incident_id(api, identity, identity_len, req->id, ar->id);
+	if (id == NULL)
+		return;
+	int code = 0;
+	char *error = NULL;
+	int64_t now = clock_wall_ms();
+	int rc = resolve ? incidents_resolve(api->incidents, id, ar->by, ar->note, now, &code, &error)
+	                 : incidents_ack(api->incidents, id, ar->by, ar->note, now, &code, &error);
+	if (rc != 0) {
+		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s", error);
+		free(error);
+		free(id);
+		return;
+	}
+	Rota__IncidentResponse body = ROTA__INCIDENT_RESPONSE__INIT;
+	Rota__IncidentInfo info;
+	incidents_info(api->incidents, id, &info);
+	body.incident = &info;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	if (resolve) {
+		resp.body_case = ROTA__RESPONSE__BODY_RESOLVE;
+		resp.resolve = &body;
+	} else {
+		resp.body_case = ROTA__RESPONSE__BODY_ACK;
+		resp.ack = &body;
+	}
+	api_reply(api, identity, identity_len, &resp);
+	incidents_info_clear(&info);
+	free(id);
+}
+
 bool
 api_request_writes(const Rota__Request *req)
 {
 	return req->body_case == ROTA__REQUEST__BODY_SUBMIT ||
+	       req->body_case == ROTA__REQUEST__BODY_INCIDENT_OPEN ||
+	       req->body_case == ROTA__REQUEST__BODY_ACK ||
+	       req->body_case == ROTA__REQUEST__BODY_RESOLVE ||
 	       req->body_case == ROTA__REQUEST__BODY_APPROVE ||
 	       req->body_case == ROTA__REQUEST__BODY_RELOAD ||
 	       req->body_case == ROTA__REQUEST__BODY_CANCEL;
@@ -654,6 +777,21 @@ api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		break;
 	case ROTA__REQUEST__BODY_CANCEL:
 		api_cancel(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_INCIDENT_OPEN:
+		api_incident_open(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_INCIDENTS:
+		api_incidents(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_INCIDENT_SHOW:
+		api_incident_show(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_ACK:
+		api_incident_action(api, identity, identity_len, req, false);
+		break;
+	case ROTA__REQUEST__BODY_RESOLVE:
+		api_incident_action(api, identity, identity_len, req, true);
 		break;
 	default:
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,

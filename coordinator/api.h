@@ -12,7 +12,9 @@
 
 #include "catalog.h"
 #include "dispatcher.h"
+#include "incident.h"
 #include "registry.h"
+#include "responder.h"
 #include "scheduler.h"
 #include "sendq.h"
 #include "store.h"
@@ -28,6 +30,8 @@ typedef struct {
 	dispatcher_t *dispatcher;
 	catalog_t *catalog;
 	scheduler_t *scheduler;
+	incidents_t *incidents; /* borrowed */
+	responder_t *responder; /* borrowed */
 	sendq_t *sendq;
 	void *api_sock;
 	uint64_t output_cap;

@@ -13,6 +13,10 @@
 
 #include "api.h"
 #include "catalog.h"
+#include "config.h"
+#include "incident.h"
+#include "outbox.h"
+#include "responder.h"
 #include "launcher.h"
 #include "scheduler.h"
 #include "clock.h"
@@ -38,6 +42,10 @@ struct coordinator {
 	dispatcher_t *dispatcher; /* owned */
 	scheduler_t *scheduler;   /* owned */
 	sendq_t *sendq;           /* owned */
+	config_t *config;         /* owned */
+	incidents_t *incidents;   /* owned */
+	outbox_t *outbox;         /* owned: the notification sender thread */
+	responder_t responder;
 	api_t api;
 	dispatcher_config_t dispatcher_cfg;
 	uint64_t epoch;
@@ -153,10 +161,29 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	}
 
+	c->config = config->config_path ? config_load(config->config_path, error) : config_default();
+	if (c->config == NULL)
+		goto fail;
 	char *db = xasprintf("%s/rota.db", config->data_dir);
 	c->store = store_open(db, error);
+	if (c->store == NULL) {
+		free(db);
+		goto fail;
+	}
+	c->incidents = incidents_new(c->store, c->config);
+	outbox_config_t ocfg = {
+	    .db_path = db,
+	    .channels = c->config->channels,
+	    .channel_count = c->config->channel_count,
+	    .link_base = c->config->link,
+	    .give_up_ms = c->config->give_up_ms,
+	    .backoff_ms = c->config->backoff_ms,
+	    .max_backoff_ms = c->config->max_backoff_ms,
+	    .timeout_ms = c->config->timeout_ms,
+	};
+	c->outbox = outbox_start(&ocfg, error);
 	free(db);
-	if (c->store == NULL)
+	if (c->outbox == NULL)
 		goto fail;
 	if (store_epoch_next(c->store, &c->epoch) != 0) {
 		*error = xstrdup("cannot advance the coordinator epoch in the store");
@@ -195,6 +222,14 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	c->registry = registry_new();
 	coordinator_load_workers(c);
 	c->sendq = sendq_new();
+	c->responder = (responder_t){
+	    .store = c->store,
+	    .registry = c->registry,
+	    .catalog = c->catalog,
+	    .config = c->config,
+	    .incidents = c->incidents,
+	    .output_cap = config->output_cap,
+	};
 	c->dispatcher_cfg = (dispatcher_config_t){
 	    .store = c->store,
 	    .registry = c->registry,
@@ -203,8 +238,10 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .epoch = c->epoch,
 	    .output_cap = config->output_cap,
 	    .lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
+	    .hooks = responder_hooks(&c->responder),
 	};
 	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
+	c->responder.dispatcher = c->dispatcher;
 	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
 		*error = xstrdup("cannot read unfinished runs from the store");
 		goto fail;
@@ -223,6 +260,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .dispatcher = c->dispatcher,
 	    .catalog = c->catalog,
 	    .scheduler = c->scheduler,
+	    .incidents = c->incidents,
+	    .responder = &c->responder,
 	    .sendq = c->sendq,
 	    .api_sock = c->api_sock,
 	    .output_cap = config->output_cap,
@@ -247,12 +286,15 @@ coordinator_destroy(coordinator_t **cp)
 	coordinator_t *c = *cp;
 	if (c == NULL)
 		return;
+	outbox_stop(&c->outbox);
 	dispatcher_destroy(&c->dispatcher);
 	scheduler_destroy(&c->scheduler);
+	incidents_destroy(&c->incidents);
 	sendq_destroy(&c->sendq);
 	registry_destroy(&c->registry);
 	catalog_destroy(&c->catalog);
 	store_destroy(&c->store);
+	config_destroy(&c->config);
 	if (c->worker_sock)
 		zmq_close(c->worker_sock);
 	if (c->api_sock)
@@ -678,6 +720,7 @@ coordinator_reload(void *ctx, Rota__ReloadResponse *out)
 	catalog_destroy(&c->catalog);
 	c->catalog = fresh;
 	c->api.catalog = fresh;
+	c->responder.catalog = fresh;
 	scheduler_sync(c->scheduler, c->catalog, clock_wall_ms());
 	out->loaded = (uint32_t)catalog_count(fresh);
 	out->invalid = (uint32_t)catalog_invalid(fresh);
@@ -746,6 +789,7 @@ static void
 coordinator_resync(coordinator_t *c)
 {
 	size_t withheld = sendq_discard(c->sendq);
+	incidents_resync(c->incidents);
 	if (c->resync_pending) {
 		/* A retry of a reload that failed: only the reload again. */
 		if (dispatcher_recover(c->dispatcher, clock_mono_ms()) == 0) {
@@ -772,6 +816,7 @@ coordinator_resync(coordinator_t *c)
 	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
 	dispatcher_adopt_stats(c->dispatcher, &stats);
 	c->api.dispatcher = c->dispatcher;
+	c->responder.dispatcher = c->dispatcher;
 	/* The schedules' slots of the failed turn were not recorded either. */
 	scheduler_destroy(&c->scheduler);
 	c->scheduler = scheduler_new(c->store);
@@ -825,9 +870,11 @@ static void
 coordinator_stop(coordinator_t *c)
 {
 	dispatcher_end_turn(c->dispatcher);
-	if (store_commit(c->store) == 0)
+	if (store_commit(c->store) == 0) {
 		sendq_flush(c->sendq, &c->sent);
-	else
+		if (incidents_take_wake(c->incidents))
+			outbox_wake(c->outbox);
+	} else
 		log_error("store: the last turn could not be committed; its messages are"
 		          " withheld (%zu)",
 		          sendq_discard(c->sendq));
@@ -902,6 +949,8 @@ coordinator_run(coordinator_t *c)
 			dispatcher_tick(c->dispatcher, now);
 			if (!c->stopping && coordinator_settled(c, now))
 				scheduler_run(c->scheduler, clock_wall_ms(), coordinator_fire, c);
+			if (!c->store_unwritable)
+				incidents_tick(c->incidents, clock_wall_ms());
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
@@ -916,6 +965,8 @@ coordinator_run(coordinator_t *c)
 			log_info("store: writable again; taking new work");
 		}
 		sendq_flush(c->sendq, &c->sent);
+		if (incidents_take_wake(c->incidents))
+			outbox_wake(c->outbox);
 	}
 	coordinator_stop(c);
 	const wire_stats_t *w = &c->worker_wire;

@@ -32,6 +32,8 @@ typedef struct {
 	const char *worker_endpoint;
 	const char *api_endpoint;
 	const char *runbooks_dir;
+	const char *config_path; /* the YAML configuration (config.h); NULL: defaults */
+	const char *http;        /* "ADDR:PORT" or "off"; NULL: the config's */
 	uint32_t heartbeat_ms;
 	uint64_t output_cap;
 } coordinator_config_t;

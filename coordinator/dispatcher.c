@@ -205,6 +205,25 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 	store_run_outcome(d->cfg.store, run->id, ok, failed, run->reason ? run->reason : reason);
 	log_info("run %s (%s) %s: %u host(s) ok, %u failed%s%s", run->id, run->runbook,
 	         run_status_name(status), ok, failed, reason ? "; " : "", reason ? reason : "");
+	if (d->cfg.hooks.run_ended) {
+		char **failed_hosts = xcalloc(run->host_count + 1, sizeof(*failed_hosts));
+		size_t nf = 0;
+		for (size_t h = 0; h < run->host_count; h++)
+			if (!run_host_ok(run, h))
+				failed_hosts[nf++] = run->hosts[h].host;
+		dispatcher_run_end_t end = {
+		    .run_id = run->id,
+		    .runbook = run->runbook,
+		    .trigger = run->trigger,
+		    .status = status,
+		    .reason = run->reason ? run->reason : reason,
+		    .failed_hosts = failed_hosts,
+		    .failed_count = nf,
+		    .hosts_ok = ok,
+		};
+		d->cfg.hooks.run_ended(d->cfg.hooks.ctx, &end);
+		free(failed_hosts);
+	}
 	free(reason);
 	dispatcher_retire(d, run);
 	return 1;
@@ -304,24 +323,30 @@ dispatcher_wait_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	rota__step_spec__free_unpacked(spec, NULL);
 }
 
-/* A notify step. Until escalation channels exist it is a log line (and the
- * step's detail); issue 5 replaces this with the outbox. */
+/* A notify step: its message goes to the outbox (through the hook) in this
+ * turn, so it is sent once the step's success is committed. Without a hook
+ * (unit tests) it is a log line. */
 static void
 dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
 {
 	run_step_t *step = &run->hosts[h].steps[s];
 	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 	bool ok = spec && spec->kind_case == ROTA__STEP_SPEC__KIND_NOTIFY;
-	const char *channel = ok && spec->notify->channel[0] ? spec->notify->channel : "default";
-	char *detail = ok ? xasprintf("notified %s (logged): %s", channel, spec->notify->message)
-	                  : xstrdup("the stored notify spec is unreadable");
+	char *detail = NULL;
+	if (!ok)
+		detail = xstrdup("the stored notify spec is unreadable");
+	else if (d->cfg.hooks.notify)
+		ok = d->cfg.hooks.notify(d->cfg.hooks.ctx, run->id, run->runbook, run->hosts[h].host,
+		                         spec->notify->channel, spec->notify->message, &detail) == 0;
+	else
+		detail = xasprintf("logged (no channels): %s", spec->notify->message);
 	run_step_set(run, h, s,
 	             ok ? ROTA__STEP_STATUS__STEP_SUCCEEDED : ROTA__STEP_STATUS__STEP_ERROR);
 	step->started_ms = clock_wall_ms();
 	dispatcher_mark_started(d, run, step->started_ms);
 	dispatcher_persist_step(d, step, 0, 0, step->started_ms, detail);
-	log_warn("NOTIFY run %s (%s) host %s: %s", run->id, run->runbook, run->hosts[h].host,
-	         detail);
+	log_info("notify: run %s (%s) host %s step %s: %s", run->id, run->runbook,
+	         run->hosts[h].host, step->step_id, detail ? detail : "");
 	free(detail);
 	rota__step_spec__free_unpacked(spec, NULL);
 }
@@ -405,13 +430,20 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	         detail && *detail ? ": " : "", detail ? detail : "");
 	if (status == ROTA__STEP_STATUS__STEP_LOST && run->policy[s].kind == RUN_KIND_WORKER &&
 	    !run->policy[s].idempotent)
+	{
 		/* Whether it ran, or ran half, is unknown, and running it again
-		 * may do harm: a person has to look (escalation: issue 5). */
-		log_warn(
+		 * may do harm: a person has to look. */
+		char *text = xasprintf(
 		    "run %s host %s step %s attempt %u is lost and is not idempotent: it is not"
 		    " run again automatically; it needs an operator to check whether it ran"
 		    " (rota show %s)",
 		    run->id, run->hosts[h].host, step->step_id, step->attempt, run->id);
+		log_warn("%s", text);
+		if (d->cfg.hooks.needs_operator)
+			d->cfg.hooks.needs_operator(d->cfg.hooks.ctx, run->id, run->runbook,
+			                            run->hosts[h].host, text);
+		free(text);
+	}
 	int64_t delay = run_retry_delay(run, h, s, status);
 	if (delay >= 0) {
 		/* The next attempt is a new row: the failed one stays on record
@@ -500,7 +532,19 @@ dispatcher_record(dispatcher_t *d, const store_run_t *rec)
 	log_info("run %s (%s, %s) %s: %s", rec->id, rec->runbook,
 	         rec->trigger ? rec->trigger : "manual", run_status_name(rec->status),
 	         rec->reason ? rec->reason : "");
-	return store_run_insert(d->cfg.store, rec);
+	if (store_run_insert(d->cfg.store, rec) != 0)
+		return -1;
+	if (d->cfg.hooks.run_ended) {
+		dispatcher_run_end_t end = {
+		    .run_id = rec->id,
+		    .runbook = rec->runbook,
+		    .trigger = rec->trigger ? rec->trigger : "manual",
+		    .status = rec->status,
+		    .reason = rec->reason,
+		};
+		d->cfg.hooks.run_ended(d->cfg.hooks.ctx, &end);
+	}
+	return 0;
 }
 
 /* Gives a recovered run its policies back from the YAML it was started

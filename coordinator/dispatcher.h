@@ -50,6 +50,35 @@ typedef struct {
 
 typedef struct dispatcher dispatcher_t;
 
+/* A run that ended, as the coordinator's incident handling sees it. */
+typedef struct {
+	const char *run_id;
+	const char *runbook;
+	const char *trigger; /* manual | schedule | incident | alert */
+	int status;          /* Rota__RunStatus */
+	const char *reason;  /* may be NULL */
+	char *const *failed_hosts;
+	size_t failed_count;
+	uint32_t hosts_ok;
+} dispatcher_run_end_t;
+
+/* What the dispatcher reports to the coordinator's incident handling, in
+ * the turn it happens (so what the hooks write commits with it). Any hook
+ * may be NULL. */
+typedef struct {
+	void (*run_ended)(void *ctx, const dispatcher_run_end_t *end);
+	/* A notify step: queues message for channel ("" = the run's policy);
+	 * returns 0, or -1 with *detail (caller frees) saying why not. The
+	 * step's detail on success is *detail too. */
+	int (*notify)(void *ctx, const char *run_id, const char *runbook, const char *host,
+	              const char *channel, const char *message, char **detail);
+	/* Something only a person can settle (a lost step that is not
+	 * idempotent). */
+	void (*needs_operator)(void *ctx, const char *run_id, const char *runbook,
+	                       const char *host, const char *text);
+	void *ctx;
+} dispatcher_hooks_t;
+
 typedef struct {
 	store_t *store;       /* borrowed */
 	registry_t *registry; /* borrowed */
@@ -58,6 +87,7 @@ typedef struct {
 	uint64_t epoch;
 	uint64_t output_cap;   /* bytes of output kept per step */
 	int64_t lost_after_ms; /* how long a host's worker may be away */
+	dispatcher_hooks_t hooks;
 } dispatcher_config_t;
 
 dispatcher_t *dispatcher_new(const dispatcher_config_t *config);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "config.h"
 #include "coordinator.h"
 #include "duration.h"
 #include "log.h"
@@ -18,6 +19,9 @@ usage(FILE *out)
 	        "  --worker-endpoint EP    where workers connect (default %s)\n"
 	        "  --api-endpoint EP       where rota connects (default %s)\n"
 	        "  --runbooks DIR          runbook library (default %s)\n"
+	        "  --config FILE           channels, escalation policies, outbox, HTTP"
+	        " (docs/incidents.md)\n"
+	        "  --http ADDR:PORT|off    alert intake, /metrics and /healthz (default %s)\n"
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
@@ -26,7 +30,7 @@ usage(FILE *out)
 	        "An endpoint may use port * (tcp://127.0.0.1:*); the bound ones are written to"
 	        " DIR/endpoints.\n",
 	        COORDINATOR_DEFAULT_DATA_DIR, COORDINATOR_DEFAULT_WORKER_EP,
-	        COORDINATOR_DEFAULT_API_EP, COORDINATOR_DEFAULT_RUNBOOKS,
+	        COORDINATOR_DEFAULT_API_EP, COORDINATOR_DEFAULT_RUNBOOKS, CONFIG_DEFAULT_HTTP,
 	        COORDINATOR_OUTPUT_CAP_BYTES);
 }
 
@@ -47,6 +51,8 @@ main(int argc, char **argv)
 	    {"worker-endpoint", required_argument, NULL, 'w'},
 	    {"api-endpoint", required_argument, NULL, 'a'},
 	    {"runbooks", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"http", required_argument, NULL, 'H'},
 	    {"heartbeat", required_argument, NULL, 'b'},
 	    {"output-limit", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'l'},
@@ -70,6 +76,12 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			cfg.runbooks_dir = optarg;
+			break;
+		case 'c':
+			cfg.config_path = optarg;
+			break;
+		case 'H':
+			cfg.http = optarg;
 			break;
 		case 'b':
 			if (duration_parse(optarg, &ms) != 0 || ms < 50 || ms > 600000) {

@@ -1,0 +1,70 @@
+/* config: the coordinator's configuration file (YAML), for what does not
+ * fit on a command line: notification channels, escalation policies,
+ * acknowledgement deadlines, the outbox's retry settings and the HTTP
+ * endpoint. deploy/coordinator.example.yaml shows every key;
+ * docs/incidents.md explains them.
+ *
+ * A channel's URL or key may be given as `url_env` / `routing_key_env`,
+ * the name of an environment variable read at load, so the file itself can
+ * be checked in without a secret.
+ *
+ * Must never: accept a file it did not fully understand (an unknown key is
+ * an error naming file:line:column), or log a URL or key. */
+#ifndef ROTA_CONFIG_H
+#define ROTA_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+
+#define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
+/* Acknowledgement deadlines by default, from the seeds' response targets:
+ * P1 15 minutes, P2 1 hour, P3 4 hours, P4 the next business day. */
+#define CONFIG_DEADLINE_P1_MS (15LL * 60 * 1000)
+#define CONFIG_DEADLINE_P2_MS (60LL * 60 * 1000)
+#define CONFIG_DEADLINE_P3_MS (4LL * 60 * 60 * 1000)
+#define CONFIG_DEADLINE_NEXT_BUSINESS_DAY (-1)
+
+typedef struct {
+	int64_t after_ms; /* since the incident opened */
+	char **notify;    /* owned: channel names */
+	size_t notify_count;
+	int64_t repeat_ms; /* last tier only: notify again this often; 0 never */
+} config_tier_t;
+
+typedef struct {
+	char *name;           /* owned */
+	config_tier_t *tiers; /* owned, in order of after_ms */
+	size_t tier_count;
+} config_policy_t;
+
+typedef struct {
+	char *path;         /* owned: the file read, or NULL for the defaults */
+	char *http;         /* owned: "ADDR:PORT" or "off" */
+	char *link;         /* owned: base URL for links in notifications; may be NULL */
+	channel_t *channels; /* owned */
+	size_t channel_count;
+	config_policy_t *policies; /* owned */
+	size_t policy_count;
+	/* [1]..[4]: P1..P4; CONFIG_DEADLINE_NEXT_BUSINESS_DAY for "next business day" */
+	int64_t deadline_ms[5];
+	int64_t give_up_ms; /* outbox: 0 = its defaults */
+	int64_t backoff_ms;
+	int64_t max_backoff_ms;
+	int64_t timeout_ms;
+} config_t;
+
+/* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies. */
+config_t *config_default(void);
+/* Reads path. NULL with *error ("FILE:LINE:COLUMN: what", caller frees). */
+config_t *config_load(const char *path, char **error);
+void config_destroy(config_t **cp);
+
+const channel_t *config_channel(const config_t *c, const char *name);
+/* The named policy, else "default", else NULL. */
+const config_policy_t *config_policy(const config_t *c, const char *name);
+/* When an incident of severity 1-4 opened at opened_ms must be acknowledged. */
+int64_t config_ack_due(const config_t *c, int severity, int64_t opened_ms);
+
+#endif

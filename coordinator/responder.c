@@ -1,0 +1,297 @@
+/* responder: incidents from failures, runs from incidents (see responder.h). */
+#include "responder.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "launcher.h"
+#include "log.h"
+#include "outbox.h"
+#include "strlist.h"
+#include "xalloc.h"
+
+static const runbook_t *
+responder_runbook(responder_t *r, const char *name)
+{
+	const catalog_entry_t *e = r->catalog ? catalog_find(r->catalog, name) : NULL;
+	return e ? e->rb : NULL;
+}
+
+static char *
+responder_hosts(char *const *hosts, size_t n)
+{
+	return strlist_join_sep(&(strlist_t){(char **)hosts, n}, ",", "");
+}
+
+static void
+responder_run_ended(void *ctx, const dispatcher_run_end_t *end)
+{
+	responder_t *r = ctx;
+	int64_t now = clock_wall_ms();
+	bool failed = end->status == ROTA__RUN_STATUS__RUN_FAILED;
+	char *hosts = responder_hosts(end->failed_hosts, end->failed_count);
+	char *what = NULL;
+	if (failed && end->reason && end->reason[0])
+		what = xasprintf("run %s of %s failed: %s", end->run_id, end->runbook, end->reason);
+	else if (failed)
+		what = xasprintf("run %s of %s failed on %zu host(s): %s", end->run_id,
+		                 end->runbook, end->failed_count, hosts);
+	char id[INCIDENT_ID_MAX];
+	int linked = incidents_of_run(r->incidents, end->run_id, id, sizeof(id));
+	if (linked == 1) {
+		char *text = what ? xstrdup(what)
+		                  : xasprintf("run %s of %s ended %s", end->run_id, end->runbook,
+		                              end->status == ROTA__RUN_STATUS__RUN_SUCCEEDED
+		                                  ? "succeeded"
+		                                  : "without success");
+		incidents_note(r->incidents, id, "run", text, now);
+		free(text);
+	} else if (failed && end->trigger && strcmp(end->trigger, "schedule") == 0) {
+		/* One incident per failing duty: a second failure while it is
+		 * open is news for that incident, not a new page. */
+		char *dedup = xasprintf("runbook:%s", end->runbook);
+		int found = incidents_find_open(r->incidents, dedup, id, sizeof(id));
+		if (found == 1) {
+			incidents_note(r->incidents, id, "run", what, now);
+			incidents_link_run(r->incidents, id, end->run_id);
+			incidents_add_hosts(r->incidents, id, hosts);
+		} else if (found == 0) {
+			const runbook_t *rb = responder_runbook(r, end->runbook);
+			char *title = xasprintf("scheduled %s failed", end->runbook);
+			incident_spec_t spec = {
+			    .title = title,
+			    .severity = rb ? rb->severity : 0,
+			    .source = "run-failure",
+			    .runbook = end->runbook,
+			    .hosts = hosts,
+			    .policy = rb ? rb->escalation : NULL,
+			    .dedup = dedup,
+			    .by = "the scheduler",
+			};
+			if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0) {
+				incidents_note(r->incidents, id, "run", what, now);
+				incidents_link_run(r->incidents, id, end->run_id);
+			}
+			free(title);
+		}
+		free(dedup);
+	}
+	free(what);
+	free(hosts);
+}
+
+static int
+responder_notify(void *ctx, const char *run_id, const char *runbook, const char *host,
+                 const char *channel, const char *message, char **detail)
+{
+	responder_t *r = ctx;
+	const runbook_t *rb = responder_runbook(r, runbook);
+	char incident[INCIDENT_ID_MAX] = "";
+	if (incidents_of_run(r->incidents, run_id, incident, sizeof(incident)) != 1)
+		incident[0] = '\0';
+	strlist_t targets = {0};
+	if (channel && channel[0]) {
+		if (config_channel(r->config, channel) == NULL) {
+			char *names = NULL;
+			strlist_t all = {0};
+			for (size_t i = 0; i < r->config->channel_count; i++)
+				strlist_add(&all, xstrdup(r->config->channels[i].name));
+			names = strlist_join(&all, "none");
+			strlist_free(&all);
+			*detail = xasprintf("no channel '%s' in the coordinator's configuration"
+			                    " (channels: %s)",
+			                    channel, names);
+			free(names);
+			return -1;
+		}
+		strlist_add(&targets, xstrdup(channel));
+	} else {
+		const config_policy_t *pol = config_policy(r->config, rb ? rb->escalation : NULL);
+		for (size_t i = 0; pol && i < pol->tiers[0].notify_count; i++)
+			strlist_add(&targets, xstrdup(pol->tiers[0].notify[i]));
+	}
+	if (targets.count == 0) {
+		/* A library runbook announces what it does; a coordinator with
+		 * no channels configured yet must still run it. */
+		*detail = xasprintf("logged only (no channel configured for policy %s): %s",
+		                    rb && rb->escalation ? rb->escalation : "default", message);
+		return 0;
+	}
+	char *title = xasprintf("%s on %s (run %s)", runbook, host, run_id);
+	int rc = 0;
+	for (size_t i = 0; i < targets.count && rc == 0; i++) {
+		outbox_item_t item = {
+		    .incident_id = incident,
+		    .channel = targets.items[i],
+		    .kind = "notify",
+		    .severity = rb ? rb->severity : 0,
+		    .title = title,
+		    .text = message,
+		    .hosts = host,
+		};
+		rc = outbox_add(r->store, &item, clock_wall_ms());
+	}
+	incidents_set_wake(r->incidents);
+	char *names = strlist_join(&targets, "");
+	*detail = rc == 0 ? xasprintf("queued for %s: %s", names, message)
+	                  : xstrdup("the notification could not be recorded");
+	free(names);
+	free(title);
+	strlist_free(&targets);
+	return rc;
+}
+
+static void
+responder_needs_operator(void *ctx, const char *run_id, const char *runbook, const char *host,
+                         const char *text)
+{
+	responder_t *r = ctx;
+	int64_t now = clock_wall_ms();
+	char id[INCIDENT_ID_MAX];
+	if (incidents_of_run(r->incidents, run_id, id, sizeof(id)) == 1) {
+		incidents_note(r->incidents, id, "needs-operator", text, now);
+		incidents_add_hosts(r->incidents, id, host);
+		return;
+	}
+	const runbook_t *rb = responder_runbook(r, runbook);
+	char *dedup = xasprintf("operator:%s", run_id);
+	char *title = xasprintf("%s: a step that is not idempotent was lost on %s", runbook, host);
+	if (incidents_find_open(r->incidents, dedup, id, sizeof(id)) == 1) {
+		incidents_note(r->incidents, id, "needs-operator", text, now);
+		incidents_add_hosts(r->incidents, id, host);
+	} else {
+		incident_spec_t spec = {
+		    .title = title,
+		    .severity = rb && rb->severity ? rb->severity : 2,
+		    .source = "run-failure",
+		    .runbook = runbook,
+		    .hosts = host,
+		    .policy = rb ? rb->escalation : NULL,
+		    .dedup = dedup,
+		    .by = "the dispatcher",
+		};
+		if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0) {
+			incidents_note(r->incidents, id, "needs-operator", text, now);
+			incidents_link_run(r->incidents, id, run_id);
+		}
+	}
+	free(title);
+	free(dedup);
+}
+
+dispatcher_hooks_t
+responder_hooks(responder_t *r)
+{
+	return (dispatcher_hooks_t){
+	    .run_ended = responder_run_ended,
+	    .notify = responder_notify,
+	    .needs_operator = responder_needs_operator,
+	    .ctx = r,
+	};
+}
+
+int
+responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__IncidentResponse *out,
+               int *code, char **error)
+{
+	rota__incident_response__init(out);
+	const Rota__SubmitRequest *sub = req->submit;
+	if (sub == NULL || sub->runbook == NULL || sub->runbook[0] == '\0') {
+		*code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+		*error = xstrdup("incident open names no runbook: rota incident open RUNBOOK"
+		                 " --severity P2 --title TEXT");
+		return -1;
+	}
+	const catalog_entry_t *e = catalog_find(r->catalog, sub->runbook);
+	if (e == NULL) {
+		char *names = catalog_names(r->catalog);
+		*code = ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK;
+		*error = xasprintf("unknown runbook '%s'; the coordinator has: %s", sub->runbook,
+		                   names);
+		free(names);
+		return -1;
+	}
+	if (req->severity > 4) {
+		*code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+		*error = xasprintf("severity %u is not one of P1 to P4", req->severity);
+		return -1;
+	}
+	launcher_t l = {
+	    .store = r->store,
+	    .registry = r->registry,
+	    .dispatcher = r->dispatcher,
+	    .output_cap = r->output_cap,
+	};
+	launch_t lr = {
+	    .rb = e->rb,
+	    .yaml = e->yaml,
+	    .params = sub->params,
+	    .n_params = sub->n_params,
+	    .targets = sub->targets,
+	    .n_targets = sub->n_targets,
+	    .trigger = "incident",
+	};
+	launch_result_t res;
+	if (launcher_start(&l, &lr, &res) != 0) {
+		*code = res.code;
+		*error = xasprintf("the incident was not opened: %s",
+		                   res.error ? res.error : "the run could not start");
+		launch_result_clear(&res);
+		return -1;
+	}
+	char *hosts = responder_hosts(res.hosts, res.host_count);
+	char *title = req->title && req->title[0] ? xstrdup(req->title)
+	                                          : xasprintf("%s on %s", e->rb->name, hosts);
+	incident_spec_t spec = {
+	    .title = title,
+	    .severity = req->severity ? (int)req->severity : e->rb->severity,
+	    .source = "cli",
+	    .runbook = e->rb->name,
+	    .hosts = hosts,
+	    .policy = e->rb->escalation,
+	    .by = req->by && req->by[0] ? req->by : "an operator",
+	};
+	char id[INCIDENT_ID_MAX];
+	int64_t now = clock_wall_ms();
+	int rc = incidents_open(r->incidents, &spec, now, id, sizeof(id));
+	if (rc == 0) {
+		char *text = xasprintf("started run %s of %s on %s", res.run_id, e->rb->name, hosts);
+		rc = incidents_link_run(r->incidents, id, res.run_id) == 0 &&
+		             incidents_note(r->incidents, id, "run", text, now) == 0
+		         ? 0
+		         : -1;
+		free(text);
+	}
+	if (rc == 0) {
+		out->incident = xmalloc(sizeof(*out->incident));
+		incidents_info(r->incidents, id, out->incident);
+		out->run_id = xstrdup(res.run_id);
+		out->hosts = res.hosts;
+		out->n_hosts = res.host_count;
+		res.hosts = NULL;
+		res.host_count = 0;
+	} else {
+		*code = ROTA__ERROR_CODE__ERR_INTERNAL;
+		*error = xstrdup("the incident could not be recorded (see the coordinator's log)");
+	}
+	free(title);
+	free(hosts);
+	launch_result_clear(&res);
+	return rc;
+}
+
+void
+responder_response_clear(Rota__IncidentResponse *out)
+{
+	if (out->incident) {
+		incidents_info_clear(out->incident);
+		free(out->incident);
+	}
+	free(out->run_id);
+	for (size_t i = 0; i < out->n_hosts; i++)
+		free(out->hosts[i]);
+	free(out->hosts);
+	rota__incident_response__init(out);
+}

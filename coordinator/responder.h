@@ -1,0 +1,51 @@
+/* responder: turns what goes wrong into incidents, and incidents into runs.
+ *
+ * It is the glue between the dispatcher (a run ended, a notify step, a
+ * lost step only a person can settle), the operator API (rota incident
+ * open) and the alert intake (Alertmanager) on one side, and the incident
+ * module, the outbox and the launcher on the other. Everything it writes
+ * goes into the loop's turn.
+ *
+ * Policy:
+ * - a scheduled run that fails opens an incident with the runbook's
+ *   severity and escalation policy; another failure of that runbook while
+ *   the incident is unresolved is added to it;
+ * - a run an incident started reports its end to the incident's timeline;
+ * - a notify step goes to its channel, or to the first tier of its
+ *   runbook's policy.
+ *
+ * Must never: open a second incident for what an unresolved one already
+ * covers. */
+#ifndef ROTA_RESPONDER_H
+#define ROTA_RESPONDER_H
+
+#include <stdint.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "dispatcher.h"
+#include "incident.h"
+#include "registry.h"
+#include "store.h"
+
+typedef struct {
+	store_t *store;           /* borrowed */
+	registry_t *registry;     /* borrowed */
+	dispatcher_t *dispatcher; /* borrowed; the coordinator updates it when it changes */
+	catalog_t *catalog;       /* borrowed; likewise */
+	const config_t *config;   /* borrowed */
+	incidents_t *incidents;   /* borrowed */
+	uint64_t output_cap;
+} responder_t;
+
+/* The dispatcher's hooks, with the responder as ctx. */
+dispatcher_hooks_t responder_hooks(responder_t *r);
+
+/* rota incident open: starts the runbook and opens the incident. 0 and out
+ * filled (free with rota__incident_response__free_unpacked's fields: use
+ * responder_response_clear), or -1 with *code and *error (caller frees). */
+int responder_open(responder_t *r, const Rota__OpenIncidentRequest *req,
+                   Rota__IncidentResponse *out, int *code, char **error);
+void responder_response_clear(Rota__IncidentResponse *out);
+
+#endif
