@@ -50,14 +50,15 @@ get_string(json_object *obj, const char *where, const char *key, bool required, 
 		return -1;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		*error = xasprintf("%s%s%s: expected a string, got %s", where, *where ? "." : "", key,
-		                   type_name(v));
+		*error = xasprintf("%s%s%s: expected a string, got %s", where, *where ? "." : "",
+		                   key, type_name(v));
 		return -1;
 	}
 	const char *s = json_object_get_string(v);
 	size_t n = (size_t)json_object_get_string_len(v);
 	if (strlen(s) != n) {
-		*error = xasprintf("%s%s%s: contains a NUL character", where, *where ? "." : "", key);
+		*error =
+		    xasprintf("%s%s%s: contains a NUL character", where, *where ? "." : "", key);
 		return -1;
 	}
 	*out = xstrndup(s, n);
@@ -66,16 +67,15 @@ get_string(json_object *obj, const char *where, const char *key, bool required, 
 
 /* A label set: an object of string values, or absent (empty). */
 static int
-get_labels(json_object *obj, const char *where, const char *key, alert_labels_t *out,
-           char **error)
+get_labels(json_object *obj, const char *where, const char *key, alert_labels_t *out, char **error)
 {
 	json_object *v = NULL;
 	const char *dot = *where ? "." : "";
 	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_object)) {
-		*error = xasprintf("%s%s%s: expected an object, got %s", where, dot, key,
-		                   type_name(v));
+		*error =
+		    xasprintf("%s%s%s: expected an object, got %s", where, dot, key, type_name(v));
 		return -1;
 	}
 	size_t n = (size_t)json_object_object_length(v);
@@ -88,14 +88,15 @@ get_labels(json_object *obj, const char *where, const char *key, alert_labels_t 
 	json_object_object_foreach(v, name, val)
 	{
 		if (!json_object_is_type(val, json_type_string)) {
-			*error = xasprintf("%s%s%s.%s: expected a string, got %s", where, dot, key, name,
-			                   type_name(val));
+			*error = xasprintf("%s%s%s.%s: expected a string, got %s", where, dot, key,
+			                   name, type_name(val));
 			return -1;
 		}
 		const char *s = json_object_get_string(val);
 		if (strlen(s) != (size_t)json_object_get_string_len(val) || *name == '\0') {
-			*error = xasprintf("%s%s%s.%s: %s", where, dot, key, name,
-			                   *name ? "contains a NUL character" : "an empty label name");
+			*error =
+			    xasprintf("%s%s%s.%s: %s", where, dot, key, name,
+			              *name ? "contains a NUL character" : "an empty label name");
 			return -1;
 		}
 		out->items[out->count].name = xstrdup(name);
@@ -373,16 +374,16 @@ parse_json(const char *body, size_t len, char **error)
 	if (jerr == json_tokener_continue)
 		*error = xasprintf("invalid JSON: unexpected end of input at offset %zu", len);
 	else if (jerr != json_tokener_success)
-		*error = xasprintf("invalid JSON: %s at offset %zu", json_tokener_error_desc(jerr),
-		                   end);
+		*error =
+		    xasprintf("invalid JSON: %s at offset %zu", json_tokener_error_desc(jerr), end);
 	else if (end < len) {
 		/* Whitespace after the value is allowed; anything else is not. */
 		size_t i = end;
 		while (i < len && strchr(" \t\r\n", body[i]) != NULL && body[i] != '\0')
 			i++;
 		if (i < len)
-			*error = xasprintf("invalid JSON: unexpected data after the object at offset %zu",
-			                   i);
+			*error = xasprintf(
+			    "invalid JSON: unexpected data after the object at offset %zu", i);
 	}
 	json_tokener_free(tok);
 	if (*error != NULL) {
@@ -427,7 +428,8 @@ alert_payload_parse(const char *body, size_t len, alert_payload_t *out, char **e
 	json_object *v = NULL;
 	if (json_object_object_get_ex(root, "truncatedAlerts", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
-			*error = xasprintf("truncatedAlerts: expected a count, got %s", type_name(v));
+			*error =
+			    xasprintf("truncatedAlerts: expected a count, got %s", type_name(v));
 			goto out;
 		}
 		out->truncated_alerts = (uint64_t)json_object_get_int64(v);

@@ -29,7 +29,7 @@
 /* Bounds on what one payload may hold (the HTTP body is capped at 1 MiB
  * before this; these keep a parse of it cheap and its output small). */
 #define ALERT_MAX_ALERTS 1000
-#define ALERT_MAX_LABELS 128 /* per label set */
+#define ALERT_MAX_LABELS 128   /* per label set */
 #define ALERT_JSON_MAX_DEPTH 8 /* the schema nests 3 deep */
 
 typedef struct {
@@ -58,11 +58,11 @@ typedef struct {
 } alert_t;
 
 typedef struct {
-	char *version;   /* owned: "4" */
-	bool firing;     /* the group's status */
-	char *receiver;  /* owned; "" when absent */
-	char *group_key; /* owned; "" when absent */
-	char *external_url; /* owned; NULL when absent */
+	char *version;             /* owned: "4" */
+	bool firing;               /* the group's status */
+	char *receiver;            /* owned; "" when absent */
+	char *group_key;           /* owned; "" when absent */
+	char *external_url;        /* owned; NULL when absent */
 	uint64_t truncated_alerts; /* alerts Alertmanager left out (max_alerts) */
 	alert_labels_t group_labels;
 	alert_labels_t common_labels;

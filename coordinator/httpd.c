@@ -18,7 +18,7 @@
 struct httpd {
 	struct MHD_Daemon *daemon; /* owned */
 	httpd_handlers_t h;
-	char *alert_token;  /* owned: h.alert_token points here */
+	char *alert_token;    /* owned: h.alert_token points here */
 	char last_error[256]; /* MHD's last log line, for httpd_start's error */
 	uint16_t port;
 	int fd;
@@ -51,8 +51,7 @@ httpd_log(void *cls, const char *fmt, va_list ap)
 
 /* Queues status with body (taken: malloc'd, or NULL for none) and type. */
 static enum MHD_Result
-answer(struct MHD_Connection *c, unsigned status, char *body, const char *type,
-       const char *allow)
+answer(struct MHD_Connection *c, unsigned status, char *body, const char *type, const char *allow)
 {
 	size_t len = body != NULL ? strlen(body) : 0;
 	struct MHD_Response *r =
@@ -140,16 +139,17 @@ serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
 	unsigned status = 0;
 	char *reply = NULL; /* taken by answer */
 	if (s->h.alerts != NULL)
-		s->h.alerts(s->h.ctx, req->body != NULL ? req->body : "", req->len, &status, &reply);
+		s->h.alerts(s->h.ctx, req->body != NULL ? req->body : "", req->len, &status,
+		            &reply);
 	if (status < 100 || status > 599) {
-		log_error("http: the alert handler set no valid status (%u): answering 500", status);
+		log_error("http: the alert handler set no valid status (%u): answering 500",
+		          status);
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 	const char *type = NULL;
 	if (reply != NULL)
-		type = reply[0] == '{' || reply[0] == '['
-		           ? "application/json"
-		           : "text/plain; charset=utf-8";
+		type = reply[0] == '{' || reply[0] == '[' ? "application/json"
+		                                          : "text/plain; charset=utf-8";
 	return answer(c, status, reply, type, NULL);
 }
 
@@ -173,11 +173,13 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 		switch (route) {
 		case ROUTE_METRICS:
 			if (!get)
-				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL, "GET, HEAD");
+				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				              "GET, HEAD");
 			return serve_metrics(s, c);
 		case ROUTE_HEALTHZ:
 			if (!get)
-				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL, "GET, HEAD");
+				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				              "GET, HEAD");
 			return serve_healthz(s, c);
 		case ROUTE_ALERTS:
 			break;
@@ -216,7 +218,8 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 			return MHD_YES;
 		}
 		if (req->len + n + 1 > req->cap) {
-			req->cap = req->len + n + 1 > 2 * req->cap ? req->len + n + 1 : 2 * req->cap;
+			req->cap =
+			    req->len + n + 1 > 2 * req->cap ? req->len + n + 1 : 2 * req->cap;
 			req->body = xrealloc(req->body, req->cap);
 		}
 		memcpy(req->body + req->len, upload_data, n);
@@ -267,9 +270,10 @@ httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error)
 	} else {
 		colon = strrchr(text, ':');
 		if (colon == NULL || memchr(text, ':', (size_t)(colon - text)) != NULL) {
-			*error = xasprintf("http address \"%s\": expected HOST:PORT, [IPV6]:PORT, :PORT "
-			                   "or off",
-			                   text);
+			*error =
+			    xasprintf("http address \"%s\": expected HOST:PORT, [IPV6]:PORT, :PORT "
+			              "or off",
+			              text);
 			return -1;
 		}
 		hlen = (size_t)(colon - text);
@@ -328,23 +332,25 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	s->daemon = MHD_start_daemon(
 	    /* The logger first, or MHD's own logs what comes before it. */
 	    flags, port, NULL, NULL, httpd_request, s, MHD_OPTION_EXTERNAL_LOGGER, httpd_log, s,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, httpd_completed,
-	    s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_LIMIT,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, s,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_LIMIT,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_IP_CONNECTION_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONNECTION_MEMORY_BYTES,
 	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (s->daemon == NULL) {
-		*error = xasprintf("cannot serve http on %s: %s", addr,
-		                   s->last_error[0] ? s->last_error : "libmicrohttpd refused to start");
+		*error =
+		    xasprintf("cannot serve http on %s: %s", addr,
+		              s->last_error[0] ? s->last_error : "libmicrohttpd refused to start");
 		goto fail;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	const union MHD_DaemonInfo *efd = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL || efd == NULL || efd->epoll_fd < 0) {
-		*error = xasprintf("cannot serve http on %s: no port or epoll fd from libmicrohttpd",
-		                   addr);
+		*error = xasprintf(
+		    "cannot serve http on %s: no port or epoll fd from libmicrohttpd", addr);
 		goto fail;
 	}
 	s->port = info->port;

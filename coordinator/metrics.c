@@ -144,8 +144,8 @@ valid_name(const char *s, bool colon)
 		return false;
 	for (; *s != '\0'; s++) {
 		char c = *s;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          c == '_' || (colon && c == ':');
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '_' || (colon && c == ':');
 		if (!ok)
 			return false;
 	}

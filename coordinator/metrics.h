@@ -44,9 +44,9 @@ typedef struct {
  * a count per bucket (not cumulative: rendering makes them cumulative), the
  * sum and the number of observations. */
 typedef struct {
-	double *bounds;     /* owned: bound_count upper bounds */
+	double *bounds; /* owned: bound_count upper bounds */
 	size_t bound_count;
-	uint64_t *counts;   /* owned: bound_count + 1, the last is (bounds[n-1], +Inf) */
+	uint64_t *counts; /* owned: bound_count + 1, the last is (bounds[n-1], +Inf) */
 	double sum;
 	uint64_t count;
 } metrics_histogram_t;
@@ -75,8 +75,7 @@ void metrics_family(metrics_t *m, const char *name, metrics_type_t type, const c
 void metrics_value(metrics_t *m, const metrics_label_t *labels, size_t label_count, double value);
 /* The same for an integer count, written exactly (a double would round
  * above 2^53). */
-void metrics_count(metrics_t *m, const metrics_label_t *labels, size_t label_count,
-                   uint64_t value);
+void metrics_count(metrics_t *m, const metrics_label_t *labels, size_t label_count, uint64_t value);
 /* One histogram of the current family (of type METRICS_HISTOGRAM): its
  * _bucket lines (cumulative, le="+Inf" last), _sum and _count. */
 void metrics_histogram(metrics_t *m, const metrics_label_t *labels, size_t label_count,

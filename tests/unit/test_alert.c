@@ -236,23 +236,27 @@ test_malformed_inline(void **state)
 	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":{}}");
 	assert_string_equal(e, "alerts: expected an array, got an object");
 	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\"}]}");
+	e = parse_error(
+	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\"}]}");
 	assert_string_equal(e, "alerts[0].labels: missing");
 	free(e);
 	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[7]}");
 	assert_string_equal(e, "alerts[0]: expected an object, got a number");
 	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-	                "\"labels\":{\"a\":\"x\\u0000y\"}}]}");
+	e = parse_error(
+	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+	    "\"labels\":{\"a\":\"x\\u0000y\"}}]}");
 	assert_string_equal(e, "alerts[0].labels.a: contains a NUL character");
 	free(e);
 	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[],"
 	                "\"truncatedAlerts\":-1}");
 	assert_string_equal(e, "truncatedAlerts: expected a count, got a number");
 	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-	                "\"labels\":{},\"endsAt\":\"2024-02-30T00:00:00Z\"}]}");
-	assert_string_equal(e, "alerts[0].endsAt: \"2024-02-30T00:00:00Z\" is not an RFC 3339 time");
+	e = parse_error(
+	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+	    "\"labels\":{},\"endsAt\":\"2024-02-30T00:00:00Z\"}]}");
+	assert_string_equal(e,
+	                    "alerts[0].endsAt: \"2024-02-30T00:00:00Z\" is not an RFC 3339 time");
 	free(e);
 }
 
@@ -314,8 +318,9 @@ test_host_falls_back(void **state)
 {
 	(void)state;
 	/* An instance with nothing left after stripping falls back to host. */
-	const char *text = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-	                   "\"labels\":{\"instance\":\":9100\",\"host\":\"db-2\"}}]}";
+	const char *text =
+	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+	    "\"labels\":{\"instance\":\":9100\",\"host\":\"db-2\"}}]}";
 	alert_payload_t p;
 	char *error = NULL;
 	assert_int_equal(alert_payload_parse(text, strlen(text), &p, &error), 0);
@@ -331,9 +336,9 @@ test_severity(void **state)
 		const char *label;
 		int want;
 	} cases[] = {
-	    {"P1", 1},       {"p2", 2},     {"P3", 3},      {"P4", 4},    {"P5", 0},
-	    {"P10", 0},      {"critical", 1}, {"CRITICAL", 1}, {"error", 2}, {"warning", 3},
-	    {"Warning", 3},  {"info", 4},   {"page", 0},    {"", 0},      {"P", 0},
+	    {"P1", 1},      {"p2", 2},       {"P3", 3},       {"P4", 4},    {"P5", 0},
+	    {"P10", 0},     {"critical", 1}, {"CRITICAL", 1}, {"error", 2}, {"warning", 3},
+	    {"Warning", 3}, {"info", 4},     {"page", 0},     {"", 0},      {"P", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		alert_label_t l = {"severity", (char *)cases[i].label};
@@ -350,7 +355,8 @@ static void
 test_matches(void **state)
 {
 	(void)state;
-	alert_label_t labels[] = {{"alertname", "ServiceDown"}, {"service", "api"}, {"job", "node"}};
+	alert_label_t labels[] = {
+	    {"alertname", "ServiceDown"}, {"service", "api"}, {"job", "node"}};
 	alert_t a = alert_with(labels, 3);
 	runbook_kv_t one[] = {{"alertname", "ServiceDown"}};
 	runbook_kv_t two[] = {{"alertname", "ServiceDown"}, {"service", "api"}};
@@ -407,16 +413,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_firing),
-	    cmocka_unit_test(test_resolved),
-	    cmocka_unit_test(test_malformed_files),
-	    cmocka_unit_test(test_malformed_inline),
-	    cmocka_unit_test(test_minimal),
-	    cmocka_unit_test(test_instance_host),
-	    cmocka_unit_test(test_host_falls_back),
-	    cmocka_unit_test(test_severity),
-	    cmocka_unit_test(test_matches),
-	    cmocka_unit_test(test_matches_parsed_runbook),
+	    cmocka_unit_test(test_firing),          cmocka_unit_test(test_resolved),
+	    cmocka_unit_test(test_malformed_files), cmocka_unit_test(test_malformed_inline),
+	    cmocka_unit_test(test_minimal),         cmocka_unit_test(test_instance_host),
+	    cmocka_unit_test(test_host_falls_back), cmocka_unit_test(test_severity),
+	    cmocka_unit_test(test_matches),         cmocka_unit_test(test_matches_parsed_runbook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

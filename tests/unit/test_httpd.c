@@ -277,9 +277,9 @@ test_alerts_reach_the_handler(void **state)
 	fixture_t *f = *state;
 	reply_t r;
 	const char *body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[]}";
-	assert_int_equal(request(f, "POST", "/v1/alerts/alertmanager", body, strlen(body), false,
-	                         NULL, &r),
-	                 CURLE_OK);
+	assert_int_equal(
+	    request(f, "POST", "/v1/alerts/alertmanager", body, strlen(body), false, NULL, &r),
+	    CURLE_OK);
 	assert_int_equal(r.status, 202);
 	assert_string_equal(r.body, "{\"accepted\":1}");
 	assert_string_equal(r.type, "application/json");
@@ -293,16 +293,16 @@ test_alerts_reach_the_handler(void **state)
 	char *data = malloc(big);
 	for (size_t i = 0; i < big; i++)
 		data[i] = (char)('a' + i % 26);
-	assert_int_equal(
-	    request(f, "POST", "/v1/alerts/alertmanager", data, big, true, NULL, &r), CURLE_OK);
+	assert_int_equal(request(f, "POST", "/v1/alerts/alertmanager", data, big, true, NULL, &r),
+	                 CURLE_OK);
 	assert_int_equal(r.status, 202);
 	assert_int_equal(f->st.last_len, big);
 	assert_memory_equal(f->st.last_body, data, big);
 	free(data);
 
 	/* An empty body reaches the handler too (it answers 400, not us). */
-	assert_int_equal(
-	    request(f, "POST", "/v1/alerts/alertmanager", "", 0, false, NULL, &r), CURLE_OK);
+	assert_int_equal(request(f, "POST", "/v1/alerts/alertmanager", "", 0, false, NULL, &r),
+	                 CURLE_OK);
 	assert_int_equal(r.status, 202);
 	assert_int_equal(f->st.last_len, 0);
 	assert_int_equal(f->st.alert_calls, 3);
@@ -364,7 +364,8 @@ test_slow_client_does_not_block(void **state)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(httpd_port(f->server))};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	const char *half = "POST /v1/alerts/alertmanager HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
+	const char *half =
+	    "POST /v1/alerts/alertmanager HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
 	assert_int_equal(write(fd, half, strlen(half)), (ssize_t)strlen(half));
 	reply_t r;
 	get(f, "/healthz", &r);
@@ -420,9 +421,9 @@ test_parse_addr(void **state)
 		assert_int_equal(port, good[i].port);
 		free(host);
 	}
-	static const char *const bad[] = {"7480", "off",        "127.0.0.1",  "127.0.0.1:",
-	                                  "::1:7480", "[::1]",  "[]:7480",    "[::1]7480",
-	                                  "h:65536",  "h:-1",   "h:80x",      "h:000080"};
+	static const char *const bad[] = {
+	    "7480",    "off",       "127.0.0.1", "127.0.0.1:", "::1:7480", "[::1]",
+	    "[]:7480", "[::1]7480", "h:65536",   "h:-1",       "h:80x",    "h:000080"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *host = NULL, *error = NULL;
 		uint16_t port;
