@@ -13,6 +13,10 @@ PACKAGES=(
   libcurl4-openssl-dev curl
   libcmocka-dev
   libmicrohttpd-dev
+  libjson-c-dev
+  # promtool and amtool check deploy/prometheus and /alertmanager and /metrics
+  prometheus prometheus-alertmanager
+  systemd
   libpq-dev
   valgrind procps
   # libFuzzer: its runtime is only recommended by clang; llvm has llvm-symbolizer

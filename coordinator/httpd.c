@@ -1,0 +1,405 @@
+/* httpd: the HTTP endpoint on libmicrohttpd, external polling (see httpd.h). */
+#include "httpd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+struct httpd {
+	struct MHD_Daemon *daemon; /* owned */
+	httpd_handlers_t h;
+	char *alert_token;    /* owned: h.alert_token points here */
+	char last_error[256]; /* MHD's last log line, for httpd_start's error */
+	uint16_t port;
+	int fd;
+};
+
+/* One request's state between MHD's calls: only POST bodies need it. */
+typedef struct {
+	char *body; /* owned; NUL-terminated */
+	size_t len;
+	size_t cap;
+	bool too_large; /* the rest is read and dropped; answered 413 */
+} request_t;
+
+typedef enum { ROUTE_NONE, ROUTE_ALERTS, ROUTE_METRICS, ROUTE_HEALTHZ } route_t;
+
+/* MHD's messages go to our log; the last one is kept so a failed start can
+ * say why (MHD_start_daemon itself only returns NULL). */
+__attribute__((format(printf, 2, 0))) static void
+httpd_log(void *cls, const char *fmt, va_list ap)
+{
+	httpd_t *s = cls;
+	vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+	size_t n = strlen(s->last_error);
+	while (n > 0 && (s->last_error[n - 1] == '\n' || s->last_error[n - 1] == '.'))
+		s->last_error[--n] = '\0';
+	log_warn("http: %s", s->last_error);
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+/* Queues status with body (taken: malloc'd, or NULL for none) and type. */
+static enum MHD_Result
+answer(struct MHD_Connection *c, unsigned status, char *body, const char *type, const char *allow)
+{
+	size_t len = body != NULL ? strlen(body) : 0;
+	struct MHD_Response *r =
+	    body != NULL ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+	                 : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO; /* MHD closes the connection */
+	}
+	if (type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result
+answer_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	return answer(c, status, xasprintf("%s\n", text), "text/plain; charset=utf-8", NULL);
+}
+
+static route_t
+route_of(const char *url)
+{
+	if (strcmp(url, HTTPD_PATH_ALERTS) == 0)
+		return ROUTE_ALERTS;
+	if (strcmp(url, HTTPD_PATH_METRICS) == 0)
+		return ROUTE_METRICS;
+	if (strcmp(url, HTTPD_PATH_HEALTHZ) == 0)
+		return ROUTE_HEALTHZ;
+	return ROUTE_NONE;
+}
+
+static enum MHD_Result
+serve_metrics(httpd_t *s, struct MHD_Connection *c)
+{
+	char *page = s->h.metrics != NULL ? s->h.metrics(s->h.ctx) : NULL; /* taken by answer */
+	if (page == NULL)
+		return answer_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics are not available");
+	return answer(c, MHD_HTTP_OK, page, "text/plain; version=0.0.4; charset=utf-8", NULL);
+}
+
+static enum MHD_Result
+serve_healthz(httpd_t *s, struct MHD_Connection *c)
+{
+	char *why = NULL; /* owned here until answered */
+	bool ok = s->h.healthy != NULL ? s->h.healthy(s->h.ctx, &why) : true;
+	if (ok) {
+		free(why);
+		return answer_text(c, MHD_HTTP_OK, "ok");
+	}
+	enum MHD_Result rc =
+	    answer_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, why != NULL ? why : "unhealthy");
+	free(why);
+	return rc;
+}
+
+static bool
+token_ok(httpd_t *s, struct MHD_Connection *c)
+{
+	if (s->alert_token == NULL)
+		return true;
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+		return false;
+	const char *given = auth + 7;
+	size_t n = strlen(s->alert_token);
+	if (strlen(given) != n)
+		return false;
+	/* Constant time in the token's length: no early exit on a mismatch. */
+	unsigned char diff = 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(given[i] ^ s->alert_token[i]);
+	return diff == 0;
+}
+
+static enum MHD_Result
+serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
+{
+	if (req->too_large)
+		return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	unsigned status = 0;
+	char *reply = NULL; /* taken by answer */
+	if (s->h.alerts != NULL)
+		s->h.alerts(s->h.ctx, req->body != NULL ? req->body : "", req->len, &status,
+		            &reply);
+	if (status < 100 || status > 599) {
+		log_error("http: the alert handler set no valid status (%u): answering 500",
+		          status);
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	const char *type = NULL;
+	if (reply != NULL)
+		type = reply[0] == '{' || reply[0] == '[' ? "application/json"
+		                                          : "text/plain; charset=utf-8";
+	return answer(c, status, reply, type, NULL);
+}
+
+/* MHD calls this once when the headers are in, then once per chunk of body
+ * read (*upload_data_size > 0; we must consume it), then once more with
+ * *upload_data_size == 0 when the request is complete. */
+static enum MHD_Result
+httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+              const char *version, const char *upload_data, size_t *upload_data_size,
+              void **req_cls)
+{
+	httpd_t *s = cls;
+	(void)version;
+	request_t *req = *req_cls;
+	if (req == NULL) {
+		/* Headers only so far: route, and refuse what can be refused
+		 * before any body is read. */
+		route_t route = route_of(url);
+		bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		           strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+		switch (route) {
+		case ROUTE_METRICS:
+			if (!get)
+				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				              "GET, HEAD");
+			return serve_metrics(s, c);
+		case ROUTE_HEALTHZ:
+			if (!get)
+				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				              "GET, HEAD");
+			return serve_healthz(s, c);
+		case ROUTE_ALERTS:
+			break;
+		case ROUTE_NONE:
+		default:
+			return answer_text(c, MHD_HTTP_NOT_FOUND, "not found");
+		}
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL, "POST");
+		if (!token_ok(s, c))
+			return answer_text(c, MHD_HTTP_UNAUTHORIZED, "a bearer token is required");
+		/* A declared length over the cap is refused now, before the
+		 * body is read (curl and Go's client wait for it on Expect:
+		 * 100-continue). */
+		const char *cl =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > HTTPD_BODY_MAX_BYTES)
+			return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+		req = xcalloc(1, sizeof(*req));
+		*req_cls = req; /* freed in httpd_completed */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0; /* consumed, kept or not */
+		if (req->too_large)
+			return MHD_YES;
+		if (req->len + n > HTTPD_BODY_MAX_BYTES) {
+			/* Chunked, without a length: read and drop the rest,
+			 * answer 413 at the end. The idle timeout bounds how
+			 * long that may take. */
+			req->too_large = true;
+			free(req->body);
+			req->body = NULL;
+			req->len = req->cap = 0;
+			return MHD_YES;
+		}
+		if (req->len + n + 1 > req->cap) {
+			req->cap =
+			    req->len + n + 1 > 2 * req->cap ? req->len + n + 1 : 2 * req->cap;
+			req->body = xrealloc(req->body, req->cap);
+		}
+		memcpy(req->body + req->len, upload_data, n);
+		req->len += n;
+		req->body[req->len] = '\0';
+		return MHD_YES;
+	}
+	return serve_alerts(s, c, req);
+}
+
+static void
+httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                enum MHD_RequestTerminationCode code)
+{
+	(void)cls;
+	(void)c;
+	request_t *req = *req_cls;
+	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK && req != NULL)
+		log_info("http: a request to %s ended early (%d)", HTTPD_PATH_ALERTS, (int)code);
+	if (req != NULL) {
+		free(req->body);
+		free(req);
+		*req_cls = NULL;
+	}
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+int
+httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error)
+{
+	*host = NULL;
+	const char *colon, *h = text;
+	size_t hlen;
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (close == NULL || close[1] != ':') {
+			*error = xasprintf("http address \"%s\": expected [IPV6]:PORT", text);
+			return -1;
+		}
+		h = text + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+		if (hlen == 0) {
+			*error = xasprintf("http address \"%s\": empty IPv6 address", text);
+			return -1;
+		}
+	} else {
+		colon = strrchr(text, ':');
+		if (colon == NULL || memchr(text, ':', (size_t)(colon - text)) != NULL) {
+			*error =
+			    xasprintf("http address \"%s\": expected HOST:PORT, [IPV6]:PORT, :PORT "
+			              "or off",
+			              text);
+			return -1;
+		}
+		hlen = (size_t)(colon - text);
+	}
+	const char *p = colon + 1;
+	unsigned long v = 0;
+	if (*p == '\0' || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p) ||
+	    (v = strtoul(p, NULL, 10)) > 65535) {
+		*error = xasprintf("http address \"%s\": the port must be a number from 0 to 65535",
+		                   text);
+		return -1;
+	}
+	*host = xstrndup(h, hlen);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+bool
+httpd_addr_is_loopback(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
+	       strncmp(host, "127.", 4) == 0;
+}
+
+/* ---- the server --------------------------------------------------------- */
+
+httpd_t *
+httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
+{
+	char *host = NULL; /* owned here */
+	uint16_t port = 0;
+	if (httpd_parse_addr(addr, &host, &port, error) != 0)
+		return NULL;
+	httpd_t *s = xcalloc(1, sizeof(*s));
+	s->h = *h;
+	s->alert_token = xstrdup(h->alert_token);
+	s->h.alert_token = s->alert_token;
+	s->fd = -1;
+
+	/* Resolved once, at start (a name is allowed, as for the ZeroMQ
+	 * endpoints); the first address wins. */
+	char service[8];
+	snprintf(service, sizeof(service), "%u", (unsigned)port);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL; /* owned here */
+	int gai = getaddrinfo(host[0] != '\0' ? host : "0.0.0.0", service, &hints, &ai);
+	if (gai != 0) {
+		*error = xasprintf("http address \"%s\": %s", addr, gai_strerror(gai));
+		goto fail;
+	}
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+	    /* The logger first, or MHD's own logs what comes before it. */
+	    flags, port, NULL, NULL, httpd_request, s, MHD_OPTION_EXTERNAL_LOGGER, httpd_log, s,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, s,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_IP_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_CONNECTION_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONNECTION_MEMORY_BYTES,
+	    MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (s->daemon == NULL) {
+		*error =
+		    xasprintf("cannot serve http on %s: %s", addr,
+		              s->last_error[0] ? s->last_error : "libmicrohttpd refused to start");
+		goto fail;
+	}
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *efd = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL || efd == NULL || efd->epoll_fd < 0) {
+		*error = xasprintf(
+		    "cannot serve http on %s: no port or epoll fd from libmicrohttpd", addr);
+		goto fail;
+	}
+	s->port = info->port;
+	s->fd = efd->epoll_fd;
+	free(host);
+	return s;
+fail:
+	free(host);
+	httpd_stop(&s);
+	return NULL;
+}
+
+uint16_t
+httpd_port(const httpd_t *s)
+{
+	return s->port;
+}
+
+int
+httpd_fd(const httpd_t *s)
+{
+	return s->fd;
+}
+
+long
+httpd_timeout_ms(httpd_t *s)
+{
+	MHD_UNSIGNED_LONG_LONG t = 0;
+	if (MHD_get_timeout(s->daemon, &t) != MHD_YES)
+		return -1;
+	return t > (MHD_UNSIGNED_LONG_LONG)LONG_MAX ? LONG_MAX : (long)t;
+}
+
+void
+httpd_run(httpd_t *s)
+{
+	if (MHD_run(s->daemon) != MHD_YES)
+		log_warn("http: libmicrohttpd could not run a turn");
+}
+
+void
+httpd_stop(httpd_t **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	httpd_t *s = *sp;
+	if (s->daemon != NULL)
+		MHD_stop_daemon(s->daemon);
+	free(s->alert_token);
+	free(s);
+	*sp = NULL;
+}

@@ -1,0 +1,103 @@
+/* httpd: the coordinator's HTTP endpoint (libmicrohttpd), turned by the
+ * coordinator's one zmq_poll loop.
+ *
+ *   POST /v1/alerts/alertmanager   Alertmanager's webhook  -> handlers.alerts
+ *   GET  /metrics                  Prometheus text format  -> handlers.metrics
+ *   GET  /healthz                  200 "ok" / 503 why      -> handlers.healthy
+ *
+ * No threads: the daemon runs in MHD's external-polling mode on epoll, so
+ * the whole server is one fd for zmq_poll (httpd_fd) plus a timeout
+ * (httpd_timeout_ms), and every handler runs in the loop's own thread,
+ * between two polls, like any other event. Handlers must therefore be
+ * quick: they read and queue, never wait on the network or the disk.
+ *
+ * Must never: let one client hold the loop or its memory. A body is capped
+ * (413), connections are limited in number and idle time, and a client
+ * that sends slowly costs a slot, not the loop's time.
+ *
+ * Typical use in the loop:
+ *
+ *   zmq_pollitem_t it = {NULL, httpd_fd(h), ZMQ_POLLIN, 0};
+ *   long t = httpd_timeout_ms(h);   // fold into the poll's timeout
+ *   zmq_poll(..., wait);
+ *   if ((it.revents & ZMQ_POLLIN) || t == 0 || (t > 0 && waited >= t))
+ *           httpd_run(h);
+ *
+ * Calling httpd_run when nothing is due is harmless (it does not block). */
+#ifndef ROTA_HTTPD_H
+#define ROTA_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A request body larger than this is refused with 413 (an Alertmanager
+ * group of the default max 0 = unlimited alerts can be large, but 1 MiB
+ * is about 1000 alerts with generous labels). */
+#define HTTPD_BODY_MAX_BYTES (1024 * 1024)
+/* Connections open at once; more are refused at accept. */
+#define HTTPD_CONNECTION_LIMIT 64
+/* Connections open at once from one address. */
+#define HTTPD_PER_IP_CONNECTION_LIMIT 16
+/* A connection idle (nothing read or written) this long is closed. */
+#define HTTPD_CONNECTION_TIMEOUT_S 10
+/* Memory MHD may use per connection for headers and buffering. */
+#define HTTPD_CONNECTION_MEMORY_BYTES (64 * 1024)
+
+#define HTTPD_PATH_ALERTS "/v1/alerts/alertmanager"
+#define HTTPD_PATH_METRICS "/metrics"
+#define HTTPD_PATH_HEALTHZ "/healthz"
+
+typedef struct {
+	/* POST /v1/alerts/alertmanager with the whole body (len bytes; it is
+	 * also NUL-terminated). Sets *status (e.g. 202, 400) and *reply: a
+	 * malloc'd string that httpd frees, sent as application/json when it
+	 * starts with '{' or '[', else text/plain; NULL for an empty body. An
+	 * unset *status is sent as 500. */
+	void (*alerts)(void *ctx, const char *body, size_t len, unsigned *status, char **reply);
+	/* GET /metrics: the page in Prometheus text format, malloc'd (httpd
+	 * frees it); NULL is answered with 500. */
+	char *(*metrics)(void *ctx);
+	/* GET /healthz: true for 200 "ok"; false for 503 with *why (malloc'd,
+	 * httpd frees it; may be left NULL). */
+	bool (*healthy)(void *ctx, char **why);
+	void *ctx;
+	/* When not NULL, POST /v1/alerts/alertmanager must carry
+	 * "Authorization: Bearer <token>" (401 otherwise): DESIGN.md wants a
+	 * token when the endpoint is not on loopback. Copied at start. */
+	const char *alert_token;
+} httpd_handlers_t;
+
+typedef struct httpd httpd_t;
+
+/* Splits "127.0.0.1:7480", "[::1]:7480", "web.internal.example:7480" or
+ * ":7480" (all IPv4 interfaces; "[::]:7480" for IPv6) into *host (a new
+ * string the caller frees; "" for all interfaces) and *port (0 allowed:
+ * any free port). "off" is the caller's to handle. 0, or -1 with *error
+ * (the caller frees) saying what is wrong. */
+int httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error);
+
+/* True when the address is a loopback one (127.0.0.0/8, ::1, localhost),
+ * where the endpoint needs no token. */
+bool httpd_addr_is_loopback(const char *host);
+
+/* Listens on addr (as httpd_parse_addr) and serves h (copied; h->ctx is
+ * borrowed and must outlive the server). NULL with *error (the caller
+ * frees) when the address is wrong or cannot be bound. */
+httpd_t *httpd_start(const char *addr, const httpd_handlers_t *h, char **error);
+/* The port bound (the real one when addr asked for port 0). */
+uint16_t httpd_port(const httpd_t *s);
+/* The one fd to poll for readability (MHD's epoll fd). */
+int httpd_fd(const httpd_t *s);
+/* How long the loop may sleep before httpd_run must be called even without
+ * activity on the fd (a connection's timeout, data already buffered): 0 =
+ * now, -1 = no limit. */
+long httpd_timeout_ms(httpd_t *s);
+/* Accepts, reads, runs handlers for complete requests, writes, and closes
+ * timed-out connections, without blocking. */
+void httpd_run(httpd_t *s);
+/* Closes every connection and the listening socket. Accepts NULL and sets
+ * *sp to NULL. */
+void httpd_stop(httpd_t **sp);
+
+#endif

@@ -1,0 +1,501 @@
+/* test_httpd: the coordinator's HTTP endpoint, spoken to with libcurl over
+ * real loopback sockets. The server runs as in the coordinator: one thread
+ * polling httpd_fd with httpd_timeout_ms and calling httpd_run (here a
+ * thread of the test, so that curl's blocking calls can be the client).
+ * Handlers record what reached them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "httpd.h"
+
+/* ---- handlers ------------------------------------------------------------- */
+
+typedef struct {
+	bool healthy;
+	char *last_body; /* owned: the last body the alert handler got */
+	size_t last_len;
+	int alert_calls;
+} state_t;
+
+static void
+on_alerts(void *ctx, const char *body, size_t len, unsigned *status, char **reply)
+{
+	state_t *st = ctx;
+	free(st->last_body);
+	st->last_body = malloc(len + 1);
+	memcpy(st->last_body, body, len + 1); /* the NUL httpd promises */
+	st->last_len = len;
+	st->alert_calls++;
+	*status = 202;
+	*reply = strdup("{\"accepted\":1}");
+}
+
+static char *
+on_metrics(void *ctx)
+{
+	(void)ctx;
+	return strdup("# HELP rota_workers_connected Workers.\n"
+	              "# TYPE rota_workers_connected gauge\n"
+	              "rota_workers_connected 3\n");
+}
+
+static bool
+on_healthy(void *ctx, char **why)
+{
+	state_t *st = ctx;
+	if (!st->healthy)
+		*why = strdup("store not writable: disk full");
+	return st->healthy;
+}
+
+/* ---- the server's loop ------------------------------------------------------ */
+
+typedef struct {
+	httpd_t *server;
+	state_t st;
+	pthread_t thread;
+	atomic_bool stop;
+} fixture_t;
+
+static void *
+serve(void *arg)
+{
+	fixture_t *f = arg;
+	while (!atomic_load(&f->stop)) {
+		struct pollfd p = {httpd_fd(f->server), POLLIN, 0};
+		long t = httpd_timeout_ms(f->server);
+		/* 50 ms at most, so a stop is seen promptly. */
+		int wait = t < 0 || t > 50 ? 50 : (int)t;
+		if (poll(&p, 1, wait) < 0)
+			break;
+		httpd_run(f->server);
+	}
+	return NULL;
+}
+
+static fixture_t *
+fixture_start(const char *token)
+{
+	fixture_t *f = calloc(1, sizeof(*f));
+	f->st.healthy = true;
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token};
+	char *error = NULL;
+	f->server = httpd_start("127.0.0.1:0", &h, &error);
+	if (f->server == NULL)
+		fail_msg("httpd_start: %s", error);
+	assert_true(httpd_port(f->server) != 0);
+	assert_true(httpd_fd(f->server) >= 0);
+	assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+	return f;
+}
+
+static void
+fixture_stop(fixture_t *f)
+{
+	atomic_store(&f->stop, true);
+	pthread_join(f->thread, NULL);
+	httpd_stop(&f->server);
+	assert_null(f->server);
+	free(f->st.last_body);
+	free(f);
+}
+
+static int
+setup(void **state)
+{
+	*state = fixture_start(NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_stop(*state);
+	return 0;
+}
+
+/* ---- the client ------------------------------------------------------------- */
+
+typedef struct {
+	long status;
+	char body[64 * 1024];
+	size_t len;
+	char type[128];
+	char allow[128];
+} reply_t;
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	reply_t *r = arg;
+	size_t len = size * n;
+	size_t room = sizeof(r->body) - 1 - r->len;
+	size_t take = len < room ? len : room;
+	memcpy(r->body + r->len, p, take);
+	r->len += take;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+static void
+copy_header(char *dst, size_t dstlen, const char *p, size_t len)
+{
+	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+		len--;
+	snprintf(dst, dstlen, "%.*s", (int)len, p);
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	reply_t *r = arg;
+	size_t len = size * n;
+	if (len > 14 && strncasecmp(p, "Content-Type: ", 14) == 0)
+		copy_header(r->type, sizeof(r->type), p + 14, len - 14);
+	if (len > 7 && strncasecmp(p, "Allow: ", 7) == 0)
+		copy_header(r->allow, sizeof(r->allow), p + 7, len - 7);
+	return len;
+}
+
+typedef struct {
+	const char *data;
+	size_t len;
+	size_t pos;
+} upload_t;
+
+static size_t
+on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	upload_t *u = arg;
+	size_t take = size * n;
+	if (take > u->len - u->pos)
+		take = u->len - u->pos;
+	memcpy(buf, u->data + u->pos, take);
+	u->pos += take;
+	return take;
+}
+
+/* method NULL: GET. chunked: send body without a Content-Length. */
+static CURLcode
+request(fixture_t *f, const char *method, const char *path, const char *body, size_t len,
+        bool chunked, const char *auth, reply_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	char url[256];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned)httpd_port(f->server), path);
+	CURL *c = curl_easy_init();
+	assert_non_null(c);
+	struct curl_slist *headers = NULL;
+	upload_t up = {body, len, 0};
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (method != NULL && strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, &up);
+		if (chunked)
+			headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+		else
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+	} else if (method != NULL && strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (method != NULL) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+	if (auth != NULL)
+		headers = curl_slist_append(headers, auth);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+static void
+get(fixture_t *f, const char *path, reply_t *r)
+{
+	assert_int_equal(request(f, NULL, path, NULL, 0, false, NULL, r), CURLE_OK);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void
+test_healthz(void **state)
+{
+	fixture_t *f = *state;
+	reply_t r;
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok\n");
+	f->st.healthy = false;
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.body, "store not writable: disk full\n");
+	assert_string_equal(r.type, "text/plain; charset=utf-8");
+}
+
+static void
+test_metrics(void **state)
+{
+	fixture_t *f = *state;
+	reply_t r;
+	get(f, "/metrics", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.type, "text/plain; version=0.0.4; charset=utf-8");
+	assert_non_null(strstr(r.body, "rota_workers_connected 3\n"));
+	/* HEAD: the status and headers, no body */
+	assert_int_equal(request(f, "HEAD", "/metrics", NULL, 0, false, NULL, &r), CURLE_OK);
+	assert_int_equal(r.status, 200);
+}
+
+static void
+test_alerts_reach_the_handler(void **state)
+{
+	fixture_t *f = *state;
+	reply_t r;
+	const char *body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[]}";
+	assert_int_equal(
+	    request(f, "POST", "/v1/alerts/alertmanager", body, strlen(body), false, NULL, &r),
+	    CURLE_OK);
+	assert_int_equal(r.status, 202);
+	assert_string_equal(r.body, "{\"accepted\":1}");
+	assert_string_equal(r.type, "application/json");
+	assert_int_equal(f->st.alert_calls, 1);
+	assert_int_equal(f->st.last_len, strlen(body));
+	assert_string_equal(f->st.last_body, body);
+
+	/* A body of many reads, chunked, arrives whole (and one byte short
+	 * of the cap is fine). */
+	size_t big = HTTPD_BODY_MAX_BYTES;
+	char *data = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('a' + i % 26);
+	assert_int_equal(request(f, "POST", "/v1/alerts/alertmanager", data, big, true, NULL, &r),
+	                 CURLE_OK);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(f->st.last_len, big);
+	assert_memory_equal(f->st.last_body, data, big);
+	free(data);
+
+	/* An empty body reaches the handler too (it answers 400, not us). */
+	assert_int_equal(request(f, "POST", "/v1/alerts/alertmanager", "", 0, false, NULL, &r),
+	                 CURLE_OK);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(f->st.last_len, 0);
+	assert_int_equal(f->st.alert_calls, 3);
+}
+
+static void
+test_not_found_and_methods(void **state)
+{
+	fixture_t *f = *state;
+	reply_t r;
+	get(f, "/", &r);
+	assert_int_equal(r.status, 404);
+	get(f, "/metrics/", &r);
+	assert_int_equal(r.status, 404);
+	get(f, "/v1/alerts/alertmanager", &r);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.allow, "POST");
+	assert_int_equal(request(f, "POST", "/metrics", "x", 1, false, NULL, &r), CURLE_OK);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.allow, "GET, HEAD");
+	assert_int_equal(request(f, "DELETE", "/healthz", NULL, 0, false, NULL, &r), CURLE_OK);
+	assert_int_equal(r.status, 405);
+	assert_int_equal(request(f, "PUT", "/v1/alerts/alertmanager", NULL, 0, false, NULL, &r),
+	                 CURLE_OK);
+	assert_int_equal(r.status, 405);
+	assert_int_equal(f->st.alert_calls, 0);
+}
+
+static void
+test_too_large(void **state)
+{
+	fixture_t *f = *state;
+	reply_t r;
+	size_t big = HTTPD_BODY_MAX_BYTES + 1;
+	char *data = calloc(1, big);
+	memset(data, ' ', big);
+	/* With a Content-Length: refused before the body is read. curl may
+	 * see the connection close while it still sends; the status is what
+	 * counts. */
+	request(f, "POST", "/v1/alerts/alertmanager", data, big, false, NULL, &r);
+	assert_int_equal(r.status, 413);
+	/* Chunked: read, dropped, then refused. */
+	request(f, "POST", "/v1/alerts/alertmanager", data, big, true, NULL, &r);
+	assert_int_equal(r.status, 413);
+	assert_int_equal(f->st.alert_calls, 0);
+	free(data);
+	/* The server is fine afterwards. */
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 200);
+}
+
+/* A client that sends half a request and waits holds one connection, not
+ * the loop: others are served meanwhile. */
+static void
+test_slow_client_does_not_block(void **state)
+{
+	fixture_t *f = *state;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(httpd_port(f->server))};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	const char *half =
+	    "POST /v1/alerts/alertmanager HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
+	assert_int_equal(write(fd, half, strlen(half)), (ssize_t)strlen(half));
+	reply_t r;
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 200);
+	get(f, "/metrics", &r);
+	assert_int_equal(r.status, 200);
+	close(fd);
+	assert_int_equal(f->st.alert_calls, 0);
+}
+
+static void
+test_token(void **state)
+{
+	(void)state;
+	fixture_t *f = fixture_start("s3cret-token");
+	reply_t r;
+	const char *body = "{}";
+	request(f, "POST", "/v1/alerts/alertmanager", body, 2, false, NULL, &r);
+	assert_int_equal(r.status, 401);
+	request(f, "POST", "/v1/alerts/alertmanager", body, 2, false,
+	        "Authorization: Bearer wrong-token!", &r);
+	assert_int_equal(r.status, 401);
+	request(f, "POST", "/v1/alerts/alertmanager", body, 2, false,
+	        "Authorization: Bearer s3cret-token", &r);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(f->st.alert_calls, 1);
+	/* /metrics and /healthz stay open to scrapers. */
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 200);
+	fixture_stop(f);
+}
+
+static void
+test_parse_addr(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *host;
+		int port;
+	} good[] = {
+	    {"127.0.0.1:7480", "127.0.0.1", 7480},
+	    {"[::1]:7480", "::1", 7480},
+	    {":7480", "", 7480},
+	    {"rota.internal.example:0", "rota.internal.example", 0},
+	    {"0.0.0.0:65535", "0.0.0.0", 65535},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *host = NULL, *error = NULL;
+		uint16_t port = 1;
+		if (httpd_parse_addr(good[i].text, &host, &port, &error) != 0)
+			fail_msg("%s: %s", good[i].text, error);
+		assert_string_equal(host, good[i].host);
+		assert_int_equal(port, good[i].port);
+		free(host);
+	}
+	static const char *const bad[] = {
+	    "7480",    "off",       "127.0.0.1", "127.0.0.1:", "::1:7480", "[::1]",
+	    "[]:7480", "[::1]7480", "h:65536",   "h:-1",       "h:80x",    "h:000080"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *host = NULL, *error = NULL;
+		uint16_t port;
+		if (httpd_parse_addr(bad[i], &host, &port, &error) == 0)
+			fail_msg("%s: accepted", bad[i]);
+		assert_null(host);
+		assert_non_null(strstr(error, bad[i]));
+		free(error);
+	}
+	assert_true(httpd_addr_is_loopback("127.0.0.1"));
+	assert_true(httpd_addr_is_loopback("::1"));
+	assert_true(httpd_addr_is_loopback("localhost"));
+	assert_false(httpd_addr_is_loopback(""));
+	assert_false(httpd_addr_is_loopback("10.0.0.1"));
+}
+
+static void
+test_start_errors(void **state)
+{
+	fixture_t *f = *state;
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL};
+	char addr[64], *error = NULL;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)httpd_port(f->server));
+	httpd_t *s = httpd_start(addr, &h, &error);
+	assert_null(s);
+	assert_non_null(strstr(error, "cannot serve http on 127.0.0.1:"));
+	free(error);
+	error = NULL;
+	assert_null(httpd_start("nonsense", &h, &error));
+	assert_non_null(strstr(error, "expected HOST:PORT"));
+	free(error);
+	httpd_stop(&s); /* NULL is fine */
+}
+
+static void
+test_ipv6_and_idle_timeout(void **state)
+{
+	(void)state;
+	state_t st = {.healthy = true};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL};
+	char *error = NULL;
+	httpd_t *s = httpd_start("[::1]:0", &h, &error);
+	if (s == NULL) {
+		/* A host without IPv6 loopback (some containers) cannot run it. */
+		print_message("skipping IPv6: %s\n", error);
+		free(error);
+		return;
+	}
+	assert_true(httpd_port(s) != 0);
+	/* Idle, with no connection: nothing is due. */
+	assert_int_equal(httpd_timeout_ms(s), -1);
+	httpd_run(s); /* harmless when nothing is ready */
+	httpd_stop(&s);
+}
+
+int
+main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alerts_reach_the_handler, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_found_and_methods, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
+	    cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_parse_addr),
+	    cmocka_unit_test(test_ipv6_and_idle_timeout),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
