@@ -16,6 +16,8 @@ int64_t clock_wall_ms(void);
 /* True when ROTA_FAKE_NOW moved the wall clock. */
 bool clock_faked(void);
 int64_t clock_mono_ms(void);
+/* The same in microseconds, for measuring short things. */
+int64_t clock_mono_us(void);
 /* Formats wall ms as "2026-11-23 08:00:01" in UTC into buf (at least 20). */
 void clock_format(int64_t wall_ms, char *buf, unsigned long len);
 

@@ -14,7 +14,9 @@
 #include "api.h"
 #include "catalog.h"
 #include "config.h"
+#include "httpd.h"
 #include "incident.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "responder.h"
 #include "launcher.h"
@@ -45,6 +47,9 @@ struct coordinator {
 	config_t *config;         /* owned */
 	incidents_t *incidents;   /* owned */
 	outbox_t *outbox;         /* owned: the notification sender thread */
+	httpd_t *httpd;           /* owned: NULL with --http off */
+	metrics_histogram_t *step_seconds;   /* owned */
+	metrics_histogram_t *commit_seconds; /* owned */
 	responder_t responder;
 	api_t api;
 	dispatcher_config_t dispatcher_cfg;
@@ -91,7 +96,8 @@ coordinator_bind(void *sock, const char *endpoint, char *bound, size_t len, char
  * endpoints here; written to a temporary name and renamed, so a reader
  * never sees half a file. */
 static int
-coordinator_write_endpoints(const char *dir, const char *worker, const char *api, char **error)
+coordinator_write_endpoints(const char *dir, const char *worker, const char *api,
+                            const char *http, char **error)
 {
 	char *tmp = xasprintf("%s/endpoints.tmp", dir);
 	char *path = xasprintf("%s/endpoints", dir);
@@ -102,6 +108,8 @@ coordinator_write_endpoints(const char *dir, const char *worker, const char *api
 		goto out;
 	}
 	fprintf(f, "worker=%s\napi=%s\n", worker, api);
+	if (http != NULL)
+		fprintf(f, "http=%s\n", http);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		*error = xasprintf("cannot write %s: %s", path, strerror(errno));
 		goto out;
@@ -123,6 +131,197 @@ coordinator_load_workers(coordinator_t *c)
 		for (size_t i = 0; i < known->n_workers; i++)
 			registry_add_known(c->registry, known->workers[i]);
 	rota__list_workers_response__free_unpacked(known, NULL);
+}
+
+/* ---- HTTP: alert intake, /metrics, /healthz -------------------------------- */
+
+/* Store commits take milliseconds: finer buckets than a step's. */
+static const double coordinator_commit_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                    0.025,  0.05,  0.1,    0.25,  0.5,
+                                                    1,      2.5};
+
+static void coordinator_resync(coordinator_t *c);
+
+/* An alert changes the store and its answer says so: the turn is
+ * committed before the answer leaves (an HTTP reply cannot wait in the
+ * send queue like an API response). */
+static void
+coordinator_http_alerts(void *ctx, const char *body, size_t len, unsigned *status, char **reply)
+{
+	coordinator_t *c = ctx;
+	if (c->store_unwritable || c->stopping) {
+		*status = 503;
+		*reply = xstrdup(c->stopping ? "the coordinator is stopping; send again later\n"
+		                             : "the coordinator cannot write its store; send again"
+		                               " later\n");
+		return;
+	}
+	responder_alerts(&c->responder, body, len, status, reply);
+	dispatcher_end_turn(c->dispatcher);
+	if (store_commit(c->store) != 0) {
+		free(*reply);
+		*status = 503;
+		*reply = xstrdup("the coordinator could not record the alerts; send again later\n");
+		coordinator_resync(c);
+		return;
+	}
+	sendq_flush(c->sendq, &c->sent);
+	if (incidents_take_wake(c->incidents))
+		outbox_wake(c->outbox);
+}
+
+static bool
+coordinator_http_healthy(void *ctx, char **why)
+{
+	coordinator_t *c = ctx;
+	if (c->store_unwritable || c->resync_pending) {
+		*why = xstrdup("the store cannot be written (disk full, a file-size limit, or the"
+		               " file locked); see the coordinator's log\n");
+		return false;
+	}
+	if (c->stopping) {
+		*why = xstrdup("the coordinator is stopping\n");
+		return false;
+	}
+	return true;
+}
+
+static void
+coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t *w)
+{
+	const struct {
+		const char *reason;
+		uint64_t n;
+	} drops[] = {
+	    {"shape", w->dropped_shape},     {"size", w->dropped_size},
+	    {"decode", w->dropped_decode},   {"version", w->dropped_version},
+	    {"empty", w->dropped_empty},
+	};
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		metrics_label_t l[] = {{"endpoint", endpoint}, {"reason", drops[i].reason}};
+		metrics_count(m, l, 2, drops[i].n);
+	}
+}
+
+static char *
+coordinator_http_metrics(void *ctx)
+{
+	coordinator_t *c = ctx;
+	metrics_t *m = metrics_new();
+	uint64_t by_status[32] = {0};
+	metrics_family(m, "rota_runs_total", METRICS_COUNTER, "Runs recorded, by status.");
+	if (store_runs_by_status(c->store, by_status, 32) == 0)
+		for (int s = 1; s < 32; s++) {
+			const char *name = run_status_name(s);
+			if (by_status[s] == 0 && strcmp(name, "?") == 0)
+				continue;
+			metrics_label_t l = {"status", name};
+			metrics_count(m, &l, 1, by_status[s]);
+		}
+	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
+	metrics_family(m, "rota_steps_total", METRICS_COUNTER,
+	               "Step attempts that ended since the coordinator started, by status.");
+	for (int s = 0; s < DISPATCHER_STATUS_SLOTS; s++) {
+		if (ds->steps_ended[s] == 0)
+			continue;
+		metrics_label_t l = {"status", run_step_status_name(s)};
+		metrics_count(m, &l, 1, ds->steps_ended[s]);
+	}
+	metrics_family(m, "rota_step_duration_seconds", METRICS_HISTOGRAM,
+	               "How long step attempts ran, from start to result.");
+	metrics_histogram(m, NULL, 0, c->step_seconds);
+	size_t connected = 0;
+	for (size_t i = 0; i < registry_count(c->registry); i++)
+		connected += registry_at(c->registry, i)->connected;
+	metrics_family(m, "rota_workers_connected", METRICS_GAUGE, "Workers connected now.");
+	metrics_value(m, NULL, 0, (double)connected);
+	metrics_family(m, "rota_dispatch_queue_depth", METRICS_GAUGE,
+	               "Steps ready to run that wait for their worker (capacity, or away).");
+	metrics_value(m, NULL, 0, (double)dispatcher_pending(c->dispatcher));
+	metrics_family(m, "rota_store_commit_seconds", METRICS_HISTOGRAM,
+	               "How long each turn's commit of the store took.");
+	metrics_histogram(m, NULL, 0, c->commit_seconds);
+	uint64_t pending = 0, given_up = 0;
+	incidents_outbox_counts(c->incidents, &pending, &given_up);
+	outbox_stats_t os;
+	outbox_stats(c->outbox, &os);
+	metrics_family(m, "rota_outbox_pending", METRICS_GAUGE,
+	               "Notifications not yet delivered nor given up on.");
+	metrics_value(m, NULL, 0, (double)pending);
+	metrics_family(m, "rota_outbox_delivery_failures_total", METRICS_COUNTER,
+	               "Delivery attempts that failed (each retry counts).");
+	metrics_count(m, NULL, 0, os.failures);
+	metrics_family(m, "rota_outbox_given_up_total", METRICS_COUNTER,
+	               "Notifications given up on (in the store, over all time).");
+	metrics_count(m, NULL, 0, given_up);
+	metrics_family(m, "rota_frames_dropped_total", METRICS_COUNTER,
+	               "Network frames dropped, by endpoint and reason.");
+	coordinator_metric_drops(m, "worker", &c->worker_wire);
+	coordinator_metric_drops(m, "api", &c->api_wire);
+	metrics_label_t stale[] = {{"endpoint", "worker"}, {"reason", "no_hello"}};
+	metrics_count(m, stale, 2, c->stale_frames);
+	metrics_label_t refused[] = {{"endpoint", "worker"}, {"reason", "hello_refused"}};
+	metrics_count(m, refused, 2, c->hello_refused);
+	uint64_t counts[5][3];
+	metrics_family(m, "rota_incidents", METRICS_GAUGE, "Incidents, by severity and status.");
+	if (incidents_counts(c->incidents, counts) == 0) {
+		static const char *const sev[] = {"", "P1", "P2", "P3", "P4"};
+		static const char *const st[] = {"triggered", "acknowledged", "resolved"};
+		for (int i = 1; i <= 4; i++)
+			for (int k = 0; k < 3; k++) {
+				metrics_label_t l[] = {{"severity", sev[i]}, {"status", st[k]}};
+				metrics_value(m, l, 2, (double)counts[i][k]);
+			}
+	}
+	metrics_family(m, "rota_alerts_received_total", METRICS_COUNTER,
+	               "Alerts received from Alertmanager, by what became of them.");
+	const struct {
+		const char *result;
+		uint64_t n;
+	} alerts[] = {
+	    {"opened", c->responder.alerts.opened},       {"repeated", c->responder.alerts.repeated},
+	    {"resolved", c->responder.alerts.resolved},   {"unmatched", c->responder.alerts.unmatched},
+	    {"malformed", c->responder.alerts.malformed},
+	};
+	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
+		metrics_label_t l = {"result", alerts[i].result};
+		metrics_count(m, &l, 1, alerts[i].n);
+	}
+	/* Reads only, but a read transaction may have opened: close it. */
+	store_commit(c->store);
+	return metrics_finish(&m);
+}
+
+static int
+coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
+{
+	const char *addr = c->cfg.http ? c->cfg.http : c->config->http;
+	if (addr == NULL || strcmp(addr, "off") == 0)
+		return 0;
+	httpd_handlers_t h = {
+	    .alerts = coordinator_http_alerts,
+	    .metrics = coordinator_http_metrics,
+	    .healthy = coordinator_http_healthy,
+	    .ctx = c,
+	};
+	char *host = NULL;
+	uint16_t port = 0;
+	if (httpd_parse_addr(addr, &host, &port, error) != 0)
+		return -1;
+	if (!httpd_addr_is_loopback(host))
+		log_warn("HTTP on %s is beyond loopback and the alert intake takes no token yet:"
+		         " firewall it (docs/incidents.md)",
+		         addr);
+	c->httpd = httpd_start(addr, &h, error);
+	if (c->httpd == NULL) {
+		free(host);
+		return -1;
+	}
+	bool v6 = strchr(host, ':') != NULL;
+	snprintf(bound, len, "%s%s%s:%u", v6 ? "[" : "", host[0] ? host : "0.0.0.0", v6 ? "]" : "",
+	         httpd_port(c->httpd));
+	free(host);
+	return 0;
 }
 
 coordinator_t *
@@ -164,6 +363,11 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	c->config = config->config_path ? config_load(config->config_path, error) : config_default();
 	if (c->config == NULL)
 		goto fail;
+	c->step_seconds =
+	    metrics_histogram_new(METRICS_DURATION_BUCKETS, METRICS_DURATION_BUCKET_COUNT);
+	c->commit_seconds = metrics_histogram_new(coordinator_commit_buckets,
+	                                          sizeof(coordinator_commit_buckets) /
+	                                              sizeof(coordinator_commit_buckets[0]));
 	char *db = xasprintf("%s/rota.db", config->data_dir);
 	c->store = store_open(db, error);
 	if (c->store == NULL) {
@@ -214,7 +418,11 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    coordinator_bind(c->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
 	                     error) != 0)
 		goto fail;
-	if (coordinator_write_endpoints(config->data_dir, bound_worker, bound_api, error) != 0)
+	char bound_http[300] = "";
+	if (coordinator_http_start(c, bound_http, sizeof(bound_http), error) != 0)
+		goto fail;
+	if (coordinator_write_endpoints(config->data_dir, bound_worker, bound_api,
+	                                c->httpd ? bound_http : NULL, error) != 0)
 		goto fail;
 	snprintf(c->bound_worker, sizeof(c->bound_worker), "%s", bound_worker);
 	snprintf(c->bound_api, sizeof(c->bound_api), "%s", bound_api);
@@ -239,6 +447,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .output_cap = config->output_cap,
 	    .lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
 	    .hooks = responder_hooks(&c->responder),
+	    .step_seconds = c->step_seconds,
 	};
 	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
 	c->responder.dispatcher = c->dispatcher;
@@ -271,9 +480,10 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
 	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
-	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, data in %s",
+	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, HTTP on %s, data in"
+	         " %s",
 	         c->coordinator_id, (unsigned long long)c->epoch, bound_worker, bound_api,
-	         config->data_dir);
+	         c->httpd ? bound_http : "nothing (--http off)", config->data_dir);
 	return c;
 fail:
 	coordinator_destroy(&c);
@@ -286,6 +496,7 @@ coordinator_destroy(coordinator_t **cp)
 	coordinator_t *c = *cp;
 	if (c == NULL)
 		return;
+	httpd_stop(&c->httpd);
 	outbox_stop(&c->outbox);
 	dispatcher_destroy(&c->dispatcher);
 	scheduler_destroy(&c->scheduler);
@@ -295,6 +506,8 @@ coordinator_destroy(coordinator_t **cp)
 	catalog_destroy(&c->catalog);
 	store_destroy(&c->store);
 	config_destroy(&c->config);
+	metrics_histogram_destroy(&c->step_seconds);
+	metrics_histogram_destroy(&c->commit_seconds);
 	if (c->worker_sock)
 		zmq_close(c->worker_sock);
 	if (c->api_sock)
@@ -916,12 +1129,16 @@ coordinator_run(coordinator_t *c)
 		int64_t wait = next_heartbeat < next_tick ? next_heartbeat - now : next_tick - now;
 		if (wait < 0)
 			wait = 0;
+		long http_wait = c->httpd ? httpd_timeout_ms(c->httpd) : -1;
+		if (http_wait >= 0 && http_wait < wait)
+			wait = http_wait;
 		zmq_pollitem_t items[] = {
 		    {c->worker_sock, 0, ZMQ_POLLIN, 0},
 		    {c->api_sock, 0, ZMQ_POLLIN, 0},
 		    {NULL, c->sigfd, ZMQ_POLLIN, 0},
+		    {NULL, c->httpd ? httpd_fd(c->httpd) : -1, ZMQ_POLLIN, 0},
 		};
-		if (zmq_poll(items, 3, (long)wait) < 0) {
+		if (zmq_poll(items, c->httpd ? 4 : 3, (long)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("zmq_poll: %s", zmq_strerror(errno));
@@ -939,6 +1156,8 @@ coordinator_run(coordinator_t *c)
 		if (items[1].revents & ZMQ_POLLIN)
 			coordinator_read(c, c->api_sock, &c->api_wire, "api",
 			                 coordinator_api_message);
+		if (c->httpd && !c->resync_pending)
+			httpd_run(c->httpd);
 		coordinator_forgive(c, &last_check, 0);
 		now = clock_mono_ms();
 		if (now >= next_heartbeat) {
@@ -956,10 +1175,14 @@ coordinator_run(coordinator_t *c)
 		/* Durable first, then tell. */
 		dispatcher_end_turn(c->dispatcher);
 		bool wrote = store_in_transaction(c->store);
+		int64_t commit_start = clock_mono_us();
 		if (store_commit(c->store) != 0) {
 			coordinator_resync(c);
 			continue;
 		}
+		if (wrote)
+			metrics_histogram_observe(c->commit_seconds,
+			                          (double)(clock_mono_us() - commit_start) / 1e6);
 		if (wrote && c->store_unwritable) {
 			c->store_unwritable = false;
 			log_info("store: writable again; taking new work");

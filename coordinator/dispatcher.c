@@ -119,6 +119,28 @@ dispatcher_stats(const dispatcher_t *d)
 	return &d->stats;
 }
 
+size_t
+dispatcher_pending(const dispatcher_t *d)
+{
+	size_t n = 0;
+	for (const run_t *run = d->runs; run != NULL; run = run->next)
+		for (size_t h = 0; h < run->host_count; h++) {
+			const run_host_t *host = &run->hosts[h];
+			if (host->phase != RUN_HOST_STARTED || host->cancelled)
+				continue;
+			bool pending = false, busy = false;
+			for (size_t s = 0; s < run->step_count; s++) {
+				int st = host->steps[s].status;
+				pending = pending || st == ROTA__STEP_STATUS__STEP_PENDING;
+				busy = busy || st == ROTA__STEP_STATUS__STEP_DISPATCHED ||
+				       st == ROTA__STEP_STATUS__STEP_RUNNING ||
+				       st == ROTA__STEP_STATUS__STEP_WAITING;
+			}
+			n += pending && !busy;
+		}
+	return n;
+}
+
 void
 dispatcher_adopt_stats(dispatcher_t *d, const dispatcher_stats_t *stats)
 {
@@ -425,6 +447,11 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	if (started_ms)
 		step->started_ms = started_ms;
 	dispatcher_persist_step(d, step, exit_code, sig, ended_ms, detail);
+	if (status >= 0 && status < DISPATCHER_STATUS_SLOTS)
+		d->stats.steps_ended[status]++;
+	if (d->cfg.step_seconds && step->started_ms > 0 && ended_ms >= step->started_ms)
+		metrics_histogram_observe(d->cfg.step_seconds,
+		                          (double)(ended_ms - step->started_ms) / 1000.0);
 	log_info("run %s host %s step %s attempt %u %s%s%s", run->id, run->hosts[h].host,
 	         step->step_id, step->attempt, run_step_status_name(status),
 	         detail && *detail ? ": " : "", detail ? detail : "");

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "registry.h"
 #include "run.h"
 #include "sendq.h"
@@ -33,6 +34,8 @@
 /* Results waiting that way that are remembered at once (oldest forgotten). */
 #define DISPATCHER_OUTPUT_WAIT_MAX 4096
 
+#define DISPATCHER_STATUS_SLOTS 16
+
 typedef struct {
 	uint64_t dispatched;
 	uint64_t results_recorded;
@@ -46,6 +49,8 @@ typedef struct {
 	uint64_t outputs_lost;      /* chunks given up on: a result waited for them in vain */
 	uint64_t results_waiting;   /* a result not acked yet: its output was incomplete */
 	uint64_t steps_lost;
+	/* Step attempts that ended, by Rota__StepStatus (for /metrics). */
+	uint64_t steps_ended[DISPATCHER_STATUS_SLOTS];
 } dispatcher_stats_t;
 
 typedef struct dispatcher dispatcher_t;
@@ -88,11 +93,15 @@ typedef struct {
 	uint64_t output_cap;   /* bytes of output kept per step */
 	int64_t lost_after_ms; /* how long a host's worker may be away */
 	dispatcher_hooks_t hooks;
+	metrics_histogram_t *step_seconds; /* borrowed: step attempts' run time; may be NULL */
 } dispatcher_config_t;
 
 dispatcher_t *dispatcher_new(const dispatcher_config_t *config);
 void dispatcher_destroy(dispatcher_t **dp);
 
+/* Hosts whose next step is ready but not sent: their worker is at
+ * capacity, away, or the step waits for a retry or jitter. */
+size_t dispatcher_pending(const dispatcher_t *d);
 /* Loads the runs the store says are unfinished (after a restart). */
 int dispatcher_recover(dispatcher_t *d, int64_t now_mono);
 /* Takes the run (nulls *runp), persists it with its steps as they are

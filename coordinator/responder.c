@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "clock.h"
 #include "launcher.h"
 #include "log.h"
@@ -294,4 +295,213 @@ responder_response_clear(Rota__IncidentResponse *out)
 		free(out->hosts[i]);
 	free(out->hosts);
 	rota__incident_response__init(out);
+}
+
+/* ---- Alertmanager --------------------------------------------------------- */
+
+/* The first runbook whose triggers match a (catalog order is by name, so
+ * the choice is stable); NULL when none does. */
+static const catalog_entry_t *
+responder_match(responder_t *r, const alert_t *a)
+{
+	for (size_t i = 0; i < catalog_count(r->catalog); i++) {
+		const catalog_entry_t *e = catalog_at(r->catalog, i);
+		for (size_t t = 0; e->rb && t < e->rb->trigger_count; t++)
+			if (alert_matches(&e->rb->triggers[t], a))
+				return e;
+	}
+	return NULL;
+}
+
+/* Starts e's runbook on host (its own targets when host is NULL); the run
+ * id into run_id, or the reason it could not start onto the timeline. */
+static void
+responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incident,
+                    const char *host, const char *alertname, char *run_id, size_t len)
+{
+	launcher_t l = {
+	    .store = r->store,
+	    .registry = r->registry,
+	    .dispatcher = r->dispatcher,
+	    .output_cap = r->output_cap,
+	};
+	char *targets[1] = {(char *)host};
+	launch_t lr = {
+	    .rb = e->rb,
+	    .yaml = e->yaml,
+	    .targets = host ? targets : NULL,
+	    .n_targets = host ? 1 : 0,
+	    .trigger = "alert",
+	};
+	launch_result_t res;
+	int64_t now = clock_wall_ms();
+	run_id[0] = '\0';
+	if (launcher_start(&l, &lr, &res) != 0) {
+		char *text = xasprintf("alert %s: runbook %s could not start%s%s: %s", alertname,
+		                       e->rb->name, host ? " on " : "", host ? host : "",
+		                       res.error ? res.error : "see the coordinator's log");
+		incidents_note(r->incidents, incident, "run", text, now);
+		log_warn("incident %s: %s", incident, text);
+		free(text);
+	} else {
+		snprintf(run_id, len, "%s", res.run_id);
+		char *hosts = responder_hosts(res.hosts, res.host_count);
+		char *text = xasprintf("alert %s: started run %s of %s on %s", alertname, res.run_id,
+		                       e->rb->name, hosts);
+		incidents_link_run(r->incidents, incident, res.run_id);
+		incidents_note(r->incidents, incident, "run", text, now);
+		r->alerts.runs++;
+		free(text);
+		free(hosts);
+	}
+	launch_result_clear(&res);
+}
+
+static void
+responder_alert_firing(responder_t *r, const alert_payload_t *p, const alert_t *a,
+                       const char *fingerprint)
+{
+	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
+	const char *host = alert_host(a);
+	int64_t now = clock_wall_ms();
+	incident_alert_t known;
+	if (incidents_alert_get(r->incidents, fingerprint, &known) == 1 && known.incident_open) {
+		if (strcmp(known.status, "firing") == 0) {
+			r->alerts.repeated++;
+			return;
+		}
+		/* Resolved, then firing again while the incident is still open:
+		 * back on the incident, no second run (the first is its answer). */
+		char *text = xasprintf("alert %s is firing again%s%s", alertname, host ? " on " : "",
+		                       host ? host : "");
+		incidents_note(r->incidents, known.incident_id, "alert", text, now);
+		free(text);
+		incidents_alert_put(r->incidents, fingerprint, known.incident_id, "firing", alertname,
+		                    host, NULL, a->starts_ms, now);
+		return;
+	}
+	const catalog_entry_t *e = responder_match(r, a);
+	if (e == NULL) {
+		r->alerts.unmatched++;
+		log_info("alert %s%s%s matches no runbook's triggers: recorded, nothing started",
+		         alertname, host ? " on " : "", host ? host : "");
+		incidents_alert_put(r->incidents, fingerprint, NULL, "unmatched", alertname, host,
+		                    NULL, a->starts_ms, now);
+		return;
+	}
+	/* One incident per alert group and runbook: a second host's alert of
+	 * the same group joins it and gets its own run. */
+	char *dedup = xasprintf("alertmanager:%s:%s", p->group_key, e->rb->name);
+	char id[INCIDENT_ID_MAX];
+	int found = incidents_find_open(r->incidents, dedup, id, sizeof(id));
+	if (found == 1) {
+		char *text = xasprintf("alert %s firing%s%s", alertname, host ? " on " : "",
+		                       host ? host : "");
+		incidents_note(r->incidents, id, "alert", text, now);
+		incidents_add_hosts(r->incidents, id, host);
+		free(text);
+	} else if (found == 0) {
+		const char *summary = NULL;
+		for (size_t i = 0; i < a->annotations.count; i++)
+			if (strcmp(a->annotations.items[i].name, "summary") == 0)
+				summary = a->annotations.items[i].value;
+		char *title = summary && summary[0]
+		                  ? xstrdup(summary)
+		                  : xasprintf("%s%s%s", alertname, host ? " on " : "", host ? host : "");
+		int severity = alert_severity(a);
+		incident_spec_t spec = {
+		    .title = title,
+		    .severity = severity ? severity : e->rb->severity,
+		    .source = "alertmanager",
+		    .runbook = e->rb->name,
+		    .hosts = host,
+		    .policy = e->rb->escalation,
+		    .dedup = dedup,
+		    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
+		};
+		if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0)
+			r->alerts.opened++;
+		else
+			found = -1;
+		free(title);
+	}
+	free(dedup);
+	if (found < 0)
+		return;
+	char run_id[32];
+	responder_alert_run(r, e, id, host, alertname, run_id, sizeof(run_id));
+	incidents_alert_put(r->incidents, fingerprint, id, "firing", alertname, host,
+	                    run_id[0] ? run_id : NULL, a->starts_ms, now);
+}
+
+static void
+responder_alert_resolved(responder_t *r, const alert_t *a, const char *fingerprint)
+{
+	incident_alert_t known;
+	if (incidents_alert_get(r->incidents, fingerprint, &known) != 1 ||
+	    strcmp(known.status, "firing") != 0)
+		return; /* never seen firing, or already resolved: nothing to do */
+	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
+	const char *host = alert_host(a);
+	int64_t now = clock_wall_ms();
+	r->alerts.resolved++;
+	incidents_alert_put(r->incidents, fingerprint, known.incident_id, "resolved", alertname,
+	                    host, NULL, a->starts_ms, now);
+	char *text = xasprintf("alert %s resolved%s%s", alertname, host ? " on " : "",
+	                       host ? host : "");
+	incidents_note(r->incidents, known.incident_id, "alert", text, now);
+	free(text);
+	if (known.incident_open && incidents_alerts_firing(r->incidents, known.incident_id) == 0) {
+		int code = 0;
+		char *error = NULL;
+		if (incidents_resolve(r->incidents, known.incident_id, "alertmanager",
+		                      "every alert of the incident resolved in Alertmanager", now,
+		                      &code, &error) != 0) {
+			log_warn("incident %s: %s", known.incident_id, error);
+			free(error);
+		}
+	}
+}
+
+void
+responder_alerts(responder_t *r, const char *body, size_t len, unsigned *status, char **reply)
+{
+	alert_payload_t p;
+	char *error = NULL;
+	if (alert_payload_parse(body, len, &p, &error) != 0) {
+		r->alerts.malformed++;
+		*status = 400;
+		log_warn("alert intake: refused a payload: %s", error);
+		/* Plain text: Alertmanager logs a 400's body as it is. */
+		*reply = xasprintf("invalid Alertmanager payload: %s\n", error);
+		free(error);
+		return;
+	}
+	uint64_t opened = r->alerts.opened, runs = r->alerts.runs, unmatched = r->alerts.unmatched;
+	for (size_t i = 0; i < p.alert_count; i++) {
+		const alert_t *a = &p.alerts[i];
+		/* Alertmanager before 0.19 sends no fingerprint: the labels are
+		 * what identify an alert, so they stand in for it. */
+		char *fp = a->fingerprint && a->fingerprint[0] ? xstrdup(a->fingerprint) : NULL;
+		if (fp == NULL) {
+			strlist_t pairs = {0};
+			for (size_t k = 0; k < a->labels.count; k++)
+				strlist_add(&pairs, xasprintf("%s=%s", a->labels.items[k].name,
+				                              a->labels.items[k].value));
+			fp = strlist_join_sep(&pairs, ",", "");
+			strlist_free(&pairs);
+		}
+		if (a->firing)
+			responder_alert_firing(r, &p, a, fp);
+		else
+			responder_alert_resolved(r, a, fp);
+		free(fp);
+	}
+	*status = 202;
+	*reply = xasprintf("{\"alerts\": %zu, \"incidents_opened\": %llu, \"runs_started\": %llu,"
+	                   " \"unmatched\": %llu}\n",
+	                   p.alert_count, (unsigned long long)(r->alerts.opened - opened),
+	                   (unsigned long long)(r->alerts.runs - runs),
+	                   (unsigned long long)(r->alerts.unmatched - unmatched));
+	alert_payload_free(&p);
 }

@@ -36,6 +36,13 @@ typedef struct {
 	const config_t *config;   /* borrowed */
 	incidents_t *incidents;   /* borrowed */
 	uint64_t output_cap;
+	/* Alert intake, for /metrics: incidents opened, runs started, alerts
+	 * firing again while their incident is open (nothing new), resolved
+	 * notifications, alerts no runbook's triggers match (recorded, not
+	 * acted on), payloads refused with 400. */
+	struct {
+		uint64_t opened, runs, repeated, resolved, unmatched, malformed;
+	} alerts;
 } responder_t;
 
 /* The dispatcher's hooks, with the responder as ctx. */
@@ -47,5 +54,16 @@ dispatcher_hooks_t responder_hooks(responder_t *r);
 int responder_open(responder_t *r, const Rota__OpenIncidentRequest *req,
                    Rota__IncidentResponse *out, int *code, char **error);
 void responder_response_clear(Rota__IncidentResponse *out);
+
+
+/* POST /v1/alerts/alertmanager: a payload of Alertmanager's webhook
+ * (version 4). A firing alert matching a runbook's triggers opens an
+ * incident (or joins the open one of its alert group) and runs the
+ * runbook on the alert's host; the same fingerprint firing again while its
+ * incident is open starts nothing; resolved alerts resolve the incident
+ * once all of its alerts are resolved. *status is 202 (accepted, with a
+ * JSON summary in *reply) or 400 (malformed, the reason in *reply). */
+void responder_alerts(responder_t *r, const char *body, size_t len, unsigned *status,
+                      char **reply);
 
 #endif

@@ -105,7 +105,7 @@ static const char *const store_migrations[] = {
     "  at_ms INTEGER NOT NULL, channels TEXT NOT NULL);"
     "CREATE INDEX escalations_incident ON escalations (incident_id, at_ms);"
     "CREATE TABLE alerts ("
-    "  fingerprint TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id),"
+    "  fingerprint TEXT PRIMARY KEY, incident_id TEXT REFERENCES incidents (id),"
     "  status TEXT NOT NULL, alertname TEXT, host TEXT, run_id TEXT,"
     "  starts_ms INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL);"
     "CREATE INDEX alerts_incident ON alerts (incident_id);"
@@ -448,6 +448,23 @@ store_done(store_t *s, sqlite3_stmt *st)
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+int
+store_runs_by_status(store_t *s, uint64_t *counts, size_t n)
+{
+	static const char sql[] = "SELECT status, COUNT(*) FROM runs GROUP BY status";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int status = sqlite3_column_int(st, 0);
+		if (status >= 0 && (size_t)status < n)
+			counts[status] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 sqlite3_stmt *

@@ -121,6 +121,8 @@ int store_logs(store_t *s, const char *run_id, const char *host, uint64_t after,
                Rota__LogsResponse *out);
 /* Every stored worker, for `rota workers` after a restart. */
 int store_workers_list(store_t *s, Rota__ListWorkersResponse *out);
+/* counts[status] = runs recorded with that Rota__RunStatus, for status < n. */
+int store_runs_by_status(store_t *s, uint64_t *counts, size_t n);
 
 /* A step run read back at start-up to resume runs that were in flight. */
 typedef struct {
