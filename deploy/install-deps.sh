@@ -11,6 +11,7 @@ PACKAGES=(
   libyaml-dev
   libsqlite3-dev sqlite3
   libcurl4-openssl-dev curl
+  libjson-c-dev
   libcmocka-dev
   libmicrohttpd-dev
   libpq-dev
