@@ -135,7 +135,12 @@ record(const char *path, const char *method, unsigned status, const char *key, c
 		free(buf);
 	}
 	json_object_put(o);
-	printf("rota-testreceiver: %s %s -> %u%s%s\n", method, path, status, key ? " " : "",
+	char answer[32];
+	if (status == 0)
+		snprintf(answer, sizeof(answer), "no answer (hang)");
+	else
+		snprintf(answer, sizeof(answer), "%u", status);
+	printf("rota-testreceiver: %s %s -> %s%s%s\n", method, path, answer, key ? " " : "",
 	       key ? key : "");
 	fflush(stdout);
 }

@@ -445,6 +445,28 @@ test_gives_up_by_age_and_unknown_channel(void **state)
 }
 
 static void
+test_connection_refused_retries_without_url(void **state)
+{
+	fixture_t *f = *state;
+	/* "other" points at receiver b: stopped, so nothing listens there. */
+	receiver_stop(&f->b);
+	start(f);
+	int64_t id = add(f, "inc-1", "other", "trigger");
+	int64_t until = clock_mono_ms() + WAIT_MS;
+	row_t r;
+	while ((r = row(f, id)).attempts < 2 && clock_mono_ms() < until)
+		sleep_ms(5);
+	assert_true(r.attempts >= 2);
+	assert_int_equal(r.delivered_ms, 0);
+	assert_int_equal(r.given_up_ms, 0);
+	assert_int_equal(r.last_status, 0);
+	assert_true(r.last_error[0] != '\0');
+	/* curl's words, never the URL (a webhook's path holds its secret). */
+	assert_null(strstr(r.last_error, "/other"));
+	assert_null(strstr(r.last_error, "http://"));
+}
+
+static void
 test_hanging_receiver_holds_up_nothing(void **state)
 {
 	fixture_t *f = *state;
@@ -578,6 +600,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_404_gives_up_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gives_up_by_age_and_unknown_channel, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_connection_refused_retries_without_url, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_hanging_receiver_holds_up_nothing, setup,
 	                                    teardown),
