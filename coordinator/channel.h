@@ -48,15 +48,18 @@ typedef struct {
  * be sent on c: PagerDuty has no event_action for its kind, or c->kind is
  * not a channel kind.
  *
- *   Slack:     {"text": "*[P2] escalated:* TITLE\nHosts: ...\nTEXT\n`rota incident show
- * ID`\n<LINK>"} PagerDuty: {"routing_key", "event_action": trigger|acknowledge|resolve,
- *               "dedup_key": ID or "rota-notice-<id>", "payload" (trigger
- *               only): {"summary": "[P2] TITLE", "source": "rota", "severity",
- *               "custom_details": {"incident", "command", "kind", "hosts", "text"}},
- *               "links" (trigger with a link)}
- *   Webhook:   {"id": "rota-<id>", "incident": ID or null, "kind", "severity": "P2",
- *               "title", "text", "hosts": [...], "created": RFC 3339 UTC,
- *               "link": LINK or null} */
+ * Slack:
+ *   {"text": "*[P2] escalated:* TITLE\nHosts: H\nTEXT\n`rota incident show ID`\n<LINK>"}
+ * PagerDuty:
+ *   {"routing_key", "event_action": trigger|acknowledge|resolve,
+ *    "dedup_key": ID or "rota-notice-<id>",
+ *    "payload" (trigger only): {"summary": "[P2] TITLE", "source": "rota",
+ *      "severity", "custom_details": {"incident", "command", "kind", "hosts", "text"}},
+ *    "links" (trigger with a link)}
+ * Webhook:
+ *   {"id": "rota-<id>", "incident": ID or null, "kind", "severity": "P2",
+ *    "title", "text", "hosts": [...], "created": RFC 3339 UTC,
+ *    "link": LINK or null} */
 char *channel_render(const channel_t *c, const notice_t *n, const char *link_base);
 /* "P1".."P4", or "P?" */
 const char *channel_severity_name(int severity);
