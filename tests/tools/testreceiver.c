@@ -17,6 +17,8 @@
  *   ok                          answer 200 "ok" again (the default)
  *   fail CODE N                 the next N requests get CODE, then 200
  *   fail CODE N retry-after S   ... with a Retry-After: S header
+ *   fail CODE N retry-date S    ... with Retry-After as the HTTP-date S
+ *                               seconds after the answer
  *   hang N                      the next N requests get no answer for 30 s
  *                               (or until shutdown), then the connection
  *                               is closed
@@ -48,6 +50,7 @@ static bool stopping;
 static unsigned fail_status;
 static long fail_count;
 static long retry_after = -1; /* seconds; -1: no header */
+static bool retry_as_date;    /* send it as an HTTP-date */
 static long hang_count;
 static int record_fd = -1;
 
@@ -66,8 +69,14 @@ respond(struct MHD_Connection *c, unsigned status, const char *body, long retry)
 	if (r == NULL)
 		return MHD_NO;
 	if (retry >= 0) {
-		char v[32];
-		snprintf(v, sizeof(v), "%ld", retry);
+		char v[64];
+		if (retry_as_date) {
+			time_t t = time(NULL) + retry;
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(v, sizeof(v), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		} else
+			snprintf(v, sizeof(v), "%ld", retry);
 		MHD_add_response_header(r, "Retry-After", v);
 	}
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
@@ -93,12 +102,15 @@ control(const char *cmd)
 	} else if (strcmp(word, "fail") == 0) {
 		got = sscanf(cmd, "%*s %u %ld %15s %ld", &code, &n, extra, &secs);
 		if (got < 2 || code < 100 || code > 599 || n < 0 ||
-		    (got >= 3 && (strcmp(extra, "retry-after") != 0 || got != 4 || secs < 0)))
-			err = "usage: fail CODE N [retry-after SECONDS]";
+		    (got >= 3 &&
+		     ((strcmp(extra, "retry-after") != 0 && strcmp(extra, "retry-date") != 0) ||
+		      got != 4 || secs < 0)))
+			err = "usage: fail CODE N [retry-after|retry-date SECONDS]";
 		else {
 			fail_status = code;
 			fail_count = n;
 			retry_after = got == 4 ? secs : -1;
+			retry_as_date = got == 4 && strcmp(extra, "retry-date") == 0;
 		}
 	} else if (strcmp(word, "hang") == 0) {
 		if (sscanf(cmd, "%*s %ld", &n) != 1 || n < 0)

@@ -394,6 +394,25 @@ test_retry_after_honoured(void **state)
 }
 
 static void
+test_retry_after_date_honoured(void **state)
+{
+	fixture_t *f = *state;
+	/* An HTTP-date two seconds on: whole seconds, so at least one. */
+	control(&f->a, "fail 503 1 retry-date 2");
+	start(f);
+	int64_t id = add(f, "inc-1", "hook", "trigger");
+	int64_t until = clock_mono_ms() + WAIT_MS;
+	row_t r;
+	while ((r = row(f, id)).attempts == 0 && clock_mono_ms() < until)
+		sleep_ms(5);
+	assert_int_equal(r.last_status, 503);
+	assert_true(r.next_ms - r.created_ms >= 1000);
+	r = wait_done(f, id, WAIT_MS);
+	assert_true(r.delivered_ms - r.created_ms >= 1000);
+	assert_int_equal(r.attempts, 2);
+}
+
+static void
 test_404_gives_up_at_once(void **state)
 {
 	fixture_t *f = *state;
@@ -598,6 +617,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_delivers_once_with_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retries_500_then_one_delivery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_after_date_honoured, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_404_gives_up_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gives_up_by_age_and_unknown_channel, setup,
 	                                    teardown),
