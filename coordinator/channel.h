@@ -41,14 +41,33 @@ typedef struct {
 } notice_t;
 
 /* The JSON body to POST for n on c (malloc'd, caller frees). link_base, when
- * not NULL or "", prefixes a link to the incident; the text always names
- * the command `rota incident show ID`. */
+ * not NULL or "", prefixes a link to the incident
+ * (<link_base>/v1/incidents/ID); a notice of an incident always names the
+ * command `rota incident show ID`. Strings that are not valid UTF-8 are
+ * repaired (U+FFFD), so the body is always strict JSON. NULL when n cannot
+ * be sent on c: PagerDuty has no event_action for its kind, or c->kind is
+ * not a channel kind.
+ *
+ * Slack:
+ *   {"text": "*[P2] escalated:* TITLE\nHosts: H\nTEXT\n`rota incident show ID`\n<LINK>"}
+ * PagerDuty:
+ *   {"routing_key", "event_action": trigger|acknowledge|resolve,
+ *    "dedup_key": ID or "rota-notice-<id>",
+ *    "payload" (trigger only): {"summary": "[P2] TITLE", "source": "rota",
+ *      "severity", "custom_details": {"incident", "command", "kind", "hosts", "text"}},
+ *    "links" (trigger with a link)}
+ * Webhook:
+ *   {"id": "rota-<id>", "incident": ID or null, "kind", "severity": "P2",
+ *    "title", "text", "hosts": [...], "created": RFC 3339 UTC,
+ *    "link": LINK or null} */
 char *channel_render(const channel_t *c, const notice_t *n, const char *link_base);
 /* "P1".."P4", or "P?" */
 const char *channel_severity_name(int severity);
-/* PagerDuty's severity for P1-P4: critical, error, warning, info. */
+/* PagerDuty's severity for P1-P4: critical, error, warning, info ("error"
+ * for an unknown severity: PagerDuty requires one). */
 const char *channel_pagerduty_severity(int severity);
 
+/* Frees the strings of c and zeroes it; NULL is harmless. */
 void channel_clear(channel_t *c);
 
 #endif

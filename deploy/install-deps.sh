@@ -11,9 +11,9 @@ PACKAGES=(
   libyaml-dev
   libsqlite3-dev sqlite3
   libcurl4-openssl-dev curl
+  libjson-c-dev
   libcmocka-dev
   libmicrohttpd-dev
-  libjson-c-dev
   # promtool and amtool check deploy/prometheus and /alertmanager and /metrics
   prometheus prometheus-alertmanager
   systemd
