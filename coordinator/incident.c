@@ -337,7 +337,10 @@ climb(incidents_t *in, row_t *r, int64_t now_ms)
 			const config_tier_t *t = &pol->tiers[r->tier];
 			char *names =
 			    strlist_join(&(strlist_t){t->notify, t->notify_count}, "");
-			duration_format(t->after_ms, when, sizeof(when));
+			if (t->after_ms == 0)
+				snprintf(when, sizeof(when), "at once");
+			else
+				duration_format(t->after_ms, when, sizeof(when));
 			if (r->tier == 0)
 				snprintf(text, sizeof(text), "P%d incident opened: %s", r->severity,
 				         r->title);
@@ -345,8 +348,8 @@ climb(incidents_t *in, row_t *r, int64_t now_ms)
 				snprintf(text, sizeof(text),
 				         "escalated to tier %d of policy %s (not acknowledged after %s)",
 				         r->tier + 1, pol->name, when);
-			char *event = xasprintf("tier %d (after %s): notified %s", r->tier + 1, when,
-			                        names);
+			char *event = xasprintf("tier %d (%s%s): notified %s", r->tier + 1,
+			                        t->after_ms ? "after " : "", when, names);
 			free(names);
 			int rc = incidents_note(in, r->id, "escalated", event, now_ms);
 			free(event);

@@ -313,6 +313,31 @@ responder_match(responder_t *r, const alert_t *a)
 	return NULL;
 }
 
+/* The worker an alert's host means: a worker of that id, else one whose
+ * hostname it is, else the id of its first label ("web-1.example.net" ->
+ * "web-1"): Prometheus knows hosts by name, rota by worker id. */
+static const char *
+responder_worker_for(responder_t *r, const char *host)
+{
+	if (host == NULL || registry_find(r->registry, host) != NULL)
+		return host;
+	for (size_t i = 0; i < registry_count(r->registry); i++) {
+		const worker_t *w = registry_at(r->registry, i);
+		if (w->hostname && strcmp(w->hostname, host) == 0)
+			return w->id;
+	}
+	const char *dot = strchr(host, '.');
+	if (dot != NULL && dot > host) {
+		for (size_t i = 0; i < registry_count(r->registry); i++) {
+			const worker_t *w = registry_at(r->registry, i);
+			if (strlen(w->id) == (size_t)(dot - host) &&
+			    strncmp(w->id, host, (size_t)(dot - host)) == 0)
+				return w->id;
+		}
+	}
+	return host;
+}
+
 /* Starts e's runbook on host (its own targets when host is NULL); the run
  * id into run_id, or the reason it could not start onto the timeline. */
 static void
@@ -325,6 +350,7 @@ responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incide
 	    .dispatcher = r->dispatcher,
 	    .output_cap = r->output_cap,
 	};
+	host = responder_worker_for(r, host);
 	char *targets[1] = {(char *)host};
 	launch_t lr = {
 	    .rb = e->rb,

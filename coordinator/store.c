@@ -483,6 +483,9 @@ store_stmt(store_t *s, const char *sql)
 		          s->extra_count == STORE_EXTRA_MAX ? "too many statements"
 		                                            : sqlite3_errmsg(s->db));
 		sqlite3_finalize(st);
+		/* The caller's write is lost: the turn must not commit without it. */
+		if (s->in_tx)
+			s->failed = true;
 		return NULL;
 	}
 	s->extra[s->extra_count].sql = sql;

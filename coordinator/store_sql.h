@@ -17,8 +17,8 @@
 /* Enough for every module's statements; store_stmt logs and fails past it. */
 #define STORE_EXTRA_MAX 64
 
-/* The statement for sql, reset and unbound; NULL (logged) if it cannot be
- * prepared. */
+/* The statement for sql, reset and unbound; NULL (logged, and the open
+ * turn marked failed) if it cannot be prepared. */
 sqlite3_stmt *store_stmt(store_t *s, const char *sql);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * marks the open turn failed (it will not commit) and returns -1. */

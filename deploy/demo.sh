@@ -41,7 +41,7 @@ mkdir -p "$DEMO/runbooks"
 cp "$ROOT"/runbooks/*.yaml "$DEMO/runbooks/"
 say "starting rota-coordinator (data in $DEMO/data)"
 "$BIN/rota-coordinator" --data-dir "$DEMO/data" --runbooks "$DEMO/runbooks" \
-	--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
+	--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" --http 127.0.0.1:0 \
 	>"$DEMO/coordinator.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -f "$DEMO/data/endpoints" ] && break; sleep 0.05; done

@@ -69,7 +69,7 @@ fault_launch_coordinator() {
 	local data=$T/data
 	touch "$T/coordinator.start"
 	sleep 0.01
-	"$ROTA_BIN/rota-coordinator" --data-dir "$data" --runbooks "$RUNBOOKS" "$@" \
+	"$ROTA_BIN/rota-coordinator" --data-dir "$data" --runbooks "$RUNBOOKS" --http 127.0.0.1:0 "$@" \
 		> >(cat >>"$T/coordinator.log") 2>&1 &
 	COORD_PID=$!
 	PIDS+=("$COORD_PID")

@@ -54,12 +54,13 @@ rota_setup() {
 	export ROTA_TEST_TMP=$T
 }
 
-# start_coordinator [extra flags...]: sets COORD_PID, WORKER_EP, API_EP.
+# start_coordinator [extra flags...]: sets COORD_PID, WORKER_EP, API_EP and
+# HTTP_EP (ADDR:PORT of its HTTP endpoint, on a free loopback port).
 start_coordinator() {
 	local data=$T/data
 	"$ROTA_BIN/rota-coordinator" --data-dir "$data" \
 		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
-		--runbooks "${RUNBOOKS:-$ROTA_SOURCE_DIR/runbooks}" "$@" \
+		--runbooks "${RUNBOOKS:-$ROTA_SOURCE_DIR/runbooks}" --http 127.0.0.1:0 "$@" \
 		>>"$T/coordinator.log" 2>&1 &
 	COORD_PID=$!
 	PIDS+=("$COORD_PID")
@@ -74,13 +75,15 @@ start_coordinator() {
 	[ -f "$data/endpoints" ] || fail "coordinator wrote no endpoints file"
 	WORKER_EP=$(sed -n 's/^worker=//p' "$data/endpoints")
 	API_EP=$(sed -n 's/^api=//p' "$data/endpoints")
+	HTTP_EP=$(sed -n 's/^http=//p' "$data/endpoints")
 	export ROTA_COORDINATOR=$API_EP
 }
 
 # restart_coordinator [extra flags...]: starts it again on the endpoints it
 # had, so workers and the CLI find it. Stop the old one first.
 restart_coordinator() {
-	start_coordinator --worker-endpoint "$WORKER_EP" --api-endpoint "$API_EP" "$@"
+	start_coordinator --worker-endpoint "$WORKER_EP" --api-endpoint "$API_EP" \
+		${HTTP_EP:+--http "$HTTP_EP"} "$@"
 }
 
 # start_worker ID [--label k=v ...]: sets LAST_WORKER_PID and WORKER_PID_<ID>.

@@ -117,7 +117,7 @@ assert_contains "$out" "reserved" "worker id all"
 # same spool, is refused with a message naming the holder.
 set +e
 out=$("$ROTA_BIN/rota-coordinator" --data-dir "$T/data" --worker-endpoint "tcp://127.0.0.1:*" \
-	--api-endpoint "tcp://127.0.0.1:*" --runbooks "$T/runbooks" 2>&1)
+	--api-endpoint "tcp://127.0.0.1:*" --runbooks "$T/runbooks" --http 127.0.0.1:0 2>&1)
 rc=$?
 set -e
 assert_eq "$rc" 1 "second coordinator exit"

@@ -9,7 +9,8 @@ data=$T/data
 touch "$T/coordinator.start"
 sleep 0.01
 "${VG[@]}" "$ROTA_BIN/rota-coordinator" --data-dir "$data" --worker-endpoint "tcp://127.0.0.1:*" \
-	--api-endpoint "tcp://127.0.0.1:*" --runbooks "$ROTA_SOURCE_DIR/runbooks" >>"$T/coordinator.log" 2>&1 &
+	--api-endpoint "tcp://127.0.0.1:*" --runbooks "$ROTA_SOURCE_DIR/runbooks" --http 127.0.0.1:0 \
+	>>"$T/coordinator.log" 2>&1 &
 COORD_PID=$!
 PIDS+=("$COORD_PID")
 wait_for "[ -f $data/endpoints ]" 60 "the coordinator under valgrind"
