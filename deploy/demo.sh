@@ -2,8 +2,10 @@
 # make demo: a coordinator on a fresh SQLite data directory and three workers
 # on loopback run the shipped daily-health-check runbook; the result is shown.
 # Then a copy of it scheduled every minute is added with `rota reload`, and
-# the demo waits for the scheduler to fire it on its own. Everything started
-# here is stopped again.
+# the demo waits for the scheduler to fire it on its own. Last, it opens a
+# P1 incident whose escalation policy climbs three tiers in seconds, to a
+# webhook receiver started here, until the demo acknowledges it. Everything
+# started here is stopped again.
 set -euo pipefail
 
 BIN=${1:-build/bin}
@@ -39,8 +41,30 @@ say "rota lint runbooks/*.yaml"
 
 mkdir -p "$DEMO/runbooks"
 cp "$ROOT"/runbooks/*.yaml "$DEMO/runbooks/"
+
+say "starting a webhook receiver for the demo's escalation policy"
+"$BIN/rota-testreceiver" "$DEMO/receiver.port" "$DEMO/receiver.jsonl" >"$DEMO/receiver.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$DEMO/receiver.port" ] && break; sleep 0.05; done
+RECV=http://127.0.0.1:$(cat "$DEMO/receiver.port")
+echo "receiver on $RECV"
+# Tiers seconds apart instead of minutes, so the demo shows the climb.
+cat >"$DEMO/coordinator.yaml" <<YAML
+channels:
+  oncall:   { webhook: { url: "$RECV/oncall" } }
+  lead:     { webhook: { url: "$RECV/team-lead" } }
+  managers: { webhook: { url: "$RECV/managers" } }
+escalation:
+  deadlines: { P1: 8s }
+  policies:
+    default:
+      - { after: 0s, notify: [oncall] }
+      - { after: 5s, notify: [lead] }
+      - { after: 10s, notify: [managers] }
+YAML
 say "starting rota-coordinator (data in $DEMO/data)"
 "$BIN/rota-coordinator" --data-dir "$DEMO/data" --runbooks "$DEMO/runbooks" \
+	--config "$DEMO/coordinator.yaml" \
 	--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" --http 127.0.0.1:0 \
 	>"$DEMO/coordinator.log" 2>&1 &
 PIDS+=($!)
@@ -106,6 +130,21 @@ say "rota show $SCHED (started by the scheduler)"
 
 say "rota runs"
 "$BIN/rota" runs
+
+say "rota incident open service-down --severity P1 --title 'demo: api down on web-1' --target web-1"
+"$BIN/rota" incident open service-down --severity P1 --title "demo: api down on web-1" \
+	--target web-1
+say "nobody acknowledges: waiting 11s while it escalates"
+sleep 11
+"$BIN/rota" incident show INC-1
+say "what the receiver got (one line per notification)"
+sed -e 's/.*"path":"\([^"]*\)".*"status":\([0-9]*\).*"idempotency_key":"\([^"]*\)".*/  POST \1 -> \2 (\3)/' \
+	"$DEMO/receiver.jsonl"
+say "rota ack INC-1, then rota resolve INC-1"
+"$BIN/rota" ack INC-1 --note "demo: on it"
+"$BIN/rota" resolve INC-1 --note "demo: the api is back"
+sleep 1
+"$BIN/rota" incidents
 
 say "stopping"
 stop_all

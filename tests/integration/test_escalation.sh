@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Escalation against a real webhook receiver on loopback: a P1 incident
+# climbs three tiers at the configured (shortened) delays and stops at ack;
+# a receiver that answers 500 three times and then 200 ends with exactly one
+# recorded delivery; a coordinator SIGKILLed with undelivered notifications
+# delivers them after its restart, each exactly once.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+rota_setup
+
+"$ROTA_BIN/rota-testreceiver" "$T/recv.port" "$T/recv.jsonl" >"$T/recv.log" 2>&1 &
+PIDS+=($!)
+wait_for '[ -s "$T/recv.port" ]' 5 "the receiver to listen"
+RECV=http://127.0.0.1:$(cat "$T/recv.port")
+control() { curl -s -X POST --data-binary "$1" "$RECV/control" >/dev/null; }
+# delivered PATH: how many requests to PATH were answered 2xx.
+delivered() { grep -c "\"path\":\"$1\".*\"ok\":true" "$T/recv.jsonl" || true; }
+# count_kind KIND: requests whose notice is of that kind (the body is a JSON
+# string inside the record, so its quotes are escaped).
+count_kind() { grep -cF 'kind\":\"'"$1"'\"' "$T/recv.jsonl" || true; }
+
+cat >"$T/config.yaml" <<YAML
+channels:
+  oncall:  { webhook: { url: "$RECV/oncall" } }
+  lead:    { webhook: { url: "$RECV/lead" } }
+  manager: { webhook: { url: "$RECV/manager" } }
+  solo:    { webhook: { url: "$RECV/solo" } }
+escalation:
+  deadlines: { P1: 1h }
+  policies:
+    default:
+      - { after: 0s, notify: [oncall] }
+      - { after: 2s, notify: [lead] }
+      - { after: 4s, notify: [manager] }
+    quiet:
+      - { after: 0s, notify: [solo] }
+outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
+YAML
+mkdir -p "$T/runbooks"
+cat >"$T/runbooks/db-down.yaml" <<'YAML'
+name: db-down
+severity: P1
+steps:
+  - id: look
+    shell: { run: "echo looking" }
+YAML
+cat >"$T/runbooks/disk-full.yaml" <<'YAML'
+name: disk-full
+severity: P3
+escalation: quiet
+steps:
+  - id: look
+    shell: { run: "echo looking" }
+YAML
+RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
+start_worker db-1
+wait_workers 1
+
+# --- the climb, and ack stopping it
+run_rota 0 -- incident open db-down --severity P1 --title "primary database down" --target db-1
+assert_contains "$OUT" "INC-1" "incident open"
+wait_for '[ "$(delivered /manager)" = 1 ]' 15 "tier 3 to be notified"
+assert_eq "$(delivered /oncall)" 1 "tier 1 deliveries"
+assert_eq "$(delivered /lead)" 1 "tier 2 deliveries"
+# Each tier when its time came: after 0, 2 and 4 seconds (the timer ticks
+# every 100 ms; the commit and a loaded machine add a little).
+created=$(store "SELECT created_ms FROM incidents WHERE id = 'INC-1'")
+for row in "oncall 0" "lead 2000" "manager 4000"; do
+	set -- $row
+	at=$(store "SELECT created_ms FROM outbox WHERE channel = '$1' AND kind IN ('trigger', 'escalate')")
+	delay=$((at - created))
+	[ "$delay" -ge "$2" ] && [ "$delay" -lt $(($2 + 1500)) ] ||
+		fail "tier $1 notified after $delay ms, expected about $2 ms"
+done
+run_rota 0 -- ack INC-1 --note "on it"
+assert_contains "$OUT" "acknowledged" "ack"
+wait_for '[ "$(count_kind acknowledge)" = 3 ]' 10 \
+	"every notified channel to hear of the ack"
+sleep 3
+assert_eq "$(store "SELECT COUNT(*) FROM escalations WHERE incident_id = 'INC-1'")" 3 \
+	"tiers notified (none after the ack)"
+assert_eq "$(store "SELECT next_ms FROM incidents WHERE id = 'INC-1'")" 0 "climb pending after ack"
+run_rota 4 -- ack INC-1
+assert_contains "$ERR" "already acknowledged" "a second ack"
+run_rota 0 -- resolve INC-1 --note "failed over"
+wait_for '[ "$(count_kind resolve)" = 3 ]' 10 \
+	"every notified channel to hear of the resolution"
+
+# --- 500, 500, 500, then 200: one delivery
+control "fail 500 3"
+run_rota 0 -- incident open disk-full --title "disk filling" --target db-1
+wait_for '[ "$(delivered /solo)" = 1 ]' 15 "the solo notice to get through"
+sleep 1
+assert_eq "$(delivered /solo)" 1 "2xx deliveries of the solo notice"
+assert_eq "$(grep -c '"path":"/solo"' "$T/recv.jsonl")" 4 "attempts the receiver saw"
+assert_eq "$(store "SELECT attempts || ' ' || (delivered_ms > 0) || ' ' || last_status
+	FROM outbox WHERE channel = 'solo'")" "4 1 200" "the row's record"
+run_rota 0 -- incident show INC-2
+has_line "$OUT" "solo.*delivered" "incident show's deliveries"
+
+# --- SIGKILL with notifications undelivered, then restart
+control "fail 503 1000"
+run_rota 0 -- incident open disk-full --title "disk filling again" --target db-1
+wait_for '[ "$(grep -c "INC-3" "$T/recv.jsonl")" -ge 1 ]' 10 "a first failed attempt"
+assert_eq "$(store "SELECT COUNT(*) FROM outbox WHERE incident_id = 'INC-3' AND delivered_ms = 0")" \
+	1 "undelivered rows before the kill"
+kill -KILL "$COORD_PID"
+wait "$COORD_PID" 2>/dev/null || true
+control "ok"
+restart_coordinator --config "$T/config.yaml"
+wait_for '[ "$(grep "INC-3" "$T/recv.jsonl" | grep -c "\"ok\":true")" = 1 ]' 15 \
+	"the undelivered notice to go out after the restart"
+sleep 1
+assert_eq "$(grep "INC-3" "$T/recv.jsonl" | grep -c '"ok":true')" 1 "deliveries of INC-3's notice"
+assert_eq "$(store "SELECT COUNT(*) FROM outbox WHERE delivered_ms = 0")" 0 "rows left undelivered"
+# Nothing delivered before the kill went out again.
+for key in $(grep '"ok":true' "$T/recv.jsonl" | sed 's/.*"idempotency_key":"\([^"]*\)".*/\1/' | sort | uniq -d); do
+	fail "$key was delivered twice"
+done
+echo "ok"
