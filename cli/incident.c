@@ -246,8 +246,9 @@ incident_print_opened(const Rota__IncidentResponse *resp, const Rota__IncidentIn
 		incident_say("escalation policy %s: nobody notified (see the timeline); ack due %s "
 		             "(%s)",
 		             inc->policy, due, in);
-	incident_say("follow it with:\n  rota incident show %s\n  rota logs %s -f", inc->id,
-	             resp->run_id);
+	printf("follow it with:\n");
+	incident_say("  rota incident show %s", inc->id);
+	incident_say("  rota logs %s -f", resp->run_id);
 }
 
 static int
