@@ -48,6 +48,16 @@
  * counts. */
 #define CLI_WORKERS_MAX_KEYS 3
 
+/* Incidents listed by `incidents` without --limit, and the most it may
+ * ask (the coordinator's own cap, API_MAX_LIST). */
+#define CLI_INCIDENTS_DEFAULT_LIMIT 20
+#define CLI_INCIDENTS_MAX_LIMIT 1000
+/* Hosts `incidents` names in its HOSTS column before it only counts. */
+#define CLI_INCIDENTS_LIST_HOSTS 3
+/* Who an ack, a resolve or an incident opened here is by, when $USER is
+ * not set (a cron job, a container). */
+#define CLI_DEFAULT_OPERATOR "operator"
+
 /* Exit codes: the contract scripts rely on (DESIGN.md, Operator API). */
 enum {
 	CLI_EXIT_OK = 0,

@@ -137,6 +137,27 @@ format_ago(int64_t then_ms, int64_t now_ms, char *buf, size_t len)
 }
 
 void
+format_until(int64_t then_ms, int64_t now_ms, char *buf, size_t len)
+{
+	if (then_ms <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (then_ms <= now_ms) {
+		snprintf(buf, len, "now");
+		return;
+	}
+	int64_t ms = then_ms - now_ms;
+	char span[FORMAT_BUF_BYTES];
+	/* Rounded up: "in 0s" would read as "now" while it is not. */
+	if (ms < 60 * 1000)
+		snprintf(span, sizeof(span), "%" PRId64 "s", (ms + 999) / 1000);
+	else
+		format_duration(ms, span, sizeof(span));
+	snprintf(buf, len, "in %s", span);
+}
+
+void
 format_signal(int signal, char *buf, size_t len)
 {
 	const char *abbrev = sigabbrev_np(signal);
@@ -144,6 +165,25 @@ format_signal(int signal, char *buf, size_t len)
 		snprintf(buf, len, "SIG%s", abbrev);
 	else
 		snprintf(buf, len, "signal %d", signal);
+}
+
+const char *
+format_severity(unsigned severity)
+{
+	static const char *const names[] = {"P?", "P1", "P2", "P3", "P4"};
+	return severity >= 1 && severity <= 4 ? names[severity] : names[0];
+}
+
+int
+format_parse_severity(const char *text, unsigned *out)
+{
+	const char *digit = text;
+	if (digit[0] == 'P' || digit[0] == 'p')
+		digit++;
+	if (digit[0] < '1' || digit[0] > '4' || digit[1] != '\0')
+		return -1;
+	*out = (unsigned)(digit[0] - '0');
+	return 0;
 }
 
 void

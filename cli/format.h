@@ -36,8 +36,18 @@ int64_t format_span_ms(int64_t started_ms, int64_t ended_ms, int64_t now_ms);
 /* "2s ago", "3m05s ago"; "never" for 0; "just now" for a time ahead of
  * now_ms (clocks of two hosts disagree). */
 void format_ago(int64_t then_ms, int64_t now_ms, char *buf, size_t len);
+/* "in 3s", "in 4m05s" for a time ahead of now_ms (whole seconds under a
+ * minute, as format_ago); "now" for one that has come; "-" for 0. */
+void format_until(int64_t then_ms, int64_t now_ms, char *buf, size_t len);
 /* "SIGKILL", or "signal 77" for a number this libc has no name for. */
 void format_signal(int signal, char *buf, size_t len);
+
+/* An incident's severity: "P1".."P4", or "P?" for another number (a
+ * newer coordinator). Static strings. */
+const char *format_severity(unsigned severity);
+/* "P1".."P4" in either case, or "1".."4", into 1..4. Returns 0, or -1 for
+ * anything else. */
+int format_parse_severity(const char *text, unsigned *out);
 
 /* A step as `show` and the --wait summary name it: "disk", or "disk#2"
  * for attempt 2; with numbered, attempt 1 is "disk#1" too (the step was

@@ -2,7 +2,7 @@
  *
  * main only reads the global options, picks the command and hands it its
  * arguments; the commands live in run.c, output.c, approval.c, cancel.c, workers.c,
- * runbooks.c, schedules.c and lint.c, the conversation with the coordinator
+ * runbooks.c, schedules.c, incident.c and lint.c, the conversation with the coordinator
  * in session.c. */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "approval.h"
 #include "cancel.h"
 #include "cli.h"
+#include "incident.h"
 #include "lint.h"
 #include "output.h"
 #include "run.h"
@@ -38,6 +39,10 @@ static const struct {
     {"runbooks", runbooks_list},
     {"reload", runbooks_reload},
     {"schedules", schedules_list},
+    {"incident", incident_command},
+    {"incidents", incident_list},
+    {"ack", incident_ack},
+    {"resolve", incident_resolve},
     {"lint", lint_files},
 };
 
@@ -105,6 +110,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, cancel, workers, runbooks, reload, schedules and lint",
+	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, runbooks, "
+	                   "reload, schedules and lint",
 	                   name);
 }

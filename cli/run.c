@@ -40,7 +40,7 @@ run_json_time(json_t *j, const char *key, int64_t ms)
 		json_null(j);
 }
 
-static void
+void
 run_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 {
 	json_object_begin(j);

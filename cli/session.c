@@ -105,6 +105,16 @@ session_body_name(Rota__Response__BodyCase body)
 		return "approve";
 	case ROTA__RESPONSE__BODY_CANCEL:
 		return "cancel";
+	case ROTA__RESPONSE__BODY_INCIDENT_OPEN:
+		return "incident open";
+	case ROTA__RESPONSE__BODY_INCIDENTS:
+		return "incidents";
+	case ROTA__RESPONSE__BODY_INCIDENT_SHOW:
+		return "incident show";
+	case ROTA__RESPONSE__BODY_ACK:
+		return "ack";
+	case ROTA__RESPONSE__BODY_RESOLVE:
+		return "resolve";
 	default:
 		return "empty";
 	}
@@ -136,6 +146,16 @@ session_body_present(const Rota__Response *resp)
 		return resp->approve != NULL;
 	case ROTA__RESPONSE__BODY_CANCEL:
 		return resp->cancel != NULL;
+	case ROTA__RESPONSE__BODY_INCIDENT_OPEN:
+		return resp->incident_open != NULL;
+	case ROTA__RESPONSE__BODY_INCIDENTS:
+		return resp->incidents != NULL;
+	case ROTA__RESPONSE__BODY_INCIDENT_SHOW:
+		return resp->incident_show != NULL;
+	case ROTA__RESPONSE__BODY_ACK:
+		return resp->ack != NULL;
+	case ROTA__RESPONSE__BODY_RESOLVE:
+		return resp->resolve != NULL;
 	default:
 		return 0;
 	}

@@ -138,6 +138,47 @@ test_fire_time(void **state)
 	         "?  (2026-07-01 07:30:00 UTC)");
 }
 
+/* rota incident open --severity: what an operator types for P2. */
+static void
+test_severity(void **state)
+{
+	(void)state;
+	unsigned sev = 0;
+	static const char *const good[] = {"P1", "p2", "P3", "4"};
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(format_parse_severity(good[i], &sev), 0);
+		assert_int_equal(sev, i + 1);
+	}
+	static const char *const bad[] = {"", "P", "P0", "P5", "0", "5", "P12", "high", "PP1",
+	                                  "P1 "};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(format_parse_severity(bad[i], &sev), -1);
+	assert_string_equal(format_severity(1), "P1");
+	assert_string_equal(format_severity(4), "P4");
+	assert_string_equal(format_severity(0), "P?");
+	assert_string_equal(format_severity(9), "P?");
+}
+
+static void
+test_until(void **state)
+{
+	(void)state;
+	char buf[FORMAT_BUF_BYTES];
+	format_until(0, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	format_until(1000, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "now");
+	format_until(500, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "now");
+	/* Rounded up: 200 ms ahead is not "in 0s". */
+	format_until(1200, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "in 1s");
+	format_until(4000, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "in 3s");
+	format_until(1000 + 245000, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "in 4m05s");
+}
+
 int
 main(void)
 {
@@ -146,7 +187,8 @@ main(void)
 	    cmocka_unit_test(test_trigger),   cmocka_unit_test(test_step_name),
 	    cmocka_unit_test(test_printable), cmocka_unit_test(test_schedule),
 	    cmocka_unit_test(test_reload),    cmocka_unit_test(test_approval),
-	    cmocka_unit_test(test_fire_time),
+	    cmocka_unit_test(test_fire_time), cmocka_unit_test(test_severity),
+	    cmocka_unit_test(test_until),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
