@@ -157,12 +157,24 @@ keys_parse(const char *path, char *text, bool secret, keys_pair_t *out, char **e
 			*nl = '\0';
 		char *l = keys_trim(p);
 		p = nl ? nl + 1 : NULL;
-		if (l[0] == '\0' || l[0] == '#')
+		/* Z85 uses '#' and '=' too: a line that is exactly a key is a
+		 * key, before it can be read as a comment or a setting. */
+		uint8_t probe[KEYS_BYTES];
+		bool bare = keys_decode(l, probe) == 0;
+		explicit_bzero(probe, sizeof(probe));
+		if (!bare && (l[0] == '\0' || l[0] == '#'))
 			continue;
-		char *eq = strchr(l, '=');
 		const char *name = "public-key";
 		char *value = l;
-		if (eq != NULL) {
+		if (!bare) {
+			/* "NAME = VALUE": the name is a word, so the first '=' ends it. */
+			char *eq = strchr(l, '=');
+			if (eq == NULL) {
+				*error = xasprintf("%s:%u: expected 'public-key = KEY' (or the 40"
+				                   " characters of a public key alone)",
+				                   path, line);
+				return -1;
+			}
 			*eq = '\0';
 			name = keys_trim(l);
 			value = keys_trim(eq + 1);
