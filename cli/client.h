@@ -16,9 +16,9 @@ typedef struct client client_t;
 
 typedef enum {
 	CLIENT_OK = 0,
-	CLIENT_ERR_TIMEOUT = -1, /* no matching Response within the timeout */
-	CLIENT_ERR_IO = -2,      /* libzmq failed; errno says why */
-	CLIENT_ERR_REFUSED = -3, /* the coordinator refused our key (client_why) */
+	CLIENT_ERR_TIMEOUT = -1,   /* no matching Response within the timeout */
+	CLIENT_ERR_IO = -2,        /* libzmq failed; errno says why */
+	CLIENT_ERR_REFUSED = -3,   /* the coordinator refused our key (client_why) */
 	CLIENT_ERR_HANDSHAKE = -4, /* the handshake failed otherwise (client_why) */
 } client_err_t;
 

@@ -41,10 +41,11 @@ keygen_run(session_t *s, int argc, char **argv)
 			force = true;
 			break;
 		case 'h':
-			printf("usage: rota keygen " KEYGEN_SYNOPSIS "\n"
-			       "  Writes DIR/NAME.key (the public key: list it on the coordinator)\n"
-			       "  and DIR/NAME.key_secret (mode 0600: it stays on this host).\n"
-			       "  A worker's NAME is its id; --force replaces an existing pair.\n");
+			printf(
+			    "usage: rota keygen " KEYGEN_SYNOPSIS "\n"
+			    "  Writes DIR/NAME.key (the public key: list it on the coordinator)\n"
+			    "  and DIR/NAME.key_secret (mode 0600: it stays on this host).\n"
+			    "  A worker's NAME is its id; --force replaces an existing pair.\n");
 			return CLI_EXIT_OK;
 		default:
 			return usage_getopt_error("keygen", KEYGEN_SYNOPSIS, ch, argv);

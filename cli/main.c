@@ -99,11 +99,11 @@ main(int argc, char **argv)
 			printf("rota %s\n", ROTA_VERSION);
 			return CLI_EXIT_OK;
 		default:
-			return usage_getopt_error(NULL,
-			                          "[--coordinator EP] [--key FILE --coordinator-key "
-			                          "FILE] COMMAND [ARGS]",
-			                          ch,
-			                          argv);
+			return usage_getopt_error(
+			    NULL,
+			    "[--coordinator EP] [--key FILE --coordinator-key "
+			    "FILE] COMMAND [ARGS]",
+			    ch, argv);
 		}
 	}
 	if (optind >= argc)
@@ -125,7 +125,8 @@ main(int argc, char **argv)
 	if (endpoint == NULL)
 		endpoint = CLI_DEFAULT_ENDPOINT;
 	key = main_pick(key, CLI_KEY_ENV, config.key);
-	coordinator_key = main_pick(coordinator_key, CLI_COORDINATOR_KEY_ENV, config.coordinator_key);
+	coordinator_key =
+	    main_pick(coordinator_key, CLI_COORDINATOR_KEY_ENV, config.coordinator_key);
 	if (endpoint[0] == '\0') {
 		config_clear(&config);
 		return usage_error(

@@ -21,7 +21,7 @@
 struct session {
 	char *endpoint;
 	char *following;
-	char *key_path;            /* owned; NULL: no CURVE */
+	char *key_path;             /* owned; NULL: no CURVE */
 	char *coordinator_key_path; /* owned */
 	client_t *client;
 };
@@ -116,7 +116,8 @@ session_connect(session_t *s)
 	}
 	if (s->client == NULL)
 		return usage_error("cannot use coordinator endpoint '%s' (%s); give one "
-		                   "like " CLI_DEFAULT_ENDPOINT " with --coordinator or " CLI_ENDPOINT_ENV,
+		                   "like " CLI_DEFAULT_ENDPOINT
+		                   " with --coordinator or " CLI_ENDPOINT_ENV,
 		                   s->endpoint, zmq_strerror(errno));
 	return CLI_EXIT_OK;
 }
@@ -244,7 +245,8 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (rc == CLIENT_ERR_REFUSED) {
-		fprintf(stderr, "rota: the coordinator at %s refused this operator's key (%s): %s\n",
+		fprintf(stderr,
+		        "rota: the coordinator at %s refused this operator's key (%s): %s\n",
 		        s->endpoint, s->key_path ? s->key_path : "no key", client_why(s->client));
 		return CLI_EXIT_REFUSED;
 	}

@@ -134,12 +134,13 @@ curve_monitor_read(void *mon, bool secure, char *why, size_t len)
 			         " (%s): its key is most likely not the one in --coordinator-key",
 			         value ? zmq_strerror((int)value) : "no detail");
 		else
-			snprintf(why, len,
-			         "the coordinator closed the connection during the handshake (%s): it"
-			         " most likely requires CURVE keys; give --key FILE and"
-			         " --coordinator-key FILE (rota keygen makes a key pair; its public key"
-			         " must be listed on the coordinator)",
-			         value ? zmq_strerror((int)value) : "no detail");
+			snprintf(
+			    why, len,
+			    "the coordinator closed the connection during the handshake (%s): it"
+			    " most likely requires CURVE keys; give --key FILE and"
+			    " --coordinator-key FILE (rota keygen makes a key pair; its public key"
+			    " must be listed on the coordinator)",
+			    value ? zmq_strerror((int)value) : "no detail");
 		return CURVE_EVENT_FAILED;
 	default:
 		return CURVE_EVENT_NONE;

@@ -26,10 +26,10 @@ int curve_client_setup(void *sock, const keys_pair_t *mine, const keys_pair_t *s
 void *curve_monitor_open(void *ctx, void *sock);
 
 typedef enum {
-	CURVE_EVENT_NONE = 0,  /* nothing to read */
-	CURVE_EVENT_OK,        /* a handshake succeeded */
-	CURVE_EVENT_REFUSED,   /* the server refused our key (ZAP) */
-	CURVE_EVENT_FAILED,    /* the handshake failed otherwise */
+	CURVE_EVENT_NONE = 0, /* nothing to read */
+	CURVE_EVENT_OK,       /* a handshake succeeded */
+	CURVE_EVENT_REFUSED,  /* the server refused our key (ZAP) */
+	CURVE_EVENT_FAILED,   /* the handshake failed otherwise */
 } curve_event_t;
 
 /* Reads one event without blocking. For REFUSED and FAILED, why (len

@@ -222,15 +222,16 @@ keys_parse(const char *path, char *text, bool secret, keys_pair_t *out, char **e
 		 * is one pair, or fill the public half in when it is absent. */
 		char derived[KEYS_Z85_CHARS + 1];
 		if (zmq_curve_public(derived, out->secret_z85) != 0) {
-			*error = xasprintf("%s: cannot derive the public key (libzmq without CURVE?)",
-			                   path);
+			*error = xasprintf(
+			    "%s: cannot derive the public key (libzmq without CURVE?)", path);
 			return -1;
 		}
 		if (have_public && strcmp(derived, out->public_z85) != 0) {
-			*error = xasprintf("%s: its public-key is not the public half of its"
-			                   " secret-key; the file was edited or mixed up: make a new"
-			                   " pair with 'rota keygen'",
-			                   path);
+			*error =
+			    xasprintf("%s: its public-key is not the public half of its"
+			              " secret-key; the file was edited or mixed up: make a new"
+			              " pair with 'rota keygen'",
+			              path);
 			return -1;
 		}
 		snprintf(out->public_z85, sizeof(out->public_z85), "%s", derived);
@@ -279,8 +280,8 @@ static int
 keys_write_file(const char *path, mode_t mode, const char *text, bool force, char **error)
 {
 	if (!force && access(path, F_OK) == 0) {
-		*error = xasprintf("%s exists; keeping it (give --force to replace the key pair)",
-		                   path);
+		*error =
+		    xasprintf("%s exists; keeping it (give --force to replace the key pair)", path);
 		return -1;
 	}
 	char *tmp = xasprintf("%s.tmp", path); /* owned */

@@ -177,8 +177,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .insecure = config->insecure,
 	    .heartbeat_ms = config->heartbeat_ms,
 	};
-	c->security = security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint,
-	                           error);
+	c->security =
+	    security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint, error);
 	if (c->security == NULL)
 		goto fail;
 	c->worker_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
@@ -867,8 +867,7 @@ coordinator_stop(coordinator_t *c)
 		    {c->api_sock, 0, ZMQ_POLLIN, 0},
 		    {security_zap_socket(c->security), 0, ZMQ_POLLIN, 0},
 		};
-		if (zmq_poll(item, item[1].socket ? 2 : 1, (long)(end - now)) < 0 &&
-		    errno != EINTR)
+		if (zmq_poll(item, item[1].socket ? 2 : 1, (long)(end - now)) < 0 && errno != EINTR)
 			break;
 		if (item[1].socket && (item[1].revents & ZMQ_POLLIN))
 			security_zap_handle(c->security);

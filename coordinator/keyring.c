@@ -101,8 +101,7 @@ keyring_at(const char *path, const yaml_node_t *n, const char *fmt, ...)
 static const char *
 keyring_scalar(const yaml_node_t *n)
 {
-	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-	                                                : NULL;
+	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
 /* One item of the operators list into e; -1 with *error. */
@@ -116,14 +115,15 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 	}
 	const char *name = NULL, *key = NULL, *role = NULL;
 	yaml_node_t *name_node = item, *key_node = item, *role_node = item;
-	for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-	     p < item->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		const char *ks = keyring_scalar(k);
 		const char *vs = keyring_scalar(v);
 		if (ks == NULL) {
-			*error = keyring_at(path, k ? k : item, "a key of an operator must be a word");
+			*error =
+			    keyring_at(path, k ? k : item, "a key of an operator must be a word");
 			return -1;
 		}
 		const char **slot = NULL;
@@ -138,9 +138,8 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 			slot = &role;
 			slot_node = &role_node;
 		} else {
-			*error = keyring_at(path, k,
-			                    "unknown field '%s' (an operator has name, key and role)",
-			                    ks);
+			*error = keyring_at(
+			    path, k, "unknown field '%s' (an operator has name, key and role)", ks);
 			return -1;
 		}
 		if (*slot != NULL) {
@@ -155,10 +154,11 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 		*slot_node = v;
 	}
 	if (name == NULL || key == NULL || role == NULL) {
-		*error = keyring_at(path, item, "an operator needs %s",
-		                    name == NULL  ? "a name"
-		                    : key == NULL ? "a key (its public key, as rota keygen prints it)"
-		                                  : "a role: viewer, operator or admin");
+		*error =
+		    keyring_at(path, item, "an operator needs %s",
+		               name == NULL  ? "a name"
+		               : key == NULL ? "a key (its public key, as rota keygen prints it)"
+		                             : "a role: viewer, operator or admin");
 		return -1;
 	}
 	if (!keys_valid_name(name)) {
@@ -176,8 +176,8 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 		return -1;
 	}
 	if (keyring_role_parse(role, &e->role) != 0) {
-		*error = keyring_at(path, role_node,
-		                    "role '%s': use viewer, operator or admin", role);
+		*error =
+		    keyring_at(path, role_node, "role '%s': use viewer, operator or admin", role);
 		return -1;
 	}
 	e->name = xstrdup(name);
@@ -185,8 +185,8 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 }
 
 static int
-keyring_parse_document(const char *path, yaml_document_t *doc, keyring_entry_t **out,
-                       size_t *count, char **error)
+keyring_parse_document(const char *path, yaml_document_t *doc, keyring_entry_t **out, size_t *count,
+                       char **error)
 {
 	yaml_node_t *root = yaml_document_get_root_node(doc);
 	if (root == NULL)
@@ -196,14 +196,15 @@ keyring_parse_document(const char *path, yaml_document_t *doc, keyring_entry_t *
 		return -1;
 	}
 	yaml_node_t *list = NULL;
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
-	     p < root->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		const char *ks = keyring_scalar(k);
 		if (ks == NULL || strcmp(ks, "operators") != 0) {
-			*error = keyring_at(path, k ? k : root,
-			                    "unknown top-level field '%s' (the file holds 'operators:')",
-			                    ks ? ks : "?");
+			*error =
+			    keyring_at(path, k ? k : root,
+			               "unknown top-level field '%s' (the file holds 'operators:')",
+			               ks ? ks : "?");
 			return -1;
 		}
 		list = yaml_document_get_node(doc, p->value);
@@ -235,15 +236,15 @@ keyring_parse_document(const char *path, yaml_document_t *doc, keyring_entry_t *
 		}
 		for (size_t j = 0; j < i; j++) {
 			bool same_name = strcmp(entries[j].name, entries[i].name) == 0;
-			if (same_name ||
-			    memcmp(entries[j].key, entries[i].key, KEYS_BYTES) == 0) {
-				*error = same_name
-				             ? keyring_at(path, item, "operator '%s' is listed twice",
-				                          entries[i].name)
-				             : keyring_at(path, item,
-				                          "the key of '%s' is also the key of '%s': one"
-				                          " key, one operator",
-				                          entries[i].name, entries[j].name);
+			if (same_name || memcmp(entries[j].key, entries[i].key, KEYS_BYTES) == 0) {
+				*error =
+				    same_name
+				        ? keyring_at(path, item, "operator '%s' is listed twice",
+				                     entries[i].name)
+				        : keyring_at(path, item,
+				                     "the key of '%s' is also the key of '%s': one"
+				                     " key, one operator",
+				                     entries[i].name, entries[j].name);
 				keyring_entries_free(entries, i + 1);
 				return -1;
 			}
@@ -342,9 +343,10 @@ keyring_load_workers(keyring_t *k, const char *dir, char **error)
 		}
 		for (size_t i = 0; i < k->n_workers; i++) {
 			if (memcmp(k->workers[i].key, pair.public_key, KEYS_BYTES) == 0) {
-				*error = xasprintf("%s: the same key as %s/%s: one key, one worker (a"
-				                   " key names who holds it)",
-				                   path, dir, k->workers[i].name);
+				*error =
+				    xasprintf("%s: the same key as %s/%s: one key, one worker (a"
+				              " key names who holds it)",
+				              path, dir, k->workers[i].name);
 				rc = -1;
 				break;
 			}
@@ -354,7 +356,8 @@ keyring_load_workers(keyring_t *k, const char *dir, char **error)
 		if (rc != 0)
 			break;
 		if (k->n_workers == KEYRING_WORKERS_MAX) {
-			*error = xasprintf("%s: more than %d worker keys", dir, KEYRING_WORKERS_MAX);
+			*error =
+			    xasprintf("%s: more than %d worker keys", dir, KEYRING_WORKERS_MAX);
 			rc = -1;
 			break;
 		}

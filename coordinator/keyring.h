@@ -51,8 +51,7 @@ void keyring_destroy(keyring_t **kp);
 /* Borrowed entries, valid while the keyring lives; NULL when not listed. */
 const keyring_entry_t *keyring_worker_by_key(const keyring_t *k, const uint8_t key[KEYS_BYTES]);
 const keyring_entry_t *keyring_worker_by_id(const keyring_t *k, const char *id);
-const keyring_entry_t *keyring_operator_by_key(const keyring_t *k,
-                                               const uint8_t key[KEYS_BYTES]);
+const keyring_entry_t *keyring_operator_by_key(const keyring_t *k, const uint8_t key[KEYS_BYTES]);
 const keyring_entry_t *keyring_operator_by_name(const keyring_t *k, const char *name);
 size_t keyring_worker_count(const keyring_t *k);
 size_t keyring_operator_count(const keyring_t *k);
@@ -60,8 +59,7 @@ size_t keyring_operator_count(const keyring_t *k);
 /* Parses operators.yaml into a new array (caller frees with
  * keyring_entries_free). 0, or -1 with *error (caller frees) as
  * FILE:LINE:COLUMN: what is wrong. */
-int keyring_parse_operators(const char *path, keyring_entry_t **out, size_t *count,
-                            char **error);
+int keyring_parse_operators(const char *path, keyring_entry_t **out, size_t *count, char **error);
 void keyring_entries_free(keyring_entry_t *entries, size_t count);
 
 const char *keyring_role_name(keyring_role_t role);

@@ -170,7 +170,7 @@ main(int argc, char **argv)
 	}
 	/* What the data directory holds is used unless a flag says otherwise:
 	 * a directory made by --init runs with CURVE on without more flags. */
-	char *def_key = xasprintf("%s/%s", cfg.data_dir, SECURITY_KEY_FILE); /* owned */
+	char *def_key = xasprintf("%s/%s", cfg.data_dir, SECURITY_KEY_FILE);        /* owned */
 	char *def_workers = xasprintf("%s/%s", cfg.data_dir, SECURITY_WORKERS_DIR); /* owned */
 	char *def_ops = xasprintf("%s/%s", cfg.data_dir, SECURITY_OPERATORS_FILE);  /* owned */
 	if (cfg.key_file == NULL && access(def_key, F_OK) == 0)

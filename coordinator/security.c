@@ -75,8 +75,8 @@ security_log_keyring(const security_t *s)
 }
 
 security_t *
-security_new(const security_config_t *cfg, void *zctx, const char *worker_ep,
-             const char *api_ep, char **error)
+security_new(const security_config_t *cfg, void *zctx, const char *worker_ep, const char *api_ep,
+             char **error)
 {
 	security_t *s = xcalloc(1, sizeof(*s));
 	s->cfg = *cfg;
@@ -100,8 +100,9 @@ security_new(const security_config_t *cfg, void *zctx, const char *worker_ep,
 			         " on every worker",
 			         far);
 		} else {
-			log_warn("no key: the endpoints are unauthenticated and unencrypted (loopback"
-			         " only); give --key to use CURVE");
+			log_warn(
+			    "no key: the endpoints are unauthenticated and unencrypted (loopback"
+			    " only); give --key to use CURVE");
 		}
 		return s;
 	}
@@ -162,7 +163,8 @@ security_setup_sockets(security_t *s, void *worker_sock, void *api_sock, char **
 	    zmq_setsockopt(worker_sock, ZMQ_ROUTER_HANDOVER, &zero, sizeof(zero)) != 0 ||
 	    zmq_setsockopt(worker_sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) != 0 ||
 	    zmq_setsockopt(worker_sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) != 0) {
-		*error = xasprintf("cannot make the sockets CURVE servers: %s", zmq_strerror(errno));
+		*error =
+		    xasprintf("cannot make the sockets CURVE servers: %s", zmq_strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -241,8 +243,8 @@ security_worker_allowed(security_t *s, const wire_msg_t *msg)
 }
 
 bool
-security_api_caller(security_t *s, const wire_msg_t *msg, const char **name,
-                    keyring_role_t *role, const char **why)
+security_api_caller(security_t *s, const wire_msg_t *msg, const char **name, keyring_role_t *role,
+                    const char **why)
 {
 	*name = "";
 	*role = KEYRING_ROLE_NONE;
@@ -319,7 +321,7 @@ security_init_dir(const char *dir, const char *api_endpoint, char **error)
 		*error = xasprintf("cannot resolve %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	char *secret = xasprintf("%s/%s", abs, SECURITY_KEY_FILE); /* owned */
+	char *secret = xasprintf("%s/%s", abs, SECURITY_KEY_FILE);          /* owned */
 	char *workers = xasprintf("%s/%s", abs, SECURITY_WORKERS_DIR);      /* owned */
 	char *operators = xasprintf("%s/%s", abs, SECURITY_OPERATORS_FILE); /* owned */
 	char *conf = xasprintf("%s/%s", abs, SECURITY_CLI_CONFIG_FILE);     /* owned */

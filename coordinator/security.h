@@ -19,11 +19,11 @@
 #include "keyring.h"
 #include "wire.h"
 
-#define SECURITY_KEY_FILE "coordinator.key_secret"      /* in the data directory */
-#define SECURITY_WORKERS_DIR "authorized_workers"       /* in the data directory */
-#define SECURITY_OPERATORS_FILE "operators.yaml"        /* in the data directory */
-#define SECURITY_CLI_CONFIG_FILE "cli.conf"             /* what --init writes */
-#define SECURITY_DENIED_LOG_MS 60000 /* a refused peer is logged once a minute */
+#define SECURITY_KEY_FILE "coordinator.key_secret" /* in the data directory */
+#define SECURITY_WORKERS_DIR "authorized_workers"  /* in the data directory */
+#define SECURITY_OPERATORS_FILE "operators.yaml"   /* in the data directory */
+#define SECURITY_CLI_CONFIG_FILE "cli.conf"        /* what --init writes */
+#define SECURITY_DENIED_LOG_MS 60000               /* a refused peer is logged once a minute */
 
 typedef struct {
 	const char *key_file;       /* secret key; NULL: no CURVE */

@@ -92,8 +92,7 @@ zap_server_setup(void *sock, const uint8_t secret[32], const char *domain)
 	/* A libzmq built without draft options refuses it (EINVAL); then the
 	 * guarantee rests on the handler being bound before this socket and
 	 * living as long (coordinator.c), which it is. */
-	if (zmq_setsockopt(sock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof(one)) != 0 &&
-	    errno != EINVAL)
+	if (zmq_setsockopt(sock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof(one)) != 0 && errno != EINVAL)
 		return -1;
 	return 0;
 }

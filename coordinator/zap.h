@@ -28,7 +28,7 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN_WORKERS "rota-workers"
 #define ZAP_DOMAIN_OPERATORS "rota-operators"
-#define ZAP_BATCH 100           /* requests answered per loop turn */
+#define ZAP_BATCH 100            /* requests answered per loop turn */
 #define ZAP_REFUSAL_LOG_MS 60000 /* a refusal is logged once a minute per address */
 
 typedef struct {

@@ -60,15 +60,15 @@ typedef struct agent_job {
 struct agent {
 	agent_config_t cfg;
 	char hostname[256];
-	void *zctx;        /* owned */
-	void *sock;        /* owned; NULL while waiting to reconnect */
-	void *monitor;     /* owned: sock's handshake events (curve.h); NULL with it */
-	char handshake_why[512]; /* why the last handshake failed; "" when none did */
+	void *zctx;               /* owned */
+	void *sock;               /* owned; NULL while waiting to reconnect */
+	void *monitor;            /* owned: sock's handshake events (curve.h); NULL with it */
+	char handshake_why[512];  /* why the last handshake failed; "" when none did */
 	int64_t handshake_logged; /* mono ms the failure was last logged */
-	int sigfd;         /* owned */
-	executor_t *exec;  /* owned */
-	spool_t *spool;    /* owned */
-	agent_job_t *jobs; /* owned list */
+	int sigfd;                /* owned */
+	executor_t *exec;         /* owned */
+	spool_t *spool;           /* owned */
+	agent_job_t *jobs;        /* owned list */
 	agent_state_t state;
 	uint64_t epoch; /* of the coordinator that welcomed us; 0 = none */
 	uint32_t heartbeat_ms;
@@ -287,9 +287,8 @@ agent_monitor(agent_t *a)
 {
 	char why[sizeof(a->handshake_why)];
 	curve_event_t ev;
-	while (a->monitor &&
-	       (ev = curve_monitor_read(a->monitor, a->cfg.key != NULL, why, sizeof(why))) !=
-	           CURVE_EVENT_NONE) {
+	while (a->monitor && (ev = curve_monitor_read(a->monitor, a->cfg.key != NULL, why,
+	                                              sizeof(why))) != CURVE_EVENT_NONE) {
 		if (ev == CURVE_EVENT_OK) {
 			a->handshake_why[0] = '\0';
 			continue;
@@ -297,8 +296,8 @@ agent_monitor(agent_t *a)
 		int64_t now = clock_mono_ms();
 		if (strcmp(why, a->handshake_why) != 0 || a->handshake_logged == 0 ||
 		    now - a->handshake_logged >= AGENT_HANDSHAKE_LOG_MS) {
-			log_error("handshake with the coordinator at %s failed: %s", a->cfg.endpoint,
-			          why);
+			log_error("handshake with the coordinator at %s failed: %s",
+			          a->cfg.endpoint, why);
 			a->handshake_logged = now;
 		}
 		snprintf(a->handshake_why, sizeof(a->handshake_why), "%s", why);
@@ -313,7 +312,8 @@ agent_connect(agent_t *a)
 		return -1;
 	wire_socket_setup(a->sock);
 	zmq_setsockopt(a->sock, ZMQ_ROUTING_ID, a->cfg.id, strlen(a->cfg.id));
-	if (a->cfg.key != NULL && curve_client_setup(a->sock, a->cfg.key, a->cfg.coordinator_key) != 0) {
+	if (a->cfg.key != NULL &&
+	    curve_client_setup(a->sock, a->cfg.key, a->cfg.coordinator_key) != 0) {
 		log_error("cannot set up CURVE: %s", zmq_strerror(errno));
 		agent_close_socket(a);
 		return -1;

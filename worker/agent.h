@@ -37,7 +37,7 @@
 #define AGENT_LEFTOVER_GRACE_MS 2000
 #define AGENT_LEFTOVER_POLL_MS 50
 #define AGENT_HANDSHAKE_LOG_MS 30000 /* a failing handshake is logged at most this often */
-#define AGENT_CHECK_DETAIL_MAX 400 /* bytes of a check's summary line kept as its detail */
+#define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;

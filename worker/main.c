@@ -181,8 +181,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((key_path == NULL) != (coordinator_key_path == NULL)) {
-		fprintf(stderr, "rota-worker: CURVE needs both --key FILE (this worker's secret key)"
-		                " and --coordinator-key FILE (the coordinator's public key)\n");
+		fprintf(stderr,
+		        "rota-worker: CURVE needs both --key FILE (this worker's secret key)"
+		        " and --coordinator-key FILE (the coordinator's public key)\n");
 		goto out;
 	}
 	cfg.labels = labels;

@@ -100,8 +100,8 @@ test_operator_errors(void **state)
 	char text[512];
 	char *error;
 
-	snprintf(text, sizeof(text), "operators:\n  - name: alice\n    key: \"%s\"\n    role: root\n",
-	         k1.public_z85);
+	snprintf(text, sizeof(text),
+	         "operators:\n  - name: alice\n    key: \"%s\"\n    role: root\n", k1.public_z85);
 	error = parse_error(text);
 	assert_non_null(error);
 	assert_non_null(strstr(error, "operators.yaml:4:11: role 'root'"));
