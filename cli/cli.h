@@ -7,6 +7,10 @@
 
 #define CLI_DEFAULT_ENDPOINT "tcp://127.0.0.1:7401"
 #define CLI_ENDPOINT_ENV "ROTA_COORDINATOR"
+/* CURVE: this operator's secret key file and the coordinator's public key
+ * file (also --key, --coordinator-key, or the configuration file). */
+#define CLI_KEY_ENV "ROTA_KEY"
+#define CLI_COORDINATOR_KEY_ENV "ROTA_COORDINATOR_KEY"
 
 /* How long one request may wait for its answer. A coordinator that does
  * not answer within this is "unreachable" (exit CLI_EXIT_UNREACHABLE);

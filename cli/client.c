@@ -5,10 +5,12 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <zmq.h>
 
 #include "clock.h"
+#include "curve.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -18,14 +20,20 @@ struct client {
 	char *endpoint;
 	uint64_t next_id;
 	wire_stats_t stats;
+	/* Handshake events: a refused key or a coordinator with another key
+	 * is said at once, not left to the timeout. */
+	void *monitor; /* owned */
+	bool secure;
+	char why[512];
 };
 
-client_t *
-client_new(const char *endpoint)
+static client_t *
+client_open(const char *endpoint, const keys_pair_t *mine, const keys_pair_t *server)
 {
 	client_t *c = xcalloc(1, sizeof(*c));
 	c->endpoint = xstrdup(endpoint);
 	c->next_id = 1;
+	c->secure = mine != NULL;
 	c->ctx = zmq_ctx_new();
 	if (c->ctx == NULL)
 		goto fail;
@@ -33,6 +41,11 @@ client_new(const char *endpoint)
 	if (c->sock == NULL)
 		goto fail;
 	if (wire_socket_setup(c->sock) != 0)
+		goto fail;
+	if (mine != NULL && curve_client_setup(c->sock, mine, server) != 0)
+		goto fail;
+	c->monitor = curve_monitor_open(c->ctx, c->sock);
+	if (c->monitor == NULL)
 		goto fail;
 	if (zmq_connect(c->sock, endpoint) != 0)
 		goto fail;
@@ -52,6 +65,8 @@ client_destroy(client_t **cp)
 		return;
 	/* ZMQ_LINGER is 0 (wire_socket_setup), so neither call waits for an
 	 * unsent request to a coordinator that is not there. */
+	if (c->monitor != NULL)
+		zmq_close(c->monitor);
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->ctx != NULL)
@@ -61,14 +76,33 @@ client_destroy(client_t **cp)
 	*cp = NULL;
 }
 
+client_t *
+client_new(const char *endpoint)
+{
+	return client_open(endpoint, NULL, NULL);
+}
+
+client_t *
+client_new_curve(const char *endpoint, const keys_pair_t *mine, const keys_pair_t *server)
+{
+	return client_open(endpoint, mine, server);
+}
+
 const char *
 client_endpoint(const client_t *c)
 {
 	return c->endpoint;
 }
 
+const char *
+client_why(const client_t *c)
+{
+	return c->why;
+}
+
 /* Waits until sock has one of events or deadline passes. Returns 1 when
- * ready, 0 at the deadline, -1 on error. */
+ * ready, 0 at the deadline, -1 on error, or CLIENT_ERR_REFUSED /
+ * CLIENT_ERR_HANDSHAKE when a handshake failed (c->why says why). */
 static int
 client_wait(client_t *c, short events, int64_t deadline_ms)
 {
@@ -76,14 +110,27 @@ client_wait(client_t *c, short events, int64_t deadline_ms)
 		int64_t left = deadline_ms - clock_mono_ms();
 		if (left <= 0)
 			return 0;
-		zmq_pollitem_t item = {.socket = c->sock, .events = events};
-		int rc = zmq_poll(&item, 1, (long)left);
+		zmq_pollitem_t items[] = {
+		    {.socket = c->sock, .events = events},
+		    {.socket = c->monitor, .events = ZMQ_POLLIN},
+		};
+		int rc = zmq_poll(items, 2, (long)left);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		if (rc > 0 && (item.revents & events))
+		if (items[1].revents & ZMQ_POLLIN) {
+			curve_event_t ev;
+			while ((ev = curve_monitor_read(c->monitor, c->secure, c->why,
+			                                sizeof(c->why))) != CURVE_EVENT_NONE) {
+				if (ev == CURVE_EVENT_REFUSED)
+					return CLIENT_ERR_REFUSED;
+				if (ev == CURVE_EVENT_FAILED)
+					return CLIENT_ERR_HANDSHAKE;
+			}
+		}
+		if (items[0].revents & events)
 			return 1;
 	}
 }
@@ -104,6 +151,8 @@ client_send(client_t *c, Rota__Request *req, int64_t deadline_ms)
 		int rc = client_wait(c, ZMQ_POLLOUT, deadline_ms);
 		if (rc == 0)
 			return CLIENT_ERR_TIMEOUT;
+		if (rc == CLIENT_ERR_REFUSED || rc == CLIENT_ERR_HANDSHAKE)
+			return rc;
 		if (rc < 0)
 			return CLIENT_ERR_IO;
 	}
@@ -125,6 +174,8 @@ client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **re
 		rc = client_wait(c, ZMQ_POLLIN, deadline);
 		if (rc == 0)
 			return CLIENT_ERR_TIMEOUT;
+		if (rc == CLIENT_ERR_REFUSED || rc == CLIENT_ERR_HANDSHAKE)
+			return rc;
 		if (rc < 0)
 			return CLIENT_ERR_IO;
 		/* Drain what is queued: the answer may sit behind stale ones. */

@@ -9,14 +9,17 @@
 
 #include <stdint.h>
 
+#include "keys.h"
 #include "rota.pb-c.h"
 
 typedef struct client client_t;
 
 typedef enum {
 	CLIENT_OK = 0,
-	CLIENT_ERR_TIMEOUT = -1, /* no matching Response within the timeout */
-	CLIENT_ERR_IO = -2,      /* libzmq failed; errno says why */
+	CLIENT_ERR_TIMEOUT = -1,   /* no matching Response within the timeout */
+	CLIENT_ERR_IO = -2,        /* libzmq failed; errno says why */
+	CLIENT_ERR_REFUSED = -3,   /* the coordinator refused our key (client_why) */
+	CLIENT_ERR_HANDSHAKE = -4, /* the handshake failed otherwise (client_why) */
 } client_err_t;
 
 /* Makes a context and a DEALER socket connected to endpoint. Connecting is
@@ -24,6 +27,10 @@ typedef enum {
  * returns NULL (errno set) only for a malformed endpoint or a libzmq
  * failure. endpoint is copied. */
 client_t *client_new(const char *endpoint);
+/* The same as a CURVE client with the key pair mine, accepting only a
+ * coordinator holding server's public key (both copied). */
+client_t *client_new_curve(const char *endpoint, const keys_pair_t *mine,
+                           const keys_pair_t *server);
 void client_destroy(client_t **cp);
 
 /* The endpoint given to client_new; borrowed. */
@@ -36,5 +43,9 @@ const char *client_endpoint(const client_t *c);
  * (*reply)->response is set; free it with client_reply_free. */
 int client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **reply);
 void client_reply_free(Rota__Envelope **reply);
+
+/* After CLIENT_ERR_REFUSED or CLIENT_ERR_HANDSHAKE: what happened and what
+ * to fix. Borrowed. */
+const char *client_why(const client_t *c);
 
 #endif

@@ -12,7 +12,9 @@
 #include "approval.h"
 #include "cancel.h"
 #include "cli.h"
+#include "config.h"
 #include "incident.h"
+#include "keygen.h"
 #include "lint.h"
 #include "output.h"
 #include "run.h"
@@ -44,18 +46,43 @@ static const struct {
     {"ack", incident_ack},
     {"resolve", incident_resolve},
     {"lint", lint_files},
+    {"keygen", keygen_run},
 };
+
+/* Commands that never talk to the coordinator: a broken configuration
+ * file must not stop them. */
+static int
+main_is_local(const char *name)
+{
+	return strcmp(name, "lint") == 0 || strcmp(name, "keygen") == 0;
+}
+
+/* The flag wins over the environment, which wins over the configuration
+ * file. */
+static const char *
+main_pick(const char *flag, const char *env_name, const char *config)
+{
+	if (flag != NULL)
+		return flag;
+	const char *env = getenv(env_name);
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return config;
+}
 
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"coordinator", required_argument, NULL, 'c'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"coordinator-key", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *endpoint = NULL;
+	const char *key = NULL, *coordinator_key = NULL;
 	int ch;
 	opterr = 0;
 	/* '+': stop at the command; what follows is the command's. */
@@ -64,6 +91,12 @@ main(int argc, char **argv)
 		case 'c':
 			endpoint = optarg;
 			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'K':
+			coordinator_key = optarg;
+			break;
 		case 'h':
 			usage_print(stdout);
 			return CLI_EXIT_OK;
@@ -71,8 +104,11 @@ main(int argc, char **argv)
 			printf("rota %s\n", ROTA_VERSION);
 			return CLI_EXIT_OK;
 		default:
-			return usage_getopt_error(NULL, "[--coordinator EP] COMMAND [ARGS]", ch,
-			                          argv);
+			return usage_getopt_error(
+			    NULL,
+			    "[--coordinator EP] [--key FILE --coordinator-key "
+			    "FILE] COMMAND [ARGS]",
+			    ch, argv);
 		}
 	}
 	if (optind >= argc)
@@ -80,16 +116,35 @@ main(int argc, char **argv)
 		    "missing command; try 'rota runs', 'rota workers' or 'rota submit "
 		    "RUNBOOK'");
 
-	/* The flag wins over the environment, which wins over the default. */
-	if (endpoint == NULL) {
-		const char *env = getenv(CLI_ENDPOINT_ENV);
-		endpoint = env != NULL && env[0] != '\0' ? env : CLI_DEFAULT_ENDPOINT;
+	const char *name = argv[optind];
+	config_t config = {0};
+	if (!main_is_local(name)) {
+		char *error = NULL;
+		if (config_load(&config, &error) != 0) {
+			int rc = usage_error("%s", error);
+			free(error);
+			return rc;
+		}
 	}
-	if (endpoint[0] == '\0')
+	endpoint = main_pick(endpoint, CLI_ENDPOINT_ENV, config.coordinator);
+	if (endpoint == NULL)
+		endpoint = CLI_DEFAULT_ENDPOINT;
+	key = main_pick(key, CLI_KEY_ENV, config.key);
+	coordinator_key =
+	    main_pick(coordinator_key, CLI_COORDINATOR_KEY_ENV, config.coordinator_key);
+	if (endpoint[0] == '\0') {
+		config_clear(&config);
 		return usage_error(
 		    "--coordinator needs an endpoint, such as " CLI_DEFAULT_ENDPOINT);
+	}
+	if ((key == NULL) != (coordinator_key == NULL)) {
+		config_clear(&config);
+		return usage_error(
+		    "CURVE needs both keys: --key FILE (yours, NAME.key_secret) and "
+		    "--coordinator-key FILE (the coordinator's public key), or " CLI_KEY_ENV
+		    " and " CLI_COORDINATOR_KEY_ENV ", or both in the configuration file");
+	}
 
-	const char *name = argv[optind];
 	/* What people type when they do not know the flag. */
 	if (strcmp(name, "help") == 0) {
 		usage_print(stdout);
@@ -99,8 +154,11 @@ main(int argc, char **argv)
 		if (strcmp(name, main_commands[i].name) != 0)
 			continue;
 		session_t *s = session_new(endpoint);
+		if (key != NULL)
+			session_set_keys(s, key, coordinator_key);
 		int rc = main_commands[i].fn(s, argc - optind, argv + optind);
 		session_destroy(&s);
+		config_clear(&config);
 		/* A listing that did not reach its reader (a full disk) must
 		 * not look like success; 1 is the CLI's "did not work". */
 		if (fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
@@ -109,8 +167,9 @@ main(int argc, char **argv)
 		}
 		return rc;
 	}
+	config_clear(&config);
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, runbooks, "
-	                   "reload, schedules and lint",
+	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
+	                   "runbooks, reload, schedules, lint and keygen",
 	                   name);
 }

@@ -14,12 +14,15 @@
 
 #include "cli.h"
 #include "client.h"
+#include "keys.h"
 #include "usage.h"
 #include "xalloc.h"
 
 struct session {
 	char *endpoint;
 	char *following;
+	char *key_path;             /* owned; NULL: no CURVE */
+	char *coordinator_key_path; /* owned */
 	client_t *client;
 };
 
@@ -38,6 +41,8 @@ session_destroy(session_t **sp)
 	if (s == NULL)
 		return;
 	client_destroy(&s->client);
+	free(s->key_path);
+	free(s->coordinator_key_path);
 	free(s->endpoint);
 	free(s->following);
 	free(s);
@@ -79,6 +84,42 @@ session_set_following(session_t *s, const char *run_id)
 		n = 0;
 	session_interrupt_len = n;
 	signal(SIGINT, session_on_interrupt);
+}
+
+void
+session_set_keys(session_t *s, const char *key_path, const char *coordinator_key_path)
+{
+	free(s->key_path);
+	free(s->coordinator_key_path);
+	s->key_path = xstrdup(key_path);
+	s->coordinator_key_path = xstrdup(coordinator_key_path);
+}
+
+/* Makes the client: plain, or CURVE with the keys read now. */
+static int
+session_connect(session_t *s)
+{
+	if (s->key_path == NULL) {
+		s->client = client_new(s->endpoint);
+	} else {
+		keys_pair_t mine, server;
+		char *error = NULL;
+		if (keys_load_secret(s->key_path, &mine, &error) != 0 ||
+		    keys_load_public(s->coordinator_key_path, &server, &error) != 0) {
+			fprintf(stderr, "rota: %s\n", error);
+			free(error);
+			keys_wipe(&mine);
+			return CLI_EXIT_USAGE;
+		}
+		s->client = client_new_curve(s->endpoint, &mine, &server);
+		keys_wipe(&mine);
+	}
+	if (s->client == NULL)
+		return usage_error("cannot use coordinator endpoint '%s' (%s); give one "
+		                   "like " CLI_DEFAULT_ENDPOINT
+		                   " with --coordinator or " CLI_ENDPOINT_ENV,
+		                   s->endpoint, zmq_strerror(errno));
+	return CLI_EXIT_OK;
 }
 
 static const char *
@@ -212,19 +253,26 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 {
 	*reply = NULL;
 	if (s->client == NULL) {
-		s->client = client_new(s->endpoint);
-		if (s->client == NULL) {
-			return usage_error("cannot use coordinator endpoint '%s' (%s); give one "
-			                   "like " CLI_DEFAULT_ENDPOINT
-			                   " with --coordinator or " CLI_ENDPOINT_ENV,
-			                   s->endpoint, zmq_strerror(errno));
-		}
+		int rc = session_connect(s);
+		if (rc != CLI_EXIT_OK)
+			return rc;
 	}
 
 	Rota__Envelope *env = NULL;
 	int rc = client_call(s->client, req, CLI_TIMEOUT_MS, &env);
 	if (rc == CLIENT_ERR_TIMEOUT) {
 		session_report_timeout(s);
+		return CLI_EXIT_UNREACHABLE;
+	}
+	if (rc == CLIENT_ERR_REFUSED) {
+		fprintf(stderr,
+		        "rota: the coordinator at %s refused this operator's key (%s): %s\n",
+		        s->endpoint, s->key_path ? s->key_path : "no key", client_why(s->client));
+		return CLI_EXIT_REFUSED;
+	}
+	if (rc == CLIENT_ERR_HANDSHAKE) {
+		fprintf(stderr, "rota: cannot talk to the coordinator at %s: %s\n", s->endpoint,
+		        client_why(s->client));
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (rc != CLIENT_OK) {

@@ -17,6 +17,12 @@ typedef struct session session_t;
 session_t *session_new(const char *endpoint);
 void session_destroy(session_t **sp);
 
+/* Makes the session a CURVE client: key_path is this operator's secret
+ * key file, coordinator_key_path the coordinator's public key (both
+ * copied; read at the first call, so a command that does not call never
+ * needs them). */
+void session_set_keys(session_t *s, const char *key_path, const char *coordinator_key_path);
+
 /* While run_id is set (NULL clears it; copied), a coordinator that stops
  * answering is reported as lost while following that run. */
 void session_set_following(session_t *s, const char *run_id);
@@ -24,9 +30,10 @@ void session_set_following(session_t *s, const char *run_id);
 /* Sends req and waits CLI_TIMEOUT_MS for its answer. Returns CLI_EXIT_OK
  * with *reply the caller's (free with client_reply_free), whose response
  * has body expect set; or, having printed why on stderr,
- * CLI_EXIT_UNREACHABLE, CLI_EXIT_REFUSED (the coordinator set error, or
- * answered with another body), or CLI_EXIT_USAGE (the endpoint is
- * malformed). */
+ * CLI_EXIT_UNREACHABLE (also: the handshake failed, as with a coordinator
+ * whose key is not the one pinned), CLI_EXIT_REFUSED (the coordinator set
+ * error, answered with another body, or refused our key), or
+ * CLI_EXIT_USAGE (the endpoint is malformed, a key file cannot be used). */
 int session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
                  Rota__Envelope **reply);
 

@@ -13,7 +13,7 @@
 void
 usage_print(FILE *out)
 {
-	fputs("usage: rota [--coordinator EP] COMMAND [ARGS]\n"
+	fputs("usage: rota [--coordinator EP] [--key FILE --coordinator-key FILE] COMMAND [ARGS]\n"
 	      "\n"
 	      "Runs:\n"
 	      "  submit RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--wait] "
@@ -86,6 +86,9 @@ usage_print(FILE *out)
 	      "Fleet:\n"
 	      "  workers [--json]\n"
 	      "        Workers the coordinator knows, and what they run.\n"
+	      "  keygen NAME [--out DIR] [--force]\n"
+	      "        Make a CURVE key pair: DIR/NAME.key (public: list it on the\n"
+	      "        coordinator) and DIR/NAME.key_secret (mode 0600, stays here).\n"
 	      "  lint [--json] FILE...\n"
 	      "        Check runbook files here, without a coordinator: each error as\n"
 	      "        file:line:column: message on stdout, then a summary line.\n"
@@ -95,6 +98,11 @@ usage_print(FILE *out)
 	      "Options:\n"
 	      "  --coordinator EP  operator API endpoint (default " CLI_DEFAULT_ENDPOINT ",\n"
 	      "                    or $" CLI_ENDPOINT_ENV ")\n"
+	      "  --key FILE        your CURVE secret key (or $" CLI_KEY_ENV ")\n"
+	      "  --coordinator-key FILE\n"
+	      "                    the coordinator's public key (or $" CLI_COORDINATOR_KEY_ENV ")\n"
+	      "                    All three may come from $ROTA_CONFIG or ~/.config/rota/config\n"
+	      "                    (rota-coordinator --init writes one).\n"
 	      "  --help            this text\n"
 	      "  --version         rota's version\n"
 	      "\n"

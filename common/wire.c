@@ -195,6 +195,11 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 	stats->received++;
 	if (router)
 		wire_note_source(&frame, msg);
+	/* Set by libzmq from the ZAP reply, so a peer cannot choose it; one
+	 * that does not fit is not a name the keyring holds, and reads as none. */
+	const char *user = zmq_msg_gets(&frame, "User-Id");
+	if (user != NULL && strlen(user) <= WIRE_MAX_USER_ID_BYTES)
+		snprintf(msg->user_id, sizeof(msg->user_id), "%s", user);
 	if (wire_has_more(sock)) {
 		zmq_msg_close(&frame);
 		wire_drain(sock);

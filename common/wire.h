@@ -19,6 +19,8 @@
 #define WIRE_MAX_FRAME_BYTES (4 * 1024 * 1024)
 /* A ROUTER identity is a worker id or a libzmq-made id: bounded. */
 #define WIRE_MAX_IDENTITY_BYTES 255
+/* A ZAP user id is a worker id or an operator name (keys_valid_name). */
+#define WIRE_MAX_USER_ID_BYTES 128
 
 typedef enum {
 	WIRE_OK = 0,
@@ -50,6 +52,10 @@ typedef struct {
 	size_t identity_len;
 	int src_fd;
 	char peer[64];
+	/* The user id the coordinator's ZAP handler gave the connection at its
+	 * CURVE handshake (libzmq's "User-Id" property): the worker id or
+	 * operator name its key is listed under. "" without CURVE. */
+	char user_id[WIRE_MAX_USER_ID_BYTES + 1];
 	Rota__Envelope *env; /* owned; free with wire_msg_clear */
 } wire_msg_t;
 

@@ -42,6 +42,11 @@ typedef struct {
 	 * (submit, approve, reload) are refused with ERR_UNAVAILABLE; reads are
 	 * still answered. */
 	bool stopping;
+	/* The operator of the request being handled, as its CURVE key is
+	 * listed (security.h): set before each api_handle, for the roles
+	 * and the audit trail. "" and 0 (KEYRING_ROLE_NONE) without CURVE. */
+	const char *caller;
+	int caller_role;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,

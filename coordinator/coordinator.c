@@ -21,6 +21,7 @@
 #include "responder.h"
 #include "launcher.h"
 #include "scheduler.h"
+#include "security.h"
 #include "clock.h"
 #include "dirlock.h"
 #include "dispatcher.h"
@@ -44,6 +45,7 @@ struct coordinator {
 	dispatcher_t *dispatcher; /* owned */
 	scheduler_t *scheduler;   /* owned */
 	sendq_t *sendq;           /* owned */
+	security_t *security;     /* owned: keys, ZAP, the secure default */
 	config_t *config;         /* owned */
 	incidents_t *incidents;   /* owned */
 	outbox_t *outbox;         /* owned: the notification sender thread */
@@ -398,6 +400,18 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 
 	c->zctx = zmq_ctx_new();
+	/* Keys and the ZAP handler come before any socket binds. */
+	security_config_t sec = {
+	    .key_file = config->key_file,
+	    .workers_dir = config->workers_dir,
+	    .operators_file = config->operators_file,
+	    .insecure = config->insecure,
+	    .heartbeat_ms = config->heartbeat_ms,
+	};
+	c->security =
+	    security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint, error);
+	if (c->security == NULL)
+		goto fail;
 	c->worker_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
 	c->api_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
 	if (c->worker_sock == NULL || c->api_sock == NULL) {
@@ -413,6 +427,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	/* Sends to a peer that is gone fail instead of vanishing. */
 	zmq_setsockopt(c->worker_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 	zmq_setsockopt(c->api_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+	if (security_setup_sockets(c->security, c->worker_sock, c->api_sock, error) != 0)
+		goto fail;
 	if (coordinator_bind(c->worker_sock, config->worker_endpoint, bound_worker,
 	                     sizeof(bound_worker), error) != 0 ||
 	    coordinator_bind(c->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
@@ -512,6 +528,7 @@ coordinator_destroy(coordinator_t **cp)
 		zmq_close(c->worker_sock);
 	if (c->api_sock)
 		zmq_close(c->api_sock);
+	security_destroy(&c->security);
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
 	if (c->sigfd >= 0)
@@ -689,6 +706,9 @@ static void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
 	Rota__Envelope *env = msg->env;
+	/* Under CURVE, a worker speaks only under its key's id. */
+	if (!security_worker_allowed(c->security, msg))
+		return;
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
 		return;
@@ -778,10 +798,18 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		coordinator_log_drop(c, "api", msg, wire_strerror(WIRE_ERR_EMPTY));
 		return;
 	}
+	const char *caller, *why = NULL;
+	keyring_role_t role;
+	if (!security_api_caller(c->security, msg, &caller, &role, &why)) {
+		coordinator_redirect(c, c->api_sock, msg, msg->env->request->id, why);
+		return;
+	}
 	if (c->store_unwritable && api_request_writes(msg->env->request)) {
 		coordinator_refuse_unwritable(c, msg);
 		return;
 	}
+	c->api.caller = caller;
+	c->api.caller_role = (int)role;
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
 }
 
@@ -963,6 +991,7 @@ coordinator_signal(coordinator_t *c)
 			c->api.stopping = true;
 			break;
 		case SIGHUP: {
+			security_reload(c->security);
 			log_info("SIGHUP: reloading runbooks from %s", c->cfg.runbooks_dir);
 			Rota__ReloadResponse out;
 			coordinator_reload(c, &out);
@@ -1094,10 +1123,15 @@ coordinator_stop(coordinator_t *c)
 	coordinator_goodbye(c);
 	int64_t end = clock_mono_ms() + COORDINATOR_STOP_LINGER_MS;
 	for (int64_t now = clock_mono_ms(); now < end; now = clock_mono_ms()) {
-		zmq_pollitem_t item = {c->api_sock, 0, ZMQ_POLLIN, 0};
-		if (zmq_poll(&item, 1, (long)(end - now)) < 0 && errno != EINTR)
+		zmq_pollitem_t item[] = {
+		    {c->api_sock, 0, ZMQ_POLLIN, 0},
+		    {security_zap_socket(c->security), 0, ZMQ_POLLIN, 0},
+		};
+		if (zmq_poll(item, item[1].socket ? 2 : 1, (long)(end - now)) < 0 && errno != EINTR)
 			break;
-		if (item.revents & ZMQ_POLLIN)
+		if (item[1].socket && (item[1].revents & ZMQ_POLLIN))
+			security_zap_handle(c->security);
+		if (item[0].revents & ZMQ_POLLIN)
 			coordinator_read(c, c->api_sock, &c->api_wire, "api",
 			                 coordinator_api_message);
 		/* Reads only: nothing to make durable, but close the read. */
@@ -1132,13 +1166,21 @@ coordinator_run(coordinator_t *c)
 		long http_wait = c->httpd ? httpd_timeout_ms(c->httpd) : -1;
 		if (http_wait >= 0 && http_wait < wait)
 			wait = http_wait;
-		zmq_pollitem_t items[] = {
+		zmq_pollitem_t items[5] = {
 		    {c->worker_sock, 0, ZMQ_POLLIN, 0},
 		    {c->api_sock, 0, ZMQ_POLLIN, 0},
 		    {NULL, c->sigfd, ZMQ_POLLIN, 0},
-		    {NULL, c->httpd ? httpd_fd(c->httpd) : -1, ZMQ_POLLIN, 0},
 		};
-		if (zmq_poll(items, c->httpd ? 4 : 3, (long)wait) < 0) {
+		int n_items = 3, zap_item = -1;
+		void *zap = security_zap_socket(c->security);
+		if (zap != NULL) {
+			/* ZAP: answered here, so handshakes wait at most a turn. */
+			items[n_items] = (zmq_pollitem_t){zap, 0, ZMQ_POLLIN, 0};
+			zap_item = n_items++;
+		}
+		if (c->httpd != NULL)
+			items[n_items++] = (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
+		if (zmq_poll(items, n_items, (long)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("zmq_poll: %s", zmq_strerror(errno));
@@ -1149,6 +1191,8 @@ coordinator_run(coordinator_t *c)
 		 * refused, not started by a coordinator about to go. */
 		if (items[2].revents & ZMQ_POLLIN)
 			coordinator_signal(c);
+		if (zap_item >= 0 && (items[zap_item].revents & ZMQ_POLLIN))
+			security_zap_handle(c->security);
 		bool drained = true;
 		if (items[0].revents & ZMQ_POLLIN)
 			drained = coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
@@ -1210,5 +1254,6 @@ coordinator_run(coordinator_t *c)
 	         (unsigned long long)ds->outputs_recorded,
 	         (unsigned long long)ds->outputs_duplicate, (unsigned long long)ds->outputs_ahead,
 	         (unsigned long long)ds->outputs_lost);
+	security_log_stats(c->security);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef ROTA_COORDINATOR_H
 #define ROTA_COORDINATOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define COORDINATOR_DEFAULT_WORKER_EP "tcp://127.0.0.1:7400"
@@ -36,6 +37,12 @@ typedef struct {
 	const char *http;        /* "ADDR:PORT" or "off"; NULL: the config's */
 	uint32_t heartbeat_ms;
 	uint64_t output_cap;
+	/* Keys and the secure default (security.h); main fills the paths in
+	 * from the data directory when they are not given. */
+	const char *key_file;
+	const char *workers_dir;
+	const char *operators_file;
+	bool insecure;
 } coordinator_config_t;
 
 typedef struct coordinator coordinator_t;

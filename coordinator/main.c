@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
 #include "coordinator.h"
 #include "duration.h"
 #include "log.h"
+#include "security.h"
+#include "xalloc.h"
 
 static void
 usage(FILE *out)
@@ -25,6 +28,17 @@ usage(FILE *out)
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
+	        "  --key FILE              its CURVE secret key (default DIR/coordinator.key_secret"
+	        " when present)\n"
+	        "  --authorized-workers D  one file per worker: name = worker id, content = its"
+	        " public key\n"
+	        "                          (default DIR/authorized_workers)\n"
+	        "  --operators FILE        operators' names, public keys and roles (default"
+	        " DIR/operators.yaml)\n"
+	        "  --insecure              allow a non-loopback endpoint without a key (logged"
+	        " loudly)\n"
+	        "  --init DIR              make a data directory with keys and a CLI config,"
+	        " then exit\n"
 	        "  --log-level LEVEL       debug, info, warn or error (default info)\n"
 	        "  --version, --help\n"
 	        "An endpoint may use port * (tcp://127.0.0.1:*); the bound ones are written to"
@@ -46,6 +60,8 @@ main(int argc, char **argv)
 	    .output_cap = COORDINATOR_OUTPUT_CAP_BYTES,
 	};
 	log_level_t level = LOGL_INFO;
+	const char *init_dir = NULL;
+	bool api_given = false;
 	static const struct option opts[] = {
 	    {"data-dir", required_argument, NULL, 'd'},
 	    {"worker-endpoint", required_argument, NULL, 'w'},
@@ -56,6 +72,11 @@ main(int argc, char **argv)
 	    {"heartbeat", required_argument, NULL, 'b'},
 	    {"output-limit", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"authorized-workers", required_argument, NULL, 'W'},
+	    {"operators", required_argument, NULL, 'O'},
+	    {"insecure", no_argument, NULL, 'I'},
+	    {"init", required_argument, NULL, 'N'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -73,6 +94,22 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			cfg.api_endpoint = optarg;
+			api_given = true;
+			break;
+		case 'k':
+			cfg.key_file = optarg;
+			break;
+		case 'W':
+			cfg.workers_dir = optarg;
+			break;
+		case 'O':
+			cfg.operators_file = optarg;
+			break;
+		case 'I':
+			cfg.insecure = true;
+			break;
+		case 'N':
+			init_dir = optarg;
 			break;
 		case 'r':
 			cfg.runbooks_dir = optarg;
@@ -129,6 +166,31 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("rota-coordinator", level);
+	char *error = NULL;
+	if (init_dir != NULL) {
+		/* The CLI config names the API endpoint rota should use; a port
+		 * chosen at bind time (*) is not one it can name. */
+		const char *api = api_given && strchr(cfg.api_endpoint, '*') == NULL
+		                      ? cfg.api_endpoint
+		                      : COORDINATOR_DEFAULT_API_EP;
+		if (security_init_dir(init_dir, api, &error) != 0) {
+			fprintf(stderr, "rota-coordinator: --init %s: %s\n", init_dir, error);
+			free(error);
+			return 1;
+		}
+		return 0;
+	}
+	/* What the data directory holds is used unless a flag says otherwise:
+	 * a directory made by --init runs with CURVE on without more flags. */
+	char *def_key = xasprintf("%s/%s", cfg.data_dir, SECURITY_KEY_FILE);        /* owned */
+	char *def_workers = xasprintf("%s/%s", cfg.data_dir, SECURITY_WORKERS_DIR); /* owned */
+	char *def_ops = xasprintf("%s/%s", cfg.data_dir, SECURITY_OPERATORS_FILE);  /* owned */
+	if (cfg.key_file == NULL && access(def_key, F_OK) == 0)
+		cfg.key_file = def_key;
+	if (cfg.workers_dir == NULL)
+		cfg.workers_dir = def_workers;
+	if (cfg.operators_file == NULL)
+		cfg.operators_file = def_ops;
 	if (clock_faked()) {
 		char now[32];
 		clock_format(clock_wall_ms(), now, sizeof(now));
@@ -136,14 +198,17 @@ main(int argc, char **argv)
 		         " only",
 		         now);
 	}
-	char *error = NULL;
+	int rc = 1;
 	coordinator_t *c = coordinator_new(&cfg, &error);
 	if (c == NULL) {
 		log_error("cannot start: %s", error);
 		free(error);
-		return 1;
+	} else {
+		rc = coordinator_run(c) == 0 ? 0 : 1;
+		coordinator_destroy(&c);
 	}
-	int rc = coordinator_run(c);
-	coordinator_destroy(&c);
-	return rc == 0 ? 0 : 1;
+	free(def_key);
+	free(def_workers);
+	free(def_ops);
+	return rc;
 }

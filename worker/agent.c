@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "curve.h"
 #include "executor.h"
 #include "log.h"
 #include "spool.h"
@@ -59,12 +60,15 @@ typedef struct agent_job {
 struct agent {
 	agent_config_t cfg;
 	char hostname[256];
-	void *zctx;        /* owned */
-	void *sock;        /* owned; NULL while waiting to reconnect */
-	int sigfd;         /* owned */
-	executor_t *exec;  /* owned */
-	spool_t *spool;    /* owned */
-	agent_job_t *jobs; /* owned list */
+	void *zctx;               /* owned */
+	void *sock;               /* owned; NULL while waiting to reconnect */
+	void *monitor;            /* owned: sock's handshake events (curve.h); NULL with it */
+	char handshake_why[512];  /* why the last handshake failed; "" when none did */
+	int64_t handshake_logged; /* mono ms the failure was last logged */
+	int sigfd;                /* owned */
+	executor_t *exec;         /* owned */
+	spool_t *spool;           /* owned */
+	agent_job_t *jobs;        /* owned list */
 	agent_state_t state;
 	uint64_t epoch; /* of the coordinator that welcomed us; 0 = none */
 	uint32_t heartbeat_ms;
@@ -264,6 +268,42 @@ agent_hello(agent_t *a)
 	free(kp);
 }
 
+static void
+agent_close_socket(agent_t *a)
+{
+	if (a->monitor)
+		zmq_close(a->monitor);
+	a->monitor = NULL;
+	if (a->sock)
+		zmq_close(a->sock);
+	a->sock = NULL;
+}
+
+/* A handshake event: a failure is logged with its reason (at most every
+ * AGENT_HANDSHAKE_LOG_MS, or when the reason changes), since libzmq
+ * retries by itself and would otherwise fail in silence. */
+static void
+agent_monitor(agent_t *a)
+{
+	char why[sizeof(a->handshake_why)];
+	curve_event_t ev;
+	while (a->monitor && (ev = curve_monitor_read(a->monitor, a->cfg.key != NULL, why,
+	                                              sizeof(why))) != CURVE_EVENT_NONE) {
+		if (ev == CURVE_EVENT_OK) {
+			a->handshake_why[0] = '\0';
+			continue;
+		}
+		int64_t now = clock_mono_ms();
+		if (strcmp(why, a->handshake_why) != 0 || a->handshake_logged == 0 ||
+		    now - a->handshake_logged >= AGENT_HANDSHAKE_LOG_MS) {
+			log_error("handshake with the coordinator at %s failed: %s",
+			          a->cfg.endpoint, why);
+			a->handshake_logged = now;
+		}
+		snprintf(a->handshake_why, sizeof(a->handshake_why), "%s", why);
+	}
+}
+
 static int
 agent_connect(agent_t *a)
 {
@@ -272,13 +312,22 @@ agent_connect(agent_t *a)
 		return -1;
 	wire_socket_setup(a->sock);
 	zmq_setsockopt(a->sock, ZMQ_ROUTING_ID, a->cfg.id, strlen(a->cfg.id));
+	if (a->cfg.key != NULL &&
+	    curve_client_setup(a->sock, a->cfg.key, a->cfg.coordinator_key) != 0) {
+		log_error("cannot set up CURVE: %s", zmq_strerror(errno));
+		agent_close_socket(a);
+		return -1;
+	}
+	a->monitor = curve_monitor_open(a->zctx, a->sock);
+	if (a->monitor == NULL)
+		log_warn("cannot monitor handshakes (%s): a refused one will look like silence",
+		         zmq_strerror(errno));
 	int ivl = AGENT_BACKOFF_MIN_MS, ivl_max = a->prompt ? 0 : AGENT_BACKOFF_MAX_MS;
 	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
 	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
 	if (zmq_connect(a->sock, a->cfg.endpoint) != 0) {
 		log_error("cannot connect to %s: %s", a->cfg.endpoint, zmq_strerror(errno));
-		zmq_close(a->sock);
-		a->sock = NULL;
+		agent_close_socket(a);
 		return -1;
 	}
 	a->last_rx = clock_mono_ms();
@@ -294,13 +343,12 @@ agent_disconnect(agent_t *a, const char *why)
 		log_warn("coordinator at %s %s; reconnecting in %lld ms", a->cfg.endpoint, why,
 		         (long long)a->backoff_ms);
 	else
-		log_warn("no coordinator has answered at %s yet; trying again in %lld ms",
-		         a->cfg.endpoint, (long long)a->backoff_ms);
+		log_warn("no coordinator has answered at %s yet%s%s; trying again in %lld ms",
+		         a->cfg.endpoint, a->handshake_why[0] ? ": the handshake failed: " : "",
+		         a->handshake_why, (long long)a->backoff_ms);
 	a->misdialled = false;
 	a->prompt = false;
-	if (a->sock)
-		zmq_close(a->sock);
-	a->sock = NULL;
+	agent_close_socket(a);
 	a->epoch = 0;
 	a->reconnect_at = clock_mono_ms() + a->backoff_ms;
 	a->backoff_ms *= 2;
@@ -369,9 +417,7 @@ agent_coordinator_goodbye(agent_t *a, const Rota__Goodbye *bye)
 	log_info("coordinator at %s is stopping (%s); saying hello to the next one as soon as it"
 	         " is up",
 	         a->cfg.endpoint, bye->reason && bye->reason[0] ? bye->reason : "no reason given");
-	if (a->sock)
-		zmq_close(a->sock);
-	a->sock = NULL;
+	agent_close_socket(a);
 	a->epoch = 0;
 	a->misdialled = false;
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
@@ -1095,7 +1141,8 @@ agent_new(const agent_config_t *config, char **error)
 	a->heartbeat_ms = AGENT_HEARTBEAT_MS;
 	a->poll_cap = 16;
 	a->fds = xcalloc(a->poll_cap, sizeof(*a->fds));
-	a->items = xcalloc(a->poll_cap + 2, sizeof(*a->items));
+	/* Room for the signalfd, the socket and its monitor besides. */
+	a->items = xcalloc(a->poll_cap + 3, sizeof(*a->items));
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 	if (getrandom(&a->instance, sizeof(a->instance), 0) != (ssize_t)sizeof(a->instance))
 		a->instance = (uint64_t)clock_wall_ms() ^ ((uint64_t)getpid() << 32);
@@ -1152,8 +1199,7 @@ agent_destroy(agent_t **ap)
 		agent_tail_free(j);
 		free(j);
 	}
-	if (a->sock)
-		zmq_close(a->sock);
+	agent_close_socket(a);
 	if (a->zctx)
 		zmq_ctx_term(a->zctx);
 	spool_close(&a->spool);
@@ -1383,7 +1429,7 @@ agent_run(agent_t *a)
 		if (want > a->poll_cap) {
 			a->poll_cap = want;
 			a->fds = xrealloc(a->fds, want * sizeof(*a->fds));
-			a->items = xrealloc(a->items, (want + 2) * sizeof(*a->items));
+			a->items = xrealloc(a->items, (want + 3) * sizeof(*a->items));
 		}
 		zmq_pollitem_t *items = a->items;
 		int *fds = a->fds;
@@ -1392,6 +1438,9 @@ agent_run(agent_t *a)
 		items[n++] = (zmq_pollitem_t){NULL, a->sigfd, ZMQ_POLLIN, 0};
 		if (a->sock)
 			items[n++] = (zmq_pollitem_t){a->sock, 0, ZMQ_POLLIN, 0};
+		size_t monitor_at = n;
+		if (a->monitor)
+			items[n++] = (zmq_pollitem_t){a->monitor, 0, ZMQ_POLLIN, 0};
 		size_t first_fd = n;
 		for (size_t i = 0; i < nfds; i++)
 			items[n++] = (zmq_pollitem_t){NULL, fds[i], ZMQ_POLLIN, 0};
@@ -1418,6 +1467,8 @@ agent_run(agent_t *a)
 		spool_begin(a->spool);
 		if (items[0].revents & ZMQ_POLLIN)
 			agent_signals(a);
+		if (a->monitor && (items[monitor_at].revents & ZMQ_POLLIN))
+			agent_monitor(a);
 		for (size_t i = first_fd; i < n; i++) {
 			if (items[i].revents)
 				executor_handle(a->exec, items[i].fd);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys.h"
+
 #define AGENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:7400"
 #define AGENT_DEFAULT_SPOOL "/var/lib/rota-worker"
 #define AGENT_HEARTBEAT_MS 1000 /* until Welcome says otherwise */
@@ -34,7 +36,8 @@
  * SIGKILL (the poll loop has not started yet, so keep it short). */
 #define AGENT_LEFTOVER_GRACE_MS 2000
 #define AGENT_LEFTOVER_POLL_MS 50
-#define AGENT_CHECK_DETAIL_MAX 400 /* bytes of a check's summary line kept as its detail */
+#define AGENT_HANDSHAKE_LOG_MS 30000 /* a failing handshake is logged at most this often */
+#define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
 
 typedef struct {
 	const char *endpoint;
@@ -45,6 +48,10 @@ typedef struct {
 	/* On SIGTERM, running steps get this long to finish before their
 	 * groups are killed (0: killed at once). */
 	uint32_t drain_ms;
+	/* CURVE (both or neither; borrowed, must outlive the agent): this
+	 * worker's key pair and the coordinator's public key, pinned. */
+	const keys_pair_t *key;
+	const keys_pair_t *coordinator_key;
 } agent_config_t;
 
 typedef struct agent agent_t;

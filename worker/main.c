@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "check.h"
 #include "duration.h"
+#include "keys.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -24,6 +25,10 @@ usage(FILE *out)
 	        "  --drain DURATION     on SIGTERM, time running steps get to finish before"
 	        " they are\n"
 	        "                       stopped; 0 stops them at once (default %us)\n"
+	        "  --key FILE           this worker's CURVE secret key (rota keygen ID)\n"
+	        "  --coordinator-key FILE\n"
+	        "                       the coordinator's public key: no other coordinator is"
+	        " accepted\n"
 	        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
 	        "  --version, --help\n",
 	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY,
@@ -60,6 +65,10 @@ main(int argc, char **argv)
 	const char **labels = xcalloc((size_t)argc + 1, sizeof(*labels));
 	size_t nlabels = 0;
 	log_level_t level = LOGL_INFO;
+	const char *key_path = NULL, *coordinator_key_path = NULL;
+	keys_pair_t key, coordinator_key;
+	memset(&key, 0, sizeof(key));
+	memset(&coordinator_key, 0, sizeof(coordinator_key));
 	static const struct option opts[] = {
 	    {"coordinator", required_argument, NULL, 'c'},
 	    {"id", required_argument, NULL, 'i'},
@@ -68,6 +77,8 @@ main(int argc, char **argv)
 	    {"capacity", required_argument, NULL, 'n'},
 	    {"drain", required_argument, NULL, 'D'},
 	    {"log-level", required_argument, NULL, 'L'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"coordinator-key", required_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -124,6 +135,12 @@ main(int argc, char **argv)
 			cfg.drain_ms = (uint32_t)ms;
 			break;
 		}
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'K':
+			coordinator_key_path = optarg;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &level) != 0) {
 				fprintf(stderr,
@@ -163,8 +180,30 @@ main(int argc, char **argv)
 		        cfg.id);
 		goto out;
 	}
+	if ((key_path == NULL) != (coordinator_key_path == NULL)) {
+		fprintf(stderr,
+		        "rota-worker: CURVE needs both --key FILE (this worker's secret key)"
+		        " and --coordinator-key FILE (the coordinator's public key)\n");
+		goto out;
+	}
 	cfg.labels = labels;
 	log_init("rota-worker", level);
+	if (key_path != NULL) {
+		char *kerror = NULL;
+		if (keys_load_secret(key_path, &key, &kerror) != 0 ||
+		    keys_load_public(coordinator_key_path, &coordinator_key, &kerror) != 0) {
+			log_error("cannot start: %s", kerror);
+			free(kerror);
+			rc = 1;
+			goto out;
+		}
+		cfg.key = &key;
+		cfg.coordinator_key = &coordinator_key;
+		log_info("CURVE on: key %s, coordinator key %s (%s)", key_path,
+		         coordinator_key.public_z85, coordinator_key_path);
+	} else {
+		log_warn("no --key: talking to the coordinator unauthenticated and unencrypted");
+	}
 	/* Before ZeroMQ starts its threads and before any check is forked:
 	 * curl_global_init is not thread-safe, and every check child
 	 * inherits what it set up. */
@@ -186,6 +225,7 @@ main(int argc, char **argv)
 	agent_destroy(&a);
 	check_global_cleanup();
 out:
+	keys_wipe(&key);
 	free(labels);
 	return rc;
 }

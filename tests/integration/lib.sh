@@ -172,3 +172,34 @@ wait_for() {
 	done
 	fail "timed out after ${secs}s waiting for $what"
 }
+
+# ---- CURVE (docs/security.md) -------------------------------------------
+
+# secure_init: makes $T/data with rota-coordinator --init (a coordinator key,
+# an admin operator key, an empty authorized_workers/), so start_coordinator
+# runs with CURVE on; rota uses the admin key through ROTA_CONFIG.
+secure_init() {
+	"$ROTA_BIN/rota-coordinator" --init "$T/data" >"$T/init.out" 2>&1 ||
+		fail "rota-coordinator --init: $(cat "$T/init.out")"
+	mkdir -p "$T/keys"
+	cp "$T/data/coordinator.key" "$T/keys/coordinator.key"
+	export ROTA_CONFIG=$T/data/cli.conf
+}
+
+# worker_key NAME [authorize]: makes NAME's key pair in $T/keys with rota
+# keygen; with "authorize", lists its public key as worker NAME.
+worker_key() {
+	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
+	if [ "${2:-}" = authorize ]; then
+		cp "$T/keys/$1.key" "$T/data/authorized_workers/$1"
+	fi
+}
+
+# start_secure_worker ID KEYNAME [flags...]: start_worker with KEYNAME's
+# secret key, pinning the coordinator's public key.
+start_secure_worker() {
+	local id=$1 keyname=$2
+	shift 2
+	start_worker "$id" --key "$T/keys/$keyname.key_secret" \
+		--coordinator-key "$T/keys/coordinator.key" "$@"
+}
