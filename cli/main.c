@@ -109,8 +109,9 @@ main(int argc, char **argv)
 		}
 		return rc;
 	}
-	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, runbooks, "
-	                   "reload, schedules and lint",
-	                   name);
+	return usage_error(
+	    "unknown command '%s'; the commands are submit, runs, show, logs, "
+	    "approve, reject, cancel, incident, incidents, ack, resolve, workers, runbooks, "
+	    "reload, schedules and lint",
+	    name);
 }
