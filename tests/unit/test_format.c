@@ -149,8 +149,8 @@ test_severity(void **state)
 		assert_int_equal(format_parse_severity(good[i], &sev), 0);
 		assert_int_equal(sev, i + 1);
 	}
-	static const char *const bad[] = {"", "P", "P0", "P5", "0", "5", "P12", "high", "PP1",
-	                                  "P1 "};
+	static const char *const bad[] = {"",  "P",   "P0",   "P5",  "0",
+	                                  "5", "P12", "high", "PP1", "P1 "};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(format_parse_severity(bad[i], &sev), -1);
 	assert_string_equal(format_severity(1), "P1");

@@ -1,0 +1,377 @@
+/* test_config: the coordinator's YAML configuration — the defaults, a file
+ * with every key, and every error it can report, each with the
+ * file:line:column an operator needs to find it. Also the acknowledgement
+ * deadlines, "next business day" across a weekend included. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char test_dir[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(test_dir, sizeof(test_dir), "/tmp/rota-config.XXXXXX");
+	return mkdtemp(test_dir) != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/c.yaml", test_dir);
+	unlink(path);
+	return rmdir(test_dir);
+}
+
+/* Writes text to the test's file; returns its path (static). */
+static const char *
+write_config(const char *text)
+{
+	static char path[128];
+	snprintf(path, sizeof(path), "%s/c.yaml", test_dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* Loads text; it must be refused with "PATH:" + want. */
+static void
+refused(const char *text, const char *want)
+{
+	const char *path = write_config(text);
+	char *error = NULL;
+	config_t *c = config_load(path, &error);
+	if (c != NULL)
+		fail_msg("accepted:\n%s", text);
+	assert_non_null(error);
+	char expect[1024];
+	snprintf(expect, sizeof(expect), "%s:%s", path, want);
+	if (strcmp(error, expect) != 0)
+		fail_msg("for:\n%s\nwant: %s\ngot:  %s", text, expect, error);
+	free(error);
+}
+
+static config_t *
+loaded(const char *text)
+{
+	char *error = NULL;
+	config_t *c = config_load(write_config(text), &error);
+	if (c == NULL)
+		fail_msg("refused: %s\n%s", error, text);
+	return c;
+}
+
+#define CHANNELS                                                                                   \
+	"channels:\n"                                                                              \
+	"  oncall:\n"                                                                              \
+	"    webhook: { url: \"http://127.0.0.1:1/x\" }\n"
+
+static void
+test_defaults(void **state)
+{
+	(void)state;
+	config_t *c = config_default();
+	assert_string_equal(c->http, CONFIG_DEFAULT_HTTP);
+	assert_null(c->path);
+	assert_null(c->link);
+	assert_int_equal(c->channel_count, 0);
+	assert_int_equal(c->policy_count, 0);
+	assert_int_equal(c->deadline_ms[1], 15 * 60 * 1000);
+	assert_int_equal(c->deadline_ms[2], 60 * 60 * 1000);
+	assert_int_equal(c->deadline_ms[3], 4 * 60 * 60 * 1000);
+	assert_int_equal(c->deadline_ms[4], CONFIG_DEADLINE_NEXT_BUSINESS_DAY);
+	assert_int_equal(c->give_up_ms, 0);
+	assert_null(config_policy(c, "default"));
+	assert_null(config_channel(c, "oncall"));
+	config_destroy(&c);
+	assert_null(c);
+	config_destroy(&c); /* harmless twice */
+
+	/* An empty file is the defaults, with its path. */
+	c = loaded("");
+	assert_string_equal(c->http, CONFIG_DEFAULT_HTTP);
+	assert_non_null(c->path);
+	assert_int_equal(c->deadline_ms[4], CONFIG_DEADLINE_NEXT_BUSINESS_DAY);
+	config_destroy(&c);
+}
+
+static void
+test_every_key(void **state)
+{
+	(void)state;
+	setenv("ROTA_TEST_SLACK_URL", "https://hooks.slack.example/T/B/x", 1);
+	setenv("ROTA_TEST_PD_KEY", "pd-key-1", 1);
+	config_t *c =
+	    loaded("http: off\n"
+	           "link: https://rota.example/\n"
+	           "channels:\n"
+	           "  chat:\n"
+	           "    slack: { url_env: ROTA_TEST_SLACK_URL }\n"
+	           "  pager:\n"
+	           "    pagerduty: { routing_key_env: ROTA_TEST_PD_KEY }\n"
+	           "  pager2:\n"
+	           "    pagerduty: { routing_key: k2, url: \"http://127.0.0.1:9/pd\" }\n"
+	           "  hook:\n"
+	           "    webhook: { url: \"http://127.0.0.1:9/h\" }\n"
+	           "escalation:\n"
+	           "  deadlines: { P1: 5m, p2: 30m, P3: next business day, P4: 2d }\n"
+	           "  policies:\n"
+	           "    default:\n"
+	           "      - { after: 0m, notify: [chat] }\n"
+	           "    db:\n"
+	           "      - { after: 0s, notify: [pager, hook] }\n"
+	           "      - { after: 15m, notify: [pager2], repeat: 10m }\n"
+	           "outbox: { give_up_after: 1h, backoff: 2s, max_backoff: 5m, timeout: 10s }\n");
+	assert_string_equal(c->http, "off");
+	assert_string_equal(c->link, "https://rota.example/");
+	assert_int_equal(c->channel_count, 4);
+	const channel_t *ch = config_channel(c, "chat");
+	assert_non_null(ch);
+	assert_int_equal(ch->kind, CHANNEL_SLACK);
+	assert_string_equal(ch->url, "https://hooks.slack.example/T/B/x");
+	ch = config_channel(c, "pager");
+	assert_int_equal(ch->kind, CHANNEL_PAGERDUTY);
+	assert_string_equal(ch->url, CHANNEL_PAGERDUTY_URL);
+	assert_string_equal(ch->routing_key, "pd-key-1");
+	ch = config_channel(c, "pager2");
+	assert_string_equal(ch->url, "http://127.0.0.1:9/pd");
+	assert_string_equal(ch->routing_key, "k2");
+	ch = config_channel(c, "hook");
+	assert_int_equal(ch->kind, CHANNEL_WEBHOOK);
+	assert_null(ch->routing_key);
+	assert_null(config_channel(c, "nope"));
+
+	assert_int_equal(c->deadline_ms[1], 5 * 60 * 1000);
+	assert_int_equal(c->deadline_ms[2], 30 * 60 * 1000);
+	assert_int_equal(c->deadline_ms[3], CONFIG_DEADLINE_NEXT_BUSINESS_DAY);
+	assert_int_equal(c->deadline_ms[4], 2 * 24 * 3600 * 1000);
+
+	const config_policy_t *p = config_policy(c, "db");
+	assert_non_null(p);
+	assert_string_equal(p->name, "db");
+	assert_int_equal(p->tier_count, 2);
+	assert_int_equal(p->tiers[0].after_ms, 0);
+	assert_int_equal(p->tiers[0].notify_count, 2);
+	assert_string_equal(p->tiers[0].notify[0], "pager");
+	assert_string_equal(p->tiers[0].notify[1], "hook");
+	assert_int_equal(p->tiers[0].repeat_ms, 0);
+	assert_int_equal(p->tiers[1].after_ms, 15 * 60 * 1000);
+	assert_int_equal(p->tiers[1].repeat_ms, 10 * 60 * 1000);
+	/* An unknown policy, and none, fall back to "default". */
+	assert_string_equal(config_policy(c, "nope")->name, "default");
+	assert_string_equal(config_policy(c, NULL)->name, "default");
+
+	assert_int_equal(c->give_up_ms, 3600 * 1000);
+	assert_int_equal(c->backoff_ms, 2000);
+	assert_int_equal(c->max_backoff_ms, 5 * 60 * 1000);
+	assert_int_equal(c->timeout_ms, 10000);
+	config_destroy(&c);
+	unsetenv("ROTA_TEST_SLACK_URL");
+	unsetenv("ROTA_TEST_PD_KEY");
+}
+
+/* Without a "default" policy an unknown name has none. */
+static void
+test_no_default_policy(void **state)
+{
+	(void)state;
+	config_t *c = loaded(CHANNELS "escalation:\n"
+	                              "  policies:\n"
+	                              "    web: [{ after: 0s, notify: [oncall] }]\n");
+	assert_non_null(config_policy(c, "web"));
+	assert_null(config_policy(c, "db"));
+	assert_null(config_policy(c, NULL));
+	config_destroy(&c);
+}
+
+static void
+test_unreadable(void **state)
+{
+	(void)state;
+	char *error = NULL;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/missing.yaml", test_dir);
+	assert_null(config_load(path, &error));
+	char want[256];
+	snprintf(want, sizeof(want), "%s: cannot read the configuration: No such file or directory",
+	         path);
+	assert_string_equal(error, want);
+	free(error);
+}
+
+static void
+test_errors_root(void **state)
+{
+	(void)state;
+	refused("channels: [\n", "2:1: YAML syntax error: did not find expected node content");
+	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
+	refused("http: off\nchanels: {}\n",
+	        "2:1: unknown key 'chanels' (expected http, link, channels, escalation, outbox)");
+	refused("http: [a]\n", "1:7: http must be a value");
+	refused("link: {a: b}\n", "1:7: link must be a value");
+	refused("escalation: 5\n", "1:13: escalation must be a mapping");
+	refused("escalation: { policy: {} }\n",
+	        "1:15: unknown key 'policy' in escalation (expected deadlines, policies)");
+	refused("outbox: { retries: 5 }\n",
+	        "1:11: unknown key 'retries' in outbox (expected give_up_after, backoff, "
+	        "max_backoff, timeout)");
+	refused("outbox: { backoff: soon }\n",
+	        "1:20: backoff: 'soon' is not a duration (like 30s, 15m, 4h, 1d)");
+	refused("outbox: [1]\n", "1:9: outbox must be a mapping");
+}
+
+static void
+test_errors_channels(void **state)
+{
+	(void)state;
+	refused("channels: [a]\n", "1:11: channels must be a mapping");
+	refused("channels:\n  ? [a]\n  : {}\n", "2:5: a channel name must be a value");
+	refused("channels:\n  a: x\n", "2:6: a channel must be a mapping");
+	refused("channels:\n  a: {}\n",
+	        "2:6: channel a must have exactly one of slack, pagerduty, webhook");
+	refused("channels:\n  a: { slack: {url: \"http://x\"}, webhook: {url: \"http://y\"} }\n",
+	        "2:6: channel a must have exactly one of slack, pagerduty, webhook");
+	refused("channels:\n  a: { email: {} }\n",
+	        "2:8: unknown channel type 'email' (expected slack, pagerduty or webhook)");
+	refused("channels:\n  a: { slack: x }\n", "2:15: slack must be a mapping");
+	refused("channels:\n  a: { slack: { [k]: v } }\n", "2:17: a key must be a value");
+	refused("channels:\n  a: { slack: { url: [x] } }\n", "2:22: url must be a value");
+	refused("channels:\n  a: { slack: { uri: \"http://x\" } }\n",
+	        "2:17: unknown key 'uri' in a slack channel (expected url or url_env)");
+	refused("channels:\n  a: { pagerduty: { key: x } }\n",
+	        "2:21: unknown key 'key' in a pagerduty channel (expected routing_key or "
+	        "routing_key_env, url or url_env)");
+	refused("channels:\n  a: { webhook: { routing_key: x } }\n",
+	        "2:19: unknown key 'routing_key' in a webhook channel (expected url or url_env)");
+	unsetenv("ROTA_TEST_UNSET");
+	refused("channels:\n  a: { webhook: { url_env: ROTA_TEST_UNSET } }\n",
+	        "2:28: url_env: the environment variable ROTA_TEST_UNSET is not set (export it "
+	        "before starting the coordinator)");
+	refused("channels:\n  a: { webhook: {} }\n", "2:17: channel a needs url or url_env");
+	refused("channels:\n  a: { pagerduty: {} }\n",
+	        "2:19: channel a needs routing_key or routing_key_env");
+	refused("channels:\n  a: { webhook: { url: \"ftp://x\" } }\n",
+	        "2:17: channel a: the url must start with http:// or https://");
+	refused("channels:\n  a: { webhook: { url: \"http://x\" } }\n  a: { webhook: { url: "
+	        "\"http://y\" } }\n",
+	        "3:3: channel a is defined twice");
+}
+
+static void
+test_errors_policies(void **state)
+{
+	(void)state;
+	refused(CHANNELS "escalation: { policies: [] }\n", "4:25: policies must be a mapping");
+	refused(CHANNELS "escalation:\n  policies:\n    ? [a]\n    : []\n",
+	        "6:7: a policy name must be a value");
+	refused(CHANNELS "escalation:\n  policies:\n    p: {}\n",
+	        "6:8: a policy (a list of tiers) must be a list");
+	refused(CHANNELS "escalation:\n  policies:\n    p: []\n", "6:8: policy p has no tier");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [x]\n",
+	        "6:9: a tier ({after: 15m, notify: [channel]}) must be a mapping");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 1m, notify: [oncall] }]\n"
+	                 "    p: [{ after: 1m, notify: [oncall] }]\n",
+	        "7:5: policy p is defined twice");
+	refused(CHANNELS
+	        "escalation:\n  policies:\n    p: [{ after: 5 minutes, notify: [oncall] }]\n",
+	        "6:18: after: '5 minutes' is not a duration (like 30s, 15m, 4h, 1d)");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [pager] }]\n",
+	        "6:31: notify: 'pager' is not a channel defined under channels");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: oncall }]\n",
+	        "6:30: notify must be a list");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [] }]\n",
+	        "6:30: notify names no channel");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [oncall], "
+	                 "wait: 1m }]\n",
+	        "6:40: unknown key 'wait' in a tier (expected after, notify, repeat)");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ notify: [oncall] }]\n",
+	        "6:9: a tier needs after (0m for at once)");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s }]\n",
+	        "6:9: a tier needs notify: [channel, ...]");
+	refused(CHANNELS "escalation:\n  policies:\n    p:\n"
+	                 "      - { after: 0s, notify: [oncall], repeat: 5m }\n"
+	                 "      - { after: 5m, notify: [oncall] }\n",
+	        "7:40: repeat is allowed on the last tier only");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [oncall], "
+	                 "repeat: 500ms }]\n",
+	        "6:48: repeat must be at least 1s");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [oncall], "
+	                 "repeat: often }]\n",
+	        "6:48: repeat: 'often' is not a duration (like 30s, 15m, 4h, 1d)");
+	refused(CHANNELS "escalation:\n  policies:\n    p:\n"
+	                 "      - { after: 5m, notify: [oncall] }\n"
+	                 "      - { after: 5m, notify: [oncall] }\n",
+	        "8:9: tier 2 of policy p must come after tier 1 (after must grow)");
+}
+
+static void
+test_errors_deadlines(void **state)
+{
+	(void)state;
+	refused("escalation: { deadlines: [] }\n", "1:26: deadlines must be a mapping");
+	refused("escalation: { deadlines: { P5: 1h } }\n",
+	        "1:28: deadlines: 'P5' is not a severity (P1 to P4)");
+	refused("escalation: { deadlines: { critical: 1h } }\n",
+	        "1:28: deadlines: 'critical' is not a severity (P1 to P4)");
+	refused("escalation: { deadlines: { P1: tomorrow } }\n",
+	        "1:32: P1: 'tomorrow' is not a duration (like 30s, 15m, 4h, 1d)");
+}
+
+/* 2026-11-20 is a Friday. */
+#define FRI_10H 1795168800000LL
+#define DAY_MS (24LL * 3600 * 1000)
+
+static void
+test_ack_due(void **state)
+{
+	(void)state;
+	config_t *c = config_default();
+	assert_int_equal(config_ack_due(c, 1, FRI_10H), FRI_10H + 15 * 60 * 1000);
+	assert_int_equal(config_ack_due(c, 2, FRI_10H), FRI_10H + 3600 * 1000);
+	assert_int_equal(config_ack_due(c, 3, FRI_10H), FRI_10H + 4 * 3600 * 1000);
+	/* A severity out of range is taken as P3's. */
+	assert_int_equal(config_ack_due(c, 0, FRI_10H), FRI_10H + 4 * 3600 * 1000);
+	assert_int_equal(config_ack_due(c, 9, FRI_10H), FRI_10H + 4 * 3600 * 1000);
+	/* P4, the next business day at the same time: Thursday -> Friday;
+	 * Friday, Saturday and Sunday -> Monday. */
+	assert_int_equal(config_ack_due(c, 4, FRI_10H - DAY_MS), FRI_10H);
+	assert_int_equal(config_ack_due(c, 4, FRI_10H), FRI_10H + 3 * DAY_MS);
+	assert_int_equal(config_ack_due(c, 4, FRI_10H + DAY_MS), FRI_10H + 3 * DAY_MS);
+	assert_int_equal(config_ack_due(c, 4, FRI_10H + 2 * DAY_MS), FRI_10H + 3 * DAY_MS);
+	assert_int_equal(config_ack_due(c, 4, FRI_10H + 3 * DAY_MS), FRI_10H + 4 * DAY_MS);
+	config_destroy(&c);
+
+	c = loaded("escalation: { deadlines: { P1: 3s, P2: next business day } }\n");
+	assert_int_equal(config_ack_due(c, 1, FRI_10H), FRI_10H + 3000);
+	assert_int_equal(config_ack_due(c, 2, FRI_10H), FRI_10H + 3 * DAY_MS);
+	/* Severities not named keep their defaults. */
+	assert_int_equal(config_ack_due(c, 3, FRI_10H), FRI_10H + 4 * 3600 * 1000);
+	config_destroy(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),          cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_no_default_policy), cmocka_unit_test(test_unreadable),
+	    cmocka_unit_test(test_errors_root),       cmocka_unit_test(test_errors_channels),
+	    cmocka_unit_test(test_errors_policies),   cmocka_unit_test(test_errors_deadlines),
+	    cmocka_unit_test(test_ack_due),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
