@@ -711,7 +711,14 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	}
 	Rota__IncidentResponse body = ROTA__INCIDENT_RESPONSE__INIT;
 	Rota__IncidentInfo info;
-	incidents_info(api->incidents, id, &info);
+	if (incidents_info(api->incidents, id, &info) != 0) {
+		/* Done, but it cannot be read back: say so rather than invent it. */
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "incident %s was %s, but the store could not be read back", id,
+		           resolve ? "resolved" : "acknowledged");
+		free(id);
+		return;
+	}
 	body.incident = &info;
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;

@@ -69,7 +69,7 @@ pagerduty_action(const char *kind)
 	return NULL;
 }
 
-/* link_base + "/v1/incidents/" + id (caller frees), or NULL without a base
+/* link_base + "/" + id (caller frees), or NULL without a base
  * or outside an incident. */
 static char *
 incident_link(const char *link_base, const char *incident_id)
@@ -79,7 +79,7 @@ incident_link(const char *link_base, const char *incident_id)
 	size_t len = strlen(link_base);
 	while (len > 0 && link_base[len - 1] == '/') /* "http://h:7480/" is what people write */
 		len--;
-	return xasprintf("%.*s/v1/incidents/%s", (int)len, link_base, incident_id);
+	return xasprintf("%.*s/%s", (int)len, link_base, incident_id);
 }
 
 /* "2026-11-23T08:00:01.123Z" into buf (at least 32). */

@@ -625,7 +625,8 @@ incidents_ack(incidents_t *in, const char *id, const char *by, const char *note,
 	else
 		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
 		            xstrdup("the store could not record the acknowledgement"));
-	log_info("incident %s: %s", id, text);
+	if (rc == 0)
+		log_info("incident %s: %s", id, text);
 	free(text);
 out:
 	row_clear(&r);
@@ -665,7 +666,8 @@ incidents_resolve(incidents_t *in, const char *id, const char *by, const char *n
 	else
 		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
 		            xstrdup("the store could not record the resolution"));
-	log_info("incident %s: %s", id, text);
+	if (rc == 0)
+		log_info("incident %s: %s", id, text);
 	free(text);
 out:
 	row_clear(&r);

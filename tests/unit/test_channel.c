@@ -96,7 +96,7 @@ test_pagerduty_trigger(void **state)
 	static const char *sev[] = {"critical", "error", "warning", "info"};
 	for (int p = 1; p <= 4; p++) {
 		notice_t n = notice("inc-7", "trigger", p);
-		json_object *o = render(&pd, &n, "http://rota.example:7480/");
+		json_object *o = render(&pd, &n, "https://wiki.example/incidents/");
 		assert_string_equal(str(o, "routing_key"), "R0UTINGKEY");
 		assert_string_equal(str(o, "event_action"), "trigger");
 		assert_string_equal(str(o, "dedup_key"), "inc-7");
@@ -113,7 +113,7 @@ test_pagerduty_trigger(void **state)
 		assert_non_null(links);
 		assert_string_equal(json_object_get_string(json_object_object_get(
 		                        json_object_array_get_idx(links, 0), "href")),
-		                    "http://rota.example:7480/v1/incidents/inc-7");
+		                    "https://wiki.example/incidents/inc-7");
 		json_object_put(o);
 	}
 }
@@ -161,7 +161,7 @@ test_slack(void **state)
 {
 	(void)state;
 	notice_t n = notice("inc-7", "escalate", 1);
-	json_object *o = render(&slack, &n, "http://rota.example:7480");
+	json_object *o = render(&slack, &n, "https://wiki.example/incidents");
 	const char *text = str(o, "text");
 	assert_non_null(strstr(text, "P1"));
 	assert_non_null(strstr(text, "escalated"));
@@ -169,7 +169,7 @@ test_slack(void **state)
 	assert_non_null(strstr(text, "db-1, db-2"));
 	assert_non_null(strstr(text, "/var at 97%"));
 	assert_non_null(strstr(text, "rota incident show inc-7"));
-	assert_non_null(strstr(text, "http://rota.example:7480/v1/incidents/inc-7"));
+	assert_non_null(strstr(text, "https://wiki.example/incidents/inc-7"));
 	json_object_put(o);
 
 	n = notice("inc-8", "resolve", 4);
@@ -177,7 +177,7 @@ test_slack(void **state)
 	text = str(o, "text");
 	assert_non_null(strstr(text, "[P4] resolved"));
 	assert_non_null(strstr(text, "rota incident show inc-8"));
-	assert_null(strstr(text, "/v1/incidents"));
+	assert_null(strstr(text, "wiki.example"));
 	json_object_put(o);
 
 	/* Slack's control characters are escaped: an output line cannot
@@ -196,7 +196,7 @@ test_webhook(void **state)
 {
 	(void)state;
 	notice_t n = notice("inc-7", "overdue", 2);
-	json_object *o = render(&hook, &n, "http://rota.example:7480");
+	json_object *o = render(&hook, &n, "https://wiki.example/incidents");
 	assert_string_equal(str(o, "id"), "rota-42");
 	assert_string_equal(str(o, "incident"), "inc-7");
 	assert_string_equal(str(o, "kind"), "overdue");
@@ -204,7 +204,7 @@ test_webhook(void **state)
 	assert_string_equal(str(o, "title"), "Disk full on db");
 	assert_string_equal(str(o, "text"), "/var at 97%");
 	assert_string_equal(str(o, "created"), "2026-11-23T08:00:01.123Z");
-	assert_string_equal(str(o, "link"), "http://rota.example:7480/v1/incidents/inc-7");
+	assert_string_equal(str(o, "link"), "https://wiki.example/incidents/inc-7");
 	json_object *hosts = json_object_object_get(o, "hosts");
 	assert_int_equal(json_object_array_length(hosts), 2);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(hosts, 0)), "db-1");
