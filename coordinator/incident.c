@@ -464,18 +464,26 @@ incidents_open(incidents_t *in, const incident_spec_t *spec, int64_t now_ms, cha
 	return rc;
 }
 
-int
-incidents_find_open(incidents_t *in, const char *dedup, char *id, size_t len)
+/* The id column of the first row sql finds by key: 1 (id filled), 0 none,
+ * -1 on error. */
+static int
+lookup_id(incidents_t *in, const char *sql, const char *key, char *id, size_t len)
 {
-	sqlite3_stmt *st = store_stmt(in->store, sql_find_open);
+	sqlite3_stmt *st = store_stmt(in->store, sql);
 	if (st == NULL)
 		return -1;
-	bind_str(st, 1, dedup);
+	bind_str(st, 1, key);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		snprintf(id, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+incidents_find_open(incidents_t *in, const char *dedup, char *id, size_t len)
+{
+	return lookup_id(in, sql_find_open, dedup, id, len);
 }
 
 int
@@ -494,15 +502,7 @@ incidents_link_run(incidents_t *in, const char *id, const char *run_id)
 int
 incidents_of_run(incidents_t *in, const char *run_id, char *id, size_t len)
 {
-	sqlite3_stmt *st = store_stmt(in->store, sql_of_run);
-	if (st == NULL)
-		return -1;
-	bind_str(st, 1, run_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(id, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return lookup_id(in, sql_of_run, run_id, id, len);
 }
 
 int
@@ -587,18 +587,43 @@ refuse(int *code, char **error, int c, char *msg)
 	return -1;
 }
 
+/* Reads the incident an operator acts on, or refuses: 0, or -1 with *code
+ * and *error set. */
+static int
+load_for_action(incidents_t *in, const char *id, row_t *r, int *code, char **error)
+{
+	int got = row_get(in, id, r);
+	if (got == 0)
+		return 0;
+	return refuse(code, error,
+	              got > 0 ? ROTA__ERROR_CODE__ERR_NOT_FOUND : ROTA__ERROR_CODE__ERR_INTERNAL,
+	              got > 0 ? xasprintf("no incident %s; `rota incidents` lists them", id)
+	                      : xstrdup("the store could not be read"));
+}
+
+/* Records r's new status with its timeline line (kind, text) and tells
+ * every channel that was notified (notice). */
+static int
+record_action(incidents_t *in, const row_t *r, const char *kind, const char *notice,
+              const char *text, int64_t now_ms, int *code, char **error)
+{
+	if (set_status(in, r) != 0 || incidents_note(in, r->id, kind, text, now_ms) != 0 ||
+	    notify_notified(in, r, notice, text, now_ms) != 0)
+		return refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
+		              xasprintf("the store could not record that incident %s was %s", r->id,
+		                        kind));
+	log_info("incident %s: %s", r->id, text);
+	return 0;
+}
+
 int
 incidents_ack(incidents_t *in, const char *id, const char *by, const char *note,
               int64_t now_ms, int *code, char **error)
 {
 	row_t r = {0};
-	int got = row_get(in, id, &r);
-	if (got != 0)
-		return refuse(code, error,
-		              got > 0 ? ROTA__ERROR_CODE__ERR_NOT_FOUND : ROTA__ERROR_CODE__ERR_INTERNAL,
-		              got > 0 ? xasprintf("no incident %s; `rota incidents` lists them", id)
-		                      : xstrdup("the store could not be read"));
-	int rc = -1;
+	if (load_for_action(in, id, &r, code, error) != 0)
+		return -1;
+	int rc;
 	if (strcmp(r.status, "triggered") != 0) {
 		char at[32];
 		clock_format(strcmp(r.status, "resolved") == 0 ? r.resolved_ms : r.acked_ms, at,
@@ -610,25 +635,17 @@ incidents_ack(incidents_t *in, const char *id, const char *by, const char *note,
 		                            id, at)
 		                : xasprintf("incident %s was already acknowledged by %s at %s UTC",
 		                            id, r.acked_by[0] ? r.acked_by : "someone", at));
-		goto out;
+	} else {
+		free(r.status);
+		r.status = xstrdup("acknowledged");
+		r.acked_ms = now_ms;
+		free(r.acked_by);
+		r.acked_by = xstrdup(by && by[0] ? by : "an operator");
+		char *text = xasprintf("acknowledged by %s%s%s: escalation stopped", r.acked_by,
+		                       note && note[0] ? ": " : "", note && note[0] ? note : "");
+		rc = record_action(in, &r, "acknowledged", "acknowledge", text, now_ms, code, error);
+		free(text);
 	}
-	free(r.status);
-	r.status = xstrdup("acknowledged");
-	r.acked_ms = now_ms;
-	free(r.acked_by);
-	r.acked_by = xstrdup(by && by[0] ? by : "an operator");
-	char *text = xasprintf("acknowledged by %s%s%s: escalation stopped", r.acked_by,
-	                       note && note[0] ? ": " : "", note && note[0] ? note : "");
-	if (set_status(in, &r) == 0 && incidents_note(in, id, "acknowledged", text, now_ms) == 0 &&
-	    notify_notified(in, &r, "acknowledge", text, now_ms) == 0)
-		rc = 0;
-	else
-		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
-		            xstrdup("the store could not record the acknowledgement"));
-	if (rc == 0)
-		log_info("incident %s: %s", id, text);
-	free(text);
-out:
 	row_clear(&r);
 	return rc;
 }
@@ -638,38 +655,26 @@ incidents_resolve(incidents_t *in, const char *id, const char *by, const char *n
                   int64_t now_ms, int *code, char **error)
 {
 	row_t r = {0};
-	int got = row_get(in, id, &r);
-	if (got != 0)
-		return refuse(code, error,
-		              got > 0 ? ROTA__ERROR_CODE__ERR_NOT_FOUND : ROTA__ERROR_CODE__ERR_INTERNAL,
-		              got > 0 ? xasprintf("no incident %s; `rota incidents` lists them", id)
-		                      : xstrdup("the store could not be read"));
-	int rc = -1;
+	if (load_for_action(in, id, &r, code, error) != 0)
+		return -1;
+	int rc;
 	if (strcmp(r.status, "resolved") == 0) {
 		char at[32];
 		clock_format(r.resolved_ms, at, sizeof(at));
 		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_CONFLICT,
 		            xasprintf("incident %s was already resolved at %s UTC%s%s", id, at,
 		                      r.note[0] ? ": " : "", r.note));
-		goto out;
+	} else {
+		free(r.status);
+		r.status = xstrdup("resolved");
+		r.resolved_ms = now_ms;
+		free(r.note);
+		r.note = xstrdup(note ? note : "");
+		char *text = xasprintf("resolved by %s%s%s", by && by[0] ? by : "an operator",
+		                       note && note[0] ? ": " : "", note && note[0] ? note : "");
+		rc = record_action(in, &r, "resolved", "resolve", text, now_ms, code, error);
+		free(text);
 	}
-	free(r.status);
-	r.status = xstrdup("resolved");
-	r.resolved_ms = now_ms;
-	free(r.note);
-	r.note = xstrdup(note ? note : "");
-	char *text = xasprintf("resolved by %s%s%s", by && by[0] ? by : "an operator",
-	                       note && note[0] ? ": " : "", note && note[0] ? note : "");
-	if (set_status(in, &r) == 0 && incidents_note(in, id, "resolved", text, now_ms) == 0 &&
-	    notify_notified(in, &r, "resolve", text, now_ms) == 0)
-		rc = 0;
-	else
-		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
-		            xstrdup("the store could not record the resolution"));
-	if (rc == 0)
-		log_info("incident %s: %s", id, text);
-	free(text);
-out:
 	row_clear(&r);
 	return rc;
 }

@@ -212,7 +212,7 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 		z->stats.refused++;
 		char why[256];
 		if (list == NULL)
-			snprintf(why, sizeof(why), "unknown ZAP domain '%s'", domain);
+			snprintf(why, sizeof(why), "unknown ZAP domain '%.64s'", domain);
 		else
 			snprintf(why, sizeof(why), "key %s... is not in %s (endpoint %s)", fp, list,
 			         strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 ? "workers" : "operators");
