@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "format.h"
 #include "json.h"
+#include "launchargs.h"
 #include "run.h"
 #include "table.h"
 #include "usage.h"
@@ -283,11 +284,8 @@ incident_open(session_t *s, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	/* Every option takes at most one argv slot, so argc bounds both. */
-	char **targets = xcalloc((size_t)argc, sizeof(char *));
-	Rota__Label *labels = xcalloc((size_t)argc, sizeof(Rota__Label));
-	Rota__Label **params = xcalloc((size_t)argc, sizeof(Rota__Label *));
-	size_t ntargets = 0, nparams = 0;
+	launchargs_t la; /* owned */
+	launchargs_init(&la, argc);
 	const char *title = NULL;
 	unsigned severity = 0;
 	int json = 0;
@@ -313,29 +311,9 @@ incident_open(session_t *s, int argc, char **argv)
 				    optarg);
 			break;
 		case 't':
-			if (optarg[0] == '\0')
-				rc = usage_error(
-				    "incident open: --target needs a worker id or "
-				    "label=value, as in --target web-1 or --target role=web");
-			else
-				targets[ntargets++] = optarg;
+		case 'p':
+			rc = launchargs_take(&la, ch, optarg, "incident open");
 			break;
-		case 'p': {
-			const char *eq = strchr(optarg, '=');
-			if (eq == NULL || eq == optarg) {
-				rc = usage_error(
-				    "incident open: -p needs key=value, got '%s'; write "
-				    "it as -p %s=VALUE",
-				    optarg, eq == NULL ? optarg : "KEY");
-				break;
-			}
-			Rota__Label *l = &labels[nparams];
-			rota__label__init(l);
-			l->key = xstrndup(optarg, (size_t)(eq - optarg));
-			l->value = (char *)eq + 1;
-			params[nparams++] = l;
-			break;
-		}
 		case 'j':
 			json = 1;
 			break;
@@ -381,10 +359,7 @@ incident_open(session_t *s, int argc, char **argv)
 
 	Rota__SubmitRequest sub = ROTA__SUBMIT_REQUEST__INIT;
 	sub.runbook = (char *)runbook;
-	sub.n_targets = ntargets;
-	sub.targets = targets;
-	sub.n_params = nparams;
-	sub.params = params;
+	launchargs_fill(&la, &sub);
 	Rota__OpenIncidentRequest open = ROTA__OPEN_INCIDENT_REQUEST__INIT;
 	open.submit = &sub;
 	open.severity = severity;
@@ -422,11 +397,7 @@ incident_open(session_t *s, int argc, char **argv)
 	}
 
 out:
-	for (size_t i = 0; i < nparams; i++)
-		free(labels[i].key);
-	free(labels);
-	free(params);
-	free(targets);
+	launchargs_free(&la);
 	client_reply_free(&reply);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "format.h"
 #include "json.h"
+#include "launchargs.h"
 #include "output.h"
 #include "table.h"
 #include "usage.h"
@@ -385,11 +386,8 @@ run_submit(session_t *s, int argc, char **argv)
 	    {"wait", no_argument, NULL, 'w'},         {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
-	/* Every option takes at most one argv slot, so argc bounds both. */
-	char **targets = xcalloc((size_t)argc, sizeof(char *));
-	Rota__Label *labels = xcalloc((size_t)argc, sizeof(Rota__Label));
-	Rota__Label **params = xcalloc((size_t)argc, sizeof(Rota__Label *));
-	size_t ntargets = 0, nparams = 0;
+	launchargs_t la; /* owned */
+	launchargs_init(&la, argc);
 	int wait = 0, json = 0;
 	char *yaml = NULL;
 	Rota__Envelope *reply = NULL;
@@ -401,29 +399,9 @@ run_submit(session_t *s, int argc, char **argv)
 	while (rc == CLI_EXIT_OK && (ch = getopt_long(argc, argv, ":t:p:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
-			if (optarg[0] == '\0')
-				rc = usage_error(
-				    "submit: --target needs a worker id or label=value, as "
-				    "in --target web-1 or --target role=web");
-			else
-				targets[ntargets++] = optarg;
+		case 'p':
+			rc = launchargs_take(&la, ch, optarg, "submit");
 			break;
-		case 'p': {
-			const char *eq = strchr(optarg, '=');
-			if (eq == NULL || eq == optarg) {
-				rc = usage_error(
-				    "submit: -p needs key=value, got '%s'; write it as -p "
-				    "%s=VALUE",
-				    optarg, eq == NULL ? optarg : "KEY");
-				break;
-			}
-			Rota__Label *l = &labels[nparams];
-			rota__label__init(l);
-			l->key = xstrndup(optarg, (size_t)(eq - optarg));
-			l->value = (char *)eq + 1;
-			params[nparams++] = l;
-			break;
-		}
 		case 'w':
 			wait = 1;
 			break;
@@ -468,10 +446,7 @@ run_submit(session_t *s, int argc, char **argv)
 	} else {
 		sub.runbook = (char *)runbook;
 	}
-	sub.n_targets = ntargets;
-	sub.targets = targets;
-	sub.n_params = nparams;
-	sub.params = params;
+	launchargs_fill(&la, &sub);
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_SUBMIT;
 	req.submit = &sub;
@@ -510,11 +485,7 @@ run_submit(session_t *s, int argc, char **argv)
 		rc = run_wait(s, resp, json);
 
 out:
-	for (size_t i = 0; i < nparams; i++)
-		free(labels[i].key);
-	free(labels);
-	free(params);
-	free(targets);
+	launchargs_free(&la);
 	free(yaml);
 	client_reply_free(&reply);
 	return rc;
