@@ -28,8 +28,7 @@ void redactor_destroy(redactor_t **rp);
 
 /* Feeds len bytes. *out (the caller frees; NULL when *out_len is 0) gets
  * what may be passed on now, redacted; the rest is held for the next feed. */
-void redactor_feed(redactor_t *r, const uint8_t *data, size_t len, uint8_t **out,
-                   size_t *out_len);
+void redactor_feed(redactor_t *r, const uint8_t *data, size_t len, uint8_t **out, size_t *out_len);
 /* The end of the stream: what was held back, redacted. */
 void redactor_flush(redactor_t *r, uint8_t **out, size_t *out_len);
 /* Bytes held back now (for tests). */

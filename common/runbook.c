@@ -1300,8 +1300,8 @@ typedef struct {
 	runbook_mark_t mark;
 	const char *key;
 	secret_rule_t rule;
-	size_t names;   /* templates seen */
-	bool secret;    /* a secret param among them */
+	size_t names; /* templates seen */
+	bool secret;  /* a secret param among them */
 } tmpl_ctx_t;
 
 static const char *
@@ -1368,8 +1368,7 @@ tmpl_check_name(void *vctx, const char *name)
 /* Checks the templates in text (the value of key, at node n) under a
  * secret rule. */
 static void
-tmpl_check_rule(check_t *c, const node_t *n, const char *key, const char *text,
-                secret_rule_t rule)
+tmpl_check_rule(check_t *c, const node_t *n, const char *key, const char *text, secret_rule_t rule)
 {
 	tmpl_ctx_t tc = {.c = c, .mark = n->mark, .key = key, .rule = rule};
 	char *error = NULL;

@@ -946,9 +946,9 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 	size_t clean_len = msg->data.len;
 	if (run != NULL && run->secret_count > 0)
 		clean = dispatcher_redact_bytes(run, msg->data.data, msg->data.len, &clean_len);
-	int arc = store_output_append(d->cfg.store, row, msg->seq, stream,
-	                              clean ? clean : msg->data.data, clean_len, d->cfg.output_cap,
-	                              clock_wall_ms(), &outcome, &recorded);
+	int arc =
+	    store_output_append(d->cfg.store, row, msg->seq, stream, clean ? clean : msg->data.data,
+	                        clean_len, d->cfg.output_cap, clock_wall_ms(), &outcome, &recorded);
 	free(clean);
 	if (arc != 0) {
 		d->stats.outputs_dropped++;

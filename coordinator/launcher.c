@@ -658,12 +658,12 @@ launcher_params(const launch_t *req, vars_t *vars, strlist_t *lines, char **erro
 		}
 		char *bad = runbook_param_check(p, value);
 		if (bad != NULL) {
-			free(bad);
 			/* The check's message quotes the value: not for a secret. */
-			bad = p->secret ? xasprintf("param '%s' (secret) does not fit its type",
-			                            p->name)
-			                : runbook_param_check(p, value);
-			*error = xasprintf("runbook %s: %s", rb->name, bad);
+			*error = p->secret
+			             ? xasprintf("runbook %s: param '%s' (secret) does not fit"
+			                         " its type",
+			                         rb->name, p->name)
+			             : xasprintf("runbook %s: %s", rb->name, bad);
 			free(bad);
 			return -1;
 		}

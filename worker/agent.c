@@ -884,8 +884,10 @@ agent_policy_refused(agent_t *a, const Rota__StepSpec *spec, char *why, size_t l
 		for (size_t i = 0; a->cfg.allow_types[i] && !ok; i++)
 			ok = strcmp(a->cfg.allow_types[i], kind) == 0;
 		if (!ok) {
-			snprintf(why, len, "worker %s does not accept %s steps (--allow-step-types %s)",
-			         a->cfg.id, kind, agent_list_text(a->cfg.allow_types, list, sizeof(list)));
+			snprintf(why, len,
+			         "worker %s does not accept %s steps (--allow-step-types %s)",
+			         a->cfg.id, kind,
+			         agent_list_text(a->cfg.allow_types, list, sizeof(list)));
 			return true;
 		}
 	}
@@ -895,7 +897,8 @@ agent_policy_refused(agent_t *a, const Rota__StepSpec *spec, char *why, size_t l
 		for (size_t i = 0; a->cfg.allow_runbooks[i] && !ok; i++)
 			ok = rb[0] != '\0' && fnmatch(a->cfg.allow_runbooks[i], rb, 0) == 0;
 		if (!ok) {
-			snprintf(why, len, "worker %s does not accept runbook %s (--allow-runbooks %s)",
+			snprintf(why, len,
+			         "worker %s does not accept runbook %s (--allow-runbooks %s)",
 			         a->cfg.id, rb[0] ? rb : "(unnamed)",
 			         agent_list_text(a->cfg.allow_runbooks, list, sizeof(list)));
 			return true;
@@ -1006,7 +1009,8 @@ agent_workdir(agent_t *a, const char *want, char *out, size_t len, char *why, si
 	bool inside = strcmp(rroot, "/") == 0 ||
 	              (strncmp(real, rroot, rl) == 0 && (real[rl] == '\0' || real[rl] == '/'));
 	if (!inside) {
-		snprintf(why, whylen, "workdir %s is outside this worker's --workdir %s", want, root);
+		snprintf(why, whylen, "workdir %s is outside this worker's --workdir %s", want,
+		         root);
 		return -1;
 	}
 	snprintf(out, len, "%s", real);
@@ -1021,7 +1025,8 @@ static char **
 agent_step_env(agent_t *a, const Rota__Dispatch *d, const agent_user_t *u)
 {
 	const Rota__StepSpec *spec = d->spec;
-	const Rota__ShellSpec *sh = spec->kind_case == ROTA__STEP_SPEC__KIND_SHELL ? spec->shell : NULL;
+	const Rota__ShellSpec *sh =
+	    spec->kind_case == ROTA__STEP_SPEC__KIND_SHELL ? spec->shell : NULL;
 	size_t npass = 0;
 	while (a->cfg.pass_env && a->cfg.pass_env[npass])
 		npass++;

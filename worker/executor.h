@@ -71,7 +71,7 @@ typedef struct {
 	/* env is the whole environment: nothing of the worker's is inherited
 	 * (the agent builds it: docs/security.md). */
 	bool env_only;
-	const char *workdir;    /* NULL or "" keeps the worker's directory */
+	const char *workdir; /* NULL or "" keeps the worker's directory */
 	/* Applied in the child before exec (or fn), when set: */
 	bool set_umask;
 	mode_t umask;
@@ -80,8 +80,8 @@ typedef struct {
 	gid_t gid;
 	const gid_t *groups; /* borrowed until executor_start returns */
 	size_t ngroups;
-	uint32_t timeout_ms;    /* 0 = none */
-	uint32_t grace_ms;      /* 0 = EXECUTOR_KILL_GRACE_MS */
+	uint32_t timeout_ms; /* 0 = none */
+	uint32_t grace_ms;   /* 0 = EXECUTOR_KILL_GRACE_MS */
 } exec_spec_t;
 
 /* Callbacks, called from executor_handle / executor_tick, never reentrantly.
