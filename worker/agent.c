@@ -1153,6 +1153,13 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		free(keytext);
 		return;
 	}
+	/* Before the noop shortcut: a refused runbook gets no success either. */
+	if (agent_policy_refused(a, d->spec, why, sizeof(why))) {
+		log_warn("refused %s/%s#%u: %s", k->run_id, k->step_id, k->attempt, why);
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR, why);
+		free(keytext);
+		return;
+	}
 	if (d->spec->kind_case == ROTA__STEP_SPEC__KIND_NOOP) {
 		/* Nothing to run, so nothing to fork: accepted and done. */
 		agent_send(a, &env);
@@ -1164,12 +1171,6 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	if (executor_running(a->exec) >= a->cfg.capacity) {
 		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR,
 		                      "the worker is at capacity");
-		free(keytext);
-		return;
-	}
-	if (agent_policy_refused(a, d->spec, why, sizeof(why))) {
-		log_warn("refused %s/%s#%u: %s", k->run_id, k->step_id, k->attempt, why);
-		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR, why);
 		free(keytext);
 		return;
 	}
