@@ -953,7 +953,7 @@ static const char *const keys_trigger[] = {"alertmanager"};
 static const char *const keys_step[] = {
     "id",         "timeout", "when",       "retries",    "continue_on_failure",
     "idempotent", "shell",   "http_check", "disk_check", "metric_check",
-    "manual",     "notify",  "noop",
+    "manual",     "notify",  "noop",       "run_as",
 };
 static const char *const keys_when[] = {"failed", "succeeded"};
 static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
@@ -1280,14 +1280,28 @@ name_valid(const char *s, const char *charset, size_t max_len, bool ident)
 #define CHARS_LABEL_KEY CHARS_ALNUM "._/-"
 #define MAX_HOST_LEN 255
 #define MAX_ENV_NAME_LEN 255
+#define CHARS_USER CHARS_ALNUM "._-"
+#define MAX_USER_LEN 32 /* useradd's limit */
 /* Steps named in "steps before this one: ..." before it says "...". */
 #define MAX_LISTED_STEPS 10
 
 /* ---- templates ---- */
 
+/* Where a secret param may be used (docs/security.md): */
+typedef enum {
+	SECRET_REFUSED = 0, /* check fields, workdir, channel: would be stored or
+	                       visible, and a mask would make them wrong */
+	SECRET_RENDERED,    /* run (an env reference), prompt, message (****) */
+	SECRET_WHOLE_VALUE, /* an env value: only as the whole value */
+} secret_rule_t;
+
 typedef struct {
 	check_t *c;
 	runbook_mark_t mark;
+	const char *key;
+	secret_rule_t rule;
+	size_t names; /* templates seen */
+	bool secret;  /* a secret param among them */
 } tmpl_ctx_t;
 
 static const char *
@@ -1315,8 +1329,19 @@ tmpl_check_name(void *vctx, const char *name)
 	tmpl_ctx_t *tc = vctx;
 	check_t *c = tc->c;
 
+	tc->names++;
 	if (strncmp(name, "params.", 7) == 0) {
-		if (runbook_param_find(c->rb, name + 7) != NULL)
+		const runbook_param_t *p = runbook_param_find(c->rb, name + 7);
+		if (p != NULL && p->secret) {
+			tc->secret = true;
+			if (tc->rule == SECRET_REFUSED)
+				report_add(c->r, tc->mark,
+				           "'%s' cannot use secret param '%s': a secret reaches a "
+				           "step only through its environment (use it in a shell "
+				           "step's run or env)",
+				           tc->key, name + 7);
+		}
+		if (p != NULL)
 			return 0;
 		if (c->rb->param_count == 0)
 			report_add(c->r, tc->mark,
@@ -1340,16 +1365,43 @@ tmpl_check_name(void *vctx, const char *name)
 	return 0;
 }
 
-/* Checks the templates in text (the value of key, at node n). */
+/* Checks the templates in text (the value of key, at node n) under a
+ * secret rule. */
 static void
-tmpl_check(check_t *c, const node_t *n, const char *key, const char *text)
+tmpl_check_rule(check_t *c, const node_t *n, const char *key, const char *text, secret_rule_t rule)
 {
-	tmpl_ctx_t tc = {.c = c, .mark = n->mark};
+	tmpl_ctx_t tc = {.c = c, .mark = n->mark, .key = key, .rule = rule};
 	char *error = NULL;
 
 	if (template_names(text, tmpl_check_name, &tc, &error) != 0 && error != NULL)
 		report_add(c->r, n->mark, "bad template in '%s': %s", key, error);
 	free(error);
+	if (rule != SECRET_WHOLE_VALUE || !tc.secret)
+		return;
+	/* The value travels apart from the spec (secret_env), so it cannot be
+	 * assembled with other text. */
+	size_t len = strlen(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	const char *p = text;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (tc.names != 1 || strncmp(p, "{{", 2) != 0 || len < 2 ||
+	    strncmp(text + len - 2, "}}", 2) != 0)
+		report_add(c->r, n->mark,
+		           "env %s: a secret param must be the whole value (\"{{ params.NAME "
+		           "}}\"), not part of it",
+		           key);
+}
+
+/* Secret params are rendered in a command, a prompt or a message; refused
+ * in every other field. */
+static void
+tmpl_check(check_t *c, const node_t *n, const char *key, const char *text)
+{
+	bool rendered =
+	    strcmp(key, "run") == 0 || strcmp(key, "prompt") == 0 || strcmp(key, "message") == 0;
+	tmpl_check_rule(c, n, key, text, rendered ? SECRET_RENDERED : SECRET_REFUSED);
 }
 
 /* A value is left for submit when it holds a template: only the rendered
@@ -1986,7 +2038,7 @@ check_env(check_t *c, const node_t *v, runbook_step_t *s)
 		char *value = want_string(c, val, k->text);
 		if (value == NULL)
 			continue;
-		tmpl_check(c, val, k->text, value);
+		tmpl_check_rule(c, val, k->text, value, SECRET_WHOLE_VALUE);
 		s->env[s->env_count].key = xstrdup(k->text);
 		s->env[s->env_count].value = value;
 		s->env_count++;
@@ -2249,6 +2301,34 @@ check_retries(check_t *c, const node_t *v, runbook_retries_t *r, const step_ctx_
 		           kind_name(v));
 }
 
+/* run_as: a user name as useradd allows it. Only steps a worker runs
+ * can have one; whether the worker allows it is its own decision. */
+static void
+check_run_as(check_t *c, const node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char *user = want_string(c, v, "run_as");
+	if (user == NULL)
+		return;
+	if (!name_valid(user, CHARS_USER, MAX_USER_LEN, false) || user[0] == '-') {
+		report_add(c->r, v->mark,
+		           "'run_as' must be a user name (1 to %d of a-z A-Z 0-9 . _ -, not "
+		           "starting with -), not '%s'",
+		           MAX_USER_LEN, shown(user).s);
+		free(user);
+		return;
+	}
+	if (s->type == RUNBOOK_STEP_MANUAL || s->type == RUNBOOK_STEP_NOTIFY ||
+	    s->type == RUNBOOK_STEP_NOOP) {
+		report_add(c->r, v->mark,
+		           "%s cannot have 'run_as': only shell steps and checks run on a "
+		           "worker as a user",
+		           sc->label);
+		free(user);
+		return;
+	}
+	s->run_as = user;
+}
+
 /* The settings every step type shares. *when_target: see check_when. */
 static void
 check_step_settings(check_t *c, const node_t *n, runbook_step_t *s, const step_ctx_t *sc,
@@ -2263,6 +2343,8 @@ check_step_settings(check_t *c, const node_t *n, runbook_step_t *s, const step_c
 		check_retries(c, retries, &s->retries, sc);
 	if ((v = map_get(n, "continue_on_failure")) != NULL)
 		want_bool(c, v, "continue_on_failure", &s->continue_on_failure);
+	if ((v = map_get(n, "run_as")) != NULL)
+		check_run_as(c, v, s, sc);
 	s->idempotent = true;
 	if ((v = map_get(n, "idempotent")) != NULL)
 		want_bool(c, v, "idempotent", &s->idempotent);
@@ -2621,6 +2703,7 @@ step_free(runbook_step_t *s)
 	    s->message,
 	    s->channel,
 	    s->when.step,
+	    s->run_as,
 	};
 
 	for (size_t i = 0; i < COUNT_OF(texts); i++)

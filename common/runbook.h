@@ -125,6 +125,9 @@ typedef struct {
 	char *prompt;
 	char *message;
 	char *channel; /* notify: NULL = the runbook's escalation policy */
+	/* shell and checks: the user the worker runs it as; NULL = the
+	 * worker's own (the worker must allow it: --allow-user) */
+	char *run_as;
 	/* every type */
 	uint32_t timeout_ms; /* always set: the type's default if not given */
 	runbook_when_t when;

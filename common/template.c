@@ -91,8 +91,36 @@ typedef struct {
 	strbuf_t out;
 	const template_var_t *vars;
 	size_t var_count;
+	template_secret_mode_t mode;
 	char *unknown; /* the first name not in vars */
 } render_ctx_t;
+
+char *
+template_secret_env_name(const char *var_name)
+{
+	static const char prefix[] = "params.";
+	if (strncmp(var_name, prefix, sizeof(prefix) - 1) == 0)
+		var_name += sizeof(prefix) - 1;
+	return xasprintf("%s%s", TEMPLATE_SECRET_ENV_PREFIX, var_name);
+}
+
+/* A secret never reaches the text: a mask, or a quoted reference to the
+ * variable that will hold it. Param names are [A-Za-z_][A-Za-z0-9_]*, so
+ * the reference needs no escaping. */
+static void
+render_secret(render_ctx_t *rc, const char *var_name)
+{
+	if (rc->mode != TEMPLATE_SECRET_ENV_REF) {
+		strbuf_append(&rc->out, TEMPLATE_SECRET_MASK_TEXT,
+		              sizeof(TEMPLATE_SECRET_MASK_TEXT) - 1);
+		return;
+	}
+	char *env = template_secret_env_name(var_name);
+	char *ref = xasprintf("\"${%s}\"", env);
+	strbuf_append(&rc->out, ref, strlen(ref));
+	free(ref);
+	free(env);
+}
 
 static int
 render_piece(void *vctx, const char *lit, size_t lit_len, const char *name, size_t name_len)
@@ -107,6 +135,10 @@ render_piece(void *vctx, const char *lit, size_t lit_len, const char *name, size
 	for (size_t i = 0; i < rc->var_count; i++) {
 		const char *vn = rc->vars[i].name;
 		if (vn != NULL && strlen(vn) == name_len && memcmp(vn, name, name_len) == 0) {
+			if (rc->vars[i].secret) {
+				render_secret(rc, vn);
+				return 0;
+			}
 			const char *v = rc->vars[i].value ? rc->vars[i].value : "";
 			strbuf_append(&rc->out, v, strlen(v));
 			return 0;
@@ -119,7 +151,14 @@ render_piece(void *vctx, const char *lit, size_t lit_len, const char *name, size
 char *
 template_render(const char *text, const template_var_t *vars, size_t var_count, char **error)
 {
-	render_ctx_t rc = {.vars = vars, .var_count = var_count};
+	return template_render_secret(text, vars, var_count, TEMPLATE_SECRET_MASK, error);
+}
+
+char *
+template_render_secret(const char *text, const template_var_t *vars, size_t var_count,
+                       template_secret_mode_t mode, char **error)
+{
+	render_ctx_t rc = {.vars = vars, .var_count = var_count, .mode = mode};
 
 	*error = NULL;
 	if (text == NULL) {

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "log.h"
+#include "redactor.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -263,6 +264,49 @@ dispatcher_mark_started(dispatcher_t *d, run_t *run, int64_t at_ms)
 	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
 }
 
+/* Secret values of the run masked in bytes from a worker; NULL when there
+ * is nothing to mask (the caller uses the original). */
+static uint8_t *
+dispatcher_redact_bytes(const run_t *run, const uint8_t *data, size_t len, size_t *out_len)
+{
+	const char **values = xcalloc(run->secret_count + 1, sizeof(*values));
+	for (size_t i = 0; i < run->secret_count; i++)
+		values[i] = run->secrets[i].value;
+	redactor_t *r = redactor_new(values, run->secret_count);
+	free(values);
+	if (r == NULL)
+		return NULL;
+	uint8_t *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	redactor_feed(r, data, len, &a, &alen);
+	redactor_flush(r, &b, &blen);
+	redactor_destroy(&r);
+	uint8_t *out = xmalloc(alen + blen + 1);
+	if (alen)
+		memcpy(out, a, alen);
+	if (blen)
+		memcpy(out + alen, b, blen);
+	free(a);
+	free(b);
+	*out_len = alen + blen;
+	return out;
+}
+
+/* text with the run's secrets masked (the caller frees), or NULL when the
+ * run holds none. */
+static char *
+dispatcher_redact_text(const run_t *run, const char *text)
+{
+	if (run == NULL || run->secret_count == 0 || text == NULL)
+		return NULL;
+	const char **values = xcalloc(run->secret_count + 1, sizeof(*values));
+	for (size_t i = 0; i < run->secret_count; i++)
+		values[i] = run->secrets[i].value;
+	char *out = redactor_text(text, values, run->secret_count);
+	free(values);
+	return out;
+}
+
 /* Sends step s of host h to its worker, which must be connected. */
 static void
 dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
@@ -275,6 +319,38 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
 		dispatcher_persist_step(d, step, 0, 0, clock_wall_ms(),
 		                        "the stored step spec is unreadable");
+		return;
+	}
+	/* The stored spec names the secret params it needs; their values are
+	 * only in memory, and gone after a restart. The stored strings are
+	 * swapped for the run's own (borrowed) and swapped back before the
+	 * unpacked spec is freed. */
+	size_t n_secret = spec->n_secret_env;
+	char **names = xcalloc(n_secret + 1, sizeof(*names));
+	const char *missing = NULL;
+	for (size_t i = 0; i < n_secret; i++) {
+		names[i] = spec->secret_env[i]->value;
+		const char *v = run_secret(run, names[i]);
+		if (v == NULL && missing == NULL)
+			missing = names[i];
+		spec->secret_env[i]->value = (char *)(v ? v : "");
+	}
+	if (missing != NULL) {
+		char *why = xasprintf("secret params are kept in memory only; the coordinator "
+		                      "restarted before this step was sent (param '%s' is gone):"
+		                      " submit the run again",
+		                      missing);
+		for (size_t i = 0; i < n_secret; i++)
+			spec->secret_env[i]->value = names[i];
+		free(names);
+		rota__step_spec__free_unpacked(spec, NULL);
+		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
+		step->started_ms = clock_wall_ms();
+		dispatcher_mark_started(d, run, step->started_ms);
+		dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
+		log_warn("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
+		         step->step_id, why);
+		free(why);
 		return;
 	}
 	Rota__StepKey key = ROTA__STEP_KEY__INIT;
@@ -293,6 +369,9 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	env.dispatch = &msg;
 	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
 	uint32_t spec_timeout = spec->timeout_ms;
+	for (size_t i = 0; i < n_secret; i++)
+		spec->secret_env[i]->value = names[i];
+	free(names);
 	rota__step_spec__free_unpacked(spec, NULL);
 
 	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_DISPATCHED);
@@ -861,8 +940,17 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 	                                                        : ROTA__STREAM__STREAM_STDOUT;
 	store_output_t outcome;
 	uint64_t recorded = 0;
-	if (store_output_append(d->cfg.store, row, msg->seq, stream, msg->data.data, msg->data.len,
-	                        d->cfg.output_cap, clock_wall_ms(), &outcome, &recorded) != 0) {
+	/* The worker redacts across chunks; this is the second line of
+	 * defence, per chunk, for as long as the run holds its secrets. */
+	uint8_t *clean = NULL;
+	size_t clean_len = msg->data.len;
+	if (run != NULL && run->secret_count > 0)
+		clean = dispatcher_redact_bytes(run, msg->data.data, msg->data.len, &clean_len);
+	int arc =
+	    store_output_append(d->cfg.store, row, msg->seq, stream, clean ? clean : msg->data.data,
+	                        clean_len, d->cfg.output_cap, clock_wall_ms(), &outcome, &recorded);
+	free(clean);
+	if (arc != 0) {
 		d->stats.outputs_dropped++;
 		return;
 	}
@@ -1025,8 +1113,10 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 	d->stats.results_recorded++;
 	if (complete)
 		dispatcher_ack(d, w, msg->key);
+	char *clean = dispatcher_redact_text(run, detail);
 	dispatcher_finish(d, run, h, s, status, msg->exit_code, msg->signal, msg->started_ms,
-	                  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), detail);
+	                  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), clean ? clean : detail);
+	free(clean);
 }
 
 static bool

@@ -205,7 +205,7 @@ typedef struct {
 } vars_t;
 
 static void
-vars_add(vars_t *v, const char *name, const char *value)
+vars_add_secret(vars_t *v, const char *name, const char *value, bool secret)
 {
 	char *n = xstrdup(name), *val = xstrdup(value);
 	strlist_add(&v->owned, n);
@@ -213,12 +213,23 @@ vars_add(vars_t *v, const char *name, const char *value)
 	v->vars = xrealloc(v->vars, (v->count + 1) * sizeof(*v->vars));
 	v->vars[v->count].name = n;
 	v->vars[v->count].value = val;
+	v->vars[v->count].secret = secret;
 	v->count++;
+}
+
+static void
+vars_add(vars_t *v, const char *name, const char *value)
+{
+	vars_add_secret(v, name, value, false);
 }
 
 static void
 vars_free(vars_t *v)
 {
+	/* The values may be secrets: wiped before they go back to the heap. */
+	for (size_t i = 0; i < v->count; i++)
+		if (v->vars[i].secret)
+			explicit_bzero((char *)v->vars[i].value, strlen(v->vars[i].value));
 	free(v->vars);
 	strlist_free(&v->owned);
 	memset(v, 0, sizeof(*v));
@@ -326,6 +337,24 @@ render(render_t *r, const char *text)
 	return out;
 }
 
+/* A shell command: secrets become quoted references to their variables. */
+static const char *
+render_shell(render_t *r, const char *text)
+{
+	if (text == NULL || r->error)
+		return NULL;
+	char *err = NULL;
+	char *out = template_render_secret(text, r->vars->vars, r->vars->count,
+	                                   TEMPLATE_SECRET_ENV_REF, &err);
+	if (out == NULL) {
+		r->error = xasprintf("step %s: %s", r->step, err ? err : "template error");
+		free(err);
+		return NULL;
+	}
+	strlist_add(&r->owned, out);
+	return out;
+}
+
 static void __attribute__((format(printf, 2, 3))) render_fail(render_t *r, const char *fmt, ...)
 {
 	if (r->error)
@@ -402,12 +431,59 @@ render_metric(render_t *r, const char *text, Rota__MetricCheckSpec *m)
 	free(labels);
 }
 
+/* The secret params a text names, for the step's secret_env. */
+typedef struct {
+	const vars_t *vars;
+	strlist_t *names; /* param names, without "params." */
+} secret_refs_t;
+
+static int
+secret_ref_visit(void *ctx, const char *name)
+{
+	secret_refs_t *sr = ctx;
+	for (size_t i = 0; i < sr->vars->count; i++) {
+		const template_var_t *v = &sr->vars->vars[i];
+		if (v->secret && strcmp(v->name, name) == 0) {
+			const char *param = name + strlen("params.");
+			if (!strlist_has(sr->names, param))
+				strlist_add(sr->names, xstrdup(param));
+		}
+	}
+	return 0;
+}
+
+static void
+secret_refs(const vars_t *vars, const char *text, strlist_t *names)
+{
+	secret_refs_t sr = {.vars = vars, .names = names};
+	char *err = NULL;
+	/* A syntax error is reported by the render that follows. */
+	(void)template_names(text, secret_ref_visit, &sr, &err);
+	free(err);
+}
+
+/* Appends a secret_env entry: key the variable, value the param's name
+ * (the stored spec never holds the secret; dispatcher_send puts it in). */
+static void
+secret_env_add(Rota__StepSpec *ss, strlist_t *owned, const char *key, const char *param)
+{
+	Rota__Label *lab = xmalloc(sizeof(*lab));
+	rota__label__init(lab);
+	char *k = xstrdup(key), *v = xstrdup(param);
+	strlist_add(owned, k);
+	strlist_add(owned, v);
+	lab->key = k;
+	lab->value = v;
+	ss->secret_env = xrealloc(ss->secret_env, (ss->n_secret_env + 1) * sizeof(*ss->secret_env));
+	ss->secret_env[ss->n_secret_env++] = lab;
+}
+
 /* Builds the StepSpec of one step for one host, packed into *spec. A field
  * that does not render into a valid value makes an `invalid` spec that
  * says why; returns whether it did. */
 static bool
-launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_t *vars,
-                    uint8_t **spec, size_t *spec_len)
+launcher_build_spec(const launcher_t *l, const runbook_t *rb, const runbook_step_t *step,
+                    const vars_t *vars, uint8_t **spec, size_t *spec_len)
 {
 	render_t r = {.vars = vars, .step = step->id};
 	Rota__StepSpec ss = ROTA__STEP_SPEC__INIT;
@@ -422,24 +498,47 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 	Rota__Label **envp = xcalloc(step->env_count + 1, sizeof(*envp));
 
 	ss.timeout_ms = step->timeout_ms;
+	ss.runbook = rb->name;
+	ss.run_as = step->run_as ? step->run_as : (char *)"";
 	/* The worker keeps the first and the last half of this and one note
 	 * between them: what it sends fits what the coordinator keeps. */
 	ss.output_limit = l->output_cap > 512 ? l->output_cap - 256 : l->output_cap;
 	switch (step->type) {
-	case RUNBOOK_STEP_SHELL:
-		shell.run = (char *)render(&r, step->run);
-		shell.workdir = step->workdir ? (char *)render(&r, step->workdir) : (char *)"";
-		for (size_t i = 0; i < step->env_count; i++) {
-			rota__label__init(&env[i]);
-			env[i].key = step->env[i].key;
-			env[i].value = (char *)render(&r, step->env[i].value);
-			envp[i] = &env[i];
+	case RUNBOOK_STEP_SHELL: {
+		/* A secret in the command becomes a reference to its
+		 * variable; a secret env value moves to secret_env whole
+		 * (the parser allows it only as the whole value). */
+		shell.run = (char *)render_shell(&r, step->run);
+		strlist_t refs = {0};
+		secret_refs(vars, step->run, &refs);
+		for (size_t i = 0; i < refs.count; i++) {
+			char *var = template_secret_env_name(refs.items[i]);
+			secret_env_add(&ss, &r.owned, var, refs.items[i]);
+			free(var);
 		}
-		shell.n_env = step->env_count;
+		strlist_free(&refs);
+		shell.workdir = step->workdir ? (char *)render(&r, step->workdir) : (char *)"";
+		size_t n = 0;
+		for (size_t i = 0; i < step->env_count; i++) {
+			strlist_t names = {0};
+			secret_refs(vars, step->env[i].value, &names);
+			if (names.count > 0) {
+				secret_env_add(&ss, &r.owned, step->env[i].key, names.items[0]);
+				strlist_free(&names);
+				continue;
+			}
+			rota__label__init(&env[n]);
+			env[n].key = step->env[i].key;
+			env[n].value = (char *)render(&r, step->env[i].value);
+			envp[n] = &env[n];
+			n++;
+		}
+		shell.n_env = n;
 		shell.env = envp;
 		ss.kind_case = ROTA__STEP_SPEC__KIND_SHELL;
 		ss.shell = &shell;
 		break;
+	}
 	case RUNBOOK_STEP_HTTP_CHECK:
 		http.url = (char *)render_field(&r, "url", step->url);
 		http.method = step->method ? (char *)render(&r, step->method) : (char *)"";
@@ -487,11 +586,14 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 		break;
 	}
 	bool invalid = r.error != NULL;
+	Rota__Label **secret_env = ss.secret_env;
+	size_t n_secret_env = ss.n_secret_env;
 	if (invalid) {
 		/* Recorded, not refused: the step may never run (a `when` gate
 		 * for an opt-in check whose param was left empty). */
 		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
 		bad.timeout_ms = step->timeout_ms;
+		bad.runbook = rb->name;
 		bad.invalid = r.error;
 		bad.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
 		bad.noop = &noop;
@@ -501,6 +603,9 @@ launcher_build_spec(const launcher_t *l, const runbook_step_t *step, const vars_
 	*spec = xmalloc(*spec_len ? *spec_len : 1);
 	rota__step_spec__pack(&ss, *spec);
 	free(r.error);
+	for (size_t i = 0; i < n_secret_env; i++)
+		free(secret_env[i]);
+	free(secret_env);
 	for (size_t i = 0; i < metric.n_labels; i++)
 		free(metric.labels[i]);
 	free(metric.labels);
@@ -553,12 +658,17 @@ launcher_params(const launch_t *req, vars_t *vars, strlist_t *lines, char **erro
 		}
 		char *bad = runbook_param_check(p, value);
 		if (bad != NULL) {
-			*error = xasprintf("runbook %s: %s", rb->name, bad);
+			/* The check's message quotes the value: not for a secret. */
+			*error = p->secret
+			             ? xasprintf("runbook %s: param '%s' (secret) does not fit"
+			                         " its type",
+			                         rb->name, p->name)
+			             : xasprintf("runbook %s: %s", rb->name, bad);
 			free(bad);
 			return -1;
 		}
 		char *name = xasprintf("params.%s", p->name);
-		vars_add(vars, name, value);
+		vars_add_secret(vars, name, value, p->secret);
 		free(name);
 		strlist_add(lines, xasprintf("%s=%s", p->name, p->secret ? "****" : value));
 	}
@@ -575,7 +685,8 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 	worker_t *w = registry_find(l->registry, run->hosts[h].host);
 	vars_t vars = {0};
 	for (size_t i = 0; i < base->count; i++)
-		vars_add(&vars, base->vars[i].name, base->vars[i].value);
+		vars_add_secret(&vars, base->vars[i].name, base->vars[i].value,
+		                base->vars[i].secret);
 	vars_add(&vars, "host.id", w->id);
 	for (size_t i = 0; i < w->label_count; i++) {
 		char *name = xasprintf("host.labels.%s", w->labels[i].key);
@@ -588,8 +699,8 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 		if (launcher_check_labels(&rb->steps[s], w, error) != 0) {
 			rc = -1;
 		} else {
-			step->invalid = launcher_build_spec(l, &rb->steps[s], &vars, &step->spec,
-			                                    &step->spec_len);
+			step->invalid = launcher_build_spec(l, rb, &rb->steps[s], &vars,
+			                                    &step->spec, &step->spec_len);
 		}
 	}
 	vars_free(&vars);
@@ -645,6 +756,11 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	run->trigger = xstrdup(req->trigger ? req->trigger : "manual");
 	run->slot_ms = req->slot_ms;
 	run_apply_runbook(run, rb);
+	/* Secret values stay with the run in memory only (run.h). */
+	for (size_t i = 0; i < base.count; i++)
+		if (base.vars[i].secret)
+			run_add_secret(run, base.vars[i].name + strlen("params."),
+			               base.vars[i].value);
 	for (size_t h = 0; h < run->host_count; h++) {
 		bool gone = h >= hosts.count;
 		run_host_t *host = &run->hosts[h];

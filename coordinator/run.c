@@ -55,8 +55,33 @@ run_destroy(run_t **rp)
 	free(r->runbook);
 	free(r->trigger);
 	free(r->reason);
+	for (size_t i = 0; i < r->secret_count; i++) {
+		/* Wiped, so a later core dump or heap reuse shows nothing. */
+		explicit_bzero(r->secrets[i].value, strlen(r->secrets[i].value));
+		free(r->secrets[i].value);
+		free(r->secrets[i].key);
+	}
+	free(r->secrets);
 	free(r);
 	*rp = NULL;
+}
+
+void
+run_add_secret(run_t *r, const char *name, const char *value)
+{
+	r->secrets = xrealloc(r->secrets, (r->secret_count + 1) * sizeof(*r->secrets));
+	r->secrets[r->secret_count].key = xstrdup(name);
+	r->secrets[r->secret_count].value = xstrdup(value);
+	r->secret_count++;
+}
+
+const char *
+run_secret(const run_t *r, const char *name)
+{
+	for (size_t i = 0; i < r->secret_count; i++)
+		if (strcmp(r->secrets[i].key, name) == 0)
+			return r->secrets[i].value;
+	return NULL;
 }
 
 void

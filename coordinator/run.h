@@ -94,6 +94,11 @@ typedef struct run {
 	char *trigger; /* owned: "manual" or "schedule" */
 	char *reason;  /* owned, may be NULL: why it ended as it did */
 	int64_t slot_ms;
+	/* The values of the run's secret params (key = param name), owned.
+	 * Held in memory only, never stored: a recovered run has none, and
+	 * a step that needs one then ends `error` (docs/security.md). */
+	runbook_kv_t *secrets;
+	size_t secret_count;
 	struct run *next; /* the dispatcher's list of active runs */
 } run_t;
 
@@ -102,6 +107,10 @@ typedef struct run {
  * ids and specs (all owned by the run). */
 run_t *run_new(const char *id, const char *runbook, size_t host_count, size_t step_count);
 void run_destroy(run_t **rp);
+/* Keeps a copy of secret param name's value. */
+void run_add_secret(run_t *r, const char *name, const char *value);
+/* The value of secret param name, or NULL when the run does not hold it. */
+const char *run_secret(const run_t *r, const char *name);
 /* Takes each step's policy, the batch and max_failures from rb (whose steps
  * must be the run's). */
 void run_apply_runbook(run_t *r, const runbook_t *rb);

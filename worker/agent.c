@@ -2,6 +2,10 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fnmatch.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include "curve.h"
 #include "executor.h"
 #include "log.h"
+#include "redactor.h"
 #include "spool.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -54,6 +59,8 @@ typedef struct agent_job {
 	char summary[AGENT_CHECK_DETAIL_MAX];
 	size_t summary_len;
 	bool summary_done; /* its newline was seen */
+	/* Secrets masked in stdout and stderr (NULL: the step has none). */
+	redactor_t *redact[2];
 	struct agent_job *next;
 } agent_job_t;
 
@@ -560,11 +567,9 @@ agent_tail_flush(agent_t *a, agent_job_t *j)
 }
 
 static void
-agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t len)
+agent_take_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, size_t len)
 {
-	agent_t *a = ctx;
-	agent_job_t *j = agent_job_by_exec(a, job);
-	if (j == NULL)
+	if (len == 0)
 		return;
 	if (j->check && stream == 1)
 		agent_keep_summary(j, data, len);
@@ -586,6 +591,43 @@ agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t
 	}
 	j->sent_bytes += len;
 	agent_send_output(a, j, stream, data, len, false);
+}
+
+/* Output is redacted before anything else sees it: the spool, the socket,
+ * the tail and a check's summary only ever hold the masked bytes. */
+static void
+agent_on_output(void *ctx, uint64_t job, int stream, const uint8_t *data, size_t len)
+{
+	agent_t *a = ctx;
+	agent_job_t *j = agent_job_by_exec(a, job);
+	if (j == NULL)
+		return;
+	redactor_t *r = stream == 1 || stream == 2 ? j->redact[stream - 1] : NULL;
+	if (r == NULL) {
+		agent_take_output(a, j, stream, data, len);
+		return;
+	}
+	uint8_t *clean = NULL;
+	size_t clean_len = 0;
+	redactor_feed(r, data, len, &clean, &clean_len);
+	agent_take_output(a, j, stream, clean, clean_len);
+	free(clean);
+}
+
+/* The end of the step's streams: what the redactors held back. */
+static void
+agent_flush_redacted(agent_t *a, agent_job_t *j)
+{
+	for (int s = 0; s < 2; s++) {
+		if (j->redact[s] == NULL)
+			continue;
+		uint8_t *clean = NULL;
+		size_t clean_len = 0;
+		redactor_flush(j->redact[s], &clean, &clean_len);
+		agent_take_output(a, j, s + 1, clean, clean_len);
+		free(clean);
+		redactor_destroy(&j->redact[s]);
+	}
 }
 
 static const char *
@@ -700,6 +742,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	r.signal = res->signal;
 	r.started_ms = res->started_ms;
 	r.ended_ms = res->ended_ms;
+	agent_flush_redacted(a, j);
 	agent_tail_flush(a, j);
 	r.output_seq = j->seq;
 	if (j->check)
@@ -722,6 +765,8 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	free(j->step_id);
 	free(j->keytext);
 	agent_tail_free(j);
+	redactor_destroy(&j->redact[0]);
+	redactor_destroy(&j->redact[1]);
 	free(j);
 }
 
@@ -789,6 +834,235 @@ agent_step_refused(agent_t *a, const Rota__StepSpec *spec, char *why, size_t len
 		return true;
 	}
 	return false;
+}
+
+static const char *
+agent_kind_name(const Rota__StepSpec *spec)
+{
+	switch (spec->kind_case) {
+	case ROTA__STEP_SPEC__KIND_SHELL:
+		return "shell";
+	case ROTA__STEP_SPEC__KIND_HTTP_CHECK:
+		return "http_check";
+	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
+		return "disk_check";
+	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
+		return "metric_check";
+	case ROTA__STEP_SPEC__KIND_NOOP:
+		return "noop";
+	default:
+		return "?";
+	}
+}
+
+static bool
+agent_list_empty(const char *const *list)
+{
+	return list == NULL || list[0] == NULL;
+}
+
+/* "a, b, c" of a NULL-terminated list, into buf. */
+static const char *
+agent_list_text(const char *const *list, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; list && list[i] && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", list[i]);
+	return buf;
+}
+
+/* This worker's own rules (--allow-runbooks, --allow-step-types): a step
+ * they refuse never runs, and the reason is its recorded detail. */
+static bool
+agent_policy_refused(agent_t *a, const Rota__StepSpec *spec, char *why, size_t len)
+{
+	char list[512];
+	const char *kind = agent_kind_name(spec);
+	if (!agent_list_empty(a->cfg.allow_types)) {
+		bool ok = false;
+		for (size_t i = 0; a->cfg.allow_types[i] && !ok; i++)
+			ok = strcmp(a->cfg.allow_types[i], kind) == 0;
+		if (!ok) {
+			snprintf(why, len,
+			         "worker %s does not accept %s steps (--allow-step-types %s)",
+			         a->cfg.id, kind,
+			         agent_list_text(a->cfg.allow_types, list, sizeof(list)));
+			return true;
+		}
+	}
+	if (!agent_list_empty(a->cfg.allow_runbooks)) {
+		const char *rb = spec->runbook ? spec->runbook : "";
+		bool ok = false;
+		for (size_t i = 0; a->cfg.allow_runbooks[i] && !ok; i++)
+			ok = rb[0] != '\0' && fnmatch(a->cfg.allow_runbooks[i], rb, 0) == 0;
+		if (!ok) {
+			snprintf(why, len,
+			         "worker %s does not accept runbook %s (--allow-runbooks %s)",
+			         a->cfg.id, rb[0] ? rb : "(unnamed)",
+			         agent_list_text(a->cfg.allow_runbooks, list, sizeof(list)));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Who a step runs as, resolved before the fork (getpwnam and getgrouplist
+ * are not async-signal-safe). */
+typedef struct {
+	char name[64];
+	char home[PATH_MAX];
+	bool switch_ids;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* owned */
+	int ngroups;
+} agent_user_t;
+
+/* Fills u for run_as ("" = the worker's own user). -1 with why when the
+ * step may not, or cannot, run as that user. */
+static int
+agent_resolve_user(agent_t *a, const char *run_as, agent_user_t *u, char *why, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	memset(u, 0, sizeof(*u));
+	uid_t me = geteuid();
+	if (run_as[0] == '\0') {
+		if (getpwuid_r(me, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+			/* No passwd entry (a container's arbitrary uid): still run. */
+			snprintf(u->name, sizeof(u->name), "%u", (unsigned)me);
+			snprintf(u->home, sizeof(u->home), "/");
+			return 0;
+		}
+		snprintf(u->name, sizeof(u->name), "%s", pw.pw_name);
+		snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir);
+		return 0;
+	}
+	bool allowed = false;
+	for (size_t i = 0; a->cfg.allow_users && a->cfg.allow_users[i] && !allowed; i++)
+		allowed = strcmp(a->cfg.allow_users[i], run_as) == 0;
+	if (!allowed) {
+		char list[512];
+		snprintf(why, len, "worker %s does not allow steps to run as %s (--allow-user: %s)",
+		         a->cfg.id, run_as,
+		         agent_list_empty(a->cfg.allow_users)
+		             ? "none"
+		             : agent_list_text(a->cfg.allow_users, list, sizeof(list)));
+		return -1;
+	}
+	int rc = getpwnam_r(run_as, &pw, buf, sizeof(buf), &res);
+	if (rc != 0 || res == NULL) {
+		snprintf(why, len, "worker %s has no user %s%s%s", a->cfg.id, run_as,
+		         rc ? ": " : "", rc ? strerror(rc) : "");
+		return -1;
+	}
+	snprintf(u->name, sizeof(u->name), "%s", pw.pw_name);
+	snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir);
+	if (pw.pw_uid == me)
+		return 0; /* already that user: nothing to switch */
+	if (me != 0) {
+		snprintf(why, len,
+		         "worker %s runs as uid %u, not root, so it cannot run a step as %s",
+		         a->cfg.id, (unsigned)me, run_as);
+		return -1;
+	}
+	u->switch_ids = true;
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	int n = 32;
+	for (int tries = 0; tries < 4; tries++) {
+		free(u->groups);
+		u->groups = xcalloc((size_t)n, sizeof(*u->groups));
+		int want = n;
+		if (getgrouplist(pw.pw_name, pw.pw_gid, u->groups, &want) >= 0) {
+			u->ngroups = want;
+			return 0;
+		}
+		n = want > n ? want : n * 2;
+	}
+	free(u->groups);
+	u->groups = NULL;
+	snprintf(why, len, "worker %s cannot list the groups of user %s", a->cfg.id, run_as);
+	return -1;
+}
+
+/* Where the step runs: the worker's --workdir, or the step's workdir when
+ * that is inside it (resolved, so no '..' or symlink leads out). A
+ * directory that does not exist is left for chdir to report as before. */
+static int
+agent_workdir(agent_t *a, const char *want, char *out, size_t len, char *why, size_t whylen)
+{
+	const char *root = a->cfg.workdir ? a->cfg.workdir : AGENT_DEFAULT_WORKDIR;
+	if (want == NULL || want[0] == '\0') {
+		snprintf(out, len, "%s", root);
+		return 0;
+	}
+	char real[PATH_MAX], rroot[PATH_MAX];
+	if (realpath(want, real) == NULL) {
+		snprintf(out, len, "%s", want);
+		return 0;
+	}
+	if (realpath(root, rroot) == NULL)
+		snprintf(rroot, sizeof(rroot), "%s", root);
+	size_t rl = strlen(rroot);
+	bool inside = strcmp(rroot, "/") == 0 ||
+	              (strncmp(real, rroot, rl) == 0 && (real[rl] == '\0' || real[rl] == '/'));
+	if (!inside) {
+		snprintf(why, whylen, "workdir %s is outside this worker's --workdir %s", want,
+		         root);
+		return -1;
+	}
+	snprintf(out, len, "%s", real);
+	return 0;
+}
+
+/* The whole environment of a step (exec_spec_t.env_only): a fixed PATH,
+ * the user's HOME/USER/LOGNAME, the variables --pass-env names, ROTA_*
+ * about the step, the step's env, then its secrets. Strings owned by the
+ * returned list. */
+static char **
+agent_step_env(agent_t *a, const Rota__Dispatch *d, const agent_user_t *u)
+{
+	const Rota__StepSpec *spec = d->spec;
+	const Rota__ShellSpec *sh =
+	    spec->kind_case == ROTA__STEP_SPEC__KIND_SHELL ? spec->shell : NULL;
+	size_t npass = 0;
+	while (a->cfg.pass_env && a->cfg.pass_env[npass])
+		npass++;
+	size_t cap = 16 + npass + (sh ? sh->n_env : 0) + spec->n_secret_env;
+	char **env = xcalloc(cap + 1, sizeof(*env));
+	size_t n = 0;
+	env[n++] = xasprintf("PATH=%s", AGENT_STEP_PATH);
+	env[n++] = xasprintf("HOME=%s", u->home);
+	env[n++] = xasprintf("USER=%s", u->name);
+	env[n++] = xasprintf("LOGNAME=%s", u->name);
+	for (size_t i = 0; i < npass; i++) {
+		const char *v = getenv(a->cfg.pass_env[i]);
+		if (v != NULL)
+			env[n++] = xasprintf("%s=%s", a->cfg.pass_env[i], v);
+	}
+	env[n++] = xasprintf("ROTA_RUN_ID=%s", d->key->run_id);
+	env[n++] = xasprintf("ROTA_STEP_ID=%s", d->key->step_id);
+	env[n++] = xasprintf("ROTA_ATTEMPT=%u", d->key->attempt);
+	env[n++] = xasprintf("ROTA_HOST=%s", a->cfg.id);
+	env[n++] = xasprintf("ROTA_RUNBOOK=%s", spec->runbook ? spec->runbook : "");
+	for (size_t i = 0; sh && i < sh->n_env; i++)
+		env[n++] = xasprintf("%s=%s", sh->env[i]->key, sh->env[i]->value);
+	for (size_t i = 0; i < spec->n_secret_env; i++)
+		env[n++] = xasprintf("%s=%s", spec->secret_env[i]->key, spec->secret_env[i]->value);
+	env[n] = NULL;
+	return env;
+}
+
+static void
+agent_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++) {
+		explicit_bzero(env[i], strlen(env[i])); /* may hold a secret */
+		free(env[i]);
+	}
+	free(env);
 }
 
 /* The body of a check's child process (executor.h says what it may do):
@@ -879,6 +1153,13 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		free(keytext);
 		return;
 	}
+	/* Before the noop shortcut: a refused runbook gets no success either. */
+	if (agent_policy_refused(a, d->spec, why, sizeof(why))) {
+		log_warn("refused %s/%s#%u: %s", k->run_id, k->step_id, k->attempt, why);
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR, why);
+		free(keytext);
+		return;
+	}
 	if (d->spec->kind_case == ROTA__STEP_SPEC__KIND_NOOP) {
 		/* Nothing to run, so nothing to fork: accepted and done. */
 		agent_send(a, &env);
@@ -893,12 +1174,22 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		free(keytext);
 		return;
 	}
+	agent_user_t user;
+	char workdir[PATH_MAX];
 	bool check = check_handles(d->spec);
 	const Rota__ShellSpec *sh = d->spec->shell;
-	size_t n_env = check ? 0 : sh->n_env;
-	char **env_kv = xcalloc(n_env + 1, sizeof(*env_kv)); /* owned, with its strings */
-	for (size_t i = 0; i < n_env; i++)
-		env_kv[i] = xasprintf("%s=%s", sh->env[i]->key, sh->env[i]->value);
+	if (agent_resolve_user(a, d->spec->run_as ? d->spec->run_as : "", &user, why,
+	                       sizeof(why)) != 0 ||
+	    agent_workdir(a, check ? NULL : sh->workdir, workdir, sizeof(workdir), why,
+	                  sizeof(why)) != 0) {
+		log_warn("refused %s/%s#%u: %s", k->run_id, k->step_id, k->attempt, why);
+		agent_send_result_now(a, k, keytext, ROTA__STEP_STATUS__STEP_ERROR, why);
+		free(user.groups);
+		free(keytext);
+		return;
+	}
+	/* Checks do not exec, so they take no environment (executor.h). */
+	char **env_kv = check ? NULL : agent_step_env(a, d, &user);
 	exec_spec_t spec;
 	if (check) {
 		/* The check blocks, so it runs in a child of its own; d->spec
@@ -913,10 +1204,18 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		spec = (exec_spec_t){
 		    .run = sh->run,
 		    .env = (const char *const *)env_kv,
-		    .workdir = sh->workdir,
+		    .env_only = true,
 		    .timeout_ms = d->spec->timeout_ms,
 		};
 	}
+	spec.workdir = workdir;
+	spec.set_umask = true;
+	spec.umask = a->cfg.umask;
+	spec.set_ids = user.switch_ids;
+	spec.uid = user.uid;
+	spec.gid = user.gid;
+	spec.groups = user.groups;
+	spec.ngroups = user.ngroups > 0 ? (size_t)user.ngroups : 0;
 	agent_job_t *j = xcalloc(1, sizeof(*j));
 	j->check = check;
 	j->run_id = xstrdup(k->run_id);
@@ -926,6 +1225,14 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	/* What it sends is also what the spool holds until acknowledged:
 	 * never unbounded. */
 	j->limit = d->spec->output_limit ? d->spec->output_limit : AGENT_OUTPUT_LIMIT_BYTES;
+	if (d->spec->n_secret_env > 0) {
+		const char **values = xcalloc(d->spec->n_secret_env + 1, sizeof(*values));
+		for (size_t i = 0; i < d->spec->n_secret_env; i++)
+			values[i] = d->spec->secret_env[i]->value;
+		j->redact[0] = redactor_new(values, d->spec->n_secret_env);
+		j->redact[1] = redactor_new(values, d->spec->n_secret_env);
+		free(values);
+	}
 	j->next = a->jobs;
 	a->jobs = j;
 	agent_send(a, &env);
@@ -940,10 +1247,10 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		log_warn("step %s/%s#%u: cannot read the start time of its process %d; a restart"
 		         " after a crash would not stop it",
 		         k->run_id, k->step_id, k->attempt, (int)pgid);
-	for (size_t i = 0; i < n_env; i++)
-		free(env_kv[i]);
-	free(env_kv);
-	log_info("step %s/%s#%u started", k->run_id, k->step_id, k->attempt);
+	agent_env_free(env_kv);
+	free(user.groups);
+	log_info("step %s/%s#%u started%s%s", k->run_id, k->step_id, k->attempt,
+	         user.switch_ids ? " as " : "", user.switch_ids ? user.name : "");
 	if (j->exec_id == 0) {
 		exec_result_t res = {.outcome = EXEC_START_FAILED,
 		                     .started_ms = clock_wall_ms(),
@@ -1197,6 +1504,8 @@ agent_destroy(agent_t **ap)
 		free(j->step_id);
 		free(j->keytext);
 		agent_tail_free(j);
+		redactor_destroy(&j->redact[0]);
+		redactor_destroy(&j->redact[1]);
 		free(j);
 	}
 	agent_close_socket(a);

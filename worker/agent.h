@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "keys.h"
 
@@ -38,6 +39,11 @@
 #define AGENT_LEFTOVER_POLL_MS 50
 #define AGENT_HANDSHAKE_LOG_MS 30000 /* a failing handshake is logged at most this often */
 #define AGENT_CHECK_DETAIL_MAX 400   /* bytes of a check's summary line kept as its detail */
+#define AGENT_DEFAULT_UMASK 022
+#define AGENT_DEFAULT_WORKDIR "/"
+/* The PATH of every step: a fixed, root-owned search path, never the
+ * worker's own (which a service manager or a shell may have set). */
+#define AGENT_STEP_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 typedef struct {
 	const char *endpoint;
@@ -52,6 +58,14 @@ typedef struct {
 	 * worker's key pair and the coordinator's public key, pinned. */
 	const keys_pair_t *key;
 	const keys_pair_t *coordinator_key;
+	/* What steps may do here (docs/security.md); each list
+	 * NULL-terminated, borrowed. */
+	const char *const *allow_users;    /* run_as names allowed; NULL/empty: none */
+	const char *const *pass_env;       /* worker variables a step inherits */
+	const char *const *allow_runbooks; /* fnmatch globs; NULL/empty: every runbook */
+	const char *const *allow_types;    /* step types; NULL/empty: every type */
+	mode_t umask;                      /* of every step */
+	const char *workdir;               /* where steps run; a step's workdir must be in it */
 } agent_config_t;
 
 typedef struct agent agent_t;

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +45,7 @@ enum child_stage {
 	CHILD_STDIO,
 	CHILD_CHDIR,
 	CHILD_EXEC,
+	CHILD_IDS,
 };
 
 struct child_report {
@@ -204,10 +207,10 @@ env_same_key(const char *a, const char *b)
  * strings are borrowed; only the array is the caller's to free. Returns NULL
  * and fills why when an extra is not "K=V". */
 static char **
-env_build(const char *const *extra, char *why, size_t whylen)
+env_build(const char *const *extra, bool only, char *why, size_t whylen)
 {
 	size_t nenv = 0, nextra = 0;
-	while (environ != NULL && environ[nenv] != NULL)
+	while (!only && environ != NULL && environ[nenv] != NULL)
 		nenv++;
 	while (extra != NULL && extra[nextra] != NULL) {
 		const char *eq = strchr(extra[nextra], '=');
@@ -252,7 +255,8 @@ child_fail(int status_fd, int stage, int err)
 /* The child between fork and exec (or fn): async-signal-safe calls only.
  * Returns the status pipe's write end, moved above 2. */
 static int
-child_setup(int devnull, int out_w, int err_w, int status_w, const char *workdir)
+child_setup(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
+            const char *workdir)
 {
 	/* A group of our own, so the executor can signal the whole step. */
 	if (setpgid(0, 0) == -1)
@@ -288,16 +292,28 @@ child_setup(int devnull, int out_w, int err_w, int status_w, const char *workdir
 			child_fail(status_w, CHILD_STDIO, errno);
 	}
 
+	if (spec->set_umask)
+		umask(spec->umask);
+	/* Groups first, then the gid, then the uid: after setuid the others
+	 * are no longer ours to change. A failure stops the child: a step
+	 * never runs as someone else than it asked. */
+	if (spec->set_ids) {
+		if (setgroups(spec->ngroups, spec->groups) == -1 || setgid(spec->gid) == -1 ||
+		    setuid(spec->uid) == -1)
+			child_fail(status_w, CHILD_IDS, errno);
+	}
+	/* After the switch, so the directory is entered with the step's own
+	 * rights. */
 	if (workdir != NULL && chdir(workdir) == -1)
 		child_fail(status_w, CHILD_CHDIR, errno);
 	return status_w;
 }
 
 static _Noreturn void
-child_exec(int devnull, int out_w, int err_w, int status_w, const char *workdir, char *const argv[],
-           char *const envp[])
+child_exec(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
+           const char *workdir, char *const argv[], char *const envp[])
 {
-	status_w = child_setup(devnull, out_w, err_w, status_w, workdir);
+	status_w = child_setup(devnull, out_w, err_w, status_w, spec, workdir);
 	execve("/bin/sh", argv, envp);
 	child_fail(status_w, CHILD_EXEC, errno);
 }
@@ -323,10 +339,12 @@ child_close_from(int lowfd)
  * the status pipe (with every other fd) tells the parent the setup worked,
  * as a successful exec would. */
 static _Noreturn void
-child_call(int devnull, int out_w, int err_w, int status_w, const char *workdir, int (*fn)(void *),
-           void *arg)
+child_call(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
+           const char *workdir)
 {
-	(void)child_setup(devnull, out_w, err_w, status_w, workdir);
+	int (*fn)(void *) = spec->fn;
+	void *arg = spec->arg;
+	(void)child_setup(devnull, out_w, err_w, status_w, spec, workdir);
 	child_close_from(3);
 	_exit(fn(arg) & 0xff);
 }
@@ -357,7 +375,7 @@ executor_start(executor_t *e, const exec_spec_t *spec)
 	/* A function child does not exec, so it has no use for an envp. */
 	char **envp = NULL;
 	if (spec->fn == NULL) {
-		envp = env_build(spec->env, j->failed, sizeof(j->failed));
+		envp = env_build(spec->env, spec->env_only, j->failed, sizeof(j->failed));
 		if (envp == NULL)
 			return j->id; /* reported by the next executor_tick */
 	}
@@ -388,9 +406,9 @@ executor_start(executor_t *e, const exec_spec_t *spec)
 		goto fail;
 	}
 	if (pid == 0 && spec->fn != NULL)
-		child_call(devnull, out[1], err[1], st[1], workdir, spec->fn, spec->arg);
+		child_call(devnull, out[1], err[1], st[1], spec, workdir);
 	if (pid == 0)
-		child_exec(devnull, out[1], err[1], st[1], workdir, argv, envp);
+		child_exec(devnull, out[1], err[1], st[1], spec, workdir, argv, envp);
 
 	/* Also here, so the group exists before we return and a cancel or
 	 * timeout cannot race the child's own setpgid. EACCES means the child
@@ -581,6 +599,10 @@ job_read_status(job_t *j)
 		break;
 	case CHILD_EXEC:
 		snprintf(j->failed, sizeof(j->failed), "exec /bin/sh: %s", strerror(r.err));
+		break;
+	case CHILD_IDS:
+		snprintf(j->failed, sizeof(j->failed), "cannot switch to the step's user: %s",
+		         strerror(r.err));
 		break;
 	default:
 		snprintf(j->failed, sizeof(j->failed), "child failed before exec (stage %d)",

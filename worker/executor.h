@@ -68,9 +68,20 @@ typedef struct {
 	int (*fn)(void *arg);   /* the function job; NULL for a shell */
 	void *arg;              /* fn's argument */
 	const char *const *env; /* extra "K=V" entries, NULL-terminated; may be NULL */
-	const char *workdir;    /* NULL or "" keeps the worker's directory */
-	uint32_t timeout_ms;    /* 0 = none */
-	uint32_t grace_ms;      /* 0 = EXECUTOR_KILL_GRACE_MS */
+	/* env is the whole environment: nothing of the worker's is inherited
+	 * (the agent builds it: docs/security.md). */
+	bool env_only;
+	const char *workdir; /* NULL or "" keeps the worker's directory */
+	/* Applied in the child before exec (or fn), when set: */
+	bool set_umask;
+	mode_t umask;
+	bool set_ids; /* setgroups(groups), setgid(gid), setuid(uid); needs root */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* borrowed until executor_start returns */
+	size_t ngroups;
+	uint32_t timeout_ms; /* 0 = none */
+	uint32_t grace_ms;   /* 0 = EXECUTOR_KILL_GRACE_MS */
 } exec_spec_t;
 
 /* Callbacks, called from executor_handle / executor_tick, never reentrantly.

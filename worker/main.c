@@ -1,5 +1,6 @@
 /* rota-worker: parse arguments, build the agent, run its loop. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "duration.h"
 #include "keys.h"
 #include "log.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 static void
@@ -29,10 +31,20 @@ usage(FILE *out)
 	        "  --coordinator-key FILE\n"
 	        "                       the coordinator's public key: no other coordinator is"
 	        " accepted\n"
+	        "  --allow-user NAME    steps may run as NAME (run_as); repeat for more\n"
+	        "  --pass-env NAME      steps inherit this variable of the worker; repeat\n"
+	        "  --allow-runbooks GLOB\n"
+	        "                       run only steps of runbooks matching GLOB; repeat\n"
+	        "  --allow-step-types LIST\n"
+	        "                       run only these types (shell,http_check,disk_check,\n"
+	        "                       metric_check,noop)\n"
+	        "  --umask MODE         the umask of every step (default %03o)\n"
+	        "  --workdir DIR        where steps run; a step's workdir must be inside it\n"
+	        "                       (default %s)\n"
 	        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
 	        "  --version, --help\n",
 	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY,
-	        AGENT_DEFAULT_DRAIN_MS / 1000);
+	        AGENT_DEFAULT_DRAIN_MS / 1000, AGENT_DEFAULT_UMASK, AGENT_DEFAULT_WORKDIR);
 }
 
 static int
@@ -61,9 +73,18 @@ main(int argc, char **argv)
 	    .spool_dir = AGENT_DEFAULT_SPOOL,
 	    .capacity = AGENT_DEFAULT_CAPACITY,
 	    .drain_ms = AGENT_DEFAULT_DRAIN_MS,
+	    .umask = AGENT_DEFAULT_UMASK,
+	    .workdir = AGENT_DEFAULT_WORKDIR,
 	};
 	const char **labels = xcalloc((size_t)argc + 1, sizeof(*labels));
 	size_t nlabels = 0;
+	/* Each list is at most argc long; NULL-terminated by calloc. */
+	const char **users = xcalloc((size_t)argc + 1, sizeof(*users));
+	const char **pass = xcalloc((size_t)argc + 1, sizeof(*pass));
+	const char **globs = xcalloc((size_t)argc + 1, sizeof(*globs));
+	size_t nusers = 0, npass = 0, nglobs = 0;
+	strlist_t types = {0};
+	const char **type_list = NULL;
 	log_level_t level = LOGL_INFO;
 	const char *key_path = NULL, *coordinator_key_path = NULL;
 	keys_pair_t key, coordinator_key;
@@ -79,6 +100,12 @@ main(int argc, char **argv)
 	    {"log-level", required_argument, NULL, 'L'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"coordinator-key", required_argument, NULL, 'K'},
+	    {"allow-user", required_argument, NULL, 'u'},
+	    {"pass-env", required_argument, NULL, 'e'},
+	    {"allow-runbooks", required_argument, NULL, 'r'},
+	    {"allow-step-types", required_argument, NULL, 't'},
+	    {"umask", required_argument, NULL, 'm'},
+	    {"workdir", required_argument, NULL, 'w'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -138,6 +165,56 @@ main(int argc, char **argv)
 		case 'k':
 			key_path = optarg;
 			break;
+		case 'u':
+			users[nusers++] = optarg;
+			break;
+		case 'e':
+			pass[npass++] = optarg;
+			break;
+		case 'r':
+			globs[nglobs++] = optarg;
+			break;
+		case 't': {
+			static const char *const known[] = {"shell", "http_check", "disk_check",
+			                                    "metric_check", "noop"};
+			size_t before = types.count;
+			strlist_split(&types, optarg, ',');
+			for (size_t i = before; i < types.count; i++) {
+				bool ok = false;
+				for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+					ok = ok || strcmp(types.items[i], known[k]) == 0;
+				if (!ok) {
+					fprintf(stderr,
+					        "rota-worker: --allow-step-types: unknown type '%s'"
+					        " (shell, http_check, disk_check, metric_check,"
+					        " noop)\n",
+					        types.items[i]);
+					goto out;
+				}
+			}
+			break;
+		}
+		case 'm': {
+			unsigned long v = strtoul(optarg, &end, 8);
+			if (*end != '\0' || end == optarg || v > 0777) {
+				fprintf(stderr,
+				        "rota-worker: --umask %s: give an octal mode like 022 or"
+				        " 077\n",
+				        optarg);
+				goto out;
+			}
+			cfg.umask = (mode_t)v;
+			break;
+		}
+		case 'w':
+			if (optarg[0] != '/') {
+				fprintf(stderr,
+				        "rota-worker: --workdir %s: give an absolute path\n",
+				        optarg);
+				goto out;
+			}
+			cfg.workdir = optarg;
+			break;
 		case 'K':
 			coordinator_key_path = optarg;
 			break;
@@ -187,6 +264,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	cfg.labels = labels;
+	cfg.allow_users = users;
+	cfg.pass_env = pass;
+	cfg.allow_runbooks = globs;
+	type_list = xcalloc(types.count + 1, sizeof(*type_list));
+	for (size_t i = 0; i < types.count; i++)
+		type_list[i] = types.items[i];
+	cfg.allow_types = type_list;
 	log_init("rota-worker", level);
 	if (key_path != NULL) {
 		char *kerror = NULL;
@@ -227,5 +311,10 @@ main(int argc, char **argv)
 out:
 	keys_wipe(&key);
 	free(labels);
+	free(users);
+	free(pass);
+	free(globs);
+	free(type_list);
+	strlist_free(&types);
 	return rc;
 }

@@ -1599,10 +1599,44 @@ test_daily_health_check(void **state)
 	free(path);
 }
 
+/* Secret params reach a step only through its environment: usable in
+ * run, prompt and message, as a whole env value, nowhere else. run_as is
+ * for steps a worker runs. */
+static void
+test_secrets_and_run_as(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: x\nparams:\n  tok: {default: \"\", secret: true}\n"
+	                         "steps:\n  - id: a\n    run_as: deploy\n"
+	                         "    shell: {run: 'curl -H {{ params.tok }}', env: {T: "
+	                         "\" {{ params.tok }} \"}}\n"
+	                         "  - id: b\n    notify: {message: \"t {{ params.tok }}\"}\n");
+	assert_string_equal(rb->steps[0].run_as, "deploy");
+	assert_null(rb->steps[1].run_as);
+	runbook_destroy(&rb);
+	assert_lint("name: x\nparams:\n  tok: {default: \"\", secret: true}\nsteps:\n"
+	            "  - id: a\n    shell: {run: ls, env: {T: \"Bearer {{ params.tok }}\"}, "
+	            "workdir: \"/{{ params.tok }}\"}\n"
+	            "  - id: b\n    http_check: {url: \"http://h/{{ params.tok }}\"}\n"
+	            "  - id: c\n    run_as: \"-x\"\n    noop: {}\n"
+	            "  - id: d\n    run_as: root\n    manual: {prompt: ok?}\n",
+	            "t.yaml:6:31: env T: a secret param must be the whole value (\"{{ "
+	            "params.NAME }}\"), not part of it\n"
+	            "t.yaml:6:68: 'workdir' cannot use secret param 'tok': a secret reaches a "
+	            "step only through its environment (use it in a shell step's run or env)\n"
+	            "t.yaml:8:23: 'url' cannot use secret param 'tok': a secret reaches a step "
+	            "only through its environment (use it in a shell step's run or env)\n"
+	            "t.yaml:10:13: 'run_as' must be a user name (1 to 32 of a-z A-Z 0-9 . _ -, "
+	            "not starting with -), not '-x'\n"
+	            "t.yaml:13:13: step 'd' cannot have 'run_as': only shell steps and checks "
+	            "run on a worker as a user\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_secrets_and_run_as),
 	    cmocka_unit_test(test_full_runbook),
 	    cmocka_unit_test(test_minimal_and_shorthands),
 	    cmocka_unit_test(test_empty_input),

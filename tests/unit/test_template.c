@@ -12,10 +12,10 @@
 #include "template.h"
 
 static const template_var_t vars[] = {
-    {"params.dir", "/var/log"},
-    {"params.days", "7"},
-    {"host.id", "web-1"},
-    {"params.empty", ""},
+    {"params.dir", "/var/log", false},
+    {"params.days", "7", false},
+    {"host.id", "web-1", false},
+    {"params.empty", "", false},
 };
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
 
@@ -72,7 +72,7 @@ test_substitution(void **state)
 	assert_render("a{{ params.empty }}b", "ab");
 	assert_render("{{ params.days }}{{ params.days }}", "77");
 	/* The expansion is not expanded again. */
-	template_var_t v[] = {{"x", "{{ y }}"}};
+	template_var_t v[] = {{"x", "{{ y }}", false}};
 	char *error = NULL;
 	char *out = template_render("[{{ x }}]", v, 1, &error);
 	assert_string_equal(out, "[{{ y }}]");
@@ -147,6 +147,39 @@ test_names(void **state)
 	assert_int_equal(ctx.calls, 0);
 }
 
+/* A secret never reaches the text: masked by default, an env reference in
+ * a shell command. */
+static void
+test_secret(void **state)
+{
+	const template_var_t sv[] = {
+	    {"params.token", "s3cr3t", true},
+	    {"params.dir", "/srv", false},
+	};
+	char *error = NULL;
+	(void)state;
+
+	char *out = template_render("t={{ params.token }} d={{ params.dir }}", sv, 2, &error);
+	assert_non_null(out);
+	assert_string_equal(out, "t=**** d=/srv");
+	free(out);
+
+	out = template_render_secret("curl -H {{ params.token }} {{params.dir}}", sv, 2,
+	                             TEMPLATE_SECRET_ENV_REF, &error);
+	assert_non_null(out);
+	assert_string_equal(out, "curl -H \"${ROTA_SECRET_token}\" /srv");
+	assert_null(strstr(out, "s3cr3t"));
+	free(out);
+
+	out = template_render_secret("{{ params.token }}", sv, 2, TEMPLATE_SECRET_MASK, &error);
+	assert_string_equal(out, "****");
+	free(out);
+
+	out = template_secret_env_name("params.token");
+	assert_string_equal(out, "ROTA_SECRET_token");
+	free(out);
+}
+
 int
 main(void)
 {
@@ -155,6 +188,7 @@ main(void)
 	    cmocka_unit_test(test_substitution),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
