@@ -16,7 +16,7 @@ for w in w2 w3; do
 	fault_kill_worker "$w"
 	echo "killed $w at $((SECONDS - FAULT_T0)) s" >>"$T/faults"
 	sleep 1
-	start_worker "$w"
+	fault_start_worker "$w"
 done
 
 fault_workload_wait 90

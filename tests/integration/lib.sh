@@ -89,11 +89,13 @@ restart_coordinator() {
 # start_worker ID [--label k=v ...]: sets LAST_WORKER_PID and WORKER_PID_<ID>.
 # Workers stop their steps at once on SIGTERM (--drain 0) so a test's cleanup
 # is quick; a test of the drain passes --drain, which comes later and wins.
+# Steps see ROTA_TEST_TMP (where tests keep markers and process groups):
+# workers pass on nothing else of their environment.
 start_worker() {
 	local id=$1
 	shift
 	"$ROTA_BIN/rota-worker" --coordinator "$WORKER_EP" --id "$id" --spool "$T/spool-$id" \
-		--drain 0 "$@" \
+		--drain 0 --pass-env ROTA_TEST_TMP "$@" \
 		>>"$T/worker-$id.log" 2>&1 &
 	LAST_WORKER_PID=$!
 	PIDS+=("$LAST_WORKER_PID")
