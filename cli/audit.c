@@ -145,8 +145,8 @@ audit_or_dash(const char *s)
 static void
 audit_table(const Rota__AuditResponse *resp)
 {
-	static const char *const headers[] = {"TIME (UTC)", "ACTOR",  "ROLE", "ACTION", "TARGET",
-	                                      "OUTCOME",    "PEER",   "KEY",  "DETAIL"};
+	static const char *const headers[] = {"TIME (UTC)", "ACTOR", "ROLE", "ACTION", "TARGET",
+	                                      "OUTCOME",    "PEER",  "KEY",  "DETAIL"};
 	table_t *t = table_new(9, headers);
 	for (size_t i = 0; i < resp->n_entries; i++) {
 		const Rota__AuditEntry *e = resp->entries[i];
@@ -191,16 +191,18 @@ audit_list_command(session_t *s, int argc, char **argv)
 		switch (ch) {
 		case 's':
 			if (audit_parse_since(optarg, clock_wall_ms(), &since) != 0)
-				return usage_error("audit: --since '%s': give a duration back from now"
-				                   " (30m, 1h, 2d) or an RFC 3339 time"
-				                   " (2026-11-23T08:00:00Z)",
-				                   optarg);
+				return usage_error(
+				    "audit: --since '%s': give a duration back from now"
+				    " (30m, 1h, 2d) or an RFC 3339 time"
+				    " (2026-11-23T08:00:00Z)",
+				    optarg);
 			break;
 		case 'n':
 			if (usage_parse_count(optarg, CLI_AUDIT_MAX_LIMIT, &limit) != 0)
-				return usage_error("audit: --limit needs a whole number from 1 to %d,"
-				                   " not '%s'",
-				                   CLI_AUDIT_MAX_LIMIT, optarg);
+				return usage_error(
+				    "audit: --limit needs a whole number from 1 to %d,"
+				    " not '%s'",
+				    CLI_AUDIT_MAX_LIMIT, optarg);
 			break;
 		case 'j':
 			json = 1;
@@ -213,8 +215,9 @@ audit_list_command(session_t *s, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error("audit takes no arguments, got '%s'; usage: rota audit " AUDIT_SYNOPSIS,
-		                   argv[optind]);
+		return usage_error(
+		    "audit takes no arguments, got '%s'; usage: rota audit " AUDIT_SYNOPSIS,
+		    argv[optind]);
 	Rota__AuditRequest body = ROTA__AUDIT_REQUEST__INIT;
 	body.since_ms = since;
 	body.limit = limit;

@@ -82,8 +82,7 @@ void audit_destroy(audit_t **ap);
  * peer is the address, key the fingerprint ("" when none was offered),
  * why a sentence for the row. */
 void audit_auth_failure(audit_t *a, int64_t mono_ms, int64_t wall_ms, audit_endpoint_t ep,
-                        audit_reason_t reason, const char *peer, const char *key,
-                        const char *why);
+                        audit_reason_t reason, const char *peer, const char *key, const char *why);
 /* Writes the rows of failures held back whose interval has passed (call
  * every tick); nothing while !writable (they wait, and an address
  * evicted meanwhile loses its held-back count from the table, not from
