@@ -2,8 +2,8 @@
  *
  * main only reads the global options, picks the command and hands it its
  * arguments; the commands live in run.c, output.c, approval.c, cancel.c, workers.c,
- * runbooks.c, schedules.c, incident.c, status.c, audit.c and lint.c, the conversation with the coordinator
- * in session.c. */
+ * runbooks.c, schedules.c, incident.c, status.c, audit.c and lint.c, the conversation with the
+ * coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -937,9 +937,9 @@ field_rule(const char *key)
 
 /* The known keys of each mapping, for "unknown key" and "did you mean". */
 static const char *const keys_top[] = {
-    "name",     "description", "targets",    "params",   "steps",
-    "schedule", "severity",    "escalation", "triggers",
-    "allowed_operators", "allowed_roles",
+    "name",     "description",       "targets",       "params",
+    "steps",    "schedule",          "severity",      "escalation",
+    "triggers", "allowed_operators", "allowed_roles",
 };
 static const char *const keys_schedule[] = {
     "cron", "timezone", "jitter", "catchup", "catchup_max", "concurrency",

@@ -677,8 +677,9 @@ api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		free(run_id);
 		return;
 	}
-	api_note(api, xasprintf("%s on %u host(s)%s%s", ar->reject ? "rejected" : "approved", released,
-	                        ar->note && ar->note[0] ? ": " : "", ar->note ? ar->note : ""));
+	api_note(api,
+	         xasprintf("%s on %u host(s)%s%s", ar->reject ? "rejected" : "approved", released,
+	                   ar->note && ar->note[0] ? ": " : "", ar->note ? ar->note : ""));
 	Rota__ApproveResponse body = ROTA__APPROVE_RESPONSE__INIT;
 	body.run_id = run_id;
 	body.step_id = ar->step_id;
@@ -746,8 +747,9 @@ api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
 {
 	Rota__OpenIncidentRequest open = *req->incident_open;
 	const Rota__SubmitRequest *sub = open.submit;
-	const catalog_entry_t *e =
-	    sub && sub->runbook && sub->runbook[0] ? catalog_find(api->catalog, sub->runbook) : NULL;
+	const catalog_entry_t *e = sub && sub->runbook && sub->runbook[0]
+	                               ? catalog_find(api->catalog, sub->runbook)
+	                               : NULL;
 	if (e != NULL && !api_runbook_allows(api, identity, identity_len, req->id, e->rb, e->path))
 		return;
 	/* Under CURVE the key says who opened it, whatever the CLI sent. */
@@ -761,7 +763,8 @@ api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
 		free(error);
 		return;
 	}
-	api_note(api, xasprintf("%s, run %s", body.incident && body.incident->id ? body.incident->id : "?",
+	api_note(api, xasprintf("%s, run %s",
+	                        body.incident && body.incident->id ? body.incident->id : "?",
 	                        body.run_id ? body.run_id : "none"));
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
@@ -913,9 +916,10 @@ api_target(const Rota__Request *req)
 {
 	switch (req->body_case) {
 	case ROTA__REQUEST__BODY_SUBMIT:
-		return xstrdup(req->submit->runbook && req->submit->runbook[0] ? req->submit->runbook
-		               : req->submit->runbook_path                     ? req->submit->runbook_path
-		                                                               : "");
+		return xstrdup(req->submit->runbook && req->submit->runbook[0]
+		                   ? req->submit->runbook
+		               : req->submit->runbook_path ? req->submit->runbook_path
+		                                           : "");
 	case ROTA__REQUEST__BODY_CANCEL:
 		return req->cancel->host && req->cancel->host[0]
 		           ? xasprintf("%s host %s", req->cancel->run_id, req->cancel->host)

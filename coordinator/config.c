@@ -393,10 +393,11 @@ read_root(reader_t *r, const yaml_node_t *root, config_t *c)
 		} else if (k && strcmp(k, "outbox") == 0) {
 			ok = read_outbox(r, val, c);
 		} else {
-			ok = reader_fail(r, key,
-			                 "unknown key '%s' (expected http, http_token_file,"
-			                 " http_protect_metrics, link, channels, escalation, outbox)",
-			                 k ? k : "");
+			ok = reader_fail(
+			    r, key,
+			    "unknown key '%s' (expected http, http_token_file,"
+			    " http_protect_metrics, link, channels, escalation, outbox)",
+			    k ? k : "");
 		}
 		if (!ok)
 			return false;

@@ -270,15 +270,16 @@ httpd_read_token(const char *path, char **token, char **error)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		*error = xasprintf("the HTTP token file %s is not a regular file", path);
 	} else if ((st.st_mode & 077) != 0) {
-		*error = xasprintf("the HTTP token file %s is readable by others (mode %04o): anyone"
-		                   " who can read it can send alerts; run 'chmod 600 %s' (and make"
-		                   " a new token if it may have been copied)",
-		                   path, (unsigned)(st.st_mode & 07777), path);
+		*error =
+		    xasprintf("the HTTP token file %s is readable by others (mode %04o): anyone"
+		              " who can read it can send alerts; run 'chmod 600 %s' (and make"
+		              " a new token if it may have been copied)",
+		              path, (unsigned)(st.st_mode & 07777), path);
 	} else if ((n = read(fd, buf, sizeof(buf))) < 0) {
 		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
 	} else if (n > HTTPD_TOKEN_MAX_BYTES) {
-		*error = xasprintf("the HTTP token file %s is larger than %d bytes: not a token", path,
-		                   HTTPD_TOKEN_MAX_BYTES);
+		*error = xasprintf("the HTTP token file %s is larger than %d bytes: not a token",
+		                   path, HTTPD_TOKEN_MAX_BYTES);
 		n = -1;
 	}
 	close(fd);
@@ -290,10 +291,11 @@ httpd_read_token(const char *path, char **token, char **error)
 	buf[n] = '\0';
 	for (ssize_t i = 0; i < n; i++)
 		if ((unsigned char)buf[i] <= ' ' || (unsigned char)buf[i] >= 0x7f) {
-			*error = xasprintf("the HTTP token file %s holds a space, a control character"
-			                   " or a non-ASCII byte at offset %zd: a token is one word of"
-			                   " printable ASCII",
-			                   path, i);
+			*error =
+			    xasprintf("the HTTP token file %s holds a space, a control character"
+			              " or a non-ASCII byte at offset %zd: a token is one word of"
+			              " printable ASCII",
+			              path, i);
 			return -1;
 		}
 	if (n < HTTPD_TOKEN_MIN_CHARS) {
