@@ -62,14 +62,20 @@
  * not set (a cron job, a container). */
 #define CLI_DEFAULT_OPERATOR "operator"
 
+/* Audit rows `audit` lists without --limit, and the most it may ask (the
+ * coordinator's own cap, AUDIT_MAX_LIST). */
+#define CLI_AUDIT_DEFAULT_LIMIT 50
+#define CLI_AUDIT_MAX_LIMIT 1000
+
 /* Exit codes: the contract scripts rely on (DESIGN.md, Operator API). */
 enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_RUN_FAILED = 1,  /* submit --wait: the run did not succeed */
 	CLI_EXIT_USAGE = 2,       /* unknown command or flag, missing argument */
 	CLI_EXIT_UNREACHABLE = 3, /* no answer within CLI_TIMEOUT_MS */
-	CLI_EXIT_REFUSED = 4,     /* the coordinator answered with an error, or
-	                           * with an answer rota cannot use */
+	CLI_EXIT_REFUSED = 4,     /* the coordinator answered with an error (a
+	                           * role or a runbook's allowed_* too), or with
+	                           * an answer rota cannot use */
 };
 
 #endif

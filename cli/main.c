@@ -2,14 +2,15 @@
  *
  * main only reads the global options, picks the command and hands it its
  * arguments; the commands live in run.c, output.c, approval.c, cancel.c, workers.c,
- * runbooks.c, schedules.c, incident.c and lint.c, the conversation with the coordinator
- * in session.c. */
+ * runbooks.c, schedules.c, incident.c, status.c, audit.c and lint.c, the conversation with the
+ * coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "approval.h"
+#include "audit.h"
 #include "cancel.h"
 #include "cli.h"
 #include "config.h"
@@ -21,6 +22,7 @@
 #include "runbooks.h"
 #include "schedules.h"
 #include "session.h"
+#include "status.h"
 #include "usage.h"
 #include "workers.h"
 
@@ -47,6 +49,8 @@ static const struct {
     {"resolve", incident_resolve},
     {"lint", lint_files},
     {"keygen", keygen_run},
+    {"status", status_show},
+    {"audit", audit_list_command},
 };
 
 /* Commands that never talk to the coordinator: a broken configuration
@@ -170,6 +174,6 @@ main(int argc, char **argv)
 	config_clear(&config);
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
 	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
-	                   "runbooks, reload, schedules, lint and keygen",
+	                   "runbooks, reload, schedules, status, audit, lint and keygen",
 	                   name);
 }

@@ -156,6 +156,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "ack";
 	case ROTA__RESPONSE__BODY_RESOLVE:
 		return "resolve";
+	case ROTA__RESPONSE__BODY_STATUS:
+		return "status";
+	case ROTA__RESPONSE__BODY_AUDIT:
+		return "audit";
 	default:
 		return "empty";
 	}
@@ -197,6 +201,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->ack != NULL;
 	case ROTA__RESPONSE__BODY_RESOLVE:
 		return resp->resolve != NULL;
+	case ROTA__RESPONSE__BODY_STATUS:
+		return resp->status != NULL;
+	case ROTA__RESPONSE__BODY_AUDIT:
+		return resp->audit != NULL;
 	default:
 		return 0;
 	}
@@ -224,6 +232,8 @@ session_error_name(Rota__ErrorCode code)
 		return "unavailable";
 	case ROTA__ERROR_CODE__ERR_CONFLICT:
 		return "conflict";
+	case ROTA__ERROR_CODE__ERR_FORBIDDEN:
+		return "forbidden";
 	default:
 		return "error";
 	}

@@ -86,6 +86,13 @@ usage_print(FILE *out)
 	      "Fleet:\n"
 	      "  workers [--json]\n"
 	      "        Workers the coordinator knows, and what they run.\n"
+	      "  status [--json]\n"
+	      "        The coordinator: version, uptime, endpoints, CURVE or --insecure, who\n"
+	      "        you are to it and your role, workers, active runs, open incidents.\n"
+	      "  audit [--since 1h|RFC3339] [--limit N] [--json]\n"
+	      "        Who did what: every state-changing request (ok, refused, failed)\n"
+	      "        and every refused key, oldest first (admin only).\n"
+	      "          rota audit --since 2h\n"
 	      "  keygen NAME [--out DIR] [--force]\n"
 	      "        Make a CURVE key pair: DIR/NAME.key (public: list it on the\n"
 	      "        coordinator) and DIR/NAME.key_secret (mode 0600, stays here).\n"
@@ -106,9 +113,12 @@ usage_print(FILE *out)
 	      "  --help            this text\n"
 	      "  --version         rota's version\n"
 	      "\n"
+	      "Roles: viewer (lists, show, logs, status), operator (and submit, cancel,\n"
+	      "approve, reject, incident open, ack, resolve), admin (and reload, audit).\n"
+	      "\n"
 	      "Exit status: 0 ok, 1 run failed (--wait), a runbook invalid (reload,\n"
 	      "schedules FILE) or lint found errors, 2 usage, 3 coordinator unreachable,\n"
-	      "4 refused by the coordinator.\n",
+	      "4 refused by the coordinator (also: your role does not allow it).\n",
 	      out);
 }
 

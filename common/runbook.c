@@ -33,6 +33,7 @@
 
 #include "cron.h"
 #include "duration.h"
+#include "keys.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -936,8 +937,9 @@ field_rule(const char *key)
 
 /* The known keys of each mapping, for "unknown key" and "did you mean". */
 static const char *const keys_top[] = {
-    "name",     "description", "targets",    "params",   "steps",
-    "schedule", "severity",    "escalation", "triggers",
+    "name",     "description",       "targets",       "params",
+    "steps",    "schedule",          "severity",      "escalation",
+    "triggers", "allowed_operators", "allowed_roles",
 };
 static const char *const keys_schedule[] = {
     "cron", "timezone", "jitter", "catchup", "catchup_max", "concurrency",
@@ -969,6 +971,8 @@ static const char *const keys_noop[] = {"timeout"};
 /* Enumerations, in the order of their C enums (index = value, except
  * where a table of values says otherwise). */
 static const char *const names_severity[] = {"P1", "P2", "P3", "P4"};
+/* allowed_roles: the roles that may submit at all (a viewer never may). */
+static const char *const names_allowed_role[] = {"operator", "admin"};
 static const char *const names_param_type[] = {"string", "int", "bool", "duration"};
 static const char *const names_catchup[] = {"latest", "none", "all"};
 static const char *const names_concurrency[] = {"forbid", "allow", "replace"};
@@ -1977,6 +1981,68 @@ check_triggers(check_t *c, const node_t *v)
 		check_trigger(c, v->kids[i], i, &rb->triggers[i]);
 }
 
+/* ---- allowed_operators, allowed_roles ---- */
+
+/* A sequence of distinct names into *out; roles must be one of
+ * names_allowed_role, operators valid key names (keys.h). */
+static void
+check_allowed(check_t *c, const node_t *v, const char *key, bool roles, char ***out, size_t *count)
+{
+	if (v->kind != NODE_SEQUENCE) {
+		report_add(c->r, v->mark, "'%s' must be a sequence such as %s, not %s", key,
+		           roles ? "[admin]" : "[alice, bob]", kind_name(v));
+		return;
+	}
+	if (v->count == 0) {
+		report_add(c->r, v->mark,
+		           "'%s' names nobody: nobody could submit this runbook (remove the key to"
+		           " let every operator)",
+		           key);
+		return;
+	}
+	if (v->count > RUNBOOK_MAX_ALLOWED) {
+		report_add(c->r, v->mark, "'%s' names more than %d", key, RUNBOOK_MAX_ALLOWED);
+		return;
+	}
+	*out = xcalloc(v->count, sizeof(**out));
+	for (size_t i = 0; i < v->count; i++) {
+		const node_t *item = v->kids[i];
+		char *name = want_string(c, item, key);
+		if (name == NULL)
+			continue;
+		int index;
+		if (roles && strcmp(name, "viewer") == 0) {
+			report_add(c->r, item->mark,
+			           "'%s': a viewer cannot submit anything; list operator or admin",
+			           key);
+			free(name);
+			continue;
+		}
+		if (roles && want_enum(c, item, key, names_allowed_role,
+		                       COUNT_OF(names_allowed_role), &index) != 0) {
+			free(name);
+			continue;
+		}
+		if (!roles && !keys_valid_name(name)) {
+			report_add(c->r, item->mark,
+			           "'%s': operator name '%s' is not valid (1 to 128 of A-Z a-z 0-9"
+			           " . _ -, not starting with '.')",
+			           key, shown(name).s);
+			free(name);
+			continue;
+		}
+		bool twice = false;
+		for (size_t k = 0; k < *count && !twice; k++)
+			twice = strcmp((*out)[k], name) == 0;
+		if (twice) {
+			report_add(c->r, item->mark, "'%s' names '%s' twice", key, shown(name).s);
+			free(name);
+			continue;
+		}
+		(*out)[(*count)++] = name;
+	}
+}
+
 /* ---- step types ---- */
 
 /* What a step type's checker knows about the step around it. */
@@ -2563,6 +2629,16 @@ check_root(check_t *c, const node_t *root)
 		check_escalation(c, v);
 	if ((v = map_get(root, "triggers")) != NULL)
 		check_triggers(c, v);
+	const node_t *ops = map_get(root, "allowed_operators");
+	const node_t *roles = map_get(root, "allowed_roles");
+	if (ops != NULL)
+		check_allowed(c, ops, "allowed_operators", false, &rb->allowed_operators,
+		              &rb->allowed_operator_count);
+	if (roles != NULL)
+		check_allowed(c, roles, "allowed_roles", true, &rb->allowed_roles,
+		              &rb->allowed_role_count);
+	if (ops != NULL || roles != NULL)
+		rb->allowed_mark = (ops != NULL ? ops : roles)->mark;
 	/* params before steps: templates in steps name params. */
 	if ((v = map_get(root, "params")) != NULL)
 		check_params(c, v);
@@ -2749,6 +2825,12 @@ runbook_destroy(runbook_t **rbp)
 	for (size_t i = 0; i < rb->step_count; i++)
 		step_free(&rb->steps[i]);
 	free(rb->steps);
+	for (size_t i = 0; i < rb->allowed_operator_count; i++)
+		free(rb->allowed_operators[i]);
+	free(rb->allowed_operators);
+	for (size_t i = 0; i < rb->allowed_role_count; i++)
+		free(rb->allowed_roles[i]);
+	free(rb->allowed_roles);
 	free(rb);
 	*rbp = NULL;
 }

@@ -39,6 +39,7 @@
 #define RUNBOOK_MAX_NAME_LEN 100 /* runbook name, param names, step ids */
 #define RUNBOOK_MAX_PARAMS 256
 #define RUNBOOK_MAX_STEPS 1000
+#define RUNBOOK_MAX_ALLOWED 256 /* names in allowed_operators */
 
 typedef struct {
 	int line;   /* 1-based */
@@ -209,6 +210,16 @@ typedef struct {
 	size_t param_count;
 	runbook_step_t *steps;
 	size_t step_count;
+	/* Who may submit it or open an incident with it through the operator
+	 * API (docs/security.md): a caller named in allowed_operators, or whose
+	 * role is one of allowed_roles or above it ("operator" or "admin").
+	 * Both empty: anyone whose role may submit. Schedules and alerts are
+	 * not callers and are not checked. */
+	char **allowed_operators;
+	size_t allowed_operator_count;
+	char **allowed_roles;
+	size_t allowed_role_count;
+	runbook_mark_t allowed_mark; /* the first of the two keys, for messages */
 } runbook_t;
 
 /* line and column are 1-based; line 0 means the file as a whole (cannot

@@ -9,11 +9,84 @@
 #include <time.h>
 
 #include "clock.h"
+#include "keyring.h"
 #include "log.h"
 #include "runbook.h"
 #include "launcher.h"
 #include "run.h"
 #include "xalloc.h"
+
+/* Who may do what. A request not listed here is refused as unknown. */
+typedef struct {
+	Rota__Request__BodyCase body;
+	const char *name; /* as the operator types it, after "rota " */
+	keyring_role_t need;
+} api_rule_t;
+
+static const api_rule_t api_rules[] = {
+    {ROTA__REQUEST__BODY_RUNS, "runs", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_SHOW, "show", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_LOGS, "logs", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_WORKERS, "workers", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_RUNBOOKS, "runbooks", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_SCHEDULES, "schedules", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_INCIDENTS, "incidents", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_INCIDENT_SHOW, "incident show", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_STATUS, "status", KEYRING_ROLE_VIEWER},
+    {ROTA__REQUEST__BODY_SUBMIT, "submit", KEYRING_ROLE_OPERATOR},
+    {ROTA__REQUEST__BODY_CANCEL, "cancel", KEYRING_ROLE_OPERATOR},
+    {ROTA__REQUEST__BODY_APPROVE, "approve", KEYRING_ROLE_OPERATOR}, /* and reject */
+    {ROTA__REQUEST__BODY_INCIDENT_OPEN, "incident open", KEYRING_ROLE_OPERATOR},
+    {ROTA__REQUEST__BODY_ACK, "ack", KEYRING_ROLE_OPERATOR},
+    {ROTA__REQUEST__BODY_RESOLVE, "resolve", KEYRING_ROLE_OPERATOR},
+    {ROTA__REQUEST__BODY_RELOAD, "reload", KEYRING_ROLE_ADMIN},
+    /* The audit trail says who did what: not for every viewer. */
+    {ROTA__REQUEST__BODY_AUDIT, "audit", KEYRING_ROLE_ADMIN},
+};
+
+static const api_rule_t *
+api_rule(const Rota__Request *req)
+{
+	for (size_t i = 0; i < sizeof(api_rules) / sizeof(api_rules[0]); i++)
+		if (api_rules[i].body == req->body_case)
+			return &api_rules[i];
+	return NULL;
+}
+
+/* The request's name for messages and the audit trail. */
+static const char *
+api_request_name(const Rota__Request *req, const api_rule_t *rule)
+{
+	if (req->body_case == ROTA__REQUEST__BODY_APPROVE && req->approve->reject)
+		return "reject";
+	return rule->name;
+}
+
+static const char *
+api_article(const char *word)
+{
+	return strchr("aeiou", word[0]) != NULL ? "an" : "a";
+}
+
+int
+api_caller_role(const api_t *api)
+{
+	return api->curve ? api->caller_role : KEYRING_ROLE_ADMIN;
+}
+
+/* The caller as the audit trail and messages name it. */
+static const char *
+api_actor(const api_t *api)
+{
+	return api->caller != NULL && api->caller[0] ? api->caller : "anonymous";
+}
+
+static void
+api_note(api_t *api, char *note)
+{
+	free(api->note);
+	api->note = note;
+}
 
 /* Queues resp for the peer; resp's fields stay the caller's. */
 static void
@@ -38,6 +111,9 @@ api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The audit row says why: a refusal, or a failure of ours. */
+	api->outcome = code == ROTA__ERROR_CODE__ERR_INTERNAL ? AUDIT_FAILED : AUDIT_REFUSED;
+	api_note(api, xstrdup(msg));
 	Rota__Error err = ROTA__ERROR__INIT;
 	err.code = code;
 	err.message = msg;
@@ -45,6 +121,46 @@ api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id
 	resp.id = id;
 	resp.error = &err;
 	api_reply(api, identity, identity_len, &resp);
+}
+
+/* Whether the caller may run rb (its allowed_operators / allowed_roles);
+ * false after refusing the request with who may. A role listed admits the
+ * roles above it too. Without CURVE nobody has a name to check. */
+static bool
+api_runbook_allows(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                   const runbook_t *rb, const char *path)
+{
+	if (!api->curve || (rb->allowed_operator_count == 0 && rb->allowed_role_count == 0))
+		return true;
+	int role = api_caller_role(api);
+	for (size_t i = 0; i < rb->allowed_operator_count; i++)
+		if (strcmp(rb->allowed_operators[i], api->caller) == 0)
+			return true;
+	for (size_t i = 0; i < rb->allowed_role_count; i++) {
+		keyring_role_t need;
+		if (keyring_role_parse(rb->allowed_roles[i], &need) == 0 && role >= (int)need)
+			return true;
+	}
+	char who[2048] = "";
+	size_t off = 0;
+	size_t total = rb->allowed_operator_count + rb->allowed_role_count;
+	for (size_t i = 0; i < total && off < sizeof(who); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == total ? " or " : ", ";
+		int w = i < rb->allowed_operator_count
+		            ? snprintf(who + off, sizeof(who) - off, "%s%s", sep,
+		                       rb->allowed_operators[i])
+		            : snprintf(who + off, sizeof(who) - off, "%sany %s", sep,
+		                       rb->allowed_roles[i - rb->allowed_operator_count]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	const char *role_name = keyring_role_name((keyring_role_t)role);
+	api_refuse(api, identity, identity_len, id, ROTA__ERROR_CODE__ERR_FORBIDDEN,
+	           "runbook %s may be run only by %s (allowed_operators/allowed_roles in %s);"
+	           " %s is %s %s",
+	           rb->name, who, path, api_actor(api), api_article(role_name), role_name);
+	return false;
 }
 
 static void
@@ -94,6 +210,14 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		           "submit names no runbook");
 		return;
 	}
+	/* A file names its own restriction, which is the submitter's to write:
+	 * checked all the same, so a file and its loaded copy behave alike. */
+	const catalog_entry_t *entry = owned_rb ? NULL : catalog_find(api->catalog, sub->runbook);
+	if (!api_runbook_allows(api, identity, identity_len, req->id, rb,
+	                        entry ? entry->path : rb->path)) {
+		runbook_destroy(&owned_rb);
+		return;
+	}
 
 	launcher_t l = {
 	    .store = api->store,
@@ -115,6 +239,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)res.code, "%s",
 		           res.error ? res.error : "the run could not start");
 	} else {
+		api_note(api, xasprintf("run %s on %zu host(s)", res.run_id, res.host_count));
 		Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
 		sr.run_id = res.run_id;
 		sr.n_hosts = res.host_count;
@@ -449,6 +574,8 @@ api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 {
 	Rota__ReloadResponse body;
 	api->reload(api->reload_ctx, &body);
+	api_note(api, xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid",
+	                        body.loaded, body.added, body.changed, body.removed, body.invalid));
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_RELOAD;
@@ -550,6 +677,9 @@ api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		free(run_id);
 		return;
 	}
+	api_note(api,
+	         xasprintf("%s on %u host(s)%s%s", ar->reject ? "rejected" : "approved", released,
+	                   ar->note && ar->note[0] ? ": " : "", ar->note ? ar->note : ""));
 	Rota__ApproveResponse body = ROTA__APPROVE_RESPONSE__INIT;
 	body.run_id = run_id;
 	body.step_id = ar->step_id;
@@ -596,6 +726,8 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	size_t signalled = 0;
 	dispatcher_cancel(api->dispatcher, run, host, reason, &signalled);
 	free(reason);
+	api_note(api, xasprintf("%zu running step(s) signalled%s%s", signalled,
+	                        cr->note && cr->note[0] ? ": " : "", cr->note ? cr->note : ""));
 	Rota__CancelResponse body = ROTA__CANCEL_RESPONSE__INIT;
 	body.run_id = run_id;
 	body.signalled = (uint32_t)signalled;
@@ -613,14 +745,27 @@ static void
 api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
                   const Rota__Request *req)
 {
+	Rota__OpenIncidentRequest open = *req->incident_open;
+	const Rota__SubmitRequest *sub = open.submit;
+	const catalog_entry_t *e = sub && sub->runbook && sub->runbook[0]
+	                               ? catalog_find(api->catalog, sub->runbook)
+	                               : NULL;
+	if (e != NULL && !api_runbook_allows(api, identity, identity_len, req->id, e->rb, e->path))
+		return;
+	/* Under CURVE the key says who opened it, whatever the CLI sent. */
+	if (api->curve)
+		open.by = (char *)api->caller;
 	Rota__IncidentResponse body;
 	int code = 0;
 	char *error = NULL;
-	if (responder_open(api->responder, req->incident_open, &body, &code, &error) != 0) {
+	if (responder_open(api->responder, &open, &body, &code, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s", error);
 		free(error);
 		return;
 	}
+	api_note(api, xasprintf("%s, run %s",
+	                        body.incident && body.incident->id ? body.incident->id : "?",
+	                        body.run_id ? body.run_id : "none"));
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_INCIDENT_OPEN;
@@ -701,8 +846,10 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	int code = 0;
 	char *error = NULL;
 	int64_t now = clock_wall_ms();
-	int rc = resolve ? incidents_resolve(api->incidents, id, ar->by, ar->note, now, &code, &error)
-	                 : incidents_ack(api->incidents, id, ar->by, ar->note, now, &code, &error);
+	/* Under CURVE the key says who, whatever the CLI sent as --by. */
+	const char *by = api->curve ? api->caller : ar->by;
+	int rc = resolve ? incidents_resolve(api->incidents, id, by, ar->note, now, &code, &error)
+	                 : incidents_ack(api->incidents, id, by, ar->note, now, &code, &error);
 	if (rc != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s", error);
 		free(error);
@@ -734,6 +881,103 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	free(id);
 }
 
+/* ---- status and audit -------------------------------------------------- */
+
+static void
+api_status(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	Rota__StatusResponse body = ROTA__STATUS_RESPONSE__INIT;
+	if (api->status != NULL)
+		api->status(api->status_ctx, &body);
+	body.curve = api->curve;
+	body.caller = (char *)(api->caller ? api->caller : "");
+	body.role = (char *)keyring_role_name((keyring_role_t)api_caller_role(api));
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_STATUS;
+	resp.status = &body;
+	api_reply(api, identity, identity_len, &resp);
+}
+
+static void
+api_audit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	Rota__AuditResponse *body = xmalloc(sizeof(*body));
+	if (audit_list(api->store, req->audit->since_ms, req->audit->limit, body) != 0) {
+		rota__audit_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not read the audit trail (see the coordinator's log)");
+		return;
+	}
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_AUDIT;
+	resp.audit = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__audit_response__free_unpacked(body, NULL);
+}
+
+/* What a request acts on, for its audit row (caller frees). */
+static char *
+api_target(const Rota__Request *req)
+{
+	switch (req->body_case) {
+	case ROTA__REQUEST__BODY_SUBMIT:
+		return xstrdup(req->submit->runbook && req->submit->runbook[0]
+		                   ? req->submit->runbook
+		               : req->submit->runbook_path ? req->submit->runbook_path
+		                                           : "");
+	case ROTA__REQUEST__BODY_CANCEL:
+		return req->cancel->host && req->cancel->host[0]
+		           ? xasprintf("%s host %s", req->cancel->run_id, req->cancel->host)
+		           : xstrdup(req->cancel->run_id);
+	case ROTA__REQUEST__BODY_APPROVE:
+		return xasprintf("%s/%s", req->approve->run_id, req->approve->step_id);
+	case ROTA__REQUEST__BODY_INCIDENT_OPEN:
+		return xstrdup(req->incident_open->submit && req->incident_open->submit->runbook
+		                   ? req->incident_open->submit->runbook
+		                   : "");
+	case ROTA__REQUEST__BODY_ACK:
+		return xstrdup(req->ack->id);
+	case ROTA__REQUEST__BODY_RESOLVE:
+		return xstrdup(req->resolve->id);
+	case ROTA__REQUEST__BODY_RELOAD:
+		return xstrdup("runbooks");
+	default:
+		return xstrdup("");
+	}
+}
+
+/* The request's audit row, in the turn that made its change. A row that
+ * cannot be written fails the turn (store.h): then the change and its
+ * answer are withheld too, never done unaudited. */
+static void
+api_audit_request(api_t *api, const Rota__Request *req, const char *name)
+{
+	char *target = api_target(req);
+	audit_entry_t e = {
+	    .at_ms = clock_wall_ms(),
+	    .actor = api_actor(api),
+	    .role = keyring_role_name((keyring_role_t)api_caller_role(api)),
+	    .action = name,
+	    .target = target,
+	    .outcome = api->outcome,
+	    .detail = api->note,
+	    .peer = api->caller_peer,
+	    .key = api->caller_key,
+	};
+	if (audit_record(api->store, &e) != 0)
+		log_error("audit: cannot record %s by %s; the turn will not commit", name,
+		          api_actor(api));
+	free(target);
+}
+
+void
+api_clear(api_t *api)
+{
+	api_note(api, NULL);
+}
+
 bool
 api_request_writes(const Rota__Request *req)
 {
@@ -746,14 +990,10 @@ api_request_writes(const Rota__Request *req)
 	       req->body_case == ROTA__REQUEST__BODY_CANCEL;
 }
 
-void
-api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+/* Dispatches a request whose role was checked. */
+static void
+api_dispatch(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
-	if (api->stopping && api_request_writes(req)) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_UNAVAILABLE,
-		           "the coordinator is stopping; try again when it is back");
-		return;
-	}
 	switch (req->body_case) {
 	case ROTA__REQUEST__BODY_SUBMIT:
 		api_submit(api, identity, identity_len, req);
@@ -800,9 +1040,50 @@ api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	case ROTA__REQUEST__BODY_RESOLVE:
 		api_incident_action(api, identity, identity_len, req, true);
 		break;
+	case ROTA__REQUEST__BODY_STATUS:
+		api_status(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_AUDIT:
+		api_audit(api, identity, identity_len, req);
+		break;
 	default:
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
 		           "unknown request; is this rota newer than the coordinator?");
 		break;
 	}
+}
+
+void
+api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	api->outcome = AUDIT_OK;
+	api_note(api, NULL);
+	const api_rule_t *rule = api_rule(req);
+	if (rule == NULL) {
+		api_dispatch(api, identity, identity_len, req); /* says it is unknown */
+		return;
+	}
+	const char *name = api_request_name(req, rule);
+	int role = api_caller_role(api);
+	bool writes = api_request_writes(req);
+	if (role < (int)rule->need) {
+		const char *need = keyring_role_name(rule->need);
+		const char *has = keyring_role_name((keyring_role_t)role);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_FORBIDDEN,
+		           "rota %s needs the %s role; %s is %s %s", name, need, api_actor(api),
+		           api_article(has), has);
+		/* Refusals for a role are audited for reads too: an attempt at
+		 * what one may not do is worth a row. */
+		api_audit_request(api, req, name);
+		api_note(api, NULL);
+		return;
+	}
+	if (api->stopping && writes)
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_UNAVAILABLE,
+		           "the coordinator is stopping; try again when it is back");
+	else
+		api_dispatch(api, identity, identity_len, req);
+	if (writes)
+		api_audit_request(api, req, name);
+	api_note(api, NULL);
 }

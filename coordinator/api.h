@@ -2,7 +2,18 @@
  *
  * One Request in, one Response out, queued until the turn commits. Refusals
  * carry a stable code and a message that names what was wrong and how to
- * fix it; the CLI prints the message as it is. */
+ * fix it; the CLI prints the message as it is.
+ *
+ * Every request is checked against the caller's role first (viewer <
+ * operator < admin; the table in api.c says which each needs), and a
+ * submit or incident open against the runbook's allowed_operators /
+ * allowed_roles. Without CURVE nobody is authenticated: every caller is an
+ * admin and runbook restrictions are not checked (docs/security.md).
+ * Every request that changes state, and every refusal for a role, leaves
+ * an audit row in the same turn as its change (audit.h).
+ *
+ * Must never: act on a request before its role is checked, or answer a
+ * state-changing request without its audit row in the same transaction. */
 #ifndef ROTA_API_H
 #define ROTA_API_H
 
@@ -10,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "catalog.h"
 #include "dispatcher.h"
 #include "incident.h"
@@ -42,16 +54,34 @@ typedef struct {
 	 * (submit, approve, reload) are refused with ERR_UNAVAILABLE; reads are
 	 * still answered. */
 	bool stopping;
+	/* rota status: the coordinator fills what it knows (strings
+	 * borrowed from it until the next turn); api adds the caller. */
+	void (*status)(void *ctx, Rota__StatusResponse *out);
+	void *status_ctx;
+	/* CURVE on: callers are authenticated and their roles enforced. */
+	bool curve;
 	/* The operator of the request being handled, as its CURVE key is
 	 * listed (security.h): set before each api_handle, for the roles
-	 * and the audit trail. "" and 0 (KEYRING_ROLE_NONE) without CURVE. */
+	 * and the audit trail. "" and 0 (KEYRING_ROLE_NONE) without CURVE.
+	 * caller_peer is the connection's address, caller_key the key's
+	 * fingerprint ("" without CURVE). All borrowed for the call. */
 	const char *caller;
 	int caller_role;
+	const char *caller_peer;
+	const char *caller_key;
+	/* The request being handled: its outcome (AUDIT_OK until a refusal)
+	 * and a note for its audit row (owned; api_handle frees it). */
+	const char *outcome;
+	char *note;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,
  * cancel): refused while the coordinator stops or cannot write its store. */
 bool api_request_writes(const Rota__Request *req);
+
+/* The role the caller is taken to have: its own under CURVE, admin
+ * without (a keyring_role_t). */
+int api_caller_role(const api_t *api);
 
 /* Handles one request from the peer with the given identity. */
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
@@ -59,6 +89,8 @@ void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const 
 /* Fills a list of RunbookInfo for every served and every invalid runbook
  * of the catalog (the caller frees with api_runbooks_free). */
 void api_runbooks_fill(const catalog_t *catalog, Rota__RunbookInfo ***out, size_t *n);
+/* Frees api->note (at the coordinator's stop). */
+void api_clear(api_t *api);
 /* Frees what api_runbooks_fill put in a ReloadResponse. */
 void api_reload_response_clear(Rota__ReloadResponse *out);
 

@@ -374,15 +374,30 @@ read_root(reader_t *r, const yaml_node_t *root, config_t *c)
 			char **slot = k[0] == 'h' ? &c->http : &c->link;
 			free(*slot);
 			*slot = xstrdup(scalar(val));
+		} else if (k && strcmp(k, "http_token_file") == 0) {
+			if (scalar(val) == NULL || scalar(val)[0] == '\0')
+				return reader_fail(r, val, "%s must be a file name", k);
+			free(c->http_token_file);
+			c->http_token_file = xstrdup(scalar(val));
+		} else if (k && strcmp(k, "http_protect_metrics") == 0) {
+			const char *v = scalar(val);
+			if (v && strcmp(v, "true") == 0)
+				c->http_protect_metrics = true;
+			else if (v && strcmp(v, "false") == 0)
+				c->http_protect_metrics = false;
+			else
+				return reader_fail(r, val, "%s must be true or false, not '%s'", k,
+				                   v ? v : "");
 		} else if (k && strcmp(k, "escalation") == 0) {
 			ok = read_escalation(r, val, c);
 		} else if (k && strcmp(k, "outbox") == 0) {
 			ok = read_outbox(r, val, c);
 		} else {
-			ok = reader_fail(r, key,
-			                 "unknown key '%s' (expected http, link, channels, escalation,"
-			                 " outbox)",
-			                 k ? k : "");
+			ok = reader_fail(
+			    r, key,
+			    "unknown key '%s' (expected http, http_token_file,"
+			    " http_protect_metrics, link, channels, escalation, outbox)",
+			    k ? k : "");
 		}
 		if (!ok)
 			return false;
@@ -460,6 +475,7 @@ config_destroy(config_t **cp)
 	free(c->policies);
 	free(c->path);
 	free(c->http);
+	free(c->http_token_file);
 	free(c->link);
 	free(c);
 	*cp = NULL;

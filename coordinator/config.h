@@ -13,6 +13,7 @@
 #ifndef ROTA_CONFIG_H
 #define ROTA_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,11 @@ typedef struct {
 typedef struct {
 	char *path;         /* owned: the file read, or NULL for the defaults */
 	char *http;         /* owned: "ADDR:PORT" or "off" */
+	/* owned: the alert intake's bearer token file (http_token_file);
+	 * may be NULL. Required when http is beyond loopback. */
+	char *http_token_file;
+	/* http_protect_metrics: /metrics and /healthz need the token too. */
+	bool http_protect_metrics;
 	char *link;         /* owned: base URL for links in notifications; may be NULL */
 	channel_t *channels; /* owned */
 	size_t channel_count;

@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "api.h"
+#include "audit.h"
 #include "catalog.h"
 #include "config.h"
 #include "httpd.h"
@@ -50,6 +51,7 @@ struct coordinator {
 	incidents_t *incidents;   /* owned */
 	outbox_t *outbox;         /* owned: the notification sender thread */
 	httpd_t *httpd;           /* owned: NULL with --http off */
+	audit_t *audit;           /* owned: auth-failure rows and counts */
 	metrics_histogram_t *step_seconds;   /* owned */
 	metrics_histogram_t *commit_seconds; /* owned */
 	responder_t responder;
@@ -59,6 +61,11 @@ struct coordinator {
 	char coordinator_id[64];
 	char bound_worker[256]; /* the endpoints as bound, for messages */
 	char bound_api[256];
+	char bound_http[300]; /* "" with --http off */
+	bool http_token;      /* the alert intake requires a bearer token */
+	bool http_insecure;   /* beyond loopback without a token (--insecure) */
+	int64_t started_wall;
+	int64_t started_mono;
 	wire_stats_t worker_wire;
 	wire_stats_t api_wire;
 	sendq_stats_t sent;
@@ -264,6 +271,14 @@ coordinator_http_metrics(void *ctx)
 	metrics_count(m, stale, 2, c->stale_frames);
 	metrics_label_t refused[] = {{"endpoint", "worker"}, {"reason", "hello_refused"}};
 	metrics_count(m, refused, 2, c->hello_refused);
+	metrics_family(m, "rota_auth_failures_total", METRICS_COUNTER,
+	               "Connections and requests refused for their key, by endpoint and reason.");
+	for (int ep = 0; ep < AUDIT_EP_COUNT; ep++)
+		for (int r = 0; r < AUDIT_AUTH_COUNT; r++) {
+			metrics_label_t l[] = {{"endpoint", audit_endpoint_name(ep)},
+			                       {"reason", audit_reason_name(r)}};
+			metrics_count(m, l, 2, audit_auth_count(c->audit, ep, r));
+		}
 	uint64_t counts[5][3];
 	metrics_family(m, "rota_incidents", METRICS_GAUGE, "Incidents, by severity and status.");
 	if (incidents_counts(c->incidents, counts) == 0) {
@@ -310,20 +325,100 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	uint16_t port = 0;
 	if (httpd_parse_addr(addr, &host, &port, error) != 0)
 		return -1;
-	if (!httpd_addr_is_loopback(host))
-		log_warn("HTTP on %s is beyond loopback and the alert intake takes no token yet:"
-		         " firewall it (docs/incidents.md)",
+	const char *token_file =
+	    c->cfg.http_token_file ? c->cfg.http_token_file : c->config->http_token_file;
+	char *token = NULL; /* owned here; httpd copies it */
+	if (token_file != NULL && httpd_read_token(token_file, &token, error) != 0) {
+		free(host);
+		return -1;
+	}
+	/* Anyone who can POST an alert starts runbooks on the fleet: beyond
+	 * loopback that takes a token, unless the operator said --insecure. */
+	if (token == NULL && !httpd_addr_is_loopback(host)) {
+		if (!c->cfg.insecure) {
+			*error = xasprintf(
+			    "refusing to serve HTTP on %s without a bearer token: anyone who can"
+			    " reach it could open incidents and start runbooks. Give --http-token"
+			    " FILE (or http_token_file: in the configuration), bind it to"
+			    " 127.0.0.1, or start with --insecure to accept that",
+			    addr);
+			free(host);
+			return -1;
+		}
+		c->http_insecure = true;
+		log_warn("INSECURE: HTTP on %s takes alerts without a bearer token (--insecure):"
+		         " anyone who can reach it can open incidents and start runbooks",
 		         addr);
+	}
+	if (c->config->http_protect_metrics && token == NULL) {
+		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
+		                 " or http_token_file:");
+		free(host);
+		return -1;
+	}
+	h.alert_token = token;
+	h.protect_metrics = c->config->http_protect_metrics;
+	c->http_token = token != NULL;
 	c->httpd = httpd_start(addr, &h, error);
+	free(token);
 	if (c->httpd == NULL) {
 		free(host);
 		return -1;
 	}
+	if (c->http_token)
+		log_info("HTTP: the alert intake requires the bearer token of %s%s", token_file,
+		         h.protect_metrics ? ", and so do /metrics and /healthz" : "");
 	bool v6 = strchr(host, ':') != NULL;
 	snprintf(bound, len, "%s%s%s:%u", v6 ? "[" : "", host[0] ? host : "0.0.0.0", v6 ? "]" : "",
 	         httpd_port(c->httpd));
 	free(host);
 	return 0;
+}
+
+/* The ZAP handler refused a handshake: counted, audited (rate-limited
+ * per address in audit.c), logged by zap.c (once a minute per address). */
+static void
+coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain, const char *address,
+                         const char *key, const char *why)
+{
+	coordinator_t *c = ctx;
+	audit_endpoint_t ep =
+	    strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 ? AUDIT_EP_WORKERS : AUDIT_EP_OPERATORS;
+	audit_reason_t reason = kind == ZAP_REFUSED_MALFORMED ? AUDIT_AUTH_MALFORMED
+	                        : kind == ZAP_REFUSED_DOMAIN  ? AUDIT_AUTH_DOMAIN
+	                                                      : AUDIT_AUTH_UNLISTED;
+	audit_auth_failure(c->audit, clock_mono_ms(), clock_wall_ms(), ep, reason, address, key,
+	                   why);
+}
+
+/* rota status: what the coordinator knows of itself; strings borrowed. */
+static void
+coordinator_status(void *ctx, Rota__StatusResponse *out)
+{
+	coordinator_t *c = ctx;
+	out->version = (char *)ROTA_VERSION;
+	out->coordinator_id = c->coordinator_id;
+	out->epoch = c->epoch;
+	out->started_ms = c->started_wall;
+	out->uptime_ms = clock_mono_ms() - c->started_mono;
+	out->worker_endpoint = c->bound_worker;
+	out->api_endpoint = c->bound_api;
+	out->http_endpoint = c->bound_http;
+	out->insecure = security_insecure(c->security) || c->http_insecure;
+	out->http_token = c->http_token;
+	uint32_t connected = 0;
+	for (size_t i = 0; i < registry_count(c->registry); i++)
+		connected += registry_at(c->registry, i)->connected;
+	out->workers_connected = connected;
+	out->workers_known = (uint32_t)registry_count(c->registry);
+	uint32_t runs = 0;
+	for (run_t *r = dispatcher_runs(c->dispatcher); r != NULL; r = r->next)
+		runs++;
+	out->runs_active = runs;
+	uint64_t counts[5][3];
+	if (incidents_counts(c->incidents, counts) == 0)
+		for (int sev = 1; sev <= 4; sev++)
+			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 }
 
 coordinator_t *
@@ -377,6 +472,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	}
 	c->incidents = incidents_new(c->store, c->config);
+	c->audit = audit_new(c->store);
+	c->started_wall = clock_wall_ms();
+	c->started_mono = clock_mono_ms();
 	outbox_config_t ocfg = {
 	    .db_path = db,
 	    .channels = c->config->channels,
@@ -407,6 +505,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .operators_file = config->operators_file,
 	    .insecure = config->insecure,
 	    .heartbeat_ms = config->heartbeat_ms,
+	    .on_refusal = coordinator_auth_refused,
+	    .on_refusal_ctx = c,
 	};
 	c->security =
 	    security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint, error);
@@ -434,8 +534,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    coordinator_bind(c->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
 	                     error) != 0)
 		goto fail;
-	char bound_http[300] = "";
-	if (coordinator_http_start(c, bound_http, sizeof(bound_http), error) != 0)
+	char *bound_http = c->bound_http;
+	if (coordinator_http_start(c, bound_http, sizeof(c->bound_http), error) != 0)
 		goto fail;
 	if (coordinator_write_endpoints(config->data_dir, bound_worker, bound_api,
 	                                c->httpd ? bound_http : NULL, error) != 0)
@@ -492,6 +592,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .output_cap = config->output_cap,
 	    .reload = coordinator_reload,
 	    .reload_ctx = c,
+	    .status = coordinator_status,
+	    .status_ctx = c,
+	    .curve = security_curve(c->security),
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
@@ -514,9 +617,11 @@ coordinator_destroy(coordinator_t **cp)
 		return;
 	httpd_stop(&c->httpd);
 	outbox_stop(&c->outbox);
+	api_clear(&c->api);
 	dispatcher_destroy(&c->dispatcher);
 	scheduler_destroy(&c->scheduler);
 	incidents_destroy(&c->incidents);
+	audit_destroy(&c->audit);
 	sendq_destroy(&c->sendq);
 	registry_destroy(&c->registry);
 	catalog_destroy(&c->catalog);
@@ -801,6 +906,11 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	const char *caller, *why = NULL;
 	keyring_role_t role;
 	if (!security_api_caller(c->security, msg, &caller, &role, &why)) {
+		char text[256];
+		snprintf(text, sizeof(text), "operator '%.64s' is no longer in operators.yaml",
+		         msg->user_id);
+		audit_auth_failure(c->audit, clock_mono_ms(), clock_wall_ms(), AUDIT_EP_OPERATORS,
+		                   AUDIT_AUTH_REMOVED, msg->peer, "", text);
 		coordinator_redirect(c, c->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
@@ -808,9 +918,16 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		coordinator_refuse_unwritable(c, msg);
 		return;
 	}
+	char fingerprint[KEYS_FINGERPRINT_CHARS + 1];
 	c->api.caller = caller;
 	c->api.caller_role = (int)role;
+	c->api.caller_peer = msg->peer;
+	c->api.caller_key =
+	    security_operator_fingerprint(c->security, caller, fingerprint, sizeof(fingerprint));
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
+	/* Borrowed for that call only (the fingerprint is on this stack). */
+	c->api.caller_peer = "";
+	c->api.caller_key = "";
 }
 
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
@@ -1214,6 +1331,7 @@ coordinator_run(coordinator_t *c)
 				scheduler_run(c->scheduler, clock_wall_ms(), coordinator_fire, c);
 			if (!c->store_unwritable)
 				incidents_tick(c->incidents, clock_wall_ms());
+			audit_tick(c->audit, now, clock_wall_ms(), !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */

@@ -35,6 +35,10 @@ typedef struct {
 	const char *runbooks_dir;
 	const char *config_path; /* the YAML configuration (config.h); NULL: defaults */
 	const char *http;        /* "ADDR:PORT" or "off"; NULL: the config's */
+	/* The alert intake's bearer token file (--http-token); NULL: the
+	 * config's http_token_file. Beyond loopback one is required unless
+	 * insecure. */
+	const char *http_token_file;
 	uint32_t heartbeat_ms;
 	uint64_t output_cap;
 	/* Keys and the secure default (security.h); main fills the paths in

@@ -2,6 +2,7 @@
 #include "httpd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "xalloc.h"
@@ -170,6 +173,9 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 		route_t route = route_of(url);
 		bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		           strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+		if (route != ROUTE_ALERTS && route != ROUTE_NONE && s->h.protect_metrics &&
+		    !token_ok(s, c))
+			return answer_text(c, MHD_HTTP_UNAUTHORIZED, "a bearer token is required");
 		switch (route) {
 		case ROUTE_METRICS:
 			if (!get)
@@ -244,6 +250,62 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		free(req);
 		*req_cls = NULL;
 	}
+}
+
+/* ---- the token ------------------------------------------------------------ */
+
+int
+httpd_read_token(const char *path, char **token, char **error)
+{
+	*token = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	char buf[HTTPD_TOKEN_MAX_BYTES + 1];
+	ssize_t n = -1;
+	/* The mode of the file opened, not of a name that may be swapped. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*error = xasprintf("the HTTP token file %s is not a regular file", path);
+	} else if ((st.st_mode & 077) != 0) {
+		*error =
+		    xasprintf("the HTTP token file %s is readable by others (mode %04o): anyone"
+		              " who can read it can send alerts; run 'chmod 600 %s' (and make"
+		              " a new token if it may have been copied)",
+		              path, (unsigned)(st.st_mode & 07777), path);
+	} else if ((n = read(fd, buf, sizeof(buf))) < 0) {
+		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
+	} else if (n > HTTPD_TOKEN_MAX_BYTES) {
+		*error = xasprintf("the HTTP token file %s is larger than %d bytes: not a token",
+		                   path, HTTPD_TOKEN_MAX_BYTES);
+		n = -1;
+	}
+	close(fd);
+	if (n < 0)
+		return -1;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+	                 buf[n - 1] == '\t'))
+		n--;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] <= ' ' || (unsigned char)buf[i] >= 0x7f) {
+			*error =
+			    xasprintf("the HTTP token file %s holds a space, a control character"
+			              " or a non-ASCII byte at offset %zd: a token is one word of"
+			              " printable ASCII",
+			              path, i);
+			return -1;
+		}
+	if (n < HTTPD_TOKEN_MIN_CHARS) {
+		*error = xasprintf("the HTTP token in %s is %zd characters; use at least %d (for"
+		                   " example: head -c 32 /dev/urandom | base64 > %s; chmod 600 %s)",
+		                   path, n, HTTPD_TOKEN_MIN_CHARS, path, path);
+		return -1;
+	}
+	*token = xstrdup(buf);
+	return 0;
 }
 
 /* ---- addresses ---------------------------------------------------------- */

@@ -66,7 +66,21 @@ typedef struct {
 	 * "Authorization: Bearer <token>" (401 otherwise): DESIGN.md wants a
 	 * token when the endpoint is not on loopback. Copied at start. */
 	const char *alert_token;
+	/* With alert_token: GET /metrics and /healthz need it too
+	 * (http_protect_metrics in the configuration). */
+	bool protect_metrics;
 } httpd_handlers_t;
+
+/* A bearer token must be at least this long: a short one can be guessed. */
+#define HTTPD_TOKEN_MIN_CHARS 16
+#define HTTPD_TOKEN_MAX_BYTES 4096
+
+/* Reads a bearer token from path: one line of printable characters
+ * without spaces (trailing whitespace dropped), at least
+ * HTTPD_TOKEN_MIN_CHARS long. A file group or others can read is refused
+ * like a secret key file (chmod 600). 0 with *token (caller frees), or -1
+ * with *error (caller frees) naming the file and the fix. */
+int httpd_read_token(const char *path, char **token, char **error);
 
 typedef struct httpd httpd_t;
 

@@ -25,6 +25,9 @@ usage(FILE *out)
 	        "  --config FILE           channels, escalation policies, outbox, HTTP"
 	        " (docs/incidents.md)\n"
 	        "  --http ADDR:PORT|off    alert intake, /metrics and /healthz (default %s)\n"
+	        "  --http-token FILE       bearer token the alert intake requires (mode 0600);"
+	        " needed\n"
+	        "                          when --http is beyond loopback, unless --insecure\n"
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
@@ -35,8 +38,9 @@ usage(FILE *out)
 	        "                          (default DIR/authorized_workers)\n"
 	        "  --operators FILE        operators' names, public keys and roles (default"
 	        " DIR/operators.yaml)\n"
-	        "  --insecure              allow a non-loopback endpoint without a key (logged"
-	        " loudly)\n"
+	        "  --insecure              allow a non-loopback endpoint without a key, or HTTP"
+	        " without a\n"
+	        "                          token (logged loudly)\n"
 	        "  --init DIR              make a data directory with keys and a CLI config,"
 	        " then exit\n"
 	        "  --log-level LEVEL       debug, info, warn or error (default info)\n"
@@ -69,6 +73,7 @@ main(int argc, char **argv)
 	    {"runbooks", required_argument, NULL, 'r'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"http", required_argument, NULL, 'H'},
+	    {"http-token", required_argument, NULL, 'T'},
 	    {"heartbeat", required_argument, NULL, 'b'},
 	    {"output-limit", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'l'},
@@ -119,6 +124,9 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			cfg.http = optarg;
+			break;
+		case 'T':
+			cfg.http_token_file = optarg;
 			break;
 		case 'b':
 			if (duration_parse(optarg, &ms) != 0 || ms < 50 || ms > 600000) {

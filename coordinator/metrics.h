@@ -25,6 +25,7 @@
  *   rota_frames_dropped_total{endpoint,reason} counter
  *   rota_incidents{severity,status}          gauge
  *   rota_alerts_received_total{result}       counter
+ *   rota_auth_failures_total{endpoint,reason} counter (audit.h)
  */
 #ifndef ROTA_METRICS_H
 #define ROTA_METRICS_H

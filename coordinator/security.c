@@ -117,6 +117,7 @@ security_new(const security_config_t *cfg, void *zctx, const char *worker_ep, co
 	s->zap = zap_new(zctx, error);
 	if (s->zap == NULL)
 		goto fail;
+	zap_set_refusal_hook(s->zap, cfg->on_refusal, cfg->on_refusal_ctx);
 	log_info("coordinator public key %s (%s)", s->key.public_z85, cfg->key_file);
 	security_log_keyring(s);
 	return s;
@@ -263,6 +264,17 @@ security_api_caller(security_t *s, const wire_msg_t *msg, const char **name, key
 	*name = e->name;
 	*role = e->role;
 	return true;
+}
+
+const char *
+security_operator_fingerprint(const security_t *s, const char *name, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	const keyring_entry_t *e =
+	    s->curve && name != NULL ? keyring_operator_by_name(s->keyring, name) : NULL;
+	if (e != NULL)
+		keys_fingerprint(e->key, buf, len);
+	return buf;
 }
 
 const security_stats_t *

@@ -18,6 +18,7 @@
 
 #include "keyring.h"
 #include "wire.h"
+#include "zap.h"
 
 #define SECURITY_KEY_FILE "coordinator.key_secret" /* in the data directory */
 #define SECURITY_WORKERS_DIR "authorized_workers"  /* in the data directory */
@@ -31,6 +32,10 @@ typedef struct {
 	const char *operators_file; /* operators.yaml */
 	bool insecure;              /* may listen beyond loopback without CURVE */
 	uint32_t heartbeat_ms;      /* ZMTP heartbeats close dead connections */
+	/* Told of every handshake the ZAP handler refuses (the audit trail
+	 * and /metrics); ctx borrowed. May be NULL. */
+	zap_refusal_fn on_refusal;
+	void *on_refusal_ctx;
 } security_config_t;
 
 typedef struct {
@@ -81,6 +86,12 @@ bool security_worker_allowed(security_t *s, const wire_msg_t *msg);
  * any more; *why (static text) is for the answer. */
 bool security_api_caller(security_t *s, const wire_msg_t *msg, const char **name,
                          keyring_role_t *role, const char **why);
+
+/* The fingerprint of operator name's key into buf (at least
+ * KEYS_FINGERPRINT_CHARS + 1 bytes): "" without CURVE or when not listed.
+ * Returns buf. */
+const char *security_operator_fingerprint(const security_t *s, const char *name, char *buf,
+                                          size_t len);
 
 const security_stats_t *security_stats(const security_t *s);
 /* One log line of the counts, for the coordinator's stop. */

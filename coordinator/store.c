@@ -119,6 +119,18 @@ static const char *const store_migrations[] = {
     "  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
     "CREATE INDEX outbox_due ON outbox (next_ms) WHERE delivered_ms = 0 AND given_up_ms = 0;"
     "CREATE INDEX outbox_incident ON outbox (incident_id, id);",
+    /* 4 -> 5: the audit trail (coordinator/audit.h, docs/security.md):
+     * every state-changing operator request with its outcome (ok, refused,
+     * failed) and every authentication failure. count > 1: a row standing
+     * for a rate-limited flood of failures from one address. key is the
+     * key's fingerprint (its first Z85 characters), never the key. */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',"
+    "  outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',"
+    "  peer TEXT NOT NULL DEFAULT '', key TEXT NOT NULL DEFAULT '',"
+    "  count INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX audit_at ON audit (at_ms);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

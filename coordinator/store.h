@@ -18,7 +18,7 @@
 
 #include "rota.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000

@@ -26,7 +26,16 @@ struct zap {
 	void *sock; /* owned: REP bound to ZAP_ENDPOINT */
 	zap_stats_t stats;
 	log_limit_t refusals;
+	zap_refusal_fn on_refusal;
+	void *on_refusal_ctx; /* borrowed */
 };
+
+void
+zap_set_refusal_hook(zap_t *z, zap_refusal_fn fn, void *ctx)
+{
+	z->on_refusal = fn;
+	z->on_refusal_ctx = ctx;
+}
 
 zap_t *
 zap_new(void *zctx, char **error)
@@ -169,8 +178,13 @@ zap_reply(zap_t *z, zap_request_t *r, const char *status, const char *text, cons
 }
 
 static void
-zap_refused(zap_t *z, const char *address, const char *why)
+zap_refused(zap_t *z, zap_refusal_t kind, const char *domain, const char *address,
+            const char *fingerprint, const char *why)
 {
+	/* Every refusal reaches the hook (counted and audited there, with its
+	 * own limit); only the log line is limited here. */
+	if (z->on_refusal != NULL)
+		z->on_refusal(z->on_refusal_ctx, kind, domain, address, fingerprint, why);
 	uint64_t suppressed = 0;
 	char key[64];
 	snprintf(key, sizeof(key), "zap/%s", address);
@@ -192,7 +206,8 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 	if (r->total != ZAP_CURVE_FRAMES || strcmp(version, "1.0") != 0 ||
 	    strcmp(mechanism, "CURVE") != 0 || zmq_msg_size(&r->frames[6]) != KEYS_BYTES) {
 		z->stats.malformed++;
-		zap_refused(z, address, "not a CURVE handshake this coordinator understands");
+		zap_refused(z, ZAP_REFUSED_MALFORMED, domain, address, "",
+		            "not a CURVE handshake this coordinator understands");
 		zap_reply(z, r, "400", "CURVE only", "");
 		return;
 	}
@@ -216,7 +231,8 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 		else
 			snprintf(why, sizeof(why), "key %s... is not in %s (endpoint %s)", fp, list,
 			         strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 ? "workers" : "operators");
-		zap_refused(z, address, why);
+		zap_refused(z, list == NULL ? ZAP_REFUSED_DOMAIN : ZAP_REFUSED_UNLISTED, domain,
+		            address, fp, why);
 		zap_reply(z, r, "400", "key not authorized", "");
 		return;
 	}

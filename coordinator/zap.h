@@ -39,11 +39,27 @@ typedef struct {
 
 typedef struct zap zap_t;
 
+/* What a refusal was, for the audit trail and the metrics. */
+typedef enum {
+	ZAP_REFUSED_UNLISTED = 0, /* a key not on its domain's list */
+	ZAP_REFUSED_MALFORMED,    /* not RFC 27 CURVE */
+	ZAP_REFUSED_DOMAIN,       /* an unknown domain */
+} zap_refusal_t;
+
+/* Called for every refused handshake, from zap_handle (the loop's
+ * thread). domain, address (the peer's IP), key (its fingerprint, "" when
+ * none was offered) and why are borrowed for the call. */
+typedef void (*zap_refusal_fn)(void *ctx, zap_refusal_t kind, const char *domain,
+                               const char *address, const char *key, const char *why);
+
 /* Binds the handler in zctx. Must come before any server socket binds
  * (a CURVE server with no handler admits everyone; ZMQ_ZAP_ENFORCE_DOMAIN
  * closes that too). NULL with *error (caller frees). */
 zap_t *zap_new(void *zctx, char **error);
 void zap_destroy(zap_t **zp);
+
+/* Sets the refusal hook (NULL: none); ctx is borrowed. */
+void zap_set_refusal_hook(zap_t *z, zap_refusal_fn fn, void *ctx);
 
 /* The REP socket, for the loop's zmq_poll. Borrowed. */
 void *zap_socket(zap_t *z);

@@ -117,6 +117,8 @@ test_every_key(void **state)
 	setenv("ROTA_TEST_PD_KEY", "pd-key-1", 1);
 	config_t *c =
 	    loaded("http: off\n"
+	           "http_token_file: /etc/rota/http.token\n"
+	           "http_protect_metrics: true\n"
 	           "link: https://rota.example/\n"
 	           "channels:\n"
 	           "  chat:\n"
@@ -149,6 +151,8 @@ test_every_key(void **state)
 	assert_string_equal(ch->routing_key, "pd-key-1");
 	ch = config_channel(c, "pager2");
 	assert_string_equal(ch->url, "http://127.0.0.1:9/pd");
+	assert_string_equal(c->http_token_file, "/etc/rota/http.token");
+	assert_true(c->http_protect_metrics);
 	assert_string_equal(ch->routing_key, "k2");
 	ch = config_channel(c, "hook");
 	assert_int_equal(ch->kind, CHANNEL_WEBHOOK);
@@ -220,7 +224,11 @@ test_errors_root(void **state)
 	refused("channels: [\n", "2:1: YAML syntax error: did not find expected node content");
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
 	refused("http: off\nchanels: {}\n",
-	        "2:1: unknown key 'chanels' (expected http, link, channels, escalation, outbox)");
+	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
+	        " link, channels, escalation, outbox)");
+	refused("http_protect_metrics: yes\n",
+	        "1:23: http_protect_metrics must be true or false, not 'yes'");
+	refused("http_token_file: \"\"\n", "1:18: http_token_file must be a file name");
 	refused("http: [a]\n", "1:7: http must be a value");
 	refused("link: {a: b}\n", "1:7: link must be a value");
 	refused("escalation: 5\n", "1:13: escalation must be a mapping");

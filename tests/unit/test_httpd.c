@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "httpd.h"
@@ -90,11 +92,11 @@ serve(void *arg)
 }
 
 static fixture_t *
-fixture_start(const char *token)
+fixture_start_ex(const char *token, bool protect_metrics)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
 	f->st.healthy = true;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token, protect_metrics};
 	char *error = NULL;
 	f->server = httpd_start("127.0.0.1:0", &h, &error);
 	if (f->server == NULL)
@@ -103,6 +105,12 @@ fixture_start(const char *token)
 	assert_true(httpd_fd(f->server) >= 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
 	return f;
+}
+
+static fixture_t *
+fixture_start(const char *token)
+{
+	return fixture_start_ex(token, false);
 }
 
 static void
@@ -396,6 +404,68 @@ test_token(void **state)
 	get(f, "/healthz", &r);
 	assert_int_equal(r.status, 200);
 	fixture_stop(f);
+
+	/* Unless http_protect_metrics says otherwise. */
+	f = fixture_start_ex("s3cret-token", true);
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 401);
+	get(f, "/metrics", &r);
+	assert_int_equal(r.status, 401);
+	request(f, "GET", "/metrics", NULL, 0, false, "Authorization: Bearer s3cret-token", &r);
+	assert_int_equal(r.status, 200);
+	request(f, "POST", "/v1/alerts/alertmanager", body, 2, false, NULL, &r);
+	assert_int_equal(r.status, 401);
+	fixture_stop(f);
+}
+
+/* Writes text to a new file of mode in dir; returns its path (caller frees). */
+static char *
+token_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+static void
+test_read_token(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rota-token.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *token = NULL, *error = NULL;
+	char *ok = token_file(dir, "ok", "0123456789abcdef-XYZ\n", 0600);
+	assert_int_equal(httpd_read_token(ok, &token, &error), 0);
+	assert_string_equal(token, "0123456789abcdef-XYZ");
+	free(token);
+	char *open_ = token_file(dir, "open", "0123456789abcdef-XYZ\n", 0644);
+	assert_int_equal(httpd_read_token(open_, &token, &error), -1);
+	assert_non_null(strstr(error, "chmod 600"));
+	free(error);
+	char *shrt = token_file(dir, "short", "abc\n", 0600);
+	assert_int_equal(httpd_read_token(shrt, &token, &error), -1);
+	assert_non_null(strstr(error, "is 3 characters; use at least 16"));
+	free(error);
+	char *space = token_file(dir, "space", "0123456789 abcdef\n", 0600);
+	assert_int_equal(httpd_read_token(space, &token, &error), -1);
+	assert_non_null(strstr(error, "offset 10"));
+	free(error);
+	char *missing = NULL;
+	assert_true(asprintf(&missing, "%s/missing", dir) > 0);
+	assert_int_equal(httpd_read_token(missing, &token, &error), -1);
+	assert_non_null(strstr(error, "No such file"));
+	free(error);
+	char *files[] = {ok, open_, shrt, space, missing};
+	for (size_t i = 0; i < 5; i++) {
+		unlink(files[i]);
+		free(files[i]);
+	}
+	rmdir(dir);
 }
 
 static void
@@ -444,7 +514,7 @@ static void
 test_start_errors(void **state)
 {
 	fixture_t *f = *state;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL, false};
 	char addr[64], *error = NULL;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)httpd_port(f->server));
 	httpd_t *s = httpd_start(addr, &h, &error);
@@ -463,7 +533,7 @@ test_ipv6_and_idle_timeout(void **state)
 {
 	(void)state;
 	state_t st = {.healthy = true};
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL, false};
 	char *error = NULL;
 	httpd_t *s = httpd_start("[::1]:0", &h, &error);
 	if (s == NULL) {
@@ -492,6 +562,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
 	    cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_read_token),
 	    cmocka_unit_test(test_parse_addr),
 	    cmocka_unit_test(test_ipv6_and_idle_timeout),
 	};

@@ -1055,6 +1055,39 @@ test_defaults(void **state)
 	runbook_destroy(&rb);
 }
 
+/* allowed_operators and allowed_roles: parsed in order; absent means
+ * nobody is singled out. */
+static void
+test_allowed(void **state)
+{
+	(void)state;
+	char *path = source_path("tests/data/lint/good/restricted.yaml");
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_file(path, &errs);
+	if (rb == NULL)
+		fail_msg("%s", runbook_errors_format(&errs));
+	assert_int_equal(rb->allowed_operator_count, 2);
+	assert_string_equal(rb->allowed_operators[0], "alice");
+	assert_string_equal(rb->allowed_operators[1], "db.oncall");
+	assert_int_equal(rb->allowed_role_count, 1);
+	assert_string_equal(rb->allowed_roles[0], "admin");
+	assert_int_equal(rb->allowed_mark.line, 4);
+	runbook_destroy(&rb);
+	runbook_errors_clear(&errs);
+	free(path);
+
+	rb = parse_ok("name: x\nsteps: [{id: a, noop: }]\n");
+	assert_int_equal(rb->allowed_operator_count + rb->allowed_role_count, 0);
+	runbook_destroy(&rb);
+	rb = parse_ok("name: x\nallowed_roles: [operator, admin]\nsteps: [{id: a, noop: }]\n");
+	assert_int_equal(rb->allowed_role_count, 2);
+	runbook_destroy(&rb);
+	assert_lint("name: x\nallowed_roles: admin\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:16: 'allowed_roles' must be a sequence such as [admin], not text\n");
+	assert_lint("name: x\nallowed_operators: [~]\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:21: 'allowed_operators' has no value (write \"\" for empty text)\n");
+}
+
 /* The example in DESIGN.md, verbatim, is the language's showcase. */
 static void
 test_design_example(void **state)
@@ -1674,6 +1707,7 @@ main(void)
 	    cmocka_unit_test(test_field_values),
 	    cmocka_unit_test(test_every_key_mutations),
 	    cmocka_unit_test(test_lint_data),
+	    cmocka_unit_test(test_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
