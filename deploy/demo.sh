@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a coordinator on a fresh SQLite data directory and three workers
-# on loopback run the shipped daily-health-check runbook; the result is shown.
+# on loopback, with CURVE keys end to end (rota-coordinator --init, rota
+# keygen), run the shipped daily-health-check runbook; the result is shown.
 # Then a copy of it scheduled every minute is added with `rota reload`, and
 # the demo waits for the scheduler to fire it on its own. Last, it opens a
 # P1 incident whose escalation policy climbs three tiers in seconds, to a
@@ -62,6 +63,16 @@ escalation:
       - { after: 5s, notify: [lead] }
       - { after: 10s, notify: [managers] }
 YAML
+say "rota-coordinator --init: keys for the coordinator and an admin; a key per worker"
+"$BIN/rota-coordinator" --init "$DEMO/data" >"$DEMO/init.log"
+export ROTA_CONFIG=$DEMO/data/cli.conf # rota speaks with the admin key
+mkdir -p "$DEMO/keys"
+for id in web-1 web-2 db-1; do
+	"$BIN/rota" keygen "$id" --out "$DEMO/keys" >/dev/null
+	cp "$DEMO/keys/$id.key" "$DEMO/data/authorized_workers/$id"
+done
+echo "CURVE on both endpoints; authorized workers: $(ls "$DEMO/data/authorized_workers" | tr '\n' ' ')"
+
 say "starting rota-coordinator (data in $DEMO/data)"
 "$BIN/rota-coordinator" --data-dir "$DEMO/data" --runbooks "$DEMO/runbooks" \
 	--config "$DEMO/coordinator.yaml" \
@@ -78,7 +89,8 @@ say "starting three workers"
 start_worker() {
 	local id=$1
 	shift
-	"$BIN/rota-worker" --coordinator "$WORKER_EP" --id "$id" --spool "$DEMO/spool-$id" "$@" \
+	"$BIN/rota-worker" --coordinator "$WORKER_EP" --id "$id" --spool "$DEMO/spool-$id" \
+		--key "$DEMO/keys/$id.key_secret" --coordinator-key "$DEMO/data/coordinator.key" "$@" \
 		>"$DEMO/worker-$id.log" 2>&1 &
 	PIDS+=($!)
 }
@@ -90,6 +102,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 "$BIN/rota" workers
+"$BIN/rota" status
 
 say "rota submit daily-health-check --wait"
 set +e
@@ -132,17 +145,21 @@ say "rota runs"
 "$BIN/rota" runs
 
 say "rota incident open service-down --severity P1 --title 'demo: api down on web-1' --target web-1"
-"$BIN/rota" incident open service-down --severity P1 --title "demo: api down on web-1" \
-	--target web-1
+OPENED=$("$BIN/rota" incident open service-down --severity P1 --title "demo: api down on web-1" \
+	--target web-1)
+echo "$OPENED"
+# A scheduled run that failed above has opened an incident of its own: this
+# one's id is the first word.
+INC=$(head -n 1 <<<"$OPENED" | cut -d' ' -f1)
 say "nobody acknowledges: waiting 11s while it escalates"
 sleep 11
-"$BIN/rota" incident show INC-1
+"$BIN/rota" incident show "$INC"
 say "what the receiver got (one line per notification)"
 sed -e 's/.*"path":"\([^"]*\)".*"status":\([0-9]*\).*"idempotency_key":"\([^"]*\)".*/  POST \1 -> \2 (\3)/' \
 	"$DEMO/receiver.jsonl"
-say "rota ack INC-1, then rota resolve INC-1"
-"$BIN/rota" ack INC-1 --note "demo: on it"
-"$BIN/rota" resolve INC-1 --note "demo: the api is back"
+say "rota ack $INC, then rota resolve $INC"
+"$BIN/rota" ack "$INC" --note "demo: on it"
+"$BIN/rota" resolve "$INC" --note "demo: the api is back"
 sleep 1
 "$BIN/rota" incidents
 
