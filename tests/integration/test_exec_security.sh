@@ -100,7 +100,8 @@ run=$(rota submit "$T/env.yaml" --target w1)
 wait_for '[ "$(run_status "$run")" = 3 ]' 15 "the env run"
 logs=$(rota logs "$run")
 names=$(grep -o 'HOME .*' <<<"$logs" | head -1)
-assert_eq "$names" "HOME LOGNAME PASSME PATH PWD ROTA_ATTEMPT ROTA_HOST ROTA_RUNBOOK ROTA_RUN_ID ROTA_STEP_ID USER " "the step's variables"
+# (ROTA_TEST_TMP: lib.sh starts every worker with --pass-env ROTA_TEST_TMP.)
+assert_eq "$names" "HOME LOGNAME PASSME PATH PWD ROTA_ATTEMPT ROTA_HOST ROTA_RUNBOOK ROTA_RUN_ID ROTA_STEP_ID ROTA_TEST_TMP USER " "the step's variables"
 assert_contains "$logs" "0027" "umask"
 assert_contains "$logs" "env | /" "the default workdir"
 pass "a step sees PATH, HOME, USER, LOGNAME, --pass-env and ROTA_* only; --umask 027 applies"
