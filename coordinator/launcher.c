@@ -321,13 +321,14 @@ typedef struct {
 	const char *step;
 } render_t;
 
+/* text rendered with secret params as mode says (template.h). */
 static const char *
-render(render_t *r, const char *text)
+render_as(render_t *r, const char *text, template_secret_mode_t mode)
 {
 	if (text == NULL || r->error)
 		return NULL;
 	char *err = NULL;
-	char *out = template_render(text, r->vars->vars, r->vars->count, &err);
+	char *out = template_render_secret(text, r->vars->vars, r->vars->count, mode, &err);
 	if (out == NULL) {
 		r->error = xasprintf("step %s: %s", r->step, err ? err : "template error");
 		free(err);
@@ -337,22 +338,17 @@ render(render_t *r, const char *text)
 	return out;
 }
 
+static const char *
+render(render_t *r, const char *text)
+{
+	return render_as(r, text, TEMPLATE_SECRET_MASK);
+}
+
 /* A shell command: secrets become quoted references to their variables. */
 static const char *
 render_shell(render_t *r, const char *text)
 {
-	if (text == NULL || r->error)
-		return NULL;
-	char *err = NULL;
-	char *out = template_render_secret(text, r->vars->vars, r->vars->count,
-	                                   TEMPLATE_SECRET_ENV_REF, &err);
-	if (out == NULL) {
-		r->error = xasprintf("step %s: %s", r->step, err ? err : "template error");
-		free(err);
-		return NULL;
-	}
-	strlist_add(&r->owned, out);
-	return out;
+	return render_as(r, text, TEMPLATE_SECRET_ENV_REF);
 }
 
 static void __attribute__((format(printf, 2, 3))) render_fail(render_t *r, const char *fmt, ...)
