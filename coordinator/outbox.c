@@ -667,6 +667,22 @@ sender(void *arg)
 	return NULL;
 }
 
+/* Everything outbox_start set up, once the thread is not running. */
+static void
+outbox_free(outbox_t *o)
+{
+	if (o->multi != NULL)
+		curl_multi_cleanup(o->multi);
+	db_close(o);
+	if (o->wake_fd >= 0)
+		close(o->wake_fd);
+	pthread_mutex_lock(&outbox_curl_lock);
+	curl_global_cleanup();
+	pthread_mutex_unlock(&outbox_curl_lock);
+	config_free(o);
+	free(o);
+}
+
 outbox_t *
 outbox_start(const outbox_config_t *cfg, char **error)
 {
@@ -718,16 +734,7 @@ outbox_start(const outbox_config_t *cfg, char **error)
 			return o;
 		*error = xasprintf("outbox: cannot start the sender thread: %s", strerror(rc));
 	}
-	if (o->multi != NULL)
-		curl_multi_cleanup(o->multi);
-	db_close(o);
-	if (o->wake_fd >= 0)
-		close(o->wake_fd);
-	pthread_mutex_lock(&outbox_curl_lock);
-	curl_global_cleanup();
-	pthread_mutex_unlock(&outbox_curl_lock);
-	config_free(o);
-	free(o);
+	outbox_free(o);
 	return NULL;
 }
 
@@ -764,13 +771,6 @@ outbox_stop(outbox_t **op)
 	int rc = pthread_join(o->thread, NULL);
 	if (rc != 0)
 		log_error("outbox: joining the sender: %s", strerror(rc));
-	curl_multi_cleanup(o->multi);
-	db_close(o);
-	close(o->wake_fd);
-	pthread_mutex_lock(&outbox_curl_lock);
-	curl_global_cleanup();
-	pthread_mutex_unlock(&outbox_curl_lock);
-	config_free(o);
-	free(o);
+	outbox_free(o);
 	*op = NULL;
 }
