@@ -84,11 +84,14 @@ redactor_pending(const redactor_t *r)
 typedef enum { MATCH_NONE, MATCH_FULL, MATCH_PREFIX } match_t;
 
 /* What starts at buf[i]: a whole secret (*len set), the start of one cut
- * by the end of buf, or neither. */
+ * by the end of buf, or neither. A longer secret cut by the end wins over
+ * a shorter whole one (MATCH_PREFIX, with *len the shorter's length for a
+ * final pass): the next bytes may complete the longer. */
 static match_t
 redactor_match(const redactor_t *r, const uint8_t *buf, size_t i, size_t end, size_t *len)
 {
 	bool prefix = false;
+	*len = 0;
 	for (size_t k = 0; k < r->n; k++) {
 		size_t sl = r->lens[k];
 		if ((uint8_t)r->secrets[k][0] != buf[i])
@@ -97,7 +100,7 @@ redactor_match(const redactor_t *r, const uint8_t *buf, size_t i, size_t end, si
 		if (avail >= sl) {
 			if (memcmp(buf + i, r->secrets[k], sl) == 0) {
 				*len = sl;
-				return MATCH_FULL;
+				return prefix ? MATCH_PREFIX : MATCH_FULL;
 			}
 		} else if (memcmp(buf + i, r->secrets[k], avail) == 0) {
 			prefix = true;
@@ -129,6 +132,8 @@ redactor_run(redactor_t *r, const uint8_t *data, size_t len, bool final, uint8_t
 			memcpy(r->held, buf + i, r->held_len);
 			break;
 		}
+		if (m == MATCH_PREFIX && mlen > 0)
+			m = MATCH_FULL; /* the end came: the shorter whole one it is */
 		size_t add = m == MATCH_FULL ? sizeof(REDACTOR_MASK) - 1 : 1;
 		if (n + add > cap) {
 			cap = cap * 2 + add;

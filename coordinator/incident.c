@@ -314,6 +314,11 @@ climb(incidents_t *in, row_t *r, int64_t now_ms)
 	if (store_begin(in->store) != 0)
 		return -1;
 	const config_policy_t *pol = config_policy(in->config, r->policy);
+	/* The policy may have fewer tiers than when the incident climbed (the
+	 * config was edited, or its name now falls back to 'default'): it
+	 * stands on the last tier there is. */
+	if (pol && r->tier >= (int)pol->tier_count)
+		r->tier = (int)pol->tier_count - 1;
 	int64_t next = 0;
 	char text[512];
 	char when[32];

@@ -117,6 +117,25 @@ test_longest_first_and_binary(void **state)
 	redactor_destroy(&r);
 }
 
+/* A secret that starts with a shorter one, cut by a chunk's end right
+ * after the shorter one: the longer is masked whole, no tail of it left. */
+static void
+test_longest_first_across_chunks(void **state)
+{
+	const char *secrets[] = {"ab", "abcd"};
+	const char *text = "xabcdx abx a";
+	const char *want = "x****x ****x a";
+	(void)state;
+	for (size_t step = 1; step <= strlen(text) + 1; step++) {
+		redactor_t *r = redactor_new(secrets, 2);
+		char *got = stream(r, text, step);
+		if (strcmp(got, want) != 0)
+			fail_msg("chunk size %zu: got '%s', want '%s'", step, got, want);
+		free(got);
+		redactor_destroy(&r);
+	}
+}
+
 static void
 test_nothing_to_redact(void **state)
 {
@@ -137,6 +156,7 @@ main(void)
 	    cmocka_unit_test(test_every_chunking),
 	    cmocka_unit_test(test_split_across_chunks),
 	    cmocka_unit_test(test_longest_first_and_binary),
+	    cmocka_unit_test(test_longest_first_across_chunks),
 	    cmocka_unit_test(test_nothing_to_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

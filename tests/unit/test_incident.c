@@ -1,0 +1,151 @@
+/* Unit tests for incident: escalation against a real store and a config
+ * read from YAML, including a config that changed under open incidents
+ * (a coordinator restarted with a shorter policy). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "incident.h"
+#include "store.h"
+
+typedef struct {
+	char dir[64];
+	char path[128];
+	store_t *store;
+} fixture_t;
+
+static int
+setup(void **state)
+{
+	fixture_t *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-incident.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
+	char *err = NULL;
+	f->store = store_open(f->path, &err);
+	if (f->store == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		free(err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_t *f = *state;
+	store_destroy(&f->store);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static config_t *
+config_from(fixture_t *f, const char *yaml)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/config.yaml", f->dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(yaml, fp);
+	fclose(fp);
+	char *err = NULL;
+	config_t *c = config_load(path, &err);
+	if (c == NULL)
+		fprintf(stderr, "config_load: %s\n", err);
+	assert_non_null(c);
+	return c;
+}
+
+/* How many outbox rows of kind went to channel. */
+static int
+outbox_rows(fixture_t *f, const char *kind, const char *channel)
+{
+	assert_int_equal(store_commit(f->store), 0);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT COUNT(*) FROM outbox WHERE kind = ?"
+	                                    " AND channel = ?",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+#define CHANNELS                                                                               \
+	"channels:\n"                                                                          \
+	"  a: { webhook: { url: \"http://127.0.0.1:1/a\" } }\n"                                \
+	"  b: { webhook: { url: \"http://127.0.0.1:1/b\" } }\n"                                \
+	"  c: { webhook: { url: \"http://127.0.0.1:1/c\" } }\n"
+
+/* An incident that climbed to tier 3 of a policy that now has one tier
+ * (the config was edited and the coordinator restarted): its deadline
+ * notice goes to the tier it can still name, the last, and that tier's
+ * repeat goes on. */
+static void
+test_policy_shrunk_under_open_incident(void **state)
+{
+	fixture_t *f = *state;
+	config_t *three = config_from(f, CHANNELS "escalation:\n"
+	                                          "  deadlines: { P1: 10m }\n"
+	                                          "  policies:\n"
+	                                          "    default:\n"
+	                                          "      - { after: 0s, notify: [a] }\n"
+	                                          "      - { after: 1m, notify: [b] }\n"
+	                                          "      - { after: 2m, notify: [c] }\n");
+	incidents_t *in = incidents_new(f->store, three);
+	incident_spec_t spec = {.title = "db down", .severity = 1, .source = "cli"};
+	char id[INCIDENT_ID_MAX];
+	const int64_t t0 = 1700000000000LL, min = 60000;
+	assert_int_equal(incidents_open(in, &spec, t0, id, sizeof(id)), 0);
+	assert_int_equal(incidents_tick(in, t0 + 2 * min), 0);
+	assert_int_equal(outbox_rows(f, "escalate", "c"), 1);
+	incidents_destroy(&in);
+	config_destroy(&three);
+
+	config_t *one = config_from(f, CHANNELS "escalation:\n"
+	                                        "  deadlines: { P1: 10m }\n"
+	                                        "  policies:\n"
+	                                        "    default:\n"
+	                                        "      - { after: 0s, notify: [a], repeat: 5m }\n");
+	in = incidents_new(f->store, one);
+	assert_int_equal(incidents_tick(in, t0 + 10 * min), 0);
+	assert_int_equal(outbox_rows(f, "overdue", "a"), 1);
+	/* The last tier's repeat, 5m after its last notice (at 0m): due
+	 * already, and again 5m later. */
+	assert_int_equal(incidents_tick(in, t0 + 16 * min), 0);
+	assert_true(outbox_rows(f, "escalate", "a") >= 1);
+	incidents_destroy(&in);
+	config_destroy(&one);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_policy_shrunk_under_open_incident, setup,
+	                                    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
