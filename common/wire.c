@@ -200,6 +200,9 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 	const char *user = zmq_msg_gets(&frame, "User-Id");
 	if (user != NULL && strlen(user) <= WIRE_MAX_USER_ID_BYTES)
 		snprintf(msg->user_id, sizeof(msg->user_id), "%s", user);
+	const char *key = user != NULL ? zmq_msg_gets(&frame, WIRE_KEY_PROPERTY) : NULL;
+	if (key != NULL && strlen(key) == WIRE_KEY_CHARS)
+		snprintf(msg->user_key, sizeof(msg->user_key), "%s", key);
 	if (wire_has_more(sock)) {
 		zmq_msg_close(&frame);
 		wire_drain(sock);

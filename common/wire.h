@@ -47,6 +47,11 @@ typedef struct {
  * peer say which connection it came on (libzmq's ZMQ_SRCFD and the peer's
  * "address:port"; -1 and "" when unknown): a ROUTER identity can move from
  * one connection to another (ZMQ_ROUTER_HANDOVER), the connection cannot. */
+/* The connection property the coordinator's ZAP handler sets to the key a
+ * CURVE peer authenticated with (Z85, 40 characters). */
+#define WIRE_KEY_PROPERTY "X-Rota-Key"
+#define WIRE_KEY_CHARS 40
+
 typedef struct {
 	uint8_t identity[WIRE_MAX_IDENTITY_BYTES + 1];
 	size_t identity_len;
@@ -56,6 +61,9 @@ typedef struct {
 	 * CURVE handshake (libzmq's "User-Id" property): the worker id or
 	 * operator name its key is listed under. "" without CURVE. */
 	char user_id[WIRE_MAX_USER_ID_BYTES + 1];
+	/* The Z85 of the key it authenticated with (WIRE_KEY_PROPERTY, from
+	 * the ZAP reply's metadata); "" without CURVE. */
+	char user_key[WIRE_KEY_CHARS + 1];
 	Rota__Envelope *env; /* owned; free with wire_msg_clear */
 } wire_msg_t;
 

@@ -215,6 +215,17 @@ security_denied(security_t *s, const char *endpoint, const wire_msg_t *msg, cons
 		         (unsigned long long)suppressed);
 }
 
+/* Whether the key msg's connection authenticated with is still e's: a key
+ * replaced under the same name (a rotation after a leak) must not keep its
+ * old connections. */
+static bool
+security_same_key(const keyring_entry_t *e, const wire_msg_t *msg)
+{
+	char z85[KEYS_Z85_CHARS + 1];
+	return zmq_z85_encode(z85, e->key, KEYS_BYTES) != NULL &&
+	       strcmp(z85, msg->user_key) == 0;
+}
+
 bool
 security_worker_allowed(security_t *s, const wire_msg_t *msg)
 {
@@ -223,11 +234,18 @@ security_worker_allowed(security_t *s, const wire_msg_t *msg)
 	char why[512];
 	char ident[128];
 	wire_identity_str(msg->identity, msg->identity_len, ident, sizeof(ident));
-	if (msg->user_id[0] == '\0' || keyring_worker_by_id(s->keyring, msg->user_id) == NULL) {
+	const keyring_entry_t *e =
+	    msg->user_id[0] ? keyring_worker_by_id(s->keyring, msg->user_id) : NULL;
+	if (e == NULL) {
 		snprintf(why, sizeof(why),
 		         "its key (worker '%s') is no longer in the authorized workers; it was"
 		         " admitted before a reload removed it",
 		         msg->user_id[0] ? msg->user_id : "?");
+	} else if (!security_same_key(e, msg)) {
+		snprintf(why, sizeof(why),
+		         "worker '%s' has another key since a reload; this connection came with"
+		         " the old one",
+		         msg->user_id);
 	} else if (msg->identity_len != strlen(msg->user_id) ||
 	           memcmp(msg->identity, msg->user_id, msg->identity_len) != 0) {
 		snprintf(why, sizeof(why),
@@ -252,12 +270,13 @@ security_api_caller(security_t *s, const wire_msg_t *msg, const char **name, key
 	if (!s->curve)
 		return true;
 	const keyring_entry_t *e = keyring_operator_by_name(s->keyring, msg->user_id);
-	if (e == NULL) {
+	if (e == NULL || !security_same_key(e, msg)) {
 		s->stats.api_denied++;
 		*why = "your key is no longer listed in the coordinator's operators.yaml";
 		char text[256];
-		snprintf(text, sizeof(text), "operator '%s' is no longer listed",
-		         msg->user_id[0] ? msg->user_id : "?");
+		snprintf(text, sizeof(text), "operator '%s' is %s",
+		         msg->user_id[0] ? msg->user_id : "?",
+		         e == NULL ? "no longer listed" : "listed with another key since a reload");
 		security_denied(s, "api", msg, text);
 		return false;
 	}

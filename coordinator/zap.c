@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "keys.h"
+#include "wire.h"
 #include "xalloc.h"
 
 /* version, request id, domain, address, identity, mechanism, and the one
@@ -162,18 +163,47 @@ zap_text(zap_request_t *r, int i, char *buf, size_t len)
 	return buf;
 }
 
+/* The ZAP reply's metadata (ZMTP property encoding: a name of 1-byte
+ * length, a value of 4-byte big-endian length): WIRE_KEY_PROPERTY holds the
+ * Z85 of the key the connection authenticated with, so every message says
+ * which key it came under and a key replaced under the same name on SIGHUP
+ * stops its old connections too (security.c). */
+static size_t
+zap_metadata(const uint8_t *key, uint8_t *buf, size_t len)
+{
+	char z85[KEYS_Z85_CHARS + 1];
+	if (key == NULL || zmq_z85_encode(z85, key, KEYS_BYTES) == NULL)
+		return 0;
+	size_t name = strlen(WIRE_KEY_PROPERTY), value = strlen(z85);
+	if (1 + name + 4 + value > len)
+		return 0;
+	size_t n = 0;
+	buf[n++] = (uint8_t)name;
+	memcpy(buf + n, WIRE_KEY_PROPERTY, name);
+	n += name;
+	buf[n++] = 0;
+	buf[n++] = 0;
+	buf[n++] = 0;
+	buf[n++] = (uint8_t)value;
+	memcpy(buf + n, z85, value);
+	return n + value;
+}
+
 static void
-zap_reply(zap_t *z, zap_request_t *r, const char *status, const char *text, const char *user)
+zap_reply(zap_t *z, zap_request_t *r, const char *status, const char *text, const char *user,
+          const uint8_t *key)
 {
 	/* The request id is echoed as it came (it may be binary). */
 	const void *rid = r->count > 1 ? zmq_msg_data(&r->frames[1]) : "";
 	size_t rid_len = r->count > 1 ? zmq_msg_size(&r->frames[1]) : 0;
+	uint8_t meta[128];
+	size_t meta_len = zap_metadata(key, meta, sizeof(meta));
 	if (zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(z->sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(z->sock, status, strlen(status), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(z->sock, user, strlen(user), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(z->sock, "", 0, ZMQ_DONTWAIT) < 0)
+	    zmq_send(z->sock, meta, meta_len, ZMQ_DONTWAIT) < 0)
 		log_error("ZAP: cannot answer a handshake: %s", zmq_strerror(errno));
 }
 
@@ -208,7 +238,7 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 		z->stats.malformed++;
 		zap_refused(z, ZAP_REFUSED_MALFORMED, domain, address, "",
 		            "not a CURVE handshake this coordinator understands");
-		zap_reply(z, r, "400", "CURVE only", "");
+		zap_reply(z, r, "400", "CURVE only", "", NULL);
 		return;
 	}
 	const uint8_t *key = zmq_msg_data(&r->frames[6]);
@@ -233,14 +263,14 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 			         strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 ? "workers" : "operators");
 		zap_refused(z, list == NULL ? ZAP_REFUSED_DOMAIN : ZAP_REFUSED_UNLISTED, domain,
 		            address, fp, why);
-		zap_reply(z, r, "400", "key not authorized", "");
+		zap_reply(z, r, "400", "key not authorized", "", NULL);
 		return;
 	}
 	z->stats.admitted++;
 	log_debug("admitted %s %s (key %s...) from %s",
 	          strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 ? "worker" : "operator", e->name, fp,
 	          address);
-	zap_reply(z, r, "200", "OK", e->name);
+	zap_reply(z, r, "200", "OK", e->name, key);
 }
 
 void

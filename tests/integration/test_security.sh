@@ -90,5 +90,12 @@ rm "$T/data/authorized_workers/w1"
 kill -HUP "$COORD_PID"
 wait_for "grep -q \"its key (worker 'w1') is no longer in the authorized workers\" '$T/coordinator.log'" \
 	10 "w1 dropped after its key was removed"
+# Replacing w3's key under the same name (a rotation after a leak) cuts off
+# the connection made with the old key, though the name is still listed.
+rota keygen w3-new --out "$T/keys" >/dev/null
+cp "$T/keys/w3-new.key" "$T/data/authorized_workers/w3"
+kill -HUP "$COORD_PID"
+wait_for "grep -q \"worker 'w3' has another key since a reload\" '$T/coordinator.log'" \
+	10 "w3's old-key connection dropped after its key was replaced"
 kill -0 "$COORD_PID" || fail "coordinator died"
 pass "only listed keys, each under its own id; a pinned coordinator key; keys reloaded on SIGHUP"
