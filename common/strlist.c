@@ -42,11 +42,16 @@ strlist_join(const strlist_t *l, const char *empty)
 	for (size_t i = 0; i < l->count; i++)
 		len += strlen(l->items[i]) + 2;
 	char *s = xmalloc(len);
-	s[0] = '\0';
+	char *end = s; /* appended at the end: strcat would rescan, O(n^2) */
 	for (size_t i = 0; i < l->count; i++) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, l->items[i]);
+		if (i) {
+			memcpy(end, ", ", 2);
+			end += 2;
+		}
+		size_t n = strlen(l->items[i]);
+		memcpy(end, l->items[i], n);
+		end += n;
 	}
+	*end = '\0';
 	return s;
 }

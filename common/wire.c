@@ -122,13 +122,11 @@ wire_has_more(void *sock)
 	return more;
 }
 
-/* Which connection a frame came on: its fd (unique while the connection
- * is open) and the peer's address with its port, so two peers on one host
- * can be told apart in a log line. */
+/* The peer's address with its port of the connection a frame came on, so
+ * two peers on one host can be told apart in a log line. */
 static void
-wire_note_source(zmq_msg_t *frame, wire_msg_t *msg)
+wire_note_peer(zmq_msg_t *frame, wire_msg_t *msg)
 {
-	msg->src_fd = zmq_msg_get(frame, ZMQ_SRCFD);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "";
@@ -193,8 +191,10 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 		return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
 	}
 	stats->received++;
+	/* Which connection it came on: the fd is unique while the
+	 * connection is open. */
 	if (router)
-		wire_note_source(&frame, msg);
+		msg->src_fd = zmq_msg_get(&frame, ZMQ_SRCFD);
 	if (wire_has_more(sock)) {
 		zmq_msg_close(&frame);
 		wire_drain(sock);
@@ -202,6 +202,11 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 		return WIRE_ERR_SHAPE;
 	}
 	int rc = wire_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &msg->env);
+	/* The address only for a Hello, the one message whose connection is
+	 * recorded: a getpeername() per message was a quarter of an idle
+	 * coordinator's time with 10,000 workers heartbeating. */
+	if (router && rc == WIRE_OK && msg->env->body_case == ROTA__ENVELOPE__BODY_HELLO)
+		wire_note_peer(&frame, msg);
 	zmq_msg_close(&frame);
 	switch (rc) {
 	case WIRE_OK:

@@ -44,7 +44,8 @@ typedef struct {
 /* One received message. identity is set for ROUTER sockets. src_fd and
  * peer say which connection it came on (libzmq's ZMQ_SRCFD and the peer's
  * "address:port"; -1 and "" when unknown): a ROUTER identity can move from
- * one connection to another (ZMQ_ROUTER_HANDOVER), the connection cannot. */
+ * one connection to another (ZMQ_ROUTER_HANDOVER), the connection cannot.
+ * peer is filled for a Hello only (it costs a system call). */
 typedef struct {
 	uint8_t identity[WIRE_MAX_IDENTITY_BYTES + 1];
 	size_t identity_len;

@@ -95,6 +95,7 @@ typedef struct run {
 	char *reason;  /* owned, may be NULL: why it ended as it did */
 	int64_t slot_ms;
 	struct run *next; /* the dispatcher's list of active runs */
+	struct run *prev; /* and back, so that retiring one is O(1) */
 } run_t;
 
 /* A run with host_count hosts of step_count pending steps each, every step
