@@ -3,7 +3,7 @@
  *   rota-fleetsim --coordinator EP --workers N [--labels k=v,...]
  *                 [--step-ms D] [--fail-pct P] [--id-prefix sim-]
  *                 [--capacity C] [--output] [--ready-file PATH]
- *                 [--stats-ms MS]
+ *                 [--stats-ms MS] [--connect-rate R]
  *
  * Each simulated worker is a real DEALER connection whose routing id is its
  * worker id (PREFIX1 .. PREFIXN) and speaks the worker protocol as
@@ -73,6 +73,7 @@
 #define SIM_DRAIN_MAX 256           /* messages read from one socket per turn */
 #define SIM_DEFAULT_CAPACITY 32     /* as rota-worker */
 #define SIM_DEFAULT_STATS_MS 0      /* no periodic stats line */
+#define SIM_DEFAULT_CONNECT_RATE 2000 /* workers dialled per second at start */
 #define SIM_MAX_LABELS 64
 #define SIM_ID_MAX 200
 
@@ -126,6 +127,7 @@ typedef struct {
 	bool output;
 	const char *ready_file;
 	uint32_t stats_ms;
+	uint32_t connect_rate;
 	Rota__Label labels[SIM_MAX_LABELS];
 	Rota__Label *label_ptrs[SIM_MAX_LABELS];
 	size_t label_count;
@@ -778,8 +780,10 @@ usage(FILE *out)
 	        "  --capacity C         steps each runs at once (default %d)\n"
 	        "  --output             send one output line per shell step\n"
 	        "  --ready-file PATH    written once every worker was welcomed\n"
-	        "  --stats-ms MS        print a stats line this often (default: at exit only)\n",
-	        SIM_DEFAULT_CAPACITY);
+	        "  --stats-ms MS        print a stats line this often (default: at exit only)\n"
+	        "  --connect-rate R     workers dialled per second at start (default %d; 0: all"
+	        " at once)\n",
+	        SIM_DEFAULT_CAPACITY, SIM_DEFAULT_CONNECT_RATE);
 }
 
 /* Raises the fd limit to what n workers need, or says why it cannot. */
@@ -889,6 +893,7 @@ main(int argc, char **argv)
 	s->cfg.prefix = "sim-";
 	s->cfg.capacity = SIM_DEFAULT_CAPACITY;
 	s->cfg.stats_ms = SIM_DEFAULT_STATS_MS;
+	s->cfg.connect_rate = SIM_DEFAULT_CONNECT_RATE;
 	static const struct option opts[] = {
 	    {"coordinator", required_argument, NULL, 'c'},
 	    {"workers", required_argument, NULL, 'n'},
@@ -900,6 +905,7 @@ main(int argc, char **argv)
 	    {"output", no_argument, NULL, 'o'},
 	    {"ready-file", required_argument, NULL, 'r'},
 	    {"stats-ms", required_argument, NULL, 's'},
+	    {"connect-rate", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -907,13 +913,11 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end = NULL;
 		unsigned long long v = 0;
-		if (ch == 'n' || ch == 'd' || ch == 'k' || ch == 's') {
+		if (ch == 'n' || ch == 'd' || ch == 'k' || ch == 's' || ch == 'R') {
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == optarg || v > 1000000000ULL) {
-				fprintf(stderr, "rota-fleetsim: --%s %s: give a whole number\n",
-				        opts[ch == 'n' ? 1 : ch == 'd' ? 3 : ch == 'k' ? 6 : 9].name,
-				        optarg);
+				fprintf(stderr, "rota-fleetsim: %s: give a whole number\n", optarg);
 				return 2;
 			}
 		}
@@ -956,6 +960,9 @@ main(int argc, char **argv)
 		case 's':
 			s->cfg.stats_ms = (uint32_t)v;
 			break;
+		case 'R':
+			s->cfg.connect_rate = (uint32_t)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -982,7 +989,10 @@ main(int argc, char **argv)
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	s->zctx = zmq_ctx_new();
 	if (s->sigfd < 0 || s->ep < 0 || s->zctx == NULL ||
-	    zmq_ctx_set(s->zctx, ZMQ_MAX_SOCKETS, (int)s->cfg.workers + 16) != 0) {
+	    /* Twice the fleet: a closed socket counts until libzmq's reaper
+	     * thread has destroyed it, and a reconnect storm closes and opens
+	     * every worker's socket at once. */
+	    zmq_ctx_set(s->zctx, ZMQ_MAX_SOCKETS, (int)s->cfg.workers * 2 + 16) != 0) {
 		fprintf(stderr, "rota-fleetsim: cannot set up: %s\n", strerror(errno));
 		return 1;
 	}
@@ -999,13 +1009,20 @@ main(int argc, char **argv)
 	s->batch = xcalloc(s->cfg.workers, sizeof(*s->batch));
 	uint64_t base = sim_rand(s);
 	int rc = 0;
+	int64_t start = clock_mono_ms();
 	for (size_t i = 0; i < s->cfg.workers && rc == 0; i++) {
 		sim_worker_t *w = &s->w[i];
 		snprintf(w->id, sizeof(w->id), "%s%zu", s->cfg.prefix, i + 1);
 		w->hb_ms = SIM_HEARTBEAT_MS;
 		w->backoff_ms = SIM_BACKOFF_MIN_MS;
 		w->instance = (base + i * 0x9E3779B97F4A7C15ULL) | 1;
-		rc = sim_connect(s, w);
+		/* A fleet does not boot in one millisecond: dialled at
+		 * --connect-rate by the sweep, so that the benchmarks measure
+		 * a fleet, not a reconnect storm (docs/benchmarks.md). */
+		if (s->cfg.connect_rate == 0)
+			rc = sim_connect(s, w);
+		else
+			w->reconnect_at = start + 1 + (int64_t)(i * 1000 / s->cfg.connect_rate);
 	}
 	if (rc == 0) {
 		fprintf(stderr, "rota-fleetsim: %zu workers (%s1..%s%zu) dialling %s\n",
