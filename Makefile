@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 25
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo clean format
+.PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo bench clean format
 
 all: build
 
@@ -53,6 +53,11 @@ fuzz: deps
 
 demo: deps build
 	bash deploy/demo.sh $(BUILD)/bin
+
+# The benchmarks of docs/benchmarks.md (under 10 minutes); never part of
+# `make test`. Prints "name value unit" lines and writes build/bench.json.
+bench: build
+	bash tests/bench/run.sh $(BUILD)/bin $(BUILD)/bench.json
 
 format:
 	clang-format -i common/*.[ch] coordinator/*.[ch] worker/*.[ch] cli/*.[ch] tests/unit/*.c tests/tools/*.c \

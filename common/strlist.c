@@ -49,12 +49,18 @@ strlist_join_sep(const strlist_t *l, const char *sep, const char *empty)
 	for (size_t i = 0; i < l->count; i++)
 		len += strlen(l->items[i]) + strlen(sep);
 	char *s = xmalloc(len);
-	s[0] = '\0';
+	char *end = s; /* appended at the end: strcat would rescan, O(n^2) */
 	for (size_t i = 0; i < l->count; i++) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, l->items[i]);
+		if (i) {
+			size_t m = strlen(sep);
+			memcpy(end, sep, m);
+			end += m;
+		}
+		size_t n = strlen(l->items[i]);
+		memcpy(end, l->items[i], n);
+		end += n;
 	}
+	*end = '\0';
 	return s;
 }
 

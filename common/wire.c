@@ -122,33 +122,29 @@ wire_has_more(void *sock)
 	return more;
 }
 
-/* Which connection a frame came on: its fd (unique while the connection
- * is open) and the peer's address with its port, so two peers on one host
- * can be told apart in a log line. */
-static void
-wire_note_source(zmq_msg_t *frame, wire_msg_t *msg)
+const char *
+wire_peer(const wire_msg_t *cmsg)
 {
-	msg->src_fd = zmq_msg_get(frame, ZMQ_SRCFD);
+	/* peer is a cache of what the fd says: filling it does not change the
+	 * message. */
+	wire_msg_t *msg = (wire_msg_t *)cmsg;
+	if (msg->peer[0] != '\0' || msg->src_fd < 0)
+		return msg->peer;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "";
-	if (msg->src_fd >= 0 && getpeername(msg->src_fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET) {
-			const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-			snprintf(msg->peer, sizeof(msg->peer), "%s:%u", host, ntohs(in->sin_port));
-			return;
-		}
-		if (ss.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-			snprintf(msg->peer, sizeof(msg->peer), "[%s]:%u", host,
-			         ntohs(in6->sin6_port));
-			return;
-		}
+	if (getpeername(msg->src_fd, (struct sockaddr *)&ss, &sl) != 0)
+		return msg->peer;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(msg->peer, sizeof(msg->peer), "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(msg->peer, sizeof(msg->peer), "[%s]:%u", host, ntohs(in6->sin6_port));
 	}
-	const char *addr = zmq_msg_gets(frame, "Peer-Address");
-	snprintf(msg->peer, sizeof(msg->peer), "%s", addr ? addr : "");
+	return msg->peer;
 }
 
 int
@@ -193,8 +189,10 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 		return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
 	}
 	stats->received++;
+	/* Which connection it came on: the fd is unique while the
+	 * connection is open. */
 	if (router)
-		wire_note_source(&frame, msg);
+		msg->src_fd = zmq_msg_get(&frame, ZMQ_SRCFD);
 	/* Set by libzmq from the ZAP reply, so a peer cannot choose it; one
 	 * that does not fit is not a name the keyring holds, and reads as none. */
 	const char *user = zmq_msg_gets(&frame, "User-Id");

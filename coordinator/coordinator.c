@@ -719,7 +719,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	char *old_labels = was ? registry_labels_string(w) : NULL;
 	w = registry_hello(c->registry, hello, clock_mono_ms(), clock_wall_ms());
 	w->conn_fd = msg->src_fd;
-	snprintf(w->peer, sizeof(w->peer), "%s", msg->peer);
+	snprintf(w->peer, sizeof(w->peer), "%s", wire_peer(msg));
 	char *labels = registry_labels_string(w);
 	if (replacing && other) {
 		w->replaced++;
@@ -910,7 +910,7 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		snprintf(text, sizeof(text), "operator '%.64s' is no longer in operators.yaml",
 		         msg->user_id);
 		audit_auth_failure(c->audit, clock_mono_ms(), clock_wall_ms(), AUDIT_EP_OPERATORS,
-		                   AUDIT_AUTH_REMOVED, msg->peer, "", text);
+		                   AUDIT_AUTH_REMOVED, wire_peer(msg), "", text);
 		coordinator_redirect(c, c->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
@@ -921,7 +921,7 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	char fingerprint[KEYS_FINGERPRINT_CHARS + 1];
 	c->api.caller = caller;
 	c->api.caller_role = (int)role;
-	c->api.caller_peer = msg->peer;
+	c->api.caller_peer = wire_peer(msg);
 	c->api.caller_key =
 	    security_operator_fingerprint(c->security, caller, fingerprint, sizeof(fingerprint));
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);

@@ -33,6 +33,10 @@
 #define DISPATCHER_OUTPUT_WAIT_RESULTS 3
 /* Results waiting that way that are remembered at once (oldest forgotten). */
 #define DISPATCHER_OUTPUT_WAIT_MAX 4096
+/* A run with at most this many hosts is driven as a whole at each result;
+ * a larger one only on the result's host then, and as a whole once per
+ * turn (dispatcher_end_turn): O(hosts) per result made fan-outs O(N^2). */
+#define DISPATCHER_DRIVE_NOW_HOSTS 64
 
 #define DISPATCHER_STATUS_SLOTS 16
 
@@ -144,9 +148,11 @@ void dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg
 void dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg);
 void dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg);
 void dispatcher_worker_lost(dispatcher_t *d, worker_t *w);
-/* Queues the turn's OutputAcks, one per key with the highest seq: call once
- * at the end of every loop turn, before the commit (the send queue holds
- * them until it succeeds). */
+/* Moves on the large runs a step of which ended this turn as a whole (a
+ * batch starts, a run ends and is retired: once per run per turn, not per
+ * result; DISPATCHER_DRIVE_NOW_HOSTS), then queues the turn's OutputAcks, one per key with the highest
+ * seq. Call once at the end of every loop turn, before the commit (the
+ * send queue holds what it sends until the commit succeeds). */
 void dispatcher_end_turn(dispatcher_t *d);
 /* Dispatches what waits on a returning worker and fails hosts whose worker
  * has been away longer than lost_after_ms. Call every loop turn. */

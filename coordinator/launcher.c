@@ -130,8 +130,11 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 		}
 	}
 
-	char *known = launcher_connected_list(l->registry);
+	/* The list of connected workers is for error messages only, and
+	 * costs O(fleet): built only on the paths that refuse. */
+	char *known = NULL;
 	if (!all && ids.count == 0 && nterms == 0) {
+		known = launcher_connected_list(l->registry);
 		*error = xasprintf("runbook %s names no targets; pass --target WORKER_ID or "
 		                   "--target label=value (connected workers: %s)",
 		                   rb->name, known);
@@ -141,6 +144,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 	for (size_t i = 0; i < ids.count; i++) {
 		worker_t *w = registry_find(l->registry, ids.items[i]);
 		if (w == NULL) {
+			known = launcher_connected_list(l->registry);
 			*error = xasprintf("worker '%s' is unknown (connected workers: %s)",
 			                   ids.items[i], known);
 			rc = -1;
@@ -156,7 +160,11 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 			if (!launcher_matches(w, terms, nterms))
 				continue;
 			strlist_t *into = w->connected ? hosts : unreachable;
-			if (!strlist_has(hosts, w->id) && !strlist_has(unreachable, w->id))
+			/* The registry lists each id once: only ids named
+			 * outright can be there already. Without the check a
+			 * fan-out to N hosts was O(N^2) string compares. */
+			if (ids.count == 0 ||
+			    (!strlist_has(hosts, w->id) && !strlist_has(unreachable, w->id)))
 				strlist_add(into, xstrdup(w->id));
 		}
 	}
@@ -177,6 +185,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 		}
 		char *w = strlist_join(&want, "all");
 		char *gone = strlist_join(unreachable, "");
+		known = launcher_connected_list(l->registry);
 		*error =
 		    xasprintf("no connected worker matches %s%s%s%s (connected workers: %s)", w,
 		              nterms > 1 ? " (every label must match)" : "",

@@ -50,6 +50,7 @@ run_destroy(run_t **rp)
 		free(r->hosts[h].host);
 	}
 	free(r->hosts);
+	free(r->host_index);
 	free(r->policy);
 	free(r->id);
 	free(r->runbook);
@@ -400,11 +401,58 @@ run_compute_status(const run_t *r)
 	return all_ok ? ROTA__RUN_STATUS__RUN_SUCCEEDED : ROTA__RUN_STATUS__RUN_FAILED;
 }
 
+static size_t
+run_host_hash(const char *host)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)host; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Builds the host index of a run with many hosts, once all are named; hosts
+ * never change after that. Returns false when it cannot be built yet. */
+static bool
+run_index_hosts(run_t *r)
+{
+	if (r->host_index != NULL)
+		return true;
+	for (size_t i = 0; i < r->host_count; i++) {
+		if (r->hosts[i].host == NULL)
+			return false;
+	}
+	size_t cap = 16;
+	while (cap < r->host_count * 2)
+		cap *= 2;
+	r->host_index = xcalloc(cap, sizeof(*r->host_index));
+	r->host_index_cap = cap;
+	for (size_t i = 0; i < r->host_count; i++) {
+		size_t k = run_host_hash(r->hosts[i].host) & (cap - 1);
+		while (r->host_index[k] != 0)
+			k = (k + 1) & (cap - 1);
+		r->host_index[k] = (uint32_t)i + 1;
+	}
+	return true;
+}
+
 int
 run_find_host(const run_t *r, const char *host)
 {
+	/* Every message of a worker names its host: a scan per message made
+	 * a fan-out to N hosts O(N^2). Small runs keep the scan. */
+	if (r->host_count > RUN_HOST_INDEX_MIN && r->host_count < UINT32_MAX &&
+	    run_index_hosts((run_t *)r)) {
+		size_t mask = r->host_index_cap - 1;
+		for (size_t k = run_host_hash(host) & mask; r->host_index[k] != 0;
+		     k = (k + 1) & mask) {
+			size_t i = r->host_index[k] - 1;
+			if (strcmp(r->hosts[i].host, host) == 0)
+				return (int)i;
+		}
+		return -1;
+	}
 	for (size_t i = 0; i < r->host_count; i++) {
-		if (strcmp(r->hosts[i].host, host) == 0)
+		if (r->hosts[i].host && strcmp(r->hosts[i].host, host) == 0)
 			return (int)i;
 	}
 	return -1;

@@ -33,6 +33,9 @@ enum {
 };
 
 /* What the run needs of each runbook step: the same on every host. */
+/* Runs with more hosts than this find a host through an index. */
+#define RUN_HOST_INDEX_MIN 16
+
 typedef struct {
 	int kind;
 	runbook_when_kind_t when;
@@ -100,6 +103,12 @@ typedef struct run {
 	runbook_kv_t *secrets;
 	size_t secret_count;
 	struct run *next; /* the dispatcher's list of active runs */
+	struct run *prev; /* and back, so that retiring one is O(1) */
+	bool drive_pending; /* on the dispatcher's list of runs to drive this turn */
+	/* Host index by name, built at the first lookup once every host is
+	 * named (run_find_host): slot = host index + 1, 0 = empty. */
+	uint32_t *host_index; /* owned */
+	size_t host_index_cap;
 } run_t;
 
 /* A run with host_count hosts of step_count pending steps each, every step

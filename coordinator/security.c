@@ -207,11 +207,11 @@ security_denied(security_t *s, const char *endpoint, const wire_msg_t *msg, cons
 {
 	char key[64];
 	uint64_t suppressed = 0;
-	snprintf(key, sizeof(key), "%s/%.40s/%.16s", endpoint, msg->user_id, msg->peer);
+	snprintf(key, sizeof(key), "%s/%.40s/%.16s", endpoint, msg->user_id, wire_peer(msg));
 	if (log_limit_allow(&s->denied_log, key, clock_mono_ms(), SECURITY_DENIED_LOG_MS,
 	                    &suppressed))
 		log_warn("dropped a %s message from %s: %s (%llu more dropped since last said)",
-		         endpoint, msg->peer[0] ? msg->peer : "?", why,
+		         endpoint, wire_peer(msg)[0] ? wire_peer(msg) : "?", why,
 		         (unsigned long long)suppressed);
 }
 

