@@ -399,8 +399,12 @@ alert_payload_parse(const char *body, size_t len, alert_payload_t *out, char **e
 	memset(out, 0, sizeof(*out));
 	*error = NULL;
 	json_object *root = parse_json(body, len, error); /* owned: put at the end */
-	if (root == NULL)
+	if (root == NULL) {
+		/* A bare `null` parses to no object at all. */
+		if (*error == NULL)
+			*error = xstrdup("payload: expected an object, got null");
 		return -1;
+	}
 	int rc = -1;
 	if (!json_object_is_type(root, json_type_object)) {
 		*error = xasprintf("payload: expected an object, got %s", type_name(root));
