@@ -288,6 +288,9 @@ read_deadlines(reader_t *r, const yaml_node_t *n, config_t *c)
 			c->deadline_ms[k[1] - '0'] = CONFIG_DEADLINE_NEXT_BUSINESS_DAY;
 		else if (!read_duration(r, val, k, &c->deadline_ms[k[1] - '0']))
 			return false;
+		else if (c->deadline_ms[k[1] - '0'] < 1000)
+			/* 0 would make every incident overdue the moment it opens. */
+			return reader_fail(r, val, "%s: a deadline must be at least 1s", k);
 	}
 	return true;
 }

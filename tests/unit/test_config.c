@@ -337,6 +337,8 @@ test_errors_deadlines(void **state)
 	        "1:28: deadlines: 'critical' is not a severity (P1 to P4)");
 	refused("escalation: { deadlines: { P1: tomorrow } }\n",
 	        "1:32: P1: 'tomorrow' is not a duration (like 30s, 15m, 4h, 1d)");
+	refused("escalation: { deadlines: { P2: 0s } }\n",
+	        "1:32: P2: a deadline must be at least 1s");
 }
 
 /* 2026-11-20 is a Friday. */
