@@ -601,7 +601,7 @@ api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
 
 	Rota__RemoveWorkerResponse body = ROTA__REMOVE_WORKER_RESPONSE__INIT;
 	body.id = xstrdup(w->id);
-	body.state = w->stopping ? "stopping" : "lost";
+	body.state = "lost"; /* as rota workers shows one not connected */
 	body.last_seen_ms = w->last_seen_wall;
 	body.key_listed = key_listed;
 	body.key_path = key_path;
