@@ -2,8 +2,8 @@
  *
  * main only reads the global options, picks the command and hands it its
  * arguments; the commands live in run.c, output.c, approval.c, cancel.c, workers.c,
- * runbooks.c, schedules.c, incident.c, status.c, audit.c and lint.c, the conversation with the
- * coordinator in session.c. */
+ * runbooks.c, schedules.c, incident.c, status.c, audit.c, keylist.c and lint.c,
+ * the conversation with the coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include "config.h"
 #include "incident.h"
 #include "keygen.h"
+#include "keylist.h"
 #include "lint.h"
 #include "output.h"
 #include "run.h"
@@ -51,6 +52,7 @@ static const struct {
     {"keygen", keygen_run},
     {"status", status_show},
     {"audit", audit_list_command},
+    {"keys", keylist_command},
 };
 
 /* Commands that never talk to the coordinator: a broken configuration
@@ -174,6 +176,6 @@ main(int argc, char **argv)
 	config_clear(&config);
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
 	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
-	                   "runbooks, reload, schedules, status, audit, lint and keygen",
+	                   "runbooks, reload, schedules, status, audit, keys, lint and keygen",
 	                   name);
 }

@@ -160,6 +160,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "status";
 	case ROTA__RESPONSE__BODY_AUDIT:
 		return "audit";
+	case ROTA__RESPONSE__BODY_REMOVE_WORKER:
+		return "workers remove";
+	case ROTA__RESPONSE__BODY_KEYS:
+		return "keys";
 	default:
 		return "empty";
 	}
@@ -205,6 +209,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->status != NULL;
 	case ROTA__RESPONSE__BODY_AUDIT:
 		return resp->audit != NULL;
+	case ROTA__RESPONSE__BODY_REMOVE_WORKER:
+		return resp->remove_worker != NULL;
+	case ROTA__RESPONSE__BODY_KEYS:
+		return resp->keys != NULL;
 	default:
 		return 0;
 	}

@@ -1,4 +1,5 @@
-/* workers: a table or a JSON document of ListWorkersResponse.
+/* workers: a table or a JSON document of ListWorkersResponse, and
+ * `workers remove ID` (admin) to forget a decommissioned worker.
  *
  * Must never: let one worker with many running steps or labels widen the
  * table without bound; RUNNING lists CLI_WORKERS_MAX_KEYS keys at most. */
@@ -19,6 +20,7 @@
 #include "xalloc.h"
 
 #define WORKERS_SYNOPSIS "[--json]"
+#define WORKERS_REMOVE_SYNOPSIS "ID [--json]"
 
 typedef struct {
 	char *data;
@@ -181,16 +183,97 @@ workers_table(const Rota__ListWorkersResponse *resp)
 	table_destroy(&t);
 }
 
+static void
+workers_removed_json(const Rota__RemoveWorkerResponse *r)
+{
+	json_t *j = json_new();
+	json_object_begin(j);
+	json_key(j, "id");
+	json_string(j, r->id);
+	json_key(j, "removed");
+	json_bool(j, true);
+	json_key(j, "state");
+	json_string(j, r->state);
+	json_key(j, "last_seen_ms");
+	if (r->last_seen_ms > 0)
+		json_int(j, r->last_seen_ms);
+	else
+		json_null(j);
+	json_key(j, "key_listed");
+	json_bool(j, r->key_listed);
+	json_key(j, "key_path");
+	if (r->key_path[0])
+		json_string(j, r->key_path);
+	else
+		json_null(j);
+	json_object_end(j);
+	json_print(&j);
+}
+
+static void
+workers_removed_text(const Rota__RemoveWorkerResponse *r)
+{
+	char seen[FORMAT_BUF_BYTES];
+	format_ago(r->last_seen_ms, clock_wall_ms(), seen, sizeof(seen));
+	printf("removed worker %s (%s, last seen %s)\n", r->id, r->state[0] ? r->state : "lost",
+	       seen);
+	/* Forgetting a worker does not keep it out: say what does. */
+	if (r->key_listed)
+		printf("its key is still listed (%s): it can connect again and will be known"
+		       " again; delete that file and send the coordinator SIGHUP to keep it"
+		       " out\n",
+		       r->key_path[0] ? r->key_path : "authorized_workers/");
+	else if (!r->curve)
+		printf("without CURVE any worker may connect under the id %s: it would be known"
+		       " again\n",
+		       r->id);
+}
+
+/* rota workers remove ID [--json]; argv[0] is "remove". */
+static int
+workers_remove(session_t *s, int argc, char **argv)
+{
+	int json;
+	int done = usage_json_only("workers remove", WORKERS_REMOVE_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
+	if (optind >= argc)
+		return usage_error("workers remove: name the worker; usage: rota workers "
+		                   "remove " WORKERS_REMOVE_SYNOPSIS);
+	if (argc - optind > 1)
+		return usage_error("workers remove takes one worker id, got '%s' too; usage: rota"
+		                   " workers remove " WORKERS_REMOVE_SYNOPSIS,
+		                   argv[optind + 1]);
+	Rota__RemoveWorkerRequest body = ROTA__REMOVE_WORKER_REQUEST__INIT;
+	body.id = argv[optind];
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_REMOVE_WORKER;
+	req.remove_worker = &body;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_REMOVE_WORKER, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (json)
+		workers_removed_json(reply->response->remove_worker);
+	else
+		workers_removed_text(reply->response->remove_worker);
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}
+
 int
 workers_list(session_t *s, int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "remove") == 0)
+		return workers_remove(s, argc - 1, argv + 1);
 	int json;
 	int done = usage_json_only("workers", WORKERS_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind < argc)
 		return usage_error(
-		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS,
+		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS
+		    ", or rota workers remove " WORKERS_REMOVE_SYNOPSIS,
 		    argv[optind]);
 
 	Rota__ListWorkersRequest list = ROTA__LIST_WORKERS_REQUEST__INIT;

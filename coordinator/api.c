@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "keyring.h"
+#include "keys.h"
 #include "log.h"
 #include "runbook.h"
 #include "launcher.h"
@@ -42,6 +43,10 @@ static const api_rule_t api_rules[] = {
     {ROTA__REQUEST__BODY_RELOAD, "reload", KEYRING_ROLE_ADMIN},
     /* The audit trail says who did what: not for every viewer. */
     {ROTA__REQUEST__BODY_AUDIT, "audit", KEYRING_ROLE_ADMIN},
+    /* Forgetting a host changes what runs target; the key list says who
+     * may connect: both are the fleet's administration. */
+    {ROTA__REQUEST__BODY_REMOVE_WORKER, "workers remove", KEYRING_ROLE_ADMIN},
+    {ROTA__REQUEST__BODY_KEYS, "keys", KEYRING_ROLE_ADMIN},
 };
 
 static const api_rule_t *
@@ -488,6 +493,189 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	}
 	free(infos);
 	free(body.workers);
+}
+
+/* At most this many ids are named in a refusal for an unknown worker: the
+ * message must stay one readable line however large the fleet. */
+#define API_MAX_NAMED_WORKERS 20
+
+/* "w1, w2, ... and N more" (or "none"): the workers the registry knows, for
+ * an unknown id's refusal; the caller frees. */
+static char *
+api_known_workers(api_t *api)
+{
+	size_t n = registry_count(api->registry);
+	if (n == 0)
+		return xstrdup("none");
+	size_t shown = n < API_MAX_NAMED_WORKERS ? n : API_MAX_NAMED_WORKERS;
+	size_t len = 32;
+	for (size_t i = 0; i < shown; i++)
+		len += strlen(registry_at(api->registry, i)->id) + 2;
+	char *out = xmalloc(len);
+	size_t off = 0;
+	for (size_t i = 0; i < shown; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "",
+		                        registry_at(api->registry, i)->id);
+	if (shown < n)
+		snprintf(out + off, len - off, " and %zu more", n - shown);
+	return out;
+}
+
+/* The first active run that still has a step of worker id to finish
+ * (pending, in flight, waiting for approval, or a later batch), with the
+ * step, or NULL: removing the worker then would leave the run waiting for
+ * a host nobody can bring back under that name. */
+static const run_t *
+api_worker_busy(api_t *api, const char *id, const run_step_t **step)
+{
+	for (run_t *run = dispatcher_runs(api->dispatcher); run; run = run->next) {
+		int h = run_find_host(run, id);
+		if (h < 0 || run_host_done(run, (size_t)h))
+			continue;
+		*step = NULL;
+		for (size_t k = 0; k < run->step_count && *step == NULL; k++)
+			if (!run_step_status_terminal(run->hosts[h].steps[k].status))
+				*step = &run->hosts[h].steps[k];
+		return run;
+	}
+	return NULL;
+}
+
+/* rota workers remove ID: forgets a worker that is gone for good (a
+ * decommissioned host), so that it stops showing as lost and new runs stop
+ * recording it as unreachable. Its past step runs keep its id. */
+static void
+api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
+                  const Rota__Request *req)
+{
+	const char *id = req->remove_worker->id;
+	if (id == NULL || id[0] == '\0') {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
+		           "name the worker to remove");
+		return;
+	}
+	worker_t *w = registry_find(api->registry, id);
+	if (w == NULL) {
+		char *known = api_known_workers(api);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "unknown worker '%s'; the coordinator knows: %s", id, known);
+		free(known);
+		return;
+	}
+	/* A connected worker would only be known again at its next message:
+	 * removing it would hide it, not retire it. */
+	if (w->connected) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
+		           "worker %s is connected; stop it first (and remove its key from"
+		           " authorized_workers/ if it must not come back)",
+		           w->id);
+		return;
+	}
+	const run_step_t *step = NULL;
+	const run_t *run = api_worker_busy(api, w->id, &step);
+	if (run != NULL) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
+		           "worker %s still has step %s %s in run %s; let the run end, or cancel"
+		           " it there first (rota cancel %s --host %s)",
+		           w->id, step ? step->step_id : "?",
+		           step ? run_step_status_name(step->status) : "pending", run->id, run->id,
+		           w->id);
+		return;
+	}
+	/* The store first: when it cannot forget the worker, memory is left as
+	 * it was and the operator is told. (A commit that fails later leaves
+	 * the row behind; the worker then shows as lost again after a restart
+	 * and is removed again.) */
+	if (store_worker_delete(api->store, w->id) != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not forget worker %s (see the coordinator's log)",
+		           w->id);
+		return;
+	}
+	const keyring_t *keys = api->security ? security_keyring(api->security) : NULL;
+	const char *dir = api->security ? security_workers_dir(api->security) : NULL;
+	bool key_listed = keys != NULL && keyring_worker_by_id(keys, w->id) != NULL;
+	char *key_path = key_listed && dir ? xasprintf("%s/%s", dir, w->id) : xstrdup("");
+	char seen[32];
+	clock_format(w->last_seen_wall, seen, sizeof(seen));
+
+	Rota__RemoveWorkerResponse body = ROTA__REMOVE_WORKER_RESPONSE__INIT;
+	body.id = xstrdup(w->id);
+	body.state = "lost"; /* as rota workers shows one not connected */
+	body.last_seen_ms = w->last_seen_wall;
+	body.key_listed = key_listed;
+	body.key_path = key_path;
+	body.curve = api->curve;
+	api_note(api,
+	         xasprintf("forgot worker %s (lost, last seen %s UTC)%s", w->id, seen,
+	                   key_listed ? "; its key is still listed: it can connect again" : ""));
+	if (registry_remove(api->registry, w->id) != 0)
+		log_error("workers remove: %s vanished from the registry", body.id);
+	log_info("worker %s removed by %s%s", body.id, api_actor(api),
+	         key_listed ? " (its key is still listed: it can connect again)" : "");
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_REMOVE_WORKER;
+	resp.remove_worker = &body;
+	api_reply(api, identity, identity_len, &resp);
+	free(body.id);
+	free(key_path);
+}
+
+/* One KeyInfo, its strings owned (freed with the response). */
+static Rota__KeyInfo *
+api_key_info(const keyring_entry_t *e, const char *role, const char *state)
+{
+	char fp[KEYS_FINGERPRINT_CHARS + 1];
+	Rota__KeyInfo *k = xmalloc(sizeof(*k));
+	rota__key_info__init(k);
+	k->name = xstrdup(e->name);
+	k->fingerprint = xstrdup(keys_fingerprint(e->key, fp, sizeof(fp)));
+	k->role = xstrdup(role);
+	k->state = xstrdup(state);
+	return k;
+}
+
+/* rota keys: who the coordinator admits now. Fingerprints only, as in the
+ * audit trail: the list says who may connect, and the keys themselves
+ * are in the files it names. */
+static void
+api_keys(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	Rota__ListKeysResponse *body = xmalloc(sizeof(*body));
+	rota__list_keys_response__init(body);
+	const keyring_t *keys = api->security ? security_keyring(api->security) : NULL;
+	body->curve = keys != NULL;
+	const char *z85 = api->security ? security_public_z85(api->security) : "";
+	body->coordinator_fingerprint = xstrndup(z85, KEYS_FINGERPRINT_CHARS);
+	const char *dir = api->security ? security_workers_dir(api->security) : NULL;
+	const char *ops = api->security ? security_operators_file(api->security) : NULL;
+	body->workers_dir = xstrdup(keys && dir ? dir : "");
+	body->operators_file = xstrdup(keys && ops ? ops : "");
+	size_t nw = keys ? keyring_worker_count(keys) : 0;
+	size_t no = keys ? keyring_operator_count(keys) : 0;
+	body->workers = xcalloc(nw + 1, sizeof(*body->workers));
+	body->operators = xcalloc(no + 1, sizeof(*body->operators));
+	for (size_t i = 0; i < nw; i++) {
+		const keyring_entry_t *e = keyring_worker_at(keys, i);
+		const worker_t *w = registry_find(api->registry, e->name);
+		const char *state = w == NULL       ? "never seen"
+		                    : !w->connected ? "lost"
+		                    : w->stopping   ? "stopping"
+		                                    : "connected";
+		body->workers[body->n_workers++] = api_key_info(e, "", state);
+	}
+	for (size_t i = 0; i < no; i++) {
+		const keyring_entry_t *e = keyring_operator_at(keys, i);
+		body->operators[body->n_operators++] =
+		    api_key_info(e, keyring_role_name(e->role), "");
+	}
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_KEYS;
+	resp.keys = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__list_keys_response__free_unpacked(body, NULL);
 }
 
 /* ---- runbooks, schedules, approvals ----------------------------------- */
@@ -943,6 +1131,8 @@ api_target(const Rota__Request *req)
 		return xstrdup(req->resolve->id);
 	case ROTA__REQUEST__BODY_RELOAD:
 		return xstrdup("runbooks");
+	case ROTA__REQUEST__BODY_REMOVE_WORKER:
+		return xstrdup(req->remove_worker->id ? req->remove_worker->id : "");
 	default:
 		return xstrdup("");
 	}
@@ -987,7 +1177,8 @@ api_request_writes(const Rota__Request *req)
 	       req->body_case == ROTA__REQUEST__BODY_RESOLVE ||
 	       req->body_case == ROTA__REQUEST__BODY_APPROVE ||
 	       req->body_case == ROTA__REQUEST__BODY_RELOAD ||
-	       req->body_case == ROTA__REQUEST__BODY_CANCEL;
+	       req->body_case == ROTA__REQUEST__BODY_CANCEL ||
+	       req->body_case == ROTA__REQUEST__BODY_REMOVE_WORKER;
 }
 
 /* Dispatches a request whose role was checked. */
@@ -1045,6 +1236,12 @@ api_dispatch(api_t *api, const uint8_t *identity, size_t identity_len, const Rot
 		break;
 	case ROTA__REQUEST__BODY_AUDIT:
 		api_audit(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_REMOVE_WORKER:
+		api_remove_worker(api, identity, identity_len, req);
+		break;
+	case ROTA__REQUEST__BODY_KEYS:
+		api_keys(api, identity, identity_len, req);
 		break;
 	default:
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,

@@ -28,6 +28,7 @@
 #include "registry.h"
 #include "responder.h"
 #include "scheduler.h"
+#include "security.h"
 #include "sendq.h"
 #include "store.h"
 
@@ -60,6 +61,9 @@ typedef struct {
 	void *status_ctx;
 	/* CURVE on: callers are authenticated and their roles enforced. */
 	bool curve;
+	/* The keys admitted now, for `rota keys` and whether a removed
+	 * worker may come back (borrowed; NULL: no keys to tell of). */
+	const security_t *security;
 	/* The operator of the request being handled, as its CURVE key is
 	 * listed (security.h): set before each api_handle, for the roles
 	 * and the audit trail. "" and 0 (KEYRING_ROLE_NONE) without CURVE.
@@ -76,7 +80,8 @@ typedef struct {
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,
- * cancel): refused while the coordinator stops or cannot write its store. */
+ * cancel, workers remove, ...): refused while the coordinator stops or
+ * cannot write its store, and audited. */
 bool api_request_writes(const Rota__Request *req);
 
 /* The role the caller is taken to have: its own under CURVE, admin

@@ -595,6 +595,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .status = coordinator_status,
 	    .status_ctx = c,
 	    .curve = security_curve(c->security),
+	    .security = c->security,
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);

@@ -444,3 +444,15 @@ keyring_operator_count(const keyring_t *k)
 {
 	return k->n_operators;
 }
+
+const keyring_entry_t *
+keyring_worker_at(const keyring_t *k, size_t i)
+{
+	return i < k->n_workers ? &k->workers[i] : NULL;
+}
+
+const keyring_entry_t *
+keyring_operator_at(const keyring_t *k, size_t i)
+{
+	return i < k->n_operators ? &k->operators[i] : NULL;
+}

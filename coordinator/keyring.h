@@ -55,6 +55,10 @@ const keyring_entry_t *keyring_operator_by_key(const keyring_t *k, const uint8_t
 const keyring_entry_t *keyring_operator_by_name(const keyring_t *k, const char *name);
 size_t keyring_worker_count(const keyring_t *k);
 size_t keyring_operator_count(const keyring_t *k);
+/* The i-th entry (workers sorted by id, operators in file order), borrowed;
+ * NULL past the end. For `rota keys`. */
+const keyring_entry_t *keyring_worker_at(const keyring_t *k, size_t i);
+const keyring_entry_t *keyring_operator_at(const keyring_t *k, size_t i);
 
 /* Parses operators.yaml into a new array (caller frees with
  * keyring_entries_free). 0, or -1 with *error (caller frees) as

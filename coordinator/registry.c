@@ -145,6 +145,19 @@ registry_find(registry_t *r, const char *id)
 	return found ? r->workers[at] : NULL;
 }
 
+int
+registry_remove(registry_t *r, const char *id)
+{
+	bool found;
+	size_t at = registry_search(r, id, &found);
+	if (!found)
+		return -1;
+	worker_free(r->workers[at]);
+	memmove(&r->workers[at], &r->workers[at + 1], (r->count - at - 1) * sizeof(*r->workers));
+	r->count--;
+	return 0;
+}
+
 void
 registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall)
 {

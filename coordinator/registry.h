@@ -53,6 +53,10 @@ worker_t *registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mo
 /* Adds a worker known from the store, not connected. */
 worker_t *registry_add_known(registry_t *r, const Rota__WorkerInfo *info);
 worker_t *registry_find(registry_t *r, const char *id);
+/* Forgets the worker (rota workers remove) and frees it: pointers to it
+ * die with it, so callers look workers up by id and keep none across a
+ * turn. -1 when there is no such worker. */
+int registry_remove(registry_t *r, const char *id);
 void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
 /* Marks connected workers silent for longer than timeout_ms lost; returns
  * how many, with up to max of them in lost[]. */

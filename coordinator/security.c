@@ -296,6 +296,30 @@ security_operator_fingerprint(const security_t *s, const char *name, char *buf, 
 	return buf;
 }
 
+const keyring_t *
+security_keyring(const security_t *s)
+{
+	return s->curve ? s->keyring : NULL;
+}
+
+const char *
+security_public_z85(const security_t *s)
+{
+	return s->curve ? s->key.public_z85 : "";
+}
+
+const char *
+security_workers_dir(const security_t *s)
+{
+	return s->cfg.workers_dir;
+}
+
+const char *
+security_operators_file(const security_t *s)
+{
+	return s->cfg.operators_file;
+}
+
 const security_stats_t *
 security_stats(const security_t *s)
 {

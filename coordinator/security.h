@@ -93,6 +93,15 @@ bool security_api_caller(security_t *s, const wire_msg_t *msg, const char **name
 const char *security_operator_fingerprint(const security_t *s, const char *name, char *buf,
                                           size_t len);
 
+/* The keyring as loaded now (borrowed until the next security_reload);
+ * NULL without CURVE. For `rota keys` and `rota workers remove`. */
+const keyring_t *security_keyring(const security_t *s);
+/* The coordinator's public key as 40 Z85 characters; "" without CURVE. */
+const char *security_public_z85(const security_t *s);
+/* Where worker keys and operators are read from (NULL when not given). */
+const char *security_workers_dir(const security_t *s);
+const char *security_operators_file(const security_t *s);
+
 const security_stats_t *security_stats(const security_t *s);
 /* One log line of the counts, for the coordinator's stop. */
 void security_log_stats(const security_t *s);

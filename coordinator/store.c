@@ -153,6 +153,7 @@ enum {
 	Q_LOGS,
 	Q_LOGS_HOST,
 	Q_WORKERS_LIST,
+	Q_WORKER_DELETE,
 	Q_ACTIVE_STEPS,
 	Q_RUN_RUNBOOK,
 	Q_RUN_MATCH,
@@ -216,6 +217,7 @@ static const char *const store_sql[Q_COUNT] = {
                     " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?",
     [Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
                        " ORDER BY id",
+    [Q_WORKER_DELETE] = "DELETE FROM workers WHERE id = ?",
     [Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
                        " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
                        " FROM step_runs s JOIN runs r ON r.id = s.run_id"
@@ -815,6 +817,16 @@ store_worker_upsert(store_t *s, const char *id, const char *hostname, const char
 	bind_text(st, 4, version);
 	bind_text(st, 5, state);
 	sqlite3_bind_int64(st, 6, last_seen_ms);
+	return store_done(s, st);
+}
+
+int
+store_worker_delete(store_t *s, const char *id)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_WORKER_DELETE);
+	bind_text(st, 1, id);
 	return store_done(s, st);
 }
 

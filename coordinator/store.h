@@ -108,6 +108,9 @@ int store_output_lost(store_t *s, int64_t row, uint64_t upto, int64_t at_ms);
 
 int store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
                         const char *version, const char *state, int64_t last_seen_ms);
+/* Forgets a worker (rota workers remove) in the turn's transaction; its
+ * past step runs keep its id as their host. 0 also when there was no row. */
+int store_worker_delete(store_t *s, const char *id);
 
 /* Answers for the operator API. Return 0, or -1 on a store error. */
 int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);

@@ -372,6 +372,31 @@ test_output_is_capped_with_one_marker(void **state)
 	store_destroy(&s);
 }
 
+/* rota workers remove: the row goes, the others stay, and a restart
+ * (a reopen) does not bring it back. */
+static void
+test_worker_delete(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	assert_int_equal(store_worker_upsert(s, "w1", "h1", "", "0.1", "lost", 1000), 0);
+	assert_int_equal(store_worker_upsert(s, "w2", "h2", "a=b", "0.1", "connected", 2000), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_worker_delete(s, "w1"), 0);
+	assert_int_equal(store_worker_delete(s, "nobody"), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_destroy(&s);
+	s = open_ok(f->path);
+	Rota__ListWorkersResponse list;
+	assert_int_equal(store_workers_list(s, &list), 0);
+	assert_int_equal(list.n_workers, 1);
+	assert_string_equal(list.workers[0]->id, "w2");
+	for (size_t i = 0; i < list.n_workers; i++)
+		rota__worker_info__free_unpacked(list.workers[i], NULL);
+	free(list.workers);
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -383,6 +408,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_output_is_capped_with_one_marker, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_in_seq_order_once_and_only_when_dispatched,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_delete, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
