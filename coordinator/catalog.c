@@ -10,10 +10,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -32,35 +34,49 @@ struct catalog {
 	size_t invalid;
 };
 
+/* open(2) and read(2), not stdio: a FILE allocates and fills a 4 KiB
+ * buffer of its own, and at 100,000 runbooks that malloc, copy and free
+ * were a tenth of the start. */
 char *
 catalog_read_file(const char *path, size_t max, size_t *len, char **error)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		*error = xasprintf("%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
 	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		*error = xasprintf("%s: not a regular file", path);
-		fclose(f);
+		close(fd);
 		return NULL;
 	}
 	if ((size_t)sb.st_size > max) {
 		*error = xasprintf("%s: %lld bytes is larger than the limit of %zu", path,
 		                   (long long)sb.st_size, max);
-		fclose(f);
+		close(fd);
 		return NULL;
 	}
-	char *buf = xmalloc((size_t)sb.st_size + 1);
-	size_t n = fread(buf, 1, (size_t)sb.st_size, f);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		*error = xasprintf("%s: read error", path);
-		free(buf);
-		return NULL;
+	/* Reads up to the size fstat gave; a file that grows meanwhile is
+	 * cut there, one that shrinks ends early (as fread did). */
+	size_t want = (size_t)sb.st_size;
+	char *buf = xmalloc(want + 1);
+	size_t n = 0;
+	while (n < want) {
+		ssize_t r = read(fd, buf + n, want - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*error = xasprintf("%s: read error: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
 	}
+	close(fd);
 	buf[n] = '\0';
 	*len = n;
 	return buf;
