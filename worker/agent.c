@@ -1113,8 +1113,7 @@ agent_check_child(void *arg)
 	close(fd);
 	char *const argv[] = {"rota-check", NULL};
 	execv(cj->helper, argv);
-	dprintf(STDOUT_FILENO, "cannot run the check helper %s: %s\n", cj->helper,
-	        strerror(errno));
+	dprintf(STDOUT_FILENO, "cannot run the check helper %s: %s\n", cj->helper, strerror(errno));
 	return CHECK_ERROR;
 }
 

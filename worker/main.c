@@ -320,7 +320,8 @@ main(int argc, char **argv)
 	if (check_helper == NULL || access(check_helper, X_OK) != 0)
 		log_warn("check helper %s is not executable: http, disk and metric checks will"
 		         " end in error (give --check-helper PATH)",
-		         check_helper ? check_helper : "rota-check (this program's path is unknown)");
+		         check_helper ? check_helper
+		                      : "rota-check (this program's path is unknown)");
 	cfg.check_helper = check_helper;
 	char *error = NULL;
 	agent_t *a = agent_new(&cfg, &error);
