@@ -1306,6 +1306,7 @@ coordinator_run(coordinator_t *c)
 		}
 		if (c->httpd != NULL)
 			items[n_items++] = (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
+		log_flush(); /* the turn's INFO lines, before waiting (log.h) */
 		if (zmq_poll(items, n_items, (long)wait) < 0) {
 			if (errno == EINTR)
 				continue;
