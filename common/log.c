@@ -11,6 +11,22 @@
 
 static const char *log_program = "rota";
 static log_level_t log_threshold = LOGL_INFO;
+static bool log_buffered;
+
+void
+log_buffer_lines(void)
+{
+	static char buf[64 * 1024];
+	if (setvbuf(stderr, buf, _IOFBF, sizeof(buf)) == 0)
+		log_buffered = true;
+}
+
+void
+log_flush(void)
+{
+	if (log_buffered)
+		fflush(stderr);
+}
 
 void
 log_init(const char *program, log_level_t level)
@@ -48,6 +64,8 @@ log_vwrite(log_level_t level, const char *fmt, va_list ap)
 	/* One fprintf so concurrent writers do not interleave within a line. */
 	fprintf(stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(now % 1000), log_program, labels[level],
 	        line);
+	if (log_buffered && level >= LOGL_WARN)
+		fflush(stderr);
 }
 
 void

@@ -16,6 +16,16 @@ int log_level_parse(const char *name, log_level_t *out);
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Buffers DEBUG and INFO lines (64 KiB, stdio) until log_flush; WARN and
+ * ERROR lines, and the buffered ones before them, are written at once. For
+ * a daemon whose loop logs per message: the coordinator wrote three INFO
+ * lines a run, a write(2) each, 10 % of its main thread at 6,000 runs a
+ * second. It calls log_flush before each wait for events, so a line is
+ * late by one loop turn at most; a crash (SIGKILL, SIGSEGV) loses the
+ * INFO lines of that turn. Call before the first line is logged. */
+void log_buffer_lines(void);
+void log_flush(void);
+
 #define log_debug(...) log_msg(LOGL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOGL_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOGL_WARN, __VA_ARGS__)

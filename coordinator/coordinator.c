@@ -763,6 +763,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	env.body_case = ROTA__ENVELOPE__BODY_WELCOME;
 	env.welcome = &welcome;
 	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
+	w->hb_sent_mono = clock_mono_ms();
 	dispatcher_hello(c->dispatcher, w, hello, other);
 }
 
@@ -963,12 +964,20 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
 	env.heartbeat = &hb;
+	/* Half an interval of slack, so a tick that comes a little early
+	 * does not push a worker's heartbeat to the next one. Each worker's
+	 * phase starts at its Welcome, which spreads the sends over the
+	 * ticks. */
+	int64_t now = clock_mono_ms();
+	int64_t every = (int64_t)c->cfg.heartbeat_ms * (COORDINATOR_HEARTBEAT_EVERY - 1) +
+	                (int64_t)c->cfg.heartbeat_ms / 2;
 	for (size_t i = 0; i < registry_count(c->registry); i++) {
 		worker_t *w = registry_at(c->registry, i);
-		if (!w->connected)
+		if (!w->connected || now - w->hb_sent_mono < every)
 			continue;
 		hb.running = w->running;
 		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+		w->hb_sent_mono = now;
 	}
 	/* Messages still queued may be the very heartbeats that keep workers
 	 * alive: judge silence only once the queue is drained. */
@@ -1298,6 +1307,7 @@ coordinator_run(coordinator_t *c)
 		}
 		if (c->httpd != NULL)
 			items[n_items++] = (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
+		log_flush(); /* the turn's INFO lines, before waiting (log.h) */
 		if (zmq_poll(items, n_items, (long)wait) < 0) {
 			if (errno == EINTR)
 				continue;

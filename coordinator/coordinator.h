@@ -14,6 +14,12 @@
 #define COORDINATOR_DEFAULT_DATA_DIR "/var/lib/rota"
 #define COORDINATOR_DEFAULT_RUNBOOKS "/etc/rota/runbooks"
 #define COORDINATOR_HEARTBEAT_MS 1000
+/* The coordinator sends its own Heartbeat to a worker every this many
+ * intervals, not every one: at 10,000 workers the I/O thread's cost is the
+ * message count, and a worker hears a sign of life well inside its 5
+ * intervals (docs/decisions.md, "Coordinator heartbeats"). Workers still
+ * send theirs every interval. */
+#define COORDINATOR_HEARTBEAT_EVERY 2
 #define COORDINATOR_OUTPUT_CAP_BYTES (1024 * 1024)
 #define COORDINATOR_TICK_MS 100          /* dispatcher watchdog cadence */
 #define COORDINATOR_BATCH 1000           /* messages read per socket per turn */

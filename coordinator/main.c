@@ -174,6 +174,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("rota-coordinator", level);
+	log_buffer_lines(); /* flushed before each wait of the loop */
 	char *error = NULL;
 	if (init_dir != NULL) {
 		/* The CLI config names the API endpoint rota should use; a port

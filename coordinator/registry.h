@@ -39,6 +39,9 @@ typedef struct {
 	int conn_fd;
 	char peer[64];
 	uint64_t instance; /* Hello.instance; 0 = unknown */
+	/* When the coordinator last sent it a Welcome or its own Heartbeat
+	 * (COORDINATOR_HEARTBEAT_EVERY). */
+	int64_t hb_sent_mono;
 	uint32_t replaced; /* connections replaced by another one's Hello */
 } worker_t;
 

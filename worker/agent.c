@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -1065,12 +1066,55 @@ agent_env_free(char **env)
 	free(env);
 }
 
+/* What a check's child needs: the helper to exec and the step's spec,
+ * packed in the parent (the child only writes it). Borrowed. */
+typedef struct {
+	const char *helper;
+	const uint8_t *spec;
+	size_t len;
+} agent_check_job_t;
+
 /* The body of a check's child process (executor.h says what it may do):
- * the report goes to stdout, the verdict is the exit code. */
+ * hands the packed spec to rota-check on its stdin through a memfd (any
+ * size, and no writer to block on) and execs it; rota-check writes the
+ * report to stdout and exits with the verdict, as check_run did here when
+ * the worker linked libcurl. The exec keeps the worker's environment, as
+ * the in-process check saw it (proxy variables). */
 static int
-agent_check_child(void *spec)
+agent_check_child(void *arg)
 {
-	return (int)check_run(spec, STDOUT_FILENO);
+	const agent_check_job_t *cj = arg;
+	if (cj->helper == NULL) {
+		dprintf(STDOUT_FILENO, "cannot run the check: the worker has no check helper"
+		                       " (rota-check; see --check-helper)\n");
+		return CHECK_ERROR;
+	}
+	int fd = memfd_create("rota-check-spec", MFD_CLOEXEC);
+	if (fd < 0) {
+		dprintf(STDOUT_FILENO, "cannot run the check: memfd_create: %s\n", strerror(errno));
+		return CHECK_ERROR;
+	}
+	for (size_t off = 0; off < cj->len;) {
+		ssize_t w = write(fd, cj->spec + off, cj->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			dprintf(STDOUT_FILENO, "cannot run the check: writing its spec: %s\n",
+			        strerror(errno));
+			return CHECK_ERROR;
+		}
+		off += (size_t)w;
+	}
+	/* dup2 clears close-on-exec on the copy: stdin survives the exec. */
+	if (lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) != STDIN_FILENO) {
+		dprintf(STDOUT_FILENO, "cannot run the check: %s\n", strerror(errno));
+		return CHECK_ERROR;
+	}
+	close(fd);
+	char *const argv[] = {"rota-check", NULL};
+	execv(cj->helper, argv);
+	dprintf(STDOUT_FILENO, "cannot run the check helper %s: %s\n", cj->helper, strerror(errno));
+	return CHECK_ERROR;
 }
 
 static void
@@ -1188,16 +1232,23 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 		free(keytext);
 		return;
 	}
-	/* Checks do not exec, so they take no environment (executor.h). */
+	/* Checks take no step environment: rota-check runs with the
+	 * worker's own, as the in-process check did (agent_check_child). */
 	char **env_kv = check ? NULL : agent_step_env(a, d, &user);
 	exec_spec_t spec;
+	uint8_t *packed = NULL; /* owned: the check's spec for rota-check */
+	agent_check_job_t cj = {.helper = a->cfg.check_helper};
 	if (check) {
-		/* The check blocks, so it runs in a child of its own; d->spec
-		 * is only read there, in the child's copy of memory. */
+		/* The check blocks, so it runs in a child of its own; cj is
+		 * only read there, in the child's copy of memory. */
+		cj.len = rota__step_spec__get_packed_size(d->spec);
+		packed = xmalloc(cj.len + 1);
+		rota__step_spec__pack(d->spec, packed);
+		cj.spec = packed;
 		uint64_t t = (uint64_t)check_timeout_ms(d->spec) + CHECK_KILL_SLACK_MS;
 		spec = (exec_spec_t){
 		    .fn = agent_check_child,
-		    .arg = d->spec,
+		    .arg = &cj,
 		    .timeout_ms = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t,
 		};
 	} else {
@@ -1237,6 +1288,7 @@ agent_dispatch(agent_t *a, const Rota__Dispatch *d)
 	a->jobs = j;
 	agent_send(a, &env);
 	j->exec_id = executor_start(a->exec, &spec);
+	free(packed); /* the child has its copy */
 	/* Its group, so a restart after this worker is SIGKILLed can stop what
 	 * would otherwise run on unwatched (agent_stop_leftovers). */
 	pid_t pgid = executor_pgid(a->exec, j->exec_id);

@@ -120,27 +120,6 @@ check_global_cleanup(void)
 	curl_global_cleanup();
 }
 
-bool
-check_handles(const Rota__StepSpec *spec)
-{
-	if (spec == NULL)
-		return false;
-	switch (spec->kind_case) {
-	case ROTA__STEP_SPEC__KIND_HTTP_CHECK:
-	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
-	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
-		return true;
-	default:
-		return false;
-	}
-}
-
-uint32_t
-check_timeout_ms(const Rota__StepSpec *spec)
-{
-	return spec && spec->timeout_ms ? spec->timeout_ms : CHECK_DEFAULT_TIMEOUT_MS;
-}
-
 check_verdict_t
 check_run(const Rota__StepSpec *spec, int fd)
 {

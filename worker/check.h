@@ -8,10 +8,15 @@
  * an operator (the matching samples, the start of an error page).
  *
  * A check blocks (a network round trip, a statvfs on a stuck NFS mount), so
- * the worker never calls one from its loop: it runs check_run in a forked
+ * the worker never calls one from its loop: it runs the check in a forked
  * child through the executor (a function job), whose stdout is the report
  * and whose exit status is the verdict, so timeouts, output streaming and
- * cancel work as for a shell step.
+ * cancel work as for a shell step. That child execs the helper program
+ * rota-check (worker/check_main.c), which runs check_run: this file's
+ * implementation (check.c) is linked into the helper and not into the
+ * worker, so the worker daemon does not map libcurl and the forty-odd
+ * libraries it brings (docs/benchmarks.md, worker RSS). The worker uses
+ * only the inline functions and constants of this header.
  *
  * Must never: crash or read unbounded on what a server sends (bodies are
  * read up to a bound; the metrics parser takes any bytes), follow redirects,
@@ -49,17 +54,38 @@ typedef enum {
 	CHECK_ERROR = 2, /* the check could not be made as specified (bad spec, no such path) */
 } check_verdict_t;
 
-/* curl_global_init: call once from main, before ZeroMQ starts its threads
- * and before any fork, so every check child inherits an initialised
- * libcurl. Returns 0, or -1 when libcurl cannot start. */
+/* The largest packed StepSpec the helper reads from its stdin. */
+#define CHECK_SPEC_MAX_BYTES (1024 * 1024)
+
+/* curl_global_init: call once from the helper's main, before any check.
+ * Returns 0, or -1 when libcurl cannot start. */
 int check_global_init(void);
 void check_global_cleanup(void);
 
-/* Whether the step is one check_run performs (http, disk or metric check). */
-bool check_handles(const Rota__StepSpec *spec);
+/* Whether the step is one check_run performs (http, disk or metric check).
+ * Inline, with check_timeout_ms: the worker needs them without check.c. */
+static inline bool
+check_handles(const Rota__StepSpec *spec)
+{
+	if (spec == NULL)
+		return false;
+	switch (spec->kind_case) {
+	case ROTA__STEP_SPEC__KIND_HTTP_CHECK:
+	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
+	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The timeout the check enforces itself: the step's, or the default. The
  * executor's kill timer should be this plus CHECK_KILL_SLACK_MS. */
-uint32_t check_timeout_ms(const Rota__StepSpec *spec);
+static inline uint32_t
+check_timeout_ms(const Rota__StepSpec *spec)
+{
+	return spec && spec->timeout_ms ? spec->timeout_ms : CHECK_DEFAULT_TIMEOUT_MS;
+}
 
 /* Performs the check in spec, writing its report to fd. Blocks for up to
  * check_timeout_ms. A spec that is not a check is CHECK_ERROR. A report

@@ -1,5 +1,6 @@
 /* rota-worker: parse arguments, build the agent, run its loop. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "check.h"
 #include "duration.h"
 #include "keys.h"
 #include "log.h"
@@ -41,10 +41,29 @@ usage(FILE *out)
 	        "  --umask MODE         the umask of every step (default %03o)\n"
 	        "  --workdir DIR        where steps run; a step's workdir must be inside it\n"
 	        "                       (default %s)\n"
+	        "  --check-helper PATH  the program that runs http, disk and metric checks\n"
+	        "                       (default: rota-check next to this program)\n"
 	        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
 	        "  --version, --help\n",
 	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY,
 	        AGENT_DEFAULT_DRAIN_MS / 1000, AGENT_DEFAULT_UMASK, AGENT_DEFAULT_WORKDIR);
+}
+
+/* rota-check in this program's directory, as a new string (the caller
+ * frees), or NULL when /proc/self/exe cannot be read. */
+static char *
+worker_default_check_helper(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	return xasprintf("%s/rota-check", self);
 }
 
 static int
@@ -87,6 +106,8 @@ main(int argc, char **argv)
 	const char **type_list = NULL;
 	log_level_t level = LOGL_INFO;
 	const char *key_path = NULL, *coordinator_key_path = NULL;
+	const char *check_helper = NULL;
+	char *default_helper = NULL; /* owned */
 	keys_pair_t key, coordinator_key;
 	memset(&key, 0, sizeof(key));
 	memset(&coordinator_key, 0, sizeof(coordinator_key));
@@ -106,6 +127,7 @@ main(int argc, char **argv)
 	    {"allow-step-types", required_argument, NULL, 't'},
 	    {"umask", required_argument, NULL, 'm'},
 	    {"workdir", required_argument, NULL, 'w'},
+	    {"check-helper", required_argument, NULL, 'C'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -218,6 +240,9 @@ main(int argc, char **argv)
 		case 'K':
 			coordinator_key_path = optarg;
 			break;
+		case 'C':
+			check_helper = optarg;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &level) != 0) {
 				fprintf(stderr,
@@ -288,27 +313,28 @@ main(int argc, char **argv)
 	} else {
 		log_warn("no --key: talking to the coordinator unauthenticated and unencrypted");
 	}
-	/* Before ZeroMQ starts its threads and before any check is forked:
-	 * curl_global_init is not thread-safe, and every check child
-	 * inherits what it set up. */
-	if (check_global_init() != 0) {
-		log_error("cannot start: libcurl failed to initialise");
-		rc = 1;
-		goto out;
-	}
+	if (check_helper == NULL)
+		check_helper = default_helper = worker_default_check_helper();
+	/* Not fatal: a worker without its helper still runs shell steps, and
+	 * each check says why it could not run. */
+	if (check_helper == NULL || access(check_helper, X_OK) != 0)
+		log_warn("check helper %s is not executable: http, disk and metric checks will"
+		         " end in error (give --check-helper PATH)",
+		         check_helper ? check_helper
+		                      : "rota-check (this program's path is unknown)");
+	cfg.check_helper = check_helper;
 	char *error = NULL;
 	agent_t *a = agent_new(&cfg, &error);
 	if (a == NULL) {
 		log_error("cannot start: %s", error);
 		free(error);
-		check_global_cleanup();
 		rc = 1;
 		goto out;
 	}
 	rc = agent_run(a) == 0 ? 0 : 1;
 	agent_destroy(&a);
-	check_global_cleanup();
 out:
+	free(default_helper);
 	keys_wipe(&key);
 	free(labels);
 	free(users);

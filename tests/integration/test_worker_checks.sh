@@ -92,4 +92,26 @@ assert_eq "$(output sh)" "stdout from the shell" "shell output"
 kill -0 "$LAST_WORKER_PID" 2>/dev/null || fail "the worker died"
 left=$(ps -o pid=,args= --ppid "$LAST_WORKER_PID" || true)
 assert_eq "$left" "" "children the worker left running"
+
+# The checks run in rota-check, found next to rota-worker; --check-helper
+# overrides it, and a helper that is not there makes each check an error
+# that says so, while the worker goes on.
+rm -f "$T/peer.endpoint"
+"$ROTA_TESTS_BIN/rota-testpeer" dispatch "$T/peer.endpoint" \
+	"nohelper|disk_check|path=$T/disk|min_free_pct=0" \
+	>"$T/peer2.out" 2>>"$T/peer.log" &
+PEER=$!
+PIDS+=("$PEER")
+wait_for '[ -s "$T/peer.endpoint" ]' 10 "the second fake coordinator's endpoint"
+WORKER_EP=$(cat "$T/peer.endpoint")
+start_worker w2 --check-helper "$T/no-such-helper"
+peer_rc=0
+wait "$PEER" || peer_rc=$?
+[ "$peer_rc" = 0 ] || fail "rota-testpeer exited with $peer_rc: $(cat "$T/peer2.out")"
+assert_contains "$(grep '^result nohelper ' "$T/peer2.out")" \
+	"STEP_ERROR 2 cannot run the check helper $T/no-such-helper: No such file or directory" \
+	"missing helper"
+grep -q "check helper $T/no-such-helper is not executable" "$T/worker-w2.log" ||
+	fail "the worker did not warn of its missing helper at start"
+kill -0 "$LAST_WORKER_PID" 2>/dev/null || fail "the worker without a helper died"
 pass "checks, noop, manual, notify and shell run by a real worker"
