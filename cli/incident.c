@@ -280,6 +280,7 @@ incident_open(session_t *s, int argc, char **argv)
 	    {"severity", required_argument, NULL, 's'},
 	    {"target", required_argument, NULL, 't'},
 	    {"param", required_argument, NULL, 'p'},
+	    {"param-file", required_argument, NULL, 'P'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -312,6 +313,7 @@ incident_open(session_t *s, int argc, char **argv)
 			break;
 		case 't':
 		case 'p':
+		case 'P':
 			rc = launchargs_take(&la, ch, optarg, "incident open");
 			break;
 		case 'j':

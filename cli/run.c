@@ -383,6 +383,7 @@ run_submit(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"target", required_argument, NULL, 't'}, {"param", required_argument, NULL, 'p'},
+	    {"param-file", required_argument, NULL, 'P'},
 	    {"wait", no_argument, NULL, 'w'},         {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
@@ -400,6 +401,7 @@ run_submit(session_t *s, int argc, char **argv)
 		switch (ch) {
 		case 't':
 		case 'p':
+		case 'P':
 			rc = launchargs_take(&la, ch, optarg, "submit");
 			break;
 		case 'w':

@@ -20,6 +20,8 @@ usage_print(FILE *out)
 	      "[--json]\n"
 	      "        Start a run of a loaded runbook, or of a YAML file, and print its id.\n"
 	      "        --wait follows it to the end and exits 0 only if it succeeded.\n"
+	      "        --param-file key=PATH takes a value from a file (a secret stays out\n"
+	      "        of ps); submit and incident open both take it.\n"
 	      "  runs [--limit N] [--json]\n"
 	      "        List recent runs: how each started (manual or schedule), and why one\n"
 	      "        failed or was skipped.\n"

@@ -89,6 +89,16 @@ for f in "$T"/data/* "$T"/recv.jsonl "$T"/*.log "$T"/spool-w1/*; do
 done
 pass "a secret reaches its step only through its environment; masked in output (split too), params, webhooks; in no file, log or command line"
 
+# --- the same secret from a file (--param-file): off rota's command line too
+printf '%s\n' "$SECRET" >"$T/token.txt"
+run=$(rota submit "$T/secret.yaml" --target w1 --param-file "token=$T/token.txt")
+wait_for '[ "$(run_status "$run")" = 4 ]' 30 "the --param-file run to end"
+assert_eq "$(store "SELECT status FROM step_runs WHERE run_id = '$run' AND step_id = 'inline'")" 4 \
+	"inline step with the value from --param-file (its trailing newline dropped)"
+run_rota 2 -- submit "$T/secret.yaml" --target w1 --param-file "token=$T/missing"
+assert_contains "$ERR" "--param-file token=$T/missing: cannot read it" "a missing --param-file"
+pass "--param-file gives a param's value from a file"
+
 # --- a clean environment and the umask
 cat >"$T/env.yaml" <<'YAML'
 name: env-show
