@@ -526,8 +526,9 @@ dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	if (!ok)
 		detail = xstrdup("the stored notify spec is unreadable");
 	else if (d->cfg.hooks.notify)
-		ok = d->cfg.hooks.notify(d->cfg.hooks.ctx, run->id, run->runbook, run->hosts[h].host,
-		                         spec->notify->channel, spec->notify->message, &detail) == 0;
+		ok =
+		    d->cfg.hooks.notify(d->cfg.hooks.ctx, run->id, run->runbook, run->hosts[h].host,
+		                        spec->notify->channel, spec->notify->message, &detail) == 0;
 	else
 		detail = xasprintf("logged (no channels): %s", spec->notify->message);
 	run_step_set(run, h, s,
@@ -624,8 +625,7 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	         step->step_id, step->attempt, run_step_status_name(status),
 	         detail && *detail ? ": " : "", detail ? detail : "");
 	if (status == ROTA__STEP_STATUS__STEP_LOST && run->policy[s].kind == RUN_KIND_WORKER &&
-	    !run->policy[s].idempotent)
-	{
+	    !run->policy[s].idempotent) {
 		/* Whether it ran, or ran half, is unknown, and running it again
 		 * may do harm: a person has to look. */
 		char *text = xasprintf(
@@ -1545,8 +1545,10 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 	run_t *next;
 	for (run_t *run = d->runs; run; run = next) {
 		next = run->next;
+		/* A host's turn can end the run and free it: once retired, not
+		 * even the loop's bound may be read from it again. */
 		bool retired = false;
-		for (size_t h = 0; h < run->host_count && !retired; h++) {
+		for (size_t h = 0; !retired && h < run->host_count; h++) {
 			if (run->hosts[h].phase == RUN_HOST_STARTED && !run_host_done(run, h))
 				retired = dispatcher_tick_host(d, run, h, now_mono) != 0;
 		}

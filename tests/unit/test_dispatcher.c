@@ -589,6 +589,38 @@ test_stopping_worker_holds_orders(void **state)
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
 }
 
+/* A run that ends inside dispatcher_tick (its only host's worker stayed
+ * away past the lost window) is retired and freed there; the tick must not
+ * read it afterwards. ASan (ROTA_SANITIZE=ON) reports the use after free
+ * this guards against. A second run on another host keeps the list
+ * non-empty around it. */
+static void
+test_run_ended_by_the_tick_is_not_read_again(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	connect_worker(f, "b", 0);
+	static const char yaml[] = "name: once\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const on_a[] = {"a"};
+	const char *const on_b[] = {"b"};
+	char gone[32], stays[32];
+	snprintf(stays, sizeof(stays), "%s", submit(f, yaml, on_b, 1));
+	snprintf(gone, sizeof(gone), "%s", submit(f, yaml, on_a, 1));
+	assert_int_equal(status_of(f, gone, "a", "one"), DISPATCHED);
+	/* Not connected any more, as after a turn that could not commit: the
+	 * tick notices, then gives up on it after the lost window. */
+	a->connected = false;
+	int64_t now = clock_mono_ms();
+	dispatcher_tick(f->d, now);
+	dispatcher_tick(f->d, now + 2 * LOST_AFTER_MS);
+	assert_null(dispatcher_find_run(f->d, gone));
+	assert_int_equal(run_status_of(f, gone), ROTA__RUN_STATUS__RUN_FAILED);
+	assert_int_equal(status_of(f, stays, "b", "one"), DISPATCHED);
+}
+
 int
 main(void)
 {
@@ -606,6 +638,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_worker_holds_orders, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_delivery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_ended_by_the_tick_is_not_read_again, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
