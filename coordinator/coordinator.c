@@ -841,7 +841,12 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	id[msg->identity_len] = '\0';
 	worker_t *w = registry_find(c->registry, id);
 	if (w == NULL || !w->connected) {
-		coordinator_nudge(c, msg, c->epoch);
+		/* Not connected here (unknown since a restart, or declared lost:
+		 * a worker frozen past the silence window still holds our epoch).
+		 * Epoch 0 differs from any a worker was welcomed with, so it says
+		 * Hello again; a reply with ours would only look like a sign of
+		 * life and the worker would never re-introduce itself. */
+		coordinator_nudge(c, msg, 0);
 		return;
 	}
 	if (coordinator_other_connection(msg, w)) {

@@ -526,8 +526,9 @@ dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	if (!ok)
 		detail = xstrdup("the stored notify spec is unreadable");
 	else if (d->cfg.hooks.notify)
-		ok = d->cfg.hooks.notify(d->cfg.hooks.ctx, run->id, run->runbook, run->hosts[h].host,
-		                         spec->notify->channel, spec->notify->message, &detail) == 0;
+		ok =
+		    d->cfg.hooks.notify(d->cfg.hooks.ctx, run->id, run->runbook, run->hosts[h].host,
+		                        spec->notify->channel, spec->notify->message, &detail) == 0;
 	else
 		detail = xasprintf("logged (no channels): %s", spec->notify->message);
 	run_step_set(run, h, s,
@@ -599,11 +600,13 @@ dispatcher_drive(dispatcher_t *d, run_t *run, int64_t now_mono)
 	return dispatcher_settle(d, run);
 }
 
-/* Records that step s of host h ended; retries it when its policy says so,
- * and moves the run on. Returns 1 when the run was retired. */
+/* Records that step s of host h ended; retries it when its policy says so
+ * and may_retry (false when no worker could take the retry), and moves the
+ * run on. Returns 1 when the run was retired. */
 static int
-dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
-                  int sig, int64_t started_ms, int64_t ended_ms, const char *detail)
+dispatcher_end_step(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
+                    int sig, int64_t started_ms, int64_t ended_ms, const char *detail,
+                    bool may_retry)
 {
 	run_step_t *step = &run->hosts[h].steps[s];
 	int was = step->status;
@@ -624,8 +627,7 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 	         step->step_id, step->attempt, run_step_status_name(status),
 	         detail && *detail ? ": " : "", detail ? detail : "");
 	if (status == ROTA__STEP_STATUS__STEP_LOST && run->policy[s].kind == RUN_KIND_WORKER &&
-	    !run->policy[s].idempotent)
-	{
+	    !run->policy[s].idempotent) {
 		/* Whether it ran, or ran half, is unknown, and running it again
 		 * may do harm: a person has to look. */
 		char *text = xasprintf(
@@ -639,7 +641,7 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 			                            run->hosts[h].host, text);
 		free(text);
 	}
-	int64_t delay = run_retry_delay(run, h, s, status);
+	int64_t delay = may_retry ? run_retry_delay(run, h, s, status) : -1;
 	if (delay >= 0) {
 		/* The next attempt is a new row: the failed one stays on record
 		 * and a late result for it can never overwrite the retry. */
@@ -676,6 +678,15 @@ dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, i
 		run->drive_pending = true;
 	}
 	return 0;
+}
+
+/* dispatcher_end_step, retried when its policy says so. */
+static int
+dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
+                  int sig, int64_t started_ms, int64_t ended_ms, const char *detail)
+{
+	return dispatcher_end_step(d, run, h, s, status, exit_code, sig, started_ms, ended_ms,
+	                           detail, true);
 }
 
 /* Drives the runs a step of which ended since the last call (see
@@ -1425,6 +1436,17 @@ dispatcher_worker_lost(dispatcher_t *d, worker_t *w)
 		int s = dispatcher_worker_step(run, (size_t)h);
 		if (s < 0)
 			continue;
+		run_step_t *step = &run->hosts[h].steps[s];
+		if (run_retry_delay(run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST) >= 0) {
+			/* Its retry could only go to this worker: the attempt is
+			 * held until the worker is back, whose Hello says how it
+			 * ended (a frozen worker's step may well have succeeded),
+			 * or until its deadline (dispatcher_tick_host). */
+			log_info("run %s host %s step %s attempt %u: held until worker %s is back"
+			         " (a retry could only go to it)",
+			         run->id, w->id, step->step_id, step->attempt, w->id);
+			continue;
+		}
 		char detail[160];
 		snprintf(detail, sizeof(detail),
 		         "worker %s stopped answering heartbeats while the step ran", w->id);
@@ -1499,6 +1521,20 @@ dispatcher_watch_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	return rc;
 }
 
+/* The step's timeout, read from its spec the first time (a step not sent
+ * yet has not had it copied from there); 0 when it has none. */
+static uint32_t
+dispatcher_step_timeout(run_step_t *step)
+{
+	if (step->timeout_ms == 0 && step->spec_len > 0) {
+		Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
+		if (spec != NULL)
+			step->timeout_ms = spec->timeout_ms;
+		rota__step_spec__free_unpacked(spec, NULL);
+	}
+	return step->timeout_ms;
+}
+
 /* One host's turn of the tick. Returns 1 when the run was retired. */
 static int
 dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
@@ -1518,7 +1554,8 @@ dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 		host->absent_since = now_mono;
 		return 0;
 	}
-	if (now_mono - host->absent_since < d->cfg.lost_after_ms)
+	int64_t away = now_mono - host->absent_since;
+	if (away < d->cfg.lost_after_ms)
 		return 0;
 	int s = f;
 	if (s < 0) {
@@ -1527,15 +1564,38 @@ dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 	}
 	if (s < 0 || run->policy[s].kind != RUN_KIND_WORKER)
 		return 0;
-	char detail[160];
-	snprintf(detail, sizeof(detail), "worker %s was not connected for %llds", host->host,
-	         (long long)(d->cfg.lost_after_ms / 1000));
+	run_step_t *step = &host->steps[s];
+	char detail[240];
+	if (run_retry_delay(run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST) >= 0) {
+		/* A step that could be retried waits for its worker, since a
+		 * retry could only go to it: no attempt is spent while none can
+		 * be sent. The wait ends at the step's deadline: for one in
+		 * flight, the watchdog's (a live worker would have reported by
+		 * then); for one not sent, its timeout from when the worker
+		 * went away. Then it is lost, and not retried: retrying cannot
+		 * help while no worker can take it. */
+		uint32_t timeout = dispatcher_step_timeout(step);
+		int64_t waited = f >= 0 ? now_mono - step->dispatched_mono : away;
+		int64_t limit = d->cfg.lost_after_ms;
+		if (timeout > 0)
+			limit = f >= 0 ? (int64_t)timeout + DISPATCHER_KILL_GRACE_MS +
+			                     d->cfg.lost_after_ms
+			               : (int64_t)timeout;
+		if (waited < limit)
+			return 0;
+		snprintf(detail, sizeof(detail),
+		         "worker %s was not connected for %llds, past the step's deadline; its"
+		         " retries are not used while no worker can take them",
+		         host->host, (long long)(away / 1000));
+	} else {
+		snprintf(detail, sizeof(detail), "worker %s was not connected for %llds",
+		         host->host, (long long)(away / 1000));
+	}
 	d->stats.steps_lost++;
-	/* Absent this long, it will not be back soon: a retry starts its own
-	 * wait for the worker. */
+	/* The host's next step (a `when: always` one) starts its own wait. */
 	host->absent_since = now_mono;
-	return dispatcher_finish(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
-	                         clock_wall_ms(), detail);
+	return dispatcher_end_step(d, run, h, (size_t)s, ROTA__STEP_STATUS__STEP_LOST, 0, 0, 0,
+	                           clock_wall_ms(), detail, false);
 }
 
 void
@@ -1545,8 +1605,10 @@ dispatcher_tick(dispatcher_t *d, int64_t now_mono)
 	run_t *next;
 	for (run_t *run = d->runs; run; run = next) {
 		next = run->next;
+		/* A host's turn can end the run and free it: once retired, not
+		 * even the loop's bound may be read from it again. */
 		bool retired = false;
-		for (size_t h = 0; h < run->host_count && !retired; h++) {
+		for (size_t h = 0; !retired && h < run->host_count; h++) {
 			if (run->hosts[h].phase == RUN_HOST_STARTED && !run_host_done(run, h))
 				retired = dispatcher_tick_host(d, run, h, now_mono) != 0;
 		}

@@ -1428,11 +1428,18 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (env->heartbeat->epoch != a->epoch &&
 		    (a->state == AGENT_READY ||
 		     clock_mono_ms() - a->hello_sent_at > AGENT_HELLO_RETRY_MS)) {
-			/* A coordinator that does not know us (it restarted):
-			 * introduce ourselves again. */
-			log_info("coordinator epoch changed (%llu -> %llu); saying hello again",
-			         (unsigned long long)a->epoch,
-			         (unsigned long long)env->heartbeat->epoch);
+			/* A coordinator that does not know us (it restarted, or
+			 * it declared us lost: epoch 0): introduce ourselves
+			 * again. */
+			if (env->heartbeat->epoch == 0)
+				log_info("the coordinator does not count this worker as connected"
+				         " (it was silent too long, or another connection took its"
+				         " id); saying hello again");
+			else
+				log_info(
+				    "coordinator epoch changed (%llu -> %llu); saying hello again",
+				    (unsigned long long)a->epoch,
+				    (unsigned long long)env->heartbeat->epoch);
 			agent_hello(a);
 		}
 		break;

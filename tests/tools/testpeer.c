@@ -27,6 +27,16 @@
  *                                    and exits 0, or 1 when a step gets no
  *                                    Result within DISPATCH_STEP_WAIT_MS.
  *
+ *   rota-testpeer silent ENDPOINT ID GO_FILE
+ *                                    a worker that freezes: says Hello as ID,
+ *                                    prints "welcome EPOCH", then sends nothing
+ *                                    (and reads nothing) until GO_FILE exists,
+ *                                    sends one Heartbeat with that epoch and
+ *                                    prints "heartbeat EPOCH" for the first
+ *                                    Heartbeat that comes back. Exits 0, or 1
+ *                                    when an answer does not come in
+ *                                    SILENT_WAIT_MS.
+ *
  * A STEP is ID|KIND|key=value|... with KIND one of shell, http_check,
  * disk_check, metric_check, noop, manual, notify or none (no kind set), and
  * the keys of its proto message (run; url, method, expect_status,
@@ -887,6 +897,100 @@ out:
 	return rc;
 }
 
+#define SILENT_WAIT_MS 60000
+
+/* The first envelope of body_case from s within SILENT_WAIT_MS (others are
+ * skipped), or NULL; free with rota__envelope__free_unpacked. */
+static Rota__Envelope *
+silent_wait(void *s, int body_case)
+{
+	int64_t end = clock_mono_ms() + SILENT_WAIT_MS;
+	wire_stats_t stats = {0};
+	while (clock_mono_ms() < end) {
+		zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+		if (zmq_poll(&item, 1, 100) < 0 && errno != EINTR)
+			return NULL;
+		wire_msg_t msg;
+		while (wire_recv(s, 0, &msg, &stats) == WIRE_OK) {
+			if ((int)msg.env->body_case == body_case) {
+				Rota__Envelope *env = msg.env;
+				msg.env = NULL;
+				wire_msg_clear(&msg);
+				return env;
+			}
+			wire_msg_clear(&msg);
+		}
+	}
+	return NULL;
+}
+
+static int
+silent(const char *endpoint, const char *id, const char *go_file)
+{
+	void *ctx = zmq_ctx_new();
+	void *s = zmq_socket(ctx, ZMQ_DEALER);
+	wire_socket_setup(s);
+	zmq_setsockopt(s, ZMQ_ROUTING_ID, id, strlen(id));
+	int rc = 1;
+	if (zmq_connect(s, endpoint) != 0) {
+		fprintf(stderr, "rota-testpeer: connect %s: %s\n", endpoint,
+		        zmq_strerror(zmq_errno()));
+		goto out;
+	}
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)id;
+	hello.hostname = (char *)id;
+	hello.version = (char *)"testpeer";
+	hello.capacity = 1;
+	hello.instance = 42;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HELLO;
+	env.hello = &hello;
+	if (wire_send(s, NULL, 0, &env) != 0)
+		goto out;
+	Rota__Envelope *got = silent_wait(s, ROTA__ENVELOPE__BODY_WELCOME);
+	if (got == NULL) {
+		fprintf(stderr, "rota-testpeer: no Welcome\n");
+		goto out;
+	}
+	uint64_t epoch = got->welcome->epoch;
+	rota__envelope__free_unpacked(got, NULL);
+	printf("welcome %llu\n", (unsigned long long)epoch);
+	fflush(stdout);
+	int64_t end = clock_mono_ms() + SILENT_WAIT_MS;
+	while (access(go_file, F_OK) != 0) {
+		if (clock_mono_ms() >= end) {
+			fprintf(stderr, "rota-testpeer: %s never appeared\n", go_file);
+			goto out;
+		}
+		usleep(50 * 1000);
+	}
+	/* What the coordinator sent while we were frozen is stale: only its
+	 * answer to the Heartbeat below counts. */
+	wire_stats_t stats = {0};
+	wire_msg_t msg;
+	while (wire_recv(s, 0, &msg, &stats) == WIRE_OK)
+		wire_msg_clear(&msg);
+	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+	hb.epoch = epoch;
+	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	if (wire_send(s, NULL, 0, &env) != 0)
+		goto out;
+	got = silent_wait(s, ROTA__ENVELOPE__BODY_HEARTBEAT);
+	if (got == NULL) {
+		fprintf(stderr, "rota-testpeer: no Heartbeat came back\n");
+		goto out;
+	}
+	printf("heartbeat %llu\n", (unsigned long long)got->heartbeat->epoch);
+	rota__envelope__free_unpacked(got, NULL);
+	rc = 0;
+out:
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -896,8 +1000,11 @@ main(int argc, char **argv)
 		return api(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "dispatch") == 0)
 		return dispatch(argv[2], argc - 3, argv + 3);
+	if (argc == 5 && strcmp(argv[1], "silent") == 0)
+		return silent(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT\n"
 	                "       rota-testpeer api DIR\n"
-	                "       rota-testpeer dispatch ENDPOINT_FILE ID|KIND|key=value...\n");
+	                "       rota-testpeer dispatch ENDPOINT_FILE ID|KIND|key=value...\n"
+	                "       rota-testpeer silent ENDPOINT ID GO_FILE\n");
 	return 2;
 }

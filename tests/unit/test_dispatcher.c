@@ -167,6 +167,30 @@ status_of(fixture_t *f, const char *run_id, const char *host, const char *step)
 	return run->hosts[h].steps[s].status;
 }
 
+static uint32_t
+attempt_of(fixture_t *f, const char *run_id, const char *host, const char *step)
+{
+	run_t *run = dispatcher_find_run(f->d, run_id);
+	assert_non_null(run);
+	size_t h, s;
+	assert_int_equal(run_find(run, host, step, &h, &s), 0);
+	return run->hosts[h].steps[s].attempt;
+}
+
+/* The worker's Accepted for an attempt. */
+static void
+accepted(fixture_t *f, worker_t *w, const char *run_id, const char *step, uint32_t attempt)
+{
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = (char *)run_id;
+	key.step_id = (char *)step;
+	key.host = w->id;
+	key.attempt = attempt;
+	Rota__Accepted msg = ROTA__ACCEPTED__INIT;
+	msg.key = &key;
+	dispatcher_accepted(f->d, w, &msg);
+}
+
 static int
 run_status_of(fixture_t *f, const char *run_id)
 {
@@ -392,8 +416,10 @@ test_approve_releases_the_hosts_waiting_then(void **state)
 	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
 }
 
-/* A step lost with its worker is retried when the worker is back, and the
- * worker's count of steps in flight stays true throughout. */
+/* A step that can be retried is held while its worker is away (a retry
+ * could only go there); a worker back as a new process that no longer runs
+ * it makes it lost, and the retry goes out at once. The worker's count of
+ * steps in flight stays true throughout. */
 static void
 test_lost_step_retried_when_the_worker_returns(void **state)
 {
@@ -411,12 +437,20 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	assert_int_equal(w->running, 1);
+	accepted(f, w, run_id, "one", 1);
 	w->connected = false;
 	dispatcher_worker_lost(f->d, w);
 	assert_int_equal(w->running, 0);
-	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING);
-	w = connect_worker(f, "a", 1);
+	assert_int_equal(status_of(f, run_id, "a", "one"), RUNNING);
+	Rota__Hello fresh = ROTA__HELLO__INIT;
+	fresh.worker_id = (char *)"a";
+	fresh.hostname = (char *)"a";
+	fresh.version = (char *)"test";
+	fresh.capacity = 1;
+	w = registry_hello(f->registry, &fresh, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, &fresh, true);
 	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(attempt_of(f, run_id, "a", "one"), 2);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	assert_int_equal(w->running, 1);
 	/* It says Hello again with the step running. */
@@ -589,6 +623,133 @@ test_stopping_worker_holds_orders(void **state)
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
 }
 
+/* A run that ends inside dispatcher_tick (its only host's worker stayed
+ * away past the lost window) is retired and freed there; the tick must not
+ * read it afterwards. ASan (ROTA_SANITIZE=ON) reports the use after free
+ * this guards against. A second run on another host keeps the list
+ * non-empty around it. */
+static void
+test_run_ended_by_the_tick_is_not_read_again(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	connect_worker(f, "b", 0);
+	static const char yaml[] = "name: once\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const on_a[] = {"a"};
+	const char *const on_b[] = {"b"};
+	char gone[32], stays[32];
+	snprintf(stays, sizeof(stays), "%s", submit(f, yaml, on_b, 1));
+	snprintf(gone, sizeof(gone), "%s", submit(f, yaml, on_a, 1));
+	assert_int_equal(status_of(f, gone, "a", "one"), DISPATCHED);
+	/* Not connected any more, as after a turn that could not commit: the
+	 * tick notices, then gives up on it after the lost window. */
+	a->connected = false;
+	int64_t now = clock_mono_ms();
+	dispatcher_tick(f->d, now);
+	dispatcher_tick(f->d, now + 2 * LOST_AFTER_MS);
+	assert_null(dispatcher_find_run(f->d, gone));
+	assert_int_equal(run_status_of(f, gone), ROTA__RUN_STATUS__RUN_FAILED);
+	assert_int_equal(status_of(f, stays, "b", "one"), DISPATCHED);
+}
+
+/* Whether the store holds that attempt of the step. */
+static bool
+has_attempt(fixture_t *f, const char *run_id, const char *host, const char *step, uint32_t attempt)
+{
+	int64_t row;
+	int rc = store_step_find(f->store, run_id, step, host, attempt, &row);
+	assert_true(rc == 0 || rc == 1);
+	return rc == 0;
+}
+
+/* While a host's worker is away, a step that could be retried spends no
+ * attempt: one in flight is held and recorded as the worker reports it
+ * when it is back; it is lost, without a retry, only past its deadline
+ * (timeout + kill grace + lost window); a retry not sent yet waits for the
+ * worker up to the step's timeout, then ends lost without another. */
+static void
+test_worker_away_spends_no_retry(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *w = connect_worker(f, "a", 0);
+	static const char yaml[] = "name: patient\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    timeout: 2s\n"
+	                           "    retries: { count: 2, backoff: 1s }\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a"};
+	const int64_t deadline = 2000 + DISPATCHER_KILL_GRACE_MS + LOST_AFTER_MS;
+
+	/* Held, then recorded from the spool the Hello carries. */
+	char held[32];
+	snprintf(held, sizeof(held), "%s", submit(f, yaml, targets, 1));
+	int64_t sent = clock_mono_ms();
+	accepted(f, w, held, "one", 1);
+	w->connected = false;
+	dispatcher_worker_lost(f->d, w);
+	dispatcher_tick(f->d, sent + 10 * LOST_AFTER_MS);
+	dispatcher_tick(f->d, sent + deadline - LOST_AFTER_MS);
+	assert_int_equal(status_of(f, held, "a", "one"), RUNNING);
+	assert_int_equal(attempt_of(f, held, "a", "one"), 1);
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = held;
+	key.step_id = (char *)"one";
+	key.host = (char *)"a";
+	key.attempt = 1;
+	Rota__Result res = ROTA__RESULT__INIT;
+	res.key = &key;
+	res.status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
+	res.detail = (char *)"";
+	Rota__Result *spooled[] = {&res};
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)"a";
+	hello.hostname = (char *)"a";
+	hello.version = (char *)"test";
+	hello.spooled = spooled;
+	hello.n_spooled = 1;
+	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, &hello, false);
+	assert_int_equal(run_status_of(f, held), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	assert_false(has_attempt(f, held, "a", "one", 2));
+	assert_int_equal(w->running, 0);
+
+	/* Never back: lost at the deadline, and no retry is made. */
+	char gone[32];
+	snprintf(gone, sizeof(gone), "%s", submit(f, yaml, targets, 1));
+	sent = clock_mono_ms();
+	w->connected = false;
+	dispatcher_worker_lost(f->d, w);
+	dispatcher_tick(f->d, sent + deadline - LOST_AFTER_MS);
+	assert_int_equal(status_of(f, gone, "a", "one"), DISPATCHED);
+	dispatcher_tick(f->d, sent + deadline + LOST_AFTER_MS);
+	assert_null(dispatcher_find_run(f->d, gone));
+	assert_int_equal(run_status_of(f, gone), ROTA__RUN_STATUS__RUN_FAILED);
+	assert_false(has_attempt(f, gone, "a", "one", 2));
+
+	/* A retry waiting for its backoff when the worker goes: it waits for
+	 * the worker up to the step's timeout, then ends without a third. */
+	w = connect_worker(f, "a", 0);
+	char retry[32];
+	snprintf(retry, sizeof(retry), "%s", submit(f, yaml, targets, 1));
+	result(f, w, retry, "one", 1, FAILED);
+	assert_int_equal(attempt_of(f, retry, "a", "one"), 2);
+	assert_int_equal(status_of(f, retry, "a", "one"), PENDING);
+	int64_t away = clock_mono_ms();
+	w->connected = false;
+	dispatcher_worker_lost(f->d, w);
+	dispatcher_tick(f->d, away + 1500);
+	assert_int_equal(status_of(f, retry, "a", "one"), PENDING);
+	assert_int_equal(attempt_of(f, retry, "a", "one"), 2);
+	dispatcher_tick(f->d, away + 2000 + LOST_AFTER_MS);
+	assert_null(dispatcher_find_run(f->d, retry));
+	assert_int_equal(run_status_of(f, retry), ROTA__RUN_STATUS__RUN_FAILED);
+	assert_false(has_attempt(f, retry, "a", "one", 3));
+}
+
 int
 main(void)
 {
@@ -606,6 +767,9 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_worker_holds_orders, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_delivery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_ended_by_the_tick_is_not_read_again, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_away_spends_no_retry, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
