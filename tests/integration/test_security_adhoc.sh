@@ -50,7 +50,8 @@ steps:
 YAML
 RUNBOOKS=$T/runbooks start_coordinator
 start_secure_worker w1 w1
-start_secure_worker w2 w2 --allow-runbooks 'daily-*'
+# '*check' would match adhoc:daily-check by name: only StepSpec.adhoc refuses it.
+start_secure_worker w2 w2 --allow-runbooks 'daily-*' --allow-runbooks '*check'
 wait_workers 2
 as() { echo "--key $T/keys/$1.key_secret"; }
 
@@ -92,7 +93,7 @@ sneak=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:daily-check'")
 [ -n "$sneak" ] || fail "the ad-hoc daily-check run is not on record"
 assert_eq "$(run_status "$sneak")" 4 "the ad-hoc run on w2"
 assert_eq "$(store "SELECT detail FROM step_runs WHERE run_id = '$sneak'")" \
-	"worker w2 does not accept ad-hoc runs (adhoc:daily-check, a submitted file; --allow-runbooks daily-* without --allow-adhoc)" \
+	"worker w2 does not accept ad-hoc runs (adhoc:daily-check, a submitted file; --allow-runbooks daily-*, *check without --allow-adhoc)" \
 	"the refusal"
 [ ! -e "$T/sneaked-$sneak" ] || fail "the ad-hoc step ran on w2"
 
@@ -100,7 +101,7 @@ assert_eq "$(store "SELECT detail FROM step_runs WHERE run_id = '$sneak'")" \
 kill -TERM "$WORKER_PID_w2"
 wait "$WORKER_PID_w2" || true
 wait_for '! rota workers | grep -q "^w2 .* connected "' 15 "w2 to disconnect"
-start_secure_worker w2 w2 --allow-runbooks 'daily-*' --allow-adhoc
+start_secure_worker w2 w2 --allow-runbooks 'daily-*' --allow-runbooks '*check' --allow-adhoc
 wait_workers 2
 run_rota 0 -- submit "$T/daily.yaml" --target w2 --wait
 ok_run=$(head -n 1 <<<"$OUT")
