@@ -19,6 +19,8 @@ usage_print(FILE *out)
 	      "  submit RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--wait] "
 	      "[--json]\n"
 	      "        Start a run of a loaded runbook, or of a YAML file, and print its id.\n"
+	      "        A file is an ad-hoc run, named adhoc:NAME: admins only, unless\n"
+	      "        operators.yaml gives the operator 'adhoc: true'.\n"
 	      "        --wait follows it to the end and exits 0 only if it succeeded.\n"
 	      "        --param-file key=PATH takes a value from a file (a secret stays out\n"
 	      "        of ps); submit and incident open both take it.\n"

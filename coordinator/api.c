@@ -168,6 +168,30 @@ api_runbook_allows(api_t *api, const uint8_t *identity, size_t identity_len, uin
 	return false;
 }
 
+/* Whether the caller may submit a runbook file (an ad-hoc run): the
+ * `adhoc` of their operators.yaml entry (admins by default). A file
+ * carries its own allowed_operators, which is the submitter's to write, so
+ * this is the check that keeps a restricted runbook's copy from running.
+ * Without CURVE every caller is an admin and may. false after refusing. */
+static bool
+api_adhoc_allowed(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                  const char *path)
+{
+	if (!api->curve)
+		return true;
+	const keyring_t *k = api->security ? security_keyring(api->security) : NULL;
+	const keyring_entry_t *e = k ? keyring_operator_by_name(k, api->caller) : NULL;
+	if (e != NULL && e->adhoc)
+		return true;
+	const char *role_name = keyring_role_name((keyring_role_t)api_caller_role(api));
+	api_refuse(api, identity, identity_len, id, ROTA__ERROR_CODE__ERR_FORBIDDEN,
+	           "submitting a runbook file (%s) is an ad-hoc run, which %s (%s %s) may not"
+	           " start: load the runbook on the coordinator and submit it by name, or"
+	           " have an admin set 'adhoc: true' on %s in operators.yaml",
+	           path, api_actor(api), api_article(role_name), role_name, api_actor(api));
+	return false;
+}
+
 static void
 api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
@@ -182,6 +206,8 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		runbook_errors_t errs = {0};
 		const char *name =
 		    sub->runbook_path && sub->runbook_path[0] ? sub->runbook_path : "<submitted>";
+		if (!api_adhoc_allowed(api, identity, identity_len, req->id, name))
+			return;
 		owned_rb =
 		    runbook_parse_string(sub->runbook_yaml, strlen(sub->runbook_yaml), name, &errs);
 		if (owned_rb == NULL) {
@@ -238,13 +264,16 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    .targets = sub->targets,
 	    .n_targets = sub->n_targets,
 	    .trigger = "manual",
+	    .adhoc = owned_rb != NULL,
 	};
 	launch_result_t res;
 	if (launcher_start(&l, &lr, &res) != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)res.code, "%s",
 		           res.error ? res.error : "the run could not start");
 	} else {
-		api_note(api, xasprintf("run %s on %zu host(s)", res.run_id, res.host_count));
+		api_note(api, xasprintf("%srun %s%s%s on %zu host(s)", owned_rb ? "ad-hoc " : "",
+		                        res.run_id, owned_rb ? " of " LAUNCHER_ADHOC_PREFIX : "",
+		                        owned_rb ? rb->name : "", res.host_count));
 		Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
 		sr.run_id = res.run_id;
 		sr.n_hosts = res.host_count;

@@ -64,6 +64,11 @@ struct coordinator {
 	char bound_http[300]; /* "" with --http off */
 	bool http_token;      /* the alert intake requires a bearer token */
 	bool http_insecure;   /* beyond loopback without a token (--insecure) */
+
+	/* CURVE without a token: every alert is refused (401). */
+	bool intake_closed;
+	/* The audit's actor for what alerts do: the token file's name. */
+	char http_token_name[128];
 	int64_t started_wall;
 	int64_t started_mono;
 	wire_stats_t worker_wire;
@@ -155,9 +160,19 @@ static void coordinator_resync(coordinator_t *c);
  * committed before the answer leaves (an HTTP reply cannot wait in the
  * send queue like an API response). */
 static void
-coordinator_http_alerts(void *ctx, const char *body, size_t len, unsigned *status, char **reply)
+coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t len, unsigned *status,
+                        char **reply)
 {
 	coordinator_t *c = ctx;
+	if (c->intake_closed) {
+		*status = 401;
+		*reply =
+		    xasprintf("the alert intake is closed: this coordinator uses CURVE keys and"
+		              " has no HTTP token; give it --http-token FILE (rota-coordinator"
+		              " --init writes %s) and send Authorization: Bearer\n",
+		              SECURITY_HTTP_TOKEN_FILE);
+		return;
+	}
 	if (c->store_unwritable || c->stopping) {
 		*status = 503;
 		*reply = xstrdup(c->stopping ? "the coordinator is stopping; send again later\n"
@@ -165,7 +180,12 @@ coordinator_http_alerts(void *ctx, const char *body, size_t len, unsigned *statu
 		                               " later\n");
 		return;
 	}
-	responder_alerts(&c->responder, body, len, status, reply);
+	responder_source_t src = {
+	    .actor = c->http_token ? c->http_token_name : "anonymous",
+	    .role = c->http_token ? "token" : "admin",
+	    .peer = peer,
+	};
+	responder_alerts(&c->responder, &src, body, len, status, reply);
 	dispatcher_end_turn(c->dispatcher);
 	if (store_commit(c->store) != 0) {
 		free(*reply);
@@ -296,9 +316,12 @@ coordinator_http_metrics(void *ctx)
 		const char *result;
 		uint64_t n;
 	} alerts[] = {
-	    {"opened", c->responder.alerts.opened},       {"repeated", c->responder.alerts.repeated},
-	    {"resolved", c->responder.alerts.resolved},   {"unmatched", c->responder.alerts.unmatched},
+	    {"opened", c->responder.alerts.opened},
+	    {"repeated", c->responder.alerts.repeated},
+	    {"resolved", c->responder.alerts.resolved},
+	    {"unmatched", c->responder.alerts.unmatched},
 	    {"malformed", c->responder.alerts.malformed},
+	    {"outside_targets", c->responder.alerts.outside},
 	};
 	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
 		metrics_label_t l = {"result", alerts[i].result};
@@ -327,14 +350,31 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		return -1;
 	const char *token_file =
 	    c->cfg.http_token_file ? c->cfg.http_token_file : c->config->http_token_file;
+	/* Else the data directory's, as --init writes it (like the key). */
+	char *def_token = xasprintf("%s/%s", c->cfg.data_dir, SECURITY_HTTP_TOKEN_FILE);
+	if (token_file == NULL && access(def_token, F_OK) == 0)
+		token_file = def_token;
 	char *token = NULL; /* owned here; httpd copies it */
 	if (token_file != NULL && httpd_read_token(token_file, &token, error) != 0) {
+		free(def_token);
 		free(host);
 		return -1;
 	}
-	/* Anyone who can POST an alert starts runbooks on the fleet: beyond
-	 * loopback that takes a token, unless the operator said --insecure. */
-	if (token == NULL && !httpd_addr_is_loopback(host)) {
+	if (token_file != NULL)
+		security_token_name(token_file, c->http_token_name, sizeof(c->http_token_name));
+	/* Anyone who can POST an alert starts runbooks on the fleet, as
+	 * root, past every runbook's allowed_operators. With keys, the
+	 * intake takes a token on every address, loopback included (any
+	 * local user reaches loopback): without one it is closed. Without
+	 * keys, beyond loopback that takes a token, unless the operator
+	 * said --insecure. */
+	if (token == NULL && security_curve(c->security)) {
+		c->intake_closed = true;
+		log_warn("HTTP: the alert intake is closed: CURVE is on and there is no HTTP token"
+		         " (--http-token FILE, http_token_file:, or %s/%s as --init writes it);"
+		         " every alert is answered 401",
+		         c->cfg.data_dir, SECURITY_HTTP_TOKEN_FILE);
+	} else if (token == NULL && !httpd_addr_is_loopback(host)) {
 		if (!c->cfg.insecure) {
 			*error = xasprintf(
 			    "refusing to serve HTTP on %s without a bearer token: anyone who can"
@@ -342,6 +382,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 			    " FILE (or http_token_file: in the configuration), bind it to"
 			    " 127.0.0.1, or start with --insecure to accept that",
 			    addr);
+			free(def_token);
 			free(host);
 			return -1;
 		}
@@ -353,21 +394,25 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	if (c->config->http_protect_metrics && token == NULL) {
 		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
 		                 " or http_token_file:");
+		free(def_token);
 		free(host);
 		return -1;
 	}
 	h.alert_token = token;
 	h.protect_metrics = c->config->http_protect_metrics;
-	c->http_token = token != NULL;
+	c->http_token = token != NULL || c->intake_closed;
 	c->httpd = httpd_start(addr, &h, error);
 	free(token);
 	if (c->httpd == NULL) {
+		free(def_token);
 		free(host);
 		return -1;
 	}
-	if (c->http_token)
-		log_info("HTTP: the alert intake requires the bearer token of %s%s", token_file,
+	if (token_file != NULL)
+		log_info("HTTP: the alert intake requires the bearer token of %s (audited as %s)%s",
+		         token_file, c->http_token_name,
 		         h.protect_metrics ? ", and so do /metrics and /healthz" : "");
+	free(def_token);
 	bool v6 = strchr(host, ':') != NULL;
 	snprintf(bound, len, "%s%s%s:%u", v6 ? "[" : "", host[0] ? host : "0.0.0.0", v6 ? "]" : "",
 	         httpd_port(c->httpd));

@@ -141,8 +141,19 @@ serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
 		return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 	unsigned status = 0;
 	char *reply = NULL; /* taken by answer */
+	/* The client's address, for the audit rows of what the alert does. */
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[NI_MAXHOST + NI_MAXSERV + 4];
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		(void)getnameinfo(
+		    ci->client_addr,
+		    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                           : sizeof(struct sockaddr_in),
+		    host, sizeof(host), serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
 	if (s->h.alerts != NULL)
-		s->h.alerts(s->h.ctx, req->body != NULL ? req->body : "", req->len, &status,
+		s->h.alerts(s->h.ctx, peer, req->body != NULL ? req->body : "", req->len, &status,
 		            &reply);
 	if (status < 100 || status > 599) {
 		log_error("http: the alert handler set no valid status (%u): answering 500",

@@ -50,11 +50,12 @@
 
 typedef struct {
 	/* POST /v1/alerts/alertmanager with the whole body (len bytes; it is
-	 * also NUL-terminated). Sets *status (e.g. 202, 400) and *reply: a
-	 * malloc'd string that httpd frees, sent as application/json when it
-	 * starts with '{' or '[', else text/plain; NULL for an empty body. An
-	 * unset *status is sent as 500. */
-	void (*alerts)(void *ctx, const char *body, size_t len, unsigned *status, char **reply);
+	 * also NUL-terminated), from peer (the client's "ADDR:PORT"). Sets *status (e.g. 202, 400)
+	 * and *reply: a malloc'd string that httpd frees, sent as application/json when it starts
+	 * with '{' or '[', else text/plain; NULL for an empty body. An unset *status is sent as
+	 * 500. */
+	void (*alerts)(void *ctx, const char *peer, const char *body, size_t len, unsigned *status,
+	               char **reply);
 	/* GET /metrics: the page in Prometheus text format, malloc'd (httpd
 	 * frees it); NULL is answered with 500. */
 	char *(*metrics)(void *ctx);

@@ -113,8 +113,8 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 		*error = keyring_at(path, item, "an operator is a mapping with name, key and role");
 		return -1;
 	}
-	const char *name = NULL, *key = NULL, *role = NULL;
-	yaml_node_t *name_node = item, *key_node = item, *role_node = item;
+	const char *name = NULL, *key = NULL, *role = NULL, *adhoc = NULL;
+	yaml_node_t *name_node = item, *key_node = item, *role_node = item, *adhoc_node = item;
 	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -137,9 +137,15 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 		} else if (strcmp(ks, "role") == 0) {
 			slot = &role;
 			slot_node = &role_node;
+		} else if (strcmp(ks, "adhoc") == 0) {
+			slot = &adhoc;
+			slot_node = &adhoc_node;
 		} else {
-			*error = keyring_at(
-			    path, k, "unknown field '%s' (an operator has name, key and role)", ks);
+			*error =
+			    keyring_at(path, k,
+			               "unknown field '%s' (an operator has name, key, role and"
+			               " optionally adhoc)",
+			               ks);
 			return -1;
 		}
 		if (*slot != NULL) {
@@ -179,6 +185,28 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 		*error =
 		    keyring_at(path, role_node, "role '%s': use viewer, operator or admin", role);
 		return -1;
+	}
+	/* Submitting a file runs what the caller wrote, past every runbook's
+	 * allowed_operators: an admin's by default, anyone else's only when
+	 * granted. */
+	e->adhoc = e->role == KEYRING_ROLE_ADMIN;
+	if (adhoc != NULL) {
+		if (strcmp(adhoc, "true") == 0) {
+			e->adhoc = true;
+		} else if (strcmp(adhoc, "false") == 0) {
+			e->adhoc = false;
+		} else {
+			*error =
+			    keyring_at(path, adhoc_node, "adhoc '%s': use true or false", adhoc);
+			return -1;
+		}
+		if (e->adhoc && e->role < KEYRING_ROLE_OPERATOR) {
+			*error = keyring_at(path, adhoc_node,
+			                    "adhoc: true needs role operator or admin; %s is a %s"
+			                    " (a viewer submits nothing)",
+			                    name, role);
+			return -1;
+		}
 	}
 	e->name = xstrdup(name);
 	return 0;

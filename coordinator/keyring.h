@@ -8,6 +8,7 @@
  *     - name: alice
  *       key: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
  *       role: admin        # viewer | operator | admin
+ *       adhoc: false       # may submit runbook files (default: admins only)
  *
  * A keyring is loaded whole and never changed: a reload (SIGHUP) builds a
  * new one and swaps it in, so a broken file keeps the keys already loaded.
@@ -19,6 +20,7 @@
 #ifndef ROTA_KEYRING_H
 #define ROTA_KEYRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +39,9 @@ typedef struct {
 	char *name; /* owned: worker id or operator name */
 	uint8_t key[KEYS_BYTES];
 	keyring_role_t role; /* operators only */
+	/* operators only: may submit a runbook file (an ad-hoc run); the
+	 * operators.yaml field `adhoc`, by default true for admins only */
+	bool adhoc;
 } keyring_entry_t;
 
 typedef struct keyring keyring_t;

@@ -204,6 +204,43 @@ out:
 	return rc;
 }
 
+bool
+launcher_in_targets(const launcher_t *l, const runbook_t *rb, const char *id, char **why)
+{
+	strlist_t hosts = {0}, unreachable = {0};
+	char *error = NULL;
+	launch_t own = {.rb = rb};
+	*why = NULL;
+	(void)launcher_targets(l, &own, &hosts, &unreachable, &error);
+	bool in = id != NULL && (strlist_has(&hosts, id) || strlist_has(&unreachable, id));
+	strlist_free(&hosts);
+	strlist_free(&unreachable);
+	free(error);
+	if (in)
+		return true;
+	strlist_t want = {0};
+	for (size_t i = 0; i < rb->targets.host_count; i++)
+		strlist_add(&want, xstrdup(rb->targets.hosts[i]));
+	for (size_t k = 0; k < rb->targets.label_count; k++) {
+		const runbook_label_match_t *m = &rb->targets.labels[k];
+		char *vals = strlist_join_sep(&(strlist_t){m->values, m->value_count}, "|", "");
+		strlist_add(&want, xasprintf("%s=%s", m->key, vals));
+		free(vals);
+	}
+	char *text = strlist_join_sep(&want, ", ", "");
+	strlist_free(&want);
+	if (!rb->targets.all && text[0] == '\0')
+		*why = xasprintf("runbook %s names no targets, so an alert cannot pick a host for"
+		                 " it (give it targets: the hosts an alert may choose among)",
+		                 rb->name);
+	else
+		*why = xasprintf("%s is not among the targets of runbook %s (%s%s%s)",
+		                 id ? id : "?", rb->name, rb->targets.all ? "all" : "",
+		                 rb->targets.all && text[0] ? ", " : "", text);
+	free(text);
+	return false;
+}
+
 /* ---- templates --------------------------------------------------------- */
 
 /* Template variables: params.*, run.id, host.id, host.labels.*. */
@@ -487,7 +524,7 @@ secret_env_add(Rota__StepSpec *ss, strlist_t *owned, const char *key, const char
  * that does not render into a valid value makes an `invalid` spec that
  * says why; returns whether it did. */
 static bool
-launcher_build_spec(const launcher_t *l, const runbook_t *rb, const runbook_step_t *step,
+launcher_build_spec(const launcher_t *l, const run_t *run, bool adhoc, const runbook_step_t *step,
                     const vars_t *vars, uint8_t **spec, size_t *spec_len)
 {
 	render_t r = {.vars = vars, .step = step->id};
@@ -503,7 +540,8 @@ launcher_build_spec(const launcher_t *l, const runbook_t *rb, const runbook_step
 	Rota__Label **envp = xcalloc(step->env_count + 1, sizeof(*envp));
 
 	ss.timeout_ms = step->timeout_ms;
-	ss.runbook = rb->name;
+	ss.runbook = run->runbook;
+	ss.adhoc = adhoc;
 	ss.run_as = step->run_as ? step->run_as : (char *)"";
 	/* The worker keeps the first and the last half of this and one note
 	 * between them: what it sends fits what the coordinator keeps. */
@@ -598,7 +636,8 @@ launcher_build_spec(const launcher_t *l, const runbook_t *rb, const runbook_step
 		 * for an opt-in check whose param was left empty). */
 		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
 		bad.timeout_ms = step->timeout_ms;
-		bad.runbook = rb->name;
+		bad.runbook = run->runbook;
+		bad.adhoc = adhoc;
 		bad.invalid = r.error;
 		bad.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
 		bad.noop = &noop;
@@ -704,8 +743,8 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 		if (launcher_check_labels(&rb->steps[s], w, error) != 0) {
 			rc = -1;
 		} else {
-			step->invalid = launcher_build_spec(l, rb, &rb->steps[s], &vars,
-			                                    &step->spec, &step->spec_len);
+			step->invalid = launcher_build_spec(l, run, req->adhoc, &rb->steps[s],
+			                                    &vars, &step->spec, &step->spec_len);
 		}
 	}
 	vars_free(&vars);
@@ -755,7 +794,10 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	launcher_run_id(l, out->run_id, sizeof(out->run_id));
 	vars_add(&base, "run.id", out->run_id);
 
-	run = run_new(out->run_id, rb->name, hosts.count + unreachable.count, rb->step_count);
+	char *name =
+	    req->adhoc ? xasprintf(LAUNCHER_ADHOC_PREFIX "%s", rb->name) : xstrdup(rb->name);
+	run = run_new(out->run_id, name, hosts.count + unreachable.count, rb->step_count);
+	free(name);
 	run->created_ms = clock_wall_ms();
 	free(run->trigger);
 	run->trigger = xstrdup(req->trigger ? req->trigger : "manual");

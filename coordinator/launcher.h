@@ -27,6 +27,8 @@ typedef struct {
 	uint64_t output_cap;
 } launcher_t;
 
+#define LAUNCHER_ADHOC_PREFIX "adhoc:"
+
 typedef struct {
 	const runbook_t *rb;
 	const char *yaml;     /* the text rb was parsed from, kept with the run */
@@ -35,7 +37,12 @@ typedef struct {
 	char **targets; /* worker ids, label=value or "all": replace rb's targets */
 	size_t n_targets;
 	const char *trigger; /* "manual" or "schedule" */
-	int64_t slot_ms;     /* schedule: the slot it fires for */
+	/* A file the submitter sent, not a loaded runbook: the run is named
+	 * LAUNCHER_ADHOC_PREFIX + rb->name (a loaded runbook's name cannot
+	 * hold ':', so it never takes one's name) and its steps say so to
+	 * the worker (StepSpec.adhoc, for --allow-adhoc). */
+	bool adhoc;
+	int64_t slot_ms; /* schedule: the slot it fires for */
 } launch_t;
 
 typedef struct {
@@ -45,6 +52,12 @@ typedef struct {
 	int code;    /* when refused: a Rota__ErrorCode */
 	char *error; /* owned: when refused, or the reason of a recorded failure */
 } launch_result_t;
+
+/* Whether worker id is one of rb's own targets (connected or not), as a
+ * run of rb without --target would pick them: an alert may narrow a run
+ * to one host, never widen it beyond the runbook. When not, *why (the
+ * caller frees) says what the targets are. */
+bool launcher_in_targets(const launcher_t *l, const runbook_t *rb, const char *id, char **why);
 
 /* 0 when the run started (or, for a scheduled run that could not, was
  * recorded as failed: then out->error holds why); -1 when a manual run is

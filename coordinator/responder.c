@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "audit.h"
 #include "clock.h"
 #include "launcher.h"
 #include "log.h"
@@ -338,11 +339,37 @@ responder_worker_for(responder_t *r, const char *host)
 	return host;
 }
 
-/* Starts e's runbook on host (its own targets when host is NULL); the run
- * id into run_id, or the reason it could not start onto the timeline. */
+/* An audit row for something an alert did, in the turn's transaction
+ * (a row that cannot be written fails the turn, and the sender is told
+ * 503). */
 static void
-responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incident,
-                    const char *host, const char *alertname, char *run_id, size_t len)
+responder_audit(responder_t *r, const responder_source_t *src, const char *action,
+                const char *target, const char *outcome, const char *detail)
+{
+	audit_entry_t e = {
+	    .at_ms = clock_wall_ms(),
+	    .actor = src->actor,
+	    .role = src->role,
+	    .action = action,
+	    .target = target,
+	    .outcome = outcome,
+	    .detail = detail,
+	    .peer = src->peer,
+	};
+	if (audit_record(r->store, &e) != 0)
+		log_error("audit: cannot record the alert intake's %s of %s; the turn will not"
+		          " commit",
+		          action, target);
+}
+
+/* Starts e's runbook on host (its own targets when host is NULL); the run
+ * id into run_id, or the reason it could not start onto the timeline. An
+ * alert names a host by a label anyone who reaches the intake writes: it
+ * may narrow the run to one of the runbook's targets, never leave them. */
+static void
+responder_alert_run(responder_t *r, const responder_source_t *src, const catalog_entry_t *e,
+                    const char *incident, const char *host, const char *alertname, char *run_id,
+                    size_t len)
 {
 	launcher_t l = {
 	    .store = r->store,
@@ -351,6 +378,19 @@ responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incide
 	    .output_cap = r->output_cap,
 	};
 	host = responder_worker_for(r, host);
+	run_id[0] = '\0';
+	char *why = NULL;
+	if (host != NULL && !launcher_in_targets(&l, e->rb, host, &why)) {
+		char *text = xasprintf("alert %s names host %s: nothing started, because %s",
+		                       alertname, host, why);
+		incidents_note(r->incidents, incident, "run", text, clock_wall_ms());
+		log_warn("incident %s: %s", incident, text);
+		responder_audit(r, src, "submit", e->rb->name, AUDIT_REFUSED, text);
+		r->alerts.outside++;
+		free(text);
+		free(why);
+		return;
+	}
 	char *targets[1] = {(char *)host};
 	launch_t lr = {
 	    .rb = e->rb,
@@ -361,13 +401,13 @@ responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incide
 	};
 	launch_result_t res;
 	int64_t now = clock_wall_ms();
-	run_id[0] = '\0';
 	if (launcher_start(&l, &lr, &res) != 0) {
 		char *text = xasprintf("alert %s: runbook %s could not start%s%s: %s", alertname,
 		                       e->rb->name, host ? " on " : "", host ? host : "",
 		                       res.error ? res.error : "see the coordinator's log");
 		incidents_note(r->incidents, incident, "run", text, now);
 		log_warn("incident %s: %s", incident, text);
+		responder_audit(r, src, "submit", e->rb->name, AUDIT_REFUSED, text);
 		free(text);
 	} else {
 		snprintf(run_id, len, "%s", res.run_id);
@@ -376,6 +416,10 @@ responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incide
 		                       e->rb->name, hosts);
 		incidents_link_run(r->incidents, incident, res.run_id);
 		incidents_note(r->incidents, incident, "run", text, now);
+		char *detail = xasprintf("run %s on %zu host(s), for alert %s (incident %s)",
+		                         res.run_id, res.host_count, alertname, incident);
+		responder_audit(r, src, "submit", e->rb->name, AUDIT_OK, detail);
+		free(detail);
 		r->alerts.runs++;
 		free(text);
 		free(hosts);
@@ -384,8 +428,8 @@ responder_alert_run(responder_t *r, const catalog_entry_t *e, const char *incide
 }
 
 static void
-responder_alert_firing(responder_t *r, const alert_payload_t *p, const alert_t *a,
-                       const char *fingerprint)
+responder_alert_firing(responder_t *r, const responder_source_t *src, const alert_payload_t *p,
+                       const alert_t *a, const char *fingerprint)
 {
 	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
 	const char *host = alert_host(a);
@@ -445,23 +489,29 @@ responder_alert_firing(responder_t *r, const alert_payload_t *p, const alert_t *
 		    .dedup = dedup,
 		    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
 		};
-		if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0)
+		if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0) {
 			r->alerts.opened++;
-		else
+			char *detail = xasprintf("alert %s%s%s, runbook %s", alertname,
+			                         host ? " on " : "", host ? host : "", e->rb->name);
+			responder_audit(r, src, "incident open", id, AUDIT_OK, detail);
+			free(detail);
+		} else {
 			found = -1;
+		}
 		free(title);
 	}
 	free(dedup);
 	if (found < 0)
 		return;
 	char run_id[32];
-	responder_alert_run(r, e, id, host, alertname, run_id, sizeof(run_id));
+	responder_alert_run(r, src, e, id, host, alertname, run_id, sizeof(run_id));
 	incidents_alert_put(r->incidents, fingerprint, id, "firing", alertname, host,
 	                    run_id[0] ? run_id : NULL, a->starts_ms, now);
 }
 
 static void
-responder_alert_resolved(responder_t *r, const alert_t *a, const char *fingerprint)
+responder_alert_resolved(responder_t *r, const responder_source_t *src, const alert_t *a,
+                         const char *fingerprint)
 {
 	incident_alert_t known;
 	if (incidents_alert_get(r->incidents, fingerprint, &known) != 1 ||
@@ -484,13 +534,18 @@ responder_alert_resolved(responder_t *r, const alert_t *a, const char *fingerpri
 		                      "every alert of the incident resolved in Alertmanager", now,
 		                      &code, &error) != 0) {
 			log_warn("incident %s: %s", known.incident_id, error);
+			responder_audit(r, src, "resolve", known.incident_id, AUDIT_REFUSED, error);
 			free(error);
+		} else {
+			responder_audit(r, src, "resolve", known.incident_id, AUDIT_OK,
+			                "every alert of the incident resolved in Alertmanager");
 		}
 	}
 }
 
 void
-responder_alerts(responder_t *r, const char *body, size_t len, unsigned *status, char **reply)
+responder_alerts(responder_t *r, const responder_source_t *src, const char *body, size_t len,
+                 unsigned *status, char **reply)
 {
 	alert_payload_t p;
 	char *error = NULL;
@@ -518,9 +573,9 @@ responder_alerts(responder_t *r, const char *body, size_t len, unsigned *status,
 			strlist_free(&pairs);
 		}
 		if (a->firing)
-			responder_alert_firing(r, &p, a, fp);
+			responder_alert_firing(r, src, &p, a, fp);
 		else
-			responder_alert_resolved(r, a, fp);
+			responder_alert_resolved(r, src, a, fp);
 		free(fp);
 	}
 	*status = 202;

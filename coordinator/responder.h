@@ -42,6 +42,7 @@ typedef struct {
 	 * acted on), payloads refused with 400. */
 	struct {
 		uint64_t opened, runs, repeated, resolved, unmatched, malformed;
+		uint64_t outside; /* named a host outside its runbook's targets */
 	} alerts;
 } responder_t;
 
@@ -55,15 +56,27 @@ int responder_open(responder_t *r, const Rota__OpenIncidentRequest *req,
                    Rota__IncidentResponse *out, int *code, char **error);
 void responder_response_clear(Rota__IncidentResponse *out);
 
+/* Who sent a payload to the alert intake, for the audit trail (every
+ * string borrowed): the bearer token's name (the token file's name
+ * without ".token") with role "token", or "anonymous" where the intake
+ * takes no token; peer is the client's address. */
+typedef struct {
+	const char *actor;
+	const char *role;
+	const char *peer;
+} responder_source_t;
 
 /* POST /v1/alerts/alertmanager: a payload of Alertmanager's webhook
  * (version 4). A firing alert matching a runbook's triggers opens an
  * incident (or joins the open one of its alert group) and runs the
- * runbook on the alert's host; the same fingerprint firing again while its
- * incident is open starts nothing; resolved alerts resolve the incident
- * once all of its alerts are resolved. *status is 202 (accepted, with a
+ * runbook on its own targets, or on the alert's host when that is one of
+ * them (a host outside them starts nothing: the incident's timeline says
+ * why); the same fingerprint firing again while its incident is open
+ * starts nothing; resolved alerts resolve the incident once all of its
+ * alerts are resolved. Every incident opened, run started or refused and
+ * incident resolved is audited as src. *status is 202 (accepted, with a
  * JSON summary in *reply) or 400 (malformed, the reason in *reply). */
-void responder_alerts(responder_t *r, const char *body, size_t len, unsigned *status,
-                      char **reply);
+void responder_alerts(responder_t *r, const responder_source_t *src, const char *body, size_t len,
+                      unsigned *status, char **reply);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -364,6 +365,40 @@ security_write_text(const char *path, mode_t mode, const char *text, char **erro
 	return 0;
 }
 
+void
+security_token_name(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	const char *suffix = ".token";
+	if (n > strlen(suffix) && strcmp(base + n - strlen(suffix), suffix) == 0)
+		n -= strlen(suffix);
+	if (n == 0)
+		snprintf(buf, len, "token");
+	else
+		snprintf(buf, len, "%.*s", (int)n, base);
+}
+
+/* A new bearer token for the alert intake into path (0600). */
+static int
+security_write_token(const char *path, char **error)
+{
+	uint8_t raw[SECURITY_HTTP_TOKEN_BYTES];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		*error = xasprintf("cannot make an HTTP token: getrandom: %s", strerror(errno));
+		return -1;
+	}
+	char text[2 * SECURITY_HTTP_TOKEN_BYTES + 2];
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(text + 2 * i, 3, "%02x", raw[i]);
+	strcat(text, "\n");
+	explicit_bzero(raw, sizeof(raw));
+	int rc = security_write_text(path, 0600, text, error);
+	explicit_bzero(text, sizeof(text));
+	return rc;
+}
+
 int
 security_init_dir(const char *dir, const char *api_endpoint, char **error)
 {
@@ -380,14 +415,16 @@ security_init_dir(const char *dir, const char *api_endpoint, char **error)
 	char *workers = xasprintf("%s/%s", abs, SECURITY_WORKERS_DIR);      /* owned */
 	char *operators = xasprintf("%s/%s", abs, SECURITY_OPERATORS_FILE); /* owned */
 	char *conf = xasprintf("%s/%s", abs, SECURITY_CLI_CONFIG_FILE);     /* owned */
+	char *token = xasprintf("%s/%s", abs, SECURITY_HTTP_TOKEN_FILE);    /* owned */
 	char *c_pub = NULL, *c_sec = NULL, *a_pub = NULL, *a_sec = NULL;    /* owned */
 	char *text = NULL;                                                  /* owned */
 	keys_pair_t coord, admin;
 	memset(&coord, 0, sizeof(coord));
 	memset(&admin, 0, sizeof(admin));
 	int rc = -1;
-	if (access(secret, F_OK) == 0 || access(operators, F_OK) == 0) {
-		*error = xasprintf("%s already holds a coordinator key or operators.yaml; --init"
+	if (access(secret, F_OK) == 0 || access(operators, F_OK) == 0 || access(token, F_OK) == 0) {
+		*error = xasprintf("%s already holds a coordinator key, operators.yaml or an HTTP"
+		                   " token; --init"
 		                   " never replaces keys (pick an empty directory)",
 		                   abs);
 		goto out;
@@ -423,11 +460,16 @@ security_init_dir(const char *dir, const char *api_endpoint, char **error)
 	                 conf, api_endpoint, a_sec, c_pub);
 	if (security_write_text(conf, 0600, text, error) != 0)
 		goto out;
+	if (security_write_token(token, error) != 0)
+		goto out;
 	printf("Made a rota data directory in %s:\n"
 	       "  %s  the coordinator's key pair (public key %s)\n"
 	       "  %s  the admin operator's key pair, listed in %s\n"
 	       "  %s/  empty: the workers' public keys go here\n"
 	       "  %s  for rota: the endpoint and both keys\n"
+	       "  %s  the alert intake's bearer token (0600): Alertmanager sends it as\n"
+	       "      Authorization: Bearer (credentials_file); alerts are audited as\n"
+	       "      'alertmanager'\n"
 	       "\n"
 	       "Next:\n"
 	       "  1. rota-coordinator --data-dir %s --runbooks DIR   (it finds its keys there)\n"
@@ -440,8 +482,8 @@ security_init_dir(const char *dir, const char *api_endpoint, char **error)
 	       "       rota-worker --id w1 --key /etc/rota-worker/w1.key_secret \\\n"
 	       "         --coordinator-key /etc/rota-worker/coordinator.key"
 	       " --coordinator tcp://HOST:7400\n",
-	       abs, c_sec, coord.public_z85, a_sec, operators, workers, conf, abs, conf, workers,
-	       c_pub);
+	       abs, c_sec, coord.public_z85, a_sec, operators, workers, conf, token, abs, conf,
+	       workers, c_pub);
 	rc = 0;
 out:
 	keys_wipe(&coord);
@@ -451,6 +493,7 @@ out:
 	free(workers);
 	free(operators);
 	free(conf);
+	free(token);
 	free(c_pub);
 	free(c_sec);
 	free(a_pub);

@@ -24,7 +24,11 @@
 #define SECURITY_WORKERS_DIR "authorized_workers"  /* in the data directory */
 #define SECURITY_OPERATORS_FILE "operators.yaml"   /* in the data directory */
 #define SECURITY_CLI_CONFIG_FILE "cli.conf"        /* what --init writes */
-#define SECURITY_DENIED_LOG_MS 60000               /* a refused peer is logged once a minute */
+/* The alert intake's bearer token (0600), in the data directory: --init
+ * writes it and the coordinator uses it when no other is given. */
+#define SECURITY_HTTP_TOKEN_FILE "alertmanager.token"
+#define SECURITY_HTTP_TOKEN_BYTES 32 /* random bytes, written as hex */
+#define SECURITY_DENIED_LOG_MS 60000 /* a refused peer is logged once a minute */
 
 typedef struct {
 	const char *key_file;       /* secret key; NULL: no CURVE */
@@ -109,6 +113,11 @@ void security_log_stats(const security_t *s);
 /* Whether endpoint can only be reached from this host (tcp on a loopback
  * address, ipc, inproc). */
 bool security_endpoint_local(const char *endpoint);
+
+/* The name a bearer token goes by in the audit trail: its file's name
+ * without the directory and a trailing ".token" ("/etc/rota/alertmanager.token"
+ * -> "alertmanager"), into buf. */
+void security_token_name(const char *path, char *buf, size_t len);
 
 /* rota-coordinator --init DIR: a new data directory with the coordinator's
  * key pair, an admin operator's key pair listed in operators.yaml, an

@@ -892,7 +892,18 @@ agent_policy_refused(agent_t *a, const Rota__StepSpec *spec, char *why, size_t l
 			return true;
 		}
 	}
-	if (!agent_list_empty(a->cfg.allow_runbooks)) {
+	if (!agent_list_empty(a->cfg.allow_runbooks) && spec->adhoc) {
+		/* The name of an ad-hoc run is the submitter's to write: no
+		 * glob may match it, only --allow-adhoc admits it. */
+		if (!a->cfg.allow_adhoc) {
+			snprintf(why, len,
+			         "worker %s does not accept ad-hoc runs (%s, a submitted file;"
+			         " --allow-runbooks %s without --allow-adhoc)",
+			         a->cfg.id, spec->runbook && spec->runbook[0] ? spec->runbook : "?",
+			         agent_list_text(a->cfg.allow_runbooks, list, sizeof(list)));
+			return true;
+		}
+	} else if (!agent_list_empty(a->cfg.allow_runbooks)) {
 		const char *rb = spec->runbook ? spec->runbook : "";
 		bool ok = false;
 		for (size_t i = 0; a->cfg.allow_runbooks[i] && !ok; i++)

@@ -66,6 +66,9 @@ typedef struct {
 	const char *const *allow_types;    /* step types; NULL/empty: every type */
 	mode_t umask;                      /* of every step */
 	const char *workdir;               /* where steps run; a step's workdir must be in it */
+	/* With allow_runbooks: also run ad-hoc runs (StepSpec.adhoc, a file
+	 * submitted rather than a loaded runbook), which no glob matches. */
+	bool allow_adhoc;
 	/* The rota-check program that check children exec (check.h);
 	 * borrowed. NULL: every check ends in error. */
 	const char *check_helper;

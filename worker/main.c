@@ -34,7 +34,9 @@ usage(FILE *out)
 	        "  --allow-user NAME    steps may run as NAME (run_as); repeat for more\n"
 	        "  --pass-env NAME      steps inherit this variable of the worker; repeat\n"
 	        "  --allow-runbooks GLOB\n"
-	        "                       run only steps of runbooks matching GLOB; repeat\n"
+	        "                       run only steps of loaded runbooks matching GLOB;\n"
+	        "                       repeat. Ad-hoc runs (a submitted file) are refused\n"
+	        "  --allow-adhoc        with --allow-runbooks: run ad-hoc runs too\n"
 	        "  --allow-step-types LIST\n"
 	        "                       run only these types (shell,http_check,disk_check,\n"
 	        "                       metric_check,noop)\n"
@@ -124,6 +126,7 @@ main(int argc, char **argv)
 	    {"allow-user", required_argument, NULL, 'u'},
 	    {"pass-env", required_argument, NULL, 'e'},
 	    {"allow-runbooks", required_argument, NULL, 'r'},
+	    {"allow-adhoc", no_argument, NULL, 'a'},
 	    {"allow-step-types", required_argument, NULL, 't'},
 	    {"umask", required_argument, NULL, 'm'},
 	    {"workdir", required_argument, NULL, 'w'},
@@ -195,6 +198,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			globs[nglobs++] = optarg;
+			break;
+		case 'a':
+			cfg.allow_adhoc = true;
 			break;
 		case 't': {
 			static const char *const known[] = {"shell", "http_check", "disk_check",

@@ -15,6 +15,7 @@ description: answers ServiceDown on the host the alert names
 severity: P2
 triggers:
   - alertmanager: { alertname: ServiceDown, service: api }
+targets: { labels: { role: api } } # the hosts an alert may pick among
 steps:
   - id: remediate
     shell: { run: "echo remediating {{ host.id }}" }

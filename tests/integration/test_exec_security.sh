@@ -127,14 +127,16 @@ YAML
 run=$(rota submit "$T/runas.yaml" --target w1)
 wait_for '[ "$(run_status "$run")" = 3 ]' 15 "the run_as run"
 assert_contains "$(rota logs "$run")" "i am nobody nobody" "run_as output"
-cat >"$T/runas-2.yaml" <<'YAML'
+# Loaded, not a file: w2's --allow-runbooks refuses every ad-hoc run.
+cat >"$T/runbooks/runas-2.yaml" <<'YAML'
 name: weekly-runas
 steps:
   - id: who
     run_as: nobody
     shell: { run: 'id' }
 YAML
-run=$(rota submit "$T/runas-2.yaml" --target w2)
+rota reload >/dev/null
+run=$(rota submit weekly-runas --target w2)
 wait_for '[ "$(run_status "$run")" = 4 ]' 15 "the refused run_as run"
 detail=$(store "SELECT detail FROM step_runs WHERE run_id = '$run'")
 assert_eq "$(store "SELECT status FROM step_runs WHERE run_id = '$run'")" 10 "refused run_as status (error)"
@@ -146,7 +148,7 @@ run=$(rota submit "$T/env.yaml" --target w2)
 wait_for '[ "$(run_status "$run")" = 4 ]' 15 "the refused runbook"
 assert_eq "$(store "SELECT status FROM step_runs WHERE run_id = '$run'")" 10 "refused status"
 assert_eq "$(store "SELECT detail FROM step_runs WHERE run_id = '$run'")" \
-	"worker w2 does not accept runbook env-show (--allow-runbooks daily-*, weekly-*)" "detail"
+	"worker w2 does not accept ad-hoc runs (adhoc:env-show, a submitted file; --allow-runbooks daily-*, weekly-* without --allow-adhoc)" "detail"
 run=$(rota submit "$T/env.yaml" --target w3)
 wait_for '[ "$(run_status "$run")" = 4 ]' 15 "the refused step type"
 assert_eq "$(store "SELECT detail FROM step_runs WHERE run_id = '$run'")" \

@@ -26,7 +26,7 @@ run=$(rota runs --limit 1 --json | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head
 assert_eq "$(run_status "$run")" 3 "noop run status (succeeded)"
 assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$run' AND status = 4")" 100 \
 	"noop steps succeeded"
-rota runs | grep -E "^$run +fleet-noop +manual +succeeded +100/0/100 " >/dev/null ||
+rota runs | grep -E "^$run +adhoc:fleet-noop +manual +succeeded +100/0/100 " >/dev/null ||
 	fail "rota runs line: $(rota runs)"
 
 # Half of the shell steps fail (exit 1); every host's output line is kept.

@@ -12,7 +12,7 @@ rota submit "$FIXTURES/rolling.yaml" --wait >"$T/out" 2>&1
 rc=$?
 set -e
 assert_eq "$rc" 1 "submit --wait exit code"
-run=$(store "SELECT id FROM runs WHERE runbook = 'rolling'")
+run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:rolling'")
 assert_eq "$(run_status "$run")" 4 "run status (failed)"
 assert_eq "$(store "SELECT host || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host" | tr '\n' ' ')" \
 	"w1:5 w2:4 w3:5 w4:4 w5:8 w6:8 w7:8 w8:8 " "step statuses (w5-w8 skipped)"
@@ -43,7 +43,7 @@ steps:
 EOF
 rota submit "$T/nap.yaml" >/dev/null
 rota submit "$T/nap.yaml" >/dev/null
-wait_for "[ \"\$(store \"SELECT COUNT(*) FROM runs WHERE runbook = 'nap' AND status = 3\")\" = 2 ]" 20 \
+wait_for "[ \"\$(store \"SELECT COUNT(*) FROM runs WHERE runbook = 'adhoc:nap' AND status = 3\")\" = 2 ]" 20 \
 	"both naps to succeed"
 overlap=$(store "SELECT COUNT(*) FROM step_runs a JOIN step_runs b ON a.id < b.id WHERE a.host = 'solo' AND b.host = 'solo' AND b.started_ms < a.ended_ms AND a.started_ms < b.ended_ms")
 assert_eq "$overlap" 0 "overlapping steps on a worker with capacity 1"

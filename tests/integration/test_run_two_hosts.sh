@@ -35,5 +35,5 @@ assert_contains "$logs" "hi from w2" "rota logs --host w2"
 assert_not_contains "$logs" "from w1" "rota logs --host w2"
 
 runs=$(rota runs)
-echo "$runs" | grep -E "^$run +two-step +manual +failed +1/1/2 " >/dev/null || fail "rota runs line: $runs"
+echo "$runs" | grep -E "^$run +adhoc:two-step +manual +failed +1/1/2 " >/dev/null || fail "rota runs line: $runs"
 pass "two hosts, two steps, output and exit codes stored and shown"

@@ -17,7 +17,7 @@ set +e
 rota submit "$FIXTURES/remediate.yaml" -p state="$T/state" --wait >"$T/out" 2>&1
 rc=$?
 set -e
-run=$(store "SELECT id FROM runs WHERE runbook = 'remediate'")
+run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:remediate'")
 steps=$(store "SELECT host || ':' || step_id || '#' || attempt || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host, position, attempt" | tr '\n' ' ')
 assert_eq "$steps" "w1:check#1:4 w1:restart#1:8 w1:flaky#1:5 w1:flaky#2:4 w1:cleanup#1:4 w2:check#1:5 w2:restart#1:4 w2:flaky#1:5 w2:flaky#2:4 w2:cleanup#1:4 w3:check#1:12 w3:restart#1:12 w3:flaky#1:12 w3:cleanup#1:12 " \
 	"steps, attempts and statuses"
@@ -72,7 +72,7 @@ EOF
 set +e
 rota submit "$T/pick.yaml" --wait >"$T/pick.out" 2>&1
 set -e
-run=$(store "SELECT id FROM runs WHERE runbook = 'pick'")
+run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:pick'")
 assert_eq "$(store "SELECT host || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host" | tr '\n' ' ')" \
 	"w1:4 w3:12 " "hosts of role web or db (w3 unreachable)"
 pass "a label with a list of values matches any of them"
@@ -94,7 +94,7 @@ EOF
 set +e
 rota submit "$T/optin.yaml" --wait >"$T/optin.out" 2>&1
 set -e
-run=$(store "SELECT id FROM runs WHERE runbook = 'optin'")
+run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:optin'")
 assert_eq "$(store "SELECT host || ':' || step_id || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host, position" | tr '\n' ' ')" \
 	"w1:probe:10 w1:after:4 w2:probe:10 w2:after:4 w3:probe:12 w3:after:12 " "steps of optin"
 assert_contains "$(store "SELECT detail FROM step_runs WHERE run_id = '$run' AND host = 'w1' AND step_id = 'probe'")" \

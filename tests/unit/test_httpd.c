@@ -36,9 +36,10 @@ typedef struct {
 } state_t;
 
 static void
-on_alerts(void *ctx, const char *body, size_t len, unsigned *status, char **reply)
+on_alerts(void *ctx, const char *peer, const char *body, size_t len, unsigned *status, char **reply)
 {
 	state_t *st = ctx;
+	assert_true(strncmp(peer, "127.0.0.1:", 10) == 0); /* the client's address */
 	free(st->last_body);
 	st->last_body = malloc(len + 1);
 	memcpy(st->last_body, body, len + 1); /* the NUL httpd promises */
