@@ -2,10 +2,12 @@
 #include "httpd.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,8 +358,17 @@ httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error)
 bool
 httpd_addr_is_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	       strncmp(host, "127.", 4) == 0;
+	/* Parsed, not prefix-matched: "127.evil.example" is a name that can
+	 * resolve to any address. Only numeric forms and the one name. */
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	struct in_addr v4;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	struct in6_addr v6;
+	if (inet_pton(AF_INET6, host, &v6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&v6);
+	return false;
 }
 
 /* ---- the server --------------------------------------------------------- */

@@ -91,8 +91,9 @@ typedef struct httpd httpd_t;
  * (the caller frees) saying what is wrong. */
 int httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error);
 
-/* True when the address is a loopback one (127.0.0.0/8, ::1, localhost),
- * where the endpoint needs no token. */
+/* True when the address is a loopback one, where the endpoint needs no
+ * token: a numeric 127.0.0.0/8 or ::1, or the name "localhost"; any other
+ * name (even "127.x.example") is not, whatever it resolves to. */
 bool httpd_addr_is_loopback(const char *host);
 
 /* Listens on addr (as httpd_parse_addr) and serves h (copied; h->ctx is

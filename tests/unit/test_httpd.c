@@ -508,6 +508,23 @@ test_parse_addr(void **state)
 	assert_true(httpd_addr_is_loopback("localhost"));
 	assert_false(httpd_addr_is_loopback(""));
 	assert_false(httpd_addr_is_loopback("10.0.0.1"));
+	/* Only a numeric 127.0.0.0/8 or ::1, or the name localhost: a name
+	 * that merely starts like one may resolve anywhere. */
+	assert_true(httpd_addr_is_loopback("127.255.3.4"));
+	assert_true(httpd_addr_is_loopback("0:0:0:0:0:0:0:1"));
+	const char *not_loopback[] = {"127.evil.example",
+	                              "127.0.0.1.evil.example",
+	                              "127.",
+	                              "127.0.0.256",
+	                              "localhost.evil",
+	                              "localhostx",
+	                              "::1x",
+	                              "128.0.0.1",
+	                              "::2",
+	                              "::"};
+	for (size_t i = 0; i < sizeof(not_loopback) / sizeof(not_loopback[0]); i++)
+		if (httpd_addr_is_loopback(not_loopback[i]))
+			fail_msg("%s: taken for loopback", not_loopback[i]);
 }
 
 static void
