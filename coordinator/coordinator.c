@@ -219,14 +219,24 @@ coordinator_http_metrics(void *ctx)
 	metrics_t *m = metrics_new();
 	uint64_t by_status[32] = {0};
 	metrics_family(m, "rota_runs_total", METRICS_COUNTER, "Runs recorded, by status.");
-	if (store_runs_by_status(c->store, by_status, 32) == 0)
+	if (store_runs_by_status(c->store, by_status, 32) == 0) {
+		/* Every code without a name is "unknown": one series, summed
+		 * (a series twice makes Prometheus reject the whole page). */
+		uint64_t unknown = by_status[0];
 		for (int s = 1; s < 32; s++) {
 			const char *name = run_status_name(s);
-			if (by_status[s] == 0 && strcmp(name, "?") == 0)
+			if (strcmp(name, "unknown") == 0) {
+				unknown += by_status[s];
 				continue;
+			}
 			metrics_label_t l = {"status", name};
 			metrics_count(m, &l, 1, by_status[s]);
 		}
+		if (unknown > 0) {
+			metrics_label_t l = {"status", "unknown"};
+			metrics_count(m, &l, 1, unknown);
+		}
+	}
 	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
 	metrics_family(m, "rota_steps_total", METRICS_COUNTER,
 	               "Step attempts that ended since the coordinator started, by status.");
