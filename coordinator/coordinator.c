@@ -368,6 +368,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	}
 	h.alert_token = token;
 	h.protect_metrics = c->config->http_protect_metrics;
+	h.request_deadline_ms = (uint32_t)c->config->http_request_deadline_ms;
 	c->http_token = token != NULL;
 	c->httpd = httpd_start(addr, &h, error);
 	free(token);

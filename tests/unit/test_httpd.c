@@ -96,7 +96,7 @@ fixture_start_ex(const char *token, bool protect_metrics)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
 	f->st.healthy = true;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token, protect_metrics};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token, protect_metrics, 0};
 	char *error = NULL;
 	f->server = httpd_start("127.0.0.1:0", &h, &error);
 	if (f->server == NULL)
@@ -531,7 +531,7 @@ static void
 test_start_errors(void **state)
 {
 	fixture_t *f = *state;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL, false};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL, false, 0};
 	char addr[64], *error = NULL;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)httpd_port(f->server));
 	httpd_t *s = httpd_start(addr, &h, &error);
@@ -550,7 +550,7 @@ test_ipv6_and_idle_timeout(void **state)
 {
 	(void)state;
 	state_t st = {.healthy = true};
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL, false};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL, false, 0};
 	char *error = NULL;
 	httpd_t *s = httpd_start("[::1]:0", &h, &error);
 	if (s == NULL) {
