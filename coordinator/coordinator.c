@@ -1334,7 +1334,9 @@ coordinator_check_store(coordinator_t *c)
 			         " lock on the store file itself kept a second coordinator out)",
 			         dir);
 		} else {
-			c->store_lost = xasprintf("%s/lock was replaced: %s", dir, error);
+			c->store_lost = xasprintf("%s/lock was deleted or replaced while in use,"
+			                          " and cannot be taken again: %s",
+			                          dir, error);
 			free(error);
 			error = NULL;
 		}
