@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xalloc.h"
@@ -53,4 +54,15 @@ dirlock_release(int *fd)
 		close(*fd);
 		*fd = -1;
 	}
+}
+
+bool
+dirlock_held(int fd, const char *dir)
+{
+	struct stat open_st, path_st;
+	char *path = xasprintf("%s/lock", dir);
+	bool held = fstat(fd, &open_st) == 0 && open_st.st_nlink > 0 && stat(path, &path_st) == 0 &&
+	            path_st.st_dev == open_st.st_dev && path_st.st_ino == open_st.st_ino;
+	free(path);
+	return held;
 }

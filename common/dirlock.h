@@ -8,9 +8,14 @@
 #ifndef ROTA_DIRLOCK_H
 #define ROTA_DIRLOCK_H
 
+#include <stdbool.h>
+
 /* Returns the lock's file descriptor (keep it open for the life of the
  * daemon), or -1 with *error set (the caller frees it). */
 int dirlock_take(const char *dir, const char *program, char **error);
 void dirlock_release(int *fd);
+/* True while DIR/lock is still the file fd holds (not deleted, not
+ * replaced): a lock on a file that lost its name keeps nobody out. */
+bool dirlock_held(int fd, const char *dir);
 
 #endif

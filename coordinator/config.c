@@ -391,6 +391,14 @@ read_root(reader_t *r, const yaml_node_t *root, config_t *c)
 			else
 				return reader_fail(r, val, "%s must be true or false, not '%s'", k,
 				                   v ? v : "");
+		} else if (k && strcmp(k, "http_request_deadline") == 0) {
+			int64_t ms = 0;
+			if (!read_duration(r, val, k, &ms))
+				return false;
+			if (ms < 1000 || ms > 3600000)
+				return reader_fail(r, val, "%s must be from 1s to 1h, not '%s'", k,
+				                   scalar(val));
+			c->http_request_deadline_ms = ms;
 		} else if (k && strcmp(k, "escalation") == 0) {
 			ok = read_escalation(r, val, c);
 		} else if (k && strcmp(k, "outbox") == 0) {
@@ -399,7 +407,8 @@ read_root(reader_t *r, const yaml_node_t *root, config_t *c)
 			ok = reader_fail(
 			    r, key,
 			    "unknown key '%s' (expected http, http_token_file,"
-			    " http_protect_metrics, link, channels, escalation, outbox)",
+			    " http_protect_metrics, http_request_deadline, link, channels,"
+			    " escalation, outbox)",
 			    k ? k : "");
 		}
 		if (!ok)

@@ -48,6 +48,8 @@ typedef struct {
 	char *http_token_file;
 	/* http_protect_metrics: /metrics and /healthz need the token too. */
 	bool http_protect_metrics;
+	/* http_request_deadline: a request's whole time; 0 = httpd's default. */
+	int64_t http_request_deadline_ms;
 	char *link;         /* owned: base URL for links in notifications; may be NULL */
 	channel_t *channels; /* owned */
 	size_t channel_count;

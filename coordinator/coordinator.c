@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -25,6 +26,7 @@
 #include "security.h"
 #include "clock.h"
 #include "dirlock.h"
+#include "storelock.h"
 #include "dispatcher.h"
 #include "log.h"
 #include "registry.h"
@@ -40,6 +42,11 @@ struct coordinator {
 	void *api_sock;           /* owned: ROUTER for operators */
 	int sigfd;                /* owned */
 	int lockfd;               /* owned: the data directory's lock */
+	storelock_t *storelock;   /* owned: the lock on rota.db itself, and its watch */
+	/* owned: why the store on disk is no longer the one written, and what
+	 * to do (NULL while it is): then no work is taken, nothing acked. */
+	char *store_lost;
+	int64_t next_store_check;
 	store_t *store;           /* owned */
 	registry_t *registry;     /* owned */
 	catalog_t *catalog;       /* owned */
@@ -164,6 +171,11 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
                         char **reply)
 {
 	coordinator_t *c = ctx;
+	if (c->store_lost != NULL) {
+		*status = 503;
+		*reply = xasprintf("%s\n", c->store_lost);
+		return;
+	}
 	if (c->intake_closed) {
 		*status = 401;
 		*reply =
@@ -203,6 +215,10 @@ static bool
 coordinator_http_healthy(void *ctx, char **why)
 {
 	coordinator_t *c = ctx;
+	if (c->store_lost != NULL) {
+		*why = xasprintf("%s\n", c->store_lost);
+		return false;
+	}
 	if (c->store_unwritable || c->resync_pending) {
 		*why = xstrdup("the store cannot be written (disk full, a file-size limit, or the"
 		               " file locked); see the coordinator's log\n");
@@ -239,14 +255,24 @@ coordinator_http_metrics(void *ctx)
 	metrics_t *m = metrics_new();
 	uint64_t by_status[32] = {0};
 	metrics_family(m, "rota_runs_total", METRICS_COUNTER, "Runs recorded, by status.");
-	if (store_runs_by_status(c->store, by_status, 32) == 0)
+	if (store_runs_by_status(c->store, by_status, 32) == 0) {
+		/* Every code without a name is "unknown": one series, summed
+		 * (a series twice makes Prometheus reject the whole page). */
+		uint64_t unknown = by_status[0];
 		for (int s = 1; s < 32; s++) {
 			const char *name = run_status_name(s);
-			if (by_status[s] == 0 && strcmp(name, "?") == 0)
+			if (strcmp(name, "unknown") == 0) {
+				unknown += by_status[s];
 				continue;
+			}
 			metrics_label_t l = {"status", name};
 			metrics_count(m, &l, 1, by_status[s]);
 		}
+		if (unknown > 0) {
+			metrics_label_t l = {"status", "unknown"};
+			metrics_count(m, &l, 1, unknown);
+		}
+	}
 	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
 	metrics_family(m, "rota_steps_total", METRICS_COUNTER,
 	               "Step attempts that ended since the coordinator started, by status.");
@@ -400,6 +426,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	}
 	h.alert_token = token;
 	h.protect_metrics = c->config->http_protect_metrics;
+	h.request_deadline_ms = (uint32_t)c->config->http_request_deadline_ms;
 	c->http_token = token != NULL || c->intake_closed;
 	c->httpd = httpd_start(addr, &h, error);
 	free(token);
@@ -511,8 +538,16 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	                                          sizeof(coordinator_commit_buckets) /
 	                                              sizeof(coordinator_commit_buckets[0]));
 	char *db = xasprintf("%s/rota.db", config->data_dir);
-	c->store = store_open(db, error);
+	/* Locked before SQLite touches it: DATA_DIR/lock can be deleted. */
+	c->storelock = storelock_take(db, error);
+	c->store = c->storelock != NULL ? store_open(db, error) : NULL;
 	if (c->store == NULL) {
+		free(db);
+		goto fail;
+	}
+	char *why = NULL; /* the first check finds the WAL, to watch it too */
+	if (storelock_check(c->storelock, &why) != 0) {
+		*error = why;
 		free(db);
 		goto fail;
 	}
@@ -684,6 +719,8 @@ coordinator_destroy(coordinator_t **cp)
 		zmq_ctx_term(c->zctx);
 	if (c->sigfd >= 0)
 		close(c->sigfd);
+	storelock_release(&c->storelock); /* after every connection to the store closed */
+	free(c->store_lost);
 	dirlock_release(&c->lockfd);
 	free(c);
 	*cp = NULL;
@@ -845,6 +882,8 @@ coordinator_refuse_unwritable(coordinator_t *c, const wire_msg_t *msg)
 	err.message = "the coordinator cannot write its store (disk full, a file-size limit,"
 	              " or the file locked by another process); it takes no new work until it"
 	              " can, and nothing was done; see the coordinator's log";
+	if (c->store_lost != NULL)
+		err.message = c->store_lost;
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = msg->env->request->id;
 	resp.error = &err;
@@ -907,6 +946,12 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 		return;
 	}
 	registry_seen(w, clock_mono_ms(), clock_wall_ms());
+	/* The store on disk is gone: a result recorded now would be lost at
+	 * the next start, so it is not recorded nor acknowledged; the worker
+	 * keeps it spooled and sends it again to the next coordinator. */
+	if (c->store_lost != NULL && (env->body_case == ROTA__ENVELOPE__BODY_RESULT ||
+	                              env->body_case == ROTA__ENVELOPE__BODY_OUTPUT))
+		return;
 	switch (env->body_case) {
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
 		break;
@@ -966,7 +1011,7 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		coordinator_redirect(c, c->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
-	if (c->store_unwritable && api_request_writes(msg->env->request)) {
+	if ((c->store_unwritable || c->store_lost) && api_request_writes(msg->env->request)) {
 		coordinator_refuse_unwritable(c, msg);
 		return;
 	}
@@ -1317,6 +1362,65 @@ coordinator_stop(coordinator_t *c)
 	}
 }
 
+/* The store file, its WAL or the lock file deleted or replaced under a
+ * running coordinator (storelock.h): what it writes from then on goes
+ * where no restart will look. Between turns (no transaction open), once a
+ * second. It saves what the open store holds to a new file, says once what
+ * to do, and from then on takes no work and acknowledges nothing: a
+ * restart is the way out. */
+static void
+coordinator_check_store(coordinator_t *c)
+{
+	const char *dir = c->cfg.data_dir;
+	char *error = NULL;
+	if (c->store_lost != NULL)
+		return;
+	if (!dirlock_held(c->lockfd, dir)) {
+		int fd = dirlock_take(dir, "rota-coordinator", &error);
+		if (fd >= 0) {
+			dirlock_release(&c->lockfd);
+			c->lockfd = fd;
+			log_warn("%s/lock was deleted or replaced while in use: made it again (the"
+			         " lock on the store file itself kept a second coordinator out)",
+			         dir);
+		} else {
+			c->store_lost = xasprintf("%s/lock was deleted or replaced while in use,"
+			                          " and cannot be taken again: %s",
+			                          dir, error);
+			free(error);
+			error = NULL;
+		}
+	}
+	char *why = NULL;
+	if (c->store_lost == NULL && storelock_check(c->storelock, &why) != 0)
+		c->store_lost = why;
+	if (c->store_lost == NULL)
+		return;
+	char stamp[32];
+	time_t now = (time_t)(clock_wall_ms() / 1000);
+	struct tm tm;
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime_r(&now, &tm));
+	char *rescue = xasprintf("%s/rota.db.rescued-%s", dir, stamp);
+	char *what = NULL;
+	if (store_backup(c->store, rescue, &error) == 0)
+		what = xasprintf("%s. This coordinator takes no new work and acknowledges no"
+		                 " results (workers keep them) until it is restarted. What its"
+		                 " store held is saved in %s: stop the coordinator, move that file"
+		                 " to %s/rota.db, and start it again",
+		                 c->store_lost, rescue, dir);
+	else
+		what = xasprintf("%s. This coordinator takes no new work and acknowledges no"
+		                 " results (workers keep them) until it is restarted; saving what"
+		                 " its store held failed (%s): stop it, restore %s/rota.db from a"
+		                 " backup, and start it again",
+		                 c->store_lost, error, dir);
+	free(error);
+	free(rescue);
+	free(c->store_lost);
+	c->store_lost = what;
+	log_error("store: %s", c->store_lost);
+}
+
 int
 coordinator_run(coordinator_t *c)
 {
@@ -1387,10 +1491,11 @@ coordinator_run(coordinator_t *c)
 			next_heartbeat = now + c->cfg.heartbeat_ms;
 		}
 		if (now >= next_tick) {
-			dispatcher_tick(c->dispatcher, now);
-			if (!c->stopping && coordinator_settled(c, now))
+			if (c->store_lost == NULL)
+				dispatcher_tick(c->dispatcher, now);
+			if (!c->stopping && c->store_lost == NULL && coordinator_settled(c, now))
 				scheduler_run(c->scheduler, clock_wall_ms(), coordinator_fire, c);
-			if (!c->store_unwritable)
+			if (!c->store_unwritable && c->store_lost == NULL)
 				incidents_tick(c->incidents, clock_wall_ms());
 			audit_tick(c->audit, now, clock_wall_ms(), !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
@@ -1413,6 +1518,10 @@ coordinator_run(coordinator_t *c)
 		sendq_flush(c->sendq, &c->sent);
 		if (incidents_take_wake(c->incidents))
 			outbox_wake(c->outbox);
+		if (now >= c->next_store_check) {
+			coordinator_check_store(c);
+			c->next_store_check = now + COORDINATOR_STORE_CHECK_MS;
+		}
 	}
 	coordinator_stop(c);
 	const wire_stats_t *w = &c->worker_wire;

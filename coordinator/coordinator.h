@@ -22,6 +22,9 @@
 #define COORDINATOR_HEARTBEAT_EVERY 2
 #define COORDINATOR_OUTPUT_CAP_BYTES (1024 * 1024)
 #define COORDINATOR_TICK_MS 100          /* dispatcher watchdog cadence */
+/* How often the store file and the lock file are checked for having been
+ * deleted or replaced under the coordinator (storelock.h). */
+#define COORDINATOR_STORE_CHECK_MS 1000
 #define COORDINATOR_BATCH 1000           /* messages read per socket per turn */
 #define COORDINATOR_RESYNC_RETRY_MS 1000 /* between reloads of a failing store */
 #define COORDINATOR_DROP_LOG_MS 60000    /* one log line per peer per minute */

@@ -2,10 +2,13 @@
 #include "httpd.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +18,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "xalloc.h"
+
+/* One open connection, for the request deadline and the fair limits that
+ * MHD's own options cannot give (its timeout is per idle period, so a
+ * client trickling a byte a second never reaches it; its per-address limit
+ * refuses the newcomer, which locks out a Prometheus that shares an address
+ * with a slow client). */
+typedef struct {
+	struct MHD_Connection *conn; /* borrowed; NULL = a free slot */
+	int fd;                      /* MHD's; only ever shut down here */
+	int64_t since_ms;            /* opened, or its last request answered */
+	char addr[48];               /* the client's address, for limits and logs */
+	bool cut;                    /* shut down; MHD closes it on its next turn */
+} httpd_conn_t;
 
 struct httpd {
 	struct MHD_Daemon *daemon; /* owned */
@@ -25,6 +42,11 @@ struct httpd {
 	char last_error[256]; /* MHD's last log line, for httpd_start's error */
 	uint16_t port;
 	int fd;
+	int64_t deadline_ms; /* a request's whole time, headers to answer */
+	/* A fixed table: O(HTTPD_CONNECTION_LIMIT) scans on each accept and
+	 * turn, 128 slots at most; a heap would pay off only far beyond. */
+	httpd_conn_t conns[HTTPD_CONNECTION_LIMIT];
+	log_limit_t log_limit; /* MHD's messages and ours, once a minute each */
 };
 
 /* One request's state between MHD's calls: only POST bodies need it. */
@@ -47,7 +69,120 @@ httpd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(s->last_error);
 	while (n > 0 && (s->last_error[n - 1] == '\n' || s->last_error[n - 1] == '.'))
 		s->last_error[--n] = '\0';
-	log_warn("http: %s", s->last_error);
+	/* Clients cause most of these (a malformed request, the limit
+	 * reached): once a minute per kind of message, with a count. */
+	uint64_t suppressed = 0;
+	if (!log_limit_allow(&s->log_limit, fmt, clock_mono_ms(), HTTPD_LOG_INTERVAL_MS,
+	                     &suppressed))
+		return;
+	if (suppressed > 0)
+		log_warn("http: %s (and %" PRIu64 " more like it in the last minute)",
+		         s->last_error, suppressed);
+	else
+		log_warn("http: %s", s->last_error);
+}
+
+/* ---- connections: the deadline and the fair limits -------------------- */
+
+/* Closes c's connection: MHD sees the end of the stream on its next turn
+ * and frees it (and calls httpd_notify with CLOSED). */
+static void
+httpd_cut(httpd_t *s, httpd_conn_t *c, const char *why)
+{
+	c->cut = true;
+	shutdown(c->fd, SHUT_RDWR);
+	uint64_t suppressed = 0;
+	if (!log_limit_allow(&s->log_limit, why, clock_mono_ms(), HTTPD_LOG_INTERVAL_MS,
+	                     &suppressed))
+		return;
+	if (suppressed > 0)
+		log_warn("http: closed a connection from %s: %s (and %" PRIu64
+		         " more like it in the last minute)",
+		         c->addr, why, suppressed);
+	else
+		log_warn("http: closed a connection from %s: %s", c->addr, why);
+}
+
+/* The oldest connection still open, from addr (or from anyone: NULL). */
+static httpd_conn_t *
+httpd_oldest(httpd_t *s, const char *addr, size_t *count)
+{
+	httpd_conn_t *oldest = NULL;
+	*count = 0;
+	for (size_t i = 0; i < HTTPD_CONNECTION_LIMIT; i++) {
+		httpd_conn_t *c = &s->conns[i];
+		if (c->conn == NULL || c->cut || (addr != NULL && strcmp(c->addr, addr) != 0))
+			continue;
+		(*count)++;
+		if (oldest == NULL || c->since_ms < oldest->since_ms)
+			oldest = c;
+	}
+	return oldest;
+}
+
+static void
+httpd_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+             enum MHD_ConnectionNotificationCode code)
+{
+	httpd_t *s = cls;
+	httpd_conn_t *c = *socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c != NULL)
+			memset(c, 0, sizeof(*c));
+		*socket_context = NULL;
+		return;
+	}
+	for (size_t i = 0; i < HTTPD_CONNECTION_LIMIT && c == NULL; i++)
+		if (s->conns[i].conn == NULL)
+			c = &s->conns[i];
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (c == NULL || fd == NULL)
+		return; /* cannot happen: MHD accepts no more than the table holds */
+	c->conn = conn;
+	c->fd = fd->connect_fd;
+	c->since_ms = clock_mono_ms();
+	c->cut = false;
+	snprintf(c->addr, sizeof(c->addr), "?");
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		getnameinfo(ci->client_addr,
+		            ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                                   : sizeof(struct sockaddr_in),
+		            c->addr, sizeof(c->addr), NULL, 0, NI_NUMERICHOST);
+	*socket_context = c;
+	/* Over a limit, the oldest connection gives way, not the newcomer: a
+	 * slow client holds a slot only until someone needs it, and a quick
+	 * request (a probe, a scrape) is never the oldest for long. */
+	size_t n = 0;
+	httpd_conn_t *old = httpd_oldest(s, c->addr, &n);
+	if (n > HTTPD_PER_IP_CONNECTION_LIMIT && old != NULL && old != c)
+		httpd_cut(s, old, "too many connections from one address; the oldest gave way");
+	old = httpd_oldest(s, NULL, &n);
+	if (n > HTTPD_CONNECTION_SOFT_LIMIT && old != NULL && old != c)
+		httpd_cut(s, old, "too many connections; the oldest gave way");
+}
+
+/* Cuts every connection whose request has taken longer than the deadline;
+ * returns the ms until the next one is due (-1: none open). */
+static long
+httpd_sweep(httpd_t *s)
+{
+	int64_t now = clock_mono_ms(), next = -1;
+	for (size_t i = 0; i < HTTPD_CONNECTION_LIMIT; i++) {
+		httpd_conn_t *c = &s->conns[i];
+		if (c->conn == NULL || c->cut)
+			continue;
+		int64_t left = c->since_ms + s->deadline_ms - now;
+		if (left <= 0)
+			httpd_cut(s, c,
+			          "its request took longer than the deadline"
+			          " (http_request_deadline)");
+		else if (next < 0 || left < next)
+			next = left;
+	}
+	return (long)next;
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -251,11 +386,20 @@ static void
 httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                 enum MHD_RequestTerminationCode code)
 {
-	(void)cls;
-	(void)c;
+	httpd_t *s = cls;
 	request_t *req = *req_cls;
-	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK && req != NULL)
-		log_info("http: a request to %s ended early (%d)", HTTPD_PATH_ALERTS, (int)code);
+	/* Answered: the deadline starts again for the next request on a
+	 * kept-alive connection. */
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && ci->socket_context != NULL)
+		((httpd_conn_t *)ci->socket_context)->since_ms = clock_mono_ms();
+	uint64_t suppressed = 0;
+	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK && req != NULL &&
+	    log_limit_allow(&s->log_limit, "ended early", clock_mono_ms(), HTTPD_LOG_INTERVAL_MS,
+	                    &suppressed))
+		log_info("http: a request to %s ended early (%d)%s", HTTPD_PATH_ALERTS, (int)code,
+		         suppressed > 0 ? " (and more like it in the last minute)" : "");
 	if (req != NULL) {
 		free(req->body);
 		free(req);
@@ -367,8 +511,17 @@ httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error)
 bool
 httpd_addr_is_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	       strncmp(host, "127.", 4) == 0;
+	/* Parsed, not prefix-matched: "127.evil.example" is a name that can
+	 * resolve to any address. Only numeric forms and the one name. */
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	struct in_addr v4;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	struct in6_addr v6;
+	if (inet_pton(AF_INET6, host, &v6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&v6);
+	return false;
 }
 
 /* ---- the server --------------------------------------------------------- */
@@ -385,6 +538,8 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	s->alert_token = xstrdup(h->alert_token);
 	s->h.alert_token = s->alert_token;
 	s->fd = -1;
+	s->deadline_ms = h->request_deadline_ms > 0 ? (int64_t)h->request_deadline_ms
+	                                            : HTTPD_REQUEST_DEADLINE_MS;
 
 	/* Resolved once, at start (a name is allowed, as for the ZeroMQ
 	 * endpoints); the first address wins. */
@@ -406,8 +561,12 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	    /* The logger first, or MHD's own logs what comes before it. */
 	    flags, port, NULL, NULL, httpd_request, s, MHD_OPTION_EXTERNAL_LOGGER, httpd_log, s,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, s,
+	    /* Hard caps; httpd_notify keeps below the soft ones by closing
+	     * the oldest connection, so these refuse only a burst that
+	     * arrives within one turn. */
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_LIMIT,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_IP_CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_SOFT_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONNECTION_MEMORY_BYTES,
 	    MHD_OPTION_END);
@@ -451,15 +610,18 @@ httpd_fd(const httpd_t *s)
 long
 httpd_timeout_ms(httpd_t *s)
 {
+	long next = httpd_sweep(s);
 	MHD_UNSIGNED_LONG_LONG t = 0;
 	if (MHD_get_timeout(s->daemon, &t) != MHD_YES)
-		return -1;
-	return t > (MHD_UNSIGNED_LONG_LONG)LONG_MAX ? LONG_MAX : (long)t;
+		return next;
+	long mhd = t > (MHD_UNSIGNED_LONG_LONG)LONG_MAX ? LONG_MAX : (long)t;
+	return next >= 0 && next < mhd ? next : mhd;
 }
 
 void
 httpd_run(httpd_t *s)
 {
+	httpd_sweep(s);
 	if (MHD_run(s->daemon) != MHD_YES)
 		log_warn("http: libmicrohttpd could not run a turn");
 }

@@ -11,9 +11,10 @@
  * between two polls, like any other event. Handlers must therefore be
  * quick: they read and queue, never wait on the network or the disk.
  *
- * Must never: let one client hold the loop or its memory. A body is capped
- * (413), connections are limited in number and idle time, and a client
- * that sends slowly costs a slot, not the loop's time.
+ * Must never: let one client hold the loop or its memory, or keep others
+ * out. A body is capped (413), connections are limited in number, idle
+ * time and total time per request, and a client that sends slowly costs a
+ * slot for at most the deadline (and less when the slots run short).
  *
  * Typical use in the loop:
  *
@@ -35,12 +36,22 @@
  * group of the default max 0 = unlimited alerts can be large, but 1 MiB
  * is about 1000 alerts with generous labels). */
 #define HTTPD_BODY_MAX_BYTES (1024 * 1024)
-/* Connections open at once; more are refused at accept. */
-#define HTTPD_CONNECTION_LIMIT 64
-/* Connections open at once from one address. */
+/* Connections open at once: beyond the soft limit (overall, or from one
+ * address) the oldest connection is closed to make room, so slow clients
+ * cannot keep a probe or a scrape out; the hard limit only refuses a burst
+ * of connections that arrive within one loop turn. */
+#define HTTPD_CONNECTION_LIMIT 128
+#define HTTPD_CONNECTION_SOFT_LIMIT 96
 #define HTTPD_PER_IP_CONNECTION_LIMIT 16
 /* A connection idle (nothing read or written) this long is closed. */
 #define HTTPD_CONNECTION_TIMEOUT_S 10
+/* A request's whole time, from the connection's opening (or the previous
+ * answer on it) until its answer is sent, headers and body included: a
+ * client trickling a byte at a time is never idle, but is closed at this
+ * deadline (http_request_deadline in the configuration). */
+#define HTTPD_REQUEST_DEADLINE_MS 20000
+/* Lines about misbehaving clients: once a minute per kind, with a count. */
+#define HTTPD_LOG_INTERVAL_MS 60000
 /* Memory MHD may use per connection for headers and buffering. */
 #define HTTPD_CONNECTION_MEMORY_BYTES (64 * 1024)
 
@@ -70,6 +81,8 @@ typedef struct {
 	/* With alert_token: GET /metrics and /healthz need it too
 	 * (http_protect_metrics in the configuration). */
 	bool protect_metrics;
+	/* A request's deadline; 0 = HTTPD_REQUEST_DEADLINE_MS. */
+	uint32_t request_deadline_ms;
 } httpd_handlers_t;
 
 /* A bearer token must be at least this long: a short one can be guessed. */
@@ -92,8 +105,9 @@ typedef struct httpd httpd_t;
  * (the caller frees) saying what is wrong. */
 int httpd_parse_addr(const char *text, char **host, uint16_t *port, char **error);
 
-/* True when the address is a loopback one (127.0.0.0/8, ::1, localhost),
- * where the endpoint needs no token. */
+/* True when the address is a loopback one, where the endpoint needs no
+ * token: a numeric 127.0.0.0/8 or ::1, or the name "localhost"; any other
+ * name (even "127.x.example") is not, whatever it resolves to. */
 bool httpd_addr_is_loopback(const char *host);
 
 /* Listens on addr (as httpd_parse_addr) and serves h (copied; h->ctx is

@@ -6,10 +6,13 @@
 #include "store.h"
 #include "store_sql.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "xalloc.h"
@@ -367,6 +370,34 @@ store_open(const char *path, char **error)
 		}
 	}
 	return s;
+}
+
+int
+store_backup(store_t *s, const char *dest, char **error)
+{
+	/* Made here, new and 0600 like the store: never over another file. */
+	int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		*error = xasprintf("cannot create %s: %s", dest, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	sqlite3 *out = NULL;
+	int rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
+		if (b == NULL) {
+			rc = sqlite3_errcode(out);
+		} else {
+			sqlite3_backup_step(b, -1);
+			rc = sqlite3_backup_finish(b);
+		}
+	}
+	if (rc != SQLITE_OK)
+		*error = xasprintf("cannot copy the store to %s: %s", dest,
+		                   out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
+	sqlite3_close(out);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 void

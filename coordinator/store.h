@@ -29,6 +29,12 @@ typedef struct store store_t;
  * and sets *error to a message the caller frees. */
 store_t *store_open(const char *path, char **error);
 void store_destroy(store_t **sp);
+/* Copies the whole store, as this connection sees it (the WAL included),
+ * to a new file dest with SQLite's backup API: a way to keep what a
+ * deleted store file still holds. Call it between turns (no transaction
+ * open); it blocks for as long as the copy takes. 0, or -1 with *error
+ * (the caller frees). */
+int store_backup(store_t *s, const char *dest, char **error);
 int store_schema_version(store_t *s);
 
 /* Opens the turn's transaction if none is open; every writer calls it. */

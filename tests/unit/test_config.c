@@ -119,6 +119,7 @@ test_every_key(void **state)
 	    loaded("http: off\n"
 	           "http_token_file: /etc/rota/http.token\n"
 	           "http_protect_metrics: true\n"
+	           "http_request_deadline: 45s\n"
 	           "link: https://rota.example/\n"
 	           "channels:\n"
 	           "  chat:\n"
@@ -153,6 +154,7 @@ test_every_key(void **state)
 	assert_string_equal(ch->url, "http://127.0.0.1:9/pd");
 	assert_string_equal(c->http_token_file, "/etc/rota/http.token");
 	assert_true(c->http_protect_metrics);
+	assert_int_equal(c->http_request_deadline_ms, 45000);
 	assert_string_equal(ch->routing_key, "k2");
 	ch = config_channel(c, "hook");
 	assert_int_equal(ch->kind, CHANNEL_WEBHOOK);
@@ -225,7 +227,11 @@ test_errors_root(void **state)
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
 	refused("http: off\nchanels: {}\n",
 	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
-	        " link, channels, escalation, outbox)");
+	        " http_request_deadline, link, channels, escalation, outbox)");
+	refused("http_request_deadline: 10ms\n",
+	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
+	refused("http_request_deadline: soon\n",
+	        "1:24: http_request_deadline: 'soon' is not a duration (like 30s, 15m, 4h, 1d)");
 	refused("http_protect_metrics: yes\n",
 	        "1:23: http_protect_metrics must be true or false, not 'yes'");
 	refused("http_token_file: \"\"\n", "1:18: http_token_file must be a file name");

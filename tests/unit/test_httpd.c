@@ -97,7 +97,7 @@ fixture_start_ex(const char *token, bool protect_metrics)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
 	f->st.healthy = true;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token, protect_metrics};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token, protect_metrics, 0};
 	char *error = NULL;
 	f->server = httpd_start("127.0.0.1:0", &h, &error);
 	if (f->server == NULL)
@@ -509,13 +509,30 @@ test_parse_addr(void **state)
 	assert_true(httpd_addr_is_loopback("localhost"));
 	assert_false(httpd_addr_is_loopback(""));
 	assert_false(httpd_addr_is_loopback("10.0.0.1"));
+	/* Only a numeric 127.0.0.0/8 or ::1, or the name localhost: a name
+	 * that merely starts like one may resolve anywhere. */
+	assert_true(httpd_addr_is_loopback("127.255.3.4"));
+	assert_true(httpd_addr_is_loopback("0:0:0:0:0:0:0:1"));
+	const char *not_loopback[] = {"127.evil.example",
+	                              "127.0.0.1.evil.example",
+	                              "127.",
+	                              "127.0.0.256",
+	                              "localhost.evil",
+	                              "localhostx",
+	                              "::1x",
+	                              "128.0.0.1",
+	                              "::2",
+	                              "::"};
+	for (size_t i = 0; i < sizeof(not_loopback) / sizeof(not_loopback[0]); i++)
+		if (httpd_addr_is_loopback(not_loopback[i]))
+			fail_msg("%s: taken for loopback", not_loopback[i]);
 }
 
 static void
 test_start_errors(void **state)
 {
 	fixture_t *f = *state;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL, false};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL, false, 0};
 	char addr[64], *error = NULL;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)httpd_port(f->server));
 	httpd_t *s = httpd_start(addr, &h, &error);
@@ -534,7 +551,7 @@ test_ipv6_and_idle_timeout(void **state)
 {
 	(void)state;
 	state_t st = {.healthy = true};
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL, false};
+	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL, false, 0};
 	char *error = NULL;
 	httpd_t *s = httpd_start("[::1]:0", &h, &error);
 	if (s == NULL) {
