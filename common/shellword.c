@@ -1,13 +1,15 @@
 /* shellword: a template value in a shell command as exactly one shell word
  * (see shellword.h).
  *
- * shellword_places is a small reader of POSIX sh: quotes ('...', "...",
- * $'...'), backslashes, `...`, $(...), $((...)), ${...}, # comments and
+ * shellword_places is a small reader of POSIX sh: quotes ('...', "..."),
+ * backslashes, `...`, $(...), $((...)), ${...}, # comments and
  * here-documents, with a stack for what nests. It does not parse commands;
  * it only needs to know, at each template, whether a word quoted by rota
  * would be read as that one word. Where it is unsure (deeper nesting than
- * its stack, a template it was made to jump over) it answers a place that
- * is refused, never SHELLWORD_WORD.
+ * its stack, $'...' which bash and dash read differently, a case inside
+ * $(...) whose patterns end in ')', a "$((" that is not arithmetic, a
+ * template it was made to jump over) it answers a place that is refused
+ * for every template from there on, never SHELLWORD_WORD.
  *
  * Must never: read past the end of the command, or call a template a plain
  * word when it is inside quotes, a comment or a here-document. */
@@ -48,7 +50,6 @@ typedef enum {
 	IN_CMDSUB, /* $( ... ): code until its ')' */
 	IN_SINGLE,
 	IN_DOUBLE,
-	IN_DOLLAR_QUOTE,
 	IN_BACKTICK,
 	IN_ARITH,
 	IN_PARAM,
@@ -79,7 +80,9 @@ typedef struct {
 	bool word; /* in CODE: inside a word (so '#' is not a comment) */
 	heredoc_t heredocs[SHELLWORD_MAX_HEREDOCS];
 	size_t heredoc_count;
-	bool unsure; /* lost track: every template from here on is refused */
+	/* Lost track: every template from here on is refused, at rest_place. */
+	bool unsure;
+	shellword_place_t rest_place;
 } reader_t;
 
 static bool
@@ -111,11 +114,20 @@ top(const reader_t *r)
 	return r->stack[r->depth - 1];
 }
 
+/* From here on the reader cannot be sure how sh reads the command. */
+static void
+give_up(reader_t *r, shellword_place_t place)
+{
+	if (!r->unsure)
+		r->rest_place = place;
+	r->unsure = true;
+}
+
 static void
 push(reader_t *r, state_t st)
 {
 	if (r->depth == SHELLWORD_MAX_DEPTH) {
-		r->unsure = true;
+		give_up(r, SHELLWORD_UNSURE);
 		return;
 	}
 	r->arith_depth[r->depth] = 0;
@@ -129,6 +141,15 @@ pop(reader_t *r)
 		r->depth--;
 }
 
+static bool
+in_cmdsub(const reader_t *r)
+{
+	for (int d = 0; d < r->depth; d++)
+		if (r->stack[d] == IN_CMDSUB)
+			return true;
+	return false;
+}
+
 static shellword_place_t
 place_of(state_t st)
 {
@@ -140,8 +161,6 @@ place_of(state_t st)
 		return SHELLWORD_SINGLE;
 	case IN_DOUBLE:
 		return SHELLWORD_DOUBLE;
-	case IN_DOLLAR_QUOTE:
-		return SHELLWORD_DOLLAR_QUOTE;
 	case IN_BACKTICK:
 		return SHELLWORD_BACKTICK;
 	case IN_ARITH:
@@ -233,7 +252,7 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 	d[n] = '\0';
 	if (r->heredoc_count == SHELLWORD_MAX_HEREDOCS) {
 		free(d);
-		r->unsure = true;
+		give_up(r, SHELLWORD_HEREDOC);
 		return;
 	}
 	if (!known || n == 0) {
@@ -280,10 +299,15 @@ step_code(reader_t *r)
 		if (at_template(r, r->i + 1)) {
 			r->i++;
 			take_template(r, SHELLWORD_BACKSLASH);
+			r->word = true;
+		} else if (peek(r, 1) == '\n') {
+			/* A line continuation is removed before anything else: a
+			 * word neither starts nor ends here (" \\\n#" is a comment). */
+			r->i += 2;
 		} else {
 			r->i += r->i + 1 < r->len ? 2 : 1;
+			r->word = true;
 		}
-		r->word = true;
 		return;
 	case '\'':
 		push(r, IN_SINGLE);
@@ -307,7 +331,9 @@ step_code(reader_t *r)
 			r->i++;
 			take_template(r, SHELLWORD_DOLLAR);
 		} else if (peek(r, 1) == '\'') {
-			push(r, IN_DOLLAR_QUOTE);
+			/* bash reads $'...' with backslash escapes, dash as '$' and
+			 * '...': where it ends depends on the shell. */
+			give_up(r, SHELLWORD_DOLLAR_QUOTE);
 			r->i += 2;
 		} else if (!dollar_open(r)) {
 			r->i++;
@@ -363,6 +389,13 @@ step_code(reader_t *r)
 		r->word = false;
 		return;
 	default:
+		if (!r->word && in_cmdsub(r) && r->len - r->i >= 5 &&
+		    memcmp(r->s + r->i, "case", 4) == 0 &&
+		    strchr(" \t\n", r->s[r->i + 4]) != NULL) {
+			/* A case pattern's ')' would look like the end of the
+			 * $( ): the reader would lose its place. */
+			give_up(r, SHELLWORD_UNSURE);
+		}
 		r->i++;
 		r->word = true;
 		return;
@@ -379,13 +412,12 @@ step_quoted(reader_t *r, state_t st)
 			pop(r);
 		r->i++;
 		return;
-	case IN_DOLLAR_QUOTE:
 	case IN_BACKTICK:
 		if (c == '\\') {
 			skip_escape(r);
 			return;
 		}
-		if ((st == IN_DOLLAR_QUOTE && c == '\'') || (st == IN_BACKTICK && c == '`'))
+		if (c == '`')
 			pop(r);
 		r->i++;
 		return;
@@ -421,10 +453,13 @@ step_quoted(reader_t *r, state_t st)
 			(*open)++;
 		} else if (c == ')' && *open > 0) {
 			(*open)--;
-		} else if (c == ')') {
-			if (peek(r, 0) == ')')
-				r->i++;
+		} else if (c == ')' && peek(r, 0) == ')') {
+			r->i++;
 			pop(r);
+		} else if (c == ')') {
+			/* "$((a); b)" is a subshell in $( ), not arithmetic: where
+			 * it ends, the reader cannot tell. */
+			give_up(r, SHELLWORD_UNSURE);
 		}
 	}
 }
@@ -462,7 +497,7 @@ shellword_places(const char *command, const size_t *offsets, const size_t *lengt
 		else
 			step_quoted(&r, st);
 	}
-	place_before(&r, (size_t)-1, SHELLWORD_UNSURE);
+	place_before(&r, (size_t)-1, r.unsure ? r.rest_place : SHELLWORD_UNSURE);
 	for (size_t h = 0; h < r.heredoc_count; h++)
 		free(r.heredocs[h].delim);
 }
@@ -483,8 +518,10 @@ shellword_place_hint(shellword_place_t place)
 		       " (\"text \"{{ params.x }}\" more\"), or pass it through env and write "
 		       "\"$X\"";
 	case SHELLWORD_DOLLAR_QUOTE:
-		return "inside a $'...' string; rota quotes every value as one shell word itself:"
-		       " write it outside the quotes";
+		return "after a $'...' string, which shells read differently (bash with escapes,"
+		       " dash as '$' and '...'), so rota cannot tell where it ends; write that"
+		       " string another way (printf), or pass the value through env and write"
+		       " \"$X\"";
 	case SHELLWORD_BACKSLASH:
 		return "right after a backslash, which would escape rota's quoting; remove the"
 		       " backslash: rota quotes every value as one shell word itself";
@@ -507,6 +544,7 @@ shellword_place_hint(shellword_place_t place)
 	case SHELLWORD_UNSURE:
 		break;
 	}
-	return "where rota cannot tell whether it is quoted (nested too deeply); pass it"
-	       " through env and write \"$X\"";
+	return "where rota cannot tell how the shell reads it (after a case inside $(...),"
+	       " a $(( that is not arithmetic, or nested too deeply); pass it through env and"
+	       " write \"$X\"";
 }

@@ -22,7 +22,7 @@ typedef enum {
 	SHELLWORD_WORD = 0,     /* outside quotes: a word or part of one; safe */
 	SHELLWORD_SINGLE,       /* inside '...' */
 	SHELLWORD_DOUBLE,       /* inside "..." */
-	SHELLWORD_DOLLAR_QUOTE, /* inside $'...' */
+	SHELLWORD_DOLLAR_QUOTE, /* in or after $'...' (bash and dash disagree) */
 	SHELLWORD_BACKSLASH,    /* right after a backslash, which would escape rota's quote */
 	SHELLWORD_DOLLAR,       /* right after '$' ("$'...'" means something else) */
 	SHELLWORD_BACKTICK,     /* inside `...` */
@@ -30,7 +30,7 @@ typedef enum {
 	SHELLWORD_PARAM,        /* inside ${...} */
 	SHELLWORD_HEREDOC,      /* in a here-document or its delimiter */
 	SHELLWORD_COMMENT,      /* in a # comment */
-	SHELLWORD_UNSURE,       /* nested too deeply to tell */
+	SHELLWORD_UNSURE,       /* the reader lost its place: refused */
 } shellword_place_t;
 
 /* value as one shell word: between single quotes, each ' written '\'' (so

@@ -116,7 +116,9 @@ test_places(void **state)
 	/* Inside quotes. */
 	assert_places("echo '{{ a }}' \"{{ b }}\" \"x {{ c }} y\"", "SDD");
 	assert_places("echo \"a \\\" {{ a }}\" '\\' {{ b }}", "DW");
+	/* bash reads $'\'' as one quote, dash as '$', '\' and an open quote. */
 	assert_places("echo $'{{ a }}' $'\\' {{ b }}'", "$$");
+	assert_places("echo {{ a }} $'\\'' {{ b }}", "W$");
 	assert_places("echo \"$(echo \"{{ a }}\")\"", "D");
 	/* Escapes and dollars. */
 	assert_places("echo \\{{ a }} \\\\{{ b }}", "BW");
@@ -125,8 +127,9 @@ test_places(void **state)
 	assert_places("echo `echo {{ a }}` {{ b }}", "TW");
 	assert_places("echo $(( {{ a }} + (1) )) {{ b }}", "AW");
 	assert_places("echo ${X:-{{ a }}} {{ b }} ${Y:-'{{ c }}'}", "PWS");
-	/* Comments. */
+	/* Comments; a line continuation neither starts nor ends a word. */
 	assert_places("# {{ a }}\necho {{ b }} # {{ c }}\n{{ d }}", "CWCW");
+	assert_places("echo x \\\n#{{ a }}\necho x\\\n#{{ b }}", "CW");
 	/* Here-documents: the body and the delimiter, quoted or not, <<-. */
 	assert_places("cat <<EOF\n{{ a }}\nEOF\necho {{ b }}", "HW");
 	assert_places("cat <<'EOF' >f; echo {{ a }}\nx {{ b }}\nEOF\n{{ c }}", "WHW");
@@ -134,6 +137,11 @@ test_places(void **state)
 	assert_places("cat <<A <<B\n{{ a }}\nA\n{{ b }}\nB\n{{ c }}", "HHW");
 	assert_places("cat <<{{ a }}\n{{ b }}\n", "HH");
 	assert_places("cat <<EOF\n{{ a }}\nEOFX\n{{ b }}", "HH");
+	/* A case inside $( ): its patterns' ')' would end the $( ) early, and
+	 * "$((a); b)" is not arithmetic: refused from there on. */
+	assert_places("x=\"$(case $y in a) echo \"{{ a }}\";; esac)\" {{ b }}", "UU");
+	assert_places("case {{ a }} in {{ b }}) echo {{ c }};; esac", "WWW");
+	assert_places("echo \"$((echo a); echo \"{{ a }}\")\" {{ b }}", "UU");
 	/* Too deep to tell: refused. */
 	char deep[512] = "";
 	for (int i = 0; i < 40; i++)
