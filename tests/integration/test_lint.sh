@@ -101,16 +101,20 @@ assert_eq "$RC" 0 "--help: exit"
 assert_contains "$OUT" "lint [--json] FILE..." "--help"
 pass "usage errors"
 
-# What lints clean, a coordinator loads; what lints with errors, it does not.
+# What lints clean, a coordinator loads (saying its warnings, as lint
+# does); what lints with errors, it does not.
 mkdir -p "$T/runbooks"
-cp good/*.yaml bad/bad-cron.yaml "$T/runbooks/"
+cp good/*.yaml warn/raw-filter.yaml bad/bad-cron.yaml "$T/runbooks/"
 unset ROTA_COORDINATOR
 RUNBOOKS=$T/runbooks start_coordinator
-ngood=$(ls good/*.yaml | wc -l)
+ngood=$(($(ls good/*.yaml | wc -l) + 1))
 grep -q "loaded $ngood runbook(s) .* (1 invalid)" "$T/coordinator.log" ||
-	fail "the coordinator did not load the $ngood good runbooks"
+	fail "the coordinator did not load the $ngood valid runbooks"
 grep -q "bad-cron.yaml:3:22: bad cron expression: hour: 25 is out of range 0-23" \
 	"$T/coordinator.log" || fail "the coordinator did not report bad-cron.yaml as lint does"
+grep -q "WARN runbook $T/runbooks/raw-filter.yaml loaded with warnings" "$T/coordinator.log" &&
+	grep -q "raw-filter.yaml:11:12: run: {{ params.extra_flags | raw }} is pasted into the command as shell" \
+		"$T/coordinator.log" || fail "the coordinator did not log raw-filter.yaml's warnings"
 
 # Its runbooks are served: rota runbooks lists them and the broken file.
 out=$(rota runbooks)
