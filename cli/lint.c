@@ -5,9 +5,12 @@
  * stdout, as compilers and linters print diagnostics: one
  * "file:line:column: message" line per error ("file: message" for the file
  * as a whole), files in the order given, each file's errors by position,
- * then one summary line ("ok: 3 files" or "3 files, 2 with errors"). --json
- * prints one document instead. Usage errors go to stderr, as for every
- * command.
+ * then each valid file's warnings ("file:line:column: warning: message":
+ * valid, but worth a second look, such as "| raw" in a command), then one
+ * summary line ("ok: 3 files" or "3 files, 2 with errors", with ", N
+ * warnings" when there are any). --json prints one document instead.
+ * Usage errors go to stderr, as for every command. Warnings never change
+ * the exit code.
  *
  * Beyond each file on its own, two files that declare one runbook name are
  * reported: a coordinator serves only the first of them.
@@ -41,6 +44,7 @@ typedef struct {
 
 typedef struct {
 	runbook_errors_t errs;
+	runbook_errors_t warnings; /* messages start with "warning: " */
 	lint_name_t *names;
 	size_t name_count;
 	size_t files;
@@ -93,8 +97,20 @@ lint_one(lint_t *l, const char *path)
 	size_t before = l->errs.count;
 	runbook_t *rb = runbook_parse_file(path, &l->errs);
 
-	if (rb != NULL)
+	if (rb != NULL) {
 		lint_check_name(l, path, rb);
+		for (size_t i = 0; i < rb->warnings.count; i++) {
+			const runbook_error_t *w = &rb->warnings.items[i];
+			runbook_errors_t *ws = &l->warnings;
+			ws->items = xrealloc(ws->items, (ws->count + 1) * sizeof(*ws->items));
+			ws->items[ws->count++] = (runbook_error_t){
+			    .file = xstrdup(w->file),
+			    .line = w->line,
+			    .column = w->column,
+			    .message = xasprintf("warning: %s", w->message),
+			};
+		}
+	}
 	runbook_destroy(&rb);
 	l->files++;
 	if (l->errs.count > before)
@@ -105,19 +121,47 @@ static void
 lint_print_text(const lint_t *l)
 {
 	char *out = runbook_errors_format(&l->errs);
+	char *warn = runbook_errors_format(&l->warnings);
 
 	fputs(out, stdout);
+	fputs(warn, stdout);
 	free(out);
+	free(warn);
 	if (l->files_bad == 0)
-		printf("ok: %zu file%s\n", l->files, l->files == 1 ? "" : "s");
+		printf("ok: %zu file%s", l->files, l->files == 1 ? "" : "s");
 	else
-		printf("%zu file%s, %zu with errors\n", l->files, l->files == 1 ? "" : "s",
+		printf("%zu file%s, %zu with errors", l->files, l->files == 1 ? "" : "s",
 		       l->files_bad);
+	if (l->warnings.count > 0)
+		printf(", %zu warning%s", l->warnings.count, l->warnings.count == 1 ? "" : "s");
+	putchar('\n');
+}
+
+/* [{"file", "line", "column", "message"}, ...], each message without its
+ * first skip bytes (the "warning: " of a warning). */
+static void
+lint_json_list(json_t *j, const runbook_errors_t *list, size_t skip)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < list->count; i++) {
+		const runbook_error_t *e = &list->items[i];
+		json_object_begin(j);
+		json_key(j, "file");
+		json_string(j, e->file);
+		json_key(j, "line");
+		json_int(j, e->line);
+		json_key(j, "column");
+		json_int(j, e->column);
+		json_key(j, "message");
+		json_string(j, e->message + skip);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 /* {"ok": bool, "files": N, "files_with_errors": M,
- *  "errors": [{"file", "line", "column", "message"}]}; line and column are
- * 0 for an error about the file as a whole. */
+ *  "errors": [{"file", "line", "column", "message"}], "warnings": [...]};
+ * line and column are 0 for an error about the file as a whole. */
 static void
 lint_print_json(const lint_t *l)
 {
@@ -131,21 +175,9 @@ lint_print_json(const lint_t *l)
 	json_key(j, "files_with_errors");
 	json_uint(j, l->files_bad);
 	json_key(j, "errors");
-	json_array_begin(j);
-	for (size_t i = 0; i < l->errs.count; i++) {
-		const runbook_error_t *e = &l->errs.items[i];
-		json_object_begin(j);
-		json_key(j, "file");
-		json_string(j, e->file);
-		json_key(j, "line");
-		json_int(j, e->line);
-		json_key(j, "column");
-		json_int(j, e->column);
-		json_key(j, "message");
-		json_string(j, e->message);
-		json_object_end(j);
-	}
-	json_array_end(j);
+	lint_json_list(j, &l->errs, 0);
+	json_key(j, "warnings");
+	lint_json_list(j, &l->warnings, strlen("warning: "));
 	json_object_end(j);
 	json_print(&j);
 }
@@ -176,5 +208,6 @@ lint_files(session_t *s, int argc, char **argv)
 		free(l.names[i].name);
 	free(l.names);
 	runbook_errors_clear(&l.errs);
+	runbook_errors_clear(&l.warnings);
 	return rc;
 }

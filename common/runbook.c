@@ -34,6 +34,7 @@
 #include "cron.h"
 #include "duration.h"
 #include "keys.h"
+#include "shellword.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -298,6 +299,66 @@ utf8_check(const unsigned char *s, size_t len)
 	return len;
 }
 
+/* The byte offset of a libyaml mark (0-based line, column in characters)
+ * in text, or len when it is past the end. */
+static size_t
+offset_of_yaml_mark(const char *text, size_t len, size_t line, size_t column)
+{
+	size_t i = 0;
+	for (size_t l = 0; l < line && i < len; i++)
+		if (text[i] == '\n')
+			l++;
+	for (size_t col = 0; col < column && i < len && text[i] != '\n'; col++) {
+		i++;
+		while (i < len && ((unsigned char)text[i] & 0xC0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
+#define HINT_TOKEN_MAX 32
+/* What a key the hint names may be made of (the language's keys). */
+#define CHARS_KEY_HINT "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* "; did you mean to quote '>='? write op: '>='" for a value at offset at
+ * that YAML read as something else (a block scalar's '>' or '|', a tag's
+ * '!'), written unquoted after "KEY:"; "" when it does not look like one.
+ * The token runs to the end of the line (to one of ",}]" too in a flow
+ * mapping), without trailing blanks or a comment. */
+static void
+quote_hint(const char *text, size_t len, size_t at, char *out, size_t out_len)
+{
+	out[0] = '\0';
+	if (at >= len || strchr(">|!", text[at]) == NULL)
+		return;
+	/* The key: "KEY:" then blanks just before the value. */
+	size_t k = at;
+	while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\t'))
+		k--;
+	if (k == 0 || text[k - 1] != ':')
+		return;
+	size_t key_end = --k;
+	while (k > 0 && strchr(CHARS_KEY_HINT, text[k - 1]) != NULL)
+		k--;
+	if (k == key_end)
+		return;
+	bool flow = false;
+	for (size_t b = k; b > 0 && text[b - 1] != '\n'; b--)
+		if (text[b - 1] == '{' || text[b - 1] == '[')
+			flow = true;
+	size_t end = at;
+	while (end < len && text[end] != '\n' && !(flow && strchr(",}]", text[end]) != NULL) &&
+	       !(end > at && text[end] == '#' && (text[end - 1] == ' ' || text[end - 1] == '\t')))
+		end++;
+	while (end > at && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
+		end--;
+	if (end - at > HINT_TOKEN_MAX || memchr(text + at, '\'', end - at) != NULL)
+		return;
+	snprintf(out, out_len, "; did you mean to quote '%.*s'? write %.*s: '%.*s'",
+	         (int)(end - at), text + at, (int)(key_end - k), text + k, (int)(end - at),
+	         text + at);
+}
+
 static void
 report_yaml_error(report_t *r, const yaml_parser_t *p, const char *text, size_t len)
 {
@@ -317,17 +378,27 @@ report_yaml_error(report_t *r, const yaml_parser_t *p, const char *text, size_t 
 			           problem);
 		break;
 	case YAML_SCANNER_ERROR:
-	case YAML_PARSER_ERROR:
+	case YAML_PARSER_ERROR: {
+		/* An unquoted operator ("op: >=", "{op: >}") reads as the start of
+		 * a block scalar or as nothing YAML knows: say how to write it. */
+		char hint[3 * HINT_TOKEN_MAX + 128 + 64];
+		const yaml_mark_t *at =
+		    p->context != NULL && strcmp(p->context, "while scanning a block scalar") == 0
+		        ? &p->context_mark
+		        : &p->problem_mark;
+		quote_hint(text, len, offset_of_yaml_mark(text, len, at->line, at->column), hint,
+		           sizeof(hint));
 		if (p->context != NULL) {
 			runbook_mark_t cm = mark_from_yaml(p->context_mark);
 			report_add(r, mark_from_yaml(p->problem_mark),
-			           "YAML syntax error: %s (%s at line %d, column %d)", problem,
-			           p->context, cm.line, cm.column);
+			           "YAML syntax error: %s (%s at line %d, column %d)%s", problem,
+			           p->context, cm.line, cm.column, hint);
 		} else {
-			report_add(r, mark_from_yaml(p->problem_mark), "YAML syntax error: %s",
-			           problem);
+			report_add(r, mark_from_yaml(p->problem_mark), "YAML syntax error: %s%s",
+			           problem, hint);
 		}
 		break;
+	}
 	default:
 		report_add(r, MARK_FILE, "cannot read YAML: %s", problem);
 		break;
@@ -379,9 +450,11 @@ mapping_check_duplicates(report_t *r, const node_t *map)
  * useful with aliases (refused: they make one node appear in many places and
  * allow "billion laughs" expansion), and a tag would change what a value
  * means in ways the checker does not model. */
+/* text and len: the file, for a hint when a tag is all a scalar holds
+ * ("op: !=": an operator YAML read as a tag); NULL for no hint. */
 static bool
 event_check_props(report_t *r, runbook_mark_t mark, const yaml_char_t *anchor,
-                  const yaml_char_t *tag)
+                  const yaml_char_t *tag, const char *text, size_t len)
 {
 	bool ok = true;
 
@@ -395,8 +468,16 @@ event_check_props(report_t *r, runbook_mark_t mark, const yaml_char_t *anchor,
 		const char *t = (const char *)tag;
 		const char *core = "tag:yaml.org,2002:";
 		bool is_core = strncmp(t, core, strlen(core)) == 0;
-		report_add(r, mark, "YAML tags ('%s%s') are not supported in runbooks",
-		           is_core ? "!!" : "", shown(is_core ? t + strlen(core) : t).s);
+		/* "op: !=" is a tag to YAML, not the operator. */
+		char hint[3 * HINT_TOKEN_MAX + 128];
+		hint[0] = '\0';
+		if (!is_core && text != NULL && mark.line > 0)
+			quote_hint(text, len,
+			           offset_of_yaml_mark(text, len, (size_t)mark.line - 1,
+			                               (size_t)mark.column - 1),
+			           hint, sizeof(hint));
+		report_add(r, mark, "YAML tags ('%s%s') are not supported in runbooks%s",
+		           is_core ? "!!" : "", shown(is_core ? t + strlen(core) : t).s, hint);
 		ok = false;
 	}
 	return ok;
@@ -477,7 +558,8 @@ tree_build(report_t *r, const char *text, size_t len)
 			node->text = xstrdup("");
 			break;
 		case YAML_SCALAR_EVENT:
-			if (!event_check_props(r, mark, ev.data.scalar.anchor, ev.data.scalar.tag))
+			if (!event_check_props(r, mark, ev.data.scalar.anchor, ev.data.scalar.tag,
+			                       ev.data.scalar.length == 0 ? text : NULL, len))
 				ok = false;
 			node = node_new(NODE_SCALAR, mark);
 			node->text =
@@ -499,7 +581,7 @@ tree_build(report_t *r, const char *text, size_t len)
 			    is_map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor;
 			const yaml_char_t *tag =
 			    is_map ? ev.data.mapping_start.tag : ev.data.sequence_start.tag;
-			if (!event_check_props(r, mark, anchor, tag))
+			if (!event_check_props(r, mark, anchor, tag, NULL, 0))
 				ok = false;
 			if (depth == RUNBOOK_MAX_DEPTH) {
 				report_add(r, mark, "nesting deeper than %d levels",
@@ -981,8 +1063,11 @@ static const char *const names_op[] = {"<", "<=", ">", ">=", "==", "!="};
 
 typedef struct {
 	report_t *r;
+	report_t *warn; /* into rb->warnings */
 	runbook_t *rb;
 	char *param_list; /* "a, b" for template errors; built on first use */
+	const char *text; /* the whole file, for positions inside a value */
+	size_t len;
 } check_t;
 
 #define LEV_MAX 64
@@ -1249,12 +1334,15 @@ want_enum(check_t *c, const node_t *v, const char *key, const char *const *names
 	}
 	names_join(names, n, false, list, sizeof(list));
 	bool block = v->style == YAML_FOLDED_SCALAR_STYLE || v->style == YAML_LITERAL_SCALAR_STYLE;
-	if (v->kind == NODE_SCALAR && block && text_blank(v->text))
+	if (v->kind == NODE_SCALAR && block) {
 		/* "op: >" starts a YAML folded block; it is not the text ">". */
+		const char *ind = v->style == YAML_FOLDED_SCALAR_STYLE ? ">" : "|";
 		report_add(c->r, v->mark,
-		           "'%s' must be one of %s, not an empty block; quote it (%s: \"%s\")", key,
-		           list, key, v->style == YAML_FOLDED_SCALAR_STYLE ? ">" : "|");
-	else if (node_is_text(v))
+		           "'%s' must be one of %s, not %s block ('%s' unquoted starts one);"
+		           " did you mean to quote '%s'? write %s: '%s'",
+		           key, list, text_blank(v->text) ? "an empty" : "a YAML", ind, ind, key,
+		           ind);
+	} else if (node_is_text(v))
 		report_add(c->r, v->mark, "'%s' must be one of %s, not '%s'", key, list,
 		           shown(v->text).s);
 	else
@@ -1299,13 +1387,22 @@ typedef enum {
 	SECRET_WHOLE_VALUE, /* an env value: only as the whole value */
 } secret_rule_t;
 
+/* A template of a text being checked. */
+typedef struct {
+	char *name; /* owned */
+	bool raw;
+	bool secret; /* a secret param */
+	size_t offset, length;
+} tmpl_ref_t;
+
 typedef struct {
 	check_t *c;
 	runbook_mark_t mark;
 	const char *key;
 	secret_rule_t rule;
-	size_t names; /* templates seen */
-	bool secret;  /* a secret param among them */
+	size_t names;     /* templates seen */
+	bool secret;      /* a secret param among them */
+	tmpl_ref_t *refs; /* owned: every template, in order */
 } tmpl_ctx_t;
 
 static const char *
@@ -1328,9 +1425,8 @@ param_list(check_t *c)
 /* Returns 0 always: every unknown name in a text is reported, not just the
  * first. */
 static int
-tmpl_check_name(void *vctx, const char *name)
+tmpl_check_name(tmpl_ctx_t *tc, const char *name)
 {
-	tmpl_ctx_t *tc = vctx;
 	check_t *c = tc->c;
 
 	tc->names++;
@@ -1369,6 +1465,122 @@ tmpl_check_name(void *vctx, const char *name)
 	return 0;
 }
 
+static int
+tmpl_check_ref(void *vctx, const template_ref_t *ref)
+{
+	tmpl_ctx_t *tc = vctx;
+	bool had_secret = tc->secret;
+	bool was = false;
+
+	tc->secret = false;
+	tmpl_check_name(tc, ref->name);
+	was = tc->secret;
+	tc->secret = had_secret || was;
+	tc->refs = xrealloc(tc->refs, (tc->names) * sizeof(*tc->refs));
+	tc->refs[tc->names - 1] = (tmpl_ref_t){
+	    .name = xstrdup(ref->name),
+	    .raw = ref->raw,
+	    .secret = was,
+	    .offset = ref->offset,
+	    .length = ref->length,
+	};
+	return 0;
+}
+
+/* The byte offset of mark (line, column in characters) in the file. */
+static size_t
+offset_of_mark(const check_t *c, runbook_mark_t m)
+{
+	size_t i = 0;
+	for (int line = 1; line < m.line && i < c->len; i++)
+		if (c->text[i] == '\n')
+			line++;
+	for (int col = 1; col < m.column && i < c->len && c->text[i] != '\n'; col++) {
+		i++;
+		while (i < c->len && ((unsigned char)c->text[i] & 0xC0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
+/* Where the index-th template of the value of scalar n starts in the file:
+ * the index-th "{{ ... }}" between the scalar's start and end there, when
+ * the file holds as many as the value (quotes, indentation and folded
+ * lines do not change them); else the scalar's own mark. */
+static runbook_mark_t
+tmpl_mark(const check_t *c, const node_t *n, size_t index, size_t count)
+{
+	if (c->text == NULL || n->kind != NODE_SCALAR)
+		return n->mark;
+	size_t from = offset_of_mark(c, n->mark);
+	size_t to = n->end.line > 0 ? offset_of_mark(c, n->end) : c->len;
+	size_t found = 0, at = 0;
+	for (size_t i = from; i + 1 < to;) {
+		if (c->text[i] != '{' || c->text[i + 1] != '{') {
+			i++;
+			continue;
+		}
+		if (found == index)
+			at = i;
+		found++;
+		size_t j = i + 2;
+		while (j + 1 < to && !(c->text[j] == '}' && c->text[j + 1] == '}'))
+			j++;
+		i = j + 2;
+	}
+	if (found != count)
+		return n->mark;
+	/* Count lines and characters from the scalar's start. */
+	runbook_mark_t m = n->mark;
+	for (size_t i = from; i < at; i++) {
+		unsigned char ch = (unsigned char)c->text[i];
+		if (ch == '\n') {
+			m.line++;
+			m.column = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			m.column++;
+		}
+	}
+	return m;
+}
+
+/* A shell step's run: every template (but a raw one) must stand where
+ * rota's quoting makes its value exactly one shell word (shellword.h);
+ * raw is for params that are not secret, and is warned about. */
+static void
+tmpl_check_shell(check_t *c, const node_t *n, const char *text, const tmpl_ctx_t *tc)
+{
+	size_t count = tc->names;
+	size_t *offsets = xcalloc(count + 1, sizeof(*offsets));
+	size_t *lengths = xcalloc(count + 1, sizeof(*lengths));
+	shellword_place_t *places = xcalloc(count + 1, sizeof(*places));
+	for (size_t i = 0; i < count; i++) {
+		offsets[i] = tc->refs[i].offset;
+		lengths[i] = tc->refs[i].length;
+	}
+	shellword_places(text, offsets, lengths, count, places);
+	for (size_t i = 0; i < count; i++) {
+		const tmpl_ref_t *ref = &tc->refs[i];
+		if (ref->raw && ref->secret)
+			report_add(c->r, tmpl_mark(c, n, i, count),
+			           "run: {{ %s | raw }}: a secret param cannot be raw; it reaches "
+			           "the command only as \"${%s%s}\" (remove '| raw')",
+			           shown(ref->name).s, TEMPLATE_SECRET_ENV_PREFIX, ref->name + 7);
+		else if (ref->raw)
+			report_add(c->warn, tmpl_mark(c, n, i, count),
+			           "run: {{ %s | raw }} is pasted into the command as shell, "
+			           "unquoted: a ';', '$(...)' or quote in its value runs as "
+			           "commands; remove '| raw' unless the value is meant to be shell",
+			           shown(ref->name).s);
+		else if (places[i] != SHELLWORD_WORD)
+			report_add(c->r, tmpl_mark(c, n, i, count), "run: {{ %s }} is %s",
+			           shown(ref->name).s, shellword_place_hint(places[i]));
+	}
+	free(places);
+	free(lengths);
+	free(offsets);
+}
+
 /* Checks the templates in text (the value of key, at node n) under a
  * secret rule. */
 static void
@@ -1377,9 +1589,25 @@ tmpl_check_rule(check_t *c, const node_t *n, const char *key, const char *text, 
 	tmpl_ctx_t tc = {.c = c, .mark = n->mark, .key = key, .rule = rule};
 	char *error = NULL;
 
-	if (template_names(text, tmpl_check_name, &tc, &error) != 0 && error != NULL)
+	if (template_each(text, tmpl_check_ref, &tc, &error) != 0 && error != NULL)
 		report_add(c->r, n->mark, "bad template in '%s': %s", key, error);
 	free(error);
+	if (strcmp(key, "run") == 0 && rule == SECRET_RENDERED) {
+		tmpl_check_shell(c, n, text, &tc);
+	} else {
+		for (size_t i = 0; i < tc.names; i++)
+			if (tc.refs[i].raw) {
+				report_add(
+				    c->r, tmpl_mark(c, n, i, tc.names),
+				    "'%s': '| raw' applies only in a shell step's run (values "
+				    "here are not shell); remove it",
+				    key);
+				break;
+			}
+	}
+	for (size_t i = 0; i < tc.names; i++)
+		free(tc.refs[i].name);
+	free(tc.refs);
 	if (rule != SECRET_WHOLE_VALUE || !tc.secret)
 		return;
 	/* The value travels apart from the spec (secret_env), so it cannot be
@@ -2674,11 +2902,13 @@ runbook_parse_string(const char *text, size_t len, const char *name, runbook_err
 		} else {
 			node_t *root = tree_build(&r, text, len);
 			if (root != NULL) {
-				check_t c = {.r = &r};
 				rb = xcalloc(1, sizeof(*rb));
 				rb->path = xstrdup(r.file);
-				c.rb = rb;
+				report_t w = {.errs = &rb->warnings, .file = r.file};
+				check_t c = {
+				    .r = &r, .warn = &w, .rb = rb, .text = text, .len = len};
 				check_root(&c, root);
+				report_sort(&w);
 				free(c.param_list);
 				node_free(root);
 			}
@@ -2794,6 +3024,7 @@ runbook_destroy(runbook_t **rbp)
 		return;
 	runbook_t *rb = *rbp;
 
+	runbook_errors_clear(&rb->warnings);
 	free(rb->path);
 	free(rb->name);
 	free(rb->description);

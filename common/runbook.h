@@ -195,6 +195,20 @@ typedef struct {
 	runbook_mark_t mark;
 } runbook_trigger_t;
 
+/* line and column are 1-based; line 0 means the file as a whole (cannot
+ * open it, too large, too many errors) and is formatted "file: message". */
+typedef struct {
+	char *file;
+	int line;
+	int column;
+	char *message;
+} runbook_error_t;
+
+typedef struct {
+	runbook_error_t *items; /* owned */
+	size_t count;
+} runbook_errors_t;
+
 /* A parsed runbook; every string is owned by it. */
 typedef struct {
 	char *path; /* the file name used in errors */
@@ -220,21 +234,11 @@ typedef struct {
 	char **allowed_roles;
 	size_t allowed_role_count;
 	runbook_mark_t allowed_mark; /* the first of the two keys, for messages */
+	/* What is valid but deserves a second look ("| raw" in a command),
+	 * by position; `rota lint` prints them as "file:line:column: warning:
+	 * message". They never make a runbook invalid. */
+	runbook_errors_t warnings;
 } runbook_t;
-
-/* line and column are 1-based; line 0 means the file as a whole (cannot
- * open it, too large, too many errors) and is formatted "file: message". */
-typedef struct {
-	char *file;
-	int line;
-	int column;
-	char *message;
-} runbook_error_t;
-
-typedef struct {
-	runbook_error_t *items; /* owned */
-	size_t count;
-} runbook_errors_t;
 
 /* Parse a file or a string (name is used as the file in errors). Return the
  * runbook (the caller's; free with runbook_destroy) or NULL with at least

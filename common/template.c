@@ -1,22 +1,24 @@
 /* template: "{{ name }}" substitution for runbook text.
  *
  * One scanner (template_scan) finds every "{{ name }}" and hands it to a
- * callback; rendering and the parse-time name check are both built on it, so
+ * callback; rendering and the parse-time checks are all built on it, so
  * they cannot disagree about what counts as a template.
  *
- * Must never: read past the end of the text, or turn an unknown name into an
- * empty string (a command with a silently missing argument is dangerous). */
+ * Must never: read past the end of the text, turn an unknown name into an
+ * empty string (a command with a silently missing argument is dangerous),
+ * or put a value into a shell command other than as one word quoted by
+ * rota (or pasted, for "| raw" of a value that is not secret). */
 #include "template.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "shellword.h"
 #include "xalloc.h"
 
 /* Called with the literal text before each template (lit, lit_len) and then
- * the template's name (name, name_len; NULL at the end of the text). */
-typedef int (*scan_fn)(void *ctx, const char *lit, size_t lit_len, const char *name,
-                       size_t name_len);
+ * the template (ref; NULL at the end of the text). */
+typedef int (*scan_fn)(void *ctx, const char *lit, size_t lit_len, const template_ref_t *ref);
 
 /* The first "xy" at or after s, or NULL. A plain loop rather than strstr:
  * with sanitizers strstr measures the whole remaining text on every call,
@@ -30,6 +32,22 @@ find_pair(const char *s, char x, char y)
 	return NULL;
 }
 
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* [start, end) trimmed of spaces and tabs. */
+static void
+trim(const char **start, const char **end)
+{
+	while (*start < *end && is_blank(**start))
+		(*start)++;
+	while (*end > *start && is_blank((*end)[-1]))
+		(*end)--;
+}
+
 static int
 template_scan(const char *text, scan_fn fn, void *ctx, char **error)
 {
@@ -39,7 +57,7 @@ template_scan(const char *text, scan_fn fn, void *ctx, char **error)
 	for (;;) {
 		const char *open = find_pair(p, '{', '{');
 		if (open == NULL)
-			return fn(ctx, p, strlen(p), NULL, 0);
+			return fn(ctx, p, strlen(p), NULL);
 
 		const char *close = find_pair(open + 2, '}', '}');
 		if (close == NULL) {
@@ -48,16 +66,41 @@ template_scan(const char *text, scan_fn fn, void *ctx, char **error)
 		}
 		const char *start = open + 2;
 		const char *end = close;
-		while (start < end && (*start == ' ' || *start == '\t'))
-			start++;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
+		const char *bar = memchr(start, '|', (size_t)(end - start));
+		bool raw = false;
+		if (bar != NULL) {
+			const char *fs = bar + 1, *fe = end;
+			trim(&fs, &fe);
+			if (fs == fe) {
+				*error =
+				    xasprintf("empty filter after '|' in '{{ }}' at offset %zu",
+				              (size_t)(open - text));
+				return -1;
+			}
+			if ((size_t)(fe - fs) != 3 || memcmp(fs, "raw", 3) != 0) {
+				*error = xasprintf("unknown filter '%.*s' at offset %zu (the only "
+				                   "filter is raw)",
+				                   (int)(fe - fs), fs, (size_t)(open - text));
+				return -1;
+			}
+			raw = true;
+			end = bar;
+		}
+		trim(&start, &end);
 		if (start == end) {
 			*error =
 			    xasprintf("empty name in '{{ }}' at offset %zu", (size_t)(open - text));
 			return -1;
 		}
-		int rc = fn(ctx, p, (size_t)(open - p), start, (size_t)(end - start));
+		char *name = xstrndup(start, (size_t)(end - start));
+		template_ref_t ref = {
+		    .name = name,
+		    .raw = raw,
+		    .offset = (size_t)(open - text),
+		    .length = (size_t)(close + 2 - open),
+		};
+		int rc = fn(ctx, p, (size_t)(open - p), &ref);
+		free(name);
 		if (rc != 0)
 			return rc;
 		p = close + 2;
@@ -110,7 +153,7 @@ template_secret_env_name(const char *var_name)
 static void
 render_secret(render_ctx_t *rc, const char *var_name)
 {
-	if (rc->mode != TEMPLATE_SECRET_ENV_REF) {
+	if (rc->mode != TEMPLATE_SHELL) {
 		strbuf_append(&rc->out, TEMPLATE_SECRET_MASK_TEXT,
 		              sizeof(TEMPLATE_SECRET_MASK_TEXT) - 1);
 		return;
@@ -123,29 +166,94 @@ render_secret(render_ctx_t *rc, const char *var_name)
 }
 
 static int
-render_piece(void *vctx, const char *lit, size_t lit_len, const char *name, size_t name_len)
+render_piece(void *vctx, const char *lit, size_t lit_len, const template_ref_t *ref)
 {
 	render_ctx_t *rc = vctx;
 
 	strbuf_append(&rc->out, lit, lit_len);
-	if (name == NULL)
+	if (ref == NULL)
 		return 0;
 	/* Linear: a command has a handful of templates and a runbook a handful
 	 * of params; a hash would cost more than it saves. */
 	for (size_t i = 0; i < rc->var_count; i++) {
 		const char *vn = rc->vars[i].name;
-		if (vn != NULL && strlen(vn) == name_len && memcmp(vn, name, name_len) == 0) {
-			if (rc->vars[i].secret) {
-				render_secret(rc, vn);
-				return 0;
-			}
-			const char *v = rc->vars[i].value ? rc->vars[i].value : "";
-			strbuf_append(&rc->out, v, strlen(v));
+		if (vn == NULL || strcmp(vn, ref->name) != 0)
+			continue;
+		if (rc->vars[i].secret) {
+			render_secret(rc, vn);
 			return 0;
 		}
+		const char *v = rc->vars[i].value ? rc->vars[i].value : "";
+		if (rc->mode == TEMPLATE_SHELL && !ref->raw) {
+			char *word = shellword_quote(v);
+			strbuf_append(&rc->out, word, strlen(word));
+			free(word);
+		} else {
+			strbuf_append(&rc->out, v, strlen(v));
+		}
+		return 0;
 	}
-	rc->unknown = xstrndup(name, name_len);
+	rc->unknown = xstrdup(ref->name);
 	return 1;
+}
+
+/* Where the templates of a shell command sit, collected for one
+ * shellword_places pass. */
+typedef struct {
+	size_t *offsets, *lengths;
+	bool *raw;
+	char **names;
+	size_t count;
+} refs_t;
+
+static int
+refs_add(void *vctx, const template_ref_t *ref)
+{
+	refs_t *r = vctx;
+	r->offsets = xrealloc(r->offsets, (r->count + 1) * sizeof(*r->offsets));
+	r->lengths = xrealloc(r->lengths, (r->count + 1) * sizeof(*r->lengths));
+	r->raw = xrealloc(r->raw, (r->count + 1) * sizeof(*r->raw));
+	r->names = xrealloc(r->names, (r->count + 1) * sizeof(*r->names));
+	r->offsets[r->count] = ref->offset;
+	r->lengths[r->count] = ref->length;
+	r->raw[r->count] = ref->raw;
+	r->names[r->count] = xstrdup(ref->name);
+	r->count++;
+	return 0;
+}
+
+static void
+refs_free(refs_t *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->offsets);
+	free(r->lengths);
+	free(r->raw);
+}
+
+/* NULL when every template of command (but a raw one) is a plain word of
+ * it; else a message the caller frees. A syntax error is left to the
+ * render. */
+static char *
+shell_places_check(const char *command)
+{
+	refs_t refs = {0};
+	char *err = NULL;
+	char *out = NULL;
+	if (template_each(command, refs_add, &refs, &err) == 0 && refs.count > 0) {
+		shellword_place_t *places = xcalloc(refs.count, sizeof(*places));
+		shellword_places(command, refs.offsets, refs.lengths, refs.count, places);
+		for (size_t i = 0; i < refs.count && out == NULL; i++)
+			if (!refs.raw[i] && places[i] != SHELLWORD_WORD)
+				out = xasprintf("{{ %s }} is %s", refs.names[i],
+				                shellword_place_hint(places[i]));
+		free(places);
+	}
+	free(err);
+	refs_free(&refs);
+	return out;
 }
 
 char *
@@ -165,6 +273,8 @@ template_render_secret(const char *text, const template_var_t *vars, size_t var_
 		*error = xstrdup("no text to expand");
 		return NULL;
 	}
+	if (mode == TEMPLATE_SHELL && (*error = shell_places_check(text)) != NULL)
+		return NULL;
 	int r = template_scan(text, render_piece, &rc, error);
 	if (r != 0) {
 		if (rc.unknown != NULL) {
@@ -180,32 +290,47 @@ template_render_secret(const char *text, const template_var_t *vars, size_t var_
 }
 
 typedef struct {
+	int (*fn)(void *ctx, const template_ref_t *ref);
+	void *ctx;
+} each_ctx_t;
+
+static int
+each_piece(void *vctx, const char *lit, size_t lit_len, const template_ref_t *ref)
+{
+	each_ctx_t *ec = vctx;
+
+	(void)lit;
+	(void)lit_len;
+	return ref == NULL ? 0 : ec->fn(ec->ctx, ref);
+}
+
+int
+template_each(const char *text, int (*fn)(void *ctx, const template_ref_t *ref), void *ctx,
+              char **error)
+{
+	each_ctx_t ec = {.fn = fn, .ctx = ctx};
+
+	*error = NULL;
+	if (text == NULL)
+		return 0;
+	return template_scan(text, each_piece, &ec, error);
+}
+
+typedef struct {
 	int (*fn)(void *ctx, const char *name);
 	void *ctx;
 } names_ctx_t;
 
 static int
-names_piece(void *vctx, const char *lit, size_t lit_len, const char *name, size_t name_len)
+names_piece(void *vctx, const template_ref_t *ref)
 {
 	names_ctx_t *nc = vctx;
-
-	(void)lit;
-	(void)lit_len;
-	if (name == NULL)
-		return 0;
-	char *copy = xstrndup(name, name_len);
-	int rc = nc->fn(nc->ctx, copy);
-	free(copy);
-	return rc;
+	return nc->fn(nc->ctx, ref->name);
 }
 
 int
 template_names(const char *text, int (*fn)(void *ctx, const char *name), void *ctx, char **error)
 {
 	names_ctx_t nc = {.fn = fn, .ctx = ctx};
-
-	*error = NULL;
-	if (text == NULL)
-		return 0;
-	return template_scan(text, names_piece, &nc, error);
+	return template_each(text, names_piece, &nc, error);
 }

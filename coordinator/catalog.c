@@ -189,6 +189,12 @@ catalog_add_file(catalog_t *c, const char *path, const catalog_t *previous, stor
 		if (rb == NULL)
 			errors = runbook_errors_format(&errs);
 		runbook_errors_clear(&errs);
+		if (rb != NULL && rb->warnings.count > 0) {
+			/* Valid, and loaded; said as rota lint says it. */
+			char *warnings = runbook_errors_format(&rb->warnings);
+			log_warn("runbook %s loaded with warnings:\n%s", path, warnings);
+			free(warnings);
+		}
 	}
 	int64_t loaded_ms = clock_wall_ms();
 	if (rb == NULL) {

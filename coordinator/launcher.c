@@ -390,11 +390,12 @@ render(render_t *r, const char *text)
 	return render_as(r, text, TEMPLATE_SECRET_MASK);
 }
 
-/* A shell command: secrets become quoted references to their variables. */
+/* A shell command: every value becomes one shell word quoted by rota, a
+ * secret a quoted reference to its variable (template.h, TEMPLATE_SHELL). */
 static const char *
 render_shell(render_t *r, const char *text)
 {
-	return render_as(r, text, TEMPLATE_SECRET_ENV_REF);
+	return render_as(r, text, TEMPLATE_SHELL);
 }
 
 static void __attribute__((format(printf, 2, 3))) render_fail(render_t *r, const char *fmt, ...)
@@ -548,8 +549,9 @@ launcher_build_spec(const launcher_t *l, const run_t *run, bool adhoc, const run
 	ss.output_limit = l->output_cap > 512 ? l->output_cap - 256 : l->output_cap;
 	switch (step->type) {
 	case RUNBOOK_STEP_SHELL: {
-		/* A secret in the command becomes a reference to its
-		 * variable; a secret env value moves to secret_env whole
+		/* Every value in the command is one quoted word, a secret a
+		 * reference to its variable; a secret env value moves to
+		 * secret_env whole
 		 * (the parser allows it only as the whole value). */
 		shell.run = (char *)render_shell(&r, step->run);
 		strlist_t refs = {0};

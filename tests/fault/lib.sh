@@ -52,7 +52,7 @@ fault_setup() {
 				echo "    retries: { count: 3, backoff: 0s }"
 			fi
 			echo "    shell: |"
-			echo "      echo \"\$\$\" >> \"\$ROTA_TEST_TMP/markers/{{ run.id }}.$id.{{ host.id }}\""
+			echo "      echo \"\$\$\" >> \"\$ROTA_TEST_TMP/markers/\"{{ run.id }}.$id.{{ host.id }}"
 			echo "      sleep 0.2"
 		done
 	} >"$f"

@@ -49,7 +49,7 @@ steps:
   - id: tell
     notify: { message: "token is {{ params.token }}", channel: hook }
   - id: fail
-    shell: { run: 'echo "bad {{ params.token }}" >&2; exit 1' }
+    shell: { run: 'echo bad {{ params.token }} >&2; exit 1' }
 YAML
 RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
 PASSME=passed LEAKME=leaked start_worker w1 --pass-env PASSME --allow-user nobody --umask 027

@@ -1,5 +1,6 @@
 # `rota lint` on the real binary: every broken runbook in tests/data/lint/bad
-# prints exactly its .expected lines and exits 1; the good ones, the shipped
+# prints exactly its .expected lines and exits 1; each in warn/ prints its
+# warnings and exits 0; the good ones, the shipped
 # library and the DESIGN.md example lint clean and exit 0; usage errors exit
 # 2; no coordinator is needed. Then a coordinator loads what lints clean,
 # and reports the rest with the same messages.
@@ -35,6 +36,18 @@ assert_eq "$RC" 1 "all broken: exit"
 assert_contains "$OUT" "$n files, $n with errors" "all broken: summary"
 pass "$n broken runbooks give their exact errors"
 
+# Warnings: the file is valid (exit 0), each warning at its position, then
+# the count in the summary.
+cd "$DATA/warn"
+for f in *.yaml; do
+	lint "$f"
+	assert_eq "$RC" 0 "rota lint $f: exit"
+	assert_eq "$OUT" "$(cat "${f%.yaml}.expected")" "rota lint $f: output"
+done
+lint --json raw-filter.yaml
+assert_contains "$OUT" '"errors":[],"warnings":[{"file":"raw-filter.yaml","line":11,"column":12,"message":"run: {{ params.extra_flags | raw }} is pasted' "json warnings"
+pass "warnings are printed at their position and leave the exit code 0"
+
 cd "$DATA"
 lint good/*.yaml
 assert_eq "$RC" 0 "good: exit ($OUT)"
@@ -43,6 +56,7 @@ lint good/design-example.yaml
 assert_eq "$OUT" "ok: 1 file" "the DESIGN.md example"
 lint "$ROTA_SOURCE_DIR"/runbooks/*.yaml
 assert_eq "$RC" 0 "shipped runbooks: exit ($OUT)"
+assert_eq "$OUT" "ok: $(ls "$ROTA_SOURCE_DIR"/runbooks/*.yaml | wc -l) files" "shipped runbooks: no warnings"
 pass "good runbooks, the DESIGN.md example and the shipped library lint clean"
 
 # Good and bad together: only the bad one's errors, counted in the summary.
@@ -69,9 +83,9 @@ pass "mixed files, unreadable files and duplicate names"
 # --json: one document with every error.
 lint --json bad/bad-cron.yaml good/incident.yaml
 assert_eq "$RC" 1 "json: exit"
-assert_eq "$OUT" '{"ok":false,"files":2,"files_with_errors":1,"errors":[{"file":"bad/bad-cron.yaml","line":3,"column":22,"message":"bad cron expression: hour: 25 is out of range 0-23"}]}' "json"
+assert_eq "$OUT" '{"ok":false,"files":2,"files_with_errors":1,"errors":[{"file":"bad/bad-cron.yaml","line":3,"column":22,"message":"bad cron expression: hour: 25 is out of range 0-23"}],"warnings":[]}' "json"
 lint --json good/incident.yaml
-assert_eq "$OUT" '{"ok":true,"files":1,"files_with_errors":0,"errors":[]}' "json clean"
+assert_eq "$OUT" '{"ok":true,"files":1,"files_with_errors":0,"errors":[],"warnings":[]}' "json clean"
 pass "--json"
 
 # Usage errors: exit 2, a message on stderr, nothing on stdout.
@@ -87,16 +101,20 @@ assert_eq "$RC" 0 "--help: exit"
 assert_contains "$OUT" "lint [--json] FILE..." "--help"
 pass "usage errors"
 
-# What lints clean, a coordinator loads; what lints with errors, it does not.
+# What lints clean, a coordinator loads (saying its warnings, as lint
+# does); what lints with errors, it does not.
 mkdir -p "$T/runbooks"
-cp good/*.yaml bad/bad-cron.yaml "$T/runbooks/"
+cp good/*.yaml warn/raw-filter.yaml bad/bad-cron.yaml "$T/runbooks/"
 unset ROTA_COORDINATOR
 RUNBOOKS=$T/runbooks start_coordinator
-ngood=$(ls good/*.yaml | wc -l)
+ngood=$(($(ls good/*.yaml | wc -l) + 1))
 grep -q "loaded $ngood runbook(s) .* (1 invalid)" "$T/coordinator.log" ||
-	fail "the coordinator did not load the $ngood good runbooks"
+	fail "the coordinator did not load the $ngood valid runbooks"
 grep -q "bad-cron.yaml:3:22: bad cron expression: hour: 25 is out of range 0-23" \
 	"$T/coordinator.log" || fail "the coordinator did not report bad-cron.yaml as lint does"
+grep -q "WARN runbook $T/runbooks/raw-filter.yaml loaded with warnings" "$T/coordinator.log" &&
+	grep -q "raw-filter.yaml:11:12: run: {{ params.extra_flags | raw }} is pasted into the command as shell" \
+		"$T/coordinator.log" || fail "the coordinator did not log raw-filter.yaml's warnings"
 
 # Its runbooks are served: rota runbooks lists them and the broken file.
 out=$(rota runbooks)

@@ -67,7 +67,7 @@ name: pick
 targets: { labels: { role: [web, db] } }
 steps:
   - id: say
-    shell: 'echo "picked {{ host.id }}"'
+    shell: 'echo picked {{ host.id }}'
 EOF
 set +e
 rota submit "$T/pick.yaml" --wait >"$T/pick.out" 2>&1

@@ -10,7 +10,7 @@ steps:
   - id: work
     shell:
       run: |
-        echo \$\$ > "\$ROTA_TEST_TMP/pgids/{{ host.id }}"
+        echo \$\$ > "\$ROTA_TEST_TMP/pgids/"{{ host.id }}
         sleep 60
         echo "$marker done"
 YAML

@@ -1665,11 +1665,108 @@ test_secrets_and_run_as(void **state)
 	            "run on a worker as a user\n");
 }
 
+/* A template in a shell step's run must be a word of the command (rota
+ * quotes its value as exactly one word): one inside quotes, a comment or
+ * a here-document is refused at its own line and column with how to write
+ * it; '| raw' is for params that are not secret, in run only, and warned
+ * about (issue 12, defect 5). */
+static void
+test_run_templates(void **state)
+{
+	(void)state;
+	runbook_t *rb =
+	    parse_ok("name: x\nparams:\n  p: a\n  tok: {default: \"\", secret: true}\n"
+	             "steps:\n  - id: a\n    shell: |\n"
+	             "      echo {{ params.p }} --t={{ params.tok }} \"$X\"'y'\n"
+	             "      x=$(echo {{ host.id }}); echo \"$(echo {{ run.id }})\"\n"
+	             "      cat <<'EOF'\n      $x\n      EOF\n      echo {{ params.p }}\n");
+	assert_int_equal(rb->warnings.count, 0);
+	runbook_destroy(&rb);
+
+	assert_lint("name: x\nparams:\n  p: a\n  tok: {default: \"\", secret: true}\nsteps:\n"
+	            "  - id: a\n    shell:\n      run: |\n"
+	            "        echo \"{{ params.p }}\" '{{ params.tok }}'\n"
+	            "        cat <<EOF # {{ host.id }}\n        {{ run.id }}\n        EOF\n"
+	            "  - id: b\n    shell: 'echo {{ params.tok|raw }} \\{{ params.p }}'\n",
+	            "t.yaml:9:15: run: {{ params.p }} is inside a \"...\" string; rota quotes "
+	            "every value as one shell word itself: close the quotes before it and open "
+	            "them again after it (\"text \"{{ params.x }}\" more\"), or pass it through "
+	            "env and write \"$X\"\n"
+	            "t.yaml:9:32: run: {{ params.tok }} is inside a '...' string; rota quotes "
+	            "every value as one shell word itself: close the quotes before it and open "
+	            "them again after it ('text '{{ params.x }}' more'), or pass it through env "
+	            "and write \"$X\"\n"
+	            "t.yaml:10:21: run: {{ host.id }} is in a # comment, which a newline in the "
+	            "value would end; take it out of the comment\n"
+	            "t.yaml:11:9: run: {{ run.id }} is in a here-document, where quotes are not "
+	            "special; pass it through env and write $X in the here-document\n"
+	            "t.yaml:14:18: run: {{ params.tok | raw }}: a secret param cannot be raw; it "
+	            "reaches the command only as \"${ROTA_SECRET_tok}\" (remove '| raw')\n"
+	            "t.yaml:14:40: run: {{ params.p }} is right after a backslash, which would "
+	            "escape rota's quoting; remove the backslash: rota quotes every value as one "
+	            "shell word itself\n");
+	assert_lint("name: x\nparams:\n  p: a\nsteps:\n"
+	            "  - id: a\n    notify: {message: \"{{ params.p | raw }}\"}\n"
+	            "  - id: b\n    shell: {run: ls, env: {P: \"{{ params.p | shell }}\"}}\n",
+	            "t.yaml:6:24: 'message': '| raw' applies only in a shell step's run (values "
+	            "here are not shell); remove it\n"
+	            "t.yaml:8:31: bad template in 'P': unknown filter 'shell' at offset 0 (the "
+	            "only filter is raw)\n");
+
+	/* raw: valid, with a warning at the template. */
+	rb = parse_ok("name: x\nparams:\n  flags: \"-a -l\"\nsteps:\n"
+	              "  - id: a\n    shell: |\n      ls {{ params.flags | raw }} /\n");
+	char *w = runbook_errors_format(&rb->warnings);
+	assert_string_equal(w, "t.yaml:7:10: run: {{ params.flags | raw }} is pasted into the "
+	                       "command as shell, unquoted: a ';', '$(...)' or quote in its "
+	                       "value runs as commands; remove '| raw' unless the value is "
+	                       "meant to be shell\n");
+	free(w);
+	runbook_destroy(&rb);
+}
+
+/* An unquoted operator is YAML syntax ('>' and '|' start a block scalar,
+ * '!' a tag): every form says to quote it, as the user would write it. */
+static void
+test_op_quote_hint(void **state)
+{
+	(void)state;
+	static const char head[] = "name: x\nsteps:\n  - id: m\n    metric_check:\n"
+	                           "      url: http://h/metrics\n      metric: up\n";
+	char text[512];
+	snprintf(text, sizeof(text), "%s      op: >\n      value: 1\n", head);
+	assert_lint(text, "t.yaml:7:11: 'op' must be one of <, <=, >, >=, ==, !=, not an empty "
+	                  "block ('>' unquoted starts one); did you mean to quote '>'? write op: "
+	                  "'>'\n");
+	snprintf(text, sizeof(text), "%s      op: >=\n      value: 1\n", head);
+	assert_lint(text, "t.yaml:7:12: YAML syntax error: did not find expected comment or line "
+	                  "break (while scanning a block scalar at line 7, column 11); did you "
+	                  "mean to quote '>='? write op: '>='\n");
+	snprintf(text, sizeof(text), "%s      op: >= # at least\n      value: 1\n", head);
+	assert_lint(text, "t.yaml:7:12: YAML syntax error: did not find expected comment or line "
+	                  "break (while scanning a block scalar at line 7, column 11); did you "
+	                  "mean to quote '>='? write op: '>='\n");
+	snprintf(text, sizeof(text), "%s      op: !=\n      value: 1\n", head);
+	assert_lint(text, "t.yaml:7:11: YAML tags ('!=') are not supported in runbooks; did you "
+	                  "mean to quote '!='? write op: '!='\n");
+	assert_lint("name: x\nsteps:\n  - id: m\n    metric_check: {url: http://h/m, metric: up, "
+	            "op: >, value: 1}\n",
+	            "t.yaml:4:53: YAML syntax error: found character that cannot start any token "
+	            "(while scanning for the next token at line 4, column 53); did you mean to "
+	            "quote '>'? write op: '>'\n");
+	/* No hint where nothing was written unquoted after a key. */
+	assert_lint("name: x\nsteps: [\n", "t.yaml:3:1: YAML syntax error: did not find expected "
+	                                   "node content (while parsing a flow node at line 3, "
+	                                   "column 1)\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_secrets_and_run_as),
+	    cmocka_unit_test(test_run_templates),
+	    cmocka_unit_test(test_op_quote_hint),
 	    cmocka_unit_test(test_full_runbook),
 	    cmocka_unit_test(test_minimal_and_shorthands),
 	    cmocka_unit_test(test_empty_input),

@@ -165,9 +165,9 @@ test_secret(void **state)
 	free(out);
 
 	out = template_render_secret("curl -H {{ params.token }} {{params.dir}}", sv, 2,
-	                             TEMPLATE_SECRET_ENV_REF, &error);
+	                             TEMPLATE_SHELL, &error);
 	assert_non_null(out);
-	assert_string_equal(out, "curl -H \"${ROTA_SECRET_token}\" /srv");
+	assert_string_equal(out, "curl -H \"${ROTA_SECRET_token}\" '/srv'");
 	assert_null(strstr(out, "s3cr3t"));
 	free(out);
 
@@ -180,6 +180,94 @@ test_secret(void **state)
 	free(out);
 }
 
+/* shell renders with the vars of test_shell_words; the error, if any,
+ * into *error. */
+static char *
+shell(const char *text, char **error)
+{
+	static const template_var_t sv[] = {
+	    {"params.x", "$(id -u); touch /tmp/PWNED", false},
+	    {"params.q", "it's \"quoted\"", false},
+	    {"params.empty", "", false},
+	    {"params.nl", "a\nrm -rf /\n", false},
+	    {"params.tok", "p@ss word *.yaml", true},
+	    {"params.cmd", "echo hi; id", false},
+	    {"host.id", "web-1", false},
+	};
+	*error = NULL;
+	return template_render_secret(text, sv, sizeof(sv) / sizeof(sv[0]), TEMPLATE_SHELL, error);
+}
+
+static void
+assert_shell(const char *text, const char *want)
+{
+	char *error = NULL;
+	char *out = shell(text, &error);
+	if (out == NULL)
+		fail_msg("shell render of '%s' failed: %s", text, error);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+assert_shell_error(const char *text, const char *want_start)
+{
+	char *error = NULL;
+	char *out = shell(text, &error);
+	if (out != NULL)
+		fail_msg("shell render of '%s' gave '%s', expected an error", text, out);
+	assert_non_null(error);
+	if (strncmp(error, want_start, strlen(want_start)) != 0)
+		fail_msg("error '%s' does not start with '%s'", error, want_start);
+	free(error);
+}
+
+/* In a shell command every value is exactly one word quoted by rota: no
+ * value changes the command's structure (issue 12, defect 5). */
+static void
+test_shell_words(void **state)
+{
+	(void)state;
+	assert_shell("echo hello {{ params.x }}", "echo hello '$(id -u); touch /tmp/PWNED'");
+	assert_shell("printf %s {{ params.q }}", "printf %s 'it'\\''s \"quoted\"'");
+	assert_shell("set -- {{ params.empty }}", "set -- ''");
+	assert_shell("echo {{ params.nl }}", "echo 'a\nrm -rf /\n'");
+	assert_shell("cd /srv/{{ host.id }}/logs --name={{host.id}}",
+	             "cd /srv/'web-1'/logs --name='web-1'");
+	assert_shell("x=$(echo {{ host.id }})", "x=$(echo 'web-1')");
+	assert_shell("x=\"$(echo {{ host.id }})\"", "x=\"$(echo 'web-1')\"");
+	/* A secret: a double-quoted reference to its variable, one word too. */
+	assert_shell("set -- {{ params.tok }} --t={{ params.tok }}",
+	             "set -- \"${ROTA_SECRET_tok}\" --t=\"${ROTA_SECRET_tok}\"");
+	/* raw: pasted as shell, on purpose. */
+	assert_shell("{{ params.cmd | raw }}", "echo hi; id");
+	assert_shell("echo \"{{ params.cmd|raw }}\"", "echo \"echo hi; id\"");
+	/* Where rota's quoting would not hold: refused, with how to write it. */
+	assert_shell_error("echo \"hello {{ params.x }}\"",
+	                   "{{ params.x }} is inside a \"...\" string; rota quotes");
+	assert_shell_error("echo 'hello {{ params.x }}'",
+	                   "{{ params.x }} is inside a '...' string");
+	assert_shell_error("curl -H \"{{ params.tok }}\"", "{{ params.tok }} is inside a \"...\"");
+	assert_shell_error("cat <<EOF\n{{ params.x }}\nEOF\n",
+	                   "{{ params.x }} is in a here-document");
+	assert_shell_error("echo \\{{ params.x }}", "{{ params.x }} is right after a backslash");
+	assert_shell_error("echo ${{ params.x }}", "{{ params.x }} is right after '$'");
+	assert_shell_error("# {{ params.x }}\necho", "{{ params.x }} is in a # comment");
+}
+
+/* The raw filter: parsed, and nothing else is a filter. */
+static void
+test_filters(void **state)
+{
+	(void)state;
+	assert_render("{{ params.dir | raw }}", "/var/log");
+	assert_render_error("{{ params.dir | shell }}",
+	                    "unknown filter 'shell' at offset 0 (the only filter is raw)");
+	assert_render_error("a {{ params.dir | }}",
+	                    "empty filter after '|' in '{{ }}' at offset 2");
+	assert_render_error("{{ | raw }}", "empty name in '{{ }}' at offset 0");
+}
+
 int
 main(void)
 {
@@ -189,6 +277,8 @@ main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_secret),
+	    cmocka_unit_test(test_shell_words),
+	    cmocka_unit_test(test_filters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
