@@ -119,6 +119,6 @@ wait_for '[ "$(run_status "$run3")" = 3 ]' 20 "the quiet run without channels"
 assert_contains "$(store "SELECT detail FROM step_runs WHERE run_id = '$run3' AND step_id = 'tell'")" \
 	"logged only (no channel configured for policy default): logged, not sent" \
 	"a notify step with no channel configured"
-grep -q "notify: run $run3 (quiet) host w1 step tell: logged only" "$T/coordinator.log" ||
+grep -q "notify: run $run3 (adhoc:quiet) host w1 step tell: logged only" "$T/coordinator.log" ||
 	fail "the coordinator did not log the notify step"
 pass "without channels a notify step is logged only, and succeeds"
