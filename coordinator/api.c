@@ -15,6 +15,7 @@
 #include "runbook.h"
 #include "launcher.h"
 #include "run.h"
+#include "wire.h"
 #include "xalloc.h"
 
 /* Who may do what. A request not listed here is refused as unknown. */
@@ -93,13 +94,54 @@ api_note(api_t *api, char *note)
 	api->note = note;
 }
 
-/* Queues resp for the peer; resp's fields stay the caller's. */
+/* What to ask for instead of an answer too large for one frame. */
+static const char *
+api_too_large_hint(Rota__Response__BodyCase body)
+{
+	switch (body) {
+	case ROTA__RESPONSE__BODY_RUNS:
+	case ROTA__RESPONSE__BODY_INCIDENTS:
+	case ROTA__RESPONSE__BODY_AUDIT:
+	case ROTA__RESPONSE__BODY_WORKERS:
+		return "use --limit N for fewer";
+	case ROTA__RESPONSE__BODY_SHOW:
+		return "use rota logs RUN --host HOST";
+	case ROTA__RESPONSE__BODY_LOGS:
+		return "use --host HOST, or a smaller --limit";
+	case ROTA__RESPONSE__BODY_SCHEDULES:
+		return "use a smaller --next";
+	default:
+		return "see the coordinator's log";
+	}
+}
+
+/* Queues resp for the peer; resp's fields stay the caller's. An answer
+ * over WIRE_MAX_ANSWER_BYTES is never sent: no CLI could read it, so it is
+ * replaced by an error that says how to ask for less. */
 static void
 api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Response *resp)
 {
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.version = WIRE_VERSION;
 	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
 	env.response = resp;
+	size_t size = rota__envelope__get_packed_size(&env);
+	Rota__Error err = ROTA__ERROR__INIT;
+	Rota__Response small = ROTA__RESPONSE__INIT;
+	char msg[256];
+	if (size > WIRE_MAX_ANSWER_BYTES) {
+		snprintf(msg, sizeof(msg), "answer too large (%zu bytes; the limit is %d); %s",
+		         size, WIRE_MAX_ANSWER_BYTES, api_too_large_hint(resp->body_case));
+		log_warn(
+		    "api: an answer to request %llu was %zu bytes, over the limit of %d: refused"
+		    " instead",
+		    (unsigned long long)resp->id, size, WIRE_MAX_ANSWER_BYTES);
+		err.code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+		err.message = msg;
+		small.id = resp->id;
+		small.error = &err;
+		env.response = &small;
+	}
 	sendq_push(api->sendq, api->api_sock, identity, identity_len, &env);
 }
 

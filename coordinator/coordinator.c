@@ -682,6 +682,9 @@ coordinator_other_connection(const wire_msg_t *msg, const worker_t *w)
 	return msg->src_fd >= 0 && w->conn_fd >= 0 && msg->src_fd != w->conn_fd;
 }
 
+static void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg,
+                                 uint64_t request_id, const char *text);
+
 static void
 coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 {
@@ -695,12 +698,24 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 		return;
 	}
 	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
-	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
-	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
+	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS) {
 		c->hello_refused++;
-		coordinator_log_drop(
-		    c, "worker", msg,
-		    "a Hello over the limits of in-flight, spooled or label entries");
+		coordinator_log_drop(c, "worker", msg,
+		                     "a Hello over the limits of in-flight or spooled entries");
+		return;
+	}
+	char why[320];
+	if (wire_hello_check(hello, why, sizeof(why)) != 0) {
+		/* Stored, it would be in every `rota workers` answer: refused, and
+		 * the worker is told why (it logs what the coordinator answered). */
+		c->hello_refused++;
+		coordinator_log_drop(c, "worker", msg, why);
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "Hello refused: %s (docs/protocol.md, \"Bounded fields\"); fix it and"
+		         " restart the worker",
+		         why);
+		coordinator_redirect(c, c->worker_sock, msg, 0, text);
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);

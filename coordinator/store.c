@@ -910,9 +910,10 @@ store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The last `lines` lines of a step's output, from its newest chunks. */
-static void
-store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *out)
+/* The last `lines` lines of a step's output, from its newest chunks, at
+ * most max bytes of them. Returns whether it cut anything. */
+static bool
+store_step_tail(store_t *s, int64_t row, uint32_t lines, size_t max, ProtobufCBinaryData *out)
 {
 	sqlite3_stmt *st = store_q(s, Q_STEP_TAIL);
 	sqlite3_bind_int64(st, 1, row);
@@ -933,7 +934,7 @@ store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *ou
 		size_t newlines = 0;
 		for (size_t i = 0; i < len; i++)
 			newlines += buf[i] == '\n';
-		if (newlines > lines)
+		if (newlines > lines || len > max)
 			break;
 	}
 	sqlite3_reset(st);
@@ -949,11 +950,20 @@ store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *ou
 			break;
 		start--;
 	}
+	bool cut = false;
+	if (len - start > max) {
+		/* From a line's start when one begins in the last max bytes. */
+		size_t from = len - max;
+		const uint8_t *nl = memchr(buf + from, '\n', len - from);
+		start = nl != NULL && nl + 1 < buf + len ? (size_t)(nl + 1 - buf) : from;
+		cut = true;
+	}
 	out->len = len - start;
 	out->data = xmalloc(out->len ? out->len : 1);
 	if (out->len)
 		memcpy(out->data, buf + start, out->len);
 	free(buf);
+	return cut;
 }
 
 int
@@ -996,9 +1006,15 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 	sqlite3_reset(st);
 	out->steps = xcalloc(n, sizeof(*out->steps));
 	out->n_steps = n;
+	size_t budget = STORE_SHOW_TAILS_MAX_BYTES;
 	for (size_t k = 0; k < n; k++) {
 		if (tail_lines > 0) {
-			store_step_tail(s, rows[k].row, tail_lines, &rows[k].info->tail);
+			/* Once the answer's previews are spent, max is 0: a step
+			 * with output then has an empty preview marked cut. */
+			size_t max = budget < STORE_TAIL_MAX_BYTES ? budget : STORE_TAIL_MAX_BYTES;
+			rows[k].info->tail_cut =
+			    store_step_tail(s, rows[k].row, tail_lines, max, &rows[k].info->tail);
+			budget -= rows[k].info->tail.len;
 		}
 		out->steps[k] = rows[k].info;
 	}

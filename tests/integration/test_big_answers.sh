@@ -1,0 +1,82 @@
+# Answers that would not fit one frame (issue 12, defect 8): every one of
+# these once made the CLI say "cannot reach the coordinator" (exit 3) for
+# good, because libzmq drops a connection that brings a frame over
+# WIRE_MAX_FRAME_BYTES.
+#   - a run whose steps print long lines: `rota show` cuts each step's
+#     preview (and the answer's previews together) and says so;
+#   - a Hello with labels over the bounds is refused, the worker told why,
+#     and `rota workers` keeps answering;
+#   - an incident title over the bound is refused by the CLI and the
+#     coordinator, naming the limit; titles already stored that would make
+#     `rota incidents` too large get "answer too large", never "unreachable",
+#     and --limit gets the rest.
+. "$(dirname "$0")/lib.sh"
+rota_setup
+RUNBOOKS=$T/runbooks
+mkdir -p "$RUNBOOKS"
+# 12 steps each printing 10 lines of 50,000 characters: 6 MB of previews
+# (the same as 300 steps of 10 lines of 2,000, in a fraction of the time).
+{
+	echo "name: chatty"
+	echo "steps:"
+	for i in $(seq 12); do
+		echo "  - id: s$i"
+		echo "    shell: \"for i in 1 2 3 4 5 6 7 8 9 10; do head -c 50000 /dev/zero | tr '\\\\0' x; echo; done\""
+	done
+} >"$RUNBOOKS/chatty.yaml"
+cp "$FIXTURES/short.yaml" "$RUNBOOKS/"
+rota lint "$RUNBOOKS/chatty.yaml" >/dev/null || fail "chatty.yaml does not lint: $(rota lint "$RUNBOOKS/chatty.yaml" 2>&1)"
+start_coordinator
+start_worker w1
+wait_workers 1
+
+# ---- rota show of a chatty run ------------------------------------------
+run_rota 0 -- submit chatty --target w1
+wait_for 'grep -q "(chatty) succeeded" "$T/coordinator.log"' 60 "the chatty run to succeed"
+run_rota 0 -- show last
+# (grep, not assert_contains: a failure would print megabytes)
+grep -q "output preview cut; rota logs .* --host w1 shows all of it" <<<"$OUT" ||
+	fail "rota show does not say a preview was cut"
+grep -q "^  s12 " <<<"$OUT" || fail "rota show does not list step s12"
+[ "${#OUT}" -lt 200000 ] || fail "rota show printed ${#OUT} bytes of previews"
+run_rota 0 -- show last --json
+grep -q '"tail_cut":true' <<<"$OUT" || fail "rota show --json has no tail_cut"
+pass "rota show of 12 steps of 500 KB output answers, previews cut and said"
+
+# ---- Hellos over the label bounds -----------------------------------------
+for id in big1 big2; do
+	got=$("$ROTA_TESTS_BIN/rota-testpeer" hello "$WORKER_EP" "$id" 64 51200) ||
+		fail "no answer to $id's Hello"
+	assert_contains "$got" "refused Hello refused: label k0 has a value of 51200 bytes; the limit is 256 bytes" "$id's Hello"
+done
+got=$("$ROTA_TESTS_BIN/rota-testpeer" hello "$WORKER_EP" many 65 8) || fail "no answer to many's Hello"
+assert_contains "$got" "it has 65 labels; the limit is 64 labels" "a Hello with 65 labels"
+got=$("$ROTA_TESTS_BIN/rota-testpeer" hello "$WORKER_EP" fits 64 256) || fail "no answer to fits' Hello"
+assert_eq "$got" "welcome" "a Hello at the bounds"
+run_rota 0 -- workers
+assert_not_contains "$OUT" "big1" "rota workers"
+assert_contains "$OUT" "fits" "rota workers"
+# The worker itself refuses such a label before it connects.
+set +e
+"$ROTA_BIN/rota-worker" --coordinator "$WORKER_EP" --id w9 --spool "$T/spool-w9" \
+	--label "role=$(head -c 300 /dev/zero | tr '\0' v)" >"$T/w9.out" 2>&1
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "rota-worker started with a 300-byte label"
+assert_contains "$(cat "$T/w9.out")" "its value is 300 bytes; the limit is 256 bytes" "rota-worker --label"
+pass "Hellos over the label bounds are refused and told why; rota workers answers"
+
+# ---- incident titles -------------------------------------------------------
+LONG=$(head -c 600 /dev/zero | tr '\0' t)
+run_rota 2 -- incident open short --title "$LONG" --target w1
+assert_contains "$ERR" "--title is 600 bytes; the limit is 512 bytes" "incident open with a long title"
+run_rota 0 -- incident open short --title "disk full" --target w1
+run_rota 0 -- incident open short --title "disk full again" --target w1
+# Titles stored before the bound (or by a store edited by hand): 3 MiB each.
+store "UPDATE incidents SET title = replace(hex(zeroblob(1572864)), '0', 'x')"
+run_rota 4 -- incidents
+assert_contains "$ERR" "answer too large" "rota incidents over the frame limit"
+assert_contains "$ERR" "--limit" "rota incidents over the frame limit"
+assert_not_contains "$ERR" "cannot reach" "rota incidents over the frame limit"
+run_rota 0 -- incidents --limit 1
+pass "incident titles are bounded; an answer too large says so, --limit gets the rest"
