@@ -1169,10 +1169,41 @@ coordinator_forgive(coordinator_t *c, int64_t *last_check, int64_t slept)
  * Nothing of the turn was told to anyone (the send queue is dropped): reload
  * the runs from the store, and move to a new epoch so that every worker says
  * Hello again and resends what was not acknowledged. */
+/* An answer withheld with its failed turn: the operator waiting for it is
+ * told now that nothing was done, instead of timing out as if the
+ * coordinator were unreachable. */
+static void
+coordinator_withheld(void *ctx, void *sock, const uint8_t *identity, size_t identity_len,
+                     const uint8_t *data, size_t len)
+{
+	coordinator_t *c = ctx;
+	Rota__Envelope *env = NULL;
+	if (sock != c->api_sock || wire_decode(data, len, &env) != WIRE_OK)
+		return;
+	if (env->body_case == ROTA__ENVELOPE__BODY_RESPONSE && env->response != NULL) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "store: cannot commit: %s; not done (nothing of this request was recorded;"
+		         " see the coordinator's log), try again",
+		         store_last_error(c->store));
+		Rota__Error err = ROTA__ERROR__INIT;
+		err.code = ROTA__ERROR_CODE__ERR_UNAVAILABLE;
+		err.message = text;
+		Rota__Response resp = ROTA__RESPONSE__INIT;
+		resp.id = env->response->id;
+		resp.error = &err;
+		Rota__Envelope out = ROTA__ENVELOPE__INIT;
+		out.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+		out.response = &resp;
+		wire_send(c->api_sock, identity, identity_len, &out);
+	}
+	rota__envelope__free_unpacked(env, NULL);
+}
+
 static void
 coordinator_resync(coordinator_t *c)
 {
-	size_t withheld = sendq_discard(c->sendq);
+	size_t withheld = sendq_discard_each(c->sendq, coordinator_withheld, c);
 	incidents_resync(c->incidents);
 	if (c->resync_pending) {
 		/* A retry of a reload that failed: only the reload again. */

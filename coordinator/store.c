@@ -266,13 +266,25 @@ struct store {
 	/* A write of this turn failed: the turn must not commit, so that no
 	 * half-recorded change is acknowledged. */
 	bool failed;
+	/* SQLite's word for the turn's first failure ("database is locked"),
+	 * for the answers withheld with it (store_last_error). */
+	char why[256];
 };
+
+/* Keeps SQLite's message for the turn's first failure. */
+static void
+store_note_error(store_t *s)
+{
+	if (s->why[0] == '\0')
+		snprintf(s->why, sizeof(s->why), "%s", sqlite3_errmsg(s->db));
+}
 
 static int
 store_exec(store_t *s, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		store_note_error(s);
 		log_error("store: %s: %s", sql, err ? err : "?");
 		sqlite3_free(err);
 		return -1;
@@ -402,24 +414,43 @@ store_begin(store_t *s)
 	return 0;
 }
 
+/* Rolls back what is open. SQLite may have rolled the transaction back
+ * itself (a full disk, an I/O error: sqlite3_get_autocommit says so), and a
+ * ROLLBACK then would only log "no transaction is active". */
+static void
+store_rollback(store_t *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK");
+}
+
 int
 store_commit(store_t *s)
 {
 	if (s->failed) {
 		if (s->in_tx)
-			store_exec(s, "ROLLBACK");
+			store_rollback(s);
 		s->in_tx = false;
 		s->failed = false;
 		return -1;
 	}
-	if (!s->in_tx)
+	if (!s->in_tx) {
+		s->why[0] = '\0';
 		return 0;
+	}
 	s->in_tx = false;
 	if (store_exec(s, "COMMIT") != 0) {
-		store_exec(s, "ROLLBACK");
+		store_rollback(s);
 		return -1;
 	}
+	s->why[0] = '\0';
 	return 0;
+}
+
+const char *
+store_last_error(const store_t *s)
+{
+	return s->why[0] ? s->why : "unknown error";
 }
 
 bool
@@ -459,6 +490,7 @@ store_done(store_t *s, sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+		store_note_error(s);
 		sqlite3_reset(st);
 		if (s->in_tx)
 			s->failed = true;
@@ -522,6 +554,7 @@ void
 store_stmt_failed(store_t *s, sqlite3_stmt *st)
 {
 	log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+	store_note_error(s);
 	sqlite3_reset(st);
 	if (s->in_tx)
 		s->failed = true;

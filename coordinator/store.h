@@ -38,6 +38,10 @@ int store_begin(store_t *s);
  * the caller must not tell anyone of it. */
 int store_commit(store_t *s);
 bool store_in_transaction(const store_t *s);
+/* After store_commit failed: SQLite's message for the turn's first failure
+ * ("database is locked", "database or disk is full"); borrowed until the
+ * next commit. */
+const char *store_last_error(const store_t *s);
 /* True once a write of the open turn has failed (the commit will refuse). */
 bool store_failed(const store_t *s);
 bool store_run_exists(store_t *s, const char *run_id);
