@@ -481,7 +481,13 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->id = w->id;
 		info->hostname = w->hostname;
 		info->version = w->version;
-		info->state = !w->connected ? "lost" : w->stopping ? "stopping" : "connected";
+		/* Known from the store and not seen since the start (no
+		 * monotonic sighting): back soon, or lost once settled. */
+		bool returning = !w->connected && w->last_seen_mono == 0 && api->settling;
+		info->state = returning       ? "reconnecting"
+		              : !w->connected ? "lost"
+		              : w->stopping   ? "stopping"
+		                              : "connected";
 		info->replaced = w->replaced;
 		info->peer = w->peer;
 		info->last_seen_ms = w->last_seen_wall;
@@ -502,7 +508,8 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		for (size_t h = 0; h < run->host_count; h++) {
 			int s = run_inflight_step(run, h);
 			worker_t *w = registry_find(api->registry, run->hosts[h].host);
-			if (s < 0 || w == NULL)
+			/* A manual or notify step runs on no worker. */
+			if (s < 0 || w == NULL || run->policy[s].kind != RUN_KIND_WORKER)
 				continue;
 			for (size_t i = 0; i < n; i++) {
 				Rota__WorkerInfo *info = &infos[i];

@@ -596,6 +596,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .status_ctx = c,
 	    .curve = security_curve(c->security),
 	    .security = c->security,
+	    .settling = true,
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
@@ -1026,6 +1027,7 @@ coordinator_settled(coordinator_t *c, int64_t now)
 	if (away > 0 && now < c->settle_deadline)
 		return false;
 	c->settled = true;
+	c->api.settling = false;
 	if (away > 0)
 		log_info("scheduler starts with %zu known worker(s) still away", away);
 	return true;
@@ -1284,6 +1286,17 @@ coordinator_goodbye(coordinator_t *c)
 static void
 coordinator_stop(coordinator_t *c)
 {
+	/* The store knows a worker's time of Hello: give it the last sighting,
+	 * so the next start does not show seconds-old workers as long gone. */
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		worker_t *w = registry_at(c->registry, i);
+		if (!w->connected)
+			continue;
+		char *labels = registry_labels_string(w);
+		store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
+		                    w->last_seen_wall);
+		free(labels);
+	}
 	dispatcher_end_turn(c->dispatcher);
 	if (store_commit(c->store) == 0) {
 		sendq_flush(c->sendq, &c->sent);
