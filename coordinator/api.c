@@ -471,6 +471,9 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 {
 	size_t n = registry_count(api->registry);
 	Rota__ListWorkersResponse body = ROTA__LIST_WORKERS_RESPONSE__INIT;
+	body.total = (uint32_t)n;
+	if (req->workers->limit > 0 && req->workers->limit < n)
+		n = req->workers->limit;
 	Rota__WorkerInfo *infos = xcalloc(n, sizeof(*infos));
 	body.workers = xcalloc(n, sizeof(*body.workers));
 	body.n_workers = n;

@@ -75,8 +75,41 @@ run_rota 0 -- incident open short --title "disk full again" --target w1
 # Titles stored before the bound (or by a store edited by hand): 3 MiB each.
 store "UPDATE incidents SET title = replace(hex(zeroblob(1572864)), '0', 'x')"
 run_rota 4 -- incidents
-assert_contains "$ERR" "answer too large" "rota incidents over the frame limit"
+assert_contains "$ERR" "rota: refused: answer too large (" "rota incidents over the frame limit"
 assert_contains "$ERR" "--limit" "rota incidents over the frame limit"
 assert_not_contains "$ERR" "cannot reach" "rota incidents over the frame limit"
 run_rota 0 -- incidents --limit 1
 pass "incident titles are bounded; an answer too large says so, --limit gets the rest"
+
+# ---- workers stored before the bounds ---------------------------------------
+# Two workers whose labels were stored when no bound held (3 MiB each), gone
+# since: after a restart they are in every `rota workers` answer.
+for id in old1 old2; do
+	store "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)
+	       VALUES ('$id', 'h', 'role=' || replace(hex(zeroblob(1572864)), '0', 'x'), 'v', 'lost', 1)"
+done
+kill -TERM "$COORD_PID"
+wait "$COORD_PID" || true
+restart_coordinator
+run_rota 4 -- workers
+assert_contains "$ERR" "rota: refused: answer too large (" "rota workers with 6 MiB of stored labels"
+assert_contains "$ERR" "--limit" "rota workers with 6 MiB of stored labels"
+run_rota 0 -- workers --limit 1
+has_line "$OUT" "^fits " "rota workers --limit 1"
+has_line "$OUT" "^\(1 of 4 workers shown; --limit N for more\)" "rota workers --limit 1"
+run_rota 0 -- workers remove old1
+run_rota 0 -- workers remove old2
+run_rota 0 -- workers
+pass "stored workers over the bounds: answer too large, --limit, and workers remove"
+
+# ---- the CLI given an oversized answer -------------------------------------
+# No coordinator sends one now; a stand-in does, and the CLI says what it got.
+mkdir -p "$T/fake"
+"$ROTA_TESTS_BIN/rota-testpeer" api "$T/fake" >>"$T/fake-api.log" 2>&1 &
+PIDS+=($!)
+wait_for "[ -s '$T/fake/endpoints' ]" 10 "the stand-in to listen"
+FAKE_EP=$(sed -n 's/^api=//p' "$T/fake/endpoints")
+ROTA_COORDINATOR=$FAKE_EP run_rota 4 -- runs --limit 4321
+assert_contains "$ERR" "sent an answer too large" "rota given an oversized answer"
+assert_not_contains "$ERR" "cannot reach" "rota given an oversized answer"
+pass "the CLI says an oversized answer is too large, not that the coordinator is unreachable"

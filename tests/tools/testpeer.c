@@ -12,6 +12,9 @@
  *                                    from the canned fleet below until killed.
  *                                    It lets the CLI's display of answers be
  *                                    tested before the coordinator gives them.
+ *                                    `rota runs --limit 4321` is answered
+ *                                    with a frame over WIRE_MAX_ANSWER_BYTES,
+ *                                    which no coordinator sends.
  *
  *   rota-testpeer dispatch ENDPOINT_FILE STEP...
  *                                    plays a coordinator for one worker, so a
@@ -174,6 +177,9 @@ garbage(const char *endpoint)
 #define API_SLOT_MS INT64_C(1795420800000) /* 2026-11-23 08:00:00 UTC, a Monday */
 #define API_DAY_MS INT64_C(86400000)
 #define API_DIR "/etc/rota/runbooks/"
+
+/* A ListRuns with this limit gets an oversized frame (see the banner). */
+#define API_OVERSIZED_LIMIT 4321
 
 static volatile sig_atomic_t api_stop;
 static int api_decided; /* 0: confirm waits; 1: approved; 2: rejected */
@@ -521,7 +527,15 @@ api(const char *dir)
 		if (rc != WIRE_OK)
 			continue;
 		if (msg.env->body_case == ROTA__ENVELOPE__BODY_REQUEST &&
-		    msg.env->request != NULL) {
+		    msg.env->request != NULL &&
+		    msg.env->request->body_case == ROTA__REQUEST__BODY_RUNS &&
+		    msg.env->request->runs->limit == API_OVERSIZED_LIMIT) {
+			size_t len = WIRE_MAX_ANSWER_BYTES + 1024 * 1024;
+			uint8_t *big = xcalloc(1, len);
+			wire_send_raw(s, msg.identity, msg.identity_len, big, len);
+			free(big);
+		} else if (msg.env->body_case == ROTA__ENVELOPE__BODY_REQUEST &&
+		           msg.env->request != NULL) {
 			Rota__Response resp = ROTA__RESPONSE__INIT;
 			resp.id = msg.env->request->id;
 			api_answer(msg.env->request, &resp);
