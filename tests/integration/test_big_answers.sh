@@ -25,6 +25,14 @@ mkdir -p "$RUNBOOKS"
 	done
 } >"$RUNBOOKS/chatty.yaml"
 cp "$FIXTURES/short.yaml" "$RUNBOOKS/"
+cat >"$RUNBOOKS/paged.yaml" <<'YAML'
+name: paged
+triggers:
+  - alertmanager: { alertname: LongSummary }
+steps:
+  - id: look
+    shell: { run: "echo looking" }
+YAML
 rota lint "$RUNBOOKS/chatty.yaml" >/dev/null || fail "chatty.yaml does not lint: $(rota lint "$RUNBOOKS/chatty.yaml" 2>&1)"
 start_coordinator
 start_worker w1
@@ -72,6 +80,18 @@ run_rota 2 -- incident open short --title "$LONG" --target w1
 assert_contains "$ERR" "--title is 600 bytes; the limit is 512 bytes" "incident open with a long title"
 run_rota 0 -- incident open short --title "disk full" --target w1
 run_rota 0 -- incident open short --title "disk full again" --target w1
+# An alert is not refused for a long summary: its title is cut to the bound.
+SUMMARY=$(head -c 2000 /dev/zero | tr '\0' s)
+code=$(curl -s -o "$T/alert.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data-binary '{"receiver":"rota","status":"firing","alerts":[{"status":"firing",
+	"labels":{"alertname":"LongSummary","instance":"w1:9100"},
+	"annotations":{"summary":"'"$SUMMARY"'"},"startsAt":"2026-11-23T03:00:00Z",
+	"endsAt":"0001-01-01T00:00:00Z","fingerprint":"5d1e"}],"groupLabels":{},
+	"commonLabels":{},"commonAnnotations":{},"version":"4","groupKey":"{}:{a=\"b\"}",
+	"truncatedAlerts":0}' "http://$HTTP_EP/v1/alerts/alertmanager")
+assert_eq "$code" 202 "an alert with a 2000-byte summary: $(cat "$T/alert.out")"
+assert_eq "$(store "SELECT length(title) || ' ' || substr(title, -4) FROM incidents WHERE source = 'alertmanager'")" \
+	"512 s..." "the alert's incident title"
 # Titles stored before the bound (or by a store edited by hand): 3 MiB each.
 store "UPDATE incidents SET title = replace(hex(zeroblob(1572864)), '0', 'x')"
 run_rota 4 -- incidents
