@@ -40,7 +40,7 @@ wait_workers 1
 
 # ---- rota show of a chatty run ------------------------------------------
 run_rota 0 -- submit chatty --target w1
-wait_for 'grep -q "(chatty) succeeded" "$T/coordinator.log"' 60 "the chatty run to succeed"
+wait_for 'grep -q "(chatty) succeeded" "$T/coordinator.log"' 120 "the chatty run to succeed"
 run_rota 0 -- show last
 # (grep, not assert_contains: a failure would print megabytes)
 grep -q "output preview cut; rota logs .* --host w1 shows all of it" <<<"$OUT" ||

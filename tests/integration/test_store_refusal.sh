@@ -49,6 +49,8 @@ wait_for "grep -q 'writable again' '$T/coordinator.log'" 20 "the store to be wri
 pass "the first request of a turn that cannot commit is told so; no ROLLBACK of nothing"
 
 # ---- a store locked by another process ----------------------------------------
+# The worker has said Hello again since (a Hello is a write of its own).
+wait_workers 1
 # The locker says "held" once it holds the write lock, then keeps it 8 s:
 # longer than the coordinator's busy timeout (2 s), shorter than the CLI's.
 (printf 'BEGIN IMMEDIATE;\nUPDATE meta SET value = value WHERE key = %s;\nSELECT %s;\n' "'epoch'" "'held'"
@@ -58,6 +60,6 @@ wait_for "grep -q held '$T/locker.out'" 10 "the other process to hold the lock"
 run_rota 4 -- submit "$FIXTURES/short.yaml" --target w1
 assert_contains "$ERR" "store: cannot commit: database is locked; not done" "a submit while the store is locked"
 wait "$locker"
-wait_for "grep -c 'writable again' '$T/coordinator.log' | grep -q 2" 20 "the store to be writable again"
+wait_for "[ \$(grep -c 'writable again' '$T/coordinator.log') -ge 2 ]" 20 "the store to be writable again"
 run_rota 0 -- submit "$FIXTURES/short.yaml" --target w1
 pass "a submit while another process locks the store is told so"
