@@ -51,6 +51,8 @@
 /* Running step keys `workers` lists in its RUNNING column before it only
  * counts. */
 #define CLI_WORKERS_MAX_KEYS 3
+/* The most `workers --limit` may ask (without it, every worker). */
+#define CLI_WORKERS_MAX_LIMIT 100000
 
 /* Incidents listed by `incidents` without --limit, and the most it may
  * ask (the coordinator's own cap, API_MAX_LIST). */

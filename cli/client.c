@@ -42,6 +42,9 @@ client_open(const char *endpoint, const keys_pair_t *mine, const keys_pair_t *se
 		goto fail;
 	if (wire_socket_setup(c->sock) != 0)
 		goto fail;
+	int64_t max = CLIENT_MAX_RECV_BYTES;
+	if (zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) != 0)
+		goto fail;
 	if (mine != NULL && curve_client_setup(c->sock, mine, server) != 0)
 		goto fail;
 	c->monitor = curve_monitor_open(c->ctx, c->sock);
@@ -189,6 +192,10 @@ client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **re
 					continue;
 				return CLIENT_ERR_IO;
 			}
+			/* The only answer that can be over the limit is the one
+			 * to the request in flight: say so, not "unreachable". */
+			if (w == WIRE_ERR_SIZE)
+				return CLIENT_ERR_TOO_LARGE;
 			if (w != WIRE_OK)
 				continue; /* a bad frame: counted in stats, dropped */
 			Rota__Envelope *env = msg.env;

@@ -20,7 +20,15 @@ typedef enum {
 	CLIENT_ERR_IO = -2,        /* libzmq failed; errno says why */
 	CLIENT_ERR_REFUSED = -3,   /* the coordinator refused our key (client_why) */
 	CLIENT_ERR_HANDSHAKE = -4, /* the handshake failed otherwise (client_why) */
+	CLIENT_ERR_TOO_LARGE = -5, /* an answer over WIRE_MAX_ANSWER_BYTES arrived */
 } client_err_t;
+
+/* What libzmq lets in on the CLI's socket: far above WIRE_MAX_ANSWER_BYTES,
+ * so an oversized answer (which the coordinator never builds) arrives and is
+ * reported as too large instead of libzmq dropping the connection, which
+ * would read as an unreachable coordinator. Still bounded: a peer that is
+ * not a coordinator cannot make the CLI allocate what it likes. */
+#define CLIENT_MAX_RECV_BYTES (256LL * 1024 * 1024)
 
 /* Makes a context and a DEALER socket connected to endpoint. Connecting is
  * lazy in ZeroMQ, so this succeeds for an endpoint nobody listens on; it

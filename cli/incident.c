@@ -17,6 +17,7 @@
 #include "run.h"
 #include "table.h"
 #include "usage.h"
+#include "wire.h"
 #include "xalloc.h"
 
 #define INCIDENT_OPEN_SYNOPSIS                                                                     \
@@ -356,6 +357,12 @@ incident_open(session_t *s, int argc, char **argv)
 	if (title == NULL) {
 		rc = usage_error("incident open needs --title TEXT: what is wrong, as the people "
 		                 "paged will read it (--title 'disk full on db-1')");
+		goto out;
+	}
+	if (strlen(title) > WIRE_MAX_TITLE_BYTES) {
+		rc = usage_error("incident open: --title is %zu bytes; the limit is %d bytes: say "
+		                 "what is wrong in a line",
+		                 strlen(title), WIRE_MAX_TITLE_BYTES);
 		goto out;
 	}
 

@@ -629,13 +629,15 @@ run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	json_string(j, st->detail);
 	json_key(j, "tail");
 	json_string_len(j, (const char *)st->tail.data, st->tail.len);
+	json_key(j, "tail_cut");
+	json_bool(j, st->tail_cut);
 	json_object_end(j);
 }
 
 /* One host's steps, steps[0..n), as an indented table with each step's
  * last lines of output under it. */
 static void
-run_print_host(const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
+run_print_host(const char *run_id, const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 {
 	static const char *const headers[] = {"STEP", "STATUS", "EXIT", "DURATION", "DETAIL"};
 	table_t *t = table_new(5, headers);
@@ -661,6 +663,15 @@ run_print_host(const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 		table_cell(t, code);
 		table_cell(t, span);
 		table_cell(t, st->detail);
+		/* A preview cut to its bound says so first, and where the
+		 * rest is. */
+		if (st->tail_cut) {
+			char *note = xasprintf("(output preview cut; rota logs %s --host %s shows"
+			                       " all of it)",
+			                       run_id, st->host);
+			table_note(t, 4, note, strlen(note));
+			free(note);
+		}
 		/* The tail, a line a note, indented under the step. */
 		const char *p = (const char *)st->tail.data;
 		size_t left = st->tail.len;
@@ -827,7 +838,7 @@ run_show(session_t *s, int argc, char **argv)
 			}
 			printf("\n%s\n", host);
 			free(host);
-			run_print_host(steps + first, i - first, now);
+			run_print_host(r->id, steps + first, i - first, now);
 		}
 		if (n == 0 && r->status == ROTA__RUN_STATUS__RUN_SKIPPED)
 			printf("\nthe run was skipped; no step ran\n");

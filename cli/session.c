@@ -16,6 +16,7 @@
 #include "client.h"
 #include "keys.h"
 #include "usage.h"
+#include "wire.h"
 #include "xalloc.h"
 
 struct session {
@@ -292,6 +293,14 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 		fprintf(stderr, "rota: cannot talk to the coordinator at %s: %s\n", s->endpoint,
 		        client_why(s->client));
 		return CLI_EXIT_UNREACHABLE;
+	}
+	if (rc == CLIENT_ERR_TOO_LARGE) {
+		fprintf(stderr,
+		        "rota: the coordinator at %s sent an answer too large (over %d bytes) to"
+		        " read; ask for less (--limit N, or rota logs RUN --host HOST for a"
+		        " run's output)\n",
+		        s->endpoint, WIRE_MAX_ANSWER_BYTES);
+		return CLI_EXIT_REFUSED;
 	}
 	if (rc != CLIENT_OK) {
 		fprintf(stderr, "rota: cannot talk to the coordinator at %s: %s\n", s->endpoint,

@@ -19,7 +19,7 @@
 #include "usage.h"
 #include "xalloc.h"
 
-#define WORKERS_SYNOPSIS "[--json]"
+#define WORKERS_SYNOPSIS "[--limit N] [--json]"
 #define WORKERS_REMOVE_SYNOPSIS "ID [--json]"
 
 typedef struct {
@@ -144,6 +144,8 @@ workers_json(const Rota__ListWorkersResponse *resp)
 		json_object_end(j);
 	}
 	json_array_end(j);
+	json_key(j, "total");
+	json_uint(j, resp->total > resp->n_workers ? resp->total : resp->n_workers);
 	json_object_end(j);
 	json_print(&j);
 }
@@ -181,6 +183,9 @@ workers_table(const Rota__ListWorkersResponse *resp)
 	}
 	table_print(t, stdout);
 	table_destroy(&t);
+	if (resp->total > resp->n_workers)
+		printf("(%zu of %u workers shown; --limit N for more)\n", resp->n_workers,
+		       resp->total);
 }
 
 static void
@@ -266,10 +271,36 @@ workers_list(session_t *s, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "remove") == 0)
 		return workers_remove(s, argc - 1, argv + 1);
-	int json;
-	int done = usage_json_only("workers", WORKERS_SYNOPSIS, argc, argv, &json);
-	if (done >= 0)
-		return done;
+	static const struct option opts[] = {
+	    {"limit", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	unsigned limit = 0;
+	int json = 0;
+	int ch;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (usage_parse_count(optarg, CLI_WORKERS_MAX_LIMIT, &limit) != 0)
+				return usage_error(
+				    "workers: --limit needs a whole number from 1 to %d,"
+				    " got '%s'",
+				    CLI_WORKERS_MAX_LIMIT, optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage_print(stdout);
+			return CLI_EXIT_OK;
+		default:
+			return usage_getopt_error("workers", WORKERS_SYNOPSIS, ch, argv);
+		}
+	}
 	if (optind < argc)
 		return usage_error(
 		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS
@@ -277,6 +308,7 @@ workers_list(session_t *s, int argc, char **argv)
 		    argv[optind]);
 
 	Rota__ListWorkersRequest list = ROTA__LIST_WORKERS_REQUEST__INIT;
+	list.limit = limit;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_WORKERS;
 	req.workers = &list;

@@ -236,6 +236,51 @@ wire_msg_clear(wire_msg_t *msg)
 	msg->env = NULL;
 }
 
+int
+wire_label_check(const char *key, const char *value, char *buf, size_t buflen)
+{
+	size_t kl = key ? strlen(key) : 0, vl = value ? strlen(value) : 0;
+	if (kl > WIRE_MAX_LABEL_BYTES) {
+		snprintf(buf, buflen, "label key '%.32s...' is %zu bytes; the limit is %d bytes",
+		         key, kl, WIRE_MAX_LABEL_BYTES);
+		return -1;
+	}
+	if (vl > WIRE_MAX_LABEL_BYTES) {
+		snprintf(buf, buflen, "label %s has a value of %zu bytes; the limit is %d bytes",
+		         key, vl, WIRE_MAX_LABEL_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_hello_check(const Rota__Hello *hello, char *buf, size_t buflen)
+{
+	size_t hl = hello->hostname ? strlen(hello->hostname) : 0;
+	size_t vl = hello->version ? strlen(hello->version) : 0;
+	if (hl > WIRE_MAX_HOSTNAME_BYTES) {
+		snprintf(buf, buflen, "its hostname is %zu bytes; the limit is %d bytes", hl,
+		         WIRE_MAX_HOSTNAME_BYTES);
+		return -1;
+	}
+	if (vl > WIRE_MAX_VERSION_BYTES) {
+		snprintf(buf, buflen, "its version is %zu bytes; the limit is %d bytes", vl,
+		         WIRE_MAX_VERSION_BYTES);
+		return -1;
+	}
+	if (hello->n_labels > WIRE_MAX_LABELS) {
+		snprintf(buf, buflen, "it has %zu labels; the limit is %d labels", hello->n_labels,
+		         WIRE_MAX_LABELS);
+		return -1;
+	}
+	for (size_t i = 0; i < hello->n_labels; i++) {
+		const Rota__Label *l = hello->labels[i];
+		if (l != NULL && wire_label_check(l->key, l->value, buf, buflen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 const char *
 wire_strerror(int err)
 {

@@ -17,6 +17,18 @@
  * submitted runbook at most 1 MiB. Set as ZMQ_MAXMSGSIZE, so libzmq drops the
  * connection of a peer that sends more before it is buffered. */
 #define WIRE_MAX_FRAME_BYTES (4 * 1024 * 1024)
+/* The largest answer the coordinator builds: one frame, so an answer that
+ * would not fit is refused with "answer too large" instead of being sent to
+ * a CLI that would have to drop it. */
+#define WIRE_MAX_ANSWER_BYTES WIRE_MAX_FRAME_BYTES
+/* Bounded fields, refused at intake with the limit named (docs/protocol.md):
+ * a worker's labels and hostname in its Hello, an incident's title. Sized so
+ * a list of a thousand of them stays well inside one frame. */
+#define WIRE_MAX_LABELS 64
+#define WIRE_MAX_LABEL_BYTES 256    /* a label's key, and its value */
+#define WIRE_MAX_HOSTNAME_BYTES 255 /* HOST_NAME_MAX */
+#define WIRE_MAX_VERSION_BYTES 64
+#define WIRE_MAX_TITLE_BYTES 512 /* an incident's title */
 /* A ROUTER identity is a worker id or a libzmq-made id: bounded. */
 #define WIRE_MAX_IDENTITY_BYTES 255
 /* A ZAP user id is a worker id or an operator name (keys_valid_name). */
@@ -100,6 +112,13 @@ void wire_msg_clear(wire_msg_t *msg);
 /* The peer's "address:port" of the connection msg came on, found on first
  * use while the connection is open ("" when it cannot be). */
 const char *wire_peer(const wire_msg_t *msg);
+
+/* Whether a Hello's hostname, version and labels are within the bounds
+ * above: 0, or -1 with why (naming the field and its limit) in buf. */
+int wire_hello_check(const Rota__Hello *hello, char *buf, size_t buflen);
+/* Whether one label key=value is within WIRE_MAX_LABEL_BYTES: 0, or -1 with
+ * why in buf. */
+int wire_label_check(const char *key, const char *value, char *buf, size_t buflen);
 
 const char *wire_strerror(int err);
 /* A printable form of a ROUTER identity into buf (hex when not printable). */

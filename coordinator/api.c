@@ -15,6 +15,7 @@
 #include "runbook.h"
 #include "launcher.h"
 #include "run.h"
+#include "wire.h"
 #include "xalloc.h"
 
 /* Who may do what. A request not listed here is refused as unknown. */
@@ -93,13 +94,54 @@ api_note(api_t *api, char *note)
 	api->note = note;
 }
 
-/* Queues resp for the peer; resp's fields stay the caller's. */
+/* What to ask for instead of an answer too large for one frame. */
+static const char *
+api_too_large_hint(Rota__Response__BodyCase body)
+{
+	switch (body) {
+	case ROTA__RESPONSE__BODY_RUNS:
+	case ROTA__RESPONSE__BODY_INCIDENTS:
+	case ROTA__RESPONSE__BODY_AUDIT:
+	case ROTA__RESPONSE__BODY_WORKERS:
+		return "use --limit N for fewer";
+	case ROTA__RESPONSE__BODY_SHOW:
+		return "use rota logs RUN --host HOST";
+	case ROTA__RESPONSE__BODY_LOGS:
+		return "use --host HOST, or a smaller --limit";
+	case ROTA__RESPONSE__BODY_SCHEDULES:
+		return "use a smaller --next";
+	default:
+		return "see the coordinator's log";
+	}
+}
+
+/* Queues resp for the peer; resp's fields stay the caller's. An answer
+ * over WIRE_MAX_ANSWER_BYTES is never sent: no CLI could read it, so it is
+ * replaced by an error that says how to ask for less. */
 static void
 api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Response *resp)
 {
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.version = WIRE_VERSION;
 	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
 	env.response = resp;
+	size_t size = rota__envelope__get_packed_size(&env);
+	Rota__Error err = ROTA__ERROR__INIT;
+	Rota__Response small = ROTA__RESPONSE__INIT;
+	char msg[256];
+	if (size > WIRE_MAX_ANSWER_BYTES) {
+		snprintf(msg, sizeof(msg), "answer too large (%zu bytes; the limit is %d); %s",
+		         size, WIRE_MAX_ANSWER_BYTES, api_too_large_hint(resp->body_case));
+		log_warn(
+		    "api: an answer to request %llu was %zu bytes, over the limit of %d: refused"
+		    " instead",
+		    (unsigned long long)resp->id, size, WIRE_MAX_ANSWER_BYTES);
+		err.code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+		err.message = msg;
+		small.id = resp->id;
+		small.error = &err;
+		env.response = &small;
+	}
 	sendq_push(api->sendq, api->api_sock, identity, identity_len, &env);
 }
 
@@ -458,6 +500,9 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 {
 	size_t n = registry_count(api->registry);
 	Rota__ListWorkersResponse body = ROTA__LIST_WORKERS_RESPONSE__INIT;
+	body.total = (uint32_t)n;
+	if (req->workers->limit > 0 && req->workers->limit < n)
+		n = req->workers->limit;
 	Rota__WorkerInfo *infos = xcalloc(n, sizeof(*infos));
 	body.workers = xcalloc(n, sizeof(*body.workers));
 	body.n_workers = n;
@@ -468,7 +513,13 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->id = w->id;
 		info->hostname = w->hostname;
 		info->version = w->version;
-		info->state = !w->connected ? "lost" : w->stopping ? "stopping" : "connected";
+		/* Known from the store and not seen since the start (no
+		 * monotonic sighting): back soon, or lost once settled. */
+		bool returning = !w->connected && w->last_seen_mono == 0 && api->settling;
+		info->state = returning       ? "reconnecting"
+		              : !w->connected ? "lost"
+		              : w->stopping   ? "stopping"
+		                              : "connected";
 		info->replaced = w->replaced;
 		info->peer = w->peer;
 		info->last_seen_ms = w->last_seen_wall;
@@ -489,7 +540,8 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		for (size_t h = 0; h < run->host_count; h++) {
 			int s = run_inflight_step(run, h);
 			worker_t *w = registry_find(api->registry, run->hosts[h].host);
-			if (s < 0 || w == NULL)
+			/* A manual or notify step runs on no worker. */
+			if (s < 0 || w == NULL || run->policy[s].kind != RUN_KIND_WORKER)
 				continue;
 			for (size_t i = 0; i < n; i++) {
 				Rota__WorkerInfo *info = &infos[i];

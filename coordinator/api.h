@@ -55,6 +55,10 @@ typedef struct {
 	 * (submit, approve, reload) are refused with ERR_UNAVAILABLE; reads are
 	 * still answered. */
 	bool stopping;
+	/* The coordinator started moments ago and waits for the workers its
+	 * store knows to say Hello again (COORDINATOR_SETTLE_MS): one not back
+	 * yet shows as "reconnecting", not "lost". */
+	bool settling;
 	/* rota status: the coordinator fills what it knows (strings
 	 * borrowed from it until the next turn); api adds the caller. */
 	void (*status)(void *ctx, Rota__StatusResponse *out);

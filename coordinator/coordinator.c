@@ -676,6 +676,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .status_ctx = c,
 	    .curve = security_curve(c->security),
 	    .security = c->security,
+	    .settling = true,
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
@@ -764,6 +765,9 @@ coordinator_other_connection(const wire_msg_t *msg, const worker_t *w)
 	return msg->src_fd >= 0 && w->conn_fd >= 0 && msg->src_fd != w->conn_fd;
 }
 
+static void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg,
+                                 uint64_t request_id, const char *text);
+
 static void
 coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 {
@@ -777,12 +781,24 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 		return;
 	}
 	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
-	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
-	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
+	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS) {
 		c->hello_refused++;
-		coordinator_log_drop(
-		    c, "worker", msg,
-		    "a Hello over the limits of in-flight, spooled or label entries");
+		coordinator_log_drop(c, "worker", msg,
+		                     "a Hello over the limits of in-flight or spooled entries");
+		return;
+	}
+	char why[320];
+	if (wire_hello_check(hello, why, sizeof(why)) != 0) {
+		/* Stored, it would be in every `rota workers` answer: refused, and
+		 * the worker is told why (it logs what the coordinator answered). */
+		c->hello_refused++;
+		coordinator_log_drop(c, "worker", msg, why);
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "Hello refused: %s (docs/protocol.md, \"Bounded fields\"); fix it and"
+		         " restart the worker",
+		         why);
+		coordinator_redirect(c, c->worker_sock, msg, 0, text);
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);
@@ -1106,6 +1122,7 @@ coordinator_settled(coordinator_t *c, int64_t now)
 	if (away > 0 && now < c->settle_deadline)
 		return false;
 	c->settled = true;
+	c->api.settling = false;
 	if (away > 0)
 		log_info("scheduler starts with %zu known worker(s) still away", away);
 	return true;
@@ -1249,10 +1266,41 @@ coordinator_forgive(coordinator_t *c, int64_t *last_check, int64_t slept)
  * Nothing of the turn was told to anyone (the send queue is dropped): reload
  * the runs from the store, and move to a new epoch so that every worker says
  * Hello again and resends what was not acknowledged. */
+/* An answer withheld with its failed turn: the operator waiting for it is
+ * told now that nothing was done, instead of timing out as if the
+ * coordinator were unreachable. */
+static void
+coordinator_withheld(void *ctx, void *sock, const uint8_t *identity, size_t identity_len,
+                     const uint8_t *data, size_t len)
+{
+	coordinator_t *c = ctx;
+	Rota__Envelope *env = NULL;
+	if (sock != c->api_sock || wire_decode(data, len, &env) != WIRE_OK)
+		return;
+	if (env->body_case == ROTA__ENVELOPE__BODY_RESPONSE && env->response != NULL) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "store: cannot commit: %s; not done (nothing of this request was recorded;"
+		         " see the coordinator's log), try again",
+		         store_last_error(c->store));
+		Rota__Error err = ROTA__ERROR__INIT;
+		err.code = ROTA__ERROR_CODE__ERR_UNAVAILABLE;
+		err.message = text;
+		Rota__Response resp = ROTA__RESPONSE__INIT;
+		resp.id = env->response->id;
+		resp.error = &err;
+		Rota__Envelope out = ROTA__ENVELOPE__INIT;
+		out.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+		out.response = &resp;
+		wire_send(c->api_sock, identity, identity_len, &out);
+	}
+	rota__envelope__free_unpacked(env, NULL);
+}
+
 static void
 coordinator_resync(coordinator_t *c)
 {
-	size_t withheld = sendq_discard(c->sendq);
+	size_t withheld = sendq_discard_each(c->sendq, coordinator_withheld, c);
 	incidents_resync(c->incidents);
 	if (c->resync_pending) {
 		/* A retry of a reload that failed: only the reload again. */
@@ -1333,6 +1381,17 @@ coordinator_goodbye(coordinator_t *c)
 static void
 coordinator_stop(coordinator_t *c)
 {
+	/* The store knows a worker's time of Hello: give it the last sighting,
+	 * so the next start does not show seconds-old workers as long gone. */
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		worker_t *w = registry_at(c->registry, i);
+		if (!w->connected)
+			continue;
+		char *labels = registry_labels_string(w);
+		store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
+		                    w->last_seen_wall);
+		free(labels);
+	}
 	dispatcher_end_turn(c->dispatcher);
 	if (store_commit(c->store) == 0) {
 		sendq_flush(c->sendq, &c->sent);

@@ -35,6 +35,8 @@
 /* A Hello lists what a worker runs and holds; more than this is not a
  * worker but a flood. */
 #define COORDINATOR_HELLO_MAX_KEYS 4096
+/* Labels are bounded by wire_hello_check (WIRE_MAX_LABELS), which tells
+ * the worker why; kept for the fuzzer's model of the Hello bounds. */
 #define COORDINATOR_HELLO_MAX_LABELS 64
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "incident.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -742,7 +743,17 @@ incidents_resolve_id(incidents_t *in, const char *text, char **id, char **error)
 		                   text);
 		return -1;
 	}
-	char *candidate = xasprintf("INC-%lld", strtoll(digits, NULL, 10));
+	/* Parsed with an overflow check: strtoll would clamp an overlong
+	 * number to the largest one and name an incident nobody asked for. */
+	errno = 0;
+	long long n = strtoll(digits, NULL, 10);
+	if (errno == ERANGE) {
+		*error = xasprintf("invalid incident id '%.64s': the number is out of range;"
+		                   " `rota incidents` lists them",
+		                   text);
+		return -1;
+	}
+	char *candidate = xasprintf("INC-%lld", n);
 	row_t r = {0};
 	int got = row_get(in, candidate, &r);
 	row_clear(&r);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "strlist.h"
+#include "wire.h"
 #include "xalloc.h"
 
 static const runbook_t *
@@ -218,6 +219,14 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	if (req->severity > 4) {
 		*code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
 		*error = xasprintf("severity %u is not one of P1 to P4", req->severity);
+		return -1;
+	}
+	size_t title_len = req->title ? strlen(req->title) : 0;
+	if (title_len > WIRE_MAX_TITLE_BYTES) {
+		*code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+		*error = xasprintf("the title is %zu bytes; the limit is %d bytes: say what is"
+		                   " wrong in a line, and the rest in a note",
+		                   title_len, WIRE_MAX_TITLE_BYTES);
 		return -1;
 	}
 	launcher_t l = {
@@ -478,6 +487,15 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		char *title = summary && summary[0]
 		                  ? xstrdup(summary)
 		                  : xasprintf("%s%s%s", alertname, host ? " on " : "", host ? host : "");
+		/* An alert is not refused for a long summary (the page matters
+		 * more): its title is cut to the bound, at a character's start,
+		 * and ends in "..." to say so. */
+		if (strlen(title) > WIRE_MAX_TITLE_BYTES) {
+			size_t keep = WIRE_MAX_TITLE_BYTES - 3;
+			while (keep > 0 && ((unsigned char)title[keep] & 0xC0) == 0x80)
+				keep--;
+			memcpy(title + keep, "...", 4);
+		}
 		int severity = alert_severity(a);
 		incident_spec_t spec = {
 		    .title = title,

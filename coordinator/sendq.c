@@ -84,6 +84,17 @@ sendq_discard(sendq_t *q)
 }
 
 size_t
+sendq_discard_each(sendq_t *q, sendq_drop_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < q->count; i++) {
+		sendq_item_t *it = &q->items[i];
+		fn(ctx, it->sock, it->identity_len ? it->identity : NULL, it->identity_len,
+		   it->data, it->len);
+	}
+	return sendq_discard(q);
+}
+
+size_t
 sendq_length(const sendq_t *q)
 {
 	return q->count;

@@ -27,6 +27,12 @@ void sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity
 void sendq_flush(sendq_t *q, sendq_stats_t *stats);
 /* Drops everything queued (after a failed commit). Returns how many. */
 size_t sendq_discard(sendq_t *q);
+/* One queued frame, as sendq_discard_each shows it before dropping it. */
+typedef void (*sendq_drop_fn)(void *ctx, void *sock, const uint8_t *identity, size_t identity_len,
+                              const uint8_t *data, size_t len);
+/* The same, calling fn for each frame first: the owner may tell a peer that
+ * waits for an answer that none is coming. Returns how many. */
+size_t sendq_discard_each(sendq_t *q, sendq_drop_fn fn, void *ctx);
 size_t sendq_length(const sendq_t *q);
 
 #endif

@@ -269,13 +269,25 @@ struct store {
 	/* A write of this turn failed: the turn must not commit, so that no
 	 * half-recorded change is acknowledged. */
 	bool failed;
+	/* SQLite's word for the turn's first failure ("database is locked"),
+	 * for the answers withheld with it (store_last_error). */
+	char why[256];
 };
+
+/* Keeps SQLite's message for the turn's first failure. */
+static void
+store_note_error(store_t *s)
+{
+	if (s->why[0] == '\0')
+		snprintf(s->why, sizeof(s->why), "%s", sqlite3_errmsg(s->db));
+}
 
 static int
 store_exec(store_t *s, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		store_note_error(s);
 		log_error("store: %s: %s", sql, err ? err : "?");
 		sqlite3_free(err);
 		return -1;
@@ -433,24 +445,43 @@ store_begin(store_t *s)
 	return 0;
 }
 
+/* Rolls back what is open. SQLite may have rolled the transaction back
+ * itself (a full disk, an I/O error: sqlite3_get_autocommit says so), and a
+ * ROLLBACK then would only log "no transaction is active". */
+static void
+store_rollback(store_t *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK");
+}
+
 int
 store_commit(store_t *s)
 {
 	if (s->failed) {
 		if (s->in_tx)
-			store_exec(s, "ROLLBACK");
+			store_rollback(s);
 		s->in_tx = false;
 		s->failed = false;
 		return -1;
 	}
-	if (!s->in_tx)
+	if (!s->in_tx) {
+		s->why[0] = '\0';
 		return 0;
+	}
 	s->in_tx = false;
 	if (store_exec(s, "COMMIT") != 0) {
-		store_exec(s, "ROLLBACK");
+		store_rollback(s);
 		return -1;
 	}
+	s->why[0] = '\0';
 	return 0;
+}
+
+const char *
+store_last_error(const store_t *s)
+{
+	return s->why[0] ? s->why : "unknown error";
 }
 
 bool
@@ -490,6 +521,7 @@ store_done(store_t *s, sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+		store_note_error(s);
 		sqlite3_reset(st);
 		if (s->in_tx)
 			s->failed = true;
@@ -553,6 +585,7 @@ void
 store_stmt_failed(store_t *s, sqlite3_stmt *st)
 {
 	log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+	store_note_error(s);
 	sqlite3_reset(st);
 	if (s->in_tx)
 		s->failed = true;
@@ -941,9 +974,10 @@ store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The last `lines` lines of a step's output, from its newest chunks. */
-static void
-store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *out)
+/* The last `lines` lines of a step's output, from its newest chunks, at
+ * most max bytes of them. Returns whether it cut anything. */
+static bool
+store_step_tail(store_t *s, int64_t row, uint32_t lines, size_t max, ProtobufCBinaryData *out)
 {
 	sqlite3_stmt *st = store_q(s, Q_STEP_TAIL);
 	sqlite3_bind_int64(st, 1, row);
@@ -964,7 +998,7 @@ store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *ou
 		size_t newlines = 0;
 		for (size_t i = 0; i < len; i++)
 			newlines += buf[i] == '\n';
-		if (newlines > lines)
+		if (newlines > lines || len > max)
 			break;
 	}
 	sqlite3_reset(st);
@@ -980,11 +1014,20 @@ store_step_tail(store_t *s, int64_t row, uint32_t lines, ProtobufCBinaryData *ou
 			break;
 		start--;
 	}
+	bool cut = false;
+	if (len - start > max) {
+		/* From a line's start when one begins in the last max bytes. */
+		size_t from = len - max;
+		const uint8_t *nl = memchr(buf + from, '\n', len - from);
+		start = nl != NULL && nl + 1 < buf + len ? (size_t)(nl + 1 - buf) : from;
+		cut = true;
+	}
 	out->len = len - start;
 	out->data = xmalloc(out->len ? out->len : 1);
 	if (out->len)
 		memcpy(out->data, buf + start, out->len);
 	free(buf);
+	return cut;
 }
 
 int
@@ -1027,9 +1070,15 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 	sqlite3_reset(st);
 	out->steps = xcalloc(n, sizeof(*out->steps));
 	out->n_steps = n;
+	size_t budget = STORE_SHOW_TAILS_MAX_BYTES;
 	for (size_t k = 0; k < n; k++) {
 		if (tail_lines > 0) {
-			store_step_tail(s, rows[k].row, tail_lines, &rows[k].info->tail);
+			/* Once the answer's previews are spent, max is 0: a step
+			 * with output then has an empty preview marked cut. */
+			size_t max = budget < STORE_TAIL_MAX_BYTES ? budget : STORE_TAIL_MAX_BYTES;
+			rows[k].info->tail_cut =
+			    store_step_tail(s, rows[k].row, tail_lines, max, &rows[k].info->tail);
+			budget -= rows[k].info->tail.len;
 		}
 		out->steps[k] = rows[k].info;
 	}

@@ -44,6 +44,10 @@ int store_begin(store_t *s);
  * the caller must not tell anyone of it. */
 int store_commit(store_t *s);
 bool store_in_transaction(const store_t *s);
+/* After store_commit failed: SQLite's message for the turn's first failure
+ * ("database is locked", "database or disk is full"); borrowed until the
+ * next commit. */
+const char *store_last_error(const store_t *s);
 /* True once a write of the open turn has failed (the commit will refuse). */
 bool store_failed(const store_t *s);
 bool store_run_exists(store_t *s, const char *run_id);
@@ -121,6 +125,13 @@ int store_worker_delete(store_t *s, const char *id);
 /* Answers for the operator API. Return 0, or -1 on a store error. */
 int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
 /* Returns 1 when the run does not exist. */
+/* A step's output preview in store_run_show is cut to its last
+ * STORE_TAIL_MAX_BYTES, and the previews of one answer together to
+ * STORE_SHOW_TAILS_MAX_BYTES (the steps after that get none), so a run of
+ * a thousand chatty steps still fits one frame; a cut preview has tail_cut
+ * set and the CLI says so. */
+#define STORE_TAIL_MAX_BYTES 4096
+#define STORE_SHOW_TAILS_MAX_BYTES (1024 * 1024)
 int store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRunResponse *out);
 int store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out);
 /* Frees the strings store_run_summary filled into a summary the caller

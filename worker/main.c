@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "log.h"
 #include "strlist.h"
+#include "wire.h"
 #include "xalloc.h"
 
 static void
@@ -152,6 +153,24 @@ main(int argc, char **argv)
 				        "rota-worker: --label %s: write it as key=value, like"
 				        " --label role=api\n",
 				        optarg);
+				goto out;
+			}
+			/* The coordinator refuses a Hello over these bounds
+			 * (wire.h): say so now rather than connect and be refused. */
+			size_t kl = (size_t)(eq - optarg), vl = strlen(eq + 1);
+			if (nlabels == WIRE_MAX_LABELS) {
+				fprintf(stderr, "rota-worker: --label %.*s: at most %d labels\n",
+				        (int)(kl < 64 ? kl : 64), optarg, WIRE_MAX_LABELS);
+				goto out;
+			}
+			if (kl > WIRE_MAX_LABEL_BYTES || vl > WIRE_MAX_LABEL_BYTES) {
+				fprintf(
+				    stderr,
+				    "rota-worker: --label %.*s: its %s is %zu bytes; the limit is"
+				    " %d bytes\n",
+				    (int)(kl < 64 ? kl : 64), optarg,
+				    kl > WIRE_MAX_LABEL_BYTES ? "key" : "value",
+				    kl > WIRE_MAX_LABEL_BYTES ? kl : vl, WIRE_MAX_LABEL_BYTES);
 				goto out;
 			}
 			labels[nlabels++] = optarg;

@@ -12,6 +12,9 @@
  *                                    from the canned fleet below until killed.
  *                                    It lets the CLI's display of answers be
  *                                    tested before the coordinator gives them.
+ *                                    `rota runs --limit 4321` is answered
+ *                                    with a frame over WIRE_MAX_ANSWER_BYTES,
+ *                                    which no coordinator sends.
  *
  *   rota-testpeer dispatch ENDPOINT_FILE STEP...
  *                                    plays a coordinator for one worker, so a
@@ -36,6 +39,15 @@
  *                                    Heartbeat that comes back. Exits 0, or 1
  *                                    when an answer does not come in
  *                                    SILENT_WAIT_MS.
+ *
+ *   rota-testpeer hello ENDPOINT ID LABELS BYTES
+ *                                    says Hello as worker ID with LABELS
+ *                                    labels whose values are BYTES bytes
+ *                                    each, and prints what the coordinator
+ *                                    answers within HELLO_WAIT_MS:
+ *                                      welcome
+ *                                      refused MESSAGE
+ *                                    (exit 0), or exits 1 on no answer.
  *
  * A STEP is ID|KIND|key=value|... with KIND one of shell, http_check,
  * disk_check, metric_check, noop, manual, notify or none (no kind set), and
@@ -175,6 +187,9 @@ garbage(const char *endpoint)
 #define API_SLOT_MS INT64_C(1795420800000) /* 2026-11-23 08:00:00 UTC, a Monday */
 #define API_DAY_MS INT64_C(86400000)
 #define API_DIR "/etc/rota/runbooks/"
+
+/* A ListRuns with this limit gets an oversized frame (see the banner). */
+#define API_OVERSIZED_LIMIT 4321
 
 static volatile sig_atomic_t api_stop;
 static int api_decided; /* 0: confirm waits; 1: approved; 2: rejected */
@@ -522,7 +537,15 @@ api(const char *dir)
 		if (rc != WIRE_OK)
 			continue;
 		if (msg.env->body_case == ROTA__ENVELOPE__BODY_REQUEST &&
-		    msg.env->request != NULL) {
+		    msg.env->request != NULL &&
+		    msg.env->request->body_case == ROTA__REQUEST__BODY_RUNS &&
+		    msg.env->request->runs->limit == API_OVERSIZED_LIMIT) {
+			size_t len = WIRE_MAX_ANSWER_BYTES + 1024 * 1024;
+			uint8_t *big = xcalloc(1, len);
+			wire_send_raw(s, msg.identity, msg.identity_len, big, len);
+			free(big);
+		} else if (msg.env->body_case == ROTA__ENVELOPE__BODY_REQUEST &&
+		           msg.env->request != NULL) {
 			Rota__Response resp = ROTA__RESPONSE__INIT;
 			resp.id = msg.env->request->id;
 			api_answer(msg.env->request, &resp);
@@ -991,9 +1014,89 @@ out:
 	return rc;
 }
 
+#define HELLO_WAIT_MS 10000
+
+static int
+hello(const char *endpoint, const char *id, int nlabels, size_t bytes)
+{
+	void *ctx = zmq_ctx_new();
+	void *s = zmq_socket(ctx, ZMQ_DEALER);
+	int linger = 0;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_ROUTING_ID, id, strlen(id));
+	if (zmq_connect(s, endpoint) != 0) {
+		fprintf(stderr, "rota-testpeer: connect %s: %s\n", endpoint,
+		        zmq_strerror(zmq_errno()));
+		return 1;
+	}
+	Rota__Hello h = ROTA__HELLO__INIT;
+	h.worker_id = (char *)id;
+	h.hostname = "testpeer";
+	h.version = "test";
+	h.capacity = 1;
+	h.instance = 42;
+	Rota__Label *labels = xcalloc((size_t)nlabels + 1, sizeof(*labels));
+	Rota__Label **lp = xcalloc((size_t)nlabels + 1, sizeof(*lp));
+	char *value = xmalloc(bytes + 1);
+	memset(value, 'v', bytes);
+	value[bytes] = '\0';
+	char(*keys)[16] = xcalloc((size_t)nlabels + 1, sizeof(*keys));
+	for (int i = 0; i < nlabels; i++) {
+		rota__label__init(&labels[i]);
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		labels[i].key = keys[i];
+		labels[i].value = value;
+		lp[i] = &labels[i];
+	}
+	h.labels = lp;
+	h.n_labels = (size_t)nlabels;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HELLO;
+	env.hello = &h;
+	int rc = 1;
+	if (wire_send(s, NULL, 0, &env) != 0) {
+		fprintf(stderr, "rota-testpeer: send: %s\n", zmq_strerror(zmq_errno()));
+		goto out;
+	}
+	int64_t deadline = clock_mono_ms() + HELLO_WAIT_MS;
+	wire_stats_t stats = {0};
+	while (clock_mono_ms() < deadline) {
+		zmq_pollitem_t it = {.socket = s, .events = ZMQ_POLLIN};
+		if (zmq_poll(&it, 1, 100) <= 0)
+			continue;
+		wire_msg_t msg;
+		if (wire_recv(s, 0, &msg, &stats) != WIRE_OK)
+			continue;
+		if (msg.env->body_case == ROTA__ENVELOPE__BODY_WELCOME) {
+			printf("welcome\n");
+			rc = 0;
+		} else if (msg.env->body_case == ROTA__ENVELOPE__BODY_RESPONSE &&
+		           msg.env->response->error != NULL) {
+			printf("refused %s\n", msg.env->response->error->message);
+			rc = 0;
+		}
+		wire_msg_clear(&msg);
+		if (rc == 0)
+			break;
+	}
+	if (rc != 0)
+		fprintf(stderr, "rota-testpeer: no answer to the Hello within %d ms\n",
+		        HELLO_WAIT_MS);
+out:
+	free(keys);
+	free(value);
+	free(lp);
+	free(labels);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 6 && strcmp(argv[1], "hello") == 0)
+		return hello(argv[2], argv[3], atoi(argv[4]), (size_t)strtoul(argv[5], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "garbage") == 0)
 		return garbage(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "api") == 0)

@@ -277,6 +277,54 @@ test_echoed_key_drops_unknown_fields(void **state)
 	rota__envelope__free_unpacked(env, NULL);
 }
 
+/* The bounds a Hello is held to (docs/protocol.md, "Bounded fields"): at
+ * the limit accepted, one byte or one label over refused with the limit
+ * named. */
+static void
+test_hello_bounds(void **state)
+{
+	(void)state;
+	char why[320];
+	char value[WIRE_MAX_LABEL_BYTES + 2];
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	Rota__Label labels[WIRE_MAX_LABELS + 1];
+	Rota__Label *ptrs[WIRE_MAX_LABELS + 1];
+	char keys[WIRE_MAX_LABELS + 1][8];
+	for (int i = 0; i <= WIRE_MAX_LABELS; i++) {
+		rota__label__init(&labels[i]);
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		labels[i].key = keys[i];
+		labels[i].value = value + 1; /* WIRE_MAX_LABEL_BYTES bytes */
+		ptrs[i] = &labels[i];
+	}
+	Rota__Hello h = ROTA__HELLO__INIT;
+	h.worker_id = "w1";
+	h.hostname = "host";
+	h.version = "1";
+	h.labels = ptrs;
+	h.n_labels = WIRE_MAX_LABELS;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), 0);
+	h.n_labels = WIRE_MAX_LABELS + 1;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "the limit is 64 labels"));
+	h.n_labels = 1;
+	labels[0].value = value; /* one byte over */
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "label k0 has a value of 257 bytes; the limit is 256 bytes"));
+	labels[0].value = "v";
+	labels[0].key = value;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "is 257 bytes; the limit is 256 bytes"));
+	labels[0].key = keys[0];
+	char host[WIRE_MAX_HOSTNAME_BYTES + 2];
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	h.hostname = host;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "its hostname is 256 bytes; the limit is 255 bytes"));
+}
+
 int
 main(void)
 {
@@ -288,6 +336,7 @@ main(void)
 	    cmocka_unit_test(test_mutated_frames_never_crash),
 	    cmocka_unit_test(test_router_counts_bad_frames),
 	    cmocka_unit_test(test_echoed_key_drops_unknown_fields),
+	    cmocka_unit_test(test_hello_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
