@@ -244,6 +244,15 @@ coordinator_http_metrics(void *ctx)
 		connected += registry_at(c->registry, i)->connected;
 	metrics_family(m, "rota_workers_connected", METRICS_GAUGE, "Workers connected now.");
 	metrics_value(m, NULL, 0, (double)connected);
+	metrics_family(m, "rota_worker_spool_failing", METRICS_GAUGE,
+	               "1 while a connected worker says its spool cannot write (output at risk).");
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		const worker_t *w = registry_at(c->registry, i);
+		if (!w->connected)
+			continue;
+		metrics_label_t l = {"worker", w->id};
+		metrics_value(m, &l, 1, w->spool_error[0] ? 1 : 0);
+	}
 	metrics_family(m, "rota_dispatch_queue_depth", METRICS_GAUGE,
 	               "Steps ready to run that wait for their worker (capacity, or away).");
 	metrics_value(m, NULL, 0, (double)dispatcher_pending(c->dispatcher));
@@ -859,6 +868,16 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	registry_seen(w, clock_mono_ms(), clock_wall_ms());
 	switch (env->body_case) {
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		switch (registry_spool_error(w, env->heartbeat->spool_error)) {
+		case 1:
+			log_warn("worker %s: its spool is failing (%s): output it cannot keep is at"
+			         " risk",
+			         w->id, w->spool_error);
+			break;
+		case -1:
+			log_info("worker %s: its spool works again", w->id);
+			break;
+		}
 		break;
 	case ROTA__ENVELOPE__BODY_GOODBYE:
 		if (!w->stopping)
