@@ -204,7 +204,7 @@ coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t 
 	} drops[] = {
 	    {"shape", w->dropped_shape},     {"size", w->dropped_size},
 	    {"decode", w->dropped_decode},   {"version", w->dropped_version},
-	    {"empty", w->dropped_empty},
+	    {"empty", w->dropped_empty},     {"range", w->dropped_range},
 	};
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
 		metrics_label_t l[] = {{"endpoint", endpoint}, {"reason", drops[i].reason}};
