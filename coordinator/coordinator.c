@@ -430,6 +430,18 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 }
 
+/* A data directory someone else made may let others read the store (or,
+ * with write, replace it): said at start, with the fix. */
+static void
+coordinator_check_data_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("data directory %s is readable by others (mode %04o): it holds rota.db,"
+		         " every run's output and the audit log; chmod 700 %s",
+		         dir, (unsigned)(st.st_mode & 07777), dir);
+}
+
 coordinator_t *
 coordinator_new(const coordinator_config_t *config, char **error)
 {
@@ -439,11 +451,15 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	c->lockfd = -1;
 	char bound_worker[256], bound_api[256];
 
+	/* The store holds every run's output and the audit log: whatever
+	 * this process creates is its own (rota.db and its WAL files 0600). */
+	umask(077);
 	if (mkdir(config->data_dir, 0700) != 0 && errno != EEXIST) {
 		*error = xasprintf("cannot create data directory %s: %s", config->data_dir,
 		                   strerror(errno));
 		goto fail;
 	}
+	coordinator_check_data_dir(config->data_dir);
 	c->lockfd = dirlock_take(config->data_dir, "rota-coordinator", error);
 	if (c->lockfd < 0)
 		goto fail;
