@@ -838,9 +838,17 @@ static void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
 	Rota__Envelope *env = msg->env;
-	/* Under CURVE, a worker speaks only under its key's id. */
-	if (!security_worker_allowed(c->security, msg))
+	/* Under CURVE, a worker speaks only under its key's id; one that
+	 * says Hello under another is told why it gets no Welcome. */
+	if (!security_worker_allowed(c->security, msg)) {
+		if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
+			char text[640];
+			snprintf(text, sizeof(text), "the coordinator refused this worker: %s",
+			         security_worker_denied(c->security));
+			coordinator_redirect(c, c->worker_sock, msg, 0, text);
+		}
 		return;
+	}
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
 		return;

@@ -30,6 +30,7 @@ struct security {
 	zap_t *zap;         /* owned; NULL without CURVE */
 	security_stats_t stats;
 	log_limit_t denied_log;
+	char worker_denied[512]; /* why a worker message was last refused */
 };
 
 bool
@@ -258,7 +259,14 @@ security_worker_allowed(security_t *s, const wire_msg_t *msg)
 	}
 	s->stats.worker_denied++;
 	security_denied(s, "worker", msg, why);
+	snprintf(s->worker_denied, sizeof(s->worker_denied), "%s", why);
 	return false;
+}
+
+const char *
+security_worker_denied(const security_t *s)
+{
+	return s->worker_denied;
 }
 
 bool

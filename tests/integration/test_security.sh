@@ -27,6 +27,9 @@ grep -q "refused a connection from 127.0.0.1: key .* is not in authorized_worker
 start_secure_worker w9 w2
 wait_for "grep -q \"the key of worker 'w2' speaks under the id 'w9'\" '$T/coordinator.log'" 10 \
 	"the coordinator to drop w2's key under id w9"
+# ... and the worker is told why, in its own log.
+wait_for "grep -q \"refused this worker: the key of worker 'w2' speaks under the id 'w9'\" '$T/worker-w9.log'" 10 \
+	"w9 to log why it was refused"
 # w2's key claiming w1 while w1 is connected: the id stays with w1 (no
 # handover under CURVE), so orders for w1 still reach the real w1.
 mkdir -p "$T/impostor"
