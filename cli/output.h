@@ -20,7 +20,7 @@ int output_logs(session_t *s, int argc, char **argv);
  * CLI_POLL_INTERVAL_MS until the run is terminal. *run_status is the
  * last status the coordinator reported. Returns an exit code (the session
  * has printed why when it is not CLI_EXIT_OK). */
-int output_follow(session_t *s, const char *run_id, const char *host, int follow,
-                  unsigned flags, int *run_status);
+int output_follow(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
+                  int *run_status);
 
 #endif

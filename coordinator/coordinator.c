@@ -430,6 +430,26 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 }
 
+/* A second connection with a worker's key while that worker is connected,
+ * not stopping, and heard from within two heartbeats: libzmq would ignore
+ * it (no handover under CURVE), so ZAP refuses it with the reason. A
+ * restarted worker whose old connection the coordinator has not noticed is
+ * admitted once that one falls silent. */
+static bool
+coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len)
+{
+	coordinator_t *c = ctx;
+	const worker_t *w = c->registry ? registry_find(c->registry, id) : NULL;
+	int64_t ago = w ? clock_mono_ms() - w->last_seen_mono : 0;
+	if (w == NULL || !w->connected || w->stopping || ago > 2 * (int64_t)c->cfg.heartbeat_ms)
+		return false;
+	snprintf(why, len,
+	         "worker %s is connected from %s (heard from %lld ms ago): a second process"
+	         " with the id and key of %s?",
+	         id, w->peer[0] ? w->peer : "?", (long long)ago, id);
+	return true;
+}
+
 /* A data directory someone else made may let others read the store (or,
  * with write, replace it): said at start, with the fix. */
 static void
@@ -532,6 +552,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .heartbeat_ms = config->heartbeat_ms,
 	    .on_refusal = coordinator_auth_refused,
 	    .on_refusal_ctx = c,
+	    .worker_busy = coordinator_worker_busy,
+	    .worker_busy_ctx = c,
 	};
 	c->security =
 	    security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint, error);

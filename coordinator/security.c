@@ -119,6 +119,7 @@ security_new(const security_config_t *cfg, void *zctx, const char *worker_ep, co
 	if (s->zap == NULL)
 		goto fail;
 	zap_set_refusal_hook(s->zap, cfg->on_refusal, cfg->on_refusal_ctx);
+	zap_set_busy_hook(s->zap, cfg->worker_busy, cfg->worker_busy_ctx);
 	log_info("coordinator public key %s (%s)", s->key.public_z85, cfg->key_file);
 	security_log_keyring(s);
 	return s;

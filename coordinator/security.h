@@ -36,6 +36,9 @@ typedef struct {
 	 * and /metrics); ctx borrowed. May be NULL. */
 	zap_refusal_fn on_refusal;
 	void *on_refusal_ctx;
+	/* Whether a worker holds its id on a live connection (zap.h). */
+	zap_busy_fn worker_busy;
+	void *worker_busy_ctx;
 } security_config_t;
 
 typedef struct {

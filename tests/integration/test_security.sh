@@ -47,6 +47,23 @@ grep -q "connected to coordinator" "$T/worker-w9.log" && fail "w2's key was welc
 assert_eq "$(store "SELECT group_concat(id) FROM workers ORDER BY id")" "w1" "workers recorded"
 assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE host <> 'w1'")" 0 "steps of others"
 
+# A second process with w1's own id and key while w1 is connected: libzmq
+# would ignore it without a word; the handshake is refused (ZAP 500) and
+# both logs say why.
+mkdir -p "$T/second-w1"
+"$ROTA_BIN/rota-worker" --coordinator "$WORKER_EP" --id w1 --spool "$T/second-w1" --drain 0 \
+	--key "$T/keys/w1.key_secret" --coordinator-key "$T/keys/coordinator.key" \
+	>>"$T/second-w1.log" 2>&1 &
+second=$!
+PIDS+=("$second")
+wait_for "grep -q 'refused this connection for now (status 500): the worker of this key is connected already' '$T/second-w1.log'" 15 \
+	"the second w1 to log why it is refused"
+grep -q "refused a connection from 127.0.0.1 with worker w1's key .*: worker w1 is connected from 127.0.0.1:[0-9]*" \
+	"$T/coordinator.log" || fail "the coordinator did not log the second w1"
+grep -q "connected to coordinator" "$T/second-w1.log" && fail "the second w1 was welcomed"
+kill -TERM "$second"; wait "$second" 2>/dev/null || true
+rota workers | grep -q '^w1 .* connected' || fail "the real w1 lost its connection: $(rota workers)"
+
 # Without a key the CLI cannot list anything, and says why (not a timeout).
 set +e
 OUT=$(ROTA_CONFIG=/dev/null rota workers 2>"$T/stderr"); rc=$?
