@@ -281,7 +281,7 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 		z->stats.refused++;
 		uint64_t suppressed = 0;
 		char lkey[64];
-		snprintf(lkey, sizeof(lkey), "busy/%s", address);
+		snprintf(lkey, sizeof(lkey), "busy/%.48s", address);
 		if (log_limit_allow(&z->refusals, lkey, clock_mono_ms(), ZAP_REFUSAL_LOG_MS,
 		                    &suppressed))
 			log_warn(
