@@ -20,7 +20,7 @@
 #include "strlist.h"
 #include "xalloc.h"
 
-#define OUTPUT_LOGS_SYNOPSIS "RUN [--host H] [-f]"
+#define OUTPUT_LOGS_SYNOPSIS "RUN [--host H] [-f] [--raw]"
 
 static void
 output_pause(int ms)
@@ -124,10 +124,12 @@ output_note_waiting(session_t *s, const char *run_id, const char *host, strlist_
 }
 
 int
-output_follow(session_t *s, const char *run_id, const char *host, int follow, int quiet,
+output_follow(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
               int *run_status)
 {
+	bool quiet = (flags & OUTPUT_QUIET) != 0;
 	transcript_t *t = transcript_new(stdout);
+	transcript_set_raw(t, (flags & OUTPUT_RAW) != 0);
 	strlist_t said = {0};
 	bool checked = false;
 	int64_t checked_ms = 0;
@@ -204,11 +206,13 @@ output_logs(session_t *s, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"host", required_argument, NULL, 'H'},
 	    {"follow", no_argument, NULL, 'f'},
+	    {"raw", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *host = NULL;
 	int follow = 0;
+	unsigned flags = 0;
 	int ch;
 	optind = 0;
 	opterr = 0;
@@ -219,6 +223,9 @@ output_logs(session_t *s, int argc, char **argv)
 			break;
 		case 'f':
 			follow = 1;
+			break;
+		case 'R':
+			flags |= OUTPUT_RAW;
 			break;
 		case 'h':
 			usage_print(stdout);
@@ -239,7 +246,7 @@ output_logs(session_t *s, int argc, char **argv)
 		    "logs: --host needs a host name, as in 'rota logs RUN --host web-1'");
 
 	int status;
-	int rc = output_follow(s, argv[optind], host, follow, 0, &status);
+	int rc = output_follow(s, argv[optind], host, follow, flags, &status);
 	/* Following ends when the run does: say how, on stderr so that the
 	 * output on stdout stays the steps' own. */
 	if (rc == CLI_EXIT_OK && follow)

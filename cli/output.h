@@ -12,12 +12,15 @@
  * code. */
 int output_logs(session_t *s, int argc, char **argv);
 
+#define OUTPUT_QUIET 1u /* print nothing */
+#define OUTPUT_RAW 2u   /* the steps' bytes as they are, not sanitized */
+
 /* Prints the output of run_id (host NULL or "" for every host) to stdout,
- * or nothing when quiet, from the start; with follow, keeps polling every
+ * or nothing with OUTPUT_QUIET in flags, from the start; with follow, keeps polling every
  * CLI_POLL_INTERVAL_MS until the run is terminal. *run_status is the
  * last status the coordinator reported. Returns an exit code (the session
  * has printed why when it is not CLI_EXIT_OK). */
-int output_follow(session_t *s, const char *run_id, const char *host, int follow, int quiet,
+int output_follow(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
                   int *run_status);
 
 #endif

@@ -344,7 +344,7 @@ static int
 run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 {
 	int status;
-	int rc = output_follow(s, sub->run_id, NULL, 1, json, &status);
+	int rc = output_follow(s, sub->run_id, NULL, 1, json ? OUTPUT_QUIET : 0, &status);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	Rota__Envelope *reply = run_fetch_show(s, sub->run_id, 0, &rc);

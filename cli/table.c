@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "xalloc.h"
 
 typedef struct {
@@ -86,17 +87,11 @@ table_row(table_t *t)
 	row->cells = xcalloc(t->ncols, sizeof(char *));
 }
 
-/* A copy of text with every control character replaced by '?'. */
+/* A copy of text safe for the terminal (sanitize.h). */
 static char *
 table_clean(const char *text)
 {
-	char *s = xstrdup(text);
-	for (char *p = s; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f)
-			*p = '?';
-	}
-	return s;
+	return sanitize_text(text, strlen(text), SANITIZE_ESCAPE_TAB);
 }
 
 void
@@ -130,7 +125,7 @@ table_note(table_t *t, size_t indent, const char *text, size_t len)
 		len--;
 	row->notes = xrealloc(row->notes, (row->nnotes + 1) * sizeof(char *));
 	row->note_indent = xrealloc(row->note_indent, (row->nnotes + 1) * sizeof(size_t));
-	row->notes[row->nnotes] = xstrndup(text, len);
+	row->notes[row->nnotes] = sanitize_text(text, len, 0);
 	row->note_indent[row->nnotes] = indent;
 	row->nnotes++;
 }

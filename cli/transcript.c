@@ -4,11 +4,13 @@
  * CLI_MAX_LINE_BYTES of one line (a longer one is printed in pieces). */
 #include "transcript.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "rota.pb-c.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 typedef struct {
@@ -28,6 +30,7 @@ struct transcript {
 	transcript_line_t *lines;
 	size_t nlines;
 	size_t cap;
+	bool raw; /* the steps' bytes as they are (rota logs --raw) */
 };
 
 transcript_t *
@@ -36,6 +39,12 @@ transcript_new(FILE *out)
 	transcript_t *t = xcalloc(1, sizeof(*t));
 	t->out = out;
 	return t;
+}
+
+void
+transcript_set_raw(transcript_t *t, bool raw)
+{
+	t->raw = raw;
 }
 
 void
@@ -91,21 +100,36 @@ transcript_mark(int stream)
 	}
 }
 
+static void transcript_keep(transcript_line_t *l, const char *data, size_t len);
+
 /* Prints one whole line: the prefix, the partial bytes, then len bytes of
  * data, then a newline. */
 static void
 transcript_emit(transcript_t *t, transcript_line_t *l, const char *data, size_t len)
 {
+	char *host = sanitize_text(l->host, strlen(l->host), 0);
+	char *step = sanitize_text(l->step_id, strlen(l->step_id), 0);
 	if (l->attempt > 1)
-		fprintf(t->out, "%s %s#%u %c ", l->host, l->step_id, l->attempt,
-		        transcript_mark(l->stream));
+		fprintf(t->out, "%s %s#%u %c ", host, step, l->attempt, transcript_mark(l->stream));
 	else
-		fprintf(t->out, "%s %s %c ", l->host, l->step_id, transcript_mark(l->stream));
-	/* fwrite's buffer must not be NULL, even for zero bytes. */
-	if (l->len > 0)
-		fwrite(l->partial, 1, l->len, t->out);
-	if (len > 0)
-		fwrite(data, 1, len, t->out);
+		fprintf(t->out, "%s %s %c ", host, step, transcript_mark(l->stream));
+	free(host);
+	free(step);
+	if (!t->raw) {
+		/* ESC, CR, an OSC title, invalid UTF-8: shown, never obeyed
+		 * (sanitize.h). The line is whole here, so a character split
+		 * between chunks is whole too. */
+		transcript_keep(l, data, len);
+		char *clean = sanitize_text(l->partial, l->len, 0);
+		fputs(clean, t->out);
+		free(clean);
+	} else {
+		/* fwrite's buffer must not be NULL, even for zero bytes. */
+		if (l->len > 0)
+			fwrite(l->partial, 1, l->len, t->out);
+		if (len > 0)
+			fwrite(data, 1, len, t->out);
+	}
 	fputc('\n', t->out);
 	l->len = 0;
 }

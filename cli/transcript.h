@@ -10,11 +10,14 @@
  *     web-1 disk # output truncated       rota's own note
  *     web-1 disk#2 | ...                  a retry (attempt 2)
  *
- * Step output is printed as it came (no escaping), like ssh or kubectl
- * logs would; only the prefix is rota's. */
+ * Step output is made safe for the terminal first (sanitize.h: control
+ * characters and invalid UTF-8 shown visibly, tabs kept), so a step cannot
+ * set the title, move the cursor or rewrite a line's prefix; with
+ * transcript_set_raw its bytes are printed as they came (rota logs --raw). */
 #ifndef ROTA_TRANSCRIPT_H
 #define ROTA_TRANSCRIPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +26,8 @@ typedef struct transcript transcript_t;
 
 /* Lines go to out (borrowed; not closed). */
 transcript_t *transcript_new(FILE *out);
+/* raw: print the steps' bytes as they are, not sanitized. */
+void transcript_set_raw(transcript_t *t, bool raw);
 /* Ends every partial line first (transcript_flush). */
 void transcript_destroy(transcript_t **tp);
 

@@ -123,6 +123,8 @@ workers_json(const Rota__ListWorkersResponse *resp)
 		json_string(j, w->peer);
 		json_key(j, "replaced");
 		json_uint(j, w->replaced);
+		json_key(j, "spool_error");
+		json_string(j, w->spool_error);
 		json_key(j, "running");
 		json_array_begin(j);
 		for (size_t k = 0; k < w->n_running; k++) {
@@ -169,12 +171,16 @@ workers_table(const Rota__ListWorkersResponse *resp)
 		table_cell(t, labels);
 		/* A connection replaced by another's Hello: a restart, or two
 		 * workers using one id (the coordinator's log names both). */
-		char state[64];
+		char state[96];
 		if (w->replaced > 0)
 			snprintf(state, sizeof(state), "%s (replaced %ux)",
 			         w->state[0] != '\0' ? w->state : "-", w->replaced);
 		else
 			snprintf(state, sizeof(state), "%s", w->state[0] != '\0' ? w->state : "-");
+		/* Its spool cannot write: output it cannot keep is at risk. */
+		if (w->spool_error && w->spool_error[0] != '\0')
+			snprintf(state + strlen(state), sizeof(state) - strlen(state),
+			         ", spool failing");
 		table_cell(t, state);
 		table_cell(t, seen);
 		table_cell(t, running);

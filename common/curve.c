@@ -118,6 +118,16 @@ curve_monitor_read(void *mon, bool secure, char *why, size_t len)
 	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 		return CURVE_EVENT_OK;
 	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+		/* 500: rota's ZAP handler says this key's worker is connected
+		 * already (coordinator/zap.h). */
+		if (value == 500) {
+			snprintf(why, len,
+			         "the coordinator refused this connection for now (status 500): the"
+			         " worker of this key is connected already, from another process"
+			         " with the same id and key? (the coordinator's log says from"
+			         " where)");
+			return CURVE_EVENT_REFUSED;
+		}
 		snprintf(why, len,
 		         "the coordinator refused this key (status %u): its public key is not"
 		         " listed there (a worker's in authorized_workers/ID, an operator's in"

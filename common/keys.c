@@ -95,14 +95,7 @@ keys_read_file(const char *path, bool secret, char **error)
 		close(fd);
 		return NULL;
 	}
-	if (secret && (st.st_mode & 077) != 0) {
-		*error = xasprintf("secret key file %s is readable by others (mode %04o): anyone"
-		                   " who can read it can pose as its owner; run 'chmod 600 %s'"
-		                   " (and make a new key pair if it may have been copied)",
-		                   path, (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return NULL;
-	}
+	bool exposed = secret && (st.st_mode & 077) != 0;
 	if (st.st_size > KEYS_FILE_MAX_BYTES) {
 		*error = xasprintf("key file %s is %lld bytes: too large to be a key file", path,
 		                   (long long)st.st_size);
@@ -128,6 +121,18 @@ keys_read_file(const char *path, bool secret, char **error)
 	}
 	close(fd);
 	buf[n] = '\0';
+	/* A file with no secret in it (a public key given where the secret
+	 * one is wanted) is first of all the wrong file: keys_parse says so.
+	 * One with a secret that others can read is refused here. */
+	if (exposed && strstr(buf, "secret-key") != NULL) {
+		*error = xasprintf("secret key file %s is readable by others (mode %04o): anyone"
+		                   " who can read it can pose as its owner; run 'chmod 600 %s'"
+		                   " (and make a new key pair if it may have been copied)",
+		                   path, (unsigned)(st.st_mode & 07777), path);
+		explicit_bzero(buf, KEYS_FILE_MAX_BYTES + 1);
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
@@ -213,8 +218,8 @@ keys_parse(const char *path, char *text, bool secret, keys_pair_t *out, char **e
 	}
 	if (secret && !have_secret) {
 		*error = xasprintf("%s: no 'secret-key = KEY' line: this is not a secret key file"
-		                   " (rota keygen writes NAME.key_secret)",
-		                   path);
+		                   "%s (rota keygen writes NAME.key_secret)",
+		                   path, have_public ? " but a public one" : "");
 		return -1;
 	}
 	if (secret) {

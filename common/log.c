@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "clock.h"
+#include "sanitize.h"
+#include "xalloc.h"
 
 static const char *log_program = "rota";
 static log_level_t log_threshold = LOGL_INFO;
@@ -60,10 +62,33 @@ log_vwrite(log_level_t level, const char *fmt, va_list ap)
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	/* Messages carry peers' strings (hostnames, ids, reasons): shown
+	 * visibly escaped (sanitize.h), and a line of a multi-line message
+	 * is indented, so nothing can start a log line of its own. */
+	char *clean = sanitize_text(line, len, SANITIZE_KEEP_NEWLINE);
+	size_t breaks = 0;
+	for (const char *c = clean; *c; c++)
+		breaks += *c == '\n';
+	char *text = clean;
+	if (breaks > 0) {
+		text = xmalloc(strlen(clean) + breaks * 4 + 1);
+		char *o = text;
+		for (const char *c = clean; *c; c++) {
+			*o++ = *c;
+			if (*c == '\n') {
+				memcpy(o, "    ", 4);
+				o += 4;
+			}
+		}
+		*o = '\0';
+		free(clean);
+	}
 	/* One fprintf so concurrent writers do not interleave within a line. */
 	fprintf(stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(now % 1000), log_program, labels[level],
-	        line);
+	        text);
+	free(text);
 	if (log_buffered && level >= LOGL_WARN)
 		fflush(stderr);
 }

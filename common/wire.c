@@ -5,6 +5,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,21 @@ wire_encode(Rota__Envelope *env, size_t *len)
 	return buf;
 }
 
+/* Numbers no process can report are refused before anything stores them:
+ * an exit code is 0..255, a signal 0..WIRE_MAX_SIGNAL, a time from the
+ * epoch to the year 9999. */
+static bool
+wire_in_range(const Rota__Envelope *env)
+{
+	if (env->body_case != ROTA__ENVELOPE__BODY_RESULT || env->result == NULL)
+		return true;
+	const Rota__Result *r = env->result;
+	return r->exit_code >= 0 && r->exit_code <= WIRE_MAX_EXIT_CODE && r->signal >= 0 &&
+	       r->signal <= WIRE_MAX_SIGNAL && r->started_ms >= 0 &&
+	       r->started_ms <= WIRE_MAX_TIME_MS && r->ended_ms >= 0 &&
+	       r->ended_ms <= WIRE_MAX_TIME_MS;
+}
+
 int
 wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out)
 {
@@ -54,6 +70,10 @@ wire_decode(const uint8_t *data, size_t len, Rota__Envelope **out)
 	if (env->body_case == ROTA__ENVELOPE__BODY__NOT_SET) {
 		rota__envelope__free_unpacked(env, NULL);
 		return WIRE_ERR_EMPTY;
+	}
+	if (!wire_in_range(env)) {
+		rota__envelope__free_unpacked(env, NULL);
+		return WIRE_ERR_RANGE;
 	}
 	*out = env;
 	return WIRE_OK;
@@ -221,6 +241,9 @@ wire_recv(void *sock, int router, wire_msg_t *msg, wire_stats_t *stats)
 	case WIRE_ERR_VERSION:
 		stats->dropped_version++;
 		break;
+	case WIRE_ERR_RANGE:
+		stats->dropped_range++;
+		break;
 	default:
 		stats->dropped_empty++;
 		break;
@@ -301,6 +324,9 @@ wire_strerror(int err)
 		return "envelope has no known body";
 	case WIRE_ERR_IO:
 		return "socket error";
+	case WIRE_ERR_RANGE:
+		return "a field is out of its range (exit code 0-255, signal 0-64, time from 1970"
+		       " to 9999)";
 	}
 	return "unknown wire error";
 }

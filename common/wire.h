@@ -43,6 +43,7 @@ typedef enum {
 	WIRE_ERR_VERSION = -5, /* another protocol version */
 	WIRE_ERR_EMPTY = -6,   /* decoded, but no body set (or an unknown one) */
 	WIRE_ERR_IO = -7,      /* libzmq failed; errno says why */
+	WIRE_ERR_RANGE = -8,   /* a field out of its range (a Result's exit code...) */
 } wire_err_t;
 
 /* Counts of dropped frames, by reason, for a socket's owner to expose. */
@@ -53,7 +54,13 @@ typedef struct {
 	uint64_t dropped_decode;
 	uint64_t dropped_version;
 	uint64_t dropped_empty;
+	uint64_t dropped_range;
 } wire_stats_t;
+
+/* The ranges wire_decode holds a Result to: what a process can report. */
+#define WIRE_MAX_EXIT_CODE 255
+#define WIRE_MAX_SIGNAL 64                 /* SIGRTMAX on Linux */
+#define WIRE_MAX_TIME_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
 
 /* One received message. identity is set for ROUTER sockets. src_fd and
  * peer say which connection it came on (libzmq's ZMQ_SRCFD and the peer's

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sanitize.h"
 #include "xalloc.h"
 
 /* ---- JSON helpers ------------------------------------------------------- */
@@ -360,6 +361,12 @@ parse_json(const char *body, size_t len, char **error)
 	size_t bad = json_lexical_check(body, len, &what);
 	if (bad < len) {
 		*error = xasprintf("invalid JSON: %s at offset %zu", what, bad);
+		return NULL;
+	}
+	/* json-c's own check lets overlong forms and surrogates through. */
+	bad = sanitize_utf8_check(body, len, &what);
+	if (bad < len) {
+		*error = xasprintf("invalid UTF-8: %s at offset %zu", what, bad);
 		return NULL;
 	}
 	struct json_tokener *tok = json_tokener_new_ex(ALERT_JSON_MAX_DEPTH);

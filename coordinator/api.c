@@ -522,6 +522,7 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		                              : "connected";
 		info->replaced = w->replaced;
 		info->peer = w->peer;
+		info->spool_error = w->spool_error;
 		info->last_seen_ms = w->last_seen_wall;
 		info->n_labels = w->label_count;
 		info->labels = xcalloc(w->label_count, sizeof(*info->labels));

@@ -240,7 +240,7 @@ coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t 
 	} drops[] = {
 	    {"shape", w->dropped_shape},     {"size", w->dropped_size},
 	    {"decode", w->dropped_decode},   {"version", w->dropped_version},
-	    {"empty", w->dropped_empty},
+	    {"empty", w->dropped_empty},     {"range", w->dropped_range},
 	};
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
 		metrics_label_t l[] = {{"endpoint", endpoint}, {"reason", drops[i].reason}};
@@ -290,6 +290,15 @@ coordinator_http_metrics(void *ctx)
 		connected += registry_at(c->registry, i)->connected;
 	metrics_family(m, "rota_workers_connected", METRICS_GAUGE, "Workers connected now.");
 	metrics_value(m, NULL, 0, (double)connected);
+	metrics_family(m, "rota_worker_spool_failing", METRICS_GAUGE,
+	               "1 while a connected worker says its spool cannot write (output at risk).");
+	for (size_t i = 0; i < registry_count(c->registry); i++) {
+		const worker_t *w = registry_at(c->registry, i);
+		if (!w->connected)
+			continue;
+		metrics_label_t l = {"worker", w->id};
+		metrics_value(m, &l, 1, w->spool_error[0] ? 1 : 0);
+	}
 	metrics_family(m, "rota_dispatch_queue_depth", METRICS_GAUGE,
 	               "Steps ready to run that wait for their worker (capacity, or away).");
 	metrics_value(m, NULL, 0, (double)dispatcher_pending(c->dispatcher));
@@ -493,6 +502,38 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 }
 
+/* A second connection with a worker's key while that worker is connected,
+ * not stopping, and heard from within two heartbeats: libzmq would ignore
+ * it (no handover under CURVE), so ZAP refuses it with the reason. A
+ * restarted worker whose old connection the coordinator has not noticed is
+ * admitted once that one falls silent. */
+static bool
+coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len)
+{
+	coordinator_t *c = ctx;
+	const worker_t *w = c->registry ? registry_find(c->registry, id) : NULL;
+	int64_t ago = w ? clock_mono_ms() - w->last_seen_mono : 0;
+	if (w == NULL || !w->connected || w->stopping || ago > 2 * (int64_t)c->cfg.heartbeat_ms)
+		return false;
+	snprintf(why, len,
+	         "worker %s is connected from %s (heard from %lld ms ago): a second process"
+	         " with the id and key of %s?",
+	         id, w->peer[0] ? w->peer : "?", (long long)ago, id);
+	return true;
+}
+
+/* A data directory someone else made may let others read the store (or,
+ * with write, replace it): said at start, with the fix. */
+static void
+coordinator_check_data_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("data directory %s is readable by others (mode %04o): it holds rota.db,"
+		         " every run's output and the audit log; chmod 700 %s",
+		         dir, (unsigned)(st.st_mode & 07777), dir);
+}
+
 coordinator_t *
 coordinator_new(const coordinator_config_t *config, char **error)
 {
@@ -502,11 +543,15 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	c->lockfd = -1;
 	char bound_worker[256], bound_api[256];
 
+	/* The store holds every run's output and the audit log: whatever
+	 * this process creates is its own (rota.db and its WAL files 0600). */
+	umask(077);
 	if (mkdir(config->data_dir, 0700) != 0 && errno != EEXIST) {
 		*error = xasprintf("cannot create data directory %s: %s", config->data_dir,
 		                   strerror(errno));
 		goto fail;
 	}
+	coordinator_check_data_dir(config->data_dir);
 	c->lockfd = dirlock_take(config->data_dir, "rota-coordinator", error);
 	if (c->lockfd < 0)
 		goto fail;
@@ -587,6 +632,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .heartbeat_ms = config->heartbeat_ms,
 	    .on_refusal = coordinator_auth_refused,
 	    .on_refusal_ctx = c,
+	    .worker_busy = coordinator_worker_busy,
+	    .worker_busy_ctx = c,
 	};
 	c->security =
 	    security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint, error);
@@ -913,9 +960,17 @@ static void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
 	Rota__Envelope *env = msg->env;
-	/* Under CURVE, a worker speaks only under its key's id. */
-	if (!security_worker_allowed(c->security, msg))
+	/* Under CURVE, a worker speaks only under its key's id; one that
+	 * says Hello under another is told why it gets no Welcome. */
+	if (!security_worker_allowed(c->security, msg)) {
+		if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
+			char text[640];
+			snprintf(text, sizeof(text), "the coordinator refused this worker: %s",
+			         security_worker_denied(c->security));
+			coordinator_redirect(c, c->worker_sock, msg, 0, text);
+		}
 		return;
+	}
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
 		return;
@@ -970,6 +1025,16 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 		return;
 	switch (env->body_case) {
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		switch (registry_spool_error(w, env->heartbeat->spool_error)) {
+		case 1:
+			log_warn("worker %s: its spool is failing (%s): output it cannot keep is at"
+			         " risk",
+			         w->id, w->spool_error);
+			break;
+		case -1:
+			log_info("worker %s: its spool works again", w->id);
+			break;
+		}
 		break;
 	case ROTA__ENVELOPE__BODY_GOODBYE:
 		if (!w->stopping)

@@ -1123,8 +1123,13 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
  * recorded as lost. */
 static bool
 dispatcher_output_complete(dispatcher_t *d, const Rota__StepKey *key, int64_t row,
-                           uint64_t output_seq)
+                           const Rota__Result *msg)
 {
+	uint64_t output_seq = msg->output_seq;
+	/* The worker's spool could not keep some of this output: what is
+	 * missing after one more resend pass (chunks first, then this
+	 * result again) will never come. */
+	const char *why = msg->spool_error && msg->spool_error[0] ? msg->spool_error : NULL;
 	uint64_t have = 0;
 	if (output_seq == 0)
 		return true;
@@ -1152,15 +1157,23 @@ dispatcher_output_complete(dispatcher_t *d, const Rota__StepKey *key, int64_t ro
 		wt->deliveries = 1;
 		return false;
 	}
-	if (have < output_seq && ++wt->deliveries < DISPATCHER_OUTPUT_WAIT_RESULTS)
+	if (have < output_seq && ++wt->deliveries < (why ? 2 : DISPATCHER_OUTPUT_WAIT_RESULTS))
 		return false;
 	if (have < output_seq) {
-		log_warn("run %s host %s step %s attempt %u: output chunks %llu to %llu never came"
-		         " (its result did, %u times); recorded as lost",
-		         key->run_id, key->host, key->step_id, key->attempt,
-		         (unsigned long long)have + 1, (unsigned long long)output_seq,
-		         DISPATCHER_OUTPUT_WAIT_RESULTS);
-		if (store_output_lost(d->cfg.store, row, output_seq, clock_wall_ms()) != 0)
+		if (why)
+			log_warn("run %s host %s step %s attempt %u: output chunks %llu to %llu are"
+			         " lost (the worker says: %s); recorded as lost",
+			         key->run_id, key->host, key->step_id, key->attempt,
+			         (unsigned long long)have + 1, (unsigned long long)output_seq, why);
+		else
+			log_warn(
+			    "run %s host %s step %s attempt %u: output chunks %llu to %llu never"
+			    " came (its result did, %u times); recorded as lost",
+			    key->run_id, key->host, key->step_id, key->attempt,
+			    (unsigned long long)have + 1, (unsigned long long)output_seq,
+			    DISPATCHER_OUTPUT_WAIT_RESULTS);
+		if (store_output_lost(d->cfg.store, row, output_seq, msg->output_bytes, why,
+		                      clock_wall_ms()) != 0)
 			return false;
 		d->stats.outputs_lost += output_seq - have;
 	}
@@ -1205,13 +1218,12 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 		int rc = msg->key->run_id && msg->key->step_id && msg->key->host
 		             ? dispatcher_find_row(d, msg->key, &row)
 		             : 1;
-		if (rc == 1 ||
-		    (rc == 0 && dispatcher_output_complete(d, msg->key, row, msg->output_seq)))
+		if (rc == 1 || (rc == 0 && dispatcher_output_complete(d, msg->key, row, msg)))
 			dispatcher_ack(d, w, msg->key);
 		return;
 	}
 	run_step_t *step = &run->hosts[h].steps[s];
-	bool complete = dispatcher_output_complete(d, msg->key, step->row, msg->output_seq);
+	bool complete = dispatcher_output_complete(d, msg->key, step->row, msg);
 	if (run_step_status_terminal(step->status)) {
 		d->stats.results_duplicate++;
 		if (complete)

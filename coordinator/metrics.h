@@ -17,6 +17,7 @@
  *   rota_steps_total{status}                 counter
  *   rota_step_duration_seconds               histogram (METRICS_DURATION_BUCKETS)
  *   rota_workers_connected                   gauge
+ *   rota_worker_spool_failing{worker}        gauge (connected workers)
  *   rota_dispatch_queue_depth                gauge
  *   rota_store_commit_seconds                histogram (METRICS_DURATION_BUCKETS)
  *   rota_outbox_pending                      gauge

@@ -2,6 +2,7 @@
  * `rota workers` lists in id order for free. */
 #include "registry.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,17 @@ registry_remove(registry_t *r, const char *id)
 	memmove(&r->workers[at], &r->workers[at + 1], (r->count - at - 1) * sizeof(*r->workers));
 	r->count--;
 	return 0;
+}
+
+int
+registry_spool_error(worker_t *w, const char *why)
+{
+	if (why == NULL)
+		why = "";
+	bool was = w->spool_error[0] != '\0';
+	snprintf(w->spool_error, sizeof(w->spool_error), "%s", why);
+	bool is = w->spool_error[0] != '\0';
+	return is == was ? 0 : is ? 1 : -1;
 }
 
 void

@@ -43,6 +43,9 @@ typedef struct {
 	 * (COORDINATOR_HEARTBEAT_EVERY). */
 	int64_t hb_sent_mono;
 	uint32_t replaced; /* connections replaced by another one's Hello */
+	/* Why its spool cannot write, from its last Heartbeat ("" = it can,
+	 * or the worker is older than the field). */
+	char spool_error[200];
 } worker_t;
 
 typedef struct registry registry_t;
@@ -61,6 +64,9 @@ worker_t *registry_find(registry_t *r, const char *id);
  * turn. -1 when there is no such worker. */
 int registry_remove(registry_t *r, const char *id);
 void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
+/* Records a Heartbeat's spool_error (NULL = ""); returns 1 when the spool
+ * went from working to failing, -1 back, 0 no change. */
+int registry_spool_error(worker_t *w, const char *why);
 /* Marks connected workers silent for longer than timeout_ms lost; returns
  * how many, with up to max of them in lost[]. */
 size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost,

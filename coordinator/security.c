@@ -31,6 +31,7 @@ struct security {
 	zap_t *zap;         /* owned; NULL without CURVE */
 	security_stats_t stats;
 	log_limit_t denied_log;
+	char worker_denied[512]; /* why a worker message was last refused */
 };
 
 bool
@@ -119,6 +120,7 @@ security_new(const security_config_t *cfg, void *zctx, const char *worker_ep, co
 	if (s->zap == NULL)
 		goto fail;
 	zap_set_refusal_hook(s->zap, cfg->on_refusal, cfg->on_refusal_ctx);
+	zap_set_busy_hook(s->zap, cfg->worker_busy, cfg->worker_busy_ctx);
 	log_info("coordinator public key %s (%s)", s->key.public_z85, cfg->key_file);
 	security_log_keyring(s);
 	return s;
@@ -259,7 +261,14 @@ security_worker_allowed(security_t *s, const wire_msg_t *msg)
 	}
 	s->stats.worker_denied++;
 	security_denied(s, "worker", msg, why);
+	snprintf(s->worker_denied, sizeof(s->worker_denied), "%s", why);
 	return false;
+}
+
+const char *
+security_worker_denied(const security_t *s)
+{
+	return s->worker_denied;
 }
 
 bool

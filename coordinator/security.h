@@ -40,6 +40,9 @@ typedef struct {
 	 * and /metrics); ctx borrowed. May be NULL. */
 	zap_refusal_fn on_refusal;
 	void *on_refusal_ctx;
+	/* Whether a worker holds its id on a live connection (zap.h). */
+	zap_busy_fn worker_busy;
+	void *worker_busy_ctx;
 } security_config_t;
 
 typedef struct {
@@ -83,6 +86,8 @@ void security_reload(security_t *s);
  * only when its user id is a listed worker and equals its identity.
  * Refusals are counted and logged (rate-limited). */
 bool security_worker_allowed(security_t *s, const wire_msg_t *msg);
+/* Why security_worker_allowed last refused a message (borrowed). */
+const char *security_worker_denied(const security_t *s);
 
 /* The operator behind an API message: *name (borrowed until the next
  * reload) and *role. Without CURVE, name "" and KEYRING_ROLE_NONE: nobody

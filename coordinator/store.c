@@ -39,6 +39,7 @@ static const char *const store_migrations[] = {
     "  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
     "  detail TEXT, spec BLOB,"
     "  output_bytes INTEGER NOT NULL DEFAULT 0,"
+    /* output_truncated: 0 all kept; bit 1 cut at the cap; bit 2 some lost */
     "  output_truncated INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE (run_id, step_id, host, attempt));"
     "CREATE INDEX step_runs_run ON step_runs (run_id, host, position);"
@@ -144,7 +145,6 @@ enum {
 	Q_STEP_UPDATE,
 	Q_STEP_OUTPUT_STATE,
 	Q_STEP_OUTPUT_SET,
-	Q_STEP_OUTPUT_SEQ,
 	Q_STEP_FIND,
 	Q_OUTPUT_INSERT,
 	Q_WORKER_UPSERT,
@@ -190,7 +190,6 @@ static const char *const store_sql[Q_COUNT] = {
                             " FROM step_runs WHERE id = ?",
     [Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
                           " output_seq = ? WHERE id = ?",
-    [Q_STEP_OUTPUT_SEQ] = "UPDATE step_runs SET output_seq = ? WHERE id = ?",
     [Q_STEP_FIND] = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
                     " AND attempt = ?",
     [Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
@@ -744,7 +743,7 @@ store_step_find(store_t *s, const char *run_id, const char *step_id, const char 
 /* The output state of a step run; -1 when it cannot be read. */
 typedef struct {
 	uint64_t bytes;
-	int truncated;
+	int truncated; /* STORE_OUTPUT_CUT | STORE_OUTPUT_LOST */
 	uint64_t seq;
 	bool dispatched;
 } store_output_state_t;
@@ -805,14 +804,14 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 		return 0;
 	}
 
-	size_t keep = os.truncated ? 0 : len;
-	if (!os.truncated && os.bytes + len > cap)
+	size_t keep = (os.truncated & STORE_OUTPUT_CUT) ? 0 : len;
+	if (!(os.truncated & STORE_OUTPUT_CUT) && os.bytes + len > cap)
 		keep = os.bytes >= cap ? 0 : (size_t)(cap - os.bytes);
 	bool inserted = false;
 	if (keep > 0 &&
 	    store_output_insert(s, row, (int64_t)seq, stream, data, keep, at_ms, &inserted) != 0)
 		return -1;
-	if (!os.truncated && keep < len) {
+	if (!(os.truncated & STORE_OUTPUT_CUT) && keep < len) {
 		/* Seq 0 is never used by a worker, so the marker has a slot of its
 		 * own and is stored once. */
 		char note[128];
@@ -824,7 +823,7 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 		if (store_output_insert(s, row, 0, ROTA__STREAM__STREAM_SYSTEM,
 		                        (const uint8_t *)note, (size_t)n, at_ms, &marker) != 0)
 			return -1;
-		os.truncated = 1;
+		os.truncated |= STORE_OUTPUT_CUT;
 	}
 	/* A chunk past the cap is not kept, but it is accounted for: the
 	 * step's seq moves on all the same. */
@@ -840,8 +839,24 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 	return 0;
 }
 
+/* n with a comma every three digits: 183,412. */
+static void
+store_group_digits(uint64_t n, char *buf, size_t len)
+{
+	char digits[32];
+	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < nd && o + 2 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
 int
-store_output_lost(store_t *s, int64_t row, uint64_t upto, int64_t at_ms)
+store_output_lost(store_t *s, int64_t row, uint64_t upto, uint64_t sent_bytes, const char *why,
+                  int64_t at_ms)
 {
 	if (store_begin(s) != 0)
 		return -1;
@@ -854,17 +869,35 @@ store_output_lost(store_t *s, int64_t row, uint64_t upto, int64_t at_ms)
 		return 0;
 	/* The note takes the first missing seq: a chunk that still comes is
 	 * then a duplicate, and the lines stay in order. */
-	char note[160];
-	int n = snprintf(note, sizeof(note),
-	                 "[rota: output lost: chunks %llu to %llu of this step never arrived]\n",
-	                 (unsigned long long)os.seq + 1, (unsigned long long)upto);
+	char note[400];
+	int n;
+	if (why && why[0] && sent_bytes > os.bytes) {
+		char bytes[40];
+		store_group_digits(sent_bytes - os.bytes, bytes, sizeof(bytes));
+		n = snprintf(note, sizeof(note), "[rota: %s bytes of output lost: %.200s]\n", bytes,
+		             why);
+	} else if (why && why[0]) {
+		n = snprintf(note, sizeof(note),
+		             "[rota: output lost: chunks %llu to %llu of this step: %.200s]\n",
+		             (unsigned long long)os.seq + 1, (unsigned long long)upto, why);
+	} else {
+		n = snprintf(
+		    note, sizeof(note),
+		    "[rota: output lost: chunks %llu to %llu of this step never arrived]\n",
+		    (unsigned long long)os.seq + 1, (unsigned long long)upto);
+	}
+	if (n < 0 || (size_t)n >= sizeof(note))
+		n = (int)sizeof(note) - 1;
 	bool inserted = false;
 	if (store_output_insert(s, row, (int64_t)os.seq + 1, ROTA__STREAM__STREAM_SYSTEM,
 	                        (const uint8_t *)note, (size_t)n, at_ms, &inserted) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SEQ);
-	sqlite3_bind_int64(st, 1, (int64_t)upto);
-	sqlite3_bind_int64(st, 2, row);
+	/* Output is missing: the step's output is marked truncated. */
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SET);
+	sqlite3_bind_int64(st, 1, (int64_t)os.bytes);
+	sqlite3_bind_int(st, 2, os.truncated | STORE_OUTPUT_LOST);
+	sqlite3_bind_int64(st, 3, (int64_t)upto);
+	sqlite3_bind_int64(st, 4, row);
 	return store_done(s, st);
 }
 

@@ -112,9 +112,18 @@ int store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const
                         uint64_t *recorded);
 /* The step run's output_seq (see store_output_append). */
 int store_output_seq(store_t *s, int64_t row, uint64_t *seq);
+/* step_runs.output_truncated is non-zero when the step's output is not
+ * whole: STORE_OUTPUT_CUT past the cap (later chunks are counted, not
+ * kept), STORE_OUTPUT_LOST some chunks never came. */
+#define STORE_OUTPUT_CUT 1
+#define STORE_OUTPUT_LOST 2
 /* Gives up on the chunks after the step's output_seq up to upto: stores a
- * system line saying they never arrived and moves output_seq to upto. */
-int store_output_lost(store_t *s, int64_t row, uint64_t upto, int64_t at_ms);
+ * system line saying they are lost, sets output_truncated, and moves
+ * output_seq to upto. why (NULL or "": not known) is the worker's reason
+ * (its Result.spool_error); sent_bytes (0: not known) the data bytes the
+ * worker sent in chunks 1..upto, so the line says how many bytes are lost. */
+int store_output_lost(store_t *s, int64_t row, uint64_t upto, uint64_t sent_bytes, const char *why,
+                      int64_t at_ms);
 
 int store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
                         const char *version, const char *state, int64_t last_seen_ms);

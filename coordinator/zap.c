@@ -29,7 +29,16 @@ struct zap {
 	log_limit_t refusals;
 	zap_refusal_fn on_refusal;
 	void *on_refusal_ctx; /* borrowed */
+	zap_busy_fn busy;
+	void *busy_ctx; /* borrowed */
 };
+
+void
+zap_set_busy_hook(zap_t *z, zap_busy_fn fn, void *ctx)
+{
+	z->busy = fn;
+	z->busy_ctx = ctx;
+}
 
 void
 zap_set_refusal_hook(zap_t *z, zap_refusal_fn fn, void *ctx)
@@ -264,6 +273,23 @@ zap_answer(zap_t *z, zap_request_t *r, const keyring_t *keys)
 		zap_refused(z, list == NULL ? ZAP_REFUSED_DOMAIN : ZAP_REFUSED_UNLISTED, domain,
 		            address, fp, why);
 		zap_reply(z, r, "400", "key not authorized", "", NULL);
+		return;
+	}
+	char busy[384];
+	if (strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 && z->busy != NULL &&
+	    z->busy(z->busy_ctx, e->name, busy, sizeof(busy))) {
+		z->stats.refused++;
+		uint64_t suppressed = 0;
+		char lkey[64];
+		snprintf(lkey, sizeof(lkey), "busy/%.48s", address);
+		if (log_limit_allow(&z->refusals, lkey, clock_mono_ms(), ZAP_REFUSAL_LOG_MS,
+		                    &suppressed))
+			log_warn(
+			    "refused a connection from %s with worker %s's key (%s...): %s; told"
+			    " it so (ZAP status 500) (%llu more since last said)",
+			    address[0] ? address : "?", e->name, fp, busy,
+			    (unsigned long long)suppressed);
+		zap_reply(z, r, "500", "worker id in use", "", NULL);
 		return;
 	}
 	z->stats.admitted++;

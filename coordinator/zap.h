@@ -61,6 +61,17 @@ void zap_destroy(zap_t **zp);
 /* Sets the refusal hook (NULL: none); ctx is borrowed. */
 void zap_set_refusal_hook(zap_t *z, zap_refusal_fn fn, void *ctx);
 
+/* Whether worker (a listed key's name) holds its id on a live connection
+ * now, with why for the log. libzmq would keep the id with the first
+ * connection and ignore the second without a word (no handover under
+ * CURVE), so such a handshake is answered 500 instead: the status code is
+ * all that reaches the client (a 300 closes the connection without one, a
+ * 400 already means "key not listed"), and this handler answers 500 for
+ * nothing else, so a worker reads it as "your id is in use". It tries
+ * again later, and gets in once the first connection is gone. */
+typedef bool (*zap_busy_fn)(void *ctx, const char *worker, char *why, size_t len);
+void zap_set_busy_hook(zap_t *z, zap_busy_fn fn, void *ctx);
+
 /* The REP socket, for the loop's zmq_poll. Borrowed. */
 void *zap_socket(zap_t *z);
 

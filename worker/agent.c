@@ -53,9 +53,13 @@ typedef struct agent_job {
 	struct agent_tail *tail; /* owned list, oldest first: the last output kept */
 	struct agent_tail *tail_last;
 	uint64_t tail_bytes;
-	uint64_t dropped;  /* bytes between the head and the tail, not sent */
-	bool spool_warned; /* a chunk could not be spooled: said so once */
-	bool check;        /* a built-in check: its verdict is its exit code */
+	uint64_t dropped; /* bytes between the head and the tail, not sent */
+	/* Why the spool failed to keep some of its output (owned; NULL: it
+	 * kept all of it). Goes in its Result, so the coordinator knows a
+	 * missing chunk will never come and says why. */
+	char *spool_error;
+	uint64_t chunk_bytes; /* data bytes in the chunks sent, 1..seq */
+	bool check;           /* a built-in check: its verdict is its exit code */
 	/* A check's first report line, kept as the Result's detail. */
 	char summary[AGENT_CHECK_DETAIL_MAX];
 	size_t summary_len;
@@ -64,6 +68,16 @@ typedef struct agent_job {
 	redactor_t *redact[2];
 	struct agent_job *next;
 } agent_job_t;
+
+/* A Result the spool could not keep: held in memory and resent like a
+ * spooled one until acknowledged, so a full disk never loses a result
+ * (a worker restart then does). */
+typedef struct agent_held {
+	char *keytext; /* owned */
+	uint8_t *data; /* owned: a packed Result */
+	size_t len;
+	struct agent_held *next;
+} agent_held_t;
 
 struct agent {
 	agent_config_t cfg;
@@ -77,6 +91,7 @@ struct agent {
 	executor_t *exec;         /* owned */
 	spool_t *spool;           /* owned */
 	agent_job_t *jobs;        /* owned list */
+	agent_held_t *held;       /* owned list: results the spool could not keep */
 	agent_state_t state;
 	uint64_t epoch; /* of the coordinator that welcomed us; 0 = none */
 	uint32_t heartbeat_ms;
@@ -232,6 +247,8 @@ agent_hello(agent_t *a)
 	 * the coordinator keeps all of them attached. */
 	agent_spooled_t sp = {0};
 	spool_each(a->spool, agent_collect_spooled, &sp);
+	for (agent_held_t *h = a->held; h; h = h->next)
+		agent_collect_spooled(&sp, h->keytext, h->data, h->len);
 	size_t nj = sp.more_count;
 	for (agent_job_t *j = a->jobs; j; j = j->next)
 		nj++;
@@ -364,6 +381,58 @@ agent_disconnect(agent_t *a, const char *why)
 		a->backoff_ms = AGENT_BACKOFF_MAX_MS;
 }
 
+static void
+agent_unhold(agent_t *a, const char *keytext)
+{
+	for (agent_held_t **p = &a->held; *p; p = &(*p)->next) {
+		if (strcmp((*p)->keytext, keytext) == 0) {
+			agent_held_t *h = *p;
+			*p = h->next;
+			free(h->keytext);
+			free(h->data);
+			free(h);
+			return;
+		}
+	}
+}
+
+/* Takes data (a packed Result of keytext). */
+static void
+agent_hold(agent_t *a, const char *keytext, uint8_t *data, size_t len)
+{
+	agent_unhold(a, keytext);
+	agent_held_t *h = xcalloc(1, sizeof(*h));
+	h->keytext = xstrdup(keytext);
+	h->data = data;
+	h->len = len;
+	agent_held_t **p = &a->held;
+	while (*p)
+		p = &(*p)->next;
+	*p = h;
+}
+
+static size_t
+agent_held_count(const agent_t *a)
+{
+	size_t n = 0;
+	for (const agent_held_t *h = a->held; h; h = h->next)
+		n++;
+	return n;
+}
+
+/* The spool lost (or could not take) output of running steps: each of
+ * their Results will say so. */
+static void
+agent_jobs_spool_failed(agent_t *a, agent_job_t *only)
+{
+	for (agent_job_t *j = a->jobs; j; j = j->next) {
+		if (only && j != only)
+			continue;
+		free(j->spool_error);
+		j->spool_error = xstrdup(spool_error(a->spool));
+	}
+}
+
 /* Every Result goes through here: spooled before it is sent, so a crash or
  * a lost connection between the two only means it is sent again. */
 static void
@@ -372,8 +441,13 @@ agent_report(agent_t *a, const char *keytext, Rota__Result *r)
 	size_t len = rota__result__get_packed_size(r);
 	uint8_t *buf = xmalloc(len);
 	rota__result__pack(r, buf);
-	if (spool_put(a->spool, keytext, buf, len) != 0)
-		log_error("cannot spool the result of %s; sending it anyway", keytext);
+	if (spool_put(a->spool, keytext, buf, len) != 0) {
+		log_error("cannot spool the result of %s (%s); it is held in memory and sent"
+		          " until acknowledged",
+		          keytext, spool_error(a->spool));
+		agent_hold(a, keytext, buf, len);
+		buf = NULL;
+	}
 	free(buf);
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
@@ -464,12 +538,12 @@ agent_send_output(agent_t *a, agent_job_t *j, int stream, const uint8_t *data, s
 	size_t plen = rota__output__get_packed_size(&out);
 	uint8_t *buf = xmalloc(plen ? plen : 1);
 	rota__output__pack(&out, buf);
-	if (spool_output_put(a->spool, j->keytext, out.seq, buf, plen) != 0 && !j->spool_warned) {
-		log_error("cannot spool the output of %s; sending it anyway (it is lost if this"
-		          " send is)",
-		          j->keytext);
-		j->spool_warned = true;
-	}
+	j->chunk_bytes += len;
+	/* A chunk the spool cannot keep is still sent: it is lost only if this
+	 * send is, and then the Result's spool_error tells the coordinator it
+	 * will never come and why (spool.c logs the failure). */
+	if (spool_output_put(a->spool, j->keytext, out.seq, buf, plen) != 0)
+		agent_jobs_spool_failed(a, j);
 	free(buf);
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_OUTPUT;
@@ -745,7 +819,13 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	r.ended_ms = res->ended_ms;
 	agent_flush_redacted(a, j);
 	agent_tail_flush(a, j);
+	/* The chunks must be durable (or known lost) before the Result says
+	 * whether they are. */
+	if (spool_sync(a->spool) != 0)
+		agent_jobs_spool_failed(a, NULL);
 	r.output_seq = j->seq;
+	r.output_bytes = j->chunk_bytes;
+	r.spool_error = j->spool_error;
 	if (j->check)
 		r.status = agent_check_status(a, j, res, detail, sizeof(detail));
 	else
@@ -765,6 +845,7 @@ agent_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	free(j->run_id);
 	free(j->step_id);
 	free(j->keytext);
+	free(j->spool_error);
 	agent_tail_free(j);
 	redactor_destroy(&j->redact[0]);
 	redactor_destroy(&j->redact[1]);
@@ -1373,6 +1454,10 @@ agent_resend_all(agent_t *a)
 		spool_each(a->spool, agent_resend_spooled, a);
 		any = true;
 	}
+	for (agent_held_t *h = a->held; h; h = h->next) {
+		agent_send_spooled(a, h->data, h->len);
+		any = true;
+	}
 	return any;
 }
 
@@ -1465,6 +1550,7 @@ agent_handle(agent_t *a, Rota__Envelope *env)
 		if (kt) {
 			spool_delete(a->spool, kt);
 			spool_output_drop(a->spool, kt);
+			agent_unhold(a, kt);
 			agent_schedule_resend(a, true);
 		}
 		free(kt);
@@ -1573,6 +1659,7 @@ agent_destroy(agent_t **ap)
 		free(j->run_id);
 		free(j->step_id);
 		free(j->keytext);
+		free(j->spool_error);
 		agent_tail_free(j);
 		redactor_destroy(&j->redact[0]);
 		redactor_destroy(&j->redact[1]);
@@ -1582,6 +1669,8 @@ agent_destroy(agent_t **ap)
 	if (a->zctx)
 		zmq_ctx_term(a->zctx);
 	spool_close(&a->spool);
+	while (a->held)
+		agent_unhold(a, a->held->keytext);
 	free(a->items);
 	free(a->fds);
 	if (a->sigfd >= 0)
@@ -1620,6 +1709,7 @@ agent_heartbeat(agent_t *a)
 	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
 	hb.epoch = a->epoch;
 	hb.running = (uint32_t)executor_running(a->exec);
+	hb.spool_error = (char *)spool_error(a->spool);
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
 	env.heartbeat = &hb;
@@ -1648,12 +1738,15 @@ agent_stop_step(agent_t *a, int64_t *flush_deadline)
 	}
 	if (*flush_deadline == 0)
 		*flush_deadline = now + AGENT_STOP_GRACE_MS;
-	if (spool_count(a->spool) == 0)
+	if (spool_count(a->spool) == 0 && a->held == NULL)
 		return true;
 	if (now >= *flush_deadline) {
 		log_info("%zu result(s) not acknowledged yet; they stay in the spool for the next"
 		         " start",
 		         spool_count(a->spool));
+		if (a->held)
+			log_error("%zu result(s) the spool could not keep are lost with this stop",
+			          agent_held_count(a));
 		return true;
 	}
 	return false;
@@ -1868,7 +1961,8 @@ agent_run(agent_t *a)
 			}
 		}
 		executor_tick(a->exec);
-		spool_commit(a->spool);
+		if (spool_commit(a->spool) != 0)
+			agent_jobs_spool_failed(a, NULL);
 
 		now = clock_mono_ms();
 		if (a->reconnect_at && now >= a->reconnect_at)

@@ -309,30 +309,40 @@ child_setup(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *
 	return status_w;
 }
 
-static _Noreturn void
-child_exec(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
-           const char *workdir, char *const argv[], char *const envp[])
-{
-	status_w = child_setup(devnull, out_w, err_w, status_w, spec, workdir);
-	execve("/bin/sh", argv, envp);
-	child_fail(status_w, CHILD_EXEC, errno);
-}
-
-/* Closes every fd from lowfd up. Without an exec, O_CLOEXEC closes nothing:
- * a function child would otherwise hold the worker's sockets, its spool and
- * the other jobs' pipes for as long as it runs. */
+/* Closes every fd from lowfd up but keep (-1: none). Without an exec,
+ * O_CLOEXEC closes nothing: a function child would otherwise hold the
+ * worker's sockets, its spool and the other jobs' pipes for as long as it
+ * runs. A shell child needs it too: an fd the worker inherited without
+ * O_CLOEXEC (from its parent, or a library's) would reach the step. */
 static void
-child_close_from(int lowfd)
+child_close_from(int lowfd, int keep)
 {
-	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+	if (keep >= lowfd) {
+		if ((keep == lowfd || close_range((unsigned)lowfd, (unsigned)keep - 1, 0) == 0) &&
+		    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+			return;
+	} else if (close_range((unsigned)lowfd, ~0U, 0) == 0) {
 		return;
+	}
 	/* Kernels before 5.9. The bound keeps a huge RLIMIT_NOFILE from
 	 * turning this into millions of system calls. */
 	long max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > EXECUTOR_CLOSE_FALLBACK_MAX)
 		max = EXECUTOR_CLOSE_FALLBACK_MAX;
 	for (int fd = lowfd; fd < max; fd++)
-		(void)close(fd);
+		if (fd != keep)
+			(void)close(fd);
+}
+
+static _Noreturn void
+child_exec(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
+           const char *workdir, char *const argv[], char *const envp[])
+{
+	status_w = child_setup(devnull, out_w, err_w, status_w, spec, workdir);
+	/* Only 0..2 reach the step; the status pipe closes with the exec. */
+	child_close_from(3, status_w);
+	execve("/bin/sh", argv, envp);
+	child_fail(status_w, CHILD_EXEC, errno);
 }
 
 /* The child of a function job: the same setup as a shell's, then fn. Closing
@@ -345,7 +355,7 @@ child_call(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *s
 	int (*fn)(void *) = spec->fn;
 	void *arg = spec->arg;
 	(void)child_setup(devnull, out_w, err_w, status_w, spec, workdir);
-	child_close_from(3);
+	child_close_from(3, -1);
 	_exit(fn(arg) & 0xff);
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,11 @@ struct spool {
 	    *out_count_key; /* owned */
 	bool group;         /* between spool_begin and spool_commit */
 	bool in_tx;         /* the group's transaction is open (begun lazily) */
+	/* Why the last write failed, "" once a write is durable again. */
+	char error[256];
+	uint64_t failures;      /* failed writes since the last log line */
+	int64_t failure_logged; /* mono ms of the last log line; 0 = none */
+	bool inserted;          /* the group's transaction added rows */
 };
 
 static const char spool_schema[] =
@@ -167,15 +173,75 @@ spool_close(spool_t **sp)
 	*sp = NULL;
 }
 
+/* A write failed: remembers why (the OS's reason when there is one: "No
+ * space left on device" says more than SQLite's "database or disk is
+ * full") and logs it at once the first time, then once per
+ * SPOOL_LOG_INTERVAL_MS with the count, so a full disk under a step that
+ * prints fast does not flood the log. */
+static void
+spool_failed(spool_t *s, const char *what, const char *sqlite_err)
+{
+	int os = sqlite3_system_errno(s->db);
+	if (os <= 0 && (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL)
+		os = ENOSPC; /* what SQLite calls "database or disk is full" */
+	snprintf(s->error, sizeof(s->error), "spool write failed: %s",
+	         os > 0       ? strerror(os)
+	         : sqlite_err ? sqlite_err
+	                      : sqlite3_errmsg(s->db));
+	s->failures++;
+	int64_t now = clock_mono_ms();
+	if (s->failure_logged == 0 || now - s->failure_logged >= SPOOL_LOG_INTERVAL_MS) {
+		log_error("spool: cannot %s: %s (%llu failed write%s since the last such line;"
+		          " output that cannot be spooled is at risk)",
+		          what, s->error, (unsigned long long)s->failures,
+		          s->failures == 1 ? "" : "s");
+		s->failures = 0;
+		s->failure_logged = now;
+	}
+	/* SQLite rolls a transaction back by itself after some errors (a full
+	 * disk among them): the group's writes are gone, and the next ones
+	 * run on their own until a new group begins. */
+	if (s->in_tx && sqlite3_get_autocommit(s->db)) {
+		s->in_tx = false;
+		s->inserted = false;
+	}
+}
+
+/* A write that added rows is durable: the spool works again. (Deletes
+ * and no-op commits prove nothing: on a full disk SQLite can still reuse
+ * the pages it has.) */
+static void
+spool_succeeded(spool_t *s)
+{
+	if (s->error[0] == '\0')
+		return;
+	log_info("spool: writing again (%llu more failed write%s since the last error line)",
+	         (unsigned long long)s->failures, s->failures == 1 ? "" : "s");
+	s->error[0] = '\0';
+	s->failures = 0;
+	s->failure_logged = 0;
+}
+
+const char *
+spool_error(const spool_t *s)
+{
+	return s->error;
+}
+
 static int
 spool_step(spool_t *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		log_error("spool: %s", sqlite3_errmsg(s->db));
+		spool_failed(s, "write", NULL);
 		return -1;
 	}
+	bool insert = st == s->put || st == s->mark || st == s->out_put;
+	if (insert && s->in_tx)
+		s->inserted = true;
+	else if (insert)
+		spool_succeeded(s);
 	return 0;
 }
 
@@ -189,7 +255,7 @@ spool_join(spool_t *s)
 	char *err = NULL;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK) {
 		/* Each write then commits by itself: slower, not wrong. */
-		log_error("spool: cannot begin: %s", err ? err : sqlite3_errmsg(s->db));
+		spool_failed(s, "begin", err);
 		sqlite3_free(err);
 		return;
 	}
@@ -201,11 +267,7 @@ spool_join(spool_t *s)
 static void
 spool_settle(spool_t *s)
 {
-	if (s->in_tx) {
-		bool group = s->group;
-		spool_commit(s);
-		s->group = group;
-	}
+	spool_sync(s);
 }
 
 int
@@ -402,10 +464,26 @@ spool_commit(spool_t *s)
 	s->in_tx = false;
 	char *err = NULL;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
-		log_error("spool: cannot commit: %s", err ? err : sqlite3_errmsg(s->db));
+		s->inserted = false;
+		spool_failed(s, "commit", err);
 		sqlite3_free(err);
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	if (s->inserted)
+		spool_succeeded(s);
+	s->inserted = false;
 	return 0;
+}
+
+int
+spool_sync(spool_t *s)
+{
+	if (!s->in_tx)
+		return 0;
+	bool group = s->group;
+	int rc = spool_commit(s);
+	s->group = group;
+	return rc;
 }

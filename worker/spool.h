@@ -77,5 +77,15 @@ size_t spool_output_count(spool_t *s, const char *key, uint64_t *bytes);
  * pipes close, the coordinator marks it lost). spool_close commits. */
 int spool_begin(spool_t *s);
 int spool_commit(spool_t *s);
+/* Commits what the group holds now and stays in the group: -1 when that
+ * failed (the group's writes are gone; spool_error says why). */
+int spool_sync(spool_t *s);
+
+/* Why the spool's last write failed ("spool write failed: No space left on
+ * device"), or "" when the last one was durable. Borrowed until the next
+ * call. Failures are logged here, once per SPOOL_LOG_INTERVAL_MS with a
+ * count. */
+#define SPOOL_LOG_INTERVAL_MS 10000
+const char *spool_error(const spool_t *s);
 
 #endif

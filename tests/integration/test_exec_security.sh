@@ -52,7 +52,9 @@ steps:
     shell: { run: 'echo bad {{ params.token }} >&2; exit 1' }
 YAML
 RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
-PASSME=passed LEAKME=leaked start_worker w1 --pass-env PASSME --allow-user nobody --umask 027
+# w1 inherits an open fd 7 (as from a careless parent): no step may see it.
+PASSME=passed LEAKME=leaked start_worker w1 --pass-env PASSME --allow-user nobody --umask 027 \
+	7>"$T/inherited-fd"
 start_worker w2 --allow-runbooks 'daily-*' --allow-runbooks 'weekly-*'
 start_worker w3 --allow-step-types http_check,noop
 wait_workers 3
@@ -127,6 +129,28 @@ YAML
 run=$(rota submit "$T/runas.yaml" --target w1)
 wait_for '[ "$(run_status "$run")" = 3 ]' 15 "the run_as run"
 assert_contains "$(rota logs "$run")" "i am nobody nobody" "run_as output"
+# --- no fd of the worker's reaches a step, run_as or not: only 0, 1, 2
+# (and the directory ls itself reads).
+cat >"$T/fds.yaml" <<'YAML'
+name: fds
+steps:
+  - id: root
+    shell: { run: 'ls -l /proc/self/fd' }
+  - id: nobody
+    run_as: nobody
+    shell: { run: 'ls -l /proc/self/fd' }
+YAML
+run=$(rota submit "$T/fds.yaml" --target w1)
+wait_for '[ "$(run_status "$run")" = 3 ]' 15 "the fds run"
+logs=$(rota logs "$run")
+for step in root nobody; do
+	fds=$(sed -n "s/^w1 $step | .* \([0-9][0-9]*\) -> .*/\1/p" <<<"$logs" | tr '\n' ' ')
+	assert_eq "$fds" "0 1 2 3 " "the fds of a step ($step)"
+done
+assert_not_contains "$logs" "inherited-fd" "an fd the worker inherited"
+assert_not_contains "$logs" "socket:" "the worker's sockets"
+pass "a step, run_as nobody included, holds none of the worker's fds"
+
 # Loaded, not a file: w2's --allow-runbooks refuses every ad-hoc run.
 cat >"$T/runbooks/runas-2.yaml" <<'YAML'
 name: weekly-runas

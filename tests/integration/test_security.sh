@@ -27,6 +27,9 @@ grep -q "refused a connection from 127.0.0.1: key .* is not in authorized_worker
 start_secure_worker w9 w2
 wait_for "grep -q \"the key of worker 'w2' speaks under the id 'w9'\" '$T/coordinator.log'" 10 \
 	"the coordinator to drop w2's key under id w9"
+# ... and the worker is told why, in its own log.
+wait_for "grep -q \"refused this worker: the key of worker 'w2' speaks under the id 'w9'\" '$T/worker-w9.log'" 10 \
+	"w9 to log why it was refused"
 # w2's key claiming w1 while w1 is connected: the id stays with w1 (no
 # handover under CURVE), so orders for w1 still reach the real w1.
 mkdir -p "$T/impostor"
@@ -43,6 +46,23 @@ grep -q "connected to coordinator" "$T/impostor.log" && fail "the impostor was w
 grep -q "connected to coordinator" "$T/worker-w9.log" && fail "w2's key was welcomed as w9"
 assert_eq "$(store "SELECT group_concat(id) FROM workers ORDER BY id")" "w1" "workers recorded"
 assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE host <> 'w1'")" 0 "steps of others"
+
+# A second process with w1's own id and key while w1 is connected: libzmq
+# would ignore it without a word; the handshake is refused (ZAP 500) and
+# both logs say why.
+mkdir -p "$T/second-w1"
+"$ROTA_BIN/rota-worker" --coordinator "$WORKER_EP" --id w1 --spool "$T/second-w1" --drain 0 \
+	--key "$T/keys/w1.key_secret" --coordinator-key "$T/keys/coordinator.key" \
+	>>"$T/second-w1.log" 2>&1 &
+second=$!
+PIDS+=("$second")
+wait_for "grep -q 'refused this connection for now (status 500): the worker of this key is connected already' '$T/second-w1.log'" 15 \
+	"the second w1 to log why it is refused"
+grep -q "refused a connection from 127.0.0.1 with worker w1's key .*: worker w1 is connected from 127.0.0.1:[0-9]*" \
+	"$T/coordinator.log" || fail "the coordinator did not log the second w1"
+grep -q "connected to coordinator" "$T/second-w1.log" && fail "the second w1 was welcomed"
+kill -TERM "$second"; wait "$second" 2>/dev/null || true
+rota workers | grep -q '^w1 .* connected' || fail "the real w1 lost its connection: $(rota workers)"
 
 # Without a key the CLI cannot list anything, and says why (not a timeout).
 set +e

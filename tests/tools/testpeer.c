@@ -49,6 +49,13 @@
  *                                      refused MESSAGE
  *                                    (exit 0), or exits 1 on no answer.
  *
+ *   rota-testpeer oddhello ENDPOINT ID HOSTNAME [RUN STEP ATTEMPT SIGNAL EXIT ENDED_MS]
+ *                                    says Hello as worker ID with HOSTNAME
+ *                                    (any bytes), waits for the Welcome (exit
+ *                                    1 without one in 5 s), and with the rest
+ *                                    sends a succeeded Result for that key
+ *                                    with those raw values, then exits 0.
+ *
  * A STEP is ID|KIND|key=value|... with KIND one of shell, http_check,
  * disk_check, metric_check, noop, manual, notify or none (no kind set), and
  * the keys of its proto message (run; url, method, expect_status,
@@ -1092,9 +1099,77 @@ out:
 	return rc;
 }
 
+/* ---- oddhello: a worker that says odd things ------------------------------ */
+
+static int
+hello_peer(int argc, char **argv)
+{
+	const char *endpoint = argv[0], *id = argv[1];
+	void *ctx = zmq_ctx_new();
+	void *s = zmq_socket(ctx, ZMQ_DEALER);
+	int linger = 500;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_ROUTING_ID, id, strlen(id));
+	int rc = 1;
+	if (zmq_connect(s, endpoint) != 0)
+		goto out;
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.worker_id = (char *)id;
+	hello.hostname = argv[2];
+	hello.version = "testpeer";
+	hello.instance = 1;
+	Rota__Envelope he = ROTA__ENVELOPE__INIT;
+	he.body_case = ROTA__ENVELOPE__BODY_HELLO;
+	he.hello = &hello;
+	if (wire_send(s, NULL, 0, &he) != 0)
+		goto out;
+	wire_stats_t stats = {0};
+	bool welcomed = false;
+	for (int64_t end = clock_mono_ms() + 5000; !welcomed && clock_mono_ms() < end;) {
+		zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+		zmq_poll(&it, 1, 100);
+		wire_msg_t msg;
+		while (wire_recv(s, 0, &msg, &stats) == WIRE_OK) {
+			welcomed |= msg.env->body_case == ROTA__ENVELOPE__BODY_WELCOME;
+			wire_msg_clear(&msg);
+		}
+	}
+	if (!welcomed) {
+		fprintf(stderr, "rota-testpeer: no Welcome\n");
+		goto out;
+	}
+	if (argc >= 9) {
+		Rota__StepKey key = ROTA__STEP_KEY__INIT;
+		key.run_id = argv[3];
+		key.step_id = argv[4];
+		key.host = (char *)id;
+		key.attempt = (uint32_t)strtoul(argv[5], NULL, 10);
+		Rota__Result res = ROTA__RESULT__INIT;
+		res.key = &key;
+		res.status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
+		res.signal = (int32_t)strtol(argv[6], NULL, 10);
+		res.exit_code = (int32_t)strtol(argv[7], NULL, 10);
+		res.started_ms = clock_wall_ms();
+		res.ended_ms = strtoll(argv[8], NULL, 10);
+		Rota__Envelope re = ROTA__ENVELOPE__INIT;
+		re.body_case = ROTA__ENVELOPE__BODY_RESULT;
+		re.result = &res;
+		if (wire_send(s, NULL, 0, &re) != 0)
+			goto out;
+	}
+	usleep(300 * 1000);
+	rc = 0;
+out:
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
+	if ((argc == 5 || argc == 11) && strcmp(argv[1], "oddhello") == 0)
+		return hello_peer(argc - 2, argv + 2);
 	if (argc == 6 && strcmp(argv[1], "hello") == 0)
 		return hello(argv[2], argv[3], atoi(argv[4]), (size_t)strtoul(argv[5], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "garbage") == 0)
@@ -1108,6 +1183,9 @@ main(int argc, char **argv)
 	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT\n"
 	                "       rota-testpeer api DIR\n"
 	                "       rota-testpeer dispatch ENDPOINT_FILE ID|KIND|key=value...\n"
-	                "       rota-testpeer silent ENDPOINT ID GO_FILE\n");
+	                "       rota-testpeer silent ENDPOINT ID GO_FILE\n"
+	                "       rota-testpeer hello ENDPOINT ID LABELS BYTES\n"
+	                "       rota-testpeer oddhello ENDPOINT ID HOSTNAME [RUN STEP ATTEMPT SIGNAL"
+	                " EXIT ENDED_MS]\n");
 	return 2;
 }

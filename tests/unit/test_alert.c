@@ -221,7 +221,17 @@ test_malformed_inline(void **state)
 	free(e);
 	/* invalid UTF-8 */
 	e = parse_error("{\"version\":\"4\xff\"}");
-	assert_non_null(strstr(e, "invalid JSON"));
+	assert_string_equal(e, "invalid UTF-8: a byte that is never valid UTF-8 at offset 13");
+	free(e);
+	/* strict: an overlong '/', a surrogate, beyond U+10FFFF */
+	e = parse_error("{\"version\":\"A\xc0\xaf\"}");
+	assert_string_equal(e, "invalid UTF-8: an overlong encoding at offset 13");
+	free(e);
+	e = parse_error("{\"version\":\"\xed\xa0\x80\"}");
+	assert_string_equal(e, "invalid UTF-8: a surrogate (U+D800 to U+DFFF) at offset 12");
+	free(e);
+	e = parse_error("{\"version\":\"\xf4\x90\x80\x80\"}");
+	assert_string_equal(e, "invalid UTF-8: a code point above U+10FFFF at offset 12");
 	free(e);
 	/* deeper than the schema */
 	e = parse_error("{\"a\":[[[[[[[[[[[[]]]]]]]]]]]]}");

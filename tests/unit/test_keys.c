@@ -142,6 +142,15 @@ test_malformed_names_file_and_line(void **state)
 	assert_int_equal(keys_load_secret(path_of("bare"), &k, &error), -1);
 	assert_non_null(strstr(error, "not a secret key file"));
 	free(error);
+	/* A public key file as keygen writes it (0644) given where a secret
+	 * one is wanted: that is what is wrong, not its mode. */
+	snprintf(text, sizeof(text), "# rota CURVE public key of w1\npublic-key = %s\n",
+	         pair.public_z85);
+	write_file("w1.key", 0644, text);
+	assert_int_equal(keys_load_secret(path_of("w1.key"), &k, &error), -1);
+	assert_non_null(strstr(error, "not a secret key file"));
+	assert_null(strstr(error, "chmod"));
+	free(error);
 	keys_wipe(&pair);
 }
 

@@ -228,24 +228,30 @@ test_output_in_seq_order_once_and_only_when_dispatched(void **state)
 
 	/* Chunks 6 and 7 never come: given up on with one note, after which
 	 * they are duplicates and 8 goes on. */
-	assert_int_equal(store_output_lost(s, row, 7, 50), 0);
+	assert_int_equal(store_output_lost(s, row, 7, 0, NULL, 50), 0);
 	assert_int_equal(store_output_seq(s, row, &rec), 0);
 	assert_int_equal(rec, 7);
-	assert_int_equal(store_output_lost(s, row, 7, 50), 0); /* nothing more */
+	assert_int_equal(store_output_lost(s, row, 7, 0, NULL, 50), 0); /* nothing more */
 	assert_int_equal(append(s, row, 6, "six\n", NULL), STORE_OUTPUT_DUPLICATE);
 	assert_int_equal(append(s, row, 8, "eight\n", NULL), STORE_OUTPUT_STORED);
+	/* Chunks 9 and 10 were lost with the worker's spool: the note says
+	 * how many bytes (what the worker sent less what is here) and why. */
+	assert_int_equal(store_output_lost(s, row, 10, 25 + 183412,
+	                                   "spool write failed: No space left on device", 50),
+	                 0);
 	assert_int_equal(store_commit(s), 0);
 	char *text = logs_text(s, "r1");
 	assert_string_equal(
 	    text, "one\ntwo\nthree\nfive\n[rota: output lost: chunks 6 to 7 of this step never"
-	          " arrived]\neight\n");
+	          " arrived]\neight\n[rota: 183,412 bytes of output lost: spool write failed: No"
+	          " space left on device]\n");
 	free(text);
 	store_destroy(&s);
 
 	/* The seq survives a reopen. */
 	s = open_ok(f->path);
 	assert_int_equal(store_output_seq(s, row, &rec), 0);
-	assert_int_equal(rec, 8);
+	assert_int_equal(rec, 10);
 	store_destroy(&s);
 }
 

@@ -95,7 +95,7 @@ test_control_chars_cleaned(void **state)
 	table_row(t);
 	table_cell(t, "evil\x1b[2J");
 	table_cell(t, "two\nlines\t!");
-	render_is(t, "evil?[2J  two?lines?!\n");
+	render_is(t, "evil\\x1b[2J  two\\x0alines\\x09!\n");
 	table_destroy(&t);
 }
 

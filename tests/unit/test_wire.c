@@ -131,6 +131,51 @@ test_wrong_version_and_no_body(void **state)
 	assert_null(out);
 }
 
+/* A Result with numbers no process reports is refused, not stored as sent;
+ * the boundaries themselves pass. */
+static void
+test_result_out_of_range(void **state)
+{
+	(void)state;
+	const struct {
+		int32_t exit_code, signal;
+		int64_t ended_ms;
+		int want;
+	} cases[] = {
+	    {0, 0, 1, WIRE_OK},
+	    {255, 64, WIRE_MAX_TIME_MS, WIRE_OK},
+	    {0, -5, 1, WIRE_ERR_RANGE},
+	    {0, 65, 1, WIRE_ERR_RANGE},
+	    {INT32_MIN, 0, 1, WIRE_ERR_RANGE},
+	    {256, 0, 1, WIRE_ERR_RANGE},
+	    {0, 0, INT64_MAX, WIRE_ERR_RANGE},
+	    {0, 0, -1, WIRE_ERR_RANGE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Rota__StepKey key = ROTA__STEP_KEY__INIT;
+		key.run_id = "r";
+		key.step_id = "s";
+		key.host = "w1";
+		key.attempt = 1;
+		Rota__Result r = ROTA__RESULT__INIT;
+		r.key = &key;
+		r.status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
+		r.exit_code = cases[i].exit_code;
+		r.signal = cases[i].signal;
+		r.ended_ms = cases[i].ended_ms;
+		Rota__Envelope env = ROTA__ENVELOPE__INIT;
+		env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+		env.result = &r;
+		size_t len;
+		uint8_t *buf = wire_encode(&env, &len);
+		Rota__Envelope *out = NULL;
+		assert_int_equal(wire_decode(buf, len, &out), cases[i].want);
+		if (out)
+			rota__envelope__free_unpacked(out, NULL);
+		free(buf);
+	}
+}
+
 /* Random mutations of valid frames: decode either refuses them or returns
  * an envelope that frees cleanly; nothing crashes (run under ASan too). */
 static void
@@ -333,6 +378,7 @@ main(void)
 	    cmocka_unit_test(test_truncated_frames_are_refused),
 	    cmocka_unit_test(test_oversized_and_empty),
 	    cmocka_unit_test(test_wrong_version_and_no_body),
+	    cmocka_unit_test(test_result_out_of_range),
 	    cmocka_unit_test(test_mutated_frames_never_crash),
 	    cmocka_unit_test(test_router_counts_bad_frames),
 	    cmocka_unit_test(test_echoed_key_drops_unknown_fields),
