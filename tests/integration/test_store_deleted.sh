@@ -61,6 +61,9 @@ wait_for "[ \"\$(run_status $gated)\" = 3 ]" 60 "the kept result to be recorded 
 wait_for "[ \"\$(spooled)\" = 0 ]" 30 "the worker's spool to empty"
 
 # A second coordinator on the same store, with the lock file deleted: refused.
+# The first is stopped meanwhile, or it could make its lock file again before
+# the second looks, and the lock on rota.db itself would go untested.
+kill -STOP "$COORD_PID"
 rm -f "$data/lock"
 set +e
 "$ROTA_BIN/rota-coordinator" --data-dir "$data" --worker-endpoint "tcp://127.0.0.1:*" \
@@ -75,6 +78,7 @@ rc=$?
 set -e
 [ "$rc" != 0 ] || fail "the second coordinator exited 0"
 assert_contains "$(cat "$T/second.log")" "is in use by another process" "second coordinator"
+kill -CONT "$COORD_PID"
 # The first noticed its lock file was gone, made it again, and works on.
 wait_for "grep -q 'lock was deleted or replaced while in use: made it again' '$T/coordinator.log'" 15 \
 	"the coordinator to notice its lock file was deleted"
