@@ -682,25 +682,33 @@ coordinator_other_connection(const wire_msg_t *msg, const worker_t *w)
 	return msg->src_fd >= 0 && w->conn_fd >= 0 && msg->src_fd != w->conn_fd;
 }
 
-static void
-coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
+int
+coordinator_hello_check(const Rota__Hello *hello, const uint8_t *identity, size_t identity_len,
+                        const char **why)
 {
-	const Rota__Hello *hello = msg->env->hello;
 	if (hello->worker_id == NULL || hello->worker_id[0] == '\0' ||
-	    strlen(hello->worker_id) != msg->identity_len ||
-	    memcmp(hello->worker_id, msg->identity, msg->identity_len) != 0) {
-		c->hello_refused++;
-		coordinator_log_drop(c, "worker", msg,
-		                     "a Hello whose worker_id is not its identity");
-		return;
+	    strlen(hello->worker_id) != identity_len ||
+	    memcmp(hello->worker_id, identity, identity_len) != 0) {
+		*why = "a Hello whose worker_id is not its identity";
+		return -1;
 	}
 	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS ||
 	    hello->n_labels > COORDINATOR_HELLO_MAX_LABELS) {
+		*why = "a Hello over the limits of in-flight, spooled or label entries";
+		return -1;
+	}
+	return 0;
+}
+
+static void
+coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
+{
+	const Rota__Hello *hello = msg->env->hello;
+	const char *why = NULL;
+	if (coordinator_hello_check(hello, msg->identity, msg->identity_len, &why) != 0) {
 		c->hello_refused++;
-		coordinator_log_drop(
-		    c, "worker", msg,
-		    "a Hello over the limits of in-flight, spooled or label entries");
+		coordinator_log_drop(c, "worker", msg, why);
 		return;
 	}
 	worker_t *w = registry_find(c->registry, hello->worker_id);

@@ -7,7 +7,10 @@
 #define ROTA_COORDINATOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "rota.pb-c.h"
 
 #define COORDINATOR_DEFAULT_WORKER_EP "tcp://127.0.0.1:7400"
 #define COORDINATOR_DEFAULT_API_EP "tcp://127.0.0.1:7401"
@@ -65,5 +68,12 @@ coordinator_t *coordinator_new(const coordinator_config_t *config, char **error)
  * COORDINATOR_STOP_LINGER_MS. Returns 0 on a clean stop. */
 int coordinator_run(coordinator_t *c);
 void coordinator_destroy(coordinator_t **cp);
+
+/* The checks a Hello passes before it touches the registry: its worker_id
+ * is the ROUTER identity it came under, and its lists are within the
+ * limits above. 0 if it may go on; -1 with *why (static text) if it is
+ * refused. Pure, so the envelope fuzzer runs the coordinator's own checks. */
+int coordinator_hello_check(const Rota__Hello *hello, const uint8_t *identity, size_t identity_len,
+                            const char **why);
 
 #endif
