@@ -815,23 +815,32 @@ coordinator_other_connection(const wire_msg_t *msg, const worker_t *w)
 static void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg,
                                  uint64_t request_id, const char *text);
 
+int
+coordinator_hello_check(const Rota__Hello *hello, const uint8_t *identity, size_t identity_len,
+                        const char **why)
+{
+	if (hello->worker_id == NULL || hello->worker_id[0] == '\0' ||
+	    strlen(hello->worker_id) != identity_len ||
+	    memcmp(hello->worker_id, identity, identity_len) != 0) {
+		*why = "a Hello whose worker_id is not its identity";
+		return -1;
+	}
+	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
+	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS) {
+		*why = "a Hello over the limits of in-flight or spooled entries";
+		return -1;
+	}
+	return 0;
+}
+
 static void
 coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 {
 	const Rota__Hello *hello = msg->env->hello;
-	if (hello->worker_id == NULL || hello->worker_id[0] == '\0' ||
-	    strlen(hello->worker_id) != msg->identity_len ||
-	    memcmp(hello->worker_id, msg->identity, msg->identity_len) != 0) {
+	const char *drop = NULL;
+	if (coordinator_hello_check(hello, msg->identity, msg->identity_len, &drop) != 0) {
 		c->hello_refused++;
-		coordinator_log_drop(c, "worker", msg,
-		                     "a Hello whose worker_id is not its identity");
-		return;
-	}
-	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||
-	    hello->n_spooled > COORDINATOR_HELLO_MAX_KEYS) {
-		c->hello_refused++;
-		coordinator_log_drop(c, "worker", msg,
-		                     "a Hello over the limits of in-flight or spooled entries");
+		coordinator_log_drop(c, "worker", msg, drop);
 		return;
 	}
 	char why[320];

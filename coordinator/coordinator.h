@@ -7,7 +7,10 @@
 #define ROTA_COORDINATOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "rota.pb-c.h"
 
 #define COORDINATOR_DEFAULT_WORKER_EP "tcp://127.0.0.1:7400"
 #define COORDINATOR_DEFAULT_API_EP "tcp://127.0.0.1:7401"
@@ -35,9 +38,8 @@
 /* A Hello lists what a worker runs and holds; more than this is not a
  * worker but a flood. */
 #define COORDINATOR_HELLO_MAX_KEYS 4096
-/* Labels are bounded by wire_hello_check (WIRE_MAX_LABELS), which tells
- * the worker why; kept for the fuzzer's model of the Hello bounds. */
-#define COORDINATOR_HELLO_MAX_LABELS 64
+/* Labels, hostname and version are bounded by wire_hello_check
+ * (WIRE_MAX_LABELS...), which tells the worker why. */
 
 typedef struct {
 	const char *data_dir;
@@ -70,5 +72,12 @@ coordinator_t *coordinator_new(const coordinator_config_t *config, char **error)
  * COORDINATOR_STOP_LINGER_MS. Returns 0 on a clean stop. */
 int coordinator_run(coordinator_t *c);
 void coordinator_destroy(coordinator_t **cp);
+
+/* The checks a Hello passes before it touches the registry: its worker_id
+ * is the ROUTER identity it came under, and its key lists are within the
+ * limits above (labels: wire_hello_check). 0 if it may go on; -1 with *why (static text) if it is
+ * refused. Pure, so the envelope fuzzer runs the coordinator's own checks. */
+int coordinator_hello_check(const Rota__Hello *hello, const uint8_t *identity, size_t identity_len,
+                            const char **why);
 
 #endif

@@ -25,13 +25,48 @@ check() { # name command...
 if command -v promtool >/dev/null 2>&1; then
 	check "promtool check config" promtool check config "$src/deploy/prometheus/prometheus.yml"
 	check "promtool check rules" promtool check rules "$src/deploy/prometheus/rota-alerts.yml"
-	# Every metric the rules use is one the coordinator exports (metrics.h).
-	for m in $(grep -o 'rota_[a-z_]*' "$src/deploy/prometheus/rota-alerts.yml" | sort -u); do
-		if ! grep -q "^ \*   $m\b" "$src/coordinator/metrics.h"; then
-			echo "FAIL: rota-alerts.yml uses $m, which coordinator/metrics.h does not list"
+	# Every metric the rules use is one a live coordinator exports, with
+	# every label value they select (job aside), and metrics.h lists it.
+	if [ -n "$bin" ] && [ -x "$bin/rota-coordinator" ]; then
+		page=$(mktemp)
+		failed_before=$fail
+		if bash "$src/tests/tools/scrape_coordinator.sh" "$bin/rota-coordinator" "$src/runbooks" "$page"; then
+			# The names on the page: each sample's, and each family's.
+			names=$( (sed -n 's/^# TYPE \([a-zA-Z_:][a-zA-Z0-9_:]*\) .*/\1/p' "$page"
+				grep -v '^#' "$page" | sed 's/[{ ].*//') | sort -u)
+			for m in $(grep -o 'rota_[a-z_]*' "$src/deploy/prometheus/rota-alerts.yml" | sort -u); do
+				if ! grep -qx "$m" <<<"$names"; then
+					echo "FAIL: rota-alerts.yml uses $m, which the coordinator does not export on /metrics"
+					fail=1
+				fi
+				if ! grep -q "^ \*   $m\b" "$src/coordinator/metrics.h"; then
+					echo "FAIL: rota-alerts.yml uses $m, which coordinator/metrics.h does not list"
+					fail=1
+				fi
+			done
+			for sel in $(grep -o 'rota_[a-z_]*{[^}]*}' "$src/deploy/prometheus/rota-alerts.yml" | sort -u); do
+				m=${sel%%\{*}
+				labels=${sel#*\{}
+				labels=${labels%\}}
+				for pair in ${labels//,/ }; do
+					case $pair in job=*) continue ;; esac
+					if ! grep -v '^#' "$page" | grep -q "^$m{.*${pair}[,}]"; then
+						echo "FAIL: rota-alerts.yml selects $m{$pair}, a series the coordinator does not export"
+						fail=1
+					fi
+				done
+			done
+			[ "$fail" != "$failed_before" ] || [ "$failed_before" = 1 ] ||
+				echo "ok: the rules' metrics are on a live coordinator's /metrics"
+		else
+			echo "FAIL: could not scrape a live coordinator"
 			fail=1
 		fi
-	done
+		rm -f "$page"
+	else
+		echo "FAIL: no rota-coordinator in ROTA_BIN to check the rules' metrics against"
+		fail=1
+	fi
 	ran=1
 else
 	echo "skip: promtool not installed (Debian package prometheus)"

@@ -9,6 +9,13 @@
 # $ROTA_TEST_TMP/markers/RUN.STEP.HOST each time a shell runs it, so an
 # attempt executed twice shows as two lines. What was recorded: the
 # step_runs rows (one per attempt, UNIQUE (run, step, host, attempt)).
+# The workload lasts until the faults are injected: the submitter goes on
+# submitting (FAULT_RUNS runs at least, FAULT_RUNS_MAX at most) until
+# fault_workload_wait says every fault is in, so a fault is never injected
+# into a workload that has already ended. A scenario that must catch a step
+# in the middle holds it: fault_hold HOST makes every step on HOST wait
+# (running) until fault_release HOST, and returns once one does.
+#
 # Source it after nothing else; it sources ../integration/lib.sh.
 #
 # Every scenario runs with CURVE on (issue 6): the coordinator's data
@@ -21,6 +28,7 @@
 FAULT_RUNS=${FAULT_RUNS:-6}
 FAULT_STEPS=${FAULT_STEPS:-10}
 FAULT_GAP=${FAULT_GAP:-1.5}
+FAULT_RUNS_MAX=${FAULT_RUNS_MAX:-60}
 FAULT_WORKERS=(w1 w2 w3 w4)
 # The step that must never run twice (idempotent: false, so no retries).
 FAULT_ONCE_STEP=s05
@@ -53,6 +61,7 @@ fault_setup() {
 			fi
 			echo "    shell: |"
 			echo "      echo \"\$\$\" >> \"\$ROTA_TEST_TMP/markers/\"{{ run.id }}.$id.{{ host.id }}"
+			echo "      while [ -e \"\$ROTA_TEST_TMP/hold-\$ROTA_HOST\" ]; do sleep 0.05; done"
 			echo "      sleep 0.2"
 		done
 	} >"$f"
@@ -127,14 +136,16 @@ fault_kill_worker() {
 }
 
 # fault_submit_all: submits the workload, one run every FAULT_GAP seconds,
-# retrying a submit the coordinator could not answer (it may be down or
+# FAULT_RUNS runs and then more until $T/faults.done exists (every fault is
+# injected; FAULT_RUNS_MAX at most), retrying a submit the coordinator could not answer (it may be down or
 # stopped). Run it in the background; it writes the run ids it was given to
 # $T/submitted and "done" to $T/submit.done. A submit whose answer was lost
 # after its run was stored is retried too, so the store may hold a run more
 # than $T/submitted: the checks read the store.
 fault_submit_all() {
-	local i out tries
-	for i in $(seq "$FAULT_RUNS"); do
+	local i=0 out tries
+	while [ $i -lt "$FAULT_RUNS" ] || { [ ! -f "$T/faults.done" ] && [ $i -lt "$FAULT_RUNS_MAX" ]; }; do
+		i=$((i + 1))
 		# Like a careful operator: submit when the fleet is connected. A
 		# worker that is not connected (yet) when a run starts is put on
 		# it as unreachable (docs/decisions.md), and a coordinator that
@@ -166,11 +177,29 @@ fault_workload_start() {
 	FAULT_T0=$SECONDS
 }
 
-# fault_workload_wait [SECONDS]: until the submitter is done, every run in
+# fault_hold HOST: from now on every workload step on HOST waits, running,
+# until fault_release HOST; returns once one is running there (so a fault
+# injected next finds a step in the middle). The submitter keeps the
+# workload going until fault_workload_wait, so one comes.
+fault_hold() {
+	touch "$T/hold-$1"
+	wait_for "[ \"\$(store \"SELECT COUNT(*) FROM step_runs WHERE host = '$1' AND status = 3\")\" -gt 0 ]" \
+		60 "a step running on $1"
+}
+
+# fault_release HOST: the steps held on HOST go on.
+fault_release() {
+	rm -f "$T/hold-$1"
+}
+
+# fault_workload_wait [SECONDS]: every fault is in (the submitter stops after
+# FAULT_RUNS runs, or now if it has submitted more); then until it is done, every run in
 # the store has ended and every worker's spool is empty (every result
 # acknowledged). Bounded: fails after SECONDS (90 by default).
 fault_workload_wait() {
 	local secs=${1:-90}
+	touch "$T/faults.done"
+	rm -f "$T"/hold-*
 	wait_for "[ -f '$T/submit.done' ]" "$secs" "the workload to be submitted"
 	wait "$FAULT_SUBMITTER" || fail "the submitter gave up: $(tail -n 3 "$T/submit.err")"
 	wait_for "[ \"\$(store 'SELECT COUNT(*) FROM runs WHERE status IN (1, 2)')\" = 0 ]" \

@@ -22,19 +22,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The coordinator's checks on a Hello before it touches the registry
- * (coordinator_hello): the worker_id is its identity, and its lists are
- * within bounds. */
+/* The coordinator's own checks on a Hello before it touches the registry
+ * (coordinator_hello_check, then wire_hello_check, as coordinator_hello
+ * calls them): only what they let through reaches the registry here, as
+ * there. */
 static int
 hello_acceptable(const Rota__Hello *hello, const uint8_t *identity, size_t identity_len)
 {
-	if (hello->worker_id == NULL || hello->worker_id[0] == '\0' ||
-	    strlen(hello->worker_id) != identity_len ||
-	    memcmp(hello->worker_id, identity, identity_len) != 0)
+	const char *why = NULL;
+	if (coordinator_hello_check(hello, identity, identity_len, &why) != 0) {
+		if (why == NULL || why[0] == '\0')
+			abort(); /* a refusal always says why (it is logged) */
 		return 0;
-	return hello->n_in_flight <= COORDINATOR_HELLO_MAX_KEYS &&
-	       hello->n_spooled <= COORDINATOR_HELLO_MAX_KEYS &&
-	       hello->n_labels <= COORDINATOR_HELLO_MAX_LABELS;
+	}
+	char bounds[320];
+	if (wire_hello_check(hello, bounds, sizeof(bounds)) != 0) {
+		if (bounds[0] == '\0')
+			abort(); /* the worker is told why */
+		return 0;
+	}
+	return 1;
 }
 
 static void

@@ -94,7 +94,20 @@ assert_contains "$BODY_OUT" '"incidents_opened": 0' "repeat answer"
 assert_eq "$(store "SELECT COUNT(*) FROM incidents")" 1 "incidents after the repeat"
 assert_eq "$(store "SELECT COUNT(*) FROM runs")" 1 "runs after the repeat"
 
-# Malformed: 400 with the reason; nothing recorded.
+# Malformed: 400 with the reason; nothing recorded. The store is read
+# before them and after the next, well-formed, alert is on record (a write
+# for the malformed ones would be committed by then too): every table an
+# alert can write holds what it held plus that one alert.
+recorded() {
+	store "SELECT ((SELECT COUNT(*) FROM alerts) + $1) || ' alerts, ' ||
+	              (SELECT COUNT(*) FROM incidents) || ' incidents, ' ||
+	              (SELECT COUNT(*) FROM incident_events) || ' incident events, ' ||
+	              (SELECT COUNT(*) FROM incident_runs) || ' incident runs, ' ||
+	              (SELECT COUNT(*) FROM escalations) || ' escalations, ' ||
+	              (SELECT COUNT(*) FROM outbox) || ' notices, ' ||
+	              (SELECT COUNT(*) FROM runs) || ' runs'"
+}
+before=$(recorded 1)
 post '{"version": "4", "status": "firing", "alerts": [ {"status": "firing", "labels": [] } ]}'
 assert_eq "$CODE" 400 "malformed payload"
 assert_contains "$BODY_OUT" "alerts[0].labels" "the 400's reason"
@@ -107,9 +120,12 @@ other=$(payload firing 0001-01-01T00:00:00Z | sed -e 's/ServiceDown/DiskWillFill
 post "$other"
 assert_eq "$CODE" 202 "unknown alert"
 assert_contains "$BODY_OUT" '"unmatched": 1' "unknown alert answer"
+wait_for "[ -n \"\$(store \"SELECT 1 FROM alerts WHERE fingerprint = '99aa'\")\" ]" 10 \
+	"the unknown alert to be on record"
 assert_eq "$(store "SELECT status || ' ' || alertname FROM alerts WHERE fingerprint = '99aa'")" \
 	"unmatched DiskWillFill" "the unknown alert on record"
 assert_eq "$(store "SELECT COUNT(*) FROM runs")" 1 "runs after the unknown alert"
+assert_eq "$(recorded 0)" "$before" "what is on record after two malformed payloads and one unknown alert"
 
 # Resolved: the incident is resolved, with the reason on its timeline.
 post "$(payload resolved 2026-11-23T03:10:00Z)"

@@ -1,15 +1,10 @@
-# PENDING: not run by ctest yet (the name does not start with test_). It
-# needs the runbook parser and the coordinator to carry http_check,
-# disk_check, metric_check and noop steps to the worker, which is work in
-# progress on other branches. When they land, rename it to test_checks.sh.
-# Until then, test_worker_checks.sh covers the worker's side with a fake
-# coordinator.
-#
 # Runbooks of built-in checks run end to end through a real coordinator and
 # worker, against a real HTTP server (rota-testhttp) on loopback: a run of
 # passing checks succeeds with each check's report as its output and its
 # summary as its detail; a failing check fails its step (and skips the rest
 # of the host), a check that cannot be made is an error.
+# (test_worker_checks.sh covers the worker's side alone, with rota-testpeer
+# playing the coordinator.)
 . "$(dirname "$0")/lib.sh"
 rota_setup
 

@@ -4,9 +4,11 @@
 # notifications stay pending in the outbox (retried), which is what this test
 # reads back; test_escalation covers deliveries.
 #   - rota incident open starts a run and opens INC-1; tier 1 is notified at
-#     once, tiers 2 and 3 and the overdue mark follow on time; rota ack
-#     stops the climb; a second ack is refused (exit 4); resolve tells every
-#     channel that was notified; incidents --open / incidents list it;
+#     once, tiers 2 and 3 and the overdue mark follow on time; a second ack
+#     is refused (exit 4); resolve tells every channel that was notified;
+#     incidents --open / incidents list it;
+#   - rota ack stops the climb: INC-2, acknowledged after its tier 2 while
+#     its tier 3 is seconds away, notifies no tier after the ack;
 #   - a scheduled run that fails opens an incident (source run-failure, the
 #     runbook's severity), and its next failure is added to it;
 #   - a notify step naming an unknown channel fails, naming the channels;
@@ -36,11 +38,24 @@ escalation:
       - { after: 0s, notify: [oncall, lead] }
       - { after: 2s, notify: [lead] }
       - { after: 4s, notify: [oncall] }
+    slow:
+      - { after: 0s, notify: [oncall] }
+      - { after: 1s, notify: [lead] }
+      - { after: 5s, notify: [oncall, lead] }
 EOF
 
 cat >"$RUNBOOKS/fix.yaml" <<'EOF'
 name: fix
 severity: P3
+targets: { all: true }
+steps:
+  - id: mend
+    shell: "true"
+EOF
+cat >"$RUNBOOKS/fix-slow.yaml" <<'EOF'
+name: fix-slow
+severity: P3
+escalation: slow
 targets: { all: true }
 steps:
   - id: mend
@@ -134,9 +149,9 @@ run_rota 0 -- incident show 1
 run_rota 4 -- incident show INC-99
 assert_contains "$ERR" "no incident INC-99" "show of an unknown incident"
 
-sleep 5
+wait_for "rota incident show INC-1 | grep -Eq '^escalation +policy default, tier 3 reached$'" 15 \
+	"INC-1 to reach tier 3"
 run_rota 0 -- incident show INC-1
-has_line "$OUT" "^escalation +policy default, tier 3 reached$" "show: tier 3 after 5 s"
 has_line "$OUT" "escalated +tier 2 \(after 2(\.0)?s\): notified lead$" "show: tier 2"
 has_line "$OUT" "escalated +tier 3 \(after 4(\.0)?s\): notified oncall$" "show: tier 3"
 has_line "$OUT" "^  [0-9: -]+ +overdue +not acknowledged within P1's deadline of 3(\.0)?s$" "show: the overdue line"
@@ -148,9 +163,8 @@ has_line "$OUT" "^INC-1 +P1 +triggered +[0-9]+s ago +cli +fix +w1 +ACK OVERDUE +
 before=$(timeline_lines)
 run_rota 0 -- ack INC-1 --note "looking"
 has_line "$OUT" "^INC-1 acknowledged by .* at .* UTC: escalation stopped$" "ack"
-sleep 3
 after=$(timeline_lines)
-assert_eq "$after" "$((before + 1))" "timeline lines after the ack and 3 s (only the ack's)"
+assert_eq "$after" "$((before + 1))" "timeline lines after the ack (the ack's)"
 run_rota 4 -- ack INC-1
 assert_contains "$ERR" "already acknowledged" "a second ack"
 run_rota 0 -- incident show INC-1
@@ -172,7 +186,30 @@ assert_contains "$OUT" '"note":"fixed"' "incidents --json note"
 outbox=$(store "SELECT channel || ' ' || kind FROM outbox ORDER BY id" | tr '\n' ',')
 assert_eq "$outbox" "oncall trigger,lead trigger,lead escalate,lead overdue,oncall escalate,lead acknowledge,oncall acknowledge,lead resolve,oncall resolve," \
 	"the outbox"
-pass "incident open climbs three tiers on time and marks overdue; ack stops it; resolve tells every channel"
+pass "incident open climbs three tiers on time and marks overdue; resolve tells every channel"
+
+# ---- ack stops the climb ------------------------------------------------------
+# INC-2's policy notifies at 0 s, 1 s and 5 s. It is acknowledged once tier 2
+# is in (the test checks the ack came before tier 3's time, or nothing would
+# be tested); once tier 3's time is well past, no tier came after the ack.
+run_rota 0 -- incident open fix-slow --title "slow climb" --target w1
+has_line "$OUT" "^INC-2 opened: P3 triggered: slow climb$" "incident open INC-2"
+wait_for "rota incident show INC-2 | grep -Eq '^escalation +policy slow, tier 2 reached$'" 15 \
+	"INC-2 to reach tier 2"
+run_rota 0 -- ack INC-2
+created=$(store "SELECT created_ms FROM incidents WHERE id = 'INC-2'")
+acked=$(store "SELECT acked_ms FROM incidents WHERE id = 'INC-2'")
+[ "$acked" -gt 0 ] && [ "$acked" -lt $((created + 5000)) ] ||
+	fail "INC-2 was acknowledged $((acked - created)) ms after it opened, not before its tier 3 (5000 ms)"
+wait_for "[ \$(date +%s%3N) -gt $((created + 5000 + 2500)) ]" 15 "INC-2's tier 3 time to pass"
+run_rota 0 -- incident show INC-2
+has_line "$OUT" "^escalation +policy slow, tier 2 reached$" "INC-2 after its tier 3 time"
+has_line "$OUT" "^next escalation +none: acknowledged$" "INC-2's next escalation"
+assert_not_contains "$OUT" "tier 3" "INC-2's timeline after the ack"
+assert_eq "$(store "SELECT COUNT(*) FROM escalations WHERE incident_id = 'INC-2'")" 2 "INC-2's tiers notified"
+assert_eq "$(store "SELECT COUNT(*) FROM outbox WHERE incident_id = 'INC-2' AND kind = 'escalate'")" 1 \
+	"INC-2's escalation notices (tier 2 only)"
+pass "ack stops the climb: no tier after it"
 
 # ---- notify to an unknown channel ---------------------------------------------
 run_rota 1 -- submit shout --wait
@@ -199,7 +236,8 @@ ROTA_FAKE_NOW=2026-06-01T10:00:57Z restart_coordinator --config "$CONFIG"
 wait_workers 1
 wait_for "[ \"\$(store \"SELECT COUNT(*) FROM incidents WHERE source = 'run-failure'\")\" = 1 ]" 20 \
 	"the failed scheduled run to open an incident"
-run_rota 0 -- incident show INC-2
+nightly=$(store "SELECT id FROM incidents WHERE source = 'run-failure'")
+run_rota 0 -- incident show "$nightly"
 has_line "$OUT" "^severity +P2$" "the runbook's severity"
 has_line "$OUT" "^source +run-failure$" "the source of a failed scheduled run"
 has_line "$OUT" "^title +scheduled nightly failed$" "the title"
@@ -209,10 +247,10 @@ kill -TERM "$COORD_PID"
 wait "$COORD_PID" 2>/dev/null || true
 ROTA_FAKE_NOW=2026-06-01T10:01:57Z restart_coordinator --config "$CONFIG"
 wait_workers 1
-wait_for "[ \"\$(store \"SELECT COUNT(*) FROM incident_runs WHERE incident_id = 'INC-2'\")\" = 2 ]" 20 \
-	"the second failure to be added to INC-2"
-assert_eq "$(store "SELECT COUNT(*) FROM incidents")" 2 "incidents after two failures"
-run_rota 0 -- incident show INC-2
+wait_for "[ \"\$(store \"SELECT COUNT(*) FROM incident_runs WHERE incident_id = '$nightly'\")\" = 2 ]" 20 \
+	"the second failure to be added to $nightly"
+assert_eq "$(store "SELECT COUNT(*) FROM incidents WHERE source = 'run-failure'")" 1 "incidents after two failures"
+run_rota 0 -- incident show "$nightly"
 n=$(sed -n '/^runs$/,$p' <<<"$OUT" | grep -cE ' nightly +failed ' || true)
-assert_eq "$n" 2 "failed runs of nightly linked to INC-2"
+assert_eq "$n" 2 "failed runs of nightly linked to $nightly"
 pass "a failing scheduled run opens one incident with the runbook's severity; the next failure joins it"

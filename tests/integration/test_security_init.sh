@@ -33,5 +33,10 @@ assert_eq "$(store "SELECT COUNT(DISTINCT host) FROM step_runs WHERE run_id = '$
 	"hosts the run was dispatched to"
 assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$run' AND status IN (7, 12)")" 0 \
 	"steps lost or unreachable"
-grep -q "no key" "$T/worker-w1.log" && fail "w1 ran without CURVE"
+# Each worker says it runs under CURVE, with its own key, and never warns
+# that it talks without one.
+for w in w1 w2; do
+	grep -q "CURVE on: key $T/$w/$w.key_secret" "$T/worker-$w.log" || fail "$w does not say it runs under CURVE"
+	grep -q "no --key" "$T/worker-$w.log" && fail "$w ran without CURVE"
+done
 pass "--init, keygen, SIGHUP, two workers and a submit, all over CURVE"

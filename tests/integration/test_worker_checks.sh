@@ -1,8 +1,9 @@
 # A real rota-worker runs the built-in step types: each check in a forked
 # child whose report is the step's output and whose verdict is its status,
 # noop at once, manual and notify refused with a reason, shell as before.
-# rota-testpeer plays the coordinator, so this does not wait for the
-# runbook parser; pending_checks.sh is the same through a real coordinator.
+# rota-testpeer plays the coordinator, so a step spec reaches the worker
+# exactly as written, whatever the runbook parser accepts; test_checks.sh
+# runs the checks through a real coordinator.
 . "$(dirname "$0")/lib.sh"
 rota_setup
 
