@@ -2,11 +2,14 @@
 #include "coordinator.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -502,18 +505,42 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 }
 
+/* Whether the TCP connection a worker last spoke on is still open at both
+ * ends: its fd still names the same peer and is ESTABLISHED. A worker that
+ * gave up on a frozen coordinator closed it, so the coordinator's end is in
+ * CLOSE_WAIT (or closed) the moment it thaws, even while the messages that
+ * connection queued still make the worker look recently heard from. */
+static bool
+coordinator_conn_open(const worker_t *w)
+{
+	if (w->conn_fd < 0)
+		return true; /* not a TCP peer we can ask: assume it is */
+	wire_msg_t probe;
+	memset(&probe, 0, sizeof(probe));
+	probe.src_fd = w->conn_fd;
+	if (strcmp(wire_peer(&probe), w->peer) != 0)
+		return false; /* closed, or the fd number now names another */
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+	if (getsockopt(w->conn_fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+	    ti.tcpi_state != TCP_ESTABLISHED)
+		return false;
+	return true;
+}
+
 /* A second connection with a worker's key while that worker is connected,
- * not stopping, and heard from within two heartbeats: libzmq would ignore
- * it (no handover under CURVE), so ZAP refuses it with the reason. A
- * restarted worker whose old connection the coordinator has not noticed is
- * admitted once that one falls silent. */
+ * not stopping, heard from within two heartbeats, and its connection still
+ * open: libzmq would ignore it (no handover under CURVE), so ZAP refuses it
+ * with the reason. A restarted worker whose old connection the coordinator
+ * has not noticed is admitted once that one falls silent or closes. */
 static bool
 coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len)
 {
 	coordinator_t *c = ctx;
 	const worker_t *w = c->registry ? registry_find(c->registry, id) : NULL;
 	int64_t ago = w ? clock_mono_ms() - w->last_seen_mono : 0;
-	if (w == NULL || !w->connected || w->stopping || ago > 2 * (int64_t)c->cfg.heartbeat_ms)
+	if (w == NULL || !w->connected || w->stopping || ago > 2 * (int64_t)c->cfg.heartbeat_ms ||
+	    !coordinator_conn_open(w))
 		return false;
 	snprintf(why, len,
 	         "worker %s is connected from %s (heard from %lld ms ago): a second process"

@@ -13,6 +13,7 @@ TEST_NAME=$(basename "$0" .sh)
 fail() {
 	echo "FAIL: $TEST_NAME: $*" >&2
 	dump_logs
+	ROTA_TEST_FAILED=1
 	exit 1
 }
 
@@ -44,7 +45,12 @@ cleanup() {
 			[ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null || true
 		done
 	fi
-	rm -rf "$T"
+	# ROTA_TEST_KEEP=1 keeps a failed test's directory for a post-mortem.
+	if [ -n "${ROTA_TEST_KEEP:-}" ] && [ -n "${ROTA_TEST_FAILED:-}" ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
 }
 
 rota_setup() {

@@ -1,5 +1,5 @@
 # A full spool disk never loses output silently: the worker's spool is a
-# 2 MiB tmpfs that a step fills in the middle of printing 20,000 lines. The
+# 8 MiB tmpfs that a step fills in the middle of printing 20,000 lines. The
 # step's result is still recorded; every line that did not reach the store
 # is accounted for by a line in `rota logs` that says how many bytes were
 # lost and why, output_truncated is set, the worker logs the spool error
@@ -9,7 +9,7 @@
 rota_setup
 SPOOL=$T/spool-w1
 mkdir -p "$SPOOL"
-mount -t tmpfs -o size=2m tmpfs "$SPOOL" || fail "cannot mount a tmpfs (the test needs root)"
+mount -t tmpfs -o size=8m tmpfs "$SPOOL" || fail "cannot mount a tmpfs (the test needs root)"
 spool_cleanup() {
 	local pid
 	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
