@@ -82,7 +82,7 @@ pass "allowed_operators and allowed_roles refuse others, naming who may"
 # An unlisted key: refused at the handshake, audited and counted.
 run_rota 4 -- $(as mallory) workers
 mallory_fp=$(sed -n 's/^public-key = //p' "$T/keys/mallory.key" | cut -c1-8)
-wait_for "[ \"\$(store \"SELECT COUNT(*) FROM audit WHERE action = 'auth' AND key = '$mallory_fp'\")\" -ge 1 ]" \
+wait_for "[ \"\$(store \"SELECT COUNT(*) FROM audit WHERE action = 'auth' AND key = '\$mallory_fp'\")\" -ge 1 ]" \
 	10 "the unlisted key's audit row"
 metric=$(curl -s "http://$HTTP_EP/metrics" |
 	awk '$1 == "rota_auth_failures_total{endpoint=\"operators\",reason=\"unlisted_key\"}" { print $2 }')
