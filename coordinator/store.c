@@ -543,6 +543,8 @@ store_runs_by_status(store_t *s, uint64_t *counts, size_t n)
 		if (status >= 0 && (size_t)status < n)
 			counts[status] = (uint64_t)sqlite3_column_int64(st, 1);
 	}
+	if (rc != SQLITE_DONE)
+		log_warn("store: cannot count runs by status for /metrics: %s", sqlite3_errmsg(s->db));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

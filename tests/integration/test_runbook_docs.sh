@@ -76,6 +76,10 @@ wait_workers 1
 run=$(rota submit "$T/docs.yaml" --target w1 -p tok=s3cr3t-value)
 wait_for '[ "$(run_status "$run")" = 4 ]' 60 "the docs run to fail (its last step fails)"
 
+# A step's result can be recorded before its last output chunks (they are
+# accounted for before the worker's ResultAck, docs/protocol.md): wait for
+# the flood's last line before reading the whole output.
+wait_for "rota logs $run | grep -q '^w1 flood | line 23999 x'" 30 "the flood's last line to be recorded"
 # rota logs: '|' stdout, '!' stderr, '#' rota's own notes.
 logs=$(rota logs "$run")
 has_line "$logs" '^w1 streams \| to-stdout$' "stdout line"
