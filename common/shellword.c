@@ -7,7 +7,8 @@
  * it only needs to know, at each template, whether a word quoted by rota
  * would be read as that one word. Where it is unsure (deeper nesting than
  * its stack, $'...' which bash and dash read differently, a case inside
- * $(...) whose patterns end in ')', a "$((" that is not arithmetic, a
+ * $(...) whose patterns end in ')', a "$((" that is not arithmetic, a '
+ * inside "${...}" (a quote or a plain character by the operator), a
  * template it was made to jump over) it answers a place that is refused
  * for every template from there on, never SHELLWORD_WORD.
  *
@@ -147,6 +148,17 @@ in_cmdsub(const reader_t *r)
 	for (int d = 0; d < r->depth; d++)
 		if (r->stack[d] == IN_CMDSUB)
 			return true;
+	return false;
+}
+
+/* Whether the ${...} on top of the stack is inside "...": the nearest
+ * state below it that is not another ${...}. */
+static bool
+param_in_double(const reader_t *r)
+{
+	for (int d = r->depth - 1; d >= 0; d--)
+		if (r->stack[d] != IN_PARAM)
+			return r->stack[d] == IN_DOUBLE;
 	return false;
 }
 
@@ -335,6 +347,8 @@ step_code(reader_t *r)
 			 * '...': where it ends depends on the shell. */
 			give_up(r, SHELLWORD_DOLLAR_QUOTE);
 			r->i += 2;
+		} else if (peek(r, 1) == '$') {
+			r->i += 2; /* "$$", the shell's pid: the second '$' opens nothing */
 		} else if (!dollar_open(r)) {
 			r->i++;
 		}
@@ -429,6 +443,10 @@ step_quoted(reader_t *r, state_t st)
 		skip_escape(r);
 		return;
 	}
+	if (c == '$' && peek(r, 1) == '$') {
+		r->i += 2; /* "$$", the shell's pid: the second '$' opens nothing */
+		return;
+	}
 	if (c == '$' && !at_template(r, r->i + 1) && dollar_open(r))
 		return;
 	if (c == '`') {
@@ -443,6 +461,10 @@ step_quoted(reader_t *r, state_t st)
 	} else if (st == IN_PARAM) {
 		if (c == '}')
 			pop(r);
+		else if (c == '\'' && param_in_double(r))
+			/* In "${x-'...'}" a ' is a plain character for some
+			 * operators (- + = ?) and a quote for others (# %). */
+			give_up(r, SHELLWORD_UNSURE);
 		else if (c == '\'')
 			push(r, IN_SINGLE);
 		else if (c == '"')
@@ -545,6 +567,6 @@ shellword_place_hint(shellword_place_t place)
 		break;
 	}
 	return "where rota cannot tell how the shell reads it (after a case inside $(...),"
-	       " a $(( that is not arithmetic, or nested too deeply); pass it through env and"
-	       " write \"$X\"";
+	       " a $(( that is not arithmetic, a ' inside \"${...}\", or nested too deeply);"
+	       " pass it through env and write \"$X\"";
 }

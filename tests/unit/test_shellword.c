@@ -142,6 +142,14 @@ test_places(void **state)
 	assert_places("x=\"$(case $y in a) echo \"{{ a }}\";; esac)\" {{ b }}", "UU");
 	assert_places("case {{ a }} in {{ b }}) echo {{ c }};; esac", "WWW");
 	assert_places("echo \"$((echo a); echo \"{{ a }}\")\" {{ b }}", "UU");
+	/* "$$" is the shell's pid: the '$' after it opens nothing, so the
+	 * "(" that follows is a plain character inside the quotes. */
+	assert_places("echo \"$$(echo {{ a }})\" {{ b }}", "DW");
+	assert_places("echo $$ {{ a }} \"$$$(echo {{ b }})\"", "WW");
+	/* Inside "${x-...}" a ' is a quote for some operators (#, %) and a
+	 * plain character for others (-, +, =, ?): refused from there on. */
+	assert_places("echo \"${x-'}\"   '}\" {{ a }} '", "U");
+	assert_places("echo ${x-'}'} {{ a }}", "W");
 	/* Too deep to tell: refused. */
 	char deep[512] = "";
 	for (int i = 0; i < 40; i++)
