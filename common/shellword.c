@@ -79,6 +79,7 @@ typedef struct {
 	int arith_depth[SHELLWORD_MAX_DEPTH]; /* IN_ARITH: open '(' inside it */
 	int depth;
 	bool word; /* in CODE: inside a word (so '#' is not a comment) */
+	int test;  /* the depth a "[[" opened at; 0: not inside [[ ]] */
 	heredoc_t heredocs[SHELLWORD_MAX_HEREDOCS];
 	size_t heredoc_count;
 	/* Lost track: every template from here on is refused, at rest_place. */
@@ -149,6 +150,24 @@ in_cmdsub(const reader_t *r)
 		if (r->stack[d] == IN_CMDSUB)
 			return true;
 	return false;
+}
+
+/* Whether anything open is arithmetic: bash evaluates what a $( ) inside
+ * $(( )) prints as arithmetic too (a[$(cmd)] runs cmd). */
+static bool
+in_arith(const reader_t *r)
+{
+	for (int d = 0; d < r->depth; d++)
+		if (r->stack[d] == IN_ARITH)
+			return true;
+	return false;
+}
+
+/* Whether c ends a word in code (or the command ends). */
+static bool
+ends_word(char c)
+{
+	return c == '\0' || strchr(" \t\n;&|()<>", c) != NULL;
 }
 
 /* Whether the ${...} on top of the stack is inside "...": the nearest
@@ -349,6 +368,10 @@ step_code(reader_t *r)
 			r->i += 2;
 		} else if (peek(r, 1) == '$') {
 			r->i += 2; /* "$$", the shell's pid: the second '$' opens nothing */
+		} else if (peek(r, 1) == '[') {
+			/* bash's old $[ ] arithmetic: refused from here on. */
+			give_up(r, SHELLWORD_ARITH);
+			r->i += 2;
 		} else if (!dollar_open(r)) {
 			r->i++;
 		}
@@ -392,17 +415,42 @@ step_code(reader_t *r)
 			r->word = false;
 		}
 		return;
+	case '(':
+		if (!r->word && peek(r, 1) == '(') {
+			/* bash's (( )) command: arithmetic, as $(( )) is. */
+			push(r, IN_ARITH);
+			r->i += 2;
+			return;
+		}
+		r->i++;
+		r->word = false;
+		return;
 	case ' ':
 	case '\t':
 	case ';':
 	case '&':
 	case '|':
-	case '(':
 	case '>':
 		r->i++;
 		r->word = false;
 		return;
 	default:
+		if (!r->word && c == '[' && peek(r, 1) == '[' && ends_word(peek(r, 2)) &&
+		    r->test == 0) {
+			/* bash's [[ ]]: the operands of -eq and the like are
+			 * arithmetic. Until its "]]" (an unseen one: to the end). */
+			r->test = r->depth;
+			r->i += 2;
+			r->word = true;
+			return;
+		}
+		if (!r->word && c == ']' && peek(r, 1) == ']' && ends_word(peek(r, 2)) &&
+		    r->test == r->depth) {
+			r->test = 0;
+			r->i += 2;
+			r->word = true;
+			return;
+		}
 		if (!r->word && in_cmdsub(r) && r->len - r->i >= 5 &&
 		    memcmp(r->s + r->i, "case", 4) == 0 &&
 		    strchr(" \t\n", r->s[r->i + 4]) != NULL) {
@@ -509,7 +557,12 @@ shellword_places(const char *command, const size_t *offsets, const size_t *lengt
 			break;
 		state_t st = top(&r);
 		if (at_template(&r, r.i)) {
-			take_template(&r, place_of(st));
+			shellword_place_t place = place_of(st);
+			if (place == SHELLWORD_WORD && in_arith(&r))
+				place = SHELLWORD_ARITH;
+			else if (place == SHELLWORD_WORD && r.test != 0)
+				place = SHELLWORD_TEST;
+			take_template(&r, place);
 			if (st == IN_CODE || st == IN_CMDSUB)
 				r.word = true;
 			continue;
@@ -553,8 +606,9 @@ shellword_place_hint(shellword_place_t place)
 	case SHELLWORD_BACKTICK:
 		return "inside `...`; write $(...) instead, where rota can quote it as one word";
 	case SHELLWORD_ARITH:
-		return "inside $(( )), where a quoted word is not a number; pass it through env"
-		       " (with type: int) and write $((X ...))";
+		return "inside $(( )), (( )) or $[ ] (or a $(...) in one), where a quoted word is"
+		       " not a number and bash runs a $(...) written in the value; pass it through"
+		       " env (with type: int) and write $((X ...))";
 	case SHELLWORD_PARAM:
 		return "inside ${...}; pass it through env and write ${X...}";
 	case SHELLWORD_HEREDOC:
@@ -563,6 +617,10 @@ shellword_place_hint(shellword_place_t place)
 	case SHELLWORD_COMMENT:
 		return "in a # comment, which a newline in the value would end; take it out of"
 		       " the comment";
+	case SHELLWORD_TEST:
+		return "inside [[ ]], where bash reads the operands of -eq, -lt and the like as"
+		       " arithmetic, which runs a $(...) written in the value; write [ ] (test)"
+		       " instead, or pass a param of type: int through env";
 	case SHELLWORD_UNSURE:
 		break;
 	}

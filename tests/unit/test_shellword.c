@@ -81,11 +81,11 @@ collect(void *ctx, const template_ref_t *ref)
 
 /* The place of each template of command, as letters: W word, S '...',
  * D "...", $ $'...', B backslash, L after $, T `...`, A $(( )), P ${},
- * H here-document, C comment, U unsure. */
+ * H here-document, C comment, R [[ ]], U unsure. */
 static void
 assert_places(const char *command, const char *want)
 {
-	static const char letters[] = "WSD$BLTAPHCU";
+	static const char letters[] = "WSD$BLTAPHCRU";
 	refs_t refs = {0};
 	char *error = NULL;
 	assert_int_equal(template_each(command, collect, &refs, &error), 0);
@@ -150,6 +150,15 @@ test_places(void **state)
 	 * plain character for others (-, +, =, ?): refused from there on. */
 	assert_places("echo \"${x-'}\"   '}\" {{ a }} '", "U");
 	assert_places("echo ${x-'}'} {{ a }}", "W");
+	/* bash evaluates as arithmetic the inside of (( )) and $[ ], the
+	 * operands of [[ -eq ]], and what a $( ) inside $(( )) prints: a
+	 * quoted 'a[$(cmd)]' runs cmd there. */
+	assert_places("(( {{ a }} > 1 )) && echo {{ b }}", "AW");
+	assert_places("for (( i = 0; i < {{ a }}; i++ )); do :; done", "A");
+	assert_places("echo $[ {{ a }} + 1 ]", "A");
+	assert_places("echo $(( $(echo {{ a }}) + 1 )) {{ b }}", "AW");
+	assert_places("[[ {{ a }} -eq 1 ]] && echo {{ b }}", "RW");
+	assert_places("if [[ $(echo {{ a }}) -gt 2 ]]; then echo {{ b }}; fi", "RW");
 	/* Too deep to tell: refused. */
 	char deep[512] = "";
 	for (int i = 0; i < 40; i++)
