@@ -272,6 +272,12 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 			}
 			if (r->i < r->len)
 				r->i++;
+		} else if (c == '$' && r->i + 1 < r->len && r->s[r->i + 1] == '(') {
+			/* bash takes "<<$(x)" whole as the delimiter, dash refuses
+			 * it: where the body ends is the shell's. */
+			give_up(r, SHELLWORD_HEREDOC);
+			known = false;
+			break;
 		} else if (c == '\\' && r->i + 1 < r->len && !at_template(r, r->i + 1)) {
 			d[n++] = r->s[r->i + 1];
 			r->i += 2;

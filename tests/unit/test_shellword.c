@@ -137,6 +137,9 @@ test_places(void **state)
 	assert_places("cat <<A <<B\n{{ a }}\nA\n{{ b }}\nB\n{{ c }}", "HHW");
 	assert_places("cat <<{{ a }}\n{{ b }}\n", "HH");
 	assert_places("cat <<EOF\n{{ a }}\nEOFX\n{{ b }}", "HH");
+	/* bash takes "$(x)" whole as the delimiter (dash refuses it): where
+	 * the body ends, the reader cannot tell. */
+	assert_places("cat <<$(x)\n$\necho {{ a }}\n$(x)\n{{ b }}", "HH");
 	/* A case inside $( ): its patterns' ')' would end the $( ) early, and
 	 * "$((a); b)" is not arithmetic: refused from there on. */
 	assert_places("x=\"$(case $y in a) echo \"{{ a }}\";; esac)\" {{ b }}", "UU");
