@@ -266,7 +266,9 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 					known = false;
 					continue;
 				}
-				if (c == '"' && r->s[r->i] == '\\' && r->i + 1 < r->len)
+				/* In "..." a backslash escapes only these. */
+				if (c == '"' && r->s[r->i] == '\\' && r->i + 1 < r->len &&
+				    strchr("$`\"\\\n", r->s[r->i + 1]) != NULL)
 					r->i++;
 				d[n++] = r->s[r->i++];
 			}

@@ -137,6 +137,10 @@ test_places(void **state)
 	assert_places("cat <<A <<B\n{{ a }}\nA\n{{ b }}\nB\n{{ c }}", "HHW");
 	assert_places("cat <<{{ a }}\n{{ b }}\n", "HH");
 	assert_places("cat <<EOF\n{{ a }}\nEOFX\n{{ b }}", "HH");
+	/* In "..." a backslash escapes only $ ` " \ and a newline: the
+	 * delimiter of <<"a\b" is a\b, so the body runs past the line ab. */
+	assert_places("cat <<\"a\\b\"\nab\n\"\na\\b\necho \" {{ a }} \"", "D");
+	assert_places("cat <<\"a\\\"b\"\na\"b\necho {{ a }}", "W");
 	/* bash takes "$(x)" whole as the delimiter (dash refuses it): where
 	 * the body ends, the reader cannot tell. */
 	assert_places("cat <<$(x)\n$\necho {{ a }}\n$(x)\n{{ b }}", "HH");
