@@ -527,7 +527,11 @@ step_quoted(reader_t *r, state_t st)
 			push(r, IN_DOUBLE);
 	} else if (st == IN_ARITH) {
 		int *open = &r->arith_depth[r->depth - 1];
-		if (c == '(') {
+		if (c == '"' || c == '\'') {
+			/* bash reads quotes inside $(( )) (a "))" in them does
+			 * not end it), dash refuses them: the shell's to say. */
+			give_up(r, SHELLWORD_ARITH);
+		} else if (c == '(') {
 			(*open)++;
 		} else if (c == ')' && *open > 0) {
 			(*open)--;

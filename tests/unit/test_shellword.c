@@ -164,6 +164,9 @@ test_places(void **state)
 	assert_places("for (( i = 0; i < {{ a }}; i++ )); do :; done", "A");
 	assert_places("echo $[ {{ a }} + 1 ]", "A");
 	assert_places("echo $(( $(echo {{ a }}) + 1 )) {{ b }}", "AW");
+	/* bash reads "..." inside $(( )) as a quote (a "))" in it does not
+	 * end it): refused from there on. */
+	assert_places("echo $(( \")) {{ a }} \" )) {{ b }}", "AA");
 	assert_places("[[ {{ a }} -eq 1 ]] && echo {{ b }}", "RW");
 	assert_places("if [[ $(echo {{ a }}) -gt 2 ]]; then echo {{ b }}; fi", "RW");
 	/* Too deep to tell: refused. */
