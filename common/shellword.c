@@ -274,9 +274,10 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 			}
 			if (r->i < r->len)
 				r->i++;
-		} else if (c == '$' && r->i + 1 < r->len && r->s[r->i + 1] == '(') {
+		} else if ((c == '$' && r->i + 1 < r->len && r->s[r->i + 1] == '(') || c == '`') {
 			/* bash takes "<<$(x)" whole as the delimiter, dash refuses
-			 * it: where the body ends is the shell's. */
+			 * it; a `...` in it runs on past blanks and newlines: where
+			 * the word and the body end is the shell's. */
 			give_up(r, SHELLWORD_HEREDOC);
 			known = false;
 			break;

@@ -144,6 +144,9 @@ test_places(void **state)
 	/* bash takes "$(x)" whole as the delimiter (dash refuses it): where
 	 * the body ends, the reader cannot tell. */
 	assert_places("cat <<$(x)\n$\necho {{ a }}\n$(x)\n{{ b }}", "HH");
+	/* A `...` in the delimiter runs on past blanks and newlines, as sh
+	 * reads it: refused from there on too. */
+	assert_places("cat <<x`} \\\n{{ a }}`\nx\n{{ b }}", "HH");
 	/* A case inside $( ): its patterns' ')' would end the $( ) early, and
 	 * "$((a); b)" is not arithmetic: refused from there on. */
 	assert_places("x=\"$(case $y in a) echo \"{{ a }}\";; esac)\" {{ b }}", "UU");
