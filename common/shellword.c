@@ -64,6 +64,7 @@ typedef enum {
 typedef struct {
 	char *delim; /* owned; NULL: unknown (a template in it): to the end */
 	bool strip_tabs;
+	bool quoted; /* a quote or backslash in the delimiter: the body is literal */
 } heredoc_t;
 
 typedef struct {
@@ -253,12 +254,14 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 	char *d = xmalloc(r->len - r->i + 1);
 	size_t n = 0;
 	bool known = true;
+	bool quoted = false;
 	while (r->i < r->len && strchr(" \t\n;&|<>()", r->s[r->i]) == NULL) {
 		char c = r->s[r->i];
 		if (at_template(r, r->i)) {
 			take_template(r, SHELLWORD_HEREDOC);
 			known = false;
 		} else if (c == '\'' || c == '"') {
+			quoted = true;
 			r->i++;
 			while (r->i < r->len && r->s[r->i] != c) {
 				if (at_template(r, r->i)) {
@@ -282,6 +285,7 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 			known = false;
 			break;
 		} else if (c == '\\' && r->i + 1 < r->len && !at_template(r, r->i + 1)) {
+			quoted = true;
 			d[n++] = r->s[r->i + 1];
 			r->i += 2;
 		} else {
@@ -299,7 +303,8 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 		free(d);
 		d = NULL;
 	}
-	r->heredocs[r->heredoc_count++] = (heredoc_t){.delim = d, .strip_tabs = strip_tabs};
+	r->heredocs[r->heredoc_count++] =
+	    (heredoc_t){.delim = d, .strip_tabs = strip_tabs, .quoted = quoted};
 }
 
 /* At the start of the line after "<<WORD": the bodies of the pending
@@ -323,6 +328,14 @@ read_heredoc_bodies(reader_t *r)
 			    memcmp(r->s + from, hd->delim, end - from) == 0)
 				break;
 			place_before(r, end + 1, SHELLWORD_HEREDOC);
+			/* In an unquoted body a backslash-newline joins this line
+			 * to the next ("x\" and "EOF" are the line xEOF): where
+			 * the body ends, the reader does not follow. */
+			size_t slashes = 0;
+			while (end - slashes > start && r->s[end - slashes - 1] == '\\')
+				slashes++;
+			if (!hd->quoted && nl != NULL && slashes % 2 == 1)
+				give_up(r, SHELLWORD_HEREDOC);
 		}
 		free(hd->delim);
 	}

@@ -137,6 +137,11 @@ test_places(void **state)
 	assert_places("cat <<A <<B\n{{ a }}\nA\n{{ b }}\nB\n{{ c }}", "HHW");
 	assert_places("cat <<{{ a }}\n{{ b }}\n", "HH");
 	assert_places("cat <<EOF\n{{ a }}\nEOFX\n{{ b }}", "HH");
+	/* In an unquoted here-document a backslash-newline joins two lines:
+	 * "x\" and "EOF" are one line xEOF, not the delimiter. */
+	assert_places("cat <<EOF\nx\\\nEOF\necho {{ a }}\nEOF\n{{ b }}", "HH");
+	assert_places("cat <<'EOF'\nx\\\nEOF\necho {{ a }}", "W");
+	assert_places("cat <<EOF\nx\\\\\nEOF\necho {{ a }}", "W");
 	/* In "..." a backslash escapes only $ ` " \ and a newline: the
 	 * delimiter of <<"a\b" is a\b, so the body runs past the line ab. */
 	assert_places("cat <<\"a\\b\"\nab\n\"\na\\b\necho \" {{ a }} \"", "D");
