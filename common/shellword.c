@@ -78,6 +78,7 @@ typedef struct {
 	shellword_place_t *places;
 	state_t stack[SHELLWORD_MAX_DEPTH];
 	int arith_depth[SHELLWORD_MAX_DEPTH]; /* IN_ARITH: open '(' inside it */
+	bool arith_cmd[SHELLWORD_MAX_DEPTH];  /* IN_ARITH: a "((" command, not $(( */
 	int depth;
 	bool word; /* in CODE: inside a word (so '#' is not a comment) */
 	int test;  /* the depth a "[[" opened at; 0: not inside [[ ]] */
@@ -134,6 +135,7 @@ push(reader_t *r, state_t st)
 		return;
 	}
 	r->arith_depth[r->depth] = 0;
+	r->arith_cmd[r->depth] = false;
 	r->stack[r->depth++] = st;
 }
 
@@ -441,6 +443,8 @@ step_code(reader_t *r)
 		if (!r->word && peek(r, 1) == '(') {
 			/* bash's (( )) command: arithmetic, as $(( )) is. */
 			push(r, IN_ARITH);
+			if (top(r) == IN_ARITH)
+				r->arith_cmd[r->depth - 1] = true;
 			r->i += 2;
 			return;
 		}
@@ -545,6 +549,10 @@ step_quoted(reader_t *r, state_t st)
 			/* bash reads quotes inside $(( )) (a "))" in them does
 			 * not end it), dash refuses them: the shell's to say. */
 			give_up(r, SHELLWORD_ARITH);
+		} else if (c == '<' && peek(r, 0) == '<' && r->arith_cmd[r->depth - 1]) {
+			/* dash reads "((" as two subshells, where "<<" opens a
+			 * here-document. */
+			give_up(r, SHELLWORD_HEREDOC);
 		} else if (c == '(') {
 			(*open)++;
 		} else if (c == ')' && *open > 0) {

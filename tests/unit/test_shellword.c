@@ -170,6 +170,8 @@ test_places(void **state)
 	 * quoted 'a[$(cmd)]' runs cmd there. */
 	assert_places("(( {{ a }} > 1 )) && echo {{ b }}", "AW");
 	assert_places("for (( i = 0; i < {{ a }}; i++ )); do :; done", "A");
+	/* dash reads "((" as two subshells: "<<" in it is a here-document. */
+	assert_places("((<<-a))\nab\n-] {{ a }}", "H");
 	assert_places("echo $[ {{ a }} + 1 ]", "A");
 	assert_places("echo $(( $(echo {{ a }}) + 1 )) {{ b }}", "AW");
 	/* bash reads "..." inside $(( )) as a quote (a "))" in it does not
