@@ -7,7 +7,8 @@
  * it only needs to know, at each template, whether a word quoted by rota
  * would be read as that one word. Where it is unsure (deeper nesting than
  * its stack, $'...' which bash and dash read differently, a case inside
- * $(...) whose patterns end in ')', a "$((" that is not arithmetic, a
+ * $(...) whose patterns end in ')', a "$((" that is not arithmetic, a '
+ * inside "${...}" (a quote or a plain character by the operator), a
  * template it was made to jump over) it answers a place that is refused
  * for every template from there on, never SHELLWORD_WORD.
  *
@@ -63,6 +64,7 @@ typedef enum {
 typedef struct {
 	char *delim; /* owned; NULL: unknown (a template in it): to the end */
 	bool strip_tabs;
+	bool quoted; /* a quote or backslash in the delimiter: the body is literal */
 } heredoc_t;
 
 typedef struct {
@@ -76,8 +78,10 @@ typedef struct {
 	shellword_place_t *places;
 	state_t stack[SHELLWORD_MAX_DEPTH];
 	int arith_depth[SHELLWORD_MAX_DEPTH]; /* IN_ARITH: open '(' inside it */
+	bool arith_cmd[SHELLWORD_MAX_DEPTH];  /* IN_ARITH: a "((" command, not $(( */
 	int depth;
 	bool word; /* in CODE: inside a word (so '#' is not a comment) */
+	int test;  /* the depth a "[[" opened at; 0: not inside [[ ]] */
 	heredoc_t heredocs[SHELLWORD_MAX_HEREDOCS];
 	size_t heredoc_count;
 	/* Lost track: every template from here on is refused, at rest_place. */
@@ -131,6 +135,7 @@ push(reader_t *r, state_t st)
 		return;
 	}
 	r->arith_depth[r->depth] = 0;
+	r->arith_cmd[r->depth] = false;
 	r->stack[r->depth++] = st;
 }
 
@@ -147,6 +152,35 @@ in_cmdsub(const reader_t *r)
 	for (int d = 0; d < r->depth; d++)
 		if (r->stack[d] == IN_CMDSUB)
 			return true;
+	return false;
+}
+
+/* Whether anything open is arithmetic: bash evaluates what a $( ) inside
+ * $(( )) prints as arithmetic too (a[$(cmd)] runs cmd). */
+static bool
+in_arith(const reader_t *r)
+{
+	for (int d = 0; d < r->depth; d++)
+		if (r->stack[d] == IN_ARITH)
+			return true;
+	return false;
+}
+
+/* Whether c ends a word in code (or the command ends). */
+static bool
+ends_word(char c)
+{
+	return c == '\0' || strchr(" \t\n;&|()<>", c) != NULL;
+}
+
+/* Whether the ${...} on top of the stack is inside "...": the nearest
+ * state below it that is not another ${...}. */
+static bool
+param_in_double(const reader_t *r)
+{
+	for (int d = r->depth - 1; d >= 0; d--)
+		if (r->stack[d] != IN_PARAM)
+			return r->stack[d] == IN_DOUBLE;
 	return false;
 }
 
@@ -222,12 +256,14 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 	char *d = xmalloc(r->len - r->i + 1);
 	size_t n = 0;
 	bool known = true;
+	bool quoted = false;
 	while (r->i < r->len && strchr(" \t\n;&|<>()", r->s[r->i]) == NULL) {
 		char c = r->s[r->i];
 		if (at_template(r, r->i)) {
 			take_template(r, SHELLWORD_HEREDOC);
 			known = false;
 		} else if (c == '\'' || c == '"') {
+			quoted = true;
 			r->i++;
 			while (r->i < r->len && r->s[r->i] != c) {
 				if (at_template(r, r->i)) {
@@ -235,13 +271,23 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 					known = false;
 					continue;
 				}
-				if (c == '"' && r->s[r->i] == '\\' && r->i + 1 < r->len)
+				/* In "..." a backslash escapes only these. */
+				if (c == '"' && r->s[r->i] == '\\' && r->i + 1 < r->len &&
+				    strchr("$`\"\\\n", r->s[r->i + 1]) != NULL)
 					r->i++;
 				d[n++] = r->s[r->i++];
 			}
 			if (r->i < r->len)
 				r->i++;
+		} else if ((c == '$' && r->i + 1 < r->len && r->s[r->i + 1] == '(') || c == '`') {
+			/* bash takes "<<$(x)" whole as the delimiter, dash refuses
+			 * it; a `...` in it runs on past blanks and newlines: where
+			 * the word and the body end is the shell's. */
+			give_up(r, SHELLWORD_HEREDOC);
+			known = false;
+			break;
 		} else if (c == '\\' && r->i + 1 < r->len && !at_template(r, r->i + 1)) {
+			quoted = true;
 			d[n++] = r->s[r->i + 1];
 			r->i += 2;
 		} else {
@@ -259,7 +305,8 @@ read_heredoc_word(reader_t *r, bool strip_tabs)
 		free(d);
 		d = NULL;
 	}
-	r->heredocs[r->heredoc_count++] = (heredoc_t){.delim = d, .strip_tabs = strip_tabs};
+	r->heredocs[r->heredoc_count++] =
+	    (heredoc_t){.delim = d, .strip_tabs = strip_tabs, .quoted = quoted};
 }
 
 /* At the start of the line after "<<WORD": the bodies of the pending
@@ -283,6 +330,14 @@ read_heredoc_bodies(reader_t *r)
 			    memcmp(r->s + from, hd->delim, end - from) == 0)
 				break;
 			place_before(r, end + 1, SHELLWORD_HEREDOC);
+			/* In an unquoted body a backslash-newline joins this line
+			 * to the next ("x\" and "EOF" are the line xEOF): where
+			 * the body ends, the reader does not follow. */
+			size_t slashes = 0;
+			while (end - slashes > start && r->s[end - slashes - 1] == '\\')
+				slashes++;
+			if (!hd->quoted && nl != NULL && slashes % 2 == 1)
+				give_up(r, SHELLWORD_HEREDOC);
 		}
 		free(hd->delim);
 	}
@@ -335,6 +390,12 @@ step_code(reader_t *r)
 			 * '...': where it ends depends on the shell. */
 			give_up(r, SHELLWORD_DOLLAR_QUOTE);
 			r->i += 2;
+		} else if (peek(r, 1) == '$') {
+			r->i += 2; /* "$$", the shell's pid: the second '$' opens nothing */
+		} else if (peek(r, 1) == '[') {
+			/* bash's old $[ ] arithmetic: refused from here on. */
+			give_up(r, SHELLWORD_ARITH);
+			r->i += 2;
 		} else if (!dollar_open(r)) {
 			r->i++;
 		}
@@ -378,17 +439,44 @@ step_code(reader_t *r)
 			r->word = false;
 		}
 		return;
+	case '(':
+		if (!r->word && peek(r, 1) == '(') {
+			/* bash's (( )) command: arithmetic, as $(( )) is. */
+			push(r, IN_ARITH);
+			if (top(r) == IN_ARITH)
+				r->arith_cmd[r->depth - 1] = true;
+			r->i += 2;
+			return;
+		}
+		r->i++;
+		r->word = false;
+		return;
 	case ' ':
 	case '\t':
 	case ';':
 	case '&':
 	case '|':
-	case '(':
 	case '>':
 		r->i++;
 		r->word = false;
 		return;
 	default:
+		if (!r->word && c == '[' && peek(r, 1) == '[' && ends_word(peek(r, 2)) &&
+		    r->test == 0) {
+			/* bash's [[ ]]: the operands of -eq and the like are
+			 * arithmetic. Until its "]]" (an unseen one: to the end). */
+			r->test = r->depth;
+			r->i += 2;
+			r->word = true;
+			return;
+		}
+		if (!r->word && c == ']' && peek(r, 1) == ']' && ends_word(peek(r, 2)) &&
+		    r->test == r->depth) {
+			r->test = 0;
+			r->i += 2;
+			r->word = true;
+			return;
+		}
 		if (!r->word && in_cmdsub(r) && r->len - r->i >= 5 &&
 		    memcmp(r->s + r->i, "case", 4) == 0 &&
 		    strchr(" \t\n", r->s[r->i + 4]) != NULL) {
@@ -429,6 +517,10 @@ step_quoted(reader_t *r, state_t st)
 		skip_escape(r);
 		return;
 	}
+	if (c == '$' && peek(r, 1) == '$') {
+		r->i += 2; /* "$$", the shell's pid: the second '$' opens nothing */
+		return;
+	}
 	if (c == '$' && !at_template(r, r->i + 1) && dollar_open(r))
 		return;
 	if (c == '`') {
@@ -443,13 +535,25 @@ step_quoted(reader_t *r, state_t st)
 	} else if (st == IN_PARAM) {
 		if (c == '}')
 			pop(r);
+		else if (c == '\'' && param_in_double(r))
+			/* In "${x-'...'}" a ' is a plain character for some
+			 * operators (- + = ?) and a quote for others (# %). */
+			give_up(r, SHELLWORD_UNSURE);
 		else if (c == '\'')
 			push(r, IN_SINGLE);
 		else if (c == '"')
 			push(r, IN_DOUBLE);
 	} else if (st == IN_ARITH) {
 		int *open = &r->arith_depth[r->depth - 1];
-		if (c == '(') {
+		if (c == '"' || c == '\'') {
+			/* bash reads quotes inside $(( )) (a "))" in them does
+			 * not end it), dash refuses them: the shell's to say. */
+			give_up(r, SHELLWORD_ARITH);
+		} else if (c == '<' && peek(r, 0) == '<' && r->arith_cmd[r->depth - 1]) {
+			/* dash reads "((" as two subshells, where "<<" opens a
+			 * here-document. */
+			give_up(r, SHELLWORD_HEREDOC);
+		} else if (c == '(') {
 			(*open)++;
 		} else if (c == ')' && *open > 0) {
 			(*open)--;
@@ -487,7 +591,12 @@ shellword_places(const char *command, const size_t *offsets, const size_t *lengt
 			break;
 		state_t st = top(&r);
 		if (at_template(&r, r.i)) {
-			take_template(&r, place_of(st));
+			shellword_place_t place = place_of(st);
+			if (place == SHELLWORD_WORD && in_arith(&r))
+				place = SHELLWORD_ARITH;
+			else if (place == SHELLWORD_WORD && r.test != 0)
+				place = SHELLWORD_TEST;
+			take_template(&r, place);
 			if (st == IN_CODE || st == IN_CMDSUB)
 				r.word = true;
 			continue;
@@ -531,8 +640,9 @@ shellword_place_hint(shellword_place_t place)
 	case SHELLWORD_BACKTICK:
 		return "inside `...`; write $(...) instead, where rota can quote it as one word";
 	case SHELLWORD_ARITH:
-		return "inside $(( )), where a quoted word is not a number; pass it through env"
-		       " (with type: int) and write $((X ...))";
+		return "inside $(( )), (( )) or $[ ] (or a $(...) in one), where a quoted word is"
+		       " not a number and bash runs a $(...) written in the value; pass it through"
+		       " env (with type: int) and write $((X ...))";
 	case SHELLWORD_PARAM:
 		return "inside ${...}; pass it through env and write ${X...}";
 	case SHELLWORD_HEREDOC:
@@ -541,10 +651,14 @@ shellword_place_hint(shellword_place_t place)
 	case SHELLWORD_COMMENT:
 		return "in a # comment, which a newline in the value would end; take it out of"
 		       " the comment";
+	case SHELLWORD_TEST:
+		return "inside [[ ]], where bash reads the operands of -eq, -lt and the like as"
+		       " arithmetic, which runs a $(...) written in the value; write [ ] (test)"
+		       " instead, or pass a param of type: int through env";
 	case SHELLWORD_UNSURE:
 		break;
 	}
 	return "where rota cannot tell how the shell reads it (after a case inside $(...),"
-	       " a $(( that is not arithmetic, or nested too deeply); pass it through env and"
-	       " write \"$X\"";
+	       " a $(( that is not arithmetic, a ' inside \"${...}\", or nested too deeply);"
+	       " pass it through env and write \"$X\"";
 }

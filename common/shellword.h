@@ -26,10 +26,11 @@ typedef enum {
 	SHELLWORD_BACKSLASH,    /* right after a backslash, which would escape rota's quote */
 	SHELLWORD_DOLLAR,       /* right after '$' ("$'...'" means something else) */
 	SHELLWORD_BACKTICK,     /* inside `...` */
-	SHELLWORD_ARITH,        /* inside $(( )) */
+	SHELLWORD_ARITH,        /* inside $(( )), (( )) or $[ ], or a $( ) in them */
 	SHELLWORD_PARAM,        /* inside ${...} */
 	SHELLWORD_HEREDOC,      /* in a here-document or its delimiter */
 	SHELLWORD_COMMENT,      /* in a # comment */
+	SHELLWORD_TEST,         /* inside [[ ]] (bash: -eq and the like are arithmetic) */
 	SHELLWORD_UNSURE,       /* the reader lost its place: refused */
 } shellword_place_t;
 

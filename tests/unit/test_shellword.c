@@ -81,11 +81,11 @@ collect(void *ctx, const template_ref_t *ref)
 
 /* The place of each template of command, as letters: W word, S '...',
  * D "...", $ $'...', B backslash, L after $, T `...`, A $(( )), P ${},
- * H here-document, C comment, U unsure. */
+ * H here-document, C comment, R [[ ]], U unsure. */
 static void
 assert_places(const char *command, const char *want)
 {
-	static const char letters[] = "WSD$BLTAPHCU";
+	static const char letters[] = "WSD$BLTAPHCRU";
 	refs_t refs = {0};
 	char *error = NULL;
 	assert_int_equal(template_each(command, collect, &refs, &error), 0);
@@ -137,11 +137,48 @@ test_places(void **state)
 	assert_places("cat <<A <<B\n{{ a }}\nA\n{{ b }}\nB\n{{ c }}", "HHW");
 	assert_places("cat <<{{ a }}\n{{ b }}\n", "HH");
 	assert_places("cat <<EOF\n{{ a }}\nEOFX\n{{ b }}", "HH");
+	/* In an unquoted here-document a backslash-newline joins two lines:
+	 * "x\" and "EOF" are one line xEOF, not the delimiter. */
+	assert_places("cat <<EOF\nx\\\nEOF\necho {{ a }}\nEOF\n{{ b }}", "HH");
+	assert_places("cat <<'EOF'\nx\\\nEOF\necho {{ a }}", "W");
+	assert_places("cat <<EOF\nx\\\\\nEOF\necho {{ a }}", "W");
+	/* In "..." a backslash escapes only $ ` " \ and a newline: the
+	 * delimiter of <<"a\b" is a\b, so the body runs past the line ab. */
+	assert_places("cat <<\"a\\b\"\nab\n\"\na\\b\necho \" {{ a }} \"", "D");
+	assert_places("cat <<\"a\\\"b\"\na\"b\necho {{ a }}", "W");
+	/* bash takes "$(x)" whole as the delimiter (dash refuses it): where
+	 * the body ends, the reader cannot tell. */
+	assert_places("cat <<$(x)\n$\necho {{ a }}\n$(x)\n{{ b }}", "HH");
+	/* A `...` in the delimiter runs on past blanks and newlines, as sh
+	 * reads it: refused from there on too. */
+	assert_places("cat <<x`} \\\n{{ a }}`\nx\n{{ b }}", "HH");
 	/* A case inside $( ): its patterns' ')' would end the $( ) early, and
 	 * "$((a); b)" is not arithmetic: refused from there on. */
 	assert_places("x=\"$(case $y in a) echo \"{{ a }}\";; esac)\" {{ b }}", "UU");
 	assert_places("case {{ a }} in {{ b }}) echo {{ c }};; esac", "WWW");
 	assert_places("echo \"$((echo a); echo \"{{ a }}\")\" {{ b }}", "UU");
+	/* "$$" is the shell's pid: the '$' after it opens nothing, so the
+	 * "(" that follows is a plain character inside the quotes. */
+	assert_places("echo \"$$(echo {{ a }})\" {{ b }}", "DW");
+	assert_places("echo $$ {{ a }} \"$$$(echo {{ b }})\"", "WW");
+	/* Inside "${x-...}" a ' is a quote for some operators (#, %) and a
+	 * plain character for others (-, +, =, ?): refused from there on. */
+	assert_places("echo \"${x-'}\"   '}\" {{ a }} '", "U");
+	assert_places("echo ${x-'}'} {{ a }}", "W");
+	/* bash evaluates as arithmetic the inside of (( )) and $[ ], the
+	 * operands of [[ -eq ]], and what a $( ) inside $(( )) prints: a
+	 * quoted 'a[$(cmd)]' runs cmd there. */
+	assert_places("(( {{ a }} > 1 )) && echo {{ b }}", "AW");
+	assert_places("for (( i = 0; i < {{ a }}; i++ )); do :; done", "A");
+	/* dash reads "((" as two subshells: "<<" in it is a here-document. */
+	assert_places("((<<-a))\nab\n-] {{ a }}", "H");
+	assert_places("echo $[ {{ a }} + 1 ]", "A");
+	assert_places("echo $(( $(echo {{ a }}) + 1 )) {{ b }}", "AW");
+	/* bash reads "..." inside $(( )) as a quote (a "))" in it does not
+	 * end it): refused from there on. */
+	assert_places("echo $(( \")) {{ a }} \" )) {{ b }}", "AA");
+	assert_places("[[ {{ a }} -eq 1 ]] && echo {{ b }}", "RW");
+	assert_places("if [[ $(echo {{ a }}) -gt 2 ]]; then echo {{ b }}; fi", "RW");
 	/* Too deep to tell: refused. */
 	char deep[512] = "";
 	for (int i = 0; i < 40; i++)
