@@ -929,12 +929,12 @@ out:
 
 #define SILENT_WAIT_MS 60000
 
-/* The first envelope of body_case from s within SILENT_WAIT_MS (others are
+/* The first envelope of body_case from s within wait_ms (others are
  * skipped), or NULL; free with rota__envelope__free_unpacked. */
 static Rota__Envelope *
-silent_wait(void *s, int body_case)
+peer_wait(void *s, int body_case, int64_t wait_ms)
 {
-	int64_t end = clock_mono_ms() + SILENT_WAIT_MS;
+	int64_t end = clock_mono_ms() + wait_ms;
 	wire_stats_t stats = {0};
 	while (clock_mono_ms() < end) {
 		zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
@@ -978,7 +978,7 @@ silent(const char *endpoint, const char *id, const char *go_file)
 	env.hello = &hello;
 	if (wire_send(s, NULL, 0, &env) != 0)
 		goto out;
-	Rota__Envelope *got = silent_wait(s, ROTA__ENVELOPE__BODY_WELCOME);
+	Rota__Envelope *got = peer_wait(s, ROTA__ENVELOPE__BODY_WELCOME, SILENT_WAIT_MS);
 	if (got == NULL) {
 		fprintf(stderr, "rota-testpeer: no Welcome\n");
 		goto out;
@@ -1007,7 +1007,7 @@ silent(const char *endpoint, const char *id, const char *go_file)
 	env.heartbeat = &hb;
 	if (wire_send(s, NULL, 0, &env) != 0)
 		goto out;
-	got = silent_wait(s, ROTA__ENVELOPE__BODY_HEARTBEAT);
+	got = peer_wait(s, ROTA__ENVELOPE__BODY_HEARTBEAT, SILENT_WAIT_MS);
 	if (got == NULL) {
 		fprintf(stderr, "rota-testpeer: no Heartbeat came back\n");
 		goto out;
@@ -1123,21 +1123,12 @@ hello_peer(int argc, char **argv)
 	he.hello = &hello;
 	if (wire_send(s, NULL, 0, &he) != 0)
 		goto out;
-	wire_stats_t stats = {0};
-	bool welcomed = false;
-	for (int64_t end = clock_mono_ms() + 5000; !welcomed && clock_mono_ms() < end;) {
-		zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-		zmq_poll(&it, 1, 100);
-		wire_msg_t msg;
-		while (wire_recv(s, 0, &msg, &stats) == WIRE_OK) {
-			welcomed |= msg.env->body_case == ROTA__ENVELOPE__BODY_WELCOME;
-			wire_msg_clear(&msg);
-		}
-	}
-	if (!welcomed) {
+	Rota__Envelope *welcome = peer_wait(s, ROTA__ENVELOPE__BODY_WELCOME, 5000);
+	if (welcome == NULL) {
 		fprintf(stderr, "rota-testpeer: no Welcome\n");
 		goto out;
 	}
+	rota__envelope__free_unpacked(welcome, NULL);
 	if (argc >= 9) {
 		Rota__StepKey key = ROTA__STEP_KEY__INIT;
 		key.run_id = argv[3];
