@@ -60,7 +60,7 @@ bench: build
 	bash tests/bench/run.sh $(BUILD)/bin $(BUILD)/bench.json
 
 format:
-	clang-format -i common/*.[ch] coordinator/*.[ch] worker/*.[ch] cli/*.[ch] tests/unit/*.c tests/tools/*.c \
+	clang-format -i common/*.[ch] coordinator/*.[ch] coordinator/*/*.[ch] worker/*.[ch] cli/*.[ch] tests/unit/*.c tests/tools/*.c \
 	    tests/fuzz/*.c
 
 clean:

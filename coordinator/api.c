@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "clock.h"
-#include "keyring.h"
+#include "security/security.h"
 #include "keys.h"
 #include "log.h"
 #include "runbook.h"

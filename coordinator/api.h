@@ -21,16 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit.h"
+#include "security/security.h"
 #include "catalog.h"
 #include "dispatcher.h"
-#include "incident.h"
+#include "incidents/incidents.h"
 #include "registry.h"
-#include "responder.h"
 #include "scheduler.h"
-#include "security.h"
 #include "sendq.h"
-#include "store.h"
+#include "store/store.h"
 
 #define API_MAX_LIST 1000
 #define API_DEFAULT_LIST 20

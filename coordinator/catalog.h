@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "runbook.h"
-#include "store.h"
+#include "store/store.h"
 
 typedef struct {
 	char *path;    /* owned */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channel.h"
+#include "incidents/incidents.h"
 
 #define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
 /* Acknowledgement deadlines by default, from the seeds' response targets:
@@ -40,7 +40,7 @@ typedef struct {
 	size_t tier_count;
 } config_policy_t;
 
-typedef struct {
+typedef struct config {
 	char *path;         /* owned: the file read, or NULL for the defaults */
 	char *http;         /* owned: "ADDR:PORT" or "off" */
 	/* owned: the alert intake's bearer token file (http_token_file);

@@ -18,11 +18,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "metrics.h"
+#include "http/http.h"
 #include "registry.h"
 #include "run.h"
 #include "sendq.h"
-#include "store.h"
+#include "store/store.h"
 
 /* The worker's SIGTERM-to-SIGKILL grace (worker/executor.h): a step's
  * result may come this long after its timeout. */

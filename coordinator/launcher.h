@@ -18,7 +18,7 @@
 #include "dispatcher.h"
 #include "registry.h"
 #include "runbook.h"
-#include "store.h"
+#include "store/store.h"
 
 typedef struct {
 	store_t *store;           /* borrowed */

@@ -10,7 +10,7 @@
 #include "coordinator.h"
 #include "duration.h"
 #include "log.h"
-#include "security.h"
+#include "security/security.h"
 #include "xalloc.h"
 
 static void

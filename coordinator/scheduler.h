@@ -24,7 +24,7 @@
 #include "catalog.h"
 #include "cron.h"
 #include "runbook.h"
-#include "store.h"
+#include "store/store.h"
 
 #define SCHEDULER_GRACE_MS 60000
 /* At most this many slots are walked in one go to catch up one schedule (a

@@ -39,8 +39,8 @@ if command -v promtool >/dev/null 2>&1; then
 					echo "FAIL: rota-alerts.yml uses $m, which the coordinator does not export on /metrics"
 					fail=1
 				fi
-				if ! grep -q "^ \*   $m\b" "$src/coordinator/metrics.h"; then
-					echo "FAIL: rota-alerts.yml uses $m, which coordinator/metrics.h does not list"
+				if ! grep -q "^ \*   $m\b" "$src/coordinator/http/metrics.h"; then
+					echo "FAIL: rota-alerts.yml uses $m, which coordinator/http/metrics.h does not list"
 					fail=1
 				fi
 			done

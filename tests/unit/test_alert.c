@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
+#include "incidents/alert.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

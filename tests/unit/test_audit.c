@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "store.h"
+#include "security/audit.h"
+#include "store/store.h"
 
 typedef struct {
 	char dir[64];

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
-#include "store.h"
+#include "store/store.h"
 #include "xalloc.h"
 
 typedef struct {

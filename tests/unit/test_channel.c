@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
+#include "incidents/channel.h"
 
 static channel_t slack = {
     .name = "ops", .kind = CHANNEL_SLACK, .url = "https://hooks.slack.com/services/T0/B0/SECRET"};

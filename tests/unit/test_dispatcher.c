@@ -17,7 +17,7 @@
 #include "registry.h"
 #include "runbook.h"
 #include "sendq.h"
-#include "store.h"
+#include "store/store.h"
 #include "xalloc.h"
 
 enum {

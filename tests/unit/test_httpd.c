@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "httpd.h"
+#include "http/httpd.h"
 
 /* ---- handlers ------------------------------------------------------------- */
 

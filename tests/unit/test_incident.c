@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "incident.h"
-#include "store.h"
+#include "incidents/incident.h"
+#include "store/store.h"
 
 typedef struct {
 	char dir[64];

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keyring.h"
+#include "security/keyring.h"
 
 static char dir[64];
 static keys_pair_t k1, k2;

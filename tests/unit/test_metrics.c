@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "http/metrics.h"
 
 static void
 assert_page(char *text, const char *want)

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "outbox.h"
-#include "store.h"
+#include "incidents/outbox.h"
+#include "store/store.h"
 #include "xalloc.h"
 
 #define WAIT_MS 5000 /* for anything that should happen well within a second */

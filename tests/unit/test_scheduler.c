@@ -14,7 +14,7 @@
 
 #include "catalog.h"
 #include "scheduler.h"
-#include "store.h"
+#include "store/store.h"
 #include "xalloc.h"
 
 typedef struct {

@@ -41,7 +41,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "log.h"
-#include "store_sql.h"
+#include "store/store_sql.h"
 #include "xalloc.h"
 
 static const char SQL_ADD[] =

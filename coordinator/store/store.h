@@ -7,6 +7,9 @@
  * whose every field is malloc'd, so the caller frees a whole answer with
  * the message's free_unpacked.
  *
+ * This is also the store room's public header: other rooms include it
+ * (storelock.h comes with it), never the room's other headers.
+ *
  * Must never: leave a transaction open across a loop turn, or report a
  * state change it did not commit. */
 #ifndef ROTA_STORE_H
@@ -17,6 +20,7 @@
 #include <stdint.h>
 
 #include "rota.pb-c.h"
+#include "storelock.h"
 
 #define STORE_SCHEMA_VERSION 5
 /* How long a write waits for another process holding the file (an operator's

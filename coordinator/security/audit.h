@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define AUDIT_AUTH_INTERVAL_MS 1000 /* one auth-failure row per address per second */
 #define AUDIT_AUTH_SLOTS 256        /* addresses tracked; the oldest is flushed and reused */

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "alert.h"
-#include "audit.h"
+#include "security/security.h"
 #include "clock.h"
+#include "config.h"
 #include "launcher.h"
 #include "log.h"
 #include "outbox.h"

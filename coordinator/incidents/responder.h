@@ -22,11 +22,13 @@
 #include <stdint.h>
 
 #include "catalog.h"
-#include "config.h"
+/* The coordinator's configuration (config.h, at the core: it includes this
+ * room for its channels, so this header only names the type). */
+typedef struct config config_t;
 #include "dispatcher.h"
 #include "incident.h"
 #include "registry.h"
-#include "store.h"
+#include "store/store.h"
 
 typedef struct {
 	store_t *store;           /* borrowed */

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "channel.h"
-#include "store.h"
+#include "store/store.h"
 
 typedef struct {
 	const char *incident_id; /* NULL or "" outside an incident */

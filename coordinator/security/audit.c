@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "store_sql.h"
+#include "store/store_sql.h"
 #include "xalloc.h"
 
 static const char sql_insert[] =

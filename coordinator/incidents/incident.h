@@ -25,9 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+/* The coordinator's configuration (config.h, at the core: it includes this
+ * room for its channels, so this header only names the type). */
+typedef struct config config_t;
 #include "rota.pb-c.h"
-#include "store.h"
+#include "store/store.h"
 
 #define INCIDENT_ID_MAX 32
 #define INCIDENT_DEFAULT_SEVERITY 3

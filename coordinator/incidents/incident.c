@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "config.h"
 #include "duration.h"
 #include "log.h"
 #include "outbox.h"
-#include "store_sql.h"
+#include "store/store_sql.h"
 #include "strlist.h"
 #include "xalloc.h"
 

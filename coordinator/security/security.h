@@ -8,6 +8,9 @@
  * Without a key the coordinator listens on loopback only, unless told
  * --insecure.
  *
+ * This is also the security room's public header: other rooms include it,
+ * never keyring.h, zap.h or audit.h directly.
+ *
  * Must never: bind a server socket before the ZAP handler, or let a
  * message through whose authenticated user is not the identity it claims. */
 #ifndef ROTA_SECURITY_H
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "keyring.h"
 #include "wire.h"
 #include "zap.h"
