@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR } log_level_t;
+/* LOGL_OFF logs nothing: for a --check that prints its own findings. */
+typedef enum { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR, LOGL_OFF } log_level_t;
 
 void log_init(const char *program, log_level_t level);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */

@@ -10,6 +10,7 @@
 #include "coordinator.h"
 #include "duration.h"
 #include "log.h"
+#include "preflight.h"
 #include "security/security.h"
 #include "xalloc.h"
 
@@ -47,6 +48,11 @@ usage(FILE *out)
 	        "  --init DIR              make a data directory with keys, a CLI config and"
 	        " the\n"
 	        "                          alert intake's token (alertmanager.token), then exit\n"
+	        "  --check                 read the configuration, the runbooks and the key"
+	        " files,\n"
+	        "                          print every problem (file:line:column) or"
+	        " \"configuration OK\",\n"
+	        "                          exit 0 or 1; starts nothing\n"
 	        "  --log-level LEVEL       debug, info, warn or error (default info)\n"
 	        "  --version, --help\n"
 	        "An endpoint may use port * (tcp://127.0.0.1:*); the bound ones are written to"
@@ -70,6 +76,7 @@ main(int argc, char **argv)
 	log_level_t level = LOGL_INFO;
 	const char *init_dir = NULL;
 	bool api_given = false;
+	bool check = false;
 	static const struct option opts[] = {
 	    {"data-dir", required_argument, NULL, 'd'},
 	    {"worker-endpoint", required_argument, NULL, 'w'},
@@ -86,6 +93,7 @@ main(int argc, char **argv)
 	    {"operators", required_argument, NULL, 'O'},
 	    {"insecure", no_argument, NULL, 'I'},
 	    {"init", required_argument, NULL, 'N'},
+	    {"check", no_argument, NULL, 'C'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -119,6 +127,9 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			init_dir = optarg;
+			break;
+		case 'C':
+			check = true;
 			break;
 		case 'r':
 			cfg.runbooks_dir = optarg;
@@ -177,7 +188,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	log_init("rota-coordinator", level);
+	/* --check prints every problem itself, once. */
+	log_init("rota-coordinator", check ? LOGL_OFF : level);
 	log_buffer_lines(); /* flushed before each wait of the loop */
 	char *error = NULL;
 	if (init_dir != NULL) {
@@ -204,6 +216,13 @@ main(int argc, char **argv)
 		cfg.workers_dir = def_workers;
 	if (cfg.operators_file == NULL)
 		cfg.operators_file = def_ops;
+	if (check) {
+		int crc = preflight_run(&cfg, stdout, stderr);
+		free(def_key);
+		free(def_workers);
+		free(def_ops);
+		return crc;
+	}
 	if (clock_faked()) {
 		char now[32];
 		clock_format(clock_wall_ms(), now, sizeof(now));

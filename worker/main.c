@@ -1,10 +1,12 @@
 /* rota-worker: parse arguments, build the agent, run its loop. */
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -46,6 +48,10 @@ usage(FILE *out)
 	        "                       (default %s)\n"
 	        "  --check-helper PATH  the program that runs http, disk and metric checks\n"
 	        "                       (default: rota-check next to this program)\n"
+	        "  --check              check the flags, key files, users, directories and the"
+	        " check\n"
+	        "                       helper; print every problem or \"configuration OK\";"
+	        " exit 0 or 1\n"
 	        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
 	        "  --version, --help\n",
 	        AGENT_DEFAULT_ENDPOINT, AGENT_DEFAULT_SPOOL, AGENT_DEFAULT_CAPACITY,
@@ -84,6 +90,90 @@ valid_id(const char *id)
 	return 1;
 }
 
+/* A directory the worker needs: present, a directory, and usable. */
+static int
+worker_check_dir(const char *flag, const char *dir, int mode)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "rota-worker: %s %s: not a directory\n", flag, dir);
+		return 1;
+	}
+	if (access(dir, mode) != 0) {
+		fprintf(stderr, "rota-worker: %s %s: this user (uid %u) cannot %s it\n", flag, dir,
+		        (unsigned)getuid(), mode & W_OK ? "write to" : "enter");
+		return 1;
+	}
+	return 0;
+}
+
+/* --check: what the worker would find wrong at start, or only when a step
+ * came (a user, a directory, the check helper), all said at once. Starts
+ * nothing: no socket, no spool file. */
+static int
+worker_check(const agent_config_t *cfg, const char *key_path, const char *coordinator_key_path,
+             const char *check_helper)
+{
+	int errors = 0;
+	char *kerror = NULL; /* owned, per key */
+	keys_pair_t pair;
+	if (key_path != NULL && keys_load_secret(key_path, &pair, &kerror) != 0) {
+		fprintf(stderr, "rota-worker: --key %s: %s\n", key_path, kerror);
+		free(kerror);
+		kerror = NULL;
+		errors++;
+	}
+	if (key_path != NULL)
+		keys_wipe(&pair);
+	if (coordinator_key_path != NULL &&
+	    keys_load_public(coordinator_key_path, &pair, &kerror) != 0) {
+		fprintf(stderr, "rota-worker: --coordinator-key %s: %s\n", coordinator_key_path,
+		        kerror);
+		free(kerror);
+		errors++;
+	}
+	for (size_t i = 0; cfg->allow_users && cfg->allow_users[i]; i++) {
+		if (getpwnam(cfg->allow_users[i]) == NULL) {
+			fprintf(stderr, "rota-worker: --allow-user %s: no such user on this host\n",
+			        cfg->allow_users[i]);
+			errors++;
+		}
+	}
+	/* The spool is made at start when missing; its parent must allow that. */
+	struct stat st;
+	if (stat(cfg->spool_dir, &st) == 0) {
+		errors += worker_check_dir("--spool", cfg->spool_dir, W_OK | X_OK);
+	} else {
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", cfg->spool_dir);
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = '\0';
+		else if (slash != NULL)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof(parent), ".");
+		errors += worker_check_dir("--spool (its parent)", parent, W_OK | X_OK);
+	}
+	errors += worker_check_dir("--workdir", cfg->workdir, X_OK);
+	if (check_helper == NULL || access(check_helper, X_OK) != 0) {
+		fprintf(stderr,
+		        "rota-worker: --check-helper %s: not executable; http, disk and metric"
+		        " checks would end in error\n",
+		        check_helper ? check_helper
+		                     : "rota-check (this program's path is unknown)");
+		errors++;
+	}
+	if (errors > 0) {
+		fprintf(stderr, "rota-worker: %d error%s in the configuration\n", errors,
+		        errors == 1 ? "" : "s");
+		return 1;
+	}
+	printf("configuration OK: worker %s, coordinator %s, %s, spool %s\n", cfg->id,
+	       cfg->endpoint, key_path ? "CURVE on" : "no key (unauthenticated)", cfg->spool_dir);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -110,6 +200,7 @@ main(int argc, char **argv)
 	log_level_t level = LOGL_INFO;
 	const char *key_path = NULL, *coordinator_key_path = NULL;
 	const char *check_helper = NULL;
+	bool check = false;
 	char *default_helper = NULL; /* owned */
 	keys_pair_t key, coordinator_key;
 	memset(&key, 0, sizeof(key));
@@ -132,6 +223,7 @@ main(int argc, char **argv)
 	    {"umask", required_argument, NULL, 'm'},
 	    {"workdir", required_argument, NULL, 'w'},
 	    {"check-helper", required_argument, NULL, 'C'},
+	    {"check", no_argument, NULL, 'X'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -265,6 +357,9 @@ main(int argc, char **argv)
 		case 'K':
 			coordinator_key_path = optarg;
 			break;
+		case 'X':
+			check = true;
+			break;
 		case 'C':
 			check_helper = optarg;
 			break;
@@ -322,6 +417,12 @@ main(int argc, char **argv)
 		type_list[i] = types.items[i];
 	cfg.allow_types = type_list;
 	log_init("rota-worker", level);
+	if (check) {
+		if (check_helper == NULL)
+			check_helper = default_helper = worker_default_check_helper();
+		rc = worker_check(&cfg, key_path, coordinator_key_path, check_helper);
+		goto out;
+	}
 	if (key_path != NULL) {
 		char *kerror = NULL;
 		if (keys_load_secret(key_path, &key, &kerror) != 0 ||
