@@ -128,6 +128,12 @@ typedef struct {
 	 * ("it needs at least 'name' and 'steps'"); NULL: nothing more. */
 	const char *empty_hint;
 	size_t max_bytes; /* larger files and texts are refused */
+	/* An empty document is a NULL root, not an error (a configuration file
+	 * that is all comments means "the defaults"). */
+	bool empty_ok;
+	/* Duplicate keys are kept, for a reader that names them itself ("channel
+	 * x is defined twice"); the default refuses them. */
+	bool duplicates_ok;
 } yamltree_options_t;
 
 /* Reads the whole regular file at path (at most opt->max_bytes; a FIFO or
@@ -140,8 +146,8 @@ char *yamltree_read_file(yamltree_report_t *r, const char *path, const yamltree_
  * the root, the caller's (free with yamltree_destroy), or NULL after
  * reporting at least one error: text NULL or too large, not UTF-8, a YAML
  * syntax error (with a hint when an unquoted operator was read as YAML),
- * any of the refusals above, or an empty document. The tree keeps no
- * pointer into text. */
+ * any of the refusals above, or an empty document (unless opt->empty_ok:
+ * then NULL with no error). The tree keeps no pointer into text. */
 yamltree_node_t *yamltree_parse(yamltree_report_t *r, const char *text, size_t len,
                                 const yamltree_options_t *opt);
 /* Frees a tree; accepts NULL and sets *rootp to NULL. */

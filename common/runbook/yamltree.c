@@ -526,9 +526,10 @@ tree_attach(yamltree_report_t *r, yamltree_node_t **stack, int depth, yamltree_n
 /* Returns the root node (the caller frees it with node_free) or NULL after
  * reporting at least one error. */
 static yamltree_node_t *
-tree_build(yamltree_report_t *r, const char *text, size_t len, const char *noun,
-           const char *empty_hint)
+tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_options_t *opt)
 {
+	const char *noun = opt->noun;
+	const char *empty_hint = opt->empty_hint;
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	yamltree_node_t *stack[YAMLTREE_MAX_DEPTH];
@@ -623,7 +624,7 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const char *noun,
 			/* libyaml pairs start and end events, so depth > 0 here. */
 			if (depth > 0) {
 				depth--;
-				if (stack[depth]->kind == YAMLTREE_MAPPING &&
+				if (stack[depth]->kind == YAMLTREE_MAPPING && !opt->duplicates_ok &&
 				    !mapping_check_duplicates(r, stack[depth]))
 					ok = false;
 			}
@@ -656,6 +657,10 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const char *noun,
 	}
 	if (root == NULL ||
 	    (root->kind == YAMLTREE_SCALAR && root->plain && root->text[0] == '\0')) {
+		if (opt->empty_ok) {
+			node_free(root);
+			return NULL;
+		}
 		yamltree_report_add(r, (yamltree_mark_t){1, 1}, "the %s is empty%s%s", noun,
 		                    empty_hint != NULL ? "; " : "",
 		                    empty_hint != NULL ? empty_hint : "");
@@ -790,7 +795,7 @@ yamltree_parse(yamltree_report_t *r, const char *text, size_t len, const yamltre
 		                    opt->noun);
 		return NULL;
 	}
-	return tree_build(r, text, len, opt->noun, opt->empty_hint);
+	return tree_build(r, text, len, opt);
 }
 
 void
