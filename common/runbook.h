@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yamltree.h"
+
 #define RUNBOOK_MAX_FILE_BYTES (1024 * 1024)
 #define RUNBOOK_DEFAULT_STEP_TIMEOUT_MS (3600 * 1000) /* one hour: shell */
 /* Default timeouts of the other step types: a check that has not answered
@@ -33,18 +35,16 @@
 #define RUNBOOK_MAX_RETRIES 100
 #define RUNBOOK_MAX_CATCHUP 1000 /* schedule.catchup_max */
 /* Bounds that keep a hostile file from costing more than a moment: */
-#define RUNBOOK_MAX_DEPTH 64     /* nested sequences/mappings */
-#define RUNBOOK_MAX_NODES 100000 /* YAML nodes in one file */
-#define RUNBOOK_MAX_ERRORS 100   /* reported per parse; then "too many errors" */
-#define RUNBOOK_MAX_NAME_LEN 100 /* runbook name, param names, step ids */
+#define RUNBOOK_MAX_DEPTH YAMLTREE_MAX_DEPTH   /* nested sequences/mappings */
+#define RUNBOOK_MAX_NODES YAMLTREE_MAX_NODES   /* YAML nodes in one file */
+#define RUNBOOK_MAX_ERRORS YAMLTREE_MAX_ERRORS /* per parse; then "too many errors" */
+#define RUNBOOK_MAX_NAME_LEN 100               /* runbook name, param names, step ids */
 #define RUNBOOK_MAX_PARAMS 256
 #define RUNBOOK_MAX_STEPS 1000
 #define RUNBOOK_MAX_ALLOWED 256 /* names in allowed_operators */
 
-typedef struct {
-	int line;   /* 1-based */
-	int column; /* 1-based */
-} runbook_mark_t;
+/* A position in the file (yamltree.h): line and column, 1-based. */
+typedef yamltree_mark_t runbook_mark_t;
 
 typedef struct {
 	char *key;
@@ -195,19 +195,12 @@ typedef struct {
 	runbook_mark_t mark;
 } runbook_trigger_t;
 
-/* line and column are 1-based; line 0 means the file as a whole (cannot
- * open it, too large, too many errors) and is formatted "file: message". */
-typedef struct {
-	char *file;
-	int line;
-	int column;
-	char *message;
-} runbook_error_t;
-
-typedef struct {
-	runbook_error_t *items; /* owned */
-	size_t count;
-} runbook_errors_t;
+/* One error, and a list of them (yamltree.h): {file, line, column,
+ * message}; line and column are 1-based; line 0 means the file as a whole
+ * (cannot open it, too large, too many errors) and is formatted "file:
+ * message". The list owns its items. */
+typedef yamltree_error_t runbook_error_t;
+typedef yamltree_errors_t runbook_errors_t;
 
 /* A parsed runbook; every string is owned by it. */
 typedef struct {

@@ -20,6 +20,8 @@
 #include "incidents/incidents.h"
 
 #define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
+/* A configuration file larger than this is refused: it is a page of YAML. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
 /* Acknowledgement deadlines by default, from the seeds' response targets:
  * P1 15 minutes, P2 1 hour, P3 4 hours, P4 the next business day. */
 #define CONFIG_DEADLINE_P1_MS (15LL * 60 * 1000)
@@ -65,7 +67,8 @@ typedef struct config {
 
 /* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies. */
 config_t *config_default(void);
-/* Reads path. NULL with *error ("FILE:LINE:COLUMN: what", caller frees). */
+/* Reads path. NULL with *error (caller frees): every problem the file has,
+ * one "FILE:LINE:COLUMN: what" line each, in the order of the file. */
 config_t *config_load(const char *path, char **error);
 void config_destroy(config_t **cp);
 

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "xalloc.h"
+#include "yamltree.h"
 
 /* operators.yaml is a short list; more is a mistake (or an attack on
  * memory), and the parser stops there. */
@@ -81,53 +81,35 @@ keyring_destroy(keyring_t **kp)
 
 /* ---- operators.yaml ------------------------------------------------------ */
 
-static char *keyring_at(const char *path, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* "FILE:LINE:COLUMN: what" at node n, in a new string the caller frees. */
-static char *
-keyring_at(const char *path, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *what = xvasprintf(fmt, ap); /* owned */
-	va_end(ap);
-	char *msg = xasprintf("%s:%zu:%zu: %s", path, n->start_mark.line + 1,
-	                      n->start_mark.column + 1, what);
-	free(what);
-	return msg;
-}
+/* Every problem of the file is reported (yamltree_report_add) and reading
+ * goes on with the next operator, so one pass shows them all. */
 
 static const char *
-keyring_scalar(const yaml_node_t *n)
+keyring_scalar(const yamltree_node_t *n)
 {
-	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+	return n != NULL && n->kind == YAMLTREE_SCALAR ? n->text : NULL;
 }
 
-/* One item of the operators list into e; -1 with *error. */
+/* One item of the operators list into e; -1 after reporting why. */
 static int
-keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item,
-                       keyring_entry_t *e, char **error)
+keyring_parse_operator(yamltree_report_t *r, const yamltree_node_t *item, keyring_entry_t *e)
 {
-	if (item->type != YAML_MAPPING_NODE) {
-		*error = keyring_at(path, item, "an operator is a mapping with name, key and role");
+	if (item->kind != YAMLTREE_MAPPING) {
+		yamltree_report_add(r, item->mark,
+		                    "an operator is a mapping with name, key and role");
 		return -1;
 	}
 	const char *name = NULL, *key = NULL, *role = NULL, *adhoc = NULL;
-	yaml_node_t *name_node = item, *key_node = item, *role_node = item, *adhoc_node = item;
-	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+	const yamltree_node_t *name_node = item, *key_node = item, *role_node = item,
+	                      *adhoc_node = item;
+	int rc = 0;
+	for (size_t i = 0; i + 1 < item->count; i += 2) {
+		const yamltree_node_t *k = item->kids[i];
+		const yamltree_node_t *v = item->kids[i + 1];
 		const char *ks = keyring_scalar(k);
 		const char *vs = keyring_scalar(v);
-		if (ks == NULL) {
-			*error =
-			    keyring_at(path, k ? k : item, "a key of an operator must be a word");
-			return -1;
-		}
 		const char **slot = NULL;
-		yaml_node_t **slot_node = NULL;
+		const yamltree_node_t **slot_node = NULL;
 		if (strcmp(ks, "name") == 0) {
 			slot = &name;
 			slot_node = &name_node;
@@ -141,49 +123,54 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 			slot = &adhoc;
 			slot_node = &adhoc_node;
 		} else {
-			*error =
-			    keyring_at(path, k,
-			               "unknown field '%s' (an operator has name, key, role and"
-			               " optionally adhoc)",
-			               ks);
-			return -1;
+			yamltree_report_add(
+			    r, k->mark,
+			    "unknown field '%s' (an operator has name, key, role and"
+			    " optionally adhoc)",
+			    ks);
+			rc = -1;
+			continue;
 		}
 		if (*slot != NULL) {
-			*error = keyring_at(path, k, "'%s' given twice", ks);
-			return -1;
+			yamltree_report_add(r, k->mark, "'%s' given twice", ks);
+			rc = -1;
+			continue;
 		}
 		if (vs == NULL) {
-			*error = keyring_at(path, v ? v : k, "'%s' must be a single value", ks);
-			return -1;
+			yamltree_report_add(r, v->mark, "'%s' must be a single value", ks);
+			rc = -1;
+			continue;
 		}
 		*slot = vs;
 		*slot_node = v;
 	}
+	if (rc != 0)
+		return -1;
 	if (name == NULL || key == NULL || role == NULL) {
-		*error =
-		    keyring_at(path, item, "an operator needs %s",
-		               name == NULL  ? "a name"
-		               : key == NULL ? "a key (its public key, as rota keygen prints it)"
-		                             : "a role: viewer, operator or admin");
+		yamltree_report_add(r, item->mark, "an operator needs %s",
+		                    name == NULL ? "a name"
+		                    : key == NULL
+		                        ? "a key (its public key, as rota keygen prints it)"
+		                        : "a role: viewer, operator or admin");
 		return -1;
 	}
 	if (!keys_valid_name(name)) {
-		*error = keyring_at(path, name_node,
+		yamltree_report_add(r, name_node->mark,
 		                    "operator name '%s': use 1 to 128 letters, digits, '-', '_' or"
 		                    " '.'",
-		                    name);
-		return -1;
+		                    yamltree_shown(name).s);
+		rc = -1;
 	}
 	if (keys_decode(key, e->key) != 0) {
-		*error = keyring_at(path, key_node,
+		yamltree_report_add(r, key_node->mark,
 		                    "the key of '%s' is not a CURVE public key (40 Z85 characters,"
 		                    " as in NAME.key from rota keygen)",
-		                    name);
-		return -1;
+		                    yamltree_shown(name).s);
+		rc = -1;
 	}
 	if (keyring_role_parse(role, &e->role) != 0) {
-		*error =
-		    keyring_at(path, role_node, "role '%s': use viewer, operator or admin", role);
+		yamltree_report_add(r, role_node->mark, "role '%s': use viewer, operator or admin",
+		                    yamltree_shown(role).s);
 		return -1;
 	}
 	/* Submitting a file runs what the caller wrote, past every runbook's
@@ -196,90 +183,96 @@ keyring_parse_operator(const char *path, yaml_document_t *doc, yaml_node_t *item
 		} else if (strcmp(adhoc, "false") == 0) {
 			e->adhoc = false;
 		} else {
-			*error =
-			    keyring_at(path, adhoc_node, "adhoc '%s': use true or false", adhoc);
+			yamltree_report_add(r, adhoc_node->mark, "adhoc '%s': use true or false",
+			                    yamltree_shown(adhoc).s);
 			return -1;
 		}
 		if (e->adhoc && e->role < KEYRING_ROLE_OPERATOR) {
-			*error = keyring_at(path, adhoc_node,
+			yamltree_report_add(r, adhoc_node->mark,
 			                    "adhoc: true needs role operator or admin; %s is a %s"
 			                    " (a viewer submits nothing)",
-			                    name, role);
+			                    yamltree_shown(name).s, role);
 			return -1;
 		}
 	}
+	if (rc != 0)
+		return -1;
 	e->name = xstrdup(name);
 	return 0;
 }
 
+/* The operators list of root into *out; -1 after reporting every problem. */
 static int
-keyring_parse_document(const char *path, yaml_document_t *doc, keyring_entry_t **out, size_t *count,
-                       char **error)
+keyring_parse_tree(yamltree_report_t *r, const yamltree_node_t *root, keyring_entry_t **out,
+                   size_t *count)
 {
-	yaml_node_t *root = yaml_document_get_root_node(doc);
 	if (root == NULL)
 		return 0; /* an empty file: no operators */
-	if (root->type != YAML_MAPPING_NODE) {
-		*error = keyring_at(path, root, "expected a mapping with 'operators:'");
+	if (root->kind != YAMLTREE_MAPPING) {
+		yamltree_report_add(r, root->mark, "expected a mapping with 'operators:'");
 		return -1;
 	}
-	yaml_node_t *list = NULL;
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(doc, p->key);
-		const char *ks = keyring_scalar(k);
-		if (ks == NULL || strcmp(ks, "operators") != 0) {
-			*error =
-			    keyring_at(path, k ? k : root,
-			               "unknown top-level field '%s' (the file holds 'operators:')",
-			               ks ? ks : "?");
-			return -1;
+	const yamltree_node_t *list = NULL;
+	int rc = 0;
+	for (size_t i = 0; i + 1 < root->count; i += 2) {
+		const char *ks = keyring_scalar(root->kids[i]);
+		if (strcmp(ks, "operators") != 0) {
+			yamltree_report_add(
+			    r, root->kids[i]->mark,
+			    "unknown top-level field '%s' (the file holds 'operators:')",
+			    yamltree_shown(ks).s);
+			rc = -1;
+			continue;
 		}
-		list = yaml_document_get_node(doc, p->value);
+		list = root->kids[i + 1];
 	}
-	if (list == NULL)
-		return 0;
-	if (list->type == YAML_SCALAR_NODE && list->data.scalar.length == 0)
-		return 0; /* "operators:" with nothing under it */
-	if (list->type != YAML_SEQUENCE_NODE) {
-		*error = keyring_at(path, list, "'operators' must be a list");
+	if (list == NULL || yamltree_is_null(list))
+		return rc; /* "operators:" with nothing under it */
+	if (list->kind != YAMLTREE_SEQUENCE) {
+		yamltree_report_add(r, list->mark, "'operators' must be a list");
 		return -1;
 	}
-	size_t n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+	size_t n = list->count;
 	if (n > KEYRING_OPERATORS_MAX) {
-		*error = keyring_at(path, list, "more than %d operators", KEYRING_OPERATORS_MAX);
+		yamltree_report_add(r, list->mark, "more than %d operators", KEYRING_OPERATORS_MAX);
 		return -1;
 	}
 	keyring_entry_t *entries = xcalloc(n ? n : 1, sizeof(*entries)); /* owned: *out */
-	size_t i = 0;
-	for (yaml_node_item_t *it = list->data.sequence.items.start;
-	     it < list->data.sequence.items.top; it++, i++) {
-		yaml_node_t *item = yaml_document_get_node(doc, *it);
-		if (item == NULL ||
-		    keyring_parse_operator(path, doc, item, &entries[i], error) != 0) {
-			if (item == NULL)
-				*error = xasprintf("%s: a broken operators list", path);
-			keyring_entries_free(entries, i);
-			return -1;
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		const yamltree_node_t *item = list->kids[i];
+		keyring_entry_t *e = &entries[kept];
+		if (keyring_parse_operator(r, item, e) != 0) {
+			rc = -1;
+			continue;
 		}
-		for (size_t j = 0; j < i; j++) {
-			bool same_name = strcmp(entries[j].name, entries[i].name) == 0;
-			if (same_name || memcmp(entries[j].key, entries[i].key, KEYS_BYTES) == 0) {
-				*error =
-				    same_name
-				        ? keyring_at(path, item, "operator '%s' is listed twice",
-				                     entries[i].name)
-				        : keyring_at(path, item,
-				                     "the key of '%s' is also the key of '%s': one"
-				                     " key, one operator",
-				                     entries[i].name, entries[j].name);
-				keyring_entries_free(entries, i + 1);
-				return -1;
-			}
+		bool clash = false;
+		for (size_t j = 0; j < kept && !clash; j++) {
+			bool same_name = strcmp(entries[j].name, e->name) == 0;
+			if (same_name)
+				yamltree_report_add(r, item->mark, "operator '%s' is listed twice",
+				                    e->name);
+			else if (memcmp(entries[j].key, e->key, KEYS_BYTES) == 0)
+				yamltree_report_add(r, item->mark,
+				                    "the key of '%s' is also the key of '%s': one"
+				                    " key, one operator",
+				                    e->name, entries[j].name);
+			clash = same_name || memcmp(entries[j].key, e->key, KEYS_BYTES) == 0;
 		}
+		if (clash) {
+			free(e->name);
+			memset(e, 0, sizeof(*e));
+			rc = -1;
+			continue;
+		}
+		kept++;
+	}
+	if (rc != 0) {
+		keyring_entries_free(entries, kept);
+		return -1;
 	}
 	*out = entries;
-	*count = n;
+	*count = kept;
 	return 0;
 }
 
@@ -288,39 +281,37 @@ keyring_parse_operators(const char *path, keyring_entry_t **out, size_t *count, 
 {
 	*out = NULL;
 	*count = 0;
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	/* The message operators know for a file that is not there. */
+	if (access(path, R_OK) != 0) {
 		*error = xasprintf("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fileno(f), &st) != 0 || st.st_size > KEYRING_OPERATORS_FILE_MAX_BYTES) {
-		*error = xasprintf("%s: not a readable file of at most 4 MiB", path);
-		fclose(f);
+	static const yamltree_options_t opts = {
+	    .noun = "operators file",
+	    .max_bytes = KEYRING_OPERATORS_FILE_MAX_BYTES,
+	    .empty_ok = true,
+	    .duplicates_ok = true, /* "'name' given twice", "operator x is listed twice" */
+	};
+	yamltree_errors_t errs = {0};
+	yamltree_report_t r;
+	yamltree_report_init(&r, &errs, path);
+	size_t len = 0;
+	char *text = yamltree_read_file(&r, path, &opts, &len);                     /* owned */
+	yamltree_node_t *root = text ? yamltree_parse(&r, text, len, &opts) : NULL; /* owned */
+	int rc = errs.count == 0 ? keyring_parse_tree(&r, root, out, count) : -1;
+	yamltree_destroy(&root);
+	free(text);
+	yamltree_report_finish(&r);
+	if (rc != 0 || errs.count > 0) {
+		char *all = yamltree_errors_format(&errs); /* owned: *error */
+		size_t n = strlen(all);
+		if (n > 0 && all[n - 1] == '\n')
+			all[n - 1] = '\0';
+		*error = all;
+		yamltree_errors_clear(&errs);
 		return -1;
 	}
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int rc = -1;
-	if (!yaml_parser_initialize(&parser)) {
-		*error = xstrdup("cannot initialise the YAML parser");
-		fclose(f);
-		return -1;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		*error = xasprintf("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
-		                   parser.problem_mark.column + 1,
-		                   parser.problem ? parser.problem : "not valid YAML");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return -1;
-	}
-	rc = keyring_parse_document(path, &doc, out, count, error);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return rc;
+	return 0;
 }
 
 /* ---- authorized_workers/ ------------------------------------------------- */

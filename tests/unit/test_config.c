@@ -223,7 +223,10 @@ static void
 test_errors_root(void **state)
 {
 	(void)state;
-	refused("channels: [\n", "2:1: YAML syntax error: did not find expected node content");
+	/* The shared YAML reader (yamltree) says where the unfinished value
+	 * began, too. */
+	refused("channels: [\n", "2:1: YAML syntax error: did not find expected node content"
+	                         " (while parsing a flow node at line 2, column 1)");
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
 	refused("http: off\nchanels: {}\n",
 	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
@@ -248,12 +251,49 @@ test_errors_root(void **state)
 	refused("outbox: [1]\n", "1:9: outbox must be a mapping");
 }
 
+/* Every problem of a file at once, in the order of the file: an operator
+ * fixes them in one pass, not one restart per error. */
+static void
+test_every_error_at_once(void **state)
+{
+	(void)state;
+	const char *path = write_config("http_protect_metrics: yes\n"
+	                                "channels:\n"
+	                                "  a: { webhook: { url: ftp://x } }\n"
+	                                "  b: { email: {} }\n"
+	                                "escalation:\n"
+	                                "  policies:\n"
+	                                "    p: [ { after: 0m, notify: [a] },"
+	                                " { after: soon, notify: [nobody] } ]\n"
+	                                "outbox: { retries: 5 }\n");
+	static const char *const want[] = {
+	    "1:23: http_protect_metrics must be true or false, not 'yes'",
+	    "3:17: channel a: the url must start with http:// or https://",
+	    "4:8: unknown channel type 'email' (expected slack, pagerduty or webhook)",
+	    "7:47: after: 'soon' is not a duration (like 30s, 15m, 4h, 1d)",
+	    "8:11: unknown key 'retries' in outbox (expected give_up_after, backoff, "
+	    "max_backoff, timeout)",
+	};
+	char expect[2048] = "";
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		size_t used = strlen(expect);
+		snprintf(expect + used, sizeof(expect) - used, "%s%s:%s", i ? "\n" : "", path,
+		         want[i]);
+	}
+	char *error = NULL;
+	assert_null(config_load(path, &error));
+	if (error == NULL || strcmp(error, expect) != 0)
+		fail_msg("want:\n%s\ngot:\n%s", expect, error ? error : "(none)");
+	free(error);
+}
+
 static void
 test_errors_channels(void **state)
 {
 	(void)state;
 	refused("channels: [a]\n", "1:11: channels must be a mapping");
-	refused("channels:\n  ? [a]\n  : {}\n", "2:5: a channel name must be a value");
+	refused("channels:\n  ? [a]\n  : {}\n",
+	        "2:5: a mapping key must be plain text, not a sequence");
 	refused("channels:\n  a: x\n", "2:6: a channel must be a mapping");
 	refused("channels:\n  a: {}\n",
 	        "2:6: channel a must have exactly one of slack, pagerduty, webhook");
@@ -262,7 +302,8 @@ test_errors_channels(void **state)
 	refused("channels:\n  a: { email: {} }\n",
 	        "2:8: unknown channel type 'email' (expected slack, pagerduty or webhook)");
 	refused("channels:\n  a: { slack: x }\n", "2:15: slack must be a mapping");
-	refused("channels:\n  a: { slack: { [k]: v } }\n", "2:17: a key must be a value");
+	refused("channels:\n  a: { slack: { [k]: v } }\n",
+	        "2:17: a mapping key must be plain text, not a sequence");
 	refused("channels:\n  a: { slack: { url: [x] } }\n", "2:22: url must be a value");
 	refused("channels:\n  a: { slack: { uri: \"http://x\" } }\n",
 	        "2:17: unknown key 'uri' in a slack channel (expected url or url_env)");
@@ -291,7 +332,7 @@ test_errors_policies(void **state)
 	(void)state;
 	refused(CHANNELS "escalation: { policies: [] }\n", "4:25: policies must be a mapping");
 	refused(CHANNELS "escalation:\n  policies:\n    ? [a]\n    : []\n",
-	        "6:7: a policy name must be a value");
+	        "6:7: a mapping key must be plain text, not a sequence");
 	refused(CHANNELS "escalation:\n  policies:\n    p: {}\n",
 	        "6:8: a policy (a list of tiers) must be a list");
 	refused(CHANNELS "escalation:\n  policies:\n    p: []\n", "6:8: policy p has no tier");
@@ -383,10 +424,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),          cmocka_unit_test(test_every_key),
-	    cmocka_unit_test(test_no_default_policy), cmocka_unit_test(test_unreadable),
-	    cmocka_unit_test(test_errors_root),       cmocka_unit_test(test_errors_channels),
-	    cmocka_unit_test(test_errors_policies),   cmocka_unit_test(test_errors_deadlines),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_no_default_policy),
+	    cmocka_unit_test(test_unreadable),
+	    cmocka_unit_test(test_every_error_at_once),
+	    cmocka_unit_test(test_errors_root),
+	    cmocka_unit_test(test_errors_channels),
+	    cmocka_unit_test(test_errors_policies),
+	    cmocka_unit_test(test_errors_deadlines),
 	    cmocka_unit_test(test_ack_due),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -138,6 +138,21 @@ test_operator_errors(void **state)
 	assert_non_null(strstr(error, ":1:1: unknown top-level field 'admins'"));
 	free(error);
 
+	/* Every broken operator at once, in file order; the good one between
+	 * them is not named. */
+	snprintf(text, sizeof(text),
+	         "operators:\n  - {name: a, key: \"short\", role: admin}\n"
+	         "  - {name: b, key: \"%s\", role: viewer}\n"
+	         "  - {name: c, key: \"%s\", role: root}\n",
+	         k1.public_z85, k2.public_z85);
+	error = parse_error(text);
+	assert_non_null(error);
+	const char *first = strstr(error, ":2:20: the key of 'a' is not a CURVE public key");
+	const char *second = strstr(error, ":4:70: role 'root'");
+	if (first == NULL || second == NULL || second < first || strstr(error, "'b'") != NULL)
+		fail_msg("want both errors, in order, and nothing of b; got:\n%s", error);
+	free(error);
+
 	/* Empty is allowed: nobody is admitted. */
 	assert_null(parse_error(""));
 	assert_null(parse_error("operators:\n"));

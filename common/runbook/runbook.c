@@ -1,0 +1,255 @@
+/* runbook: turns a runbook YAML file into a runbook_t, or into a list of
+ * errors that each point at a line and column.
+ *
+ * Two passes. Pass 1 (yamltree_parse, yamltree.h) turns libyaml's events
+ * into a small tree of scalar / sequence / mapping nodes that remember where
+ * they started, and rejects what the language does not allow at the YAML
+ * level: anchors and aliases, tags, duplicate keys, several documents, deep
+ * nesting, NUL bytes.
+ * Pass 2 (check_*) walks the tree key by key against a table of known keys
+ * per mapping, so a typo gets "did you mean" and a key from the full language
+ * that this version does not run yet gets "not supported ... yet" instead of
+ * being ignored. Step types are a table (step_types.c): a new step type is
+ * a new table row and its checker.
+ *
+ * Errors are collected, not returned at the first one: `rota lint` shows them
+ * all, sorted by position. Pass 2 only runs on a tree pass 1 accepted, so one
+ * YAML-level mistake does not bury the user in follow-on errors.
+ *
+ * Must never: crash, hang or grow without bound on any input (every input
+ * size, depth, node count and error count is bounded below), or return a
+ * runbook when it reported an error. */
+#include "runbook.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "xalloc.h"
+#include "yamltree.h"
+
+/* ------------------------------------------------------------------ */
+/* Public                                                             */
+
+/* How the YAML tree names a runbook in its messages, and its size limit. */
+static const yamltree_options_t RUNBOOK_YAML = {
+    .noun = "runbook",
+    .empty_hint = "it needs at least 'name' and 'steps'",
+    .max_bytes = RUNBOOK_MAX_FILE_BYTES,
+};
+
+runbook_t *
+runbook_parse_string(const char *text, size_t len, const char *name, runbook_errors_t *errs)
+{
+	runbook_errors_t local = {0};
+	yamltree_report_t r;
+	runbook_t *rb = NULL;
+
+	if (errs == NULL)
+		errs = &local;
+	yamltree_report_init(&r, errs, name ? name : "<string>");
+
+	yamltree_node_t *root = yamltree_parse(&r, text, len, &RUNBOOK_YAML);
+	if (root != NULL) {
+		rb = xcalloc(1, sizeof(*rb));
+		rb->path = xstrdup(r.file);
+		yamltree_report_t w;
+		yamltree_report_init(&w, &rb->warnings, r.file);
+		check_t c = {.r = &r, .warn = &w, .rb = rb, .text = text, .len = len};
+		check_root(&c, root);
+		yamltree_report_sort(&w);
+		free(c.param_list);
+		yamltree_destroy(&root);
+	}
+
+	yamltree_report_finish(&r);
+	if (r.count > 0)
+		runbook_destroy(&rb);
+	runbook_errors_clear(&local);
+	return rb;
+}
+
+runbook_t *
+runbook_parse_file(const char *path, runbook_errors_t *errs)
+{
+	runbook_errors_t local = {0};
+	yamltree_report_t r;
+	size_t len = 0;
+	runbook_t *rb = NULL;
+
+	if (errs == NULL)
+		errs = &local;
+	if (path == NULL)
+		path = "<null>";
+	yamltree_report_init(&r, errs, path);
+
+	char *buf = yamltree_read_file(&r, path, &RUNBOOK_YAML, &len);
+	if (buf != NULL)
+		rb = runbook_parse_string(buf, len, path, errs);
+	free(buf);
+	runbook_errors_clear(&local);
+	return rb;
+}
+
+static void
+step_free(runbook_step_t *s)
+{
+	char *texts[] = {
+	    s->id,
+	    s->run,
+	    s->workdir,
+	    s->url,
+	    s->method,
+	    s->expect_status,
+	    s->body_contains,
+	    s->path,
+	    s->min_free_pct,
+	    s->min_free_bytes,
+	    s->metric,
+	    s->op,
+	    s->value,
+	    s->prompt,
+	    s->message,
+	    s->channel,
+	    s->when.step,
+	    s->run_as,
+	};
+
+	for (size_t i = 0; i < COUNT_OF(texts); i++)
+		free(texts[i]);
+	kv_free(s->env, s->env_count);
+}
+
+void
+runbook_destroy(runbook_t **rbp)
+{
+	if (rbp == NULL || *rbp == NULL)
+		return;
+	runbook_t *rb = *rbp;
+
+	runbook_errors_clear(&rb->warnings);
+	free(rb->path);
+	free(rb->name);
+	free(rb->description);
+	for (size_t i = 0; i < rb->targets.host_count; i++)
+		free(rb->targets.hosts[i]);
+	free(rb->targets.hosts);
+	for (size_t i = 0; i < rb->targets.label_count; i++) {
+		runbook_label_match_t *m = &rb->targets.labels[i];
+		free(m->key);
+		for (size_t k = 0; k < m->value_count; k++)
+			free(m->values[k]);
+		free(m->values);
+	}
+	free(rb->targets.labels);
+	free(rb->schedule.cron);
+	free(rb->schedule.timezone);
+	free(rb->escalation);
+	for (size_t i = 0; i < rb->trigger_count; i++) {
+		free(rb->triggers[i].source);
+		kv_free(rb->triggers[i].match, rb->triggers[i].match_count);
+	}
+	free(rb->triggers);
+	for (size_t i = 0; i < rb->param_count; i++) {
+		free(rb->params[i].name);
+		free(rb->params[i].default_value);
+		free(rb->params[i].description);
+	}
+	free(rb->params);
+	for (size_t i = 0; i < rb->step_count; i++)
+		step_free(&rb->steps[i]);
+	free(rb->steps);
+	for (size_t i = 0; i < rb->allowed_operator_count; i++)
+		free(rb->allowed_operators[i]);
+	free(rb->allowed_operators);
+	for (size_t i = 0; i < rb->allowed_role_count; i++)
+		free(rb->allowed_roles[i]);
+	free(rb->allowed_roles);
+	free(rb);
+	*rbp = NULL;
+}
+
+const runbook_param_t *
+runbook_param_find(const runbook_t *rb, const char *name)
+{
+	if (rb == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < rb->param_count; i++)
+		if (rb->params[i].name != NULL && strcmp(rb->params[i].name, name) == 0)
+			return &rb->params[i];
+	return NULL;
+}
+
+int
+runbook_step_find(const runbook_t *rb, const char *id)
+{
+	if (rb == NULL || id == NULL)
+		return -1;
+	for (size_t i = 0; i < rb->step_count && i < INT_MAX; i++)
+		if (rb->steps[i].id != NULL && strcmp(rb->steps[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool
+runbook_step_on_coordinator(runbook_step_type_t type)
+{
+	return type == RUNBOOK_STEP_MANUAL || type == RUNBOOK_STEP_NOTIFY;
+}
+
+const char *
+runbook_step_type_name(runbook_step_type_t type)
+{
+	for (size_t i = 0; i < COUNT_OF(step_types); i++)
+		if (step_types[i].type == type)
+			return step_types[i].name;
+	return "unknown";
+}
+
+char *
+runbook_param_check(const runbook_param_t *p, const char *value)
+{
+	const char *what;
+
+	if (p == NULL || value == NULL)
+		return xstrdup("no param or no value to check");
+	if (param_value_fits(p->type, value, &what))
+		return NULL;
+	return xasprintf("param '%s' must be %s, not '%s'", p->name, what, yamltree_shown(value).s);
+}
+
+size_t
+runbook_amount_of(runbook_amount_t a, size_t total)
+{
+	if (a.value == 0)
+		return total;
+	if (!a.percent)
+		return a.value < total ? a.value : total;
+	/* ceil(total * value / 100) without overflowing total * value. */
+	size_t v = a.value > 100 ? 100 : a.value;
+	size_t n = (total / 100) * v + ((total % 100) * v + 99) / 100;
+	return n == 0 && total > 0 ? 1 : n;
+}
+
+char *
+runbook_field_check(const char *key, const char *value)
+{
+	const field_rule_t *rule = key != NULL ? field_rule(key) : NULL;
+
+	if (rule == NULL || value == NULL || rule->fits(value))
+		return NULL;
+	return xasprintf("'%s' must be %s, not '%s'", key, rule->what, yamltree_shown(value).s);
+}
+
+char *
+runbook_errors_format(const runbook_errors_t *errs)
+{
+	return yamltree_errors_format(errs);
+}
+
+void
+runbook_errors_clear(runbook_errors_t *errs)
+{
+	yamltree_errors_clear(errs);
+}

@@ -1,0 +1,360 @@
+/* runbook/steps: the steps sequence and what every step has whatever its
+ * type: id, exactly one type key (step_types.c), timeout, when, retries,
+ * continue_on_failure, idempotent and run_as. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duration.h"
+#include "xalloc.h"
+
+/* A step's own keys plus one per step type (see step_types). */
+static const char *const keys_step[] = {
+    "id",         "timeout", "when",       "retries",    "continue_on_failure",
+    "idempotent", "shell",   "http_check", "disk_check", "metric_check",
+    "manual",     "notify",  "noop",       "run_as",
+};
+static const char *const keys_when[] = {"failed", "succeeded"};
+static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
+
+/* ---- per-step settings ---- */
+
+/* The shape of 'when'; the step it names is checked against the steps
+ * before it by check_when_target. *target gets the node naming it. */
+static void
+check_when(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc,
+           const yamltree_node_t **target)
+{
+	static const char *shape = "always, {failed: STEP} or {succeeded: STEP}";
+	char where[WHERE_LEN];
+
+	if (yamltree_is_text(v) && strcmp(v->text, "always") == 0) {
+		s->when.kind = RUNBOOK_WHEN_ALWAYS;
+		return;
+	}
+	if (v->kind != YAMLTREE_MAPPING) {
+		if (yamltree_is_text(v))
+			yamltree_report_add(c->r, v->mark, "'when' must be %s, not '%s'", shape,
+			                    yamltree_shown(v->text).s);
+		else
+			yamltree_report_add(c->r, v->mark, "'when' must be %s, not %s", shape,
+			                    yamltree_kind_name(v));
+		return;
+	}
+	snprintf(where, sizeof(where), "when of %s", sc->label);
+	keys_check(c, v, keys_when, COUNT_OF(keys_when), where);
+	const yamltree_node_t *failed = yamltree_map_get(v, "failed");
+	const yamltree_node_t *succeeded = yamltree_map_get(v, "succeeded");
+	if (failed != NULL && succeeded != NULL) {
+		yamltree_report_add(c->r, v->mark,
+		                    "'when' takes 'failed' or 'succeeded', not both");
+		return;
+	}
+	if (failed == NULL && succeeded == NULL) {
+		if (v->count == 0)
+			yamltree_report_add(c->r, v->mark,
+			                    "'when' must be %s, not an empty mapping", shape);
+		return;
+	}
+	const yamltree_node_t *id = failed != NULL ? failed : succeeded;
+	s->when.step = want_string(c, id, failed != NULL ? "failed" : "succeeded");
+	if (s->when.step == NULL)
+		return;
+	s->when.kind = failed != NULL ? RUNBOOK_WHEN_FAILED : RUNBOOK_WHEN_SUCCEEDED;
+	*target = id;
+}
+
+static void
+check_retries_map(check_t *c, const yamltree_node_t *v, runbook_retries_t *r, const step_ctx_t *sc)
+{
+	char where[WHERE_LEN];
+	const yamltree_node_t *n;
+
+	snprintf(where, sizeof(where), "retries of %s", sc->label);
+	keys_check(c, v, keys_retries, COUNT_OF(keys_retries), where);
+	if ((n = yamltree_map_get(v, "count")) != NULL)
+		want_uint(c, n, "count", 0, RUNBOOK_MAX_RETRIES, &r->count);
+	else
+		yamltree_report_add(c->r, v->mark, "%s has no 'count'", where);
+	if ((n = yamltree_map_get(v, "backoff")) != NULL)
+		want_duration_ex(c, n, "backoff", true, &r->backoff_ms);
+	const yamltree_node_t *mb = yamltree_map_get(v, "max_backoff");
+	if (mb != NULL && want_duration(c, mb, "max_backoff", &r->max_backoff_ms) == 0 &&
+	    r->max_backoff_ms < r->backoff_ms) {
+		/* Both shown: the backoff may be the default, not written. */
+		char max[32], first[32];
+		duration_format(r->max_backoff_ms, max, sizeof(max));
+		duration_format(r->backoff_ms, first, sizeof(first));
+		yamltree_report_add(c->r, mb->mark,
+		                    "'max_backoff' (%s) is shorter than 'backoff' (%s)", max,
+		                    first);
+	}
+}
+
+/* "retries: 2" or "retries: {count: 2, backoff: 10s, max_backoff: 1m}". */
+static void
+check_retries(check_t *c, const yamltree_node_t *v, runbook_retries_t *r, const step_ctx_t *sc)
+{
+	r->backoff_ms = RUNBOOK_DEFAULT_RETRY_BACKOFF_MS;
+	if (v->kind == YAMLTREE_MAPPING) {
+		check_retries_map(c, v, r, sc);
+		return;
+	}
+	uint64_t n;
+	if (yamltree_is_text(v) && is_digit(v->text[0])) {
+		if (text_uint(v->text, RUNBOOK_MAX_RETRIES, &n))
+			r->count = (uint32_t)n;
+		else
+			yamltree_report_add(c->r, v->mark,
+			                    "'retries' must be an integer from 0 to %d, not '%s'",
+			                    RUNBOOK_MAX_RETRIES, yamltree_shown(v->text).s);
+		return;
+	}
+	if (yamltree_is_text(v))
+		yamltree_report_add(c->r, v->mark,
+		                    "'retries' must be an integer or a mapping {count, backoff, "
+		                    "max_backoff}, not '%s'",
+		                    yamltree_shown(v->text).s);
+	else
+		yamltree_report_add(c->r, v->mark,
+		                    "'retries' must be an integer or a mapping {count, backoff, "
+		                    "max_backoff}, not %s",
+		                    yamltree_kind_name(v));
+}
+
+/* run_as: a user name as useradd allows it. Only steps a worker runs
+ * can have one; whether the worker allows it is its own decision. */
+static void
+check_run_as(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc)
+{
+	char *user = want_string(c, v, "run_as");
+	if (user == NULL)
+		return;
+	if (!name_valid(user, CHARS_USER, MAX_USER_LEN, false) || user[0] == '-') {
+		yamltree_report_add(
+		    c->r, v->mark,
+		    "'run_as' must be a user name (1 to %d of a-z A-Z 0-9 . _ -, not "
+		    "starting with -), not '%s'",
+		    MAX_USER_LEN, yamltree_shown(user).s);
+		free(user);
+		return;
+	}
+	if (s->type == RUNBOOK_STEP_MANUAL || s->type == RUNBOOK_STEP_NOTIFY ||
+	    s->type == RUNBOOK_STEP_NOOP) {
+		yamltree_report_add(c->r, v->mark,
+		                    "%s cannot have 'run_as': only shell steps and checks run on a "
+		                    "worker as a user",
+		                    sc->label);
+		free(user);
+		return;
+	}
+	s->run_as = user;
+}
+
+/* The settings every step type shares. *when_target: see check_when. */
+static void
+check_step_settings(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_ctx_t *sc,
+                    const yamltree_node_t **when_target)
+{
+	const yamltree_node_t *v;
+
+	if ((v = yamltree_map_get(n, "when")) != NULL)
+		check_when(c, v, s, sc, when_target);
+	const yamltree_node_t *retries = yamltree_map_get(n, "retries");
+	if (retries != NULL)
+		check_retries(c, retries, &s->retries, sc);
+	if ((v = yamltree_map_get(n, "continue_on_failure")) != NULL)
+		want_bool(c, v, "continue_on_failure", &s->continue_on_failure);
+	if ((v = yamltree_map_get(n, "run_as")) != NULL)
+		check_run_as(c, v, s, sc);
+	s->idempotent = true;
+	if ((v = yamltree_map_get(n, "idempotent")) != NULL)
+		want_bool(c, v, "idempotent", &s->idempotent);
+	/* Retrying a step that must not run twice would be the very harm the
+	 * flag exists to prevent. */
+	if (!s->idempotent && s->retries.count > 0)
+		yamltree_report_add(
+		    c->r, retries->mark,
+		    "%s is not idempotent, so it is never retried automatically; remove "
+		    "'retries' or make it idempotent",
+		    sc->label);
+}
+
+/* The step's type: exactly one type key. Returns its index in step_types,
+ * or -1 (reported). */
+static int
+step_type_find(check_t *c, const yamltree_node_t *n, const char *label)
+{
+	char list[128];
+	const yamltree_node_t *type_key = NULL;
+	int found = -1;
+
+	for (size_t i = 0; i + 1 < n->count; i += 2) {
+		const yamltree_node_t *k = n->kids[i];
+		for (size_t j = 0; j < COUNT_OF(step_types); j++) {
+			if (strcmp(k->text, step_types[j].name) != 0)
+				continue;
+			if (type_key != NULL) {
+				yamltree_report_add(c->r, k->mark,
+				                    "%s has more than one type: '%s' and '%s'",
+				                    label, type_key->text, k->text);
+			} else {
+				type_key = k;
+				found = (int)j;
+			}
+		}
+	}
+	if (type_key == NULL) {
+		const char *names[COUNT_OF(step_types)];
+		for (size_t j = 0; j < COUNT_OF(step_types); j++)
+			names[j] = step_types[j].name;
+		yamltree_report_add(c->r, n->mark, "%s has no step type; add one of %s", label,
+		                    names_join(names, COUNT_OF(names), true, list, sizeof(list)));
+	}
+	return found;
+}
+
+/* The nodes of a step that check_steps needs after check_step. */
+typedef struct {
+	const yamltree_node_t *id;          /* its valid id, or NULL */
+	const yamltree_node_t *when_target; /* the step its 'when' names, or NULL */
+} step_nodes_t;
+
+static void
+check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s,
+           step_nodes_t *nodes)
+{
+	char label[RUNBOOK_MAX_NAME_LEN + 16];
+
+	s->mark = n->mark;
+	s->timeout_ms = RUNBOOK_DEFAULT_STEP_TIMEOUT_MS;
+	s->idempotent = true;
+	if (n->kind != YAMLTREE_MAPPING) {
+		yamltree_report_add(c->r, n->mark,
+		                    "step %zu must be a mapping with 'id' and a step type, not %s",
+		                    index + 1, yamltree_kind_name(n));
+		return;
+	}
+
+	snprintf(label, sizeof(label), "step %zu", index + 1);
+	const yamltree_node_t *idv = yamltree_map_get(n, "id");
+	if (idv == NULL) {
+		yamltree_report_add(c->r, n->mark, "step %zu has no 'id'", index + 1);
+	} else if ((s->id = want_string(c, idv, "id")) != NULL) {
+		if (!name_valid(s->id, CHARS_STEP_ID, RUNBOOK_MAX_NAME_LEN, false)) {
+			yamltree_report_add(
+			    c->r, idv->mark,
+			    "step id '%s' is not valid (1 to %d of A-Z a-z 0-9 _ -)",
+			    yamltree_shown(s->id).s, RUNBOOK_MAX_NAME_LEN);
+		} else {
+			snprintf(label, sizeof(label), "step '%s'", s->id);
+			nodes->id = idv;
+		}
+	}
+	keys_check(c, n, keys_step, COUNT_OF(keys_step), label);
+
+	step_ctx_t sc = {.label = label, .step_timeout = yamltree_map_get(n, "timeout")};
+	int t = step_type_find(c, n, label);
+	if (t >= 0) {
+		s->type = step_types[t].type;
+		s->timeout_ms = step_types[t].default_timeout_ms;
+	}
+	if (sc.step_timeout != NULL)
+		want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
+	if (t >= 0)
+		step_types[t].check(c, yamltree_map_get(n, step_types[t].name), s, &sc);
+	check_step_settings(c, n, s, &sc, &nodes->when_target);
+}
+
+/* 'when' names a step: it must be one before this one, so the order of a
+ * runbook is the order it runs in and no step can wait on a later one. */
+static void
+check_when_target(check_t *c, runbook_step_t *steps, const step_nodes_t *nodes, size_t i)
+{
+	runbook_step_t *s = &steps[i];
+	char list[MAX_LISTED_STEPS * (RUNBOOK_MAX_NAME_LEN + 2) + 8];
+	size_t off = 0, listed = 0;
+
+	if (nodes[i].when_target == NULL)
+		return;
+	for (size_t j = 0; j < i; j++) {
+		if (nodes[j].id != NULL && strcmp(steps[j].id, s->when.step) == 0) {
+			s->when.step_index = j;
+			return;
+		}
+	}
+	list[0] = '\0';
+	for (size_t j = 0; j < i; j++) {
+		if (nodes[j].id == NULL)
+			continue;
+		if (listed++ == MAX_LISTED_STEPS) {
+			snprintf(list + off, sizeof(list) - off, ", ...");
+			break;
+		}
+		int w =
+		    snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "", steps[j].id);
+		off += w > 0 ? (size_t)w : 0;
+	}
+	if (listed == 0)
+		yamltree_report_add(
+		    c->r, nodes[i].when_target->mark,
+		    "when: step '%s' is not an earlier step (there are no steps before this "
+		    "one)",
+		    yamltree_shown(s->when.step).s);
+	else
+		yamltree_report_add(
+		    c->r, nodes[i].when_target->mark,
+		    "when: step '%s' is not an earlier step (steps before this one: %s)",
+		    yamltree_shown(s->when.step).s, list);
+}
+
+void
+check_steps(check_t *c, const yamltree_node_t *root)
+{
+	runbook_t *rb = c->rb;
+	const yamltree_node_t *v = yamltree_map_get(root, "steps");
+
+	if (v == NULL) {
+		yamltree_report_add(c->r, root->mark, "missing required key 'steps'");
+		return;
+	}
+	if (v->kind != YAMLTREE_SEQUENCE) {
+		yamltree_report_add(c->r, v->mark, "'steps' must be a sequence of steps, not %s",
+		                    yamltree_kind_name(v));
+		return;
+	}
+	if (v->count == 0) {
+		yamltree_report_add(c->r, v->mark,
+		                    "'steps' is empty; a runbook needs at least one step");
+		return;
+	}
+	if (v->count > RUNBOOK_MAX_STEPS) {
+		yamltree_report_add(c->r, v->mark, "more than %d steps", RUNBOOK_MAX_STEPS);
+		return;
+	}
+	rb->steps = xcalloc(v->count, sizeof(*rb->steps));
+	rb->step_count = v->count;
+	step_nodes_t *nodes = xcalloc(v->count, sizeof(*nodes));
+	for (size_t i = 0; i < v->count; i++) {
+		check_step(c, v->kids[i], i, &rb->steps[i], &nodes[i]);
+		check_when_target(c, rb->steps, nodes, i);
+	}
+
+	/* n^2 is fine: at most RUNBOOK_MAX_STEPS. */
+	for (size_t i = 1; i < v->count; i++) {
+		for (size_t j = 0; nodes[i].id != NULL && j < i; j++) {
+			if (nodes[j].id != NULL &&
+			    strcmp(nodes[i].id->text, nodes[j].id->text) == 0) {
+				yamltree_report_add(
+				    c->r, nodes[i].id->mark,
+				    "duplicate step id '%s' (first used at line %d, column %d)",
+				    nodes[i].id->text, nodes[j].id->mark.line,
+				    nodes[j].id->mark.column);
+				break;
+			}
+		}
+	}
+	free(nodes);
+}
