@@ -49,11 +49,12 @@ assert_not_contains "$(cat "$T/out")" "configuration OK"
 [ ! -e "$T/d1" ] || fail "--check created the data directory"
 pass "broken runbooks: every error by file:line:column, exit 1"
 
-# A configuration file with an error: its position; a notify step naming a
+# A configuration file with two errors: both, by position; a notify step naming a
 # channel the configuration lacks is a warning, not an error.
 cat >"$T/bad.yaml" <<'YAML'
 outbox:
   give_up_after: soon
+http_protect_metrics: maybe
 YAML
 set +e
 "$C" --check --data-dir "$T/d2" --runbooks "$ROTA_SOURCE_DIR/runbooks" --config "$T/bad.yaml" \
@@ -61,7 +62,8 @@ set +e
 rc=$?
 set -e
 assert_eq "$rc" 1 "--check exit code with a bad configuration"
-assert_contains "$(cat "$T/err")" "$T/bad.yaml:2:"
+assert_contains "$(cat "$T/err")" "$T/bad.yaml:2:18: give_up_after: 'soon' is not a duration"
+assert_contains "$(cat "$T/err")" "$T/bad.yaml:3:23: http_protect_metrics must be true or false"
 mkdir -p "$T/rb2"
 cat >"$T/rb2/tell.yaml" <<'YAML'
 name: tell
