@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "rota.pb-c.h"
+#include "store_audit.h"
 #include "store_incidents.h"
 #include "store_outbox.h"
 #include "storelock.h"
