@@ -12,7 +12,6 @@
 #include <stdbool.h>
 
 #include "store.h"
-#include "store_sql.h"
 #include "store_sqlite.h"
 
 /* The statements prepared at open (store_schema.c), by name. */
@@ -54,10 +53,13 @@ enum {
 };
 extern const char *const store_sql[Q_COUNT];
 
+/* Enough for every module's statements; store_stmt logs and fails past it. */
+#define STORE_EXTRA_MAX 64
+
 struct store {
 	sqlite3 *db;              /* owned */
 	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
-	/* Statements of the modules that keep their own SQL (store_sql.h),
+	/* Statements of the modules that keep their own SQL (store_stmt),
 	 * prepared on first use and found by their text's address. */
 	struct {
 		const char *sql;
@@ -85,5 +87,18 @@ sqlite3_stmt *store_q(store_t *s, int which);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * notes the error, marks the open turn failed and returns -1. */
 int store_done(store_t *s, sqlite3_stmt *st);
+
+/* Statements outside the Q_ table (store_incidents.c, store_outbox.c,
+ * store_audit.c, a rare query here), passed as a string with static
+ * storage: prepared once on first use, kept (the store finalizes them) and
+ * found again by that address. A writer calls store_begin first, like the
+ * store's own writers, so its rows commit with the loop's turn. NULL
+ * (logged, and the open turn marked failed) if it cannot be prepared. */
+sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+/* Steps a statement that returns no rows and resets it; on failure logs,
+ * marks the open turn failed (it will not commit) and returns -1. */
+int store_stmt_done(store_t *s, sqlite3_stmt *st);
+/* A query that stepped to an error: logs, resets, marks the turn failed. */
+void store_stmt_failed(store_t *s, sqlite3_stmt *st);
 
 #endif

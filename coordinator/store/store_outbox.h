@@ -36,4 +36,55 @@ int store_outbox_add(store_t *s, const store_outbox_item_t *item, int64_t now_ms
 /* Rows pending and given up (for /metrics). */
 int store_outbox_counts(store_t *s, uint64_t *pending, uint64_t *given_up);
 
+/* ---- the sender thread's side ---- */
+
+typedef struct store_outbox store_outbox_t;
+
+/* Opens a connection of its own to the store's file at path (the store
+ * must have been opened, so migrated, first) and prepares the sender's
+ * statements; a write waits up to busy_timeout_ms for the loop's lock.
+ * Open it on one thread and hand it to another, never use it on two at
+ * once. NULL with *error (caller frees) on failure. */
+store_outbox_t *store_outbox_open(const char *path, int busy_timeout_ms, char **error);
+/* NULL is harmless; *op is set to NULL. */
+void store_outbox_close(store_outbox_t **op);
+
+/* A due row, as the scan sees it: strings borrowed until the callback
+ * returns (copy what you keep); channel may be NULL, the others read "" for
+ * NULL. */
+typedef struct {
+	int64_t id;
+	const char *incident_id; /* "" outside an incident */
+	const char *channel;
+	const char *kind;
+	int severity;
+	const char *title;
+	const char *text;
+	const char *hosts;
+	int64_t created_ms;
+	int64_t attempts;
+	const char *last_error;
+} store_outbox_row_t;
+/* Called for each row the scan finds; returns true to stop the scan. No
+ * write may be made through the handle while it runs (the scan's
+ * statement is open): copy the rows to act on, act after. */
+typedef bool (*store_outbox_due_fn)(void *ctx, const store_outbox_row_t *row);
+/* The rows due by now_ms in id order; a row waits while an earlier row of
+ * its incident on its channel is pending, so PagerDuty sees trigger before
+ * resolve (a notice outside an incident waits for nothing). 0, or -1
+ * (logged) when the scan stopped on an error. */
+int store_outbox_due(store_outbox_t *o, int64_t now_ms, store_outbox_due_fn fn, void *ctx);
+/* The earliest next_ms after now_ms of a pending row: 1 (*next_ms), 0 none
+ * (or unreadable). */
+int store_outbox_next(store_outbox_t *o, int64_t now_ms, int64_t *next_ms);
+/* A row's outcomes; each is one small UPDATE, -1 (logged) when it did not
+ * land. status is the HTTP status (0: none). */
+int store_outbox_delivered(store_outbox_t *o, int64_t id, int64_t at_ms, long status);
+int store_outbox_retry(store_outbox_t *o, int64_t id, long status, const char *error,
+                       int64_t next_ms);
+/* attempted: this outcome was an attempt (a 4xx; attempts and last_status
+ * are counted), not a give-up by age or configuration. */
+int store_outbox_give_up(store_outbox_t *o, int64_t id, int64_t at_ms, bool attempted, long status,
+                         const char *error);
+
 #endif
