@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,38 +40,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "log.h"
-#include "store/store_sql.h"
 #include "xalloc.h"
-
-static const char SQL_ADD[] =
-    "INSERT INTO outbox (incident_id, channel, kind, severity, title, text, hosts,"
-    " created_ms, next_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-/* Due rows in id order; a row waits while an earlier row of its incident on
- * its channel is pending, so PagerDuty sees trigger before resolve. A notice
- * outside an incident (incident_id NULL) waits for nothing. */
-static const char SQL_DUE[] =
-    "SELECT id, COALESCE(incident_id, ''), channel, kind, severity, title, text, hosts,"
-    " created_ms, attempts, COALESCE(last_error, '') FROM outbox o"
-    " WHERE delivered_ms = 0 AND given_up_ms = 0 AND next_ms <= ?1"
-    " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = o.incident_id"
-    "   AND p.channel = o.channel AND p.id < o.id"
-    "   AND p.delivered_ms = 0 AND p.given_up_ms = 0)"
-    " ORDER BY id";
-static const char SQL_NEXT[] = "SELECT MIN(next_ms) FROM outbox"
-                               " WHERE delivered_ms = 0 AND given_up_ms = 0 AND next_ms > ?1";
-static const char SQL_DELIVERED[] =
-    "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1, last_status = ?3"
-    " WHERE id = ?1";
-static const char SQL_RETRY[] =
-    "UPDATE outbox SET attempts = attempts + 1, last_status = ?2, last_error = ?3,"
-    " next_ms = ?4 WHERE id = ?1";
-/* ?5: 1 when this outcome was an attempt (a 4xx), 0 for a give-up by age or
- * configuration, where nothing was sent. */
-static const char SQL_GIVE_UP[] =
-    "UPDATE outbox SET given_up_ms = ?2, attempts = attempts + ?5,"
-    " last_status = CASE WHEN ?5 THEN ?3 ELSE last_status END, last_error = ?4"
-    " WHERE id = ?1";
 
 int
 outbox_add(store_t *s, const outbox_item_t *item, int64_t now_ms)
@@ -84,22 +52,7 @@ outbox_add(store_t *s, const outbox_item_t *item, int64_t now_ms)
 	}
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_stmt(s, SQL_ADD);
-	if (st == NULL)
-		return -1;
-	if (item->incident_id != NULL && item->incident_id[0] != '\0')
-		sqlite3_bind_text(st, 1, item->incident_id, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 1);
-	sqlite3_bind_text(st, 2, item->channel, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, item->kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 4, item->severity);
-	sqlite3_bind_text(st, 5, item->title ? item->title : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, item->text ? item->text : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, item->hosts ? item->hosts : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 8, now_ms);
-	sqlite3_bind_int64(st, 9, now_ms); /* due at once */
-	return store_stmt_done(s, st);
+	return store_outbox_add(s, item, now_ms);
 }
 
 typedef enum {
@@ -157,9 +110,8 @@ struct outbox {
 	atomic_uint_fast64_t delivered, failures, given_up;
 
 	/* The sender thread's alone after start. */
-	sqlite3 *db;                                                      /* owned */
-	sqlite3_stmt *q_due, *q_next, *u_delivered, *u_retry, *u_give_up; /* owned */
-	CURLM *multi;                                                     /* owned */
+	store_outbox_t *db;   /* owned: its own connection to the store's file */
+	CURLM *multi;         /* owned */
 	size_t *channel_busy; /* owned: channel_count counters, scratch for scan_due */
 	slot_t slots[OUTBOX_INFLIGHT_MAX];
 	unsigned seed; /* for rand_r: jitter */
@@ -181,78 +133,11 @@ config_free(outbox_t *o)
 	free(o->channel_busy);
 }
 
-static void
-db_close(outbox_t *o)
-{
-	sqlite3_finalize(o->q_due);
-	sqlite3_finalize(o->q_next);
-	sqlite3_finalize(o->u_delivered);
-	sqlite3_finalize(o->u_retry);
-	sqlite3_finalize(o->u_give_up);
-	sqlite3_close(o->db);
-	o->db = NULL;
-}
-
-/* Opens the sender's own connection and prepares its statements; -1 with
- * *error (caller frees). */
-static int
-db_open(outbox_t *o, char **error)
-{
-	/* NOMUTEX: the connection is only ever used by one thread at a time
-	 * (opened here, then handed to the sender). */
-	if (sqlite3_open_v2(o->db_path, &o->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		*error = xasprintf("outbox: cannot open %s: %s", o->db_path,
-		                   o->db ? sqlite3_errmsg(o->db) : "out of memory");
-		db_close(o);
-		return -1;
-	}
-	sqlite3_busy_timeout(o->db, OUTBOX_BUSY_TIMEOUT_MS);
-	struct {
-		sqlite3_stmt **st;
-		const char *sql;
-	} stmts[] = {
-	    {&o->q_due, SQL_DUE},
-	    {&o->q_next, SQL_NEXT},
-	    {&o->u_delivered, SQL_DELIVERED},
-	    {&o->u_retry, SQL_RETRY},
-	    {&o->u_give_up, SQL_GIVE_UP},
-	};
-	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
-		if (sqlite3_prepare_v3(o->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-		                       stmts[i].st, NULL) != SQLITE_OK) {
-			*error = xasprintf("outbox: %s: %s", o->db_path, sqlite3_errmsg(o->db));
-			db_close(o);
-			return -1;
-		}
-	return 0;
-}
-
-/* Steps an UPDATE; -1 (logged) when it did not land. */
-static int
-db_done(outbox_t *o, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		log_error("outbox: %s: %s", sqlite3_sql(st), sqlite3_errmsg(o->db));
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	return 0;
-}
-
 static int
 record_give_up(outbox_t *o, int64_t id, int64_t now_ms, bool attempted, long status,
                const char *error)
 {
-	sqlite3_stmt *st = o->u_give_up;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, status);
-	sqlite3_bind_text(st, 4, error, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 5, attempted ? 1 : 0);
-	if (db_done(o, st) != 0)
+	if (store_outbox_give_up(o->db, id, now_ms, attempted, status, error) != 0)
 		return -1;
 	atomic_fetch_add(&o->given_up, 1);
 	log_warn("outbox: gave up on notice %" PRId64 ": %s", id, error);
@@ -266,24 +151,14 @@ static void
 slot_record(outbox_t *o, slot_t *sl)
 {
 	int rc = -1;
-	sqlite3_stmt *st;
 	switch (sl->outcome) {
 	case OUTCOME_NONE:
 		return;
 	case OUTCOME_DELIVERED:
-		st = o->u_delivered;
-		sqlite3_bind_int64(st, 1, sl->id);
-		sqlite3_bind_int64(st, 2, sl->at_ms);
-		sqlite3_bind_int64(st, 3, sl->status);
-		rc = db_done(o, st);
+		rc = store_outbox_delivered(o->db, sl->id, sl->at_ms, sl->status);
 		break;
 	case OUTCOME_RETRY:
-		st = o->u_retry;
-		sqlite3_bind_int64(st, 1, sl->id);
-		sqlite3_bind_int64(st, 2, sl->status);
-		sqlite3_bind_text(st, 3, sl->error, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 4, sl->next_ms);
-		rc = db_done(o, st);
+		rc = store_outbox_retry(o->db, sl->id, sl->status, sl->error, sl->next_ms);
 		break;
 	case OUTCOME_GIVE_UP:
 		rc = record_give_up(o, sl->id, sl->at_ms, true, sl->status, sl->error);
@@ -484,26 +359,23 @@ channel_find(const outbox_t *o, const char *name, size_t *index)
 
 /* Copies the scan's current row into d. */
 static void
-due_read(outbox_t *o, sqlite3_stmt *st, due_t *d)
+due_read(outbox_t *o, const store_outbox_row_t *row, due_t *d)
 {
-	d->n.id = sqlite3_column_int64(st, 0);
-	for (int i = 0; i < 5; i++) {
-		static const int cols[5] = {1, 3, 5, 6, 7};
-		const char *v = (const char *)sqlite3_column_text(st, cols[i]);
-		d->strings[i] = xstrdup(v ? v : "");
-	}
+	d->n.id = row->id;
+	const char *const strings[5] = {row->incident_id, row->kind, row->title, row->text,
+	                                row->hosts};
+	for (int i = 0; i < 5; i++)
+		d->strings[i] = xstrdup(strings[i]);
 	d->n.incident_id = d->strings[0];
 	d->n.kind = d->strings[1];
 	d->n.title = d->strings[2];
 	d->n.text = d->strings[3];
 	d->n.hosts = d->strings[4];
-	d->n.severity = sqlite3_column_int(st, 4);
-	d->n.created_ms = sqlite3_column_int64(st, 8);
-	const char *ch = (const char *)sqlite3_column_text(st, 2);
-	d->channel = xstrdup(ch ? ch : "");
-	d->attempts = sqlite3_column_int64(st, 9);
-	const char *le = (const char *)sqlite3_column_text(st, 10);
-	d->last_error = xstrdup(le ? le : "");
+	d->n.severity = row->severity;
+	d->n.created_ms = row->created_ms;
+	d->channel = xstrdup(row->channel ? row->channel : "");
+	d->attempts = row->attempts;
+	d->last_error = xstrdup(row->last_error);
 	d->known = channel_find(o, d->channel, &d->channel_index);
 }
 
@@ -542,56 +414,62 @@ due_act(outbox_t *o, due_t *d, int64_t now)
 	free(body);
 }
 
+/* What one scan has chosen so far (scan_due). */
+typedef struct {
+	outbox_t *o;
+	int64_t now;
+	due_t chosen[OUTBOX_INFLIGHT_MAX + OUTBOX_SCAN_GIVE_UP_MAX];
+	size_t count, starts, give_ups, free_slots;
+	size_t *per_channel; /* borrowed: o->channel_busy */
+} scan_t;
+
+/* One due row of the scan: chosen (copied) or passed over. True stops the
+ * scan once every free slot and every give-up of the turn is spoken for. */
+static bool
+scan_row(void *ctx, const store_outbox_row_t *row)
+{
+	scan_t *sc = ctx;
+	outbox_t *o = sc->o;
+	if (in_flight(o, row->id))
+		return false;
+	size_t ci = 0;
+	bool known = row->channel != NULL && channel_find(o, row->channel, &ci);
+	bool old = sc->now >= row->created_ms + o->give_up_ms;
+	if (!known || old) {
+		if (sc->give_ups == OUTBOX_SCAN_GIVE_UP_MAX)
+			return false; /* next turn */
+		due_read(o, row, &sc->chosen[sc->count++]);
+		sc->give_ups++;
+		return false;
+	}
+	if (sc->starts == sc->free_slots || sc->per_channel[ci] >= OUTBOX_INFLIGHT_PER_CHANNEL)
+		return false;
+	due_read(o, row, &sc->chosen[sc->count++]);
+	sc->per_channel[ci]++;
+	sc->starts++;
+	return sc->starts == sc->free_slots && sc->give_ups == OUTBOX_SCAN_GIVE_UP_MAX;
+}
+
 /* Step 2 of a turn. The scan is O(due rows) each turn, since rows over a
  * channel's limit are skipped rather than left to block the others; a
  * backlog large enough for that to matter is a dead receiver, and those
- * rows give up by age. */
+ * rows give up by age. The chosen rows are acted on after the scan:
+ * updating rows under a running SELECT is what SQLite leaves undefined. */
 static void
 scan_due(outbox_t *o, int64_t now)
 {
-	due_t chosen[OUTBOX_INFLIGHT_MAX + OUTBOX_SCAN_GIVE_UP_MAX];
-	size_t count = 0, starts = 0, give_ups = 0;
-	size_t free_slots = 0;
-	size_t *per_channel = o->channel_busy; /* transfers per channel, this turn */
-	memset(per_channel, 0, o->channel_count * sizeof(*per_channel));
+	scan_t sc = {.o = o, .now = now, .per_channel = o->channel_busy};
+	memset(sc.per_channel, 0, o->channel_count * sizeof(*sc.per_channel));
 	for (size_t i = 0; i < OUTBOX_INFLIGHT_MAX; i++) {
 		if (!o->slots[i].used)
-			free_slots++;
+			sc.free_slots++;
 		else
-			per_channel[o->slots[i].channel]++;
+			sc.per_channel[o->slots[i].channel]++;
 	}
-	sqlite3_stmt *st = o->q_due;
-	sqlite3_bind_int64(st, 1, now);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (in_flight(o, id))
-			continue;
-		const char *ch = (const char *)sqlite3_column_text(st, 2);
-		size_t ci = 0;
-		bool known = ch != NULL && channel_find(o, ch, &ci);
-		bool old = now >= sqlite3_column_int64(st, 8) + o->give_up_ms;
-		if (!known || old) {
-			if (give_ups == OUTBOX_SCAN_GIVE_UP_MAX)
-				continue; /* next turn */
-			due_read(o, st, &chosen[count++]);
-			give_ups++;
-			continue;
-		}
-		if (starts == free_slots || per_channel[ci] >= OUTBOX_INFLIGHT_PER_CHANNEL)
-			continue;
-		due_read(o, st, &chosen[count++]);
-		per_channel[ci]++;
-		starts++;
-		if (starts == free_slots && give_ups == OUTBOX_SCAN_GIVE_UP_MAX)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		log_error("outbox: reading due notices: %s", sqlite3_errmsg(o->db));
-	sqlite3_reset(st);
-	for (size_t i = 0; i < count; i++) {
-		due_act(o, &chosen[i], now);
-		due_clear(&chosen[i]);
+	store_outbox_due(o->db, now, scan_row, &sc); /* an error is logged there */
+	for (size_t i = 0; i < sc.count; i++) {
+		due_act(o, &sc.chosen[i], now);
+		due_clear(&sc.chosen[i]);
 	}
 }
 
@@ -601,14 +479,9 @@ static int
 idle_ms(outbox_t *o, int64_t now)
 {
 	int64_t wait = OUTBOX_IDLE_MS;
-	sqlite3_stmt *st = o->q_next;
-	sqlite3_bind_int64(st, 1, now);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		int64_t next = sqlite3_column_int64(st, 0) - now;
-		if (next < wait)
-			wait = next;
-	}
-	sqlite3_reset(st);
+	int64_t next_ms;
+	if (store_outbox_next(o->db, now, &next_ms) == 1 && next_ms - now < wait)
+		wait = next_ms - now;
 	return wait < 0 ? 0 : (int)wait;
 }
 
@@ -673,7 +546,7 @@ outbox_free(outbox_t *o)
 {
 	if (o->multi != NULL)
 		curl_multi_cleanup(o->multi);
-	db_close(o);
+	store_outbox_close(&o->db);
 	if (o->wake_fd >= 0)
 		close(o->wake_fd);
 	pthread_mutex_lock(&outbox_curl_lock);
@@ -724,7 +597,7 @@ outbox_start(const outbox_config_t *cfg, char **error)
 	o->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (o->wake_fd < 0)
 		*error = xasprintf("outbox: eventfd: %s", strerror(errno));
-	else if (db_open(o, error) != 0)
+	else if ((o->db = store_outbox_open(o->db_path, OUTBOX_BUSY_TIMEOUT_MS, error)) == NULL)
 		; /* *error set */
 	else if ((o->multi = curl_multi_init()) == NULL)
 		*error = xstrdup("outbox: curl_multi_init failed");

@@ -30,15 +30,10 @@
 #include "channel.h"
 #include "store/store.h"
 
-typedef struct {
-	const char *incident_id; /* NULL or "" outside an incident */
-	const char *channel;     /* a channel name from the config */
-	const char *kind;        /* as notice_t.kind */
-	int severity;
-	const char *title;
-	const char *text;
-	const char *hosts; /* comma-separated; may be NULL */
-} outbox_item_t;
+/* A notice: incident_id (NULL or "" outside an incident), channel (a
+ * channel name from the config), kind (as notice_t.kind), severity, title,
+ * text, hosts (comma-separated; may be NULL). See store/store_outbox.h. */
+typedef store_outbox_item_t outbox_item_t;
 
 /* Records a notice in the open turn (store_begin), due at once. Strings are
  * copied. 0, or -1 (logged) when it was not recorded: a store error (the

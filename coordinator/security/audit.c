@@ -2,22 +2,12 @@
  * (audit.h). */
 #include "audit.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "store/store_sql.h"
 #include "xalloc.h"
-
-static const char sql_insert[] =
-    "INSERT INTO audit (at_ms, actor, role, action, target, outcome, detail, peer, key, count)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/* The newest first (so LIMIT keeps the newest); reversed when read. */
-static const char sql_list[] =
-    "SELECT id, at_ms, actor, role, action, target, outcome, detail, peer, key, count"
-    " FROM audit WHERE at_ms >= ? ORDER BY id DESC LIMIT ?";
 
 static const char *const audit_endpoints[AUDIT_EP_COUNT] = {"workers", "operators"};
 static const char *const audit_reasons[AUDIT_AUTH_COUNT] = {"unlisted_key", "malformed",
@@ -35,43 +25,14 @@ audit_reason_name(audit_reason_t r)
 	return (unsigned)r < AUDIT_AUTH_COUNT ? audit_reasons[r] : "?";
 }
 
-static void
-audit_bind(sqlite3_stmt *st, int i, const char *text)
-{
-	/* Peers choose some of these strings: a detail is cut, never stored
-	 * whole past AUDIT_TEXT_MAX. */
-	size_t n = text ? strlen(text) : 0;
-	if (n > AUDIT_TEXT_MAX)
-		n = AUDIT_TEXT_MAX;
-	sqlite3_bind_text(st, i, text ? text : "", (int)n, SQLITE_TRANSIENT);
-}
-
 int
 audit_record(store_t *s, const audit_entry_t *e)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_stmt(s, sql_insert);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, e->at_ms);
-	audit_bind(st, 2, e->actor);
-	audit_bind(st, 3, e->role);
-	audit_bind(st, 4, e->action);
-	audit_bind(st, 5, e->target);
-	audit_bind(st, 6, e->outcome);
-	audit_bind(st, 7, e->detail);
-	audit_bind(st, 8, e->peer);
-	audit_bind(st, 9, e->key);
-	sqlite3_bind_int64(st, 10, e->count ? e->count : 1);
-	return store_stmt_done(s, st);
-}
-
-static char *
-audit_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return xstrdup(t ? (const char *)t : "");
+	/* Peers choose some of these strings: a detail is cut, never stored
+	 * whole past AUDIT_TEXT_MAX. */
+	return store_audit_insert(s, e, AUDIT_TEXT_MAX);
 }
 
 int
@@ -82,34 +43,8 @@ audit_list(store_t *s, int64_t since_ms, uint32_t limit, Rota__AuditResponse *ou
 		limit = AUDIT_DEFAULT_LIST;
 	if (limit > AUDIT_MAX_LIST)
 		limit = AUDIT_MAX_LIST;
-	sqlite3_stmt *st = store_stmt(s, sql_list);
-	if (st == NULL)
+	if (store_audit_list(s, since_ms, limit, out) != 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, since_ms);
-	sqlite3_bind_int64(st, 2, limit);
-	out->entries = xcalloc(limit, sizeof(*out->entries));
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_entries < limit) {
-		Rota__AuditEntry *e = xmalloc(sizeof(*e));
-		rota__audit_entry__init(e);
-		e->id = (uint64_t)sqlite3_column_int64(st, 0);
-		e->at_ms = sqlite3_column_int64(st, 1);
-		e->actor = audit_col(st, 2);
-		e->role = audit_col(st, 3);
-		e->action = audit_col(st, 4);
-		e->target = audit_col(st, 5);
-		e->outcome = audit_col(st, 6);
-		e->detail = audit_col(st, 7);
-		e->peer = audit_col(st, 8);
-		e->key = audit_col(st, 9);
-		e->count = (uint32_t)sqlite3_column_int64(st, 10);
-		out->entries[out->n_entries++] = e;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	sqlite3_reset(st);
 	/* Oldest first, as a log reads. */
 	for (size_t i = 0, j = out->n_entries; i + 1 < j; i++, j--) {
 		Rota__AuditEntry *t = out->entries[i];

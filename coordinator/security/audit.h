@@ -46,19 +46,8 @@ typedef enum {
 const char *audit_endpoint_name(audit_endpoint_t ep);
 const char *audit_reason_name(audit_reason_t r);
 
-/* One row; every string borrowed, NULL written as "". */
-typedef struct {
-	int64_t at_ms; /* wall clock */
-	const char *actor;
-	const char *role;
-	const char *action; /* "submit", "cancel", ..., "auth" */
-	const char *target;
-	const char *outcome; /* AUDIT_OK, AUDIT_REFUSED, AUDIT_FAILED */
-	const char *detail;
-	const char *peer;
-	const char *key; /* fingerprint */
-	uint32_t count;  /* 0 is written as 1 */
-} audit_entry_t;
+/* One row; every string borrowed, NULL written as "" (store/store_audit.h). */
+typedef store_audit_entry_t audit_entry_t;
 
 /* Writes a row in the turn's transaction. -1 when the store failed (the
  * turn will not commit). */

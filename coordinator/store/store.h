@@ -8,7 +8,9 @@
  * the message's free_unpacked.
  *
  * This is also the store room's public header: other rooms include it
- * (storelock.h comes with it), never the room's other headers.
+ * (storelock.h, store_incidents.h, store_outbox.h and store_audit.h come
+ * with it), never the room's other headers. No SQL and no sqlite3.h
+ * outside coordinator/store/.
  *
  * Must never: leave a transaction open across a loop turn, or report a
  * state change it did not commit. */
@@ -20,6 +22,9 @@
 #include <stdint.h>
 
 #include "rota.pb-c.h"
+#include "store_audit.h"
+#include "store_incidents.h"
+#include "store_outbox.h"
 #include "storelock.h"
 
 #define STORE_SCHEMA_VERSION 5

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture_store.h"
 #include "security/audit.h"
 #include "store/store.h"
 
@@ -24,17 +25,9 @@ static int
 setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-audit.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	f->store = fixture_store_new("audit", f->dir, sizeof(f->dir), f->path, sizeof(f->path));
+	if (f->store == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
-	char *err = NULL;
-	f->store = store_open(f->path, &err);
-	if (f->store == NULL) {
-		fprintf(stderr, "store_open: %s\n", err);
-		free(err);
-		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -43,10 +36,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	store_destroy(&f->store);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (fixture_store_remove(&f->store, f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "fixture_store.h"
 #include "store/store.h"
 #include "xalloc.h"
 
@@ -24,17 +25,12 @@ static int
 setup(void **state)
 {
 	fixture_t *f = xcalloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-cat.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->store = fixture_store_new("cat", f->dir, sizeof(f->dir), NULL, 0);
+	assert_non_null(f->store);
 	snprintf(f->books, sizeof(f->books), "%s/books", f->dir);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s", f->books);
 	assert_int_equal(system(cmd), 0);
-	char db[96];
-	snprintf(db, sizeof(db), "%s/rota.db", f->dir);
-	char *error = NULL;
-	f->store = store_open(db, &error);
-	assert_non_null(f->store);
 	*state = f;
 	return 0;
 }
@@ -43,10 +39,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	store_destroy(&f->store);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fixture_store_remove(&f->store, f->dir), 0);
 	free(f);
 	return 0;
 }

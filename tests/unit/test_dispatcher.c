@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "dispatcher.h"
+#include "fixture_store.h"
 #include "launcher.h"
 #include "registry.h"
 #include "runbook.h"
@@ -59,12 +60,7 @@ static int
 setup(void **state)
 {
 	fixture_t *f = xcalloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-disp.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	char db[96];
-	snprintf(db, sizeof(db), "%s/rota.db", f->dir);
-	char *error = NULL;
-	f->store = store_open(db, &error);
+	f->store = fixture_store_new("disp", f->dir, sizeof(f->dir), NULL, 0);
 	assert_non_null(f->store);
 	f->registry = registry_new();
 	f->sendq = sendq_new();
@@ -80,10 +76,7 @@ teardown(void **state)
 	dispatcher_destroy(&f->d);
 	sendq_destroy(&f->sendq);
 	registry_destroy(&f->registry);
-	store_destroy(&f->store);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fixture_store_remove(&f->store, f->dir), 0);
 	free(f);
 	return 0;
 }

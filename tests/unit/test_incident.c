@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fixture_store.h"
 #include "incidents/incident.h"
 #include "store/store.h"
 
@@ -26,17 +27,9 @@ static int
 setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-incident.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	f->store = fixture_store_new("incident", f->dir, sizeof(f->dir), f->path, sizeof(f->path));
+	if (f->store == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
-	char *err = NULL;
-	f->store = store_open(f->path, &err);
-	if (f->store == NULL) {
-		fprintf(stderr, "store_open: %s\n", err);
-		free(err);
-		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -45,10 +38,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	store_destroy(&f->store);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (fixture_store_remove(&f->store, f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;
@@ -93,10 +83,10 @@ outbox_rows(fixture_t *f, const char *kind, const char *channel)
 	return n;
 }
 
-#define CHANNELS                                                                               \
-	"channels:\n"                                                                          \
-	"  a: { webhook: { url: \"http://127.0.0.1:1/a\" } }\n"                                \
-	"  b: { webhook: { url: \"http://127.0.0.1:1/b\" } }\n"                                \
+#define CHANNELS                                                                                   \
+	"channels:\n"                                                                              \
+	"  a: { webhook: { url: \"http://127.0.0.1:1/a\" } }\n"                                    \
+	"  b: { webhook: { url: \"http://127.0.0.1:1/b\" } }\n"                                    \
 	"  c: { webhook: { url: \"http://127.0.0.1:1/c\" } }\n"
 
 /* An incident that climbed to tier 3 of a policy that now has one tier

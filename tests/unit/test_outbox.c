@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fixture_store.h"
 #include "incidents/outbox.h"
 #include "store/store.h"
 #include "xalloc.h"
@@ -165,17 +166,9 @@ static int
 setup(void **state)
 {
 	fixture_t *f = xcalloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-outbox-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	f->store = fixture_store_new("outbox", f->dir, sizeof(f->dir), f->path, sizeof(f->path));
+	if (f->store == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
-	char *err = NULL;
-	f->store = store_open(f->path, &err);
-	if (f->store == NULL) {
-		fprintf(stderr, "store_open: %s\n", err);
-		free(err);
-		return -1;
-	}
 	if (sqlite3_open_v2(f->path, &f->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_busy_timeout(f->db, 2000);
@@ -216,10 +209,7 @@ teardown(void **state)
 	for (size_t i = 0; i < 4; i++)
 		channel_clear(&f->channels[i]);
 	sqlite3_close(f->db);
-	store_destroy(&f->store);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (fixture_store_remove(&f->store, f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;

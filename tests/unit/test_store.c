@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture_store.h"
 #include "store/store.h"
 #include "xalloc.h"
 
@@ -25,10 +26,8 @@ static int
 setup(void **state)
 {
 	fixture_t *f = xcalloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (fixture_store_dir("store", f->dir, sizeof(f->dir), f->path, sizeof(f->path)) != 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
 	*state = f;
 	return 0;
 }
@@ -37,9 +36,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (fixture_store_remove(NULL, f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;
@@ -48,10 +45,9 @@ teardown(void **state)
 static store_t *
 open_ok(const char *path)
 {
-	char *err = NULL;
-	store_t *s = store_open(path, &err);
+	store_t *s = fixture_store_open(path);
 	if (s == NULL)
-		fail_msg("store_open: %s", err);
+		fail_msg("store_open failed (the reason is above)");
 	return s;
 }
 

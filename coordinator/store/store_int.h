@@ -1,0 +1,104 @@
+/* store_int: the store room's internal header, shared by store.c,
+ * store_schema.c, store_write.c, store_query.c and the modules that keep
+ * the other rooms' tables (store_incidents.c, store_outbox.c,
+ * store_audit.c). Nothing outside coordinator/store/ includes it: other
+ * rooms see only store.h, so SQLite stays behind the store's functions.
+ *
+ * Must never: be included from another room. */
+#ifndef ROTA_STORE_INT_H
+#define ROTA_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store.h"
+#include "store_sqlite.h"
+
+/* The statements prepared at open (store_schema.c), by name. */
+enum {
+	Q_RUN_INSERT,
+	Q_RUN_UPDATE,
+	Q_STEP_INSERT,
+	Q_STEP_UPDATE,
+	Q_STEP_OUTPUT_STATE,
+	Q_STEP_OUTPUT_SET,
+	Q_STEP_FIND,
+	Q_OUTPUT_INSERT,
+	Q_WORKER_UPSERT,
+	Q_RUNS_LIST,
+	Q_RUN_GET,
+	Q_RUN_HOSTS,
+	Q_STEPS_OF_RUN,
+	Q_STEP_TAIL,
+	Q_LOGS,
+	Q_LOGS_HOST,
+	Q_WORKERS_LIST,
+	Q_WORKER_DELETE,
+	Q_ACTIVE_STEPS,
+	Q_RUN_RUNBOOK,
+	Q_RUN_MATCH,
+	Q_RUN_LAST,
+	Q_RUN_HOST_LIST,
+	Q_RUN_OUTCOME,
+	Q_RUNBOOK_SAVE,
+	Q_RUNBOOK_BY_PATH,
+	Q_RUNBOOK_DELETE,
+	Q_RUNBOOK_PATH_OTHERS,
+	Q_SCHEDULE_PUT,
+	Q_SCHEDULE_GET,
+	Q_SCHEDULE_DELETE,
+	Q_RUN_YAML,
+	Q_RUN_CANCEL,
+	Q_COUNT
+};
+extern const char *const store_sql[Q_COUNT];
+
+/* Enough for every module's statements; store_stmt logs and fails past it. */
+#define STORE_EXTRA_MAX 64
+
+struct store {
+	sqlite3 *db;              /* owned */
+	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
+	/* Statements of the modules that keep their own SQL (store_stmt),
+	 * prepared on first use and found by their text's address. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st; /* owned */
+	} extra[STORE_EXTRA_MAX];
+	size_t extra_count;
+	bool in_tx;
+	/* A write of this turn failed: the turn must not commit, so that no
+	 * half-recorded change is acknowledged. */
+	bool failed;
+	/* SQLite's word for the turn's first failure ("database is locked"),
+	 * for the answers withheld with it (store_last_error). */
+	char why[256];
+};
+
+/* Runs the migrations from the file's version to STORE_SCHEMA_VERSION
+ * (store_schema.c). -1 with *error (caller frees). */
+int store_migrate(store_t *s, char **error);
+/* Keeps SQLite's message for the turn's first failure. */
+void store_note_error(store_t *s);
+/* sqlite3_exec with the error logged and noted. */
+int store_exec(store_t *s, const char *sql);
+/* The prepared statement which (a Q_ value), reset and unbound. */
+sqlite3_stmt *store_q(store_t *s, int which);
+/* Steps a statement that returns no rows and resets it; on failure logs,
+ * notes the error, marks the open turn failed and returns -1. */
+int store_done(store_t *s, sqlite3_stmt *st);
+
+/* Statements outside the Q_ table (store_incidents.c, store_outbox.c,
+ * store_audit.c, a rare query here), passed as a string with static
+ * storage: prepared once on first use, kept (the store finalizes them) and
+ * found again by that address. A writer calls store_begin first, like the
+ * store's own writers, so its rows commit with the loop's turn. NULL
+ * (logged, and the open turn marked failed) if it cannot be prepared. */
+sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+/* Steps a statement that returns no rows and resets it; on failure logs,
+ * marks the open turn failed (it will not commit) and returns -1. */
+int store_stmt_done(store_t *s, sqlite3_stmt *st);
+/* A query that stepped to an error: logs, resets, marks the turn failed. */
+void store_stmt_failed(store_t *s, sqlite3_stmt *st);
+
+#endif

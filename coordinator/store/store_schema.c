@@ -1,0 +1,257 @@
+/* store_schema: the store's tables and the statements the store prepares
+ * at open. Migrations run forward only, each in its own transaction with
+ * its version bump; a file newer than this rota is refused. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+/* Each migration takes the schema from version i to i + 1. Never edit one
+ * that has shipped: add another. */
+static const char *const store_migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE workers ("
+    "  id TEXT PRIMARY KEY, hostname TEXT, labels TEXT, version TEXT,"
+    "  state TEXT NOT NULL, last_seen_ms INTEGER NOT NULL);"
+    "CREATE TABLE runs ("
+    "  id TEXT PRIMARY KEY, runbook TEXT NOT NULL, runbook_yaml TEXT,"
+    "  params TEXT, status INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    "  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX runs_created ON runs (created_ms);"
+    "CREATE INDEX runs_status ON runs (status);"
+    "CREATE TABLE step_runs ("
+    "  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),"
+    "  step_id TEXT NOT NULL, host TEXT NOT NULL, attempt INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL, status INTEGER NOT NULL,"
+    "  exit_code INTEGER NOT NULL DEFAULT 0, signal INTEGER NOT NULL DEFAULT 0,"
+    "  started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
+    "  detail TEXT, spec BLOB,"
+    "  output_bytes INTEGER NOT NULL DEFAULT 0,"
+    /* output_truncated: 0 all kept; bit 1 cut at the cap; bit 2 some lost */
+    "  output_truncated INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (run_id, step_id, host, attempt));"
+    "CREATE INDEX step_runs_run ON step_runs (run_id, host, position);"
+    "CREATE TABLE outputs ("
+    "  id INTEGER PRIMARY KEY, step_run INTEGER NOT NULL REFERENCES step_runs (id),"
+    "  seq INTEGER NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  at_ms INTEGER NOT NULL, UNIQUE (step_run, seq));",
+    /* 1 -> 2: the runbook language and the scheduler. hosts_ok/failed are
+     * the run's own verdict, written when it ends (a handled failure or a
+     * skipped step is not a failed host). */
+    "ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';"
+    "ALTER TABLE runs ADD COLUMN reason TEXT;"
+    "ALTER TABLE runs ADD COLUMN slot_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN hosts_ok INTEGER;"
+    "ALTER TABLE runs ADD COLUMN hosts_failed INTEGER;"
+    "ALTER TABLE runs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX runs_runbook ON runs (runbook, created_ms);"
+    "CREATE TABLE runbooks ("
+    "  name TEXT PRIMARY KEY, path TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  yaml TEXT NOT NULL, loaded_ms INTEGER NOT NULL);"
+    "CREATE INDEX runbooks_path ON runbooks (path);"
+    "CREATE TABLE schedules ("
+    "  runbook TEXT PRIMARY KEY, cron TEXT NOT NULL, timezone TEXT NOT NULL,"
+    "  next_ms INTEGER NOT NULL, last_slot_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_run_id TEXT);",
+    /* 2 -> 3: output delivery. output_seq: every chunk of the step run up
+     * to it is accounted for (stored in seq order, cut by the cap, or
+     * recorded lost), what an OutputAck says. dispatched: the attempt was
+     * sent to its worker, the only one that may report output for it.
+     * Rows from before are judged by what they show. */
+    "ALTER TABLE step_runs ADD COLUMN output_seq INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE step_runs ADD COLUMN dispatched INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE step_runs SET"
+    "  output_seq = COALESCE((SELECT MAX(seq) FROM outputs WHERE step_run = step_runs.id), 0),"
+    "  dispatched = status IN (2, 3, 4, 5, 6)"
+    "    OR EXISTS (SELECT 1 FROM outputs WHERE step_run = step_runs.id);",
+    /* 3 -> 4: incidents and escalation (docs/incidents.md). Times are wall
+     * clock ms. incidents.next_ms is when the escalation timer next looks
+     * at it (0: nothing pending); dedup finds the open incident a new
+     * failure or alert belongs to. outbox holds every notification from
+     * the transaction that caused it until a 2xx (delivered_ms) or the
+     * give-up age (given_up_ms); what it sends is rendered from these
+     * fields and the channel's config at send time, so no URL or key is
+     * ever in the store. */
+    "CREATE TABLE incidents ("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, severity INTEGER NOT NULL,"
+    "  status TEXT NOT NULL, source TEXT NOT NULL, runbook TEXT,"
+    "  hosts TEXT NOT NULL DEFAULT '', policy TEXT NOT NULL,"
+    "  tier INTEGER NOT NULL DEFAULT -1, next_ms INTEGER NOT NULL DEFAULT 0,"
+    "  ack_due_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+    "  acked_ms INTEGER NOT NULL DEFAULT 0, acked_by TEXT,"
+    "  resolved_ms INTEGER NOT NULL DEFAULT 0, note TEXT, dedup TEXT,"
+    "  overdue INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX incidents_next ON incidents (next_ms) WHERE next_ms > 0;"
+    "CREATE INDEX incidents_created ON incidents (created_ms);"
+    "CREATE INDEX incidents_dedup ON incidents (dedup, status);"
+    "CREATE TABLE incident_events ("
+    "  id INTEGER PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id),"
+    "  at_ms INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX incident_events_incident ON incident_events (incident_id, id);"
+    "CREATE TABLE incident_runs ("
+    "  incident_id TEXT NOT NULL REFERENCES incidents (id), run_id TEXT NOT NULL,"
+    "  PRIMARY KEY (incident_id, run_id));"
+    "CREATE INDEX incident_runs_run ON incident_runs (run_id);"
+    "CREATE TABLE escalations ("
+    "  incident_id TEXT NOT NULL REFERENCES incidents (id), tier INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL, channels TEXT NOT NULL);"
+    "CREATE INDEX escalations_incident ON escalations (incident_id, at_ms);"
+    "CREATE TABLE alerts ("
+    "  fingerprint TEXT PRIMARY KEY, incident_id TEXT REFERENCES incidents (id),"
+    "  status TEXT NOT NULL, alertname TEXT, host TEXT, run_id TEXT,"
+    "  starts_ms INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX alerts_incident ON alerts (incident_id);"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY, incident_id TEXT, channel TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, severity INTEGER NOT NULL DEFAULT 0,"
+    "  title TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '',"
+    "  hosts TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL DEFAULT 0,"
+    "  delivered_ms INTEGER NOT NULL DEFAULT 0, given_up_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+    "CREATE INDEX outbox_due ON outbox (next_ms) WHERE delivered_ms = 0 AND given_up_ms = 0;"
+    "CREATE INDEX outbox_incident ON outbox (incident_id, id);",
+    /* 4 -> 5: the audit trail (coordinator/audit.h, docs/security.md):
+     * every state-changing operator request with its outcome (ok, refused,
+     * failed) and every authentication failure. count > 1: a row standing
+     * for a rate-limited flood of failures from one address. key is the
+     * key's fingerprint (its first Z85 characters), never the key. */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',"
+    "  outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',"
+    "  peer TEXT NOT NULL DEFAULT '', key TEXT NOT NULL DEFAULT '',"
+    "  count INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX audit_at ON audit (at_ms);",
+};
+#define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
+
+const char *const store_sql[Q_COUNT] = {
+    [Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
+                     " trigger, reason, slot_ms, started_ms, ended_ms)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
+    [Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
+                      " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    /* Status 2 (dispatched) marks the row as sent to its worker for good. */
+    [Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
+                      " started_ms = ?4, ended_ms = ?5, detail = ?6,"
+                      " dispatched = dispatched OR ?1 = 2 WHERE id = ?7",
+    [Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated, output_seq, dispatched"
+                            " FROM step_runs WHERE id = ?",
+    [Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
+                          " output_seq = ? WHERE id = ?",
+    [Q_STEP_FIND] = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
+                    " AND attempt = ?",
+    [Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
+                        " VALUES (?, ?, ?, ?, ?)",
+    [Q_WORKER_UPSERT] = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                        " hostname = excluded.hostname, labels = excluded.labels,"
+                        " version = excluded.version, state = excluded.state,"
+                        " last_seen_ms = excluded.last_seen_ms",
+    [Q_RUNS_LIST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?",
+    [Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
+                  " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?",
+    /* A host is ok when every step succeeded, failed when any step ended
+     * in anything but success or skip. */
+    [Q_RUN_HOSTS] = "SELECT host, SUM(status = 4) = COUNT(*),"
+                    " SUM(status IN (5, 6, 7, 9, 10)) > 0 FROM step_runs"
+                    " WHERE run_id = ? GROUP BY host",
+    [Q_STEPS_OF_RUN] = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
+                       " started_ms, ended_ms, detail, position FROM step_runs"
+                       " WHERE run_id = ? ORDER BY host, position, attempt",
+    [Q_STEP_TAIL] = "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32",
+    [Q_LOGS] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+               " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+               " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+    [Q_LOGS_HOST] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+                    " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                    " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+    [Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
+                       " ORDER BY id",
+    [Q_WORKER_DELETE] = "DELETE FROM workers WHERE id = ?",
+    [Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
+                       " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
+                       " FROM step_runs s JOIN runs r ON r.id = s.run_id"
+                       " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
+                       " s.position, s.attempt",
+    [Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
+    /* A run named by the start or the end of its id. */
+    [Q_RUN_MATCH] = "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
+                    " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
+    [Q_RUN_LAST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1",
+    [Q_RUN_HOST_LIST] = "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host",
+    [Q_RUN_OUTCOME] = "UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
+                      " reason = COALESCE(?, reason) WHERE id = ?",
+    [Q_RUNBOOK_SAVE] = "INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
+                       " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                       " path = excluded.path, hash = excluded.hash, yaml = excluded.yaml,"
+                       " loaded_ms = excluded.loaded_ms WHERE hash != excluded.hash"
+                       " OR path != excluded.path",
+    [Q_RUNBOOK_BY_PATH] = "SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?",
+    [Q_RUNBOOK_DELETE] = "DELETE FROM runbooks WHERE name = ?",
+    /* A path serves one runbook: a name it served before is gone. */
+    [Q_RUNBOOK_PATH_OTHERS] = "DELETE FROM runbooks WHERE path = ? AND name != ?",
+    [Q_SCHEDULE_PUT] = "INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
+                       " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
+                       " SET cron = excluded.cron, timezone = excluded.timezone,"
+                       " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
+                       " last_run_id = excluded.last_run_id",
+    [Q_SCHEDULE_GET] = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
+                       " WHERE runbook = ?",
+    [Q_SCHEDULE_DELETE] = "DELETE FROM schedules WHERE runbook = ?",
+    [Q_RUN_YAML] = "SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?",
+    [Q_RUN_CANCEL] = "UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?",
+};
+
+int
+store_schema_version(store_t *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+store_migrate(store_t *s, char **error)
+{
+	int v = store_schema_version(s);
+	if (v < 0) {
+		*error = xasprintf("cannot read the schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if ((size_t)v > STORE_MIGRATION_COUNT) {
+		*error = xasprintf("the store has schema version %d, newer than this rota (%zu);"
+		                   " upgrade rota-coordinator",
+		                   v, STORE_MIGRATION_COUNT);
+		return -1;
+	}
+	for (size_t i = (size_t)v; i < STORE_MIGRATION_COUNT; i++) {
+		char *err = NULL;
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu;", i + 1);
+		/* Each migration and its version bump commit together. */
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, store_migrations[i], NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, pragma, NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+			*error = xasprintf("migration %zu -> %zu failed: %s", i, i + 1,
+			                   err ? err : sqlite3_errmsg(s->db));
+			sqlite3_free(err);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("store: migrated schema to version %zu", i + 1);
+	}
+	return 0;
+}

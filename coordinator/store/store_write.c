@@ -1,0 +1,387 @@
+/* store_write: the writers the loop calls inside its turn: runs, step
+ * runs, output in seq order, workers, runbooks and schedules. Each opens
+ * the turn's transaction (store_begin) and marks the turn failed when a
+ * write fails, so the turn does not commit half of a change. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+int
+store_run_insert(store_t *s, const store_run_t *run)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_INSERT);
+	store_bind_text(st, 1, run->id);
+	store_bind_text(st, 2, run->runbook);
+	store_bind_text(st, 3, run->runbook_yaml);
+	store_bind_text(st, 4, run->params_json);
+	sqlite3_bind_int(st, 5, run->status);
+	sqlite3_bind_int64(st, 6, run->created_ms);
+	store_bind_text(st, 7, run->trigger ? run->trigger : "manual");
+	store_bind_text(st, 8, run->reason);
+	sqlite3_bind_int64(st, 9, run->slot_ms);
+	sqlite3_bind_int64(st, 10, run->started_ms);
+	sqlite3_bind_int64(st, 11, run->ended_ms);
+	return store_done(s, st);
+}
+
+int
+store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms, int64_t ended_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_UPDATE);
+	sqlite3_bind_int(st, 1, status);
+	sqlite3_bind_int64(st, 2, started_ms);
+	sqlite3_bind_int64(st, 3, ended_ms);
+	store_bind_text(st, 4, run_id);
+	return store_done(s, st);
+}
+
+int
+store_step_insert(store_t *s, const char *run_id, const char *step_id, const char *host,
+                  uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
+                  size_t spec_len, int64_t *row)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_INSERT);
+	store_bind_text(st, 1, run_id);
+	store_bind_text(st, 2, step_id);
+	store_bind_text(st, 3, host);
+	sqlite3_bind_int64(st, 4, attempt);
+	sqlite3_bind_int64(st, 5, position);
+	sqlite3_bind_int(st, 6, status);
+	store_bind_blob(st, 7, spec, spec_len);
+	if (store_done(s, st) != 0)
+		return -1;
+	*row = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_STEP_UPDATE);
+	sqlite3_bind_int(st, 1, stt->status);
+	sqlite3_bind_int(st, 2, stt->exit_code);
+	sqlite3_bind_int(st, 3, stt->signal);
+	sqlite3_bind_int64(st, 4, stt->started_ms);
+	sqlite3_bind_int64(st, 5, stt->ended_ms);
+	store_bind_text(st, 6, stt->detail);
+	sqlite3_bind_int64(st, 7, row);
+	return store_done(s, st);
+}
+
+static int
+store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint8_t *data,
+                    size_t len, int64_t at_ms, bool *inserted)
+{
+	sqlite3_stmt *st = store_q(s, Q_OUTPUT_INSERT);
+	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, stream);
+	store_bind_blob(st, 4, data, len);
+	sqlite3_bind_int64(st, 5, at_ms);
+	if (store_done(s, st) != 0)
+		return -1;
+	*inserted = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
+int
+store_step_find(store_t *s, const char *run_id, const char *step_id, const char *host,
+                uint32_t attempt, int64_t *row)
+{
+	sqlite3_stmt *st = store_q(s, Q_STEP_FIND);
+	store_bind_text(st, 1, run_id);
+	store_bind_text(st, 2, step_id);
+	store_bind_text(st, 3, host);
+	sqlite3_bind_int64(st, 4, attempt);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*row = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	log_error("store: cannot look up step run %s/%s/%s#%u: %s", run_id, step_id, host, attempt,
+	          sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* The output state of a step run; -1 when it cannot be read. */
+typedef struct {
+	uint64_t bytes;
+	int truncated; /* STORE_OUTPUT_CUT | STORE_OUTPUT_LOST */
+	uint64_t seq;
+	bool dispatched;
+} store_output_state_t;
+
+static int
+store_output_state(store_t *s, int64_t row, store_output_state_t *out)
+{
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_STATE);
+	sqlite3_bind_int64(st, 1, row);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	out->bytes = (uint64_t)sqlite3_column_int64(st, 0);
+	out->truncated = sqlite3_column_int(st, 1);
+	out->seq = (uint64_t)sqlite3_column_int64(st, 2);
+	out->dispatched = sqlite3_column_int(st, 3) != 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_output_seq(store_t *s, int64_t row, uint64_t *seq)
+{
+	store_output_state_t os;
+	if (store_output_state(s, row, &os) != 0)
+		return -1;
+	*seq = os.seq;
+	return 0;
+}
+
+int
+store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uint8_t *data,
+                    size_t len, uint64_t cap, int64_t at_ms, store_output_t *outcome,
+                    uint64_t *recorded)
+{
+	*outcome = STORE_OUTPUT_REFUSED;
+	*recorded = 0;
+	if (store_begin(s) != 0)
+		return -1;
+	store_output_state_t os;
+	if (store_output_state(s, row, &os) != 0) {
+		s->failed = true;
+		return -1;
+	}
+	*recorded = os.seq;
+	if (!os.dispatched || seq == 0)
+		return 0;
+	if (seq <= os.seq) {
+		*outcome = STORE_OUTPUT_DUPLICATE;
+		return 0;
+	}
+	if (seq > os.seq + 1) {
+		/* An earlier chunk is missing: storing this one now would put
+		 * the step's lines out of order. The worker sends it again
+		 * after the missing one. */
+		*outcome = STORE_OUTPUT_AHEAD;
+		return 0;
+	}
+
+	size_t keep = (os.truncated & STORE_OUTPUT_CUT) ? 0 : len;
+	if (!(os.truncated & STORE_OUTPUT_CUT) && os.bytes + len > cap)
+		keep = os.bytes >= cap ? 0 : (size_t)(cap - os.bytes);
+	bool inserted = false;
+	if (keep > 0 &&
+	    store_output_insert(s, row, (int64_t)seq, stream, data, keep, at_ms, &inserted) != 0)
+		return -1;
+	if (!(os.truncated & STORE_OUTPUT_CUT) && keep < len) {
+		/* Seq 0 is never used by a worker, so the marker has a slot of its
+		 * own and is stored once. */
+		char note[128];
+		int n = snprintf(
+		    note, sizeof(note),
+		    "[rota: output truncated: more than %llu bytes; the rest was dropped]\n",
+		    (unsigned long long)cap);
+		bool marker = false;
+		if (store_output_insert(s, row, 0, ROTA__STREAM__STREAM_SYSTEM,
+		                        (const uint8_t *)note, (size_t)n, at_ms, &marker) != 0)
+			return -1;
+		os.truncated |= STORE_OUTPUT_CUT;
+	}
+	/* A chunk past the cap is not kept, but it is accounted for: the
+	 * step's seq moves on all the same. */
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SET);
+	sqlite3_bind_int64(st, 1, (int64_t)(os.bytes + keep));
+	sqlite3_bind_int(st, 2, os.truncated);
+	sqlite3_bind_int64(st, 3, (int64_t)seq);
+	sqlite3_bind_int64(st, 4, row);
+	if (store_done(s, st) != 0)
+		return -1;
+	*recorded = seq;
+	*outcome = STORE_OUTPUT_STORED;
+	return 0;
+}
+
+/* n with a comma every three digits: 183,412. */
+static void
+store_group_digits(uint64_t n, char *buf, size_t len)
+{
+	char digits[32];
+	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < nd && o + 2 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+int
+store_output_lost(store_t *s, int64_t row, uint64_t upto, uint64_t sent_bytes, const char *why,
+                  int64_t at_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	store_output_state_t os;
+	if (store_output_state(s, row, &os) != 0) {
+		s->failed = true;
+		return -1;
+	}
+	if (upto <= os.seq)
+		return 0;
+	/* The note takes the first missing seq: a chunk that still comes is
+	 * then a duplicate, and the lines stay in order. */
+	char note[400];
+	int n;
+	if (why && why[0] && sent_bytes > os.bytes) {
+		char bytes[40];
+		store_group_digits(sent_bytes - os.bytes, bytes, sizeof(bytes));
+		n = snprintf(note, sizeof(note), "[rota: %s bytes of output lost: %.200s]\n", bytes,
+		             why);
+	} else if (why && why[0]) {
+		n = snprintf(note, sizeof(note),
+		             "[rota: output lost: chunks %llu to %llu of this step: %.200s]\n",
+		             (unsigned long long)os.seq + 1, (unsigned long long)upto, why);
+	} else {
+		n = snprintf(
+		    note, sizeof(note),
+		    "[rota: output lost: chunks %llu to %llu of this step never arrived]\n",
+		    (unsigned long long)os.seq + 1, (unsigned long long)upto);
+	}
+	if (n < 0 || (size_t)n >= sizeof(note))
+		n = (int)sizeof(note) - 1;
+	bool inserted = false;
+	if (store_output_insert(s, row, (int64_t)os.seq + 1, ROTA__STREAM__STREAM_SYSTEM,
+	                        (const uint8_t *)note, (size_t)n, at_ms, &inserted) != 0)
+		return -1;
+	/* Output is missing: the step's output is marked truncated. */
+	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SET);
+	sqlite3_bind_int64(st, 1, (int64_t)os.bytes);
+	sqlite3_bind_int(st, 2, os.truncated | STORE_OUTPUT_LOST);
+	sqlite3_bind_int64(st, 3, (int64_t)upto);
+	sqlite3_bind_int64(st, 4, row);
+	return store_done(s, st);
+}
+
+int
+store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
+                    const char *version, const char *state, int64_t last_seen_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_WORKER_UPSERT);
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, hostname);
+	store_bind_text(st, 3, labels);
+	store_bind_text(st, 4, version);
+	store_bind_text(st, 5, state);
+	sqlite3_bind_int64(st, 6, last_seen_ms);
+	return store_done(s, st);
+}
+
+int
+store_worker_delete(store_t *s, const char *id)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_WORKER_DELETE);
+	store_bind_text(st, 1, id);
+	return store_done(s, st);
+}
+
+int
+store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
+                  const char *reason)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_OUTCOME);
+	sqlite3_bind_int64(st, 1, hosts_ok);
+	sqlite3_bind_int64(st, 2, hosts_failed);
+	store_bind_text(st, 3, reason);
+	store_bind_text(st, 4, run_id);
+	return store_done(s, st);
+}
+
+int
+store_run_cancel(store_t *s, const char *run_id, const char *reason)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUN_CANCEL);
+	store_bind_text(st, 1, reason);
+	store_bind_text(st, 2, run_id);
+	return store_done(s, st);
+}
+
+int
+store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
+                   const char *yaml, int64_t loaded_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_SAVE);
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, path);
+	store_bind_text(st, 3, hash);
+	store_bind_text(st, 4, yaml);
+	sqlite3_bind_int64(st, 5, loaded_ms);
+	if (store_done(s, st) != 0)
+		return -1;
+	st = store_q(s, Q_RUNBOOK_PATH_OTHERS);
+	store_bind_text(st, 1, path);
+	store_bind_text(st, 2, name);
+	return store_done(s, st);
+}
+
+int
+store_runbook_delete(store_t *s, const char *name)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_DELETE);
+	store_bind_text(st, 1, name);
+	return store_done(s, st);
+}
+
+int
+store_schedule_put(store_t *s, const store_schedule_t *sc)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_PUT);
+	store_bind_text(st, 1, sc->runbook);
+	store_bind_text(st, 2, sc->cron);
+	store_bind_text(st, 3, sc->timezone);
+	sqlite3_bind_int64(st, 4, sc->next_ms);
+	sqlite3_bind_int64(st, 5, sc->last_slot_ms);
+	store_bind_text(st, 6, sc->last_run_id);
+	return store_done(s, st);
+}
+
+int
+store_schedule_delete(store_t *s, const char *runbook)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_DELETE);
+	store_bind_text(st, 1, runbook);
+	return store_done(s, st);
+}

@@ -1,0 +1,31 @@
+/* fixture_store: a temporary store for unit tests, so no test writes its
+ * own mkdtemp, store_open and rm -rf.
+ *
+ * A test keeps the directory, the file name and the store in its own
+ * fixture and hands their buffers in; fixture_store_remove undoes all of
+ * it. Directories are /tmp/rota-<name>.XXXXXX; the store's file is
+ * <dir>/rota.db.
+ *
+ * Must never: remove a directory it did not make. */
+#ifndef ROTA_FIXTURE_STORE_H
+#define ROTA_FIXTURE_STORE_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+/* Makes the temporary directory into dir and the store's file name into
+ * path (may be NULL); opens nothing. 0, or -1 (said on stderr). */
+int fixture_store_dir(const char *name, char *dir, size_t dir_len, char *path, size_t path_len);
+/* fixture_store_dir, then opens (so migrates) the store: the store (the
+ * caller's, for fixture_store_remove), or NULL (said on stderr). */
+store_t *fixture_store_new(const char *name, char *dir, size_t dir_len, char *path,
+                           size_t path_len);
+/* Opens the store at path again (a restart): NULL (said on stderr) when it
+ * cannot. */
+store_t *fixture_store_open(const char *path);
+/* Closes *sp (sp or *sp may be NULL; *sp is set to NULL) and removes dir with everything in
+ * it. 0, or -1 when it could not be removed. */
+int fixture_store_remove(store_t **sp, const char *dir);
+
+#endif
