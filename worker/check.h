@@ -13,7 +13,8 @@
  * and whose exit status is the verdict, so timeouts, output streaming and
  * cancel work as for a shell step. That child execs the helper program
  * rota-check (worker/check_main.c), which runs check_run: this file's
- * implementation (check.c) is linked into the helper and not into the
+ * implementation (check.c, with a file per check: check_http.c,
+ * check_disk.c, check_metric.c) is linked into the helper and not into the
  * worker, so the worker daemon does not map libcurl and the forty-odd
  * libraries it brings (docs/benchmarks.md, worker RSS). The worker uses
  * only the inline functions and constants of this header.
@@ -63,7 +64,8 @@ int check_global_init(void);
 void check_global_cleanup(void);
 
 /* Whether the step is one check_run performs (http, disk or metric check).
- * Inline, with check_timeout_ms: the worker needs them without check.c. */
+ * Inline, with check_timeout_ms: the worker needs them without check.c.
+ * (The worker itself goes by its kind table, agent_kind.h.) */
 static inline bool
 check_handles(const Rota__StepSpec *spec)
 {

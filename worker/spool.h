@@ -22,7 +22,7 @@ typedef struct spool spool_t;
 spool_t *spool_open(const char *dir, char **error);
 void spool_close(spool_t **sp);
 
-/* key is the step key in text form (see agent.c). */
+/* key is the step key in text form (see agent_link_keytext, agent_internal.h). */
 int spool_put(spool_t *s, const char *key, const uint8_t *result, size_t len);
 int spool_delete(spool_t *s, const char *key);
 /* Calls fn for each spooled result in the order they were written; stops
