@@ -33,8 +33,10 @@
 
 #include "cron.h"
 #include "duration.h"
+#include "file.h"
 #include "keys.h"
 #include "shellword.h"
+#include "strlist.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -1409,15 +1411,11 @@ static const char *
 param_list(check_t *c)
 {
 	if (c->param_list == NULL) {
-		size_t len = 1;
+		strlist_t names = {0}; /* owned: freed here */
 		for (size_t i = 0; i < c->rb->param_count; i++)
-			len += strlen(c->rb->params[i].name) + 2;
-		c->param_list = xcalloc(1, len);
-		for (size_t i = 0; i < c->rb->param_count; i++) {
-			if (i > 0)
-				strcat(c->param_list, ", ");
-			strcat(c->param_list, c->rb->params[i].name);
-		}
+			strlist_add(&names, xstrdup(c->rb->params[i].name));
+		c->param_list = strlist_join_sep(&names, ", ", "");
+		strlist_free(&names);
 	}
 	return c->param_list;
 }
@@ -2930,8 +2928,7 @@ runbook_parse_file(const char *path, runbook_errors_t *errs)
 {
 	runbook_errors_t local = {0};
 	report_t r;
-	struct stat st;
-	char *buf = NULL;
+	char *buf = NULL; /* owned */
 	size_t len = 0;
 	runbook_t *rb = NULL;
 
@@ -2941,48 +2938,28 @@ runbook_parse_file(const char *path, runbook_errors_t *errs)
 		path = "<null>";
 	r = (report_t){.errs = errs, .file = path, .first = errs->count};
 
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
+	/* FILE_NONBLOCK: opening a FIFO must not wait for a writer. */
+	switch (file_read_all(path, RUNBOOK_MAX_FILE_BYTES, FILE_NONBLOCK, &buf, &len, NULL)) {
+	case FILE_OK:
+		rb = runbook_parse_string(buf, len, path, errs);
+		break;
+	case FILE_ERR_OPEN:
 		report_add(&r, MARK_FILE, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
+		break;
+	case FILE_ERR_STAT:
 		report_add(&r, MARK_FILE, "cannot stat: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+		break;
+	case FILE_ERR_NOT_REGULAR:
 		report_add(&r, MARK_FILE, "not a regular file");
-		goto out;
-	}
-	if (st.st_size > RUNBOOK_MAX_FILE_BYTES) {
+		break;
+	case FILE_ERR_TOO_LARGE:
 		report_add(&r, MARK_FILE, "the runbook is larger than %d bytes",
 		           RUNBOOK_MAX_FILE_BYTES);
-		goto out;
+		break;
+	case FILE_ERR_READ:
+		report_add(&r, MARK_FILE, "cannot read: %s", strerror(errno));
+		break;
 	}
-	/* Read one byte more than allowed, in case the file grew since fstat. */
-	buf = xmalloc(RUNBOOK_MAX_FILE_BYTES + 1);
-	for (;;) {
-		ssize_t n = read(fd, buf + len, RUNBOOK_MAX_FILE_BYTES + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			report_add(&r, MARK_FILE, "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > RUNBOOK_MAX_FILE_BYTES) {
-			report_add(&r, MARK_FILE, "the runbook is larger than %d bytes",
-			           RUNBOOK_MAX_FILE_BYTES);
-			goto out;
-		}
-	}
-	rb = runbook_parse_string(buf, len, path, errs);
-out:
-	if (fd >= 0)
-		close(fd);
 	free(buf);
 	runbook_errors_clear(&local);
 	return rb;
