@@ -401,7 +401,7 @@ security_write_token(const char *path, char **error)
 	char text[2 * SECURITY_HTTP_TOKEN_BYTES + 2];
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(text + 2 * i, 3, "%02x", raw[i]);
-	strcat(text, "\n");
+	memcpy(text + 2 * sizeof(raw), "\n", 2);
 	explicit_bzero(raw, sizeof(raw));
 	int rc = security_write_text(path, 0600, text, error);
 	explicit_bzero(text, sizeof(text));

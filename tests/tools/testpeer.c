@@ -1162,7 +1162,8 @@ main(int argc, char **argv)
 	if ((argc == 5 || argc == 11) && strcmp(argv[1], "oddhello") == 0)
 		return hello_peer(argc - 2, argv + 2);
 	if (argc == 6 && strcmp(argv[1], "hello") == 0)
-		return hello(argv[2], argv[3], atoi(argv[4]), (size_t)strtoul(argv[5], NULL, 10));
+		return hello(argv[2], argv[3], (int)strtol(argv[4], NULL, 10),
+		             (size_t)strtoul(argv[5], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "garbage") == 0)
 		return garbage(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "api") == 0)
