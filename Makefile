@@ -71,7 +71,8 @@ FORMAT_FILES = $(shell find common coordinator worker cli tests/unit tests/tools
 	-name '*.[ch]' -type f | LC_ALL=C sort)
 
 format:
-	clang-format -i $(FORMAT_FILES)
+	@echo "clang-format -i: $(words $(FORMAT_FILES)) files"
+	@clang-format -i $(FORMAT_FILES)
 
 # Changes nothing: names each file that `make format` would change.
 format-check:
