@@ -120,6 +120,10 @@ file_read_all(const char *path, size_t max, int flags, char **data, size_t *len,
 		if (st->st_size < 0 || (unsigned long long)st->st_size > max) {
 			errno = EFBIG;
 			rc = FILE_ERR_TOO_LARGE;
+		} else if (st->st_size == 0) {
+			/* Empty, or a file of /proc or /sys, whose size says 0
+			 * whatever it holds: read to its end. */
+			rc = file_read_fd(fd, max, data, len);
 		} else {
 			rc = file_read_regular(fd, (size_t)st->st_size, data, len);
 		}

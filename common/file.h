@@ -29,7 +29,8 @@ typedef enum {
 /* Reads the file at path, at most max bytes, into *data: a new buffer the
  * caller frees, NUL-terminated after its *len bytes (the file may hold NUL
  * bytes of its own). A regular file is read up to the size fstat gave: one
- * that grows meanwhile is cut there, one that shrinks ends early. With
+ * that grows meanwhile is cut there, one that shrinks ends early; one whose
+ * size is 0 (a file of /proc) is read to its end as a stream. With
  * FILE_ANY_KIND anything else is read to its end as a stream.
  * st, when not NULL, receives fstat(2) of the file opened (its mode and
  * size: what is checked is what is read); it is filled from

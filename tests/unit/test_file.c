@@ -121,6 +121,22 @@ test_the_limit_is_inclusive(void **state)
 }
 
 static void
+test_proc_file_is_read_to_its_end(void **state)
+{
+	(void)state;
+	/* fstat says 0 bytes; there are more. */
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(file_read_all("/proc/self/status", 65536, 0, &data, &len, NULL), FILE_OK);
+	assert_true(len > 0);
+	assert_non_null(strstr(data, "Pid:"));
+	free(data);
+	assert_int_equal(file_read_all("/proc/self/status", 4, 0, &data, &len, NULL),
+	                 FILE_ERR_TOO_LARGE);
+	assert_null(data);
+}
+
+static void
 test_missing_file_is_an_open_error(void **state)
 {
 	(void)state;
@@ -253,6 +269,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_empty_file_is_an_empty_string, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nul_bytes_are_kept, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_the_limit_is_inclusive, setup, teardown),
+	    cmocka_unit_test(test_proc_file_is_read_to_its_end),
 	    cmocka_unit_test_setup_teardown(test_missing_file_is_an_open_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory_is_not_regular, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fifo_without_writer_does_not_block, setup,
