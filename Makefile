@@ -84,7 +84,9 @@ format-check:
 checksrc:
 	@sh scripts/checksrc
 
-check-style: format-check checksrc
+# Both run, so one look shows every finding.
+check-style:
+	@rc=0; $(MAKE) -s format-check || rc=1; $(MAKE) -s checksrc || rc=1; exit $$rc
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
