@@ -2,13 +2,16 @@
 # dependencies, builds and runs the whole suite (plain and sanitized builds);
 # `make demo` runs a coordinator and three workers on loopback; `make fuzz`
 # runs the libFuzzer targets for FUZZ_SECONDS each (docs/fuzzing.md).
+# `make check-style` (run first by `make test`) is `make format-check`
+# (clang-format with .clang-format) and scripts/checksrc (docs/contributing.md).
 BUILD ?= build
 SAN_BUILD ?= build-san
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 25
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo bench clean format
+.PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo bench clean format \
+	format-check checksrc check-style
 
 all: build
 
@@ -24,7 +27,10 @@ build: $(BUILD)/Makefile
 $(SAN_BUILD)/Makefile:
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DROTA_SANITIZE=ON
 
+# The style checks take seconds and run first: a finding fails the suite
+# before the long part starts.
 test: deps
+	$(MAKE) check-style
 	$(MAKE) test-plain
 	$(MAKE) test-sanitize
 	$(MAKE) test-fuzz
@@ -59,9 +65,28 @@ demo: deps build
 bench: build
 	bash tests/bench/run.sh $(BUILD)/bin $(BUILD)/bench.json
 
+# Every C file clang-format owns: the programs' folders at any depth, the
+# unit tests, the test tools and the fuzz targets.
+FORMAT_FILES = $(shell find common coordinator worker cli tests/unit tests/tools tests/fuzz \
+	-name '*.[ch]' -type f | LC_ALL=C sort)
+
 format:
-	clang-format -i common/*.[ch] coordinator/*.[ch] coordinator/*/*.[ch] worker/*.[ch] cli/*.[ch] tests/unit/*.c tests/tools/*.c \
-	    tests/fuzz/*.c
+	@echo "clang-format -i: $(words $(FORMAT_FILES)) files"
+	@clang-format -i $(FORMAT_FILES)
+
+# Changes nothing: names each file that `make format` would change.
+format-check:
+	@clang-format --dry-run -Werror --ferror-limit=3 $(FORMAT_FILES) || \
+	    { echo "format-check: the files above differ from .clang-format; run 'make format'" >&2; \
+	      exit 1; }
+	@echo "format-check: $(words $(FORMAT_FILES)) files as .clang-format wants them"
+
+checksrc:
+	@sh scripts/checksrc
+
+# Both run, so one look shows every finding.
+check-style:
+	@rc=0; $(MAKE) -s format-check || rc=1; $(MAKE) -s checksrc || rc=1; exit $$rc
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "file.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -27,19 +28,20 @@ launchargs_init(launchargs_t *a, int argc)
 static char *
 launchargs_read(const char *path, char **error)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	char *buf = NULL; /* owned: returned */
+	size_t n = 0;
+	/* FILE_ANY_KIND: a FIFO or /dev/stdin is read to its end too. */
+	switch (file_read_all(path, LAUNCHARGS_FILE_MAX, FILE_ANY_KIND, &buf, &n, NULL)) {
+	case FILE_OK:
+		break;
+	case FILE_ERR_OPEN:
 		*error = xasprintf("cannot read it: %s", strerror(errno));
 		return NULL;
-	}
-	char *buf = xmalloc(LAUNCHARGS_FILE_MAX + 1); /* owned: returned */
-	size_t n = fread(buf, 1, LAUNCHARGS_FILE_MAX + 1, f);
-	bool failed = ferror(f) != 0;
-	fclose(f);
-	if (failed || n > LAUNCHARGS_FILE_MAX) {
-		*error = failed ? xstrdup("cannot read it")
-		                : xasprintf("larger than %d bytes", LAUNCHARGS_FILE_MAX);
-		free(buf);
+	case FILE_ERR_TOO_LARGE:
+		*error = xasprintf("larger than %d bytes", LAUNCHARGS_FILE_MAX);
+		return NULL;
+	default:
+		*error = xstrdup("cannot read it");
 		return NULL;
 	}
 	if (n > 0 && buf[n - 1] == '\n')

@@ -382,10 +382,13 @@ int
 run_submit(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"target", required_argument, NULL, 't'}, {"param", required_argument, NULL, 'p'},
+	    {"target", required_argument, NULL, 't'},
+	    {"param", required_argument, NULL, 'p'},
 	    {"param-file", required_argument, NULL, 'P'},
-	    {"wait", no_argument, NULL, 'w'},         {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"wait", no_argument, NULL, 'w'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "file.h"
 #include "xalloc.h"
 
 int
@@ -73,54 +74,30 @@ keys_wipe(keys_pair_t *pair)
 	pair->has_secret = false;
 }
 
-/* Reads a whole key file into a new NUL-terminated buffer (caller frees).
- * For a secret, the mode is checked on the open file, so what is checked
- * is what is read. */
+/* Reads a whole key file into a new NUL-terminated buffer of *size bytes
+ * (the caller wipes and frees it). For a secret, the mode is checked on
+ * the open file, so what is checked is what is read. */
 static char *
-keys_read_file(const char *path, bool secret, char **error)
+keys_read_file(const char *path, bool secret, size_t *size, char **error)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*error = xasprintf("cannot read key file %s: %s", path, strerror(errno));
-		return NULL;
-	}
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		*error = xasprintf("cannot read key file %s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	char *buf = NULL; /* owned: returned */
+	size_t n = 0;
+	switch (file_read_all(path, KEYS_FILE_MAX_BYTES, 0, &buf, &n, &st)) {
+	case FILE_OK:
+		break;
+	case FILE_ERR_NOT_REGULAR:
 		*error = xasprintf("key file %s is not a regular file", path);
-		close(fd);
+		return NULL;
+	case FILE_ERR_TOO_LARGE:
+		*error = xasprintf("key file %s is %lld bytes: too large to be a key file", path,
+		                   (long long)st.st_size);
+		return NULL;
+	default:
+		*error = xasprintf("cannot read key file %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	bool exposed = secret && (st.st_mode & 077) != 0;
-	if (st.st_size > KEYS_FILE_MAX_BYTES) {
-		*error = xasprintf("key file %s is %lld bytes: too large to be a key file", path,
-		                   (long long)st.st_size);
-		close(fd);
-		return NULL;
-	}
-	char *buf = xmalloc(KEYS_FILE_MAX_BYTES + 1); /* owned: returned */
-	size_t n = 0;
-	while (n < KEYS_FILE_MAX_BYTES) {
-		ssize_t r = read(fd, buf + n, KEYS_FILE_MAX_BYTES - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*error = xasprintf("cannot read key file %s: %s", path, strerror(errno));
-			explicit_bzero(buf, KEYS_FILE_MAX_BYTES + 1);
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
 	/* A file with no secret in it (a public key given where the secret
 	 * one is wanted) is first of all the wrong file: keys_parse says so.
 	 * One with a secret that others can read is refused here. */
@@ -129,10 +106,11 @@ keys_read_file(const char *path, bool secret, char **error)
 		                   " who can read it can pose as its owner; run 'chmod 600 %s'"
 		                   " (and make a new key pair if it may have been copied)",
 		                   path, (unsigned)(st.st_mode & 07777), path);
-		explicit_bzero(buf, KEYS_FILE_MAX_BYTES + 1);
+		explicit_bzero(buf, n + 1);
 		free(buf);
 		return NULL;
 	}
+	*size = n + 1;
 	return buf;
 }
 
@@ -256,11 +234,12 @@ static int
 keys_load(const char *path, bool secret, keys_pair_t *out, char **error)
 {
 	memset(out, 0, sizeof(*out));
-	char *text = keys_read_file(path, secret, error); /* owned */
+	size_t size = 0;
+	char *text = keys_read_file(path, secret, &size, error); /* owned */
 	if (text == NULL)
 		return -1;
 	int rc = keys_parse(path, text, secret, out, error);
-	explicit_bzero(text, KEYS_FILE_MAX_BYTES + 1);
+	explicit_bzero(text, size);
 	free(text);
 	if (rc != 0)
 		keys_wipe(out);

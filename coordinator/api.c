@@ -1029,7 +1029,8 @@ api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
 	int code = 0;
 	char *error = NULL;
 	if (responder_open(api->responder, &open, &body, &code, &error) != 0) {
-		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s", error);
+		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s",
+		           error);
 		free(error);
 		return;
 	}
@@ -1121,7 +1122,8 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	int rc = resolve ? incidents_resolve(api->incidents, id, by, ar->note, now, &code, &error)
 	                 : incidents_ack(api->incidents, id, by, ar->note, now, &code, &error);
 	if (rc != 0) {
-		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s", error);
+		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s",
+		           error);
 		free(error);
 		free(id);
 		return;

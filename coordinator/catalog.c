@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "file.h"
 #include "log.h"
 #include "strlist.h"
 #include "xalloc.h"
@@ -34,52 +35,31 @@ struct catalog {
 	size_t invalid;
 };
 
-/* open(2) and read(2), not stdio: a FILE allocates and fills a 4 KiB
- * buffer of its own, and at 100,000 runbooks that malloc, copy and free
- * were a tenth of the start. */
+/* file_read_all: open(2) and read(2), not stdio (file.c says why). */
 char *
 catalog_read_file(const char *path, size_t max, size_t *len, char **error)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	struct stat sb;
+	char *buf = NULL; /* owned: returned */
+	switch (file_read_all(path, max, 0, &buf, len, &sb)) {
+	case FILE_OK:
+		return buf;
+	case FILE_ERR_OPEN:
 		*error = xasprintf("%s: cannot open: %s", path, strerror(errno));
 		return NULL;
-	}
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	case FILE_ERR_STAT:
+	case FILE_ERR_NOT_REGULAR:
 		*error = xasprintf("%s: not a regular file", path);
-		close(fd);
 		return NULL;
-	}
-	if ((size_t)sb.st_size > max) {
+	case FILE_ERR_TOO_LARGE:
 		*error = xasprintf("%s: %lld bytes is larger than the limit of %zu", path,
 		                   (long long)sb.st_size, max);
-		close(fd);
 		return NULL;
+	case FILE_ERR_READ:
+		break;
 	}
-	/* Reads up to the size fstat gave; a file that grows meanwhile is
-	 * cut there, one that shrinks ends early (as fread did). */
-	size_t want = (size_t)sb.st_size;
-	char *buf = xmalloc(want + 1);
-	size_t n = 0;
-	while (n < want) {
-		ssize_t r = read(fd, buf + n, want - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*error = xasprintf("%s: read error: %s", path, strerror(errno));
-			close(fd);
-			free(buf);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	*error = xasprintf("%s: read error: %s", path, strerror(errno));
+	return NULL;
 }
 
 static int

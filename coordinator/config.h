@@ -43,8 +43,8 @@ typedef struct {
 } config_policy_t;
 
 typedef struct config {
-	char *path;         /* owned: the file read, or NULL for the defaults */
-	char *http;         /* owned: "ADDR:PORT" or "off" */
+	char *path; /* owned: the file read, or NULL for the defaults */
+	char *http; /* owned: "ADDR:PORT" or "off" */
 	/* owned: the alert intake's bearer token file (http_token_file);
 	 * may be NULL. Required when http is beyond loopback. */
 	char *http_token_file;
@@ -52,7 +52,7 @@ typedef struct config {
 	bool http_protect_metrics;
 	/* http_request_deadline: a request's whole time; 0 = httpd's default. */
 	int64_t http_request_deadline_ms;
-	char *link;         /* owned: base URL for links in notifications; may be NULL */
+	char *link;          /* owned: base URL for links in notifications; may be NULL */
 	channel_t *channels; /* owned */
 	size_t channel_count;
 	config_policy_t *policies; /* owned */

@@ -35,28 +35,28 @@
 
 struct coordinator {
 	coordinator_config_t cfg;
-	void *zctx;               /* owned */
-	void *worker_sock;        /* owned: ROUTER for workers */
-	void *api_sock;           /* owned: ROUTER for operators */
-	int sigfd;                /* owned */
-	int lockfd;               /* owned: the data directory's lock */
-	storelock_t *storelock;   /* owned: the lock on rota.db itself, and its watch */
+	void *zctx;             /* owned */
+	void *worker_sock;      /* owned: ROUTER for workers */
+	void *api_sock;         /* owned: ROUTER for operators */
+	int sigfd;              /* owned */
+	int lockfd;             /* owned: the data directory's lock */
+	storelock_t *storelock; /* owned: the lock on rota.db itself, and its watch */
 	/* owned: why the store on disk is no longer the one written, and what
 	 * to do (NULL while it is): then no work is taken, nothing acked. */
 	char *store_lost;
 	int64_t next_store_check;
-	store_t *store;           /* owned */
-	registry_t *registry;     /* owned */
-	catalog_t *catalog;       /* owned */
-	dispatcher_t *dispatcher; /* owned */
-	scheduler_t *scheduler;   /* owned */
-	sendq_t *sendq;           /* owned */
-	security_t *security;     /* owned: keys, ZAP, the secure default */
-	config_t *config;         /* owned */
-	incidents_t *incidents;   /* owned */
-	outbox_t *outbox;         /* owned: the notification sender thread */
-	httpd_t *httpd;           /* owned: NULL with --http off */
-	audit_t *audit;           /* owned: auth-failure rows and counts */
+	store_t *store;                      /* owned */
+	registry_t *registry;                /* owned */
+	catalog_t *catalog;                  /* owned */
+	dispatcher_t *dispatcher;            /* owned */
+	scheduler_t *scheduler;              /* owned */
+	sendq_t *sendq;                      /* owned */
+	security_t *security;                /* owned: keys, ZAP, the secure default */
+	config_t *config;                    /* owned */
+	incidents_t *incidents;              /* owned */
+	outbox_t *outbox;                    /* owned: the notification sender thread */
+	httpd_t *httpd;                      /* owned: NULL with --http off */
+	audit_t *audit;                      /* owned: auth-failure rows and counts */
 	metrics_histogram_t *step_seconds;   /* owned */
 	metrics_histogram_t *commit_seconds; /* owned */
 	responder_t responder;
@@ -115,8 +115,8 @@ coordinator_bind(void *sock, const char *endpoint, char *bound, size_t len, char
  * endpoints here; written to a temporary name and renamed, so a reader
  * never sees half a file. */
 static int
-coordinator_write_endpoints(const char *dir, const char *worker, const char *api,
-                            const char *http, char **error)
+coordinator_write_endpoints(const char *dir, const char *worker, const char *api, const char *http,
+                            char **error)
 {
 	char *tmp = xasprintf("%s/endpoints.tmp", dir);
 	char *path = xasprintf("%s/endpoints", dir);
@@ -155,9 +155,8 @@ coordinator_load_workers(coordinator_t *c)
 /* ---- HTTP: alert intake, /metrics, /healthz -------------------------------- */
 
 /* Store commits take milliseconds: finer buckets than a step's. */
-static const double coordinator_commit_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                    0.025,  0.05,  0.1,    0.25,  0.5,
-                                                    1,      2.5};
+static const double coordinator_commit_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                    0.05,   0.1,   0.25,   0.5,   1,    2.5};
 
 static void coordinator_resync(coordinator_t *c);
 
@@ -236,9 +235,9 @@ coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t 
 		const char *reason;
 		uint64_t n;
 	} drops[] = {
-	    {"shape", w->dropped_shape},     {"size", w->dropped_size},
-	    {"decode", w->dropped_decode},   {"version", w->dropped_version},
-	    {"empty", w->dropped_empty},     {"range", w->dropped_range},
+	    {"shape", w->dropped_shape},   {"size", w->dropped_size},
+	    {"decode", w->dropped_decode}, {"version", w->dropped_version},
+	    {"empty", w->dropped_empty},   {"range", w->dropped_range},
 	};
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
 		metrics_label_t l[] = {{"endpoint", endpoint}, {"reason", drops[i].reason}};
@@ -596,7 +595,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	}
 
-	c->config = config->config_path ? config_load(config->config_path, error) : config_default();
+	c->config =
+	    config->config_path ? config_load(config->config_path, error) : config_default();
 	if (c->config == NULL)
 		goto fail;
 	c->step_seconds =
@@ -1615,7 +1615,8 @@ coordinator_run(coordinator_t *c)
 			zap_item = n_items++;
 		}
 		if (c->httpd != NULL)
-			items[n_items++] = (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
+			items[n_items++] =
+			    (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
 		log_flush(); /* the turn's INFO lines, before waiting (log.h) */
 		if (zmq_poll(items, n_items, (long)wait) < 0) {
 			if (errno == EINTR)

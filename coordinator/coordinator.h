@@ -24,7 +24,7 @@
  * send theirs every interval. */
 #define COORDINATOR_HEARTBEAT_EVERY 2
 #define COORDINATOR_OUTPUT_CAP_BYTES (1024 * 1024)
-#define COORDINATOR_TICK_MS 100          /* dispatcher watchdog cadence */
+#define COORDINATOR_TICK_MS 100 /* dispatcher watchdog cadence */
 /* How often the store file and the lock file are checked for having been
  * deleted or replaced under the coordinator (storelock.h). */
 #define COORDINATOR_STORE_CHECK_MS 1000

@@ -83,8 +83,8 @@ typedef struct {
 	              const char *channel, const char *message, char **detail);
 	/* Something only a person can settle (a lost step that is not
 	 * idempotent). */
-	void (*needs_operator)(void *ctx, const char *run_id, const char *runbook,
-	                       const char *host, const char *text);
+	void (*needs_operator)(void *ctx, const char *run_id, const char *runbook, const char *host,
+	                       const char *text);
 	void *ctx;
 } dispatcher_hooks_t;
 
@@ -150,9 +150,9 @@ void dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg);
 void dispatcher_worker_lost(dispatcher_t *d, worker_t *w);
 /* Moves on the large runs a step of which ended this turn as a whole (a
  * batch starts, a run ends and is retired: once per run per turn, not per
- * result; DISPATCHER_DRIVE_NOW_HOSTS), then queues the turn's OutputAcks, one per key with the highest
- * seq. Call once at the end of every loop turn, before the commit (the
- * send queue holds what it sends until the commit succeeds). */
+ * result; DISPATCHER_DRIVE_NOW_HOSTS), then queues the turn's OutputAcks, one per key with the
+ * highest seq. Call once at the end of every loop turn, before the commit (the send queue holds
+ * what it sends until the commit succeeds). */
 void dispatcher_end_turn(dispatcher_t *d);
 /* Dispatches what waits on a returning worker and fails hosts whose worker
  * has been away longer than lost_after_ms. Call every loop turn. */

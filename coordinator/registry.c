@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strlist.h"
 #include "xalloc.h"
 
 struct registry {
@@ -232,17 +233,10 @@ registry_label(const worker_t *w, const char *key)
 char *
 registry_labels_string(const worker_t *w)
 {
-	size_t len = 1;
+	strlist_t pairs = {0}; /* owned: freed here */
 	for (size_t i = 0; i < w->label_count; i++)
-		len += strlen(w->labels[i].key) + strlen(w->labels[i].value) + 2;
-	char *s = xmalloc(len);
-	s[0] = '\0';
-	for (size_t i = 0; i < w->label_count; i++) {
-		if (i > 0)
-			strcat(s, ",");
-		strcat(s, w->labels[i].key);
-		strcat(s, "=");
-		strcat(s, w->labels[i].value);
-	}
+		strlist_add(&pairs, xasprintf("%s=%s", w->labels[i].key, w->labels[i].value));
+	char *s = strlist_join_sep(&pairs, ",", "");
+	strlist_free(&pairs);
 	return s;
 }

@@ -102,8 +102,8 @@ typedef struct run {
 	 * a step that needs one then ends `error` (docs/security.md). */
 	runbook_kv_t *secrets;
 	size_t secret_count;
-	struct run *next; /* the dispatcher's list of active runs */
-	struct run *prev; /* and back, so that retiring one is O(1) */
+	struct run *next;   /* the dispatcher's list of active runs */
+	struct run *prev;   /* and back, so that retiring one is O(1) */
 	bool drive_pending; /* on the dispatcher's list of runs to drive this turn */
 	/* Host index by name, built at the first lookup once every host is
 	 * named (run_find_host): slot = host index + 1, 0 = empty. */

@@ -21,6 +21,8 @@ PACKAGES=(
   valgrind procps
   # libFuzzer: its runtime is only recommended by clang; llvm has llvm-symbolizer
   clang libclang-rt-dev llvm
+  # make format-check (docs/contributing.md)
+  clang-format
   tzdata
 )
 

@@ -21,46 +21,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "file.h"
 #include "xalloc.h"
-
-/* Reads all of fd up to max bytes into a new buffer (the caller frees).
- * Returns NULL with errno set on a read error, EFBIG when there is more. */
-static uint8_t *
-read_all(int fd, size_t max, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	uint8_t *buf = xmalloc(cap);
-	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			errno = e;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			free(buf);
-			errno = EFBIG;
-			return NULL;
-		}
-	}
-	*len = n;
-	return buf;
-}
 
 int
 main(int argc, char **argv)
@@ -72,13 +34,13 @@ main(int argc, char **argv)
 		return CHECK_ERROR;
 	}
 	size_t len = 0;
-	uint8_t *buf = read_all(STDIN_FILENO, CHECK_SPEC_MAX_BYTES, &len);
-	if (buf == NULL) {
+	char *buf = NULL; /* owned */
+	if (file_read_fd(STDIN_FILENO, CHECK_SPEC_MAX_BYTES, &buf, &len) != FILE_OK) {
 		dprintf(STDOUT_FILENO, "rota-check: cannot read the step from stdin: %s\n",
 		        strerror(errno));
 		return CHECK_ERROR;
 	}
-	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, len, buf);
+	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, len, (const uint8_t *)buf);
 	free(buf);
 	if (spec == NULL) {
 		dprintf(STDOUT_FILENO, "rota-check: the step on stdin is not a StepSpec\n");

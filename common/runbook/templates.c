@@ -10,6 +10,7 @@
 
 #include "shellword.h"
 #include "template.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 /* ---- templates ---- */
@@ -36,15 +37,11 @@ static const char *
 param_list(check_t *c)
 {
 	if (c->param_list == NULL) {
-		size_t len = 1;
+		strlist_t names = {0}; /* owned: freed here */
 		for (size_t i = 0; i < c->rb->param_count; i++)
-			len += strlen(c->rb->params[i].name) + 2;
-		c->param_list = xcalloc(1, len);
-		for (size_t i = 0; i < c->rb->param_count; i++) {
-			if (i > 0)
-				strcat(c->param_list, ", ");
-			strcat(c->param_list, c->rb->params[i].name);
-		}
+			strlist_add(&names, xstrdup(c->rb->params[i].name));
+		c->param_list = strlist_join_sep(&names, ", ", "");
+		strlist_free(&names);
 	}
 	return c->param_list;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "file.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------------ */
@@ -718,60 +719,28 @@ char *
 yamltree_read_file(yamltree_report_t *r, const char *path, const yamltree_options_t *opt,
                    size_t *lenp)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	size_t max = opt->max_bytes;
-
-	*lenp = 0;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
+	char *buf = NULL; /* owned: returned */
+	/* FILE_NONBLOCK: opening a FIFO must not wait for a writer. */
+	switch (file_read_all(path, opt->max_bytes, FILE_NONBLOCK, &buf, lenp, NULL)) {
+	case FILE_OK:
+		return buf;
+	case FILE_ERR_OPEN:
 		yamltree_report_add(r, YAMLTREE_MARK_FILE, "cannot open: %s", strerror(errno));
-		goto fail;
-	}
-	if (fstat(fd, &st) != 0) {
+		break;
+	case FILE_ERR_STAT:
 		yamltree_report_add(r, YAMLTREE_MARK_FILE, "cannot stat: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
+		break;
+	case FILE_ERR_NOT_REGULAR:
 		yamltree_report_add(r, YAMLTREE_MARK_FILE, "not a regular file");
-		goto fail;
-	}
-	if ((uintmax_t)st.st_size > max) {
+		break;
+	case FILE_ERR_TOO_LARGE:
 		yamltree_report_add(r, YAMLTREE_MARK_FILE, "the %s is larger than %zu bytes",
-		                    opt->noun, max);
-		goto fail;
+		                    opt->noun, opt->max_bytes);
+		break;
+	case FILE_ERR_READ:
+		yamltree_report_add(r, YAMLTREE_MARK_FILE, "cannot read: %s", strerror(errno));
+		break;
 	}
-	/* Read one byte more than allowed, in case the file grew since fstat;
-	 * and one for the NUL. */
-	buf = xmalloc(max + 2);
-	for (;;) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			yamltree_report_add(r, YAMLTREE_MARK_FILE, "cannot read: %s",
-			                    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max) {
-			yamltree_report_add(r, YAMLTREE_MARK_FILE,
-			                    "the %s is larger than %zu bytes", opt->noun, max);
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
 	return NULL;
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "file.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -409,37 +410,11 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 /* ---- the token ------------------------------------------------------------ */
 
-int
-httpd_read_token(const char *path, char **token, char **error)
+/* Trims the token's trailing blanks in place and checks what is left:
+ * one word of printable ASCII, long enough. */
+static int
+httpd_token_take(const char *path, char *buf, ssize_t n, char **token, char **error)
 {
-	*token = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	char buf[HTTPD_TOKEN_MAX_BYTES + 1];
-	ssize_t n = -1;
-	/* The mode of the file opened, not of a name that may be swapped. */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*error = xasprintf("the HTTP token file %s is not a regular file", path);
-	} else if ((st.st_mode & 077) != 0) {
-		*error =
-		    xasprintf("the HTTP token file %s is readable by others (mode %04o): anyone"
-		              " who can read it can send alerts; run 'chmod 600 %s' (and make"
-		              " a new token if it may have been copied)",
-		              path, (unsigned)(st.st_mode & 07777), path);
-	} else if ((n = read(fd, buf, sizeof(buf))) < 0) {
-		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
-	} else if (n > HTTPD_TOKEN_MAX_BYTES) {
-		*error = xasprintf("the HTTP token file %s is larger than %d bytes: not a token",
-		                   path, HTTPD_TOKEN_MAX_BYTES);
-		n = -1;
-	}
-	close(fd);
-	if (n < 0)
-		return -1;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
 	                 buf[n - 1] == '\t'))
 		n--;
@@ -461,6 +436,41 @@ httpd_read_token(const char *path, char **token, char **error)
 	}
 	*token = xstrdup(buf);
 	return 0;
+}
+
+int
+httpd_read_token(const char *path, char **token, char **error)
+{
+	*token = NULL;
+	struct stat st;
+	char *buf = NULL; /* owned: wiped and freed here */
+	size_t len = 0;
+	file_status_t rc = file_read_all(path, HTTPD_TOKEN_MAX_BYTES, 0, &buf, &len, &st);
+	int ok = -1;
+	/* The mode of the file opened, not of a name that may be swapped. */
+	if (rc == FILE_ERR_OPEN) {
+		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
+	} else if (rc == FILE_ERR_STAT || rc == FILE_ERR_NOT_REGULAR) {
+		*error = xasprintf("the HTTP token file %s is not a regular file", path);
+	} else if ((st.st_mode & 077) != 0) {
+		*error =
+		    xasprintf("the HTTP token file %s is readable by others (mode %04o): anyone"
+		              " who can read it can send alerts; run 'chmod 600 %s' (and make"
+		              " a new token if it may have been copied)",
+		              path, (unsigned)(st.st_mode & 07777), path);
+	} else if (rc == FILE_ERR_READ) {
+		*error = xasprintf("cannot read the HTTP token file %s: %s", path, strerror(errno));
+	} else if (rc == FILE_ERR_TOO_LARGE) {
+		*error = xasprintf("the HTTP token file %s is larger than %d bytes: not a token",
+		                   path, HTTPD_TOKEN_MAX_BYTES);
+	} else {
+		ok = httpd_token_take(path, buf, (ssize_t)len, token, error);
+	}
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	return ok;
 }
 
 /* ---- addresses ---------------------------------------------------------- */

@@ -42,11 +42,11 @@ typedef struct {
 
 /* The JSON body to POST for n on c (malloc'd, caller frees). link_base, when
  * not NULL or "", prefixes a link to the incident
- * (<link_base>/ID: the base of a page of the operators' own, a wiki or a tracker, that the id is appended to); a notice of an incident always names the
- * command `rota incident show ID`. Strings that are not valid UTF-8 are
- * repaired (U+FFFD), so the body is always strict JSON. NULL when n cannot
- * be sent on c: PagerDuty has no event_action for its kind, or c->kind is
- * not a channel kind.
+ * (<link_base>/ID: the base of a page of the operators' own, a wiki or a tracker, that the id is
+ * appended to); a notice of an incident always names the command `rota incident show ID`. Strings
+ * that are not valid UTF-8 are repaired (U+FFFD), so the body is always strict JSON. NULL when n
+ * cannot be sent on c: PagerDuty has no event_action for its kind, or c->kind is not a channel
+ * kind.
  *
  * Slack:
  *   {"text": "*[P2] escalated:* TITLE\nHosts: H\nTEXT\n`rota incident show ID`\n<LINK>"}

@@ -75,8 +75,8 @@ int incidents_of_run(incidents_t *in, const char *run_id, char *id, size_t len);
 
 /* ack and resolve: 0, or -1 with *code (a Rota__ErrorCode) and *error
  * (caller frees) saying why not. */
-int incidents_ack(incidents_t *in, const char *id, const char *by, const char *note,
-                  int64_t now_ms, int *code, char **error);
+int incidents_ack(incidents_t *in, const char *id, const char *by, const char *note, int64_t now_ms,
+                  int *code, char **error);
 int incidents_resolve(incidents_t *in, const char *id, const char *by, const char *note,
                       int64_t now_ms, int *code, char **error);
 

@@ -212,8 +212,8 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	if (e == NULL) {
 		char *names = catalog_names(r->catalog);
 		*code = ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK;
-		*error = xasprintf("unknown runbook '%s'; the coordinator has: %s", sub->runbook,
-		                   names);
+		*error =
+		    xasprintf("unknown runbook '%s'; the coordinator has: %s", sub->runbook, names);
 		free(names);
 		return -1;
 	}
@@ -269,7 +269,8 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	int64_t now = clock_wall_ms();
 	int rc = incidents_open(r->incidents, &spec, now, id, sizeof(id));
 	if (rc == 0) {
-		char *text = xasprintf("started run %s of %s on %s", res.run_id, e->rb->name, hosts);
+		char *text =
+		    xasprintf("started run %s of %s on %s", res.run_id, e->rb->name, hosts);
 		rc = incidents_link_run(r->incidents, id, res.run_id) == 0 &&
 		             incidents_note(r->incidents, id, "run", text, now) == 0
 		         ? 0
@@ -422,8 +423,8 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 	} else {
 		snprintf(run_id, len, "%s", res.run_id);
 		char *hosts = responder_hosts(res.hosts, res.host_count);
-		char *text = xasprintf("alert %s: started run %s of %s on %s", alertname, res.run_id,
-		                       e->rb->name, hosts);
+		char *text = xasprintf("alert %s: started run %s of %s on %s", alertname,
+		                       res.run_id, e->rb->name, hosts);
 		incidents_link_run(r->incidents, incident, res.run_id);
 		incidents_note(r->incidents, incident, "run", text, now);
 		char *detail = xasprintf("run %s on %zu host(s), for alert %s (incident %s)",
@@ -452,12 +453,12 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		}
 		/* Resolved, then firing again while the incident is still open:
 		 * back on the incident, no second run (the first is its answer). */
-		char *text = xasprintf("alert %s is firing again%s%s", alertname, host ? " on " : "",
-		                       host ? host : "");
+		char *text = xasprintf("alert %s is firing again%s%s", alertname,
+		                       host ? " on " : "", host ? host : "");
 		incidents_note(r->incidents, known.incident_id, "alert", text, now);
 		free(text);
-		incidents_alert_put(r->incidents, fingerprint, known.incident_id, "firing", alertname,
-		                    host, NULL, a->starts_ms, now);
+		incidents_alert_put(r->incidents, fingerprint, known.incident_id, "firing",
+		                    alertname, host, NULL, a->starts_ms, now);
 		return;
 	}
 	const catalog_entry_t *e = responder_match(r, a);
@@ -485,9 +486,10 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		for (size_t i = 0; i < a->annotations.count; i++)
 			if (strcmp(a->annotations.items[i].name, "summary") == 0)
 				summary = a->annotations.items[i].value;
-		char *title = summary && summary[0]
-		                  ? xstrdup(summary)
-		                  : xasprintf("%s%s%s", alertname, host ? " on " : "", host ? host : "");
+		char *title =
+		    summary && summary[0]
+		        ? xstrdup(summary)
+		        : xasprintf("%s%s%s", alertname, host ? " on " : "", host ? host : "");
 		/* An alert is not refused for a long summary (the page matters
 		 * more): its title is cut to the bound, at a character's start,
 		 * and ends in "..." to say so. */
@@ -542,8 +544,8 @@ responder_alert_resolved(responder_t *r, const responder_source_t *src, const al
 	r->alerts.resolved++;
 	incidents_alert_put(r->incidents, fingerprint, known.incident_id, "resolved", alertname,
 	                    host, NULL, a->starts_ms, now);
-	char *text = xasprintf("alert %s resolved%s%s", alertname, host ? " on " : "",
-	                       host ? host : "");
+	char *text =
+	    xasprintf("alert %s resolved%s%s", alertname, host ? " on " : "", host ? host : "");
 	incidents_note(r->incidents, known.incident_id, "alert", text, now);
 	free(text);
 	if (known.incident_open && incidents_alerts_firing(r->incidents, known.incident_id) == 0) {

@@ -225,8 +225,7 @@ static bool
 security_same_key(const keyring_entry_t *e, const wire_msg_t *msg)
 {
 	char z85[KEYS_Z85_CHARS + 1];
-	return zmq_z85_encode(z85, e->key, KEYS_BYTES) != NULL &&
-	       strcmp(z85, msg->user_key) == 0;
+	return zmq_z85_encode(z85, e->key, KEYS_BYTES) != NULL && strcmp(z85, msg->user_key) == 0;
 }
 
 bool
@@ -401,7 +400,7 @@ security_write_token(const char *path, char **error)
 	char text[2 * SECURITY_HTTP_TOKEN_BYTES + 2];
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(text + 2 * i, 3, "%02x", raw[i]);
-	strcat(text, "\n");
+	memcpy(text + 2 * sizeof(raw), "\n", 2);
 	explicit_bzero(raw, sizeof(raw));
 	int rc = security_write_text(path, 0600, text, error);
 	explicit_bzero(text, sizeof(text));

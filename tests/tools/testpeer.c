@@ -1162,7 +1162,8 @@ main(int argc, char **argv)
 	if ((argc == 5 || argc == 11) && strcmp(argv[1], "oddhello") == 0)
 		return hello_peer(argc - 2, argv + 2);
 	if (argc == 6 && strcmp(argv[1], "hello") == 0)
-		return hello(argv[2], argv[3], atoi(argv[4]), (size_t)strtoul(argv[5], NULL, 10));
+		return hello(argv[2], argv[3], (int)strtol(argv[4], NULL, 10),
+		             (size_t)strtoul(argv[5], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "garbage") == 0)
 		return garbage(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "api") == 0)
@@ -1171,12 +1172,13 @@ main(int argc, char **argv)
 		return dispatch(argv[2], argc - 3, argv + 3);
 	if (argc == 5 && strcmp(argv[1], "silent") == 0)
 		return silent(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: rota-testpeer garbage ENDPOINT\n"
-	                "       rota-testpeer api DIR\n"
-	                "       rota-testpeer dispatch ENDPOINT_FILE ID|KIND|key=value...\n"
-	                "       rota-testpeer silent ENDPOINT ID GO_FILE\n"
-	                "       rota-testpeer hello ENDPOINT ID LABELS BYTES\n"
-	                "       rota-testpeer oddhello ENDPOINT ID HOSTNAME [RUN STEP ATTEMPT SIGNAL"
-	                " EXIT ENDED_MS]\n");
+	fprintf(stderr,
+	        "usage: rota-testpeer garbage ENDPOINT\n"
+	        "       rota-testpeer api DIR\n"
+	        "       rota-testpeer dispatch ENDPOINT_FILE ID|KIND|key=value...\n"
+	        "       rota-testpeer silent ENDPOINT ID GO_FILE\n"
+	        "       rota-testpeer hello ENDPOINT ID LABELS BYTES\n"
+	        "       rota-testpeer oddhello ENDPOINT ID HOSTNAME [RUN STEP ATTEMPT SIGNAL"
+	        " EXIT ENDED_MS]\n");
 	return 2;
 }

@@ -578,10 +578,10 @@ fn_report(void *arg)
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL && n < sizeof(fds) - 16) {
-		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+		if (de->d_name[0] == '.' || (int)strtol(de->d_name, NULL, 10) == dirfd(d))
 			continue;
 		n += (size_t)snprintf(fds + n, sizeof(fds) - n, "%s%d", n ? " " : "",
-		                      atoi(de->d_name));
+		                      (int)strtol(de->d_name, NULL, 10));
 	}
 	closedir(d);
 	sigset_t mask;

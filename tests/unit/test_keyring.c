@@ -22,7 +22,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/rota-test-keyring.XXXXXX");
+	snprintf(dir, sizeof(dir), "/tmp/rota-test-keyring.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	return keys_generate(&k1) == 0 && keys_generate(&k2) == 0 ? 0 : -1;

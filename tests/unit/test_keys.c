@@ -21,7 +21,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/rota-test-keys.XXXXXX");
+	snprintf(dir, sizeof(dir), "/tmp/rota-test-keys.XXXXXX");
 	return mkdtemp(dir) ? 0 : -1;
 }
 

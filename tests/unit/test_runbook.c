@@ -286,7 +286,7 @@ test_deep_nesting(void **state)
 	/* 64 levels are fine for YAML (the runbook is then wrong); 65 are not. */
 	char text[300];
 	memset(text, 0, sizeof(text));
-	strcpy(text, "name: ");
+	memcpy(text, "name: ", 6);
 	memset(text + 6, '[', 63);
 	assert_lint(text, "t.yaml:2:1: YAML syntax error: did not find expected node content "
 	                  "(while parsing a flow node at line 2, column 1)\n");
@@ -331,11 +331,11 @@ test_node_limit(void **state)
 	size_t n = 200000;
 	char *text = malloc(2 * n + 16);
 	assert_non_null(text);
-	char *p = text;
-	p += sprintf(p, "[");
+	char *p = text, *end = text + 2 * n + 16;
+	p += snprintf(p, (size_t)(end - p), "[");
 	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "a,");
-	strcpy(p, "]");
+		p += snprintf(p, (size_t)(end - p), "a,");
+	snprintf(p, (size_t)(end - p), "]");
 	assert_lint(text, "t.yaml:1:200000: more than 100000 YAML values in one file\n");
 	free(text);
 }
@@ -347,9 +347,9 @@ test_too_many_errors(void **state)
 	/* 300 unknown keys: the first 100 and a closing line. */
 	char *text = malloc(300 * 12 + 64);
 	assert_non_null(text);
-	char *p = text;
+	char *p = text, *end = text + 300 * 12 + 64;
 	for (int i = 0; i < 300; i++)
-		p += sprintf(p, "zz%d: 1\n", i);
+		p += snprintf(p, (size_t)(end - p), "zz%d: 1\n", i);
 	runbook_errors_t errs = {0};
 	assert_null(runbook_parse_string(text, strlen(text), "t.yaml", &errs));
 	assert_int_equal(errs.count, RUNBOOK_MAX_ERRORS + 1);
@@ -603,9 +603,10 @@ test_long_and_odd_keys_are_shown_safely(void **state)
 	(void)state;
 	char text[400];
 	memset(text, 0, sizeof(text));
-	strcpy(text, "name: x\n\"");
+	snprintf(text, sizeof(text), "name: x\n\"");
 	memset(text + strlen(text), 'k', 200);
-	strcat(text, "\": 1\n\"a\\tb\\nc\": 2\nsteps: [{id: a, shell: ls}]\n");
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	         "\": 1\n\"a\\tb\\nc\": 2\nsteps: [{id: a, shell: ls}]\n");
 	assert_lint(text, "t.yaml:2:1: unknown key "
 	                  "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...' in "
 	                  "runbook\n"
@@ -1172,8 +1173,10 @@ test_when_targets(void **state)
 	/* A long list is cut. */
 	char text[2048] = "name: x\nsteps:\n";
 	for (int i = 0; i < 12; i++)
-		sprintf(text + strlen(text), "  - {id: s%d, noop: }\n", i);
-	strcat(text, "  - {id: last, noop: , when: {failed: nope}}\n");
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		         "  - {id: s%d, noop: }\n", i);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	         "  - {id: last, noop: , when: {failed: nope}}\n");
 	assert_lint(text, "t.yaml:15:39: when: step 'nope' is not an earlier step (steps before "
 	                  "this one: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, ...)\n");
 }
@@ -1376,8 +1379,8 @@ test_field_values(void **state)
 	/* More label matchers than anyone writes: refused, and quickly. */
 	char big[4096] = "m{";
 	for (int i = 0; i < 40; i++)
-		sprintf(big + strlen(big), "l%d=\"v\",", i);
-	strcat(big, "}");
+		snprintf(big + strlen(big), sizeof(big) - strlen(big), "l%d=\"v\",", i);
+	snprintf(big + strlen(big), sizeof(big) - strlen(big), "}");
 	assert_int_equal(runbook_metric_parse(big, NULL, NULL, NULL), -1);
 }
 

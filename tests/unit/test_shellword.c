@@ -182,8 +182,8 @@ test_places(void **state)
 	/* Too deep to tell: refused. */
 	char deep[512] = "";
 	for (int i = 0; i < 40; i++)
-		strcat(deep, "$(");
-	strcat(deep, "{{ a }}");
+		snprintf(deep + strlen(deep), sizeof(deep) - strlen(deep), "$(");
+	snprintf(deep + strlen(deep), sizeof(deep) - strlen(deep), "{{ a }}");
 	assert_places(deep, "U");
 }
 

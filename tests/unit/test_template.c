@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,8 +112,9 @@ collect(void *vctx, const char *name)
 	names_ctx_t *ctx = vctx;
 
 	ctx->calls++;
-	strncat(ctx->seen, name, sizeof(ctx->seen) - strlen(ctx->seen) - 2);
-	strcat(ctx->seen, ";");
+	size_t at = strlen(ctx->seen);
+	snprintf(ctx->seen + at, sizeof(ctx->seen) - at, "%.*s;", (int)(sizeof(ctx->seen) - at - 2),
+	         name);
 	return ctx->calls == ctx->stop_at ? 42 : 0;
 }
 
