@@ -5,8 +5,9 @@
  * checked key by key into a runbook_t. Every problem is collected (not just
  * the first) as "file:line:column: message", so `rota lint` and the
  * coordinator can show them all. The language grows here: a new key is a
- * new case in the checker, a new step type a row in its table and fields in
- * runbook_step_t.
+ * new case in the checker, a new step kind a file in common/runbook/ (its
+ * parse, lint and render), a row in its table (step_kinds.c) and fields in
+ * runbook_step_t (coordinator/README.md, "How to add a step kind").
  *
  * Must never: crash or hang on any input, or accept a runbook with an error. */
 #ifndef ROTA_RUNBOOK_H
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "template.h"
 #include "yamltree.h"
 
 #define RUNBOOK_MAX_FILE_BYTES (1024 * 1024)
@@ -247,6 +249,53 @@ int runbook_step_find(const runbook_t *rb, const char *id);
 /* True for the step types the coordinator runs itself (manual, notify). */
 bool runbook_step_on_coordinator(runbook_step_type_t type);
 const char *runbook_step_type_name(runbook_step_type_t type);
+
+/* ---- step kinds (common/runbook/step_kinds.c: one row per kind) ---- */
+
+/* Where a step kind runs. */
+typedef enum {
+	RUNBOOK_RUNS_WORKER = 0,  /* the worker agent itself (shell, noop) */
+	RUNBOOK_RUNS_CHECK,       /* the worker, in its helper rota-check (the checks) */
+	RUNBOOK_RUNS_COORDINATOR, /* the coordinator itself (manual, notify) */
+} runbook_runs_on_t;
+
+/* What the rest of rota may know of a step kind: plain data, borrowed
+ * from the table, valid for the life of the program. */
+typedef struct {
+	const char *name; /* its YAML key: "http_check" */
+	runbook_step_type_t type;
+	uint32_t default_timeout_ms;
+	runbook_runs_on_t runs_on;
+	bool run_as;   /* may name a user to run as (a worker runs it as one) */
+	int spec_case; /* the Rota__StepSpec kind_case its spec carries */
+} runbook_step_info_t;
+
+/* The kind of type, or of a StepSpec's kind_case; NULL when unknown. */
+const runbook_step_info_t *runbook_step_info(runbook_step_type_t type);
+const runbook_step_info_t *runbook_step_info_of_spec(int spec_case);
+
+/* The step's templated texts (its kind's fields, not env), borrowed, into
+ * out (room for RUNBOOK_STEP_MAX_TEXTS); returns how many. */
+#define RUNBOOK_STEP_MAX_TEXTS 16
+size_t runbook_step_texts(const runbook_step_t *step, const char **out);
+
+/* What a step's spec is rendered with, besides the step. */
+typedef struct {
+	const char *runbook;        /* borrowed: the run's runbook name */
+	bool adhoc;                 /* the run is ad hoc (rota exec) */
+	uint64_t output_limit;      /* bytes of output the worker keeps */
+	const template_var_t *vars; /* borrowed: params.*, run.id, host.* */
+	size_t var_count;
+} runbook_spec_in_t;
+
+/* Renders step for one host into a packed Rota__StepSpec, new in *spec
+ * (the caller frees). A field that does not render into a valid value (by
+ * the parser's rule for it) makes an `invalid` spec that says why, and a
+ * noop in place of the step; returns whether it did. Secrets never enter
+ * the spec: a secret env value or a secret a command names becomes a
+ * secret_env entry naming the param. */
+bool runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8_t **spec,
+                       size_t *spec_len);
 /* Checks a value given for a param against its type: NULL when it fits,
  * else a message the caller frees ("param 'n' must be an integer, not 'x'").
  * int: an optional sign and digits inside int64; bool: true, false, yes,

@@ -1,7 +1,6 @@
 /* launcher: builds runs from runbooks (see launcher.h). */
 #include "launcher.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,35 +280,6 @@ vars_free(vars_t *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* Every templated text of a step, for rendering and for label checks. */
-enum { STEP_TEXTS = 16 };
-
-static size_t
-step_texts(const runbook_step_t *st, const char **out)
-{
-	const char *all[STEP_TEXTS] = {st->run,
-	                               st->workdir,
-	                               st->url,
-	                               st->method,
-	                               st->expect_status,
-	                               st->body_contains,
-	                               st->path,
-	                               st->min_free_pct,
-	                               st->min_free_bytes,
-	                               st->metric,
-	                               st->op,
-	                               st->value,
-	                               st->prompt,
-	                               st->message,
-	                               st->channel};
-	size_t n = 0;
-	for (size_t i = 0; i < STEP_TEXTS; i++) {
-		if (all[i] != NULL)
-			out[n++] = all[i];
-	}
-	return n;
-}
-
 /* A step's template names "host.labels.K" for a label the worker lacks:
  * say so plainly rather than as an unknown template name. */
 typedef struct {
@@ -335,8 +305,8 @@ static int
 launcher_check_labels(const runbook_step_t *step, const worker_t *w, char **error)
 {
 	label_check_t c = {.w = w};
-	const char *texts[STEP_TEXTS];
-	size_t n = step_texts(step, texts);
+	const char *texts[RUNBOOK_STEP_MAX_TEXTS];
+	size_t n = runbook_step_texts(step, texts);
 	for (size_t i = 0; i < n + step->env_count && c.missing == NULL; i++) {
 		const char *t = i < n ? texts[i] : step->env[i - n].value;
 		char *err = NULL;
@@ -358,169 +328,6 @@ launcher_check_labels(const runbook_step_t *step, const worker_t *w, char **erro
 
 /* ---- step specs -------------------------------------------------------- */
 
-/* Renders every templated field of one step for one host; each rendered
- * text is owned by `owned`. */
-typedef struct {
-	const vars_t *vars;
-	strlist_t owned;
-	char *error; /* owned: the first failure */
-	const char *step;
-} render_t;
-
-/* text rendered with secret params as mode says (template.h). */
-static const char *
-render_as(render_t *r, const char *text, template_secret_mode_t mode)
-{
-	if (text == NULL || r->error)
-		return NULL;
-	char *err = NULL;
-	char *out = template_render_secret(text, r->vars->vars, r->vars->count, mode, &err);
-	if (out == NULL) {
-		r->error = xasprintf("step %s: %s", r->step, err ? err : "template error");
-		free(err);
-		return NULL;
-	}
-	strlist_add(&r->owned, out);
-	return out;
-}
-
-static const char *
-render(render_t *r, const char *text)
-{
-	return render_as(r, text, TEMPLATE_SECRET_MASK);
-}
-
-/* A shell command: every value becomes one shell word quoted by rota, a
- * secret a quoted reference to its variable (template.h, TEMPLATE_SHELL). */
-static const char *
-render_shell(render_t *r, const char *text)
-{
-	return render_as(r, text, TEMPLATE_SHELL);
-}
-
-static void __attribute__((format(printf, 2, 3))) render_fail(render_t *r, const char *fmt, ...)
-{
-	if (r->error)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	r->error = xasprintf("step %s: %s", r->step, msg);
-	free(msg);
-}
-
-/* Renders a field and checks the result by the parser's rule for key, so a
- * templated value is held to what a literal one would be. */
-static const char *
-render_field(render_t *r, const char *key, const char *text)
-{
-	const char *v = render(r, text);
-	if (v == NULL)
-		return NULL;
-	char *bad = runbook_field_check(key, v);
-	if (bad != NULL) {
-		render_fail(r, "%s", bad);
-		free(bad);
-		return NULL;
-	}
-	return v;
-}
-
-static double
-render_double(render_t *r, const char *key, const char *text)
-{
-	const char *v = render_field(r, key, text);
-	return v ? strtod(v, NULL) : 0;
-}
-
-static uint64_t
-render_bytes(render_t *r, const char *text)
-{
-	const char *v = render_field(r, "min_free_bytes", text);
-	uint64_t n = 0;
-	if (v != NULL && runbook_bytes_parse(v, &n) != 0)
-		render_fail(r, "'min_free_bytes' is '%s', not a byte count like 500M or 10G", v);
-	return n;
-}
-
-/* Splits 'name{k="v",...}' into the spec's name and labels, all owned by
- * r (the labels array by the caller, who frees it). */
-static void
-render_metric(render_t *r, const char *text, Rota__MetricCheckSpec *m)
-{
-	const char *v = render_field(r, "metric", text);
-	char *name = NULL;
-	runbook_kv_t *labels = NULL;
-	size_t n = 0;
-	if (v == NULL)
-		return;
-	if (runbook_metric_parse(v, &name, &labels, &n) != 0) {
-		render_fail(r, "'metric' is '%s', not a name with optional {k=\"v\"} labels", v);
-		return;
-	}
-	strlist_add(&r->owned, name);
-	m->metric = name;
-	m->labels = xcalloc(n + 1, sizeof(*m->labels));
-	for (size_t i = 0; i < n; i++) {
-		Rota__Label *lab = xmalloc(sizeof(*lab));
-		rota__label__init(lab);
-		strlist_add(&r->owned, labels[i].key);
-		strlist_add(&r->owned, labels[i].value);
-		lab->key = labels[i].key;
-		lab->value = labels[i].value;
-		m->labels[m->n_labels++] = lab;
-	}
-	free(labels);
-}
-
-/* The secret params a text names, for the step's secret_env. */
-typedef struct {
-	const vars_t *vars;
-	strlist_t *names; /* param names, without "params." */
-} secret_refs_t;
-
-static int
-secret_ref_visit(void *ctx, const char *name)
-{
-	secret_refs_t *sr = ctx;
-	for (size_t i = 0; i < sr->vars->count; i++) {
-		const template_var_t *v = &sr->vars->vars[i];
-		if (v->secret && strcmp(v->name, name) == 0) {
-			const char *param = name + strlen("params.");
-			if (!strlist_has(sr->names, param))
-				strlist_add(sr->names, xstrdup(param));
-		}
-	}
-	return 0;
-}
-
-static void
-secret_refs(const vars_t *vars, const char *text, strlist_t *names)
-{
-	secret_refs_t sr = {.vars = vars, .names = names};
-	char *err = NULL;
-	/* A syntax error is reported by the render that follows. */
-	(void)template_names(text, secret_ref_visit, &sr, &err);
-	free(err);
-}
-
-/* Appends a secret_env entry: key the variable, value the param's name
- * (the stored spec never holds the secret; dispatcher_send puts it in). */
-static void
-secret_env_add(Rota__StepSpec *ss, strlist_t *owned, const char *key, const char *param)
-{
-	Rota__Label *lab = xmalloc(sizeof(*lab));
-	rota__label__init(lab);
-	char *k = xstrdup(key), *v = xstrdup(param);
-	strlist_add(owned, k);
-	strlist_add(owned, v);
-	lab->key = k;
-	lab->value = v;
-	ss->secret_env = xrealloc(ss->secret_env, (ss->n_secret_env + 1) * sizeof(*ss->secret_env));
-	ss->secret_env[ss->n_secret_env++] = lab;
-}
-
 /* Builds the StepSpec of one step for one host, packed into *spec. A field
  * that does not render into a valid value makes an `invalid` spec that
  * says why; returns whether it did. */
@@ -528,137 +335,18 @@ static bool
 launcher_build_spec(const launcher_t *l, const run_t *run, bool adhoc, const runbook_step_t *step,
                     const vars_t *vars, uint8_t **spec, size_t *spec_len)
 {
-	render_t r = {.vars = vars, .step = step->id};
-	Rota__StepSpec ss = ROTA__STEP_SPEC__INIT;
-	Rota__ShellSpec shell = ROTA__SHELL_SPEC__INIT;
-	Rota__HttpCheckSpec http = ROTA__HTTP_CHECK_SPEC__INIT;
-	Rota__DiskCheckSpec disk = ROTA__DISK_CHECK_SPEC__INIT;
-	Rota__MetricCheckSpec metric = ROTA__METRIC_CHECK_SPEC__INIT;
-	Rota__NoopSpec noop = ROTA__NOOP_SPEC__INIT;
-	Rota__ManualSpec manual = ROTA__MANUAL_SPEC__INIT;
-	Rota__NotifySpec notify = ROTA__NOTIFY_SPEC__INIT;
-	Rota__Label *env = xcalloc(step->env_count + 1, sizeof(*env));
-	Rota__Label **envp = xcalloc(step->env_count + 1, sizeof(*envp));
-
-	ss.timeout_ms = step->timeout_ms;
-	ss.runbook = run->runbook;
-	ss.adhoc = adhoc;
-	ss.run_as = step->run_as ? step->run_as : (char *)"";
-	/* The worker keeps the first and the last half of this and one note
-	 * between them: what it sends fits what the coordinator keeps. */
-	ss.output_limit = l->output_cap > 512 ? l->output_cap - 256 : l->output_cap;
-	switch (step->type) {
-	case RUNBOOK_STEP_SHELL: {
-		/* Every value in the command is one quoted word, a secret a
-		 * reference to its variable; a secret env value moves to
-		 * secret_env whole
-		 * (the parser allows it only as the whole value). */
-		shell.run = (char *)render_shell(&r, step->run);
-		strlist_t refs = {0};
-		secret_refs(vars, step->run, &refs);
-		for (size_t i = 0; i < refs.count; i++) {
-			char *var = template_secret_env_name(refs.items[i]);
-			secret_env_add(&ss, &r.owned, var, refs.items[i]);
-			free(var);
-		}
-		strlist_free(&refs);
-		shell.workdir = step->workdir ? (char *)render(&r, step->workdir) : (char *)"";
-		size_t n = 0;
-		for (size_t i = 0; i < step->env_count; i++) {
-			strlist_t names = {0};
-			secret_refs(vars, step->env[i].value, &names);
-			if (names.count > 0) {
-				secret_env_add(&ss, &r.owned, step->env[i].key, names.items[0]);
-				strlist_free(&names);
-				continue;
-			}
-			rota__label__init(&env[n]);
-			env[n].key = step->env[i].key;
-			env[n].value = (char *)render(&r, step->env[i].value);
-			envp[n] = &env[n];
-			n++;
-		}
-		shell.n_env = n;
-		shell.env = envp;
-		ss.kind_case = ROTA__STEP_SPEC__KIND_SHELL;
-		ss.shell = &shell;
-		break;
-	}
-	case RUNBOOK_STEP_HTTP_CHECK:
-		http.url = (char *)render_field(&r, "url", step->url);
-		http.method = step->method ? (char *)render(&r, step->method) : (char *)"";
-		http.expect_status =
-		    step->expect_status
-		        ? (uint32_t)render_double(&r, "expect_status", step->expect_status)
-		        : 200;
-		http.body_contains =
-		    step->body_contains ? (char *)render(&r, step->body_contains) : (char *)"";
-		ss.kind_case = ROTA__STEP_SPEC__KIND_HTTP_CHECK;
-		ss.http_check = &http;
-		break;
-	case RUNBOOK_STEP_DISK_CHECK:
-		disk.path = (char *)render_field(&r, "path", step->path);
-		if (step->min_free_pct)
-			disk.min_free_pct = render_double(&r, "min_free_pct", step->min_free_pct);
-		if (step->min_free_bytes)
-			disk.min_free_bytes = render_bytes(&r, step->min_free_bytes);
-		ss.kind_case = ROTA__STEP_SPEC__KIND_DISK_CHECK;
-		ss.disk_check = &disk;
-		break;
-	case RUNBOOK_STEP_METRIC_CHECK:
-		metric.url = (char *)render_field(&r, "url", step->url);
-		render_metric(&r, step->metric, &metric);
-		metric.op = (char *)render(&r, step->op);
-		metric.value = render_double(&r, "value", step->value);
-		ss.kind_case = ROTA__STEP_SPEC__KIND_METRIC_CHECK;
-		ss.metric_check = &metric;
-		break;
-	case RUNBOOK_STEP_MANUAL:
-		manual.prompt = (char *)render(&r, step->prompt);
-		ss.kind_case = ROTA__STEP_SPEC__KIND_MANUAL;
-		ss.manual = &manual;
-		break;
-	case RUNBOOK_STEP_NOTIFY:
-		notify.message = (char *)render(&r, step->message);
-		notify.channel = step->channel ? (char *)render(&r, step->channel) : (char *)"";
-		ss.kind_case = ROTA__STEP_SPEC__KIND_NOTIFY;
-		ss.notify = &notify;
-		break;
-	case RUNBOOK_STEP_NOOP:
-	default:
-		ss.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
-		ss.noop = &noop;
-		break;
-	}
-	bool invalid = r.error != NULL;
-	Rota__Label **secret_env = ss.secret_env;
-	size_t n_secret_env = ss.n_secret_env;
-	if (invalid) {
-		/* Recorded, not refused: the step may never run (a `when` gate
-		 * for an opt-in check whose param was left empty). */
-		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
-		bad.timeout_ms = step->timeout_ms;
-		bad.runbook = run->runbook;
-		bad.adhoc = adhoc;
-		bad.invalid = r.error;
-		bad.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
-		bad.noop = &noop;
-		ss = bad;
-	}
-	*spec_len = rota__step_spec__get_packed_size(&ss);
-	*spec = xmalloc(*spec_len ? *spec_len : 1);
-	rota__step_spec__pack(&ss, *spec);
-	free(r.error);
-	for (size_t i = 0; i < n_secret_env; i++)
-		free(secret_env[i]);
-	free(secret_env);
-	for (size_t i = 0; i < metric.n_labels; i++)
-		free(metric.labels[i]);
-	free(metric.labels);
-	free(env);
-	free(envp);
-	strlist_free(&r.owned);
-	return invalid;
+	/* Each kind renders its own fields (common/runbook/step_*.c). */
+	runbook_spec_in_t in = {
+	    .runbook = run->runbook,
+	    .adhoc = adhoc,
+	    /* The worker keeps the first and the last half of this and one
+	     * note between them: what it sends fits what the coordinator
+	     * keeps. */
+	    .output_limit = l->output_cap > 512 ? l->output_cap - 256 : l->output_cap,
+	    .vars = vars->vars,
+	    .var_count = vars->count,
+	};
+	return runbook_step_spec(step, &in, spec, spec_len);
 }
 
 /* ---- params ------------------------------------------------------------ */

@@ -85,15 +85,23 @@ run_secret(const run_t *r, const char *name)
 	return NULL;
 }
 
+/* Where a step runs (its kind's row, common/runbook/step_kinds.c); a kind
+ * the coordinator runs itself has its own executor in dispatcher.c. */
+static int
+run_kind_of(runbook_step_type_t type)
+{
+	if (!runbook_step_on_coordinator(type))
+		return RUN_KIND_WORKER;
+	return type == RUNBOOK_STEP_MANUAL ? RUN_KIND_MANUAL : RUN_KIND_NOTIFY;
+}
+
 void
 run_apply_runbook(run_t *r, const runbook_t *rb)
 {
 	for (size_t s = 0; s < r->step_count && s < rb->step_count; s++) {
 		const runbook_step_t *st = &rb->steps[s];
 		run_policy_t *p = &r->policy[s];
-		p->kind = st->type == RUNBOOK_STEP_MANUAL   ? RUN_KIND_MANUAL
-		          : st->type == RUNBOOK_STEP_NOTIFY ? RUN_KIND_NOTIFY
-		                                            : RUN_KIND_WORKER;
+		p->kind = run_kind_of(st->type);
 		p->when = st->when.kind;
 		p->when_step = st->when.step_index;
 		if (p->when_step >= s &&

@@ -9,7 +9,10 @@
  *   templates.c   {{ }} templates in values, secret params, shell quoting
  *   sections.c    the runbook's own keys: targets, params, schedule,
  *                 severity, escalation, triggers, allowed_*
- *   step_types.c  the step types: their table and their checkers
+ *   step_kinds.c  the step kinds' table: one row per kind
+ *   step_*.c      one file per kind: its parse (and lint), render, texts
+ *   render.c      a step into its StepSpec for one host (templates
+ *                 rendered, secrets moved to secret_env)
  *   steps.c       what every step has: id, type, when, retries, run_as
  *   runbook.c     the public API (parse, free, look-ups)
  * The symbols here have external linkage so the files can share them; they
@@ -21,7 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rota.pb-c.h"
 #include "runbook.h"
+#include "strlist.h"
+#include "template.h"
 #include "yamltree.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -64,19 +70,56 @@ typedef struct {
 	const yamltree_node_t *step_timeout; /* the step's own 'timeout', or NULL */
 } step_ctx_t;
 
-typedef void (*step_check_fn)(check_t *c, const yamltree_node_t *v, runbook_step_t *s,
-                              const step_ctx_t *sc);
-
-/* A row of the step type table (step_types.c). */
+/* A step being rendered into its spec for one host (render.c). Every
+ * rendered text is owned by `owned` and lives until the spec is packed. */
 typedef struct {
-	const char *name;
-	runbook_step_type_t type;
-	uint32_t default_timeout_ms;
-	step_check_fn check;
-} step_type_t;
-/* Rows in step_types; checked against the table where it is defined. */
-#define STEP_TYPE_COUNT 7
-extern const step_type_t step_types[STEP_TYPE_COUNT];
+	const template_var_t *vars; /* borrowed */
+	size_t var_count;
+	strlist_t owned; /* every rendered text and render_alloc block */
+	char *error;     /* owned: the first failure */
+	const char *step;
+} render_t;
+
+/* One step kind: a row of step_kinds[] (step_kinds.c), its functions in
+ * its own file (step_shell.c, step_http.c ...). */
+typedef struct {
+	runbook_step_info_t info; /* name, type, default timeout, runs_on, run_as, spec_case */
+	/* Checks the value of the kind's key (v) into s: errors and warnings
+	 * into c. s->timeout_ms is already the default or the step's own. */
+	void (*parse)(check_t *c, const yamltree_node_t *v, runbook_step_t *s,
+	              const step_ctx_t *sc);
+	/* Fills the kind's part of ss from s: kind_case and its message,
+	 * allocated with render_alloc (so owned by r, like every text). */
+	void (*render)(render_t *r, const runbook_step_t *s, Rota__StepSpec *ss);
+	/* The kind's text fields of s, borrowed, into out; returns how many
+	 * (at most RUNBOOK_STEP_MAX_TEXTS). They may hold templates. */
+	size_t (*texts)(const runbook_step_t *s, const char **out);
+} step_kind_t;
+
+/* Rows in step_kinds[]; checked against the table where it is defined. */
+#define STEP_KIND_COUNT 7
+extern const step_kind_t step_kinds[STEP_KIND_COUNT];
+/* The row of type, or NULL. */
+const step_kind_t *step_kind_find(runbook_step_type_t type);
+/* Starts checking the mapping v of a kind: its keys and its timeout.
+ * Returns false (after reporting) when v is not a mapping. where gets
+ * "KIND of step 'x'" for the kind's own messages. */
+bool type_map(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc,
+              const char *type, const char *const *keys, size_t nkeys, char *where, size_t wlen);
+
+/* One file per kind: its parse (and lint), render and texts. */
+#define STEP_KIND_FUNCTIONS(k)                                                                     \
+	void step_##k##_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s,             \
+	                      const step_ctx_t *sc);                                               \
+	void step_##k##_render(render_t *r, const runbook_step_t *s, Rota__StepSpec *ss);          \
+	size_t step_##k##_texts(const runbook_step_t *s, const char **out)
+STEP_KIND_FUNCTIONS(shell);
+STEP_KIND_FUNCTIONS(http);
+STEP_KIND_FUNCTIONS(disk);
+STEP_KIND_FUNCTIONS(metric);
+STEP_KIND_FUNCTIONS(manual);
+STEP_KIND_FUNCTIONS(notify);
+STEP_KIND_FUNCTIONS(noop);
 
 /* The step fields whose text has a syntax, by YAML key. what is how an
  * error names the expected form: "'KEY' must be WHAT, not ...". */
@@ -125,6 +168,24 @@ bool text_templated(const char *s);
 /* sections.c */
 bool param_value_fits(runbook_param_type_t type, const char *text, const char **what);
 void check_root(check_t *c, const yamltree_node_t *root);
+
+/* render.c: texts rendered with the run's vars, each checked by the
+ * parser's rule for its key; after a failure they return NULL / 0 and
+ * r->error says why. */
+/* size zeroed bytes owned by r (freed with its texts). */
+void *render_alloc(render_t *r, size_t size);
+const char *render(render_t *r, const char *text);
+const char *render_shell(render_t *r, const char *text);
+const char *render_field(render_t *r, const char *key, const char *text);
+double render_double(render_t *r, const char *key, const char *text);
+uint64_t render_bytes(render_t *r, const char *text);
+void render_fail(render_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The secret params text names (without "params."), added to names. */
+void render_secret_refs(const render_t *r, const char *text, strlist_t *names);
+/* Appends a secret_env entry to ss: key the variable, value the param's
+ * name (the stored spec never holds the secret; dispatcher_send puts it
+ * in). Freed by runbook_step_spec. */
+void render_secret_env_add(render_t *r, Rota__StepSpec *ss, const char *key, const char *param);
 
 /* steps.c */
 void check_steps(check_t *c, const yamltree_node_t *root);

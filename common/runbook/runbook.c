@@ -9,8 +9,8 @@
  * Pass 2 (check_*) walks the tree key by key against a table of known keys
  * per mapping, so a typo gets "did you mean" and a key from the full language
  * that this version does not run yet gets "not supported ... yet" instead of
- * being ignored. Step types are a table (step_types.c): a new step type is
- * a new table row and its checker.
+ * being ignored. Step kinds are a table (step_kinds.c): a new kind is a
+ * file (its parse, lint and render) and a row there.
  *
  * Errors are collected, not returned at the first one: `rota lint` shows them
  * all, sorted by position. Pass 2 only runs on a tree pass 1 accepted, so one
@@ -92,32 +92,20 @@ runbook_parse_file(const char *path, runbook_errors_t *errs)
 	return rb;
 }
 
+/* A step's kind fields are freed through its kind's texts (each kind lists
+ * the fields it fills, and only its own parse fills them); the rest here. */
 static void
 step_free(runbook_step_t *s)
 {
-	char *texts[] = {
-	    s->id,
-	    s->run,
-	    s->workdir,
-	    s->url,
-	    s->method,
-	    s->expect_status,
-	    s->body_contains,
-	    s->path,
-	    s->min_free_pct,
-	    s->min_free_bytes,
-	    s->metric,
-	    s->op,
-	    s->value,
-	    s->prompt,
-	    s->message,
-	    s->channel,
-	    s->when.step,
-	    s->run_as,
-	};
+	const step_kind_t *kind = step_kind_find(s->type);
+	const char *texts[RUNBOOK_STEP_MAX_TEXTS];
+	size_t n = kind != NULL ? kind->texts(s, texts) : 0;
 
-	for (size_t i = 0; i < COUNT_OF(texts); i++)
-		free(texts[i]);
+	for (size_t i = 0; i < n; i++)
+		free((char *)texts[i]);
+	free(s->id);
+	free(s->when.step);
+	free(s->run_as);
 	kv_free(s->env, s->env_count);
 }
 
@@ -195,16 +183,15 @@ runbook_step_find(const runbook_t *rb, const char *id)
 bool
 runbook_step_on_coordinator(runbook_step_type_t type)
 {
-	return type == RUNBOOK_STEP_MANUAL || type == RUNBOOK_STEP_NOTIFY;
+	const runbook_step_info_t *k = runbook_step_info(type);
+	return k != NULL && k->runs_on == RUNBOOK_RUNS_COORDINATOR;
 }
 
 const char *
 runbook_step_type_name(runbook_step_type_t type)
 {
-	for (size_t i = 0; i < COUNT_OF(step_types); i++)
-		if (step_types[i].type == type)
-			return step_types[i].name;
-	return "unknown";
+	const runbook_step_info_t *k = runbook_step_info(type);
+	return k != NULL ? k->name : "unknown";
 }
 
 char *

@@ -1,5 +1,5 @@
 /* runbook/steps: the steps sequence and what every step has whatever its
- * type: id, exactly one type key (step_types.c), timeout, when, retries,
+ * kind: id, exactly one kind key (step_kinds.c), timeout, when, retries,
  * continue_on_failure, idempotent and run_as. */
 #include "internal.h"
 
@@ -10,11 +10,9 @@
 #include "duration.h"
 #include "xalloc.h"
 
-/* A step's own keys plus one per step type (see step_types). */
+/* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id",         "timeout", "when",       "retries",    "continue_on_failure",
-    "idempotent", "shell",   "http_check", "disk_check", "metric_check",
-    "manual",     "notify",  "noop",       "run_as",
+    "id", "timeout", "when", "retries", "continue_on_failure", "idempotent",
 };
 static const char *const keys_when[] = {"failed", "succeeded"};
 static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
@@ -141,8 +139,8 @@ check_run_as(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step
 		free(user);
 		return;
 	}
-	if (s->type == RUNBOOK_STEP_MANUAL || s->type == RUNBOOK_STEP_NOTIFY ||
-	    s->type == RUNBOOK_STEP_NOOP) {
+	const step_kind_t *kind = step_kind_find(s->type);
+	if (kind != NULL && !kind->info.run_as) {
 		yamltree_report_add(c->r, v->mark,
 		                    "%s cannot have 'run_as': only shell steps and checks run on a "
 		                    "worker as a user",
@@ -182,7 +180,7 @@ check_step_settings(check_t *c, const yamltree_node_t *n, runbook_step_t *s, con
 		    sc->label);
 }
 
-/* The step's type: exactly one type key. Returns its index in step_types,
+/* The step's type: exactly one type key. Returns its index in step_kinds,
  * or -1 (reported). */
 static int
 step_type_find(check_t *c, const yamltree_node_t *n, const char *label)
@@ -193,8 +191,8 @@ step_type_find(check_t *c, const yamltree_node_t *n, const char *label)
 
 	for (size_t i = 0; i + 1 < n->count; i += 2) {
 		const yamltree_node_t *k = n->kids[i];
-		for (size_t j = 0; j < COUNT_OF(step_types); j++) {
-			if (strcmp(k->text, step_types[j].name) != 0)
+		for (size_t j = 0; j < COUNT_OF(step_kinds); j++) {
+			if (strcmp(k->text, step_kinds[j].info.name) != 0)
 				continue;
 			if (type_key != NULL) {
 				yamltree_report_add(c->r, k->mark,
@@ -207,9 +205,9 @@ step_type_find(check_t *c, const yamltree_node_t *n, const char *label)
 		}
 	}
 	if (type_key == NULL) {
-		const char *names[COUNT_OF(step_types)];
-		for (size_t j = 0; j < COUNT_OF(step_types); j++)
-			names[j] = step_types[j].name;
+		const char *names[COUNT_OF(step_kinds)];
+		for (size_t j = 0; j < COUNT_OF(step_kinds); j++)
+			names[j] = step_kinds[j].info.name;
 		yamltree_report_add(c->r, n->mark, "%s has no step type; add one of %s", label,
 		                    names_join(names, COUNT_OF(names), true, list, sizeof(list)));
 	}
@@ -253,18 +251,25 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 			nodes->id = idv;
 		}
 	}
-	keys_check(c, n, keys_step, COUNT_OF(keys_step), label);
+	const char *keys[COUNT_OF(keys_step) + STEP_KIND_COUNT + 1];
+	size_t nkeys = 0;
+	for (size_t i = 0; i < COUNT_OF(keys_step); i++)
+		keys[nkeys++] = keys_step[i];
+	for (size_t i = 0; i < COUNT_OF(step_kinds); i++)
+		keys[nkeys++] = step_kinds[i].info.name;
+	keys[nkeys++] = "run_as";
+	keys_check(c, n, keys, nkeys, label);
 
 	step_ctx_t sc = {.label = label, .step_timeout = yamltree_map_get(n, "timeout")};
 	int t = step_type_find(c, n, label);
 	if (t >= 0) {
-		s->type = step_types[t].type;
-		s->timeout_ms = step_types[t].default_timeout_ms;
+		s->type = step_kinds[t].info.type;
+		s->timeout_ms = step_kinds[t].info.default_timeout_ms;
 	}
 	if (sc.step_timeout != NULL)
 		want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
 	if (t >= 0)
-		step_types[t].check(c, yamltree_map_get(n, step_types[t].name), s, &sc);
+		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
 }
 

@@ -1,0 +1,195 @@
+/* runbook/render: a step of a parsed runbook into the StepSpec a worker
+ * (or the coordinator) runs, for one host: every templated field rendered
+ * with the run's vars and checked again by the parser's rule for it, and
+ * every secret moved out of the spec into secret_env. The kind's own
+ * fields are its file's render (step_*.c); this file holds what every kind
+ * shares and the helpers they render with.
+ *
+ * Must never: put a secret's value into a spec (a spec is stored), or
+ * send a spec whose fields did not render into valid values (it becomes
+ * `invalid` instead). */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void *
+render_alloc(render_t *r, size_t size)
+{
+	void *p = xcalloc(1, size ? size : 1);
+	strlist_add(&r->owned, p);
+	return p;
+}
+
+/* text rendered with secret params as mode says (template.h). */
+static const char *
+render_as(render_t *r, const char *text, template_secret_mode_t mode)
+{
+	if (text == NULL || r->error)
+		return NULL;
+	char *err = NULL;
+	char *out = template_render_secret(text, r->vars, r->var_count, mode, &err);
+	if (out == NULL) {
+		r->error = xasprintf("step %s: %s", r->step, err ? err : "template error");
+		free(err);
+		return NULL;
+	}
+	strlist_add(&r->owned, out);
+	return out;
+}
+
+const char *
+render(render_t *r, const char *text)
+{
+	return render_as(r, text, TEMPLATE_SECRET_MASK);
+}
+
+/* A shell command: every value becomes one shell word quoted by rota, a
+ * secret a quoted reference to its variable (template.h, TEMPLATE_SHELL). */
+const char *
+render_shell(render_t *r, const char *text)
+{
+	return render_as(r, text, TEMPLATE_SHELL);
+}
+
+void
+render_fail(render_t *r, const char *fmt, ...)
+{
+	if (r->error)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->error = xasprintf("step %s: %s", r->step, msg);
+	free(msg);
+}
+
+/* Renders a field and checks the result by the parser's rule for key, so a
+ * templated value is held to what a literal one would be. */
+const char *
+render_field(render_t *r, const char *key, const char *text)
+{
+	const char *v = render(r, text);
+	if (v == NULL)
+		return NULL;
+	char *bad = runbook_field_check(key, v);
+	if (bad != NULL) {
+		render_fail(r, "%s", bad);
+		free(bad);
+		return NULL;
+	}
+	return v;
+}
+
+double
+render_double(render_t *r, const char *key, const char *text)
+{
+	const char *v = render_field(r, key, text);
+	return v ? strtod(v, NULL) : 0;
+}
+
+uint64_t
+render_bytes(render_t *r, const char *text)
+{
+	const char *v = render_field(r, "min_free_bytes", text);
+	uint64_t n = 0;
+	if (v != NULL && runbook_bytes_parse(v, &n) != 0)
+		render_fail(r, "'min_free_bytes' is '%s', not a byte count like 500M or 10G", v);
+	return n;
+}
+
+/* The secret params a text names, for the step's secret_env. */
+typedef struct {
+	const render_t *r;
+	strlist_t *names; /* param names, without "params." */
+} secret_refs_t;
+
+static int
+secret_ref_visit(void *ctx, const char *name)
+{
+	secret_refs_t *sr = ctx;
+	for (size_t i = 0; i < sr->r->var_count; i++) {
+		const template_var_t *v = &sr->r->vars[i];
+		if (v->secret && strcmp(v->name, name) == 0) {
+			const char *param = name + strlen("params.");
+			if (!strlist_has(sr->names, param))
+				strlist_add(sr->names, xstrdup(param));
+		}
+	}
+	return 0;
+}
+
+void
+render_secret_refs(const render_t *r, const char *text, strlist_t *names)
+{
+	secret_refs_t sr = {.r = r, .names = names};
+	char *err = NULL;
+	/* A syntax error is reported by the render that follows. */
+	(void)template_names(text, secret_ref_visit, &sr, &err);
+	free(err);
+}
+
+void
+render_secret_env_add(render_t *r, Rota__StepSpec *ss, const char *key, const char *param)
+{
+	Rota__Label *lab = xmalloc(sizeof(*lab));
+	rota__label__init(lab);
+	char *k = xstrdup(key), *v = xstrdup(param);
+	strlist_add(&r->owned, k);
+	strlist_add(&r->owned, v);
+	lab->key = k;
+	lab->value = v;
+	ss->secret_env = xrealloc(ss->secret_env, (ss->n_secret_env + 1) * sizeof(*ss->secret_env));
+	ss->secret_env[ss->n_secret_env++] = lab;
+}
+
+bool
+runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8_t **spec,
+                  size_t *spec_len)
+{
+	render_t r = {.vars = in->vars, .var_count = in->var_count, .step = step->id};
+	Rota__StepSpec ss = ROTA__STEP_SPEC__INIT;
+	Rota__NoopSpec noop = ROTA__NOOP_SPEC__INIT;
+	const step_kind_t *kind = step_kind_find(step->type);
+
+	ss.timeout_ms = step->timeout_ms;
+	ss.runbook = (char *)in->runbook;
+	ss.adhoc = in->adhoc;
+	ss.run_as = step->run_as ? step->run_as : (char *)"";
+	ss.output_limit = in->output_limit;
+	if (kind != NULL) {
+		kind->render(&r, step, &ss);
+	} else {
+		ss.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
+		ss.noop = &noop;
+	}
+	bool invalid = r.error != NULL;
+	Rota__Label **secret_env = ss.secret_env;
+	size_t n_secret_env = ss.n_secret_env;
+	if (invalid) {
+		/* Recorded, not refused: the step may never run (a `when` gate
+		 * for an opt-in check whose param was left empty). */
+		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
+		bad.timeout_ms = step->timeout_ms;
+		bad.runbook = (char *)in->runbook;
+		bad.adhoc = in->adhoc;
+		bad.invalid = r.error;
+		bad.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
+		bad.noop = &noop;
+		ss = bad;
+	}
+	*spec_len = rota__step_spec__get_packed_size(&ss);
+	*spec = xmalloc(*spec_len ? *spec_len : 1);
+	rota__step_spec__pack(&ss, *spec);
+	free(r.error);
+	for (size_t i = 0; i < n_secret_env; i++)
+		free(secret_env[i]);
+	free(secret_env);
+	strlist_free(&r.owned);
+	return invalid;
+}
