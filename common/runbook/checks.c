@@ -89,8 +89,8 @@ suggest_key(const char *key, const char *const *keys, size_t nkeys)
 /* Reports every key of map that is not in keys (with a hint when one is
  * close). where names the mapping ("runbook", "step 'x'"). */
 void
-keys_check(check_t *c, const yamltree_node_t *map, const char *const *keys, size_t nkeys,
-           const char *where)
+runbook_keys_check(check_t *c, const yamltree_node_t *map, const char *const *keys, size_t nkeys,
+                   const char *where)
 {
 	for (size_t i = 0; i + 1 < map->count; i += 2) {
 		const yamltree_node_t *k = map->kids[i];
@@ -113,7 +113,7 @@ keys_check(check_t *c, const yamltree_node_t *map, const char *const *keys, size
 /* "a, b, c" (or "a, b or c" with last_or) into buf, for messages that list
  * choices; the lists are short constant tables. */
 const char *
-names_join(const char *const *names, size_t n, bool last_or, char *buf, size_t len)
+runbook_names_join(const char *const *names, size_t n, bool last_or, char *buf, size_t len)
 {
 	size_t off = 0;
 
@@ -131,7 +131,7 @@ names_join(const char *const *names, size_t n, bool last_or, char *buf, size_t l
 /* Text value of key; NULL (after reporting) when v is not text or is null.
  * Returns a copy the caller owns. */
 char *
-want_string(check_t *c, const yamltree_node_t *v, const char *key)
+runbook_want_string(check_t *c, const yamltree_node_t *v, const char *key)
 {
 	if (v->kind != YAMLTREE_SCALAR) {
 		yamltree_report_add(c->r, v->mark, "'%s' must be text, not %s", key,
@@ -149,7 +149,7 @@ want_string(check_t *c, const yamltree_node_t *v, const char *key)
 /* Only the YAML 1.2 core spellings, unquoted: "yes"/"on" are YAML 1.1
  * booleans some readers accept and others do not, so refuse them. */
 int
-want_bool(check_t *c, const yamltree_node_t *v, const char *key, bool *out)
+runbook_want_bool(check_t *c, const yamltree_node_t *v, const char *key, bool *out)
 {
 	if (v->kind == YAMLTREE_SCALAR && v->plain) {
 		const char *t = v->text;
@@ -174,8 +174,8 @@ want_bool(check_t *c, const yamltree_node_t *v, const char *key, bool *out)
 /* allow_zero: "0" is meaningful (jitter, backoff) rather than a mistake
  * (a timeout of nothing). */
 int
-want_duration_ex(check_t *c, const yamltree_node_t *v, const char *key, bool allow_zero,
-                 uint32_t *out)
+runbook_want_duration_ex(check_t *c, const yamltree_node_t *v, const char *key, bool allow_zero,
+                         uint32_t *out)
 {
 	uint64_t ms;
 
@@ -202,19 +202,19 @@ want_duration_ex(check_t *c, const yamltree_node_t *v, const char *key, bool all
 }
 
 int
-want_duration(check_t *c, const yamltree_node_t *v, const char *key, uint32_t *out)
+runbook_want_duration(check_t *c, const yamltree_node_t *v, const char *key, uint32_t *out)
 {
-	return want_duration_ex(c, v, key, false, out);
+	return runbook_want_duration_ex(c, v, key, false, out);
 }
 
 /* An integer from min to max. */
 int
-want_uint(check_t *c, const yamltree_node_t *v, const char *key, uint32_t min, uint32_t max,
-          uint32_t *out)
+runbook_want_uint(check_t *c, const yamltree_node_t *v, const char *key, uint32_t min, uint32_t max,
+                  uint32_t *out)
 {
 	uint64_t n;
 
-	if (yamltree_is_text(v) && text_uint(v->text, max, &n) && n >= min) {
+	if (yamltree_is_text(v) && runbook_text_uint(v->text, max, &n) && n >= min) {
 		*out = (uint32_t)n;
 		return 0;
 	}
@@ -230,8 +230,8 @@ want_uint(check_t *c, const yamltree_node_t *v, const char *key, uint32_t min, u
 
 /* One of names, exactly as written there; *index is its position. */
 int
-want_enum(check_t *c, const yamltree_node_t *v, const char *key, const char *const *names, size_t n,
-          int *index)
+runbook_want_enum(check_t *c, const yamltree_node_t *v, const char *key, const char *const *names,
+                  size_t n, int *index)
 {
 	char list[128];
 
@@ -243,7 +243,7 @@ want_enum(check_t *c, const yamltree_node_t *v, const char *key, const char *con
 			}
 		}
 	}
-	names_join(names, n, false, list, sizeof(list));
+	runbook_names_join(names, n, false, list, sizeof(list));
 	bool block = v->style == YAML_FOLDED_SCALAR_STYLE || v->style == YAML_LITERAL_SCALAR_STYLE;
 	if (v->kind == YAMLTREE_SCALAR && block) {
 		/* "op: >" starts a YAML folded block; it is not the text ">". */
@@ -252,7 +252,8 @@ want_enum(check_t *c, const yamltree_node_t *v, const char *key, const char *con
 		    c->r, v->mark,
 		    "'%s' must be one of %s, not %s block ('%s' unquoted starts one);"
 		    " did you mean to quote '%s'? write %s: '%s'",
-		    key, list, text_blank(v->text) ? "an empty" : "a YAML", ind, ind, key, ind);
+		    key, list, runbook_text_blank(v->text) ? "an empty" : "a YAML", ind, ind, key,
+		    ind);
 	} else if (yamltree_is_text(v))
 		yamltree_report_add(c->r, v->mark, "'%s' must be one of %s, not '%s'", key, list,
 		                    yamltree_shown(v->text).s);
@@ -265,7 +266,7 @@ want_enum(check_t *c, const yamltree_node_t *v, const char *key, const char *con
 /* s is 1..max_len characters from charset (a strspn set); when ident, it
  * must not start with a digit or '-'. */
 bool
-name_valid(const char *s, const char *charset, size_t max_len, bool ident)
+runbook_name_valid(const char *s, const char *charset, size_t max_len, bool ident)
 {
 	size_t n = strlen(s);
 
@@ -280,14 +281,14 @@ name_valid(const char *s, const char *charset, size_t max_len, bool ident)
 
 /* The text of key in map, with its templates checked, as a copy the caller
  * owns; NULL when it is absent (an error when required) or wrong. where
- * names the mapping ("http_check of step 'a'"). A key with a field_rule
+ * names the mapping ("http_check of step 'a'"). A key with a runbook_field_rule
  * must fit it unless it holds a template. */
 char *
-field_text(check_t *c, const yamltree_node_t *map, const char *key, bool required,
-           const char *where)
+runbook_field_text(check_t *c, const yamltree_node_t *map, const char *key, bool required,
+                   const char *where)
 {
 	const yamltree_node_t *v = yamltree_map_get(map, key);
-	const field_rule_t *rule = field_rule(key);
+	const field_rule_t *rule = runbook_field_rule(key);
 
 	if (v == NULL) {
 		if (required)
@@ -299,16 +300,16 @@ field_text(check_t *c, const yamltree_node_t *map, const char *key, bool require
 		                    yamltree_kind_name(v));
 		return NULL;
 	}
-	char *text = want_string(c, v, key);
+	char *text = runbook_want_string(c, v, key);
 	if (text == NULL)
 		return NULL;
-	if (text_blank(text)) {
+	if (runbook_text_blank(text)) {
 		yamltree_report_add(c->r, v->mark, "'%s' is empty", key);
 		free(text);
 		return NULL;
 	}
-	if (text_templated(text))
-		tmpl_check(c, v, key, text);
+	if (runbook_text_templated(text))
+		runbook_tmpl_check(c, v, key, text);
 	else if (rule != NULL && !rule->fits(text))
 		yamltree_report_add(c->r, v->mark, "'%s' must be %s, not '%s'", key, rule->what,
 		                    yamltree_shown(text).s);
@@ -318,13 +319,13 @@ field_text(check_t *c, const yamltree_node_t *map, const char *key, bool require
 /* An enumerated field (method, op): literal, never templated, so a typo
  * is caught before anything runs. Stored as written. */
 char *
-field_enum(check_t *c, const yamltree_node_t *map, const char *key, const char *const *names,
-           size_t n)
+runbook_field_enum(check_t *c, const yamltree_node_t *map, const char *key,
+                   const char *const *names, size_t n)
 {
 	const yamltree_node_t *v = yamltree_map_get(map, key);
 	int index;
 
-	if (v == NULL || want_enum(c, v, key, names, n, &index) != 0)
+	if (v == NULL || runbook_want_enum(c, v, key, names, n, &index) != 0)
 		return NULL;
 	return xstrdup(names[index]);
 }

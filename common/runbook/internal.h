@@ -104,8 +104,9 @@ const step_kind_t *step_kind_find(runbook_step_type_t type);
 /* Starts checking the mapping v of a kind: its keys and its timeout.
  * Returns false (after reporting) when v is not a mapping. where gets
  * "KIND of step 'x'" for the kind's own messages. */
-bool type_map(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc,
-              const char *type, const char *const *keys, size_t nkeys, char *where, size_t wlen);
+bool runbook_type_map(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc,
+                      const char *type, const char *const *keys, size_t nkeys, char *where,
+                      size_t wlen);
 
 /* One file per kind: its parse (and lint), render and texts. */
 #define STEP_KIND_FUNCTIONS(k)                                                                     \
@@ -130,44 +131,45 @@ typedef struct {
 } field_rule_t;
 
 /* scalars.c */
-bool is_digit(char ch);
-bool text_blank(const char *s);
-bool text_uint(const char *s, uint64_t max, uint64_t *out);
-bool text_int64(const char *s);
-bool text_bool(const char *s, bool *out);
-bool text_duration(const char *s);
-size_t metric_name_len(const char *s, bool metric);
-void kv_free(runbook_kv_t *kv, size_t n);
-const field_rule_t *field_rule(const char *key);
+bool runbook_is_digit(char ch);
+bool runbook_text_blank(const char *s);
+bool runbook_text_uint(const char *s, uint64_t max, uint64_t *out);
+bool runbook_text_int64(const char *s);
+bool runbook_text_bool(const char *s, bool *out);
+bool runbook_text_duration(const char *s);
+size_t runbook_metric_name_len(const char *s, bool metric);
+void runbook_kv_free(runbook_kv_t *kv, size_t n);
+const field_rule_t *runbook_field_rule(const char *key);
 
 /* checks.c */
-void keys_check(check_t *c, const yamltree_node_t *map, const char *const *keys, size_t nkeys,
-                const char *where);
-const char *names_join(const char *const *names, size_t n, bool last_or, char *buf, size_t len);
-char *want_string(check_t *c, const yamltree_node_t *v, const char *key);
-int want_bool(check_t *c, const yamltree_node_t *v, const char *key, bool *out);
-int want_duration_ex(check_t *c, const yamltree_node_t *v, const char *key, bool allow_zero,
-                     uint32_t *out);
-int want_duration(check_t *c, const yamltree_node_t *v, const char *key, uint32_t *out);
-int want_uint(check_t *c, const yamltree_node_t *v, const char *key, uint32_t min, uint32_t max,
-              uint32_t *out);
-int want_enum(check_t *c, const yamltree_node_t *v, const char *key, const char *const *names,
-              size_t n, int *index);
-bool name_valid(const char *s, const char *charset, size_t max_len, bool ident);
-char *field_text(check_t *c, const yamltree_node_t *map, const char *key, bool required,
-                 const char *where);
-char *field_enum(check_t *c, const yamltree_node_t *map, const char *key, const char *const *names,
-                 size_t n);
+void runbook_keys_check(check_t *c, const yamltree_node_t *map, const char *const *keys,
+                        size_t nkeys, const char *where);
+const char *runbook_names_join(const char *const *names, size_t n, bool last_or, char *buf,
+                               size_t len);
+char *runbook_want_string(check_t *c, const yamltree_node_t *v, const char *key);
+int runbook_want_bool(check_t *c, const yamltree_node_t *v, const char *key, bool *out);
+int runbook_want_duration_ex(check_t *c, const yamltree_node_t *v, const char *key, bool allow_zero,
+                             uint32_t *out);
+int runbook_want_duration(check_t *c, const yamltree_node_t *v, const char *key, uint32_t *out);
+int runbook_want_uint(check_t *c, const yamltree_node_t *v, const char *key, uint32_t min,
+                      uint32_t max, uint32_t *out);
+int runbook_want_enum(check_t *c, const yamltree_node_t *v, const char *key,
+                      const char *const *names, size_t n, int *index);
+bool runbook_name_valid(const char *s, const char *charset, size_t max_len, bool ident);
+char *runbook_field_text(check_t *c, const yamltree_node_t *map, const char *key, bool required,
+                         const char *where);
+char *runbook_field_enum(check_t *c, const yamltree_node_t *map, const char *key,
+                         const char *const *names, size_t n);
 
 /* templates.c */
-void tmpl_check_rule(check_t *c, const yamltree_node_t *n, const char *key, const char *text,
-                     secret_rule_t rule);
-void tmpl_check(check_t *c, const yamltree_node_t *n, const char *key, const char *text);
-bool text_templated(const char *s);
+void runbook_tmpl_check_rule(check_t *c, const yamltree_node_t *n, const char *key,
+                             const char *text, secret_rule_t rule);
+void runbook_tmpl_check(check_t *c, const yamltree_node_t *n, const char *key, const char *text);
+bool runbook_text_templated(const char *s);
 
 /* sections.c */
-bool param_value_fits(runbook_param_type_t type, const char *text, const char **what);
-void check_root(check_t *c, const yamltree_node_t *root);
+bool runbook_param_value_fits(runbook_param_type_t type, const char *text, const char **what);
+void runbook_check_root(check_t *c, const yamltree_node_t *root);
 
 /* render.c: texts rendered with the run's vars, each checked by the
  * parser's rule for its key; after a failure they return NULL / 0 and
@@ -188,6 +190,6 @@ void render_secret_refs(const render_t *r, const char *text, strlist_t *names);
 void render_secret_env_add(render_t *r, Rota__StepSpec *ss, const char *key, const char *param);
 
 /* steps.c */
-void check_steps(check_t *c, const yamltree_node_t *root);
+void runbook_check_steps(check_t *c, const yamltree_node_t *root);
 
 #endif

@@ -57,7 +57,7 @@ runbook_parse_string(const char *text, size_t len, const char *name, runbook_err
 		yamltree_report_t w;
 		yamltree_report_init(&w, &rb->warnings, r.file);
 		check_t c = {.r = &r, .warn = &w, .rb = rb, .text = text, .len = len};
-		check_root(&c, root);
+		runbook_check_root(&c, root);
 		yamltree_report_sort(&w);
 		free(c.param_list);
 		yamltree_destroy(&root);
@@ -106,7 +106,7 @@ step_free(runbook_step_t *s)
 	free(s->id);
 	free(s->when.step);
 	free(s->run_as);
-	kv_free(s->env, s->env_count);
+	runbook_kv_free(s->env, s->env_count);
 }
 
 void
@@ -136,7 +136,7 @@ runbook_destroy(runbook_t **rbp)
 	free(rb->escalation);
 	for (size_t i = 0; i < rb->trigger_count; i++) {
 		free(rb->triggers[i].source);
-		kv_free(rb->triggers[i].match, rb->triggers[i].match_count);
+		runbook_kv_free(rb->triggers[i].match, rb->triggers[i].match_count);
 	}
 	free(rb->triggers);
 	for (size_t i = 0; i < rb->param_count; i++) {
@@ -201,7 +201,7 @@ runbook_param_check(const runbook_param_t *p, const char *value)
 
 	if (p == NULL || value == NULL)
 		return xstrdup("no param or no value to check");
-	if (param_value_fits(p->type, value, &what))
+	if (runbook_param_value_fits(p->type, value, &what))
 		return NULL;
 	return xasprintf("param '%s' must be %s, not '%s'", p->name, what, yamltree_shown(value).s);
 }
@@ -222,7 +222,7 @@ runbook_amount_of(runbook_amount_t a, size_t total)
 char *
 runbook_field_check(const char *key, const char *value)
 {
-	const field_rule_t *rule = key != NULL ? field_rule(key) : NULL;
+	const field_rule_t *rule = key != NULL ? runbook_field_rule(key) : NULL;
 
 	if (rule == NULL || value == NULL || rule->fits(value))
 		return NULL;

@@ -21,26 +21,26 @@
  * disagree about what a valid value is. */
 
 bool
-is_digit(char ch)
+runbook_is_digit(char ch)
 {
 	return ch >= '0' && ch <= '9';
 }
 
 bool
-text_blank(const char *s)
+runbook_text_blank(const char *s)
 {
 	return s[strspn(s, " \t\r\n")] == '\0';
 }
 
 /* Digits only (no sign, no spaces), at most max. */
 bool
-text_uint(const char *s, uint64_t max, uint64_t *out)
+runbook_text_uint(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (!is_digit(*s))
+	if (!runbook_is_digit(*s))
 		return false;
-	for (; is_digit(*s); s++) {
+	for (; runbook_is_digit(*s); s++) {
 		uint64_t d = (uint64_t)(*s - '0');
 		if (v > (max - d) / 10)
 			return false;
@@ -54,7 +54,7 @@ text_uint(const char *s, uint64_t max, uint64_t *out)
 
 /* An optional sign and digits, inside int64_t. */
 bool
-text_int64(const char *s)
+runbook_text_int64(const char *s)
 {
 	bool neg = *s == '-';
 	uint64_t v;
@@ -62,7 +62,7 @@ text_int64(const char *s)
 	if (*s == '-' || *s == '+')
 		s++;
 	/* -9223372036854775808 is one more than the largest positive. */
-	return text_uint(s, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v);
+	return runbook_text_uint(s, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v);
 }
 
 /* Case-insensitive, so "-p force=TRUE" works as well as "true". */
@@ -70,7 +70,7 @@ static const char *const bool_true_words[] = {"true", "yes", "1"};
 static const char *const bool_false_words[] = {"false", "no", "0"};
 
 bool
-text_bool(const char *s, bool *out)
+runbook_text_bool(const char *s, bool *out)
 {
 	for (size_t i = 0; i < sizeof(bool_true_words) / sizeof(bool_true_words[0]); i++) {
 		if (strcasecmp(s, bool_true_words[i]) == 0) {
@@ -86,7 +86,7 @@ text_bool(const char *s, bool *out)
 }
 
 bool
-text_duration(const char *s)
+runbook_text_duration(const char *s)
 {
 	uint64_t ms;
 
@@ -104,11 +104,11 @@ text_number(const char *s, bool allow_sign, bool allow_exp, double *out)
 
 	if (allow_sign && (*p == '-' || *p == '+'))
 		p++;
-	for (; is_digit(*p); p++)
+	for (; runbook_is_digit(*p); p++)
 		digits++;
 	if (*p == '.') {
 		p++;
-		for (; is_digit(*p); p++)
+		for (; runbook_is_digit(*p); p++)
 			digits++;
 	}
 	if (digits == 0)
@@ -117,9 +117,9 @@ text_number(const char *s, bool allow_sign, bool allow_exp, double *out)
 		p++;
 		if (*p == '-' || *p == '+')
 			p++;
-		if (!is_digit(*p))
+		if (!runbook_is_digit(*p))
 			return false;
-		while (is_digit(*p))
+		while (runbook_is_digit(*p))
 			p++;
 	}
 	if (*p != '\0')
@@ -137,7 +137,7 @@ rule_status(const char *s)
 {
 	uint64_t v;
 
-	return text_uint(s, 999, &v) && v >= 100 && v <= 599;
+	return runbook_text_uint(s, 999, &v) && v >= 100 && v <= 599;
 }
 
 static bool
@@ -193,7 +193,7 @@ rule_bytes(const char *s)
 
 /* Prometheus names: a metric may hold ':', a label may not. */
 size_t
-metric_name_len(const char *s, bool metric)
+runbook_metric_name_len(const char *s, bool metric)
 {
 	size_t n = 0;
 
@@ -201,7 +201,7 @@ metric_name_len(const char *s, bool metric)
 		char ch = s[n];
 		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
 		             (metric && ch == ':');
-		if (!alpha && !(n > 0 && is_digit(ch)))
+		if (!alpha && !(n > 0 && runbook_is_digit(ch)))
 			return n;
 	}
 }
@@ -255,7 +255,7 @@ metric_label_value(const char *p, char **value)
 }
 
 void
-kv_free(runbook_kv_t *kv, size_t n)
+runbook_kv_free(runbook_kv_t *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(kv[i].key);
@@ -272,7 +272,7 @@ runbook_metric_parse(const char *text, char **name, runbook_kv_t **labels, size_
 
 	if (text == NULL)
 		return -1;
-	size_t len = metric_name_len(text, true);
+	size_t len = runbook_metric_name_len(text, true);
 	if (len == 0)
 		return -1;
 	const char *p = text + len;
@@ -280,7 +280,7 @@ runbook_metric_parse(const char *text, char **name, runbook_kv_t **labels, size_
 		kv = xcalloc(MAX_METRIC_LABELS, sizeof(*kv));
 		p = skip_blanks(p + 1);
 		while (*p != '}') {
-			size_t kl = metric_name_len(p, false);
+			size_t kl = runbook_metric_name_len(p, false);
 			if (kl == 0 || n == MAX_METRIC_LABELS)
 				goto bad;
 			char *key = xstrndup(p, kl);
@@ -314,13 +314,13 @@ runbook_metric_parse(const char *text, char **name, runbook_kv_t **labels, size_
 		*labels = kv;
 		*label_count = n;
 	} else {
-		kv_free(kv, n);
+		runbook_kv_free(kv, n);
 	}
 	return 0;
 bad_key:
 	free(kv[n].key);
 bad:
-	kv_free(kv, n);
+	runbook_kv_free(kv, n);
 	return -1;
 }
 
@@ -353,7 +353,7 @@ runbook_bytes_parse(const char *text, uint64_t *bytes)
 	memcpy(digits, text, len);
 	digits[len] = '\0';
 	uint64_t v;
-	if (!text_uint(digits, UINT64_MAX / mult, &v))
+	if (!runbook_text_uint(digits, UINT64_MAX / mult, &v))
 		return -1;
 	*bytes = v * mult;
 	return 0;
@@ -370,7 +370,7 @@ static const field_rule_t field_rules[] = {
 };
 
 const field_rule_t *
-field_rule(const char *key)
+runbook_field_rule(const char *key)
 {
 	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]); i++)
 		if (strcmp(field_rules[i].key, key) == 0)

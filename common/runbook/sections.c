@@ -94,7 +94,7 @@ check_label(check_t *c, const yamltree_node_t *k, const yamltree_node_t *v)
 {
 	runbook_targets_t *t = &c->rb->targets;
 
-	if (!name_valid(k->text, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false)) {
+	if (!runbook_name_valid(k->text, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false)) {
 		yamltree_report_add(
 		    c->r, k->mark,
 		    "label '%s' is not a valid label name (1 to %d of A-Z a-z 0-9 . _ / -)",
@@ -111,7 +111,7 @@ check_label(check_t *c, const yamltree_node_t *k, const yamltree_node_t *v)
 	size_t got = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *value =
-		    want_string(c, v->kind == YAMLTREE_SEQUENCE ? v->kids[i] : v, k->text);
+		    runbook_want_string(c, v->kind == YAMLTREE_SEQUENCE ? v->kids[i] : v, k->text);
 		if (value != NULL)
 			values[got++] = value;
 	}
@@ -156,12 +156,12 @@ check_amount(check_t *c, const yamltree_node_t *v, const char *key, runbook_amou
 			if (len - 1 < sizeof(digits)) {
 				memcpy(digits, v->text, len - 1);
 				digits[len - 1] = '\0';
-				if (text_uint(digits, 100, &n) && n >= 1) {
+				if (runbook_text_uint(digits, 100, &n) && n >= 1) {
 					*out = (runbook_amount_t){(uint32_t)n, true};
 					return;
 				}
 			}
-		} else if (text_uint(v->text, UINT32_MAX, &n) && n >= 1) {
+		} else if (runbook_text_uint(v->text, UINT32_MAX, &n) && n >= 1) {
 			*out = (runbook_amount_t){(uint32_t)n, false};
 			return;
 		}
@@ -194,7 +194,7 @@ check_targets(check_t *c, const yamltree_node_t *v)
 		    yamltree_kind_name(v));
 		return;
 	}
-	keys_check(c, v, keys_targets, COUNT_OF(keys_targets), "targets");
+	runbook_keys_check(c, v, keys_targets, COUNT_OF(keys_targets), "targets");
 
 	const yamltree_node_t *hosts = yamltree_map_get(v, "hosts");
 	if (hosts != NULL && !yamltree_is_null(hosts))
@@ -204,7 +204,7 @@ check_targets(check_t *c, const yamltree_node_t *v)
 		check_labels(c, labels);
 
 	const yamltree_node_t *all = yamltree_map_get(v, "all");
-	if (all != NULL && want_bool(c, all, "all", &t->all) == 0 && t->all &&
+	if (all != NULL && runbook_want_bool(c, all, "all", &t->all) == 0 && t->all &&
 	    ((hosts != NULL && !yamltree_is_null(hosts)) ||
 	     (labels != NULL && !yamltree_is_null(labels))))
 		yamltree_report_add(c->r, all->mark,
@@ -221,20 +221,20 @@ check_targets(check_t *c, const yamltree_node_t *v)
 
 /* Does text fit a param type? what gets the words for an error. */
 bool
-param_value_fits(runbook_param_type_t type, const char *text, const char **what)
+runbook_param_value_fits(runbook_param_type_t type, const char *text, const char **what)
 {
 	bool b;
 
 	switch (type) {
 	case RUNBOOK_PARAM_INT:
 		*what = "an integer";
-		return text_int64(text);
+		return runbook_text_int64(text);
 	case RUNBOOK_PARAM_BOOL:
 		*what = "true, false, yes, no, 1 or 0";
-		return text_bool(text, &b);
+		return runbook_text_bool(text, &b);
 	case RUNBOOK_PARAM_DURATION:
 		*what = "a duration such as 30s, 5m or 1h30m";
-		return text_duration(text);
+		return runbook_text_duration(text);
 	default:
 		*what = "text";
 		return true;
@@ -248,31 +248,31 @@ check_param_map(check_t *c, const yamltree_node_t *v, runbook_param_t *p)
 	char where[RUNBOOK_MAX_NAME_LEN + 16];
 
 	snprintf(where, sizeof(where), "param '%s'", p->name);
-	keys_check(c, v, keys_param, COUNT_OF(keys_param), where);
+	runbook_keys_check(c, v, keys_param, COUNT_OF(keys_param), where);
 
 	const yamltree_node_t *n;
 	if ((n = yamltree_map_get(v, "type")) != NULL) {
 		int type;
-		if (want_enum(c, n, "type", names_param_type, COUNT_OF(names_param_type), &type) ==
-		    0)
+		if (runbook_want_enum(c, n, "type", names_param_type, COUNT_OF(names_param_type),
+		                      &type) == 0)
 			p->type = (runbook_param_type_t)type;
 	}
 	const yamltree_node_t *dv = yamltree_map_get(v, "default");
-	if (dv != NULL && (p->default_value = want_string(c, dv, "default")) != NULL) {
+	if (dv != NULL && (p->default_value = runbook_want_string(c, dv, "default")) != NULL) {
 		const char *what;
-		if (!param_value_fits(p->type, p->default_value, &what))
+		if (!runbook_param_value_fits(p->type, p->default_value, &what))
 			yamltree_report_add(c->r, dv->mark, "param '%s': default '%s' is not %s",
 			                    p->name, yamltree_shown(p->default_value).s,
 			                    p->type == RUNBOOK_PARAM_INT ? "an int" : what);
 	}
 	if ((n = yamltree_map_get(v, "description")) != NULL)
-		p->description = want_string(c, n, "description");
+		p->description = runbook_want_string(c, n, "description");
 	if ((n = yamltree_map_get(v, "secret")) != NULL)
-		want_bool(c, n, "secret", &p->secret);
+		runbook_want_bool(c, n, "secret", &p->secret);
 
 	const yamltree_node_t *rq = yamltree_map_get(v, "required");
 	bool required = true;
-	if (rq != NULL && want_bool(c, rq, "required", &required) == 0) {
+	if (rq != NULL && runbook_want_bool(c, rq, "required", &required) == 0) {
 		if (required && dv != NULL)
 			yamltree_report_add(
 			    c->r, rq->mark,
@@ -334,7 +334,7 @@ check_params(check_t *c, const yamltree_node_t *v)
 	rb->params = xcalloc(v->count / 2 + 1, sizeof(*rb->params));
 	for (size_t i = 0; i + 1 < v->count; i += 2) {
 		const yamltree_node_t *k = v->kids[i];
-		if (!name_valid(k->text, CHARS_IDENT, RUNBOOK_MAX_NAME_LEN, true)) {
+		if (!runbook_name_valid(k->text, CHARS_IDENT, RUNBOOK_MAX_NAME_LEN, true)) {
 			yamltree_report_add(
 			    c->r, k->mark,
 			    "param name '%s' is not valid (a letter or _, then letters, "
@@ -396,7 +396,7 @@ check_cron(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 static void
 check_timezone(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 {
-	char *tz = want_string(c, v, "timezone");
+	char *tz = runbook_want_string(c, v, "timezone");
 
 	if (tz == NULL)
 		return;
@@ -418,7 +418,7 @@ check_schedule_map(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 	const yamltree_node_t *n;
 	int e;
 
-	keys_check(c, v, keys_schedule, COUNT_OF(keys_schedule), "schedule");
+	runbook_keys_check(c, v, keys_schedule, COUNT_OF(keys_schedule), "schedule");
 	if ((n = yamltree_map_get(v, "cron")) != NULL)
 		check_cron(c, n, sc);
 	else
@@ -426,15 +426,16 @@ check_schedule_map(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 	if ((n = yamltree_map_get(v, "timezone")) != NULL)
 		check_timezone(c, n, sc);
 	if ((n = yamltree_map_get(v, "jitter")) != NULL)
-		want_duration_ex(c, n, "jitter", true, &sc->jitter_ms);
+		runbook_want_duration_ex(c, n, "jitter", true, &sc->jitter_ms);
 	if ((n = yamltree_map_get(v, "catchup")) != NULL &&
-	    want_enum(c, n, "catchup", names_catchup, COUNT_OF(names_catchup), &e) == 0)
+	    runbook_want_enum(c, n, "catchup", names_catchup, COUNT_OF(names_catchup), &e) == 0)
 		sc->catchup = (runbook_catchup_t)e;
 	if ((n = yamltree_map_get(v, "concurrency")) != NULL &&
-	    want_enum(c, n, "concurrency", names_concurrency, COUNT_OF(names_concurrency), &e) == 0)
+	    runbook_want_enum(c, n, "concurrency", names_concurrency, COUNT_OF(names_concurrency),
+	                      &e) == 0)
 		sc->concurrency = (runbook_concurrency_t)e;
 	if ((n = yamltree_map_get(v, "catchup_max")) != NULL &&
-	    want_uint(c, n, "catchup_max", 1, RUNBOOK_MAX_CATCHUP, &sc->catchup_max) == 0 &&
+	    runbook_want_uint(c, n, "catchup_max", 1, RUNBOOK_MAX_CATCHUP, &sc->catchup_max) == 0 &&
 	    sc->catchup != RUNBOOK_CATCHUP_ALL)
 		/* Said rather than ignored: the writer expects it to matter. */
 		yamltree_report_add(c->r, n->mark,
@@ -472,18 +473,19 @@ check_severity(check_t *c, const yamltree_node_t *v)
 {
 	int index;
 
-	if (want_enum(c, v, "severity", names_severity, COUNT_OF(names_severity), &index) == 0)
+	if (runbook_want_enum(c, v, "severity", names_severity, COUNT_OF(names_severity), &index) ==
+	    0)
 		c->rb->severity = index + 1;
 }
 
 static void
 check_escalation(check_t *c, const yamltree_node_t *v)
 {
-	char *name = want_string(c, v, "escalation");
+	char *name = runbook_want_string(c, v, "escalation");
 
 	if (name == NULL)
 		return;
-	if (!name_valid(name, CHARS_RUNBOOK_NAME, RUNBOOK_MAX_NAME_LEN, false)) {
+	if (!runbook_name_valid(name, CHARS_RUNBOOK_NAME, RUNBOOK_MAX_NAME_LEN, false)) {
 		yamltree_report_add(
 		    c->r, v->mark,
 		    "escalation policy name '%s' is not valid (1 to %d of A-Z a-z 0-9 . _ -)",
@@ -510,7 +512,8 @@ check_trigger_match(check_t *c, const yamltree_node_t *v, runbook_trigger_t *t, 
 	t->match = xcalloc(v->count / 2, sizeof(*t->match));
 	for (size_t i = 0; i + 1 < v->count; i += 2) {
 		const yamltree_node_t *k = v->kids[i];
-		if (metric_name_len(k->text, false) != strlen(k->text) || k->text[0] == '\0') {
+		if (runbook_metric_name_len(k->text, false) != strlen(k->text) ||
+		    k->text[0] == '\0') {
 			yamltree_report_add(
 			    c->r, k->mark,
 			    "alert label '%s' is not a valid label name (a letter or _, then "
@@ -518,7 +521,7 @@ check_trigger_match(check_t *c, const yamltree_node_t *v, runbook_trigger_t *t, 
 			    yamltree_shown(k->text).s);
 			continue;
 		}
-		char *value = want_string(c, v->kids[i + 1], k->text);
+		char *value = runbook_want_string(c, v->kids[i + 1], k->text);
 		if (value == NULL)
 			continue;
 		t->match[t->match_count].key = xstrdup(k->text);
@@ -541,10 +544,10 @@ check_trigger(check_t *c, const yamltree_node_t *v, size_t index, runbook_trigge
 		    "{alertname: ServiceDown}}, not %s",
 		    where, v->kind == YAMLTREE_MAPPING ? "several keys" : yamltree_kind_name(v));
 		if (v->kind == YAMLTREE_MAPPING)
-			keys_check(c, v, keys_trigger, COUNT_OF(keys_trigger), where);
+			runbook_keys_check(c, v, keys_trigger, COUNT_OF(keys_trigger), where);
 		return;
 	}
-	keys_check(c, v, keys_trigger, COUNT_OF(keys_trigger), where);
+	runbook_keys_check(c, v, keys_trigger, COUNT_OF(keys_trigger), where);
 	const yamltree_node_t *am = yamltree_map_get(v, "alertmanager");
 	if (am == NULL)
 		return;
@@ -602,7 +605,7 @@ check_allowed(check_t *c, const yamltree_node_t *v, const char *key, bool roles,
 	*out = xcalloc(v->count, sizeof(**out));
 	for (size_t i = 0; i < v->count; i++) {
 		const yamltree_node_t *item = v->kids[i];
-		char *name = want_string(c, item, key);
+		char *name = runbook_want_string(c, item, key);
 		if (name == NULL)
 			continue;
 		int index;
@@ -613,8 +616,8 @@ check_allowed(check_t *c, const yamltree_node_t *v, const char *key, bool roles,
 			free(name);
 			continue;
 		}
-		if (roles && want_enum(c, item, key, names_allowed_role,
-		                       COUNT_OF(names_allowed_role), &index) != 0) {
+		if (roles && runbook_want_enum(c, item, key, names_allowed_role,
+		                               COUNT_OF(names_allowed_role), &index) != 0) {
 			free(name);
 			continue;
 		}
@@ -640,7 +643,7 @@ check_allowed(check_t *c, const yamltree_node_t *v, const char *key, bool roles,
 	}
 }
 void
-check_root(check_t *c, const yamltree_node_t *root)
+runbook_check_root(check_t *c, const yamltree_node_t *root)
 {
 	runbook_t *rb = c->rb;
 
@@ -651,19 +654,19 @@ check_root(check_t *c, const yamltree_node_t *root)
 		    yamltree_kind_name(root));
 		return;
 	}
-	keys_check(c, root, keys_top, COUNT_OF(keys_top), "runbook");
+	runbook_keys_check(c, root, keys_top, COUNT_OF(keys_top), "runbook");
 
 	const yamltree_node_t *v = yamltree_map_get(root, "name");
 	if (v == NULL) {
 		yamltree_report_add(c->r, root->mark, "missing required key 'name'");
-	} else if ((rb->name = want_string(c, v, "name")) != NULL &&
-	           !name_valid(rb->name, CHARS_RUNBOOK_NAME, RUNBOOK_MAX_NAME_LEN, false)) {
+	} else if ((rb->name = runbook_want_string(c, v, "name")) != NULL &&
+	           !runbook_name_valid(rb->name, CHARS_RUNBOOK_NAME, RUNBOOK_MAX_NAME_LEN, false)) {
 		yamltree_report_add(c->r, v->mark,
 		                    "runbook name '%s' is not valid (1 to %d of A-Z a-z 0-9 . _ -)",
 		                    yamltree_shown(rb->name).s, RUNBOOK_MAX_NAME_LEN);
 	}
 	if ((v = yamltree_map_get(root, "description")) != NULL)
-		rb->description = want_string(c, v, "description");
+		rb->description = runbook_want_string(c, v, "description");
 	if ((v = yamltree_map_get(root, "targets")) != NULL)
 		check_targets(c, v);
 	if ((v = yamltree_map_get(root, "schedule")) != NULL)
@@ -687,5 +690,5 @@ check_root(check_t *c, const yamltree_node_t *root)
 	/* params before steps: templates in steps name params. */
 	if ((v = yamltree_map_get(root, "params")) != NULL)
 		check_params(c, v);
-	check_steps(c, root);
+	runbook_check_steps(c, root);
 }

@@ -16,12 +16,12 @@ step_disk_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const s
 {
 	char where[WHERE_LEN];
 
-	if (!type_map(c, v, s, sc, "disk_check", keys_disk, COUNT_OF(keys_disk), where,
-	              sizeof(where)))
+	if (!runbook_type_map(c, v, s, sc, "disk_check", keys_disk, COUNT_OF(keys_disk), where,
+	                      sizeof(where)))
 		return;
-	s->path = field_text(c, v, "path", true, where);
-	s->min_free_pct = field_text(c, v, "min_free_pct", false, where);
-	s->min_free_bytes = field_text(c, v, "min_free_bytes", false, where);
+	s->path = runbook_field_text(c, v, "path", true, where);
+	s->min_free_pct = runbook_field_text(c, v, "min_free_pct", false, where);
+	s->min_free_bytes = runbook_field_text(c, v, "min_free_bytes", false, where);
 	if (yamltree_map_get(v, "min_free_pct") == NULL &&
 	    yamltree_map_get(v, "min_free_bytes") == NULL)
 		yamltree_report_add(

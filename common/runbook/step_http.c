@@ -18,13 +18,13 @@ step_http_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const s
 {
 	char where[WHERE_LEN];
 
-	if (!type_map(c, v, s, sc, "http_check", keys_http, COUNT_OF(keys_http), where,
-	              sizeof(where)))
+	if (!runbook_type_map(c, v, s, sc, "http_check", keys_http, COUNT_OF(keys_http), where,
+	                      sizeof(where)))
 		return;
-	s->url = field_text(c, v, "url", true, where);
-	s->method = field_enum(c, v, "method", names_method, COUNT_OF(names_method));
-	s->expect_status = field_text(c, v, "expect_status", false, where);
-	s->body_contains = field_text(c, v, "body_contains", false, where);
+	s->url = runbook_field_text(c, v, "url", true, where);
+	s->method = runbook_field_enum(c, v, "method", names_method, COUNT_OF(names_method));
+	s->expect_status = runbook_field_text(c, v, "expect_status", false, where);
+	s->body_contains = runbook_field_text(c, v, "body_contains", false, where);
 	if (s->body_contains != NULL && s->method != NULL && strcmp(s->method, "HEAD") == 0)
 		yamltree_report_add(
 		    c->r, yamltree_map_get(v, "body_contains")->mark,

@@ -12,19 +12,19 @@
 #include "xalloc.h"
 
 bool
-type_map(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc,
-         const char *type, const char *const *keys, size_t nkeys, char *where, size_t wlen)
+runbook_type_map(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc,
+                 const char *type, const char *const *keys, size_t nkeys, char *where, size_t wlen)
 {
 	char list[128];
 
 	snprintf(where, wlen, "%s of %s", type, sc->label);
 	if (v->kind != YAMLTREE_MAPPING) {
 		yamltree_report_add(c->r, v->mark, "'%s' must be a mapping (%s), not %s", type,
-		                    names_join(keys, nkeys, false, list, sizeof(list)),
+		                    runbook_names_join(keys, nkeys, false, list, sizeof(list)),
 		                    yamltree_kind_name(v));
 		return false;
 	}
-	keys_check(c, v, keys, nkeys, where);
+	runbook_keys_check(c, v, keys, nkeys, where);
 	const yamltree_node_t *to = yamltree_map_get(v, "timeout");
 	if (to == NULL)
 		return true;
@@ -33,7 +33,7 @@ type_map(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx
 		                    "'timeout' is given both on %s and in its %s; keep one",
 		                    sc->label, type);
 	else
-		want_duration(c, to, "timeout", &s->timeout_ms);
+		runbook_want_duration(c, to, "timeout", &s->timeout_ms);
 	return true;
 }
 

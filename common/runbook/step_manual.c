@@ -15,10 +15,10 @@ step_manual_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const
 {
 	char where[WHERE_LEN];
 
-	if (!type_map(c, v, s, sc, "manual", keys_manual, COUNT_OF(keys_manual), where,
-	              sizeof(where)))
+	if (!runbook_type_map(c, v, s, sc, "manual", keys_manual, COUNT_OF(keys_manual), where,
+	                      sizeof(where)))
 		return;
-	s->prompt = field_text(c, v, "prompt", true, where);
+	s->prompt = runbook_field_text(c, v, "prompt", true, where);
 }
 
 void

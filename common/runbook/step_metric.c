@@ -17,15 +17,15 @@ step_metric_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const
 {
 	char where[WHERE_LEN];
 
-	if (!type_map(c, v, s, sc, "metric_check", keys_metric, COUNT_OF(keys_metric), where,
-	              sizeof(where)))
+	if (!runbook_type_map(c, v, s, sc, "metric_check", keys_metric, COUNT_OF(keys_metric),
+	                      where, sizeof(where)))
 		return;
-	s->url = field_text(c, v, "url", true, where);
-	s->metric = field_text(c, v, "metric", true, where);
+	s->url = runbook_field_text(c, v, "url", true, where);
+	s->metric = runbook_field_text(c, v, "metric", true, where);
 	if (yamltree_map_get(v, "op") == NULL)
 		yamltree_report_add(c->r, v->mark, "%s has no 'op'", where);
-	s->op = field_enum(c, v, "op", names_op, COUNT_OF(names_op));
-	s->value = field_text(c, v, "value", true, where);
+	s->op = runbook_field_enum(c, v, "op", names_op, COUNT_OF(names_op));
+	s->value = runbook_field_text(c, v, "value", true, where);
 }
 
 /* Splits 'name{k="v",...}' into the spec's name and labels, all owned by

@@ -21,7 +21,8 @@ step_noop_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const s
 	    (v->kind == YAMLTREE_SCALAR && v->plain && strcmp(v->text, "true") == 0))
 		return;
 	if (v->kind == YAMLTREE_MAPPING) {
-		type_map(c, v, s, sc, "noop", keys_noop, COUNT_OF(keys_noop), where, sizeof(where));
+		runbook_type_map(c, v, s, sc, "noop", keys_noop, COUNT_OF(keys_noop), where,
+		                 sizeof(where));
 		return;
 	}
 	if (v->kind == YAMLTREE_SCALAR)

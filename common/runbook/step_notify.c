@@ -16,11 +16,11 @@ step_notify_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const
 {
 	char where[WHERE_LEN];
 
-	if (!type_map(c, v, s, sc, "notify", keys_notify, COUNT_OF(keys_notify), where,
-	              sizeof(where)))
+	if (!runbook_type_map(c, v, s, sc, "notify", keys_notify, COUNT_OF(keys_notify), where,
+	                      sizeof(where)))
 		return;
-	s->message = field_text(c, v, "message", true, where);
-	s->channel = field_text(c, v, "channel", false, where);
+	s->message = runbook_field_text(c, v, "message", true, where);
+	s->channel = runbook_field_text(c, v, "channel", false, where);
 }
 
 void

@@ -26,7 +26,7 @@ check_env(check_t *c, const yamltree_node_t *v, runbook_step_t *s)
 	for (size_t i = 0; i + 1 < v->count; i += 2) {
 		const yamltree_node_t *k = v->kids[i];
 		const yamltree_node_t *val = v->kids[i + 1];
-		if (!name_valid(k->text, CHARS_IDENT, MAX_ENV_NAME_LEN, true)) {
+		if (!runbook_name_valid(k->text, CHARS_IDENT, MAX_ENV_NAME_LEN, true)) {
 			yamltree_report_add(
 			    c->r, k->mark,
 			    "environment variable name '%s' is not valid (a letter or _, "
@@ -34,10 +34,10 @@ check_env(check_t *c, const yamltree_node_t *v, runbook_step_t *s)
 			    yamltree_shown(k->text).s);
 			continue;
 		}
-		char *value = want_string(c, val, k->text);
+		char *value = runbook_want_string(c, val, k->text);
 		if (value == NULL)
 			continue;
-		tmpl_check_rule(c, val, k->text, value, SECRET_WHOLE_VALUE);
+		runbook_tmpl_check_rule(c, val, k->text, value, SECRET_WHOLE_VALUE);
 		s->env[s->env_count].key = xstrdup(k->text);
 		s->env[s->env_count].value = value;
 		s->env_count++;
@@ -51,8 +51,8 @@ step_shell_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const 
 	const yamltree_node_t *run = v;
 
 	if (v->kind == YAMLTREE_MAPPING) {
-		type_map(c, v, s, sc, "shell", keys_shell, COUNT_OF(keys_shell), where,
-		         sizeof(where));
+		runbook_type_map(c, v, s, sc, "shell", keys_shell, COUNT_OF(keys_shell), where,
+		                 sizeof(where));
 		run = yamltree_map_get(v, "run");
 		if (run == NULL)
 			yamltree_report_add(c->r, v->mark, "shell of %s has no 'run'", sc->label);
@@ -61,11 +61,11 @@ step_shell_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const 
 			check_env(c, env, s);
 		const yamltree_node_t *wd = yamltree_map_get(v, "workdir");
 		if (wd != NULL) {
-			s->workdir = want_string(c, wd, "workdir");
+			s->workdir = runbook_want_string(c, wd, "workdir");
 			if (s->workdir != NULL && s->workdir[0] == '\0')
 				yamltree_report_add(c->r, wd->mark, "'workdir' is empty");
 			else if (s->workdir != NULL)
-				tmpl_check(c, wd, "workdir", s->workdir);
+				runbook_tmpl_check(c, wd, "workdir", s->workdir);
 		}
 	} else if (!yamltree_is_text(v)) {
 		yamltree_report_add(
@@ -77,14 +77,14 @@ step_shell_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const 
 	}
 	if (run == NULL)
 		return;
-	s->run = want_string(c, run, "run");
+	s->run = runbook_want_string(c, run, "run");
 	if (s->run == NULL)
 		return;
-	if (text_blank(s->run)) {
+	if (runbook_text_blank(s->run)) {
 		yamltree_report_add(c->r, run->mark, "'run' is empty");
 		return;
 	}
-	tmpl_check(c, run, "run", s->run);
+	runbook_tmpl_check(c, run, "run", s->run);
 }
 
 void

@@ -42,7 +42,7 @@ check_when(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_c
 		return;
 	}
 	snprintf(where, sizeof(where), "when of %s", sc->label);
-	keys_check(c, v, keys_when, COUNT_OF(keys_when), where);
+	runbook_keys_check(c, v, keys_when, COUNT_OF(keys_when), where);
 	const yamltree_node_t *failed = yamltree_map_get(v, "failed");
 	const yamltree_node_t *succeeded = yamltree_map_get(v, "succeeded");
 	if (failed != NULL && succeeded != NULL) {
@@ -57,7 +57,7 @@ check_when(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_c
 		return;
 	}
 	const yamltree_node_t *id = failed != NULL ? failed : succeeded;
-	s->when.step = want_string(c, id, failed != NULL ? "failed" : "succeeded");
+	s->when.step = runbook_want_string(c, id, failed != NULL ? "failed" : "succeeded");
 	if (s->when.step == NULL)
 		return;
 	s->when.kind = failed != NULL ? RUNBOOK_WHEN_FAILED : RUNBOOK_WHEN_SUCCEEDED;
@@ -71,15 +71,15 @@ check_retries_map(check_t *c, const yamltree_node_t *v, runbook_retries_t *r, co
 	const yamltree_node_t *n;
 
 	snprintf(where, sizeof(where), "retries of %s", sc->label);
-	keys_check(c, v, keys_retries, COUNT_OF(keys_retries), where);
+	runbook_keys_check(c, v, keys_retries, COUNT_OF(keys_retries), where);
 	if ((n = yamltree_map_get(v, "count")) != NULL)
-		want_uint(c, n, "count", 0, RUNBOOK_MAX_RETRIES, &r->count);
+		runbook_want_uint(c, n, "count", 0, RUNBOOK_MAX_RETRIES, &r->count);
 	else
 		yamltree_report_add(c->r, v->mark, "%s has no 'count'", where);
 	if ((n = yamltree_map_get(v, "backoff")) != NULL)
-		want_duration_ex(c, n, "backoff", true, &r->backoff_ms);
+		runbook_want_duration_ex(c, n, "backoff", true, &r->backoff_ms);
 	const yamltree_node_t *mb = yamltree_map_get(v, "max_backoff");
-	if (mb != NULL && want_duration(c, mb, "max_backoff", &r->max_backoff_ms) == 0 &&
+	if (mb != NULL && runbook_want_duration(c, mb, "max_backoff", &r->max_backoff_ms) == 0 &&
 	    r->max_backoff_ms < r->backoff_ms) {
 		/* Both shown: the backoff may be the default, not written. */
 		char max[32], first[32];
@@ -101,8 +101,8 @@ check_retries(check_t *c, const yamltree_node_t *v, runbook_retries_t *r, const 
 		return;
 	}
 	uint64_t n;
-	if (yamltree_is_text(v) && is_digit(v->text[0])) {
-		if (text_uint(v->text, RUNBOOK_MAX_RETRIES, &n))
+	if (yamltree_is_text(v) && runbook_is_digit(v->text[0])) {
+		if (runbook_text_uint(v->text, RUNBOOK_MAX_RETRIES, &n))
 			r->count = (uint32_t)n;
 		else
 			yamltree_report_add(c->r, v->mark,
@@ -127,10 +127,10 @@ check_retries(check_t *c, const yamltree_node_t *v, runbook_retries_t *r, const 
 static void
 check_run_as(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc)
 {
-	char *user = want_string(c, v, "run_as");
+	char *user = runbook_want_string(c, v, "run_as");
 	if (user == NULL)
 		return;
-	if (!name_valid(user, CHARS_USER, MAX_USER_LEN, false) || user[0] == '-') {
+	if (!runbook_name_valid(user, CHARS_USER, MAX_USER_LEN, false) || user[0] == '-') {
 		yamltree_report_add(
 		    c->r, v->mark,
 		    "'run_as' must be a user name (1 to %d of a-z A-Z 0-9 . _ -, not "
@@ -164,12 +164,12 @@ check_step_settings(check_t *c, const yamltree_node_t *n, runbook_step_t *s, con
 	if (retries != NULL)
 		check_retries(c, retries, &s->retries, sc);
 	if ((v = yamltree_map_get(n, "continue_on_failure")) != NULL)
-		want_bool(c, v, "continue_on_failure", &s->continue_on_failure);
+		runbook_want_bool(c, v, "continue_on_failure", &s->continue_on_failure);
 	if ((v = yamltree_map_get(n, "run_as")) != NULL)
 		check_run_as(c, v, s, sc);
 	s->idempotent = true;
 	if ((v = yamltree_map_get(n, "idempotent")) != NULL)
-		want_bool(c, v, "idempotent", &s->idempotent);
+		runbook_want_bool(c, v, "idempotent", &s->idempotent);
 	/* Retrying a step that must not run twice would be the very harm the
 	 * flag exists to prevent. */
 	if (!s->idempotent && s->retries.count > 0)
@@ -208,13 +208,14 @@ step_type_find(check_t *c, const yamltree_node_t *n, const char *label)
 		const char *names[COUNT_OF(step_kinds)];
 		for (size_t j = 0; j < COUNT_OF(step_kinds); j++)
 			names[j] = step_kinds[j].info.name;
-		yamltree_report_add(c->r, n->mark, "%s has no step type; add one of %s", label,
-		                    names_join(names, COUNT_OF(names), true, list, sizeof(list)));
+		yamltree_report_add(
+		    c->r, n->mark, "%s has no step type; add one of %s", label,
+		    runbook_names_join(names, COUNT_OF(names), true, list, sizeof(list)));
 	}
 	return found;
 }
 
-/* The nodes of a step that check_steps needs after check_step. */
+/* The nodes of a step that runbook_check_steps needs after check_step. */
 typedef struct {
 	const yamltree_node_t *id;          /* its valid id, or NULL */
 	const yamltree_node_t *when_target; /* the step its 'when' names, or NULL */
@@ -240,8 +241,8 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 	const yamltree_node_t *idv = yamltree_map_get(n, "id");
 	if (idv == NULL) {
 		yamltree_report_add(c->r, n->mark, "step %zu has no 'id'", index + 1);
-	} else if ((s->id = want_string(c, idv, "id")) != NULL) {
-		if (!name_valid(s->id, CHARS_STEP_ID, RUNBOOK_MAX_NAME_LEN, false)) {
+	} else if ((s->id = runbook_want_string(c, idv, "id")) != NULL) {
+		if (!runbook_name_valid(s->id, CHARS_STEP_ID, RUNBOOK_MAX_NAME_LEN, false)) {
 			yamltree_report_add(
 			    c->r, idv->mark,
 			    "step id '%s' is not valid (1 to %d of A-Z a-z 0-9 _ -)",
@@ -258,7 +259,7 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 	for (size_t i = 0; i < COUNT_OF(step_kinds); i++)
 		keys[nkeys++] = step_kinds[i].info.name;
 	keys[nkeys++] = "run_as";
-	keys_check(c, n, keys, nkeys, label);
+	runbook_keys_check(c, n, keys, nkeys, label);
 
 	step_ctx_t sc = {.label = label, .step_timeout = yamltree_map_get(n, "timeout")};
 	int t = step_type_find(c, n, label);
@@ -267,7 +268,7 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 		s->timeout_ms = step_kinds[t].info.default_timeout_ms;
 	}
 	if (sc.step_timeout != NULL)
-		want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
+		runbook_want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
 	if (t >= 0)
 		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
@@ -316,7 +317,7 @@ check_when_target(check_t *c, runbook_step_t *steps, const step_nodes_t *nodes, 
 }
 
 void
-check_steps(check_t *c, const yamltree_node_t *root)
+runbook_check_steps(check_t *c, const yamltree_node_t *root)
 {
 	runbook_t *rb = c->rb;
 	const yamltree_node_t *v = yamltree_map_get(root, "steps");

@@ -81,7 +81,7 @@ tmpl_check_name(tmpl_ctx_t *tc, const char *name)
 	if (strcmp(name, "host.id") == 0 || strcmp(name, "run.id") == 0)
 		return 0;
 	if (strncmp(name, "host.labels.", 12) == 0 &&
-	    name_valid(name + 12, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false))
+	    runbook_name_valid(name + 12, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false))
 		return 0;
 	yamltree_report_add(
 	    c->r, tc->mark,
@@ -213,8 +213,8 @@ tmpl_check_shell(check_t *c, const yamltree_node_t *n, const char *text, const t
 /* Checks the templates in text (the value of key, at node n) under a
  * secret rule. */
 void
-tmpl_check_rule(check_t *c, const yamltree_node_t *n, const char *key, const char *text,
-                secret_rule_t rule)
+runbook_tmpl_check_rule(check_t *c, const yamltree_node_t *n, const char *key, const char *text,
+                        secret_rule_t rule)
 {
 	tmpl_ctx_t tc = {.c = c, .mark = n->mark, .key = key, .rule = rule};
 	char *error = NULL;
@@ -260,17 +260,17 @@ tmpl_check_rule(check_t *c, const yamltree_node_t *n, const char *key, const cha
 /* Secret params are rendered in a command, a prompt or a message; refused
  * in every other field. */
 void
-tmpl_check(check_t *c, const yamltree_node_t *n, const char *key, const char *text)
+runbook_tmpl_check(check_t *c, const yamltree_node_t *n, const char *key, const char *text)
 {
 	bool rendered =
 	    strcmp(key, "run") == 0 || strcmp(key, "prompt") == 0 || strcmp(key, "message") == 0;
-	tmpl_check_rule(c, n, key, text, rendered ? SECRET_RENDERED : SECRET_REFUSED);
+	runbook_tmpl_check_rule(c, n, key, text, rendered ? SECRET_RENDERED : SECRET_REFUSED);
 }
 
 /* A value is left for submit when it holds a template: only the rendered
  * text can be checked. */
 bool
-text_templated(const char *s)
+runbook_text_templated(const char *s)
 {
 	return strstr(s, "{{") != NULL;
 }
