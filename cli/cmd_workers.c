@@ -1,9 +1,9 @@
-/* workers: a table or a JSON document of ListWorkersResponse, and
+/* cmd_workers: a table or a JSON document of ListWorkersResponse, and
  * `workers remove ID` (admin) to forget a decommissioned worker.
  *
  * Must never: let one worker with many running steps or labels widen the
  * table without bound; RUNNING lists CLI_WORKERS_MAX_KEYS keys at most. */
-#include "workers.h"
+#include "cmd_workers.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ typedef struct {
 } workers_text_t;
 
 static void
-workers_append(workers_text_t *t, const char *s)
+cmd_workers_append(workers_text_t *t, const char *s)
 {
 	size_t n = strlen(s);
 	t->data = xrealloc(t->data, t->len + n + 1);
@@ -38,7 +38,7 @@ workers_append(workers_text_t *t, const char *s)
 
 /* "k=v,k=v", or "-" for none; the caller frees. */
 static char *
-workers_labels(const Rota__WorkerInfo *w)
+cmd_workers_labels(const Rota__WorkerInfo *w)
 {
 	workers_text_t t = {0};
 	for (size_t i = 0; i < w->n_labels; i++) {
@@ -46,47 +46,47 @@ workers_labels(const Rota__WorkerInfo *w)
 		if (l == NULL)
 			continue;
 		if (t.len > 0)
-			workers_append(&t, ",");
-		workers_append(&t, l->key);
-		workers_append(&t, "=");
-		workers_append(&t, l->value);
+			cmd_workers_append(&t, ",");
+		cmd_workers_append(&t, l->key);
+		cmd_workers_append(&t, "=");
+		cmd_workers_append(&t, l->value);
 	}
 	if (t.data == NULL)
-		workers_append(&t, "-");
+		cmd_workers_append(&t, "-");
 	return t.data;
 }
 
 /* "0", or the count and the first few run/step keys:
  * "2 (r-7f3a/disk, r-7f3a/nginx)"; the caller frees. */
 static char *
-workers_running(const Rota__WorkerInfo *w)
+cmd_workers_running(const Rota__WorkerInfo *w)
 {
 	workers_text_t t = {0};
 	char num[32];
 	snprintf(num, sizeof(num), "%zu", w->n_running);
-	workers_append(&t, num);
+	cmd_workers_append(&t, num);
 	size_t shown = 0;
 	for (size_t i = 0; i < w->n_running; i++) {
 		const Rota__StepKey *k = w->running[i];
 		if (k == NULL)
 			continue;
 		if (shown == CLI_WORKERS_MAX_KEYS) {
-			workers_append(&t, ", ...");
+			cmd_workers_append(&t, ", ...");
 			break;
 		}
-		workers_append(&t, shown == 0 ? " (" : ", ");
-		workers_append(&t, k->run_id);
-		workers_append(&t, "/");
-		workers_append(&t, k->step_id);
+		cmd_workers_append(&t, shown == 0 ? " (" : ", ");
+		cmd_workers_append(&t, k->run_id);
+		cmd_workers_append(&t, "/");
+		cmd_workers_append(&t, k->step_id);
 		shown++;
 	}
 	if (shown > 0)
-		workers_append(&t, ")");
+		cmd_workers_append(&t, ")");
 	return t.data;
 }
 
 static void
-workers_json(const Rota__ListWorkersResponse *resp)
+cmd_workers_json(const Rota__ListWorkersResponse *resp)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
@@ -153,7 +153,7 @@ workers_json(const Rota__ListWorkersResponse *resp)
 }
 
 static void
-workers_table(const Rota__ListWorkersResponse *resp)
+cmd_workers_table(const Rota__ListWorkersResponse *resp)
 {
 	static const char *const headers[] = {"ID", "LABELS", "STATE", "LAST SEEN", "RUNNING"};
 	table_t *t = table_new(5, headers);
@@ -164,8 +164,8 @@ workers_table(const Rota__ListWorkersResponse *resp)
 			continue;
 		char seen[FORMAT_BUF_BYTES];
 		format_ago(w->last_seen_ms, now, seen, sizeof(seen));
-		char *labels = workers_labels(w);
-		char *running = workers_running(w);
+		char *labels = cmd_workers_labels(w);
+		char *running = cmd_workers_running(w);
 		table_row(t);
 		table_cell(t, w->id);
 		table_cell(t, labels);
@@ -195,7 +195,7 @@ workers_table(const Rota__ListWorkersResponse *resp)
 }
 
 static void
-workers_removed_json(const Rota__RemoveWorkerResponse *r)
+cmd_workers_removed_json(const Rota__RemoveWorkerResponse *r)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
@@ -222,7 +222,7 @@ workers_removed_json(const Rota__RemoveWorkerResponse *r)
 }
 
 static void
-workers_removed_text(const Rota__RemoveWorkerResponse *r)
+cmd_workers_removed_text(const Rota__RemoveWorkerResponse *r)
 {
 	char seen[FORMAT_BUF_BYTES];
 	format_ago(r->last_seen_ms, clock_wall_ms(), seen, sizeof(seen));
@@ -242,7 +242,7 @@ workers_removed_text(const Rota__RemoveWorkerResponse *r)
 
 /* rota workers remove ID [--json]; argv[0] is "remove". */
 static int
-workers_remove(session_t *s, int argc, char **argv)
+cmd_workers_remove(session_t *s, int argc, char **argv)
 {
 	int json;
 	int done = usage_json_only("workers remove", WORKERS_REMOVE_SYNOPSIS, argc, argv, &json);
@@ -265,18 +265,18 @@ workers_remove(session_t *s, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (json)
-		workers_removed_json(reply->response->remove_worker);
+		cmd_workers_removed_json(reply->response->remove_worker);
 	else
-		workers_removed_text(reply->response->remove_worker);
+		cmd_workers_removed_text(reply->response->remove_worker);
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }
 
 int
-workers_list(session_t *s, int argc, char **argv)
+cmd_workers_list(session_t *s, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "remove") == 0)
-		return workers_remove(s, argc - 1, argv + 1);
+		return cmd_workers_remove(s, argc - 1, argv + 1);
 	static const struct option opts[] = {
 	    {"limit", required_argument, NULL, 'n'},
 	    {"json", no_argument, NULL, 'j'},
@@ -323,9 +323,9 @@ workers_list(session_t *s, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (json)
-		workers_json(reply->response->workers);
+		cmd_workers_json(reply->response->workers);
 	else
-		workers_table(reply->response->workers);
+		cmd_workers_table(reply->response->workers);
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }

@@ -1,10 +1,9 @@
-/* output: paging and following a run's output with the Logs cursor.
+/* follow: paging and following a run's output with the Logs cursor.
  *
  * Must never: loop without a bound. Every poll waits at most
  * CLI_TIMEOUT_MS, and a cursor that does not move ends paging. */
-#include "output.h"
+#include "follow.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +15,11 @@
 #include "clock.h"
 #include "format.h"
 #include "transcript.h"
-#include "usage.h"
 #include "strlist.h"
 #include "xalloc.h"
 
-#define OUTPUT_LOGS_SYNOPSIS "RUN [--host H] [-f] [--raw]"
-
 static void
-output_pause(int ms)
+follow_pause(int ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 	/* An interrupted pause only makes the next poll early. */
@@ -35,34 +31,34 @@ output_pause(int ms)
  * a host that reaches the step later (the next batch of a rolling run)
  * needs its own answer, so it is said too. */
 static char *
-output_waiting_key(const Rota__StepRunInfo *st)
+follow_waiting_key(const Rota__StepRunInfo *st)
 {
 	return xasprintf("%s\n%s", st->step_id, st->host);
 }
 
 /* Whether st is waiting (at host, when given) and has not been said. */
 static bool
-output_waiting_new(const strlist_t *w, const Rota__StepRunInfo *st, const char *host)
+follow_waiting_new(const strlist_t *w, const Rota__StepRunInfo *st, const char *host)
 {
 	if (st == NULL || st->status != ROTA__STEP_STATUS__STEP_WAITING ||
 	    (host != NULL && strcmp(st->host, host) != 0))
 		return false;
-	char *key = output_waiting_key(st);
+	char *key = follow_waiting_key(st);
 	bool said = strlist_has(w, key);
 	free(key);
 	return !said;
 }
 
 static void
-output_waiting_add(strlist_t *w, const Rota__StepRunInfo *st)
+follow_waiting_add(strlist_t *w, const Rota__StepRunInfo *st)
 {
-	strlist_add(w, output_waiting_key(st));
+	strlist_add(w, follow_waiting_key(st));
 }
 
 /* One line on stderr for step steps[i]: every host newly waiting at it
  * (the first few by name), and the command that answers. */
 static void
-output_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host,
+follow_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host,
                    const char *run_id, strlist_t *said)
 {
 	const char *step_id = resp->steps[i]->step_id;
@@ -72,7 +68,7 @@ output_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host
 	unsigned hosts = 0;
 	for (size_t k = i; k < resp->n_steps; k++) {
 		const Rota__StepRunInfo *st = resp->steps[k];
-		if (!output_waiting_new(said, st, host) || strcmp(st->step_id, step_id) != 0)
+		if (!follow_waiting_new(said, st, host) || strcmp(st->step_id, step_id) != 0)
 			continue;
 		if (hosts < CLI_SHOW_WAITING_HOSTS) {
 			char *name = xstrdup(st->host);
@@ -81,7 +77,7 @@ output_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host
 			free(name);
 		}
 		hosts++;
-		output_waiting_add(said, st);
+		follow_waiting_add(said, st);
 	}
 	if (hosts > CLI_SHOW_WAITING_HOSTS)
 		fprintf(stderr, ", ... (%u hosts)", hosts);
@@ -95,7 +91,7 @@ output_say_waiting(const Rota__ShowRunResponse *resp, size_t i, const char *host
  * ShowRun: callers ask only while the run is quiet, and at most every
  * CLI_WAITING_CHECK_MS. Returns an exit code. */
 static int
-output_note_waiting(session_t *s, const char *run_id, const char *host, strlist_t *said)
+follow_note_waiting(session_t *s, const char *run_id, const char *host, strlist_t *said)
 {
 	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
 	show.run_id = (char *)run_id;
@@ -115,8 +111,8 @@ output_note_waiting(session_t *s, const char *run_id, const char *host, strlist_
 	                       : run_id);
 	format_printable(id);
 	for (size_t i = 0; i < resp->n_steps; i++) {
-		if (output_waiting_new(said, resp->steps[i], host))
-			output_say_waiting(resp, i, host, id, said);
+		if (follow_waiting_new(said, resp->steps[i], host))
+			follow_say_waiting(resp, i, host, id, said);
 	}
 	free(id);
 	client_reply_free(&reply);
@@ -124,12 +120,12 @@ output_note_waiting(session_t *s, const char *run_id, const char *host, strlist_
 }
 
 int
-output_follow(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
-              int *run_status)
+follow_run(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
+           int *run_status)
 {
-	bool quiet = (flags & OUTPUT_QUIET) != 0;
+	bool quiet = (flags & FOLLOW_QUIET) != 0;
 	transcript_t *t = transcript_new(stdout);
-	transcript_set_raw(t, (flags & OUTPUT_RAW) != 0);
+	transcript_set_raw(t, (flags & FOLLOW_RAW) != 0);
 	strlist_t said = {0};
 	bool checked = false;
 	int64_t checked_ms = 0;
@@ -186,71 +182,16 @@ output_follow(session_t *s, const char *run_id, const char *host, int follow, un
 		if (!checked || now - checked_ms >= CLI_WAITING_CHECK_MS) {
 			checked = true;
 			checked_ms = now;
-			rc = output_note_waiting(s, run_id, host, &said);
+			rc = follow_note_waiting(s, run_id, host, &said);
 			if (rc != CLI_EXIT_OK)
 				break;
 		}
-		output_pause(CLI_POLL_INTERVAL_MS);
+		follow_pause(CLI_POLL_INTERVAL_MS);
 	}
 
 	strlist_free(&said);
 	transcript_destroy(&t);
 	fflush(stdout);
 	session_set_following(s, NULL);
-	return rc;
-}
-
-int
-output_logs(session_t *s, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"host", required_argument, NULL, 'H'},
-	    {"follow", no_argument, NULL, 'f'},
-	    {"raw", no_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *host = NULL;
-	int follow = 0;
-	unsigned flags = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'H':
-			host = optarg;
-			break;
-		case 'f':
-			follow = 1;
-			break;
-		case 'R':
-			flags |= OUTPUT_RAW;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("logs", OUTPUT_LOGS_SYNOPSIS, ch, argv);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("logs needs a run id: rota logs " OUTPUT_LOGS_SYNOPSIS
-		                   " (see 'rota runs')");
-	if (optind + 1 < argc)
-		return usage_error(
-		    "logs takes one run id, got '%s' too; usage: rota logs " OUTPUT_LOGS_SYNOPSIS,
-		    argv[optind + 1]);
-	if (host != NULL && host[0] == '\0')
-		return usage_error(
-		    "logs: --host needs a host name, as in 'rota logs RUN --host web-1'");
-
-	int status;
-	int rc = output_follow(s, argv[optind], host, follow, flags, &status);
-	/* Following ends when the run does: say how, on stderr so that the
-	 * output on stdout stays the steps' own. */
-	if (rc == CLI_EXIT_OK && follow)
-		fprintf(stderr, "rota: run %s %s (rota show %s)\n", argv[optind],
-		        format_run_status(status), argv[optind]);
 	return rc;
 }

@@ -1,5 +1,5 @@
-/* cancel: see cancel.h. */
-#include "cancel.h"
+/* cmd_cancel: see cmd_cancel.h. */
+#include "cmd_cancel.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -18,7 +18,7 @@
 #define CANCEL_SYNOPSIS "RUN [--host H] [--note TEXT] [--json]"
 
 static bool
-cancel_in_flight(int status)
+cmd_cancel_in_flight(int status)
 {
 	return status == ROTA__STEP_STATUS__STEP_DISPATCHED ||
 	       status == ROTA__STEP_STATUS__STEP_RUNNING ||
@@ -29,7 +29,8 @@ cancel_in_flight(int status)
 /* Asks for the run; *done is set when nothing of it (on host, when given)
  * is still pending or in flight. *reply is the caller's. */
 static int
-cancel_poll(session_t *s, const char *run_id, const char *host, Rota__Envelope **reply, bool *done)
+cmd_cancel_poll(session_t *s, const char *run_id, const char *host, Rota__Envelope **reply,
+                bool *done)
 {
 	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
 	show.run_id = (char *)run_id;
@@ -43,7 +44,8 @@ cancel_poll(session_t *s, const char *run_id, const char *host, Rota__Envelope *
 	*done = true;
 	for (size_t i = 0; i < resp->n_steps; i++) {
 		const Rota__StepRunInfo *st = resp->steps[i];
-		if ((host == NULL || strcmp(st->host, host) == 0) && cancel_in_flight(st->status))
+		if ((host == NULL || strcmp(st->host, host) == 0) &&
+		    cmd_cancel_in_flight(st->status))
 			*done = false;
 	}
 	return CLI_EXIT_OK;
@@ -52,7 +54,7 @@ cancel_poll(session_t *s, const char *run_id, const char *host, Rota__Envelope *
 /* One line per step that ended by the cancel (cancelled or lost), the
  * latest attempt of each. */
 static void
-cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
+cmd_cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 {
 	json_t *j = NULL;
 	if (json) {
@@ -101,7 +103,7 @@ cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 }
 
 int
-cancel_run(session_t *s, int argc, char **argv)
+cmd_cancel_run(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"host", required_argument, NULL, 'H'},
@@ -166,7 +168,7 @@ cancel_run(session_t *s, int argc, char **argv)
 	 * worker confirms, or it is declared lost), so this wait ends. */
 	bool done = false;
 	for (;;) {
-		rc = cancel_poll(s, run_id, host, &reply, &done);
+		rc = cmd_cancel_poll(s, run_id, host, &reply, &done);
 		if (rc != CLI_EXIT_OK)
 			break;
 		if (done) {
@@ -175,7 +177,7 @@ cancel_run(session_t *s, int argc, char **argv)
 				printf("run %s%s%s cancelled; run status %s\n", run_id,
 				       host ? " on " : "", host ? host : "",
 				       format_run_status(resp->run->status));
-			cancel_print(resp, host, json);
+			cmd_cancel_print(resp, host, json);
 			client_reply_free(&reply);
 			break;
 		}

@@ -1,4 +1,4 @@
-/* config: the CLI's configuration file, the third place its settings come
+/* cli_config: the CLI's configuration file, the third place its settings come
  * from (after flags and the environment).
  *
  * ROTA_CONFIG names it; else $XDG_CONFIG_HOME/rota/config or
@@ -10,22 +10,22 @@
  *   coordinator-key = /home/alice/.config/rota/coordinator.key
  *
  * `rota-coordinator --init DIR` writes one as DIR/cli.conf. */
-#ifndef ROTA_CONFIG_H
-#define ROTA_CONFIG_H
+#ifndef ROTA_CLI_CONFIG_H
+#define ROTA_CLI_CONFIG_H
 
 typedef struct {
 	char *path;            /* owned: the file read; NULL when none */
 	char *coordinator;     /* owned; NULL when not set */
 	char *key;             /* owned */
 	char *coordinator_key; /* owned */
-} config_t;
+} cli_config_t;
 
 /* Reads the file that applies into *out (all NULL when there is none).
  * -1 with *error (caller frees) as FILE:LINE: what, or when ROTA_CONFIG
  * names a file that cannot be read. */
-int config_load(config_t *out, char **error);
+int cli_config_load(cli_config_t *out, char **error);
 /* Reads path. Same contract. */
-int config_load_file(const char *path, config_t *out, char **error);
-void config_clear(config_t *c);
+int cli_config_load_file(const char *path, cli_config_t *out, char **error);
+void cli_config_clear(cli_config_t *c);
 
 #endif

@@ -1,8 +1,8 @@
-/* config: `name = value` lines (see config.h).
+/* cli_config: `name = value` lines (see cli_config.h).
  *
  * Must never: ignore a line it does not understand (a typo in "key" would
  * silently run without CURVE). */
-#include "config.h"
+#include "cli_config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #define CONFIG_LINE_MAX 4096
 
 void
-config_clear(config_t *c)
+cli_config_clear(cli_config_t *c)
 {
 	free(c->path);
 	free(c->coordinator);
@@ -25,7 +25,7 @@ config_clear(config_t *c)
 }
 
 static char *
-config_trim(char *s)
+cli_config_trim(char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -37,7 +37,7 @@ config_trim(char *s)
 }
 
 int
-config_load_file(const char *path, config_t *out, char **error)
+cli_config_load_file(const char *path, cli_config_t *out, char **error)
 {
 	memset(out, 0, sizeof(*out));
 	FILE *f = fopen(path, "r");
@@ -51,7 +51,7 @@ config_load_file(const char *path, config_t *out, char **error)
 	int rc = 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		n++;
-		char *l = config_trim(line);
+		char *l = cli_config_trim(line);
 		if (l[0] == '\0' || l[0] == '#')
 			continue;
 		char *eq = strchr(l, '=');
@@ -61,8 +61,8 @@ config_load_file(const char *path, config_t *out, char **error)
 			break;
 		}
 		*eq = '\0';
-		char *name = config_trim(l);
-		char *value = config_trim(eq + 1);
+		char *name = cli_config_trim(l);
+		char *value = cli_config_trim(eq + 1);
 		char **slot = strcmp(name, "coordinator") == 0       ? &out->coordinator
 		              : strcmp(name, "key") == 0             ? &out->key
 		              : strcmp(name, "coordinator-key") == 0 ? &out->coordinator_key
@@ -84,17 +84,17 @@ config_load_file(const char *path, config_t *out, char **error)
 	}
 	fclose(f);
 	if (rc != 0)
-		config_clear(out);
+		cli_config_clear(out);
 	return rc;
 }
 
 int
-config_load(config_t *out, char **error)
+cli_config_load(cli_config_t *out, char **error)
 {
 	memset(out, 0, sizeof(*out));
 	const char *env = getenv("ROTA_CONFIG");
 	if (env != NULL && env[0] != '\0')
-		return config_load_file(env, out, error);
+		return cli_config_load_file(env, out, error);
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
 	char *path = NULL; /* owned */
@@ -104,7 +104,7 @@ config_load(config_t *out, char **error)
 		path = xasprintf("%s/.config/rota/config", home);
 	int rc = 0;
 	if (path != NULL && access(path, F_OK) == 0)
-		rc = config_load_file(path, out, error);
+		rc = cli_config_load_file(path, out, error);
 	free(path);
 	return rc;
 }

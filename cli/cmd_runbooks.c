@@ -1,9 +1,9 @@
-/* runbooks: the runbook table, the reload summary, and the errors under
+/* cmd_runbooks: the runbook table, the reload summary, and the errors under
  * both.
  *
  * Must never: print a peer's text to the terminal unsanitized; errors quote
  * the YAML, which may hold anything. */
-#include "runbooks.h"
+#include "cmd_runbooks.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -23,26 +23,26 @@
 #define RUNBOOKS_RELOAD_SYNOPSIS "[--json]"
 
 static bool
-runbooks_is(const Rota__RunbookInfo *rb, const char *state)
+cmd_runbooks_is(const Rota__RunbookInfo *rb, const char *state)
 {
 	return rb->state != NULL && strcmp(rb->state, state) == 0;
 }
 
 /* Not served as the file says: invalid, or stale. */
 static bool
-runbooks_not_served(const Rota__RunbookInfo *rb)
+cmd_runbooks_not_served(const Rota__RunbookInfo *rb)
 {
-	return runbooks_is(rb, "invalid") || runbooks_is(rb, "stale");
+	return cmd_runbooks_is(rb, "invalid") || cmd_runbooks_is(rb, "stale");
 }
 
 static bool
-runbooks_has_errors(const Rota__RunbookInfo *rb)
+cmd_runbooks_has_errors(const Rota__RunbookInfo *rb)
 {
-	return runbooks_not_served(rb) || (rb->errors != NULL && rb->errors[0] != '\0');
+	return cmd_runbooks_not_served(rb) || (rb->errors != NULL && rb->errors[0] != '\0');
 }
 
 static const char *
-runbooks_or_dash(const char *s)
+cmd_runbooks_or_dash(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
@@ -50,8 +50,8 @@ runbooks_or_dash(const char *s)
 /* Calls fn for each non-empty line of text (a copy, made printable for a
  * terminal when printable; JSON escapes what it must itself). */
 static void
-runbooks_each_line(const char *text, bool printable, void (*fn)(const char *line, void *arg),
-                   void *arg)
+cmd_runbooks_each_line(const char *text, bool printable, void (*fn)(const char *line, void *arg),
+                       void *arg)
 {
 	const char *p = text != NULL ? text : "";
 	while (*p != '\0') {
@@ -71,14 +71,14 @@ runbooks_each_line(const char *text, bool printable, void (*fn)(const char *line
 }
 
 static void
-runbooks_print_line(const char *line, void *arg)
+cmd_runbooks_print_line(const char *line, void *arg)
 {
 	(void)arg;
 	printf("  %s\n", line);
 }
 
 static void
-runbooks_json_line(const char *line, void *arg)
+cmd_runbooks_json_line(const char *line, void *arg)
 {
 	json_string(arg, line);
 }
@@ -86,27 +86,27 @@ runbooks_json_line(const char *line, void *arg)
 /* For each runbook that is not loaded: what it is, whether an older
  * version still serves, and its errors, a line each. */
 static void
-runbooks_print_errors(Rota__RunbookInfo *const *rbs, size_t n)
+cmd_runbooks_print_errors(Rota__RunbookInfo *const *rbs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const Rota__RunbookInfo *rb = rbs[i];
-		if (rb == NULL || !runbooks_has_errors(rb))
+		if (rb == NULL || !cmd_runbooks_has_errors(rb))
 			continue;
 		char *label;
 		if (rb->name != NULL && rb->name[0] != '\0')
-			label = xasprintf("%s (%s)", rb->name, runbooks_or_dash(rb->path));
+			label = xasprintf("%s (%s)", rb->name, cmd_runbooks_or_dash(rb->path));
 		else
-			label = xstrdup(runbooks_or_dash(rb->path));
+			label = xstrdup(cmd_runbooks_or_dash(rb->path));
 		format_printable(label);
-		if (runbooks_is(rb, "stale") && rb->loaded_ms > 0) {
+		if (cmd_runbooks_is(rb, "stale") && rb->loaded_ms > 0) {
 			char at[FORMAT_BUF_BYTES];
 			format_time(rb->loaded_ms, at, sizeof(at));
 			printf("\n%s is invalid; the version loaded %s UTC is still served:\n",
 			       label, at);
-		} else if (runbooks_is(rb, "stale")) {
+		} else if (cmd_runbooks_is(rb, "stale")) {
 			printf("\n%s is invalid; the version loaded before is still served:\n",
 			       label);
-		} else if (runbooks_is(rb, "invalid")) {
+		} else if (cmd_runbooks_is(rb, "invalid")) {
 			printf("\n%s is invalid and not served:\n", label);
 		} else {
 			printf("\n%s:\n", label);
@@ -115,12 +115,12 @@ runbooks_print_errors(Rota__RunbookInfo *const *rbs, size_t n)
 		if (rb->errors == NULL || rb->errors[0] == '\0')
 			printf("  (the coordinator sent no error text; see its log)\n");
 		else
-			runbooks_each_line(rb->errors, true, runbooks_print_line, NULL);
+			cmd_runbooks_each_line(rb->errors, true, cmd_runbooks_print_line, NULL);
 	}
 }
 
 static void
-runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
+cmd_runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
 {
 	static const char *const headers[] = {"NAME", "STATE", "SCHEDULE", "STEPS", "PATH"};
 	table_t *t = table_new(5, headers);
@@ -130,15 +130,15 @@ runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
 			continue;
 		char *schedule = format_schedule(rb->cron, rb->timezone);
 		table_row(t);
-		table_cell(t, runbooks_or_dash(rb->name));
-		table_cell(t, runbooks_or_dash(rb->state));
+		table_cell(t, cmd_runbooks_or_dash(rb->name));
+		table_cell(t, cmd_runbooks_or_dash(rb->state));
 		table_cell(t, schedule);
 		/* An invalid file serves nothing, so it has no steps to count. */
-		if (runbooks_is(rb, "invalid"))
+		if (cmd_runbooks_is(rb, "invalid"))
 			table_cell(t, "-");
 		else
 			table_cellf(t, "%u", rb->step_count);
-		table_cell(t, runbooks_or_dash(rb->path));
+		table_cell(t, cmd_runbooks_or_dash(rb->path));
 		free(schedule);
 	}
 	table_print(t, stdout);
@@ -147,7 +147,7 @@ runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
 
 /* JSON: a string, or null when the peer left it empty. */
 static void
-runbooks_json_opt(json_t *j, const char *key, const char *s)
+cmd_runbooks_json_opt(json_t *j, const char *key, const char *s)
 {
 	json_key(j, key);
 	if (s != NULL && s[0] != '\0')
@@ -157,7 +157,7 @@ runbooks_json_opt(json_t *j, const char *key, const char *s)
 }
 
 static void
-runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
+cmd_runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 {
 	json_array_begin(j);
 	for (size_t i = 0; i < n; i++) {
@@ -165,20 +165,20 @@ runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 		if (rb == NULL)
 			continue;
 		json_object_begin(j);
-		runbooks_json_opt(j, "name", rb->name);
+		cmd_runbooks_json_opt(j, "name", rb->name);
 		json_key(j, "path");
 		json_string(j, rb->path);
 		json_key(j, "state");
 		json_string(j, rb->state);
 		json_key(j, "errors");
 		json_array_begin(j);
-		runbooks_each_line(rb->errors, false, runbooks_json_line, j);
+		cmd_runbooks_each_line(rb->errors, false, cmd_runbooks_json_line, j);
 		json_array_end(j);
-		runbooks_json_opt(j, "hash", rb->hash);
-		runbooks_json_opt(j, "description", rb->description);
-		runbooks_json_opt(j, "cron", rb->cron);
+		cmd_runbooks_json_opt(j, "hash", rb->hash);
+		cmd_runbooks_json_opt(j, "description", rb->description);
+		cmd_runbooks_json_opt(j, "cron", rb->cron);
 		/* A zone only means something beside a cron line. */
-		runbooks_json_opt(
+		cmd_runbooks_json_opt(
 		    j, "timezone",
 		    rb->cron != NULL && rb->cron[0] != '\0'
 		        ? (rb->timezone != NULL && rb->timezone[0] != '\0' ? rb->timezone : "UTC")
@@ -196,7 +196,7 @@ runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 }
 
 int
-runbooks_list(session_t *s, int argc, char **argv)
+cmd_runbooks_list(session_t *s, int argc, char **argv)
 {
 	int json;
 	int done = usage_json_only("runbooks", RUNBOOKS_SYNOPSIS, argc, argv, &json);
@@ -220,19 +220,19 @@ runbooks_list(session_t *s, int argc, char **argv)
 		json_t *j = json_new();
 		json_object_begin(j);
 		json_key(j, "runbooks");
-		runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
+		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
 		json_object_end(j);
 		json_print(&j);
 	} else {
-		runbooks_print_table(resp->runbooks, resp->n_runbooks);
-		runbooks_print_errors(resp->runbooks, resp->n_runbooks);
+		cmd_runbooks_print_table(resp->runbooks, resp->n_runbooks);
+		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
 	}
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }
 
 int
-runbooks_reload(session_t *s, int argc, char **argv)
+cmd_runbooks_reload(session_t *s, int argc, char **argv)
 {
 	int json;
 	int done = usage_json_only("reload", RUNBOOKS_RELOAD_SYNOPSIS, argc, argv, &json);
@@ -257,7 +257,7 @@ runbooks_reload(session_t *s, int argc, char **argv)
 	 * loaded fails the reload even if the count missed it. */
 	bool bad = resp->invalid > 0;
 	for (size_t i = 0; i < resp->n_runbooks; i++) {
-		if (resp->runbooks[i] != NULL && runbooks_not_served(resp->runbooks[i]))
+		if (resp->runbooks[i] != NULL && cmd_runbooks_not_served(resp->runbooks[i]))
 			bad = true;
 	}
 	if (json) {
@@ -274,7 +274,7 @@ runbooks_reload(session_t *s, int argc, char **argv)
 		json_key(j, "removed");
 		json_uint(j, resp->removed);
 		json_key(j, "runbooks");
-		runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
+		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
 		json_object_end(j);
 		json_print(&j);
 	} else {
@@ -282,7 +282,7 @@ runbooks_reload(session_t *s, int argc, char **argv)
 		                           resp->invalid);
 		printf("%s\n", line);
 		free(line);
-		runbooks_print_errors(resp->runbooks, resp->n_runbooks);
+		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
 	}
 	client_reply_free(&reply);
 	return bad ? CLI_EXIT_RUN_FAILED : CLI_EXIT_OK;

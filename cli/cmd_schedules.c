@@ -1,10 +1,10 @@
-/* schedules: the schedule table, and the next fire times of one schedule,
+/* cmd_schedules: the schedule table, and the next fire times of one schedule,
  * asked of the coordinator or computed from a file.
  *
  * Must never: compute from a file a time the coordinator would not fire:
  * both use cron_parse and cron_next from common/, on the runbook the same
  * parser made. (Jitter is left out of both: it moves a run, not its slot.) */
-#include "schedules.h"
+#include "cmd_schedules.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,7 +30,7 @@
 /* ---- shared -------------------------------------------------------------- */
 
 static const char *
-schedules_zone(const char *tz)
+cmd_schedules_zone(const char *tz)
 {
 	return tz != NULL && tz[0] != '\0' ? tz : "UTC";
 }
@@ -38,7 +38,7 @@ schedules_zone(const char *tz)
 /* A runbook name holds no '/' and no .yaml ending; anything else is a
  * file to read here. */
 static bool
-schedules_names_file(const char *arg)
+cmd_schedules_names_file(const char *arg)
 {
 	return strchr(arg, '/') != NULL || format_ends_with(arg, ".yaml") ||
 	       format_ends_with(arg, ".yml");
@@ -47,10 +47,10 @@ schedules_names_file(const char *arg)
 /* The fire times of one schedule: lines "LOCAL  (UTC)", or one JSON
  * document. times[0..n) in ms since the epoch. */
 static void
-schedules_print_times(const char *runbook, const char *cron, const char *tz, const int64_t *times,
-                      size_t n, bool json)
+cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
+                          const int64_t *times, size_t n, bool json)
 {
-	tz = schedules_zone(tz);
+	tz = cmd_schedules_zone(tz);
 	if (json) {
 		json_t *j = json_new();
 		json_object_begin(j);
@@ -87,7 +87,7 @@ schedules_print_times(const char *runbook, const char *cron, const char *tz, con
 /* ---- from a file, here --------------------------------------------------- */
 
 static int
-schedules_from_file(const char *path, unsigned next, bool json)
+cmd_schedules_from_file(const char *path, unsigned next, bool json)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
@@ -114,7 +114,7 @@ schedules_from_file(const char *path, unsigned next, bool json)
 
 	int rc = CLI_EXIT_OK;
 	const runbook_schedule_t *sch = &rb->schedule;
-	const char *tz = schedules_zone(sch->timezone);
+	const char *tz = cmd_schedules_zone(sch->timezone);
 	cron_t cron;
 	char err[256];
 	int column = 0;
@@ -146,7 +146,7 @@ schedules_from_file(const char *path, unsigned next, bool json)
 				break;
 			times[n++] = t;
 		}
-		schedules_print_times(rb->name, sch->cron, tz, times, n, json);
+		cmd_schedules_print_times(rb->name, sch->cron, tz, times, n, json);
 		if (n < next)
 			fprintf(stderr, "rota: %s fires %zu time%s in the next five years\n", path,
 			        n, n == 1 ? "" : "s");
@@ -159,7 +159,7 @@ schedules_from_file(const char *path, unsigned next, bool json)
 /* ---- from the coordinator ------------------------------------------------ */
 
 static Rota__Envelope *
-schedules_fetch(session_t *s, const char *runbook, unsigned next, int *rc)
+cmd_schedules_fetch(session_t *s, const char *runbook, unsigned next, int *rc)
 {
 	Rota__ListSchedulesRequest list = ROTA__LIST_SCHEDULES_REQUEST__INIT;
 	if (runbook != NULL)
@@ -174,10 +174,10 @@ schedules_fetch(session_t *s, const char *runbook, unsigned next, int *rc)
 }
 
 static int
-schedules_next_remote(session_t *s, const char *name, unsigned next, bool json)
+cmd_schedules_next_remote(session_t *s, const char *name, unsigned next, bool json)
 {
 	int rc;
-	Rota__Envelope *reply = schedules_fetch(s, name, next, &rc);
+	Rota__Envelope *reply = cmd_schedules_fetch(s, name, next, &rc);
 	if (reply == NULL)
 		return rc;
 	const Rota__ListSchedulesResponse *resp = reply->response->schedules;
@@ -196,7 +196,7 @@ schedules_next_remote(session_t *s, const char *name, unsigned next, bool json)
 		return CLI_EXIT_REFUSED;
 	}
 	size_t n = sch->n_upcoming < next ? sch->n_upcoming : next;
-	schedules_print_times(sch->runbook, sch->cron, sch->timezone, sch->upcoming, n, json);
+	cmd_schedules_print_times(sch->runbook, sch->cron, sch->timezone, sch->upcoming, n, json);
 	if (n < next && !json)
 		fprintf(stderr, "rota: the coordinator knows %zu fire time%s of '%s'\n", n,
 		        n == 1 ? "" : "s", name);
@@ -207,7 +207,7 @@ schedules_next_remote(session_t *s, const char *name, unsigned next, bool json)
 /* "20261123-080000-4e0099 succeeded", a status alone for a slot with no
  * run id, or "never". The caller frees. */
 static char *
-schedules_last_run(const Rota__ScheduleInfo *sch)
+cmd_schedules_last_run(const Rota__ScheduleInfo *sch)
 {
 	if (sch->last_run_id != NULL && sch->last_run_id[0] != '\0')
 		return xasprintf("%s %s", sch->last_run_id, format_run_status(sch->last_status));
@@ -217,7 +217,7 @@ schedules_last_run(const Rota__ScheduleInfo *sch)
 }
 
 static void
-schedules_table(const Rota__ListSchedulesResponse *resp)
+cmd_schedules_table(const Rota__ListSchedulesResponse *resp)
 {
 	static const char *const headers[] = {"RUNBOOK", "CRON",       "TIMEZONE",
 	                                      "NEXT",    "NEXT (UTC)", "LAST RUN"};
@@ -226,7 +226,7 @@ schedules_table(const Rota__ListSchedulesResponse *resp)
 		const Rota__ScheduleInfo *sch = resp->schedules[i];
 		if (sch == NULL)
 			continue;
-		const char *tz = schedules_zone(sch->timezone);
+		const char *tz = cmd_schedules_zone(sch->timezone);
 		char local[FORMAT_BUF_BYTES], utc[FORMAT_BUF_BYTES];
 		if (sch->next_ms > 0) {
 			cron_format(sch->next_ms, tz, local, sizeof(local));
@@ -235,7 +235,7 @@ schedules_table(const Rota__ListSchedulesResponse *resp)
 			snprintf(local, sizeof(local), "never");
 			snprintf(utc, sizeof(utc), "-");
 		}
-		char *last = schedules_last_run(sch);
+		char *last = cmd_schedules_last_run(sch);
 		table_row(t);
 		table_cell(t, sch->runbook);
 		table_cell(t, sch->cron);
@@ -250,7 +250,7 @@ schedules_table(const Rota__ListSchedulesResponse *resp)
 }
 
 static void
-schedules_json(const Rota__ListSchedulesResponse *resp)
+cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
@@ -260,7 +260,7 @@ schedules_json(const Rota__ListSchedulesResponse *resp)
 		const Rota__ScheduleInfo *sch = resp->schedules[i];
 		if (sch == NULL)
 			continue;
-		const char *tz = schedules_zone(sch->timezone);
+		const char *tz = cmd_schedules_zone(sch->timezone);
 		json_object_begin(j);
 		json_key(j, "runbook");
 		json_string(j, sch->runbook);
@@ -311,7 +311,7 @@ schedules_json(const Rota__ListSchedulesResponse *resp)
 /* ---- the command --------------------------------------------------------- */
 
 int
-schedules_list(session_t *s, int argc, char **argv)
+cmd_schedules_list(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"next", required_argument, NULL, 'n'},
@@ -360,19 +360,19 @@ schedules_list(session_t *s, int argc, char **argv)
 	if (name != NULL) {
 		if (next == 0)
 			next = CLI_SCHEDULES_DEFAULT_NEXT;
-		if (schedules_names_file(name))
-			return schedules_from_file(name, next, json);
-		return schedules_next_remote(s, name, next, json);
+		if (cmd_schedules_names_file(name))
+			return cmd_schedules_from_file(name, next, json);
+		return cmd_schedules_next_remote(s, name, next, json);
 	}
 
 	int rc;
-	Rota__Envelope *reply = schedules_fetch(s, NULL, 0, &rc);
+	Rota__Envelope *reply = cmd_schedules_fetch(s, NULL, 0, &rc);
 	if (reply == NULL)
 		return rc;
 	if (json)
-		schedules_json(reply->response->schedules);
+		cmd_schedules_json(reply->response->schedules);
 	else
-		schedules_table(reply->response->schedules);
+		cmd_schedules_table(reply->response->schedules);
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }

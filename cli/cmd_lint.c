@@ -1,4 +1,4 @@
-/* lint: `rota lint [--json] FILE...`, the runbook parser on its own.
+/* cmd_lint: `rota lint [--json] FILE...`, the runbook parser on its own.
  *
  * Every file is parsed exactly as the coordinator parses it, so a file that
  * lints clean loads. The report is the command's output, so it goes to
@@ -16,7 +16,7 @@
  * reported: a coordinator serves only the first of them.
  *
  * Must never: contact a coordinator, or exit 0 when any file has an error. */
-#include "lint.h"
+#include "cmd_lint.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -54,7 +54,7 @@ typedef struct {
 /* Appends a whole-file error (line 0) in the parser's own format, so the
  * printing below treats every error alike. */
 static void
-lint_add_error(runbook_errors_t *errs, const char *file, char *message)
+cmd_lint_add_error(runbook_errors_t *errs, const char *file, char *message)
 {
 	errs->items = xrealloc(errs->items, (errs->count + 1) * sizeof(*errs->items));
 	errs->items[errs->count++] = (runbook_error_t){
@@ -67,7 +67,7 @@ lint_add_error(runbook_errors_t *errs, const char *file, char *message)
 
 /* The same file named twice is one file, not a clash of names. */
 static void
-lint_check_name(lint_t *l, const char *path, const runbook_t *rb)
+cmd_lint_check_name(lint_t *l, const char *path, const runbook_t *rb)
 {
 	struct stat st;
 	bool have_id = stat(path, &st) == 0;
@@ -78,10 +78,11 @@ lint_check_name(lint_t *l, const char *path, const runbook_t *rb)
 			continue;
 		if (have_id && seen->dev == st.st_dev && seen->ino == st.st_ino)
 			return;
-		lint_add_error(&l->errs, path,
-		               xasprintf("runbook name '%s' is already used by %s; a coordinator "
-		                         "loads only one of them",
-		                         rb->name, seen->path));
+		cmd_lint_add_error(
+		    &l->errs, path,
+		    xasprintf("runbook name '%s' is already used by %s; a coordinator "
+		              "loads only one of them",
+		              rb->name, seen->path));
 		return;
 	}
 	lint_name_t *n = &l->names[l->name_count++];
@@ -92,13 +93,13 @@ lint_check_name(lint_t *l, const char *path, const runbook_t *rb)
 }
 
 static void
-lint_one(lint_t *l, const char *path)
+cmd_lint_one(lint_t *l, const char *path)
 {
 	size_t before = l->errs.count;
 	runbook_t *rb = runbook_parse_file(path, &l->errs);
 
 	if (rb != NULL) {
-		lint_check_name(l, path, rb);
+		cmd_lint_check_name(l, path, rb);
 		for (size_t i = 0; i < rb->warnings.count; i++) {
 			const runbook_error_t *w = &rb->warnings.items[i];
 			runbook_errors_t *ws = &l->warnings;
@@ -118,7 +119,7 @@ lint_one(lint_t *l, const char *path)
 }
 
 static void
-lint_print_text(const lint_t *l)
+cmd_lint_print_text(const lint_t *l)
 {
 	char *out = runbook_errors_format(&l->errs);
 	char *warn = runbook_errors_format(&l->warnings);
@@ -140,7 +141,7 @@ lint_print_text(const lint_t *l)
 /* [{"file", "line", "column", "message"}, ...], each message without its
  * first skip bytes (the "warning: " of a warning). */
 static void
-lint_json_list(json_t *j, const runbook_errors_t *list, size_t skip)
+cmd_lint_json_list(json_t *j, const runbook_errors_t *list, size_t skip)
 {
 	json_array_begin(j);
 	for (size_t i = 0; i < list->count; i++) {
@@ -163,7 +164,7 @@ lint_json_list(json_t *j, const runbook_errors_t *list, size_t skip)
  *  "errors": [{"file", "line", "column", "message"}], "warnings": [...]};
  * line and column are 0 for an error about the file as a whole. */
 static void
-lint_print_json(const lint_t *l)
+cmd_lint_print_json(const lint_t *l)
 {
 	json_t *j = json_new();
 
@@ -175,15 +176,15 @@ lint_print_json(const lint_t *l)
 	json_key(j, "files_with_errors");
 	json_uint(j, l->files_bad);
 	json_key(j, "errors");
-	lint_json_list(j, &l->errs, 0);
+	cmd_lint_json_list(j, &l->errs, 0);
 	json_key(j, "warnings");
-	lint_json_list(j, &l->warnings, strlen("warning: "));
+	cmd_lint_json_list(j, &l->warnings, strlen("warning: "));
 	json_object_end(j);
 	json_print(&j);
 }
 
 int
-lint_files(session_t *s, int argc, char **argv)
+cmd_lint_files(session_t *s, int argc, char **argv)
 {
 	int json;
 
@@ -197,11 +198,11 @@ lint_files(session_t *s, int argc, char **argv)
 	lint_t l = {0};
 	l.names = xcalloc((size_t)(argc - optind), sizeof(*l.names));
 	for (int i = optind; i < argc; i++)
-		lint_one(&l, argv[i]);
+		cmd_lint_one(&l, argv[i]);
 	if (json)
-		lint_print_json(&l);
+		cmd_lint_print_json(&l);
 	else
-		lint_print_text(&l);
+		cmd_lint_print_text(&l);
 
 	rc = l.files_bad == 0 ? CLI_EXIT_OK : LINT_EXIT_ERRORS;
 	for (size_t i = 0; i < l.name_count; i++)

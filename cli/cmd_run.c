@@ -1,8 +1,8 @@
-/* run: submit, runs and show.
+/* cmd_run: submit, runs and show.
  *
  * Must never: print anything but the run id on stdout for a plain submit
  * (scripts capture it), or accept a runbook file it has not bounded. */
-#include "run.h"
+#include "cmd_run.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +18,8 @@
 #include "format.h"
 #include "json.h"
 #include "launchargs.h"
-#include "output.h"
+#include "runview.h"
+#include "follow.h"
 #include "table.h"
 #include "usage.h"
 #include "xalloc.h"
@@ -30,70 +31,22 @@
 
 /* ---- shared -------------------------------------------------------------- */
 
-/* JSON for a wall time: ms since the epoch, or null for "not yet". */
-static void
-run_json_time(json_t *j, const char *key, int64_t ms)
-{
-	json_key(j, key);
-	if (ms > 0)
-		json_int(j, ms);
-	else
-		json_null(j);
-}
-
-void
-run_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
-{
-	json_object_begin(j);
-	json_key(j, "id");
-	json_string(j, r->id);
-	json_key(j, "runbook");
-	json_string(j, r->runbook);
-	json_key(j, "status");
-	json_string(j, format_run_status(r->status));
-	json_key(j, "hosts_total");
-	json_uint(j, r->hosts_total);
-	json_key(j, "hosts_ok");
-	json_uint(j, r->hosts_ok);
-	json_key(j, "hosts_failed");
-	json_uint(j, r->hosts_failed);
-	run_json_time(j, "created_ms", r->created_ms);
-	run_json_time(j, "started_ms", r->started_ms);
-	run_json_time(j, "ended_ms", r->ended_ms);
-	json_key(j, "trigger");
-	json_string(j, format_trigger(r->trigger));
-	run_json_time(j, "slot_ms", r->slot_ms);
-	json_key(j, "reason");
-	if (r->reason != NULL && r->reason[0] != '\0')
-		json_string(j, r->reason);
-	else
-		json_null(j);
-	/* Elapsed so far while it runs, as the table shows. */
-	int64_t span = format_span_ms(r->started_ms, r->ended_ms, now);
-	json_key(j, "duration_ms");
-	if (span >= 0)
-		json_int(j, span);
-	else
-		json_null(j);
-	json_object_end(j);
-}
-
 /* A run that has not ended is timed up to now, by our clock. */
 static int64_t
-run_end_or_zero(const Rota__RunSummary *r)
+cmd_run_end_or_zero(const Rota__RunSummary *r)
 {
 	return format_run_is_terminal(r->status) ? r->ended_ms : 0;
 }
 
 static void
-run_step_name(const Rota__StepRunInfo *st, char *buf, size_t len)
+cmd_run_step_name(const Rota__StepRunInfo *st, char *buf, size_t len)
 {
 	format_step_name(st->step_id, st->attempt, false, buf, len);
 }
 
 /* True when a and b are attempts of the same step on the same host. */
 static bool
-run_same_step(const Rota__StepRunInfo *a, const Rota__StepRunInfo *b)
+cmd_run_same_step(const Rota__StepRunInfo *a, const Rota__StepRunInfo *b)
 {
 	return strcmp(a->host, b->host) == 0 && strcmp(a->step_id, b->step_id) == 0 &&
 	       a->position == b->position;
@@ -104,7 +57,7 @@ run_same_step(const Rota__StepRunInfo *a, const Rota__StepRunInfo *b)
  * that failed or a manual step rejected: no process exited with 0, so
  * the column says "-" rather than suggest one did. */
 static void
-run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
+cmd_run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 {
 	if (st->signal != 0) {
 		format_signal(st->signal, buf, len);
@@ -123,7 +76,7 @@ run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 }
 
 static int
-run_step_cmp(const void *a, const void *b)
+cmd_run_step_cmp(const void *a, const void *b)
 {
 	const Rota__StepRunInfo *x = *(const Rota__StepRunInfo *const *)a;
 	const Rota__StepRunInfo *y = *(const Rota__StepRunInfo *const *)b;
@@ -144,7 +97,7 @@ run_step_cmp(const void *a, const void *b)
  * orders them, then by attempt; NULL entries from a peer are left out.
  * The array is the caller's (free it); the steps stay the response's. */
 static const Rota__StepRunInfo **
-run_sorted_steps(const Rota__ShowRunResponse *show, size_t *n)
+cmd_run_sorted_steps(const Rota__ShowRunResponse *show, size_t *n)
 {
 	const Rota__StepRunInfo **steps = xcalloc(show->n_steps + 1, sizeof(*steps));
 	size_t k = 0;
@@ -152,13 +105,13 @@ run_sorted_steps(const Rota__ShowRunResponse *show, size_t *n)
 		if (show->steps[i] != NULL)
 			steps[k++] = show->steps[i];
 	}
-	qsort(steps, k, sizeof(*steps), run_step_cmp);
+	qsort(steps, k, sizeof(*steps), cmd_run_step_cmp);
 	*n = k;
 	return steps;
 }
 
 static int
-run_step_failed(int status)
+cmd_run_step_failed(int status)
 {
 	return status == ROTA__STEP_STATUS__STEP_FAILED ||
 	       status == ROTA__STEP_STATUS__STEP_TIMEOUT ||
@@ -168,7 +121,7 @@ run_step_failed(int status)
 }
 
 static Rota__Envelope *
-run_fetch_show(session_t *s, const char *run_id, uint32_t tail_lines, int *rc)
+cmd_run_fetch_show(session_t *s, const char *run_id, uint32_t tail_lines, int *rc)
 {
 	Rota__ShowRunRequest show = ROTA__SHOW_RUN_REQUEST__INIT;
 	show.run_id = (char *)run_id;
@@ -199,7 +152,7 @@ run_fetch_show(session_t *s, const char *run_id, uint32_t tail_lines, int *rc)
  * .yaml, so "rota submit typo.yaml" says the file is missing instead of
  * asking the coordinator for a runbook called "typo.yaml". */
 static int
-run_names_file(const char *arg)
+cmd_run_names_file(const char *arg)
 {
 	struct stat st;
 	if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode))
@@ -210,7 +163,7 @@ run_names_file(const char *arg)
 /* Reads a runbook file of at most CLI_MAX_RUNBOOK_BYTES into *text (the
  * caller's). Returns an exit code, having said why on stderr. */
 static int
-run_read_runbook(const char *path, char **text)
+cmd_run_read_runbook(const char *path, char **text)
 {
 	*text = NULL;
 	FILE *f = fopen(path, "rb");
@@ -264,10 +217,10 @@ run_read_runbook(const char *path, char **text)
 /* The per-host lines after `submit --wait`: how each host ended, and the
  * step that made it fail. */
 static void
-run_print_wait_summary(const Rota__ShowRunResponse *show)
+cmd_run_print_wait_summary(const Rota__ShowRunResponse *show)
 {
 	size_t n;
-	const Rota__StepRunInfo **steps = run_sorted_steps(show, &n);
+	const Rota__StepRunInfo **steps = cmd_run_sorted_steps(show, &n);
 	static const char *const headers[] = {"HOST", "RESULT", "STEPS", "DETAIL"};
 	table_t *t = table_new(4, headers);
 
@@ -278,13 +231,13 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 		const Rota__StepRunInfo *bad = NULL;
 		for (; i < n && strcmp(steps[i]->host, host) == 0; i++) {
 			/* Only the last attempt of a step says how it ended. */
-			if (i + 1 < n && run_same_step(steps[i + 1], steps[i]))
+			if (i + 1 < n && cmd_run_same_step(steps[i + 1], steps[i]))
 				continue;
 			const Rota__StepRunInfo *st = steps[i];
 			total++;
 			if (st->status == ROTA__STEP_STATUS__STEP_SUCCEEDED)
 				ok++;
-			else if (run_step_failed(st->status)) {
+			else if (cmd_run_step_failed(st->status)) {
 				/* A handled failure (continue_on_failure, or
 				 * remediated) does not fail the host. */
 				if (bad == NULL && !st->handled)
@@ -308,7 +261,7 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 		if (bad != NULL) {
 			/* "disk failed (exit 1): disk 91% full" */
 			char name[256], how[FORMAT_BUF_BYTES + 16] = "";
-			run_step_name(bad, name, sizeof(name));
+			cmd_run_step_name(bad, name, sizeof(name));
 			if (bad->signal != 0) {
 				char sig[FORMAT_BUF_BYTES];
 				format_signal(bad->signal, sig, sizeof(sig));
@@ -332,7 +285,7 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 
 	const Rota__RunSummary *r = show->run;
 	char span[FORMAT_BUF_BYTES];
-	format_span(r->started_ms, run_end_or_zero(r), clock_wall_ms(), span, sizeof(span));
+	format_span(r->started_ms, cmd_run_end_or_zero(r), clock_wall_ms(), span, sizeof(span));
 	printf("\nrun %s %s in %s: %u ok, %u failed, %u host%s\n", r->id,
 	       format_run_status(r->status), span, r->hosts_ok, r->hosts_failed, r->hosts_total,
 	       r->hosts_total == 1 ? "" : "s");
@@ -341,13 +294,13 @@ run_print_wait_summary(const Rota__ShowRunResponse *show)
 /* Follows a submitted run to its end; returns CLI_EXIT_OK only when it
  * succeeded. */
 static int
-run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
+cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 {
 	int status;
-	int rc = output_follow(s, sub->run_id, NULL, 1, json ? OUTPUT_QUIET : 0, &status);
+	int rc = follow_run(s, sub->run_id, NULL, 1, json ? FOLLOW_QUIET : 0, &status);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	Rota__Envelope *reply = run_fetch_show(s, sub->run_id, 0, &rc);
+	Rota__Envelope *reply = cmd_run_fetch_show(s, sub->run_id, 0, &rc);
 	if (reply == NULL)
 		return rc;
 	const Rota__ShowRunResponse *show = reply->response->show;
@@ -368,24 +321,27 @@ run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 		json_key(j, "status");
 		json_string(j, format_run_status(status));
 		json_key(j, "run");
-		run_json_summary(j, show->run, clock_wall_ms());
+		runview_json_summary(j, show->run, clock_wall_ms());
 		json_object_end(j);
 		json_print(&j);
 	} else {
-		run_print_wait_summary(show);
+		cmd_run_print_wait_summary(show);
 	}
 	client_reply_free(&reply);
 	return status == ROTA__RUN_STATUS__RUN_SUCCEEDED ? CLI_EXIT_OK : CLI_EXIT_RUN_FAILED;
 }
 
 int
-run_submit(session_t *s, int argc, char **argv)
+cmd_run_submit(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"target", required_argument, NULL, 't'}, {"param", required_argument, NULL, 'p'},
+	    {"target", required_argument, NULL, 't'},
+	    {"param", required_argument, NULL, 'p'},
 	    {"param-file", required_argument, NULL, 'P'},
-	    {"wait", no_argument, NULL, 'w'},         {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"wait", no_argument, NULL, 'w'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);
@@ -439,8 +395,8 @@ run_submit(session_t *s, int argc, char **argv)
 	}
 
 	Rota__SubmitRequest sub = ROTA__SUBMIT_REQUEST__INIT;
-	if (run_names_file(runbook)) {
-		rc = run_read_runbook(runbook, &yaml);
+	if (cmd_run_names_file(runbook)) {
+		rc = cmd_run_read_runbook(runbook, &yaml);
 		if (rc != CLI_EXIT_OK)
 			goto out;
 		sub.runbook_yaml = yaml;
@@ -484,7 +440,7 @@ run_submit(session_t *s, int argc, char **argv)
 		fflush(stdout);
 	}
 	if (wait)
-		rc = run_wait(s, resp, json);
+		rc = cmd_run_wait(s, resp, json);
 
 out:
 	launchargs_free(&la);
@@ -496,7 +452,7 @@ out:
 /* ---- runs ---------------------------------------------------------------- */
 
 int
-run_list(session_t *s, int argc, char **argv)
+cmd_run_list(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"limit", required_argument, NULL, 'n'},
@@ -553,7 +509,7 @@ run_list(session_t *s, int argc, char **argv)
 		json_array_begin(j);
 		for (size_t i = 0; i < resp->n_runs; i++) {
 			if (resp->runs[i] != NULL)
-				run_json_summary(j, resp->runs[i], now);
+				runview_json_summary(j, resp->runs[i], now);
 		}
 		json_array_end(j);
 		json_object_end(j);
@@ -571,7 +527,7 @@ run_list(session_t *s, int argc, char **argv)
 				continue;
 			char started[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 			format_time(r->started_ms, started, sizeof(started));
-			format_span(r->started_ms, run_end_or_zero(r), now, span, sizeof(span));
+			format_span(r->started_ms, cmd_run_end_or_zero(r), now, span, sizeof(span));
 			table_row(t);
 			table_cell(t, r->id);
 			table_cell(t, r->runbook);
@@ -592,7 +548,7 @@ run_list(session_t *s, int argc, char **argv)
 /* ---- show ---------------------------------------------------------------- */
 
 static void
-run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
+cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 {
 	json_object_begin(j);
 	json_key(j, "host");
@@ -617,8 +573,8 @@ run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	} else {
 		json_null(j);
 	}
-	run_json_time(j, "started_ms", st->started_ms);
-	run_json_time(j, "ended_ms", st->ended_ms);
+	runview_json_time(j, "started_ms", st->started_ms);
+	runview_json_time(j, "ended_ms", st->ended_ms);
 	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
 	json_key(j, "duration_ms");
 	if (span >= 0)
@@ -637,7 +593,7 @@ run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 /* One host's steps, steps[0..n), as an indented table with each step's
  * last lines of output under it. */
 static void
-run_print_host(const char *run_id, const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
+cmd_run_print_host(const char *run_id, const Rota__StepRunInfo *const *steps, size_t n, int64_t now)
 {
 	static const char *const headers[] = {"STEP", "STATUS", "EXIT", "DURATION", "DETAIL"};
 	table_t *t = table_new(5, headers);
@@ -647,10 +603,10 @@ run_print_host(const char *run_id, const Rota__StepRunInfo *const *steps, size_t
 		char name[256], code[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 		/* A step tried more than once shows every try with its number,
 		 * the first as "#1" too, so the lines read as one series. */
-		bool retried = (i > 0 && run_same_step(steps[i - 1], st)) ||
-		               (i + 1 < n && run_same_step(steps[i + 1], st));
+		bool retried = (i > 0 && cmd_run_same_step(steps[i - 1], st)) ||
+		               (i + 1 < n && cmd_run_same_step(steps[i + 1], st));
 		format_step_name(st->step_id, st->attempt, retried, name, sizeof(name));
-		run_step_exit(st, code, sizeof(code));
+		cmd_run_step_exit(st, code, sizeof(code));
 		format_span(st->started_ms, st->ended_ms, now, span, sizeof(span));
 		table_row(t);
 		table_cell(t, name);
@@ -695,7 +651,7 @@ run_print_host(const char *run_id, const Rota__StepRunInfo *const *steps, size_t
  * prompt, and the two commands that release it. steps are sorted by host,
  * so the hosts of one step are gathered by a scan per distinct step. */
 static void
-run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps, size_t n)
+cmd_run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const Rota__StepRunInfo *st = steps[i];
@@ -742,7 +698,7 @@ run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps, siz
 }
 
 int
-run_show(session_t *s, int argc, char **argv)
+cmd_run_show(session_t *s, int argc, char **argv)
 {
 	int json;
 	int done = usage_json_only("show", RUN_SHOW_SYNOPSIS, argc, argv, &json);
@@ -757,32 +713,32 @@ run_show(session_t *s, int argc, char **argv)
 		    argv[optind + 1]);
 
 	int rc;
-	Rota__Envelope *reply = run_fetch_show(s, argv[optind], CLI_SHOW_TAIL_LINES, &rc);
+	Rota__Envelope *reply = cmd_run_fetch_show(s, argv[optind], CLI_SHOW_TAIL_LINES, &rc);
 	if (reply == NULL)
 		return rc;
 	const Rota__ShowRunResponse *show = reply->response->show;
 	const Rota__RunSummary *r = show->run;
 	int64_t now = clock_wall_ms();
 	size_t n;
-	const Rota__StepRunInfo **steps = run_sorted_steps(show, &n);
+	const Rota__StepRunInfo **steps = cmd_run_sorted_steps(show, &n);
 
 	if (json) {
 		json_t *j = json_new();
 		json_object_begin(j);
 		json_key(j, "run");
-		run_json_summary(j, r, now);
+		runview_json_summary(j, r, now);
 		json_key(j, "steps");
 		json_array_begin(j);
 		for (size_t i = 0; i < n; i++)
-			run_json_step(j, steps[i], now);
+			cmd_run_json_step(j, steps[i], now);
 		json_array_end(j);
 		json_object_end(j);
 		json_print(&j);
 	} else {
 		char started[FORMAT_BUF_BYTES], ended[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 		format_time(r->started_ms, started, sizeof(started));
-		format_time(run_end_or_zero(r), ended, sizeof(ended));
-		format_span(r->started_ms, run_end_or_zero(r), now, span, sizeof(span));
+		format_time(cmd_run_end_or_zero(r), ended, sizeof(ended));
+		format_span(r->started_ms, cmd_run_end_or_zero(r), now, span, sizeof(span));
 		table_t *head = table_new(2, NULL);
 		table_row(head);
 		table_cell(head, "run");
@@ -838,13 +794,13 @@ run_show(session_t *s, int argc, char **argv)
 			}
 			printf("\n%s\n", host);
 			free(host);
-			run_print_host(r->id, steps + first, i - first, now);
+			cmd_run_print_host(r->id, steps + first, i - first, now);
 		}
 		if (n == 0 && r->status == ROTA__RUN_STATUS__RUN_SKIPPED)
 			printf("\nthe run was skipped; no step ran\n");
 		else if (n == 0)
 			printf("\nno steps have been scheduled yet\n");
-		run_print_waiting(r->id, steps, n);
+		cmd_run_print_waiting(r->id, steps, n);
 	}
 	free(steps);
 	client_reply_free(&reply);

@@ -1,8 +1,8 @@
-/* audit: AuditResponse as a table or a JSON document.
+/* cmd_audit: AuditResponse as a table or a JSON document.
  *
  * Must never: hide how many events a row stands for (a rate-limited flood
  * of failed handshakes is one row with a count). */
-#include "audit.h"
+#include "cmd_audit.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@
 
 /* Digits only, exactly n of them, into *out. */
 static int
-audit_digits(const char *s, int n, int *out)
+cmd_audit_digits(const char *s, int n, int *out)
 {
 	int v = 0;
 	for (int i = 0; i < n; i++) {
@@ -36,7 +36,7 @@ audit_digits(const char *s, int n, int *out)
 }
 
 int
-audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
+cmd_audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
 {
 	uint64_t ms;
 	if (duration_parse(text, &ms) == 0) {
@@ -47,11 +47,13 @@ audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
 	struct tm tm = {0};
 	int y, mo, d, h, mi, sec;
 	size_t len = strlen(text);
-	if (len < 20 || audit_digits(text, 4, &y) || text[4] != '-' ||
-	    audit_digits(text + 5, 2, &mo) || text[7] != '-' || audit_digits(text + 8, 2, &d) ||
+	if (len < 20 || cmd_audit_digits(text, 4, &y) || text[4] != '-' ||
+	    cmd_audit_digits(text + 5, 2, &mo) || text[7] != '-' ||
+	    cmd_audit_digits(text + 8, 2, &d) ||
 	    (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-	    audit_digits(text + 11, 2, &h) || text[13] != ':' || audit_digits(text + 14, 2, &mi) ||
-	    text[16] != ':' || audit_digits(text + 17, 2, &sec))
+	    cmd_audit_digits(text + 11, 2, &h) || text[13] != ':' ||
+	    cmd_audit_digits(text + 14, 2, &mi) || text[16] != ':' ||
+	    cmd_audit_digits(text + 17, 2, &sec))
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
@@ -72,8 +74,8 @@ audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		int oh, om;
-		if (audit_digits(p + 1, 2, &oh) || p[3] != ':' || audit_digits(p + 4, 2, &om) ||
-		    oh > 23 || om > 59)
+		if (cmd_audit_digits(p + 1, 2, &oh) || p[3] != ':' ||
+		    cmd_audit_digits(p + 4, 2, &om) || oh > 23 || om > 59)
 			return -1;
 		offset_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
 		p += 6;
@@ -96,7 +98,7 @@ audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
 }
 
 static void
-audit_json(const Rota__AuditResponse *resp)
+cmd_audit_json(const Rota__AuditResponse *resp)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
@@ -137,13 +139,13 @@ audit_json(const Rota__AuditResponse *resp)
 }
 
 static const char *
-audit_or_dash(const char *s)
+cmd_audit_or_dash(const char *s)
 {
 	return s != NULL && s[0] ? s : "-";
 }
 
 static void
-audit_table(const Rota__AuditResponse *resp)
+cmd_audit_table(const Rota__AuditResponse *resp)
 {
 	static const char *const headers[] = {"TIME (UTC)", "ACTOR", "ROLE", "ACTION", "TARGET",
 	                                      "OUTCOME",    "PEER",  "KEY",  "DETAIL"};
@@ -156,24 +158,24 @@ audit_table(const Rota__AuditResponse *resp)
 		format_time(e->at_ms, at, sizeof(at));
 		table_row(t);
 		table_cell(t, at);
-		table_cell(t, audit_or_dash(e->actor));
-		table_cell(t, audit_or_dash(e->role));
-		table_cell(t, audit_or_dash(e->action));
-		table_cell(t, audit_or_dash(e->target));
+		table_cell(t, cmd_audit_or_dash(e->actor));
+		table_cell(t, cmd_audit_or_dash(e->role));
+		table_cell(t, cmd_audit_or_dash(e->action));
+		table_cell(t, cmd_audit_or_dash(e->target));
 		if (e->count > 1)
 			table_cellf(t, "%s x%u", e->outcome, e->count);
 		else
-			table_cell(t, audit_or_dash(e->outcome));
-		table_cell(t, audit_or_dash(e->peer));
-		table_cell(t, audit_or_dash(e->key));
-		table_cell(t, audit_or_dash(e->detail));
+			table_cell(t, cmd_audit_or_dash(e->outcome));
+		table_cell(t, cmd_audit_or_dash(e->peer));
+		table_cell(t, cmd_audit_or_dash(e->key));
+		table_cell(t, cmd_audit_or_dash(e->detail));
 	}
 	table_print(t, stdout);
 	table_destroy(&t);
 }
 
 int
-audit_list_command(session_t *s, int argc, char **argv)
+cmd_audit_list(session_t *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"since", required_argument, NULL, 's'},
@@ -190,7 +192,7 @@ audit_list_command(session_t *s, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			if (audit_parse_since(optarg, clock_wall_ms(), &since) != 0)
+			if (cmd_audit_parse_since(optarg, clock_wall_ms(), &since) != 0)
 				return usage_error(
 				    "audit: --since '%s': give a duration back from now"
 				    " (30m, 1h, 2d) or an RFC 3339 time"
@@ -229,9 +231,9 @@ audit_list_command(session_t *s, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (json)
-		audit_json(reply->response->audit);
+		cmd_audit_json(reply->response->audit);
 	else
-		audit_table(reply->response->audit);
+		cmd_audit_table(reply->response->audit);
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }

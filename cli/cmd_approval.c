@@ -1,9 +1,9 @@
-/* approval: approve and reject, one request each.
+/* cmd_approval: approve and reject, one request each.
  *
  * Must never: send a decision the operator did not spell out. A missing
  * or extra argument is a usage error before anything reaches the
  * coordinator, since a decision cannot be taken back. */
-#include "approval.h"
+#include "cmd_approval.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -19,7 +19,7 @@
 #define APPROVAL_SYNOPSIS "RUN STEP [--note TEXT] [--json]"
 
 static int
-approval_decide(session_t *s, int argc, char **argv, bool reject)
+cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
 {
 	static const struct option opts[] = {
 	    {"note", required_argument, NULL, 'n'},
@@ -121,13 +121,13 @@ approval_decide(session_t *s, int argc, char **argv, bool reject)
 }
 
 int
-approval_approve(session_t *s, int argc, char **argv)
+cmd_approval_approve(session_t *s, int argc, char **argv)
 {
-	return approval_decide(s, argc, argv, false);
+	return cmd_approval_decide(s, argc, argv, false);
 }
 
 int
-approval_reject(session_t *s, int argc, char **argv)
+cmd_approval_reject(session_t *s, int argc, char **argv)
 {
-	return approval_decide(s, argc, argv, true);
+	return cmd_approval_decide(s, argc, argv, true);
 }

@@ -1,9 +1,9 @@
-/* keylist: ListKeysResponse as tables or a JSON document.
+/* cmd_keys: ListKeysResponse as tables or a JSON document.
  *
  * Must never: print a key where a fingerprint will do (the coordinator
  * sends fingerprints only), or let a coordinator without CURVE look as if
  * it checked keys. */
-#include "keylist.h"
+#include "cmd_keys.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #define KEYLIST_SYNOPSIS "[--json]"
 
 static void
-keylist_json(const Rota__ListKeysResponse *r)
+cmd_keys_json(const Rota__ListKeysResponse *r)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
@@ -82,7 +82,7 @@ keylist_json(const Rota__ListKeysResponse *r)
 }
 
 static void
-keylist_text(const Rota__ListKeysResponse *r)
+cmd_keys_text(const Rota__ListKeysResponse *r)
 {
 	if (!r->curve) {
 		/* Nothing to list, and that is the point to make. */
@@ -129,7 +129,7 @@ keylist_text(const Rota__ListKeysResponse *r)
 }
 
 int
-keylist_command(session_t *s, int argc, char **argv)
+cmd_keys_list(session_t *s, int argc, char **argv)
 {
 	int json;
 	int done = usage_json_only("keys", KEYLIST_SYNOPSIS, argc, argv, &json);
@@ -148,9 +148,9 @@ keylist_command(session_t *s, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (json)
-		keylist_json(reply->response->keys);
+		cmd_keys_json(reply->response->keys);
 	else
-		keylist_text(reply->response->keys);
+		cmd_keys_text(reply->response->keys);
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }

@@ -1,4 +1,4 @@
-/* incident: the operator's side of incidents — open one with a runbook,
+/* cmd_incident: the operator's side of incidents — open one with a runbook,
  * list them, show one (timeline, notifications, runs), acknowledge and
  * resolve.
  *
@@ -10,20 +10,20 @@
  *
  * Must never: print a notification that failed in a way that reads like
  * one still on its way; failed deliveries are shown as FAILED. */
-#ifndef ROTA_CLI_INCIDENT_H
-#define ROTA_CLI_INCIDENT_H
+#ifndef ROTA_CMD_INCIDENT_H
+#define ROTA_CMD_INCIDENT_H
 
 #include "session.h"
 
 /* `rota incident open|show ...`; argv[0] is "incident". */
-int incident_command(session_t *s, int argc, char **argv);
+int cmd_incident_command(session_t *s, int argc, char **argv);
 /* `rota incidents [--open] [--limit N] [--json]`. */
-int incident_list(session_t *s, int argc, char **argv);
+int cmd_incident_list(session_t *s, int argc, char **argv);
 /* `rota ack ID [--note TEXT] [--json]`; CLI_EXIT_REFUSED (the
  * coordinator's message printed) when it is acknowledged or resolved. */
-int incident_ack(session_t *s, int argc, char **argv);
+int cmd_incident_ack(session_t *s, int argc, char **argv);
 /* `rota resolve ID [--note TEXT] [--json]`; CLI_EXIT_REFUSED when it is
  * resolved already. */
-int incident_resolve(session_t *s, int argc, char **argv);
+int cmd_incident_resolve(session_t *s, int argc, char **argv);
 
 #endif

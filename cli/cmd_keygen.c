@@ -1,8 +1,8 @@
-/* keygen: make a key pair for a worker, an operator or a coordinator.
+/* cmd_keygen: make a key pair for a worker, an operator or a coordinator.
  *
  * Must never: replace an existing key without --force (a worker whose key
  * changes under it is locked out until the coordinator lists the new one). */
-#include "keygen.h"
+#include "cmd_keygen.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +18,7 @@
 #define KEYGEN_SYNOPSIS "NAME [--out DIR] [--force]"
 
 int
-keygen_run(session_t *s, int argc, char **argv)
+cmd_keygen_run(session_t *s, int argc, char **argv)
 {
 	(void)s;
 	static const struct option opts[] = {

@@ -1,8 +1,8 @@
-/* status: StatusResponse as a few lines or a JSON document.
+/* cmd_status: StatusResponse as a few lines or a JSON document.
  *
  * Must never: call a coordinator secure when it said it is not; the
  * security line is the first thing an operator reads. */
-#include "status.h"
+#include "cmd_status.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #define STATUS_SYNOPSIS "[--json]"
 
 static const char *
-status_security(const Rota__StatusResponse *st)
+cmd_status_security(const Rota__StatusResponse *st)
 {
 	if (st->curve)
 		return "CURVE (keys required on both endpoints)";
@@ -27,7 +27,7 @@ status_security(const Rota__StatusResponse *st)
 }
 
 static void
-status_json(const Rota__StatusResponse *st)
+cmd_status_json(const Rota__StatusResponse *st)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
@@ -76,7 +76,7 @@ status_json(const Rota__StatusResponse *st)
 }
 
 static void
-status_text(const Rota__StatusResponse *st)
+cmd_status_text(const Rota__StatusResponse *st)
 {
 	char started[FORMAT_BUF_BYTES], uptime[FORMAT_BUF_BYTES];
 	format_time(st->started_ms, started, sizeof(started));
@@ -84,7 +84,7 @@ status_text(const Rota__StatusResponse *st)
 	printf("coordinator  %s (rota %s, epoch %llu)\n", st->coordinator_id, st->version,
 	       (unsigned long long)st->epoch);
 	printf("up           %s (since %s UTC)\n", uptime, started);
-	printf("security     %s\n", status_security(st));
+	printf("security     %s\n", cmd_status_security(st));
 	printf("you          %s (%s)\n", st->caller[0] ? st->caller : "anonymous", st->role);
 	printf("workers      %s\n", st->worker_endpoint);
 	printf("api          %s\n", st->api_endpoint);
@@ -99,7 +99,7 @@ status_text(const Rota__StatusResponse *st)
 }
 
 int
-status_show(session_t *s, int argc, char **argv)
+cmd_status_show(session_t *s, int argc, char **argv)
 {
 	int json;
 	int done = usage_json_only("status", STATUS_SYNOPSIS, argc, argv, &json);
@@ -118,9 +118,9 @@ status_show(session_t *s, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (json)
-		status_json(reply->response->status);
+		cmd_status_json(reply->response->status);
 	else
-		status_text(reply->response->status);
+		cmd_status_text(reply->response->status);
 	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }
