@@ -14,6 +14,7 @@
 #include "client.h"
 #include "format.h"
 #include "json.h"
+#include "options.h"
 #include "usage.h"
 
 #define APPROVAL_SYNOPSIS "RUN STEP [--note TEXT] [--json]"
@@ -21,38 +22,19 @@
 static int
 cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
 {
-	static const struct option opts[] = {
-	    {"note", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *cmd = reject ? "reject" : "approve";
-	const char *note = NULL;
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (optarg[0] == '\0')
-				return usage_error(
-				    "%s: --note needs text, as in --note 'dashboard is "
-				    "green'; leave --note out for no note",
-				    cmd);
-			note = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error(cmd, APPROVAL_SYNOPSIS, ch, argv);
-		}
-	}
+	const options_spec_t spec = {
+	    .command = cmd,
+	    .synopsis = APPROVAL_SYNOPSIS,
+	    .shortopts = ":h",
+	    .note_example = "dashboard is green",
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	const char *note = o.note;
+	bool json = o.json;
 	int nargs = argc - optind;
 	if (nargs == 0)
 		return usage_error("%s needs RUN and STEP: rota %s last confirm (the step "

@@ -17,6 +17,7 @@
 #include "format.h"
 #include "json.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 
 #define AUDIT_SYNOPSIS "[--since 1h|RFC3339] [--limit N] [--json]"
@@ -174,48 +175,43 @@ cmd_audit_table(const Rota__AuditResponse *resp)
 	table_destroy(&t);
 }
 
+/* --since T into the int64_t at ctx. */
+static int
+cmd_audit_take_since(void *ctx, int ch, char *arg)
+{
+	(void)ch;
+	if (cmd_audit_parse_since(arg, clock_wall_ms(), ctx) != 0)
+		return usage_error("audit: --since '%s': give a duration back from now"
+		                   " (30m, 1h, 2d) or an RFC 3339 time"
+		                   " (2026-11-23T08:00:00Z)",
+		                   arg);
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_audit_list(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 	    {"since", required_argument, NULL, 's'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int64_t since = 0;
-	unsigned limit = CLI_AUDIT_DEFAULT_LIMIT;
-	int json = 0, ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			if (cmd_audit_parse_since(optarg, clock_wall_ms(), &since) != 0)
-				return usage_error(
-				    "audit: --since '%s': give a duration back from now"
-				    " (30m, 1h, 2d) or an RFC 3339 time"
-				    " (2026-11-23T08:00:00Z)",
-				    optarg);
-			break;
-		case 'n':
-			if (usage_parse_count(optarg, CLI_AUDIT_MAX_LIMIT, &limit) != 0)
-				return usage_error(
-				    "audit: --limit needs a whole number from 1 to %d,"
-				    " not '%s'",
-				    CLI_AUDIT_MAX_LIMIT, optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("audit", AUDIT_SYNOPSIS, ch, argv);
-		}
-	}
+	const options_spec_t spec = {
+	    .command = "audit",
+	    .synopsis = AUDIT_SYNOPSIS,
+	    .shortopts = ":h",
+	    .limit_max = CLI_AUDIT_MAX_LIMIT,
+	    .limit_got = "not",
+	    .own = own,
+	    .take = cmd_audit_take_since,
+	    .ctx = &since,
+	};
+	options_t o = {.limit = CLI_AUDIT_DEFAULT_LIMIT};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	unsigned limit = o.limit;
+	bool json = o.json;
 	if (optind < argc)
 		return usage_error(
 		    "audit takes no arguments, got '%s'; usage: rota audit " AUDIT_SYNOPSIS,

@@ -12,6 +12,7 @@
 #include "client.h"
 #include "format.h"
 #include "json.h"
+#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -102,42 +103,52 @@ cmd_cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 	}
 }
 
+/* What cancel's own options say. */
+typedef struct {
+	const char *host; /* borrowed from argv */
+	const char *note; /* borrowed from argv */
+} cmd_cancel_args_t;
+
+static int
+cmd_cancel_take(void *ctx, int ch, char *arg)
+{
+	cmd_cancel_args_t *a = ctx;
+	if (ch == 'n') {
+		a->note = arg;
+		return CLI_EXIT_OK;
+	}
+	/* 'H' */
+	if (arg[0] == '\0')
+		return usage_error("cancel: --host needs a worker id, as in --host "
+		                   "web-1; leave it out to cancel every host");
+	a->host = arg;
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_cancel_run(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	/* --note is cancel's own: an empty note is allowed here. */
+	static const struct option own[] = {
 	    {"host", required_argument, NULL, 'H'},
 	    {"note", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *host = NULL, *note = NULL;
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'H':
-			if (optarg[0] == '\0')
-				return usage_error("cancel: --host needs a worker id, as in --host "
-				                   "web-1; leave it out to cancel every host");
-			host = optarg;
-			break;
-		case 'n':
-			note = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("cancel", CANCEL_SYNOPSIS, ch, argv);
-		}
-	}
+	cmd_cancel_args_t args = {NULL, NULL};
+	const options_spec_t spec = {
+	    .command = "cancel",
+	    .synopsis = CANCEL_SYNOPSIS,
+	    .shortopts = ":h",
+	    .own = own,
+	    .take = cmd_cancel_take,
+	    .ctx = &args,
+	};
+	options_t o = {0};
+	int parsed = options_parse(&spec, argc, argv, &o);
+	if (parsed >= 0)
+		return parsed;
+	const char *host = args.host, *note = args.note;
+	bool json = o.json;
 	if (argc - optind != 1 || argv[optind][0] == '\0')
 		return usage_error("cancel needs one RUN: rota cancel last, or an id from "
 		                   "'rota runs' (add --host H for one host only)");

@@ -17,6 +17,7 @@
 #include "launchargs.h"
 #include "incidentview.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -71,63 +72,69 @@ cmd_incident_print_opened(const Rota__IncidentResponse *resp, const Rota__Incide
 	incidentview_say("  rota logs %s -f", resp->run_id);
 }
 
+/* Where incident open's own options go. */
+typedef struct {
+	launchargs_t *la;
+	const char **title;
+	unsigned *severity;
+} cmd_incident_open_args_t;
+
+static int
+cmd_incident_open_take(void *ctx, int ch, char *arg)
+{
+	cmd_incident_open_args_t *a = ctx;
+	switch (ch) {
+	case 'T':
+		if (arg[0] == '\0')
+			return usage_error("incident open: --title needs text, as in --title "
+			                   "'disk full on db-1'");
+		*a->title = arg;
+		return CLI_EXIT_OK;
+	case 's':
+		if (format_parse_severity(arg, a->severity) != 0)
+			return usage_error("incident open: --severity must be P1, P2, P3 or P4 "
+			                   "(or 1 to 4), got '%s'; P1 is the most urgent",
+			                   arg);
+		return CLI_EXIT_OK;
+	default: /* 't', 'p', 'P' */
+		return launchargs_take(a->la, ch, arg, "incident open");
+	}
+}
+
 static int
 cmd_incident_open(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 	    {"title", required_argument, NULL, 'T'},
 	    {"severity", required_argument, NULL, 's'},
 	    {"target", required_argument, NULL, 't'},
 	    {"param", required_argument, NULL, 'p'},
 	    {"param-file", required_argument, NULL, 'P'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);
 	const char *title = NULL;
 	unsigned severity = 0;
-	int json = 0;
 	Rota__Envelope *reply = NULL;
 	int rc = CLI_EXIT_OK;
 
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while (rc == CLI_EXIT_OK && (ch = getopt_long(argc, argv, ":t:p:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'T':
-			if (optarg[0] == '\0')
-				rc = usage_error("incident open: --title needs text, as in --title "
-				                 "'disk full on db-1'");
-			title = optarg;
-			break;
-		case 's':
-			if (format_parse_severity(optarg, &severity) != 0)
-				rc = usage_error(
-				    "incident open: --severity must be P1, P2, P3 or P4 "
-				    "(or 1 to 4), got '%s'; P1 is the most urgent",
-				    optarg);
-			break;
-		case 't':
-		case 'p':
-		case 'P':
-			rc = launchargs_take(&la, ch, optarg, "incident open");
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			goto out;
-		default:
-			rc = usage_getopt_error("incident", INCIDENT_OPEN_SYNOPSIS, ch, argv);
-			break;
-		}
-	}
-	if (rc != CLI_EXIT_OK)
+	cmd_incident_open_args_t args = {&la, &title, &severity};
+	const options_spec_t spec = {
+	    .command = "incident",
+	    .synopsis = INCIDENT_OPEN_SYNOPSIS,
+	    .shortopts = ":t:p:h",
+	    .own = own,
+	    .take = cmd_incident_open_take,
+	    .ctx = &args,
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0) {
+		rc = done;
 		goto out;
+	}
+	bool json = o.json;
 	if (optind >= argc || argv[optind][0] == '\0') {
 		rc = usage_error(
 		    "incident open needs a runbook: rota incident " INCIDENT_OPEN_SYNOPSIS
@@ -211,43 +218,39 @@ out:
 
 /* ---- incidents ----------------------------------------------------------- */
 
+/* --open, the flag of `incidents`: sets the int at ctx. */
+static int
+cmd_incident_take_flag(void *ctx, int ch, char *arg)
+{
+	(void)ch;
+	(void)arg;
+	*(int *)ctx = 1;
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_incident_list(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 	    {"open", no_argument, NULL, 'o'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	unsigned limit = CLI_INCIDENTS_DEFAULT_LIMIT;
-	int json = 0, open_only = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o':
-			open_only = 1;
-			break;
-		case 'n':
-			if (usage_parse_count(optarg, CLI_INCIDENTS_MAX_LIMIT, &limit) != 0)
-				return usage_error(
-				    "incidents: --limit needs a whole number from 1 to "
-				    "%d, got '%s'",
-				    CLI_INCIDENTS_MAX_LIMIT, optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("incidents", INCIDENT_LIST_SYNOPSIS, ch, argv);
-		}
-	}
+	int open_only = 0;
+	const options_spec_t spec = {
+	    .command = "incidents",
+	    .synopsis = INCIDENT_LIST_SYNOPSIS,
+	    .shortopts = ":n:h",
+	    .limit_max = CLI_INCIDENTS_MAX_LIMIT,
+	    .own = own,
+	    .take = cmd_incident_take_flag,
+	    .ctx = &open_only,
+	};
+	options_t o = {.limit = CLI_INCIDENTS_DEFAULT_LIMIT};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	unsigned limit = o.limit;
+	bool json = o.json;
 	if (optind < argc)
 		return usage_error("incidents takes no arguments, got '%s'; to look at one, use "
 		                   "'rota incident show %s'",
@@ -325,8 +328,8 @@ cmd_incident_list(session_t *s, int argc, char **argv)
 static int
 cmd_incident_show(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("incident", INCIDENT_SHOW_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("incident", INCIDENT_SHOW_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind >= argc || argv[optind][0] == '\0')
@@ -385,38 +388,19 @@ cmd_incident_command(session_t *s, int argc, char **argv)
 static int
 cmd_incident_action(session_t *s, int argc, char **argv, bool resolve)
 {
-	static const struct option opts[] = {
-	    {"note", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *command = resolve ? "resolve" : "ack";
-	const char *note = NULL;
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (optarg[0] == '\0')
-				return usage_error(
-				    "%s: --note needs text, as in --note '%s'; leave "
-				    "--note out for no note",
-				    command, resolve ? "disk cleaned, 40% free" : "looking at it");
-			note = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error(command, INCIDENT_ACTION_SYNOPSIS, ch, argv);
-		}
-	}
+	const options_spec_t spec = {
+	    .command = command,
+	    .synopsis = INCIDENT_ACTION_SYNOPSIS,
+	    .shortopts = ":h",
+	    .note_example = resolve ? "disk cleaned, 40% free" : "looking at it",
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	const char *note = o.note;
+	bool json = o.json;
 	if (optind >= argc || argv[optind][0] == '\0')
 		return usage_error("%s needs an incident id, as in 'rota %s INC-7' (see 'rota "
 		                   "incidents --open')",

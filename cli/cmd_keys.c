@@ -6,6 +6,7 @@
 #include "cmd_keys.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "client.h"
 #include "json.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 
 #define KEYLIST_SYNOPSIS "[--json]"
@@ -131,8 +133,8 @@ cmd_keys_text(const Rota__ListKeysResponse *r)
 int
 cmd_keys_list(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("keys", KEYLIST_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("keys", KEYLIST_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind < argc)

@@ -19,6 +19,7 @@
 #include "cmd_lint.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "cli.h"
 #include "json.h"
 #include "runbook.h"
+#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -186,10 +188,10 @@ cmd_lint_print_json(const lint_t *l)
 int
 cmd_lint_files(session_t *s, int argc, char **argv)
 {
-	int json;
+	bool json;
 
 	(void)s;
-	int rc = usage_json_only("lint", LINT_SYNOPSIS, argc, argv, &json);
+	int rc = options_json_only("lint", LINT_SYNOPSIS, argc, argv, &json);
 	if (rc >= 0)
 		return rc;
 	if (optind >= argc)

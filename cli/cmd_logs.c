@@ -11,44 +11,62 @@
 #include "cli.h"
 #include "follow.h"
 #include "format.h"
+#include "options.h"
 #include "usage.h"
 
 #define LOGS_SYNOPSIS "RUN [--host H] [-f] [--raw]"
 
+/* What logs' options say. */
+typedef struct {
+	const char *host; /* borrowed from argv; NULL: every host */
+	int follow;
+	unsigned flags; /* FOLLOW_* */
+} cmd_logs_args_t;
+
+static int
+cmd_logs_take(void *ctx, int ch, char *arg)
+{
+	cmd_logs_args_t *a = ctx;
+	switch (ch) {
+	case 'H':
+		a->host = arg;
+		break;
+	case 'f':
+		a->follow = 1;
+		break;
+	default: /* 'R' */
+		a->flags |= FOLLOW_RAW;
+		break;
+	}
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_logs_print(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 	    {"host", required_argument, NULL, 'H'},
 	    {"follow", no_argument, NULL, 'f'},
 	    {"raw", no_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *host = NULL;
-	int follow = 0;
-	unsigned flags = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'H':
-			host = optarg;
-			break;
-		case 'f':
-			follow = 1;
-			break;
-		case 'R':
-			flags |= FOLLOW_RAW;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("logs", LOGS_SYNOPSIS, ch, argv);
-		}
-	}
+	cmd_logs_args_t args = {NULL, 0, 0};
+	const options_spec_t spec = {
+	    .command = "logs",
+	    .synopsis = LOGS_SYNOPSIS,
+	    .shortopts = ":fh",
+	    .no_json = true,
+	    .own = own,
+	    .take = cmd_logs_take,
+	    .ctx = &args,
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	const char *host = args.host;
+	int follow = args.follow;
+	unsigned flags = args.flags;
 	if (optind >= argc)
 		return usage_error("logs needs a run id: rota logs " LOGS_SYNOPSIS
 		                   " (see 'rota runs')");

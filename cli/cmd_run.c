@@ -21,6 +21,7 @@
 #include "runview.h"
 #include "follow.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -331,51 +332,56 @@ cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 	return status == ROTA__RUN_STATUS__RUN_SUCCEEDED ? CLI_EXIT_OK : CLI_EXIT_RUN_FAILED;
 }
 
+/* Where submit's own options go. */
+typedef struct {
+	launchargs_t *la;
+	int *wait;
+} cmd_run_submit_args_t;
+
+static int
+cmd_run_submit_take(void *ctx, int ch, char *arg)
+{
+	cmd_run_submit_args_t *a = ctx;
+	if (ch == 'w') {
+		*a->wait = 1;
+		return CLI_EXIT_OK;
+	}
+	return launchargs_take(a->la, ch, arg, "submit"); /* 't', 'p', 'P' */
+}
+
 int
 cmd_run_submit(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 	    {"target", required_argument, NULL, 't'},
 	    {"param", required_argument, NULL, 'p'},
 	    {"param-file", required_argument, NULL, 'P'},
 	    {"wait", no_argument, NULL, 'w'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);
-	int wait = 0, json = 0;
+	int wait = 0;
 	char *yaml = NULL;
 	Rota__Envelope *reply = NULL;
 	int rc = CLI_EXIT_OK;
 
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while (rc == CLI_EXIT_OK && (ch = getopt_long(argc, argv, ":t:p:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 't':
-		case 'p':
-		case 'P':
-			rc = launchargs_take(&la, ch, optarg, "submit");
-			break;
-		case 'w':
-			wait = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			goto out;
-		default:
-			rc = usage_getopt_error("submit", RUN_SUBMIT_SYNOPSIS, ch, argv);
-			break;
-		}
-	}
-	if (rc != CLI_EXIT_OK)
+	cmd_run_submit_args_t args = {&la, &wait};
+	const options_spec_t spec = {
+	    .command = "submit",
+	    .synopsis = RUN_SUBMIT_SYNOPSIS,
+	    .shortopts = ":t:p:h",
+	    .own = own,
+	    .take = cmd_run_submit_take,
+	    .ctx = &args,
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0) {
+		rc = done;
 		goto out;
+	}
+	bool json = o.json;
 	if (optind >= argc) {
 		rc = usage_error(
 		    "submit needs a runbook name or file: rota submit " RUN_SUBMIT_SYNOPSIS);
@@ -454,36 +460,18 @@ out:
 int
 cmd_run_list(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"limit", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const options_spec_t spec = {
+	    .command = "runs",
+	    .synopsis = RUN_LIST_SYNOPSIS,
+	    .shortopts = ":n:h",
+	    .limit_max = CLI_RUNS_MAX_LIMIT,
 	};
-	unsigned limit = CLI_RUNS_DEFAULT_LIMIT;
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (usage_parse_count(optarg, CLI_RUNS_MAX_LIMIT, &limit) != 0)
-				return usage_error(
-				    "runs: --limit needs a whole number from 1 to %d, "
-				    "got '%s'",
-				    CLI_RUNS_MAX_LIMIT, optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("runs", RUN_LIST_SYNOPSIS, ch, argv);
-		}
-	}
+	options_t o = {.limit = CLI_RUNS_DEFAULT_LIMIT};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	unsigned limit = o.limit;
+	bool json = o.json;
 	if (optind < argc)
 		return usage_error(
 		    "runs takes no arguments, got '%s'; to look at one run, use 'rota "
@@ -700,8 +688,8 @@ cmd_run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps,
 int
 cmd_run_show(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("show", RUN_SHOW_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("show", RUN_SHOW_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind >= argc)

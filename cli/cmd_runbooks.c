@@ -16,6 +16,7 @@
 #include "format.h"
 #include "json.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -198,8 +199,8 @@ cmd_runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 int
 cmd_runbooks_list(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("runbooks", RUNBOOKS_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("runbooks", RUNBOOKS_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind < argc)
@@ -234,8 +235,8 @@ cmd_runbooks_list(session_t *s, int argc, char **argv)
 int
 cmd_runbooks_reload(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("reload", RUNBOOKS_RELOAD_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("reload", RUNBOOKS_RELOAD_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind < argc)

@@ -22,6 +22,7 @@
 #include "json.h"
 #include "runbook.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -310,40 +311,40 @@ cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
 
 /* ---- the command --------------------------------------------------------- */
 
+/* --next N (and -n N) into the unsigned at ctx. */
+static int
+cmd_schedules_take_next(void *ctx, int ch, char *arg)
+{
+	(void)ch;
+	if (usage_parse_count(arg, CLI_SCHEDULES_MAX_NEXT, ctx) != 0)
+		return usage_error("schedules: --next needs a whole number from 1 to "
+		                   "%d, got '%s'; as in rota schedules --next 5 "
+		                   "daily-health-check",
+		                   CLI_SCHEDULES_MAX_NEXT, arg);
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_schedules_list(session_t *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 	    {"next", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	unsigned next = 0;
-	bool json = false;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (usage_parse_count(optarg, CLI_SCHEDULES_MAX_NEXT, &next) != 0)
-				return usage_error(
-				    "schedules: --next needs a whole number from 1 to "
-				    "%d, got '%s'; as in rota schedules --next 5 "
-				    "daily-health-check",
-				    CLI_SCHEDULES_MAX_NEXT, optarg);
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("schedules", SCHEDULES_SYNOPSIS, ch, argv);
-		}
-	}
+	const options_spec_t spec = {
+	    .command = "schedules",
+	    .synopsis = SCHEDULES_SYNOPSIS,
+	    .shortopts = ":n:h",
+	    .own = own,
+	    .take = cmd_schedules_take_next,
+	    .ctx = &next,
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	bool json = o.json;
 	if (optind + 1 < argc)
 		return usage_error("schedules takes one runbook, got '%s' too; usage: rota "
 		                   "schedules " SCHEDULES_SYNOPSIS,

@@ -5,12 +5,14 @@
 #include "cmd_status.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "client.h"
 #include "format.h"
 #include "json.h"
+#include "options.h"
 #include "usage.h"
 
 #define STATUS_SYNOPSIS "[--json]"
@@ -101,8 +103,8 @@ cmd_status_text(const Rota__StatusResponse *st)
 int
 cmd_status_show(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("status", STATUS_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("status", STATUS_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind < argc)

@@ -6,6 +6,7 @@
 #include "cmd_workers.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "format.h"
 #include "json.h"
 #include "table.h"
+#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -244,8 +246,8 @@ cmd_workers_removed_text(const Rota__RemoveWorkerResponse *r)
 static int
 cmd_workers_remove(session_t *s, int argc, char **argv)
 {
-	int json;
-	int done = usage_json_only("workers remove", WORKERS_REMOVE_SYNOPSIS, argc, argv, &json);
+	bool json;
+	int done = options_json_only("workers remove", WORKERS_REMOVE_SYNOPSIS, argc, argv, &json);
 	if (done >= 0)
 		return done;
 	if (optind >= argc)
@@ -277,36 +279,18 @@ cmd_workers_list(session_t *s, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "remove") == 0)
 		return cmd_workers_remove(s, argc - 1, argv + 1);
-	static const struct option opts[] = {
-	    {"limit", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const options_spec_t spec = {
+	    .command = "workers",
+	    .synopsis = WORKERS_SYNOPSIS,
+	    .shortopts = ":n:h",
+	    .limit_max = CLI_WORKERS_MAX_LIMIT,
 	};
-	unsigned limit = 0;
-	int json = 0;
-	int ch;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (usage_parse_count(optarg, CLI_WORKERS_MAX_LIMIT, &limit) != 0)
-				return usage_error(
-				    "workers: --limit needs a whole number from 1 to %d,"
-				    " got '%s'",
-				    CLI_WORKERS_MAX_LIMIT, optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error("workers", WORKERS_SYNOPSIS, ch, argv);
-		}
-	}
+	options_t o = {.limit = 0}; /* 0: every worker */
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	unsigned limit = o.limit;
+	bool json = o.json;
 	if (optind < argc)
 		return usage_error(
 		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS
