@@ -16,8 +16,8 @@
 #include "duration.h"
 #include "format.h"
 #include "json.h"
-#include "table.h"
 #include "options.h"
+#include "table.h"
 #include "usage.h"
 
 #define AUDIT_SYNOPSIS "[--since 1h|RFC3339] [--limit N] [--json]"

@@ -13,8 +13,8 @@
 #include "cli.h"
 #include "client.h"
 #include "json.h"
-#include "table.h"
 #include "options.h"
+#include "table.h"
 #include "usage.h"
 
 #define KEYLIST_SYNOPSIS "[--json]"

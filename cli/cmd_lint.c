@@ -27,8 +27,8 @@
 
 #include "cli.h"
 #include "json.h"
-#include "runbook.h"
 #include "options.h"
+#include "runbook.h"
 #include "usage.h"
 #include "xalloc.h"
 

@@ -15,8 +15,8 @@
 #include "client.h"
 #include "format.h"
 #include "json.h"
-#include "table.h"
 #include "options.h"
+#include "table.h"
 #include "usage.h"
 #include "xalloc.h"
 

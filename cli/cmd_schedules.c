@@ -20,9 +20,9 @@
 #include "cron.h"
 #include "format.h"
 #include "json.h"
+#include "options.h"
 #include "runbook.h"
 #include "table.h"
-#include "options.h"
 #include "usage.h"
 #include "xalloc.h"
 

@@ -16,8 +16,8 @@
 #include "clock.h"
 #include "format.h"
 #include "json.h"
-#include "table.h"
 #include "options.h"
+#include "table.h"
 #include "usage.h"
 #include "xalloc.h"
 

@@ -14,8 +14,8 @@
 #include "client.h"
 #include "clock.h"
 #include "format.h"
-#include "transcript.h"
 #include "strlist.h"
+#include "transcript.h"
 #include "xalloc.h"
 
 static void

@@ -15,9 +15,9 @@
 typedef struct {
 	char **targets; /* owned array; the strings are argv's */
 	size_t ntargets;
-	Rota__Label *labels;  /* owned: the params' storage; each key owned, value argv's
-	                       * (or one of file_values) */
-	char **file_values;   /* owned, each owned: what --param-file read */
+	Rota__Label *labels; /* owned: the params' storage; each key owned, value argv's
+	                      * (or one of file_values) */
+	char **file_values;  /* owned, each owned: what --param-file read */
 	size_t nfile_values;
 	Rota__Label **params; /* owned array of pointers into labels */
 	size_t nparams;

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "cli_config.h"
 #include "cmd_approval.h"
 #include "cmd_audit.h"
 #include "cmd_cancel.h"
-#include "cli.h"
-#include "cli_config.h"
 #include "cmd_incident.h"
 #include "cmd_keygen.h"
 #include "cmd_keys.h"
@@ -21,10 +21,10 @@
 #include "cmd_run.h"
 #include "cmd_runbooks.h"
 #include "cmd_schedules.h"
-#include "session.h"
 #include "cmd_status.h"
-#include "usage.h"
 #include "cmd_workers.h"
+#include "session.h"
+#include "usage.h"
 
 typedef int (*main_command_fn)(session_t *s, int argc, char **argv);
 
