@@ -1,31 +1,30 @@
 /* rota: the operator CLI.
  *
  * main only reads the global options, picks the command and hands it its
- * arguments; the commands live in run.c, output.c, approval.c, cancel.c, workers.c,
- * runbooks.c, schedules.c, incident.c, status.c, audit.c, keylist.c and lint.c,
+ * arguments; each command family lives in its cmd_*.c (cli/README.md),
  * the conversation with the coordinator in session.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "approval.h"
-#include "audit.h"
-#include "cancel.h"
 #include "cli.h"
-#include "config.h"
-#include "incident.h"
-#include "keygen.h"
-#include "keylist.h"
-#include "lint.h"
-#include "output.h"
-#include "run.h"
-#include "runbooks.h"
-#include "schedules.h"
+#include "cli_config.h"
+#include "cmd_approval.h"
+#include "cmd_audit.h"
+#include "cmd_cancel.h"
+#include "cmd_incident.h"
+#include "cmd_keygen.h"
+#include "cmd_keys.h"
+#include "cmd_lint.h"
+#include "cmd_logs.h"
+#include "cmd_run.h"
+#include "cmd_runbooks.h"
+#include "cmd_schedules.h"
+#include "cmd_status.h"
+#include "cmd_workers.h"
 #include "session.h"
-#include "status.h"
 #include "usage.h"
-#include "workers.h"
 
 typedef int (*main_command_fn)(session_t *s, int argc, char **argv);
 
@@ -33,26 +32,26 @@ static const struct {
 	const char *name;
 	main_command_fn fn;
 } main_commands[] = {
-    {"submit", run_submit},
-    {"runs", run_list},
-    {"show", run_show},
-    {"logs", output_logs},
-    {"approve", approval_approve},
-    {"reject", approval_reject},
-    {"cancel", cancel_run},
-    {"workers", workers_list},
-    {"runbooks", runbooks_list},
-    {"reload", runbooks_reload},
-    {"schedules", schedules_list},
-    {"incident", incident_command},
-    {"incidents", incident_list},
-    {"ack", incident_ack},
-    {"resolve", incident_resolve},
-    {"lint", lint_files},
-    {"keygen", keygen_run},
-    {"status", status_show},
-    {"audit", audit_list_command},
-    {"keys", keylist_command},
+    {"submit", cmd_run_submit},
+    {"runs", cmd_run_list},
+    {"show", cmd_run_show},
+    {"logs", cmd_logs_print},
+    {"approve", cmd_approval_approve},
+    {"reject", cmd_approval_reject},
+    {"cancel", cmd_cancel_run},
+    {"workers", cmd_workers_list},
+    {"runbooks", cmd_runbooks_list},
+    {"reload", cmd_runbooks_reload},
+    {"schedules", cmd_schedules_list},
+    {"incident", cmd_incident_command},
+    {"incidents", cmd_incident_list},
+    {"ack", cmd_incident_ack},
+    {"resolve", cmd_incident_resolve},
+    {"lint", cmd_lint_files},
+    {"keygen", cmd_keygen_run},
+    {"status", cmd_status_show},
+    {"audit", cmd_audit_list},
+    {"keys", cmd_keys_list},
 };
 
 /* Commands that never talk to the coordinator: a broken configuration
@@ -123,10 +122,10 @@ main(int argc, char **argv)
 		    "RUNBOOK'");
 
 	const char *name = argv[optind];
-	config_t config = {0};
+	cli_config_t config = {0};
 	if (!main_is_local(name)) {
 		char *error = NULL;
-		if (config_load(&config, &error) != 0) {
+		if (cli_config_load(&config, &error) != 0) {
 			int rc = usage_error("%s", error);
 			free(error);
 			return rc;
@@ -139,12 +138,12 @@ main(int argc, char **argv)
 	coordinator_key =
 	    main_pick(coordinator_key, CLI_COORDINATOR_KEY_ENV, config.coordinator_key);
 	if (endpoint[0] == '\0') {
-		config_clear(&config);
+		cli_config_clear(&config);
 		return usage_error(
 		    "--coordinator needs an endpoint, such as " CLI_DEFAULT_ENDPOINT);
 	}
 	if ((key == NULL) != (coordinator_key == NULL)) {
-		config_clear(&config);
+		cli_config_clear(&config);
 		return usage_error(
 		    "CURVE needs both keys: --key FILE (yours, NAME.key_secret) and "
 		    "--coordinator-key FILE (the coordinator's public key), or " CLI_KEY_ENV
@@ -164,7 +163,7 @@ main(int argc, char **argv)
 			session_set_keys(s, key, coordinator_key);
 		int rc = main_commands[i].fn(s, argc - optind, argv + optind);
 		session_destroy(&s);
-		config_clear(&config);
+		cli_config_clear(&config);
 		/* A listing that did not reach its reader (a full disk) must
 		 * not look like success; 1 is the CLI's "did not work". */
 		if (fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
@@ -173,7 +172,7 @@ main(int argc, char **argv)
 		}
 		return rc;
 	}
-	config_clear(&config);
+	cli_config_clear(&config);
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
 	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
 	                   "runbooks, reload, schedules, status, audit, keys, lint and keygen",

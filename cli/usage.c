@@ -183,33 +183,6 @@ usage_getopt_error(const char *command, const char *synopsis, int ch, char *cons
 }
 
 int
-usage_json_only(const char *command, const char *synopsis, int argc, char **argv, int *json)
-{
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int ch;
-	*json = 0;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			*json = 1;
-			break;
-		case 'h':
-			usage_print(stdout);
-			return CLI_EXIT_OK;
-		default:
-			return usage_getopt_error(command, synopsis, ch, argv);
-		}
-	}
-	return -1;
-}
-
-int
 usage_parse_count(const char *text, unsigned max, unsigned *out)
 {
 	if (text[0] < '0' || text[0] > '9')

@@ -21,12 +21,6 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * [--json]"), shown so the operator sees the fix. Returns CLI_EXIT_USAGE. */
 int usage_getopt_error(const char *command, const char *synopsis, int ch, char *const argv[]);
 
-/* Parses the options of a command whose only options are --json and
- * --help. Returns -1 when the command should go on (*json set, optind at
- * its first argument), else the exit code to return (help printed, or a
- * usage error reported). */
-int usage_json_only(const char *command, const char *synopsis, int argc, char **argv, int *json);
-
 /* A whole number in [1, max], nothing else (an option's value like
  * --limit N). Returns 0 with *out, or -1. */
 int usage_parse_count(const char *text, unsigned max, unsigned *out);

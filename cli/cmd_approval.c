@@ -1,0 +1,115 @@
+/* cmd_approval: approve and reject, one request each.
+ *
+ * Must never: send a decision the operator did not spell out. A missing
+ * or extra argument is a usage error before anything reaches the
+ * coordinator, since a decision cannot be taken back. */
+#include "cmd_approval.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "client.h"
+#include "format.h"
+#include "json.h"
+#include "options.h"
+#include "usage.h"
+
+#define APPROVAL_SYNOPSIS "RUN STEP [--note TEXT] [--json]"
+
+static int
+cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
+{
+	const char *cmd = reject ? "reject" : "approve";
+	const options_spec_t spec = {
+	    .command = cmd,
+	    .synopsis = APPROVAL_SYNOPSIS,
+	    .shortopts = ":h",
+	    .note_example = "dashboard is green",
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	const char *note = o.note;
+	bool json = o.json;
+	int nargs = argc - optind;
+	if (nargs == 0)
+		return usage_error("%s needs RUN and STEP: rota %s last confirm (the step "
+		                   "that waits is named by 'rota show RUN')",
+		                   cmd, cmd);
+	if (nargs == 1)
+		return usage_error("%s needs RUN and STEP, got only '%s': rota %s %s STEP, "
+		                   "such as rota %s last confirm",
+		                   cmd, argv[optind], cmd, argv[optind], cmd);
+	if (nargs > 2)
+		return usage_error("%s takes RUN and STEP, got '%s' too; a note with spaces "
+		                   "goes in quotes: --note 'text'",
+		                   cmd, argv[optind + 2]);
+	const char *run_id = argv[optind];
+	const char *step_id = argv[optind + 1];
+	if (run_id[0] == '\0')
+		return usage_error("%s: the run id is empty; give one from 'rota runs', or 'last'",
+		                   cmd);
+	if (step_id[0] == '\0')
+		return usage_error("%s: the step id is empty; 'rota show %s' names the step that "
+		                   "waits",
+		                   cmd, run_id);
+
+	Rota__ApproveRequest ap = ROTA__APPROVE_REQUEST__INIT;
+	ap.run_id = (char *)run_id;
+	ap.step_id = (char *)step_id;
+	ap.reject = reject;
+	if (note != NULL)
+		ap.note = (char *)note;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_APPROVE;
+	req.approve = &ap;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_APPROVE, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	const Rota__ApproveResponse *resp = reply->response->approve;
+	/* The coordinator's names win: it resolved "last" to a run. */
+	const char *run = resp->run_id != NULL && resp->run_id[0] != '\0' ? resp->run_id : run_id;
+	const char *step =
+	    resp->step_id != NULL && resp->step_id[0] != '\0' ? resp->step_id : step_id;
+
+	if (json) {
+		json_t *j = json_new();
+		json_object_begin(j);
+		json_key(j, "run_id");
+		json_string(j, run);
+		json_key(j, "step_id");
+		json_string(j, step);
+		json_key(j, "decision");
+		json_string(j, reject ? "rejected" : "approved");
+		json_key(j, "hosts");
+		json_uint(j, resp->hosts);
+		json_key(j, "note");
+		json_string(j, note);
+		json_object_end(j);
+		json_print(&j);
+	} else {
+		char *line = format_approval(reject, step, run, resp->hosts);
+		format_printable(line);
+		printf("%s\n", line);
+		free(line);
+	}
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_approval_approve(session_t *s, int argc, char **argv)
+{
+	return cmd_approval_decide(s, argc, argv, false);
+}
+
+int
+cmd_approval_reject(session_t *s, int argc, char **argv)
+{
+	return cmd_approval_decide(s, argc, argv, true);
+}

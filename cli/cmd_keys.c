@@ -1,0 +1,158 @@
+/* cmd_keys: ListKeysResponse as tables or a JSON document.
+ *
+ * Must never: print a key where a fingerprint will do (the coordinator
+ * sends fingerprints only), or let a coordinator without CURVE look as if
+ * it checked keys. */
+#include "cmd_keys.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "json.h"
+#include "options.h"
+#include "table.h"
+#include "usage.h"
+
+#define KEYLIST_SYNOPSIS "[--json]"
+
+static void
+cmd_keys_json(const Rota__ListKeysResponse *r)
+{
+	json_t *j = json_new();
+	json_object_begin(j);
+	json_key(j, "curve");
+	json_bool(j, r->curve);
+	json_key(j, "coordinator");
+	json_object_begin(j);
+	json_key(j, "fingerprint");
+	if (r->coordinator_fingerprint[0])
+		json_string(j, r->coordinator_fingerprint);
+	else
+		json_null(j);
+	json_object_end(j);
+	json_key(j, "workers_dir");
+	if (r->workers_dir[0])
+		json_string(j, r->workers_dir);
+	else
+		json_null(j);
+	json_key(j, "operators_file");
+	if (r->operators_file[0])
+		json_string(j, r->operators_file);
+	else
+		json_null(j);
+	json_key(j, "workers");
+	json_array_begin(j);
+	for (size_t i = 0; i < r->n_workers; i++) {
+		const Rota__KeyInfo *k = r->workers[i];
+		if (k == NULL)
+			continue;
+		json_object_begin(j);
+		json_key(j, "id");
+		json_string(j, k->name);
+		json_key(j, "fingerprint");
+		json_string(j, k->fingerprint);
+		json_key(j, "state");
+		json_string(j, k->state);
+		json_key(j, "connected");
+		json_bool(j,
+		          strcmp(k->state, "connected") == 0 || strcmp(k->state, "stopping") == 0);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "operators");
+	json_array_begin(j);
+	for (size_t i = 0; i < r->n_operators; i++) {
+		const Rota__KeyInfo *k = r->operators[i];
+		if (k == NULL)
+			continue;
+		json_object_begin(j);
+		json_key(j, "name");
+		json_string(j, k->name);
+		json_key(j, "role");
+		json_string(j, k->role);
+		json_key(j, "fingerprint");
+		json_string(j, k->fingerprint);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+	json_print(&j);
+}
+
+static void
+cmd_keys_text(const Rota__ListKeysResponse *r)
+{
+	if (!r->curve) {
+		/* Nothing to list, and that is the point to make. */
+		printf("no CURVE: the coordinator admits no keys and checks none; every caller"
+		       " is an admin (loopback only, or --insecure). 'rota-coordinator --init"
+		       " DIR' makes keys (docs/security.md)\n");
+		return;
+	}
+	printf("coordinator  %s (its public key's fingerprint)\n", r->coordinator_fingerprint);
+	printf("\nworkers (%zu, %s)\n", r->n_workers,
+	       r->workers_dir[0] ? r->workers_dir : "no authorized_workers directory");
+	if (r->n_workers > 0) {
+		static const char *const headers[] = {"ID", "KEY", "STATE"};
+		table_t *t = table_new(3, headers);
+		for (size_t i = 0; i < r->n_workers; i++) {
+			const Rota__KeyInfo *k = r->workers[i];
+			if (k == NULL)
+				continue;
+			table_row(t);
+			table_cell(t, k->name);
+			table_cell(t, k->fingerprint);
+			table_cell(t, k->state);
+		}
+		table_print(t, stdout);
+		table_destroy(&t);
+	}
+	printf("\noperators (%zu, %s)\n", r->n_operators,
+	       r->operators_file[0] ? r->operators_file : "no operators file");
+	if (r->n_operators > 0) {
+		static const char *const headers[] = {"NAME", "ROLE", "KEY"};
+		table_t *t = table_new(3, headers);
+		for (size_t i = 0; i < r->n_operators; i++) {
+			const Rota__KeyInfo *k = r->operators[i];
+			if (k == NULL)
+				continue;
+			table_row(t);
+			table_cell(t, k->name);
+			table_cell(t, k->role);
+			table_cell(t, k->fingerprint);
+		}
+		table_print(t, stdout);
+		table_destroy(&t);
+	}
+}
+
+int
+cmd_keys_list(session_t *s, int argc, char **argv)
+{
+	bool json;
+	int done = options_json_only("keys", KEYLIST_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
+	if (optind < argc)
+		return usage_error(
+		    "keys takes no arguments, got '%s'; usage: rota keys " KEYLIST_SYNOPSIS,
+		    argv[optind]);
+	Rota__ListKeysRequest body = ROTA__LIST_KEYS_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_KEYS;
+	req.keys = &body;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_KEYS, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (json)
+		cmd_keys_json(reply->response->keys);
+	else
+		cmd_keys_text(reply->response->keys);
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,290 @@
+/* cmd_runbooks: the runbook table, the reload summary, and the errors under
+ * both.
+ *
+ * Must never: print a peer's text to the terminal unsanitized; errors quote
+ * the YAML, which may hold anything. */
+#include "cmd_runbooks.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "format.h"
+#include "json.h"
+#include "options.h"
+#include "table.h"
+#include "usage.h"
+#include "xalloc.h"
+
+#define RUNBOOKS_SYNOPSIS "[--json]"
+#define RUNBOOKS_RELOAD_SYNOPSIS "[--json]"
+
+static bool
+cmd_runbooks_is(const Rota__RunbookInfo *rb, const char *state)
+{
+	return rb->state != NULL && strcmp(rb->state, state) == 0;
+}
+
+/* Not served as the file says: invalid, or stale. */
+static bool
+cmd_runbooks_not_served(const Rota__RunbookInfo *rb)
+{
+	return cmd_runbooks_is(rb, "invalid") || cmd_runbooks_is(rb, "stale");
+}
+
+static bool
+cmd_runbooks_has_errors(const Rota__RunbookInfo *rb)
+{
+	return cmd_runbooks_not_served(rb) || (rb->errors != NULL && rb->errors[0] != '\0');
+}
+
+static const char *
+cmd_runbooks_or_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+/* Calls fn for each non-empty line of text (a copy, made printable for a
+ * terminal when printable; JSON escapes what it must itself). */
+static void
+cmd_runbooks_each_line(const char *text, bool printable, void (*fn)(const char *line, void *arg),
+                       void *arg)
+{
+	const char *p = text != NULL ? text : "";
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (len > 0) {
+			char *line = xstrndup(p, len);
+			if (printable)
+				format_printable(line);
+			fn(line, arg);
+			free(line);
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+static void
+cmd_runbooks_print_line(const char *line, void *arg)
+{
+	(void)arg;
+	printf("  %s\n", line);
+}
+
+static void
+cmd_runbooks_json_line(const char *line, void *arg)
+{
+	json_string(arg, line);
+}
+
+/* For each runbook that is not loaded: what it is, whether an older
+ * version still serves, and its errors, a line each. */
+static void
+cmd_runbooks_print_errors(Rota__RunbookInfo *const *rbs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Rota__RunbookInfo *rb = rbs[i];
+		if (rb == NULL || !cmd_runbooks_has_errors(rb))
+			continue;
+		char *label;
+		if (rb->name != NULL && rb->name[0] != '\0')
+			label = xasprintf("%s (%s)", rb->name, cmd_runbooks_or_dash(rb->path));
+		else
+			label = xstrdup(cmd_runbooks_or_dash(rb->path));
+		format_printable(label);
+		if (cmd_runbooks_is(rb, "stale") && rb->loaded_ms > 0) {
+			char at[FORMAT_BUF_BYTES];
+			format_time(rb->loaded_ms, at, sizeof(at));
+			printf("\n%s is invalid; the version loaded %s UTC is still served:\n",
+			       label, at);
+		} else if (cmd_runbooks_is(rb, "stale")) {
+			printf("\n%s is invalid; the version loaded before is still served:\n",
+			       label);
+		} else if (cmd_runbooks_is(rb, "invalid")) {
+			printf("\n%s is invalid and not served:\n", label);
+		} else {
+			printf("\n%s:\n", label);
+		}
+		free(label);
+		if (rb->errors == NULL || rb->errors[0] == '\0')
+			printf("  (the coordinator sent no error text; see its log)\n");
+		else
+			cmd_runbooks_each_line(rb->errors, true, cmd_runbooks_print_line, NULL);
+	}
+}
+
+static void
+cmd_runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
+{
+	static const char *const headers[] = {"NAME", "STATE", "SCHEDULE", "STEPS", "PATH"};
+	table_t *t = table_new(5, headers);
+	for (size_t i = 0; i < n; i++) {
+		const Rota__RunbookInfo *rb = rbs[i];
+		if (rb == NULL)
+			continue;
+		char *schedule = format_schedule(rb->cron, rb->timezone);
+		table_row(t);
+		table_cell(t, cmd_runbooks_or_dash(rb->name));
+		table_cell(t, cmd_runbooks_or_dash(rb->state));
+		table_cell(t, schedule);
+		/* An invalid file serves nothing, so it has no steps to count. */
+		if (cmd_runbooks_is(rb, "invalid"))
+			table_cell(t, "-");
+		else
+			table_cellf(t, "%u", rb->step_count);
+		table_cell(t, cmd_runbooks_or_dash(rb->path));
+		free(schedule);
+	}
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
+/* JSON: a string, or null when the peer left it empty. */
+static void
+cmd_runbooks_json_opt(json_t *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	if (s != NULL && s[0] != '\0')
+		json_string(j, s);
+	else
+		json_null(j);
+}
+
+static void
+cmd_runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const Rota__RunbookInfo *rb = rbs[i];
+		if (rb == NULL)
+			continue;
+		json_object_begin(j);
+		cmd_runbooks_json_opt(j, "name", rb->name);
+		json_key(j, "path");
+		json_string(j, rb->path);
+		json_key(j, "state");
+		json_string(j, rb->state);
+		json_key(j, "errors");
+		json_array_begin(j);
+		cmd_runbooks_each_line(rb->errors, false, cmd_runbooks_json_line, j);
+		json_array_end(j);
+		cmd_runbooks_json_opt(j, "hash", rb->hash);
+		cmd_runbooks_json_opt(j, "description", rb->description);
+		cmd_runbooks_json_opt(j, "cron", rb->cron);
+		/* A zone only means something beside a cron line. */
+		cmd_runbooks_json_opt(
+		    j, "timezone",
+		    rb->cron != NULL && rb->cron[0] != '\0'
+		        ? (rb->timezone != NULL && rb->timezone[0] != '\0' ? rb->timezone : "UTC")
+		        : NULL);
+		json_key(j, "step_count");
+		json_uint(j, rb->step_count);
+		json_key(j, "loaded_ms");
+		if (rb->loaded_ms > 0)
+			json_int(j, rb->loaded_ms);
+		else
+			json_null(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+int
+cmd_runbooks_list(session_t *s, int argc, char **argv)
+{
+	bool json;
+	int done = options_json_only("runbooks", RUNBOOKS_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
+	if (optind < argc)
+		return usage_error("runbooks takes no arguments, got '%s'; usage: rota "
+		                   "runbooks " RUNBOOKS_SYNOPSIS,
+		                   argv[optind]);
+
+	Rota__ListRunbooksRequest list = ROTA__LIST_RUNBOOKS_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_RUNBOOKS;
+	req.runbooks = &list;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_RUNBOOKS, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	const Rota__ListRunbooksResponse *resp = reply->response->runbooks;
+	if (json) {
+		json_t *j = json_new();
+		json_object_begin(j);
+		json_key(j, "runbooks");
+		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
+		json_object_end(j);
+		json_print(&j);
+	} else {
+		cmd_runbooks_print_table(resp->runbooks, resp->n_runbooks);
+		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
+	}
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_runbooks_reload(session_t *s, int argc, char **argv)
+{
+	bool json;
+	int done = options_json_only("reload", RUNBOOKS_RELOAD_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
+	if (optind < argc)
+		return usage_error("reload takes no arguments, got '%s'; it rereads the "
+		                   "coordinator's whole runbook directory: rota reload",
+		                   argv[optind]);
+
+	Rota__ReloadRequest reload = ROTA__RELOAD_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_RELOAD;
+	req.reload = &reload;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_RELOAD, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	const Rota__ReloadResponse *resp = reply->response->reload;
+
+	/* The count is the coordinator's; an entry that says it is not
+	 * loaded fails the reload even if the count missed it. */
+	bool bad = resp->invalid > 0;
+	for (size_t i = 0; i < resp->n_runbooks; i++) {
+		if (resp->runbooks[i] != NULL && cmd_runbooks_not_served(resp->runbooks[i]))
+			bad = true;
+	}
+	if (json) {
+		json_t *j = json_new();
+		json_object_begin(j);
+		json_key(j, "loaded");
+		json_uint(j, resp->loaded);
+		json_key(j, "invalid");
+		json_uint(j, resp->invalid);
+		json_key(j, "added");
+		json_uint(j, resp->added);
+		json_key(j, "changed");
+		json_uint(j, resp->changed);
+		json_key(j, "removed");
+		json_uint(j, resp->removed);
+		json_key(j, "runbooks");
+		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
+		json_object_end(j);
+		json_print(&j);
+	} else {
+		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,
+		                           resp->invalid);
+		printf("%s\n", line);
+		free(line);
+		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
+	}
+	client_reply_free(&reply);
+	return bad ? CLI_EXIT_RUN_FAILED : CLI_EXIT_OK;
+}

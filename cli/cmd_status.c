@@ -1,0 +1,128 @@
+/* cmd_status: StatusResponse as a few lines or a JSON document.
+ *
+ * Must never: call a coordinator secure when it said it is not; the
+ * security line is the first thing an operator reads. */
+#include "cmd_status.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "client.h"
+#include "format.h"
+#include "json.h"
+#include "options.h"
+#include "usage.h"
+
+#define STATUS_SYNOPSIS "[--json]"
+
+static const char *
+cmd_status_security(const Rota__StatusResponse *st)
+{
+	if (st->curve)
+		return "CURVE (keys required on both endpoints)";
+	if (st->insecure)
+		return "INSECURE: no CURVE beyond loopback (--insecure); anyone who can reach it"
+		       " is an admin";
+	return "no CURVE (loopback only; every caller is an admin)";
+}
+
+static void
+cmd_status_json(const Rota__StatusResponse *st)
+{
+	json_t *j = json_new();
+	json_object_begin(j);
+	json_key(j, "version");
+	json_string(j, st->version);
+	json_key(j, "coordinator_id");
+	json_string(j, st->coordinator_id);
+	json_key(j, "epoch");
+	json_uint(j, st->epoch);
+	json_key(j, "started_ms");
+	json_int(j, st->started_ms);
+	json_key(j, "uptime_ms");
+	json_int(j, st->uptime_ms);
+	json_key(j, "endpoints");
+	json_object_begin(j);
+	json_key(j, "worker");
+	json_string(j, st->worker_endpoint);
+	json_key(j, "api");
+	json_string(j, st->api_endpoint);
+	json_key(j, "http");
+	if (st->http_endpoint[0])
+		json_string(j, st->http_endpoint);
+	else
+		json_null(j);
+	json_object_end(j);
+	json_key(j, "curve");
+	json_bool(j, st->curve);
+	json_key(j, "insecure");
+	json_bool(j, st->insecure);
+	json_key(j, "http_token");
+	json_bool(j, st->http_token);
+	json_key(j, "caller");
+	json_string(j, st->caller);
+	json_key(j, "role");
+	json_string(j, st->role);
+	json_key(j, "workers_connected");
+	json_uint(j, st->workers_connected);
+	json_key(j, "workers_known");
+	json_uint(j, st->workers_known);
+	json_key(j, "runs_active");
+	json_uint(j, st->runs_active);
+	json_key(j, "incidents_open");
+	json_uint(j, st->incidents_open);
+	json_object_end(j);
+	json_print(&j);
+}
+
+static void
+cmd_status_text(const Rota__StatusResponse *st)
+{
+	char started[FORMAT_BUF_BYTES], uptime[FORMAT_BUF_BYTES];
+	format_time(st->started_ms, started, sizeof(started));
+	format_duration(st->uptime_ms, uptime, sizeof(uptime));
+	printf("coordinator  %s (rota %s, epoch %llu)\n", st->coordinator_id, st->version,
+	       (unsigned long long)st->epoch);
+	printf("up           %s (since %s UTC)\n", uptime, started);
+	printf("security     %s\n", cmd_status_security(st));
+	printf("you          %s (%s)\n", st->caller[0] ? st->caller : "anonymous", st->role);
+	printf("workers      %s\n", st->worker_endpoint);
+	printf("api          %s\n", st->api_endpoint);
+	if (st->http_endpoint[0])
+		printf("http         %s (alert intake %s)\n", st->http_endpoint,
+		       st->http_token ? "requires a bearer token" : "open, no token");
+	else
+		printf("http         off\n");
+	printf("fleet        %u of %u worker(s) connected, %u run(s) active, %u incident(s)"
+	       " open\n",
+	       st->workers_connected, st->workers_known, st->runs_active, st->incidents_open);
+}
+
+int
+cmd_status_show(session_t *s, int argc, char **argv)
+{
+	bool json;
+	int done = options_json_only("status", STATUS_SYNOPSIS, argc, argv, &json);
+	if (done >= 0)
+		return done;
+	if (optind < argc)
+		return usage_error(
+		    "status takes no arguments, got '%s'; usage: rota status " STATUS_SYNOPSIS,
+		    argv[optind]);
+	Rota__StatusRequest body = ROTA__STATUS_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_STATUS;
+	req.status = &body;
+	Rota__Envelope *reply;
+	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_STATUS, &reply);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (json)
+		cmd_status_json(reply->response->status);
+	else
+		cmd_status_text(reply->response->status);
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}
