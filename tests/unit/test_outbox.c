@@ -70,7 +70,8 @@ receiver_start(fixture_t *f, receiver_t *r, const char *name)
 		execl(ROTA_TESTRECEIVER, ROTA_TESTRECEIVER, r->portfile, r->record, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500; i++) {
+	/* 30 s at most: a receiver started on a busy machine may be slow. */
+	for (int i = 0; i < 3000; i++) {
 		FILE *pf = fopen(r->portfile, "r");
 		if (pf != NULL) {
 			int ok = fscanf(pf, "%u", &r->port) == 1;
