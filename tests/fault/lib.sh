@@ -93,7 +93,8 @@ fault_launch_coordinator() {
 		> >(cat >>"$T/coordinator.log") 2>&1 &
 	COORD_PID=$!
 	PIDS+=("$COORD_PID")
-	for _ in $(seq 200); do
+	local end=$((SECONDS + $(patience 10)))
+	while [ $SECONDS -lt $end ]; do
 		if [ -f "$data/endpoints" ] && [ "$data/endpoints" -nt "$T/coordinator.start" ]; then
 			break
 		fi
@@ -150,8 +151,9 @@ fault_submit_all() {
 		# worker that is not connected (yet) when a run starts is put on
 		# it as unreachable (docs/decisions.md), and a coordinator that
 		# restarted or could not write its store waits for its workers to
-		# say Hello again. Bounded: after 15 s, submit anyway.
-		for _ in $(seq 150); do
+		# say Hello again. Bounded (patience 15: 45 s), then submit anyway.
+		local end=$((SECONDS + $(patience 15)))
+		while [ $SECONDS -lt $end ]; do
 			[ "$("$ROTA_BIN/rota" workers 2>/dev/null | grep -c ' connected ' || true)" -ge \
 				"${#FAULT_WORKERS[@]}" ] && break
 			sleep 0.1

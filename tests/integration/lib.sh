@@ -71,7 +71,9 @@ start_coordinator() {
 	COORD_PID=$!
 	PIDS+=("$COORD_PID")
 	touch "$T/coordinator.start"; sleep 0.01
-	for _ in $(seq 100); do
+	# Started under a sanitizer on a busy machine it may take seconds.
+	local end=$((SECONDS + $(patience 10)))
+	while [ $SECONDS -lt $end ]; do
 		if [ -f "$data/endpoints" ] && [ "$data/endpoints" -nt "$T/coordinator.start" ]; then
 			break
 		fi
@@ -112,10 +114,12 @@ rota() {
 	"$ROTA_BIN/rota" "$@"
 }
 
-# wait_workers N: until N workers are connected (10 s at most).
+# wait_workers N: until N workers are connected (10 s on an idle machine;
+# see patience).
 wait_workers() {
 	local want=$1 n=0
-	for _ in $(seq 100); do
+	local end=$((SECONDS + $(patience 10)))
+	while [ $SECONDS -lt $end ]; do
 		n=$(rota workers 2>/dev/null | grep -c ' connected ' || true)
 		[ "$n" -ge "$want" ] && return 0
 		sleep 0.1
@@ -170,15 +174,82 @@ run_status() {
 	store "SELECT status FROM runs WHERE id = '$1'"
 }
 
-# wait_for "shell condition" SECONDS what
+# patience SECS: the deadline (in seconds) to give a wait that takes at
+# most SECS on an idle machine. A busy one (two CPU hogs on both cores, a
+# sanitizer build, parallel tests) can be several times slower, so it is
+# ROTA_TEST_PATIENCE (3 by default) times SECS, 30 s at least, and no more
+# than 120 s (or SECS, if that is more) so that a failing test still fails
+# with its own message before ctest's timeout. A deadline only bounds a
+# failing test: a passing one waits for its state and no longer. A test that
+# asserts how long something took measures that time itself.
+patience() {
+	local secs=$1 p=$(($1 * ${ROTA_TEST_PATIENCE:-3}))
+	[ $p -ge 30 ] || p=30
+	local cap=120
+	[ "$secs" -le $cap ] || cap=$secs
+	[ $p -le $cap ] || p=$cap
+	echo "$p"
+}
+
+# wait_for "shell condition" SECONDS what: polls the condition every 0.1 s
+# until it holds; fails after $(patience SECONDS).
 wait_for() {
-	local cond=$1 secs=$2 what=$3
+	local cond=$1 what=$3
+	local secs
+	secs=$(patience "$2")
 	local end=$((SECONDS + secs))
 	while [ $SECONDS -lt $end ]; do
 		if eval "$cond"; then return 0; fi
 		sleep 0.1
 	done
 	fail "timed out after ${secs}s waiting for $what"
+}
+
+# wait_exit PID SECONDS: until PID has exited (it may be a zombie not yet
+# reaped); returns 1 if it still runs after $(patience SECONDS).
+wait_exit() {
+	local pid=$1 end=$((SECONDS + $(patience "$2")))
+	while [ $SECONDS -lt $end ]; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		[ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = Z ] && return 0
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null || return 0
+	return 1
+}
+
+# try_daemon LOG DATA_DIR PROGRAM [args...]: runs a daemon that should
+# either refuse to start (exit at once) or run until stopped. Sets RC to its
+# exit code, or to 124 (what timeout(1) reports) when it ran: it wrote
+# DATA_DIR/endpoints (it is listening) and was then stopped with SIGTERM.
+# Waiting for that state, not a fixed time, keeps a slow start on a busy
+# machine from looking like either answer.
+try_daemon() {
+	local log=$1 data=$2
+	shift 2
+	touch "$T/try.start"
+	sleep 0.01
+	set +e
+	"$@" >"$log" 2>&1 &
+	local pid=$! end=$((SECONDS + $(patience 10)))
+	PIDS+=("$pid")
+	RC=
+	while [ $SECONDS -lt $end ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			RC=$?
+			break
+		fi
+		if [ -f "$data/endpoints" ] && [ "$data/endpoints" -nt "$T/try.start" ]; then
+			kill -TERM "$pid"
+			wait "$pid"
+			RC=124
+			break
+		fi
+		sleep 0.05
+	done
+	set -e
+	[ -n "$RC" ] || fail "$* neither refused to start nor started: $(cat "$log")"
 }
 
 # ---- CURVE (docs/security.md) -------------------------------------------

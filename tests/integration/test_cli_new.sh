@@ -129,7 +129,8 @@ aarch64) nanosleep_nr=115 ;;
 esac
 follower_paused() { [ "$(cut -d' ' -f1 "/proc/$waiter/syscall" 2>/dev/null)" = "$nanosleep_nr" ]; }
 stopped=0
-for _ in $(seq 200); do
+catch_end=$((SECONDS + $(patience 2)))
+while [ $SECONDS -lt $catch_end ]; do
 	if follower_paused; then
 		kill -STOP "$waiter"
 		if follower_paused; then stopped=1; break; fi

@@ -4,15 +4,13 @@
 . "$(dirname "$0")/lib.sh"
 rota_setup
 
-# try_coordinator DATA [flags...]: runs it for at most 2 s; sets RC and LOG.
+# try_coordinator DATA [flags...]: runs it until it exits or listens (then
+# stops it: RC 124, see try_daemon); sets RC and LOG.
 try_coordinator() {
 	local data=$1
 	shift
-	set +e
-	timeout 2 "$ROTA_BIN/rota-coordinator" --data-dir "$data" \
-		--runbooks "$ROTA_SOURCE_DIR/runbooks" "$@" >"$T/try.log" 2>&1
-	RC=$?
-	set -e
+	try_daemon "$T/try.log" "$data" "$ROTA_BIN/rota-coordinator" --data-dir "$data" \
+		--runbooks "$ROTA_SOURCE_DIR/runbooks" "$@"
 	LOG=$(cat "$T/try.log")
 }
 

@@ -9,7 +9,7 @@ wait_workers 1
 
 run=$(rota submit "$FIXTURES/stream.yaml" --target w1)
 seen_running=no
-end=$((SECONDS + 10))
+end=$((SECONDS + $(patience 10)))
 while [ $SECONDS -lt $end ]; do
 	out=$(store "SELECT COUNT(*) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND s.step_id = 'slow' AND CAST(o.data AS TEXT) LIKE 'first%'")
 	st=$(store "SELECT status FROM step_runs WHERE run_id = '$run' AND step_id = 'slow'")

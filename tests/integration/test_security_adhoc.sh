@@ -119,7 +119,7 @@ mkdir -p "$T/d2"
 printf 'operators:\n  - name: v\n    key: "%s"\n    role: viewer\n    adhoc: true\n' \
 	"$(sed -n 's/^public-key = //p' "$T/keys/bob.key")" >"$T/viewer.yaml"
 set +e
-timeout 5 "$ROTA_BIN/rota-coordinator" --data-dir "$T/d2" --key "$T/data/coordinator.key_secret" \
+timeout 60 "$ROTA_BIN/rota-coordinator" --data-dir "$T/d2" --key "$T/data/coordinator.key_secret" \
 	--operators "$T/viewer.yaml" --runbooks "$T/runbooks" --http off \
 	--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" >"$T/d2.log" 2>&1
 rc=$?

@@ -8,16 +8,14 @@ rota_setup
 mkdir -p "$T/empty"
 export RUNBOOKS=$T/empty
 
-# try_coordinator DATA [flags...]: runs it for at most 2 s; sets RC and LOG.
+# try_coordinator DATA [flags...]: runs it until it exits or listens (then
+# stops it: RC 124, see try_daemon); sets RC and LOG.
 try_coordinator() {
 	local data=$1
 	shift
-	set +e
-	timeout 2 "$ROTA_BIN/rota-coordinator" --data-dir "$data" --runbooks "$T/empty" \
-		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" "$@" \
-		>"$T/try.log" 2>&1
-	RC=$?
-	set -e
+	try_daemon "$T/try.log" "$data" "$ROTA_BIN/rota-coordinator" --data-dir "$data" \
+		--runbooks "$T/empty" --worker-endpoint "tcp://127.0.0.1:*" \
+		--api-endpoint "tcp://127.0.0.1:*" "$@"
 	LOG=$(cat "$T/try.log")
 }
 

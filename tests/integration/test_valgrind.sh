@@ -19,7 +19,7 @@ export ROTA_COORDINATOR=$(sed -n 's/^api=//p' "$data/endpoints")
 "${VG[@]}" "$ROTA_BIN/rota-worker" --coordinator "$WORKER_EP" --id w1 --spool "$T/spool" >>"$T/worker-w1.log" 2>&1 &
 WPID=$!
 PIDS+=("$WPID")
-for _ in $(seq 300); do rota workers 2>/dev/null | grep -q ' connected ' && break; sleep 0.1; done
+wait_for "rota workers 2>/dev/null | grep -q ' connected '" 60 "the worker under valgrind to connect"
 out=$(rota submit "$FIXTURES/two-step.yaml" --target w1 --wait 2>&1) || fail "run under valgrind: $out"
 kill -TERM "$WPID"
 set +e

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -245,6 +246,16 @@ test_parse_label_bound(void **state)
 	}
 }
 
+/* This thread's CPU time in ms: what a pure scan costs, whatever else runs
+ * on a busy machine. */
+static int64_t
+cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 test_scan_huge_and_random(void **state)
 {
@@ -261,7 +272,7 @@ test_scan_huge_and_random(void **state)
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (char)(rand() & 0xff);
 	size_t n = len + (size_t)snprintf(buf + len, 64, "\ntarget 42");
-	int64_t t0 = clock_mono_ms();
+	int64_t t0 = cpu_ms();
 	check_metrics_scan(buf, n, &want, CHECK_OP_EQ, 42, NULL, NULL, &scan);
 	assert_int_equal(scan.matched, 1);
 	assert_int_equal(scan.passed, 1);
@@ -289,7 +300,7 @@ test_scan_huge_and_random(void **state)
 	memset(buf, '{', len);
 	check_metrics_scan(buf, len, &want, CHECK_OP_EQ, 1, NULL, NULL, &scan);
 	assert_int_equal(scan.bad_lines, 1);
-	assert_true(clock_mono_ms() - t0 < 10000);
+	assert_true(cpu_ms() - t0 < 10000);
 
 	/* Empty text. */
 	check_metrics_scan(buf, 0, &want, CHECK_OP_EQ, 1, NULL, NULL, &scan);

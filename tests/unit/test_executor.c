@@ -342,9 +342,9 @@ test_timeout_kills_group(void **state)
 	assert_non_null(strstr(rec.result[j].detail, "SIGTERM"));
 	assert_non_null(strstr(rec.result[j].detail, "SIGKILL after 500ms grace"));
 
-	pid_t gc = read_pidfile(pidfile, 1000);
+	pid_t gc = read_pidfile(pidfile, 5000);
 	assert_true(gc > 1);
-	assert_true(wait_pid_dead(gc, 1000));
+	assert_true(wait_pid_dead(gc, 5000));
 }
 
 static void
@@ -408,9 +408,9 @@ test_background_holder_does_not_hang(void **state)
 	assert_int_equal(rec.result[j].exit_code, 0);
 	assert_string_equal(out_of(j, 1), "started\n");
 	assert_non_null(strstr(rec.result[j].detail, "SIGKILL to what still held its output"));
-	pid_t bg = read_pidfile(pidfile, 1000);
+	pid_t bg = read_pidfile(pidfile, 5000);
 	assert_true(bg > 1);
-	assert_true(wait_pid_dead(bg, 1000));
+	assert_true(wait_pid_dead(bg, 5000));
 }
 
 static void
@@ -561,7 +561,7 @@ test_destroy_kills_everything(void **state)
 	assert_null(rec.e);
 	executor_destroy(&rec.e); /* harmless twice */
 	assert_true(clock_mono_ms() - t0 < 1000);
-	assert_true(wait_pid_dead(bg, 1000));
+	assert_true(wait_pid_dead(bg, 5000));
 	assert_int_equal(rec.ndone, 0); /* destroy reports nothing */
 }
 
