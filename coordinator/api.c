@@ -12,6 +12,7 @@
 #include "security/security.h"
 #include "keys.h"
 #include "log.h"
+#include "services.h"
 #include "runbook.h"
 #include "launcher.h"
 #include "run.h"
@@ -292,12 +293,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		return;
 	}
 
-	launcher_t l = {
-	    .store = api->store,
-	    .registry = api->registry,
-	    .dispatcher = api->dispatcher,
-	    .output_cap = api->output_cap,
-	};
+	const launcher_t *l = api->svc->launcher;
 	launch_t lr = {
 	    .rb = rb,
 	    .yaml = yaml,
@@ -309,7 +305,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    .adhoc = owned_rb != NULL,
 	};
 	launch_result_t res;
-	if (launcher_start(&l, &lr, &res) != 0) {
+	if (launcher_start(l, &lr, &res) != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)res.code, "%s",
 		           res.error ? res.error : "the run could not start");
 	} else {

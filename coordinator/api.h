@@ -35,7 +35,11 @@
 #define API_MAX_LOG_CHUNKS 512
 #define API_MAX_TAIL_LINES 200
 
+/* The coordinator's services (services.h). */
+typedef struct services services_t;
+
 typedef struct {
+	services_t *svc; /* borrowed: the launcher (and, below, copies still to go) */
 	store_t *store;
 	registry_t *registry;
 	dispatcher_t *dispatcher;

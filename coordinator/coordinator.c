@@ -64,11 +64,11 @@ static void
 coordinator_load_workers(coordinator_t *c)
 {
 	Rota__ListWorkersResponse *known = xmalloc(sizeof(*known));
-	if (store_workers_list(c->store, known) != 0)
+	if (store_workers_list(c->svc->store, known) != 0)
 		log_warn("could not read known workers from the store");
 	else
 		for (size_t i = 0; i < known->n_workers; i++)
-			registry_add_known(c->registry, known->workers[i]);
+			registry_add_known(c->svc->registry, known->workers[i]);
 	rota__list_workers_response__free_unpacked(known, NULL);
 }
 
@@ -92,7 +92,7 @@ coordinator_t *
 coordinator_new(const coordinator_config_t *config, char **error)
 {
 	coordinator_t *c = xcalloc(1, sizeof(*c));
-	c->cfg = *config;
+	services_t *s = c->svc = services_new(config); /* owned by c */
 	c->sigfd = -1;
 	c->lockfd = -1;
 	char bound_worker[256], bound_api[256];
@@ -128,20 +128,20 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	}
 
-	c->config =
+	s->config =
 	    config->config_path ? config_load(config->config_path, error) : config_default();
-	if (c->config == NULL)
+	if (s->config == NULL)
 		goto fail;
-	c->step_seconds =
+	s->metrics.step_seconds =
 	    metrics_histogram_new(METRICS_DURATION_BUCKETS, METRICS_DURATION_BUCKET_COUNT);
-	c->commit_seconds = metrics_histogram_new(coordinator_commit_buckets,
-	                                          sizeof(coordinator_commit_buckets) /
-	                                              sizeof(coordinator_commit_buckets[0]));
+	s->metrics.commit_seconds = metrics_histogram_new(
+	    coordinator_commit_buckets,
+	    sizeof(coordinator_commit_buckets) / sizeof(coordinator_commit_buckets[0]));
 	char *db = xasprintf("%s/rota.db", config->data_dir);
 	/* Locked before SQLite touches it: DATA_DIR/lock can be deleted. */
 	c->storelock = storelock_take(db, error);
-	c->store = c->storelock != NULL ? store_open(db, error) : NULL;
-	if (c->store == NULL) {
+	s->store = c->storelock != NULL ? store_open(db, error) : NULL;
+	if (s->store == NULL) {
 		free(db);
 		goto fail;
 	}
@@ -151,30 +151,30 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		free(db);
 		goto fail;
 	}
-	c->incidents = incidents_new(c->store, c->config);
-	c->audit = audit_new(c->store);
+	s->incidents = incidents_new(s->store, s->config);
+	s->audit = audit_new(s->store);
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	outbox_config_t ocfg = {
 	    .db_path = db,
-	    .channels = c->config->channels,
-	    .channel_count = c->config->channel_count,
-	    .link_base = c->config->link,
-	    .give_up_ms = c->config->give_up_ms,
-	    .backoff_ms = c->config->backoff_ms,
-	    .max_backoff_ms = c->config->max_backoff_ms,
-	    .timeout_ms = c->config->timeout_ms,
+	    .channels = s->config->channels,
+	    .channel_count = s->config->channel_count,
+	    .link_base = s->config->link,
+	    .give_up_ms = s->config->give_up_ms,
+	    .backoff_ms = s->config->backoff_ms,
+	    .max_backoff_ms = s->config->max_backoff_ms,
+	    .timeout_ms = s->config->timeout_ms,
 	};
-	c->outbox = outbox_start(&ocfg, error);
+	s->outbox = outbox_start(&ocfg, error);
 	free(db);
-	if (c->outbox == NULL)
+	if (s->outbox == NULL)
 		goto fail;
-	if (store_epoch_next(c->store, &c->epoch) != 0) {
+	if (store_epoch_next(s->store, &s->epoch) != 0) {
 		*error = xstrdup("cannot advance the coordinator epoch in the store");
 		goto fail;
 	}
-	c->catalog = catalog_load(config->runbooks_dir, NULL, c->store, error);
-	if (c->catalog == NULL)
+	s->catalog = catalog_load(config->runbooks_dir, NULL, s->store, error);
+	if (s->catalog == NULL)
 		goto fail;
 
 	c->zctx = zmq_ctx_new();
@@ -190,30 +190,30 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .worker_busy = coordinator_worker_busy,
 	    .worker_busy_ctx = c,
 	};
-	c->security =
+	s->security =
 	    security_new(&sec, c->zctx, config->worker_endpoint, config->api_endpoint, error);
-	if (c->security == NULL)
+	if (s->security == NULL)
 		goto fail;
-	c->worker_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
-	c->api_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
-	if (c->worker_sock == NULL || c->api_sock == NULL) {
+	s->worker_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
+	s->api_sock = zmq_socket(c->zctx, ZMQ_ROUTER);
+	if (s->worker_sock == NULL || s->api_sock == NULL) {
 		*error = xasprintf("cannot create sockets: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	int one = 1;
-	wire_socket_setup(c->worker_sock);
-	wire_socket_setup(c->api_sock);
+	wire_socket_setup(s->worker_sock);
+	wire_socket_setup(s->api_sock);
 	/* A worker that reconnects (after a crash, before its old TCP
 	 * connection timed out) takes its identity over. */
-	zmq_setsockopt(c->worker_sock, ZMQ_ROUTER_HANDOVER, &one, sizeof(one));
+	zmq_setsockopt(s->worker_sock, ZMQ_ROUTER_HANDOVER, &one, sizeof(one));
 	/* Sends to a peer that is gone fail instead of vanishing. */
-	zmq_setsockopt(c->worker_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
-	zmq_setsockopt(c->api_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
-	if (security_setup_sockets(c->security, c->worker_sock, c->api_sock, error) != 0)
+	zmq_setsockopt(s->worker_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+	zmq_setsockopt(s->api_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+	if (security_setup_sockets(s->security, s->worker_sock, s->api_sock, error) != 0)
 		goto fail;
-	if (coordinator_bind(c->worker_sock, config->worker_endpoint, bound_worker,
+	if (coordinator_bind(s->worker_sock, config->worker_endpoint, bound_worker,
 	                     sizeof(bound_worker), error) != 0 ||
-	    coordinator_bind(c->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
+	    coordinator_bind(s->api_sock, config->api_endpoint, bound_api, sizeof(bound_api),
 	                     error) != 0)
 		goto fail;
 	char *bound_http = c->bound_http;
@@ -225,59 +225,53 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	snprintf(c->bound_worker, sizeof(c->bound_worker), "%s", bound_worker);
 	snprintf(c->bound_api, sizeof(c->bound_api), "%s", bound_api);
 
-	c->registry = registry_new();
+	s->registry = registry_new();
 	coordinator_load_workers(c);
-	c->sendq = sendq_new();
-	c->responder = (responder_t){
-	    .store = c->store,
-	    .registry = c->registry,
-	    .catalog = c->catalog,
-	    .config = c->config,
-	    .incidents = c->incidents,
-	    .output_cap = config->output_cap,
-	};
+	s->sendq = sendq_new();
+	s->responder = responder_new(s);
+	s->launcher = launcher_new(s);
 	c->dispatcher_cfg = (dispatcher_config_t){
-	    .store = c->store,
-	    .registry = c->registry,
-	    .sendq = c->sendq,
-	    .worker_sock = c->worker_sock,
-	    .epoch = c->epoch,
+	    .store = s->store,
+	    .registry = s->registry,
+	    .sendq = s->sendq,
+	    .worker_sock = s->worker_sock,
+	    .epoch = s->epoch,
 	    .output_cap = config->output_cap,
 	    .lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
-	    .hooks = responder_hooks(&c->responder),
-	    .step_seconds = c->step_seconds,
+	    .hooks = responder_hooks(s->responder),
+	    .step_seconds = s->metrics.step_seconds,
 	};
-	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
-	c->responder.dispatcher = c->dispatcher;
-	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
+	s->dispatcher = dispatcher_new(&c->dispatcher_cfg);
+	if (dispatcher_recover(s->dispatcher, clock_mono_ms()) != 0) {
 		*error = xstrdup("cannot read unfinished runs from the store");
 		goto fail;
 	}
-	c->scheduler = scheduler_new(c->store);
+	s->scheduler = scheduler_new(s->store);
 	c->settle_deadline = clock_mono_ms() + COORDINATOR_SETTLE_MS;
-	if (catalog_persist(NULL, c->catalog, c->store) != 0 ||
-	    scheduler_sync(c->scheduler, c->catalog, clock_wall_ms()) != 0 ||
-	    store_commit(c->store) != 0) {
+	if (catalog_persist(NULL, s->catalog, s->store) != 0 ||
+	    scheduler_sync(s->scheduler, s->catalog, clock_wall_ms()) != 0 ||
+	    store_commit(s->store) != 0) {
 		*error = xstrdup("cannot record runbooks and schedules in the store");
 		goto fail;
 	}
 	c->api = (api_t){
-	    .store = c->store,
-	    .registry = c->registry,
-	    .dispatcher = c->dispatcher,
-	    .catalog = c->catalog,
-	    .scheduler = c->scheduler,
-	    .incidents = c->incidents,
-	    .responder = &c->responder,
-	    .sendq = c->sendq,
-	    .api_sock = c->api_sock,
+	    .svc = s,
+	    .store = s->store,
+	    .registry = s->registry,
+	    .dispatcher = s->dispatcher,
+	    .catalog = s->catalog,
+	    .scheduler = s->scheduler,
+	    .incidents = s->incidents,
+	    .responder = s->responder,
+	    .sendq = s->sendq,
+	    .api_sock = s->api_sock,
 	    .output_cap = config->output_cap,
 	    .reload = coordinator_reload,
 	    .reload_ctx = c,
 	    .status = coordinator_status,
 	    .status_ctx = c,
-	    .curve = security_curve(c->security),
-	    .security = c->security,
+	    .curve = security_curve(s->security),
+	    .security = s->security,
 	    .settling = true,
 	};
 	char host[64] = "coordinator";
@@ -285,7 +279,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
 	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, HTTP on %s, data in"
 	         " %s",
-	         c->coordinator_id, (unsigned long long)c->epoch, bound_worker, bound_api,
+	         c->coordinator_id, (unsigned long long)s->epoch, bound_worker, bound_api,
 	         c->httpd ? bound_http : "nothing (--http off)", config->data_dir);
 	return c;
 fail:
@@ -300,24 +294,8 @@ coordinator_destroy(coordinator_t **cp)
 	if (c == NULL)
 		return;
 	httpd_stop(&c->httpd);
-	outbox_stop(&c->outbox);
 	api_clear(&c->api);
-	dispatcher_destroy(&c->dispatcher);
-	scheduler_destroy(&c->scheduler);
-	incidents_destroy(&c->incidents);
-	audit_destroy(&c->audit);
-	sendq_destroy(&c->sendq);
-	registry_destroy(&c->registry);
-	catalog_destroy(&c->catalog);
-	store_destroy(&c->store);
-	config_destroy(&c->config);
-	metrics_histogram_destroy(&c->step_seconds);
-	metrics_histogram_destroy(&c->commit_seconds);
-	if (c->worker_sock)
-		zmq_close(c->worker_sock);
-	if (c->api_sock)
-		zmq_close(c->api_sock);
-	security_destroy(&c->security);
+	services_destroy(&c->svc); /* the outbox first, the sockets and keys last */
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
 	if (c->sigfd >= 0)
@@ -335,8 +313,8 @@ coordinator_settled(coordinator_t *c, int64_t now)
 	if (c->settled)
 		return true;
 	size_t away = 0;
-	for (size_t i = 0; i < registry_count(c->registry); i++)
-		away += !registry_at(c->registry, i)->connected;
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++)
+		away += !registry_at(c->svc->registry, i)->connected;
 	if (away > 0 && now < c->settle_deadline)
 		return false;
 	c->settled = true;
@@ -352,29 +330,24 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 {
 	coordinator_t *c = ctx;
 	static char run_id[32];
-	const catalog_entry_t *e = catalog_find(c->catalog, sc->runbook);
+	const catalog_entry_t *e = catalog_find(c->svc->catalog, sc->runbook);
 	if (e == NULL)
 		return NULL;
 	char slot[32];
 	clock_format(slot_ms, slot, sizeof(slot));
-	launcher_t l = {
-	    .store = c->store,
-	    .registry = c->registry,
-	    .dispatcher = c->dispatcher,
-	    .output_cap = c->cfg.output_cap,
-	};
+	const launcher_t *l = c->svc->launcher;
 	launch_t req = {
 	    .rb = e->rb,
 	    .yaml = e->yaml,
 	    .trigger = "schedule",
 	    .slot_ms = slot_ms,
 	};
-	run_t *active = dispatcher_active_of(c->dispatcher, sc->runbook);
+	run_t *active = dispatcher_active_of(c->svc->dispatcher, sc->runbook);
 	if (active != NULL && sc->concurrency == RUNBOOK_CONCURRENCY_FORBID) {
 		char *reason = xasprintf("skipped: run %s of %s is still running (concurrency:"
 		                         " forbid)",
 		                         active->id, sc->runbook);
-		int rc = launcher_record_ended(&l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
+		int rc = launcher_record_ended(l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
 		                               run_id, sizeof(run_id));
 		free(reason);
 		return rc == 0 ? run_id : NULL;
@@ -383,14 +356,14 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 		char *reason = xasprintf("cancelled: replaced by the %s UTC slot of its schedule"
 		                         " (concurrency: replace)",
 		                         slot);
-		dispatcher_cancel(c->dispatcher, active, NULL, reason, NULL);
+		dispatcher_cancel(c->svc->dispatcher, active, NULL, reason, NULL);
 		free(reason);
 	}
 	if (missed > 0)
 		log_info("schedule %s: one run for the %s UTC slot stands for %zu missed slot(s)",
 		         sc->runbook, slot, missed + 1);
 	launch_result_t res;
-	int rc = launcher_start(&l, &req, &res);
+	int rc = launcher_start(l, &req, &res);
 	snprintf(run_id, sizeof(run_id), "%s", res.run_id);
 	launch_result_clear(&res);
 	return rc == 0 && run_id[0] ? run_id : NULL;
@@ -412,8 +385,9 @@ coordinator_signal(coordinator_t *c)
 			c->api.stopping = true;
 			break;
 		case SIGHUP: {
-			security_reload(c->security);
-			log_info("SIGHUP: reloading runbooks from %s", c->cfg.runbooks_dir);
+			security_reload(c->svc->security);
+			log_info("SIGHUP: reloading runbooks from %s",
+			         c->svc->options.runbooks_dir);
 			Rota__ReloadResponse out;
 			coordinator_reload(c, &out);
 			api_reload_response_clear(&out);
@@ -435,11 +409,11 @@ coordinator_forgive(coordinator_t *c, int64_t *last_check, int64_t slept)
 {
 	int64_t now = clock_mono_ms();
 	int64_t stalled = now - *last_check - slept;
-	if (stalled > (int64_t)c->cfg.heartbeat_ms * 2) {
+	if (stalled > (int64_t)c->svc->options.heartbeat_ms * 2) {
 		log_warn("the coordinator did not run for %lld ms; workers get that time back",
 		         (long long)stalled);
-		registry_shift(c->registry, stalled);
-		dispatcher_shift(c->dispatcher, stalled);
+		registry_shift(c->svc->registry, stalled);
+		dispatcher_shift(c->svc->dispatcher, stalled);
 	}
 	*last_check = now;
 }
@@ -456,14 +430,15 @@ coordinator_goodbye(coordinator_t *c)
 	env.body_case = ROTA__ENVELOPE__BODY_GOODBYE;
 	env.goodbye = &bye;
 	size_t n = 0;
-	for (size_t i = 0; i < registry_count(c->registry); i++) {
-		worker_t *w = registry_at(c->registry, i);
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
+		worker_t *w = registry_at(c->svc->registry, i);
 		if (!w->connected)
 			continue;
-		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+		sendq_push(c->svc->sendq, c->svc->worker_sock, (const uint8_t *)w->id,
+		           strlen(w->id), &env);
 		n++;
 	}
-	sendq_flush(c->sendq, &c->sent);
+	sendq_flush(c->svc->sendq, &c->sent);
 	log_info("told %zu worker(s) goodbye", n);
 }
 
@@ -479,41 +454,41 @@ coordinator_stop(coordinator_t *c)
 {
 	/* The store knows a worker's time of Hello: give it the last sighting,
 	 * so the next start does not show seconds-old workers as long gone. */
-	for (size_t i = 0; i < registry_count(c->registry); i++) {
-		worker_t *w = registry_at(c->registry, i);
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
+		worker_t *w = registry_at(c->svc->registry, i);
 		if (!w->connected)
 			continue;
 		char *labels = registry_labels_string(w);
-		store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
-		                    w->last_seen_wall);
+		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version,
+		                    "connected", w->last_seen_wall);
 		free(labels);
 	}
-	dispatcher_end_turn(c->dispatcher);
-	if (store_commit(c->store) == 0) {
-		sendq_flush(c->sendq, &c->sent);
-		if (incidents_take_wake(c->incidents))
-			outbox_wake(c->outbox);
+	dispatcher_end_turn(c->svc->dispatcher);
+	if (store_commit(c->svc->store) == 0) {
+		sendq_flush(c->svc->sendq, &c->sent);
+		if (incidents_take_wake(c->svc->incidents))
+			outbox_wake(c->svc->outbox);
 	} else
 		log_error("store: the last turn could not be committed; its messages are"
 		          " withheld (%zu)",
-		          sendq_discard(c->sendq));
+		          sendq_discard(c->svc->sendq));
 	coordinator_goodbye(c);
 	int64_t end = clock_mono_ms() + COORDINATOR_STOP_LINGER_MS;
 	for (int64_t now = clock_mono_ms(); now < end; now = clock_mono_ms()) {
 		zmq_pollitem_t item[] = {
-		    {c->api_sock, 0, ZMQ_POLLIN, 0},
-		    {security_zap_socket(c->security), 0, ZMQ_POLLIN, 0},
+		    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},
+		    {security_zap_socket(c->svc->security), 0, ZMQ_POLLIN, 0},
 		};
 		if (zmq_poll(item, item[1].socket ? 2 : 1, (long)(end - now)) < 0 && errno != EINTR)
 			break;
 		if (item[1].socket && (item[1].revents & ZMQ_POLLIN))
-			security_zap_handle(c->security);
+			security_zap_handle(c->svc->security);
 		if (item[0].revents & ZMQ_POLLIN)
-			coordinator_read(c, c->api_sock, &c->api_wire, "api",
+			coordinator_read(c, c->svc->api_sock, &c->api_wire, "api",
 			                 coordinator_api_message);
 		/* Reads only: nothing to make durable, but close the read. */
-		store_commit(c->store);
-		sendq_flush(c->sendq, &c->sent);
+		store_commit(c->svc->store);
+		sendq_flush(c->svc->sendq, &c->sent);
 	}
 }
 
@@ -544,12 +519,12 @@ coordinator_run(coordinator_t *c)
 		if (http_wait >= 0 && http_wait < wait)
 			wait = http_wait;
 		zmq_pollitem_t items[5] = {
-		    {c->worker_sock, 0, ZMQ_POLLIN, 0},
-		    {c->api_sock, 0, ZMQ_POLLIN, 0},
+		    {c->svc->worker_sock, 0, ZMQ_POLLIN, 0},
+		    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},
 		    {NULL, c->sigfd, ZMQ_POLLIN, 0},
 		};
 		int n_items = 3, zap_item = -1;
-		void *zap = security_zap_socket(c->security);
+		void *zap = security_zap_socket(c->svc->security);
 		if (zap != NULL) {
 			/* ZAP: answered here, so handshakes wait at most a turn. */
 			items[n_items] = (zmq_pollitem_t){zap, 0, ZMQ_POLLIN, 0};
@@ -571,13 +546,13 @@ coordinator_run(coordinator_t *c)
 		if (items[2].revents & ZMQ_POLLIN)
 			coordinator_signal(c);
 		if (zap_item >= 0 && (items[zap_item].revents & ZMQ_POLLIN))
-			security_zap_handle(c->security);
+			security_zap_handle(c->svc->security);
 		bool drained = true;
 		if (items[0].revents & ZMQ_POLLIN)
-			drained = coordinator_read(c, c->worker_sock, &c->worker_wire, "worker",
-			                           coordinator_worker_message);
+			drained = coordinator_read(c, c->svc->worker_sock, &c->worker_wire,
+			                           "worker", coordinator_worker_message);
 		if (items[1].revents & ZMQ_POLLIN)
-			coordinator_read(c, c->api_sock, &c->api_wire, "api",
+			coordinator_read(c, c->svc->api_sock, &c->api_wire, "api",
 			                 coordinator_api_message);
 		if (c->httpd && !c->resync_pending)
 			httpd_run(c->httpd);
@@ -585,36 +560,37 @@ coordinator_run(coordinator_t *c)
 		now = clock_mono_ms();
 		if (now >= next_heartbeat) {
 			coordinator_heartbeat(c, drained);
-			next_heartbeat = now + c->cfg.heartbeat_ms;
+			next_heartbeat = now + c->svc->options.heartbeat_ms;
 		}
 		if (now >= next_tick) {
 			if (c->store_lost == NULL)
-				dispatcher_tick(c->dispatcher, now);
+				dispatcher_tick(c->svc->dispatcher, now);
 			if (!c->stopping && c->store_lost == NULL && coordinator_settled(c, now))
-				scheduler_run(c->scheduler, clock_wall_ms(), coordinator_fire, c);
+				scheduler_run(c->svc->scheduler, clock_wall_ms(), coordinator_fire,
+				              c);
 			if (!c->store_unwritable && c->store_lost == NULL)
-				incidents_tick(c->incidents, clock_wall_ms());
-			audit_tick(c->audit, now, clock_wall_ms(), !c->store_unwritable);
+				incidents_tick(c->svc->incidents, clock_wall_ms());
+			audit_tick(c->svc->audit, now, clock_wall_ms(), !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
-		dispatcher_end_turn(c->dispatcher);
-		bool wrote = store_in_transaction(c->store);
+		dispatcher_end_turn(c->svc->dispatcher);
+		bool wrote = store_in_transaction(c->svc->store);
 		int64_t commit_start = clock_mono_us();
-		if (store_commit(c->store) != 0) {
+		if (store_commit(c->svc->store) != 0) {
 			coordinator_resync(c);
 			continue;
 		}
 		if (wrote)
-			metrics_histogram_observe(c->commit_seconds,
+			metrics_histogram_observe(c->svc->metrics.commit_seconds,
 			                          (double)(clock_mono_us() - commit_start) / 1e6);
 		if (wrote && c->store_unwritable) {
 			c->store_unwritable = false;
 			log_info("store: writable again; taking new work");
 		}
-		sendq_flush(c->sendq, &c->sent);
-		if (incidents_take_wake(c->incidents))
-			outbox_wake(c->outbox);
+		sendq_flush(c->svc->sendq, &c->sent);
+		if (incidents_take_wake(c->svc->incidents))
+			outbox_wake(c->svc->outbox);
 		if (now >= c->next_store_check) {
 			coordinator_check_store(c);
 			c->next_store_check = now + COORDINATOR_STORE_CHECK_MS;
@@ -622,7 +598,7 @@ coordinator_run(coordinator_t *c)
 	}
 	coordinator_stop(c);
 	const wire_stats_t *w = &c->worker_wire;
-	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
+	const dispatcher_stats_t *ds = dispatcher_stats(c->svc->dispatcher);
 	log_info("stopped: %llu worker frames (%llu dropped, %llu from connections that had not"
 	         " said hello), %llu api frames (%llu dropped), %llu results recorded, %llu"
 	         " duplicates, %llu worker connection(s) replaced; %llu output chunks recorded,"
@@ -639,6 +615,6 @@ coordinator_run(coordinator_t *c)
 	         (unsigned long long)ds->outputs_recorded,
 	         (unsigned long long)ds->outputs_duplicate, (unsigned long long)ds->outputs_ahead,
 	         (unsigned long long)ds->outputs_lost);
-	security_log_stats(c->security);
+	security_log_stats(c->svc->security);
 	return 0;
 }

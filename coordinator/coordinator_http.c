@@ -47,18 +47,18 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	    .role = c->http_token ? "token" : "admin",
 	    .peer = peer,
 	};
-	responder_alerts(&c->responder, &src, body, len, status, reply);
-	dispatcher_end_turn(c->dispatcher);
-	if (store_commit(c->store) != 0) {
+	responder_alerts(c->svc->responder, &src, body, len, status, reply);
+	dispatcher_end_turn(c->svc->dispatcher);
+	if (store_commit(c->svc->store) != 0) {
 		free(*reply);
 		*status = 503;
 		*reply = xstrdup("the coordinator could not record the alerts; send again later\n");
 		coordinator_resync(c);
 		return;
 	}
-	sendq_flush(c->sendq, &c->sent);
-	if (incidents_take_wake(c->incidents))
-		outbox_wake(c->outbox);
+	sendq_flush(c->svc->sendq, &c->sent);
+	if (incidents_take_wake(c->svc->incidents))
+		outbox_wake(c->svc->outbox);
 }
 
 static bool
@@ -105,7 +105,7 @@ coordinator_http_metrics(void *ctx)
 	metrics_t *m = metrics_new();
 	uint64_t by_status[32] = {0};
 	metrics_family(m, "rota_runs_total", METRICS_COUNTER, "Runs recorded, by status.");
-	if (store_runs_by_status(c->store, by_status, 32) == 0) {
+	if (store_runs_by_status(c->svc->store, by_status, 32) == 0) {
 		/* Every code without a name is "unknown": one series, summed
 		 * (a series twice makes Prometheus reject the whole page). */
 		uint64_t unknown = by_status[0];
@@ -123,7 +123,7 @@ coordinator_http_metrics(void *ctx)
 			metrics_count(m, &l, 1, unknown);
 		}
 	}
-	const dispatcher_stats_t *ds = dispatcher_stats(c->dispatcher);
+	const dispatcher_stats_t *ds = dispatcher_stats(c->svc->dispatcher);
 	metrics_family(m, "rota_steps_total", METRICS_COUNTER,
 	               "Step attempts that ended since the coordinator started, by status.");
 	for (int s = 0; s < DISPATCHER_STATUS_SLOTS; s++) {
@@ -134,16 +134,16 @@ coordinator_http_metrics(void *ctx)
 	}
 	metrics_family(m, "rota_step_duration_seconds", METRICS_HISTOGRAM,
 	               "How long step attempts ran, from start to result.");
-	metrics_histogram(m, NULL, 0, c->step_seconds);
+	metrics_histogram(m, NULL, 0, c->svc->metrics.step_seconds);
 	size_t connected = 0;
-	for (size_t i = 0; i < registry_count(c->registry); i++)
-		connected += registry_at(c->registry, i)->connected;
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++)
+		connected += registry_at(c->svc->registry, i)->connected;
 	metrics_family(m, "rota_workers_connected", METRICS_GAUGE, "Workers connected now.");
 	metrics_value(m, NULL, 0, (double)connected);
 	metrics_family(m, "rota_worker_spool_failing", METRICS_GAUGE,
 	               "1 while a connected worker says its spool cannot write (output at risk).");
-	for (size_t i = 0; i < registry_count(c->registry); i++) {
-		const worker_t *w = registry_at(c->registry, i);
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
+		const worker_t *w = registry_at(c->svc->registry, i);
 		if (!w->connected)
 			continue;
 		metrics_label_t l = {"worker", w->id};
@@ -151,14 +151,14 @@ coordinator_http_metrics(void *ctx)
 	}
 	metrics_family(m, "rota_dispatch_queue_depth", METRICS_GAUGE,
 	               "Steps ready to run that wait for their worker (capacity, or away).");
-	metrics_value(m, NULL, 0, (double)dispatcher_pending(c->dispatcher));
+	metrics_value(m, NULL, 0, (double)dispatcher_pending(c->svc->dispatcher));
 	metrics_family(m, "rota_store_commit_seconds", METRICS_HISTOGRAM,
 	               "How long each turn's commit of the store took.");
-	metrics_histogram(m, NULL, 0, c->commit_seconds);
+	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
 	uint64_t pending = 0, given_up = 0;
-	incidents_outbox_counts(c->incidents, &pending, &given_up);
+	incidents_outbox_counts(c->svc->incidents, &pending, &given_up);
 	outbox_stats_t os;
-	outbox_stats(c->outbox, &os);
+	outbox_stats(c->svc->outbox, &os);
 	metrics_family(m, "rota_outbox_pending", METRICS_GAUGE,
 	               "Notifications not yet delivered nor given up on.");
 	metrics_value(m, NULL, 0, (double)pending);
@@ -182,11 +182,11 @@ coordinator_http_metrics(void *ctx)
 		for (int r = 0; r < AUDIT_AUTH_COUNT; r++) {
 			metrics_label_t l[] = {{"endpoint", audit_endpoint_name(ep)},
 			                       {"reason", audit_reason_name(r)}};
-			metrics_count(m, l, 2, audit_auth_count(c->audit, ep, r));
+			metrics_count(m, l, 2, audit_auth_count(c->svc->audit, ep, r));
 		}
 	uint64_t counts[5][3];
 	metrics_family(m, "rota_incidents", METRICS_GAUGE, "Incidents, by severity and status.");
-	if (incidents_counts(c->incidents, counts) == 0) {
+	if (incidents_counts(c->svc->incidents, counts) == 0) {
 		static const char *const sev[] = {"", "P1", "P2", "P3", "P4"};
 		static const char *const st[] = {"triggered", "acknowledged", "resolved"};
 		for (int i = 1; i <= 4; i++)
@@ -201,26 +201,26 @@ coordinator_http_metrics(void *ctx)
 		const char *result;
 		uint64_t n;
 	} alerts[] = {
-	    {"opened", c->responder.alerts.opened},
-	    {"repeated", c->responder.alerts.repeated},
-	    {"resolved", c->responder.alerts.resolved},
-	    {"unmatched", c->responder.alerts.unmatched},
-	    {"malformed", c->responder.alerts.malformed},
-	    {"outside_targets", c->responder.alerts.outside},
+	    {"opened", c->svc->responder->alerts.opened},
+	    {"repeated", c->svc->responder->alerts.repeated},
+	    {"resolved", c->svc->responder->alerts.resolved},
+	    {"unmatched", c->svc->responder->alerts.unmatched},
+	    {"malformed", c->svc->responder->alerts.malformed},
+	    {"outside_targets", c->svc->responder->alerts.outside},
 	};
 	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
 		metrics_label_t l = {"result", alerts[i].result};
 		metrics_count(m, &l, 1, alerts[i].n);
 	}
 	/* Reads only, but a read transaction may have opened: close it. */
-	store_commit(c->store);
+	store_commit(c->svc->store);
 	return metrics_finish(&m);
 }
 
 int
 coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 {
-	const char *addr = c->cfg.http ? c->cfg.http : c->config->http;
+	const char *addr = c->svc->options.http ? c->svc->options.http : c->svc->config->http;
 	if (addr == NULL || strcmp(addr, "off") == 0)
 		return 0;
 	httpd_handlers_t h = {
@@ -233,10 +233,10 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	uint16_t port = 0;
 	if (httpd_parse_addr(addr, &host, &port, error) != 0)
 		return -1;
-	const char *token_file =
-	    c->cfg.http_token_file ? c->cfg.http_token_file : c->config->http_token_file;
+	const char *token_file = c->svc->options.http_token_file ? c->svc->options.http_token_file
+	                                                         : c->svc->config->http_token_file;
 	/* Else the data directory's, as --init writes it (like the key). */
-	char *def_token = xasprintf("%s/%s", c->cfg.data_dir, SECURITY_HTTP_TOKEN_FILE);
+	char *def_token = xasprintf("%s/%s", c->svc->options.data_dir, SECURITY_HTTP_TOKEN_FILE);
 	if (token_file == NULL && access(def_token, F_OK) == 0)
 		token_file = def_token;
 	char *token = NULL; /* owned here; httpd copies it */
@@ -253,14 +253,14 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	 * local user reaches loopback): without one it is closed. Without
 	 * keys, beyond loopback that takes a token, unless the operator
 	 * said --insecure. */
-	if (token == NULL && security_curve(c->security)) {
+	if (token == NULL && security_curve(c->svc->security)) {
 		c->intake_closed = true;
 		log_warn("HTTP: the alert intake is closed: CURVE is on and there is no HTTP token"
 		         " (--http-token FILE, http_token_file:, or %s/%s as --init writes it);"
 		         " every alert is answered 401",
-		         c->cfg.data_dir, SECURITY_HTTP_TOKEN_FILE);
+		         c->svc->options.data_dir, SECURITY_HTTP_TOKEN_FILE);
 	} else if (token == NULL && !httpd_addr_is_loopback(host)) {
-		if (!c->cfg.insecure) {
+		if (!c->svc->options.insecure) {
 			*error = xasprintf(
 			    "refusing to serve HTTP on %s without a bearer token: anyone who can"
 			    " reach it could open incidents and start runbooks. Give --http-token"
@@ -276,7 +276,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		         " anyone who can reach it can open incidents and start runbooks",
 		         addr);
 	}
-	if (c->config->http_protect_metrics && token == NULL) {
+	if (c->svc->config->http_protect_metrics && token == NULL) {
 		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
 		                 " or http_token_file:");
 		free(def_token);
@@ -284,8 +284,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		return -1;
 	}
 	h.alert_token = token;
-	h.protect_metrics = c->config->http_protect_metrics;
-	h.request_deadline_ms = (uint32_t)c->config->http_request_deadline_ms;
+	h.protect_metrics = c->svc->config->http_protect_metrics;
+	h.request_deadline_ms = (uint32_t)c->svc->config->http_request_deadline_ms;
 	c->http_token = token != NULL || c->intake_closed;
 	c->httpd = httpd_start(addr, &h, error);
 	free(token);

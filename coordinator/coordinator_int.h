@@ -18,14 +18,15 @@
 #include "scheduler.h"
 #include "security/security.h"
 #include "sendq.h"
+#include "services.h"
 #include "store/store.h"
 #include "wire.h"
 
 struct coordinator {
-	coordinator_config_t cfg;
-	void *zctx;             /* owned */
-	void *worker_sock;      /* owned: ROUTER for workers */
-	void *api_sock;         /* owned: ROUTER for operators */
+	/* owned: the objects the modules share (services.h); built here, lent
+	 * to every module by pointer */
+	services_t *svc;
+	void *zctx;             /* owned: the sockets in svc are its */
 	int sigfd;              /* owned */
 	int lockfd;             /* owned: the data directory's lock */
 	storelock_t *storelock; /* owned: the lock on rota.db itself, and its watch */
@@ -33,24 +34,9 @@ struct coordinator {
 	 * to do (NULL while it is): then no work is taken, nothing acked. */
 	char *store_lost;
 	int64_t next_store_check;
-	store_t *store;                      /* owned */
-	registry_t *registry;                /* owned */
-	catalog_t *catalog;                  /* owned */
-	dispatcher_t *dispatcher;            /* owned */
-	scheduler_t *scheduler;              /* owned */
-	sendq_t *sendq;                      /* owned */
-	security_t *security;                /* owned: keys, ZAP, the secure default */
-	config_t *config;                    /* owned */
-	incidents_t *incidents;              /* owned */
-	outbox_t *outbox;                    /* owned: the notification sender thread */
-	httpd_t *httpd;                      /* owned: NULL with --http off */
-	audit_t *audit;                      /* owned: auth-failure rows and counts */
-	metrics_histogram_t *step_seconds;   /* owned */
-	metrics_histogram_t *commit_seconds; /* owned */
-	responder_t responder;
-	api_t api;
+	httpd_t *httpd; /* owned: NULL with --http off */
+	api_t api;      /* the operators' requests; borrows svc */
 	dispatcher_config_t dispatcher_cfg;
-	uint64_t epoch;
 	char coordinator_id[64];
 	char bound_worker[256]; /* the endpoints as bound, for messages */
 	char bound_api[256];

@@ -44,7 +44,7 @@ coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
 	env.response = &resp;
-	sendq_push(c->sendq, sock, msg->identity, msg->identity_len, &env);
+	sendq_push(c->svc->sendq, sock, msg->identity, msg->identity_len, &env);
 }
 
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
@@ -83,6 +83,6 @@ coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain, cons
 	audit_reason_t reason = kind == ZAP_REFUSED_MALFORMED ? AUDIT_AUTH_MALFORMED
 	                        : kind == ZAP_REFUSED_DOMAIN  ? AUDIT_AUTH_DOMAIN
 	                                                      : AUDIT_AUTH_UNLISTED;
-	audit_auth_failure(c->audit, clock_mono_ms(), clock_wall_ms(), ep, reason, address, key,
-	                   why);
+	audit_auth_failure(c->svc->audit, clock_mono_ms(), clock_wall_ms(), ep, reason, address,
+	                   key, why);
 }

@@ -14,25 +14,25 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 	coordinator_t *c = ctx;
 	out->version = (char *)ROTA_VERSION;
 	out->coordinator_id = c->coordinator_id;
-	out->epoch = c->epoch;
+	out->epoch = c->svc->epoch;
 	out->started_ms = c->started_wall;
 	out->uptime_ms = clock_mono_ms() - c->started_mono;
 	out->worker_endpoint = c->bound_worker;
 	out->api_endpoint = c->bound_api;
 	out->http_endpoint = c->bound_http;
-	out->insecure = security_insecure(c->security) || c->http_insecure;
+	out->insecure = security_insecure(c->svc->security) || c->http_insecure;
 	out->http_token = c->http_token;
 	uint32_t connected = 0;
-	for (size_t i = 0; i < registry_count(c->registry); i++)
-		connected += registry_at(c->registry, i)->connected;
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++)
+		connected += registry_at(c->svc->registry, i)->connected;
 	out->workers_connected = connected;
-	out->workers_known = (uint32_t)registry_count(c->registry);
+	out->workers_known = (uint32_t)registry_count(c->svc->registry);
 	uint32_t runs = 0;
-	for (run_t *r = dispatcher_runs(c->dispatcher); r != NULL; r = r->next)
+	for (run_t *r = dispatcher_runs(c->svc->dispatcher); r != NULL; r = r->next)
 		runs++;
 	out->runs_active = runs;
 	uint64_t counts[5][3];
-	if (incidents_counts(c->incidents, counts) == 0)
+	if (incidents_counts(c->svc->incidents, counts) == 0)
 		for (int sev = 1; sev <= 4; sev++)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 }
@@ -59,7 +59,7 @@ coordinator_refuse_unwritable(coordinator_t *c, const wire_msg_t *msg)
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
 	env.response = &resp;
-	wire_send(c->api_sock, msg->identity, msg->identity_len, &env);
+	wire_send(c->svc->api_sock, msg->identity, msg->identity_len, &env);
 }
 
 void
@@ -73,7 +73,7 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		    c->bound_api, c->bound_worker);
 		coordinator_log_drop(c, "api", msg,
 		                     "a worker's Hello; told it where workers connect");
-		coordinator_redirect(c, c->api_sock, msg, 0, text);
+		coordinator_redirect(c, c->svc->api_sock, msg, 0, text);
 		return;
 	}
 	if (msg->env->body_case != ROTA__ENVELOPE__BODY_REQUEST) {
@@ -83,13 +83,14 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	}
 	const char *caller, *why = NULL;
 	keyring_role_t role;
-	if (!security_api_caller(c->security, msg, &caller, &role, &why)) {
+	if (!security_api_caller(c->svc->security, msg, &caller, &role, &why)) {
 		char text[256];
 		snprintf(text, sizeof(text), "operator '%.64s' is no longer in operators.yaml",
 		         msg->user_id);
-		audit_auth_failure(c->audit, clock_mono_ms(), clock_wall_ms(), AUDIT_EP_OPERATORS,
-		                   AUDIT_AUTH_REMOVED, wire_peer(msg), "", text);
-		coordinator_redirect(c, c->api_sock, msg, msg->env->request->id, why);
+		audit_auth_failure(c->svc->audit, clock_mono_ms(), clock_wall_ms(),
+		                   AUDIT_EP_OPERATORS, AUDIT_AUTH_REMOVED, wire_peer(msg), "",
+		                   text);
+		coordinator_redirect(c, c->svc->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
 	if ((c->store_unwritable || c->store_lost) && api_request_writes(msg->env->request)) {
@@ -100,8 +101,8 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 	c->api.caller = caller;
 	c->api.caller_role = (int)role;
 	c->api.caller_peer = wire_peer(msg);
-	c->api.caller_key =
-	    security_operator_fingerprint(c->security, caller, fingerprint, sizeof(fingerprint));
+	c->api.caller_key = security_operator_fingerprint(c->svc->security, caller, fingerprint,
+	                                                  sizeof(fingerprint));
 	api_handle(&c->api, msg->identity, msg->identity_len, msg->env->request);
 	/* Borrowed for that call only (the fingerprint is on this stack). */
 	c->api.caller_peer = "";

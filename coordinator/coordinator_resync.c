@@ -20,32 +20,32 @@ void
 coordinator_reload(void *ctx, Rota__ReloadResponse *out)
 {
 	coordinator_t *c = ctx;
+	catalog_t *catalog = c->svc->catalog;
 	rota__reload_response__init(out);
 	char *error = NULL;
-	catalog_t *fresh = catalog_load(c->cfg.runbooks_dir, c->catalog, c->store, &error);
+	catalog_t *fresh =
+	    catalog_load(c->svc->options.runbooks_dir, catalog, c->svc->store, &error);
 	if (fresh == NULL) {
 		log_error("reload: %s; keeping the runbooks already loaded", error);
 		free(error);
-		api_runbooks_fill(c->catalog, &out->runbooks, &out->n_runbooks);
-		out->loaded = (uint32_t)catalog_count(c->catalog);
-		out->invalid = (uint32_t)catalog_invalid(c->catalog);
+		api_runbooks_fill(catalog, &out->runbooks, &out->n_runbooks);
+		out->loaded = (uint32_t)catalog_count(catalog);
+		out->invalid = (uint32_t)catalog_invalid(catalog);
 		return;
 	}
-	catalog_diff_t diff = catalog_diff(c->catalog, fresh);
-	catalog_persist(c->catalog, fresh, c->store);
-	catalog_destroy(&c->catalog);
-	c->catalog = fresh;
-	c->api.catalog = fresh;
-	c->responder.catalog = fresh;
-	scheduler_sync(c->scheduler, c->catalog, clock_wall_ms());
-	out->loaded = (uint32_t)catalog_count(fresh);
-	out->invalid = (uint32_t)catalog_invalid(fresh);
-	for (size_t i = 0; i < catalog_count(fresh); i++)
-		out->invalid += catalog_at(fresh, i)->errors != NULL; /* stale */
+	catalog_diff_t diff = catalog_diff(catalog, fresh);
+	catalog_persist(catalog, fresh, c->svc->store);
+	/* In place: every module that holds the catalog sees the new one. */
+	catalog_swap(catalog, &fresh);
+	scheduler_sync(c->svc->scheduler, catalog, clock_wall_ms());
+	out->loaded = (uint32_t)catalog_count(catalog);
+	out->invalid = (uint32_t)catalog_invalid(catalog);
+	for (size_t i = 0; i < catalog_count(catalog); i++)
+		out->invalid += catalog_at(catalog, i)->errors != NULL; /* stale */
 	out->added = diff.added;
 	out->changed = diff.changed;
 	out->removed = diff.removed;
-	api_runbooks_fill(fresh, &out->runbooks, &out->n_runbooks);
+	api_runbooks_fill(catalog, &out->runbooks, &out->n_runbooks);
 	log_info("reloaded runbooks: %u loaded (%u added, %u changed, %u removed), %u invalid",
 	         out->loaded, out->added, out->changed, out->removed, out->invalid);
 }
@@ -59,14 +59,14 @@ coordinator_withheld(void *ctx, void *sock, const uint8_t *identity, size_t iden
 {
 	coordinator_t *c = ctx;
 	Rota__Envelope *env = NULL;
-	if (sock != c->api_sock || wire_decode(data, len, &env) != WIRE_OK)
+	if (sock != c->svc->api_sock || wire_decode(data, len, &env) != WIRE_OK)
 		return;
 	if (env->body_case == ROTA__ENVELOPE__BODY_RESPONSE && env->response != NULL) {
 		char text[512];
 		snprintf(text, sizeof(text),
 		         "store: cannot commit: %s; not done (nothing of this request was recorded;"
 		         " see the coordinator's log), try again",
-		         store_last_error(c->store));
+		         store_last_error(c->svc->store));
 		Rota__Error err = ROTA__ERROR__INIT;
 		err.code = ROTA__ERROR_CODE__ERR_UNAVAILABLE;
 		err.message = text;
@@ -76,7 +76,7 @@ coordinator_withheld(void *ctx, void *sock, const uint8_t *identity, size_t iden
 		Rota__Envelope out = ROTA__ENVELOPE__INIT;
 		out.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
 		out.response = &resp;
-		wire_send(c->api_sock, identity, identity_len, &out);
+		wire_send(c->svc->api_sock, identity, identity_len, &out);
 	}
 	rota__envelope__free_unpacked(env, NULL);
 }
@@ -88,49 +88,48 @@ coordinator_withheld(void *ctx, void *sock, const uint8_t *identity, size_t iden
 void
 coordinator_resync(coordinator_t *c)
 {
-	size_t withheld = sendq_discard_each(c->sendq, coordinator_withheld, c);
-	incidents_resync(c->incidents);
+	size_t withheld = sendq_discard_each(c->svc->sendq, coordinator_withheld, c);
+	incidents_resync(c->svc->incidents);
 	if (c->resync_pending) {
 		/* A retry of a reload that failed: only the reload again. */
-		if (dispatcher_recover(c->dispatcher, clock_mono_ms()) == 0) {
+		if (dispatcher_recover(c->svc->dispatcher, clock_mono_ms()) == 0) {
 			c->resync_pending = false;
 			log_info("store: runs reloaded");
 		}
-		store_commit(c->store);
+		store_commit(c->svc->store);
 		return;
 	}
 	c->commit_failures++;
 	c->store_unwritable = true;
 	uint64_t epoch = 0;
-	if (store_epoch_next(c->store, &epoch) == 0 && epoch > c->epoch)
-		c->epoch = epoch;
+	if (store_epoch_next(c->svc->store, &epoch) == 0 && epoch > c->svc->epoch)
+		c->svc->epoch = epoch;
 	else
-		c->epoch++;
+		c->svc->epoch++;
 	log_error("store: a turn could not be committed (%llu so far); %zu message(s) withheld;"
 	          " reloading runs from the store and asking every worker to say hello again"
 	          " (epoch %llu)",
-	          (unsigned long long)c->commit_failures, withheld, (unsigned long long)c->epoch);
-	dispatcher_stats_t stats = *dispatcher_stats(c->dispatcher);
-	dispatcher_destroy(&c->dispatcher);
-	c->dispatcher_cfg.epoch = c->epoch;
-	c->dispatcher = dispatcher_new(&c->dispatcher_cfg);
-	dispatcher_adopt_stats(c->dispatcher, &stats);
-	c->api.dispatcher = c->dispatcher;
-	c->responder.dispatcher = c->dispatcher;
-	/* The schedules' slots of the failed turn were not recorded either. */
-	scheduler_destroy(&c->scheduler);
-	c->scheduler = scheduler_new(c->store);
-	scheduler_sync(c->scheduler, c->catalog, clock_wall_ms());
-	c->api.scheduler = c->scheduler;
-	if (dispatcher_recover(c->dispatcher, clock_mono_ms()) != 0) {
+	          (unsigned long long)c->commit_failures, withheld,
+	          (unsigned long long)c->svc->epoch);
+	dispatcher_stats_t stats = *dispatcher_stats(c->svc->dispatcher);
+	dispatcher_destroy(&c->svc->dispatcher);
+	c->dispatcher_cfg.epoch = c->svc->epoch;
+	c->svc->dispatcher = dispatcher_new(&c->dispatcher_cfg);
+	dispatcher_adopt_stats(c->svc->dispatcher, &stats);
+	c->api.dispatcher = c->svc->dispatcher;
+	/* The schedules' slots of the failed turn were not recorded either:
+	 * what the store holds is read again. */
+	scheduler_reset(c->svc->scheduler);
+	scheduler_sync(c->svc->scheduler, c->svc->catalog, clock_wall_ms());
+	if (dispatcher_recover(c->svc->dispatcher, clock_mono_ms()) != 0) {
 		log_error("store: cannot reload runs; will try again");
 		c->resync_pending = true;
 	} else {
 		c->resync_pending = false;
 	}
-	store_commit(c->store);
-	for (size_t i = 0; i < registry_count(c->registry); i++) {
-		worker_t *w = registry_at(c->registry, i);
+	store_commit(c->svc->store);
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
+		worker_t *w = registry_at(c->svc->registry, i);
 		w->connected = false;
 		w->running = 0;
 	}
@@ -145,7 +144,7 @@ coordinator_resync(coordinator_t *c)
 void
 coordinator_check_store(coordinator_t *c)
 {
-	const char *dir = c->cfg.data_dir;
+	const char *dir = c->svc->options.data_dir;
 	char *error = NULL;
 	if (c->store_lost != NULL)
 		return;
@@ -176,7 +175,7 @@ coordinator_check_store(coordinator_t *c)
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime_r(&now, &tm));
 	char *rescue = xasprintf("%s/rota.db.rescued-%s", dir, stamp);
 	char *what = NULL;
-	if (store_backup(c->store, rescue, &error) == 0)
+	if (store_backup(c->svc->store, rescue, &error) == 0)
 		what = xasprintf("%s. This coordinator takes no new work and acknowledges no"
 		                 " results (workers keep them) until it is restarted. What its"
 		                 " store held is saved in %s: stop the coordinator, move that file"

@@ -48,10 +48,10 @@ bool
 coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len)
 {
 	coordinator_t *c = ctx;
-	const worker_t *w = c->registry ? registry_find(c->registry, id) : NULL;
+	const worker_t *w = c->svc->registry ? registry_find(c->svc->registry, id) : NULL;
 	int64_t ago = w ? clock_mono_ms() - w->last_seen_mono : 0;
-	if (w == NULL || !w->connected || w->stopping || ago > 2 * (int64_t)c->cfg.heartbeat_ms ||
-	    !coordinator_conn_open(w))
+	if (w == NULL || !w->connected || w->stopping ||
+	    ago > 2 * (int64_t)c->svc->options.heartbeat_ms || !coordinator_conn_open(w))
 		return false;
 	snprintf(why, len,
 	         "worker %s is connected from %s (heard from %lld ms ago): a second process"
@@ -70,7 +70,7 @@ coordinator_nudge(coordinator_t *c, const wire_msg_t *msg, uint64_t epoch)
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
 	env.heartbeat = &hb;
-	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
+	sendq_push(c->svc->sendq, c->svc->worker_sock, msg->identity, msg->identity_len, &env);
 }
 
 /* Whether msg came on another connection than the one w said Hello on.
@@ -121,10 +121,10 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 		         "Hello refused: %s (docs/protocol.md, \"Bounded fields\"); fix it and"
 		         " restart the worker",
 		         why);
-		coordinator_redirect(c, c->worker_sock, msg, 0, text);
+		coordinator_redirect(c, c->svc->worker_sock, msg, 0, text);
 		return;
 	}
-	worker_t *w = registry_find(c->registry, hello->worker_id);
+	worker_t *w = registry_find(c->svc->registry, hello->worker_id);
 	bool was = w && w->connected;
 	/* Another connection under this id: ZMQ_ROUTER_HANDOVER already gave
 	 * it the identity, so the old connection's pending messages arrive
@@ -139,7 +139,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 		snprintf(old_peer, sizeof(old_peer), "%s", w->peer);
 	char *old_host = was ? xstrdup(w->hostname) : NULL;
 	char *old_labels = was ? registry_labels_string(w) : NULL;
-	w = registry_hello(c->registry, hello, clock_mono_ms(), clock_wall_ms());
+	w = registry_hello(c->svc->registry, hello, clock_mono_ms(), clock_wall_ms());
 	w->conn_fd = msg->src_fd;
 	snprintf(w->peer, sizeof(w->peer), "%s", wire_peer(msg));
 	char *labels = registry_labels_string(w);
@@ -166,7 +166,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	}
 	free(old_host);
 	free(old_labels);
-	store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "connected",
+	store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version, "connected",
 	                    w->last_seen_wall);
 	log_info("worker %s %s from %s (host %s, labels %s, %zu in flight, %zu spooled)", w->id,
 	         !was    ? "connected"
@@ -178,14 +178,14 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 
 	Rota__Welcome welcome = ROTA__WELCOME__INIT;
 	welcome.coordinator_id = c->coordinator_id;
-	welcome.epoch = c->epoch;
-	welcome.heartbeat_ms = c->cfg.heartbeat_ms;
+	welcome.epoch = c->svc->epoch;
+	welcome.heartbeat_ms = c->svc->options.heartbeat_ms;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_WELCOME;
 	env.welcome = &welcome;
-	sendq_push(c->sendq, c->worker_sock, msg->identity, msg->identity_len, &env);
+	sendq_push(c->svc->sendq, c->svc->worker_sock, msg->identity, msg->identity_len, &env);
 	w->hb_sent_mono = clock_mono_ms();
-	dispatcher_hello(c->dispatcher, w, hello, other);
+	dispatcher_hello(c->svc->dispatcher, w, hello, other);
 }
 
 void
@@ -194,12 +194,12 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	Rota__Envelope *env = msg->env;
 	/* Under CURVE, a worker speaks only under its key's id; one that
 	 * says Hello under another is told why it gets no Welcome. */
-	if (!security_worker_allowed(c->security, msg)) {
+	if (!security_worker_allowed(c->svc->security, msg)) {
 		if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 			char text[640];
 			snprintf(text, sizeof(text), "the coordinator refused this worker: %s",
-			         security_worker_denied(c->security));
-			coordinator_redirect(c, c->worker_sock, msg, 0, text);
+			         security_worker_denied(c->svc->security));
+			coordinator_redirect(c, c->svc->worker_sock, msg, 0, text);
 		}
 		return;
 	}
@@ -213,7 +213,7 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 		         "%s is where workers connect; rota talks to the operator API at %s"
 		         " (--coordinator or ROTA_COORDINATOR)",
 		         c->bound_worker, c->bound_api);
-		coordinator_redirect(c, c->worker_sock, msg, env->request->id, text);
+		coordinator_redirect(c, c->svc->worker_sock, msg, env->request->id, text);
 		return;
 	}
 	/* Identities are compared as C strings from here on: one with a NUL
@@ -226,7 +226,7 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 	char id[WIRE_MAX_IDENTITY_BYTES + 1];
 	memcpy(id, msg->identity, msg->identity_len);
 	id[msg->identity_len] = '\0';
-	worker_t *w = registry_find(c->registry, id);
+	worker_t *w = registry_find(c->svc->registry, id);
 	if (w == NULL || !w->connected) {
 		/* Not connected here (unknown since a restart, or declared lost:
 		 * a worker frozen past the silence window still holds our epoch).
@@ -276,16 +276,16 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 			         env->goodbye->reason && env->goodbye->reason[0]
 			             ? env->goodbye->reason
 			             : "no reason given");
-		dispatcher_worker_stopping(c->dispatcher, w);
+		dispatcher_worker_stopping(c->svc->dispatcher, w);
 		break;
 	case ROTA__ENVELOPE__BODY_ACCEPTED:
-		dispatcher_accepted(c->dispatcher, w, env->accepted);
+		dispatcher_accepted(c->svc->dispatcher, w, env->accepted);
 		break;
 	case ROTA__ENVELOPE__BODY_OUTPUT:
-		dispatcher_output(c->dispatcher, w, env->output);
+		dispatcher_output(c->svc->dispatcher, w, env->output);
 		break;
 	case ROTA__ENVELOPE__BODY_RESULT:
-		dispatcher_result(c->dispatcher, w, env->result);
+		dispatcher_result(c->svc->dispatcher, w, env->result);
 		break;
 	default:
 		c->worker_wire.dropped_empty++;
@@ -298,7 +298,7 @@ void
 coordinator_heartbeat(coordinator_t *c, bool expire)
 {
 	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
-	hb.epoch = c->epoch;
+	hb.epoch = c->svc->epoch;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
 	env.heartbeat = &hb;
@@ -307,14 +307,15 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	 * phase starts at its Welcome, which spreads the sends over the
 	 * ticks. */
 	int64_t now = clock_mono_ms();
-	int64_t every = (int64_t)c->cfg.heartbeat_ms * (COORDINATOR_HEARTBEAT_EVERY - 1) +
-	                (int64_t)c->cfg.heartbeat_ms / 2;
-	for (size_t i = 0; i < registry_count(c->registry); i++) {
-		worker_t *w = registry_at(c->registry, i);
+	int64_t every = (int64_t)c->svc->options.heartbeat_ms * (COORDINATOR_HEARTBEAT_EVERY - 1) +
+	                (int64_t)c->svc->options.heartbeat_ms / 2;
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
+		worker_t *w = registry_at(c->svc->registry, i);
 		if (!w->connected || now - w->hb_sent_mono < every)
 			continue;
 		hb.running = w->running;
-		sendq_push(c->sendq, c->worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+		sendq_push(c->svc->sendq, c->svc->worker_sock, (const uint8_t *)w->id,
+		           strlen(w->id), &env);
 		w->hb_sent_mono = now;
 	}
 	/* Messages still queued may be the very heartbeats that keep workers
@@ -322,18 +323,18 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	if (!expire)
 		return;
 	/* Room for every worker: a failed switch can lose them all at once. */
-	size_t max = registry_count(c->registry);
+	size_t max = registry_count(c->svc->registry);
 	worker_t **lost = xcalloc(max, sizeof(*lost));
-	int64_t timeout = (int64_t)c->cfg.heartbeat_ms * REGISTRY_LOST_INTERVALS;
-	size_t n = registry_expire(c->registry, clock_mono_ms(), timeout, lost, max);
+	int64_t timeout = (int64_t)c->svc->options.heartbeat_ms * REGISTRY_LOST_INTERVALS;
+	size_t n = registry_expire(c->svc->registry, clock_mono_ms(), timeout, lost, max);
 	for (size_t i = 0; i < n; i++) {
 		worker_t *w = lost[i];
 		log_warn("worker %s lost: silent for more than %lld ms", w->id, (long long)timeout);
 		char *labels = registry_labels_string(w);
-		store_worker_upsert(c->store, w->id, w->hostname, labels, w->version, "lost",
+		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version, "lost",
 		                    w->last_seen_wall);
 		free(labels);
-		dispatcher_worker_lost(c->dispatcher, w);
+		dispatcher_worker_lost(c->svc->dispatcher, w);
 	}
 	free(lost);
 }

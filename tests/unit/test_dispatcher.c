@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "runbook.h"
 #include "sendq.h"
+#include "services.h"
 #include "store/store.h"
 #include "xalloc.h"
 
@@ -39,6 +40,10 @@ typedef struct {
 	registry_t *registry;
 	sendq_t *sendq;
 	dispatcher_t *d;
+	/* What the coordinator's services would hold, pointing at the above
+	 * (the test owns them, not svc). */
+	services_t svc;
+	launcher_t *launcher;
 } fixture_t;
 
 static void
@@ -53,6 +58,10 @@ fixture_dispatcher(fixture_t *f)
 	    .lost_after_ms = LOST_AFTER_MS,
 	};
 	f->d = dispatcher_new(&cfg);
+	f->svc.store = f->store;
+	f->svc.registry = f->registry;
+	f->svc.sendq = f->sendq;
+	f->svc.dispatcher = f->d;
 }
 
 static int
@@ -69,6 +78,7 @@ setup(void **state)
 	f->registry = registry_new();
 	f->sendq = sendq_new();
 	fixture_dispatcher(f);
+	f->launcher = launcher_new(&f->svc);
 	*state = f;
 	return 0;
 }
@@ -77,6 +87,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
+	launcher_destroy(&f->launcher);
 	dispatcher_destroy(&f->d);
 	sendq_destroy(&f->sendq);
 	registry_destroy(&f->registry);
@@ -125,7 +136,6 @@ submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
 		fail_msg("runbook: %s", msg);
 	}
 	runbook_errors_clear(&errs);
-	launcher_t l = {.store = f->store, .registry = f->registry, .dispatcher = f->d};
 	launch_t req = {
 	    .rb = rb,
 	    .yaml = yaml,
@@ -134,7 +144,7 @@ submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
 	    .trigger = "manual",
 	};
 	launch_result_t res;
-	int rc = launcher_start(&l, &req, &res);
+	int rc = launcher_start(f->launcher, &req, &res);
 	if (rc != 0)
 		fail_msg("launcher_start: %s", res.error ? res.error : "?");
 	snprintf(id, sizeof(id), "%s", res.run_id);
