@@ -1,0 +1,109 @@
+/* api_internal: what the operator API's files share (api.c and
+ * api_runs.c, api_fleet.c, api_library.c, api_incidents.c); not for use
+ * outside them.
+ *
+ * One request is one row of the table in api.c (api_route_t): its body
+ * case, its name, the role it needs, whether it writes, what its audit row
+ * names as its target, and its handler. api_handle checks the role and
+ * "stopping" from the row, calls the handler, and writes the audit row;
+ * a handler only answers (api_reply) or refuses (api_refuse), and may set
+ * a note for the audit row (api_note).
+ *
+ * Must never: answer a request from a handler without going through
+ * api_reply / api_refuse (the size limit and the audit outcome live
+ * there). */
+#ifndef ROTA_API_INTERNAL_H
+#define ROTA_API_INTERNAL_H
+
+#include "api.h"
+#include "runbook.h"
+
+/* Answers or refuses one request whose role was checked. */
+typedef void (*api_handler_fn)(api_t *api, const uint8_t *identity, size_t identity_len,
+                               const Rota__Request *req);
+/* What a request acts on, for its audit row (the caller frees). */
+typedef char *(*api_target_fn)(const Rota__Request *req);
+
+/* One row of the operator API: everything about one request. */
+typedef struct {
+	Rota__Request__BodyCase body;
+	const char *name;      /* as the operator types it, after "rota " */
+	keyring_role_t need;   /* the least role that may ask */
+	bool writes;           /* changes state: refused while stopping, audited */
+	api_target_fn target;  /* NULL: the audit row names no target ("") */
+	api_handler_fn handle; /* never NULL */
+} api_route_t;
+
+/* The row for a request's body case, or NULL when no row has it (the
+ * request is then refused as unknown). */
+const api_route_t *api_route_find(Rota__Request__BodyCase body);
+/* The table itself, for tests that walk it. */
+size_t api_route_count(void);
+const api_route_t *api_route_at(size_t i);
+
+/* ---- shared by the handlers (api.c) ------------------------------------ */
+
+/* "a" or "an" before word. */
+const char *api_article(const char *word);
+/* The caller as the audit trail and messages name it. */
+const char *api_actor(const api_t *api);
+/* Replaces the note for the request's audit row (takes note; NULL clears). */
+void api_note(api_t *api, char *note);
+/* Queues resp for the peer; resp's fields stay the caller's. */
+void api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Response *resp);
+/* Refuses the request with code and a message; the audit row says why. */
+void api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                Rota__ErrorCode code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Whether the caller may run rb; false after refusing the request. */
+bool api_runbook_allows(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                        const runbook_t *rb, const char *path);
+
+/* ---- runs (api_runs.c) ------------------------------------------------- */
+
+void api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_submit_target(const Rota__Request *req);
+void api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+void api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+void api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+void api_approve(api_t *api, const uint8_t *identity, size_t identity_len,
+                 const Rota__Request *req);
+char *api_approve_target(const Rota__Request *req);
+void api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_cancel_target(const Rota__Request *req);
+
+/* ---- fleet and the coordinator (api_fleet.c) --------------------------- */
+
+void api_workers(api_t *api, const uint8_t *identity, size_t identity_len,
+                 const Rota__Request *req);
+void api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
+                       const Rota__Request *req);
+char *api_remove_worker_target(const Rota__Request *req);
+void api_keys(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+void api_status(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+void api_audit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+
+/* ---- the runbook library (api_library.c) ------------------------------- */
+
+void api_runbooks(api_t *api, const uint8_t *identity, size_t identity_len,
+                  const Rota__Request *req);
+void api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_reload_target(const Rota__Request *req);
+void api_schedules(api_t *api, const uint8_t *identity, size_t identity_len,
+                   const Rota__Request *req);
+
+/* ---- incidents (api_incidents.c) --------------------------------------- */
+
+void api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
+                       const Rota__Request *req);
+char *api_incident_open_target(const Rota__Request *req);
+void api_incidents(api_t *api, const uint8_t *identity, size_t identity_len,
+                   const Rota__Request *req);
+void api_incident_show(api_t *api, const uint8_t *identity, size_t identity_len,
+                       const Rota__Request *req);
+void api_ack(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_ack_target(const Rota__Request *req);
+void api_resolve(api_t *api, const uint8_t *identity, size_t identity_len,
+                 const Rota__Request *req);
+char *api_resolve_target(const Rota__Request *req);
+
+#endif

@@ -1,0 +1,407 @@
+/* api_runs: the operator requests about runs: submit, runs, show, logs,
+ * approve (and reject), cancel.
+ *
+ * Each handler answers or refuses its request through api_reply /
+ * api_refuse (api_internal.h); the role, the "stopping" refusal and the
+ * audit row are api.c's, before and after. Must never: start or change a
+ * run for a caller the runbook does not allow. */
+#include "api_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher.h"
+#include "run.h"
+#include "runbook.h"
+#include "xalloc.h"
+
+/* Whether the caller may submit a runbook file (an ad-hoc run): the
+ * `adhoc` of their operators.yaml entry (admins by default). A file
+ * carries its own allowed_operators, which is the submitter's to write, so
+ * this is the check that keeps a restricted runbook's copy from running.
+ * Without CURVE every caller is an admin and may. false after refusing. */
+static bool
+api_adhoc_allowed(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                  const char *path)
+{
+	if (!api->curve)
+		return true;
+	const keyring_t *k = api->security ? security_keyring(api->security) : NULL;
+	const keyring_entry_t *e = k ? keyring_operator_by_name(k, api->caller) : NULL;
+	if (e != NULL && e->adhoc)
+		return true;
+	const char *role_name = keyring_role_name((keyring_role_t)api_caller_role(api));
+	api_refuse(api, identity, identity_len, id, ROTA__ERROR_CODE__ERR_FORBIDDEN,
+	           "submitting a runbook file (%s) is an ad-hoc run, which %s (%s %s) may not"
+	           " start: load the runbook on the coordinator and submit it by name, or"
+	           " have an admin set 'adhoc: true' on %s in operators.yaml",
+	           path, api_actor(api), api_article(role_name), role_name, api_actor(api));
+	return false;
+}
+
+void
+api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	const Rota__SubmitRequest *sub = req->submit;
+	runbook_t *owned_rb = NULL;
+	const runbook_t *rb = NULL;
+	const char *yaml = NULL;
+
+	if ((sub->runbook_yaml && sub->runbook_yaml[0]) ||
+	    (sub->runbook_path && sub->runbook_path[0])) {
+		/* A file, even an empty one: the parser says what is wrong. */
+		runbook_errors_t errs = {0};
+		const char *name =
+		    sub->runbook_path && sub->runbook_path[0] ? sub->runbook_path : "<submitted>";
+		if (!api_adhoc_allowed(api, identity, identity_len, req->id, name))
+			return;
+		owned_rb =
+		    runbook_parse_string(sub->runbook_yaml, strlen(sub->runbook_yaml), name, &errs);
+		if (owned_rb == NULL) {
+			char *msg = runbook_errors_format(&errs);
+			runbook_errors_clear(&errs);
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_BAD_RUNBOOK, "runbook is invalid:\n%s",
+			           msg);
+			free(msg);
+			return;
+		}
+		runbook_errors_clear(&errs);
+		rb = owned_rb;
+		yaml = sub->runbook_yaml;
+	} else if (sub->runbook && sub->runbook[0]) {
+		const catalog_entry_t *e = catalog_find(api->catalog, sub->runbook);
+		if (e == NULL) {
+			char *names = catalog_names(api->catalog);
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK,
+			           "unknown runbook '%s'; the coordinator has: %s (or pass a"
+			           " file path)",
+			           sub->runbook, names);
+			free(names);
+			return;
+		}
+		rb = e->rb;
+		yaml = e->yaml;
+	} else {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
+		           "submit names no runbook");
+		return;
+	}
+	/* A file names its own restriction, which is the submitter's to write:
+	 * checked all the same, so a file and its loaded copy behave alike. */
+	const catalog_entry_t *entry = owned_rb ? NULL : catalog_find(api->catalog, sub->runbook);
+	if (!api_runbook_allows(api, identity, identity_len, req->id, rb,
+	                        entry ? entry->path : rb->path)) {
+		runbook_destroy(&owned_rb);
+		return;
+	}
+
+	launcher_t l = {
+	    .store = api->store,
+	    .registry = api->registry,
+	    .dispatcher = api->dispatcher,
+	    .output_cap = api->output_cap,
+	};
+	launch_t lr = {
+	    .rb = rb,
+	    .yaml = yaml,
+	    .params = sub->params,
+	    .n_params = sub->n_params,
+	    .targets = sub->targets,
+	    .n_targets = sub->n_targets,
+	    .trigger = "manual",
+	    .adhoc = owned_rb != NULL,
+	};
+	launch_result_t res;
+	if (launcher_start(&l, &lr, &res) != 0) {
+		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)res.code, "%s",
+		           res.error ? res.error : "the run could not start");
+	} else {
+		api_note(api, xasprintf("%srun %s%s%s on %zu host(s)", owned_rb ? "ad-hoc " : "",
+		                        res.run_id, owned_rb ? " of " LAUNCHER_ADHOC_PREFIX : "",
+		                        owned_rb ? rb->name : "", res.host_count));
+		Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
+		sr.run_id = res.run_id;
+		sr.n_hosts = res.host_count;
+		sr.hosts = res.hosts;
+		Rota__Response resp = ROTA__RESPONSE__INIT;
+		resp.id = req->id;
+		resp.body_case = ROTA__RESPONSE__BODY_SUBMIT;
+		resp.submit = &sr;
+		api_reply(api, identity, identity_len, &resp);
+	}
+	launch_result_clear(&res);
+	runbook_destroy(&owned_rb);
+}
+
+/* The runbook submitted: its name, or the file's path. */
+char *
+api_submit_target(const Rota__Request *req)
+{
+	return xstrdup(req->submit->runbook && req->submit->runbook[0] ? req->submit->runbook
+	               : req->submit->runbook_path                     ? req->submit->runbook_path
+	                                                               : "");
+}
+
+void
+api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	uint32_t limit = req->runs->limit ? req->runs->limit : API_DEFAULT_LIST;
+	if (limit > API_MAX_LIST)
+		limit = API_MAX_LIST;
+	Rota__ListRunsResponse *body = xmalloc(sizeof(*body));
+	if (store_runs_list(api->store, limit, body) != 0) {
+		rota__list_runs_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not list runs (see the coordinator's log)");
+		return;
+	}
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_RUNS;
+	resp.runs = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__list_runs_response__free_unpacked(body, NULL);
+}
+
+/* The run an operator named (see store_run_resolve), in a string the caller
+ * frees; NULL after refusing the request when there is no such run. */
+static char *
+api_resolve_run(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t request_id,
+                const char *text)
+{
+	char *run_id = NULL, *error = NULL;
+	if (store_run_resolve(api->store, text, &run_id, &error) != 0) {
+		api_refuse(api, identity, identity_len, request_id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "%s", error);
+		free(error);
+		return NULL;
+	}
+	return run_id;
+}
+
+/* Whether row k's step has a `when: {failed: ...}` step after it that
+ * succeeded on the same host. rows are ordered by host, position, attempt. */
+static bool
+api_failure_remediated(const runbook_t *rb, Rota__StepRunInfo *const *rows, size_t n, size_t k)
+{
+	const Rota__StepRunInfo *failed = rows[k];
+	for (size_t u = k + 1; u < n && strcmp(rows[u]->host, failed->host) == 0; u++) {
+		uint32_t p = rows[u]->position;
+		if (p < rb->step_count && rb->steps[p].when.kind == RUNBOOK_WHEN_FAILED &&
+		    rb->steps[p].when.step_index == failed->position &&
+		    rows[u]->status == ROTA__STEP_STATUS__STEP_SUCCEEDED)
+			return true;
+	}
+	return false;
+}
+
+/* Marks the failed steps that do not fail their host, by the rules of the
+ * runbook the run was started from, so that `rota submit --wait` and
+ * `rota show` do not call a host failed when its run counted it ok. A
+ * runbook that no longer parses marks nothing. */
+static void
+api_mark_handled(api_t *api, Rota__ShowRunResponse *body)
+{
+	char *yaml = NULL, *trigger = NULL;
+	bool cancelled = false;
+	if (store_run_yaml(api->store, body->run->id, &yaml, &trigger, &cancelled) != 0) {
+		free(yaml);
+		free(trigger);
+		return;
+	}
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), body->run->runbook, &errs);
+	for (size_t k = 0; rb != NULL && k < body->n_steps; k++) {
+		Rota__StepRunInfo *st = body->steps[k];
+		if (!run_step_status_failed(st->status) || st->position >= rb->step_count)
+			continue;
+		st->handled = rb->steps[st->position].continue_on_failure ||
+		              api_failure_remediated(rb, body->steps, body->n_steps, k);
+	}
+	runbook_destroy(&rb);
+	runbook_errors_clear(&errs);
+	free(yaml);
+	free(trigger);
+}
+
+void
+api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	uint32_t tail = req->show->tail_lines;
+	if (tail > API_MAX_TAIL_LINES)
+		tail = API_MAX_TAIL_LINES;
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, req->show->run_id);
+	if (run_id == NULL)
+		return;
+	Rota__ShowRunResponse *body = xmalloc(sizeof(*body));
+	int rc = store_run_show(api->store, run_id, tail, body);
+	if (rc != 0) {
+		rota__show_run_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not read run %s", run_id);
+		free(run_id);
+		return;
+	}
+	free(run_id);
+	api_mark_handled(api, body);
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_SHOW;
+	resp.show = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__show_run_response__free_unpacked(body, NULL);
+}
+
+void
+api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	const Rota__LogsRequest *lr = req->logs;
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, lr->run_id);
+	if (run_id == NULL)
+		return;
+	Rota__RunSummary sum;
+	int rc = store_run_summary(api->store, run_id, &sum);
+	if (rc != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not read run %s", run_id);
+		free(run_id);
+		return;
+	}
+	store_run_summary_clear(&sum);
+	if (lr->host[0] != '\0') {
+		bool has = false;
+		char *hosts = store_run_hosts(api->store, run_id, lr->host, &has);
+		if (!has) {
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_NOT_FOUND,
+			           "run %s did not run on host '%s' (its hosts: %s)", run_id,
+			           lr->host, hosts[0] ? hosts : "none");
+			free(hosts);
+			free(run_id);
+			return;
+		}
+		free(hosts);
+	}
+	uint32_t limit = lr->limit ? lr->limit : API_MAX_LOG_CHUNKS;
+	if (limit > API_MAX_LOG_CHUNKS)
+		limit = API_MAX_LOG_CHUNKS;
+	Rota__LogsResponse *body = xmalloc(sizeof(*body));
+	rc = store_logs(api->store, run_id, lr->host, lr->after, limit, body);
+	free(run_id);
+	if (rc != 0) {
+		rota__logs_response__free_unpacked(body, NULL);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not read the output of run %s", lr->run_id);
+		return;
+	}
+	/* The status is read before the chunks: a run seen finished has no
+	 * output after this answer, so a follower may stop once it drains. */
+	body->run_status = sum.status;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_LOGS;
+	resp.logs = body;
+	api_reply(api, identity, identity_len, &resp);
+	rota__logs_response__free_unpacked(body, NULL);
+}
+
+void
+api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	const Rota__ApproveRequest *ar = req->approve;
+	if (ar->step_id == NULL || ar->step_id[0] == '\0') {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
+		           "name the manual step to %s", ar->reject ? "reject" : "approve");
+		return;
+	}
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, ar->run_id);
+	if (run_id == NULL)
+		return;
+	uint32_t released = 0;
+	char *error = NULL;
+	if (dispatcher_approve(api->dispatcher, run_id, ar->step_id, ar->reject, ar->note,
+	                       &released, &error) != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
+		           "%s", error);
+		free(error);
+		free(run_id);
+		return;
+	}
+	api_note(api,
+	         xasprintf("%s on %u host(s)%s%s", ar->reject ? "rejected" : "approved", released,
+	                   ar->note && ar->note[0] ? ": " : "", ar->note ? ar->note : ""));
+	Rota__ApproveResponse body = ROTA__APPROVE_RESPONSE__INIT;
+	body.run_id = run_id;
+	body.step_id = ar->step_id;
+	body.hosts = released;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_APPROVE;
+	resp.approve = &body;
+	api_reply(api, identity, identity_len, &resp);
+	free(run_id);
+}
+
+char *
+api_approve_target(const Rota__Request *req)
+{
+	return xasprintf("%s/%s", req->approve->run_id, req->approve->step_id);
+}
+
+void
+api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	const Rota__CancelRequest *cr = req->cancel;
+	char *run_id = api_resolve_run(api, identity, identity_len, req->id, cr->run_id);
+	if (run_id == NULL)
+		return;
+	run_t *run = dispatcher_find_run(api->dispatcher, run_id);
+	const char *host = cr->host && cr->host[0] ? cr->host : NULL;
+	if (run == NULL) {
+		Rota__RunSummary sum;
+		bool known = store_run_summary(api->store, run_id, &sum) == 0;
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
+		           "run %s has already ended (%s): nothing to cancel", run_id,
+		           known ? run_status_name(sum.status) : "ended");
+		if (known)
+			store_run_summary_clear(&sum);
+		free(run_id);
+		return;
+	}
+	if (host != NULL && run_find_host(run, host) < 0) {
+		bool has = false;
+		char *hosts = store_run_hosts(api->store, run_id, host, &has);
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "run %s has no host '%s' (its hosts: %s)", run_id, host, hosts);
+		free(hosts);
+		free(run_id);
+		return;
+	}
+	char *reason = xasprintf("cancelled by an operator%s%s",
+	                         cr->note && cr->note[0] ? ": " : "", cr->note ? cr->note : "");
+	size_t signalled = 0;
+	dispatcher_cancel(api->dispatcher, run, host, reason, &signalled);
+	free(reason);
+	api_note(api, xasprintf("%zu running step(s) signalled%s%s", signalled,
+	                        cr->note && cr->note[0] ? ": " : "", cr->note ? cr->note : ""));
+	Rota__CancelResponse body = ROTA__CANCEL_RESPONSE__INIT;
+	body.run_id = run_id;
+	body.signalled = (uint32_t)signalled;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_CANCEL;
+	resp.cancel = &body;
+	api_reply(api, identity, identity_len, &resp);
+	free(run_id);
+}
+
+char *
+api_cancel_target(const Rota__Request *req)
+{
+	return req->cancel->host && req->cancel->host[0]
+	           ? xasprintf("%s host %s", req->cancel->run_id, req->cancel->host)
+	           : xstrdup(req->cancel->run_id);
+}
