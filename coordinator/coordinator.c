@@ -2,7 +2,7 @@
  * (coordinator_run), stop and destroy; see coordinator.h. What each socket
  * brings is handled in coordinator_workers.c, coordinator_operators.c and
  * coordinator_http.c; keeping memory and the store one in coordinator_resync.c. */
-#include "coordinator_int.h"
+#include "coordinator_internal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -230,18 +230,12 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->sendq = sendq_new();
 	s->responder = responder_new(s);
 	s->launcher = launcher_new(s);
-	c->dispatcher_cfg = (dispatcher_config_t){
-	    .store = s->store,
-	    .registry = s->registry,
-	    .sendq = s->sendq,
-	    .worker_sock = s->worker_sock,
-	    .epoch = s->epoch,
-	    .output_cap = config->output_cap,
+	dispatcher_config_t dcfg = {
+	    .svc = s,
 	    .lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
 	    .hooks = responder_hooks(s->responder),
-	    .step_seconds = s->metrics.step_seconds,
 	};
-	s->dispatcher = dispatcher_new(&c->dispatcher_cfg);
+	s->dispatcher = dispatcher_new(&dcfg);
 	if (dispatcher_recover(s->dispatcher, clock_mono_ms()) != 0) {
 		*error = xstrdup("cannot read unfinished runs from the store");
 		goto fail;
@@ -256,22 +250,11 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	}
 	c->api = (api_t){
 	    .svc = s,
-	    .store = s->store,
-	    .registry = s->registry,
-	    .dispatcher = s->dispatcher,
-	    .catalog = s->catalog,
-	    .scheduler = s->scheduler,
-	    .incidents = s->incidents,
-	    .responder = s->responder,
-	    .sendq = s->sendq,
-	    .api_sock = s->api_sock,
-	    .output_cap = config->output_cap,
 	    .reload = coordinator_reload,
 	    .reload_ctx = c,
 	    .status = coordinator_status,
 	    .status_ctx = c,
 	    .curve = security_curve(s->security),
-	    .security = s->security,
 	    .settling = true,
 	};
 	char host[64] = "coordinator";

@@ -2,7 +2,7 @@
  * (POST /v1/alerts/alertmanager), /metrics and /healthz, and starting the
  * server with its bearer token. Must never: answer an alert before the turn
  * that recorded it is committed. */
-#include "coordinator_int.h"
+#include "coordinator_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

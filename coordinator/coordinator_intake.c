@@ -2,7 +2,7 @@
  * dropped (logged once a minute per peer), peers on the wrong endpoint told
  * where to go, and handshakes ZAP refused audited. What a message means is
  * coordinator_workers.c's and coordinator_operators.c's. */
-#include "coordinator_int.h"
+#include "coordinator_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

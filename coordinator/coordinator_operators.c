@@ -1,7 +1,7 @@
 /* coordinator_operators: the operators' endpoint: who the caller is, what is
  * refused while the store cannot be written, and `rota status`; the
  * requests themselves are api.c's. */
-#include "coordinator_int.h"
+#include "coordinator_internal.h"
 
 #include <stdio.h>
 

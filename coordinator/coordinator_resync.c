@@ -2,7 +2,7 @@
  * not be committed (resync), the runbook directory read again (reload), and
  * the store file watched for having been deleted or replaced. Objects are
  * reset in place, never rebuilt: every module keeps its pointers. */
-#include "coordinator_int.h"
+#include "coordinator_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,12 +111,9 @@ coordinator_resync(coordinator_t *c)
 	          " (epoch %llu)",
 	          (unsigned long long)c->commit_failures, withheld,
 	          (unsigned long long)c->svc->epoch);
-	dispatcher_stats_t stats = *dispatcher_stats(c->svc->dispatcher);
-	dispatcher_destroy(&c->svc->dispatcher);
-	c->dispatcher_cfg.epoch = c->svc->epoch;
-	c->svc->dispatcher = dispatcher_new(&c->dispatcher_cfg);
-	dispatcher_adopt_stats(c->svc->dispatcher, &stats);
-	c->api.dispatcher = c->svc->dispatcher;
+	/* In place (the counters carry on): every module that holds the
+	 * dispatcher or the scheduler keeps it. */
+	dispatcher_reset(c->svc->dispatcher);
 	/* The schedules' slots of the failed turn were not recorded either:
 	 * what the store holds is read again. */
 	scheduler_reset(c->svc->scheduler);

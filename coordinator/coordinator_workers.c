@@ -3,7 +3,7 @@
  * workers it declares lost, and whether a second connection under a
  * worker's key is refused. Must never: record what a connection that has
  * not said Hello sends. */
-#include "coordinator_int.h"
+#include "coordinator_internal.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -9,7 +9,8 @@
  * to be re-patched by hand: a module that uses several services keeps a
  * pointer to the struct and reads the field when it needs it (the
  * dispatcher, launcher, responder and operator API); a leaf module keeps
- * the one object it works on (the scheduler and the incidents their store).
+ * the objects it works on (the scheduler its store, the incidents their
+ * store and configuration), which are never replaced.
  *
  * Must never: reassign a field after coordinator_new, be copied by value,
  * or have a field copied into another module's struct. */

@@ -49,18 +49,16 @@ typedef struct {
 static void
 fixture_dispatcher(fixture_t *f)
 {
-	dispatcher_config_t cfg = {
-	    .store = f->store,
-	    .registry = f->registry,
-	    .sendq = f->sendq,
-	    .epoch = 1,
-	    .output_cap = 1 << 20,
-	    .lost_after_ms = LOST_AFTER_MS,
-	};
-	f->d = dispatcher_new(&cfg);
 	f->svc.store = f->store;
 	f->svc.registry = f->registry;
 	f->svc.sendq = f->sendq;
+	f->svc.epoch = 1;
+	f->svc.options.output_cap = 1 << 20;
+	dispatcher_config_t cfg = {
+	    .svc = &f->svc,
+	    .lost_after_ms = LOST_AFTER_MS,
+	};
+	f->d = dispatcher_new(&cfg);
 	f->svc.dispatcher = f->d;
 }
 

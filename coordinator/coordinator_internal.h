@@ -1,8 +1,8 @@
-/* coordinator_int: what the coordinator's files share (coordinator.c and
+/* coordinator_internal: what the coordinator's files share (coordinator.c and
  * coordinator_*.c): the daemon's state and the functions one file calls in
  * another. Internal: no module outside the coordinator's files includes it. */
-#ifndef ROTA_COORDINATOR_INT_H
-#define ROTA_COORDINATOR_INT_H
+#ifndef ROTA_COORDINATOR_INTERNAL_H
+#define ROTA_COORDINATOR_INTERNAL_H
 
 #include "coordinator.h"
 
@@ -36,7 +36,6 @@ struct coordinator {
 	int64_t next_store_check;
 	httpd_t *httpd; /* owned: NULL with --http off */
 	api_t api;      /* the operators' requests; borrows svc */
-	dispatcher_config_t dispatcher_cfg;
 	char coordinator_id[64];
 	char bound_worker[256]; /* the endpoints as bound, for messages */
 	char bound_api[256];
