@@ -860,15 +860,10 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		}
 	}
 
-	size_t len = 1;
-	for (size_t i = 0; i < lines.count; i++)
-		len += strlen(lines.items[i]) + 1;
-	char *params = xmalloc(len);
-	params[0] = '\0';
-	for (size_t i = 0; i < lines.count; i++) {
-		strcat(params, lines.items[i]);
-		strcat(params, "\n");
-	}
+	/* "k=v\n" a param, each line ended. */
+	char *joined = strlist_join_sep(&lines, "\n", ""); /* owned: freed here */
+	char *params = lines.count > 0 ? xasprintf("%s\n", joined) : xstrdup("");
+	free(joined);
 	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
 	rc = dispatcher_submit(l->svc->dispatcher, &run, req->yaml, params, jitter);
 	free(params);

@@ -758,6 +758,46 @@ test_worker_away_spends_no_retry(void **state)
 	assert_false(has_attempt(f, retry, "a", "one", 3));
 }
 
+/* A resync resets the dispatcher in place (dispatcher_reset): the same
+ * object, its counters kept, its runs forgotten and read again from the
+ * store; the launcher, which holds the services, starts runs on it still. */
+static void
+test_a_reset_keeps_the_dispatcher_and_reads_the_store_again(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 1);
+	static const char yaml[] = "name: one\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const on_a[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, on_a, 1));
+	accepted(f, a, run_id, "one", 1);
+	assert_int_equal(store_commit(f->store), 0);
+	uint64_t dispatched = dispatcher_stats(f->d)->dispatched;
+	assert_true(dispatched > 0);
+
+	const dispatcher_t *held = f->d;
+	dispatcher_reset(f->d);
+	assert_ptr_equal(f->d, held);
+	assert_ptr_equal(f->svc.dispatcher, held);
+	assert_int_equal(dispatcher_active(f->d), 0);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	assert_int_equal(dispatcher_stats(f->d)->dispatched, dispatched);
+	a->connected = false; /* as the coordinator's resync leaves every worker */
+	a->running = 0;
+	assert_int_equal(dispatcher_recover(f->d, clock_mono_ms()), 0);
+	assert_int_equal(dispatcher_active(f->d), 1);
+	assert_int_equal(status_of(f, run_id, "a", "one"), RUNNING);
+
+	connect_worker(f, "b", 1);
+	const char *const on_b[] = {"b"};
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, on_b, 1));
+	assert_int_equal(dispatcher_active(f->d), 2);
+	assert_int_equal(status_of(f, run_id, "b", "one"), DISPATCHED);
+}
+
 int
 main(void)
 {
@@ -778,6 +818,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_run_ended_by_the_tick_is_not_read_again, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_away_spends_no_retry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_a_reset_keeps_the_dispatcher_and_reads_the_store_again, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
