@@ -163,7 +163,7 @@ api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Respon
 		small.error = &err;
 		env.response = &small;
 	}
-	sendq_push(api->sendq, api->api_sock, identity, identity_len, &env);
+	sendq_push(api->svc->sendq, api->svc->api_sock, identity, identity_len, &env);
 }
 
 void
@@ -245,7 +245,7 @@ api_audit_request(api_t *api, const Rota__Request *req, const api_route_t *route
 	    .peer = api->caller_peer,
 	    .key = api->caller_key,
 	};
-	if (audit_record(api->store, &e) != 0)
+	if (audit_record(api->svc->store, &e) != 0)
 		log_error("audit: cannot record %s by %s; the turn will not commit", name,
 		          api_actor(api));
 	free(target);

@@ -35,17 +35,14 @@
 #define API_MAX_LOG_CHUNKS 512
 #define API_MAX_TAIL_LINES 200
 
+/* The coordinator's services (services.h). */
+typedef struct services services_t;
+
 typedef struct {
-	store_t *store;
-	registry_t *registry;
-	dispatcher_t *dispatcher;
-	catalog_t *catalog;
-	scheduler_t *scheduler;
-	incidents_t *incidents; /* borrowed */
-	responder_t *responder; /* borrowed */
-	sendq_t *sendq;
-	void *api_sock;
-	uint64_t output_cap;
+	/* borrowed: the store, registry, dispatcher, catalog, scheduler,
+	 * incidents, responder, launcher, send queue, operators' socket and
+	 * keys it answers with, read where they are used (never copied) */
+	services_t *svc;
 	/* Reloads the runbook directory (the coordinator owns the catalog). */
 	void (*reload)(void *ctx, Rota__ReloadResponse *out);
 	void *reload_ctx;
@@ -63,9 +60,6 @@ typedef struct {
 	void *status_ctx;
 	/* CURVE on: callers are authenticated and their roles enforced. */
 	bool curve;
-	/* The keys admitted now, for `rota keys` and whether a removed
-	 * worker may come back (borrowed; NULL: no keys to tell of). */
-	const security_t *security;
 	/* The operator of the request being handled, as its CURVE key is
 	 * listed (security.h): set before each api_handle, for the roles
 	 * and the audit trail. "" and 0 (KEYRING_ROLE_NONE) without CURVE.

@@ -18,7 +18,7 @@
 void
 api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
-	size_t n = registry_count(api->registry);
+	size_t n = registry_count(api->svc->registry);
 	Rota__ListWorkersResponse body = ROTA__LIST_WORKERS_RESPONSE__INIT;
 	body.total = (uint32_t)n;
 	if (req->workers->limit > 0 && req->workers->limit < n)
@@ -27,7 +27,7 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	body.workers = xcalloc(n, sizeof(*body.workers));
 	body.n_workers = n;
 	for (size_t i = 0; i < n; i++) {
-		worker_t *w = registry_at(api->registry, i);
+		worker_t *w = registry_at(api->svc->registry, i);
 		Rota__WorkerInfo *info = &infos[i];
 		rota__worker_info__init(info);
 		info->id = w->id;
@@ -57,10 +57,10 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	}
 	/* The steps in flight on each worker, from the active runs. The keys
 	 * borrow the runs' strings. */
-	for (run_t *run = dispatcher_runs(api->dispatcher); run; run = run->next) {
+	for (run_t *run = dispatcher_runs(api->svc->dispatcher); run; run = run->next) {
 		for (size_t h = 0; h < run->host_count; h++) {
 			int s = run_inflight_step(run, h);
-			worker_t *w = registry_find(api->registry, run->hosts[h].host);
+			worker_t *w = registry_find(api->svc->registry, run->hosts[h].host);
 			/* A manual or notify step runs on no worker. */
 			if (s < 0 || w == NULL || run->policy[s].kind != RUN_KIND_WORKER)
 				continue;
@@ -106,18 +106,18 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 static char *
 api_known_workers(api_t *api)
 {
-	size_t n = registry_count(api->registry);
+	size_t n = registry_count(api->svc->registry);
 	if (n == 0)
 		return xstrdup("none");
 	size_t shown = n < API_MAX_NAMED_WORKERS ? n : API_MAX_NAMED_WORKERS;
 	size_t len = 32;
 	for (size_t i = 0; i < shown; i++)
-		len += strlen(registry_at(api->registry, i)->id) + 2;
+		len += strlen(registry_at(api->svc->registry, i)->id) + 2;
 	char *out = xmalloc(len);
 	size_t off = 0;
 	for (size_t i = 0; i < shown; i++)
 		off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "",
-		                        registry_at(api->registry, i)->id);
+		                        registry_at(api->svc->registry, i)->id);
 	if (shown < n)
 		snprintf(out + off, len - off, " and %zu more", n - shown);
 	return out;
@@ -130,7 +130,7 @@ api_known_workers(api_t *api)
 static const run_t *
 api_worker_busy(api_t *api, const char *id, const run_step_t **step)
 {
-	for (run_t *run = dispatcher_runs(api->dispatcher); run; run = run->next) {
+	for (run_t *run = dispatcher_runs(api->svc->dispatcher); run; run = run->next) {
 		int h = run_find_host(run, id);
 		if (h < 0 || run_host_done(run, (size_t)h))
 			continue;
@@ -156,7 +156,7 @@ api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
 		           "name the worker to remove");
 		return;
 	}
-	worker_t *w = registry_find(api->registry, id);
+	worker_t *w = registry_find(api->svc->registry, id);
 	if (w == NULL) {
 		char *known = api_known_workers(api);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
@@ -188,14 +188,14 @@ api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
 	 * it was and the operator is told. (A commit that fails later leaves
 	 * the row behind; the worker then shows as lost again after a restart
 	 * and is removed again.) */
-	if (store_worker_delete(api->store, w->id) != 0) {
+	if (store_worker_delete(api->svc->store, w->id) != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not forget worker %s (see the coordinator's log)",
 		           w->id);
 		return;
 	}
-	const keyring_t *keys = api->security ? security_keyring(api->security) : NULL;
-	const char *dir = api->security ? security_workers_dir(api->security) : NULL;
+	const keyring_t *keys = api->svc->security ? security_keyring(api->svc->security) : NULL;
+	const char *dir = api->svc->security ? security_workers_dir(api->svc->security) : NULL;
 	bool key_listed = keys != NULL && keyring_worker_by_id(keys, w->id) != NULL;
 	char *key_path = key_listed && dir ? xasprintf("%s/%s", dir, w->id) : xstrdup("");
 	char seen[32];
@@ -211,7 +211,7 @@ api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
 	api_note(api,
 	         xasprintf("forgot worker %s (lost, last seen %s UTC)%s", w->id, seen,
 	                   key_listed ? "; its key is still listed: it can connect again" : ""));
-	if (registry_remove(api->registry, w->id) != 0)
+	if (registry_remove(api->svc->registry, w->id) != 0)
 		log_error("workers remove: %s vanished from the registry", body.id);
 	log_info("worker %s removed by %s%s", body.id, api_actor(api),
 	         key_listed ? " (its key is still listed: it can connect again)" : "");
@@ -252,12 +252,12 @@ api_keys(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 {
 	Rota__ListKeysResponse *body = xmalloc(sizeof(*body));
 	rota__list_keys_response__init(body);
-	const keyring_t *keys = api->security ? security_keyring(api->security) : NULL;
+	const keyring_t *keys = api->svc->security ? security_keyring(api->svc->security) : NULL;
 	body->curve = keys != NULL;
-	const char *z85 = api->security ? security_public_z85(api->security) : "";
+	const char *z85 = api->svc->security ? security_public_z85(api->svc->security) : "";
 	body->coordinator_fingerprint = xstrndup(z85, KEYS_FINGERPRINT_CHARS);
-	const char *dir = api->security ? security_workers_dir(api->security) : NULL;
-	const char *ops = api->security ? security_operators_file(api->security) : NULL;
+	const char *dir = api->svc->security ? security_workers_dir(api->svc->security) : NULL;
+	const char *ops = api->svc->security ? security_operators_file(api->svc->security) : NULL;
 	body->workers_dir = xstrdup(keys && dir ? dir : "");
 	body->operators_file = xstrdup(keys && ops ? ops : "");
 	size_t nw = keys ? keyring_worker_count(keys) : 0;
@@ -266,7 +266,7 @@ api_keys(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	body->operators = xcalloc(no + 1, sizeof(*body->operators));
 	for (size_t i = 0; i < nw; i++) {
 		const keyring_entry_t *e = keyring_worker_at(keys, i);
-		const worker_t *w = registry_find(api->registry, e->name);
+		const worker_t *w = registry_find(api->svc->registry, e->name);
 		const char *state = w == NULL       ? "never seen"
 		                    : !w->connected ? "lost"
 		                    : w->stopping   ? "stopping"
@@ -306,7 +306,7 @@ void
 api_audit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	Rota__AuditResponse *body = xmalloc(sizeof(*body));
-	if (audit_list(api->store, req->audit->since_ms, req->audit->limit, body) != 0) {
+	if (audit_list(api->svc->store, req->audit->since_ms, req->audit->limit, body) != 0) {
 		rota__audit_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not read the audit trail (see the coordinator's log)");

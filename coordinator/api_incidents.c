@@ -17,7 +17,7 @@ api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
 	Rota__OpenIncidentRequest open = *req->incident_open;
 	const Rota__SubmitRequest *sub = open.submit;
 	const catalog_entry_t *e = sub && sub->runbook && sub->runbook[0]
-	                               ? catalog_find(api->catalog, sub->runbook)
+	                               ? catalog_find(api->svc->catalog, sub->runbook)
 	                               : NULL;
 	if (e != NULL && !api_runbook_allows(api, identity, identity_len, req->id, e->rb, e->path))
 		return;
@@ -27,7 +27,7 @@ api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,
 	Rota__IncidentResponse body;
 	int code = 0;
 	char *error = NULL;
-	if (responder_open(api->responder, &open, &body, &code, &error) != 0) {
+	if (responder_open(api->svc->responder, &open, &body, &code, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s",
 		           error);
 		free(error);
@@ -59,7 +59,7 @@ api_incidents(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 	if (limit > API_MAX_LIST)
 		limit = API_MAX_LIST;
 	Rota__ListIncidentsResponse *body = xmalloc(sizeof(*body));
-	if (incidents_list(api->incidents, req->incidents->open_only, limit, body) != 0) {
+	if (incidents_list(api->svc->incidents, req->incidents->open_only, limit, body) != 0) {
 		rota__list_incidents_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not be read");
@@ -79,7 +79,7 @@ api_incident_id(api_t *api, const uint8_t *identity, size_t identity_len, uint64
                 const char *text)
 {
 	char *id = NULL, *error = NULL;
-	if (incidents_resolve_id(api->incidents, text, &id, &error) != 0) {
+	if (incidents_resolve_id(api->svc->incidents, text, &id, &error) != 0) {
 		api_refuse(api, identity, identity_len, request_id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
 		           "%s", error);
 		free(error);
@@ -96,7 +96,7 @@ api_incident_show(api_t *api, const uint8_t *identity, size_t identity_len,
 	if (id == NULL)
 		return;
 	Rota__ShowIncidentResponse *body = xmalloc(sizeof(*body));
-	if (incidents_show(api->incidents, id, body) != 0) {
+	if (incidents_show(api->svc->incidents, id, body) != 0) {
 		rota__show_incident_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not be read");
@@ -126,8 +126,9 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	int64_t now = clock_wall_ms();
 	/* Under CURVE the key says who, whatever the CLI sent as --by. */
 	const char *by = api->curve ? api->caller : ar->by;
-	int rc = resolve ? incidents_resolve(api->incidents, id, by, ar->note, now, &code, &error)
-	                 : incidents_ack(api->incidents, id, by, ar->note, now, &code, &error);
+	int rc = resolve
+	             ? incidents_resolve(api->svc->incidents, id, by, ar->note, now, &code, &error)
+	             : incidents_ack(api->svc->incidents, id, by, ar->note, now, &code, &error);
 	if (rc != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)code, "%s",
 		           error);
@@ -137,7 +138,7 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	}
 	Rota__IncidentResponse body = ROTA__INCIDENT_RESPONSE__INIT;
 	Rota__IncidentInfo info;
-	if (incidents_info(api->incidents, id, &info) != 0) {
+	if (incidents_info(api->svc->incidents, id, &info) != 0) {
 		/* Done, but it cannot be read back: say so rather than invent it. */
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "incident %s was %s, but the store could not be read back", id,

@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "runbook.h"
+#include "services.h"
 
 /* Answers or refuses one request whose role was checked. */
 typedef void (*api_handler_fn)(api_t *api, const uint8_t *identity, size_t identity_len,

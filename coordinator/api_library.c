@@ -78,7 +78,7 @@ void
 api_runbooks(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	Rota__ListRunbooksResponse body = ROTA__LIST_RUNBOOKS_RESPONSE__INIT;
-	api_runbooks_fill(api->catalog, &body.runbooks, &body.n_runbooks);
+	api_runbooks_fill(api->svc->catalog, &body.runbooks, &body.n_runbooks);
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_RUNBOOKS;
@@ -128,7 +128,7 @@ api_schedule_info(api_t *api, const schedule_t *sc, uint32_t upcoming)
 	i->jitter_ms = sc->jitter_ms;
 	if (sc->last_run_id) {
 		Rota__RunSummary sum;
-		if (store_run_summary(api->store, sc->last_run_id, &sum) == 0) {
+		if (store_run_summary(api->svc->store, sc->last_run_id, &sum) == 0) {
 			i->last_status = sum.status;
 			store_run_summary_clear(&sum);
 		}
@@ -149,11 +149,11 @@ api_schedules(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 {
 	const Rota__ListSchedulesRequest *lr = req->schedules;
 	Rota__ListSchedulesResponse body = ROTA__LIST_SCHEDULES_RESPONSE__INIT;
-	size_t n = scheduler_count(api->scheduler);
+	size_t n = scheduler_count(api->svc->scheduler);
 	if (lr->runbook && lr->runbook[0]) {
-		const schedule_t *sc = scheduler_find(api->scheduler, lr->runbook);
+		const schedule_t *sc = scheduler_find(api->svc->scheduler, lr->runbook);
 		if (sc == NULL) {
-			const catalog_entry_t *e = catalog_find(api->catalog, lr->runbook);
+			const catalog_entry_t *e = catalog_find(api->svc->catalog, lr->runbook);
 			api_refuse(
 			    api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
 			    e ? "runbook %s has no schedule (add schedule: {cron: ...} to %s)"
@@ -168,7 +168,7 @@ api_schedules(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 		body.schedules = xcalloc(n + 1, sizeof(*body.schedules));
 		for (size_t k = 0; k < n; k++)
 			body.schedules[body.n_schedules++] =
-			    api_schedule_info(api, scheduler_at(api->scheduler, k), lr->next);
+			    api_schedule_info(api, scheduler_at(api->svc->scheduler, k), lr->next);
 	}
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;

@@ -27,7 +27,7 @@ api_adhoc_allowed(api_t *api, const uint8_t *identity, size_t identity_len, uint
 {
 	if (!api->curve)
 		return true;
-	const keyring_t *k = api->security ? security_keyring(api->security) : NULL;
+	const keyring_t *k = api->svc->security ? security_keyring(api->svc->security) : NULL;
 	const keyring_entry_t *e = k ? keyring_operator_by_name(k, api->caller) : NULL;
 	if (e != NULL && e->adhoc)
 		return true;
@@ -71,9 +71,9 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		rb = owned_rb;
 		yaml = sub->runbook_yaml;
 	} else if (sub->runbook && sub->runbook[0]) {
-		const catalog_entry_t *e = catalog_find(api->catalog, sub->runbook);
+		const catalog_entry_t *e = catalog_find(api->svc->catalog, sub->runbook);
 		if (e == NULL) {
-			char *names = catalog_names(api->catalog);
+			char *names = catalog_names(api->svc->catalog);
 			api_refuse(api, identity, identity_len, req->id,
 			           ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK,
 			           "unknown runbook '%s'; the coordinator has: %s (or pass a"
@@ -91,19 +91,15 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	}
 	/* A file names its own restriction, which is the submitter's to write:
 	 * checked all the same, so a file and its loaded copy behave alike. */
-	const catalog_entry_t *entry = owned_rb ? NULL : catalog_find(api->catalog, sub->runbook);
+	const catalog_entry_t *entry =
+	    owned_rb ? NULL : catalog_find(api->svc->catalog, sub->runbook);
 	if (!api_runbook_allows(api, identity, identity_len, req->id, rb,
 	                        entry ? entry->path : rb->path)) {
 		runbook_destroy(&owned_rb);
 		return;
 	}
 
-	launcher_t l = {
-	    .store = api->store,
-	    .registry = api->registry,
-	    .dispatcher = api->dispatcher,
-	    .output_cap = api->output_cap,
-	};
+	const launcher_t *l = api->svc->launcher;
 	launch_t lr = {
 	    .rb = rb,
 	    .yaml = yaml,
@@ -115,7 +111,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    .adhoc = owned_rb != NULL,
 	};
 	launch_result_t res;
-	if (launcher_start(&l, &lr, &res) != 0) {
+	if (launcher_start(l, &lr, &res) != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)res.code, "%s",
 		           res.error ? res.error : "the run could not start");
 	} else {
@@ -152,7 +148,7 @@ api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (limit > API_MAX_LIST)
 		limit = API_MAX_LIST;
 	Rota__ListRunsResponse *body = xmalloc(sizeof(*body));
-	if (store_runs_list(api->store, limit, body) != 0) {
+	if (store_runs_list(api->svc->store, limit, body) != 0) {
 		rota__list_runs_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not list runs (see the coordinator's log)");
@@ -173,7 +169,7 @@ api_resolve_run(api_t *api, const uint8_t *identity, size_t identity_len, uint64
                 const char *text)
 {
 	char *run_id = NULL, *error = NULL;
-	if (store_run_resolve(api->store, text, &run_id, &error) != 0) {
+	if (store_run_resolve(api->svc->store, text, &run_id, &error) != 0) {
 		api_refuse(api, identity, identity_len, request_id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
 		           "%s", error);
 		free(error);
@@ -207,7 +203,7 @@ api_mark_handled(api_t *api, Rota__ShowRunResponse *body)
 {
 	char *yaml = NULL, *trigger = NULL;
 	bool cancelled = false;
-	if (store_run_yaml(api->store, body->run->id, &yaml, &trigger, &cancelled) != 0) {
+	if (store_run_yaml(api->svc->store, body->run->id, &yaml, &trigger, &cancelled) != 0) {
 		free(yaml);
 		free(trigger);
 		return;
@@ -237,7 +233,7 @@ api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (run_id == NULL)
 		return;
 	Rota__ShowRunResponse *body = xmalloc(sizeof(*body));
-	int rc = store_run_show(api->store, run_id, tail, body);
+	int rc = store_run_show(api->svc->store, run_id, tail, body);
 	if (rc != 0) {
 		rota__show_run_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
@@ -263,7 +259,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (run_id == NULL)
 		return;
 	Rota__RunSummary sum;
-	int rc = store_run_summary(api->store, run_id, &sum);
+	int rc = store_run_summary(api->svc->store, run_id, &sum);
 	if (rc != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not read run %s", run_id);
@@ -273,7 +269,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	store_run_summary_clear(&sum);
 	if (lr->host[0] != '\0') {
 		bool has = false;
-		char *hosts = store_run_hosts(api->store, run_id, lr->host, &has);
+		char *hosts = store_run_hosts(api->svc->store, run_id, lr->host, &has);
 		if (!has) {
 			api_refuse(api, identity, identity_len, req->id,
 			           ROTA__ERROR_CODE__ERR_NOT_FOUND,
@@ -289,7 +285,7 @@ api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (limit > API_MAX_LOG_CHUNKS)
 		limit = API_MAX_LOG_CHUNKS;
 	Rota__LogsResponse *body = xmalloc(sizeof(*body));
-	rc = store_logs(api->store, run_id, lr->host, lr->after, limit, body);
+	rc = store_logs(api->svc->store, run_id, lr->host, lr->after, limit, body);
 	free(run_id);
 	if (rc != 0) {
 		rota__logs_response__free_unpacked(body, NULL);
@@ -322,7 +318,7 @@ api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		return;
 	uint32_t released = 0;
 	char *error = NULL;
-	if (dispatcher_approve(api->dispatcher, run_id, ar->step_id, ar->reject, ar->note,
+	if (dispatcher_approve(api->svc->dispatcher, run_id, ar->step_id, ar->reject, ar->note,
 	                       &released, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
 		           "%s", error);
@@ -358,11 +354,11 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	char *run_id = api_resolve_run(api, identity, identity_len, req->id, cr->run_id);
 	if (run_id == NULL)
 		return;
-	run_t *run = dispatcher_find_run(api->dispatcher, run_id);
+	run_t *run = dispatcher_find_run(api->svc->dispatcher, run_id);
 	const char *host = cr->host && cr->host[0] ? cr->host : NULL;
 	if (run == NULL) {
 		Rota__RunSummary sum;
-		bool known = store_run_summary(api->store, run_id, &sum) == 0;
+		bool known = store_run_summary(api->svc->store, run_id, &sum) == 0;
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
 		           "run %s has already ended (%s): nothing to cancel", run_id,
 		           known ? run_status_name(sum.status) : "ended");
@@ -373,7 +369,7 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	}
 	if (host != NULL && run_find_host(run, host) < 0) {
 		bool has = false;
-		char *hosts = store_run_hosts(api->store, run_id, host, &has);
+		char *hosts = store_run_hosts(api->svc->store, run_id, host, &has);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
 		           "run %s has no host '%s' (its hosts: %s)", run_id, host, hosts);
 		free(hosts);
@@ -383,7 +379,7 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	char *reason = xasprintf("cancelled by an operator%s%s",
 	                         cr->note && cr->note[0] ? ": " : "", cr->note ? cr->note : "");
 	size_t signalled = 0;
-	dispatcher_cancel(api->dispatcher, run, host, reason, &signalled);
+	dispatcher_cancel(api->svc->dispatcher, run, host, reason, &signalled);
 	free(reason);
 	api_note(api, xasprintf("%zu running step(s) signalled%s%s", signalled,
 	                        cr->note && cr->note[0] ? ": " : "", cr->note ? cr->note : ""));

@@ -297,6 +297,15 @@ catalog_destroy(catalog_t **cp)
 	*cp = NULL;
 }
 
+void
+catalog_swap(catalog_t *c, catalog_t **freshp)
+{
+	catalog_t old = *c;
+	*c = **freshp;
+	**freshp = old;
+	catalog_destroy(freshp);
+}
+
 const catalog_entry_t *
 catalog_find(const catalog_t *c, const char *name)
 {

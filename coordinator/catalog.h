@@ -7,7 +7,7 @@
  * file's errors; otherwise the file is listed as "invalid" with its errors.
  * Two files with the same runbook name: the first in name order wins and
  * the other is invalid. A reload builds a whole new catalog and the caller
- * swaps it in, so a reload is atomic. */
+ * swaps it in (catalog_swap), so a reload is atomic. */
 #ifndef ROTA_CATALOG_H
 #define ROTA_CATALOG_H
 
@@ -43,6 +43,11 @@ typedef struct {
  * not. */
 catalog_t *catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error);
 void catalog_destroy(catalog_t **cp);
+/* Reload: c takes the contents of *freshp (catalog_load's) and frees its
+ * own; *freshp is destroyed and nulled. c stays the same object, so those
+ * who keep a pointer to it see the new runbooks; an entry of the old ones
+ * (catalog_find, catalog_at) is freed. */
+void catalog_swap(catalog_t *c, catalog_t **freshp);
 const catalog_entry_t *catalog_find(const catalog_t *c, const char *name);
 size_t catalog_count(const catalog_t *c);
 const catalog_entry_t *catalog_at(const catalog_t *c, size_t i);

@@ -88,20 +88,26 @@ typedef struct {
 	void *ctx;
 } dispatcher_hooks_t;
 
+/* The coordinator's services (services.h includes this header). */
+typedef struct services services_t;
+
 typedef struct {
-	store_t *store;       /* borrowed */
-	registry_t *registry; /* borrowed */
-	sendq_t *sendq;       /* borrowed */
-	void *worker_sock;    /* borrowed: the workers' ROUTER */
-	uint64_t epoch;
-	uint64_t output_cap;   /* bytes of output kept per step */
+	/* borrowed: the store, registry, send queue, workers' socket, epoch,
+	 * output cap (bytes kept per step) and step_seconds histogram (may be
+	 * NULL) it works with, read where they are used (never copied) */
+	services_t *svc;
 	int64_t lost_after_ms; /* how long a host's worker may be away */
 	dispatcher_hooks_t hooks;
-	metrics_histogram_t *step_seconds; /* borrowed: step attempts' run time; may be NULL */
 } dispatcher_config_t;
 
 dispatcher_t *dispatcher_new(const dispatcher_config_t *config);
 void dispatcher_destroy(dispatcher_t **dp);
+/* After a turn that could not be committed: forgets every active run and
+ * what the turn gathered (acks, results waiting for output, runs to
+ * drive), as a new dispatcher knows none, and keeps its counters and
+ * config; dispatcher_recover then reads the runs the store holds. The
+ * dispatcher stays the same object, so those who hold it keep it. */
+void dispatcher_reset(dispatcher_t *d);
 
 /* Hosts whose next step is ready but not sent: their worker is at
  * capacity, away, or the step waits for a retry or jitter. */
@@ -167,7 +173,5 @@ run_t *dispatcher_find_run(dispatcher_t *d, const char *run_id);
 run_t *dispatcher_runs(dispatcher_t *d);
 size_t dispatcher_active(const dispatcher_t *d);
 const dispatcher_stats_t *dispatcher_stats(const dispatcher_t *d);
-/* Carries counters over to a rebuilt dispatcher. */
-void dispatcher_adopt_stats(dispatcher_t *d, const dispatcher_stats_t *stats);
 
 #endif

@@ -9,9 +9,29 @@
 
 #include "clock.h"
 #include "log.h"
+#include "services.h"
 #include "strlist.h"
 #include "template.h"
 #include "xalloc.h"
+
+struct launcher {
+	services_t *svc; /* borrowed: the store, registry, dispatcher and output cap */
+};
+
+launcher_t *
+launcher_new(services_t *svc)
+{
+	launcher_t *l = xcalloc(1, sizeof(*l));
+	l->svc = svc;
+	return l;
+}
+
+void
+launcher_destroy(launcher_t **lp)
+{
+	free(*lp);
+	*lp = NULL;
+}
 
 void
 launch_result_clear(launch_result_t *out)
@@ -37,8 +57,8 @@ launcher_run_id(const launcher_t *l, char *buf, size_t len)
 		char stamp[20];
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 		snprintf(buf, len, "%s-%06x", stamp, (unsigned)r);
-	} while (dispatcher_find_run(l->dispatcher, buf) != NULL ||
-	         store_run_exists(l->store, buf));
+	} while (dispatcher_find_run(l->svc->dispatcher, buf) != NULL ||
+	         store_run_exists(l->svc->store, buf));
 }
 
 /* ---- targets ----------------------------------------------------------- */
@@ -133,7 +153,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 	 * costs O(fleet): built only on the paths that refuse. */
 	char *known = NULL;
 	if (!all && ids.count == 0 && nterms == 0) {
-		known = launcher_connected_list(l->registry);
+		known = launcher_connected_list(l->svc->registry);
 		*error = xasprintf("runbook %s names no targets; pass --target WORKER_ID or "
 		                   "--target label=value (connected workers: %s)",
 		                   rb->name, known);
@@ -141,9 +161,9 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 		goto out;
 	}
 	for (size_t i = 0; i < ids.count; i++) {
-		worker_t *w = registry_find(l->registry, ids.items[i]);
+		worker_t *w = registry_find(l->svc->registry, ids.items[i]);
 		if (w == NULL) {
-			known = launcher_connected_list(l->registry);
+			known = launcher_connected_list(l->svc->registry);
 			*error = xasprintf("worker '%s' is unknown (connected workers: %s)",
 			                   ids.items[i], known);
 			rc = -1;
@@ -154,8 +174,8 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 			strlist_add(into, xstrdup(w->id));
 	}
 	if (all || nterms > 0) {
-		for (size_t i = 0; i < registry_count(l->registry); i++) {
-			worker_t *w = registry_at(l->registry, i);
+		for (size_t i = 0; i < registry_count(l->svc->registry); i++) {
+			worker_t *w = registry_at(l->svc->registry, i);
 			if (!launcher_matches(w, terms, nterms))
 				continue;
 			strlist_t *into = w->connected ? hosts : unreachable;
@@ -184,7 +204,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 		}
 		char *w = strlist_join(&want, "all");
 		char *gone = strlist_join(unreachable, "");
-		known = launcher_connected_list(l->registry);
+		known = launcher_connected_list(l->svc->registry);
 		*error =
 		    xasprintf("no connected worker matches %s%s%s%s (connected workers: %s)", w,
 		              nterms > 1 ? " (every label must match)" : "",
@@ -342,7 +362,8 @@ launcher_build_spec(const launcher_t *l, const run_t *run, bool adhoc, const run
 	    /* The worker keeps the first and the last half of this and one
 	     * note between them: what it sends fits what the coordinator
 	     * keeps. */
-	    .output_limit = l->output_cap > 512 ? l->output_cap - 256 : l->output_cap,
+	    .output_limit = l->svc->options.output_cap > 512 ? l->svc->options.output_cap - 256
+	                                                     : l->svc->options.output_cap,
 	    .vars = vars->vars,
 	    .var_count = vars->count,
 	};
@@ -416,7 +437,7 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
                    const vars_t *base, char **error)
 {
 	const runbook_t *rb = req->rb;
-	worker_t *w = registry_find(l->registry, run->hosts[h].host);
+	worker_t *w = registry_find(l->svc->registry, run->hosts[h].host);
 	vars_t vars = {0};
 	for (size_t i = 0; i < base->count; i++)
 		vars_add_secret(&vars, base->vars[i].name, base->vars[i].value,
@@ -459,7 +480,7 @@ launcher_record_ended(const launcher_t *l, const launch_t *req, int status, cons
 	    .slot_ms = req->slot_ms,
 	    .ended_ms = now,
 	};
-	return dispatcher_record(l->dispatcher, &rec) == 0 ? 0 : -1;
+	return dispatcher_record(l->svc->dispatcher, &rec) == 0 ? 0 : -1;
 }
 
 int
@@ -513,7 +534,7 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		}
 		/* Known but not connected: on record, not waited for. */
 		host->phase = RUN_HOST_UNREACHABLE;
-		worker_t *w = registry_find(l->registry, host->host);
+		worker_t *w = registry_find(l->svc->registry, host->host);
 		char seen[32];
 		clock_format(w ? w->last_seen_wall : 0, seen, sizeof(seen));
 		for (size_t s = 0; s < rb->step_count; s++) {
@@ -532,7 +553,7 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	char *params = lines.count > 0 ? xasprintf("%s\n", joined) : xstrdup("");
 	free(joined);
 	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
-	rc = dispatcher_submit(l->dispatcher, &run, req->yaml, params, jitter);
+	rc = dispatcher_submit(l->svc->dispatcher, &run, req->yaml, params, jitter);
 	free(params);
 	if (rc != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_INTERNAL;

@@ -20,12 +20,16 @@
 #include "runbook.h"
 #include "store/store.h"
 
-typedef struct {
-	store_t *store;           /* borrowed */
-	registry_t *registry;     /* borrowed */
-	dispatcher_t *dispatcher; /* borrowed */
-	uint64_t output_cap;
-} launcher_t;
+/* The coordinator's services (services.h includes this header). */
+typedef struct services services_t;
+
+typedef struct launcher launcher_t;
+
+/* The only way to make a launcher: one, in the coordinator's services, that
+ * starts runs with svc's store, registry and dispatcher (read where they
+ * are used, never copied). Free with launcher_destroy, which accepts NULL. */
+launcher_t *launcher_new(services_t *svc);
+void launcher_destroy(launcher_t **lp);
 
 #define LAUNCHER_ADHOC_PREFIX "adhoc:"
 

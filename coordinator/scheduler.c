@@ -107,15 +107,24 @@ scheduler_new(store_t *store)
 }
 
 void
+scheduler_reset(scheduler_t *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		schedule_free(s->byname[i]);
+	free(s->byname);
+	free(s->heap);
+	s->byname = NULL;
+	s->heap = NULL;
+	s->count = 0;
+}
+
+void
 scheduler_destroy(scheduler_t **sp)
 {
 	scheduler_t *s = *sp;
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->count; i++)
-		schedule_free(s->byname[i]);
-	free(s->byname);
-	free(s->heap);
+	scheduler_reset(s);
 	free(s);
 	*sp = NULL;
 }

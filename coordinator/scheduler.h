@@ -55,8 +55,13 @@ typedef struct scheduler scheduler_t;
 typedef const char *(*scheduler_fire_fn)(void *ctx, const schedule_t *s, int64_t slot_ms,
                                          size_t missed);
 
+/* A scheduler keeping its slots in store (borrowed for its whole life). */
 scheduler_t *scheduler_new(store_t *store);
 void scheduler_destroy(scheduler_t **sp);
+/* Forgets every entry, as a new scheduler knows none (after a turn that
+ * could not be committed: the store is the truth); scheduler_sync then
+ * reads them again. The scheduler stays the same object. */
+void scheduler_reset(scheduler_t *s);
 
 /* Matches the entries to the catalog's scheduled runbooks: new ones take
  * their state from the store (or start at the next slot after now), a

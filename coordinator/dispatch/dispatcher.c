@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -26,12 +27,10 @@ dispatcher_new(const dispatcher_config_t *config)
 	return d;
 }
 
-void
-dispatcher_destroy(dispatcher_t **dp)
+/* Frees what d holds (its runs and the turn's bookkeeping), not d. */
+static void
+dispatcher_clear(dispatcher_t *d)
 {
-	dispatcher_t *d = *dp;
-	if (d == NULL)
-		return;
 	while (d->runs) {
 		run_t *r = d->runs;
 		d->runs = r->next;
@@ -46,6 +45,28 @@ dispatcher_destroy(dispatcher_t **dp)
 	free(d->waits);
 	free(d->index);
 	free(d->pending);
+}
+
+void
+dispatcher_reset(dispatcher_t *d)
+{
+	dispatcher_config_t cfg = d->cfg;
+	dispatcher_stats_t stats = d->stats;
+	dispatcher_clear(d);
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->stats = stats;
+	d->index_cap = DISPATCHER_INDEX_MIN;
+	d->index = xcalloc(d->index_cap, sizeof(*d->index));
+}
+
+void
+dispatcher_destroy(dispatcher_t **dp)
+{
+	dispatcher_t *d = *dp;
+	if (d == NULL)
+		return;
+	dispatcher_clear(d);
 	free(d);
 	*dp = NULL;
 }
@@ -92,12 +113,6 @@ dispatcher_pending(const dispatcher_t *d)
 }
 
 void
-dispatcher_adopt_stats(dispatcher_t *d, const dispatcher_stats_t *stats)
-{
-	d->stats = *stats;
-}
-
-void
 dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig, int64_t ended_ms,
                         const char *detail)
 {
@@ -109,7 +124,7 @@ dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int si
 	    .ended_ms = ended_ms,
 	    .detail = detail,
 	};
-	if (store_step_update(d->cfg.store, step->row, &st) != 0)
+	if (store_step_update(d->cfg.svc->store, step->row, &st) != 0)
 		log_error("store: cannot record step %s: the commit of this turn will fail",
 		          step->step_id);
 }
@@ -156,14 +171,14 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 	    .reason = run->reason,
 	    .slot_ms = run->slot_ms,
 	};
-	if (store_run_insert(d->cfg.store, &rec) != 0) {
+	if (store_run_insert(d->cfg.svc->store, &rec) != 0) {
 		run_destroy(&run);
 		return -1;
 	}
 	for (size_t h = 0; h < run->host_count; h++) {
 		for (size_t s = 0; s < run->step_count; s++) {
 			run_step_t *step = &run->hosts[h].steps[s];
-			if (store_step_insert(d->cfg.store, run->id, step->step_id,
+			if (store_step_insert(d->cfg.svc->store, run->id, step->step_id,
 			                      run->hosts[h].host, step->attempt, (uint32_t)s,
 			                      step->status, step->spec, step->spec_len,
 			                      &step->row) != 0) {
@@ -181,11 +196,11 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 	         run->host_count);
 	int64_t now = clock_mono_ms();
 	for (size_t h = 0; h < run->host_count; h++) {
-		worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+		worker_t *w = registry_find(d->cfg.svc->registry, run->hosts[h].host);
 		if (w == NULL || !w->connected)
 			run->hosts[h].absent_since = now;
 	}
-	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
+	store_run_update(d->cfg.svc->store, run->id, run->status, run->started_ms, 0);
 	dispatcher_drive(d, run, now);
 	return 0;
 }
@@ -196,7 +211,7 @@ dispatcher_record(dispatcher_t *d, const store_run_t *rec)
 	log_info("run %s (%s, %s) %s: %s", rec->id, rec->runbook,
 	         rec->trigger ? rec->trigger : "manual", run_status_name(rec->status),
 	         rec->reason ? rec->reason : "");
-	if (store_run_insert(d->cfg.store, rec) != 0)
+	if (store_run_insert(d->cfg.svc->store, rec) != 0)
 		return -1;
 	if (d->cfg.hooks.run_ended) {
 		dispatcher_run_end_t end = {

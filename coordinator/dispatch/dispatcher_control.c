@@ -21,7 +21,7 @@ void
 dispatcher_send_cancel(dispatcher_t *d, run_t *run, size_t h, size_t s)
 {
 	run_step_t *step = &run->hosts[h].steps[s];
-	worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+	worker_t *w = registry_find(d->cfg.svc->registry, run->hosts[h].host);
 	if (step->cancel_mono == 0)
 		step->cancel_mono = clock_mono_ms();
 	if (w == NULL || !w->connected)
@@ -36,7 +36,8 @@ dispatcher_send_cancel(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_CANCEL;
 	env.cancel = &msg;
-	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	sendq_push(d->cfg.svc->sendq, d->cfg.svc->worker_sock, (const uint8_t *)w->id,
+	           strlen(w->id), &env);
 }
 
 /* Why a run that is not in flight has nothing to answer: it ended, and
@@ -46,7 +47,7 @@ static char *
 dispatcher_not_active(dispatcher_t *d, const char *run_id)
 {
 	Rota__RunSummary sum;
-	if (store_run_summary(d->cfg.store, run_id, &sum) != 0)
+	if (store_run_summary(d->cfg.svc->store, run_id, &sum) != 0)
 		return xasprintf("run %s is not active: only a running run has steps waiting"
 		                 " for approval",
 		                 run_id);
@@ -176,7 +177,7 @@ dispatcher_cancel(dispatcher_t *d, run_t *run, const char *host, const char *rea
 		run->cancelled = true;
 		free(run->reason);
 		run->reason = xstrdup(reason);
-		store_run_cancel(d->cfg.store, run->id, reason);
+		store_run_cancel(d->cfg.svc->store, run->id, reason);
 	}
 	for (size_t h = 0; h < run->host_count; h++) {
 		if (host == NULL || strcmp(run->hosts[h].host, host) == 0)

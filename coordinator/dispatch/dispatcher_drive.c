@@ -28,7 +28,7 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 	run->status = status;
 	if (status != ROTA__RUN_STATUS__RUN_RUNNING)
 		run->ended_ms = clock_wall_ms();
-	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, run->ended_ms);
+	store_run_update(d->cfg.svc->store, run->id, run->status, run->started_ms, run->ended_ms);
 	if (status == ROTA__RUN_STATUS__RUN_RUNNING)
 		return 0;
 	uint32_t ok = 0, failed = 0, never = 0, unreachable = 0;
@@ -47,7 +47,8 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 		                   run_failed_hosts(run), run->max_failures, never);
 	else if (run->reason == NULL && unreachable > 0)
 		reason = xasprintf("%u host(s) unreachable when the run started", unreachable);
-	store_run_outcome(d->cfg.store, run->id, ok, failed, run->reason ? run->reason : reason);
+	store_run_outcome(d->cfg.svc->store, run->id, ok, failed,
+	                  run->reason ? run->reason : reason);
 	log_info("run %s (%s) %s: %u host(s) ok, %u failed%s%s", run->id, run->runbook,
 	         run_status_name(status), ok, failed, reason ? "; " : "", reason ? reason : "");
 	if (d->cfg.hooks.run_ended) {
@@ -83,7 +84,7 @@ dispatcher_mark_started(dispatcher_t *d, run_t *run, int64_t at_ms)
 	if (run->started_ms != 0)
 		return;
 	run->started_ms = at_ms;
-	store_run_update(d->cfg.store, run->id, run->status, run->started_ms, 0);
+	store_run_update(d->cfg.svc->store, run->id, run->status, run->started_ms, 0);
 }
 
 /* Sends step s of host h to its worker, which must be connected. */
@@ -140,13 +141,14 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	Rota__Dispatch msg = ROTA__DISPATCH__INIT;
 	msg.key = &key;
 	msg.spec = spec;
-	msg.fence = d->cfg.epoch;
+	msg.fence = d->cfg.svc->epoch;
 	if (spec->timeout_ms)
 		msg.deadline_ms = clock_wall_ms() + spec->timeout_ms;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_DISPATCH;
 	env.dispatch = &msg;
-	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	sendq_push(d->cfg.svc->sendq, d->cfg.svc->worker_sock, (const uint8_t *)w->id,
+	           strlen(w->id), &env);
 	uint32_t spec_timeout = spec->timeout_ms;
 	for (size_t i = 0; i < n_secret; i++)
 		spec->secret_env[i]->value = names[i];
@@ -258,7 +260,7 @@ dispatcher_drive_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 				dispatcher_refuse_invalid(d, run, h, (size_t)s);
 				continue;
 			}
-			worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+			worker_t *w = registry_find(d->cfg.svc->registry, run->hosts[h].host);
 			if (w == NULL || !w->connected || !registry_available(w))
 				return;
 			dispatcher_send(d, run, h, (size_t)s, w);
@@ -300,7 +302,7 @@ dispatcher_end_step(dispatcher_t *d, run_t *run, size_t h, size_t s, int status,
 {
 	run_step_t *step = &run->hosts[h].steps[s];
 	int was = step->status;
-	worker_t *w = registry_find(d->cfg.registry, run->hosts[h].host);
+	worker_t *w = registry_find(d->cfg.svc->registry, run->hosts[h].host);
 	if (w && w->running > 0 && run->policy[s].kind == RUN_KIND_WORKER &&
 	    (was == ROTA__STEP_STATUS__STEP_DISPATCHED || was == ROTA__STEP_STATUS__STEP_RUNNING))
 		w->running--;
@@ -310,8 +312,9 @@ dispatcher_end_step(dispatcher_t *d, run_t *run, size_t h, size_t s, int status,
 	dispatcher_persist_step(d, step, exit_code, sig, ended_ms, detail);
 	if (status >= 0 && status < DISPATCHER_STATUS_SLOTS)
 		d->stats.steps_ended[status]++;
-	if (d->cfg.step_seconds && step->started_ms > 0 && ended_ms >= step->started_ms)
-		metrics_histogram_observe(d->cfg.step_seconds,
+	if (d->cfg.svc->metrics.step_seconds && step->started_ms > 0 &&
+	    ended_ms >= step->started_ms)
+		metrics_histogram_observe(d->cfg.svc->metrics.step_seconds,
 		                          (double)(ended_ms - step->started_ms) / 1000.0);
 	log_info("run %s host %s step %s attempt %u %s%s%s", run->id, run->hosts[h].host,
 	         step->step_id, step->attempt, run_step_status_name(status),
@@ -339,7 +342,7 @@ dispatcher_end_step(dispatcher_t *d, run_t *run, size_t h, size_t s, int status,
 		step->status = ROTA__STEP_STATUS__STEP_PENDING;
 		step->started_ms = 0;
 		step->retry_at_mono = clock_mono_ms() + delay;
-		if (store_step_insert(d->cfg.store, run->id, step->step_id, run->hosts[h].host,
+		if (store_step_insert(d->cfg.svc->store, run->id, step->step_id, run->hosts[h].host,
 		                      step->attempt, (uint32_t)s, step->status, step->spec,
 		                      step->spec_len, &step->row) != 0)
 			log_error("store: cannot record retry of step %s", step->step_id);

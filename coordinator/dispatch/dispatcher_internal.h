@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dispatcher.h"
+#include "services.h"
 
 /* An OutputAck the turn will send: the highest seq of its key. */
 typedef struct {

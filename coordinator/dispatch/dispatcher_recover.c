@@ -24,7 +24,7 @@ dispatcher_restore_policy(dispatcher_t *d, run_t *run)
 {
 	char *yaml = NULL, *trigger = NULL;
 	bool cancelled = false;
-	if (store_run_yaml(d->cfg.store, run->id, &yaml, &trigger, &cancelled) == 0) {
+	if (store_run_yaml(d->cfg.svc->store, run->id, &yaml, &trigger, &cancelled) == 0) {
 		run->cancelled = cancelled;
 		runbook_errors_t errs = {0};
 		runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), run->runbook, &errs);
@@ -97,7 +97,7 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 {
 	store_step_row_t *rows;
 	size_t n;
-	if (store_active_steps(d->cfg.store, &rows, &n) != 0)
+	if (store_active_steps(d->cfg.svc->store, &rows, &n) != 0)
 		return -1;
 	/* Rows come grouped by run, then host, then position: count the hosts
 	 * and steps of each run, build it, and fill it in. */
@@ -114,7 +114,7 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 			if (rows[k].position + 1 > steps)
 				steps = rows[k].position + 1;
 		}
-		char *runbook = store_run_runbook(d->cfg.store, rows[i].run_id);
+		char *runbook = store_run_runbook(d->cfg.svc->store, rows[i].run_id);
 		run_t *run = run_new(rows[i].run_id, runbook ? runbook : "?", hosts, steps);
 		free(runbook);
 		run->created_ms = rows[i].run_created_ms;

@@ -141,7 +141,7 @@ dispatcher_end_turn(dispatcher_t *d)
 		Rota__Envelope env = ROTA__ENVELOPE__INIT;
 		env.body_case = ROTA__ENVELOPE__BODY_OUTPUT_ACK;
 		env.output_ack = &ack;
-		sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)a->worker,
+		sendq_push(d->cfg.svc->sendq, d->cfg.svc->worker_sock, (const uint8_t *)a->worker,
 		           strlen(a->worker), &env);
 		free(a->worker);
 		free(a->run_id);
@@ -156,8 +156,8 @@ dispatcher_end_turn(dispatcher_t *d)
 static int
 dispatcher_find_row(dispatcher_t *d, const Rota__StepKey *key, int64_t *row)
 {
-	return store_step_find(d->cfg.store, key->run_id, key->step_id, key->host, key->attempt,
-	                       row);
+	return store_step_find(d->cfg.svc->store, key->run_id, key->step_id, key->host,
+	                       key->attempt, row);
 }
 
 void
@@ -210,9 +210,9 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 	size_t clean_len = msg->data.len;
 	if (run != NULL && run->secret_count > 0)
 		clean = dispatcher_redact_bytes(run, msg->data.data, msg->data.len, &clean_len);
-	int arc =
-	    store_output_append(d->cfg.store, row, msg->seq, stream, clean ? clean : msg->data.data,
-	                        clean_len, d->cfg.output_cap, clock_wall_ms(), &outcome, &recorded);
+	int arc = store_output_append(
+	    d->cfg.svc->store, row, msg->seq, stream, clean ? clean : msg->data.data, clean_len,
+	    d->cfg.svc->options.output_cap, clock_wall_ms(), &outcome, &recorded);
 	free(clean);
 	if (arc != 0) {
 		d->stats.outputs_dropped++;
@@ -262,7 +262,7 @@ dispatcher_output_complete(dispatcher_t *d, const Rota__StepKey *key, int64_t ro
 	uint64_t have = 0;
 	if (output_seq == 0)
 		return true;
-	if (store_output_seq(d->cfg.store, row, &have) != 0)
+	if (store_output_seq(d->cfg.svc->store, row, &have) != 0)
 		return false; /* not acked: it comes again */
 	size_t i = 0;
 	while (i < d->wait_count && d->waits[i].row != row)
@@ -301,7 +301,7 @@ dispatcher_output_complete(dispatcher_t *d, const Rota__StepKey *key, int64_t ro
 			    key->run_id, key->host, key->step_id, key->attempt,
 			    (unsigned long long)have + 1, (unsigned long long)output_seq,
 			    DISPATCHER_OUTPUT_WAIT_RESULTS);
-		if (store_output_lost(d->cfg.store, row, output_seq, msg->output_bytes, why,
+		if (store_output_lost(d->cfg.svc->store, row, output_seq, msg->output_bytes, why,
 		                      clock_wall_ms()) != 0)
 			return false;
 		d->stats.outputs_lost += output_seq - have;
@@ -323,7 +323,8 @@ dispatcher_ack(dispatcher_t *d, worker_t *w, const Rota__StepKey *key)
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_RESULT_ACK;
 	env.result_ack = &ack;
-	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	sendq_push(d->cfg.svc->sendq, d->cfg.svc->worker_sock, (const uint8_t *)w->id,
+	           strlen(w->id), &env);
 }
 
 void

@@ -82,7 +82,8 @@ dispatcher_stop_orphan(dispatcher_t *d, worker_t *w, const Rota__StepKey *key)
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_CANCEL;
 	env.cancel = &msg;
-	sendq_push(d->cfg.sendq, d->cfg.worker_sock, (const uint8_t *)w->id, strlen(w->id), &env);
+	sendq_push(d->cfg.svc->sendq, d->cfg.svc->worker_sock, (const uint8_t *)w->id,
+	           strlen(w->id), &env);
 }
 
 void
@@ -286,7 +287,7 @@ dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 	int f = run_inflight_step(run, h);
 	if (f >= 0 && run->policy[f].kind == RUN_KIND_MANUAL)
 		return dispatcher_watch_approval(d, run, h, (size_t)f);
-	worker_t *w = registry_find(d->cfg.registry, host->host);
+	worker_t *w = registry_find(d->cfg.svc->registry, host->host);
 	if (w && w->connected) {
 		host->absent_since = 0;
 		if (f >= 0)

@@ -9,9 +9,9 @@
 #include "security/security.h"
 #include "clock.h"
 #include "config.h"
-#include "launcher.h"
 #include "log.h"
 #include "outbox.h"
+#include "services.h"
 #include "strlist.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -19,7 +19,7 @@
 static const runbook_t *
 responder_runbook(responder_t *r, const char *name)
 {
-	const catalog_entry_t *e = r->catalog ? catalog_find(r->catalog, name) : NULL;
+	const catalog_entry_t *e = r->svc->catalog ? catalog_find(r->svc->catalog, name) : NULL;
 	return e ? e->rb : NULL;
 }
 
@@ -43,24 +43,24 @@ responder_run_ended(void *ctx, const dispatcher_run_end_t *end)
 		what = xasprintf("run %s of %s failed on %zu host(s): %s", end->run_id,
 		                 end->runbook, end->failed_count, hosts);
 	char id[INCIDENT_ID_MAX];
-	int linked = incidents_of_run(r->incidents, end->run_id, id, sizeof(id));
+	int linked = incidents_of_run(r->svc->incidents, end->run_id, id, sizeof(id));
 	if (linked == 1) {
 		char *text = what ? xstrdup(what)
 		                  : xasprintf("run %s of %s ended %s", end->run_id, end->runbook,
 		                              end->status == ROTA__RUN_STATUS__RUN_SUCCEEDED
 		                                  ? "succeeded"
 		                                  : "without success");
-		incidents_note(r->incidents, id, "run", text, now);
+		incidents_note(r->svc->incidents, id, "run", text, now);
 		free(text);
 	} else if (failed && end->trigger && strcmp(end->trigger, "schedule") == 0) {
 		/* One incident per failing duty: a second failure while it is
 		 * open is news for that incident, not a new page. */
 		char *dedup = xasprintf("runbook:%s", end->runbook);
-		int found = incidents_find_open(r->incidents, dedup, id, sizeof(id));
+		int found = incidents_find_open(r->svc->incidents, dedup, id, sizeof(id));
 		if (found == 1) {
-			incidents_note(r->incidents, id, "run", what, now);
-			incidents_link_run(r->incidents, id, end->run_id);
-			incidents_add_hosts(r->incidents, id, hosts);
+			incidents_note(r->svc->incidents, id, "run", what, now);
+			incidents_link_run(r->svc->incidents, id, end->run_id);
+			incidents_add_hosts(r->svc->incidents, id, hosts);
 		} else if (found == 0) {
 			const runbook_t *rb = responder_runbook(r, end->runbook);
 			char *title = xasprintf("scheduled %s failed", end->runbook);
@@ -74,9 +74,9 @@ responder_run_ended(void *ctx, const dispatcher_run_end_t *end)
 			    .dedup = dedup,
 			    .by = "the scheduler",
 			};
-			if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0) {
-				incidents_note(r->incidents, id, "run", what, now);
-				incidents_link_run(r->incidents, id, end->run_id);
+			if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
+				incidents_note(r->svc->incidents, id, "run", what, now);
+				incidents_link_run(r->svc->incidents, id, end->run_id);
 			}
 			free(title);
 		}
@@ -93,15 +93,15 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 	responder_t *r = ctx;
 	const runbook_t *rb = responder_runbook(r, runbook);
 	char incident[INCIDENT_ID_MAX] = "";
-	if (incidents_of_run(r->incidents, run_id, incident, sizeof(incident)) != 1)
+	if (incidents_of_run(r->svc->incidents, run_id, incident, sizeof(incident)) != 1)
 		incident[0] = '\0';
 	strlist_t targets = {0};
 	if (channel && channel[0]) {
-		if (config_channel(r->config, channel) == NULL) {
+		if (config_channel(r->svc->config, channel) == NULL) {
 			char *names = NULL;
 			strlist_t all = {0};
-			for (size_t i = 0; i < r->config->channel_count; i++)
-				strlist_add(&all, xstrdup(r->config->channels[i].name));
+			for (size_t i = 0; i < r->svc->config->channel_count; i++)
+				strlist_add(&all, xstrdup(r->svc->config->channels[i].name));
 			names = strlist_join(&all, "none");
 			strlist_free(&all);
 			*detail = xasprintf("no channel '%s' in the coordinator's configuration"
@@ -112,7 +112,8 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 		}
 		strlist_add(&targets, xstrdup(channel));
 	} else {
-		const config_policy_t *pol = config_policy(r->config, rb ? rb->escalation : NULL);
+		const config_policy_t *pol =
+		    config_policy(r->svc->config, rb ? rb->escalation : NULL);
 		for (size_t i = 0; pol && i < pol->tiers[0].notify_count; i++)
 			strlist_add(&targets, xstrdup(pol->tiers[0].notify[i]));
 	}
@@ -135,9 +136,9 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 		    .text = message,
 		    .hosts = host,
 		};
-		rc = outbox_add(r->store, &item, clock_wall_ms());
+		rc = outbox_add(r->svc->store, &item, clock_wall_ms());
 	}
-	incidents_set_wake(r->incidents);
+	incidents_set_wake(r->svc->incidents);
 	char *names = strlist_join(&targets, "");
 	*detail = rc == 0 ? xasprintf("queued for %s: %s", names, message)
 	                  : xstrdup("the notification could not be recorded");
@@ -154,17 +155,17 @@ responder_needs_operator(void *ctx, const char *run_id, const char *runbook, con
 	responder_t *r = ctx;
 	int64_t now = clock_wall_ms();
 	char id[INCIDENT_ID_MAX];
-	if (incidents_of_run(r->incidents, run_id, id, sizeof(id)) == 1) {
-		incidents_note(r->incidents, id, "needs-operator", text, now);
-		incidents_add_hosts(r->incidents, id, host);
+	if (incidents_of_run(r->svc->incidents, run_id, id, sizeof(id)) == 1) {
+		incidents_note(r->svc->incidents, id, "needs-operator", text, now);
+		incidents_add_hosts(r->svc->incidents, id, host);
 		return;
 	}
 	const runbook_t *rb = responder_runbook(r, runbook);
 	char *dedup = xasprintf("operator:%s", run_id);
 	char *title = xasprintf("%s: a step that is not idempotent was lost on %s", runbook, host);
-	if (incidents_find_open(r->incidents, dedup, id, sizeof(id)) == 1) {
-		incidents_note(r->incidents, id, "needs-operator", text, now);
-		incidents_add_hosts(r->incidents, id, host);
+	if (incidents_find_open(r->svc->incidents, dedup, id, sizeof(id)) == 1) {
+		incidents_note(r->svc->incidents, id, "needs-operator", text, now);
+		incidents_add_hosts(r->svc->incidents, id, host);
 	} else {
 		incident_spec_t spec = {
 		    .title = title,
@@ -176,9 +177,9 @@ responder_needs_operator(void *ctx, const char *run_id, const char *runbook, con
 		    .dedup = dedup,
 		    .by = "the dispatcher",
 		};
-		if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0) {
-			incidents_note(r->incidents, id, "needs-operator", text, now);
-			incidents_link_run(r->incidents, id, run_id);
+		if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
+			incidents_note(r->svc->incidents, id, "needs-operator", text, now);
+			incidents_link_run(r->svc->incidents, id, run_id);
 		}
 	}
 	free(title);
@@ -196,6 +197,21 @@ responder_hooks(responder_t *r)
 	};
 }
 
+responder_t *
+responder_new(services_t *svc)
+{
+	responder_t *r = xcalloc(1, sizeof(*r));
+	r->svc = svc;
+	return r;
+}
+
+void
+responder_destroy(responder_t **rp)
+{
+	free(*rp);
+	*rp = NULL;
+}
+
 int
 responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__IncidentResponse *out,
                int *code, char **error)
@@ -208,9 +224,9 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 		                 " --severity P2 --title TEXT");
 		return -1;
 	}
-	const catalog_entry_t *e = catalog_find(r->catalog, sub->runbook);
+	const catalog_entry_t *e = catalog_find(r->svc->catalog, sub->runbook);
 	if (e == NULL) {
-		char *names = catalog_names(r->catalog);
+		char *names = catalog_names(r->svc->catalog);
 		*code = ROTA__ERROR_CODE__ERR_UNKNOWN_RUNBOOK;
 		*error =
 		    xasprintf("unknown runbook '%s'; the coordinator has: %s", sub->runbook, names);
@@ -230,12 +246,7 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 		                   title_len, WIRE_MAX_TITLE_BYTES);
 		return -1;
 	}
-	launcher_t l = {
-	    .store = r->store,
-	    .registry = r->registry,
-	    .dispatcher = r->dispatcher,
-	    .output_cap = r->output_cap,
-	};
+	const launcher_t *l = r->svc->launcher;
 	launch_t lr = {
 	    .rb = e->rb,
 	    .yaml = e->yaml,
@@ -246,7 +257,7 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	    .trigger = "incident",
 	};
 	launch_result_t res;
-	if (launcher_start(&l, &lr, &res) != 0) {
+	if (launcher_start(l, &lr, &res) != 0) {
 		*code = res.code;
 		*error = xasprintf("the incident was not opened: %s",
 		                   res.error ? res.error : "the run could not start");
@@ -267,19 +278,19 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	};
 	char id[INCIDENT_ID_MAX];
 	int64_t now = clock_wall_ms();
-	int rc = incidents_open(r->incidents, &spec, now, id, sizeof(id));
+	int rc = incidents_open(r->svc->incidents, &spec, now, id, sizeof(id));
 	if (rc == 0) {
 		char *text =
 		    xasprintf("started run %s of %s on %s", res.run_id, e->rb->name, hosts);
-		rc = incidents_link_run(r->incidents, id, res.run_id) == 0 &&
-		             incidents_note(r->incidents, id, "run", text, now) == 0
+		rc = incidents_link_run(r->svc->incidents, id, res.run_id) == 0 &&
+		             incidents_note(r->svc->incidents, id, "run", text, now) == 0
 		         ? 0
 		         : -1;
 		free(text);
 	}
 	if (rc == 0) {
 		out->incident = xmalloc(sizeof(*out->incident));
-		incidents_info(r->incidents, id, out->incident);
+		incidents_info(r->svc->incidents, id, out->incident);
 		out->run_id = xstrdup(res.run_id);
 		out->hosts = res.hosts;
 		out->n_hosts = res.host_count;
@@ -316,8 +327,8 @@ responder_response_clear(Rota__IncidentResponse *out)
 static const catalog_entry_t *
 responder_match(responder_t *r, const alert_t *a)
 {
-	for (size_t i = 0; i < catalog_count(r->catalog); i++) {
-		const catalog_entry_t *e = catalog_at(r->catalog, i);
+	for (size_t i = 0; i < catalog_count(r->svc->catalog); i++) {
+		const catalog_entry_t *e = catalog_at(r->svc->catalog, i);
 		for (size_t t = 0; e->rb && t < e->rb->trigger_count; t++)
 			if (alert_matches(&e->rb->triggers[t], a))
 				return e;
@@ -331,17 +342,17 @@ responder_match(responder_t *r, const alert_t *a)
 static const char *
 responder_worker_for(responder_t *r, const char *host)
 {
-	if (host == NULL || registry_find(r->registry, host) != NULL)
+	if (host == NULL || registry_find(r->svc->registry, host) != NULL)
 		return host;
-	for (size_t i = 0; i < registry_count(r->registry); i++) {
-		const worker_t *w = registry_at(r->registry, i);
+	for (size_t i = 0; i < registry_count(r->svc->registry); i++) {
+		const worker_t *w = registry_at(r->svc->registry, i);
 		if (w->hostname && strcmp(w->hostname, host) == 0)
 			return w->id;
 	}
 	const char *dot = strchr(host, '.');
 	if (dot != NULL && dot > host) {
-		for (size_t i = 0; i < registry_count(r->registry); i++) {
-			const worker_t *w = registry_at(r->registry, i);
+		for (size_t i = 0; i < registry_count(r->svc->registry); i++) {
+			const worker_t *w = registry_at(r->svc->registry, i);
 			if (strlen(w->id) == (size_t)(dot - host) &&
 			    strncmp(w->id, host, (size_t)(dot - host)) == 0)
 				return w->id;
@@ -367,7 +378,7 @@ responder_audit(responder_t *r, const responder_source_t *src, const char *actio
 	    .detail = detail,
 	    .peer = src->peer,
 	};
-	if (audit_record(r->store, &e) != 0)
+	if (audit_record(r->svc->store, &e) != 0)
 		log_error("audit: cannot record the alert intake's %s of %s; the turn will not"
 		          " commit",
 		          action, target);
@@ -382,19 +393,14 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
                     const char *incident, const char *host, const char *alertname, char *run_id,
                     size_t len)
 {
-	launcher_t l = {
-	    .store = r->store,
-	    .registry = r->registry,
-	    .dispatcher = r->dispatcher,
-	    .output_cap = r->output_cap,
-	};
+	const launcher_t *l = r->svc->launcher;
 	host = responder_worker_for(r, host);
 	run_id[0] = '\0';
 	char *why = NULL;
-	if (host != NULL && !launcher_in_targets(&l, e->rb, host, &why)) {
+	if (host != NULL && !launcher_in_targets(l, e->rb, host, &why)) {
 		char *text = xasprintf("alert %s names host %s: nothing started, because %s",
 		                       alertname, host, why);
-		incidents_note(r->incidents, incident, "run", text, clock_wall_ms());
+		incidents_note(r->svc->incidents, incident, "run", text, clock_wall_ms());
 		log_warn("incident %s: %s", incident, text);
 		responder_audit(r, src, "submit", e->rb->name, AUDIT_REFUSED, text);
 		r->alerts.outside++;
@@ -412,11 +418,11 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 	};
 	launch_result_t res;
 	int64_t now = clock_wall_ms();
-	if (launcher_start(&l, &lr, &res) != 0) {
+	if (launcher_start(l, &lr, &res) != 0) {
 		char *text = xasprintf("alert %s: runbook %s could not start%s%s: %s", alertname,
 		                       e->rb->name, host ? " on " : "", host ? host : "",
 		                       res.error ? res.error : "see the coordinator's log");
-		incidents_note(r->incidents, incident, "run", text, now);
+		incidents_note(r->svc->incidents, incident, "run", text, now);
 		log_warn("incident %s: %s", incident, text);
 		responder_audit(r, src, "submit", e->rb->name, AUDIT_REFUSED, text);
 		free(text);
@@ -425,8 +431,8 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 		char *hosts = responder_hosts(res.hosts, res.host_count);
 		char *text = xasprintf("alert %s: started run %s of %s on %s", alertname,
 		                       res.run_id, e->rb->name, hosts);
-		incidents_link_run(r->incidents, incident, res.run_id);
-		incidents_note(r->incidents, incident, "run", text, now);
+		incidents_link_run(r->svc->incidents, incident, res.run_id);
+		incidents_note(r->svc->incidents, incident, "run", text, now);
 		char *detail = xasprintf("run %s on %zu host(s), for alert %s (incident %s)",
 		                         res.run_id, res.host_count, alertname, incident);
 		responder_audit(r, src, "submit", e->rb->name, AUDIT_OK, detail);
@@ -446,7 +452,8 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 	const char *host = alert_host(a);
 	int64_t now = clock_wall_ms();
 	incident_alert_t known;
-	if (incidents_alert_get(r->incidents, fingerprint, &known) == 1 && known.incident_open) {
+	if (incidents_alert_get(r->svc->incidents, fingerprint, &known) == 1 &&
+	    known.incident_open) {
 		if (strcmp(known.status, "firing") == 0) {
 			r->alerts.repeated++;
 			return;
@@ -455,9 +462,9 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		 * back on the incident, no second run (the first is its answer). */
 		char *text = xasprintf("alert %s is firing again%s%s", alertname,
 		                       host ? " on " : "", host ? host : "");
-		incidents_note(r->incidents, known.incident_id, "alert", text, now);
+		incidents_note(r->svc->incidents, known.incident_id, "alert", text, now);
 		free(text);
-		incidents_alert_put(r->incidents, fingerprint, known.incident_id, "firing",
+		incidents_alert_put(r->svc->incidents, fingerprint, known.incident_id, "firing",
 		                    alertname, host, NULL, a->starts_ms, now);
 		return;
 	}
@@ -466,20 +473,20 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		r->alerts.unmatched++;
 		log_info("alert %s%s%s matches no runbook's triggers: recorded, nothing started",
 		         alertname, host ? " on " : "", host ? host : "");
-		incidents_alert_put(r->incidents, fingerprint, NULL, "unmatched", alertname, host,
-		                    NULL, a->starts_ms, now);
+		incidents_alert_put(r->svc->incidents, fingerprint, NULL, "unmatched", alertname,
+		                    host, NULL, a->starts_ms, now);
 		return;
 	}
 	/* One incident per alert group and runbook: a second host's alert of
 	 * the same group joins it and gets its own run. */
 	char *dedup = xasprintf("alertmanager:%s:%s", p->group_key, e->rb->name);
 	char id[INCIDENT_ID_MAX];
-	int found = incidents_find_open(r->incidents, dedup, id, sizeof(id));
+	int found = incidents_find_open(r->svc->incidents, dedup, id, sizeof(id));
 	if (found == 1) {
 		char *text = xasprintf("alert %s firing%s%s", alertname, host ? " on " : "",
 		                       host ? host : "");
-		incidents_note(r->incidents, id, "alert", text, now);
-		incidents_add_hosts(r->incidents, id, host);
+		incidents_note(r->svc->incidents, id, "alert", text, now);
+		incidents_add_hosts(r->svc->incidents, id, host);
 		free(text);
 	} else if (found == 0) {
 		const char *summary = NULL;
@@ -510,7 +517,7 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		    .dedup = dedup,
 		    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
 		};
-		if (incidents_open(r->incidents, &spec, now, id, sizeof(id)) == 0) {
+		if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
 			r->alerts.opened++;
 			char *detail = xasprintf("alert %s%s%s, runbook %s", alertname,
 			                         host ? " on " : "", host ? host : "", e->rb->name);
@@ -526,7 +533,7 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		return;
 	char run_id[32];
 	responder_alert_run(r, src, e, id, host, alertname, run_id, sizeof(run_id));
-	incidents_alert_put(r->incidents, fingerprint, id, "firing", alertname, host,
+	incidents_alert_put(r->svc->incidents, fingerprint, id, "firing", alertname, host,
 	                    run_id[0] ? run_id : NULL, a->starts_ms, now);
 }
 
@@ -535,23 +542,24 @@ responder_alert_resolved(responder_t *r, const responder_source_t *src, const al
                          const char *fingerprint)
 {
 	incident_alert_t known;
-	if (incidents_alert_get(r->incidents, fingerprint, &known) != 1 ||
+	if (incidents_alert_get(r->svc->incidents, fingerprint, &known) != 1 ||
 	    strcmp(known.status, "firing") != 0)
 		return; /* never seen firing, or already resolved: nothing to do */
 	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
 	const char *host = alert_host(a);
 	int64_t now = clock_wall_ms();
 	r->alerts.resolved++;
-	incidents_alert_put(r->incidents, fingerprint, known.incident_id, "resolved", alertname,
-	                    host, NULL, a->starts_ms, now);
+	incidents_alert_put(r->svc->incidents, fingerprint, known.incident_id, "resolved",
+	                    alertname, host, NULL, a->starts_ms, now);
 	char *text =
 	    xasprintf("alert %s resolved%s%s", alertname, host ? " on " : "", host ? host : "");
-	incidents_note(r->incidents, known.incident_id, "alert", text, now);
+	incidents_note(r->svc->incidents, known.incident_id, "alert", text, now);
 	free(text);
-	if (known.incident_open && incidents_alerts_firing(r->incidents, known.incident_id) == 0) {
+	if (known.incident_open &&
+	    incidents_alerts_firing(r->svc->incidents, known.incident_id) == 0) {
 		int code = 0;
 		char *error = NULL;
-		if (incidents_resolve(r->incidents, known.incident_id, "alertmanager",
+		if (incidents_resolve(r->svc->incidents, known.incident_id, "alertmanager",
 		                      "every alert of the incident resolved in Alertmanager", now,
 		                      &code, &error) != 0) {
 			log_warn("incident %s: %s", known.incident_id, error);

@@ -30,14 +30,14 @@ typedef struct config config_t;
 #include "registry.h"
 #include "store/store.h"
 
-typedef struct {
-	store_t *store;           /* borrowed */
-	registry_t *registry;     /* borrowed */
-	dispatcher_t *dispatcher; /* borrowed; the coordinator updates it when it changes */
-	catalog_t *catalog;       /* borrowed; likewise */
-	const config_t *config;   /* borrowed */
-	incidents_t *incidents;   /* borrowed */
-	uint64_t output_cap;
+/* The coordinator's services (services.h, at the core: it includes this
+ * room, so this header only names the type). */
+typedef struct services services_t;
+
+typedef struct responder {
+	/* borrowed: the store, registry, dispatcher, catalog, configuration,
+	 * incidents and launcher it works with, read where they are used */
+	services_t *svc;
 	/* Alert intake, for /metrics: incidents opened, runs started, alerts
 	 * firing again while their incident is open (nothing new), resolved
 	 * notifications, alerts no runbook's triggers match (recorded, not
@@ -47,6 +47,11 @@ typedef struct {
 		uint64_t outside; /* named a host outside its runbook's targets */
 	} alerts;
 } responder_t;
+
+/* A responder working with svc's objects (it keeps svc, not copies of
+ * its fields). Free with responder_destroy, which accepts NULL. */
+responder_t *responder_new(services_t *svc);
+void responder_destroy(responder_t **rp);
 
 /* The dispatcher's hooks, with the responder as ctx. */
 dispatcher_hooks_t responder_hooks(responder_t *r);

@@ -93,12 +93,43 @@ test_a_broken_file_serves_its_last_good_version_after_restarts(void **state)
 	catalog_destroy(&c);
 }
 
+/* A reload swaps the new contents into the catalog (catalog_swap): who
+ * holds the catalog sees the new runbooks, and a file broken since keeps
+ * its last good version, taken from the old contents before they go. */
+static void
+test_a_swap_serves_the_new_runbooks_in_place(void **state)
+{
+	fixture_t *f = *state;
+	write_file(f, "a.yaml", "name: first\nsteps:\n  - id: s\n    noop:\n");
+	write_file(f, "b.yaml", "name: other\nsteps:\n  - id: s\n    noop:\n");
+	catalog_t *c = start(f);
+	const catalog_t *held = c;
+
+	write_file(f, "a.yaml", "name: first\nsteps: [\n");
+	write_file(f, "c.yaml", "name: third\nsteps:\n  - id: s\n    noop:\n");
+	char *error = NULL;
+	catalog_t *fresh = catalog_load(f->books, c, f->store, &error);
+	assert_non_null(fresh);
+	catalog_swap(c, &fresh);
+	assert_null(fresh);
+	assert_ptr_equal(c, held);
+	assert_int_equal(catalog_count(held), 3);
+	const catalog_entry_t *e = catalog_find(held, "first");
+	assert_non_null(e);
+	assert_non_null(e->errors);
+	assert_non_null(catalog_find(held, "other"));
+	assert_non_null(catalog_find(held, "third"));
+	catalog_destroy(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
 	        test_a_broken_file_serves_its_last_good_version_after_restarts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_swap_serves_the_new_runbooks_in_place, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

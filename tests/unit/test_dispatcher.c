@@ -18,6 +18,7 @@
 #include "registry.h"
 #include "runbook.h"
 #include "sendq.h"
+#include "services.h"
 #include "store/store.h"
 #include "xalloc.h"
 
@@ -40,20 +41,26 @@ typedef struct {
 	registry_t *registry;
 	sendq_t *sendq;
 	dispatcher_t *d;
+	/* What the coordinator's services would hold, pointing at the above
+	 * (the test owns them, not svc). */
+	services_t svc;
+	launcher_t *launcher;
 } fixture_t;
 
 static void
 fixture_dispatcher(fixture_t *f)
 {
+	f->svc.store = f->store;
+	f->svc.registry = f->registry;
+	f->svc.sendq = f->sendq;
+	f->svc.epoch = 1;
+	f->svc.options.output_cap = 1 << 20;
 	dispatcher_config_t cfg = {
-	    .store = f->store,
-	    .registry = f->registry,
-	    .sendq = f->sendq,
-	    .epoch = 1,
-	    .output_cap = 1 << 20,
+	    .svc = &f->svc,
 	    .lost_after_ms = LOST_AFTER_MS,
 	};
 	f->d = dispatcher_new(&cfg);
+	f->svc.dispatcher = f->d;
 }
 
 static int
@@ -65,6 +72,7 @@ setup(void **state)
 	f->registry = registry_new();
 	f->sendq = sendq_new();
 	fixture_dispatcher(f);
+	f->launcher = launcher_new(&f->svc);
 	*state = f;
 	return 0;
 }
@@ -73,6 +81,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
+	launcher_destroy(&f->launcher);
 	dispatcher_destroy(&f->d);
 	sendq_destroy(&f->sendq);
 	registry_destroy(&f->registry);
@@ -118,7 +127,6 @@ submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
 		fail_msg("runbook: %s", msg);
 	}
 	runbook_errors_clear(&errs);
-	launcher_t l = {.store = f->store, .registry = f->registry, .dispatcher = f->d};
 	launch_t req = {
 	    .rb = rb,
 	    .yaml = yaml,
@@ -127,7 +135,7 @@ submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
 	    .trigger = "manual",
 	};
 	launch_result_t res;
-	int rc = launcher_start(&l, &req, &res);
+	int rc = launcher_start(f->launcher, &req, &res);
 	if (rc != 0)
 		fail_msg("launcher_start: %s", res.error ? res.error : "?");
 	snprintf(id, sizeof(id), "%s", res.run_id);
@@ -743,6 +751,46 @@ test_worker_away_spends_no_retry(void **state)
 	assert_false(has_attempt(f, retry, "a", "one", 3));
 }
 
+/* A resync resets the dispatcher in place (dispatcher_reset): the same
+ * object, its counters kept, its runs forgotten and read again from the
+ * store; the launcher, which holds the services, starts runs on it still. */
+static void
+test_a_reset_keeps_the_dispatcher_and_reads_the_store_again(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 1);
+	static const char yaml[] = "name: one\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const on_a[] = {"a"};
+	char run_id[32];
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, on_a, 1));
+	accepted(f, a, run_id, "one", 1);
+	assert_int_equal(store_commit(f->store), 0);
+	uint64_t dispatched = dispatcher_stats(f->d)->dispatched;
+	assert_true(dispatched > 0);
+
+	const dispatcher_t *held = f->d;
+	dispatcher_reset(f->d);
+	assert_ptr_equal(f->d, held);
+	assert_ptr_equal(f->svc.dispatcher, held);
+	assert_int_equal(dispatcher_active(f->d), 0);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	assert_int_equal(dispatcher_stats(f->d)->dispatched, dispatched);
+	a->connected = false; /* as the coordinator's resync leaves every worker */
+	a->running = 0;
+	assert_int_equal(dispatcher_recover(f->d, clock_mono_ms()), 0);
+	assert_int_equal(dispatcher_active(f->d), 1);
+	assert_int_equal(status_of(f, run_id, "a", "one"), RUNNING);
+
+	connect_worker(f, "b", 1);
+	const char *const on_b[] = {"b"};
+	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, on_b, 1));
+	assert_int_equal(dispatcher_active(f->d), 2);
+	assert_int_equal(status_of(f, run_id, "b", "one"), DISPATCHED);
+}
+
 int
 main(void)
 {
@@ -763,6 +811,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_run_ended_by_the_tick_is_not_read_again, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_away_spends_no_retry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_a_reset_keeps_the_dispatcher_and_reads_the_store_again, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,32 @@ test_a_very_long_outage(void **state)
 	scheduler_destroy(&s);
 }
 
+/* A resync resets the scheduler in place (scheduler_reset): it forgets its
+ * entries and reads them again from the store, so a slot committed as
+ * fired does not fire again. */
+static void
+test_a_reset_reads_the_store_again(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "hourly", "\"0 * * * *\"");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
+	assert_int_equal(f->nfired, 1);
+	assert_int_equal(store_commit(f->store), 0);
+
+	scheduler_reset(s);
+	assert_int_equal(scheduler_count(s), 0);
+	assert_int_equal(scheduler_next_due(s), INT64_MAX);
+	scheduler_sync(s, f->catalog, at("2026-06-01T10:00:30Z"));
+	assert_int_equal(scheduler_count(s), 1);
+	scheduler_run(s, at("2026-06-01T10:00:30Z"), fire, f);
+	assert_int_equal(f->nfired, 1);
+	assert_int_equal(scheduler_next_due(s), at("2026-06-01T11:00:00Z"));
+	scheduler_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -245,6 +271,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_a_changed_cron_starts_again_and_removed_ones_go,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_very_long_outage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_reset_reads_the_store_again, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,307 @@
+/* coordinator_http: what the coordinator serves over HTTP: the alert intake
+ * (POST /v1/alerts/alertmanager), /metrics and /healthz, and starting the
+ * server with its bearer token. Must never: answer an alert before the turn
+ * that recorded it is committed. */
+#include "coordinator_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* An alert changes the store and its answer says so: the turn is
+ * committed before the answer leaves (an HTTP reply cannot wait in the
+ * send queue like an API response). */
+static void
+coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t len, unsigned *status,
+                        char **reply)
+{
+	coordinator_t *c = ctx;
+	if (c->store_lost != NULL) {
+		*status = 503;
+		*reply = xasprintf("%s\n", c->store_lost);
+		return;
+	}
+	if (c->intake_closed) {
+		*status = 401;
+		*reply =
+		    xasprintf("the alert intake is closed: this coordinator uses CURVE keys and"
+		              " has no HTTP token; give it --http-token FILE (rota-coordinator"
+		              " --init writes %s) and send Authorization: Bearer\n",
+		              SECURITY_HTTP_TOKEN_FILE);
+		return;
+	}
+	if (c->store_unwritable || c->stopping) {
+		*status = 503;
+		*reply = xstrdup(c->stopping ? "the coordinator is stopping; send again later\n"
+		                             : "the coordinator cannot write its store; send again"
+		                               " later\n");
+		return;
+	}
+	responder_source_t src = {
+	    .actor = c->http_token ? c->http_token_name : "anonymous",
+	    .role = c->http_token ? "token" : "admin",
+	    .peer = peer,
+	};
+	responder_alerts(c->svc->responder, &src, body, len, status, reply);
+	dispatcher_end_turn(c->svc->dispatcher);
+	if (store_commit(c->svc->store) != 0) {
+		free(*reply);
+		*status = 503;
+		*reply = xstrdup("the coordinator could not record the alerts; send again later\n");
+		coordinator_resync(c);
+		return;
+	}
+	sendq_flush(c->svc->sendq, &c->sent);
+	if (incidents_take_wake(c->svc->incidents))
+		outbox_wake(c->svc->outbox);
+}
+
+static bool
+coordinator_http_healthy(void *ctx, char **why)
+{
+	coordinator_t *c = ctx;
+	if (c->store_lost != NULL) {
+		*why = xasprintf("%s\n", c->store_lost);
+		return false;
+	}
+	if (c->store_unwritable || c->resync_pending) {
+		*why = xstrdup("the store cannot be written (disk full, a file-size limit, or the"
+		               " file locked); see the coordinator's log\n");
+		return false;
+	}
+	if (c->stopping) {
+		*why = xstrdup("the coordinator is stopping\n");
+		return false;
+	}
+	return true;
+}
+
+static void
+coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t *w)
+{
+	const struct {
+		const char *reason;
+		uint64_t n;
+	} drops[] = {
+	    {"shape", w->dropped_shape},   {"size", w->dropped_size},
+	    {"decode", w->dropped_decode}, {"version", w->dropped_version},
+	    {"empty", w->dropped_empty},   {"range", w->dropped_range},
+	};
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		metrics_label_t l[] = {{"endpoint", endpoint}, {"reason", drops[i].reason}};
+		metrics_count(m, l, 2, drops[i].n);
+	}
+}
+
+static char *
+coordinator_http_metrics(void *ctx)
+{
+	coordinator_t *c = ctx;
+	metrics_t *m = metrics_new();
+	uint64_t by_status[32] = {0};
+	metrics_family(m, "rota_runs_total", METRICS_COUNTER, "Runs recorded, by status.");
+	if (store_runs_by_status(c->svc->store, by_status, 32) == 0) {
+		/* Every code without a name is "unknown": one series, summed
+		 * (a series twice makes Prometheus reject the whole page). */
+		uint64_t unknown = by_status[0];
+		for (int s = 1; s < 32; s++) {
+			const char *name = run_status_name(s);
+			if (strcmp(name, "unknown") == 0) {
+				unknown += by_status[s];
+				continue;
+			}
+			metrics_label_t l = {"status", name};
+			metrics_count(m, &l, 1, by_status[s]);
+		}
+		if (unknown > 0) {
+			metrics_label_t l = {"status", "unknown"};
+			metrics_count(m, &l, 1, unknown);
+		}
+	}
+	const dispatcher_stats_t *ds = dispatcher_stats(c->svc->dispatcher);
+	metrics_family(m, "rota_steps_total", METRICS_COUNTER,
+	               "Step attempts that ended since the coordinator started, by status.");
+	for (int s = 0; s < DISPATCHER_STATUS_SLOTS; s++) {
+		if (ds->steps_ended[s] == 0)
+			continue;
+		metrics_label_t l = {"status", run_step_status_name(s)};
+		metrics_count(m, &l, 1, ds->steps_ended[s]);
+	}
+	metrics_family(m, "rota_step_duration_seconds", METRICS_HISTOGRAM,
+	               "How long step attempts ran, from start to result.");
+	metrics_histogram(m, NULL, 0, c->svc->metrics.step_seconds);
+	size_t connected = 0;
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++)
+		connected += registry_at(c->svc->registry, i)->connected;
+	metrics_family(m, "rota_workers_connected", METRICS_GAUGE, "Workers connected now.");
+	metrics_value(m, NULL, 0, (double)connected);
+	metrics_family(m, "rota_worker_spool_failing", METRICS_GAUGE,
+	               "1 while a connected worker says its spool cannot write (output at risk).");
+	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
+		const worker_t *w = registry_at(c->svc->registry, i);
+		if (!w->connected)
+			continue;
+		metrics_label_t l = {"worker", w->id};
+		metrics_value(m, &l, 1, w->spool_error[0] ? 1 : 0);
+	}
+	metrics_family(m, "rota_dispatch_queue_depth", METRICS_GAUGE,
+	               "Steps ready to run that wait for their worker (capacity, or away).");
+	metrics_value(m, NULL, 0, (double)dispatcher_pending(c->svc->dispatcher));
+	metrics_family(m, "rota_store_commit_seconds", METRICS_HISTOGRAM,
+	               "How long each turn's commit of the store took.");
+	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
+	uint64_t pending = 0, given_up = 0;
+	incidents_outbox_counts(c->svc->incidents, &pending, &given_up);
+	outbox_stats_t os;
+	outbox_stats(c->svc->outbox, &os);
+	metrics_family(m, "rota_outbox_pending", METRICS_GAUGE,
+	               "Notifications not yet delivered nor given up on.");
+	metrics_value(m, NULL, 0, (double)pending);
+	metrics_family(m, "rota_outbox_delivery_failures_total", METRICS_COUNTER,
+	               "Delivery attempts that failed (each retry counts).");
+	metrics_count(m, NULL, 0, os.failures);
+	metrics_family(m, "rota_outbox_given_up_total", METRICS_COUNTER,
+	               "Notifications given up on (in the store, over all time).");
+	metrics_count(m, NULL, 0, given_up);
+	metrics_family(m, "rota_frames_dropped_total", METRICS_COUNTER,
+	               "Network frames dropped, by endpoint and reason.");
+	coordinator_metric_drops(m, "worker", &c->worker_wire);
+	coordinator_metric_drops(m, "api", &c->api_wire);
+	metrics_label_t stale[] = {{"endpoint", "worker"}, {"reason", "no_hello"}};
+	metrics_count(m, stale, 2, c->stale_frames);
+	metrics_label_t refused[] = {{"endpoint", "worker"}, {"reason", "hello_refused"}};
+	metrics_count(m, refused, 2, c->hello_refused);
+	metrics_family(m, "rota_auth_failures_total", METRICS_COUNTER,
+	               "Connections and requests refused for their key, by endpoint and reason.");
+	for (int ep = 0; ep < AUDIT_EP_COUNT; ep++)
+		for (int r = 0; r < AUDIT_AUTH_COUNT; r++) {
+			metrics_label_t l[] = {{"endpoint", audit_endpoint_name(ep)},
+			                       {"reason", audit_reason_name(r)}};
+			metrics_count(m, l, 2, audit_auth_count(c->svc->audit, ep, r));
+		}
+	uint64_t counts[5][3];
+	metrics_family(m, "rota_incidents", METRICS_GAUGE, "Incidents, by severity and status.");
+	if (incidents_counts(c->svc->incidents, counts) == 0) {
+		static const char *const sev[] = {"", "P1", "P2", "P3", "P4"};
+		static const char *const st[] = {"triggered", "acknowledged", "resolved"};
+		for (int i = 1; i <= 4; i++)
+			for (int k = 0; k < 3; k++) {
+				metrics_label_t l[] = {{"severity", sev[i]}, {"status", st[k]}};
+				metrics_value(m, l, 2, (double)counts[i][k]);
+			}
+	}
+	metrics_family(m, "rota_alerts_received_total", METRICS_COUNTER,
+	               "Alerts received from Alertmanager, by what became of them.");
+	const struct {
+		const char *result;
+		uint64_t n;
+	} alerts[] = {
+	    {"opened", c->svc->responder->alerts.opened},
+	    {"repeated", c->svc->responder->alerts.repeated},
+	    {"resolved", c->svc->responder->alerts.resolved},
+	    {"unmatched", c->svc->responder->alerts.unmatched},
+	    {"malformed", c->svc->responder->alerts.malformed},
+	    {"outside_targets", c->svc->responder->alerts.outside},
+	};
+	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
+		metrics_label_t l = {"result", alerts[i].result};
+		metrics_count(m, &l, 1, alerts[i].n);
+	}
+	/* Reads only, but a read transaction may have opened: close it. */
+	store_commit(c->svc->store);
+	return metrics_finish(&m);
+}
+
+int
+coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
+{
+	const char *addr = c->svc->options.http ? c->svc->options.http : c->svc->config->http;
+	if (addr == NULL || strcmp(addr, "off") == 0)
+		return 0;
+	httpd_handlers_t h = {
+	    .alerts = coordinator_http_alerts,
+	    .metrics = coordinator_http_metrics,
+	    .healthy = coordinator_http_healthy,
+	    .ctx = c,
+	};
+	char *host = NULL;
+	uint16_t port = 0;
+	if (httpd_parse_addr(addr, &host, &port, error) != 0)
+		return -1;
+	const char *token_file = c->svc->options.http_token_file ? c->svc->options.http_token_file
+	                                                         : c->svc->config->http_token_file;
+	/* Else the data directory's, as --init writes it (like the key). */
+	char *def_token = xasprintf("%s/%s", c->svc->options.data_dir, SECURITY_HTTP_TOKEN_FILE);
+	if (token_file == NULL && access(def_token, F_OK) == 0)
+		token_file = def_token;
+	char *token = NULL; /* owned here; httpd copies it */
+	if (token_file != NULL && httpd_read_token(token_file, &token, error) != 0) {
+		free(def_token);
+		free(host);
+		return -1;
+	}
+	if (token_file != NULL)
+		security_token_name(token_file, c->http_token_name, sizeof(c->http_token_name));
+	/* Anyone who can POST an alert starts runbooks on the fleet, as
+	 * root, past every runbook's allowed_operators. With keys, the
+	 * intake takes a token on every address, loopback included (any
+	 * local user reaches loopback): without one it is closed. Without
+	 * keys, beyond loopback that takes a token, unless the operator
+	 * said --insecure. */
+	if (token == NULL && security_curve(c->svc->security)) {
+		c->intake_closed = true;
+		log_warn("HTTP: the alert intake is closed: CURVE is on and there is no HTTP token"
+		         " (--http-token FILE, http_token_file:, or %s/%s as --init writes it);"
+		         " every alert is answered 401",
+		         c->svc->options.data_dir, SECURITY_HTTP_TOKEN_FILE);
+	} else if (token == NULL && !httpd_addr_is_loopback(host)) {
+		if (!c->svc->options.insecure) {
+			*error = xasprintf(
+			    "refusing to serve HTTP on %s without a bearer token: anyone who can"
+			    " reach it could open incidents and start runbooks. Give --http-token"
+			    " FILE (or http_token_file: in the configuration), bind it to"
+			    " 127.0.0.1, or start with --insecure to accept that",
+			    addr);
+			free(def_token);
+			free(host);
+			return -1;
+		}
+		c->http_insecure = true;
+		log_warn("INSECURE: HTTP on %s takes alerts without a bearer token (--insecure):"
+		         " anyone who can reach it can open incidents and start runbooks",
+		         addr);
+	}
+	if (c->svc->config->http_protect_metrics && token == NULL) {
+		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
+		                 " or http_token_file:");
+		free(def_token);
+		free(host);
+		return -1;
+	}
+	h.alert_token = token;
+	h.protect_metrics = c->svc->config->http_protect_metrics;
+	h.request_deadline_ms = (uint32_t)c->svc->config->http_request_deadline_ms;
+	c->http_token = token != NULL || c->intake_closed;
+	c->httpd = httpd_start(addr, &h, error);
+	free(token);
+	if (c->httpd == NULL) {
+		free(def_token);
+		free(host);
+		return -1;
+	}
+	if (token_file != NULL)
+		log_info("HTTP: the alert intake requires the bearer token of %s (audited as %s)%s",
+		         token_file, c->http_token_name,
+		         h.protect_metrics ? ", and so do /metrics and /healthz" : "");
+	free(def_token);
+	bool v6 = strchr(host, ':') != NULL;
+	snprintf(bound, len, "%s%s%s:%u", v6 ? "[" : "", host[0] ? host : "0.0.0.0", v6 ? "]" : "",
+	         httpd_port(c->httpd));
+	free(host);
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* coordinator_intake: reading the two ROUTER sockets in batches, what is
+ * dropped (logged once a minute per peer), peers on the wrong endpoint told
+ * where to go, and handshakes ZAP refused audited. What a message means is
+ * coordinator_workers.c's and coordinator_operators.c's. */
+#include "coordinator_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "log.h"
+
+/* One line per peer per minute for whatever a peer sent that was dropped,
+ * with how many more were dropped meanwhile. */
+void
+coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg, const char *why)
+{
+	char peer[128];
+	char key[160];
+	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
+	snprintf(key, sizeof(key), "%s/%s", endpoint, peer);
+	uint64_t suppressed = 0;
+	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+	                    &suppressed))
+		log_warn("dropped a frame from %s peer %s: %s (%llu more dropped since last said)",
+		         endpoint, peer, why, (unsigned long long)suppressed);
+}
+
+/* A peer on the wrong endpoint (a worker pointed at the API, rota pointed
+ * at the workers' endpoint) is told where to go instead of being left to
+ * time out. */
+void
+coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
+                     const char *text)
+{
+	Rota__Error err = ROTA__ERROR__INIT;
+	err.code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+	err.message = (char *)text;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = request_id;
+	resp.error = &err;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+	env.response = &resp;
+	sendq_push(c->svc->sendq, sock, msg->identity, msg->identity_len, &env);
+}
+
+/* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
+bool
+coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,
+                 void (*handle)(coordinator_t *, const wire_msg_t *))
+{
+	for (int i = 0; i < COORDINATOR_BATCH; i++) {
+		wire_msg_t msg;
+		int rc = wire_recv(sock, 1, &msg, stats);
+		if (rc == WIRE_ERR_AGAIN)
+			return true;
+		if (rc == WIRE_ERR_IO) {
+			log_error("%s socket: %s", name, zmq_strerror(errno));
+			return true;
+		}
+		if (rc != WIRE_OK) {
+			coordinator_log_drop(c, name, &msg, wire_strerror(rc));
+			continue;
+		}
+		handle(c, &msg);
+		wire_msg_clear(&msg);
+	}
+	return false;
+}
+
+/* The ZAP handler refused a handshake: counted, audited (rate-limited
+ * per address in audit.c), logged by zap.c (once a minute per address). */
+void
+coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain, const char *address,
+                         const char *key, const char *why)
+{
+	coordinator_t *c = ctx;
+	audit_endpoint_t ep =
+	    strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 ? AUDIT_EP_WORKERS : AUDIT_EP_OPERATORS;
+	audit_reason_t reason = kind == ZAP_REFUSED_MALFORMED ? AUDIT_AUTH_MALFORMED
+	                        : kind == ZAP_REFUSED_DOMAIN  ? AUDIT_AUTH_DOMAIN
+	                                                      : AUDIT_AUTH_UNLISTED;
+	audit_auth_failure(c->svc->audit, clock_mono_ms(), clock_wall_ms(), ep, reason, address,
+	                   key, why);
+}

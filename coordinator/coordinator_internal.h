@@ -1,0 +1,109 @@
+/* coordinator_internal: what the coordinator's files share (coordinator.c and
+ * coordinator_*.c): the daemon's state and the functions one file calls in
+ * another. Internal: no module outside the coordinator's files includes it. */
+#ifndef ROTA_COORDINATOR_INTERNAL_H
+#define ROTA_COORDINATOR_INTERNAL_H
+
+#include "coordinator.h"
+
+#include "api.h"
+#include "catalog.h"
+#include "config.h"
+#include "dispatcher.h"
+#include "http/http.h"
+#include "incidents/incidents.h"
+#include "launcher.h"
+#include "log.h"
+#include "registry.h"
+#include "scheduler.h"
+#include "security/security.h"
+#include "sendq.h"
+#include "services.h"
+#include "store/store.h"
+#include "wire.h"
+
+struct coordinator {
+	/* owned: the objects the modules share (services.h); built here, lent
+	 * to every module by pointer */
+	services_t *svc;
+	void *zctx;             /* owned: the sockets in svc are its */
+	int sigfd;              /* owned */
+	int lockfd;             /* owned: the data directory's lock */
+	storelock_t *storelock; /* owned: the lock on rota.db itself, and its watch */
+	/* owned: why the store on disk is no longer the one written, and what
+	 * to do (NULL while it is): then no work is taken, nothing acked. */
+	char *store_lost;
+	int64_t next_store_check;
+	httpd_t *httpd; /* owned: NULL with --http off */
+	api_t api;      /* the operators' requests; borrows svc */
+	char coordinator_id[64];
+	char bound_worker[256]; /* the endpoints as bound, for messages */
+	char bound_api[256];
+	char bound_http[300]; /* "" with --http off */
+	bool http_token;      /* the alert intake requires a bearer token */
+	bool http_insecure;   /* beyond loopback without a token (--insecure) */
+
+	/* CURVE without a token: every alert is refused (401). */
+	bool intake_closed;
+	/* The audit's actor for what alerts do: the token file's name. */
+	char http_token_name[128];
+	int64_t started_wall;
+	int64_t started_mono;
+	wire_stats_t worker_wire;
+	wire_stats_t api_wire;
+	sendq_stats_t sent;
+	log_limit_t drop_log;
+	uint64_t commit_failures;
+	uint64_t hello_refused;
+	uint64_t workers_replaced; /* connections replaced by another process's Hello */
+	uint64_t stale_frames;     /* from a connection that did not say Hello */
+	bool resync_pending;
+	/* The last turn that wrote could not be committed (disk full, a
+	 * file-size limit, the file locked): refuse work until one can. */
+	bool store_unwritable;
+	bool stopping;
+	/* Slots wait at start until the workers had a chance to come back
+	 * (all known ones connected, or COORDINATOR_SETTLE_MS): a slot fired
+	 * the moment a restarted coordinator opens finds nobody there. */
+	bool settled;
+	int64_t settle_deadline;
+};
+
+/* coordinator_http.c */
+/* Starts the HTTP server when one is configured, and writes the address it
+ * bound to bound ("" when off). 0, or -1 with *error (caller frees). */
+int coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error);
+
+/* coordinator_intake.c */
+/* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
+bool coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,
+                      void (*handle)(coordinator_t *, const wire_msg_t *));
+void coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg,
+                          const char *why);
+void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
+                          const char *text);
+/* security.h's on_refusal, with the coordinator as ctx. */
+void coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain,
+                              const char *address, const char *key, const char *why);
+
+/* coordinator_workers.c */
+void coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg);
+/* Heartbeats the workers due one; with expire, declares the silent ones lost. */
+void coordinator_heartbeat(coordinator_t *c, bool expire);
+/* security.h's worker_busy, with the coordinator as ctx. */
+bool coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len);
+
+/* coordinator_operators.c */
+void coordinator_api_message(coordinator_t *c, const wire_msg_t *msg);
+/* api.h's status, with the coordinator as ctx. */
+void coordinator_status(void *ctx, Rota__StatusResponse *out);
+
+/* coordinator_resync.c */
+/* After a failed commit (or to retry a failed reload of the runs). */
+void coordinator_resync(coordinator_t *c);
+/* api.h's reload (and SIGHUP's), with the coordinator as ctx. */
+void coordinator_reload(void *ctx, Rota__ReloadResponse *out);
+/* Once a second, between turns: the store file and the locks still there. */
+void coordinator_check_store(coordinator_t *c);
+
+#endif
