@@ -318,6 +318,34 @@ json_null(json_t *j)
 	json_raw(j, "null");
 }
 
+void
+json_member_string(json_t *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+void
+json_member_int(json_t *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+
+void
+json_member_uint(json_t *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+void
+json_member_bool(json_t *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}
+
 const char *
 json_text(const json_t *j)
 {

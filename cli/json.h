@@ -39,6 +39,12 @@ void json_uint(json_t *j, uint64_t v);
 void json_bool(json_t *j, bool v);
 void json_null(json_t *j);
 
+/* One member of an object: json_key() then the value. */
+void json_member_string(json_t *j, const char *key, const char *s);
+void json_member_int(json_t *j, const char *key, int64_t v);
+void json_member_uint(json_t *j, const char *key, uint64_t v);
+void json_member_bool(json_t *j, const char *key, bool v);
+
 /* The document so far; borrowed, valid until the next call on j. */
 const char *json_text(const json_t *j);
 size_t json_length(const json_t *j);
