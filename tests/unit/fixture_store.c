@@ -79,6 +79,15 @@ fixture_store_teardown(void **state)
 	return 0;
 }
 
+void
+fixture_store_books(const char *dir, char *books, size_t books_len)
+{
+	snprintf(books, books_len, "%s/books", dir);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", books);
+	assert_int_equal(system(cmd), 0);
+}
+
 char *
 fixture_store_logs(store_t *s, const char *run_id)
 {

@@ -42,6 +42,10 @@ int fixture_store_setup(void **state, const char *name);
 /* Closes and removes *state's store and frees it. 0, or -1. */
 int fixture_store_teardown(void **state);
 
+/* Makes the runbook directory <dir>/books into books (a catalog's, beside
+ * the store); fails the test when it cannot. */
+void fixture_store_books(const char *dir, char *books, size_t books_len);
+
 /* The run's output as one string, in the order `rota logs` lists it (the
  * caller frees); fails the test when the store cannot list it. */
 char *fixture_store_logs(store_t *s, const char *run_id);
