@@ -138,6 +138,19 @@ test_a_clock_that_jumps_back_does_not_fire_again(void **state)
 	scheduler_destroy(&s);
 }
 
+/* Entries fire in heap order: sorts what fired, to compare. */
+static void
+sort_fired(fixture_t *f)
+{
+	for (size_t i = 0; i < f->nfired; i++)
+		for (size_t k = i + 1; k < f->nfired; k++)
+			if (f->fired[k] < f->fired[i]) {
+				int64_t t = f->fired[i];
+				f->fired[i] = f->fired[k];
+				f->fired[k] = t;
+			}
+}
+
 static void
 test_catchup_policies(void **state)
 {
@@ -154,14 +167,7 @@ test_catchup_policies(void **state)
 	assert_int_equal(f->nfired, 4);
 	int64_t want[] = {at("2026-06-01T10:15:00Z"), at("2026-06-01T10:20:00Z"),
 	                  at("2026-06-01T10:25:00Z"), at("2026-06-01T10:25:00Z")};
-	/* Entries fire in heap order; sort what fired to compare. */
-	for (size_t i = 0; i < f->nfired; i++)
-		for (size_t k = i + 1; k < f->nfired; k++)
-			if (f->fired[k] < f->fired[i]) {
-				int64_t t = f->fired[i];
-				f->fired[i] = f->fired[k];
-				f->fired[k] = t;
-			}
+	sort_fired(f);
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(f->fired[i], want[i]);
 	/* Every one is on time again from now on: none fires its next slot. */
@@ -218,13 +224,7 @@ test_a_very_long_outage(void **state)
 	int64_t want[] = {at("2026-06-01T09:58:00Z"), at("2026-06-01T09:59:00Z"),
 	                  at("2026-06-01T10:00:00Z"), at("2026-06-01T10:00:00Z"),
 	                  at("2026-06-01T10:00:00Z")};
-	for (size_t i = 0; i < f->nfired; i++)
-		for (size_t k = i + 1; k < f->nfired; k++)
-			if (f->fired[k] < f->fired[i]) {
-				int64_t t = f->fired[i];
-				f->fired[i] = f->fired[k];
-				f->fired[k] = t;
-			}
+	sort_fired(f);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(f->fired[i], want[i]);
 	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:01:00Z"));
