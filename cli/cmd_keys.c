@@ -27,22 +27,10 @@ cmd_keys_json(const Rota__ListKeysResponse *r)
 	json_member_bool(j, "curve", r->curve);
 	json_key(j, "coordinator");
 	json_object_begin(j);
-	json_key(j, "fingerprint");
-	if (r->coordinator_fingerprint[0])
-		json_string(j, r->coordinator_fingerprint);
-	else
-		json_null(j);
+	json_member_text(j, "fingerprint", r->coordinator_fingerprint);
 	json_object_end(j);
-	json_key(j, "workers_dir");
-	if (r->workers_dir[0])
-		json_string(j, r->workers_dir);
-	else
-		json_null(j);
-	json_key(j, "operators_file");
-	if (r->operators_file[0])
-		json_string(j, r->operators_file);
-	else
-		json_null(j);
+	json_member_text(j, "workers_dir", r->workers_dir);
+	json_member_text(j, "operators_file", r->operators_file);
 	json_key(j, "workers");
 	json_array_begin(j);
 	for (size_t i = 0; i < r->n_workers; i++) {

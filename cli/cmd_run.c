@@ -551,8 +551,8 @@ cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	} else {
 		json_null(j);
 	}
-	runview_json_time(j, "started_ms", st->started_ms);
-	runview_json_time(j, "ended_ms", st->ended_ms);
+	json_member_time(j, "started_ms", st->started_ms);
+	json_member_time(j, "ended_ms", st->ended_ms);
 	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
 	json_key(j, "duration_ms");
 	if (span >= 0)

@@ -261,11 +261,7 @@ cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
 		json_member_string(j, "runbook", sch->runbook);
 		json_member_string(j, "cron", sch->cron);
 		json_member_string(j, "timezone", tz);
-		json_key(j, "next_ms");
-		if (sch->next_ms > 0)
-			json_int(j, sch->next_ms);
-		else
-			json_null(j);
+		json_member_time(j, "next_ms", sch->next_ms);
 		json_key(j, "next_local");
 		if (sch->next_ms > 0) {
 			char local[FORMAT_BUF_BYTES];
@@ -274,11 +270,7 @@ cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
 		} else {
 			json_null(j);
 		}
-		json_key(j, "last_ms");
-		if (sch->last_ms > 0)
-			json_int(j, sch->last_ms);
-		else
-			json_null(j);
+		json_member_time(j, "last_ms", sch->last_ms);
 		json_member_string(j, "last_run_id",
 		                   sch->last_run_id != NULL && sch->last_run_id[0] != '\0'
 		                       ? sch->last_run_id

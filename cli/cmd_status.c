@@ -42,11 +42,7 @@ cmd_status_json(const Rota__StatusResponse *st)
 	json_object_begin(j);
 	json_member_string(j, "worker", st->worker_endpoint);
 	json_member_string(j, "api", st->api_endpoint);
-	json_key(j, "http");
-	if (st->http_endpoint[0])
-		json_string(j, st->http_endpoint);
-	else
-		json_null(j);
+	json_member_text(j, "http", st->http_endpoint);
 	json_object_end(j);
 	json_member_bool(j, "curve", st->curve);
 	json_member_bool(j, "insecure", st->insecure);

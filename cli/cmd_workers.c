@@ -110,11 +110,7 @@ cmd_workers_json(const Rota__ListWorkersResponse *resp)
 		}
 		json_object_end(j);
 		json_member_string(j, "state", w->state);
-		json_key(j, "last_seen_ms");
-		if (w->last_seen_ms > 0)
-			json_int(j, w->last_seen_ms);
-		else
-			json_null(j);
+		json_member_time(j, "last_seen_ms", w->last_seen_ms);
 		json_member_string(j, "version", w->version);
 		json_member_string(j, "peer", w->peer);
 		json_member_uint(j, "replaced", w->replaced);
@@ -191,17 +187,9 @@ cmd_workers_removed_json(const Rota__RemoveWorkerResponse *r)
 	json_member_string(j, "id", r->id);
 	json_member_bool(j, "removed", true);
 	json_member_string(j, "state", r->state);
-	json_key(j, "last_seen_ms");
-	if (r->last_seen_ms > 0)
-		json_int(j, r->last_seen_ms);
-	else
-		json_null(j);
+	json_member_time(j, "last_seen_ms", r->last_seen_ms);
 	json_member_bool(j, "key_listed", r->key_listed);
-	json_key(j, "key_path");
-	if (r->key_path[0])
-		json_string(j, r->key_path);
-	else
-		json_null(j);
+	json_member_text(j, "key_path", r->key_path);
 	json_object_end(j);
 	json_print(&j);
 }

@@ -5,17 +5,6 @@
 
 #include "format.h"
 
-/* JSON for a wall time: ms since the epoch, or null for "not yet". */
-void
-runview_json_time(json_t *j, const char *key, int64_t ms)
-{
-	json_key(j, key);
-	if (ms > 0)
-		json_int(j, ms);
-	else
-		json_null(j);
-}
-
 void
 runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 {
@@ -26,16 +15,12 @@ runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 	json_member_uint(j, "hosts_total", r->hosts_total);
 	json_member_uint(j, "hosts_ok", r->hosts_ok);
 	json_member_uint(j, "hosts_failed", r->hosts_failed);
-	runview_json_time(j, "created_ms", r->created_ms);
-	runview_json_time(j, "started_ms", r->started_ms);
-	runview_json_time(j, "ended_ms", r->ended_ms);
+	json_member_time(j, "created_ms", r->created_ms);
+	json_member_time(j, "started_ms", r->started_ms);
+	json_member_time(j, "ended_ms", r->ended_ms);
 	json_member_string(j, "trigger", format_trigger(r->trigger));
-	runview_json_time(j, "slot_ms", r->slot_ms);
-	json_key(j, "reason");
-	if (r->reason != NULL && r->reason[0] != '\0')
-		json_string(j, r->reason);
-	else
-		json_null(j);
+	json_member_time(j, "slot_ms", r->slot_ms);
+	json_member_text(j, "reason", r->reason);
 	/* Elapsed so far while it runs, as the table shows. */
 	int64_t span = format_span_ms(r->started_ms, r->ended_ms, now);
 	json_key(j, "duration_ms");
