@@ -103,16 +103,17 @@ client_why(const client_t *c)
 	return c->why;
 }
 
-/* Waits until sock has one of events or deadline passes. Returns 1 when
- * ready, 0 at the deadline, -1 on error, or CLIENT_ERR_REFUSED /
- * CLIENT_ERR_HANDSHAKE when a handshake failed (c->why says why). */
+/* Waits until sock has one of events or deadline passes. Returns CLIENT_OK
+ * when ready, CLIENT_ERR_TIMEOUT at the deadline, CLIENT_ERR_IO on error, or
+ * CLIENT_ERR_REFUSED / CLIENT_ERR_HANDSHAKE when a handshake failed (c->why
+ * says why). */
 static int
 client_wait(client_t *c, short events, int64_t deadline_ms)
 {
 	for (;;) {
 		int64_t left = deadline_ms - clock_mono_ms();
 		if (left <= 0)
-			return 0;
+			return CLIENT_ERR_TIMEOUT;
 		zmq_pollitem_t items[] = {
 		    {.socket = c->sock, .events = events},
 		    {.socket = c->monitor, .events = ZMQ_POLLIN},
@@ -121,7 +122,7 @@ client_wait(client_t *c, short events, int64_t deadline_ms)
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return CLIENT_ERR_IO;
 		}
 		if (items[1].revents & ZMQ_POLLIN) {
 			curve_event_t ev;
@@ -134,7 +135,7 @@ client_wait(client_t *c, short events, int64_t deadline_ms)
 			}
 		}
 		if (items[0].revents & events)
-			return 1;
+			return CLIENT_OK;
 	}
 }
 
@@ -152,12 +153,8 @@ client_send(client_t *c, Rota__Request *req, int64_t deadline_ms)
 		/* A DEALER queues while it connects, so EAGAIN means a
 		 * full queue: wait for room, within the same deadline. */
 		int rc = client_wait(c, ZMQ_POLLOUT, deadline_ms);
-		if (rc == 0)
-			return CLIENT_ERR_TIMEOUT;
-		if (rc == CLIENT_ERR_REFUSED || rc == CLIENT_ERR_HANDSHAKE)
+		if (rc != CLIENT_OK)
 			return rc;
-		if (rc < 0)
-			return CLIENT_ERR_IO;
 	}
 }
 
@@ -175,12 +172,8 @@ client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **re
 
 	for (;;) {
 		rc = client_wait(c, ZMQ_POLLIN, deadline);
-		if (rc == 0)
-			return CLIENT_ERR_TIMEOUT;
-		if (rc == CLIENT_ERR_REFUSED || rc == CLIENT_ERR_HANDSHAKE)
+		if (rc != CLIENT_OK)
 			return rc;
-		if (rc < 0)
-			return CLIENT_ERR_IO;
 		/* Drain what is queued: the answer may sit behind stale ones. */
 		for (;;) {
 			wire_msg_t msg;

@@ -80,16 +80,11 @@ cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
 	if (json) {
 		json_t *j = json_new();
 		json_object_begin(j);
-		json_key(j, "run_id");
-		json_string(j, run);
-		json_key(j, "step_id");
-		json_string(j, step);
-		json_key(j, "decision");
-		json_string(j, reject ? "rejected" : "approved");
-		json_key(j, "hosts");
-		json_uint(j, resp->hosts);
-		json_key(j, "note");
-		json_string(j, note);
+		json_member_string(j, "run_id", run);
+		json_member_string(j, "step_id", step);
+		json_member_string(j, "decision", reject ? "rejected" : "approved");
+		json_member_uint(j, "hosts", resp->hosts);
+		json_member_string(j, "note", note);
 		json_object_end(j);
 		json_print(&j);
 	} else {

@@ -61,10 +61,8 @@ cmd_cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 	if (json) {
 		j = json_new();
 		json_object_begin(j);
-		json_key(j, "run_id");
-		json_string(j, resp->run->id);
-		json_key(j, "status");
-		json_string(j, format_run_status(resp->run->status));
+		json_member_string(j, "run_id", resp->run->id);
+		json_member_string(j, "status", format_run_status(resp->run->status));
 		json_key(j, "steps");
 		json_array_begin(j);
 	}
@@ -77,16 +75,11 @@ cmd_cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 			continue;
 		if (json) {
 			json_object_begin(j);
-			json_key(j, "host");
-			json_string(j, st->host);
-			json_key(j, "step_id");
-			json_string(j, st->step_id);
-			json_key(j, "attempt");
-			json_uint(j, st->attempt);
-			json_key(j, "status");
-			json_string(j, format_step_status(st->status));
-			json_key(j, "detail");
-			json_string(j, st->detail);
+			json_member_string(j, "host", st->host);
+			json_member_string(j, "step_id", st->step_id);
+			json_member_uint(j, "attempt", st->attempt);
+			json_member_string(j, "status", format_step_status(st->status));
+			json_member_string(j, "detail", st->detail);
 			json_object_end(j);
 			continue;
 		}

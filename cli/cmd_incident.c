@@ -201,8 +201,7 @@ cmd_incident_open(session_t *s, int argc, char **argv)
 		json_object_begin(j);
 		json_key(j, "incident");
 		incidentview_json_info(j, inc);
-		json_key(j, "run_id");
-		json_string(j, resp->run_id);
+		json_member_string(j, "run_id", resp->run_id);
 		incidentview_json_strings(j, "hosts", resp->hosts, resp->n_hosts);
 		json_object_end(j);
 		json_print(&j);

@@ -24,26 +24,13 @@ cmd_keys_json(const Rota__ListKeysResponse *r)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
-	json_key(j, "curve");
-	json_bool(j, r->curve);
+	json_member_bool(j, "curve", r->curve);
 	json_key(j, "coordinator");
 	json_object_begin(j);
-	json_key(j, "fingerprint");
-	if (r->coordinator_fingerprint[0])
-		json_string(j, r->coordinator_fingerprint);
-	else
-		json_null(j);
+	json_member_text(j, "fingerprint", r->coordinator_fingerprint);
 	json_object_end(j);
-	json_key(j, "workers_dir");
-	if (r->workers_dir[0])
-		json_string(j, r->workers_dir);
-	else
-		json_null(j);
-	json_key(j, "operators_file");
-	if (r->operators_file[0])
-		json_string(j, r->operators_file);
-	else
-		json_null(j);
+	json_member_text(j, "workers_dir", r->workers_dir);
+	json_member_text(j, "operators_file", r->operators_file);
 	json_key(j, "workers");
 	json_array_begin(j);
 	for (size_t i = 0; i < r->n_workers; i++) {
@@ -51,12 +38,9 @@ cmd_keys_json(const Rota__ListKeysResponse *r)
 		if (k == NULL)
 			continue;
 		json_object_begin(j);
-		json_key(j, "id");
-		json_string(j, k->name);
-		json_key(j, "fingerprint");
-		json_string(j, k->fingerprint);
-		json_key(j, "state");
-		json_string(j, k->state);
+		json_member_string(j, "id", k->name);
+		json_member_string(j, "fingerprint", k->fingerprint);
+		json_member_string(j, "state", k->state);
 		json_key(j, "connected");
 		json_bool(j,
 		          strcmp(k->state, "connected") == 0 || strcmp(k->state, "stopping") == 0);
@@ -70,12 +54,9 @@ cmd_keys_json(const Rota__ListKeysResponse *r)
 		if (k == NULL)
 			continue;
 		json_object_begin(j);
-		json_key(j, "name");
-		json_string(j, k->name);
-		json_key(j, "role");
-		json_string(j, k->role);
-		json_key(j, "fingerprint");
-		json_string(j, k->fingerprint);
+		json_member_string(j, "name", k->name);
+		json_member_string(j, "role", k->role);
+		json_member_string(j, "fingerprint", k->fingerprint);
 		json_object_end(j);
 	}
 	json_array_end(j);

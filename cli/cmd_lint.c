@@ -149,14 +149,10 @@ cmd_lint_json_list(json_t *j, const runbook_errors_t *list, size_t skip)
 	for (size_t i = 0; i < list->count; i++) {
 		const runbook_error_t *e = &list->items[i];
 		json_object_begin(j);
-		json_key(j, "file");
-		json_string(j, e->file);
-		json_key(j, "line");
-		json_int(j, e->line);
-		json_key(j, "column");
-		json_int(j, e->column);
-		json_key(j, "message");
-		json_string(j, e->message + skip);
+		json_member_string(j, "file", e->file);
+		json_member_int(j, "line", e->line);
+		json_member_int(j, "column", e->column);
+		json_member_string(j, "message", e->message + skip);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -171,12 +167,9 @@ cmd_lint_print_json(const lint_t *l)
 	json_t *j = json_new();
 
 	json_object_begin(j);
-	json_key(j, "ok");
-	json_bool(j, l->files_bad == 0);
-	json_key(j, "files");
-	json_uint(j, l->files);
-	json_key(j, "files_with_errors");
-	json_uint(j, l->files_bad);
+	json_member_bool(j, "ok", l->files_bad == 0);
+	json_member_uint(j, "files", l->files);
+	json_member_uint(j, "files_with_errors", l->files_bad);
 	json_key(j, "errors");
 	cmd_lint_json_list(j, &l->errs, 0);
 	json_key(j, "warnings");

@@ -312,15 +312,13 @@ cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 	if (json) {
 		json_t *j = json_new();
 		json_object_begin(j);
-		json_key(j, "run_id");
-		json_string(j, sub->run_id);
+		json_member_string(j, "run_id", sub->run_id);
 		json_key(j, "hosts");
 		json_array_begin(j);
 		for (size_t i = 0; i < sub->n_hosts; i++)
 			json_string(j, sub->hosts[i]);
 		json_array_end(j);
-		json_key(j, "status");
-		json_string(j, format_run_status(status));
+		json_member_string(j, "status", format_run_status(status));
 		json_key(j, "run");
 		runview_json_summary(j, show->run, clock_wall_ms());
 		json_object_end(j);
@@ -430,8 +428,7 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	if (json && !wait) {
 		json_t *j = json_new();
 		json_object_begin(j);
-		json_key(j, "run_id");
-		json_string(j, resp->run_id);
+		json_member_string(j, "run_id", resp->run_id);
 		json_key(j, "hosts");
 		json_array_begin(j);
 		for (size_t i = 0; i < resp->n_hosts; i++)
@@ -539,20 +536,13 @@ static void
 cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 {
 	json_object_begin(j);
-	json_key(j, "host");
-	json_string(j, st->host);
-	json_key(j, "step_id");
-	json_string(j, st->step_id);
-	json_key(j, "position");
-	json_uint(j, st->position);
-	json_key(j, "attempt");
-	json_uint(j, st->attempt);
-	json_key(j, "status");
-	json_string(j, format_step_status(st->status));
-	json_key(j, "handled");
-	json_bool(j, st->handled);
-	json_key(j, "exit_code");
-	json_int(j, st->exit_code);
+	json_member_string(j, "host", st->host);
+	json_member_string(j, "step_id", st->step_id);
+	json_member_uint(j, "position", st->position);
+	json_member_uint(j, "attempt", st->attempt);
+	json_member_string(j, "status", format_step_status(st->status));
+	json_member_bool(j, "handled", st->handled);
+	json_member_int(j, "exit_code", st->exit_code);
 	json_key(j, "signal");
 	if (st->signal != 0) {
 		char sig[FORMAT_BUF_BYTES];
@@ -561,20 +551,18 @@ cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	} else {
 		json_null(j);
 	}
-	runview_json_time(j, "started_ms", st->started_ms);
-	runview_json_time(j, "ended_ms", st->ended_ms);
+	json_member_time(j, "started_ms", st->started_ms);
+	json_member_time(j, "ended_ms", st->ended_ms);
 	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
 	json_key(j, "duration_ms");
 	if (span >= 0)
 		json_int(j, span);
 	else
 		json_null(j);
-	json_key(j, "detail");
-	json_string(j, st->detail);
+	json_member_string(j, "detail", st->detail);
 	json_key(j, "tail");
 	json_string_len(j, (const char *)st->tail.data, st->tail.len);
-	json_key(j, "tail_cut");
-	json_bool(j, st->tail_cut);
+	json_member_bool(j, "tail_cut", st->tail_cut);
 	json_object_end(j);
 }
 

@@ -146,17 +146,6 @@ cmd_runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
 	table_destroy(&t);
 }
 
-/* JSON: a string, or null when the peer left it empty. */
-static void
-cmd_runbooks_json_opt(json_t *j, const char *key, const char *s)
-{
-	json_key(j, key);
-	if (s != NULL && s[0] != '\0')
-		json_string(j, s);
-	else
-		json_null(j);
-}
-
 static void
 cmd_runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 {
@@ -166,31 +155,24 @@ cmd_runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
 		if (rb == NULL)
 			continue;
 		json_object_begin(j);
-		cmd_runbooks_json_opt(j, "name", rb->name);
-		json_key(j, "path");
-		json_string(j, rb->path);
-		json_key(j, "state");
-		json_string(j, rb->state);
+		json_member_text(j, "name", rb->name);
+		json_member_string(j, "path", rb->path);
+		json_member_string(j, "state", rb->state);
 		json_key(j, "errors");
 		json_array_begin(j);
 		cmd_runbooks_each_line(rb->errors, false, cmd_runbooks_json_line, j);
 		json_array_end(j);
-		cmd_runbooks_json_opt(j, "hash", rb->hash);
-		cmd_runbooks_json_opt(j, "description", rb->description);
-		cmd_runbooks_json_opt(j, "cron", rb->cron);
+		json_member_text(j, "hash", rb->hash);
+		json_member_text(j, "description", rb->description);
+		json_member_text(j, "cron", rb->cron);
 		/* A zone only means something beside a cron line. */
-		cmd_runbooks_json_opt(
+		json_member_text(
 		    j, "timezone",
 		    rb->cron != NULL && rb->cron[0] != '\0'
 		        ? (rb->timezone != NULL && rb->timezone[0] != '\0' ? rb->timezone : "UTC")
 		        : NULL);
-		json_key(j, "step_count");
-		json_uint(j, rb->step_count);
-		json_key(j, "loaded_ms");
-		if (rb->loaded_ms > 0)
-			json_int(j, rb->loaded_ms);
-		else
-			json_null(j);
+		json_member_uint(j, "step_count", rb->step_count);
+		json_member_time(j, "loaded_ms", rb->loaded_ms);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -264,16 +246,11 @@ cmd_runbooks_reload(session_t *s, int argc, char **argv)
 	if (json) {
 		json_t *j = json_new();
 		json_object_begin(j);
-		json_key(j, "loaded");
-		json_uint(j, resp->loaded);
-		json_key(j, "invalid");
-		json_uint(j, resp->invalid);
-		json_key(j, "added");
-		json_uint(j, resp->added);
-		json_key(j, "changed");
-		json_uint(j, resp->changed);
-		json_key(j, "removed");
-		json_uint(j, resp->removed);
+		json_member_uint(j, "loaded", resp->loaded);
+		json_member_uint(j, "invalid", resp->invalid);
+		json_member_uint(j, "added", resp->added);
+		json_member_uint(j, "changed", resp->changed);
+		json_member_uint(j, "removed", resp->removed);
 		json_key(j, "runbooks");
 		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
 		json_object_end(j);

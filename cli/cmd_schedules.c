@@ -55,22 +55,17 @@ cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
 	if (json) {
 		json_t *j = json_new();
 		json_object_begin(j);
-		json_key(j, "runbook");
-		json_string(j, runbook);
-		json_key(j, "cron");
-		json_string(j, cron);
-		json_key(j, "timezone");
-		json_string(j, tz);
+		json_member_string(j, "runbook", runbook);
+		json_member_string(j, "cron", cron);
+		json_member_string(j, "timezone", tz);
 		json_key(j, "upcoming");
 		json_array_begin(j);
 		for (size_t i = 0; i < n; i++) {
 			char local[FORMAT_BUF_BYTES];
 			cron_format(times[i], tz, local, sizeof(local));
 			json_object_begin(j);
-			json_key(j, "at_ms");
-			json_int(j, times[i]);
-			json_key(j, "local");
-			json_string(j, local);
+			json_member_int(j, "at_ms", times[i]);
+			json_member_string(j, "local", local);
 			json_object_end(j);
 		}
 		json_array_end(j);
@@ -263,17 +258,10 @@ cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
 			continue;
 		const char *tz = cmd_schedules_zone(sch->timezone);
 		json_object_begin(j);
-		json_key(j, "runbook");
-		json_string(j, sch->runbook);
-		json_key(j, "cron");
-		json_string(j, sch->cron);
-		json_key(j, "timezone");
-		json_string(j, tz);
-		json_key(j, "next_ms");
-		if (sch->next_ms > 0)
-			json_int(j, sch->next_ms);
-		else
-			json_null(j);
+		json_member_string(j, "runbook", sch->runbook);
+		json_member_string(j, "cron", sch->cron);
+		json_member_string(j, "timezone", tz);
+		json_member_time(j, "next_ms", sch->next_ms);
 		json_key(j, "next_local");
 		if (sch->next_ms > 0) {
 			char local[FORMAT_BUF_BYTES];
@@ -282,26 +270,19 @@ cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
 		} else {
 			json_null(j);
 		}
-		json_key(j, "last_ms");
-		if (sch->last_ms > 0)
-			json_int(j, sch->last_ms);
-		else
-			json_null(j);
-		json_key(j, "last_run_id");
-		json_string(j, sch->last_run_id != NULL && sch->last_run_id[0] != '\0'
-		                   ? sch->last_run_id
-		                   : NULL);
+		json_member_time(j, "last_ms", sch->last_ms);
+		json_member_string(j, "last_run_id",
+		                   sch->last_run_id != NULL && sch->last_run_id[0] != '\0'
+		                       ? sch->last_run_id
+		                       : NULL);
 		json_key(j, "last_status");
 		if (sch->last_ms > 0 || (sch->last_run_id != NULL && sch->last_run_id[0] != '\0'))
 			json_string(j, format_run_status(sch->last_status));
 		else
 			json_null(j);
-		json_key(j, "catchup");
-		json_string(j, sch->catchup);
-		json_key(j, "concurrency");
-		json_string(j, sch->concurrency);
-		json_key(j, "jitter_ms");
-		json_uint(j, sch->jitter_ms);
+		json_member_string(j, "catchup", sch->catchup);
+		json_member_string(j, "concurrency", sch->concurrency);
+		json_member_uint(j, "jitter_ms", sch->jitter_ms);
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -99,34 +99,22 @@ cmd_workers_json(const Rota__ListWorkersResponse *resp)
 		if (w == NULL)
 			continue;
 		json_object_begin(j);
-		json_key(j, "id");
-		json_string(j, w->id);
-		json_key(j, "hostname");
-		json_string(j, w->hostname);
+		json_member_string(j, "id", w->id);
+		json_member_string(j, "hostname", w->hostname);
 		json_key(j, "labels");
 		json_object_begin(j);
 		for (size_t k = 0; k < w->n_labels; k++) {
 			if (w->labels[k] == NULL)
 				continue;
-			json_key(j, w->labels[k]->key);
-			json_string(j, w->labels[k]->value);
+			json_member_string(j, w->labels[k]->key, w->labels[k]->value);
 		}
 		json_object_end(j);
-		json_key(j, "state");
-		json_string(j, w->state);
-		json_key(j, "last_seen_ms");
-		if (w->last_seen_ms > 0)
-			json_int(j, w->last_seen_ms);
-		else
-			json_null(j);
-		json_key(j, "version");
-		json_string(j, w->version);
-		json_key(j, "peer");
-		json_string(j, w->peer);
-		json_key(j, "replaced");
-		json_uint(j, w->replaced);
-		json_key(j, "spool_error");
-		json_string(j, w->spool_error);
+		json_member_string(j, "state", w->state);
+		json_member_time(j, "last_seen_ms", w->last_seen_ms);
+		json_member_string(j, "version", w->version);
+		json_member_string(j, "peer", w->peer);
+		json_member_uint(j, "replaced", w->replaced);
+		json_member_string(j, "spool_error", w->spool_error);
 		json_key(j, "running");
 		json_array_begin(j);
 		for (size_t k = 0; k < w->n_running; k++) {
@@ -134,22 +122,17 @@ cmd_workers_json(const Rota__ListWorkersResponse *resp)
 			if (key == NULL)
 				continue;
 			json_object_begin(j);
-			json_key(j, "run_id");
-			json_string(j, key->run_id);
-			json_key(j, "step_id");
-			json_string(j, key->step_id);
-			json_key(j, "host");
-			json_string(j, key->host);
-			json_key(j, "attempt");
-			json_uint(j, key->attempt);
+			json_member_string(j, "run_id", key->run_id);
+			json_member_string(j, "step_id", key->step_id);
+			json_member_string(j, "host", key->host);
+			json_member_uint(j, "attempt", key->attempt);
 			json_object_end(j);
 		}
 		json_array_end(j);
 		json_object_end(j);
 	}
 	json_array_end(j);
-	json_key(j, "total");
-	json_uint(j, resp->total > resp->n_workers ? resp->total : resp->n_workers);
+	json_member_uint(j, "total", resp->total > resp->n_workers ? resp->total : resp->n_workers);
 	json_object_end(j);
 	json_print(&j);
 }
@@ -201,24 +184,12 @@ cmd_workers_removed_json(const Rota__RemoveWorkerResponse *r)
 {
 	json_t *j = json_new();
 	json_object_begin(j);
-	json_key(j, "id");
-	json_string(j, r->id);
-	json_key(j, "removed");
-	json_bool(j, true);
-	json_key(j, "state");
-	json_string(j, r->state);
-	json_key(j, "last_seen_ms");
-	if (r->last_seen_ms > 0)
-		json_int(j, r->last_seen_ms);
-	else
-		json_null(j);
-	json_key(j, "key_listed");
-	json_bool(j, r->key_listed);
-	json_key(j, "key_path");
-	if (r->key_path[0])
-		json_string(j, r->key_path);
-	else
-		json_null(j);
+	json_member_string(j, "id", r->id);
+	json_member_bool(j, "removed", true);
+	json_member_string(j, "state", r->state);
+	json_member_time(j, "last_seen_ms", r->last_seen_ms);
+	json_member_bool(j, "key_listed", r->key_listed);
+	json_member_text(j, "key_path", r->key_path);
 	json_object_end(j);
 	json_print(&j);
 }

@@ -73,27 +73,6 @@ incidentview_time(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%s%s", t, ms > 0 ? " UTC" : "");
 }
 
-static void
-incidentview_json_time(json_t *j, const char *key, int64_t ms)
-{
-	json_key(j, key);
-	if (ms > 0)
-		json_int(j, ms);
-	else
-		json_null(j);
-}
-
-/* An empty string from the coordinator means "not set": null in JSON. */
-static void
-incidentview_json_text(json_t *j, const char *key, const char *s)
-{
-	json_key(j, key);
-	if (s != NULL && s[0] != '\0')
-		json_string(j, s);
-	else
-		json_null(j);
-}
-
 void
 incidentview_json_strings(json_t *j, const char *key, char *const *items, size_t n)
 {
@@ -111,20 +90,14 @@ void
 incidentview_json_info(json_t *j, const Rota__IncidentInfo *inc)
 {
 	json_object_begin(j);
-	json_key(j, "id");
-	json_string(j, inc->id);
-	json_key(j, "title");
-	json_string(j, inc->title);
-	json_key(j, "severity");
-	json_string(j, format_severity(inc->severity));
-	json_key(j, "status");
-	json_string(j, inc->status);
-	json_key(j, "source");
-	json_string(j, inc->source);
-	incidentview_json_text(j, "runbook", inc->runbook);
+	json_member_string(j, "id", inc->id);
+	json_member_string(j, "title", inc->title);
+	json_member_string(j, "severity", format_severity(inc->severity));
+	json_member_string(j, "status", inc->status);
+	json_member_string(j, "source", inc->source);
+	json_member_text(j, "runbook", inc->runbook);
 	incidentview_json_strings(j, "hosts", inc->hosts, inc->n_hosts);
-	json_key(j, "policy");
-	json_string(j, inc->policy);
+	json_member_string(j, "policy", inc->policy);
 	/* The wire counts tiers from 0 with -1 for none; people (and the
 	 * timeline's "tier 2") count from 1. */
 	json_key(j, "tier");
@@ -132,20 +105,17 @@ incidentview_json_info(json_t *j, const Rota__IncidentInfo *inc)
 		json_int(j, (int64_t)inc->tier + 1);
 	else
 		json_null(j);
-	incidentview_json_time(j, "created_ms", inc->created_ms);
-	incidentview_json_time(j, "ack_due_ms", inc->ack_due_ms);
-	json_key(j, "ack_overdue");
-	json_bool(j, incidentview_overdue(inc));
-	incidentview_json_time(j, "acked_ms", inc->acked_ms);
-	incidentview_json_text(j, "acked_by", inc->acked_by);
-	incidentview_json_time(j, "resolved_ms", inc->resolved_ms);
-	incidentview_json_text(j, "note", inc->note);
-	incidentview_json_time(j, "next_escalation_ms", inc->next_escalation_ms);
+	json_member_time(j, "created_ms", inc->created_ms);
+	json_member_time(j, "ack_due_ms", inc->ack_due_ms);
+	json_member_bool(j, "ack_overdue", incidentview_overdue(inc));
+	json_member_time(j, "acked_ms", inc->acked_ms);
+	json_member_text(j, "acked_by", inc->acked_by);
+	json_member_time(j, "resolved_ms", inc->resolved_ms);
+	json_member_text(j, "note", inc->note);
+	json_member_time(j, "next_escalation_ms", inc->next_escalation_ms);
 	incidentview_json_strings(j, "run_ids", inc->run_ids, inc->n_run_ids);
-	json_key(j, "deliveries_pending");
-	json_uint(j, inc->deliveries_pending);
-	json_key(j, "deliveries_failed");
-	json_uint(j, inc->deliveries_failed);
+	json_member_uint(j, "deliveries_pending", inc->deliveries_pending);
+	json_member_uint(j, "deliveries_failed", inc->deliveries_failed);
 	json_object_end(j);
 }
 
@@ -308,11 +278,9 @@ incidentview_show_json(const Rota__ShowIncidentResponse *show, int64_t now)
 		if (e == NULL)
 			continue;
 		json_object_begin(j);
-		incidentview_json_time(j, "at_ms", e->at_ms);
-		json_key(j, "kind");
-		json_string(j, e->kind);
-		json_key(j, "text");
-		json_string(j, e->text);
+		json_member_time(j, "at_ms", e->at_ms);
+		json_member_string(j, "kind", e->kind);
+		json_member_string(j, "text", e->text);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -323,20 +291,15 @@ incidentview_show_json(const Rota__ShowIncidentResponse *show, int64_t now)
 		if (d == NULL)
 			continue;
 		json_object_begin(j);
-		json_key(j, "id");
-		json_uint(j, d->id);
-		json_key(j, "channel");
-		json_string(j, d->channel);
-		json_key(j, "kind");
-		json_string(j, d->kind);
-		json_key(j, "state");
-		json_string(j, d->state);
-		json_key(j, "attempts");
-		json_uint(j, d->attempts);
-		incidentview_json_text(j, "last_error", d->last_error);
-		incidentview_json_time(j, "created_ms", d->created_ms);
-		incidentview_json_time(j, "delivered_ms", d->delivered_ms);
-		incidentview_json_time(j, "next_ms", d->next_ms);
+		json_member_uint(j, "id", d->id);
+		json_member_string(j, "channel", d->channel);
+		json_member_string(j, "kind", d->kind);
+		json_member_string(j, "state", d->state);
+		json_member_uint(j, "attempts", d->attempts);
+		json_member_text(j, "last_error", d->last_error);
+		json_member_time(j, "created_ms", d->created_ms);
+		json_member_time(j, "delivered_ms", d->delivered_ms);
+		json_member_time(j, "next_ms", d->next_ms);
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -318,6 +318,54 @@ json_null(json_t *j)
 	json_raw(j, "null");
 }
 
+void
+json_member_string(json_t *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+void
+json_member_int(json_t *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+
+void
+json_member_uint(json_t *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+void
+json_member_bool(json_t *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}
+
+void
+json_member_time(json_t *j, const char *key, int64_t ms)
+{
+	json_key(j, key);
+	if (ms > 0)
+		json_int(j, ms);
+	else
+		json_null(j);
+}
+
+void
+json_member_text(json_t *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	if (s != NULL && s[0] != '\0')
+		json_string(j, s);
+	else
+		json_null(j);
+}
+
 const char *
 json_text(const json_t *j)
 {

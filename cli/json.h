@@ -39,6 +39,17 @@ void json_uint(json_t *j, uint64_t v);
 void json_bool(json_t *j, bool v);
 void json_null(json_t *j);
 
+/* One member of an object: json_key() then the value. */
+void json_member_string(json_t *j, const char *key, const char *s);
+void json_member_int(json_t *j, const char *key, int64_t v);
+void json_member_uint(json_t *j, const char *key, uint64_t v);
+void json_member_bool(json_t *j, const char *key, bool v);
+/* A wall time: ms since the epoch, or null when ms is 0 ("not yet"). */
+void json_member_time(json_t *j, const char *key, int64_t ms);
+/* Text the coordinator sends as "" for "not set": null when s is NULL or
+ * empty. */
+void json_member_text(json_t *j, const char *key, const char *s);
+
 /* The document so far; borrowed, valid until the next call on j. */
 const char *json_text(const json_t *j);
 size_t json_length(const json_t *j);

@@ -7,10 +7,6 @@
 #include "json.h"
 #include "rota.pb-c.h"
 
-/* JSON for a wall time under key: ms since the epoch, or null for 0 ("not
- * yet"). */
-void runview_json_time(json_t *j, const char *key, int64_t ms);
-
 /* One run as `runs --json` writes it (an object), for every command that
  * lists runs, so they stay one shape; now_ms times a run not yet ended. */
 void runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now_ms);

@@ -163,5 +163,8 @@ bool yamltree_is_text(const yamltree_node_t *n);
 const char *yamltree_kind_name(const yamltree_node_t *n);
 /* -1, 0 or 1 as a is before, at or after b. */
 int yamltree_mark_cmp(yamltree_mark_t a, yamltree_mark_t b);
+/* The mark just past the len bytes of text that start at m: a newline
+ * starts the next line, every UTF-8 character is one column. */
+yamltree_mark_t yamltree_mark_advance(yamltree_mark_t m, const char *text, size_t len);
 
 #endif

@@ -157,17 +157,7 @@ tmpl_mark(const check_t *c, const yamltree_node_t *n, size_t index, size_t count
 	if (found != count)
 		return n->mark;
 	/* Count lines and characters from the scalar's start. */
-	runbook_mark_t m = n->mark;
-	for (size_t i = from; i < at; i++) {
-		unsigned char ch = (unsigned char)c->text[i];
-		if (ch == '\n') {
-			m.line++;
-			m.column = 1;
-		} else if ((ch & 0xC0) != 0x80) {
-			m.column++;
-		}
-	}
-	return m;
+	return yamltree_mark_advance(n->mark, c->text + from, at > from ? at - from : 0);
 }
 
 /* A shell step's run: every template (but a raw one) must stand where

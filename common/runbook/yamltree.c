@@ -92,6 +92,21 @@ yamltree_mark_cmp(yamltree_mark_t a, yamltree_mark_t b)
 	return 0;
 }
 
+yamltree_mark_t
+yamltree_mark_advance(yamltree_mark_t m, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (ch == '\n') {
+			m.line++;
+			m.column = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			m.column++;
+		}
+	}
+	return m;
+}
+
 /* Sorts this parse's errors by position. Insertion sort: stable (errors at
  * one position keep the order they were found in) and at most
  * YAMLTREE_MAX_ERRORS items. */
@@ -254,20 +269,11 @@ mark_from_yaml(yaml_mark_t m)
 static yamltree_mark_t
 mark_from_offset(const char *text, size_t len, size_t off)
 {
-	yamltree_mark_t m = {1, 1};
+	yamltree_mark_t start = {1, 1};
 
 	if (off > len)
 		off = len;
-	for (size_t i = 0; i < off; i++) {
-		unsigned char ch = (unsigned char)text[i];
-		if (ch == '\n') {
-			m.line++;
-			m.column = 1;
-		} else if ((ch & 0xC0) != 0x80) {
-			m.column++;
-		}
-	}
-	return m;
+	return yamltree_mark_advance(start, text, off);
 }
 
 /* Returns the offset of the first byte that is not part of well-formed

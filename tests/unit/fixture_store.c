@@ -1,19 +1,25 @@
 /* fixture_store: a temporary store for unit tests (fixture_store.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "fixture_store.h"
+
+#include "fixture_dir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 int
 fixture_store_dir(const char *name, char *dir, size_t dir_len, char *path, size_t path_len)
 {
-	snprintf(dir, dir_len, "/tmp/rota-%s.XXXXXX", name);
-	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, "fixture_store: mkdtemp %s failed\n", dir);
-		dir[0] = '\0';
+	if (fixture_dir_make(name, dir, dir_len) != 0)
 		return -1;
-	}
 	if (path != NULL)
 		snprintf(path, path_len, "%s/rota.db", dir);
 	return 0;
@@ -49,9 +55,55 @@ fixture_store_remove(store_t **sp, const char *dir)
 {
 	if (sp != NULL)
 		store_destroy(sp);
-	if (dir == NULL || strncmp(dir, "/tmp/rota-", 10) != 0)
+	return fixture_dir_remove(dir);
+}
+
+int
+fixture_store_setup(void **state, const char *name)
+{
+	fixture_store_t *f = calloc(1, sizeof(*f));
+	f->store = fixture_store_new(name, f->dir, sizeof(f->dir), f->path, sizeof(f->path));
+	if (f->store == NULL)
 		return -1;
-	char cmd[320];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	*state = f;
+	return 0;
+}
+
+int
+fixture_store_teardown(void **state)
+{
+	fixture_store_t *f = *state;
+	if (fixture_store_remove(&f->store, f->dir) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+void
+fixture_store_books(const char *dir, char *books, size_t books_len)
+{
+	snprintf(books, books_len, "%s/books", dir);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", books);
+	assert_int_equal(system(cmd), 0);
+}
+
+char *
+fixture_store_logs(store_t *s, const char *run_id)
+{
+	Rota__LogsResponse logs;
+	assert_int_equal(store_logs(s, run_id, NULL, 0, 100, &logs), 0);
+	char *text = xstrdup("");
+	for (size_t i = 0; i < logs.n_chunks; i++) {
+		char *longer = xasprintf("%s%.*s", text, (int)logs.chunks[i]->data.len,
+		                         (const char *)logs.chunks[i]->data.data);
+		free(text);
+		text = longer;
+		free(logs.chunks[i]->host);
+		free(logs.chunks[i]->step_id);
+		free(logs.chunks[i]->data.data);
+		free(logs.chunks[i]);
+	}
+	free(logs.chunks);
+	return text;
 }

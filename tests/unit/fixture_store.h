@@ -28,4 +28,26 @@ store_t *fixture_store_open(const char *path);
  * it. 0, or -1 when it could not be removed. */
 int fixture_store_remove(store_t **sp, const char *dir);
 
+/* The plain fixture of a test that needs only a store: cmocka's state is
+ * one of these (fixture_store_setup's, freed by fixture_store_teardown). */
+typedef struct {
+	char dir[64];
+	char path[128];
+	store_t *store;
+} fixture_store_t;
+
+/* A fixture_store_t with a new store under /tmp/rota-<name>.XXXXXX, as
+ * *state. 0, or -1 (said on stderr). */
+int fixture_store_setup(void **state, const char *name);
+/* Closes and removes *state's store and frees it. 0, or -1. */
+int fixture_store_teardown(void **state);
+
+/* Makes the runbook directory <dir>/books into books (a catalog's, beside
+ * the store); fails the test when it cannot. */
+void fixture_store_books(const char *dir, char *books, size_t books_len);
+
+/* The run's output as one string, in the order `rota logs` lists it (the
+ * caller frees); fails the test when the store cannot list it. */
+char *fixture_store_logs(store_t *s, const char *run_id);
+
 #endif

@@ -15,31 +15,12 @@
 #include "security/audit.h"
 #include "store/store.h"
 
-typedef struct {
-	char dir[64];
-	char path[128];
-	store_t *store;
-} fixture_t;
+typedef fixture_store_t fixture_t;
 
 static int
 setup(void **state)
 {
-	fixture_t *f = calloc(1, sizeof(*f));
-	f->store = fixture_store_new("audit", f->dir, sizeof(f->dir), f->path, sizeof(f->path));
-	if (f->store == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture_t *f = *state;
-	if (fixture_store_remove(&f->store, f->dir) != 0)
-		return -1;
-	free(f);
-	return 0;
+	return fixture_store_setup(state, "audit");
 }
 
 /* Every row, oldest first. */
@@ -173,9 +154,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_record_and_list, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_auth_flood, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_auth_many_addresses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record_and_list, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_flood, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_many_addresses, setup,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,10 +27,7 @@ setup(void **state)
 	fixture_t *f = xcalloc(1, sizeof(*f));
 	f->store = fixture_store_new("cat", f->dir, sizeof(f->dir), NULL, 0);
 	assert_non_null(f->store);
-	snprintf(f->books, sizeof(f->books), "%s/books", f->dir);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s", f->books);
-	assert_int_equal(system(cmd), 0);
+	fixture_store_books(f->dir, f->books, sizeof(f->books));
 	*state = f;
 	return 0;
 }

@@ -296,21 +296,7 @@ result_after(fixture_t *f, worker_t *w, const char *run_id, const char *step, ui
 static char *
 logs_of(fixture_t *f, const char *run_id)
 {
-	Rota__LogsResponse logs;
-	assert_int_equal(store_logs(f->store, run_id, NULL, 0, 100, &logs), 0);
-	char *text = xstrdup("");
-	for (size_t i = 0; i < logs.n_chunks; i++) {
-		char *longer = xasprintf("%s%.*s", text, (int)logs.chunks[i]->data.len,
-		                         (const char *)logs.chunks[i]->data.data);
-		free(text);
-		text = longer;
-		free(logs.chunks[i]->host);
-		free(logs.chunks[i]->step_id);
-		free(logs.chunks[i]->data.data);
-		free(logs.chunks[i]);
-	}
-	free(logs.chunks);
-	return text;
+	return fixture_store_logs(f->store, run_id);
 }
 
 /* Output is stored in seq order, once, also after its run ended; one

@@ -17,31 +17,12 @@
 #include "incidents/incident.h"
 #include "store/store.h"
 
-typedef struct {
-	char dir[64];
-	char path[128];
-	store_t *store;
-} fixture_t;
+typedef fixture_store_t fixture_t;
 
 static int
 setup(void **state)
 {
-	fixture_t *f = calloc(1, sizeof(*f));
-	f->store = fixture_store_new("incident", f->dir, sizeof(f->dir), f->path, sizeof(f->path));
-	if (f->store == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture_t *f = *state;
-	if (fixture_store_remove(&f->store, f->dir) != 0)
-		return -1;
-	free(f);
-	return 0;
+	return fixture_store_setup(state, "incident");
 }
 
 static config_t *
@@ -135,7 +116,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_policy_shrunk_under_open_incident, setup,
-	                                    teardown),
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,31 @@ test_array_of_objects(void **state)
 	json_destroy(&j);
 }
 
+/* json_member_*: a key and its value; a time of 0 and an empty or NULL
+ * text are null. */
+static void
+test_members(void **state)
+{
+	(void)state;
+	json_t *j = json_new();
+	json_object_begin(j);
+	json_member_string(j, "s", "x");
+	json_member_string(j, "sn", NULL);
+	json_member_int(j, "i", -3);
+	json_member_uint(j, "u", 7);
+	json_member_bool(j, "b", true);
+	json_member_time(j, "t", 1700000000000);
+	json_member_time(j, "t0", 0);
+	json_member_text(j, "x", "y");
+	json_member_text(j, "xe", "");
+	json_member_text(j, "xn", NULL);
+	json_object_end(j);
+	assert_string_equal(json_text(j), "{\"s\":\"x\",\"sn\":null,\"i\":-3,\"u\":7,\"b\":true,"
+	                                  "\"t\":1700000000000,\"t0\":null,\"x\":\"y\",\"xe\":null,"
+	                                  "\"xn\":null}");
+	json_destroy(&j);
+}
+
 static void
 test_long_string_grows(void **state)
 {
@@ -166,6 +191,7 @@ main(void)
 	    cmocka_unit_test(test_invalid_utf8_replaced),
 	    cmocka_unit_test(test_document),
 	    cmocka_unit_test(test_array_of_objects),
+	    cmocka_unit_test(test_members),
 	    cmocka_unit_test(test_long_string_grows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture_dir.h"
 #include "security/keyring.h"
 
 static char dir[64];
@@ -22,8 +23,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/rota-test-keyring.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fixture_dir_make("test-keyring", dir, sizeof(dir)) != 0)
 		return -1;
 	return keys_generate(&k1) == 0 && keys_generate(&k2) == 0 ? 0 : -1;
 }
@@ -32,16 +32,13 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_dir_remove(dir);
 }
 
 static const char *
 write_file(const char *name, const char *text)
 {
-	static char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	const char *path = fixture_dir_path(dir, name);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);

@@ -13,33 +13,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture_dir.h"
 #include "keys.h"
 
-static char dir[] = "/tmp/rota-test-keys.XXXXXX";
+static char dir[64];
 
 static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/rota-test-keys.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return fixture_dir_make("test-keys", dir, sizeof(dir));
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_dir_remove(dir);
 }
 
 static char *
 path_of(const char *name)
 {
-	static char buf[256];
-	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
-	return buf;
+	return fixture_dir_path(dir, name);
 }
 
 static void

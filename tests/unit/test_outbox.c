@@ -342,6 +342,18 @@ test_delivers_once_with_key(void **state)
 	assert_int_equal(st.given_up, 0);
 }
 
+/* The row once it has had at least n attempts, or as it is after WAIT_MS
+ * (the caller's assertions say what was missing). */
+static row_t
+wait_attempts(fixture_t *f, int64_t id, int64_t n)
+{
+	int64_t until = clock_mono_ms() + WAIT_MS;
+	row_t r;
+	while ((r = row(f, id)).attempts < n && clock_mono_ms() < until)
+		sleep_ms(5);
+	return r;
+}
+
 static void
 test_retries_500_then_one_delivery(void **state)
 {
@@ -369,10 +381,7 @@ test_retry_after_honoured(void **state)
 	control(&f->a, "fail 429 1 retry-after 1");
 	start(f);
 	int64_t id = add(f, "inc-1", "hook", "trigger");
-	int64_t until = clock_mono_ms() + WAIT_MS;
-	row_t r;
-	while ((r = row(f, id)).attempts == 0 && clock_mono_ms() < until)
-		sleep_ms(5);
+	row_t r = wait_attempts(f, id, 1);
 	assert_int_equal(r.attempts, 1);
 	assert_int_equal(r.last_status, 429);
 	assert_string_equal(r.last_error, "HTTP 429: failing on command");
@@ -392,10 +401,7 @@ test_retry_after_date_honoured(void **state)
 	control(&f->a, "fail 503 1 retry-date 2");
 	start(f);
 	int64_t id = add(f, "inc-1", "hook", "trigger");
-	int64_t until = clock_mono_ms() + WAIT_MS;
-	row_t r;
-	while ((r = row(f, id)).attempts == 0 && clock_mono_ms() < until)
-		sleep_ms(5);
+	row_t r = wait_attempts(f, id, 1);
 	assert_int_equal(r.last_status, 503);
 	assert_true(r.next_ms - r.created_ms >= 1000);
 	r = wait_done(f, id, WAIT_MS);
@@ -464,10 +470,7 @@ test_connection_refused_retries_without_url(void **state)
 	receiver_stop(&f->b);
 	start(f);
 	int64_t id = add(f, "inc-1", "other", "trigger");
-	int64_t until = clock_mono_ms() + WAIT_MS;
-	row_t r;
-	while ((r = row(f, id)).attempts < 2 && clock_mono_ms() < until)
-		sleep_ms(5);
+	row_t r = wait_attempts(f, id, 2);
 	assert_true(r.attempts >= 2);
 	assert_int_equal(r.delivered_ms, 0);
 	assert_int_equal(r.given_up_ms, 0);

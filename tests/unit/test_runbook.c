@@ -732,6 +732,7 @@ test_parse_file_errors(void **state)
 /* ---- the whole language ---- */
 
 static char *source_path(const char *rel);
+static runbook_t *parse_source_ok(const char *rel);
 
 static const char *every_key_runbook =
     "name: every-key\n"                                                /* 1 */
@@ -1062,11 +1063,7 @@ static void
 test_allowed(void **state)
 {
 	(void)state;
-	char *path = source_path("tests/data/lint/good/restricted.yaml");
-	runbook_errors_t errs = {0};
-	runbook_t *rb = runbook_parse_file(path, &errs);
-	if (rb == NULL)
-		fail_msg("%s", runbook_errors_format(&errs));
+	runbook_t *rb = parse_source_ok("tests/data/lint/good/restricted.yaml");
 	assert_int_equal(rb->allowed_operator_count, 2);
 	assert_string_equal(rb->allowed_operators[0], "alice");
 	assert_string_equal(rb->allowed_operators[1], "db.oncall");
@@ -1074,8 +1071,6 @@ test_allowed(void **state)
 	assert_string_equal(rb->allowed_roles[0], "admin");
 	assert_int_equal(rb->allowed_mark.line, 4);
 	runbook_destroy(&rb);
-	runbook_errors_clear(&errs);
-	free(path);
 
 	rb = parse_ok("name: x\nsteps: [{id: a, noop: }]\n");
 	assert_int_equal(rb->allowed_operator_count + rb->allowed_role_count, 0);
@@ -1094,11 +1089,7 @@ static void
 test_design_example(void **state)
 {
 	(void)state;
-	char *path = source_path("tests/data/lint/good/design-example.yaml");
-	runbook_errors_t errs = {0};
-	runbook_t *rb = runbook_parse_file(path, &errs);
-	if (rb == NULL)
-		fail_msg("%s", runbook_errors_format(&errs));
+	runbook_t *rb = parse_source_ok("tests/data/lint/good/design-example.yaml");
 
 	assert_string_equal(rb->schedule.cron, "0 8 * * 1-5");
 	assert_string_equal(rb->schedule.timezone, "Europe/London");
@@ -1131,7 +1122,6 @@ test_design_example(void **state)
 	assert_string_equal(rb->triggers[0].match[0].key, "alertname");
 	assert_string_equal(rb->triggers[0].match[0].value, "ServiceDown");
 	runbook_destroy(&rb);
-	free(path);
 }
 
 /* Cron errors point inside the expression when it is written on one line
@@ -1499,6 +1489,20 @@ source_path(const char *rel)
 		dir = ".";
 	assert_true(asprintf(&p, "%s/%s", dir, rel) > 0);
 	return p;
+}
+
+/* Parses the file at rel under the source tree, which must be accepted. */
+static runbook_t *
+parse_source_ok(const char *rel)
+{
+	char *path = source_path(rel);
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_file(path, &errs);
+	if (rb == NULL)
+		fail_msg("%s", runbook_errors_format(&errs));
+	runbook_errors_clear(&errs);
+	free(path);
+	return rb;
 }
 
 /* Every shell step of a shipped runbook is valid POSIX sh, as /bin/sh -n

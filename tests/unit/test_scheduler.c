@@ -74,10 +74,7 @@ setup(void **state)
 	fixture_t *f = xcalloc(1, sizeof(*f));
 	f->store = fixture_store_new("sched", f->dir, sizeof(f->dir), NULL, 0);
 	assert_non_null(f->store);
-	snprintf(f->books, sizeof(f->books), "%s/books", f->dir);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s", f->books);
-	assert_int_equal(system(cmd), 0);
+	fixture_store_books(f->dir, f->books, sizeof(f->books));
 	*state = f;
 	return 0;
 }
@@ -141,6 +138,19 @@ test_a_clock_that_jumps_back_does_not_fire_again(void **state)
 	scheduler_destroy(&s);
 }
 
+/* Entries fire in heap order: sorts what fired, to compare. */
+static void
+sort_fired(fixture_t *f)
+{
+	for (size_t i = 0; i < f->nfired; i++)
+		for (size_t k = i + 1; k < f->nfired; k++)
+			if (f->fired[k] < f->fired[i]) {
+				int64_t t = f->fired[i];
+				f->fired[i] = f->fired[k];
+				f->fired[k] = t;
+			}
+}
+
 static void
 test_catchup_policies(void **state)
 {
@@ -157,14 +167,7 @@ test_catchup_policies(void **state)
 	assert_int_equal(f->nfired, 4);
 	int64_t want[] = {at("2026-06-01T10:15:00Z"), at("2026-06-01T10:20:00Z"),
 	                  at("2026-06-01T10:25:00Z"), at("2026-06-01T10:25:00Z")};
-	/* Entries fire in heap order; sort what fired to compare. */
-	for (size_t i = 0; i < f->nfired; i++)
-		for (size_t k = i + 1; k < f->nfired; k++)
-			if (f->fired[k] < f->fired[i]) {
-				int64_t t = f->fired[i];
-				f->fired[i] = f->fired[k];
-				f->fired[k] = t;
-			}
+	sort_fired(f);
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(f->fired[i], want[i]);
 	/* Every one is on time again from now on: none fires its next slot. */
@@ -221,13 +224,7 @@ test_a_very_long_outage(void **state)
 	int64_t want[] = {at("2026-06-01T09:58:00Z"), at("2026-06-01T09:59:00Z"),
 	                  at("2026-06-01T10:00:00Z"), at("2026-06-01T10:00:00Z"),
 	                  at("2026-06-01T10:00:00Z")};
-	for (size_t i = 0; i < f->nfired; i++)
-		for (size_t k = i + 1; k < f->nfired; k++)
-			if (f->fired[k] < f->fired[i]) {
-				int64_t t = f->fired[i];
-				f->fired[i] = f->fired[k];
-				f->fired[k] = t;
-			}
+	sort_fired(f);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(f->fired[i], want[i]);
 	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:01:00Z"));

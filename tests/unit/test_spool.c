@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_dir.h"
 #include "spool.h"
 #include "xalloc.h"
 
@@ -23,8 +24,7 @@ static int
 setup(void **state)
 {
 	fixture_t *f = xcalloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rota-spool-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (fixture_dir_make("spool", f->dir, sizeof(f->dir)) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -34,9 +34,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (fixture_dir_remove(f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;

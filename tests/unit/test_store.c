@@ -159,27 +159,6 @@ append(store_t *s, int64_t row, uint64_t seq, const char *text, uint64_t *record
 	return outcome;
 }
 
-/* The run's output as one string, in the order `rota logs` lists it. */
-static char *
-logs_text(store_t *s, const char *run_id)
-{
-	Rota__LogsResponse logs;
-	assert_int_equal(store_logs(s, run_id, NULL, 0, 100, &logs), 0);
-	char *text = xstrdup("");
-	for (size_t i = 0; i < logs.n_chunks; i++) {
-		char *longer = xasprintf("%s%.*s", text, (int)logs.chunks[i]->data.len,
-		                         (const char *)logs.chunks[i]->data.data);
-		free(text);
-		text = longer;
-		free(logs.chunks[i]->host);
-		free(logs.chunks[i]->step_id);
-		free(logs.chunks[i]->data.data);
-		free(logs.chunks[i]);
-	}
-	free(logs.chunks);
-	return text;
-}
-
 static void
 test_output_in_seq_order_once_and_only_when_dispatched(void **state)
 {
@@ -236,7 +215,7 @@ test_output_in_seq_order_once_and_only_when_dispatched(void **state)
 	                                   "spool write failed: No space left on device", 50),
 	                 0);
 	assert_int_equal(store_commit(s), 0);
-	char *text = logs_text(s, "r1");
+	char *text = fixture_store_logs(s, "r1");
 	assert_string_equal(
 	    text, "one\ntwo\nthree\nfive\n[rota: output lost: chunks 6 to 7 of this step never"
 	          " arrived]\neight\n[rota: 183,412 bytes of output lost: spool write failed: No"

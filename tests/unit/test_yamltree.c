@@ -181,14 +181,30 @@ test_read_file(void **state)
 	yamltree_errors_clear(&errs);
 }
 
+/* A newline starts the next line at column 1; a UTF-8 character is one
+ * column however many bytes it has. */
+static void
+test_mark_advance(void **state)
+{
+	(void)state;
+	yamltree_mark_t m = yamltree_mark_advance((yamltree_mark_t){3, 5}, "ab", 2);
+	assert_int_equal(m.line, 3);
+	assert_int_equal(m.column, 7);
+	m = yamltree_mark_advance((yamltree_mark_t){1, 1}, "a\n\xc3\xa9x", 5);
+	assert_int_equal(m.line, 2);
+	assert_int_equal(m.column, 3);
+	m = yamltree_mark_advance((yamltree_mark_t){4, 2}, "zzz", 0);
+	assert_int_equal(m.line, 4);
+	assert_int_equal(m.column, 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tree),
-	    cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_too_many),
-	    cmocka_unit_test(test_read_file),
+	    cmocka_unit_test(test_tree),         cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_too_many),     cmocka_unit_test(test_read_file),
+	    cmocka_unit_test(test_mark_advance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
