@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "publish.h"
+
 static const char metrics_text[] = "# HELP errors_total Errors served.\n"
                                    "# TYPE errors_total counter\n"
                                    "errors_total{job=\"api\"} 3\n"
@@ -78,15 +80,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 static int
 write_portfile(const char *path, unsigned port)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		return -1;
-	int ok = fprintf(f, "%u\n", port) > 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
-		return -1;
-	return 0;
+	char line[16];
+	snprintf(line, sizeof(line), "%u", port);
+	return publish_line(path, line);
 }
 
 int

@@ -72,6 +72,7 @@
 #include <zmq.h>
 
 #include "clock.h"
+#include "publish.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -792,20 +793,6 @@ send_to(void *s, const uint8_t *id, size_t idlen, Rota__Envelope *env)
 }
 
 static int
-write_endpoint(const char *path, const char *endpoint)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		return -1;
-	int ok = fprintf(f, "%s\n", endpoint) > 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
-		return -1;
-	return 0;
-}
-
-static int
 dispatch(const char *endpoint_file, int nsteps, char **texts)
 {
 	step_t *steps = xcalloc((size_t)nsteps, sizeof(*steps));
@@ -820,7 +807,7 @@ dispatch(const char *endpoint_file, int nsteps, char **texts)
 			goto out;
 	if (zmq_bind(s, "tcp://127.0.0.1:*") != 0 ||
 	    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &elen) != 0 ||
-	    write_endpoint(endpoint_file, endpoint) != 0) {
+	    publish_line(endpoint_file, endpoint) != 0) {
 		fprintf(stderr, "rota-testpeer: cannot bind or write %s: %s\n", endpoint_file,
 		        strerror(errno));
 		goto out;

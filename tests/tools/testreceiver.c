@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "publish.h"
+
 #define RECEIVER_BODY_MAX (1024 * 1024)
 #define RECEIVER_HANG_S 30
 
@@ -242,15 +244,9 @@ completed(void *cls, struct MHD_Connection *c, void **con, enum MHD_RequestTermi
 static int
 write_portfile(const char *path, unsigned port)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		return -1;
-	int ok = fprintf(f, "%u\n", port) > 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
-		return -1;
-	return 0;
+	char line[16];
+	snprintf(line, sizeof(line), "%u", port);
+	return publish_line(path, line);
 }
 
 int
