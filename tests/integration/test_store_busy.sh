@@ -14,7 +14,11 @@ steps:
   - id: work
     shell: { run: "echo begin; until [ -e \"$ROTA_TEST_TMP/go\" ]; do sleep 0.05; done" }
 YAML
-start_coordinator
+# Each turn that writes waits out the store's busy timeout (2 s) while the
+# lock is held, and withholds its messages: with the default 1 s heartbeat
+# a loaded machine could stretch that past the worker's 5 s patience, and
+# w1 would reconnect on its own instead of being asked to say hello again.
+start_coordinator --heartbeat 3s
 start_worker w1
 wait_workers 1
 
