@@ -153,9 +153,16 @@ read_channel(reader_t *r, const yamltree_node_t *name, const yamltree_node_t *bo
 	return true;
 }
 
+/* The file is read with duplicate keys kept (channels and policies name
+ * their own), so a list given twice is refused here: read into the list
+ * the first one made, it would overrun it. */
 static void
-read_channels(reader_t *r, const yamltree_node_t *n, config_t *c)
+read_channels(reader_t *r, const yamltree_node_t *given, const yamltree_node_t *n, config_t *c)
 {
+	if (c->channels != NULL) {
+		reader_fail(r, given, "'%s' given twice", scalar(given));
+		return;
+	}
 	if (!expect(r, n, YAMLTREE_MAPPING, "channels"))
 		return;
 	size_t count = pairs(n);
@@ -219,7 +226,10 @@ read_tier(reader_t *r, const yamltree_node_t *n, const config_t *c, config_tier_
 			else if (t->repeat_ms < 1000)
 				ok = reader_fail(r, val, "repeat must be at least 1s");
 		} else if (strcmp(k, "notify") == 0) {
-			ok &= read_notify(r, val, c, t);
+			if (t->notify != NULL)
+				ok = reader_fail(r, key, "'%s' given twice", k);
+			else
+				ok &= read_notify(r, val, c, t);
 		} else {
 			ok = reader_fail(r, key,
 			                 "unknown key '%s' in a tier (expected after, notify,"
@@ -263,8 +273,12 @@ read_policy(reader_t *r, const yamltree_node_t *val, const config_t *c, config_p
 }
 
 static void
-read_policies(reader_t *r, const yamltree_node_t *n, config_t *c)
+read_policies(reader_t *r, const yamltree_node_t *given, const yamltree_node_t *n, config_t *c)
 {
+	if (c->policies != NULL) {
+		reader_fail(r, given, "'%s' given twice", scalar(given));
+		return;
+	}
 	if (!expect(r, n, YAMLTREE_MAPPING, "policies"))
 		return;
 	size_t count = pairs(n);
@@ -320,7 +334,7 @@ read_escalation(reader_t *r, const yamltree_node_t *n, config_t *c)
 		if (strcmp(k, "deadlines") == 0)
 			read_deadlines(r, val, c);
 		else if (strcmp(k, "policies") == 0)
-			read_policies(r, val, c);
+			read_policies(r, key, val, c);
 		else
 			reader_fail(r, key,
 			            "unknown key '%s' in escalation (expected deadlines, policies)",
@@ -415,7 +429,7 @@ read_root(reader_t *r, const yamltree_node_t *root, config_t *c)
 	/* channels first: tiers name them, wherever they appear in the file */
 	for (size_t i = 0; i < pairs(root); i++)
 		if (strcmp(scalar(root->kids[2 * i]), "channels") == 0)
-			read_channels(r, root->kids[2 * i + 1], c);
+			read_channels(r, root->kids[2 * i], root->kids[2 * i + 1], c);
 	for (size_t i = 0; i < pairs(root); i++)
 		if (strcmp(scalar(root->kids[2 * i]), "channels") != 0)
 			read_key(r, root->kids[2 * i], root->kids[2 * i + 1], c);

@@ -388,6 +388,26 @@ test_errors_deadlines(void **state)
 	        "1:32: P2: a deadline must be at least 1s");
 }
 
+/* A key given twice where the reader keeps a list (channels, policies, a
+ * tier's notify) must be refused: reading the second one into the list the
+ * first one made wrote past its end. */
+static void
+test_errors_repeated_lists(void **state)
+{
+	(void)state;
+	refused(CHANNELS "channels:\n  b: { webhook: { url: \"http://127.0.0.1:1/y\" } }\n",
+	        "4:1: 'channels' given twice");
+	refused(CHANNELS "escalation:\n  policies: { p: [{ after: 0s, notify: [oncall] }] }\n"
+	                 "  policies: { q: [{ after: 0s, notify: [oncall] }] }\n",
+	        "6:3: 'policies' given twice");
+	refused(CHANNELS "escalation: { policies: { p: [{ after: 0s, notify: [oncall] }] } }\n"
+	                 "escalation: { policies: { q: [{ after: 0s, notify: [oncall] }] } }\n",
+	        "5:15: 'policies' given twice");
+	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [oncall], "
+	                 "notify: [oncall, oncall] }]\n",
+	        "6:40: 'notify' given twice");
+}
+
 /* 2026-11-20 is a Friday. */
 #define FRI_10H 1795168800000LL
 #define DAY_MS (24LL * 3600 * 1000)
@@ -433,6 +453,7 @@ main(void)
 	    cmocka_unit_test(test_errors_channels),
 	    cmocka_unit_test(test_errors_policies),
 	    cmocka_unit_test(test_errors_deadlines),
+	    cmocka_unit_test(test_errors_repeated_lists),
 	    cmocka_unit_test(test_ack_due),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
