@@ -87,6 +87,13 @@ preflight_runbooks(const coordinator_config_t *cfg, const config_t *config, FILE
 	for (size_t i = 0; i < catalog_invalid(cat); i++)
 		n += preflight_print_lines(err, catalog_problem_at(cat, i)->errors);
 	*loaded = catalog_count(cat);
+	/* A start logs them (log is off here); said as rota lint says them. */
+	for (size_t i = 0; i < *loaded; i++) {
+		const runbook_errors_t *w = &catalog_at(cat, i)->rb->warnings;
+		for (size_t k = 0; k < w->count; k++, (*warnings)++)
+			fprintf(err, "%s:%d:%d: warning: %s\n", w->items[k].file, w->items[k].line,
+			        w->items[k].column, w->items[k].message);
+	}
 	/* Without a configuration file notifications are only logged: that
 	 * is a choice, not a mistake. */
 	for (size_t i = 0; config != NULL && cfg->config_path != NULL && i < *loaded; i++)

@@ -78,6 +78,23 @@ assert_contains "$out" "configuration OK: 1 runbook, 1 channel"
 assert_contains "$(cat "$T/err")" "$T/rb2/tell.yaml:3:5: warning: step 'say' notifies channel 'nowhere'"
 pass "configuration errors by position; unknown channels are warnings"
 
+# A runbook's own warnings (what rota lint says, and a start logs) are
+# said by --check too, by position, and do not fail it.
+mkdir -p "$T/rb3"
+cat >"$T/rb3/raw.yaml" <<'YAML'
+name: raw
+params:
+  cmd: { default: "true" }
+steps:
+  - id: a
+    shell: "{{ params.cmd | raw }}"
+YAML
+out=$("$C" --check --data-dir "$T/d4" --runbooks "$T/rb3" 2>"$T/err") ||
+	fail "a runbook warning made --check fail: $(cat "$T/err")"
+assert_contains "$(cat "$T/err")" "$T/rb3/raw.yaml:6:13: warning: run: {{ params.cmd | raw }}"
+assert_contains "$out" "see the warnings above"
+pass "a runbook's warnings are said by --check, by position"
+
 # With keys: a damaged operators file is named; a running coordinator on
 # the same data directory is not disturbed (no lock taken, no store opened).
 secure_init
