@@ -64,6 +64,30 @@ typedef struct {
 
 typedef struct coordinator coordinator_t;
 
+/* What start decides about HTTP, from the flags and the configuration:
+ * off (addr NULL), or the address, the token (read from its file) and
+ * whether the alert intake is closed (CURVE without a token) or insecure
+ * (beyond loopback without a token, --insecure). Shared by the start and
+ * `--check` (preflight.c), so both refuse the same things. */
+typedef struct {
+	const char *addr; /* borrowed from the options or config; NULL: HTTP off */
+	char *host;       /* owned */
+	uint16_t port;
+	char *token;          /* owned: NULL without a token file */
+	char *token_file;     /* owned: the file read, or NULL */
+	char token_name[128]; /* the audit's actor for what alerts do */
+	bool intake_closed;
+	bool insecure;
+} coordinator_http_plan_t;
+
+typedef struct config config_t;
+
+/* 0 with *p filled (clear it with coordinator_http_plan_clear), or -1 with
+ * *error (the caller frees) for what start would refuse. */
+int coordinator_http_plan(const coordinator_config_t *opts, const config_t *config, bool curve,
+                          coordinator_http_plan_t *p, char **error);
+void coordinator_http_plan_clear(coordinator_http_plan_t *p);
+
 /* Opens the store, loads runbooks, binds both endpoints and writes the
  * bound endpoints to DATA_DIR/endpoints. NULL with *error (caller frees). */
 coordinator_t *coordinator_new(const coordinator_config_t *config, char **error);

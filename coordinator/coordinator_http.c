@@ -217,11 +217,78 @@ coordinator_http_metrics(void *ctx)
 	return metrics_finish(&m);
 }
 
+void
+coordinator_http_plan_clear(coordinator_http_plan_t *p)
+{
+	free(p->host);
+	free(p->token);
+	free(p->token_file);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+coordinator_http_plan(const coordinator_config_t *opts, const config_t *config, bool curve,
+                      coordinator_http_plan_t *p, char **error)
+{
+	memset(p, 0, sizeof(*p));
+	const char *addr = opts->http ? opts->http : config->http;
+	if (addr == NULL || strcmp(addr, "off") == 0)
+		return 0;
+	if (httpd_parse_addr(addr, &p->host, &p->port, error) != 0)
+		goto fail;
+	p->addr = addr;
+	const char *token_file =
+	    opts->http_token_file ? opts->http_token_file : config->http_token_file;
+	/* Else the data directory's, as --init writes it (like the key). */
+	char *def_token = xasprintf("%s/%s", opts->data_dir, SECURITY_HTTP_TOKEN_FILE); /* owned */
+	if (token_file == NULL && access(def_token, F_OK) == 0)
+		token_file = def_token;
+	if (token_file != NULL) {
+		p->token_file = xstrdup(token_file);
+		security_token_name(token_file, p->token_name, sizeof(p->token_name));
+	}
+	free(def_token);
+	if (p->token_file != NULL && httpd_read_token(p->token_file, &p->token, error) != 0)
+		goto fail;
+	/* Anyone who can POST an alert starts runbooks on the fleet, as
+	 * root, past every runbook's allowed_operators. With keys, the
+	 * intake takes a token on every address, loopback included (any
+	 * local user reaches loopback): without one it is closed. Without
+	 * keys, beyond loopback that takes a token, unless the operator
+	 * said --insecure. */
+	if (p->token == NULL && curve) {
+		p->intake_closed = true;
+	} else if (p->token == NULL && !httpd_addr_is_loopback(p->host)) {
+		if (!opts->insecure) {
+			*error = xasprintf(
+			    "refusing to serve HTTP on %s without a bearer token: anyone who can"
+			    " reach it could open incidents and start runbooks. Give --http-token"
+			    " FILE (or http_token_file: in the configuration), bind it to"
+			    " 127.0.0.1, or start with --insecure to accept that",
+			    addr);
+			goto fail;
+		}
+		p->insecure = true;
+	}
+	if (config->http_protect_metrics && p->token == NULL) {
+		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
+		                 " or http_token_file:");
+		goto fail;
+	}
+	return 0;
+fail:
+	coordinator_http_plan_clear(p);
+	return -1;
+}
+
 int
 coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 {
-	const char *addr = c->svc->options.http ? c->svc->options.http : c->svc->config->http;
-	if (addr == NULL || strcmp(addr, "off") == 0)
+	coordinator_http_plan_t p; /* owns host, token, token_file */
+	if (coordinator_http_plan(&c->svc->options, c->svc->config,
+	                          security_curve(c->svc->security), &p, error) != 0)
+		return -1;
+	if (p.addr == NULL)
 		return 0;
 	httpd_handlers_t h = {
 	    .alerts = coordinator_http_alerts,
@@ -229,79 +296,35 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .healthy = coordinator_http_healthy,
 	    .ctx = c,
 	};
-	char *host = NULL;
-	uint16_t port = 0;
-	if (httpd_parse_addr(addr, &host, &port, error) != 0)
-		return -1;
-	const char *token_file = c->svc->options.http_token_file ? c->svc->options.http_token_file
-	                                                         : c->svc->config->http_token_file;
-	/* Else the data directory's, as --init writes it (like the key). */
-	char *def_token = xasprintf("%s/%s", c->svc->options.data_dir, SECURITY_HTTP_TOKEN_FILE);
-	if (token_file == NULL && access(def_token, F_OK) == 0)
-		token_file = def_token;
-	char *token = NULL; /* owned here; httpd copies it */
-	if (token_file != NULL && httpd_read_token(token_file, &token, error) != 0) {
-		free(def_token);
-		free(host);
-		return -1;
-	}
-	if (token_file != NULL)
-		security_token_name(token_file, c->http_token_name, sizeof(c->http_token_name));
-	/* Anyone who can POST an alert starts runbooks on the fleet, as
-	 * root, past every runbook's allowed_operators. With keys, the
-	 * intake takes a token on every address, loopback included (any
-	 * local user reaches loopback): without one it is closed. Without
-	 * keys, beyond loopback that takes a token, unless the operator
-	 * said --insecure. */
-	if (token == NULL && security_curve(c->svc->security)) {
-		c->intake_closed = true;
+	if (p.token_file != NULL)
+		snprintf(c->http_token_name, sizeof(c->http_token_name), "%s", p.token_name);
+	c->intake_closed = p.intake_closed;
+	if (p.intake_closed)
 		log_warn("HTTP: the alert intake is closed: CURVE is on and there is no HTTP token"
 		         " (--http-token FILE, http_token_file:, or %s/%s as --init writes it);"
 		         " every alert is answered 401",
 		         c->svc->options.data_dir, SECURITY_HTTP_TOKEN_FILE);
-	} else if (token == NULL && !httpd_addr_is_loopback(host)) {
-		if (!c->svc->options.insecure) {
-			*error = xasprintf(
-			    "refusing to serve HTTP on %s without a bearer token: anyone who can"
-			    " reach it could open incidents and start runbooks. Give --http-token"
-			    " FILE (or http_token_file: in the configuration), bind it to"
-			    " 127.0.0.1, or start with --insecure to accept that",
-			    addr);
-			free(def_token);
-			free(host);
-			return -1;
-		}
-		c->http_insecure = true;
+	c->http_insecure = p.insecure;
+	if (p.insecure)
 		log_warn("INSECURE: HTTP on %s takes alerts without a bearer token (--insecure):"
 		         " anyone who can reach it can open incidents and start runbooks",
-		         addr);
-	}
-	if (c->svc->config->http_protect_metrics && token == NULL) {
-		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
-		                 " or http_token_file:");
-		free(def_token);
-		free(host);
-		return -1;
-	}
-	h.alert_token = token;
+		         p.addr);
+	h.alert_token = p.token;
 	h.protect_metrics = c->svc->config->http_protect_metrics;
 	h.request_deadline_ms = (uint32_t)c->svc->config->http_request_deadline_ms;
-	c->http_token = token != NULL || c->intake_closed;
-	c->httpd = httpd_start(addr, &h, error);
-	free(token);
+	c->http_token = p.token != NULL || c->intake_closed;
+	c->httpd = httpd_start(p.addr, &h, error); /* copies the token */
 	if (c->httpd == NULL) {
-		free(def_token);
-		free(host);
+		coordinator_http_plan_clear(&p);
 		return -1;
 	}
-	if (token_file != NULL)
+	if (p.token_file != NULL)
 		log_info("HTTP: the alert intake requires the bearer token of %s (audited as %s)%s",
-		         token_file, c->http_token_name,
+		         p.token_file, c->http_token_name,
 		         h.protect_metrics ? ", and so do /metrics and /healthz" : "");
-	free(def_token);
-	bool v6 = strchr(host, ':') != NULL;
-	snprintf(bound, len, "%s%s%s:%u", v6 ? "[" : "", host[0] ? host : "0.0.0.0", v6 ? "]" : "",
-	         httpd_port(c->httpd));
-	free(host);
+	bool v6 = strchr(p.host, ':') != NULL;
+	snprintf(bound, len, "%s%s%s:%u", v6 ? "[" : "", p.host[0] ? p.host : "0.0.0.0",
+	         v6 ? "]" : "", httpd_port(c->httpd));
+	coordinator_http_plan_clear(&p);
 	return 0;
 }

@@ -3,11 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "catalog.h"
 #include "config.h"
-#include "http/http.h"
 #include "keys.h"
 #include "security/security.h"
 #include "xalloc.h"
@@ -130,20 +128,29 @@ preflight_keys(const coordinator_config_t *cfg, const config_t *config, FILE *er
 			keyring_destroy(&ring);
 		}
 	}
-	const char *token_file = cfg->http_token_file;
-	if (token_file == NULL && config != NULL)
-		token_file = config->http_token_file;
-	char *def_token = xasprintf("%s/%s", cfg->data_dir, SECURITY_HTTP_TOKEN_FILE); /* owned */
-	if (token_file == NULL && access(def_token, F_OK) == 0)
-		token_file = def_token;
-	char *token = NULL; /* owned */
-	if (token_file != NULL && httpd_read_token(token_file, &token, &error) != 0) {
+	/* Without a key the endpoints stay on loopback (unless --insecure):
+	 * the rule security_new applies. */
+	const char *far = NULL;
+	if (security_check_endpoints(cfg->key_file, cfg->worker_endpoint, cfg->api_endpoint,
+	                             cfg->insecure, &far, &error) != 0) {
 		fprintf(err, "%s\n", error);
 		free(error);
+		error = NULL;
 		n++;
 	}
-	free(token);
-	free(def_token);
+	/* HTTP: the decision start makes (address, token, loopback), made by
+	 * the same function; nothing of it when HTTP is off. A configuration
+	 * that did not load is reported already. */
+	coordinator_http_plan_t plan; /* owns its strings */
+	if (config != NULL) {
+		if (coordinator_http_plan(cfg, config, cfg->key_file != NULL, &plan, &error) != 0) {
+			fprintf(err, "%s\n", error);
+			free(error);
+			n++;
+		} else {
+			coordinator_http_plan_clear(&plan);
+		}
+	}
 	return n;
 }
 

@@ -1,4 +1,5 @@
 /* rota-worker: parse arguments, build the agent, run its loop. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "agent.h"
 #include "duration.h"
@@ -132,6 +134,22 @@ worker_check(const agent_config_t *cfg, const char *key_path, const char *coordi
 		free(kerror);
 		errors++;
 	}
+	/* An endpoint ZeroMQ cannot parse ends a start at once: connect a
+	 * socket that is closed at once (linger 0), as the agent would. */
+	void *zctx = zmq_ctx_new(); /* owned */
+	void *sock = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
+	if (sock != NULL) {
+		int linger = 0;
+		zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+		if (zmq_connect(sock, cfg->endpoint) != 0) {
+			fprintf(stderr, "rota-worker: --coordinator %s: cannot connect to it: %s\n",
+			        cfg->endpoint, zmq_strerror(errno));
+			errors++;
+		}
+		zmq_close(sock);
+	}
+	if (zctx != NULL)
+		zmq_ctx_term(zctx);
 	for (size_t i = 0; cfg->allow_users && cfg->allow_users[i]; i++) {
 		if (getpwnam(cfg->allow_users[i]) == NULL) {
 			fprintf(stderr, "rota-worker: --allow-user %s: no such user on this host\n",

@@ -76,6 +76,28 @@ security_log_keyring(const security_t *s)
 		         s->cfg.operators_file ? s->cfg.operators_file : "no --operators");
 }
 
+int
+security_check_endpoints(const char *key_file, const char *worker_ep, const char *api_ep,
+                         bool insecure, const char **far, char **error)
+{
+	*far = NULL;
+	if (key_file != NULL)
+		return 0;
+	*far = !security_endpoint_local(worker_ep) ? worker_ep
+	       : !security_endpoint_local(api_ep)  ? api_ep
+	                                           : NULL;
+	if (*far != NULL && !insecure) {
+		*error =
+		    xasprintf("refusing to listen on %s without CURVE: anyone who can reach it"
+		              " could run commands on every worker. Give the coordinator a key"
+		              " (--key FILE, or 'rota-coordinator --init DIR' makes a data"
+		              " directory with one), or start it with --insecure to accept that",
+		              *far);
+		return -1;
+	}
+	return 0;
+}
+
 security_t *
 security_new(const security_config_t *cfg, void *zctx, const char *worker_ep, const char *api_ep,
              char **error)
@@ -83,18 +105,10 @@ security_new(const security_config_t *cfg, void *zctx, const char *worker_ep, co
 	security_t *s = xcalloc(1, sizeof(*s));
 	s->cfg = *cfg;
 	if (cfg->key_file == NULL) {
-		const char *far = !security_endpoint_local(worker_ep) ? worker_ep
-		                  : !security_endpoint_local(api_ep)  ? api_ep
-		                                                      : NULL;
-		if (far != NULL && !cfg->insecure) {
-			*error = xasprintf(
-			    "refusing to listen on %s without CURVE: anyone who can reach it could"
-			    " run commands on every worker. Give the coordinator a key (--key FILE,"
-			    " or 'rota-coordinator --init DIR' makes a data directory with one), or"
-			    " start it with --insecure to accept that",
-			    far);
+		const char *far = NULL;
+		if (security_check_endpoints(NULL, worker_ep, api_ep, cfg->insecure, &far, error) !=
+		    0)
 			goto fail;
-		}
 		if (far != NULL) {
 			s->insecure = true;
 			log_warn("INSECURE: listening on %s without CURVE (--insecure): anyone who"

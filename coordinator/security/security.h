@@ -60,6 +60,13 @@ typedef struct security security_t;
 /* Loads the key and the keyring and binds the ZAP handler in zctx (with a
  * key); checks that endpoints without CURVE are on loopback unless
  * insecure. Call before binding. NULL with *error (caller frees). */
+/* The rule for a coordinator without a key (key_file NULL): its endpoints
+ * stay on loopback unless insecure. -1 with *error (the caller frees) when
+ * it would listen beyond loopback; else 0, with *far the endpoint beyond
+ * loopback that insecure allows (NULL when none). security_new and --check
+ * both apply it. */
+int security_check_endpoints(const char *key_file, const char *worker_ep, const char *api_ep,
+                             bool insecure, const char **far, char **error);
 security_t *security_new(const security_config_t *cfg, void *zctx, const char *worker_ep,
                          const char *api_ep, char **error);
 void security_destroy(security_t **sp);
