@@ -287,7 +287,7 @@ keyring_parse_operators(const char *path, keyring_entry_t **out, size_t *count, 
 		return -1;
 	}
 	static const yamltree_options_t opts = {
-	    .noun = "operators file",
+	    .noun = "keyring", /* "a keyring file holds exactly one keyring" */
 	    .max_bytes = KEYRING_OPERATORS_FILE_MAX_BYTES,
 	    .empty_ok = true,
 	    .duplicates_ok = true, /* "'name' given twice", "operator x is listed twice" */

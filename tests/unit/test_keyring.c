@@ -150,6 +150,14 @@ test_operator_errors(void **state)
 		fail_msg("want both errors, in order, and nothing of b; got:\n%s", error);
 	free(error);
 
+	/* The shared reader's messages read as sentences here too. */
+	error = parse_error("operators: []\n---\noperators: []\n");
+	assert_non_null(error);
+	if (strstr(error, ":2:1: a second YAML document ('---'); a keyring file holds exactly one"
+	                  " keyring") == NULL)
+		fail_msg("got: %s", error);
+	free(error);
+
 	/* Empty is allowed: nobody is admitted. */
 	assert_null(parse_error(""));
 	assert_null(parse_error("operators:\n"));
