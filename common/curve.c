@@ -51,6 +51,21 @@ curve_monitor_open(void *ctx, void *sock)
 	return mon;
 }
 
+/* libzmq sends each event from its I/O thread with a blocking send on the
+ * inproc PAIR it binds. With our end closed first, an event still due (a
+ * handshake finishing as the socket is given up: a coordinator thawing
+ * just then) blocks that thread for good, and every connection of the
+ * context with it. So the monitor is stopped first, our end closed last. */
+void
+curve_monitor_close(void *sock, void **mon)
+{
+	if (sock != NULL)
+		zmq_socket_monitor(sock, NULL, 0);
+	if (*mon != NULL)
+		zmq_close(*mon);
+	*mon = NULL;
+}
+
 static void
 curve_describe_protocol(uint32_t value, bool secure, char *why, size_t len)
 {

@@ -24,6 +24,9 @@ int curve_client_setup(void *sock, const keys_pair_t *mine, const keys_pair_t *s
  * arrive on (the caller's: close it before sock's context ends), or NULL
  * with errno. */
 void *curve_monitor_open(void *ctx, void *sock);
+/* Stops monitoring sock and closes *mon (set to NULL); sock stays open.
+ * The one way to end a monitor: see curve.c. */
+void curve_monitor_close(void *sock, void **mon);
 
 typedef enum {
 	CURVE_EVENT_NONE = 0, /* nothing to read */
