@@ -54,6 +54,29 @@ cmd_keys_json(const Rota__Response *resp)
 	json_print_object(&j);
 }
 
+/* The workers' keys (ID KEY STATE), or the operators' (NAME ROLE KEY);
+ * nothing for none. */
+static void
+cmd_keys_table(Rota__KeyInfo *const *keys, size_t n, bool operators)
+{
+	if (n == 0)
+		return;
+	static const char *const worker_headers[] = {"ID", "KEY", "STATE"};
+	static const char *const operator_headers[] = {"NAME", "ROLE", "KEY"};
+	table_t *t = table_new(3, operators ? operator_headers : worker_headers);
+	for (size_t i = 0; i < n; i++) {
+		const Rota__KeyInfo *k = keys[i];
+		if (k == NULL)
+			continue;
+		table_row(t);
+		table_cell(t, k->name);
+		table_cell(t, operators ? k->role : k->fingerprint);
+		table_cell(t, operators ? k->fingerprint : k->state);
+	}
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
 static void
 cmd_keys_text(const Rota__Response *resp)
 {
@@ -68,38 +91,10 @@ cmd_keys_text(const Rota__Response *resp)
 	printf("coordinator  %s (its public key's fingerprint)\n", r->coordinator_fingerprint);
 	printf("\nworkers (%zu, %s)\n", r->n_workers,
 	       r->workers_dir[0] ? r->workers_dir : "no authorized_workers directory");
-	if (r->n_workers > 0) {
-		static const char *const headers[] = {"ID", "KEY", "STATE"};
-		table_t *t = table_new(3, headers);
-		for (size_t i = 0; i < r->n_workers; i++) {
-			const Rota__KeyInfo *k = r->workers[i];
-			if (k == NULL)
-				continue;
-			table_row(t);
-			table_cell(t, k->name);
-			table_cell(t, k->fingerprint);
-			table_cell(t, k->state);
-		}
-		table_print(t, stdout);
-		table_destroy(&t);
-	}
+	cmd_keys_table(r->workers, r->n_workers, false);
 	printf("\noperators (%zu, %s)\n", r->n_operators,
 	       r->operators_file[0] ? r->operators_file : "no operators file");
-	if (r->n_operators > 0) {
-		static const char *const headers[] = {"NAME", "ROLE", "KEY"};
-		table_t *t = table_new(3, headers);
-		for (size_t i = 0; i < r->n_operators; i++) {
-			const Rota__KeyInfo *k = r->operators[i];
-			if (k == NULL)
-				continue;
-			table_row(t);
-			table_cell(t, k->name);
-			table_cell(t, k->role);
-			table_cell(t, k->fingerprint);
-		}
-		table_print(t, stdout);
-		table_destroy(&t);
-	}
+	cmd_keys_table(r->operators, r->n_operators, true);
 }
 
 int

@@ -457,15 +457,8 @@ static void
 cmd_run_list_json(const Rota__Response *r)
 {
 	const Rota__ListRunsResponse *resp = r->runs;
-	int64_t now = clock_wall_ms();
 	json_t *j = json_new_object();
-	json_key(j, "runs");
-	json_array_begin(j);
-	for (size_t i = 0; i < resp->n_runs; i++) {
-		if (resp->runs[i] != NULL)
-			runview_json_summary(j, resp->runs[i], now);
-	}
-	json_array_end(j);
+	runview_json_runs(j, "runs", resp->runs, resp->n_runs, clock_wall_ms());
 	json_print_object(&j);
 }
 

@@ -291,13 +291,7 @@ incidentview_show_json(const Rota__ShowIncidentResponse *show, int64_t now)
 	JSON_MEMBER_OBJECTS(j, "timeline", show->events, show->n_events, incidentview_json_event);
 	JSON_MEMBER_OBJECTS(j, "deliveries", show->deliveries, show->n_deliveries,
 	                    incidentview_json_delivery);
-	json_key(j, "runs");
-	json_array_begin(j);
-	for (size_t i = 0; i < show->n_runs; i++) {
-		if (show->runs[i] != NULL)
-			runview_json_summary(j, show->runs[i], now);
-	}
-	json_array_end(j);
+	runview_json_runs(j, "runs", show->runs, show->n_runs, now);
 	json_print_object(&j);
 }
 

@@ -26,3 +26,15 @@ runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 	json_member_int_or_null(j, "duration_ms", span >= 0, span);
 	json_object_end(j);
 }
+
+void
+runview_json_runs(json_t *j, const char *key, Rota__RunSummary *const *runs, size_t n, int64_t now)
+{
+	json_key(j, key);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i] != NULL)
+			runview_json_summary(j, runs[i], now);
+	}
+	json_array_end(j);
+}
