@@ -81,15 +81,11 @@ test_runs(void **state)
 {
 	(void)state;
 	Rota__RunSummary r = ROTA__RUN_SUMMARY__INIT;
-	r.id = "r";
-	r.runbook = "b";
-	r.status = ROTA__RUN_STATUS__RUN_SUCCEEDED;
-	Rota__RunSummary *runs[] = {NULL, &r};
+	Rota__RunSummary *runs[] = {NULL, &r, NULL};
 	json_t *one = json_new();
 	runview_json_summary(one, &r, 0);
-	json_t *j = json_new();
-	json_object_begin(j);
-	runview_json_runs(j, "runs", runs, 2, 0);
+	json_t *j = json_new_object();
+	runview_json_runs(j, "runs", runs, 3, 0);
 	json_object_end(j);
 	char want[512];
 	snprintf(want, sizeof(want), "{\"runs\":[%s]}", json_text(one));

@@ -89,14 +89,22 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-test_a_slot_fires_once(void **state)
+/* One runbook on the hour, and a scheduler synced to it at 09:59. */
+static scheduler_t *
+hourly_at_0959(fixture_t *f)
 {
-	fixture_t *f = *state;
 	write_book(f, "hourly", "\"0 * * * *\"");
 	load(f);
 	scheduler_t *s = scheduler_new(f->store);
 	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	return s;
+}
+
+static void
+test_a_slot_fires_once(void **state)
+{
+	fixture_t *f = *state;
+	scheduler_t *s = hourly_at_0959(f);
 	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:00:00Z"));
 	scheduler_run(s, at("2026-06-01T09:59:59Z"), fire, f);
 	assert_int_equal(f->nfired, 0);
@@ -122,10 +130,7 @@ static void
 test_a_clock_that_jumps_back_does_not_fire_again(void **state)
 {
 	fixture_t *f = *state;
-	write_book(f, "hourly", "\"0 * * * *\"");
-	load(f);
-	scheduler_t *s = scheduler_new(f->store);
-	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	scheduler_t *s = hourly_at_0959(f);
 	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
 	assert_int_equal(f->nfired, 1);
 	/* Back an hour, then forward again through 10:00. */
@@ -246,10 +251,7 @@ static void
 test_a_reset_reads_the_store_again(void **state)
 {
 	fixture_t *f = *state;
-	write_book(f, "hourly", "\"0 * * * *\"");
-	load(f);
-	scheduler_t *s = scheduler_new(f->store);
-	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	scheduler_t *s = hourly_at_0959(f);
 	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
 	assert_int_equal(f->nfired, 1);
 	assert_int_equal(store_commit(f->store), 0);
