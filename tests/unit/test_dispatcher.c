@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture_status.h"
 #include "clock.h"
 #include "dispatcher.h"
 #include "fixture_store.h"
@@ -21,17 +22,6 @@
 #include "services.h"
 #include "store/store.h"
 #include "xalloc.h"
-
-enum {
-	PENDING = ROTA__STEP_STATUS__STEP_PENDING,
-	DISPATCHED = ROTA__STEP_STATUS__STEP_DISPATCHED,
-	RUNNING = ROTA__STEP_STATUS__STEP_RUNNING,
-	OK = ROTA__STEP_STATUS__STEP_SUCCEEDED,
-	FAILED = ROTA__STEP_STATUS__STEP_FAILED,
-	LOST = ROTA__STEP_STATUS__STEP_LOST,
-	WAITING = ROTA__STEP_STATUS__STEP_WAITING,
-	UNREACHABLE = ROTA__STEP_STATUS__STEP_UNREACHABLE,
-};
 
 #define LOST_AFTER_MS 200
 #define RUN_ID_BYTES 32
@@ -150,6 +140,14 @@ submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n, cha
 	launch_result_clear(&res);
 	runbook_destroy(&rb);
 	assert_int_equal(store_commit(f->store), 0);
+}
+
+/* Submits yaml to the one target; the run id into id. */
+static void
+submit_on(fixture_t *f, const char *yaml, const char *target, char id[RUN_ID_BYTES])
+{
+	const char *const targets[] = {target};
+	submit(f, yaml, targets, 1, id);
 }
 
 /* A coordinator restart: what is committed survives, nothing is connected. */
@@ -426,9 +424,8 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	                           "    shell: \"true\"\n"
 	                           "  - id: two\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
 	char run_id[RUN_ID_BYTES];
-	submit(f, yaml, targets, 1, run_id);
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	assert_int_equal(w->running, 1);
 	accepted(f, w, run_id, "one", 1);
@@ -522,9 +519,8 @@ test_results_for_steps_never_dispatched_are_not_recorded(void **state)
 	                           "    shell: \"true\"\n"
 	                           "  - id: two\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
 	char run_id[RUN_ID_BYTES];
-	submit(f, yaml, targets, 1, run_id);
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	uint64_t unknown = dispatcher_stats(f->d)->results_unknown;
 	result(f, a, run_id, "two", 1, OK); /* never dispatched */
@@ -554,9 +550,8 @@ test_not_idempotent_order_lost_to_a_new_process(void **state)
 	                           "  - id: charge\n"
 	                           "    idempotent: false\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
 	char run_id[RUN_ID_BYTES];
-	submit(f, yaml, targets, 1, run_id);
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "safe"), DISPATCHED);
 	Rota__Hello hello = ROTA__HELLO__INIT;
 	worker_t *w = say_hello(f, &hello, "a", true);
@@ -587,9 +582,8 @@ test_stopping_worker_holds_orders(void **state)
 	                           "  - id: one\n"
 	                           "    idempotent: false\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
 	char run_id[RUN_ID_BYTES];
-	submit(f, yaml, targets, 1, run_id);
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	dispatcher_worker_stopping(f->d, w);
 	assert_true(w->stopping);
@@ -740,9 +734,8 @@ test_a_reset_keeps_the_dispatcher_and_reads_the_store_again(void **state)
 	                           "steps:\n"
 	                           "  - id: one\n"
 	                           "    shell: \"true\"\n";
-	const char *const on_a[] = {"a"};
 	char run_id[RUN_ID_BYTES];
-	submit(f, yaml, on_a, 1, run_id);
+	submit_on(f, yaml, "a", run_id);
 	accepted(f, a, run_id, "one", 1);
 	assert_int_equal(store_commit(f->store), 0);
 	uint64_t dispatched = dispatcher_stats(f->d)->dispatched;
