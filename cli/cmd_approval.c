@@ -10,14 +10,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "format.h"
 #include "json.h"
 #include "options.h"
 #include "usage.h"
 
 #define APPROVAL_SYNOPSIS "RUN STEP [--note TEXT] [--json]"
+
+/* What the operator decided, for the answer. */
+typedef struct {
+	const char *run_id;
+	const char *step_id;
+	const char *note;
+	bool reject;
+	bool json;
+} cmd_approval_t;
+
+static int
+cmd_approval_decided(const Rota__Response *r, void *ctx)
+{
+	const cmd_approval_t *asked = ctx;
+	const Rota__ApproveResponse *resp = r->approve;
+	/* The coordinator's names win: it resolved "last" to a run. */
+	const char *run =
+	    resp->run_id != NULL && resp->run_id[0] != '\0' ? resp->run_id : asked->run_id;
+	const char *step =
+	    resp->step_id != NULL && resp->step_id[0] != '\0' ? resp->step_id : asked->step_id;
+
+	if (asked->json) {
+		json_t *j = json_new_object();
+		json_member_string(j, "run_id", run);
+		json_member_string(j, "step_id", step);
+		json_member_string(j, "decision", asked->reject ? "rejected" : "approved");
+		json_member_uint(j, "hosts", resp->hosts);
+		json_member_string(j, "note", asked->note);
+		json_print_object(&j);
+	} else {
+		char *line = format_approval(asked->reject, step, run, resp->hosts);
+		format_printable(line);
+		printf("%s\n", line);
+		free(line);
+	}
+	return CLI_EXIT_OK;
+}
 
 static int
 cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
@@ -67,34 +104,8 @@ cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_APPROVE;
 	req.approve = &ap;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_APPROVE, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__ApproveResponse *resp = reply->response->approve;
-	/* The coordinator's names win: it resolved "last" to a run. */
-	const char *run = resp->run_id != NULL && resp->run_id[0] != '\0' ? resp->run_id : run_id;
-	const char *step =
-	    resp->step_id != NULL && resp->step_id[0] != '\0' ? resp->step_id : step_id;
-
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_member_string(j, "run_id", run);
-		json_member_string(j, "step_id", step);
-		json_member_string(j, "decision", reject ? "rejected" : "approved");
-		json_member_uint(j, "hosts", resp->hosts);
-		json_member_string(j, "note", note);
-		json_object_end(j);
-		json_print(&j);
-	} else {
-		char *line = format_approval(reject, step, run, resp->hosts);
-		format_printable(line);
-		printf("%s\n", line);
-		free(line);
-	}
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	cmd_approval_t asked = {run_id, step_id, note, reject, json};
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_APPROVE, cmd_approval_decided, &asked);
 }
 
 int

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "clock.h"
 #include "duration.h"
 #include "format.h"
@@ -99,33 +99,28 @@ cmd_audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
 }
 
 static void
-cmd_audit_json(const Rota__AuditResponse *resp)
+cmd_audit_json_entry(json_t *j, const Rota__AuditEntry *e)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
-	json_key(j, "entries");
-	json_array_begin(j);
-	for (size_t i = 0; i < resp->n_entries; i++) {
-		const Rota__AuditEntry *e = resp->entries[i];
-		if (e == NULL)
-			continue;
-		json_object_begin(j);
-		json_member_uint(j, "id", e->id);
-		json_member_int(j, "at_ms", e->at_ms);
-		json_member_string(j, "actor", e->actor);
-		json_member_string(j, "role", e->role);
-		json_member_string(j, "action", e->action);
-		json_member_string(j, "target", e->target);
-		json_member_string(j, "outcome", e->outcome);
-		json_member_string(j, "detail", e->detail);
-		json_member_string(j, "peer", e->peer);
-		json_member_string(j, "key", e->key);
-		json_member_uint(j, "count", e->count);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_end(j);
-	json_print(&j);
+	json_member_uint(j, "id", e->id);
+	json_member_int(j, "at_ms", e->at_ms);
+	json_member_string(j, "actor", e->actor);
+	json_member_string(j, "role", e->role);
+	json_member_string(j, "action", e->action);
+	json_member_string(j, "target", e->target);
+	json_member_string(j, "outcome", e->outcome);
+	json_member_string(j, "detail", e->detail);
+	json_member_string(j, "peer", e->peer);
+	json_member_string(j, "key", e->key);
+	json_member_uint(j, "count", e->count);
+}
+
+static void
+cmd_audit_json(const Rota__Response *r)
+{
+	const Rota__AuditResponse *resp = r->audit;
+	json_t *j = json_new_object();
+	JSON_MEMBER_OBJECTS(j, "entries", resp->entries, resp->n_entries, cmd_audit_json_entry);
+	json_print_object(&j);
 }
 
 static const char *
@@ -135,8 +130,9 @@ cmd_audit_or_dash(const char *s)
 }
 
 static void
-cmd_audit_table(const Rota__AuditResponse *resp)
+cmd_audit_table(const Rota__Response *r)
 {
+	const Rota__AuditResponse *resp = r->audit;
 	static const char *const headers[] = {"TIME (UTC)", "ACTOR", "ROLE", "ACTION", "TARGET",
 	                                      "OUTCOME",    "PEER",  "KEY",  "DETAIL"};
 	table_t *t = table_new(9, headers);
@@ -199,26 +195,16 @@ cmd_audit_list(session_t *s, int argc, char **argv)
 	int done = options_parse(&spec, argc, argv, &o);
 	if (done >= 0)
 		return done;
-	unsigned limit = o.limit;
-	bool json = o.json;
 	if (optind < argc)
 		return usage_error(
 		    "audit takes no arguments, got '%s'; usage: rota audit " AUDIT_SYNOPSIS,
 		    argv[optind]);
 	Rota__AuditRequest body = ROTA__AUDIT_REQUEST__INIT;
 	body.since_ms = since;
-	body.limit = limit;
+	body.limit = o.limit;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_AUDIT;
 	req.audit = &body;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_AUDIT, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (json)
-		cmd_audit_json(reply->response->audit);
-	else
-		cmd_audit_table(reply->response->audit);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_AUDIT,
+	                 o.json ? cmd_audit_json : cmd_audit_table);
 }

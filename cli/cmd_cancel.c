@@ -59,8 +59,7 @@ cmd_cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 {
 	json_t *j = NULL;
 	if (json) {
-		j = json_new();
-		json_object_begin(j);
+		j = json_new_object();
 		json_member_string(j, "run_id", resp->run->id);
 		json_member_string(j, "status", format_run_status(resp->run->status));
 		json_key(j, "steps");
@@ -91,8 +90,7 @@ cmd_cancel_print(const Rota__ShowRunResponse *resp, const char *host, int json)
 	}
 	if (json) {
 		json_array_end(j);
-		json_object_end(j);
-		json_print(&j);
+		json_print_object(&j);
 	}
 }
 

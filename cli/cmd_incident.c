@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "clock.h"
 #include "format.h"
 #include "incidentview.h"
@@ -72,6 +72,33 @@ cmd_incident_print_opened(const Rota__IncidentResponse *resp, const Rota__Incide
 	incidentview_say("  rota logs %s -f", resp->run_id);
 }
 
+/* incident open's answer, a JSON document when *ctx (a bool). */
+static int
+cmd_incident_opened(const Rota__Response *r, void *ctx)
+{
+	const Rota__IncidentResponse *resp = r->incident_open;
+	const Rota__IncidentInfo *inc = incidentview_of(resp->incident, "incident open");
+	if (inc == NULL || resp->run_id == NULL || resp->run_id[0] == '\0') {
+		if (inc != NULL)
+			fprintf(stderr,
+			        "rota: the coordinator opened %s but named no run; are rota "
+			        "and rota-coordinator the same version?\n",
+			        inc->id);
+		return CLI_EXIT_REFUSED;
+	}
+	if (*(const bool *)ctx) {
+		json_t *j = json_new_object();
+		json_key(j, "incident");
+		incidentview_json_info(j, inc);
+		json_member_string(j, "run_id", resp->run_id);
+		incidentview_json_strings(j, "hosts", resp->hosts, resp->n_hosts);
+		json_print_object(&j);
+	} else {
+		cmd_incident_print_opened(resp, inc);
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Where incident open's own options go. */
 typedef struct {
 	launchargs_t *la;
@@ -116,7 +143,6 @@ cmd_incident_open(session_t *s, int argc, char **argv)
 	launchargs_init(&la, argc);
 	const char *title = NULL;
 	unsigned severity = 0;
-	Rota__Envelope *reply = NULL;
 	int rc = CLI_EXIT_OK;
 
 	cmd_incident_open_args_t args = {&la, &title, &severity};
@@ -182,36 +208,10 @@ cmd_incident_open(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_INCIDENT_OPEN;
 	req.incident_open = &open;
-	rc = session_call(s, &req, ROTA__RESPONSE__BODY_INCIDENT_OPEN, &reply);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	const Rota__IncidentResponse *resp = reply->response->incident_open;
-	const Rota__IncidentInfo *inc = incidentview_of(resp->incident, "incident open");
-	if (inc == NULL || resp->run_id == NULL || resp->run_id[0] == '\0') {
-		if (inc != NULL)
-			fprintf(stderr,
-			        "rota: the coordinator opened %s but named no run; are rota "
-			        "and rota-coordinator the same version?\n",
-			        inc->id);
-		rc = CLI_EXIT_REFUSED;
-		goto out;
-	}
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_key(j, "incident");
-		incidentview_json_info(j, inc);
-		json_member_string(j, "run_id", resp->run_id);
-		incidentview_json_strings(j, "hosts", resp->hosts, resp->n_hosts);
-		json_object_end(j);
-		json_print(&j);
-	} else {
-		cmd_incident_print_opened(resp, inc);
-	}
+	rc = ask_answer(s, &req, ROTA__RESPONSE__BODY_INCIDENT_OPEN, cmd_incident_opened, &json);
 
 out:
 	launchargs_free(&la);
-	client_reply_free(&reply);
 	return rc;
 }
 
@@ -227,63 +227,30 @@ cmd_incident_take_flag(void *ctx, int ch, char *arg)
 	return CLI_EXIT_OK;
 }
 
-int
-cmd_incident_list(session_t *s, int argc, char **argv)
+static int
+cmd_incident_list_json(const Rota__Response *r, void *ctx)
 {
-	static const struct option own[] = {
-	    {"open", no_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
-	int open_only = 0;
-	const options_spec_t spec = {
-	    .command = "incidents",
-	    .synopsis = INCIDENT_LIST_SYNOPSIS,
-	    .shortopts = ":n:h",
-	    .limit_max = CLI_INCIDENTS_MAX_LIMIT,
-	    .own = own,
-	    .take = cmd_incident_take_flag,
-	    .ctx = &open_only,
-	};
-	options_t o = {.limit = CLI_INCIDENTS_DEFAULT_LIMIT};
-	int done = options_parse(&spec, argc, argv, &o);
-	if (done >= 0)
-		return done;
-	unsigned limit = o.limit;
-	bool json = o.json;
-	if (optind < argc)
-		return usage_error("incidents takes no arguments, got '%s'; to look at one, use "
-		                   "'rota incident show %s'",
-		                   argv[optind], argv[optind]);
-
-	Rota__ListIncidentsRequest list = ROTA__LIST_INCIDENTS_REQUEST__INIT;
-	list.open_only = open_only;
-	list.limit = limit;
-	Rota__Request req = ROTA__REQUEST__INIT;
-	req.body_case = ROTA__REQUEST__BODY_INCIDENTS;
-	req.incidents = &list;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_INCIDENTS, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__ListIncidentsResponse *resp = reply->response->incidents;
-	int64_t now = clock_wall_ms();
-
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_key(j, "incidents");
-		json_array_begin(j);
-		for (size_t i = 0; i < resp->n_incidents; i++) {
-			if (resp->incidents[i] != NULL && resp->incidents[i]->id != NULL)
-				incidentview_json_info(j, resp->incidents[i]);
-		}
-		json_array_end(j);
-		json_object_end(j);
-		json_print(&j);
-		client_reply_free(&reply);
-		return CLI_EXIT_OK;
+	(void)ctx;
+	const Rota__ListIncidentsResponse *resp = r->incidents;
+	json_t *j = json_new_object();
+	json_key(j, "incidents");
+	json_array_begin(j);
+	for (size_t i = 0; i < resp->n_incidents; i++) {
+		if (resp->incidents[i] != NULL && resp->incidents[i]->id != NULL)
+			incidentview_json_info(j, resp->incidents[i]);
 	}
+	json_array_end(j);
+	json_print_object(&j);
+	return CLI_EXIT_OK;
+}
 
+/* The incidents as a table; *ctx (an int) is --open, for the words when
+ * there are none. */
+static int
+cmd_incident_list_table(const Rota__Response *r, void *ctx)
+{
+	const Rota__ListIncidentsResponse *resp = r->incidents;
+	int64_t now = clock_wall_ms();
 	/* TITLE is last: the longest cell, and the one that may be cut by a
 	 * narrow terminal without losing a column. */
 	static const char *const headers[] = {"ID",      "SEV",   "STATUS",     "OPENED", "SOURCE",
@@ -313,16 +280,66 @@ cmd_incident_list(session_t *s, int argc, char **argv)
 	}
 	if (rows > 0)
 		table_print(t, stdout);
-	else if (open_only)
+	else if (*(const int *)ctx)
 		printf("no open incidents; 'rota incidents' lists resolved ones too\n");
 	else
 		printf("no incidents yet; 'rota incident open RUNBOOK --title TEXT' opens one\n");
 	table_destroy(&t);
-	client_reply_free(&reply);
 	return CLI_EXIT_OK;
 }
 
+int
+cmd_incident_list(session_t *s, int argc, char **argv)
+{
+	static const struct option own[] = {
+	    {"open", no_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
+	};
+	int open_only = 0;
+	const options_spec_t spec = {
+	    .command = "incidents",
+	    .synopsis = INCIDENT_LIST_SYNOPSIS,
+	    .shortopts = ":n:h",
+	    .limit_max = CLI_INCIDENTS_MAX_LIMIT,
+	    .own = own,
+	    .take = cmd_incident_take_flag,
+	    .ctx = &open_only,
+	};
+	options_t o = {.limit = CLI_INCIDENTS_DEFAULT_LIMIT};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	if (optind < argc)
+		return usage_error("incidents takes no arguments, got '%s'; to look at one, use "
+		                   "'rota incident show %s'",
+		                   argv[optind], argv[optind]);
+
+	Rota__ListIncidentsRequest list = ROTA__LIST_INCIDENTS_REQUEST__INIT;
+	list.open_only = open_only;
+	list.limit = o.limit;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_INCIDENTS;
+	req.incidents = &list;
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_INCIDENTS,
+	                  o.json ? cmd_incident_list_json : cmd_incident_list_table, &open_only);
+}
+
 /* ---- incident show ----------------------------------------------------- */
+
+/* incident show's answer, a JSON document when *ctx (a bool). */
+static int
+cmd_incident_shown(const Rota__Response *r, void *ctx)
+{
+	const Rota__ShowIncidentResponse *resp = r->incident_show;
+	if (incidentview_of(resp->incident, "incident show") == NULL)
+		return CLI_EXIT_REFUSED;
+	int64_t now = clock_wall_ms();
+	if (*(const bool *)ctx)
+		incidentview_show_json(resp, now);
+	else
+		incidentview_show_text(resp, now);
+	return CLI_EXIT_OK;
+}
 
 static int
 cmd_incident_show(session_t *s, int argc, char **argv)
@@ -344,22 +361,7 @@ cmd_incident_show(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_INCIDENT_SHOW;
 	req.incident_show = &show;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_INCIDENT_SHOW, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__ShowIncidentResponse *resp = reply->response->incident_show;
-	if (incidentview_of(resp->incident, "incident show") == NULL) {
-		client_reply_free(&reply);
-		return CLI_EXIT_REFUSED;
-	}
-	int64_t now = clock_wall_ms();
-	if (json)
-		incidentview_show_json(resp, now);
-	else
-		incidentview_show_text(resp, now);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_INCIDENT_SHOW, cmd_incident_shown, &json);
 }
 
 int
@@ -383,6 +385,46 @@ cmd_incident_command(session_t *s, int argc, char **argv)
 }
 
 /* ---- ack, resolve -------------------------------------------------------- */
+
+/* What ack or resolve asked, for its answer. */
+typedef struct {
+	const char *command;
+	bool resolve;
+	bool json;
+} cmd_incident_action_t;
+
+static int
+cmd_incident_acted(const Rota__Response *r, void *ctx)
+{
+	const cmd_incident_action_t *act = ctx;
+	const Rota__IncidentResponse *resp = act->resolve ? r->resolve : r->ack;
+	const Rota__IncidentInfo *inc = incidentview_of(resp->incident, act->command);
+	if (inc == NULL)
+		return CLI_EXIT_REFUSED;
+	if (act->json) {
+		json_t *j = json_new_object();
+		json_key(j, "incident");
+		incidentview_json_info(j, inc);
+		json_print_object(&j);
+	} else if (act->resolve) {
+		char at[FORMAT_BUF_BYTES + 8];
+		incidentview_time(inc->resolved_ms, at, sizeof(at));
+		incidentview_say("%s %s at %s%s%s", inc->id, incidentview_text(inc->status), at,
+		                 inc->note != NULL && inc->note[0] ? ": " : "",
+		                 incidentview_text(inc->note));
+		if (inc->tier >= 0)
+			incidentview_say("every channel that was notified is told it is resolved");
+	} else {
+		char at[FORMAT_BUF_BYTES + 8];
+		incidentview_time(inc->acked_ms, at, sizeof(at));
+		incidentview_say("%s %s by %s at %s: escalation stopped", inc->id,
+		                 incidentview_text(inc->status), incidentview_text(inc->acked_by),
+		                 at);
+		incidentview_say("resolve it with: rota resolve %s --note 'what was done'",
+		                 inc->id);
+	}
+	return CLI_EXIT_OK;
+}
 
 static int
 cmd_incident_action(session_t *s, int argc, char **argv, bool resolve)
@@ -422,44 +464,10 @@ cmd_incident_action(session_t *s, int argc, char **argv, bool resolve)
 		req.body_case = ROTA__REQUEST__BODY_ACK;
 		req.ack = &ar;
 	}
-	Rota__Envelope *reply;
-	int rc = session_call(
-	    s, &req, resolve ? ROTA__RESPONSE__BODY_RESOLVE : ROTA__RESPONSE__BODY_ACK, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__IncidentResponse *resp =
-	    resolve ? reply->response->resolve : reply->response->ack;
-	const Rota__IncidentInfo *inc = incidentview_of(resp->incident, command);
-	if (inc == NULL) {
-		client_reply_free(&reply);
-		return CLI_EXIT_REFUSED;
-	}
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_key(j, "incident");
-		incidentview_json_info(j, inc);
-		json_object_end(j);
-		json_print(&j);
-	} else if (resolve) {
-		char at[FORMAT_BUF_BYTES + 8];
-		incidentview_time(inc->resolved_ms, at, sizeof(at));
-		incidentview_say("%s %s at %s%s%s", inc->id, incidentview_text(inc->status), at,
-		                 inc->note != NULL && inc->note[0] ? ": " : "",
-		                 incidentview_text(inc->note));
-		if (inc->tier >= 0)
-			incidentview_say("every channel that was notified is told it is resolved");
-	} else {
-		char at[FORMAT_BUF_BYTES + 8];
-		incidentview_time(inc->acked_ms, at, sizeof(at));
-		incidentview_say("%s %s by %s at %s: escalation stopped", inc->id,
-		                 incidentview_text(inc->status), incidentview_text(inc->acked_by),
-		                 at);
-		incidentview_say("resolve it with: rota resolve %s --note 'what was done'",
-		                 inc->id);
-	}
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	cmd_incident_action_t act = {command, resolve, json};
+	return ask_answer(s, &req,
+	                  resolve ? ROTA__RESPONSE__BODY_RESOLVE : ROTA__RESPONSE__BODY_ACK,
+	                  cmd_incident_acted, &act);
 }
 
 int

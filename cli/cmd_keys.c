@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "json.h"
 #include "options.h"
 #include "table.h"
@@ -20,10 +20,28 @@
 #define KEYLIST_SYNOPSIS "[--json]"
 
 static void
-cmd_keys_json(const Rota__ListKeysResponse *r)
+cmd_keys_json_worker(json_t *j, const Rota__KeyInfo *k)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
+	json_member_string(j, "id", k->name);
+	json_member_string(j, "fingerprint", k->fingerprint);
+	json_member_string(j, "state", k->state);
+	json_member_bool(j, "connected",
+	                 strcmp(k->state, "connected") == 0 || strcmp(k->state, "stopping") == 0);
+}
+
+static void
+cmd_keys_json_operator(json_t *j, const Rota__KeyInfo *k)
+{
+	json_member_string(j, "name", k->name);
+	json_member_string(j, "role", k->role);
+	json_member_string(j, "fingerprint", k->fingerprint);
+}
+
+static void
+cmd_keys_json(const Rota__Response *resp)
+{
+	const Rota__ListKeysResponse *r = resp->keys;
+	json_t *j = json_new_object();
 	json_member_bool(j, "curve", r->curve);
 	json_key(j, "coordinator");
 	json_object_begin(j);
@@ -31,42 +49,38 @@ cmd_keys_json(const Rota__ListKeysResponse *r)
 	json_object_end(j);
 	json_member_text(j, "workers_dir", r->workers_dir);
 	json_member_text(j, "operators_file", r->operators_file);
-	json_key(j, "workers");
-	json_array_begin(j);
-	for (size_t i = 0; i < r->n_workers; i++) {
-		const Rota__KeyInfo *k = r->workers[i];
+	JSON_MEMBER_OBJECTS(j, "workers", r->workers, r->n_workers, cmd_keys_json_worker);
+	JSON_MEMBER_OBJECTS(j, "operators", r->operators, r->n_operators, cmd_keys_json_operator);
+	json_print_object(&j);
+}
+
+/* The workers' keys (ID KEY STATE), or the operators' (NAME ROLE KEY);
+ * nothing for none. */
+static void
+cmd_keys_table(Rota__KeyInfo *const *keys, size_t n, bool operators)
+{
+	if (n == 0)
+		return;
+	static const char *const worker_headers[] = {"ID", "KEY", "STATE"};
+	static const char *const operator_headers[] = {"NAME", "ROLE", "KEY"};
+	table_t *t = table_new(3, operators ? operator_headers : worker_headers);
+	for (size_t i = 0; i < n; i++) {
+		const Rota__KeyInfo *k = keys[i];
 		if (k == NULL)
 			continue;
-		json_object_begin(j);
-		json_member_string(j, "id", k->name);
-		json_member_string(j, "fingerprint", k->fingerprint);
-		json_member_string(j, "state", k->state);
-		json_key(j, "connected");
-		json_bool(j,
-		          strcmp(k->state, "connected") == 0 || strcmp(k->state, "stopping") == 0);
-		json_object_end(j);
+		table_row(t);
+		table_cell(t, k->name);
+		table_cell(t, operators ? k->role : k->fingerprint);
+		table_cell(t, operators ? k->fingerprint : k->state);
 	}
-	json_array_end(j);
-	json_key(j, "operators");
-	json_array_begin(j);
-	for (size_t i = 0; i < r->n_operators; i++) {
-		const Rota__KeyInfo *k = r->operators[i];
-		if (k == NULL)
-			continue;
-		json_object_begin(j);
-		json_member_string(j, "name", k->name);
-		json_member_string(j, "role", k->role);
-		json_member_string(j, "fingerprint", k->fingerprint);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_end(j);
-	json_print(&j);
+	table_print(t, stdout);
+	table_destroy(&t);
 }
 
 static void
-cmd_keys_text(const Rota__ListKeysResponse *r)
+cmd_keys_text(const Rota__Response *resp)
 {
+	const Rota__ListKeysResponse *r = resp->keys;
 	if (!r->curve) {
 		/* Nothing to list, and that is the point to make. */
 		printf("no CURVE: the coordinator admits no keys and checks none; every caller"
@@ -77,38 +91,10 @@ cmd_keys_text(const Rota__ListKeysResponse *r)
 	printf("coordinator  %s (its public key's fingerprint)\n", r->coordinator_fingerprint);
 	printf("\nworkers (%zu, %s)\n", r->n_workers,
 	       r->workers_dir[0] ? r->workers_dir : "no authorized_workers directory");
-	if (r->n_workers > 0) {
-		static const char *const headers[] = {"ID", "KEY", "STATE"};
-		table_t *t = table_new(3, headers);
-		for (size_t i = 0; i < r->n_workers; i++) {
-			const Rota__KeyInfo *k = r->workers[i];
-			if (k == NULL)
-				continue;
-			table_row(t);
-			table_cell(t, k->name);
-			table_cell(t, k->fingerprint);
-			table_cell(t, k->state);
-		}
-		table_print(t, stdout);
-		table_destroy(&t);
-	}
+	cmd_keys_table(r->workers, r->n_workers, false);
 	printf("\noperators (%zu, %s)\n", r->n_operators,
 	       r->operators_file[0] ? r->operators_file : "no operators file");
-	if (r->n_operators > 0) {
-		static const char *const headers[] = {"NAME", "ROLE", "KEY"};
-		table_t *t = table_new(3, headers);
-		for (size_t i = 0; i < r->n_operators; i++) {
-			const Rota__KeyInfo *k = r->operators[i];
-			if (k == NULL)
-				continue;
-			table_row(t);
-			table_cell(t, k->name);
-			table_cell(t, k->role);
-			table_cell(t, k->fingerprint);
-		}
-		table_print(t, stdout);
-		table_destroy(&t);
-	}
+	cmd_keys_table(r->operators, r->n_operators, true);
 }
 
 int
@@ -126,14 +112,5 @@ cmd_keys_list(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_KEYS;
 	req.keys = &body;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_KEYS, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (json)
-		cmd_keys_json(reply->response->keys);
-	else
-		cmd_keys_text(reply->response->keys);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_KEYS, json ? cmd_keys_json : cmd_keys_text);
 }

@@ -164,9 +164,7 @@ cmd_lint_json_list(json_t *j, const runbook_errors_t *list, size_t skip)
 static void
 cmd_lint_print_json(const lint_t *l)
 {
-	json_t *j = json_new();
-
-	json_object_begin(j);
+	json_t *j = json_new_object();
 	json_member_bool(j, "ok", l->files_bad == 0);
 	json_member_uint(j, "files", l->files);
 	json_member_uint(j, "files_with_errors", l->files_bad);
@@ -174,8 +172,7 @@ cmd_lint_print_json(const lint_t *l)
 	cmd_lint_json_list(j, &l->errs, 0);
 	json_key(j, "warnings");
 	cmd_lint_json_list(j, &l->warnings, strlen("warning: "));
-	json_object_end(j);
-	json_print(&j);
+	json_print_object(&j);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ask.h"
 #include "cli.h"
 #include "client.h"
 #include "clock.h"
@@ -292,6 +293,18 @@ cmd_run_print_wait_summary(const Rota__ShowRunResponse *show)
 	       r->hosts_total == 1 ? "" : "s");
 }
 
+/* The members every submit --json document starts with. */
+static void
+cmd_run_json_submitted(json_t *j, const Rota__SubmitResponse *sub)
+{
+	json_member_string(j, "run_id", sub->run_id);
+	json_key(j, "hosts");
+	json_array_begin(j);
+	for (size_t i = 0; i < sub->n_hosts; i++)
+		json_string(j, sub->hosts[i]);
+	json_array_end(j);
+}
+
 /* Follows a submitted run to its end; returns CLI_EXIT_OK only when it
  * succeeded. */
 static int
@@ -310,19 +323,12 @@ cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 	if (format_run_is_terminal(show->run->status))
 		status = show->run->status;
 	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_member_string(j, "run_id", sub->run_id);
-		json_key(j, "hosts");
-		json_array_begin(j);
-		for (size_t i = 0; i < sub->n_hosts; i++)
-			json_string(j, sub->hosts[i]);
-		json_array_end(j);
+		json_t *j = json_new_object();
+		cmd_run_json_submitted(j, sub);
 		json_member_string(j, "status", format_run_status(status));
 		json_key(j, "run");
 		runview_json_summary(j, show->run, clock_wall_ms());
-		json_object_end(j);
-		json_print(&j);
+		json_print_object(&j);
 	} else {
 		cmd_run_print_wait_summary(show);
 	}
@@ -426,16 +432,9 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	}
 
 	if (json && !wait) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_member_string(j, "run_id", resp->run_id);
-		json_key(j, "hosts");
-		json_array_begin(j);
-		for (size_t i = 0; i < resp->n_hosts; i++)
-			json_string(j, resp->hosts[i]);
-		json_array_end(j);
-		json_object_end(j);
-		json_print(&j);
+		json_t *j = json_new_object();
+		cmd_run_json_submitted(j, resp);
+		json_print_object(&j);
 	} else if (!json) {
 		/* The id alone on the first line, out before any waiting, so
 		 * `id=$(rota submit ...)` and `| head -1` both work. */
@@ -454,6 +453,45 @@ out:
 
 /* ---- runs ---------------------------------------------------------------- */
 
+static void
+cmd_run_list_json(const Rota__Response *r)
+{
+	const Rota__ListRunsResponse *resp = r->runs;
+	json_t *j = json_new_object();
+	runview_json_runs(j, "runs", resp->runs, resp->n_runs, clock_wall_ms());
+	json_print_object(&j);
+}
+
+static void
+cmd_run_list_table(const Rota__Response *resp)
+{
+	int64_t now = clock_wall_ms();
+	/* REASON is last: it is long when set and usually empty, and an
+	 * empty last cell costs no width. */
+	static const char *const headers[] = {"ID",          "RUNBOOK", "TRIGGER",  "STATUS",
+	                                      "OK/FAIL/ALL", "STARTED", "DURATION", "REASON"};
+	table_t *t = table_new(8, headers);
+	for (size_t i = 0; i < resp->runs->n_runs; i++) {
+		const Rota__RunSummary *r = resp->runs->runs[i];
+		if (r == NULL)
+			continue;
+		char started[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
+		format_time(r->started_ms, started, sizeof(started));
+		format_span(r->started_ms, cmd_run_end_or_zero(r), now, span, sizeof(span));
+		table_row(t);
+		table_cell(t, r->id);
+		table_cell(t, r->runbook);
+		table_cell(t, format_trigger(r->trigger));
+		table_cell(t, format_run_status(r->status));
+		table_cellf(t, "%u/%u/%u", r->hosts_ok, r->hosts_failed, r->hosts_total);
+		table_cell(t, started);
+		table_cell(t, span);
+		table_cell(t, r->reason);
+	}
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
 int
 cmd_run_list(session_t *s, int argc, char **argv)
 {
@@ -467,8 +505,6 @@ cmd_run_list(session_t *s, int argc, char **argv)
 	int done = options_parse(&spec, argc, argv, &o);
 	if (done >= 0)
 		return done;
-	unsigned limit = o.limit;
-	bool json = o.json;
 	if (optind < argc)
 		return usage_error(
 		    "runs takes no arguments, got '%s'; to look at one run, use 'rota "
@@ -476,58 +512,12 @@ cmd_run_list(session_t *s, int argc, char **argv)
 		    argv[optind], argv[optind]);
 
 	Rota__ListRunsRequest list = ROTA__LIST_RUNS_REQUEST__INIT;
-	list.limit = limit;
+	list.limit = o.limit;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_RUNS;
 	req.runs = &list;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_RUNS, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__ListRunsResponse *resp = reply->response->runs;
-	int64_t now = clock_wall_ms();
-
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_key(j, "runs");
-		json_array_begin(j);
-		for (size_t i = 0; i < resp->n_runs; i++) {
-			if (resp->runs[i] != NULL)
-				runview_json_summary(j, resp->runs[i], now);
-		}
-		json_array_end(j);
-		json_object_end(j);
-		json_print(&j);
-	} else {
-		/* REASON is last: it is long when set and usually empty, and an
-		 * empty last cell costs no width. */
-		static const char *const headers[] = {"ID",       "RUNBOOK",     "TRIGGER",
-		                                      "STATUS",   "OK/FAIL/ALL", "STARTED",
-		                                      "DURATION", "REASON"};
-		table_t *t = table_new(8, headers);
-		for (size_t i = 0; i < resp->n_runs; i++) {
-			const Rota__RunSummary *r = resp->runs[i];
-			if (r == NULL)
-				continue;
-			char started[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
-			format_time(r->started_ms, started, sizeof(started));
-			format_span(r->started_ms, cmd_run_end_or_zero(r), now, span, sizeof(span));
-			table_row(t);
-			table_cell(t, r->id);
-			table_cell(t, r->runbook);
-			table_cell(t, format_trigger(r->trigger));
-			table_cell(t, format_run_status(r->status));
-			table_cellf(t, "%u/%u/%u", r->hosts_ok, r->hosts_failed, r->hosts_total);
-			table_cell(t, started);
-			table_cell(t, span);
-			table_cell(t, r->reason);
-		}
-		table_print(t, stdout);
-		table_destroy(&t);
-	}
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_RUNS,
+	                 o.json ? cmd_run_list_json : cmd_run_list_table);
 }
 
 /* ---- show ---------------------------------------------------------------- */
@@ -554,11 +544,7 @@ cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	json_member_time(j, "started_ms", st->started_ms);
 	json_member_time(j, "ended_ms", st->ended_ms);
 	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
-	json_key(j, "duration_ms");
-	if (span >= 0)
-		json_int(j, span);
-	else
-		json_null(j);
+	json_member_int_or_null(j, "duration_ms", span >= 0, span);
 	json_member_string(j, "detail", st->detail);
 	json_key(j, "tail");
 	json_string_len(j, (const char *)st->tail.data, st->tail.len);
@@ -699,8 +685,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 	const Rota__StepRunInfo **steps = cmd_run_sorted_steps(show, &n);
 
 	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
+		json_t *j = json_new_object();
 		json_key(j, "run");
 		runview_json_summary(j, r, now);
 		json_key(j, "steps");
@@ -708,8 +693,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			cmd_run_json_step(j, steps[i], now);
 		json_array_end(j);
-		json_object_end(j);
-		json_print(&j);
+		json_print_object(&j);
 	} else {
 		char started[FORMAT_BUF_BYTES], ended[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 		format_time(r->started_ms, started, sizeof(started));

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "format.h"
 #include "json.h"
 #include "options.h"
@@ -147,35 +147,76 @@ cmd_runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
 }
 
 static void
-cmd_runbooks_json_array(json_t *j, Rota__RunbookInfo *const *rbs, size_t n)
+cmd_runbooks_json_one(json_t *j, const Rota__RunbookInfo *rb)
 {
+	json_member_text(j, "name", rb->name);
+	json_member_string(j, "path", rb->path);
+	json_member_string(j, "state", rb->state);
+	json_key(j, "errors");
 	json_array_begin(j);
-	for (size_t i = 0; i < n; i++) {
-		const Rota__RunbookInfo *rb = rbs[i];
-		if (rb == NULL)
-			continue;
-		json_object_begin(j);
-		json_member_text(j, "name", rb->name);
-		json_member_string(j, "path", rb->path);
-		json_member_string(j, "state", rb->state);
-		json_key(j, "errors");
-		json_array_begin(j);
-		cmd_runbooks_each_line(rb->errors, false, cmd_runbooks_json_line, j);
-		json_array_end(j);
-		json_member_text(j, "hash", rb->hash);
-		json_member_text(j, "description", rb->description);
-		json_member_text(j, "cron", rb->cron);
-		/* A zone only means something beside a cron line. */
-		json_member_text(
-		    j, "timezone",
-		    rb->cron != NULL && rb->cron[0] != '\0'
-		        ? (rb->timezone != NULL && rb->timezone[0] != '\0' ? rb->timezone : "UTC")
-		        : NULL);
-		json_member_uint(j, "step_count", rb->step_count);
-		json_member_time(j, "loaded_ms", rb->loaded_ms);
-		json_object_end(j);
-	}
+	cmd_runbooks_each_line(rb->errors, false, cmd_runbooks_json_line, j);
 	json_array_end(j);
+	json_member_text(j, "hash", rb->hash);
+	json_member_text(j, "description", rb->description);
+	json_member_text(j, "cron", rb->cron);
+	/* A zone only means something beside a cron line. */
+	json_member_text(
+	    j, "timezone",
+	    rb->cron != NULL && rb->cron[0] != '\0'
+	        ? (rb->timezone != NULL && rb->timezone[0] != '\0' ? rb->timezone : "UTC")
+	        : NULL);
+	json_member_uint(j, "step_count", rb->step_count);
+	json_member_time(j, "loaded_ms", rb->loaded_ms);
+}
+
+static void
+cmd_runbooks_list_json(const Rota__Response *r)
+{
+	const Rota__ListRunbooksResponse *resp = r->runbooks;
+	json_t *j = json_new_object();
+	JSON_MEMBER_OBJECTS(j, "runbooks", resp->runbooks, resp->n_runbooks, cmd_runbooks_json_one);
+	json_print_object(&j);
+}
+
+static void
+cmd_runbooks_list_text(const Rota__Response *r)
+{
+	const Rota__ListRunbooksResponse *resp = r->runbooks;
+	cmd_runbooks_print_table(resp->runbooks, resp->n_runbooks);
+	cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
+}
+
+/* The reload summary, or a JSON document when *ctx (a bool); a runbook
+ * that did not load fails the command. */
+static int
+cmd_runbooks_reloaded(const Rota__Response *r, void *ctx)
+{
+	const Rota__ReloadResponse *resp = r->reload;
+	/* The count is the coordinator's; an entry that says it is not
+	 * loaded fails the reload even if the count missed it. */
+	bool bad = resp->invalid > 0;
+	for (size_t i = 0; i < resp->n_runbooks; i++) {
+		if (resp->runbooks[i] != NULL && cmd_runbooks_not_served(resp->runbooks[i]))
+			bad = true;
+	}
+	if (*(const bool *)ctx) {
+		json_t *j = json_new_object();
+		json_member_uint(j, "loaded", resp->loaded);
+		json_member_uint(j, "invalid", resp->invalid);
+		json_member_uint(j, "added", resp->added);
+		json_member_uint(j, "changed", resp->changed);
+		json_member_uint(j, "removed", resp->removed);
+		JSON_MEMBER_OBJECTS(j, "runbooks", resp->runbooks, resp->n_runbooks,
+		                    cmd_runbooks_json_one);
+		json_print_object(&j);
+	} else {
+		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,
+		                           resp->invalid);
+		printf("%s\n", line);
+		free(line);
+		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
+	}
+	return bad ? CLI_EXIT_RUN_FAILED : CLI_EXIT_OK;
 }
 
 int
@@ -194,24 +235,8 @@ cmd_runbooks_list(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_RUNBOOKS;
 	req.runbooks = &list;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_RUNBOOKS, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__ListRunbooksResponse *resp = reply->response->runbooks;
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_key(j, "runbooks");
-		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
-		json_object_end(j);
-		json_print(&j);
-	} else {
-		cmd_runbooks_print_table(resp->runbooks, resp->n_runbooks);
-		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
-	}
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_RUNBOOKS,
+	                 json ? cmd_runbooks_list_json : cmd_runbooks_list_text);
 }
 
 int
@@ -230,38 +255,5 @@ cmd_runbooks_reload(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_RELOAD;
 	req.reload = &reload;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_RELOAD, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	const Rota__ReloadResponse *resp = reply->response->reload;
-
-	/* The count is the coordinator's; an entry that says it is not
-	 * loaded fails the reload even if the count missed it. */
-	bool bad = resp->invalid > 0;
-	for (size_t i = 0; i < resp->n_runbooks; i++) {
-		if (resp->runbooks[i] != NULL && cmd_runbooks_not_served(resp->runbooks[i]))
-			bad = true;
-	}
-	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
-		json_member_uint(j, "loaded", resp->loaded);
-		json_member_uint(j, "invalid", resp->invalid);
-		json_member_uint(j, "added", resp->added);
-		json_member_uint(j, "changed", resp->changed);
-		json_member_uint(j, "removed", resp->removed);
-		json_key(j, "runbooks");
-		cmd_runbooks_json_array(j, resp->runbooks, resp->n_runbooks);
-		json_object_end(j);
-		json_print(&j);
-	} else {
-		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,
-		                           resp->invalid);
-		printf("%s\n", line);
-		free(line);
-		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
-	}
-	client_reply_free(&reply);
-	return bad ? CLI_EXIT_RUN_FAILED : CLI_EXIT_OK;
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_RELOAD, cmd_runbooks_reloaded, &json);
 }

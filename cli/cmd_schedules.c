@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "clock.h"
 #include "cron.h"
 #include "format.h"
@@ -53,8 +53,7 @@ cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
 {
 	tz = cmd_schedules_zone(tz);
 	if (json) {
-		json_t *j = json_new();
-		json_object_begin(j);
+		json_t *j = json_new_object();
 		json_member_string(j, "runbook", runbook);
 		json_member_string(j, "cron", cron);
 		json_member_string(j, "timezone", tz);
@@ -69,8 +68,7 @@ cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
 			json_object_end(j);
 		}
 		json_array_end(j);
-		json_object_end(j);
-		json_print(&j);
+		json_print_object(&j);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -154,8 +152,10 @@ cmd_schedules_from_file(const char *path, unsigned next, bool json)
 
 /* ---- from the coordinator ------------------------------------------------ */
 
-static Rota__Envelope *
-cmd_schedules_fetch(session_t *s, const char *runbook, unsigned next, int *rc)
+/* Asks for the schedules (with next fire times of runbook, when given)
+ * and hands the answer to answer. */
+static int
+cmd_schedules_ask(session_t *s, const char *runbook, unsigned next, ask_answer_fn answer, void *ctx)
 {
 	Rota__ListSchedulesRequest list = ROTA__LIST_SCHEDULES_REQUEST__INIT;
 	if (runbook != NULL)
@@ -164,39 +164,40 @@ cmd_schedules_fetch(session_t *s, const char *runbook, unsigned next, int *rc)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_SCHEDULES;
 	req.schedules = &list;
-	Rota__Envelope *reply;
-	*rc = session_call(s, &req, ROTA__RESPONSE__BODY_SCHEDULES, &reply);
-	return *rc == CLI_EXIT_OK ? reply : NULL;
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_SCHEDULES, answer, ctx);
 }
 
+/* What schedules --next asked, for its answer. */
+typedef struct {
+	const char *name;
+	unsigned next;
+	bool json;
+} cmd_schedules_next_t;
+
 static int
-cmd_schedules_next_remote(session_t *s, const char *name, unsigned next, bool json)
+cmd_schedules_print_next(const Rota__Response *r, void *ctx)
 {
-	int rc;
-	Rota__Envelope *reply = cmd_schedules_fetch(s, name, next, &rc);
-	if (reply == NULL)
-		return rc;
-	const Rota__ListSchedulesResponse *resp = reply->response->schedules;
+	const cmd_schedules_next_t *q = ctx;
+	const Rota__ListSchedulesResponse *resp = r->schedules;
 	const Rota__ScheduleInfo *sch = NULL;
 	for (size_t i = 0; i < resp->n_schedules && sch == NULL; i++) {
 		if (resp->schedules[i] != NULL && resp->schedules[i]->runbook != NULL &&
-		    strcmp(resp->schedules[i]->runbook, name) == 0)
+		    strcmp(resp->schedules[i]->runbook, q->name) == 0)
 			sch = resp->schedules[i];
 	}
 	if (sch == NULL) {
 		fprintf(stderr,
 		        "rota: runbook '%s' has no schedule on the coordinator; 'rota schedules' "
 		        "lists the runbooks that have one\n",
-		        name);
-		client_reply_free(&reply);
+		        q->name);
 		return CLI_EXIT_REFUSED;
 	}
-	size_t n = sch->n_upcoming < next ? sch->n_upcoming : next;
-	cmd_schedules_print_times(sch->runbook, sch->cron, sch->timezone, sch->upcoming, n, json);
-	if (n < next && !json)
+	size_t n = sch->n_upcoming < q->next ? sch->n_upcoming : q->next;
+	cmd_schedules_print_times(sch->runbook, sch->cron, sch->timezone, sch->upcoming, n,
+	                          q->json);
+	if (n < q->next && !q->json)
 		fprintf(stderr, "rota: the coordinator knows %zu fire time%s of '%s'\n", n,
-		        n == 1 ? "" : "s", name);
-	client_reply_free(&reply);
+		        n == 1 ? "" : "s", q->name);
 	return CLI_EXIT_OK;
 }
 
@@ -246,48 +247,49 @@ cmd_schedules_table(const Rota__ListSchedulesResponse *resp)
 }
 
 static void
-cmd_schedules_json(const Rota__ListSchedulesResponse *resp)
+cmd_schedules_json_one(json_t *j, const Rota__ScheduleInfo *sch)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
-	json_key(j, "schedules");
-	json_array_begin(j);
-	for (size_t i = 0; i < resp->n_schedules; i++) {
-		const Rota__ScheduleInfo *sch = resp->schedules[i];
-		if (sch == NULL)
-			continue;
-		const char *tz = cmd_schedules_zone(sch->timezone);
-		json_object_begin(j);
-		json_member_string(j, "runbook", sch->runbook);
-		json_member_string(j, "cron", sch->cron);
-		json_member_string(j, "timezone", tz);
-		json_member_time(j, "next_ms", sch->next_ms);
-		json_key(j, "next_local");
-		if (sch->next_ms > 0) {
-			char local[FORMAT_BUF_BYTES];
-			cron_format(sch->next_ms, tz, local, sizeof(local));
-			json_string(j, local);
-		} else {
-			json_null(j);
-		}
-		json_member_time(j, "last_ms", sch->last_ms);
-		json_member_string(j, "last_run_id",
-		                   sch->last_run_id != NULL && sch->last_run_id[0] != '\0'
-		                       ? sch->last_run_id
-		                       : NULL);
-		json_key(j, "last_status");
-		if (sch->last_ms > 0 || (sch->last_run_id != NULL && sch->last_run_id[0] != '\0'))
-			json_string(j, format_run_status(sch->last_status));
-		else
-			json_null(j);
-		json_member_string(j, "catchup", sch->catchup);
-		json_member_string(j, "concurrency", sch->concurrency);
-		json_member_uint(j, "jitter_ms", sch->jitter_ms);
-		json_object_end(j);
+	const char *tz = cmd_schedules_zone(sch->timezone);
+	json_member_string(j, "runbook", sch->runbook);
+	json_member_string(j, "cron", sch->cron);
+	json_member_string(j, "timezone", tz);
+	json_member_time(j, "next_ms", sch->next_ms);
+	json_key(j, "next_local");
+	if (sch->next_ms > 0) {
+		char local[FORMAT_BUF_BYTES];
+		cron_format(sch->next_ms, tz, local, sizeof(local));
+		json_string(j, local);
+	} else {
+		json_null(j);
 	}
-	json_array_end(j);
-	json_object_end(j);
-	json_print(&j);
+	json_member_time(j, "last_ms", sch->last_ms);
+	json_member_string(
+	    j, "last_run_id",
+	    sch->last_run_id != NULL && sch->last_run_id[0] != '\0' ? sch->last_run_id : NULL);
+	json_key(j, "last_status");
+	if (sch->last_ms > 0 || (sch->last_run_id != NULL && sch->last_run_id[0] != '\0'))
+		json_string(j, format_run_status(sch->last_status));
+	else
+		json_null(j);
+	json_member_string(j, "catchup", sch->catchup);
+	json_member_string(j, "concurrency", sch->concurrency);
+	json_member_uint(j, "jitter_ms", sch->jitter_ms);
+}
+
+/* The schedules as a table, or a JSON document when *ctx (a bool). */
+static int
+cmd_schedules_print(const Rota__Response *r, void *ctx)
+{
+	const Rota__ListSchedulesResponse *resp = r->schedules;
+	if (*(const bool *)ctx) {
+		json_t *j = json_new_object();
+		JSON_MEMBER_OBJECTS(j, "schedules", resp->schedules, resp->n_schedules,
+		                    cmd_schedules_json_one);
+		json_print_object(&j);
+	} else {
+		cmd_schedules_table(resp);
+	}
+	return CLI_EXIT_OK;
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -344,17 +346,8 @@ cmd_schedules_list(session_t *s, int argc, char **argv)
 			next = CLI_SCHEDULES_DEFAULT_NEXT;
 		if (cmd_schedules_names_file(name))
 			return cmd_schedules_from_file(name, next, json);
-		return cmd_schedules_next_remote(s, name, next, json);
+		cmd_schedules_next_t q = {name, next, json};
+		return cmd_schedules_ask(s, name, next, cmd_schedules_print_next, &q);
 	}
-
-	int rc;
-	Rota__Envelope *reply = cmd_schedules_fetch(s, NULL, 0, &rc);
-	if (reply == NULL)
-		return rc;
-	if (json)
-		cmd_schedules_json(reply->response->schedules);
-	else
-		cmd_schedules_table(reply->response->schedules);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return cmd_schedules_ask(s, NULL, 0, cmd_schedules_print, &json);
 }

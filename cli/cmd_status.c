@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "format.h"
 #include "json.h"
 #include "options.h"
@@ -29,10 +29,10 @@ cmd_status_security(const Rota__StatusResponse *st)
 }
 
 static void
-cmd_status_json(const Rota__StatusResponse *st)
+cmd_status_json(const Rota__Response *resp)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
+	const Rota__StatusResponse *st = resp->status;
+	json_t *j = json_new_object();
 	json_member_string(j, "version", st->version);
 	json_member_string(j, "coordinator_id", st->coordinator_id);
 	json_member_uint(j, "epoch", st->epoch);
@@ -53,13 +53,13 @@ cmd_status_json(const Rota__StatusResponse *st)
 	json_member_uint(j, "workers_known", st->workers_known);
 	json_member_uint(j, "runs_active", st->runs_active);
 	json_member_uint(j, "incidents_open", st->incidents_open);
-	json_object_end(j);
-	json_print(&j);
+	json_print_object(&j);
 }
 
 static void
-cmd_status_text(const Rota__StatusResponse *st)
+cmd_status_text(const Rota__Response *resp)
 {
+	const Rota__StatusResponse *st = resp->status;
 	char started[FORMAT_BUF_BYTES], uptime[FORMAT_BUF_BYTES];
 	format_time(st->started_ms, started, sizeof(started));
 	format_duration(st->uptime_ms, uptime, sizeof(uptime));
@@ -95,14 +95,6 @@ cmd_status_show(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_STATUS;
 	req.status = &body;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_STATUS, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (json)
-		cmd_status_json(reply->response->status);
-	else
-		cmd_status_text(reply->response->status);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_STATUS,
+	                 json ? cmd_status_json : cmd_status_text);
 }

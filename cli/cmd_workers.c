@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ask.h"
 #include "cli.h"
-#include "client.h"
 #include "clock.h"
 #include "format.h"
 #include "json.h"
@@ -88,58 +88,50 @@ cmd_workers_running(const Rota__WorkerInfo *w)
 }
 
 static void
-cmd_workers_json(const Rota__ListWorkersResponse *resp)
+cmd_workers_json_step(json_t *j, const Rota__StepKey *key)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
-	json_key(j, "workers");
-	json_array_begin(j);
-	for (size_t i = 0; i < resp->n_workers; i++) {
-		const Rota__WorkerInfo *w = resp->workers[i];
-		if (w == NULL)
-			continue;
-		json_object_begin(j);
-		json_member_string(j, "id", w->id);
-		json_member_string(j, "hostname", w->hostname);
-		json_key(j, "labels");
-		json_object_begin(j);
-		for (size_t k = 0; k < w->n_labels; k++) {
-			if (w->labels[k] == NULL)
-				continue;
-			json_member_string(j, w->labels[k]->key, w->labels[k]->value);
-		}
-		json_object_end(j);
-		json_member_string(j, "state", w->state);
-		json_member_time(j, "last_seen_ms", w->last_seen_ms);
-		json_member_string(j, "version", w->version);
-		json_member_string(j, "peer", w->peer);
-		json_member_uint(j, "replaced", w->replaced);
-		json_member_string(j, "spool_error", w->spool_error);
-		json_key(j, "running");
-		json_array_begin(j);
-		for (size_t k = 0; k < w->n_running; k++) {
-			const Rota__StepKey *key = w->running[k];
-			if (key == NULL)
-				continue;
-			json_object_begin(j);
-			json_member_string(j, "run_id", key->run_id);
-			json_member_string(j, "step_id", key->step_id);
-			json_member_string(j, "host", key->host);
-			json_member_uint(j, "attempt", key->attempt);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_member_uint(j, "total", resp->total > resp->n_workers ? resp->total : resp->n_workers);
-	json_object_end(j);
-	json_print(&j);
+	json_member_string(j, "run_id", key->run_id);
+	json_member_string(j, "step_id", key->step_id);
+	json_member_string(j, "host", key->host);
+	json_member_uint(j, "attempt", key->attempt);
 }
 
 static void
-cmd_workers_table(const Rota__ListWorkersResponse *resp)
+cmd_workers_json_worker(json_t *j, const Rota__WorkerInfo *w)
 {
+	json_member_string(j, "id", w->id);
+	json_member_string(j, "hostname", w->hostname);
+	json_key(j, "labels");
+	json_object_begin(j);
+	for (size_t k = 0; k < w->n_labels; k++) {
+		if (w->labels[k] == NULL)
+			continue;
+		json_member_string(j, w->labels[k]->key, w->labels[k]->value);
+	}
+	json_object_end(j);
+	json_member_string(j, "state", w->state);
+	json_member_time(j, "last_seen_ms", w->last_seen_ms);
+	json_member_string(j, "version", w->version);
+	json_member_string(j, "peer", w->peer);
+	json_member_uint(j, "replaced", w->replaced);
+	json_member_string(j, "spool_error", w->spool_error);
+	JSON_MEMBER_OBJECTS(j, "running", w->running, w->n_running, cmd_workers_json_step);
+}
+
+static void
+cmd_workers_json(const Rota__Response *r)
+{
+	const Rota__ListWorkersResponse *resp = r->workers;
+	json_t *j = json_new_object();
+	JSON_MEMBER_OBJECTS(j, "workers", resp->workers, resp->n_workers, cmd_workers_json_worker);
+	json_member_uint(j, "total", resp->total > resp->n_workers ? resp->total : resp->n_workers);
+	json_print_object(&j);
+}
+
+static void
+cmd_workers_table(const Rota__Response *r)
+{
+	const Rota__ListWorkersResponse *resp = r->workers;
 	static const char *const headers[] = {"ID", "LABELS", "STATE", "LAST SEEN", "RUNNING"};
 	table_t *t = table_new(5, headers);
 	int64_t now = clock_wall_ms();
@@ -180,23 +172,23 @@ cmd_workers_table(const Rota__ListWorkersResponse *resp)
 }
 
 static void
-cmd_workers_removed_json(const Rota__RemoveWorkerResponse *r)
+cmd_workers_removed_json(const Rota__Response *resp)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
+	const Rota__RemoveWorkerResponse *r = resp->remove_worker;
+	json_t *j = json_new_object();
 	json_member_string(j, "id", r->id);
 	json_member_bool(j, "removed", true);
 	json_member_string(j, "state", r->state);
 	json_member_time(j, "last_seen_ms", r->last_seen_ms);
 	json_member_bool(j, "key_listed", r->key_listed);
 	json_member_text(j, "key_path", r->key_path);
-	json_object_end(j);
-	json_print(&j);
+	json_print_object(&j);
 }
 
 static void
-cmd_workers_removed_text(const Rota__RemoveWorkerResponse *r)
+cmd_workers_removed_text(const Rota__Response *resp)
 {
+	const Rota__RemoveWorkerResponse *r = resp->remove_worker;
 	char seen[FORMAT_BUF_BYTES];
 	format_ago(r->last_seen_ms, clock_wall_ms(), seen, sizeof(seen));
 	printf("removed worker %s (%s, last seen %s)\n", r->id, r->state[0] ? r->state : "lost",
@@ -233,16 +225,8 @@ cmd_workers_remove(session_t *s, int argc, char **argv)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_REMOVE_WORKER;
 	req.remove_worker = &body;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_REMOVE_WORKER, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (json)
-		cmd_workers_removed_json(reply->response->remove_worker);
-	else
-		cmd_workers_removed_text(reply->response->remove_worker);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_REMOVE_WORKER,
+	                 json ? cmd_workers_removed_json : cmd_workers_removed_text);
 }
 
 int
@@ -260,8 +244,6 @@ cmd_workers_list(session_t *s, int argc, char **argv)
 	int done = options_parse(&spec, argc, argv, &o);
 	if (done >= 0)
 		return done;
-	unsigned limit = o.limit;
-	bool json = o.json;
 	if (optind < argc)
 		return usage_error(
 		    "workers takes no arguments, got '%s'; usage: rota workers " WORKERS_SYNOPSIS
@@ -269,18 +251,10 @@ cmd_workers_list(session_t *s, int argc, char **argv)
 		    argv[optind]);
 
 	Rota__ListWorkersRequest list = ROTA__LIST_WORKERS_REQUEST__INIT;
-	list.limit = limit;
+	list.limit = o.limit;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_WORKERS;
 	req.workers = &list;
-	Rota__Envelope *reply;
-	int rc = session_call(s, &req, ROTA__RESPONSE__BODY_WORKERS, &reply);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (json)
-		cmd_workers_json(reply->response->workers);
-	else
-		cmd_workers_table(reply->response->workers);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	return ask_print(s, &req, ROTA__RESPONSE__BODY_WORKERS,
+	                 o.json ? cmd_workers_json : cmd_workers_table);
 }

@@ -100,11 +100,7 @@ incidentview_json_info(json_t *j, const Rota__IncidentInfo *inc)
 	json_member_string(j, "policy", inc->policy);
 	/* The wire counts tiers from 0 with -1 for none; people (and the
 	 * timeline's "tier 2") count from 1. */
-	json_key(j, "tier");
-	if (inc->tier >= 0)
-		json_int(j, (int64_t)inc->tier + 1);
-	else
-		json_null(j);
+	json_member_int_or_null(j, "tier", inc->tier >= 0, (int64_t)inc->tier + 1);
 	json_member_time(j, "created_ms", inc->created_ms);
 	json_member_time(j, "ack_due_ms", inc->ack_due_ms);
 	json_member_bool(j, "ack_overdue", incidentview_overdue(inc));
@@ -264,54 +260,39 @@ incidentview_delivery_state(const Rota__Delivery *d, int64_t now)
 	return xasprintf("pending, retry %s (last: %s)", in, err ? err : "no error recorded");
 }
 
+static void
+incidentview_json_event(json_t *j, const Rota__IncidentEvent *e)
+{
+	json_member_time(j, "at_ms", e->at_ms);
+	json_member_string(j, "kind", e->kind);
+	json_member_string(j, "text", e->text);
+}
+
+static void
+incidentview_json_delivery(json_t *j, const Rota__Delivery *d)
+{
+	json_member_uint(j, "id", d->id);
+	json_member_string(j, "channel", d->channel);
+	json_member_string(j, "kind", d->kind);
+	json_member_string(j, "state", d->state);
+	json_member_uint(j, "attempts", d->attempts);
+	json_member_text(j, "last_error", d->last_error);
+	json_member_time(j, "created_ms", d->created_ms);
+	json_member_time(j, "delivered_ms", d->delivered_ms);
+	json_member_time(j, "next_ms", d->next_ms);
+}
+
 void
 incidentview_show_json(const Rota__ShowIncidentResponse *show, int64_t now)
 {
-	json_t *j = json_new();
-	json_object_begin(j);
+	json_t *j = json_new_object();
 	json_key(j, "incident");
 	incidentview_json_info(j, show->incident);
-	json_key(j, "timeline");
-	json_array_begin(j);
-	for (size_t i = 0; i < show->n_events; i++) {
-		const Rota__IncidentEvent *e = show->events[i];
-		if (e == NULL)
-			continue;
-		json_object_begin(j);
-		json_member_time(j, "at_ms", e->at_ms);
-		json_member_string(j, "kind", e->kind);
-		json_member_string(j, "text", e->text);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_key(j, "deliveries");
-	json_array_begin(j);
-	for (size_t i = 0; i < show->n_deliveries; i++) {
-		const Rota__Delivery *d = show->deliveries[i];
-		if (d == NULL)
-			continue;
-		json_object_begin(j);
-		json_member_uint(j, "id", d->id);
-		json_member_string(j, "channel", d->channel);
-		json_member_string(j, "kind", d->kind);
-		json_member_string(j, "state", d->state);
-		json_member_uint(j, "attempts", d->attempts);
-		json_member_text(j, "last_error", d->last_error);
-		json_member_time(j, "created_ms", d->created_ms);
-		json_member_time(j, "delivered_ms", d->delivered_ms);
-		json_member_time(j, "next_ms", d->next_ms);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_key(j, "runs");
-	json_array_begin(j);
-	for (size_t i = 0; i < show->n_runs; i++) {
-		if (show->runs[i] != NULL)
-			runview_json_summary(j, show->runs[i], now);
-	}
-	json_array_end(j);
-	json_object_end(j);
-	json_print(&j);
+	JSON_MEMBER_OBJECTS(j, "timeline", show->events, show->n_events, incidentview_json_event);
+	JSON_MEMBER_OBJECTS(j, "deliveries", show->deliveries, show->n_deliveries,
+	                    incidentview_json_delivery);
+	runview_json_runs(j, "runs", show->runs, show->n_runs, now);
+	json_print_object(&j);
 }
 
 static void

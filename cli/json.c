@@ -171,6 +171,14 @@ json_new(void)
 	return j;
 }
 
+json_t *
+json_new_object(void)
+{
+	json_t *j = json_new();
+	json_object_begin(j);
+	return j;
+}
+
 void
 json_destroy(json_t **jp)
 {
@@ -366,6 +374,16 @@ json_member_text(json_t *j, const char *key, const char *s)
 		json_null(j);
 }
 
+void
+json_member_int_or_null(json_t *j, const char *key, bool present, int64_t v)
+{
+	json_key(j, key);
+	if (present)
+		json_int(j, v);
+	else
+		json_null(j);
+}
+
 const char *
 json_text(const json_t *j)
 {
@@ -384,4 +402,11 @@ json_print(json_t **jp)
 	fwrite(json_text(*jp), 1, json_length(*jp), stdout);
 	fputc('\n', stdout);
 	json_destroy(jp);
+}
+
+void
+json_print_object(json_t **jp)
+{
+	json_object_end(*jp);
+	json_print(jp);
 }

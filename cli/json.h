@@ -20,6 +20,9 @@
 typedef struct json json_t;
 
 json_t *json_new(void);
+/* A new document with its top object begun: every --json answer is one
+ * object. End it with json_print_object. */
+json_t *json_new_object(void);
 void json_destroy(json_t **jp);
 
 void json_object_begin(json_t *j);
@@ -49,6 +52,26 @@ void json_member_time(json_t *j, const char *key, int64_t ms);
 /* Text the coordinator sends as "" for "not set": null when s is NULL or
  * empty. */
 void json_member_text(json_t *j, const char *key, const char *s);
+/* A number that may be absent: v when present, else null. */
+void json_member_int_or_null(json_t *j, const char *key, bool present, int64_t v);
+
+/* "key": [...] with an object for each non-NULL items[i], i < n, whose
+ * members member(j, items[i]) writes. items is a peer's repeated message
+ * field: protobuf-c leaves no NULL in one, but the CLI never trusted that.
+ * A macro so that member keeps the type of the items. */
+#define JSON_MEMBER_OBJECTS(j, key, items, n, member)                                              \
+	do {                                                                                       \
+		json_key((j), (key));                                                              \
+		json_array_begin(j);                                                               \
+		for (size_t json_i_ = 0; json_i_ < (n); json_i_++) {                               \
+			if ((items)[json_i_] == NULL)                                              \
+				continue;                                                          \
+			json_object_begin(j);                                                      \
+			member((j), (items)[json_i_]);                                             \
+			json_object_end(j);                                                        \
+		}                                                                                  \
+		json_array_end(j);                                                                 \
+	} while (0)
 
 /* The document so far; borrowed, valid until the next call on j. */
 const char *json_text(const json_t *j);
@@ -56,6 +79,8 @@ size_t json_length(const json_t *j);
 /* Prints the finished document on stdout with the newline a shell wants,
  * and destroys it. */
 void json_print(json_t **jp);
+/* Ends the top object json_new_object began, then json_print. */
+void json_print_object(json_t **jp);
 
 /* The JSON string literal, quotes included, for len bytes of s: the
  * escaping on its own, for tests and one-off use. Returns a new string the

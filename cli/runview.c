@@ -23,10 +23,18 @@ runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now)
 	json_member_text(j, "reason", r->reason);
 	/* Elapsed so far while it runs, as the table shows. */
 	int64_t span = format_span_ms(r->started_ms, r->ended_ms, now);
-	json_key(j, "duration_ms");
-	if (span >= 0)
-		json_int(j, span);
-	else
-		json_null(j);
+	json_member_int_or_null(j, "duration_ms", span >= 0, span);
 	json_object_end(j);
+}
+
+void
+runview_json_runs(json_t *j, const char *key, Rota__RunSummary *const *runs, size_t n, int64_t now)
+{
+	json_key(j, key);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i] != NULL)
+			runview_json_summary(j, runs[i], now);
+	}
+	json_array_end(j);
 }

@@ -218,6 +218,24 @@ wait_exit() {
 	return 1
 }
 
+# start_receiver: rota-testreceiver (a webhook endpoint that records what
+# it is sent in $T/recv.jsonl) on a free loopback port; sets RECV, its URL.
+start_receiver() {
+	"$ROTA_BIN/rota-testreceiver" "$T/recv.port" "$T/recv.jsonl" >"$T/recv.log" 2>&1 &
+	PIDS+=($!)
+	wait_for '[ -s "$T/recv.port" ]' 5 "the receiver to listen"
+	RECV=http://127.0.0.1:$(cat "$T/recv.port")
+}
+
+# start_testhttp: rota-testhttp (what the checks ask) on a free loopback
+# port; sets U, its URL.
+start_testhttp() {
+	"$ROTA_TESTS_BIN/rota-testhttp" "$T/http.port" >>"$T/http.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for '[ -s "$T/http.port" ]' 10 "the test HTTP server's port"
+	U="http://127.0.0.1:$(cat "$T/http.port")"
+}
+
 # try_daemon LOG DATA_DIR PROGRAM [args...]: runs a daemon that should
 # either refuse to start (exit at once) or run until stopped. Sets RC to its
 # exit code, or to 124 (what timeout(1) reports) when it ran: it wrote

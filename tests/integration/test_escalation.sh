@@ -10,10 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
 
-"$ROTA_BIN/rota-testreceiver" "$T/recv.port" "$T/recv.jsonl" >"$T/recv.log" 2>&1 &
-PIDS+=($!)
-wait_for '[ -s "$T/recv.port" ]' 5 "the receiver to listen"
-RECV=http://127.0.0.1:$(cat "$T/recv.port")
+start_receiver
 control() { curl -s -X POST --data-binary "$1" "$RECV/control" >/dev/null; }
 # delivered PATH: how many requests to PATH were answered 2xx.
 delivered() { grep -c "\"path\":\"$1\".*\"ok\":true" "$T/recv.jsonl" || true; }

@@ -13,10 +13,7 @@ rota_setup
 SECRET=zq$(od -An -tx8 -N8 /dev/urandom | tr -d ' \n')
 printf '%s' "$SECRET" >"$T/expected"
 
-"$ROTA_BIN/rota-testreceiver" "$T/recv.port" "$T/recv.jsonl" >"$T/recv.log" 2>&1 &
-PIDS+=($!)
-wait_for '[ -s "$T/recv.port" ]' 5 "the receiver to listen"
-RECV=http://127.0.0.1:$(cat "$T/recv.port")
+start_receiver
 cat >"$T/config.yaml" <<YAML
 channels:
   hook: { webhook: { url: "$RECV/hook" } }

@@ -18,9 +18,7 @@ rota_setup
 RUNBOOKS=$T/runbooks
 mkdir -p "$RUNBOOKS"
 
-"$ROTA_BIN/rota-testreceiver" "$T/recv.port" "$T/recv.jsonl" >"$T/recv.log" 2>&1 &
-PIDS+=($!)
-wait_for '[ -s "$T/recv.port" ]' 5 "the receiver to listen"
+start_receiver
 DEAD_PORT=$(cat "$T/recv.port")
 curl -s -X POST --data-binary "fail 503 100000" "http://127.0.0.1:$DEAD_PORT/control" >/dev/null
 CONFIG=$T/coordinator.yaml

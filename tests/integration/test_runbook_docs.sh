@@ -27,10 +27,7 @@ doc_says 'Only a failed **scheduled** run raises an incident'
 doc_says '`HOST STEP ! line` for stderr'
 pass "docs/runbooks.md describes notify, kept output, incidents and the '!' prefix as they are"
 
-"$ROTA_BIN/rota-testreceiver" "$T/recv.port" "$T/recv.jsonl" >"$T/recv.log" 2>&1 &
-PIDS+=($!)
-wait_for '[ -s "$T/recv.port" ]' 5 "the receiver to listen"
-RECV=http://127.0.0.1:$(cat "$T/recv.port")
+start_receiver
 cat >"$T/config.yaml" <<YAML
 channels:
   hook: { webhook: { url: "$RECV/hook" } }

@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 rota_setup
 
-"$ROTA_TESTS_BIN/rota-testhttp" "$T/http.port" >>"$T/http.log" 2>&1 &
-PIDS+=("$!")
-wait_for '[ -s "$T/http.port" ]' 10 "the test HTTP server's port"
-U="http://127.0.0.1:$(cat "$T/http.port")"
+start_testhttp
 mkdir -p "$T/disk"
 
 "$ROTA_TESTS_BIN/rota-testpeer" dispatch "$T/peer.endpoint" \

@@ -16,3 +16,11 @@ publish_line(const char *path, const char *line)
 		return -1;
 	return 0;
 }
+
+int
+publish_port(const char *path, unsigned port)
+{
+	char line[16];
+	snprintf(line, sizeof(line), "%u", port);
+	return publish_line(path, line);
+}

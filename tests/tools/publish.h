@@ -6,5 +6,7 @@
 
 /* Writes line and a newline to path. 0, or -1. */
 int publish_line(const char *path, const char *line);
+/* Writes a listening port, in decimal, to path. 0, or -1. */
+int publish_port(const char *path, unsigned port);
 
 #endif

@@ -77,14 +77,6 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	return respond(c, 404, "not found\n");
 }
 
-static int
-write_portfile(const char *path, unsigned port)
-{
-	char line[16];
-	snprintf(line, sizeof(line), "%u", port);
-	return publish_line(path, line);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -110,7 +102,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0 || write_portfile(argv[1], info->port) != 0) {
+	if (info == NULL || info->port == 0 || publish_port(argv[1], info->port) != 0) {
 		fprintf(stderr, "rota-testhttp: cannot write %s: %s\n", argv[1], strerror(errno));
 		MHD_stop_daemon(d);
 		return 1;

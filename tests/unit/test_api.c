@@ -86,14 +86,16 @@ test_writes_follows_the_table(void **state)
 	assert_false(api_request_writes(&req));
 }
 
-/* The audit target of the row for body, for req (the caller frees). */
-static char *
-target_of(Rota__Request__BodyCase body, const Rota__Request *req)
+/* Asserts that the audit target of the row for body, for req, is want. */
+static void
+target_is(Rota__Request__BodyCase body, const Rota__Request *req, const char *want)
 {
 	const api_route_t *r = api_route_find(body);
 	assert_non_null(r);
 	assert_non_null(r->target);
-	return r->target(req);
+	char *t = r->target(req);
+	assert_string_equal(t, want);
+	free(t);
 }
 
 static void
@@ -101,65 +103,44 @@ test_audit_targets(void **state)
 {
 	(void)state;
 	Rota__Request req = ROTA__REQUEST__INIT;
-	char *t;
 
 	Rota__CancelRequest cancel = ROTA__CANCEL_REQUEST__INIT;
 	cancel.run_id = "r-1";
 	req.cancel = &cancel;
-	t = target_of(ROTA__REQUEST__BODY_CANCEL, &req);
-	assert_string_equal(t, "r-1");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_CANCEL, &req, "r-1");
 	cancel.host = "web1";
-	t = target_of(ROTA__REQUEST__BODY_CANCEL, &req);
-	assert_string_equal(t, "r-1 host web1");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_CANCEL, &req, "r-1 host web1");
 
 	Rota__ApproveRequest approve = ROTA__APPROVE_REQUEST__INIT;
 	approve.run_id = "r-1";
 	approve.step_id = "gate";
 	req.approve = &approve;
-	t = target_of(ROTA__REQUEST__BODY_APPROVE, &req);
-	assert_string_equal(t, "r-1/gate");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_APPROVE, &req, "r-1/gate");
 
 	Rota__SubmitRequest submit = ROTA__SUBMIT_REQUEST__INIT;
 	submit.runbook_path = "./fix.yaml";
 	req.submit = &submit;
-	t = target_of(ROTA__REQUEST__BODY_SUBMIT, &req);
-	assert_string_equal(t, "./fix.yaml");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_SUBMIT, &req, "./fix.yaml");
 	submit.runbook = "restart-web";
-	t = target_of(ROTA__REQUEST__BODY_SUBMIT, &req);
-	assert_string_equal(t, "restart-web");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_SUBMIT, &req, "restart-web");
 
 	Rota__OpenIncidentRequest open = ROTA__OPEN_INCIDENT_REQUEST__INIT;
 	req.incident_open = &open;
-	t = target_of(ROTA__REQUEST__BODY_INCIDENT_OPEN, &req);
-	assert_string_equal(t, "");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_INCIDENT_OPEN, &req, "");
 
 	Rota__IncidentActionRequest action = ROTA__INCIDENT_ACTION_REQUEST__INIT;
 	action.id = "INC-7";
 	req.ack = &action;
-	t = target_of(ROTA__REQUEST__BODY_ACK, &req);
-	assert_string_equal(t, "INC-7");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_ACK, &req, "INC-7");
 	req.resolve = &action;
-	t = target_of(ROTA__REQUEST__BODY_RESOLVE, &req);
-	assert_string_equal(t, "INC-7");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_RESOLVE, &req, "INC-7");
 
-	t = target_of(ROTA__REQUEST__BODY_RELOAD, &req);
-	assert_string_equal(t, "runbooks");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_RELOAD, &req, "runbooks");
 
 	Rota__RemoveWorkerRequest remove = ROTA__REMOVE_WORKER_REQUEST__INIT;
 	req.remove_worker = &remove;
 	remove.id = NULL;
-	t = target_of(ROTA__REQUEST__BODY_REMOVE_WORKER, &req);
-	assert_string_equal(t, "");
-	free(t);
+	target_is(ROTA__REQUEST__BODY_REMOVE_WORKER, &req, "");
 }
 
 int

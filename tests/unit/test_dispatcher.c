@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture_status.h"
 #include "clock.h"
 #include "dispatcher.h"
 #include "fixture_store.h"
@@ -22,18 +23,8 @@
 #include "store/store.h"
 #include "xalloc.h"
 
-enum {
-	PENDING = ROTA__STEP_STATUS__STEP_PENDING,
-	DISPATCHED = ROTA__STEP_STATUS__STEP_DISPATCHED,
-	RUNNING = ROTA__STEP_STATUS__STEP_RUNNING,
-	OK = ROTA__STEP_STATUS__STEP_SUCCEEDED,
-	FAILED = ROTA__STEP_STATUS__STEP_FAILED,
-	LOST = ROTA__STEP_STATUS__STEP_LOST,
-	WAITING = ROTA__STEP_STATUS__STEP_WAITING,
-	UNREACHABLE = ROTA__STEP_STATUS__STEP_UNREACHABLE,
-};
-
 #define LOST_AFTER_MS 200
+#define RUN_ID_BYTES 32
 
 typedef struct {
 	char dir[64];
@@ -90,18 +81,26 @@ teardown(void **state)
 	return 0;
 }
 
+/* Worker id says hello (what it lists is the caller's to fill in), as
+ * another process than the one before when new_process. */
+static worker_t *
+say_hello(fixture_t *f, Rota__Hello *hello, const char *id, bool new_process)
+{
+	hello->worker_id = (char *)id;
+	hello->hostname = (char *)id;
+	hello->version = (char *)"test";
+	worker_t *w = registry_hello(f->registry, hello, clock_mono_ms(), clock_wall_ms());
+	dispatcher_hello(f->d, w, hello, new_process);
+	return w;
+}
+
 /* A worker says Hello (listing nothing in flight). */
 static worker_t *
 connect_worker(fixture_t *f, const char *id, uint32_t capacity)
 {
 	Rota__Hello hello = ROTA__HELLO__INIT;
-	hello.worker_id = (char *)id;
-	hello.hostname = (char *)id;
-	hello.version = (char *)"test";
 	hello.capacity = capacity;
-	worker_t *w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello, false);
-	return w;
+	return say_hello(f, &hello, id, false);
 }
 
 /* A worker the store knows but that is not connected. */
@@ -115,11 +114,10 @@ known_worker(fixture_t *f, const char *id)
 	registry_add_known(f->registry, &info);
 }
 
-/* Submits yaml to the given targets; returns the run id (static). */
-static const char *
-submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
+/* Submits yaml to the given targets; the run id into id. */
+static void
+submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n, char id[RUN_ID_BYTES])
 {
-	static char id[32];
 	runbook_errors_t errs = {0};
 	runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), "test.yaml", &errs);
 	if (rb == NULL) {
@@ -138,11 +136,18 @@ submit(fixture_t *f, const char *yaml, const char *const *targets, size_t n)
 	int rc = launcher_start(f->launcher, &req, &res);
 	if (rc != 0)
 		fail_msg("launcher_start: %s", res.error ? res.error : "?");
-	snprintf(id, sizeof(id), "%s", res.run_id);
+	snprintf(id, RUN_ID_BYTES, "%s", res.run_id);
 	launch_result_clear(&res);
 	runbook_destroy(&rb);
 	assert_int_equal(store_commit(f->store), 0);
-	return id;
+}
+
+/* Submits yaml to the one target; the run id into id. */
+static void
+submit_on(fixture_t *f, const char *yaml, const char *target, char id[RUN_ID_BYTES])
+{
+	const char *const targets[] = {target};
+	submit(f, yaml, targets, 1, id);
 }
 
 /* A coordinator restart: what is committed survives, nothing is connected. */
@@ -217,8 +222,8 @@ test_manual_step_survives_restart_with_an_unreachable_host(void **state)
 	                           "  - id: confirm\n"
 	                           "    manual: { prompt: \"ok?\" }\n";
 	const char *const targets[] = {"a-gone", "b"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 2));
+	char run_id[RUN_ID_BYTES];
+	submit(f, yaml, targets, 2, run_id);
 	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
 	assert_int_equal(status_of(f, run_id, "a-gone", "confirm"), UNREACHABLE);
 
@@ -314,8 +319,8 @@ test_output_delivery(void **state)
 	                           "  - id: one\n"
 	                           "    shell: \"true\"\n";
 	const char *const targets[] = {"a", "b"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 2));
+	char run_id[RUN_ID_BYTES];
+	submit(f, yaml, targets, 2, run_id);
 	dispatcher_end_turn(f->d);
 	sendq_discard(f->sendq);
 	const dispatcher_stats_t *st = dispatcher_stats(f->d);
@@ -384,8 +389,8 @@ test_approve_releases_the_hosts_waiting_then(void **state)
 	                           "  - id: confirm\n"
 	                           "    manual: { prompt: \"ok?\" }\n";
 	const char *const targets[] = {"a", "b", "c"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 3));
+	char run_id[RUN_ID_BYTES];
+	submit(f, yaml, targets, 3, run_id);
 	/* Hold b back as a scheduled run's jitter would, then let it go. */
 	run_t *run = dispatcher_find_run(f->d, run_id);
 	size_t hb, s;
@@ -419,9 +424,8 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	                           "    shell: \"true\"\n"
 	                           "  - id: two\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	assert_int_equal(w->running, 1);
 	accepted(f, w, run_id, "one", 1);
@@ -430,12 +434,8 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	assert_int_equal(w->running, 0);
 	assert_int_equal(status_of(f, run_id, "a", "one"), RUNNING);
 	Rota__Hello fresh = ROTA__HELLO__INIT;
-	fresh.worker_id = (char *)"a";
-	fresh.hostname = (char *)"a";
-	fresh.version = (char *)"test";
 	fresh.capacity = 1;
-	w = registry_hello(f->registry, &fresh, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &fresh, true);
+	w = say_hello(f, &fresh, "a", true);
 	dispatcher_tick(f->d, clock_mono_ms());
 	assert_int_equal(attempt_of(f, run_id, "a", "one"), 2);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
@@ -448,14 +448,10 @@ test_lost_step_retried_when_the_worker_returns(void **state)
 	key.attempt = 2;
 	Rota__StepKey *keys[] = {&key};
 	Rota__Hello hello = ROTA__HELLO__INIT;
-	hello.worker_id = (char *)"a";
-	hello.hostname = (char *)"a";
-	hello.version = (char *)"test";
 	hello.capacity = 1;
 	hello.in_flight = keys;
 	hello.n_in_flight = 1;
-	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello, false);
+	w = say_hello(f, &hello, "a", false);
 	assert_int_equal(w->running, 1);
 	result(f, w, run_id, "one", 2, OK);
 	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
@@ -484,8 +480,8 @@ test_rolling_run_resumes_mid_batch(void **state)
 	                           "  - id: two\n"
 	                           "    shell: \"true\"\n";
 	const char *const targets[] = {"a", "b", "c"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 3));
+	char run_id[RUN_ID_BYTES];
+	submit(f, yaml, targets, 3, run_id);
 	result(f, a, run_id, "one", 1, OK);
 	assert_int_equal(status_of(f, run_id, "a", "two"), DISPATCHED);
 	assert_int_equal(status_of(f, run_id, "b", "one"), PENDING);
@@ -523,9 +519,8 @@ test_results_for_steps_never_dispatched_are_not_recorded(void **state)
 	                           "    shell: \"true\"\n"
 	                           "  - id: two\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	uint64_t unknown = dispatcher_stats(f->d)->results_unknown;
 	result(f, a, run_id, "two", 1, OK); /* never dispatched */
@@ -555,16 +550,11 @@ test_not_idempotent_order_lost_to_a_new_process(void **state)
 	                           "  - id: charge\n"
 	                           "    idempotent: false\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "safe"), DISPATCHED);
 	Rota__Hello hello = ROTA__HELLO__INIT;
-	hello.worker_id = (char *)"a";
-	hello.hostname = (char *)"a";
-	hello.version = (char *)"test";
-	worker_t *w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello, true);
+	worker_t *w = say_hello(f, &hello, "a", true);
 	dispatcher_tick(f->d, clock_mono_ms());
 	assert_int_equal(status_of(f, run_id, "a", "safe"), DISPATCHED); /* idempotent */
 	result(f, w, run_id, "safe", 1, OK);
@@ -592,9 +582,8 @@ test_stopping_worker_holds_orders(void **state)
 	                           "  - id: one\n"
 	                           "    idempotent: false\n"
 	                           "    shell: \"true\"\n";
-	const char *const targets[] = {"a"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, targets, 1));
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	dispatcher_worker_stopping(f->d, w);
 	assert_true(w->stopping);
@@ -627,9 +616,9 @@ test_run_ended_by_the_tick_is_not_read_again(void **state)
 	                           "    shell: \"true\"\n";
 	const char *const on_a[] = {"a"};
 	const char *const on_b[] = {"b"};
-	char gone[32], stays[32];
-	snprintf(stays, sizeof(stays), "%s", submit(f, yaml, on_b, 1));
-	snprintf(gone, sizeof(gone), "%s", submit(f, yaml, on_a, 1));
+	char gone[RUN_ID_BYTES], stays[RUN_ID_BYTES];
+	submit(f, yaml, on_b, 1, stays);
+	submit(f, yaml, on_a, 1, gone);
 	assert_int_equal(status_of(f, gone, "a", "one"), DISPATCHED);
 	/* Not connected any more, as after a turn that could not commit: the
 	 * tick notices, then gives up on it after the lost window. */
@@ -672,8 +661,8 @@ test_worker_away_spends_no_retry(void **state)
 	const int64_t deadline = 2000 + DISPATCHER_KILL_GRACE_MS + LOST_AFTER_MS;
 
 	/* Held, then recorded from the spool the Hello carries. */
-	char held[32];
-	snprintf(held, sizeof(held), "%s", submit(f, yaml, targets, 1));
+	char held[RUN_ID_BYTES];
+	submit(f, yaml, targets, 1, held);
 	int64_t sent = clock_mono_ms();
 	accepted(f, w, held, "one", 1);
 	w->connected = false;
@@ -693,20 +682,16 @@ test_worker_away_spends_no_retry(void **state)
 	res.detail = (char *)"";
 	Rota__Result *spooled[] = {&res};
 	Rota__Hello hello = ROTA__HELLO__INIT;
-	hello.worker_id = (char *)"a";
-	hello.hostname = (char *)"a";
-	hello.version = (char *)"test";
 	hello.spooled = spooled;
 	hello.n_spooled = 1;
-	w = registry_hello(f->registry, &hello, clock_mono_ms(), clock_wall_ms());
-	dispatcher_hello(f->d, w, &hello, false);
+	w = say_hello(f, &hello, "a", false);
 	assert_int_equal(run_status_of(f, held), ROTA__RUN_STATUS__RUN_SUCCEEDED);
 	assert_false(has_attempt(f, held, "a", "one", 2));
 	assert_int_equal(w->running, 0);
 
 	/* Never back: lost at the deadline, and no retry is made. */
-	char gone[32];
-	snprintf(gone, sizeof(gone), "%s", submit(f, yaml, targets, 1));
+	char gone[RUN_ID_BYTES];
+	submit(f, yaml, targets, 1, gone);
 	sent = clock_mono_ms();
 	w->connected = false;
 	dispatcher_worker_lost(f->d, w);
@@ -720,8 +705,8 @@ test_worker_away_spends_no_retry(void **state)
 	/* A retry waiting for its backoff when the worker goes: it waits for
 	 * the worker up to the step's timeout, then ends without a third. */
 	w = connect_worker(f, "a", 0);
-	char retry[32];
-	snprintf(retry, sizeof(retry), "%s", submit(f, yaml, targets, 1));
+	char retry[RUN_ID_BYTES];
+	submit(f, yaml, targets, 1, retry);
 	result(f, w, retry, "one", 1, FAILED);
 	assert_int_equal(attempt_of(f, retry, "a", "one"), 2);
 	assert_int_equal(status_of(f, retry, "a", "one"), PENDING);
@@ -749,9 +734,8 @@ test_a_reset_keeps_the_dispatcher_and_reads_the_store_again(void **state)
 	                           "steps:\n"
 	                           "  - id: one\n"
 	                           "    shell: \"true\"\n";
-	const char *const on_a[] = {"a"};
-	char run_id[32];
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, on_a, 1));
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
 	accepted(f, a, run_id, "one", 1);
 	assert_int_equal(store_commit(f->store), 0);
 	uint64_t dispatched = dispatcher_stats(f->d)->dispatched;
@@ -772,7 +756,7 @@ test_a_reset_keeps_the_dispatcher_and_reads_the_store_again(void **state)
 
 	connect_worker(f, "b", 1);
 	const char *const on_b[] = {"b"};
-	snprintf(run_id, sizeof(run_id), "%s", submit(f, yaml, on_b, 1));
+	submit(f, yaml, on_b, 1, run_id);
 	assert_int_equal(dispatcher_active(f->d), 2);
 	assert_int_equal(status_of(f, run_id, "b", "one"), DISPATCHED);
 }

@@ -235,6 +235,16 @@ read_pidfile(const char *path, int64_t bound_ms)
 	}
 }
 
+/* Asserts that the process whose pid the job wrote to pidfile is there,
+ * and is gone within the bound: nothing the job started outlives it. */
+static void
+assert_pidfile_process_dies(const char *pidfile)
+{
+	pid_t pid = read_pidfile(pidfile, 5000);
+	assert_true(pid > 1);
+	assert_true(wait_pid_dead(pid, 5000));
+}
+
 /* Open fds of this process, to catch a pipe the executor forgot to close. */
 static int
 count_fds(void)
@@ -342,9 +352,7 @@ test_timeout_kills_group(void **state)
 	assert_non_null(strstr(rec.result[j].detail, "SIGTERM"));
 	assert_non_null(strstr(rec.result[j].detail, "SIGKILL after 500ms grace"));
 
-	pid_t gc = read_pidfile(pidfile, 5000);
-	assert_true(gc > 1);
-	assert_true(wait_pid_dead(gc, 5000));
+	assert_pidfile_process_dies(pidfile);
 }
 
 static void
@@ -408,9 +416,7 @@ test_background_holder_does_not_hang(void **state)
 	assert_int_equal(rec.result[j].exit_code, 0);
 	assert_string_equal(out_of(j, 1), "started\n");
 	assert_non_null(strstr(rec.result[j].detail, "SIGKILL to what still held its output"));
-	pid_t bg = read_pidfile(pidfile, 5000);
-	assert_true(bg > 1);
-	assert_true(wait_pid_dead(bg, 5000));
+	assert_pidfile_process_dies(pidfile);
 }
 
 static void

@@ -165,6 +165,36 @@ test_members(void **state)
 	json_destroy(&j);
 }
 
+typedef struct {
+	const char *name;
+} item_t;
+
+static void
+item_members(json_t *j, const item_t *it)
+{
+	json_member_string(j, "name", it->name);
+}
+
+/* A document's top object, an array of a peer's messages (a NULL among
+ * them left out, an empty one still an array), a number or null. */
+static void
+test_helpers(void **state)
+{
+	(void)state;
+	item_t a = {"a"}, b = {"b"};
+	item_t *items[] = {&a, NULL, &b};
+	size_t none = 0;
+	json_t *j = json_new_object();
+	JSON_MEMBER_OBJECTS(j, "items", items, 3, item_members);
+	JSON_MEMBER_OBJECTS(j, "none", items, none, item_members);
+	json_member_int_or_null(j, "n", true, -1);
+	json_member_int_or_null(j, "z", false, 5);
+	json_object_end(j);
+	assert_string_equal(json_text(j), "{\"items\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
+	                                  "\"none\":[],\"n\":-1,\"z\":null}");
+	json_destroy(&j);
+}
+
 static void
 test_long_string_grows(void **state)
 {
@@ -192,6 +222,7 @@ main(void)
 	    cmocka_unit_test(test_document),
 	    cmocka_unit_test(test_array_of_objects),
 	    cmocka_unit_test(test_members),
+	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_long_string_grows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

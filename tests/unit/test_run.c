@@ -7,23 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixture_status.h"
 #include "rota.pb-c.h"
 #include "run.h"
 #include "xalloc.h"
-
-enum {
-	PENDING = ROTA__STEP_STATUS__STEP_PENDING,
-	DISPATCHED = ROTA__STEP_STATUS__STEP_DISPATCHED,
-	RUNNING = ROTA__STEP_STATUS__STEP_RUNNING,
-	OK = ROTA__STEP_STATUS__STEP_SUCCEEDED,
-	FAILED = ROTA__STEP_STATUS__STEP_FAILED,
-	TIMEOUT = ROTA__STEP_STATUS__STEP_TIMEOUT,
-	LOST = ROTA__STEP_STATUS__STEP_LOST,
-	SKIPPED = ROTA__STEP_STATUS__STEP_SKIPPED,
-	CANCELLED = ROTA__STEP_STATUS__STEP_CANCELLED,
-	WAITING = ROTA__STEP_STATUS__STEP_WAITING,
-	UNREACHABLE = ROTA__STEP_STATUS__STEP_UNREACHABLE,
-};
 
 /* A run of hosts x steps with every host started (no batches). */
 static run_t *

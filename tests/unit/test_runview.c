@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -74,12 +75,32 @@ test_pending_and_running(void **state)
 	json_destroy(&j);
 }
 
+/* A list of runs: each as the summary, a NULL from a peer left out. */
+static void
+test_runs(void **state)
+{
+	(void)state;
+	Rota__RunSummary r = ROTA__RUN_SUMMARY__INIT;
+	Rota__RunSummary *runs[] = {NULL, &r, NULL};
+	json_t *one = json_new();
+	runview_json_summary(one, &r, 0);
+	json_t *j = json_new_object();
+	runview_json_runs(j, "runs", runs, 3, 0);
+	json_object_end(j);
+	char want[512];
+	snprintf(want, sizeof(want), "{\"runs\":[%s]}", json_text(one));
+	assert_string_equal(json_text(j), want);
+	json_destroy(&one);
+	json_destroy(&j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ended_run),
 	    cmocka_unit_test(test_pending_and_running),
+	    cmocka_unit_test(test_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,14 +89,22 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-test_a_slot_fires_once(void **state)
+/* One runbook on the hour, and a scheduler synced to it at 09:59. */
+static scheduler_t *
+hourly_at_0959(fixture_t *f)
 {
-	fixture_t *f = *state;
 	write_book(f, "hourly", "\"0 * * * *\"");
 	load(f);
 	scheduler_t *s = scheduler_new(f->store);
 	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	return s;
+}
+
+static void
+test_a_slot_fires_once(void **state)
+{
+	fixture_t *f = *state;
+	scheduler_t *s = hourly_at_0959(f);
 	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:00:00Z"));
 	scheduler_run(s, at("2026-06-01T09:59:59Z"), fire, f);
 	assert_int_equal(f->nfired, 0);
@@ -122,10 +130,7 @@ static void
 test_a_clock_that_jumps_back_does_not_fire_again(void **state)
 {
 	fixture_t *f = *state;
-	write_book(f, "hourly", "\"0 * * * *\"");
-	load(f);
-	scheduler_t *s = scheduler_new(f->store);
-	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	scheduler_t *s = hourly_at_0959(f);
 	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
 	assert_int_equal(f->nfired, 1);
 	/* Back an hour, then forward again through 10:00. */
@@ -138,10 +143,12 @@ test_a_clock_that_jumps_back_does_not_fire_again(void **state)
 	scheduler_destroy(&s);
 }
 
-/* Entries fire in heap order: sorts what fired, to compare. */
+/* Asserts that the slots in want[0..n) fired, in any order: entries fire
+ * in heap order, so what fired is sorted to compare. */
 static void
-sort_fired(fixture_t *f)
+fired_are(fixture_t *f, const int64_t *want, size_t n)
 {
+	assert_int_equal(f->nfired, n);
 	for (size_t i = 0; i < f->nfired; i++)
 		for (size_t k = i + 1; k < f->nfired; k++)
 			if (f->fired[k] < f->fired[i]) {
@@ -149,27 +156,39 @@ sort_fired(fixture_t *f)
 				f->fired[i] = f->fired[k];
 				f->fired[k] = t;
 			}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(f->fired[i], want[i]);
+}
+
+/* Three runbooks on one cron line, one per catchup policy: all (at most
+ * 3), latest and none. */
+static void
+write_catchup_books(fixture_t *f, const char *cron)
+{
+	char schedule[128];
+	snprintf(schedule, sizeof(schedule), "{ cron: \"%s\", catchup: all, catchup_max: 3 }",
+	         cron);
+	write_book(f, "all", schedule);
+	snprintf(schedule, sizeof(schedule), "{ cron: \"%s\", catchup: latest }", cron);
+	write_book(f, "latest", schedule);
+	snprintf(schedule, sizeof(schedule), "{ cron: \"%s\", catchup: none }", cron);
+	write_book(f, "none", schedule);
+	load(f);
 }
 
 static void
 test_catchup_policies(void **state)
 {
 	fixture_t *f = *state;
-	write_book(f, "all", "{ cron: \"*/5 * * * *\", catchup: all, catchup_max: 3 }");
-	write_book(f, "latest", "{ cron: \"*/5 * * * *\", catchup: latest }");
-	write_book(f, "none", "{ cron: \"*/5 * * * *\", catchup: none }");
-	load(f);
+	write_catchup_books(f, "*/5 * * * *");
 	scheduler_t *s = scheduler_new(f->store);
 	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
 	/* Down from before 10:00 until 10:27: 10:00 ... 10:25 are missed. */
 	scheduler_run(s, at("2026-06-01T10:27:00Z"), fire, f);
 	/* all: the latest three, oldest first; latest: 10:25; none: nothing. */
-	assert_int_equal(f->nfired, 4);
 	int64_t want[] = {at("2026-06-01T10:15:00Z"), at("2026-06-01T10:20:00Z"),
 	                  at("2026-06-01T10:25:00Z"), at("2026-06-01T10:25:00Z")};
-	sort_fired(f);
-	for (size_t i = 0; i < 4; i++)
-		assert_int_equal(f->fired[i], want[i]);
+	fired_are(f, want, 4);
 	/* Every one is on time again from now on: none fires its next slot. */
 	f->nfired = 0;
 	scheduler_run(s, at("2026-06-01T10:30:00Z"), fire, f);
@@ -213,20 +232,14 @@ static void
 test_a_very_long_outage(void **state)
 {
 	fixture_t *f = *state;
-	write_book(f, "all", "{ cron: \"* * * * *\", catchup: all, catchup_max: 3 }");
-	write_book(f, "latest", "{ cron: \"* * * * *\", catchup: latest }");
-	write_book(f, "none", "{ cron: \"* * * * *\", catchup: none }");
-	load(f);
+	write_catchup_books(f, "* * * * *");
 	scheduler_t *s = scheduler_new(f->store);
 	scheduler_sync(s, f->catalog, at("2023-06-01T09:59:30Z"));
 	scheduler_run(s, at("2026-06-01T10:00:10Z"), fire, f);
-	assert_int_equal(f->nfired, 5);
 	int64_t want[] = {at("2026-06-01T09:58:00Z"), at("2026-06-01T09:59:00Z"),
 	                  at("2026-06-01T10:00:00Z"), at("2026-06-01T10:00:00Z"),
 	                  at("2026-06-01T10:00:00Z")};
-	sort_fired(f);
-	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(f->fired[i], want[i]);
+	fired_are(f, want, 5);
 	assert_int_equal(scheduler_next_due(s), at("2026-06-01T10:01:00Z"));
 	scheduler_destroy(&s);
 }
@@ -238,10 +251,7 @@ static void
 test_a_reset_reads_the_store_again(void **state)
 {
 	fixture_t *f = *state;
-	write_book(f, "hourly", "\"0 * * * *\"");
-	load(f);
-	scheduler_t *s = scheduler_new(f->store);
-	scheduler_sync(s, f->catalog, at("2026-06-01T09:59:00Z"));
+	scheduler_t *s = hourly_at_0959(f);
 	scheduler_run(s, at("2026-06-01T10:00:00Z"), fire, f);
 	assert_int_equal(f->nfired, 1);
 	assert_int_equal(store_commit(f->store), 0);

@@ -31,16 +31,23 @@ make_result(Rota__Envelope *env, Rota__Result *res, Rota__StepKey *key)
 	return env;
 }
 
-static void
-test_round_trip(void **state)
+/* make_result's envelope, encoded; the caller frees. */
+static uint8_t *
+encode_result(size_t *len)
 {
-	(void)state;
 	Rota__Envelope env;
 	Rota__Result res;
 	Rota__StepKey key;
 	make_result(&env, &res, &key);
+	return wire_encode(&env, len);
+}
+
+static void
+test_round_trip(void **state)
+{
+	(void)state;
 	size_t len;
-	uint8_t *buf = wire_encode(&env, &len);
+	uint8_t *buf = encode_result(&len);
 	Rota__Envelope *out = NULL;
 	assert_int_equal(wire_decode(buf, len, &out), WIRE_OK);
 	assert_non_null(out);
@@ -59,12 +66,8 @@ static void
 test_truncated_frames_are_refused(void **state)
 {
 	(void)state;
-	Rota__Envelope env;
-	Rota__Result res;
-	Rota__StepKey key;
-	make_result(&env, &res, &key);
 	size_t len;
-	uint8_t *buf = wire_encode(&env, &len);
+	uint8_t *buf = encode_result(&len);
 	/* Every strict prefix either fails to decode or decodes to something
 	 * without the full body; none may crash or be accepted as the whole. */
 	for (size_t cut = 1; cut < len; cut++) {
@@ -182,12 +185,8 @@ static void
 test_mutated_frames_never_crash(void **state)
 {
 	(void)state;
-	Rota__Envelope env;
-	Rota__Result res;
-	Rota__StepKey key;
-	make_result(&env, &res, &key);
 	size_t len;
-	uint8_t *good = wire_encode(&env, &len);
+	uint8_t *good = encode_result(&len);
 	uint8_t *buf = malloc(len + 64);
 	unsigned seed = 12345;
 	int refused = 0;
