@@ -135,7 +135,10 @@ wait_for "[ \"\$(run_status $run)\" = 3 ]" 15 "the incident's run to succeed"
 run_rota 0 -- incident show INC-1
 has_line "$OUT" "^status +triggered$" "show: status"
 has_line "$OUT" "^source +cli$" "show: source"
-has_line "$OUT" "^escalation +policy default, tier 1 reached$" "show: tier 1 at once"
+# Tier 2 is due 2 s after the open: on a busy machine the run above can
+# take longer, so the tier shown is any the climb has reached by now (the
+# timeline's line below is what proves tier 1 came at once).
+has_line "$OUT" "^escalation +policy default, tier [123] reached$" "show: the tier reached"
 has_line "$OUT" "^  [0-9: -]+ +escalated +tier 1 \(at once\): notified oncall, lead$" "show: tier 1 in the timeline"
 has_line "$OUT" "^  oncall +trigger +[0-9]+ +pending" "show: the trigger to oncall"
 has_line "$OUT" "^  $run +fix +succeeded +1/0/1 " "show: the linked run"
