@@ -13,6 +13,10 @@
 #include "rota.pb-c.h"
 
 #define WIRE_VERSION 1
+/* The longest a worker waits between attempts to reach a silent
+ * coordinator (its backoff doubles from 250 ms up to this). A coordinator
+ * that was itself stopped allows for it before calling a worker lost. */
+#define WIRE_RECONNECT_MAX_MS 8000
 /* Largest frame any rota peer sends: an Output chunk is at most 64 KiB and a
  * submitted runbook at most 1 MiB. Set as ZMQ_MAXMSGSIZE, so libzmq drops the
  * connection of a peer that sends more before it is buffered. */

@@ -395,7 +395,12 @@ coordinator_forgive(coordinator_t *c, int64_t *last_check, int64_t slept)
 	if (stalled > (int64_t)c->svc->options.heartbeat_ms * 2) {
 		log_warn("the coordinator did not run for %lld ms; workers get that time back",
 		         (long long)stalled);
-		registry_shift(c->svc->registry, stalled);
+		/* A worker that gave up on us meanwhile is reconnecting with a
+		 * backoff that doubled through our silence (to about that
+		 * silence, at most WIRE_RECONNECT_MAX_MS): it gets that long
+		 * too before it is called lost. */
+		int64_t backoff = stalled < WIRE_RECONNECT_MAX_MS ? stalled : WIRE_RECONNECT_MAX_MS;
+		registry_shift(c->svc->registry, stalled + backoff);
 		dispatcher_shift(c->svc->dispatcher, stalled);
 	}
 	*last_check = now;

@@ -14,13 +14,14 @@
 #include <sys/types.h>
 
 #include "keys.h"
+#include "wire.h"
 
 #define AGENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:7400"
 #define AGENT_DEFAULT_SPOOL "/var/lib/rota-worker"
 #define AGENT_HEARTBEAT_MS 1000 /* until Welcome says otherwise */
 #define AGENT_LOST_INTERVALS 5
 #define AGENT_BACKOFF_MIN_MS 250
-#define AGENT_BACKOFF_MAX_MS 8000
+#define AGENT_BACKOFF_MAX_MS WIRE_RECONNECT_MAX_MS
 #define AGENT_HELLO_RETRY_MS 2000
 #define AGENT_DEFAULT_CAPACITY 32
 #define AGENT_MAX_CAPACITY 1024     /* keeps a Hello's in-flight list in bounds */
