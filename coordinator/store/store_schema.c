@@ -149,10 +149,12 @@ const store_sql_t store_sql[Q_COUNT] = {
                        " spec) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
     /* Status 2 (dispatched) marks the row as sent to its worker for good
      * (a CASE, not `dispatched OR ?1 = 2`: PostgreSQL's booleans are not
-     * numbers). */
+     * numbers). ?8 is the status again: PostgreSQL gives a parameter one
+     * type, and ?1 is already the column's while `= 2` would make it an
+     * integer. */
     [Q_STEP_UPDATE] = {"UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
                        " started_ms = ?4, ended_ms = ?5, detail = ?6,"
-                       " dispatched = CASE WHEN ?1 = 2 THEN 1 ELSE dispatched END WHERE id = ?7"},
+                       " dispatched = CASE WHEN ?8 = 2 THEN 1 ELSE dispatched END WHERE id = ?7"},
     [Q_STEP_OUTPUT_STATE] = {"SELECT output_bytes, output_truncated, output_seq, dispatched"
                              " FROM step_runs WHERE id = ?"},
     [Q_STEP_OUTPUT_SET] = {"UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"

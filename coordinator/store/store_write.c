@@ -86,6 +86,7 @@ store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 	db_bind_int64(st, 5, stt->ended_ms);
 	db_bind_text(st, 6, stt->detail);
 	db_bind_int64(st, 7, row);
+	db_bind_int64(st, 8, stt->status);
 	return store_done(s, st);
 }
 

@@ -157,6 +157,17 @@ test_migration_6_keeps_the_order_runs_were_linked_in(void **state)
 	store_destroy(&s);
 }
 
+/* A PostgreSQL store has no file to lock or watch: the watch says all is
+ * well rather than failing every turn. */
+static void
+test_no_file_no_watch(void **state)
+{
+	(void)state;
+	char *why = NULL;
+	assert_int_equal(storelock_check(NULL, &why), 0);
+	assert_null(why);
+}
+
 static void
 test_rollback_leaves_nothing(void **state)
 {
@@ -437,6 +448,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
+	    cmocka_unit_test(test_no_file_no_watch),
 	    cmocka_unit_test_setup_teardown(test_migration_6_keeps_the_order_runs_were_linked_in,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
