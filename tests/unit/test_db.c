@@ -698,6 +698,39 @@ pg_failed_transaction_commit(void **state)
 	db_finalize(ins);
 }
 
+/* The connection says who it is (application_name, unless the URL names
+ * another), and the URL's TLS settings reach libpq untouched: sslmode=
+ * verify-full against a server without TLS, or without a trusted
+ * certificate, is refused for that reason. */
+static void
+pg_connection_settings(void **state)
+{
+	db_fixture_t *f = *state;
+	db_t *db = need_db(state);
+	db_stmt_t *st = prepare_ok(db, "SELECT current_setting('application_name')");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "rota-coordinator");
+	db_finalize(st);
+
+	char *named = xasprintf("%s&application_name=rota-test", f->url);
+	char *error = NULL;
+	db_t *other = pg_open_url(named, &error);
+	assert_non_null(other);
+	st = prepare_ok(other, "SELECT current_setting('application_name')");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "rota-test");
+	db_finalize(st);
+	db_close(&other);
+	free(named);
+
+	char *tls = xasprintf("%s&sslmode=verify-full&sslrootcert=%s/none.crt", f->url, f->dir);
+	other = pg_open_url(tls, &error);
+	assert_null(other);
+	assert_true(strstr(error, "SSL") != NULL || strstr(error, "certificate") != NULL);
+	free(error);
+	free(tls);
+}
+
 /* A password never travels in the URL: refused before any connection,
  * without repeating it. */
 static void
@@ -803,7 +836,8 @@ main(void)
 	};
 	const struct CMUnitTest pg_tests[] = {
 	    DB_CASES(PG_CASE) PG_CASE(pg_killed_backend) PG_CASE(pg_failed_transaction_commit)
-	        PG_CASE(pg_password_file_checked) cmocka_unit_test(pg_url_password_refused),
+	        PG_CASE(pg_connection_settings) PG_CASE(pg_password_file_checked)
+	            cmocka_unit_test(pg_url_password_refused),
 	};
 	int failed = cmocka_run_group_tests_name("db on sqlite", sqlite_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("db on postgresql", pg_tests, NULL, NULL);
