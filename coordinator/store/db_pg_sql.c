@@ -12,6 +12,18 @@
 
 #include "xalloc.h"
 
+/* True when the character before p (in sql) belongs to a name, so a `$`
+ * at p is part of that name, not a parameter or a quote. */
+static bool
+pg_ident_char(const char *p, const char *sql)
+{
+	if (p == sql)
+		return false;
+	char c = p[-1];
+	return c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
 /* Length of the dollar-quote tag ($tag$ or $$) at p, or 0 when p does not
  * start one. */
 static size_t
@@ -73,10 +85,7 @@ db_pg_translate(const char *sql, int *nparams)
 					p++;
 				}
 			}
-		} else if (*p == '$' && pg_dollar_tag(p) > 0 &&
-		           (p == sql ||
-		            !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-		              (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))) {
+		} else if (*p == '$' && pg_dollar_tag(p) > 0 && !pg_ident_char(p, sql)) {
 			size_t tag = pg_dollar_tag(p);
 			const char *end = NULL;
 			for (const char *s = p + tag; (s = strchr(s, '$')) != NULL; s++)
@@ -98,6 +107,12 @@ db_pg_translate(const char *sql, int *nparams)
 				max = n;
 			o += (size_t)snprintf(out + o, cap - o, "$%d", n);
 			continue;
+		} else if (*p == '$' && p[1] >= '0' && p[1] <= '9' && !pg_ident_char(p, sql)) {
+			/* A PostgreSQL variant (db_prepare2) may number its own
+			 * parameters: they count too. */
+			long v = strtol(p + 1, (char **)&p, 10);
+			if (v > max)
+				max = v > 32767 ? 32767 : (int)v;
 		} else {
 			p++;
 		}

@@ -422,6 +422,28 @@ case_prepare_error_in_transaction(void **state)
 	db_finalize(ins);
 }
 
+/* db_prepare2: each engine runs its own dialect; a PostgreSQL variant may
+ * number its parameters $N. */
+static void
+case_prepare2(void **state)
+{
+	db_t *db = need_db(state);
+	db_stmt_t *st =
+	    db_prepare2(db, "SELECT 'sqlite', ?1 * 2", "SELECT 'postgresql', $1::bigint * 2");
+	assert_non_null(st);
+	db_bind_int64(st, 1, 21);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0),
+	                    db_engine(db) == DB_SQLITE ? "sqlite" : "postgresql");
+	assert_int_equal(db_column_int64(st, 1), 42);
+	db_finalize(st);
+	/* Without a variant, both run the one SQL. */
+	st = db_prepare2(db, "SELECT 'both'", NULL);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "both");
+	db_finalize(st);
+}
+
 static void
 case_returning(void **state)
 {
@@ -604,6 +626,7 @@ case_redacted(void **state)
 	X(case_blob)                                                                               \
 	X(case_numbered_params)                                                                    \
 	X(case_untyped_params)                                                                     \
+	X(case_prepare2)                                                                           \
 	X(case_prepare_error_in_transaction)                                                       \
 	X(case_returning)                                                                          \
 	X(case_on_conflict_changes)                                                                \
