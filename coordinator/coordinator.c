@@ -137,6 +137,18 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->metrics.commit_seconds = metrics_histogram_new(
 	    coordinator_commit_buckets,
 	    sizeof(coordinator_commit_buckets) / sizeof(coordinator_commit_buckets[0]));
+	/* PostgreSQL or SQLite, decided as --check decides it. */
+	coordinator_store_plan_t splan; /* owns its strings */
+	if (coordinator_store_plan(config, s->config, &splan, error) != 0)
+		goto fail;
+	if (splan.target != NULL) {
+		/* Until the store speaks PostgreSQL (store_open's options). */
+		*error = xasprintf("%s: this coordinator cannot open a PostgreSQL store yet",
+		                   splan.source);
+		coordinator_store_plan_clear(&splan);
+		goto fail;
+	}
+	coordinator_store_plan_clear(&splan);
 	char *db = xasprintf("%s/rota.db", config->data_dir);
 	/* Locked before SQLite touches it: DATA_DIR/lock can be deleted. */
 	c->storelock = storelock_take(db, error);
