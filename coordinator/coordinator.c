@@ -152,7 +152,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	char *db = xasprintf("%s/rota.db", config->data_dir);
 	/* Locked before SQLite touches it: DATA_DIR/lock can be deleted. */
 	c->storelock = storelock_take(db, error);
-	s->store = c->storelock != NULL ? store_open(db, error) : NULL;
+	s->store =
+	    c->storelock != NULL ? store_open(&(store_options_t){.target = db}, error) : NULL;
 	if (s->store == NULL) {
 		free(db);
 		goto fail;
@@ -168,7 +169,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	outbox_config_t ocfg = {
-	    .db_path = db,
+	    .store = {.target = db},
 	    .channels = s->config->channels,
 	    .channel_count = s->config->channel_count,
 	    .link_base = s->config->link,

@@ -29,7 +29,7 @@ store_t *
 fixture_store_open(const char *path)
 {
 	char *err = NULL;
-	store_t *s = store_open(path, &err);
+	store_t *s = store_open(&(store_options_t){.target = path}, &err);
 	if (s == NULL) {
 		fprintf(stderr, "store_open: %s\n", err ? err : "?");
 		free(err);
