@@ -12,6 +12,12 @@
 #   pgcluster.sh psql [DB] [psql args...]
 #                               psql as the role rota on DB (default: rota)
 #   pgcluster.sh env            the state file (KEY=VALUE lines)
+#   pgcluster.sh run CMD [ARGS...]
+#                               runs CMD with ROTA_TEST_PG_URL (the database
+#                               rota), ROTA_TEST_PG_PW_URL and
+#                               ROTA_TEST_PG_PW_FILE (the password role) set:
+#                               ctest's pg.* tests run through it, since the
+#                               port is only known once the cluster runs
 #
 # The state file (ROTA_TEST_PG_STATE, or --state FILE before the command)
 # says where the cluster is: PG_DIR, PG_BIN, PG_PORT, PG_SOCKET, PG_URL
@@ -56,7 +62,7 @@ if [ "${1:-}" = --state ]; then
 	shift 2
 fi
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: pgcluster.sh [--state FILE] start|stop|url|newdb|dropdb|psql|env"
+[ -n "$cmd" ] || die "usage: pgcluster.sh [--state FILE] start|stop|url|newdb|dropdb|psql|env|run"
 shift
 [ -n "$state" ] || die "no state file: set ROTA_TEST_PG_STATE or give --state FILE"
 
@@ -321,7 +327,16 @@ env)
 	pgcluster_load
 	cat "$state"
 	;;
+run)
+	[ $# -ge 1 ] || die "run CMD [ARGS...]"
+	pgcluster_load
+	export ROTA_TEST_PG_STATE=$state
+	export ROTA_TEST_PG_URL=$PG_URL
+	export ROTA_TEST_PG_PW_URL=$PG_PW_URL_BASE$PGCLUSTER_ROLE
+	export ROTA_TEST_PG_PW_FILE=$PG_PW_FILE
+	exec "$@"
+	;;
 *)
-	die "unknown command '$cmd' (start, stop, url, newdb, dropdb, psql, env)"
+	die "unknown command '$cmd' (start, stop, url, newdb, dropdb, psql, env, run)"
 	;;
 esac
