@@ -11,8 +11,8 @@
 struct eplist {
 	char *items[EPLIST_MAX]; /* owned, each */
 	size_t count;
-	size_t at;       /* the entry dialled, or the one that redirected */
-	char *redirect;  /* owned: a Redirect's target outside the list; NULL: none */
+	size_t at;      /* the entry dialled, or the one that redirected */
+	char *redirect; /* owned: a Redirect's target outside the list; NULL: none */
 };
 
 void

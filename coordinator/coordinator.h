@@ -60,6 +60,12 @@ typedef struct {
 	const char *workers_dir;
 	const char *operators_file;
 	bool insecure;
+	/* What others are sent to in order to reach this coordinator
+	 * (redirect.h): --advertise-worker, --advertise-api,
+	 * --advertise-http; NULL: the endpoint as bound. */
+	const char *advertise_worker;
+	const char *advertise_api;
+	const char *advertise_http;
 } coordinator_config_t;
 
 typedef struct coordinator coordinator_t;

@@ -36,8 +36,8 @@ test_list_and_rotation(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	eplist_t *l = eplist_parse("tcp://a:7400, tcp://b:7400 ,ipc:///run/rota/w,tcp://a:7400",
-	                           &error);
+	eplist_t *l =
+	    eplist_parse("tcp://a:7400, tcp://b:7400 ,ipc:///run/rota/w,tcp://a:7400", &error);
 	assert_non_null(l);
 	/* Spaces trimmed, the duplicate kept once, order kept. */
 	assert_int_equal(eplist_count(l), 3);
