@@ -434,9 +434,10 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 			/* Without another coordinator to try, the follower's own
 			 * words say what to do. */
 			if (!session_alternatives(s)) {
+				const Rota__Error *e = env->response->error;
 				fprintf(stderr, "rota: %s: %s\n", session_endpoint(s),
-				        env->response->error && env->response->error->message
-				            ? env->response->error->message
+				        to[0] == '\0' && e && e->message && e->message[0]
+				            ? e->message
 				            : what);
 				client_reply_free(&env);
 				return CLI_EXIT_UNREACHABLE;

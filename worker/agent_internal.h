@@ -90,6 +90,9 @@ struct agent {
 	 * for the backoff, so two coordinators that point at each other
 	 * (an election under way) are not dialled in a tight loop. */
 	bool redirected;
+	/* Coordinators of the list that failed since the last full round
+	 * (or Welcome): the backoff doubles once per round. */
+	size_t round_failed;
 	char hostname[256];
 	void *zctx;               /* owned */
 	void *sock;               /* owned; NULL while waiting to reconnect */

@@ -294,23 +294,33 @@ agent_link_disconnect(agent_t *a, const char *why)
 	char was[EPLIST_MAX_ENDPOINT + 1];
 	snprintf(was, sizeof(was), "%s", agent_link_endpoint(a));
 	/* The next coordinator of the list, round robin (after a Redirect's
-	 * target: the one after the coordinator that redirected). */
-	const char *next = agent_link_alternatives(a) ? eplist_next(a->endpoints) : was;
+	 * target: the one after the coordinator that redirected). The
+	 * backoff is per round: the next one is dialled soon, and only once
+	 * every one has failed does the wait double, so a dead entry does not
+	 * make the live ones wait longer. */
+	bool others = agent_link_alternatives(a);
+	const char *next = others ? eplist_next(a->endpoints) : was;
+	a->round_failed++;
+	bool round_done = !others || a->round_failed >= eplist_count(a->endpoints);
+	int64_t wait = round_done ? a->backoff_ms : AGENT_BACKOFF_MIN_MS;
 	char then[EPLIST_MAX_ENDPOINT + 32] = "";
 	if (strcmp(next, was) != 0)
 		snprintf(then, sizeof(then), " at %s", next);
 	if (a->welcomed_once || a->misdialled)
 		log_warn("coordinator at %s %s; reconnecting%s in %lld ms", was, why, then,
-		         (long long)a->backoff_ms);
+		         (long long)wait);
 	else
 		log_warn("no coordinator has answered at %s yet%s%s; trying again%s in %lld ms",
 		         was, a->handshake_why[0] ? ": the handshake failed: " : "",
-		         a->handshake_why, then, (long long)a->backoff_ms);
+		         a->handshake_why, then, (long long)wait);
 	a->misdialled = false;
 	a->prompt = false;
 	agent_link_close(a);
 	a->epoch = 0;
-	a->reconnect_at = clock_mono_ms() + a->backoff_ms;
+	a->reconnect_at = clock_mono_ms() + wait;
+	if (!round_done)
+		return;
+	a->round_failed = 0;
 	a->backoff_ms *= 2;
 	if (a->backoff_ms > AGENT_BACKOFF_MAX_MS)
 		a->backoff_ms = AGENT_BACKOFF_MAX_MS;
@@ -589,6 +599,7 @@ agent_link_handle(agent_t *a, Rota__Envelope *env)
 		a->welcomed_once = true;
 		a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 		a->redirected = false;
+		a->round_failed = 0;
 		if (fresh)
 			log_info("connected to coordinator %s at %s (epoch %llu)",
 			         w->coordinator_id, agent_link_endpoint(a),
