@@ -95,7 +95,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		wire_msg_t msg;
-		if ((items[0].revents & ZMQ_POLLIN) && wire_recv(wsock, 1, &msg, &stats) == WIRE_OK) {
+		if ((items[0].revents & ZMQ_POLLIN) &&
+		    wire_recv(wsock, 1, &msg, &stats) == WIRE_OK) {
 			char id[128];
 			wire_identity_str(msg.identity, msg.identity_len, id, sizeof(id));
 			testfollower_answer(wsock, &msg, 0, wt);
@@ -103,7 +104,8 @@ main(int argc, char **argv)
 			fflush(stdout);
 			wire_msg_clear(&msg);
 		}
-		if ((items[1].revents & ZMQ_POLLIN) && wire_recv(asock, 1, &msg, &stats) == WIRE_OK) {
+		if ((items[1].revents & ZMQ_POLLIN) &&
+		    wire_recv(asock, 1, &msg, &stats) == WIRE_OK) {
 			if (msg.env->body_case == ROTA__ENVELOPE__BODY_REQUEST) {
 				testfollower_answer(asock, &msg, msg.env->request->id, at);
 				printf("redirected request\n");
