@@ -448,17 +448,19 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 			 * while following a run, whose polls are reads: anything
 			 * else might be done twice. */
 			bool resend = s->following != NULL || !client_may_have_reached(s->client);
-			if (!session_alternatives(s) || !resend) {
-				if (rc == CLIENT_ERR_DOWN && s->following == NULL)
-					fprintf(stderr,
-					        "rota: the coordinator at %s closed the connection "
-					        "before"
-					        " answering; the request may have been done there: "
-					        "check"
-					        " (rota runs, rota show) before asking again\n",
-					        session_endpoint(s));
-				else
-					session_report_timeout(s);
+			if (!session_alternatives(s)) {
+				session_report_timeout(s);
+				return CLI_EXIT_UNREACHABLE;
+			}
+			if (!resend) {
+				fprintf(stderr,
+				        "rota: the coordinator at %s %s; the request may have been"
+				        " done there: check (rota runs, rota show) before asking"
+				        " again\n",
+				        session_endpoint(s),
+				        rc == CLIENT_ERR_DOWN
+				            ? "closed the connection before answering"
+				            : "did not answer within 5 s");
 				return CLI_EXIT_UNREACHABLE;
 			}
 			if (rc == CLIENT_ERR_DOWN) {
