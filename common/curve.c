@@ -34,16 +34,22 @@ curve_monitor_open(void *ctx, void *sock)
 	snprintf(endpoint, sizeof(endpoint), "inproc://rota-curve-monitor-%ld-%u", (long)getpid(),
 	         serial++);
 	int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+	             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	             ZMQ_EVENT_CONNECT_RETRIED;
 	if (zmq_socket_monitor(sock, endpoint, events) != 0)
 		return NULL;
 	void *mon = zmq_socket(ctx, ZMQ_PAIR); /* owned: returned */
-	if (mon == NULL)
+	if (mon == NULL) {
+		int saved = errno;
+		zmq_socket_monitor(sock, NULL, 0); /* no reader: stop the events */
+		errno = saved;
 		return NULL;
+	}
 	int linger = 0;
 	zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(mon, endpoint) != 0) {
 		int saved = errno;
+		zmq_socket_monitor(sock, NULL, 0);
 		zmq_close(mon);
 		errno = saved;
 		return NULL;
@@ -51,19 +57,15 @@ curve_monitor_open(void *ctx, void *sock)
 	return mon;
 }
 
-/* libzmq sends each event from its I/O thread with a blocking send on the
- * inproc PAIR it binds. With our end closed first, an event still due (a
- * handshake finishing as the socket is given up: a coordinator thawing
- * just then) blocks that thread for good, and every connection of the
- * context with it. So the monitor is stopped first, our end closed last. */
 void
-curve_monitor_close(void *sock, void **mon)
+curve_monitor_close(void *sock, void **monp)
 {
+	if (*monp == NULL)
+		return;
 	if (sock != NULL)
 		zmq_socket_monitor(sock, NULL, 0);
-	if (*mon != NULL)
-		zmq_close(*mon);
-	*mon = NULL;
+	zmq_close(*monp);
+	*monp = NULL;
 }
 
 static void
@@ -132,6 +134,11 @@ curve_monitor_read(void *mon, bool secure, char *why, size_t len)
 	switch (event) {
 	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 		return CURVE_EVENT_OK;
+	case ZMQ_EVENT_CONNECT_RETRIED:
+		/* libzmq schedules a new dial both when a connect is refused
+		 * and when a connection closes. */
+		snprintf(why, len, "nobody answers there now (refused, or the connection closed)");
+		return CURVE_EVENT_DOWN;
 	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 		/* 500: rota's ZAP handler says this key's worker is connected
 		 * already (coordinator/zap.h). */

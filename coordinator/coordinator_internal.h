@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "redirect.h"
 #include "log.h"
 #include "registry.h"
 #include "scheduler.h"
@@ -82,6 +83,11 @@ void coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg
                           const char *why);
 void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
                           const char *text);
+/* On a follower: sends msg's peer a Redirect to the leader (answering
+ * request_id; 0 on the workers' socket), logs it once a minute per peer,
+ * and returns true; the message is not acted on. false on a leader. */
+bool coordinator_follower_redirect(coordinator_t *c, redirect_socket_t kind, void *sock,
+                                   const wire_msg_t *msg, uint64_t request_id);
 /* security.h's on_refusal, with the coordinator as ctx. */
 void coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain,
                               const char *address, const char *key, const char *why);

@@ -93,6 +93,12 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		coordinator_redirect(c, c->svc->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
+	/* A follower answers `status` itself and sends everything else to
+	 * the leader (redirect.h). */
+	if (!redirect_answers_here(msg->env->request) &&
+	    coordinator_follower_redirect(c, REDIRECT_OPERATORS, c->svc->api_sock, msg,
+	                                  msg->env->request->id))
+		return;
 	if ((c->store_unwritable || c->store_lost) && api_request_writes(msg->env->request)) {
 		coordinator_refuse_unwritable(c, msg);
 		return;
