@@ -60,6 +60,8 @@ typedef struct {
 	const char *workers_dir;
 	const char *operators_file;
 	bool insecure;
+	/* The leader's lease (--lease; leader.h): 0 for the default. */
+	int64_t lease_ms;
 } coordinator_config_t;
 
 typedef struct coordinator coordinator_t;

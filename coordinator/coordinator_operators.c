@@ -35,6 +35,7 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 	if (incidents_counts(c->svc->incidents, counts) == 0)
 		for (int sev = 1; sev <= 4; sev++)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
+	coordinator_role_status(c, out);
 }
 
 /* While the store cannot be written, a request that writes is refused at once with
@@ -91,6 +92,14 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		                   AUDIT_EP_OPERATORS, AUDIT_AUTH_REMOVED, wire_peer(msg), "",
 		                   text);
 		coordinator_redirect(c, c->svc->api_sock, msg, msg->env->request->id, why);
+		return;
+	}
+	/* A follower answers `rota status` itself and sends the rest to the
+	 * leader. (A leader that gave the lease up to stop still answers,
+	 * refusing what would write, until it is gone.) */
+	if (!leader_is_leader(c->leader) && !c->stopping &&
+	    msg->env->request->body_case != ROTA__REQUEST__BODY_STATUS) {
+		coordinator_follower_redirect(c, c->svc->api_sock, msg, msg->env->request->id);
 		return;
 	}
 	if ((c->store_unwritable || c->store_lost) && api_request_writes(msg->env->request)) {

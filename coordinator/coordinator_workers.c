@@ -203,6 +203,10 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 		}
 		return;
 	}
+	if (!leader_is_leader(c->leader)) {
+		coordinator_follower_worker(c, msg); /* sent to the leader */
+		return;
+	}
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
 		return;

@@ -167,7 +167,7 @@ store_commit(store_t *s)
 		return 0;
 	}
 	s->in_tx = false;
-	if (store_exec(s, "COMMIT") != 0) {
+	if (store_lease_fence(s) != 0 || store_exec(s, "COMMIT") != 0) {
 		store_rollback(s);
 		return -1;
 	}

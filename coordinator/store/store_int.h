@@ -73,11 +73,19 @@ struct store {
 	/* SQLite's word for the turn's first failure ("database is locked"),
 	 * for the answers withheld with it (store_last_error). */
 	char why[256];
+	/* The lease's epoch this connection writes under (store_lease.c):
+	 * store_commit runs the fence with it; 0: not leading. */
+	uint64_t fence_epoch;
+	bool deposed; /* the last commit was refused by the fence */
 };
 
 /* Runs the migrations from the file's version to STORE_SCHEMA_VERSION
  * (store_schema.c). -1 with *error (caller frees). */
 int store_migrate(store_t *s, char **error);
+/* Checks, inside the open transaction, that fence_epoch is still the
+ * lease's (store_lease.c); store_commit calls it before COMMIT. 0, or -1
+ * with deposed set and why filled: roll back. */
+int store_lease_fence(store_t *s);
 /* Keeps SQLite's message for the turn's first failure. */
 void store_note_error(store_t *s);
 /* sqlite3_exec with the error logged and noted. */
