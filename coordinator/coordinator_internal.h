@@ -76,7 +76,8 @@ struct coordinator {
 	/* The outbox's settings, to start it again on becoming leader (its
 	 * db_path is outbox_db). */
 	outbox_config_t outbox_config;
-	char *outbox_db; /* owned */
+	char *outbox_db;            /* owned */
+	char *outbox_password_file; /* owned; NULL: libpq's own ways */
 	/* What the last `rota status` lent its answer (owned until the next). */
 	Rota__StatusResponse status_list;
 	store_leader_t status_leader;

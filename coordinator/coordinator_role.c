@@ -279,4 +279,5 @@ coordinator_role_destroy(coordinator_t *c)
 	store_leader_clear(&c->status_leader);
 	free(c->promote_error);
 	free(c->outbox_db);
+	free(c->outbox_password_file);
 }

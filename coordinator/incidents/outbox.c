@@ -98,8 +98,9 @@ typedef struct {
 
 struct outbox {
 	/* Config, owned copies. */
-	char *db_path;
-	channel_t *channels; /* owned, channel_count of them */
+	char *store_target;        /* owned */
+	char *store_password_file; /* owned; may be NULL */
+	channel_t *channels;       /* owned, channel_count of them */
 	size_t channel_count;
 	char *link_base; /* owned; may be NULL */
 	int64_t give_up_ms, backoff_ms, max_backoff_ms, timeout_ms;
@@ -125,7 +126,8 @@ static pthread_mutex_t outbox_curl_lock = PTHREAD_MUTEX_INITIALIZER;
 static void
 config_free(outbox_t *o)
 {
-	free(o->db_path);
+	free(o->store_target);
+	free(o->store_password_file);
 	for (size_t i = 0; i < o->channel_count; i++)
 		channel_clear(&o->channels[i]);
 	free(o->channels);
@@ -562,7 +564,8 @@ outbox_start(const outbox_config_t *cfg, char **error)
 	*error = NULL;
 	outbox_t *o = xcalloc(1, sizeof(*o)); /* owned: returned, or freed on failure */
 	o->wake_fd = -1;
-	o->db_path = xstrdup(cfg->db_path);
+	o->store_target = xstrdup(cfg->store.target);
+	o->store_password_file = xstrdup(cfg->store.password_file);
 	o->link_base = xstrdup(cfg->link_base);
 	o->channels = xcalloc(cfg->channel_count ? cfg->channel_count : 1, sizeof(channel_t));
 	o->channel_count = cfg->channel_count;
@@ -597,7 +600,10 @@ outbox_start(const outbox_config_t *cfg, char **error)
 	o->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (o->wake_fd < 0)
 		*error = xasprintf("outbox: eventfd: %s", strerror(errno));
-	else if ((o->db = store_outbox_open(o->db_path, OUTBOX_BUSY_TIMEOUT_MS, error)) == NULL)
+	else if ((o->db =
+	              store_outbox_open(&(store_options_t){.target = o->store_target,
+	                                                   .password_file = o->store_password_file},
+	                                OUTBOX_BUSY_TIMEOUT_MS, error)) == NULL)
 		; /* *error set */
 	else if ((o->multi = curl_multi_init()) == NULL)
 		*error = xstrdup("outbox: curl_multi_init failed");

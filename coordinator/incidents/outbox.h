@@ -41,7 +41,7 @@ typedef store_outbox_item_t outbox_item_t;
 int outbox_add(store_t *s, const outbox_item_t *item, int64_t now_ms);
 
 typedef struct {
-	const char *db_path;       /* the store's file */
+	store_options_t store;     /* the store, as store_open was given it */
 	const channel_t *channels; /* copied */
 	size_t channel_count;
 	const char *link_base; /* may be NULL */
@@ -78,7 +78,7 @@ typedef struct {
 
 typedef struct outbox outbox_t;
 
-/* Opens the sender's own connection to cfg->db_path (the store must have
+/* Opens the sender's own connection to cfg->store (the store must have
  * been opened, so migrated, first) and starts the sender thread; cfg and
  * its channels are copied. Calls curl_global_init (reference counted, from
  * the calling thread: call it before other threads use libcurl). NULL with

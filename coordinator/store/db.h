@@ -125,6 +125,11 @@ int db_commit(db_t *db);
 void db_rollback(db_t *db);
 bool db_in_transaction(db_t *db);
 
+/* SQLite only: the connection itself, for what only SQLite has (the online
+ * backup, PRAGMAs read as rows); NULL on PostgreSQL. Added by the SQLite
+ * engine (db_sqlite.c) for store_backup. */
+struct sqlite3 *db_sqlite_handle(db_t *db);
+
 /* PostgreSQL: after DB_ERR_UNAVAILABLE, tries once to reconnect (every
  * statement is prepared again on its next use). 0 when the connection
  * is usable. SQLite: always 0. */

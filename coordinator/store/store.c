@@ -10,6 +10,8 @@
  * burst of results costs one fsync, not one each. */
 #include "store_int.h"
 
+#include <sqlite3.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,61 +26,97 @@ void
 store_note_error(store_t *s)
 {
 	if (s->why[0] == '\0')
-		snprintf(s->why, sizeof(s->why), "%s", sqlite3_errmsg(s->db));
+		snprintf(s->why, sizeof(s->why), "%s", db_errmsg(s->db));
 }
 
 int
 store_exec(store_t *s, const char *sql)
 {
-	char *err = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+	if (db_exec(s->db, sql) != 0) {
 		store_note_error(s);
-		log_error("store: %s: %s", sql, err ? err : "?");
-		sqlite3_free(err);
+		log_error("store: %s: %s", sql, db_errmsg(s->db));
 		return -1;
 	}
 	return 0;
 }
 
+bool
+store_is_postgresql(const store_t *s)
+{
+	return db_engine(s->db) == DB_POSTGRESQL;
+}
+
+#ifndef ROTA_HAVE_STORE_SCHEMA_PG
+/* Built without store_schema_pg.c: a PostgreSQL store cannot be migrated. */
+int
+store_migrate_pg(store_t *s, char **error)
+{
+	(void)s;
+	*error = xstrdup("PostgreSQL support is not built into this rota");
+	return -1;
+}
+
+int
+store_schema_version_pg(store_t *s)
+{
+	(void)s;
+	return -1;
+}
+#endif
+
+/* What only a SQLite file has: the WAL (readers never wait for the
+ * writer), NORMAL sync (durable at each checkpoint of the WAL, safe
+ * against corruption), and foreign keys, which SQLite leaves off by
+ * default (PostgreSQL always checks them). */
+static int
+store_configure_sqlite(store_t *s)
+{
+	return store_exec(s, "PRAGMA journal_mode = WAL") != 0 ||
+	               store_exec(s, "PRAGMA synchronous = NORMAL") != 0 ||
+	               store_exec(s, "PRAGMA foreign_keys = ON") != 0
+	           ? -1
+	           : 0;
+}
+
 store_t *
-store_open(const char *path, char **error)
+store_open(const store_options_t *o, char **error)
 {
 	store_t *s = xcalloc(1, sizeof(*s));
 	*error = NULL;
-	/* NOMUTEX: one thread uses this connection, so SQLite's per-call
-	 * mutexes only cost (4 % of the coordinator under load). */
-	if (sqlite3_open_v2(path, &s->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		*error = xasprintf("cannot open %s: %s", path,
-		                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		store_destroy(&s);
+	db_options_t dbo = {
+	    .target = o->target,
+	    .password_file = o->password_file,
+	    .busy_timeout_ms = STORE_BUSY_TIMEOUT_MS,
+	    .create = true,
+	};
+	if ((s->db = db_open(&dbo, error)) == NULL) {
+		free(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if (store_exec(s, "PRAGMA journal_mode = WAL") != 0 ||
-	    store_exec(s, "PRAGMA synchronous = NORMAL") != 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON") != 0) {
-		*error = xasprintf("cannot configure %s: %s", path, sqlite3_errmsg(s->db));
-		store_destroy(&s);
-		return NULL;
+	char *where = db_target_redacted(o->target); /* owned, freed below */
+	bool pg = store_is_postgresql(s);
+	if (!pg && store_configure_sqlite(s) != 0) {
+		*error = xasprintf("cannot configure %s: %s", where, db_errmsg(s->db));
+		goto fail;
 	}
-	if (store_migrate(s, error) != 0) {
+	if ((pg ? store_migrate_pg(s, error) : store_migrate(s, error)) != 0) {
 		char *inner = *error;
-		*error = xasprintf("%s: %s", path, inner);
+		*error = xasprintf("%s: %s", where, inner);
 		free(inner);
-		store_destroy(&s);
-		return NULL;
+		goto fail;
 	}
 	for (int i = 0; i < Q_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
-		                       NULL) != SQLITE_OK) {
-			*error = xasprintf("cannot prepare a query: %s", sqlite3_errmsg(s->db));
-			store_destroy(&s);
-			return NULL;
+		if ((s->q[i] = db_prepare2(s->db, store_sql[i].sql, store_sql[i].pg)) == NULL) {
+			*error = xasprintf("cannot prepare a query: %s", db_errmsg(s->db));
+			goto fail;
 		}
 	}
+	free(where);
 	return s;
+fail:
+	free(where);
+	store_destroy(&s);
+	return NULL;
 }
 
 int
@@ -91,10 +129,16 @@ store_backup(store_t *s, const char *dest, char **error)
 		return -1;
 	}
 	close(fd);
+	sqlite3 *in = db_sqlite_handle(s->db);
+	if (in == NULL) {
+		unlink(dest);
+		*error = xstrdup("a PostgreSQL store is copied with pg_dump, not by rota");
+		return -1;
+	}
 	sqlite3 *out = NULL;
 	int rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
+		sqlite3_backup *b = sqlite3_backup_init(out, "main", in, "main");
 		if (b == NULL) {
 			rc = sqlite3_errcode(out);
 		} else {
@@ -117,14 +161,17 @@ store_destroy(store_t **sp)
 		return;
 	if (s->in_tx)
 		store_commit(s);
-	for (int i = 0; i < Q_COUNT; i++)
-		sqlite3_finalize(s->q[i]);
-	for (size_t i = 0; i < s->extra_count; i++)
-		sqlite3_finalize(s->extra[i].st);
-	if (s->db != NULL)
-		sqlite3_close(s->db);
+	/* db_close finalizes every statement still prepared (s->q, extra). */
+	db_close(&s->db);
 	free(s);
 	*sp = NULL;
+}
+
+/* The word a log gives for BEGIN: SQLite's takes the write lock at once. */
+static const char *
+store_begin_word(const store_t *s)
+{
+	return store_is_postgresql(s) ? "BEGIN" : "BEGIN IMMEDIATE";
 }
 
 int
@@ -134,7 +181,9 @@ store_begin(store_t *s)
 		return -1;
 	if (s->in_tx)
 		return 0;
-	if (store_exec(s, "BEGIN IMMEDIATE") != 0) {
+	if (db_begin(s->db) != 0) {
+		store_note_error(s);
+		log_error("store: %s: %s", store_begin_word(s), db_errmsg(s->db));
 		s->failed = true;
 		return -1;
 	}
@@ -142,14 +191,13 @@ store_begin(store_t *s)
 	return 0;
 }
 
-/* Rolls back what is open. SQLite may have rolled the transaction back
- * itself (a full disk, an I/O error: sqlite3_get_autocommit says so), and a
- * ROLLBACK then would only log "no transaction is active". */
+/* Rolls back what is open. The database may have rolled the transaction
+ * back itself (SQLite after a full disk or an I/O error); db_rollback
+ * then does nothing. */
 static void
 store_rollback(store_t *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		store_exec(s, "ROLLBACK");
+	db_rollback(s->db);
 }
 
 int
@@ -167,7 +215,13 @@ store_commit(store_t *s)
 		return 0;
 	}
 	s->in_tx = false;
-	if (store_lease_fence(s) != 0 || store_exec(s, "COMMIT") != 0) {
+	if (store_lease_fence(s) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	if (db_commit(s->db) != 0) {
+		store_note_error(s);
+		log_error("store: COMMIT: %s", db_errmsg(s->db));
 		store_rollback(s);
 		return -1;
 	}
@@ -193,47 +247,43 @@ store_failed(const store_t *s)
 	return s->failed;
 }
 
-sqlite3_stmt *
+db_stmt_t *
 store_q(store_t *s, int which)
 {
-	sqlite3_stmt *st = s->q[which];
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_stmt_t *st = s->q[which];
+	db_reset(st);
 	return st;
 }
 
 int
-store_done(store_t *s, sqlite3_stmt *st)
+store_done(store_t *s, db_stmt_t *st)
 {
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+	int rc = db_step(st);
+	if (rc != DB_DONE) {
+		log_error("store: %s: %s", db_sql(st), db_errmsg(s->db));
 		store_note_error(s);
-		sqlite3_reset(st);
+		db_reset(st);
 		if (s->in_tx)
 			s->failed = true;
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
-sqlite3_stmt *
-store_stmt(store_t *s, const char *sql)
+db_stmt_t *
+store_stmt2(store_t *s, const char *sql, const char *pg_sql)
 {
 	for (size_t i = 0; i < s->extra_count; i++)
 		if (s->extra[i].sql == sql) {
-			sqlite3_reset(s->extra[i].st);
-			sqlite3_clear_bindings(s->extra[i].st);
+			db_reset(s->extra[i].st);
 			return s->extra[i].st;
 		}
-	sqlite3_stmt *st = NULL;
-	if (s->extra_count == STORE_EXTRA_MAX ||
-	    sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+	db_stmt_t *st = NULL;
+	if (s->extra_count == STORE_EXTRA_MAX || (st = db_prepare2(s->db, sql, pg_sql)) == NULL) {
 		log_error("store: cannot prepare %s: %s", sql,
 		          s->extra_count == STORE_EXTRA_MAX ? "too many statements"
-		                                            : sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
+		                                            : db_errmsg(s->db));
 		/* The caller's write is lost: the turn must not commit without it. */
 		if (s->in_tx)
 			s->failed = true;
@@ -245,18 +295,24 @@ store_stmt(store_t *s, const char *sql)
 	return st;
 }
 
+db_stmt_t *
+store_stmt(store_t *s, const char *sql)
+{
+	return store_stmt2(s, sql, NULL);
+}
+
 int
-store_stmt_done(store_t *s, sqlite3_stmt *st)
+store_stmt_done(store_t *s, db_stmt_t *st)
 {
 	return store_done(s, st);
 }
 
 void
-store_stmt_failed(store_t *s, sqlite3_stmt *st)
+store_stmt_failed(store_t *s, db_stmt_t *st)
 {
-	log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+	log_error("store: %s: %s", db_sql(st), db_errmsg(s->db));
 	store_note_error(s);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (s->in_tx)
 		s->failed = true;
 }
@@ -264,24 +320,25 @@ store_stmt_failed(store_t *s, sqlite3_stmt *st)
 int
 store_epoch_next(store_t *s, uint64_t *epoch)
 {
-	sqlite3_stmt *st;
+	static const char sql_read[] = "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'epoch'";
 	if (store_begin(s) != 0)
 		return -1;
 	if (store_exec(s, "INSERT INTO meta (key, value) VALUES ('epoch', '1')"
-	                  " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1") !=
-	    0) {
-		store_commit(s);
-		return -1;
-	}
-	if (sqlite3_prepare_v2(s->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'epoch'",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	                  " ON CONFLICT (key) DO UPDATE"
+	                  " SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)") != 0) {
 		s->failed = true;
 		store_commit(s);
 		return -1;
 	}
-	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-	*epoch = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_stmt_t *st = store_stmt(s, sql_read);
+	if (st == NULL) {
+		s->failed = true;
+		store_commit(s);
+		return -1;
+	}
+	int rc = db_step(st) == DB_ROW ? 0 : -1;
+	*epoch = (uint64_t)db_column_int64(st, 0);
+	db_reset(st);
 	if (store_commit(s) != 0)
 		return -1;
 	return rc;

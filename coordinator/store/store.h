@@ -1,6 +1,7 @@
-/* store: the coordinator's SQLite file.
+/* store: the coordinator's database: a SQLite file in the data directory
+ * (WAL mode), or a PostgreSQL database shared by several coordinators.
  *
- * WAL mode, schema versioned with forward migrations run at open. Writes are
+ * Schema versioned with forward migrations run at open. Writes are
  * grouped: the loop calls store_begin lazily through every writer and
  * store_commit once at the end of its turn, and only then tells anyone
  * (ResultAck, API responses) what changed. Queries fill protobuf messages
@@ -9,8 +10,8 @@
  *
  * This is also the store room's public header: other rooms include it
  * (storelock.h, store_incidents.h, store_outbox.h and store_audit.h come
- * with it), never the room's other headers. No SQL and no sqlite3.h
- * outside coordinator/store/.
+ * with it), never the room's other headers. No SQL, no sqlite3.h and no
+ * libpq outside coordinator/store/.
  *
  * Must never: leave a transaction open across a loop turn, or report a
  * state change it did not commit. */
@@ -22,27 +23,38 @@
 #include <stdint.h>
 
 #include "rota.pb-c.h"
+
+/* Where the store is (store_open, store_outbox_open). */
+typedef struct store_options {
+	const char *target;        /* a file path, or a postgresql:// URL */
+	const char *password_file; /* PostgreSQL only; NULL: libpq's own */
+} store_options_t;
+
 #include "store_audit.h"
 #include "store_incidents.h"
 #include "store_outbox.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
 
 typedef struct store store_t;
 
-/* Opens (creating if needed) and migrates the file. On failure returns NULL
- * and sets *error to a message the caller frees. */
-store_t *store_open(const char *path, char **error);
+/* Opens (a SQLite file: creating it if needed) and migrates the store
+ * o->target names. On failure returns NULL and sets *error to a message
+ * the caller frees (naming the target without any password). */
+store_t *store_open(const store_options_t *o, char **error);
+/* True when the store is a PostgreSQL database (no file, no WAL, no
+ * backup: what is SQLite-only is skipped). */
+bool store_is_postgresql(const store_t *s);
 void store_destroy(store_t **sp);
 /* Copies the whole store, as this connection sees it (the WAL included),
  * to a new file dest with SQLite's backup API: a way to keep what a
  * deleted store file still holds. Call it between turns (no transaction
  * open); it blocks for as long as the copy takes. 0, or -1 with *error
- * (the caller frees). */
+ * (the caller frees). SQLite only: -1 on PostgreSQL. */
 int store_backup(store_t *s, const char *dest, char **error);
 int store_schema_version(store_t *s);
 
@@ -53,7 +65,7 @@ int store_begin(store_t *s);
  * the caller must not tell anyone of it. */
 int store_commit(store_t *s);
 bool store_in_transaction(const store_t *s);
-/* After store_commit failed: SQLite's message for the turn's first failure
+/* After store_commit failed: the database's message for the turn's first failure
  * ("database is locked", "database or disk is full"); borrowed until the
  * next commit. */
 const char *store_last_error(const store_t *s);

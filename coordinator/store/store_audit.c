@@ -16,10 +16,10 @@ static const char sql_list[] =
 int
 store_audit_insert(store_t *s, const store_audit_entry_t *e, size_t text_max)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_insert);
+	db_stmt_t *st = store_stmt(s, sql_insert);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, e->at_ms);
+	db_bind_int64(st, 1, e->at_ms);
 	store_bind_text_cut(st, 2, e->actor, text_max);
 	store_bind_text_cut(st, 3, e->role, text_max);
 	store_bind_text_cut(st, 4, e->action, text_max);
@@ -28,25 +28,25 @@ store_audit_insert(store_t *s, const store_audit_entry_t *e, size_t text_max)
 	store_bind_text_cut(st, 7, e->detail, text_max);
 	store_bind_text_cut(st, 8, e->peer, text_max);
 	store_bind_text_cut(st, 9, e->key, text_max);
-	sqlite3_bind_int64(st, 10, e->count ? e->count : 1);
+	db_bind_int64(st, 10, e->count ? e->count : 1);
 	return store_stmt_done(s, st);
 }
 
 int
 store_audit_list(store_t *s, int64_t since_ms, uint32_t limit, Rota__AuditResponse *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_list);
+	db_stmt_t *st = store_stmt(s, sql_list);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, since_ms);
-	sqlite3_bind_int64(st, 2, limit);
+	db_bind_int64(st, 1, since_ms);
+	db_bind_int64(st, 2, limit);
 	out->entries = xcalloc(limit, sizeof(*out->entries));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_entries < limit) {
+	while ((rc = db_step(st)) == DB_ROW && out->n_entries < limit) {
 		Rota__AuditEntry *e = xmalloc(sizeof(*e));
 		rota__audit_entry__init(e);
-		e->id = (uint64_t)sqlite3_column_int64(st, 0);
-		e->at_ms = sqlite3_column_int64(st, 1);
+		e->id = (uint64_t)db_column_int64(st, 0);
+		e->at_ms = db_column_int64(st, 1);
 		e->actor = store_column_dup(st, 2);
 		e->role = store_column_dup(st, 3);
 		e->action = store_column_dup(st, 4);
@@ -55,13 +55,13 @@ store_audit_list(store_t *s, int64_t since_ms, uint32_t limit, Rota__AuditRespon
 		e->detail = store_column_dup(st, 7);
 		e->peer = store_column_dup(st, 8);
 		e->key = store_column_dup(st, 9);
-		e->count = (uint32_t)sqlite3_column_int64(st, 10);
+		e->count = (uint32_t)db_column_int64(st, 10);
 		out->entries[out->n_entries++] = e;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != DB_ROW && rc != DB_DONE) {
 		store_stmt_failed(s, st);
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }

@@ -60,10 +60,10 @@ static const char sql_event[] =
     "INSERT INTO incident_events (incident_id, at_ms, kind, text) VALUES (?, ?, ?, ?)";
 static const char sql_events[] =
     "SELECT at_ms, kind, text FROM incident_events WHERE incident_id = ? ORDER BY id";
-static const char sql_link_run[] =
-    "INSERT OR IGNORE INTO incident_runs (incident_id, run_id) VALUES (?, ?)";
+static const char sql_link_run[] = "INSERT INTO incident_runs (incident_id, run_id) VALUES (?, ?)"
+                                   " ON CONFLICT (incident_id, run_id) DO NOTHING";
 static const char sql_runs_of[] =
-    "SELECT run_id FROM incident_runs WHERE incident_id = ? ORDER BY rowid";
+    "SELECT run_id FROM incident_runs WHERE incident_id = ? ORDER BY id";
 static const char sql_of_run[] = "SELECT incident_id FROM incident_runs WHERE run_id = ?"
                                  " LIMIT 1";
 static const char sql_escalation[] =
@@ -77,21 +77,23 @@ static const char sql_deliveries[] =
     "SELECT id, channel, kind, attempts, COALESCE(last_error, ''), created_ms,"
     " delivered_ms, given_up_ms, next_ms FROM outbox WHERE incident_id = ? ORDER BY id";
 static const char sql_delivery_counts[] =
-    "SELECT COALESCE(SUM(delivered_ms = 0 AND given_up_ms = 0), 0),"
-    " COALESCE(SUM(given_up_ms != 0), 0) FROM outbox WHERE incident_id = ?";
+    "SELECT COALESCE(SUM(CASE WHEN delivered_ms = 0 AND given_up_ms = 0 THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN given_up_ms != 0 THEN 1 ELSE 0 END), 0)"
+    " FROM outbox WHERE incident_id = ?";
 static const char sql_list[] = "SELECT " INCIDENT_COLUMNS " FROM incidents"
                                " ORDER BY created_ms DESC, id DESC LIMIT ?";
 static const char sql_list_open[] = "SELECT " INCIDENT_COLUMNS " FROM incidents"
                                     " WHERE status != 'resolved'"
                                     " ORDER BY created_ms DESC, id DESC LIMIT ?";
 static const char sql_alert_get[] =
-    "SELECT a.incident_id, a.status, i.status != 'resolved' FROM alerts a"
+    "SELECT a.incident_id, a.status, CASE WHEN i.status != 'resolved' THEN 1 ELSE 0 END"
+    " FROM alerts a"
     " JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = ?";
 static const char sql_alert_put[] =
     "INSERT INTO alerts (fingerprint, incident_id, status, alertname, host, run_id,"
     " starts_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (fingerprint) DO UPDATE SET incident_id = excluded.incident_id,"
-    " status = excluded.status, run_id = COALESCE(excluded.run_id, run_id),"
+    " status = excluded.status, run_id = COALESCE(excluded.run_id, alerts.run_id),"
     " updated_ms = excluded.updated_ms";
 static const char sql_alerts_firing[] =
     "SELECT COUNT(*) FROM alerts WHERE incident_id = ? AND status = 'firing'";
@@ -114,112 +116,112 @@ store_incident_clear(store_incident_t *r)
 }
 
 static void
-store_incident_read(sqlite3_stmt *st, store_incident_t *r)
+store_incident_read(db_stmt_t *st, store_incident_t *r)
 {
 	r->id = store_column_dup(st, COL_ID);
 	r->title = store_column_dup(st, COL_TITLE);
-	r->severity = sqlite3_column_int(st, COL_SEVERITY);
+	r->severity = (int)db_column_int64(st, COL_SEVERITY);
 	r->status = store_column_dup(st, COL_STATUS);
 	r->source = store_column_dup(st, COL_SOURCE);
 	r->runbook = store_column_dup(st, COL_RUNBOOK);
 	r->hosts = store_column_dup(st, COL_HOSTS);
 	r->policy = store_column_dup(st, COL_POLICY);
-	r->tier = sqlite3_column_int(st, COL_TIER);
-	r->next_ms = sqlite3_column_int64(st, COL_NEXT);
-	r->ack_due_ms = sqlite3_column_int64(st, COL_ACK_DUE);
-	r->created_ms = sqlite3_column_int64(st, COL_CREATED);
-	r->acked_ms = sqlite3_column_int64(st, COL_ACKED);
+	r->tier = (int)db_column_int64(st, COL_TIER);
+	r->next_ms = db_column_int64(st, COL_NEXT);
+	r->ack_due_ms = db_column_int64(st, COL_ACK_DUE);
+	r->created_ms = db_column_int64(st, COL_CREATED);
+	r->acked_ms = db_column_int64(st, COL_ACKED);
 	r->acked_by = store_column_dup(st, COL_ACKED_BY);
-	r->resolved_ms = sqlite3_column_int64(st, COL_RESOLVED);
+	r->resolved_ms = db_column_int64(st, COL_RESOLVED);
 	r->note = store_column_dup(st, COL_NOTE);
-	r->overdue = sqlite3_column_int(st, COL_OVERDUE) != 0;
+	r->overdue = (int)db_column_int64(st, COL_OVERDUE) != 0;
 }
 
 int
 store_incident_next_id(store_t *s, char *id, size_t len)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_next_number);
-	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+	db_stmt_t *st = store_stmt(s, sql_next_number);
+	if (st == NULL || db_step(st) != DB_ROW) {
 		if (st)
 			store_stmt_failed(s, st);
 		return -1;
 	}
-	snprintf(id, len, "INC-%lld", (long long)sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
+	snprintf(id, len, "INC-%lld", (long long)db_column_int64(st, 0));
+	db_reset(st);
 	return 0;
 }
 
 int
 store_incident_insert(store_t *s, const store_incident_new_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_insert);
+	db_stmt_t *st = store_stmt(s, sql_insert);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, n->id);
-	store_bind_text(st, 2, n->title);
-	sqlite3_bind_int(st, 3, n->severity);
-	store_bind_text(st, 4, n->source);
-	store_bind_text(st, 5, n->runbook);
-	store_bind_text(st, 6, n->hosts);
-	store_bind_text(st, 7, n->policy);
-	sqlite3_bind_int64(st, 8, n->ack_due_ms);
-	sqlite3_bind_int64(st, 9, n->created_ms);
-	store_bind_text(st, 10, n->dedup);
+	db_bind_text(st, 1, n->id);
+	db_bind_text(st, 2, n->title);
+	db_bind_int64(st, 3, n->severity);
+	db_bind_text(st, 4, n->source);
+	db_bind_text(st, 5, n->runbook);
+	db_bind_text(st, 6, n->hosts);
+	db_bind_text(st, 7, n->policy);
+	db_bind_int64(st, 8, n->ack_due_ms);
+	db_bind_int64(st, 9, n->created_ms);
+	db_bind_text(st, 10, n->dedup);
 	return store_stmt_done(s, st);
 }
 
 int
 store_incident_get(store_t *s, const char *id, store_incident_t *r)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_get);
+	db_stmt_t *st = store_stmt(s, sql_get);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, id);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		store_incident_read(st, r);
-	else if (rc != SQLITE_DONE)
+	else if (rc != DB_DONE)
 		store_stmt_failed(s, st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 int
 store_incident_set_climb(store_t *s, const char *id, int tier, int64_t next_ms, bool overdue)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_set_climb);
+	db_stmt_t *st = store_stmt(s, sql_set_climb);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, tier);
-	sqlite3_bind_int64(st, 2, next_ms);
-	sqlite3_bind_int(st, 3, overdue);
-	store_bind_text(st, 4, id);
+	db_bind_int64(st, 1, tier);
+	db_bind_int64(st, 2, next_ms);
+	db_bind_int64(st, 3, overdue);
+	db_bind_text(st, 4, id);
 	return store_stmt_done(s, st);
 }
 
 int
 store_incident_set_status(store_t *s, const store_incident_t *r)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_set_status);
+	db_stmt_t *st = store_stmt(s, sql_set_status);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, r->status);
-	sqlite3_bind_int64(st, 2, r->acked_ms);
-	store_bind_text(st, 3, r->acked_by && r->acked_by[0] ? r->acked_by : NULL);
-	sqlite3_bind_int64(st, 4, r->resolved_ms);
-	store_bind_text(st, 5, r->note && r->note[0] ? r->note : NULL);
-	store_bind_text(st, 6, r->id);
+	db_bind_text(st, 1, r->status);
+	db_bind_int64(st, 2, r->acked_ms);
+	db_bind_text(st, 3, r->acked_by && r->acked_by[0] ? r->acked_by : NULL);
+	db_bind_int64(st, 4, r->resolved_ms);
+	db_bind_text(st, 5, r->note && r->note[0] ? r->note : NULL);
+	db_bind_text(st, 6, r->id);
 	return store_stmt_done(s, st);
 }
 
 int
 store_incident_set_hosts(store_t *s, const char *id, const char *hosts)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_set_hosts);
+	db_stmt_t *st = store_stmt(s, sql_set_hosts);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, hosts);
-	store_bind_text(st, 2, id);
+	db_bind_text(st, 1, hosts);
+	db_bind_text(st, 2, id);
 	return store_stmt_done(s, st);
 }
 
@@ -227,13 +229,13 @@ int
 store_incident_event_add(store_t *s, const char *id, int64_t at_ms, const char *kind,
                          const char *text)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_event);
+	db_stmt_t *st = store_stmt(s, sql_event);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	store_bind_text(st, 3, kind);
-	store_bind_text(st, 4, text);
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, at_ms);
+	db_bind_text(st, 3, kind);
+	db_bind_text(st, 4, text);
 	return store_stmt_done(s, st);
 }
 
@@ -241,37 +243,37 @@ int
 store_incident_escalation_add(store_t *s, const char *id, int tier, int64_t at_ms,
                               const char *channels)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_escalation);
+	db_stmt_t *st = store_stmt(s, sql_escalation);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
-	sqlite3_bind_int(st, 2, tier);
-	sqlite3_bind_int64(st, 3, at_ms);
-	store_bind_text(st, 4, channels);
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, tier);
+	db_bind_int64(st, 3, at_ms);
+	db_bind_text(st, 4, channels);
 	return store_stmt_done(s, st);
 }
 
 int64_t
 store_incident_last_escalation(store_t *s, const char *id, int tier)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_last_escalation);
+	db_stmt_t *st = store_stmt(s, sql_last_escalation);
 	if (st == NULL)
 		return 0;
-	store_bind_text(st, 1, id);
-	sqlite3_bind_int(st, 2, tier);
-	int64_t at = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, tier);
+	int64_t at = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
 	return at;
 }
 
 int
 store_incident_link_run(store_t *s, const char *id, const char *run_id)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_link_run);
+	db_stmt_t *st = store_stmt(s, sql_link_run);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
-	store_bind_text(st, 2, run_id);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, run_id);
 	return store_stmt_done(s, st);
 }
 
@@ -280,15 +282,15 @@ store_incident_link_run(store_t *s, const char *id, const char *run_id)
 static int
 store_incident_lookup(store_t *s, const char *sql, const char *key, char *id, size_t len)
 {
-	sqlite3_stmt *st = store_stmt(s, sql);
+	db_stmt_t *st = store_stmt(s, sql);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, key);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, key);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		store_column_copy(st, 0, id, len);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -306,46 +308,46 @@ store_incident_of_run(store_t *s, const char *run_id, char *id, size_t len)
 int
 store_incident_notified(store_t *s, const char *id, strlist_t *channels)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_notified);
+	db_stmt_t *st = store_stmt(s, sql_notified);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		strlist_add(channels, store_column_dup(st, 0));
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_stmt_failed(s, st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
 store_incident_min_due(store_t *s, int64_t *next_ms)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_min_due);
+	db_stmt_t *st = store_stmt(s, sql_min_due);
 	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (db_step(st) != DB_ROW) {
+		db_reset(st);
 		return -1;
 	}
-	*next_ms = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*next_ms = db_column_int64(st, 0);
+	db_reset(st);
 	return 0;
 }
 
 int
 store_incident_due(store_t *s, int64_t now_ms, strlist_t *ids)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_due);
+	db_stmt_t *st = store_stmt(s, sql_due);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
+	db_bind_int64(st, 1, now_ms);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		strlist_add(ids, store_column_dup(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -354,13 +356,13 @@ store_incident_list(store_t *s, bool open_only, uint32_t limit, store_incident_t
 {
 	*rows = NULL;
 	*count = 0;
-	sqlite3_stmt *st = store_stmt(s, open_only ? sql_list_open : sql_list);
+	db_stmt_t *st = store_stmt(s, open_only ? sql_list_open : sql_list);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, (int)limit);
+	db_bind_int64(st, 1, (int)limit);
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*count == cap) {
 			cap = cap ? cap * 2 : 16;
 			*rows = xrealloc(*rows, cap * sizeof(**rows));
@@ -369,8 +371,8 @@ store_incident_list(store_t *s, bool open_only, uint32_t limit, store_incident_t
 		memset(r, 0, sizeof(*r));
 		store_incident_read(st, r);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 void
@@ -384,84 +386,84 @@ store_incident_rows_free(store_incident_t *rows, size_t count)
 int
 store_incident_runs(store_t *s, const char *id, strlist_t *runs)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_runs_of);
+	db_stmt_t *st = store_stmt(s, sql_runs_of);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	db_bind_text(st, 1, id);
+	while (db_step(st) == DB_ROW)
 		strlist_add(runs, store_column_dup(st, 0));
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
 int
 store_incident_delivery_counts(store_t *s, const char *id, uint32_t *pending, uint32_t *failed)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_delivery_counts);
+	db_stmt_t *st = store_stmt(s, sql_delivery_counts);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*pending = (uint32_t)sqlite3_column_int(st, 0);
-		*failed = (uint32_t)sqlite3_column_int(st, 1);
+	db_bind_text(st, 1, id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*pending = (uint32_t)db_column_int64(st, 0);
+		*failed = (uint32_t)db_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int
 store_incident_events(store_t *s, const char *id, Rota__ShowIncidentResponse *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_events);
+	db_stmt_t *st = store_stmt(s, sql_events);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (out->n_events == cap) {
 			cap = cap ? cap * 2 : 16;
 			out->events = xrealloc(out->events, cap * sizeof(*out->events));
 		}
 		Rota__IncidentEvent *e = xmalloc(sizeof(*e));
 		rota__incident_event__init(e);
-		e->at_ms = sqlite3_column_int64(st, 0);
+		e->at_ms = db_column_int64(st, 0);
 		e->kind = store_column_dup(st, 1);
 		e->text = store_column_dup(st, 2);
 		out->events[out->n_events++] = e;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
 int
 store_incident_deliveries(store_t *s, const char *id, Rota__ShowIncidentResponse *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_deliveries);
+	db_stmt_t *st = store_stmt(s, sql_deliveries);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (out->n_deliveries == cap) {
 			cap = cap ? cap * 2 : 16;
 			out->deliveries = xrealloc(out->deliveries, cap * sizeof(*out->deliveries));
 		}
 		Rota__Delivery *d = xmalloc(sizeof(*d));
 		rota__delivery__init(d);
-		d->id = (uint64_t)sqlite3_column_int64(st, 0);
+		d->id = (uint64_t)db_column_int64(st, 0);
 		d->channel = store_column_dup(st, 1);
 		d->kind = store_column_dup(st, 2);
-		d->attempts = (uint32_t)sqlite3_column_int(st, 3);
+		d->attempts = (uint32_t)db_column_int64(st, 3);
 		d->last_error = store_column_dup(st, 4);
-		d->created_ms = sqlite3_column_int64(st, 5);
-		d->delivered_ms = sqlite3_column_int64(st, 6);
-		int64_t given_up = sqlite3_column_int64(st, 7);
-		d->next_ms = sqlite3_column_int64(st, 8);
+		d->created_ms = db_column_int64(st, 5);
+		d->delivered_ms = db_column_int64(st, 6);
+		int64_t given_up = db_column_int64(st, 7);
+		d->next_ms = db_column_int64(st, 8);
 		d->state = xstrdup(d->delivered_ms ? "delivered" : given_up ? "failed" : "pending");
 		out->deliveries[out->n_deliveries++] = d;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -469,39 +471,39 @@ int
 store_incident_counts(store_t *s, uint64_t counts[5][3])
 {
 	memset(counts, 0, sizeof(uint64_t) * 5 * 3);
-	sqlite3_stmt *st = store_stmt(s, sql_counts);
+	db_stmt_t *st = store_stmt(s, sql_counts);
 	if (st == NULL)
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int sev = sqlite3_column_int(st, 0);
-		const char *status = store_column_text(st, 1);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int sev = (int)db_column_int64(st, 0);
+		const char *status = db_column_text(st, 1);
 		int k = strcmp(status, "triggered") == 0      ? 0
 		        : strcmp(status, "acknowledged") == 0 ? 1
 		                                              : 2;
 		if (sev >= 1 && sev <= 4)
-			counts[sev][k] = (uint64_t)sqlite3_column_int64(st, 2);
+			counts[sev][k] = (uint64_t)db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
 store_alert_get(store_t *s, const char *fingerprint, char *incident_id, size_t id_len, char *status,
                 size_t status_len, bool *incident_open)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_alert_get);
+	db_stmt_t *st = store_stmt(s, sql_alert_get);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, fingerprint);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, fingerprint);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		store_column_copy(st, 0, incident_id, id_len);
 		store_column_copy(st, 1, status, status_len);
-		*incident_open = sqlite3_column_int(st, 2) != 0;
+		*incident_open = (int)db_column_int64(st, 2) != 0;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -509,28 +511,28 @@ store_alert_put(store_t *s, const char *fingerprint, const char *incident_id, co
                 const char *alertname, const char *host, const char *run_id, int64_t starts_ms,
                 int64_t now_ms)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_alert_put);
+	db_stmt_t *st = store_stmt(s, sql_alert_put);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, fingerprint);
-	store_bind_text(st, 2, incident_id);
-	store_bind_text(st, 3, status);
-	store_bind_text(st, 4, alertname);
-	store_bind_text(st, 5, host);
-	store_bind_text(st, 6, run_id);
-	sqlite3_bind_int64(st, 7, starts_ms);
-	sqlite3_bind_int64(st, 8, now_ms);
+	db_bind_text(st, 1, fingerprint);
+	db_bind_text(st, 2, incident_id);
+	db_bind_text(st, 3, status);
+	db_bind_text(st, 4, alertname);
+	db_bind_text(st, 5, host);
+	db_bind_text(st, 6, run_id);
+	db_bind_int64(st, 7, starts_ms);
+	db_bind_int64(st, 8, now_ms);
 	return store_stmt_done(s, st);
 }
 
 int
 store_alerts_firing(store_t *s, const char *incident_id)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_alerts_firing);
+	db_stmt_t *st = store_stmt(s, sql_alerts_firing);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, incident_id);
-	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_reset(st);
+	db_bind_text(st, 1, incident_id);
+	int n = db_step(st) == DB_ROW ? (int)db_column_int64(st, 0) : -1;
+	db_reset(st);
 	return n;
 }

@@ -2,17 +2,18 @@
  * store_schema.c, store_write.c, store_query.c and the modules that keep
  * the other rooms' tables (store_incidents.c, store_outbox.c,
  * store_audit.c). Nothing outside coordinator/store/ includes it: other
- * rooms see only store.h, so SQLite stays behind the store's functions.
+ * rooms see only store.h, so the database (SQLite or PostgreSQL, behind
+ * db.h) stays behind the store's functions.
  *
  * Must never: be included from another room. */
 #ifndef ROTA_STORE_INT_H
 #define ROTA_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 
+#include "db.h"
 #include "store.h"
-#include "store_sqlite.h"
+#include "store_row.h"
 
 /* The statements prepared at open (store_schema.c), by name. */
 enum {
@@ -51,26 +52,32 @@ enum {
 	Q_RUN_CANCEL,
 	Q_COUNT
 };
-extern const char *const store_sql[Q_COUNT];
+/* A statement in both dialects: pg NULL when sql is valid PostgreSQL too
+ * (db_prepare2). */
+typedef struct {
+	const char *sql;
+	const char *pg;
+} store_sql_t;
+extern const store_sql_t store_sql[Q_COUNT];
 
 /* Enough for every module's statements; store_stmt logs and fails past it. */
 #define STORE_EXTRA_MAX 64
 
 struct store {
-	sqlite3 *db;              /* owned */
-	sqlite3_stmt *q[Q_COUNT]; /* owned, prepared at open */
+	db_t *db;              /* owned */
+	db_stmt_t *q[Q_COUNT]; /* owned, prepared at open */
 	/* Statements of the modules that keep their own SQL (store_stmt),
 	 * prepared on first use and found by their text's address. */
 	struct {
 		const char *sql;
-		sqlite3_stmt *st; /* owned */
+		db_stmt_t *st; /* owned */
 	} extra[STORE_EXTRA_MAX];
 	size_t extra_count;
 	bool in_tx;
 	/* A write of this turn failed: the turn must not commit, so that no
 	 * half-recorded change is acknowledged. */
 	bool failed;
-	/* SQLite's word for the turn's first failure ("database is locked"),
+	/* The engine's word for the turn's first failure ("database is locked"),
 	 * for the answers withheld with it (store_last_error). */
 	char why[256];
 	/* The lease's epoch this connection writes under (store_lease.c):
@@ -80,21 +87,26 @@ struct store {
 };
 
 /* Runs the migrations from the file's version to STORE_SCHEMA_VERSION
- * (store_schema.c). -1 with *error (caller frees). */
+ * (store_schema.c, SQLite). -1 with *error (caller frees). */
 int store_migrate(store_t *s, char **error);
 /* Checks, inside the open transaction, that fence_epoch is still the
  * lease's (store_lease.c); store_commit calls it before COMMIT. 0, or -1
  * with deposed set and why filled: roll back. */
 int store_lease_fence(store_t *s);
-/* Keeps SQLite's message for the turn's first failure. */
+/* The same for a PostgreSQL database (store_schema_pg.c), and its schema
+ * version (the same numbers as SQLite's user_version; -1 when it cannot be
+ * read). */
+int store_migrate_pg(store_t *s, char **error);
+int store_schema_version_pg(store_t *s);
+/* Keeps the engine's message for the turn's first failure. */
 void store_note_error(store_t *s);
-/* sqlite3_exec with the error logged and noted. */
+/* db_exec with the error logged and noted. */
 int store_exec(store_t *s, const char *sql);
 /* The prepared statement which (a Q_ value), reset and unbound. */
-sqlite3_stmt *store_q(store_t *s, int which);
+db_stmt_t *store_q(store_t *s, int which);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * notes the error, marks the open turn failed and returns -1. */
-int store_done(store_t *s, sqlite3_stmt *st);
+int store_done(store_t *s, db_stmt_t *st);
 
 /* Statements outside the Q_ table (store_incidents.c, store_outbox.c,
  * store_audit.c, a rare query here), passed as a string with static
@@ -102,11 +114,11 @@ int store_done(store_t *s, sqlite3_stmt *st);
  * found again by that address. A writer calls store_begin first, like the
  * store's own writers, so its rows commit with the loop's turn. NULL
  * (logged, and the open turn marked failed) if it cannot be prepared. */
-sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+db_stmt_t *store_stmt(store_t *s, const char *sql);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * marks the open turn failed (it will not commit) and returns -1. */
-int store_stmt_done(store_t *s, sqlite3_stmt *st);
+int store_stmt_done(store_t *s, db_stmt_t *st);
 /* A query that stepped to an error: logs, resets, marks the turn failed. */
-void store_stmt_failed(store_t *s, sqlite3_stmt *st);
+void store_stmt_failed(store_t *s, db_stmt_t *st);
 
 #endif

@@ -11,8 +11,9 @@
 static const char sql_add[] =
     "INSERT INTO outbox (incident_id, channel, kind, severity, title, text, hosts,"
     " created_ms, next_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char sql_counts[] = "SELECT COALESCE(SUM(delivered_ms = 0 AND given_up_ms = 0), 0),"
-                                 " COALESCE(SUM(given_up_ms != 0), 0) FROM outbox";
+static const char sql_counts[] =
+    "SELECT COALESCE(SUM(CASE WHEN delivered_ms = 0 AND given_up_ms = 0 THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN given_up_ms != 0 THEN 1 ELSE 0 END), 0) FROM outbox";
 
 /* Due rows in id order; a row waits while an earlier row of its incident on
  * its channel is pending, so PagerDuty sees trigger before resolve. A notice
@@ -37,49 +38,49 @@ static const char sql_retry[] =
  * configuration, where nothing was sent. */
 static const char sql_give_up[] =
     "UPDATE outbox SET given_up_ms = ?2, attempts = attempts + ?5,"
-    " last_status = CASE WHEN ?5 THEN ?3 ELSE last_status END, last_error = ?4"
+    " last_status = CASE WHEN ?5 = 1 THEN ?3 ELSE last_status END, last_error = ?4"
     " WHERE id = ?1";
 
 int
 store_outbox_add(store_t *s, const store_outbox_item_t *item, int64_t now_ms)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_add);
+	db_stmt_t *st = store_stmt(s, sql_add);
 	if (st == NULL)
 		return -1;
-	store_bind_text(
-	    st, 1,
-	    item->incident_id != NULL && item->incident_id[0] != '\0' ? item->incident_id : NULL);
-	store_bind_text(st, 2, item->channel);
-	store_bind_text(st, 3, item->kind);
-	sqlite3_bind_int(st, 4, item->severity);
-	store_bind_text(st, 5, item->title ? item->title : "");
-	store_bind_text(st, 6, item->text ? item->text : "");
-	store_bind_text(st, 7, item->hosts ? item->hosts : "");
-	sqlite3_bind_int64(st, 8, now_ms);
-	sqlite3_bind_int64(st, 9, now_ms); /* due at once */
+	db_bind_text(st, 1,
+	             item->incident_id != NULL && item->incident_id[0] != '\0' ? item->incident_id
+	                                                                       : NULL);
+	db_bind_text(st, 2, item->channel);
+	db_bind_text(st, 3, item->kind);
+	db_bind_int64(st, 4, item->severity);
+	db_bind_text(st, 5, item->title ? item->title : "");
+	db_bind_text(st, 6, item->text ? item->text : "");
+	db_bind_text(st, 7, item->hosts ? item->hosts : "");
+	db_bind_int64(st, 8, now_ms);
+	db_bind_int64(st, 9, now_ms); /* due at once */
 	return store_stmt_done(s, st);
 }
 
 int
 store_outbox_counts(store_t *s, uint64_t *pending, uint64_t *given_up)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_counts);
+	db_stmt_t *st = store_stmt(s, sql_counts);
 	if (st == NULL)
 		return -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*pending = (uint64_t)sqlite3_column_int64(st, 0);
-		*given_up = (uint64_t)sqlite3_column_int64(st, 1);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*pending = (uint64_t)db_column_int64(st, 0);
+		*given_up = (uint64_t)db_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 /* ---- the sender thread's side ------------------------------------------ */
 
 struct store_outbox {
-	sqlite3 *db;                                                      /* owned */
-	sqlite3_stmt *q_due, *q_next, *u_delivered, *u_retry, *u_give_up; /* owned */
+	db_t *db;                                                      /* owned */
+	db_stmt_t *q_due, *q_next, *u_delivered, *u_retry, *u_give_up; /* owned by db */
 };
 
 void
@@ -88,32 +89,32 @@ store_outbox_close(store_outbox_t **op)
 	store_outbox_t *o = *op;
 	if (o == NULL)
 		return;
-	sqlite3_finalize(o->q_due);
-	sqlite3_finalize(o->q_next);
-	sqlite3_finalize(o->u_delivered);
-	sqlite3_finalize(o->u_retry);
-	sqlite3_finalize(o->u_give_up);
-	sqlite3_close(o->db);
+	db_close(&o->db); /* finalizes the statements */
 	free(o);
 	*op = NULL;
 }
 
 store_outbox_t *
-store_outbox_open(const char *path, int busy_timeout_ms, char **error)
+store_outbox_open(const store_options_t *opt, int busy_timeout_ms, char **error)
 {
 	store_outbox_t *o = xcalloc(1, sizeof(*o)); /* owned: returned, or closed on failure */
-	/* NOMUTEX: the connection is only ever used by one thread at a time
-	 * (opened here, then handed to the sender). */
-	if (sqlite3_open_v2(path, &o->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		*error = xasprintf("outbox: cannot open %s: %s", path,
-		                   o->db ? sqlite3_errmsg(o->db) : "out of memory");
+	/* One thread at a time uses the connection (opened here, then handed
+	 * to the sender). The store was opened first: never create it. */
+	db_options_t dbo = {
+	    .target = opt->target,
+	    .password_file = opt->password_file,
+	    .busy_timeout_ms = busy_timeout_ms,
+	    .create = false,
+	};
+	char *inner = NULL;
+	if ((o->db = db_open(&dbo, &inner)) == NULL) {
+		*error = xasprintf("outbox: %s", inner);
+		free(inner);
 		store_outbox_close(&o);
 		return NULL;
 	}
-	sqlite3_busy_timeout(o->db, busy_timeout_ms);
 	struct {
-		sqlite3_stmt **st;
+		db_stmt_t **st;
 		const char *sql;
 	} stmts[] = {
 	    {&o->q_due, sql_due},
@@ -123,9 +124,10 @@ store_outbox_open(const char *path, int busy_timeout_ms, char **error)
 	    {&o->u_give_up, sql_give_up},
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
-		if (sqlite3_prepare_v3(o->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-		                       stmts[i].st, NULL) != SQLITE_OK) {
-			*error = xasprintf("outbox: %s: %s", path, sqlite3_errmsg(o->db));
+		if ((*stmts[i].st = db_prepare(o->db, stmts[i].sql)) == NULL) {
+			char *where = db_target_redacted(opt->target);
+			*error = xasprintf("outbox: %s: %s", where, db_errmsg(o->db));
+			free(where);
 			store_outbox_close(&o);
 			return NULL;
 		}
@@ -134,82 +136,86 @@ store_outbox_open(const char *path, int busy_timeout_ms, char **error)
 
 /* Steps an UPDATE; -1 (logged) when it did not land. */
 static int
-store_outbox_done(store_outbox_t *o, sqlite3_stmt *st)
+store_outbox_done(store_outbox_t *o, db_stmt_t *st)
 {
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		log_error("outbox: %s: %s", sqlite3_sql(st), sqlite3_errmsg(o->db));
-		sqlite3_reset(st);
+	int rc = db_step(st);
+	if (rc != DB_DONE) {
+		log_error("outbox: %s: %s", db_sql(st), db_errmsg(o->db));
+		db_reset(st);
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
 int
 store_outbox_due(store_outbox_t *o, int64_t now_ms, store_outbox_due_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = o->q_due;
-	sqlite3_bind_int64(st, 1, now_ms);
+	db_stmt_t *st = o->q_due;
+	db_reset(st);
+	db_bind_int64(st, 1, now_ms);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_outbox_row_t row = {
-		    .id = sqlite3_column_int64(st, 0),
-		    .incident_id = store_column_text(st, 1),
-		    .channel = (const char *)sqlite3_column_text(st, 2),
-		    .kind = store_column_text(st, 3),
-		    .severity = sqlite3_column_int(st, 4),
-		    .title = store_column_text(st, 5),
-		    .text = store_column_text(st, 6),
-		    .hosts = store_column_text(st, 7),
-		    .created_ms = sqlite3_column_int64(st, 8),
-		    .attempts = sqlite3_column_int64(st, 9),
-		    .last_error = store_column_text(st, 10),
+		    .id = db_column_int64(st, 0),
+		    .incident_id = db_column_text(st, 1),
+		    .channel = db_column_text(st, 2),
+		    .kind = db_column_text(st, 3),
+		    .severity = (int)db_column_int64(st, 4),
+		    .title = db_column_text(st, 5),
+		    .text = db_column_text(st, 6),
+		    .hosts = db_column_text(st, 7),
+		    .created_ms = db_column_int64(st, 8),
+		    .attempts = db_column_int64(st, 9),
+		    .last_error = db_column_text(st, 10),
 		};
 		if (fn(ctx, &row))
 			break;
 	}
 	int out = 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("outbox: reading due notices: %s", sqlite3_errmsg(o->db));
+	if (rc != DB_ROW && rc != DB_DONE) {
+		log_error("outbox: reading due notices: %s", db_errmsg(o->db));
 		out = -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return out;
 }
 
 int
 store_outbox_next(store_outbox_t *o, int64_t now_ms, int64_t *next_ms)
 {
-	sqlite3_stmt *st = o->q_next;
-	sqlite3_bind_int64(st, 1, now_ms);
+	db_stmt_t *st = o->q_next;
+	db_reset(st);
+	db_bind_int64(st, 1, now_ms);
 	int found = 0;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*next_ms = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW && !db_column_is_null(st, 0)) {
+		*next_ms = db_column_int64(st, 0);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 int
 store_outbox_delivered(store_outbox_t *o, int64_t id, int64_t at_ms, long status)
 {
-	sqlite3_stmt *st = o->u_delivered;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	sqlite3_bind_int64(st, 3, status);
+	db_stmt_t *st = o->u_delivered;
+	db_reset(st);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, at_ms);
+	db_bind_int64(st, 3, status);
 	return store_outbox_done(o, st);
 }
 
 int
 store_outbox_retry(store_outbox_t *o, int64_t id, long status, const char *error, int64_t next_ms)
 {
-	sqlite3_stmt *st = o->u_retry;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, status);
-	store_bind_text(st, 3, error);
-	sqlite3_bind_int64(st, 4, next_ms);
+	db_stmt_t *st = o->u_retry;
+	db_reset(st);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, status);
+	db_bind_text(st, 3, error);
+	db_bind_int64(st, 4, next_ms);
 	return store_outbox_done(o, st);
 }
 
@@ -217,11 +223,12 @@ int
 store_outbox_give_up(store_outbox_t *o, int64_t id, int64_t at_ms, bool attempted, long status,
                      const char *error)
 {
-	sqlite3_stmt *st = o->u_give_up;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	sqlite3_bind_int64(st, 3, status);
-	store_bind_text(st, 4, error);
-	sqlite3_bind_int(st, 5, attempted ? 1 : 0);
+	db_stmt_t *st = o->u_give_up;
+	db_reset(st);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, at_ms);
+	db_bind_int64(st, 3, status);
+	db_bind_text(st, 4, error);
+	db_bind_int64(st, 5, attempted ? 1 : 0);
 	return store_outbox_done(o, st);
 }

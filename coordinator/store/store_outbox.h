@@ -40,12 +40,15 @@ int store_outbox_counts(store_t *s, uint64_t *pending, uint64_t *given_up);
 
 typedef struct store_outbox store_outbox_t;
 
-/* Opens a connection of its own to the store's file at path (the store
- * must have been opened, so migrated, first) and prepares the sender's
- * statements; a write waits up to busy_timeout_ms for the loop's lock.
- * Open it on one thread and hand it to another, never use it on two at
- * once. NULL with *error (caller frees) on failure. */
-store_outbox_t *store_outbox_open(const char *path, int busy_timeout_ms, char **error);
+struct store_options; /* store.h */
+
+/* Opens a connection of its own to the store o names, the same target as
+ * store_open's (the store must have been opened, so migrated, first) and
+ * prepares the sender's statements; a write waits up to busy_timeout_ms
+ * for the loop's lock (SQLite). Open it on one thread and hand it to
+ * another, never use it on two at once. NULL with *error (caller frees)
+ * on failure. */
+store_outbox_t *store_outbox_open(const struct store_options *o, int busy_timeout_ms, char **error);
 /* NULL is harmless; *op is set to NULL. */
 void store_outbox_close(store_outbox_t **op);
 

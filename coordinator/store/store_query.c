@@ -23,58 +23,57 @@ int
 store_runs_by_status(store_t *s, uint64_t *counts, size_t n)
 {
 	static const char sql[] = "SELECT status, COUNT(*) FROM runs GROUP BY status";
-	sqlite3_stmt *st = store_stmt(s, sql);
+	db_stmt_t *st = store_stmt(s, sql);
 	if (st == NULL)
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int status = sqlite3_column_int(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int status = (int)db_column_int64(st, 0);
 		if (status >= 0 && (size_t)status < n)
-			counts[status] = (uint64_t)sqlite3_column_int64(st, 1);
+			counts[status] = (uint64_t)db_column_int64(st, 1);
 	}
-	if (rc != SQLITE_DONE)
-		log_warn("store: cannot count runs by status for /metrics: %s",
-		         sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != DB_DONE)
+		log_warn("store: cannot count runs by status for /metrics: %s", db_errmsg(s->db));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
 store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out)
 {
-	sqlite3_stmt *st = store_q(s, Q_RUN_GET);
-	store_bind_text(st, 1, run_id);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 1 : -1;
+	db_stmt_t *st = store_q(s, Q_RUN_GET);
+	db_bind_text(st, 1, run_id);
+	int rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		return rc == DB_DONE ? 1 : -1;
 	}
 	rota__run_summary__init(out);
 	out->id = store_column_dup(st, 0);
 	out->runbook = store_column_dup(st, 1);
-	out->status = (Rota__RunStatus)sqlite3_column_int(st, 2);
-	out->created_ms = sqlite3_column_int64(st, 3);
-	out->started_ms = sqlite3_column_int64(st, 4);
-	out->ended_ms = sqlite3_column_int64(st, 5);
+	out->status = (Rota__RunStatus)db_column_int64(st, 2);
+	out->created_ms = db_column_int64(st, 3);
+	out->started_ms = db_column_int64(st, 4);
+	out->ended_ms = db_column_int64(st, 5);
 	out->trigger = store_column_dup(st, 6);
 	out->reason = store_column_dup(st, 7);
-	out->slot_ms = sqlite3_column_int64(st, 8);
-	bool verdict = sqlite3_column_type(st, 9) != SQLITE_NULL;
-	int64_t hosts_ok = sqlite3_column_int64(st, 9);
-	int64_t hosts_failed = sqlite3_column_int64(st, 10);
-	sqlite3_reset(st);
+	out->slot_ms = db_column_int64(st, 8);
+	bool verdict = !db_column_is_null(st, 9);
+	int64_t hosts_ok = db_column_int64(st, 9);
+	int64_t hosts_failed = db_column_int64(st, 10);
+	db_reset(st);
 
 	st = store_q(s, Q_RUN_HOSTS);
-	store_bind_text(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, run_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		out->hosts_total++;
-		if (sqlite3_column_int(st, 1))
+		if ((int)db_column_int64(st, 1))
 			out->hosts_ok++;
-		else if (sqlite3_column_int(st, 2))
+		else if ((int)db_column_int64(st, 2))
 			out->hosts_failed++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		free(out->id);
 		free(out->runbook);
 		free(out->trigger);
@@ -104,27 +103,27 @@ int
 store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
 {
 	rota__list_runs_response__init(out);
-	sqlite3_stmt *st = store_q(s, Q_RUNS_LIST);
-	sqlite3_bind_int64(st, 1, limit);
+	db_stmt_t *st = store_q(s, Q_RUNS_LIST);
+	db_bind_int64(st, 1, limit);
 	char **ids = NULL;
 	size_t n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
 		ids[n++] = store_column_dup(st, 0);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	out->runs = xcalloc(n, sizeof(*out->runs));
 	for (size_t i = 0; i < n; i++) {
 		Rota__RunSummary *r = xmalloc(sizeof(*r));
-		if (rc == SQLITE_DONE && store_run_summary(s, ids[i], r) == 0)
+		if (rc == DB_DONE && store_run_summary(s, ids[i], r) == 0)
 			out->runs[out->n_runs++] = r;
 		else
 			free(r);
 		free(ids[i]);
 	}
 	free(ids);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* The last `lines` lines of a step's output, from its newest chunks, at
@@ -132,14 +131,14 @@ store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
 static bool
 store_step_tail(store_t *s, int64_t row, uint32_t lines, size_t max, ProtobufCBinaryData *out)
 {
-	sqlite3_stmt *st = store_q(s, Q_STEP_TAIL);
-	sqlite3_bind_int64(st, 1, row);
+	db_stmt_t *st = store_q(s, Q_STEP_TAIL);
+	db_bind_int64(st, 1, row);
 	/* Chunks come newest first; collect them, then join oldest first. */
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const void *d = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	while (db_step(st) == DB_ROW) {
+		size_t n = 0;
+		const void *d = db_column_blob(st, 0, &n);
 		uint8_t *joined = xmalloc(n + len);
 		if (n)
 			memcpy(joined, d, n);
@@ -154,7 +153,7 @@ store_step_tail(store_t *s, int64_t row, uint32_t lines, size_t max, ProtobufCBi
 		if (newlines > lines || len > max)
 			break;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	/* Keep from the start of the lines-th line from the end. */
 	size_t start = len;
 	uint32_t seen = 0;
@@ -201,26 +200,26 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 	} row_t;
 	row_t *rows = NULL;
 	size_t n = 0;
-	sqlite3_stmt *st = store_q(s, Q_STEPS_OF_RUN);
-	store_bind_text(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_stmt_t *st = store_q(s, Q_STEPS_OF_RUN);
+	db_bind_text(st, 1, run_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		Rota__StepRunInfo *i = xmalloc(sizeof(*i));
 		rota__step_run_info__init(i);
 		rows = xrealloc(rows, (n + 1) * sizeof(*rows));
-		rows[n].row = sqlite3_column_int64(st, 0);
+		rows[n].row = db_column_int64(st, 0);
 		i->host = store_column_dup(st, 1);
 		i->step_id = store_column_dup(st, 2);
-		i->attempt = (uint32_t)sqlite3_column_int64(st, 3);
-		i->status = (Rota__StepStatus)sqlite3_column_int(st, 4);
-		i->exit_code = sqlite3_column_int(st, 5);
-		i->signal = sqlite3_column_int(st, 6);
-		i->started_ms = sqlite3_column_int64(st, 7);
-		i->ended_ms = sqlite3_column_int64(st, 8);
+		i->attempt = (uint32_t)db_column_int64(st, 3);
+		i->status = (Rota__StepStatus)db_column_int64(st, 4);
+		i->exit_code = (int)db_column_int64(st, 5);
+		i->signal = (int)db_column_int64(st, 6);
+		i->started_ms = db_column_int64(st, 7);
+		i->ended_ms = db_column_int64(st, 8);
 		i->detail = store_column_dup(st, 9);
-		i->position = (uint32_t)sqlite3_column_int64(st, 10);
+		i->position = (uint32_t)db_column_int64(st, 10);
 		rows[n++].info = i;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	out->steps = xcalloc(n, sizeof(*out->steps));
 	out->n_steps = n;
 	size_t budget = STORE_SHOW_TAILS_MAX_BYTES;
@@ -236,7 +235,7 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 		out->steps[k] = rows[k].info;
 	}
 	free(rows);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -244,46 +243,46 @@ store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uin
            Rota__LogsResponse *out)
 {
 	rota__logs_response__init(out);
-	sqlite3_stmt *st;
+	db_stmt_t *st;
 	if (host != NULL && host[0] != '\0') {
 		st = store_q(s, Q_LOGS_HOST);
-		store_bind_text(st, 1, run_id);
-		store_bind_text(st, 2, host);
-		sqlite3_bind_int64(st, 3, (int64_t)after);
-		sqlite3_bind_int64(st, 4, limit);
+		db_bind_text(st, 1, run_id);
+		db_bind_text(st, 2, host);
+		db_bind_int64(st, 3, (int64_t)after);
+		db_bind_int64(st, 4, limit);
 	} else {
 		st = store_q(s, Q_LOGS);
-		store_bind_text(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, (int64_t)after);
-		sqlite3_bind_int64(st, 3, limit);
+		db_bind_text(st, 1, run_id);
+		db_bind_int64(st, 2, (int64_t)after);
+		db_bind_int64(st, 3, limit);
 	}
 	out->next = after;
 	out->chunks = xcalloc(limit, sizeof(*out->chunks));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_chunks < limit) {
+	while ((rc = db_step(st)) == DB_ROW && out->n_chunks < limit) {
 		Rota__OutputChunk *c = xmalloc(sizeof(*c));
 		rota__output_chunk__init(c);
-		c->id = (uint64_t)sqlite3_column_int64(st, 0);
+		c->id = (uint64_t)db_column_int64(st, 0);
 		c->host = store_column_dup(st, 1);
 		c->step_id = store_column_dup(st, 2);
-		c->attempt = (uint32_t)sqlite3_column_int64(st, 3);
-		c->stream = (Rota__Stream)sqlite3_column_int(st, 4);
+		c->attempt = (uint32_t)db_column_int64(st, 3);
+		c->stream = (Rota__Stream)db_column_int64(st, 4);
 		c->data.data = store_column_blob_dup(st, 5, &c->data.len);
-		c->at_ms = sqlite3_column_int64(st, 6);
+		c->at_ms = db_column_int64(st, 6);
 		out->chunks[out->n_chunks++] = c;
 		out->next = c->id;
 	}
-	sqlite3_reset(st);
-	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
+	db_reset(st);
+	return (rc == DB_DONE || rc == DB_ROW) ? 0 : -1;
 }
 
 int
 store_workers_list(store_t *s, Rota__ListWorkersResponse *out)
 {
 	rota__list_workers_response__init(out);
-	sqlite3_stmt *st = store_q(s, Q_WORKERS_LIST);
+	db_stmt_t *st = store_q(s, Q_WORKERS_LIST);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		Rota__WorkerInfo *w = xmalloc(sizeof(*w));
 		rota__worker_info__init(w);
 		w->id = store_column_dup(st, 0);
@@ -310,12 +309,12 @@ store_workers_list(store_t *s, Rota__ListWorkersResponse *out)
 		free(labels);
 		w->version = store_column_dup(st, 3);
 		w->state = store_column_dup(st, 4);
-		w->last_seen_ms = sqlite3_column_int64(st, 5);
+		w->last_seen_ms = db_column_int64(st, 5);
 		out->workers = xrealloc(out->workers, (out->n_workers + 1) * sizeof(*out->workers));
 		out->workers[out->n_workers++] = w;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -323,25 +322,25 @@ store_active_steps(store_t *s, store_step_row_t **rows, size_t *count)
 {
 	*rows = NULL;
 	*count = 0;
-	sqlite3_stmt *st = store_q(s, Q_ACTIVE_STEPS);
+	db_stmt_t *st = store_q(s, Q_ACTIVE_STEPS);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		*rows = xrealloc(*rows, (*count + 1) * sizeof(**rows));
 		store_step_row_t *r = &(*rows)[(*count)++];
-		r->row = sqlite3_column_int64(st, 0);
+		r->row = db_column_int64(st, 0);
 		r->run_id = store_column_dup(st, 1);
 		r->step_id = store_column_dup(st, 2);
 		r->host = store_column_dup(st, 3);
-		r->attempt = (uint32_t)sqlite3_column_int64(st, 4);
-		r->position = (uint32_t)sqlite3_column_int64(st, 5);
-		r->status = sqlite3_column_int(st, 6);
+		r->attempt = (uint32_t)db_column_int64(st, 4);
+		r->position = (uint32_t)db_column_int64(st, 5);
+		r->status = (int)db_column_int64(st, 6);
 		r->spec = store_column_blob_dup(st, 7, &r->spec_len);
-		r->started_ms = sqlite3_column_int64(st, 8);
-		r->run_created_ms = sqlite3_column_int64(st, 9);
-		r->run_started_ms = sqlite3_column_int64(st, 10);
+		r->started_ms = db_column_int64(st, 8);
+		r->run_created_ms = db_column_int64(st, 9);
+		r->run_started_ms = db_column_int64(st, 10);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 void
@@ -359,12 +358,12 @@ store_step_rows_free(store_step_row_t *rows, size_t count)
 char *
 store_run_runbook(store_t *s, const char *run_id)
 {
-	sqlite3_stmt *st = store_q(s, Q_RUN_RUNBOOK);
-	store_bind_text(st, 1, run_id);
+	db_stmt_t *st = store_q(s, Q_RUN_RUNBOOK);
+	db_bind_text(st, 1, run_id);
 	char *name = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step(st) == DB_ROW)
 		name = store_column_dup(st, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	return name;
 }
 
@@ -381,23 +380,23 @@ store_run_resolve(store_t *s, const char *text, char **id, char **error)
 		*id = xstrdup(text);
 		return 0;
 	}
-	sqlite3_stmt *st;
+	db_stmt_t *st;
 	if (strcmp(text, "last") == 0) {
 		st = store_q(s, Q_RUN_LAST);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (db_step(st) == DB_ROW)
 			*id = store_column_dup(st, 0);
-		sqlite3_reset(st);
+		db_reset(st);
 		if (*id == NULL)
 			*error = xstrdup("there are no runs yet");
 		return *id ? 0 : 1;
 	}
 	st = store_q(s, Q_RUN_MATCH);
-	store_bind_text(st, 1, text);
+	db_bind_text(st, 1, text);
 	char *found[6];
 	size_t n = 0;
-	while (n < 6 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 6 && db_step(st) == DB_ROW)
 		found[n++] = store_column_dup(st, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (n == 1) {
 		*id = found[0];
 		return 0;
@@ -417,12 +416,12 @@ store_run_resolve(store_t *s, const char *text, char **id, char **error)
 char *
 store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host)
 {
-	sqlite3_stmt *st = store_q(s, Q_RUN_HOST_LIST);
-	store_bind_text(st, 1, run_id);
+	db_stmt_t *st = store_q(s, Q_RUN_HOST_LIST);
+	db_bind_text(st, 1, run_id);
 	char *list = xstrdup("");
 	*has_host = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
+	while (db_step(st) == DB_ROW) {
+		const char *h = db_column_text(st, 0);
 		if (h == NULL)
 			continue;
 		if (host && strcmp(h, host) == 0)
@@ -431,59 +430,59 @@ store_run_hosts(store_t *s, const char *run_id, const char *host, bool *has_host
 		free(list);
 		list = grown;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return list;
 }
 
 int
 store_run_yaml(store_t *s, const char *run_id, char **yaml, char **trigger, bool *cancelled)
 {
-	sqlite3_stmt *st = store_q(s, Q_RUN_YAML);
-	store_bind_text(st, 1, run_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_stmt_t *st = store_q(s, Q_RUN_YAML);
+	db_bind_text(st, 1, run_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		*yaml = store_column_dup(st, 0);
 		*trigger = store_column_dup(st, 1);
-		*cancelled = sqlite3_column_int(st, 2) != 0;
+		*cancelled = (int)db_column_int64(st, 2) != 0;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int
 store_runbook_by_path(store_t *s, const char *path, char **name, char **hash, char **yaml,
                       int64_t *loaded_ms)
 {
-	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_BY_PATH);
-	store_bind_text(st, 1, path);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_stmt_t *st = store_q(s, Q_RUNBOOK_BY_PATH);
+	db_bind_text(st, 1, path);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		*name = store_column_dup(st, 0);
 		*hash = store_column_dup(st, 1);
 		*yaml = store_column_dup(st, 2);
-		*loaded_ms = sqlite3_column_int64(st, 3);
+		*loaded_ms = db_column_int64(st, 3);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 int
 store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_GET);
-	store_bind_text(st, 1, runbook);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_stmt_t *st = store_q(s, Q_SCHEDULE_GET);
+	db_bind_text(st, 1, runbook);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		out->runbook = xstrdup(runbook);
 		out->cron = store_column_dup(st, 0);
 		out->timezone = store_column_dup(st, 1);
-		out->next_ms = sqlite3_column_int64(st, 2);
-		out->last_slot_ms = sqlite3_column_int64(st, 3);
+		out->next_ms = db_column_int64(st, 2);
+		out->last_slot_ms = db_column_int64(st, 3);
 		out->last_run_id = store_column_dup_or_null(st, 4);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 void

@@ -127,98 +127,120 @@ static const char *const store_migrations[] = {
     "  peer TEXT NOT NULL DEFAULT '', key TEXT NOT NULL DEFAULT '',"
     "  count INTEGER NOT NULL DEFAULT 1);"
     "CREATE INDEX audit_at ON audit (at_ms);",
+    /* 5 -> 6: incident_runs gets an id, the order runs were linked in,
+     * which was its rowid (PostgreSQL has no rowid). */
+    "CREATE TABLE incident_runs_6 ("
+    "  id INTEGER PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id),"
+    "  run_id TEXT NOT NULL, UNIQUE (incident_id, run_id));"
+    "INSERT INTO incident_runs_6 (id, incident_id, run_id)"
+    "  SELECT rowid, incident_id, run_id FROM incident_runs ORDER BY rowid;"
+    "DROP TABLE incident_runs;"
+    "ALTER TABLE incident_runs_6 RENAME TO incident_runs;"
+    "CREATE INDEX incident_runs_run ON incident_runs (run_id);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
-const char *const store_sql[Q_COUNT] = {
-    [Q_RUN_INSERT] = "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
-                     " trigger, reason, slot_ms, started_ms, ended_ms)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [Q_RUN_UPDATE] = "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?",
-    [Q_STEP_INSERT] = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
-                      " spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    /* Status 2 (dispatched) marks the row as sent to its worker for good. */
-    [Q_STEP_UPDATE] = "UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
-                      " started_ms = ?4, ended_ms = ?5, detail = ?6,"
-                      " dispatched = dispatched OR ?1 = 2 WHERE id = ?7",
-    [Q_STEP_OUTPUT_STATE] = "SELECT output_bytes, output_truncated, output_seq, dispatched"
-                            " FROM step_runs WHERE id = ?",
-    [Q_STEP_OUTPUT_SET] = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
-                          " output_seq = ? WHERE id = ?",
-    [Q_STEP_FIND] = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
-                    " AND attempt = ?",
-    [Q_OUTPUT_INSERT] = "INSERT OR IGNORE INTO outputs (step_run, seq, stream, data, at_ms)"
-                        " VALUES (?, ?, ?, ?, ?)",
-    [Q_WORKER_UPSERT] = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
-                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                        " hostname = excluded.hostname, labels = excluded.labels,"
-                        " version = excluded.version, state = excluded.state,"
-                        " last_seen_ms = excluded.last_seen_ms",
-    [Q_RUNS_LIST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?",
-    [Q_RUN_GET] = "SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
-                  " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?",
+const store_sql_t store_sql[Q_COUNT] = {
+    [Q_RUN_INSERT] = {"INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
+                      " trigger, reason, slot_ms, started_ms, ended_ms)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [Q_RUN_UPDATE] = {"UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?"},
+    [Q_STEP_INSERT] = {"INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
+                       " spec) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
+    /* Status 2 (dispatched) marks the row as sent to its worker for good
+     * (a CASE, not `dispatched OR ?1 = 2`: PostgreSQL's booleans are not
+     * numbers). ?8 is the status again: PostgreSQL gives a parameter one
+     * type, and ?1 is already the column's while `= 2` would make it an
+     * integer. */
+    [Q_STEP_UPDATE] = {"UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
+                       " started_ms = ?4, ended_ms = ?5, detail = ?6,"
+                       " dispatched = CASE WHEN ?8 = 2 THEN 1 ELSE dispatched END WHERE id = ?7"},
+    [Q_STEP_OUTPUT_STATE] = {"SELECT output_bytes, output_truncated, output_seq, dispatched"
+                             " FROM step_runs WHERE id = ?"},
+    [Q_STEP_OUTPUT_SET] = {"UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
+                           " output_seq = ? WHERE id = ?"},
+    [Q_STEP_FIND] = {"SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
+                     " AND attempt = ?"},
+    [Q_OUTPUT_INSERT] = {"INSERT INTO outputs (step_run, seq, stream, data, at_ms)"
+                         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
+    [Q_WORKER_UPSERT] = {"INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
+                         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                         " hostname = excluded.hostname, labels = excluded.labels,"
+                         " version = excluded.version, state = excluded.state,"
+                         " last_seen_ms = excluded.last_seen_ms"},
+    [Q_RUNS_LIST] = {"SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?"},
+    [Q_RUN_GET] = {"SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
+                   " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?"},
     /* A host is ok when every step succeeded, failed when any step ended
-     * in anything but success or skip. */
-    [Q_RUN_HOSTS] = "SELECT host, SUM(status = 4) = COUNT(*),"
-                    " SUM(status IN (5, 6, 7, 9, 10)) > 0 FROM step_runs"
-                    " WHERE run_id = ? GROUP BY host",
-    [Q_STEPS_OF_RUN] = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
-                       " started_ms, ended_ms, detail, position FROM step_runs"
-                       " WHERE run_id = ? ORDER BY host, position, attempt",
-    [Q_STEP_TAIL] = "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32",
-    [Q_LOGS] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-               " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-               " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?",
-    [Q_LOGS_HOST] = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-                    " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                    " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?",
-    [Q_WORKERS_LIST] = "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
-                       " ORDER BY id",
-    [Q_WORKER_DELETE] = "DELETE FROM workers WHERE id = ?",
-    [Q_ACTIVE_STEPS] = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
-                       " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
-                       " FROM step_runs s JOIN runs r ON r.id = s.run_id"
-                       " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
-                       " s.position, s.attempt",
-    [Q_RUN_RUNBOOK] = "SELECT runbook FROM runs WHERE id = ?",
-    /* A run named by the start or the end of its id. */
-    [Q_RUN_MATCH] = "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
-                    " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
-    [Q_RUN_LAST] = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1",
-    [Q_RUN_HOST_LIST] = "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host",
-    [Q_RUN_OUTCOME] = "UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
-                      " reason = COALESCE(?, reason) WHERE id = ?",
-    [Q_RUNBOOK_SAVE] = "INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
-                       " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-                       " path = excluded.path, hash = excluded.hash, yaml = excluded.yaml,"
-                       " loaded_ms = excluded.loaded_ms WHERE hash != excluded.hash"
-                       " OR path != excluded.path",
-    [Q_RUNBOOK_BY_PATH] = "SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?",
-    [Q_RUNBOOK_DELETE] = "DELETE FROM runbooks WHERE name = ?",
+     * in anything but success or skip (0 or 1 each: CASE, never a boolean,
+     * which PostgreSQL would give as t/f). */
+    [Q_RUN_HOSTS] = {"SELECT host, MIN(CASE WHEN status = 4 THEN 1 ELSE 0 END),"
+                     " MAX(CASE WHEN status IN (5, 6, 7, 9, 10) THEN 1 ELSE 0 END)"
+                     " FROM step_runs WHERE run_id = ? GROUP BY host"},
+    [Q_STEPS_OF_RUN] = {"SELECT id, host, step_id, attempt, status, exit_code, signal,"
+                        " started_ms, ended_ms, detail, position FROM step_runs"
+                        " WHERE run_id = ? ORDER BY host, position, attempt"},
+    [Q_STEP_TAIL] = {"SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
+    [Q_LOGS] = {"SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+                " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_LOGS_HOST] = {"SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+                     " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                     " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_WORKERS_LIST] = {"SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
+                        " ORDER BY id"},
+    [Q_WORKER_DELETE] = {"DELETE FROM workers WHERE id = ?"},
+    [Q_ACTIVE_STEPS] = {"SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
+                        " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
+                        " FROM step_runs s JOIN runs r ON r.id = s.run_id"
+                        " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
+                        " s.position, s.attempt"},
+    [Q_RUN_RUNBOOK] = {"SELECT runbook FROM runs WHERE id = ?"},
+    /* A run named by the start or the end of its id (PostgreSQL's substr
+     * has no negative start: right()). */
+    [Q_RUN_MATCH] = {"SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
+                     " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
+                     "SELECT id FROM runs WHERE left(id, length(CAST(?1 AS TEXT))) = ?1"
+                     " OR right(id, length(CAST(?1 AS TEXT))) = ?1"
+                     " ORDER BY created_ms DESC LIMIT 6"},
+    [Q_RUN_LAST] = {"SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1"},
+    [Q_RUN_HOST_LIST] = {"SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host"},
+    [Q_RUN_OUTCOME] = {"UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
+                       " reason = COALESCE(?, reason) WHERE id = ?"},
+    [Q_RUNBOOK_SAVE] = {"INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                        " path = excluded.path, hash = excluded.hash, yaml = excluded.yaml,"
+                        " loaded_ms = excluded.loaded_ms WHERE runbooks.hash != excluded.hash"
+                        " OR runbooks.path != excluded.path"},
+    [Q_RUNBOOK_BY_PATH] = {"SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?"},
+    [Q_RUNBOOK_DELETE] = {"DELETE FROM runbooks WHERE name = ?"},
     /* A path serves one runbook: a name it served before is gone. */
-    [Q_RUNBOOK_PATH_OTHERS] = "DELETE FROM runbooks WHERE path = ? AND name != ?",
-    [Q_SCHEDULE_PUT] = "INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
-                       " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
-                       " SET cron = excluded.cron, timezone = excluded.timezone,"
-                       " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
-                       " last_run_id = excluded.last_run_id",
-    [Q_SCHEDULE_GET] = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
-                       " WHERE runbook = ?",
-    [Q_SCHEDULE_DELETE] = "DELETE FROM schedules WHERE runbook = ?",
-    [Q_RUN_YAML] = "SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?",
-    [Q_RUN_CANCEL] = "UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?",
+    [Q_RUNBOOK_PATH_OTHERS] = {"DELETE FROM runbooks WHERE path = ? AND name != ?"},
+    [Q_SCHEDULE_PUT] = {"INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
+                        " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
+                        " SET cron = excluded.cron, timezone = excluded.timezone,"
+                        " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
+                        " last_run_id = excluded.last_run_id"},
+    [Q_SCHEDULE_GET] = {"SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
+                        " WHERE runbook = ?"},
+    [Q_SCHEDULE_DELETE] = {"DELETE FROM schedules WHERE runbook = ?"},
+    [Q_RUN_YAML] = {"SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?"},
+    [Q_RUN_CANCEL] = {"UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?"},
 };
 
 int
 store_schema_version(store_t *s)
 {
-	sqlite3_stmt *st;
+	if (store_is_postgresql(s))
+		return store_schema_version_pg(s);
+	/* A PRAGMA's answer is a row like any query's. */
+	db_stmt_t *st = db_prepare(s->db, "PRAGMA user_version");
 	int v = -1;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW)
+		v = (int)db_column_int64(st, 0);
+	db_finalize(st);
 	return v;
 }
 
@@ -227,7 +249,7 @@ store_migrate(store_t *s, char **error)
 {
 	int v = store_schema_version(s);
 	if (v < 0) {
-		*error = xasprintf("cannot read the schema version: %s", sqlite3_errmsg(s->db));
+		*error = xasprintf("cannot read the schema version: %s", db_errmsg(s->db));
 		return -1;
 	}
 	if ((size_t)v > STORE_MIGRATION_COUNT) {
@@ -237,18 +259,14 @@ store_migrate(store_t *s, char **error)
 		return -1;
 	}
 	for (size_t i = (size_t)v; i < STORE_MIGRATION_COUNT; i++) {
-		char *err = NULL;
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu;", i + 1);
 		/* Each migration and its version bump commit together. */
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
-		    sqlite3_exec(s->db, store_migrations[i], NULL, NULL, &err) != SQLITE_OK ||
-		    sqlite3_exec(s->db, pragma, NULL, NULL, &err) != SQLITE_OK ||
-		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		if (db_begin(s->db) != 0 || db_exec(s->db, store_migrations[i]) != 0 ||
+		    db_exec(s->db, pragma) != 0 || db_commit(s->db) != 0) {
 			*error = xasprintf("migration %zu -> %zu failed: %s", i, i + 1,
-			                   err ? err : sqlite3_errmsg(s->db));
-			sqlite3_free(err);
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			                   db_errmsg(s->db));
+			db_rollback(s->db);
 			return -1;
 		}
 		log_info("store: migrated schema to version %zu", i + 1);

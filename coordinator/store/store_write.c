@@ -16,18 +16,18 @@ store_run_insert(store_t *s, const store_run_t *run)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_RUN_INSERT);
-	store_bind_text(st, 1, run->id);
-	store_bind_text(st, 2, run->runbook);
-	store_bind_text(st, 3, run->runbook_yaml);
-	store_bind_text(st, 4, run->params_json);
-	sqlite3_bind_int(st, 5, run->status);
-	sqlite3_bind_int64(st, 6, run->created_ms);
-	store_bind_text(st, 7, run->trigger ? run->trigger : "manual");
-	store_bind_text(st, 8, run->reason);
-	sqlite3_bind_int64(st, 9, run->slot_ms);
-	sqlite3_bind_int64(st, 10, run->started_ms);
-	sqlite3_bind_int64(st, 11, run->ended_ms);
+	db_stmt_t *st = store_q(s, Q_RUN_INSERT);
+	db_bind_text(st, 1, run->id);
+	db_bind_text(st, 2, run->runbook);
+	db_bind_text(st, 3, run->runbook_yaml);
+	db_bind_text(st, 4, run->params_json);
+	db_bind_int64(st, 5, run->status);
+	db_bind_int64(st, 6, run->created_ms);
+	db_bind_text(st, 7, run->trigger ? run->trigger : "manual");
+	db_bind_text(st, 8, run->reason);
+	db_bind_int64(st, 9, run->slot_ms);
+	db_bind_int64(st, 10, run->started_ms);
+	db_bind_int64(st, 11, run->ended_ms);
 	return store_done(s, st);
 }
 
@@ -36,11 +36,11 @@ store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_RUN_UPDATE);
-	sqlite3_bind_int(st, 1, status);
-	sqlite3_bind_int64(st, 2, started_ms);
-	sqlite3_bind_int64(st, 3, ended_ms);
-	store_bind_text(st, 4, run_id);
+	db_stmt_t *st = store_q(s, Q_RUN_UPDATE);
+	db_bind_int64(st, 1, status);
+	db_bind_int64(st, 2, started_ms);
+	db_bind_int64(st, 3, ended_ms);
+	db_bind_text(st, 4, run_id);
 	return store_done(s, st);
 }
 
@@ -51,17 +51,25 @@ store_step_insert(store_t *s, const char *run_id, const char *step_id, const cha
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_STEP_INSERT);
-	store_bind_text(st, 1, run_id);
-	store_bind_text(st, 2, step_id);
-	store_bind_text(st, 3, host);
-	sqlite3_bind_int64(st, 4, attempt);
-	sqlite3_bind_int64(st, 5, position);
-	sqlite3_bind_int(st, 6, status);
-	store_bind_blob(st, 7, spec, spec_len);
-	if (store_done(s, st) != 0)
+	db_stmt_t *st = store_q(s, Q_STEP_INSERT);
+	db_bind_text(st, 1, run_id);
+	db_bind_text(st, 2, step_id);
+	db_bind_text(st, 3, host);
+	db_bind_int64(st, 4, attempt);
+	db_bind_int64(st, 5, position);
+	db_bind_int64(st, 6, status);
+	db_bind_blob(st, 7, spec, spec_len);
+	/* RETURNING id: the row's id on both engines (no last_insert_rowid). */
+	if (db_step(st) != DB_ROW) {
+		store_stmt_failed(s, st);
 		return -1;
-	*row = sqlite3_last_insert_rowid(s->db);
+	}
+	*row = db_column_int64(st, 0);
+	if (db_step(st) != DB_DONE) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	db_reset(st);
 	return 0;
 }
 
@@ -70,14 +78,15 @@ store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_STEP_UPDATE);
-	sqlite3_bind_int(st, 1, stt->status);
-	sqlite3_bind_int(st, 2, stt->exit_code);
-	sqlite3_bind_int(st, 3, stt->signal);
-	sqlite3_bind_int64(st, 4, stt->started_ms);
-	sqlite3_bind_int64(st, 5, stt->ended_ms);
-	store_bind_text(st, 6, stt->detail);
-	sqlite3_bind_int64(st, 7, row);
+	db_stmt_t *st = store_q(s, Q_STEP_UPDATE);
+	db_bind_int64(st, 1, stt->status);
+	db_bind_int64(st, 2, stt->exit_code);
+	db_bind_int64(st, 3, stt->signal);
+	db_bind_int64(st, 4, stt->started_ms);
+	db_bind_int64(st, 5, stt->ended_ms);
+	db_bind_text(st, 6, stt->detail);
+	db_bind_int64(st, 7, row);
+	db_bind_int64(st, 8, stt->status);
 	return store_done(s, st);
 }
 
@@ -85,15 +94,15 @@ static int
 store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint8_t *data,
                     size_t len, int64_t at_ms, bool *inserted)
 {
-	sqlite3_stmt *st = store_q(s, Q_OUTPUT_INSERT);
-	sqlite3_bind_int64(st, 1, row);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_int(st, 3, stream);
-	store_bind_blob(st, 4, data, len);
-	sqlite3_bind_int64(st, 5, at_ms);
+	db_stmt_t *st = store_q(s, Q_OUTPUT_INSERT);
+	db_bind_int64(st, 1, row);
+	db_bind_int64(st, 2, seq);
+	db_bind_int64(st, 3, stream);
+	db_bind_blob(st, 4, data, len);
+	db_bind_int64(st, 5, at_ms);
 	if (store_done(s, st) != 0)
 		return -1;
-	*inserted = sqlite3_changes(s->db) > 0;
+	*inserted = db_changes(s->db) > 0;
 	return 0;
 }
 
@@ -101,21 +110,21 @@ int
 store_step_find(store_t *s, const char *run_id, const char *step_id, const char *host,
                 uint32_t attempt, int64_t *row)
 {
-	sqlite3_stmt *st = store_q(s, Q_STEP_FIND);
-	store_bind_text(st, 1, run_id);
-	store_bind_text(st, 2, step_id);
-	store_bind_text(st, 3, host);
-	sqlite3_bind_int64(st, 4, attempt);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*row = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_stmt_t *st = store_q(s, Q_STEP_FIND);
+	db_bind_text(st, 1, run_id);
+	db_bind_text(st, 2, step_id);
+	db_bind_text(st, 3, host);
+	db_bind_int64(st, 4, attempt);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		*row = db_column_int64(st, 0);
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 1;
 	log_error("store: cannot look up step run %s/%s/%s#%u: %s", run_id, step_id, host, attempt,
-	          sqlite3_errmsg(s->db));
+	          db_errmsg(s->db));
 	return -1;
 }
 
@@ -130,17 +139,17 @@ typedef struct {
 static int
 store_output_state(store_t *s, int64_t row, store_output_state_t *out)
 {
-	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_STATE);
-	sqlite3_bind_int64(st, 1, row);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	db_stmt_t *st = store_q(s, Q_STEP_OUTPUT_STATE);
+	db_bind_int64(st, 1, row);
+	if (db_step(st) != DB_ROW) {
+		db_reset(st);
 		return -1;
 	}
-	out->bytes = (uint64_t)sqlite3_column_int64(st, 0);
-	out->truncated = sqlite3_column_int(st, 1);
-	out->seq = (uint64_t)sqlite3_column_int64(st, 2);
-	out->dispatched = sqlite3_column_int(st, 3) != 0;
-	sqlite3_reset(st);
+	out->bytes = (uint64_t)db_column_int64(st, 0);
+	out->truncated = (int)db_column_int64(st, 1);
+	out->seq = (uint64_t)db_column_int64(st, 2);
+	out->dispatched = (int)db_column_int64(st, 3) != 0;
+	db_reset(st);
 	return 0;
 }
 
@@ -206,11 +215,11 @@ store_output_append(store_t *s, int64_t row, uint64_t seq, int stream, const uin
 	}
 	/* A chunk past the cap is not kept, but it is accounted for: the
 	 * step's seq moves on all the same. */
-	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SET);
-	sqlite3_bind_int64(st, 1, (int64_t)(os.bytes + keep));
-	sqlite3_bind_int(st, 2, os.truncated);
-	sqlite3_bind_int64(st, 3, (int64_t)seq);
-	sqlite3_bind_int64(st, 4, row);
+	db_stmt_t *st = store_q(s, Q_STEP_OUTPUT_SET);
+	db_bind_int64(st, 1, (int64_t)(os.bytes + keep));
+	db_bind_int64(st, 2, os.truncated);
+	db_bind_int64(st, 3, (int64_t)seq);
+	db_bind_int64(st, 4, row);
 	if (store_done(s, st) != 0)
 		return -1;
 	*recorded = seq;
@@ -272,11 +281,11 @@ store_output_lost(store_t *s, int64_t row, uint64_t upto, uint64_t sent_bytes, c
 	                        (const uint8_t *)note, (size_t)n, at_ms, &inserted) != 0)
 		return -1;
 	/* Output is missing: the step's output is marked truncated. */
-	sqlite3_stmt *st = store_q(s, Q_STEP_OUTPUT_SET);
-	sqlite3_bind_int64(st, 1, (int64_t)os.bytes);
-	sqlite3_bind_int(st, 2, os.truncated | STORE_OUTPUT_LOST);
-	sqlite3_bind_int64(st, 3, (int64_t)upto);
-	sqlite3_bind_int64(st, 4, row);
+	db_stmt_t *st = store_q(s, Q_STEP_OUTPUT_SET);
+	db_bind_int64(st, 1, (int64_t)os.bytes);
+	db_bind_int64(st, 2, os.truncated | STORE_OUTPUT_LOST);
+	db_bind_int64(st, 3, (int64_t)upto);
+	db_bind_int64(st, 4, row);
 	return store_done(s, st);
 }
 
@@ -286,13 +295,13 @@ store_worker_upsert(store_t *s, const char *id, const char *hostname, const char
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_WORKER_UPSERT);
-	store_bind_text(st, 1, id);
-	store_bind_text(st, 2, hostname);
-	store_bind_text(st, 3, labels);
-	store_bind_text(st, 4, version);
-	store_bind_text(st, 5, state);
-	sqlite3_bind_int64(st, 6, last_seen_ms);
+	db_stmt_t *st = store_q(s, Q_WORKER_UPSERT);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, hostname);
+	db_bind_text(st, 3, labels);
+	db_bind_text(st, 4, version);
+	db_bind_text(st, 5, state);
+	db_bind_int64(st, 6, last_seen_ms);
 	return store_done(s, st);
 }
 
@@ -301,8 +310,8 @@ store_worker_delete(store_t *s, const char *id)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_WORKER_DELETE);
-	store_bind_text(st, 1, id);
+	db_stmt_t *st = store_q(s, Q_WORKER_DELETE);
+	db_bind_text(st, 1, id);
 	return store_done(s, st);
 }
 
@@ -312,11 +321,11 @@ store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t ho
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_RUN_OUTCOME);
-	sqlite3_bind_int64(st, 1, hosts_ok);
-	sqlite3_bind_int64(st, 2, hosts_failed);
-	store_bind_text(st, 3, reason);
-	store_bind_text(st, 4, run_id);
+	db_stmt_t *st = store_q(s, Q_RUN_OUTCOME);
+	db_bind_int64(st, 1, hosts_ok);
+	db_bind_int64(st, 2, hosts_failed);
+	db_bind_text(st, 3, reason);
+	db_bind_text(st, 4, run_id);
 	return store_done(s, st);
 }
 
@@ -325,9 +334,9 @@ store_run_cancel(store_t *s, const char *run_id, const char *reason)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_RUN_CANCEL);
-	store_bind_text(st, 1, reason);
-	store_bind_text(st, 2, run_id);
+	db_stmt_t *st = store_q(s, Q_RUN_CANCEL);
+	db_bind_text(st, 1, reason);
+	db_bind_text(st, 2, run_id);
 	return store_done(s, st);
 }
 
@@ -337,17 +346,17 @@ store_runbook_save(store_t *s, const char *name, const char *path, const char *h
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_SAVE);
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, path);
-	store_bind_text(st, 3, hash);
-	store_bind_text(st, 4, yaml);
-	sqlite3_bind_int64(st, 5, loaded_ms);
+	db_stmt_t *st = store_q(s, Q_RUNBOOK_SAVE);
+	db_bind_text(st, 1, name);
+	db_bind_text(st, 2, path);
+	db_bind_text(st, 3, hash);
+	db_bind_text(st, 4, yaml);
+	db_bind_int64(st, 5, loaded_ms);
 	if (store_done(s, st) != 0)
 		return -1;
 	st = store_q(s, Q_RUNBOOK_PATH_OTHERS);
-	store_bind_text(st, 1, path);
-	store_bind_text(st, 2, name);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, name);
 	return store_done(s, st);
 }
 
@@ -356,8 +365,8 @@ store_runbook_delete(store_t *s, const char *name)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_RUNBOOK_DELETE);
-	store_bind_text(st, 1, name);
+	db_stmt_t *st = store_q(s, Q_RUNBOOK_DELETE);
+	db_bind_text(st, 1, name);
 	return store_done(s, st);
 }
 
@@ -366,13 +375,13 @@ store_schedule_put(store_t *s, const store_schedule_t *sc)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_PUT);
-	store_bind_text(st, 1, sc->runbook);
-	store_bind_text(st, 2, sc->cron);
-	store_bind_text(st, 3, sc->timezone);
-	sqlite3_bind_int64(st, 4, sc->next_ms);
-	sqlite3_bind_int64(st, 5, sc->last_slot_ms);
-	store_bind_text(st, 6, sc->last_run_id);
+	db_stmt_t *st = store_q(s, Q_SCHEDULE_PUT);
+	db_bind_text(st, 1, sc->runbook);
+	db_bind_text(st, 2, sc->cron);
+	db_bind_text(st, 3, sc->timezone);
+	db_bind_int64(st, 4, sc->next_ms);
+	db_bind_int64(st, 5, sc->last_slot_ms);
+	db_bind_text(st, 6, sc->last_run_id);
 	return store_done(s, st);
 }
 
@@ -381,7 +390,7 @@ store_schedule_delete(store_t *s, const char *runbook)
 {
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_q(s, Q_SCHEDULE_DELETE);
-	store_bind_text(st, 1, runbook);
+	db_stmt_t *st = store_q(s, Q_SCHEDULE_DELETE);
+	db_bind_text(st, 1, runbook);
 	return store_done(s, st);
 }

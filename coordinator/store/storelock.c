@@ -95,6 +95,8 @@ fail:
 int
 storelock_check(storelock_t *k, char **why)
 {
+	if (k == NULL) /* no file to watch: a PostgreSQL store */
+		return 0;
 	if (watched_check(&k->db, "the store", why) != 0)
 		return -1;
 	if (k->wal.fd < 0) {

@@ -24,7 +24,8 @@ typedef struct storelock storelock_t;
 storelock_t *storelock_take(const char *path, char **error);
 
 /* 0 while path and its WAL (path-wal, watched from the first call that
- * finds it) are the files this process holds open; -1 with *why (the
+ * finds it) are the files this process holds open (and for k NULL: a
+ * PostgreSQL store has no file to watch); -1 with *why (the
  * caller frees: what happened, in a sentence) when either was deleted or
  * replaced. Costs two fstat and two stat calls. */
 int storelock_check(storelock_t *k, char **why);

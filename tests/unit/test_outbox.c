@@ -189,7 +189,7 @@ setup(void **state)
 	f->channels[3] = (channel_t){.name = xstrdup("other"),
 	                             .kind = CHANNEL_WEBHOOK,
 	                             .url = xasprintf("http://127.0.0.1:%u/other", f->b.port)};
-	f->cfg = (outbox_config_t){.db_path = f->path,
+	f->cfg = (outbox_config_t){.store = {.target = f->path},
 	                           .channels = f->channels,
 	                           .channel_count = 4,
 	                           .link_base = "http://rota.test:7480",
@@ -593,7 +593,7 @@ test_start_errors(void **state)
 {
 	fixture_t *f = *state;
 	outbox_config_t cfg = f->cfg;
-	cfg.db_path = "/nonexistent/dir/rota.db";
+	cfg.store.target = "/nonexistent/dir/rota.db";
 	char *err = NULL;
 	assert_null(outbox_start(&cfg, &err));
 	assert_non_null(err);

@@ -1,4 +1,4 @@
-/* store: migrations from an empty file and re-open; runs, steps and output
+/* store: migrations from an empty file and re-open, and from schema 5; runs, steps and output
  * round-trip; output is capped with one truncation marker; output is stored
  * in seq order only, once, and only for a dispatched attempt; chunks given
  * up on leave one note. */
@@ -15,6 +15,7 @@
 
 #include "fixture_store.h"
 #include "store/store.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 typedef struct {
@@ -98,10 +99,73 @@ test_refuses_a_newer_schema(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	char *err = NULL;
-	store_t *s = store_open(f->path, &err);
+	store_t *s = store_open(&(store_options_t){.target = f->path}, &err);
 	assert_null(s);
 	assert_non_null(strstr(err, "newer than this rota"));
 	free(err);
+}
+
+/* Schema 6 gave incident_runs an id: a store of schema 5 keeps its runs in
+ * the order they were linked (their rowid), and links after it go last. */
+static void
+test_migration_6_keeps_the_order_runs_were_linked_in(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	char id[32];
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_incident_next_id(s, id, sizeof(id)), 0);
+	store_incident_new_t n = {.id = id,
+	                          .title = "t",
+	                          .severity = 2,
+	                          .source = "run",
+	                          .hosts = "",
+	                          .policy = "default",
+	                          .created_ms = 1000};
+	assert_int_equal(store_incident_insert(s, &n), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_destroy(&s);
+
+	/* Back to schema 5's table, runs linked z, a, m. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "DROP TABLE incident_runs;"
+	                              "CREATE TABLE incident_runs ("
+	                              "  incident_id TEXT NOT NULL REFERENCES incidents (id),"
+	                              "  run_id TEXT NOT NULL, PRIMARY KEY (incident_id, run_id));"
+	                              "CREATE INDEX incident_runs_run ON incident_runs (run_id);"
+	                              "INSERT INTO incident_runs VALUES ('INC-1', 'r-z');"
+	                              "INSERT INTO incident_runs VALUES ('INC-1', 'r-a');"
+	                              "INSERT INTO incident_runs VALUES ('INC-1', 'r-m');"
+	                              "PRAGMA user_version = 5;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+
+	s = open_ok(f->path);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_incident_link_run(s, "INC-1", "r-b"), 0);
+	assert_int_equal(store_commit(s), 0);
+	strlist_t runs = {0};
+	assert_int_equal(store_incident_runs(s, "INC-1", &runs), 0);
+	char *joined = strlist_join_sep(&runs, ",", "");
+	assert_string_equal(joined, "r-z,r-a,r-m,r-b");
+	free(joined);
+	strlist_free(&runs);
+	store_destroy(&s);
+}
+
+/* A PostgreSQL store has no file to lock or watch: the watch says all is
+ * well rather than failing every turn. */
+static void
+test_no_file_no_watch(void **state)
+{
+	(void)state;
+	char *why = NULL;
+	assert_int_equal(storelock_check(NULL, &why), 0);
+	assert_null(why);
 }
 
 static void
@@ -384,6 +448,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
+	    cmocka_unit_test(test_no_file_no_watch),
+	    cmocka_unit_test_setup_teardown(test_migration_6_keeps_the_order_runs_were_linked_in,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_steps_and_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_is_capped_with_one_marker, setup, teardown),
