@@ -156,21 +156,26 @@ pg_class_of(db_pg_t *d, const char *sqlstate)
 	return DB_ERR_OTHER;
 }
 
-/* Keeps a failure's message (libpq's, without its trailing newline) and
+/* Keeps a failure's message, on one line for the log (the server's own
+ * words and its detail, without libpq's "ERROR:" and layout), and its
  * class. res may be NULL (libpq could not even send the command). */
 static void
 pg_fail(db_pg_t *d, const PGresult *res, const char *fallback)
 {
-	const char *msg = res ? PQresultErrorMessage(res) : "";
-	if (msg == NULL || *msg == '\0')
-		msg = PQerrorMessage(d->conn);
-	if (msg == NULL || *msg == '\0')
-		msg = fallback;
-	size_t n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	char *msg; /* owned */
+	if (primary != NULL && detail != NULL)
+		msg = xasprintf("%s (%s)", primary, detail);
+	else if (primary != NULL)
+		msg = xstrdup(primary);
+	else if (PQerrorMessage(d->conn)[0] != '\0')
+		msg = xstrdup(PQerrorMessage(d->conn));
+	else
+		msg = xstrdup(fallback);
 	free(d->errmsg);
-	d->errmsg = xstrndup(msg, n);
+	d->errmsg = db_pg_one_line(msg);
+	free(msg);
 	d->error_class = pg_class_of(d, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
 }
 

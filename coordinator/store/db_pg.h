@@ -19,4 +19,9 @@ PGconn *db_pg_connect(const db_options_t *options, char **error);
  * a new string the caller frees; *nparams gets the largest number. */
 char *db_pg_translate(const char *sql, int *nparams);
 
+/* A message (libpq's, over several lines) on one line for a log: runs of
+ * white space as one space, none at either end; a new string the caller
+ * frees. */
+char *db_pg_one_line(const char *msg);
+
 #endif

@@ -35,6 +35,25 @@
 #define DB_PG_KEEPALIVES_COUNT "3"
 #define DB_PG_TCP_USER_TIMEOUT_MS "10000"
 
+/* db_pg.h */
+char *
+db_pg_one_line(const char *msg)
+{
+	char *out = xmalloc(strlen(msg) + 1);
+	size_t o = 0;
+	for (const char *p = msg; *p; p++) {
+		bool space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+		if (!space)
+			out[o++] = *p;
+		else if (o > 0 && out[o - 1] != ' ')
+			out[o++] = ' ';
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return out;
+}
+
 /* True when the URL's userinfo holds a password (user:password@) or one of
  * its parameters is a password (password=, sslpassword=); judged before
  * libpq parses it, so that no parse error can echo it either. */
@@ -188,11 +207,9 @@ db_pg_connect(const db_options_t *o, char **error)
 		free(password);
 	}
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		const char *why = conn ? PQerrorMessage(conn) : "out of memory";
-		size_t n = strlen(why);
-		while (n > 0 && why[n - 1] == '\n')
-			n--;
-		*error = xasprintf("cannot connect to %s: %.*s", shown, (int)n, why);
+		char *why = db_pg_one_line(conn ? PQerrorMessage(conn) : "out of memory");
+		*error = xasprintf("cannot connect to %s: %s", shown, why);
+		free(why);
 		PQfinish(conn);
 		free(shown);
 		return NULL;
