@@ -35,7 +35,7 @@ typedef struct store_options {
 #include "store_outbox.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
