@@ -229,6 +229,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	snprintf(c->bound_worker, sizeof(c->bound_worker), "%s", bound_worker);
 	snprintf(c->bound_api, sizeof(c->bound_api), "%s", bound_api);
+	if (redirect_advertise(config, bound_worker, bound_api, c->httpd ? bound_http : NULL,
+	                       &s->advertised, error) != 0)
+		goto fail;
 
 	s->registry = registry_new();
 	s->sendq = sendq_new();

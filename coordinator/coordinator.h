@@ -67,6 +67,12 @@ typedef struct {
 	 * (coordinator_store_plan decides). */
 	const char *store;
 	const char *store_password_file; /* NULL: the configuration's */
+	/* What others are sent to in order to reach this coordinator
+	 * (redirect.h): --advertise-worker, --advertise-api,
+	 * --advertise-http; NULL: the endpoint as bound. */
+	const char *advertise_worker;
+	const char *advertise_api;
+	const char *advertise_http;
 } coordinator_config_t;
 
 typedef struct coordinator coordinator_t;

@@ -14,6 +14,7 @@
 #include "incidents/incidents.h"
 #include "launcher.h"
 #include "leader.h"
+#include "redirect.h"
 #include "log.h"
 #include "registry.h"
 #include "scheduler.h"
@@ -96,6 +97,11 @@ void coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg
                           const char *why);
 void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
                           const char *text);
+/* On a follower: sends msg's peer a Redirect to the leader (answering
+ * request_id; 0 on the workers' socket), logs it once a minute per peer,
+ * and returns true; the message is not acted on. false on a leader. */
+bool coordinator_follower_redirect(coordinator_t *c, redirect_socket_t kind, void *sock,
+                                   const wire_msg_t *msg, uint64_t request_id);
 /* security.h's on_refusal, with the coordinator as ctx. */
 void coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain,
                               const char *address, const char *key, const char *why);
@@ -126,10 +132,6 @@ int coordinator_role_start(coordinator_t *c, int64_t lease_ms, char **error);
 void coordinator_role_turn(coordinator_t *c, int64_t now);
 /* A commit was refused by the fence: step down now. */
 void coordinator_role_deposed(coordinator_t *c, const char *why);
-/* A follower's answers (see the file). */
-void coordinator_follower_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg,
-                                   uint64_t request_id);
-void coordinator_follower_worker(coordinator_t *c, const wire_msg_t *msg);
 /* Fills rota status's leadership fields (strings lent until the next call). */
 void coordinator_role_status(coordinator_t *c, Rota__StatusResponse *out);
 void coordinator_role_destroy(coordinator_t *c);

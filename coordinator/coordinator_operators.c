@@ -94,14 +94,12 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		coordinator_redirect(c, c->svc->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
-	/* A follower answers `rota status` itself and sends the rest to the
-	 * leader. (A leader that gave the lease up to stop still answers,
-	 * refusing what would write, until it is gone.) */
-	if (!leader_is_leader(c->leader) && !c->stopping &&
-	    msg->env->request->body_case != ROTA__REQUEST__BODY_STATUS) {
-		coordinator_follower_redirect(c, c->svc->api_sock, msg, msg->env->request->id);
+	/* A follower answers `status` itself and sends everything else to
+	 * the leader (redirect.h). */
+	if (!redirect_answers_here(msg->env->request) &&
+	    coordinator_follower_redirect(c, REDIRECT_OPERATORS, c->svc->api_sock, msg,
+	                                  msg->env->request->id))
 		return;
-	}
 	if ((c->store_unwritable || c->store_lost) && api_request_writes(msg->env->request)) {
 		coordinator_refuse_unwritable(c, msg);
 		return;

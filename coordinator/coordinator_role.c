@@ -1,8 +1,8 @@
 /* coordinator_role: the coordinator as leader or follower (leader.h,
  * docs/ha.md): the lease's ops on the store, what becoming leader loads
  * and starts (the same recovery as a start), what stepping down drops, and
- * a follower's answers: workers and operators are sent to the leader,
- * `rota status` is answered from the store.
+ * where a follower sends workers and operators (services.leadership, which
+ * redirect.c answers from), `rota status`'s part answered from the store.
  *
  * Must never: let a follower run the scheduler, the dispatcher, the
  * escalation timers or the outbox, or write a run. */
@@ -21,13 +21,37 @@
 static store_lease_t
 coordinator_lease(coordinator_t *c)
 {
+	const redirect_advertised_t *adv = &c->svc->advertised;
 	return (store_lease_t){
 	    .holder = c->coordinator_id,
-	    .worker_endpoint = c->bound_worker,
-	    .api_endpoint = c->bound_api,
-	    .http_endpoint = c->bound_http,
+	    .worker_endpoint = adv->worker[0] ? adv->worker : c->bound_worker,
+	    .api_endpoint = adv->api[0] ? adv->api : c->bound_api,
+	    .http_endpoint = adv->http,
 	    .lease_ms = leader_lease_ms(c->leader),
 	};
+}
+
+/* What the redirects read (services.leadership, redirect.h): this
+ * coordinator leads (zeroed), or follows and the leader is where the
+ * store's row says, while its lease runs ("" when none is known, so
+ * nobody is sent to a dead leader). */
+static void
+coordinator_role_leadership(coordinator_t *c)
+{
+	redirect_leader_t *l = &c->svc->leadership;
+	memset(l, 0, sizeof(*l));
+	if (leader_is_leader(c->leader))
+		return;
+	l->follower = true;
+	store_leader_t row;
+	if (store_leader_read(c->svc->store, &row) == 0 && row.expires_in_ms > 0) {
+		l->epoch = row.epoch;
+		snprintf(l->id, sizeof(l->id), "%s", row.holder);
+		snprintf(l->worker, sizeof(l->worker), "%s", row.worker_endpoint);
+		snprintf(l->api, sizeof(l->api), "%s", row.api_endpoint);
+		snprintf(l->http, sizeof(l->http), "%s", row.http_endpoint);
+	}
+	store_leader_clear(&row);
 }
 
 static int
@@ -86,6 +110,7 @@ coordinator_role_promote(void *ctx, uint64_t epoch)
 			goto fail;
 		}
 	}
+	memset(&s->leadership, 0, sizeof(s->leadership));
 	c->resync_pending = false;
 	c->store_unwritable = false;
 	c->settled = false;
@@ -136,6 +161,7 @@ coordinator_role_demote(void *ctx, uint64_t epoch, const char *why)
 	incidents_resync(s->incidents);
 	outbox_stop(&s->outbox);
 	coordinator_role_release_workers(c);
+	coordinator_role_leadership(c);
 	c->resync_pending = false;
 	c->store_unwritable = false;
 	c->settled = false;
@@ -157,9 +183,18 @@ coordinator_role_start(coordinator_t *c, int64_t lease_ms, char **error)
 	    .ctx = c,
 	};
 	c->leader = leader_new(&ops, lease_ms);
+	/* Sharing the store, this coordinator is sent others to whenever it
+	 * leads: it must have endpoints they can dial. */
+	if (store_shared(c->svc->store) &&
+	    redirect_advertise_ready(&c->svc->advertised, error) != 0)
+		return -1;
 	leader_turn(c->leader, clock_mono_ms());
-	if (leader_is_leader(c->leader) || store_shared(c->svc->store))
+	if (leader_is_leader(c->leader))
 		return 0;
+	if (store_shared(c->svc->store)) {
+		coordinator_role_leadership(c);
+		return 0;
+	}
 	/* SQLite: this coordinator alone holds the file, so not leading
 	 * means the store cannot be read or written: a start refuses. */
 	*error = xstrdup(c->promote_error ? c->promote_error
@@ -174,6 +209,8 @@ coordinator_role_turn(coordinator_t *c, int64_t now)
 	if (!store_shared(c->svc->store) || now < c->next_seen)
 		return;
 	c->next_seen = now + LEADER_RENEW_MS;
+	if (!leader_is_leader(c->leader))
+		coordinator_role_leadership(c); /* where a follower sends others */
 	store_lease_t self = coordinator_lease(c);
 	bool leads = leader_is_leader(c->leader);
 	if (store_coordinator_seen(c->svc->store, &self, leads ? "leader" : "follower",
@@ -185,59 +222,6 @@ void
 coordinator_role_deposed(coordinator_t *c, const char *why)
 {
 	leader_deposed(c->leader, why);
-}
-
-/* The answer a follower gives instead of acting: where the leader is, as
- * the store says now. sock is the socket msg came on; request_id 0 for a
- * worker's message. */
-void
-coordinator_follower_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg,
-                              uint64_t request_id)
-{
-	store_leader_t l;
-	bool known = store_leader_read(c->svc->store, &l) == 0 && l.holder != NULL &&
-	             l.expires_in_ms > 0 && strcmp(l.holder, c->coordinator_id) != 0;
-	const char *ep = !known                        ? ""
-	                 : sock == c->svc->worker_sock ? l.worker_endpoint
-	                                               : l.api_endpoint;
-	char text[640];
-	if (known)
-		snprintf(text, sizeof(text),
-		         "this coordinator (%s) is a follower; the leader is %s at %s (epoch %llu)",
-		         c->coordinator_id, l.holder, ep, (unsigned long long)l.epoch);
-	else
-		snprintf(text, sizeof(text),
-		         "this coordinator (%s) is a follower and no leader holds the lease now;"
-		         " try again in a few seconds",
-		         c->coordinator_id);
-	Rota__Error err = ROTA__ERROR__INIT;
-	err.code = ROTA__ERROR_CODE__ERR_UNAVAILABLE;
-	err.message = text;
-	Rota__Response resp = ROTA__RESPONSE__INIT;
-	resp.id = request_id;
-	resp.error = &err;
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
-	env.response = &resp;
-	wire_send(sock, msg->identity, msg->identity_len, &env);
-	store_leader_clear(&l);
-}
-
-/* A worker's message to a follower: a Hello is sent to the leader; any
- * other (a worker that was connected when this one led) gets a heartbeat
- * of epoch 0, which makes it say Hello, and so be sent on. */
-void
-coordinator_follower_worker(coordinator_t *c, const wire_msg_t *msg)
-{
-	if (msg->env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
-		coordinator_follower_redirect(c, c->svc->worker_sock, msg, 0);
-		return;
-	}
-	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
-	env.heartbeat = &hb;
-	wire_send(c->svc->worker_sock, msg->identity, msg->identity_len, &env);
 }
 
 /* rota status's part on leadership: this coordinator's role, the lease as

@@ -15,6 +15,13 @@
 #include "security/security.h"
 #include "xalloc.h"
 
+/* Long options without a one-letter code of their own. */
+enum {
+	MAIN_OPT_ADVERTISE_WORKER = 1000,
+	MAIN_OPT_ADVERTISE_API,
+	MAIN_OPT_ADVERTISE_HTTP,
+};
+
 static void
 usage(FILE *out)
 {
@@ -23,6 +30,15 @@ usage(FILE *out)
 	        "  --data-dir DIR          store and state (default %s)\n"
 	        "  --worker-endpoint EP    where workers connect (default %s)\n"
 	        "  --api-endpoint EP       where rota connects (default %s)\n"
+	        "  --advertise-worker EP   where other coordinators send workers to reach"
+	        " this one\n"
+	        "                          (default: --worker-endpoint as bound; needed with"
+	        " a\n"
+	        "                          wildcard address such as tcp://0.0.0.0:7400)\n"
+	        "  --advertise-api EP      likewise for operators (default: --api-endpoint as"
+	        " bound)\n"
+	        "  --advertise-http URL    likewise for HTTP, shown by rota status (default:"
+	        " as bound)\n"
 	        "  --runbooks DIR          runbook library (default %s)\n"
 	        "  --config FILE           channels, escalation policies, outbox, HTTP"
 	        " (docs/incidents.md)\n"
@@ -92,6 +108,9 @@ main(int argc, char **argv)
 	    {"worker-endpoint", required_argument, NULL, 'w'},
 	    {"api-endpoint", required_argument, NULL, 'a'},
 	    {"runbooks", required_argument, NULL, 'r'},
+	    {"advertise-worker", required_argument, NULL, MAIN_OPT_ADVERTISE_WORKER},
+	    {"advertise-api", required_argument, NULL, MAIN_OPT_ADVERTISE_API},
+	    {"advertise-http", required_argument, NULL, MAIN_OPT_ADVERTISE_HTTP},
 	    {"config", required_argument, NULL, 'c'},
 	    {"http", required_argument, NULL, 'H'},
 	    {"http-token", required_argument, NULL, 'T'},
@@ -152,6 +171,15 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			cfg.runbooks_dir = optarg;
+			break;
+		case MAIN_OPT_ADVERTISE_WORKER:
+			cfg.advertise_worker = optarg;
+			break;
+		case MAIN_OPT_ADVERTISE_API:
+			cfg.advertise_api = optarg;
+			break;
+		case MAIN_OPT_ADVERTISE_HTTP:
+			cfg.advertise_http = optarg;
 			break;
 		case 'c':
 			cfg.config_path = optarg;

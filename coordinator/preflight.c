@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "keys.h"
+#include "redirect.h"
 #include "security/security.h"
 #include "xalloc.h"
 
@@ -133,6 +134,13 @@ preflight_keys(const coordinator_config_t *cfg, const config_t *config, FILE *er
 	const char *far = NULL;
 	if (security_check_endpoints(cfg->key_file, cfg->worker_endpoint, cfg->api_endpoint,
 	                             cfg->insecure, &far, &error) != 0) {
+		fprintf(err, "%s\n", error);
+		free(error);
+		error = NULL;
+		n++;
+	}
+	/* --advertise-*: what start refuses of them, by the same code. */
+	if (redirect_advertise_check(cfg, &error) != 0) {
 		fprintf(err, "%s\n", error);
 		free(error);
 		error = NULL;

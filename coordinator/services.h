@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "redirect.h"
 #include "registry.h"
 #include "scheduler.h"
 #include "security/security.h"
@@ -62,6 +63,15 @@ typedef struct services {
 	 * says Hello again. A value, read where it is sent (Welcome,
 	 * Heartbeat, a Dispatch's fence). */
 	uint64_t epoch;
+	/* What this coordinator advertises (--advertise-*, else what it
+	 * bound), filled by coordinator_new: a leader writes it in its
+	 * leader row (redirect.h). */
+	redirect_advertised_t advertised;
+	/* Who leads, as last read from the store: kept by the leader module;
+	 * zeroed (this coordinator leads) until it says otherwise. A
+	 * follower redirects workers and operators to the leader's
+	 * endpoints (redirect_target). */
+	redirect_leader_t leadership;
 } services_t;
 
 /* An empty set; coordinator_new fills it in. */
