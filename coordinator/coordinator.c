@@ -565,6 +565,11 @@ coordinator_run(coordinator_t *c)
 				              c);
 			if (leads && !c->store_unwritable && c->store_lost == NULL)
 				incidents_tick(c->svc->incidents, clock_wall_ms());
+			if (leads && !c->stopping && !c->store_unwritable &&
+			    store_shared(c->svc->store) && now >= c->next_inbox) {
+				coordinator_http_inbox(c);
+				c->next_inbox = now + COORDINATOR_INBOX_MS;
+			}
 			audit_tick(c->svc->audit, now, clock_wall_ms(),
 			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
