@@ -77,7 +77,10 @@ test_migrates_empty_file_and_reopens(void **state)
 	assert_string_equal(sum.runbook, "book");
 	store_run_summary_clear(&sum);
 	assert_int_equal(store_run_summary(s, "nope", &sum), 1);
+	bool pg = store_is_postgresql(s);
 	store_destroy(&s);
+	if (pg)
+		return; /* no file, no WAL */
 
 	/* WAL mode is on. */
 	sqlite3 *db;
@@ -112,6 +115,10 @@ test_migration_6_keeps_the_order_runs_were_linked_in(void **state)
 {
 	fixture_t *f = *state;
 	store_t *s = open_ok(f->path);
+	if (store_is_postgresql(s)) {
+		store_destroy(&s);
+		skip(); /* SQLite's migration; PostgreSQL's schema starts at 6 */
+	}
 	char id[32];
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_incident_next_id(s, id, sizeof(id)), 0);
