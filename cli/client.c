@@ -71,8 +71,7 @@ client_destroy(client_t **cp)
 		return;
 	/* ZMQ_LINGER is 0 (wire_socket_setup), so neither call waits for an
 	 * unsent request to a coordinator that is not there. */
-	if (c->monitor != NULL)
-		zmq_close(c->monitor);
+	curve_monitor_close(c->sock, &c->monitor);
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->ctx != NULL)

@@ -197,9 +197,7 @@ agent_link_hello(agent_t *a)
 void
 agent_link_close(agent_t *a)
 {
-	if (a->monitor)
-		zmq_close(a->monitor);
-	a->monitor = NULL;
+	curve_monitor_close(a->sock, &a->monitor);
 	if (a->sock)
 		zmq_close(a->sock);
 	a->sock = NULL;
