@@ -60,7 +60,7 @@ out:
 	return rc;
 }
 
-static void
+void
 coordinator_load_workers(coordinator_t *c)
 {
 	Rota__ListWorkersResponse *known = xmalloc(sizeof(*known));
@@ -163,8 +163,13 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->audit = audit_new(s->store);
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
-	outbox_config_t ocfg = {
-	    .store = sopts,
+	/* Started by the leader only (coordinator_role.c): kept to start it
+	 * again on each promotion. */
+	c->outbox_db = db;
+	c->outbox_password_file = splan.password_file ? xstrdup(splan.password_file) : NULL;
+	coordinator_store_plan_clear(&splan);
+	c->outbox_config = (outbox_config_t){
+	    .store = {.target = c->outbox_db, .password_file = c->outbox_password_file},
 	    .channels = s->config->channels,
 	    .channel_count = s->config->channel_count,
 	    .link_base = s->config->link,
@@ -173,15 +178,6 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .max_backoff_ms = s->config->max_backoff_ms,
 	    .timeout_ms = s->config->timeout_ms,
 	};
-	s->outbox = outbox_start(&ocfg, error);
-	free(db);
-	coordinator_store_plan_clear(&splan);
-	if (s->outbox == NULL)
-		goto fail;
-	if (store_epoch_next(s->store, &s->epoch) != 0) {
-		*error = xstrdup("cannot advance the coordinator epoch in the store");
-		goto fail;
-	}
 	s->catalog = catalog_load(config->runbooks_dir, NULL, s->store, error);
 	if (s->catalog == NULL)
 		goto fail;
@@ -238,7 +234,6 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 
 	s->registry = registry_new();
-	coordinator_load_workers(c);
 	s->sendq = sendq_new();
 	s->responder = responder_new(s);
 	s->launcher = launcher_new(s);
@@ -248,18 +243,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .hooks = responder_hooks(s->responder),
 	};
 	s->dispatcher = dispatcher_new(&dcfg);
-	if (dispatcher_recover(s->dispatcher, clock_mono_ms()) != 0) {
-		*error = xstrdup("cannot read unfinished runs from the store");
-		goto fail;
-	}
 	s->scheduler = scheduler_new(s->store);
-	c->settle_deadline = clock_mono_ms() + COORDINATOR_SETTLE_MS;
-	if (catalog_persist(NULL, s->catalog, s->store) != 0 ||
-	    scheduler_sync(s->scheduler, s->catalog, clock_wall_ms()) != 0 ||
-	    store_commit(s->store) != 0) {
-		*error = xstrdup("cannot record runbooks and schedules in the store");
-		goto fail;
-	}
 	c->api = (api_t){
 	    .svc = s,
 	    .reload = coordinator_reload,
@@ -272,9 +256,15 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
 	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
-	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, HTTP on %s, data in"
-	         " %s",
-	         c->coordinator_id, (unsigned long long)s->epoch, bound_worker, bound_api,
+	/* Leads at once on SQLite (the same recovery as ever: runs in flight,
+	 * runbooks and schedules), or follows until the lease is free. */
+	if (coordinator_role_start(c, config->lease_ms ? config->lease_ms : s->config->lease_ms,
+	                           error) != 0)
+		goto fail;
+	log_info("coordinator %s %s, epoch %llu: workers on %s, operators on %s, HTTP on %s,"
+	         " data in %s",
+	         c->coordinator_id, leader_is_leader(c->leader) ? "leads" : "follows",
+	         (unsigned long long)s->epoch, bound_worker, bound_api,
 	         c->httpd ? bound_http : "nothing (--http off)", config->data_dir);
 	return c;
 fail:
@@ -291,6 +281,7 @@ coordinator_destroy(coordinator_t **cp)
 	httpd_stop(&c->httpd);
 	api_clear(&c->api);
 	services_destroy(&c->svc); /* the outbox first, the sockets and keys last */
+	coordinator_role_destroy(c);
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
 	if (c->sigfd >= 0)
@@ -473,6 +464,8 @@ coordinator_stop(coordinator_t *c)
 		          " withheld (%zu)",
 		          sendq_discard(c->svc->sendq));
 	coordinator_goodbye(c);
+	/* A successor need not wait for the lease to expire. */
+	leader_stop(c->leader);
 	int64_t end = clock_mono_ms() + COORDINATOR_STOP_LINGER_MS;
 	for (int64_t now = clock_mono_ms(); now < end; now = clock_mono_ms()) {
 		zmq_pollitem_t item[] = {
@@ -503,6 +496,8 @@ coordinator_run(coordinator_t *c)
 			/* No message may meet a dispatcher that lost its runs: wait
 			 * for the store, answering only signals. */
 			coordinator_resync(c);
+			/* The lease goes on being renewed (or lost) meanwhile. */
+			coordinator_role_turn(c, clock_mono_ms());
 			if (c->resync_pending) {
 				zmq_pollitem_t sig = {NULL, c->sigfd, ZMQ_POLLIN, 0};
 				if (zmq_poll(&sig, 1, COORDINATOR_RESYNC_RETRY_MS) > 0)
@@ -545,6 +540,10 @@ coordinator_run(coordinator_t *c)
 		 * refused, not started by a coordinator about to go. */
 		if (items[2].revents & ZMQ_POLLIN)
 			coordinator_signal(c);
+		/* Before any message: a leader that lost the lease (or was
+		 * frozen past it) steps down before it acts on anything. */
+		coordinator_role_turn(c, clock_mono_ms());
+		bool leads = leader_is_leader(c->leader);
 		if (zap_item >= 0 && (items[zap_item].revents & ZMQ_POLLIN))
 			security_zap_handle(c->svc->security);
 		bool drained = true;
@@ -563,14 +562,22 @@ coordinator_run(coordinator_t *c)
 			next_heartbeat = now + c->svc->options.heartbeat_ms;
 		}
 		if (now >= next_tick) {
-			if (c->store_lost == NULL)
+			/* Only the leader acts on runs, slots and escalations. */
+			if (leads && c->store_lost == NULL)
 				dispatcher_tick(c->svc->dispatcher, now);
-			if (!c->stopping && c->store_lost == NULL && coordinator_settled(c, now))
+			if (leads && !c->stopping && c->store_lost == NULL &&
+			    coordinator_settled(c, now))
 				scheduler_run(c->svc->scheduler, clock_wall_ms(), coordinator_fire,
 				              c);
-			if (!c->store_unwritable && c->store_lost == NULL)
+			if (leads && !c->store_unwritable && c->store_lost == NULL)
 				incidents_tick(c->svc->incidents, clock_wall_ms());
-			audit_tick(c->svc->audit, now, clock_wall_ms(), !c->store_unwritable);
+			if (leads && !c->stopping && !c->store_unwritable &&
+			    store_shared(c->svc->store) && now >= c->next_inbox) {
+				coordinator_http_inbox(c);
+				c->next_inbox = now + COORDINATOR_INBOX_MS;
+			}
+			audit_tick(c->svc->audit, now, clock_wall_ms(),
+			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */

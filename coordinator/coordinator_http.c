@@ -47,6 +47,33 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	    .role = c->http_token ? "token" : "admin",
 	    .peer = peer,
 	};
+	if (!leader_is_leader(c->leader)) {
+		/* A follower keeps the payload for the leader (Alertmanager
+		 * may list every coordinator): 202 once it is durable. One the
+		 * leader would refuse is refused here alike (400, not sent
+		 * again). */
+		alert_payload_t parsed; /* owns what it parsed */
+		char *why = NULL;       /* owned */
+		int bad = alert_payload_parse(body, len, &parsed, &why);
+		alert_payload_free(&parsed);
+		if (bad != 0) {
+			*status = 400;
+			*reply = xasprintf("invalid Alertmanager payload: %s\n", why);
+			free(why);
+			return;
+		}
+		if (store_inbox_add(c->svc->store, peer, src.actor, src.role, body, len,
+		                    clock_wall_ms()) != 0) {
+			*status = 503;
+			*reply =
+			    xstrdup("this coordinator follows and could not keep the alerts for"
+			            " the leader; send again later\n");
+			return;
+		}
+		*status = 202;
+		*reply = xstrdup("{\"status\":\"kept for the leader\"}");
+		return;
+	}
 	responder_alerts(c->svc->responder, &src, body, len, status, reply);
 	dispatcher_end_turn(c->svc->dispatcher);
 	if (store_commit(c->svc->store) != 0) {
@@ -61,10 +88,37 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 		outbox_wake(c->svc->outbox);
 }
 
+/* 200 on any healthy coordinator, its role in the body; with ?role=leader
+ * 200 only on the leader (a load balancer in front of the console). */
+/* The leader acts on the alerts followers kept (store_inbox.c), a few a
+ * call, in the turn's transaction: each row is deleted with what acting on
+ * it changed, so it is acted on once. */
+void
+coordinator_http_inbox(coordinator_t *c)
+{
+	for (int i = 0; i < COORDINATOR_INBOX_BATCH; i++) {
+		store_inbox_item_t it; /* owns its strings */
+		if (store_inbox_next(c->svc->store, &it) != 0)
+			return;
+		responder_source_t src = {.actor = it.actor, .role = it.role, .peer = it.peer};
+		unsigned status = 0;
+		char *reply = NULL; /* owned */
+		responder_alerts(c->svc->responder, &src, it.body, it.len, &status, &reply);
+		int rc = store_inbox_delete(c->svc->store, it.id);
+		log_info("alerts a follower took in from %s: %u %s", it.peer, status,
+		         reply ? reply : "");
+		free(reply);
+		store_inbox_clear(&it);
+		if (rc != 0)
+			return;
+	}
+}
+
 static bool
-coordinator_http_healthy(void *ctx, char **why)
+coordinator_http_healthy(void *ctx, const char *role, char **why)
 {
 	coordinator_t *c = ctx;
+	bool leads = leader_is_leader(c->leader);
 	if (c->store_lost != NULL) {
 		*why = xasprintf("%s\n", c->store_lost);
 		return false;
@@ -78,6 +132,18 @@ coordinator_http_healthy(void *ctx, char **why)
 		*why = xstrdup("the coordinator is stopping\n");
 		return false;
 	}
+	if (role != NULL && strcmp(role, "leader") != 0 && strcmp(role, "follower") != 0) {
+		*why = xasprintf("role=%.40s: ask for role=leader or role=follower", role);
+		return false;
+	}
+	if (role != NULL && strcmp(role, leads ? "leader" : "follower") != 0) {
+		*why = xasprintf("this coordinator is the %s (epoch %llu), not the %s",
+		                 leads ? "leader" : "follower",
+		                 (unsigned long long)leader_epoch(c->leader), role);
+		return false;
+	}
+	*why = xasprintf("ok %s (epoch %llu)", leads ? "leader" : "follower",
+	                 (unsigned long long)leader_epoch(c->leader));
 	return true;
 }
 
@@ -155,6 +221,12 @@ coordinator_http_metrics(void *ctx)
 	metrics_family(m, "rota_store_commit_seconds", METRICS_HISTOGRAM,
 	               "How long each turn's commit of the store took.");
 	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
+	metrics_family(m, "rota_leader", METRICS_GAUGE,
+	               "1 while this coordinator holds the lease and leads, 0 while it follows.");
+	metrics_value(m, NULL, 0, leader_is_leader(c->leader) ? 1 : 0);
+	metrics_family(m, "rota_leader_changes_total", METRICS_COUNTER,
+	               "Times this coordinator became leader or stepped down.");
+	metrics_count(m, NULL, 0, leader_changes(c->leader));
 	uint64_t pending = 0, given_up = 0;
 	incidents_outbox_counts(c->svc->incidents, &pending, &given_up);
 	outbox_stats_t os;

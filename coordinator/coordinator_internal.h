@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "leader.h"
 #include "redirect.h"
 #include "log.h"
 #include "registry.h"
@@ -68,12 +69,28 @@ struct coordinator {
 	 * the moment a restarted coordinator opens finds nobody there. */
 	bool settled;
 	int64_t settle_deadline;
+
+	/* Leadership (coordinator_role.c, leader.h). */
+	leader_t *leader;    /* owned */
+	int64_t next_seen;   /* when this coordinator next says it is alive */
+	int64_t next_inbox;  /* when the leader next looks at the alert inbox */
+	char *promote_error; /* owned: why it could not lead (NULL: it could) */
+	/* The outbox's settings, to start it again on becoming leader (its
+	 * db_path is outbox_db). */
+	outbox_config_t outbox_config;
+	char *outbox_db;            /* owned */
+	char *outbox_password_file; /* owned; NULL: libpq's own ways */
+	/* What the last `rota status` lent its answer (owned until the next). */
+	Rota__StatusResponse status_list;
+	store_leader_t status_leader;
 };
 
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it
  * bound to bound ("" when off). 0, or -1 with *error (caller frees). */
 int coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error);
+/* The leader: acts on the alerts followers kept, in the open turn. */
+void coordinator_http_inbox(coordinator_t *c);
 
 /* coordinator_intake.c */
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
@@ -103,6 +120,24 @@ bool coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len);
 void coordinator_api_message(coordinator_t *c, const wire_msg_t *msg);
 /* api.h's status, with the coordinator as ctx. */
 void coordinator_status(void *ctx, Rota__StatusResponse *out);
+
+/* coordinator.c */
+/* The workers the store knows, into the registry (not connected). */
+void coordinator_load_workers(coordinator_t *c);
+
+/* coordinator_role.c */
+/* Makes the role machine and takes the first turn: on SQLite this
+ * coordinator must lead (0), else -1 with *error (caller frees); on a
+ * shared store it may follow. */
+int coordinator_role_start(coordinator_t *c, int64_t lease_ms, char **error);
+/* At the top of every loop turn: takes, renews or steps down when due, and
+ * says in the store that this coordinator is alive, once a second. */
+void coordinator_role_turn(coordinator_t *c, int64_t now);
+/* A commit was refused by the fence: step down now. */
+void coordinator_role_deposed(coordinator_t *c, const char *why);
+/* Fills rota status's leadership fields (strings lent until the next call). */
+void coordinator_role_status(coordinator_t *c, Rota__StatusResponse *out);
+void coordinator_role_destroy(coordinator_t *c);
 
 /* coordinator_resync.c */
 /* After a failed commit (or to retry a failed reload of the runs). */

@@ -35,6 +35,7 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 	if (incidents_counts(c->svc->incidents, counts) == 0)
 		for (int sev = 1; sev <= 4; sev++)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
+	coordinator_role_status(c, out);
 }
 
 /* While the store cannot be written, a request that writes is refused at once with

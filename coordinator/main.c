@@ -9,6 +9,7 @@
 #include "config.h"
 #include "coordinator.h"
 #include "duration.h"
+#include "leader.h"
 #include "log.h"
 #include "preflight.h"
 #include "security/security.h"
@@ -56,6 +57,9 @@ usage(FILE *out)
 	        " 0600)\n"
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
+	        "  --lease DURATION        the leader's lease when coordinators share a store\n"
+	        "                          (PostgreSQL): a frozen leader is replaced after it"
+	        " (default 5s)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
 	        "  --key FILE              its CURVE secret key (default DIR/coordinator.key_secret"
 	        " when present)\n"
@@ -111,6 +115,7 @@ main(int argc, char **argv)
 	    {"http", required_argument, NULL, 'H'},
 	    {"http-token", required_argument, NULL, 'T'},
 	    {"heartbeat", required_argument, NULL, 'b'},
+	    {"lease", required_argument, NULL, 'L'},
 	    {"output-limit", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"key", required_argument, NULL, 'k'},
@@ -194,6 +199,17 @@ main(int argc, char **argv)
 				return 2;
 			}
 			cfg.heartbeat_ms = (uint32_t)ms;
+			break;
+		case 'L':
+			if (duration_parse(optarg, &ms) != 0 || ms < LEADER_MIN_LEASE_MS ||
+			    ms > LEADER_MAX_LEASE_MS) {
+				fprintf(stderr,
+				        "rota-coordinator: --lease %s: give a duration from 2s to"
+				        " 5m, like 5s\n",
+				        optarg);
+				return 2;
+			}
+			cfg.lease_ms = (int64_t)ms;
 			break;
 		case 'o':
 			cfg.output_cap = strtoull(optarg, &end, 10);

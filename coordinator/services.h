@@ -46,12 +46,15 @@ typedef struct services {
 	launcher_t *launcher;     /* owned: starts runs (operators, schedules, incidents) */
 	incidents_t *incidents;   /* owned */
 	responder_t *responder;   /* owned: failures and alerts become incidents */
-	outbox_t *outbox;         /* owned: the notification sender thread */
-	audit_t *audit;           /* owned: auth-failure rows and counts */
-	security_t *security;     /* owned: keys, ZAP, the secure default */
-	sendq_t *sendq;           /* owned: what the turn sends, held until its commit */
-	void *worker_sock;        /* owned: ROUTER for workers */
-	void *api_sock;           /* owned: ROUTER for operators */
+	/* owned: the notification sender thread; the one field that changes:
+	 * NULL while the coordinator follows (coordinator_role.c), since a
+	 * sender on a follower would be a second writer */
+	outbox_t *outbox;
+	audit_t *audit;       /* owned: auth-failure rows and counts */
+	security_t *security; /* owned: keys, ZAP, the secure default */
+	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */
+	void *worker_sock;    /* owned: ROUTER for workers */
+	void *api_sock;       /* owned: ROUTER for operators */
 	struct {
 		metrics_histogram_t *step_seconds;   /* owned: step attempts' run time */
 		metrics_histogram_t *commit_seconds; /* owned: each turn's commit */

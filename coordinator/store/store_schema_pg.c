@@ -134,6 +134,23 @@ static const char store_pg_base[] =
  * next, as store_schema.c's migration of the same number does on SQLite.
  * NULL ends the list. */
 static const char *const store_pg_migrations[] = {
+    /* 6 -> 7: leadership (store_lease.c): the lease's one row, and the
+     * coordinators that said they are alive. The epoch goes on from
+     * meta's, if this store ever had one. */
+    "CREATE TABLE leader ("
+    "  id BIGINT PRIMARY KEY, epoch BIGINT NOT NULL, holder " T " NOT NULL DEFAULT '',"
+    "  backend_pid BIGINT NOT NULL DEFAULT 0, expires_ms BIGINT NOT NULL DEFAULT 0,"
+    "  worker_endpoint " T " NOT NULL DEFAULT '', api_endpoint " T " NOT NULL DEFAULT '',"
+    "  http_endpoint " T " NOT NULL DEFAULT '');"
+    "INSERT INTO leader (id, epoch) SELECT 1,"
+    "  COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'epoch'), 0);"
+    "CREATE TABLE coordinators ("
+    "  api_endpoint " T " PRIMARY KEY, id " T " NOT NULL, role " T " NOT NULL,"
+    "  worker_endpoint " T " NOT NULL DEFAULT '', http_endpoint " T " NOT NULL DEFAULT '',"
+    "  epoch BIGINT NOT NULL DEFAULT 0, last_seen_ms BIGINT NOT NULL);"
+    "CREATE TABLE alert_inbox ("
+    "  " ID ", received_ms BIGINT NOT NULL, peer " T " NOT NULL, actor " T " NOT NULL,"
+    "  role " T " NOT NULL, body BYTEA NOT NULL);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

@@ -37,6 +37,19 @@ fixture_store_open(const char *path)
 	if (s == NULL) {
 		fprintf(stderr, "store_open: %s\n", err ? err : "?");
 		free(err);
+		return NULL;
+	}
+	/* A shared store commits only its leader's writes (the fence): the
+	 * test's connection takes the lease, as a coordinator that leads. */
+	uint64_t epoch;
+	store_lease_t lease = {.holder = "unit-test",
+	                       .worker_endpoint = "",
+	                       .api_endpoint = "",
+	                       .http_endpoint = "",
+	                       .lease_ms = 3600 * 1000};
+	if (store_shared(s) && store_lease_take(s, &lease, &epoch) != 1) {
+		fprintf(stderr, "store_lease_take: the test's store could not lead\n");
+		store_destroy(&s);
 	}
 	return s;
 }
