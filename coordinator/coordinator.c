@@ -137,27 +137,34 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->metrics.commit_seconds = metrics_histogram_new(
 	    coordinator_commit_buckets,
 	    sizeof(coordinator_commit_buckets) / sizeof(coordinator_commit_buckets[0]));
-	char *db = xasprintf("%s/rota.db", config->data_dir);
-	/* Locked before SQLite touches it: DATA_DIR/lock can be deleted. */
-	c->storelock = storelock_take(db, error);
-	s->store =
-	    c->storelock != NULL ? store_open(&(store_options_t){.target = db}, error) : NULL;
-	if (s->store == NULL) {
-		free(db);
+	/* PostgreSQL or SQLite, decided as --check decides it. Keys, the
+	 * lock and the endpoints file stay in the data directory either way. */
+	coordinator_store_plan_t splan; /* owns its strings; cleared once the outbox has them */
+	if (coordinator_store_plan(config, s->config, &splan, error) != 0)
 		goto fail;
-	}
+	char *db = splan.target ? xstrdup(splan.target)
+	                        : xasprintf("%s/rota.db", config->data_dir); /* owned */
+	store_options_t sopts = {.target = db, .password_file = splan.password_file};
+	/* A SQLite file is locked before SQLite touches it (DATA_DIR/lock can
+	 * be deleted); a PostgreSQL store has no file to lock or watch. */
+	c->storelock = splan.target == NULL ? storelock_take(db, error) : NULL;
+	s->store = c->storelock != NULL || splan.target != NULL ? store_open(&sopts, error) : NULL;
 	char *why = NULL; /* the first check finds the WAL, to watch it too */
-	if (storelock_check(c->storelock, &why) != 0) {
+	if (s->store != NULL && storelock_check(c->storelock, &why) != 0)
 		*error = why;
+	if (s->store == NULL || why != NULL) {
 		free(db);
+		coordinator_store_plan_clear(&splan);
 		goto fail;
 	}
+	/* The URL holds no password (coordinator_store_plan refused one). */
+	log_info("store: %s", splan.target ? splan.target : db);
 	s->incidents = incidents_new(s->store, s->config);
 	s->audit = audit_new(s->store);
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	outbox_config_t ocfg = {
-	    .store = {.target = db},
+	    .store = sopts,
 	    .channels = s->config->channels,
 	    .channel_count = s->config->channel_count,
 	    .link_base = s->config->link,
@@ -168,6 +175,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	};
 	s->outbox = outbox_start(&ocfg, error);
 	free(db);
+	coordinator_store_plan_clear(&splan);
 	if (s->outbox == NULL)
 		goto fail;
 	if (store_epoch_next(s->store, &s->epoch) != 0) {

@@ -32,6 +32,12 @@ usage(FILE *out)
 	        "                          required on every address (no token: intake closed);\n"
 	        "                          without, when --http is beyond loopback unless"
 	        " --insecure\n"
+	        "  --store URL             PostgreSQL instead of SQLite in DIR:"
+	        " postgresql://USER@HOST:PORT/DB\n"
+	        "                          (also ROTA_STORE, or store: in the config; no password"
+	        " in it)\n"
+	        "  --store-password-file FILE  the database password, on its first line (mode"
+	        " 0600)\n"
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
@@ -92,6 +98,8 @@ main(int argc, char **argv)
 	    {"authorized-workers", required_argument, NULL, 'W'},
 	    {"operators", required_argument, NULL, 'O'},
 	    {"insecure", no_argument, NULL, 'I'},
+	    {"store", required_argument, NULL, 'S'},
+	    {"store-password-file", required_argument, NULL, 'P'},
 	    {"init", required_argument, NULL, 'N'},
 	    {"check", no_argument, NULL, 'C'},
 	    {"version", no_argument, NULL, 'V'},
@@ -124,6 +132,12 @@ main(int argc, char **argv)
 			break;
 		case 'I':
 			cfg.insecure = true;
+			break;
+		case 'S':
+			cfg.store = optarg;
+			break;
+		case 'P':
+			cfg.store_password_file = optarg;
 			break;
 		case 'N':
 			init_dir = optarg;

@@ -154,6 +154,24 @@ preflight_keys(const coordinator_config_t *cfg, const config_t *config, FILE *er
 	return n;
 }
 
+/* The store start would open: --store, ROTA_STORE or store:, and its
+ * password file, decided by the start's own function. Connecting is left
+ * to the start: --check reads files, it does not reach other machines. */
+static size_t
+preflight_store(const coordinator_config_t *cfg, const config_t *config, FILE *err, bool *pg)
+{
+	coordinator_store_plan_t plan; /* owns its strings */
+	char *error = NULL;            /* owned */
+	if (coordinator_store_plan(cfg, config, &plan, &error) != 0) {
+		fprintf(err, "%s\n", error);
+		free(error);
+		return 1;
+	}
+	*pg = plan.target != NULL;
+	coordinator_store_plan_clear(&plan);
+	return 0;
+}
+
 int
 preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 {
@@ -162,6 +180,8 @@ preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 	size_t errors = preflight_config(cfg, err, &config);
 	errors += preflight_runbooks(cfg, config, err, &loaded, &warnings);
 	errors += preflight_keys(cfg, config, err, &workers, &operators);
+	bool pg = false;
+	errors += preflight_store(cfg, config, err, &pg);
 	if (errors > 0) {
 		fprintf(err, "rota-coordinator: %zu error%s in the configuration\n", errors,
 		        errors == 1 ? "" : "s");
@@ -176,6 +196,8 @@ preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 			        workers == 1 ? "" : "s", operators, operators == 1 ? "" : "s");
 		else
 			fprintf(out, ", no key (loopback only, no CURVE)");
+		if (pg)
+			fprintf(out, ", store on PostgreSQL");
 		fprintf(out, "%s\n", warnings ? "; see the warnings above" : "");
 	}
 	config_destroy(&config);
