@@ -19,7 +19,9 @@ if [ -z "${ROTA_TEST_PG_STATE:-}" ] || [ ! -f "${ROTA_TEST_PG_STATE:-}" ]; then
 fi
 # The coordinator that makes the history runs on SQLite: the database is
 # made here.
+# shellcheck disable=SC2034 # read by lib.sh
 ROTA_TEST_STORE=sqlite
+# shellcheck source=../integration/lib.sh
 source "$(dirname "$0")/../integration/lib.sh"
 rota_setup
 
@@ -104,7 +106,8 @@ snapshot() {
 	done
 }
 snapshot "$T/before"
-[ "$(ls "$T/before" | grep -c '^logs-.*\.raw$')" -ge 4 ] || fail "fewer than 4 runs listed"
+raws=("$T"/before/logs-*.raw)
+[ "${#raws[@]}" -ge 4 ] || fail "fewer than 4 runs listed"
 grep -q $'\001\377 raw bytes' "$T"/before/logs-*.raw || fail "no raw bytes in the logs"
 
 # ---- refused while the SQLite coordinator runs ------------------------------
@@ -158,6 +161,7 @@ pass "an import into a database that is not empty is refused, saying why and wha
 # ---- the same history on PostgreSQL -----------------------------------------------
 # On the same endpoints (and data directory: its keys and lock stay there),
 # so the workers find it by themselves.
+# shellcheck disable=SC2034 # read by start_coordinator
 STORE_FLAGS=(--store "$URL" --store-password-file "$T/store.password")
 restart_coordinator --config "$CONFIG"
 snapshot "$T/after"
