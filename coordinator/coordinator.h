@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rota.pb-c.h"
 
@@ -133,6 +134,12 @@ int coordinator_store_check_url(const char *url, char **why);
 /* A password file: regular, not readable by group or others, a first
  * line. 0, or -1 with *why (the caller frees). */
 int coordinator_store_check_password_file(const char *path, char **why);
+
+/* --import-sqlite DIR (coordinator_import.c): copies the SQLite store of
+ * DIR (its coordinator stopped) into the empty PostgreSQL store the plan
+ * names, prints the rows per table to out. 0, or -1 with *error (the
+ * caller frees). */
+int coordinator_import(const coordinator_config_t *cfg, const char *dir, FILE *out, char **error);
 
 /* Opens the store, loads runbooks, binds both endpoints and writes the
  * bound endpoints to DATA_DIR/endpoints. NULL with *error (caller frees). */

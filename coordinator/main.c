@@ -74,6 +74,9 @@ usage(FILE *out)
 	        "  --init DIR              make a data directory with keys, a CLI config and"
 	        " the\n"
 	        "                          alert intake's token (alertmanager.token), then exit\n"
+	        "  --import-sqlite DIR     copy the SQLite store of DIR (its coordinator"
+	        " stopped) into\n"
+	        "                          the empty PostgreSQL database of --store, then exit\n"
 	        "  --check                 read the configuration, the runbooks and the key"
 	        " files,\n"
 	        "                          print every problem (file:line:column) or"
@@ -101,6 +104,7 @@ main(int argc, char **argv)
 	};
 	log_level_t level = LOGL_INFO;
 	const char *init_dir = NULL;
+	const char *import_dir = NULL;
 	bool api_given = false;
 	bool check = false;
 	static const struct option opts[] = {
@@ -125,6 +129,7 @@ main(int argc, char **argv)
 	    {"store", required_argument, NULL, 'S'},
 	    {"store-password-file", required_argument, NULL, 'P'},
 	    {"init", required_argument, NULL, 'N'},
+	    {"import-sqlite", required_argument, NULL, 'M'},
 	    {"check", no_argument, NULL, 'C'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -165,6 +170,9 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			init_dir = optarg;
+			break;
+		case 'M':
+			import_dir = optarg;
 			break;
 		case 'C':
 			check = true;
@@ -258,6 +266,15 @@ main(int argc, char **argv)
 		                      : COORDINATOR_DEFAULT_API_EP;
 		if (security_init_dir(init_dir, api, &error) != 0) {
 			fprintf(stderr, "rota-coordinator: --init %s: %s\n", init_dir, error);
+			free(error);
+			return 1;
+		}
+		return 0;
+	}
+	if (import_dir != NULL) {
+		if (coordinator_import(&cfg, import_dir, stdout, &error) != 0) {
+			fprintf(stderr, "rota-coordinator: --import-sqlite %s: %s\n", import_dir,
+			        error);
 			free(error);
 			return 1;
 		}

@@ -31,6 +31,7 @@ typedef struct store_options {
 } store_options_t;
 
 #include "store_audit.h"
+#include "store_import.h"
 #include "store_incidents.h"
 #include "store_outbox.h"
 #include "storelock.h"

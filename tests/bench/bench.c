@@ -16,12 +16,15 @@
  * Ends are read from the coordinator's SQLite file with a separate
  * read-only connection: what it sees is committed, which is what the
  * benchmarks promise to measure (the durable path). The reads are short
- * and WAL readers do not block the writer. */
+ * and WAL readers do not block the writer. A DB that is a postgresql://
+ * URL is read the same way over libpq (a connection of its own, outside
+ * the coordinator's transactions: committed rows only). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,9 +34,9 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define BENCH_POLL_US 1000        /* between reads of a run's status */
+#define BENCH_POLL_US 1000 /* between reads of a run's status */
 #define BENCH_RUN_TIMEOUT_MS 120000
-#define BENCH_PAUSE_MS 300        /* between repetitions */
+#define BENCH_PAUSE_MS 300 /* between repetitions */
 #define BENCH_MAX_REPS 100000
 
 typedef struct {
@@ -146,42 +149,89 @@ submit_answer(Rota__Envelope *env, char *id, size_t len)
 	return 0;
 }
 
-static sqlite3 *
-db_open(const char *path)
+/* Where run ends are read: the SQLite file, or the PostgreSQL database. */
+typedef struct {
+	sqlite3 *lite;
+	sqlite3_stmt *status; /* SELECT status FROM runs WHERE id = ? */
+	PGconn *pg;
+} bench_db_t;
+
+static const char bench_sql_status[] = "SELECT status FROM runs WHERE id = $1";
+/* runs_status is an index: a count over it, not a table scan. */
+static const char bench_sql_ended[] = "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)";
+
+static void
+db_close(bench_db_t *d)
 {
-	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "rota-bench: cannot open %s: %s\n", path,
-		        db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return NULL;
+	sqlite3_finalize(d->status);
+	sqlite3_close(d->lite);
+	if (d->pg != NULL)
+		PQfinish(d->pg);
+	memset(d, 0, sizeof(*d));
+}
+
+static int
+db_open(bench_db_t *d, const char *where)
+{
+	memset(d, 0, sizeof(*d));
+	if (strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0) {
+		d->pg = PQconnectdb(where);
+		if (PQstatus(d->pg) != CONNECTION_OK) {
+			fprintf(stderr, "rota-bench: cannot connect: %s", PQerrorMessage(d->pg));
+			db_close(d);
+			return -1;
+		}
+		return 0;
 	}
-	sqlite3_busy_timeout(db, 2000);
-	return db;
+	if (sqlite3_open_v2(where, &d->lite, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->lite, "SELECT status FROM runs WHERE id = ?", -1, &d->status,
+	                       NULL) != SQLITE_OK) {
+		fprintf(stderr, "rota-bench: cannot open %s: %s\n", where,
+		        d->lite ? sqlite3_errmsg(d->lite) : "out of memory");
+		db_close(d);
+		return -1;
+	}
+	sqlite3_busy_timeout(d->lite, 2000);
+	return 0;
+}
+
+/* The first column of a one-row PostgreSQL answer as an integer; -1. */
+static int64_t
+db_pg_int(bench_db_t *d, const char *sql, const char *arg)
+{
+	PGresult *r = PQexecParams(d->pg, sql, arg ? 1 : 0, NULL, &arg, NULL, NULL, 0);
+	int64_t v = -1;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		v = PQntuples(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	else
+		fprintf(stderr, "rota-bench: %s", PQerrorMessage(d->pg));
+	PQclear(r);
+	return v;
 }
 
 /* A run's status (RunStatus) as committed; 0 when not there yet. */
 static int
-db_run_status(sqlite3 *db, sqlite3_stmt *st, const char *run_id)
+db_run_status(bench_db_t *d, const char *run_id)
 {
-	(void)db;
+	if (d->pg != NULL)
+		return (int)db_pg_int(d, bench_sql_status, run_id);
 	int status = 0;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		status = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	sqlite3_reset(d->status);
+	sqlite3_bind_text(d->status, 1, run_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(d->status) == SQLITE_ROW)
+		status = sqlite3_column_int(d->status, 0);
+	sqlite3_reset(d->status);
 	return status;
 }
 
 static int64_t
-db_count_ended(sqlite3 *db)
+db_count_ended(bench_db_t *d)
 {
+	if (d->pg != NULL)
+		return db_pg_int(d, bench_sql_ended, NULL);
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
-	/* runs_status is an index: a count over it, not a table scan. */
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)", -1, &st,
-	                       NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(d->lite, bench_sql_ended, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -253,8 +303,8 @@ cmd_stream(char **argv)
 	if (workers <= 0 || seconds <= 0 || window <= 0 || warmup < 0)
 		return 2;
 	bench_api_t a;
-	sqlite3 *db = db_open(argv[1]);
-	if (db == NULL || api_open(&a, argv[0]) != 0)
+	bench_db_t db;
+	if (db_open(&db, argv[1]) != 0 || api_open(&a, argv[0]) != 0)
 		return 1;
 	int64_t start = clock_mono_ms();
 	int64_t t0 = 0, n0 = 0, answered0 = 0;
@@ -266,7 +316,7 @@ cmd_stream(char **argv)
 		int64_t now = clock_mono_ms();
 		if (t0 == 0 && now - start >= warmup * 1000) {
 			t0 = now;
-			n0 = db_count_ended(db);
+			n0 = db_count_ended(&db);
 			answered0 = answered;
 		}
 		if (t0 != 0 && now - t0 >= seconds * 1000)
@@ -298,12 +348,12 @@ cmd_stream(char **argv)
 		}
 	}
 	int64_t t1 = clock_mono_ms();
-	int64_t n1 = db_count_ended(db);
+	int64_t n1 = db_count_ended(&db);
 	double secs = (double)(t1 - t0) / 1000.0;
 	printf("%.0f %.0f\n", (double)(n1 - n0) / secs, (double)(answered - answered0) / secs);
 out:
 	api_close(&a);
-	sqlite3_close(db);
+	db_close(&db);
 	return rc;
 }
 
@@ -316,15 +366,9 @@ cmd_once(int argc, char **argv)
 	if (reps <= 0 || reps > BENCH_MAX_REPS)
 		return 2;
 	bench_api_t a;
-	sqlite3 *db = db_open(argv[1]);
-	sqlite3_stmt *st = NULL;
-	if (db == NULL || api_open(&a, argv[0]) != 0)
+	bench_db_t db;
+	if (db_open(&db, argv[1]) != 0 || api_open(&a, argv[0]) != 0)
 		return 1;
-	if (sqlite3_prepare_v2(db, "SELECT status FROM runs WHERE id = ?", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		fprintf(stderr, "rota-bench: %s\n", sqlite3_errmsg(db));
-		return 1;
-	}
 	int64_t *lat = xcalloc((size_t)reps, sizeof(*lat));
 	int rc = 0;
 	for (long i = 0; i < reps && rc == 0; i++) {
@@ -343,7 +387,7 @@ cmd_once(int argc, char **argv)
 			break;
 		}
 		for (;;) {
-			int s = db_run_status(db, st, id);
+			int s = db_run_status(&db, id);
 			if (s >= ROTA__RUN_STATUS__RUN_SUCCEEDED)
 				break;
 			if (now_us() - t0 > (int64_t)BENCH_RUN_TIMEOUT_MS * 1000) {
@@ -363,8 +407,7 @@ cmd_once(int argc, char **argv)
 		       pct(lat, (size_t)reps, 99) / 1000.0);
 	}
 	free(lat);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	db_close(&db);
 	api_close(&a);
 	return rc;
 }

@@ -10,7 +10,12 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker sched sqlite) shorten a run while working on one figure.
+# worker sched sqlite pg) shorten a run while working on one figure.
+#
+# pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
+# own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
+# directory, a free port and a unix socket) and stops it at the end; it is
+# skipped, saying why, when PostgreSQL's server is not installed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +23,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite pg}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
@@ -26,10 +31,16 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/rota-bench.XXXXXX")
 PIDS=()
 FIGURES=()
 
+PGCLUSTER=$ROOT/tests/pg/pgcluster.sh
+PG_STATE=
+
 cleanup() {
 	local pid
 	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [ -n "$PG_STATE" ]; then
+		bash "$PGCLUSTER" --state "$PG_STATE" stop >/dev/null 2>&1 || true
+	fi
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -51,25 +62,28 @@ want() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-# start_coordinator NAME RUNBOOK_DIR: fresh data dir; sets CPID, WEP, API, DB.
+# start_coordinator NAME RUNBOOK_DIR [--store URL]: fresh data dir; sets
+# CPID, WEP, API, DB (the SQLite file, or the URL of the store given).
 start_coordinator() {
-	local data=$W/$1
+	local data=$W/$1 name=$1 books=$2
+	shift 2
 	rm -rf "$data"
-	"$BIN/rota-coordinator" --data-dir "$data" --runbooks "$2" \
+	"$BIN/rota-coordinator" --data-dir "$data" --runbooks "$books" \
 		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" --http off \
-		>"$W/coordinator-$1.log" 2>&1 &
+		"$@" >"$W/coordinator-$name.log" 2>&1 &
 	CPID=$!
 	PIDS+=("$CPID")
 	for _ in $(seq 600); do
 		[ -f "$data/endpoints" ] && break
-		kill -0 "$CPID" 2>/dev/null || die "coordinator $1 exited at start"
+		kill -0 "$CPID" 2>/dev/null || die "coordinator $name exited at start"
 		sleep 0.05
 	done
-	[ -f "$data/endpoints" ] || die "coordinator $1 wrote no endpoints"
+	[ -f "$data/endpoints" ] || die "coordinator $name wrote no endpoints"
 	WEP=$(sed -n 's/^worker=//p' "$data/endpoints")
 	API=$(sed -n 's/^api=//p' "$data/endpoints")
 	DB=$data/rota.db
-	"$BIN/rota-bench" ready "$API" 60000 >/dev/null || die "coordinator $1 does not answer"
+	[ "${1:-}" = --store ] && DB=$2
+	"$BIN/rota-bench" ready "$API" 60000 >/dev/null || die "coordinator $name does not answer"
 }
 
 stop_pid() {
@@ -246,6 +260,40 @@ fi
 if want sqlite; then
 	echo "== plain SQLite inserts on the same disk (the store's ceiling)" >&2
 	figure sqlite_ceiling "$("$BIN/rota-sqlite-ceiling" "$W" 5 1000)" rows/s
+fi
+
+if want pg; then
+	if [ ! -x /usr/lib/postgresql/15/bin/postgres ] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+		echo "== pg: skipped, PostgreSQL's server is not installed (deploy/install-deps.sh)" >&2
+	else
+		echo "== throughput_pg: the throughput scenario with the store on a private PostgreSQL, ${SECONDS_THROUGHPUT} s" >&2
+		PG_STATE=$W/pg/cluster.env
+		mkdir -p "$W/pg"
+		# initdb once per build directory, as the suite's cluster does.
+		ROTA_PG_TEMPLATE=${ROTA_PG_TEMPLATE:-$BIN/../pg/template} \
+			bash "$PGCLUSTER" --state "$PG_STATE" start >"$W/pg-start.log" 2>&1 ||
+			die "could not start PostgreSQL: $(tail -n 5 "$W/pg-start.log")"
+		# shellcheck disable=SC1090
+		. "$PG_STATE"
+		bash "$PGCLUSTER" --state "$PG_STATE" newdb bench >/dev/null || die "newdb bench"
+		bash "$PGCLUSTER" --state "$PG_STATE" newdb ceiling >/dev/null || die "newdb ceiling"
+		# Over the cluster's unix socket, the way a coordinator on the
+		# database's host would connect (loopback TCP: PG_BASE_URL).
+		pg_url() { echo "postgresql:///$1?host=$PG_SOCKET&port=$PG_PORT&user=rota"; }
+		start_coordinator throughput_pg "$RB" --store "$(pg_url bench)"
+		start_fleet 1000
+		read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+			"$SECONDS_THROUGHPUT" 1000) || die "throughput_pg stream failed"
+		figure throughput_pg "$rate" results/s
+		figure throughput_pg_submits "$submits" submits/s
+		stop_fleet
+		stop_pid "$CPID"
+		echo "== plain libpq inserts on the same server (the ceiling), 5 s each" >&2
+		figure pg_ceiling "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000)" rows/s
+		figure pg_ceiling_pipeline "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000 pipeline)" rows/s
+		bash "$PGCLUSTER" --state "$PG_STATE" stop >/dev/null 2>&1 || true
+		PG_STATE=
+	fi
 fi
 
 mkdir -p "$(dirname "$JSON")"
