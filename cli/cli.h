@@ -17,6 +17,18 @@
  * under --wait and -f it bounds every single poll, so a coordinator that
  * goes away mid-run is noticed within this too. */
 #define CLI_TIMEOUT_MS 5000
+/* Several coordinators (--coordinator EP1,EP2, ROTA_COORDINATOR): a
+ * request goes round the list, and follows a follower's Redirect, at most
+ * this many times in one pass before rota says the coordinators disagree
+ * on who leads. */
+#define CLI_MAX_REDIRECTS 3
+/* While following a run (submit --wait, logs -f) with several coordinators,
+ * how long rota keeps going round them for one that answers: a failover
+ * is a lease (5 s by default) and a takeover, so this leaves room for a
+ * slow one. Between passes it pauses CLI_FAILOVER_PAUSE_MS. */
+#define CLI_FAILOVER_MS 30000
+#define CLI_FAILOVER_PAUSE_MS 500
+
 /* Pause between polls when following a run (submit --wait, logs -f). The
  * operator API has no push today (rota.proto, Event), so following is
  * polling with a cursor; 250 ms feels live and costs the coordinator one

@@ -25,6 +25,9 @@ struct client {
 	void *monitor; /* owned */
 	bool secure;
 	char why[512];
+	bool up;            /* a handshake succeeded and no close was seen since */
+	bool leave_down;    /* client_set_leave_when_down */
+	bool maybe_reached; /* client_may_have_reached */
 };
 
 static client_t *
@@ -102,6 +105,46 @@ client_why(const client_t *c)
 	return c->why;
 }
 
+void
+client_set_leave_when_down(client_t *c, bool leave)
+{
+	c->leave_down = leave;
+}
+
+bool
+client_may_have_reached(const client_t *c)
+{
+	return c->maybe_reached;
+}
+
+/* Reads the monitor's events queued so far: c->up follows the connection.
+ * Returns CLIENT_OK, CLIENT_ERR_REFUSED or CLIENT_ERR_HANDSHAKE (c->why
+ * says why), or CLIENT_ERR_DOWN when a close was seen and the caller
+ * leaves on one. */
+static int
+client_read_events(client_t *c)
+{
+	curve_event_t ev;
+	int rc = CLIENT_OK;
+	while ((ev = curve_monitor_read(c->monitor, c->secure, c->why, sizeof(c->why))) !=
+	       CURVE_EVENT_NONE) {
+		if (ev == CURVE_EVENT_REFUSED)
+			return CLIENT_ERR_REFUSED;
+		if (ev == CURVE_EVENT_FAILED)
+			return CLIENT_ERR_HANDSHAKE;
+		if (ev == CURVE_EVENT_OK) {
+			c->up = true;
+			c->maybe_reached = true;
+			rc = CLIENT_OK;
+		} else if (ev == CURVE_EVENT_DOWN) {
+			c->up = false;
+			if (c->leave_down)
+				rc = CLIENT_ERR_DOWN;
+		}
+	}
+	return rc;
+}
+
 /* Waits until sock has one of events or deadline passes. Returns CLIENT_OK
  * when ready, CLIENT_ERR_TIMEOUT at the deadline, CLIENT_ERR_IO on error, or
  * CLIENT_ERR_REFUSED / CLIENT_ERR_HANDSHAKE when a handshake failed (c->why
@@ -124,14 +167,9 @@ client_wait(client_t *c, short events, int64_t deadline_ms)
 			return CLIENT_ERR_IO;
 		}
 		if (items[1].revents & ZMQ_POLLIN) {
-			curve_event_t ev;
-			while ((ev = curve_monitor_read(c->monitor, c->secure, c->why,
-			                                sizeof(c->why))) != CURVE_EVENT_NONE) {
-				if (ev == CURVE_EVENT_REFUSED)
-					return CLIENT_ERR_REFUSED;
-				if (ev == CURVE_EVENT_FAILED)
-					return CLIENT_ERR_HANDSHAKE;
-			}
+			int ev = client_read_events(c);
+			if (ev != CLIENT_OK)
+				return ev;
 		}
 		if (items[0].revents & events)
 			return CLIENT_OK;
@@ -164,6 +202,15 @@ client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **re
 	int64_t deadline = clock_mono_ms() + timeout_ms;
 	uint64_t id = c->next_id++;
 	req->id = id;
+	/* What happened to the connection before this request is not
+	 * about it: only the state it is sent in counts. */
+	bool leave = c->leave_down;
+	c->leave_down = false;
+	int pre = client_read_events(c);
+	c->leave_down = leave;
+	if (pre != CLIENT_OK)
+		return pre;
+	c->maybe_reached = c->up;
 
 	int rc = client_send(c, req, deadline);
 	if (rc != CLIENT_OK)

@@ -7,6 +7,7 @@
 #ifndef ROTA_CLIENT_H
 #define ROTA_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "keys.h"
@@ -21,6 +22,9 @@ typedef enum {
 	CLIENT_ERR_REFUSED = -3,   /* the coordinator refused our key (client_why) */
 	CLIENT_ERR_HANDSHAKE = -4, /* the handshake failed otherwise (client_why) */
 	CLIENT_ERR_TOO_LARGE = -5, /* an answer over WIRE_MAX_ANSWER_BYTES arrived */
+	/* Nobody answers at the endpoint now (the connection was refused or
+	 * closed); only with client_set_leave_when_down. */
+	CLIENT_ERR_DOWN = -6,
 } client_err_t;
 
 /* What libzmq lets in on the CLI's socket: far above WIRE_MAX_ANSWER_BYTES,
@@ -55,5 +59,15 @@ void client_reply_free(Rota__Envelope **reply);
 /* After CLIENT_ERR_REFUSED or CLIENT_ERR_HANDSHAKE: what happened and what
  * to fix. Borrowed. */
 const char *client_why(const client_t *c);
+
+/* With leave set, client_call returns CLIENT_ERR_DOWN as soon as the
+ * connection is refused or closed, instead of waiting out its timeout
+ * while libzmq dials again: for a caller with other coordinators to try. */
+void client_set_leave_when_down(client_t *c, bool leave);
+/* Whether the request of the last client_call may have been read by a
+ * coordinator: a connection was up when it was sent, or came up while it
+ * waited. false means it was never delivered, so sending it to another
+ * coordinator cannot do it twice. */
+bool client_may_have_reached(const client_t *c);
 
 #endif

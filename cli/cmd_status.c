@@ -53,7 +53,67 @@ cmd_status_json(const Rota__Response *resp)
 	json_member_uint(j, "workers_known", st->workers_known);
 	json_member_uint(j, "runs_active", st->runs_active);
 	json_member_uint(j, "incidents_open", st->incidents_open);
+	json_member_string(j, "coordinator_role", st->coordinator_role);
+	json_member_bool(j, "shared_store", st->shared_store);
+	json_key(j, "leader");
+	json_object_begin(j);
+	json_member_string(j, "id", st->leader_id);
+	json_member_uint(j, "epoch", st->leader_epoch);
+	json_member_string(j, "api", st->leader_api_endpoint);
+	json_member_int(j, "expires_in_ms", st->leader_expires_in_ms);
+	json_object_end(j);
+	json_key(j, "coordinators");
+	json_array_begin(j);
+	for (size_t i = 0; i < st->n_coordinators; i++) {
+		const Rota__CoordinatorInfo *ci = st->coordinators[i];
+		json_object_begin(j);
+		json_member_string(j, "id", ci->id);
+		json_member_string(j, "role", ci->role);
+		json_member_string(j, "worker", ci->worker_endpoint);
+		json_member_string(j, "api", ci->api_endpoint);
+		json_member_text(j, "http", ci->http_endpoint);
+		json_member_uint(j, "epoch", ci->epoch);
+		json_member_int(j, "last_seen_ago_ms", ci->last_seen_ago_ms);
+		json_object_end(j);
+	}
+	json_array_end(j);
 	json_print_object(&j);
+}
+
+/* Who leads, and every coordinator sharing the store (docs/ha.md). An
+ * older coordinator sends no role: nothing is said. */
+static void
+cmd_status_leadership(const Rota__StatusResponse *st)
+{
+	if (st->coordinator_role[0] == '\0')
+		return;
+	if (!st->shared_store) {
+		printf("role         %s (the only coordinator: SQLite store)\n",
+		       st->coordinator_role);
+		return;
+	}
+	printf("role         %s\n", st->coordinator_role);
+	char left[FORMAT_BUF_BYTES];
+	format_duration(st->leader_expires_in_ms > 0 ? st->leader_expires_in_ms : 0, left,
+	                sizeof(left));
+	if (st->leader_id[0] == '\0')
+		printf("leader       none holds the lease now\n");
+	else
+		printf("leader       %s at %s (epoch %llu, lease %s)\n", st->leader_id,
+		       st->leader_api_endpoint, (unsigned long long)st->leader_epoch,
+		       st->leader_expires_in_ms > 0 ? left : "expired");
+	if (st->n_coordinators == 0)
+		return;
+	printf("coordinators\n");
+	printf("  %-24s %-9s %-30s %6s  %s\n", "ID", "ROLE", "API", "EPOCH", "LAST RENEWAL");
+	for (size_t i = 0; i < st->n_coordinators; i++) {
+		const Rota__CoordinatorInfo *ci = st->coordinators[i];
+		char ago[FORMAT_BUF_BYTES];
+		format_duration(ci->last_seen_ago_ms > 0 ? ci->last_seen_ago_ms : 0, ago,
+		                sizeof(ago));
+		printf("  %-24s %-9s %-30s %6llu  %s ago\n", ci->id, ci->role, ci->api_endpoint,
+		       (unsigned long long)ci->epoch, ago);
+	}
 }
 
 static void
@@ -78,6 +138,7 @@ cmd_status_text(const Rota__Response *resp)
 	printf("fleet        %u of %u worker(s) connected, %u run(s) active, %u incident(s)"
 	       " open\n",
 	       st->workers_connected, st->workers_known, st->runs_active, st->incidents_open);
+	cmd_status_leadership(st);
 }
 
 int

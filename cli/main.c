@@ -23,6 +23,7 @@
 #include "cmd_schedules.h"
 #include "cmd_status.h"
 #include "cmd_workers.h"
+#include "eplist.h"
 #include "session.h"
 #include "usage.h"
 
@@ -158,7 +159,21 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(main_commands) / sizeof(main_commands[0]); i++) {
 		if (strcmp(name, main_commands[i].name) != 0)
 			continue;
-		session_t *s = session_new(endpoint);
+		/* A command that never calls (lint, keygen) ignores a bad
+		 * list, as it ignores a broken configuration file. */
+		char *eperror = NULL;
+		eplist_t *eps = eplist_parse(main_is_local(name) ? CLI_DEFAULT_ENDPOINT : endpoint,
+		                             &eperror); /* owned, then the session's */
+		if (eps == NULL) {
+			cli_config_clear(&config);
+			int erc = usage_error("--coordinator (or " CLI_ENDPOINT_ENV
+			                      ") %s; give an endpoint like " CLI_DEFAULT_ENDPOINT
+			                      ", or several separated by commas",
+			                      eperror);
+			free(eperror);
+			return erc;
+		}
+		session_t *s = session_new(&eps);
 		if (key != NULL)
 			session_set_keys(s, key, coordinator_key);
 		int rc = main_commands[i].fn(s, argc - optind, argv + optind);

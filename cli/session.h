@@ -9,12 +9,14 @@
 #ifndef ROTA_SESSION_H
 #define ROTA_SESSION_H
 
+#include "eplist.h"
 #include "rota.pb-c.h"
 
 typedef struct session session_t;
 
-/* endpoint is copied. Never NULL. */
-session_t *session_new(const char *endpoint);
+/* Takes the endpoints (nulls *endpoints): one coordinator, or the
+ * coordinators of one group (eplist.h), tried in turn. Never NULL. */
+session_t *session_new(eplist_t **endpoints);
 void session_destroy(session_t **sp);
 
 /* Makes the session a CURVE client: key_path is this operator's secret
@@ -27,7 +29,12 @@ void session_set_keys(session_t *s, const char *key_path, const char *coordinato
  * answering is reported as lost while following that run. */
 void session_set_following(session_t *s, const char *run_id);
 
-/* Sends req and waits CLI_TIMEOUT_MS for its answer. Returns CLI_EXIT_OK
+/* Sends req and waits CLI_TIMEOUT_MS for its answer. With several
+ * coordinators, one that refuses the connection or does not answer is
+ * left for the next (a request that may have been read there only while
+ * following a run, whose polls are reads: nothing is done twice), and a
+ * follower's Redirect is followed (CLI_MAX_REDIRECTS at most); while
+ * following, rounds go on for CLI_FAILOVER_MS. Returns CLI_EXIT_OK
  * with *reply the caller's (free with client_reply_free), whose response
  * has body expect set; or, having printed why on stderr,
  * CLI_EXIT_UNREACHABLE (also: the handshake failed, as with a coordinator

@@ -34,7 +34,8 @@ curve_monitor_open(void *ctx, void *sock)
 	snprintf(endpoint, sizeof(endpoint), "inproc://rota-curve-monitor-%ld-%u", (long)getpid(),
 	         serial++);
 	int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+	             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	             ZMQ_EVENT_CONNECT_RETRIED;
 	if (zmq_socket_monitor(sock, endpoint, events) != 0)
 		return NULL;
 	void *mon = zmq_socket(ctx, ZMQ_PAIR); /* owned: returned */
@@ -132,6 +133,11 @@ curve_monitor_read(void *mon, bool secure, char *why, size_t len)
 	switch (event) {
 	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 		return CURVE_EVENT_OK;
+	case ZMQ_EVENT_CONNECT_RETRIED:
+		/* libzmq schedules a new dial both when a connect is refused
+		 * and when a connection closes. */
+		snprintf(why, len, "nobody answers there now (refused, or the connection closed)");
+		return CURVE_EVENT_DOWN;
 	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 		/* 500: rota's ZAP handler says this key's worker is connected
 		 * already (coordinator/zap.h). */

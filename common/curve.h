@@ -33,9 +33,13 @@ typedef enum {
 	CURVE_EVENT_OK,       /* a handshake succeeded */
 	CURVE_EVENT_REFUSED,  /* the server refused our key (ZAP) */
 	CURVE_EVENT_FAILED,   /* the handshake failed otherwise */
+	/* No connection now: the endpoint refused it (nobody listens) or
+	 * the one there closed; libzmq dials again by itself. A client with
+	 * other coordinators to try moves on instead of waiting. */
+	CURVE_EVENT_DOWN,
 } curve_event_t;
 
-/* Reads one event without blocking. For REFUSED and FAILED, why (len
+/* Reads one event without blocking. For REFUSED, FAILED and DOWN, why (len
  * bytes) says what happened and what to fix; secure says whether this
  * side uses CURVE (it changes what a mismatch means). */
 curve_event_t curve_monitor_read(void *mon, bool secure, char *why, size_t len);

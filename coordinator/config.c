@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coordinator.h"
 #include "duration.h"
 #include "xalloc.h"
 #include "yamltree.h"
@@ -390,6 +391,26 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 		}
 		free(c->http_token_file);
 		c->http_token_file = xstrdup(scalar(val));
+	} else if (strcmp(k, "store") == 0) {
+		char *why = NULL; /* owned */
+		if (scalar(val) == NULL) {
+			reader_fail(r, val, "%s must be a value", k);
+		} else if (coordinator_store_check_url(scalar(val), &why) != 0) {
+			reader_fail(r, val, "store: %s", why);
+			free(why);
+		} else {
+			free(c->store);
+			c->store = xstrdup(scalar(val));
+		}
+	} else if (strcmp(k, "store_password_file") == 0) {
+		/* Read and checked when the store is opened (and by --check),
+		 * where --store-password-file may replace it. */
+		if (scalar(val) == NULL || scalar(val)[0] == '\0') {
+			reader_fail(r, val, "%s must be a file name", k);
+			return;
+		}
+		free(c->store_password_file);
+		c->store_password_file = xstrdup(scalar(val));
 	} else if (strcmp(k, "http_protect_metrics") == 0) {
 		const char *v = scalar(val);
 		if (v && strcmp(v, "true") == 0)
@@ -413,8 +434,8 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 	} else {
 		reader_fail(r, key,
 		            "unknown key '%s' (expected http, http_token_file,"
-		            " http_protect_metrics, http_request_deadline, link, channels,"
-		            " escalation, outbox)",
+		            " http_protect_metrics, http_request_deadline, link, store,"
+		            " store_password_file, channels, escalation, outbox)",
 		            k);
 	}
 }
@@ -513,6 +534,8 @@ config_destroy(config_t **cp)
 	free(c->http);
 	free(c->http_token_file);
 	free(c->link);
+	free(c->store);
+	free(c->store_password_file);
 	free(c);
 	*cp = NULL;
 }

@@ -1,8 +1,8 @@
 /* config: the coordinator's configuration file (YAML), for what does not
  * fit on a command line: notification channels, escalation policies,
- * acknowledgement deadlines, the outbox's retry settings and the HTTP
- * endpoint. deploy/coordinator.example.yaml shows every key;
- * docs/incidents.md explains them.
+ * acknowledgement deadlines, the outbox's retry settings, the HTTP
+ * endpoint and the store (a PostgreSQL URL and its password file). deploy/coordinator.example.yaml
+ * shows every key; docs/incidents.md explains them.
  *
  * A channel's URL or key may be given as `url_env` / `routing_key_env`,
  * the name of an environment variable read at load, so the file itself can
@@ -52,7 +52,12 @@ typedef struct config {
 	bool http_protect_metrics;
 	/* http_request_deadline: a request's whole time; 0 = httpd's default. */
 	int64_t http_request_deadline_ms;
-	char *link;          /* owned: base URL for links in notifications; may be NULL */
+	char *link; /* owned: base URL for links in notifications; may be NULL */
+	/* owned: the store's postgresql:// URL (store:), checked to hold no
+	 * password, and its password file (store_password_file:); NULL when
+	 * not given (coordinator_store_plan: --store and ROTA_STORE win). */
+	char *store;
+	char *store_password_file;
 	channel_t *channels; /* owned */
 	size_t channel_count;
 	config_policy_t *policies; /* owned */

@@ -60,7 +60,7 @@ out:
 	return rc;
 }
 
-static void
+void
 coordinator_load_workers(coordinator_t *c)
 {
 	Rota__ListWorkersResponse *known = xmalloc(sizeof(*known));
@@ -137,27 +137,39 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->metrics.commit_seconds = metrics_histogram_new(
 	    coordinator_commit_buckets,
 	    sizeof(coordinator_commit_buckets) / sizeof(coordinator_commit_buckets[0]));
-	char *db = xasprintf("%s/rota.db", config->data_dir);
-	/* Locked before SQLite touches it: DATA_DIR/lock can be deleted. */
-	c->storelock = storelock_take(db, error);
-	s->store =
-	    c->storelock != NULL ? store_open(&(store_options_t){.target = db}, error) : NULL;
-	if (s->store == NULL) {
-		free(db);
+	/* PostgreSQL or SQLite, decided as --check decides it. Keys, the
+	 * lock and the endpoints file stay in the data directory either way. */
+	coordinator_store_plan_t splan; /* owns its strings; cleared once the outbox has them */
+	if (coordinator_store_plan(config, s->config, &splan, error) != 0)
 		goto fail;
-	}
+	char *db = splan.target ? xstrdup(splan.target)
+	                        : xasprintf("%s/rota.db", config->data_dir); /* owned */
+	store_options_t sopts = {.target = db, .password_file = splan.password_file};
+	/* A SQLite file is locked before SQLite touches it (DATA_DIR/lock can
+	 * be deleted); a PostgreSQL store has no file to lock or watch. */
+	c->storelock = splan.target == NULL ? storelock_take(db, error) : NULL;
+	s->store = c->storelock != NULL || splan.target != NULL ? store_open(&sopts, error) : NULL;
 	char *why = NULL; /* the first check finds the WAL, to watch it too */
-	if (storelock_check(c->storelock, &why) != 0) {
+	if (s->store != NULL && storelock_check(c->storelock, &why) != 0)
 		*error = why;
+	if (s->store == NULL || why != NULL) {
 		free(db);
+		coordinator_store_plan_clear(&splan);
 		goto fail;
 	}
+	/* The URL holds no password (coordinator_store_plan refused one). */
+	log_info("store: %s", splan.target ? splan.target : db);
 	s->incidents = incidents_new(s->store, s->config);
 	s->audit = audit_new(s->store);
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
-	outbox_config_t ocfg = {
-	    .store = {.target = db},
+	/* Started by the leader only (coordinator_role.c): kept to start it
+	 * again on each promotion. */
+	c->outbox_db = db;
+	c->outbox_password_file = splan.password_file ? xstrdup(splan.password_file) : NULL;
+	coordinator_store_plan_clear(&splan);
+	c->outbox_config = (outbox_config_t){
+	    .store = {.target = c->outbox_db, .password_file = c->outbox_password_file},
 	    .channels = s->config->channels,
 	    .channel_count = s->config->channel_count,
 	    .link_base = s->config->link,
@@ -166,14 +178,6 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .max_backoff_ms = s->config->max_backoff_ms,
 	    .timeout_ms = s->config->timeout_ms,
 	};
-	s->outbox = outbox_start(&ocfg, error);
-	free(db);
-	if (s->outbox == NULL)
-		goto fail;
-	if (store_epoch_next(s->store, &s->epoch) != 0) {
-		*error = xstrdup("cannot advance the coordinator epoch in the store");
-		goto fail;
-	}
 	s->catalog = catalog_load(config->runbooks_dir, NULL, s->store, error);
 	if (s->catalog == NULL)
 		goto fail;
@@ -225,9 +229,11 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 	snprintf(c->bound_worker, sizeof(c->bound_worker), "%s", bound_worker);
 	snprintf(c->bound_api, sizeof(c->bound_api), "%s", bound_api);
+	if (redirect_advertise(config, bound_worker, bound_api, c->httpd ? bound_http : NULL,
+	                       &s->advertised, error) != 0)
+		goto fail;
 
 	s->registry = registry_new();
-	coordinator_load_workers(c);
 	s->sendq = sendq_new();
 	s->responder = responder_new(s);
 	s->launcher = launcher_new(s);
@@ -237,18 +243,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .hooks = responder_hooks(s->responder),
 	};
 	s->dispatcher = dispatcher_new(&dcfg);
-	if (dispatcher_recover(s->dispatcher, clock_mono_ms()) != 0) {
-		*error = xstrdup("cannot read unfinished runs from the store");
-		goto fail;
-	}
 	s->scheduler = scheduler_new(s->store);
-	c->settle_deadline = clock_mono_ms() + COORDINATOR_SETTLE_MS;
-	if (catalog_persist(NULL, s->catalog, s->store) != 0 ||
-	    scheduler_sync(s->scheduler, s->catalog, clock_wall_ms()) != 0 ||
-	    store_commit(s->store) != 0) {
-		*error = xstrdup("cannot record runbooks and schedules in the store");
-		goto fail;
-	}
 	c->api = (api_t){
 	    .svc = s,
 	    .reload = coordinator_reload,
@@ -261,9 +256,14 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
 	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
-	log_info("coordinator %s epoch %llu: workers on %s, operators on %s, HTTP on %s, data in"
-	         " %s",
-	         c->coordinator_id, (unsigned long long)s->epoch, bound_worker, bound_api,
+	/* Leads at once on SQLite (the same recovery as ever: runs in flight,
+	 * runbooks and schedules), or follows until the lease is free. */
+	if (coordinator_role_start(c, config->lease_ms, error) != 0)
+		goto fail;
+	log_info("coordinator %s %s, epoch %llu: workers on %s, operators on %s, HTTP on %s,"
+	         " data in %s",
+	         c->coordinator_id, leader_is_leader(c->leader) ? "leads" : "follows",
+	         (unsigned long long)s->epoch, bound_worker, bound_api,
 	         c->httpd ? bound_http : "nothing (--http off)", config->data_dir);
 	return c;
 fail:
@@ -280,6 +280,7 @@ coordinator_destroy(coordinator_t **cp)
 	httpd_stop(&c->httpd);
 	api_clear(&c->api);
 	services_destroy(&c->svc); /* the outbox first, the sockets and keys last */
+	coordinator_role_destroy(c);
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
 	if (c->sigfd >= 0)
@@ -462,6 +463,8 @@ coordinator_stop(coordinator_t *c)
 		          " withheld (%zu)",
 		          sendq_discard(c->svc->sendq));
 	coordinator_goodbye(c);
+	/* A successor need not wait for the lease to expire. */
+	leader_stop(c->leader);
 	int64_t end = clock_mono_ms() + COORDINATOR_STOP_LINGER_MS;
 	for (int64_t now = clock_mono_ms(); now < end; now = clock_mono_ms()) {
 		zmq_pollitem_t item[] = {
@@ -492,6 +495,8 @@ coordinator_run(coordinator_t *c)
 			/* No message may meet a dispatcher that lost its runs: wait
 			 * for the store, answering only signals. */
 			coordinator_resync(c);
+			/* The lease goes on being renewed (or lost) meanwhile. */
+			coordinator_role_turn(c, clock_mono_ms());
 			if (c->resync_pending) {
 				zmq_pollitem_t sig = {NULL, c->sigfd, ZMQ_POLLIN, 0};
 				if (zmq_poll(&sig, 1, COORDINATOR_RESYNC_RETRY_MS) > 0)
@@ -534,6 +539,10 @@ coordinator_run(coordinator_t *c)
 		 * refused, not started by a coordinator about to go. */
 		if (items[2].revents & ZMQ_POLLIN)
 			coordinator_signal(c);
+		/* Before any message: a leader that lost the lease (or was
+		 * frozen past it) steps down before it acts on anything. */
+		coordinator_role_turn(c, clock_mono_ms());
+		bool leads = leader_is_leader(c->leader);
 		if (zap_item >= 0 && (items[zap_item].revents & ZMQ_POLLIN))
 			security_zap_handle(c->svc->security);
 		bool drained = true;
@@ -552,14 +561,17 @@ coordinator_run(coordinator_t *c)
 			next_heartbeat = now + c->svc->options.heartbeat_ms;
 		}
 		if (now >= next_tick) {
-			if (c->store_lost == NULL)
+			/* Only the leader acts on runs, slots and escalations. */
+			if (leads && c->store_lost == NULL)
 				dispatcher_tick(c->svc->dispatcher, now);
-			if (!c->stopping && c->store_lost == NULL && coordinator_settled(c, now))
+			if (leads && !c->stopping && c->store_lost == NULL &&
+			    coordinator_settled(c, now))
 				scheduler_run(c->svc->scheduler, clock_wall_ms(), coordinator_fire,
 				              c);
-			if (!c->store_unwritable && c->store_lost == NULL)
+			if (leads && !c->store_unwritable && c->store_lost == NULL)
 				incidents_tick(c->svc->incidents, clock_wall_ms());
-			audit_tick(c->svc->audit, now, clock_wall_ms(), !c->store_unwritable);
+			audit_tick(c->svc->audit, now, clock_wall_ms(),
+			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */

@@ -60,6 +60,19 @@ typedef struct {
 	const char *workers_dir;
 	const char *operators_file;
 	bool insecure;
+	/* The leader's lease (--lease; leader.h): 0 for the default. */
+	int64_t lease_ms;
+	/* The store (--store): a postgresql:// URL; NULL: ROTA_STORE, else
+	 * the configuration's store:, else SQLite in data_dir
+	 * (coordinator_store_plan decides). */
+	const char *store;
+	const char *store_password_file; /* NULL: the configuration's */
+	/* What others are sent to in order to reach this coordinator
+	 * (redirect.h): --advertise-worker, --advertise-api,
+	 * --advertise-http; NULL: the endpoint as bound. */
+	const char *advertise_worker;
+	const char *advertise_api;
+	const char *advertise_http;
 } coordinator_config_t;
 
 typedef struct coordinator coordinator_t;
@@ -87,6 +100,35 @@ typedef struct config config_t;
 int coordinator_http_plan(const coordinator_config_t *opts, const config_t *config, bool curve,
                           coordinator_http_plan_t *p, char **error);
 void coordinator_http_plan_clear(coordinator_http_plan_t *p);
+
+/* The environment variable that names the store when --store does not. */
+#define COORDINATOR_STORE_ENV "ROTA_STORE"
+
+/* What start opens as its store (coordinator_store.c): --store, else
+ * ROTA_STORE, else the configuration's store:, checked; and the password
+ * file for it (--store-password-file, else store_password_file:). Shared
+ * by the start and --check. Keys and the lock stay in the data directory
+ * whatever the store. */
+typedef struct {
+	char *target;        /* owned: the postgresql:// URL; NULL: SQLite, DATA_DIR/rota.db */
+	char *password_file; /* owned: NULL without one */
+	char *source;        /* owned: where target came from, for messages; NULL for SQLite */
+} coordinator_store_plan_t;
+
+/* 0 with *p filled (clear it with coordinator_store_plan_clear), or -1
+ * with *error (the caller frees) for what start would refuse: a URL that
+ * is not postgresql:// or postgres://, one that holds a password, a
+ * password file without a PostgreSQL store, or one that cannot be read,
+ * is empty or is readable by group or others. config may be NULL. */
+int coordinator_store_plan(const coordinator_config_t *opts, const config_t *config,
+                           coordinator_store_plan_t *p, char **error);
+void coordinator_store_plan_clear(coordinator_store_plan_t *p);
+/* The checks of a store URL (config.c checks the file's store: with it);
+ * 0, or -1 with *why (the caller frees), which never repeats a password. */
+int coordinator_store_check_url(const char *url, char **why);
+/* A password file: regular, not readable by group or others, a first
+ * line. 0, or -1 with *why (the caller frees). */
+int coordinator_store_check_password_file(const char *path, char **why);
 
 /* Opens the store, loads runbooks, binds both endpoints and writes the
  * bound endpoints to DATA_DIR/endpoints. NULL with *error (caller frees). */

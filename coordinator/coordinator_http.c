@@ -61,10 +61,13 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 		outbox_wake(c->svc->outbox);
 }
 
+/* 200 on any healthy coordinator, its role in the body; with ?role=leader
+ * 200 only on the leader (a load balancer in front of the console). */
 static bool
-coordinator_http_healthy(void *ctx, char **why)
+coordinator_http_healthy(void *ctx, const char *role, char **why)
 {
 	coordinator_t *c = ctx;
+	bool leads = leader_is_leader(c->leader);
 	if (c->store_lost != NULL) {
 		*why = xasprintf("%s\n", c->store_lost);
 		return false;
@@ -78,6 +81,18 @@ coordinator_http_healthy(void *ctx, char **why)
 		*why = xstrdup("the coordinator is stopping\n");
 		return false;
 	}
+	if (role != NULL && strcmp(role, "leader") != 0 && strcmp(role, "follower") != 0) {
+		*why = xasprintf("role=%.40s: ask for role=leader or role=follower", role);
+		return false;
+	}
+	if (role != NULL && strcmp(role, leads ? "leader" : "follower") != 0) {
+		*why = xasprintf("this coordinator is the %s (epoch %llu), not the %s",
+		                 leads ? "leader" : "follower",
+		                 (unsigned long long)leader_epoch(c->leader), role);
+		return false;
+	}
+	*why = xasprintf("ok %s (epoch %llu)", leads ? "leader" : "follower",
+	                 (unsigned long long)leader_epoch(c->leader));
 	return true;
 }
 
@@ -155,6 +170,12 @@ coordinator_http_metrics(void *ctx)
 	metrics_family(m, "rota_store_commit_seconds", METRICS_HISTOGRAM,
 	               "How long each turn's commit of the store took.");
 	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
+	metrics_family(m, "rota_leader", METRICS_GAUGE,
+	               "1 while this coordinator holds the lease and leads, 0 while it follows.");
+	metrics_value(m, NULL, 0, leader_is_leader(c->leader) ? 1 : 0);
+	metrics_family(m, "rota_leader_changes_total", METRICS_COUNTER,
+	               "Times this coordinator became leader or stepped down.");
+	metrics_count(m, NULL, 0, leader_changes(c->leader));
 	uint64_t pending = 0, given_up = 0;
 	incidents_outbox_counts(c->svc->incidents, &pending, &given_up);
 	outbox_stats_t os;

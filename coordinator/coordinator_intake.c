@@ -47,6 +47,32 @@ coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64
 	sendq_push(c->svc->sendq, sock, msg->identity, msg->identity_len, &env);
 }
 
+bool
+coordinator_follower_redirect(coordinator_t *c, redirect_socket_t kind, void *sock,
+                              const wire_msg_t *msg, uint64_t request_id)
+{
+	const char *endpoint = NULL;
+	if (!redirect_target(c->svc, kind, &endpoint))
+		return false;
+	const char *name = kind == REDIRECT_WORKERS ? "worker" : "api";
+	if (redirect_send(c->svc, kind, sock, msg->identity, msg->identity_len, request_id) != 0) {
+		coordinator_log_drop(c, name, msg, "a Redirect to the leader could not be sent");
+		return true;
+	}
+	char peer[128];
+	char key[192];
+	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
+	snprintf(key, sizeof(key), "redirect/%s/%s", name, peer);
+	uint64_t suppressed = 0;
+	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+	                    &suppressed))
+		log_info("%s peer %s sent to the leader at %s (this coordinator follows; %llu more"
+		         " since last said)",
+		         name, peer, endpoint[0] ? endpoint : "(none known)",
+		         (unsigned long long)suppressed);
+	return true;
+}
+
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
 bool
 coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,

@@ -13,6 +13,8 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "leader.h"
+#include "redirect.h"
 #include "log.h"
 #include "registry.h"
 #include "scheduler.h"
@@ -67,6 +69,19 @@ struct coordinator {
 	 * the moment a restarted coordinator opens finds nobody there. */
 	bool settled;
 	int64_t settle_deadline;
+
+	/* Leadership (coordinator_role.c, leader.h). */
+	leader_t *leader;    /* owned */
+	int64_t next_seen;   /* when this coordinator next says it is alive */
+	char *promote_error; /* owned: why it could not lead (NULL: it could) */
+	/* The outbox's settings, to start it again on becoming leader (its
+	 * db_path is outbox_db). */
+	outbox_config_t outbox_config;
+	char *outbox_db;            /* owned */
+	char *outbox_password_file; /* owned; NULL: libpq's own ways */
+	/* What the last `rota status` lent its answer (owned until the next). */
+	Rota__StatusResponse status_list;
+	store_leader_t status_leader;
 };
 
 /* coordinator_http.c */
@@ -82,6 +97,11 @@ void coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg
                           const char *why);
 void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,
                           const char *text);
+/* On a follower: sends msg's peer a Redirect to the leader (answering
+ * request_id; 0 on the workers' socket), logs it once a minute per peer,
+ * and returns true; the message is not acted on. false on a leader. */
+bool coordinator_follower_redirect(coordinator_t *c, redirect_socket_t kind, void *sock,
+                                   const wire_msg_t *msg, uint64_t request_id);
 /* security.h's on_refusal, with the coordinator as ctx. */
 void coordinator_auth_refused(void *ctx, zap_refusal_t kind, const char *domain,
                               const char *address, const char *key, const char *why);
@@ -97,6 +117,24 @@ bool coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len);
 void coordinator_api_message(coordinator_t *c, const wire_msg_t *msg);
 /* api.h's status, with the coordinator as ctx. */
 void coordinator_status(void *ctx, Rota__StatusResponse *out);
+
+/* coordinator.c */
+/* The workers the store knows, into the registry (not connected). */
+void coordinator_load_workers(coordinator_t *c);
+
+/* coordinator_role.c */
+/* Makes the role machine and takes the first turn: on SQLite this
+ * coordinator must lead (0), else -1 with *error (caller frees); on a
+ * shared store it may follow. */
+int coordinator_role_start(coordinator_t *c, int64_t lease_ms, char **error);
+/* At the top of every loop turn: takes, renews or steps down when due, and
+ * says in the store that this coordinator is alive, once a second. */
+void coordinator_role_turn(coordinator_t *c, int64_t now);
+/* A commit was refused by the fence: step down now. */
+void coordinator_role_deposed(coordinator_t *c, const char *why);
+/* Fills rota status's leadership fields (strings lent until the next call). */
+void coordinator_role_status(coordinator_t *c, Rota__StatusResponse *out);
+void coordinator_role_destroy(coordinator_t *c);
 
 /* coordinator_resync.c */
 /* After a failed commit (or to retry a failed reload of the runs). */

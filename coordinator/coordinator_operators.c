@@ -35,6 +35,7 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 	if (incidents_counts(c->svc->incidents, counts) == 0)
 		for (int sev = 1; sev <= 4; sev++)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
+	coordinator_role_status(c, out);
 }
 
 /* While the store cannot be written, a request that writes is refused at once with
@@ -93,6 +94,12 @@ coordinator_api_message(coordinator_t *c, const wire_msg_t *msg)
 		coordinator_redirect(c, c->svc->api_sock, msg, msg->env->request->id, why);
 		return;
 	}
+	/* A follower answers `status` itself and sends everything else to
+	 * the leader (redirect.h). */
+	if (!redirect_answers_here(msg->env->request) &&
+	    coordinator_follower_redirect(c, REDIRECT_OPERATORS, c->svc->api_sock, msg,
+	                                  msg->env->request->id))
+		return;
 	if ((c->store_unwritable || c->store_lost) && api_request_writes(msg->env->request)) {
 		coordinator_refuse_unwritable(c, msg);
 		return;

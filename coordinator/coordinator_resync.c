@@ -90,6 +90,17 @@ coordinator_resync(coordinator_t *c)
 {
 	size_t withheld = sendq_discard_each(c->svc->sendq, coordinator_withheld, c);
 	incidents_resync(c->svc->incidents);
+	if (!leader_is_leader(c->leader)) {
+		/* A follower writes nothing of runs: there is nothing to reload. */
+		c->resync_pending = false;
+		return;
+	}
+	if (store_deposed(c->svc->store)) {
+		/* The fence refused the commit: another coordinator leads. */
+		coordinator_role_deposed(c, "a commit was refused: the epoch is no longer the"
+		                            " lease's");
+		return;
+	}
 	if (c->resync_pending) {
 		/* A retry of a reload that failed: only the reload again. */
 		if (dispatcher_recover(c->svc->dispatcher, clock_mono_ms()) == 0) {
@@ -102,10 +113,20 @@ coordinator_resync(coordinator_t *c)
 	c->commit_failures++;
 	c->store_unwritable = true;
 	uint64_t epoch = 0;
-	if (store_epoch_next(c->svc->store, &epoch) == 0 && epoch > c->svc->epoch)
+	int raised = store_lease_raise(c->svc->store, leader_epoch(c->leader), &epoch);
+	if (raised == 0 || (raised < 0 && store_shared(c->svc->store))) {
+		/* Shared: an epoch the lease does not hold would be fenced at
+		 * the next commit; a leader that cannot raise it gives up and
+		 * the next one (maybe itself) starts from the store. */
+		coordinator_role_deposed(c, raised == 0 ? "the epoch is no longer the lease's"
+		                                        : "cannot raise the epoch in the store");
+		return;
+	}
+	if (raised == 1 && epoch > c->svc->epoch)
 		c->svc->epoch = epoch;
 	else
 		c->svc->epoch++;
+	leader_epoch_set(c->leader, c->svc->epoch);
 	log_error("store: a turn could not be committed (%llu so far); %zu message(s) withheld;"
 	          " reloading runs from the store and asking every worker to say hello again"
 	          " (epoch %llu)",

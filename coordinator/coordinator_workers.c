@@ -203,6 +203,11 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 		}
 		return;
 	}
+	/* A follower acts on nothing a worker sends: whatever it is, the
+	 * worker is told where the leader is (redirect.h). */
+	if (env->body_case != ROTA__ENVELOPE__BODY_REQUEST &&
+	    coordinator_follower_redirect(c, REDIRECT_WORKERS, c->svc->worker_sock, msg, 0))
+		return;
 	if (env->body_case == ROTA__ENVELOPE__BODY_HELLO) {
 		coordinator_hello(c, msg);
 		return;

@@ -9,10 +9,18 @@
 #include "config.h"
 #include "coordinator.h"
 #include "duration.h"
+#include "leader.h"
 #include "log.h"
 #include "preflight.h"
 #include "security/security.h"
 #include "xalloc.h"
+
+/* Long options without a one-letter code of their own. */
+enum {
+	MAIN_OPT_ADVERTISE_WORKER = 1000,
+	MAIN_OPT_ADVERTISE_API,
+	MAIN_OPT_ADVERTISE_HTTP,
+};
 
 static void
 usage(FILE *out)
@@ -22,6 +30,15 @@ usage(FILE *out)
 	        "  --data-dir DIR          store and state (default %s)\n"
 	        "  --worker-endpoint EP    where workers connect (default %s)\n"
 	        "  --api-endpoint EP       where rota connects (default %s)\n"
+	        "  --advertise-worker EP   where other coordinators send workers to reach"
+	        " this one\n"
+	        "                          (default: --worker-endpoint as bound; needed with"
+	        " a\n"
+	        "                          wildcard address such as tcp://0.0.0.0:7400)\n"
+	        "  --advertise-api EP      likewise for operators (default: --api-endpoint as"
+	        " bound)\n"
+	        "  --advertise-http URL    likewise for HTTP, shown by rota status (default:"
+	        " as bound)\n"
 	        "  --runbooks DIR          runbook library (default %s)\n"
 	        "  --config FILE           channels, escalation policies, outbox, HTTP"
 	        " (docs/incidents.md)\n"
@@ -32,8 +49,17 @@ usage(FILE *out)
 	        "                          required on every address (no token: intake closed);\n"
 	        "                          without, when --http is beyond loopback unless"
 	        " --insecure\n"
+	        "  --store URL             PostgreSQL instead of SQLite in DIR:"
+	        " postgresql://USER@HOST:PORT/DB\n"
+	        "                          (also ROTA_STORE, or store: in the config; no password"
+	        " in it)\n"
+	        "  --store-password-file FILE  the database password, on its first line (mode"
+	        " 0600)\n"
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
+	        "  --lease DURATION        the leader's lease when coordinators share a store\n"
+	        "                          (PostgreSQL): a frozen leader is replaced after it"
+	        " (default 5s)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
 	        "  --key FILE              its CURVE secret key (default DIR/coordinator.key_secret"
 	        " when present)\n"
@@ -82,16 +108,22 @@ main(int argc, char **argv)
 	    {"worker-endpoint", required_argument, NULL, 'w'},
 	    {"api-endpoint", required_argument, NULL, 'a'},
 	    {"runbooks", required_argument, NULL, 'r'},
+	    {"advertise-worker", required_argument, NULL, MAIN_OPT_ADVERTISE_WORKER},
+	    {"advertise-api", required_argument, NULL, MAIN_OPT_ADVERTISE_API},
+	    {"advertise-http", required_argument, NULL, MAIN_OPT_ADVERTISE_HTTP},
 	    {"config", required_argument, NULL, 'c'},
 	    {"http", required_argument, NULL, 'H'},
 	    {"http-token", required_argument, NULL, 'T'},
 	    {"heartbeat", required_argument, NULL, 'b'},
+	    {"lease", required_argument, NULL, 'L'},
 	    {"output-limit", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"authorized-workers", required_argument, NULL, 'W'},
 	    {"operators", required_argument, NULL, 'O'},
 	    {"insecure", no_argument, NULL, 'I'},
+	    {"store", required_argument, NULL, 'S'},
+	    {"store-password-file", required_argument, NULL, 'P'},
 	    {"init", required_argument, NULL, 'N'},
 	    {"check", no_argument, NULL, 'C'},
 	    {"version", no_argument, NULL, 'V'},
@@ -125,6 +157,12 @@ main(int argc, char **argv)
 		case 'I':
 			cfg.insecure = true;
 			break;
+		case 'S':
+			cfg.store = optarg;
+			break;
+		case 'P':
+			cfg.store_password_file = optarg;
+			break;
 		case 'N':
 			init_dir = optarg;
 			break;
@@ -133,6 +171,15 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			cfg.runbooks_dir = optarg;
+			break;
+		case MAIN_OPT_ADVERTISE_WORKER:
+			cfg.advertise_worker = optarg;
+			break;
+		case MAIN_OPT_ADVERTISE_API:
+			cfg.advertise_api = optarg;
+			break;
+		case MAIN_OPT_ADVERTISE_HTTP:
+			cfg.advertise_http = optarg;
 			break;
 		case 'c':
 			cfg.config_path = optarg;
@@ -152,6 +199,17 @@ main(int argc, char **argv)
 				return 2;
 			}
 			cfg.heartbeat_ms = (uint32_t)ms;
+			break;
+		case 'L':
+			if (duration_parse(optarg, &ms) != 0 || ms < LEADER_MIN_LEASE_MS ||
+			    ms > LEADER_MAX_LEASE_MS) {
+				fprintf(stderr,
+				        "rota-coordinator: --lease %s: give a duration from 2s to"
+				        " 5m, like 5s\n",
+				        optarg);
+				return 2;
+			}
+			cfg.lease_ms = (int64_t)ms;
 			break;
 		case 'o':
 			cfg.output_cap = strtoull(optarg, &end, 10);

@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "keys.h"
+#include "redirect.h"
 #include "security/security.h"
 #include "xalloc.h"
 
@@ -138,6 +139,13 @@ preflight_keys(const coordinator_config_t *cfg, const config_t *config, FILE *er
 		error = NULL;
 		n++;
 	}
+	/* --advertise-*: what start refuses of them, by the same code. */
+	if (redirect_advertise_check(cfg, &error) != 0) {
+		fprintf(err, "%s\n", error);
+		free(error);
+		error = NULL;
+		n++;
+	}
 	/* HTTP: the decision start makes (address, token, loopback), made by
 	 * the same function; nothing of it when HTTP is off. A configuration
 	 * that did not load is reported already. */
@@ -154,6 +162,24 @@ preflight_keys(const coordinator_config_t *cfg, const config_t *config, FILE *er
 	return n;
 }
 
+/* The store start would open: --store, ROTA_STORE or store:, and its
+ * password file, decided by the start's own function. Connecting is left
+ * to the start: --check reads files, it does not reach other machines. */
+static size_t
+preflight_store(const coordinator_config_t *cfg, const config_t *config, FILE *err, bool *pg)
+{
+	coordinator_store_plan_t plan; /* owns its strings */
+	char *error = NULL;            /* owned */
+	if (coordinator_store_plan(cfg, config, &plan, &error) != 0) {
+		fprintf(err, "%s\n", error);
+		free(error);
+		return 1;
+	}
+	*pg = plan.target != NULL;
+	coordinator_store_plan_clear(&plan);
+	return 0;
+}
+
 int
 preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 {
@@ -162,6 +188,8 @@ preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 	size_t errors = preflight_config(cfg, err, &config);
 	errors += preflight_runbooks(cfg, config, err, &loaded, &warnings);
 	errors += preflight_keys(cfg, config, err, &workers, &operators);
+	bool pg = false;
+	errors += preflight_store(cfg, config, err, &pg);
 	if (errors > 0) {
 		fprintf(err, "rota-coordinator: %zu error%s in the configuration\n", errors,
 		        errors == 1 ? "" : "s");
@@ -176,6 +204,8 @@ preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 			        workers == 1 ? "" : "s", operators, operators == 1 ? "" : "s");
 		else
 			fprintf(out, ", no key (loopback only, no CURVE)");
+		if (pg)
+			fprintf(out, ", store on PostgreSQL");
 		fprintf(out, "%s\n", warnings ? "; see the warnings above" : "");
 	}
 	config_destroy(&config);

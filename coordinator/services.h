@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "redirect.h"
 #include "registry.h"
 #include "scheduler.h"
 #include "security/security.h"
@@ -45,12 +46,15 @@ typedef struct services {
 	launcher_t *launcher;     /* owned: starts runs (operators, schedules, incidents) */
 	incidents_t *incidents;   /* owned */
 	responder_t *responder;   /* owned: failures and alerts become incidents */
-	outbox_t *outbox;         /* owned: the notification sender thread */
-	audit_t *audit;           /* owned: auth-failure rows and counts */
-	security_t *security;     /* owned: keys, ZAP, the secure default */
-	sendq_t *sendq;           /* owned: what the turn sends, held until its commit */
-	void *worker_sock;        /* owned: ROUTER for workers */
-	void *api_sock;           /* owned: ROUTER for operators */
+	/* owned: the notification sender thread; the one field that changes:
+	 * NULL while the coordinator follows (coordinator_role.c), since a
+	 * sender on a follower would be a second writer */
+	outbox_t *outbox;
+	audit_t *audit;       /* owned: auth-failure rows and counts */
+	security_t *security; /* owned: keys, ZAP, the secure default */
+	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */
+	void *worker_sock;    /* owned: ROUTER for workers */
+	void *api_sock;       /* owned: ROUTER for operators */
 	struct {
 		metrics_histogram_t *step_seconds;   /* owned: step attempts' run time */
 		metrics_histogram_t *commit_seconds; /* owned: each turn's commit */
@@ -59,6 +63,15 @@ typedef struct services {
 	 * says Hello again. A value, read where it is sent (Welcome,
 	 * Heartbeat, a Dispatch's fence). */
 	uint64_t epoch;
+	/* What this coordinator advertises (--advertise-*, else what it
+	 * bound), filled by coordinator_new: a leader writes it in its
+	 * leader row (redirect.h). */
+	redirect_advertised_t advertised;
+	/* Who leads, as last read from the store: kept by the leader module;
+	 * zeroed (this coordinator leads) until it says otherwise. A
+	 * follower redirects workers and operators to the leader's
+	 * endpoints (redirect_target). */
+	redirect_leader_t leadership;
 } services_t;
 
 /* An empty set; coordinator_new fills it in. */

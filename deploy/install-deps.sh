@@ -18,6 +18,9 @@ PACKAGES=(
   prometheus prometheus-alertmanager
   systemd
   libpq-dev
+  # the suite's private PostgreSQL (tests/pg/pgcluster.sh) and make demo-ha:
+  # the server (initdb, pg_ctl, postgres) and psql
+  postgresql postgresql-client
   valgrind procps
   # libFuzzer: its runtime is only recommended by clang; llvm has llvm-symbolizer
   clang libclang-rt-dev llvm

@@ -36,6 +36,14 @@ agent_new(const agent_config_t *config, char **error)
 	/* Room for the signalfd, the socket and its monitor besides. */
 	a->items = xcalloc(a->poll_cap + 3, sizeof(*a->items));
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	a->endpoints = eplist_parse(config->endpoint, error);
+	if (a->endpoints == NULL) {
+		char *why = *error;
+		*error = xasprintf("--coordinator %s", why);
+		free(why);
+		agent_destroy(&a);
+		return NULL;
+	}
 	if (getrandom(&a->instance, sizeof(a->instance), 0) != (ssize_t)sizeof(a->instance))
 		a->instance = (uint64_t)clock_wall_ms() ^ ((uint64_t)getpid() << 32);
 	a->instance |= 1; /* never 0, which means "unknown" */
@@ -94,6 +102,7 @@ agent_destroy(agent_t **ap)
 	spool_close(&a->spool);
 	while (a->held)
 		agent_link_unhold(a, a->held->keytext);
+	eplist_destroy(&a->endpoints);
 	free(a->items);
 	free(a->fds);
 	if (a->sigfd >= 0)

@@ -23,6 +23,7 @@
 #include <zmq.h>
 
 #include "agent.h"
+#include "eplist.h"
 #include "executor.h"
 #include "redactor.h"
 #include "spool.h"
@@ -82,6 +83,16 @@ typedef struct agent_held {
 
 struct agent {
 	agent_config_t cfg;
+	/* owned: --coordinator's endpoints, and the one dialled now (a
+	 * Redirect's target, or the next one after a silence). */
+	eplist_t *endpoints;
+	/* Followed a Redirect since the last Welcome: the next one waits
+	 * for the backoff, so two coordinators that point at each other
+	 * (an election under way) are not dialled in a tight loop. */
+	bool redirected;
+	/* Coordinators of the list that failed since the last full round
+	 * (or Welcome): the backoff doubles once per round. */
+	size_t round_failed;
 	char hostname[256];
 	void *zctx;               /* owned */
 	void *sock;               /* owned; NULL while waiting to reconnect */
@@ -137,7 +148,10 @@ void agent_link_close(agent_t *a);
 void agent_link_monitor(agent_t *a);
 /* A new DEALER to the coordinator, then Hello. -1 when it cannot be made. */
 int agent_link_connect(agent_t *a);
-/* Drops the connection and schedules the reconnect with backoff. */
+/* The coordinator endpoint dialled now; borrowed. */
+const char *agent_link_endpoint(const agent_t *a);
+/* Drops the connection and schedules the reconnect with backoff, to the
+ * next endpoint of --coordinator's list when it has several. */
 void agent_link_disconnect(agent_t *a, const char *why);
 /* Forgets a Result held in memory (one the spool could not keep). */
 void agent_link_unhold(agent_t *a, const char *keytext);

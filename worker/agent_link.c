@@ -203,6 +203,20 @@ agent_link_close(agent_t *a)
 	a->sock = NULL;
 }
 
+const char *
+agent_link_endpoint(const agent_t *a)
+{
+	return eplist_current(a->endpoints);
+}
+
+/* Whether another coordinator may answer when this one does not: the list
+ * has several, or this one is a Redirect's target. */
+static bool
+agent_link_alternatives(const agent_t *a)
+{
+	return eplist_count(a->endpoints) > 1 || eplist_redirected(a->endpoints);
+}
+
 /* A handshake event: a failure is logged with its reason (at most every
  * AGENT_HANDSHAKE_LOG_MS, or when the reason changes), since libzmq
  * retries by itself and would otherwise fail in silence. */
@@ -217,11 +231,23 @@ agent_link_monitor(agent_t *a)
 			a->handshake_why[0] = '\0';
 			continue;
 		}
+		if (ev == CURVE_EVENT_DOWN) {
+			/* With another coordinator to try, a refused or closed
+			 * connection moves on now rather than after 5 silent
+			 * heartbeats; alone, libzmq dials again by itself. */
+			if (agent_link_alternatives(a)) {
+				agent_link_disconnect(a, a->state == AGENT_READY
+				                             ? "closed the connection"
+				                             : "refused the connection");
+				return;
+			}
+			continue;
+		}
 		int64_t now = clock_mono_ms();
 		if (strcmp(why, a->handshake_why) != 0 || a->handshake_logged == 0 ||
 		    now - a->handshake_logged >= AGENT_HANDSHAKE_LOG_MS) {
 			log_error("handshake with the coordinator at %s failed: %s",
-			          a->cfg.endpoint, why);
+			          agent_link_endpoint(a), why);
 			a->handshake_logged = now;
 		}
 		snprintf(a->handshake_why, sizeof(a->handshake_why), "%s", why);
@@ -249,8 +275,8 @@ agent_link_connect(agent_t *a)
 	int ivl = AGENT_BACKOFF_MIN_MS, ivl_max = a->prompt ? 0 : AGENT_BACKOFF_MAX_MS;
 	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
 	zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
-	if (zmq_connect(a->sock, a->cfg.endpoint) != 0) {
-		log_error("cannot connect to %s: %s", a->cfg.endpoint, zmq_strerror(errno));
+	if (zmq_connect(a->sock, agent_link_endpoint(a)) != 0) {
+		log_error("cannot connect to %s: %s", agent_link_endpoint(a), zmq_strerror(errno));
 		agent_link_close(a);
 		return -1;
 	}
@@ -263,18 +289,36 @@ agent_link_connect(agent_t *a)
 void
 agent_link_disconnect(agent_t *a, const char *why)
 {
+	char was[EPLIST_MAX_ENDPOINT + 1];
+	snprintf(was, sizeof(was), "%s", agent_link_endpoint(a));
+	/* The next coordinator of the list, round robin (after a Redirect's
+	 * target: the one after the coordinator that redirected). The
+	 * backoff is per round: the next one is dialled soon, and only once
+	 * every one has failed does the wait double, so a dead entry does not
+	 * make the live ones wait longer. */
+	bool others = agent_link_alternatives(a);
+	const char *next = others ? eplist_next(a->endpoints) : was;
+	a->round_failed++;
+	bool round_done = !others || a->round_failed >= eplist_count(a->endpoints);
+	int64_t wait = round_done ? a->backoff_ms : AGENT_BACKOFF_MIN_MS;
+	char then[EPLIST_MAX_ENDPOINT + 32] = "";
+	if (strcmp(next, was) != 0)
+		snprintf(then, sizeof(then), " at %s", next);
 	if (a->welcomed_once || a->misdialled)
-		log_warn("coordinator at %s %s; reconnecting in %lld ms", a->cfg.endpoint, why,
-		         (long long)a->backoff_ms);
+		log_warn("coordinator at %s %s; reconnecting%s in %lld ms", was, why, then,
+		         (long long)wait);
 	else
-		log_warn("no coordinator has answered at %s yet%s%s; trying again in %lld ms",
-		         a->cfg.endpoint, a->handshake_why[0] ? ": the handshake failed: " : "",
-		         a->handshake_why, (long long)a->backoff_ms);
+		log_warn("no coordinator has answered at %s yet%s%s; trying again%s in %lld ms",
+		         was, a->handshake_why[0] ? ": the handshake failed: " : "",
+		         a->handshake_why, then, (long long)wait);
 	a->misdialled = false;
 	a->prompt = false;
 	agent_link_close(a);
 	a->epoch = 0;
-	a->reconnect_at = clock_mono_ms() + a->backoff_ms;
+	a->reconnect_at = clock_mono_ms() + wait;
+	if (!round_done)
+		return;
+	a->round_failed = 0;
 	a->backoff_ms *= 2;
 	if (a->backoff_ms > AGENT_BACKOFF_MAX_MS)
 		a->backoff_ms = AGENT_BACKOFF_MAX_MS;
@@ -384,7 +428,8 @@ agent_link_coordinator_goodbye(agent_t *a, const Rota__Goodbye *bye)
 {
 	log_info("coordinator at %s is stopping (%s); saying hello to the next one as soon as it"
 	         " is up",
-	         a->cfg.endpoint, bye->reason && bye->reason[0] ? bye->reason : "no reason given");
+	         agent_link_endpoint(a),
+	         bye->reason && bye->reason[0] ? bye->reason : "no reason given");
 	agent_link_close(a);
 	a->epoch = 0;
 	a->misdialled = false;
@@ -494,6 +539,49 @@ agent_link_heartbeat(agent_t *a)
 	agent_link_send(a, &env);
 }
 
+/* A follower's Redirect: dial the leader it names. The Redirect came over
+ * this connection, from a coordinator holding the server key this worker
+ * pins (under CURVE), so following it is safe; still only to a tcp or ipc
+ * endpoint. What runs here goes on, and the Hello to the leader lists it
+ * with what the spool holds, exactly as after any reconnect. The first
+ * redirect since a Welcome is followed at once, later ones after the
+ * backoff. */
+static void
+agent_link_redirect(agent_t *a, const Rota__Redirect *r)
+{
+	char was[EPLIST_MAX_ENDPOINT + 1];
+	snprintf(was, sizeof(was), "%s", agent_link_endpoint(a));
+	const char *to = r->endpoint ? r->endpoint : "";
+	char why[160];
+	if (to[0] == '\0') {
+		agent_link_disconnect(a, "is a follower and knows no leader now");
+		return;
+	}
+	if (eplist_follow(a->endpoints, to, why, sizeof(why)) != 0) {
+		log_error("coordinator at %s redirected this worker to '%.*s', which it does not"
+		          " follow: %s",
+		          was, EPLIST_MAX_ENDPOINT, to, why);
+		agent_link_disconnect(a, "redirected to an endpoint this worker refuses");
+		return;
+	}
+	int64_t wait = a->redirected ? a->backoff_ms : 0;
+	log_info("coordinator at %s is a follower; the leader is %s (epoch %llu) at %s:"
+	         " connecting to it%s",
+	         was, r->leader_id && r->leader_id[0] ? r->leader_id : "?",
+	         (unsigned long long)r->epoch, to, wait ? " after the backoff" : "");
+	agent_link_close(a);
+	a->epoch = 0;
+	a->misdialled = false;
+	a->prompt = false;
+	a->reconnect_at = clock_mono_ms() + wait;
+	if (a->redirected) {
+		a->backoff_ms *= 2;
+		if (a->backoff_ms > AGENT_BACKOFF_MAX_MS)
+			a->backoff_ms = AGENT_BACKOFF_MAX_MS;
+	}
+	a->redirected = true;
+}
+
 void
 agent_link_handle(agent_t *a, Rota__Envelope *env)
 {
@@ -508,9 +596,12 @@ agent_link_handle(agent_t *a, Rota__Envelope *env)
 		a->state = AGENT_READY;
 		a->welcomed_once = true;
 		a->backoff_ms = AGENT_BACKOFF_MIN_MS;
+		a->redirected = false;
+		a->round_failed = 0;
 		if (fresh)
 			log_info("connected to coordinator %s at %s (epoch %llu)",
-			         w->coordinator_id, a->cfg.endpoint, (unsigned long long)a->epoch);
+			         w->coordinator_id, agent_link_endpoint(a),
+			         (unsigned long long)a->epoch);
 		/* Hello carried some spooled results; output not yet
 		 * acknowledged, results that finished since, and those that
 		 * did not fit, go now. */
@@ -581,10 +672,14 @@ agent_link_handle(agent_t *a, Rota__Envelope *env)
 		agent_link_coordinator_goodbye(a, env->goodbye);
 		break;
 	case ROTA__ENVELOPE__BODY_RESPONSE:
+		if (env->response->redirect != NULL) {
+			agent_link_redirect(a, env->response->redirect);
+			break;
+		}
 		/* The answer an operator's endpoint gives a worker that dialled
 		 * it by mistake: say what it said, once per connection. */
 		if (env->response->error && !a->misdialled) {
-			log_error("%s answered: %s", a->cfg.endpoint,
+			log_error("%s answered: %s", agent_link_endpoint(a),
 			          env->response->error->message);
 			a->misdialled = true;
 		}

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "strlist.h"
 #include "wire.h"
+#include "eplist.h"
 #include "xalloc.h"
 
 static void
@@ -24,7 +25,9 @@ usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: rota-worker [options]\n"
-	        "  --coordinator EP     coordinator's worker endpoint (default %s)\n"
+	        "  --coordinator EP     coordinator's worker endpoint (default %s); several,\n"
+	        "                       comma-separated (EP1,EP2): the coordinators of one\n"
+	        "                       group, tried in turn; a follower's Redirect is followed\n"
 	        "  --id NAME            this worker's id (default: the host name)\n"
 	        "  --label k=v          a label for targeting; repeat for more\n"
 	        "  --spool DIR          durable result spool (default %s)\n"
@@ -141,11 +144,18 @@ worker_check(const agent_config_t *cfg, const char *key_path, const char *coordi
 	if (sock != NULL) {
 		int linger = 0;
 		zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-		if (zmq_connect(sock, cfg->endpoint) != 0) {
-			fprintf(stderr, "rota-worker: --coordinator %s: cannot connect to it: %s\n",
-			        cfg->endpoint, zmq_strerror(errno));
-			errors++;
+		eplist_t *eps = eplist_parse(cfg->endpoint, &kerror); /* owned */
+		for (size_t i = 0; eps != NULL && i < eplist_count(eps); i++) {
+			if (zmq_connect(sock, eplist_at(eps, i)) != 0) {
+				fprintf(stderr,
+				        "rota-worker: --coordinator %s: cannot connect to it: %s\n",
+				        eplist_at(eps, i), zmq_strerror(errno));
+				errors++;
+			}
 		}
+		eplist_destroy(&eps);
+		free(kerror);
+		kerror = NULL;
 		zmq_close(sock);
 	}
 	if (zctx != NULL)
@@ -407,6 +417,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "rota-worker: unexpected argument '%s'\n", argv[optind]);
 		goto out;
 	}
+	/* The list is checked here so a bad entry is a usage error (2), said
+	 * before anything starts. */
+	char *eperror = NULL;
+	eplist_t *eps = eplist_parse(cfg.endpoint, &eperror); /* owned: only checked */
+	if (eps == NULL) {
+		fprintf(stderr, "rota-worker: --coordinator %s\n", eperror);
+		free(eperror);
+		goto out;
+	}
+	eplist_destroy(&eps);
 	if (strcmp(cfg.id, "all") == 0) {
 		fprintf(stderr,
 		        "rota-worker: --id all is reserved ('rota submit --target all' means"

@@ -240,10 +240,13 @@ static enum MHD_Result
 serve_healthz(httpd_t *s, struct MHD_Connection *c)
 {
 	char *why = NULL; /* owned here until answered */
-	bool ok = s->h.healthy != NULL ? s->h.healthy(s->h.ctx, &why) : true;
+	/* ?role=leader: healthy only on the leader (for a load balancer). */
+	const char *role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role");
+	bool ok = s->h.healthy != NULL ? s->h.healthy(s->h.ctx, role, &why) : true;
 	if (ok) {
+		enum MHD_Result rc = answer_text(c, MHD_HTTP_OK, why != NULL ? why : "ok");
 		free(why);
-		return answer_text(c, MHD_HTTP_OK, "ok");
+		return rc;
 	}
 	enum MHD_Result rc =
 	    answer_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, why != NULL ? why : "unhealthy");

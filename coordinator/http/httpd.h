@@ -3,7 +3,7 @@
  *
  *   POST /v1/alerts/alertmanager   Alertmanager's webhook  -> handlers.alerts
  *   GET  /metrics                  Prometheus text format  -> handlers.metrics
- *   GET  /healthz                  200 "ok" / 503 why      -> handlers.healthy
+ *   GET  /healthz[?role=leader]    200 "ok ..." / 503 why  -> handlers.healthy
  *
  * No threads: the daemon runs in MHD's external-polling mode on epoll, so
  * the whole server is one fd for zmq_poll (httpd_fd) plus a timeout
@@ -70,9 +70,10 @@ typedef struct {
 	/* GET /metrics: the page in Prometheus text format, malloc'd (httpd
 	 * frees it); NULL is answered with 500. */
 	char *(*metrics)(void *ctx);
-	/* GET /healthz: true for 200 "ok"; false for 503 with *why (malloc'd,
-	 * httpd frees it; may be left NULL). */
-	bool (*healthy)(void *ctx, char **why);
+	/* GET /healthz[?role=R]: true for 200, false for 503; *text is the
+	 * body either way (malloc'd, httpd frees it; may be left NULL: "ok" or
+	 * "unhealthy"). role is the query's role argument, or NULL. */
+	bool (*healthy)(void *ctx, const char *role, char **text);
 	void *ctx;
 	/* When not NULL, POST /v1/alerts/alertmanager must carry
 	 * "Authorization: Bearer <token>" (401 otherwise): DESIGN.md wants a

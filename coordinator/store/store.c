@@ -215,6 +215,10 @@ store_commit(store_t *s)
 		return 0;
 	}
 	s->in_tx = false;
+	if (store_lease_fence(s) != 0) {
+		store_rollback(s);
+		return -1;
+	}
 	if (db_commit(s->db) != 0) {
 		store_note_error(s);
 		log_error("store: COMMIT: %s", db_errmsg(s->db));

@@ -35,7 +35,7 @@ typedef struct store_options {
 #include "store_outbox.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -239,5 +239,67 @@ int store_schedule_put(store_t *s, const store_schedule_t *sc);
 int store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out);
 void store_schedule_clear(store_schedule_t *sc);
 int store_schedule_delete(store_t *s, const char *runbook);
+
+/* ---- leadership (store_lease.c; docs/ha.md) ----
+ * Several coordinators may share a PostgreSQL store: one leads, by a lease
+ * on the database's clock, and every write transaction it commits checks
+ * inside the transaction that its epoch is still the lease's (the fence).
+ * On SQLite the file lock admits one coordinator: it always leads, taking
+ * the next epoch at once; renewing and fencing cost nothing. */
+
+/* What a coordinator says of itself when it takes or renews the lease. */
+typedef struct {
+	const char *holder;          /* its coordinator id */
+	const char *worker_endpoint; /* advertised: where workers are sent */
+	const char *api_endpoint;    /* where operators are sent */
+	const char *http_endpoint;   /* "" with --http off */
+	int64_t lease_ms;
+} store_lease_t;
+
+/* True on a store coordinators share (PostgreSQL). */
+bool store_shared(const store_t *s);
+/* Takes the lease when free or expired, raising the epoch. 1 taken (*epoch
+ * the new one, and the fence set to it), 0 another holds it, -1 the store
+ * could not say (logged). Never with a transaction open. */
+int store_lease_take(store_t *s, const store_lease_t *lease, uint64_t *epoch);
+/* Renews the lease held under epoch. 1 renewed, 0 deposed (the epoch is no
+ * longer the lease's), -1 the store could not say. */
+int store_lease_renew(store_t *s, const store_lease_t *lease, uint64_t epoch);
+/* Gives the lease of epoch up (best effort) and clears the fence: from now
+ * on every write transaction of this connection is refused. */
+void store_lease_release(store_t *s, uint64_t epoch);
+/* Clears the fence without touching the lease (deposed: it is another's). */
+void store_lease_drop(store_t *s);
+/* A leader's resync: raises the epoch of the lease it holds (workers say
+ * Hello again). 1 with *next (the fence moves with it), 0 deposed, -1 the
+ * store could not say. */
+int store_lease_raise(store_t *s, uint64_t epoch, uint64_t *next);
+/* True when the last store_commit failed because the fence refused it:
+ * this coordinator is no longer the leader. */
+bool store_deposed(const store_t *s);
+
+/* The lease as the store holds it (rota status, and where a follower
+ * sends workers and operators). */
+typedef struct {
+	uint64_t epoch;
+	char *holder; /* owned, like the endpoints */
+	char *worker_endpoint;
+	char *api_endpoint;
+	char *http_endpoint;
+	int64_t expires_in_ms; /* on the database's clock; negative: expired */
+} store_leader_t;
+/* 0 with *out (free with store_leader_clear), 1 when nobody ever led, -1
+ * on a store error. */
+int store_leader_read(store_t *s, store_leader_t *out);
+void store_leader_clear(store_leader_t *l);
+
+/* Records that a coordinator is alive (once a second, outside the turn's
+ * transaction: a follower's one write, never fenced). role: "leader" or
+ * "follower"; epoch its lease's, or the last it saw. */
+int store_coordinator_seen(store_t *s, const store_lease_t *self, const char *role, uint64_t epoch);
+/* Every coordinator that said it is alive, into out->coordinators (each
+ * field malloc'd: free with store_coordinators_clear). */
+int store_coordinators_list(store_t *s, Rota__StatusResponse *out);
+void store_coordinators_clear(Rota__StatusResponse *out);
 
 #endif

@@ -80,11 +80,19 @@ struct store {
 	/* The engine's word for the turn's first failure ("database is locked"),
 	 * for the answers withheld with it (store_last_error). */
 	char why[256];
+	/* The lease's epoch this connection writes under (store_lease.c):
+	 * store_commit runs the fence with it; 0: not leading. */
+	uint64_t fence_epoch;
+	bool deposed; /* the last commit was refused by the fence */
 };
 
 /* Runs the migrations from the file's version to STORE_SCHEMA_VERSION
  * (store_schema.c, SQLite). -1 with *error (caller frees). */
 int store_migrate(store_t *s, char **error);
+/* Checks, inside the open transaction, that fence_epoch is still the
+ * lease's (store_lease.c); store_commit calls it before COMMIT. 0, or -1
+ * with deposed set and why filled: roll back. */
+int store_lease_fence(store_t *s);
 /* The same for a PostgreSQL database (store_schema_pg.c), and its schema
  * version (the same numbers as SQLite's user_version; -1 when it cannot be
  * read). */

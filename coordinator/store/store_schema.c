@@ -137,6 +137,24 @@ static const char *const store_migrations[] = {
     "DROP TABLE incident_runs;"
     "ALTER TABLE incident_runs_6 RENAME TO incident_runs;"
     "CREATE INDEX incident_runs_run ON incident_runs (run_id);",
+    /* 6 -> 7: leadership (store_lease.c, docs/ha.md). leader holds one
+     * row (id 1): the lease's epoch, its holder, the holder's database
+     * session and when the lease expires, in ms on the database's clock,
+     * and where the holder is reached. coordinators: one row per
+     * coordinator that said it is alive, by its operator endpoint. On
+     * SQLite the one coordinator leads under meta's epoch and leaves both
+     * as made. (IF NOT EXISTS: a test takes a store back to version 5 and
+     * migrates it again.) */
+    "CREATE TABLE IF NOT EXISTS leader ("
+    "  id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, holder TEXT NOT NULL DEFAULT '',"
+    "  backend_pid INTEGER NOT NULL DEFAULT 0, expires_ms INTEGER NOT NULL DEFAULT 0,"
+    "  worker_endpoint TEXT NOT NULL DEFAULT '', api_endpoint TEXT NOT NULL DEFAULT '',"
+    "  http_endpoint TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO leader (id, epoch) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;"
+    "CREATE TABLE IF NOT EXISTS coordinators ("
+    "  api_endpoint TEXT PRIMARY KEY, id TEXT NOT NULL, role TEXT NOT NULL,"
+    "  worker_endpoint TEXT NOT NULL DEFAULT '', http_endpoint TEXT NOT NULL DEFAULT '',"
+    "  epoch INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER NOT NULL);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

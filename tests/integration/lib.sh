@@ -9,6 +9,12 @@ ROTA_SOURCE_DIR=${ROTA_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." &
 FIXTURES=$ROTA_SOURCE_DIR/tests/fixtures
 PIDS=()
 TEST_NAME=$(basename "$0" .sh)
+# The coordinator's store: sqlite (DATA_DIR/rota.db) or postgresql (a
+# database of its own for this test in the suite's private cluster,
+# tests/pg/pgcluster.sh; ctest's pg.* variants set it). See store_setup.
+ROTA_TEST_STORE=${ROTA_TEST_STORE:-sqlite}
+PGCLUSTER=$ROTA_SOURCE_DIR/tests/pg/pgcluster.sh
+STORE_FLAGS=()
 
 fail() {
 	echo "FAIL: $TEST_NAME: $*" >&2
@@ -38,6 +44,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	store_cleanup
 	# Step process groups a test left behind (workers killed with SIGKILL
 	# cannot reap theirs).
 	if [ -d "$T/pgids" ]; then
@@ -58,6 +65,100 @@ rota_setup() {
 	mkdir -p "$T/pgids"
 	trap cleanup EXIT
 	export ROTA_TEST_TMP=$T
+	store_setup
+}
+
+# ---- the store: SQLite, or PostgreSQL (ROTA_TEST_STORE=postgresql) -------
+#
+# Every read of the coordinator's store goes through `store` (or
+# `store_script`), so a test reads the same way whichever engine the
+# coordinator writes. In PostgreSQL mode each test has a fresh database
+# (pgcluster.sh newdb), the coordinators it starts get --store URL, and the
+# SQL a test sends must be what both engines read (no boolean used as a
+# number, no group_concat, no MIN/MAX of two values: sql_text and sql_agg
+# below give what differs). The cluster is the suite's (ROTA_TEST_PG_STATE,
+# ctest's fixture pg_cluster); a test run by hand without one starts its own
+# and stops it at the end:
+#     ROTA_TEST_STORE=postgresql bash tests/integration/test_cancel.sh
+
+# store_setup: called by rota_setup.
+store_setup() {
+	case "$ROTA_TEST_STORE" in
+	sqlite) return 0 ;;
+	postgresql) ;;
+	*) fail "ROTA_TEST_STORE=$ROTA_TEST_STORE: use sqlite or postgresql" ;;
+	esac
+	if [ -z "${ROTA_TEST_PG_STATE:-}" ] || [ ! -f "$ROTA_TEST_PG_STATE" ]; then
+		export ROTA_TEST_PG_STATE=$T/pg/cluster.env
+		# initdb once per build directory, not per test
+		export ROTA_PG_TEMPLATE=${ROTA_PG_TEMPLATE:-$ROTA_BIN/../pg/template}
+		mkdir -p "$T/pg"
+		STORE_OWN_CLUSTER=1
+		bash "$PGCLUSTER" start >"$T/pg/start.log" 2>&1 ||
+			fail "could not start a PostgreSQL cluster: $(cat "$T/pg/start.log")"
+	fi
+	# A database name: the test's, lower case, with the pid so that the
+	# same test run twice at once (ctest --repeat, -j) never shares one.
+	local name
+	name=$(tr 'A-Z-' 'a-z_' <<<"t_${TEST_NAME#test_}" | tr -cd 'a-z0-9_' | cut -c1-48)_$$
+	STORE_DB=$name
+	STORE_URL=$(bash "$PGCLUSTER" newdb "$STORE_DB" 2>"$T/pg-newdb.err") ||
+		fail "pgcluster.sh newdb $STORE_DB: $(cat "$T/pg-newdb.err")"
+	STORE_FLAGS=(--store "$STORE_URL")
+}
+
+# store_cleanup: called by cleanup, after the programs are stopped. A kept
+# test directory (ROTA_TEST_KEEP) keeps its database too, while the cluster
+# lives.
+store_cleanup() {
+	[ "$ROTA_TEST_STORE" = postgresql ] || return 0
+	if [ -n "${STORE_DB:-}" ] && { [ -z "${ROTA_TEST_KEEP:-}" ] || [ -z "${ROTA_TEST_FAILED:-}" ]; }; then
+		bash "$PGCLUSTER" dropdb "$STORE_DB" >/dev/null 2>&1 || true
+	elif [ -n "${STORE_DB:-}" ]; then
+		echo "kept database $STORE_DB: $STORE_URL" >&2
+	fi
+	if [ -n "${STORE_OWN_CLUSTER:-}" ]; then
+		bash "$PGCLUSTER" stop >/dev/null 2>&1 || true
+	fi
+}
+
+# store "SQL": the rows of a query on the coordinator's store, one a line,
+# columns separated by |, NULL as an empty string.
+store() {
+	if [ "$ROTA_TEST_STORE" = postgresql ]; then
+		psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d "$STORE_URL" -c "$1"
+	else
+		sqlite3 -batch -noheader "$T/data/rota.db" "$1"
+	fi
+}
+
+# store_script SEPARATOR < FILE: runs a script of several statements in one
+# session (temporary tables live until its end); columns separated by
+# SEPARATOR.
+store_script() {
+	if [ "$ROTA_TEST_STORE" = postgresql ]; then
+		psql -X -q -A -t -F "$1" -v ON_ERROR_STOP=1 -d "$STORE_URL"
+	else
+		sqlite3 -batch -noheader -separator "$1" "$T/data/rota.db"
+	fi
+}
+
+# sql_text EXPR: a blob column (outputs.data) as text.
+sql_text() {
+	if [ "$ROTA_TEST_STORE" = postgresql ]; then
+		echo "convert_from($1, 'UTF8')"
+	else
+		echo "CAST($1 AS TEXT)"
+	fi
+}
+
+# sql_agg EXPR SEPARATOR: the values of EXPR joined (an aggregate).
+sql_agg() {
+	if [ "$ROTA_TEST_STORE" = postgresql ]; then
+		echo "string_agg($1, '$2')"
+	else
+		echo "group_concat($1, '$2')"
+	fi
 }
 
 # start_coordinator [extra flags...]: sets COORD_PID, WORKER_EP, API_EP and
@@ -66,7 +167,8 @@ start_coordinator() {
 	local data=$T/data
 	"$ROTA_BIN/rota-coordinator" --data-dir "$data" \
 		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
-		--runbooks "${RUNBOOKS:-$ROTA_SOURCE_DIR/runbooks}" --http 127.0.0.1:0 "$@" \
+		--runbooks "${RUNBOOKS:-$ROTA_SOURCE_DIR/runbooks}" --http 127.0.0.1:0 \
+		"${STORE_FLAGS[@]}" "$@" \
 		>>"$T/coordinator.log" 2>&1 &
 	COORD_PID=$!
 	PIDS+=("$COORD_PID")
@@ -125,11 +227,6 @@ wait_workers() {
 		sleep 0.1
 	done
 	fail "only $n of $want workers connected"
-}
-
-# store "SQL": query the coordinator's SQLite file.
-store() {
-	sqlite3 -batch -noheader "$T/data/rota.db" "$1"
 }
 
 assert_eq() {

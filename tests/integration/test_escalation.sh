@@ -104,7 +104,7 @@ wait_for '[ "$(delivered /solo)" = 1 ]' 15 "the solo notice to get through"
 sleep 1
 assert_eq "$(delivered /solo)" 1 "2xx deliveries of the solo notice"
 assert_eq "$(grep -c '"path":"/solo"' "$T/recv.jsonl")" 4 "attempts the receiver saw"
-assert_eq "$(store "SELECT attempts || ' ' || (delivered_ms > 0) || ' ' || last_status
+assert_eq "$(store "SELECT attempts || ' ' || (CASE WHEN delivered_ms > 0 THEN 1 ELSE 0 END) || ' ' || last_status
 	FROM outbox WHERE channel = 'solo'")" "4 1 200" "the row's record"
 run_rota 0 -- incident show INC-2
 has_line "$OUT" "solo.*delivered" "incident show's deliveries"

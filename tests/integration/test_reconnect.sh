@@ -16,7 +16,7 @@ wait "$COORD_PID" 2>/dev/null || true
 touch "$T/coordinator.start"
 sleep 0.01
 "$ROTA_BIN/rota-coordinator" --data-dir "$T/data" --worker-endpoint "$worker_ep" \
-	--api-endpoint "$api_ep" --runbooks "$ROTA_SOURCE_DIR/runbooks" --http 127.0.0.1:0 \
+	--api-endpoint "$api_ep" --runbooks "$ROTA_SOURCE_DIR/runbooks" --http 127.0.0.1:0 "${STORE_FLAGS[@]}" \
 	>>"$T/coordinator.log" 2>&1 &
 COORD_PID=$!
 PIDS+=("$COORD_PID")

@@ -21,7 +21,7 @@ assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$run' AND sta
 assert_eq "$(store "SELECT DISTINCT detail FROM step_runs WHERE run_id = '$run' AND host >= 'w5'")" \
 	"never started: 2 host(s) failed, more than max_failures 1" "never-started detail"
 # Batches ran one after the other: w3 started after w1 and w2 ended.
-assert_eq "$(store "SELECT (SELECT started_ms FROM step_runs WHERE run_id = '$run' AND host = 'w3') >= (SELECT MAX(ended_ms) FROM step_runs WHERE run_id = '$run' AND host IN ('w1', 'w2'))")" \
+assert_eq "$(store "SELECT CASE WHEN (SELECT started_ms FROM step_runs WHERE run_id = '$run' AND host = 'w3') >= (SELECT MAX(ended_ms) FROM step_runs WHERE run_id = '$run' AND host IN ('w1', 'w2')) THEN 1 ELSE 0 END")" \
 	1 "the second batch started after the first ended"
 show=$(rota show "$run")
 assert_contains "$show" "4 host(s) never started" "rota show reason"

@@ -19,7 +19,7 @@ assert_contains "$out" "hi from w1 in run $run" "--wait output"
 assert_eq "$(run_status "$run")" 4 "run status (failed)"
 assert_eq "$(store "SELECT host || ':' || step_id || ':' || status || ':' || exit_code FROM step_runs WHERE run_id = '$run' ORDER BY host, position" | tr '\n' ' ')" \
 	"w1:greet:4:0 w1:finish:4:0 w2:greet:4:0 w2:finish:5:3 " "step runs in the store"
-stored=$(store "SELECT group_concat(CAST(o.data AS TEXT), '') FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND s.host = 'w1'")
+stored=$(store "SELECT $(sql_agg "$(sql_text o.data)" '') FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND s.host = 'w1'")
 assert_contains "$stored" "hi from w1 in run $run" "stored stdout"
 assert_contains "$stored" "a warning from w1" "stored stderr"
 assert_eq "$(store "SELECT COUNT(*) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND o.stream = 2")" 2 "stderr chunks"

@@ -8,6 +8,7 @@
 #include "fixture_store.h"
 
 #include "fixture_dir.h"
+#include "fixture_pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@ fixture_store_dir(const char *name, char *dir, size_t dir_len, char *path, size_
 {
 	if (fixture_dir_make(name, dir, dir_len) != 0)
 		return -1;
+	/* A pg.unit.* variant: the store is a fresh database, its URL in path. */
+	if (path != NULL && fixture_pg_enabled())
+		return fixture_pg_newdb(name, path, path_len);
 	if (path != NULL)
 		snprintf(path, path_len, "%s/rota.db", dir);
 	return 0;

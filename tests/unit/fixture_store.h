@@ -4,7 +4,8 @@
  * A test keeps the directory, the file name and the store in its own
  * fixture and hands their buffers in; fixture_store_remove undoes all of
  * it. Directories are /tmp/rota-<name>.XXXXXX; the store's file is
- * <dir>/rota.db.
+ * <dir>/rota.db, or, in a pg.unit.* variant (fixture_pg.h), path is the
+ * URL of a fresh PostgreSQL database.
  *
  * Must never: remove a directory it did not make. */
 #ifndef ROTA_FIXTURE_STORE_H

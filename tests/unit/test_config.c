@@ -121,6 +121,8 @@ test_every_key(void **state)
 	           "http_protect_metrics: true\n"
 	           "http_request_deadline: 45s\n"
 	           "link: https://rota.example/\n"
+	           "store: postgresql://rota@db.example:5432/rota?sslmode=verify-full\n"
+	           "store_password_file: /etc/rota/store.password\n"
 	           "channels:\n"
 	           "  chat:\n"
 	           "    slack: { url_env: ROTA_TEST_SLACK_URL }\n"
@@ -141,6 +143,8 @@ test_every_key(void **state)
 	           "outbox: { give_up_after: 1h, backoff: 2s, max_backoff: 5m, timeout: 10s }\n");
 	assert_string_equal(c->http, "off");
 	assert_string_equal(c->link, "https://rota.example/");
+	assert_string_equal(c->store, "postgresql://rota@db.example:5432/rota?sslmode=verify-full");
+	assert_string_equal(c->store_password_file, "/etc/rota/store.password");
 	assert_int_equal(c->channel_count, 4);
 	const channel_t *ch = config_channel(c, "chat");
 	assert_non_null(ch);
@@ -230,13 +234,27 @@ test_errors_root(void **state)
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
 	refused("http: off\nchanels: {}\n",
 	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
-	        " http_request_deadline, link, channels, escalation, outbox)");
+	        " http_request_deadline, link, store, store_password_file, channels, escalation,"
+	        " outbox)");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
 	refused("http_request_deadline: soon\n",
 	        "1:24: http_request_deadline: 'soon' is not a duration (like 30s, 15m, 4h, 1d)");
 	refused("http_protect_metrics: yes\n",
 	        "1:23: http_protect_metrics must be true or false, not 'yes'");
+	/* The store's URL is checked where it is written; a password in it
+	 * is refused without being repeated. */
+	refused("store: postgresql://rota:s3cret@db/rota\n",
+	        "1:8: store: the URL holds a password, which would be seen in the process list"
+	        " and the logs; take it out and give it in a file: --store-password-file FILE"
+	        " (or store_password_file: in the configuration; mode 0600), or libpq's"
+	        " PGPASSFILE or ~/.pgpass");
+	refused("store: /var/lib/rota/rota.db\n",
+	        "1:8: store: '/var/lib/rota/rota.db' is not a PostgreSQL URL: give"
+	        " postgresql://USER@HOST:PORT/DATABASE?sslmode=verify-full, or no store for"
+	        " SQLite in the data directory");
+	refused("store: [a]\n", "1:8: store must be a value");
+	refused("store_password_file: ''\n", "1:22: store_password_file must be a file name");
 	refused("http_token_file: \"\"\n", "1:18: http_token_file must be a file name");
 	refused("http: [a]\n", "1:7: http must be a value");
 	refused("link: {a: b}\n", "1:7: link must be a value");

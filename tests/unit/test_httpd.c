@@ -30,6 +30,7 @@
 
 typedef struct {
 	bool healthy;
+	bool follower;   /* /healthz?role=leader answers 503 */
 	char *last_body; /* owned: the last body the alert handler got */
 	size_t last_len;
 	int alert_calls;
@@ -58,13 +59,22 @@ on_metrics(void *ctx)
 	              "rota_workers_connected 3\n");
 }
 
+/* Healthy and the leader unless told otherwise; ?role=leader is answered
+ * 503 by a follower. */
 static bool
-on_healthy(void *ctx, char **why)
+on_healthy(void *ctx, const char *role, char **why)
 {
 	state_t *st = ctx;
-	if (!st->healthy)
+	if (!st->healthy) {
 		*why = strdup("store not writable: disk full");
-	return st->healthy;
+		return false;
+	}
+	if (role != NULL && strcmp(role, "leader") == 0 && st->follower) {
+		*why = strdup("not the leader: a follower");
+		return false;
+	}
+	*why = strdup(st->follower ? "ok follower" : "ok leader");
+	return true;
 }
 
 /* ---- the server's loop ------------------------------------------------------ */
@@ -258,7 +268,17 @@ test_healthz(void **state)
 	reply_t r;
 	get(f, "/healthz", &r);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "ok\n");
+	assert_string_equal(r.body, "ok leader\n");
+	get(f, "/healthz?role=leader", &r);
+	assert_int_equal(r.status, 200);
+	f->st.follower = true;
+	get(f, "/healthz", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok follower\n");
+	get(f, "/healthz?role=leader", &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.body, "not the leader: a follower\n");
+	f->st.follower = false;
 	f->st.healthy = false;
 	get(f, "/healthz", &r);
 	assert_int_equal(r.status, 503);

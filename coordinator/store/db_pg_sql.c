@@ -1,0 +1,115 @@
+/* db_pg_sql: SQLite's parameters (`?`, `?N`) in PostgreSQL's words (`$N`),
+ * so the store writes its SQL once for both engines.
+ *
+ * Must never: touch a `?` inside a string, a quoted name, a dollar-quoted
+ * body or a comment. */
+#include "db_pg.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* Length of the dollar-quote tag ($tag$ or $$) at p, or 0 when p does not
+ * start one. */
+static size_t
+pg_dollar_tag(const char *p)
+{
+	size_t n = 1;
+	while (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+	       (n > 1 && p[n] >= '0' && p[n] <= '9'))
+		n++;
+	return p[n] == '$' ? n + 1 : 0;
+}
+
+/* A bare `?` is one more than the largest number so far. Quoted strings
+ * ('..', E'..' with its backslashes), quoted names, dollar-quoted bodies
+ * and comments are copied as they are. */
+char *
+db_pg_translate(const char *sql, int *nparams)
+{
+	size_t cap = strlen(sql) * 2 + 16; /* `?` (1) to `$N` (up to 6) is rare */
+	char *out = xmalloc(cap);
+	size_t o = 0;
+	int max = 0;
+	const char *p = sql;
+	while (*p) {
+		if (o + 16 > cap) {
+			cap *= 2;
+			out = xrealloc(out, cap);
+		}
+		const char *start = p;
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+			bool backslash = q == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e');
+			p++;
+			while (*p) {
+				if (backslash && *p == '\\' && p[1]) {
+					p += 2;
+				} else if (*p == q && p[1] == q) {
+					p += 2;
+				} else if (*p == q) {
+					p++;
+					break;
+				} else {
+					p++;
+				}
+			}
+		} else if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			int depth = 1; /* PostgreSQL's block comments nest */
+			p += 2;
+			while (*p && depth > 0) {
+				if (p[0] == '/' && p[1] == '*') {
+					depth++;
+					p += 2;
+				} else if (p[0] == '*' && p[1] == '/') {
+					depth--;
+					p += 2;
+				} else {
+					p++;
+				}
+			}
+		} else if (*p == '$' && pg_dollar_tag(p) > 0 &&
+		           (p == sql ||
+		            !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+		              (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))) {
+			size_t tag = pg_dollar_tag(p);
+			const char *end = NULL;
+			for (const char *s = p + tag; (s = strchr(s, '$')) != NULL; s++)
+				if (strncmp(s, p, tag) == 0) {
+					end = s;
+					break;
+				}
+			p = end ? end + tag : p + strlen(p);
+		} else if (*p == '?') {
+			int n;
+			p++;
+			if (*p >= '0' && *p <= '9') {
+				long v = strtol(p, (char **)&p, 10);
+				n = v > 32766 ? 32767 : (int)v;
+			} else {
+				n = max + 1;
+			}
+			if (n > max)
+				max = n;
+			o += (size_t)snprintf(out + o, cap - o, "$%d", n);
+			continue;
+		} else {
+			p++;
+		}
+		size_t len = (size_t)(p - start);
+		if (o + len + 16 > cap) {
+			cap = o + len + 16 + cap;
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + o, start, len);
+		o += len;
+	}
+	out[o] = '\0';
+	*nparams = max;
+	return out;
+}

@@ -1,0 +1,141 @@
+# Two coordinators on one PostgreSQL store (separate data directories):
+# exactly one leads; SIGKILLed, the other takes over within a few seconds
+# and the run in flight finishes under it, no step run twice; the new
+# leader SIGSTOPped past its lease is replaced, and once SIGCONTed it steps
+# down and commits nothing: every row written to the run tables was
+# written by the session that held the lease at that moment (a trigger
+# records the writer's session beside the lease's). Runs only against
+# PostgreSQL (pg.integration.leader, with the suite's private cluster).
+. "$(dirname "$0")/lib.sh"
+if [ "$ROTA_TEST_STORE" != postgresql ]; then
+	echo "skipped: $TEST_NAME needs PostgreSQL (run as pg.integration.leader, or with" \
+		"ROTA_TEST_STORE=postgresql)"
+	exit 0
+fi
+rota_setup
+LEASE=3s
+
+# start_coord NAME [flags...]: a coordinator with its own data directory;
+# sets PID_<NAME>, WORKER_<NAME>, API_<NAME> and HTTP_<NAME>.
+start_coord() {
+	local name=$1 data=$T/$1
+	shift
+	mkdir -p -m 700 "$data"
+	touch "$T/$name.start"
+	sleep 0.01
+	"$ROTA_BIN/rota-coordinator" --data-dir "$data" \
+		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
+		--runbooks "$ROTA_SOURCE_DIR/runbooks" --http 127.0.0.1:0 --lease "$LEASE" \
+		"${STORE_FLAGS[@]}" "$@" >>"$T/coordinator-$name.log" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	eval "PID_$name=$pid"
+	wait_for "[ -f '$data/endpoints' ] && [ '$data/endpoints' -nt '$T/$name.start' ]" 10 \
+		"coordinator $name to start"
+	eval "WORKER_$name=$(sed -n 's/^worker=//p' "$data/endpoints")"
+	eval "API_$name=$(sed -n 's/^api=//p' "$data/endpoints")"
+	eval "HTTP_$name=$(sed -n 's/^http=//p' "$data/endpoints")"
+}
+
+# health NAME [QUERY]: the HTTP status of NAME's /healthz.
+health() {
+	local var=HTTP_$1
+	curl -s --max-time 5 -o "$T/health.body" -w '%{http_code}' "http://${!var}/healthz${2:-}" ||
+		true
+}
+
+leads() { [ "$(health "$1" '?role=leader')" = 200 ]; }
+follows() { [ "$(health "$1" '?role=follower')" = 200 ]; }
+
+metric() {
+	local var=HTTP_$1
+	curl -s --max-time 5 "http://${!var}/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+}
+
+start_coord a
+wait_for "leads a" 10 "coordinator a to lead"
+# Every write to the run tables records the writer's session and the
+# lease holder's at that moment; a rolled-back write leaves no row.
+store_script '|' >/dev/null <<'SQL'
+CREATE TABLE write_log (tbl TEXT, writer INTEGER, holder BIGINT, epoch BIGINT,
+  at TIMESTAMPTZ DEFAULT clock_timestamp());
+CREATE FUNCTION log_write() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO write_log (tbl, writer, holder, epoch)
+    SELECT TG_TABLE_NAME, pg_backend_pid(), backend_pid, epoch FROM leader WHERE id = 1;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER log_runs AFTER INSERT OR UPDATE OR DELETE ON runs
+  FOR EACH ROW EXECUTE FUNCTION log_write();
+CREATE TRIGGER log_steps AFTER INSERT OR UPDATE OR DELETE ON step_runs
+  FOR EACH ROW EXECUTE FUNCTION log_write();
+CREATE TRIGGER log_outputs AFTER INSERT OR UPDATE OR DELETE ON outputs
+  FOR EACH ROW EXECUTE FUNCTION log_write();
+CREATE TRIGGER log_workers AFTER INSERT OR UPDATE OR DELETE ON workers
+  FOR EACH ROW EXECUTE FUNCTION log_write();
+CREATE TRIGGER log_schedules AFTER INSERT OR UPDATE OR DELETE ON schedules
+  FOR EACH ROW EXECUTE FUNCTION log_write();
+CREATE TRIGGER log_incidents AFTER INSERT OR UPDATE OR DELETE ON incidents
+  FOR EACH ROW EXECUTE FUNCTION log_write();
+SQL
+
+start_coord b
+wait_for "follows b" 10 "coordinator b to follow"
+leads b && fail "two leaders: b says it leads while a does"
+leads a || fail "a no longer leads once b started"
+assert_eq "$(health b)" 200 "/healthz on the follower"
+assert_contains "$(cat "$T/health.body")" "ok follower" "/healthz's body on the follower"
+assert_eq "$(metric a rota_leader)" 1 "rota_leader on a"
+assert_eq "$(metric b rota_leader)" 0 "rota_leader on b"
+# rota status, asked of the follower: the leader, its epoch, both of them.
+run_rota 0 -- --coordinator "$API_b" status
+assert_contains "$OUT" "role         follower" "status on b"
+assert_contains "$OUT" "at $API_a (epoch 1," "status on b: the leader"
+assert_contains "$OUT" "$API_a" "status on b lists a"
+assert_contains "$OUT" "$API_b" "status on b lists b"
+
+# A worker and a run of three steps, going on across the failovers.
+WORKER_EP="$WORKER_a,$WORKER_b"
+export ROTA_COORDINATOR="$API_a,$API_b"
+start_worker w1
+wait_workers 1
+run=$(rota submit "$FIXTURES/ha.yaml" --target w1 -p secs=3)
+wait_for "[ -s '$T/exec-one' ]" 10 "the first step to start"
+
+# SIGKILL the leader: b takes over (its session lock went with a's
+# connection) and the run goes on there.
+kill -KILL "$PID_a"
+wait_for "leads b" 15 "b to take over from the killed leader"
+grep -q 'leader: took the lease, epoch 2' "$T/coordinator-b.log" ||
+	fail "b did not log taking the lease under epoch 2"
+assert_eq "$(metric b rota_leader_changes_total)" 1 "b's leader changes"
+
+# a comes back and follows.
+start_coord a --worker-endpoint "$WORKER_a" --api-endpoint "$API_a" --http "$HTTP_a"
+wait_for "follows a" 10 "the restarted a to follow"
+
+# SIGSTOP the leader past its lease: a ends b's session and takes over.
+wait_for "[ -s '$T/exec-two' ]" 30 "the second step to start"
+kill -STOP "$PID_b"
+wait_for "leads a" 30 "a to take over from the frozen leader"
+grep -q 'let its lease expire' "$T/coordinator-a.log" || fail "a did not say why it ended b's session"
+kill -CONT "$PID_b"
+wait_for "grep -q 'leader: stepping down from epoch 2' '$T/coordinator-b.log'" 15 \
+	"the thawed b to step down"
+wait_for "follows b" 10 "b to follow after stepping down"
+leads b && fail "b still says it leads"
+
+# The run finishes under a, every step once.
+wait_for "[ \"\$(store \"SELECT status FROM runs WHERE id = '$run'\")\" = 3 ]" 60 \
+	"the run to succeed"
+for s in one two three; do
+	assert_eq "$(wc -l <"$T/exec-$s")" 1 "executions of step $s"
+	assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$run' AND step_id = '$s' AND status = 4")" \
+		1 "step $s recorded succeeded"
+done
+assert_eq "$(store "SELECT epoch FROM leader")" 3 "the lease's epoch after two takeovers"
+# Nothing was committed by a session that did not hold the lease.
+stale=$(store "SELECT tbl || ' by ' || writer || ' under ' || holder || ' epoch ' || epoch FROM write_log WHERE writer <> holder")
+[ -z "$stale" ] || fail "rows written by a coordinator that did not lead: $stale"
+[ "$(store "SELECT COUNT(*) FROM write_log")" -gt 0 ] || fail "the write log recorded nothing"
+pass "one leader at a time; a killed leader replaced, a frozen one fenced and stepped down; the run finished once"

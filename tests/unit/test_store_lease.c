@@ -1,0 +1,282 @@
+/* store_lease: the leader's lease on the store. On SQLite the one
+ * coordinator always leads, each start under the next epoch. On
+ * PostgreSQL (the pg.unit.store_lease variant: a fresh database in the
+ * suite's private cluster; skipped, saying so, without one), two real
+ * connections stand for two coordinators: one leads; the other takes over
+ * at once when the leader's session ends, and only once the lease has
+ * expired when it is frozen (its session ended for it); a deposed leader's
+ * write transaction commits nothing, nor does a follower's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture_dir.h"
+#include "fixture_pg.h"
+#include "store/store.h"
+#include "xalloc.h"
+
+typedef struct {
+	char dir[64];
+	char url[512]; /* "" on SQLite */
+	char *target;  /* owned: the file or the URL */
+} fixture_t;
+
+static store_t *
+open_store(const fixture_t *f)
+{
+	store_options_t o = {.target = f->target};
+	char *error = NULL;
+	store_t *s = store_open(&o, &error);
+	if (s == NULL)
+		fail_msg("store_open: %s", error);
+	return s;
+}
+
+static int
+setup_sqlite(void **state)
+{
+	fixture_t *f = xcalloc(1, sizeof(*f));
+	if (fixture_dir_make("lease", f->dir, sizeof(f->dir)) != 0)
+		return -1;
+	f->target = xstrdup(fixture_dir_path(f->dir, "rota.db"));
+	*state = f;
+	return 0;
+}
+
+/* A fresh database, or none (f->target NULL: the test skips). */
+static int
+setup_pg(void **state)
+{
+	fixture_t *f = xcalloc(1, sizeof(*f));
+	if (fixture_pg_enabled()) {
+		if (fixture_pg_newdb("lease", f->url, sizeof(f->url)) != 0)
+			return -1;
+		f->target = xstrdup(f->url);
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_t *f = *state;
+	if (f->dir[0] != '\0' && fixture_dir_remove(f->dir) != 0)
+		return -1;
+	free(f->target);
+	free(f);
+	return 0;
+}
+
+static fixture_t *
+need_pg(void **state)
+{
+	fixture_t *f = *state;
+	if (f->target == NULL) {
+		print_message("skipped: no PostgreSQL (run as pg.unit.store_lease, which the"
+		              " suite's private cluster backs)\n");
+		skip();
+	}
+	return f;
+}
+
+static const store_lease_t lease_a = {"a", "tcp://a:7400", "tcp://a:7401", "a:7480", 5000};
+static const store_lease_t lease_b = {"b", "tcp://b:7400", "tcp://b:7401", "", 5000};
+
+/* A write transaction of one worker row; the commit's result. */
+static int
+write_one(store_t *s, const char *id)
+{
+	if (store_worker_upsert(s, id, "host", "", "1", "connected", 1) != 0)
+		return -1;
+	return store_commit(s);
+}
+
+static int
+workers_named(store_t *s, const char *id)
+{
+	Rota__ListWorkersResponse *w = xmalloc(sizeof(*w));
+	assert_int_equal(store_workers_list(s, w), 0);
+	int n = 0;
+	for (size_t i = 0; i < w->n_workers; i++)
+		n += strcmp(w->workers[i]->id, id) == 0;
+	rota__list_workers_response__free_unpacked(w, NULL);
+	store_commit(s);
+	return n;
+}
+
+/* SQLite: the coordinator leads at once, a new epoch each time; renewing
+ * and the fence never stand in its way. */
+static void
+test_sqlite_always_leads(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_store(f);
+	assert_false(store_shared(s));
+	uint64_t e1 = 0, e2 = 0, e3 = 0;
+	assert_int_equal(store_lease_take(s, &lease_a, &e1), 1);
+	assert_int_equal(store_lease_renew(s, &lease_a, e1), 1);
+	assert_int_equal(write_one(s, "w1"), 0);
+	assert_false(store_deposed(s));
+	store_destroy(&s);
+	s = open_store(f); /* a restart */
+	assert_int_equal(store_lease_take(s, &lease_a, &e2), 1);
+	assert_true(e2 > e1);
+	assert_int_equal(store_lease_raise(s, e2, &e3), 1);
+	assert_true(e3 > e2);
+	store_leader_t l;
+	assert_int_equal(store_leader_read(s, &l), 1);
+	Rota__StatusResponse st = ROTA__STATUS_RESPONSE__INIT;
+	assert_int_equal(store_coordinators_list(s, &st), 0);
+	assert_int_equal(st.n_coordinators, 0);
+	assert_int_equal(workers_named(s, "w1"), 1);
+	store_destroy(&s);
+}
+
+/* One leads; the other cannot take the lease nor renew it, and reads who
+ * leads and where. */
+static void
+test_pg_one_leader(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = open_store(f), *b = open_store(f);
+	assert_true(store_shared(a));
+	uint64_t ea = 0, eb = 0;
+	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
+	assert_int_equal(store_lease_take(b, &lease_b, &eb), 0);
+	assert_int_equal(store_lease_renew(a, &lease_a, ea), 1);
+	assert_int_equal(store_lease_renew(b, &lease_b, ea), 0);
+	store_leader_t l;
+	assert_int_equal(store_leader_read(b, &l), 0);
+	assert_string_equal(l.holder, "a");
+	assert_int_equal(l.epoch, ea);
+	assert_string_equal(l.worker_endpoint, "tcp://a:7400");
+	assert_string_equal(l.api_endpoint, "tcp://a:7401");
+	assert_true(l.expires_in_ms > 0 && l.expires_in_ms <= 5000);
+	store_leader_clear(&l);
+	/* Each says it is alive; status lists both. */
+	assert_int_equal(store_coordinator_seen(a, &lease_a, "leader", ea), 0);
+	assert_int_equal(store_coordinator_seen(b, &lease_b, "follower", ea), 0);
+	Rota__StatusResponse st = ROTA__STATUS_RESPONSE__INIT;
+	assert_int_equal(store_coordinators_list(b, &st), 0);
+	assert_int_equal(st.n_coordinators, 2);
+	assert_string_equal(st.coordinators[0]->id, "a");
+	assert_string_equal(st.coordinators[0]->role, "leader");
+	assert_string_equal(st.coordinators[1]->role, "follower");
+	store_coordinators_clear(&st);
+	store_destroy(&a);
+	store_destroy(&b);
+}
+
+/* The leader's session ends (killed): the other takes over at once, under
+ * the next epoch, without waiting for the lease. */
+static void
+test_pg_killed_leader(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = open_store(f), *b = open_store(f);
+	uint64_t ea = 0, eb = 0;
+	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
+	store_destroy(&a);
+	assert_int_equal(store_lease_take(b, &lease_b, &eb), 1);
+	assert_int_equal(eb, ea + 1);
+	store_destroy(&b);
+}
+
+/* Takes the lease on s, trying for up to 30 s: an ended session lets its
+ * lock go a moment after pg_terminate_backend answers. */
+static uint64_t
+take_within(store_t *s, const store_lease_t *lease)
+{
+	uint64_t e = 0;
+	for (int i = 0; i < 300; i++) {
+		int rc = store_lease_take(s, lease, &e);
+		assert_true(rc >= 0);
+		if (rc == 1)
+			return e;
+		usleep(100 * 1000);
+	}
+	fail_msg("the lease was not taken over within 30 s");
+	return 0;
+}
+
+/* A frozen leader keeps its session: the other takes over only once the
+ * lease has expired (a lease of -1 ms is expired from the start), by
+ * ending that session. Thawed, the old leader's renewal fails, then finds
+ * itself deposed, and its write transaction under the old epoch commits
+ * nothing. */
+static void
+test_pg_frozen_leader_is_fenced(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = open_store(f), *b = open_store(f);
+	store_lease_t live = lease_a, expired = lease_a;
+	expired.lease_ms = -1;
+	uint64_t ea = 0, eb = 0;
+	/* A live lease is not taken over. */
+	assert_int_equal(store_lease_take(a, &live, &ea), 1);
+	assert_int_equal(store_lease_take(b, &lease_b, &eb), 0);
+	assert_int_equal(store_lease_renew(a, &expired, ea), 1);
+	eb = take_within(b, &lease_b);
+	assert_int_equal(eb, ea + 1);
+	/* The thawed leader: its session was ended; the first renewal
+	 * fails (and reconnects), the next finds the epoch gone. */
+	assert_int_equal(store_lease_renew(a, &live, ea), -1);
+	assert_int_equal(store_lease_renew(a, &live, ea), 0);
+	/* Whatever it still tries to write under its old epoch is refused. */
+	assert_int_equal(write_one(a, "stale"), -1);
+	assert_true(store_deposed(a));
+	assert_non_null(strstr(store_last_error(a), "deposed"));
+	assert_int_equal(workers_named(b, "stale"), 0);
+	/* The new leader writes. */
+	assert_int_equal(write_one(b, "fresh"), 0);
+	assert_false(store_deposed(b));
+	assert_int_equal(workers_named(a, "fresh"), 1);
+	store_destroy(&a);
+	store_destroy(&b);
+}
+
+/* A follower's write transaction never commits; a leader that gives the
+ * lease up lets the other in at once; a raised epoch moves the fence. */
+static void
+test_pg_follower_release_raise(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = open_store(f), *b = open_store(f);
+	assert_int_equal(write_one(b, "follower"), -1);
+	assert_true(store_deposed(b));
+	uint64_t ea = 0, eb = 0, next = 0;
+	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
+	assert_int_equal(store_lease_raise(a, ea, &next), 1);
+	assert_int_equal(next, ea + 1);
+	assert_int_equal(write_one(a, "raised"), 0);
+	assert_int_equal(store_lease_raise(a, ea, &next), 0); /* not the lease's now */
+	store_lease_release(a, ea + 1);
+	assert_int_equal(write_one(a, "released"), -1);
+	assert_int_equal(store_lease_take(b, &lease_b, &eb), 1);
+	assert_int_equal(eb, ea + 2);
+	assert_int_equal(workers_named(b, "follower"), 0);
+	assert_int_equal(workers_named(b, "raised"), 1);
+	assert_int_equal(workers_named(b, "released"), 0);
+	store_destroy(&a);
+	store_destroy(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_sqlite_always_leads, setup_sqlite, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_one_leader, setup_pg, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_killed_leader, setup_pg, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_frozen_leader_is_fenced, setup_pg, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_follower_release_raise, setup_pg, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
