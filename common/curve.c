@@ -39,12 +39,17 @@ curve_monitor_open(void *ctx, void *sock)
 	if (zmq_socket_monitor(sock, endpoint, events) != 0)
 		return NULL;
 	void *mon = zmq_socket(ctx, ZMQ_PAIR); /* owned: returned */
-	if (mon == NULL)
+	if (mon == NULL) {
+		int saved = errno;
+		zmq_socket_monitor(sock, NULL, 0); /* no reader: stop the events */
+		errno = saved;
 		return NULL;
+	}
 	int linger = 0;
 	zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(mon, endpoint) != 0) {
 		int saved = errno;
+		zmq_socket_monitor(sock, NULL, 0);
 		zmq_close(mon);
 		errno = saved;
 		return NULL;
