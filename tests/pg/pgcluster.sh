@@ -123,17 +123,18 @@ pgcluster_load() {
 	. "$state"
 }
 
-# pgcluster_kill DIR BIN: stops the cluster in DIR however it can: a fast
-# shutdown, then an immediate one, then SIGKILL to its postmaster (from
+# pgcluster_kill DIR BIN: stops the cluster in DIR however it can: an
+# immediate shutdown, then SIGKILL to its postmaster (from
 # DIR/data/postmaster.pid, checked to be a postgres process), so nothing
 # of it is left running. Then removes DIR.
 pgcluster_kill() {
 	local dir=$1 bin=$2 pid
 	if [ -f "$dir/data/postmaster.pid" ]; then
-		as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t "$PGCLUSTER_STOP_WAIT_S" stop \
-			>/dev/null 2>&1 ||
-			as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t "$PGCLUSTER_STOP_WAIT_S" stop \
-				>/dev/null 2>&1 || true
+		# Immediate: the cluster is removed next, so the shutdown
+		# checkpoint of a fast stop (seconds of writes on a busy disk)
+		# would be wasted.
+		as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t "$PGCLUSTER_STOP_WAIT_S" stop \
+			>/dev/null 2>&1 || true
 	fi
 	if [ -f "$dir/data/postmaster.pid" ]; then
 		pid=$(head -n 1 "$dir/data/postmaster.pid")
