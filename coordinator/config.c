@@ -12,6 +12,7 @@
 
 #include "coordinator.h"
 #include "duration.h"
+#include "leader.h"
 #include "xalloc.h"
 #include "yamltree.h"
 
@@ -427,6 +428,14 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 			reader_fail(r, val, "%s must be from 1s to 1h, not '%s'", k, scalar(val));
 		else
 			c->http_request_deadline_ms = ms;
+	} else if (strcmp(k, "lease") == 0) {
+		int64_t ms = 0;
+		if (!read_duration(r, val, k, &ms))
+			return;
+		if (ms < LEADER_MIN_LEASE_MS || ms > LEADER_MAX_LEASE_MS)
+			reader_fail(r, val, "lease must be from 2s to 5m, not '%s'", scalar(val));
+		else
+			c->lease_ms = ms;
 	} else if (strcmp(k, "escalation") == 0) {
 		read_escalation(r, val, c);
 	} else if (strcmp(k, "outbox") == 0) {
@@ -435,7 +444,7 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 		reader_fail(r, key,
 		            "unknown key '%s' (expected http, http_token_file,"
 		            " http_protect_metrics, http_request_deadline, link, store,"
-		            " store_password_file, channels, escalation, outbox)",
+		            " store_password_file, lease, channels, escalation, outbox)",
 		            k);
 	}
 }

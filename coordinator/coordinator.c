@@ -258,7 +258,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
 	/* Leads at once on SQLite (the same recovery as ever: runs in flight,
 	 * runbooks and schedules), or follows until the lease is free. */
-	if (coordinator_role_start(c, config->lease_ms, error) != 0)
+	if (coordinator_role_start(c, config->lease_ms ? config->lease_ms : s->config->lease_ms,
+	                           error) != 0)
 		goto fail;
 	log_info("coordinator %s %s, epoch %llu: workers on %s, operators on %s, HTTP on %s,"
 	         " data in %s",
@@ -570,6 +571,11 @@ coordinator_run(coordinator_t *c)
 				              c);
 			if (leads && !c->store_unwritable && c->store_lost == NULL)
 				incidents_tick(c->svc->incidents, clock_wall_ms());
+			if (leads && !c->stopping && !c->store_unwritable &&
+			    store_shared(c->svc->store) && now >= c->next_inbox) {
+				coordinator_http_inbox(c);
+				c->next_inbox = now + COORDINATOR_INBOX_MS;
+			}
 			audit_tick(c->svc->audit, now, clock_wall_ms(),
 			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;

@@ -31,7 +31,11 @@
 #define COORDINATOR_BATCH 1000           /* messages read per socket per turn */
 #define COORDINATOR_RESYNC_RETRY_MS 1000 /* between reloads of a failing store */
 #define COORDINATOR_DROP_LOG_MS 60000    /* one log line per peer per minute */
-#define COORDINATOR_SETTLE_MS 10000      /* at most, for known workers to return */
+/* How often a leader on a shared store looks for alerts followers kept,
+ * and how many it acts on a turn (docs/ha.md). */
+#define COORDINATOR_INBOX_MS 1000
+#define COORDINATOR_INBOX_BATCH 16
+#define COORDINATOR_SETTLE_MS 10000 /* at most, for known workers to return */
 /* After SIGTERM: the API refuses new work this long, and the workers'
  * goodbyes leave, before the process exits (well inside systemd's 5 s). */
 #define COORDINATOR_STOP_LINGER_MS 500

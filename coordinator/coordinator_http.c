@@ -47,6 +47,21 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	    .role = c->http_token ? "token" : "admin",
 	    .peer = peer,
 	};
+	if (!leader_is_leader(c->leader)) {
+		/* A follower keeps the payload for the leader (Alertmanager
+		 * may list every coordinator): 202 once it is durable. */
+		if (store_inbox_add(c->svc->store, peer, src.actor, src.role, body, len,
+		                    clock_wall_ms()) != 0) {
+			*status = 503;
+			*reply =
+			    xstrdup("this coordinator follows and could not keep the alerts for"
+			            " the leader; send again later\n");
+			return;
+		}
+		*status = 202;
+		*reply = xstrdup("{\"status\":\"kept for the leader\"}");
+		return;
+	}
 	responder_alerts(c->svc->responder, &src, body, len, status, reply);
 	dispatcher_end_turn(c->svc->dispatcher);
 	if (store_commit(c->svc->store) != 0) {
@@ -63,6 +78,30 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 
 /* 200 on any healthy coordinator, its role in the body; with ?role=leader
  * 200 only on the leader (a load balancer in front of the console). */
+/* The leader acts on the alerts followers kept (store_inbox.c), a few a
+ * call, in the turn's transaction: each row is deleted with what acting on
+ * it changed, so it is acted on once. */
+void
+coordinator_http_inbox(coordinator_t *c)
+{
+	for (int i = 0; i < COORDINATOR_INBOX_BATCH; i++) {
+		store_inbox_item_t it; /* owns its strings */
+		if (store_inbox_next(c->svc->store, &it) != 0)
+			return;
+		responder_source_t src = {.actor = it.actor, .role = it.role, .peer = it.peer};
+		unsigned status = 0;
+		char *reply = NULL; /* owned */
+		responder_alerts(c->svc->responder, &src, it.body, it.len, &status, &reply);
+		int rc = store_inbox_delete(c->svc->store, it.id);
+		log_info("alerts a follower took in from %s: %u %s", it.peer, status,
+		         reply ? reply : "");
+		free(reply);
+		store_inbox_clear(&it);
+		if (rc != 0)
+			return;
+	}
+}
+
 static bool
 coordinator_http_healthy(void *ctx, const char *role, char **why)
 {

@@ -73,6 +73,7 @@ struct coordinator {
 	/* Leadership (coordinator_role.c, leader.h). */
 	leader_t *leader;    /* owned */
 	int64_t next_seen;   /* when this coordinator next says it is alive */
+	int64_t next_inbox;  /* when the leader next looks at the alert inbox */
 	char *promote_error; /* owned: why it could not lead (NULL: it could) */
 	/* The outbox's settings, to start it again on becoming leader (its
 	 * db_path is outbox_db). */
@@ -88,6 +89,8 @@ struct coordinator {
 /* Starts the HTTP server when one is configured, and writes the address it
  * bound to bound ("" when off). 0, or -1 with *error (caller frees). */
 int coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error);
+/* The leader: acts on the alerts followers kept, in the open turn. */
+void coordinator_http_inbox(coordinator_t *c);
 
 /* coordinator_intake.c */
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */

@@ -302,4 +302,32 @@ int store_coordinator_seen(store_t *s, const store_lease_t *self, const char *ro
 int store_coordinators_list(store_t *s, Rota__StatusResponse *out);
 void store_coordinators_clear(Rota__StatusResponse *out);
 
+/* ---- the alert inbox (store_inbox.c) ----
+ * An alert posted to a follower is kept here, durable before the follower
+ * answers 202, and acted on by the leader, which deletes it in the turn
+ * that acts on it: taken in once, acted on once. */
+typedef struct {
+	int64_t id;
+	int64_t received_ms;
+	char *peer; /* owned, like actor, role and body */
+	char *actor;
+	char *role;
+	char *body; /* NUL-terminated; len bytes before it */
+	size_t len;
+} store_inbox_item_t;
+
+/* Keeps an alert in a transaction of its own, committed when this
+ * returns 0 (never fenced: a follower's one write of an alert). -1 (the
+ * store's error noted) when it was not kept, or a turn's transaction is
+ * open. */
+int store_inbox_add(store_t *s, const char *peer, const char *actor, const char *role,
+                    const char *body, size_t len, int64_t now_ms);
+/* The oldest alert kept: 0 with *item (free with store_inbox_clear), 1
+ * when there is none, -1 on error. */
+int store_inbox_next(store_t *s, store_inbox_item_t *item);
+/* Deletes the alert in the open turn (store_begin): it goes with the
+ * changes acting on it, or not at all. */
+int store_inbox_delete(store_t *s, int64_t id);
+void store_inbox_clear(store_inbox_item_t *item);
+
 #endif

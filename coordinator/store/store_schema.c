@@ -154,7 +154,12 @@ static const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS coordinators ("
     "  api_endpoint TEXT PRIMARY KEY, id TEXT NOT NULL, role TEXT NOT NULL,"
     "  worker_endpoint TEXT NOT NULL DEFAULT '', http_endpoint TEXT NOT NULL DEFAULT '',"
-    "  epoch INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER NOT NULL);",
+    "  epoch INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER NOT NULL);"
+    /* Alerts a follower took in (store_inbox.c): durable before its 202,
+     * acted on by the leader, which deletes each in the same transaction. */
+    "CREATE TABLE IF NOT EXISTS alert_inbox ("
+    "  id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, peer TEXT NOT NULL,"
+    "  actor TEXT NOT NULL, role TEXT NOT NULL, body BLOB NOT NULL);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

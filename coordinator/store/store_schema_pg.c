@@ -147,7 +147,10 @@ static const char *const store_pg_migrations[] = {
     "CREATE TABLE coordinators ("
     "  api_endpoint " T " PRIMARY KEY, id " T " NOT NULL, role " T " NOT NULL,"
     "  worker_endpoint " T " NOT NULL DEFAULT '', http_endpoint " T " NOT NULL DEFAULT '',"
-    "  epoch BIGINT NOT NULL DEFAULT 0, last_seen_ms BIGINT NOT NULL);",
+    "  epoch BIGINT NOT NULL DEFAULT 0, last_seen_ms BIGINT NOT NULL);"
+    "CREATE TABLE alert_inbox ("
+    "  " ID ", received_ms BIGINT NOT NULL, peer " T " NOT NULL, actor " T " NOT NULL,"
+    "  role " T " NOT NULL, body BYTEA NOT NULL);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

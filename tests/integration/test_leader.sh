@@ -4,7 +4,8 @@
 # leader SIGSTOPped past its lease is replaced, and once SIGCONTed it steps
 # down and commits nothing: every row written to the run tables was
 # written by the session that held the lease at that moment (a trigger
-# records the writer's session beside the lease's). Runs only against
+# records the writer's session beside the lease's); an alert posted to
+# both opens one incident. Runs only against
 # PostgreSQL (pg.integration.leader, with the suite's private cluster).
 . "$(dirname "$0")/lib.sh"
 if [ "$ROTA_TEST_STORE" != postgresql ]; then
@@ -138,4 +139,26 @@ assert_eq "$(store "SELECT epoch FROM leader")" 3 "the lease's epoch after two t
 stale=$(store "SELECT tbl || ' by ' || writer || ' under ' || holder || ' epoch ' || epoch FROM write_log WHERE writer <> holder")
 [ -z "$stale" ] || fail "rows written by a coordinator that did not lead: $stale"
 [ "$(store "SELECT COUNT(*) FROM write_log")" -gt 0 ] || fail "the write log recorded nothing"
-pass "one leader at a time; a killed leader replaced, a frozen one fenced and stepped down; the run finished once"
+# An alert posted to both (Alertmanager lists every coordinator): the
+# follower keeps it for the leader and answers 202 once it is durable; the
+# leader acts on it and on its own copy once: one incident.
+alert='{"receiver":"rota","status":"firing","version":"4","groupKey":"{}:{alertname=\"ServiceDown\"}",
+ "groupLabels":{"alertname":"ServiceDown"},"commonLabels":{"alertname":"ServiceDown"},
+ "commonAnnotations":{},"externalURL":"http://am.example:9093","truncatedAlerts":0,
+ "alerts":[{"status":"firing","labels":{"alertname":"ServiceDown","instance":"nohost:9100"},
+ "annotations":{"summary":"down"},"startsAt":"2026-11-23T03:00:00Z","endsAt":"0001-01-01T00:00:00Z",
+ "generatorURL":"http://prom.example:9090","fingerprint":"5e1ec7ed0000a1a1"}]}'
+post() { # post NAME: the HTTP status of the alert posted to NAME
+	local var=HTTP_$1
+	curl -s -o "$T/post-$1.body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data-binary "$alert" "http://${!var}/v1/alerts/alertmanager"
+}
+assert_eq "$(post b)" 202 "the alert posted to the follower"
+assert_contains "$(cat "$T/post-b.body")" "kept for the leader" "the follower's answer"
+assert_eq "$(post a)" 202 "the alert posted to the leader"
+wait_for "[ \"\$(store 'SELECT COUNT(*) FROM alert_inbox')\" = 0 ]" 15 \
+	"the leader to act on the alert the follower kept"
+assert_eq "$(store "SELECT COUNT(*) FROM incidents")" 1 "incidents opened by one alert posted twice"
+stale=$(store "SELECT tbl || ' by ' || writer || ' under ' || holder FROM write_log WHERE writer <> holder")
+[ -z "$stale" ] || fail "rows written by a coordinator that did not lead: $stale"
+pass "one leader at a time; a killed leader replaced, a frozen one fenced and stepped down; the run finished once; an alert posted to both acted on once"

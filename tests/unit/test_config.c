@@ -123,6 +123,7 @@ test_every_key(void **state)
 	           "link: https://rota.example/\n"
 	           "store: postgresql://rota@db.example:5432/rota?sslmode=verify-full\n"
 	           "store_password_file: /etc/rota/store.password\n"
+	           "lease: 8s\n"
 	           "channels:\n"
 	           "  chat:\n"
 	           "    slack: { url_env: ROTA_TEST_SLACK_URL }\n"
@@ -159,6 +160,7 @@ test_every_key(void **state)
 	assert_string_equal(c->http_token_file, "/etc/rota/http.token");
 	assert_true(c->http_protect_metrics);
 	assert_int_equal(c->http_request_deadline_ms, 45000);
+	assert_int_equal(c->lease_ms, 8000);
 	assert_string_equal(ch->routing_key, "k2");
 	ch = config_channel(c, "hook");
 	assert_int_equal(ch->kind, CHANNEL_WEBHOOK);
@@ -234,8 +236,9 @@ test_errors_root(void **state)
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
 	refused("http: off\nchanels: {}\n",
 	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
-	        " http_request_deadline, link, store, store_password_file, channels, escalation,"
-	        " outbox)");
+	        " http_request_deadline, link, store, store_password_file, lease, channels,"
+	        " escalation, outbox)");
+	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
 	refused("http_request_deadline: soon\n",
