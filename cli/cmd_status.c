@@ -16,6 +16,8 @@
 #include "usage.h"
 
 #define STATUS_SYNOPSIS "[--json]"
+/* A coordinator not heard from for this long is marked silent. */
+#define CMD_STATUS_SILENT_MS 3000
 
 static const char *
 cmd_status_security(const Rota__StatusResponse *st)
@@ -111,8 +113,11 @@ cmd_status_leadership(const Rota__StatusResponse *st)
 		char ago[FORMAT_BUF_BYTES];
 		format_duration(ci->last_seen_ago_ms > 0 ? ci->last_seen_ago_ms : 0, ago,
 		                sizeof(ago));
-		printf("  %-24s %-9s %-30s %6llu  %s ago\n", ci->id, ci->role, ci->api_endpoint,
-		       (unsigned long long)ci->epoch, ago);
+		/* Alive coordinators say so every second: one silent for
+		 * longer is down, frozen or cut off from the database. */
+		printf("  %-24s %-9s %-30s %6llu  %s ago%s\n", ci->id, ci->role, ci->api_endpoint,
+		       (unsigned long long)ci->epoch, ago,
+		       ci->last_seen_ago_ms > CMD_STATUS_SILENT_MS ? " (silent)" : "");
 	}
 }
 

@@ -49,7 +49,19 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	};
 	if (!leader_is_leader(c->leader)) {
 		/* A follower keeps the payload for the leader (Alertmanager
-		 * may list every coordinator): 202 once it is durable. */
+		 * may list every coordinator): 202 once it is durable. One the
+		 * leader would refuse is refused here alike (400, not sent
+		 * again). */
+		alert_payload_t parsed; /* owns what it parsed */
+		char *why = NULL;       /* owned */
+		int bad = alert_payload_parse(body, len, &parsed, &why);
+		alert_payload_free(&parsed);
+		if (bad != 0) {
+			*status = 400;
+			*reply = xasprintf("invalid Alertmanager payload: %s\n", why);
+			free(why);
+			return;
+		}
 		if (store_inbox_add(c->svc->store, peer, src.actor, src.role, body, len,
 		                    clock_wall_ms()) != 0) {
 			*status = 503;

@@ -34,10 +34,15 @@ coordinator_reload(void *ctx, Rota__ReloadResponse *out)
 		return;
 	}
 	catalog_diff_t diff = catalog_diff(catalog, fresh);
-	catalog_persist(catalog, fresh, c->svc->store);
+	/* A follower writes nothing: the leader records its own, and this
+	 * one records its catalog when it leads (coordinator_role.c). */
+	bool leads = leader_is_leader(c->leader);
+	if (leads)
+		catalog_persist(catalog, fresh, c->svc->store);
 	/* In place: every module that holds the catalog sees the new one. */
 	catalog_swap(catalog, &fresh);
-	scheduler_sync(c->svc->scheduler, catalog, clock_wall_ms());
+	if (leads)
+		scheduler_sync(c->svc->scheduler, catalog, clock_wall_ms());
 	out->loaded = (uint32_t)catalog_count(catalog);
 	out->invalid = (uint32_t)catalog_invalid(catalog);
 	for (size_t i = 0; i < catalog_count(catalog); i++)

@@ -251,8 +251,8 @@ coordinator_role_status(coordinator_t *c, Rota__StatusResponse *out)
 		out->coordinators = c->status_list.coordinators;
 		out->n_coordinators = c->status_list.n_coordinators;
 	}
-	/* Reads only: close what they opened. */
-	store_commit(c->svc->store);
+	/* Reads only, each statement reset: no transaction of their own to
+	 * close (and the turn's, if open, is not this answer's to commit). */
 }
 
 void

@@ -153,6 +153,10 @@ post() { # post NAME: the HTTP status of the alert posted to NAME
 	curl -s -o "$T/post-$1.body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 		--data-binary "$alert" "http://${!var}/v1/alerts/alertmanager"
 }
+good=$alert
+alert='{"version":"4"}'
+assert_eq "$(post b)" 400 "a malformed alert posted to the follower"
+alert=$good
 assert_eq "$(post b)" 202 "the alert posted to the follower"
 assert_contains "$(cat "$T/post-b.body")" "kept for the leader" "the follower's answer"
 assert_eq "$(post a)" 202 "the alert posted to the leader"
