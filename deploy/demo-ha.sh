@@ -28,10 +28,15 @@ stop_all() {
 	PIDS=()
 	bash "$PGCLUSTER" stop >/dev/null 2>&1 || true
 }
+INTERRUPTED=
 on_exit() {
 	local rc=$?
 	stop_all
-	if [ $rc -ne 0 ]; then
+	if [ -n "$INTERRUPTED" ]; then
+		rm -rf "$DEMO"
+		echo
+		echo "demo-ha interrupted: stopped everything it started and removed $DEMO"
+	elif [ $rc -ne 0 ]; then
 		echo
 		echo "demo-ha failed (exit $rc); logs are in $DEMO:"
 		for f in "$DEMO"/*.log; do
@@ -44,7 +49,7 @@ on_exit() {
 	fi
 }
 trap on_exit EXIT
-trap 'exit 130' INT TERM
+trap 'INTERRUPTED=1; exit 130' INT TERM
 
 say() {
 	if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\n== %s\n' "$*"; fi
