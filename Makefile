@@ -1,6 +1,8 @@
 # Thin wrapper over CMake. `make` builds into build/; `make test` installs
 # dependencies, builds and runs the whole suite (plain and sanitized builds);
-# `make demo` runs a coordinator and three workers on loopback; `make fuzz`
+# `make demo` runs a coordinator and three workers on loopback; `make demo-ha`
+# two coordinators on a private PostgreSQL, the leader killed mid-run
+# (docs/ha.md); `make fuzz`
 # runs the libFuzzer targets for FUZZ_SECONDS each (docs/fuzzing.md).
 # `make check-style` (run first by `make test`) is `make format-check`
 # (clang-format with .clang-format) and scripts/checksrc (docs/contributing.md).
@@ -10,7 +12,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 25
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo bench clean format \
+.PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo demo-ha bench clean format \
 	format-check checksrc check-style
 
 all: build
@@ -59,6 +61,9 @@ fuzz: deps
 
 demo: deps build
 	bash deploy/demo.sh $(BUILD)/bin
+
+demo-ha: deps build
+	bash deploy/demo-ha.sh $(BUILD)/bin
 
 # The benchmarks of docs/benchmarks.md (under 10 minutes); never part of
 # `make test`. Prints "name value unit" lines and writes build/bench.json.

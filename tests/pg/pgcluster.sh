@@ -12,6 +12,10 @@
 #   pgcluster.sh psql [DB] [psql args...]
 #                               psql as the role rota on DB (default: rota)
 #   pgcluster.sh env            the state file (KEY=VALUE lines)
+#   pgcluster.sh down | up      stops the server (a fast shutdown: every
+#                               session ended) and starts it again on the
+#                               same port and data, for a test of a
+#                               database restart (tests/ha)
 #   pgcluster.sh run CMD [ARGS...]
 #                               runs CMD with ROTA_TEST_PG_URL (the database
 #                               rota), ROTA_TEST_PG_PW_URL and
@@ -62,7 +66,7 @@ if [ "${1:-}" = --state ]; then
 	shift 2
 fi
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: pgcluster.sh [--state FILE] start|stop|url|newdb|dropdb|psql|env|run"
+[ -n "$cmd" ] || die "usage: pgcluster.sh [--state FILE] start|stop|url|newdb|dropdb|psql|env|down|up|run"
 shift
 [ -n "$state" ] || die "no state file: set ROTA_TEST_PG_STATE or give --state FILE"
 
@@ -328,6 +332,16 @@ env)
 	pgcluster_load
 	cat "$state"
 	;;
+down)
+	pgcluster_load
+	as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t "$PGCLUSTER_STOP_WAIT_S" stop \
+		>/dev/null || die "the server did not stop"
+	;;
+up)
+	pgcluster_load
+	as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w \
+		-t "$PGCLUSTER_START_WAIT_S" start </dev/null >/dev/null || die "the server did not start"
+	;;
 run)
 	[ $# -ge 1 ] || die "run CMD [ARGS...]"
 	pgcluster_load
@@ -338,6 +352,6 @@ run)
 	exec "$@"
 	;;
 *)
-	die "unknown command '$cmd' (start, stop, url, newdb, dropdb, psql, env, run)"
+	die "unknown command '$cmd' (start, stop, url, newdb, dropdb, psql, env, down, up, run)"
 	;;
 esac
