@@ -25,6 +25,12 @@ int curve_client_setup(void *sock, const keys_pair_t *mine, const keys_pair_t *s
  * with errno. */
 void *curve_monitor_open(void *ctx, void *sock);
 
+/* Stops monitoring sock and closes the PAIR of curve_monitor_open (*monp;
+ * nulled; NULL is fine). Before closing sock: libzmq's I/O thread sends
+ * each event with a blocking send, so an event for a monitor already closed
+ * (a reconnect, the close itself) would stall every socket of the context. */
+void curve_monitor_close(void *sock, void **monp);
+
 typedef enum {
 	CURVE_EVENT_NONE = 0, /* nothing to read */
 	CURVE_EVENT_OK,       /* a handshake succeeded */
