@@ -388,6 +388,7 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 	 * CLI_FAILOVER_MS: a failover takes a lease and a takeover. */
 	int64_t give_up = clock_mono_ms() + CLI_FAILOVER_MS;
 	size_t failed = 0;
+	size_t leaderless = 0; /* of the failed: followers that knew no leader */
 	int hops = 0;
 	char tried[1024] = "";
 	for (;;) {
@@ -412,6 +413,7 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 			char why[160];
 			if (to[0] == '\0') {
 				what = "a follower that knows no leader now";
+				leaderless++;
 			} else if (hops >= CLI_MAX_REDIRECTS) {
 				snprintf(said, sizeof(said),
 				         "redirected again (to %.*s) after %d redirects: do the"
@@ -440,7 +442,7 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 				            ? e->message
 				            : what);
 				client_reply_free(&env);
-				return CLI_EXIT_UNREACHABLE;
+				return to[0] == '\0' ? CLI_EXIT_REFUSED : CLI_EXIT_UNREACHABLE;
 			}
 			client_reply_free(&env);
 		} else if (rc == CLIENT_ERR_TIMEOUT || rc == CLIENT_ERR_DOWN) {
@@ -481,12 +483,23 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 		if (failed < eplist_count(s->endpoints) && hops <= CLI_MAX_REDIRECTS)
 			continue;
 		if (s->following == NULL || clock_mono_ms() >= give_up) {
+			/* Every coordinator answered, and none leads: refused as
+			 * unavailable (nothing was done), not unreachable. */
+			if (leaderless == failed) {
+				fprintf(stderr,
+				        "rota: unavailable: no coordinator leads now (%s): an"
+				        " election is under way or the store is out of reach;"
+				        " nothing was done: try again in a few seconds\n",
+				        tried);
+				return CLI_EXIT_REFUSED;
+			}
 			session_report_none(s, tried);
 			return CLI_EXIT_UNREACHABLE;
 		}
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = CLI_FAILOVER_PAUSE_MS * 1000000L};
 		nanosleep(&ts, NULL);
 		failed = 0;
+		leaderless = 0;
 		hops = 0;
 		tried[0] = '\0';
 	}

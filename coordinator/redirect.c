@@ -152,8 +152,9 @@ redirect_text(const services_t *svc, redirect_socket_t kind, const char *endpoin
 	const redirect_leader_t *l = &svc->leadership;
 	if (endpoint == NULL || endpoint[0] == '\0') {
 		snprintf(buf, len,
-		         "this coordinator is a follower and knows no leader now (an election is"
-		         " under way, or the leader has not said where it listens); try another"
+		         "unavailable: this coordinator is a follower and knows no leader now"
+		         " (an election is under way, the store is out of reach, or the leader"
+		         " has not said where it listens); nothing was done: try another"
 		         " coordinator, or again in a few seconds");
 		return;
 	}
@@ -179,7 +180,11 @@ redirect_send(const services_t *svc, redirect_socket_t kind, void *sock, const u
 	redirect.epoch = svc->leadership.epoch;
 	redirect.leader_id = (char *)svc->leadership.id;
 	Rota__Error err = ROTA__ERROR__INIT;
-	err.code = ROTA__ERROR_CODE__ERR_REDIRECT;
+	/* No leader to send anyone to (an election, or the store out of
+	 * reach): the request is refused as unavailable, nothing done. The
+	 * empty Redirect still tells a client with a list to try another. */
+	err.code = endpoint[0] == '\0' ? ROTA__ERROR_CODE__ERR_UNAVAILABLE
+	                               : ROTA__ERROR_CODE__ERR_REDIRECT;
 	err.message = text;
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = request_id;

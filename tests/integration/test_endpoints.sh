@@ -64,8 +64,9 @@ start_follower loop self self
 run_rota 3 -- --coordinator "$F_API" runs
 assert_contains "$ERR" "after 3 redirects: do the coordinators agree on who leads?" "a redirect loop"
 start_follower lost "" ""
-run_rota 3 -- --coordinator "$F_API" runs
-assert_contains "$ERR" "knows no leader now" "a follower without a leader"
+run_rota 4 -- --coordinator "$F_API" runs
+assert_contains "$ERR" "knows no leader now" \
+	"a follower without a leader: refused as unavailable"
 start_follower odd "inproc://elsewhere" "inproc://elsewhere"
 run_rota 3 -- --coordinator "$F_API" runs
 assert_contains "$ERR" "redirected to 'inproc://elsewhere', not followed: not a tcp:// or ipc://" \
