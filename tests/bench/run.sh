@@ -10,12 +10,16 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker sched sqlite pg) shorten a run while working on one figure.
+# worker sched sqlite pg ha) shorten a run while working on one figure.
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
 # directory, a free port and a unix socket) and stops it at the end; it is
 # skipped, saying why, when PostgreSQL's server is not installed.
+#
+# ha (ha_failover_p50/p99, ha_frozen_depose: tests/bench/ha.sh) runs
+# coordinators on a private PostgreSQL of its own, and kills and freezes
+# their leader; skipped likewise without PostgreSQL.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,7 +27,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite pg}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite pg ha}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
@@ -293,6 +297,16 @@ if want pg; then
 		figure pg_ceiling_pipeline "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000 pipeline)" rows/s
 		bash "$PGCLUSTER" --state "$PG_STATE" stop >/dev/null 2>&1 || true
 		PG_STATE=
+	fi
+fi
+
+if want ha; then
+	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null; then
+		echo "== ha: skipped, PostgreSQL's server is not installed (deploy/install-deps.sh)" >&2
+	else
+		echo "== ha: leader failover on a private PostgreSQL (tests/bench/ha.sh)" >&2
+		bash "$ROOT/tests/bench/ha.sh" "$BIN" "$W" >"$W/ha.figures" || die "ha failed"
+		while read -r name value unit; do figure "$name" "$value" "$unit"; done <"$W/ha.figures"
 	fi
 fi
 
