@@ -240,6 +240,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	dispatcher_config_t dcfg = {
 	    .svc = s,
 	    .lost_after_ms = (int64_t)config->heartbeat_ms * REGISTRY_LOST_INTERVALS,
+	    .settle_ms = COORDINATOR_SETTLE_MS, /* the scheduler's settle window too */
 	    .hooks = responder_hooks(s->responder),
 	};
 	s->dispatcher = dispatcher_new(&dcfg);

@@ -97,6 +97,11 @@ typedef struct {
 	 * NULL) it works with, read where they are used (never copied) */
 	services_t *svc;
 	int64_t lost_after_ms; /* how long a host's worker may be away */
+	/* After a recovery (a start or a promotion to leader), how long a host
+	 * of a recovered run waits for its worker's first Hello before
+	 * lost_after_ms applies: the worker may still be failing over through
+	 * its endpoint list and reconnect backoff. */
+	int64_t settle_ms;
 	dispatcher_hooks_t hooks;
 } dispatcher_config_t;
 

@@ -78,6 +78,10 @@ typedef struct {
 	bool cancelled;       /* an operator cancelled this host: nothing more starts */
 	int64_t not_before;   /* wall ms: jitter holds its first step until then */
 	int64_t absent_since; /* mono ms since its worker was seen gone; 0 = present */
+	/* mono ms: a host of a recovered run is not lost before then, however
+	 * long its worker is away (it may still be finding this coordinator);
+	 * 0 once the worker said Hello here, or for a run started here */
+	int64_t settle_until;
 } run_host_t;
 
 typedef struct run {

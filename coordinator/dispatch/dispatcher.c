@@ -78,6 +78,8 @@ dispatcher_shift(dispatcher_t *d, int64_t delta_ms)
 		for (size_t h = 0; h < r->host_count; h++) {
 			if (r->hosts[h].absent_since)
 				r->hosts[h].absent_since += delta_ms;
+			if (r->hosts[h].settle_until)
+				r->hosts[h].settle_until += delta_ms;
 			for (size_t s = 0; s < r->step_count; s++)
 				r->hosts[h].steps[s].dispatched_mono += delta_ms;
 		}

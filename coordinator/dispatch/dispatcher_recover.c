@@ -127,6 +127,7 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 			if (host->host == NULL)
 				host->host = xstrdup(rows[k].host);
 			host->absent_since = now_mono;
+			host->settle_until = now_mono + d->cfg.settle_ms;
 			run_step_t *step = &host->steps[rows[k].position];
 			/* A later attempt supersedes an earlier one. */
 			free(step->step_id);

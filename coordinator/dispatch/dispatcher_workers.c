@@ -105,6 +105,7 @@ dispatcher_hello(dispatcher_t *d, worker_t *w, const Rota__Hello *hello, bool ne
 		if (h < 0)
 			continue;
 		run->hosts[h].absent_since = 0;
+		run->hosts[h].settle_until = 0; /* back: the lost window applies again */
 		int s = dispatcher_worker_step(run, (size_t)h);
 		if (s < 0)
 			continue;
@@ -290,6 +291,7 @@ dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 	worker_t *w = registry_find(d->cfg.svc->registry, host->host);
 	if (w && w->connected) {
 		host->absent_since = 0;
+		host->settle_until = 0;
 		if (f >= 0)
 			return dispatcher_watch(d, run, h, (size_t)f, w, now_mono);
 		return 0;
@@ -299,7 +301,10 @@ dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 		return 0;
 	}
 	int64_t away = now_mono - host->absent_since;
-	if (away < d->cfg.lost_after_ms)
+	/* After a start or a promotion, its worker is given the settle window
+	 * to find this coordinator (a failover through its endpoint list and
+	 * reconnect backoff takes longer than the lost window). */
+	if (away < d->cfg.lost_after_ms || now_mono < host->settle_until)
 		return 0;
 	int s = f;
 	if (s < 0) {

@@ -24,6 +24,7 @@
 #include "xalloc.h"
 
 #define LOST_AFTER_MS 200
+#define SETTLE_MS 3000
 #define RUN_ID_BYTES 32
 
 typedef struct {
@@ -49,6 +50,7 @@ fixture_dispatcher(fixture_t *f)
 	dispatcher_config_t cfg = {
 	    .svc = &f->svc,
 	    .lost_after_ms = LOST_AFTER_MS,
+	    .settle_ms = SETTLE_MS,
 	};
 	f->d = dispatcher_new(&cfg);
 	f->svc.dispatcher = f->d;
@@ -722,6 +724,64 @@ test_worker_away_spends_no_retry(void **state)
 	assert_false(has_attempt(f, retry, "a", "one", 3));
 }
 
+/* After a start or a promotion (both recover the runs from the store), a
+ * host of a recovered run is not lost before the settle window: its worker
+ * may still be failing over to this coordinator through its endpoint list
+ * and backoff, far longer than the lost window. A step that may not be
+ * retried (idempotent: false) goes on and is recorded once when the worker
+ * is back; a worker that never comes back loses it when the window ends. */
+static void
+test_recovered_host_waits_the_settle_window(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *w = connect_worker(f, "a", 0);
+	static const char yaml[] = "name: once\n"
+	                           "steps:\n"
+	                           "  - id: charge\n"
+	                           "    idempotent: false\n"
+	                           "    shell: \"true\"\n";
+	char back[RUN_ID_BYTES], gone[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", back);
+	accepted(f, w, back, "charge", 1);
+
+	int64_t t0 = clock_mono_ms();
+	restart(f);
+	known_worker(f, "a");
+	dispatcher_tick(f->d, t0);
+	dispatcher_tick(f->d, t0 + 5 * LOST_AFTER_MS);
+	dispatcher_tick(f->d, t0 + SETTLE_MS - LOST_AFTER_MS);
+	assert_non_null(dispatcher_find_run(f->d, back));
+	assert_int_equal(status_of(f, back, "a", "charge"), RUNNING);
+	/* Back, the same process, the step running: recorded once. */
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = back;
+	key.step_id = (char *)"charge";
+	key.host = (char *)"a";
+	key.attempt = 1;
+	Rota__StepKey *keys[] = {&key};
+	Rota__Hello hello = ROTA__HELLO__INIT;
+	hello.in_flight = keys;
+	hello.n_in_flight = 1;
+	w = say_hello(f, &hello, "a", false);
+	dispatcher_tick(f->d, t0 + SETTLE_MS);
+	assert_int_equal(status_of(f, back, "a", "charge"), RUNNING);
+	result(f, w, back, "charge", 1, OK);
+	assert_int_equal(run_status_of(f, back), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	assert_false(has_attempt(f, back, "a", "charge", 2));
+
+	/* Never back: lost once the window is over, not before. */
+	submit_on(f, yaml, "a", gone);
+	accepted(f, w, gone, "charge", 1);
+	t0 = clock_mono_ms();
+	restart(f);
+	known_worker(f, "a");
+	dispatcher_tick(f->d, t0 + SETTLE_MS - LOST_AFTER_MS);
+	assert_int_equal(status_of(f, gone, "a", "charge"), RUNNING);
+	dispatcher_tick(f->d, t0 + SETTLE_MS + 2 * LOST_AFTER_MS);
+	assert_null(dispatcher_find_run(f->d, gone));
+	assert_int_equal(run_status_of(f, gone), ROTA__RUN_STATUS__RUN_FAILED);
+}
+
 /* A resync resets the dispatcher in place (dispatcher_reset): the same
  * object, its counters kept, its runs forgotten and read again from the
  * store; the launcher, which holds the services, starts runs on it still. */
@@ -783,6 +843,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_worker_away_spends_no_retry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_a_reset_keeps_the_dispatcher_and_reads_the_store_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recovered_host_waits_the_settle_window, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
