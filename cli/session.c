@@ -441,8 +441,10 @@ session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
 				        to[0] == '\0' && e && e->message && e->message[0]
 				            ? e->message
 				            : what);
+				/* to is the answer's: read before the answer is freed. */
+				bool leaderless_here = to[0] == '\0';
 				client_reply_free(&env);
-				return to[0] == '\0' ? CLI_EXIT_REFUSED : CLI_EXIT_UNREACHABLE;
+				return leaderless_here ? CLI_EXIT_REFUSED : CLI_EXIT_UNREACHABLE;
 			}
 			client_reply_free(&env);
 		} else if (rc == CLIENT_ERR_TIMEOUT || rc == CLIENT_ERR_DOWN) {
