@@ -164,91 +164,104 @@ static const char *const store_migrations[] = {
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
 const store_sql_t store_sql[Q_COUNT] = {
-    [Q_RUN_INSERT] = {"INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
-                      " trigger, reason, slot_ms, started_ms, ended_ms)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-    [Q_RUN_UPDATE] = {"UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?"},
-    [Q_STEP_INSERT] = {"INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
-                       " spec) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
+    [Q_RUN_INSERT] = {.sql =
+                          "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
+                          " trigger, reason, slot_ms, started_ms, ended_ms)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [Q_RUN_UPDATE] = {.sql =
+                          "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?"},
+    [Q_STEP_INSERT] =
+        {.sql = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
+                " spec) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
     /* Status 2 (dispatched) marks the row as sent to its worker for good
      * (a CASE, not `dispatched OR ?1 = 2`: PostgreSQL's booleans are not
      * numbers). ?8 is the status again: PostgreSQL gives a parameter one
      * type, and ?1 is already the column's while `= 2` would make it an
      * integer. */
-    [Q_STEP_UPDATE] = {"UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
-                       " started_ms = ?4, ended_ms = ?5, detail = ?6,"
-                       " dispatched = CASE WHEN ?8 = 2 THEN 1 ELSE dispatched END WHERE id = ?7"},
-    [Q_STEP_OUTPUT_STATE] = {"SELECT output_bytes, output_truncated, output_seq, dispatched"
-                             " FROM step_runs WHERE id = ?"},
-    [Q_STEP_OUTPUT_SET] = {"UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
-                           " output_seq = ? WHERE id = ?"},
-    [Q_STEP_FIND] = {"SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
-                     " AND attempt = ?"},
-    [Q_OUTPUT_INSERT] = {"INSERT INTO outputs (step_run, seq, stream, data, at_ms)"
-                         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
-    [Q_WORKER_UPSERT] = {"INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
-                         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                         " hostname = excluded.hostname, labels = excluded.labels,"
-                         " version = excluded.version, state = excluded.state,"
-                         " last_seen_ms = excluded.last_seen_ms"},
-    [Q_RUNS_LIST] = {"SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?"},
-    [Q_RUN_GET] = {"SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
-                   " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?"},
+    [Q_STEP_UPDATE] =
+        {.sql = "UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
+                " started_ms = ?4, ended_ms = ?5, detail = ?6,"
+                " dispatched = CASE WHEN ?8 = 2 THEN 1 ELSE dispatched END WHERE id = ?7"},
+    [Q_STEP_OUTPUT_STATE] = {.sql = "SELECT output_bytes, output_truncated, output_seq, dispatched"
+                                    " FROM step_runs WHERE id = ?"},
+    [Q_STEP_OUTPUT_SET] = {.sql = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
+                                  " output_seq = ? WHERE id = ?"},
+    [Q_STEP_FIND] = {.sql = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
+                            " AND attempt = ?"},
+    [Q_OUTPUT_INSERT] = {.sql = "INSERT INTO outputs (step_run, seq, stream, data, at_ms)"
+                                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
+    [Q_WORKER_UPSERT] =
+        {.sql = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                " hostname = excluded.hostname, labels = excluded.labels,"
+                " version = excluded.version, state = excluded.state,"
+                " last_seen_ms = excluded.last_seen_ms"},
+    [Q_RUNS_LIST] = {.sql = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?"},
+    [Q_RUN_GET] = {.sql = "SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
+                          " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?"},
     /* A host is ok when every step succeeded, failed when any step ended
      * in anything but success or skip (0 or 1 each: CASE, never a boolean,
      * which PostgreSQL would give as t/f). */
-    [Q_RUN_HOSTS] = {"SELECT host, MIN(CASE WHEN status = 4 THEN 1 ELSE 0 END),"
-                     " MAX(CASE WHEN status IN (5, 6, 7, 9, 10) THEN 1 ELSE 0 END)"
-                     " FROM step_runs WHERE run_id = ? GROUP BY host"},
-    [Q_STEPS_OF_RUN] = {"SELECT id, host, step_id, attempt, status, exit_code, signal,"
-                        " started_ms, ended_ms, detail, position FROM step_runs"
-                        " WHERE run_id = ? ORDER BY host, position, attempt"},
-    [Q_STEP_TAIL] = {"SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
-    [Q_LOGS] = {"SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-                " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
-    [Q_LOGS_HOST] = {"SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-                     " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                     " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
-    [Q_WORKERS_LIST] = {"SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
-                        " ORDER BY id"},
-    [Q_WORKER_DELETE] = {"DELETE FROM workers WHERE id = ?"},
-    [Q_ACTIVE_STEPS] = {"SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
-                        " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
-                        " FROM step_runs s JOIN runs r ON r.id = s.run_id"
-                        " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
-                        " s.position, s.attempt"},
-    [Q_RUN_RUNBOOK] = {"SELECT runbook FROM runs WHERE id = ?"},
+    [Q_RUN_HOSTS] = {.sql = "SELECT host, MIN(CASE WHEN status = 4 THEN 1 ELSE 0 END),"
+                            " MAX(CASE WHEN status IN (5, 6, 7, 9, 10) THEN 1 ELSE 0 END)"
+                            " FROM step_runs WHERE run_id = ? GROUP BY host"},
+    [Q_STEPS_OF_RUN] = {.sql = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
+                               " started_ms, ended_ms, detail, position FROM step_runs"
+                               " WHERE run_id = ? ORDER BY host, position, attempt"},
+    [Q_STEP_TAIL] = {.sql =
+                         "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
+    [Q_LOGS] = {.sql = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+                       " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                       " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_LOGS_HOST] = {.sql =
+                         "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
+                         " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                         " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_WORKERS_LIST] = {.sql =
+                            "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
+                            " ORDER BY id"},
+    [Q_WORKER_DELETE] = {.sql = "DELETE FROM workers WHERE id = ?"},
+    [Q_ACTIVE_STEPS] = {.sql = "SELECT s.id, s.run_id, s.step_id, s.host, s.attempt, s.position,"
+                               " s.status, s.spec, s.started_ms, r.created_ms, r.started_ms"
+                               " FROM step_runs s JOIN runs r ON r.id = s.run_id"
+                               " WHERE r.status IN (1, 2) ORDER BY r.created_ms, s.run_id, s.host,"
+                               " s.position, s.attempt"},
+    [Q_RUN_RUNBOOK] = {.sql = "SELECT runbook FROM runs WHERE id = ?"},
     /* A run named by the start or the end of its id (PostgreSQL's substr
      * has no negative start: right()). */
-    [Q_RUN_MATCH] = {"SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
-                     " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
+    [Q_RUN_MATCH] = {.sql = "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1"
+                            " OR substr(id, -length(?1)) = ?1 ORDER BY created_ms DESC LIMIT 6",
                      "SELECT id FROM runs WHERE left(id, length(CAST(?1 AS TEXT))) = ?1"
                      " OR right(id, length(CAST(?1 AS TEXT))) = ?1"
                      " ORDER BY created_ms DESC LIMIT 6"},
-    [Q_RUN_LAST] = {"SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1"},
-    [Q_RUN_HOST_LIST] = {"SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host"},
-    [Q_RUN_OUTCOME] = {"UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
-                       " reason = COALESCE(?, reason) WHERE id = ?"},
-    [Q_RUNBOOK_SAVE] = {"INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-                        " path = excluded.path, hash = excluded.hash, yaml = excluded.yaml,"
-                        " loaded_ms = excluded.loaded_ms WHERE runbooks.hash != excluded.hash"
-                        " OR runbooks.path != excluded.path"},
-    [Q_RUNBOOK_BY_PATH] = {"SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?"},
-    [Q_RUNBOOK_DELETE] = {"DELETE FROM runbooks WHERE name = ?"},
+    [Q_RUN_LAST] = {.sql = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1"},
+    [Q_RUN_HOST_LIST] = {.sql =
+                             "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host"},
+    [Q_RUN_OUTCOME] = {.sql = "UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
+                              " reason = COALESCE(?, reason) WHERE id = ?"},
+    [Q_RUNBOOK_SAVE] = {.sql =
+                            "INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
+                            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                            " path = excluded.path, hash = excluded.hash, yaml = excluded.yaml,"
+                            " loaded_ms = excluded.loaded_ms WHERE runbooks.hash != excluded.hash"
+                            " OR runbooks.path != excluded.path"},
+    [Q_RUNBOOK_BY_PATH] = {.sql =
+                               "SELECT name, hash, yaml, loaded_ms FROM runbooks WHERE path = ?"},
+    [Q_RUNBOOK_DELETE] = {.sql = "DELETE FROM runbooks WHERE name = ?"},
     /* A path serves one runbook: a name it served before is gone. */
-    [Q_RUNBOOK_PATH_OTHERS] = {"DELETE FROM runbooks WHERE path = ? AND name != ?"},
-    [Q_SCHEDULE_PUT] = {"INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
-                        " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
-                        " SET cron = excluded.cron, timezone = excluded.timezone,"
-                        " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
-                        " last_run_id = excluded.last_run_id"},
-    [Q_SCHEDULE_GET] = {"SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
-                        " WHERE runbook = ?"},
-    [Q_SCHEDULE_DELETE] = {"DELETE FROM schedules WHERE runbook = ?"},
-    [Q_RUN_YAML] = {"SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?"},
-    [Q_RUN_CANCEL] = {"UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?"},
+    [Q_RUNBOOK_PATH_OTHERS] = {.sql = "DELETE FROM runbooks WHERE path = ? AND name != ?"},
+    [Q_SCHEDULE_PUT] =
+        {.sql = "INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
+                " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
+                " SET cron = excluded.cron, timezone = excluded.timezone,"
+                " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
+                " last_run_id = excluded.last_run_id"},
+    [Q_SCHEDULE_GET] =
+        {.sql = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
+                " WHERE runbook = ?"},
+    [Q_SCHEDULE_DELETE] = {.sql = "DELETE FROM schedules WHERE runbook = ?"},
+    [Q_RUN_YAML] = {.sql = "SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?"},
+    [Q_RUN_CANCEL] = {.sql = "UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?"},
 };
 
 int
