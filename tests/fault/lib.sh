@@ -285,7 +285,7 @@ SQL
 	[ "$executed" = "$recorded" ] || fail "executed $executed but recorded $recorded"
 	[ "$gaps" = 0 ] || fail "$gaps step(s) with a gap in their attempt numbers"
 	[ "$bad_retry" = 0 ] || fail "$bad_retry attempt(s) retried although they did not fail"
-	[ "$executed" -ge 200 ] || fail "only $executed steps executed (the workload must run 200 at least)"
+	[ "$executed" -ge "${FAULT_MIN_EXECUTED:-200}" ] || fail "only $executed steps executed (the workload must run ${FAULT_MIN_EXECUTED:-200} at least)"
 	[ "$once_twice" = 0 ] || fail "the idempotent: false step ran or was attempted twice ($once_twice)"
 	if [ "$expect_lost" = any ]; then
 		[ "$lost_unretried" = 0 ] || fail "$lost_unretried lost attempt(s) never retried"

@@ -20,6 +20,11 @@
 FAULT_STEPS=6
 FAULT_GAP=2.5
 FAULT_RUNS_MAX=200
+# The scenario lasts from about 20 s to 2 minutes, by where in the minute it
+# starts (it waits for a slot boundary): the continuous workload runs fewer
+# steps on a short one (171 seen), so the floor is lower than the fault
+# suite's; what it asserts of them (once each, none lost) is unchanged.
+FAULT_MIN_EXECUTED=100
 ha_setup
 
 # The schedule, on w1 only: a marker line per execution like the workload's.
