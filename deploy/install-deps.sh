@@ -27,6 +27,15 @@ PACKAGES=(
   # make format-check (docs/contributing.md)
   clang-format
   tzdata
+  # stored output compressed (docs/operations.md, "Retention")
+  libzstd-dev
+  # the console's browser tests (tests/browser): headless Chromium and
+  # Selenium; xxd compiles the console's files into the coordinator
+  chromium chromium-driver python3-selenium xxd
+  # on-call e-mail tests: a local SMTP receiver
+  python3-aiosmtpd
+  # TLS certificates for the console's HTTPS tests and tls_check
+  openssl
 )
 
 missing=()
