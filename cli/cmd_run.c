@@ -688,6 +688,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		json_t *j = json_new_object();
 		json_key(j, "run");
 		runview_json_summary(j, r, now);
+		runview_json_params(j, show->params);
 		json_key(j, "steps");
 		json_array_begin(j);
 		for (size_t i = 0; i < n; i++)
@@ -739,6 +740,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		table_cell(head, span);
 		table_print(head, stdout);
 		table_destroy(&head);
+		runview_params_print(show->params, stdout);
 
 		size_t i = 0;
 		while (i < n) {

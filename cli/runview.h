@@ -3,6 +3,7 @@
 #define ROTA_RUNVIEW_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "json.h"
 #include "rota.pb-c.h"
@@ -14,5 +15,13 @@ void runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now_ms);
  * them (`runs`, `incident show`). */
 void runview_json_runs(json_t *j, const char *key, Rota__RunSummary *const *runs, size_t n,
                        int64_t now_ms);
+
+/* A run's params as ShowRunResponse.params holds them, one line each,
+ * "NAME=VALUE<TAB>SOURCE[<TAB>HOST]" (an older run's "NAME=VALUE" has no
+ * source): `rota show` prints them as a table (name, value, where it came
+ * from, and the host for a host's own value), --json as "params": [{name,
+ * value, source, host}]. Nothing printed for none. */
+void runview_params_print(const char *params, FILE *out);
+void runview_json_params(json_t *j, const char *params);
 
 #endif
