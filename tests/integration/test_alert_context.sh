@@ -8,8 +8,8 @@
 #   runbook on each host with that alert's own labels;
 # - the configuration's vars give each host its values (a later entry
 #   wins), and `rota show` says where every value came from;
-# - a run started by hand takes alert values with -p and says so;
-# - host_label names the label that holds the host.
+# - a run started by hand takes alert values with -p and says so
+#   (test_alert_host_label.sh: host_label, and a host two workers share).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
@@ -158,21 +158,16 @@ run_rota 0 -- show "$MANUAL"
 has_line "$OUT" "^service +svc-m +alert \(label service, given by -p\) +every host$" \
 	"rota show: an alert value given by hand"
 has_line "$OUT" "^alert.labels.service +svc-m +-p +every host$" "rota show: the -p alert value"
+# -p wins over the alert's value and over the host's vars.
+run_rota 0 -- submit ctx-echo --target web-2 -p service=svc-p -p alert.labels.service=svc-m \
+	-p alert.labels.alertname=ByHand -p alert.starts_at=2026-12-01T00:00:00Z \
+	-p health_url=http://given/health
+GIVEN=$OUT
+run_rota 0 -- show "$GIVEN"
+has_line "$OUT" "^service +svc-p +-p +every host$" "rota show: -p over the alert"
+has_line "$OUT" "^health_url +http://given/health +-p +every host$" "rota show: -p over vars"
+assert_not_contains "$OUT" "vars (" "rota show of a run whose -p covers every vars value"
 run_rota 4 -- submit low-disk-space --target web-2 -p alert.bogus=1
 assert_contains "$ERR" "an alert value is alert.labels.NAME" "a -p that is no alert value"
 
-# ---- host_label: the label that names the host ----
-kill "$COORD_PID"
-wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
-printf 'host_label: node\n' >>"$T/config.yaml"
-RUNBOOKS=$T/runbooks restart_coordinator --config "$T/config.yaml"
-wait_workers 3
-post "$(payload 'group-h' \
-	"$(alert CtxDown h1 '"instance": "10.0.0.5:9100", "node": "web-3.example.net", "service": "svc-h"')")"
-assert_eq "$CODE" 202 "an alert naming its host in 'node'"
-wait_for '[ -n "$(store "SELECT run_id FROM alerts WHERE fingerprint = '"'h1'"' AND run_id IS NOT NULL")" ]' \
-	10 "the host_label alert's run"
-RUN=$(store "SELECT run_id FROM alerts WHERE fingerprint = 'h1'")
-assert_eq "$(store "SELECT DISTINCT host FROM step_runs WHERE run_id = '$RUN'")" web-3 \
-	"host_label: node (web-3.example.net, its short name) wins over instance"
 echo "ok"
