@@ -43,7 +43,7 @@
 #define RUNBOOK_MAX_NAME_LEN 100               /* runbook name, param names, step ids */
 #define RUNBOOK_MAX_PARAMS 256
 #define RUNBOOK_MAX_STEPS 1000
-#define RUNBOOK_MAX_ALLOWED 256 /* names in allowed_operators */
+#define RUNBOOK_MAX_ALLOWED 256  /* names in allowed_operators */
 #define RUNBOOK_MAX_FROM_ALERT 8 /* labels in one param's from_alert */
 /* Template names of the alert that started a run (docs/runbooks.md): */
 #define RUNBOOK_ALERT_LABELS "alert.labels."           /* + a label's name */

@@ -442,7 +442,8 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 	} else if (strcmp(k, "host_label") == 0) {
 		const char *v = scalar(val);
 		if (v == NULL || v[0] == '\0' || strpbrk(v, " \t\n\"'{}") != NULL) {
-			reader_fail(r, val, "host_label must be an alert label's name, like instance");
+			reader_fail(r, val,
+			            "host_label must be an alert label's name, like instance");
 			return;
 		}
 		free(c->host_label);

@@ -22,7 +22,7 @@ typedef struct {
 typedef struct {
 	pair_t *match; /* owned: every label must equal */
 	size_t match_count;
-	char *host;    /* owned; NULL: any host */
+	char *host;     /* owned; NULL: any host */
 	pair_t *params; /* owned */
 	size_t param_count;
 	char *source; /* owned: "vars (role=api, line 12)" */
@@ -79,9 +79,9 @@ static void
 read_entry(yamltree_report_t *rep, const yamltree_node_t *n, entry_t *e)
 {
 	if (n->kind != YAMLTREE_MAPPING) {
-		yamltree_report_add(rep, n->mark,
-		                    "vars: an entry must be a mapping (match, host, params), not %s",
-		                    yamltree_kind_name(n));
+		yamltree_report_add(
+		    rep, n->mark, "vars: an entry must be a mapping (match, host, params), not %s",
+		    yamltree_kind_name(n));
 		return;
 	}
 	for (size_t i = 0; i + 1 < n->count; i += 2) {
@@ -90,10 +90,11 @@ read_entry(yamltree_report_t *rep, const yamltree_node_t *n, entry_t *e)
 		for (size_t j = 0; j < sizeof(keys_entry) / sizeof(keys_entry[0]); j++)
 			known = known || strcmp(k, keys_entry[j]) == 0;
 		if (!known)
-			yamltree_report_add(rep, n->kids[i]->mark,
-			                    "vars: unknown key '%s' in an entry (expected match, host,"
-			                    " params)",
-			                    yamltree_shown(k).s);
+			yamltree_report_add(
+			    rep, n->kids[i]->mark,
+			    "vars: unknown key '%s' in an entry (expected match, host,"
+			    " params)",
+			    yamltree_shown(k).s);
 	}
 	const yamltree_node_t *v;
 	if ((v = yamltree_map_get(n, "match")) != NULL)
@@ -129,10 +130,11 @@ fleetvars_read(yamltree_report_t *rep, const yamltree_node_t *node)
 	if (node == NULL || yamltree_is_null(node))
 		return fv;
 	if (node->kind != YAMLTREE_SEQUENCE) {
-		yamltree_report_add(rep, node->mark,
-		                    "vars must be a list of entries (- match: {...}, params: {...}),"
-		                    " not %s",
-		                    yamltree_kind_name(node));
+		yamltree_report_add(
+		    rep, node->mark,
+		    "vars must be a list of entries (- match: {...}, params: {...}),"
+		    " not %s",
+		    yamltree_kind_name(node));
 		return fv;
 	}
 	if (node->count > FLEETVARS_MAX_ENTRIES) {

@@ -29,9 +29,8 @@
 typedef struct fleetvars fleetvars_t;
 
 /* Reads the value of `vars:` (a sequence of entries), reporting every
- * problem into rep (node NULL: an empty list, nothing reported). Returns the list (the caller's; free with
- * fleetvars_destroy), also when something was reported: the caller
- * discards it then. */
+ * problem into rep (node NULL: an empty list, nothing reported). Returns the list (the caller's;
+ * free with fleetvars_destroy), also when something was reported: the caller discards it then. */
 fleetvars_t *fleetvars_read(yamltree_report_t *rep, const yamltree_node_t *node);
 void fleetvars_destroy(fleetvars_t **fvp);
 

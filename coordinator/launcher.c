@@ -284,7 +284,7 @@ label_visit(void *ctx, const char *name)
 {
 	label_check_t *c = ctx;
 	static const char prefix[] = "host.labels.";
-	if (strncmp(name, "alert.", 6) == 0 && vars_get(c->alert, name) == NULL) {
+	if (strncmp(name, "alert.", 6) == 0 && launcher_params_var_get(c->alert, name) == NULL) {
 		c->missing_alert = xstrdup(name);
 		return 1;
 	}
@@ -366,17 +366,17 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 	worker_t *w = registry_find(l->svc->registry, run->hosts[h].host);
 	vars_t vars = {0};
 	for (size_t i = 0; i < base->count; i++)
-		vars_add_secret(&vars, base->vars[i].name, base->vars[i].value,
-		                base->vars[i].secret);
+		launcher_params_var_secret(&vars, base->vars[i].name, base->vars[i].value,
+		                           base->vars[i].secret);
 	/* The host's own params: vars may give each host its value. */
 	if (launcher_params_host(l, req, ps, w, &vars, error) != 0) {
-		vars_free(&vars);
+		launcher_params_vars_free(&vars);
 		return -1;
 	}
-	vars_add(&vars, "host.id", w->id);
+	launcher_params_var(&vars, "host.id", w->id);
 	for (size_t i = 0; i < w->label_count; i++) {
 		char *name = xasprintf("host.labels.%s", w->labels[i].key);
-		vars_add(&vars, name, w->labels[i].value);
+		launcher_params_var(&vars, name, w->labels[i].value);
 		free(name);
 	}
 	int rc = 0;
@@ -389,7 +389,7 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 			                                    &vars, &step->spec, &step->spec_len);
 		}
 	}
-	vars_free(&vars);
+	launcher_params_vars_free(&vars);
 	return rc;
 }
 
@@ -435,9 +435,9 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		goto refused;
 	}
 	launcher_run_id(l, out->run_id, sizeof(out->run_id));
-	vars_add(&base, "run.id", out->run_id);
+	launcher_params_var(&base, "run.id", out->run_id);
 	for (size_t i = 0; i < ps.alert.count; i++)
-		vars_add(&base, ps.alert.vars[i].name, ps.alert.vars[i].value);
+		launcher_params_var(&base, ps.alert.vars[i].name, ps.alert.vars[i].value);
 
 	char *name =
 	    req->adhoc ? xasprintf(LAUNCHER_ADHOC_PREFIX "%s", rb->name) : xstrdup(rb->name);
@@ -509,7 +509,7 @@ refused:
 	}
 out:
 	run_destroy(&run);
-	vars_free(&base);
+	launcher_params_vars_free(&base);
 	launcher_params_free(&ps);
 	strlist_free(&hosts);
 	strlist_free(&unreachable);

@@ -18,12 +18,12 @@ typedef struct {
 	strlist_t owned;
 } vars_t;
 
-void vars_add_secret(vars_t *v, const char *name, const char *value, bool secret);
-void vars_add(vars_t *v, const char *name, const char *value);
+void launcher_params_var_secret(vars_t *v, const char *name, const char *value, bool secret);
+void launcher_params_var(vars_t *v, const char *name, const char *value);
 /* Wipes secret values, frees all, leaves v empty. */
-void vars_free(vars_t *v);
+void launcher_params_vars_free(vars_t *v);
 /* The value of name, borrowed; NULL when v has none. */
-const char *vars_get(const vars_t *v, const char *name);
+const char *launcher_params_var_get(const vars_t *v, const char *name);
 
 /* Where a param's value came from, weakest first: a later one wins. */
 typedef enum {

@@ -23,7 +23,7 @@
 #include "xalloc.h"
 
 void
-vars_add_secret(vars_t *v, const char *name, const char *value, bool secret)
+launcher_params_var_secret(vars_t *v, const char *name, const char *value, bool secret)
 {
 	char *n = xstrdup(name), *val = xstrdup(value);
 	strlist_add(&v->owned, n);
@@ -36,13 +36,13 @@ vars_add_secret(vars_t *v, const char *name, const char *value, bool secret)
 }
 
 void
-vars_add(vars_t *v, const char *name, const char *value)
+launcher_params_var(vars_t *v, const char *name, const char *value)
 {
-	vars_add_secret(v, name, value, false);
+	launcher_params_var_secret(v, name, value, false);
 }
 
 void
-vars_free(vars_t *v)
+launcher_params_vars_free(vars_t *v)
 {
 	/* The values may be secrets: wiped before they go back to the heap. */
 	for (size_t i = 0; i < v->count; i++)
@@ -54,7 +54,7 @@ vars_free(vars_t *v)
 }
 
 const char *
-vars_get(const vars_t *v, const char *name)
+launcher_params_var_get(const vars_t *v, const char *name)
 {
 	for (size_t i = v->count; i > 0; i--)
 		if (strcmp(v->vars[i - 1].name, name) == 0)
@@ -82,13 +82,13 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 	const launch_alert_t *a = req->alert;
 	for (size_t i = 0; a != NULL && i < a->label_count; i++) {
 		char *name = xasprintf(RUNBOOK_ALERT_LABELS "%s", a->labels[i].name);
-		vars_add(&ps->alert, name, a->labels[i].value);
+		launcher_params_var(&ps->alert, name, a->labels[i].value);
 		strlist_add(&ps->lines, xasprintf("%s=%s\talert", name, a->labels[i].value));
 		free(name);
 	}
 	for (size_t i = 0; a != NULL && i < a->annotation_count; i++) {
 		char *name = xasprintf(RUNBOOK_ALERT_ANNOTATIONS "%s", a->annotations[i].name);
-		vars_add(&ps->alert, name, a->annotations[i].value);
+		launcher_params_var(&ps->alert, name, a->annotations[i].value);
 		free(name);
 	}
 	if (a != NULL && a->starts_ms > 0) {
@@ -97,7 +97,7 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 		char at[32];
 		gmtime_r(&t, &tm);
 		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		vars_add(&ps->alert, RUNBOOK_ALERT_STARTS_AT, at);
+		launcher_params_var(&ps->alert, RUNBOOK_ALERT_STARTS_AT, at);
 		strlist_add(&ps->lines, xasprintf(RUNBOOK_ALERT_STARTS_AT "=%s\talert", at));
 	}
 	for (size_t i = 0; i < req->n_params; i++) {
@@ -105,9 +105,10 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 		if (strncmp(p->key, "alert.", 6) != 0)
 			continue;
 		if (rb->trigger_count == 0) {
-			*error = xasprintf("runbook %s has no triggers, so it takes no alert values;"
-			                   " drop -p %s",
-			                   rb->name, p->key);
+			*error =
+			    xasprintf("runbook %s has no triggers, so it takes no alert values;"
+			              " drop -p %s",
+			              rb->name, p->key);
 			return -1;
 		}
 		if (!runbook_alert_name_valid(p->key)) {
@@ -116,7 +117,7 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 			                   p->key);
 			return -1;
 		}
-		vars_add(&ps->alert, p->key, p->value);
+		launcher_params_var(&ps->alert, p->key, p->value);
 		strlist_add(&ps->lines, xasprintf("%s=%s\t-p", p->key, p->value));
 	}
 	return 0;
@@ -134,17 +135,18 @@ params_one(const launch_t *req, params_t *ps, const runbook_param_t *p, param_va
 	}
 	for (size_t k = 0; k < p->from_alert_count; k++) {
 		char *name = xasprintf(RUNBOOK_ALERT_LABELS "%s", p->from_alert[k]);
-		const char *got = vars_get(&ps->alert, name);
+		const char *got = launcher_params_var_get(&ps->alert, name);
 		free(name);
 		if (got == NULL)
 			continue;
 		/* Given by hand (-p alert.labels.X) or by the alert itself. */
 		bool by_hand = false;
 		for (size_t i = 0; i < req->n_params; i++)
-			by_hand = by_hand || (strncmp(req->params[i]->key, RUNBOOK_ALERT_LABELS,
-			                              strlen(RUNBOOK_ALERT_LABELS)) == 0 &&
-			                      strcmp(req->params[i]->key + strlen(RUNBOOK_ALERT_LABELS),
-			                             p->from_alert[k]) == 0);
+			by_hand =
+			    by_hand || (strncmp(req->params[i]->key, RUNBOOK_ALERT_LABELS,
+			                        strlen(RUNBOOK_ALERT_LABELS)) == 0 &&
+			                strcmp(req->params[i]->key + strlen(RUNBOOK_ALERT_LABELS),
+			                       p->from_alert[k]) == 0);
 		free(v->source);
 		v->value = got;
 		v->rank = SOURCE_ALERT;
@@ -172,8 +174,8 @@ launcher_params_resolve(const launch_t *req, params_t *ps, char **error)
 		if (strncmp(p->key, "alert.", 6) == 0 || runbook_param_find(rb, p->key) != NULL)
 			continue;
 		char *names = declared_list(rb);
-		*error = xasprintf("runbook %s has no param '%s' (its params: %s)", rb->name, p->key,
-		                   names);
+		*error = xasprintf("runbook %s has no param '%s' (its params: %s)", rb->name,
+		                   p->key, names);
 		free(names);
 		return -1;
 	}
@@ -185,8 +187,9 @@ launcher_params_resolve(const launch_t *req, params_t *ps, char **error)
 		param_value_t *v = &ps->values[k];
 		params_one(req, ps, &rb->params[k], v);
 		if (v->value != NULL)
-			strlist_add(&ps->lines, xasprintf("%s=%s\t%s", v->p->name,
-			                                  v->p->secret ? "****" : v->value, v->source));
+			strlist_add(&ps->lines,
+			            xasprintf("%s=%s\t%s", v->p->name,
+			                      v->p->secret ? "****" : v->value, v->source));
 	}
 	return 0;
 }
@@ -212,9 +215,10 @@ params_check(const runbook_t *rb, const runbook_param_t *p, const char *value, c
 	if (bad == NULL)
 		return 0;
 	/* The check's message quotes the value: not for a secret. */
-	*error = p->secret ? xasprintf("runbook %s: param '%s' (secret) does not fit its type",
-	                               rb->name, p->name)
-	                   : xasprintf("runbook %s: %s (from %s, on %s)", rb->name, bad, source, host);
+	*error = p->secret
+	             ? xasprintf("runbook %s: param '%s' (secret) does not fit its type", rb->name,
+	                         p->name)
+	             : xasprintf("runbook %s: %s (from %s, on %s)", rb->name, bad, source, host);
 	free(bad);
 	return -1;
 }
@@ -223,25 +227,24 @@ int
 launcher_params_host(const launcher_t *l, const launch_t *req, params_t *ps, const worker_t *w,
                      vars_t *into, char **error)
 {
-	const fleetvars_t *fv = launcher_services(l)->config ? launcher_services(l)->config->vars
-	                                                     : NULL;
+	const fleetvars_t *fv =
+	    launcher_services(l)->config ? launcher_services(l)->config->vars : NULL;
 	for (size_t k = 0; k < ps->count; k++) {
 		const param_value_t *v = &ps->values[k];
 		const char *value = v->value, *source = v->source;
 		const char *vars_source = NULL;
-		const char *given =
-		    v->rank < SOURCE_VARS && !v->p->secret && w != NULL
-		        ? fleetvars_value(fv, w, v->p->name, &vars_source)
-		        : NULL;
+		const char *given = v->rank < SOURCE_VARS && !v->p->secret && w != NULL
+		                        ? fleetvars_value(fv, w, v->p->name, &vars_source)
+		                        : NULL;
 		if (given != NULL) {
 			value = given;
 			source = vars_source;
 		}
-		if (params_check(req->rb, v->p, value, source ? source : "nowhere",
-		                 w ? w->id : "?", error) != 0)
+		if (params_check(req->rb, v->p, value, source ? source : "nowhere", w ? w->id : "?",
+		                 error) != 0)
 			return -1;
 		char *name = xasprintf("params.%s", v->p->name);
-		vars_add_secret(into, name, value, v->p->secret);
+		launcher_params_var_secret(into, name, value, v->p->secret);
 		free(name);
 		if (given == NULL)
 			continue;
@@ -275,7 +278,7 @@ launcher_params_free(params_t *ps)
 	for (size_t k = 0; k < ps->count; k++)
 		free(ps->values[k].source);
 	free(ps->values);
-	vars_free(&ps->alert);
+	launcher_params_vars_free(&ps->alert);
 	strlist_free(&ps->lines);
 	memset(ps, 0, sizeof(*ps));
 }

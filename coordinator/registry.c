@@ -313,7 +313,7 @@ registry_match_host(registry_t *r, const char *name, bool *ambiguous)
 	if (w != NULL)
 		return w;
 	bool (*const rules[])(const worker_t *, const char *) = {match_hostname, match_short,
-	                                                          match_address};
+	                                                         match_address};
 	for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
 		w = registry_match_one(r, name, rules[k], ambiguous);
 		if (w != NULL || *ambiguous)

@@ -34,13 +34,15 @@ hostaddr_detect(strlist_t *out, size_t max)
 		const struct sockaddr *sa = i->ifa_addr;
 		if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 			continue;
-		if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) || hostaddr_shared(sa))
+		if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
+		    hostaddr_shared(sa))
 			continue;
 		char text[INET6_ADDRSTRLEN];
 		const void *src = sa->sa_family == AF_INET
 		                      ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
 		                      : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (inet_ntop(sa->sa_family, src, text, sizeof(text)) == NULL || strlist_has(out, text))
+		if (inet_ntop(sa->sa_family, src, text, sizeof(text)) == NULL ||
+		    strlist_has(out, text))
 			continue;
 		strlist_add(out, xstrdup(text));
 		added++;

@@ -305,10 +305,11 @@ main(int argc, char **argv)
 		}
 		case 'A':
 			if (!hostaddr_valid(optarg)) {
-				fprintf(stderr,
-				        "rota-worker: --address %.64s: give an IPv4 or IPv6 address,"
-				        " like --address 10.0.0.5\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "rota-worker: --address %.64s: give an IPv4 or IPv6 address,"
+				    " like --address 10.0.0.5\n",
+				    optarg);
 				goto out;
 			}
 			if (naddresses == WIRE_MAX_ADDRESSES) {

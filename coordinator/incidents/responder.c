@@ -437,8 +437,8 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 	for (size_t i = 0; i < a->labels.count; i++)
 		labels[i] = (launch_pair_t){a->labels.items[i].name, a->labels.items[i].value};
 	for (size_t i = 0; i < a->annotations.count; i++)
-		notes[i] = (launch_pair_t){a->annotations.items[i].name,
-		                           a->annotations.items[i].value};
+		notes[i] =
+		    (launch_pair_t){a->annotations.items[i].name, a->annotations.items[i].value};
 	launch_alert_t alert = {
 	    .labels = labels,
 	    .label_count = a->labels.count,

@@ -64,14 +64,15 @@ test_precedence(void **state)
 {
 	(void)state;
 	char *errors = NULL;
-	fleetvars_t *fv = read_vars("vars:\n"
-	                            "  - params: {url: http://every, tier: any}\n"
-	                            "  - match: {role: api}\n"
-	                            "    params: {url: http://api}\n"
-	                            "  - host: db-1\n"
-	                            "    params: {url: http://db-1}\n"
-	                            "  - {match: {role: api, env: prod}, host: api-2, params: {tier: gold}}\n",
-	                            &errors);
+	fleetvars_t *fv =
+	    read_vars("vars:\n"
+	              "  - params: {url: http://every, tier: any}\n"
+	              "  - match: {role: api}\n"
+	              "    params: {url: http://api}\n"
+	              "  - host: db-1\n"
+	              "    params: {url: http://db-1}\n"
+	              "  - {match: {role: api, env: prod}, host: api-2, params: {tier: gold}}\n",
+	              &errors);
 	assert_string_equal(errors, "");
 	free(errors);
 	assert_int_equal(fleetvars_count(fv), 4);

@@ -569,16 +569,16 @@ static void
 test_alert_context(void **state)
 {
 	(void)state;
-	runbook_t *rb = parse_ok(
-	    "name: x\n"
-	    "triggers: [{alertmanager: {alertname: LowDiskSpace}}]\n"
-	    "params:\n"
-	    "  path: {from_alert: mountpoint, default: /}\n"
-	    "  unit: {from_alert: [service, job]}\n"
-	    "steps:\n"
-	    "  - id: s\n"
-	    "    shell: echo {{ alert.labels.mountpoint }} {{ alert.annotations.summary }}"
-	    " {{ alert.starts_at }} {{ params.path }}\n");
+	runbook_t *rb =
+	    parse_ok("name: x\n"
+	             "triggers: [{alertmanager: {alertname: LowDiskSpace}}]\n"
+	             "params:\n"
+	             "  path: {from_alert: mountpoint, default: /}\n"
+	             "  unit: {from_alert: [service, job]}\n"
+	             "steps:\n"
+	             "  - id: s\n"
+	             "    shell: echo {{ alert.labels.mountpoint }} {{ alert.annotations.summary }}"
+	             " {{ alert.starts_at }} {{ params.path }}\n");
 	assert_int_equal(rb->params[0].from_alert_count, 1);
 	assert_string_equal(rb->params[0].from_alert[0], "mountpoint");
 	assert_string_equal(rb->params[0].default_value, "/");
