@@ -200,9 +200,15 @@ params_check(const runbook_t *rb, const runbook_param_t *p, const char *value, c
              const char *host, char **error)
 {
 	if (value == NULL) {
-		*error = xasprintf("runbook %s needs param '%s' on %s; pass -p %s=VALUE (or give it"
-		                   " to the host in the configuration's vars)",
-		                   rb->name, p->name, host, p->name);
+		/* An alert-started run: say which labels it lacked. */
+		char *labels =
+		    strlist_join_sep(&(strlist_t){p->from_alert, p->from_alert_count}, " or ", "");
+		*error = xasprintf("runbook %s needs param '%s' on %s%s%s%s; pass -p %s=VALUE (or"
+		                   " give it to the host in the configuration's vars)",
+		                   rb->name, p->name, host,
+		                   labels[0] ? " (it takes the alert's label " : "", labels,
+		                   labels[0] ? ", which the run was not given)" : "", p->name);
+		free(labels);
 		return -1;
 	}
 	if (p->required && value[0] == '\0') {

@@ -146,7 +146,8 @@ assert_contains "$OUT" '{"name":"service","value":"svc-c","source":"alert (label
 
 # ---- by hand: alert values come with -p, and say so ----
 run_rota 4 -- submit ctx-echo --target web-1
-assert_contains "$ERR" "needs param 'service' on web-1" "a manual run without the alert's value"
+assert_contains "$ERR" "needs param 'service' on web-1 (it takes the alert's label service or job" \
+	"a manual run without the alert's value"
 run_rota 4 -- submit ctx-echo --target web-1 -p alert.labels.service=svc-m \
 	-p alert.labels.alertname=ByHand
 assert_contains "$ERR" "step say uses {{ alert.starts_at }} but the run has no such alert value" \
