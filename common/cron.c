@@ -250,9 +250,6 @@ cron_item_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, cons
 			/* "FRI-SUN": SUN closing a range is the 7 after SAT. */
 			if (f == &cron_fields[CRON_WDAY] && by_name && hi == 0 && lo > 0)
 				hi = 7;
-			if (hi < lo)
-				return cron_fail(p, field.start, "%s: range %d-%d goes backwards",
-				                 f->name, lo, hi);
 		} else if (q < end && *q == '/') {
 			hi = f->max;
 		}
@@ -278,14 +275,74 @@ cron_item_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, cons
 		cron_char_show(*q, shown, sizeof shown);
 		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
 	}
-	for (int v = lo; v <= hi; v += step)
+	/* A range whose end is below its start wraps around the field's end
+	 * (FRI-MON, NOV-FEB, 22-2); a step counts on through the wrap. */
+	int span = hi >= lo ? hi - lo : f->max - lo + 1 + hi - f->min;
+	for (int k = 0; k <= span; k += step) {
+		int v = lo + k;
+		if (v > f->max)
+			v -= f->max - f->min + 1;
 		*bits |= 1ULL << v;
+	}
 	return 0;
 }
 
-/* A comma-separated list of items into a bit set of values. */
+/* "L" in day-of-month: the last day of each month. */
 static int
-cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits)
+cron_item_last(cron_parser_t *p, const cron_field_t *f, cron_span_t field, const char *s,
+               const char *end, cron_t *out)
+{
+	if (end - s != 1)
+		return cron_fail(p, field.start, "%s: 'L' stands alone (the last day of the month)",
+		                 f->name);
+	out->mday_last = true;
+	return 0;
+}
+
+/* "DAY#N" in day-of-week: the Nth such weekday of the month (1-5). */
+static int
+cron_item_nth(cron_parser_t *p, const cron_field_t *f, cron_span_t field, const char *s,
+              const char *hash, const char *end, cron_t *out)
+{
+	int day;
+	bool by_name;
+	const char *q = s;
+
+	if (hash > s && (memchr(s, '-', (size_t)(hash - s)) != NULL ||
+	                 memchr(s, '/', (size_t)(hash - s)) != NULL || *s == '*'))
+		return cron_fail(p, field.start, "%s: '#' takes one day, not a range or step",
+		                 f->name);
+	if (cron_value_parse(p, f, field, &q, hash, &day, &by_name) != 0)
+		return -1;
+	if (q != hash) {
+		char shown[16];
+		cron_char_show(*q, shown, sizeof shown);
+		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
+	}
+	const char *n = hash + 1;
+	if (n == end || !isdigit((unsigned char)*n))
+		return cron_fail(p, field.start, "%s: '#' must be followed by 1-5", f->name);
+	long v = 0;
+	for (q = n; q < end && isdigit((unsigned char)*q); q++)
+		if (v <= 100000)
+			v = v * 10 + (*q - '0');
+	if (q != end) {
+		char shown[16];
+		cron_char_show(*q, shown, sizeof shown);
+		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
+	}
+	if (v < 1 || v > 5)
+		return cron_fail(p, field.start,
+		                 "%s: #%.*s is out of range 1-5 (the nth weekday of the month)",
+		                 f->name, (int)(end - n), n);
+	out->wday_nth[day % 7] |= (uint8_t)(1u << v);
+	return 0;
+}
+
+/* A comma-separated list of items into a bit set of values; "L" and
+ * "DAY#N" into out's calendar flags. */
+static int
+cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits, cron_t *out)
 {
 	const cron_field_t *f = &cron_fields[index];
 	const char *s = field.start;
@@ -294,7 +351,15 @@ cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits)
 	for (;;) {
 		const char *comma = memchr(s, ',', (size_t)(field.end - s));
 		const char *item_end = comma != NULL ? comma : field.end;
-		if (cron_item_parse(p, f, field, s, item_end, bits) != 0)
+		const char *hash = memchr(s, '#', (size_t)(item_end - s));
+		int rc;
+		if (index == CRON_MDAY && (*s == 'L' || *s == 'l'))
+			rc = cron_item_last(p, f, field, s, item_end, out);
+		else if (index == CRON_WDAY && hash != NULL)
+			rc = cron_item_nth(p, f, field, s, hash, item_end, out);
+		else
+			rc = cron_item_parse(p, f, field, s, item_end, bits);
+		if (rc != 0)
 			return -1;
 		if (comma == NULL)
 			return 0;
@@ -335,11 +400,12 @@ cron_month_days(const cron_t *c, int year, int month)
 	uint32_t dow = 0;
 
 	for (int d = 1; d <= dim; d++, wd = (wd + 1) % 7)
-		if (c->wdays & (1u << wd))
+		if ((c->wdays & (1u << wd)) || (c->wday_nth[wd] & (1u << ((d + 6) / 7))))
 			dow |= 1u << d;
+	uint32_t dom = c->mdays | (c->mday_last ? 1u << dim : 0);
 	if (c->mday_star || c->wday_star)
-		return c->mdays & dow & valid;
-	return (c->mdays | dow) & valid;
+		return dom & dow & valid;
+	return (dom | dow) & valid;
 }
 
 /* True when some day of some year matches. 2001-2028 holds every pairing of
@@ -347,7 +413,10 @@ cron_month_days(const cron_t *c, int year, int month)
 static bool
 cron_ever_fires(const cron_t *c)
 {
-	if (!c->mday_star && !c->wday_star)
+	bool nth = false;
+	for (int d = 0; d < 7; d++)
+		nth = nth || c->wday_nth[d] != 0;
+	if (!c->mday_star && !c->wday_star && !nth)
 		return true; /* OR rule: every month has every weekday */
 	for (int y = 2001; y <= 2028; y++)
 		for (int m = 1; m <= 12; m++)
@@ -360,9 +429,10 @@ static int
 cron_fields_parse(cron_parser_t *p, const cron_span_t *spans, cron_t *out)
 {
 	uint64_t bits[CRON_FIELD_COUNT];
+	cron_t flags = {0}; /* mday_last and wday_nth */
 
 	for (int i = 0; i < CRON_FIELD_COUNT; i++)
-		if (cron_field_parse(p, i, spans[i], &bits[i]) != 0)
+		if (cron_field_parse(p, i, spans[i], &bits[i], &flags) != 0)
 			return -1;
 	*out = (cron_t){
 	    .minutes = bits[CRON_MINUTE],
@@ -375,7 +445,11 @@ cron_fields_parse(cron_parser_t *p, const cron_span_t *spans, cron_t *out)
 	     * "*\/2") is unrestricted for the OR rule. */
 	    .mday_star = *spans[CRON_MDAY].start == '*',
 	    .wday_star = *spans[CRON_WDAY].start == '*',
+	    /* cronie's test for a job that goes by elapsed time across DST */
+	    .wild = *spans[CRON_MINUTE].start == '*' || *spans[CRON_HOUR].start == '*',
+	    .mday_last = flags.mday_last,
 	};
+	memcpy(out->wday_nth, flags.wday_nth, sizeof(out->wday_nth));
 	if (!cron_ever_fires(out))
 		return cron_fail(p, spans[CRON_MDAY].start,
 		                 "day-of-month: no selected day exists in the selected months, "
@@ -511,40 +585,82 @@ cron_slot_match(const cron_t *c, cron_slot_t *slot, int last_year)
 static bool
 cron_valid(const cron_t *c)
 {
-	return c != NULL && c->minutes != 0 && c->hours != 0 && c->mdays != 0 && c->months != 0 &&
-	       c->wdays != 0;
+	if (c == NULL)
+		return false;
+	uint8_t nth = 0;
+	for (int d = 0; d < 7; d++)
+		nth |= c->wday_nth[d];
+	return c->minutes != 0 && c->hours != 0 && (c->mdays != 0 || c->mday_last) &&
+	       c->months != 0 && (c->wdays != 0 || nth != 0);
+}
+
+/* No fire time (cron_next_fixed and _wild; instants before 1970 are
+ * negative, so not -1). */
+#define CRON_NONE INT64_MIN
+
+/* A fixed-time job: every matching local minute maps to one instant (its
+ * first occurrence, or the jump that skips it). */
+static int64_t
+cron_next_fixed(const cron_t *c, const cron_zone_t *z, int64_t after)
+{
+	cron_slot_t slot;
+	/* Local minutes up to after's own wall clock fire at or before after
+	 * (the first occurrence of a repeated time is the earlier one), so
+	 * start at the next local minute. */
+	int64_t local = after + z->seg[cron_zone_index(z, after)].off;
+	cron_slot_from_seconds(cron_floor_div(local, 60) * 60 + 60, &slot);
+	int last_year = slot.year + 6;
+	for (;;) {
+		if (cron_slot_match(c, &slot, last_year) != 0)
+			return CRON_NONE;
+		int64_t t = cron_zone_instant(z, cron_slot_seconds(&slot));
+		if (t > after + CRON_HORIZON_S)
+			return CRON_NONE;
+		/* Only a repeated hour's second pass maps to instants at or
+		 * before after: each such slot fired at its first occurrence. */
+		if (t > after)
+			return t;
+		cron_slot_from_seconds(cron_slot_seconds(&slot) + 60, &slot);
+	}
+}
+
+/* A wildcard job: the instants after `after` whose local minute matches,
+ * segment by segment of the zone's offsets, so a repeated local minute
+ * fires in each segment it occurs in and a skipped one in none. */
+static int64_t
+cron_next_wild(const cron_t *c, const cron_zone_t *z, int64_t after)
+{
+	cron_slot_t slot;
+	size_t i = cron_zone_index(z, after);
+	int64_t from = after + 1; /* the first instant this segment may give */
+
+	for (;;) {
+		int64_t local = from + z->seg[i].off;
+		/* The first whole local minute at or after from. */
+		cron_slot_from_seconds(cron_floor_div(local + 59, 60) * 60, &slot);
+		if (cron_slot_match(c, &slot, slot.year + 6) != 0)
+			return CRON_NONE;
+		int64_t t = cron_slot_seconds(&slot) - z->seg[i].off;
+		if (t > after + CRON_HORIZON_S)
+			return CRON_NONE;
+		if (i + 1 == z->count || t < z->seg[i + 1].start)
+			return t;
+		from = z->seg[++i].start;
+	}
 }
 
 int64_t
 cron_next(const cron_t *c, const char *tz, int64_t after_ms)
 {
 	int64_t after = cron_floor_div(after_ms, 1000); /* t*1000 > after_ms iff t > after */
-	cron_slot_t slot;
 
 	if (!cron_valid(c) || tz == NULL || after < CRON_MIN_S || after > CRON_MAX_S)
 		return -1;
 	const cron_zone_t *z = cron_zone_get(tz, after, after + CRON_HORIZON_S);
 	if (z == NULL)
 		return -1;
-	/* Local minutes up to after's own wall clock fire at or before after
-	 * (the first occurrence of a repeated time is the earlier one), so
-	 * start at the next local minute. */
-	int64_t local = after + z->seg[cron_zone_index(z, after)].off;
-	int64_t s = cron_floor_div(local, 60) * 60 + 60;
-	cron_slot_from_seconds(s, &slot);
-	int last_year = slot.year + 6;
-	for (;;) {
-		if (cron_slot_match(c, &slot, last_year) != 0)
-			return -1;
-		int64_t t = cron_zone_instant(z, cron_slot_seconds(&slot));
-		if (t > after + CRON_HORIZON_S)
-			return -1;
-		/* Only a repeated hour's second pass maps to instants at or
-		 * before after: each such slot fired at its first occurrence. */
-		if (t > after)
-			return t * 1000;
-		cron_slot_from_seconds(cron_slot_seconds(&slot) + 60, &slot);
-	}
+	int64_t t = c->wild ? cron_next_wild(c, z, after) : cron_next_fixed(c, z, after);
+	return t == CRON_NONE ? -1 : t * 1000;
 }
 
 int
