@@ -35,11 +35,9 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->version = w->version;
 		/* Known from the store and not seen since the start (no
 		 * monotonic sighting): back soon, or lost once settled. */
-		bool returning = !w->connected && w->last_seen_mono == 0 && api->settling;
-		info->state = returning       ? "reconnecting"
-		              : !w->connected ? "lost"
-		              : w->stopping   ? "stopping"
-		                              : "connected";
+		bool returning =
+		    !w->connected && !w->stopping && w->last_seen_mono == 0 && api->settling;
+		info->state = (char *)(returning ? "reconnecting" : registry_state(w));
 		info->replaced = w->replaced;
 		info->peer = w->peer;
 		info->spool_error = w->spool_error;
@@ -267,10 +265,7 @@ api_keys(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	for (size_t i = 0; i < nw; i++) {
 		const keyring_entry_t *e = keyring_worker_at(keys, i);
 		const worker_t *w = registry_find(api->svc->registry, e->name);
-		const char *state = w == NULL       ? "never seen"
-		                    : !w->connected ? "lost"
-		                    : w->stopping   ? "stopping"
-		                                    : "connected";
+		const char *state = w == NULL ? "never seen" : registry_state(w);
 		body->workers[body->n_workers++] = api_key_info(e, "", state);
 	}
 	for (size_t i = 0; i < no; i++) {

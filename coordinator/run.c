@@ -311,6 +311,7 @@ run_host_done(const run_t *r, size_t h)
 	switch (r->hosts[h].phase) {
 	case RUN_HOST_NEVER:
 	case RUN_HOST_UNREACHABLE:
+	case RUN_HOST_STOPPED:
 		return true;
 	case RUN_HOST_WAITING:
 		return false;
@@ -401,7 +402,8 @@ run_compute_status(const run_t *r)
 	for (size_t h = 0; h < r->host_count; h++) {
 		if (!run_host_done(r, h))
 			return ROTA__RUN_STATUS__RUN_RUNNING;
-		if (!run_host_ok(r, h))
+		/* A host stopped on purpose is skipped: it fails nothing. */
+		if (!run_host_ok(r, h) && r->hosts[h].phase != RUN_HOST_STOPPED)
 			all_ok = false;
 	}
 	if (r->cancelled)

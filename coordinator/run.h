@@ -69,6 +69,9 @@ enum {
 	RUN_HOST_STARTED,
 	RUN_HOST_NEVER,       /* a rolling run stopped before it */
 	RUN_HOST_UNREACHABLE, /* its worker was not connected at the start */
+	/* its worker was stopped on purpose (it said Goodbye) at the start:
+	 * skipped, neither ok nor failed */
+	RUN_HOST_STOPPED,
 };
 
 typedef struct {

@@ -236,7 +236,7 @@ test_manual_step_survives_restart_with_an_unreachable_host(void **state)
 	assert_int_equal(b->running, 0);
 	uint32_t released = 0;
 	char *error = NULL;
-	int rc = dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error);
+	int rc = dispatcher_approve(f->d, run_id, "confirm", false, "alice", "", &released, &error);
 	if (rc != 0)
 		fail_msg("approve: %s", error);
 	assert_int_equal(released, 1);
@@ -402,8 +402,8 @@ test_approve_releases_the_hosts_waiting_then(void **state)
 	usleep(40 * 1000);
 	uint32_t released = 0;
 	char *error = NULL;
-	assert_int_equal(dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error),
-	                 0);
+	assert_int_equal(
+	    dispatcher_approve(f->d, run_id, "confirm", false, "alice", "", &released, &error), 0);
 	assert_int_equal(released, 2);
 	assert_int_equal(status_of(f, run_id, "a", "confirm"), OK);
 	assert_int_equal(status_of(f, run_id, "c", "confirm"), OK);
