@@ -410,6 +410,77 @@ test_approve_releases_the_hosts_waiting_then(void **state)
 	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
 }
 
+/* A notify hook that suppresses every notice, as the responder does for a
+ * resolved incident's run; ctx counts its calls. */
+static int
+suppress_notify(void *ctx, const char *run_id, const char *runbook, const char *host,
+                const char *channel, const char *message, char **detail)
+{
+	(void)run_id, (void)runbook, (void)host, (void)channel;
+	(*(int *)ctx)++;
+	*detail = xasprintf("suppressed: incident INC-1 was resolved; not sent: %s", message);
+	return 1;
+}
+
+/* The stored row of step of run_id (a ShowRun's). */
+static const Rota__StepRunInfo *
+stored_step(const Rota__ShowRunResponse *show, const char *step)
+{
+	for (size_t i = 0; i < show->n_steps; i++)
+		if (strcmp(show->steps[i]->step_id, step) == 0)
+			return show->steps[i];
+	fail_msg("no stored step %s", step);
+	return NULL;
+}
+
+/* A notify step the hook suppresses is skipped (not failed, not sent) with
+ * the hook's reason, and the run goes on; the approver of the next step is
+ * stored with the time. */
+static void
+test_suppressed_notify_is_skipped_and_the_approver_kept(void **state)
+{
+	fixture_t *f = *state;
+	dispatcher_destroy(&f->d);
+	int calls = 0;
+	dispatcher_config_t cfg = {
+	    .svc = &f->svc,
+	    .lost_after_ms = LOST_AFTER_MS,
+	    .settle_ms = SETTLE_MS,
+	    .hooks = {.notify = suppress_notify, .ctx = &calls},
+	};
+	f->d = dispatcher_new(&cfg);
+	f->svc.dispatcher = f->d;
+	connect_worker(f, "a", 0);
+	static const char yaml[] = "name: tell\n"
+	                           "steps:\n"
+	                           "  - id: tell\n"
+	                           "    notify: { message: \"app is down\" }\n"
+	                           "  - id: confirm\n"
+	                           "    manual: { prompt: \"ok?\" }\n";
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
+	assert_int_equal(calls, 1);
+	assert_int_equal(status_of(f, run_id, "a", "tell"), SKIPPED);
+	assert_int_equal(status_of(f, run_id, "a", "confirm"), WAITING);
+	uint32_t released = 0;
+	char *error = NULL;
+	int64_t before = clock_wall_ms();
+	assert_int_equal(
+	    dispatcher_approve(f->d, run_id, "confirm", false, "alice", "", &released, &error), 0);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+	assert_int_equal(store_run_show(f->store, run_id, 0, show), 0);
+	const Rota__StepRunInfo *tell = stored_step(show, "tell");
+	assert_int_equal(tell->status, SKIPPED);
+	assert_non_null(strstr(tell->detail, "suppressed: incident INC-1 was resolved"));
+	const Rota__StepRunInfo *confirm = stored_step(show, "confirm");
+	assert_string_equal(confirm->approved_by, "alice");
+	assert_true(confirm->approved_ms >= before);
+	assert_non_null(strstr(confirm->detail, "approved by alice at "));
+	assert_string_equal(tell->approved_by, "");
+	rota__show_run_response__free_unpacked(show, NULL);
+}
+
 /* A step that can be retried is held while its worker is away (a retry
  * could only go there); a worker back as a new process that no longer runs
  * it makes it lost, and the retry goes out at once. The worker's count of
@@ -829,6 +900,8 @@ main(void)
 	        test_manual_step_survives_restart_with_an_unreachable_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_approve_releases_the_hosts_waiting_then, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_suppressed_notify_is_skipped_and_the_approver_kept,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
