@@ -514,19 +514,14 @@ launcher_record_ended(const launcher_t *l, const launch_t *req, int status, cons
 static void
 launcher_skip_stopped(const launcher_t *l, run_t *run, size_t h)
 {
-	run_host_t *host = &run->hosts[h];
-	host->phase = RUN_HOST_STOPPED;
-	worker_t *w = registry_find(l->svc->registry, host->host);
+	const char *id = run->hosts[h].host;
+	worker_t *w = registry_find(l->svc->registry, id);
 	char seen[32];
 	clock_format(w ? w->last_seen_wall : 0, seen, sizeof(seen));
-	for (size_t s = 0; s < run->step_count; s++) {
-		run_step_t *step = &host->steps[s];
-		step->status = ROTA__STEP_STATUS__STEP_SKIPPED;
-		step->note = xasprintf("worker %s is stopped (it said Goodbye; last seen %s UTC):"
-		                       " skipped",
-		                       host->host, seen);
-		step->dirty = true;
-	}
+	char *why = xasprintf("worker %s is stopped (it said Goodbye; last seen %s UTC): skipped",
+	                      id, seen);
+	run_host_stop(run, h, why);
+	free(why);
 }
 
 int

@@ -210,6 +210,20 @@ run_step_note(run_step_t *step, const char *fmt, ...)
 	step->dirty = true;
 }
 
+void
+run_host_stop(run_t *r, size_t h, const char *why)
+{
+	run_host_t *host = &r->hosts[h];
+	host->phase = RUN_HOST_STOPPED;
+	for (size_t s = 0; s < r->step_count; s++) {
+		run_step_t *step = &host->steps[s];
+		if (run_step_status_terminal(step->status))
+			continue;
+		step->status = ROTA__STEP_STATUS__STEP_SKIPPED;
+		run_step_note(step, "%s", why);
+	}
+}
+
 /* Whether step s of host h may run, given the (terminal) steps before it;
  * when not, notes why on the step. */
 static bool

@@ -131,6 +131,12 @@ const char *run_secret(const run_t *r, const char *name);
  * must be the run's). */
 void run_apply_runbook(run_t *r, const runbook_t *rb);
 
+/* Host h's worker was stopped on purpose (it said Goodbye) before the host
+ * started anything: every step not ended is skipped with why as its note
+ * (dirty, for the dispatcher to record), and the host fails nothing
+ * (RUN_HOST_STOPPED). */
+void run_host_stop(run_t *r, size_t h, const char *why);
+
 bool run_step_status_terminal(int status);
 bool run_step_status_ok(int status);
 /* Terminal and not a success (a skip is neither). */

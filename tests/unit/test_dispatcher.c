@@ -672,6 +672,44 @@ test_stopping_worker_holds_orders(void **state)
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
 }
 
+/* A worker that said Goodbye and then went silent (stopped, not lost): a
+ * host held for it that started nothing is skipped once it has been away
+ * for the lost window, and the run succeeds on the other host instead of
+ * failing with a lost step. */
+static void
+test_stopped_worker_host_skipped_not_lost(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	worker_t *b = connect_worker(f, "b", 0);
+	dispatcher_worker_stopping(f->d, a);
+	static const char yaml[] = "name: held\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a", "b"};
+	char run_id[RUN_ID_BYTES];
+	submit(f, yaml, targets, 2, run_id);
+	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING); /* held */
+	result(f, b, run_id, "one", 1, OK);
+	a->connected = false; /* silent since its Goodbye */
+	assert_string_equal(registry_state(a), "stopped");
+	dispatcher_tick(f->d, clock_mono_ms());
+	usleep((LOST_AFTER_MS + 50) * 1000);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+	assert_int_equal(store_run_show(f->store, run_id, 0, show), 0);
+	for (size_t i = 0; i < show->n_steps; i++) {
+		if (strcmp(show->steps[i]->host, "a") != 0)
+			continue;
+		assert_int_equal(show->steps[i]->status, SKIPPED);
+		assert_non_null(
+		    strstr(show->steps[i]->detail, "worker a stopped (it said Goodbye)"));
+	}
+	rota__show_run_response__free_unpacked(show, NULL);
+}
+
 /* A run that ends inside dispatcher_tick (its only host's worker stayed
  * away past the lost window) is retired and freed there; the tick must not
  * read it afterwards. ASan (ROTA_SANITIZE=ON) reports the use after free
@@ -902,6 +940,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_suppressed_notify_is_skipped_and_the_approver_kept,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stopped_worker_host_skipped_not_lost, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
