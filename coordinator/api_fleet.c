@@ -201,13 +201,15 @@ api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
 
 	Rota__RemoveWorkerResponse body = ROTA__REMOVE_WORKER_RESPONSE__INIT;
 	body.id = xstrdup(w->id);
-	body.state = "lost"; /* as rota workers shows one not connected */
+	/* As rota workers shows one not connected: lost or stopped. */
+	const char *state = registry_state(w);
+	body.state = (char *)state;
 	body.last_seen_ms = w->last_seen_wall;
 	body.key_listed = key_listed;
 	body.key_path = key_path;
 	body.curve = api->curve;
 	api_note(api,
-	         xasprintf("forgot worker %s (lost, last seen %s UTC)%s", w->id, seen,
+	         xasprintf("forgot worker %s (%s, last seen %s UTC)%s", w->id, state, seen,
 	                   key_listed ? "; its key is still listed: it can connect again" : ""));
 	if (registry_remove(api->svc->registry, w->id) != 0)
 		log_error("workers remove: %s vanished from the registry", body.id);
