@@ -710,6 +710,45 @@ test_stopped_worker_host_skipped_not_lost(void **state)
 	rota__show_run_response__free_unpacked(show, NULL);
 }
 
+/* Every target stopped on purpose: a scheduled run is recorded skipped
+ * (no one's fault, no incident) and a manual submit is refused, both
+ * naming the stopped worker. */
+static void
+test_every_target_stopped(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	dispatcher_worker_stopping(f->d, a);
+	a->connected = false;
+	static const char yaml[] = "name: daily\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), "test.yaml", &errs);
+	assert_non_null(rb);
+	const char *const targets[] = {"a"};
+	launch_t req = {
+	    .rb = rb,
+	    .yaml = yaml,
+	    .targets = (char **)targets,
+	    .n_targets = 1,
+	    .trigger = "manual",
+	};
+	launch_result_t res;
+	assert_int_equal(launcher_start(f->launcher, &req, &res), -1);
+	assert_non_null(
+	    strstr(res.error, "every worker it targets is stopped (it said Goodbye): a"));
+	launch_result_clear(&res);
+	req.trigger = "schedule";
+	assert_int_equal(launcher_start(f->launcher, &req, &res), 0);
+	char run_id[RUN_ID_BYTES];
+	snprintf(run_id, sizeof(run_id), "%s", res.run_id);
+	launch_result_clear(&res);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SKIPPED);
+	runbook_destroy(&rb);
+}
+
 /* A run that ends inside dispatcher_tick (its only host's worker stayed
  * away past the lost window) is retired and freed there; the tick must not
  * read it afterwards. ASan (ROTA_SANITIZE=ON) reports the use after free
@@ -942,6 +981,7 @@ main(void)
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_worker_host_skipped_not_lost, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_every_target_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),
