@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
 #include "log.h"
@@ -41,19 +40,6 @@ api_adhoc_allowed(api_t *api, const uint8_t *identity, size_t identity_len, uint
 	           " have an admin set 'adhoc: true' on %s in operators.yaml",
 	           path, api_actor(api), api_article(role_name), role_name, api_actor(api));
 	return false;
-}
-
-/* rota submit --incident: the run joins the incident (incident show lists
- * it; what it does is news for it) and its timeline says who linked it. */
-static void
-api_link_incident(api_t *api, const char *incident, const char *run_id, const char *runbook,
-                  const char *claimed)
-{
-	const char *by = api_operator(api, claimed);
-	char *text = xasprintf("run %s of %s linked by %s", run_id, runbook, by);
-	incidents_link_run(api->svc->incidents, incident, run_id);
-	incidents_note(api->svc->incidents, incident, "run", text, clock_wall_ms());
-	free(text);
 }
 
 void
@@ -139,6 +125,8 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    .n_targets = sub->n_targets,
 	    .trigger = "manual",
 	    .adhoc = owned_rb != NULL,
+	    .incident = incident,
+	    .by = api_operator(api, sub->by),
 	};
 	launch_result_t res;
 	if (launcher_start(l, &lr, &res) != 0) {
@@ -150,8 +138,6 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		                   res.run_id, owned_rb ? " of " LAUNCHER_ADHOC_PREFIX : "",
 		                   owned_rb ? rb->name : "", res.host_count,
 		                   incident ? ", linked to " : "", incident ? incident : ""));
-		if (incident != NULL)
-			api_link_incident(api, incident, res.run_id, rb->name, sub->by);
 		Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
 		sr.run_id = res.run_id;
 		sr.n_hosts = res.host_count;

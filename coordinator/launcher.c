@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "incidents/incidents.h"
 #include "log.h"
 #include "services.h"
 #include "strlist.h"
@@ -524,6 +525,18 @@ launcher_skip_stopped(const launcher_t *l, run_t *run, size_t h)
 	free(why);
 }
 
+/* The run joins req->incident: incident show lists it, what it does is news
+ * for it, and its timeline says who linked it. */
+static void
+launcher_link_incident(const launcher_t *l, const launch_t *req, const char *run_id)
+{
+	char *text = xasprintf("run %s of %s linked by %s", run_id, req->rb->name,
+	                       req->by && req->by[0] ? req->by : "an operator");
+	incidents_link_run(l->svc->incidents, req->incident, run_id);
+	incidents_note(l->svc->incidents, req->incident, "run", text, clock_wall_ms());
+	free(text);
+}
+
 int
 launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 {
@@ -604,6 +617,8 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	char *params = lines.count > 0 ? xasprintf("%s\n", joined) : xstrdup("");
 	free(joined);
 	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
+	if (req->incident != NULL)
+		launcher_link_incident(l, req, out->run_id);
 	rc = dispatcher_submit(l->svc->dispatcher, &run, req->yaml, params, jitter);
 	free(params);
 	if (rc != 0) {

@@ -48,6 +48,13 @@ steps:
   - id: restart
     shell: "echo restarted"
 YAML
+cat >"$T/runbooks/page.yaml" <<'YAML'
+name: page
+targets: { all: true }
+steps:
+  - id: tell
+    notify: { message: "still looking at api-1", channel: oncall }
+YAML
 cat >"$T/runbooks/look.yaml" <<'YAML'
 name: look
 targets: { all: true }
@@ -115,6 +122,12 @@ has_line "$OUT" "^  [0-9: -]+ +run +run $look of look linked by [^ ]+$" "the tim
 has_line "$OUT" "^  $look +look +succeeded " "incident show lists the linked run"
 run_rota 4 -- submit look --target api-1 --incident INC-99
 assert_contains "$ERR" "no incident INC-99" "submit --incident of an unknown incident"
+# Linked to the resolved INC-1 before its first step: its notify is
+# suppressed too.
+run_rota 0 -- submit page --target api-1 --incident INC-1 --wait
+run_rota 0 -- show last
+has_line "$OUT" "^  tell +skipped .*suppressed: incident INC-1 was resolved" "a linked run's first notify"
+assert_eq "$(count_kind notify)" 0 "notify notices of the linked run"
 pass "rota submit --incident links a run to the incident"
 
 # ---- notes ----------------------------------------------------------------------
