@@ -62,6 +62,34 @@ launcher_params_var_get(const vars_t *v, const char *name)
 	return NULL;
 }
 
+/* A copy of text with every control character a space; the caller frees. */
+static char *
+params_field(const char *text)
+{
+	char *out = xstrdup(text);
+	for (char *c = out; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return out;
+}
+
+/* One line for `rota show`: "NAME=VALUE\tSOURCE[\tHOST]". A value comes
+ * from outside (an alert's label, -p) and may hold a tab or a newline,
+ * which would forge a line or a source: every control character of each
+ * field becomes a space. */
+static void
+params_line(params_t *ps, const char *name, const char *value, const char *source, const char *host)
+{
+	char *n = params_field(name), *v = params_field(value), *s = params_field(source);
+	char *h = host ? params_field(host) : NULL;
+	strlist_add(&ps->lines,
+	            h ? xasprintf("%s=%s\t%s\t%s", n, v, s, h) : xasprintf("%s=%s\t%s", n, v, s));
+	free(n);
+	free(v);
+	free(s);
+	free(h);
+}
+
 static char *
 declared_list(const runbook_t *rb)
 {
@@ -83,7 +111,7 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 	for (size_t i = 0; a != NULL && i < a->label_count; i++) {
 		char *name = xasprintf(RUNBOOK_ALERT_LABELS "%s", a->labels[i].name);
 		launcher_params_var(&ps->alert, name, a->labels[i].value);
-		strlist_add(&ps->lines, xasprintf("%s=%s\talert", name, a->labels[i].value));
+		params_line(ps, name, a->labels[i].value, "alert", NULL);
 		free(name);
 	}
 	for (size_t i = 0; a != NULL && i < a->annotation_count; i++) {
@@ -98,7 +126,7 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 		gmtime_r(&t, &tm);
 		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		launcher_params_var(&ps->alert, RUNBOOK_ALERT_STARTS_AT, at);
-		strlist_add(&ps->lines, xasprintf(RUNBOOK_ALERT_STARTS_AT "=%s\talert", at));
+		params_line(ps, RUNBOOK_ALERT_STARTS_AT, at, "alert", NULL);
 	}
 	for (size_t i = 0; i < req->n_params; i++) {
 		const Rota__Label *p = req->params[i];
@@ -118,7 +146,7 @@ params_alert(const launch_t *req, params_t *ps, char **error)
 			return -1;
 		}
 		launcher_params_var(&ps->alert, p->key, p->value);
-		strlist_add(&ps->lines, xasprintf("%s=%s\t-p", p->key, p->value));
+		params_line(ps, p->key, p->value, "-p", NULL);
 	}
 	return 0;
 }
@@ -187,9 +215,8 @@ launcher_params_resolve(const launch_t *req, params_t *ps, char **error)
 		param_value_t *v = &ps->values[k];
 		params_one(req, ps, &rb->params[k], v);
 		if (v->value != NULL)
-			strlist_add(&ps->lines,
-			            xasprintf("%s=%s\t%s", v->p->name,
-			                      v->p->secret ? "****" : v->value, v->source));
+			params_line(ps, v->p->name, v->p->secret ? "****" : v->value, v->source,
+			            NULL);
 	}
 	return 0;
 }
@@ -255,8 +282,7 @@ launcher_params_host(const launcher_t *l, const launch_t *req, params_t *ps, con
 		if (given == NULL)
 			continue;
 		if (ps->host_lines < LAUNCHER_MAX_HOST_PARAM_LINES) {
-			strlist_add(&ps->lines,
-			            xasprintf("%s=%s\t%s\t%s", v->p->name, value, source, w->id));
+			params_line(ps, v->p->name, value, source, w->id);
 			ps->host_lines++;
 		} else {
 			ps->host_lines_dropped++;

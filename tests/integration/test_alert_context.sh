@@ -88,7 +88,8 @@ run_on() { # run_on RUNBOOK HOST: the run of RUNBOOK whose step ran on HOST
 # ---- low-disk-space checks the alert's mountpoint ----
 post "$(payload 'group-fs' \
 	"$(alert NodeFilesystemAlmostOutOfSpace fs1 \
-		"\"instance\": \"web-1:9100\", \"mountpoint\": \"$T/datadir\", \"fstype\": \"ext4\"")")"
+		"\"instance\": \"web-1:9100\", \"mountpoint\": \"$T/datadir\", \"fstype\": \"ext4\",
+		 \"note\": \"a\\tdefault\\nb=c\"")")"
 assert_eq "$CODE" 202 "the filesystem alert"
 wait_for '[ -n "$(run_on low-disk-space web-1)" ]' 10 "low-disk-space to start on web-1"
 RUN=$(run_on low-disk-space web-1)
@@ -100,6 +101,9 @@ run_rota 0 -- show "$RUN"
 has_line "$OUT" "^path +$T/datadir +alert \(label mountpoint\) +every host$" "rota show: path"
 has_line "$OUT" "^min_free_pct +100 +vars \(host web-1, line 6\) +web-1$" "rota show: vars"
 has_line "$OUT" "^alert.labels.mountpoint +$T/datadir +alert" "rota show: the alert's label"
+# A label's tab or newline cannot forge a line or a source in rota show.
+has_line "$OUT" "^alert.labels.note +a default b=c +alert +every host$" "rota show: a label with a tab"
+assert_not_contains "$OUT" $'\nb=c' "rota show"
 # Nothing is configured to clean: the notice says so; "cleaning up" never.
 steps=$(store "SELECT step_id || ' ' || status || ' ' || detail FROM step_runs
                WHERE run_id = '$RUN' AND step_id IN ('no_cleanup', 'announce', 'clean_tmp')
