@@ -115,6 +115,11 @@ cmd_workers_json_worker(json_t *j, const Rota__WorkerInfo *w)
 	json_member_string(j, "peer", w->peer);
 	json_member_uint(j, "replaced", w->replaced);
 	json_member_string(j, "spool_error", w->spool_error);
+	json_key(j, "addresses");
+	json_array_begin(j);
+	for (size_t k = 0; k < w->n_addresses; k++)
+		json_string(j, w->addresses[k]);
+	json_array_end(j);
 	JSON_MEMBER_OBJECTS(j, "running", w->running, w->n_running, cmd_workers_json_step);
 }
 

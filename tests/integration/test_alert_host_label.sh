@@ -26,6 +26,8 @@ start_worker web-1 --address 10.0.0.5
 start_worker web-2 --address 10.0.0.9
 start_worker web-3 --address 10.0.0.9
 wait_workers 3
+run_rota 0 -- workers --json
+assert_contains "$OUT" '"addresses":["10.0.0.5"]' "rota workers --json: what web-1 reported"
 
 # post FINGERPRINT LABELS-JSON: one firing HostDown alert, its own group.
 post() {
