@@ -160,6 +160,24 @@ static const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS alert_inbox ("
     "  id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, peer TEXT NOT NULL,"
     "  actor TEXT NOT NULL, role TEXT NOT NULL, body BLOB NOT NULL);",
+    /* 7 -> 8: the event stream (store_events.c, coordinator/events.h). One
+     * row per committed change; its id is the followers' cursor, so it
+     * survives a restart (AUTOINCREMENT: never reused, even after rows are
+     * pruned). kind is the Event body's field number: 10 output (ref: the
+     * outputs row), 11 step (ref: the step_runs row), 12 run, 14 worker
+     * (subject: its id). status: the new status (a worker's: 1 connected,
+     * 2 stopping, 3 lost). The output and run status already stored become
+     * events, so older runs can be followed too. */
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    "  run_id TEXT, ref INTEGER NOT NULL DEFAULT 0, status INTEGER NOT NULL DEFAULT 0,"
+    "  subject TEXT);"
+    "CREATE INDEX events_run ON events (run_id, id);"
+    "INSERT INTO events (at_ms, kind, run_id, ref)"
+    "  SELECT o.at_ms, 10, s.run_id, o.id FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+    "  ORDER BY o.id;"
+    "INSERT INTO events (at_ms, kind, run_id, status)"
+    "  SELECT created_ms, 12, id, status FROM runs ORDER BY created_ms, id;",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
