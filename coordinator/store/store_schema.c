@@ -168,16 +168,18 @@ static const char *const store_migrations[] = {
      * (subject: its id). status: the new status (a worker's: 1 connected,
      * 2 stopping, 3 lost). The output and run status already stored become
      * events, so older runs can be followed too. */
-    "CREATE TABLE events ("
+    "CREATE TABLE IF NOT EXISTS events ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, kind INTEGER NOT NULL,"
     "  run_id TEXT, ref INTEGER NOT NULL DEFAULT 0, status INTEGER NOT NULL DEFAULT 0,"
     "  subject TEXT);"
-    "CREATE INDEX events_run ON events (run_id, id);"
+    "CREATE INDEX IF NOT EXISTS events_run ON events (run_id, id);"
+    /* Once (a test migrates a store again from an older version). */
     "INSERT INTO events (at_ms, kind, run_id, ref)"
     "  SELECT o.at_ms, 10, s.run_id, o.id FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-    "  ORDER BY o.id;"
+    "  WHERE NOT EXISTS (SELECT 1 FROM events) ORDER BY o.id;"
     "INSERT INTO events (at_ms, kind, run_id, status)"
-    "  SELECT created_ms, 12, id, status FROM runs ORDER BY created_ms, id;",
+    "  SELECT created_ms, 12, id, status FROM runs"
+    "  WHERE NOT EXISTS (SELECT 1 FROM events WHERE kind = 12) ORDER BY created_ms, id;",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
