@@ -151,11 +151,16 @@ events_keep(events_t *e, Rota__Event *ev)
 	e->published = ev->cursor;
 }
 
-/* Reads what was committed since the last call into the ring. */
+/* Reads what was committed since the last call into the ring: at most
+ * EVENTS_FILL_PAGES pages in one turn. Past that (a coordinator promoted
+ * after following for long, whose ring was not filled meanwhile) the ring
+ * starts again at the store's last event: followers behind it are served
+ * from the store. */
+#define EVENTS_FILL_PAGES 16
 static void
 events_fill(events_t *e)
 {
-	for (;;) {
+	for (int page = 0; page < EVENTS_FILL_PAGES; page++) {
 		Rota__Event **evs;
 		size_t n;
 		if (store_events_read(e->store, e->published, (uint64_t)INT64_MAX, NULL,
@@ -167,6 +172,12 @@ events_fill(events_t *e)
 		if (n < EVENTS_PAGE)
 			return;
 	}
+	uint64_t last = 0;
+	if (store_events_last(e->store, &last) != 0 || last <= e->published)
+		return;
+	while (e->count > 0)
+		events_drop_oldest(e);
+	e->published = e->covered = last;
 }
 
 /* The first ring index whose cursor is after `after`. */
