@@ -104,33 +104,37 @@ httpd_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	httpd_stream_t *st = cls;
 	(void)pos;
 	int64_t now = clock_mono_ms();
-	if (st->off == st->len && !st->ending) {
+	/* Twice at most: a stream that has just caught up asks again as a
+	 * live one at once (returning 0 without suspending would leave it
+	 * until MHD's timeout: the socket stays writable, no new edge). */
+	for (int pass = 0; pass < 2 && st->off == st->len && !st->ending; pass++) {
 		if (now >= st->ends_ms) {
 			st->ending = true; /* EventSource comes back with Last-Event-ID */
+			break;
+		}
+		char *text = NULL;
+		uint64_t next = st->cursor;
+		int rc = st->h->events_text(st->h->ctx, st->run, st->cursor, !st->live,
+		                            HTTPD_SSE_CHUNK_BYTES, &text, &next);
+		if (rc == 1) {
+			/* Fell behind what memory holds: cut, to resume from the
+			 * store with its cursor. */
+			httpd_sse_set(st,
+			              xasprintf("event: resync\ndata: {\"cursor\":%" PRIu64 "}\n\n",
+			                        st->cursor));
+			st->ending = true;
+		} else if (rc < 0) {
+			st->ending = true;
 		} else {
-			char *text = NULL;
-			uint64_t next = st->cursor;
-			int rc = st->h->events_text(st->h->ctx, st->run, st->cursor, !st->live,
-			                            HTTPD_SSE_CHUNK_BYTES, &text, &next);
-			if (rc == 1) {
-				/* Fell behind what memory holds: cut, to resume from
-				 * the store with its cursor. */
-				httpd_sse_set(st,
-				              xasprintf("event: resync\ndata: {\"cursor\":%" PRIu64
-				                        "}\n\n",
-				                        st->cursor));
-				st->ending = true;
-			} else if (rc < 0) {
-				st->ending = true;
-			} else {
-				st->cursor = next;
-				if (text != NULL)
-					httpd_sse_set(st, text);
-				else if (!st->live)
-					st->live = true; /* caught up */
-				else if (now - st->wrote_ms >= HTTPD_SSE_KEEPALIVE_MS)
-					httpd_sse_set(st, xstrdup(": keepalive\n\n"));
-			}
+			st->cursor = next;
+			if (text != NULL)
+				httpd_sse_set(st, text);
+			else if (!st->live)
+				st->live = true; /* caught up: once more, live */
+			else if (now - st->wrote_ms >= HTTPD_SSE_KEEPALIVE_MS)
+				httpd_sse_set(st, xstrdup(": keepalive\n\n"));
+			else
+				break;
 		}
 	}
 	if (st->off < st->len) {
@@ -142,8 +146,6 @@ httpd_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (st->ending)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (!st->live)
-		return 0; /* caught up just now: MHD asks again at once */
 	st->suspended = true;
 	MHD_suspend_connection(st->conn);
 	return 0;
