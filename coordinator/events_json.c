@@ -22,6 +22,8 @@ events_kind_name(Rota__Event__BodyCase body)
 		return "resync";
 	case ROTA__EVENT__BODY_WORKER:
 		return "worker";
+	case ROTA__EVENT__BODY_INCIDENT:
+		return "incident";
 	default:
 		return "none";
 	}
@@ -83,6 +85,13 @@ events_json(const Rota__Event *ev)
 	case ROTA__EVENT__BODY_WORKER:
 		events_put_str(o, "worker", ev->worker->id);
 		events_put_str(o, "state", ev->worker->state);
+		break;
+	case ROTA__EVENT__BODY_INCIDENT:
+		events_put_str(o, "incident", ev->incident->id);
+		events_put_str(o, "status", ev->incident->status);
+		events_put_str(o, "title", ev->incident->title);
+		json_object_object_add(o, "severity",
+		                       json_object_new_int64(ev->incident->severity));
 		break;
 	default:
 		break;

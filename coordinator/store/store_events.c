@@ -20,6 +20,7 @@ enum {
 	EV_STEP = ROTA__EVENT__BODY_STEP,
 	EV_RUN = ROTA__EVENT__BODY_RUN,
 	EV_WORKER = ROTA__EVENT__BODY_WORKER,
+	EV_INCIDENT = ROTA__EVENT__BODY_INCIDENT,
 };
 
 /* A worker's state as events.status holds it; the index is the number. */
@@ -101,6 +102,29 @@ store_event_worker(store_t *s, const char *id, const char *state)
 	return store_stmt_done(s, st);
 }
 
+/* An incident's status as events.status holds it; the index is the number. */
+static const char *const store_incident_states[] = {"", "triggered", "acknowledged", "resolved"};
+#define STORE_INCIDENT_STATE_COUNT                                                                 \
+	(sizeof(store_incident_states) / sizeof(store_incident_states[0]))
+
+int
+store_event_incident(store_t *s, const char *id, const char *status)
+{
+	static const char sql[] = "INSERT INTO events (at_ms, kind, status, subject)"
+	                          " VALUES (?, 15, ?, ?)";
+	int number = 0;
+	for (size_t i = 1; i < STORE_INCIDENT_STATE_COUNT; i++)
+		if (status != NULL && strcmp(store_incident_states[i], status) == 0)
+			number = (int)i;
+	db_stmt_t *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, clock_wall_ms());
+	db_bind_int64(st, 2, number);
+	db_bind_text(st, 3, id);
+	return store_stmt_done(s, st);
+}
+
 int
 store_events_last(store_t *s, uint64_t *cursor)
 {
@@ -119,8 +143,9 @@ store_events_last(store_t *s, uint64_t *cursor)
 #define STORE_EVENTS_COLUMNS                                                                       \
 	"SELECT e.id, e.kind, e.run_id, e.status, e.subject, e.at_ms, s.host, s.step_id,"          \
 	" s.attempt, s.exit_code, s.signal, s.position, s.started_ms, s.ended_ms, s.detail,"       \
-	" o.id, o.stream, o.data, o.at_ms"                                                         \
+	" o.id, o.stream, o.data, o.at_ms, i.title, i.severity"                                    \
 	" FROM events e LEFT JOIN outputs o ON e.kind = 10 AND o.id = e.ref"                       \
+	" LEFT JOIN incidents i ON e.kind = 15 AND i.id = e.subject"                               \
 	" LEFT JOIN step_runs s ON s.id = CASE e.kind WHEN 10 THEN o.step_run"                     \
 	" WHEN 11 THEN e.ref END"
 
@@ -182,6 +207,17 @@ store_event_of(db_stmt_t *st)
 		    (size_t)status < STORE_WORKER_STATE_COUNT ? store_worker_states[status] : "");
 		ev->body_case = ROTA__EVENT__BODY_WORKER;
 		ev->worker = w;
+	} else if (kind == EV_INCIDENT) {
+		Rota__IncidentInfo *inc = xmalloc(sizeof(*inc));
+		rota__incident_info__init(inc);
+		inc->id = store_column_dup(st, 4);
+		inc->status = xstrdup((size_t)status < STORE_INCIDENT_STATE_COUNT
+		                          ? store_incident_states[status]
+		                          : "");
+		inc->title = store_column_dup(st, 19);
+		inc->severity = (uint32_t)db_column_int64(st, 20);
+		ev->body_case = ROTA__EVENT__BODY_INCIDENT;
+		ev->incident = inc;
 	}
 	/* A row whose output or step was pruned stays an event without a
 	 * body: its cursor still counts. */

@@ -116,6 +116,8 @@ int store_event_output(store_t *s, int64_t step_row, int64_t seq, int64_t at_ms)
 int store_event_step(store_t *s, int64_t step_row, int status);
 int store_event_run(store_t *s, const char *run_id, int status);
 int store_event_worker(store_t *s, const char *id, const char *state);
+/* An incident opened ("triggered"), acknowledged or resolved. */
+int store_event_incident(store_t *s, const char *id, const char *status);
 
 /* Statements outside the Q_ table (store_incidents.c, store_outbox.c,
  * store_audit.c, a rare query here), passed as a string with static

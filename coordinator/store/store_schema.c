@@ -165,8 +165,9 @@ static const char *const store_migrations[] = {
      * survives a restart (AUTOINCREMENT: never reused, even after rows are
      * pruned). kind is the Event body's field number: 10 output (ref: the
      * outputs row), 11 step (ref: the step_runs row), 12 run, 14 worker
-     * (subject: its id). status: the new status (a worker's: 1 connected,
-     * 2 stopping, 3 lost). The output and run status already stored become
+     * (subject: its id), 15 incident (subject: its id). status: the new
+     * status (a worker's: 1 connected, 2 stopping, 3 lost; an incident's:
+     * 1 triggered, 2 acknowledged, 3 resolved). The output and run status already stored become
      * events, so older runs can be followed too. */
     "CREATE TABLE IF NOT EXISTS events ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, kind INTEGER NOT NULL,"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,53 @@ test_behind_the_ring_resyncs_from_the_store(void **state)
 	sendq_destroy(&q);
 }
 
+/* An incident's opening is an event, with its id, status and title. */
+typedef struct {
+	int incidents;
+	char status[32];
+	char title[64];
+} incident_seen_t;
+
+static void
+collect_incident(void *ctx, const Rota__Event *ev)
+{
+	incident_seen_t *seen = ctx;
+	if (ev->body_case != ROTA__EVENT__BODY_INCIDENT)
+		return;
+	seen->incidents++;
+	snprintf(seen->status, sizeof(seen->status), "%s", ev->incident->status);
+	snprintf(seen->title, sizeof(seen->title), "%s", ev->incident->title);
+}
+
+static void
+test_incident_opened(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new(f->store, &error);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	store_incident_new_t n = {.id = "INC-1",
+	                          .title = "disk full",
+	                          .severity = 2,
+	                          .source = "cli",
+	                          .hosts = "",
+	                          .policy = "default",
+	                          .created_ms = 1};
+	assert_int_equal(store_begin(f->store), 0);
+	assert_int_equal(store_incident_insert(f->store, &n), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	incident_seen_t seen = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_each(e, NULL, start, false, 10, collect_incident, &seen, &next), 0);
+	assert_int_equal(seen.incidents, 1);
+	assert_string_equal(seen.status, "triggered");
+	assert_string_equal(seen.title, "disk full");
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 static void
 test_json(void **state)
 {
@@ -157,6 +205,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
