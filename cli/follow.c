@@ -331,3 +331,37 @@ follow_run(session_t *s, const char *run_id, const char *host, int follow, unsig
 	}
 	return follow_poll(s, run_id, host, follow, flags, run_status);
 }
+
+/* Counts the events of one window (follow_next_change). */
+static void
+follow_count_event(void *ctx, const Rota__Event *ev)
+{
+	uint64_t *cursor = ctx;
+	if (ev->cursor > *cursor)
+		*cursor = ev->cursor;
+}
+
+int
+follow_next_change(session_t *s, const char *run_id, const char *host, uint64_t *cursor)
+{
+	Rota__FollowRequest fr = ROTA__FOLLOW_REQUEST__INIT;
+	fr.run_id = (char *)run_id;
+	if (host != NULL)
+		fr.host = (char *)host;
+	fr.after = *cursor;
+	fr.from_now = *cursor == 0;
+	fr.limit = 1;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_FOLLOW;
+	req.follow = &fr;
+	uint64_t seen = *cursor;
+	session_set_event_sink(s, follow_count_event, &seen);
+	Rota__Envelope *reply = NULL;
+	int rc = session_call_new(s, &req, ROTA__RESPONSE__BODY_FOLLOW, &reply);
+	session_set_event_sink(s, NULL, NULL);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	*cursor = reply->response->follow->next > seen ? reply->response->follow->next : seen;
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
+}

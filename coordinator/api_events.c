@@ -51,7 +51,9 @@ api_follow(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		free(hosts);
 	}
 	if (events_follow(api->svc->events, api->svc->api_sock, identity, identity_len, req->id,
-	                  run_id, fr->host, fr->after, fr->limit, status, clock_mono_ms()) != 0)
+	                  run_id, fr->host,
+	                  fr->from_now ? events_cursor(api->svc->events) : fr->after, fr->limit,
+	                  status, clock_mono_ms()) != 0)
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_UNAVAILABLE,
 		           "%d followers are waiting already; try again in a few seconds",
 		           EVENTS_FOLLOWERS_MAX);
