@@ -180,6 +180,36 @@ test_incident_opened(void **state)
 	sendq_destroy(&q);
 }
 
+/* A worker's state is an event when it changes, not at every write. */
+static void
+count_workers(void *ctx, const Rota__Event *ev)
+{
+	int *n = ctx;
+	if (ev->body_case == ROTA__EVENT__BODY_WORKER && strcmp(ev->worker->id, "w1") == 0)
+		(*n)++;
+}
+
+static void
+test_worker_changes(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new(f->store, &error);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "connected", 1), 0);
+	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "connected", 2), 0);
+	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "lost", 3), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	int n = 0;
+	uint64_t next = 0;
+	assert_int_equal(events_each(e, NULL, start, false, 10, count_workers, &n, &next), 0);
+	assert_int_equal(n, 2);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 static void
 test_json(void **state)
 {
@@ -206,6 +236,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
