@@ -24,7 +24,7 @@ enum {
 };
 
 /* A worker's state as events.status holds it; the index is the number. */
-static const char *const store_worker_states[] = {"", "connected", "stopping", "lost"};
+static const char *const store_worker_states[] = {"", "connected", "stopping", "lost", "stopped"};
 #define STORE_WORKER_STATE_COUNT (sizeof(store_worker_states) / sizeof(store_worker_states[0]))
 
 static int
