@@ -161,6 +161,10 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	log_info("store: %s", splan.target ? splan.target : db);
 	s->incidents = incidents_new(s->store, s->config);
 	s->audit = audit_new(s->store);
+	/* The followers' cursor goes on from the store's last event. */
+	s->events = events_new(s->store, error);
+	if (s->events == NULL)
+		goto fail;
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	/* Started by the leader only (coordinator_role.c): kept to start it
@@ -467,6 +471,7 @@ coordinator_stop(coordinator_t *c)
 	}
 	dispatcher_end_turn(c->svc->dispatcher);
 	if (store_commit(c->svc->store) == 0) {
+		events_committed(c->svc->events, c->svc->sendq, true, clock_mono_ms());
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);
@@ -492,6 +497,7 @@ coordinator_stop(coordinator_t *c)
 			                 coordinator_api_message);
 		/* Reads only: nothing to make durable, but close the read. */
 		store_commit(c->svc->store);
+		events_committed(c->svc->events, c->svc->sendq, false, clock_mono_ms());
 		sendq_flush(c->svc->sendq, &c->sent);
 	}
 }
@@ -524,6 +530,9 @@ coordinator_run(coordinator_t *c)
 		long http_wait = c->httpd ? httpd_timeout_ms(c->httpd) : -1;
 		if (http_wait >= 0 && http_wait < wait)
 			wait = http_wait;
+		long events_wait = events_timeout_ms(c->svc->events, now);
+		if (events_wait >= 0 && events_wait < wait)
+			wait = events_wait;
 		zmq_pollitem_t items[5] = {
 		    {c->svc->worker_sock, 0, ZMQ_POLLIN, 0},
 		    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},
@@ -606,6 +615,10 @@ coordinator_run(coordinator_t *c)
 			c->store_unwritable = false;
 			log_info("store: writable again; taking new work");
 		}
+		/* Committed: the turn's events may be told now. */
+		events_committed(c->svc->events, c->svc->sendq, wrote, clock_mono_ms());
+		if (c->httpd != NULL && wrote)
+			httpd_sse_wake(c->httpd);
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);

@@ -366,6 +366,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .alerts = coordinator_http_alerts,
 	    .metrics = coordinator_http_metrics,
 	    .healthy = coordinator_http_healthy,
+	    .events_open = coordinator_sse_open,
+	    .events_text = coordinator_sse_text,
 	    .ctx = c,
 	};
 	if (p.token_file != NULL)

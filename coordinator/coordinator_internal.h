@@ -85,6 +85,11 @@ struct coordinator {
 	store_leader_t status_leader;
 };
 
+/* coordinator_sse.c: GET /v1/events's source (httpd_handlers_t). */
+int coordinator_sse_open(void *ctx, const char *run_text, char **run, char **why);
+int coordinator_sse_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+                         char **text, uint64_t *next);
+
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it
  * bound to bound ("" when off). 0, or -1 with *error (caller frees). */

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "coordinator.h"
 #include "dispatcher.h"
+#include "events.h"
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
@@ -53,6 +54,7 @@ typedef struct services {
 	audit_t *audit;       /* owned: auth-failure rows and counts */
 	security_t *security; /* owned: keys, ZAP, the secure default */
 	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */
+	events_t *events;     /* owned: the event stream and its followers (events.h) */
 	void *worker_sock;    /* owned: ROUTER for workers */
 	void *api_sock;       /* owned: ROUTER for operators */
 	struct {

@@ -37,7 +37,7 @@ typedef struct store_options {
 #include "store_outbox.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -171,6 +171,18 @@ int store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out);
 void store_run_summary_clear(Rota__RunSummary *sum);
 int store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
                Rota__LogsResponse *out);
+/* The event stream (store_events.c): every committed change a follower
+ * can see is a row of `events`, written by the writers above in the same
+ * transaction; its id is the cursor. store_events_last: the highest id
+ * (0: none). store_events_read: the events after `after` and at most `upto`
+ * (the last one known committed: rows of an open turn are never read), of
+ * run_id only unless it is NULL or "", at most limit, oldest first; each a
+ * whole Event (cursor, run_id, at_ms and its body; request_id 0) that the
+ * caller frees with store_events_free. */
+int store_events_last(store_t *s, uint64_t *cursor);
+int store_events_read(store_t *s, uint64_t after, uint64_t upto, const char *run_id, uint32_t limit,
+                      Rota__Event ***out, size_t *count);
+void store_events_free(Rota__Event **evs, size_t count);
 /* Every stored worker, for `rota workers` after a restart. */
 int store_workers_list(store_t *s, Rota__ListWorkersResponse *out);
 /* counts[status] = runs recorded with that Rota__RunStatus, for status < n. */

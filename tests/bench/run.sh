@@ -10,7 +10,7 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker sched sqlite pg ha) shorten a run while working on one figure.
+# worker wait sched sqlite pg ha) shorten a run while working on one figure.
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
@@ -27,7 +27,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite pg ha}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite pg ha}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
@@ -219,6 +219,41 @@ if want worker; then
 	figure worker_true_p50 "$p50" ms
 	figure worker_true_p99 "$p99" ms
 	figure worker_load_rss "$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$WPID/status")" MiB
+	stop_pid "$WPID"
+	stop_pid "$CPID"
+fi
+
+if want wait; then
+	# wait_overhead_ms: what `rota submit --wait` adds to a one-step `true`
+	# run on one real worker: the command's whole time (process start,
+	# submit, dispatch, the result, the run's end told through the event
+	# stream) less the step's own time as the store recorded it; p50 of 30.
+	echo "== wait_overhead_ms: rota submit --wait of bench-true on one real worker" >&2
+	start_coordinator wait "$RB"
+	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-wait" \
+		>"$W/worker-wait.log" 2>&1 &
+	WPID=$!
+	PIDS+=("$WPID")
+	for _ in $(seq 100); do
+		[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 1 ] && break
+		sleep 0.1
+	done
+	: >"$W/wait.ms"
+	for _ in $(seq 30); do
+		t0=$(date +%s%N)
+		ROTA_COORDINATOR=$API "$BIN/rota" submit bench-true --target w1 --wait >"$W/wait.out" ||
+			die "submit --wait failed: $(cat "$W/wait.out")"
+		t1=$(date +%s%N)
+		run=$(head -n 1 "$W/wait.out")
+		step=$(sqlite3 "$DB" "SELECT ended_ms - started_ms FROM step_runs WHERE run_id = '$run'")
+		echo $(((t1 - t0) / 1000000 - step)) >>"$W/wait.ms"
+		# The floor any rota command has on this machine: one read.
+		t0=$(date +%s%N)
+		ROTA_COORDINATOR=$API "$BIN/rota" status >/dev/null || die "rota status failed"
+		echo $((($(date +%s%N) - t0) / 1000000)) >>"$W/status.ms"
+	done
+	figure wait_overhead_ms "$(sort -n "$W/wait.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+	figure wait_cli_floor_ms "$(sort -n "$W/status.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	stop_pid "$WPID"
 	stop_pid "$CPID"
 fi
