@@ -72,6 +72,11 @@ char *api_approve_target(const Rota__Request *req);
 void api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 char *api_cancel_target(const Rota__Request *req);
 
+/* ---- backup (api_backup.c) --------------------------------------------- */
+
+void api_backup(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_backup_target(const Rota__Request *req);
+
 /* ---- fleet and the coordinator (api_fleet.c) --------------------------- */
 
 void api_workers(api_t *api, const uint8_t *identity, size_t identity_len,
