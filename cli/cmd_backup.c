@@ -37,6 +37,7 @@ cmd_backup_json_members(json_t *j, const Rota__BackupInfo *b)
 	json_member_uint(j, "runs", b->runs);
 	json_member_uint(j, "slices", b->slices);
 	json_member_uint(j, "max_pause_us", b->max_pause_us);
+	json_member_uint(j, "max_slice_cpu_us", b->max_slice_cpu_us);
 	json_member_string(j, "error", b->error);
 	json_member_int(j, "last_success_ms", b->last_success_ms);
 	json_member_string(j, "last_success_path", b->last_success_path);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "log.h"
@@ -16,7 +17,7 @@
 typedef struct {
 	char *path, *state, *actor, *sha256, *error, *last_success_path;
 	int64_t started_ms, ended_ms, last_success_ms;
-	uint64_t bytes, runs, slices, max_pause_us;
+	uint64_t bytes, runs, slices, max_pause_us, max_slice_cpu_us;
 	uint32_t schema_version;
 } backup_record_t;
 
@@ -39,6 +40,15 @@ backup_record_clear(backup_record_t *r)
 	free(r->error);
 	free(r->last_success_path);
 	memset(r, 0, sizeof(*r));
+}
+
+/* This thread's CPU time, in microseconds. */
+static int64_t
+backup_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int64_t
@@ -77,6 +87,7 @@ backup_new(store_t *store)
 	r->runs = (uint64_t)backup_meta_int(store, BACKUP_KEY("runs"));
 	r->slices = (uint64_t)backup_meta_int(store, BACKUP_KEY("slices"));
 	r->max_pause_us = (uint64_t)backup_meta_int(store, BACKUP_KEY("max_pause_us"));
+	r->max_slice_cpu_us = (uint64_t)backup_meta_int(store, BACKUP_KEY("max_slice_cpu_us"));
 	r->schema_version = (uint32_t)backup_meta_int(store, BACKUP_KEY("schema_version"));
 	return b;
 }
@@ -148,6 +159,7 @@ backup_remember(backup_t *b)
 	backup_meta_put_int(s, BACKUP_KEY("runs"), (int64_t)r->runs);
 	backup_meta_put_int(s, BACKUP_KEY("slices"), (int64_t)r->slices);
 	backup_meta_put_int(s, BACKUP_KEY("max_pause_us"), (int64_t)r->max_pause_us);
+	backup_meta_put_int(s, BACKUP_KEY("max_slice_cpu_us"), (int64_t)r->max_slice_cpu_us);
 	backup_meta_put_int(s, BACKUP_KEY("schema_version"), r->schema_version);
 }
 
@@ -157,13 +169,20 @@ backup_turn(backup_t *b, int64_t now_ms)
 	if (b->job == NULL)
 		return;
 	char *error = NULL;
-	int64_t start = clock_mono_us();
+	const char *phase = store_backup_phase(b->job);
+	int64_t start = clock_mono_us(), cpu = backup_cpu_us();
 	int rc = store_backup_step(b->job, BACKUP_SLICE_PAGES, &error);
 	uint64_t took = (uint64_t)(clock_mono_us() - start);
+	uint64_t took_cpu = (uint64_t)(backup_cpu_us() - cpu);
+	if (took > BACKUP_SLOW_SLICE_US)
+		log_info("backup to %s: a slice (%s) took %.1f ms (%.1f ms of CPU)", b->rec.path,
+		         phase, (double)took / 1000.0, (double)took_cpu / 1000.0);
 	backup_record_t *r = &b->rec;
 	r->slices++;
 	if (took > r->max_pause_us)
 		r->max_pause_us = took;
+	if (took_cpu > r->max_slice_cpu_us)
+		r->max_slice_cpu_us = took_cpu;
 	if (rc == 1)
 		return;
 	r->ended_ms = now_ms;
@@ -210,6 +229,7 @@ backup_info(const backup_t *b, Rota__BackupInfo *out)
 	out->runs = r->runs;
 	out->slices = r->slices;
 	out->max_pause_us = r->max_pause_us;
+	out->max_slice_cpu_us = r->max_slice_cpu_us;
 	out->schema_version = r->schema_version;
 }
 

@@ -273,6 +273,8 @@ store_backup_t *store_backup_begin(store_t *s, const char *dest, char **error);
 int store_backup_step(store_backup_t *b, int pages, char **error);
 const store_backup_result_t *store_backup_result(const store_backup_t *b);
 const char *store_backup_dest(const store_backup_t *b);
+/* What the next slice does: "copy", "count", "checksum", "fsync", ... */
+const char *store_backup_phase(const store_backup_t *b);
 /* Ends the backup: a partial file is removed. Accepts NULL; nulls *bp. */
 void store_backup_abort(store_backup_t **bp);
 /* --restore's checks of copy, a copy of the backup file (whose checksum
