@@ -11,7 +11,7 @@
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
 # worker sched sqlite pg ha backup) shorten a run while working on one figure.
-# BENCH_BACKUP_MB (256) is the size of the store the backup scenario copies;
+# BENCH_BACKUP_MB (128) is the size of the store the backup scenario copies;
 # BENCH_BACKUP_MB=1024 makes backup_1gb_s a measured figure rather than one
 # scaled from a smaller store.
 #
@@ -31,7 +31,7 @@ JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
 ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite pg ha backup}
-BACKUP_MB=${BENCH_BACKUP_MB:-256}
+BACKUP_MB=${BENCH_BACKUP_MB:-128}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
