@@ -75,6 +75,12 @@ for n in 1 2; do
 		fail "the coordinator on backup $n does not answer"
 	assert_contains "$json" "\"runs_total\":$runs" "status of the coordinator on backup $n"
 	assert_contains "$json" '"coordinator_role":"read-only"' "its role"
+	set +e
+	err=$(ROTA_CONFIG=$T/empty.conf "$ROTA_BIN/rota" --coordinator "$ep" runs 2>&1)
+	rc=$?
+	set -e
+	assert_eq "$rc" 4 "rota runs on a read-only coordinator: exit code"
+	assert_contains "$err" "this coordinator was started --read-only" "rota runs on it"
 	kill -TERM "$ro"
 	wait_exit "$ro" 10 || fail "the read-only coordinator does not stop"
 	assert_eq "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")" "$runs" "runs after it stopped"
