@@ -20,6 +20,9 @@ if [ "$ROTA_TEST_STORE" = postgresql ]; then
 	assert_contains "$ERR" "PostgreSQL database: rota does not copy it" "rota backup on PostgreSQL"
 	assert_contains "$ERR" "pg_dump" "rota backup on PostgreSQL"
 	[ ! -e "$T/backups/pg.db" ] && [ ! -e "$T/backups/pg.db.partial" ] || fail "a file was made"
+	metrics=$(curl -sf "http://$HTTP_EP/metrics") || fail "no /metrics"
+	has_line "$metrics" '^rota_store_bytes [1-9][0-9]*$' "/metrics on PostgreSQL"
+	has_line "$metrics" '^rota_backup_last_success_timestamp_seconds 0$' "/metrics on PostgreSQL"
 	pass "on PostgreSQL rota backup points to pg_dump"
 	exit 0
 fi
