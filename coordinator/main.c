@@ -304,6 +304,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "rota-coordinator: --force goes with --restore FILE\n");
 		return 2;
 	}
+	if (restore_file != NULL && cfg.store != NULL) {
+		fprintf(stderr,
+		        "rota-coordinator: --restore puts a backup made by rota backup in a data"
+		        " directory (SQLite); a PostgreSQL store is restored with pg_restore"
+		        " (docs/operations.md, \"Backup and restore\")\n");
+		return 2;
+	}
 	if (restore_file != NULL) {
 		if (restore_run(restore_file, cfg.data_dir, force, stdout, &error) != 0) {
 			fprintf(stderr, "rota-coordinator: --restore: %s\n", error);

@@ -107,5 +107,9 @@ assert_eq "$(cat "$T/r-full/operators.yaml")" keep "what --force keeps"
 set +e
 "$ROTA_BIN/rota-coordinator" --force --data-dir "$T/r-full" >/dev/null 2>&1
 assert_eq "$?" 2 "--force without --restore"
+out=$("$ROTA_BIN/rota-coordinator" --restore "$b" --data-dir "$T/r-pg" \
+	--store postgresql://rota@127.0.0.1/rota 2>&1)
+assert_eq "$?" 2 "--restore with --store"
 set -e
+assert_contains "$out" "a PostgreSQL store is restored with pg_restore"
 pass "bad paths, bad backups and full directories refused with their reasons"

@@ -5,12 +5,16 @@
 # backup, keeps the newest `keep` (older ones go with their .sha256, other
 # files stay), restores the newest into a scratch directory, starts a
 # read-only coordinator on it that must count the runs the backup holds,
-# and removes the scratch directory.
+# and removes the scratch directory. An operator may not take a backup
+# (admin only), and the refusal is audited.
 . "$(dirname "$0")/lib.sh"
 
 rota_setup
 secure_init
 worker_key w1 authorize
+rota keygen alice --out "$T/keys" >/dev/null || fail "rota keygen alice"
+printf '  - name: alice\n    key: "%s"\n    role: operator\n' \
+	"$(sed -n 's/^public-key = //p' "$T/keys/alice.key")" >>"$T/data/operators.yaml"
 start_coordinator
 start_secure_worker w1 w1 --label rota_coordinator=yes
 wait_workers 1
@@ -46,4 +50,9 @@ has_line "$OUT" "verify: rota-[0-9TZ]+-$run2.db restored and a coordinator on it
 run_rota 0 -- status
 has_line "$OUT" "^backup +ok: $T/backups/rota-[0-9TZ]+-$run2.db at .*\(.* bytes, 2 runs\)$" "rota status"
 [ "$(cd "$T/backups" && ls rota-*.db | wc -l)" = 2 ] || fail "not 2 backups kept: $(ls "$T/backups")"
+run_rota 4 -- --key "$T/keys/alice.key_secret" backup "$T/backups/alice.db"
+assert_contains "$ERR" "rota backup needs the admin role"
+[ ! -e "$T/backups/alice.db" ] || fail "an operator's backup was written"
+run_rota 0 -- audit
+has_line "$OUT" " alice +operator +backup +$T/backups/alice.db +refused " "audit: alice's backup"
 pass "rota-backup took, pruned, restored and verified its backups"
