@@ -47,6 +47,12 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	    .role = c->http_token ? "token" : "admin",
 	    .peer = peer,
 	};
+	if (c->svc->options.read_only) {
+		*status = 503;
+		*reply = xstrdup("this coordinator was started --read-only (to look at a restored"
+		                 " backup): it takes no alerts\n");
+		return;
+	}
 	if (!leader_is_leader(c->leader)) {
 		/* A follower keeps the payload for the leader (Alertmanager
 		 * may list every coordinator): 202 once it is durable. One the

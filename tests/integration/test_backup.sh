@@ -64,7 +64,7 @@ for n in 1 2; do
 	assert_contains "$out" "$runs runs" "restore $n's report"
 
 	# A coordinator on it answers, read-only, and counts the same runs.
-	"$ROTA_BIN/rota-coordinator" --data-dir "$T/r$n" --read-only --http off \
+	"$ROTA_BIN/rota-coordinator" --data-dir "$T/r$n" --read-only --http 127.0.0.1:0 \
 		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
 		--runbooks "$RUNBOOKS" >>"$T/readonly.log" 2>&1 &
 	ro=$!
@@ -81,6 +81,11 @@ for n in 1 2; do
 	set -e
 	assert_eq "$rc" 4 "rota runs on a read-only coordinator: exit code"
 	assert_contains "$err" "this coordinator was started --read-only" "rota runs on it"
+	http=$(sed -n 's/^http=//p' "$T/r$n/endpoints")
+	code=$(curl -s -o "$T/alert.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data-binary '{"alerts":[]}' "http://$http/v1/alerts/alertmanager")
+	assert_eq "$code" 503 "an alert posted to the read-only coordinator"
+	assert_contains "$(cat "$T/alert.out")" "started --read-only" "its answer"
 	kill -TERM "$ro"
 	wait_exit "$ro" 10 || fail "the read-only coordinator does not stop"
 	assert_eq "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")" "$runs" "runs after it stopped"
