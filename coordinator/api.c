@@ -59,6 +59,8 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_REMOVE_WORKER, "workers remove", KEYRING_ROLE_ADMIN, true,
      api_remove_worker_target, api_remove_worker},
     {ROTA__REQUEST__BODY_KEYS, "keys", KEYRING_ROLE_ADMIN, false, NULL, api_keys},
+    /* A copy of the whole store: every run's output and the audit trail. */
+    {ROTA__REQUEST__BODY_BACKUP, "backup", KEYRING_ROLE_ADMIN, true, api_backup_target, api_backup},
 };
 
 #define API_ROUTE_COUNT (sizeof(api_routes) / sizeof(api_routes[0]))

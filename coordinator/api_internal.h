@@ -80,6 +80,11 @@ char *api_approve_target(const Rota__Request *req);
 void api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 char *api_cancel_target(const Rota__Request *req);
 
+/* ---- backup (api_backup.c) --------------------------------------------- */
+
+void api_backup(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_backup_target(const Rota__Request *req);
+
 /* ---- notes (api_notes.c) ------------------------------------------------ */
 
 void api_note_request(api_t *api, const uint8_t *identity, size_t identity_len,

@@ -254,6 +254,59 @@ int store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out);
 void store_schedule_clear(store_schedule_t *sc);
 int store_schedule_delete(store_t *s, const char *runbook);
 
+/* ---- online backup (store_backup.c; docs/operations.md) ----
+ * `rota backup FILE`: the SQLite store copied in slices while the loop
+ * works, then FILE.sha256 and FILE put in place. */
+typedef struct store_backup store_backup_t;
+
+/* What a finished backup (or a verified one) is. */
+typedef struct {
+	uint64_t bytes;
+	uint64_t pages;
+	int schema_version; /* the copy's own (SQLite's user_version) */
+	uint64_t runs;      /* runs the copy holds */
+	char sha256[65];    /* hex */
+} store_backup_result_t;
+
+/* On PostgreSQL, why rota makes no copy and what does. */
+#define STORE_BACKUP_PG_HINT                                                                       \
+	"this coordinator's store is a PostgreSQL database: rota does not copy it; back it up"     \
+	" with pg_dump (pg_dump --format=custom --file=rota.dump DATABASE_URL) or the server's"    \
+	" own backups (pg_basebackup and WAL archiving); docs/operations.md shows the commands"
+
+/* Starts a backup of s to dest (an absolute path on this host): made as
+ * dest.partial, new, 0600. NULL with *error (caller frees) when dest
+ * exists, the partial cannot be made, or the store is PostgreSQL. The
+ * backup borrows s: abort it before s is destroyed. */
+store_backup_t *store_backup_begin(store_t *s, const char *dest, char **error);
+/* One slice: copies (then hashes) about pages pages. Never with the turn's
+ * transaction open. 1 more to do, 0 done (dest and dest.sha256 in place;
+ * store_backup_result says what they are), -1 failed (*error, caller
+ * frees; abort it, which removes the partial file). */
+int store_backup_step(store_backup_t *b, int pages, char **error);
+const store_backup_result_t *store_backup_result(const store_backup_t *b);
+const char *store_backup_dest(const store_backup_t *b);
+/* What the next slice does: "copy", "count", "checksum", "fsync", ... */
+const char *store_backup_phase(const store_backup_t *b);
+/* Ends the backup: a partial file is removed. Accepts NULL; nulls *bp. */
+void store_backup_abort(store_backup_t **bp);
+/* --restore's checks of copy, a copy of the backup file (whose checksum
+ * is file.sha256): its checksum, SQLite's integrity check, a schema
+ * version not newer than STORE_SCHEMA_VERSION, a runs table. 0 with *out,
+ * or -1 with *error (caller frees) saying which check failed and why. */
+int store_backup_verify(const char *copy, const char *file, store_backup_result_t *out,
+                        char **error);
+
+/* From now on this connection refuses every write (--read-only). */
+int store_read_only(store_t *s);
+/* A value of the meta table (the last backup's outcome): set in the turn's
+ * transaction; get returns NULL when unset (caller frees). */
+int store_meta_set(store_t *s, const char *key, const char *value);
+char *store_meta_get(store_t *s, const char *key);
+/* The store's size in bytes (SQLite: its pages; PostgreSQL: the
+ * database's), -1 on error: rota_store_bytes. */
+int64_t store_bytes(store_t *s);
+
 /* ---- leadership (store_lease.c; docs/ha.md) ----
  * Several coordinators may share a PostgreSQL store: one leads, by a lease
  * on the database's clock, and every write transaction it commits checks

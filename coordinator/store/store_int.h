@@ -126,6 +126,8 @@ int store_event_incident(store_t *s, const char *id, const char *status);
  * store's own writers, so its rows commit with the loop's turn. NULL
  * (logged, and the open turn marked failed) if it cannot be prepared. */
 db_stmt_t *store_stmt(store_t *s, const char *sql);
+/* The same, with the statement's PostgreSQL dialect (db_prepare2). */
+db_stmt_t *store_stmt2(store_t *s, const char *sql, const char *pg_sql);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * marks the open turn failed (it will not commit) and returns -1. */
 int store_stmt_done(store_t *s, db_stmt_t *st);
