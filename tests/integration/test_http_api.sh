@@ -104,6 +104,21 @@ req GET /v1/incidents/INC-999
 expect 404 "unknown incident"
 pass "400 names the parameter, 404 for unknown ids and endpoints, 405 with Allow"
 
+for what in runbooks schedules; do
+	req GET "/v1/$what"
+	expect 200 "GET /v1/$what"
+	run_rota 0 -- "$what" --json
+	assert_eq "$(same_json "$BODY" "$OUT")" True "GET /v1/$what is rota $what --json"
+done
+req GET /v1/workers
+expect 200 "GET /v1/workers"
+assert_eq "$(jget '.workers[0].id + " " + .workers[0].state')" "w1 connected" "the worker"
+req GET /v1/audit
+expect 200 "GET /v1/audit (keyless: admin)"
+req GET "/v1/schedules?next=1000"
+expect 400 "next too large"
+pass "GET /v1/runbooks, /v1/schedules are the CLI's documents; /v1/workers, /v1/audit answer"
+
 # Pagination by limit: two runs more, the newest first, one a page.
 run_rota 0 -- submit hello --wait
 run_rota 0 -- submit hello --wait
