@@ -344,6 +344,14 @@ webapi_serve(void *ctx, const httpd_request_t *req, httpd_reply_t *out)
 		             req->path);
 		return;
 	}
+	if (call.w->cfg.console_needs_tls) {
+		webapi_error(&call, 403, "needs_https",
+		             "the console and its API need HTTPS beyond loopback (sessions would"
+		             " cross the network in the clear): start the coordinator with"
+		             " --http-tls-cert FILE --http-tls-key FILE, or --insecure to accept"
+		             " that");
+		goto done;
+	}
 	if (req->too_large) {
 		webapi_error(&call, 413, "too_large", "the request body is over %d bytes",
 		             HTTPD_BODY_MAX_BYTES);

@@ -186,3 +186,21 @@ has_line "$audit" "^ack $inc ok 127\.0\.0\.1:" "the ack audited with the HTTP pe
 has_line "$audit" "^approve $gate" "the approval audited"
 pass "ack and resolve act, as rota incident show sees; every action audited"
 
+
+# ---- HTTPS -----------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1 || fail "openssl req"
+chmod 600 "$T/tls.key"
+kill -TERM "$COORD_PID"
+wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
+restart_coordinator --http-tls-cert "$T/tls.crt" --http-tls-key "$T/tls.key"
+BASE=https://$HTTP_EP
+req GET /v1/runs "" --cacert "$T/tls.crt"
+expect 200 "GET over HTTPS"
+run_rota 0 -- web login
+assert_contains "$OUT" "https://$HTTP_EP/v1/login?token=" "an https link"
+curl -s -o /dev/null -D "$T/hdrs" --cacert "$T/tls.crt" "$(head -1 <<<"$OUT")" || fail "open the link"
+has_line "$(cat "$T/hdrs")" '^Set-Cookie: rota_session=.*; HttpOnly; SameSite=Strict; Secure' "Secure cookie over HTTPS"
+CODE=$(curl -s -o /dev/null -w '%{http_code}' "http://$HTTP_EP/v1/runs" || true)
+[ "$CODE" != 200 ] || fail "plain HTTP answered on the HTTPS endpoint"
+pass "HTTPS with --http-tls-cert/--http-tls-key: links are https://, the cookie Secure"
