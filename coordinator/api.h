@@ -93,6 +93,10 @@ bool api_request_writes(const Rota__Request *req);
  * without (a keyring_role_t). */
 int api_caller_role(const api_t *api);
 
+/* A run status's number from its name ("succeeded"), or -1: what a runs
+ * filter's status may say. */
+int api_run_status_parse(const char *name);
+
 /* Handles one request from the peer with the given identity. */
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 

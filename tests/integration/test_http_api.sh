@@ -126,6 +126,28 @@ req GET "/v1/runs?limit=2"
 expect 200 "limit 2"
 assert_eq "$(jget '.runs | length')" 2 "two runs on a page of 2"
 
+# Filters and the cursor: the newest hello run, then the page before it.
+req GET "/v1/runs?runbook=hello&status=succeeded&trigger=manual&host=w1&limit=1"
+expect 200 "filtered runs"
+assert_eq "$(jget '.runs | length')" 1 "one run on the page"
+first=$(jget '.runs[0].id')
+req GET "/v1/runs?runbook=hello&limit=1&before=$first"
+expect 200 "the next page"
+second=$(jget '.runs[0].id')
+[ -n "$second" ] && [ "$second" != "$first" ] || fail "before= gave '$second' after '$first'"
+req GET "/v1/runs?runbook=hello&limit=10&before=$second"
+assert_eq "$(jget '.runs | length')" 1 "the last page: the first run"
+req GET "/v1/runs?runbook=nope"
+assert_eq "$(jget '.runs | length')" 0 "no run of an unknown runbook"
+req GET "/v1/runs?host=w9"
+assert_eq "$(jget '.runs | length')" 0 "no run on another host"
+req GET "/v1/runs?since=99999999999999"
+assert_eq "$(jget '.runs | length')" 0 "none since the far future"
+req GET "/v1/runs?status=bogus"
+expect 400 "bad status"
+assert_contains "$BODY" 'param \"status\": \"bogus\" is not a run status' "status named"
+pass "runs filter by runbook, status, trigger, host and time, and page with before=ID"
+
 # ---- actions: CSRF, then each one -----------------------------------------
 req GET /v1/session
 expect 200 "GET /v1/session"
