@@ -82,6 +82,11 @@ typedef struct {
 	/* The JSON API (webapi.h), for `rota web login`; borrowed, NULL with
 	 * HTTP off. */
 	struct webapi *web;
+	/* What the request acted on, once the handler resolved what was
+	 * typed (`last` into a run id): the audit row's target instead of
+	 * the row's resolver (owned; api_handle frees it). NULL: the
+	 * resolver's. */
+	char *target;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,

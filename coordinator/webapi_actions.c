@@ -174,7 +174,7 @@ webapi_incident_act(webapi_call_t *call, bool resolve)
 		             "the operator API answered without the incident");
 		return;
 	}
-	webapi_done(call, env, jsondoc_incident_action(r->incident));
+	webapi_done(call, env, jsondoc_incident_action(r, resolve));
 }
 
 /* POST /v1/incidents/ID/ack {"note": TEXT} */
