@@ -67,11 +67,8 @@ cmd_note_written(const Rota__Response *r, void *ctx)
 		return CLI_EXIT_REFUSED;
 	bool incident = resp->incident_id != NULL && resp->incident_id[0] != '\0';
 	if (a->json) {
-		json_t *j = json_new_object();
-		json_member_text(j, "incident_id", resp->incident_id);
-		json_member_text(j, "run_id", resp->run_id);
-		cmd_note_json(j, e);
-		json_print_object(&j);
+		json_t *j = jsondoc_noted(resp);
+		json_print(&j);
 		return CLI_EXIT_OK;
 	}
 	char at[FORMAT_BUF_BYTES];

@@ -109,6 +109,18 @@ jsondoc_note(json_t *j, const Rota__IncidentEvent *e)
 	json_member_string(j, "text", e->text);
 }
 
+json_t *
+jsondoc_noted(const Rota__NoteResponse *resp)
+{
+	json_t *j = json_new_object();
+	json_member_text(j, "incident_id", resp->incident_id);
+	json_member_text(j, "run_id", resp->run_id);
+	if (resp->note != NULL)
+		jsondoc_note(j, resp->note);
+	json_object_end(j);
+	return j;
+}
+
 static void
 jsondoc_event(json_t *j, const Rota__IncidentEvent *e)
 {
