@@ -17,6 +17,7 @@
 #include "cmd_keygen.h"
 #include "cmd_backup.h"
 #include "cmd_keys.h"
+#include "cmd_web.h"
 #include "cmd_lint.h"
 #include "cmd_logs.h"
 #include "cmd_note.h"
@@ -57,6 +58,7 @@ static const struct {
     {"audit", cmd_audit_list},
     {"keys", cmd_keys_list},
     {"backup", cmd_backup_run},
+    {"web", cmd_web_command},
 };
 
 /* Commands that never talk to the coordinator: a broken configuration

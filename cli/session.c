@@ -191,6 +191,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "keys";
 	case ROTA__RESPONSE__BODY_BACKUP:
 		return "backup";
+	case ROTA__RESPONSE__BODY_WEB_LOGIN:
+		return "web login";
+	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
+		return "web logout";
 	case ROTA__RESPONSE__BODY_NOTE:
 		return "note";
 	default:
@@ -246,6 +250,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->keys != NULL;
 	case ROTA__RESPONSE__BODY_BACKUP:
 		return resp->backup != NULL;
+	case ROTA__RESPONSE__BODY_WEB_LOGIN:
+		return resp->web_login != NULL;
+	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
+		return resp->web_logout != NULL;
 	case ROTA__RESPONSE__BODY_NOTE:
 		return resp->note != NULL;
 	default:

@@ -262,6 +262,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .status_ctx = c,
 	    .curve = security_curve(s->security),
 	    .settling = true,
+	    .web = c->webapi, /* made with the HTTP endpoint, above */
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);
@@ -289,6 +290,7 @@ coordinator_destroy(coordinator_t **cp)
 	if (c == NULL)
 		return;
 	httpd_stop(&c->httpd);
+	webapi_destroy(&c->webapi);
 	api_clear(&c->api);
 	services_destroy(&c->svc); /* the outbox first, the sockets and keys last */
 	coordinator_role_destroy(c);

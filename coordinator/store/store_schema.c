@@ -194,6 +194,16 @@ static const char *const store_migrations[] = {
     "INSERT INTO events (at_ms, kind, run_id, status)"
     "  SELECT created_ms, 12, id, status FROM runs"
     "  WHERE NOT EXISTS (SELECT 1 FROM events WHERE kind = 12) ORDER BY created_ms, id;",
+    /* 9 -> 10: the web console's sign-in (coordinator/webapi_session.c):
+     * one-time login links (kind 'login') and sessions (kind 'session'),
+     * each by the hash of its secret (the secret itself is never kept),
+     * with the operator, role and key it stands for, its CSRF token, and
+     * when it ends. Kept here so sessions survive a restart. */
+    "CREATE TABLE IF NOT EXISTS web_sessions ("
+    "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, operator TEXT NOT NULL,"
+    "  role INTEGER NOT NULL, key TEXT NOT NULL, csrf TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS web_sessions_expires ON web_sessions (expires_ms);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

@@ -171,6 +171,12 @@ static const char *const store_pg_migrations[] = {
     "  ORDER BY o.id;"
     "INSERT INTO events (at_ms, kind, run_id, status)"
     "  SELECT created_ms, 12, id, status FROM runs ORDER BY created_ms, id;",
+    /* 9 -> 10: the web console's sign-in (store_schema.c says what). */
+    "CREATE TABLE web_sessions ("
+    "  id " T " PRIMARY KEY, kind " T " NOT NULL, operator " T " NOT NULL,"
+    "  role BIGINT NOT NULL, key " T " NOT NULL, csrf " T " NOT NULL,"
+    "  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);"
+    "CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)
