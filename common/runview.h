@@ -3,7 +3,6 @@
 #define ROTA_RUNVIEW_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "json.h"
 #include "rota.pb-c.h"
@@ -21,7 +20,13 @@ void runview_json_runs(json_t *j, const char *key, Rota__RunSummary *const *runs
  * source): `rota show` prints them as a table (name, value, where it came
  * from, and the host for a host's own value), --json as "params": [{name,
  * value, source, host}]. Nothing printed for none. */
-void runview_params_print(const char *params, FILE *out);
+typedef struct {
+	const char *name, *value, *source, *host; /* "" when absent */
+} runview_param_t;
+/* Calls fn for every line of params, cut into its fields (borrowed for
+ * the call). `rota show` prints them as a table (cli/cmd_run.c). */
+void runview_params_each(const char *params, void (*fn)(void *ctx, const runview_param_t *p),
+                         void *ctx);
 void runview_json_params(json_t *j, const char *params);
 
 #endif

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "format.h"
-#include "table.h"
 #include "xalloc.h"
 
 void
@@ -46,14 +45,10 @@ runview_json_runs(json_t *j, const char *key, Rota__RunSummary *const *runs, siz
 
 /* One line of params cut into its fields, borrowed from line (which it
  * writes NULs into). */
-typedef struct {
-	const char *name, *value, *source, *host;
-} param_line_t;
-
-static param_line_t
+static runview_param_t
 runview_param_cut(char *line)
 {
-	param_line_t p = {.name = line, .value = "", .source = "", .host = ""};
+	runview_param_t p = {.name = line, .value = "", .source = "", .host = ""};
 	char *eq = strchr(line, '=');
 	char *tab = strchr(line, '\t');
 	if (eq != NULL && (tab == NULL || eq < tab)) {
@@ -72,9 +67,8 @@ runview_param_cut(char *line)
 	return p;
 }
 
-/* Calls fn for every line of params. */
-static void
-runview_params_each(const char *params, void (*fn)(void *ctx, const param_line_t *p), void *ctx)
+void
+runview_params_each(const char *params, void (*fn)(void *ctx, const runview_param_t *p), void *ctx)
 {
 	if (params == NULL)
 		return;
@@ -82,38 +76,14 @@ runview_params_each(const char *params, void (*fn)(void *ctx, const param_line_t
 	char *save = NULL;
 	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		param_line_t p = runview_param_cut(line);
+		runview_param_t p = runview_param_cut(line);
 		fn(ctx, &p);
 	}
 	free(copy);
 }
 
 static void
-param_row(void *ctx, const param_line_t *p)
-{
-	table_t *t = ctx;
-	table_row(t);
-	table_cell(t, p->name);
-	table_cell(t, p->value);
-	table_cell(t, p->source[0] ? p->source : "?");
-	table_cell(t, p->host[0] ? p->host : "every host");
-}
-
-void
-runview_params_print(const char *params, FILE *out)
-{
-	if (params == NULL || params[0] == '\0')
-		return;
-	static const char *const headers[] = {"PARAM", "VALUE", "FROM", "HOST"};
-	table_t *t = table_new(4, headers);
-	runview_params_each(params, param_row, t);
-	fprintf(out, "\n");
-	table_print(t, out);
-	table_destroy(&t);
-}
-
-static void
-param_json(void *ctx, const param_line_t *p)
+param_json(void *ctx, const runview_param_t *p)
 {
 	json_t *j = ctx;
 	json_object_begin(j);
