@@ -445,6 +445,18 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 			reader_fail(r, val, "lease must be from 2s to 5m, not '%s'", scalar(val));
 		else
 			c->lease_ms = ms;
+	} else if (strcmp(k, "vars") == 0) {
+		fleetvars_destroy(&c->vars);
+		c->vars = fleetvars_read(&r->rep, val);
+	} else if (strcmp(k, "host_label") == 0) {
+		const char *v = scalar(val);
+		if (v == NULL || v[0] == '\0' || strpbrk(v, " \t\n\"'{}") != NULL) {
+			reader_fail(r, val,
+			            "host_label must be an alert label's name, like instance");
+			return;
+		}
+		free(c->host_label);
+		c->host_label = xstrdup(v);
 	} else if (strcmp(k, "escalation") == 0) {
 		read_escalation(r, val, c);
 	} else if (strcmp(k, "outbox") == 0) {
@@ -454,7 +466,8 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 		    r, key,
 		    "unknown key '%s' (expected http, http_token_file,"
 		    " http_protect_metrics, http_request_deadline, link, store,"
-		    " store_password_file, backup_dir, lease, channels, escalation, outbox)",
+		    " store_password_file, backup_dir, lease, channels, escalation, outbox, vars,"
+		    " host_label)",
 		    k);
 	}
 }
@@ -484,6 +497,7 @@ config_default(void)
 	c->deadline_ms[2] = CONFIG_DEADLINE_P2_MS;
 	c->deadline_ms[3] = CONFIG_DEADLINE_P3_MS;
 	c->deadline_ms[4] = CONFIG_DEADLINE_NEXT_BUSINESS_DAY;
+	c->vars = fleetvars_read(NULL, NULL);
 	return c;
 }
 
@@ -555,6 +569,8 @@ config_destroy(config_t **cp)
 	free(c->link);
 	free(c->store);
 	free(c->store_password_file);
+	fleetvars_destroy(&c->vars);
+	free(c->host_label);
 	free(c->backup_dir);
 	free(c);
 	*cp = NULL;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fleetvars.h"
 #include "incidents/incidents.h"
 
 #define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
@@ -74,6 +75,11 @@ typedef struct config {
 	int64_t backoff_ms;
 	int64_t max_backoff_ms;
 	int64_t timeout_ms;
+	/* owned: param values per host (vars:, fleetvars.h); never NULL. */
+	fleetvars_t *vars;
+	/* owned: the alert label that names the host (host_label:); NULL:
+	 * `instance`, else `host` (alert.h). */
+	char *host_label;
 } config_t;
 
 /* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies. */
