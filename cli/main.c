@@ -16,6 +16,7 @@
 #include "cmd_incident.h"
 #include "cmd_keygen.h"
 #include "cmd_keys.h"
+#include "cmd_store.h"
 #include "cmd_lint.h"
 #include "cmd_logs.h"
 #include "cmd_run.h"
@@ -53,6 +54,7 @@ static const struct {
     {"status", cmd_status_show},
     {"audit", cmd_audit_list},
     {"keys", cmd_keys_list},
+    {"prune", cmd_store_prune},
 };
 
 /* Commands that never talk to the coordinator: a broken configuration
@@ -190,6 +192,6 @@ main(int argc, char **argv)
 	cli_config_clear(&config);
 	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
 	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
-	                   "runbooks, reload, schedules, status, audit, keys, lint and keygen",
+	                   "runbooks, reload, schedules, status, audit, keys, prune, lint and keygen",
 	                   name);
 }

@@ -183,6 +183,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "workers remove";
 	case ROTA__RESPONSE__BODY_KEYS:
 		return "keys";
+	case ROTA__RESPONSE__BODY_PRUNE:
+		return "prune";
 	default:
 		return "empty";
 	}
@@ -232,6 +234,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->remove_worker != NULL;
 	case ROTA__RESPONSE__BODY_KEYS:
 		return resp->keys != NULL;
+	case ROTA__RESPONSE__BODY_PRUNE:
+		return resp->prune != NULL;
 	default:
 		return 0;
 	}

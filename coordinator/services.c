@@ -27,6 +27,7 @@ services_destroy(services_t **sp)
 	responder_destroy(&s->responder);
 	incidents_destroy(&s->incidents);
 	audit_destroy(&s->audit);
+	pruner_destroy(&s->pruner);
 	sendq_destroy(&s->sendq);
 	registry_destroy(&s->registry);
 	catalog_destroy(&s->catalog);

@@ -151,6 +151,13 @@ static const char *const store_pg_migrations[] = {
     "CREATE TABLE alert_inbox ("
     "  " ID ", received_ms BIGINT NOT NULL, peer " T " NOT NULL, actor " T " NOT NULL,"
     "  role " T " NOT NULL, body BYTEA NOT NULL);",
+    /* 7 -> 8: retention and compact output, as store_schema.c's 7 -> 8
+     * (PostgreSQL has no auto_vacuum to switch: its autovacuum reuses
+     * what is deleted). */
+    "ALTER TABLE outputs ADD COLUMN codec BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX runs_created_id ON runs (created_ms, id);"
+    "CREATE INDEX runs_runbook_keep ON runs (runbook, created_ms, id);"
+    "CREATE INDEX outbox_created ON outbox (created_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)
