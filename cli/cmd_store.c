@@ -111,8 +111,9 @@ cmd_store_wait(session_t *s, const Rota__PruneResponse *started, bool json)
 		client_reply_free(&reply);
 		cmd_store_sleep_ms(CMD_PRUNE_POLL_MS);
 	}
-	fprintf(stderr, "rota: prune: the pass is still running after %d minutes; it goes on in"
-	                " the coordinator, and `rota status` says when it has ended\n",
+	fprintf(stderr,
+	        "rota: prune: the pass is still running after %d minutes; it goes on in"
+	        " the coordinator, and `rota status` says when it has ended\n",
 	        CMD_PRUNE_WAIT_MS / 60000);
 	return CLI_EXIT_OK;
 }

@@ -190,8 +190,9 @@ main(int argc, char **argv)
 		return rc;
 	}
 	cli_config_clear(&config);
-	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
-	                   "runbooks, reload, schedules, status, audit, keys, prune, lint and keygen",
-	                   name);
+	return usage_error(
+	    "unknown command '%s'; the commands are submit, runs, show, logs, "
+	    "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
+	    "runbooks, reload, schedules, status, audit, keys, prune, lint and keygen",
+	    name);
 }

@@ -44,7 +44,8 @@ api_prune(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__
 	Rota__PruneCount counts[STORE_PRUNE_TABLES];
 	Rota__PruneCount *list[STORE_PRUNE_TABLES];
 	char note[512];
-	int at = snprintf(note, sizeof(note), "%s", dry ? "dry run: would delete" : "pass started;");
+	int at =
+	    snprintf(note, sizeof(note), "%s", dry ? "dry run: would delete" : "pass started;");
 	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
 		rota__prune_count__init(&counts[t]);
 		counts[t].table = (char *)store_prune_table_name((store_prune_table_t)t);

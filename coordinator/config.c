@@ -387,8 +387,9 @@ read_retention_duration(reader_t *r, const yamltree_node_t *n, const char *k, in
 	long long days = text ? strtoll(text, &end, 10) : 0;
 	if (text != NULL && end != text && strcmp(end, "d") == 0 && errno == 0) {
 		if (days < 1 || days > CONFIG_RETAIN_MAX_DAYS)
-			return reader_fail(r, n, "retention: %s must be from 1d to %dd, or 0 to keep"
-			                         " forever, not '%s'",
+			return reader_fail(r, n,
+			                   "retention: %s must be from 1d to %dd, or 0 to keep"
+			                   " forever, not '%s'",
 			                   k, CONFIG_RETAIN_MAX_DAYS, text);
 		*out = days * CONFIG_DAY_MS;
 		return true;
@@ -436,10 +437,11 @@ read_retention(reader_t *r, const yamltree_node_t *n, config_t *c)
 			char *end = NULL;
 			long long nkeep = v ? strtoll(v, &end, 10) : -1;
 			if (v == NULL || end == v || *end != '\0' || nkeep < 0 || nkeep > 100000)
-				reader_fail(r, val,
-				            "retention: keep_runs_per_runbook must be a number from 0"
-				            " to 100000, not '%s'",
-				            v ? v : "");
+				reader_fail(
+				    r, val,
+				    "retention: keep_runs_per_runbook must be a number from 0"
+				    " to 100000, not '%s'",
+				    v ? v : "");
 			else
 				ret->keep_runs_per_runbook = (uint32_t)nkeep;
 		} else {

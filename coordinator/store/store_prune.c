@@ -236,7 +236,7 @@ prune_runs(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
 		p->phase++;
 		return 0;
 	}
-	for (size_t i = 0; i < n && *budget > 0; i++) {
+	for (size_t i = 0; i<n && * budget> 0; i++) {
 		const walked_run_t *w = &runs[i];
 		bool whole = runs_cut > 0 && w->created_ms < runs_cut;
 		bool outputs = outs_cut > 0 && w->created_ms < outs_cut;

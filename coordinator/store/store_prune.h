@@ -32,7 +32,8 @@ typedef struct {
 	int64_t audit_ms;         /* audit rows */
 	int64_t notifications_ms; /* outbox rows delivered or given up */
 	int64_t incidents_ms;     /* resolved incidents, counted from their resolution */
-	uint32_t keep_runs_per_runbook; /* the newest N runs of a runbook stay, whatever their age */
+	uint32_t
+	    keep_runs_per_runbook; /* the newest N runs of a runbook stay, whatever their age */
 } store_retention_t;
 
 /* The tables a pass counts, in the order of the names below. */

@@ -199,8 +199,9 @@ const store_sql_t store_sql[Q_COUNT] = {
                                   " output_seq = ? WHERE id = ?"},
     [Q_STEP_FIND] = {.sql = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
                             " AND attempt = ?"},
-    [Q_OUTPUT_INSERT] = {.sql = "INSERT INTO outputs (step_run, seq, stream, data, at_ms, codec)"
-                                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
+    [Q_OUTPUT_INSERT] = {.sql =
+                             "INSERT INTO outputs (step_run, seq, stream, data, at_ms, codec)"
+                             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
     [Q_WORKER_UPSERT] =
         {.sql = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -219,15 +220,16 @@ const store_sql_t store_sql[Q_COUNT] = {
     [Q_STEPS_OF_RUN] = {.sql = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
                                " started_ms, ended_ms, detail, position FROM step_runs"
                                " WHERE run_id = ? ORDER BY host, position, attempt"},
-    [Q_STEP_TAIL] = {.sql =
-                         "SELECT data, codec FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
-    [Q_LOGS] = {.sql = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms, o.codec"
-                       " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                       " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
-    [Q_LOGS_HOST] = {.sql =
-                         "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms, o.codec"
-                         " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                         " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_STEP_TAIL] =
+        {.sql = "SELECT data, codec FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
+    [Q_LOGS] = {.sql =
+                    "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms, o.codec"
+                    " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                    " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_LOGS_HOST] =
+        {.sql = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms, o.codec"
+                " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
     [Q_WORKERS_LIST] = {.sql =
                             "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
                             " ORDER BY id"},
