@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -58,13 +57,12 @@ cmd_store_counts_text(Rota__PruneCount *const *c, size_t n, const Rota__PruneCou
 {
 	printf("%-14s %10s  %s\n", "TABLE", verb, "OLDER THAN");
 	for (size_t i = 0; i < n; i++) {
-		char when[FORMAT_BUF_BYTES] = "kept forever";
+		char when[FORMAT_BUF_BYTES];
 		int64_t cut = i < n_cuts ? cuts[i]->cut_ms : 0;
-		if (cut > 0) {
+		if (cut > 0)
 			format_time(cut, when, sizeof(when));
-			strncat(when, " UTC", sizeof(when) - strlen(when) - 1);
-		}
-		printf("%-14s %10llu  %s\n", c[i]->table, (unsigned long long)c[i]->rows, when);
+		printf("%-14s %10llu  %s%s\n", c[i]->table, (unsigned long long)c[i]->rows,
+		       cut > 0 ? when : "kept forever", cut > 0 ? " UTC" : "");
 	}
 }
 

@@ -23,7 +23,7 @@
  * is spent. A batch costs about 2 ms here (docs/benchmarks.md), so a
  * dispatch waits at most about this long behind retention. */
 #define PRUNER_SLICE_MS 8
-#define PRUNER_BATCH_ROWS 256
+#define PRUNER_BATCH_ROWS 64
 /* Free pages given back per turn after a pass (4 KiB each: 4 MiB). */
 #define PRUNER_VACUUM_PAGES 1024
 

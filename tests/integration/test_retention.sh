@@ -29,6 +29,9 @@ submit_done() {
 	echo "$run"
 }
 
+# No runbook directory of schedules: the only runs are the test's.
+mkdir -p "$T/books"
+export RUNBOOKS=$T/books
 ROTA_FAKE_NOW=2026-01-10T08:00:00Z start_coordinator --config "$T/config.yaml"
 start_worker w1
 wait_workers 1
