@@ -131,12 +131,14 @@ store_open(const store_options_t *o, char **error)
 	}
 	char *where = db_target_redacted(o->target); /* owned, freed below */
 	bool pg = store_is_postgresql(s);
-	if (!pg && store_configure_sqlite(s) != 0) {
+	/* A new file: auto_vacuum before anything is written to it (even the
+	 * WAL's header), so no VACUUM is ever needed to switch it. */
+	if (!pg && store_schema_version(s) == 0 &&
+	    store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL") != 0) {
 		*error = xasprintf("cannot configure %s: %s", where, db_errmsg(s->db));
 		goto fail;
 	}
-	if (!pg && store_schema_version(s) == 0 &&
-	    store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL") != 0) {
+	if (!pg && store_configure_sqlite(s) != 0) {
 		*error = xasprintf("cannot configure %s: %s", where, db_errmsg(s->db));
 		goto fail;
 	}

@@ -385,6 +385,45 @@ test_sqlite_file_shrinks(void **state)
 	assert_true(after < before / 10);
 }
 
+static int64_t
+auto_vacuum_of(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t mode = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return mode;
+}
+
+/* A new file is made with auto_vacuum = INCREMENTAL (2); a file made
+ * before (auto_vacuum NONE) is switched once when opened, its rows kept. */
+static void
+test_sqlite_old_file_switched(void **state)
+{
+	fixture_store_t *f = *state;
+	if (store_is_postgresql(f->store))
+		skip();
+	assert_int_equal(auto_vacuum_of(f->path), 2);
+	assert_int_equal(store_begin(f->store), 0);
+	add_run(f->store, "r", "x", 1, 3);
+	assert_int_equal(store_commit(f->store), 0);
+	store_destroy(&f->store);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA auto_vacuum = NONE; VACUUM;", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(auto_vacuum_of(f->path), 0);
+	f->store = fixture_store_open(f->path);
+	assert_non_null(f->store);
+	assert_int_equal(auto_vacuum_of(f->path), 2);
+	assert_true(store_run_exists(f->store, "r"));
+}
+
 /* Output is stored packed when that saves bytes, and read back as sent;
  * rows from before the codec column (codec 0) read as they are. */
 static void
@@ -443,6 +482,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
