@@ -5,8 +5,9 @@
  * then gives the freed pages back to the file system, and keeps what
  * `rota status` and /metrics say of it.
  *
- * Must never: take more than PRUNER_SLICE_MS of a turn, or run on a
- * coordinator that does not lead or cannot write (the caller checks). */
+ * Must never: start a batch once a turn has spent PRUNER_SLICE_MS on
+ * retention (a batch begun is finished: its cost is the bound), or run on
+ * a coordinator that does not lead or cannot write (the caller checks). */
 #ifndef ROTA_PRUNER_H
 #define ROTA_PRUNER_H
 
