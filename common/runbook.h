@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "skipdates.h"
 #include "template.h"
 #include "yamltree.h"
 
@@ -187,6 +188,13 @@ typedef struct {
 	uint32_t catchup_max; /* catchup all: at most this many runs */
 	runbook_concurrency_t concurrency;
 	runbook_mark_t mark;
+	/* skip_dates: the dates written in the runbook, and those of its
+	 * holiday file once runbook_skip_file_load has read it (the parse
+	 * never reads another file: a run's runbook is parsed again from the
+	 * store, where the file may not be). */
+	skipdates_t skip;
+	char *skip_file; /* owned: {file: PATH} as written; NULL = none */
+	runbook_mark_t skip_file_mark;
 } runbook_schedule_t;
 
 /* An incident runbook's trigger: an alert whose labels match every pair. */
@@ -246,6 +254,12 @@ void runbook_destroy(runbook_t **rbp);
 const runbook_param_t *runbook_param_find(const runbook_t *rb, const char *name);
 /* The index of the step with this id, or -1. */
 int runbook_step_find(const runbook_t *rb, const char *id);
+
+/* Reads the schedule's holiday file ({file: PATH} in skip_dates; a relative
+ * PATH is taken from the directory of runbook_path) into its skip dates.
+ * Returns 0 (also with no file), or -1 with *error (the caller frees) as
+ * "skip_dates: FILE:LINE:COL: what", to be said at skip_file_mark. */
+int runbook_skip_file_load(runbook_t *rb, const char *runbook_path, char **error);
 /* True for the step types the coordinator runs itself (manual, notify). */
 bool runbook_step_on_coordinator(runbook_step_type_t type);
 const char *runbook_step_type_name(runbook_step_type_t type);

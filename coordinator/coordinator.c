@@ -330,6 +330,16 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 	    .trigger = "schedule",
 	    .slot_ms = slot_ms,
 	};
+	const skipdate_t *skip = skipdates_find(&e->rb->schedule.skip, slot_ms, sc->timezone);
+	if (skip != NULL) {
+		char *why = skipdates_describe(skip);
+		char *reason = xasprintf("skipped: %s", why);
+		free(why);
+		int rc = launcher_record_ended(l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
+		                               run_id, sizeof(run_id));
+		free(reason);
+		return rc == 0 ? run_id : NULL;
+	}
 	run_t *active = dispatcher_active_of(c->svc->dispatcher, sc->runbook);
 	if (active != NULL && sc->concurrency == RUNBOOK_CONCURRENCY_FORBID) {
 		char *reason = xasprintf("skipped: run %s of %s is still running (concurrency:"
