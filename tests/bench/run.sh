@@ -334,13 +334,26 @@ if want retention; then
 		sleep 0.1
 	done
 	# The diagnostic runbooks (they read the host; the performance review's
-	# disk test is cut to 16 MB and its reports go to the bench's directory).
+	# disk test is cut to 16 MB and its reports go to the bench's directory;
+	# the security scan scans the runbook directory).
 	for args in "daily-health-check -p cpu_sample_seconds=1" \
 		"weekly-performance-review -p disk_mb=16 -p scratch_dir=$W -p report_dir=$W/reports" \
 		"weekly-security-scan -p scan_dir=$ROOT/runbooks -p report_dir=$W/reports"; do
 		# shellcheck disable=SC2086 # the runbook and its params, split on purpose
 		ROTA_COORDINATOR=$API timeout 300 "$BIN/rota" submit $args --target w1 --wait \
 			>>"$W/retention-runs.log" 2>&1 || true
+	done
+	# The two that wait for an approval before restarting anything: their
+	# diagnostics, then cancelled at the approval.
+	for args in "high-memory" "high-cpu -p sample_seconds=2"; do
+		# shellcheck disable=SC2086 # the runbook and its params, split on purpose
+		run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit $args --target w1 2>>"$W/retention-runs.log") ||
+			continue
+		for _ in $(seq 1200); do
+			ROTA_COORDINATOR=$API "$BIN/rota" show "$run" 2>/dev/null | grep -q ' waiting' && break
+			sleep 0.1
+		done
+		ROTA_COORDINATOR=$API "$BIN/rota" cancel "$run" >>"$W/retention-runs.log" 2>&1 || true
 	done
 	# As sent (step_runs.output_bytes) against as stored.
 	read -r raw stored < <(sqlite3 -separator ' ' "$DB" \
