@@ -142,9 +142,12 @@ cmd_status_store(const Rota__StatusResponse *st)
 		unsigned long long rows = 0;
 		for (size_t i = 0; i < st->n_last_prune; i++)
 			rows += st->last_prune[i]->rows;
-		printf("; last prune %s UTC (%llu rows deleted)\n", when, rows);
+		if (st->n_last_prune > 0)
+			printf("; last prune %s UTC (%llu rows deleted)\n", when, rows);
+		else
+			printf("; last prune %s UTC\n", when);
 	} else {
-		printf("; no retention pass since the coordinator started\n");
+		printf("; no retention pass yet\n");
 	}
 }
 

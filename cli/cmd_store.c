@@ -88,7 +88,9 @@ cmd_store_wait(session_t *s, const Rota__PruneResponse *started, bool json)
 		if (rc != CLI_EXIT_OK)
 			return rc;
 		const Rota__StatusResponse *st = reply->response->status;
-		if (!st->prune_running && st->last_prune_ms >= started->started_ms) {
+		/* Ended, and by this coordinator process (whose counts these are). */
+		if (!st->prune_running && st->last_prune_ms >= started->started_ms &&
+		    st->n_last_prune > 0) {
 			if (json) {
 				json_t *j = json_new_object();
 				json_member_bool(j, "dry_run", false);

@@ -166,7 +166,7 @@ coordinator_metric_retention(metrics_t *m, pruner_t *pr)
 	               "Retention passes ended since start.");
 	metrics_count(m, NULL, 0, ps->passes);
 	metrics_family(m, "rota_store_last_prune_timestamp_seconds", METRICS_GAUGE,
-	               "When the last retention pass ended (0: none since start).");
+	               "When the last retention pass ended (0: none ever).");
 	metrics_value(m, NULL, 0, (double)ps->last_pass_ms / 1000.0);
 	metrics_family(m, "rota_store_size_bytes", METRICS_GAUGE,
 	               "The store's size: the SQLite file's pages, or the PostgreSQL database.");

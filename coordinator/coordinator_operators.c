@@ -51,7 +51,7 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 		c->status_prune[t].rows = ps->last_rows[t];
 		c->status_prune_list[t] = &c->status_prune[t];
 	}
-	if (ps->last_pass_ms > 0) {
+	if (ps->passes > 0) { /* the counts are this process's */
 		out->n_last_prune = STORE_PRUNE_TABLES;
 		out->last_prune = c->status_prune_list;
 	}

@@ -27,6 +27,7 @@ pruner_new(store_t *store, const store_retention_t *retention, int64_t now_mono)
 	p->store = store;
 	p->retention = retention;
 	p->next_pass_mono = now_mono + PRUNER_FIRST_PASS_MS;
+	store_prune_last(store, &p->stats.last_pass_ms); /* 0 when never */
 	pruner_refresh(p);
 	return p;
 }
@@ -71,6 +72,7 @@ pruner_finish(pruner_t *p, int64_t now_mono, int64_t now_wall)
 	p->next_pass_mono = now_mono + PRUNER_INTERVAL_MS;
 	p->stats.passes++;
 	p->stats.last_pass_ms = now_wall;
+	store_prune_mark(p->store, now_wall); /* with this turn's commit */
 	uint64_t total = 0;
 	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
 		p->stats.last_rows[t] = p->pass.rows[t];

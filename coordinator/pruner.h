@@ -31,10 +31,11 @@
 typedef struct pruner pruner_t;
 
 typedef struct {
-	uint64_t pruned[STORE_PRUNE_TABLES];    /* rows deleted since start */
-	uint64_t passes;                        /* passes ended since start */
-	int64_t last_pass_ms;                   /* wall: when the last pass ended; 0 none */
-	uint64_t last_rows[STORE_PRUNE_TABLES]; /* what it deleted */
+	uint64_t pruned[STORE_PRUNE_TABLES]; /* rows deleted since start */
+	uint64_t passes;                     /* passes ended since start */
+	/* wall: when the last pass ended, read from the store at start; 0 none */
+	int64_t last_pass_ms;
+	uint64_t last_rows[STORE_PRUNE_TABLES]; /* what it deleted (passes > 0) */
 	int64_t store_bytes;                    /* at the end of the last pass (or start) */
 	int64_t oldest[STORE_PRUNE_TABLES];     /* wall ms of the oldest row kept; 0 none */
 	bool running;                           /* a pass (or its vacuum) is under way */

@@ -386,6 +386,42 @@ store_prune_vacuum(store_t *s, uint32_t pages, int64_t *left)
 	return 0;
 }
 
+static const char sql_mark[] = "INSERT INTO meta (key, value) VALUES ('last_prune_ms', ?)"
+                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char sql_last[] = "SELECT value FROM meta WHERE key = 'last_prune_ms'";
+
+int
+store_prune_mark(store_t *s, int64_t ended_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	db_stmt_t *st = store_stmt(s, sql_mark);
+	if (st == NULL)
+		return -1;
+	char text[32];
+	snprintf(text, sizeof(text), "%lld", (long long)ended_ms);
+	db_bind_text(st, 1, text);
+	return store_stmt_done(s, st);
+}
+
+int
+store_prune_last(store_t *s, int64_t *ended_ms)
+{
+	*ended_ms = 0;
+	db_stmt_t *st = store_stmt(s, sql_last);
+	if (st == NULL)
+		return -1;
+	int rc = db_step(st);
+	if (rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	if (rc == DB_ROW)
+		*ended_ms = strtoll(db_column_text(st, 0), NULL, 10);
+	db_reset(st);
+	return 0;
+}
+
 /* One integer from a query without parameters. */
 static int
 query_int(store_t *s, const char *sql, int64_t *out)

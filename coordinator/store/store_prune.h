@@ -76,6 +76,12 @@ int store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dr
  * reuses the space), *left 0. 0 or -1. */
 int store_prune_vacuum(store_t *s, uint32_t pages, int64_t *left);
 
+/* When the last pass ended (wall ms), kept in meta so a restarted
+ * coordinator still says it: written in the turn's transaction; read as 0
+ * when no pass ever ended. 0 or -1. */
+int store_prune_mark(store_t *s, int64_t ended_ms);
+int store_prune_last(store_t *s, int64_t *ended_ms);
+
 /* The store's size in bytes: the SQLite file (its pages, the WAL not
  * counted) or the PostgreSQL database. 0 or -1. */
 int store_size(store_t *s, int64_t *bytes);

@@ -93,6 +93,11 @@ test_a_pass_by_hand(void **state)
 	assert_true(pruner_busy(p));
 	pruner_destroy(&p);
 	assert_null(p);
+	/* A restarted coordinator still knows when the last pass ended. */
+	p = pruner_new(s, &r, 0);
+	assert_true(pruner_stats(p)->last_pass_ms == NOW);
+	assert_int_equal(pruner_stats(p)->passes, 0);
+	pruner_destroy(&p);
 }
 
 int
