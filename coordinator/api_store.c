@@ -53,7 +53,7 @@ api_prune(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__
 		counts[t].cut_ms = cuts.cut[t];
 		list[t] = &counts[t];
 		if (dry && at > 0 && (size_t)at < sizeof(note))
-			at += snprintf(note + at, sizeof(note) - (size_t)at, " %s %" PRIu64,
+			at += snprintf(note + at, sizeof(note) - (size_t)at, " %s=%" PRIu64,
 			               counts[t].table, rows[t]);
 	}
 	if (!dry && body.already_running)

@@ -76,6 +76,6 @@ assert_contains "$metrics" 'rota_store_rows_pruned_total{table="runs"} 1' "/metr
 has_line "$metrics" '^rota_store_size_bytes [1-9]' "/metrics store size"
 has_line "$metrics" '^rota_store_oldest_row_age_seconds\{table="runs"\} [1-9]' "/metrics oldest run"
 audit=$(store "SELECT action || ' ' || outcome || ' ' || detail FROM audit WHERE action = 'prune' ORDER BY id")
-assert_contains "$audit" "prune ok dry run: would delete runs 1 steps 1" "audit of the dry run"
+assert_contains "$audit" "prune ok dry run: would delete runs=1 steps=1" "audit of the dry run"
 assert_contains "$audit" "prune ok pass started" "audit of the pass"
 pass "prune --dry-run counted what prune then deleted; the newest runs and their packed output stay"
