@@ -185,6 +185,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "keys";
 	case ROTA__RESPONSE__BODY_PRUNE:
 		return "prune";
+	case ROTA__RESPONSE__BODY_NOTE:
+		return "note";
 	default:
 		return "empty";
 	}
@@ -236,6 +238,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->keys != NULL;
 	case ROTA__RESPONSE__BODY_PRUNE:
 		return resp->prune != NULL;
+	case ROTA__RESPONSE__BODY_NOTE:
+		return resp->note != NULL;
 	default:
 		return 0;
 	}

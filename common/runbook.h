@@ -30,6 +30,8 @@
 #define RUNBOOK_DEFAULT_HTTP_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_DISK_TIMEOUT_MS (10 * 1000)
+#define RUNBOOK_DEFAULT_FILE_TIMEOUT_MS (10 * 1000)
+#define RUNBOOK_DEFAULT_TLS_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS (3600 * 1000)
 #define RUNBOOK_DEFAULT_NOTIFY_TIMEOUT_MS (5 * 60 * 1000)
 #define RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS (10 * 1000)
@@ -79,6 +81,8 @@ typedef enum {
 	RUNBOOK_STEP_MANUAL, /* runs on the coordinator: waits for approve/reject */
 	RUNBOOK_STEP_NOTIFY, /* runs on the coordinator: a message to a channel */
 	RUNBOOK_STEP_NOOP,
+	RUNBOOK_STEP_FILE_CHECK,
+	RUNBOOK_STEP_TLS_CHECK,
 } runbook_step_type_t;
 
 /* When a step runs on a host, given the steps before it there. */
@@ -121,6 +125,14 @@ typedef struct {
 	char *path;
 	char *min_free_pct;   /* 0-100, may be fractional */
 	char *min_free_bytes; /* bytes, or with a K/M/G/T suffix (1024-based) */
+	/* file_check (path above: a path or glob) */
+	char *max_age;   /* a duration */
+	char *min_size;  /* bytes, or with a K/M/G/T suffix */
+	char *min_count; /* a whole number, 1 or more */
+	/* tls_check (url above) */
+	char *min_days_left; /* a whole number of days */
+	char *server_name;   /* NULL: the URL's host */
+	char *ca_file;       /* NULL: the system's CA store */
 	/* metric_check */
 	char *metric; /* name, optionally with {k="v",...} label matchers */
 	char *op;     /* < <= > >= == != */

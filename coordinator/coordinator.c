@@ -463,7 +463,7 @@ coordinator_stop(coordinator_t *c)
 			continue;
 		char *labels = registry_labels_string(w);
 		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version,
-		                    "connected", w->last_seen_wall);
+		                    registry_state(w), w->last_seen_wall);
 		free(labels);
 	}
 	dispatcher_end_turn(c->svc->dispatcher);

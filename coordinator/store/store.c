@@ -82,7 +82,7 @@ store_configure_sqlite(store_t *s)
 /* Retention gives space back to the file system only when the file
  * keeps its free pages apart (auto_vacuum = INCREMENTAL, then
  * store_prune_vacuum). A new file is made so (store_open, before its first
- * table); a file made before schema 8 is switched here, once, by a VACUUM
+ * table); a file made before schema 9 is switched here, once, by a VACUUM
  * that rewrites it whole: it needs as much free disk as the file and takes
  * about a second per 100 MB, logged. No transaction may hold a VACUUM, so
  * this is not one of the migrations. */

@@ -1,5 +1,5 @@
 /* store_codec: how a step's output is kept in outputs.data: as sent
- * (codec 0, every row from before schema 8, and chunks too small to
+ * (codec 0, every row from before schema 9, and chunks too small to
  * gain), or compressed with zstd (codec 1). The store's writer packs each
  * chunk as it is stored, and every reader unpacks, so show, logs and
  * whatever reads through them see the bytes the worker sent.
