@@ -11,6 +11,7 @@
 #include "ask.h"
 #include "cli.h"
 #include "format.h"
+#include "jsondoc.h"
 #include "notekind.h"
 #include "options.h"
 #include "usage.h"
@@ -35,10 +36,7 @@ cmd_note_line(const Rota__IncidentEvent *e)
 void
 cmd_note_json(json_t *j, const Rota__IncidentEvent *e)
 {
-	json_member_time(j, "at_ms", e->at_ms);
-	json_member_string(j, "note_kind", e->note_kind);
-	json_member_string(j, "by", e->by);
-	json_member_string(j, "text", e->text);
+	jsondoc_note(j, e);
 }
 
 /* What was asked, for the answer. */
@@ -69,11 +67,8 @@ cmd_note_written(const Rota__Response *r, void *ctx)
 		return CLI_EXIT_REFUSED;
 	bool incident = resp->incident_id != NULL && resp->incident_id[0] != '\0';
 	if (a->json) {
-		json_t *j = json_new_object();
-		json_member_text(j, "incident_id", resp->incident_id);
-		json_member_text(j, "run_id", resp->run_id);
-		cmd_note_json(j, e);
-		json_print_object(&j);
+		json_t *j = jsondoc_noted(resp);
+		json_print(&j);
 		return CLI_EXIT_OK;
 	}
 	char at[FORMAT_BUF_BYTES];

@@ -28,6 +28,7 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_RUNS, "runs", KEYRING_ROLE_VIEWER, false, NULL, api_runs},
     {ROTA__REQUEST__BODY_SHOW, "show", KEYRING_ROLE_VIEWER, false, NULL, api_show},
     {ROTA__REQUEST__BODY_LOGS, "logs", KEYRING_ROLE_VIEWER, false, NULL, api_logs},
+    {ROTA__REQUEST__BODY_FOLLOW, "follow", KEYRING_ROLE_VIEWER, false, NULL, api_follow},
     {ROTA__REQUEST__BODY_WORKERS, "workers", KEYRING_ROLE_VIEWER, false, NULL, api_workers},
     {ROTA__REQUEST__BODY_RUNBOOKS, "runbooks", KEYRING_ROLE_VIEWER, false, NULL, api_runbooks},
     {ROTA__REQUEST__BODY_SCHEDULES, "schedules", KEYRING_ROLE_VIEWER, false, NULL, api_schedules},
@@ -35,6 +36,13 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_INCIDENT_SHOW, "incident show", KEYRING_ROLE_VIEWER, false, NULL,
      api_incident_show},
     {ROTA__REQUEST__BODY_STATUS, "status", KEYRING_ROLE_VIEWER, false, NULL, api_status},
+    /* Signing in to the console as oneself gives no more than the key
+     * has; ending one's own sessions is anyone's (--all: admin, checked
+     * by the handler). */
+    {ROTA__REQUEST__BODY_WEB_LOGIN, "web login", KEYRING_ROLE_VIEWER, true, api_web_login_target,
+     api_web_login},
+    {ROTA__REQUEST__BODY_WEB_LOGOUT, "web logout", KEYRING_ROLE_VIEWER, true, api_web_logout_target,
+     api_web_logout},
     {ROTA__REQUEST__BODY_SUBMIT, "submit", KEYRING_ROLE_OPERATOR, true, api_submit_target,
      api_submit},
     {ROTA__REQUEST__BODY_CANCEL, "cancel", KEYRING_ROLE_OPERATOR, true, api_cancel_target,
@@ -60,6 +68,8 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_KEYS, "keys", KEYRING_ROLE_ADMIN, false, NULL, api_keys},
     /* Retention deletes history; its dry run reads all of the old rows. */
     {ROTA__REQUEST__BODY_PRUNE, "prune", KEYRING_ROLE_ADMIN, true, api_prune_target, api_prune},
+    /* A copy of the whole store: every run's output and the audit trail. */
+    {ROTA__REQUEST__BODY_BACKUP, "backup", KEYRING_ROLE_ADMIN, true, api_backup_target, api_backup},
 };
 
 #define API_ROUTE_COUNT (sizeof(api_routes) / sizeof(api_routes[0]))
@@ -184,6 +194,18 @@ api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Respon
 		small.id = resp->id;
 		small.error = &err;
 		env.response = &small;
+	}
+	if (api->captured != NULL) {
+		/* Packed and read back: a deep copy the caller owns, of what
+		 * the socket would have carried (limits and all). */
+		size_t n = rota__envelope__get_packed_size(&env);
+		uint8_t *buf = xmalloc(n > 0 ? n : 1);
+		rota__envelope__pack(&env, buf);
+		if (*api->captured != NULL)
+			rota__envelope__free_unpacked(*api->captured, NULL);
+		*api->captured = rota__envelope__unpack(NULL, n, buf);
+		free(buf);
+		return;
 	}
 	sendq_push(api->svc->sendq, api->svc->api_sock, identity, identity_len, &env);
 }

@@ -162,14 +162,42 @@ api_submit_target(const Rota__Request *req)
 	                                                               : "");
 }
 
+int
+api_run_status_parse(const char *name)
+{
+	for (int st = 0; st < 32; st++)
+		if (strcmp(run_status_name(st), name) == 0 && strcmp(name, "unknown") != 0)
+			return st;
+	return -1;
+}
+
 void
 api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	uint32_t limit = req->runs->limit ? req->runs->limit : API_DEFAULT_LIST;
 	if (limit > API_MAX_LIST)
 		limit = API_MAX_LIST;
+	const Rota__RunsFilter *rf = req->runs->filter;
+	store_runs_filter_t f = {.status = -1};
+	if (rf != NULL) {
+		f.runbook = rf->runbook;
+		f.trigger = rf->trigger;
+		f.host = rf->host;
+		f.since_ms = rf->since_ms;
+		f.until_ms = rf->until_ms;
+		f.before = rf->before;
+		if (rf->status != NULL && rf->status[0] != '\0' &&
+		    (f.status = api_run_status_parse(rf->status)) < 0) {
+			api_refuse(
+			    api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
+			    "status \"%.40s\": not a run status; use one of pending, running,"
+			    " succeeded, failed, cancelled, skipped",
+			    rf->status);
+			return;
+		}
+	}
 	Rota__ListRunsResponse *body = xmalloc(sizeof(*body));
-	if (store_runs_list(api->svc->store, limit, body) != 0) {
+	if (store_runs_find(api->svc->store, rf != NULL ? &f : NULL, limit, body) != 0) {
 		rota__list_runs_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not list runs (see the coordinator's log)");

@@ -493,6 +493,15 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 		}
 		free(c->store_password_file);
 		c->store_password_file = xstrdup(scalar(val));
+	} else if (strcmp(k, "backup_dir") == 0) {
+		/* rota backup FILE writes only below it (api_backup.c). */
+		if (scalar(val) == NULL || scalar(val)[0] != '/') {
+			reader_fail(r, val,
+			            "%s must be an absolute directory, like /var/backups/rota", k);
+			return;
+		}
+		free(c->backup_dir);
+		c->backup_dir = xstrdup(scalar(val));
 	} else if (strcmp(k, "http_protect_metrics") == 0) {
 		const char *v = scalar(val);
 		if (v && strcmp(v, "true") == 0)
@@ -524,12 +533,13 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 	} else if (strcmp(k, "retention") == 0) {
 		read_retention(r, val, c);
 	} else {
-		reader_fail(r, key,
-		            "unknown key '%s' (expected http, http_token_file,"
-		            " http_protect_metrics, http_request_deadline, link, store,"
-		            " store_password_file, lease, channels, escalation, outbox,"
-		            " retention)",
-		            k);
+		reader_fail(
+		    r, key,
+		    "unknown key '%s' (expected http, http_token_file,"
+		    " http_protect_metrics, http_request_deadline, link, store,"
+		    " store_password_file, backup_dir, lease, channels, escalation, outbox,"
+		    " retention)",
+		    k);
 	}
 }
 
@@ -637,6 +647,7 @@ config_destroy(config_t **cp)
 	free(c->link);
 	free(c->store);
 	free(c->store_password_file);
+	free(c->backup_dir);
 	free(c);
 	*cp = NULL;
 }

@@ -74,6 +74,9 @@ typedef struct config {
 	 * not given (coordinator_store_plan: --store and ROTA_STORE win). */
 	char *store;
 	char *store_password_file;
+	/* backup_dir: where rota backup may write (an absolute directory);
+	 * NULL: any absolute path on this host. */
+	char *backup_dir;
 	/* lease: the leader's lease (leader.h); 0 when not given (--lease
 	 * wins; else LEADER_DEFAULT_LEASE_MS). */
 	int64_t lease_ms;

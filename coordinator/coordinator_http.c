@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "file.h"
 
 #include "clock.h"
 #include "log.h"
@@ -47,6 +51,12 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	    .role = c->http_token ? "token" : "admin",
 	    .peer = peer,
 	};
+	if (c->svc->options.read_only) {
+		*status = 503;
+		*reply = xstrdup("this coordinator was started --read-only (to look at a restored"
+		                 " backup): it takes no alerts\n");
+		return;
+	}
 	if (!leader_is_leader(c->leader)) {
 		/* A follower keeps the payload for the leader (Alertmanager
 		 * may list every coordinator): 202 once it is durable. One the
@@ -180,6 +190,44 @@ coordinator_metric_retention(metrics_t *m, pruner_t *pr)
 		metrics_label_t l = {"table", store_prune_table_name((store_prune_table_t)t)};
 		metrics_value(m, &l, 1, (double)(now - ps->oldest[t]) / 1000.0);
 	}
+}
+
+/* Why a request of the JSON API that writes cannot be taken now, or NULL:
+ * the same refusals the operators' socket makes (coordinator_operators.c). */
+static const char *
+coordinator_http_write_refusal(void *ctx)
+{
+	coordinator_t *c = ctx;
+	if (c->store_lost != NULL)
+		return c->store_lost;
+	if (c->store_unwritable || c->resync_pending)
+		return "the coordinator cannot write its store (disk full, a file-size limit, or"
+		       " the file locked by another process); nothing was done; see the"
+		       " coordinator's log";
+	if (c->stopping)
+		return "the coordinator is stopping; try again when it is back";
+	if (!leader_is_leader(c->leader))
+		return "this coordinator follows; send changes to the leader's console"
+		       " (rota status names it)";
+	return NULL;
+}
+
+/* The end of a JSON API request's turn, as for an alert: its change and
+ * audit row committed before the answer leaves; then what waited for the
+ * commit (workers' messages) is sent. */
+static int
+coordinator_http_commit(void *ctx)
+{
+	coordinator_t *c = ctx;
+	dispatcher_end_turn(c->svc->dispatcher);
+	if (store_commit(c->svc->store) != 0) {
+		coordinator_resync(c);
+		return -1;
+	}
+	sendq_flush(c->svc->sendq, &c->sent);
+	if (incidents_take_wake(c->svc->incidents))
+		outbox_wake(c->svc->outbox);
+	return 0;
 }
 
 static void
@@ -320,9 +368,60 @@ coordinator_http_metrics(void *ctx)
 		metrics_label_t l = {"result", alerts[i].result};
 		metrics_count(m, &l, 1, alerts[i].n);
 	}
+	/* The data lifecycle (docs/operations.md): the alert rules of
+	 * deploy/prometheus/ read these two. */
+	metrics_family(m, "rota_backup_last_success_timestamp_seconds", METRICS_GAUGE,
+	               "When the last successful rota backup ended (Unix time; 0: never).");
+	metrics_value(m, NULL, 0, (double)backup_last_success_ms(c->svc->backup) / 1000.0);
+	Rota__BackupInfo bi = ROTA__BACKUP_INFO__INIT;
+	backup_info(c->svc->backup, &bi);
+	metrics_family(m, "rota_backup_running", METRICS_GAUGE, "1 while a backup is being taken.");
+	metrics_value(m, NULL, 0, backup_running(c->svc->backup) ? 1 : 0);
+	metrics_family(m, "rota_backup_max_pause_seconds", METRICS_GAUGE,
+	               "The longest slice of the last backup: the loop's longest pause for it.");
+	metrics_value(m, NULL, 0, (double)bi.max_pause_us / 1e6);
+	int64_t bytes = store_bytes(c->svc->store);
+	if (bytes >= 0) {
+		metrics_family(m, "rota_store_bytes", METRICS_GAUGE,
+		               "The store's size: the SQLite file's pages, or the PostgreSQL"
+		               " database.");
+		metrics_value(m, NULL, 0, (double)bytes);
+	}
 	/* Reads only, but a read transaction may have opened: close it. */
 	store_commit(c->svc->store);
 	return metrics_finish(&m);
+}
+
+/* Reads a PEM file for HTTPS into *out (caller frees); a key group or
+ * others can read is refused like the coordinator's secret key. */
+static int
+coordinator_http_pem(const char *path, bool secret, char **out, char **error)
+{
+	struct stat st;
+	size_t len = 0;
+	file_status_t rc = file_read_all(path, 1024 * 1024, 0, out, &len, &st);
+	if (rc != FILE_OK) {
+		*error = xasprintf("cannot read the HTTPS %s %s: %s",
+		                   secret ? "key" : "certificate", path, strerror(errno));
+		return -1;
+	}
+	if (secret && (st.st_mode & 077) != 0) {
+		*error = xasprintf("the HTTPS key %s is readable by others (mode %04o); run"
+		                   " 'chmod 600 %s'",
+		                   path, (unsigned)(st.st_mode & 07777), path);
+		explicit_bzero(*out, len);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (strstr(*out, "-----BEGIN ") == NULL) {
+		*error = xasprintf("the HTTPS %s %s is not PEM (no -----BEGIN line)",
+		                   secret ? "key" : "certificate", path);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -331,6 +430,11 @@ coordinator_http_plan_clear(coordinator_http_plan_t *p)
 	free(p->host);
 	free(p->token);
 	free(p->token_file);
+	free(p->tls_cert);
+	if (p->tls_key != NULL) {
+		explicit_bzero(p->tls_key, strlen(p->tls_key));
+		free(p->tls_key);
+	}
 	memset(p, 0, sizeof(*p));
 }
 
@@ -378,6 +482,16 @@ coordinator_http_plan(const coordinator_config_t *opts, const config_t *config, 
 		}
 		p->insecure = true;
 	}
+	if ((opts->http_tls_cert != NULL) != (opts->http_tls_key != NULL)) {
+		*error = xstrdup("HTTPS needs both --http-tls-cert FILE and --http-tls-key FILE");
+		goto fail;
+	}
+	if (opts->http_tls_cert != NULL &&
+	    (coordinator_http_pem(opts->http_tls_cert, false, &p->tls_cert, error) != 0 ||
+	     coordinator_http_pem(opts->http_tls_key, true, &p->tls_key, error) != 0))
+		goto fail;
+	p->console_needs_tls =
+	    p->tls_cert == NULL && !httpd_addr_is_loopback(p->host) && !opts->insecure;
 	if (config->http_protect_metrics && p->token == NULL) {
 		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
 		                 " or http_token_file:");
@@ -398,10 +512,26 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		return -1;
 	if (p.addr == NULL)
 		return 0;
+	webapi_config_t wc = {
+	    .svc = c->svc,
+	    .api = &c->api,
+	    .write_refusal = coordinator_http_write_refusal,
+	    .commit = coordinator_http_commit,
+	    .ctx = c,
+	    .tls = p.tls_cert != NULL,
+	    .console_needs_tls = p.console_needs_tls,
+	    .base = c->bound_http,
+	};
+	c->webapi = webapi_new(&wc);
+	c->api.web = c->webapi;
 	httpd_handlers_t h = {
+	    .web = webapi_serve,
+	    .web_ctx = c->webapi,
 	    .alerts = coordinator_http_alerts,
 	    .metrics = coordinator_http_metrics,
 	    .healthy = coordinator_http_healthy,
+	    .events_open = coordinator_sse_open,
+	    .events_text = coordinator_sse_text,
 	    .ctx = c,
 	};
 	if (p.token_file != NULL)
@@ -418,6 +548,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		         " anyone who can reach it can open incidents and start runbooks",
 		         p.addr);
 	h.alert_token = p.token;
+	h.tls_cert = p.tls_cert; /* copied by httpd_start */
+	h.tls_key = p.tls_key;
 	h.protect_metrics = c->svc->config->http_protect_metrics;
 	h.request_deadline_ms = (uint32_t)c->svc->config->http_request_deadline_ms;
 	c->http_token = p.token != NULL || c->intake_closed;

@@ -22,6 +22,7 @@
 #include "sendq.h"
 #include "services.h"
 #include "store/store.h"
+#include "webapi.h"
 #include "wire.h"
 
 struct coordinator {
@@ -36,8 +37,9 @@ struct coordinator {
 	 * to do (NULL while it is): then no work is taken, nothing acked. */
 	char *store_lost;
 	int64_t next_store_check;
-	httpd_t *httpd; /* owned: NULL with --http off */
-	api_t api;      /* the operators' requests; borrows svc */
+	httpd_t *httpd;   /* owned: NULL with --http off */
+	webapi_t *webapi; /* owned: the JSON API httpd serves; NULL with --http off */
+	api_t api;        /* the operators' requests; borrows svc */
 	char coordinator_id[64];
 	char bound_worker[256]; /* the endpoints as bound, for messages */
 	char bound_api[256];
@@ -84,8 +86,14 @@ struct coordinator {
 	Rota__StatusResponse status_list;
 	Rota__PruneCount status_prune[STORE_PRUNE_TABLES];
 	Rota__PruneCount *status_prune_list[STORE_PRUNE_TABLES];
+	Rota__BackupInfo status_backup; /* rota status's backup: its strings the backup's */
 	store_leader_t status_leader;
 };
+
+/* coordinator_sse.c: GET /v1/events's source (httpd_handlers_t). */
+int coordinator_sse_open(void *ctx, const char *run_text, char **run, char **why);
+int coordinator_sse_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+                         char **text, uint64_t *next);
 
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it

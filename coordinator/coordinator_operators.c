@@ -55,6 +55,15 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 		out->n_last_prune = STORE_PRUNE_TABLES;
 		out->last_prune = c->status_prune_list;
 	}
+	rota__backup_info__init(&c->status_backup);
+	backup_info(c->svc->backup, &c->status_backup);
+	out->backup = &c->status_backup;
+	uint64_t by_status[32] = {0};
+	if (store_runs_by_status(c->svc->store, by_status, 32) == 0)
+		for (int s = 0; s < 32; s++)
+			out->runs_total += by_status[s];
+	if (c->svc->options.read_only)
+		out->coordinator_role = "read-only";
 }
 
 /* While the store cannot be written, a request that writes is refused at once with

@@ -28,6 +28,8 @@ services_destroy(services_t **sp)
 	incidents_destroy(&s->incidents);
 	audit_destroy(&s->audit);
 	pruner_destroy(&s->pruner);
+	events_destroy(&s->events);
+	backup_destroy(&s->backup); /* before the store it copies */
 	sendq_destroy(&s->sendq);
 	registry_destroy(&s->registry);
 	catalog_destroy(&s->catalog);

@@ -19,10 +19,12 @@
 
 #include <stdint.h>
 
+#include "backup.h"
 #include "catalog.h"
 #include "config.h"
 #include "coordinator.h"
 #include "dispatcher.h"
+#include "events.h"
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
@@ -53,8 +55,10 @@ typedef struct services {
 	outbox_t *outbox;
 	audit_t *audit;       /* owned: auth-failure rows and counts */
 	pruner_t *pruner;     /* owned: retention's passes (borrows store, config) */
+	backup_t *backup;     /* owned: rota backup, running or the last one */
 	security_t *security; /* owned: keys, ZAP, the secure default */
 	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */
+	events_t *events;     /* owned: the event stream and its followers (events.h) */
 	void *worker_sock;    /* owned: ROUTER for workers */
 	void *api_sock;       /* owned: ROUTER for operators */
 	struct {

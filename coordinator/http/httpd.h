@@ -4,6 +4,7 @@
  *   POST /v1/alerts/alertmanager   Alertmanager's webhook  -> handlers.alerts
  *   GET  /metrics                  Prometheus text format  -> handlers.metrics
  *   GET  /healthz[?role=leader]    200 "ok ..." / 503 why  -> handlers.healthy
+ *   GET  /v1/events?cursor&run     Server-Sent Events      -> handlers.events_*
  *
  * No threads: the daemon runs in MHD's external-polling mode on epoll, so
  * the whole server is one fd for zmq_poll (httpd_fd) plus a timeout
@@ -58,8 +59,51 @@
 #define HTTPD_PATH_ALERTS "/v1/alerts/alertmanager"
 #define HTTPD_PATH_METRICS "/metrics"
 #define HTTPD_PATH_HEALTHZ "/healthz"
+#define HTTPD_PATH_EVENTS "/v1/events"
+
+/* Every answer carries this policy: no inline script, nothing from another
+ * origin, no framing (the console's pages and the API alike). */
+#define HTTPD_CSP                                                                                  \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"                 \
+	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"             \
+	" frame-ancestors 'none'"
+
+/* One request to a route httpd does not serve itself (the API under /v1/,
+ * the console), as the web handler sees it. Everything is borrowed for the
+ * call. */
+typedef struct {
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* without the query string */
+	const char *peer;   /* the client's "ADDR:PORT" */
+	const char *body;   /* a POST's or PUT's whole body, NUL-terminated; "" else */
+	size_t len;
+	bool too_large; /* the body was over HTTPD_BODY_MAX_BYTES and dropped */
+	bool tls;       /* it came over HTTPS */
+	void *conn;     /* MHD's connection, for the lookups below */
+} httpd_request_t;
+
+/* A query argument, a header, a cookie of the request: NULL when absent. */
+const char *httpd_request_arg(const httpd_request_t *r, const char *name);
+const char *httpd_request_header(const httpd_request_t *r, const char *name);
+const char *httpd_request_cookie(const httpd_request_t *r, const char *name);
+
+/* What the web handler answers. Strings marked owned are malloc'd and freed
+ * by httpd. */
+typedef struct {
+	unsigned status;   /* unset (0) is sent as 500 */
+	char *body;        /* owned; NULL for none */
+	const char *type;  /* static; NULL: application/json */
+	char *set_cookie;  /* owned; a Set-Cookie header, or NULL */
+	char *location;    /* owned; a Location header, or NULL */
+	const char *allow; /* static; an Allow header (405), or NULL */
+} httpd_reply_t;
 
 typedef struct {
+	/* Every request httpd does not answer itself (anything but the alert
+	 * intake, /metrics and /healthz), with its body read: the JSON API
+	 * and the console. NULL: those are 404. */
+	void (*web)(void *ctx, const httpd_request_t *req, httpd_reply_t *out);
+	void *web_ctx; /* web's ctx (borrowed; outlives the server) */
 	/* POST /v1/alerts/alertmanager with the whole body (len bytes; it is
 	 * also NUL-terminated), from peer (the client's "ADDR:PORT"). Sets *status (e.g. 202, 400)
 	 * and *reply: a malloc'd string that httpd frees, sent as application/json when it starts
@@ -84,6 +128,23 @@ typedef struct {
 	bool protect_metrics;
 	/* A request's deadline; 0 = HTTPD_REQUEST_DEADLINE_MS. */
 	uint32_t request_deadline_ms;
+	/* GET /v1/events?cursor=N&run=RUN (httpd_sse.h). events_open: the run
+	 * an operator named (NULL or "": every run) as its full id in *run
+	 * (malloc'd; NULL for every run); 0, or an HTTP status (404) with
+	 * *why (malloc'd). events_text: the stream's next text after cursor,
+	 * at most about max bytes, as SSE lines ("id: N", "event: KIND",
+	 * "data: JSON"), in *text (malloc'd; NULL when nothing is new), with
+	 * the cursor to go on from in *next; catch_up lets it read the store
+	 * (a stream's first reads). 0; 1 when the cursor is older than what
+	 * memory holds and catch_up is off (the stream is cut: resync); -1 on
+	 * an error. NULL: /v1/events answers 404. */
+	int (*events_open)(void *ctx, const char *run_text, char **run, char **why);
+	int (*events_text)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+	                   char **text, uint64_t *next);
+	/* PEM certificate chain and key (their text, copied at start): with
+	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */
+	const char *tls_cert;
+	const char *tls_key;
 } httpd_handlers_t;
 
 /* A bearer token must be at least this long: a short one can be guessed. */
@@ -126,6 +187,8 @@ long httpd_timeout_ms(httpd_t *s);
 /* Accepts, reads, runs handlers for complete requests, writes, and closes
  * timed-out connections, without blocking. */
 void httpd_run(httpd_t *s);
+/* After a commit: resumes the event streams waiting for news. */
+void httpd_sse_wake(httpd_t *s);
 /* Closes every connection and the listening socket. Accepts NULL and sets
  * *sp to NULL. */
 void httpd_stop(httpd_t **sp);
