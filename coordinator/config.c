@@ -533,13 +533,12 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 	} else if (strcmp(k, "retention") == 0) {
 		read_retention(r, val, c);
 	} else {
-		reader_fail(
-		    r, key,
-		    "unknown key '%s' (expected http, http_token_file,"
-		    " http_protect_metrics, http_request_deadline, link, store,"
-		    " store_password_file, backup_dir, lease, channels, escalation, outbox,"
-		    " retention)",
-		    k);
+		reader_fail(r, key,
+		            "unknown key '%s' (expected http, http_token_file,"
+		            " http_protect_metrics, http_request_deadline, link, store,"
+		            " store_password_file, backup_dir, lease, channels, escalation, outbox,"
+		            " retention)",
+		            k);
 	}
 }
 
