@@ -71,6 +71,14 @@ cmd_status_json(const Rota__Response *resp)
 	json_member_string(j, "api", st->leader_api_endpoint);
 	json_member_int(j, "expires_in_ms", st->leader_expires_in_ms);
 	json_object_end(j);
+	json_member_int(j, "store_bytes", st->store_bytes);
+	json_member_int(j, "last_prune_ms", st->last_prune_ms);
+	json_member_bool(j, "prune_running", st->prune_running);
+	json_key(j, "last_prune");
+	json_object_begin(j);
+	for (size_t i = 0; i < st->n_last_prune; i++)
+		json_member_uint(j, st->last_prune[i]->table, st->last_prune[i]->rows);
+	json_object_end(j);
 	json_key(j, "coordinators");
 	json_array_begin(j);
 	for (size_t i = 0; i < st->n_coordinators; i++) {
@@ -128,6 +136,28 @@ cmd_status_leadership(const Rota__StatusResponse *st)
 	}
 }
 
+/* The store's size and retention's last pass (docs/operations.md). */
+static void
+cmd_status_store(const Rota__StatusResponse *st)
+{
+	printf("store        %.1f MB", (double)st->store_bytes / 1e6);
+	if (st->prune_running) {
+		printf("; a retention pass is running\n");
+	} else if (st->last_prune_ms > 0) {
+		char when[FORMAT_BUF_BYTES];
+		format_time(st->last_prune_ms, when, sizeof(when));
+		unsigned long long rows = 0;
+		for (size_t i = 0; i < st->n_last_prune; i++)
+			rows += st->last_prune[i]->rows;
+		if (st->n_last_prune > 0)
+			printf("; last prune %s UTC (%llu rows deleted)\n", when, rows);
+		else
+			printf("; last prune %s UTC\n", when);
+	} else {
+		printf("; no retention pass yet\n");
+	}
+}
+
 static void
 cmd_status_text(const Rota__Response *resp)
 {
@@ -147,6 +177,7 @@ cmd_status_text(const Rota__Response *resp)
 		       st->http_token ? "requires a bearer token" : "open, no token");
 	else
 		printf("http         off\n");
+	cmd_status_store(st);
 	printf("fleet        %u of %u worker(s) connected, %u run(s) active, %u incident(s)"
 	       " open\n",
 	       st->workers_connected, st->workers_known, st->runs_active, st->incidents_open);

@@ -17,6 +17,7 @@
 #include "cmd_keygen.h"
 #include "cmd_backup.h"
 #include "cmd_keys.h"
+#include "cmd_store.h"
 #include "cmd_web.h"
 #include "cmd_lint.h"
 #include "cmd_logs.h"
@@ -57,6 +58,7 @@ static const struct {
     {"status", cmd_status_show},
     {"audit", cmd_audit_list},
     {"keys", cmd_keys_list},
+    {"prune", cmd_store_prune},
     {"backup", cmd_backup_run},
     {"web", cmd_web_command},
 };
@@ -197,6 +199,6 @@ main(int argc, char **argv)
 	return usage_error(
 	    "unknown command '%s'; the commands are submit, runs, show, logs, "
 	    "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
-	    "runbooks, reload, schedules, status, audit, keys, backup, lint and keygen",
+	    "runbooks, reload, schedules, status, audit, keys, backup, prune, lint and keygen",
 	    name);
 }

@@ -189,6 +189,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "workers remove";
 	case ROTA__RESPONSE__BODY_KEYS:
 		return "keys";
+	case ROTA__RESPONSE__BODY_PRUNE:
+		return "prune";
 	case ROTA__RESPONSE__BODY_BACKUP:
 		return "backup";
 	case ROTA__RESPONSE__BODY_WEB_LOGIN:
@@ -248,6 +250,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->remove_worker != NULL;
 	case ROTA__RESPONSE__BODY_KEYS:
 		return resp->keys != NULL;
+	case ROTA__RESPONSE__BODY_PRUNE:
+		return resp->prune != NULL;
 	case ROTA__RESPONSE__BODY_BACKUP:
 		return resp->backup != NULL;
 	case ROTA__RESPONSE__BODY_WEB_LOGIN:

@@ -66,6 +66,8 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_REMOVE_WORKER, "workers remove", KEYRING_ROLE_ADMIN, true,
      api_remove_worker_target, api_remove_worker},
     {ROTA__REQUEST__BODY_KEYS, "keys", KEYRING_ROLE_ADMIN, false, NULL, api_keys},
+    /* Retention deletes history; its dry run reads all of the old rows. */
+    {ROTA__REQUEST__BODY_PRUNE, "prune", KEYRING_ROLE_ADMIN, true, api_prune_target, api_prune},
     /* A copy of the whole store: every run's output and the audit trail. */
     {ROTA__REQUEST__BODY_BACKUP, "backup", KEYRING_ROLE_ADMIN, true, api_backup_target, api_backup},
 };

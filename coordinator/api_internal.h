@@ -111,6 +111,11 @@ char *api_reload_target(const Rota__Request *req);
 void api_schedules(api_t *api, const uint8_t *identity, size_t identity_len,
                    const Rota__Request *req);
 
+/* ---- the store itself (api_store.c) ------------------------------------ */
+
+void api_prune(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_prune_target(const Rota__Request *req);
+
 /* ---- incidents (api_incidents.c) --------------------------------------- */
 
 void api_incident_open(api_t *api, const uint8_t *identity, size_t identity_len,

@@ -372,6 +372,87 @@ read_outbox(reader_t *r, const yamltree_node_t *n, config_t *c)
 	}
 }
 
+/* A retention: "0" (forever), "<N>d" days (past duration_parse's 30
+ * days: audit is kept for more than a year), or any shorter duration. */
+static bool
+read_retention_duration(reader_t *r, const yamltree_node_t *n, const char *k, int64_t *out)
+{
+	const char *text = scalar(n);
+	if (text != NULL && strcmp(text, "0") == 0) {
+		*out = 0;
+		return true;
+	}
+	char *end = NULL;
+	errno = 0;
+	long long days = text ? strtoll(text, &end, 10) : 0;
+	if (text != NULL && end != text && strcmp(end, "d") == 0 && errno == 0) {
+		if (days < 1 || days > CONFIG_RETAIN_MAX_DAYS)
+			return reader_fail(r, n,
+			                   "retention: %s must be from 1d to %dd, or 0 to keep"
+			                   " forever, not '%s'",
+			                   k, CONFIG_RETAIN_MAX_DAYS, text);
+		*out = days * CONFIG_DAY_MS;
+		return true;
+	}
+	uint64_t ms = 0;
+	if (text == NULL || duration_parse(text, &ms) != 0)
+		return reader_fail(r, n,
+		                   "retention: %s: '%s' is not a duration (like 90d or 12h; 0 keeps"
+		                   " forever)",
+		                   k, text ? text : "");
+	if ((int64_t)ms < CONFIG_RETAIN_MIN_MS)
+		return reader_fail(r, n,
+		                   "retention: %s must be at least 1h, not '%s' (a bare number is"
+		                   " seconds: write 30d for thirty days; 0 keeps forever)",
+		                   k, text);
+	*out = (int64_t)ms;
+	return true;
+}
+
+static void
+read_retention(reader_t *r, const yamltree_node_t *n, config_t *c)
+{
+	if (!expect(r, n, YAMLTREE_MAPPING, "retention"))
+		return;
+	store_retention_t *ret = &c->retention;
+	for (size_t i = 0; i < pairs(n); i++) {
+		const yamltree_node_t *key = n->kids[2 * i];
+		const yamltree_node_t *val = n->kids[2 * i + 1];
+		const char *k = scalar(key);
+		int64_t *slot = NULL;
+		if (strcmp(k, "runs") == 0)
+			slot = &ret->runs_ms;
+		else if (strcmp(k, "outputs") == 0)
+			slot = &ret->outputs_ms;
+		else if (strcmp(k, "audit") == 0)
+			slot = &ret->audit_ms;
+		else if (strcmp(k, "notifications") == 0)
+			slot = &ret->notifications_ms;
+		else if (strcmp(k, "incidents") == 0)
+			slot = &ret->incidents_ms;
+		if (slot != NULL) {
+			read_retention_duration(r, val, k, slot);
+		} else if (strcmp(k, "keep_runs_per_runbook") == 0) {
+			const char *v = scalar(val);
+			char *end = NULL;
+			long long nkeep = v ? strtoll(v, &end, 10) : -1;
+			if (v == NULL || end == v || *end != '\0' || nkeep < 0 || nkeep > 100000)
+				reader_fail(
+				    r, val,
+				    "retention: keep_runs_per_runbook must be a number from 0"
+				    " to 100000, not '%s'",
+				    v ? v : "");
+			else
+				ret->keep_runs_per_runbook = (uint32_t)nkeep;
+		} else {
+			reader_fail(r, key,
+			            "unknown key '%s' in retention (expected runs, outputs, audit,"
+			            " notifications, incidents, keep_runs_per_runbook)",
+			            k);
+		}
+	}
+}
+
 /* One top-level key other than channels. */
 static void
 read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, config_t *c)
@@ -461,14 +542,15 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 		read_escalation(r, val, c);
 	} else if (strcmp(k, "outbox") == 0) {
 		read_outbox(r, val, c);
+	} else if (strcmp(k, "retention") == 0) {
+		read_retention(r, val, c);
 	} else {
-		reader_fail(
-		    r, key,
-		    "unknown key '%s' (expected http, http_token_file,"
-		    " http_protect_metrics, http_request_deadline, link, store,"
-		    " store_password_file, backup_dir, lease, channels, escalation, outbox, vars,"
-		    " host_label)",
-		    k);
+		reader_fail(r, key,
+		            "unknown key '%s' (expected http, http_token_file,"
+		            " http_protect_metrics, http_request_deadline, link, store,"
+		            " store_password_file, backup_dir, lease, channels, escalation, outbox,"
+		            " vars, host_label, retention)",
+		            k);
 	}
 }
 
@@ -498,6 +580,14 @@ config_default(void)
 	c->deadline_ms[3] = CONFIG_DEADLINE_P3_MS;
 	c->deadline_ms[4] = CONFIG_DEADLINE_NEXT_BUSINESS_DAY;
 	c->vars = fleetvars_read(NULL, NULL);
+	c->retention = (store_retention_t){
+	    .runs_ms = CONFIG_RETAIN_RUNS_MS,
+	    .outputs_ms = CONFIG_RETAIN_OUTPUTS_MS,
+	    .audit_ms = CONFIG_RETAIN_AUDIT_MS,
+	    .notifications_ms = CONFIG_RETAIN_NOTIFICATIONS_MS,
+	    .incidents_ms = CONFIG_RETAIN_INCIDENTS_MS,
+	    .keep_runs_per_runbook = CONFIG_RETAIN_KEEP_RUNS,
+	};
 	return c;
 }
 

@@ -19,6 +19,7 @@
 
 #include "fleetvars.h"
 #include "incidents/incidents.h"
+#include "store/store.h"
 
 #define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
 /* A configuration file larger than this is refused: it is a page of YAML. */
@@ -29,6 +30,21 @@
 #define CONFIG_DEADLINE_P2_MS (60LL * 60 * 1000)
 #define CONFIG_DEADLINE_P3_MS (4LL * 60 * 60 * 1000)
 #define CONFIG_DEADLINE_NEXT_BUSINESS_DAY (-1)
+/* Retention by default (docs/operations.md, "Retention"): history an
+ * on-call engineer looks back on (a quarter of runs, a month of output),
+ * and a year and a month of audit and incidents, for a yearly review. */
+#define CONFIG_DAY_MS (24LL * 3600 * 1000)
+#define CONFIG_RETAIN_RUNS_MS (90 * CONFIG_DAY_MS)
+#define CONFIG_RETAIN_OUTPUTS_MS (30 * CONFIG_DAY_MS)
+#define CONFIG_RETAIN_AUDIT_MS (400 * CONFIG_DAY_MS)
+#define CONFIG_RETAIN_NOTIFICATIONS_MS (30 * CONFIG_DAY_MS)
+#define CONFIG_RETAIN_INCIDENTS_MS (400 * CONFIG_DAY_MS)
+#define CONFIG_RETAIN_KEEP_RUNS 20
+/* A retention shorter than this is refused: `runs: 30` (30 seconds) is a
+ * typo for 30d, and would empty the store. */
+#define CONFIG_RETAIN_MIN_MS (3600LL * 1000)
+/* The longest: 100 years (use 0 to keep forever). */
+#define CONFIG_RETAIN_MAX_DAYS 36500
 
 typedef struct {
 	int64_t after_ms; /* since the incident opened */
@@ -80,9 +96,13 @@ typedef struct config {
 	/* owned: the alert label that names the host (host_label:); NULL:
 	 * `instance`, else `host` (alert.h). */
 	char *host_label;
+	/* retention: how long each kind of row is kept (0: forever), and how
+	 * many runs of each runbook stay whatever their age. */
+	store_retention_t retention;
 } config_t;
 
-/* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies. */
+/* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies,
+ * the CONFIG_RETAIN_* retention. */
 config_t *config_default(void);
 /* Reads path. NULL with *error (caller frees): every problem the file has,
  * one "FILE:LINE:COLUMN: what" line each, in the order of the file. */

@@ -161,6 +161,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	log_info("store: %s", splan.target ? splan.target : db);
 	s->incidents = incidents_new(s->store, s->config);
 	s->audit = audit_new(s->store);
+	s->pruner = pruner_new(s->store, &s->config->retention, clock_mono_ms());
 	/* The followers' cursor goes on from the store's last event. */
 	s->events = events_new(s->store, error);
 	if (s->events == NULL)
@@ -537,6 +538,8 @@ coordinator_run(coordinator_t *c)
 		long http_wait = c->httpd ? httpd_timeout_ms(c->httpd) : -1;
 		if (http_wait >= 0 && http_wait < wait)
 			wait = http_wait;
+		if (pruner_busy(c->svc->pruner))
+			wait = 0; /* a pass goes on between messages, a slice a turn */
 		long events_wait = events_timeout_ms(c->svc->events, now);
 		if (events_wait >= 0 && events_wait < wait)
 			wait = events_wait;
@@ -610,6 +613,9 @@ coordinator_run(coordinator_t *c)
 			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
+		/* Retention: a slice of bounded time, in this turn's commit. */
+		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL)
+			pruner_turn(c->svc->pruner, now, clock_wall_ms());
 		/* Durable first, then tell. */
 		dispatcher_end_turn(c->svc->dispatcher);
 		bool wrote = store_in_transaction(c->svc->store);

@@ -157,6 +157,41 @@ coordinator_http_healthy(void *ctx, const char *role, char **why)
 	return true;
 }
 
+/* Retention (pruner.h): what passes deleted, the store's size, and how
+ * old the oldest row kept in each table is: a store growing past what its
+ * retention allows shows here first. */
+static void
+coordinator_metric_retention(metrics_t *m, pruner_t *pr)
+{
+	if (!pruner_busy(pr))
+		pruner_refresh(pr);
+	const pruner_stats_t *ps = pruner_stats(pr);
+	metrics_family(m, "rota_store_rows_pruned_total", METRICS_COUNTER,
+	               "Rows deleted by retention since start, by table.");
+	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
+		metrics_label_t l = {"table", store_prune_table_name((store_prune_table_t)t)};
+		metrics_count(m, &l, 1, ps->pruned[t]);
+	}
+	metrics_family(m, "rota_store_prune_passes_total", METRICS_COUNTER,
+	               "Retention passes ended since start.");
+	metrics_count(m, NULL, 0, ps->passes);
+	metrics_family(m, "rota_store_last_prune_timestamp_seconds", METRICS_GAUGE,
+	               "When the last retention pass ended (0: none ever).");
+	metrics_value(m, NULL, 0, (double)ps->last_pass_ms / 1000.0);
+	metrics_family(m, "rota_store_size_bytes", METRICS_GAUGE,
+	               "The store's size: the SQLite file's pages, or the PostgreSQL database.");
+	metrics_value(m, NULL, 0, (double)ps->store_bytes);
+	metrics_family(m, "rota_store_oldest_row_age_seconds", METRICS_GAUGE,
+	               "Age of the oldest row kept, by table (absent: the table is empty).");
+	int64_t now = clock_wall_ms();
+	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
+		if (ps->oldest[t] <= 0)
+			continue;
+		metrics_label_t l = {"table", store_prune_table_name((store_prune_table_t)t)};
+		metrics_value(m, &l, 1, (double)(now - ps->oldest[t]) / 1000.0);
+	}
+}
+
 /* Why a request of the JSON API that writes cannot be taken now, or NULL:
  * the same refusals the operators' socket makes (coordinator_operators.c). */
 static const char *
@@ -269,6 +304,7 @@ coordinator_http_metrics(void *ctx)
 	metrics_family(m, "rota_store_commit_seconds", METRICS_HISTOGRAM,
 	               "How long each turn's commit of the store took.");
 	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
+	coordinator_metric_retention(m, c->svc->pruner);
 	metrics_family(m, "rota_leader", METRICS_GAUGE,
 	               "1 while this coordinator holds the lease and leads, 0 while it follows.");
 	metrics_value(m, NULL, 0, leader_is_leader(c->leader) ? 1 : 0);

@@ -84,6 +84,8 @@ struct coordinator {
 	char *outbox_password_file; /* owned; NULL: libpq's own ways */
 	/* What the last `rota status` lent its answer (owned until the next). */
 	Rota__StatusResponse status_list;
+	Rota__PruneCount status_prune[STORE_PRUNE_TABLES];
+	Rota__PruneCount *status_prune_list[STORE_PRUNE_TABLES];
 	Rota__BackupInfo status_backup; /* rota status's backup: its strings the backup's */
 	store_leader_t status_leader;
 };

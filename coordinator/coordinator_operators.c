@@ -36,6 +36,25 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 		for (int sev = 1; sev <= 4; sev++)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 	coordinator_role_status(c, out);
+	/* Retention: read again here (a few index looks), lent until the
+	 * next status. */
+	pruner_t *pr = c->svc->pruner;
+	if (!pruner_busy(pr))
+		pruner_refresh(pr);
+	const pruner_stats_t *ps = pruner_stats(pr);
+	out->store_bytes = ps->store_bytes;
+	out->last_prune_ms = ps->last_pass_ms;
+	out->prune_running = pruner_busy(pr);
+	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
+		rota__prune_count__init(&c->status_prune[t]);
+		c->status_prune[t].table = (char *)store_prune_table_name((store_prune_table_t)t);
+		c->status_prune[t].rows = ps->last_rows[t];
+		c->status_prune_list[t] = &c->status_prune[t];
+	}
+	if (ps->passes > 0) { /* the counts are this process's */
+		out->n_last_prune = STORE_PRUNE_TABLES;
+		out->last_prune = c->status_prune_list;
+	}
 	rota__backup_info__init(&c->status_backup);
 	backup_info(c->svc->backup, &c->status_backup);
 	out->backup = &c->status_backup;

@@ -27,6 +27,7 @@ services_destroy(services_t **sp)
 	responder_destroy(&s->responder);
 	incidents_destroy(&s->incidents);
 	audit_destroy(&s->audit);
+	pruner_destroy(&s->pruner);
 	events_destroy(&s->events);
 	backup_destroy(&s->backup); /* before the store it copies */
 	sendq_destroy(&s->sendq);

@@ -28,6 +28,7 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "pruner.h"
 #include "redirect.h"
 #include "registry.h"
 #include "scheduler.h"
@@ -53,6 +54,7 @@ typedef struct services {
 	 * sender on a follower would be a second writer */
 	outbox_t *outbox;
 	audit_t *audit;       /* owned: auth-failure rows and counts */
+	pruner_t *pruner;     /* owned: retention's passes (borrows store, config) */
 	backup_t *backup;     /* owned: rota backup, running or the last one */
 	security_t *security; /* owned: keys, ZAP, the secure default */
 	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -78,6 +79,41 @@ store_configure_sqlite(store_t *s)
 	           : 0;
 }
 
+/* Retention gives space back to the file system only when the file
+ * keeps its free pages apart (auto_vacuum = INCREMENTAL, then
+ * store_prune_vacuum). A new file is made so (store_open, before its first
+ * table); a file made before schema 9 is switched here, once, by a VACUUM
+ * that rewrites it whole: it needs as much free disk as the file and takes
+ * about a second per 100 MB, logged. No transaction may hold a VACUUM, so
+ * this is not one of the migrations. */
+static int
+store_vacuum_mode(store_t *s, const char *where, char **error)
+{
+	db_stmt_t *st = db_prepare(s->db, "PRAGMA auto_vacuum");
+	if (st == NULL) {
+		*error = xasprintf("%s: cannot read auto_vacuum: %s", where, db_errmsg(s->db));
+		return -1;
+	}
+	int64_t mode = db_step(st) == DB_ROW ? db_column_int64(st, 0) : -1;
+	db_finalize(st);
+	if (mode == 2) /* INCREMENTAL */
+		return 0;
+	log_info("store: %s: switching to auto_vacuum = INCREMENTAL, so that pruned rows give"
+	         " their space back; this rewrites the file once (VACUUM)",
+	         where);
+	int64_t start = clock_mono_ms();
+	if (db_exec(s->db, "PRAGMA auto_vacuum = INCREMENTAL") != 0 ||
+	    db_exec(s->db, "VACUUM") != 0) {
+		*error = xasprintf("%s: cannot switch to auto_vacuum = INCREMENTAL (VACUUM needs"
+		                   " as much free disk as the file): %s",
+		                   where, db_errmsg(s->db));
+		return -1;
+	}
+	log_info("store: %s: auto_vacuum switched in %lld ms", where,
+	         (long long)(clock_mono_ms() - start));
+	return 0;
+}
+
 store_t *
 store_open(const store_options_t *o, char **error)
 {
@@ -95,6 +131,13 @@ store_open(const store_options_t *o, char **error)
 	}
 	char *where = db_target_redacted(o->target); /* owned, freed below */
 	bool pg = store_is_postgresql(s);
+	/* A new file: auto_vacuum before anything is written to it (even the
+	 * WAL's header), so no VACUUM is ever needed to switch it. */
+	if (!pg && store_schema_version(s) == 0 &&
+	    store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL") != 0) {
+		*error = xasprintf("cannot configure %s: %s", where, db_errmsg(s->db));
+		goto fail;
+	}
 	if (!pg && store_configure_sqlite(s) != 0) {
 		*error = xasprintf("cannot configure %s: %s", where, db_errmsg(s->db));
 		goto fail;
@@ -105,6 +148,8 @@ store_open(const store_options_t *o, char **error)
 		free(inner);
 		goto fail;
 	}
+	if (!pg && store_vacuum_mode(s, where, error) != 0)
+		goto fail;
 	for (int i = 0; i < Q_COUNT; i++) {
 		if ((s->q[i] = db_prepare2(s->db, store_sql[i].sql, store_sql[i].pg)) == NULL) {
 			*error = xasprintf("cannot prepare a query: %s", db_errmsg(s->db));

@@ -143,7 +143,7 @@ store_events_last(store_t *s, uint64_t *cursor)
 #define STORE_EVENTS_COLUMNS                                                                       \
 	"SELECT e.id, e.kind, e.run_id, e.status, e.subject, e.at_ms, s.host, s.step_id,"          \
 	" s.attempt, s.exit_code, s.signal, s.position, s.started_ms, s.ended_ms, s.detail,"       \
-	" o.id, o.stream, o.data, o.at_ms, i.title, i.severity"                                    \
+	" o.id, o.stream, o.data, o.at_ms, i.title, i.severity, o.codec"                           \
 	" FROM events e LEFT JOIN outputs o ON e.kind = 10 AND o.id = e.ref"                       \
 	" LEFT JOIN incidents i ON e.kind = 15 AND i.id = e.subject"                               \
 	" LEFT JOIN step_runs s ON s.id = CASE e.kind WHEN 10 THEN o.step_run"                     \
@@ -168,12 +168,8 @@ store_event_of(db_stmt_t *st)
 		c->attempt = (uint32_t)db_column_int64(st, 8);
 		c->id = (uint64_t)db_column_int64(st, 15);
 		c->stream = (Rota__Stream)db_column_int64(st, 16);
-		size_t len = 0;
-		const void *data = db_column_blob(st, 17, &len);
-		c->data.data = xmalloc(len + 1);
-		if (len > 0)
-			memcpy(c->data.data, data, len);
-		c->data.len = len;
+		/* Stored packed (store_codec.h): the bytes as the worker sent them. */
+		c->data.data = store_codec_column_dup(st, 17, 21, &c->data.len);
 		c->at_ms = db_column_int64(st, 18);
 		ev->body_case = ROTA__EVENT__BODY_OUTPUT;
 		ev->output = c;

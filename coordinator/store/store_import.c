@@ -42,7 +42,7 @@ static const store_import_table_t store_import_tables[] = {
      " output_bytes i, output_truncated i, output_seq i, dispatched i, approved_by t,"
      " approved_ms i",
      false},
-    {"outputs", "id i, step_run i, seq i, stream i, data b, at_ms i", false},
+    {"outputs", "id i, step_run i, seq i, stream i, data b, at_ms i, codec i", false},
     {"runbooks", "name t, path t, hash t, yaml t, loaded_ms i", false},
     {"schedules", "runbook t, cron t, timezone t, next_ms i, last_slot_ms i, last_run_id t", false},
     {"incidents",

@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "store.h"
+#include "store_codec.h"
 #include "store_row.h"
 
 /* The statements prepared at open (store_schema.c), by name. */
@@ -61,7 +62,7 @@ typedef struct {
 extern const store_sql_t store_sql[Q_COUNT];
 
 /* Enough for every module's statements; store_stmt logs and fails past it. */
-#define STORE_EXTRA_MAX 64
+#define STORE_EXTRA_MAX 128
 
 struct store {
 	db_t *db;              /* owned */

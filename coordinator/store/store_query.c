@@ -192,10 +192,11 @@ store_step_tail(store_t *s, int64_t row, uint32_t lines, size_t max, ProtobufCBi
 	size_t len = 0;
 	while (db_step(st) == DB_ROW) {
 		size_t n = 0;
-		const void *d = db_column_blob(st, 0, &n);
+		uint8_t *d = store_codec_column_dup(st, 0, 1, &n); /* owned, freed below */
 		uint8_t *joined = xmalloc(n + len);
 		if (n)
 			memcpy(joined, d, n);
+		free(d);
 		if (len)
 			memcpy(joined + n, buf, len);
 		free(buf);
@@ -335,7 +336,7 @@ store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uin
 		c->step_id = store_column_dup(st, 2);
 		c->attempt = (uint32_t)db_column_int64(st, 3);
 		c->stream = (Rota__Stream)db_column_int64(st, 4);
-		c->data.data = store_column_blob_dup(st, 5, &c->data.len);
+		c->data.data = store_codec_column_dup(st, 5, 7, &c->data.len);
 		c->at_ms = db_column_int64(st, 6);
 		out->chunks[out->n_chunks++] = c;
 		out->next = c->id;

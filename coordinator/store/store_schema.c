@@ -204,6 +204,17 @@ static const char *const store_migrations[] = {
     "  role INTEGER NOT NULL, key TEXT NOT NULL, csrf TEXT NOT NULL,"
     "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS web_sessions_expires ON web_sessions (expires_ms);",
+    /* 10 -> 11: retention and compact output (store_prune.c, store_codec.c).
+     * outputs.codec says how data is stored (0 as sent, 1 zstd); rows
+     * from before are 0. The indexes let the pruner walk each table
+     * oldest first (runs in a total order, for its cursor) and find the
+     * newest runs of a runbook without a sort. The file's switch to
+     * auto_vacuum = INCREMENTAL is not here: it needs a VACUUM, which no
+     * transaction may hold (store_open does it once). */
+    "ALTER TABLE outputs ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX runs_created_id ON runs (created_ms, id);"
+    "CREATE INDEX runs_runbook_keep ON runs (runbook, created_ms, id);"
+    "CREATE INDEX outbox_created ON outbox (created_ms);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
@@ -232,8 +243,9 @@ const store_sql_t store_sql[Q_COUNT] = {
                                   " output_seq = ? WHERE id = ?"},
     [Q_STEP_FIND] = {.sql = "SELECT id FROM step_runs WHERE run_id = ? AND step_id = ? AND host = ?"
                             " AND attempt = ?"},
-    [Q_OUTPUT_INSERT] = {.sql = "INSERT INTO outputs (step_run, seq, stream, data, at_ms)"
-                                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
+    [Q_OUTPUT_INSERT] = {.sql =
+                             "INSERT INTO outputs (step_run, seq, stream, data, at_ms, codec)"
+                             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (step_run, seq) DO NOTHING"},
     [Q_WORKER_UPSERT] =
         {.sql = "INSERT INTO workers (id, hostname, labels, version, state, last_seen_ms)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -253,15 +265,16 @@ const store_sql_t store_sql[Q_COUNT] = {
                                " started_ms, ended_ms, detail, position, approved_by,"
                                " approved_ms FROM step_runs"
                                " WHERE run_id = ? ORDER BY host, position, attempt"},
-    [Q_STEP_TAIL] = {.sql =
-                         "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
-    [Q_LOGS] = {.sql = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-                       " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                       " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
-    [Q_LOGS_HOST] = {.sql =
-                         "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms"
-                         " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
-                         " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_STEP_TAIL] =
+        {.sql = "SELECT data, codec FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},
+    [Q_LOGS] = {.sql =
+                    "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms, o.codec"
+                    " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                    " WHERE s.run_id = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
+    [Q_LOGS_HOST] =
+        {.sql = "SELECT o.id, s.host, s.step_id, s.attempt, o.stream, o.data, o.at_ms, o.codec"
+                " FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+                " WHERE s.run_id = ? AND s.host = ? AND o.id > ? ORDER BY o.id LIMIT ?"},
     [Q_WORKERS_LIST] = {.sql =
                             "SELECT id, hostname, labels, version, state, last_seen_ms FROM workers"
                             " ORDER BY id"},

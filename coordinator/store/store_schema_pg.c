@@ -177,6 +177,13 @@ static const char *const store_pg_migrations[] = {
     "  role BIGINT NOT NULL, key " T " NOT NULL, csrf " T " NOT NULL,"
     "  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);"
     "CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);",
+    /* 10 -> 11: retention and compact output, as store_schema.c's 10 -> 11
+     * (PostgreSQL has no auto_vacuum to switch: its autovacuum reuses
+     * what is deleted). */
+    "ALTER TABLE outputs ADD COLUMN codec BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX runs_created_id ON runs (created_ms, id);"
+    "CREATE INDEX runs_runbook_keep ON runs (runbook, created_ms, id);"
+    "CREATE INDEX outbox_created ON outbox (created_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

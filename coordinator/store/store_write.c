@@ -100,12 +100,22 @@ static int
 store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint8_t *data,
                     size_t len, int64_t at_ms, bool *inserted)
 {
+	/* Packed as it is stored: the row is written once, and a finished
+	 * step's output is never held in the store as sent (store_codec.h). */
+	uint8_t *packed = NULL; /* owned, freed below */
+	size_t packed_len = 0;
+	int codec = store_codec_pack(data, len, &packed, &packed_len);
 	db_stmt_t *st = store_q(s, Q_OUTPUT_INSERT);
 	db_bind_int64(st, 1, row);
 	db_bind_int64(st, 2, seq);
 	db_bind_int64(st, 3, stream);
-	db_bind_blob(st, 4, data, len);
+	if (packed != NULL)
+		db_bind_blob(st, 4, packed, packed_len);
+	else
+		db_bind_blob(st, 4, data, len);
 	db_bind_int64(st, 5, at_ms);
+	db_bind_int64(st, 6, codec);
+	free(packed); /* the binding copied it */
 	if (store_done(s, st) != 0)
 		return -1;
 	*inserted = db_changes(s->db) > 0;

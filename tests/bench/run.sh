@@ -10,10 +10,13 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait sched sqlite pg ha backup) shorten a run while working on one figure.
-# BENCH_BACKUP_MB (128) is the size of the store the backup scenario copies;
-# BENCH_BACKUP_MB=1024 makes backup_1gb_s a measured figure rather than one
-# scaled from a smaller store.
+# worker wait sched sqlite pg ha backup retention) shorten a run while
+# working on one figure. BENCH_BACKUP_MB (128) is the size of the store the
+# backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s a measured
+# figure rather than one scaled from a smaller store. BENCH_PRUNE_ROWS
+# (100000) is the store retention prunes: 1000000 measures prune_1m_rows_s
+# itself (about five minutes, most of it filling the store) instead of
+# scaling it.
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
@@ -30,7 +33,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite pg ha backup}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite pg ha backup retention}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
@@ -347,6 +350,58 @@ if want ha; then
 		bash "$ROOT/tests/bench/ha.sh" "$BIN" "$W" >"$W/ha.figures" || die "ha failed"
 		while read -r name value unit; do figure "$name" "$value" "$unit"; done <"$W/ha.figures"
 	fi
+fi
+
+if want retention; then
+	rows=${BENCH_PRUNE_ROWS:-100000}
+	echo "== retention: a pass over $rows step runs, batch by batch (rota-prune-bench)" >&2
+	mkdir -p "$W/prune"
+	"$BIN/rota-prune-bench" "$W/prune" "$rows" >"$W/prune.figures" 2>"$W/prune.log" ||
+		die "rota-prune-bench failed"
+	grep -v ' INFO ' "$W/prune.log" >&2 || true
+	while read -r name value unit; do figure "$name" "$value" "$unit"; done <"$W/prune.figures"
+	rm -rf "$W/prune"
+
+	echo "== output_compression_ratio: shipped runbooks run on a real worker" >&2
+	start_coordinator retention "$ROOT/runbooks"
+	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-r1" \
+		>"$W/worker-r1.log" 2>&1 &
+	WPID=$!
+	PIDS+=("$WPID")
+	for _ in $(seq 100); do
+		[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 1 ] && break
+		sleep 0.1
+	done
+	# The diagnostic runbooks (they read the host; the performance review's
+	# disk test is cut to 16 MB and its reports go to the bench's directory;
+	# the security scan scans the runbook directory).
+	for args in "daily-health-check -p cpu_sample_seconds=1" \
+		"weekly-performance-review -p disk_mb=16 -p scratch_dir=$W -p report_dir=$W/reports" \
+		"weekly-security-scan -p scan_dir=$ROOT/runbooks -p report_dir=$W/reports"; do
+		# shellcheck disable=SC2086 # the runbook and its params, split on purpose
+		ROTA_COORDINATOR=$API timeout 300 "$BIN/rota" submit $args --target w1 --wait \
+			>>"$W/retention-runs.log" 2>&1 || true
+	done
+	# The two that wait for an approval before restarting anything: their
+	# diagnostics, then cancelled at the approval.
+	for args in "high-memory" "high-cpu -p sample_seconds=2"; do
+		# shellcheck disable=SC2086 # the runbook and its params, split on purpose
+		run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit $args --target w1 2>>"$W/retention-runs.log") ||
+			continue
+		for _ in $(seq 1200); do
+			ROTA_COORDINATOR=$API "$BIN/rota" show "$run" 2>/dev/null | grep -q ' waiting' && break
+			sleep 0.1
+		done
+		ROTA_COORDINATOR=$API "$BIN/rota" cancel "$run" >>"$W/retention-runs.log" 2>&1 || true
+	done
+	# As sent (step_runs.output_bytes) against as stored.
+	read -r raw stored < <(sqlite3 -separator ' ' "$DB" \
+		"SELECT (SELECT SUM(output_bytes) FROM step_runs), (SELECT SUM(LENGTH(data)) FROM outputs)")
+	[ -n "$stored" ] && [ "$stored" -gt 0 ] || die "no output stored by the shipped runbooks"
+	echo "   $raw bytes of output stored in $stored" >&2
+	figure output_compression_ratio "$(awk -v r="$raw" -v s="$stored" 'BEGIN {printf "%.2f", r / s}')" x
+	stop_pid "$WPID"
+	stop_pid "$CPID"
 fi
 
 if want backup; then

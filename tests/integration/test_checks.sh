@@ -37,9 +37,10 @@ step() {
 	store "SELECT status || '|' || exit_code || '|' || COALESCE(detail, '') FROM step_runs WHERE run_id = '$RUN' AND step_id = '$1' AND host = 'w1'"
 }
 
-# stored ID: the output stored for a step of $RUN.
+# stored ID: the output stored for a step of $RUN, as rota logs gives it
+# back (the store keeps it packed: docs/operations.md).
 stored() {
-	store "SELECT group_concat(CAST(o.data AS TEXT), '') FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$RUN' AND s.step_id = '$1' AND o.stream != 3"
+	rota logs "$RUN" --raw | sed -n "s/^w1 $1 [|!] //p"
 }
 
 # ---- every check passes --------------------------------------------------

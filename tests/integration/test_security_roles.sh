@@ -70,7 +70,11 @@ has_line "$OUT" "^noted on run $run_id \(action\) by alice at " "alice's note"
 run_rota 4 -- $(as alice) reload
 assert_eq "$ERR" "rota: refused: rota reload needs the admin role; alice is an operator" "operator reload"
 run_rota 0 -- reload # the admin of --init
-pass "an operator cannot reload, an admin can"
+run_rota 4 -- $(as alice) prune --dry-run
+assert_eq "$ERR" "rota: refused: rota prune needs the admin role; alice is an operator" "operator prune"
+run_rota 0 -- prune --dry-run
+has_line "$OUT" '^runs +0 ' "the admin's prune --dry-run"
+pass "an operator cannot reload or prune, an admin can"
 
 # allowed_operators / allowed_roles: alice by name, the admin by role;
 # carol (an operator) neither submits it nor opens an incident with it.
@@ -101,6 +105,8 @@ has_line "$OUT" ' alice +operator +submit +open +ok .* run .* on 1 host' "audit:
 has_line "$OUT" ' alice +operator +cancel +[0-9a-f-]+ +ok ' "audit: alice's cancel"
 has_line "$OUT" ' alice +operator +reload +runbooks +refused .*needs the admin role' "audit: alice's reload"
 has_line "$OUT" ' admin +admin +reload +runbooks +ok ' "audit: the admin's reload"
+has_line "$OUT" ' alice +operator +prune +store +refused .*needs the admin role' "audit: alice's prune"
+has_line "$OUT" ' admin +admin +prune +store +ok .*dry run: would delete runs=0 ' "audit: the admin's prune"
 has_line "$OUT" ' carol +operator +submit +restricted +refused .*may be run only by alice' "audit: carol"
 has_line "$OUT" ' carol +operator +incident open +restricted +refused ' "audit: carol's incident"
 fp_re=$(printf '%s' "$mallory_fp" | sed 's/[][\.*^$?+(){}|/]/\\&/g')

@@ -240,7 +240,7 @@ test_errors_root(void **state)
 	    "http: off\nchanels: {}\n",
 	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
 	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
-	    " escalation, outbox, vars, host_label)");
+	    " escalation, outbox, vars, host_label, retention)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
@@ -466,6 +466,49 @@ test_ack_due(void **state)
 	config_destroy(&c);
 }
 
+/* retention: the defaults written in docs/operations.md, days past the
+ * 30 days other durations stop at, 0 for forever, and the typo that would
+ * empty a store (a bare number is seconds) refused. */
+static void
+test_retention(void **state)
+{
+	(void)state;
+	config_t *c = config_default();
+	const int64_t day = 24LL * 3600 * 1000;
+	assert_true(c->retention.runs_ms == 90 * day);
+	assert_true(c->retention.outputs_ms == 30 * day);
+	assert_true(c->retention.audit_ms == 400 * day);
+	assert_true(c->retention.notifications_ms == 30 * day);
+	assert_true(c->retention.incidents_ms == 400 * day);
+	assert_int_equal(c->retention.keep_runs_per_runbook, 20);
+	config_destroy(&c);
+
+	c = loaded("retention:\n  runs: 365d\n  outputs: 12h\n  audit: 0\n"
+	           "  keep_runs_per_runbook: 3\n");
+	assert_true(c->retention.runs_ms == 365 * day);
+	assert_true(c->retention.outputs_ms == 12 * 3600 * 1000LL);
+	assert_true(c->retention.audit_ms == 0);
+	assert_true(c->retention.notifications_ms == 30 * day); /* not given: the default */
+	assert_int_equal(c->retention.keep_runs_per_runbook, 3);
+	config_destroy(&c);
+
+	refused("retention:\n  runs: 30\n",
+	        "2:9: retention: runs must be at least 1h, not '30' (a bare number is seconds:"
+	        " write 30d for thirty days; 0 keeps forever)");
+	refused("retention:\n  audit: 99999d\n",
+	        "2:10: retention: audit must be from 1d to 36500d, or 0 to keep forever, not"
+	        " '99999d'");
+	refused("retention:\n  outputs: soon\n",
+	        "2:12: retention: outputs: 'soon' is not a duration (like 90d or 12h; 0 keeps"
+	        " forever)");
+	refused("retention:\n  keep_runs_per_runbook: -1\n",
+	        "2:26: retention: keep_runs_per_runbook must be a number from 0 to 100000, not"
+	        " '-1'");
+	refused("retention:\n  run: 90d\n",
+	        "2:3: unknown key 'run' in retention (expected runs, outputs, audit,"
+	        " notifications, incidents, keep_runs_per_runbook)");
+}
+
 int
 main(void)
 {
@@ -481,6 +524,7 @@ main(void)
 	    cmocka_unit_test(test_errors_deadlines),
 	    cmocka_unit_test(test_errors_repeated_lists),
 	    cmocka_unit_test(test_ack_due),
+	    cmocka_unit_test(test_retention),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -154,6 +154,11 @@ test_migration_6_keeps_the_order_runs_were_linked_in(void **state)
 	                              "INSERT INTO incident_runs VALUES ('INC-1', 'r-z');"
 	                              "INSERT INTO incident_runs VALUES ('INC-1', 'r-a');"
 	                              "INSERT INTO incident_runs VALUES ('INC-1', 'r-m');"
+	                              /* and without schema 9's column and indexes */
+	                              "ALTER TABLE outputs DROP COLUMN codec;"
+	                              "DROP INDEX runs_created_id;"
+	                              "DROP INDEX runs_runbook_keep;"
+	                              "DROP INDEX outbox_created;"
 	                              "PRAGMA user_version = 5;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
