@@ -1,5 +1,6 @@
 /* httpd: the HTTP endpoint on libmicrohttpd, external polling (see httpd.h). */
 #include "httpd.h"
+#include "web.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -341,6 +342,11 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 			break;
 		case ROUTE_NONE:
 		default:
+			/* The console's pages and files (web.c), last. */
+			if (web_find(url) != NULL)
+				return get ? (enum MHD_Result)web_serve(c, url)
+				           : answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				                    "GET, HEAD");
 			return answer_text(c, MHD_HTTP_NOT_FOUND, "not found");
 		}
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
