@@ -89,7 +89,7 @@ rota.pages.overview = function () {
         section('Runbooks failing lately (7 days)', orError(r[4], function (d) {
           var since = Date.now() - 7 * 86400000, count = {}, last = {};
           (d.runs || []).forEach(function (x) {
-            if ((x.created_ms || 0) < since) return;
+            if (x.status !== 'failed' || (x.created_ms || 0) < since) return;
             count[x.runbook] = (count[x.runbook] || 0) + 1;
             if (!last[x.runbook]) last[x.runbook] = x;
           });

@@ -77,13 +77,16 @@ rota.pages.run = function (id) {
   function drawActions(run, steps) {
     clear(actions);
     if (!rota.canAct()) return;
-    var waiting = [];
+    var waiting = [], prompt = {};
     steps.forEach(function (s) {
-      if (s.status === 'waiting' && waiting.indexOf(s.step_id) < 0) waiting.push(s.step_id);
+      if (s.status !== 'waiting' || waiting.indexOf(s.step_id) >= 0) return;
+      waiting.push(s.step_id);
+      prompt[s.step_id] = s.detail || '';
     });
     waiting.forEach(function (step) {
       rota.append(actions, el('div', { class: 'approval', role: 'group', 'aria-label': 'Approval of ' + step },
-        el('span', null, 'Step ', el('code', null, step), ' waits for an approval. '),
+        el('p', null, 'Step ', el('code', null, step), ' waits for an approval.'),
+        prompt[step] ? el('p', { class: 'prompt' }, prompt[step]) : null,
         rota.action('Approve ' + step, path + '/approve', { step: step }, refresh, 'primary'),
         ' ',
         rota.action('Reject ' + step, path + '/reject', { step: step }, refresh, 'danger')));

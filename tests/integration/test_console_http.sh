@@ -45,10 +45,12 @@ for asset in $(grep -o '\(src\|href\)="/static/[^"]*"' <<<"$BODY" | sed 's/.*="\
 	*.js) assert_eq "$TYPE" "text/javascript; charset=utf-8" "GET $asset: type" ;;
 	*.css) assert_eq "$TYPE" "text/css; charset=utf-8" "GET $asset: type" ;;
 	esac
-	grep -Eq 'https?://' <<<"$BODY" && fail "$asset names another origin"
+	case $asset in # (an SVG names its XML namespace, which is not a load)
+	*.js | *.css) grep -Eq 'https?://' <<<"$BODY" && fail "$asset names another origin" ;;
+	esac
 	n=$((n + 1))
 done
-[ "$n" -ge 6 ] || fail "the shell names $n files, expected the sheet and five scripts"
+[ "$n" -ge 7 ] || fail "the shell names $n files, expected the sheet, the icon and five scripts"
 pass "its $n files are served from the binary with their types"
 
 for other in /static/index.html /static/nope.js /runs/a/b /incidents/ /nope; do
