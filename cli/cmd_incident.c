@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "format.h"
 #include "incidentview.h"
+#include "jsondoc.h"
 #include "json.h"
 #include "launchargs.h"
 #include "options.h"
@@ -89,9 +90,9 @@ cmd_incident_opened(const Rota__Response *r, void *ctx)
 	if (*(const bool *)ctx) {
 		json_t *j = json_new_object();
 		json_key(j, "incident");
-		incidentview_json_info(j, inc);
+		jsondoc_incident_info(j, inc);
 		json_member_string(j, "run_id", resp->run_id);
-		incidentview_json_strings(j, "hosts", resp->hosts, resp->n_hosts);
+		jsondoc_strings(j, "hosts", resp->hosts, resp->n_hosts);
 		json_print_object(&j);
 	} else {
 		cmd_incident_print_opened(resp, inc);
@@ -231,16 +232,8 @@ static int
 cmd_incident_list_json(const Rota__Response *r, void *ctx)
 {
 	(void)ctx;
-	const Rota__ListIncidentsResponse *resp = r->incidents;
-	json_t *j = json_new_object();
-	json_key(j, "incidents");
-	json_array_begin(j);
-	for (size_t i = 0; i < resp->n_incidents; i++) {
-		if (resp->incidents[i] != NULL && resp->incidents[i]->id != NULL)
-			incidentview_json_info(j, resp->incidents[i]);
-	}
-	json_array_end(j);
-	json_print_object(&j);
+	json_t *j = jsondoc_incidents(r->incidents);
+	json_print(&j);
 	return CLI_EXIT_OK;
 }
 
@@ -404,7 +397,7 @@ cmd_incident_acted(const Rota__Response *r, void *ctx)
 	if (act->json) {
 		json_t *j = json_new_object();
 		json_key(j, "incident");
-		incidentview_json_info(j, inc);
+		jsondoc_incident_info(j, inc);
 		json_print_object(&j);
 	} else if (act->resolve) {
 		char at[FORMAT_BUF_BYTES + 8];

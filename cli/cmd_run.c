@@ -19,6 +19,7 @@
 #include "follow.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "launchargs.h"
 #include "options.h"
 #include "runview.h"
@@ -75,41 +76,6 @@ cmd_run_step_exit(const Rota__StepRunInfo *st, char *buf, size_t len)
 		else
 			snprintf(buf, len, "-");
 	}
-}
-
-static int
-cmd_run_step_cmp(const void *a, const void *b)
-{
-	const Rota__StepRunInfo *x = *(const Rota__StepRunInfo *const *)a;
-	const Rota__StepRunInfo *y = *(const Rota__StepRunInfo *const *)b;
-	int c = strcmp(x->host, y->host);
-	if (c != 0)
-		return c;
-	if (x->position != y->position)
-		return x->position < y->position ? -1 : 1;
-	c = strcmp(x->step_id, y->step_id);
-	if (c != 0)
-		return c;
-	if (x->attempt != y->attempt)
-		return x->attempt < y->attempt ? -1 : 1;
-	return 0;
-}
-
-/* The steps of a ShowRunResponse ordered by host, then as the runbook
- * orders them, then by attempt; NULL entries from a peer are left out.
- * The array is the caller's (free it); the steps stay the response's. */
-static const Rota__StepRunInfo **
-cmd_run_sorted_steps(const Rota__ShowRunResponse *show, size_t *n)
-{
-	const Rota__StepRunInfo **steps = xcalloc(show->n_steps + 1, sizeof(*steps));
-	size_t k = 0;
-	for (size_t i = 0; i < show->n_steps; i++) {
-		if (show->steps[i] != NULL)
-			steps[k++] = show->steps[i];
-	}
-	qsort(steps, k, sizeof(*steps), cmd_run_step_cmp);
-	*n = k;
-	return steps;
 }
 
 static int
@@ -222,7 +188,7 @@ static void
 cmd_run_print_wait_summary(const Rota__ShowRunResponse *show)
 {
 	size_t n;
-	const Rota__StepRunInfo **steps = cmd_run_sorted_steps(show, &n);
+	const Rota__StepRunInfo **steps = jsondoc_sorted_steps(show, &n);
 	static const char *const headers[] = {"HOST", "RESULT", "STEPS", "DETAIL"};
 	table_t *t = table_new(4, headers);
 
@@ -457,9 +423,8 @@ static void
 cmd_run_list_json(const Rota__Response *r)
 {
 	const Rota__ListRunsResponse *resp = r->runs;
-	json_t *j = json_new_object();
-	runview_json_runs(j, "runs", resp->runs, resp->n_runs, clock_wall_ms());
-	json_print_object(&j);
+	json_t *j = jsondoc_runs(resp, clock_wall_ms());
+	json_print(&j);
 }
 
 static void
@@ -521,36 +486,6 @@ cmd_run_list(session_t *s, int argc, char **argv)
 }
 
 /* ---- show ---------------------------------------------------------------- */
-
-static void
-cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
-{
-	json_object_begin(j);
-	json_member_string(j, "host", st->host);
-	json_member_string(j, "step_id", st->step_id);
-	json_member_uint(j, "position", st->position);
-	json_member_uint(j, "attempt", st->attempt);
-	json_member_string(j, "status", format_step_status(st->status));
-	json_member_bool(j, "handled", st->handled);
-	json_member_int(j, "exit_code", st->exit_code);
-	json_key(j, "signal");
-	if (st->signal != 0) {
-		char sig[FORMAT_BUF_BYTES];
-		format_signal(st->signal, sig, sizeof(sig));
-		json_string(j, sig);
-	} else {
-		json_null(j);
-	}
-	json_member_time(j, "started_ms", st->started_ms);
-	json_member_time(j, "ended_ms", st->ended_ms);
-	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
-	json_member_int_or_null(j, "duration_ms", span >= 0, span);
-	json_member_string(j, "detail", st->detail);
-	json_key(j, "tail");
-	json_string_len(j, (const char *)st->tail.data, st->tail.len);
-	json_member_bool(j, "tail_cut", st->tail_cut);
-	json_object_end(j);
-}
 
 /* One host's steps, steps[0..n), as an indented table with each step's
  * last lines of output under it. */
@@ -682,18 +617,11 @@ cmd_run_show(session_t *s, int argc, char **argv)
 	const Rota__RunSummary *r = show->run;
 	int64_t now = clock_wall_ms();
 	size_t n;
-	const Rota__StepRunInfo **steps = cmd_run_sorted_steps(show, &n);
+	const Rota__StepRunInfo **steps = jsondoc_sorted_steps(show, &n);
 
 	if (json) {
-		json_t *j = json_new_object();
-		json_key(j, "run");
-		runview_json_summary(j, r, now);
-		json_key(j, "steps");
-		json_array_begin(j);
-		for (size_t i = 0; i < n; i++)
-			cmd_run_json_step(j, steps[i], now);
-		json_array_end(j);
-		json_print_object(&j);
+		json_t *j = jsondoc_run_show(show, now);
+		json_print(&j);
 	} else {
 		char started[FORMAT_BUF_BYTES], ended[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 		format_time(r->started_ms, started, sizeof(started));

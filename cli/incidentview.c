@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "format.h"
+#include "jsondoc.h"
 #include "runview.h"
 #include "table.h"
 #include "xalloc.h"
@@ -46,24 +47,6 @@ incidentview_text(const char *s)
 	return s != NULL ? s : "";
 }
 
-/* Whether the acknowledgement deadline was missed, by the coordinator's
- * clock rather than ours (two hosts' clocks disagree; a test fakes one).
- * IncidentInfo has no flag for it, but while an incident is triggered and
- * its deadline not yet marked, the coordinator keeps next_escalation_ms at
- * or before ack_due_ms (it must look again then); once it has marked the
- * deadline, every later look is after it, or there is none. Once acked or
- * resolved, the ack (or the resolve without one) came late or did not. */
-bool
-incidentview_overdue(const Rota__IncidentInfo *inc)
-{
-	if (inc->ack_due_ms <= 0)
-		return false;
-	if (incidentview_is(inc, "triggered"))
-		return inc->next_escalation_ms == 0 || inc->next_escalation_ms > inc->ack_due_ms;
-	int64_t answered = inc->acked_ms > 0 ? inc->acked_ms : inc->resolved_ms;
-	return answered > inc->ack_due_ms;
-}
-
 /* A wall time as "2026-11-23 08:00:01 UTC", or "-". */
 void
 incidentview_time(int64_t ms, char *buf, size_t len)
@@ -71,48 +54,6 @@ incidentview_time(int64_t ms, char *buf, size_t len)
 	char t[FORMAT_BUF_BYTES];
 	format_time(ms, t, sizeof(t));
 	snprintf(buf, len, "%s%s", t, ms > 0 ? " UTC" : "");
-}
-
-void
-incidentview_json_strings(json_t *j, const char *key, char *const *items, size_t n)
-{
-	json_key(j, key);
-	json_array_begin(j);
-	for (size_t i = 0; i < n; i++) {
-		if (items[i] != NULL)
-			json_string(j, items[i]);
-	}
-	json_array_end(j);
-}
-
-/* The incident's object in every --json document (README: "incident"). */
-void
-incidentview_json_info(json_t *j, const Rota__IncidentInfo *inc)
-{
-	json_object_begin(j);
-	json_member_string(j, "id", inc->id);
-	json_member_string(j, "title", inc->title);
-	json_member_string(j, "severity", format_severity(inc->severity));
-	json_member_string(j, "status", inc->status);
-	json_member_string(j, "source", inc->source);
-	json_member_text(j, "runbook", inc->runbook);
-	incidentview_json_strings(j, "hosts", inc->hosts, inc->n_hosts);
-	json_member_string(j, "policy", inc->policy);
-	/* The wire counts tiers from 0 with -1 for none; people (and the
-	 * timeline's "tier 2") count from 1. */
-	json_member_int_or_null(j, "tier", inc->tier >= 0, (int64_t)inc->tier + 1);
-	json_member_time(j, "created_ms", inc->created_ms);
-	json_member_time(j, "ack_due_ms", inc->ack_due_ms);
-	json_member_bool(j, "ack_overdue", incidentview_overdue(inc));
-	json_member_time(j, "acked_ms", inc->acked_ms);
-	json_member_text(j, "acked_by", inc->acked_by);
-	json_member_time(j, "resolved_ms", inc->resolved_ms);
-	json_member_text(j, "note", inc->note);
-	json_member_time(j, "next_escalation_ms", inc->next_escalation_ms);
-	incidentview_json_strings(j, "run_ids", inc->run_ids, inc->n_run_ids);
-	json_member_uint(j, "deliveries_pending", inc->deliveries_pending);
-	json_member_uint(j, "deliveries_failed", inc->deliveries_failed);
-	json_object_end(j);
 }
 
 /* "w1, w2, w3 +2" with at most max names (0: all), or "-"; caller frees. */
@@ -161,7 +102,7 @@ incidentview_escalation(const Rota__IncidentInfo *inc, int64_t now, char *buf, s
 		format_until(inc->next_escalation_ms, now, in, sizeof(in));
 		snprintf(next, sizeof(next), "next escalation %s", in);
 	}
-	if (incidentview_overdue(inc)) {
+	if (jsondoc_incident_overdue(inc)) {
 		snprintf(due, sizeof(due), "ACK OVERDUE");
 	} else if (inc->ack_due_ms > 0) {
 		format_until(inc->ack_due_ms, now, in, sizeof(in));
@@ -260,39 +201,11 @@ incidentview_delivery_state(const Rota__Delivery *d, int64_t now)
 	return xasprintf("pending, retry %s (last: %s)", in, err ? err : "no error recorded");
 }
 
-static void
-incidentview_json_event(json_t *j, const Rota__IncidentEvent *e)
-{
-	json_member_time(j, "at_ms", e->at_ms);
-	json_member_string(j, "kind", e->kind);
-	json_member_string(j, "text", e->text);
-}
-
-static void
-incidentview_json_delivery(json_t *j, const Rota__Delivery *d)
-{
-	json_member_uint(j, "id", d->id);
-	json_member_string(j, "channel", d->channel);
-	json_member_string(j, "kind", d->kind);
-	json_member_string(j, "state", d->state);
-	json_member_uint(j, "attempts", d->attempts);
-	json_member_text(j, "last_error", d->last_error);
-	json_member_time(j, "created_ms", d->created_ms);
-	json_member_time(j, "delivered_ms", d->delivered_ms);
-	json_member_time(j, "next_ms", d->next_ms);
-}
-
 void
 incidentview_show_json(const Rota__ShowIncidentResponse *show, int64_t now)
 {
-	json_t *j = json_new_object();
-	json_key(j, "incident");
-	incidentview_json_info(j, show->incident);
-	JSON_MEMBER_OBJECTS(j, "timeline", show->events, show->n_events, incidentview_json_event);
-	JSON_MEMBER_OBJECTS(j, "deliveries", show->deliveries, show->n_deliveries,
-	                    incidentview_json_delivery);
-	runview_json_runs(j, "runs", show->runs, show->n_runs, now);
-	json_print_object(&j);
+	json_t *j = jsondoc_incident_show(show, now);
+	json_print(&j);
 }
 
 static void
@@ -325,7 +238,7 @@ incidentview_show_head(const Rota__ShowIncidentResponse *show, int64_t now)
 
 	/* The ack deadline: still ahead, missed, or met. */
 	incidentview_time(inc->ack_due_ms, t1, sizeof(t1));
-	bool overdue = incidentview_overdue(inc) || incidentview_has_event(show, "overdue");
+	bool overdue = jsondoc_incident_overdue(inc) || incidentview_has_event(show, "overdue");
 	if (inc->ack_due_ms <= 0) {
 		incidentview_head_row(head, "ack due", "-");
 	} else if (incidentview_is(inc, "triggered") && overdue) {

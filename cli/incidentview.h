@@ -18,9 +18,6 @@
 void incidentview_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* s, or "" for NULL. Borrowed. */
 const char *incidentview_text(const char *s);
-/* Whether the acknowledgement deadline was missed, by the coordinator's
- * clock (its fields), not this host's. */
-bool incidentview_overdue(const Rota__IncidentInfo *inc);
 /* A wall time as "2026-11-23 08:00:01 UTC", or "-" for 0. */
 void incidentview_time(int64_t ms, char *buf, size_t len);
 /* "w1, w2, w3 +2" with at most max names (0: all), or "-"; the caller
@@ -32,11 +29,6 @@ void incidentview_escalation(const Rota__IncidentInfo *inc, int64_t now_ms, char
 /* The IncidentInfo of an answer to what ("ack"), or NULL after saying on
  * stderr that the answer has none (a coordinator of another version). */
 const Rota__IncidentInfo *incidentview_of(const Rota__IncidentInfo *inc, const char *what);
-
-/* JSON: an array of strings under key. */
-void incidentview_json_strings(json_t *j, const char *key, char *const *items, size_t n);
-/* JSON: the incident's object in every --json document. */
-void incidentview_json_info(json_t *j, const Rota__IncidentInfo *inc);
 
 /* `incident show` as one JSON document on stdout, or as the head,
  * timeline, notifications and runs tables. */

@@ -163,6 +163,18 @@ api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Respon
 		small.error = &err;
 		env.response = &small;
 	}
+	if (api->captured != NULL) {
+		/* Packed and read back: a deep copy the caller owns, of what
+		 * the socket would have carried (limits and all). */
+		size_t n = rota__envelope__get_packed_size(&env);
+		uint8_t *buf = xmalloc(n > 0 ? n : 1);
+		rota__envelope__pack(&env, buf);
+		if (*api->captured != NULL)
+			rota__envelope__free_unpacked(*api->captured, NULL);
+		*api->captured = rota__envelope__unpack(NULL, n, buf);
+		free(buf);
+		return;
+	}
 	sendq_push(api->svc->sendq, api->svc->api_sock, identity, identity_len, &env);
 }
 

@@ -73,6 +73,12 @@ typedef struct {
 	 * and a note for its audit row (owned; api_handle frees it). */
 	const char *outcome;
 	char *note;
+	/* Set by a caller that is not on the operators' socket (the HTTP
+	 * API): api_reply keeps a copy of the answer in *captured (the
+	 * caller frees it with rota__envelope__free_unpacked) instead of
+	 * queueing it, so the same handler, role check and audit row serve
+	 * both. NULL: answers go to the socket. */
+	Rota__Envelope **captured;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,

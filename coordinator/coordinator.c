@@ -280,6 +280,7 @@ coordinator_destroy(coordinator_t **cp)
 	if (c == NULL)
 		return;
 	httpd_stop(&c->httpd);
+	webapi_destroy(&c->webapi);
 	api_clear(&c->api);
 	services_destroy(&c->svc); /* the outbox first, the sockets and keys last */
 	coordinator_role_destroy(c);

@@ -147,6 +147,44 @@ coordinator_http_healthy(void *ctx, const char *role, char **why)
 	return true;
 }
 
+/* Why a request of the JSON API that writes cannot be taken now, or NULL:
+ * the same refusals the operators' socket makes (coordinator_operators.c). */
+static const char *
+coordinator_http_write_refusal(void *ctx)
+{
+	coordinator_t *c = ctx;
+	if (c->store_lost != NULL)
+		return c->store_lost;
+	if (c->store_unwritable || c->resync_pending)
+		return "the coordinator cannot write its store (disk full, a file-size limit, or"
+		       " the file locked by another process); nothing was done; see the"
+		       " coordinator's log";
+	if (c->stopping)
+		return "the coordinator is stopping; try again when it is back";
+	if (!leader_is_leader(c->leader))
+		return "this coordinator follows; send changes to the leader's console"
+		       " (rota status names it)";
+	return NULL;
+}
+
+/* The end of a JSON API request's turn, as for an alert: its change and
+ * audit row committed before the answer leaves; then what waited for the
+ * commit (workers' messages) is sent. */
+static int
+coordinator_http_commit(void *ctx)
+{
+	coordinator_t *c = ctx;
+	dispatcher_end_turn(c->svc->dispatcher);
+	if (store_commit(c->svc->store) != 0) {
+		coordinator_resync(c);
+		return -1;
+	}
+	sendq_flush(c->svc->sendq, &c->sent);
+	if (incidents_take_wake(c->svc->incidents))
+		outbox_wake(c->svc->outbox);
+	return 0;
+}
+
 static void
 coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t *w)
 {
@@ -362,7 +400,17 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		return -1;
 	if (p.addr == NULL)
 		return 0;
+	webapi_config_t wc = {
+	    .svc = c->svc,
+	    .api = &c->api,
+	    .write_refusal = coordinator_http_write_refusal,
+	    .commit = coordinator_http_commit,
+	    .ctx = c,
+	};
+	c->webapi = webapi_new(&wc);
 	httpd_handlers_t h = {
+	    .web = webapi_serve,
+	    .web_ctx = c->webapi,
 	    .alerts = coordinator_http_alerts,
 	    .metrics = coordinator_http_metrics,
 	    .healthy = coordinator_http_healthy,

@@ -22,6 +22,7 @@
 #include "sendq.h"
 #include "services.h"
 #include "store/store.h"
+#include "webapi.h"
 #include "wire.h"
 
 struct coordinator {
@@ -36,8 +37,9 @@ struct coordinator {
 	 * to do (NULL while it is): then no work is taken, nothing acked. */
 	char *store_lost;
 	int64_t next_store_check;
-	httpd_t *httpd; /* owned: NULL with --http off */
-	api_t api;      /* the operators' requests; borrows svc */
+	httpd_t *httpd;   /* owned: NULL with --http off */
+	webapi_t *webapi; /* owned: the JSON API httpd serves; NULL with --http off */
+	api_t api;        /* the operators' requests; borrows svc */
 	char coordinator_id[64];
 	char bound_worker[256]; /* the endpoints as bound, for messages */
 	char bound_api[256];

@@ -41,6 +41,8 @@ struct httpd {
 	struct MHD_Daemon *daemon; /* owned */
 	httpd_handlers_t h;
 	char *alert_token;    /* owned: h.alert_token points here */
+	char *tls_cert;       /* owned: PEM text, or NULL */
+	char *tls_key;        /* owned: PEM text, or NULL; wiped when freed */
 	char last_error[256]; /* MHD's last log line, for httpd_start's error */
 	uint16_t port;
 	int fd;
@@ -57,9 +59,10 @@ typedef struct {
 	size_t len;
 	size_t cap;
 	bool too_large; /* the rest is read and dropped; answered 413 */
+	bool web;       /* for the web handler (else the alert intake) */
 } request_t;
 
-typedef enum { ROUTE_NONE, ROUTE_ALERTS, ROUTE_METRICS, ROUTE_HEALTHZ } route_t;
+typedef enum { ROUTE_NONE, ROUTE_ALERTS, ROUTE_METRICS, ROUTE_HEALTHZ, ROUTE_WEB } route_t;
 
 /* MHD's messages go to our log; the last one is kept so a failed start can
  * say why (MHD_start_daemon itself only returns NULL). */
@@ -205,6 +208,9 @@ answer(struct MHD_Connection *c, unsigned status, char *body, const char *type, 
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	MHD_add_response_header(r, "Content-Security-Policy", HTTPD_CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -225,7 +231,7 @@ route_of(const char *url)
 		return ROUTE_METRICS;
 	if (strcmp(url, HTTPD_PATH_HEALTHZ) == 0)
 		return ROUTE_HEALTHZ;
-	return ROUTE_NONE;
+	return ROUTE_WEB;
 }
 
 static enum MHD_Result
@@ -274,15 +280,11 @@ token_ok(httpd_t *s, struct MHD_Connection *c)
 	return diff == 0;
 }
 
-static enum MHD_Result
-serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
+/* The client's "ADDR:PORT" ("[ADDR]:PORT" for IPv6), for audit rows. */
+static void
+peer_of(struct MHD_Connection *c, char *peer, size_t len)
 {
-	if (req->too_large)
-		return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
-	unsigned status = 0;
-	char *reply = NULL; /* taken by answer */
-	/* The client's address, for the audit rows of what the alert does. */
-	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[NI_MAXHOST + NI_MAXSERV + 4];
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL)
@@ -291,7 +293,19 @@ serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
 		    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 		                                           : sizeof(struct sockaddr_in),
 		    host, sizeof(host), serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+	snprintf(peer, len, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+}
+
+static enum MHD_Result
+serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
+{
+	if (req->too_large)
+		return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	unsigned status = 0;
+	char *reply = NULL; /* taken by answer */
+	/* The client's address, for the audit rows of what the alert does. */
+	char peer[NI_MAXHOST + NI_MAXSERV + 4];
+	peer_of(c, peer, sizeof(peer));
 	if (s->h.alerts != NULL)
 		s->h.alerts(s->h.ctx, peer, req->body != NULL ? req->body : "", req->len, &status,
 		            &reply);
@@ -305,6 +319,81 @@ serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
 		type = reply[0] == '{' || reply[0] == '[' ? "application/json"
 		                                          : "text/plain; charset=utf-8";
 	return answer(c, status, reply, type, NULL);
+}
+
+const char *
+httpd_request_arg(const httpd_request_t *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+httpd_request_header(const httpd_request_t *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+httpd_request_cookie(const httpd_request_t *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+/* Hands a request to the web handler and sends what it answers. */
+static enum MHD_Result
+serve_web(httpd_t *s, struct MHD_Connection *c, const char *url, const char *method,
+          const request_t *req)
+{
+	if (s->h.web == NULL)
+		return answer_text(c, MHD_HTTP_NOT_FOUND, "not found");
+	char peer[NI_MAXHOST + NI_MAXSERV + 4];
+	peer_of(c, peer, sizeof(peer));
+	httpd_request_t r = {
+	    .method = method,
+	    .path = url,
+	    .peer = peer,
+	    .body = req != NULL && req->body != NULL ? req->body : "",
+	    .len = req != NULL ? req->len : 0,
+	    .too_large = req != NULL && req->too_large,
+	    .tls = s->tls_cert != NULL,
+	    .conn = c,
+	};
+	httpd_reply_t out = {0};
+	s->h.web(s->h.web_ctx, &r, &out);
+	if (out.status < 100 || out.status > 599) {
+		log_error("http: the web handler set no valid status (%u) for %s %s: answering 500",
+		          out.status, method, url);
+		out.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	size_t len = out.body != NULL ? strlen(out.body) : 0;
+	struct MHD_Response *resp =
+	    out.body != NULL
+	        ? MHD_create_response_from_buffer(len, out.body, MHD_RESPMEM_MUST_FREE)
+	        : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		free(out.body);
+		free(out.set_cookie);
+		free(out.location);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        out.type != NULL ? out.type : "application/json");
+	MHD_add_response_header(resp, "Content-Security-Policy", HTTPD_CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	/* Answers hold operators' data: never kept by a shared cache. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (out.allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, out.allow);
+	if (out.set_cookie != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, out.set_cookie);
+	if (out.location != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, out.location);
+	free(out.set_cookie);
+	free(out.location);
+	enum MHD_Result rc = MHD_queue_response(c, out.status, resp);
+	MHD_destroy_response(resp);
+	return rc;
 }
 
 /* MHD calls this once when the headers are in, then once per chunk of body
@@ -324,7 +413,7 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 		route_t route = route_of(url);
 		bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		           strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-		if (route != ROUTE_ALERTS && route != ROUTE_NONE && s->h.protect_metrics &&
+		if ((route == ROUTE_METRICS || route == ROUTE_HEALTHZ) && s->h.protect_metrics &&
 		    !token_ok(s, c))
 			return answer_text(c, MHD_HTTP_UNAUTHORIZED, "a bearer token is required");
 		switch (route) {
@@ -338,7 +427,18 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
 				              "GET, HEAD");
 			return serve_healthz(s, c);
+		case ROUTE_WEB:
+			/* Only a request that may carry a body waits for it. */
+			if (get || strcmp(method, MHD_HTTP_METHOD_DELETE) == 0 ||
+			    strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
+				return serve_web(s, c, url, method, NULL);
+			break;
 		case ROUTE_ALERTS:
+			if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL, "POST");
+			if (!token_ok(s, c))
+				return answer_text(c, MHD_HTTP_UNAUTHORIZED,
+				                   "a bearer token is required");
 			break;
 		case ROUTE_NONE:
 		default:
@@ -349,10 +449,6 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 				                    "GET, HEAD");
 			return answer_text(c, MHD_HTTP_NOT_FOUND, "not found");
 		}
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL, "POST");
-		if (!token_ok(s, c))
-			return answer_text(c, MHD_HTTP_UNAUTHORIZED, "a bearer token is required");
 		/* A declared length over the cap is refused now, before the
 		 * body is read (curl and Go's client wait for it on Expect:
 		 * 100-continue). */
@@ -361,6 +457,7 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 		if (cl != NULL && strtoull(cl, NULL, 10) > HTTPD_BODY_MAX_BYTES)
 			return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 		req = xcalloc(1, sizeof(*req));
+		req->web = route == ROUTE_WEB;
 		*req_cls = req; /* freed in httpd_completed */
 		return MHD_YES;
 	}
@@ -389,6 +486,8 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 		req->body[req->len] = '\0';
 		return MHD_YES;
 	}
+	if (req->web)
+		return serve_web(s, c, url, method, req);
 	return serve_alerts(s, c, req);
 }
 
@@ -408,7 +507,7 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK && req != NULL &&
 	    log_limit_allow(&s->log_limit, "ended early", clock_mono_ms(), HTTPD_LOG_INTERVAL_MS,
 	                    &suppressed))
-		log_info("http: a request to %s ended early (%d)%s", HTTPD_PATH_ALERTS, (int)code,
+		log_info("http: a request with a body ended early (%d)%s", (int)code,
 		         suppressed > 0 ? " (and more like it in the last minute)" : "");
 	if (req != NULL) {
 		free(req->body);
@@ -556,6 +655,11 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	s->h = *h;
 	s->alert_token = xstrdup(h->alert_token);
 	s->h.alert_token = s->alert_token;
+	if (h->tls_cert != NULL && h->tls_key != NULL) {
+		s->tls_cert = xstrdup(h->tls_cert);
+		s->tls_key = xstrdup(h->tls_key);
+	}
+	s->h.tls_cert = s->h.tls_key = NULL; /* s->tls_* are the copies */
 	s->fd = -1;
 	s->deadline_ms = h->request_deadline_ms > 0 ? (int64_t)h->request_deadline_ms
 	                                            : HTTPD_REQUEST_DEADLINE_MS;
@@ -576,6 +680,25 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* HTTPS through MHD's GnuTLS when a certificate was given: the
+	 * options only then, through MHD_OPTION_ARRAY. */
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	if (s->tls_cert != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			*error = xasprintf("cannot serve HTTPS on %s: this libmicrohttpd was built"
+			                   " without TLS",
+			                   addr);
+			freeaddrinfo(ai);
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	} else {
+		tls[0].option = MHD_OPTION_END;
+	}
 	s->daemon = MHD_start_daemon(
 	    /* The logger first, or MHD's own logs what comes before it. */
 	    flags, port, NULL, NULL, httpd_request, s, MHD_OPTION_EXTERNAL_LOGGER, httpd_log, s,
@@ -588,7 +711,7 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_SOFT_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONNECTION_MEMORY_BYTES,
-	    MHD_OPTION_END);
+	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (s->daemon == NULL) {
 		*error =
@@ -654,6 +777,11 @@ httpd_stop(httpd_t **sp)
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
 	free(s->alert_token);
+	free(s->tls_cert);
+	if (s->tls_key != NULL) {
+		explicit_bzero(s->tls_key, strlen(s->tls_key));
+		free(s->tls_key);
+	}
 	free(s);
 	*sp = NULL;
 }

@@ -59,7 +59,49 @@
 #define HTTPD_PATH_METRICS "/metrics"
 #define HTTPD_PATH_HEALTHZ "/healthz"
 
+/* Every answer carries this policy: no inline script, nothing from another
+ * origin, no framing (the console's pages and the API alike). */
+#define HTTPD_CSP                                                                                  \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"                 \
+	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"             \
+	" frame-ancestors 'none'"
+
+/* One request to a route httpd does not serve itself (the API under /v1/,
+ * the console), as the web handler sees it. Everything is borrowed for the
+ * call. */
 typedef struct {
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* without the query string */
+	const char *peer;   /* the client's "ADDR:PORT" */
+	const char *body;   /* a POST's or PUT's whole body, NUL-terminated; "" else */
+	size_t len;
+	bool too_large; /* the body was over HTTPD_BODY_MAX_BYTES and dropped */
+	bool tls;       /* it came over HTTPS */
+	void *conn;     /* MHD's connection, for the lookups below */
+} httpd_request_t;
+
+/* A query argument, a header, a cookie of the request: NULL when absent. */
+const char *httpd_request_arg(const httpd_request_t *r, const char *name);
+const char *httpd_request_header(const httpd_request_t *r, const char *name);
+const char *httpd_request_cookie(const httpd_request_t *r, const char *name);
+
+/* What the web handler answers. Strings marked owned are malloc'd and freed
+ * by httpd. */
+typedef struct {
+	unsigned status;   /* unset (0) is sent as 500 */
+	char *body;        /* owned; NULL for none */
+	const char *type;  /* static; NULL: application/json */
+	char *set_cookie;  /* owned; a Set-Cookie header, or NULL */
+	char *location;    /* owned; a Location header, or NULL */
+	const char *allow; /* static; an Allow header (405), or NULL */
+} httpd_reply_t;
+
+typedef struct {
+	/* Every request httpd does not answer itself (anything but the alert
+	 * intake, /metrics and /healthz), with its body read: the JSON API
+	 * and the console. NULL: those are 404. */
+	void (*web)(void *ctx, const httpd_request_t *req, httpd_reply_t *out);
+	void *web_ctx; /* web's ctx (borrowed; outlives the server) */
 	/* POST /v1/alerts/alertmanager with the whole body (len bytes; it is
 	 * also NUL-terminated), from peer (the client's "ADDR:PORT"). Sets *status (e.g. 202, 400)
 	 * and *reply: a malloc'd string that httpd frees, sent as application/json when it starts
@@ -84,6 +126,10 @@ typedef struct {
 	bool protect_metrics;
 	/* A request's deadline; 0 = HTTPD_REQUEST_DEADLINE_MS. */
 	uint32_t request_deadline_ms;
+	/* PEM certificate chain and key (their text, copied at start): with
+	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */
+	const char *tls_cert;
+	const char *tls_key;
 } httpd_handlers_t;
 
 /* A bearer token must be at least this long: a short one can be guessed. */

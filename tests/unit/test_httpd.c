@@ -107,7 +107,12 @@ fixture_start_ex(const char *token, bool protect_metrics)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
 	f->st.healthy = true;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, token, protect_metrics, 0};
+	httpd_handlers_t h = {.alerts = on_alerts,
+	                      .metrics = on_metrics,
+	                      .healthy = on_healthy,
+	                      .ctx = &f->st,
+	                      .alert_token = token,
+	                      .protect_metrics = protect_metrics};
 	char *error = NULL;
 	f->server = httpd_start("127.0.0.1:0", &h, &error);
 	if (f->server == NULL)
@@ -552,7 +557,8 @@ static void
 test_start_errors(void **state)
 {
 	fixture_t *f = *state;
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &f->st, NULL, false, 0};
+	httpd_handlers_t h = {
+	    .alerts = on_alerts, .metrics = on_metrics, .healthy = on_healthy, .ctx = &f->st};
 	char addr[64], *error = NULL;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)httpd_port(f->server));
 	httpd_t *s = httpd_start(addr, &h, &error);
@@ -571,7 +577,8 @@ test_ipv6_and_idle_timeout(void **state)
 {
 	(void)state;
 	state_t st = {.healthy = true};
-	httpd_handlers_t h = {on_alerts, on_metrics, on_healthy, &st, NULL, false, 0};
+	httpd_handlers_t h = {
+	    .alerts = on_alerts, .metrics = on_metrics, .healthy = on_healthy, .ctx = &st};
 	char *error = NULL;
 	httpd_t *s = httpd_start("[::1]:0", &h, &error);
 	if (s == NULL) {

@@ -12,6 +12,7 @@
 
 #include "format.h"
 #include "incidentview.h"
+#include "jsondoc.h"
 #include "json.h"
 #include "rota.pb-c.h"
 
@@ -48,13 +49,13 @@ test_escalation(void **state)
 	inc.ack_due_ms = NOW_MS + 180000;
 	inc.next_escalation_ms = NOW_MS + 120000;
 	escalation_is(&inc, "ack due in 3m00s, next escalation in 2m00s");
-	assert_false(incidentview_overdue(&inc));
+	assert_false(jsondoc_incident_overdue(&inc));
 
 	/* The coordinator marked the deadline: its next look is after it. */
 	inc.ack_due_ms = NOW_MS - 4000;
 	inc.next_escalation_ms = NOW_MS + 60000;
 	escalation_is(&inc, "ACK OVERDUE, next escalation in 1m00s");
-	assert_true(incidentview_overdue(&inc));
+	assert_true(jsondoc_incident_overdue(&inc));
 	inc.next_escalation_ms = 0;
 	escalation_is(&inc, "ACK OVERDUE");
 
@@ -62,7 +63,7 @@ test_escalation(void **state)
 	 * not overdue, whatever this host's clock says. */
 	inc.next_escalation_ms = inc.ack_due_ms;
 	escalation_is(&inc, "ack due now, next escalation now");
-	assert_false(incidentview_overdue(&inc));
+	assert_false(jsondoc_incident_overdue(&inc));
 
 	Rota__IncidentInfo acked = incident("acknowledged");
 	acked.acked_by = "bob";
@@ -84,15 +85,15 @@ test_overdue_answered(void **state)
 	Rota__IncidentInfo inc = incident("acknowledged");
 	inc.ack_due_ms = NOW_MS;
 	inc.acked_ms = NOW_MS - 1;
-	assert_false(incidentview_overdue(&inc));
+	assert_false(jsondoc_incident_overdue(&inc));
 	inc.acked_ms = NOW_MS + 1;
-	assert_true(incidentview_overdue(&inc));
+	assert_true(jsondoc_incident_overdue(&inc));
 	inc = incident("resolved");
 	inc.ack_due_ms = NOW_MS;
 	inc.resolved_ms = NOW_MS + 5000;
-	assert_true(incidentview_overdue(&inc));
+	assert_true(jsondoc_incident_overdue(&inc));
 	inc.ack_due_ms = 0; /* no deadline: never overdue */
-	assert_false(incidentview_overdue(&inc));
+	assert_false(jsondoc_incident_overdue(&inc));
 }
 
 static void
@@ -142,7 +143,7 @@ test_json_info(void **state)
 	inc.ack_due_ms = NOW_MS - 1;
 	inc.next_escalation_ms = 0;
 	json_t *j = json_new();
-	incidentview_json_info(j, &inc);
+	jsondoc_incident_info(j, &inc);
 	assert_string_equal(
 	    json_text(j),
 	    "{\"id\":\"INC-7\",\"title\":\"disk full\",\"severity\":\"P2\",\"status\":"

@@ -1,0 +1,48 @@
+/* jsondoc: the JSON document of each operator answer, one shape for every
+ * reader: the CLI's --json output and the coordinator's HTTP API under
+ * /v1/ both write an answer through here, so a script that reads one can
+ * read the other.
+ *
+ * Each jsondoc_<answer> returns the whole document (its top object ended;
+ * the caller destroys it, or prints it with json_print). Times a run or a
+ * step has not ended yet are measured to now_ms. Nothing here asks the
+ * coordinator anything: it renders what an answer holds.
+ *
+ * Must never: write a second shape for an object another document already
+ * writes (a run is runview's, an incident jsondoc_incident_info's). */
+#ifndef ROTA_JSONDOC_H
+#define ROTA_JSONDOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "rota.pb-c.h"
+
+/* ---- runs (jsondoc_runs.c) ---------------------------------------------- */
+
+/* `runs --json`: {"runs": [...]}. */
+json_t *jsondoc_runs(const Rota__ListRunsResponse *r, int64_t now_ms);
+/* `show --json`: {"run": {...}, "steps": [...]}, the steps by host, then as
+ * the runbook orders them, then by attempt. */
+json_t *jsondoc_run_show(const Rota__ShowRunResponse *show, int64_t now_ms);
+/* The steps of show in that order, NULL entries left out: an array the
+ * caller frees, of steps that stay the response's. */
+const Rota__StepRunInfo **jsondoc_sorted_steps(const Rota__ShowRunResponse *show, size_t *n);
+
+/* ---- incidents (jsondoc_incidents.c) ------------------------------------ */
+
+/* Whether the acknowledgement deadline was missed, by the coordinator's
+ * clock (its fields), not the reader's. */
+bool jsondoc_incident_overdue(const Rota__IncidentInfo *inc);
+/* JSON: an array of strings under key. */
+void jsondoc_strings(json_t *j, const char *key, char *const *items, size_t n);
+/* JSON: the incident's object in every document that names one. */
+void jsondoc_incident_info(json_t *j, const Rota__IncidentInfo *inc);
+/* `incidents --json`: {"incidents": [...]}. */
+json_t *jsondoc_incidents(const Rota__ListIncidentsResponse *r);
+/* `incident show --json`: {"incident", "timeline", "deliveries", "runs"}. */
+json_t *jsondoc_incident_show(const Rota__ShowIncidentResponse *show, int64_t now_ms);
+
+#endif

@@ -1,0 +1,53 @@
+/* webapi: the JSON API under /v1/ that the web console and scripts use,
+ * served by the coordinator's HTTP endpoint (http/httpd.h) in the loop.
+ *
+ * One table of routes (webapi.c): method, path pattern, the least role,
+ * handler. A read or an action is an operator request handed to the same
+ * handler the operators' socket uses (api_handle, with api_t.captured set):
+ * so roles, refusals and audit rows are exactly the CLI's, and every answer
+ * is the document the CLI's --json prints for it (common/jsondoc.h).
+ *
+ * Who asks: a session (cookie rota_session, made by `rota web login`), or,
+ * on a coordinator without CURVE keys, anyone who reaches the endpoint, with
+ * the rights the CLI has there (admin). Every request that changes state
+ * carries the session's CSRF token in X-CSRF-Token (GET /v1/session says
+ * it).
+ *
+ * Must never: block the loop (every handler reads the store or queues),
+ * act before the caller's role is checked, or answer a state change before
+ * its turn (and its audit row) is committed. */
+#ifndef ROTA_WEBAPI_H
+#define ROTA_WEBAPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "http/http.h"
+
+typedef struct webapi webapi_t;
+
+/* What the coordinator lends the API; every pointer borrowed. */
+typedef struct {
+	services_t *svc;
+	api_t *api; /* the operators' API state: caller fields set per call */
+	/* Why a request that writes cannot be taken now (stopping, the store
+	 * unwritable, a follower), or NULL when it can; borrowed. */
+	const char *(*write_refusal)(void *ctx);
+	/* Ends the turn of a request that wrote: commits, then sends what
+	 * waited for the commit. 0, or -1 when the commit failed (nothing
+	 * happened; the coordinator resyncs). */
+	int (*commit)(void *ctx);
+	void *ctx;
+	/* The endpoint speaks HTTPS: session cookies get Secure. */
+	bool tls;
+} webapi_config_t;
+
+/* NULL never: the sessions live in the store (svc->store). */
+webapi_t *webapi_new(const webapi_config_t *cfg);
+void webapi_destroy(webapi_t **wp);
+
+/* httpd's web handler: answers one request (webapi_t * as ctx). */
+void webapi_serve(void *ctx, const httpd_request_t *req, httpd_reply_t *out);
+
+#endif

@@ -1,0 +1,100 @@
+/* webapi_reads: the API's GET endpoints. Each builds the operator request
+ * the CLI would send, asks the operator API (webapi_ask: its role check,
+ * its answer) and answers the document the CLI's --json prints for it
+ * (jsondoc.h). Query parameters are checked here, each refusal naming the
+ * parameter. */
+#include "webapi_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "json.h"
+#include "jsondoc.h"
+#include "xalloc.h"
+
+/* Lines of each step's output a run's document carries, as `rota show`. */
+#define WEBAPI_RUN_TAIL_LINES 20
+
+void
+webapi_runs(webapi_call_t *call)
+{
+	uint64_t limit;
+	if (!webapi_arg_uint(call, "limit", 1, API_MAX_LIST, API_DEFAULT_LIST, &limit))
+		return;
+	Rota__ListRunsRequest body = ROTA__LIST_RUNS_REQUEST__INIT;
+	body.limit = (uint32_t)limit;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_RUNS;
+	req.runs = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_runs(env->response->runs, clock_wall_ms());
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+void
+webapi_run(webapi_call_t *call)
+{
+	uint64_t tail;
+	if (!webapi_arg_uint(call, "tail", 0, API_MAX_TAIL_LINES, WEBAPI_RUN_TAIL_LINES, &tail))
+		return;
+	Rota__ShowRunRequest body = ROTA__SHOW_RUN_REQUEST__INIT;
+	body.run_id = (char *)call->params[0];
+	body.tail_lines = (uint32_t)tail;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_SHOW;
+	req.show = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_run_show(env->response->show, clock_wall_ms());
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+void
+webapi_incidents(webapi_call_t *call)
+{
+	uint64_t limit;
+	if (!webapi_arg_uint(call, "limit", 1, API_MAX_LIST, API_DEFAULT_LIST, &limit))
+		return;
+	const char *open = httpd_request_arg(call->req, "open");
+	bool open_only = false;
+	if (open != NULL && strcmp(open, "true") != 0 && strcmp(open, "false") != 0 &&
+	    strcmp(open, "1") != 0 && strcmp(open, "0") != 0) {
+		webapi_bad_param(call, "open", "\"%.40s\" is not true or false", open);
+		return;
+	}
+	open_only = open != NULL && (strcmp(open, "true") == 0 || strcmp(open, "1") == 0);
+	Rota__ListIncidentsRequest body = ROTA__LIST_INCIDENTS_REQUEST__INIT;
+	body.limit = (uint32_t)limit;
+	body.open_only = open_only;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_INCIDENTS;
+	req.incidents = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_incidents(env->response->incidents);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+void
+webapi_incident(webapi_call_t *call)
+{
+	Rota__ShowIncidentRequest body = ROTA__SHOW_INCIDENT_REQUEST__INIT;
+	body.id = (char *)call->params[0];
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_INCIDENT_SHOW;
+	req.incident_show = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_incident_show(env->response->incident_show, clock_wall_ms());
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
