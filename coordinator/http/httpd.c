@@ -428,6 +428,12 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 				              "GET, HEAD");
 			return serve_healthz(s, c);
 		case ROUTE_WEB:
+			/* The console's pages and files (web.c): static, served
+			 * here without a copy; the rest is the web handler's. */
+			if (web_find(url) != NULL)
+				return get ? (enum MHD_Result)web_serve(c, url)
+				           : answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				                    "GET, HEAD");
 			/* Only a request that may carry a body waits for it. */
 			if (get || strcmp(method, MHD_HTTP_METHOD_DELETE) == 0 ||
 			    strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
@@ -442,11 +448,6 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 			break;
 		case ROUTE_NONE:
 		default:
-			/* The console's pages and files (web.c), last. */
-			if (web_find(url) != NULL)
-				return get ? (enum MHD_Result)web_serve(c, url)
-				           : answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
-				                    "GET, HEAD");
 			return answer_text(c, MHD_HTTP_NOT_FOUND, "not found");
 		}
 		/* A declared length over the cap is refused now, before the

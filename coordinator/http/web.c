@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "httpd.h"
+
 /* The console's pages: each is the same shell, which draws the page the
  * path names. One table, so a new page is one row here and one function in
  * the script (pages.js). A row with an id takes exactly one more path
@@ -77,7 +79,7 @@ web_serve(struct MHD_Connection *c, const char *url)
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
-	MHD_add_response_header(r, "Content-Security-Policy", WEB_CSP);
+	MHD_add_response_header(r, "Content-Security-Policy", HTTPD_CSP);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");

@@ -29,18 +29,12 @@ typedef struct {
 extern const web_asset_t web_assets[];
 extern const size_t web_assets_count;
 
-/* The policy: this origin only, no inline script or style, no framing. */
-#define WEB_CSP                                                                                    \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "             \
-	"frame-ancestors 'none'"
-
 /* The asset served at url (a path without the query), or NULL when url is
  * not one of the console's: the caller answers 404 or routes it elsewhere. */
 const web_asset_t *web_find(const char *url);
 
 /* Queues the answer for url (which web_find knows) on c: the asset with
- * its type, the policy and no-cache headers. Returns MHD's result. */
+ * its type, the policy (HTTPD_CSP) and no-cache headers. Returns MHD's result. */
 int web_serve(struct MHD_Connection *c, const char *url);
 
 #endif

@@ -21,8 +21,8 @@ rota.request = function (method, path, body) {
   var init = { method: method, credentials: 'same-origin', headers: headers };
   if (method !== 'GET') {
     // Every state change carries the session's CSRF token.
-    if (rota.session && rota.session.csrf_token)
-      headers['X-CSRF-Token'] = rota.session.csrf_token;
+    var token = rota.session && (rota.session.csrf_token || rota.session.csrf);
+    if (token) headers['X-CSRF-Token'] = token;
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body || {});
   }
@@ -44,8 +44,14 @@ rota.post = function (path, body) { return rota.request('POST', path, body); };
 
 // The operator may act (ack, approve, cancel...) with role operator or admin.
 rota.canAct = function () {
-  var role = rota.session && rota.session.role;
+  if (!rota.session) return true; // no session to say: the API decides
+  var role = rota.session.role;
   return role === 'operator' || role === 'admin';
+};
+// The session's operator name, whichever key the API gives it under.
+rota.operatorName = function () {
+  var s = rota.session || {};
+  return s.operator || s.name || '?';
 };
 rota.isAdmin = function () { return rota.session && rota.session.role === 'admin'; };
 

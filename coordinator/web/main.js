@@ -28,7 +28,7 @@ rota.route = function () {
 rota.showWho = function () {
   var who = document.getElementById('who');
   var s = rota.session;
-  who.textContent = s ? s.operator + ' (' + s.role + ')' : '';
+  who.textContent = s ? rota.operatorName() + ' (' + s.role + ')' : '';
   // Audit is for admins; the link stays out of the way of others.
   document.getElementById('nav-audit').parentNode.hidden = !rota.isAdmin();
   // The current section is marked for screen readers as well as by looks.
@@ -47,6 +47,9 @@ document.addEventListener('DOMContentLoaded', function () {
     rota.route();
   }, function (err) {
     rota.showWho();
+    // A coordinator whose API has no sessions yet: the pages still read,
+    // and the buttons are shown (the API decides what is allowed).
+    if (err.status === 404) return rota.route();
     rota.failed('Session', err);
   });
 });

@@ -87,9 +87,11 @@ rota.pages.run = function (id) {
       rota.append(actions, el('div', { class: 'approval', role: 'group', 'aria-label': 'Approval of ' + step },
         el('p', null, 'Step ', el('code', null, step), ' waits for an approval.'),
         prompt[step] ? el('p', { class: 'prompt' }, prompt[step]) : null,
-        rota.action('Approve ' + step, path + '/approve', { step: step }, refresh, 'primary'),
+        rota.action('Approve ' + step, path + '/steps/' + encodeURIComponent(step) + '/approve', {},
+                    refresh, 'primary'),
         ' ',
-        rota.action('Reject ' + step, path + '/reject', { step: step }, refresh, 'danger')));
+        rota.action('Reject ' + step, path + '/steps/' + encodeURIComponent(step) + '/reject', {},
+                    refresh, 'danger')));
     });
     if (!RUN_DONE[run.status])
       rota.append(actions, el('p', null, rota.action('Cancel run', path + '/cancel', {}, refresh, 'danger')));
@@ -180,7 +182,12 @@ rota.pages.run = function (id) {
     var opened = false;
     rota.streams.push(es);
     es.onopen = function () { opened = true; };
+    // Any event of the run (its kinds, or a resync after falling behind)
+    // means the run changed: read it again (one read at a time).
     es.onmessage = function () { refresh(); };
+    ['output', 'step', 'run', 'resync'].forEach(function (kind) {
+      es.addEventListener(kind, function () { refresh(); });
+    });
     es.onerror = function () {
       // No stream here (an older coordinator, or a proxy that buffers):
       // read once a second instead. A stream that was open reconnects by
