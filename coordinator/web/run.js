@@ -162,7 +162,7 @@ rota.pages.run = function (id) {
   function refresh() {
     if (state.busy) { state.again = true; return Promise.resolve(); }
     state.busy = true;
-    return rota.get(path).then(draw, function (e) {
+    return rota.get(path + '?tail=200').then(draw, function (e) {
       if (!drawn) rota.failed('Run ' + id, e);
       else rota.say('Could not read the run: ' + e.message, true);
     }).then(function (run) {
