@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "usage.h"
 
@@ -40,13 +41,9 @@ cmd_approval_decided(const Rota__Response *r, void *ctx)
 	    resp->step_id != NULL && resp->step_id[0] != '\0' ? resp->step_id : asked->step_id;
 
 	if (asked->json) {
-		json_t *j = json_new_object();
-		json_member_string(j, "run_id", run);
-		json_member_string(j, "step_id", step);
-		json_member_string(j, "decision", asked->reject ? "rejected" : "approved");
-		json_member_uint(j, "hosts", resp->hosts);
-		json_member_string(j, "note", asked->note);
-		json_print_object(&j);
+		json_t *j = jsondoc_approval(resp, asked->run_id, asked->step_id, asked->reject,
+		                             asked->note);
+		json_print(&j);
 	} else {
 		char *line = format_approval(asked->reject, step, run, resp->hosts);
 		format_printable(line);

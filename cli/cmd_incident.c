@@ -395,10 +395,8 @@ cmd_incident_acted(const Rota__Response *r, void *ctx)
 	if (inc == NULL)
 		return CLI_EXIT_REFUSED;
 	if (act->json) {
-		json_t *j = json_new_object();
-		json_key(j, "incident");
-		jsondoc_incident_info(j, inc);
-		json_print_object(&j);
+		json_t *j = jsondoc_incident_action(inc);
+		json_print(&j);
 	} else if (act->resolve) {
 		char at[FORMAT_BUF_BYTES + 8];
 		incidentview_time(inc->resolved_ms, at, sizeof(at));

@@ -259,18 +259,6 @@ cmd_run_print_wait_summary(const Rota__ShowRunResponse *show)
 	       r->hosts_total == 1 ? "" : "s");
 }
 
-/* The members every submit --json document starts with. */
-static void
-cmd_run_json_submitted(json_t *j, const Rota__SubmitResponse *sub)
-{
-	json_member_string(j, "run_id", sub->run_id);
-	json_key(j, "hosts");
-	json_array_begin(j);
-	for (size_t i = 0; i < sub->n_hosts; i++)
-		json_string(j, sub->hosts[i]);
-	json_array_end(j);
-}
-
 /* Follows a submitted run to its end; returns CLI_EXIT_OK only when it
  * succeeded. */
 static int
@@ -290,7 +278,7 @@ cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 		status = show->run->status;
 	if (json) {
 		json_t *j = json_new_object();
-		cmd_run_json_submitted(j, sub);
+		jsondoc_submitted_members(j, sub);
 		json_member_string(j, "status", format_run_status(status));
 		json_key(j, "run");
 		runview_json_summary(j, show->run, clock_wall_ms());
@@ -398,9 +386,8 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	}
 
 	if (json && !wait) {
-		json_t *j = json_new_object();
-		cmd_run_json_submitted(j, resp);
-		json_print_object(&j);
+		json_t *j = jsondoc_submitted(resp);
+		json_print(&j);
 	} else if (!json) {
 		/* The id alone on the first line, out before any waiting, so
 		 * `id=$(rota submit ...)` and `| head -1` both work. */

@@ -16,6 +16,7 @@
 #include "cmd_incident.h"
 #include "cmd_keygen.h"
 #include "cmd_keys.h"
+#include "cmd_web.h"
 #include "cmd_lint.h"
 #include "cmd_logs.h"
 #include "cmd_run.h"
@@ -53,6 +54,7 @@ static const struct {
     {"status", cmd_status_show},
     {"audit", cmd_audit_list},
     {"keys", cmd_keys_list},
+    {"web", cmd_web_command},
 };
 
 /* Commands that never talk to the coordinator: a broken configuration

@@ -183,6 +183,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "workers remove";
 	case ROTA__RESPONSE__BODY_KEYS:
 		return "keys";
+	case ROTA__RESPONSE__BODY_WEB_LOGIN:
+		return "web login";
+	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
+		return "web logout";
 	default:
 		return "empty";
 	}
@@ -232,6 +236,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->remove_worker != NULL;
 	case ROTA__RESPONSE__BODY_KEYS:
 		return resp->keys != NULL;
+	case ROTA__RESPONSE__BODY_WEB_LOGIN:
+		return resp->web_login != NULL;
+	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
+		return resp->web_logout != NULL;
 	default:
 		return 0;
 	}

@@ -31,6 +31,20 @@ json_t *jsondoc_run_show(const Rota__ShowRunResponse *show, int64_t now_ms);
  * caller frees, of steps that stay the response's. */
 const Rota__StepRunInfo **jsondoc_sorted_steps(const Rota__ShowRunResponse *show, size_t *n);
 
+/* `submit --json` (without --wait): {"run_id", "hosts"}. */
+json_t *jsondoc_submitted(const Rota__SubmitResponse *sub);
+/* The members that document starts with, for `submit --wait --json`'s. */
+void jsondoc_submitted_members(json_t *j, const Rota__SubmitResponse *sub);
+/* `approve --json` and `reject --json`: {"run_id", "step_id", "decision",
+ * "hosts", "note"}; run_id and step_id as the coordinator resolved them
+ * when it says (else as asked). */
+json_t *jsondoc_approval(const Rota__ApproveResponse *resp, const char *run_id, const char *step_id,
+                         bool reject, const char *note);
+/* The answer to a cancel at once, before its steps have stopped:
+ * {"run_id", "signalled"} (the HTTP API's; the CLI waits and then prints
+ * the steps). */
+json_t *jsondoc_cancelled(const Rota__CancelResponse *resp);
+
 /* ---- incidents (jsondoc_incidents.c) ------------------------------------ */
 
 /* Whether the acknowledgement deadline was missed, by the coordinator's
@@ -42,6 +56,8 @@ void jsondoc_strings(json_t *j, const char *key, char *const *items, size_t n);
 void jsondoc_incident_info(json_t *j, const Rota__IncidentInfo *inc);
 /* `incidents --json`: {"incidents": [...]}. */
 json_t *jsondoc_incidents(const Rota__ListIncidentsResponse *r);
+/* `ack --json`, `resolve --json`: {"incident": {...}}. */
+json_t *jsondoc_incident_action(const Rota__IncidentInfo *inc);
 /* `incident show --json`: {"incident", "timeline", "deliveries", "runs"}. */
 json_t *jsondoc_incident_show(const Rota__ShowIncidentResponse *show, int64_t now_ms);
 

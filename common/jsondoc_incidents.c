@@ -88,6 +88,16 @@ jsondoc_incidents(const Rota__ListIncidentsResponse *r)
 	return j;
 }
 
+json_t *
+jsondoc_incident_action(const Rota__IncidentInfo *inc)
+{
+	json_t *j = json_new_object();
+	json_key(j, "incident");
+	jsondoc_incident_info(j, inc);
+	json_object_end(j);
+	return j;
+}
+
 static void
 jsondoc_event(json_t *j, const Rota__IncidentEvent *e)
 {

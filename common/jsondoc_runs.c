@@ -99,3 +99,47 @@ jsondoc_run_show(const Rota__ShowRunResponse *show, int64_t now)
 	free(steps);
 	return j;
 }
+
+void
+jsondoc_submitted_members(json_t *j, const Rota__SubmitResponse *sub)
+{
+	json_member_string(j, "run_id", sub->run_id);
+	jsondoc_strings(j, "hosts", sub->hosts, sub->n_hosts);
+}
+
+json_t *
+jsondoc_submitted(const Rota__SubmitResponse *sub)
+{
+	json_t *j = json_new_object();
+	jsondoc_submitted_members(j, sub);
+	json_object_end(j);
+	return j;
+}
+
+json_t *
+jsondoc_approval(const Rota__ApproveResponse *resp, const char *run_id, const char *step_id,
+                 bool reject, const char *note)
+{
+	/* The coordinator's names win: it resolved "last" to a run. */
+	const char *run = resp->run_id != NULL && resp->run_id[0] != '\0' ? resp->run_id : run_id;
+	const char *step =
+	    resp->step_id != NULL && resp->step_id[0] != '\0' ? resp->step_id : step_id;
+	json_t *j = json_new_object();
+	json_member_string(j, "run_id", run);
+	json_member_string(j, "step_id", step);
+	json_member_string(j, "decision", reject ? "rejected" : "approved");
+	json_member_uint(j, "hosts", resp->hosts);
+	json_member_string(j, "note", note);
+	json_object_end(j);
+	return j;
+}
+
+json_t *
+jsondoc_cancelled(const Rota__CancelResponse *resp)
+{
+	json_t *j = json_new_object();
+	json_member_string(j, "run_id", resp->run_id);
+	json_member_uint(j, "signalled", resp->signalled);
+	json_object_end(j);
+	return j;
+}

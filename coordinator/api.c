@@ -35,6 +35,13 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_INCIDENT_SHOW, "incident show", KEYRING_ROLE_VIEWER, false, NULL,
      api_incident_show},
     {ROTA__REQUEST__BODY_STATUS, "status", KEYRING_ROLE_VIEWER, false, NULL, api_status},
+    /* Signing in to the console as oneself gives no more than the key
+     * has; ending one's own sessions is anyone's (--all: admin, checked
+     * by the handler). */
+    {ROTA__REQUEST__BODY_WEB_LOGIN, "web login", KEYRING_ROLE_VIEWER, true, api_web_login_target,
+     api_web_login},
+    {ROTA__REQUEST__BODY_WEB_LOGOUT, "web logout", KEYRING_ROLE_VIEWER, true, api_web_logout_target,
+     api_web_logout},
     {ROTA__REQUEST__BODY_SUBMIT, "submit", KEYRING_ROLE_OPERATOR, true, api_submit_target,
      api_submit},
     {ROTA__REQUEST__BODY_CANCEL, "cancel", KEYRING_ROLE_OPERATOR, true, api_cancel_target,

@@ -79,6 +79,9 @@ typedef struct {
 	 * queueing it, so the same handler, role check and audit row serve
 	 * both. NULL: answers go to the socket. */
 	Rota__Envelope **captured;
+	/* The JSON API (webapi.h), for `rota web login`; borrowed, NULL with
+	 * HTTP off. */
+	struct webapi *web;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,

@@ -107,4 +107,13 @@ void api_resolve(api_t *api, const uint8_t *identity, size_t identity_len,
                  const Rota__Request *req);
 char *api_resolve_target(const Rota__Request *req);
 
+/* ---- the web console's sign-in (api_web.c) ----------------------------- */
+
+void api_web_login(api_t *api, const uint8_t *identity, size_t identity_len,
+                   const Rota__Request *req);
+char *api_web_login_target(const Rota__Request *req);
+void api_web_logout(api_t *api, const uint8_t *identity, size_t identity_len,
+                    const Rota__Request *req);
+char *api_web_logout_target(const Rota__Request *req);
+
 #endif

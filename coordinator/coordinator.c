@@ -253,6 +253,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .status_ctx = c,
 	    .curve = security_curve(s->security),
 	    .settling = true,
+	    .web = c->webapi, /* made with the HTTP endpoint, above */
 	};
 	char host[64] = "coordinator";
 	gethostname(host, sizeof(host) - 1);

@@ -406,8 +406,11 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .write_refusal = coordinator_http_write_refusal,
 	    .commit = coordinator_http_commit,
 	    .ctx = c,
+	    .tls = false,
+	    .base = c->bound_http,
 	};
 	c->webapi = webapi_new(&wc);
+	c->api.web = c->webapi;
 	httpd_handlers_t h = {
 	    .web = webapi_serve,
 	    .web_ctx = c->webapi,

@@ -25,6 +25,14 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/runs/*", WEBAPI_AS_API, true, webapi_run},
     {"GET", "/v1/incidents", WEBAPI_AS_API, true, webapi_incidents},
     {"GET", "/v1/incidents/*", WEBAPI_AS_API, true, webapi_incident},
+    {"GET", "/v1/session", KEYRING_ROLE_VIEWER, true, webapi_session},
+    {"GET", "/v1/login", KEYRING_ROLE_NONE, false, webapi_login},
+    {"POST", "/v1/runs", WEBAPI_AS_API, true, webapi_submit},
+    {"POST", "/v1/runs/*/cancel", WEBAPI_AS_API, true, webapi_cancel},
+    {"POST", "/v1/runs/*/steps/*/approve", WEBAPI_AS_API, true, webapi_approve},
+    {"POST", "/v1/runs/*/steps/*/reject", WEBAPI_AS_API, true, webapi_reject},
+    {"POST", "/v1/incidents/*/ack", WEBAPI_AS_API, true, webapi_ack},
+    {"POST", "/v1/incidents/*/resolve", WEBAPI_AS_API, true, webapi_resolve},
 };
 
 #define WEBAPI_ROUTE_COUNT (sizeof(webapi_routes) / sizeof(webapi_routes[0]))
@@ -223,6 +231,21 @@ webapi_ask(webapi_call_t *call, Rota__Request *req)
 	return env;
 }
 
+bool
+webapi_same(const char *given, const char *want)
+{
+	if (given == NULL || want == NULL || want[0] == '\0')
+		return false;
+	size_t n = strlen(want);
+	if (strlen(given) != n)
+		return false;
+	/* Constant time in the token's length: no early exit on a mismatch. */
+	unsigned char diff = 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(given[i] ^ want[i]);
+	return diff == 0;
+}
+
 /* ---- who is asking ------------------------------------------------------- */
 
 /* Sets call->caller; false after answering 401 (no session where keys are
@@ -231,6 +254,8 @@ static bool
 webapi_identify(webapi_call_t *call)
 {
 	webapi_t *w = call->w;
+	if (webapi_session_find(call))
+		return true;
 	if (!security_curve(w->cfg.svc->security)) {
 		/* No keys: like the CLI on this coordinator, an admin
 		 * without a name (api_caller_role). */
@@ -323,6 +348,24 @@ webapi_serve(void *ctx, const httpd_request_t *req, httpd_reply_t *out)
 	if (route->signed_in && !webapi_identify(&call))
 		goto done;
 	call.has_caller = route->signed_in;
+	if (route->need != WEBAPI_AS_API && call.caller.role < route->need) {
+		webapi_error(&call, 403, "forbidden", "%s %s needs the %s role", req->method,
+		             req->path, keyring_role_name((keyring_role_t)route->need));
+		goto done;
+	}
+	/* A state change must carry the caller's CSRF token: another site's
+	 * page can make a browser send the cookie, not read the token. */
+	if (strcmp(route->method, "POST") == 0) {
+		const char *token = httpd_request_header(req, "X-CSRF-Token");
+		if (!webapi_same(token, call.caller.csrf)) {
+			webapi_error(&call, 403, "csrf",
+			             "missing or wrong X-CSRF-Token header: send the csrf_token of"
+			             " GET /v1/session with every POST");
+			goto done;
+		}
+		if (!webapi_body_parse(&call))
+			goto done;
+	}
 	route->handle(&call);
 done:
 	webapi_body_free(&call);

@@ -39,13 +39,29 @@ typedef struct {
 	 * happened; the coordinator resyncs). */
 	int (*commit)(void *ctx);
 	void *ctx;
-	/* The endpoint speaks HTTPS: session cookies get Secure. */
+	/* The endpoint speaks HTTPS: session cookies get Secure, links
+	 * https://. */
 	bool tls;
+	/* Where browsers reach this endpoint: "HOST:PORT" (--advertise-http,
+	 * else as bound; borrowed, outlives the API). */
+	const char *base;
 } webapi_config_t;
 
 /* NULL never: the sessions live in the store (svc->store). */
 webapi_t *webapi_new(const webapi_config_t *cfg);
 void webapi_destroy(webapi_t **wp);
+
+/* A one-time login link lasts this long, a session this long. */
+#define WEBAPI_LOGIN_TTL_MS (5 * 60 * 1000)
+#define WEBAPI_SESSION_TTL_MS (12 * 60 * 60 * 1000)
+/* The session cookie's name. */
+#define WEBAPI_COOKIE "rota_session"
+
+/* Makes a one-time login link for operator (its role and key's
+ * fingerprint), in the open turn: *url (caller frees) is the endpoint's
+ * /v1/login?token=SECRET. 0, or -1 with *error (caller frees). */
+int webapi_login_issue(webapi_t *w, const char *operator, int role, const char *key, int64_t now_ms,
+                       char **url, int64_t *expires_ms, char **error);
 
 /* httpd's web handler: answers one request (webapi_t * as ctx). */
 void webapi_serve(void *ctx, const httpd_request_t *req, httpd_reply_t *out);

@@ -82,6 +82,10 @@ Rota__Envelope *webapi_ask(webapi_call_t *call, Rota__Request *req);
  * false after answering 400. */
 bool webapi_arg_uint(webapi_call_t *call, const char *name, uint64_t min, uint64_t max,
                      uint64_t dflt, uint64_t *out);
+/* Whether given equals want (a secret), in time that does not depend on
+ * where they differ; false for NULL or an empty want. */
+bool webapi_same(const char *given, const char *want);
+
 /* ---- request bodies (webapi_body.c) ------------------------------------- */
 
 /* Reads the request's body into call->body: an empty body is an empty
@@ -109,5 +113,20 @@ void webapi_runs(webapi_call_t *call);
 void webapi_run(webapi_call_t *call);
 void webapi_incidents(webapi_call_t *call);
 void webapi_incident(webapi_call_t *call);
+
+/* webapi_actions.c */
+void webapi_submit(webapi_call_t *call);
+void webapi_cancel(webapi_call_t *call);
+void webapi_approve(webapi_call_t *call);
+void webapi_reject(webapi_call_t *call);
+void webapi_ack(webapi_call_t *call);
+void webapi_resolve(webapi_call_t *call);
+
+/* webapi_session.c */
+/* Sets call->caller from the request's session cookie; false when there
+ * is none, or it has ended. */
+bool webapi_session_find(webapi_call_t *call);
+void webapi_session(webapi_call_t *call);
+void webapi_login(webapi_call_t *call);
 
 #endif

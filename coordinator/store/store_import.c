@@ -76,6 +76,9 @@ static const store_import_table_t store_import_tables[] = {
      " last_seen_ms i",
      true},
     {"alert_inbox", "id i, received_ms i, peer t, actor t, role t, body b", false},
+    /* Sign-ins stay with the store they were made in: sign in again. */
+    {"web_sessions", "id t, kind t, operator t, role i, key t, csrf t, created_ms i, expires_ms i",
+     true},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

@@ -160,6 +160,16 @@ static const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS alert_inbox ("
     "  id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, peer TEXT NOT NULL,"
     "  actor TEXT NOT NULL, role TEXT NOT NULL, body BLOB NOT NULL);",
+    /* 7 -> 8: the web console's sign-in (coordinator/webapi_session.c):
+     * one-time login links (kind 'login') and sessions (kind 'session'),
+     * each by the hash of its secret (the secret itself is never kept),
+     * with the operator, role and key it stands for, its CSRF token, and
+     * when it ends. Kept here so sessions survive a restart. */
+    "CREATE TABLE IF NOT EXISTS web_sessions ("
+    "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, operator TEXT NOT NULL,"
+    "  role INTEGER NOT NULL, key TEXT NOT NULL, csrf TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS web_sessions_expires ON web_sessions (expires_ms);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

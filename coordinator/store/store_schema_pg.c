@@ -151,6 +151,12 @@ static const char *const store_pg_migrations[] = {
     "CREATE TABLE alert_inbox ("
     "  " ID ", received_ms BIGINT NOT NULL, peer " T " NOT NULL, actor " T " NOT NULL,"
     "  role " T " NOT NULL, body BYTEA NOT NULL);",
+    /* 7 -> 8: the web console's sign-in (store_schema.c says what). */
+    "CREATE TABLE web_sessions ("
+    "  id " T " PRIMARY KEY, kind " T " NOT NULL, operator " T " NOT NULL,"
+    "  role BIGINT NOT NULL, key " T " NOT NULL, csrf " T " NOT NULL,"
+    "  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);"
+    "CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The JSON API under /v1/ over real HTTP (curl) against a real coordinator
+# and a real worker: the documents are the CLI's --json, bad input is 400
+# naming the parameter, unknown ids 404, wrong methods 405, a POST without
+# the CSRF token 403; the actions (submit, approve, cancel, ack, resolve)
+# act and are audited. (Signing in under keys: test_http_sessions.sh.)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+rota_setup
+
+mkdir -p "$T/runbooks"
+cat >"$T/runbooks/hello.yaml" <<'YAML'
+name: hello
+description: says hello
+targets: { hosts: [w1] }
+steps:
+  - id: greet
+    shell: { run: "echo hello from {{ host.id }}" }
+YAML
+cat >"$T/runbooks/gate.yaml" <<'YAML'
+name: gate
+targets: { hosts: [w1] }
+steps:
+  - id: confirm
+    manual: { prompt: "go on?" }
+  - id: after
+    shell: { run: "echo released" }
+YAML
+cat >"$T/runbooks/slow.yaml" <<'YAML'
+name: slow
+targets: { hosts: [w1] }
+steps:
+  - id: wait
+    shell: { run: "sleep 30" }
+YAML
+
+# req METHOD PATH [BODY [CURL ARGS...]]: sets CODE, BODY (the answer) and
+# HDRS (the headers, in $T/hdrs).
+req() {
+	local method=$1 path=$2 data=${3:-}
+	shift 3 2>/dev/null || shift $#
+	local args=(-s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X "$method")
+	[ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
+	CODE=$(curl "${args[@]}" "$@" "$BASE$path") || fail "curl $method $path"
+	BODY=$(cat "$T/body")
+	HDRS=$(cat "$T/hdrs")
+}
+# jget FILTER: jq's raw answer to FILTER over BODY.
+jget() {
+	jq -r "$1" <<<"$BODY"
+}
+# same_json A B: True when the two documents are equal, whatever the order
+# of their members.
+same_json() {
+	if [ "$(jq -S . <<<"$1")" = "$(jq -S . <<<"$2")" ]; then echo True; else echo False; fi
+}
+expect() { # expect CODE what
+	[ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1: $BODY"
+}
+
+RUNBOOKS=$T/runbooks start_coordinator
+BASE=http://$HTTP_EP
+start_worker w1
+wait_workers 1
+
+# ---- reads: the CLI's documents --------------------------------------------
+run_rota 0 -- submit hello --wait
+req GET /v1/runs
+expect 200 "GET /v1/runs"
+has_line "$HDRS" "^Content-Security-Policy: default-src 'self'; script-src 'self'" "CSP"
+has_line "$HDRS" '^Content-Type: application/json' "content type"
+run_id=$(jget '.runs[0].id')
+# The same document as `rota show --json` (durations aside: measured at
+# two moments for a run that ended they agree, so compare all).
+req GET "/v1/runs/$run_id"
+expect 200 "GET /v1/runs/ID"
+run_rota 0 -- show "$run_id" --json
+same=$(same_json "$BODY" "$OUT")
+assert_eq "$same" True "GET /v1/runs/ID is rota show --json"
+assert_contains "$BODY" '"tail":"hello from w1\n"' "the step's output"
+req GET /v1/runs
+run_rota 0 -- runs --json
+same=$(same_json "$BODY" "$OUT")
+assert_eq "$same" True "GET /v1/runs is rota runs --json"
+pass "GET /v1/runs and /v1/runs/ID answer the CLI's --json documents, with a CSP"
+
+req GET /v1/runs/no-such-run
+expect 404 "unknown run"
+assert_contains "$BODY" '{"error":{"code":"not_found","message":"no run' "404 body"
+req GET "/v1/runs?limit=abc"
+expect 400 "bad limit"
+assert_contains "$BODY" 'param \"limit\": \"abc\" is not a whole number from 1 to 1000' "400 names the param"
+req GET "/v1/runs?limit=0"
+expect 400 "limit 0"
+req GET "/v1/incidents?open=maybe"
+expect 400 "bad open"
+assert_contains "$BODY" 'param \"open\"' "400 names open"
+req DELETE /v1/runs
+expect 405 "DELETE /v1/runs"
+has_line "$HDRS" '^Allow: ' "405 Allow"
+req GET /v1/nothing-here
+expect 404 "unknown endpoint"
+req GET /v1/incidents/INC-999
+expect 404 "unknown incident"
+pass "400 names the parameter, 404 for unknown ids and endpoints, 405 with Allow"
+
+# Pagination by limit: two runs more, the newest first, one a page.
+run_rota 0 -- submit hello --wait
+run_rota 0 -- submit hello --wait
+req GET "/v1/runs?limit=2"
+expect 200 "limit 2"
+assert_eq "$(jget '.runs | length')" 2 "two runs on a page of 2"
+
+# ---- actions: CSRF, then each one -----------------------------------------
+req GET /v1/session
+expect 200 "GET /v1/session"
+csrf=$(jget '.csrf_token')
+assert_eq "$(jget '.role')" admin "keyless callers are admins, as the CLI"
+req POST /v1/runs '{"runbook":"hello"}'
+expect 403 "POST without the CSRF token"
+assert_contains "$BODY" '"code":"csrf"' "csrf refusal"
+req POST /v1/runs '{"runbook":"hello"}' -H "X-CSRF-Token: wrong$csrf"
+expect 403 "POST with a wrong CSRF token"
+H=(-H "X-CSRF-Token: $csrf")
+req POST /v1/runs '{"runbook":' "${H[@]}"
+expect 400 "broken JSON"
+assert_contains "$BODY" 'body: not JSON' "broken JSON named"
+req POST /v1/runs '{"targets":["w1"]}' "${H[@]}"
+expect 400 "submit without runbook"
+assert_contains "$BODY" 'param \"runbook\": required' "missing runbook named"
+req POST /v1/runs '{"runbook":"nope"}' "${H[@]}"
+expect 404 "unknown runbook"
+req POST /v1/runs '{"runbook":"gate"}' "${H[@]}"
+expect 200 "submit gate"
+gate=$(jget '.run_id')
+assert_eq "$(jget '.hosts | join(",")')" "w1" "submitted to w1"
+wait_for 'rota show "$gate" --json | grep -q "\"status\":\"waiting\""' 10 "the manual step to wait"
+req POST "/v1/runs/$gate/steps/confirm/approve" '{"note":"looks fine"}' "${H[@]}"
+expect 200 "approve"
+assert_eq "$(jget '.decision')" approved "approved"
+wait_for 'rota show "$gate" --json | grep -q "\"status\":\"succeeded\""' 15 "the gate run to go on"
+req POST "/v1/runs/$gate/steps/confirm/approve" '' "${H[@]}"
+expect 409 "approve a step not waiting"
+req POST /v1/runs '{"runbook":"slow"}' "${H[@]}"
+slow=$(jget '.run_id')
+wait_for 'rota show "$slow" --json | grep -q "\"status\":\"running\""' 10 "the slow step to run"
+req POST "/v1/runs/$slow/cancel" '{"note":"not now"}' "${H[@]}"
+expect 200 "cancel"
+assert_eq "$(jget '.run_id')" "$slow" "cancelled run"
+wait_for '[ "$(rota show "$slow" --json | jq -r .run.status)" = cancelled ]' 15 "the run to be cancelled"
+pass "POST needs the CSRF token; submit, approve (409 when not waiting) and cancel act"
+
+run_rota 0 -- incident open hello --title "disk full" --severity P3
+req GET "/v1/incidents?open=true"
+inc=$(jget '.incidents[0].id')
+req POST "/v1/incidents/$inc/ack" '{"note":"on it"}' "${H[@]}"
+expect 200 "ack"
+assert_eq "$(jget '.incident.status')" acknowledged "acked"
+run_rota 0 -- incident show "$inc"
+assert_contains "$OUT" "acknowledged" "rota incident show sees the ack"
+req GET "/v1/incidents/$inc"
+expect 200 "GET /v1/incidents/ID"
+run_rota 0 -- incident show "$inc" --json
+same=$(same_json "$BODY" "$OUT")
+assert_eq "$same" True "GET /v1/incidents/ID is rota incident show --json"
+req POST "/v1/incidents/$inc/resolve" '{"note":"freed space"}' "${H[@]}"
+expect 200 "resolve"
+assert_eq "$(jget '.incident.status')" resolved "resolved"
+audit=$(store "SELECT action || ' ' || target || ' ' || outcome || ' ' || peer FROM audit WHERE action IN ('ack','resolve','approve','cancel') ORDER BY id")
+has_line "$audit" "^ack $inc ok 127\.0\.0\.1:" "the ack audited with the HTTP peer"
+has_line "$audit" "^approve $gate" "the approval audited"
+pass "ack and resolve act, as rota incident show sees; every action audited"
+

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The console's sign-in over real HTTP (curl) against a real coordinator
+# with CURVE keys: nothing without signing in, `rota web login` links are
+# single use and set an HttpOnly SameSite=Strict cookie, a viewer reads but
+# its action is refused 403 naming the role (and audited), sessions outlive
+# a restart, and `rota web logout --all` (admin) ends them.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+rota_setup
+
+mkdir -p "$T/runbooks"
+cat >"$T/runbooks/hello.yaml" <<'YAML'
+name: hello
+description: says hello
+targets: { hosts: [w1] }
+steps:
+  - id: greet
+    shell: { run: "echo hello from {{ host.id }}" }
+YAML
+# req METHOD PATH [BODY [CURL ARGS...]]: sets CODE, BODY (the answer) and
+# HDRS (the headers, in $T/hdrs).
+req() {
+	local method=$1 path=$2 data=${3:-}
+	shift 3 2>/dev/null || shift $#
+	local args=(-s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X "$method")
+	[ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
+	CODE=$(curl "${args[@]}" "$@" "$BASE$path") || fail "curl $method $path"
+	BODY=$(cat "$T/body")
+	HDRS=$(cat "$T/hdrs")
+}
+# jget FILTER: jq's raw answer to FILTER over BODY.
+jget() {
+	jq -r "$1" <<<"$BODY"
+}
+# same_json A B: True when the two documents are equal, whatever the order
+# of their members.
+same_json() {
+	if [ "$(jq -S . <<<"$1")" = "$(jq -S . <<<"$2")" ]; then echo True; else echo False; fi
+}
+expect() { # expect CODE what
+	[ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1: $BODY"
+}
+
+# ---- with keys: sessions, roles -------------------------------------------
+secure_init
+operator_key() { # operator_key NAME ROLE: a key pair listed in operators.yaml
+	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
+	local pub
+	pub=$(sed -n 's/^public-key = //p' "$T/keys/$1.key")
+	printf '  - name: %s\n    key: "%s"\n    role: %s\n' "$1" "$pub" "$2" >>"$T/data/operators.yaml"
+}
+operator_key bob viewer
+operator_key alice operator
+RUNBOOKS=$T/runbooks start_coordinator
+BASE=http://$HTTP_EP
+
+req GET /v1/runs
+expect 401 "no session under keys"
+assert_contains "$BODY" "rota web login" "401 says how to sign in"
+
+run_rota 0 -- --key "$T/keys/bob.key_secret" web login
+url=$(head -1 <<<"$OUT")
+assert_contains "$url" "http://$HTTP_EP/v1/login?token=" "the login link"
+CODE=$(curl -s -o /dev/null -D "$T/hdrs" -w '%{http_code}' "$url")
+assert_eq "$CODE" 303 "the link signs in"
+HDRS=$(cat "$T/hdrs")
+has_line "$HDRS" '^Location: /' "redirect to /"
+has_line "$HDRS" '^Set-Cookie: rota_session=[0-9a-f]{64}; Path=/; Max-Age=[0-9]+; HttpOnly; SameSite=Strict' "the cookie"
+cookie=$(sed -n 's/^Set-Cookie: \(rota_session=[0-9a-f]*\);.*/\1/p' "$T/hdrs")
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' "$url")
+assert_eq "$CODE" 403 "a link is single use"
+assert_contains "$(cat "$T/body")" "used already or has expired" "used link"
+# A link not used in time is dead: its end moved into the past, as five
+# minutes of waiting would.
+run_rota 0 -- --key "$T/keys/bob.key_secret" web login
+late=$(head -1 <<<"$OUT")
+store "UPDATE web_sessions SET expires_ms = 1 WHERE kind = 'login'" >/dev/null
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' "$late")
+assert_eq "$CODE" 403 "an expired link"
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' "http://$HTTP_EP/v1/login?token=short")
+assert_eq "$CODE" 400 "a malformed link"
+assert_contains "$(cat "$T/body")" 'param \"token\"' "400 names the token"
+pass "rota web login: a single-use link sets an HttpOnly SameSite=Strict cookie and redirects to /; an expired one is refused"
+
+C=(-H "Cookie: $cookie")
+req GET /v1/session "" "${C[@]}"
+expect 200 "session"
+assert_eq "$(jget '.operator')" bob "signed in as bob"
+assert_eq "$(jget '.role')" viewer "as a viewer"
+bcsrf=$(jget '.csrf_token')
+req GET /v1/runs "" "${C[@]}"
+expect 200 "a viewer reads"
+req GET /v1/incidents "" "${C[@]}"
+expect 200 "a viewer reads incidents"
+req POST /v1/runs '{"runbook":"hello"}' "${C[@]}" -H "X-CSRF-Token: $bcsrf"
+expect 403 "a viewer's submit"
+assert_contains "$BODY" "rota submit needs the operator role; bob is a viewer" "403 names the role"
+refused=$(store "SELECT actor || ' ' || role || ' ' || action || ' ' || outcome FROM audit WHERE actor = 'bob'")
+has_line "$refused" '^bob viewer submit refused$' "the refusal audited"
+pass "a viewer reads, and its action is refused 403 naming the role, and audited"
+
+run_rota 0 -- --key "$T/keys/alice.key_secret" web login
+CODE=$(curl -s -o /dev/null -D "$T/hdrs" -w '%{http_code}' "$(head -1 <<<"$OUT")")
+acookie=$(sed -n 's/^Set-Cookie: \(rota_session=[0-9a-f]*\);.*/\1/p' "$T/hdrs")
+# Sessions live in the store: they outlive a restart.
+kill -TERM "$COORD_PID"
+wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
+restart_coordinator
+req GET /v1/session "" -H "Cookie: $acookie"
+expect 200 "alice's session after a restart"
+assert_eq "$(jget '.operator')" alice "still alice"
+run_rota 4 -- --key "$T/keys/bob.key_secret" web logout --all
+assert_contains "$ERR" "web logout --all needs the admin role; bob is a viewer" "viewer logout --all"
+run_rota 0 -- web logout --all
+req GET /v1/session "" -H "Cookie: $acookie"
+expect 401 "a revoked session"
+req GET /v1/session "" "${C[@]}"
+expect 401 "bob's revoked session"
+pass "sessions survive a restart; rota web logout --all (admin) ends them"
