@@ -40,6 +40,12 @@ steps:
   - id: finish
     shell: {run: "echo finished"}
 YAML
+cat >"$T/runbooks/calm.yaml" <<'YAML'
+name: calm
+targets: {all: true}
+steps:
+  - {id: look, noop: {}}
+YAML
 RUNBOOKS=$T/runbooks start_coordinator
 start_secure_worker w1 w1
 wait_workers 1
@@ -53,9 +59,9 @@ ROTA_LOGIN_ADMIN=$(login)
 ROTA_LOGIN_VIEWER=$(login --key "$T/keys/vera.key_secret")
 RUN_TICKER=$(rota submit ticker)
 RUN_GATED=$(rota submit gated)
-INC_ACK=$(rota incident open service-down --severity P2 --title "browser: ack me" --target w1 |
+INC_ACK=$(rota incident open calm --severity P2 --title "browser: ack me" --target w1 |
 	head -n 1 | cut -d' ' -f1)
-INC_PHONE=$(rota incident open service-down --severity P3 --title "browser: on a phone" \
+INC_PHONE=$(rota incident open calm --severity P3 --title "browser: on a phone" \
 	--target w1 | head -n 1 | cut -d' ' -f1)
 wait_for '[ "$(rota show "$RUN_GATED" --json | grep -c "\"status\":\"waiting\"")" -ge 1 ]' 10 \
 	"the gated run to wait for its approval"
