@@ -212,7 +212,9 @@ YAML
 	echo "an incident to acknowledge:      ${CONSOLE}incidents/$OPEN"
 	echo "another sign-in link: ROTA_CONFIG=$ROTA_CONFIG ROTA_COORDINATOR=$ROTA_COORDINATOR $BIN/rota web login"
 	echo "press Ctrl-C to stop the demo"
-	trap 'echo; exit 0' INT TERM
+	# The tour's run is cancelled first: a worker stopping waits for the
+	# step it runs (its drain), which would hold the demo's end.
+	trap 'echo; "$BIN/rota" cancel "$TOUR" >/dev/null 2>&1 || true; exit 0' INT TERM
 	while kill -0 "${PIDS[1]}" 2>/dev/null; do sleep 1; done
 	echo "the coordinator stopped"
 	exit 1

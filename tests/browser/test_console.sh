@@ -66,7 +66,7 @@ INC_PHONE=$(rota incident open calm --severity P3 --title "browser: on a phone" 
 wait_for '[ "$(rota show "$RUN_GATED" --json | grep -c "\"status\":\"waiting\"")" -ge 1 ]' 10 \
 	"the gated run to wait for its approval"
 
-SHOTS=${ROTA_BROWSER_SHOTS:-$ROTA_TESTS_BIN/../browser-shots}
+SHOTS=${ROTA_BROWSER_SHOTS:-$(cd "$ROTA_TESTS_BIN/.." && pwd)/browser-shots}
 rm -rf "$SHOTS"
 export ROTA_URL=http://$HTTP_EP ROTA_LOGIN_ADMIN ROTA_LOGIN_VIEWER RUN_TICKER RUN_GATED \
 	GATED_STEP=confirm INC_ACK INC_PHONE SHOTS
