@@ -134,11 +134,19 @@ rota.main = function () { return document.getElementById('main'); };
 // Replaces the page's content; h1 names it (the window's title too).
 rota.page = function (title) {
   var main = rota.main();
+  // A page drawn again (the overview every 5 s) keeps the keyboard's place:
+  // the link that had the focus gets it back.
+  var active = document.activeElement;
+  var href = active && main.contains(active) ? active.getAttribute('href') : null;
   while (main.firstChild) main.removeChild(main.firstChild);
   document.title = title + ' · rota';
   var parts = [rota.el('h1', null, title)];
   for (var i = 1; i < arguments.length; i++) parts.push(arguments[i]);
   rota.append(main, parts);
+  if (href) {
+    var again = main.querySelector('a[href="' + href.replace(/["\\]/g, '\\$&') + '"]');
+    if (again) again.focus();
+  }
   return main;
 };
 

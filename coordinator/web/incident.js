@@ -92,5 +92,15 @@ rota.pages.incident = function (id) {
       rota.page.apply(null, [inc.id || id].concat(parts));
     }, function (e) { rota.failed('Incident ' + id, e); });
   }
-  return draw();
+  // Read again every 5 s (new timeline entries, delivery states), unless
+  // someone is writing a note or has the focus on a button here.
+  return draw().then(function () {
+    rota.timers.push(setInterval(function () {
+      var note = document.getElementById('note-text');
+      var active = document.activeElement;
+      if ((note && note.value) || (active && active.tagName === 'BUTTON')) return;
+      if (active === note) return;
+      draw();
+    }, 5000));
+  });
 };

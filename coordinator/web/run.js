@@ -74,8 +74,8 @@ rota.pages.run = function (id) {
       run.reason ? [el('dt', null, 'Reason'), el('dd', null, run.reason)] : null));
   }
 
+  var actionsKey = null;
   function drawActions(run, steps) {
-    clear(actions);
     if (!rota.canAct()) return;
     var waiting = [], prompt = {};
     steps.forEach(function (s) {
@@ -83,6 +83,12 @@ rota.pages.run = function (id) {
       waiting.push(s.step_id);
       prompt[s.step_id] = s.detail || '';
     });
+    // Drawn again only when they change: a button under the pointer or
+    // the keyboard's focus stays the same button while the run is read.
+    var key = JSON.stringify([waiting, prompt, !!RUN_DONE[run.status]]);
+    if (key === actionsKey) return;
+    actionsKey = key;
+    clear(actions);
     waiting.forEach(function (step) {
       rota.append(actions, el('div', { class: 'approval', role: 'group', 'aria-label': 'Approval of ' + step },
         el('p', null, 'Step ', el('code', null, step), ' waits for an approval.'),

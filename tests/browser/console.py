@@ -65,6 +65,18 @@ def buttons(d, text):
     return [b for b in d.find_elements(By.TAG_NAME, "button") if b.text.startswith(text)]
 
 
+def click(d, text, what):
+    """Clicks the first button whose label starts with text, once it is
+    there; a page redrawn under the pointer is tried again."""
+    def attempt():
+        b = buttons(d, text)
+        if not b:
+            return False
+        b[0].click()
+        return True
+    wait(d, attempt, what)
+
+
 def fetch(d, method, path, csrf):
     """A request from the page itself (its cookie), with or without the
     CSRF token: what a forged or hand-made request looks like."""
@@ -136,8 +148,7 @@ def live_output(d):
 def approve(d):
     step = os.environ["GATED_STEP"]
     d.get(URL + "/runs/" + os.environ["RUN_GATED"])
-    b = wait(d, lambda: buttons(d, "Approve " + step), "the Approve button")[0]
-    b.click()
+    click(d, "Approve " + step, "the Approve button")
     wait(d, lambda: d.find_element(By.ID, "run-status").text == "succeeded",
          "the run to go on and succeed after the approval")
 
@@ -145,8 +156,7 @@ def approve(d):
 def ack(d):
     inc = os.environ["INC_ACK"]
     d.get(URL + "/incidents/" + inc)
-    b = wait(d, lambda: buttons(d, "Acknowledge"), "the Acknowledge button")[0]
-    b.click()
+    click(d, "Acknowledge", "the Acknowledge button")
     wait(d, lambda: " by " in d.find_element(By.ID, "acked").text, "the page to say who acked")
 
 
@@ -164,17 +174,24 @@ def phone(d):
                       {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     inc = os.environ["INC_PHONE"]
     d.get(URL + "/incidents/" + inc)
-    b = wait(d, lambda: buttons(d, "Acknowledge"), "the Acknowledge button at 390 px")[0]
-    inner = d.execute_script("return window.innerWidth;")
-    wide = d.execute_script("return document.documentElement.scrollWidth;")
-    if wide > inner:
-        raise Failed("the page scrolls sideways: %d px wide in %d" % (wide, inner))
-    r = d.execute_script("var r = arguments[0].getBoundingClientRect();"
-                         "return [r.left, r.right, r.top];", b)
-    if r[0] < 0 or r[1] > inner:
-        raise Failed("the Acknowledge button is out of the screen: %s in %d" % (r, inner))
-    if not b.is_displayed() or not b.is_enabled():
-        raise Failed("the Acknowledge button is not usable")
+    # One look at the page (it is read again every few seconds): the
+    # button's box, the viewport and how wide the page is.
+    look = wait(d, lambda: d.execute_script("""
+        var b = Array.prototype.filter.call(document.querySelectorAll('button'),
+            function (x) { return x.textContent.indexOf('Acknowledge') === 0; })[0];
+        if (!b) return null;
+        var r = b.getBoundingClientRect();
+        return {left: r.left, right: r.right, width: r.width, disabled: b.disabled,
+                inner: window.innerWidth, wide: document.documentElement.scrollWidth};
+        """), "the Acknowledge button at 390 px")
+    if look["inner"] != 390:
+        raise Failed("the viewport is %d px wide, not 390" % look["inner"])
+    if look["wide"] > look["inner"]:
+        raise Failed("the page scrolls sideways: %d px wide in %d" % (look["wide"], look["inner"]))
+    if look["left"] < 0 or look["right"] > look["inner"] or look["width"] <= 0:
+        raise Failed("the Acknowledge button is not on the screen: %s" % look)
+    if look["disabled"]:
+        raise Failed("the Acknowledge button is disabled")
 
 
 def viewer(d):
