@@ -16,6 +16,7 @@
 #include "duration.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "table.h"
 #include "usage.h"
@@ -99,28 +100,10 @@ cmd_audit_parse_since(const char *text, int64_t now_ms, int64_t *since_ms)
 }
 
 static void
-cmd_audit_json_entry(json_t *j, const Rota__AuditEntry *e)
-{
-	json_member_uint(j, "id", e->id);
-	json_member_int(j, "at_ms", e->at_ms);
-	json_member_string(j, "actor", e->actor);
-	json_member_string(j, "role", e->role);
-	json_member_string(j, "action", e->action);
-	json_member_string(j, "target", e->target);
-	json_member_string(j, "outcome", e->outcome);
-	json_member_string(j, "detail", e->detail);
-	json_member_string(j, "peer", e->peer);
-	json_member_string(j, "key", e->key);
-	json_member_uint(j, "count", e->count);
-}
-
-static void
 cmd_audit_json(const Rota__Response *r)
 {
-	const Rota__AuditResponse *resp = r->audit;
-	json_t *j = json_new_object();
-	JSON_MEMBER_OBJECTS(j, "entries", resp->entries, resp->n_entries, cmd_audit_json_entry);
-	json_print_object(&j);
+	json_t *j = jsondoc_audit(r->audit);
+	json_print(&j);
 }
 
 static const char *

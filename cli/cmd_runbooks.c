@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "table.h"
 #include "usage.h"
@@ -76,12 +77,6 @@ cmd_runbooks_print_line(const char *line, void *arg)
 {
 	(void)arg;
 	printf("  %s\n", line);
-}
-
-static void
-cmd_runbooks_json_line(const char *line, void *arg)
-{
-	json_string(arg, line);
 }
 
 /* For each runbook that is not loaded: what it is, whether an older
@@ -147,35 +142,10 @@ cmd_runbooks_print_table(Rota__RunbookInfo *const *rbs, size_t n)
 }
 
 static void
-cmd_runbooks_json_one(json_t *j, const Rota__RunbookInfo *rb)
-{
-	json_member_text(j, "name", rb->name);
-	json_member_string(j, "path", rb->path);
-	json_member_string(j, "state", rb->state);
-	json_key(j, "errors");
-	json_array_begin(j);
-	cmd_runbooks_each_line(rb->errors, false, cmd_runbooks_json_line, j);
-	json_array_end(j);
-	json_member_text(j, "hash", rb->hash);
-	json_member_text(j, "description", rb->description);
-	json_member_text(j, "cron", rb->cron);
-	/* A zone only means something beside a cron line. */
-	json_member_text(
-	    j, "timezone",
-	    rb->cron != NULL && rb->cron[0] != '\0'
-	        ? (rb->timezone != NULL && rb->timezone[0] != '\0' ? rb->timezone : "UTC")
-	        : NULL);
-	json_member_uint(j, "step_count", rb->step_count);
-	json_member_time(j, "loaded_ms", rb->loaded_ms);
-}
-
-static void
 cmd_runbooks_list_json(const Rota__Response *r)
 {
-	const Rota__ListRunbooksResponse *resp = r->runbooks;
-	json_t *j = json_new_object();
-	JSON_MEMBER_OBJECTS(j, "runbooks", resp->runbooks, resp->n_runbooks, cmd_runbooks_json_one);
-	json_print_object(&j);
+	json_t *j = jsondoc_runbooks(r->runbooks);
+	json_print(&j);
 }
 
 static void
@@ -207,7 +177,7 @@ cmd_runbooks_reloaded(const Rota__Response *r, void *ctx)
 		json_member_uint(j, "changed", resp->changed);
 		json_member_uint(j, "removed", resp->removed);
 		JSON_MEMBER_OBJECTS(j, "runbooks", resp->runbooks, resp->n_runbooks,
-		                    cmd_runbooks_json_one);
+		                    jsondoc_runbook);
 		json_print_object(&j);
 	} else {
 		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,

@@ -20,6 +20,7 @@
 #include "cron.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "runbook.h"
 #include "table.h"
@@ -246,46 +247,14 @@ cmd_schedules_table(const Rota__ListSchedulesResponse *resp)
 	table_destroy(&t);
 }
 
-static void
-cmd_schedules_json_one(json_t *j, const Rota__ScheduleInfo *sch)
-{
-	const char *tz = cmd_schedules_zone(sch->timezone);
-	json_member_string(j, "runbook", sch->runbook);
-	json_member_string(j, "cron", sch->cron);
-	json_member_string(j, "timezone", tz);
-	json_member_time(j, "next_ms", sch->next_ms);
-	json_key(j, "next_local");
-	if (sch->next_ms > 0) {
-		char local[FORMAT_BUF_BYTES];
-		cron_format(sch->next_ms, tz, local, sizeof(local));
-		json_string(j, local);
-	} else {
-		json_null(j);
-	}
-	json_member_time(j, "last_ms", sch->last_ms);
-	json_member_string(
-	    j, "last_run_id",
-	    sch->last_run_id != NULL && sch->last_run_id[0] != '\0' ? sch->last_run_id : NULL);
-	json_key(j, "last_status");
-	if (sch->last_ms > 0 || (sch->last_run_id != NULL && sch->last_run_id[0] != '\0'))
-		json_string(j, format_run_status(sch->last_status));
-	else
-		json_null(j);
-	json_member_string(j, "catchup", sch->catchup);
-	json_member_string(j, "concurrency", sch->concurrency);
-	json_member_uint(j, "jitter_ms", sch->jitter_ms);
-}
-
 /* The schedules as a table, or a JSON document when *ctx (a bool). */
 static int
 cmd_schedules_print(const Rota__Response *r, void *ctx)
 {
 	const Rota__ListSchedulesResponse *resp = r->schedules;
 	if (*(const bool *)ctx) {
-		json_t *j = json_new_object();
-		JSON_MEMBER_OBJECTS(j, "schedules", resp->schedules, resp->n_schedules,
-		                    cmd_schedules_json_one);
-		json_print_object(&j);
+		json_t *j = jsondoc_schedules(resp);
+		json_print(&j);
 	} else {
 		cmd_schedules_table(resp);
 	}

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "table.h"
 #include "usage.h"
@@ -88,44 +89,11 @@ cmd_workers_running(const Rota__WorkerInfo *w)
 }
 
 static void
-cmd_workers_json_step(json_t *j, const Rota__StepKey *key)
-{
-	json_member_string(j, "run_id", key->run_id);
-	json_member_string(j, "step_id", key->step_id);
-	json_member_string(j, "host", key->host);
-	json_member_uint(j, "attempt", key->attempt);
-}
-
-static void
-cmd_workers_json_worker(json_t *j, const Rota__WorkerInfo *w)
-{
-	json_member_string(j, "id", w->id);
-	json_member_string(j, "hostname", w->hostname);
-	json_key(j, "labels");
-	json_object_begin(j);
-	for (size_t k = 0; k < w->n_labels; k++) {
-		if (w->labels[k] == NULL)
-			continue;
-		json_member_string(j, w->labels[k]->key, w->labels[k]->value);
-	}
-	json_object_end(j);
-	json_member_string(j, "state", w->state);
-	json_member_time(j, "last_seen_ms", w->last_seen_ms);
-	json_member_string(j, "version", w->version);
-	json_member_string(j, "peer", w->peer);
-	json_member_uint(j, "replaced", w->replaced);
-	json_member_string(j, "spool_error", w->spool_error);
-	JSON_MEMBER_OBJECTS(j, "running", w->running, w->n_running, cmd_workers_json_step);
-}
-
-static void
 cmd_workers_json(const Rota__Response *r)
 {
 	const Rota__ListWorkersResponse *resp = r->workers;
-	json_t *j = json_new_object();
-	JSON_MEMBER_OBJECTS(j, "workers", resp->workers, resp->n_workers, cmd_workers_json_worker);
-	json_member_uint(j, "total", resp->total > resp->n_workers ? resp->total : resp->n_workers);
-	json_print_object(&j);
+	json_t *j = jsondoc_workers(resp);
+	json_print(&j);
 }
 
 static void

@@ -61,4 +61,20 @@ json_t *jsondoc_incident_action(const Rota__IncidentInfo *inc);
 /* `incident show --json`: {"incident", "timeline", "deliveries", "runs"}. */
 json_t *jsondoc_incident_show(const Rota__ShowIncidentResponse *show, int64_t now_ms);
 
+/* ---- the runbook library (jsondoc_library.c) --------------------------- */
+
+/* One runbook's object (`runbooks`, `reload`): its lint errors a line each. */
+void jsondoc_runbook(json_t *j, const Rota__RunbookInfo *rb);
+/* `runbooks --json`: {"runbooks": [...]}. */
+json_t *jsondoc_runbooks(const Rota__ListRunbooksResponse *r);
+/* `schedules --json`: {"schedules": [...]}, next fire times in their zone. */
+json_t *jsondoc_schedules(const Rota__ListSchedulesResponse *r);
+
+/* ---- the fleet (jsondoc_fleet.c) ----------------------------------------- */
+
+/* `workers --json`: {"workers": [...], "total"}. */
+json_t *jsondoc_workers(const Rota__ListWorkersResponse *r);
+/* `audit --json`: {"entries": [...]}, oldest first. */
+json_t *jsondoc_audit(const Rota__AuditResponse *r);
+
 #endif

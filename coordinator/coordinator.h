@@ -57,6 +57,10 @@ typedef struct {
 	 * config's http_token_file. Beyond loopback one is required unless
 	 * insecure. */
 	const char *http_token_file;
+	/* PEM files for HTTPS (--http-tls-cert, --http-tls-key): both, or
+	 * neither (plain HTTP). */
+	const char *http_tls_cert;
+	const char *http_tls_key;
 	uint32_t heartbeat_ms;
 	uint64_t output_cap;
 	/* Keys and the secure default (security.h); main fills the paths in
@@ -96,6 +100,12 @@ typedef struct {
 	char token_name[128]; /* the audit's actor for what alerts do */
 	bool intake_closed;
 	bool insecure;
+	char *tls_cert; /* owned: PEM text, or NULL (plain HTTP) */
+	char *tls_key;  /* owned: PEM text, or NULL; wiped when cleared */
+	/* Beyond loopback over plain HTTP without --insecure: the console and
+	 * its API refuse to serve (sessions would cross the network in the
+	 * clear); the alert intake, /metrics and /healthz still answer. */
+	bool console_needs_tls;
 } coordinator_http_plan_t;
 
 typedef struct config config_t;

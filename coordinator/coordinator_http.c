@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "file.h"
 
 #include "clock.h"
 #include "log.h"
@@ -327,12 +331,49 @@ coordinator_http_metrics(void *ctx)
 	return metrics_finish(&m);
 }
 
+/* Reads a PEM file for HTTPS into *out (caller frees); a key group or
+ * others can read is refused like the coordinator's secret key. */
+static int
+coordinator_http_pem(const char *path, bool secret, char **out, char **error)
+{
+	struct stat st;
+	size_t len = 0;
+	file_status_t rc = file_read_all(path, 1024 * 1024, 0, out, &len, &st);
+	if (rc != FILE_OK) {
+		*error = xasprintf("cannot read the HTTPS %s %s: %s",
+		                   secret ? "key" : "certificate", path, strerror(errno));
+		return -1;
+	}
+	if (secret && (st.st_mode & 077) != 0) {
+		*error = xasprintf("the HTTPS key %s is readable by others (mode %04o); run"
+		                   " 'chmod 600 %s'",
+		                   path, (unsigned)(st.st_mode & 07777), path);
+		explicit_bzero(*out, len);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (strstr(*out, "-----BEGIN ") == NULL) {
+		*error = xasprintf("the HTTPS %s %s is not PEM (no -----BEGIN line)",
+		                   secret ? "key" : "certificate", path);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void
 coordinator_http_plan_clear(coordinator_http_plan_t *p)
 {
 	free(p->host);
 	free(p->token);
 	free(p->token_file);
+	free(p->tls_cert);
+	if (p->tls_key != NULL) {
+		explicit_bzero(p->tls_key, strlen(p->tls_key));
+		free(p->tls_key);
+	}
 	memset(p, 0, sizeof(*p));
 }
 
@@ -380,6 +421,16 @@ coordinator_http_plan(const coordinator_config_t *opts, const config_t *config, 
 		}
 		p->insecure = true;
 	}
+	if ((opts->http_tls_cert != NULL) != (opts->http_tls_key != NULL)) {
+		*error = xstrdup("HTTPS needs both --http-tls-cert FILE and --http-tls-key FILE");
+		goto fail;
+	}
+	if (opts->http_tls_cert != NULL &&
+	    (coordinator_http_pem(opts->http_tls_cert, false, &p->tls_cert, error) != 0 ||
+	     coordinator_http_pem(opts->http_tls_key, true, &p->tls_key, error) != 0))
+		goto fail;
+	p->console_needs_tls =
+	    p->tls_cert == NULL && !httpd_addr_is_loopback(p->host) && !opts->insecure;
 	if (config->http_protect_metrics && p->token == NULL) {
 		*error = xstrdup("http_protect_metrics: true needs a token: give --http-token FILE"
 		                 " or http_token_file:");
@@ -406,7 +457,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .write_refusal = coordinator_http_write_refusal,
 	    .commit = coordinator_http_commit,
 	    .ctx = c,
-	    .tls = false,
+	    .tls = p.tls_cert != NULL,
+	    .console_needs_tls = p.console_needs_tls,
 	    .base = c->bound_http,
 	};
 	c->webapi = webapi_new(&wc);
@@ -433,6 +485,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 		         " anyone who can reach it can open incidents and start runbooks",
 		         p.addr);
 	h.alert_token = p.token;
+	h.tls_cert = p.tls_cert; /* copied by httpd_start */
+	h.tls_key = p.tls_key;
 	h.protect_metrics = c->svc->config->http_protect_metrics;
 	h.request_deadline_ms = (uint32_t)c->svc->config->http_request_deadline_ms;
 	c->http_token = p.token != NULL || c->intake_closed;

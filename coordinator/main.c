@@ -20,6 +20,8 @@ enum {
 	MAIN_OPT_ADVERTISE_WORKER = 1000,
 	MAIN_OPT_ADVERTISE_API,
 	MAIN_OPT_ADVERTISE_HTTP,
+	MAIN_OPT_HTTP_TLS_CERT,
+	MAIN_OPT_HTTP_TLS_KEY,
 };
 
 static void
@@ -49,6 +51,10 @@ usage(FILE *out)
 	        "                          required on every address (no token: intake closed);\n"
 	        "                          without, when --http is beyond loopback unless"
 	        " --insecure\n"
+	        "  --http-tls-cert FILE, --http-tls-key FILE\n"
+	        "                          serve HTTPS with this PEM certificate chain and key\n"
+	        "                          (key mode 0600); the web console needs HTTPS beyond\n"
+	        "                          loopback unless --insecure\n"
 	        "  --store URL             PostgreSQL instead of SQLite in DIR:"
 	        " postgresql://USER@HOST:PORT/DB\n"
 	        "                          (also ROTA_STORE, or store: in the config; no password"
@@ -118,6 +124,8 @@ main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"http", required_argument, NULL, 'H'},
 	    {"http-token", required_argument, NULL, 'T'},
+	    {"http-tls-cert", required_argument, NULL, MAIN_OPT_HTTP_TLS_CERT},
+	    {"http-tls-key", required_argument, NULL, MAIN_OPT_HTTP_TLS_KEY},
 	    {"heartbeat", required_argument, NULL, 'b'},
 	    {"lease", required_argument, NULL, 'L'},
 	    {"output-limit", required_argument, NULL, 'o'},
@@ -197,6 +205,12 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			cfg.http_token_file = optarg;
+			break;
+		case MAIN_OPT_HTTP_TLS_CERT:
+			cfg.http_tls_cert = optarg;
+			break;
+		case MAIN_OPT_HTTP_TLS_KEY:
+			cfg.http_tls_key = optarg;
 			break;
 		case 'b':
 			if (duration_parse(optarg, &ms) != 0 || ms < 50 || ms > 600000) {

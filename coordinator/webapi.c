@@ -25,6 +25,10 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/runs/*", WEBAPI_AS_API, true, webapi_run},
     {"GET", "/v1/incidents", WEBAPI_AS_API, true, webapi_incidents},
     {"GET", "/v1/incidents/*", WEBAPI_AS_API, true, webapi_incident},
+    {"GET", "/v1/workers", WEBAPI_AS_API, true, webapi_workers},
+    {"GET", "/v1/runbooks", WEBAPI_AS_API, true, webapi_runbooks},
+    {"GET", "/v1/schedules", WEBAPI_AS_API, true, webapi_schedules},
+    {"GET", "/v1/audit", WEBAPI_AS_API, true, webapi_audit},
     {"GET", "/v1/session", KEYRING_ROLE_VIEWER, true, webapi_session},
     {"GET", "/v1/login", KEYRING_ROLE_NONE, false, webapi_login},
     {"POST", "/v1/runs", WEBAPI_AS_API, true, webapi_submit},
@@ -339,6 +343,14 @@ webapi_serve(void *ctx, const httpd_request_t *req, httpd_reply_t *out)
 		webapi_error(&call, 404, "not_found", "no such endpoint: %s (see docs/http-api.md)",
 		             req->path);
 		return;
+	}
+	if (call.w->cfg.console_needs_tls) {
+		webapi_error(&call, 403, "needs_https",
+		             "the console and its API need HTTPS beyond loopback (sessions would"
+		             " cross the network in the clear): start the coordinator with"
+		             " --http-tls-cert FILE --http-tls-key FILE, or --insecure to accept"
+		             " that");
+		goto done;
 	}
 	if (req->too_large) {
 		webapi_error(&call, 413, "too_large", "the request body is over %d bytes",

@@ -42,6 +42,9 @@ typedef struct {
 	/* The endpoint speaks HTTPS: session cookies get Secure, links
 	 * https://. */
 	bool tls;
+	/* Beyond loopback over plain HTTP (no --insecure): every request is
+	 * refused, naming the fix. */
+	bool console_needs_tls;
 	/* Where browsers reach this endpoint: "HOST:PORT" (--advertise-http,
 	 * else as bound; borrowed, outlives the API). */
 	const char *base;

@@ -113,6 +113,10 @@ void webapi_runs(webapi_call_t *call);
 void webapi_run(webapi_call_t *call);
 void webapi_incidents(webapi_call_t *call);
 void webapi_incident(webapi_call_t *call);
+void webapi_workers(webapi_call_t *call);
+void webapi_runbooks(webapi_call_t *call);
+void webapi_schedules(webapi_call_t *call);
+void webapi_audit(webapi_call_t *call);
 
 /* webapi_actions.c */
 void webapi_submit(webapi_call_t *call);

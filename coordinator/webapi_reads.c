@@ -98,3 +98,82 @@ webapi_incident(webapi_call_t *call)
 	webapi_reply_json(call, 200, &j);
 	rota__envelope__free_unpacked(env, NULL);
 }
+
+void
+webapi_workers(webapi_call_t *call)
+{
+	uint64_t limit;
+	if (!webapi_arg_uint(call, "limit", 0, API_MAX_LIST, 0, &limit))
+		return;
+	Rota__ListWorkersRequest body = ROTA__LIST_WORKERS_REQUEST__INIT;
+	body.limit = (uint32_t)limit;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_WORKERS;
+	req.workers = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_workers(env->response->workers);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+void
+webapi_runbooks(webapi_call_t *call)
+{
+	Rota__ListRunbooksRequest body = ROTA__LIST_RUNBOOKS_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_RUNBOOKS;
+	req.runbooks = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_runbooks(env->response->runbooks);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+/* Fire times a schedule lists, at most (`rota schedules --next N`). */
+#define WEBAPI_MAX_NEXT 100
+
+void
+webapi_schedules(webapi_call_t *call)
+{
+	uint64_t next;
+	if (!webapi_arg_uint(call, "next", 0, WEBAPI_MAX_NEXT, 0, &next))
+		return;
+	const char *runbook = httpd_request_arg(call->req, "runbook");
+	Rota__ListSchedulesRequest body = ROTA__LIST_SCHEDULES_REQUEST__INIT;
+	body.runbook = (char *)(runbook != NULL ? runbook : "");
+	body.next = (uint32_t)next;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_SCHEDULES;
+	req.schedules = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_schedules(env->response->schedules);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+void
+webapi_audit(webapi_call_t *call)
+{
+	uint64_t limit, since;
+	if (!webapi_arg_uint(call, "limit", 1, API_MAX_LIST, API_DEFAULT_LIST, &limit) ||
+	    !webapi_arg_uint(call, "since_ms", 0, INT64_MAX, 0, &since))
+		return;
+	Rota__AuditRequest body = ROTA__AUDIT_REQUEST__INIT;
+	body.limit = (uint32_t)limit;
+	body.since_ms = (int64_t)since;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_AUDIT;
+	req.audit = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_audit(env->response->audit);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}

@@ -104,6 +104,21 @@ req GET /v1/incidents/INC-999
 expect 404 "unknown incident"
 pass "400 names the parameter, 404 for unknown ids and endpoints, 405 with Allow"
 
+for what in runbooks schedules; do
+	req GET "/v1/$what"
+	expect 200 "GET /v1/$what"
+	run_rota 0 -- "$what" --json
+	assert_eq "$(same_json "$BODY" "$OUT")" True "GET /v1/$what is rota $what --json"
+done
+req GET /v1/workers
+expect 200 "GET /v1/workers"
+assert_eq "$(jget '.workers[0].id + " " + .workers[0].state')" "w1 connected" "the worker"
+req GET /v1/audit
+expect 200 "GET /v1/audit (keyless: admin)"
+req GET "/v1/schedules?next=1000"
+expect 400 "next too large"
+pass "GET /v1/runbooks, /v1/schedules are the CLI's documents; /v1/workers, /v1/audit answer"
+
 # Pagination by limit: two runs more, the newest first, one a page.
 run_rota 0 -- submit hello --wait
 run_rota 0 -- submit hello --wait
@@ -171,3 +186,21 @@ has_line "$audit" "^ack $inc ok 127\.0\.0\.1:" "the ack audited with the HTTP pe
 has_line "$audit" "^approve $gate" "the approval audited"
 pass "ack and resolve act, as rota incident show sees; every action audited"
 
+
+# ---- HTTPS -----------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1 || fail "openssl req"
+chmod 600 "$T/tls.key"
+kill -TERM "$COORD_PID"
+wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
+restart_coordinator --http-tls-cert "$T/tls.crt" --http-tls-key "$T/tls.key"
+BASE=https://$HTTP_EP
+req GET /v1/runs "" --cacert "$T/tls.crt"
+expect 200 "GET over HTTPS"
+run_rota 0 -- web login
+assert_contains "$OUT" "https://$HTTP_EP/v1/login?token=" "an https link"
+curl -s -o /dev/null -D "$T/hdrs" --cacert "$T/tls.crt" "$(head -1 <<<"$OUT")" || fail "open the link"
+has_line "$(cat "$T/hdrs")" '^Set-Cookie: rota_session=.*; HttpOnly; SameSite=Strict; Secure' "Secure cookie over HTTPS"
+CODE=$(curl -s -o /dev/null -w '%{http_code}' "http://$HTTP_EP/v1/runs" || true)
+[ "$CODE" != 200 ] || fail "plain HTTP answered on the HTTPS endpoint"
+pass "HTTPS with --http-tls-cert/--http-tls-key: links are https://, the cookie Secure"

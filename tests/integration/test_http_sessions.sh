@@ -95,8 +95,12 @@ expect 200 "a viewer reads incidents"
 req POST /v1/runs '{"runbook":"hello"}' "${C[@]}" -H "X-CSRF-Token: $bcsrf"
 expect 403 "a viewer's submit"
 assert_contains "$BODY" "rota submit needs the operator role; bob is a viewer" "403 names the role"
+req GET /v1/audit "" "${C[@]}"
+expect 403 "a viewer's audit"
+assert_contains "$BODY" "rota audit needs the admin role; bob is a viewer" "403 names admin"
 refused=$(store "SELECT actor || ' ' || role || ' ' || action || ' ' || outcome FROM audit WHERE actor = 'bob'")
 has_line "$refused" '^bob viewer submit refused$' "the refusal audited"
+has_line "$refused" '^bob viewer audit refused$' "the read's refusal audited"
 pass "a viewer reads, and its action is refused 403 naming the role, and audited"
 
 run_rota 0 -- --key "$T/keys/alice.key_secret" web login
