@@ -28,7 +28,9 @@ rota.route = function () {
 rota.showWho = function () {
   var who = document.getElementById('who');
   var s = rota.session;
-  who.textContent = s ? rota.operatorName() + ' (' + s.role + ')' : '';
+  // Without keys (loopback) there is no operator's name: the role alone.
+  who.textContent = !s ? '' : (s.operator || s.name) ? rota.operatorName() + ' (' + s.role + ')'
+                                                     : s.role + ' (no keys)';
   // Audit is for admins; the link stays out of the way of others.
   document.getElementById('nav-audit').parentNode.hidden = !rota.isAdmin();
   // The current section is marked for screen readers as well as by looks.

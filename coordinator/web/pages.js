@@ -145,7 +145,12 @@ rota.pages.runs = function () {
   var q = {};
   RUN_FILTERS.forEach(function (k) { q[k] = f[k]; });
   return rota.get('/v1/runs' + rota.query(q)).then(function (d) {
-    var runs = d.runs || [];
+    // The coordinator filters; the page checks what it can again, so a
+    // coordinator that ignores a filter never shows runs it excludes.
+    var runs = (d.runs || []).filter(function (r) {
+      return (!f.runbook || r.runbook === f.runbook) && (!f.status || r.status === f.status) &&
+             (!f.trigger || r.trigger === f.trigger);
+    });
     var more = null;
     var next = d.next_before || d.next || (runs.length ? runs[runs.length - 1].id : null);
     if (runs.length && next) {
