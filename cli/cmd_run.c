@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "client.h"
 #include "clock.h"
+#include "cmd_note.h"
 #include "follow.h"
 #include "format.h"
 #include "json.h"
@@ -23,12 +24,14 @@
 #include "launchargs.h"
 #include "options.h"
 #include "runview.h"
+#include "strlist.h"
 #include "table.h"
 #include "usage.h"
 #include "xalloc.h"
 
 #define RUN_SUBMIT_SYNOPSIS                                                                        \
-	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--wait] [--json]"
+	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--incident INC-7] [--wait] " \
+	"[--json]"
 #define RUN_LIST_SYNOPSIS "[--limit N] [--json]"
 #define RUN_SHOW_SYNOPSIS "RUN [--json]"
 
@@ -294,6 +297,7 @@ cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 typedef struct {
 	launchargs_t *la;
 	int *wait;
+	const char **incident;
 } cmd_run_submit_args_t;
 
 static int
@@ -304,6 +308,13 @@ cmd_run_submit_take(void *ctx, int ch, char *arg)
 		*a->wait = 1;
 		return CLI_EXIT_OK;
 	}
+	if (ch == 'I') {
+		if (arg[0] == '\0')
+			return usage_error("submit: --incident needs an incident, as in --incident "
+			                   "INC-7");
+		*a->incident = arg;
+		return CLI_EXIT_OK;
+	}
 	return launchargs_take(a->la, ch, arg, "submit"); /* 't', 'p', 'P' */
 }
 
@@ -311,11 +322,9 @@ int
 cmd_run_submit(session_t *s, int argc, char **argv)
 {
 	static const struct option own[] = {
-	    {"target", required_argument, NULL, 't'},
-	    {"param", required_argument, NULL, 'p'},
-	    {"param-file", required_argument, NULL, 'P'},
-	    {"wait", no_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
+	    {"target", required_argument, NULL, 't'},     {"param", required_argument, NULL, 'p'},
+	    {"param-file", required_argument, NULL, 'P'}, {"wait", no_argument, NULL, 'w'},
+	    {"incident", required_argument, NULL, 'I'},   {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);
@@ -324,7 +333,8 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	Rota__Envelope *reply = NULL;
 	int rc = CLI_EXIT_OK;
 
-	cmd_run_submit_args_t args = {&la, &wait};
+	const char *incident = NULL;
+	cmd_run_submit_args_t args = {&la, &wait, &incident};
 	const options_spec_t spec = {
 	    .command = "submit",
 	    .synopsis = RUN_SUBMIT_SYNOPSIS,
@@ -369,6 +379,9 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 		sub.runbook = (char *)runbook;
 	}
 	launchargs_fill(&la, &sub);
+	if (incident != NULL)
+		sub.incident = (char *)incident;
+	sub.by = (char *)cmd_note_author();
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_SUBMIT;
 	req.submit = &sub;
@@ -581,6 +594,31 @@ cmd_run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps,
 	}
 }
 
+/* The run's notes (rota note RUN), oldest first. */
+static void
+cmd_run_print_notes(const Rota__ShowRunResponse *show)
+{
+	if (show->n_notes == 0)
+		return;
+	printf("\nnotes\n");
+	static const char *const headers[] = {"TIME", "NOTE"};
+	table_t *t = table_new(2, headers);
+	table_set_indent(t, 2);
+	for (size_t i = 0; i < show->n_notes; i++) {
+		if (show->notes[i] == NULL)
+			continue;
+		char at[FORMAT_BUF_BYTES];
+		format_time(show->notes[i]->at_ms, at, sizeof(at));
+		char *line = cmd_note_line(show->notes[i]);
+		table_row(t);
+		table_cell(t, at);
+		table_cell(t, line);
+		free(line);
+	}
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
 int
 cmd_run_show(session_t *s, int argc, char **argv)
 {
@@ -652,6 +690,14 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		table_row(head);
 		table_cell(head, "duration");
 		table_cell(head, span);
+		if (show->n_incident_ids > 0) {
+			char *ids = strlist_join(
+			    &(strlist_t){show->incident_ids, show->n_incident_ids}, "");
+			table_row(head);
+			table_cell(head, "incidents");
+			table_cell(head, ids);
+			free(ids);
+		}
 		table_print(head, stdout);
 		table_destroy(&head);
 
@@ -676,6 +722,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		else if (n == 0)
 			printf("\nno steps have been scheduled yet\n");
 		cmd_run_print_waiting(r->id, steps, n);
+		cmd_run_print_notes(show);
 	}
 	free(steps);
 	client_reply_free(&reply);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_note.h"
 #include "format.h"
 #include "jsondoc.h"
 #include "runview.h"
@@ -318,7 +319,13 @@ incidentview_show_text(const Rota__ShowIncidentResponse *show, int64_t now)
 		table_row(t);
 		table_cell(t, at);
 		table_cell(t, e->kind);
-		table_cell(t, e->text);
+		if (e->note_kind != NULL && e->note_kind[0] != '\0') {
+			char *line = cmd_note_line(e);
+			table_cell(t, line);
+			free(line);
+		} else {
+			table_cell(t, e->text);
+		}
 	}
 	table_print(t, stdout);
 	table_destroy(&t);

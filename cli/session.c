@@ -187,6 +187,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "web login";
 	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
 		return "web logout";
+	case ROTA__RESPONSE__BODY_NOTE:
+		return "note";
 	default:
 		return "empty";
 	}
@@ -240,6 +242,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->web_login != NULL;
 	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
 		return resp->web_logout != NULL;
+	case ROTA__RESPONSE__BODY_NOTE:
+		return resp->note != NULL;
 	default:
 		return 0;
 	}

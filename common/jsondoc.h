@@ -56,8 +56,13 @@ void jsondoc_strings(json_t *j, const char *key, char *const *items, size_t n);
 void jsondoc_incident_info(json_t *j, const Rota__IncidentInfo *inc);
 /* `incidents --json`: {"incidents": [...]}. */
 json_t *jsondoc_incidents(const Rota__ListIncidentsResponse *r);
-/* `ack --json`, `resolve --json`: {"incident": {...}}. */
-json_t *jsondoc_incident_action(const Rota__IncidentInfo *inc);
+/* `ack --json`, `resolve --json`: {"incident": {...}}, and for a resolve
+ * the "cancelled_runs" (resolve --cancel-runs). */
+json_t *jsondoc_incident_action(const Rota__IncidentResponse *resp, bool resolve);
+/* A note's members (`note --json`, a run's and an incident's notes). */
+void jsondoc_note(json_t *j, const Rota__IncidentEvent *e);
+/* `note --json`: {"incident_id", "run_id", and the note's members}. */
+json_t *jsondoc_noted(const Rota__NoteResponse *resp);
 /* `incident show --json`: {"incident", "timeline", "deliveries", "runs"}. */
 json_t *jsondoc_incident_show(const Rota__ShowIncidentResponse *show, int64_t now_ms);
 

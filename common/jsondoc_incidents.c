@@ -89,11 +89,34 @@ jsondoc_incidents(const Rota__ListIncidentsResponse *r)
 }
 
 json_t *
-jsondoc_incident_action(const Rota__IncidentInfo *inc)
+jsondoc_incident_action(const Rota__IncidentResponse *resp, bool resolve)
 {
 	json_t *j = json_new_object();
 	json_key(j, "incident");
-	jsondoc_incident_info(j, inc);
+	jsondoc_incident_info(j, resp->incident);
+	if (resolve)
+		jsondoc_strings(j, "cancelled_runs", resp->cancelled_runs, resp->n_cancelled_runs);
+	json_object_end(j);
+	return j;
+}
+
+void
+jsondoc_note(json_t *j, const Rota__IncidentEvent *e)
+{
+	json_member_time(j, "at_ms", e->at_ms);
+	json_member_string(j, "note_kind", e->note_kind);
+	json_member_string(j, "by", e->by);
+	json_member_string(j, "text", e->text);
+}
+
+json_t *
+jsondoc_noted(const Rota__NoteResponse *resp)
+{
+	json_t *j = json_new_object();
+	json_member_text(j, "incident_id", resp->incident_id);
+	json_member_text(j, "run_id", resp->run_id);
+	if (resp->note != NULL)
+		jsondoc_note(j, resp->note);
 	json_object_end(j);
 	return j;
 }
@@ -104,6 +127,11 @@ jsondoc_event(json_t *j, const Rota__IncidentEvent *e)
 	json_member_time(j, "at_ms", e->at_ms);
 	json_member_string(j, "kind", e->kind);
 	json_member_string(j, "text", e->text);
+	/* A note says who wrote it and of what kind. */
+	if (e->note_kind != NULL && e->note_kind[0] != '\0') {
+		json_member_string(j, "note_kind", e->note_kind);
+		json_member_string(j, "by", e->by);
+	}
 }
 
 static void

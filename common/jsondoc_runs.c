@@ -73,6 +73,8 @@ jsondoc_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
 	json_member_int_or_null(j, "duration_ms", span >= 0, span);
 	json_member_string(j, "detail", st->detail);
+	json_member_text(j, "approved_by", st->approved_by);
+	json_member_time(j, "approved_ms", st->approved_ms);
 	json_key(j, "tail");
 	json_string_len(j, (const char *)st->tail.data, st->tail.len);
 	json_member_bool(j, "tail_cut", st->tail_cut);
@@ -95,6 +97,8 @@ jsondoc_run_show(const Rota__ShowRunResponse *show, int64_t now)
 	for (size_t i = 0; i < n; i++)
 		jsondoc_step(j, steps[i], now);
 	json_array_end(j);
+	JSON_MEMBER_OBJECTS(j, "notes", show->notes, show->n_notes, jsondoc_note);
+	jsondoc_strings(j, "incidents", show->incident_ids, show->n_incident_ids);
 	json_object_end(j);
 	free(steps);
 	return j;

@@ -82,6 +82,11 @@ typedef struct {
 	/* The JSON API (webapi.h), for `rota web login`; borrowed, NULL with
 	 * HTTP off. */
 	struct webapi *web;
+	/* What the request acted on, once the handler resolved what was
+	 * typed (`last` into a run id): the audit row's target instead of
+	 * the row's resolver (owned; api_handle frees it). NULL: the
+	 * resolver's. */
+	char *target;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,
@@ -92,6 +97,10 @@ bool api_request_writes(const Rota__Request *req);
 /* The role the caller is taken to have: its own under CURVE, admin
  * without (a keyring_role_t). */
 int api_caller_role(const api_t *api);
+
+/* A run status's number from its name ("succeeded"), or -1: what a runs
+ * filter's status may say. */
+int api_run_status_parse(const char *name);
 
 /* Handles one request from the peer with the given identity. */
 void api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);

@@ -37,6 +37,8 @@ static const webapi_route_t webapi_routes[] = {
     {"POST", "/v1/runs/*/steps/*/reject", WEBAPI_AS_API, true, webapi_reject},
     {"POST", "/v1/incidents/*/ack", WEBAPI_AS_API, true, webapi_ack},
     {"POST", "/v1/incidents/*/resolve", WEBAPI_AS_API, true, webapi_resolve},
+    {"POST", "/v1/incidents/*/notes", WEBAPI_AS_API, true, webapi_note},
+    {"POST", "/v1/runs/*/notes", WEBAPI_AS_API, true, webapi_note},
 };
 
 #define WEBAPI_ROUTE_COUNT (sizeof(webapi_routes) / sizeof(webapi_routes[0]))

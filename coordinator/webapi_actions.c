@@ -174,7 +174,7 @@ webapi_incident_act(webapi_call_t *call, bool resolve)
 		             "the operator API answered without the incident");
 		return;
 	}
-	webapi_done(call, env, jsondoc_incident_action(r->incident));
+	webapi_done(call, env, jsondoc_incident_action(r, resolve));
 }
 
 /* POST /v1/incidents/ID/ack {"note": TEXT} */
@@ -189,4 +189,34 @@ void
 webapi_resolve(webapi_call_t *call)
 {
 	webapi_incident_act(call, true);
+}
+
+/* POST /v1/incidents/ID/notes and /v1/runs/ID/notes {"text": T, "kind":
+ * action|finding|cause|prevention}: `rota note`. */
+void
+webapi_note(webapi_call_t *call)
+{
+	bool bad = false;
+	const char *text = webapi_body_string(call, "text", &bad);
+	const char *kind = bad ? NULL : webapi_body_string(call, "kind", &bad);
+	const char *by = bad ? NULL : webapi_body_string(call, "by", &bad);
+	if (bad)
+		return;
+	if (text == NULL || text[0] == '\0') {
+		webapi_bad_param(call, "text", "required: what the note says");
+		return;
+	}
+	Rota__NoteRequest body = ROTA__NOTE_REQUEST__INIT;
+	body.target = (char *)call->params[0];
+	body.text = (char *)text;
+	body.kind = (char *)(kind != NULL ? kind : "");
+	body.by = (char *)(call->caller.name[0]  ? call->caller.name
+	                   : by != NULL && by[0] ? by
+	                                         : "console");
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_NOTE;
+	req.note = &body;
+	Rota__Envelope *env = webapi_ask(call, &req);
+	if (env != NULL)
+		webapi_done(call, env, jsondoc_noted(env->response->note));
 }

@@ -125,6 +125,7 @@ void webapi_approve(webapi_call_t *call);
 void webapi_reject(webapi_call_t *call);
 void webapi_ack(webapi_call_t *call);
 void webapi_resolve(webapi_call_t *call);
+void webapi_note(webapi_call_t *call);
 
 /* webapi_session.c */
 /* Sets call->caller from the request's session cookie; false when there

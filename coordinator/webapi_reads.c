@@ -22,8 +22,35 @@ webapi_runs(webapi_call_t *call)
 	uint64_t limit;
 	if (!webapi_arg_uint(call, "limit", 1, API_MAX_LIST, API_DEFAULT_LIST, &limit))
 		return;
+	uint64_t since, until;
+	if (!webapi_arg_uint(call, "since", 0, INT64_MAX, 0, &since) ||
+	    !webapi_arg_uint(call, "until", 0, INT64_MAX, 0, &until))
+		return;
+	Rota__RunsFilter filter = ROTA__RUNS_FILTER__INIT;
+	const char *v;
+	if ((v = httpd_request_arg(call->req, "runbook")) != NULL)
+		filter.runbook = (char *)v;
+	if ((v = httpd_request_arg(call->req, "trigger")) != NULL)
+		filter.trigger = (char *)v;
+	if ((v = httpd_request_arg(call->req, "host")) != NULL)
+		filter.host = (char *)v;
+	if ((v = httpd_request_arg(call->req, "before")) != NULL)
+		filter.before = (char *)v;
+	if ((v = httpd_request_arg(call->req, "status")) != NULL) {
+		if (v[0] != '\0' && api_run_status_parse(v) < 0) {
+			webapi_bad_param(call, "status",
+			                 "\"%.40s\" is not a run status; use pending, running,"
+			                 " succeeded, failed, cancelled or skipped",
+			                 v);
+			return;
+		}
+		filter.status = (char *)v;
+	}
+	filter.since_ms = (int64_t)since;
+	filter.until_ms = (int64_t)until;
 	Rota__ListRunsRequest body = ROTA__LIST_RUNS_REQUEST__INIT;
 	body.limit = (uint32_t)limit;
+	body.filter = &filter;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_RUNS;
 	req.runs = &body;

@@ -33,11 +33,12 @@ typedef struct store_options {
 #include "store_audit.h"
 #include "store_import.h"
 #include "store_incidents.h"
+#include "store_notes.h"
 #include "store_outbox.h"
 #include "store_web.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -154,8 +155,24 @@ int store_worker_upsert(store_t *s, const char *id, const char *hostname, const 
  * past step runs keep its id as their host. 0 also when there was no row. */
 int store_worker_delete(store_t *s, const char *id);
 
+/* Which runs store_runs_list returns: "" and 0 are "any"; status -1 is
+ * any. before: a run id, for the runs older than it (the next page). The
+ * one place the filters are read, for the CLI and the HTTP API alike. */
+typedef struct {
+	const char *runbook;
+	int status;
+	const char *trigger; /* "manual" also matches runs recorded with none */
+	const char *host;
+	int64_t since_ms;
+	int64_t until_ms;
+	const char *before;
+} store_runs_filter_t;
+
 /* Answers for the operator API. Return 0, or -1 on a store error. */
 int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
+/* The newest limit runs that pass f (NULL: every run), newest first. */
+int store_runs_find(store_t *s, const store_runs_filter_t *f, uint32_t limit,
+                    Rota__ListRunsResponse *out);
 /* Returns 1 when the run does not exist. */
 /* A step's output preview in store_run_show is cut to its last
  * STORE_TAIL_MAX_BYTES, and the previews of one answer together to

@@ -99,12 +99,66 @@ store_run_summary_clear(Rota__RunSummary *sum)
 	sum->id = sum->runbook = sum->trigger = sum->reason = NULL;
 }
 
+/* Each filter is "any" when its value is empty: one statement for every
+ * combination, on the indexes runs_created and runs_runbook; before is a
+ * keyset cursor on (created_ms, id), never an OFFSET. */
+static const char sql_runs_find[] =
+    "SELECT id FROM runs WHERE (? = '' OR runbook = ?) AND (? < 0 OR status = ?)"
+    " AND (? = '' OR trigger = ? OR (? = 'manual' AND (trigger IS NULL OR trigger = '')))"
+    " AND (? = '' OR EXISTS (SELECT 1 FROM step_runs sr WHERE sr.run_id = runs.id"
+    " AND sr.host = ?))"
+    " AND (? = 0 OR created_ms >= ?) AND (? = 0 OR created_ms < ?)"
+    " AND (? = '' OR created_ms < (SELECT created_ms FROM runs b WHERE b.id = ?)"
+    " OR (created_ms = (SELECT created_ms FROM runs b WHERE b.id = ?) AND id < ?))"
+    " ORDER BY created_ms DESC, id DESC LIMIT ?";
+
+static const char *
+store_or_empty(const char *v)
+{
+	return v != NULL ? v : "";
+}
+
 int
 store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
 {
+	return store_runs_find(s, NULL, limit, out);
+}
+
+int
+store_runs_find(store_t *s, const store_runs_filter_t *f, uint32_t limit,
+                Rota__ListRunsResponse *out)
+{
 	rota__list_runs_response__init(out);
-	db_stmt_t *st = store_q(s, Q_RUNS_LIST);
-	db_bind_int64(st, 1, limit);
+	db_stmt_t *st;
+	if (f == NULL) {
+		st = store_q(s, Q_RUNS_LIST);
+		db_bind_int64(st, 1, limit);
+	} else {
+		st = store_stmt(s, sql_runs_find);
+		if (st == NULL)
+			return -1;
+		const char *rb = store_or_empty(f->runbook), *tr = store_or_empty(f->trigger);
+		const char *host = store_or_empty(f->host), *before = store_or_empty(f->before);
+		int i = 1;
+		db_bind_text(st, i++, rb);
+		db_bind_text(st, i++, rb);
+		db_bind_int64(st, i++, f->status);
+		db_bind_int64(st, i++, f->status);
+		db_bind_text(st, i++, tr);
+		db_bind_text(st, i++, tr);
+		db_bind_text(st, i++, tr);
+		db_bind_text(st, i++, host);
+		db_bind_text(st, i++, host);
+		db_bind_int64(st, i++, f->since_ms);
+		db_bind_int64(st, i++, f->since_ms);
+		db_bind_int64(st, i++, f->until_ms);
+		db_bind_int64(st, i++, f->until_ms);
+		db_bind_text(st, i++, before);
+		db_bind_text(st, i++, before);
+		db_bind_text(st, i++, before);
+		db_bind_text(st, i++, before);
+		db_bind_int64(st, i++, limit);
+	}
 	char **ids = NULL;
 	size_t n = 0;
 	int rc;
@@ -217,6 +271,8 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 		i->ended_ms = db_column_int64(st, 8);
 		i->detail = store_column_dup(st, 9);
 		i->position = (uint32_t)db_column_int64(st, 10);
+		i->approved_by = store_column_dup(st, 11);
+		i->approved_ms = db_column_int64(st, 12);
 		rows[n++].info = i;
 	}
 	db_reset(st);

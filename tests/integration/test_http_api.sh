@@ -126,6 +126,28 @@ req GET "/v1/runs?limit=2"
 expect 200 "limit 2"
 assert_eq "$(jget '.runs | length')" 2 "two runs on a page of 2"
 
+# Filters and the cursor: the newest hello run, then the page before it.
+req GET "/v1/runs?runbook=hello&status=succeeded&trigger=manual&host=w1&limit=1"
+expect 200 "filtered runs"
+assert_eq "$(jget '.runs | length')" 1 "one run on the page"
+first=$(jget '.runs[0].id')
+req GET "/v1/runs?runbook=hello&limit=1&before=$first"
+expect 200 "the next page"
+second=$(jget '.runs[0].id')
+[ -n "$second" ] && [ "$second" != "$first" ] || fail "before= gave '$second' after '$first'"
+req GET "/v1/runs?runbook=hello&limit=10&before=$second"
+assert_eq "$(jget '.runs | length')" 1 "the last page: the first run"
+req GET "/v1/runs?runbook=nope"
+assert_eq "$(jget '.runs | length')" 0 "no run of an unknown runbook"
+req GET "/v1/runs?host=w9"
+assert_eq "$(jget '.runs | length')" 0 "no run on another host"
+req GET "/v1/runs?since=99999999999999"
+assert_eq "$(jget '.runs | length')" 0 "none since the far future"
+req GET "/v1/runs?status=bogus"
+expect 400 "bad status"
+assert_contains "$BODY" 'param \"status\": \"bogus\" is not a run status' "status named"
+pass "runs filter by runbook, status, trigger, host and time, and page with before=ID"
+
 # ---- actions: CSRF, then each one -----------------------------------------
 req GET /v1/session
 expect 200 "GET /v1/session"
@@ -178,6 +200,16 @@ expect 200 "GET /v1/incidents/ID"
 run_rota 0 -- incident show "$inc" --json
 same=$(same_json "$BODY" "$OUT")
 assert_eq "$same" True "GET /v1/incidents/ID is rota incident show --json"
+req POST "/v1/incidents/$inc/notes" '{"text":"df says 100%","kind":"finding"}' "${H[@]}"
+expect 200 "a note on the incident"
+assert_eq "$(jget '.incident_id + " " + .note_kind')" "$inc finding" "the note"
+req POST "/v1/runs/$gate/notes" '{"text":"approved from the console"}' "${H[@]}"
+expect 200 "a note on a run"
+assert_eq "$(jget '.run_id')" "$gate" "the run's note"
+req POST "/v1/runs/$gate/notes" '{"kind":"cause"}' "${H[@]}"
+expect 400 "a note without text"
+req GET "/v1/runs/$gate"
+assert_contains "$BODY" '"text":"approved from the console"' "the run shows its note"
 req POST "/v1/incidents/$inc/resolve" '{"note":"freed space"}' "${H[@]}"
 expect 200 "resolve"
 assert_eq "$(jget '.incident.status')" resolved "resolved"

@@ -121,3 +121,17 @@ expect 401 "a revoked session"
 req GET /v1/session "" "${C[@]}"
 expect 401 "bob's revoked session"
 pass "sessions survive a restart; rota web logout --all (admin) ends them"
+
+# Beyond loopback over plain HTTP the console refuses to serve (sessions
+# would cross the network in the clear); the probe still answers.
+kill -TERM "$COORD_PID"
+wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
+start_coordinator --http 0.0.0.0:0
+BASE=http://127.0.0.1:${HTTP_EP##*:}
+req GET /v1/session "" "${C[@]}"
+expect 403 "plain HTTP beyond loopback"
+assert_contains "$BODY" "need HTTPS beyond loopback" "names the fix"
+assert_contains "$BODY" "--http-tls-cert" "names the flags"
+req GET /healthz
+expect 200 "the probe"
+pass "beyond loopback without HTTPS the console refuses, naming --http-tls-cert or --insecure"
