@@ -80,7 +80,12 @@ rota.pages.incident = function (id) {
                     r.status ? [' ', rota.badge(r.status)] : null);
         })) : el('p', { class: 'muted' }, 'No run linked.')));
 
-      var notes = d.notes || inc.notes || [];
+      // Notes are on the timeline (with their kind and who wrote them).
+      var notes = (d.notes || inc.notes || []).concat(timeline.filter(function (e) {
+        return e.note_kind;
+      }).map(function (e) {
+        return { at_ms: e.at_ms, kind: e.note_kind, text: e.text, by: e.by };
+      }));
       if (inc.note) notes = [{ text: inc.note }].concat(notes);
       parts.push(el('section', { 'aria-label': 'Notes' }, el('h2', null, 'Notes'),
         notes.length ? el('ul', { class: 'notes' }, notes.map(function (n) {

@@ -158,6 +158,10 @@ def ack(d):
     d.get(URL + "/incidents/" + inc)
     click(d, "Acknowledge", "the Acknowledge button")
     wait(d, lambda: " by " in d.find_element(By.ID, "acked").text, "the page to say who acked")
+    d.find_element(By.ID, "note-text").send_keys("browser: looking at it")
+    click(d, "Add note", "the Add note button")
+    wait(d, lambda: "browser: looking at it" in d.find_element(By.CSS_SELECTOR, "ul.notes").text,
+         "the note among the notes")
 
 
 def no_csrf(d):

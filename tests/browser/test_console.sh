@@ -77,6 +77,7 @@ export ROTA_URL=http://$HTTP_EP ROTA_LOGIN_ADMIN ROTA_LOGIN_VIEWER RUN_TICKER RU
 run_rota 0 -- incident show "$INC_ACK"
 has_line "$OUT" 'acknowledged' "rota incident show $INC_ACK after the click"
 has_line "$OUT" 'by .*admin|admin' "the ack names who clicked"
+assert_contains "$OUT" "browser: looking at it" "the note added in the browser"
 run_rota 0 -- show "$RUN_GATED" --json
 assert_contains "$OUT" '"status":"succeeded"' "the approved run"
 run_rota 0 -- incident show "$INC_PHONE"
