@@ -42,7 +42,7 @@ test-plain: build
 
 test-sanitize: $(SAN_BUILD)/Makefile
 	cmake --build $(SAN_BUILD) -j $(JOBS)
-	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE nosan
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'nosan|timing'
 
 # libFuzzer needs clang; this build holds only the fuzz targets and the
 # libraries they link.

@@ -90,6 +90,9 @@ enum {
 	CLI_EXIT_REFUSED = 4,     /* the coordinator answered with an error (a
 	                           * role or a runbook's allowed_* too), or with
 	                           * an answer rota cannot use */
+	/* Never an exit code: session_call_new's "the coordinator does not
+	 * know this request" (an older one). */
+	CLI_EXIT_UNKNOWN_REQUEST = 100,
 };
 
 #endif

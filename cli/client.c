@@ -25,9 +25,11 @@ struct client {
 	void *monitor; /* owned */
 	bool secure;
 	char why[512];
-	bool up;            /* a handshake succeeded and no close was seen since */
-	bool leave_down;    /* client_set_leave_when_down */
-	bool maybe_reached; /* client_may_have_reached */
+	bool up;                  /* a handshake succeeded and no close was seen since */
+	bool leave_down;          /* client_set_leave_when_down */
+	bool maybe_reached;       /* client_may_have_reached */
+	client_event_fn on_event; /* client_set_event_sink */
+	void *event_ctx;
 };
 
 static client_t *
@@ -243,10 +245,22 @@ client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **re
 				*reply = env;
 				return CLIENT_OK;
 			}
+			/* The events of a streaming request come before its
+			 * answer and carry its id. */
+			if (env->body_case == ROTA__ENVELOPE__BODY_EVENT && env->event != NULL &&
+			    env->event->request_id == id && c->on_event != NULL)
+				c->on_event(c->event_ctx, env->event);
 			/* A stale answer, or an Event nobody asked for. */
 			wire_msg_clear(&msg);
 		}
 	}
+}
+
+void
+client_set_event_sink(client_t *c, client_event_fn fn, void *ctx)
+{
+	c->on_event = fn;
+	c->event_ctx = ctx;
 }
 
 void

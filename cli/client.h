@@ -55,6 +55,11 @@ const char *client_endpoint(const client_t *c);
  * (*reply)->response is set; free it with client_reply_free. */
 int client_call(client_t *c, Rota__Request *req, int timeout_ms, Rota__Envelope **reply);
 void client_reply_free(Rota__Envelope **reply);
+/* Events (Envelope.event) carrying the id of the request in flight are
+ * given to fn, borrowed for the call, before its Response; others are
+ * dropped. NULL: all are dropped. */
+typedef void (*client_event_fn)(void *ctx, const Rota__Event *ev);
+void client_set_event_sink(client_t *c, client_event_fn fn, void *ctx);
 
 /* After CLIENT_ERR_REFUSED or CLIENT_ERR_HANDSHAKE: what happened and what
  * to fix. Borrowed. */

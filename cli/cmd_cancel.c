@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "follow.h"
 #include "format.h"
 #include "json.h"
 #include "options.h"
@@ -169,6 +170,8 @@ cmd_cancel_run(session_t *s, int argc, char **argv)
 	/* The coordinator's watchdog ends every step it asked to stop (the
 	 * worker confirms, or it is declared lost), so this wait ends. */
 	bool done = false;
+	bool stream = true; /* the coordinator has the event stream */
+	uint64_t cursor = 0;
 	for (;;) {
 		rc = cmd_cancel_poll(s, run_id, host, &reply, &done);
 		if (rc != CLI_EXIT_OK)
@@ -184,6 +187,17 @@ cmd_cancel_run(session_t *s, int argc, char **argv)
 			break;
 		}
 		client_reply_free(&reply);
+		/* Until something of the run changes (pushed as it commits),
+		 * or, from an older coordinator, a poll's pause. */
+		if (stream) {
+			rc = follow_next_change(s, run_id, host, &cursor);
+			if (rc == CLI_EXIT_UNKNOWN_REQUEST)
+				stream = false;
+			else if (rc != CLI_EXIT_OK)
+				break;
+			if (stream)
+				continue;
+		}
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = CLI_POLL_INTERVAL_MS * 1000000L};
 		nanosleep(&ts, NULL);
 	}

@@ -50,6 +50,32 @@ cmd_run_step_name(const Rota__StepRunInfo *st, char *buf, size_t len)
 	format_step_name(st->step_id, st->attempt, false, buf, len);
 }
 
+static void
+cmd_run_param_row(void *ctx, const runview_param_t *p)
+{
+	table_t *t = ctx;
+	table_row(t);
+	table_cell(t, p->name);
+	table_cell(t, p->value);
+	table_cell(t, p->source[0] ? p->source : "?");
+	table_cell(t, p->host[0] ? p->host : "every host");
+}
+
+/* The run's params and where each came from (runview.h), as a table;
+ * nothing for none. */
+static void
+cmd_run_print_params(const char *params)
+{
+	if (params == NULL || params[0] == '\0')
+		return;
+	static const char *const headers[] = {"PARAM", "VALUE", "FROM", "HOST"};
+	table_t *t = table_new(4, headers);
+	runview_params_each(params, cmd_run_param_row, t);
+	printf("\n");
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
 /* True when a and b are attempts of the same step on the same host. */
 static bool
 cmd_run_same_step(const Rota__StepRunInfo *a, const Rota__StepRunInfo *b)
@@ -700,6 +726,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		}
 		table_print(head, stdout);
 		table_destroy(&head);
+		cmd_run_print_params(show->params);
 
 		size_t i = 0;
 		while (i < n) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "ask.h"
+#include "cmd_backup.h"
 #include "cli.h"
 #include "format.h"
 #include "json.h"
@@ -55,6 +56,12 @@ cmd_status_json(const Rota__Response *resp)
 	json_member_uint(j, "workers_known", st->workers_known);
 	json_member_uint(j, "runs_active", st->runs_active);
 	json_member_uint(j, "incidents_open", st->incidents_open);
+	json_member_uint(j, "runs_total", st->runs_total);
+	json_key(j, "backup");
+	json_object_begin(j);
+	if (st->backup != NULL)
+		cmd_backup_json_members(j, st->backup);
+	json_object_end(j);
 	json_member_string(j, "coordinator_role", st->coordinator_role);
 	json_member_bool(j, "shared_store", st->shared_store);
 	json_key(j, "leader");
@@ -143,6 +150,10 @@ cmd_status_text(const Rota__Response *resp)
 	printf("fleet        %u of %u worker(s) connected, %u run(s) active, %u incident(s)"
 	       " open\n",
 	       st->workers_connected, st->workers_known, st->runs_active, st->incidents_open);
+	char backup[1024];
+	cmd_backup_line(st->backup, backup, sizeof(backup));
+	printf("runs         %llu stored\n", (unsigned long long)st->runs_total);
+	printf("backup       %s\n", backup);
 	cmd_status_leadership(st);
 }
 

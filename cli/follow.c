@@ -1,7 +1,10 @@
-/* follow: paging and following a run's output with the Logs cursor.
+/* follow: paging a run's output with the Logs cursor, and following it with
+ * the event stream (FollowRequest; polling with the Logs cursor only with a
+ * coordinator older than the stream).
  *
- * Must never: loop without a bound. Every poll waits at most
- * CLI_TIMEOUT_MS, and a cursor that does not move ends paging. */
+ * Must never: loop without a bound. Every request waits at most
+ * CLI_TIMEOUT_MS, a cursor that does not move ends paging, and a follower
+ * whose coordinator is gone gives up after CLI_FAILOVER_MS. */
 #include "follow.h"
 
 #include <stdbool.h>
@@ -119,9 +122,12 @@ follow_note_waiting(session_t *s, const char *run_id, const char *host, strlist_
 	return CLI_EXIT_OK;
 }
 
-int
-follow_run(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
-           int *run_status)
+/* Pages (and, with follow, polls every CLI_POLL_INTERVAL_MS) with the Logs
+ * cursor: for `rota logs` without -f, and a coordinator older than the
+ * event stream. */
+static int
+follow_poll(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
+            int *run_status)
 {
 	bool quiet = (flags & FOLLOW_QUIET) != 0;
 	transcript_t *t = transcript_new(stdout);
@@ -194,4 +200,168 @@ follow_run(session_t *s, const char *run_id, const char *host, int follow, unsig
 	fflush(stdout);
 	session_set_following(s, NULL);
 	return rc;
+}
+
+/* What one stream of windows has seen (follow_stream). */
+typedef struct {
+	transcript_t *t; /* borrowed */
+	bool quiet;
+	uint64_t cursor; /* every event up to it is shown */
+	bool gap;        /* an event of this window was missed: ask again */
+	bool ended;      /* the run's final status came */
+	bool waiting;    /* a step waits for approval */
+	int run_status;
+} follow_stream_t;
+
+static void
+follow_on_event(void *ctx, const Rota__Event *ev)
+{
+	follow_stream_t *f = ctx;
+	/* Each event names the one sent before it: another one means the
+	 * window lost an event (a full queue); the rest of it is dropped and
+	 * asked for again from the last one shown. */
+	if (f->gap || ev->prev != f->cursor) {
+		f->gap = true;
+		return;
+	}
+	switch (ev->body_case) {
+	case ROTA__EVENT__BODY_OUTPUT:
+		if (!f->quiet)
+			transcript_feed(f->t, ev->output->host, ev->output->step_id,
+			                ev->output->attempt, ev->output->stream,
+			                ev->output->data.data, ev->output->data.len);
+		break;
+	case ROTA__EVENT__BODY_STEP:
+		if (ev->step->status == ROTA__STEP_STATUS__STEP_WAITING)
+			f->waiting = true;
+		break;
+	case ROTA__EVENT__BODY_RUN:
+		f->run_status = ev->run->status;
+		f->ended = format_run_is_terminal(ev->run->status);
+		break;
+	case ROTA__EVENT__BODY_RESYNC:
+		f->gap = true;
+		return;
+	default:
+		break;
+	}
+	f->cursor = ev->cursor;
+}
+
+/* Follows the run with the event stream (FollowRequest): each window's
+ * events are pushed as they commit, and the next window is asked from the
+ * cursor, so a reconnect or a coordinator restart neither loses nor
+ * repeats a line. CLI_EXIT_UNKNOWN_REQUEST from a coordinator without it. */
+static int
+follow_stream(session_t *s, const char *run_id, const char *host, unsigned flags, int *run_status)
+{
+	follow_stream_t f = {.quiet = (flags & FOLLOW_QUIET) != 0};
+	f.t = transcript_new(stdout);
+	transcript_set_raw(f.t, (flags & FOLLOW_RAW) != 0);
+	strlist_t said = {0};
+	char *run = xstrdup(run_id); /* owned: the full id once known */
+	int rc = CLI_EXIT_OK;
+	int64_t last_answer = clock_mono_ms();
+	session_set_event_sink(s, follow_on_event, &f);
+	session_set_following(s, run_id);
+	for (;;) {
+		Rota__FollowRequest fr = ROTA__FOLLOW_REQUEST__INIT;
+		fr.run_id = run;
+		if (host != NULL)
+			fr.host = (char *)host;
+		fr.after = f.cursor;
+		Rota__Request req = ROTA__REQUEST__INIT;
+		req.body_case = ROTA__REQUEST__BODY_FOLLOW;
+		req.follow = &fr;
+		f.gap = false;
+		Rota__Envelope *reply = NULL;
+		rc = session_call_new(s, &req, ROTA__RESPONSE__BODY_FOLLOW, &reply);
+		fflush(stdout);
+		if (rc == CLI_EXIT_UNREACHABLE && clock_mono_ms() - last_answer < CLI_FAILOVER_MS) {
+			/* The window in flight died with its coordinator: ask
+			 * again from the cursor when it (or another) is back. */
+			fprintf(stderr, "rota: following run %s again from where it was\n", run);
+			follow_pause(CLI_FAILOVER_PAUSE_MS);
+			continue;
+		}
+		if (rc != CLI_EXIT_OK)
+			break;
+		last_answer = clock_mono_ms();
+		const Rota__FollowResponse *resp = reply->response->follow;
+		if (resp->run_id != NULL && resp->run_id[0] != '\0' &&
+		    strcmp(resp->run_id, run) != 0) {
+			free(run);
+			run = xstrdup(resp->run_id);
+		}
+		bool full = resp->resync || f.gap || resp->more;
+		if (!f.gap && resp->next > f.cursor)
+			f.cursor = resp->next;
+		if (!f.ended && !f.gap)
+			f.run_status = resp->run_status;
+		client_reply_free(&reply);
+		*run_status = f.run_status;
+		if (f.waiting && !f.ended) {
+			f.waiting = false;
+			rc = follow_note_waiting(s, run, host, &said);
+			if (rc != CLI_EXIT_OK)
+				break;
+		}
+		/* Over once its final status came with everything before it. */
+		if (f.ended || (!full && format_run_is_terminal(f.run_status)))
+			break;
+	}
+	session_set_event_sink(s, NULL, NULL);
+	session_set_following(s, NULL);
+	strlist_free(&said);
+	transcript_destroy(&f.t);
+	fflush(stdout);
+	free(run);
+	return rc;
+}
+
+int
+follow_run(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
+           int *run_status)
+{
+	*run_status = ROTA__RUN_STATUS__RUN_STATUS_UNSPECIFIED;
+	if (follow) {
+		int rc = follow_stream(s, run_id, host, flags, run_status);
+		if (rc != CLI_EXIT_UNKNOWN_REQUEST)
+			return rc;
+	}
+	return follow_poll(s, run_id, host, follow, flags, run_status);
+}
+
+/* Counts the events of one window (follow_next_change). */
+static void
+follow_count_event(void *ctx, const Rota__Event *ev)
+{
+	uint64_t *cursor = ctx;
+	if (ev->cursor > *cursor)
+		*cursor = ev->cursor;
+}
+
+int
+follow_next_change(session_t *s, const char *run_id, const char *host, uint64_t *cursor)
+{
+	Rota__FollowRequest fr = ROTA__FOLLOW_REQUEST__INIT;
+	fr.run_id = (char *)run_id;
+	if (host != NULL)
+		fr.host = (char *)host;
+	fr.after = *cursor;
+	fr.from_now = *cursor == 0;
+	fr.limit = 1;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_FOLLOW;
+	req.follow = &fr;
+	uint64_t seen = *cursor;
+	session_set_event_sink(s, follow_count_event, &seen);
+	Rota__Envelope *reply = NULL;
+	int rc = session_call_new(s, &req, ROTA__RESPONSE__BODY_FOLLOW, &reply);
+	session_set_event_sink(s, NULL, NULL);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	*cursor = reply->response->follow->next > seen ? reply->response->follow->next : seen;
+	client_reply_free(&reply);
+	return CLI_EXIT_OK;
 }

@@ -19,4 +19,11 @@
 int follow_run(session_t *s, const char *run_id, const char *host, int follow, unsigned flags,
                int *run_status);
 
+/* Waits (at most about 2 s) for the next committed change of run_id (of
+ * host's steps when host is set) after *cursor (0: from now on), and moves
+ * *cursor past it: cancel's wait for the end. CLI_EXIT_OK, an exit code
+ * having said why, or CLI_EXIT_UNKNOWN_REQUEST (unsaid) from a coordinator
+ * without the event stream. */
+int follow_next_change(session_t *s, const char *run_id, const char *host, uint64_t *cursor);
+
 #endif

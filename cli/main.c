@@ -15,6 +15,7 @@
 #include "cmd_cancel.h"
 #include "cmd_incident.h"
 #include "cmd_keygen.h"
+#include "cmd_backup.h"
 #include "cmd_keys.h"
 #include "cmd_web.h"
 #include "cmd_lint.h"
@@ -56,6 +57,7 @@ static const struct {
     {"status", cmd_status_show},
     {"audit", cmd_audit_list},
     {"keys", cmd_keys_list},
+    {"backup", cmd_backup_run},
     {"web", cmd_web_command},
 };
 
@@ -192,8 +194,9 @@ main(int argc, char **argv)
 		return rc;
 	}
 	cli_config_clear(&config);
-	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
-	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
-	                   "runbooks, reload, schedules, status, audit, keys, lint and keygen",
-	                   name);
+	return usage_error(
+	    "unknown command '%s'; the commands are submit, runs, show, logs, "
+	    "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
+	    "runbooks, reload, schedules, status, audit, keys, backup, lint and keygen",
+	    name);
 }

@@ -27,6 +27,9 @@ struct session {
 	char *key_path;             /* owned; NULL: no CURVE */
 	char *coordinator_key_path; /* owned */
 	client_t *client;
+	client_event_fn on_event; /* session_set_event_sink: every client gets it */
+	void *event_ctx;
+	bool quiet_unknown; /* session_call_new */
 };
 
 session_t *
@@ -138,6 +141,7 @@ session_connect(session_t *s)
 		                   " with --coordinator or " CLI_ENDPOINT_ENV,
 		                   session_endpoint(s), zmq_strerror(errno));
 	client_set_leave_when_down(s->client, session_alternatives(s));
+	client_set_event_sink(s->client, s->on_event, s->event_ctx);
 	return CLI_EXIT_OK;
 }
 
@@ -153,6 +157,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "show";
 	case ROTA__RESPONSE__BODY_LOGS:
 		return "logs";
+	case ROTA__RESPONSE__BODY_FOLLOW:
+		return "follow";
 	case ROTA__RESPONSE__BODY_WORKERS:
 		return "workers";
 	case ROTA__RESPONSE__BODY_RUNBOOKS:
@@ -183,6 +189,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "workers remove";
 	case ROTA__RESPONSE__BODY_KEYS:
 		return "keys";
+	case ROTA__RESPONSE__BODY_BACKUP:
+		return "backup";
 	case ROTA__RESPONSE__BODY_WEB_LOGIN:
 		return "web login";
 	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
@@ -208,6 +216,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->show != NULL;
 	case ROTA__RESPONSE__BODY_LOGS:
 		return resp->logs != NULL;
+	case ROTA__RESPONSE__BODY_FOLLOW:
+		return resp->follow != NULL;
 	case ROTA__RESPONSE__BODY_WORKERS:
 		return resp->workers != NULL;
 	case ROTA__RESPONSE__BODY_RUNBOOKS:
@@ -238,6 +248,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->remove_worker != NULL;
 	case ROTA__RESPONSE__BODY_KEYS:
 		return resp->keys != NULL;
+	case ROTA__RESPONSE__BODY_BACKUP:
+		return resp->backup != NULL;
 	case ROTA__RESPONSE__BODY_WEB_LOGIN:
 		return resp->web_login != NULL;
 	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
@@ -320,6 +332,13 @@ session_answer(session_t *s, Rota__Envelope *env, Rota__Response__BodyCase expec
                Rota__Envelope **reply)
 {
 	const Rota__Response *resp = env->response;
+	if (resp->error != NULL && s->quiet_unknown &&
+	    resp->error->code == ROTA__ERROR_CODE__ERR_BAD_REQUEST &&
+	    resp->error->message != NULL &&
+	    strncmp(resp->error->message, "unknown request", 15) == 0) {
+		client_reply_free(&env);
+		return CLI_EXIT_UNKNOWN_REQUEST;
+	}
 	if (resp->error != NULL) {
 		const char *msg = resp->error->message;
 		if (msg == NULL || msg[0] == '\0')
@@ -387,6 +406,25 @@ static void
 session_drop(session_t *s)
 {
 	client_destroy(&s->client);
+}
+
+void
+session_set_event_sink(session_t *s, client_event_fn fn, void *ctx)
+{
+	s->on_event = fn;
+	s->event_ctx = ctx;
+	if (s->client != NULL)
+		client_set_event_sink(s->client, fn, ctx);
+}
+
+int
+session_call_new(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
+                 Rota__Envelope **reply)
+{
+	s->quiet_unknown = true;
+	int rc = session_call(s, req, expect, reply);
+	s->quiet_unknown = false;
+	return rc;
 }
 
 int

@@ -9,6 +9,7 @@
 #ifndef ROTA_SESSION_H
 #define ROTA_SESSION_H
 
+#include "client.h"
 #include "eplist.h"
 #include "rota.pb-c.h"
 
@@ -43,5 +44,12 @@ void session_set_following(session_t *s, const char *run_id);
  * CLI_EXIT_USAGE (the endpoint is malformed, a key file cannot be used). */
 int session_call(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
                  Rota__Envelope **reply);
+/* The same for a request an older coordinator may not know: its refusal
+ * as unknown is returned as CLI_EXIT_UNKNOWN_REQUEST, unsaid, so the
+ * caller can fall back to what that coordinator knows. */
+int session_call_new(session_t *s, Rota__Request *req, Rota__Response__BodyCase expect,
+                     Rota__Envelope **reply);
+/* Events of a streaming request (FollowRequest) go to fn (client.h). */
+void session_set_event_sink(session_t *s, client_event_fn fn, void *ctx);
 
 #endif

@@ -92,6 +92,7 @@ jsondoc_run_show(const Rota__ShowRunResponse *show, int64_t now)
 		runview_json_summary(j, show->run, now);
 	else
 		json_null(j);
+	runview_json_params(j, show->params);
 	json_key(j, "steps");
 	json_array_begin(j);
 	for (size_t i = 0; i < n; i++)

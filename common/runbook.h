@@ -46,7 +46,12 @@
 #define RUNBOOK_MAX_NAME_LEN 100               /* runbook name, param names, step ids */
 #define RUNBOOK_MAX_PARAMS 256
 #define RUNBOOK_MAX_STEPS 1000
-#define RUNBOOK_MAX_ALLOWED 256 /* names in allowed_operators */
+#define RUNBOOK_MAX_ALLOWED 256  /* names in allowed_operators */
+#define RUNBOOK_MAX_FROM_ALERT 8 /* labels in one param's from_alert */
+/* Template names of the alert that started a run (docs/runbooks.md): */
+#define RUNBOOK_ALERT_LABELS "alert.labels."           /* + a label's name */
+#define RUNBOOK_ALERT_ANNOTATIONS "alert.annotations." /* + an annotation's name */
+#define RUNBOOK_ALERT_STARTS_AT "alert.starts_at"      /* RFC 3339, UTC */
 
 /* A position in the file (yamltree.h): line and column, 1-based. */
 typedef yamltree_mark_t runbook_mark_t;
@@ -70,6 +75,11 @@ typedef struct {
 	runbook_param_type_t type;
 	bool required; /* true: a value must be given at submit */
 	bool secret;   /* true: to be kept out of output and logs (issue 6) */
+	/* from_alert: the alert labels whose value the param takes when an
+	 * alert starts the run, the first the alert has; none: the default
+	 * (or vars, or -p) as for any run. Only in a runbook with triggers. */
+	char **from_alert;
+	size_t from_alert_count;
 	runbook_mark_t mark;
 } runbook_param_t;
 
@@ -266,6 +276,9 @@ void runbook_destroy(runbook_t **rbp);
 const runbook_param_t *runbook_param_find(const runbook_t *rb, const char *name);
 /* The index of the step with this id, or -1. */
 int runbook_step_find(const runbook_t *rb, const char *id);
+/* Whether name is one of an alert's template names: alert.labels.NAME,
+ * alert.annotations.NAME (NAME a label key) or alert.starts_at. */
+bool runbook_alert_name_valid(const char *name);
 
 /* Reads the schedule's holiday file ({file: PATH} in skip_dates; a relative
  * PATH is taken from the directory of runbook_path) into its skip dates.

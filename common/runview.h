@@ -15,4 +15,18 @@ void runview_json_summary(json_t *j, const Rota__RunSummary *r, int64_t now_ms);
 void runview_json_runs(json_t *j, const char *key, Rota__RunSummary *const *runs, size_t n,
                        int64_t now_ms);
 
+/* A run's params as ShowRunResponse.params holds them, one line each,
+ * "NAME=VALUE<TAB>SOURCE[<TAB>HOST]" (an older run's "NAME=VALUE" has no
+ * source): `rota show` prints them as a table (name, value, where it came
+ * from, and the host for a host's own value), --json as "params": [{name,
+ * value, source, host}]. Nothing printed for none. */
+typedef struct {
+	const char *name, *value, *source, *host; /* "" when absent */
+} runview_param_t;
+/* Calls fn for every line of params, cut into its fields (borrowed for
+ * the call). `rota show` prints them as a table (cli/cmd_run.c). */
+void runview_params_each(const char *params, void (*fn)(void *ctx, const runview_param_t *p),
+                         void *ctx);
+void runview_json_params(json_t *j, const char *params);
+
 #endif

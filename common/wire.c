@@ -301,6 +301,19 @@ wire_hello_check(const Rota__Hello *hello, char *buf, size_t buflen)
 		if (l != NULL && wire_label_check(l->key, l->value, buf, buflen) != 0)
 			return -1;
 	}
+	if (hello->n_addresses > WIRE_MAX_ADDRESSES) {
+		snprintf(buf, buflen, "it has %zu addresses; the limit is %d addresses",
+		         hello->n_addresses, WIRE_MAX_ADDRESSES);
+		return -1;
+	}
+	for (size_t i = 0; i < hello->n_addresses; i++) {
+		size_t al = hello->addresses[i] ? strlen(hello->addresses[i]) : 0;
+		if (al > WIRE_MAX_ADDRESS_BYTES) {
+			snprintf(buf, buflen, "an address of %zu bytes; the limit is %d bytes", al,
+			         WIRE_MAX_ADDRESS_BYTES);
+			return -1;
+		}
+	}
 	return 0;
 }
 

@@ -31,6 +31,8 @@
 #define WIRE_MAX_LABELS 64
 #define WIRE_MAX_LABEL_BYTES 256    /* a label's key, and its value */
 #define WIRE_MAX_HOSTNAME_BYTES 255 /* HOST_NAME_MAX */
+#define WIRE_MAX_ADDRESSES 32       /* Hello.addresses */
+#define WIRE_MAX_ADDRESS_BYTES 64   /* one of them: an IPv6 text is at most 45 */
 #define WIRE_MAX_VERSION_BYTES 64
 #define WIRE_MAX_TITLE_BYTES 512 /* an incident's title */
 /* A ROUTER identity is a worker id or a libzmq-made id: bounded. */

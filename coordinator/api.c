@@ -28,6 +28,7 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_RUNS, "runs", KEYRING_ROLE_VIEWER, false, NULL, api_runs},
     {ROTA__REQUEST__BODY_SHOW, "show", KEYRING_ROLE_VIEWER, false, NULL, api_show},
     {ROTA__REQUEST__BODY_LOGS, "logs", KEYRING_ROLE_VIEWER, false, NULL, api_logs},
+    {ROTA__REQUEST__BODY_FOLLOW, "follow", KEYRING_ROLE_VIEWER, false, NULL, api_follow},
     {ROTA__REQUEST__BODY_WORKERS, "workers", KEYRING_ROLE_VIEWER, false, NULL, api_workers},
     {ROTA__REQUEST__BODY_RUNBOOKS, "runbooks", KEYRING_ROLE_VIEWER, false, NULL, api_runbooks},
     {ROTA__REQUEST__BODY_SCHEDULES, "schedules", KEYRING_ROLE_VIEWER, false, NULL, api_schedules},
@@ -65,6 +66,8 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_REMOVE_WORKER, "workers remove", KEYRING_ROLE_ADMIN, true,
      api_remove_worker_target, api_remove_worker},
     {ROTA__REQUEST__BODY_KEYS, "keys", KEYRING_ROLE_ADMIN, false, NULL, api_keys},
+    /* A copy of the whole store: every run's output and the audit trail. */
+    {ROTA__REQUEST__BODY_BACKUP, "backup", KEYRING_ROLE_ADMIN, true, api_backup_target, api_backup},
 };
 
 #define API_ROUTE_COUNT (sizeof(api_routes) / sizeof(api_routes[0]))

@@ -42,6 +42,8 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->peer = w->peer;
 		info->spool_error = w->spool_error;
 		info->last_seen_ms = w->last_seen_wall;
+		info->addresses = w->addresses; /* borrowed, like the strings above */
+		info->n_addresses = w->address_count;
 		info->n_labels = w->label_count;
 		info->labels = xcalloc(w->label_count, sizeof(*info->labels));
 		for (size_t k = 0; k < w->label_count; k++) {

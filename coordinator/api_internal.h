@@ -72,11 +72,18 @@ char *api_submit_target(const Rota__Request *req);
 void api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 void api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 void api_logs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+/* api_events.c: a window of the event stream, answered after the commit. */
+void api_follow(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 void api_approve(api_t *api, const uint8_t *identity, size_t identity_len,
                  const Rota__Request *req);
 char *api_approve_target(const Rota__Request *req);
 void api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 char *api_cancel_target(const Rota__Request *req);
+
+/* ---- backup (api_backup.c) --------------------------------------------- */
+
+void api_backup(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+char *api_backup_target(const Rota__Request *req);
 
 /* ---- notes (api_notes.c) ------------------------------------------------ */
 

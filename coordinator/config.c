@@ -412,6 +412,15 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 		}
 		free(c->store_password_file);
 		c->store_password_file = xstrdup(scalar(val));
+	} else if (strcmp(k, "backup_dir") == 0) {
+		/* rota backup FILE writes only below it (api_backup.c). */
+		if (scalar(val) == NULL || scalar(val)[0] != '/') {
+			reader_fail(r, val,
+			            "%s must be an absolute directory, like /var/backups/rota", k);
+			return;
+		}
+		free(c->backup_dir);
+		c->backup_dir = xstrdup(scalar(val));
 	} else if (strcmp(k, "http_protect_metrics") == 0) {
 		const char *v = scalar(val);
 		if (v && strcmp(v, "true") == 0)
@@ -436,16 +445,30 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 			reader_fail(r, val, "lease must be from 2s to 5m, not '%s'", scalar(val));
 		else
 			c->lease_ms = ms;
+	} else if (strcmp(k, "vars") == 0) {
+		fleetvars_destroy(&c->vars);
+		c->vars = fleetvars_read(&r->rep, val);
+	} else if (strcmp(k, "host_label") == 0) {
+		const char *v = scalar(val);
+		if (v == NULL || v[0] == '\0' || strpbrk(v, " \t\n\"'{}") != NULL) {
+			reader_fail(r, val,
+			            "host_label must be an alert label's name, like instance");
+			return;
+		}
+		free(c->host_label);
+		c->host_label = xstrdup(v);
 	} else if (strcmp(k, "escalation") == 0) {
 		read_escalation(r, val, c);
 	} else if (strcmp(k, "outbox") == 0) {
 		read_outbox(r, val, c);
 	} else {
-		reader_fail(r, key,
-		            "unknown key '%s' (expected http, http_token_file,"
-		            " http_protect_metrics, http_request_deadline, link, store,"
-		            " store_password_file, lease, channels, escalation, outbox)",
-		            k);
+		reader_fail(
+		    r, key,
+		    "unknown key '%s' (expected http, http_token_file,"
+		    " http_protect_metrics, http_request_deadline, link, store,"
+		    " store_password_file, backup_dir, lease, channels, escalation, outbox, vars,"
+		    " host_label)",
+		    k);
 	}
 }
 
@@ -474,6 +497,7 @@ config_default(void)
 	c->deadline_ms[2] = CONFIG_DEADLINE_P2_MS;
 	c->deadline_ms[3] = CONFIG_DEADLINE_P3_MS;
 	c->deadline_ms[4] = CONFIG_DEADLINE_NEXT_BUSINESS_DAY;
+	c->vars = fleetvars_read(NULL, NULL);
 	return c;
 }
 
@@ -545,6 +569,9 @@ config_destroy(config_t **cp)
 	free(c->link);
 	free(c->store);
 	free(c->store_password_file);
+	fleetvars_destroy(&c->vars);
+	free(c->host_label);
+	free(c->backup_dir);
 	free(c);
 	*cp = NULL;
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fleetvars.h"
 #include "incidents/incidents.h"
 
 #define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
@@ -58,6 +59,9 @@ typedef struct config {
 	 * not given (coordinator_store_plan: --store and ROTA_STORE win). */
 	char *store;
 	char *store_password_file;
+	/* backup_dir: where rota backup may write (an absolute directory);
+	 * NULL: any absolute path on this host. */
+	char *backup_dir;
 	/* lease: the leader's lease (leader.h); 0 when not given (--lease
 	 * wins; else LEADER_DEFAULT_LEASE_MS). */
 	int64_t lease_ms;
@@ -71,6 +75,11 @@ typedef struct config {
 	int64_t backoff_ms;
 	int64_t max_backoff_ms;
 	int64_t timeout_ms;
+	/* owned: param values per host (vars:, fleetvars.h); never NULL. */
+	fleetvars_t *vars;
+	/* owned: the alert label that names the host (host_label:); NULL:
+	 * `instance`, else `host` (alert.h). */
+	char *host_label;
 } config_t;
 
 /* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies. */

@@ -161,6 +161,15 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	log_info("store: %s", splan.target ? splan.target : db);
 	s->incidents = incidents_new(s->store, s->config);
 	s->audit = audit_new(s->store);
+	/* The followers' cursor goes on from the store's last event. */
+	s->events = events_new(s->store, error);
+	if (s->events == NULL)
+		goto fail;
+	s->backup = backup_new(s->store);
+	if (config->read_only && store_read_only(s->store) != 0) {
+		*error = xstrdup("cannot make the store read-only (--read-only)");
+		goto fail;
+	}
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	/* Started by the leader only (coordinator_role.c): kept to start it
@@ -469,6 +478,7 @@ coordinator_stop(coordinator_t *c)
 	}
 	dispatcher_end_turn(c->svc->dispatcher);
 	if (store_commit(c->svc->store) == 0) {
+		events_committed(c->svc->events, c->svc->sendq, true, clock_mono_ms());
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);
@@ -494,6 +504,7 @@ coordinator_stop(coordinator_t *c)
 			                 coordinator_api_message);
 		/* Reads only: nothing to make durable, but close the read. */
 		store_commit(c->svc->store);
+		events_committed(c->svc->events, c->svc->sendq, false, clock_mono_ms());
 		sendq_flush(c->svc->sendq, &c->sent);
 	}
 }
@@ -526,6 +537,12 @@ coordinator_run(coordinator_t *c)
 		long http_wait = c->httpd ? httpd_timeout_ms(c->httpd) : -1;
 		if (http_wait >= 0 && http_wait < wait)
 			wait = http_wait;
+		long events_wait = events_timeout_ms(c->svc->events, now);
+		if (events_wait >= 0 && events_wait < wait)
+			wait = events_wait;
+		/* A backup goes on at the next turn: no sleeping meanwhile. */
+		if (backup_running(c->svc->backup))
+			wait = 0;
 		zmq_pollitem_t items[5] = {
 		    {c->svc->worker_sock, 0, ZMQ_POLLIN, 0},
 		    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},
@@ -608,9 +625,21 @@ coordinator_run(coordinator_t *c)
 			c->store_unwritable = false;
 			log_info("store: writable again; taking new work");
 		}
+		/* Committed: the turn's events may be told now. */
+		events_committed(c->svc->events, c->svc->sendq, wrote, clock_mono_ms());
+		if (c->httpd != NULL && wrote)
+			httpd_sse_wake(c->httpd);
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);
+		/* A slice of the backup, between turns (nothing open); its
+		 * outcome, when it ends, is committed here. */
+		if (backup_running(c->svc->backup)) {
+			backup_turn(c->svc->backup, clock_wall_ms());
+			if (store_in_transaction(c->svc->store) && store_commit(c->svc->store) != 0)
+				log_warn("store: the backup's outcome could not be recorded: %s",
+				         store_last_error(c->svc->store));
+		}
 		if (now >= c->next_store_check) {
 			coordinator_check_store(c);
 			c->next_store_check = now + COORDINATOR_STORE_CHECK_MS;

@@ -82,6 +82,10 @@ typedef struct {
 	const char *advertise_worker;
 	const char *advertise_api;
 	const char *advertise_http;
+	/* --read-only: never lead, write nothing (the store is opened
+	 * query-only): answers rota status and /metrics from what the store
+	 * holds, e.g. to check a restored backup. */
+	bool read_only;
 } coordinator_config_t;
 
 typedef struct coordinator coordinator_t;

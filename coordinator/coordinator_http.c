@@ -51,6 +51,12 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 	    .role = c->http_token ? "token" : "admin",
 	    .peer = peer,
 	};
+	if (c->svc->options.read_only) {
+		*status = 503;
+		*reply = xstrdup("this coordinator was started --read-only (to look at a restored"
+		                 " backup): it takes no alerts\n");
+		return;
+	}
 	if (!leader_is_leader(c->leader)) {
 		/* A follower keeps the payload for the leader (Alertmanager
 		 * may list every coordinator): 202 once it is durable. One the
@@ -326,6 +332,25 @@ coordinator_http_metrics(void *ctx)
 		metrics_label_t l = {"result", alerts[i].result};
 		metrics_count(m, &l, 1, alerts[i].n);
 	}
+	/* The data lifecycle (docs/operations.md): the alert rules of
+	 * deploy/prometheus/ read these two. */
+	metrics_family(m, "rota_backup_last_success_timestamp_seconds", METRICS_GAUGE,
+	               "When the last successful rota backup ended (Unix time; 0: never).");
+	metrics_value(m, NULL, 0, (double)backup_last_success_ms(c->svc->backup) / 1000.0);
+	Rota__BackupInfo bi = ROTA__BACKUP_INFO__INIT;
+	backup_info(c->svc->backup, &bi);
+	metrics_family(m, "rota_backup_running", METRICS_GAUGE, "1 while a backup is being taken.");
+	metrics_value(m, NULL, 0, backup_running(c->svc->backup) ? 1 : 0);
+	metrics_family(m, "rota_backup_max_pause_seconds", METRICS_GAUGE,
+	               "The longest slice of the last backup: the loop's longest pause for it.");
+	metrics_value(m, NULL, 0, (double)bi.max_pause_us / 1e6);
+	int64_t bytes = store_bytes(c->svc->store);
+	if (bytes >= 0) {
+		metrics_family(m, "rota_store_bytes", METRICS_GAUGE,
+		               "The store's size: the SQLite file's pages, or the PostgreSQL"
+		               " database.");
+		metrics_value(m, NULL, 0, (double)bytes);
+	}
 	/* Reads only, but a read transaction may have opened: close it. */
 	store_commit(c->svc->store);
 	return metrics_finish(&m);
@@ -469,6 +494,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .alerts = coordinator_http_alerts,
 	    .metrics = coordinator_http_metrics,
 	    .healthy = coordinator_http_healthy,
+	    .events_open = coordinator_sse_open,
+	    .events_text = coordinator_sse_text,
 	    .ctx = c,
 	};
 	if (p.token_file != NULL)

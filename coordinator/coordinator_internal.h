@@ -84,8 +84,14 @@ struct coordinator {
 	char *outbox_password_file; /* owned; NULL: libpq's own ways */
 	/* What the last `rota status` lent its answer (owned until the next). */
 	Rota__StatusResponse status_list;
+	Rota__BackupInfo status_backup; /* rota status's backup: its strings the backup's */
 	store_leader_t status_leader;
 };
+
+/* coordinator_sse.c: GET /v1/events's source (httpd_handlers_t). */
+int coordinator_sse_open(void *ctx, const char *run_text, char **run, char **why);
+int coordinator_sse_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+                         char **text, uint64_t *next);
 
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it

@@ -36,6 +36,15 @@ coordinator_status(void *ctx, Rota__StatusResponse *out)
 		for (int sev = 1; sev <= 4; sev++)
 			out->incidents_open += (uint32_t)(counts[sev][0] + counts[sev][1]);
 	coordinator_role_status(c, out);
+	rota__backup_info__init(&c->status_backup);
+	backup_info(c->svc->backup, &c->status_backup);
+	out->backup = &c->status_backup;
+	uint64_t by_status[32] = {0};
+	if (store_runs_by_status(c->svc->store, by_status, 32) == 0)
+		for (int s = 0; s < 32; s++)
+			out->runs_total += by_status[s];
+	if (c->svc->options.read_only)
+		out->coordinator_role = "read-only";
 }
 
 /* While the store cannot be written, a request that writes is refused at once with

@@ -183,6 +183,11 @@ coordinator_role_start(coordinator_t *c, int64_t lease_ms, char **error)
 	    .ctx = c,
 	};
 	c->leader = leader_new(&ops, lease_ms);
+	/* Read-only: a follower of nobody, for good (its store refuses writes). */
+	if (c->svc->options.read_only) {
+		coordinator_role_leadership(c);
+		return 0;
+	}
 	/* Sharing the store, this coordinator is sent others to whenever it
 	 * leads: it must have endpoints they can dial. */
 	if (store_shared(c->svc->store) &&
@@ -205,6 +210,8 @@ coordinator_role_start(coordinator_t *c, int64_t lease_ms, char **error)
 void
 coordinator_role_turn(coordinator_t *c, int64_t now)
 {
+	if (c->svc->options.read_only)
+		return;
 	leader_turn(c->leader, now);
 	if (!store_shared(c->svc->store) || now < c->next_seen)
 		return;

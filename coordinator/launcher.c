@@ -1,5 +1,6 @@
 /* launcher: builds runs from runbooks (see launcher.h). */
 #include "launcher.h"
+#include "launcher_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,12 @@ launcher_new(services_t *svc)
 	launcher_t *l = xcalloc(1, sizeof(*l));
 	l->svc = svc;
 	return l;
+}
+
+services_t *
+launcher_services(const launcher_t *l)
+{
+	return l->svc;
 }
 
 void
@@ -289,49 +296,14 @@ launcher_in_targets(const launcher_t *l, const runbook_t *rb, const char *id, ch
 
 /* ---- templates --------------------------------------------------------- */
 
-/* Template variables: params.*, run.id, host.id, host.labels.*. */
-typedef struct {
-	template_var_t *vars;
-	size_t count;
-	strlist_t owned;
-} vars_t;
-
-static void
-vars_add_secret(vars_t *v, const char *name, const char *value, bool secret)
-{
-	char *n = xstrdup(name), *val = xstrdup(value);
-	strlist_add(&v->owned, n);
-	strlist_add(&v->owned, val);
-	v->vars = xrealloc(v->vars, (v->count + 1) * sizeof(*v->vars));
-	v->vars[v->count].name = n;
-	v->vars[v->count].value = val;
-	v->vars[v->count].secret = secret;
-	v->count++;
-}
-
-static void
-vars_add(vars_t *v, const char *name, const char *value)
-{
-	vars_add_secret(v, name, value, false);
-}
-
-static void
-vars_free(vars_t *v)
-{
-	/* The values may be secrets: wiped before they go back to the heap. */
-	for (size_t i = 0; i < v->count; i++)
-		if (v->vars[i].secret)
-			explicit_bzero((char *)v->vars[i].value, strlen(v->vars[i].value));
-	free(v->vars);
-	strlist_free(&v->owned);
-	memset(v, 0, sizeof(*v));
-}
-
-/* A step's template names "host.labels.K" for a label the worker lacks:
- * say so plainly rather than as an unknown template name. */
+/* A step's template names "host.labels.K" for a label the worker lacks,
+ * or an alert value the run was not given: say so plainly rather than as
+ * an unknown template name. */
 typedef struct {
 	const worker_t *w;
-	char *missing; /* owned: the first label it lacks */
+	const vars_t *alert; /* the run's alert.* values */
+	char *missing;       /* owned: the first label it lacks */
+	char *missing_alert; /* owned: the first alert.* name it lacks */
 } label_check_t;
 
 static int
@@ -339,6 +311,10 @@ label_visit(void *ctx, const char *name)
 {
 	label_check_t *c = ctx;
 	static const char prefix[] = "host.labels.";
+	if (strncmp(name, "alert.", 6) == 0 && launcher_params_var_get(c->alert, name) == NULL) {
+		c->missing_alert = xstrdup(name);
+		return 1;
+	}
 	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 		return 0;
 	const char *key = name + sizeof(prefix) - 1;
@@ -349,16 +325,26 @@ label_visit(void *ctx, const char *name)
 }
 
 static int
-launcher_check_labels(const runbook_step_t *step, const worker_t *w, char **error)
+launcher_check_labels(const runbook_step_t *step, const worker_t *w, const vars_t *alert,
+                      char **error)
 {
-	label_check_t c = {.w = w};
+	label_check_t c = {.w = w, .alert = alert};
 	const char *texts[RUNBOOK_STEP_MAX_TEXTS];
 	size_t n = runbook_step_texts(step, texts);
-	for (size_t i = 0; i < n + step->env_count && c.missing == NULL; i++) {
+	for (size_t i = 0; i < n + step->env_count && c.missing == NULL && c.missing_alert == NULL;
+	     i++) {
 		const char *t = i < n ? texts[i] : step->env[i - n].value;
 		char *err = NULL;
 		template_names(t, label_visit, &c, &err);
 		free(err);
+	}
+	if (c.missing_alert != NULL) {
+		*error = xasprintf("step %s uses {{ %s }} but the run has no such alert value (an"
+		                   " alert without it, or a run started by hand); pass -p %s=VALUE,"
+		                   " or use a param with from_alert and a default",
+		                   step->id, c.missing_alert, c.missing_alert);
+		free(c.missing_alert);
+		return -1;
 	}
 	if (c.missing == NULL)
 		return 0;
@@ -397,95 +383,40 @@ launcher_build_spec(const launcher_t *l, const run_t *run, bool adhoc, const run
 	return runbook_step_spec(step, &in, spec, spec_len);
 }
 
-/* ---- params ------------------------------------------------------------ */
-
-/* Every given param must be declared and fit its type; every declared one
- * gets a value. Fills vars (params.*) and lines ("k=v"). */
-static int
-launcher_params(const launch_t *req, vars_t *vars, strlist_t *lines, char **error)
-{
-	const runbook_t *rb = req->rb;
-	for (size_t i = 0; i < req->n_params; i++) {
-		const Rota__Label *p = req->params[i];
-		if (runbook_param_find(rb, p->key) == NULL) {
-			strlist_t declared = {0};
-			for (size_t k = 0; k < rb->param_count; k++)
-				strlist_add(&declared, xstrdup(rb->params[k].name));
-			char *names = strlist_join(&declared, "none");
-			*error = xasprintf("runbook %s has no param '%s' (its params: %s)",
-			                   rb->name, p->key, names);
-			free(names);
-			strlist_free(&declared);
-			return -1;
-		}
-	}
-	for (size_t k = 0; k < rb->param_count; k++) {
-		const runbook_param_t *p = &rb->params[k];
-		const char *value = p->default_value;
-		for (size_t i = 0; i < req->n_params; i++) {
-			if (strcmp(req->params[i]->key, p->name) == 0)
-				value = req->params[i]->value;
-		}
-		if (value == NULL) {
-			*error = xasprintf("runbook %s needs param '%s'; pass -p %s=VALUE",
-			                   rb->name, p->name, p->name);
-			return -1;
-		}
-		if (p->required && value[0] == '\0') {
-			*error =
-			    xasprintf("param '%s' of runbook %s is required and cannot be empty;"
-			              " pass -p %s=VALUE",
-			              p->name, rb->name, p->name);
-			return -1;
-		}
-		char *bad = runbook_param_check(p, value);
-		if (bad != NULL) {
-			/* The check's message quotes the value: not for a secret. */
-			*error = p->secret
-			             ? xasprintf("runbook %s: param '%s' (secret) does not fit"
-			                         " its type",
-			                         rb->name, p->name)
-			             : xasprintf("runbook %s: %s", rb->name, bad);
-			free(bad);
-			return -1;
-		}
-		char *name = xasprintf("params.%s", p->name);
-		vars_add_secret(vars, name, value, p->secret);
-		free(name);
-		strlist_add(lines, xasprintf("%s=%s", p->name, p->secret ? "****" : value));
-	}
-	return 0;
-}
-
 /* ---- the run ----------------------------------------------------------- */
 
 static int
 launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t h,
-                   const vars_t *base, char **error)
+                   const vars_t *base, params_t *ps, char **error)
 {
 	const runbook_t *rb = req->rb;
 	worker_t *w = registry_find(l->svc->registry, run->hosts[h].host);
 	vars_t vars = {0};
 	for (size_t i = 0; i < base->count; i++)
-		vars_add_secret(&vars, base->vars[i].name, base->vars[i].value,
-		                base->vars[i].secret);
-	vars_add(&vars, "host.id", w->id);
+		launcher_params_var_secret(&vars, base->vars[i].name, base->vars[i].value,
+		                           base->vars[i].secret);
+	/* The host's own params: vars may give each host its value. */
+	if (launcher_params_host(l, req, ps, w, &vars, error) != 0) {
+		launcher_params_vars_free(&vars);
+		return -1;
+	}
+	launcher_params_var(&vars, "host.id", w->id);
 	for (size_t i = 0; i < w->label_count; i++) {
 		char *name = xasprintf("host.labels.%s", w->labels[i].key);
-		vars_add(&vars, name, w->labels[i].value);
+		launcher_params_var(&vars, name, w->labels[i].value);
 		free(name);
 	}
 	int rc = 0;
 	for (size_t s = 0; s < rb->step_count && rc == 0; s++) {
 		run_step_t *step = &run->hosts[h].steps[s];
-		if (launcher_check_labels(&rb->steps[s], w, error) != 0) {
+		if (launcher_check_labels(&rb->steps[s], w, &ps->alert, error) != 0) {
 			rc = -1;
 		} else {
 			step->invalid = launcher_build_spec(l, run, req->adhoc, &rb->steps[s],
 			                                    &vars, &step->spec, &step->spec_len);
 		}
 	}
-	vars_free(&vars);
+	launcher_params_vars_free(&vars);
 	return rc;
 }
 
@@ -542,14 +473,15 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 {
 	const runbook_t *rb = req->rb;
 	bool scheduled = req->trigger && strcmp(req->trigger, "schedule") == 0;
-	strlist_t hosts = {0}, unreachable = {0}, stopped = {0}, lines = {0};
-	vars_t base = {0};
+	strlist_t hosts = {0}, unreachable = {0}, stopped = {0};
+	vars_t base = {0}; /* run.id and the alert's values: every host's */
+	params_t ps;       /* the params, and where each came from */
 	run_t *run = NULL;
 	int rc = -1;
 	int skipped = 0; /* a scheduled run with every target stopped: skipped */
 
 	memset(out, 0, sizeof(*out));
-	if (launcher_params(req, &base, &lines, &out->error) != 0) {
+	if (launcher_params_resolve(req, &ps, &out->error) != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
 		goto refused;
 	}
@@ -560,7 +492,9 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		goto refused;
 	}
 	launcher_run_id(l, out->run_id, sizeof(out->run_id));
-	vars_add(&base, "run.id", out->run_id);
+	launcher_params_var(&base, "run.id", out->run_id);
+	for (size_t i = 0; i < ps.alert.count; i++)
+		launcher_params_var(&base, ps.alert.vars[i].name, ps.alert.vars[i].value);
 
 	char *name =
 	    req->adhoc ? xasprintf(LAUNCHER_ADHOC_PREFIX "%s", rb->name) : xstrdup(rb->name);
@@ -573,10 +507,9 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	run->slot_ms = req->slot_ms;
 	run_apply_runbook(run, rb);
 	/* Secret values stay with the run in memory only (run.h). */
-	for (size_t i = 0; i < base.count; i++)
-		if (base.vars[i].secret)
-			run_add_secret(run, base.vars[i].name + strlen("params."),
-			               base.vars[i].value);
+	for (size_t k = 0; k < ps.count; k++)
+		if (ps.values[k].p->secret && ps.values[k].value != NULL)
+			run_add_secret(run, ps.values[k].p->name, ps.values[k].value);
 	for (size_t h = 0; h < run->host_count; h++) {
 		bool gone = h >= hosts.count;
 		run_host_t *host = &run->hosts[h];
@@ -590,7 +523,7 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 			continue;
 		}
 		if (!gone) {
-			if (launcher_fill_host(l, req, run, h, &base, &out->error) != 0) {
+			if (launcher_fill_host(l, req, run, h, &base, &ps, &out->error) != 0) {
 				out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
 				goto refused;
 			}
@@ -612,10 +545,8 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		}
 	}
 
-	/* "k=v\n" a param, each line ended. */
-	char *joined = strlist_join_sep(&lines, "\n", ""); /* owned: freed here */
-	char *params = lines.count > 0 ? xasprintf("%s\n", joined) : xstrdup("");
-	free(joined);
+	/* "NAME=VALUE\tSOURCE[\tHOST]\n" a value, for rota show. */
+	char *params = launcher_params_text(&ps);
 	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
 	if (req->incident != NULL)
 		launcher_link_incident(l, req, out->run_id);
@@ -646,8 +577,8 @@ refused:
 	}
 out:
 	run_destroy(&run);
-	vars_free(&base);
-	strlist_free(&lines);
+	launcher_params_vars_free(&base);
+	launcher_params_free(&ps);
 	strlist_free(&hosts);
 	strlist_free(&unreachable);
 	strlist_free(&stopped);

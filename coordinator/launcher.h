@@ -32,6 +32,27 @@ launcher_t *launcher_new(services_t *svc);
 void launcher_destroy(launcher_t **lp);
 
 #define LAUNCHER_ADHOC_PREFIX "adhoc:"
+/* Lines of per-host param values a run keeps for `rota show`: past this
+ * many, one line says how many more there were (a fan-out to thousands of
+ * hosts would otherwise store a page per host). */
+#define LAUNCHER_MAX_HOST_PARAM_LINES 200
+
+/* One label or annotation of an alert, borrowed. */
+typedef struct {
+	const char *name;
+	const char *value;
+} launch_pair_t;
+
+/* The alert that starts a run (everything borrowed for the call): what
+ * {{ alert.labels.NAME }}, {{ alert.annotations.NAME }}, {{ alert.starts_at
+ * }} and a param's from_alert read (docs/runbooks.md). */
+typedef struct {
+	const launch_pair_t *labels;
+	size_t label_count;
+	const launch_pair_t *annotations;
+	size_t annotation_count;
+	int64_t starts_ms; /* 0: unknown */
+} launch_alert_t;
 
 typedef struct {
 	const runbook_t *rb;
@@ -40,7 +61,10 @@ typedef struct {
 	size_t n_params;
 	char **targets; /* worker ids, label=value or "all": replace rb's targets */
 	size_t n_targets;
-	const char *trigger; /* "manual" or "schedule" */
+	const char *trigger; /* "manual", "schedule" or "alert" */
+	/* The alert that started it; NULL for any other run, which may still
+	 * be given alert values by hand: -p alert.labels.NAME=VALUE. */
+	const launch_alert_t *alert;
 	/* A file the submitter sent, not a loaded runbook: the run is named
 	 * LAUNCHER_ADHOC_PREFIX + rb->name (a loaded runbook's name cannot
 	 * hold ':', so it never takes one's name) and its steps say so to

@@ -12,6 +12,7 @@
 #include "leader.h"
 #include "log.h"
 #include "preflight.h"
+#include "restore.h"
 #include "security/security.h"
 #include "xalloc.h"
 
@@ -20,6 +21,9 @@ enum {
 	MAIN_OPT_ADVERTISE_WORKER = 1000,
 	MAIN_OPT_ADVERTISE_API,
 	MAIN_OPT_ADVERTISE_HTTP,
+	MAIN_OPT_RESTORE,
+	MAIN_OPT_FORCE,
+	MAIN_OPT_READ_ONLY,
 	MAIN_OPT_HTTP_TLS_CERT,
 	MAIN_OPT_HTTP_TLS_KEY,
 };
@@ -83,6 +87,17 @@ usage(FILE *out)
 	        "  --import-sqlite DIR     copy the SQLite store of DIR (its coordinator"
 	        " stopped) into\n"
 	        "                          the empty PostgreSQL database of --store, then exit\n"
+	        "  --restore FILE          check a backup made by rota backup (its FILE.sha256,\n"
+	        "                          SQLite's integrity check, its schema version) and put"
+	        " it\n"
+	        "                          in --data-dir as rota.db, then exit; the directory"
+	        " must be\n"
+	        "                          empty or new unless --force (which replaces only the"
+	        " store)\n"
+	        "  --read-only             start without leading: answer rota status (runs"
+	        " counted)\n"
+	        "                          and /metrics, run nothing, write nothing (a restored"
+	        " backup)\n"
 	        "  --check                 read the configuration, the runbooks and the key"
 	        " files,\n"
 	        "                          print every problem (file:line:column) or"
@@ -111,6 +126,8 @@ main(int argc, char **argv)
 	log_level_t level = LOGL_INFO;
 	const char *init_dir = NULL;
 	const char *import_dir = NULL;
+	const char *restore_file = NULL;
+	bool force = false;
 	bool api_given = false;
 	bool check = false;
 	static const struct option opts[] = {
@@ -139,6 +156,9 @@ main(int argc, char **argv)
 	    {"init", required_argument, NULL, 'N'},
 	    {"import-sqlite", required_argument, NULL, 'M'},
 	    {"check", no_argument, NULL, 'C'},
+	    {"restore", required_argument, NULL, MAIN_OPT_RESTORE},
+	    {"force", no_argument, NULL, MAIN_OPT_FORCE},
+	    {"read-only", no_argument, NULL, MAIN_OPT_READ_ONLY},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -193,6 +213,15 @@ main(int argc, char **argv)
 			break;
 		case MAIN_OPT_ADVERTISE_API:
 			cfg.advertise_api = optarg;
+			break;
+		case MAIN_OPT_RESTORE:
+			restore_file = optarg;
+			break;
+		case MAIN_OPT_FORCE:
+			force = true;
+			break;
+		case MAIN_OPT_READ_ONLY:
+			cfg.read_only = true;
 			break;
 		case MAIN_OPT_ADVERTISE_HTTP:
 			cfg.advertise_http = optarg;
@@ -280,6 +309,25 @@ main(int argc, char **argv)
 		                      : COORDINATOR_DEFAULT_API_EP;
 		if (security_init_dir(init_dir, api, &error) != 0) {
 			fprintf(stderr, "rota-coordinator: --init %s: %s\n", init_dir, error);
+			free(error);
+			return 1;
+		}
+		return 0;
+	}
+	if (force && restore_file == NULL) {
+		fprintf(stderr, "rota-coordinator: --force goes with --restore FILE\n");
+		return 2;
+	}
+	if (restore_file != NULL && cfg.store != NULL) {
+		fprintf(stderr,
+		        "rota-coordinator: --restore puts a backup made by rota backup in a data"
+		        " directory (SQLite); a PostgreSQL store is restored with pg_restore"
+		        " (docs/operations.md, \"Backup and restore\")\n");
+		return 2;
+	}
+	if (restore_file != NULL) {
+		if (restore_run(restore_file, cfg.data_dir, force, stdout, &error) != 0) {
+			fprintf(stderr, "rota-coordinator: --restore: %s\n", error);
 			free(error);
 			return 1;
 		}

@@ -150,6 +150,13 @@ redirect_text(const services_t *svc, redirect_socket_t kind, const char *endpoin
               size_t len)
 {
 	const redirect_leader_t *l = &svc->leadership;
+	if (svc->options.read_only) {
+		snprintf(buf, len,
+		         "unavailable: this coordinator was started --read-only (to look at a"
+		         " restored backup): it answers rota status and /metrics only, runs and"
+		         " changes nothing");
+		return;
+	}
 	if (endpoint == NULL || endpoint[0] == '\0') {
 		snprintf(buf, len,
 		         "unavailable: this coordinator is a follower and knows no leader now"

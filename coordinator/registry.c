@@ -33,9 +33,20 @@ worker_clear_labels(worker_t *w)
 }
 
 static void
+worker_clear_addresses(worker_t *w)
+{
+	for (size_t i = 0; i < w->address_count; i++)
+		free(w->addresses[i]);
+	free(w->addresses);
+	w->addresses = NULL;
+	w->address_count = 0;
+}
+
+static void
 worker_free(worker_t *w)
 {
 	worker_clear_labels(w);
+	worker_clear_addresses(w);
 	free(w->id);
 	free(w->hostname);
 	free(w->version);
@@ -117,6 +128,11 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 	free(w->version);
 	w->version = xstrdup(hello->version);
 	worker_set_labels(w, hello->labels, hello->n_labels);
+	worker_clear_addresses(w);
+	w->addresses = xcalloc(hello->n_addresses + 1, sizeof(*w->addresses));
+	for (size_t i = 0; i < hello->n_addresses; i++)
+		if (hello->addresses[i] != NULL && hello->addresses[i][0] != '\0')
+			w->addresses[w->address_count++] = xstrdup(hello->addresses[i]);
 	w->capacity = hello->capacity;
 	w->instance = hello->instance;
 	w->stopping = false;
@@ -251,4 +267,69 @@ registry_labels_string(const worker_t *w)
 	char *s = strlist_join_sep(&pairs, ",", "");
 	strlist_free(&pairs);
 	return s;
+}
+
+/* The one worker for which match(w, name) holds; NULL with *ambiguous
+ * set when several do. */
+static worker_t *
+registry_match_one(registry_t *r, const char *name, bool (*match)(const worker_t *, const char *),
+                   bool *ambiguous)
+{
+	worker_t *found = NULL;
+	for (size_t i = 0; i < r->count; i++) {
+		if (!match(r->workers[i], name))
+			continue;
+		if (found != NULL) {
+			*ambiguous = true;
+			return NULL;
+		}
+		found = r->workers[i];
+	}
+	return found;
+}
+
+static bool
+match_hostname(const worker_t *w, const char *name)
+{
+	return w->hostname && w->hostname[0] && strcmp(w->hostname, name) == 0;
+}
+
+/* name's first label is the worker's id. */
+static bool
+match_short(const worker_t *w, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	return dot != NULL && dot > name && strlen(w->id) == (size_t)(dot - name) &&
+	       strncmp(w->id, name, (size_t)(dot - name)) == 0;
+}
+
+static bool
+match_address(const worker_t *w, const char *name)
+{
+	for (size_t i = 0; i < w->address_count; i++)
+		if (strcmp(w->addresses[i], name) == 0)
+			return true;
+	return false;
+}
+
+worker_t *
+registry_match_host(registry_t *r, const char *name, bool *ambiguous)
+{
+	bool dummy = false;
+	if (ambiguous == NULL)
+		ambiguous = &dummy;
+	*ambiguous = false;
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	worker_t *w = registry_find(r, name);
+	if (w != NULL)
+		return w;
+	bool (*const rules[])(const worker_t *, const char *) = {match_hostname, match_short,
+	                                                         match_address};
+	for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
+		w = registry_match_one(r, name, rules[k], ambiguous);
+		if (w != NULL || *ambiguous)
+			return w;
+	}
+	return NULL;
 }

@@ -26,6 +26,10 @@ typedef struct {
 	char *version;            /* owned */
 	registry_label_t *labels; /* owned */
 	size_t label_count;
+	/* owned: the addresses its last Hello reported (Hello.addresses); not
+	 * stored, so a worker known only from the store has none. */
+	char **addresses;
+	size_t address_count;
 	bool connected;
 	int64_t last_seen_mono;
 	int64_t last_seen_wall;
@@ -60,6 +64,14 @@ worker_t *registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mo
 /* Adds a worker known from the store, not connected. */
 worker_t *registry_add_known(registry_t *r, const Rota__WorkerInfo *info);
 worker_t *registry_find(registry_t *r, const char *id);
+/* The worker a host name from outside (an alert's label) means, tried in
+ * this order: a worker of that id; else the one whose hostname it is;
+ * else the one whose id is its first label ("web-1.example.net" ->
+ * "web-1"); else the one that reported it as an address ("10.0.0.5").
+ * NULL when none does, or when more than one worker has that hostname or
+ * address: then *ambiguous (may be NULL) is set, since guessing would run
+ * a remedy on the wrong host. O(workers) past the id. */
+worker_t *registry_match_host(registry_t *r, const char *name, bool *ambiguous);
 /* Forgets the worker (rota workers remove) and frees it: pointers to it
  * die with it, so callers look workers up by id and keep none across a
  * turn. -1 when there is no such worker. */

@@ -27,6 +27,8 @@ services_destroy(services_t **sp)
 	responder_destroy(&s->responder);
 	incidents_destroy(&s->incidents);
 	audit_destroy(&s->audit);
+	events_destroy(&s->events);
+	backup_destroy(&s->backup); /* before the store it copies */
 	sendq_destroy(&s->sendq);
 	registry_destroy(&s->registry);
 	catalog_destroy(&s->catalog);

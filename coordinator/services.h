@@ -19,10 +19,12 @@
 
 #include <stdint.h>
 
+#include "backup.h"
 #include "catalog.h"
 #include "config.h"
 #include "coordinator.h"
 #include "dispatcher.h"
+#include "events.h"
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
@@ -51,8 +53,10 @@ typedef struct services {
 	 * sender on a follower would be a second writer */
 	outbox_t *outbox;
 	audit_t *audit;       /* owned: auth-failure rows and counts */
+	backup_t *backup;     /* owned: rota backup, running or the last one */
 	security_t *security; /* owned: keys, ZAP, the secure default */
 	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */
+	events_t *events;     /* owned: the event stream and its followers (events.h) */
 	void *worker_sock;    /* owned: ROUTER for workers */
 	void *api_sock;       /* owned: ROUTER for operators */
 	struct {

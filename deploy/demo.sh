@@ -166,8 +166,8 @@ say "rota show $SCHED (started by the scheduler)"
 say "rota runs"
 "$BIN/rota" runs
 
-say "rota incident open service-down --severity P1 --title 'demo: api down on web-1' --target web-1"
-OPENED=$("$BIN/rota" incident open service-down --severity P1 --title "demo: api down on web-1" \
+say "rota incident open service-down --severity P1 --title 'demo: api down on web-1' -p service=app --target web-1"
+OPENED=$("$BIN/rota" incident open service-down --severity P1 --title "demo: api down on web-1" -p service=app \
 	--target web-1)
 echo "$OPENED"
 # A scheduled run that failed above has opened an incident of its own: this

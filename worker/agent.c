@@ -19,6 +19,7 @@
 
 #include "agent_internal.h"
 #include "clock.h"
+#include "hostaddr.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -49,6 +50,10 @@ agent_new(const agent_config_t *config, char **error)
 	a->instance |= 1; /* never 0, which means "unknown" */
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");
+	for (size_t i = 0; config->addresses && config->addresses[i]; i++)
+		strlist_add(&a->addresses, xstrdup(config->addresses[i]));
+	if (a->addresses.count == 0)
+		hostaddr_detect(&a->addresses, WIRE_MAX_ADDRESSES);
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -103,6 +108,7 @@ agent_destroy(agent_t **ap)
 	while (a->held)
 		agent_link_unhold(a, a->held->keytext);
 	eplist_destroy(&a->endpoints);
+	strlist_free(&a->addresses);
 	free(a->items);
 	free(a->fds);
 	if (a->sigfd >= 0)

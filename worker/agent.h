@@ -51,6 +51,9 @@ typedef struct {
 	const char *id;
 	const char *spool_dir;
 	const char *const *labels; /* "k=v", NULL-terminated */
+	/* --address: the addresses the host is known by, NULL-terminated;
+	 * NULL or empty: its interfaces' (hostaddr.h). */
+	const char *const *addresses;
 	uint32_t capacity;
 	/* On SIGTERM, running steps get this long to finish before their
 	 * groups are killed (0: killed at once). */

@@ -27,6 +27,7 @@
 #include "executor.h"
 #include "redactor.h"
 #include "spool.h"
+#include "strlist.h"
 #include "wire.h"
 
 typedef enum { AGENT_HELLO_SENT, AGENT_READY } agent_state_t;
@@ -94,6 +95,9 @@ struct agent {
 	 * (or Welcome): the backoff doubles once per round. */
 	size_t round_failed;
 	char hostname[256];
+	/* owned: what Hello.addresses says (cfg.addresses, else this host's
+	 * interfaces: hostaddr.h), found once at start. */
+	strlist_t addresses;
 	void *zctx;               /* owned */
 	void *sock;               /* owned; NULL while waiting to reconnect */
 	void *monitor;            /* owned: sock's handshake events (curve.h); NULL with it */

@@ -142,6 +142,8 @@ agent_link_hello(agent_t *a)
 	}
 	hello.n_labels = nl;
 	hello.labels = lp;
+	hello.n_addresses = a->addresses.count;
+	hello.addresses = a->addresses.items;
 
 	/* in_flight: the steps running here, and the steps whose results are
 	 * spooled but do not fit in this Hello (they follow the Welcome), so

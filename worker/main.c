@@ -19,6 +19,7 @@
 #include "strlist.h"
 #include "wire.h"
 #include "eplist.h"
+#include "hostaddr.h"
 #include "xalloc.h"
 
 static void
@@ -31,6 +32,9 @@ usage(FILE *out)
 	        "                       group, tried in turn; a follower's Redirect is followed\n"
 	        "  --id NAME            this worker's id (default: the host name)\n"
 	        "  --label k=v          a label for targeting; repeat for more\n"
+	        "  --address IP         an address this host is known by, for alerts that\n"
+	        "                       name it (instance=IP:PORT); repeat for more\n"
+	        "                       (default: its interfaces' addresses but loopback)\n"
 	        "  --spool DIR          durable result spool (default %s)\n"
 	        "  --capacity N         steps run at once at most (default %d)\n"
 	        "  --drain DURATION     on SIGTERM, time running steps get to finish before"
@@ -219,6 +223,8 @@ main(int argc, char **argv)
 	};
 	const char **labels = xcalloc((size_t)argc + 1, sizeof(*labels));
 	size_t nlabels = 0;
+	const char **addresses = xcalloc((size_t)argc + 1, sizeof(*addresses));
+	size_t naddresses = 0;
 	/* Each list is at most argc long; NULL-terminated by calloc. */
 	const char **users = xcalloc((size_t)argc + 1, sizeof(*users));
 	const char **pass = xcalloc((size_t)argc + 1, sizeof(*pass));
@@ -238,6 +244,7 @@ main(int argc, char **argv)
 	    {"coordinator", required_argument, NULL, 'c'},
 	    {"id", required_argument, NULL, 'i'},
 	    {"label", required_argument, NULL, 'l'},
+	    {"address", required_argument, NULL, 'A'},
 	    {"spool", required_argument, NULL, 's'},
 	    {"capacity", required_argument, NULL, 'n'},
 	    {"drain", required_argument, NULL, 'D'},
@@ -297,6 +304,22 @@ main(int argc, char **argv)
 			labels[nlabels++] = optarg;
 			break;
 		}
+		case 'A':
+			if (!hostaddr_valid(optarg)) {
+				fprintf(
+				    stderr,
+				    "rota-worker: --address %.64s: give an IPv4 or IPv6 address,"
+				    " like --address 10.0.0.5\n",
+				    optarg);
+				goto out;
+			}
+			if (naddresses == WIRE_MAX_ADDRESSES) {
+				fprintf(stderr, "rota-worker: --address: at most %d addresses\n",
+				        WIRE_MAX_ADDRESSES);
+				goto out;
+			}
+			addresses[naddresses++] = optarg;
+			break;
 		case 's':
 			cfg.spool_dir = optarg;
 			break;
@@ -444,6 +467,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	cfg.labels = labels;
+	cfg.addresses = addresses;
 	cfg.allow_users = users;
 	cfg.pass_env = pass;
 	cfg.allow_runbooks = globs;
@@ -498,6 +522,7 @@ out:
 	free(default_helper);
 	keys_wipe(&key);
 	free(labels);
+	free(addresses);
 	free(users);
 	free(pass);
 	free(globs);

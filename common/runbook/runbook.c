@@ -145,6 +145,9 @@ runbook_destroy(runbook_t **rbp)
 		free(rb->params[i].name);
 		free(rb->params[i].default_value);
 		free(rb->params[i].description);
+		for (size_t k = 0; k < rb->params[i].from_alert_count; k++)
+			free(rb->params[i].from_alert[k]);
+		free(rb->params[i].from_alert);
 	}
 	free(rb->params);
 	for (size_t i = 0; i < rb->step_count; i++)

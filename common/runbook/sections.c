@@ -27,7 +27,7 @@ static const char *const keys_targets[] = {
     "hosts", "labels", "all", "batch", "max_failures",
 };
 static const char *const keys_param[] = {
-    "default", "required", "description", "type", "secret",
+    "default", "required", "description", "type", "secret", "from_alert",
 };
 static const char *const keys_trigger[] = {"alertmanager"};
 
@@ -242,6 +242,49 @@ runbook_param_value_fits(runbook_param_type_t type, const char *text, const char
 	}
 }
 
+/* One label name of from_alert into p. */
+static void
+check_from_alert_name(check_t *c, const yamltree_node_t *n, runbook_param_t *p)
+{
+	if (!yamltree_is_text(n) ||
+	    !runbook_name_valid(n->text, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false)) {
+		yamltree_report_add(c->r, n->mark,
+		                    "param '%s': from_alert names an alert label (like mountpoint"
+		                    " or service), not %s",
+		                    p->name,
+		                    yamltree_is_text(n) ? yamltree_shown(n->text).s
+		                                        : yamltree_kind_name(n));
+		return;
+	}
+	p->from_alert[p->from_alert_count++] = xstrdup(n->text);
+}
+
+/* from_alert: a label's name, or a list of them (the first the alert
+ * has). Only an alert-started run has an alert: a runbook without
+ * triggers has none to take from. */
+static void
+check_from_alert(check_t *c, const yamltree_node_t *n, runbook_param_t *p)
+{
+	if (c->rb->trigger_count == 0) {
+		yamltree_report_add(c->r, n->mark,
+		                    "param '%s': from_alert needs 'triggers': only a run an alert"
+		                    " started has an alert to take a value from",
+		                    p->name);
+		return;
+	}
+	bool list = n->kind == YAMLTREE_SEQUENCE;
+	size_t count = list ? n->count : 1;
+	if (count == 0 || count > RUNBOOK_MAX_FROM_ALERT) {
+		yamltree_report_add(c->r, n->mark,
+		                    "param '%s': from_alert takes 1 to %d label names", p->name,
+		                    RUNBOOK_MAX_FROM_ALERT);
+		return;
+	}
+	p->from_alert = xcalloc(count, sizeof(*p->from_alert));
+	for (size_t i = 0; i < count; i++)
+		check_from_alert_name(c, list ? n->kids[i] : n, p);
+}
+
 /* The param's settings from its mapping. */
 static void
 check_param_map(check_t *c, const yamltree_node_t *v, runbook_param_t *p)
@@ -270,6 +313,8 @@ check_param_map(check_t *c, const yamltree_node_t *v, runbook_param_t *p)
 		p->description = runbook_want_string(c, n, "description");
 	if ((n = yamltree_map_get(v, "secret")) != NULL)
 		runbook_want_bool(c, n, "secret", &p->secret);
+	if ((n = yamltree_map_get(v, "from_alert")) != NULL)
+		check_from_alert(c, n, p);
 
 	const yamltree_node_t *rq = yamltree_map_get(v, "required");
 	bool required = true;

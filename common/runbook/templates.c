@@ -33,6 +33,9 @@ typedef struct {
 	tmpl_ref_t *refs; /* owned: every template, in order */
 } tmpl_ctx_t;
 
+static runbook_mark_t tmpl_mark(const check_t *c, const yamltree_node_t *n, size_t index,
+                                size_t count);
+
 static const char *
 param_list(check_t *c)
 {
@@ -83,12 +86,49 @@ tmpl_check_name(tmpl_ctx_t *tc, const char *name)
 	if (strncmp(name, "host.labels.", 12) == 0 &&
 	    runbook_name_valid(name + 12, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false))
 		return 0;
+	/* alert.*: whether the runbook may use them at all (triggers) is
+	 * reported by the caller, at the template's own column. */
+	if (runbook_alert_name_valid(name))
+		return 0;
 	yamltree_report_add(
 	    c->r, tc->mark,
-	    "unknown template name '%s'; use params.NAME, host.id, host.labels.KEY or "
-	    "run.id",
+	    "unknown template name '%s'; use params.NAME, host.id, host.labels.KEY, "
+	    "run.id, alert.labels.NAME, alert.annotations.NAME or alert.starts_at",
 	    yamltree_shown(name).s);
 	return 0;
+}
+
+bool
+runbook_alert_name_valid(const char *name)
+{
+	static const char *const prefixes[] = {RUNBOOK_ALERT_LABELS, RUNBOOK_ALERT_ANNOTATIONS};
+	if (strcmp(name, RUNBOOK_ALERT_STARTS_AT) == 0)
+		return true;
+	for (size_t i = 0; i < COUNT_OF(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(name, prefixes[i], n) == 0 &&
+		    runbook_name_valid(name + n, CHARS_LABEL_KEY, RUNBOOK_MAX_NAME_LEN, false))
+			return true;
+	}
+	return false;
+}
+
+/* An alert's values exist only in a run an alert started (or one given
+ * them with -p alert.labels.NAME=...): a runbook no alert can start has
+ * none, and a template naming one is a mistake, reported where it is. */
+static void
+tmpl_check_alert(check_t *c, const yamltree_node_t *n, const tmpl_ctx_t *tc)
+{
+	if (c->rb->trigger_count > 0)
+		return;
+	for (size_t i = 0; i < tc->names; i++)
+		if (strncmp(tc->refs[i].name, "alert.", 6) == 0)
+			yamltree_report_add(
+			    c->r, tmpl_mark(c, n, i, tc->names),
+			    "{{ %s }}: the runbook has no 'triggers', so no alert starts it and"
+			    " there is no alert to take values from (add triggers, or use a"
+			    " param)",
+			    yamltree_shown(tc->refs[i].name).s);
 }
 
 static int
@@ -212,6 +252,7 @@ runbook_tmpl_check_rule(check_t *c, const yamltree_node_t *n, const char *key, c
 	if (template_each(text, tmpl_check_ref, &tc, &error) != 0 && error != NULL)
 		yamltree_report_add(c->r, n->mark, "bad template in '%s': %s", key, error);
 	free(error);
+	tmpl_check_alert(c, n, &tc);
 	if (strcmp(key, "run") == 0 && rule == SECRET_RENDERED) {
 		tmpl_check_shell(c, n, text, &tc);
 	} else {

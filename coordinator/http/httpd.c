@@ -1,5 +1,6 @@
 /* httpd: the HTTP endpoint on libmicrohttpd, external polling (see httpd.h). */
 #include "httpd.h"
+#include "httpd_sse.h"
 #include "web.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ struct httpd {
 	 * turn, 128 slots at most; a heap would pay off only far beyond. */
 	httpd_conn_t conns[HTTPD_CONNECTION_LIMIT];
 	log_limit_t log_limit; /* MHD's messages and ours, once a minute each */
+	httpd_sse_list_t *sse; /* owned: the event streams (httpd_sse.c) */
 };
 
 /* One request's state between MHD's calls: only POST bodies need it. */
@@ -62,7 +64,14 @@ typedef struct {
 	bool web;       /* for the web handler (else the alert intake) */
 } request_t;
 
-typedef enum { ROUTE_NONE, ROUTE_ALERTS, ROUTE_METRICS, ROUTE_HEALTHZ, ROUTE_WEB } route_t;
+typedef enum {
+	ROUTE_NONE,
+	ROUTE_ALERTS,
+	ROUTE_METRICS,
+	ROUTE_HEALTHZ,
+	ROUTE_EVENTS,
+	ROUTE_WEB
+} route_t;
 
 /* MHD's messages go to our log; the last one is kept so a failed start can
  * say why (MHD_start_daemon itself only returns NULL). */
@@ -231,6 +240,8 @@ route_of(const char *url)
 		return ROUTE_METRICS;
 	if (strcmp(url, HTTPD_PATH_HEALTHZ) == 0)
 		return ROUTE_HEALTHZ;
+	if (strcmp(url, HTTPD_PATH_EVENTS) == 0)
+		return ROUTE_EVENTS;
 	return ROUTE_WEB;
 }
 
@@ -427,6 +438,16 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
 				              "GET, HEAD");
 			return serve_healthz(s, c);
+		case ROUTE_EVENTS:
+			/* Run output is for operators: the token whenever one is set
+			 * (beyond loopback), as a viewer reads runs on the socket. */
+			if (s->alert_token != NULL && !token_ok(s, c))
+				return answer_text(c, MHD_HTTP_UNAUTHORIZED,
+				                   "a bearer token is required");
+			if (!get)
+				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				              "GET, HEAD");
+			return httpd_sse_serve(s, s->sse, &s->h, c, s->deadline_ms);
 		case ROUTE_WEB:
 			/* The console's pages and files (web.c): static, served
 			 * here without a copy; the rest is the web handler's. */
@@ -653,6 +674,7 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	if (httpd_parse_addr(addr, &host, &port, error) != 0)
 		return NULL;
 	httpd_t *s = xcalloc(1, sizeof(*s));
+	s->sse = httpd_sse_list_new();
 	s->h = *h;
 	s->alert_token = xstrdup(h->alert_token);
 	s->h.alert_token = s->alert_token;
@@ -678,7 +700,9 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 		*error = xasprintf("http address \"%s\": %s", addr, gai_strerror(gai));
 		goto fail;
 	}
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* Suspend and resume: an event stream waits for news without MHD
+	 * calling it again and again. */
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* HTTPS through MHD's GnuTLS when a certificate was given: the
@@ -754,6 +778,9 @@ long
 httpd_timeout_ms(httpd_t *s)
 {
 	long next = httpd_sweep(s);
+	long sse = httpd_sse_due(s->sse);
+	if (sse >= 0 && (next < 0 || sse < next))
+		next = sse;
 	MHD_UNSIGNED_LONG_LONG t = 0;
 	if (MHD_get_timeout(s->daemon, &t) != MHD_YES)
 		return next;
@@ -765,8 +792,15 @@ void
 httpd_run(httpd_t *s)
 {
 	httpd_sweep(s);
+	httpd_sse_due(s->sse);
 	if (MHD_run(s->daemon) != MHD_YES)
 		log_warn("http: libmicrohttpd could not run a turn");
+}
+
+void
+httpd_sse_wake(httpd_t *s)
+{
+	httpd_sse_list_wake(s->sse);
 }
 
 void
@@ -775,6 +809,7 @@ httpd_stop(httpd_t **sp)
 	if (sp == NULL || *sp == NULL)
 		return;
 	httpd_t *s = *sp;
+	httpd_sse_list_free(&s->sse);
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
 	free(s->alert_token);

@@ -4,6 +4,7 @@
  *   POST /v1/alerts/alertmanager   Alertmanager's webhook  -> handlers.alerts
  *   GET  /metrics                  Prometheus text format  -> handlers.metrics
  *   GET  /healthz[?role=leader]    200 "ok ..." / 503 why  -> handlers.healthy
+ *   GET  /v1/events?cursor&run     Server-Sent Events      -> handlers.events_*
  *
  * No threads: the daemon runs in MHD's external-polling mode on epoll, so
  * the whole server is one fd for zmq_poll (httpd_fd) plus a timeout
@@ -58,6 +59,7 @@
 #define HTTPD_PATH_ALERTS "/v1/alerts/alertmanager"
 #define HTTPD_PATH_METRICS "/metrics"
 #define HTTPD_PATH_HEALTHZ "/healthz"
+#define HTTPD_PATH_EVENTS "/v1/events"
 
 /* Every answer carries this policy: no inline script, nothing from another
  * origin, no framing (the console's pages and the API alike). */
@@ -126,6 +128,19 @@ typedef struct {
 	bool protect_metrics;
 	/* A request's deadline; 0 = HTTPD_REQUEST_DEADLINE_MS. */
 	uint32_t request_deadline_ms;
+	/* GET /v1/events?cursor=N&run=RUN (httpd_sse.h). events_open: the run
+	 * an operator named (NULL or "": every run) as its full id in *run
+	 * (malloc'd; NULL for every run); 0, or an HTTP status (404) with
+	 * *why (malloc'd). events_text: the stream's next text after cursor,
+	 * at most about max bytes, as SSE lines ("id: N", "event: KIND",
+	 * "data: JSON"), in *text (malloc'd; NULL when nothing is new), with
+	 * the cursor to go on from in *next; catch_up lets it read the store
+	 * (a stream's first reads). 0; 1 when the cursor is older than what
+	 * memory holds and catch_up is off (the stream is cut: resync); -1 on
+	 * an error. NULL: /v1/events answers 404. */
+	int (*events_open)(void *ctx, const char *run_text, char **run, char **why);
+	int (*events_text)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+	                   char **text, uint64_t *next);
 	/* PEM certificate chain and key (their text, copied at start): with
 	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */
 	const char *tls_cert;
@@ -172,6 +187,8 @@ long httpd_timeout_ms(httpd_t *s);
 /* Accepts, reads, runs handlers for complete requests, writes, and closes
  * timed-out connections, without blocking. */
 void httpd_run(httpd_t *s);
+/* After a commit: resumes the event streams waiting for news. */
+void httpd_sse_wake(httpd_t *s);
 /* Closes every connection and the listening socket. Accepts NULL and sets
  * *sp to NULL. */
 void httpd_stop(httpd_t **sp);

@@ -27,6 +27,10 @@
  *   rota_incidents{severity,status}          gauge
  *   rota_alerts_received_total{result}       counter
  *   rota_auth_failures_total{endpoint,reason} counter (audit.h)
+ *   rota_backup_last_success_timestamp_seconds gauge (backup.h; 0: never)
+ *   rota_backup_running                      gauge
+ *   rota_backup_max_pause_seconds            gauge (the last backup's longest slice)
+ *   rota_store_bytes                         gauge (store_bytes)
  */
 #ifndef ROTA_METRICS_H
 #define ROTA_METRICS_H

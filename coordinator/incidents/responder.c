@@ -347,29 +347,37 @@ responder_match(responder_t *r, const alert_t *a)
 	return NULL;
 }
 
-/* The worker an alert's host means: a worker of that id, else one whose
- * hostname it is, else the id of its first label ("web-1.example.net" ->
- * "web-1"): Prometheus knows hosts by name, rota by worker id. */
-static const char *
-responder_worker_for(responder_t *r, const char *host)
+/* The host an alert names, as the configuration says to read it: the
+ * label host_label names (its port stripped, as alert.h does for
+ * `instance`), else `instance`, else `host` (alert_host). The caller
+ * frees; NULL when the alert names none. */
+static char *
+responder_host_of(responder_t *r, const alert_t *a)
 {
-	if (host == NULL || registry_find(r->svc->registry, host) != NULL)
-		return host;
-	for (size_t i = 0; i < registry_count(r->svc->registry); i++) {
-		const worker_t *w = registry_at(r->svc->registry, i);
-		if (w->hostname && strcmp(w->hostname, host) == 0)
-			return w->id;
+	const char *label = r->svc->config ? r->svc->config->host_label : NULL;
+	if (label == NULL) {
+		const char *h = alert_host(a);
+		return h ? xstrdup(h) : NULL;
 	}
-	const char *dot = strchr(host, '.');
-	if (dot != NULL && dot > host) {
-		for (size_t i = 0; i < registry_count(r->svc->registry); i++) {
-			const worker_t *w = registry_at(r->svc->registry, i);
-			if (strlen(w->id) == (size_t)(dot - host) &&
-			    strncmp(w->id, host, (size_t)(dot - host)) == 0)
-				return w->id;
-		}
-	}
-	return host;
+	const char *v = alert_label(a, label);
+	return v ? alert_instance_host(v) : NULL;
+}
+
+/* The worker an alert's host means (registry_match_host: its id, host
+ * name, short name or an address it reported): Prometheus knows hosts by
+ * name or address, rota by worker id. host itself when none does, so the
+ * refusal names what the alert said; NULL with *ambiguous when several
+ * workers share that name or address. */
+static const char *
+responder_worker_for(responder_t *r, const char *host, bool *ambiguous)
+{
+	*ambiguous = false;
+	if (host == NULL)
+		return NULL;
+	const worker_t *w = registry_match_host(r->svc->registry, host, ambiguous);
+	if (w != NULL)
+		return w->id;
+	return *ambiguous ? NULL : host;
 }
 
 /* An audit row for something an alert did, in the turn's transaction
@@ -401,13 +409,26 @@ responder_audit(responder_t *r, const responder_source_t *src, const char *actio
  * may narrow the run to one of the runbook's targets, never leave them. */
 static void
 responder_alert_run(responder_t *r, const responder_source_t *src, const catalog_entry_t *e,
-                    const char *incident, const char *host, const char *alertname, char *run_id,
-                    size_t len)
+                    const char *incident, const alert_t *a, const char *named,
+                    const char *alertname, char *run_id, size_t len)
 {
 	const launcher_t *l = r->svc->launcher;
-	host = responder_worker_for(r, host);
+	bool ambiguous = false;
+	const char *host = responder_worker_for(r, named, &ambiguous);
 	run_id[0] = '\0';
 	char *why = NULL;
+	if (ambiguous) {
+		char *text = xasprintf("alert %s names host %s: nothing started, because more than"
+		                       " one worker has that host name or address (give each"
+		                       " worker its own --address, or set host_label)",
+		                       alertname, named);
+		incidents_note(r->svc->incidents, incident, "run", text, clock_wall_ms());
+		log_warn("incident %s: %s", incident, text);
+		responder_audit(r, src, "submit", e->rb->name, AUDIT_REFUSED, text);
+		r->alerts.outside++;
+		free(text);
+		return;
+	}
 	if (host != NULL && !launcher_in_targets(l, e->rb, host, &why)) {
 		char *text = xasprintf("alert %s names host %s: nothing started, because %s",
 		                       alertname, host, why);
@@ -420,12 +441,29 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 		return;
 	}
 	char *targets[1] = {(char *)host};
+	/* The alert's own labels reach the run (launcher.h): each alert of a
+	 * group starts its own run, with its own values. */
+	launch_pair_t *labels = xcalloc(a->labels.count + 1, sizeof(*labels));
+	launch_pair_t *notes = xcalloc(a->annotations.count + 1, sizeof(*notes));
+	for (size_t i = 0; i < a->labels.count; i++)
+		labels[i] = (launch_pair_t){a->labels.items[i].name, a->labels.items[i].value};
+	for (size_t i = 0; i < a->annotations.count; i++)
+		notes[i] =
+		    (launch_pair_t){a->annotations.items[i].name, a->annotations.items[i].value};
+	launch_alert_t alert = {
+	    .labels = labels,
+	    .label_count = a->labels.count,
+	    .annotations = notes,
+	    .annotation_count = a->annotations.count,
+	    .starts_ms = a->starts_ms,
+	};
 	launch_t lr = {
 	    .rb = e->rb,
 	    .yaml = e->yaml,
 	    .targets = host ? targets : NULL,
 	    .n_targets = host ? 1 : 0,
 	    .trigger = "alert",
+	    .alert = &alert,
 	};
 	launch_result_t res;
 	int64_t now = clock_wall_ms();
@@ -453,14 +491,17 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 		free(hosts);
 	}
 	launch_result_clear(&res);
+	free(labels);
+	free(notes);
 }
 
+/* A firing alert a, whose host (NULL: none) is as responder_host_of read
+ * it. */
 static void
 responder_alert_firing(responder_t *r, const responder_source_t *src, const alert_payload_t *p,
-                       const alert_t *a, const char *fingerprint)
+                       const alert_t *a, const char *fingerprint, const char *host)
 {
 	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
-	const char *host = alert_host(a);
 	int64_t now = clock_wall_ms();
 	incident_alert_t known;
 	if (incidents_alert_get(r->svc->incidents, fingerprint, &known) == 1 &&
@@ -543,21 +584,20 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 	if (found < 0)
 		return;
 	char run_id[32];
-	responder_alert_run(r, src, e, id, host, alertname, run_id, sizeof(run_id));
+	responder_alert_run(r, src, e, id, a, host, alertname, run_id, sizeof(run_id));
 	incidents_alert_put(r->svc->incidents, fingerprint, id, "firing", alertname, host,
 	                    run_id[0] ? run_id : NULL, a->starts_ms, now);
 }
 
 static void
 responder_alert_resolved(responder_t *r, const responder_source_t *src, const alert_t *a,
-                         const char *fingerprint)
+                         const char *fingerprint, const char *host)
 {
 	incident_alert_t known;
 	if (incidents_alert_get(r->svc->incidents, fingerprint, &known) != 1 ||
 	    strcmp(known.status, "firing") != 0)
 		return; /* never seen firing, or already resolved: nothing to do */
 	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
-	const char *host = alert_host(a);
 	int64_t now = clock_wall_ms();
 	r->alerts.resolved++;
 	incidents_alert_put(r->svc->incidents, fingerprint, known.incident_id, "resolved",
@@ -612,10 +652,12 @@ responder_alerts(responder_t *r, const responder_source_t *src, const char *body
 			fp = strlist_join_sep(&pairs, ",", "");
 			strlist_free(&pairs);
 		}
+		char *host = responder_host_of(r, a);
 		if (a->firing)
-			responder_alert_firing(r, src, &p, a, fp);
+			responder_alert_firing(r, src, &p, a, fp, host);
 		else
-			responder_alert_resolved(r, src, a, fp);
+			responder_alert_resolved(r, src, a, fp, host);
+		free(host);
 		free(fp);
 	}
 	*status = 202;

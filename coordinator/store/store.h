@@ -38,7 +38,7 @@ typedef struct store_options {
 #include "store_web.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -188,6 +188,18 @@ int store_run_summary(store_t *s, const char *run_id, Rota__RunSummary *out);
 void store_run_summary_clear(Rota__RunSummary *sum);
 int store_logs(store_t *s, const char *run_id, const char *host, uint64_t after, uint32_t limit,
                Rota__LogsResponse *out);
+/* The event stream (store_events.c): every committed change a follower
+ * can see is a row of `events`, written by the writers above in the same
+ * transaction; its id is the cursor. store_events_last: the highest id
+ * (0: none). store_events_read: the events after `after` and at most `upto`
+ * (the last one known committed: rows of an open turn are never read), of
+ * run_id only unless it is NULL or "", at most limit, oldest first; each a
+ * whole Event (cursor, run_id, at_ms and its body; request_id 0) that the
+ * caller frees with store_events_free. */
+int store_events_last(store_t *s, uint64_t *cursor);
+int store_events_read(store_t *s, uint64_t after, uint64_t upto, const char *run_id, uint32_t limit,
+                      Rota__Event ***out, size_t *count);
+void store_events_free(Rota__Event **evs, size_t count);
 /* Every stored worker, for `rota workers` after a restart. */
 int store_workers_list(store_t *s, Rota__ListWorkersResponse *out);
 /* counts[status] = runs recorded with that Rota__RunStatus, for status < n. */
@@ -258,6 +270,59 @@ int store_schedule_put(store_t *s, const store_schedule_t *sc);
 int store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out);
 void store_schedule_clear(store_schedule_t *sc);
 int store_schedule_delete(store_t *s, const char *runbook);
+
+/* ---- online backup (store_backup.c; docs/operations.md) ----
+ * `rota backup FILE`: the SQLite store copied in slices while the loop
+ * works, then FILE.sha256 and FILE put in place. */
+typedef struct store_backup store_backup_t;
+
+/* What a finished backup (or a verified one) is. */
+typedef struct {
+	uint64_t bytes;
+	uint64_t pages;
+	int schema_version; /* the copy's own (SQLite's user_version) */
+	uint64_t runs;      /* runs the copy holds */
+	char sha256[65];    /* hex */
+} store_backup_result_t;
+
+/* On PostgreSQL, why rota makes no copy and what does. */
+#define STORE_BACKUP_PG_HINT                                                                       \
+	"this coordinator's store is a PostgreSQL database: rota does not copy it; back it up"     \
+	" with pg_dump (pg_dump --format=custom --file=rota.dump DATABASE_URL) or the server's"    \
+	" own backups (pg_basebackup and WAL archiving); docs/operations.md shows the commands"
+
+/* Starts a backup of s to dest (an absolute path on this host): made as
+ * dest.partial, new, 0600. NULL with *error (caller frees) when dest
+ * exists, the partial cannot be made, or the store is PostgreSQL. The
+ * backup borrows s: abort it before s is destroyed. */
+store_backup_t *store_backup_begin(store_t *s, const char *dest, char **error);
+/* One slice: copies (then hashes) about pages pages. Never with the turn's
+ * transaction open. 1 more to do, 0 done (dest and dest.sha256 in place;
+ * store_backup_result says what they are), -1 failed (*error, caller
+ * frees; abort it, which removes the partial file). */
+int store_backup_step(store_backup_t *b, int pages, char **error);
+const store_backup_result_t *store_backup_result(const store_backup_t *b);
+const char *store_backup_dest(const store_backup_t *b);
+/* What the next slice does: "copy", "count", "checksum", "fsync", ... */
+const char *store_backup_phase(const store_backup_t *b);
+/* Ends the backup: a partial file is removed. Accepts NULL; nulls *bp. */
+void store_backup_abort(store_backup_t **bp);
+/* --restore's checks of copy, a copy of the backup file (whose checksum
+ * is file.sha256): its checksum, SQLite's integrity check, a schema
+ * version not newer than STORE_SCHEMA_VERSION, a runs table. 0 with *out,
+ * or -1 with *error (caller frees) saying which check failed and why. */
+int store_backup_verify(const char *copy, const char *file, store_backup_result_t *out,
+                        char **error);
+
+/* From now on this connection refuses every write (--read-only). */
+int store_read_only(store_t *s);
+/* A value of the meta table (the last backup's outcome): set in the turn's
+ * transaction; get returns NULL when unset (caller frees). */
+int store_meta_set(store_t *s, const char *key, const char *value);
+char *store_meta_get(store_t *s, const char *key);
+/* The store's size in bytes (SQLite: its pages; PostgreSQL: the
+ * database's), -1 on error: rota_store_bytes. */
+int64_t store_bytes(store_t *s);
 
 /* ---- leadership (store_lease.c; docs/ha.md) ----
  * Several coordinators may share a PostgreSQL store: one leads, by a lease

@@ -79,6 +79,8 @@ static const store_import_table_t store_import_tables[] = {
      true},
     {"alert_inbox", "id i, received_ms i, peer t, actor t, role t, body b", false},
     {"run_notes", "id i, run_id t, at_ms i, note_kind t, author t, text t", false},
+    /* The followers' cursors go on from the same ids. */
+    {"events", "id i, at_ms i, kind i, run_id t, ref i, status i, subject t", false},
     /* Sign-ins stay with the store they were made in: sign in again. */
     {"web_sessions", "id t, kind t, operator t, role i, key t, csrf t, created_ms i, expires_ms i",
      true},

@@ -168,7 +168,9 @@ store_incident_insert(store_t *s, const store_incident_new_t *n)
 	db_bind_int64(st, 8, n->ack_due_ms);
 	db_bind_int64(st, 9, n->created_ms);
 	db_bind_text(st, 10, n->dedup);
-	return store_stmt_done(s, st);
+	if (store_stmt_done(s, st) != 0)
+		return -1;
+	return store_event_incident(s, n->id, "triggered");
 }
 
 int
@@ -212,7 +214,9 @@ store_incident_set_status(store_t *s, const store_incident_t *r)
 	db_bind_int64(st, 4, r->resolved_ms);
 	db_bind_text(st, 5, r->note && r->note[0] ? r->note : NULL);
 	db_bind_text(st, 6, r->id);
-	return store_stmt_done(s, st);
+	if (store_stmt_done(s, st) != 0)
+		return -1;
+	return store_event_incident(s, r->id, r->status);
 }
 
 int

@@ -108,6 +108,17 @@ db_stmt_t *store_q(store_t *s, int which);
  * notes the error, marks the open turn failed and returns -1. */
 int store_done(store_t *s, db_stmt_t *st);
 
+/* The event rows of the writers' changes (store_events.c), in the open
+ * turn: an output chunk just inserted (its step run and seq), a step run's
+ * new status, a run's, a worker's state (a row only when it changes: call
+ * it before the workers row is written). 0, or -1 with the turn failed. */
+int store_event_output(store_t *s, int64_t step_row, int64_t seq, int64_t at_ms);
+int store_event_step(store_t *s, int64_t step_row, int status);
+int store_event_run(store_t *s, const char *run_id, int status);
+int store_event_worker(store_t *s, const char *id, const char *state);
+/* An incident opened ("triggered"), acknowledged or resolved. */
+int store_event_incident(store_t *s, const char *id, const char *status);
+
 /* Statements outside the Q_ table (store_incidents.c, store_outbox.c,
  * store_audit.c, a rare query here), passed as a string with static
  * storage: prepared once on first use, kept (the store finalizes them) and
@@ -115,6 +126,8 @@ int store_done(store_t *s, db_stmt_t *st);
  * store's own writers, so its rows commit with the loop's turn. NULL
  * (logged, and the open turn marked failed) if it cannot be prepared. */
 db_stmt_t *store_stmt(store_t *s, const char *sql);
+/* The same, with the statement's PostgreSQL dialect (db_prepare2). */
+db_stmt_t *store_stmt2(store_t *s, const char *sql, const char *pg_sql);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * marks the open turn failed (it will not commit) and returns -1. */
 int store_stmt_done(store_t *s, db_stmt_t *st);

@@ -247,6 +247,18 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 		return rc;
 	}
 	out->run = sum;
+	/* Its params and where each came from (launcher_params.c). A
+	 * statement of this query's own, kept by its text (store_stmt). */
+	static const char sql_params[] = "SELECT params FROM runs WHERE id = ?";
+	db_stmt_t *pst = store_stmt(s, sql_params);
+	if (pst != NULL) {
+		db_bind_text(pst, 1, run_id);
+		if (db_step(pst) == DB_ROW)
+			out->params = store_column_dup(pst, 0);
+		db_reset(pst);
+	}
+	if (out->params == NULL)
+		out->params = xstrdup("");
 
 	typedef struct {
 		Rota__StepRunInfo *info;

@@ -173,7 +173,28 @@ static const char *const store_migrations[] = {
     "  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, at_ms INTEGER NOT NULL,"
     "  note_kind TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL);"
     "CREATE INDEX run_notes_run ON run_notes (run_id, id);",
-    /* 8 -> 9: the web console's sign-in (coordinator/webapi_session.c):
+    /* 8 -> 9: the event stream (store_events.c, coordinator/events.h). One
+     * row per committed change; its id is the followers' cursor, so it
+     * survives a restart (AUTOINCREMENT: never reused, even after rows are
+     * pruned). kind is the Event body's field number: 10 output (ref: the
+     * outputs row), 11 step (ref: the step_runs row), 12 run, 14 worker
+     * (subject: its id), 15 incident (subject: its id). status: the new
+     * status (a worker's: 1 connected, 2 stopping, 3 lost, 4 stopped; an incident's:
+     * 1 triggered, 2 acknowledged, 3 resolved). The output and run status already stored become
+     * events, so older runs can be followed too. */
+    "CREATE TABLE IF NOT EXISTS events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    "  run_id TEXT, ref INTEGER NOT NULL DEFAULT 0, status INTEGER NOT NULL DEFAULT 0,"
+    "  subject TEXT);"
+    "CREATE INDEX IF NOT EXISTS events_run ON events (run_id, id);"
+    /* Once (a test migrates a store again from an older version). */
+    "INSERT INTO events (at_ms, kind, run_id, ref)"
+    "  SELECT o.at_ms, 10, s.run_id, o.id FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+    "  WHERE NOT EXISTS (SELECT 1 FROM events) ORDER BY o.id;"
+    "INSERT INTO events (at_ms, kind, run_id, status)"
+    "  SELECT created_ms, 12, id, status FROM runs"
+    "  WHERE NOT EXISTS (SELECT 1 FROM events WHERE kind = 12) ORDER BY created_ms, id;",
+    /* 9 -> 10: the web console's sign-in (coordinator/webapi_session.c):
      * one-time login links (kind 'login') and sessions (kind 'session'),
      * each by the hash of its secret (the secret itself is never kept),
      * with the operator, role and key it stands for, its CSRF token, and

@@ -160,7 +160,18 @@ static const char *const store_pg_migrations[] = {
     "  " ID ", run_id " T " NOT NULL, at_ms BIGINT NOT NULL,"
     "  note_kind " T " NOT NULL, author " T " NOT NULL, text " T " NOT NULL);"
     "CREATE INDEX run_notes_run ON run_notes (run_id, id);",
-    /* 8 -> 9: the web console's sign-in (store_schema.c says what). */
+    /* 8 -> 9: the event stream (store_schema.c's 8 -> 9 says what each
+     * column holds). An identity column never reuses an id. */
+    "CREATE TABLE events ("
+    "  " ID ", at_ms BIGINT NOT NULL, kind BIGINT NOT NULL, run_id " T ","
+    "  ref BIGINT NOT NULL DEFAULT 0, status BIGINT NOT NULL DEFAULT 0, subject " T ");"
+    "CREATE INDEX events_run ON events (run_id, id);"
+    "INSERT INTO events (at_ms, kind, run_id, ref)"
+    "  SELECT o.at_ms, 10, s.run_id, o.id FROM outputs o JOIN step_runs s ON s.id = o.step_run"
+    "  ORDER BY o.id;"
+    "INSERT INTO events (at_ms, kind, run_id, status)"
+    "  SELECT created_ms, 12, id, status FROM runs ORDER BY created_ms, id;",
+    /* 9 -> 10: the web console's sign-in (store_schema.c says what). */
     "CREATE TABLE web_sessions ("
     "  id " T " PRIMARY KEY, kind " T " NOT NULL, operator " T " NOT NULL,"
     "  role BIGINT NOT NULL, key " T " NOT NULL, csrf " T " NOT NULL,"

@@ -28,7 +28,9 @@ store_run_insert(store_t *s, const store_run_t *run)
 	db_bind_int64(st, 9, run->slot_ms);
 	db_bind_int64(st, 10, run->started_ms);
 	db_bind_int64(st, 11, run->ended_ms);
-	return store_done(s, st);
+	if (store_done(s, st) != 0)
+		return -1;
+	return store_event_run(s, run->id, run->status);
 }
 
 int
@@ -41,7 +43,9 @@ store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
 	db_bind_int64(st, 2, started_ms);
 	db_bind_int64(st, 3, ended_ms);
 	db_bind_text(st, 4, run_id);
-	return store_done(s, st);
+	if (store_done(s, st) != 0)
+		return -1;
+	return store_event_run(s, run_id, status);
 }
 
 int
@@ -87,7 +91,9 @@ store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 	db_bind_text(st, 6, stt->detail);
 	db_bind_int64(st, 7, row);
 	db_bind_int64(st, 8, stt->status);
-	return store_done(s, st);
+	if (store_done(s, st) != 0)
+		return -1;
+	return store_event_step(s, row, stt->status);
 }
 
 static int
@@ -103,7 +109,7 @@ store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint
 	if (store_done(s, st) != 0)
 		return -1;
 	*inserted = db_changes(s->db) > 0;
-	return 0;
+	return *inserted ? store_event_output(s, row, seq, at_ms) : 0;
 }
 
 int
@@ -293,7 +299,7 @@ int
 store_worker_upsert(store_t *s, const char *id, const char *hostname, const char *labels,
                     const char *version, const char *state, int64_t last_seen_ms)
 {
-	if (store_begin(s) != 0)
+	if (store_begin(s) != 0 || store_event_worker(s, id, state) != 0)
 		return -1;
 	db_stmt_t *st = store_q(s, Q_WORKER_UPSERT);
 	db_bind_text(st, 1, id);

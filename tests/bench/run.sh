@@ -10,7 +10,10 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker sched sqlite pg ha) shorten a run while working on one figure.
+# worker wait sched sqlite pg ha backup) shorten a run while working on one figure.
+# BENCH_BACKUP_MB (128) is the size of the store the backup scenario copies;
+# BENCH_BACKUP_MB=1024 makes backup_1gb_s a measured figure rather than one
+# scaled from a smaller store.
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
@@ -27,7 +30,8 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker sched sqlite pg ha}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite pg ha backup}
+BACKUP_MB=${BENCH_BACKUP_MB:-128}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
@@ -223,6 +227,41 @@ if want worker; then
 	stop_pid "$CPID"
 fi
 
+if want wait; then
+	# wait_overhead_ms: what `rota submit --wait` adds to a one-step `true`
+	# run on one real worker: the command's whole time (process start,
+	# submit, dispatch, the result, the run's end told through the event
+	# stream) less the step's own time as the store recorded it; p50 of 30.
+	echo "== wait_overhead_ms: rota submit --wait of bench-true on one real worker" >&2
+	start_coordinator wait "$RB"
+	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-wait" \
+		>"$W/worker-wait.log" 2>&1 &
+	WPID=$!
+	PIDS+=("$WPID")
+	for _ in $(seq 100); do
+		[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 1 ] && break
+		sleep 0.1
+	done
+	: >"$W/wait.ms"
+	for _ in $(seq 30); do
+		t0=$(date +%s%N)
+		ROTA_COORDINATOR=$API "$BIN/rota" submit bench-true --target w1 --wait >"$W/wait.out" ||
+			die "submit --wait failed: $(cat "$W/wait.out")"
+		t1=$(date +%s%N)
+		run=$(head -n 1 "$W/wait.out")
+		step=$(sqlite3 "$DB" "SELECT ended_ms - started_ms FROM step_runs WHERE run_id = '$run'")
+		echo $(((t1 - t0) / 1000000 - step)) >>"$W/wait.ms"
+		# The floor any rota command has on this machine: one read.
+		t0=$(date +%s%N)
+		ROTA_COORDINATOR=$API "$BIN/rota" status >/dev/null || die "rota status failed"
+		echo $((($(date +%s%N) - t0) / 1000000)) >>"$W/status.ms"
+	done
+	figure wait_overhead_ms "$(sort -n "$W/wait.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+	figure wait_cli_floor_ms "$(sort -n "$W/status.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+	stop_pid "$WPID"
+	stop_pid "$CPID"
+fi
+
 if want sched; then
 	echo "== 100000 schedules" >&2
 	# The runbook directory must not be the data directory start_coordinator
@@ -308,6 +347,40 @@ if want ha; then
 		bash "$ROOT/tests/bench/ha.sh" "$BIN" "$W" >"$W/ha.figures" || die "ha failed"
 		while read -r name value unit; do figure "$name" "$value" "$unit"; done <"$W/ha.figures"
 	fi
+fi
+
+if want backup; then
+	echo "== backup: rota backup of a ${BACKUP_MB} MB store while the coordinator runs" >&2
+	start_coordinator backup "$RB"
+	stop_pid "$CPID"
+	# The store's own tables, then pages of filler up to the size: the
+	# online backup copies pages, whatever their rows are.
+	sqlite3 "$W/backup/rota.db" "CREATE TABLE bench_filler (b BLOB);
+		WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $((BACKUP_MB * 256)))
+		INSERT INTO bench_filler SELECT randomblob(3900) FROM c;" || die "cannot fill the store"
+	rm -rf "$W/backup.start"
+	"$BIN/rota-coordinator" --data-dir "$W/backup" --runbooks "$RB" --http off \
+		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
+		>>"$W/coordinator-backup.log" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+	for _ in $(seq 600); do
+		API=$(sed -n 's/^api=//p' "$W/backup/endpoints" 2>/dev/null)
+		[ -n "$API" ] && "$BIN/rota-bench" ready "$API" 1000 >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	out=$(ROTA_CONFIG=/dev/null "$BIN/rota" --coordinator "$API" backup "$W/backup.db" --json) ||
+		die "rota backup failed: $out"
+	num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$out"; }
+	bytes=$(num bytes)
+	took_ms=$(($(num ended_ms) - $(num started_ms)))
+	echo "  ($bytes bytes in $took_ms ms, $(num slices) slices)" >&2
+	figure backup_1gb_s "$(awk -v b="$bytes" -v t="$took_ms" 'BEGIN { printf "%.1f", t / 1000 * 1073741824 / b }')" s
+	figure backup_max_pause_ms "$(awk -v u="$(num max_pause_us)" 'BEGIN { printf "%.2f", u / 1000 }')" ms
+	figure backup_max_slice_cpu_ms "$(awk -v u="$(num max_slice_cpu_us)" 'BEGIN { printf "%.2f", u / 1000 }')" ms
+	stop_pid "$CPID"
+	rm -f "$W/backup.db" "$W/backup.db.sha256"
+	rm -rf "$W/backup"
 fi
 
 mkdir -p "$(dirname "$JSON")"

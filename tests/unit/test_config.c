@@ -123,6 +123,7 @@ test_every_key(void **state)
 	           "link: https://rota.example/\n"
 	           "store: postgresql://rota@db.example:5432/rota?sslmode=verify-full\n"
 	           "store_password_file: /etc/rota/store.password\n"
+	           "backup_dir: /var/backups/rota\n"
 	           "lease: 8s\n"
 	           "channels:\n"
 	           "  chat:\n"
@@ -146,6 +147,7 @@ test_every_key(void **state)
 	assert_string_equal(c->link, "https://rota.example/");
 	assert_string_equal(c->store, "postgresql://rota@db.example:5432/rota?sslmode=verify-full");
 	assert_string_equal(c->store_password_file, "/etc/rota/store.password");
+	assert_string_equal(c->backup_dir, "/var/backups/rota");
 	assert_int_equal(c->channel_count, 4);
 	const channel_t *ch = config_channel(c, "chat");
 	assert_non_null(ch);
@@ -234,10 +236,11 @@ test_errors_root(void **state)
 	refused("channels: [\n", "2:1: YAML syntax error: did not find expected node content"
 	                         " (while parsing a flow node at line 2, column 1)");
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
-	refused("http: off\nchanels: {}\n",
-	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
-	        " http_request_deadline, link, store, store_password_file, lease, channels,"
-	        " escalation, outbox)");
+	refused(
+	    "http: off\nchanels: {}\n",
+	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
+	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
+	    " escalation, outbox, vars, host_label)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
@@ -258,6 +261,8 @@ test_errors_root(void **state)
 	        " SQLite in the data directory");
 	refused("store: [a]\n", "1:8: store must be a value");
 	refused("store_password_file: ''\n", "1:22: store_password_file must be a file name");
+	refused("backup_dir: backups\n",
+	        "1:13: backup_dir must be an absolute directory, like /var/backups/rota");
 	refused("http_token_file: \"\"\n", "1:18: http_token_file must be a file name");
 	refused("http: [a]\n", "1:7: http must be a value");
 	refused("link: {a: b}\n", "1:7: link must be a value");

@@ -34,6 +34,8 @@ typedef struct {
 	char *last_body; /* owned: the last body the alert handler got */
 	size_t last_len;
 	int alert_calls;
+	uint64_t sse_first; /* the cursor a stream's first read asked from */
+	int sse_reads;
 } state_t;
 
 static void
@@ -86,6 +88,40 @@ typedef struct {
 	atomic_bool stop;
 } fixture_t;
 
+/* GET /v1/events: run "nope" is unknown; from cursor 0 one event, then
+ * caught up; the next live read finds the stream behind the ring. */
+static int
+on_events_open(void *ctx, const char *run_text, char **run, char **why)
+{
+	(void)ctx;
+	*run = NULL;
+	if (run_text != NULL && strcmp(run_text, "nope") == 0) {
+		*why = strdup("run=nope: no run 'nope'");
+		return 404;
+	}
+	return 0;
+}
+
+static int
+on_events_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max, char **text,
+               uint64_t *next)
+{
+	state_t *st = ctx;
+	(void)run;
+	(void)max;
+	if (st->sse_reads++ == 0)
+		st->sse_first = cursor;
+	*text = NULL;
+	*next = cursor;
+	if (!catch_up)
+		return 1;
+	if (cursor == 0) {
+		*text = strdup("id: 1\nevent: output\ndata: {\"cursor\":1}\n\n");
+		*next = 1;
+	}
+	return 0;
+}
+
 static void *
 serve(void *arg)
 {
@@ -113,6 +149,8 @@ fixture_start_ex(const char *token, bool protect_metrics)
 	                      .ctx = &f->st,
 	                      .alert_token = token,
 	                      .protect_metrics = protect_metrics};
+	h.events_open = on_events_open;
+	h.events_text = on_events_text;
 	char *error = NULL;
 	f->server = httpd_start("127.0.0.1:0", &h, &error);
 	if (f->server == NULL)
@@ -265,6 +303,38 @@ get(fixture_t *f, const char *path, reply_t *r)
 }
 
 /* ---- tests ------------------------------------------------------------------ */
+
+/* The stream: its events with their ids, then a reader behind the ring is
+ * cut with a resync naming its cursor and the stream ends; Last-Event-ID
+ * wins over ?cursor=; bad input is refused. */
+static void
+test_events_stream(void **state)
+{
+	fixture_t *f = *state;
+	reply_t r;
+	get(f, "/v1/events", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.type, "text/event-stream");
+	r.body[r.len] = '\0';
+	assert_non_null(strstr(r.body, "retry: 1000\n\nid: 1\nevent: output\n"));
+	assert_non_null(strstr(r.body, "event: resync\ndata: {\"cursor\":1}\n\n"));
+	assert_int_equal(f->st.sse_first, 0);
+
+	f->st.sse_reads = 0;
+	assert_int_equal(
+	    request(f, NULL, "/v1/events?cursor=3", NULL, 0, false, "Last-Event-ID: 7", &r),
+	    CURLE_OK);
+	r.body[r.len] = '\0';
+	assert_int_equal(f->st.sse_first, 7);
+	assert_non_null(strstr(r.body, "event: resync\ndata: {\"cursor\":7}"));
+
+	get(f, "/v1/events?cursor=x1", &r);
+	assert_int_equal(r.status, 400);
+	r.body[r.len] = '\0';
+	assert_non_null(strstr(r.body, "cursor=x1: not a cursor"));
+	get(f, "/v1/events?run=nope", &r);
+	assert_int_equal(r.status, 404);
+}
 
 static void
 test_healthz(void **state)
@@ -610,6 +680,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
 	    cmocka_unit_test(test_token),
+	    cmocka_unit_test_setup_teardown(test_events_stream, setup, teardown),
 	    cmocka_unit_test(test_read_token),
 	    cmocka_unit_test(test_parse_addr),
 	    cmocka_unit_test(test_ipv6_and_idle_timeout),

@@ -561,6 +561,66 @@ test_required_fields(void **state)
 	            "t.yaml:3:24: step 'a' has more than one type: 'shell' and 'noop'\n");
 }
 
+/* The alert's values: in a runbook with triggers, its labels,
+ * annotations and start are template names, and a param can take a label
+ * (the first of a list the alert has); without triggers each use is an
+ * error at its own line and column. */
+static void
+test_alert_context(void **state)
+{
+	(void)state;
+	runbook_t *rb =
+	    parse_ok("name: x\n"
+	             "triggers: [{alertmanager: {alertname: LowDiskSpace}}]\n"
+	             "params:\n"
+	             "  path: {from_alert: mountpoint, default: /}\n"
+	             "  unit: {from_alert: [service, job]}\n"
+	             "steps:\n"
+	             "  - id: s\n"
+	             "    shell: echo {{ alert.labels.mountpoint }} {{ alert.annotations.summary }}"
+	             " {{ alert.starts_at }} {{ params.path }}\n");
+	assert_int_equal(rb->params[0].from_alert_count, 1);
+	assert_string_equal(rb->params[0].from_alert[0], "mountpoint");
+	assert_string_equal(rb->params[0].default_value, "/");
+	assert_int_equal(rb->params[1].from_alert_count, 2);
+	assert_string_equal(rb->params[1].from_alert[1], "job");
+	assert_true(rb->params[1].required);
+	runbook_destroy(&rb);
+
+	/* No triggers: every alert template and from_alert is an error. */
+	assert_lint("name: x\n"
+	            "params:\n"
+	            "  path: {from_alert: mountpoint, default: /}\n"
+	            "steps:\n"
+	            "  - id: s\n"
+	            "    shell: echo {{ params.path }} {{ alert.labels.mountpoint }}\n"
+	            "  - id: n\n"
+	            "    notify: {message: \"since {{ alert.starts_at }}\"}\n",
+	            "t.yaml:3:22: param 'path': from_alert needs 'triggers': only a run an alert"
+	            " started has an alert to take a value from\n"
+	            "t.yaml:6:35: {{ alert.labels.mountpoint }}: the runbook has no 'triggers', so"
+	            " no alert starts it and there is no alert to take values from (add"
+	            " triggers, or use a param)\n"
+	            "t.yaml:8:30: {{ alert.starts_at }}: the runbook has no 'triggers', so no"
+	            " alert starts it and there is no alert to take values from (add triggers,"
+	            " or use a param)\n");
+	/* Names that are not an alert's, and a from_alert that names no label. */
+	assert_lint("name: x\n"
+	            "triggers: [{alertmanager: {alertname: A}}]\n"
+	            "params:\n"
+	            "  p: {from_alert: [], default: a}\n"
+	            "  q: {from_alert: [\"a b\"], default: a}\n"
+	            "steps:\n"
+	            "  - id: s\n"
+	            "    shell: echo {{ alert.name }}\n",
+	            "t.yaml:4:19: param 'p': from_alert takes 1 to 8 label names\n"
+	            "t.yaml:5:20: param 'q': from_alert names an alert label (like mountpoint"
+	            " or service), not a b\n"
+	            "t.yaml:8:12: unknown template name 'alert.name'; use params.NAME, host.id,"
+	            " host.labels.KEY, run.id, alert.labels.NAME, alert.annotations.NAME or"
+	            " alert.starts_at\n");
+}
+
 static void
 test_templates(void **state)
 {
@@ -571,7 +631,8 @@ test_templates(void **state)
 	            "      workdir: \"/srv/{{ params.b }}/{{ run.id\"\n",
 	            "t.yaml:6:12: unknown template name 'params.foo'; declared params: a, b\n"
 	            "t.yaml:7:16: unknown template name 'host.name'; use params.NAME, host.id, "
-	            "host.labels.KEY or run.id\n"
+	            "host.labels.KEY, run.id, alert.labels.NAME, alert.annotations.NAME or "
+	            "alert.starts_at\n"
 	            "t.yaml:8:16: bad template in 'workdir': unclosed '{{' at offset 20\n");
 	assert_lint("name: x\nsteps:\n  - {id: s, shell: \"{{ params.p }} {{}} \"}\n",
 	            "t.yaml:3:20: unknown template name 'params.p'; no params are declared\n"
@@ -1561,8 +1622,12 @@ test_shipped_runbooks_parse(void **state)
 		/* Nobody gives -p to a scheduled or alert-started run: every param
 		 * of one needs a default, and its failure needs a severity. */
 		if (rb->schedule.present || rb->trigger_count > 0) {
+			/* ... except one an alert gives (from_alert) in a runbook
+			 * only alerts start: an alert without it starts nothing and
+			 * says why, rather than run a remedy on a guessed unit. */
 			for (size_t i = 0; i < rb->param_count; i++)
-				if (rb->params[i].required)
+				if (rb->params[i].required &&
+				    (rb->schedule.present || rb->params[i].from_alert_count == 0))
 					fail_msg(
 					    "%s: param '%s' has no default, but the runbook runs "
 					    "unattended",
@@ -1796,6 +1861,7 @@ main(void)
 	    cmocka_unit_test(test_did_you_mean),
 	    cmocka_unit_test(test_required_fields),
 	    cmocka_unit_test(test_templates),
+	    cmocka_unit_test(test_alert_context),
 	    cmocka_unit_test(test_errors_format_and_append),
 	    cmocka_unit_test(test_long_and_odd_keys_are_shown_safely),
 	    cmocka_unit_test(test_garbage_does_not_crash),

@@ -367,6 +367,25 @@ test_hello_bounds(void **state)
 	h.hostname = host;
 	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "its hostname is 256 bytes; the limit is 255 bytes"));
+	h.hostname = "h";
+	/* Addresses (for alerts that name a host by IP): bounded in count and
+	 * in length. */
+	char *addrs[WIRE_MAX_ADDRESSES + 1];
+	for (size_t i = 0; i <= WIRE_MAX_ADDRESSES; i++)
+		addrs[i] = "10.0.0.5";
+	h.addresses = addrs;
+	h.n_addresses = WIRE_MAX_ADDRESSES;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), 0);
+	h.n_addresses = WIRE_MAX_ADDRESSES + 1;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "it has 33 addresses; the limit is 32 addresses"));
+	char long_addr[WIRE_MAX_ADDRESS_BYTES + 2];
+	memset(long_addr, '1', sizeof(long_addr) - 1);
+	long_addr[sizeof(long_addr) - 1] = '\0';
+	addrs[0] = long_addr;
+	h.n_addresses = 1;
+	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "an address of 65 bytes; the limit is 64 bytes"));
 }
 
 int

@@ -1,0 +1,410 @@
+/* events: the ring of committed events and the windows of the operator
+ * socket's followers; see events.h. */
+#include "events.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+/* A follower's open window. */
+typedef struct {
+	void *sock;        /* borrowed: the operator socket */
+	uint8_t *identity; /* owned */
+	size_t identity_len;
+	uint64_t request_id;
+	char *run_id;    /* owned; NULL: every run */
+	char *host;      /* owned; NULL: every host */
+	uint64_t cursor; /* every event up to it has been looked at */
+	uint64_t prev;   /* the cursor of the last event sent (Event.prev) */
+	uint32_t limit;
+	uint32_t sent;
+	size_t bytes;
+	int run_status;
+	int64_t deadline;
+	bool fresh;  /* not served yet: its first turn may read the store */
+	bool ended;  /* sent its run's final status: the window closes */
+	bool resync; /* the window is cut: ask again */
+} events_follower_t;
+
+struct events {
+	store_t *store;     /* borrowed */
+	Rota__Event **ring; /* owned: EVENTS_RING_MAX slots, each event owned */
+	size_t *ring_size;  /* bytes each slot counts against the bound */
+	size_t head, count; /* the oldest slot, and how many are used */
+	size_t bytes;
+	size_t ring_max, ring_bytes;  /* the bounds */
+	uint64_t published;           /* the last cursor committed and read */
+	uint64_t covered;             /* every event after it is in the ring */
+	events_follower_t *followers; /* owned */
+	size_t n_followers;
+};
+
+bool
+events_run_over(int status)
+{
+	return status == ROTA__RUN_STATUS__RUN_SUCCEEDED ||
+	       status == ROTA__RUN_STATUS__RUN_FAILED ||
+	       status == ROTA__RUN_STATUS__RUN_CANCELLED || status == ROTA__RUN_STATUS__RUN_SKIPPED;
+}
+
+events_t *
+events_new(store_t *store, char **error)
+{
+	return events_new_bounded(store, EVENTS_RING_MAX, EVENTS_RING_BYTES, error);
+}
+
+events_t *
+events_new_bounded(store_t *store, size_t ring_max, size_t ring_bytes, char **error)
+{
+	uint64_t last = 0;
+	if (store_events_last(store, &last) != 0) {
+		*error = xasprintf("cannot read the event stream's cursor from the store");
+		return NULL;
+	}
+	events_t *e = xcalloc(1, sizeof(*e));
+	e->store = store;
+	e->ring_max = ring_max > 0 ? ring_max : 1;
+	e->ring_bytes = ring_bytes;
+	e->ring = xcalloc(e->ring_max, sizeof(*e->ring));
+	e->ring_size = xcalloc(e->ring_max, sizeof(*e->ring_size));
+	e->followers = xcalloc(EVENTS_FOLLOWERS_MAX, sizeof(*e->followers));
+	e->published = e->covered = last;
+	return e;
+}
+
+static void
+events_follower_clear(events_follower_t *f)
+{
+	free(f->identity);
+	free(f->run_id);
+	free(f->host);
+	memset(f, 0, sizeof(*f));
+}
+
+void
+events_destroy(events_t **ep)
+{
+	events_t *e = *ep;
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->count; i++)
+		rota__event__free_unpacked(e->ring[(e->head + i) % e->ring_max], NULL);
+	for (size_t i = 0; i < e->n_followers; i++)
+		events_follower_clear(&e->followers[i]);
+	free(e->ring);
+	free(e->ring_size);
+	free(e->followers);
+	free(e);
+	*ep = NULL;
+}
+
+uint64_t
+events_cursor(const events_t *e)
+{
+	return e->published;
+}
+
+size_t
+events_ring_count(const events_t *e)
+{
+	return e->count;
+}
+
+size_t
+events_followers(const events_t *e)
+{
+	return e->n_followers;
+}
+
+static Rota__Event *
+events_at(const events_t *e, size_t i)
+{
+	return e->ring[(e->head + i) % e->ring_max];
+}
+
+static void
+events_drop_oldest(events_t *e)
+{
+	Rota__Event *old = e->ring[e->head];
+	e->covered = old->cursor;
+	e->bytes -= e->ring_size[e->head];
+	rota__event__free_unpacked(old, NULL);
+	e->ring[e->head] = NULL;
+	e->head = (e->head + 1) % e->ring_max;
+	e->count--;
+}
+
+/* Takes ev (owned) into the ring, dropping the oldest past the bounds. */
+static void
+events_keep(events_t *e, Rota__Event *ev)
+{
+	size_t size = 64 + (ev->body_case == ROTA__EVENT__BODY_OUTPUT ? ev->output->data.len : 0);
+	while (e->count > 0 && (e->count == e->ring_max || e->bytes + size > e->ring_bytes))
+		events_drop_oldest(e);
+	size_t slot = (e->head + e->count) % e->ring_max;
+	e->ring[slot] = ev;
+	e->ring_size[slot] = size;
+	e->bytes += size;
+	e->count++;
+	e->published = ev->cursor;
+}
+
+/* Reads what was committed since the last call into the ring: at most
+ * EVENTS_FILL_PAGES pages in one turn. Past that (a coordinator promoted
+ * after following for long, whose ring was not filled meanwhile) the ring
+ * starts again at the store's last event: followers behind it are served
+ * from the store. */
+#define EVENTS_FILL_PAGES 16
+static void
+events_fill(events_t *e)
+{
+	for (int page = 0; page < EVENTS_FILL_PAGES; page++) {
+		Rota__Event **evs;
+		size_t n;
+		if (store_events_read(e->store, e->published, (uint64_t)INT64_MAX, NULL,
+		                      EVENTS_PAGE, &evs, &n) != 0)
+			return; /* read again after the next commit */
+		for (size_t i = 0; i < n; i++)
+			events_keep(e, evs[i]);
+		free(evs);
+		if (n < EVENTS_PAGE)
+			return;
+	}
+	uint64_t last = 0;
+	if (store_events_last(e->store, &last) != 0 || last <= e->published)
+		return;
+	while (e->count > 0)
+		events_drop_oldest(e);
+	e->published = e->covered = last;
+}
+
+/* The first ring index whose cursor is after `after`. */
+static size_t
+events_find(const events_t *e, uint64_t after)
+{
+	size_t lo = 0, hi = e->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (events_at(e, mid)->cursor <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool
+events_match(const Rota__Event *ev, const char *run_id, const char *host)
+{
+	if (run_id != NULL && run_id[0] != '\0' &&
+	    (ev->run_id == NULL || strcmp(ev->run_id, run_id) != 0))
+		return false;
+	if (host == NULL || host[0] == '\0')
+		return true;
+	if (ev->body_case == ROTA__EVENT__BODY_OUTPUT)
+		return strcmp(ev->output->host, host) == 0;
+	if (ev->body_case == ROTA__EVENT__BODY_STEP)
+		return strcmp(ev->step->host, host) == 0;
+	return true;
+}
+
+int
+events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
+            events_each_fn fn, void *ctx, uint64_t *next)
+{
+	*next = after;
+	if (after < e->covered) {
+		if (!from_store)
+			return 1;
+		Rota__Event **evs;
+		size_t n;
+		uint32_t want = max < EVENTS_PAGE ? (uint32_t)max : EVENTS_PAGE;
+		if (store_events_read(e->store, after, e->published, run_id, want, &evs, &n) != 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			fn(ctx, evs[i]);
+			*next = evs[i]->cursor;
+		}
+		/* A page not full: nothing of this run is left up to what is
+		 * published. */
+		if (n < want)
+			*next = e->published;
+		store_events_free(evs, n);
+		return 0;
+	}
+	size_t sent = 0;
+	for (size_t i = events_find(e, after); i < e->count && sent < max; i++) {
+		const Rota__Event *ev = events_at(e, i);
+		if (events_match(ev, run_id, NULL)) {
+			fn(ctx, ev);
+			sent++;
+		}
+		*next = ev->cursor;
+	}
+	if (sent < max)
+		*next = e->published > after ? e->published : after;
+	return 0;
+}
+
+int
+events_follow(events_t *e, void *sock, const uint8_t *identity, size_t identity_len,
+              uint64_t request_id, const char *run_id, const char *host, uint64_t after,
+              uint32_t limit, int run_status, int64_t now_ms)
+{
+	if (e->n_followers == EVENTS_FOLLOWERS_MAX)
+		return -1;
+	events_follower_t *f = &e->followers[e->n_followers++];
+	f->sock = sock;
+	f->identity = xmalloc(identity_len > 0 ? identity_len : 1);
+	memcpy(f->identity, identity, identity_len);
+	f->identity_len = identity_len;
+	f->request_id = request_id;
+	f->run_id = run_id != NULL && run_id[0] != '\0' ? xstrdup(run_id) : NULL;
+	f->host = host != NULL && host[0] != '\0' ? xstrdup(host) : NULL;
+	f->cursor = f->prev = after;
+	f->limit = limit == 0 || limit > EVENTS_WINDOW_MAX ? EVENTS_WINDOW_MAX : limit;
+	f->run_status = run_status;
+	f->deadline = now_ms + EVENTS_HOLD_MS;
+	f->fresh = true;
+	return 0;
+}
+
+/* Pushes one event to f (ev is changed for the packing, then restored). */
+static void
+events_push(events_follower_t *f, sendq_t *q, Rota__Event *ev)
+{
+	uint64_t request_id = ev->request_id, prev = ev->prev;
+	ev->request_id = f->request_id;
+	ev->prev = f->prev;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_EVENT;
+	env.event = ev;
+	sendq_push(q, f->sock, f->identity, f->identity_len, &env);
+	ev->request_id = request_id;
+	ev->prev = prev;
+	f->prev = ev->cursor;
+	f->sent++;
+	if (ev->body_case == ROTA__EVENT__BODY_OUTPUT)
+		f->bytes += ev->output->data.len;
+	if (ev->body_case == ROTA__EVENT__BODY_RUN && f->run_id != NULL) {
+		f->run_status = ev->run->status;
+		f->ended = events_run_over(ev->run->status);
+	}
+}
+
+static bool
+events_window_full(const events_follower_t *f)
+{
+	return f->sent >= f->limit || f->bytes >= EVENTS_WINDOW_BYTES || f->ended;
+}
+
+typedef struct {
+	events_follower_t *f;
+	sendq_t *q;
+} events_serve_t;
+
+static void
+events_serve_one(void *ctx, const Rota__Event *ev)
+{
+	events_serve_t *sv = ctx;
+	if (events_window_full(sv->f))
+		return;
+	if (events_match(ev, sv->f->run_id, sv->f->host))
+		events_push(sv->f, sv->q, (Rota__Event *)ev);
+	sv->f->cursor = ev->cursor;
+}
+
+static void
+events_close(events_follower_t *f, sendq_t *q)
+{
+	if (f->resync) {
+		Rota__EventResync rs = ROTA__EVENT_RESYNC__INIT;
+		rs.cursor = f->cursor;
+		Rota__Event ev = ROTA__EVENT__INIT;
+		ev.body_case = ROTA__EVENT__BODY_RESYNC;
+		ev.resync = &rs;
+		ev.cursor = f->cursor;
+		events_push(f, q, &ev);
+	}
+	Rota__FollowResponse body = ROTA__FOLLOW_RESPONSE__INIT;
+	body.next = f->cursor;
+	body.run_status = (Rota__RunStatus)f->run_status;
+	body.resync = f->resync;
+	body.more = f->sent >= f->limit || f->bytes >= EVENTS_WINDOW_BYTES;
+	body.run_id = f->run_id != NULL ? f->run_id : "";
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = f->request_id;
+	resp.body_case = ROTA__RESPONSE__BODY_FOLLOW;
+	resp.follow = &body;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+	env.response = &resp;
+	sendq_push(q, f->sock, f->identity, f->identity_len, &env);
+}
+
+/* Sends f what it can have now; true when its window is closed. */
+static bool
+events_serve(events_t *e, events_follower_t *f, sendq_t *q, int64_t now_ms)
+{
+	events_serve_t sv = {f, q};
+	/* The store only for a window's first turn: a live window is always
+	 * within the ring, unless more was committed in one turn than the ring
+	 * holds; then it is cut and asks again. */
+	while (!events_window_full(f)) {
+		uint64_t before = f->cursor;
+		uint64_t next;
+		size_t left = f->limit - f->sent;
+		int rc = events_each(e, f->run_id, f->cursor, f->fresh, left, events_serve_one, &sv,
+		                     &next);
+		if (rc != 0) {
+			f->resync = true;
+			break;
+		}
+		if (!events_window_full(f) && next > f->cursor)
+			f->cursor = next;
+		if (f->cursor == before || f->cursor >= e->published)
+			break;
+	}
+	f->fresh = false;
+	bool over = f->resync || events_window_full(f) || now_ms >= f->deadline;
+	if (over)
+		events_close(f, q);
+	return over;
+}
+
+void
+events_committed(events_t *e, sendq_t *q, bool wrote, int64_t now_ms)
+{
+	if (wrote)
+		events_fill(e);
+	size_t kept = 0;
+	for (size_t i = 0; i < e->n_followers; i++) {
+		events_follower_t *f = &e->followers[i];
+		if (events_serve(e, f, q, now_ms)) {
+			events_follower_clear(f);
+			continue;
+		}
+		if (kept != i) {
+			e->followers[kept] = *f;
+			memset(f, 0, sizeof(*f));
+		}
+		kept++;
+	}
+	e->n_followers = kept;
+}
+
+long
+events_timeout_ms(const events_t *e, int64_t now_ms)
+{
+	long wait = -1;
+	for (size_t i = 0; i < e->n_followers; i++) {
+		int64_t left = e->followers[i].deadline - now_ms;
+		if (left < 0)
+			left = 0;
+		if (wait < 0 || left < wait)
+			wait = (long)left;
+	}
+	return wait;
+}

@@ -1,0 +1,99 @@
+/* events: the event stream. Every committed change a follower can see (a
+ * run's or a step's status, an output chunk, a worker up or lost) is a row
+ * of the store's `events` table, written in the turn that made the change
+ * (store_events.c); its id is the cursor, so it increases, survives a
+ * restart and is the same for every follower.
+ *
+ * After each commit the loop calls events_committed: the rows committed
+ * since the last call are read into a bounded ring (the newest
+ * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES), and every follower on
+ * the operator socket gets what it waits for. A follower asks for one
+ * window at a time (FollowRequest: after a cursor, at most a limit); the
+ * window's events are pushed as Event envelopes and a FollowResponse closes
+ * it when it is full, when the followed run has ended, or after
+ * EVENTS_HOLD_MS. So a follower that stops reading holds one window at most,
+ * and one that asks from a cursor older than the ring is answered from the
+ * store, a page at a time. Server-Sent Events read the same ring
+ * (events_each): a live stream that falls behind the ring is cut with a
+ * "resync" and resumes from the store by its cursor.
+ *
+ * Must never: publish an event before its commit (the ring is filled only
+ * from committed rows, and the store is read only up to what was
+ * committed), block the loop, or let a follower grow memory without bound. */
+#ifndef ROTA_EVENTS_H
+#define ROTA_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rota.pb-c.h"
+#include "sendq.h"
+#include "store/store.h"
+
+/* The ring: the newest events, by count and by bytes of output. */
+#define EVENTS_RING_MAX 4096
+#define EVENTS_RING_BYTES (4 * 1024 * 1024)
+/* A window: at most this many events (a request's limit is capped to it)
+ * and bytes of output, and it is closed after EVENTS_HOLD_MS (under the
+ * CLI's 5 s answer timeout) even when nothing happened. */
+#define EVENTS_WINDOW_MAX 256
+#define EVENTS_WINDOW_BYTES (1024 * 1024)
+#define EVENTS_HOLD_MS 2000
+/* Followers waiting at once on the operator socket; more are refused. */
+#define EVENTS_FOLLOWERS_MAX 1024
+/* Rows read from the store at once (filling the ring, or a page). */
+#define EVENTS_PAGE 256
+
+typedef struct events events_t;
+
+/* store is borrowed and outlives the stream. Reads the last cursor, so a
+ * restarted coordinator goes on from the store's numbering. NULL with
+ * *error (caller frees) when the store cannot be read. */
+events_t *events_new(store_t *store, char **error);
+/* The same with the ring's bounds given (tests: a small ring). */
+events_t *events_new_bounded(store_t *store, size_t ring_max, size_t ring_bytes, char **error);
+/* Frees the ring and forgets every follower (they ask again). */
+void events_destroy(events_t **ep);
+
+/* The cursor of the last event published (committed and in the ring). */
+uint64_t events_cursor(const events_t *e);
+/* Events in the ring now (for tests and metrics). */
+size_t events_ring_count(const events_t *e);
+
+/* After a commit (wrote: the turn wrote something): fills the ring from the
+ * store and serves the followers, pushing their events and closing windows
+ * into q (flushed by the caller). Also closes the windows whose time is up. */
+void events_committed(events_t *e, sendq_t *q, bool wrote, int64_t now_ms);
+/* How long the loop may sleep before a window's time is up: -1 none. */
+long events_timeout_ms(const events_t *e, int64_t now_ms);
+
+/* A FollowRequest's window: the follower (sock, identity) gets the events
+ * after `after` of run_id (NULL or "": all), of host's steps and output only
+ * when host is set, at most limit (0 or more than EVENTS_WINDOW_MAX:
+ * EVENTS_WINDOW_MAX). run_status is the run's status now (0 without a
+ * run). Served at the next events_committed, after the turn's commit.
+ * 0, or -1 when EVENTS_FOLLOWERS_MAX windows are open (refuse: busy). */
+int events_follow(events_t *e, void *sock, const uint8_t *identity, size_t identity_len,
+                  uint64_t request_id, const char *run_id, const char *host, uint64_t after,
+                  uint32_t limit, int run_status, int64_t now_ms);
+/* Windows open now. */
+size_t events_followers(const events_t *e);
+
+/* Calls fn for each event after `after` of run_id (NULL or "": all), up
+ * to max, oldest first; *next is the cursor to go on from. From the ring;
+ * when `after` is older than the ring, from the store if from_store (a
+ * page), else nothing: returns 1 (the caller is behind: resync). 0, or -1
+ * on a store error. The event is borrowed for the call. */
+typedef void (*events_each_fn)(void *ctx, const Rota__Event *ev);
+int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
+                events_each_fn fn, void *ctx, uint64_t *next);
+
+/* Whether a run status is final (succeeded, failed, cancelled, skipped). */
+bool events_run_over(int status);
+
+/* The event as one JSON object (caller frees): cursor, at_ms, run_id, the
+ * body's kind ("output", "step", "run", "worker", "resync") and fields. */
+char *events_json(const Rota__Event *ev);
+
+#endif

@@ -1,0 +1,259 @@
+/* httpd_sse: GET /v1/events as Server-Sent Events; see httpd_sse.h. */
+#include "httpd_sse.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* One stream: owned by its MHD response (freed by its free callback). */
+typedef struct httpd_stream {
+	httpd_sse_list_t *list; /* borrowed */
+	const httpd_handlers_t *h;
+	struct MHD_Connection *conn; /* borrowed */
+	char *run;                   /* owned; NULL: every run */
+	uint64_t cursor;
+	bool live;      /* caught up: reads only what memory holds */
+	bool suspended; /* waiting for news */
+	bool ending;    /* the last text, then the end */
+	char *pending;  /* owned: text not yet taken by MHD */
+	size_t len, off;
+	int64_t ends_ms;  /* its longest life */
+	int64_t wrote_ms; /* its last byte, for the keepalive */
+	struct httpd_stream *prev, *next;
+} httpd_stream_t;
+
+struct httpd_sse_list {
+	httpd_stream_t *head; /* borrowed: each stream is its response's */
+};
+
+httpd_sse_list_t *
+httpd_sse_list_new(void)
+{
+	return xcalloc(1, sizeof(httpd_sse_list_t));
+}
+
+static void
+httpd_sse_resume(httpd_stream_t *st)
+{
+	if (st->suspended) {
+		st->suspended = false;
+		MHD_resume_connection(st->conn);
+	}
+}
+
+void
+httpd_sse_list_wake(httpd_sse_list_t *l)
+{
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next)
+		httpd_sse_resume(st);
+}
+
+void
+httpd_sse_list_free(httpd_sse_list_t **lp)
+{
+	httpd_sse_list_t *l = *lp;
+	if (l == NULL)
+		return;
+	httpd_sse_list_wake(l);
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next)
+		st->list = NULL;
+	free(l);
+	*lp = NULL;
+}
+
+long
+httpd_sse_due(httpd_sse_list_t *l)
+{
+	int64_t now = clock_mono_ms();
+	long next = -1;
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
+		if (!st->suspended)
+			continue;
+		int64_t due = st->wrote_ms + HTTPD_SSE_KEEPALIVE_MS;
+		if (st->ends_ms < due)
+			due = st->ends_ms;
+		if (due <= now) {
+			httpd_sse_resume(st);
+			due = now;
+		}
+		long left = (long)(due - now);
+		if (next < 0 || left < next)
+			next = left;
+	}
+	return next;
+}
+
+static void
+httpd_sse_set(httpd_stream_t *st, char *text)
+{
+	free(st->pending);
+	st->pending = text;
+	st->len = text != NULL ? strlen(text) : 0;
+	st->off = 0;
+}
+
+static ssize_t
+httpd_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	httpd_stream_t *st = cls;
+	(void)pos;
+	int64_t now = clock_mono_ms();
+	/* Twice at most: a stream that has just caught up asks again as a
+	 * live one at once (returning 0 without suspending would leave it
+	 * until MHD's timeout: the socket stays writable, no new edge). */
+	for (int pass = 0; pass < 2 && st->off == st->len && !st->ending; pass++) {
+		if (now >= st->ends_ms) {
+			st->ending = true; /* EventSource comes back with Last-Event-ID */
+			break;
+		}
+		char *text = NULL;
+		uint64_t next = st->cursor;
+		int rc = st->h->events_text(st->h->ctx, st->run, st->cursor, !st->live,
+		                            HTTPD_SSE_CHUNK_BYTES, &text, &next);
+		if (rc == 1) {
+			/* Fell behind what memory holds: cut, to resume from the
+			 * store with its cursor. */
+			httpd_sse_set(st,
+			              xasprintf("event: resync\ndata: {\"cursor\":%" PRIu64 "}\n\n",
+			                        st->cursor));
+			st->ending = true;
+		} else if (rc < 0) {
+			st->ending = true;
+		} else {
+			st->cursor = next;
+			if (text != NULL)
+				httpd_sse_set(st, text);
+			else if (!st->live)
+				st->live = true; /* caught up: once more, live */
+			else if (now - st->wrote_ms >= HTTPD_SSE_KEEPALIVE_MS)
+				httpd_sse_set(st, xstrdup(": keepalive\n\n"));
+			else
+				break;
+		}
+	}
+	if (st->off < st->len) {
+		size_t n = st->len - st->off < max ? st->len - st->off : max;
+		memcpy(buf, st->pending + st->off, n);
+		st->off += n;
+		st->wrote_ms = now;
+		return (ssize_t)n;
+	}
+	if (st->ending)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	st->suspended = true;
+	MHD_suspend_connection(st->conn);
+	return 0;
+}
+
+static void
+httpd_sse_free(void *cls)
+{
+	httpd_stream_t *st = cls;
+	if (st->list != NULL) {
+		if (st->prev != NULL)
+			st->prev->next = st->next;
+		else
+			st->list->head = st->next;
+		if (st->next != NULL)
+			st->next->prev = st->prev;
+	}
+	free(st->pending);
+	free(st->run);
+	free(st);
+}
+
+static enum MHD_Result
+httpd_sse_refuse(struct MHD_Connection *c, unsigned status, char *text)
+{
+	char *body = xasprintf("%s\n", text);
+	free(text);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* A cursor from ?cursor= or Last-Event-ID: digits only. */
+static int
+httpd_sse_cursor(const char *text, uint64_t *out)
+{
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum MHD_Result
+httpd_sse_serve(httpd_t *s, httpd_sse_list_t *l, const httpd_handlers_t *h,
+                struct MHD_Connection *c, int64_t deadline_ms)
+{
+	(void)s;
+	if (h->events_open == NULL || h->events_text == NULL)
+		return httpd_sse_refuse(c, MHD_HTTP_NOT_FOUND, xstrdup("not found"));
+	const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	uint64_t cursor = 0, from_arg = 0;
+	if (httpd_sse_cursor(arg, &from_arg) != 0)
+		return httpd_sse_refuse(c, MHD_HTTP_BAD_REQUEST,
+		                        xasprintf("cursor=%.64s: not a cursor (digits: the id of"
+		                                  " the last event seen)",
+		                                  arg));
+	if (httpd_sse_cursor(last, &cursor) != 0)
+		return httpd_sse_refuse(c, MHD_HTTP_BAD_REQUEST,
+		                        xasprintf("Last-Event-ID: %.64s: not an event id", last));
+	/* A reconnecting EventSource sends the id it saw last: it wins over
+	 * the cursor its URL was opened with. */
+	if (last == NULL || last[0] == '\0')
+		cursor = from_arg;
+	const char *run_text = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "run");
+	char *run = NULL, *why = NULL;
+	int status = h->events_open(h->ctx, run_text, &run, &why);
+	if (status != 0)
+		return httpd_sse_refuse(c, (unsigned)status,
+		                        why != NULL ? why : xstrdup("refused"));
+	httpd_stream_t *st = xcalloc(1, sizeof(*st));
+	st->list = l;
+	st->h = h;
+	st->conn = c;
+	st->run = run;
+	st->cursor = cursor;
+	int64_t now = clock_mono_ms();
+	int64_t life = deadline_ms > 2 * HTTPD_SSE_MARGIN_MS ? deadline_ms - HTTPD_SSE_MARGIN_MS
+	                                                     : deadline_ms / 2;
+	st->ends_ms = now + life;
+	st->wrote_ms = now;
+	/* The browser waits a second before it comes back. */
+	httpd_sse_set(st, xstrdup("retry: 1000\n\n"));
+	struct MHD_Response *r = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, 16 * 1024, httpd_sse_read, st, httpd_sse_free);
+	if (r == NULL) {
+		httpd_sse_free(st);
+		return MHD_NO;
+	}
+	st->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = st;
+	l->head = st;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}

@@ -1,0 +1,243 @@
+/* Unit tests of the event stream (coordinator/events.c) on a real store
+ * file: cursors in commit order, nothing before its commit, the cursor
+ * going on after a reopen, the ring's bound, and a reader behind the ring
+ * told to resync and served from the store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "fixture_store.h"
+#include "sendq.h"
+#include "store/store.h"
+
+static int
+setup(void **state)
+{
+	return fixture_store_setup(state, "events");
+}
+
+static int
+teardown(void **state)
+{
+	return fixture_store_teardown(state);
+}
+
+static void
+add_run(store_t *s, const char *id)
+{
+	store_run_t run = {
+	    .id = id, .runbook = "demo", .status = ROTA__RUN_STATUS__RUN_PENDING, .created_ms = 1};
+	assert_int_equal(store_run_insert(s, &run), 0);
+}
+
+typedef struct {
+	uint64_t cursors[64];
+	int status[64];
+	size_t n;
+} seen_t;
+
+static void
+collect(void *ctx, const Rota__Event *ev)
+{
+	seen_t *seen = ctx;
+	assert_true(seen->n < 64);
+	seen->cursors[seen->n] = ev->cursor;
+	seen->status[seen->n++] =
+	    ev->body_case == ROTA__EVENT__BODY_RUN ? (int)ev->run->status : -1;
+}
+
+static void
+test_cursors_follow_commits(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new(f->store, &error);
+	assert_non_null(e);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+
+	add_run(f->store, "r1");
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 2, 0), 0);
+	/* Not committed: not published. */
+	seen_t seen = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_each(e, "r1", start, true, 10, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_int_equal(events_ring_count(e), 2);
+	assert_int_equal(events_each(e, "r1", start, false, 10, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 2);
+	assert_true(seen.cursors[0] < seen.cursors[1]);
+	assert_int_equal(seen.status[1], ROTA__RUN_STATUS__RUN_RUNNING);
+	assert_int_equal(next, seen.cursors[1]);
+	/* Another run's events are not this one's. */
+	add_run(f->store, "r2");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	seen.n = 0;
+	assert_int_equal(events_each(e, "r1", next, false, 10, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(next, events_cursor(e));
+	uint64_t last = events_cursor(e);
+	events_destroy(&e);
+
+	/* A restart goes on from the store's numbering. */
+	e = events_new(f->store, &error);
+	assert_int_equal(events_cursor(e), last);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
+static void
+test_behind_the_ring_resyncs_from_the_store(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new_bounded(f->store, 4, 1 << 20, &error);
+	assert_non_null(e);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	add_run(f->store, "r1");
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	/* Bounded: the newest 4 of 10. */
+	assert_int_equal(events_ring_count(e), 4);
+	seen_t seen = {0};
+	uint64_t next = 0;
+	/* A live reader that fell behind is told so, and given nothing. */
+	assert_int_equal(events_each(e, NULL, start, false, 64, collect, &seen, &next), 1);
+	assert_int_equal(seen.n, 0);
+	/* Catching up reads the store, in order, from its cursor. */
+	assert_int_equal(events_each(e, NULL, start, true, 64, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 10);
+	for (size_t i = 1; i < seen.n; i++)
+		assert_true(seen.cursors[i] > seen.cursors[i - 1]);
+	assert_int_equal(next, events_cursor(e));
+	/* The last 4 come from the ring. */
+	seen_t tail = {0};
+	assert_int_equal(events_each(e, NULL, seen.cursors[5], false, 64, collect, &tail, &next),
+	                 0);
+	assert_int_equal(tail.n, 4);
+	assert_int_equal(tail.cursors[0], seen.cursors[6]);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
+/* An incident's opening is an event, with its id, status and title. */
+typedef struct {
+	int incidents;
+	char status[32];
+	char title[64];
+} incident_seen_t;
+
+static void
+collect_incident(void *ctx, const Rota__Event *ev)
+{
+	incident_seen_t *seen = ctx;
+	if (ev->body_case != ROTA__EVENT__BODY_INCIDENT)
+		return;
+	seen->incidents++;
+	snprintf(seen->status, sizeof(seen->status), "%s", ev->incident->status);
+	snprintf(seen->title, sizeof(seen->title), "%s", ev->incident->title);
+}
+
+static void
+test_incident_opened(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new(f->store, &error);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	store_incident_new_t n = {.id = "INC-1",
+	                          .title = "disk full",
+	                          .severity = 2,
+	                          .source = "cli",
+	                          .hosts = "",
+	                          .policy = "default",
+	                          .created_ms = 1};
+	assert_int_equal(store_begin(f->store), 0);
+	assert_int_equal(store_incident_insert(f->store, &n), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	incident_seen_t seen = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_each(e, NULL, start, false, 10, collect_incident, &seen, &next), 0);
+	assert_int_equal(seen.incidents, 1);
+	assert_string_equal(seen.status, "triggered");
+	assert_string_equal(seen.title, "disk full");
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
+/* A worker's state is an event when it changes, not at every write. */
+static void
+count_workers(void *ctx, const Rota__Event *ev)
+{
+	int *n = ctx;
+	if (ev->body_case == ROTA__EVENT__BODY_WORKER && strcmp(ev->worker->id, "w1") == 0)
+		(*n)++;
+}
+
+static void
+test_worker_changes(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new(f->store, &error);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "connected", 1), 0);
+	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "connected", 2), 0);
+	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "lost", 3), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	int n = 0;
+	uint64_t next = 0;
+	assert_int_equal(events_each(e, NULL, start, false, 10, count_workers, &n, &next), 0);
+	assert_int_equal(n, 2);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
+static void
+test_json(void **state)
+{
+	(void)state;
+	Rota__RunSummary run = ROTA__RUN_SUMMARY__INIT;
+	run.id = "r1";
+	run.status = ROTA__RUN_STATUS__RUN_SUCCEEDED;
+	Rota__Event ev = ROTA__EVENT__INIT;
+	ev.cursor = 7;
+	ev.run_id = "r1";
+	ev.body_case = ROTA__EVENT__BODY_RUN;
+	ev.run = &run;
+	char *json = events_json(&ev);
+	assert_string_equal(json, "{\"cursor\":7,\"kind\":\"run\",\"at_ms\":0,\"run_id\":\"r1\","
+	                          "\"status\":\"RUN_SUCCEEDED\",\"over\":true}");
+	free(json);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, teardown),
+	    cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
