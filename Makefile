@@ -60,7 +60,7 @@ fuzz: deps
 	$(MAKE) test-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 demo: deps build
-	bash deploy/demo.sh $(BUILD)/bin
+	KEEP=$(KEEP) bash deploy/demo.sh $(BUILD)/bin
 
 demo-ha: deps build
 	bash deploy/demo-ha.sh $(BUILD)/bin

@@ -7,6 +7,13 @@
 # P1 incident whose escalation policy climbs three tiers in seconds, to a
 # webhook receiver started here, until the demo acknowledges it. Everything
 # started here is stopped again.
+#
+# The web console is served by the coordinator: the demo prints its address
+# and a one-time sign-in link (`rota web login`). With KEEP=1 (`make demo
+# KEEP=1`) it leaves everything running until Ctrl-C, with a run that
+# prints a line a second and then waits for an approval, and an incident
+# nobody has acknowledged, so a newcomer can follow the one live, approve
+# it and acknowledge the other in the browser.
 set -euo pipefail
 
 BIN=${1:-build/bin}
@@ -84,6 +91,21 @@ for _ in $(seq 100); do [ -f "$DEMO/data/endpoints" ] && break; sleep 0.05; done
 WORKER_EP=$(sed -n 's/^worker=//p' "$DEMO/data/endpoints")
 export ROTA_COORDINATOR=$(sed -n 's/^api=//p' "$DEMO/data/endpoints")
 echo "workers connect to $WORKER_EP; rota talks to $ROTA_COORDINATOR"
+CONSOLE=http://$(sed -n 's/^http=//p' "$DEMO/data/endpoints")/
+
+# sign_in: the console's address and a one-time sign-in link for the
+# admin key the demo's rota uses (short-lived: it is printed again at the
+# end with KEEP=1).
+sign_in() {
+	echo "web console: $CONSOLE"
+	local out
+	if out=$("$BIN/rota" web login 2>&1); then
+		echo "sign in (one-time link, opens the console): $(grep -Eo 'https?://[^ ]+' <<<"$out" | head -n 1)"
+	else
+		echo "no sign-in link: rota web login said: $out"
+	fi
+}
+sign_in
 
 say "starting three workers"
 start_worker() {
@@ -162,6 +184,41 @@ say "rota ack $INC, then rota resolve $INC"
 "$BIN/rota" resolve "$INC" --note "demo: the api is back"
 sleep 1
 "$BIN/rota" incidents
+
+if [ -n "${KEEP:-}" ] && [ "${KEEP:-}" != 0 ]; then
+	# A runbook for the console: a step that prints a line a second (follow
+	# it live), then one that waits for someone to approve it.
+	cat >"$DEMO/runbooks/console-tour.yaml" <<'YAML'
+name: console-tour
+description: Prints a line a second for a minute, then waits for an approval in the console.
+targets: { labels: { role: web } }
+steps:
+  - id: count
+    shell: { run: "for i in $(seq 60); do echo \"line $i of 60\"; sleep 1; done" }
+  - id: go_ahead
+    manual:
+      prompt: Approve to finish the tour (or reject it).
+      timeout: 1h
+  - id: done
+    shell: { run: "echo approved: the run went on" }
+YAML
+	"$BIN/rota" reload >/dev/null
+	TOUR=$("$BIN/rota" submit console-tour)
+	OPEN=$("$BIN/rota" incident open service-down --severity P2 \
+		--title "demo: acknowledge me in the console" --target web-2 | head -n 1 | cut -d' ' -f1)
+	say "the demo keeps running (KEEP=1): open the console"
+	sign_in
+	echo "a run to follow live and approve: ${CONSOLE}runs/$TOUR"
+	echo "an incident to acknowledge:      ${CONSOLE}incidents/$OPEN"
+	echo "another sign-in link: ROTA_CONFIG=$ROTA_CONFIG ROTA_COORDINATOR=$ROTA_COORDINATOR $BIN/rota web login"
+	echo "press Ctrl-C to stop the demo"
+	# The tour's run is cancelled first: a worker stopping waits for the
+	# step it runs (its drain), which would hold the demo's end.
+	trap 'echo; "$BIN/rota" cancel "$TOUR" >/dev/null 2>&1 || true; exit 0' INT TERM
+	while kill -0 "${PIDS[1]}" 2>/dev/null; do sleep 1; done
+	echo "the coordinator stopped"
+	exit 1
+fi
 
 say "stopping"
 stop_all

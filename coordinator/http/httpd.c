@@ -1,6 +1,7 @@
 /* httpd: the HTTP endpoint on libmicrohttpd, external polling (see httpd.h). */
 #include "httpd.h"
 #include "httpd_sse.h"
+#include "web.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -448,6 +449,12 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 				              "GET, HEAD");
 			return httpd_sse_serve(s, s->sse, &s->h, c, s->deadline_ms);
 		case ROUTE_WEB:
+			/* The console's pages and files (web.c): static, served
+			 * here without a copy; the rest is the web handler's. */
+			if (web_find(url) != NULL)
+				return get ? (enum MHD_Result)web_serve(c, url)
+				           : answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
+				                    "GET, HEAD");
 			/* Only a request that may carry a body waits for it. */
 			if (get || strcmp(method, MHD_HTTP_METHOD_DELETE) == 0 ||
 			    strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)

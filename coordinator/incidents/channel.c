@@ -69,17 +69,23 @@ pagerduty_action(const char *kind)
 	return NULL;
 }
 
-/* link_base + "/" + id (caller frees), or NULL without a base
- * or outside an incident. */
+/* The incident's page (caller frees), or NULL without a base or outside
+ * an incident. The base is the console's address, whose incident pages are
+ * at /incidents/ID: link_base + "/incidents/" + id. A base that already
+ * ends in /incidents (a page of one's own, as links were made before the
+ * console) gets only "/" + id, so such a setting still works. */
 static char *
 incident_link(const char *link_base, const char *incident_id)
 {
+	static const char pages[] = "/incidents";
 	if (link_base == NULL || link_base[0] == '\0' || incident_id[0] == '\0')
 		return NULL;
 	size_t len = strlen(link_base);
 	while (len > 0 && link_base[len - 1] == '/') /* "http://h:7480/" is what people write */
 		len--;
-	return xasprintf("%.*s/%s", (int)len, link_base, incident_id);
+	size_t n = sizeof(pages) - 1;
+	bool has_pages = len >= n && strncmp(link_base + len - n, pages, n) == 0;
+	return xasprintf("%.*s%s/%s", (int)len, link_base, has_pages ? "" : pages, incident_id);
 }
 
 /* "2026-11-23T08:00:01.123Z" into buf (at least 32). */

@@ -224,6 +224,30 @@ test_webhook(void **state)
 	json_object_put(o);
 }
 
+/* The link setting is the console's address: a notification links to the
+ * incident's page there (/incidents/ID). A base that already ends in
+ * /incidents (a page of one's own, as before the console) is kept. */
+static void
+test_link_to_console(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *base, *want;
+	} cases[] = {
+	    {"https://rota.example:7480", "https://rota.example:7480/incidents/inc-7"},
+	    {"https://rota.example:7480/", "https://rota.example:7480/incidents/inc-7"},
+	    {"https://ops.example/rota/", "https://ops.example/rota/incidents/inc-7"},
+	    {"https://wiki.example/incidents", "https://wiki.example/incidents/inc-7"},
+	    {"https://wiki.example/incidents//", "https://wiki.example/incidents/inc-7"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		notice_t n = notice("inc-7", "trigger", 1);
+		json_object *o = render(&hook, &n, cases[i].base);
+		assert_string_equal(str(o, "link"), cases[i].want);
+		json_object_put(o);
+	}
+}
+
 static void
 test_hostile_strings(void **state)
 {
@@ -274,6 +298,7 @@ main(void)
 	    cmocka_unit_test(test_pagerduty_outside_incident),
 	    cmocka_unit_test(test_slack),
 	    cmocka_unit_test(test_webhook),
+	    cmocka_unit_test(test_link_to_console),
 	    cmocka_unit_test(test_hostile_strings),
 	    cmocka_unit_test(test_clear),
 	};

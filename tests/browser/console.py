@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""The web console in a real browser (headless Chromium driven by
+Selenium) against a real coordinator and real workers, which
+test_console.sh starts. What an on-call engineer does: open the overview,
+follow a run's output live, approve a waiting step, acknowledge an
+incident, on a phone-wide screen too; and what the console must refuse: a
+viewer's actions, and a POST without the CSRF token.
+
+Environment (set by test_console.sh): ROTA_URL, ROTA_LOGIN_ADMIN,
+ROTA_LOGIN_VIEWER (one-time sign-in links), RUN_TICKER, RUN_GATED,
+GATED_STEP, INC_ACK, INC_PHONE, SHOTS (where a failure's screenshot goes).
+Prints one PASS line per check; exits 1 on the first failure, after saving
+a screenshot of the page it was on."""
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+URL = os.environ["ROTA_URL"]
+SHOTS = os.environ["SHOTS"]
+# A bounded poll: conditions, never a bare sleep-then-assert. Generous for
+# a loaded machine; a passing test waits only as long as it needs.
+PATIENCE = float(os.environ.get("BROWSER_PATIENCE", "30"))
+
+
+class Failed(Exception):
+    pass
+
+
+def browser(width=1280, height=900):
+    opts = Options()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=%d,%d" % (width, height), "--no-first-run",
+              "--disable-extensions", "--disable-background-networking"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def wait(d, cond, what):
+    end = time.monotonic() + PATIENCE
+    last = None
+    while time.monotonic() < end:
+        try:
+            v = cond()
+            if v:
+                return v
+        except WebDriverException as e:  # the page is being redrawn
+            last = e
+        time.sleep(0.1)
+    raise Failed("timed out waiting for %s%s" % (what, " (%s)" % last.msg if last else ""))
+
+
+def h1(d):
+    return d.find_element(By.TAG_NAME, "h1").text
+
+
+def buttons(d, text):
+    return [b for b in d.find_elements(By.TAG_NAME, "button") if b.text.startswith(text)]
+
+
+def click(d, text, what):
+    """Clicks the first button whose label starts with text, once it is
+    there; a page redrawn under the pointer is tried again."""
+    def attempt():
+        b = buttons(d, text)
+        if not b:
+            return False
+        b[0].click()
+        return True
+    wait(d, attempt, what)
+
+
+def fetch(d, method, path, csrf):
+    """A request from the page itself (its cookie), with or without the
+    CSRF token: what a forged or hand-made request looks like."""
+    return d.execute_async_script(
+        """
+        var done = arguments[arguments.length - 1];
+        var h = {'Content-Type': 'application/json'};
+        if (arguments[2]) h['X-CSRF-Token'] = arguments[2];
+        fetch(arguments[1], {method: arguments[0], headers: h, body: '{}',
+                             credentials: 'same-origin'})
+          .then(function (r) { done(r.status); }, function (e) { done(String(e)); });
+        """, method, path, csrf)
+
+
+def csp_errors(d):
+    """Lines the browser logged about a refused script or style: the policy
+    refusing something of our own would leave a page half drawn."""
+    return [e["message"] for e in d.get_log("browser")
+            if "Content Security Policy" in e["message"]]
+
+
+def check(name, d, fn):
+    try:
+        fn(d)
+    except Exception as e:
+        os.makedirs(SHOTS, exist_ok=True)
+        shot = os.path.join(SHOTS, name + ".png")
+        try:
+            d.save_screenshot(shot)
+        except WebDriverException:
+            shot = "(no screenshot)"
+        print("FAIL: browser: %s: %s; page %s; screenshot %s" % (name, e, d.current_url, shot),
+              file=sys.stderr)
+        raise
+    print("PASS: browser: " + name)
+
+
+def overview(d):
+    d.get(os.environ["ROTA_LOGIN_ADMIN"])
+    wait(d, lambda: h1(d) == "Overview", "the overview after signing in")
+    wait(d, lambda: d.find_element(By.ID, "who").text.endswith("(admin)"), "who I am")
+    for s in ("Open incidents", "Active runs", "Workers", "Next scheduled runs"):
+        if s not in d.find_element(By.TAG_NAME, "main").text:
+            raise Failed("the overview has no section " + s)
+    errs = csp_errors(d)
+    if errs:
+        raise Failed("the policy refused something: %s" % errs)
+
+
+def live_output(d):
+    d.get(URL + "/runs/" + os.environ["RUN_TICKER"])
+    wait(d, lambda: h1(d).startswith("Run "), "the run page")
+    # A mark on the window: gone if the page were reloaded.
+    d.execute_script("window.__notReloaded = true;")
+
+    def last_tick():
+        # The highest "tick N" shown: the view may keep only the last lines.
+        ns = [int(l.split()[1]) for l in d.find_element(By.ID, "output").text.splitlines()
+              if l.startswith("tick ") and l.split()[1].isdigit()]
+        return max(ns) if ns else 0
+
+    first = wait(d, last_tick, "a first line of output")
+    wait(d, lambda: last_tick() >= first + 2,
+         "two more lines without reloading (tick %d shown first)" % first)
+    if not d.execute_script("return window.__notReloaded === true;"):
+        raise Failed("the page was reloaded")
+
+
+def approve(d):
+    step = os.environ["GATED_STEP"]
+    d.get(URL + "/runs/" + os.environ["RUN_GATED"])
+    click(d, "Approve " + step, "the Approve button")
+    wait(d, lambda: d.find_element(By.ID, "run-status").text == "succeeded",
+         "the run to go on and succeed after the approval")
+
+
+def ack(d):
+    inc = os.environ["INC_ACK"]
+    d.get(URL + "/incidents/" + inc)
+    click(d, "Acknowledge", "the Acknowledge button")
+    wait(d, lambda: " by " in d.find_element(By.ID, "acked").text, "the page to say who acked")
+    d.find_element(By.ID, "note-text").send_keys("browser: looking at it")
+    click(d, "Add note", "the Add note button")
+    wait(d, lambda: "browser: looking at it" in d.find_element(By.CSS_SELECTOR, "ul.notes").text,
+         "the note among the notes")
+
+
+def no_csrf(d):
+    inc = os.environ["INC_PHONE"]
+    status = fetch(d, "POST", "/v1/incidents/%s/ack" % inc, None)
+    if status not in (400, 403):
+        raise Failed("a POST without the CSRF token got %s, expected 403" % status)
+
+
+def phone(d):
+    # A phone's viewport: headless Chromium's window is never narrower
+    # than 500 px, so the page is laid out as on a 390 px phone instead.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    inc = os.environ["INC_PHONE"]
+    d.get(URL + "/incidents/" + inc)
+    # One look at the page (it is read again every few seconds): the
+    # button's box, the viewport and how wide the page is.
+    look = wait(d, lambda: d.execute_script("""
+        var b = Array.prototype.filter.call(document.querySelectorAll('button'),
+            function (x) { return x.textContent.indexOf('Acknowledge') === 0; })[0];
+        if (!b) return null;
+        var r = b.getBoundingClientRect();
+        return {left: r.left, right: r.right, width: r.width, disabled: b.disabled,
+                inner: window.innerWidth, wide: document.documentElement.scrollWidth};
+        """), "the Acknowledge button at 390 px")
+    if look["inner"] != 390:
+        raise Failed("the viewport is %d px wide, not 390" % look["inner"])
+    if look["wide"] > look["inner"]:
+        raise Failed("the page scrolls sideways: %d px wide in %d" % (look["wide"], look["inner"]))
+    if look["left"] < 0 or look["right"] > look["inner"] or look["width"] <= 0:
+        raise Failed("the Acknowledge button is not on the screen: %s" % look)
+    if look["disabled"]:
+        raise Failed("the Acknowledge button is disabled")
+
+
+def viewer(d):
+    d.get(os.environ["ROTA_LOGIN_VIEWER"])
+    wait(d, lambda: d.find_element(By.ID, "who").text.endswith("(viewer)"), "the viewer's session")
+    inc = os.environ["INC_PHONE"]
+    d.get(URL + "/incidents/" + inc)
+    wait(d, lambda: h1(d) == inc, "the incident page")
+    wait(d, lambda: "Timeline" in d.find_element(By.TAG_NAME, "main").text, "its timeline")
+    for t in ("Acknowledge", "Resolve", "Add note"):
+        if buttons(d, t):
+            raise Failed("a viewer is shown the %s button" % t)
+    d.get(URL + "/runs/" + os.environ["RUN_TICKER"])
+    wait(d, lambda: h1(d).startswith("Run "), "the run page")
+    wait(d, lambda: d.find_elements(By.ID, "run-status"), "the run's status")
+    for t in ("Cancel", "Approve", "Reject"):
+        if buttons(d, t):
+            raise Failed("a viewer is shown the %s button" % t)
+    token = d.execute_async_script(
+        "var done = arguments[0]; fetch('/v1/session').then(function (r) { return r.json(); })"
+        ".then(function (s) { done(s.csrf_token); }, function () { done(null); });")
+    status = fetch(d, "POST", "/v1/incidents/%s/ack" % inc, token)
+    if status != 403:
+        raise Failed("a viewer's forged POST got %s, expected 403" % status)
+
+
+def main():
+    d = browser()
+    try:
+        check("overview", d, overview)
+        check("live-output", d, live_output)
+        check("approve", d, approve)
+        check("ack", d, ack)
+        check("no-csrf-token", d, no_csrf)
+        check("phone-390px", d, phone)
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        d.delete_all_cookies()
+        check("viewer", d, viewer)
+    except Exception:
+        return 1
+    finally:
+        d.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

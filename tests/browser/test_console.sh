@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The web console in headless Chromium (console.py, Selenium) against a
+# real coordinator with CURVE and roles, and a real worker: the overview,
+# a run's output appearing live, a manual step approved by a click, an
+# incident acknowledged by a click (and so in `rota incident show`), a POST
+# without the CSRF token refused, the incident page at 390 px with its ack
+# button on the screen, and a viewer who sees no action button and whose
+# forged POST is refused (403) and audited. A failure leaves a screenshot
+# of the page under the build directory (browser-shots/).
+. "$(dirname "$0")/../integration/lib.sh"
+command -v chromium >/dev/null && command -v chromedriver >/dev/null &&
+	/usr/bin/python3 -c 'import selenium' 2>/dev/null || {
+	echo "SKIP: chromium, chromium-driver or python3-selenium is missing (deploy/install-deps.sh)"
+	exit 77
+}
+rota_setup
+secure_init
+worker_key w1 authorize
+rota keygen vera --out "$T/keys" >/dev/null || fail "rota keygen vera"
+printf '  - name: vera\n    key: "%s"\n    role: viewer\n' \
+	"$(sed -n 's/^public-key = //p' "$T/keys/vera.key")" >>"$T/data/operators.yaml"
+mkdir -p "$T/runbooks"
+# A step that prints a line a second (long enough to watch it, cancelled
+# at the end), and a run that waits for an approval before its last step.
+cat >"$T/runbooks/ticker.yaml" <<'YAML'
+name: ticker
+targets: {all: true}
+steps:
+  - id: tick
+    shell: {run: "for i in $(seq 120); do echo tick $i; sleep 1; done"}
+YAML
+cat >"$T/runbooks/gated.yaml" <<'YAML'
+name: gated
+targets: {all: true}
+steps:
+  - id: prepare
+    shell: {run: "echo prepared"}
+  - id: confirm
+    manual: {prompt: "Go ahead?"}
+  - id: finish
+    shell: {run: "echo finished"}
+YAML
+cat >"$T/runbooks/calm.yaml" <<'YAML'
+name: calm
+targets: {all: true}
+steps:
+  - {id: look, noop: {}}
+YAML
+RUNBOOKS=$T/runbooks start_coordinator
+start_secure_worker w1 w1
+wait_workers 1
+
+login() { # login [rota flags]: a one-time sign-in URL
+	local out
+	out=$(rota "$@" web login 2>&1) || fail "rota web login $*: $out"
+	grep -Eo 'https?://[^ ]+' <<<"$out" | head -n 1
+}
+ROTA_LOGIN_ADMIN=$(login)
+ROTA_LOGIN_VIEWER=$(login --key "$T/keys/vera.key_secret")
+RUN_TICKER=$(rota submit ticker)
+RUN_GATED=$(rota submit gated)
+INC_ACK=$(rota incident open calm --severity P2 --title "browser: ack me" --target w1 |
+	head -n 1 | cut -d' ' -f1)
+INC_PHONE=$(rota incident open calm --severity P3 --title "browser: on a phone" \
+	--target w1 | head -n 1 | cut -d' ' -f1)
+wait_for '[ "$(rota show "$RUN_GATED" --json | grep -c "\"status\":\"waiting\"")" -ge 1 ]' 10 \
+	"the gated run to wait for its approval"
+
+SHOTS=${ROTA_BROWSER_SHOTS:-$(cd "$ROTA_TESTS_BIN/.." && pwd)/browser-shots}
+rm -rf "$SHOTS"
+export ROTA_URL=http://$HTTP_EP ROTA_LOGIN_ADMIN ROTA_LOGIN_VIEWER RUN_TICKER RUN_GATED \
+	GATED_STEP=confirm INC_ACK INC_PHONE SHOTS
+/usr/bin/python3 "$(dirname "$0")/console.py" 2>&1 | tee "$T/browser.log" >&2
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "the browser checks failed (screenshots in $SHOTS)"
+
+# What the clicks did, as the CLI sees it.
+run_rota 0 -- incident show "$INC_ACK"
+has_line "$OUT" 'acknowledged' "rota incident show $INC_ACK after the click"
+has_line "$OUT" 'by .*admin|admin' "the ack names who clicked"
+assert_contains "$OUT" "browser: looking at it" "the note added in the browser"
+run_rota 0 -- show "$RUN_GATED" --json
+assert_contains "$OUT" '"status":"succeeded"' "the approved run"
+run_rota 0 -- incident show "$INC_PHONE"
+assert_not_contains "$OUT" "acknowledged by" "the incident the refused POSTs aimed at"
+run_rota 0 -- audit --json
+has_line "$(tr '{' '\n' <<<"$OUT")" '"actor":"vera".*"outcome":"(refused|denied)' \
+	"the viewer's refused POST in the audit trail"
+pass "acknowledged and approved by clicks, as rota sees it; the viewer's refusal audited"
+rota cancel "$RUN_TICKER" >/dev/null 2>&1 || true
