@@ -17,6 +17,7 @@
 #include "cmd_keygen.h"
 #include "cmd_keys.h"
 #include "cmd_lint.h"
+#include "cmd_history.h"
 #include "cmd_logs.h"
 #include "cmd_run.h"
 #include "cmd_runbooks.h"
@@ -34,8 +35,10 @@ static const struct {
 	main_command_fn fn;
 } main_commands[] = {
     {"submit", cmd_run_submit},
-    {"runs", cmd_run_list},
+    {"runs", cmd_history_runs},
     {"show", cmd_run_show},
+    {"history", cmd_history_show},
+    {"search", cmd_history_search},
     {"logs", cmd_logs_print},
     {"approve", cmd_approval_approve},
     {"reject", cmd_approval_reject},
@@ -188,7 +191,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	cli_config_clear(&config);
-	return usage_error("unknown command '%s'; the commands are submit, runs, show, logs, "
+	return usage_error("unknown command '%s'; the commands are submit, runs, show, history, "
+	                   "search, logs, "
 	                   "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
 	                   "runbooks, reload, schedules, status, audit, keys, lint and keygen",
 	                   name);

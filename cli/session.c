@@ -183,6 +183,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "workers remove";
 	case ROTA__RESPONSE__BODY_KEYS:
 		return "keys";
+	case ROTA__RESPONSE__BODY_HISTORY:
+		return "history";
+	case ROTA__RESPONSE__BODY_SEARCH:
+		return "search";
 	default:
 		return "empty";
 	}
@@ -232,6 +236,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->remove_worker != NULL;
 	case ROTA__RESPONSE__BODY_KEYS:
 		return resp->keys != NULL;
+	case ROTA__RESPONSE__BODY_HISTORY:
+		return resp->history != NULL;
+	case ROTA__RESPONSE__BODY_SEARCH:
+		return resp->search != NULL;
 	default:
 		return 0;
 	}

@@ -72,6 +72,16 @@ char *api_approve_target(const Rota__Request *req);
 void api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 char *api_cancel_target(const Rota__Request *req);
 
+/* ---- history and search (api_history.c) -------------------------------- */
+
+/* A RunFilter checked into *f (borrowing its strings): 0, or -1 after
+ * refusing the request with what was wrong. */
+int api_run_filter(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                   const Rota__RunFilter *in, store_run_filter_t *f);
+void api_history(api_t *api, const uint8_t *identity, size_t identity_len,
+                 const Rota__Request *req);
+void api_search(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+
 /* ---- fleet and the coordinator (api_fleet.c) --------------------------- */
 
 void api_workers(api_t *api, const uint8_t *identity, size_t identity_len,

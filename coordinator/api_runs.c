@@ -144,14 +144,28 @@ api_submit_target(const Rota__Request *req)
 void
 api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
-	uint32_t limit = req->runs->limit ? req->runs->limit : API_DEFAULT_LIST;
+	const Rota__ListRunsRequest *q = req->runs;
+	uint32_t limit = q->limit ? q->limit : API_DEFAULT_LIST;
 	if (limit > API_MAX_LIST)
 		limit = API_MAX_LIST;
+	store_run_filter_t f = {0};
+	if (q->filter != NULL &&
+	    api_run_filter(api, identity, identity_len, req->id, q->filter, &f) != 0)
+		return;
 	Rota__ListRunsResponse *body = xmalloc(sizeof(*body));
-	if (store_runs_list(api->svc->store, limit, body) != 0) {
+	int rc = store_runs_find(api->svc->store, &f, q->before, limit, body);
+	if (rc != 0) {
 		rota__list_runs_response__free_unpacked(body, NULL);
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-		           "the store could not list runs (see the coordinator's log)");
+		if (rc == 1)
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_NOT_FOUND,
+			           "--before %s: no such run (the full id of a listed run, as the"
+			           " last line of a page gives it)",
+			           q->before);
+		else
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_INTERNAL,
+			           "the store could not list runs (see the coordinator's log)");
 		return;
 	}
 	Rota__Response resp = ROTA__RESPONSE__INIT;

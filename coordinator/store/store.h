@@ -36,7 +36,7 @@ typedef struct store_options {
 #include "store_outbox.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -155,6 +155,45 @@ int store_worker_delete(store_t *s, const char *id);
 
 /* Answers for the operator API. Return 0, or -1 on a store error. */
 int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
+
+/* ---- history and search (store_history.c, store_search.c) ---- */
+
+/* Which runs a list covers; a field at its zero value matches every run. */
+typedef struct {
+	const char *runbook; /* NULL or "": any */
+	int status;          /* a Rota__RunStatus; 0: any */
+	const char *host;    /* runs with a step on this host */
+	const char *trigger; /* "manual", "schedule", ... */
+	int64_t since_ms;    /* created at or after; 0: any */
+	int64_t until_ms;    /* created before; 0: any */
+} store_run_filter_t;
+/* The newest limit runs f matches (NULL: all), newest first, older than
+ * run before (NULL or "": from the newest). out->next_before is the id to
+ * pass as before for the next page ("" after the last). 0, 1 when before
+ * names no run, -1 on a store error. The one filtered list of runs: the
+ * operator API and the HTTP API both use it. */
+int store_runs_find(store_t *s, const store_run_filter_t *f, const char *before, uint32_t limit,
+                    Rota__ListRunsResponse *out);
+/* What the runs of runbook created at or after since_ms came to: counts by
+ * outcome, p50/p95 of the finished runs' durations, the hosts and steps
+ * the failed runs failed on, and the last failure's reason. 0, or -1. */
+int store_history(store_t *s, const char *runbook, int64_t since_ms, Rota__HistoryResponse *out);
+
+/* A search over stored step output: text is a phrase (its words, in
+ * order, as whole words, case-insensitive). */
+typedef struct {
+	const char *text;
+	const char *runbook; /* NULL or "": any */
+	const char *host;    /* NULL or "": any */
+	int64_t since_ms;    /* output stored at or after; 0: any */
+	uint32_t limit;      /* hits at most; more says when there were more */
+	uint32_t context;    /* lines of context either side of a hit */
+} store_search_t;
+/* A hit's line and each line of its context is cut to this many bytes. */
+#define STORE_SEARCH_LINE_MAX 1024
+/* The newest hits first, each a matching line with its context. 0, 1 when
+ * text has no word to search for, -1 on a store error. */
+int store_search(store_t *s, const store_search_t *q, Rota__SearchResponse *out);
 /* Returns 1 when the run does not exist. */
 /* A step's output preview in store_run_show is cut to its last
  * STORE_TAIL_MAX_BYTES, and the previews of one answer together to

@@ -99,33 +99,6 @@ store_run_summary_clear(Rota__RunSummary *sum)
 	sum->id = sum->runbook = sum->trigger = sum->reason = NULL;
 }
 
-int
-store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out)
-{
-	rota__list_runs_response__init(out);
-	db_stmt_t *st = store_q(s, Q_RUNS_LIST);
-	db_bind_int64(st, 1, limit);
-	char **ids = NULL;
-	size_t n = 0;
-	int rc;
-	while ((rc = db_step(st)) == DB_ROW) {
-		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-		ids[n++] = store_column_dup(st, 0);
-	}
-	db_reset(st);
-	out->runs = xcalloc(n, sizeof(*out->runs));
-	for (size_t i = 0; i < n; i++) {
-		Rota__RunSummary *r = xmalloc(sizeof(*r));
-		if (rc == DB_DONE && store_run_summary(s, ids[i], r) == 0)
-			out->runs[out->n_runs++] = r;
-		else
-			free(r);
-		free(ids[i]);
-	}
-	free(ids);
-	return rc == DB_DONE ? 0 : -1;
-}
-
 /* The last `lines` lines of a step's output, from its newest chunks, at
  * most max bytes of them. Returns whether it cut anything. */
 static bool

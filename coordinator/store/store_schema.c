@@ -160,6 +160,31 @@ static const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS alert_inbox ("
     "  id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, peer TEXT NOT NULL,"
     "  actor TEXT NOT NULL, role TEXT NOT NULL, body BLOB NOT NULL);",
+    /* 7 -> 8: history and search (store_history.c, store_search.c;
+     * docs/history.md). Indexes for `rota runs`' filters (runbook and
+     * time have runs_runbook and runs_created already). output_text holds
+     * each stored output chunk's text as it was stored (already redacted
+     * by the worker), written in the same turn as the chunk, so search
+     * never depends on the form outputs keep (compressed or not); it goes
+     * with its step run (ON DELETE CASCADE). output_fts is SQLite's FTS5
+     * index over it (external content, kept in step by the triggers);
+     * PostgreSQL has a GIN index on to_tsvector('simple', text) instead.
+     * Output stored before this version is not indexed. */
+    "CREATE INDEX runs_status_created ON runs (status, created_ms);"
+    "CREATE INDEX runs_trigger ON runs (trigger, created_ms);"
+    "CREATE INDEX step_runs_host ON step_runs (host, run_id);"
+    "CREATE TABLE output_text ("
+    "  id INTEGER PRIMARY KEY,"
+    "  step_run INTEGER NOT NULL REFERENCES step_runs (id) ON DELETE CASCADE,"
+    "  stream INTEGER NOT NULL, at_ms INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX output_text_step ON output_text (step_run, id);"
+    "CREATE VIRTUAL TABLE output_fts USING fts5("
+    "  text, content = 'output_text', content_rowid = 'id');"
+    "CREATE TRIGGER output_text_insert AFTER INSERT ON output_text BEGIN"
+    "  INSERT INTO output_fts (rowid, text) VALUES (new.id, new.text); END;"
+    "CREATE TRIGGER output_text_delete AFTER DELETE ON output_text BEGIN"
+    "  INSERT INTO output_fts (output_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+    "  END;",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 
@@ -196,7 +221,6 @@ const store_sql_t store_sql[Q_COUNT] = {
                 " hostname = excluded.hostname, labels = excluded.labels,"
                 " version = excluded.version, state = excluded.state,"
                 " last_seen_ms = excluded.last_seen_ms"},
-    [Q_RUNS_LIST] = {.sql = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT ?"},
     [Q_RUN_GET] = {.sql = "SELECT id, runbook, status, created_ms, started_ms, ended_ms, trigger,"
                           " reason, slot_ms, hosts_ok, hosts_failed FROM runs WHERE id = ?"},
     /* A host is ok when every step succeeded, failed when any step ended

@@ -1,0 +1,350 @@
+/* store_search: the search index over step output and `rota search`.
+ *
+ * Every output chunk the store keeps is also written, as printable text
+ * (sanitize_text: valid UTF-8, no control character), into output_text in
+ * the same turn (store_search_index, called by store_output_append). So the
+ * index holds exactly what was stored, which the worker has already
+ * redacted, and never depends on the form the outputs table keeps (a
+ * compressed chunk is still found). SQLite indexes output_text with FTS5,
+ * PostgreSQL with a GIN index on to_tsvector('simple', text): both match
+ * words as written (no stemming), case-insensitively.
+ *
+ * A search is a phrase: the words of TEXT, in order. The newest matching
+ * chunks come first; in each, the lines holding the words are the hits,
+ * with lines of context around them taken from the chunk and its
+ * neighbours of the same step run (a line a chunk boundary cut is joined
+ * again).
+ *
+ * Must never: index a chunk the turn did not store; give the database a
+ * query it could parse as anything but one phrase. */
+#include "store_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sanitize.h"
+#include "xalloc.h"
+
+int
+store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
+                   int64_t at_ms)
+{
+	static const char sql[] =
+	    "INSERT INTO output_text (step_run, stream, at_ms, text) VALUES (?, ?, ?, ?)";
+	db_stmt_t *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	char *text = sanitize_text(data, len, SANITIZE_KEEP_NEWLINE); /* owned */
+	db_bind_int64(st, 1, row);
+	db_bind_int64(st, 2, stream);
+	db_bind_int64(st, 3, at_ms);
+	db_bind_text(st, 4, text);
+	free(text);
+	return store_stmt_done(s, st);
+}
+
+/* The words of text (runs of letters, digits and any non-ASCII byte, as
+ * both engines' tokenizers split), lower-cased, in *words (caller frees
+ * each and the array). */
+static size_t
+store_search_words(const char *text, char ***words)
+{
+	size_t n = 0;
+	*words = NULL;
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p != '\0') {
+		while (*p != '\0' && !(isalnum(*p) || *p >= 0x80))
+			p++;
+		const unsigned char *start = p;
+		while (*p != '\0' && (isalnum(*p) || *p >= 0x80))
+			p++;
+		if (p == start)
+			continue;
+		char *w = xstrndup((const char *)start, (size_t)(p - start));
+		for (char *c = w; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		*words = xrealloc(*words, (n + 1) * sizeof(**words));
+		(*words)[n++] = w;
+	}
+	return n;
+}
+
+static void
+store_search_words_free(char **words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
+/* The phrase as the engine's query: FTS5's "w1 w2" (the words only, so no
+ * operator or quote of TEXT reaches the parser); PostgreSQL's
+ * phraseto_tsquery takes the words joined by spaces. Caller frees. */
+static char *
+store_search_query(char **words, size_t n, bool fts5)
+{
+	size_t len = 3;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	char *q = xmalloc(len);
+	size_t o = 0;
+	if (fts5)
+		q[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			q[o++] = ' ';
+		size_t wl = strlen(words[i]);
+		memcpy(q + o, words[i], wl);
+		o += wl;
+	}
+	if (fts5)
+		q[o++] = '"';
+	q[o] = '\0';
+	return q;
+}
+
+/* Whether line[0..len) holds word as a whole word, ASCII case ignored. */
+static bool
+store_search_line_has(const char *line, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	for (size_t i = 0; i + wl <= len; i++) {
+		if (strncasecmp(line + i, word, wl) != 0)
+			continue;
+		unsigned char before = i > 0 ? (unsigned char)line[i - 1] : ' ';
+		unsigned char after = i + wl < len ? (unsigned char)line[i + wl] : ' ';
+		if (!(isalnum(before) || before >= 0x80) && !(isalnum(after) || after >= 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* A line of a buffer: [start, end), end before its newline. */
+typedef struct {
+	size_t start, end;
+} store_line_t;
+
+/* The lines of buf, in *lines (caller frees). */
+static size_t
+store_search_lines(const char *buf, size_t len, store_line_t **lines)
+{
+	size_t n = 0;
+	*lines = NULL;
+	size_t start = 0;
+	while (start < len) {
+		const char *nl = memchr(buf + start, '\n', len - start);
+		size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+		*lines = xrealloc(*lines, (n + 1) * sizeof(**lines));
+		(*lines)[n++] = (store_line_t){start, end};
+		start = end + 1;
+	}
+	return n;
+}
+
+/* The text of the chunk of step run row before (older == true) or after
+ * chunk id; "" when there is none. Caller frees. */
+static char *
+store_search_neighbour(store_t *s, int64_t row, int64_t id, bool older)
+{
+	static const char sql_before[] =
+	    "SELECT text FROM output_text WHERE step_run = ? AND id < ?"
+	    " ORDER BY id DESC LIMIT 1";
+	static const char sql_after[] = "SELECT text FROM output_text WHERE step_run = ? AND id > ?"
+	                                " ORDER BY id LIMIT 1";
+	db_stmt_t *st = store_stmt(s, older ? sql_before : sql_after);
+	if (st == NULL)
+		return xstrdup("");
+	db_bind_int64(st, 1, row);
+	db_bind_int64(st, 2, id);
+	char *text = db_step(st) == DB_ROW ? store_column_dup(st, 0) : xstrdup("");
+	db_reset(st);
+	return text;
+}
+
+/* What a matching chunk's row says, copied before the next step. */
+typedef struct {
+	int64_t id;
+	int64_t row;
+	int stream;
+	int64_t at_ms;
+	char *run_id, *runbook, *host, *step_id; /* owned */
+	uint32_t attempt;
+	char *text; /* owned */
+} store_match_t;
+
+static void
+store_match_clear(store_match_t *m)
+{
+	free(m->run_id);
+	free(m->runbook);
+	free(m->host);
+	free(m->step_id);
+	free(m->text);
+}
+
+/* A line of a hit or its context, cut to STORE_SEARCH_LINE_MAX bytes (at
+ * a character's start) with "..." after: one long line must not fill the
+ * answer. Caller frees. */
+static char *
+store_search_line(const char *buf, const store_line_t *l)
+{
+	size_t len = l->end - l->start;
+	if (len <= STORE_SEARCH_LINE_MAX)
+		return xstrndup(buf + l->start, len);
+	len = STORE_SEARCH_LINE_MAX;
+	while (len > 0 && ((unsigned char)buf[l->start + len] & 0xC0) == 0x80)
+		len--;
+	return xasprintf("%.*s...", (int)len, buf + l->start);
+}
+
+static char **
+store_search_copy_lines(const char *buf, const store_line_t *lines, size_t from, size_t to,
+                        size_t *n)
+{
+	*n = to - from;
+	char **out = xcalloc(*n ? *n : 1, sizeof(*out));
+	for (size_t k = from; k < to; k++)
+		out[k - from] = store_search_line(buf, &lines[k]);
+	return out;
+}
+
+/* Adds the hits of one matching chunk to out, up to limit (more set when
+ * there were more). */
+static void
+store_search_hits(store_t *s, const store_match_t *m, char **words, size_t nwords, uint32_t context,
+                  uint32_t limit, Rota__SearchResponse *out)
+{
+	/* The chunk with its neighbours, so a line cut at a boundary is whole
+	 * and context crosses into them. */
+	char *prev = store_search_neighbour(s, m->row, m->id, true);
+	char *next = store_search_neighbour(s, m->row, m->id, false);
+	char *buf = xasprintf("%s%s%s", prev, m->text, next);
+	size_t from = strlen(prev), to = from + strlen(m->text);
+	free(prev);
+	free(next);
+	store_line_t *lines = NULL;
+	size_t n = store_search_lines(buf, strlen(buf), &lines);
+	/* A line with every word is a hit; if none has them all (the phrase
+	 * runs over a line's end), the lines with the first. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t found = 0;
+		for (size_t k = 0; k < n; k++) {
+			/* Only lines with text of this chunk: the neighbours'
+			 * own lines are context, their hits their own. */
+			if (lines[k].end <= from || lines[k].start >= to)
+				continue;
+			bool hit = true;
+			for (size_t w = 0; w < (pass == 0 ? nwords : 1) && hit; w++)
+				hit = store_search_line_has(
+				    buf + lines[k].start, lines[k].end - lines[k].start, words[w]);
+			if (!hit)
+				continue;
+			found++;
+			if (out->n_hits >= limit) {
+				out->more = true;
+				break;
+			}
+			Rota__SearchHit *h = xmalloc(sizeof(*h));
+			rota__search_hit__init(h);
+			h->run_id = xstrdup(m->run_id);
+			h->runbook = xstrdup(m->runbook);
+			h->host = xstrdup(m->host);
+			h->step_id = xstrdup(m->step_id);
+			h->attempt = m->attempt;
+			h->at_ms = m->at_ms;
+			h->stream = (Rota__Stream)m->stream;
+			h->line = store_search_line(buf, &lines[k]);
+			size_t b0 = k > context ? k - context : 0;
+			size_t a1 = k + 1 + context < n ? k + 1 + context : n;
+			h->before = store_search_copy_lines(buf, lines, b0, k, &h->n_before);
+			h->after = store_search_copy_lines(buf, lines, k + 1, a1, &h->n_after);
+			out->hits = xrealloc(out->hits, (out->n_hits + 1) * sizeof(*out->hits));
+			out->hits[out->n_hits++] = h;
+		}
+		if (found > 0 || nwords < 2)
+			break;
+	}
+	free(lines);
+	free(buf);
+}
+
+int
+store_search(store_t *s, const store_search_t *q, Rota__SearchResponse *out)
+{
+	rota__search_response__init(out);
+	char **words = NULL;
+	size_t nwords = store_search_words(q->text != NULL ? q->text : "", &words);
+	if (nwords == 0) {
+		store_search_words_free(words, nwords);
+		return 1;
+	}
+	bool fts5 = !store_is_postgresql(s);
+	char *query = store_search_query(words, nwords, fts5);
+	/* The newest matching chunks first; each gives one hit or more, so a
+	 * page of chunks as large as the limit is enough. On SQLite FTS5
+	 * walks its index newest first (ORDER BY its rowid). */
+	static const char sql[] =
+	    "SELECT t.id, t.step_run, t.stream, t.at_ms, s.run_id, r.runbook, s.host,"
+	    " s.step_id, s.attempt, t.text"
+	    " FROM output_fts f JOIN output_text t ON t.id = f.rowid"
+	    " JOIN step_runs s ON s.id = t.step_run JOIN runs r ON r.id = s.run_id"
+	    " WHERE output_fts MATCH ?1 AND (?2 = '' OR r.runbook = ?2)"
+	    " AND (?3 = '' OR s.host = ?3) AND t.at_ms >= ?4"
+	    " ORDER BY f.rowid DESC LIMIT ?5";
+	static const char pg_sql[] =
+	    "SELECT t.id, t.step_run, t.stream, t.at_ms, s.run_id, r.runbook, s.host,"
+	    " s.step_id, s.attempt, t.text"
+	    " FROM output_text t JOIN step_runs s ON s.id = t.step_run"
+	    " JOIN runs r ON r.id = s.run_id"
+	    " WHERE to_tsvector('simple', t.text) @@ phraseto_tsquery('simple', CAST(?1 AS TEXT))"
+	    " AND (CAST(?2 AS TEXT) = '' OR r.runbook = ?2)"
+	    " AND (CAST(?3 AS TEXT) = '' OR s.host = ?3) AND t.at_ms >= ?4"
+	    " ORDER BY t.id DESC LIMIT ?5";
+	db_stmt_t *st = store_stmt2(s, sql, pg_sql);
+	if (st == NULL) {
+		free(query);
+		store_search_words_free(words, nwords);
+		return -1;
+	}
+	db_bind_text(st, 1, query);
+	db_bind_text(st, 2, q->runbook != NULL ? q->runbook : "");
+	db_bind_text(st, 3, q->host != NULL ? q->host : "");
+	db_bind_int64(st, 4, q->since_ms);
+	db_bind_int64(st, 5, (int64_t)q->limit + 1);
+	free(query);
+	/* Copied out first: the hits' neighbours are read with other
+	 * statements, and a PostgreSQL row is the statement's until reset. */
+	store_match_t *m = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		m = xrealloc(m, (n + 1) * sizeof(*m));
+		m[n] = (store_match_t){
+		    .id = db_column_int64(st, 0),
+		    .row = db_column_int64(st, 1),
+		    .stream = (int)db_column_int64(st, 2),
+		    .at_ms = db_column_int64(st, 3),
+		    .run_id = store_column_dup(st, 4),
+		    .runbook = store_column_dup(st, 5),
+		    .host = store_column_dup(st, 6),
+		    .step_id = store_column_dup(st, 7),
+		    .attempt = (uint32_t)db_column_int64(st, 8),
+		    .text = store_column_dup(st, 9),
+		};
+		n++;
+	}
+	if (rc != DB_DONE)
+		log_warn("store: search: %s", db_errmsg(s->db));
+	db_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == DB_DONE && !out->more)
+			store_search_hits(s, &m[i], words, nwords, q->context, q->limit, out);
+		store_match_clear(&m[i]);
+	}
+	free(m);
+	store_search_words_free(words, nwords);
+	return rc == DB_DONE ? 0 : -1;
+}
