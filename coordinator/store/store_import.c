@@ -77,7 +77,7 @@ static const store_import_table_t store_import_tables[] = {
      true},
     {"alert_inbox", "id i, received_ms i, peer t, actor t, role t, body b", false},
     /* The search index's text; each engine indexes it its own way. */
-    {"output_text", "id i, step_run i, stream i, at_ms i, text t", false},
+    {"output_text", "id i, step_run i, stream i, at_ms i, carry i, text t", false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

@@ -162,8 +162,9 @@ static const char *const store_pg_migrations[] = {
     "CREATE TABLE output_text ("
     "  " ID ","
     "  step_run BIGINT NOT NULL REFERENCES step_runs (id) ON DELETE CASCADE,"
-    "  stream BIGINT NOT NULL, at_ms BIGINT NOT NULL, text " T " NOT NULL);"
-    "CREATE INDEX output_text_step ON output_text (step_run, id);"
+    "  stream BIGINT NOT NULL, at_ms BIGINT NOT NULL, carry BIGINT NOT NULL,"
+    "  text " T " NOT NULL);"
+    "CREATE INDEX output_text_step ON output_text (step_run, stream, id);"
     "CREATE INDEX output_text_fts ON output_text"
     "  USING GIN (to_tsvector('simple', text));",
     NULL,

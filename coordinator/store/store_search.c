@@ -12,8 +12,9 @@
  * A search is a phrase: the words of TEXT, in order. The newest matching
  * chunks come first; in each, the lines holding the words are the hits,
  * with lines of context around them taken from the chunk and its
- * neighbours of the same step run (a line a chunk boundary cut is joined
- * again).
+ * neighbours of the same step run and stream. A chunk's indexed text
+ * starts with the line the stream's previous chunk left unfinished, so a
+ * line (and a word) cut between two chunks is found whole.
  *
  * Must never: index a chunk the turn did not store; give the database a
  * query it could parse as anything but one phrase. */
@@ -28,21 +29,66 @@
 #include "sanitize.h"
 #include "xalloc.h"
 
+/* The most of an unfinished line carried into the next chunk's text: a
+ * stream without newlines must not make every row longer than the last. */
+#define STORE_SEARCH_CARRY_MAX 4096
+
+/* The end of the last chunk of row's stream after its last newline: the
+ * line it left unfinished (caller frees; "" when none). */
+static char *
+store_search_tail(store_t *s, int64_t row, int stream)
+{
+	static const char sql[] = "SELECT text FROM output_text WHERE step_run = ? AND stream = ?"
+	                          " ORDER BY id DESC LIMIT 1";
+	db_stmt_t *st = store_stmt(s, sql);
+	if (st == NULL)
+		return NULL;
+	db_bind_int64(st, 1, row);
+	db_bind_int64(st, 2, stream);
+	char *tail = NULL;
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		const char *text = db_column_text(st, 0);
+		const char *nl = strrchr(text, '\n');
+		const char *from = nl != NULL ? nl + 1 : text;
+		size_t len = strlen(from);
+		if (len > STORE_SEARCH_CARRY_MAX) {
+			from += len - STORE_SEARCH_CARRY_MAX;
+			/* from a character's start */
+			while (((unsigned char)*from & 0xC0) == 0x80)
+				from++;
+		}
+		tail = xstrdup(from);
+	} else if (rc == DB_DONE) {
+		tail = xstrdup("");
+	}
+	db_reset(st);
+	return tail;
+}
+
 int
 store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
                    int64_t at_ms)
 {
-	static const char sql[] =
-	    "INSERT INTO output_text (step_run, stream, at_ms, text) VALUES (?, ?, ?, ?)";
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
+	static const char sql[] = "INSERT INTO output_text (step_run, stream, at_ms, carry, text)"
+	                          " VALUES (?, ?, ?, ?, ?)";
+	char *tail = store_search_tail(s, row, stream); /* owned */
+	db_stmt_t *st = tail != NULL ? store_stmt(s, sql) : NULL;
+	if (st == NULL) {
+		free(tail);
+		s->failed = true;
 		return -1;
-	char *text = sanitize_text(data, len, SANITIZE_KEEP_NEWLINE); /* owned */
+	}
+	char *chunk = sanitize_text(data, len, SANITIZE_KEEP_NEWLINE); /* owned */
+	char *text = xasprintf("%s%s", tail, chunk);                   /* owned */
 	db_bind_int64(st, 1, row);
 	db_bind_int64(st, 2, stream);
 	db_bind_int64(st, 3, at_ms);
-	db_bind_text(st, 4, text);
+	db_bind_int64(st, 4, (int64_t)strlen(tail));
+	db_bind_text(st, 5, text);
 	free(text);
+	free(chunk);
+	free(tail);
 	return store_stmt_done(s, st);
 }
 
@@ -144,22 +190,28 @@ store_search_lines(const char *buf, size_t len, store_line_t **lines)
 	return n;
 }
 
-/* The text of the chunk of step run row before (older == true) or after
- * chunk id; "" when there is none. Caller frees. */
+/* A neighbour of chunk id in its step run's stream: the one before
+ * (older) or after it. Its text and carry (text caller frees; NULL when
+ * there is none). */
 static char *
-store_search_neighbour(store_t *s, int64_t row, int64_t id, bool older)
+store_search_neighbour(store_t *s, int64_t row, int stream, int64_t id, bool older, size_t *carry)
 {
-	static const char sql_before[] =
-	    "SELECT text FROM output_text WHERE step_run = ? AND id < ?"
-	    " ORDER BY id DESC LIMIT 1";
-	static const char sql_after[] = "SELECT text FROM output_text WHERE step_run = ? AND id > ?"
-	                                " ORDER BY id LIMIT 1";
+	static const char sql_before[] = "SELECT text, carry FROM output_text WHERE step_run = ?"
+	                                 " AND stream = ? AND id < ? ORDER BY id DESC LIMIT 1";
+	static const char sql_after[] = "SELECT text, carry FROM output_text WHERE step_run = ?"
+	                                " AND stream = ? AND id > ? ORDER BY id LIMIT 1";
 	db_stmt_t *st = store_stmt(s, older ? sql_before : sql_after);
 	if (st == NULL)
-		return xstrdup("");
+		return NULL;
 	db_bind_int64(st, 1, row);
-	db_bind_int64(st, 2, id);
-	char *text = db_step(st) == DB_ROW ? store_column_dup(st, 0) : xstrdup("");
+	db_bind_int64(st, 2, stream);
+	db_bind_int64(st, 3, id);
+	char *text = NULL;
+	if (db_step(st) == DB_ROW) {
+		text = store_column_dup(st, 0);
+		int64_t c = db_column_int64(st, 1);
+		*carry = c > 0 && (size_t)c <= strlen(text) ? (size_t)c : 0;
+	}
 	db_reset(st);
 	return text;
 }
@@ -217,55 +269,58 @@ static void
 store_search_hits(store_t *s, const store_match_t *m, char **words, size_t nwords, uint32_t context,
                   uint32_t limit, Rota__SearchResponse *out)
 {
-	/* The chunk with its neighbours, so a line cut at a boundary is whole
-	 * and context crosses into them. */
-	char *prev = store_search_neighbour(s, m->row, m->id, true);
-	char *next = store_search_neighbour(s, m->row, m->id, false);
-	char *buf = xasprintf("%s%s%s", prev, m->text, next);
-	size_t from = strlen(prev), to = from + strlen(m->text);
+	/* The chunk with its stream's neighbours around it, for context: the
+	 * one before up to its last newline (its unfinished line starts this
+	 * chunk's text), the one after without what it carried from this. */
+	size_t prev_carry = 0, carry = 0;
+	char *prev = store_search_neighbour(s, m->row, m->stream, m->id, true, &prev_carry);
+	char *next = store_search_neighbour(s, m->row, m->stream, m->id, false, &carry);
+	bool last = next == NULL;
+	if (prev != NULL) {
+		char *nl = strrchr(prev, '\n');
+		*(nl != NULL ? nl + 1 : prev) = '\0';
+	}
+	char *buf = xasprintf("%s%s%s", prev != NULL ? prev : "", m->text,
+	                      next != NULL ? next + carry : "");
+	size_t from = prev != NULL ? strlen(prev) : 0, to = from + strlen(m->text);
 	free(prev);
 	free(next);
 	store_line_t *lines = NULL;
 	size_t n = store_search_lines(buf, strlen(buf), &lines);
-	/* A line with every word is a hit; if none has them all (the phrase
-	 * runs over a line's end), the lines with the first. */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t found = 0;
-		for (size_t k = 0; k < n; k++) {
-			/* Only lines with text of this chunk: the neighbours'
-			 * own lines are context, their hits their own. */
-			if (lines[k].end <= from || lines[k].start >= to)
-				continue;
-			bool hit = true;
-			for (size_t w = 0; w < (pass == 0 ? nwords : 1) && hit; w++)
-				hit = store_search_line_has(
-				    buf + lines[k].start, lines[k].end - lines[k].start, words[w]);
-			if (!hit)
-				continue;
-			found++;
-			if (out->n_hits >= limit) {
-				out->more = true;
-				break;
-			}
-			Rota__SearchHit *h = xmalloc(sizeof(*h));
-			rota__search_hit__init(h);
-			h->run_id = xstrdup(m->run_id);
-			h->runbook = xstrdup(m->runbook);
-			h->host = xstrdup(m->host);
-			h->step_id = xstrdup(m->step_id);
-			h->attempt = m->attempt;
-			h->at_ms = m->at_ms;
-			h->stream = (Rota__Stream)m->stream;
-			h->line = store_search_line(buf, &lines[k]);
-			size_t b0 = k > context ? k - context : 0;
-			size_t a1 = k + 1 + context < n ? k + 1 + context : n;
-			h->before = store_search_copy_lines(buf, lines, b0, k, &h->n_before);
-			h->after = store_search_copy_lines(buf, lines, k + 1, a1, &h->n_after);
-			out->hits = xrealloc(out->hits, (out->n_hits + 1) * sizeof(*out->hits));
-			out->hits[out->n_hits++] = h;
-		}
-		if (found > 0 || nwords < 2)
+	/* A line with every word of the phrase is a hit (a phrase the index
+	 * matched across a line's end gives none). */
+	for (size_t k = 0; k < n; k++) {
+		/* A chunk's hits are the lines that end in it (its unfinished
+		 * last one is the next chunk's, whole there), so no line is a
+		 * hit of two chunks. */
+		if (lines[k].start < from || lines[k].start >= to || (lines[k].end >= to && !last))
+			continue;
+		bool hit = true;
+		for (size_t w = 0; w < nwords && hit; w++)
+			hit = store_search_line_has(buf + lines[k].start,
+			                            lines[k].end - lines[k].start, words[w]);
+		if (!hit)
+			continue;
+		if (out->n_hits >= limit) {
+			out->more = true;
 			break;
+		}
+		Rota__SearchHit *h = xmalloc(sizeof(*h));
+		rota__search_hit__init(h);
+		h->run_id = xstrdup(m->run_id);
+		h->runbook = xstrdup(m->runbook);
+		h->host = xstrdup(m->host);
+		h->step_id = xstrdup(m->step_id);
+		h->attempt = m->attempt;
+		h->at_ms = m->at_ms;
+		h->stream = (Rota__Stream)m->stream;
+		h->line = store_search_line(buf, &lines[k]);
+		size_t b0 = k > context ? k - context : 0;
+		size_t a1 = k + 1 + context < n ? k + 1 + context : n;
+		h->before = store_search_copy_lines(buf, lines, b0, k, &h->n_before);
+		h->after = store_search_copy_lines(buf, lines, k + 1, a1, &h->n_after);
+		out->hits = xrealloc(out->hits, (out->n_hits + 1) * sizeof(*out->hits));
+		out->hits[out->n_hits++] = h;
 	}
 	free(lines);
 	free(buf);

@@ -73,8 +73,8 @@ assert_contains "$OUT" "runs: 1 (1 succeeded, 0 failed" "history other"
 run_rota 0 -- search 'disk full' --json
 assert_eq "$(jq -c '[.hits[] | [.run_id, .host, .step_id, .stream, .line]]' <<<"$OUT")" \
 	"[[\"$bad\",\"w2\",\"check\",\"stderr\",\"disk full on w2\"]]" "search 'disk full'"
-assert_contains "$(jq -r '.hits[0].before | join("|")' <<<"$OUT")" "token is ****" \
-	"the hit's context before it"
+assert_eq "$(jq -r '.hits[0].before | join("|")' <<<"$OUT")" "checking the disk of w2" \
+	"the hit's context (its stream's lines before it)"
 run_rota 0 -- search 'disk full'
 has_line "$OUT" "^run $bad  host w2  step check  .*\(stderr\)$" "search text: where"
 has_line "$OUT" "^  > disk full on w2$" "search text: the line"
@@ -89,6 +89,8 @@ assert_eq "$(jq -c '[(.hits | length), .more]' <<<"$OUT")" "[1,true]" "search --
 stored=$(store "SELECT $(sql_agg "$(sql_text o.data)" '') FROM outputs o")
 assert_contains "$stored" "token is ****" "the stored output is masked"
 assert_not_contains "$stored" "$secret" "the stored output"
+run_rota 0 -- search 'token is' --host w1 --limit 1 --json
+assert_eq "$(jq -r '.hits[0].line' <<<"$OUT")" "token is ****" "search shows the masked line"
 run_rota 0 -- search "$secret" --json
 assert_eq "$(jq -c .hits <<<"$OUT")" "[]" "search for the secret"
 assert_eq "$(store "SELECT COUNT(*) FROM output_text WHERE text LIKE '%$secret%'")" 0 \
