@@ -29,6 +29,10 @@
 #include "sanitize.h"
 #include "xalloc.h"
 
+/* The most bytes of a chunk one row of the index takes (their text, once
+ * escaped, at most 4 times as long: well under PostgreSQL's 1 MiB). */
+#define STORE_SEARCH_PIECE_MAX 65536
+
 /* The most of an unfinished line carried into the next chunk's text: a
  * stream without newlines must not make every row longer than the last. */
 #define STORE_SEARCH_CARRY_MAX 4096
@@ -66,9 +70,10 @@ store_search_tail(store_t *s, int64_t row, int stream)
 	return tail;
 }
 
-int
-store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
-                   int64_t at_ms)
+/* One row of the index: at most STORE_SEARCH_PIECE_MAX bytes of a chunk. */
+static int
+store_search_index_piece(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
+                         int64_t at_ms)
 {
 	static const char sql[] = "INSERT INTO output_text (step_run, stream, at_ms, carry, text)"
 	                          " VALUES (?, ?, ?, ?, ?)";
@@ -90,6 +95,24 @@ store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, siz
 	free(chunk);
 	free(tail);
 	return store_stmt_done(s, st);
+}
+
+int
+store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
+                   int64_t at_ms)
+{
+	/* A chunk may be as large as a frame (a worker's is 16 KiB, but the
+	 * wire takes 4 MiB): PostgreSQL refuses a tsvector over 1 MiB, so a
+	 * large chunk is indexed in pieces, each carrying the line the one
+	 * before left unfinished like a chunk of its own. */
+	size_t off = 0;
+	do {
+		size_t n = len - off < STORE_SEARCH_PIECE_MAX ? len - off : STORE_SEARCH_PIECE_MAX;
+		if (store_search_index_piece(s, row, stream, data + off, n, at_ms) != 0)
+			return -1;
+		off += n;
+	} while (off < len);
+	return 0;
 }
 
 /* The words of text (runs of letters, digits and any non-ASCII byte, as

@@ -237,6 +237,35 @@ test_cap_and_turn(void **state)
 	assert_search(s, &(store_search_t){.text = "rolled back", .limit = 10}, "");
 }
 
+static void
+test_a_chunk_larger_than_a_row(void **state)
+{
+	store_t *s = ((fixture_store_t *)*state)->store;
+	int64_t a = step_add(s, "r1", "disk", "a", 1000);
+	/* 3 MiB of lines in one chunk (a frame takes 4 MiB): indexed in
+	 * pieces, the last line found with the lines before it. */
+	size_t len = 3 * 1024 * 1024;
+	char *big = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		big[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	static const char tail[] = "\nthe very end\n";
+	memcpy(big + len - strlen(tail), tail, strlen(tail));
+	big[len] = '\0';
+	store_output_t outcome;
+	uint64_t recorded;
+	assert_int_equal(store_output_append(s, a, 1, 1, (const uint8_t *)big, len, 1 << 30, 1000,
+	                                     &outcome, &recorded),
+	                 0);
+	assert_int_equal(store_commit(s), 0);
+	size_t end = len - strlen(tail), start = end;
+	while (big[start - 1] != '\n')
+		start--;
+	char *want = xasprintf("r1/a/check:%.*s|>the very end\n", (int)(end - start), big + start);
+	assert_search(s, &(store_search_t){.text = "very end", .limit = 10, .context = 1}, want);
+	free(want);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -247,6 +276,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_no_text_breaks_the_query, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bytes_that_are_not_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cap_and_turn, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_chunk_larger_than_a_row, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
