@@ -141,6 +141,9 @@ api_submit_target(const Rota__Request *req)
 	                                                               : "");
 }
 
+static char *api_resolve_run(api_t *api, const uint8_t *identity, size_t identity_len,
+                             uint64_t request_id, const char *text);
+
 void
 api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
@@ -152,20 +155,22 @@ api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	if (q->filter != NULL &&
 	    api_run_filter(api, identity, identity_len, req->id, q->filter, &f) != 0)
 		return;
+	/* The cursor is named as any run is: its id, or a unique start or
+	 * end of it. */
+	char *before = NULL;
+	if (q->before != NULL && q->before[0] != '\0' &&
+	    (before = api_resolve_run(api, identity, identity_len, req->id, q->before)) == NULL)
+		return;
 	Rota__ListRunsResponse *body = xmalloc(sizeof(*body));
-	int rc = store_runs_find(api->svc->store, &f, q->before, limit, body);
+	int rc = store_runs_find(api->svc->store, &f, before, limit, body);
+	free(before);
 	if (rc != 0) {
 		rota__list_runs_response__free_unpacked(body, NULL);
-		if (rc == 1)
-			api_refuse(api, identity, identity_len, req->id,
-			           ROTA__ERROR_CODE__ERR_NOT_FOUND,
-			           "--before %s: no such run (the full id of a listed run, as the"
-			           " last line of a page gives it)",
-			           q->before);
-		else
-			api_refuse(api, identity, identity_len, req->id,
-			           ROTA__ERROR_CODE__ERR_INTERNAL,
-			           "the store could not list runs (see the coordinator's log)");
+		api_refuse(api, identity, identity_len, req->id,
+		           rc == 1 ? ROTA__ERROR_CODE__ERR_NOT_FOUND
+		                   : ROTA__ERROR_CODE__ERR_INTERNAL,
+		           rc == 1 ? "--before: the run is gone"
+		                   : "the store could not list runs (see the coordinator's log)");
 		return;
 	}
 	Rota__Response resp = ROTA__RESPONSE__INIT;

@@ -47,8 +47,10 @@ assert_contains "$ERR" "--before $ok2" "runs page 1's hint"
 run_rota 0 -- runs --runbook probe --limit 2 --before "$ok2" --json
 assert_eq "$(ids)" "$ok1 " "runs page 2"
 assert_eq "$(jq -r .next_before <<<"$OUT")" "null" "the last page has no next"
+run_rota 0 -- runs --runbook probe --limit 2 --before "${ok2: -6}" --json
+assert_eq "$(ids)" "$ok1 " "runs page 2 from the end of the cursor's id"
 run_rota 4 -- runs --before no-such-run
-assert_contains "$ERR" "no such run" "runs --before an unknown id"
+assert_contains "$ERR" "no run 'no-such-run'" "runs --before an unknown id"
 run_rota 2 -- runs --status sideways
 assert_contains "$ERR" "give pending, running, succeeded, failed" "runs --status bad"
 
