@@ -353,8 +353,13 @@ int
 store_search(store_t *s, const store_search_t *q, Rota__SearchResponse *out)
 {
 	rota__search_response__init(out);
+	/* The text as the index holds text (invalid UTF-8 as U+FFFD), so
+	 * PostgreSQL takes it and it matches what was indexed. */
+	const char *text = q->text != NULL ? q->text : "";
+	char *clean = sanitize_text(text, strlen(text), 0); /* owned */
 	char **words = NULL;
-	size_t nwords = store_search_words(q->text != NULL ? q->text : "", &words);
+	size_t nwords = store_search_words(clean, &words);
+	free(clean);
 	if (nwords == 0) {
 		store_search_words_free(words, nwords);
 		return 1;

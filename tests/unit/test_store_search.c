@@ -210,6 +210,10 @@ test_bytes_that_are_not_text(void **state)
 	assert_string_equal(got, "r1/a/check:>\xef\xbf\xbd\xef\xbf\xbd \\x1b[31mboom\\x1b[0m"
 	                         " failed\n");
 	free(got);
+	/* Nor does a search's own text that is not UTF-8 fail the query. */
+	got = search(s, &(store_search_t){.text = "\xff\xfe failed", .limit = 10}, &rc, NULL);
+	assert_int_equal(rc, 0);
+	free(got);
 }
 
 static void
