@@ -12,6 +12,7 @@
 
 #include "ask.h"
 #include "cli.h"
+#include "cmd_note.h"
 #include "format.h"
 #include "json.h"
 #include "options.h"
@@ -101,6 +102,7 @@ cmd_approval_decide(session_t *s, int argc, char **argv, bool reject)
 	ap.reject = reject;
 	if (note != NULL)
 		ap.note = (char *)note;
+	ap.by = (char *)cmd_note_author();
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_APPROVE;
 	req.approve = &ap;

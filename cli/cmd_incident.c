@@ -12,6 +12,7 @@
 #include "ask.h"
 #include "cli.h"
 #include "clock.h"
+#include "cmd_note.h"
 #include "format.h"
 #include "incidentview.h"
 #include "json.h"
@@ -28,14 +29,13 @@
 #define INCIDENT_SHOW_SYNOPSIS "show ID [--json]"
 #define INCIDENT_LIST_SYNOPSIS "[--open] [--limit N] [--json]"
 #define INCIDENT_ACTION_SYNOPSIS "ID [--note TEXT] [--json]"
+#define INCIDENT_RESOLVE_SYNOPSIS "ID [--note TEXT] [--cancel-runs] [--json]"
 
-/* Who the coordinator records as acting: the login name, as approve's
- * note is the operator's own words. */
+/* Who the coordinator records as acting: the login name (cmd_note.h). */
 static const char *
 cmd_incident_by(void)
 {
-	const char *user = getenv("USER");
-	return user != NULL && user[0] != '\0' ? user : CLI_DEFAULT_OPERATOR;
+	return cmd_note_author();
 }
 
 /* ---- incident open ----------------------------------------------------- */
@@ -405,6 +405,9 @@ cmd_incident_acted(const Rota__Response *r, void *ctx)
 		json_t *j = json_new_object();
 		json_key(j, "incident");
 		incidentview_json_info(j, inc);
+		if (act->resolve)
+			incidentview_json_strings(j, "cancelled_runs", resp->cancelled_runs,
+			                          resp->n_cancelled_runs);
 		json_print_object(&j);
 	} else if (act->resolve) {
 		char at[FORMAT_BUF_BYTES + 8];
@@ -412,17 +415,36 @@ cmd_incident_acted(const Rota__Response *r, void *ctx)
 		incidentview_say("%s %s at %s%s%s", inc->id, incidentview_text(inc->status), at,
 		                 inc->note != NULL && inc->note[0] ? ": " : "",
 		                 incidentview_text(inc->note));
+		for (size_t i = 0; i < resp->n_cancelled_runs; i++)
+			incidentview_say("cancelled run %s", resp->cancelled_runs[i]);
 		if (inc->tier >= 0)
 			incidentview_say("every channel that was notified is told it is resolved");
+		/* The record is not closed with the incident: what was done
+		 * and why it happened may be written now or later. */
+		incidentview_say("write what was done or found: rota note %s 'TEXT' [--kind "
+		                 "action|finding|cause|prevention]",
+		                 inc->id);
 	} else {
 		char at[FORMAT_BUF_BYTES + 8];
 		incidentview_time(inc->acked_ms, at, sizeof(at));
 		incidentview_say("%s %s by %s at %s: escalation stopped", inc->id,
 		                 incidentview_text(inc->status), incidentview_text(inc->acked_by),
 		                 at);
-		incidentview_say("resolve it with: rota resolve %s --note 'what was done'",
-		                 inc->id);
+		incidentview_say("write what you do: rota note %s 'TEXT'; resolve it with: rota"
+		                 " resolve %s --note 'what was done'",
+		                 inc->id, inc->id);
 	}
+	return CLI_EXIT_OK;
+}
+
+/* resolve's own option. */
+static int
+cmd_incident_take(void *ctx, int ch, char *arg)
+{
+	(void)arg;
+	if (ch != 'C')
+		return CLI_EXIT_USAGE;
+	*(bool *)ctx = true;
 	return CLI_EXIT_OK;
 }
 
@@ -430,11 +452,19 @@ static int
 cmd_incident_action(session_t *s, int argc, char **argv, bool resolve)
 {
 	const char *command = resolve ? "resolve" : "ack";
+	static const struct option resolve_own[] = {
+	    {"cancel-runs", no_argument, NULL, 'C'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool cancel_runs = false;
 	const options_spec_t spec = {
 	    .command = command,
-	    .synopsis = INCIDENT_ACTION_SYNOPSIS,
+	    .synopsis = resolve ? INCIDENT_RESOLVE_SYNOPSIS : INCIDENT_ACTION_SYNOPSIS,
 	    .shortopts = ":h",
 	    .note_example = resolve ? "disk cleaned, 40% free" : "looking at it",
+	    .own = resolve ? resolve_own : NULL,
+	    .take = resolve ? cmd_incident_take : NULL,
+	    .ctx = &cancel_runs,
 	};
 	options_t o = {0};
 	int done = options_parse(&spec, argc, argv, &o);
@@ -456,6 +486,7 @@ cmd_incident_action(session_t *s, int argc, char **argv, bool resolve)
 	ar.by = (char *)cmd_incident_by();
 	if (note != NULL)
 		ar.note = (char *)note;
+	ar.cancel_runs = cancel_runs;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	if (resolve) {
 		req.body_case = ROTA__REQUEST__BODY_RESOLVE;

@@ -100,6 +100,17 @@ cmd_lint_one(lint_t *l, const char *path)
 	size_t before = l->errs.count;
 	runbook_t *rb = runbook_parse_file(path, &l->errs);
 
+	char *skip_err = NULL;
+	if (rb != NULL && runbook_skip_file_load(rb, path, &skip_err) != 0) {
+		runbook_errors_t *es = &l->errs;
+		es->items = xrealloc(es->items, (es->count + 1) * sizeof(*es->items));
+		es->items[es->count++] = (runbook_error_t){
+		    .file = xstrdup(path),
+		    .line = rb->schedule.skip_file_mark.line,
+		    .column = rb->schedule.skip_file_mark.column,
+		    .message = skip_err,
+		};
+	}
 	if (rb != NULL) {
 		cmd_lint_check_name(l, path, rb);
 		for (size_t i = 0; i < rb->warnings.count; i++) {

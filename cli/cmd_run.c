@@ -16,18 +16,21 @@
 #include "cli.h"
 #include "client.h"
 #include "clock.h"
+#include "cmd_note.h"
 #include "follow.h"
 #include "format.h"
 #include "json.h"
 #include "launchargs.h"
 #include "options.h"
 #include "runview.h"
+#include "strlist.h"
 #include "table.h"
 #include "usage.h"
 #include "xalloc.h"
 
 #define RUN_SUBMIT_SYNOPSIS                                                                        \
-	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--wait] [--json]"
+	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--incident INC-7] [--wait] " \
+	"[--json]"
 #define RUN_SHOW_SYNOPSIS "RUN [--json]"
 
 /* ---- shared -------------------------------------------------------------- */
@@ -339,6 +342,7 @@ cmd_run_wait(session_t *s, const Rota__SubmitResponse *sub, int json)
 typedef struct {
 	launchargs_t *la;
 	int *wait;
+	const char **incident;
 } cmd_run_submit_args_t;
 
 static int
@@ -349,6 +353,13 @@ cmd_run_submit_take(void *ctx, int ch, char *arg)
 		*a->wait = 1;
 		return CLI_EXIT_OK;
 	}
+	if (ch == 'I') {
+		if (arg[0] == '\0')
+			return usage_error("submit: --incident needs an incident, as in --incident "
+			                   "INC-7");
+		*a->incident = arg;
+		return CLI_EXIT_OK;
+	}
 	return launchargs_take(a->la, ch, arg, "submit"); /* 't', 'p', 'P' */
 }
 
@@ -356,11 +367,9 @@ int
 cmd_run_submit(session_t *s, int argc, char **argv)
 {
 	static const struct option own[] = {
-	    {"target", required_argument, NULL, 't'},
-	    {"param", required_argument, NULL, 'p'},
-	    {"param-file", required_argument, NULL, 'P'},
-	    {"wait", no_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
+	    {"target", required_argument, NULL, 't'},     {"param", required_argument, NULL, 'p'},
+	    {"param-file", required_argument, NULL, 'P'}, {"wait", no_argument, NULL, 'w'},
+	    {"incident", required_argument, NULL, 'I'},   {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);
@@ -369,7 +378,8 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	Rota__Envelope *reply = NULL;
 	int rc = CLI_EXIT_OK;
 
-	cmd_run_submit_args_t args = {&la, &wait};
+	const char *incident = NULL;
+	cmd_run_submit_args_t args = {&la, &wait, &incident};
 	const options_spec_t spec = {
 	    .command = "submit",
 	    .synopsis = RUN_SUBMIT_SYNOPSIS,
@@ -414,6 +424,9 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 		sub.runbook = (char *)runbook;
 	}
 	launchargs_fill(&la, &sub);
+	if (incident != NULL)
+		sub.incident = (char *)incident;
+	sub.by = (char *)cmd_note_author();
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_SUBMIT;
 	req.submit = &sub;
@@ -476,6 +489,8 @@ cmd_run_json_step(json_t *j, const Rota__StepRunInfo *st, int64_t now)
 	int64_t span = format_span_ms(st->started_ms, st->ended_ms, now);
 	json_member_int_or_null(j, "duration_ms", span >= 0, span);
 	json_member_string(j, "detail", st->detail);
+	json_member_text(j, "approved_by", st->approved_by);
+	json_member_time(j, "approved_ms", st->approved_ms);
 	json_key(j, "tail");
 	json_string_len(j, (const char *)st->tail.data, st->tail.len);
 	json_member_bool(j, "tail_cut", st->tail_cut);
@@ -589,6 +604,31 @@ cmd_run_print_waiting(const char *run_id, const Rota__StepRunInfo *const *steps,
 	}
 }
 
+/* The run's notes (rota note RUN), oldest first. */
+static void
+cmd_run_print_notes(const Rota__ShowRunResponse *show)
+{
+	if (show->n_notes == 0)
+		return;
+	printf("\nnotes\n");
+	static const char *const headers[] = {"TIME", "NOTE"};
+	table_t *t = table_new(2, headers);
+	table_set_indent(t, 2);
+	for (size_t i = 0; i < show->n_notes; i++) {
+		if (show->notes[i] == NULL)
+			continue;
+		char at[FORMAT_BUF_BYTES];
+		format_time(show->notes[i]->at_ms, at, sizeof(at));
+		char *line = cmd_note_line(show->notes[i]);
+		table_row(t);
+		table_cell(t, at);
+		table_cell(t, line);
+		free(line);
+	}
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
 int
 cmd_run_show(session_t *s, int argc, char **argv)
 {
@@ -622,6 +662,12 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		json_array_begin(j);
 		for (size_t i = 0; i < n; i++)
 			cmd_run_json_step(j, steps[i], now);
+		json_array_end(j);
+		JSON_MEMBER_OBJECTS(j, "notes", show->notes, show->n_notes, cmd_note_json);
+		json_key(j, "incidents");
+		json_array_begin(j);
+		for (size_t i = 0; i < show->n_incident_ids; i++)
+			json_string(j, show->incident_ids[i]);
 		json_array_end(j);
 		json_print_object(&j);
 	} else {
@@ -667,6 +713,14 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		table_row(head);
 		table_cell(head, "duration");
 		table_cell(head, span);
+		if (show->n_incident_ids > 0) {
+			char *ids = strlist_join(
+			    &(strlist_t){show->incident_ids, show->n_incident_ids}, "");
+			table_row(head);
+			table_cell(head, "incidents");
+			table_cell(head, ids);
+			free(ids);
+		}
 		table_print(head, stdout);
 		table_destroy(&head);
 
@@ -691,6 +745,7 @@ cmd_run_show(session_t *s, int argc, char **argv)
 		else if (n == 0)
 			printf("\nno steps have been scheduled yet\n");
 		cmd_run_print_waiting(r->id, steps, n);
+		cmd_run_print_notes(show);
 	}
 	free(steps);
 	client_reply_free(&reply);

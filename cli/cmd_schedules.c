@@ -45,11 +45,12 @@ cmd_schedules_names_file(const char *arg)
 	       format_ends_with(arg, ".yml");
 }
 
-/* The fire times of one schedule: lines "LOCAL  (UTC)", or one JSON
- * document. times[0..n) in ms since the epoch. */
+/* The fire times of one schedule: lines "LOCAL  (UTC)", then why the slot
+ * will not run when skipped[i] is not empty; or one JSON document.
+ * times[0..n) in ms since the epoch; skipped may be NULL (none). */
 static void
 cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
-                          const int64_t *times, size_t n, bool json)
+                          const int64_t *times, char *const *skipped, size_t n, bool json)
 {
 	tz = cmd_schedules_zone(tz);
 	if (json) {
@@ -65,6 +66,8 @@ cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
 			json_object_begin(j);
 			json_member_int(j, "at_ms", times[i]);
 			json_member_string(j, "local", local);
+			if (skipped != NULL && skipped[i] != NULL && skipped[i][0] != '\0')
+				json_member_string(j, "skipped", skipped[i]);
 			json_object_end(j);
 		}
 		json_array_end(j);
@@ -73,7 +76,10 @@ cmd_schedules_print_times(const char *runbook, const char *cron, const char *tz,
 	}
 	for (size_t i = 0; i < n; i++) {
 		char *line = format_fire_time(times[i], tz);
-		printf("%s\n", line);
+		if (skipped != NULL && skipped[i] != NULL && skipped[i][0] != '\0')
+			printf("%s  skipped: %s\n", line, skipped[i]);
+		else
+			printf("%s\n", line);
 		free(line);
 	}
 }
@@ -105,6 +111,17 @@ cmd_schedules_from_file(const char *path, unsigned next, bool json)
 		return CLI_EXIT_RUN_FAILED;
 	}
 	runbook_errors_clear(&errs);
+	char *skip_err = NULL;
+	if (runbook_skip_file_load(rb, path, &skip_err) != 0) {
+		fprintf(stderr,
+		        "%s:%d:%d: %s\nrota: %s is not a valid runbook; the coordinator would not "
+		        "load it either\n",
+		        path, rb->schedule.skip_file_mark.line, rb->schedule.skip_file_mark.column,
+		        skip_err, path);
+		free(skip_err);
+		runbook_destroy(&rb);
+		return CLI_EXIT_RUN_FAILED;
+	}
 
 	int rc = CLI_EXIT_OK;
 	const runbook_schedule_t *sch = &rb->schedule;
@@ -132,15 +149,20 @@ cmd_schedules_from_file(const char *path, unsigned next, bool json)
 		rc = CLI_EXIT_RUN_FAILED;
 	} else {
 		int64_t *times = xcalloc(next, sizeof(int64_t));
+		char **skipped = xcalloc(next, sizeof(char *)); /* owned, each too */
 		size_t n = 0;
 		int64_t t = clock_wall_ms();
 		while (n < next) {
 			t = cron_next(&cron, tz, t);
 			if (t < 0)
 				break;
+			skipped[n] = skipdates_describe(skipdates_find(&sch->skip, t, tz));
 			times[n++] = t;
 		}
-		cmd_schedules_print_times(rb->name, sch->cron, tz, times, n, json);
+		cmd_schedules_print_times(rb->name, sch->cron, tz, times, skipped, n, json);
+		for (size_t i = 0; i < n; i++)
+			free(skipped[i]);
+		free(skipped);
 		if (n < next)
 			fprintf(stderr, "rota: %s fires %zu time%s in the next five years\n", path,
 			        n, n == 1 ? "" : "s");
@@ -193,8 +215,9 @@ cmd_schedules_print_next(const Rota__Response *r, void *ctx)
 		return CLI_EXIT_REFUSED;
 	}
 	size_t n = sch->n_upcoming < q->next ? sch->n_upcoming : q->next;
-	cmd_schedules_print_times(sch->runbook, sch->cron, sch->timezone, sch->upcoming, n,
-	                          q->json);
+	cmd_schedules_print_times(
+	    sch->runbook, sch->cron, sch->timezone, sch->upcoming,
+	    sch->n_upcoming_skipped == sch->n_upcoming ? sch->upcoming_skipped : NULL, n, q->json);
 	if (n < q->next && !q->json)
 		fprintf(stderr, "rota: the coordinator knows %zu fire time%s of '%s'\n", n,
 		        n == 1 ? "" : "s", q->name);

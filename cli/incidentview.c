@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_note.h"
 #include "format.h"
 #include "runview.h"
 #include "table.h"
@@ -266,6 +267,11 @@ incidentview_json_event(json_t *j, const Rota__IncidentEvent *e)
 	json_member_time(j, "at_ms", e->at_ms);
 	json_member_string(j, "kind", e->kind);
 	json_member_string(j, "text", e->text);
+	/* A note says who wrote it and of what kind. */
+	if (e->note_kind != NULL && e->note_kind[0] != '\0') {
+		json_member_string(j, "note_kind", e->note_kind);
+		json_member_string(j, "by", e->by);
+	}
 }
 
 static void
@@ -405,7 +411,13 @@ incidentview_show_text(const Rota__ShowIncidentResponse *show, int64_t now)
 		table_row(t);
 		table_cell(t, at);
 		table_cell(t, e->kind);
-		table_cell(t, e->text);
+		if (e->note_kind != NULL && e->note_kind[0] != '\0') {
+			char *line = cmd_note_line(e);
+			table_cell(t, line);
+			free(line);
+		} else {
+			table_cell(t, e->text);
+		}
 	}
 	table_print(t, stdout);
 	table_destroy(&t);

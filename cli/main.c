@@ -19,6 +19,7 @@
 #include "cmd_lint.h"
 #include "cmd_history.h"
 #include "cmd_logs.h"
+#include "cmd_note.h"
 #include "cmd_run.h"
 #include "cmd_runbooks.h"
 #include "cmd_schedules.h"
@@ -51,6 +52,7 @@ static const struct {
     {"incidents", cmd_incident_list},
     {"ack", cmd_incident_ack},
     {"resolve", cmd_incident_resolve},
+    {"note", cmd_note_write},
     {"lint", cmd_lint_files},
     {"keygen", cmd_keygen_run},
     {"status", cmd_status_show},

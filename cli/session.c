@@ -187,6 +187,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "history";
 	case ROTA__RESPONSE__BODY_SEARCH:
 		return "search";
+	case ROTA__RESPONSE__BODY_NOTE:
+		return "note";
 	default:
 		return "empty";
 	}
@@ -240,6 +242,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->history != NULL;
 	case ROTA__RESPONSE__BODY_SEARCH:
 		return resp->search != NULL;
+	case ROTA__RESPONSE__BODY_NOTE:
+		return resp->note != NULL;
 	default:
 		return 0;
 	}

@@ -12,38 +12,16 @@
  * the zone cache and the moment of TZ change are process-wide (every rota
  * daemon is one thread). */
 #include "cron.h"
+#include "cron_internal.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #define CRON_FIELD_COUNT 5
-#define CRON_SECONDS_PER_DAY 86400
-/* "Within five years": five calendar years may hold two leap days. */
-#define CRON_HORIZON_S ((int64_t)(5 * 365 + 2) * CRON_SECONDS_PER_DAY)
-/* A zone table covers this much before and after the time it was built for:
- * the horizon plus slack for offsets (at most a day) either way. */
-#define CRON_WINDOW_BEFORE_S ((int64_t)2 * CRON_SECONDS_PER_DAY)
-#define CRON_WINDOW_AFTER_S (CRON_HORIZON_S + (int64_t)3 * CRON_SECONDS_PER_DAY)
-/* Zone tables are built by probing libc every 12 hours and bisecting to the
- * second where the offset changed; no zone changes offset twice in 12 h. */
-#define CRON_PROBE_STEP_S ((int64_t)12 * 3600)
-/* Offset changes kept per zone table: ~2 a year usually, 4 in Morocco. */
-#define CRON_SEGMENTS_MAX 64
-#define CRON_ABBR_MAX 16
-/* More than the number of zone names in tzdata, so a fleet that uses every
- * zone never rebuilds tables in turn. */
-#define CRON_ZONE_CACHE_MAX 640
-#define CRON_TZ_NAME_MAX 255
-#define CRON_TZDIR_DEFAULT "/usr/share/zoneinfo"
 /* Times accepted by cron_next and cron_format: years 1900 to 9000. */
 #define CRON_MIN_S ((int64_t)-2208988800)
 #define CRON_MAX_S ((int64_t)221845392000)
@@ -272,9 +250,6 @@ cron_item_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, cons
 			/* "FRI-SUN": SUN closing a range is the 7 after SAT. */
 			if (f == &cron_fields[CRON_WDAY] && by_name && hi == 0 && lo > 0)
 				hi = 7;
-			if (hi < lo)
-				return cron_fail(p, field.start, "%s: range %d-%d goes backwards",
-				                 f->name, lo, hi);
 		} else if (q < end && *q == '/') {
 			hi = f->max;
 		}
@@ -300,14 +275,74 @@ cron_item_parse(cron_parser_t *p, const cron_field_t *f, cron_span_t field, cons
 		cron_char_show(*q, shown, sizeof shown);
 		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
 	}
-	for (int v = lo; v <= hi; v += step)
+	/* A range whose end is below its start wraps around the field's end
+	 * (FRI-MON, NOV-FEB, 22-2); a step counts on through the wrap. */
+	int span = hi >= lo ? hi - lo : f->max - lo + 1 + hi - f->min;
+	for (int k = 0; k <= span; k += step) {
+		int v = lo + k;
+		if (v > f->max)
+			v -= f->max - f->min + 1;
 		*bits |= 1ULL << v;
+	}
 	return 0;
 }
 
-/* A comma-separated list of items into a bit set of values. */
+/* "L" in day-of-month: the last day of each month. */
 static int
-cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits)
+cron_item_last(cron_parser_t *p, const cron_field_t *f, cron_span_t field, const char *s,
+               const char *end, cron_t *out)
+{
+	if (end - s != 1)
+		return cron_fail(p, field.start, "%s: 'L' stands alone (the last day of the month)",
+		                 f->name);
+	out->mday_last = true;
+	return 0;
+}
+
+/* "DAY#N" in day-of-week: the Nth such weekday of the month (1-5). */
+static int
+cron_item_nth(cron_parser_t *p, const cron_field_t *f, cron_span_t field, const char *s,
+              const char *hash, const char *end, cron_t *out)
+{
+	int day;
+	bool by_name;
+	const char *q = s;
+
+	if (hash > s && (memchr(s, '-', (size_t)(hash - s)) != NULL ||
+	                 memchr(s, '/', (size_t)(hash - s)) != NULL || *s == '*'))
+		return cron_fail(p, field.start, "%s: '#' takes one day, not a range or step",
+		                 f->name);
+	if (cron_value_parse(p, f, field, &q, hash, &day, &by_name) != 0)
+		return -1;
+	if (q != hash) {
+		char shown[16];
+		cron_char_show(*q, shown, sizeof shown);
+		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
+	}
+	const char *n = hash + 1;
+	if (n == end || !isdigit((unsigned char)*n))
+		return cron_fail(p, field.start, "%s: '#' must be followed by 1-5", f->name);
+	long v = 0;
+	for (q = n; q < end && isdigit((unsigned char)*q); q++)
+		if (v <= 100000)
+			v = v * 10 + (*q - '0');
+	if (q != end) {
+		char shown[16];
+		cron_char_show(*q, shown, sizeof shown);
+		return cron_fail(p, field.start, "%s: unexpected %s", f->name, shown);
+	}
+	if (v < 1 || v > 5)
+		return cron_fail(p, field.start,
+		                 "%s: #%.*s is out of range 1-5 (the nth weekday of the month)",
+		                 f->name, (int)(end - n), n);
+	out->wday_nth[day % 7] |= (uint8_t)(1u << v);
+	return 0;
+}
+
+/* A comma-separated list of items into a bit set of values; "L" and
+ * "DAY#N" into out's calendar flags. */
+static int
+cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits, cron_t *out)
 {
 	const cron_field_t *f = &cron_fields[index];
 	const char *s = field.start;
@@ -316,7 +351,15 @@ cron_field_parse(cron_parser_t *p, int index, cron_span_t field, uint64_t *bits)
 	for (;;) {
 		const char *comma = memchr(s, ',', (size_t)(field.end - s));
 		const char *item_end = comma != NULL ? comma : field.end;
-		if (cron_item_parse(p, f, field, s, item_end, bits) != 0)
+		const char *hash = memchr(s, '#', (size_t)(item_end - s));
+		int rc;
+		if (index == CRON_MDAY && (*s == 'L' || *s == 'l'))
+			rc = cron_item_last(p, f, field, s, item_end, out);
+		else if (index == CRON_WDAY && hash != NULL)
+			rc = cron_item_nth(p, f, field, s, hash, item_end, out);
+		else
+			rc = cron_item_parse(p, f, field, s, item_end, bits);
+		if (rc != 0)
 			return -1;
 		if (comma == NULL)
 			return 0;
@@ -357,11 +400,12 @@ cron_month_days(const cron_t *c, int year, int month)
 	uint32_t dow = 0;
 
 	for (int d = 1; d <= dim; d++, wd = (wd + 1) % 7)
-		if (c->wdays & (1u << wd))
+		if ((c->wdays & (1u << wd)) || (c->wday_nth[wd] & (1u << ((d + 6) / 7))))
 			dow |= 1u << d;
+	uint32_t dom = c->mdays | (c->mday_last ? 1u << dim : 0);
 	if (c->mday_star || c->wday_star)
-		return c->mdays & dow & valid;
-	return (c->mdays | dow) & valid;
+		return dom & dow & valid;
+	return (dom | dow) & valid;
 }
 
 /* True when some day of some year matches. 2001-2028 holds every pairing of
@@ -369,7 +413,10 @@ cron_month_days(const cron_t *c, int year, int month)
 static bool
 cron_ever_fires(const cron_t *c)
 {
-	if (!c->mday_star && !c->wday_star)
+	bool nth = false;
+	for (int d = 0; d < 7; d++)
+		nth = nth || c->wday_nth[d] != 0;
+	if (!c->mday_star && !c->wday_star && !nth)
 		return true; /* OR rule: every month has every weekday */
 	for (int y = 2001; y <= 2028; y++)
 		for (int m = 1; m <= 12; m++)
@@ -382,9 +429,10 @@ static int
 cron_fields_parse(cron_parser_t *p, const cron_span_t *spans, cron_t *out)
 {
 	uint64_t bits[CRON_FIELD_COUNT];
+	cron_t flags = {0}; /* mday_last and wday_nth */
 
 	for (int i = 0; i < CRON_FIELD_COUNT; i++)
-		if (cron_field_parse(p, i, spans[i], &bits[i]) != 0)
+		if (cron_field_parse(p, i, spans[i], &bits[i], &flags) != 0)
 			return -1;
 	*out = (cron_t){
 	    .minutes = bits[CRON_MINUTE],
@@ -397,7 +445,11 @@ cron_fields_parse(cron_parser_t *p, const cron_span_t *spans, cron_t *out)
 	     * "*\/2") is unrestricted for the OR rule. */
 	    .mday_star = *spans[CRON_MDAY].start == '*',
 	    .wday_star = *spans[CRON_WDAY].start == '*',
+	    /* cronie's test for a job that goes by elapsed time across DST */
+	    .wild = *spans[CRON_MINUTE].start == '*' || *spans[CRON_HOUR].start == '*',
+	    .mday_last = flags.mday_last,
 	};
+	memcpy(out->wday_nth, flags.wday_nth, sizeof(out->wday_nth));
 	if (!cron_ever_fires(out))
 		return cron_fail(p, spans[CRON_MDAY].start,
 		                 "day-of-month: no selected day exists in the selected months, "
@@ -454,298 +506,6 @@ cron_parse(const char *text, cron_t *out, char *err, size_t errlen, int *column)
 		    "expected 5 fields (minute hour day-of-month month day-of-week), got %d",
 		    count);
 	return cron_fields_parse(&p, spans, out);
-}
-
-/* ---- timezones ---- */
-
-static const char *
-cron_tzdir(void)
-{
-	/* glibc reads zones from $TZDIR when set; look where it will look. */
-	const char *dir = getenv("TZDIR");
-	return dir != NULL && *dir != '\0' ? dir : CRON_TZDIR_DEFAULT;
-}
-
-/* Only names that cannot leave the zoneinfo directory: [A-Za-z0-9_+-/]
- * with no "..", no leading '/', no empty component. */
-static bool
-cron_tz_name_safe(const char *tz)
-{
-	size_t len = strlen(tz);
-
-	if (len == 0 || len > CRON_TZ_NAME_MAX || tz[0] == '/' || tz[len - 1] == '/')
-		return false;
-	if (strstr(tz, "..") != NULL || strstr(tz, "//") != NULL)
-		return false;
-	for (const char *s = tz; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("_+-/", *s) == NULL)
-			return false;
-	return true;
-}
-
-bool
-cron_timezone_valid(const char *tz)
-{
-	char path[CRON_TZ_NAME_MAX + 256];
-	char magic[4];
-	struct stat st;
-	bool ok;
-
-	if (tz == NULL)
-		return false;
-	if (strcmp(tz, "UTC") == 0)
-		return true;
-	if (!cron_tz_name_safe(tz))
-		return false;
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", cron_tzdir(), tz) >= sizeof path)
-		return false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	/* A regular file that starts like a zone: zoneinfo also holds
-	 * "+VERSION", "zone.tab" and such, which glibc would take for UTC. */
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	     read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
-	     memcmp(magic, "TZif", 4) == 0;
-	close(fd);
-	return ok;
-}
-
-/* From start on (until the next segment), the zone is off seconds east of
- * UTC and called abbr. */
-typedef struct {
-	int64_t start;
-	int32_t off;
-	char abbr[CRON_ABBR_MAX];
-} cron_segment_t;
-
-/* One zone's offsets over [from, to). Segment 0 also stands for any time
- * before from, the last for any time up to to. */
-typedef struct {
-	char *name;
-	int64_t from, to;
-	size_t count;
-	cron_segment_t seg[CRON_SEGMENTS_MAX];
-} cron_zone_t;
-
-static cron_zone_t *cron_zones[CRON_ZONE_CACHE_MAX];
-static size_t cron_zone_count;
-static size_t cron_zone_last;  /* most recently used: the common hit */
-static size_t cron_zone_evict; /* round robin once the cache is full */
-
-/* What libc says about instant t under the current TZ. */
-static int
-cron_probe(int64_t t, cron_segment_t *out)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&tt, &tm) == NULL)
-		return -1;
-	out->start = t;
-	out->off = (int32_t)tm.tm_gmtoff;
-	snprintf(out->abbr, sizeof out->abbr, "%s", tm.tm_zone != NULL ? tm.tm_zone : "?");
-	return 0;
-}
-
-static bool
-cron_segment_same(const cron_segment_t *a, const cron_segment_t *b)
-{
-	return a->off == b->off && strcmp(a->abbr, b->abbr) == 0;
-}
-
-/* Appends seg as a new segment; a full table ends the window there. */
-static void
-cron_zone_push(cron_zone_t *z, const cron_segment_t *seg)
-{
-	if (z->count == CRON_SEGMENTS_MAX) {
-		if (seg->start < z->to)
-			z->to = seg->start;
-		return;
-	}
-	z->seg[z->count++] = *seg;
-}
-
-/* Fills z from libc under the current TZ: probe every CRON_PROBE_STEP_S and
- * bisect to the second where anything changed. */
-static int
-cron_zone_probe_all(cron_zone_t *z)
-{
-	cron_segment_t cur, next, mid;
-	int64_t t = z->from;
-
-	z->count = 0;
-	if (cron_probe(t, &cur) != 0)
-		return -1;
-	cron_zone_push(z, &cur);
-	while (t < z->to) {
-		int64_t hi = t + CRON_PROBE_STEP_S < z->to ? t + CRON_PROBE_STEP_S : z->to;
-		if (cron_probe(hi, &next) != 0)
-			return -1;
-		if (cron_segment_same(&cur, &next)) {
-			t = hi;
-			continue;
-		}
-		int64_t lo = t; /* lo is like cur, hi is not */
-		while (hi - lo > 1) {
-			int64_t m = lo + (hi - lo) / 2;
-			if (cron_probe(m, &mid) != 0)
-				return -1;
-			if (cron_segment_same(&cur, &mid))
-				lo = m;
-			else
-				hi = m;
-		}
-		if (cron_probe(hi, &cur) != 0)
-			return -1;
-		cron_zone_push(z, &cur);
-		t = hi;
-	}
-	return 0;
-}
-
-/* Sets TZ to name for libc, probes, and puts the previous TZ back. */
-static int
-cron_zone_build(cron_zone_t *z, int64_t from, int64_t to)
-{
-	char want[CRON_TZ_NAME_MAX + 2];
-	char *saved = NULL;
-	const char *prev = getenv("TZ");
-	int rc;
-
-	z->from = from;
-	z->to = to;
-	if (strcmp(z->name, "UTC") == 0) {
-		z->count = 1;
-		z->seg[0] = (cron_segment_t){from, 0, "UTC"};
-		return 0;
-	}
-	if (prev != NULL && (saved = strdup(prev)) == NULL)
-		return -1;
-	/* The ':' makes glibc read the file and never parse the name as a
-	 * POSIX rule. */
-	snprintf(want, sizeof want, ":%s", z->name);
-	rc = setenv("TZ", want, 1);
-	if (rc == 0) {
-		tzset();
-		rc = cron_zone_probe_all(z);
-	}
-	int restored = saved != NULL ? setenv("TZ", saved, 1) : unsetenv("TZ");
-	tzset();
-	free(saved);
-	return rc == 0 && restored == 0 ? 0 : -1;
-}
-
-static cron_zone_t *
-cron_zone_new(const char *tz)
-{
-	cron_zone_t *z = calloc(1, sizeof *z);
-
-	if (z == NULL)
-		return NULL;
-	if ((z->name = strdup(tz)) == NULL) {
-		free(z);
-		return NULL;
-	}
-	return z;
-}
-
-static void
-cron_zone_destroy(cron_zone_t **zp)
-{
-	if (*zp == NULL)
-		return;
-	free((*zp)->name);
-	free(*zp);
-	*zp = NULL;
-}
-
-/* The cached entry for tz, or a new one (checked for validity) in the cache;
- * NULL for an unknown zone or no memory. Its window may not fit yet. */
-static cron_zone_t *
-cron_zone_find(const char *tz)
-{
-	if (cron_zone_count > 0 && strcmp(cron_zones[cron_zone_last]->name, tz) == 0)
-		return cron_zones[cron_zone_last];
-	for (size_t i = 0; i < cron_zone_count; i++) {
-		if (strcmp(cron_zones[i]->name, tz) == 0) {
-			cron_zone_last = i;
-			return cron_zones[i];
-		}
-	}
-	if (!cron_timezone_valid(tz))
-		return NULL;
-	cron_zone_t *z = cron_zone_new(tz);
-	if (z == NULL)
-		return NULL;
-	size_t slot = cron_zone_count;
-	if (cron_zone_count == CRON_ZONE_CACHE_MAX) {
-		slot = cron_zone_evict;
-		cron_zone_evict = (cron_zone_evict + 1) % CRON_ZONE_CACHE_MAX;
-		cron_zone_destroy(&cron_zones[slot]);
-	} else {
-		cron_zone_count++;
-	}
-	cron_zones[slot] = z;
-	cron_zone_last = slot;
-	z->to = z->from; /* empty window: built on first use */
-	return z;
-}
-
-/* The zone table for tz covering [from, to], building it if needed. */
-static const cron_zone_t *
-cron_zone_get(const char *tz, int64_t from, int64_t to)
-{
-	cron_zone_t *z = cron_zone_find(tz);
-
-	if (z == NULL)
-		return NULL;
-	if (from >= z->from && to <= z->to)
-		return z;
-	if (cron_zone_build(z, from - CRON_WINDOW_BEFORE_S, from + CRON_WINDOW_AFTER_S) != 0) {
-		z->to = z->from; /* half-built: rebuild next time */
-		return NULL;
-	}
-	return from >= z->from && to <= z->to ? z : NULL;
-}
-
-/* Index of the segment in force at instant t. */
-static size_t
-cron_zone_index(const cron_zone_t *z, int64_t t)
-{
-	size_t lo = 0, hi = z->count; /* seg[lo].start <= t, or lo == 0 */
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (z->seg[mid].start <= t)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The fire instant of local wall time s: its first occurrence, or, when a
- * forward jump skips it, the instant of that jump. */
-static int64_t
-cron_zone_instant(const cron_zone_t *z, int64_t s)
-{
-	/* Offsets lie within -24 h..+26 h, so s's instants lie in this span. */
-	size_t i = cron_zone_index(z, s - 26 * 3600);
-	size_t last = cron_zone_index(z, s + 24 * 3600);
-
-	for (; i <= last; i++) {
-		int64_t t = s - z->seg[i].off;
-		bool after_start = i == 0 || t >= z->seg[i].start;
-		bool before_end = i + 1 == z->count || t < z->seg[i + 1].start;
-		if (after_start && before_end)
-			return t;
-		/* s falls in the gap this segment's end jumps over. */
-		if (i + 1 < z->count && t >= z->seg[i + 1].start &&
-		    s < z->seg[i + 1].start + z->seg[i + 1].off)
-			return z->seg[i + 1].start;
-	}
-	return s - z->seg[last].off; /* not reached for a well-formed table */
 }
 
 /* ---- matching ---- */
@@ -825,40 +585,82 @@ cron_slot_match(const cron_t *c, cron_slot_t *slot, int last_year)
 static bool
 cron_valid(const cron_t *c)
 {
-	return c != NULL && c->minutes != 0 && c->hours != 0 && c->mdays != 0 && c->months != 0 &&
-	       c->wdays != 0;
+	if (c == NULL)
+		return false;
+	uint8_t nth = 0;
+	for (int d = 0; d < 7; d++)
+		nth |= c->wday_nth[d];
+	return c->minutes != 0 && c->hours != 0 && (c->mdays != 0 || c->mday_last) &&
+	       c->months != 0 && (c->wdays != 0 || nth != 0);
+}
+
+/* No fire time (cron_next_fixed and _wild; instants before 1970 are
+ * negative, so not -1). */
+#define CRON_NONE INT64_MIN
+
+/* A fixed-time job: every matching local minute maps to one instant (its
+ * first occurrence, or the jump that skips it). */
+static int64_t
+cron_next_fixed(const cron_t *c, const cron_zone_t *z, int64_t after)
+{
+	cron_slot_t slot;
+	/* Local minutes up to after's own wall clock fire at or before after
+	 * (the first occurrence of a repeated time is the earlier one), so
+	 * start at the next local minute. */
+	int64_t local = after + z->seg[cron_zone_index(z, after)].off;
+	cron_slot_from_seconds(cron_floor_div(local, 60) * 60 + 60, &slot);
+	int last_year = slot.year + 6;
+	for (;;) {
+		if (cron_slot_match(c, &slot, last_year) != 0)
+			return CRON_NONE;
+		int64_t t = cron_zone_instant(z, cron_slot_seconds(&slot));
+		if (t > after + CRON_HORIZON_S)
+			return CRON_NONE;
+		/* Only a repeated hour's second pass maps to instants at or
+		 * before after: each such slot fired at its first occurrence. */
+		if (t > after)
+			return t;
+		cron_slot_from_seconds(cron_slot_seconds(&slot) + 60, &slot);
+	}
+}
+
+/* A wildcard job: the instants after `after` whose local minute matches,
+ * segment by segment of the zone's offsets, so a repeated local minute
+ * fires in each segment it occurs in and a skipped one in none. */
+static int64_t
+cron_next_wild(const cron_t *c, const cron_zone_t *z, int64_t after)
+{
+	cron_slot_t slot;
+	size_t i = cron_zone_index(z, after);
+	int64_t from = after + 1; /* the first instant this segment may give */
+
+	for (;;) {
+		int64_t local = from + z->seg[i].off;
+		/* The first whole local minute at or after from. */
+		cron_slot_from_seconds(cron_floor_div(local + 59, 60) * 60, &slot);
+		if (cron_slot_match(c, &slot, slot.year + 6) != 0)
+			return CRON_NONE;
+		int64_t t = cron_slot_seconds(&slot) - z->seg[i].off;
+		if (t > after + CRON_HORIZON_S)
+			return CRON_NONE;
+		if (i + 1 == z->count || t < z->seg[i + 1].start)
+			return t;
+		from = z->seg[++i].start;
+	}
 }
 
 int64_t
 cron_next(const cron_t *c, const char *tz, int64_t after_ms)
 {
 	int64_t after = cron_floor_div(after_ms, 1000); /* t*1000 > after_ms iff t > after */
-	cron_slot_t slot;
 
 	if (!cron_valid(c) || tz == NULL || after < CRON_MIN_S || after > CRON_MAX_S)
 		return -1;
 	const cron_zone_t *z = cron_zone_get(tz, after, after + CRON_HORIZON_S);
 	if (z == NULL)
 		return -1;
-	/* Local minutes up to after's own wall clock fire at or before after
-	 * (the first occurrence of a repeated time is the earlier one), so
-	 * start at the next local minute. */
-	int64_t local = after + z->seg[cron_zone_index(z, after)].off;
-	int64_t s = cron_floor_div(local, 60) * 60 + 60;
-	cron_slot_from_seconds(s, &slot);
-	int last_year = slot.year + 6;
-	for (;;) {
-		if (cron_slot_match(c, &slot, last_year) != 0)
-			return -1;
-		int64_t t = cron_zone_instant(z, cron_slot_seconds(&slot));
-		if (t > after + CRON_HORIZON_S)
-			return -1;
-		/* Only a repeated hour's second pass maps to instants at or
-		 * before after: each such slot fired at its first occurrence. */
-		if (t > after)
-			return t * 1000;
-		cron_slot_from_seconds(cron_slot_seconds(&slot) + 60, &slot);
-	}
+	int64_t t = c->wild ? cron_next_wild(c, z, after) : cron_next_fixed(c, z, after);
+	return t == CRON_NONE ? -1 : t * 1000;
 }
 
 int

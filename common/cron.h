@@ -2,7 +2,10 @@
  *
  * "MIN HOUR DOM MON DOW" with numbers, ranges (1-5), lists (1,3,5), steps
  * (*\/15, 10-50/10), month and day names (JAN-DEC, SUN-SAT, case-insensitive,
- * 7 = Sunday), and the macros @hourly @daily @midnight @weekly @monthly
+ * 7 = Sunday), ranges that wrap around the field's end (FRI-MON, NOV-FEB,
+ * 22-2), the nth weekday of the month in day-of-week (MON#1: the first
+ * Monday; 1-5), the last day of the month in day-of-month (L), and the macros @hourly @daily
+ * @midnight @weekly @monthly
  * @yearly @annually (case-insensitive). "N/S" means N to the field's
  * maximum in steps of S ("5/10" = 5-59/10). When both DOM and DOW are
  * restricted, a day matches if either matches (Vixie cron's OR rule);
@@ -10,18 +13,20 @@
  * with '*' ("*", "*\/2") counts as unrestricted for this rule.
  *
  * Fire times are computed on the local wall clock of the timezone, DST
- * handled like cronie. Precisely: every local minute the expression matches
- * maps to one instant, and the schedule fires at the set of those instants
- * (so never twice at one instant):
- * - a local minute that occurs once fires at that instant;
- * - a local minute that occurs twice (fall-back) fires at its first
- *   occurrence only: "30 1 * * *" on 2026-11-01 in America/New_York fires at
- *   01:30 EDT and not at 01:30 EST; "0 * * * *" fires at 01:00 EDT, then
- *   02:00 EST;
- * - a local minute skipped by a forward jump fires at the instant of the
- *   jump, the first instant after the gap: "30 2 * * *" on 2026-03-08 in
- *   America/New_York fires at 03:00 EDT (07:00 UTC), and "*\/15 2 * * *"
- *   fires there once for all four skipped slots.
+ * handled as cronie does, which tells two kinds of job apart:
+ * - a wildcard job, whose minute or hour field starts with '*' ("*\/5 * * *
+ *   *", "0 * * * *", "*\/15 2 * * *"), goes by elapsed time: it fires at
+ *   every instant whose local minute matches. Through a repeated hour
+ *   (fall-back) it keeps firing ("*\/5 * * * *" on 2026-11-01 in
+ *   America/New_York: 01:55 EDT, 01:00 EST, 01:05 EST, ...; "0 * * * *":
+ *   01:00 EDT, 01:00 EST, 02:00 EST), and the minutes a forward jump skips
+ *   are not caught up ("*\/15 2 * * *" does not fire on 2026-03-08 there);
+ * - a fixed-time job (both fields start with a number) fires once a day as
+ *   written: a local minute that occurs twice fires at its first occurrence
+ *   only ("30 1 * * *": 01:30 EDT, not 01:30 EST), and one skipped by a
+ *   forward jump fires at the instant of the jump, the first instant after
+ *   the gap ("30 2 * * *" on 2026-03-08: 03:00 EDT, 07:00 UTC).
+ * Both never fire twice at one instant.
  * These are the rules of the system's zoneinfo, read through libc.
  *
  * Must never: fire the same slot twice, loop forever on an expression that
@@ -34,13 +39,16 @@
 #include <stdint.h>
 
 typedef struct {
-	uint64_t minutes; /* bit m set: minute m (0-59) */
-	uint32_t hours;   /* bits 0-23 */
-	uint32_t mdays;   /* bits 1-31 */
-	uint16_t months;  /* bits 1-12 */
-	uint8_t wdays;    /* bits 0-6, Sunday = 0 */
-	bool mday_star;   /* DOM started with '*' (for the OR rule) */
-	bool wday_star;   /* DOW started with '*' */
+	uint64_t minutes;    /* bit m set: minute m (0-59) */
+	uint32_t hours;      /* bits 0-23 */
+	uint32_t mdays;      /* bits 1-31 */
+	uint16_t months;     /* bits 1-12 */
+	uint8_t wdays;       /* bits 0-6, Sunday = 0 */
+	bool mday_star;      /* DOM started with '*' (for the OR rule) */
+	bool wday_star;      /* DOW started with '*' */
+	bool wild;           /* minute or hour started with '*' (the DST rule) */
+	bool mday_last;      /* "L" in DOM: the month's last day */
+	uint8_t wday_nth[7]; /* "MON#2": bit n of [1] set; the nth such weekday */
 } cron_t;
 
 /* Parses text. On error returns -1, writes a message naming the field and

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "skipdates.h"
 #include "template.h"
 #include "yamltree.h"
 
@@ -29,6 +30,7 @@
 #define RUNBOOK_DEFAULT_HTTP_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_DISK_TIMEOUT_MS (10 * 1000)
+#define RUNBOOK_DEFAULT_FILE_TIMEOUT_MS (10 * 1000)
 #define RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS (3600 * 1000)
 #define RUNBOOK_DEFAULT_NOTIFY_TIMEOUT_MS (5 * 60 * 1000)
 #define RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS (10 * 1000)
@@ -78,6 +80,7 @@ typedef enum {
 	RUNBOOK_STEP_MANUAL, /* runs on the coordinator: waits for approve/reject */
 	RUNBOOK_STEP_NOTIFY, /* runs on the coordinator: a message to a channel */
 	RUNBOOK_STEP_NOOP,
+	RUNBOOK_STEP_FILE_CHECK,
 } runbook_step_type_t;
 
 /* When a step runs on a host, given the steps before it there. */
@@ -120,6 +123,10 @@ typedef struct {
 	char *path;
 	char *min_free_pct;   /* 0-100, may be fractional */
 	char *min_free_bytes; /* bytes, or with a K/M/G/T suffix (1024-based) */
+	/* file_check (path above: a path or glob) */
+	char *max_age;   /* a duration */
+	char *min_size;  /* bytes, or with a K/M/G/T suffix */
+	char *min_count; /* a whole number, 1 or more */
 	/* metric_check */
 	char *metric; /* name, optionally with {k="v",...} label matchers */
 	char *op;     /* < <= > >= == != */
@@ -187,6 +194,13 @@ typedef struct {
 	uint32_t catchup_max; /* catchup all: at most this many runs */
 	runbook_concurrency_t concurrency;
 	runbook_mark_t mark;
+	/* skip_dates: the dates written in the runbook, and those of its
+	 * holiday file once runbook_skip_file_load has read it (the parse
+	 * never reads another file: a run's runbook is parsed again from the
+	 * store, where the file may not be). */
+	skipdates_t skip;
+	char *skip_file; /* owned: {file: PATH} as written; NULL = none */
+	runbook_mark_t skip_file_mark;
 } runbook_schedule_t;
 
 /* An incident runbook's trigger: an alert whose labels match every pair. */
@@ -246,6 +260,12 @@ void runbook_destroy(runbook_t **rbp);
 const runbook_param_t *runbook_param_find(const runbook_t *rb, const char *name);
 /* The index of the step with this id, or -1. */
 int runbook_step_find(const runbook_t *rb, const char *id);
+
+/* Reads the schedule's holiday file ({file: PATH} in skip_dates; a relative
+ * PATH is taken from the directory of runbook_path) into its skip dates.
+ * Returns 0 (also with no file), or -1 with *error (the caller frees) as
+ * "skip_dates: FILE:LINE:COL: what", to be said at skip_file_mark. */
+int runbook_skip_file_load(runbook_t *rb, const char *runbook_path, char **error);
 /* True for the step types the coordinator runs itself (manual, notify). */
 bool runbook_step_on_coordinator(runbook_step_type_t type);
 const char *runbook_step_type_name(runbook_step_type_t type);

@@ -50,6 +50,9 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_ACK, "ack", KEYRING_ROLE_OPERATOR, true, api_ack_target, api_ack},
     {ROTA__REQUEST__BODY_RESOLVE, "resolve", KEYRING_ROLE_OPERATOR, true, api_resolve_target,
      api_resolve},
+    /* A note is a change to the record, as ack and resolve are. */
+    {ROTA__REQUEST__BODY_NOTE, "note", KEYRING_ROLE_OPERATOR, true, api_note_target,
+     api_note_request},
     {ROTA__REQUEST__BODY_RELOAD, "reload", KEYRING_ROLE_ADMIN, true, api_reload_target, api_reload},
     /* The audit trail says who did what: not for every viewer. */
     {ROTA__REQUEST__BODY_AUDIT, "audit", KEYRING_ROLE_ADMIN, false, NULL, api_audit},
@@ -111,11 +114,28 @@ api_actor(const api_t *api)
 	return api->caller != NULL && api->caller[0] ? api->caller : "anonymous";
 }
 
+/* Who acts, as recorded on what the request changes: under CURVE the
+ * key's operator, whatever the CLI claimed; without, the CLI's login name. */
+const char *
+api_operator(const api_t *api, const char *claimed)
+{
+	if (api->curve)
+		return api_actor(api);
+	return claimed != NULL && claimed[0] ? claimed : "an operator";
+}
+
 void
 api_note(api_t *api, char *note)
 {
 	free(api->note);
 	api->note = note;
+}
+
+void
+api_target(api_t *api, char *target)
+{
+	free(api->target);
+	api->target = target;
 }
 
 /* What to ask for instead of an answer too large for one frame. */
@@ -238,7 +258,9 @@ api_runbook_allows(api_t *api, const uint8_t *identity, size_t identity_len, uin
 static void
 api_audit_request(api_t *api, const Rota__Request *req, const api_route_t *route, const char *name)
 {
-	char *target = route->target != NULL ? route->target(req) : xstrdup("");
+	char *target = api->target != NULL     ? xstrdup(api->target)
+	               : route->target != NULL ? route->target(req)
+	                                       : xstrdup("");
 	audit_entry_t e = {
 	    .at_ms = clock_wall_ms(),
 	    .actor = api_actor(api),
@@ -260,6 +282,7 @@ void
 api_clear(api_t *api)
 {
 	api_note(api, NULL);
+	api_target(api, NULL);
 }
 
 bool
@@ -274,6 +297,7 @@ api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 {
 	api->outcome = AUDIT_OK;
 	api_note(api, NULL);
+	api_target(api, NULL);
 	const api_route_t *route = api_route_find(req->body_case);
 	if (route == NULL) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
@@ -303,4 +327,5 @@ api_handle(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	if (writes)
 		api_audit_request(api, req, route, name);
 	api_note(api, NULL);
+	api_target(api, NULL);
 }

@@ -73,6 +73,11 @@ typedef struct {
 	 * and a note for its audit row (owned; api_handle frees it). */
 	const char *outcome;
 	char *note;
+	/* What the request acted on, once the handler resolved what was
+	 * typed (`last` into a run id): the audit row's target instead of
+	 * the row's resolver (owned; api_handle frees it). NULL: the
+	 * resolver's. */
+	char *target;
 } api_t;
 
 /* True for the requests that change state (submit, approve, reload,

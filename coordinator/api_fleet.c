@@ -35,11 +35,9 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->version = w->version;
 		/* Known from the store and not seen since the start (no
 		 * monotonic sighting): back soon, or lost once settled. */
-		bool returning = !w->connected && w->last_seen_mono == 0 && api->settling;
-		info->state = returning       ? "reconnecting"
-		              : !w->connected ? "lost"
-		              : w->stopping   ? "stopping"
-		                              : "connected";
+		bool returning =
+		    !w->connected && !w->stopping && w->last_seen_mono == 0 && api->settling;
+		info->state = (char *)(returning ? "reconnecting" : registry_state(w));
 		info->replaced = w->replaced;
 		info->peer = w->peer;
 		info->spool_error = w->spool_error;
@@ -203,13 +201,15 @@ api_remove_worker(api_t *api, const uint8_t *identity, size_t identity_len,
 
 	Rota__RemoveWorkerResponse body = ROTA__REMOVE_WORKER_RESPONSE__INIT;
 	body.id = xstrdup(w->id);
-	body.state = "lost"; /* as rota workers shows one not connected */
+	/* As rota workers shows one not connected: lost or stopped. */
+	const char *state = registry_state(w);
+	body.state = (char *)state;
 	body.last_seen_ms = w->last_seen_wall;
 	body.key_listed = key_listed;
 	body.key_path = key_path;
 	body.curve = api->curve;
 	api_note(api,
-	         xasprintf("forgot worker %s (lost, last seen %s UTC)%s", w->id, seen,
+	         xasprintf("forgot worker %s (%s, last seen %s UTC)%s", w->id, state, seen,
 	                   key_listed ? "; its key is still listed: it can connect again" : ""));
 	if (registry_remove(api->svc->registry, w->id) != 0)
 		log_error("workers remove: %s vanished from the registry", body.id);
@@ -267,10 +267,7 @@ api_keys(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 	for (size_t i = 0; i < nw; i++) {
 		const keyring_entry_t *e = keyring_worker_at(keys, i);
 		const worker_t *w = registry_find(api->svc->registry, e->name);
-		const char *state = w == NULL       ? "never seen"
-		                    : !w->connected ? "lost"
-		                    : w->stopping   ? "stopping"
-		                                    : "connected";
+		const char *state = w == NULL ? "never seen" : registry_state(w);
 		body->workers[body->n_workers++] = api_key_info(e, "", state);
 	}
 	for (size_t i = 0; i < no; i++) {

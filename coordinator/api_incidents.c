@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "log.h"
+#include "run.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 void
@@ -112,6 +115,28 @@ api_incident_show(api_t *api, const uint8_t *identity, size_t identity_len,
 	free(id);
 }
 
+/* resolve --cancel-runs: cancels the incident's runs still going, into
+ * *cancelled (their ids). What they were about to do (a restart, a page)
+ * is moot once the incident is over. */
+static void
+api_cancel_incident_runs(api_t *api, const char *id, const char *by, strlist_t *cancelled)
+{
+	strlist_t runs = {0};
+	if (store_incident_runs(api->svc->store, id, &runs) != 0)
+		log_warn("api: the runs of incident %s could not be read", id);
+	char *reason = xasprintf("cancelled by %s: incident %s was resolved", by, id);
+	for (size_t i = 0; i < runs.count; i++) {
+		run_t *run = dispatcher_find_run(api->svc->dispatcher, runs.items[i]);
+		if (run == NULL)
+			continue; /* ended already */
+		strlist_add(cancelled, xstrdup(runs.items[i]));
+		/* May retire (free) the run: nothing of it is used after. */
+		dispatcher_cancel(api->svc->dispatcher, run, NULL, reason, NULL);
+	}
+	free(reason);
+	strlist_free(&runs);
+}
+
 /* ack and resolve. */
 static void
 api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
@@ -125,7 +150,7 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	char *error = NULL;
 	int64_t now = clock_wall_ms();
 	/* Under CURVE the key says who, whatever the CLI sent as --by. */
-	const char *by = api->curve ? api->caller : ar->by;
+	const char *by = api_operator(api, ar->by);
 	int rc = resolve
 	             ? incidents_resolve(api->svc->incidents, id, by, ar->note, now, &code, &error)
 	             : incidents_ack(api->svc->incidents, id, by, ar->note, now, &code, &error);
@@ -136,13 +161,21 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 		free(id);
 		return;
 	}
+	strlist_t cancelled = {0};
+	if (resolve && ar->cancel_runs) {
+		api_cancel_incident_runs(api, id, by, &cancelled);
+		api_note(api, xasprintf("cancelled %zu run(s)", cancelled.count));
+	}
 	Rota__IncidentResponse body = ROTA__INCIDENT_RESPONSE__INIT;
+	body.cancelled_runs = cancelled.items;
+	body.n_cancelled_runs = cancelled.count;
 	Rota__IncidentInfo info;
 	if (incidents_info(api->svc->incidents, id, &info) != 0) {
 		/* Done, but it cannot be read back: say so rather than invent it. */
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "incident %s was %s, but the store could not be read back", id,
 		           resolve ? "resolved" : "acknowledged");
+		strlist_free(&cancelled);
 		free(id);
 		return;
 	}
@@ -158,6 +191,7 @@ api_incident_action(api_t *api, const uint8_t *identity, size_t identity_len,
 	}
 	api_reply(api, identity, identity_len, &resp);
 	incidents_info_clear(&info);
+	strlist_free(&cancelled);
 	free(id);
 }
 

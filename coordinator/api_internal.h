@@ -48,8 +48,14 @@ const api_route_t *api_route_at(size_t i);
 const char *api_article(const char *word);
 /* The caller as the audit trail and messages name it. */
 const char *api_actor(const api_t *api);
+/* Who acts, for what the request records: the key's operator under CURVE,
+ * else claimed (the CLI's login name), else "an operator". */
+const char *api_operator(const api_t *api, const char *claimed);
 /* Replaces the note for the request's audit row (takes note; NULL clears). */
 void api_note(api_t *api, char *note);
+/* What the request acted on, as resolved (a run id for `last`): the audit
+ * row's target instead of the row's resolver (takes target; NULL clears). */
+void api_target(api_t *api, char *target);
 /* Queues resp for the peer; resp's fields stay the caller's. */
 void api_reply(api_t *api, const uint8_t *identity, size_t identity_len, Rota__Response *resp);
 /* Refuses the request with code and a message; the audit row says why. */
@@ -81,6 +87,12 @@ int api_run_filter(api_t *api, const uint8_t *identity, size_t identity_len, uin
 void api_history(api_t *api, const uint8_t *identity, size_t identity_len,
                  const Rota__Request *req);
 void api_search(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+
+/* ---- notes (api_notes.c) ------------------------------------------------ */
+
+void api_note_request(api_t *api, const uint8_t *identity, size_t identity_len,
+                      const Rota__Request *req);
+char *api_note_target(const Rota__Request *req);
 
 /* ---- fleet and the coordinator (api_fleet.c) --------------------------- */
 

@@ -136,9 +136,14 @@ api_schedule_info(api_t *api, const schedule_t *sc, uint32_t upcoming)
 	if (upcoming > API_MAX_UPCOMING)
 		upcoming = API_MAX_UPCOMING;
 	i->upcoming = xcalloc(upcoming + 1, sizeof(*i->upcoming));
+	i->upcoming_skipped = xcalloc(upcoming + 1, sizeof(*i->upcoming_skipped));
+	const catalog_entry_t *e = catalog_find(api->svc->catalog, sc->runbook);
+	const skipdates_t *skip = e != NULL ? &e->rb->schedule.skip : NULL;
 	int64_t t = sc->next_ms;
 	for (uint32_t k = 0; k < upcoming && t > 0; k++) {
 		i->upcoming[i->n_upcoming++] = t;
+		i->upcoming_skipped[i->n_upcoming_skipped++] =
+		    skipdates_describe(skipdates_find(skip, t, sc->timezone));
 		t = cron_next(&sc->expr, sc->timezone, t);
 	}
 	return i;

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "incidents/incidents.h"
 #include "launcher.h"
+#include "log.h"
 #include "run.h"
 #include "runbook.h"
 #include "xalloc.h"
@@ -99,6 +101,20 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		return;
 	}
 
+	/* --incident: the incident must exist before anything starts. */
+	char *incident = NULL;
+	if (sub->incident && sub->incident[0]) {
+		char *error = NULL;
+		if (incidents_resolve_id(api->svc->incidents, sub->incident, &incident, &error) !=
+		    0) {
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_NOT_FOUND, "%s", error);
+			free(error);
+			runbook_destroy(&owned_rb);
+			return;
+		}
+	}
+
 	const launcher_t *l = api->svc->launcher;
 	launch_t lr = {
 	    .rb = rb,
@@ -109,15 +125,19 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    .n_targets = sub->n_targets,
 	    .trigger = "manual",
 	    .adhoc = owned_rb != NULL,
+	    .incident = incident,
+	    .by = api_operator(api, sub->by),
 	};
 	launch_result_t res;
 	if (launcher_start(l, &lr, &res) != 0) {
 		api_refuse(api, identity, identity_len, req->id, (Rota__ErrorCode)res.code, "%s",
 		           res.error ? res.error : "the run could not start");
 	} else {
-		api_note(api, xasprintf("%srun %s%s%s on %zu host(s)", owned_rb ? "ad-hoc " : "",
-		                        res.run_id, owned_rb ? " of " LAUNCHER_ADHOC_PREFIX : "",
-		                        owned_rb ? rb->name : "", res.host_count));
+		api_note(api,
+		         xasprintf("%srun %s%s%s on %zu host(s)%s%s", owned_rb ? "ad-hoc " : "",
+		                   res.run_id, owned_rb ? " of " LAUNCHER_ADHOC_PREFIX : "",
+		                   owned_rb ? rb->name : "", res.host_count,
+		                   incident ? ", linked to " : "", incident ? incident : ""));
 		Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
 		sr.run_id = res.run_id;
 		sr.n_hosts = res.host_count;
@@ -130,6 +150,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	}
 	launch_result_clear(&res);
 	runbook_destroy(&owned_rb);
+	free(incident);
 }
 
 /* The runbook submitted: its name, or the file's path. */
@@ -260,6 +281,9 @@ api_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 		free(run_id);
 		return;
 	}
+	/* Notes and links are extras: a show without them beats none. */
+	if (store_note_run_list(api->svc->store, run_id, body) != 0)
+		log_warn("api: the notes of run %s could not be read", run_id);
 	free(run_id);
 	api_mark_handled(api, body);
 	Rota__Response resp = ROTA__RESPONSE__INIT;
@@ -335,10 +359,12 @@ api_approve(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	char *run_id = api_resolve_run(api, identity, identity_len, req->id, ar->run_id);
 	if (run_id == NULL)
 		return;
+	/* The audit row names the run, not the alias typed (`last`). */
+	api_target(api, xasprintf("%s/%s", run_id, ar->step_id));
 	uint32_t released = 0;
 	char *error = NULL;
-	if (dispatcher_approve(api->svc->dispatcher, run_id, ar->step_id, ar->reject, ar->note,
-	                       &released, &error) != 0) {
+	if (dispatcher_approve(api->svc->dispatcher, run_id, ar->step_id, ar->reject,
+	                       api_operator(api, ar->by), ar->note, &released, &error) != 0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_CONFLICT,
 		           "%s", error);
 		free(error);
@@ -373,6 +399,8 @@ api_cancel(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	char *run_id = api_resolve_run(api, identity, identity_len, req->id, cr->run_id);
 	if (run_id == NULL)
 		return;
+	api_target(api, cr->host && cr->host[0] ? xasprintf("%s host %s", run_id, cr->host)
+	                                        : xstrdup(run_id));
 	run_t *run = dispatcher_find_run(api->svc->dispatcher, run_id);
 	const char *host = cr->host && cr->host[0] ? cr->host : NULL;
 	if (run == NULL) {

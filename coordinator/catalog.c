@@ -169,6 +169,15 @@ catalog_add_file(catalog_t *c, const char *path, const catalog_t *previous, stor
 		if (rb == NULL)
 			errors = runbook_errors_format(&errs);
 		runbook_errors_clear(&errs);
+		char *skip_err = NULL;
+		if (rb != NULL && runbook_skip_file_load(rb, path, &skip_err) != 0) {
+			/* A schedule that would fire on a holiday it was told to skip
+			 * is as wrong as a bad cron line: the file is invalid. */
+			errors = xasprintf("%s:%d:%d: %s\n", path, rb->schedule.skip_file_mark.line,
+			                   rb->schedule.skip_file_mark.column, skip_err);
+			free(skip_err);
+			runbook_destroy(&rb);
+		}
 		if (rb != NULL && rb->warnings.count > 0) {
 			/* Valid, and loaded; said as rota lint says it. */
 			char *warnings = runbook_errors_format(&rb->warnings);
@@ -183,6 +192,11 @@ catalog_add_file(catalog_t *c, const char *path, const catalog_t *previous, stor
 			runbook_errors_t errs = {0};
 			rb = runbook_parse_string(good, strlen(good), path, &errs);
 			runbook_errors_clear(&errs);
+			char *skip_err = NULL;
+			if (rb != NULL && runbook_skip_file_load(rb, path, &skip_err) != 0) {
+				log_error("runbook %s: its last good version's %s", path, skip_err);
+				free(skip_err);
+			}
 		}
 		free(text);
 		text = good;

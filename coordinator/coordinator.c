@@ -329,6 +329,16 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 	    .trigger = "schedule",
 	    .slot_ms = slot_ms,
 	};
+	const skipdate_t *skip = skipdates_find(&e->rb->schedule.skip, slot_ms, sc->timezone);
+	if (skip != NULL) {
+		char *why = skipdates_describe(skip);
+		char *reason = xasprintf("skipped: %s", why);
+		free(why);
+		int rc = launcher_record_ended(l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
+		                               run_id, sizeof(run_id));
+		free(reason);
+		return rc == 0 ? run_id : NULL;
+	}
 	run_t *active = dispatcher_active_of(c->svc->dispatcher, sc->runbook);
 	if (active != NULL && sc->concurrency == RUNBOOK_CONCURRENCY_FORBID) {
 		char *reason = xasprintf("skipped: run %s of %s is still running (concurrency:"
@@ -452,7 +462,7 @@ coordinator_stop(coordinator_t *c)
 			continue;
 		char *labels = registry_labels_string(w);
 		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version,
-		                    "connected", w->last_seen_wall);
+		                    registry_state(w), w->last_seen_wall);
 		free(labels);
 	}
 	dispatcher_end_turn(c->svc->dispatcher);

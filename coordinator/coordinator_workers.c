@@ -334,10 +334,14 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	size_t n = registry_expire(c->svc->registry, clock_mono_ms(), timeout, lost, max);
 	for (size_t i = 0; i < n; i++) {
 		worker_t *w = lost[i];
-		log_warn("worker %s lost: silent for more than %lld ms", w->id, (long long)timeout);
+		if (w->stopping)
+			log_info("worker %s stopped: silent since its Goodbye", w->id);
+		else
+			log_warn("worker %s lost: silent for more than %lld ms", w->id,
+			         (long long)timeout);
 		char *labels = registry_labels_string(w);
-		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version, "lost",
-		                    w->last_seen_wall);
+		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version,
+		                    registry_state(w), w->last_seen_wall);
 		free(labels);
 		dispatcher_worker_lost(c->svc->dispatcher, w);
 	}

@@ -77,8 +77,10 @@ typedef struct {
 typedef struct {
 	void (*run_ended)(void *ctx, const dispatcher_run_end_t *end);
 	/* A notify step: queues message for channel ("" = the run's policy);
-	 * returns 0, or -1 with *detail (caller frees) saying why not. The
-	 * step's detail on success is *detail too. */
+	 * returns 0, or -1 with *detail (caller frees) saying why not, or 1
+	 * when it must not be sent (its incident was resolved): the step is
+	 * then skipped with *detail saying so. The step's detail on success
+	 * is *detail too. */
 	int (*notify)(void *ctx, const char *run_id, const char *runbook, const char *host,
 	              const char *channel, const char *message, char **detail);
 	/* Something only a person can settle (a lost step that is not
@@ -128,9 +130,10 @@ int dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, c
 int dispatcher_record(dispatcher_t *d, const store_run_t *rec);
 /* Approves (or rejects) the manual step of an active run on every host
  * waiting at it. 0 with *released; -1 with *error (caller frees) when the
- * run or step does not exist or nothing waits there. */
+ * run or step does not exist or nothing waits there. by (the operator) and
+ * the time are recorded on each step released, and said in its detail. */
 int dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, bool reject,
-                       const char *note, uint32_t *released, char **error);
+                       const char *by, const char *note, uint32_t *released, char **error);
 /* Cancels an active run, or only host's part of it (host not NULL): pending
  * and waiting steps end `cancelled`; steps running on workers are sent
  * Cancel and end when the worker confirms (or are declared lost by the

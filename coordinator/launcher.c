@@ -8,11 +8,15 @@
 #include <time.h>
 
 #include "clock.h"
+#include "incidents/incidents.h"
 #include "log.h"
 #include "services.h"
 #include "strlist.h"
 #include "template.h"
 #include "xalloc.h"
+
+/* launcher_targets: nothing to run on but workers stopped on purpose. */
+#define LAUNCHER_ALL_STOPPED 1
 
 struct launcher {
 	services_t *svc; /* borrowed: the store, registry, dispatcher and output cap */
@@ -102,12 +106,25 @@ launcher_connected_list(registry_t *reg)
 	return known;
 }
 
-/* Resolves targets into connected hosts and known-but-disconnected ones.
- * Host ids name one worker each; label terms all have to match. -1 with
- * *error when a host id is unknown or nothing connected matches. */
+/* Where a matching worker goes: a worker stopped on purpose (it said
+ * Goodbye and went silent) is skipped, one silent without a word is
+ * unreachable. A connected one that is stopping is a host: its orders are
+ * held until it is back (it drains). */
+static strlist_t *
+launcher_list_for(const worker_t *w, strlist_t *hosts, strlist_t *unreachable, strlist_t *stopped)
+{
+	if (w->connected)
+		return hosts;
+	return w->stopping ? stopped : unreachable;
+}
+
+/* Resolves targets into connected hosts, known-but-disconnected ones and
+ * stopped ones. Host ids name one worker each; label terms all have to
+ * match. -1 with *error when a host id is unknown or nothing connected
+ * matches. */
 static int
 launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, strlist_t *unreachable,
-                 char **error)
+                 strlist_t *stopped, char **error)
 {
 	const runbook_t *rb = req->rb;
 	strlist_t ids = {0};
@@ -169,7 +186,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 			rc = -1;
 			goto out;
 		}
-		strlist_t *into = w->connected ? hosts : unreachable;
+		strlist_t *into = launcher_list_for(w, hosts, unreachable, stopped);
 		if (!strlist_has(into, w->id))
 			strlist_add(into, xstrdup(w->id));
 	}
@@ -178,16 +195,24 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 			worker_t *w = registry_at(l->svc->registry, i);
 			if (!launcher_matches(w, terms, nterms))
 				continue;
-			strlist_t *into = w->connected ? hosts : unreachable;
+			strlist_t *into = launcher_list_for(w, hosts, unreachable, stopped);
 			/* The registry lists each id once: only ids named
 			 * outright can be there already. Without the check a
 			 * fan-out to N hosts was O(N^2) string compares. */
 			if (ids.count == 0 ||
-			    (!strlist_has(hosts, w->id) && !strlist_has(unreachable, w->id)))
+			    (!strlist_has(hosts, w->id) && !strlist_has(unreachable, w->id) &&
+			     !strlist_has(stopped, w->id)))
 				strlist_add(into, xstrdup(w->id));
 		}
 	}
-	if (hosts->count == 0) {
+	if (hosts->count == 0 && unreachable->count == 0 && stopped->count > 0) {
+		char *gone = strlist_join(stopped, "");
+		*error = xasprintf("every worker it targets is stopped (it said Goodbye): %s; start"
+		                   " them, or rota workers remove those retired",
+		                   gone);
+		free(gone);
+		rc = LAUNCHER_ALL_STOPPED;
+	} else if (hosts->count == 0) {
 		strlist_t want = {0};
 		for (size_t k = 0; k < ids.count; k++)
 			strlist_add(&want, xstrdup(ids.items[k]));
@@ -226,14 +251,16 @@ out:
 bool
 launcher_in_targets(const launcher_t *l, const runbook_t *rb, const char *id, char **why)
 {
-	strlist_t hosts = {0}, unreachable = {0};
+	strlist_t hosts = {0}, unreachable = {0}, stopped = {0};
 	char *error = NULL;
 	launch_t own = {.rb = rb};
 	*why = NULL;
-	(void)launcher_targets(l, &own, &hosts, &unreachable, &error);
-	bool in = id != NULL && (strlist_has(&hosts, id) || strlist_has(&unreachable, id));
+	(void)launcher_targets(l, &own, &hosts, &unreachable, &stopped, &error);
+	bool in = id != NULL && (strlist_has(&hosts, id) || strlist_has(&unreachable, id) ||
+	                         strlist_has(&stopped, id));
 	strlist_free(&hosts);
 	strlist_free(&unreachable);
+	strlist_free(&stopped);
 	free(error);
 	if (in)
 		return true;
@@ -483,23 +510,53 @@ launcher_record_ended(const launcher_t *l, const launch_t *req, int status, cons
 	return dispatcher_record(l->svc->dispatcher, &rec) == 0 ? 0 : -1;
 }
 
+/* Host h's worker was stopped on purpose when the run started: every
+ * step skipped, saying so; the host fails nothing (RUN_HOST_STOPPED). */
+static void
+launcher_skip_stopped(const launcher_t *l, run_t *run, size_t h)
+{
+	const char *id = run->hosts[h].host;
+	worker_t *w = registry_find(l->svc->registry, id);
+	char seen[32];
+	clock_format(w ? w->last_seen_wall : 0, seen, sizeof(seen));
+	char *why = xasprintf("worker %s is stopped (it said Goodbye; last seen %s UTC): skipped",
+	                      id, seen);
+	run_host_stop(run, h, why);
+	free(why);
+}
+
+/* The run joins req->incident: incident show lists it, what it does is news
+ * for it, and its timeline says who linked it. */
+static void
+launcher_link_incident(const launcher_t *l, const launch_t *req, const char *run_id)
+{
+	char *text = xasprintf("run %s of %s linked by %s", run_id, req->rb->name,
+	                       req->by && req->by[0] ? req->by : "an operator");
+	incidents_link_run(l->svc->incidents, req->incident, run_id);
+	incidents_note(l->svc->incidents, req->incident, "run", text, clock_wall_ms());
+	free(text);
+}
+
 int
 launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 {
 	const runbook_t *rb = req->rb;
 	bool scheduled = req->trigger && strcmp(req->trigger, "schedule") == 0;
-	strlist_t hosts = {0}, unreachable = {0}, lines = {0};
+	strlist_t hosts = {0}, unreachable = {0}, stopped = {0}, lines = {0};
 	vars_t base = {0};
 	run_t *run = NULL;
 	int rc = -1;
+	int skipped = 0; /* a scheduled run with every target stopped: skipped */
 
 	memset(out, 0, sizeof(*out));
 	if (launcher_params(req, &base, &lines, &out->error) != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
 		goto refused;
 	}
-	if (launcher_targets(l, req, &hosts, &unreachable, &out->error) != 0) {
+	int targeted = launcher_targets(l, req, &hosts, &unreachable, &stopped, &out->error);
+	if (targeted != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_NO_TARGETS;
+		skipped = targeted == LAUNCHER_ALL_STOPPED;
 		goto refused;
 	}
 	launcher_run_id(l, out->run_id, sizeof(out->run_id));
@@ -507,7 +564,8 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 
 	char *name =
 	    req->adhoc ? xasprintf(LAUNCHER_ADHOC_PREFIX "%s", rb->name) : xstrdup(rb->name);
-	run = run_new(out->run_id, name, hosts.count + unreachable.count, rb->step_count);
+	size_t reached = hosts.count + unreachable.count;
+	run = run_new(out->run_id, name, reached + stopped.count, rb->step_count);
 	free(name);
 	run->created_ms = clock_wall_ms();
 	free(run->trigger);
@@ -522,9 +580,15 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	for (size_t h = 0; h < run->host_count; h++) {
 		bool gone = h >= hosts.count;
 		run_host_t *host = &run->hosts[h];
-		host->host = xstrdup(gone ? unreachable.items[h - hosts.count] : hosts.items[h]);
+		host->host = xstrdup(h >= reached ? stopped.items[h - reached]
+		                     : gone       ? unreachable.items[h - hosts.count]
+		                                  : hosts.items[h]);
 		for (size_t s = 0; s < rb->step_count; s++)
 			host->steps[s].step_id = xstrdup(rb->steps[s].id);
+		if (h >= reached) {
+			launcher_skip_stopped(l, run, h);
+			continue;
+		}
 		if (!gone) {
 			if (launcher_fill_host(l, req, run, h, &base, &out->error) != 0) {
 				out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
@@ -553,6 +617,8 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	char *params = lines.count > 0 ? xasprintf("%s\n", joined) : xstrdup("");
 	free(joined);
 	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
+	if (req->incident != NULL)
+		launcher_link_incident(l, req, out->run_id);
 	rc = dispatcher_submit(l->svc->dispatcher, &run, req->yaml, params, jitter);
 	free(params);
 	if (rc != 0) {
@@ -572,9 +638,11 @@ refused:
 		log_warn("scheduled run of %s cannot start: %s", rb->name, out->error);
 		/* A scheduled run that cannot start is still a run: recorded
 		 * as failed with the reason, so `rota runs` and escalation see
-		 * it. */
-		rc = launcher_record_ended(l, req, ROTA__RUN_STATUS__RUN_FAILED, out->error,
-		                           out->run_id, sizeof(out->run_id));
+		 * it; skipped when its hosts were stopped on purpose, which is
+		 * no one's fault and pages no one. */
+		rc = launcher_record_ended(
+		    l, req, skipped ? ROTA__RUN_STATUS__RUN_SKIPPED : ROTA__RUN_STATUS__RUN_FAILED,
+		    out->error, out->run_id, sizeof(out->run_id));
 	}
 out:
 	run_destroy(&run);
@@ -582,5 +650,6 @@ out:
 	strlist_free(&lines);
 	strlist_free(&hosts);
 	strlist_free(&unreachable);
+	strlist_free(&stopped);
 	return rc;
 }

@@ -47,6 +47,12 @@ typedef struct {
 	 * the worker (StepSpec.adhoc, for --allow-adhoc). */
 	bool adhoc;
 	int64_t slot_ms; /* schedule: the slot it fires for */
+	/* rota submit --incident: the incident (its stored id) the run joins,
+	 * linked with a timeline line naming by before the run's first step,
+	 * so a notify step of a resolved incident is suppressed from the
+	 * start. NULL: none. */
+	const char *incident;
+	const char *by;
 } launch_t;
 
 typedef struct {

@@ -136,7 +136,19 @@ registry_add_known(registry_t *r, const Rota__WorkerInfo *info)
 	worker_set_labels(w, info->labels, info->n_labels);
 	w->last_seen_wall = info->last_seen_ms;
 	w->connected = false;
+	/* It said Goodbye before the coordinator stopped: still stopped on
+	 * purpose, not lost, until it says Hello. */
+	w->stopping = info->state != NULL &&
+	              (strcmp(info->state, "stopped") == 0 || strcmp(info->state, "stopping") == 0);
 	return w;
+}
+
+const char *
+registry_state(const worker_t *w)
+{
+	if (w->stopping)
+		return w->connected ? "stopping" : "stopped";
+	return w->connected ? "connected" : "lost";
 }
 
 worker_t *

@@ -2,8 +2,8 @@
  *
  * A worker is connected from its Hello until it is silent for
  * REGISTRY_LOST_INTERVALS heartbeat intervals; then it is lost until it says
- * Hello again. The registry only keeps the facts; the coordinator persists
- * them and the dispatcher decides what a loss means for runs. */
+ * Hello again, or stopped if it said Goodbye first. The registry only keeps the facts; the
+ * coordinator persists them and the dispatcher decides what a loss means for runs. */
 #ifndef ROTA_REGISTRY_H
 #define ROTA_REGISTRY_H
 
@@ -32,7 +32,8 @@ typedef struct {
 	uint32_t running;  /* steps in flight on it, kept by the dispatcher */
 	uint32_t capacity; /* steps it runs at once at most (from Hello; 0 = no limit) */
 	/* It said Goodbye: it finishes what it runs and is sent nothing new
-	 * until it says Hello again. */
+	 * until it says Hello again. Kept when it goes silent after: it is
+	 * then stopped, not lost (registry_state). */
 	bool stopping;
 	/* The connection that said Hello (wire_msg_t): messages from another
 	 * connection under this id are not its own. */
@@ -74,6 +75,10 @@ size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, work
 /* Moves every worker's last-seen time on by delta_ms (after the coordinator
  * itself stalled). */
 void registry_shift(registry_t *r, int64_t delta_ms);
+/* "connected", "stopping" (it said Goodbye and finishes what it runs),
+ * "stopped" (it said Goodbye, then went silent: stopped on purpose, which
+ * runs skip and no incident comes of) or "lost" (silent without a word). */
+const char *registry_state(const worker_t *w);
 /* Whether the worker is connected, not stopping, and has room for another
  * step. */
 bool registry_available(const worker_t *w);

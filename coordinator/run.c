@@ -210,6 +210,20 @@ run_step_note(run_step_t *step, const char *fmt, ...)
 	step->dirty = true;
 }
 
+void
+run_host_stop(run_t *r, size_t h, const char *why)
+{
+	run_host_t *host = &r->hosts[h];
+	host->phase = RUN_HOST_STOPPED;
+	for (size_t s = 0; s < r->step_count; s++) {
+		run_step_t *step = &host->steps[s];
+		if (run_step_status_terminal(step->status))
+			continue;
+		step->status = ROTA__STEP_STATUS__STEP_SKIPPED;
+		run_step_note(step, "%s", why);
+	}
+}
+
 /* Whether step s of host h may run, given the (terminal) steps before it;
  * when not, notes why on the step. */
 static bool
@@ -311,6 +325,7 @@ run_host_done(const run_t *r, size_t h)
 	switch (r->hosts[h].phase) {
 	case RUN_HOST_NEVER:
 	case RUN_HOST_UNREACHABLE:
+	case RUN_HOST_STOPPED:
 		return true;
 	case RUN_HOST_WAITING:
 		return false;
@@ -401,7 +416,8 @@ run_compute_status(const run_t *r)
 	for (size_t h = 0; h < r->host_count; h++) {
 		if (!run_host_done(r, h))
 			return ROTA__RUN_STATUS__RUN_RUNNING;
-		if (!run_host_ok(r, h))
+		/* A host stopped on purpose is skipped: it fails nothing. */
+		if (!run_host_ok(r, h) && r->hosts[h].phase != RUN_HOST_STOPPED)
 			all_ok = false;
 	}
 	if (r->cancelled)

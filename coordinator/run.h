@@ -69,6 +69,9 @@ enum {
 	RUN_HOST_STARTED,
 	RUN_HOST_NEVER,       /* a rolling run stopped before it */
 	RUN_HOST_UNREACHABLE, /* its worker was not connected at the start */
+	/* its worker was stopped on purpose (it said Goodbye) at the start:
+	 * skipped, neither ok nor failed */
+	RUN_HOST_STOPPED,
 };
 
 typedef struct {
@@ -127,6 +130,12 @@ const char *run_secret(const run_t *r, const char *name);
 /* Takes each step's policy, the batch and max_failures from rb (whose steps
  * must be the run's). */
 void run_apply_runbook(run_t *r, const runbook_t *rb);
+
+/* Host h's worker was stopped on purpose (it said Goodbye) before the host
+ * started anything: every step not ended is skipped with why as its note
+ * (dirty, for the dispatcher to record), and the host fails nothing
+ * (RUN_HOST_STOPPED). */
+void run_host_stop(run_t *r, size_t h, const char *why);
 
 bool run_step_status_terminal(int status);
 bool run_step_status_ok(int status);

@@ -2,6 +2,7 @@
 #include "agent_kind.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static bool
 agent_kind_has_shell(const Rota__StepSpec *spec)
@@ -22,6 +23,12 @@ agent_kind_has_disk_check(const Rota__StepSpec *spec)
 }
 
 static bool
+agent_kind_has_file_check(const Rota__StepSpec *spec)
+{
+	return spec->file_check != NULL;
+}
+
+static bool
 agent_kind_has_metric_check(const Rota__StepSpec *spec)
 {
 	return spec->metric_check != NULL;
@@ -36,6 +43,7 @@ static const agent_kind_t agent_kinds[] = {
     {ROTA__STEP_SPEC__KIND_DISK_CHECK, "disk_check", AGENT_KIND_CHECK, agent_kind_has_disk_check},
     {ROTA__STEP_SPEC__KIND_METRIC_CHECK, "metric_check", AGENT_KIND_CHECK,
      agent_kind_has_metric_check},
+    {ROTA__STEP_SPEC__KIND_FILE_CHECK, "file_check", AGENT_KIND_CHECK, agent_kind_has_file_check},
     {ROTA__STEP_SPEC__KIND_NOOP, "noop", AGENT_KIND_NOOP, NULL},
     {ROTA__STEP_SPEC__KIND_MANUAL, "manual", AGENT_KIND_COORDINATOR, NULL},
     {ROTA__STEP_SPEC__KIND_NOTIFY, "notify", AGENT_KIND_COORDINATOR, NULL},
@@ -49,6 +57,27 @@ agent_kind_find(const Rota__StepSpec *spec)
 			return &agent_kinds[i];
 	}
 	return NULL;
+}
+
+bool
+agent_kind_runs_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(agent_kinds) / sizeof(agent_kinds[0]); i++)
+		if (agent_kinds[i].runs != AGENT_KIND_COORDINATOR &&
+		    strcmp(agent_kinds[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+void
+agent_kind_names(char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(agent_kinds) / sizeof(agent_kinds[0]) && n < len; i++)
+		if (agent_kinds[i].runs != AGENT_KIND_COORDINATOR)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+			                      agent_kinds[i].name);
 }
 
 const char *

@@ -37,6 +37,11 @@ typedef struct {
  * worker does not know (a coordinator newer than the worker). */
 const agent_kind_t *agent_kind_find(const Rota__StepSpec *spec);
 
+/* Whether name is a kind this worker runs (what --allow-step-types may
+ * list), and, into buf, the list of those names ("shell, http_check, ..."). */
+bool agent_kind_runs_name(const char *name);
+void agent_kind_names(char *buf, size_t len);
+
 /* The name of spec's kind; "?" for a kind this worker does not run (the
  * coordinator's own, or one it does not know). Static. */
 const char *agent_kind_name(const Rota__StepSpec *spec);

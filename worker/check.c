@@ -155,6 +155,19 @@ check_disk_run(const Rota__StepSpec *spec, uint32_t timeout_ms, int fd)
 }
 
 static const void *
+check_file_settings(const Rota__StepSpec *spec)
+{
+	return spec->file_check;
+}
+
+static check_verdict_t
+check_file_run(const Rota__StepSpec *spec, uint32_t timeout_ms, int fd)
+{
+	(void)timeout_ms; /* glob and stat have none; the executor's kill is the bound */
+	return check_file(spec->file_check, fd);
+}
+
+static const void *
 check_metric_settings(const Rota__StepSpec *spec)
 {
 	return spec->metric_check;
@@ -170,6 +183,7 @@ static const check_kind_t check_kinds[] = {
     {ROTA__STEP_SPEC__KIND_HTTP_CHECK, check_http_settings, check_http_run},
     {ROTA__STEP_SPEC__KIND_DISK_CHECK, check_disk_settings, check_disk_run},
     {ROTA__STEP_SPEC__KIND_METRIC_CHECK, check_metric_settings, check_metric_run},
+    {ROTA__STEP_SPEC__KIND_FILE_CHECK, check_file_settings, check_file_run},
 };
 
 check_verdict_t

@@ -63,7 +63,7 @@ typedef enum {
 int check_global_init(void);
 void check_global_cleanup(void);
 
-/* Whether the step is one check_run performs (http, disk or metric check).
+/* Whether the step is one check_run performs (http, disk, metric or file).
  * Inline, with check_timeout_ms: the worker needs them without check.c.
  * (The worker itself goes by its kind table, agent_kind.h.) */
 static inline bool
@@ -75,6 +75,7 @@ check_handles(const Rota__StepSpec *spec)
 	case ROTA__STEP_SPEC__KIND_HTTP_CHECK:
 	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
 	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
+	case ROTA__STEP_SPEC__KIND_FILE_CHECK:
 		return true;
 	default:
 		return false;
@@ -95,6 +96,7 @@ check_timeout_ms(const Rota__StepSpec *spec)
 check_verdict_t check_run(const Rota__StepSpec *spec, int fd);
 check_verdict_t check_http(const Rota__HttpCheckSpec *spec, uint32_t timeout_ms, int fd);
 check_verdict_t check_disk(const Rota__DiskCheckSpec *spec, int fd);
+check_verdict_t check_file(const Rota__FileCheckSpec *spec, int fd);
 check_verdict_t check_metric(const Rota__MetricCheckSpec *spec, uint32_t timeout_ms, int fd);
 
 /* ---- the Prometheus text exposition format -------------------------- */

@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "agent.h"
+#include "agent_kind.h"
 #include "duration.h"
 #include "keys.h"
 #include "log.h"
@@ -47,7 +48,7 @@ usage(FILE *out)
 	        "  --allow-adhoc        with --allow-runbooks: run ad-hoc runs too\n"
 	        "  --allow-step-types LIST\n"
 	        "                       run only these types (shell,http_check,disk_check,\n"
-	        "                       metric_check,noop)\n"
+	        "                       metric_check,file_check,noop)\n"
 	        "  --umask MODE         the umask of every step (default %03o)\n"
 	        "  --workdir DIR        where steps run; a step's workdir must be inside it\n"
 	        "                       (default %s)\n"
@@ -342,20 +343,16 @@ main(int argc, char **argv)
 			cfg.allow_adhoc = true;
 			break;
 		case 't': {
-			static const char *const known[] = {"shell", "http_check", "disk_check",
-			                                    "metric_check", "noop"};
 			size_t before = types.count;
 			strlist_split(&types, optarg, ',');
 			for (size_t i = before; i < types.count; i++) {
-				bool ok = false;
-				for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-					ok = ok || strcmp(types.items[i], known[k]) == 0;
-				if (!ok) {
+				if (!agent_kind_runs_name(types.items[i])) {
+					char names[256];
+					agent_kind_names(names, sizeof(names));
 					fprintf(stderr,
 					        "rota-worker: --allow-step-types: unknown type '%s'"
-					        " (shell, http_check, disk_check, metric_check,"
-					        " noop)\n",
-					        types.items[i]);
+					        " (%s)\n",
+					        types.items[i], names);
 					goto out;
 				}
 			}

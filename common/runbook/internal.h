@@ -97,7 +97,7 @@ typedef struct {
 } step_kind_t;
 
 /* Rows in step_kinds[]; checked against the table where it is defined. */
-#define STEP_KIND_COUNT 7
+#define STEP_KIND_COUNT 8
 extern const step_kind_t step_kinds[STEP_KIND_COUNT];
 /* The row of type, or NULL. */
 const step_kind_t *step_kind_find(runbook_step_type_t type);
@@ -121,6 +121,7 @@ STEP_KIND_FUNCTIONS(metric);
 STEP_KIND_FUNCTIONS(manual);
 STEP_KIND_FUNCTIONS(notify);
 STEP_KIND_FUNCTIONS(noop);
+STEP_KIND_FUNCTIONS(file);
 
 /* The step fields whose text has a syntax, by YAML key. what is how an
  * error names the expected form: "'KEY' must be WHAT, not ...". */
@@ -181,6 +182,8 @@ const char *render_shell(render_t *r, const char *text);
 const char *render_field(render_t *r, const char *key, const char *text);
 double render_double(render_t *r, const char *key, const char *text);
 uint64_t render_bytes(render_t *r, const char *text);
+/* The same for another key's size. */
+uint64_t render_bytes_of(render_t *r, const char *key, const char *text);
 void render_fail(render_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The secret params text names (without "params."), added to names. */
 void render_secret_refs(const render_t *r, const char *text, strlist_t *names);

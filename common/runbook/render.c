@@ -96,10 +96,16 @@ render_double(render_t *r, const char *key, const char *text)
 uint64_t
 render_bytes(render_t *r, const char *text)
 {
-	const char *v = render_field(r, "min_free_bytes", text);
+	return render_bytes_of(r, "min_free_bytes", text);
+}
+
+uint64_t
+render_bytes_of(render_t *r, const char *key, const char *text)
+{
+	const char *v = render_field(r, key, text);
 	uint64_t n = 0;
 	if (v != NULL && runbook_bytes_parse(v, &n) != 0)
-		render_fail(r, "'min_free_bytes' is '%s', not a byte count like 500M or 10G", v);
+		render_fail(r, "'%s' is '%s', not a byte count like 500M or 10G", key, v);
 	return n;
 }
 

@@ -133,6 +133,8 @@ runbook_destroy(runbook_t **rbp)
 	free(rb->targets.labels);
 	free(rb->schedule.cron);
 	free(rb->schedule.timezone);
+	skipdates_clear(&rb->schedule.skip);
+	free(rb->schedule.skip_file);
 	free(rb->escalation);
 	for (size_t i = 0; i < rb->trigger_count; i++) {
 		free(rb->triggers[i].source);
@@ -239,4 +241,27 @@ void
 runbook_errors_clear(runbook_errors_t *errs)
 {
 	yamltree_errors_clear(errs);
+}
+
+int
+runbook_skip_file_load(runbook_t *rb, const char *runbook_path, char **error)
+{
+	const runbook_schedule_t *sc = &rb->schedule;
+	if (sc->skip_file == NULL)
+		return 0;
+	char *path; /* owned */
+	const char *slash = runbook_path != NULL ? strrchr(runbook_path, '/') : NULL;
+	if (sc->skip_file[0] == '/' || slash == NULL)
+		path = xstrdup(sc->skip_file);
+	else
+		path =
+		    xasprintf("%.*s/%s", (int)(slash - runbook_path), runbook_path, sc->skip_file);
+	char *why = NULL; /* owned */
+	int rc = skipdates_read(&rb->schedule.skip, path, &why);
+	if (rc != 0) {
+		*error = xasprintf("skip_dates: %s", why);
+		free(why);
+	}
+	free(path);
+	return rc;
 }

@@ -191,6 +191,22 @@ rule_bytes(const char *s)
 	return runbook_bytes_parse(s, &v) == 0;
 }
 
+static bool
+rule_duration(const char *s)
+{
+	uint64_t ms;
+
+	return duration_parse(s, &ms) == 0 && ms > 0;
+}
+
+static bool
+rule_count(const char *s)
+{
+	uint64_t v;
+
+	return runbook_text_uint(s, 1000000, &v) && v >= 1;
+}
+
 /* Prometheus names: a metric may hold ':', a label may not. */
 size_t
 runbook_metric_name_len(const char *s, bool metric)
@@ -365,6 +381,9 @@ static const field_rule_t field_rules[] = {
     {"expect_status", "an HTTP status from 100 to 599", rule_status},
     {"min_free_pct", "a percentage from 0 to 100", rule_pct},
     {"min_free_bytes", "a size in bytes, such as 500M or 10G (suffix K, M, G or T)", rule_bytes},
+    {"min_size", "a size in bytes, such as 500M or 10G (suffix K, M, G or T)", rule_bytes},
+    {"max_age", "a duration, such as 26h or 7d", rule_duration},
+    {"min_count", "a whole number from 1 to 1000000", rule_count},
     {"metric", "a metric name, optionally with labels: name{key=\"value\",...}", rule_metric},
     {"value", "a number", rule_value},
 };

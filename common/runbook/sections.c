@@ -20,8 +20,9 @@ static const char *const keys_top[] = {
     "triggers", "allowed_operators", "allowed_roles",
 };
 static const char *const keys_schedule[] = {
-    "cron", "timezone", "jitter", "catchup", "catchup_max", "concurrency",
+    "cron", "timezone", "jitter", "catchup", "catchup_max", "concurrency", "skip_dates",
 };
+static const char *const keys_skip_date[] = {"date", "reason", "file"};
 static const char *const keys_targets[] = {
     "hosts", "labels", "all", "batch", "max_failures",
 };
@@ -412,6 +413,69 @@ check_timezone(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 	sc->timezone = tz;
 }
 
+/* One item of skip_dates: "2026-12-25", {date: 2026-12-25, reason: T} or
+ * {file: PATH} (read later, by runbook_skip_file_load). */
+static void
+check_skip_date(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
+{
+	const yamltree_node_t *d = v, *why = NULL, *file = NULL;
+	if (v->kind == YAMLTREE_MAPPING) {
+		runbook_keys_check(c, v, keys_skip_date, COUNT_OF(keys_skip_date),
+		                   "skip_dates item");
+		d = yamltree_map_get(v, "date");
+		why = yamltree_map_get(v, "reason");
+		file = yamltree_map_get(v, "file");
+		if (file != NULL) {
+			char *path = runbook_want_string(c, file, "file");
+			if (path != NULL && sc->skip_file != NULL) {
+				yamltree_report_add(
+				    c->r, file->mark,
+				    "skip_dates: one holiday file per schedule (list "
+				    "other dates in it or beside it)");
+				free(path);
+			} else if (path != NULL) {
+				sc->skip_file = path;
+				sc->skip_file_mark = file->mark;
+			}
+			if (d != NULL)
+				yamltree_report_add(
+				    c->r, v->mark,
+				    "skip_dates: an item is a 'date' or a 'file', not both");
+			return;
+		}
+		if (d == NULL) {
+			yamltree_report_add(
+			    c->r, v->mark,
+			    "skip_dates: an item needs 'date' (YYYY-MM-DD) or 'file'");
+			return;
+		}
+	}
+	if (!yamltree_is_text(d) || !skipdates_valid(d->text)) {
+		yamltree_report_add(c->r, d->mark,
+		                    "skip_dates: '%s' is not a date; write YYYY-MM-DD (as in "
+		                    "2026-12-25)",
+		                    yamltree_is_text(d) ? yamltree_shown(d->text).s : "?");
+		return;
+	}
+	char *reason = why != NULL ? runbook_want_string(c, why, "reason") : NULL;
+	skipdates_add(&sc->skip, d->text, reason);
+	free(reason);
+}
+
+static void
+check_skip_dates(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
+{
+	if (v->kind != YAMLTREE_SEQUENCE) {
+		yamltree_report_add(c->r, v->mark,
+		                    "'skip_dates' must be a list of dates (YYYY-MM-DD), "
+		                    "{date, reason} and {file: PATH}, not %s",
+		                    yamltree_kind_name(v));
+		return;
+	}
+	for (size_t i = 0; i < v->count; i++)
+		check_skip_date(c, v->kids[i], sc);
+}
+
 static void
 check_schedule_map(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 {
@@ -440,6 +504,8 @@ check_schedule_map(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 		/* Said rather than ignored: the writer expects it to matter. */
 		yamltree_report_add(c->r, n->mark,
 		                    "'catchup_max' only applies with 'catchup: all'");
+	if ((n = yamltree_map_get(v, "skip_dates")) != NULL)
+		check_skip_dates(c, n, sc);
 }
 
 /* "schedule: EXPR" is short for "schedule: {cron: EXPR}". */
@@ -462,7 +528,7 @@ check_schedule(check_t *c, const yamltree_node_t *v)
 		yamltree_report_add(
 		    c->r, v->mark,
 		    "'schedule' must be a cron expression or a mapping (cron, timezone, "
-		    "jitter, catchup, catchup_max, concurrency), not %s",
+		    "jitter, catchup, catchup_max, concurrency, skip_dates), not %s",
 		    yamltree_kind_name(v));
 }
 

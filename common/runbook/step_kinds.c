@@ -85,6 +85,17 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .texts = step_metric_texts,
     },
     {
+        .info = {.name = "file_check",
+                 .type = RUNBOOK_STEP_FILE_CHECK,
+                 .default_timeout_ms = RUNBOOK_DEFAULT_FILE_TIMEOUT_MS,
+                 .runs_on = RUNBOOK_RUNS_CHECK,
+                 .run_as = true,
+                 .spec_case = ROTA__STEP_SPEC__KIND_FILE_CHECK},
+        .parse = step_file_parse,
+        .render = step_file_render,
+        .texts = step_file_texts,
+    },
+    {
         .info = {.name = "manual",
                  .type = RUNBOOK_STEP_MANUAL,
                  .default_timeout_ms = RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS,

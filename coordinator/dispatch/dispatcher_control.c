@@ -76,7 +76,7 @@ dispatcher_manual_steps(const run_t *run)
 
 int
 dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, bool reject,
-                   const char *note, uint32_t *released, char **error)
+                   const char *by, const char *note, uint32_t *released, char **error)
 {
 	*released = 0;
 	run_t *run = dispatcher_find_run(d, run_id);
@@ -98,10 +98,12 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 		free(manual);
 		return -1;
 	}
-	char *detail =
-	    xasprintf("%s%s%s", reject ? "rejected by an operator" : "approved by an operator",
-	              note && *note ? ": " : "", note ? note : "");
 	int64_t now = clock_wall_ms();
+	char at[32];
+	clock_format(now, at, sizeof(at));
+	const char *who = by && *by ? by : "an operator";
+	char *detail = xasprintf("%s by %s at %s UTC%s%s", reject ? "rejected" : "approved", who,
+	                         at, note && *note ? ": " : "", note ? note : "");
 	/* The hosts waiting now: releasing one moves the run on, which can
 	 * bring another host to this step (a later batch, a jitter run out),
 	 * and that one waits for an approval of its own. */
@@ -125,6 +127,8 @@ dispatcher_approve(dispatcher_t *d, const char *run_id, const char *step_id, boo
 		    run->hosts[h].steps[s].status != ROTA__STEP_STATUS__STEP_WAITING)
 			continue;
 		(*released)++;
+		/* Before the finish, which may retire (free) the run. */
+		store_note_approver(d->cfg.svc->store, run->hosts[h].steps[s].row, who, now);
 		if (dispatcher_finish(d, run, h, (size_t)s,
 		                      reject ? ROTA__STEP_STATUS__STEP_FAILED
 		                             : ROTA__STEP_STATUS__STEP_SUCCEEDED,

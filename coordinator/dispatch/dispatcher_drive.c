@@ -35,7 +35,7 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 	for (size_t h = 0; h < run->host_count; h++) {
 		if (run_host_ok(run, h))
 			ok++;
-		else
+		else if (run->hosts[h].phase != RUN_HOST_STOPPED)
 			failed++;
 		never += run->hosts[h].phase == RUN_HOST_NEVER;
 		unreachable += run->hosts[h].phase == RUN_HOST_UNREACHABLE;
@@ -55,7 +55,7 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 		char **failed_hosts = xcalloc(run->host_count + 1, sizeof(*failed_hosts));
 		size_t nf = 0;
 		for (size_t h = 0; h < run->host_count; h++)
-			if (!run_host_ok(run, h))
+			if (!run_host_ok(run, h) && run->hosts[h].phase != RUN_HOST_STOPPED)
 				failed_hosts[nf++] = run->hosts[h].host;
 		dispatcher_run_end_t end = {
 		    .run_id = run->id,
@@ -207,24 +207,30 @@ dispatcher_wait_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
 
 /* A notify step: its message goes to the outbox (through the hook) in this
  * turn, so it is sent once the step's success is committed. Without a hook
- * (unit tests) it is a log line. */
+ * (unit tests) it is a log line. One the hook suppresses (its incident is
+ * resolved: a page now would reopen it) is skipped, not failed: the run
+ * goes on. */
 static void
 dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
 {
 	run_step_t *step = &run->hosts[h].steps[s];
 	Rota__StepSpec *spec = rota__step_spec__unpack(NULL, step->spec_len, step->spec);
 	bool ok = spec && spec->kind_case == ROTA__STEP_SPEC__KIND_NOTIFY;
+	int status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
 	char *detail = NULL;
-	if (!ok)
+	if (!ok) {
 		detail = xstrdup("the stored notify spec is unreadable");
-	else if (d->cfg.hooks.notify)
-		ok =
+	} else if (d->cfg.hooks.notify) {
+		int rc =
 		    d->cfg.hooks.notify(d->cfg.hooks.ctx, run->id, run->runbook, run->hosts[h].host,
-		                        spec->notify->channel, spec->notify->message, &detail) == 0;
-	else
+		                        spec->notify->channel, spec->notify->message, &detail);
+		ok = rc >= 0;
+		if (rc > 0)
+			status = ROTA__STEP_STATUS__STEP_SKIPPED;
+	} else {
 		detail = xasprintf("logged (no channels): %s", spec->notify->message);
-	run_step_set(run, h, s,
-	             ok ? ROTA__STEP_STATUS__STEP_SUCCEEDED : ROTA__STEP_STATUS__STEP_ERROR);
+	}
+	run_step_set(run, h, s, ok ? status : ROTA__STEP_STATUS__STEP_ERROR);
 	step->started_ms = clock_wall_ms();
 	dispatcher_mark_started(d, run, step->started_ms);
 	dispatcher_persist_step(d, step, 0, 0, step->started_ms, detail);

@@ -280,6 +280,19 @@ dispatcher_step_timeout(run_step_t *step)
 	return step->timeout_ms;
 }
 
+/* Whether host h has not started a step yet (every step pending, first
+ * attempt): what a stopped worker's host may be skipped from. */
+static bool
+dispatcher_host_untouched(const run_t *run, size_t h)
+{
+	for (size_t s = 0; s < run->step_count; s++) {
+		const run_step_t *step = &run->hosts[h].steps[s];
+		if (step->status != ROTA__STEP_STATUS__STEP_PENDING || step->attempt > 1)
+			return false;
+	}
+	return true;
+}
+
 /* One host's turn of the tick. Returns 1 when the run was retired. */
 static int
 dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
@@ -306,6 +319,18 @@ dispatcher_tick_host(dispatcher_t *d, run_t *run, size_t h, int64_t now_mono)
 	 * reconnect backoff takes longer than the lost window). */
 	if (away < d->cfg.lost_after_ms || now_mono < host->settle_until)
 		return 0;
+	/* Its worker said Goodbye and did not come back: a host held for it
+	 * that has started nothing is skipped, as the run would have skipped
+	 * it had it started now; not lost, which fails the run and pages. */
+	if (f < 0 && w != NULL && w->stopping && dispatcher_host_untouched(run, h)) {
+		char *why = xasprintf("worker %s stopped (it said Goodbye) before the host"
+		                      " started: skipped",
+		                      host->host);
+		run_host_stop(run, h, why);
+		free(why);
+		dispatcher_persist_dirty(d, run, h);
+		return dispatcher_drive(d, run, now_mono);
+	}
 	int s = f;
 	if (s < 0) {
 		s = run_advance(run, h, now_mono, clock_wall_ms());

@@ -292,6 +292,19 @@ incidents_of_run(incidents_t *in, const char *run_id, char *id, size_t len)
 }
 
 int
+incidents_resolved_at(incidents_t *in, const char *id, int64_t *resolved_ms)
+{
+	row_t r = {0};
+	int got = row_get(in, id, &r);
+	if (got != 0)
+		return got > 0 ? 0 : -1;
+	int resolved = strcmp(r.status, "resolved") == 0;
+	*resolved_ms = r.resolved_ms;
+	store_incident_clear(&r);
+	return resolved;
+}
+
+int
 incidents_add_hosts(incidents_t *in, const char *id, const char *hosts)
 {
 	row_t r = {0};
@@ -438,6 +451,24 @@ incidents_resolve(incidents_t *in, const char *id, const char *by, const char *n
 	}
 	store_incident_clear(&r);
 	return rc;
+}
+
+/* A note is allowed whatever the status: what was done, and why it
+ * happened, are often written after the resolve. */
+int
+incidents_write_note(incidents_t *in, const char *id, const char *kind, const char *author,
+                     const char *text, int64_t now_ms, int *code, char **error)
+{
+	row_t r = {0};
+	if (load_for_action(in, id, &r, code, error) != 0)
+		return -1;
+	store_incident_clear(&r);
+	store_note_t n = {.at_ms = now_ms, .kind = kind, .author = author, .text = text};
+	if (store_note_incident_add(in->store, id, &n) != 0)
+		return refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
+		              xasprintf("the store could not record the note on %s", id));
+	log_info("incident %s: note (%s) by %s: %s", id, kind, author, text);
+	return 0;
 }
 
 int

@@ -72,6 +72,14 @@ int incidents_link_run(incidents_t *in, const char *id, const char *run_id);
 int incidents_add_hosts(incidents_t *in, const char *id, const char *hosts);
 /* The incident a run belongs to: 1 (id filled), 0 none, -1. */
 int incidents_of_run(incidents_t *in, const char *run_id, char *id, size_t len);
+/* Whether incident id is resolved: 1 (*resolved_ms set), 0 not, -1 when
+ * it cannot be read. A resolved incident's runs send no notify step: a
+ * page for it now would reopen it on the pager. */
+int incidents_resolved_at(incidents_t *in, const char *id, int64_t *resolved_ms);
+/* rota note on incident id (open or resolved): kind, author and text on
+ * its timeline. 0, or -1 with *code and *error (caller frees). */
+int incidents_write_note(incidents_t *in, const char *id, const char *kind, const char *author,
+                         const char *text, int64_t now_ms, int *code, char **error);
 
 /* ack and resolve: 0, or -1 with *code (a Rota__ErrorCode) and *error
  * (caller frees) saying why not. */

@@ -95,6 +95,17 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 	char incident[INCIDENT_ID_MAX] = "";
 	if (incidents_of_run(r->svc->incidents, run_id, incident, sizeof(incident)) != 1)
 		incident[0] = '\0';
+	int64_t resolved_ms = 0;
+	if (incident[0] && incidents_resolved_at(r->svc->incidents, incident, &resolved_ms) == 1) {
+		/* A channel such as PagerDuty takes a notice with the
+		 * incident's key as a trigger: sending it now would reopen
+		 * on the pager what was resolved. */
+		char at[32];
+		clock_format(resolved_ms, at, sizeof(at));
+		*detail = xasprintf("suppressed: incident %s was resolved at %s UTC; not sent: %s",
+		                    incident, at, message);
+		return 1;
+	}
 	strlist_t targets = {0};
 	if (channel && channel[0]) {
 		if (config_channel(r->svc->config, channel) == NULL) {

@@ -4,7 +4,7 @@
  * operator API and the HTTP API both call store_runs_find, so the two
  * never disagree on what a filter means.
  *
- * Every filter has an index (store_schema.c, 7 -> 8): runbook, status and
+ * Every filter has an index (store_schema.c, 8 -> 9): runbook, status and
  * trigger each with created_ms, a host through step_runs (host, run_id).
  * The statement is built with only the conditions given, so the planner
  * sees which index fits (a `? = '' OR runbook = ?` would hide it).

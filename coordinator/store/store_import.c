@@ -39,7 +39,8 @@ static const store_import_table_t store_import_tables[] = {
     {"step_runs",
      "id i, run_id t, step_id t, host t, attempt i, position i, status i,"
      " exit_code i, signal i, started_ms i, ended_ms i, detail t, spec b,"
-     " output_bytes i, output_truncated i, output_seq i, dispatched i",
+     " output_bytes i, output_truncated i, output_seq i, dispatched i, approved_by t,"
+     " approved_ms i",
      false},
     {"outputs", "id i, step_run i, seq i, stream i, data b, at_ms i", false},
     {"runbooks", "name t, path t, hash t, yaml t, loaded_ms i", false},
@@ -49,7 +50,8 @@ static const store_import_table_t store_import_tables[] = {
      " tier i, next_ms i, ack_due_ms i, created_ms i, acked_ms i, acked_by t,"
      " resolved_ms i, note t, dedup t, overdue i",
      false},
-    {"incident_events", "id i, incident_id t, at_ms i, kind t, text t", false},
+    {"incident_events", "id i, incident_id t, at_ms i, kind t, text t, author t, note_kind t",
+     false},
     {"incident_runs", "id i, incident_id t, run_id t", false},
     {"escalations", "incident_id t, tier i, at_ms i, channels t", false},
     {"alerts",
@@ -76,6 +78,7 @@ static const store_import_table_t store_import_tables[] = {
      " last_seen_ms i",
      true},
     {"alert_inbox", "id i, received_ms i, peer t, actor t, role t, body b", false},
+    {"run_notes", "id i, run_id t, at_ms i, note_kind t, author t, text t", false},
     /* The search index's text; each engine indexes it its own way. */
     {"output_text", "id i, step_run i, stream i, at_ms i, carry i, text t", false},
 };

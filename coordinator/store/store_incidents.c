@@ -59,7 +59,8 @@ static const char sql_set_hosts[] = "UPDATE incidents SET hosts = ? WHERE id = ?
 static const char sql_event[] =
     "INSERT INTO incident_events (incident_id, at_ms, kind, text) VALUES (?, ?, ?, ?)";
 static const char sql_events[] =
-    "SELECT at_ms, kind, text FROM incident_events WHERE incident_id = ? ORDER BY id";
+    "SELECT at_ms, kind, text, author, note_kind FROM incident_events WHERE incident_id = ?"
+    " ORDER BY id";
 static const char sql_link_run[] = "INSERT INTO incident_runs (incident_id, run_id) VALUES (?, ?)"
                                    " ON CONFLICT (incident_id, run_id) DO NOTHING";
 static const char sql_runs_of[] =
@@ -430,6 +431,8 @@ store_incident_events(store_t *s, const char *id, Rota__ShowIncidentResponse *ou
 		e->at_ms = db_column_int64(st, 0);
 		e->kind = store_column_dup(st, 1);
 		e->text = store_column_dup(st, 2);
+		e->by = store_column_dup(st, 3);
+		e->note_kind = store_column_dup(st, 4);
 		out->events[out->n_events++] = e;
 	}
 	db_reset(st);

@@ -190,6 +190,8 @@ store_run_show(store_t *s, const char *run_id, uint32_t tail_lines, Rota__ShowRu
 		i->ended_ms = db_column_int64(st, 8);
 		i->detail = store_column_dup(st, 9);
 		i->position = (uint32_t)db_column_int64(st, 10);
+		i->approved_by = store_column_dup(st, 11);
+		i->approved_ms = db_column_int64(st, 12);
 		rows[n++].info = i;
 	}
 	db_reset(st);

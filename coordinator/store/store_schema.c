@@ -160,7 +160,20 @@ static const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS alert_inbox ("
     "  id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, peer TEXT NOT NULL,"
     "  actor TEXT NOT NULL, role TEXT NOT NULL, body BLOB NOT NULL);",
-    /* 7 -> 8: history and search (store_history.c, store_search.c;
+    /* 7 -> 8: incidents that end cleanly (docs/incidents.md). A note
+     * (rota note) is an incident_events row of kind 'note' with its
+     * author and note_kind (action, finding, cause, prevention), or a
+     * run_notes row for a run. approved_by/approved_ms: who decided a
+     * manual step and when. */
+    "ALTER TABLE incident_events ADD COLUMN author TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE incident_events ADD COLUMN note_kind TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE step_runs ADD COLUMN approved_by TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE step_runs ADD COLUMN approved_ms INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE run_notes ("
+    "  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+    "  note_kind TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX run_notes_run ON run_notes (run_id, id);",
+    /* 8 -> 9: history and search (store_history.c, store_search.c;
      * docs/history.md). Indexes for `rota runs`' filters (runbook and
      * time have runs_runbook and runs_created already). output_text holds
      * each stored output chunk's text as it was stored (already redacted
@@ -234,7 +247,8 @@ const store_sql_t store_sql[Q_COUNT] = {
                             " MAX(CASE WHEN status IN (5, 6, 7, 9, 10) THEN 1 ELSE 0 END)"
                             " FROM step_runs WHERE run_id = ? GROUP BY host"},
     [Q_STEPS_OF_RUN] = {.sql = "SELECT id, host, step_id, attempt, status, exit_code, signal,"
-                               " started_ms, ended_ms, detail, position FROM step_runs"
+                               " started_ms, ended_ms, detail, position, approved_by,"
+                               " approved_ms FROM step_runs"
                                " WHERE run_id = ? ORDER BY host, position, attempt"},
     [Q_STEP_TAIL] = {.sql =
                          "SELECT data FROM outputs WHERE step_run = ? ORDER BY id DESC LIMIT 32"},

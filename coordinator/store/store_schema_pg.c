@@ -151,7 +151,16 @@ static const char *const store_pg_migrations[] = {
     "CREATE TABLE alert_inbox ("
     "  " ID ", received_ms BIGINT NOT NULL, peer " T " NOT NULL, actor " T " NOT NULL,"
     "  role " T " NOT NULL, body BYTEA NOT NULL);",
-    /* 7 -> 8: history and search (store_schema.c's 7 -> 8). The search
+    /* 7 -> 8: notes, and who approved a manual step (store_schema.c). */
+    "ALTER TABLE incident_events ADD COLUMN author " T " NOT NULL DEFAULT '';"
+    "ALTER TABLE incident_events ADD COLUMN note_kind " T " NOT NULL DEFAULT '';"
+    "ALTER TABLE step_runs ADD COLUMN approved_by " T " NOT NULL DEFAULT '';"
+    "ALTER TABLE step_runs ADD COLUMN approved_ms BIGINT NOT NULL DEFAULT 0;"
+    "CREATE TABLE run_notes ("
+    "  " ID ", run_id " T " NOT NULL, at_ms BIGINT NOT NULL,"
+    "  note_kind " T " NOT NULL, author " T " NOT NULL, text " T " NOT NULL);"
+    "CREATE INDEX run_notes_run ON run_notes (run_id, id);",
+    /* 8 -> 9: history and search (store_schema.c's 8 -> 9). The search
      * index is a GIN index on the 'simple' text search configuration (no
      * stemming, no stop words: a word matches as written, as FTS5's
      * unicode61 tokenizer does on SQLite); the query must use the same

@@ -125,6 +125,23 @@ YAML
 run_book checks-nopath
 assert_eq "$(step disk)" "10|2|disk_check: cannot read the filesystem of $T/missing: No such file or directory" "missing path (error)"
 
+# ---- file_check: a backup's freshness and completeness ---------------------
+mkdir -p "$T/backups"
+head -c 4096 /dev/zero >"$T/backups/db-old.sql.gz"
+touch -d "3 days ago" "$T/backups/db-old.sql.gz"
+head -c 2048 /dev/zero >"$T/backups/db-new.sql.gz"
+book checks-files <<YAML
+  - id: fresh
+    file_check: { path: "$T/backups/db-*.sql.gz", max_age: 26h, min_size: 1K, min_count: 2 }
+  - id: stale
+    file_check: { path: "$T/backups/db-old.sql.gz", max_age: 1d }
+YAML
+run_book checks-files
+assert_contains "$(step fresh)" "4|0|$T/backups/db-*.sql.gz: 2 files; newest $T/backups/db-new.sql.gz: 2.0 KiB," \
+	"file_check of a fresh backup set"
+assert_contains "$(step stale)" "5|1|$T/backups/db-old.sql.gz: 1 file; newest" "file_check of a stale backup"
+assert_contains "$(step stale)" "; needs at most 1d00h old" "file_check of a stale backup"
+
 left=$(ps -o pid=,args= --ppid "$LAST_WORKER_PID" || true)
 assert_eq "$left" "" "children the worker left running"
-pass "http_check, disk_check, metric_check and noop through coordinator and worker"
+pass "http_check, disk_check, metric_check, file_check and noop through coordinator and worker"

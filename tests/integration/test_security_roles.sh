@@ -52,16 +52,21 @@ run_rota 4 -- $(as bob) cancel last
 assert_eq "$ERR" "rota: refused: rota cancel needs the operator role; bob is a viewer" "viewer cancel"
 run_rota 4 -- $(as bob) audit
 assert_contains "$ERR" "rota audit needs the admin role; bob is a viewer" "viewer audit"
+run_rota 4 -- $(as bob) note last "looked at it"
+assert_eq "$ERR" "rota: refused: rota note needs the operator role; bob is a viewer" "viewer note"
 run_rota 0 -- $(as bob) status
 has_line "$OUT" '^security +CURVE' "status security"
 has_line "$OUT" '^you +bob \(viewer\)$' "status caller"
 has_line "$OUT" '^fleet +1 of 1 worker\(s\) connected' "status fleet"
-pass "a viewer lists, and cannot submit, cancel or read the audit trail (exit 4)"
+pass "a viewer lists, and cannot submit, cancel, write a note or read the audit trail (exit 4)"
 
 # An operator submits and cancels, and cannot reload.
 run_rota 0 -- $(as alice) submit open
 run_id=$OUT
 run_rota 0 -- $(as alice) cancel "$run_id"
+# A note is the key's operator's, whatever the login name.
+USER=mallory run_rota 0 -- $(as alice) note "$run_id" "wrong host, cancelled"
+has_line "$OUT" "^noted on run $run_id \(action\) by alice at " "alice's note"
 run_rota 4 -- $(as alice) reload
 assert_eq "$ERR" "rota: refused: rota reload needs the admin role; alice is an operator" "operator reload"
 run_rota 0 -- reload # the admin of --init

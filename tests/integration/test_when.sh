@@ -9,7 +9,9 @@ start_worker w1 --label role=web
 start_worker w2 --label role=api
 start_worker w3 --label role=db
 wait_workers 3
-kill "$WORKER_PID_w3"
+# A crash (SIGKILL): w3 is lost. One stopped with SIGTERM says Goodbye
+# and is stopped, which runs skip instead (test_worker_stopped).
+kill -KILL "$WORKER_PID_w3"
 wait_for "rota workers | grep -q 'w3 .* lost'" 20 "w3 to be lost"
 mkdir -p "$T/state"
 

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -484,6 +486,78 @@ test_disk(void **state)
 	assert_report_has("; needs at least 1% and 4.0 EiB\n");
 	/* One line only: it is also the Result's detail. */
 	assert_int_equal(strchr(report, '\n') - report + 1, (long)strlen(report));
+}
+
+/* ---- file_check ---------------------------------------------------------------- */
+
+/* Writes size bytes to dir/name and sets its mtime age_s seconds ago. */
+static void
+backup_file(const char *dir, const char *name, size_t size, long age_s)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < size; i++)
+		fputc('x', f);
+	fclose(f);
+	struct timespec ts[2];
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= age_s;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+test_file(void **state)
+{
+	(void)state;
+	char dir[128], glob_path[160];
+	snprintf(dir, sizeof(dir), "%s/backups", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(glob_path, sizeof(glob_path), "%s/db-*.sql.gz", dir);
+	Rota__FileCheckSpec spec = ROTA__FILE_CHECK_SPEC__INIT;
+	spec.path = glob_path;
+
+	/* Nothing there yet: a backup that was never taken fails. */
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_FAIL);
+	assert_report_has("no file matches; needs at least 1\n");
+
+	backup_file(dir, "db-1.sql.gz", 2048, 3 * 86400);
+	backup_file(dir, "db-2.sql.gz", 4096, 2 * 3600);
+	backup_file(dir, "notes.txt", 10, 0); /* does not match */
+	spec.max_age_ms = 26 * 3600 * 1000ULL;
+	spec.min_size = 1024;
+	spec.min_count = 2;
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_PASS);
+	assert_report_has(": 2 files; newest ");
+	assert_report_has("db-2.sql.gz: 4.0 KiB, 2 h 0 min old; needs at most 1d02h old, at least "
+	                  "1.0 KiB, at least 2 files\n");
+
+	/* Stale: the newest is older than max_age. */
+	spec.max_age_ms = 3600 * 1000ULL;
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_FAIL);
+	/* Too small, and too few. */
+	spec.max_age_ms = 0;
+	spec.min_size = 1024 * 1024;
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_FAIL);
+	spec.min_size = 0;
+	spec.min_count = 3;
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_FAIL);
+	assert_report_has("needs at least 3 files\n");
+	/* A directory named like a backup is not one. */
+	spec.min_count = 0;
+	char sub[200];
+	snprintf(sub, sizeof(sub), "%s/db-3.sql.gz", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_PASS);
+	assert_report_has(": 2 files; newest ");
+	/* Not absolute: an error in the runbook, not a failed check. */
+	spec.path = "backups/*.gz";
+	assert_int_equal(verdict(check_file(&spec, rfd)), CHECK_ERROR);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
+	assert_int_equal(system(sub), 0);
 }
 
 static void
@@ -1001,6 +1075,7 @@ main(void)
 	    cmocka_unit_test(test_scan_counts),
 	    cmocka_unit_test(test_disk),
 	    cmocka_unit_test(test_disk_errors),
+	    cmocka_unit_test(test_file),
 	    cmocka_unit_test(test_http_status),
 	    cmocka_unit_test(test_http_body),
 	    cmocka_unit_test(test_http_methods),

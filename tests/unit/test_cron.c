@@ -129,6 +129,48 @@ test_ranges_lists_steps_names(void **state)
 	CASES(cases);
 }
 
+/* Calendars cron's OR rule cannot say: the nth weekday of a month, the
+ * last day of a month, and ranges that wrap around the field's end. */
+static void
+test_calendar_extensions(void **state)
+{
+	static const next_case_t cases[] = {
+	    /* the first Monday: 7 December 2026, then 4 January 2027 */
+	    {"0 9 * * MON#1", "UTC", "2026-12-01T00:00:00Z", "2026-12-07T09:00:00Z"},
+	    {"0 9 * * MON#1", "UTC", "2026-12-07T09:00:00Z", "2027-01-04T09:00:00Z"},
+	    {"0 9 * * 1#1", "UTC", "2026-12-01T00:00:00Z", "2026-12-07T09:00:00Z"},
+	    /* the third Friday, and Sunday as 7 */
+	    {"0 0 * * fri#3", "UTC", "2026-12-01T00:00:00Z", "2026-12-18T00:00:00Z"},
+	    {"0 0 * * 7#2", "UTC", "2026-12-01T00:00:00Z", "2026-12-13T00:00:00Z"},
+	    /* a fifth Monday: only in months that have one (March 2027) */
+	    {"0 0 * * MON#5", "UTC", "2026-12-01T00:00:00Z", "2027-03-29T00:00:00Z"},
+	    /* first Monday in a list with every Friday */
+	    {"0 9 * * MON#1,FRI", "UTC", "2026-12-05T00:00:00Z", "2026-12-07T09:00:00Z"},
+	    {"0 9 * * MON#1,FRI", "UTC", "2026-12-07T10:00:00Z", "2026-12-11T09:00:00Z"},
+	    /* OR rule with a restricted day of month, as any day-of-week */
+	    {"0 0 15 * MON#1", "UTC", "2026-12-08T00:00:00Z", "2026-12-15T00:00:00Z"},
+	    /* the last day of the month, February and leap years included */
+	    {"0 23 L * *", "UTC", "2026-12-06T00:00:00Z", "2026-12-31T23:00:00Z"},
+	    {"0 23 L * *", "UTC", "2027-02-01T00:00:00Z", "2027-02-28T23:00:00Z"},
+	    {"0 23 L * *", "UTC", "2028-02-01T00:00:00Z", "2028-02-29T23:00:00Z"},
+	    {"0 0 15,L * *", "UTC", "2026-04-16T00:00:00Z", "2026-04-30T00:00:00Z"},
+	    /* wrap-around ranges: Friday to Monday, November to February */
+	    {"0 9 * * FRI-MON", "UTC", "2026-12-08T00:00:00Z", "2026-12-11T09:00:00Z"},
+	    {"0 9 * * FRI-MON", "UTC", "2026-12-13T09:00:00Z", "2026-12-14T09:00:00Z"},
+	    {"0 9 * * FRI-MON", "UTC", "2026-12-14T09:00:00Z", "2026-12-18T09:00:00Z"},
+	    {"0 0 1 NOV-FEB *", "UTC", "2027-02-15T00:00:00Z", "2027-11-01T00:00:00Z"},
+	    {"0 0 1 NOV-FEB *", "UTC", "2026-12-15T00:00:00Z", "2027-01-01T00:00:00Z"},
+	    {"0 22-1 * * *", "UTC", "2026-12-06T23:30:00Z", "2026-12-07T00:00:00Z"},
+	    {"0 22-1 * * *", "UTC", "2026-12-07T01:00:00Z", "2026-12-07T22:00:00Z"},
+	    /* a step through the wrap: 22, 0, 2 */
+	    {"0 22-3/2 * * *", "UTC", "2026-12-06T22:30:00Z", "2026-12-07T00:00:00Z"},
+	    {"0 22-3/2 * * *", "UTC", "2026-12-07T00:00:00Z", "2026-12-07T02:00:00Z"},
+	    {"0 22-3/2 * * *", "UTC", "2026-12-07T02:00:00Z", "2026-12-07T22:00:00Z"},
+	};
+	(void)state;
+	CASES(cases);
+}
+
 static void
 test_day_of_month_or_day_of_week(void **state)
 {
@@ -183,19 +225,23 @@ test_year_boundary(void **state)
 static void
 test_dst_spring_new_york(void **state)
 {
+	/* cronie's rule: a fixed-time job (neither minute nor hour starts with
+	 * '*') skipped by the jump runs once at the jump; a wildcard job (one
+	 * of them does) goes by elapsed time and is not caught up. */
 	static const next_case_t cases[] = {
 	    {"30 1 * * *", "America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T06:30:00Z"},
 	    /* 02:30 does not exist: once, at the first instant after the gap */
 	    {"30 2 * * *", "America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T07:00:00Z"},
 	    {"30 2 * * *", "America/New_York", "2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z"},
-	    /* four skipped slots, one fire */
-	    {"*/15 2 * * *", "America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T07:00:00Z"},
-	    {"*/15 2 * * *", "America/New_York", "2026-03-08T07:00:00Z", "2026-03-09T06:00:00Z"},
-	    /* skipped 02:xx and the real 03:00 are one instant, then 03:15 */
+	    /* a wildcard minute: the skipped 02:xx slots are not caught up */
+	    {"*/15 2 * * *", "America/New_York", "2026-03-08T05:00:00Z", "2026-03-09T06:00:00Z"},
+	    /* 03:00 exists: once, then 03:15 */
 	    {"*/15 2,3 * * *", "America/New_York", "2026-03-08T06:59:00Z", "2026-03-08T07:00:00Z"},
 	    {"*/15 2,3 * * *", "America/New_York", "2026-03-08T07:00:00Z", "2026-03-08T07:15:00Z"},
 	    {"0 * * * *", "America/New_York", "2026-03-08T06:30:00Z", "2026-03-08T07:00:00Z"},
 	    {"0 * * * *", "America/New_York", "2026-03-08T07:00:00Z", "2026-03-08T08:00:00Z"},
+	    /* a fixed list of minutes in a fixed hour is fixed-time */
+	    {"0,30 2 * * *", "America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T07:00:00Z"},
 	};
 	(void)state;
 	CASES(cases);
@@ -207,16 +253,22 @@ static void
 test_dst_fall_new_york(void **state)
 {
 	static const next_case_t cases[] = {
+	    /* fixed-time: once, at the first pass */
 	    {"30 1 * * *", "America/New_York", "2026-11-01T04:00:00Z", "2026-11-01T05:30:00Z"},
-	    /* not again at 01:30 EST (06:30 UTC) */
 	    {"30 1 * * *", "America/New_York", "2026-11-01T05:30:00Z", "2026-11-02T06:30:00Z"},
-	    {"0 * * * *", "America/New_York", "2026-11-01T04:30:00Z", "2026-11-01T05:00:00Z"},
-	    /* 01:00 EDT fired; 01:00 EST (06:00 UTC) does not, 02:00 EST does */
-	    {"0 * * * *", "America/New_York", "2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z"},
-	    /* from inside the second pass of the repeated hour */
 	    {"15 1 * * *", "America/New_York", "2026-11-01T06:00:00Z", "2026-11-02T06:15:00Z"},
-	    {"*/20 * * * *", "America/New_York", "2026-11-01T05:40:00Z", "2026-11-01T07:00:00Z"},
 	    {"0 2 * * *", "America/New_York", "2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z"},
+	    /* wildcard: by elapsed time, so through the repeated hour too */
+	    {"0 * * * *", "America/New_York", "2026-11-01T04:30:00Z", "2026-11-01T05:00:00Z"},
+	    {"0 * * * *", "America/New_York", "2026-11-01T05:00:00Z", "2026-11-01T06:00:00Z"},
+	    {"0 * * * *", "America/New_York", "2026-11-01T06:00:00Z", "2026-11-01T07:00:00Z"},
+	    {"*/20 * * * *", "America/New_York", "2026-11-01T05:40:00Z", "2026-11-01T06:00:00Z"},
+	    /* the case that went quiet for 65 minutes: 01:55 EDT, then 01:00 EST */
+	    {"*/5 * * * *", "America/New_York", "2026-11-01T05:50:00Z", "2026-11-01T05:55:00Z"},
+	    {"*/5 * * * *", "America/New_York", "2026-11-01T05:55:00Z", "2026-11-01T06:00:00Z"},
+	    {"*/5 * * * *", "America/New_York", "2026-11-01T06:00:00Z", "2026-11-01T06:05:00Z"},
+	    {"*/10 1 * * *", "America/New_York", "2026-11-01T05:50:00Z", "2026-11-01T06:00:00Z"},
+	    {"*/10 1 * * *", "America/New_York", "2026-11-01T06:50:00Z", "2026-11-02T06:00:00Z"},
 	};
 	(void)state;
 	CASES(cases);
@@ -230,13 +282,39 @@ test_dst_london(void **state)
 	static const next_case_t cases[] = {
 	    {"30 1 * * *", "Europe/London", "2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"},
 	    {"0 2 * * *", "Europe/London", "2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"},
-	    {"*/10 1 * * *", "Europe/London", "2026-03-29T00:30:00Z", "2026-03-29T01:00:00Z"},
-	    {"*/10 1 * * *", "Europe/London", "2026-03-29T01:00:00Z", "2026-03-30T00:00:00Z"},
+	    /* wildcard minute: the skipped 01:xx is not caught up */
+	    {"*/10 1 * * *", "Europe/London", "2026-03-29T00:30:00Z", "2026-03-30T00:00:00Z"},
+	    {"*/30 * * * *", "Europe/London", "2026-03-29T00:30:00Z", "2026-03-29T01:00:00Z"},
 	    {"30 1 * * *", "Europe/London", "2026-10-25T00:00:00Z", "2026-10-25T00:30:00Z"},
 	    {"30 1 * * *", "Europe/London", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"},
 	    /* exactly on 01:00 BST: strictly after, and 01:00 GMT is a repeat */
 	    {"0 1 * * *", "Europe/London", "2026-10-25T00:00:00Z", "2026-10-26T01:00:00Z"},
 	    {"0 2 * * *", "Europe/London", "2026-10-25T00:00:00Z", "2026-10-25T02:00:00Z"},
+	    /* wildcard minute in the repeated hour: 01:30 BST, 01:00 GMT */
+	    {"*/30 1 * * *", "Europe/London", "2026-10-25T00:30:00Z", "2026-10-25T01:00:00Z"},
+	};
+	(void)state;
+	CASES(cases);
+}
+
+/* Lord Howe shifts by 30 minutes: 5 April 2026 02:00 +11 (15:00 UTC the day
+ * before) falls back to 01:30 +1030, so 01:30-01:59 happens twice; 4 October
+ * 2026 02:00 +1030 (15:30 UTC the day before) jumps to 02:30 +11. */
+static void
+test_dst_lord_howe(void **state)
+{
+	static const next_case_t cases[] = {
+	    /* fixed-time: once, at 01:45 +11 */
+	    {"45 1 * * *", "Australia/Lord_Howe", "2026-04-04T14:40:00Z", "2026-04-04T14:45:00Z"},
+	    {"45 1 * * *", "Australia/Lord_Howe", "2026-04-04T14:45:00Z", "2026-04-05T15:15:00Z"},
+	    /* wildcard: 01:45 +11, then 01:30 +1030 again */
+	    {"*/15 1 * * *", "Australia/Lord_Howe", "2026-04-04T14:45:00Z", "2026-04-04T15:00:00Z"},
+	    {"*/15 1 * * *", "Australia/Lord_Howe", "2026-04-04T15:00:00Z", "2026-04-04T15:15:00Z"},
+	    /* the jump: 02:15 fixed-time fires at it; a wildcard 02:10 does not */
+	    {"15 2 * * *", "Australia/Lord_Howe", "2026-10-03T15:00:00Z", "2026-10-03T15:30:00Z"},
+	    {"10 * * * *", "Australia/Lord_Howe", "2026-10-03T15:00:00Z", "2026-10-03T16:10:00Z"},
+	    {"*/20 2 * * *", "Australia/Lord_Howe", "2026-10-03T15:00:00Z", "2026-10-03T15:40:00Z"},
+	    {"*/15 2 * * *", "Australia/Lord_Howe", "2026-10-03T15:00:00Z", "2026-10-03T15:30:00Z"},
 	};
 	(void)state;
 	CASES(cases);
@@ -295,7 +373,14 @@ test_parse_errors(void **state)
 	    {"0 0 * FOO *", "month: unknown name 'FOO'", 7},
 	    {"0 0 * * MONDAY", "day-of-week: unknown name 'MONDAY'", 9},
 	    {"0 MON * * *", "hour: 'MON' is not a number", 3},
-	    {"50-10 * * * *", "minute: range 50-10 goes backwards", 1},
+	    {"0 0 * * MON#6", "day-of-week: #6 is out of range 1-5 (the nth weekday of the month)",
+	     9},
+	    {"0 0 * * MON#", "day-of-week: '#' must be followed by 1-5", 9},
+	    {"0 0 * * MON-FRI#1", "day-of-week: '#' takes one day, not a range or step", 9},
+	    {"0 0 * * */2#1", "day-of-week: '#' takes one day, not a range or step", 9},
+	    {"0 0 1 * L", "day-of-week: unknown name 'L'", 9},
+	    {"L 0 * * *", "minute: 'L' is not a number", 1},
+	    {"0 0 L/2 * *", "day-of-month: 'L' stands alone (the last day of the month)", 5},
 	    {"*/0 * * * *", "minute: step 0 is out of range 1-60", 1},
 	    {"0 */25 * * *", "hour: step 25 is out of range 1-24", 3},
 	    {"*/ * * * *", "minute: '/' must be followed by a step", 1},
@@ -470,6 +555,8 @@ main(void)
 	    cmocka_unit_test(test_dst_spring_new_york),
 	    cmocka_unit_test(test_dst_fall_new_york),
 	    cmocka_unit_test(test_dst_london),
+	    cmocka_unit_test(test_calendar_extensions),
+	    cmocka_unit_test(test_dst_lord_howe),
 	    cmocka_unit_test(test_strictly_after),
 	    cmocka_unit_test(test_next_refuses),
 	    cmocka_unit_test(test_parse_errors),

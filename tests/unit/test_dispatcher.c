@@ -236,7 +236,7 @@ test_manual_step_survives_restart_with_an_unreachable_host(void **state)
 	assert_int_equal(b->running, 0);
 	uint32_t released = 0;
 	char *error = NULL;
-	int rc = dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error);
+	int rc = dispatcher_approve(f->d, run_id, "confirm", false, "alice", "", &released, &error);
 	if (rc != 0)
 		fail_msg("approve: %s", error);
 	assert_int_equal(released, 1);
@@ -402,12 +402,83 @@ test_approve_releases_the_hosts_waiting_then(void **state)
 	usleep(40 * 1000);
 	uint32_t released = 0;
 	char *error = NULL;
-	assert_int_equal(dispatcher_approve(f->d, run_id, "confirm", false, "", &released, &error),
-	                 0);
+	assert_int_equal(
+	    dispatcher_approve(f->d, run_id, "confirm", false, "alice", "", &released, &error), 0);
 	assert_int_equal(released, 2);
 	assert_int_equal(status_of(f, run_id, "a", "confirm"), OK);
 	assert_int_equal(status_of(f, run_id, "c", "confirm"), OK);
 	assert_int_equal(status_of(f, run_id, "b", "confirm"), WAITING);
+}
+
+/* A notify hook that suppresses every notice, as the responder does for a
+ * resolved incident's run; ctx counts its calls. */
+static int
+suppress_notify(void *ctx, const char *run_id, const char *runbook, const char *host,
+                const char *channel, const char *message, char **detail)
+{
+	(void)run_id, (void)runbook, (void)host, (void)channel;
+	(*(int *)ctx)++;
+	*detail = xasprintf("suppressed: incident INC-1 was resolved; not sent: %s", message);
+	return 1;
+}
+
+/* The stored row of step of run_id (a ShowRun's). */
+static const Rota__StepRunInfo *
+stored_step(const Rota__ShowRunResponse *show, const char *step)
+{
+	for (size_t i = 0; i < show->n_steps; i++)
+		if (strcmp(show->steps[i]->step_id, step) == 0)
+			return show->steps[i];
+	fail_msg("no stored step %s", step);
+	return NULL;
+}
+
+/* A notify step the hook suppresses is skipped (not failed, not sent) with
+ * the hook's reason, and the run goes on; the approver of the next step is
+ * stored with the time. */
+static void
+test_suppressed_notify_is_skipped_and_the_approver_kept(void **state)
+{
+	fixture_t *f = *state;
+	dispatcher_destroy(&f->d);
+	int calls = 0;
+	dispatcher_config_t cfg = {
+	    .svc = &f->svc,
+	    .lost_after_ms = LOST_AFTER_MS,
+	    .settle_ms = SETTLE_MS,
+	    .hooks = {.notify = suppress_notify, .ctx = &calls},
+	};
+	f->d = dispatcher_new(&cfg);
+	f->svc.dispatcher = f->d;
+	connect_worker(f, "a", 0);
+	static const char yaml[] = "name: tell\n"
+	                           "steps:\n"
+	                           "  - id: tell\n"
+	                           "    notify: { message: \"app is down\" }\n"
+	                           "  - id: confirm\n"
+	                           "    manual: { prompt: \"ok?\" }\n";
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
+	assert_int_equal(calls, 1);
+	assert_int_equal(status_of(f, run_id, "a", "tell"), SKIPPED);
+	assert_int_equal(status_of(f, run_id, "a", "confirm"), WAITING);
+	uint32_t released = 0;
+	char *error = NULL;
+	int64_t before = clock_wall_ms();
+	assert_int_equal(
+	    dispatcher_approve(f->d, run_id, "confirm", false, "alice", "", &released, &error), 0);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+	assert_int_equal(store_run_show(f->store, run_id, 0, show), 0);
+	const Rota__StepRunInfo *tell = stored_step(show, "tell");
+	assert_int_equal(tell->status, SKIPPED);
+	assert_non_null(strstr(tell->detail, "suppressed: incident INC-1 was resolved"));
+	const Rota__StepRunInfo *confirm = stored_step(show, "confirm");
+	assert_string_equal(confirm->approved_by, "alice");
+	assert_true(confirm->approved_ms >= before);
+	assert_non_null(strstr(confirm->detail, "approved by alice at "));
+	assert_string_equal(tell->approved_by, "");
+	rota__show_run_response__free_unpacked(show, NULL);
 }
 
 /* A step that can be retried is held while its worker is away (a retry
@@ -599,6 +670,83 @@ test_stopping_worker_holds_orders(void **state)
 	assert_int_equal(status_of(f, run_id, "a", "one"), DISPATCHED);
 	result(f, w, run_id, "one", 1, OK);
 	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+}
+
+/* A worker that said Goodbye and then went silent (stopped, not lost): a
+ * host held for it that started nothing is skipped once it has been away
+ * for the lost window, and the run succeeds on the other host instead of
+ * failing with a lost step. */
+static void
+test_stopped_worker_host_skipped_not_lost(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	worker_t *b = connect_worker(f, "b", 0);
+	dispatcher_worker_stopping(f->d, a);
+	static const char yaml[] = "name: held\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	const char *const targets[] = {"a", "b"};
+	char run_id[RUN_ID_BYTES];
+	submit(f, yaml, targets, 2, run_id);
+	assert_int_equal(status_of(f, run_id, "a", "one"), PENDING); /* held */
+	result(f, b, run_id, "one", 1, OK);
+	a->connected = false; /* silent since its Goodbye */
+	assert_string_equal(registry_state(a), "stopped");
+	dispatcher_tick(f->d, clock_mono_ms());
+	usleep((LOST_AFTER_MS + 50) * 1000);
+	dispatcher_tick(f->d, clock_mono_ms());
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+	assert_int_equal(store_run_show(f->store, run_id, 0, show), 0);
+	for (size_t i = 0; i < show->n_steps; i++) {
+		if (strcmp(show->steps[i]->host, "a") != 0)
+			continue;
+		assert_int_equal(show->steps[i]->status, SKIPPED);
+		assert_non_null(
+		    strstr(show->steps[i]->detail, "worker a stopped (it said Goodbye)"));
+	}
+	rota__show_run_response__free_unpacked(show, NULL);
+}
+
+/* Every target stopped on purpose: a scheduled run is recorded skipped
+ * (no one's fault, no incident) and a manual submit is refused, both
+ * naming the stopped worker. */
+static void
+test_every_target_stopped(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	dispatcher_worker_stopping(f->d, a);
+	a->connected = false;
+	static const char yaml[] = "name: daily\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	runbook_errors_t errs = {0};
+	runbook_t *rb = runbook_parse_string(yaml, strlen(yaml), "test.yaml", &errs);
+	assert_non_null(rb);
+	const char *const targets[] = {"a"};
+	launch_t req = {
+	    .rb = rb,
+	    .yaml = yaml,
+	    .targets = (char **)targets,
+	    .n_targets = 1,
+	    .trigger = "manual",
+	};
+	launch_result_t res;
+	assert_int_equal(launcher_start(f->launcher, &req, &res), -1);
+	assert_non_null(
+	    strstr(res.error, "every worker it targets is stopped (it said Goodbye): a"));
+	launch_result_clear(&res);
+	req.trigger = "schedule";
+	assert_int_equal(launcher_start(f->launcher, &req, &res), 0);
+	char run_id[RUN_ID_BYTES];
+	snprintf(run_id, sizeof(run_id), "%s", res.run_id);
+	launch_result_clear(&res);
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SKIPPED);
+	runbook_destroy(&rb);
 }
 
 /* A run that ends inside dispatcher_tick (its only host's worker stayed
@@ -829,6 +977,11 @@ main(void)
 	        test_manual_step_survives_restart_with_an_unreachable_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_approve_releases_the_hosts_waiting_then, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_suppressed_notify_is_skipped_and_the_approver_kept,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stopped_worker_host_skipped_not_lost, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_every_target_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_step_retried_when_the_worker_returns, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rolling_run_resumes_mid_batch, setup, teardown),

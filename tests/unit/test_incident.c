@@ -16,6 +16,7 @@
 #include "fixture_store.h"
 #include "incidents/incident.h"
 #include "store/store.h"
+#include "xalloc.h"
 
 typedef fixture_store_t fixture_t;
 
@@ -111,11 +112,66 @@ test_policy_shrunk_under_open_incident(void **state)
 	config_destroy(&one);
 }
 
+/* A resolved incident says so to the notify steps of its runs (which are
+ * then not sent), and still takes notes, with their kind and author, on
+ * its timeline; an unknown incident takes none. */
+static void
+test_resolved_incident_takes_notes(void **state)
+{
+	fixture_t *f = *state;
+	config_t *c = config_from(f, CHANNELS "escalation:\n"
+	                                      "  policies:\n"
+	                                      "    default:\n"
+	                                      "      - { after: 0s, notify: [a] }\n");
+	incidents_t *in = incidents_new(f->store, c);
+	incident_spec_t spec = {.title = "app down", .severity = 1, .source = "cli"};
+	char id[INCIDENT_ID_MAX];
+	const int64_t t0 = 1700000000000LL;
+	int code = 0;
+	char *error = NULL;
+	int64_t at = 0;
+	assert_int_equal(incidents_open(in, &spec, t0, id, sizeof(id)), 0);
+	assert_int_equal(incidents_resolved_at(in, id, &at), 0);
+	assert_int_equal(
+	    incidents_write_note(in, id, "action", "alice", "restarted app", t0 + 1, &code, &error),
+	    0);
+	assert_int_equal(incidents_resolve(in, id, "alice", "", t0 + 2, &code, &error), 0);
+	assert_int_equal(incidents_resolved_at(in, id, &at), 1);
+	assert_int_equal(at, t0 + 2);
+	assert_int_equal(
+	    incidents_write_note(in, id, "cause", "bob", "a bad push", t0 + 3, &code, &error), 0);
+	assert_int_equal(
+	    incidents_write_note(in, "INC-99", "cause", "bob", "x", t0 + 4, &code, &error), -1);
+	assert_int_equal(code, ROTA__ERROR_CODE__ERR_NOT_FOUND);
+	assert_non_null(strstr(error, "no incident INC-99"));
+	free(error);
+	assert_int_equal(incidents_resolved_at(in, "INC-99", &at), 0);
+
+	Rota__ShowIncidentResponse *show = xmalloc(sizeof(*show));
+	assert_int_equal(incidents_show(in, id, show), 0);
+	size_t notes = 0;
+	for (size_t i = 0; i < show->n_events; i++) {
+		const Rota__IncidentEvent *e = show->events[i];
+		if (strcmp(e->kind, "note") != 0)
+			continue;
+		notes++;
+		assert_string_equal(e->note_kind, notes == 1 ? "action" : "cause");
+		assert_string_equal(e->by, notes == 1 ? "alice" : "bob");
+		assert_string_equal(e->text, notes == 1 ? "restarted app" : "a bad push");
+	}
+	assert_int_equal(notes, 2);
+	rota__show_incident_response__free_unpacked(show, NULL);
+	incidents_destroy(&in);
+	config_destroy(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_policy_shrunk_under_open_incident, setup,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_resolved_incident_takes_notes, setup,
 	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,6 +232,25 @@ test_unreachable_and_cancelled(void **state)
 	run_destroy(&r);
 }
 
+/* A host whose worker was stopped on purpose (it said Goodbye) is done
+ * and fails nothing: the run succeeds on the others, where an unreachable
+ * host (above) fails it. */
+static void
+test_stopped_host_fails_nothing(void **state)
+{
+	(void)state;
+	run_t *r = make_run(2, 1);
+	r->hosts[1].phase = RUN_HOST_STOPPED;
+	r->hosts[1].steps[0].status = SKIPPED;
+	assert_true(run_host_done(r, 1));
+	assert_int_equal(next(r, 1), -1);
+	assert_int_equal(run_compute_status(r), ROTA__RUN_STATUS__RUN_RUNNING);
+	run_step_set(r, 0, 0, OK);
+	assert_int_equal(run_compute_status(r), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	assert_int_equal(run_failed_hosts(r), 0);
+	run_destroy(&r);
+}
+
 static void
 test_manual_step_waits(void **state)
 {
@@ -312,6 +331,7 @@ main(void)
 	    cmocka_unit_test(test_retry_delays_double_up_to_the_cap),
 	    cmocka_unit_test(test_rolling_run_stops_after_too_many_failures),
 	    cmocka_unit_test(test_unreachable_and_cancelled),
+	    cmocka_unit_test(test_stopped_host_fails_nothing),
 	    cmocka_unit_test(test_manual_step_waits),
 	    cmocka_unit_test(test_jitter_is_stable_and_inside_the_window),
 	    cmocka_unit_test(test_find_and_names),
