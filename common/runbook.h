@@ -31,6 +31,7 @@
 #define RUNBOOK_DEFAULT_METRIC_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_DISK_TIMEOUT_MS (10 * 1000)
 #define RUNBOOK_DEFAULT_FILE_TIMEOUT_MS (10 * 1000)
+#define RUNBOOK_DEFAULT_TLS_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS (3600 * 1000)
 #define RUNBOOK_DEFAULT_NOTIFY_TIMEOUT_MS (5 * 60 * 1000)
 #define RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS (10 * 1000)
@@ -81,6 +82,7 @@ typedef enum {
 	RUNBOOK_STEP_NOTIFY, /* runs on the coordinator: a message to a channel */
 	RUNBOOK_STEP_NOOP,
 	RUNBOOK_STEP_FILE_CHECK,
+	RUNBOOK_STEP_TLS_CHECK,
 } runbook_step_type_t;
 
 /* When a step runs on a host, given the steps before it there. */
@@ -127,6 +129,10 @@ typedef struct {
 	char *max_age;   /* a duration */
 	char *min_size;  /* bytes, or with a K/M/G/T suffix */
 	char *min_count; /* a whole number, 1 or more */
+	/* tls_check (url above) */
+	char *min_days_left; /* a whole number of days */
+	char *server_name;   /* NULL: the URL's host */
+	char *ca_file;       /* NULL: the system's CA store */
 	/* metric_check */
 	char *metric; /* name, optionally with {k="v",...} label matchers */
 	char *op;     /* < <= > >= == != */

@@ -29,6 +29,12 @@ agent_kind_has_file_check(const Rota__StepSpec *spec)
 }
 
 static bool
+agent_kind_has_tls_check(const Rota__StepSpec *spec)
+{
+	return spec->tls_check != NULL;
+}
+
+static bool
 agent_kind_has_metric_check(const Rota__StepSpec *spec)
 {
 	return spec->metric_check != NULL;
@@ -44,6 +50,7 @@ static const agent_kind_t agent_kinds[] = {
     {ROTA__STEP_SPEC__KIND_METRIC_CHECK, "metric_check", AGENT_KIND_CHECK,
      agent_kind_has_metric_check},
     {ROTA__STEP_SPEC__KIND_FILE_CHECK, "file_check", AGENT_KIND_CHECK, agent_kind_has_file_check},
+    {ROTA__STEP_SPEC__KIND_TLS_CHECK, "tls_check", AGENT_KIND_CHECK, agent_kind_has_tls_check},
     {ROTA__STEP_SPEC__KIND_NOOP, "noop", AGENT_KIND_NOOP, NULL},
     {ROTA__STEP_SPEC__KIND_MANUAL, "manual", AGENT_KIND_COORDINATOR, NULL},
     {ROTA__STEP_SPEC__KIND_NOTIFY, "notify", AGENT_KIND_COORDINATOR, NULL},

@@ -168,6 +168,18 @@ check_file_run(const Rota__StepSpec *spec, uint32_t timeout_ms, int fd)
 }
 
 static const void *
+check_tls_settings(const Rota__StepSpec *spec)
+{
+	return spec->tls_check;
+}
+
+static check_verdict_t
+check_tls_run(const Rota__StepSpec *spec, uint32_t timeout_ms, int fd)
+{
+	return check_tls(spec->tls_check, timeout_ms, fd);
+}
+
+static const void *
 check_metric_settings(const Rota__StepSpec *spec)
 {
 	return spec->metric_check;
@@ -184,6 +196,7 @@ static const check_kind_t check_kinds[] = {
     {ROTA__STEP_SPEC__KIND_DISK_CHECK, check_disk_settings, check_disk_run},
     {ROTA__STEP_SPEC__KIND_METRIC_CHECK, check_metric_settings, check_metric_run},
     {ROTA__STEP_SPEC__KIND_FILE_CHECK, check_file_settings, check_file_run},
+    {ROTA__STEP_SPEC__KIND_TLS_CHECK, check_tls_settings, check_tls_run},
 };
 
 check_verdict_t

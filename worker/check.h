@@ -76,6 +76,7 @@ check_handles(const Rota__StepSpec *spec)
 	case ROTA__STEP_SPEC__KIND_DISK_CHECK:
 	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
 	case ROTA__STEP_SPEC__KIND_FILE_CHECK:
+	case ROTA__STEP_SPEC__KIND_TLS_CHECK:
 		return true;
 	default:
 		return false;
@@ -97,6 +98,10 @@ check_verdict_t check_run(const Rota__StepSpec *spec, int fd);
 check_verdict_t check_http(const Rota__HttpCheckSpec *spec, uint32_t timeout_ms, int fd);
 check_verdict_t check_disk(const Rota__DiskCheckSpec *spec, int fd);
 check_verdict_t check_file(const Rota__FileCheckSpec *spec, int fd);
+check_verdict_t check_tls(const Rota__TlsCheckSpec *spec, uint32_t timeout_ms, int fd);
+/* A certificate's notAfter as libcurl shows it ("Dec  6 12:00:00 2027 GMT")
+ * in seconds since the epoch, or -1. */
+int64_t check_tls_time_parse(const char *text);
 check_verdict_t check_metric(const Rota__MetricCheckSpec *spec, uint32_t timeout_ms, int fd);
 
 /* ---- the Prometheus text exposition format -------------------------- */

@@ -48,7 +48,7 @@ usage(FILE *out)
 	        "  --allow-adhoc        with --allow-runbooks: run ad-hoc runs too\n"
 	        "  --allow-step-types LIST\n"
 	        "                       run only these types (shell,http_check,disk_check,\n"
-	        "                       metric_check,file_check,noop)\n"
+	        "                       metric_check,file_check,tls_check,noop)\n"
 	        "  --umask MODE         the umask of every step (default %03o)\n"
 	        "  --workdir DIR        where steps run; a step's workdir must be inside it\n"
 	        "                       (default %s)\n"

@@ -97,7 +97,7 @@ typedef struct {
 } step_kind_t;
 
 /* Rows in step_kinds[]; checked against the table where it is defined. */
-#define STEP_KIND_COUNT 8
+#define STEP_KIND_COUNT 9
 extern const step_kind_t step_kinds[STEP_KIND_COUNT];
 /* The row of type, or NULL. */
 const step_kind_t *step_kind_find(runbook_step_type_t type);
@@ -122,6 +122,7 @@ STEP_KIND_FUNCTIONS(manual);
 STEP_KIND_FUNCTIONS(notify);
 STEP_KIND_FUNCTIONS(noop);
 STEP_KIND_FUNCTIONS(file);
+STEP_KIND_FUNCTIONS(tls);
 
 /* The step fields whose text has a syntax, by YAML key. what is how an
  * error names the expected form: "'KEY' must be WHAT, not ...". */

@@ -200,6 +200,14 @@ rule_duration(const char *s)
 }
 
 static bool
+rule_days(const char *s)
+{
+	uint64_t v;
+
+	return runbook_text_uint(s, 3650, &v);
+}
+
+static bool
 rule_count(const char *s)
 {
 	uint64_t v;
@@ -384,6 +392,8 @@ static const field_rule_t field_rules[] = {
     {"min_size", "a size in bytes, such as 500M or 10G (suffix K, M, G or T)", rule_bytes},
     {"max_age", "a duration, such as 26h or 7d", rule_duration},
     {"min_count", "a whole number from 1 to 1000000", rule_count},
+    {"min_days_left", "a whole number of days from 0 to 3650", rule_days},
+    {"ca_file", "an absolute path", rule_path},
     {"metric", "a metric name, optionally with labels: name{key=\"value\",...}", rule_metric},
     {"value", "a number", rule_value},
 };

@@ -96,6 +96,17 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .texts = step_file_texts,
     },
     {
+        .info = {.name = "tls_check",
+                 .type = RUNBOOK_STEP_TLS_CHECK,
+                 .default_timeout_ms = RUNBOOK_DEFAULT_TLS_TIMEOUT_MS,
+                 .runs_on = RUNBOOK_RUNS_CHECK,
+                 .run_as = true,
+                 .spec_case = ROTA__STEP_SPEC__KIND_TLS_CHECK},
+        .parse = step_tls_parse,
+        .render = step_tls_render,
+        .texts = step_tls_texts,
+    },
+    {
         .info = {.name = "manual",
                  .type = RUNBOOK_STEP_MANUAL,
                  .default_timeout_ms = RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS,

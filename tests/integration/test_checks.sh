@@ -142,6 +142,38 @@ assert_contains "$(step fresh)" "4|0|$T/backups/db-*.sql.gz: 2 files; newest $T/
 assert_contains "$(step stale)" "5|1|$T/backups/db-old.sql.gz: 1 file; newest" "file_check of a stale backup"
 assert_contains "$(step stale)" "; needs at most 1d00h old" "file_check of a stale backup"
 
+# ---- tls_check: a real TLS server (openssl s_server) with a self-signed
+# certificate for localhost that expires in 40 days ---------------------------
+openssl req -x509 -newkey rsa:2048 -days 40 -nodes -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost" -keyout "$T/tls.key" -out "$T/tls.crt" \
+	>"$T/openssl.log" 2>&1 || fail "openssl could not make a certificate: $(cat "$T/openssl.log")"
+openssl s_server -accept 127.0.0.1:0 -cert "$T/tls.crt" -key "$T/tls.key" -www \
+	>"$T/s_server.out" 2>&1 &
+PIDS+=("$!")
+wait_for "grep -q '^ACCEPT' '$T/s_server.out'" 10 "openssl s_server to listen"
+TLS_PORT=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' "$T/s_server.out")
+book checks-tls <<YAML
+  - id: valid
+    tls_check: { url: "https://127.0.0.1:$TLS_PORT", server_name: localhost, ca_file: "$T/tls.crt", min_days_left: 30 }
+    when: always
+  - id: soon
+    tls_check: { url: "https://127.0.0.1:$TLS_PORT", server_name: localhost, ca_file: "$T/tls.crt", min_days_left: 60 }
+    when: always
+  - id: wrong-name
+    tls_check: { url: "https://127.0.0.1:$TLS_PORT", server_name: other.example, ca_file: "$T/tls.crt" }
+    when: always
+  - id: untrusted
+    tls_check: { url: "https://127.0.0.1:$TLS_PORT", server_name: localhost }
+    when: always
+YAML
+run_book checks-tls
+assert_contains "$(step valid)" "4|0|https://127.0.0.1:$TLS_PORT (localhost): certificate " "a valid certificate"
+assert_contains "$(step valid)" ", in 39 days; needs at least 30" "a valid certificate's days left"
+assert_contains "$(step soon)" "5|1|" "a certificate expiring too soon fails"
+assert_contains "$(step soon)" "in 39 days; needs at least 60" "a certificate expiring too soon"
+assert_contains "$(step wrong-name)" "5|1|https://127.0.0.1:$TLS_PORT (other.example): " "a certificate for another name"
+assert_contains "$(step untrusted)" "5|1|https://127.0.0.1:$TLS_PORT (localhost): " "a certificate no CA vouches for"
+
 left=$(ps -o pid=,args= --ppid "$LAST_WORKER_PID" || true)
 assert_eq "$left" "" "children the worker left running"
-pass "http_check, disk_check, metric_check, file_check and noop through coordinator and worker"
+pass "http_check, disk_check, metric_check, file_check, tls_check and noop through coordinator and worker"

@@ -560,6 +560,18 @@ test_file(void **state)
 	assert_int_equal(system(sub), 0);
 }
 
+/* tls_check reads the expiry as libcurl shows OpenSSL's notAfter. */
+static void
+test_tls_time_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(check_tls_time_parse("Dec  6 12:00:00 2027 GMT"), 1828094400);
+	assert_int_equal(check_tls_time_parse("Jan 15 00:00:01 2030 GMT"), 1894665601);
+	assert_int_equal(check_tls_time_parse("2027-12-06"), -1);
+	assert_int_equal(check_tls_time_parse("Dec  6 12:00:00 2027 CET"), -1);
+	assert_int_equal(check_tls_time_parse(NULL), -1);
+}
+
 static void
 test_disk_errors(void **state)
 {
@@ -1076,6 +1088,7 @@ main(void)
 	    cmocka_unit_test(test_disk),
 	    cmocka_unit_test(test_disk_errors),
 	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_tls_time_parse),
 	    cmocka_unit_test(test_http_status),
 	    cmocka_unit_test(test_http_body),
 	    cmocka_unit_test(test_http_methods),
