@@ -177,6 +177,22 @@ static const char *const store_pg_migrations[] = {
     "  role BIGINT NOT NULL, key " T " NOT NULL, csrf " T " NOT NULL,"
     "  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);"
     "CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);",
+    /* 10 -> 11: history and search (store_schema.c's 10 -> 11). The search
+     * index is a GIN index on the 'simple' text search configuration (no
+     * stemming, no stop words: a word matches as written, as FTS5's
+     * unicode61 tokenizer does on SQLite); the query must use the same
+     * expression (store_search.c). */
+    "CREATE INDEX runs_status_created ON runs (status, created_ms);"
+    "CREATE INDEX runs_trigger ON runs (trigger, created_ms);"
+    "CREATE INDEX step_runs_host ON step_runs (host, run_id);"
+    "CREATE TABLE output_text ("
+    "  " ID ","
+    "  step_run BIGINT NOT NULL REFERENCES step_runs (id) ON DELETE CASCADE,"
+    "  stream BIGINT NOT NULL, at_ms BIGINT NOT NULL, carry BIGINT NOT NULL,"
+    "  text " T " NOT NULL);"
+    "CREATE INDEX output_text_step ON output_text (step_run, stream, id);"
+    "CREATE INDEX output_text_fts ON output_text"
+    "  USING GIN (to_tsvector('simple', text));",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)
