@@ -1,4 +1,4 @@
-/* cmd_run: submit, runs and show.
+/* cmd_run: submit and show (runs is cmd_history's).
  *
  * Must never: print anything but the run id on stdout for a plain submit
  * (scripts capture it), or accept a runbook file it has not bounded. */
@@ -32,7 +32,6 @@
 #define RUN_SUBMIT_SYNOPSIS                                                                        \
 	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--incident INC-7] [--wait] " \
 	"[--json]"
-#define RUN_LIST_SYNOPSIS "[--limit N] [--json]"
 #define RUN_SHOW_SYNOPSIS "RUN [--json]"
 
 /* ---- shared -------------------------------------------------------------- */
@@ -441,74 +440,6 @@ out:
 	free(yaml);
 	client_reply_free(&reply);
 	return rc;
-}
-
-/* ---- runs ---------------------------------------------------------------- */
-
-static void
-cmd_run_list_json(const Rota__Response *r)
-{
-	const Rota__ListRunsResponse *resp = r->runs;
-	json_t *j = jsondoc_runs(resp, clock_wall_ms());
-	json_print(&j);
-}
-
-static void
-cmd_run_list_table(const Rota__Response *resp)
-{
-	int64_t now = clock_wall_ms();
-	/* REASON is last: it is long when set and usually empty, and an
-	 * empty last cell costs no width. */
-	static const char *const headers[] = {"ID",          "RUNBOOK", "TRIGGER",  "STATUS",
-	                                      "OK/FAIL/ALL", "STARTED", "DURATION", "REASON"};
-	table_t *t = table_new(8, headers);
-	for (size_t i = 0; i < resp->runs->n_runs; i++) {
-		const Rota__RunSummary *r = resp->runs->runs[i];
-		if (r == NULL)
-			continue;
-		char started[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
-		format_time(r->started_ms, started, sizeof(started));
-		format_span(r->started_ms, cmd_run_end_or_zero(r), now, span, sizeof(span));
-		table_row(t);
-		table_cell(t, r->id);
-		table_cell(t, r->runbook);
-		table_cell(t, format_trigger(r->trigger));
-		table_cell(t, format_run_status(r->status));
-		table_cellf(t, "%u/%u/%u", r->hosts_ok, r->hosts_failed, r->hosts_total);
-		table_cell(t, started);
-		table_cell(t, span);
-		table_cell(t, r->reason);
-	}
-	table_print(t, stdout);
-	table_destroy(&t);
-}
-
-int
-cmd_run_list(session_t *s, int argc, char **argv)
-{
-	static const options_spec_t spec = {
-	    .command = "runs",
-	    .synopsis = RUN_LIST_SYNOPSIS,
-	    .shortopts = ":n:h",
-	    .limit_max = CLI_RUNS_MAX_LIMIT,
-	};
-	options_t o = {.limit = CLI_RUNS_DEFAULT_LIMIT};
-	int done = options_parse(&spec, argc, argv, &o);
-	if (done >= 0)
-		return done;
-	if (optind < argc)
-		return usage_error(
-		    "runs takes no arguments, got '%s'; to look at one run, use 'rota "
-		    "show %s'",
-		    argv[optind], argv[optind]);
-
-	Rota__ListRunsRequest list = ROTA__LIST_RUNS_REQUEST__INIT;
-	list.limit = o.limit;
-	Rota__Request req = ROTA__REQUEST__INIT;
-	req.body_case = ROTA__REQUEST__BODY_RUNS;
-	req.runs = &list;
-	return ask_print(s, &req, ROTA__RESPONSE__BODY_RUNS,
-	                 o.json ? cmd_run_list_json : cmd_run_list_table);
 }
 
 /* ---- show ---------------------------------------------------------------- */

@@ -1,4 +1,5 @@
-/* cmd_run: the commands about runs — submit one, list them, show one.
+/* cmd_run: the commands about one run — submit it, show it (lists of runs are
+ * cmd_history's).
  *
  * Each takes its argv (argv[0] the command name), parses its own options,
  * asks the coordinator through the session and prints the answer as a
@@ -10,7 +11,6 @@
 #include "session.h"
 
 int cmd_run_submit(session_t *s, int argc, char **argv);
-int cmd_run_list(session_t *s, int argc, char **argv);
 int cmd_run_show(session_t *s, int argc, char **argv);
 
 #endif

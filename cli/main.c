@@ -20,6 +20,7 @@
 #include "cmd_store.h"
 #include "cmd_web.h"
 #include "cmd_lint.h"
+#include "cmd_history.h"
 #include "cmd_logs.h"
 #include "cmd_note.h"
 #include "cmd_run.h"
@@ -38,8 +39,10 @@ static const struct {
 	main_command_fn fn;
 } main_commands[] = {
     {"submit", cmd_run_submit},
-    {"runs", cmd_run_list},
+    {"runs", cmd_history_runs},
     {"show", cmd_run_show},
+    {"history", cmd_history_show},
+    {"search", cmd_history_search},
     {"logs", cmd_logs_print},
     {"approve", cmd_approval_approve},
     {"reject", cmd_approval_reject},
@@ -197,7 +200,7 @@ main(int argc, char **argv)
 	}
 	cli_config_clear(&config);
 	return usage_error(
-	    "unknown command '%s'; the commands are submit, runs, show, logs, "
+	    "unknown command '%s'; the commands are submit, runs, show, history, search, logs, "
 	    "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
 	    "runbooks, reload, schedules, status, audit, keys, backup, prune, lint and keygen",
 	    name);

@@ -197,6 +197,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "web login";
 	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
 		return "web logout";
+	case ROTA__RESPONSE__BODY_HISTORY:
+		return "history";
+	case ROTA__RESPONSE__BODY_SEARCH:
+		return "search";
 	case ROTA__RESPONSE__BODY_NOTE:
 		return "note";
 	default:
@@ -258,6 +262,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->web_login != NULL;
 	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
 		return resp->web_logout != NULL;
+	case ROTA__RESPONSE__BODY_HISTORY:
+		return resp->history != NULL;
+	case ROTA__RESPONSE__BODY_SEARCH:
+		return resp->search != NULL;
 	case ROTA__RESPONSE__BODY_NOTE:
 		return resp->note != NULL;
 	default:

@@ -315,6 +315,14 @@ json_uint(json_t *j, uint64_t v)
 }
 
 void
+json_fixed1(json_t *j, double v)
+{
+	char num[48];
+	snprintf(num, sizeof(num), "%.1f", v);
+	json_raw(j, num);
+}
+
+void
 json_bool(json_t *j, bool v)
 {
 	json_raw(j, v ? "true" : "false");

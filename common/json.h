@@ -39,6 +39,8 @@ void json_string(json_t *j, const char *s);
 void json_string_len(json_t *j, const char *s, size_t len);
 void json_int(json_t *j, int64_t v);
 void json_uint(json_t *j, uint64_t v);
+/* A finite number with one decimal (a percentage: 83.3). */
+void json_fixed1(json_t *j, double v);
 void json_bool(json_t *j, bool v);
 void json_null(json_t *j);
 

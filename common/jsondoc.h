@@ -22,7 +22,7 @@
 
 /* ---- runs (jsondoc_runs.c) ---------------------------------------------- */
 
-/* `runs --json`: {"runs": [...]}. */
+/* `runs --json`: {"runs": [...], "next_before": ID or null}. */
 json_t *jsondoc_runs(const Rota__ListRunsResponse *r, int64_t now_ms);
 /* `show --json`: {"run": {...}, "steps": [...]}, the steps by host, then as
  * the runbook orders them, then by attempt. */

@@ -13,6 +13,9 @@ jsondoc_runs(const Rota__ListRunsResponse *r, int64_t now)
 {
 	json_t *j = json_new_object();
 	runview_json_runs(j, "runs", r->runs, r->n_runs, now);
+	/* The cursor of the next page (`--before`, `before=`); null on the
+	 * last. */
+	json_member_text(j, "next_before", r->next_before);
 	json_object_end(j);
 	return j;
 }

@@ -2,7 +2,7 @@
  *
  * Every request is one row of api_routes below: its name, the role it
  * needs, whether it writes, what its audit row names, and its handler
- * (in api_runs.c, api_fleet.c, api_library.c, api_incidents.c).
+ * (in api_runs.c, api_history.c, api_fleet.c, api_library.c, api_incidents.c).
  * api_handle checks the row's role and the "stopping" refusal, calls the
  * handler, and writes the audit row in the same turn. The shared helpers
  * the handlers answer with (api_reply, api_refuse, api_note) live here.
@@ -43,6 +43,9 @@ static const api_route_t api_routes[] = {
      api_web_login},
     {ROTA__REQUEST__BODY_WEB_LOGOUT, "web logout", KEYRING_ROLE_VIEWER, true, api_web_logout_target,
      api_web_logout},
+    {ROTA__REQUEST__BODY_HISTORY, "history", KEYRING_ROLE_VIEWER, false, NULL, api_history},
+    /* Stored output is a viewer's to read (rota logs): so is a search of it. */
+    {ROTA__REQUEST__BODY_SEARCH, "search", KEYRING_ROLE_VIEWER, false, NULL, api_search},
     {ROTA__REQUEST__BODY_SUBMIT, "submit", KEYRING_ROLE_OPERATOR, true, api_submit_target,
      api_submit},
     {ROTA__REQUEST__BODY_CANCEL, "cancel", KEYRING_ROLE_OPERATOR, true, api_cancel_target,
@@ -163,6 +166,8 @@ api_too_large_hint(Rota__Response__BodyCase body)
 		return "use --host HOST, or a smaller --limit";
 	case ROTA__RESPONSE__BODY_SCHEDULES:
 		return "use a smaller --next";
+	case ROTA__RESPONSE__BODY_SEARCH:
+		return "use a smaller --limit, or --runbook, --host or --since";
 	default:
 		return "see the coordinator's log";
 	}

@@ -84,6 +84,11 @@ char *api_cancel_target(const Rota__Request *req);
 
 void api_backup(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 char *api_backup_target(const Rota__Request *req);
+/* ---- history and search (api_history.c) -------------------------------- */
+
+void api_history(api_t *api, const uint8_t *identity, size_t identity_len,
+                 const Rota__Request *req);
+void api_search(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 
 /* ---- notes (api_notes.c) ------------------------------------------------ */
 

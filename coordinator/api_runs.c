@@ -171,21 +171,24 @@ api_run_status_parse(const char *name)
 	return -1;
 }
 
+static char *api_resolve_run(api_t *api, const uint8_t *identity, size_t identity_len,
+                             uint64_t request_id, const char *text);
+
 void
 api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
-	uint32_t limit = req->runs->limit ? req->runs->limit : API_DEFAULT_LIST;
+	const Rota__ListRunsRequest *q = req->runs;
+	uint32_t limit = q->limit ? q->limit : API_DEFAULT_LIST;
 	if (limit > API_MAX_LIST)
 		limit = API_MAX_LIST;
-	const Rota__RunsFilter *rf = req->runs->filter;
-	store_runs_filter_t f = {.status = -1};
+	const Rota__RunsFilter *rf = q->filter;
+	store_runs_filter_t f = {0};
 	if (rf != NULL) {
 		f.runbook = rf->runbook;
 		f.trigger = rf->trigger;
 		f.host = rf->host;
 		f.since_ms = rf->since_ms;
 		f.until_ms = rf->until_ms;
-		f.before = rf->before;
 		if (rf->status != NULL && rf->status[0] != '\0' &&
 		    (f.status = api_run_status_parse(rf->status)) < 0) {
 			api_refuse(
@@ -196,8 +199,19 @@ api_runs(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__R
 			return;
 		}
 	}
+	/* The cursor is named as any run is: its id, or a unique start or
+	 * end of it. */
+	char *before = NULL;
+	if (rf != NULL && rf->before != NULL && rf->before[0] != '\0') {
+		if ((before = api_resolve_run(api, identity, identity_len, req->id, rf->before)) ==
+		    NULL)
+			return;
+		f.before = before;
+	}
 	Rota__ListRunsResponse *body = xmalloc(sizeof(*body));
-	if (store_runs_find(api->svc->store, rf != NULL ? &f : NULL, limit, body) != 0) {
+	int rc = store_runs_find(api->svc->store, rf != NULL ? &f : NULL, limit, body);
+	free(before);
+	if (rc != 0) {
 		rota__list_runs_response__free_unpacked(body, NULL);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not list runs (see the coordinator's log)");

@@ -39,7 +39,7 @@ typedef struct store_options {
 #include "store_web.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -156,9 +156,9 @@ int store_worker_upsert(store_t *s, const char *id, const char *hostname, const 
  * past step runs keep its id as their host. 0 also when there was no row. */
 int store_worker_delete(store_t *s, const char *id);
 
-/* Which runs store_runs_list returns: "" and 0 are "any"; status -1 is
- * any. before: a run id, for the runs older than it (the next page). The
- * one place the filters are read, for the CLI and the HTTP API alike. */
+/* Which runs store_runs_find returns: NULL, "" and 0 are "any" (status
+ * 0 is RUN_STATUS_UNSPECIFIED, which no run has). before: a run id, for the runs older than it (the
+ * next page). The one place the filters are read, for the CLI and the HTTP API alike. */
 typedef struct {
 	const char *runbook;
 	int status;
@@ -171,9 +171,34 @@ typedef struct {
 
 /* Answers for the operator API. Return 0, or -1 on a store error. */
 int store_runs_list(store_t *s, uint32_t limit, Rota__ListRunsResponse *out);
-/* The newest limit runs that pass f (NULL: every run), newest first. */
+/* The newest limit runs that pass f (NULL: every run), newest first.
+ * out->next_before is the id to pass as before for the next page ("" after
+ * the last). */
 int store_runs_find(store_t *s, const store_runs_filter_t *f, uint32_t limit,
                     Rota__ListRunsResponse *out);
+
+/* ---- history and search (store_history.c, store_search.c) ---- */
+
+/* What the runs of runbook created at or after since_ms came to: counts by
+ * outcome, p50/p95 of the finished runs' durations, the hosts and steps
+ * the failed runs failed on, and the last failure's reason. 0, or -1. */
+int store_history(store_t *s, const char *runbook, int64_t since_ms, Rota__HistoryResponse *out);
+
+/* A search over stored step output: text is a phrase (its words, in
+ * order, as whole words, case-insensitive). */
+typedef struct {
+	const char *text;
+	const char *runbook; /* NULL or "": any */
+	const char *host;    /* NULL or "": any */
+	int64_t since_ms;    /* output stored at or after; 0: any */
+	uint32_t limit;      /* hits at most; more says when there were more */
+	uint32_t context;    /* lines of context either side of a hit */
+} store_search_t;
+/* A hit's line and each line of its context is cut to this many bytes. */
+#define STORE_SEARCH_LINE_MAX 1024
+/* The newest hits first, each a matching line with its context. 0, 1 when
+ * text has no word to search for, -1 on a store error. */
+int store_search(store_t *s, const store_search_t *q, Rota__SearchResponse *out);
 /* Returns 1 when the run does not exist. */
 /* A step's output preview in store_run_show is cut to its last
  * STORE_TAIL_MAX_BYTES, and the previews of one answer together to

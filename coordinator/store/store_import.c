@@ -84,6 +84,8 @@ static const store_import_table_t store_import_tables[] = {
     /* Sign-ins stay with the store they were made in: sign in again. */
     {"web_sessions", "id t, kind t, operator t, role i, key t, csrf t, created_ms i, expires_ms i",
      true},
+    /* The search index's text; each engine indexes it its own way. */
+    {"output_text", "id i, step_run i, stream i, at_ms i, carry i, text t", false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

@@ -103,7 +103,7 @@ store_run_summary_clear(Rota__RunSummary *sum)
  * combination, on the indexes runs_created and runs_runbook; before is a
  * keyset cursor on (created_ms, id), never an OFFSET. */
 static const char sql_runs_find[] =
-    "SELECT id FROM runs WHERE (? = '' OR runbook = ?) AND (? < 0 OR status = ?)"
+    "SELECT id FROM runs WHERE (? = '' OR runbook = ?) AND (? = 0 OR status = ?)"
     " AND (? = '' OR trigger = ? OR (? = 'manual' AND (trigger IS NULL OR trigger = '')))"
     " AND (? = '' OR EXISTS (SELECT 1 FROM step_runs sr WHERE sr.run_id = runs.id"
     " AND sr.host = ?))"
@@ -177,6 +177,9 @@ store_runs_find(store_t *s, const store_runs_filter_t *f, uint32_t limit,
 		free(ids[i]);
 	}
 	free(ids);
+	/* A full page may have a next one; a short page is the last. */
+	out->next_before = xstrdup(
+	    rc == DB_DONE && n == limit && out->n_runs > 0 ? out->runs[out->n_runs - 1]->id : "");
 	return rc == DB_DONE ? 0 : -1;
 }
 

@@ -215,6 +215,35 @@ static const char *const store_migrations[] = {
     "CREATE INDEX runs_created_id ON runs (created_ms, id);"
     "CREATE INDEX runs_runbook_keep ON runs (runbook, created_ms, id);"
     "CREATE INDEX outbox_created ON outbox (created_ms);",
+    /* 11 -> 12: history and search (store_history.c, store_search.c;
+     * docs/history.md). Indexes for `rota runs`' filters (runbook and
+     * time have runs_runbook and runs_created already). output_text holds
+     * each stored output chunk's text as it was stored (already redacted
+     * by the worker), written in the same turn as the chunk, so search
+     * never depends on the form outputs keep (compressed or not); it goes
+     * with its step run (ON DELETE CASCADE). A chunk's text starts with
+     * the line its stream's previous chunk left unfinished (carry bytes of
+     * it), so a word cut between two chunks is found. output_fts is SQLite's FTS5
+     * index over it (external content, kept in step by the triggers);
+     * PostgreSQL has a GIN index on to_tsvector('simple', text) instead.
+     * Output stored before this version is not indexed. (IF NOT EXISTS:
+     * a test takes a store back to version 5 and migrates it again.) */
+    "CREATE INDEX IF NOT EXISTS runs_status_created ON runs (status, created_ms);"
+    "CREATE INDEX IF NOT EXISTS runs_trigger ON runs (trigger, created_ms);"
+    "CREATE INDEX IF NOT EXISTS step_runs_host ON step_runs (host, run_id);"
+    "CREATE TABLE IF NOT EXISTS output_text ("
+    "  id INTEGER PRIMARY KEY,"
+    "  step_run INTEGER NOT NULL REFERENCES step_runs (id) ON DELETE CASCADE,"
+    "  stream INTEGER NOT NULL, at_ms INTEGER NOT NULL, carry INTEGER NOT NULL,"
+    "  text TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS output_text_step ON output_text (step_run, stream, id);"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS output_fts USING fts5("
+    "  text, content = 'output_text', content_rowid = 'id');"
+    "CREATE TRIGGER IF NOT EXISTS output_text_insert AFTER INSERT ON output_text BEGIN"
+    "  INSERT INTO output_fts (rowid, text) VALUES (new.id, new.text); END;"
+    "CREATE TRIGGER IF NOT EXISTS output_text_delete AFTER DELETE ON output_text BEGIN"
+    "  INSERT INTO output_fts (output_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+    "  END;",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

@@ -184,6 +184,22 @@ static const char *const store_pg_migrations[] = {
     "CREATE INDEX runs_created_id ON runs (created_ms, id);"
     "CREATE INDEX runs_runbook_keep ON runs (runbook, created_ms, id);"
     "CREATE INDEX outbox_created ON outbox (created_ms);",
+    /* 11 -> 12: history and search (store_schema.c's 11 -> 12). The search
+     * index is a GIN index on the 'simple' text search configuration (no
+     * stemming, no stop words: a word matches as written, as FTS5's
+     * unicode61 tokenizer does on SQLite); the query must use the same
+     * expression (store_search.c). */
+    "CREATE INDEX runs_status_created ON runs (status, created_ms);"
+    "CREATE INDEX runs_trigger ON runs (trigger, created_ms);"
+    "CREATE INDEX step_runs_host ON step_runs (host, run_id);"
+    "CREATE TABLE output_text ("
+    "  " ID ","
+    "  step_run BIGINT NOT NULL REFERENCES step_runs (id) ON DELETE CASCADE,"
+    "  stream BIGINT NOT NULL, at_ms BIGINT NOT NULL, carry BIGINT NOT NULL,"
+    "  text " T " NOT NULL);"
+    "CREATE INDEX output_text_step ON output_text (step_run, stream, id);"
+    "CREATE INDEX output_text_fts ON output_text"
+    "  USING GIN (to_tsvector('simple', text));",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

@@ -119,6 +119,10 @@ store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint
 	if (store_done(s, st) != 0)
 		return -1;
 	*inserted = db_changes(s->db) > 0;
+	/* The search index takes the chunk as it is stored now, whatever
+	 * form outputs keeps it in later. */
+	if (*inserted && store_search_index(s, row, stream, data, len, at_ms) != 0)
+		return -1;
 	return *inserted ? store_event_output(s, row, seq, at_ms) : 0;
 }
 

@@ -10,13 +10,18 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait sched sqlite pg ha backup retention) shorten a run while
-# working on one figure. BENCH_BACKUP_MB (128) is the size of the store the
-# backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s a measured
-# figure rather than one scaled from a smaller store. BENCH_PRUNE_ROWS
-# (100000) is the store retention prunes: 1000000 measures prune_1m_rows_s
-# itself (about five minutes, most of it filling the store) instead of
-# scaling it.
+# worker wait sched sqlite search pg ha backup retention) shorten a run
+# while working on one figure. BENCH_BACKUP_MB (128) is the size of the
+# store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
+# a measured figure rather than one scaled from a smaller store.
+# BENCH_PRUNE_ROWS (100000) is the store retention prunes: 1000000 measures
+# prune_1m_rows_s itself (about five minutes, most of it filling the store)
+# instead of scaling it.
+#
+# search (search_<size>_ms: rota search's query for a rare word over that
+# much stored step output, p50 of 50; tests/bench/search_bench.c) fills a
+# SQLite store of BENCH_SEARCH_MB MiB of output (64 by default, under a
+# minute; 1024 gives search_1gb_ms, several minutes and about 3 GB of disk).
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
@@ -33,8 +38,9 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite pg ha backup retention}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite search pg ha backup retention}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
+SEARCH_MB=${BENCH_SEARCH_MB:-64}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
@@ -306,6 +312,19 @@ fi
 if want sqlite; then
 	echo "== plain SQLite inserts on the same disk (the store's ceiling)" >&2
 	figure sqlite_ceiling "$("$BIN/rota-sqlite-ceiling" "$W" 5 1000)" rows/s
+fi
+
+if want search; then
+	echo "== search: rota search for a rare word over ${SEARCH_MB} MiB of stored output" >&2
+	size=${SEARCH_MB}mb
+	[ "$SEARCH_MB" = 1024 ] && size=1gb
+	mkdir -p "$W/search"
+	read -r fill p50 p99 hits < <("$BIN/rota-search-bench" "$W/search/rota.db" "$SEARCH_MB" 50 \
+		2>"$W/search.log") || die "search failed"
+	echo "  (filled in $fill s, store $(du -m "$W/search/rota.db" | cut -f1) MiB; p99 $p99 ms; $hits hits)" >&2
+	figure "search_${size}_ms" "$p50" ms
+	figure "search_${size}_fill_s" "$fill" s
+	rm -rf "$W/search"
 fi
 
 if want pg; then
