@@ -50,6 +50,10 @@ static const char sql_run_outputs_delete[] =
     " JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = ? LIMIT ?)";
 static const char sql_run_outputs_count[] =
     "SELECT COUNT(*) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = ?";
+/* rota search's copy of the run's output goes with the output (store_search.c):
+ * what retention removed must not be findable. */
+static const char sql_run_text_delete[] =
+    "DELETE FROM output_text WHERE step_run IN (SELECT id FROM step_runs WHERE run_id = ?)";
 static const char sql_run_steps_delete[] = "DELETE FROM step_runs WHERE run_id = ?";
 static const char sql_run_steps_count[] = "SELECT COUNT(*) FROM step_runs WHERE run_id = ?";
 static const char sql_run_delete[] = "DELETE FROM runs WHERE id = ?";
@@ -187,6 +191,8 @@ prune_run(store_t *s, store_prune_pass_t *p, const walked_run_t *w, bool whole, 
 	*budget = (int64_t)*budget > outs ? *budget - (uint32_t)outs : 0;
 	if (outs == limit)
 		return 1; /* maybe more: the next batch goes on with this run */
+	if (delete_rows(s, sql_run_text_delete, w->id, 0, 0) < 0)
+		return -1;
 	if (whole) {
 		int64_t steps = delete_rows(s, sql_run_steps_delete, w->id, 0, 0);
 		if (steps < 0 || delete_rows(s, sql_run_delete, w->id, 0, 0) < 0)
@@ -371,9 +377,19 @@ store_prune_vacuum(store_t *s, uint32_t pages, int64_t *left)
 	*left = 0;
 	if (store_is_postgresql(s))
 		return 0;
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%u)", pages > 0 ? pages : 1);
+	char sql[96];
+	/* rota search's FTS5 index keeps deleted rows' entries until its
+	 * segments are merged: a bounded merge first (a negative count merges
+	 * every level, at most that many pages), so their pages come free. */
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO output_fts (output_fts, rank) VALUES ('merge', -%u)",
+	         pages > 0 ? pages : 1);
 	if (store_begin(s) != 0 || store_exec(s, sql) != 0) {
+		s->failed = true;
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%u)", pages > 0 ? pages : 1);
+	if (store_exec(s, sql) != 0) {
 		s->failed = true;
 		return -1;
 	}

@@ -101,13 +101,16 @@ store_run_summary_clear(Rota__RunSummary *sum)
 
 /* Each filter is "any" when its value is empty: one statement for every
  * combination, on the indexes runs_created and runs_runbook; before is a
- * keyset cursor on (created_ms, id), never an OFFSET. */
+ * keyset cursor on (created_ms, id), never an OFFSET. The times are cast:
+ * PostgreSQL takes "$n = 0" for a 32-bit integer, and a time in ms does
+ * not fit one. */
 static const char sql_runs_find[] =
     "SELECT id FROM runs WHERE (? = '' OR runbook = ?) AND (? = 0 OR status = ?)"
     " AND (? = '' OR trigger = ? OR (? = 'manual' AND (trigger IS NULL OR trigger = '')))"
     " AND (? = '' OR EXISTS (SELECT 1 FROM step_runs sr WHERE sr.run_id = runs.id"
     " AND sr.host = ?))"
-    " AND (? = 0 OR created_ms >= ?) AND (? = 0 OR created_ms < ?)"
+    " AND (CAST(? AS BIGINT) = 0 OR created_ms >= ?)"
+    " AND (CAST(? AS BIGINT) = 0 OR created_ms < ?)"
     " AND (? = '' OR created_ms < (SELECT created_ms FROM runs b WHERE b.id = ?)"
     " OR (created_ms = (SELECT created_ms FROM runs b WHERE b.id = ?) AND id < ?))"
     " ORDER BY created_ms DESC, id DESC LIMIT ?";
