@@ -209,6 +209,7 @@ test_rollback_leaves_nothing(void **state)
 	assert_int_equal(store_runs_list(s, 10, &list), 0);
 	assert_int_equal(list.n_runs, 0);
 	free(list.runs);
+	free(list.next_before);
 	/* The next turn works again. */
 	assert_int_equal(store_run_insert(s, &run), 0);
 	assert_int_equal(store_commit(s), 0);
@@ -219,6 +220,7 @@ test_rollback_leaves_nothing(void **state)
 		free(list.runs[i]);
 	}
 	free(list.runs);
+	free(list.next_before);
 	store_destroy(&s);
 }
 

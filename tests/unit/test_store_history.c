@@ -163,6 +163,7 @@ test_pages_follow_the_cursor(void **state)
 	} while (next[0] != '\0' && pages < 10);
 	assert_string_equal(all, "r7 r6 r4 r3b r3 r2 r1 ");
 	assert_int_equal(pages, 4); /* 2 + 2 + 2 + 1 */
+	free(all);
 
 	/* A cursor that names no run gives no page (the API refuses it
 	 * before asking: rota runs --before names the run it cannot find). */
