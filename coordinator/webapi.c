@@ -98,7 +98,7 @@ webapi_reply_json(webapi_call_t *call, unsigned status, json_t **j)
 	json_destroy(j);
 }
 
-static void
+__attribute__((format(printf, 4, 0))) static void
 webapi_verror(webapi_call_t *call, unsigned status, const char *code, const char *fmt, va_list ap)
 {
 	char *msg = xvasprintf(fmt, ap); /* owned */
