@@ -9,12 +9,13 @@ wait_workers 1
 
 run=$(rota submit "$FIXTURES/stream.yaml" --target w1)
 seen_running=no
-end=$((SECONDS + $(patience 10)))
+end=$((SECONDS + $(patience 20)))
 while [ $SECONDS -lt $end ]; do
 	out=$(store "SELECT COUNT(*) FROM outputs o JOIN step_runs s ON s.id = o.step_run WHERE s.run_id = '$run' AND s.step_id = 'slow' AND $(sql_text o.data) LIKE 'first%'")
 	st=$(store "SELECT status FROM step_runs WHERE run_id = '$run' AND step_id = 'slow'")
 	if [ "$out" = 1 ]; then
 		[ "$st" = 3 ] && seen_running=yes
+		touch "$T/stream.go"
 		break
 	fi
 	sleep 0.1
