@@ -187,10 +187,15 @@ finish(json_object *o)
 }
 
 static char *
-render_slack(const notice_t *n, const char *link)
+render_slack(const channel_t *c, const notice_t *n, const char *link)
 {
 	buf_t b = {0};
 	char head[64];
+	if (c->mention != NULL && c->mention[0] != '\0') {
+		buf_add_str(&b, "<@");
+		buf_add_slack(&b, c->mention); /* checked at load: [A-Z0-9] only */
+		buf_add_str(&b, "> ");
+	}
 	snprintf(head, sizeof(head), "*[%s] ", channel_severity_name(n->severity));
 	buf_add_str(&b, head);
 	buf_add_slack(&b, kind_words(n->kind));
@@ -365,7 +370,7 @@ channel_render(const channel_t *c, const notice_t *n, const char *link_base)
 	char *body = NULL;
 	switch (c->kind) {
 	case CHANNEL_SLACK:
-		body = render_slack(&clean, link);
+		body = render_slack(c, &clean, link);
 		break;
 	case CHANNEL_PAGERDUTY:
 		body = render_pagerduty(c, &clean, link);
@@ -391,5 +396,6 @@ channel_clear(channel_t *c)
 	free(c->name);
 	free(c->url);
 	free(c->routing_key);
+	free(c->mention);
 	memset(c, 0, sizeof(*c));
 }

@@ -26,6 +26,10 @@ typedef struct {
 	channel_kind_t kind;
 	char *url;         /* owned: where to POST (PagerDuty: CHANNEL_PAGERDUTY_URL unless set) */
 	char *routing_key; /* owned: PagerDuty integration key; NULL for the others */
+	/* owned: Slack only, a member id mentioned first (<@U024BE7LH>) so
+	 * Slack pages the person; NULL for none. A person's contact
+	 * (people: in the config) sets it from `user`. */
+	char *mention;
 } channel_t;
 
 /* One outbox row as the sender reads it; every string is non-NULL. */
@@ -48,7 +52,7 @@ typedef struct {
  * cannot be sent on c: PagerDuty has no event_action for its kind, or c->kind is not a channel
  * kind.
  *
- * Slack:
+ * Slack (with a mention: "<@USER> " first):
  *   {"text": "*[P2] escalated:* TITLE\nHosts: H\nTEXT\n`rota incident show ID`\n<LINK>"}
  * PagerDuty:
  *   {"routing_key", "event_action": trigger|acknowledge|resolve,

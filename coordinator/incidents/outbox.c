@@ -577,6 +577,7 @@ outbox_start(const outbox_config_t *cfg, char **error)
 		o->channels[i].url = xstrdup(
 		    c->url ? c->url : (c->kind == CHANNEL_PAGERDUTY ? CHANNEL_PAGERDUTY_URL : ""));
 		o->channels[i].routing_key = xstrdup(c->routing_key);
+		o->channels[i].mention = xstrdup(c->mention);
 	}
 	o->give_up_ms = cfg->give_up_ms > 0 ? cfg->give_up_ms : OUTBOX_GIVE_UP_MS;
 	o->backoff_ms = cfg->backoff_ms > 0 ? cfg->backoff_ms : OUTBOX_BACKOFF_MS;
