@@ -331,7 +331,10 @@ read_policy(config_reader_t *r, const yamltree_node_t *val, const config_t *c, c
 				            v ? v : "");
 		}
 		if (tiers == NULL) {
-			config_fail(r, val, "policy %s needs tiers: [...]", pol->name);
+			config_fail(
+			    r, val,
+			    "policy %s must be a list of tiers, or {until: resolved, tiers: [...]}",
+			    pol->name);
 			return;
 		}
 		val = tiers;
