@@ -70,6 +70,35 @@ oncall_who(oncall_t *o, const rotation_t *rot, int64_t at_ms)
 	return rotation_who(rot, extra, at_ms, NULL);
 }
 
+void
+oncall_targets(oncall_t *o, const config_t *c, char *const *names, size_t n, int64_t at_ms,
+               strlist_t *channels, char **said)
+{
+	strlist_t words = {0};
+	size_t plen = strlen(CONFIG_ONCALL_PREFIX);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		if (strncmp(name, CONFIG_ONCALL_PREFIX, plen) != 0) {
+			if (!strlist_has(channels, name))
+				strlist_add(channels, xstrdup(name));
+			strlist_add(&words, xstrdup(name));
+			continue;
+		}
+		const rotation_t *rot = config_rotation(c, name + plen);
+		const char *who = NULL;
+		if (rot != NULL)
+			who = o ? oncall_who(o, rot, at_ms)
+			        : rotation_who(rot, (rotation_extra_t){0}, at_ms, NULL);
+		const config_person_t *p = who ? config_person(c, who) : NULL;
+		strlist_add(&words, xasprintf("%s (%s)", name, p ? p->name : "nobody on call"));
+		for (size_t k = 0; p && k < p->channel_count; k++)
+			if (!strlist_has(channels, p->channels[k]))
+				strlist_add(channels, xstrdup(p->channels[k]));
+	}
+	*said = strlist_join_sep(&words, ", ", "");
+	strlist_free(&words);
+}
+
 static void
 fill_rotation(oncall_t *o, const rotation_t *rot, int64_t at_ms, uint32_t weeks,
               Rota__OncallRotation *out)

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "rota.pb-c.h"
 #include "rotation.h"
+#include "strlist.h"
 #include "store/store.h"
 
 /* The longest override: a quarter (a longer absence is a change of the
@@ -37,6 +38,14 @@ void oncall_destroy(oncall_t **op);
  * for nobody. Borrowed until the next call. o may be NULL: the
  * configuration's overrides only. */
 const char *oncall_who(oncall_t *o, const rotation_t *rot, int64_t at_ms);
+
+/* The channels that names (channel names, and oncall:ROTATION for the
+ * contacts of whoever is on call at at_ms) stand for, added to *channels
+ * once each; *said (caller frees) names them for a timeline:
+ * "oncall:primary (alice), lead", or "oncall:primary (nobody on call)".
+ * o may be NULL (the configuration's overrides only). */
+void oncall_targets(oncall_t *o, const config_t *c, char *const *names, size_t n, int64_t at_ms,
+                    strlist_t *channels, char **said);
 
 /* rota oncall: every rotation (rotation NULL or "") or one, at at_ms, with
  * weeks of shifts from there. 0 with *out filled (free with

@@ -60,7 +60,10 @@ preflight_runbook_names(const config_t *config, const runbook_t *rb, FILE *err, 
 	for (size_t i = 0; i < rb->step_count; i++) {
 		const runbook_step_t *s = &rb->steps[i];
 		if (s->type != RUNBOOK_STEP_NOTIFY || s->channel == NULL || s->channel[0] == '\0' ||
-		    strstr(s->channel, "{{") != NULL || config_channel(config, s->channel) != NULL)
+		    strstr(s->channel, "{{") != NULL ||
+		    config_channel(config, s->channel) != NULL ||
+		    (strncmp(s->channel, CONFIG_ONCALL_PREFIX, strlen(CONFIG_ONCALL_PREFIX)) == 0 &&
+		     config_rotation(config, s->channel + strlen(CONFIG_ONCALL_PREFIX)) != NULL))
 			continue;
 		fprintf(err,
 		        "%s:%d:%d: warning: step '%s' notifies channel '%s', which is not in"

@@ -117,35 +117,6 @@ record_escalation(incidents_t *in, const row_t *r, int tier, const char *names, 
 	return store_incident_escalation_add(in->store, r->id, tier, now_ms, names);
 }
 
-/* The channels of tier t at now_ms: its channels as they are, and for
- * each oncall:ROTATION the contacts of whoever is on call then. *said
- * (caller frees) names them for the timeline: "oncall:primary (alice),
- * lead", or "oncall:primary (nobody on call)". */
-static void
-tier_targets(incidents_t *in, const config_tier_t *t, int64_t now_ms, strlist_t *channels,
-             char **said)
-{
-	strlist_t words = {0};
-	size_t plen = strlen(CONFIG_ONCALL_PREFIX);
-	for (size_t i = 0; i < t->notify_count; i++) {
-		const char *name = t->notify[i];
-		if (strncmp(name, CONFIG_ONCALL_PREFIX, plen) != 0) {
-			strlist_add(channels, xstrdup(name));
-			strlist_add(&words, xstrdup(name));
-			continue;
-		}
-		const rotation_t *rot = config_rotation(in->config, name + plen);
-		const char *who = rot ? oncall_who(in->oncall, rot, now_ms) : NULL;
-		const config_person_t *p = who ? config_person(in->config, who) : NULL;
-		strlist_add(&words, xasprintf("%s (%s)", name, p ? p->name : "nobody on call"));
-		for (size_t k = 0; p && k < p->channel_count; k++)
-			if (!strlist_has(channels, p->channels[k]))
-				strlist_add(channels, xstrdup(p->channels[k]));
-	}
-	*said = strlist_join_sep(&words, ", ", "");
-	strlist_free(&words);
-}
-
 /* Notifies tier t (expanding oncall:ROTATION) and records it: the
  * timeline's line is "<head>: notified <said>". */
 static int
@@ -154,7 +125,8 @@ notify_tier(incidents_t *in, const row_t *r, int tier, const config_tier_t *t, c
 {
 	strlist_t channels = {0};
 	char *said = NULL; /* owned */
-	tier_targets(in, t, now_ms, &channels, &said);
+	oncall_targets(in->oncall, in->config, t->notify, t->notify_count, now_ms, &channels,
+	               &said);
 	char *event = xasprintf("%s: notified %s", head, said);
 	char *names = strlist_join(&channels, "");
 	int rc = incidents_note(in, r->id, "escalated", event, now_ms);

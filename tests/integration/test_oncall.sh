@@ -4,7 +4,7 @@
 # (ROTA_FAKE_NOW): `rota oncall` names bob (the second week of a weekly
 # rotation handing off on Mondays at 09:00 London time), an override puts
 # carol there (audited, kept across a restart), a P1 pages whoever is on
-# call (carol) and climbs to management while a P3 opened beside it stops
+# call (carol), as does a runbook's notify step, and climbs to management while a P3 opened beside it stops
 # short of it, a policy with `until: resolved` climbs past an ack, and the
 # rotation's calendar is valid iCalendar with the override in it.
 set -euo pipefail
@@ -53,6 +53,12 @@ steps:
     noop: {}
 YAML
 done
+cat >"$T/runbooks/page.yaml" <<'YAML'
+name: page
+steps:
+  - id: tell
+    notify: { channel: "oncall:primary", message: "restarting app on db-1" }
+YAML
 
 # --- a bad file: every problem at FILE:LINE:COLUMN, nothing started
 cat >"$T/bad.yaml" <<'YAML'
@@ -108,6 +114,12 @@ has_line "$OUT" "primary +carol \\(override\\) +2026-12-08 12:00:00 UTC +bob" "o
 assert_eq "$(store "SELECT action || ' ' || target || ' ' || outcome FROM audit WHERE action = 'oncall override' AND outcome = 'ok'")" \
 	"oncall override primary ok" "the override's audit row"
 
+# --- a runbook's notify step to oncall:primary reaches carol
+run_rota 0 -- submit page --target db-1 --wait
+wait_for '[ "$(delivered /carol)" = 1 ]' 10 "the notify step to reach carol"
+run_rota 0 -- show last
+assert_contains "$OUT" "queued for @carol/webhook" "the step's detail"
+
 # --- a P1 climbs to management, a P3 opened beside it does not
 run_rota 0 -- incident open db-down --title "primary database down" --target db-1
 assert_contains "$OUT" "INC-1" "P1 open"
@@ -115,7 +127,7 @@ run_rota 0 -- incident open disk-full --title "disk filling" --target db-1
 assert_contains "$OUT" "INC-2" "P3 open"
 wait_for '[ "$(delivered /managers)" = 1 ]' 15 "the P1 to reach management"
 wait_for '[ "$(delivered /lead)" = 2 ]' 10 "both incidents to reach the lead"
-assert_eq "$(delivered /carol)" 2 "pages to carol, on call by the override"
+assert_eq "$(delivered /carol)" 3 "pages to carol, on call by the override"
 assert_eq "$(delivered /bob)" 0 "pages to bob, covered by carol"
 wait_for '[ "$(store "SELECT COUNT(*) FROM incident_events WHERE incident_id = '"'INC-2'"' AND text LIKE '"'%passed over%'"'")" = 1 ]' \
 	10 "the P3 to pass the management tier over"
@@ -130,7 +142,7 @@ assert_eq "$(store "SELECT next_ms = ack_due_ms FROM incidents WHERE id = 'INC-2
 # --- until: resolved climbs past an ack
 run_rota 0 -- incident open api-slow --title "api slow" --target db-1
 assert_contains "$OUT" "INC-3" "P2 open"
-wait_for '[ "$(delivered /carol)" = 3 ]' 10 "INC-3's first tier"
+wait_for '[ "$(delivered /carol)" = 4 ]' 10 "INC-3's first tier"
 run_rota 0 -- ack INC-3 --note "looking"
 assert_contains "$OUT" "acknowledged" "ack INC-3"
 wait_for '[ "$(delivered /s-managers)" = 1 ]' 15 "INC-3 to climb to its last tier past the ack"
