@@ -191,6 +191,24 @@ test_slack(void **state)
 	json_object_put(o);
 }
 
+/* A person's Slack contact mentions them first, so Slack pages them. */
+static void
+test_slack_mention(void **state)
+{
+	(void)state;
+	channel_t alice = slack;
+	alice.name = "@alice/slack";
+	alice.mention = "U024BE7LH";
+	notice_t n = notice("inc-7", "trigger", 1);
+	json_object *o = render(&alice, &n, NULL);
+	const char *text = str(o, "text");
+	assert_int_equal(strncmp(text, "<@U024BE7LH> *[P1] ", 19), 0);
+	json_object_put(o);
+	o = render(&slack, &n, NULL); /* a team channel mentions nobody */
+	assert_null(strstr(str(o, "text"), "<@"));
+	json_object_put(o);
+}
+
 static void
 test_webhook(void **state)
 {
@@ -297,6 +315,7 @@ main(void)
 	    cmocka_unit_test(test_pagerduty_actions),
 	    cmocka_unit_test(test_pagerduty_outside_incident),
 	    cmocka_unit_test(test_slack),
+	    cmocka_unit_test(test_slack_mention),
 	    cmocka_unit_test(test_webhook),
 	    cmocka_unit_test(test_link_to_console),
 	    cmocka_unit_test(test_hostile_strings),
