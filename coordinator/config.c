@@ -636,12 +636,13 @@ read_key(config_reader_t *r, const yamltree_node_t *key, const yamltree_node_t *
 	} else if (strcmp(k, "retention") == 0) {
 		read_retention(r, val, c);
 	} else {
-		config_fail(r, key,
-		            "unknown key '%s' (expected http, http_token_file,"
-		            " http_protect_metrics, http_request_deadline, link, store,"
-		            " store_password_file, backup_dir, lease, channels, people, rotations,"
-		            " escalation, outbox, vars, host_label, retention)",
-		            k);
+		config_fail(
+		    r, key,
+		    "unknown key '%s' (expected http, http_token_file,"
+		    " http_protect_metrics, http_request_deadline, link, store,"
+		    " store_password_file, backup_dir, lease, channels, smtp, people, rotations,"
+		    " escalation, outbox, vars, host_label, retention)",
+		    k);
 	}
 }
 
@@ -655,7 +656,7 @@ read_root(config_reader_t *r, const yamltree_node_t *root, config_t *c)
 	/* channels first, then people (their contacts are channels), then
 	 * rotations (they name people): tiers name all three, wherever they
 	 * appear in the file. */
-	static const char *const first[] = {"channels", "people", "rotations"};
+	static const char *const first[] = {"channels", "smtp", "people", "rotations"};
 	for (size_t f = 0; f < sizeof(first) / sizeof(first[0]); f++)
 		for (size_t i = 0; i < config_pairs(root); i++) {
 			const yamltree_node_t *key = root->kids[2 * i];
@@ -665,6 +666,8 @@ read_root(config_reader_t *r, const yamltree_node_t *root, config_t *c)
 			if (f == 0)
 				read_channels(r, key, val, c);
 			else if (f == 1)
+				config_read_smtp(r, val, c);
+			else if (f == 2)
 				config_read_people(r, key, val, c);
 			else
 				config_read_rotations(r, key, val, c);
@@ -672,7 +675,7 @@ read_root(config_reader_t *r, const yamltree_node_t *root, config_t *c)
 	for (size_t i = 0; i < config_pairs(root); i++) {
 		const char *k = config_scalar(root->kids[2 * i]);
 		if (strcmp(k, "channels") != 0 && strcmp(k, "people") != 0 &&
-		    strcmp(k, "rotations") != 0)
+		    strcmp(k, "rotations") != 0 && strcmp(k, "smtp") != 0)
 			read_key(r, root->kids[2 * i], root->kids[2 * i + 1], c);
 	}
 }

@@ -106,6 +106,9 @@ typedef struct config {
 	size_t channel_count;
 	config_policy_t *policies; /* owned */
 	size_t policy_count;
+	/* owned (smtp:): the server people's e-mail goes through (smtp:// or
+	 * smtps://), the sender, and the login (NULL: none). */
+	char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
 	config_person_t *people; /* owned (people:) */
 	size_t people_count;
 	rotation_t *rotations; /* owned (rotations:) */

@@ -39,6 +39,7 @@ bool config_read_channel_body(config_reader_t *r, const yamltree_node_t *kind,
 
 /* config_roster.c: `people:` (read after channels:, before the rest) and
  * `rotations:` (after people:). given is the key, for "given twice". */
+void config_read_smtp(config_reader_t *r, const yamltree_node_t *n, config_t *c);
 void config_read_people(config_reader_t *r, const yamltree_node_t *given, const yamltree_node_t *n,
                         config_t *c);
 void config_read_rotations(config_reader_t *r, const yamltree_node_t *given,

@@ -80,13 +80,36 @@ read_contact(config_reader_t *r, const yamltree_node_t *key, const yamltree_node
 		if (!ok)
 			config_fail(r, val, "%s's webhook must start with http:// or https://",
 			            p->name);
+	} else if (strcmp(kind, "email") == 0) {
+		const char *to = config_scalar(val);
+		ok = false;
+		if (to == NULL || strchr(to, '@') == NULL || to[0] == '@' ||
+		    strpbrk(to, " \t\r\n<>,;\"") != NULL)
+			config_fail(r, val, "%s's email must be an address, like alice@example.org",
+			            p->name);
+		else if (c->smtp_url == NULL)
+			config_fail(r, key,
+			            "%s has an email, so the configuration needs smtp: { url:"
+			            " \"smtp://HOST:PORT\", from: ADDRESS }",
+			            p->name);
+		else
+			ok = true;
+		if (ok) {
+			ch.kind = CHANNEL_EMAIL;
+			ch.url = xstrdup(c->smtp_url);
+			ch.mail_to = xstrdup(to);
+			ch.mail_from = xstrdup(c->smtp_from);
+			ch.mail_user = c->smtp_user ? xstrdup(c->smtp_user) : NULL;
+			ch.mail_password = c->smtp_password ? xstrdup(c->smtp_password) : NULL;
+		}
 	} else if (strcmp(kind, "slack") == 0 || strcmp(kind, "pagerduty") == 0 ||
 	           strcmp(kind, "webhook") == 0) {
 		ok = config_read_channel_body(r, key, val, &ch);
 	} else {
-		ok = config_fail(r, key,
-		                 "unknown contact '%s' for %s (expected slack, pagerduty, webhook)",
-		                 kind, p->name);
+		ok = config_fail(
+		    r, key,
+		    "unknown contact '%s' for %s (expected slack, pagerduty, webhook, email)", kind,
+		    p->name);
 	}
 	if (!ok) {
 		channel_clear(&ch);
@@ -96,6 +119,49 @@ read_contact(config_reader_t *r, const yamltree_node_t *key, const yamltree_node
 	c->channels[c->channel_count++] = ch;
 	p->channels = xrealloc(p->channels, (p->channel_count + 1) * sizeof(*p->channels));
 	p->channels[p->channel_count++] = xstrdup(name);
+}
+
+void
+config_read_smtp(config_reader_t *r, const yamltree_node_t *n, config_t *c)
+{
+	if (!config_expect(r, n, YAMLTREE_MAPPING, "smtp"))
+		return;
+	for (size_t i = 0; i < config_pairs(n); i++) {
+		const yamltree_node_t *key = n->kids[2 * i];
+		const yamltree_node_t *val = n->kids[2 * i + 1];
+		const char *k = config_scalar(key);
+		const char *v = config_scalar(val);
+		if (strcmp(k, "url") == 0 || strcmp(k, "url_env") == 0) {
+			if (config_read_secret(r, key, val, "url", &c->smtp_url) &&
+			    strncmp(c->smtp_url, "smtp://", 7) != 0 &&
+			    strncmp(c->smtp_url, "smtps://", 8) != 0)
+				config_fail(r, val,
+				            "smtp: the url must start with smtp:// or smtps://");
+		} else if (strcmp(k, "from") == 0) {
+			if (v == NULL || strchr(v, '@') == NULL || strpbrk(v, "\r\n") != NULL)
+				config_fail(r, val,
+				            "smtp: from must be an address, like rota@example.org");
+			else {
+				free(c->smtp_from);
+				c->smtp_from = xstrdup(v);
+			}
+		} else if (strcmp(k, "username") == 0 && v != NULL) {
+			free(c->smtp_user);
+			c->smtp_user = xstrdup(v);
+		} else if (strcmp(k, "password_env") == 0) {
+			config_read_secret(r, key, val, "password", &c->smtp_password);
+		} else {
+			config_fail(r, key,
+			            "unknown key '%s' in smtp (expected url or url_env, from,"
+			            " username, password_env)",
+			            k);
+		}
+	}
+	if (c->smtp_url == NULL || c->smtp_from == NULL) {
+		config_fail(r, n, "smtp needs url and from");
+		free(c->smtp_url);
+		c->smtp_url = NULL;
+	}
 }
 
 void
@@ -130,7 +196,8 @@ config_read_people(config_reader_t *r, const yamltree_node_t *given, const yamlt
 		if (!config_expect(r, body, YAMLTREE_MAPPING, "a person ({webhook: URL, ...})"))
 			continue;
 		if (config_pairs(body) == 0)
-			config_fail(r, body, "%s has no contact (slack, pagerduty, webhook)", name);
+			config_fail(r, body, "%s has no contact (slack, pagerduty, webhook, email)",
+			            name);
 		for (size_t k = 0; k < config_pairs(body); k++)
 			read_contact(r, body->kids[2 * k], body->kids[2 * k + 1], c, p);
 	}
@@ -402,6 +469,10 @@ config_read_rotations(config_reader_t *r, const yamltree_node_t *given, const ya
 void
 config_roster_clear(config_t *c)
 {
+	free(c->smtp_url);
+	free(c->smtp_from);
+	free(c->smtp_user);
+	free(c->smtp_password);
 	for (size_t i = 0; i < c->people_count; i++) {
 		for (size_t k = 0; k < c->people[i].channel_count; k++)
 			free(c->people[i].channels[k]);

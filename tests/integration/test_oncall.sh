@@ -6,22 +6,29 @@
 # carol there (audited, kept across a restart), a P1 pages whoever is on
 # call (carol), as does a runbook's notify step, and climbs to management while a P3 opened beside it stops
 # short of it, a policy with `until: resolved` climbs past an ack, and the
-# rotation's calendar is valid iCalendar with the override in it.
+# rotation's calendar is valid iCalendar with the override in it; e-mail
+# goes through a local SMTP receiver.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
 
 start_receiver
+"$ROTA_TESTS_BIN/rota-testsmtp" "$T/smtp.port" "$T/mail.txt" >"$T/smtp.log" 2>&1 &
+PIDS+=($!)
+wait_for '[ -s "$T/smtp.port" ]' 5 "the SMTP receiver to listen"
 delivered() { grep -c "\"path\":\"$1\".*\"ok\":true" "$T/recv.jsonl" || true; }
 
 cat >"$T/config.yaml" <<YAML
+smtp: { url: "smtp://127.0.0.1:$(cat "$T/smtp.port")", from: rota@example.org }
 people:
+  dave:  { email: dave@example.org }
   alice: { webhook: "$RECV/alice" }
   bob:   { webhook: { url: "$RECV/bob" } }
   carol: { webhook: "$RECV/carol" }
 rotations:
   primary: { people: [alice, bob], shift: 1w, handoff: "MON 09:00",
              timezone: Europe/London, start: 2026-11-30 }
+  mail: { people: [dave] }
 channels:
   lead:       { webhook: { url: "$RECV/lead" } }
   managers:   { webhook: { url: "$RECV/managers" } }
@@ -58,6 +65,13 @@ name: page
 steps:
   - id: tell
     notify: { channel: "oncall:primary", message: "restarting app on db-1" }
+YAML
+cat >"$T/runbooks/mail.yaml" <<'YAML'
+name: mail
+severity: P2
+steps:
+  - id: tell
+    notify: { channel: "oncall:mail", message: "disk on db-1 is 97% full" }
 YAML
 
 # --- a bad file: every problem at FILE:LINE:COLUMN, nothing started
@@ -119,6 +133,18 @@ run_rota 0 -- submit page --target db-1 --wait
 wait_for '[ "$(delivered /carol)" = 1 ]' 10 "the notify step to reach carol"
 run_rota 0 -- show last
 assert_contains "$OUT" "queued for @carol/webhook" "the step's detail"
+
+# --- e-mail: through libcurl's SMTP to a local receiver
+run_rota 0 -- submit mail --target db-1 --wait
+wait_for 'grep -q -- "--END--" "$T/mail.txt" 2>/dev/null' 10 "the e-mail to dave"
+mail=$(cat "$T/mail.txt")
+assert_contains "$mail" "MAIL FROM:<rota@example.org>" "the envelope's sender"
+assert_contains "$mail" "RCPT TO:<dave@example.org>" "the envelope's recipient"
+assert_contains "$mail" "To: dave@example.org" "the To header"
+assert_contains "$mail" "Subject: [P2] " "the subject"
+assert_contains "$mail" "disk on db-1 is 97% full" "the text"
+wait_for '[ "$(store "SELECT COUNT(*) FROM outbox WHERE channel = '"'@dave/email'"' AND delivered_ms > 0")" = 1 ]' \
+	10 "the e-mail recorded delivered"
 
 # --- a P1 climbs to management, a P3 opened beside it does not
 run_rota 0 -- incident open db-down --title "primary database down" --target db-1

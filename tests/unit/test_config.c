@@ -240,7 +240,7 @@ test_errors_root(void **state)
 	    "http: off\nchanels: {}\n",
 	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
 	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
-	    " people, rotations, escalation, outbox, vars, host_label, retention)");
+	    " smtp, people, rotations, escalation, outbox, vars, host_label, retention)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
@@ -370,8 +370,9 @@ test_errors_policies(void **state)
 	refused(CHANNELS
 	        "escalation:\n  policies:\n    p: [{ after: 5 minutes, notify: [oncall] }]\n",
 	        "6:18: after: '5 minutes' is not a duration (like 30s, 15m, 4h, 1d)");
-	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [pager] }]\n",
-	        "6:31: notify: 'pager' is not a channel defined under channels (or oncall:ROTATION)");
+	refused(
+	    CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [pager] }]\n",
+	    "6:31: notify: 'pager' is not a channel defined under channels (or oncall:ROTATION)");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: oncall }]\n",
 	        "6:30: notify must be a list");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [] }]\n",
@@ -572,10 +573,32 @@ test_people_and_rotations(void **state)
 	    "people:\n  al ice: { webhook: \"https://x\" }\n",
 	    "2:3: 'al ice' is not a person's name (letters, digits, '.', '_', '-'; at most 64)");
 	refused("people:\n  alice: { email: a@example.org }\n",
-	        "2:12: unknown contact 'email' for alice (expected slack, pagerduty, webhook)");
+	        "2:12: alice has an email, so the configuration needs smtp: { url:"
+	        " \"smtp://HOST:PORT\", from: ADDRESS }");
+	refused(
+	    "people:\n  alice: { fax: 123 }\n",
+	    "2:12: unknown contact 'fax' for alice (expected slack, pagerduty, webhook, email)");
+	refused("smtp: { url: \"smtp://127.0.0.1:25\", from: r@x }\n"
+	        "people:\n  alice: { email: \"a <a@x>\" }\n",
+	        "3:19: alice's email must be an address, like alice@example.org");
+	refused("smtp: { url: \"http://x\", from: r@x }\n",
+	        "1:14: smtp: the url must start with smtp:// or smtps://");
+	c = loaded("smtp: { url: \"smtps://mail.example.org:465\", from: rota@example.org,"
+	           " username: rota }\n"
+	           "people:\n  alice: { email: alice@example.org }\n");
+	const channel_t *mail = config_channel(c, "@alice/email");
+	assert_non_null(mail);
+	assert_int_equal(mail->kind, CHANNEL_EMAIL);
+	assert_string_equal(mail->url, "smtps://mail.example.org:465");
+	assert_string_equal(mail->mail_to, "alice@example.org");
+	assert_string_equal(mail->mail_from, "rota@example.org");
+	assert_string_equal(mail->mail_user, "rota");
+	assert_null(mail->mail_password);
+	config_destroy(&c);
 	refused("people:\n  alice: { slack: { url: \"https://x\", user: \"<!here>\" } }\n",
 	        "2:45: user must be a Slack member id (like U024BE7LH), not '<!here>'");
-	refused("people:\n  alice: {}\n", "2:10: alice has no contact (slack, pagerduty, webhook)");
+	refused("people:\n  alice: {}\n",
+	        "2:10: alice has no contact (slack, pagerduty, webhook, email)");
 	refused("rotations:\n  r: { shift: 1w }\n", "2:6: a rotation needs people: [person, ...]");
 	refused(
 	    "people:\n  a: { webhook: \"https://x\" }\nrotations:\n  r: { people: [a], shift: 30m "
@@ -589,7 +612,8 @@ test_people_and_rotations(void **state)
 	refused("people:\n  a: { webhook: \"https://x\" }\nrotations:\n"
 	        "  r: { people: [a], layers: [{ people: [a] }] }\n",
 	        "4:6: rotation r has layers: its people, shift and handoff go in them");
-	refused(CHANNELS "escalation:\n  policies:\n    p: { until: fixed, tiers: [{ after: 0s, notify: [oncall] }] }\n",
+	refused(CHANNELS "escalation:\n  policies:\n    p: { until: fixed, tiers: [{ after: 0s, "
+	                 "notify: [oncall] }] }\n",
 	        "6:17: until must be acknowledged or resolved, not 'fixed'");
 	refused("channels:\n  \"@x\": { webhook: { url: \"http://x\" } }\n",
 	        "2:3: a channel's name may not start with '@' (a person's contacts are named so)");
