@@ -202,6 +202,10 @@ preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 			fprintf(out, ", %zu channel%s, %zu polic%s", config->channel_count,
 			        config->channel_count == 1 ? "" : "s", config->policy_count,
 			        config->policy_count == 1 ? "y" : "ies");
+		if (config != NULL && (config->people_count > 0 || config->rotation_count > 0))
+			fprintf(out, ", %zu %s, %zu rotation%s", config->people_count,
+			        config->people_count == 1 ? "person" : "people",
+			        config->rotation_count, config->rotation_count == 1 ? "" : "s");
 		if (cfg->key_file != NULL)
 			fprintf(out, ", %zu worker%s and %zu operator%s admitted", workers,
 			        workers == 1 ? "" : "s", operators, operators == 1 ? "" : "s");

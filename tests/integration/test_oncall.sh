@@ -45,7 +45,7 @@ escalation:
       tiers:
         - { after: 0s, notify: [oncall:primary] }
         - { after: 1s, notify: [s-lead] }
-        - { after: 2s, notify: [s-managers] }
+        - { after: 3s, notify: [s-managers] }
 outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
 YAML
 mkdir -p "$T/runbooks"
@@ -100,6 +100,10 @@ assert_contains "$check" "bad.yaml:4:45: handoff: 'MONDAY 9' is not a handoff ti
 assert_contains "$check" "bad.yaml:5:32: handoff names a day, so shift must be whole weeks" "day with 1d"
 assert_contains "$check" "bad.yaml:9:31: notify: 'oncall:nope' names no rotation" "unknown rotation"
 assert_contains "$check" "bad.yaml:9:56: severity: 'P5' is not a severity" "bad severity"
+
+"$ROTA_BIN/rota-coordinator" --check --config "$T/config.yaml" --data-dir "$T/check" \
+	--runbooks "$T/runbooks" >"$T/check.out" 2>&1 || fail "--check refused: $(cat "$T/check.out")"
+assert_contains "$(cat "$T/check.out")" "4 people, 2 rotations" "--check's summary"
 
 ROTA_FAKE_NOW=2026-12-08T10:00:00Z RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
 start_worker db-1
@@ -173,6 +177,10 @@ run_rota 0 -- ack INC-3 --note "looking"
 assert_contains "$OUT" "acknowledged" "ack INC-3"
 wait_for '[ "$(delivered /s-managers)" = 1 ]' 15 "INC-3 to climb to its last tier past the ack"
 assert_eq "$(store "SELECT status FROM incidents WHERE id = 'INC-3'")" "acknowledged" "INC-3's status"
+acked=$(store "SELECT acked_ms FROM incidents WHERE id = 'INC-3'")
+climbed=$(store "SELECT MAX(at_ms) FROM escalations WHERE incident_id = 'INC-3'")
+[ "$climbed" -gt "$acked" ] ||
+	fail "INC-3's last tier came $((acked - climbed)) ms before its ack, not after it: nothing tested"
 run_rota 0 -- incident show INC-3
 assert_contains "$OUT" "escalation goes on until it is resolved" "the ack says the climb goes on"
 run_rota 0 -- resolve INC-3 --note "scaled up"
