@@ -23,6 +23,7 @@
 #include "cmd_history.h"
 #include "cmd_logs.h"
 #include "cmd_note.h"
+#include "cmd_oncall.h"
 #include "cmd_run.h"
 #include "cmd_runbooks.h"
 #include "cmd_schedules.h"
@@ -56,6 +57,7 @@ static const struct {
     {"ack", cmd_incident_ack},
     {"resolve", cmd_incident_resolve},
     {"note", cmd_note_write},
+    {"oncall", cmd_oncall_command},
     {"lint", cmd_lint_files},
     {"keygen", cmd_keygen_run},
     {"status", cmd_status_show},

@@ -203,6 +203,10 @@ session_body_name(Rota__Response__BodyCase body)
 		return "search";
 	case ROTA__RESPONSE__BODY_NOTE:
 		return "note";
+	case ROTA__RESPONSE__BODY_ONCALL:
+		return "oncall";
+	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
+		return "oncall override";
 	default:
 		return "empty";
 	}
@@ -268,6 +272,10 @@ session_body_present(const Rota__Response *resp)
 		return resp->search != NULL;
 	case ROTA__RESPONSE__BODY_NOTE:
 		return resp->note != NULL;
+	case ROTA__RESPONSE__BODY_ONCALL:
+		return resp->oncall != NULL;
+	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
+		return resp->oncall_override != NULL;
 	default:
 		return 0;
 	}

@@ -76,4 +76,14 @@ int64_t cron_next(const cron_t *c, const char *tz, int64_t after_ms);
  * -1 (buf holds "?") for an unknown zone or a buf too small. */
 int cron_format(int64_t ms, const char *tz, char *buf, size_t len);
 
+/* tz's offset east of UTC, in seconds, at instant t_s (seconds since the
+ * epoch): 0, or -1 for an unknown zone. For shift arithmetic that follows
+ * wall clocks (coordinator/rotation.h). Not thread-safe (the cache). */
+int cron_local_offset(const char *tz, int64_t t_s, int32_t *off);
+/* The instant of local wall time wall_s (the local date and time counted
+ * as if it were UTC) in tz: its first occurrence when a backward change
+ * repeats it, the instant of the jump when a forward change skips it.
+ * 0, or -1 for an unknown zone. Not thread-safe (the cache). */
+int cron_local_instant(const char *tz, int64_t wall_s, int64_t *t_s);
+
 #endif

@@ -302,3 +302,25 @@ cron_zone_instant(const cron_zone_t *z, int64_t s)
 	}
 	return s - z->seg[last].off; /* not reached for a well-formed table */
 }
+
+int
+cron_local_offset(const char *tz, int64_t t_s, int32_t *off)
+{
+	const cron_zone_t *z = cron_zone_get(tz, t_s, t_s);
+	if (z == NULL)
+		return -1;
+	*off = z->seg[cron_zone_index(z, t_s)].off;
+	return 0;
+}
+
+int
+cron_local_instant(const char *tz, int64_t wall_s, int64_t *t_s)
+{
+	/* The table must cover the instants a wall time may mean (offsets
+	 * lie within -24 h..+26 h). */
+	const cron_zone_t *z = cron_zone_get(tz, wall_s - 26 * 3600, wall_s + 26 * 3600);
+	if (z == NULL)
+		return -1;
+	*t_s = cron_zone_instant(z, wall_s);
+	return 0;
+}

@@ -61,6 +61,11 @@ static const api_route_t api_routes[] = {
     /* A note is a change to the record, as ack and resolve are. */
     {ROTA__REQUEST__BODY_NOTE, "note", KEYRING_ROLE_OPERATOR, true, api_note_target,
      api_note_request},
+    /* Who is on call is a viewer's to read; who covers a shift is a change
+     * to the record of who gets paged, as ack is. */
+    {ROTA__REQUEST__BODY_ONCALL, "oncall", KEYRING_ROLE_VIEWER, false, NULL, api_oncall},
+    {ROTA__REQUEST__BODY_ONCALL_OVERRIDE, "oncall override", KEYRING_ROLE_OPERATOR, true,
+     api_oncall_override_target, api_oncall_override},
     {ROTA__REQUEST__BODY_RELOAD, "reload", KEYRING_ROLE_ADMIN, true, api_reload_target, api_reload},
     /* The audit trail says who did what: not for every viewer. */
     {ROTA__REQUEST__BODY_AUDIT, "audit", KEYRING_ROLE_ADMIN, false, NULL, api_audit},

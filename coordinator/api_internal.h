@@ -96,6 +96,13 @@ void api_note_request(api_t *api, const uint8_t *identity, size_t identity_len,
                       const Rota__Request *req);
 char *api_note_target(const Rota__Request *req);
 
+/* ---- on call (api_oncall.c) --------------------------------------------- */
+
+void api_oncall(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
+void api_oncall_override(api_t *api, const uint8_t *identity, size_t identity_len,
+                         const Rota__Request *req);
+char *api_oncall_override_target(const Rota__Request *req);
+
 /* ---- fleet and the coordinator (api_fleet.c) --------------------------- */
 
 void api_workers(api_t *api, const uint8_t *identity, size_t identity_len,

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "fleetvars.h"
+#include "rotation.h"
 #include "incidents/incidents.h"
 #include "store/store.h"
 
@@ -46,18 +47,38 @@
 /* The longest: 100 years (use 0 to keep forever). */
 #define CONFIG_RETAIN_MAX_DAYS 36500
 
+/* A tier's notify item naming whoever is on call: "oncall:ROTATION". */
+#define CONFIG_ONCALL_PREFIX "oncall:"
+/* The channel made of a person's contact: "@alice/email". */
+#define CONFIG_PERSON_CHANNEL_FMT "@%s/%s"
+
 typedef struct {
 	int64_t after_ms; /* since the incident opened */
-	char **notify;    /* owned: channel names */
+	/* owned: channel names, and "oncall:ROTATION" for whoever is on call
+	 * when the tier is reached */
+	char **notify;
 	size_t notify_count;
 	int64_t repeat_ms; /* last tier only: notify again this often; 0 never */
+	/* bit s set: the tier is for incidents of severity Ps; 0: every one.
+	 * A tier that is not for an incident's severity is passed over. */
+	uint8_t severities;
 } config_tier_t;
 
 typedef struct {
 	char *name;           /* owned */
 	config_tier_t *tiers; /* owned, in order of after_ms */
 	size_t tier_count;
+	/* until: resolved: the climb goes on past an acknowledgement, and
+	 * stops only at the resolution (until: acknowledged, the default). */
+	bool until_resolved;
 } config_policy_t;
+
+/* A person of people:, whose contacts are channels of their own. */
+typedef struct {
+	char *name;      /* owned */
+	char **channels; /* owned: the names (CONFIG_PERSON_CHANNEL_FMT) of their contacts */
+	size_t channel_count;
+} config_person_t;
 
 typedef struct config {
 	char *path; /* owned: the file read, or NULL for the defaults */
@@ -85,6 +106,13 @@ typedef struct config {
 	size_t channel_count;
 	config_policy_t *policies; /* owned */
 	size_t policy_count;
+	/* owned (smtp:): the server people's e-mail goes through (smtp:// or
+	 * smtps://), the sender, and the login (NULL: none). */
+	char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
+	config_person_t *people; /* owned (people:) */
+	size_t people_count;
+	rotation_t *rotations; /* owned (rotations:) */
+	size_t rotation_count;
 	/* [1]..[4]: P1..P4; CONFIG_DEADLINE_NEXT_BUSINESS_DAY for "next business day" */
 	int64_t deadline_ms[5];
 	int64_t give_up_ms; /* outbox: 0 = its defaults */
@@ -112,6 +140,10 @@ void config_destroy(config_t **cp);
 const channel_t *config_channel(const config_t *c, const char *name);
 /* The named policy, else "default", else NULL. */
 const config_policy_t *config_policy(const config_t *c, const char *name);
+const config_person_t *config_person(const config_t *c, const char *name);
+const rotation_t *config_rotation(const config_t *c, const char *name);
+/* Whether tier t is for incidents of severity (1-4). */
+bool config_tier_applies(const config_tier_t *t, int severity);
 /* When an incident of severity 1-4 opened at opened_ms must be acknowledged. */
 int64_t config_ack_due(const config_t *c, int severity, int64_t opened_ms);
 

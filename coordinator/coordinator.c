@@ -160,6 +160,8 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	/* The URL holds no password (coordinator_store_plan refused one). */
 	log_info("store: %s", splan.target ? splan.target : db);
 	s->incidents = incidents_new(s->store, s->config);
+	s->oncall = oncall_new(s->store, s->config);
+	incidents_set_oncall(s->incidents, s->oncall);
 	s->audit = audit_new(s->store);
 	s->pruner = pruner_new(s->store, &s->config->retention, clock_mono_ms());
 	/* The followers' cursor goes on from the store's last event. */

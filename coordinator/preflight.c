@@ -60,7 +60,10 @@ preflight_runbook_names(const config_t *config, const runbook_t *rb, FILE *err, 
 	for (size_t i = 0; i < rb->step_count; i++) {
 		const runbook_step_t *s = &rb->steps[i];
 		if (s->type != RUNBOOK_STEP_NOTIFY || s->channel == NULL || s->channel[0] == '\0' ||
-		    strstr(s->channel, "{{") != NULL || config_channel(config, s->channel) != NULL)
+		    strstr(s->channel, "{{") != NULL ||
+		    config_channel(config, s->channel) != NULL ||
+		    (strncmp(s->channel, CONFIG_ONCALL_PREFIX, strlen(CONFIG_ONCALL_PREFIX)) == 0 &&
+		     config_rotation(config, s->channel + strlen(CONFIG_ONCALL_PREFIX)) != NULL))
 			continue;
 		fprintf(err,
 		        "%s:%d:%d: warning: step '%s' notifies channel '%s', which is not in"
@@ -199,6 +202,10 @@ preflight_run(const coordinator_config_t *cfg, FILE *out, FILE *err)
 			fprintf(out, ", %zu channel%s, %zu polic%s", config->channel_count,
 			        config->channel_count == 1 ? "" : "s", config->policy_count,
 			        config->policy_count == 1 ? "y" : "ies");
+		if (config != NULL && (config->people_count > 0 || config->rotation_count > 0))
+			fprintf(out, ", %zu %s, %zu rotation%s", config->people_count,
+			        config->people_count == 1 ? "person" : "people",
+			        config->rotation_count, config->rotation_count == 1 ? "" : "s");
 		if (cfg->key_file != NULL)
 			fprintf(out, ", %zu worker%s and %zu operator%s admitted", workers,
 			        workers == 1 ? "" : "s", operators, operators == 1 ? "" : "s");

@@ -26,6 +26,7 @@ services_destroy(services_t **sp)
 	launcher_destroy(&s->launcher);
 	responder_destroy(&s->responder);
 	incidents_destroy(&s->incidents);
+	oncall_destroy(&s->oncall);
 	audit_destroy(&s->audit);
 	pruner_destroy(&s->pruner);
 	events_destroy(&s->events);

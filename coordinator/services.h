@@ -28,6 +28,7 @@
 #include "http/http.h"
 #include "incidents/incidents.h"
 #include "launcher.h"
+#include "oncall.h"
 #include "pruner.h"
 #include "redirect.h"
 #include "registry.h"
@@ -48,6 +49,7 @@ typedef struct services {
 	dispatcher_t *dispatcher; /* owned: the active runs; reset in place by a resync */
 	launcher_t *launcher;     /* owned: starts runs (operators, schedules, incidents) */
 	incidents_t *incidents;   /* owned */
+	oncall_t *oncall;         /* owned: who is on call (rotations and overrides) */
 	responder_t *responder;   /* owned: failures and alerts become incidents */
 	/* owned: the notification sender thread; the one field that changes:
 	 * NULL while the coordinator follows (coordinator_role.c), since a

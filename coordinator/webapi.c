@@ -29,6 +29,7 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/runbooks", WEBAPI_AS_API, true, webapi_runbooks},
     {"GET", "/v1/schedules", WEBAPI_AS_API, true, webapi_schedules},
     {"GET", "/v1/audit", WEBAPI_AS_API, true, webapi_audit},
+    {"GET", "/v1/oncall/*", WEBAPI_AS_API, true, webapi_oncall_ics},
     {"GET", "/v1/session", KEYRING_ROLE_VIEWER, true, webapi_session},
     {"GET", "/v1/login", KEYRING_ROLE_NONE, false, webapi_login},
     {"POST", "/v1/runs", WEBAPI_AS_API, true, webapi_submit},

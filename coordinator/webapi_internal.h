@@ -117,6 +117,7 @@ void webapi_workers(webapi_call_t *call);
 void webapi_runbooks(webapi_call_t *call);
 void webapi_schedules(webapi_call_t *call);
 void webapi_audit(webapi_call_t *call);
+void webapi_oncall_ics(webapi_call_t *call);
 
 /* webapi_actions.c */
 void webapi_submit(webapi_call_t *call);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "json.h"
 #include "jsondoc.h"
+#include "oncall.h"
 #include "xalloc.h"
 
 /* Lines of each step's output a run's document carries, as `rota show`. */
@@ -202,5 +203,39 @@ webapi_audit(webapi_call_t *call)
 		return;
 	json_t *j = jsondoc_audit(env->response->audit);
 	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+/* GET /v1/oncall/NAME.ics: the rotation's shifts for the next weeks
+ * (?weeks=N, ONCALL_ICS_WEEKS by default), as iCalendar for calendar apps. */
+void
+webapi_oncall_ics(webapi_call_t *call)
+{
+	const char *file = call->params[0];
+	size_t len = strlen(file);
+	if (len <= 4 || strcmp(file + len - 4, ".ics") != 0) {
+		webapi_error(call, 404, "not_found",
+		             "no such path: the calendar is /v1/oncall/NAME.ics");
+		return;
+	}
+	uint64_t weeks;
+	if (!webapi_arg_uint(call, "weeks", 1, ONCALL_ICS_WEEKS_MAX, ONCALL_ICS_WEEKS, &weeks))
+		return;
+	char *name = xstrndup(file, len - 4); /* owned */
+	Rota__OncallRequest body = ROTA__ONCALL_REQUEST__INIT;
+	body.rotation = name;
+	body.weeks = (uint32_t)weeks;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_ONCALL;
+	req.oncall = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	free(name);
+	if (env == NULL)
+		return;
+	const Rota__OncallResponse *r = env->response->oncall;
+	free(call->out->body);
+	call->out->status = 200;
+	call->out->body = r->n_rotations == 1 ? oncall_ics(r->rotations[0], clock_wall_ms()) : NULL;
+	call->out->type = "text/calendar; charset=utf-8";
 	rota__envelope__free_unpacked(env, NULL);
 }

@@ -9,6 +9,7 @@
  * anything but PagerDuty's own body. */
 #include "channel.h"
 
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -187,10 +188,15 @@ finish(json_object *o)
 }
 
 static char *
-render_slack(const notice_t *n, const char *link)
+render_slack(const channel_t *c, const notice_t *n, const char *link)
 {
 	buf_t b = {0};
 	char head[64];
+	if (c->mention != NULL && c->mention[0] != '\0') {
+		buf_add_str(&b, "<@");
+		buf_add_slack(&b, c->mention); /* checked at load: [A-Z0-9] only */
+		buf_add_str(&b, "> ");
+	}
 	snprintf(head, sizeof(head), "*[%s] ", channel_severity_name(n->severity));
 	buf_add_str(&b, head);
 	buf_add_slack(&b, kind_words(n->kind));
@@ -346,6 +352,80 @@ utf8_clean(const char *s)
 	return out;
 }
 
+/* A header value on one line: CR and LF become spaces, so no text can add
+ * a header of its own. */
+static void
+buf_add_header(buf_t *b, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		char ch = (*p == '\r' || *p == '\n') ? ' ' : *p;
+		buf_add(b, &ch, 1);
+	}
+}
+
+/* The body's lines, CRLF-ended, a line starting with "." doubled (SMTP's
+ * dot-stuffing: a lone "." would end the message). */
+static void
+buf_add_mail_text(buf_t *b, const char *s)
+{
+	bool start = true;
+	for (const char *p = s; *p; p++) {
+		if (start && *p == '.')
+			buf_add_str(b, ".");
+		start = false;
+		if (*p == '\r')
+			continue;
+		if (*p == '\n') {
+			buf_add_str(b, "\r\n");
+			start = true;
+			continue;
+		}
+		buf_add(b, p, 1);
+	}
+	buf_add_str(b, "\r\n");
+}
+
+static char *
+render_email(const channel_t *c, const notice_t *n, const char *link)
+{
+	buf_t b = {0};
+	char date[64];
+	time_t t = (time_t)(n->created_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	buf_add_str(&b, "From: ");
+	buf_add_header(&b, c->mail_from ? c->mail_from : "");
+	buf_add_str(&b, "\r\nTo: ");
+	buf_add_header(&b, c->mail_to ? c->mail_to : "");
+	char head[64];
+	snprintf(head, sizeof(head), "\r\nSubject: [%s] ", channel_severity_name(n->severity));
+	buf_add_str(&b, head);
+	buf_add_header(&b, kind_words(n->kind));
+	buf_add_str(&b, ": ");
+	buf_add_header(&b, n->title);
+	buf_add_str(&b, "\r\nDate: ");
+	buf_add_str(&b, date);
+	char id[64];
+	snprintf(id, sizeof(id), "\r\nMessage-ID: <rota-%" PRId64 "@rota>\r\n", n->id);
+	buf_add_str(&b, id);
+	buf_add_str(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	                "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	if (n->text[0] != '\0')
+		buf_add_mail_text(&b, n->text);
+	if (n->hosts[0] != '\0') {
+		buf_add_str(&b, "Hosts: ");
+		buf_add_mail_text(&b, n->hosts);
+	}
+	if (n->incident_id[0] != '\0') {
+		buf_add_str(&b, "\r\nrota incident show ");
+		buf_add_mail_text(&b, n->incident_id);
+	}
+	if (link != NULL)
+		buf_add_mail_text(&b, link);
+	return b.data ? b.data : xstrdup("");
+}
+
 char *
 channel_render(const channel_t *c, const notice_t *n, const char *link_base)
 {
@@ -365,13 +445,16 @@ channel_render(const channel_t *c, const notice_t *n, const char *link_base)
 	char *body = NULL;
 	switch (c->kind) {
 	case CHANNEL_SLACK:
-		body = render_slack(&clean, link);
+		body = render_slack(c, &clean, link);
 		break;
 	case CHANNEL_PAGERDUTY:
 		body = render_pagerduty(c, &clean, link);
 		break;
 	case CHANNEL_WEBHOOK:
 		body = render_webhook(&clean, link);
+		break;
+	case CHANNEL_EMAIL:
+		body = render_email(c, &clean, link);
 		break;
 	}
 	free(link);
@@ -391,5 +474,10 @@ channel_clear(channel_t *c)
 	free(c->name);
 	free(c->url);
 	free(c->routing_key);
+	free(c->mention);
+	free(c->mail_to);
+	free(c->mail_from);
+	free(c->mail_user);
+	free(c->mail_password);
 	memset(c, 0, sizeof(*c));
 }

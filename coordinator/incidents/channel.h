@@ -17,6 +17,7 @@ typedef enum {
 	CHANNEL_SLACK = 1,
 	CHANNEL_PAGERDUTY,
 	CHANNEL_WEBHOOK,
+	CHANNEL_EMAIL, /* a person's e-mail, through the configuration's smtp: */
 } channel_kind_t;
 
 #define CHANNEL_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
@@ -26,6 +27,14 @@ typedef struct {
 	channel_kind_t kind;
 	char *url;         /* owned: where to POST (PagerDuty: CHANNEL_PAGERDUTY_URL unless set) */
 	char *routing_key; /* owned: PagerDuty integration key; NULL for the others */
+	/* owned: Slack only, a member id mentioned first (<@U024BE7LH>) so
+	 * Slack pages the person; NULL for none. A person's contact
+	 * (people: in the config) sets it from `user`. */
+	char *mention;
+	/* owned, e-mail only (url is then the smtp:// or smtps:// server):
+	 * the envelope's and headers' addresses, and the server's login
+	 * (NULL: none). */
+	char *mail_to, *mail_from, *mail_user, *mail_password;
 } channel_t;
 
 /* One outbox row as the sender reads it; every string is non-NULL. */
@@ -48,7 +57,7 @@ typedef struct {
  * cannot be sent on c: PagerDuty has no event_action for its kind, or c->kind is not a channel
  * kind.
  *
- * Slack:
+ * Slack (with a mention: "<@USER> " first):
  *   {"text": "*[P2] escalated:* TITLE\nHosts: H\nTEXT\n`rota incident show ID`\n<LINK>"}
  * PagerDuty:
  *   {"routing_key", "event_action": trigger|acknowledge|resolve,
@@ -56,6 +65,10 @@ typedef struct {
  *    "payload" (trigger only): {"summary": "[P2] TITLE", "source": "rota",
  *      "severity", "custom_details": {"incident", "command", "kind", "hosts", "text"}},
  *    "links" (trigger with a link)}
+ * E-mail (not JSON: an RFC 5322 message, CRLF lines, sent over SMTP):
+ *   From, To, Subject "[P2] escalated: TITLE", Date, Message-ID
+ *   <rota-<id>@rota>, Content-Type text/plain; utf-8; the text, hosts,
+ *   command and link as the body.
  * Webhook:
  *   {"id": "rota-<id>", "incident": ID or null, "kind", "severity": "P2",
  *    "title", "text", "hosts": [...], "created": RFC 3339 UTC,

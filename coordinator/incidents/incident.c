@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "duration.h"
+#include "oncall.h"
 #include "log.h"
 #include "outbox.h"
 #include "strlist.h"
@@ -18,6 +19,7 @@
 struct incidents {
 	store_t *store;         /* borrowed */
 	const config_t *config; /* borrowed */
+	oncall_t *oncall;       /* borrowed: who is on call (overrides included) */
 	/* The earliest next_ms of any incident (0: none), so a tick with
 	 * nothing due costs a comparison, not a query. Recomputed after
 	 * every change. */
@@ -33,6 +35,12 @@ incidents_new(store_t *store, const config_t *config)
 	in->store = store;
 	in->config = config;
 	return in;
+}
+
+void
+incidents_set_oncall(incidents_t *in, oncall_t *oncall)
+{
+	in->oncall = oncall;
 }
 
 void
@@ -104,11 +112,32 @@ notify_channels(incidents_t *in, const row_t *r, char *const *channels, size_t n
 }
 
 static int
-record_escalation(incidents_t *in, const row_t *r, int tier, const config_tier_t *t, int64_t now_ms)
+record_escalation(incidents_t *in, const row_t *r, int tier, const char *names, int64_t now_ms)
 {
-	char *names = strlist_join(&(strlist_t){t->notify, t->notify_count}, "");
-	int rc = store_incident_escalation_add(in->store, r->id, tier, now_ms, names);
+	return store_incident_escalation_add(in->store, r->id, tier, now_ms, names);
+}
+
+/* Notifies tier t (expanding oncall:ROTATION) and records it: the
+ * timeline's line is "<head>: notified <said>". */
+static int
+notify_tier(incidents_t *in, const row_t *r, int tier, const config_tier_t *t, const char *head,
+            const char *kind, const char *text, int64_t now_ms)
+{
+	strlist_t channels = {0};
+	char *said = NULL; /* owned */
+	oncall_targets(in->oncall, in->config, t->notify, t->notify_count, now_ms, &channels,
+	               &said);
+	char *event = xasprintf("%s: notified %s", head, said);
+	char *names = strlist_join(&channels, "");
+	int rc = incidents_note(in, r->id, "escalated", event, now_ms);
+	if (rc == 0)
+		rc = record_escalation(in, r, tier, names, now_ms);
+	if (rc == 0)
+		rc = notify_channels(in, r, channels.items, channels.count, kind, text, now_ms);
 	free(names);
+	free(event);
+	free(said);
+	strlist_free(&channels);
 	return rc;
 }
 
@@ -119,8 +148,28 @@ min_time(int64_t *best, int64_t t)
 		*best = t;
 }
 
-/* Moves a triggered incident as far as now allows: every tier whose time
- * has come is notified in order, the deadline is marked once, the last
+/* The last tier up to `upto` that is for the incident's severity, or -1. */
+static int
+tier_reached(const config_policy_t *pol, int upto, int severity)
+{
+	for (int i = upto; i >= 0; i--)
+		if (config_tier_applies(&pol->tiers[i], severity))
+			return i;
+	return -1;
+}
+
+/* Whether r still climbs: a triggered incident does, and an acknowledged
+ * one under a policy that climbs until resolved. */
+static bool
+climbing(const row_t *r, const config_policy_t *pol)
+{
+	return strcmp(r->status, "triggered") == 0 ||
+	       (pol != NULL && pol->until_resolved && strcmp(r->status, "acknowledged") == 0);
+}
+
+/* Moves a climbing incident as far as now allows: every tier whose time
+ * has come is notified in order (one not for its severity is passed
+ * over, said once on the timeline), the deadline is marked once, the last
  * tier repeats. Writes the new tier and when to look next. */
 static int
 climb(incidents_t *in, row_t *r, int64_t now_ms)
@@ -136,74 +185,74 @@ climb(incidents_t *in, row_t *r, int64_t now_ms)
 	int64_t next = 0;
 	char text[512];
 	char when[32];
-	if (strcmp(r->status, "triggered") == 0) {
-		if (!r->overdue && r->ack_due_ms > 0 && now_ms >= r->ack_due_ms) {
+	char head[96];
+	bool acked = strcmp(r->status, "acknowledged") == 0;
+	if (climbing(r, pol)) {
+		if (!acked && !r->overdue && r->ack_due_ms > 0 && now_ms >= r->ack_due_ms) {
 			r->overdue = true;
 			duration_format(r->ack_due_ms - r->created_ms, when, sizeof(when));
 			snprintf(text, sizeof(text), "not acknowledged within P%d's deadline of %s",
 			         r->severity, when);
 			if (incidents_note(in, r->id, "overdue", text, now_ms) != 0)
 				return -1;
-			if (pol && r->tier >= 0 &&
-			    notify_channels(in, r, pol->tiers[r->tier].notify,
-			                    pol->tiers[r->tier].notify_count, "overdue", text,
-			                    now_ms) != 0)
+			int reached = pol ? tier_reached(pol, r->tier, r->severity) : -1;
+			snprintf(head, sizeof(head), "tier %d told it is overdue", reached + 1);
+			if (reached >= 0 && notify_tier(in, r, reached, &pol->tiers[reached], head,
+			                                "overdue", text, now_ms) != 0)
 				return -1;
 		}
 		while (pol && r->tier + 1 < (int)pol->tier_count &&
 		       r->created_ms + pol->tiers[r->tier + 1].after_ms <= now_ms) {
 			r->tier++;
 			const config_tier_t *t = &pol->tiers[r->tier];
-			char *names = strlist_join(&(strlist_t){t->notify, t->notify_count}, "");
 			if (t->after_ms == 0)
 				snprintf(when, sizeof(when), "at once");
 			else
 				duration_format(t->after_ms, when, sizeof(when));
+			if (!config_tier_applies(t, r->severity)) {
+				char *event = xasprintf(
+				    "tier %d (%s%s): passed over, it is not for P%d", r->tier + 1,
+				    t->after_ms ? "after " : "", when, r->severity);
+				int rc = incidents_note(in, r->id, "escalated", event, now_ms);
+				free(event);
+				if (rc != 0)
+					return -1;
+				continue;
+			}
 			if (r->tier == 0)
 				snprintf(text, sizeof(text), "P%d incident opened: %s", r->severity,
 				         r->title);
 			else
-				snprintf(
-				    text, sizeof(text),
-				    "escalated to tier %d of policy %s (not acknowledged after %s)",
-				    r->tier + 1, pol->name, when);
-			char *event = xasprintf("tier %d (%s%s): notified %s", r->tier + 1,
-			                        t->after_ms ? "after " : "", when, names);
-			free(names);
-			int rc = incidents_note(in, r->id, "escalated", event, now_ms);
-			free(event);
-			if (rc != 0 || record_escalation(in, r, r->tier, t, now_ms) != 0 ||
-			    notify_channels(in, r, t->notify, t->notify_count,
-			                    r->tier == 0 ? "trigger" : "escalate", text,
-			                    now_ms) != 0)
+				snprintf(text, sizeof(text),
+				         "escalated to tier %d of policy %s (not %s after %s)",
+				         r->tier + 1, pol->name,
+				         acked ? "resolved" : "acknowledged", when);
+			snprintf(head, sizeof(head), "tier %d (%s%s)", r->tier + 1,
+			         t->after_ms ? "after " : "", when);
+			if (notify_tier(in, r, r->tier, t, head,
+			                r->tier == 0 ? "trigger" : "escalate", text, now_ms) != 0)
 				return -1;
 		}
 		if (pol && r->tier + 1 < (int)pol->tier_count)
 			min_time(&next, r->created_ms + pol->tiers[r->tier + 1].after_ms);
 		if (pol && r->tier >= 0 && r->tier + 1 == (int)pol->tier_count &&
-		    pol->tiers[r->tier].repeat_ms > 0) {
+		    pol->tiers[r->tier].repeat_ms > 0 &&
+		    config_tier_applies(&pol->tiers[r->tier], r->severity)) {
 			const config_tier_t *t = &pol->tiers[r->tier];
 			int64_t last = store_incident_last_escalation(in->store, r->id, r->tier);
 			if (last > 0 && now_ms >= last + t->repeat_ms) {
 				duration_format(now_ms - r->created_ms, when, sizeof(when));
-				snprintf(text, sizeof(text), "still not acknowledged after %s",
-				         when);
-				char *names =
-				    strlist_join(&(strlist_t){t->notify, t->notify_count}, "");
-				char *event =
-				    xasprintf("tier %d repeated: notified %s", r->tier + 1, names);
-				free(names);
-				int rc = incidents_note(in, r->id, "escalated", event, now_ms);
-				free(event);
-				if (rc != 0 || record_escalation(in, r, r->tier, t, now_ms) != 0 ||
-				    notify_channels(in, r, t->notify, t->notify_count, "escalate",
-				                    text, now_ms) != 0)
+				snprintf(text, sizeof(text), "still not %s after %s",
+				         acked ? "resolved" : "acknowledged", when);
+				snprintf(head, sizeof(head), "tier %d repeated", r->tier + 1);
+				if (notify_tier(in, r, r->tier, t, head, "escalate", text,
+				                now_ms) != 0)
 					return -1;
 				last = now_ms;
 			}
 			min_time(&next, last + t->repeat_ms);
 		}
-		if (!r->overdue)
+		if (!r->overdue && !acked)
 			min_time(&next, r->ack_due_ms);
 	}
 	r->next_ms = next;
@@ -414,11 +463,21 @@ incidents_ack(incidents_t *in, const char *id, const char *by, const char *note,
 		r.acked_ms = now_ms;
 		free(r.acked_by);
 		r.acked_by = xstrdup(by && by[0] ? by : "an operator");
-		char *text = xasprintf("acknowledged by %s%s%s: escalation stopped", r.acked_by,
-		                       note && note[0] ? ": " : "", note && note[0] ? note : "");
+		const config_policy_t *pol = config_policy(in->config, r.policy);
+		bool goes_on = pol != NULL && pol->until_resolved;
+		char *text = xasprintf("acknowledged by %s%s%s: %s", r.acked_by,
+		                       note && note[0] ? ": " : "", note && note[0] ? note : "",
+		                       goes_on ? "escalation goes on until it is resolved"
+		                               : "escalation stopped");
 		rc =
 		    record_action(in, &r, "acknowledged", "acknowledge", text, now_ms, code, error);
 		free(text);
+		/* The status write cleared the next climb; one that goes on past
+		 * the ack is looked at again when its next tier falls due. */
+		if (rc == 0 && goes_on && climb(in, &r, now_ms) != 0)
+			rc =
+			    refuse(code, error, ROTA__ERROR_CODE__ERR_INTERNAL,
+			           xasprintf("the store could not record incident %s's climb", id));
 	}
 	store_incident_clear(&r);
 	return rc;

@@ -50,6 +50,10 @@ typedef struct {
 /* config is borrowed and must outlive the module. */
 incidents_t *incidents_new(store_t *store, const config_t *config);
 void incidents_destroy(incidents_t **ip);
+/* Who is on call (oncall.h; borrowed, must outlive the module), for tiers
+ * that notify oncall:ROTATION. Unset: the configuration's overrides only. */
+typedef struct oncall oncall_t;
+void incidents_set_oncall(incidents_t *in, oncall_t *oncall);
 
 /* True (once) when this turn added outbox rows: after the commit the
  * coordinator wakes the sender. */

@@ -72,6 +72,7 @@ typedef struct {
 	CURL *easy;                 /* owned; NULL once finished */
 	struct curl_slist *headers; /* owned */
 	char *body;                 /* owned: CURLOPT_POSTFIELDS points into it */
+	size_t sent;                /* e-mail: bytes of body read by curl so far */
 	char errbuf[CURL_ERROR_SIZE];
 	char reply[OUTBOX_REPLY_KEEP + 1]; /* the head of the answer, for last_error */
 	size_t reply_len;
@@ -275,6 +276,47 @@ slot_free(outbox_t *o)
 	return NULL;
 }
 
+/* curl reads an e-mail's message from the slot's body. */
+static size_t
+on_mail_read(char *buf, size_t size, size_t nitems, void *ctx)
+{
+	slot_t *sl = ctx;
+	size_t left = strlen(sl->body) - sl->sent;
+	size_t n = size * nitems < left ? size * nitems : left;
+	memcpy(buf, sl->body + sl->sent, n);
+	sl->sent += n;
+	return n;
+}
+
+/* An e-mail over SMTP (smtp:// or smtps://): the envelope's sender and
+ * recipient, the message uploaded from the body. The server's last reply
+ * (250 once the message is taken) is the status, read like HTTP's. */
+static int
+slot_start_mail(outbox_t *o, slot_t *sl, const channel_t *c)
+{
+	sl->headers = curl_slist_append(NULL, c->mail_to);
+	if (sl->headers == NULL)
+		return -1;
+	CURL *e = sl->easy;
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, c->mail_from);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, sl->headers);
+	if (c->mail_user != NULL) {
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->mail_user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, c->mail_password ? c->mail_password : "");
+	}
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_mail_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, sl);
+	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)strlen(sl->body));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, sl->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, sl);
+	return 0;
+}
+
 /* Starts the transfer of d on a free slot; -1 when curl refused (the row
  * stays due and is tried next turn). Takes nothing from d. */
 static int
@@ -289,6 +331,20 @@ slot_start(outbox_t *o, slot_t *sl, const due_t *d, char **body)
 	sl->easy = curl_easy_init();
 	if (sl->easy == NULL)
 		return -1;
+	if (c->kind == CHANNEL_EMAIL) {
+		sl->body = *body;
+		*body = NULL;
+		if (slot_start_mail(o, sl, c) != 0 ||
+		    curl_multi_add_handle(o->multi, sl->easy) != CURLM_OK) {
+			curl_easy_cleanup(sl->easy);
+			free(sl->body);
+			curl_slist_free_all(sl->headers);
+			memset(sl, 0, sizeof(*sl));
+			return -1;
+		}
+		sl->used = true;
+		return 0;
+	}
 	char key[64];
 	snprintf(key, sizeof(key), "Idempotency-Key: rota-%" PRId64, d->n.id);
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -577,6 +633,11 @@ outbox_start(const outbox_config_t *cfg, char **error)
 		o->channels[i].url = xstrdup(
 		    c->url ? c->url : (c->kind == CHANNEL_PAGERDUTY ? CHANNEL_PAGERDUTY_URL : ""));
 		o->channels[i].routing_key = xstrdup(c->routing_key);
+		o->channels[i].mention = xstrdup(c->mention);
+		o->channels[i].mail_to = xstrdup(c->mail_to);
+		o->channels[i].mail_from = xstrdup(c->mail_from);
+		o->channels[i].mail_user = xstrdup(c->mail_user);
+		o->channels[i].mail_password = xstrdup(c->mail_password);
 	}
 	o->give_up_ms = cfg->give_up_ms > 0 ? cfg->give_up_ms : OUTBOX_GIVE_UP_MS;
 	o->backoff_ms = cfg->backoff_ms > 0 ? cfg->backoff_ms : OUTBOX_BACKOFF_MS;

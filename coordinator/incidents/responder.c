@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "oncall.h"
 #include "outbox.h"
 #include "services.h"
 #include "strlist.h"
@@ -107,7 +108,14 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 		return 1;
 	}
 	strlist_t targets = {0};
-	if (channel && channel[0]) {
+	char *said = NULL; /* owned: who "oncall:ROTATION" was, for the detail */
+	if (channel && strncmp(channel, CONFIG_ONCALL_PREFIX, strlen(CONFIG_ONCALL_PREFIX)) == 0 &&
+	    config_rotation(r->svc->config, channel + strlen(CONFIG_ONCALL_PREFIX)) != NULL) {
+		/* channel: oncall:primary, whoever is on call now */
+		char *const one[1] = {(char *)channel};
+		oncall_targets(r->svc->oncall, r->svc->config, one, 1, clock_wall_ms(), &targets,
+		               &said);
+	} else if (channel && channel[0]) {
 		if (config_channel(r->svc->config, channel) == NULL) {
 			char *names = NULL;
 			strlist_t all = {0};
@@ -125,16 +133,23 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 	} else {
 		const config_policy_t *pol =
 		    config_policy(r->svc->config, rb ? rb->escalation : NULL);
-		for (size_t i = 0; pol && i < pol->tiers[0].notify_count; i++)
-			strlist_add(&targets, xstrdup(pol->tiers[0].notify[i]));
+		if (pol != NULL)
+			oncall_targets(r->svc->oncall, r->svc->config, pol->tiers[0].notify,
+			               pol->tiers[0].notify_count, clock_wall_ms(), &targets,
+			               &said);
 	}
 	if (targets.count == 0) {
 		/* A library runbook announces what it does; a coordinator with
 		 * no channels configured yet must still run it. */
-		*detail = xasprintf("logged only (no channel configured for policy %s): %s",
+		*detail =
+		    said != NULL && said[0]
+		        ? xasprintf("logged only (%s): %s", said, message)
+		        : xasprintf("logged only (no channel configured for policy %s): %s",
 		                    rb && rb->escalation ? rb->escalation : "default", message);
+		free(said);
 		return 0;
 	}
+	free(said);
 	char *title = xasprintf("%s on %s (run %s)", runbook, host, run_id);
 	int rc = 0;
 	for (size_t i = 0; i < targets.count && rc == 0; i++) {

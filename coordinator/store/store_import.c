@@ -86,6 +86,9 @@ static const store_import_table_t store_import_tables[] = {
      true},
     /* The search index's text; each engine indexes it its own way. */
     {"output_text", "id i, step_run i, stream i, at_ms i, carry i, text t", false},
+    /* rota oncall override's rows (store_oncall.c). */
+    {"oncall_overrides",
+     "id i, rotation t, person t, from_ms i, until_ms i, created_by t, created_ms i", false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

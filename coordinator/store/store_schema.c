@@ -244,6 +244,17 @@ static const char *const store_migrations[] = {
     "CREATE TRIGGER IF NOT EXISTS output_text_delete AFTER DELETE ON output_text BEGIN"
     "  INSERT INTO output_fts (output_fts, rowid, text) VALUES ('delete', old.id, old.text);"
     "  END;",
+    /* 12 -> 13: on-call overrides (store_oncall.c; rota oncall override):
+     * who covers a rotation from when until when, who said so, and when.
+     * Kept so an override outlives a restart; the configuration's own
+     * overrides are read from the file instead. (IF NOT EXISTS: a test
+     * takes a store back to version 5 and migrates it again.) */
+    "CREATE TABLE IF NOT EXISTS oncall_overrides ("
+    "  id INTEGER PRIMARY KEY, rotation TEXT NOT NULL, person TEXT NOT NULL,"
+    "  from_ms INTEGER NOT NULL, until_ms INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS oncall_overrides_rotation"
+    " ON oncall_overrides (rotation, until_ms);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

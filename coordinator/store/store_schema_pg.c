@@ -200,6 +200,12 @@ static const char *const store_pg_migrations[] = {
     "CREATE INDEX output_text_step ON output_text (step_run, stream, id);"
     "CREATE INDEX output_text_fts ON output_text"
     "  USING GIN (to_tsvector('simple', text));",
+    /* 12 -> 13: on-call overrides (store_schema.c's 12 -> 13). */
+    "CREATE TABLE oncall_overrides ("
+    "  " ID ", rotation " T " NOT NULL, person " T " NOT NULL,"
+    "  from_ms BIGINT NOT NULL, until_ms BIGINT NOT NULL,"
+    "  created_by " T " NOT NULL, created_ms BIGINT NOT NULL);"
+    "CREATE INDEX oncall_overrides_rotation ON oncall_overrides (rotation, until_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

@@ -191,6 +191,53 @@ test_slack(void **state)
 	json_object_put(o);
 }
 
+/* A person's e-mail: an RFC 5322 message with CRLF lines, headers that no
+ * text can add to, and a body whose lone dots cannot end the SMTP DATA. */
+static void
+test_email(void **state)
+{
+	(void)state;
+	channel_t mail = {.name = "@alice/email",
+	                  .kind = CHANNEL_EMAIL,
+	                  .url = "smtp://127.0.0.1:25",
+	                  .mail_to = "alice@example.org",
+	                  .mail_from = "rota@example.org"};
+	notice_t n = notice("INC-7", "escalate", 1);
+	n.title = "db down\r\nBcc: eve@example.org";
+	n.text = "first line\n.\nafter a dot";
+	char *body = channel_render(&mail, &n, "https://rota.example");
+	assert_non_null(body);
+	assert_int_equal(strncmp(body, "From: rota@example.org\r\nTo: alice@example.org\r\n", 47),
+	                 0);
+	assert_non_null(
+	    strstr(body, "\r\nSubject: [P1] escalated: db down  Bcc: eve@example.org\r\n"));
+	assert_null(strstr(body, "\nBcc:"));
+	assert_non_null(strstr(body, "\r\nDate: Mon, 23 Nov 2026 08:00:01 +0000\r\n"));
+	assert_non_null(strstr(body, "\r\nMessage-ID: <rota-42@rota>\r\n"));
+	assert_non_null(strstr(body, "\r\n\r\nfirst line\r\n..\r\nafter a dot\r\n"));
+	assert_non_null(strstr(body, "rota incident show INC-7\r\n"));
+	assert_non_null(strstr(body, "https://rota.example/incidents/INC-7\r\n"));
+	free(body);
+}
+
+/* A person's Slack contact mentions them first, so Slack pages them. */
+static void
+test_slack_mention(void **state)
+{
+	(void)state;
+	channel_t alice = slack;
+	alice.name = "@alice/slack";
+	alice.mention = "U024BE7LH";
+	notice_t n = notice("inc-7", "trigger", 1);
+	json_object *o = render(&alice, &n, NULL);
+	const char *text = str(o, "text");
+	assert_int_equal(strncmp(text, "<@U024BE7LH> *[P1] ", 19), 0);
+	json_object_put(o);
+	o = render(&slack, &n, NULL); /* a team channel mentions nobody */
+	assert_null(strstr(str(o, "text"), "<@"));
+	json_object_put(o);
+}
+
 static void
 test_webhook(void **state)
 {
@@ -297,6 +344,8 @@ main(void)
 	    cmocka_unit_test(test_pagerduty_actions),
 	    cmocka_unit_test(test_pagerduty_outside_incident),
 	    cmocka_unit_test(test_slack),
+	    cmocka_unit_test(test_slack_mention),
+	    cmocka_unit_test(test_email),
 	    cmocka_unit_test(test_webhook),
 	    cmocka_unit_test(test_link_to_console),
 	    cmocka_unit_test(test_hostile_strings),

@@ -240,7 +240,7 @@ test_errors_root(void **state)
 	    "http: off\nchanels: {}\n",
 	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
 	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
-	    " escalation, outbox, vars, host_label, retention)");
+	    " smtp, people, rotations, escalation, outbox, vars, host_label, retention)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
@@ -332,7 +332,7 @@ test_errors_channels(void **state)
 	        "2:17: a mapping key must be plain text, not a sequence");
 	refused("channels:\n  a: { slack: { url: [x] } }\n", "2:22: url must be a value");
 	refused("channels:\n  a: { slack: { uri: \"http://x\" } }\n",
-	        "2:17: unknown key 'uri' in a slack channel (expected url or url_env)");
+	        "2:17: unknown key 'uri' in a slack channel (expected url or url_env, user)");
 	refused("channels:\n  a: { pagerduty: { key: x } }\n",
 	        "2:21: unknown key 'key' in a pagerduty channel (expected routing_key or "
 	        "routing_key_env, url or url_env)");
@@ -360,7 +360,7 @@ test_errors_policies(void **state)
 	refused(CHANNELS "escalation:\n  policies:\n    ? [a]\n    : []\n",
 	        "6:7: a mapping key must be plain text, not a sequence");
 	refused(CHANNELS "escalation:\n  policies:\n    p: {}\n",
-	        "6:8: a policy (a list of tiers) must be a list");
+	        "6:8: policy p must be a list of tiers, or {until: resolved, tiers: [...]}");
 	refused(CHANNELS "escalation:\n  policies:\n    p: []\n", "6:8: policy p has no tier");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [x]\n",
 	        "6:9: a tier ({after: 15m, notify: [channel]}) must be a mapping");
@@ -370,15 +370,16 @@ test_errors_policies(void **state)
 	refused(CHANNELS
 	        "escalation:\n  policies:\n    p: [{ after: 5 minutes, notify: [oncall] }]\n",
 	        "6:18: after: '5 minutes' is not a duration (like 30s, 15m, 4h, 1d)");
-	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [pager] }]\n",
-	        "6:31: notify: 'pager' is not a channel defined under channels");
+	refused(
+	    CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [pager] }]\n",
+	    "6:31: notify: 'pager' is not a channel defined under channels (or oncall:ROTATION)");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: oncall }]\n",
 	        "6:30: notify must be a list");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [] }]\n",
 	        "6:30: notify names no channel");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s, notify: [oncall], "
 	                 "wait: 1m }]\n",
-	        "6:40: unknown key 'wait' in a tier (expected after, notify, repeat)");
+	        "6:40: unknown key 'wait' in a tier (expected after, notify, repeat, severity)");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ notify: [oncall] }]\n",
 	        "6:9: a tier needs after (0m for at once)");
 	refused(CHANNELS "escalation:\n  policies:\n    p: [{ after: 0s }]\n",
@@ -509,6 +510,152 @@ test_retention(void **state)
 	        " notifications, incidents, keep_runs_per_runbook)");
 }
 
+/* people: and rotations:, and tiers that notify whoever is on call. */
+static void
+test_people_and_rotations(void **state)
+{
+	(void)state;
+	setenv("ROTA_TEST_SLACK_URL", "https://hooks.slack.example/T/B/x", 1);
+	config_t *c =
+	    loaded("people:\n"
+	           "  alice: { slack: { url_env: ROTA_TEST_SLACK_URL, user: U024BE7LH },\n"
+	           "           webhook: \"https://hooks.example.org/alice\" }\n"
+	           "  bob: { pagerduty: { routing_key: k1 } }\n"
+	           "rotations:\n"
+	           "  primary: { people: [alice, bob], shift: 1w, handoff: \"MON 09:00\",\n"
+	           "             timezone: Europe/London, start: 2026-11-30,\n"
+	           "             overrides: [{ person: bob, from: 2026-12-01T00:00:00Z,\n"
+	           "                           until: 2026-12-02T00:00:00Z }] }\n"
+	           "  follow:\n"
+	           "    layers:\n"
+	           "      - { people: [bob], shift: 1d, handoff: \"08:00\" }\n"
+	           "      - { people: [alice], days: MON-FRI, hours: \"09:00-17:00\","
+	           " priority: 1 }\n"
+	           "escalation:\n"
+	           "  policies:\n"
+	           "    default:\n"
+	           "      until: resolved\n"
+	           "      tiers:\n"
+	           "        - { after: 0m, notify: [oncall:primary] }\n"
+	           "        - { after: 30m, notify: [oncall:follow], severity: [P1, p2] }\n");
+	const config_person_t *alice = config_person(c, "alice");
+	assert_non_null(alice);
+	assert_int_equal(alice->channel_count, 2);
+	assert_string_equal(alice->channels[0], "@alice/slack");
+	const channel_t *slack = config_channel(c, "@alice/slack");
+	assert_non_null(slack);
+	assert_int_equal(slack->kind, CHANNEL_SLACK);
+	assert_string_equal(slack->mention, "U024BE7LH");
+	assert_string_equal(config_channel(c, "@alice/webhook")->url,
+	                    "https://hooks.example.org/alice");
+	assert_int_equal(config_channel(c, "@bob/pagerduty")->kind, CHANNEL_PAGERDUTY);
+	const rotation_t *primary = config_rotation(c, "primary");
+	assert_non_null(primary);
+	assert_int_equal(primary->layer_count, 1);
+	assert_int_equal(primary->override_count, 1);
+	rotation_extra_t none = {NULL, 0};
+	/* 2026-12-08 is in bob's week; the override gave him 12-01 too. */
+	assert_string_equal(rotation_who(primary, none, 1796724000000LL, NULL), "bob");
+	assert_string_equal(rotation_who(primary, none, 1796126400000LL, NULL), "bob");
+	const rotation_t *follow = config_rotation(c, "follow");
+	assert_int_equal(follow->layer_count, 2);
+	assert_int_equal(follow->layers[1].priority, 1);
+	assert_int_equal(follow->layers[1].shift_s, 7 * 86400); /* the default */
+	const config_policy_t *pol = config_policy(c, "default");
+	assert_true(pol->until_resolved);
+	assert_string_equal(pol->tiers[0].notify[0], "oncall:primary");
+	assert_true(config_tier_applies(&pol->tiers[0], 4));
+	assert_true(config_tier_applies(&pol->tiers[1], 2));
+	assert_false(config_tier_applies(&pol->tiers[1], 3));
+	config_destroy(&c);
+
+	refused(
+	    "people:\n  al ice: { webhook: \"https://x\" }\n",
+	    "2:3: 'al ice' is not a person's name (letters, digits, '.', '_', '-'; at most 64)");
+	refused("people:\n  alice: { email: a@example.org }\n",
+	        "2:12: alice has an email, so the configuration needs smtp: { url:"
+	        " \"smtp://HOST:PORT\", from: ADDRESS }");
+	refused(
+	    "people:\n  alice: { fax: 123 }\n",
+	    "2:12: unknown contact 'fax' for alice (expected slack, pagerduty, webhook, email)");
+	refused("smtp: { url: \"smtp://127.0.0.1:25\", from: r@x }\n"
+	        "people:\n  alice: { email: \"a <a@x>\" }\n",
+	        "3:19: alice's email must be an address, like alice@example.org");
+	refused("smtp: { url: \"http://x\", from: r@x }\n",
+	        "1:14: smtp: the url must start with smtp:// or smtps://");
+	c = loaded("smtp: { url: \"smtps://mail.example.org:465\", from: rota@example.org,"
+	           " username: rota }\n"
+	           "people:\n  alice: { email: alice@example.org }\n");
+	const channel_t *mail = config_channel(c, "@alice/email");
+	assert_non_null(mail);
+	assert_int_equal(mail->kind, CHANNEL_EMAIL);
+	assert_string_equal(mail->url, "smtps://mail.example.org:465");
+	assert_string_equal(mail->mail_to, "alice@example.org");
+	assert_string_equal(mail->mail_from, "rota@example.org");
+	assert_string_equal(mail->mail_user, "rota");
+	assert_null(mail->mail_password);
+	config_destroy(&c);
+	refused("people:\n  alice: { slack: { url: \"https://x\", user: \"<!here>\" } }\n",
+	        "2:45: user must be a Slack member id (like U024BE7LH), not '<!here>'");
+	refused("people:\n  alice: {}\n",
+	        "2:10: alice has no contact (slack, pagerduty, webhook, email)");
+	refused("rotations:\n  r: { shift: 1w }\n", "2:6: a rotation needs people: [person, ...]");
+	refused(
+	    "people:\n  a: { webhook: \"https://x\" }\nrotations:\n  r: { people: [a], shift: 30m "
+	    "}\n",
+	    "4:28: shift: '30m' is not a shift (whole hours, days or weeks from 1h to 366d, like"
+	    " 12h, 1d, 1w)");
+	refused("people:\n  a: { webhook: \"https://x\" }\nrotations:\n"
+	        "  r: { people: [a], overrides: [{ person: a, from: 2026-12-02T00:00:00Z,"
+	        " until: 2026-12-01T00:00:00Z }] }\n",
+	        "4:33: an override's until must be after its from");
+	refused("people:\n  a: { webhook: \"https://x\" }\nrotations:\n"
+	        "  r: { people: [a], layers: [{ people: [a] }] }\n",
+	        "4:6: rotation r has layers: its people, shift and handoff go in them");
+	refused(CHANNELS "escalation:\n  policies:\n    p: { until: fixed, tiers: [{ after: 0s, "
+	                 "notify: [oncall] }] }\n",
+	        "6:17: until must be acknowledged or resolved, not 'fixed'");
+	refused("channels:\n  \"@x\": { webhook: { url: \"http://x\" } }\n",
+	        "2:3: a channel's name may not start with '@' (a person's contacts are named so)");
+}
+
+/* The shipped example (deploy/coordinator.example.yaml) loads, and its
+ * default policy is the seeds' ladder: 0, 15, 30 and 60 minutes, the last
+ * two for P1 and P2 only. */
+static void
+test_shipped_example(void **state)
+{
+	(void)state;
+	const char *src = getenv("ROTA_SOURCE_DIR");
+	if (src == NULL)
+		skip();
+	setenv("ROTA_SLACK_ONCALL_URL", "https://hooks.slack.example/T/B/1", 1);
+	setenv("ROTA_SLACK_MGMT_URL", "https://hooks.slack.example/T/B/2", 1);
+	setenv("ROTA_PAGERDUTY_KEY", "pd-key", 1);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/deploy/coordinator.example.yaml", src);
+	char *error = NULL;
+	config_t *c = config_load(path, &error);
+	if (c == NULL)
+		fail_msg("the example is refused: %s", error);
+	const config_policy_t *pol = config_policy(c, "default");
+	assert_non_null(pol);
+	assert_int_equal(pol->tier_count, 4);
+	static const int64_t minutes[] = {0, 15, 30, 60};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(pol->tiers[i].after_ms, minutes[i] * 60 * 1000);
+	for (int sev = 1; sev <= 4; sev++) {
+		assert_true(config_tier_applies(&pol->tiers[0], sev));
+		assert_true(config_tier_applies(&pol->tiers[1], sev));
+		assert_int_equal(config_tier_applies(&pol->tiers[2], sev), sev <= 2);
+		assert_int_equal(config_tier_applies(&pol->tiers[3], sev), sev <= 2);
+	}
+	assert_false(pol->until_resolved);
+	assert_true(config_policy(c, "database")->until_resolved);
+	assert_non_null(config_rotation(c, "primary"));
+	config_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -525,6 +672,8 @@ main(void)
 	    cmocka_unit_test(test_errors_repeated_lists),
 	    cmocka_unit_test(test_ack_due),
 	    cmocka_unit_test(test_retention),
+	    cmocka_unit_test(test_people_and_rotations),
+	    cmocka_unit_test(test_shipped_example),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

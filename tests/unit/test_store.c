@@ -465,10 +465,47 @@ test_worker_delete(void **state)
 	store_destroy(&s);
 }
 
+/* rota oncall override's rows: kept across a reopen, read back per
+ * rotation, oldest first, only those that have not ended. */
+static void
+test_oncall_overrides(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	rotation_override_t a = {
+	    .person = "carol", .from_ms = 1000, .until_ms = 5000, .by = "alice"};
+	rotation_override_t b = {.person = "dave", .from_ms = 6000, .until_ms = 9000, .by = "bob"};
+	assert_int_equal(store_oncall_override_add(s, "primary", &a, 500), 0);
+	assert_int_equal(store_oncall_override_add(s, "primary", &b, 600), 0);
+	assert_int_equal(store_oncall_override_add(s, "other", &a, 700), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_destroy(&s);
+	s = open_ok(f->path);
+	rotation_override_t *got = NULL;
+	size_t n = 0;
+	assert_int_equal(store_oncall_overrides(s, "primary", 0, &got, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(got[0].person, "carol");
+	assert_int_equal(got[0].from_ms, 1000);
+	assert_int_equal(got[0].until_ms, 5000);
+	assert_string_equal(got[0].by, "alice");
+	assert_string_equal(got[1].person, "dave");
+	for (size_t i = 0; i < n; i++)
+		rotation_override_clear(&got[i]);
+	free(got);
+	assert_int_equal(store_oncall_overrides(s, "primary", 5000, &got, &n), 0);
+	assert_int_equal(n, 1); /* carol's ended at 5000 */
+	assert_string_equal(got[0].person, "dave");
+	rotation_override_clear(&got[0]);
+	free(got);
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_oncall_overrides, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
 	    cmocka_unit_test(test_no_file_no_watch),

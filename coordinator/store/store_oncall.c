@@ -1,0 +1,54 @@
+/* store_oncall: on-call overrides (see store_oncall.h). */
+#include "store_int.h"
+
+#include <stdlib.h>
+
+#include "xalloc.h"
+
+static const char sql_add[] =
+    "INSERT INTO oncall_overrides (rotation, person, from_ms, until_ms, created_by, created_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+static const char sql_list[] = "SELECT person, from_ms, until_ms, created_by FROM oncall_overrides"
+                               " WHERE rotation = ? AND until_ms > ? ORDER BY id";
+
+int
+store_oncall_override_add(store_t *s, const char *rotation, const rotation_override_t *o,
+                          int64_t at_ms)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	db_stmt_t *st = store_stmt(s, sql_add);
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, rotation);
+	db_bind_text(st, 2, o->person);
+	db_bind_int64(st, 3, o->from_ms);
+	db_bind_int64(st, 4, o->until_ms);
+	db_bind_text(st, 5, o->by ? o->by : "");
+	db_bind_int64(st, 6, at_ms);
+	return store_stmt_done(s, st);
+}
+
+int
+store_oncall_overrides(store_t *s, const char *rotation, int64_t after_ms,
+                       rotation_override_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	db_stmt_t *st = store_stmt(s, sql_list);
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, rotation);
+	db_bind_int64(st, 2, after_ms);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		rotation_override_t *o = &(*out)[(*n)++];
+		o->person = store_column_dup(st, 0);
+		o->from_ms = db_column_int64(st, 1);
+		o->until_ms = db_column_int64(st, 2);
+		o->by = store_column_dup(st, 3);
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
