@@ -27,6 +27,7 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/incidents/*", WEBAPI_AS_API, true, webapi_incident},
     {"GET", "/v1/workers", WEBAPI_AS_API, true, webapi_workers},
     {"GET", "/v1/runbooks", WEBAPI_AS_API, true, webapi_runbooks},
+    {"GET", "/v1/runbooks/*", WEBAPI_AS_API, true, webapi_runbook},
     {"GET", "/v1/schedules", WEBAPI_AS_API, true, webapi_schedules},
     {"GET", "/v1/audit", WEBAPI_AS_API, true, webapi_audit},
     {"GET", "/v1/session", KEYRING_ROLE_VIEWER, true, webapi_session},
