@@ -276,6 +276,15 @@ webapi_identify(webapi_call_t *call)
 	return false;
 }
 
+bool
+webapi_signed_in(void *ctx, const httpd_request_t *req)
+{
+	webapi_call_t call = {.w = ctx, .req = req};
+	/* Every role may follow (a viewer reads runs' output on the socket). */
+	return !call.w->cfg.console_needs_tls && webapi_session_find(&call) &&
+	       call.caller.role >= KEYRING_ROLE_VIEWER;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static void
