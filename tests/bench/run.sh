@@ -10,7 +10,7 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait sched sqlite search pg ha backup retention) shorten a run
+# worker wait console sched sqlite search pg ha backup retention) shorten a run
 # while working on one figure. BENCH_BACKUP_MB (128) is the size of the
 # store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
 # a measured figure rather than one scaled from a smaller store.
@@ -38,7 +38,9 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite search pg ha backup retention}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sched sqlite search pg ha backup retention}
+# console_runs_page_ms: runs in the store the console's runs page reads.
+CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
 SEARCH_MB=${BENCH_SEARCH_MB:-64}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
@@ -268,6 +270,59 @@ if want wait; then
 	figure wait_overhead_ms "$(sort -n "$W/wait.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	figure wait_cli_floor_ms "$(sort -n "$W/status.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	stop_pid "$WPID"
+	stop_pid "$CPID"
+fi
+
+# p50 in ms of N GETs of URL (curl's whole time: connect, answer, read).
+http_p50() {
+	local n=$1 url=$2
+	for _ in $(seq "$n"); do
+		curl -s -o /dev/null -w '%{time_total}\n' "$url" || die "GET $url failed"
+	done | sort -n | awk '{v[NR] = $1 * 1000} END {printf "%.1f", v[int((NR + 1) / 2)]}'
+}
+
+if want console; then
+	# console_runs_page_ms: the runs page's JSON (GET /v1/runs, its first
+	# page and a deep before= page) with CONSOLE_RUNS runs in the store,
+	# each with a step on a host; p50 of 50 each. The store is seeded by
+	# SQL into a stopped coordinator's file (a run a second for 100,000
+	# seconds), not by running the runs.
+	echo "== console_runs_page_ms: GET /v1/runs with $CONSOLE_RUNS runs in the store" >&2
+	start_coordinator console "$RB"
+	stop_pid "$CPID"
+	sqlite3 "$DB" <<SQL || die "seeding $CONSOLE_RUNS runs failed"
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CONSOLE_RUNS)
+INSERT INTO runs (id, runbook, status, created_ms, started_ms, ended_ms, trigger, hosts_ok,
+                  hosts_failed)
+SELECT printf('20260101-%06d-%06x', i, i), CASE i % 3 WHEN 0 THEN 'bench-true' ELSE 'other' END,
+       CASE WHEN i % 10 = 0 THEN 4 ELSE 3 END, 1767225600000 + i * 1000,
+       1767225600000 + i * 1000, 1767225600000 + i * 1000 + 40, 'manual', 1, 0 FROM n;
+INSERT INTO step_runs (run_id, step_id, host, attempt, position, status, started_ms, ended_ms)
+SELECT id, 'ok', 'w' || (created_ms / 1000 % 20), 1, 0, 4, started_ms, ended_ms FROM runs;
+COMMIT;
+SQL
+	data=$W/console
+	"$BIN/rota-coordinator" --data-dir "$data" --runbooks "$RB" \
+		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
+		--http 127.0.0.1:0 >"$W/coordinator-console2.log" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+	rm -f "$data/endpoints"
+	for _ in $(seq 600); do
+		[ -f "$data/endpoints" ] && break
+		kill -0 "$CPID" 2>/dev/null || die "coordinator console exited at start"
+		sleep 0.05
+	done
+	HTTP=$(sed -n 's/^http=//p' "$data/endpoints")
+	[ -n "$HTTP" ] || die "the coordinator wrote no http endpoint"
+	n=$(curl -s "http://$HTTP/v1/runs?limit=1" | jq -r '.runs | length')
+	[ "$n" = 1 ] || die "GET /v1/runs answered no run"
+	deep=$(printf '20260101-%06d-%06x' 1000 1000)
+	figure console_runs_page_ms "$(http_p50 50 "http://$HTTP/v1/runs")" ms
+	figure console_runs_deep_page_ms "$(http_p50 50 "http://$HTTP/v1/runs?before=$deep")" ms
+	figure console_runs_filtered_page_ms \
+		"$(http_p50 50 "http://$HTTP/v1/runs?runbook=bench-true&status=failed&before=$deep")" ms
 	stop_pid "$CPID"
 fi
 
