@@ -10,7 +10,7 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait console sched sqlite search pg ha backup retention) shorten a run
+# worker wait console sse sched sqlite search pg ha backup retention) shorten a run
 # while working on one figure. BENCH_BACKUP_MB (128) is the size of the
 # store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
 # a measured figure rather than one scaled from a smaller store.
@@ -38,7 +38,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sched sqlite search pg ha backup retention}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha backup retention}
 # console_runs_page_ms: runs in the store the console's runs page reads.
 CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
@@ -168,6 +168,16 @@ description: one shell step that does nothing, on a real worker
 steps:
   - id: t
     shell: "true"
+EOF
+
+# sse_100_followers: the run the followers follow, about 10 MB of output
+# written over about 10 s (100 bursts of 1,000 lines of 100 bytes).
+cat >"$RB/bench-10mb.yaml" <<'EOF'
+name: bench-10mb
+description: writes about 10 MB of output over about 10 s
+steps:
+  - id: write
+    shell: "for i in $(seq 100); do head -c 99000 /dev/zero | tr '\\0' x | fold -w 99; sleep 0.1; done"
 EOF
 
 echo "rota bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); data in $W" >&2
@@ -323,6 +333,56 @@ SQL
 	figure console_runs_deep_page_ms "$(http_p50 50 "http://$HTTP/v1/runs?before=$deep")" ms
 	figure console_runs_filtered_page_ms \
 		"$(http_p50 50 "http://$HTTP/v1/runs?runbook=bench-true&status=failed&before=$deep")" ms
+	stop_pid "$CPID"
+fi
+
+if want sse; then
+	# sse_100_followers: the throughput scenario's rate (results/s over
+	# BENCH_SECONDS) alone, then again while 100 SSE clients (curl) follow
+	# a run on a real worker that writes about 10 MB; the figure is the
+	# rate lost, in %. A follower whose stream ends (the request deadline)
+	# comes back from its last id, as a browser does.
+	echo "== sse_100_followers: throughput with and without 100 SSE followers of a 10 MB run" >&2
+	start_coordinator sse "$RB" --http 127.0.0.1:0
+	HTTP=$(sed -n 's/^http=//p' "$W/sse/endpoints")
+	[ -n "$HTTP" ] || die "the coordinator wrote no http endpoint"
+	start_fleet 1000
+	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-sse" \
+		>"$W/worker-sse.log" 2>&1 &
+	WPID=$!
+	PIDS+=("$WPID")
+	read -r rate0 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (alone) failed"
+	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
+		die "submit bench-10mb failed"
+	FOLLOWERS=()
+	for k in $(seq 100); do
+		(
+			last=0
+			while kill -0 "$CPID" 2>/dev/null && [ ! -f "$W/sse.stop" ]; do
+				curl -sN -m 25 -H "Last-Event-ID: $last" "http://$HTTP/v1/events?run=$run" |
+					awk -v f="$W/sse-$k.bytes" '/^id: / {id = $2} {n += length($0) + 1}
+						END {print n + 0 >> f; print id + 0}' >"$W/sse-$k.last"
+				last=$(cat "$W/sse-$k.last")
+				[ "$last" != 0 ] || sleep 0.2
+			done
+		) &
+		FOLLOWERS+=($!)
+	done
+	read -r rate1 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (with followers) failed"
+	# The followers end with their current stream (curl -m 25 at most).
+	touch "$W/sse.stop"
+	for pid in "${FOLLOWERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	figure throughput_alone "$rate0" results/s
+	figure throughput_with_100_sse "$rate1" results/s
+	figure sse_100_followers "$(awk -v a="$rate0" -v b="$rate1" \
+		'BEGIN {printf "%.1f", (a > 0 ? 100 * (a - b) / a : 0)}')" "%"
+	figure sse_100_followers_mib "$(cat "$W"/sse-*.bytes 2>/dev/null |
+		awk '{n += $1} END {printf "%.0f", n / 1048576}')" MiB
+	figure sse_100_followers_rss "$(rss_mib "$CPID")" MiB
+	stop_pid "$WPID"
+	stop_fleet
 	stop_pid "$CPID"
 fi
 
