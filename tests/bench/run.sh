@@ -23,6 +23,11 @@
 # SQLite store of BENCH_SEARCH_MB MiB of output (64 by default, under a
 # minute; 1024 gives search_1gb_ms, several minutes and about 3 GB of disk).
 #
+# console (console_runs_page_ms and its deep and filtered pages) seeds
+# BENCH_CONSOLE_RUNS (100000) runs by SQL, a few seconds; sse
+# (sse_100_followers) runs the throughput scenario twice, with
+# BENCH_SECONDS=10 about a minute.
+#
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
 # directory, a free port and a unix socket) and stops it at the end; it is
