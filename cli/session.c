@@ -163,6 +163,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "workers";
 	case ROTA__RESPONSE__BODY_RUNBOOKS:
 		return "runbooks";
+	case ROTA__RESPONSE__BODY_RUNBOOK_SHOW:
+		return "runbook show";
 	case ROTA__RESPONSE__BODY_RELOAD:
 		return "reload";
 	case ROTA__RESPONSE__BODY_SCHEDULES:
@@ -232,6 +234,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->workers != NULL;
 	case ROTA__RESPONSE__BODY_RUNBOOKS:
 		return resp->runbooks != NULL;
+	case ROTA__RESPONSE__BODY_RUNBOOK_SHOW:
+		return resp->runbook_show != NULL;
 	case ROTA__RESPONSE__BODY_RELOAD:
 		return resp->reload != NULL;
 	case ROTA__RESPONSE__BODY_SCHEDULES:

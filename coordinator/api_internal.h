@@ -122,6 +122,9 @@ void api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const 
 char *api_reload_target(const Rota__Request *req);
 void api_schedules(api_t *api, const uint8_t *identity, size_t identity_len,
                    const Rota__Request *req);
+/* One runbook: its summary, the text served and its schedule. */
+void api_runbook_show(api_t *api, const uint8_t *identity, size_t identity_len,
+                      const Rota__Request *req);
 
 /* ---- the store itself (api_store.c) ------------------------------------ */
 

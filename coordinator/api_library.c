@@ -6,7 +6,9 @@
  * which owns it). */
 #include "api_internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xalloc.h"
 
@@ -183,4 +185,57 @@ api_schedules(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 	for (size_t k = 0; k < body.n_schedules; k++)
 		rota__schedule_info__free_unpacked(body.schedules[k], NULL);
 	free(body.schedules);
+}
+
+/* Fire times `rota runbooks NAME` lists when not asked for a number. */
+#define API_RUNBOOK_NEXT 5
+
+/* Whether the file at path is named name (its base name without .yaml or
+ * .yml): how an invalid file, whose name did not parse, is found. */
+static bool
+api_file_named(const char *path, const char *name)
+{
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	size_t n = strlen(name);
+	return strncmp(base, name, n) == 0 &&
+	       (strcmp(base + n, ".yaml") == 0 || strcmp(base + n, ".yml") == 0);
+}
+
+void
+api_runbook_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
+{
+	const Rota__ShowRunbookRequest *sr = req->runbook_show;
+	const char *name = sr->name != NULL ? sr->name : "";
+	Rota__ShowRunbookResponse body = ROTA__SHOW_RUNBOOK_RESPONSE__INIT;
+	Rota__RunbookInfo **all = NULL; /* owned */
+	size_t n = 0;
+	/* The list's rows are the runbook's summary: one shape for both. */
+	api_runbooks_fill(api->svc->catalog, &all, &n);
+	const catalog_entry_t *e = name[0] != '\0' ? catalog_find(api->svc->catalog, name) : NULL;
+	for (size_t k = 0; k < n && body.runbook == NULL && name[0] != '\0'; k++) {
+		bool invalid = strcmp(all[k]->state, "invalid") == 0;
+		if (e != NULL ? (!invalid && strcmp(all[k]->name, name) == 0)
+		              : (invalid && api_file_named(all[k]->path, name)))
+			body.runbook = all[k];
+	}
+	if (body.runbook == NULL) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "unknown runbook '%.100s'; rota runbooks lists them", name);
+		api_runbooks_free(all, n);
+		return;
+	}
+	body.yaml = (char *)(e != NULL ? e->yaml : "");
+	const schedule_t *sc = e != NULL ? scheduler_find(api->svc->scheduler, name) : NULL;
+	if (sc != NULL)
+		body.schedule =
+		    api_schedule_info(api, sc, sr->next > 0 ? sr->next : API_RUNBOOK_NEXT);
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.id = req->id;
+	resp.body_case = ROTA__RESPONSE__BODY_RUNBOOK_SHOW;
+	resp.runbook_show = &body;
+	api_reply(api, identity, identity_len, &resp);
+	if (body.schedule != NULL)
+		rota__schedule_info__free_unpacked(body.schedule, NULL);
+	api_runbooks_free(all, n);
 }

@@ -532,6 +532,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .healthy = coordinator_http_healthy,
 	    .events_open = coordinator_sse_open,
 	    .events_text = coordinator_sse_text,
+	    .events_signed_in = webapi_signed_in,
 	    .ctx = c,
 	};
 	if (p.token_file != NULL)

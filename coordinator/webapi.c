@@ -27,6 +27,7 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/incidents/*", WEBAPI_AS_API, true, webapi_incident},
     {"GET", "/v1/workers", WEBAPI_AS_API, true, webapi_workers},
     {"GET", "/v1/runbooks", WEBAPI_AS_API, true, webapi_runbooks},
+    {"GET", "/v1/runbooks/*", WEBAPI_AS_API, true, webapi_runbook},
     {"GET", "/v1/schedules", WEBAPI_AS_API, true, webapi_schedules},
     {"GET", "/v1/audit", WEBAPI_AS_API, true, webapi_audit},
     {"GET", "/v1/oncall/*", WEBAPI_AS_API, true, webapi_oncall_ics},
@@ -274,6 +275,15 @@ webapi_identify(webapi_call_t *call)
 	webapi_error(call, 401, "unauthorized",
 	             "sign in first: run 'rota web login' and open the link it prints");
 	return false;
+}
+
+bool
+webapi_signed_in(void *ctx, const httpd_request_t *req)
+{
+	webapi_call_t call = {.w = ctx, .req = req};
+	/* Every role may follow (a viewer reads runs' output on the socket). */
+	return !call.w->cfg.console_needs_tls && webapi_session_find(&call) &&
+	       call.caller.role >= KEYRING_ROLE_VIEWER;
 }
 
 /* ---- dispatch ------------------------------------------------------------ */

@@ -66,6 +66,10 @@ void webapi_destroy(webapi_t **wp);
 int webapi_login_issue(webapi_t *w, const char *operator, int role, const char *key, int64_t now_ms,
                        char **url, int64_t *expires_ms, char **error);
 
+/* httpd's events_signed_in: whether req carries a live console session
+ * (webapi_t * as ctx); never over plain HTTP beyond loopback, where the
+ * console itself refuses to serve. */
+bool webapi_signed_in(void *ctx, const httpd_request_t *req);
 /* httpd's web handler: answers one request (webapi_t * as ctx). */
 void webapi_serve(void *ctx, const httpd_request_t *req, httpd_reply_t *out);
 

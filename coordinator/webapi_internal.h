@@ -115,6 +115,7 @@ void webapi_incidents(webapi_call_t *call);
 void webapi_incident(webapi_call_t *call);
 void webapi_workers(webapi_call_t *call);
 void webapi_runbooks(webapi_call_t *call);
+void webapi_runbook(webapi_call_t *call);
 void webapi_schedules(webapi_call_t *call);
 void webapi_audit(webapi_call_t *call);
 void webapi_oncall_ics(webapi_call_t *call);

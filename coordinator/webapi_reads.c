@@ -164,6 +164,28 @@ webapi_runbooks(webapi_call_t *call)
 /* Fire times a schedule lists, at most (`rota schedules --next N`). */
 #define WEBAPI_MAX_NEXT 100
 
+/* The name is only looked up in the catalog (the operator API's
+ * runbook_show), never opened as a path. */
+void
+webapi_runbook(webapi_call_t *call)
+{
+	uint64_t next;
+	if (!webapi_arg_uint(call, "next", 0, WEBAPI_MAX_NEXT, 0, &next))
+		return;
+	Rota__ShowRunbookRequest body = ROTA__SHOW_RUNBOOK_REQUEST__INIT;
+	body.name = (char *)call->params[0];
+	body.next = (uint32_t)next;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_RUNBOOK_SHOW;
+	req.runbook_show = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_runbook_show(env->response->runbook_show);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
 void
 webapi_schedules(webapi_call_t *call)
 {

@@ -350,6 +350,26 @@ httpd_request_cookie(const httpd_request_t *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
+/* Whether GET /v1/events carries a console session (handlers'
+ * events_signed_in). */
+static bool
+events_signed_in(httpd_t *s, struct MHD_Connection *c, const char *url)
+{
+	if (s->h.events_signed_in == NULL)
+		return false;
+	char peer[NI_MAXHOST + NI_MAXSERV + 4];
+	peer_of(c, peer, sizeof(peer));
+	httpd_request_t r = {
+	    .method = MHD_HTTP_METHOD_GET,
+	    .path = url,
+	    .peer = peer,
+	    .body = "",
+	    .tls = s->tls_cert != NULL,
+	    .conn = c,
+	};
+	return s->h.events_signed_in(s->h.web_ctx, &r);
+}
+
 /* Hands a request to the web handler and sends what it answers. */
 static enum MHD_Result
 serve_web(httpd_t *s, struct MHD_Connection *c, const char *url, const char *method,
@@ -440,10 +460,13 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 			return serve_healthz(s, c);
 		case ROUTE_EVENTS:
 			/* Run output is for operators: the token whenever one is set
-			 * (beyond loopback), as a viewer reads runs on the socket. */
-			if (s->alert_token != NULL && !token_ok(s, c))
+			 * (beyond loopback), as a viewer reads runs on the socket;
+			 * or a console session, which stands for an operator. */
+			if (s->alert_token != NULL && !token_ok(s, c) &&
+			    !events_signed_in(s, c, url))
 				return answer_text(c, MHD_HTTP_UNAUTHORIZED,
-				                   "a bearer token is required");
+				                   "a bearer token or a console session (rota web"
+				                   " login) is required");
 			if (!get)
 				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
 				              "GET, HEAD");

@@ -139,6 +139,11 @@ typedef struct {
 	 * memory holds and catch_up is off (the stream is cut: resync); -1 on
 	 * an error. NULL: /v1/events answers 404. */
 	int (*events_open)(void *ctx, const char *run_text, char **run, char **why);
+	/* GET /v1/events where a bearer token is set: true when the request
+	 * carries a console session instead (a viewer or more, as `rota logs`
+	 * needs), so the console's pages follow runs beyond loopback; it gets
+	 * web_ctx. NULL: only the token. */
+	bool (*events_signed_in)(void *web_ctx, const httpd_request_t *req);
 	int (*events_text)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
 	                   char **text, uint64_t *next);
 	/* PEM certificate chain and key (their text, copied at start): with

@@ -111,6 +111,11 @@ static const char sql_runs_find[] =
     " AND sr.host = ?))"
     " AND (CAST(? AS BIGINT) = 0 OR created_ms >= ?)"
     " AND (CAST(? AS BIGINT) = 0 OR created_ms < ?)"
+    /* The cursor's time as a bound the planner can seek runs_created to
+     * (inside an OR it would walk the index from the newest run down: a
+     * deep page of 100,000 runs took 66 ms); the exact cut is below. */
+    " AND created_ms <= COALESCE((SELECT created_ms FROM runs b WHERE b.id = ?),"
+    " 9223372036854775807)"
     " AND (? = '' OR created_ms < (SELECT created_ms FROM runs b WHERE b.id = ?)"
     " OR (created_ms = (SELECT created_ms FROM runs b WHERE b.id = ?) AND id < ?))"
     " ORDER BY created_ms DESC, id DESC LIMIT ?";
@@ -156,6 +161,7 @@ store_runs_find(store_t *s, const store_runs_filter_t *f, uint32_t limit,
 		db_bind_int64(st, i++, f->since_ms);
 		db_bind_int64(st, i++, f->until_ms);
 		db_bind_int64(st, i++, f->until_ms);
+		db_bind_text(st, i++, before);
 		db_bind_text(st, i++, before);
 		db_bind_text(st, i++, before);
 		db_bind_text(st, i++, before);

@@ -1,6 +1,6 @@
 // pages.js: the overview and the list pages (incidents, runs, workers,
-// schedules, runbooks and one runbook as a document, audit). The run and
-// incident pages have files of their own (run.js, incident.js).
+// schedules, runbooks, audit). The run, incident and runbook pages have
+// files of their own (run.js, incident.js, runbook.js).
 'use strict';
 
 rota.pages = rota.pages || {};
@@ -204,63 +204,6 @@ rota.pages.runbooks = function () {
                 String(rb.step_count == null ? '' : rb.step_count)];
       }), 'No runbook loaded.'));
   }, function (e) { rota.failed('Runbooks', e); });
-};
-
-// A value of a runbook (a param's default, a target) as readable text.
-function plain(v) {
-  if (v == null) return '—';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
-
-// One runbook as a document: what it is for, what it takes, where it
-// runs, when, and its steps in order with what each does and when.
-rota.pages.runbook = function (name) {
-  return rota.get('/v1/runbooks/' + encodeURIComponent(name)).then(function (d) {
-    var rb = d.runbook || d;
-    var parts = [];
-    if (rb.state && rb.state !== 'loaded' && rb.state !== 'ok') parts.push(el('p', null, rota.badge(rb.state)));
-    if (rb.errors && rb.errors.length)
-      parts.push(section('Lint errors', el('ul', { class: 'bad' }, rb.errors.map(function (e) {
-        return el('li', null, typeof e === 'string' ? e : (e.where ? e.where + ': ' : '') + (e.message || plain(e)));
-      }))));
-    if (rb.description) parts.push(el('p', { class: 'lead' }, rb.description));
-    var params = rb.params || [];
-    if (!Array.isArray(params)) params = Object.keys(params).map(function (k) {
-      var p = params[k]; p = typeof p === 'object' && p ? p : { default: p }; p.name = p.name || k; return p;
-    });
-    parts.push(section('Parameters', params.length ? el('dl', null, params.map(function (p) {
-      return [el('dt', null, el('code', null, p.name)),
-              el('dd', null, p.description || '', p.required ? ' Required.' : '',
-                 p['default'] != null ? [' Default: ', el('code', null, plain(p['default']))] : '',
-                 p.secret ? ' Secret: redacted in output.' : '')];
-    })) : el('p', { class: 'muted' }, 'None.')));
-    if (rb.targets != null) parts.push(section('Targets', el('p', null, el('code', null, plain(rb.targets)))));
-    var sched = rb.schedule || (rb.cron ? { cron: rb.cron, timezone: rb.timezone } : null);
-    parts.push(section('Schedule', sched ? el('p', null, el('code', null, sched.cron || plain(sched)),
-                                             sched.timezone ? ' in ' + sched.timezone : '')
-                                         : el('p', { class: 'muted' }, 'Not scheduled: started by hand, an alert or an incident.')));
-    var steps = rb.steps || [];
-    parts.push(section('Steps', steps.length ? el('ol', { class: 'steps' }, steps.map(function (s) {
-      var what = s.run || s.command || s.check || s.notify || s.action || s.kind || '';
-      var when = [];
-      if (s.when) when.push('when ' + plain(s.when));
-      if (s.manual || s.approval || s.kind === 'manual') when.push('waits for an approval');
-      if (s.on_failure) when.push('on failure: ' + plain(s.on_failure));
-      if (s.retries) when.push('retries ' + s.retries + ' times');
-      if (s.timeout) when.push('timeout ' + plain(s.timeout));
-      return el('li', null, el('strong', null, s.name || s.id || ''),
-                s.description ? el('p', null, s.description) : null,
-                what ? el('pre', null, typeof what === 'string' ? what : plain(what)) : null,
-                when.length ? el('p', { class: 'muted' }, when.join('; ')) : null);
-    })) : el('p', { class: 'muted' }, rb.step_count ? rb.step_count + ' steps.' : 'No step.')));
-    if (rota.canAct() && !(rb.errors && rb.errors.length))
-      parts.push(el('p', null, rota.action('Run now', '/v1/runs', { runbook: rb.name || name }, function (res) {
-        var id = res && (res.run_id || (res.run && res.run.id));
-        if (id) location.href = '/runs/' + encodeURIComponent(id);
-      })));
-    rota.page.apply(null, ['Runbook ' + (rb.name || name)].concat(parts));
-  }, function (e) { rota.failed('Runbook ' + name, e); });
 };
 
 rota.pages.audit = function () {

@@ -37,6 +37,7 @@ rota.pages.run = function (id) {
   var outTitle = el('h2', { id: 'output-title' }, 'Output');
   var out = el('pre', { class: 'output', id: 'output', tabindex: '0', 'aria-labelledby': 'output-title',
                         'aria-live': 'off' });
+  var notes = el('section', { 'aria-labelledby': 'notes-title' });
   var drawn = false;
 
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
@@ -103,6 +104,41 @@ rota.pages.run = function (id) {
       rota.append(actions, el('p', null, rota.action('Cancel run', path + '/cancel', {}, refresh, 'danger')));
   }
 
+  // The run's notes, and for an operator the form that adds one (POST
+  // /v1/runs/ID/notes, as `rota note RUN`). Drawn again only when the
+  // notes change, so text being typed stays.
+  var noteList = el('div');
+  var notesKey = null;
+  function noteForm() {
+    var text = el('textarea', { id: 'run-note-text', name: 'note', rows: '3', required: true });
+    var kind = el('select', { id: 'run-note-kind', name: 'kind' },
+      ['action', 'finding', 'cause', 'prevention'].map(function (k) { return el('option', { value: k }, k); }));
+    var form = el('form', { class: 'note' },
+      el('label', { for: 'run-note-text' }, 'Add a note to this run'), text,
+      el('label', { for: 'run-note-kind' }, 'Kind'), kind,
+      el('button', { type: 'submit', id: 'run-note-add' }, 'Add note'));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (!text.value.trim()) { rota.say('A note needs some text.', true); return; }
+      rota.post(path + '/notes', { text: text.value, kind: kind.value }).then(function () {
+        rota.say('Note added');
+        text.value = '';
+        refresh();
+      }, function (err) { rota.say('Note refused: ' + err.message, true); });
+    });
+    return form;
+  }
+  function drawNotes(list) {
+    var key = JSON.stringify(list);
+    if (key === notesKey) return;
+    notesKey = key;
+    clear(noteList);
+    rota.append(noteList, list.length ? el('ul', { class: 'notes', id: 'run-notes' }, list.map(function (n) {
+      return el('li', null, rota.time(n.at_ms), ' ', n.note_kind ? rota.badge(n.note_kind) : null, ' ',
+                n.by ? el('strong', null, n.by + ': ') : null, n.text);
+    })) : el('p', { class: 'muted', id: 'run-notes' }, 'No note.'));
+  }
+
   function drawGrid() {
     if (!state.data) return;
     var g = runGrid(state.data.steps || []);
@@ -154,13 +190,16 @@ rota.pages.run = function (id) {
     var steps = d.steps || [];
     if (!state.chosenByUser) state.chosen = autoChoose(steps);
     if (!drawn) {
-      rota.page('Run ' + id, head, actions, el('h2', null, 'Hosts and steps'), grid, outTitle, out);
+      rota.append(notes, [el('h2', { id: 'notes-title' }, 'Notes'), noteList,
+                          rota.canAct() ? noteForm() : null]);
+      rota.page('Run ' + id, head, actions, el('h2', null, 'Hosts and steps'), grid, outTitle, out, notes);
       drawn = true;
     }
     drawHead(run);
     drawActions(run, steps);
     drawGrid();
     drawOutput();
+    drawNotes(d.notes || []);
     return run;
   }
 

@@ -10,7 +10,7 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait sched sqlite search pg ha backup retention) shorten a run
+# worker wait console sse sched sqlite search pg ha backup retention) shorten a run
 # while working on one figure. BENCH_BACKUP_MB (128) is the size of the
 # store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
 # a measured figure rather than one scaled from a smaller store.
@@ -22,6 +22,11 @@
 # much stored step output, p50 of 50; tests/bench/search_bench.c) fills a
 # SQLite store of BENCH_SEARCH_MB MiB of output (64 by default, under a
 # minute; 1024 gives search_1gb_ms, several minutes and about 3 GB of disk).
+#
+# console (console_runs_page_ms and its deep and filtered pages) seeds
+# BENCH_CONSOLE_RUNS (100000) runs by SQL, a few seconds; sse
+# (sse_100_followers) runs the throughput scenario twice, with
+# BENCH_SECONDS=10 about a minute.
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
@@ -38,7 +43,9 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait sched sqlite search pg ha backup retention}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha backup retention}
+# console_runs_page_ms: runs in the store the console's runs page reads.
+CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
 SEARCH_MB=${BENCH_SEARCH_MB:-64}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
@@ -168,6 +175,16 @@ steps:
     shell: "true"
 EOF
 
+# sse_100_followers: the run the followers follow, about 10 MB of output
+# written over about 10 s (100 bursts of 1,000 lines of 100 bytes).
+cat >"$RB/bench-10mb.yaml" <<'EOF'
+name: bench-10mb
+description: writes about 10 MB of output over about 10 s
+steps:
+  - id: write
+    shell: "for i in $(seq 100); do head -c 99000 /dev/zero | tr '\\0' x | fold -w 99; sleep 0.1; done"
+EOF
+
 echo "rota bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); data in $W" >&2
 
 if want throughput; then
@@ -268,6 +285,109 @@ if want wait; then
 	figure wait_overhead_ms "$(sort -n "$W/wait.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	figure wait_cli_floor_ms "$(sort -n "$W/status.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	stop_pid "$WPID"
+	stop_pid "$CPID"
+fi
+
+# p50 in ms of N GETs of URL (curl's whole time: connect, answer, read).
+http_p50() {
+	local n=$1 url=$2
+	for _ in $(seq "$n"); do
+		curl -s -o /dev/null -w '%{time_total}\n' "$url" || die "GET $url failed"
+	done | sort -n | awk '{v[NR] = $1 * 1000} END {printf "%.1f", v[int((NR + 1) / 2)]}'
+}
+
+if want console; then
+	# console_runs_page_ms: the runs page's JSON (GET /v1/runs, its first
+	# page and a deep before= page) with CONSOLE_RUNS runs in the store,
+	# each with a step on a host; p50 of 50 each. The store is seeded by
+	# SQL into a stopped coordinator's file (a run a second for 100,000
+	# seconds), not by running the runs.
+	echo "== console_runs_page_ms: GET /v1/runs with $CONSOLE_RUNS runs in the store" >&2
+	start_coordinator console "$RB"
+	stop_pid "$CPID"
+	sqlite3 "$DB" <<SQL || die "seeding $CONSOLE_RUNS runs failed"
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CONSOLE_RUNS)
+INSERT INTO runs (id, runbook, status, created_ms, started_ms, ended_ms, trigger, hosts_ok,
+                  hosts_failed)
+SELECT printf('20260101-%06d-%06x', i, i), CASE i % 3 WHEN 0 THEN 'bench-true' ELSE 'other' END,
+       CASE WHEN i % 10 = 0 THEN 4 ELSE 3 END, 1767225600000 + i * 1000,
+       1767225600000 + i * 1000, 1767225600000 + i * 1000 + 40, 'manual', 1, 0 FROM n;
+INSERT INTO step_runs (run_id, step_id, host, attempt, position, status, started_ms, ended_ms)
+SELECT id, 'ok', 'w' || (created_ms / 1000 % 20), 1, 0, 4, started_ms, ended_ms FROM runs;
+COMMIT;
+SQL
+	data=$W/console
+	"$BIN/rota-coordinator" --data-dir "$data" --runbooks "$RB" \
+		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
+		--http 127.0.0.1:0 >"$W/coordinator-console2.log" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+	rm -f "$data/endpoints"
+	for _ in $(seq 600); do
+		[ -f "$data/endpoints" ] && break
+		kill -0 "$CPID" 2>/dev/null || die "coordinator console exited at start"
+		sleep 0.05
+	done
+	HTTP=$(sed -n 's/^http=//p' "$data/endpoints")
+	[ -n "$HTTP" ] || die "the coordinator wrote no http endpoint"
+	n=$(curl -s "http://$HTTP/v1/runs?limit=1" | jq -r '.runs | length')
+	[ "$n" = 1 ] || die "GET /v1/runs answered no run"
+	deep=$(printf '20260101-%06d-%06x' 1000 1000)
+	figure console_runs_page_ms "$(http_p50 50 "http://$HTTP/v1/runs")" ms
+	figure console_runs_deep_page_ms "$(http_p50 50 "http://$HTTP/v1/runs?before=$deep")" ms
+	figure console_runs_filtered_page_ms \
+		"$(http_p50 50 "http://$HTTP/v1/runs?runbook=bench-true&status=failed&before=$deep")" ms
+	stop_pid "$CPID"
+fi
+
+if want sse; then
+	# sse_100_followers: the throughput scenario's rate (results/s over
+	# BENCH_SECONDS) alone, then again while 100 SSE clients (curl) follow
+	# a run on a real worker that writes about 10 MB; the figure is the
+	# rate lost, in %. A follower whose stream ends (the request deadline)
+	# comes back from its last id, as a browser does.
+	echo "== sse_100_followers: throughput with and without 100 SSE followers of a 10 MB run" >&2
+	start_coordinator sse "$RB" --http 127.0.0.1:0
+	HTTP=$(sed -n 's/^http=//p' "$W/sse/endpoints")
+	[ -n "$HTTP" ] || die "the coordinator wrote no http endpoint"
+	start_fleet 1000
+	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-sse" \
+		>"$W/worker-sse.log" 2>&1 &
+	WPID=$!
+	PIDS+=("$WPID")
+	read -r rate0 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (alone) failed"
+	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
+		die "submit bench-10mb failed"
+	FOLLOWERS=()
+	for k in $(seq 100); do
+		(
+			last=0
+			while kill -0 "$CPID" 2>/dev/null && [ ! -f "$W/sse.stop" ]; do
+				curl -sN -m 25 -H "Last-Event-ID: $last" "http://$HTTP/v1/events?run=$run" |
+					awk -v f="$W/sse-$k.bytes" '/^id: / {id = $2} {n += length($0) + 1}
+						END {print n + 0 >> f; print id + 0}' >"$W/sse-$k.last"
+				last=$(cat "$W/sse-$k.last")
+				[ "$last" != 0 ] || sleep 0.2
+			done
+		) &
+		FOLLOWERS+=($!)
+	done
+	read -r rate1 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (with followers) failed"
+	# The followers end with their current stream (curl -m 25 at most).
+	touch "$W/sse.stop"
+	for pid in "${FOLLOWERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	figure throughput_alone "$rate0" results/s
+	figure throughput_with_100_sse "$rate1" results/s
+	figure sse_100_followers "$(awk -v a="$rate0" -v b="$rate1" \
+		'BEGIN {printf "%.1f", (a > 0 ? 100 * (a - b) / a : 0)}')" "%"
+	figure sse_100_followers_mib "$(cat "$W"/sse-*.bytes 2>/dev/null |
+		awk '{n += $1} END {printf "%.0f", n / 1048576}')" MiB
+	figure sse_100_followers_rss "$(rss_mib "$CPID")" MiB
+	stop_pid "$WPID"
+	stop_fleet
 	stop_pid "$CPID"
 fi
 

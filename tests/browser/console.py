@@ -3,8 +3,11 @@
 Selenium) against a real coordinator and real workers, which
 test_console.sh starts. What an on-call engineer does: open the overview,
 follow a run's output live, approve a waiting step, acknowledge an
-incident, on a phone-wide screen too; and what the console must refuse: a
-viewer's actions, and a POST without the CSRF token.
+incident, add a note to a run (the approval and the note by keyboard
+alone: Tab and Enter), on a phone-wide screen too; every page's controls
+labelled, its text at a contrast of 4.5:1 or more and the keyboard's
+focus visible; and what the console must refuse: a viewer's actions, and
+a POST without the CSRF token.
 
 Environment (set by test_console.sh): ROTA_URL, ROTA_LOGIN_ADMIN,
 ROTA_LOGIN_VIEWER (one-time sign-in links), RUN_TICKER, RUN_GATED,
@@ -20,6 +23,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 URL = os.environ["ROTA_URL"]
 SHOTS = os.environ["SHOTS"]
@@ -62,7 +66,12 @@ def h1(d):
 
 
 def buttons(d, text):
-    return [b for b in d.find_elements(By.TAG_NAME, "button") if b.text.startswith(text)]
+    """The buttons whose label starts with text, read in one go in the page
+    (a page redrawn between a lookup and a read leaves stale handles)."""
+    return d.execute_script(
+        "var t = arguments[0]; return Array.prototype.filter.call("
+        "document.querySelectorAll('button'),"
+        " function (b) { return b.textContent.trim().indexOf(t) === 0; });", text)
 
 
 def click(d, text, what):
@@ -145,12 +154,129 @@ def live_output(d):
         raise Failed("the page was reloaded")
 
 
+def tab_to(d, pred, what, most=80):
+    """Presses Tab from the top of the page until the focused element
+    fits pred (a JS expression over `e`); on the way every element the
+    keyboard reaches must show its focus (an outline or a shadow).
+    Returns the element."""
+    d.execute_script("document.activeElement && document.activeElement.blur();"
+                     " window.scrollTo(0, 0);")
+    body = d.switch_to.active_element
+    trail = []
+    for _ in range(most):
+        body.send_keys(Keys.TAB)
+        e = d.switch_to.active_element
+        look = d.execute_script("""
+            var e = document.activeElement, s = getComputedStyle(e);
+            var ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) ||
+                       (s.boxShadow && s.boxShadow !== 'none');
+            return {ring: ring, tag: e.tagName, text: (e.textContent || '').slice(0, 40),
+                    fits: (function (e) { return %s; })(e)};
+            """ % pred)
+        trail.append("%s %s" % (look["tag"], look["text"].strip()[:15]))
+        if not look["ring"]:
+            raise Failed("no visible focus on <%s> %r after %s" % (look["tag"], look["text"][:30],
+                                                                  " > ".join(trail)))
+        if look["fits"]:
+            return e
+        body = e
+    raise Failed("%d presses of Tab never reached %s" % (most, what))
+
+
 def approve(d):
+    # By keyboard: Tab reaches the Approve button, Enter presses it.
     step = os.environ["GATED_STEP"]
     d.get(URL + "/runs/" + os.environ["RUN_GATED"])
-    click(d, "Approve " + step, "the Approve button")
+    wait(d, lambda: buttons(d, "Approve " + step), "the Approve button")
+    b = tab_to(d, "e.tagName === 'BUTTON' && e.textContent.indexOf('Approve ') === 0",
+               "the Approve button")
+    b.send_keys(Keys.ENTER)
     wait(d, lambda: d.find_element(By.ID, "run-status").text == "succeeded",
          "the run to go on and succeed after the approval")
+
+
+def run_note(d):
+    # A note on the run, typed and sent from the keyboard; shown after.
+    d.get(URL + "/runs/" + os.environ["RUN_GATED"])
+    wait(d, lambda: d.find_elements(By.ID, "run-note-text"), "the run's note form")
+    t = tab_to(d, "e.id === 'run-note-text'", "the note's text box")
+    t.send_keys("browser: run looked fine")
+    b = tab_to(d, "e.id === 'run-note-add'", "the Add note button")
+    b.send_keys(Keys.ENTER)
+    wait(d, lambda: "browser: run looked fine" in d.find_element(By.ID, "run-notes").text,
+         "the note among the run's notes")
+
+
+# Every control named, every text colour at 4.5:1 or more against what is
+# behind it (WCAG AA), computed in the page from the styles it got.
+A11Y_JS = """
+function rgb(c) {
+  var m = c.match(/rgba?\\(([^)]*)\\)/); if (!m) return null;
+  var p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(parseFloat);
+  return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+}
+function lum(c) {
+  function ch(v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
+  return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
+}
+function over(f, b) {
+  return {r: f.r * f.a + b.r * (1 - f.a), g: f.g * f.a + b.g * (1 - f.a), b: f.b * f.a + b.b * (1 - f.a), a: 1};
+}
+function behind(e) {
+  var layers = [];
+  for (var x = e; x && x.nodeType === 1; x = x.parentElement) {
+    var c = rgb(getComputedStyle(x).backgroundColor);
+    if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+  }
+  var bg = {r: 255, g: 255, b: 255, a: 1};
+  for (var i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+  return bg;
+}
+function named(e) {
+  if (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.closest('label')) return true;
+  if (e.id && document.querySelector('label[for="' + CSS.escape(e.id) + '"]')) return true;
+  return e.tagName === 'BUTTON' && e.textContent.trim() !== '';
+}
+var bad = [];
+document.querySelectorAll('input, select, textarea, button').forEach(function (e) {
+  if (e.type !== 'hidden' && !named(e)) bad.push('unlabelled <' + e.tagName.toLowerCase() + '> ' + (e.name || e.id || e.outerHTML.slice(0, 60)));
+});
+var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+var seen = 0;
+for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+  if (!n.nodeValue.trim()) continue;
+  var e = n.parentElement;
+  if (!e || !e.getClientRects().length || e.closest('.sr, .skip, noscript, [disabled]')) continue;
+  var s = getComputedStyle(e);
+  if (s.visibility === 'hidden' || parseFloat(s.opacity) === 0) continue;
+  var bg = behind(e), fg = over(rgb(s.color), bg);
+  var a = lum(fg), b = lum(bg), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  seen++;
+  if (ratio < 4.5) bad.push('contrast ' + ratio.toFixed(2) + ':1 of "' + n.nodeValue.trim().slice(0, 30) + '" (' + s.color + ' on rgb(' + [bg.r, bg.g, bg.b].map(Math.round) + '))');
+}
+return {bad: bad, seen: seen};
+"""
+
+
+def accessible(d):
+    pages = ["/", "/incidents", "/incidents/" + os.environ["INC_PHONE"], "/runs",
+             "/runs/" + os.environ["RUN_GATED"], "/workers", "/schedules", "/runbooks",
+             "/runbooks/gated", "/audit"]
+    for p in pages:
+        d.get(URL + p)
+        wait(d, lambda: h1(d) and h1(d) != "Loading…" and
+             "Loading" not in d.find_element(By.TAG_NAME, "main").text[:10], "page " + p)
+        r = d.execute_script(A11Y_JS)
+        if r["bad"]:
+            raise Failed("%s: %s" % (p, "; ".join(r["bad"][:8])))
+        if r["seen"] < 3:
+            raise Failed("%s: only %d pieces of text looked at" % (p, r["seen"]))
+    # The keyboard reaches the incident's Acknowledge button, showing its
+    # focus on the way (not pressed: this incident stays open).
+    d.get(URL + "/incidents/" + os.environ["INC_PHONE"])
+    wait(d, lambda: buttons(d, "Acknowledge"), "the Acknowledge button")
+    tab_to(d, "e.tagName === 'BUTTON' && e.textContent.indexOf('Acknowledge') === 0",
+           "the Acknowledge button")
 
 
 def ack(d):
@@ -227,7 +353,9 @@ def main():
     try:
         check("overview", d, overview)
         check("live-output", d, live_output)
-        check("approve", d, approve)
+        check("approve-by-keyboard", d, approve)
+        check("run-note", d, run_note)
+        check("accessible", d, accessible)
         check("ack", d, ack)
         check("no-csrf-token", d, no_csrf)
         check("phone-390px", d, phone)

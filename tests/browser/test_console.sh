@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web console in headless Chromium (console.py, Selenium) against a
 # real coordinator with CURVE and roles, and a real worker: the overview,
-# a run's output appearing live, a manual step approved by a click, an
+# a run's output appearing live, a manual step approved from the keyboard,
+# a note added to a run, every page's labels, contrast and focus, an
 # incident acknowledged by a click (and so in `rota incident show`), a POST
 # without the CSRF token refused, the incident page at 390 px with its ack
 # button on the screen, and a viewer who sees no action button and whose
@@ -80,6 +81,7 @@ has_line "$OUT" 'by .*admin|admin' "the ack names who clicked"
 assert_contains "$OUT" "browser: looking at it" "the note added in the browser"
 run_rota 0 -- show "$RUN_GATED" --json
 assert_contains "$OUT" '"status":"succeeded"' "the approved run"
+assert_contains "$OUT" '"text":"browser: run looked fine"' "the note added to the run in the browser"
 run_rota 0 -- incident show "$INC_PHONE"
 assert_not_contains "$OUT" "acknowledged by" "the incident the refused POSTs aimed at"
 run_rota 0 -- audit --json

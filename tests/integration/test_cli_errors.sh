@@ -63,7 +63,7 @@ expect 2 "option '--note' needs a value" -- reject last confirm --note
 expect 2 "the run id is empty" -- approve "" confirm
 expect 2 "the step id is empty" -- reject last ""
 expect 2 "unknown option '--force'" -- approve last confirm --force
-expect 2 "runbooks takes no arguments" -- runbooks daily-health-check
+expect 2 "runbooks takes one runbook name at most, got 'weekly'" -- runbooks daily-health-check weekly
 expect 2 "reload takes no arguments" -- reload now
 expect 2 "unknown option '--all'" -- reload --all
 expect 2 "--next needs a whole number from 1 to 1000, got '0'" -- schedules --next 0 daily-health-check

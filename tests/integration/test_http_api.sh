@@ -34,6 +34,35 @@ steps:
     shell: { run: "sleep 30" }
 YAML
 
+# One runbook as a document (GET /v1/runbooks/NAME): params, targets, a
+# schedule in a zone without daylight saving, steps of three kinds; and
+# an invalid file.
+cat >"$T/runbooks/nightly.yaml" <<'YAML'
+name: nightly
+description: rotates the logs at night
+targets: { labels: { role: [web, api] }, batch: 25% }
+params:
+  region: { description: where }
+  keep: { type: int, default: 7 }
+  token: { secret: true, default: hunter2 }
+schedule: { cron: "0 3 * * *", timezone: Asia/Kolkata }
+steps:
+  - id: rotate
+    shell: { run: "logrotate -f /etc/logrotate.conf" }
+    timeout: 5m
+  - id: confirm
+    manual: { prompt: "keep going?" }
+  - id: page
+    notify: { message: "rotate failed" }
+    when: { failed: rotate }
+YAML
+cat >"$T/runbooks/broken.yaml" <<'YAML'
+name: broken
+steps:
+  - id: x
+    shelll: { run: "true" }
+YAML
+
 # req METHOD PATH [BODY [CURL ARGS...]]: sets CODE, BODY (the answer) and
 # HDRS (the headers, in $T/hdrs).
 req() {
@@ -117,7 +146,41 @@ req GET /v1/audit
 expect 200 "GET /v1/audit (keyless: admin)"
 req GET "/v1/schedules?next=1000"
 expect 400 "next too large"
-pass "GET /v1/runbooks, /v1/schedules are the CLI's documents; /v1/workers, /v1/audit answer"
+
+req GET /v1/runbooks/nightly
+expect 200 "GET /v1/runbooks/NAME"
+run_rota 0 -- runbooks nightly --json
+assert_eq "$(same_json "$BODY" "$OUT")" True "GET /v1/runbooks/NAME is rota runbooks NAME --json"
+assert_eq "$(jget '.description')" "rotates the logs at night" "description"
+assert_eq "$(jget '[.params[] | "\(.name):\(.required):\(.default)"] | join(" ")')" \
+	"region:true:null keep:false:7 token:false:****" "params, defaults, required; a secret's hidden"
+assert_eq "$(jget '(.targets.labels.role | join(",")) + " " + .targets.batch')" "web,api 25%" "targets"
+assert_eq "$(jget '.schedule.timezone + " " + (.schedule.next | length | tostring)')" \
+	"Asia/Kolkata 5" "the schedule's zone and five fire times"
+assert_contains "$(jget '.schedule.next[0].local')" "03:00" "the next fire time in its zone"
+assert_contains "$(jget '.schedule.next[0].utc')" "21:30" "and in UTC"
+assert_eq "$(jget '[.steps[] | .id + "/" + .kind + "/" + .runs_on + "/" + .when.kind] | join(" ")')" \
+	"rotate/shell/worker/default confirm/manual/coordinator/default page/notify/coordinator/failed" \
+	"the steps in order: kind, where, when"
+assert_eq "$(jget '.steps[0].timeout_ms, .steps[1].manual_approval, .steps[2].when.step' | tr '\n' ' ')" \
+	"300000 true rotate " "timeout, manual approval, the condition's step"
+assert_contains "$(jget '.steps[0].what')" "logrotate -f" "what a step does"
+run_rota 0 -- runbooks nightly
+assert_contains "$OUT" "region (required)" "rota runbooks NAME: the params"
+assert_contains "$OUT" "Asia/Kolkata" "rota runbooks NAME: the schedule"
+req GET /v1/runbooks/broken
+expect 200 "an invalid runbook"
+assert_eq "$(jget '.runbook.state + " " + (.steps | tostring)')" "invalid null" "invalid: no steps"
+assert_eq "$(jget '[.lint[] | "\(.line):\(.column)"] | join(" ")')" "3:5 4:5" "its lint errors at line:column"
+assert_contains "$(jget '.lint[1].message')" "unknown key 'shelll'" "its lint error's message"
+req GET /v1/runbooks/nope
+expect 404 "an unknown runbook"
+assert_contains "$BODY" "unknown runbook 'nope'" "404 names it"
+req GET "/v1/runbooks/..%2F..%2Fetc%2Fpasswd"
+expect 404 "a path for a name"
+req GET "/v1/runbooks/nightly?next=101"
+expect 400 "next too large"
+pass "GET /v1/runbooks, /v1/runbooks/NAME, /v1/schedules are the CLI's documents; /v1/workers, /v1/audit answer"
 
 # Pagination by limit: two runs more, the newest first, one a page.
 run_rota 0 -- submit hello --wait

@@ -103,6 +103,21 @@ has_line "$refused" '^bob viewer submit refused$' "the refusal audited"
 has_line "$refused" '^bob viewer audit refused$' "the read's refusal audited"
 pass "a viewer reads, and its action is refused 403 naming the role, and audited"
 
+# The event stream (GET /v1/events) takes the bearer token or a console
+# session: the viewer's cookie follows; no cookie, or a made-up one, 401.
+# sse ARGS...: the status of a 2-second look at the stream; its text in
+# $T/sse.out.
+sse() {
+	curl -s -m 2 -o "$T/sse.out" -D "$T/sse.hdrs" -w '%{http_code}' "$@" "$BASE/v1/events" || true
+}
+assert_eq "$(sse)" 401 "the stream without a token or a session"
+assert_contains "$(cat "$T/sse.out")" "console session" "401 names the session"
+assert_eq "$(sse -H "Cookie: rota_session=$(printf '%064d' 7)")" 401 "a made-up session"
+assert_eq "$(sse "${C[@]}")" 200 "the viewer's session follows"
+grep -qi '^content-type: text/event-stream' "$T/sse.hdrs" || fail "the viewer got no event stream: $(cat "$T/sse.hdrs")"
+assert_eq "$(sse -H "Authorization: Bearer $(cat "$T/data/alertmanager.token")")" 200 "the bearer token still does"
+pass "GET /v1/events takes a console session (a viewer's) as well as the bearer token"
+
 run_rota 0 -- --key "$T/keys/alice.key_secret" web login
 CODE=$(curl -s -o /dev/null -D "$T/hdrs" -w '%{http_code}' "$(head -1 <<<"$OUT")")
 acookie=$(sed -n 's/^Set-Cookie: \(rota_session=[0-9a-f]*\);.*/\1/p' "$T/hdrs")
@@ -120,6 +135,7 @@ req GET /v1/session "" -H "Cookie: $acookie"
 expect 401 "a revoked session"
 req GET /v1/session "" "${C[@]}"
 expect 401 "bob's revoked session"
+assert_eq "$(sse "${C[@]}")" 401 "a revoked session no longer follows"
 pass "sessions survive a restart; rota web logout --all (admin) ends them"
 
 # Beyond loopback over plain HTTP the console refuses to serve (sessions
