@@ -501,6 +501,7 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 			return;
 		}
 		free(c->backup_dir);
+		free(c->id);
 		c->backup_dir = xstrdup(scalar(val));
 	} else if (strcmp(k, "http_protect_metrics") == 0) {
 		const char *v = scalar(val);
@@ -526,6 +527,15 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 			reader_fail(r, val, "lease must be from 2s to 5m, not '%s'", scalar(val));
 		else
 			c->lease_ms = ms;
+	} else if (strcmp(k, "id") == 0) {
+		char why[160];
+		const char *v = scalar(val);
+		if (config_id_check(v ? v : "", why, sizeof(why)) != 0) {
+			reader_fail(r, val, "id: %s", why);
+			return;
+		}
+		free(c->id);
+		c->id = xstrdup(v);
 	} else if (strcmp(k, "vars") == 0) {
 		fleetvars_destroy(&c->vars);
 		c->vars = fleetvars_read(&r->rep, val);
@@ -545,12 +555,13 @@ read_key(reader_t *r, const yamltree_node_t *key, const yamltree_node_t *val, co
 	} else if (strcmp(k, "retention") == 0) {
 		read_retention(r, val, c);
 	} else {
-		reader_fail(r, key,
-		            "unknown key '%s' (expected http, http_token_file,"
-		            " http_protect_metrics, http_request_deadline, link, store,"
-		            " store_password_file, backup_dir, lease, channels, escalation, outbox,"
-		            " vars, host_label, retention)",
-		            k);
+		reader_fail(
+		    r, key,
+		    "unknown key '%s' (expected http, http_token_file,"
+		    " http_protect_metrics, http_request_deadline, link, store,"
+		    " store_password_file, backup_dir, lease, id, channels, escalation, outbox,"
+		    " vars, host_label, retention)",
+		    k);
 	}
 }
 
@@ -710,4 +721,39 @@ config_ack_due(const config_t *c, int severity, int64_t opened_ms)
 	else if (tm.tm_wday == 0)
 		due += day;
 	return due;
+}
+
+int
+config_id_check(const char *id, char *why, size_t len)
+{
+	size_t n = strlen(id);
+	if (n == 0) {
+		snprintf(why, len, "a coordinator's id must not be empty");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)id[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		             (ch >= '0' && ch <= '9');
+		if (alnum || (i > 0 && (ch == '.' || ch == '_' || ch == '-')))
+			continue;
+		/* The byte is shown, never the id: it may hold control characters. */
+		char shown[16];
+		if (ch > 0x20 && ch < 0x7f)
+			snprintf(shown, sizeof(shown), "'%c'", ch);
+		else
+			snprintf(shown, sizeof(shown), "byte 0x%02x", ch);
+		snprintf(why, len,
+		         "%s at position %zu is not allowed: an id is letters, digits, '.', '_' and"
+		         " '-', starting with a letter or a digit, at most %d bytes (like c1 or"
+		         " db-east.2)",
+		         shown, i + 1, CONFIG_ID_MAX);
+		return -1;
+	}
+	if (n > CONFIG_ID_MAX) {
+		snprintf(why, len, "'%.20s...' is %zu bytes long; an id has at most %d", id, n,
+		         CONFIG_ID_MAX);
+		return -1;
+	}
+	return 0;
 }
