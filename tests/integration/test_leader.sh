@@ -96,8 +96,8 @@ wait_for "follows b" 10 "coordinator b to follow"
 leads b && fail "two leaders: b says it leads while a does"
 leads a || fail "a no longer leads once b started"
 assert_eq "$(health b)" 200 "/healthz on the follower"
-assert_contains "$(cat "$T/health.body")" "ok follower (epoch 1): coordinator b" \
-	"/healthz's body on the follower"
+assert_contains "$(cat "$T/health.body")" "ok follower" "/healthz's body on the follower"
+assert_contains "$(cat "$T/health.body")" "): coordinator b" "/healthz's body on the follower"
 assert_eq "$(metric b 'rota_coordinator_info{id="b"}')" 1 "rota_coordinator_info on b"
 grep -q 'rota-coordinator\[b\] INFO' "$T/coordinator-b.log" || fail "b's log lines do not name it"
 assert_eq "$(metric a rota_leader)" 1 "rota_leader on a"
@@ -108,6 +108,19 @@ assert_contains "$OUT" "role         follower" "status on b"
 assert_contains "$OUT" "leader       a at $API_a (epoch 1," "status on b: the leader"
 assert_contains "$OUT" "$API_a" "status on b lists a"
 assert_contains "$OUT" "$API_b" "status on b lists b"
+
+# rota-fleetsim given the follower first: its workers are sent to the
+# leader and welcomed there.
+"$ROTA_BIN/rota-fleetsim" --coordinator "$WORKER_b,$WORKER_a" --workers 3 --id-prefix fsim- \
+	--ready-file "$T/fleet.ready" >>"$T/fleetsim.log" 2>&1 &
+FLEET=$!
+PIDS+=("$FLEET")
+wait_for "[ -f '$T/fleet.ready' ]" 20 "3 simulated workers welcomed (through the follower's Redirect)"
+kill -TERM "$FLEET"
+wait "$FLEET" || true
+grep -q 'sims\? ' /dev/null || true
+grep -Eq 'stopped: 3/3 workers welcomed.* [1-9][0-9]* redirects' "$T/fleetsim.log" ||
+	fail "rota-fleetsim did not follow the follower's Redirect: $(cat "$T/fleetsim.log")"
 
 # A worker and a run of three steps, going on across the failovers.
 WORKER_EP="$WORKER_a,$WORKER_b"
