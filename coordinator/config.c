@@ -739,7 +739,7 @@ config_id_check(const char *id, char *why, size_t len)
 			continue;
 		/* The byte is shown, never the id: it may hold control characters. */
 		char shown[16];
-		if (ch > 0x20 && ch < 0x7f)
+		if (ch >= 0x20 && ch < 0x7f)
 			snprintf(shown, sizeof(shown), "'%c'", ch);
 		else
 			snprintf(shown, sizeof(shown), "byte 0x%02x", ch);

@@ -125,6 +125,7 @@ test_every_key(void **state)
 	           "store_password_file: /etc/rota/store.password\n"
 	           "backup_dir: /var/backups/rota\n"
 	           "lease: 8s\n"
+	           "id: db-east.2\n"
 	           "channels:\n"
 	           "  chat:\n"
 	           "    slack: { url_env: ROTA_TEST_SLACK_URL }\n"
@@ -163,6 +164,7 @@ test_every_key(void **state)
 	assert_true(c->http_protect_metrics);
 	assert_int_equal(c->http_request_deadline_ms, 45000);
 	assert_int_equal(c->lease_ms, 8000);
+	assert_string_equal(c->id, "db-east.2");
 	assert_string_equal(ch->routing_key, "k2");
 	ch = config_channel(c, "hook");
 	assert_int_equal(ch->kind, CHANNEL_WEBHOOK);
@@ -236,12 +238,17 @@ test_errors_root(void **state)
 	refused("channels: [\n", "2:1: YAML syntax error: did not find expected node content"
 	                         " (while parsing a flow node at line 2, column 1)");
 	refused("- a\n- b\n", "1:1: the configuration must be a mapping");
-	refused(
-	    "http: off\nchanels: {}\n",
-	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
-	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
-	    " escalation, outbox, vars, host_label, retention)");
+	refused("http: off\nchanels: {}\n",
+	        "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
+	        " http_request_deadline, link, store, store_password_file, backup_dir, lease, id,"
+	        " channels, escalation, outbox, vars, host_label, retention)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
+	refused("id: \"c 1\"\n",
+	        "1:5: id: ' ' at position 2 is not allowed: an id is letters, digits, '.', '_' and"
+	        " '-', starting with a letter or a digit, at most 63 bytes (like c1 or db-east.2)");
+	refused("id: -c1\n", "1:5: id: '-' at position 1 is not allowed: an id is letters, digits,"
+	                     " '.', '_' and '-', starting with a letter or a digit, at most 63"
+	                     " bytes (like c1 or db-east.2)");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
 	refused("http_request_deadline: soon\n",
