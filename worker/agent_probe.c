@@ -199,11 +199,15 @@ agent_probe_read(agent_t *a, const zmq_pollitem_t *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
+		/* Only a probe still open: the link may have been closed this
+		 * turn (a Redirect, a Goodbye), and the probes with it. */
 		void *sock = items[i].socket;
 		char probed[EPLIST_MAX_ENDPOINT + 1] = "";
 		for (size_t k = 0; k < a->probes_open; k++)
 			if (a->probes[k].sock == sock)
 				snprintf(probed, sizeof(probed), "%s", a->probes[k].endpoint);
+		if (probed[0] == '\0')
+			continue;
 		for (int k = 0; k < 16; k++) {
 			wire_msg_t msg;
 			int rc = wire_recv(sock, 0, &msg, &a->wire);
