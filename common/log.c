@@ -37,6 +37,12 @@ log_init(const char *program, log_level_t level)
 	log_threshold = level;
 }
 
+void
+log_set_program(const char *program)
+{
+	log_program = program;
+}
+
 int
 log_level_parse(const char *name, log_level_t *out)
 {

@@ -12,6 +12,9 @@
 typedef enum { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR, LOGL_OFF } log_level_t;
 
 void log_init(const char *program, log_level_t level);
+/* The name every line starts with from now on (borrowed: it must outlive
+ * logging). Set it before any other thread logs. */
+void log_set_program(const char *program);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int log_level_parse(const char *name, log_level_t *out);
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

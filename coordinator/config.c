@@ -617,6 +617,15 @@ read_key(config_reader_t *r, const yamltree_node_t *key, const yamltree_node_t *
 			            config_scalar(val));
 		else
 			c->lease_ms = ms;
+	} else if (strcmp(k, "id") == 0) {
+		char why[160];
+		const char *v = config_scalar(val);
+		if (config_id_check(v ? v : "", why, sizeof(why)) != 0) {
+			config_fail(r, val, "id: %s", why);
+			return;
+		}
+		free(c->id);
+		c->id = xstrdup(v);
 	} else if (strcmp(k, "vars") == 0) {
 		fleetvars_destroy(&c->vars);
 		c->vars = fleetvars_read(&r->rep, val);
@@ -640,7 +649,7 @@ read_key(config_reader_t *r, const yamltree_node_t *key, const yamltree_node_t *
 		    r, key,
 		    "unknown key '%s' (expected http, http_token_file,"
 		    " http_protect_metrics, http_request_deadline, link, store,"
-		    " store_password_file, backup_dir, lease, channels, smtp, people, rotations,"
+		    " store_password_file, backup_dir, lease, id, channels, smtp, people, rotations,"
 		    " escalation, outbox, vars, host_label, retention)",
 		    k);
 	}
@@ -818,4 +827,39 @@ config_ack_due(const config_t *c, int severity, int64_t opened_ms)
 	else if (tm.tm_wday == 0)
 		due += day;
 	return due;
+}
+
+int
+config_id_check(const char *id, char *why, size_t len)
+{
+	size_t n = strlen(id);
+	if (n == 0) {
+		snprintf(why, len, "a coordinator's id must not be empty");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)id[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		             (ch >= '0' && ch <= '9');
+		if (alnum || (i > 0 && (ch == '.' || ch == '_' || ch == '-')))
+			continue;
+		/* The byte is shown, never the id: it may hold control characters. */
+		char shown[16];
+		if (ch >= 0x20 && ch < 0x7f)
+			snprintf(shown, sizeof(shown), "'%c'", ch);
+		else
+			snprintf(shown, sizeof(shown), "byte 0x%02x", ch);
+		snprintf(why, len,
+		         "%s at position %zu is not allowed: an id is letters, digits, '.', '_' and"
+		         " '-', starting with a letter or a digit, at most %d bytes (like c1 or"
+		         " db-east.2)",
+		         shown, i + 1, CONFIG_ID_MAX);
+		return -1;
+	}
+	if (n > CONFIG_ID_MAX) {
+		snprintf(why, len, "'%.20s...' is %zu bytes long; an id has at most %d", id, n,
+		         CONFIG_ID_MAX);
+		return -1;
+	}
+	return 0;
 }

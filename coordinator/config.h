@@ -102,6 +102,9 @@ typedef struct config {
 	/* lease: the leader's lease (leader.h); 0 when not given (--lease
 	 * wins; else LEADER_DEFAULT_LEASE_MS). */
 	int64_t lease_ms;
+	/* id: this coordinator's name (config_id_check); owned, NULL when not
+	 * given (--id wins; else the host name). */
+	char *id;
 	channel_t *channels; /* owned */
 	size_t channel_count;
 	config_policy_t *policies; /* owned */
@@ -136,6 +139,13 @@ config_t *config_default(void);
  * one "FILE:LINE:COLUMN: what" line each, in the order of the file. */
 config_t *config_load(const char *path, char **error);
 void config_destroy(config_t **cp);
+
+#define CONFIG_ID_MAX 63 /* bytes of a coordinator's id */
+/* Whether id may name a coordinator (--id, id:): 1 to CONFIG_ID_MAX
+ * letters, digits, '.', '_' and '-', starting with a letter or a digit
+ * (it is shown in rota status, /healthz, /metrics labels and every log
+ * line). -1 with why (len bytes) saying what is wrong. */
+int config_id_check(const char *id, char *why, size_t len);
 
 const channel_t *config_channel(const config_t *c, const char *name);
 /* The named policy, else "default", else NULL. */

@@ -88,6 +88,25 @@ coordinator_check_data_dir(const char *dir)
 		         dir, (unsigned)(st.st_mode & 07777), dir);
 }
 
+/* Names this coordinator: id (--id or id:, checked), else the host name.
+ * Given one, every log line says it too, so that two coordinators on one
+ * host are told apart in a shared journal as in rota status, /healthz and
+ * /metrics. */
+static void
+coordinator_name(coordinator_t *c, const char *id)
+{
+	static char program[sizeof("rota-coordinator[]") + sizeof(c->coordinator_id)];
+	if (id != NULL) {
+		snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", id);
+		snprintf(program, sizeof(program), "rota-coordinator[%s]", id);
+		log_set_program(program);
+		return;
+	}
+	char host[sizeof(c->coordinator_id)] = "coordinator";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
+}
+
 coordinator_t *
 coordinator_new(const coordinator_config_t *config, char **error)
 {
@@ -132,6 +151,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    config->config_path ? config_load(config->config_path, error) : config_default();
 	if (s->config == NULL)
 		goto fail;
+	coordinator_name(c, config->id ? config->id : s->config->id);
 	s->metrics.step_seconds =
 	    metrics_histogram_new(METRICS_DURATION_BUCKETS, METRICS_DURATION_BUCKET_COUNT);
 	s->metrics.commit_seconds = metrics_histogram_new(
@@ -267,9 +287,6 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .settling = true,
 	    .web = c->webapi, /* made with the HTTP endpoint, above */
 	};
-	char host[64] = "coordinator";
-	gethostname(host, sizeof(host) - 1);
-	snprintf(c->coordinator_id, sizeof(c->coordinator_id), "%s", host);
 	/* Leads at once on SQLite (the same recovery as ever: runs in flight,
 	 * runbooks and schedules), or follows until the lease is free. */
 	if (coordinator_role_start(c, config->lease_ms ? config->lease_ms : s->config->lease_ms,

@@ -71,6 +71,9 @@ typedef struct {
 	bool insecure;
 	/* The leader's lease (--lease; leader.h): 0 for the default. */
 	int64_t lease_ms;
+	/* This coordinator's name (--id, checked by config_id_check): NULL
+	 * for the configuration's id:, else the host name. */
+	const char *id;
 	/* The store (--store): a postgresql:// URL; NULL: ROTA_STORE, else
 	 * the configuration's store:, else SQLite in data_dir
 	 * (coordinator_store_plan decides). */

@@ -147,13 +147,13 @@ coordinator_http_healthy(void *ctx, const char *role, char **why)
 		return false;
 	}
 	if (role != NULL && strcmp(role, leads ? "leader" : "follower") != 0) {
-		*why = xasprintf("this coordinator is the %s (epoch %llu), not the %s",
-		                 leads ? "leader" : "follower",
+		*why = xasprintf("this coordinator (%s) is the %s (epoch %llu), not the %s",
+		                 c->coordinator_id, leads ? "leader" : "follower",
 		                 (unsigned long long)leader_epoch(c->leader), role);
 		return false;
 	}
-	*why = xasprintf("ok %s (epoch %llu)", leads ? "leader" : "follower",
-	                 (unsigned long long)leader_epoch(c->leader));
+	*why = xasprintf("ok %s (epoch %llu): coordinator %s", leads ? "leader" : "follower",
+	                 (unsigned long long)leader_epoch(c->leader), c->coordinator_id);
 	return true;
 }
 
@@ -305,6 +305,12 @@ coordinator_http_metrics(void *ctx)
 	               "How long each turn's commit of the store took.");
 	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
 	coordinator_metric_retention(m, c->svc->pruner);
+	/* Which coordinator this is (--id, else the host name): two on one
+	 * host, scraped as one target each, are told apart by it. */
+	metrics_family(m, "rota_coordinator_info", METRICS_GAUGE,
+	               "Always 1; its label id names this coordinator (--id, else the host name).");
+	metrics_label_t idl = {"id", c->coordinator_id};
+	metrics_value(m, &idl, 1, 1);
 	metrics_family(m, "rota_leader", METRICS_GAUGE,
 	               "1 while this coordinator holds the lease and leads, 0 while it follows.");
 	metrics_value(m, NULL, 0, leader_is_leader(c->leader) ? 1 : 0);

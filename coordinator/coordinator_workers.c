@@ -188,10 +188,35 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	dispatcher_hello(c->svc->dispatcher, w, hello, other);
 }
 
+/* A worker whose coordinator went silent asks who leads: a follower
+ * answers with its Redirect, the leader with one naming itself. Nothing
+ * else is done: the probe comes on a connection of its own, under a name
+ * libzmq made (so it can never take over the identity of a worker
+ * connected here), and the registry does not hear of it. Under CURVE the
+ * ZAP handler admitted its key as any worker's; who leads is all it
+ * learns, what any follower tells an admitted worker. */
+static void
+coordinator_probe(coordinator_t *c, const wire_msg_t *msg)
+{
+	const char *endpoint = NULL;
+	void *sock = c->svc->worker_sock;
+	int rc =
+	    redirect_target(c->svc, REDIRECT_WORKERS, &endpoint)
+	        ? redirect_send(c->svc, REDIRECT_WORKERS, sock, msg->identity, msg->identity_len, 0)
+	        : redirect_send_here(c->svc, c->coordinator_id, sock, msg->identity,
+	                             msg->identity_len);
+	if (rc != 0)
+		coordinator_log_drop(c, "worker", msg, "the answer to its probe could not be sent");
+}
+
 void
 coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 {
 	Rota__Envelope *env = msg->env;
+	if (env->body_case == ROTA__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->probe) {
+		coordinator_probe(c, msg);
+		return;
+	}
 	/* Under CURVE, a worker speaks only under its key's id; one that
 	 * says Hello under another is told why it gets no Welcome. */
 	if (!security_worker_allowed(c->svc->security, msg)) {

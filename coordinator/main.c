@@ -24,6 +24,7 @@ enum {
 	MAIN_OPT_RESTORE,
 	MAIN_OPT_FORCE,
 	MAIN_OPT_READ_ONLY,
+	MAIN_OPT_ID,
 	MAIN_OPT_HTTP_TLS_CERT,
 	MAIN_OPT_HTTP_TLS_KEY,
 };
@@ -70,6 +71,9 @@ usage(FILE *out)
 	        "  --lease DURATION        the leader's lease when coordinators share a store\n"
 	        "                          (PostgreSQL): a frozen leader is replaced after it"
 	        " (default 5s)\n"
+	        "  --id NAME               this coordinator's name in rota status, /healthz,"
+	        " /metrics\n"
+	        "                          and its log (default: the host name)\n"
 	        "  --output-limit BYTES    output kept per step (default %d)\n"
 	        "  --key FILE              its CURVE secret key (default DIR/coordinator.key_secret"
 	        " when present)\n"
@@ -159,6 +163,7 @@ main(int argc, char **argv)
 	    {"restore", required_argument, NULL, MAIN_OPT_RESTORE},
 	    {"force", no_argument, NULL, MAIN_OPT_FORCE},
 	    {"read-only", no_argument, NULL, MAIN_OPT_READ_ONLY},
+	    {"id", required_argument, NULL, MAIN_OPT_ID},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -220,6 +225,15 @@ main(int argc, char **argv)
 		case MAIN_OPT_FORCE:
 			force = true;
 			break;
+		case MAIN_OPT_ID: {
+			char why[200];
+			if (config_id_check(optarg, why, sizeof(why)) != 0) {
+				fprintf(stderr, "rota-coordinator: --id: %s\n", why);
+				return 2;
+			}
+			cfg.id = optarg;
+			break;
+		}
 		case MAIN_OPT_READ_ONLY:
 			cfg.read_only = true;
 			break;

@@ -204,3 +204,28 @@ redirect_send(const services_t *svc, redirect_socket_t kind, void *sock, const u
 		return -1;
 	return 0;
 }
+
+int
+redirect_send_here(const services_t *svc, const char *id, void *sock, const uint8_t *identity,
+                   size_t identity_len)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+	         "coordinator %s leads (epoch %llu): say Hello on this endpoint", id,
+	         (unsigned long long)svc->epoch);
+	Rota__Redirect redirect = ROTA__REDIRECT__INIT;
+	redirect.endpoint = (char *)svc->advertised.worker;
+	redirect.epoch = svc->epoch;
+	redirect.leader_id = (char *)id;
+	redirect.leads_here = true;
+	Rota__Error err = ROTA__ERROR__INIT;
+	err.code = ROTA__ERROR_CODE__ERR_REDIRECT;
+	err.message = text;
+	Rota__Response resp = ROTA__RESPONSE__INIT;
+	resp.error = &err;
+	resp.redirect = &redirect;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESPONSE;
+	env.response = &resp;
+	return wire_send(sock, identity, identity_len, &env) != 0 ? -1 : 0;
+}

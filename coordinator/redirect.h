@@ -91,5 +91,13 @@ void redirect_text(const services_t *svc, redirect_socket_t kind, const char *en
  * 0, or -1 with errno when the send failed (the peer is gone). */
 int redirect_send(const services_t *svc, redirect_socket_t kind, void *sock,
                   const uint8_t *identity, size_t identity_len, uint64_t request_id);
+/* The leader's answer to a worker's probe (Heartbeat.probe): a Redirect
+ * naming this coordinator (id), its epoch and its advertised worker
+ * endpoint, with leads_here set, so a worker whose coordinator went
+ * silent learns that another one leads under a newer epoch without
+ * waiting out the silence. Sent now, on sock, to identity; it promises
+ * nothing (the worker still says Hello). 0, or -1 with errno. */
+int redirect_send_here(const services_t *svc, const char *id, void *sock, const uint8_t *identity,
+                       size_t identity_len);
 
 #endif

@@ -35,7 +35,7 @@ agent_new(const agent_config_t *config, char **error)
 	a->poll_cap = 16;
 	a->fds = xcalloc(a->poll_cap, sizeof(*a->fds));
 	/* Room for the signalfd, the socket and its monitor besides. */
-	a->items = xcalloc(a->poll_cap + 3, sizeof(*a->items));
+	a->items = xcalloc(a->poll_cap + 3 + EPLIST_MAX, sizeof(*a->items));
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 	a->endpoints = eplist_parse(config->endpoint, error);
 	if (a->endpoints == NULL) {
@@ -328,7 +328,7 @@ agent_run(agent_t *a)
 		if (want > a->poll_cap) {
 			a->poll_cap = want;
 			a->fds = xrealloc(a->fds, want * sizeof(*a->fds));
-			a->items = xrealloc(a->items, (want + 3) * sizeof(*a->items));
+			a->items = xrealloc(a->items, (want + 3 + EPLIST_MAX) * sizeof(*a->items));
 		}
 		zmq_pollitem_t *items = a->items;
 		int *fds = a->fds;
@@ -343,6 +343,9 @@ agent_run(agent_t *a)
 		size_t first_fd = n;
 		for (size_t i = 0; i < nfds; i++)
 			items[n++] = (zmq_pollitem_t){NULL, fds[i], ZMQ_POLLIN, 0};
+		size_t probes_at = n;
+		size_t nprobes = agent_probe_pollitems(a, items + n);
+		n += nprobes;
 
 		int64_t now = clock_mono_ms();
 		int64_t wait = a->next_heartbeat - now;
@@ -351,6 +354,9 @@ agent_run(agent_t *a)
 			wait = et;
 		if (a->reconnect_at && a->reconnect_at - now < wait)
 			wait = a->reconnect_at - now;
+		int64_t probe_due = agent_probe_due(a);
+		if (probe_due - now < wait)
+			wait = probe_due - now;
 		if (a->stopping && wait > 100)
 			wait = 100;
 		if (wait < 0)
@@ -368,7 +374,7 @@ agent_run(agent_t *a)
 			agent_signals(a);
 		if (a->monitor && (items[monitor_at].revents & ZMQ_POLLIN))
 			agent_link_monitor(a);
-		for (size_t i = first_fd; i < n; i++) {
+		for (size_t i = first_fd; i < probes_at; i++) {
 			if (items[i].revents)
 				executor_handle(a->exec, items[i].fd);
 		}
@@ -387,6 +393,9 @@ agent_run(agent_t *a)
 				wire_msg_clear(&msg);
 			}
 		}
+		/* Read after the link: an answer that moves it closes the probes. */
+		if (nprobes)
+			agent_probe_read(a, items + probes_at, nprobes);
 		executor_tick(a->exec);
 		if (spool_commit(a->spool) != 0)
 			agent_output_spool_failed(a, NULL);
@@ -411,6 +420,7 @@ agent_run(agent_t *a)
 			}
 			a->next_heartbeat = now + a->heartbeat_ms;
 		}
+		agent_probe_tick(a, clock_mono_ms());
 	}
 	log_info("worker %s stopped (%zu unacknowledged result(s) spooled)", a->cfg.id,
 	         spool_count(a->spool));

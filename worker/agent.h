@@ -20,6 +20,14 @@
 #define AGENT_DEFAULT_SPOOL "/var/lib/rota-worker"
 #define AGENT_HEARTBEAT_MS 1000 /* until Welcome says otherwise */
 #define AGENT_LOST_INTERVALS 5
+/* Heartbeats of silence after which a worker with several coordinators
+ * asks the others who leads (agent_probe.c): more than the longest quiet
+ * gap of a live coordinator (it sends a heartbeat every one and a half to
+ * two intervals), fewer than AGENT_LOST_INTERVALS. Then it asks again
+ * every heartbeat / AGENT_PROBE_EVERY_DIV until its coordinator speaks or
+ * is given up. */
+#define AGENT_PROBE_INTERVALS 3
+#define AGENT_PROBE_EVERY_DIV 4
 #define AGENT_BACKOFF_MIN_MS 250
 #define AGENT_BACKOFF_MAX_MS WIRE_RECONNECT_MAX_MS
 #define AGENT_HELLO_RETRY_MS 2000

@@ -1,5 +1,5 @@
 /* agent_internal: what the worker agent's files share, and nothing else
- * includes. The agent (agent.h) is one object in five files, one job each:
+ * includes. The agent (agent.h) is one object in six files, one job each:
  *
  *   agent.c         the loop: life, signals, the stop, a previous process's
  *                   leftovers, one zmq_poll a turn
@@ -11,6 +11,8 @@
  *                   Result when it ends
  *   agent_output.c  a step's output: redacted, the head sent as it comes,
  *                   the tail kept, every chunk spooled
+ *   agent_probe.c   who leads, asked of the other coordinators of the list
+ *                   while ours is silent (a frozen leader's successor)
  *   step_policy.c   what a step may do here (pure functions, step_policy.h)
  *
  * Must never: be included outside worker/agent*.c. */
@@ -31,6 +33,13 @@
 #include "wire.h"
 
 typedef enum { AGENT_HELLO_SENT, AGENT_READY } agent_state_t;
+
+/* A probe of another coordinator of the list while ours is silent
+ * (agent_probe.c). */
+typedef struct {
+	void *sock;                             /* owned DEALER; NULL when unused */
+	char endpoint[EPLIST_MAX_ENDPOINT + 1]; /* what it dials */
+} agent_probe_t;
 
 /* A piece of a step's output past its head, kept while it may still be
  * among the last bytes (the tail that is sent when the step ends). */
@@ -112,6 +121,12 @@ struct agent {
 	uint64_t epoch; /* of the coordinator that welcomed us; 0 = none */
 	uint32_t heartbeat_ms;
 	int64_t last_rx; /* mono ms of the last message from the coordinator */
+	/* While the coordinator has been silent for AGENT_PROBE_INTERVALS
+	 * heartbeats: the other coordinators of the list, asked who leads
+	 * (agent_probe.c). probes_open counts the entries in use. */
+	agent_probe_t probes[EPLIST_MAX];
+	size_t probes_open;
+	int64_t next_probe; /* mono ms of the next round of probes */
 	int64_t next_heartbeat;
 	int64_t hello_sent_at;
 	int64_t reconnect_at; /* mono ms; 0 = connected */
@@ -174,6 +189,22 @@ void agent_link_schedule_resend(agent_t *a, bool progress);
 void agent_link_heartbeat(agent_t *a);
 /* One message from the coordinator (env borrowed). */
 void agent_link_handle(agent_t *a, Rota__Envelope *env);
+
+/* ---- who leads, asked while the coordinator is silent (agent_probe.c) ---- */
+
+/* Opens, sends and closes the probes as the silence of the coordinator
+ * says; call once a turn. */
+void agent_probe_tick(agent_t *a, int64_t now);
+/* When agent_probe_tick has something to do next (mono ms); INT64_MAX for
+ * nothing. */
+int64_t agent_probe_due(const agent_t *a);
+/* Adds the open probes to items (room for EPLIST_MAX); returns how many. */
+size_t agent_probe_pollitems(agent_t *a, zmq_pollitem_t *items);
+/* Reads the answers of the probes whose items (as agent_probe_pollitems
+ * added them) are readable; may move the link to a newer leader. */
+void agent_probe_read(agent_t *a, const zmq_pollitem_t *items, size_t n);
+/* Closes every probe. */
+void agent_probe_stop(agent_t *a);
 
 /* ---- a step's output (agent_output.c) ------------------------------------ */
 

@@ -199,6 +199,7 @@ agent_link_hello(agent_t *a)
 void
 agent_link_close(agent_t *a)
 {
+	agent_probe_stop(a);
 	curve_monitor_close(a->sock, &a->monitor);
 	if (a->sock)
 		zmq_close(a->sock);

@@ -1,6 +1,6 @@
 /* rota-fleetsim: a fleet of simulated workers in one process.
  *
- *   rota-fleetsim --coordinator EP --workers N [--labels k=v,...]
+ *   rota-fleetsim --coordinator EP[,EP2,...] --workers N [--labels k=v,...]
  *                 [--step-ms D] [--fail-pct P] [--id-prefix sim-]
  *                 [--capacity C] [--output] [--ready-file PATH]
  *                 [--stats-ms MS] [--connect-rate R]
@@ -15,7 +15,13 @@
  * most once; Cancel; the coordinator's Goodbye. noop and shell steps end
  * after --step-ms (succeeded, or failed with exit 1 for --fail-pct of them)
  * without forking anything (only shell steps fail); other step kinds end
- * `error` at once.
+ * `error` at once. Given several coordinators (EP1,EP2,...: a
+ * high-availability group, docs/ha.md), each worker dials the first,
+ * follows a follower's Redirect to the leader, and after a silence of 5
+ * heartbeats dials the next entry of the list, round robin, as rota-worker
+ * does; it does not ask the others who leads while its coordinator is
+ * silent (rota-worker's probe), so a frozen leader's simulated workers
+ * move only after the silence.
  *
  * It is how the coordinator is tested at 10,000 hosts on one machine, so
  * it must cost little per worker:
@@ -55,24 +61,26 @@
 #include <zmq.h>
 
 #include "clock.h"
+#include "eplist.h"
 #include "wire.h"
 #include "xalloc.h"
 
-#define SIM_HEARTBEAT_MS 1000       /* until a Welcome says otherwise */
-#define SIM_LOST_INTERVALS 5        /* silent coordinator: reconnect */
-#define SIM_HELLO_RETRY_MS 2000     /* an unanswered Hello is sent again */
-#define SIM_RESEND_INTERVALS 5      /* unacked results are resent this often */
-#define SIM_BACKOFF_MIN_MS 250      /* reconnect backoff, doubling */
+#define SIM_HEARTBEAT_MS 1000        /* until a Welcome says otherwise */
+#define SIM_LOST_INTERVALS 5         /* silent coordinator: reconnect */
+#define SIM_HELLO_RETRY_MS 2000      /* an unanswered Hello is sent again */
+#define SIM_RESEND_INTERVALS 5       /* unacked results are resent this often */
+#define SIM_BACKOFF_MIN_MS 250       /* reconnect backoff, doubling */
+#define SIM_MAX_EPS (2 * EPLIST_MAX) /* the list's endpoints, then Redirect targets */
 #define SIM_BACKOFF_MAX_MS 8000
-#define SIM_HELLO_MAX_SPOOLED 256   /* results a Hello carries whole */
-#define SIM_HELLO_MAX_KEYS 4000     /* below the coordinator's 4096 */
-#define SIM_SWEEP_MS 20             /* heartbeat and reconnect sweep */
-#define SIM_FDS_PER_WORKER 2        /* TCP connection + socket mailbox */
-#define SIM_FDS_SPARE 64            /* libzmq's own, stdio, epoll, signalfd */
+#define SIM_HELLO_MAX_SPOOLED 256 /* results a Hello carries whole */
+#define SIM_HELLO_MAX_KEYS 4000   /* below the coordinator's 4096 */
+#define SIM_SWEEP_MS 20           /* heartbeat and reconnect sweep */
+#define SIM_FDS_PER_WORKER 2      /* TCP connection + socket mailbox */
+#define SIM_FDS_SPARE 64          /* libzmq's own, stdio, epoll, signalfd */
 #define SIM_EPOLL_BATCH 1024
-#define SIM_DRAIN_MAX 256           /* messages read from one socket per turn */
-#define SIM_DEFAULT_CAPACITY 32     /* as rota-worker */
-#define SIM_DEFAULT_STATS_MS 0      /* no periodic stats line */
+#define SIM_DRAIN_MAX 256             /* messages read from one socket per turn */
+#define SIM_DEFAULT_CAPACITY 32       /* as rota-worker */
+#define SIM_DEFAULT_STATS_MS 0        /* no periodic stats line */
 #define SIM_DEFAULT_CONNECT_RATE 2000 /* workers dialled per second at start */
 #define SIM_MAX_LABELS 64
 #define SIM_ID_MAX 200
@@ -109,6 +117,12 @@ typedef struct {
 	int64_t backoff_ms;
 	sim_job_t *jobs; /* owned */
 	uint32_t running;
+	/* The endpoint dialled (an index of sim_t.eps), and the entry of the
+	 * list it came from (after a Redirect: the one that redirected), so
+	 * that a failure moves on to the next entry, as rota-worker does. */
+	uint8_t ep;
+	uint8_t list_at;
+	bool redirected; /* since the last Welcome: the next one waits for the backoff */
 } sim_worker_t;
 
 typedef struct {
@@ -118,7 +132,7 @@ typedef struct {
 } sim_timer_t;
 
 typedef struct {
-	const char *endpoint;
+	const char *endpoint; /* --coordinator as given: EP or EP1,EP2,... */
 	size_t workers;
 	const char *prefix;
 	uint32_t step_ms;
@@ -136,14 +150,15 @@ typedef struct {
 typedef struct {
 	uint64_t hellos, welcomes, dispatches, accepted, results, result_acks, resent;
 	uint64_t output_acks, cancels, goodbyes, reconnects, send_failed, refused;
+	uint64_t redirects;
 } sim_stats_t;
 
 typedef struct {
 	sim_config_t cfg;
 	void *zctx;
-	int ep;    /* epoll */
+	int ep; /* epoll */
 	int sigfd;
-	sim_worker_t *w; /* owned, cfg.workers of them */
+	sim_worker_t *w;   /* owned, cfg.workers of them */
 	sim_timer_t *heap; /* owned */
 	size_t heap_len, heap_cap;
 	uint32_t *dirty; /* owned: workers sent to this turn */
@@ -156,6 +171,10 @@ typedef struct {
 	bool stopping;
 	sim_stats_t st;
 	wire_stats_t wire;
+	/* owned strings: --coordinator's entries (the first n_list), then the
+	 * Redirect targets met (each kept once), shared by every worker. */
+	char *eps[SIM_MAX_EPS];
+	size_t n_list, n_eps;
 } sim_t;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -358,17 +377,18 @@ sim_connect(sim_t *s, sim_worker_t *w)
 	size_t fdlen = sizeof(fd);
 	if (wire_socket_setup(w->sock) != 0 ||
 	    zmq_setsockopt(w->sock, ZMQ_ROUTING_ID, w->id, strlen(w->id)) != 0 ||
-	    zmq_connect(w->sock, s->cfg.endpoint) != 0 ||
+	    zmq_connect(w->sock, s->eps[w->ep]) != 0 ||
 	    zmq_getsockopt(w->sock, ZMQ_FD, &fd, &fdlen) != 0) {
 		fprintf(stderr, "rota-fleetsim: worker %s: cannot connect to %s: %s\n", w->id,
-		        s->cfg.endpoint, zmq_strerror(errno));
+		        s->eps[w->ep], zmq_strerror(errno));
 		zmq_close(w->sock);
 		w->sock = NULL;
 		return -1;
 	}
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(w - s->w)};
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		fprintf(stderr, "rota-fleetsim: worker %s: epoll_ctl: %s\n", w->id, strerror(errno));
+		fprintf(stderr, "rota-fleetsim: worker %s: epoll_ctl: %s\n", w->id,
+		        strerror(errno));
 		zmq_close(w->sock);
 		w->sock = NULL;
 		return -1;
@@ -404,6 +424,46 @@ sim_disconnect(sim_t *s, sim_worker_t *w, int64_t delay_ms)
 	sim_close(s, w);
 	w->reconnect_at = clock_mono_ms() + delay_ms;
 	s->st.reconnects++;
+}
+
+/* The next entry of the list, round robin (from a Redirect's target: the
+ * one after the entry that redirected). */
+static void
+sim_next_endpoint(sim_t *s, sim_worker_t *w)
+{
+	w->list_at = (uint8_t)((w->list_at + 1) % s->n_list);
+	w->ep = w->list_at;
+}
+
+/* A follower's Redirect: dial the leader it names (a tcp or ipc endpoint,
+ * kept once in s->eps), at once the first time since a Welcome and after
+ * the backoff then; with no leader named, the next entry of the list after
+ * the backoff. */
+static void
+sim_redirect(sim_t *s, sim_worker_t *w, const Rota__Redirect *r)
+{
+	const char *to = r->endpoint ? r->endpoint : "";
+	size_t i = 0;
+	if (to[0] != '\0' && eplist_endpoint_ok(to, NULL, 0)) {
+		while (i < s->n_eps && strcmp(s->eps[i], to) != 0)
+			i++;
+		if (i == s->n_eps && s->n_eps < SIM_MAX_EPS)
+			s->eps[s->n_eps++] = xstrdup(to);
+	} else {
+		i = SIM_MAX_EPS; /* none to follow */
+	}
+	if (i < s->n_eps)
+		w->ep = (uint8_t)i;
+	else
+		sim_next_endpoint(s, w);
+	s->st.redirects++;
+	int64_t delay = w->redirected || i >= s->n_eps ? w->backoff_ms : 0;
+	if (delay)
+		w->backoff_ms =
+		    w->backoff_ms * 2 > SIM_BACKOFF_MAX_MS ? SIM_BACKOFF_MAX_MS : w->backoff_ms * 2;
+	w->redirected = true;
+	sim_disconnect(s, w, delay);
+	s->st.reconnects--; /* a redirect is counted as one, not as a reconnect */
 }
 
 /* ---- steps --------------------------------------------------------------- */
@@ -589,6 +649,7 @@ sim_handle(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 			}
 		}
 		w->backoff_ms = SIM_BACKOFF_MIN_MS;
+		w->redirected = false;
 		s->st.welcomes++;
 		sim_resend_all(s, w);
 		break;
@@ -626,6 +687,11 @@ sim_handle(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 		}
 		break;
 	}
+	case ROTA__ENVELOPE__BODY_RESPONSE:
+		/* A follower's answer to anything a worker sends. */
+		if (env->response->redirect != NULL)
+			sim_redirect(s, w, env->response->redirect);
+		break;
 	case ROTA__ENVELOPE__BODY_GOODBYE:
 		/* The coordinator stops: dial the next one at once. */
 		s->st.goodbyes++;
@@ -704,6 +770,8 @@ sim_sweep(sim_t *s, int64_t now)
 			int64_t delay = w->backoff_ms;
 			w->backoff_ms = w->backoff_ms * 2 > SIM_BACKOFF_MAX_MS ? SIM_BACKOFF_MAX_MS
 			                                                       : w->backoff_ms * 2;
+			if (s->n_list > 1)
+				sim_next_endpoint(s, w);
 			sim_disconnect(s, w, delay);
 		} else if (!w->ready && now - w->hello_at > SIM_HELLO_RETRY_MS) {
 			sim_hello(s, w);
@@ -742,12 +810,12 @@ sim_stats_line(const sim_t *s, const char *when)
 	fprintf(stderr,
 	        "rota-fleetsim %s: %zu/%zu workers welcomed; %llu dispatches, %llu results"
 	        " (%llu resent), %llu acked, %zu held; %llu hellos, %llu reconnects, %llu"
-	        " cancels, %llu sends failed\n",
+	        " cancels, %llu sends failed, %llu redirects\n",
 	        when, ready, s->cfg.workers, (unsigned long long)s->st.dispatches,
 	        (unsigned long long)s->st.results, (unsigned long long)s->st.resent,
 	        (unsigned long long)s->st.result_acks, held, (unsigned long long)s->st.hellos,
 	        (unsigned long long)s->st.reconnects, (unsigned long long)s->st.cancels,
-	        (unsigned long long)s->st.send_failed);
+	        (unsigned long long)s->st.send_failed, (unsigned long long)s->st.redirects);
 }
 
 static int
@@ -771,19 +839,20 @@ sim_parse_labels(sim_config_t *cfg, char *text)
 static void
 usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: rota-fleetsim --coordinator EP --workers N [options]\n"
-	        "  --labels k=v,...     labels of every simulated worker\n"
-	        "  --step-ms D          simulated duration of a noop or shell step (default 0)\n"
-	        "  --fail-pct P         percentage of shell steps that fail with exit 1 (default 0)\n"
-	        "  --id-prefix P        worker ids are P1..PN (default sim-)\n"
-	        "  --capacity C         steps each runs at once (default %d)\n"
-	        "  --output             send one output line per shell step\n"
-	        "  --ready-file PATH    written once every worker was welcomed\n"
-	        "  --stats-ms MS        print a stats line this often (default: at exit only)\n"
-	        "  --connect-rate R     workers dialled per second at start (default %d; 0: all"
-	        " at once)\n",
-	        SIM_DEFAULT_CAPACITY, SIM_DEFAULT_CONNECT_RATE);
+	fprintf(
+	    out,
+	    "usage: rota-fleetsim --coordinator EP[,EP2,...] --workers N [options]\n"
+	    "  --labels k=v,...     labels of every simulated worker\n"
+	    "  --step-ms D          simulated duration of a noop or shell step (default 0)\n"
+	    "  --fail-pct P         percentage of shell steps that fail with exit 1 (default 0)\n"
+	    "  --id-prefix P        worker ids are P1..PN (default sim-)\n"
+	    "  --capacity C         steps each runs at once (default %d)\n"
+	    "  --output             send one output line per shell step\n"
+	    "  --ready-file PATH    written once every worker was welcomed\n"
+	    "  --stats-ms MS        print a stats line this often (default: at exit only)\n"
+	    "  --connect-rate R     workers dialled per second at start (default %d; 0: all"
+	    " at once)\n",
+	    SIM_DEFAULT_CAPACITY, SIM_DEFAULT_CONNECT_RATE);
 }
 
 /* Raises the fd limit to what n workers need, or says why it cannot. */
@@ -930,7 +999,8 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			if (sim_parse_labels(&s->cfg, optarg) != 0) {
-				fprintf(stderr, "rota-fleetsim: --labels: give k=v,k=v (at most %d)\n",
+				fprintf(stderr,
+				        "rota-fleetsim: --labels: give k=v,k=v (at most %d)\n",
 				        SIM_MAX_LABELS);
 				return 2;
 			}
@@ -941,7 +1011,8 @@ main(int argc, char **argv)
 		case 'f':
 			s->cfg.fail_pct = strtod(optarg, &end);
 			if (*end != '\0' || s->cfg.fail_pct < 0 || s->cfg.fail_pct > 100) {
-				fprintf(stderr, "rota-fleetsim: --fail-pct %s: give 0 to 100\n", optarg);
+				fprintf(stderr, "rota-fleetsim: --fail-pct %s: give 0 to 100\n",
+				        optarg);
 				return 2;
 			}
 			break;
@@ -976,6 +1047,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	char *eperr = NULL;
+	eplist_t *list = eplist_parse(s->cfg.endpoint, &eperr);
+	if (list == NULL) {
+		fprintf(stderr, "rota-fleetsim: --coordinator: %s\n", eperr);
+		free(eperr);
+		return 2;
+	}
+	for (size_t i = 0; i < eplist_count(list); i++)
+		s->eps[s->n_eps++] = xstrdup(eplist_at(list, i));
+	s->n_list = s->n_eps;
+	eplist_destroy(&list);
 	if (sim_raise_fd_limit(s->cfg.workers) != 0)
 		return 1;
 
@@ -1043,6 +1125,8 @@ main(int argc, char **argv)
 	free(s->dirty);
 	free(s->batch);
 	free(s->heap);
+	for (size_t i = 0; i < s->n_eps; i++)
+		free(s->eps[i]);
 	zmq_ctx_term(s->zctx);
 	close(s->ep);
 	close(s->sigfd);

@@ -78,7 +78,7 @@ ha_start() {
 	[ -z "$HA_CONFIG" ] || conf=(--config "$HA_CONFIG")
 	touch "$T/$name.start"
 	sleep 0.01
-	"$ROTA_BIN/rota-coordinator" --data-dir "$data" --runbooks "$RUNBOOKS" \
+	"$ROTA_BIN/rota-coordinator" --id "$name" --data-dir "$data" --runbooks "$RUNBOOKS" \
 		--store "$(ha_url "$name")" --lease "$HA_LEASE" --heartbeat "$HA_HEARTBEAT" \
 		"${eps[@]}" "${conf[@]}" "$@" > >(cat >>"$T/coordinator-$name.log") 2>&1 &
 	local pid=$!

@@ -121,9 +121,14 @@ slow_run=$(store "SELECT id FROM runs WHERE runbook = 'ha-slow'")
 assert_eq "$(run_status "$slow_run")" 3 "ha-slow's run in the store"
 assert_contains "$(cat "$T/wait.out")" "succeeded" "submit --wait's output"
 
-# 3. The leader frozen past its lease, then thawed.
+# 3. The leader frozen past its lease, then thawed. Its workers keep their
+# connections (the kernel answers for a stopped process): they learn of the
+# new leader by asking the other coordinators once it has been silent for
+# three heartbeats, not by waiting out the five of the silence rule.
 frozen=$HA_LEADER
 e0=$(ha_epoch)
+declare -A LOG_AT
+for w in "${FAULT_WORKERS[@]}"; do LOG_AT[$w]=$(wc -l <"$T/worker-$w.log"); done
 kill -STOP "$COORD_PID"
 ha_note "SIGSTOPped the leader $frozen (epoch $e0)"
 ha_wait_leader "$frozen"
@@ -138,6 +143,16 @@ wait_for "ha_follows $frozen" 20 "the thawed $frozen to follow"
 ha_leads "$frozen" && fail "the thawed $frozen still says it leads"
 ha_audit_deposed "$frozen" "$e1"
 ha_wait_workers
+for w in "${FAULT_WORKERS[@]}"; do
+	since=$(tail -n +$((LOG_AT[$w] + 1)) "$T/worker-$w.log")
+	assert_contains "$since" "asking the other coordinators who leads" "worker $w's log after the SIGSTOP"
+	assert_contains "$since" "another leads: coordinator $HA_LEADER (epoch $e1, newer than $e0)" \
+		"worker $w's log after the SIGSTOP"
+	# The silence rule (5 heartbeats) did not have to fire first.
+	if grep -q " is silent; reconnecting" <<<"$since"; then
+		fail "worker $w waited out the silence of the frozen $frozen: $since"
+	fi
+done
 
 # 4. Leader kill 2, in the last seconds before a slot: the new leader fires it.
 wait_for "[ \$(( \$(date +%s) % 60 )) -ge 56 ] && [ \$(( \$(date +%s) % 60 )) -le 58 ]" 65 \

@@ -53,7 +53,18 @@ metric() {
 	curl -s --max-time 5 "http://${!var}/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }
 
-start_coord a
+# --id names a coordinator; a bad one is refused before anything starts.
+for bad in "bad id" "-a" "$(printf 'x%.0s' {1..64})" ""; do
+	set +e
+	err=$("$ROTA_BIN/rota-coordinator" --id "$bad" --data-dir "$T/nowhere" 2>&1 >/dev/null)
+	rc=$?
+	set -e
+	assert_eq "$rc" 2 "rota-coordinator --id '$bad'"
+	assert_contains "$err" "rota-coordinator: --id: " "the error for --id '$bad'"
+done
+[ ! -e "$T/nowhere" ] || fail "a refused --id made the data directory"
+
+start_coord a --id a
 wait_for "leads a" 10 "coordinator a to lead"
 # Every write to the run tables records the writer's session and the
 # lease holder's at that moment; a rolled-back write leaves no row.
@@ -80,20 +91,36 @@ CREATE TRIGGER log_incidents AFTER INSERT OR UPDATE OR DELETE ON incidents
   FOR EACH ROW EXECUTE FUNCTION log_write();
 SQL
 
-start_coord b
+start_coord b --id b
 wait_for "follows b" 10 "coordinator b to follow"
 leads b && fail "two leaders: b says it leads while a does"
 leads a || fail "a no longer leads once b started"
 assert_eq "$(health b)" 200 "/healthz on the follower"
 assert_contains "$(cat "$T/health.body")" "ok follower" "/healthz's body on the follower"
+assert_contains "$(cat "$T/health.body")" "): coordinator b" "/healthz's body on the follower"
+assert_eq "$(metric b 'rota_coordinator_info{id="b"}')" 1 "rota_coordinator_info on b"
+grep -q 'rota-coordinator\[b\] INFO' "$T/coordinator-b.log" || fail "b's log lines do not name it"
 assert_eq "$(metric a rota_leader)" 1 "rota_leader on a"
 assert_eq "$(metric b rota_leader)" 0 "rota_leader on b"
 # rota status, asked of the follower: the leader, its epoch, both of them.
 run_rota 0 -- --coordinator "$API_b" status
 assert_contains "$OUT" "role         follower" "status on b"
-assert_contains "$OUT" "at $API_a (epoch 1," "status on b: the leader"
+assert_contains "$OUT" "leader       a at $API_a (epoch 1," "status on b: the leader"
 assert_contains "$OUT" "$API_a" "status on b lists a"
 assert_contains "$OUT" "$API_b" "status on b lists b"
+
+# rota-fleetsim given the follower first: its workers are sent to the
+# leader and welcomed there.
+"$ROTA_BIN/rota-fleetsim" --coordinator "$WORKER_b,$WORKER_a" --workers 3 --id-prefix fsim- \
+	--ready-file "$T/fleet.ready" >>"$T/fleetsim.log" 2>&1 &
+FLEET=$!
+PIDS+=("$FLEET")
+wait_for "[ -f '$T/fleet.ready' ]" 20 "3 simulated workers welcomed (through the follower's Redirect)"
+kill -TERM "$FLEET"
+wait "$FLEET" || true
+grep -q 'sims\? ' /dev/null || true
+grep -Eq 'stopped: 3/3 workers welcomed.* [1-9][0-9]* redirects' "$T/fleetsim.log" ||
+	fail "rota-fleetsim did not follow the follower's Redirect: $(cat "$T/fleetsim.log")"
 
 # A worker and a run of three steps, going on across the failovers.
 WORKER_EP="$WORKER_a,$WORKER_b"
@@ -112,7 +139,7 @@ grep -q 'leader: took the lease, epoch 2' "$T/coordinator-b.log" ||
 assert_eq "$(metric b rota_leader_changes_total)" 1 "b's leader changes"
 
 # a comes back and follows.
-start_coord a --worker-endpoint "$WORKER_a" --api-endpoint "$API_a" --http "$HTTP_a"
+start_coord a --id a --worker-endpoint "$WORKER_a" --api-endpoint "$API_a" --http "$HTTP_a"
 wait_for "follows a" 10 "the restarted a to follow"
 
 # SIGSTOP the leader past its lease: a ends b's session and takes over.

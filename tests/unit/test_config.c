@@ -125,6 +125,7 @@ test_every_key(void **state)
 	           "store_password_file: /etc/rota/store.password\n"
 	           "backup_dir: /var/backups/rota\n"
 	           "lease: 8s\n"
+	           "id: db-east.2\n"
 	           "channels:\n"
 	           "  chat:\n"
 	           "    slack: { url_env: ROTA_TEST_SLACK_URL }\n"
@@ -163,6 +164,7 @@ test_every_key(void **state)
 	assert_true(c->http_protect_metrics);
 	assert_int_equal(c->http_request_deadline_ms, 45000);
 	assert_int_equal(c->lease_ms, 8000);
+	assert_string_equal(c->id, "db-east.2");
 	assert_string_equal(ch->routing_key, "k2");
 	ch = config_channel(c, "hook");
 	assert_int_equal(ch->kind, CHANNEL_WEBHOOK);
@@ -196,6 +198,18 @@ test_every_key(void **state)
 	config_destroy(&c);
 	unsetenv("ROTA_TEST_SLACK_URL");
 	unsetenv("ROTA_TEST_PD_KEY");
+}
+
+/* Each key sets its own field only: a backup_dir after the id once freed the
+ * id (a double free when the configuration was destroyed). */
+static void
+test_keys_independent(void **state)
+{
+	(void)state;
+	config_t *c = loaded("id: c1\nbackup_dir: /var/backups/rota\n");
+	assert_string_equal(c->id, "c1");
+	assert_string_equal(c->backup_dir, "/var/backups/rota");
+	config_destroy(&c);
 }
 
 /* Without a "default" policy an unknown name has none. */
@@ -239,9 +253,15 @@ test_errors_root(void **state)
 	refused(
 	    "http: off\nchanels: {}\n",
 	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
-	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
-	    " smtp, people, rotations, escalation, outbox, vars, host_label, retention)");
+	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, id,"
+	    " channels, smtp, people, rotations, escalation, outbox, vars, host_label, retention)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
+	refused("id: \"c 1\"\n",
+	        "1:5: id: ' ' at position 2 is not allowed: an id is letters, digits, '.', '_' and"
+	        " '-', starting with a letter or a digit, at most 63 bytes (like c1 or db-east.2)");
+	refused("id: -c1\n", "1:5: id: '-' at position 1 is not allowed: an id is letters, digits,"
+	                     " '.', '_' and '-', starting with a letter or a digit, at most 63"
+	                     " bytes (like c1 or db-east.2)");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
 	refused("http_request_deadline: soon\n",
@@ -663,6 +683,7 @@ main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_every_key),
 	    cmocka_unit_test(test_no_default_policy),
+	    cmocka_unit_test(test_keys_independent),
 	    cmocka_unit_test(test_unreadable),
 	    cmocka_unit_test(test_every_error_at_once),
 	    cmocka_unit_test(test_errors_root),
