@@ -77,6 +77,7 @@ check_handles(const Rota__StepSpec *spec)
 	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
 	case ROTA__STEP_SPEC__KIND_FILE_CHECK:
 	case ROTA__STEP_SPEC__KIND_TLS_CHECK:
+	case ROTA__STEP_SPEC__KIND_PROMQL_CHECK:
 		return true;
 	default:
 		return false;
@@ -103,6 +104,9 @@ check_verdict_t check_tls(const Rota__TlsCheckSpec *spec, uint32_t timeout_ms, i
  * in seconds since the epoch, or -1. */
 int64_t check_tls_time_parse(const char *text);
 check_verdict_t check_metric(const Rota__MetricCheckSpec *spec, uint32_t timeout_ms, int fd);
+/* promql_check (check_promql.c): asks url's /api/v1/query for the query and
+ * applies op and value to each series (or the scalar) as match says. */
+check_verdict_t check_promql(const Rota__PromqlCheckSpec *spec, uint32_t timeout_ms, int fd);
 
 /* ---- the Prometheus text exposition format -------------------------- */
 

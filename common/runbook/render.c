@@ -164,6 +164,8 @@ runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8
 	const step_kind_t *kind = step_kind_find(step->type);
 
 	ss.timeout_ms = step->timeout_ms;
+	ss.hold_ms = step->hold_ms;
+	ss.hold_interval_ms = step->interval_ms;
 	ss.runbook = (char *)in->runbook;
 	ss.adhoc = in->adhoc;
 	ss.run_as = step->run_as ? step->run_as : (char *)"";

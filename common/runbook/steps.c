@@ -12,7 +12,7 @@
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id", "timeout", "when", "retries", "continue_on_failure", "idempotent",
+    "id", "timeout", "when", "retries", "continue_on_failure", "idempotent", "hold", "interval",
 };
 static const char *const keys_when[] = {"failed", "succeeded"};
 static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
@@ -180,6 +180,59 @@ check_step_settings(check_t *c, const yamltree_node_t *n, runbook_step_t *s, con
 		    sc->label);
 }
 
+/* hold and interval: a check that must keep passing for hold, re-run every
+ * interval (in rota-check, so a cancel or the timeout kills it at once). The
+ * step's timeout bounds the whole hold: given, it must exceed hold; not
+ * given, it is hold plus the kind's own timeout for the last run. */
+static void
+check_hold(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_ctx_t *sc, int t,
+           bool timeout_given)
+{
+	const yamltree_node_t *hold = yamltree_map_get(n, "hold");
+	const yamltree_node_t *every = yamltree_map_get(n, "interval");
+
+	if (hold == NULL) {
+		if (every != NULL)
+			yamltree_report_add(c->r, every->mark,
+			                    "'interval' of %s says how often a 'hold' re-runs the "
+			                    "check; add 'hold: DURATION' or remove it",
+			                    sc->label);
+		return;
+	}
+	if (t >= 0 && step_kinds[t].info.runs_on != RUNBOOK_RUNS_CHECK) {
+		yamltree_report_add(c->r, hold->mark,
+		                    "'hold' is for checks (http_check, disk_check, metric_check, "
+		                    "file_check, tls_check, promql_check), not a %s step",
+		                    step_kinds[t].info.name);
+		return;
+	}
+	if (runbook_want_duration(c, hold, "hold", &s->hold_ms) != 0)
+		return;
+	s->interval_ms = RUNBOOK_DEFAULT_HOLD_INTERVAL_MS;
+	if (every != NULL && runbook_want_duration(c, every, "interval", &s->interval_ms) != 0)
+		return;
+	char hold_text[32], other[32];
+	duration_format(s->hold_ms, hold_text, sizeof(hold_text));
+	if (s->interval_ms > s->hold_ms) {
+		duration_format(s->interval_ms, other, sizeof(other));
+		yamltree_report_add(c->r, (every ? every : hold)->mark,
+		                    "%s re-checks every %s, longer than its hold of %s; make "
+		                    "'interval' shorter than 'hold'",
+		                    sc->label, other, hold_text);
+	}
+	if (!timeout_given) {
+		uint64_t sum = (uint64_t)s->timeout_ms + s->hold_ms;
+		s->timeout_ms = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+	} else if (s->timeout_ms <= s->hold_ms) {
+		duration_format(s->timeout_ms, other, sizeof(other));
+		yamltree_report_add(c->r, hold->mark,
+		                    "%s holds for %s but its timeout is %s: the timeout must "
+		                    "be longer than the hold (or leave it out: then it is the "
+		                    "hold plus the check's own)",
+		                    sc->label, hold_text, other);
+	}
+}
+
 /* The step's type: exactly one type key. Returns its index in step_kinds,
  * or -1 (reported). */
 static int
@@ -271,6 +324,11 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 		runbook_want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
 	if (t >= 0)
 		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
+	const yamltree_node_t *kv = t >= 0 ? yamltree_map_get(n, step_kinds[t].info.name) : NULL;
+	bool timeout_given =
+	    sc.step_timeout != NULL ||
+	    (kv != NULL && kv->kind == YAMLTREE_MAPPING && yamltree_map_get(kv, "timeout") != NULL);
+	check_hold(c, n, s, &sc, t, timeout_given);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
 }
 
