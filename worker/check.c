@@ -1,8 +1,9 @@
-/* check: the front of the built-in checks http_check, disk_check and
- * metric_check (see check.h): the report writers they share, the library's
- * life, and the table of check kinds that check_run looks a step up in.
- * Each check is a file of its own: check_http.c, check_disk.c,
- * check_metric.c (check_internal.h is what they share).
+/* check: the front of the built-in checks (see check.h): the report writers
+ * they share, the library's life, the table of check kinds that check_run
+ * looks a step up in, and hold (a check re-run until it has held). Each
+ * check is a file of its own: check_http.c, check_disk.c, check_file.c,
+ * check_tls.c, check_metric.c, check_promql.c (check_internal.h is what
+ * they share).
  *
  * Runs in a check child forked by the executor, so it may block, but it must
  * stay bounded: every body is read up to a limit, every request has a
@@ -266,24 +267,21 @@ check_hold(const check_kind_t *k, const Rota__StepSpec *spec, int fd)
 		}
 		int64_t began = check_now_ms() - start;
 		check_verdict_t v = k->run(spec, per_run, fileno(scratch));
-		char report[8192];
-		size_t n = 0;
-		if (lseek(fileno(scratch), 0, SEEK_SET) == 0) {
-			ssize_t r = read(fileno(scratch), report, sizeof(report) - 1);
-			n = r > 0 ? (size_t)r : 0;
-		}
-		fclose(scratch);
-		report[n] = '\0';
-		char *nl = strchr(report, '\n');
-		int first = nl ? (int)(nl - report) : (int)n;
+		/* The run's first line (its summary), for the hold's own */
+		char first[1024];
+		ssize_t r = pread(fileno(scratch), first, sizeof(first) - 1, 0);
+		size_t n = r > 0 ? (size_t)r : 0;
+		first[n] = '\0';
+		first[strcspn(first, "\n")] = '\0';
 		check_fmt_ms(held, sizeof(held), check_now_ms() - start);
 		if (v != CHECK_PASS) {
-			check_say(fd, "held %s of %s, then check %u failed: %.*s\n", held, hold,
-			          runs, first, report);
+			check_say(fd, "held %s of %s, then check %u failed: %s\n", held, hold, runs,
+			          first);
 		} else if (began >= (int64_t)spec->hold_ms) {
-			check_say(fd, "held %s: %u checks passed, every %s (last: %.*s)\n", hold,
-			          runs, every, first, report);
+			check_say(fd, "held %s: %u checks passed, every %s (last: %s)\n", hold,
+			          runs, every, first);
 		} else {
+			fclose(scratch);
 			int64_t left = (int64_t)spec->hold_ms - (check_now_ms() - start);
 			int64_t wait = left < (int64_t)every_ms ? left : (int64_t)every_ms;
 			if (wait > 0) {
@@ -293,8 +291,14 @@ check_hold(const check_kind_t *k, const Rota__StepSpec *spec, int fd)
 			}
 			continue;
 		}
-		if (n > 0)
-			check_say(fd, "%s", report);
+		/* then the last run's whole report */
+		char buf[8192];
+		off_t at = 0;
+		while ((r = pread(fileno(scratch), buf, sizeof(buf), at)) > 0) {
+			check_say(fd, "%.*s", (int)r, buf);
+			at += r;
+		}
+		fclose(scratch);
 		return v;
 	}
 }
