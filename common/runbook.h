@@ -165,6 +165,13 @@ typedef struct {
 	 * interval (a duration; NULL = RUNBOOK_DEFAULT_HOLD_INTERVAL_MS) */
 	uint32_t hold_ms;
 	uint32_t interval_ms;
+	/* checks: record (a name; NULL = not kept) and its baseline: the
+	 * previous value (baseline_of 1) or the median of the last baseline_of
+	 * (0 = no baseline), and the largest change allowed, in percent */
+	char *record;
+	uint32_t baseline_of;
+	bool has_max_increase, has_max_decrease;
+	double max_increase_pct, max_decrease_pct;
 	/* every type */
 	uint32_t timeout_ms; /* always set: the type's default if not given */
 	runbook_when_t when;

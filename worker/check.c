@@ -109,6 +109,19 @@ check_str_or_empty(const char *s)
 	return s ? s : "";
 }
 
+/* The number the running check yields; rota-check runs one check. */
+static struct {
+	bool set;
+	double v;
+} check_number;
+
+void
+check_value(double v)
+{
+	check_number.set = true;
+	check_number.v = v;
+}
+
 /* ---- life ------------------------------------------------------------------ */
 
 int
@@ -313,9 +326,15 @@ check_run(const Rota__StepSpec *spec, int fd)
 	uint32_t timeout = check_timeout_ms(spec);
 	for (size_t i = 0; i < sizeof(check_kinds) / sizeof(check_kinds[0]); i++) {
 		const check_kind_t *k = &check_kinds[i];
-		if (k->kind_case == spec->kind_case && k->settings(spec) != NULL)
-			return spec->hold_ms > 0 ? check_hold(k, spec, fd)
-			                         : k->run(spec, timeout, fd);
+		if (k->kind_case != spec->kind_case || k->settings(spec) == NULL)
+			continue;
+		check_number.set = false;
+		check_verdict_t v =
+		    spec->hold_ms > 0 ? check_hold(k, spec, fd) : k->run(spec, timeout, fd);
+		/* The last line, which the agent reads as Result.value */
+		if (spec->record != NULL && check_number.set && v == CHECK_PASS)
+			check_say(fd, CHECK_VALUE_PREFIX "%.17g\n", check_number.v);
+		return v;
 	}
 	check_say(fd, "not a built-in check (step kind %d)\n", (int)spec->kind_case);
 	return CHECK_ERROR;

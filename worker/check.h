@@ -48,6 +48,10 @@
 #define CHECK_VALUE_TOKEN_MAX 64                 /* longest number token in the text format */
 #define CHECK_SHOW_MAX 300                       /* a spec string quoted in a summary, at most */
 
+/* A recording check's report ends with this and its number (the worker
+ * sends it as Result.value). */
+#define CHECK_VALUE_PREFIX "recorded value: "
+
 /* The verdict, which is also the check child's exit code. */
 typedef enum {
 	CHECK_PASS = 0,  /* the thing checked is as required */

@@ -219,6 +219,7 @@ promql_answer(const promql_ctx_t *c, json_object *root, long status)
 		check_fmt_value(value, sizeof(value), v);
 		check_fmt_value(threshold, sizeof(threshold), c->threshold);
 		bool ok = check_compare(v, c->op, c->threshold);
+		check_value(v); /* record: the scalar */
 		check_say(c->fd, "%s is %s, %s%s %s (%s)\n", c->q, value, ok ? "" : "not ",
 		          check_op_name(c->op), threshold, c->url);
 		return ok ? CHECK_PASS : CHECK_FAIL;

@@ -86,6 +86,8 @@ static const store_import_table_t store_import_tables[] = {
      true},
     /* The search index's text; each engine indexes it its own way. */
     {"output_text", "id i, step_run i, stream i, at_ms i, carry i, text t", false},
+    {"recorded_values", "id i, runbook t, host t, name t, value t, run_id t, step_id t, at_ms i",
+     false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

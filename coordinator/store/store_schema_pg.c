@@ -200,6 +200,12 @@ static const char *const store_pg_migrations[] = {
     "CREATE INDEX output_text_step ON output_text (step_run, stream, id);"
     "CREATE INDEX output_text_fts ON output_text"
     "  USING GIN (to_tsvector('simple', text));",
+    /* 12 -> 13: recorded values (store_schema.c's 12 -> 13). */
+    "CREATE TABLE recorded_values ("
+    "  " ID ", runbook " T " NOT NULL, host " T " NOT NULL, name " T " NOT NULL,"
+    "  value " T " NOT NULL, run_id " T " NOT NULL, step_id " T " NOT NULL,"
+    "  at_ms BIGINT NOT NULL);"
+    "CREATE INDEX recorded_values_key ON recorded_values (runbook, host, name, id);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)
