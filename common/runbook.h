@@ -32,9 +32,12 @@
 #define RUNBOOK_DEFAULT_DISK_TIMEOUT_MS (10 * 1000)
 #define RUNBOOK_DEFAULT_FILE_TIMEOUT_MS (10 * 1000)
 #define RUNBOOK_DEFAULT_TLS_TIMEOUT_MS (30 * 1000)
+#define RUNBOOK_DEFAULT_PROMQL_TIMEOUT_MS (30 * 1000)
 #define RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS (3600 * 1000)
 #define RUNBOOK_DEFAULT_NOTIFY_TIMEOUT_MS (5 * 60 * 1000)
 #define RUNBOOK_DEFAULT_NOOP_TIMEOUT_MS (10 * 1000)
+/* hold: how often a held check is re-run when 'interval' is not given. */
+#define RUNBOOK_DEFAULT_HOLD_INTERVAL_MS (30 * 1000)
 /* retries: the wait before the first retry when 'backoff' is not given. */
 #define RUNBOOK_DEFAULT_RETRY_BACKOFF_MS (10 * 1000)
 #define RUNBOOK_MAX_RETRIES 100
@@ -93,6 +96,7 @@ typedef enum {
 	RUNBOOK_STEP_NOOP,
 	RUNBOOK_STEP_FILE_CHECK,
 	RUNBOOK_STEP_TLS_CHECK,
+	RUNBOOK_STEP_PROMQL_CHECK,
 } runbook_step_type_t;
 
 /* When a step runs on a host, given the steps before it there. */
@@ -147,6 +151,9 @@ typedef struct {
 	char *metric; /* name, optionally with {k="v",...} label matchers */
 	char *op;     /* < <= > >= == != */
 	char *value;  /* a number */
+	/* promql_check (url, op and value above) */
+	char *query; /* PromQL */
+	char *match; /* all (NULL) or any: which series must pass */
 	/* manual: prompt; notify: message and channel */
 	char *prompt;
 	char *message;
@@ -154,6 +161,17 @@ typedef struct {
 	/* shell and checks: the user the worker runs it as; NULL = the
 	 * worker's own (the worker must allow it: --allow-user) */
 	char *run_as;
+	/* checks: hold (a duration; NULL = run once), re-checked every
+	 * interval (a duration; NULL = RUNBOOK_DEFAULT_HOLD_INTERVAL_MS) */
+	uint32_t hold_ms;
+	uint32_t interval_ms;
+	/* checks: record (a name; NULL = not kept) and its baseline: the
+	 * previous value (baseline_of 1) or the median of the last baseline_of
+	 * (0 = no baseline), and the largest change allowed, in percent */
+	char *record;
+	uint32_t baseline_of;
+	bool has_max_increase, has_max_decrease;
+	double max_increase_pct, max_decrease_pct;
 	/* every type */
 	uint32_t timeout_ms; /* always set: the type's default if not given */
 	runbook_when_t when;

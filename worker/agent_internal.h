@@ -76,6 +76,13 @@ typedef struct agent_job {
 	char summary[AGENT_CHECK_DETAIL_MAX];
 	size_t summary_len;
 	bool summary_done; /* its newline was seen */
+	/* A check's current line, while it may be its recorded value
+	 * (CHECK_VALUE_PREFIX): value holds the last complete one, "" when the
+	 * last line is not one. */
+	char line[64];
+	size_t line_len;
+	bool line_long;
+	char value[64];
 	/* Secrets masked in stdout and stderr (NULL: the step has none). */
 	redactor_t *redact[2];
 	struct agent_job *next;

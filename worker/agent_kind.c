@@ -40,6 +40,12 @@ agent_kind_has_metric_check(const Rota__StepSpec *spec)
 	return spec->metric_check != NULL;
 }
 
+static bool
+agent_kind_has_promql_check(const Rota__StepSpec *spec)
+{
+	return spec->promql_check != NULL;
+}
+
 /* Shell steps and the built-in checks run here; a noop needs no settings;
  * manual and notify steps are the coordinator's own and are never meant
  * to reach a worker. */
@@ -51,6 +57,8 @@ static const agent_kind_t agent_kinds[] = {
      agent_kind_has_metric_check},
     {ROTA__STEP_SPEC__KIND_FILE_CHECK, "file_check", AGENT_KIND_CHECK, agent_kind_has_file_check},
     {ROTA__STEP_SPEC__KIND_TLS_CHECK, "tls_check", AGENT_KIND_CHECK, agent_kind_has_tls_check},
+    {ROTA__STEP_SPEC__KIND_PROMQL_CHECK, "promql_check", AGENT_KIND_CHECK,
+     agent_kind_has_promql_check},
     {ROTA__STEP_SPEC__KIND_NOOP, "noop", AGENT_KIND_NOOP, NULL},
     {ROTA__STEP_SPEC__KIND_MANUAL, "manual", AGENT_KIND_COORDINATOR, NULL},
     {ROTA__STEP_SPEC__KIND_NOTIFY, "notify", AGENT_KIND_COORDINATOR, NULL},

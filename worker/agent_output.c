@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent_internal.h"
+#include "check.h"
 #include "xalloc.h"
 
 /* The spool lost (or could not take) output of running steps: each of
@@ -73,6 +74,24 @@ agent_output_keep_summary(agent_job_t *j, const uint8_t *data, size_t len)
 			j->summary[j->summary_len++] = (char)data[i];
 	}
 	j->summary[j->summary_len] = '\0';
+	/* The last line: the check's recorded value when it is one. */
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] != '\n') {
+			if (j->line_len + 1 < sizeof(j->line))
+				j->line[j->line_len++] = (char)data[i];
+			else
+				j->line_long = true;
+			continue;
+		}
+		j->line[j->line_len] = '\0';
+		size_t plen = strlen(CHECK_VALUE_PREFIX);
+		if (!j->line_long && strncmp(j->line, CHECK_VALUE_PREFIX, plen) == 0)
+			snprintf(j->value, sizeof(j->value), "%s", j->line + plen);
+		else
+			j->value[0] = '\0';
+		j->line_len = 0;
+		j->line_long = false;
+	}
 }
 
 /* Appends to the tail and drops its oldest bytes past the tail's room

@@ -159,6 +159,8 @@ agent_step_on_done(void *ctx, uint64_t job, const exec_result_t *res)
 	else
 		r.status = agent_step_shell_status(a, res, detail, sizeof(detail));
 	r.detail = detail;
+	if (j->check && r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED)
+		r.value = j->value;
 	log_info("step %s/%s#%u finished: %s%s%s", j->run_id, j->step_id, j->attempt,
 	         r.status == ROTA__STEP_STATUS__STEP_SUCCEEDED ? "ok" : "not ok",
 	         detail[0] ? ", " : "", detail);

@@ -1,8 +1,9 @@
-/* check: the front of the built-in checks http_check, disk_check and
- * metric_check (see check.h): the report writers they share, the library's
- * life, and the table of check kinds that check_run looks a step up in.
- * Each check is a file of its own: check_http.c, check_disk.c,
- * check_metric.c (check_internal.h is what they share).
+/* check: the front of the built-in checks (see check.h): the report writers
+ * they share, the library's life, the table of check kinds that check_run
+ * looks a step up in, and hold (a check re-run until it has held). Each
+ * check is a file of its own: check_http.c, check_disk.c, check_file.c,
+ * check_tls.c, check_metric.c, check_promql.c (check_internal.h is what
+ * they share).
  *
  * Runs in a check child forked by the executor, so it may block, but it must
  * stay bounded: every body is read up to a limit, every request has a
@@ -16,10 +17,13 @@
 #include "check.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check_internal.h"
 
@@ -103,6 +107,19 @@ const char *
 check_str_or_empty(const char *s)
 {
 	return s ? s : "";
+}
+
+/* The number the running check yields; rota-check runs one check. */
+static struct {
+	bool set;
+	double v;
+} check_number;
+
+void
+check_value(double v)
+{
+	check_number.set = true;
+	check_number.v = v;
 }
 
 /* ---- life ------------------------------------------------------------------ */
@@ -191,13 +208,113 @@ check_metric_run(const Rota__StepSpec *spec, uint32_t timeout_ms, int fd)
 	return check_metric(spec->metric_check, timeout_ms, fd);
 }
 
+static const void *
+check_promql_settings(const Rota__StepSpec *spec)
+{
+	return spec->promql_check;
+}
+
+static check_verdict_t
+check_promql_run(const Rota__StepSpec *spec, uint32_t timeout_ms, int fd)
+{
+	return check_promql(spec->promql_check, timeout_ms, fd);
+}
+
 static const check_kind_t check_kinds[] = {
     {ROTA__STEP_SPEC__KIND_HTTP_CHECK, check_http_settings, check_http_run},
     {ROTA__STEP_SPEC__KIND_DISK_CHECK, check_disk_settings, check_disk_run},
     {ROTA__STEP_SPEC__KIND_METRIC_CHECK, check_metric_settings, check_metric_run},
     {ROTA__STEP_SPEC__KIND_FILE_CHECK, check_file_settings, check_file_run},
     {ROTA__STEP_SPEC__KIND_TLS_CHECK, check_tls_settings, check_tls_run},
+    {ROTA__STEP_SPEC__KIND_PROMQL_CHECK, check_promql_settings, check_promql_run},
 };
+
+/* ---- hold ------------------------------------------------------------------- */
+
+static int64_t
+check_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+check_fmt_ms(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 10000)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 3600 * 1000)
+		snprintf(buf, len, "%lldm%02llds", (long long)(ms / 60000),
+		         (long long)(ms / 1000 % 60));
+	else
+		snprintf(buf, len, "%lldh%02lldm", (long long)(ms / 3600000),
+		         (long long)(ms / 60000 % 60));
+}
+
+/* Runs the check, then again every hold_interval_ms, until it has passed
+ * for hold_ms (a check starting at or after hold_ms that passes ends it) or
+ * fails (at once). Each run's report goes to a scratch file; the summary
+ * line comes first (the agent takes it as the detail), then the report of
+ * the last run. Cancel and the step's timeout kill this process: nothing
+ * here needs to watch for them. Each run gets the step's timeout less the
+ * hold (launcher: the hold plus the kind's own, unless the runbook set it). */
+static check_verdict_t
+check_hold(const check_kind_t *k, const Rota__StepSpec *spec, int fd)
+{
+	char held[32], hold[32], every[32];
+	uint64_t every_ms = spec->hold_interval_ms ? spec->hold_interval_ms : 1000;
+	uint32_t per_run = check_timeout_ms(spec);
+	if (per_run > spec->hold_ms + 1000)
+		per_run -= (uint32_t)spec->hold_ms;
+	else
+		per_run = 1000;
+	check_fmt_ms(hold, sizeof(hold), (int64_t)spec->hold_ms);
+	check_fmt_ms(every, sizeof(every), (int64_t)every_ms);
+	int64_t start = check_now_ms();
+	for (unsigned runs = 1;; runs++) {
+		FILE *scratch = tmpfile(); /* owned */
+		if (scratch == NULL) {
+			check_say(fd, "hold: cannot make a scratch file: %s\n", strerror(errno));
+			return CHECK_ERROR;
+		}
+		int64_t began = check_now_ms() - start;
+		check_verdict_t v = k->run(spec, per_run, fileno(scratch));
+		/* The run's first line (its summary), for the hold's own */
+		char first[1024];
+		ssize_t r = pread(fileno(scratch), first, sizeof(first) - 1, 0);
+		size_t n = r > 0 ? (size_t)r : 0;
+		first[n] = '\0';
+		first[strcspn(first, "\n")] = '\0';
+		check_fmt_ms(held, sizeof(held), check_now_ms() - start);
+		if (v != CHECK_PASS) {
+			check_say(fd, "held %s of %s, then check %u failed: %s\n", held, hold, runs,
+			          first);
+		} else if (began >= (int64_t)spec->hold_ms) {
+			check_say(fd, "held %s: %u checks passed, every %s (last: %s)\n", hold,
+			          runs, every, first);
+		} else {
+			fclose(scratch);
+			int64_t left = (int64_t)spec->hold_ms - (check_now_ms() - start);
+			int64_t wait = left < (int64_t)every_ms ? left : (int64_t)every_ms;
+			if (wait > 0) {
+				struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+				while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+					;
+			}
+			continue;
+		}
+		/* then the last run's whole report */
+		char buf[8192];
+		off_t at = 0;
+		while ((r = pread(fileno(scratch), buf, sizeof(buf), at)) > 0) {
+			check_say(fd, "%.*s", (int)r, buf);
+			at += r;
+		}
+		fclose(scratch);
+		return v;
+	}
+}
 
 check_verdict_t
 check_run(const Rota__StepSpec *spec, int fd)
@@ -209,8 +326,15 @@ check_run(const Rota__StepSpec *spec, int fd)
 	uint32_t timeout = check_timeout_ms(spec);
 	for (size_t i = 0; i < sizeof(check_kinds) / sizeof(check_kinds[0]); i++) {
 		const check_kind_t *k = &check_kinds[i];
-		if (k->kind_case == spec->kind_case && k->settings(spec) != NULL)
-			return k->run(spec, timeout, fd);
+		if (k->kind_case != spec->kind_case || k->settings(spec) == NULL)
+			continue;
+		check_number.set = false;
+		check_verdict_t v =
+		    spec->hold_ms > 0 ? check_hold(k, spec, fd) : k->run(spec, timeout, fd);
+		/* The last line, which the agent reads as Result.value */
+		if (spec->record != NULL && check_number.set && v == CHECK_PASS)
+			check_say(fd, CHECK_VALUE_PREFIX "%.17g\n", check_number.v);
+		return v;
 	}
 	check_say(fd, "not a built-in check (step kind %d)\n", (int)spec->kind_case);
 	return CHECK_ERROR;

@@ -48,6 +48,10 @@
 #define CHECK_VALUE_TOKEN_MAX 64                 /* longest number token in the text format */
 #define CHECK_SHOW_MAX 300                       /* a spec string quoted in a summary, at most */
 
+/* A recording check's report ends with this and its number (the worker
+ * sends it as Result.value). */
+#define CHECK_VALUE_PREFIX "recorded value: "
+
 /* The verdict, which is also the check child's exit code. */
 typedef enum {
 	CHECK_PASS = 0,  /* the thing checked is as required */
@@ -77,6 +81,7 @@ check_handles(const Rota__StepSpec *spec)
 	case ROTA__STEP_SPEC__KIND_METRIC_CHECK:
 	case ROTA__STEP_SPEC__KIND_FILE_CHECK:
 	case ROTA__STEP_SPEC__KIND_TLS_CHECK:
+	case ROTA__STEP_SPEC__KIND_PROMQL_CHECK:
 		return true;
 	default:
 		return false;
@@ -103,6 +108,9 @@ check_verdict_t check_tls(const Rota__TlsCheckSpec *spec, uint32_t timeout_ms, i
  * in seconds since the epoch, or -1. */
 int64_t check_tls_time_parse(const char *text);
 check_verdict_t check_metric(const Rota__MetricCheckSpec *spec, uint32_t timeout_ms, int fd);
+/* promql_check (check_promql.c): asks url's /api/v1/query for the query and
+ * applies op and value to each series (or the scalar) as match says. */
+check_verdict_t check_promql(const Rota__PromqlCheckSpec *spec, uint32_t timeout_ms, int fd);
 
 /* ---- the Prometheus text exposition format -------------------------- */
 

@@ -232,6 +232,7 @@ check_http(const Rota__HttpCheckSpec *spec, uint32_t timeout_ms, int fd)
 		          (long long)f.ms, contains[0] ? "; body contains \"" : "",
 		          contains[0] ? want : "", contains[0] ? "\"" : "");
 		v = CHECK_PASS;
+		check_value((double)f.ms); /* record: the response time, ms */
 	}
 	if (v == CHECK_FAIL && f.len > 0) {
 		size_t n = f.len < CHECK_REPORT_BODY_EXCERPT ? f.len : CHECK_REPORT_BODY_EXCERPT;

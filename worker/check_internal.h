@@ -27,6 +27,9 @@ void check_say_excerpt(int fd, const char *data, size_t len);
 void check_fmt_value(char *buf, size_t len, double v);
 /* A byte count in B, KiB, MiB, ... */
 void check_fmt_bytes(char *buf, size_t len, double b);
+/* The number this check yields (record: docs/runbooks.md): a check that
+ * has one calls it; check_run reports it on the report's last line. */
+void check_value(double v);
 /* s, or "" for NULL (borrowed). */
 const char *check_str_or_empty(const char *s);
 

@@ -510,6 +510,7 @@ check_metric(const Rota__MetricCheckSpec *spec, uint32_t timeout_ms, int fd)
 		v = CHECK_FAIL;
 	} else if (scan.matched == 1) {
 		check_fmt_value(value, sizeof(value), m.first_value);
+		check_value(m.first_value); /* record: the one sample's value */
 		v = scan.passed == 1 ? CHECK_PASS : CHECK_FAIL;
 		check_say(fd, "%s is %s, %s%s %s (%s)\n", sel, value, v == CHECK_PASS ? "" : "not ",
 		          opn, threshold, url);

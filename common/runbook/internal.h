@@ -97,7 +97,7 @@ typedef struct {
 } step_kind_t;
 
 /* Rows in step_kinds[]; checked against the table where it is defined. */
-#define STEP_KIND_COUNT 9
+#define STEP_KIND_COUNT 10
 extern const step_kind_t step_kinds[STEP_KIND_COUNT];
 /* The row of type, or NULL. */
 const step_kind_t *step_kind_find(runbook_step_type_t type);
@@ -123,6 +123,7 @@ STEP_KIND_FUNCTIONS(notify);
 STEP_KIND_FUNCTIONS(noop);
 STEP_KIND_FUNCTIONS(file);
 STEP_KIND_FUNCTIONS(tls);
+STEP_KIND_FUNCTIONS(promql);
 
 /* The step fields whose text has a syntax, by YAML key. what is how an
  * error names the expected form: "'KEY' must be WHAT, not ...". */

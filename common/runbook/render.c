@@ -164,6 +164,18 @@ runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8
 	const step_kind_t *kind = step_kind_find(step->type);
 
 	ss.timeout_ms = step->timeout_ms;
+	ss.hold_ms = step->hold_ms;
+	ss.hold_interval_ms = step->interval_ms;
+	Rota__RecordSpec rec = ROTA__RECORD_SPEC__INIT;
+	if (step->record != NULL) {
+		rec.name = step->record;
+		rec.median_of_last = step->baseline_of;
+		rec.has_max_increase = step->has_max_increase;
+		rec.max_increase_pct = step->max_increase_pct;
+		rec.has_max_decrease = step->has_max_decrease;
+		rec.max_decrease_pct = step->max_decrease_pct;
+		ss.record = &rec;
+	}
 	ss.runbook = (char *)in->runbook;
 	ss.adhoc = in->adhoc;
 	ss.run_as = step->run_as ? step->run_as : (char *)"";

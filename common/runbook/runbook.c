@@ -106,6 +106,7 @@ step_free(runbook_step_t *s)
 	free(s->id);
 	free(s->when.step);
 	free(s->run_as);
+	free(s->record);
 	runbook_kv_free(s->env, s->env_count);
 }
 

@@ -107,6 +107,17 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .texts = step_tls_texts,
     },
     {
+        .info = {.name = "promql_check",
+                 .type = RUNBOOK_STEP_PROMQL_CHECK,
+                 .default_timeout_ms = RUNBOOK_DEFAULT_PROMQL_TIMEOUT_MS,
+                 .runs_on = RUNBOOK_RUNS_CHECK,
+                 .run_as = true,
+                 .spec_case = ROTA__STEP_SPEC__KIND_PROMQL_CHECK},
+        .parse = step_promql_parse,
+        .render = step_promql_render,
+        .texts = step_promql_texts,
+    },
+    {
         .info = {.name = "manual",
                  .type = RUNBOOK_STEP_MANUAL,
                  .default_timeout_ms = RUNBOOK_DEFAULT_MANUAL_TIMEOUT_MS,

@@ -12,8 +12,11 @@
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id", "timeout", "when", "retries", "continue_on_failure", "idempotent",
+    "id",         "timeout", "when",     "retries", "continue_on_failure",
+    "idempotent", "hold",    "interval", "record",  "baseline",
 };
+static const char *const keys_baseline[] = {"against", "median_of_last", "max_increase_pct",
+                                            "max_decrease_pct"};
 static const char *const keys_when[] = {"failed", "succeeded"};
 static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
 
@@ -180,6 +183,144 @@ check_step_settings(check_t *c, const yamltree_node_t *n, runbook_step_t *s, con
 		    sc->label);
 }
 
+/* hold and interval: a check that must keep passing for hold, re-run every
+ * interval (in rota-check, so a cancel or the timeout kills it at once). The
+ * step's timeout bounds the whole hold: given, it must exceed hold; not
+ * given, it is hold plus the kind's own timeout for the last run. */
+static void
+check_hold(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_ctx_t *sc, int t,
+           bool timeout_given)
+{
+	const yamltree_node_t *hold = yamltree_map_get(n, "hold");
+	const yamltree_node_t *every = yamltree_map_get(n, "interval");
+
+	if (hold == NULL) {
+		if (every != NULL)
+			yamltree_report_add(c->r, every->mark,
+			                    "'interval' of %s says how often a 'hold' re-runs the "
+			                    "check; add 'hold: DURATION' or remove it",
+			                    sc->label);
+		return;
+	}
+	if (t >= 0 && step_kinds[t].info.runs_on != RUNBOOK_RUNS_CHECK) {
+		yamltree_report_add(c->r, hold->mark,
+		                    "'hold' is for checks (http_check, disk_check, metric_check, "
+		                    "file_check, tls_check, promql_check), not a %s step",
+		                    step_kinds[t].info.name);
+		return;
+	}
+	if (runbook_want_duration(c, hold, "hold", &s->hold_ms) != 0)
+		return;
+	s->interval_ms = RUNBOOK_DEFAULT_HOLD_INTERVAL_MS;
+	if (every != NULL && runbook_want_duration(c, every, "interval", &s->interval_ms) != 0)
+		return;
+	char hold_text[32], other[32];
+	duration_format(s->hold_ms, hold_text, sizeof(hold_text));
+	if (s->interval_ms > s->hold_ms) {
+		duration_format(s->interval_ms, other, sizeof(other));
+		yamltree_report_add(c->r, (every ? every : hold)->mark,
+		                    "%s re-checks every %s, longer than its hold of %s; make "
+		                    "'interval' shorter than 'hold'",
+		                    sc->label, other, hold_text);
+	}
+	if (!timeout_given) {
+		uint64_t sum = (uint64_t)s->timeout_ms + s->hold_ms;
+		s->timeout_ms = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+	} else if (s->timeout_ms <= s->hold_ms) {
+		duration_format(s->timeout_ms, other, sizeof(other));
+		yamltree_report_add(c->r, hold->mark,
+		                    "%s holds for %s but its timeout is %s: the timeout must "
+		                    "be longer than the hold (or leave it out: then it is the "
+		                    "hold plus the check's own)",
+		                    sc->label, hold_text, other);
+	}
+}
+
+/* A percentage of change: a number from 0 up. */
+static bool
+want_pct(check_t *c, const yamltree_node_t *v, const char *key, double *out)
+{
+	char *end = NULL;
+	if (yamltree_is_text(v)) {
+		*out = strtod(v->text, &end);
+		if (end != v->text && *end == '\0' && *out >= 0 && *out <= 1e6)
+			return true;
+	}
+	yamltree_report_add(
+	    c->r, v->mark, "'%s' must be a percentage from 0 (e.g. 20 or 12.5), not %s", key,
+	    yamltree_is_text(v) ? yamltree_shown(v->text).s : yamltree_kind_name(v));
+	return false;
+}
+
+/* record: NAME keeps a check's number per runbook and host; baseline
+ * compares it with the previous one or the median of the last N (the
+ * coordinator does, when the result comes: dispatch/dispatcher_reports.c). */
+static void
+check_record(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_ctx_t *sc, int t)
+{
+	const yamltree_node_t *rec = yamltree_map_get(n, "record");
+	const yamltree_node_t *base = yamltree_map_get(n, "baseline");
+	char where[WHERE_LEN];
+
+	if (rec == NULL) {
+		if (base != NULL)
+			yamltree_report_add(
+			    c->r, base->mark,
+			    "'baseline' of %s compares the values 'record' keeps; add "
+			    "'record: NAME'",
+			    sc->label);
+		return;
+	}
+	if (t >= 0 && step_kinds[t].info.runs_on != RUNBOOK_RUNS_CHECK) {
+		yamltree_report_add(c->r, rec->mark,
+		                    "'record' keeps a check's number; a %s step has none",
+		                    step_kinds[t].info.name);
+		return;
+	}
+	if ((s->record = runbook_want_string(c, rec, "record")) != NULL &&
+	    !runbook_name_valid(s->record, CHARS_STEP_ID, RUNBOOK_MAX_NAME_LEN, false))
+		yamltree_report_add(c->r, rec->mark,
+		                    "record name '%s' is not valid (1 to %d of A-Z a-z 0-9 _ -)",
+		                    yamltree_shown(s->record).s, RUNBOOK_MAX_NAME_LEN);
+	if (base == NULL)
+		return;
+	snprintf(where, sizeof(where), "baseline of %s", sc->label);
+	if (base->kind != YAMLTREE_MAPPING) {
+		yamltree_report_add(
+		    c->r, base->mark,
+		    "'baseline' must be a mapping (against: previous or "
+		    "median_of_last: N, max_increase_pct, max_decrease_pct), not %s",
+		    yamltree_kind_name(base));
+		return;
+	}
+	runbook_keys_check(c, base, keys_baseline, COUNT_OF(keys_baseline), where);
+	const yamltree_node_t *against = yamltree_map_get(base, "against");
+	const yamltree_node_t *median = yamltree_map_get(base, "median_of_last");
+	s->baseline_of = 1;
+	if (against != NULL && median != NULL)
+		yamltree_report_add(c->r, median->mark,
+		                    "%s gives both 'against' and 'median_of_last'; keep one",
+		                    where);
+	else if (against != NULL &&
+	         (!yamltree_is_text(against) || strcmp(against->text, "previous") != 0))
+		yamltree_report_add(c->r, against->mark,
+		                    "'against' must be previous (or use median_of_last: N), not %s",
+		                    yamltree_is_text(against) ? yamltree_shown(against->text).s
+		                                              : yamltree_kind_name(against));
+	else if (median != NULL)
+		runbook_want_uint(c, median, "median_of_last", 1, 100, &s->baseline_of);
+	const yamltree_node_t *inc = yamltree_map_get(base, "max_increase_pct");
+	const yamltree_node_t *dec = yamltree_map_get(base, "max_decrease_pct");
+	if (inc != NULL)
+		s->has_max_increase = want_pct(c, inc, "max_increase_pct", &s->max_increase_pct);
+	if (dec != NULL)
+		s->has_max_decrease = want_pct(c, dec, "max_decrease_pct", &s->max_decrease_pct);
+	if (inc == NULL && dec == NULL)
+		yamltree_report_add(c->r, base->mark,
+		                    "%s has no limit; add max_increase_pct or max_decrease_pct",
+		                    where);
+}
+
 /* The step's type: exactly one type key. Returns its index in step_kinds,
  * or -1 (reported). */
 static int
@@ -271,6 +412,12 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 		runbook_want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
 	if (t >= 0)
 		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
+	const yamltree_node_t *kv = t >= 0 ? yamltree_map_get(n, step_kinds[t].info.name) : NULL;
+	bool timeout_given =
+	    sc.step_timeout != NULL ||
+	    (kv != NULL && kv->kind == YAMLTREE_MAPPING && yamltree_map_get(kv, "timeout") != NULL);
+	check_hold(c, n, s, &sc, t, timeout_given);
+	check_record(c, n, s, &sc, t);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
 }
 

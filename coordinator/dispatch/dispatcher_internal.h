@@ -74,6 +74,12 @@ int dispatcher_drive(dispatcher_t *d, run_t *run, int64_t now_mono);
 int dispatcher_end_step(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
                         int sig, int64_t started_ms, int64_t ended_ms, const char *detail,
                         bool may_retry);
+/* A succeeded check's recorded value (Result.value) kept and compared with
+ * its baseline (dispatcher_baseline.c): NULL when the step records
+ * nothing, else the detail to keep (the caller frees), *status failed on a
+ * regression. */
+char *dispatcher_baseline(dispatcher_t *d, run_t *run, size_t h, size_t s, const char *value_text,
+                          int *status, const char *detail);
 int dispatcher_finish(dispatcher_t *d, run_t *run, size_t h, size_t s, int status, int exit_code,
                       int sig, int64_t started_ms, int64_t ended_ms, const char *detail);
 void dispatcher_drive_pending(dispatcher_t *d);

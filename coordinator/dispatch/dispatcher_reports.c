@@ -390,8 +390,15 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 	d->stats.results_recorded++;
 	if (complete)
 		dispatcher_ack(d, w, msg->key);
+	char *judged = NULL; /* owned: the detail with its recorded value */
+	if (status == ROTA__STEP_STATUS__STEP_SUCCEEDED && msg->value != NULL &&
+	    msg->value[0] != '\0')
+		judged = dispatcher_baseline(d, run, h, s, msg->value, &status, detail);
+	if (judged != NULL)
+		detail = judged;
 	char *clean = dispatcher_redact_text(run, detail);
 	dispatcher_finish(d, run, h, s, status, msg->exit_code, msg->signal, msg->started_ms,
 	                  msg->ended_ms ? msg->ended_ms : clock_wall_ms(), clean ? clean : detail);
 	free(clean);
+	free(judged);
 }

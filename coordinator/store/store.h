@@ -37,10 +37,11 @@ typedef struct store_options {
 #include "store_oncall.h"
 #include "store_outbox.h"
 #include "store_prune.h"
+#include "store_values.h"
 #include "store_web.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000

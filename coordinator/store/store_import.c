@@ -89,6 +89,8 @@ static const store_import_table_t store_import_tables[] = {
     /* rota oncall override's rows (store_oncall.c). */
     {"oncall_overrides",
      "id i, rotation t, person t, from_ms i, until_ms i, created_by t, created_ms i", false},
+    {"recorded_values", "id i, runbook t, host t, name t, value t, run_id t, step_id t, at_ms i",
+     false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

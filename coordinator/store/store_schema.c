@@ -255,6 +255,16 @@ static const char *const store_migrations[] = {
     "  created_by TEXT NOT NULL, created_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS oncall_overrides_rotation"
     " ON oncall_overrides (rotation, until_ms);",
+    /* 13 -> 14: the numbers checks record (`record: NAME`, store_values.c),
+     * per runbook, host and name, newest by id; the value as text (%.17g,
+     * read back exactly on both engines). Kept when their run is pruned:
+     * a baseline outlives the runs it came from. */
+    "CREATE TABLE IF NOT EXISTS recorded_values ("
+    "  id INTEGER PRIMARY KEY, runbook TEXT NOT NULL, host TEXT NOT NULL,"
+    "  name TEXT NOT NULL, value TEXT NOT NULL, run_id TEXT NOT NULL,"
+    "  step_id TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS recorded_values_key ON recorded_values"
+    "  (runbook, host, name, id);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

@@ -206,6 +206,12 @@ static const char *const store_pg_migrations[] = {
     "  from_ms BIGINT NOT NULL, until_ms BIGINT NOT NULL,"
     "  created_by " T " NOT NULL, created_ms BIGINT NOT NULL);"
     "CREATE INDEX oncall_overrides_rotation ON oncall_overrides (rotation, until_ms);",
+    /* 13 -> 14: recorded values (store_schema.c's 13 -> 14). */
+    "CREATE TABLE recorded_values ("
+    "  " ID ", runbook " T " NOT NULL, host " T " NOT NULL, name " T " NOT NULL,"
+    "  value " T " NOT NULL, run_id " T " NOT NULL, step_id " T " NOT NULL,"
+    "  at_ms BIGINT NOT NULL);"
+    "CREATE INDEX recorded_values_key ON recorded_values (runbook, host, name, id);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

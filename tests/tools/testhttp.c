@@ -11,6 +11,8 @@
  *   /body     200 "hello from rota-testhttp"
  *   /slow     200 after 3 s (for timeouts)
  *   /metrics  200, Prometheus text format (see metrics_text below)
+ *   /countdown 200 to the first 3 requests, then 503 (a service that goes
+ *             bad while a check holds: hold's tests)
  *   else      404
  */
 #include <arpa/inet.h>
@@ -74,6 +76,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	}
 	if (strcmp(url, "/metrics") == 0)
 		return respond(c, 200, metrics_text);
+	if (strcmp(url, "/countdown") == 0) {
+		/* one server thread per connection: the count is atomic */
+		static int served;
+		if (__atomic_fetch_add(&served, 1, __ATOMIC_SEQ_CST) < 3)
+			return respond(c, 200, "ok\n");
+		return respond(c, 503, "gone bad\n");
+	}
 	return respond(c, 404, "not found\n");
 }
 

@@ -681,6 +681,40 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return respond(c, 200, metrics_text, sizeof(metrics_text) - 1, NULL);
 	if (strcmp(url, "/metrics-big") == 0)
 		return respond(c, 200, big_metrics, BIG_METRICS_LEN, NULL);
+	if (strcmp(url, "/prom/api/v1/query") == 0) {
+		/* A Prometheus API of canned answers, one per query */
+		static const struct {
+			const char *query;
+			unsigned status;
+			const char *body;
+		} answers[] = {
+		    {"errors_total", 200,
+		     "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+		     "{\"metric\":{\"__name__\":\"errors_total\",\"job\":\"api\"},"
+		     "\"value\":[1700000000.1,\"3\"]},"
+		     "{\"metric\":{\"__name__\":\"errors_total\",\"job\":\"db\"},"
+		     "\"value\":[1700000000.1,\"12\"]}]}}"},
+		    {"scalar(1)", 200,
+		     "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\","
+		     "\"result\":[1700000000.1,\"1\"]}}"},
+		    {"nothing", 200,
+		     "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}"},
+		    {"rate(x[", 400,
+		     "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:8: parse "
+		     "error: unclosed left bracket\"}"},
+		    {"slow_query", 503,
+		     "{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed "
+		     "out\"}"},
+		    {"x[5m]", 200,
+		     "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}"},
+		    {"junk", 200, "<html>not an API</html>"},
+		};
+		const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "query");
+		for (size_t i = 0; q != NULL && i < sizeof(answers) / sizeof(answers[0]); i++)
+			if (strcmp(q, answers[i].query) == 0)
+				return respond(c, answers[i].status, answers[i].body,
+				               strlen(answers[i].body), NULL);
+	}
 	return respond(c, 404, "not found\n", 10, NULL);
 }
 
@@ -1023,6 +1057,94 @@ test_metric_errors(void **state)
 
 /* ---- check_run ---------------------------------------------------------------- */
 
+static check_verdict_t
+promql(const char *query, const char *op, double value, const char *match)
+{
+	Rota__PromqlCheckSpec spec = ROTA__PROMQL_CHECK_SPEC__INIT;
+	spec.url = (char *)url_of("/prom/");
+	spec.query = (char *)query;
+	spec.op = (char *)op;
+	spec.value = value;
+	spec.match = (char *)match;
+	return verdict(check_promql(&spec, 5000, rfd));
+}
+
+/* promql_check against canned answers of /api/v1/query: series compared
+ * (all, any), a scalar, and each distinct way of not getting a number. */
+static void
+test_promql(void **state)
+{
+	(void)state;
+	assert_int_equal(promql("errors_total", "<", 20, ""), CHECK_PASS);
+	assert_report_has("all 2 series of errors_total are < 20 (");
+	assert_int_equal(promql("errors_total", "<", 10, "all"), CHECK_FAIL);
+	char want[200];
+	snprintf(want, sizeof(want),
+	         "1 of 2 series of errors_total is not < 10: errors_total{job=\"db\"} = 12; all "
+	         "must be (%s)",
+	         url_of("/prom/"));
+	assert_string_equal(first_line(), want);
+	assert_report_has("errors_total{job=\"db\"} = 12; all must be");
+	assert_report_has(
+	    "  NOT OK  errors_total{job=\"db\"} 12\n  ok      errors_total{job=\"api\"} 3\n");
+	assert_int_equal(promql("errors_total", ">", 10, "any"), CHECK_PASS);
+	assert_report_has("1 of 2 series of errors_total are > 10; any one must be");
+	assert_int_equal(promql("errors_total", ">", 100, "any"), CHECK_FAIL);
+	assert_report_has("none of the 2 series of errors_total is > 100; one must be: "
+	                  "errors_total{job=\"api\"} = 3");
+	assert_int_equal(promql("scalar(1)", "==", 1, NULL), CHECK_PASS);
+	assert_report_has("scalar(1) is 1, == 1 (");
+	assert_int_equal(promql("nothing", "<", 1, NULL), CHECK_FAIL);
+	assert_report_has("nothing returned no series at ");
+	assert_int_equal(promql("rate(x[", "<", 1, NULL), CHECK_ERROR);
+	assert_report_has("Prometheus refused the query rate(x[: 1:8: parse error: unclosed left "
+	                  "bracket (");
+	assert_int_equal(promql("slow_query", "<", 1, NULL), CHECK_FAIL);
+	assert_report_has(
+	    "Prometheus could not run the query slow_query: timeout: query timed out");
+	assert_int_equal(promql("x[5m]", "<", 1, NULL), CHECK_ERROR);
+	assert_report_has("x[5m] gives a matrix, not an instant vector or a scalar");
+	assert_int_equal(promql("junk", "<", 1, NULL), CHECK_FAIL);
+	assert_report_has("did not answer as Prometheus's /api/v1/query does: HTTP 200, not a JSON "
+	                  "object");
+	assert_report_has("  | <html>not an API</html>");
+	assert_int_equal(promql("errors_total", "=<", 1, NULL), CHECK_ERROR);
+	assert_int_equal(promql("errors_total", "<", 1, "most"), CHECK_ERROR);
+	assert_report_has("promql_check: match most is not all or any");
+
+	Rota__PromqlCheckSpec spec = ROTA__PROMQL_CHECK_SPEC__INIT;
+	spec.url = "http://127.0.0.1:1";
+	spec.query = "up";
+	spec.op = "<";
+	assert_int_equal(verdict(check_promql(&spec, 2000, rfd)), CHECK_FAIL);
+	assert_report_has("cannot reach Prometheus at http://127.0.0.1:1: ");
+}
+
+/* hold: passes after re-checking for the hold; a failure ends it at once
+ * with how long it held. */
+static void
+test_hold(void **state)
+{
+	(void)state;
+	Rota__StepSpec step = ROTA__STEP_SPEC__INIT;
+	Rota__HttpCheckSpec http = ROTA__HTTP_CHECK_SPEC__INIT;
+	http.url = (char *)url_of("/health");
+	step.kind_case = ROTA__STEP_SPEC__KIND_HTTP_CHECK;
+	step.http_check = &http;
+	step.hold_ms = 300;
+	step.hold_interval_ms = 100;
+	step.timeout_ms = 5300;
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_PASS);
+	assert_report_has("held 0.3s: ");
+	assert_report_has(" checks passed, every 0.1s (last: GET ");
+	http.url = (char *)url_of("/down");
+	step.hold_ms = 60000;
+	step.timeout_ms = 65000;
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_FAIL);
+	assert_report_has(" of 1m00s, then check 1 failed: GET ");
+	assert_report_has("| service unavailable");
+}
+
 static void
 test_run_dispatches(void **state)
 {
@@ -1101,6 +1223,8 @@ main(void)
 	    cmocka_unit_test(test_metric_truncated),
 	    cmocka_unit_test(test_metric_errors),
 	    cmocka_unit_test(test_run_dispatches),
+	    cmocka_unit_test(test_promql),
+	    cmocka_unit_test(test_hold),
 	};
 	int failed = cmocka_run_group_tests(tests, server_start, server_stop);
 	check_global_cleanup();

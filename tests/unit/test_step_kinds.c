@@ -34,6 +34,8 @@ test_table(void **state)
 	     ROTA__STEP_SPEC__KIND_DISK_CHECK},
 	    {RUNBOOK_STEP_METRIC_CHECK, "metric_check", RUNBOOK_RUNS_CHECK, true,
 	     ROTA__STEP_SPEC__KIND_METRIC_CHECK},
+	    {RUNBOOK_STEP_PROMQL_CHECK, "promql_check", RUNBOOK_RUNS_CHECK, true,
+	     ROTA__STEP_SPEC__KIND_PROMQL_CHECK},
 	    {RUNBOOK_STEP_MANUAL, "manual", RUNBOOK_RUNS_COORDINATOR, false,
 	     ROTA__STEP_SPEC__KIND_MANUAL},
 	    {RUNBOOK_STEP_NOTIFY, "notify", RUNBOOK_RUNS_COORDINATOR, false,
@@ -148,12 +150,49 @@ test_render(void **state)
 	runbook_destroy(&rb);
 }
 
+/* promql_check's fields and a hold reach the spec; a hold without a
+ * timeout gets the hold plus the kind's own. */
+static void
+test_render_promql_hold(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: r\n"
+	                         "steps:\n"
+	                         "  - id: errors\n"
+	                         "    hold: 15m\n"
+	                         "    interval: 30s\n"
+	                         "    promql_check:\n"
+	                         "      url: 'http://prom:9090'\n"
+	                         "      query: 'rate(http_requests_total{code=~\"5..\"}[5m])'\n"
+	                         "      op: '<'\n"
+	                         "      value: 0.5\n"
+	                         "      match: any\n");
+	bool invalid;
+	Rota__StepSpec *ss = spec_of(rb, 0, NULL, 0, &invalid);
+	assert_false(invalid);
+	assert_int_equal(ss->kind_case, ROTA__STEP_SPEC__KIND_PROMQL_CHECK);
+	assert_string_equal(ss->promql_check->url, "http://prom:9090");
+	assert_string_equal(ss->promql_check->query,
+	                    "rate(http_requests_total{code=~\"5..\"}[5m])");
+	assert_string_equal(ss->promql_check->op, "<");
+	assert_true(ss->promql_check->value == 0.5);
+	assert_string_equal(ss->promql_check->match, "any");
+	assert_int_equal(ss->hold_ms, 15 * 60 * 1000);
+	assert_int_equal(ss->hold_interval_ms, 30 * 1000);
+	assert_int_equal(ss->timeout_ms, 15 * 60 * 1000 + RUNBOOK_DEFAULT_PROMQL_TIMEOUT_MS);
+	rota__step_spec__free_unpacked(ss, NULL);
+	const char *texts[RUNBOOK_STEP_MAX_TEXTS];
+	assert_int_equal(runbook_step_texts(&rb->steps[0], texts), 5);
+	runbook_destroy(&rb);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_render_promql_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

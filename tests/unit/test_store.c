@@ -498,6 +498,43 @@ test_oncall_overrides(void **state)
 	assert_string_equal(got[0].person, "dave");
 	rotation_override_clear(&got[0]);
 	free(got);
+/* record: values kept per runbook, host and name, read back newest first
+ * and exactly (as text, on both engines), the others' apart. */
+static void
+test_recorded_values(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	const double vals[] = {3, 0.1, 1e-300, 12.5};
+	for (size_t i = 0; i < 4; i++) {
+		store_value_t v = {.runbook = "rb",
+		                   .host = "w1",
+		                   .name = "lat",
+		                   .run_id = "r",
+		                   .step_id = "s",
+		                   .value = vals[i],
+		                   .at_ms = 1000 + (int64_t)i};
+		assert_int_equal(store_value_add(s, &v), 0);
+	}
+	store_value_t other = {.runbook = "rb",
+	                       .host = "w2",
+	                       .name = "lat",
+	                       .run_id = "r",
+	                       .step_id = "s",
+	                       .value = 99,
+	                       .at_ms = 5000};
+	assert_int_equal(store_value_add(s, &other), 0);
+	assert_int_equal(store_commit(s), 0);
+	double out[STORE_VALUES_MAX];
+	size_t n = 0;
+	assert_int_equal(store_values_latest(s, "rb", "w1", "lat", 3, out, &n), 0);
+	assert_int_equal(n, 3);
+	assert_true(out[0] == 12.5 && out[1] == 1e-300 && out[2] == 0.1);
+	assert_int_equal(store_values_latest(s, "rb", "w1", "other", 3, out, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_values_latest(s, "rb", "w2", "lat", 100, out, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(out[0] == 99);
 	store_destroy(&s);
 }
 
@@ -517,6 +554,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_output_in_seq_order_once_and_only_when_dispatched,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_delete, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recorded_values, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
