@@ -498,6 +498,9 @@ test_oncall_overrides(void **state)
 	assert_string_equal(got[0].person, "dave");
 	rotation_override_clear(&got[0]);
 	free(got);
+	store_destroy(&s);
+}
+
 /* record: values kept per runbook, host and name, read back newest first
  * and exactly (as text, on both engines), the others' apart. */
 static void
