@@ -363,6 +363,7 @@ coordinator_http_metrics(void *ctx)
 	    {"unmatched", c->svc->responder->alerts.unmatched},
 	    {"malformed", c->svc->responder->alerts.malformed},
 	    {"outside_targets", c->svc->responder->alerts.outside},
+	    {"suppressed", c->svc->responder->alerts.suppressed},
 	};
 	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
 		metrics_label_t l = {"result", alerts[i].result};

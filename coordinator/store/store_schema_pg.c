@@ -200,6 +200,13 @@ static const char *const store_pg_migrations[] = {
     "CREATE INDEX output_text_step ON output_text (step_run, stream, id);"
     "CREATE INDEX output_text_fts ON output_text"
     "  USING GIN (to_tsvector('simple', text));",
+    /* 12 -> 13: maintenance windows (store_schema.c's 12 -> 13). */
+    "CREATE TABLE maintenance_windows ("
+    "  " ID ", target " T " NOT NULL, reason " T " NOT NULL,"
+    "  is_freeze BIGINT NOT NULL DEFAULT 0, starts_ms BIGINT NOT NULL,"
+    "  ends_ms BIGINT NOT NULL, created_by " T " NOT NULL,"
+    "  ended_by " T " NOT NULL DEFAULT '');"
+    "CREATE INDEX maintenance_windows_ends ON maintenance_windows (ends_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

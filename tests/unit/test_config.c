@@ -240,7 +240,7 @@ test_errors_root(void **state)
 	    "http: off\nchanels: {}\n",
 	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
 	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, channels,"
-	    " escalation, outbox, vars, host_label, retention)");
+	    " escalation, outbox, vars, host_label, retention, maintenance)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("http_request_deadline: 10ms\n",
 	        "1:24: http_request_deadline must be from 1s to 1h, not '10ms'");
