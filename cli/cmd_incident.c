@@ -353,8 +353,7 @@ cmd_incident_list(session_t *s, int argc, char **argv)
 		                   " --since 90d)");
 	if (a.stats)
 		return cmd_maintenance_stats(
-		    s, clock_wall_ms() - (a.has_since ? a.since_ms : CLI_INCIDENTS_STATS_SINCE_MS),
-		    o.json);
+		    s, a.has_since ? a.since_ms : CLI_INCIDENTS_STATS_SINCE_MS, o.json);
 	int open_only = a.open_only;
 
 	Rota__ListIncidentsRequest list = ROTA__LIST_INCIDENTS_REQUEST__INIT;

@@ -331,10 +331,10 @@ cmd_maintenance_stats_shown(const Rota__Response *r, void *ctx)
 }
 
 int
-cmd_maintenance_stats(session_t *s, int64_t since_ms, bool json)
+cmd_maintenance_stats(session_t *s, int64_t period_ms, bool json)
 {
 	Rota__IncidentStatsRequest q = ROTA__INCIDENT_STATS_REQUEST__INIT;
-	q.since_ms = since_ms;
+	q.period_ms = period_ms;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_INCIDENT_STATS;
 	req.incident_stats = &q;

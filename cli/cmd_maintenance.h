@@ -12,7 +12,8 @@
 
 /* argv[0] is "maintenance", argv[1] the verb. */
 int cmd_maintenance_command(session_t *s, int argc, char **argv);
-/* rota incidents --stats [--since D]: since_ms 0 for every incident. */
-int cmd_maintenance_stats(session_t *s, int64_t since_ms, bool json);
+/* rota incidents --stats [--since D]: the incidents of the period_ms
+ * before the coordinator's now. */
+int cmd_maintenance_stats(session_t *s, int64_t period_ms, bool json);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "clock.h"
 #include "incstats.h"
 #include "xalloc.h"
 
@@ -12,7 +13,8 @@ void
 api_incident_stats(api_t *api, const uint8_t *identity, size_t identity_len,
                    const Rota__Request *req)
 {
-	int64_t since = req->incident_stats->since_ms;
+	const Rota__IncidentStatsRequest *q = req->incident_stats;
+	int64_t since = q->period_ms > 0 ? clock_wall_ms() - q->period_ms : q->since_ms;
 	incstats_t st = {0};
 	if (store_incident_times(api->svc->store, since, incstats_add, &st) != 0) {
 		incstats_free(&st);

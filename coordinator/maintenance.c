@@ -74,8 +74,10 @@ maintenance_target_matches(const char *target, const worker_t *w)
 const maint_window_t *
 maintenance_covering(const maint_set_t *set, const worker_t *w)
 {
+	/* A freeze pauses schedules, not hosts: alerts still page and a
+	 * runbook marked `maintenance: ignore` still runs on them. */
 	for (size_t i = 0; set != NULL && i < set->count; i++)
-		if (maintenance_target_matches(set->items[i].target, w))
+		if (!set->items[i].freeze && maintenance_target_matches(set->items[i].target, w))
 			return &set->items[i];
 	return NULL;
 }

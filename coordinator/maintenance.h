@@ -94,7 +94,8 @@ void maintenance_set_free(maint_set_t *set);
 int maintenance_target_check(const char *target, char **error);
 /* Whether target covers worker w (by its id or its labels). */
 bool maintenance_target_matches(const char *target, const worker_t *w);
-/* The first window of set covering w, or NULL. */
+/* The first window of set covering w, or NULL. A freeze window covers no
+ * host: it pauses schedules only (maintenance_freeze). */
 const maint_window_t *maintenance_covering(const maint_set_t *set, const worker_t *w);
 /* The first freeze window with target "all", or NULL: every schedule
  * pauses but those of runbooks marked `maintenance: ignore`. */

@@ -518,7 +518,7 @@ responder_maintenance(responder_t *r, const char *host)
 		mw = maintenance_covering(&set, w);
 	} else {
 		for (size_t i = 0; i < set.count && mw == NULL; i++)
-			if (strcmp(set.items[i].target, "all") == 0)
+			if (!set.items[i].freeze && strcmp(set.items[i].target, "all") == 0)
 				mw = &set.items[i];
 	}
 	char *why = NULL;
