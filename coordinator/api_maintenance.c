@@ -156,14 +156,14 @@ api_maintenance_end(api_t *api, const uint8_t *identity, size_t identity_len,
 		if (strcmp(set.items[i].id, want) == 0)
 			w = &set.items[i];
 	int rc = w ? store_maint_end(api->svc->store, id, now, by) : 1;
+	if (rc < 0)
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not end the window (see the coordinator's log)");
+	else if (rc > 0)
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "no window %s is running (rota maintenance list shows those that are)",
+		           want);
 	if (rc != 0) {
-		api_refuse(
-		    api, identity, identity_len, req->id,
-		    rc < 0 ? ROTA__ERROR_CODE__ERR_INTERNAL : ROTA__ERROR_CODE__ERR_NOT_FOUND,
-		    rc < 0 ? "the store could not end the window (see the coordinator's log)"
-		           : "no window %s is running (rota maintenance list shows those that"
-		             " are)",
-		    want);
 		maintenance_set_free(&set);
 		return;
 	}
