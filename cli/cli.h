@@ -69,6 +69,8 @@
 /* Incidents listed by `incidents` without --limit, and the most it may
  * ask (the coordinator's own cap, API_MAX_LIST). */
 #define CLI_INCIDENTS_DEFAULT_LIMIT 20
+/* rota incidents --stats without --since: the last 90 days. */
+#define CLI_INCIDENTS_STATS_SINCE_MS (90LL * 86400000)
 #define CLI_INCIDENTS_MAX_LIMIT 1000
 /* Hosts `incidents` names in its HOSTS column before it only counts. */
 #define CLI_INCIDENTS_LIST_HOSTS 3

@@ -12,7 +12,9 @@
 #include "ask.h"
 #include "cli.h"
 #include "clock.h"
+#include "cmd_maintenance.h"
 #include "cmd_note.h"
+#include "duration.h"
 #include "format.h"
 #include "incidentview.h"
 #include "jsondoc.h"
@@ -28,7 +30,7 @@
 	"open RUNBOOK --title TEXT [--severity P1..P4] [--target ID|label=value]... "              \
 	"[-p key=value]... [--json]"
 #define INCIDENT_SHOW_SYNOPSIS "show ID [--json]"
-#define INCIDENT_LIST_SYNOPSIS "[--open] [--limit N] [--json]"
+#define INCIDENT_LIST_SYNOPSIS "[--open|--all] [--limit N] [--stats [--since 90d]] [--json]"
 #define INCIDENT_ACTION_SYNOPSIS "ID [--note TEXT] [--json]"
 #define INCIDENT_RESOLVE_SYNOPSIS "ID [--note TEXT] [--cancel-runs] [--json]"
 
@@ -218,16 +220,6 @@ out:
 
 /* ---- incidents ----------------------------------------------------------- */
 
-/* --open, the flag of `incidents`: sets the int at ctx. */
-static int
-cmd_incident_take_flag(void *ctx, int ch, char *arg)
-{
-	(void)ch;
-	(void)arg;
-	*(int *)ctx = 1;
-	return CLI_EXIT_OK;
-}
-
 static int
 cmd_incident_list_json(const Rota__Response *r, void *ctx)
 {
@@ -281,22 +273,72 @@ cmd_incident_list_table(const Rota__Response *r, void *ctx)
 	return CLI_EXIT_OK;
 }
 
+/* The options of `incidents` besides the shared ones. */
+typedef struct {
+	int open_only; /* --open; --all (the default) clears it */
+	int stats;     /* --stats */
+	int64_t since_ms;
+	bool has_since;
+} cmd_incident_list_args_t;
+
+/* --since for --stats: "90d", "2w", "12h", or any duration. */
+static int
+cmd_incident_since(const char *arg, int64_t *ms)
+{
+	char *end = NULL;
+	long long n = strtoll(arg, &end, 10);
+	if (end != arg && n > 0 && n <= 3650 && end != NULL && end[1] == '\0' &&
+	    (end[0] == 'd' || end[0] == 'w')) {
+		*ms = n * (end[0] == 'w' ? 7 : 1) * 86400000LL;
+		return 0;
+	}
+	uint64_t d = 0;
+	if (duration_parse(arg, &d) != 0)
+		return -1;
+	*ms = (int64_t)d;
+	return 0;
+}
+
+static int
+cmd_incident_list_take(void *ctx, int ch, char *arg)
+{
+	cmd_incident_list_args_t *a = ctx;
+	if (ch == 'o')
+		a->open_only = 1;
+	else if (ch == 'a')
+		a->open_only = 0;
+	else if (ch == 's')
+		a->stats = 1;
+	else if (ch == 'S') {
+		if (cmd_incident_since(arg, &a->since_ms) != 0)
+			return usage_error(
+			    "incidents: --since takes a period back from now, like 90d,"
+			    " 2w or 12h, not '%s'",
+			    arg);
+		a->has_since = true;
+	}
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_incident_list(session_t *s, int argc, char **argv)
 {
 	static const struct option own[] = {
 	    {"open", no_argument, NULL, 'o'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"since", required_argument, NULL, 'S'},
 	    {NULL, 0, NULL, 0},
 	};
-	int open_only = 0;
+	cmd_incident_list_args_t a = {0};
 	const options_spec_t spec = {
 	    .command = "incidents",
 	    .synopsis = INCIDENT_LIST_SYNOPSIS,
 	    .shortopts = ":n:h",
 	    .limit_max = CLI_INCIDENTS_MAX_LIMIT,
 	    .own = own,
-	    .take = cmd_incident_take_flag,
-	    .ctx = &open_only,
+	    .take = cmd_incident_list_take,
+	    .ctx = &a,
 	};
 	options_t o = {.limit = CLI_INCIDENTS_DEFAULT_LIMIT};
 	int done = options_parse(&spec, argc, argv, &o);
@@ -306,6 +348,13 @@ cmd_incident_list(session_t *s, int argc, char **argv)
 		return usage_error("incidents takes no arguments, got '%s'; to look at one, use "
 		                   "'rota incident show %s'",
 		                   argv[optind], argv[optind]);
+	if (a.has_since && !a.stats)
+		return usage_error("incidents: --since goes with --stats (rota incidents --stats"
+		                   " --since 90d)");
+	if (a.stats)
+		return cmd_maintenance_stats(
+		    s, a.has_since ? a.since_ms : CLI_INCIDENTS_STATS_SINCE_MS, o.json);
+	int open_only = a.open_only;
 
 	Rota__ListIncidentsRequest list = ROTA__LIST_INCIDENTS_REQUEST__INIT;
 	list.open_only = open_only;

@@ -30,8 +30,9 @@
 #include "xalloc.h"
 
 #define RUN_SUBMIT_SYNOPSIS                                                                        \
-	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--incident INC-7] [--wait] " \
-	"[--json]"
+	"RUNBOOK|FILE [--target ID|label=value]... [-p key=value]... [--incident INC-7] "          \
+	"[--force] "                                                                               \
+	"[--wait] [--json]"
 #define RUN_SHOW_SYNOPSIS "RUN [--json]"
 
 /* ---- shared -------------------------------------------------------------- */
@@ -323,6 +324,7 @@ typedef struct {
 	launchargs_t *la;
 	int *wait;
 	const char **incident;
+	int *force;
 } cmd_run_submit_args_t;
 
 static int
@@ -331,6 +333,10 @@ cmd_run_submit_take(void *ctx, int ch, char *arg)
 	cmd_run_submit_args_t *a = ctx;
 	if (ch == 'w') {
 		*a->wait = 1;
+		return CLI_EXIT_OK;
+	}
+	if (ch == 'F') {
+		*a->force = 1;
 		return CLI_EXIT_OK;
 	}
 	if (ch == 'I') {
@@ -347,9 +353,13 @@ int
 cmd_run_submit(session_t *s, int argc, char **argv)
 {
 	static const struct option own[] = {
-	    {"target", required_argument, NULL, 't'},     {"param", required_argument, NULL, 'p'},
-	    {"param-file", required_argument, NULL, 'P'}, {"wait", no_argument, NULL, 'w'},
-	    {"incident", required_argument, NULL, 'I'},   {NULL, 0, NULL, 0},
+	    {"target", required_argument, NULL, 't'},
+	    {"param", required_argument, NULL, 'p'},
+	    {"param-file", required_argument, NULL, 'P'},
+	    {"wait", no_argument, NULL, 'w'},
+	    {"incident", required_argument, NULL, 'I'},
+	    {"force", no_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
 	};
 	launchargs_t la; /* owned */
 	launchargs_init(&la, argc);
@@ -359,7 +369,8 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	int rc = CLI_EXIT_OK;
 
 	const char *incident = NULL;
-	cmd_run_submit_args_t args = {&la, &wait, &incident};
+	int force = 0; /* --force: run on hosts in a maintenance window too */
+	cmd_run_submit_args_t args = {&la, &wait, &incident, &force};
 	const options_spec_t spec = {
 	    .command = "submit",
 	    .synopsis = RUN_SUBMIT_SYNOPSIS,
@@ -407,6 +418,7 @@ cmd_run_submit(session_t *s, int argc, char **argv)
 	if (incident != NULL)
 		sub.incident = (char *)incident;
 	sub.by = (char *)cmd_note_author();
+	sub.force = force;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_SUBMIT;
 	req.submit = &sub;

@@ -57,6 +57,9 @@ cmd_status_json(const Rota__Response *resp)
 	json_member_uint(j, "runs_active", st->runs_active);
 	json_member_uint(j, "incidents_open", st->incidents_open);
 	json_member_uint(j, "runs_total", st->runs_total);
+	json_member_uint(j, "maintenance_windows", st->maintenance_windows);
+	json_member_uint(j, "hosts_in_maintenance", st->hosts_in_maintenance);
+	json_member_string(j, "freeze", st->freeze);
 	json_key(j, "backup");
 	json_object_begin(j);
 	if (st->backup != NULL)
@@ -184,6 +187,11 @@ cmd_status_text(const Rota__Response *resp)
 	char backup[1024];
 	cmd_backup_line(st->backup, backup, sizeof(backup));
 	printf("runs         %llu stored\n", (unsigned long long)st->runs_total);
+	if (st->maintenance_windows > 0)
+		printf("maintenance  %u window(s) active, %u host(s) in maintenance%s%s\n",
+		       st->maintenance_windows, st->hosts_in_maintenance,
+		       st->freeze && st->freeze[0] ? "; schedules frozen by " : "",
+		       st->freeze && st->freeze[0] ? st->freeze : "");
 	printf("backup       %s\n", backup);
 	cmd_status_leadership(st);
 }

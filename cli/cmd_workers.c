@@ -126,6 +126,11 @@ cmd_workers_table(const Rota__Response *r)
 		if (w->spool_error && w->spool_error[0] != '\0')
 			snprintf(state + strlen(state), sizeof(state) - strlen(state),
 			         ", spool failing");
+		/* In a maintenance window: its scheduled runs skip it, its
+		 * alerts page no one. */
+		if (w->maintenance && w->maintenance[0] != '\0')
+			snprintf(state + strlen(state), sizeof(state) - strlen(state),
+			         ", maintenance %s", w->maintenance);
 		table_cell(t, state);
 		table_cell(t, seen);
 		table_cell(t, running);

@@ -17,6 +17,7 @@
 #include "cmd_keygen.h"
 #include "cmd_backup.h"
 #include "cmd_keys.h"
+#include "cmd_maintenance.h"
 #include "cmd_store.h"
 #include "cmd_web.h"
 #include "cmd_lint.h"
@@ -63,6 +64,7 @@ static const struct {
     {"status", cmd_status_show},
     {"audit", cmd_audit_list},
     {"keys", cmd_keys_list},
+    {"maintenance", cmd_maintenance_command},
     {"prune", cmd_store_prune},
     {"backup", cmd_backup_run},
     {"web", cmd_web_command},
@@ -203,7 +205,7 @@ main(int argc, char **argv)
 	cli_config_clear(&config);
 	return usage_error(
 	    "unknown command '%s'; the commands are submit, runs, show, history, search, logs, "
-	    "approve, reject, cancel, incident, incidents, ack, resolve, workers, "
+	    "approve, reject, cancel, incident, incidents, ack, resolve, maintenance, workers, "
 	    "runbooks, reload, schedules, status, audit, keys, backup, prune, lint and keygen",
 	    name);
 }

@@ -177,6 +177,12 @@ session_body_name(Rota__Response__BodyCase body)
 		return "incident open";
 	case ROTA__RESPONSE__BODY_INCIDENTS:
 		return "incidents";
+	case ROTA__RESPONSE__BODY_MAINTENANCE:
+		return "maintenance";
+	case ROTA__RESPONSE__BODY_MAINTENANCE_LIST:
+		return "maintenance list";
+	case ROTA__RESPONSE__BODY_INCIDENT_STATS:
+		return "incidents --stats";
 	case ROTA__RESPONSE__BODY_INCIDENT_SHOW:
 		return "incident show";
 	case ROTA__RESPONSE__BODY_ACK:
@@ -248,6 +254,12 @@ session_body_present(const Rota__Response *resp)
 		return resp->incident_open != NULL;
 	case ROTA__RESPONSE__BODY_INCIDENTS:
 		return resp->incidents != NULL;
+	case ROTA__RESPONSE__BODY_MAINTENANCE:
+		return resp->maintenance != NULL;
+	case ROTA__RESPONSE__BODY_MAINTENANCE_LIST:
+		return resp->maintenance_list != NULL;
+	case ROTA__RESPONSE__BODY_INCIDENT_STATS:
+		return resp->incident_stats != NULL;
 	case ROTA__RESPONSE__BODY_INCIDENT_SHOW:
 		return resp->incident_show != NULL;
 	case ROTA__RESPONSE__BODY_ACK:

@@ -29,6 +29,7 @@ jsondoc_worker(json_t *j, const Rota__WorkerInfo *w)
 	json_member_string(j, "peer", w->peer);
 	json_member_uint(j, "replaced", w->replaced);
 	json_member_string(j, "spool_error", w->spool_error);
+	json_member_string(j, "maintenance", w->maintenance);
 	jsondoc_strings(j, "addresses", w->addresses, w->n_addresses);
 	JSON_MEMBER_OBJECTS(j, "running", w->running, w->n_running, jsondoc_worker_step);
 }

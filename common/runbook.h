@@ -261,6 +261,11 @@ typedef struct {
 	runbook_schedule_t schedule;
 	int severity;     /* 1-4 for P1-P4; 0 = not given */
 	char *escalation; /* policy name; NULL = "default" */
+	/* `maintenance: ignore`: its schedule keeps firing through a freeze
+	 * window (the coordinator's own duties: backups, the DR test);
+	 * `pause` (the default) stops with the rest. Windows on hosts still
+	 * skip those hosts. */
+	bool maintenance_ignore;
 	runbook_trigger_t *triggers;
 	size_t trigger_count;
 	runbook_param_t *params;

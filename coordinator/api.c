@@ -48,6 +48,10 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_HISTORY, "history", KEYRING_ROLE_VIEWER, false, NULL, api_history},
     /* Stored output is a viewer's to read (rota logs): so is a search of it. */
     {ROTA__REQUEST__BODY_SEARCH, "search", KEYRING_ROLE_VIEWER, false, NULL, api_search},
+    {ROTA__REQUEST__BODY_MAINTENANCE_LIST, "maintenance list", KEYRING_ROLE_VIEWER, false, NULL,
+     api_maintenance_list},
+    {ROTA__REQUEST__BODY_INCIDENT_STATS, "incidents --stats", KEYRING_ROLE_VIEWER, false, NULL,
+     api_incident_stats},
     {ROTA__REQUEST__BODY_SUBMIT, "submit", KEYRING_ROLE_OPERATOR, true, api_submit_target,
      api_submit},
     {ROTA__REQUEST__BODY_CANCEL, "cancel", KEYRING_ROLE_OPERATOR, true, api_cancel_target,
@@ -68,6 +72,11 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_ONCALL, "oncall", KEYRING_ROLE_VIEWER, false, NULL, api_oncall},
     {ROTA__REQUEST__BODY_ONCALL_OVERRIDE, "oncall override", KEYRING_ROLE_OPERATOR, true,
      api_oncall_override_target, api_oncall_override},
+    /* Putting hosts in maintenance pauses their duties and silences
+     * their alerts: an operator's call, as ack and resolve are; start and
+     * end (api_request_name). */
+    {ROTA__REQUEST__BODY_MAINTENANCE, "maintenance", KEYRING_ROLE_OPERATOR, true,
+     api_maintenance_target, api_maintenance},
     {ROTA__REQUEST__BODY_RELOAD, "reload", KEYRING_ROLE_ADMIN, true, api_reload_target, api_reload},
     /* The audit trail says who did what: not for every viewer. */
     {ROTA__REQUEST__BODY_AUDIT, "audit", KEYRING_ROLE_ADMIN, false, NULL, api_audit},
@@ -111,6 +120,9 @@ api_request_name(const Rota__Request *req, const api_route_t *route)
 {
 	if (req->body_case == ROTA__REQUEST__BODY_APPROVE && req->approve->reject)
 		return "reject";
+	if (req->body_case == ROTA__REQUEST__BODY_MAINTENANCE && req->maintenance->action)
+		return strcmp(req->maintenance->action, "end") == 0 ? "maintenance end"
+		                                                    : "maintenance start";
 	return route->name;
 }
 

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "maintenance.h"
 #include "run.h"
 #include "xalloc.h"
 
@@ -25,6 +26,11 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		n = req->workers->limit;
 	Rota__WorkerInfo *infos = xcalloc(n, sizeof(*infos));
 	body.workers = xcalloc(n, sizeof(*body.workers));
+	/* The windows active now: each worker's says which covers it. */
+	maint_set_t maint;
+	if (maintenance_active(api->svc->store, api->svc->config->maintenance, clock_wall_ms(),
+	                       &maint) != 0)
+		log_warn("api: cannot read the maintenance windows for rota workers");
 	body.n_workers = n;
 	for (size_t i = 0; i < n; i++) {
 		worker_t *w = registry_at(api->svc->registry, i);
@@ -44,6 +50,8 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 		info->last_seen_ms = w->last_seen_wall;
 		info->addresses = w->addresses; /* borrowed, like the strings above */
 		info->n_addresses = w->address_count;
+		const maint_window_t *mw = maintenance_covering(&maint, w);
+		info->maintenance = (char *)(mw ? mw->id : "");
 		info->n_labels = w->label_count;
 		info->labels = xcalloc(w->label_count, sizeof(*info->labels));
 		for (size_t k = 0; k < w->label_count; k++) {
@@ -95,6 +103,7 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	}
 	free(infos);
 	free(body.workers);
+	maintenance_set_free(&maint);
 }
 
 /* At most this many ids are named in a refusal for an unknown worker: the
@@ -291,6 +300,8 @@ api_status(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	Rota__StatusResponse body = ROTA__STATUS_RESPONSE__INIT;
 	if (api->status != NULL)
 		api->status(api->status_ctx, &body);
+	char *freeze = NULL; /* what body.freeze borrows */
+	api_maintenance_status(api, &body, &freeze);
 	body.curve = api->curve;
 	body.caller = (char *)(api->caller ? api->caller : "");
 	body.role = (char *)keyring_role_name((keyring_role_t)api_caller_role(api));
@@ -299,6 +310,7 @@ api_status(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	resp.body_case = ROTA__RESPONSE__BODY_STATUS;
 	resp.status = &body;
 	api_reply(api, identity, identity_len, &resp);
+	free(freeze);
 }
 
 void

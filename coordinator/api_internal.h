@@ -65,6 +65,20 @@ void api_refuse(api_t *api, const uint8_t *identity, size_t identity_len, uint64
 bool api_runbook_allows(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
                         const runbook_t *rb, const char *path);
 
+/* ---- maintenance windows (api_maintenance.c) --------------------------- */
+
+void api_maintenance(api_t *api, const uint8_t *identity, size_t identity_len,
+                     const Rota__Request *req);
+char *api_maintenance_target(const Rota__Request *req);
+void api_maintenance_list(api_t *api, const uint8_t *identity, size_t identity_len,
+                          const Rota__Request *req);
+/* Fills status's window and host counts; *freeze (the caller frees after
+ * the reply; may stay NULL) holds what body->freeze borrows. */
+void api_maintenance_status(api_t *api, Rota__StatusResponse *body, char **freeze);
+/* rota incidents --stats (api_stats.c). */
+void api_incident_stats(api_t *api, const uint8_t *identity, size_t identity_len,
+                        const Rota__Request *req);
+
 /* ---- runs (api_runs.c) ------------------------------------------------- */
 
 void api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);

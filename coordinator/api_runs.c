@@ -127,6 +127,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	    .adhoc = owned_rb != NULL,
 	    .incident = incident,
 	    .by = api_operator(api, sub->by),
+	    .force = sub->force,
 	};
 	launch_result_t res;
 	if (launcher_start(l, &lr, &res) != 0) {
@@ -134,10 +135,11 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 		           res.error ? res.error : "the run could not start");
 	} else {
 		api_note(api,
-		         xasprintf("%srun %s%s%s on %zu host(s)%s%s", owned_rb ? "ad-hoc " : "",
+		         xasprintf("%srun %s%s%s on %zu host(s)%s%s%s", owned_rb ? "ad-hoc " : "",
 		                   res.run_id, owned_rb ? " of " LAUNCHER_ADHOC_PREFIX : "",
 		                   owned_rb ? rb->name : "", res.host_count,
-		                   incident ? ", linked to " : "", incident ? incident : ""));
+		                   incident ? ", linked to " : "", incident ? incident : "",
+		                   sub->force ? " (--force: maintenance windows overridden)" : ""));
 		Rota__SubmitResponse sr = ROTA__SUBMIT_RESPONSE__INIT;
 		sr.run_id = res.run_id;
 		sr.n_hosts = res.host_count;

@@ -629,6 +629,9 @@ read_key(config_reader_t *r, const yamltree_node_t *key, const yamltree_node_t *
 	} else if (strcmp(k, "vars") == 0) {
 		fleetvars_destroy(&c->vars);
 		c->vars = fleetvars_read(&r->rep, val);
+	} else if (strcmp(k, "maintenance") == 0) {
+		maintenance_plan_destroy(&c->maintenance);
+		c->maintenance = maintenance_plan_read(&r->rep, val);
 	} else if (strcmp(k, "host_label") == 0) {
 		const char *v = config_scalar(val);
 		if (v == NULL || v[0] == '\0' || strpbrk(v, " \t\n\"'{}") != NULL) {
@@ -650,7 +653,7 @@ read_key(config_reader_t *r, const yamltree_node_t *key, const yamltree_node_t *
 		    "unknown key '%s' (expected http, http_token_file,"
 		    " http_protect_metrics, http_request_deadline, link, store,"
 		    " store_password_file, backup_dir, lease, id, channels, smtp, people, rotations,"
-		    " escalation, outbox, vars, host_label, retention)",
+		    " escalation, outbox, vars, host_label, retention, maintenance)",
 		    k);
 	}
 }
@@ -699,6 +702,7 @@ config_default(void)
 	c->deadline_ms[3] = CONFIG_DEADLINE_P3_MS;
 	c->deadline_ms[4] = CONFIG_DEADLINE_NEXT_BUSINESS_DAY;
 	c->vars = fleetvars_read(NULL, NULL);
+	c->maintenance = maintenance_plan_read(NULL, NULL);
 	c->retention = (store_retention_t){
 	    .runs_ms = CONFIG_RETAIN_RUNS_MS,
 	    .outputs_ms = CONFIG_RETAIN_OUTPUTS_MS,
@@ -777,6 +781,7 @@ config_destroy(config_t **cp)
 	free(c->store);
 	free(c->store_password_file);
 	fleetvars_destroy(&c->vars);
+	maintenance_plan_destroy(&c->maintenance);
 	free(c->host_label);
 	free(c->backup_dir);
 	free(c);

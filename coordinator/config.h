@@ -20,6 +20,7 @@
 #include "fleetvars.h"
 #include "rotation.h"
 #include "incidents/incidents.h"
+#include "maintenance.h"
 #include "store/store.h"
 
 #define CONFIG_DEFAULT_HTTP "127.0.0.1:7480"
@@ -130,6 +131,9 @@ typedef struct config {
 	/* retention: how long each kind of row is kept (0: forever), and how
 	 * many runs of each runbook stay whatever their age. */
 	store_retention_t retention;
+	/* owned: the recurring maintenance windows (maintenance:,
+	 * maintenance.h); never NULL. */
+	maint_plan_t *maintenance;
 } config_t;
 
 /* The defaults: HTTP on CONFIG_DEFAULT_HTTP, no channels, no policies,

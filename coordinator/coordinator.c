@@ -16,6 +16,8 @@
 
 #include "clock.h"
 #include "dirlock.h"
+#include "log.h"
+#include "maintenance.h"
 #include "xalloc.h"
 
 static int
@@ -343,6 +345,29 @@ coordinator_settled(coordinator_t *c, int64_t now)
 }
 
 /* Starts the run of one schedule slot, or records why it did not start. */
+/* The freeze window pausing every schedule now, described (the caller
+ * frees), or NULL. A window that cannot be read pauses nothing: a duty
+ * missed silently is worse than one run in a freeze. */
+static char *
+coordinator_frozen(coordinator_t *c)
+{
+	maint_set_t set;
+	if (maintenance_active(c->svc->store, c->svc->config->maintenance, clock_wall_ms(), &set) !=
+	    0) {
+		log_error("scheduler: cannot read the maintenance windows; schedules go on");
+		return NULL;
+	}
+	const maint_window_t *f = maintenance_freeze(&set);
+	char *what = NULL;
+	if (f != NULL) {
+		char *w = maintenance_describe(f);
+		what = xasprintf("freeze %s", w);
+		free(w);
+	}
+	maintenance_set_free(&set);
+	return what;
+}
+
 static const char *
 coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed)
 {
@@ -365,6 +390,17 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 		char *why = skipdates_describe(skip);
 		char *reason = xasprintf("skipped: %s", why);
 		free(why);
+		int rc = launcher_record_ended(l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
+		                               run_id, sizeof(run_id));
+		free(reason);
+		return rc == 0 ? run_id : NULL;
+	}
+	char *frozen = e->rb->maintenance_ignore ? NULL : coordinator_frozen(c);
+	if (frozen != NULL) {
+		char *reason = xasprintf("skipped: %s (maintenance: ignore in a runbook keeps its"
+		                         " schedule going)",
+		                         frozen);
+		free(frozen);
 		int rc = launcher_record_ended(l, &req, ROTA__RUN_STATUS__RUN_SKIPPED, reason,
 		                               run_id, sizeof(run_id));
 		free(reason);

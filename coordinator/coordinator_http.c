@@ -14,6 +14,8 @@
 #include "file.h"
 
 #include "clock.h"
+#include "incstats.h"
+#include "maintenance.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -247,6 +249,54 @@ coordinator_metric_drops(metrics_t *m, const char *endpoint, const wire_stats_t 
 	}
 }
 
+/* The maintenance windows active now and the hosts they cover, and how
+ * fast incidents were acknowledged and resolved (incstats.h): each a read
+ * of the store per scrape (the windows active now; every incident kept,
+ * a few thousand rows at most under retention). */
+static void
+coordinator_http_maintenance(coordinator_t *c, metrics_t *m)
+{
+	maint_set_t set;
+	if (maintenance_active(c->svc->store, c->svc->config->maintenance, clock_wall_ms(), &set) ==
+	    0) {
+		uint64_t hosts = 0;
+		for (size_t i = 0; i < registry_count(c->svc->registry); i++)
+			if (maintenance_covering(&set, registry_at(c->svc->registry, i)) != NULL)
+				hosts++;
+		metrics_family(m, "rota_maintenance_windows_active", METRICS_GAUGE,
+		               "Maintenance windows active now (freeze windows included).");
+		metrics_count(m, NULL, 0, set.count);
+		metrics_family(m, "rota_hosts_in_maintenance", METRICS_GAUGE,
+		               "Known workers a maintenance window covers now.");
+		metrics_count(m, NULL, 0, hosts);
+		maintenance_set_free(&set);
+	}
+	incstats_t st = {0};
+	if (store_incident_times(c->svc->store, 0, incstats_add, &st) != 0) {
+		incstats_free(&st);
+		return;
+	}
+	static const char *const sev[] = {"", "P1", "P2", "P3", "P4"};
+	for (int k = 0; k < 2; k++) {
+		metrics_family(m, k ? "rota_incident_resolve_seconds" : "rota_incident_ack_seconds",
+		               METRICS_HISTOGRAM,
+		               k ? "Time from an incident's opening to its resolution, by severity."
+		                 : "Time from an incident's opening to its acknowledgement, by"
+		                   " severity.");
+		for (int i = 1; i <= 4; i++) {
+			incstats_times_t *t = k ? &st.sev[i].resolve : &st.sev[i].ack;
+			metrics_histogram_t *h =
+			    metrics_histogram_new(INCSTATS_BUCKETS, INCSTATS_BUCKET_COUNT);
+			for (size_t n = 0; n < t->n; n++)
+				metrics_histogram_observe(h, (double)t->v[n] / 1000.0);
+			metrics_label_t l[] = {{"severity", sev[i]}};
+			metrics_histogram(m, l, 1, h);
+			metrics_histogram_destroy(&h);
+		}
+	}
+	incstats_free(&st);
+}
+
 static char *
 coordinator_http_metrics(void *ctx)
 {
@@ -357,6 +407,7 @@ coordinator_http_metrics(void *ctx)
 				metrics_value(m, l, 2, (double)counts[i][k]);
 			}
 	}
+	coordinator_http_maintenance(c, m);
 	metrics_family(m, "rota_alerts_received_total", METRICS_COUNTER,
 	               "Alerts received from Alertmanager, by what became of them.");
 	const struct {
@@ -369,6 +420,7 @@ coordinator_http_metrics(void *ctx)
 	    {"unmatched", c->svc->responder->alerts.unmatched},
 	    {"malformed", c->svc->responder->alerts.malformed},
 	    {"outside_targets", c->svc->responder->alerts.outside},
+	    {"suppressed", c->svc->responder->alerts.suppressed},
 	};
 	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
 		metrics_label_t l = {"result", alerts[i].result};

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "incidents/incidents.h"
 #include "log.h"
+#include "maintenance.h"
 #include "services.h"
 #include "strlist.h"
 #include "template.h"
@@ -114,12 +115,16 @@ launcher_connected_list(registry_t *reg)
 }
 
 /* Where a matching worker goes: a worker stopped on purpose (it said
- * Goodbye and went silent) is skipped, one silent without a word is
+ * Goodbye and went silent) is skipped, and so is one in a maintenance
+ * window of maint (NULL: none counted); one silent without a word is
  * unreachable. A connected one that is stopping is a host: its orders are
  * held until it is back (it drains). */
 static strlist_t *
-launcher_list_for(const worker_t *w, strlist_t *hosts, strlist_t *unreachable, strlist_t *stopped)
+launcher_list_for(const worker_t *w, const maint_set_t *maint, strlist_t *hosts,
+                  strlist_t *unreachable, strlist_t *stopped)
 {
+	if (maintenance_covering(maint, w) != NULL)
+		return stopped;
 	if (w->connected)
 		return hosts;
 	return w->stopping ? stopped : unreachable;
@@ -130,8 +135,8 @@ launcher_list_for(const worker_t *w, strlist_t *hosts, strlist_t *unreachable, s
  * match. -1 with *error when a host id is unknown or nothing connected
  * matches. */
 static int
-launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, strlist_t *unreachable,
-                 strlist_t *stopped, char **error)
+launcher_targets(const launcher_t *l, const launch_t *req, const maint_set_t *maint,
+                 strlist_t *hosts, strlist_t *unreachable, strlist_t *stopped, char **error)
 {
 	const runbook_t *rb = req->rb;
 	strlist_t ids = {0};
@@ -193,7 +198,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 			rc = -1;
 			goto out;
 		}
-		strlist_t *into = launcher_list_for(w, hosts, unreachable, stopped);
+		strlist_t *into = launcher_list_for(w, maint, hosts, unreachable, stopped);
 		if (!strlist_has(into, w->id))
 			strlist_add(into, xstrdup(w->id));
 	}
@@ -202,7 +207,7 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 			worker_t *w = registry_at(l->svc->registry, i);
 			if (!launcher_matches(w, terms, nterms))
 				continue;
-			strlist_t *into = launcher_list_for(w, hosts, unreachable, stopped);
+			strlist_t *into = launcher_list_for(w, maint, hosts, unreachable, stopped);
 			/* The registry lists each id once: only ids named
 			 * outright can be there already. Without the check a
 			 * fan-out to N hosts was O(N^2) string compares. */
@@ -214,9 +219,21 @@ launcher_targets(const launcher_t *l, const launch_t *req, strlist_t *hosts, str
 	}
 	if (hosts->count == 0 && unreachable->count == 0 && stopped->count > 0) {
 		char *gone = strlist_join(stopped, "");
-		*error = xasprintf("every worker it targets is stopped (it said Goodbye): %s; start"
-		                   " them, or rota workers remove those retired",
-		                   gone);
+		const worker_t *first = registry_find(l->svc->registry, stopped->items[0]);
+		const maint_window_t *mw = first ? maintenance_covering(maint, first) : NULL;
+		if (mw != NULL) {
+			char *what = maintenance_describe(mw);
+			*error =
+			    xasprintf("every worker it targets is in maintenance or stopped: %s;"
+			              " %s is in %s",
+			              gone, first->id, what);
+			free(what);
+		} else {
+			*error =
+			    xasprintf("every worker it targets is stopped (it said Goodbye): %s;"
+			              " start them, or rota workers remove those retired",
+			              gone);
+		}
 		free(gone);
 		rc = LAUNCHER_ALL_STOPPED;
 	} else if (hosts->count == 0) {
@@ -262,7 +279,7 @@ launcher_in_targets(const launcher_t *l, const runbook_t *rb, const char *id, ch
 	char *error = NULL;
 	launch_t own = {.rb = rb};
 	*why = NULL;
-	(void)launcher_targets(l, &own, &hosts, &unreachable, &stopped, &error);
+	(void)launcher_targets(l, &own, NULL, &hosts, &unreachable, &stopped, &error);
 	bool in = id != NULL && (strlist_has(&hosts, id) || strlist_has(&unreachable, id) ||
 	                         strlist_has(&stopped, id));
 	strlist_free(&hosts);
@@ -441,13 +458,23 @@ launcher_record_ended(const launcher_t *l, const launch_t *req, int status, cons
 	return dispatcher_record(l->svc->dispatcher, &rec) == 0 ? 0 : -1;
 }
 
-/* Host h's worker was stopped on purpose when the run started: every
- * step skipped, saying so; the host fails nothing (RUN_HOST_STOPPED). */
+/* Host h's worker was stopped on purpose, or in a maintenance window of
+ * maint, when the run started: every step skipped, saying so (with the
+ * window's id); the host fails nothing (RUN_HOST_STOPPED). */
 static void
-launcher_skip_stopped(const launcher_t *l, run_t *run, size_t h)
+launcher_skip_stopped(const launcher_t *l, const maint_set_t *maint, run_t *run, size_t h)
 {
 	const char *id = run->hosts[h].host;
 	worker_t *w = registry_find(l->svc->registry, id);
+	const maint_window_t *mw = w ? maintenance_covering(maint, w) : NULL;
+	if (mw != NULL) {
+		char *what = maintenance_describe(mw);
+		char *why = xasprintf("host %s is in maintenance, %s: skipped", id, what);
+		run_host_stop(run, h, why);
+		free(why);
+		free(what);
+		return;
+	}
 	char seen[32];
 	clock_format(w ? w->last_seen_wall : 0, seen, sizeof(seen));
 	char *why = xasprintf("worker %s is stopped (it said Goodbye; last seen %s UTC): skipped",
@@ -468,6 +495,33 @@ launcher_link_incident(const launcher_t *l, const launch_t *req, const char *run
 	free(text);
 }
 
+/* A manual run without --force that would reach a host in a maintenance
+ * window is refused, naming the window: true after filling out. A
+ * scheduled or alert run skips such hosts instead. */
+static bool
+launcher_maintenance_refuses(const launcher_t *l, const launch_t *req, const maint_set_t *maint,
+                             const strlist_t *stopped, launch_result_t *out)
+{
+	if (req->force || (req->trigger != NULL && strcmp(req->trigger, "manual") != 0))
+		return false;
+	for (size_t i = 0; i < stopped->count; i++) {
+		worker_t *w = registry_find(l->svc->registry, stopped->items[i]);
+		const maint_window_t *mw = w ? maintenance_covering(maint, w) : NULL;
+		if (mw == NULL)
+			continue;
+		char *what = maintenance_describe(mw);
+		free(out->error);
+		out->error =
+		    xasprintf("worker %s is in maintenance, %s; rota submit --force runs on"
+		              " it anyway, or rota maintenance end %s",
+		              w->id, what, mw->id);
+		out->code = ROTA__ERROR_CODE__ERR_NO_TARGETS;
+		free(what);
+		return true;
+	}
+	return false;
+}
+
 int
 launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 {
@@ -478,14 +532,26 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	params_t ps;       /* the params, and where each came from */
 	run_t *run = NULL;
 	int rc = -1;
-	int skipped = 0; /* a scheduled run with every target stopped: skipped */
+	int skipped = 0;         /* a scheduled run with every target stopped: skipped */
+	maint_set_t maint = {0}; /* the windows active now; none under --force */
 
 	memset(out, 0, sizeof(*out));
 	if (launcher_params_resolve(req, &ps, &out->error) != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
 		goto refused;
 	}
-	int targeted = launcher_targets(l, req, &hosts, &unreachable, &stopped, &out->error);
+	if (!req->force && maintenance_active(l->svc->store, l->svc->config->maintenance,
+	                                      clock_wall_ms(), &maint) != 0) {
+		out->code = ROTA__ERROR_CODE__ERR_INTERNAL;
+		out->error = xstrdup("the coordinator could not read its maintenance windows (see"
+		                     " its log)");
+		goto refused;
+	}
+	int targeted =
+	    launcher_targets(l, req, &maint, &hosts, &unreachable, &stopped, &out->error);
+	if (targeted == 0 || targeted == LAUNCHER_ALL_STOPPED)
+		if (launcher_maintenance_refuses(l, req, &maint, &stopped, out))
+			goto refused;
 	if (targeted != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_NO_TARGETS;
 		skipped = targeted == LAUNCHER_ALL_STOPPED;
@@ -519,7 +585,7 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		for (size_t s = 0; s < rb->step_count; s++)
 			host->steps[s].step_id = xstrdup(rb->steps[s].id);
 		if (h >= reached) {
-			launcher_skip_stopped(l, run, h);
+			launcher_skip_stopped(l, &maint, run, h);
 			continue;
 		}
 		if (!gone) {
@@ -582,5 +648,6 @@ out:
 	strlist_free(&hosts);
 	strlist_free(&unreachable);
 	strlist_free(&stopped);
+	maintenance_set_free(&maint);
 	return rc;
 }

@@ -77,6 +77,10 @@ typedef struct {
 	 * start. NULL: none. */
 	const char *incident;
 	const char *by;
+	/* rota submit --force: run on hosts in a maintenance window too. A
+	 * manual run without it is refused when one of its hosts is in one;
+	 * a scheduled or alert run skips them (maintenance.h). */
+	bool force;
 } launch_t;
 
 typedef struct {

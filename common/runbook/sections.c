@@ -17,8 +17,10 @@
 static const char *const keys_top[] = {
     "name",     "description",       "targets",       "params",
     "steps",    "schedule",          "severity",      "escalation",
-    "triggers", "allowed_operators", "allowed_roles",
+    "triggers", "allowed_operators", "allowed_roles", "maintenance",
 };
+/* maintenance: what a freeze window does to the runbook's schedule. */
+static const char *const names_maintenance[] = {"pause", "ignore"};
 static const char *const keys_schedule[] = {
     "cron", "timezone", "jitter", "catchup", "catchup_max", "concurrency", "skip_dates",
 };
@@ -788,6 +790,11 @@ runbook_check_root(check_t *c, const yamltree_node_t *root)
 		check_escalation(c, v);
 	if ((v = yamltree_map_get(root, "triggers")) != NULL)
 		check_triggers(c, v);
+	int mode;
+	if ((v = yamltree_map_get(root, "maintenance")) != NULL &&
+	    runbook_want_enum(c, v, "maintenance", names_maintenance, COUNT_OF(names_maintenance),
+	                      &mode) == 0)
+		rb->maintenance_ignore = mode == 1;
 	const yamltree_node_t *ops = yamltree_map_get(root, "allowed_operators");
 	const yamltree_node_t *roles = yamltree_map_get(root, "allowed_roles");
 	if (ops != NULL)

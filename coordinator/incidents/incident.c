@@ -260,6 +260,35 @@ climb(incidents_t *in, row_t *r, int64_t now_ms)
 	return store_incident_set_climb(in->store, r->id, r->tier, next, r->overdue);
 }
 
+/* Resolved, or suppressed by a maintenance window: over, nothing to do. */
+static bool
+incident_closed(const char *status)
+{
+	return strcmp(status, "resolved") == 0 || strcmp(status, "suppressed") == 0;
+}
+
+/* Incident id's host is in maintenance (why names the window): closed as
+ * suppressed at once, before any tier is notified (PagerDuty's and
+ * Opsgenie's maintenance: on record, nobody paged). */
+static int
+incidents_suppress(incidents_t *in, const char *id, const char *why, int64_t now_ms)
+{
+	row_t r = {0};
+	if (row_get(in, id, &r) != 0)
+		return -1;
+	char *text = xasprintf("suppressed: %s; nobody is notified", why);
+	int rc = incidents_note(in, id, "suppressed", text, now_ms);
+	free(text);
+	free(r.status);
+	r.status = xstrdup("suppressed");
+	r.resolved_ms = now_ms;
+	if (rc == 0)
+		rc = store_incident_set_status(in->store, &r);
+	log_info("incident %s suppressed: %s", id, why);
+	store_incident_clear(&r);
+	return rc;
+}
+
 int
 incidents_open(incidents_t *in, const incident_spec_t *spec, int64_t now_ms, char *id, size_t len)
 {
@@ -292,6 +321,8 @@ incidents_open(incidents_t *in, const incident_spec_t *spec, int64_t now_ms, cha
 	free(text);
 	if (rc != 0)
 		return -1;
+	if (spec->suppressed != NULL)
+		return incidents_suppress(in, id, spec->suppressed, now_ms);
 	const config_policy_t *pol = config_policy(in->config, policy);
 	if (pol == NULL) {
 		text = xasprintf("no escalation policy '%s' (nor 'default') in the coordinator's"
@@ -347,7 +378,7 @@ incidents_resolved_at(incidents_t *in, const char *id, int64_t *resolved_ms)
 	int got = row_get(in, id, &r);
 	if (got != 0)
 		return got > 0 ? 0 : -1;
-	int resolved = strcmp(r.status, "resolved") == 0;
+	int resolved = incident_closed(r.status);
 	*resolved_ms = r.resolved_ms;
 	store_incident_clear(&r);
 	return resolved;
@@ -448,13 +479,13 @@ incidents_ack(incidents_t *in, const char *id, const char *by, const char *note,
 	int rc;
 	if (strcmp(r.status, "triggered") != 0) {
 		char at[32];
-		clock_format(strcmp(r.status, "resolved") == 0 ? r.resolved_ms : r.acked_ms, at,
+		clock_format(incident_closed(r.status) ? r.resolved_ms : r.acked_ms, at,
 		             sizeof(at));
 		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_CONFLICT,
-		            strcmp(r.status, "resolved") == 0
-		                ? xasprintf("incident %s was resolved at %s UTC; nothing to"
+		            incident_closed(r.status)
+		                ? xasprintf("incident %s was %s at %s UTC; nothing to"
 		                            " acknowledge",
-		                            id, at)
+		                            id, r.status, at)
 		                : xasprintf("incident %s was already acknowledged by %s at %s UTC",
 		                            id, r.acked_by[0] ? r.acked_by : "someone", at));
 	} else {
@@ -491,11 +522,11 @@ incidents_resolve(incidents_t *in, const char *id, const char *by, const char *n
 	if (load_for_action(in, id, &r, code, error) != 0)
 		return -1;
 	int rc;
-	if (strcmp(r.status, "resolved") == 0) {
+	if (incident_closed(r.status)) {
 		char at[32];
 		clock_format(r.resolved_ms, at, sizeof(at));
 		rc = refuse(code, error, ROTA__ERROR_CODE__ERR_CONFLICT,
-		            xasprintf("incident %s was already resolved at %s UTC%s%s", id, at,
+		            xasprintf("incident %s was already %s at %s UTC%s%s", id, r.status, at,
 		                      r.note[0] ? ": " : "", r.note));
 	} else {
 		free(r.status);

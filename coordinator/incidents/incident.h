@@ -45,6 +45,10 @@ typedef struct {
 	const char *policy;  /* NULL: "default" */
 	const char *dedup;   /* what later failures or alerts find it by; may be NULL */
 	const char *by;      /* who opened it, for the timeline; may be NULL */
+	/* Set when its host is in a maintenance window (says which): the
+	 * incident is recorded as suppressed, closed at once; nobody is
+	 * notified and nothing climbs. NULL: opened as usual. */
+	const char *suppressed;
 } incident_spec_t;
 
 /* config is borrowed and must outlive the module. */

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "oncall.h"
+#include "maintenance.h"
 #include "outbox.h"
 #include "services.h"
 #include "strlist.h"
@@ -510,6 +511,74 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 	free(notes);
 }
 
+/* The maintenance window covering the alert's host (the worker it
+ * means; an alert naming no worker is covered by a window on "all"): a
+ * text naming it (the caller frees), or NULL when none does. A window
+ * that cannot be read counts as none: a page too many beats a page lost. */
+static char *
+responder_maintenance(responder_t *r, const char *host)
+{
+	maint_set_t set;
+	if (maintenance_active(r->svc->store, r->svc->config->maintenance, clock_wall_ms(), &set) !=
+	    0) {
+		log_error("alert intake: cannot read the maintenance windows; the alert is acted"
+		          " on as if there were none");
+		return NULL;
+	}
+	bool ambiguous = false;
+	const char *id = responder_worker_for(r, host, &ambiguous);
+	const worker_t *w = id ? registry_find(r->svc->registry, id) : NULL;
+	const maint_window_t *mw = NULL;
+	if (w != NULL) {
+		mw = maintenance_covering(&set, w);
+	} else {
+		for (size_t i = 0; i < set.count && mw == NULL; i++)
+			if (!set.items[i].freeze && strcmp(set.items[i].target, "all") == 0)
+				mw = &set.items[i];
+	}
+	char *why = NULL;
+	if (mw != NULL) {
+		char *what = maintenance_describe(mw);
+		why = xasprintf("%s is in maintenance, %s", w ? w->id : "every host", what);
+		free(what);
+	}
+	maintenance_set_free(&set);
+	return why;
+}
+
+/* Records alert a of runbook e as a suppressed incident (why names the
+ * window) and audits it. */
+static void
+responder_alert_suppress(responder_t *r, const responder_source_t *src, const alert_payload_t *p,
+                         const alert_t *a, const catalog_entry_t *e, const char *fingerprint,
+                         const char *host, const char *why)
+{
+	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
+	int64_t now = clock_wall_ms();
+	char *title = xasprintf("%s%s%s", alertname, host ? " on " : "", host ? host : "");
+	int severity = alert_severity(a);
+	incident_spec_t spec = {
+	    .title = title,
+	    .severity = severity ? severity : e->rb->severity,
+	    .source = "alertmanager",
+	    .runbook = e->rb->name,
+	    .hosts = host,
+	    .policy = e->rb->escalation,
+	    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
+	    .suppressed = why,
+	};
+	char id[INCIDENT_ID_MAX];
+	if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
+		char *detail =
+		    xasprintf("alert %s, runbook %s: suppressed (%s)", alertname, e->rb->name, why);
+		responder_audit(r, src, "incident open", id, AUDIT_OK, detail);
+		free(detail);
+		incidents_alert_put(r->svc->incidents, fingerprint, id, "suppressed", alertname,
+		                    host, NULL, a->starts_ms, now);
+	}
+	free(title);
+}
+
 /* A firing alert a, whose host (NULL: none) is as responder_host_of read
  * it. */
 static void
@@ -519,8 +588,8 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
 	int64_t now = clock_wall_ms();
 	incident_alert_t known;
-	if (incidents_alert_get(r->svc->incidents, fingerprint, &known) == 1 &&
-	    known.incident_open) {
+	int have = incidents_alert_get(r->svc->incidents, fingerprint, &known);
+	if (have == 1 && known.incident_open) {
 		if (strcmp(known.status, "firing") == 0) {
 			r->alerts.repeated++;
 			return;
@@ -542,6 +611,21 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 		         alertname, host ? " on " : "", host ? host : "");
 		incidents_alert_put(r->svc->incidents, fingerprint, NULL, "unmatched", alertname,
 		                    host, NULL, a->starts_ms, now);
+		return;
+	}
+	/* A host in maintenance: the alert is on record as a suppressed
+	 * incident (rota incidents --all), which pages no one and starts no
+	 * run; Alertmanager's resends of it while the window lasts add
+	 * nothing. */
+	char *maint = responder_maintenance(r, host);
+	if (maint != NULL) {
+		r->alerts.suppressed++;
+		if (have == 1 && strcmp(known.status, "suppressed") == 0) {
+			free(maint);
+			return;
+		}
+		responder_alert_suppress(r, src, p, a, e, fingerprint, host, maint);
+		free(maint);
 		return;
 	}
 	/* One incident per alert group and runbook: a second host's alert of

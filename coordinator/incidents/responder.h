@@ -45,6 +45,8 @@ typedef struct responder {
 	struct {
 		uint64_t opened, runs, repeated, resolved, unmatched, malformed;
 		uint64_t outside; /* named a host outside its runbook's targets */
+		/* for a host in a maintenance window: recorded, nobody paged */
+		uint64_t suppressed;
 	} alerts;
 } responder_t;
 

@@ -39,9 +39,11 @@ typedef struct store_options {
 #include "store_prune.h"
 #include "store_values.h"
 #include "store_web.h"
+#include "store_maint.h"
+#include "store_stats.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000

@@ -91,6 +91,9 @@ static const store_import_table_t store_import_tables[] = {
      "id i, rotation t, person t, from_ms i, until_ms i, created_by t, created_ms i", false},
     {"recorded_values", "id i, runbook t, host t, name t, value t, run_id t, step_id t, at_ms i",
      false},
+    {"maintenance_windows",
+     "id i, target t, reason t, is_freeze i, starts_ms i, ends_ms i, created_by t, ended_by t",
+     false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

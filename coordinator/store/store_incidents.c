@@ -44,7 +44,7 @@ static const char sql_next_number[] =
     "SELECT COALESCE(MAX(CAST(substr(id, 5) AS INTEGER)), 0) + 1 FROM incidents";
 static const char sql_get[] = "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE id = ?";
 static const char sql_find_open[] =
-    "SELECT id FROM incidents WHERE dedup = ? AND status != 'resolved'"
+    "SELECT id FROM incidents WHERE dedup = ? AND status NOT IN ('resolved', 'suppressed')"
     " ORDER BY created_ms DESC LIMIT 1";
 static const char sql_due[] = "SELECT id FROM incidents WHERE next_ms > 0 AND next_ms <= ?"
                               " ORDER BY next_ms LIMIT 100";
@@ -84,10 +84,11 @@ static const char sql_delivery_counts[] =
 static const char sql_list[] = "SELECT " INCIDENT_COLUMNS " FROM incidents"
                                " ORDER BY created_ms DESC, id DESC LIMIT ?";
 static const char sql_list_open[] = "SELECT " INCIDENT_COLUMNS " FROM incidents"
-                                    " WHERE status != 'resolved'"
+                                    " WHERE status NOT IN ('resolved', 'suppressed')"
                                     " ORDER BY created_ms DESC, id DESC LIMIT ?";
 static const char sql_alert_get[] =
-    "SELECT a.incident_id, a.status, CASE WHEN i.status != 'resolved' THEN 1 ELSE 0 END"
+    "SELECT a.incident_id, a.status, CASE WHEN i.status NOT IN ('resolved', 'suppressed') THEN 1 "
+    "ELSE 0 END"
     " FROM alerts a"
     " JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = ?";
 static const char sql_alert_put[] =

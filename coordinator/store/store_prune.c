@@ -39,7 +39,7 @@ static const char sql_runs_walk[] =
     "SELECT r.id, r.created_ms,"
     " CASE WHEN r.status IN (1, 2) THEN 1"
     " WHEN EXISTS (SELECT 1 FROM incident_runs ir JOIN incidents i ON i.id = ir.incident_id"
-    "   WHERE ir.run_id = r.id AND i.status != 'resolved') THEN 1"
+    "   WHERE ir.run_id = r.id AND i.status NOT IN ('resolved', 'suppressed')) THEN 1"
     " WHEN r.id IN (SELECT k.id FROM runs k WHERE k.runbook = r.runbook"
     "   ORDER BY k.created_ms DESC, k.id DESC LIMIT ?4) THEN 1"
     " ELSE 0 END"
@@ -72,7 +72,7 @@ static const char sql_notifications_count[] =
 /* A resolved incident whose notifications are all over (one still being
  * sent keeps it). */
 #define INCIDENT_GONE                                                                              \
-	" FROM incidents i WHERE i.created_ms < ?1 AND i.status = 'resolved'"                      \
+	" FROM incidents i WHERE i.created_ms < ?1 AND i.status IN ('resolved', 'suppressed')"     \
 	" AND i.resolved_ms > 0 AND i.resolved_ms < ?1 AND NOT EXISTS (SELECT 1 FROM outbox o"     \
 	" WHERE o.incident_id = i.id AND o.delivered_ms = 0 AND o.given_up_ms = 0)"
 static const char sql_incidents_next[] =

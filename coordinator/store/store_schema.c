@@ -265,6 +265,19 @@ static const char *const store_migrations[] = {
     "  step_id TEXT NOT NULL, at_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS recorded_values_key ON recorded_values"
     "  (runbook, host, name, id);",
+    /* 14 -> 15: maintenance windows started by hand (rota maintenance;
+     * store_maint.c, docs/incidents.md). A window is over once ends_ms has
+     * passed: ending it early moves ends_ms to that instant and says who
+     * did (ended_by), so a window ends on time across a restart with no
+     * timer to remember. target is a worker id, label=value or "all".
+     * (IF NOT EXISTS: a test takes a store back to version 5 and migrates
+     * it again.) */
+    "CREATE TABLE IF NOT EXISTS maintenance_windows ("
+    "  id INTEGER PRIMARY KEY, target TEXT NOT NULL, reason TEXT NOT NULL,"
+    "  is_freeze INTEGER NOT NULL DEFAULT 0, starts_ms INTEGER NOT NULL,"
+    "  ends_ms INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  ended_by TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS maintenance_windows_ends ON maintenance_windows (ends_ms);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

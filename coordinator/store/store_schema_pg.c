@@ -212,6 +212,13 @@ static const char *const store_pg_migrations[] = {
     "  value " T " NOT NULL, run_id " T " NOT NULL, step_id " T " NOT NULL,"
     "  at_ms BIGINT NOT NULL);"
     "CREATE INDEX recorded_values_key ON recorded_values (runbook, host, name, id);",
+    /* 14 -> 15: maintenance windows (store_schema.c's 14 -> 15). */
+    "CREATE TABLE maintenance_windows ("
+    "  " ID ", target " T " NOT NULL, reason " T " NOT NULL,"
+    "  is_freeze BIGINT NOT NULL DEFAULT 0, starts_ms BIGINT NOT NULL,"
+    "  ends_ms BIGINT NOT NULL, created_by " T " NOT NULL,"
+    "  ended_by " T " NOT NULL DEFAULT '');"
+    "CREATE INDEX maintenance_windows_ends ON maintenance_windows (ends_ms);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

@@ -254,7 +254,8 @@ test_errors_root(void **state)
 	    "http: off\nchanels: {}\n",
 	    "2:1: unknown key 'chanels' (expected http, http_token_file, http_protect_metrics,"
 	    " http_request_deadline, link, store, store_password_file, backup_dir, lease, id,"
-	    " channels, smtp, people, rotations, escalation, outbox, vars, host_label, retention)");
+	    " channels, smtp, people, rotations, escalation, outbox, vars, host_label, retention,"
+	    " maintenance)");
 	refused("lease: 1s\n", "1:8: lease must be from 2s to 5m, not '1s'");
 	refused("id: \"c 1\"\n",
 	        "1:5: id: ' ' at position 2 is not allowed: an id is letters, digits, '.', '_' and"

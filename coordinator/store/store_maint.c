@@ -1,0 +1,117 @@
+/* store_maint: maintenance windows (see store_maint.h). */
+#include "store_int.h"
+
+#include <stdlib.h>
+
+#include "xalloc.h"
+
+static const char sql_add[] =
+    "INSERT INTO maintenance_windows (target, reason, is_freeze, starts_ms, ends_ms, created_by)"
+    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+static const char sql_end[] =
+    "UPDATE maintenance_windows SET ends_ms = ?, ended_by = ? WHERE id = ? AND ends_ms > ?";
+static const char sql_list[] =
+    "SELECT id, target, reason, is_freeze, starts_ms, ends_ms, created_by, ended_by"
+    " FROM maintenance_windows WHERE ends_ms > ? ORDER BY id LIMIT ?";
+
+int
+store_maint_add(store_t *s, const store_maint_t *w, int64_t *id)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	db_stmt_t *st = store_stmt(s, sql_add);
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, w->target);
+	db_bind_text(st, 2, w->reason);
+	db_bind_int64(st, 3, w->freeze ? 1 : 0);
+	db_bind_int64(st, 4, w->starts_ms);
+	db_bind_int64(st, 5, w->ends_ms);
+	db_bind_text(st, 6, w->created_by);
+	if (db_step(st) != DB_ROW) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	*id = db_column_int64(st, 0);
+	/* RETURNING: the statement is done once its one row is read. */
+	if (db_step(st) != DB_DONE) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	db_reset(st);
+	return 0;
+}
+
+int
+store_maint_end(store_t *s, int64_t id, int64_t now_ms, const char *by)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	db_stmt_t *st = store_stmt(s, sql_end);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, now_ms);
+	db_bind_text(st, 2, by);
+	db_bind_int64(st, 3, id);
+	db_bind_int64(st, 4, now_ms);
+	if (store_stmt_done(s, st) != 0)
+		return -1;
+	return db_changes(s->db) > 0 ? 0 : 1;
+}
+
+static char *
+store_maint_text(db_stmt_t *st, int col)
+{
+	const char *t = db_column_text(st, col);
+	return xstrdup(t ? t : "");
+}
+
+int
+store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out, size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	db_stmt_t *st = store_stmt(s, sql_list);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, after_ms);
+	db_bind_int64(st, 2, (int64_t)limit);
+	int rc;
+	size_t cap = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		store_maint_t *w = &(*out)[(*count)++];
+		w->id = db_column_int64(st, 0);
+		w->target = store_maint_text(st, 1);
+		w->reason = store_maint_text(st, 2);
+		w->freeze = db_column_int64(st, 3) != 0;
+		w->starts_ms = db_column_int64(st, 4);
+		w->ends_ms = db_column_int64(st, 5);
+		w->created_by = store_maint_text(st, 6);
+		w->ended_by = store_maint_text(st, 7);
+	}
+	if (rc != DB_DONE) {
+		store_stmt_failed(s, st);
+		store_maint_free(*out, *count);
+		*out = NULL;
+		*count = 0;
+		return -1;
+	}
+	db_reset(st);
+	return 0;
+}
+
+void
+store_maint_free(store_maint_t *w, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(w[i].target);
+		free(w[i].reason);
+		free(w[i].created_by);
+		free(w[i].ended_by);
+	}
+	free(w);
+}

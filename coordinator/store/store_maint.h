@@ -1,0 +1,39 @@
+/* store_maint: maintenance windows started by hand (table
+ * maintenance_windows; rota maintenance). A window is active while
+ * starts_ms <= now < ends_ms on the coordinator's wall clock: nothing is
+ * kept in memory, so a restart (or a new leader) ends it on time. Writers
+ * go in the loop's turn (store_begin), like every write. */
+#ifndef ROTA_STORE_MAINT_H
+#define ROTA_STORE_MAINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store_t;
+
+typedef struct {
+	int64_t id;
+	char *target;     /* owned: a worker id, label=value or "all" */
+	char *reason;     /* owned */
+	char *created_by; /* owned */
+	char *ended_by;   /* owned: "" unless ended early */
+	bool freeze;
+	int64_t starts_ms;
+	int64_t ends_ms;
+} store_maint_t;
+
+/* Adds w (its id is ignored) in the open turn; *id is the new row's. 0 or
+ * -1. */
+int store_maint_add(store_t *s, const store_maint_t *w, int64_t *id);
+/* Ends window id at now_ms, by by: 0, 1 when it is unknown or already
+ * over by now_ms, -1 on a failure. */
+int store_maint_end(store_t *s, int64_t id, int64_t now_ms, const char *by);
+/* The windows still running at or after after_ms (ends_ms > after_ms),
+ * oldest first, at most limit: *out (the caller frees with
+ * store_maint_free) holds *count. 0 or -1. */
+int store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out,
+                     size_t *count);
+void store_maint_free(store_maint_t *w, size_t count);
+
+#endif
