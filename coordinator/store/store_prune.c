@@ -20,7 +20,7 @@
  * (is it kept?) even when nothing of it goes. */
 #define PRUNE_RUNS_EXAMINED_MAX 64
 
-enum { PHASE_RUNS, PHASE_AUDIT, PHASE_NOTIFICATIONS, PHASE_INCIDENTS, PHASE_DONE };
+enum { PHASE_RUNS, PHASE_AUDIT, PHASE_NOTIFICATIONS, PHASE_INCIDENTS, PHASE_EVENTS, PHASE_DONE };
 
 static const char *const table_names[STORE_PRUNE_TABLES] = {
     [STORE_PRUNE_RUNS] = "runs",
@@ -29,6 +29,7 @@ static const char *const table_names[STORE_PRUNE_TABLES] = {
     [STORE_PRUNE_AUDIT] = "audit",
     [STORE_PRUNE_NOTIFICATIONS] = "notifications",
     [STORE_PRUNE_INCIDENTS] = "incidents",
+    [STORE_PRUNE_EVENTS] = "events",
 };
 
 /* The next runs after the cursor older than ?1, each with whether it must
@@ -110,6 +111,10 @@ store_prune_begin(store_prune_pass_t *p, const store_retention_t *r, int64_t now
 	p->cut[STORE_PRUNE_AUDIT] = cut_of(now_ms, r->audit_ms);
 	p->cut[STORE_PRUNE_NOTIFICATIONS] = cut_of(now_ms, r->notifications_ms);
 	p->cut[STORE_PRUNE_INCIDENTS] = cut_of(now_ms, r->incidents_ms);
+	/* An event is kept as long as what it shows (an output, else a run). */
+	int64_t outs = p->cut[STORE_PRUNE_OUTPUTS], runs = p->cut[STORE_PRUNE_RUNS];
+	p->cut[STORE_PRUNE_EVENTS] = outs > runs ? outs : runs;
+	p->events_keep = r->events_keep;
 	p->keep = r->keep_runs_per_runbook;
 	p->after_ms = -1; /* before every run (times are >= 0) */
 	p->phase = PHASE_RUNS;
@@ -337,6 +342,93 @@ prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
 	return 0;
 }
 
+/* The events walk: from the oldest event on (the cursor events_after),
+ * a batch of at most budget rows, up to the first event not older than the
+ * cut (events are written in the order of the clock: what follows it is
+ * newer) and never past the newest events_keep. */
+static const char sql_events_walk[] =
+    "SELECT id, at_ms FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?";
+static const char sql_events_delete[] = "DELETE FROM events WHERE id > ? AND id <= ?";
+static const char sql_events_mark[] =
+    "INSERT INTO meta (key, value) VALUES ('events_pruned_upto', ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char sql_events_pruned[] = "SELECT value FROM meta WHERE key = 'events_pruned_upto'";
+
+static int
+prune_events(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
+{
+	int64_t cut = p->cut[STORE_PRUNE_EVENTS];
+	uint64_t last = 0;
+	if (cut == 0 || store_events_last(s, &last) != 0 || last <= p->events_keep) {
+		p->phase++;
+		return 0;
+	}
+	int64_t bound = (int64_t)(last - p->events_keep);
+	db_stmt_t *st = store_stmt(s, sql_events_walk);
+	if (st == NULL)
+		return -1;
+	int64_t want = *budget > 0 ? *budget : 1;
+	db_bind_int64(st, 1, p->events_after);
+	db_bind_int64(st, 2, bound);
+	db_bind_int64(st, 3, want);
+	int64_t seen = 0, old = 0, upto = p->events_after;
+	bool newer = false;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		seen++;
+		if (newer)
+			continue;
+		if (db_column_int64(st, 1) >= cut) {
+			newer = true;
+			continue;
+		}
+		old++;
+		upto = db_column_int64(st, 0);
+	}
+	if (rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	db_reset(st);
+	if (old > 0 && !dry) {
+		if (store_begin(s) != 0 || (st = store_stmt(s, sql_events_delete)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, p->events_after);
+		db_bind_int64(st, 2, upto);
+		if (store_stmt_done(s, st) != 0 || (st = store_stmt(s, sql_events_mark)) == NULL)
+			return -1;
+		char text[32];
+		snprintf(text, sizeof(text), "%lld", (long long)upto);
+		db_bind_text(st, 1, text);
+		if (store_stmt_done(s, st) != 0)
+			return -1;
+	}
+	p->rows[STORE_PRUNE_EVENTS] += (uint64_t)old;
+	p->events_after = upto;
+	*budget = (int64_t)*budget > old ? *budget - (uint32_t)old : 0;
+	if (newer || seen < want)
+		p->phase++;
+	return 0;
+}
+
+int
+store_events_pruned(store_t *s, uint64_t *upto)
+{
+	*upto = 0;
+	db_stmt_t *st = store_stmt(s, sql_events_pruned);
+	if (st == NULL)
+		return -1;
+	int rc = db_step(st);
+	if (rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	if (rc == DB_ROW)
+		*upto = strtoull(db_column_text(st, 0), NULL, 10);
+	db_reset(st);
+	return 0;
+}
+
 int
 store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry)
 {
@@ -360,6 +452,9 @@ store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry)
 			break;
 		case PHASE_INCIDENTS:
 			rc = prune_incidents(s, p, &budget, dry);
+			break;
+		case PHASE_EVENTS:
+			rc = prune_events(s, p, &budget, dry);
 			break;
 		default:
 			p->done = true;
@@ -479,6 +574,7 @@ store_prune_oldest(store_t *s, int64_t oldest[STORE_PRUNE_TABLES])
 	    [STORE_PRUNE_AUDIT] = "SELECT MIN(at_ms) FROM audit",
 	    [STORE_PRUNE_NOTIFICATIONS] = "SELECT MIN(created_ms) FROM outbox",
 	    [STORE_PRUNE_INCIDENTS] = "SELECT MIN(created_ms) FROM incidents",
+	    [STORE_PRUNE_EVENTS] = "SELECT at_ms FROM events ORDER BY id LIMIT 1",
 	};
 	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
 		oldest[t] = 0;
