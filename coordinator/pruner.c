@@ -135,13 +135,18 @@ pruner_turn(pruner_t *p, int64_t now_mono, int64_t now_wall)
 }
 
 int
-pruner_dry_run(pruner_t *p, int64_t now_wall, uint64_t rows[STORE_PRUNE_TABLES])
+pruner_dry_run(pruner_t *p, int64_t now_wall, int64_t bound_ms, uint64_t rows[STORE_PRUNE_TABLES],
+               bool *partial)
 {
 	store_prune_pass_t pass;
 	pruner_begin(p, &pass, now_wall);
-	if (store_prune_step(p->store, &pass, 0, true) != 0)
-		return -1;
+	int64_t until = clock_mono_ms() + bound_ms;
+	do {
+		if (store_prune_step(p->store, &pass, PRUNER_BATCH_ROWS, true) != 0)
+			return -1;
+	} while (!pass.done && clock_mono_ms() < until);
 	memcpy(rows, pass.rows, sizeof(pass.rows));
+	*partial = pass.partial || !pass.done;
 	return 0;
 }
 

@@ -62,6 +62,8 @@ static const char sql_run_delete[] = "DELETE FROM runs WHERE id = ?";
 static const char sql_audit_delete[] =
     "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ms < ? ORDER BY at_ms LIMIT ?)";
 static const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE at_ms < ?";
+static const char sql_audit_count_capped[] =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE at_ms < ? LIMIT ?) c";
 
 #define NOTIFICATION_DONE "(delivered_ms > 0 OR given_up_ms > 0)"
 static const char sql_notifications_delete[] =
@@ -69,6 +71,9 @@ static const char sql_notifications_delete[] =
     " AND " NOTIFICATION_DONE " ORDER BY created_ms LIMIT ?)";
 static const char sql_notifications_count[] =
     "SELECT COUNT(*) FROM outbox WHERE created_ms < ? AND " NOTIFICATION_DONE;
+static const char sql_notifications_count_capped[] =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE created_ms < ? AND " NOTIFICATION_DONE
+    " LIMIT ?) c";
 
 /* A resolved incident whose notifications are all over (one still being
  * sent keeps it). */
@@ -79,6 +84,8 @@ static const char sql_notifications_count[] =
 static const char sql_incidents_next[] =
     "SELECT i.id" INCIDENT_GONE " ORDER BY i.created_ms, i.id LIMIT ?2";
 static const char sql_incidents_count[] = "SELECT COUNT(*)" INCIDENT_GONE;
+static const char sql_incidents_count_capped[] =
+    "SELECT COUNT(*) FROM (SELECT 1" INCIDENT_GONE " LIMIT ?2) c";
 /* What goes with an incident, the incident last (the foreign keys). */
 static const char *const sql_incident_parts[] = {
     "DELETE FROM incident_events WHERE incident_id = ?",
@@ -120,9 +127,10 @@ store_prune_begin(store_prune_pass_t *p, const store_retention_t *r, int64_t now
 	p->phase = PHASE_RUNS;
 }
 
-/* SELECT COUNT(*) with one text or integer parameter. -1 on error. */
+/* SELECT COUNT(*) with one text or integer parameter (and a cap as the
+ * second when cap > 0). -1 on error. */
 static int64_t
-count_rows(store_t *s, const char *sql, const char *text, int64_t num)
+count_rows_capped(store_t *s, const char *sql, const char *text, int64_t num, int64_t cap)
 {
 	db_stmt_t *st = store_stmt(s, sql);
 	if (st == NULL)
@@ -131,6 +139,8 @@ count_rows(store_t *s, const char *sql, const char *text, int64_t num)
 		db_bind_text(st, 1, text);
 	else
 		db_bind_int64(st, 1, num);
+	if (cap > 0)
+		db_bind_int64(st, 2, cap);
 	int rc = db_step(st);
 	if (rc != DB_ROW) {
 		store_stmt_failed(s, st);
@@ -138,6 +148,26 @@ count_rows(store_t *s, const char *sql, const char *text, int64_t num)
 	}
 	int64_t n = db_column_int64(st, 0);
 	db_reset(st);
+	return n;
+}
+
+static int64_t
+count_rows(store_t *s, const char *sql, const char *text, int64_t num)
+{
+	return count_rows_capped(s, sql, text, num, 0);
+}
+
+/* A dry count of a whole table: capped when the dry run is bounded
+ * (bounded), the pass then marked partial when the cap was reached. */
+static int64_t
+count_dry(store_t *s, store_prune_pass_t *p, const char *sql, const char *capped, int64_t num,
+          bool bounded)
+{
+	if (!bounded)
+		return count_rows(s, sql, NULL, num);
+	int64_t n = count_rows_capped(s, capped, NULL, num, STORE_PRUNE_DRY_COUNT_MAX);
+	if (n >= STORE_PRUNE_DRY_COUNT_MAX)
+		p->partial = true;
 	return n;
 }
 
@@ -268,14 +298,14 @@ prune_runs(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
  * than the table's cut. */
 static int
 prune_simple(store_t *s, store_prune_pass_t *p, store_prune_table_t t, const char *del,
-             const char *count, uint32_t *budget, bool dry)
+             const char *count, const char *capped, uint32_t *budget, bool dry, bool bounded)
 {
 	int64_t cut = p->cut[t];
 	if (cut == 0) {
 		p->phase++;
 		return 0;
 	}
-	int64_t n = dry ? count_rows(s, count, NULL, cut)
+	int64_t n = dry ? count_dry(s, p, count, capped, cut, bounded)
 	                : delete_rows(s, del, NULL, cut, *budget > 0 ? *budget : 1);
 	if (n < 0)
 		return -1;
@@ -290,7 +320,7 @@ prune_simple(store_t *s, store_prune_pass_t *p, store_prune_table_t t, const cha
 }
 
 static int
-prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
+prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry, bool bounded)
 {
 	int64_t cut = p->cut[STORE_PRUNE_INCIDENTS];
 	if (cut == 0) {
@@ -298,7 +328,8 @@ prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
 		return 0;
 	}
 	if (dry) {
-		int64_t n = count_rows(s, sql_incidents_count, NULL, cut);
+		int64_t n =
+		    count_dry(s, p, sql_incidents_count, sql_incidents_count_capped, cut, bounded);
 		if (n < 0)
 			return -1;
 		p->rows[STORE_PRUNE_INCIDENTS] += (uint64_t)n;
@@ -432,10 +463,13 @@ store_events_pruned(store_t *s, uint64_t *upto)
 int
 store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry)
 {
-	/* A dry run counts whole tables at once and walks the runs to the
-	 * end: it is one operator's request, not a turn's batch. */
-	while (!p->done && (budget > 0 || dry)) {
-		if (dry && budget == 0)
+	/* A dry run without a budget counts whole tables at once and walks
+	 * the runs to the end; with one it is bounded like a batch (its
+	 * caller takes as many as its time allows: pruner_dry_run). */
+	bool whole = dry && budget == 0;
+	bool bounded = dry && !whole;
+	while (!p->done && (budget > 0 || whole)) {
+		if (whole && budget == 0)
 			budget = PRUNE_RUNS_EXAMINED_MAX;
 		int rc = 0;
 		switch (p->phase) {
@@ -443,15 +477,17 @@ store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry)
 			rc = prune_runs(s, p, &budget, dry);
 			break;
 		case PHASE_AUDIT:
-			rc = prune_simple(s, p, STORE_PRUNE_AUDIT, sql_audit_delete,
-			                  sql_audit_count, &budget, dry);
+			rc =
+			    prune_simple(s, p, STORE_PRUNE_AUDIT, sql_audit_delete, sql_audit_count,
+			                 sql_audit_count_capped, &budget, dry, bounded);
 			break;
 		case PHASE_NOTIFICATIONS:
 			rc = prune_simple(s, p, STORE_PRUNE_NOTIFICATIONS, sql_notifications_delete,
-			                  sql_notifications_count, &budget, dry);
+			                  sql_notifications_count, sql_notifications_count_capped,
+			                  &budget, dry, bounded);
 			break;
 		case PHASE_INCIDENTS:
-			rc = prune_incidents(s, p, &budget, dry);
+			rc = prune_incidents(s, p, &budget, dry, bounded);
 			break;
 		case PHASE_EVENTS:
 			rc = prune_events(s, p, &budget, dry);

@@ -71,6 +71,7 @@ typedef struct {
 	int64_t events_after; /* the events walk: the last event examined */
 	uint32_t events_keep;
 	bool done;
+	bool partial; /* a bounded dry run's count stopped at its cap: "at least" */
 	uint64_t rows[STORE_PRUNE_TABLES]; /* deleted (or, dry, would be) so far */
 } store_prune_pass_t;
 
@@ -79,7 +80,11 @@ void store_prune_begin(store_prune_pass_t *p, const store_retention_t *r, int64_
 /* One batch: deletes (dry: counts) at most about budget rows, in the
  * turn's transaction, and adds them to p->rows. Sets p->done when the pass
  * is over. 0, or -1 on a store error (the turn marked failed; the pass may
- * be taken again from where it stood). */
+ * be taken again from where it stood). A dry run with budget 0 counts the
+ * whole pass at once; with a budget it is bounded like a batch, and a
+ * table counted in one statement stops at STORE_PRUNE_DRY_COUNT_MAX rows
+ * (p->partial then says the count is a lower bound). */
+#define STORE_PRUNE_DRY_COUNT_MAX 100000
 int store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry);
 
 /* SQLite: gives back up to pages free pages to the file system

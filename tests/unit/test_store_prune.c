@@ -352,6 +352,30 @@ test_events_go_keeping_the_newest(void **state)
 	assert_int_equal(p.rows[STORE_PRUNE_EVENTS], 0);
 }
 
+/* A bounded dry run (the loop's: a budget per call) counts, batch after
+ * batch, exactly what the unbounded one does, and is not partial below its
+ * caps. */
+static void
+test_bounded_dry_run_counts_the_same(void **state)
+{
+	fixture_store_t *f = *state;
+	fill(f);
+	uint64_t whole[STORE_PRUNE_TABLES];
+	dry_run(f->store, whole);
+	store_prune_pass_t p;
+	store_prune_begin(&p, &retention, NOW);
+	int calls = 0;
+	while (!p.done) {
+		assert_int_equal(store_prune_step(f->store, &p, 2, true), 0);
+		assert_true(++calls < 1000);
+	}
+	assert_true(calls > 3);
+	assert_false(p.partial);
+	for (int t = 0; t < STORE_PRUNE_TABLES; t++)
+		assert_int_equal(p.rows[t], whole[t]);
+	assert_true(whole[STORE_PRUNE_RUNS] > 0 && whole[STORE_PRUNE_AUDIT] > 0);
+}
+
 /* A run's outputs larger than a batch are deleted over several batches,
  * and the run goes with the last one. */
 static void
@@ -536,6 +560,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup, teardown),
