@@ -259,7 +259,7 @@ main(int argc, char **argv)
 {
 	self_path = argv[0];
 	if (argc == 4 && strcmp(argv[1], "--week") == 0)
-		return run_week(argv[2], atoi(argv[3]));
+		return run_week(argv[2], (int)strtol(argv[3], NULL, 10)); /* our own argument */
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_a_simulated_year_stays_within_retention),
 	};
