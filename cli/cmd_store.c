@@ -159,6 +159,7 @@ cmd_store_prune(session_t *s, int argc, char **argv)
 	} else if (o.json) {
 		json_t *j = json_new_object();
 		json_member_bool(j, "dry_run", true);
+		json_member_bool(j, "partial", r->partial);
 		json_member_int(j, "at_ms", r->started_ms);
 		cmd_store_counts_json(j, r->tables, r->n_tables, true);
 		json_print_object(&j);
@@ -166,7 +167,11 @@ cmd_store_prune(session_t *s, int argc, char **argv)
 		cmd_store_counts_text(r->tables, r->n_tables,
 		                      (const Rota__PruneCount *const *)r->tables, r->n_tables,
 		                      "WOULD GO");
-		printf("(dry run: nothing deleted)\n");
+		if (r->partial)
+			printf("(dry run: nothing deleted; the count stopped at its bound, so each"
+			       " figure is \"at least\")\n");
+		else
+			printf("(dry run: nothing deleted)\n");
 	}
 	client_reply_free(&reply);
 	return rc;

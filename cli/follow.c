@@ -240,7 +240,11 @@ follow_on_event(void *ctx, const Rota__Event *ev)
 		f->ended = format_run_is_terminal(ev->run->status);
 		break;
 	case ROTA__EVENT__BODY_RESYNC:
+		/* Ask again from its cursor: where this window stood, or (past
+		 * what retention deleted) the oldest event kept. */
 		f->gap = true;
+		if (ev->resync->cursor > f->cursor)
+			f->cursor = ev->resync->cursor;
 		return;
 	default:
 		break;

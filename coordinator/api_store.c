@@ -29,13 +29,15 @@ api_prune(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__
 	Rota__PruneResponse body = ROTA__PRUNE_RESPONSE__INIT;
 	body.dry_run = dry;
 	if (dry) {
-		if (pruner_dry_run(pruner, now, rows) != 0) {
+		bool partial = false;
+		if (pruner_dry_run(pruner, now, PRUNER_DRY_MS, rows, &partial) != 0) {
 			api_refuse(api, identity, identity_len, req->id,
 			           ROTA__ERROR_CODE__ERR_INTERNAL,
 			           "the store could not count what retention would delete (see the"
 			           " coordinator's log)");
 			return;
 		}
+		body.partial = partial;
 	} else {
 		body.already_running = pruner_busy(pruner);
 		pruner_start(pruner, now);
@@ -44,8 +46,10 @@ api_prune(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__
 	Rota__PruneCount counts[STORE_PRUNE_TABLES];
 	Rota__PruneCount *list[STORE_PRUNE_TABLES];
 	char note[512];
-	int at =
-	    snprintf(note, sizeof(note), "%s", dry ? "dry run: would delete" : "pass started;");
+	int at = snprintf(note, sizeof(note), "%s",
+	                  !dry           ? "pass started;"
+	                  : body.partial ? "dry run (bounded): would delete at least"
+	                                 : "dry run: would delete");
 	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
 		rota__prune_count__init(&counts[t]);
 		counts[t].table = (char *)store_prune_table_name((store_prune_table_t)t);

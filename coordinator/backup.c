@@ -22,9 +22,10 @@ typedef struct {
 } backup_record_t;
 
 struct backup {
-	store_t *store;      /* borrowed */
-	store_backup_t *job; /* owned: the backup running, or NULL */
-	backup_record_t rec; /* the running one, else the last */
+	store_t *store;         /* borrowed */
+	store_backup_t *job;    /* owned: the backup running, or NULL */
+	backup_record_t rec;    /* the running one, else the last */
+	uint64_t last_slice_us; /* the running one's last slice (backup_wait_ms) */
 };
 
 /* The meta keys a record is kept under, one per field. */
@@ -139,6 +140,17 @@ backup_running(const backup_t *b)
 	return b->job != NULL;
 }
 
+long
+backup_wait_ms(const backup_t *b)
+{
+	if (b->job == NULL)
+		return -1;
+	if (b->rec.slices == 0)
+		return 0;
+	long ms = (long)((b->last_slice_us + 999) / 1000);
+	return ms > BACKUP_PACE_MIN_MS ? ms : BACKUP_PACE_MIN_MS;
+}
+
 /* Written in the caller's turn: the record, so a restart still knows it. */
 static void
 backup_remember(backup_t *b)
@@ -179,6 +191,7 @@ backup_turn(backup_t *b, int64_t now_ms)
 		         phase, (double)took / 1000.0, (double)took_cpu / 1000.0);
 	backup_record_t *r = &b->rec;
 	r->slices++;
+	b->last_slice_us = took;
 	if (took > r->max_pause_us)
 		r->max_pause_us = took;
 	if (took_cpu > r->max_slice_cpu_us)

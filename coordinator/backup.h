@@ -25,6 +25,12 @@
  * in 4,096 turns. */
 #define BACKUP_SLICE_PAGES 64
 
+/* Between two slices the loop sleeps (waking at once for a message) at
+ * least as long as the last slice took, and at least this long: a backup
+ * takes at most about half of the coordinator's CPU, never all of it (a
+ * loop that never slept spun one core for the whole copy). */
+#define BACKUP_PACE_MIN_MS 1
+
 /* A slice longer than this is logged, with what it did. */
 #define BACKUP_SLOW_SLICE_US 5000
 
@@ -41,6 +47,10 @@ void backup_destroy(backup_t **bp);
  * PostgreSQL, path exists or cannot be made. actor is copied. */
 int backup_start(backup_t *b, const char *path, const char *actor, int64_t now_ms, char **error);
 bool backup_running(const backup_t *b);
+/* How long the loop may sleep before the next slice is due: -1 with no
+ * backup running, else the last slice's time rounded up, at least
+ * BACKUP_PACE_MIN_MS (0 before the first slice). */
+long backup_wait_ms(const backup_t *b);
 /* One slice, between turns (no transaction open). When the backup ends,
  * its outcome is written to the store in a transaction the caller
  * commits. */

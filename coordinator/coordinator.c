@@ -598,9 +598,11 @@ coordinator_run(coordinator_t *c)
 		long events_wait = events_timeout_ms(c->svc->events, now);
 		if (events_wait >= 0 && events_wait < wait)
 			wait = events_wait;
-		/* A backup goes on at the next turn: no sleeping meanwhile. */
-		if (backup_running(c->svc->backup))
-			wait = 0;
+		/* A backup goes on a slice a turn, the loop sleeping between
+		 * slices (a message still wakes it at once). */
+		long backup_wait = backup_wait_ms(c->svc->backup);
+		if (backup_wait >= 0 && backup_wait < wait)
+			wait = backup_wait;
 		zmq_pollitem_t items[5] = {
 		    {c->svc->worker_sock, 0, ZMQ_POLLIN, 0},
 		    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},

@@ -218,6 +218,15 @@ events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, si
 	if (after < e->covered) {
 		if (!from_store)
 			return 1;
+		/* Retention deleted what follows the cursor: resync, to go on
+		 * from the oldest event kept (*next). */
+		uint64_t pruned = 0;
+		if (store_events_pruned(e->store, &pruned) != 0)
+			return -1;
+		if (after < pruned) {
+			*next = pruned;
+			return 1;
+		}
 		Rota__Event **evs;
 		size_t n;
 		uint32_t want = max < EVENTS_PAGE ? (uint32_t)max : EVENTS_PAGE;
@@ -360,6 +369,8 @@ events_serve(events_t *e, events_follower_t *f, sendq_t *q, int64_t now_ms)
 		                     &next);
 		if (rc != 0) {
 			f->resync = true;
+			if (next > f->cursor)
+				f->cursor = next; /* pruned up to next: resume there */
 			break;
 		}
 		if (!events_window_full(f) && next > f->cursor)

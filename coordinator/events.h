@@ -83,8 +83,10 @@ size_t events_followers(const events_t *e);
 /* Calls fn for each event after `after` of run_id (NULL or "": all), up
  * to max, oldest first; *next is the cursor to go on from. From the ring;
  * when `after` is older than the ring, from the store if from_store (a
- * page), else nothing: returns 1 (the caller is behind: resync). 0, or -1
- * on a store error. The event is borrowed for the call. */
+ * page), else nothing: returns 1 (the caller is behind: resync). Also 1
+ * when retention deleted events after `after` (store_events_pruned): *next
+ * is then the cursor to resume from. 0, or -1 on a store error. The event
+ * is borrowed for the call. */
 typedef void (*events_each_fn)(void *ctx, const Rota__Event *ev);
 int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                 events_each_fn fn, void *ctx, uint64_t *next);

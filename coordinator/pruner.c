@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "events.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -48,11 +49,21 @@ pruner_refresh(pruner_t *p)
 	store_prune_oldest(p->store, p->stats.oldest);
 }
 
+/* A pass from now_wall: the configuration's cut-offs, and at least the
+ * event ring's span of events kept (a live follower's cursor is in it). */
+static void
+pruner_begin(const pruner_t *p, store_prune_pass_t *pass, int64_t now_wall)
+{
+	store_prune_begin(pass, p->retention, now_wall);
+	if (pass->events_keep < EVENTS_RING_MAX)
+		pass->events_keep = EVENTS_RING_MAX;
+}
+
 int64_t
 pruner_start(pruner_t *p, int64_t now_wall)
 {
 	if (p->state == IDLE) {
-		store_prune_begin(&p->pass, p->retention, now_wall);
+		pruner_begin(p, &p->pass, now_wall);
 		p->state = PRUNING;
 		p->pass_started_mono = clock_mono_ms();
 	}
@@ -81,7 +92,8 @@ pruner_finish(pruner_t *p, int64_t now_mono, int64_t now_wall)
 	}
 	pruner_refresh(p);
 	log_info("retention: pass done in %lld ms: %llu rows deleted (runs %llu, steps %llu,"
-	         " outputs %llu, audit %llu, notifications %llu, incidents %llu); store %lld"
+	         " outputs %llu, audit %llu, notifications %llu, incidents %llu, events %llu);"
+	         " store %lld"
 	         " bytes",
 	         (long long)(now_mono - p->pass_started_mono), (unsigned long long)total,
 	         (unsigned long long)p->pass.rows[STORE_PRUNE_RUNS],
@@ -90,6 +102,7 @@ pruner_finish(pruner_t *p, int64_t now_mono, int64_t now_wall)
 	         (unsigned long long)p->pass.rows[STORE_PRUNE_AUDIT],
 	         (unsigned long long)p->pass.rows[STORE_PRUNE_NOTIFICATIONS],
 	         (unsigned long long)p->pass.rows[STORE_PRUNE_INCIDENTS],
+	         (unsigned long long)p->pass.rows[STORE_PRUNE_EVENTS],
 	         (long long)p->stats.store_bytes);
 }
 
@@ -122,13 +135,18 @@ pruner_turn(pruner_t *p, int64_t now_mono, int64_t now_wall)
 }
 
 int
-pruner_dry_run(pruner_t *p, int64_t now_wall, uint64_t rows[STORE_PRUNE_TABLES])
+pruner_dry_run(pruner_t *p, int64_t now_wall, int64_t bound_ms, uint64_t rows[STORE_PRUNE_TABLES],
+               bool *partial)
 {
 	store_prune_pass_t pass;
-	store_prune_begin(&pass, p->retention, now_wall);
-	if (store_prune_step(p->store, &pass, 0, true) != 0)
-		return -1;
+	pruner_begin(p, &pass, now_wall);
+	int64_t until = clock_mono_ms() + bound_ms;
+	do {
+		if (store_prune_step(p->store, &pass, PRUNER_BATCH_ROWS, true) != 0)
+			return -1;
+	} while (!pass.done && clock_mono_ms() < until);
 	memcpy(rows, pass.rows, sizeof(pass.rows));
+	*partial = pass.partial || !pass.done;
 	return 0;
 }
 

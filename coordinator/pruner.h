@@ -57,10 +57,14 @@ bool pruner_busy(const pruner_t *p);
  * wall time the pass counts from. */
 int64_t pruner_start(pruner_t *p, int64_t now_wall);
 /* What a pass starting at now_wall would delete, counted, nothing deleted
- * (rota prune --dry-run). It reads every old row once: on a large store it
- * holds the loop for as long (docs/benchmarks.md gives the figure). 0, or
- * -1 on a store error. */
-int pruner_dry_run(pruner_t *p, int64_t now_wall, uint64_t rows[STORE_PRUNE_TABLES]);
+ * (rota prune --dry-run). Bounded: batches like a pass's for at most
+ * bound_ms (the operator's request: PRUNER_DRY_MS), a table counted in one statement capped
+ * (STORE_PRUNE_DRY_COUNT_MAX); when either bound stops it, *partial is set
+ * and each count is a lower bound ("at least"), never more than the pass
+ * would delete. 0, or -1 on a store error. */
+#define PRUNER_DRY_MS 50
+int pruner_dry_run(pruner_t *p, int64_t now_wall, int64_t bound_ms,
+                   uint64_t rows[STORE_PRUNE_TABLES], bool *partial);
 /* Store size and oldest rows, read again now (cheap: a few index looks). */
 void pruner_refresh(pruner_t *p);
 const pruner_stats_t *pruner_stats(const pruner_t *p);

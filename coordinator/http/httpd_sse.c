@@ -118,10 +118,13 @@ httpd_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		                            HTTPD_SSE_CHUNK_BYTES, &text, &next);
 		if (rc == 1) {
 			/* Fell behind what memory holds: cut, to resume from the
-			 * store with its cursor. */
-			httpd_sse_set(st,
-			              xasprintf("event: resync\ndata: {\"cursor\":%" PRIu64 "}\n\n",
-			                        st->cursor));
+			 * store with its cursor (or, when retention deleted what
+			 * followed it, from the oldest kept: next). The id line
+			 * makes EventSource come back with it. */
+			uint64_t from = next > st->cursor ? next : st->cursor;
+			httpd_sse_set(st, xasprintf("id: %" PRIu64 "\nevent: resync\ndata:"
+			                            " {\"cursor\":%" PRIu64 "}\n\n",
+			                            from, from));
 			st->ending = true;
 		} else if (rc < 0) {
 			st->ending = true;

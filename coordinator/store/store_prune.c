@@ -20,7 +20,7 @@
  * (is it kept?) even when nothing of it goes. */
 #define PRUNE_RUNS_EXAMINED_MAX 64
 
-enum { PHASE_RUNS, PHASE_AUDIT, PHASE_NOTIFICATIONS, PHASE_INCIDENTS, PHASE_DONE };
+enum { PHASE_RUNS, PHASE_AUDIT, PHASE_NOTIFICATIONS, PHASE_INCIDENTS, PHASE_EVENTS, PHASE_DONE };
 
 static const char *const table_names[STORE_PRUNE_TABLES] = {
     [STORE_PRUNE_RUNS] = "runs",
@@ -29,6 +29,7 @@ static const char *const table_names[STORE_PRUNE_TABLES] = {
     [STORE_PRUNE_AUDIT] = "audit",
     [STORE_PRUNE_NOTIFICATIONS] = "notifications",
     [STORE_PRUNE_INCIDENTS] = "incidents",
+    [STORE_PRUNE_EVENTS] = "events",
 };
 
 /* The next runs after the cursor older than ?1, each with whether it must
@@ -61,6 +62,8 @@ static const char sql_run_delete[] = "DELETE FROM runs WHERE id = ?";
 static const char sql_audit_delete[] =
     "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ms < ? ORDER BY at_ms LIMIT ?)";
 static const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE at_ms < ?";
+static const char sql_audit_count_capped[] =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE at_ms < ? LIMIT ?) c";
 
 #define NOTIFICATION_DONE "(delivered_ms > 0 OR given_up_ms > 0)"
 static const char sql_notifications_delete[] =
@@ -68,6 +71,9 @@ static const char sql_notifications_delete[] =
     " AND " NOTIFICATION_DONE " ORDER BY created_ms LIMIT ?)";
 static const char sql_notifications_count[] =
     "SELECT COUNT(*) FROM outbox WHERE created_ms < ? AND " NOTIFICATION_DONE;
+static const char sql_notifications_count_capped[] =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE created_ms < ? AND " NOTIFICATION_DONE
+    " LIMIT ?) c";
 
 /* A resolved incident whose notifications are all over (one still being
  * sent keeps it). */
@@ -78,6 +84,8 @@ static const char sql_notifications_count[] =
 static const char sql_incidents_next[] =
     "SELECT i.id" INCIDENT_GONE " ORDER BY i.created_ms, i.id LIMIT ?2";
 static const char sql_incidents_count[] = "SELECT COUNT(*)" INCIDENT_GONE;
+static const char sql_incidents_count_capped[] =
+    "SELECT COUNT(*) FROM (SELECT 1" INCIDENT_GONE " LIMIT ?2) c";
 /* What goes with an incident, the incident last (the foreign keys). */
 static const char *const sql_incident_parts[] = {
     "DELETE FROM incident_events WHERE incident_id = ?",
@@ -110,14 +118,19 @@ store_prune_begin(store_prune_pass_t *p, const store_retention_t *r, int64_t now
 	p->cut[STORE_PRUNE_AUDIT] = cut_of(now_ms, r->audit_ms);
 	p->cut[STORE_PRUNE_NOTIFICATIONS] = cut_of(now_ms, r->notifications_ms);
 	p->cut[STORE_PRUNE_INCIDENTS] = cut_of(now_ms, r->incidents_ms);
+	/* An event is kept as long as what it shows (an output, else a run). */
+	int64_t outs = p->cut[STORE_PRUNE_OUTPUTS], runs = p->cut[STORE_PRUNE_RUNS];
+	p->cut[STORE_PRUNE_EVENTS] = outs > runs ? outs : runs;
+	p->events_keep = r->events_keep;
 	p->keep = r->keep_runs_per_runbook;
 	p->after_ms = -1; /* before every run (times are >= 0) */
 	p->phase = PHASE_RUNS;
 }
 
-/* SELECT COUNT(*) with one text or integer parameter. -1 on error. */
+/* SELECT COUNT(*) with one text or integer parameter (and a cap as the
+ * second when cap > 0). -1 on error. */
 static int64_t
-count_rows(store_t *s, const char *sql, const char *text, int64_t num)
+count_rows_capped(store_t *s, const char *sql, const char *text, int64_t num, int64_t cap)
 {
 	db_stmt_t *st = store_stmt(s, sql);
 	if (st == NULL)
@@ -126,6 +139,8 @@ count_rows(store_t *s, const char *sql, const char *text, int64_t num)
 		db_bind_text(st, 1, text);
 	else
 		db_bind_int64(st, 1, num);
+	if (cap > 0)
+		db_bind_int64(st, 2, cap);
 	int rc = db_step(st);
 	if (rc != DB_ROW) {
 		store_stmt_failed(s, st);
@@ -133,6 +148,26 @@ count_rows(store_t *s, const char *sql, const char *text, int64_t num)
 	}
 	int64_t n = db_column_int64(st, 0);
 	db_reset(st);
+	return n;
+}
+
+static int64_t
+count_rows(store_t *s, const char *sql, const char *text, int64_t num)
+{
+	return count_rows_capped(s, sql, text, num, 0);
+}
+
+/* A dry count of a whole table: capped when the dry run is bounded
+ * (bounded), the pass then marked partial when the cap was reached. */
+static int64_t
+count_dry(store_t *s, store_prune_pass_t *p, const char *sql, const char *capped, int64_t num,
+          bool bounded)
+{
+	if (!bounded)
+		return count_rows(s, sql, NULL, num);
+	int64_t n = count_rows_capped(s, capped, NULL, num, STORE_PRUNE_DRY_COUNT_MAX);
+	if (n >= STORE_PRUNE_DRY_COUNT_MAX)
+		p->partial = true;
 	return n;
 }
 
@@ -263,14 +298,14 @@ prune_runs(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
  * than the table's cut. */
 static int
 prune_simple(store_t *s, store_prune_pass_t *p, store_prune_table_t t, const char *del,
-             const char *count, uint32_t *budget, bool dry)
+             const char *count, const char *capped, uint32_t *budget, bool dry, bool bounded)
 {
 	int64_t cut = p->cut[t];
 	if (cut == 0) {
 		p->phase++;
 		return 0;
 	}
-	int64_t n = dry ? count_rows(s, count, NULL, cut)
+	int64_t n = dry ? count_dry(s, p, count, capped, cut, bounded)
 	                : delete_rows(s, del, NULL, cut, *budget > 0 ? *budget : 1);
 	if (n < 0)
 		return -1;
@@ -285,7 +320,7 @@ prune_simple(store_t *s, store_prune_pass_t *p, store_prune_table_t t, const cha
 }
 
 static int
-prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
+prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry, bool bounded)
 {
 	int64_t cut = p->cut[STORE_PRUNE_INCIDENTS];
 	if (cut == 0) {
@@ -293,7 +328,8 @@ prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
 		return 0;
 	}
 	if (dry) {
-		int64_t n = count_rows(s, sql_incidents_count, NULL, cut);
+		int64_t n =
+		    count_dry(s, p, sql_incidents_count, sql_incidents_count_capped, cut, bounded);
 		if (n < 0)
 			return -1;
 		p->rows[STORE_PRUNE_INCIDENTS] += (uint64_t)n;
@@ -337,13 +373,103 @@ prune_incidents(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
 	return 0;
 }
 
+/* The events walk: from the oldest event on (the cursor events_after),
+ * a batch of at most budget rows, up to the first event not older than the
+ * cut (events are written in the order of the clock: what follows it is
+ * newer) and never past the newest events_keep. */
+static const char sql_events_walk[] =
+    "SELECT id, at_ms FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?";
+static const char sql_events_delete[] = "DELETE FROM events WHERE id > ? AND id <= ?";
+static const char sql_events_mark[] =
+    "INSERT INTO meta (key, value) VALUES ('events_pruned_upto', ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char sql_events_pruned[] = "SELECT value FROM meta WHERE key = 'events_pruned_upto'";
+
+static int
+prune_events(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
+{
+	int64_t cut = p->cut[STORE_PRUNE_EVENTS];
+	uint64_t last = 0;
+	if (cut == 0 || store_events_last(s, &last) != 0 || last <= p->events_keep) {
+		p->phase++;
+		return 0;
+	}
+	int64_t bound = (int64_t)(last - p->events_keep);
+	db_stmt_t *st = store_stmt(s, sql_events_walk);
+	if (st == NULL)
+		return -1;
+	int64_t want = *budget > 0 ? *budget : 1;
+	db_bind_int64(st, 1, p->events_after);
+	db_bind_int64(st, 2, bound);
+	db_bind_int64(st, 3, want);
+	int64_t seen = 0, old = 0, upto = p->events_after;
+	bool newer = false;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		seen++;
+		if (newer)
+			continue;
+		if (db_column_int64(st, 1) >= cut) {
+			newer = true;
+			continue;
+		}
+		old++;
+		upto = db_column_int64(st, 0);
+	}
+	if (rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	db_reset(st);
+	if (old > 0 && !dry) {
+		if (store_begin(s) != 0 || (st = store_stmt(s, sql_events_delete)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, p->events_after);
+		db_bind_int64(st, 2, upto);
+		if (store_stmt_done(s, st) != 0 || (st = store_stmt(s, sql_events_mark)) == NULL)
+			return -1;
+		char text[32];
+		snprintf(text, sizeof(text), "%lld", (long long)upto);
+		db_bind_text(st, 1, text);
+		if (store_stmt_done(s, st) != 0)
+			return -1;
+	}
+	p->rows[STORE_PRUNE_EVENTS] += (uint64_t)old;
+	p->events_after = upto;
+	*budget = (int64_t)*budget > old ? *budget - (uint32_t)old : 0;
+	if (newer || seen < want)
+		p->phase++;
+	return 0;
+}
+
+int
+store_events_pruned(store_t *s, uint64_t *upto)
+{
+	*upto = 0;
+	db_stmt_t *st = store_stmt(s, sql_events_pruned);
+	if (st == NULL)
+		return -1;
+	int rc = db_step(st);
+	if (rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	if (rc == DB_ROW)
+		*upto = strtoull(db_column_text(st, 0), NULL, 10);
+	db_reset(st);
+	return 0;
+}
+
 int
 store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry)
 {
-	/* A dry run counts whole tables at once and walks the runs to the
-	 * end: it is one operator's request, not a turn's batch. */
-	while (!p->done && (budget > 0 || dry)) {
-		if (dry && budget == 0)
+	/* A dry run without a budget counts whole tables at once and walks
+	 * the runs to the end; with one it is bounded like a batch (its
+	 * caller takes as many as its time allows: pruner_dry_run). */
+	bool whole = dry && budget == 0;
+	bool bounded = dry && !whole;
+	while (!p->done && (budget > 0 || whole)) {
+		if (whole && budget == 0)
 			budget = PRUNE_RUNS_EXAMINED_MAX;
 		int rc = 0;
 		switch (p->phase) {
@@ -351,15 +477,20 @@ store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry)
 			rc = prune_runs(s, p, &budget, dry);
 			break;
 		case PHASE_AUDIT:
-			rc = prune_simple(s, p, STORE_PRUNE_AUDIT, sql_audit_delete,
-			                  sql_audit_count, &budget, dry);
+			rc =
+			    prune_simple(s, p, STORE_PRUNE_AUDIT, sql_audit_delete, sql_audit_count,
+			                 sql_audit_count_capped, &budget, dry, bounded);
 			break;
 		case PHASE_NOTIFICATIONS:
 			rc = prune_simple(s, p, STORE_PRUNE_NOTIFICATIONS, sql_notifications_delete,
-			                  sql_notifications_count, &budget, dry);
+			                  sql_notifications_count, sql_notifications_count_capped,
+			                  &budget, dry, bounded);
 			break;
 		case PHASE_INCIDENTS:
-			rc = prune_incidents(s, p, &budget, dry);
+			rc = prune_incidents(s, p, &budget, dry, bounded);
+			break;
+		case PHASE_EVENTS:
+			rc = prune_events(s, p, &budget, dry);
 			break;
 		default:
 			p->done = true;
@@ -479,6 +610,7 @@ store_prune_oldest(store_t *s, int64_t oldest[STORE_PRUNE_TABLES])
 	    [STORE_PRUNE_AUDIT] = "SELECT MIN(at_ms) FROM audit",
 	    [STORE_PRUNE_NOTIFICATIONS] = "SELECT MIN(created_ms) FROM outbox",
 	    [STORE_PRUNE_INCIDENTS] = "SELECT MIN(created_ms) FROM incidents",
+	    [STORE_PRUNE_EVENTS] = "SELECT at_ms FROM events ORDER BY id LIMIT 1",
 	};
 	for (int t = 0; t < STORE_PRUNE_TABLES; t++) {
 		oldest[t] = 0;

@@ -7,7 +7,10 @@
  * A pass walks, in this order: the runs (with their step runs and
  * outputs) oldest first, then the audit rows, then the notifications that
  * were delivered or given up, then the resolved incidents (with their
- * timelines, links, escalations and alerts). Its cut-offs are fixed when it
+ * timelines, links, escalations and alerts), then the event stream's rows
+ * from the oldest on, up to the first one not older than its cut and never
+ * among the newest events_keep. A follower whose cursor was pruned is told
+ * so (store_events_pruned) and resumes from the oldest event kept. Its cut-offs are fixed when it
  * starts (now - each retention), so a dry run and the pass that follows at
  * the same `now` agree row for row: both go through store_prune_step, one
  * counting, the other deleting.
@@ -34,6 +37,11 @@ typedef struct {
 	int64_t incidents_ms;     /* resolved incidents, counted from their resolution */
 	uint32_t
 	    keep_runs_per_runbook; /* the newest N runs of a runbook stay, whatever their age */
+	/* The event stream's rows (events) go with the outputs' retention (or
+	 * the runs' when outputs are kept forever), but the newest events_keep
+	 * always stay: the coordinator sets it to its ring's span, so a live
+	 * follower never loses what it may still ask for. Not configured. */
+	uint32_t events_keep;
 } store_retention_t;
 
 /* The tables a pass counts, in the order of the names below. */
@@ -44,10 +52,12 @@ typedef enum {
 	STORE_PRUNE_AUDIT,
 	STORE_PRUNE_NOTIFICATIONS,
 	STORE_PRUNE_INCIDENTS,
+	STORE_PRUNE_EVENTS, /* the event stream's rows (store_events.c) */
 	STORE_PRUNE_TABLES
 } store_prune_table_t;
 
-/* "runs", "steps", "outputs", "audit", "notifications", "incidents". */
+/* "runs", "steps", "outputs", "audit", "notifications", "incidents",
+ * "events". */
 const char *store_prune_table_name(store_prune_table_t t);
 
 /* Where a pass is: plain data the caller keeps between batches (the
@@ -58,7 +68,10 @@ typedef struct {
 	int phase;                       /* which walk is next (store_prune.c) */
 	int64_t after_ms;                /* the runs walk: the last run examined */
 	char after_id[128];
+	int64_t events_after; /* the events walk: the last event examined */
+	uint32_t events_keep;
 	bool done;
+	bool partial; /* a bounded dry run's count stopped at its cap: "at least" */
 	uint64_t rows[STORE_PRUNE_TABLES]; /* deleted (or, dry, would be) so far */
 } store_prune_pass_t;
 
@@ -67,7 +80,11 @@ void store_prune_begin(store_prune_pass_t *p, const store_retention_t *r, int64_
 /* One batch: deletes (dry: counts) at most about budget rows, in the
  * turn's transaction, and adds them to p->rows. Sets p->done when the pass
  * is over. 0, or -1 on a store error (the turn marked failed; the pass may
- * be taken again from where it stood). */
+ * be taken again from where it stood). A dry run with budget 0 counts the
+ * whole pass at once; with a budget it is bounded like a batch, and a
+ * table counted in one statement stops at STORE_PRUNE_DRY_COUNT_MAX rows
+ * (p->partial then says the count is a lower bound). */
+#define STORE_PRUNE_DRY_COUNT_MAX 100000
 int store_prune_step(store_t *s, store_prune_pass_t *p, uint32_t budget, bool dry);
 
 /* SQLite: gives back up to pages free pages to the file system
@@ -81,6 +98,10 @@ int store_prune_vacuum(store_t *s, uint32_t pages, int64_t *left);
  * when no pass ever ended. 0 or -1. */
 int store_prune_mark(store_t *s, int64_t ended_ms);
 int store_prune_last(store_t *s, int64_t *ended_ms);
+
+/* The last event id a pass deleted (every event up to it is gone), kept
+ * in meta; 0 when none was. 0 or -1. */
+int store_events_pruned(store_t *s, uint64_t *upto);
 
 /* The store's size in bytes: the SQLite file (its pages, the WAL not
  * counted) or the PostgreSQL database. 0 or -1. */

@@ -1,7 +1,11 @@
 /* rota-prune-bench: retention's cost on a store of N step runs (make
  * bench's `retention` scenario; docs/benchmarks.md has the figures).
  *
- *   rota-prune-bench DIR N
+ *   rota-prune-bench DIR N [fill]
+ *
+ * With "fill" it only fills the store (DIR/rota.db, made or already
+ * there) and exits: make bench's pruneload scenario starts a coordinator
+ * on it and measures dispatch while the coordinator prunes it.
  *
  * Fills a SQLite store in DIR with N step runs (runs of 10 steps, one
  * output chunk each, 50 runbooks, all made 100 to 200 days ago), then
@@ -15,6 +19,7 @@
  *   prune_turn_max_ms    wait behind retention
  *   prune_dry_run_1m_s   rota prune --dry-run's count, scaled likewise
  * A benchmark, not a test: it fails only when it cannot run. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +97,9 @@ fill(store_t *s, long n)
 int
 main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: rota-prune-bench DIR N\n");
+	bool fill_only = argc == 4 && strcmp(argv[3], "fill") == 0;
+	if (argc != 3 && !fill_only) {
+		fprintf(stderr, "usage: rota-prune-bench DIR N [fill]\n");
 		return 2;
 	}
 	long n = strtol(argv[2], NULL, 10);
@@ -117,6 +123,10 @@ main(int argc, char **argv)
 	store_size(s, &size_full);
 	fprintf(stderr, "filled %ld step runs in %.1f s, %lld bytes\n", n,
 	        (double)(clock_mono_us() - t0) / 1e6, (long long)size_full);
+	if (fill_only) {
+		store_destroy(&s);
+		return 0;
+	}
 
 	store_retention_t ret = {.runs_ms = 90 * DAY,
 	                         .outputs_ms = 30 * DAY,

@@ -10,13 +10,21 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait console sse sched sqlite search pg ha backup retention) shorten a run
+# worker wait console sse sched sqlite search pg ha backup retention pruneload) shorten a run
 # while working on one figure. BENCH_BACKUP_MB (128) is the size of the
 # store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
 # a measured figure rather than one scaled from a smaller store.
 # BENCH_PRUNE_ROWS (100000) is the store retention prunes: 1000000 measures
 # prune_1m_rows_s itself (about five minutes, most of it filling the store)
 # instead of scaling it.
+#
+# pruneload (dispatch_p99_during_prune and its ratio to
+# dispatch_p99_without_prune): a coordinator on a store filled by
+# rota-prune-bench with BENCH_PRUNE_LOAD_ROWS step runs (100000; all older
+# than retention), 100 simulated workers; the fan-out scenario's p99
+# (20 runs to all of them) before a pass, then again while `rota prune`
+# runs its pass. The pass must still be running when the second
+# measurement ends (said, else).
 #
 # search (search_<size>_ms: rota search's query for a rare word over that
 # much stored step output, p50 of 50; tests/bench/search_bench.c) fills a
@@ -43,7 +51,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha backup retention}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha backup retention pruneload}
 # console_runs_page_ms: runs in the store the console's runs page reads.
 CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
@@ -541,6 +549,51 @@ if want retention; then
 	figure output_compression_ratio "$(awk -v r="$raw" -v s="$stored" 'BEGIN {printf "%.2f", r / s}')" x
 	stop_pid "$WPID"
 	stop_pid "$CPID"
+fi
+
+if want pruneload; then
+	rows=${BENCH_PRUNE_LOAD_ROWS:-100000}
+	echo "== dispatch during retention: fan-out to 100 workers on a store of $rows old step runs" >&2
+	start_coordinator pruneload "$RB"
+	stop_pid "$CPID"
+	"$BIN/rota-prune-bench" "$W/pruneload" "$rows" fill 2>"$W/pruneload-fill.log" ||
+		die "rota-prune-bench fill failed"
+	"$BIN/rota-coordinator" --data-dir "$W/pruneload" --runbooks "$RB" --http off \
+		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
+		>>"$W/coordinator-pruneload.log" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+	for _ in $(seq 600); do
+		WEP=$(sed -n 's/^worker=//p' "$W/pruneload/endpoints" 2>/dev/null)
+		API=$(sed -n 's/^api=//p' "$W/pruneload/endpoints" 2>/dev/null)
+		[ -n "$API" ] && "$BIN/rota-bench" ready "$API" 1000 >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	DB=$W/pruneload/rota.db
+	start_fleet 100
+	read -r p50a p99a < <("$BIN/rota-bench" once "$API" "$DB" bench-fanout 20) ||
+		die "fan-out without pruning failed"
+	ROTA_CONFIG=/dev/null "$BIN/rota" --coordinator "$API" prune >"$W/pruneload-prune.log" 2>&1 &
+	PPID_PRUNE=$!
+	PIDS+=("$PPID_PRUNE")
+	for _ in $(seq 100); do
+		ROTA_CONFIG=/dev/null "$BIN/rota" --coordinator "$API" status --json 2>/dev/null |
+			grep -q '"prune_running":true' && break
+		sleep 0.05
+	done
+	read -r p50b p99b < <("$BIN/rota-bench" once "$API" "$DB" bench-fanout 20) ||
+		die "fan-out during pruning failed"
+	ROTA_CONFIG=/dev/null "$BIN/rota" --coordinator "$API" status --json 2>/dev/null |
+		grep -q '"prune_running":true' ||
+		echo "  (the pass ended before the measurement did: raise BENCH_PRUNE_LOAD_ROWS)" >&2
+	wait "$PPID_PRUNE" 2>/dev/null || true
+	echo "  (without pruning p50 $p50a ms; during p50 $p50b ms; load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+	figure dispatch_p99_without_prune "$p99a" ms
+	figure dispatch_p99_during_prune "$p99b" ms
+	figure dispatch_p99_prune_ratio "$(awk -v a="$p99a" -v b="$p99b" 'BEGIN { printf "%.2f", b / a }')" x
+	stop_fleet
+	stop_pid "$CPID"
+	rm -rf "$W/pruneload"
 fi
 
 if want backup; then

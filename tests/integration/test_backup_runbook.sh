@@ -5,7 +5,8 @@
 # backup, keeps the newest `keep` (older ones go with their .sha256, other
 # files stay), restores the newest into a scratch directory, starts a
 # read-only coordinator on it that must count the runs the backup holds,
-# and removes the scratch directory. An operator may not take a backup
+# and removes the scratch directory; quarterly-dr-test's mode=rota does
+# the same for the newest of them. An operator may not take a backup
 # (admin only), and the refusal is audited.
 . "$(dirname "$0")/lib.sh"
 
@@ -47,6 +48,18 @@ run_rota 0 -- submit rota-backup --target w1 --wait -p backup_dir="$T/backups" -
 run2=$(store "SELECT id FROM runs WHERE runbook = 'rota-backup' AND id <> '$run'")
 run_rota 0 -- logs "$run2"
 has_line "$OUT" "verify: rota-[0-9TZ]+-$run2.db restored and a coordinator on it answers with its 2 runs OK" "the second verify"
+# quarterly-dr-test's mode for rota's own backups: the newest one restored
+# into its scratch directory, a read-only coordinator on it counting the
+# runs it holds, the recovery time recorded, the scratch copy removed.
+run_rota 0 -- submit quarterly-dr-test --target w1 --wait -p mode=rota \
+	-p backup_dir="$T/backups" -p bin_dir="$ROTA_BIN" -p scratch_dir="$T/scratch" \
+	-p scratch_min_free=1M -p report_dir="$T/dr"
+dr=$(store "SELECT id FROM runs WHERE runbook = 'quarterly-dr-test'")
+run_rota 0 -- logs "$dr"
+has_line "$OUT" "pick: testing $T/backups/rota-[0-9TZ]+-$run2.db " "the DR test's pick"
+has_line "$OUT" "verify: a read-only coordinator on the restored backup answers with its 2 runs OK" "the DR test's verify"
+grep -q "rota-[0-9TZ]*-$run2.db" "$T/dr/dr-history.tsv" || fail "the DR test recorded no recovery time"
+[ -z "$(ls -A "$T/scratch")" ] || fail "the DR test left its scratch copy: $(ls -A "$T/scratch")"
 run_rota 0 -- status
 has_line "$OUT" "^backup +ok: $T/backups/rota-[0-9TZ]+-$run2.db at .*\(.* bytes, 2 runs\)$" "rota status"
 [ "$(cd "$T/backups" && ls rota-*.db | wc -l)" = 2 ] || fail "not 2 backups kept: $(ls "$T/backups")"

@@ -1,7 +1,8 @@
 /* Unit tests of the event stream (coordinator/events.c) on a real store
  * file: cursors in commit order, nothing before its commit, the cursor
- * going on after a reopen, the ring's bound, and a reader behind the ring
- * told to resync and served from the store. */
+ * going on after a reopen, the ring's bound, a reader behind the ring
+ * told to resync and served from the store, and a reader whose cursor
+ * retention deleted told to resync from the oldest event kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,6 +134,54 @@ test_behind_the_ring_resyncs_from_the_store(void **state)
 	sendq_destroy(&q);
 }
 
+/* Retention deletes old events but never the ring's span; a reader whose
+ * cursor was deleted is told to resync, with the cursor to go on from,
+ * and from there misses nothing that was kept. */
+static void
+test_a_pruned_cursor_resyncs_to_the_oldest_kept(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new_bounded(f->store, 4, 1 << 20, &error);
+	assert_non_null(e);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	add_run(f->store, "r1");
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	/* A pass a year from now: every event is old; the ring's 4 stay. */
+	store_retention_t r = {.outputs_ms = 1, .events_keep = 4};
+	store_prune_pass_t p;
+	store_prune_begin(&p, &r, 400LL * 24 * 3600 * 1000 + 2000000000000LL);
+	while (!p.done)
+		assert_int_equal(store_prune_step(f->store, &p, 3, false), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(p.rows[STORE_PRUNE_EVENTS], 6);
+	uint64_t pruned = 0;
+	assert_int_equal(store_events_pruned(f->store, &pruned), 0);
+	assert_int_equal(pruned, start + 6);
+	seen_t seen = {0};
+	uint64_t next = 0;
+	/* From the store too: resync, to the oldest kept. */
+	assert_int_equal(events_each(e, NULL, start, true, 64, collect, &seen, &next), 1);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(next, pruned);
+	/* From there: the 4 kept, in order, none missing. */
+	assert_int_equal(events_each(e, NULL, next, true, 64, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 4);
+	assert_int_equal(seen.cursors[0], pruned + 1);
+	assert_int_equal(next, events_cursor(e));
+	/* A cursor not pruned is served as before. */
+	seen.n = 0;
+	assert_int_equal(events_each(e, NULL, pruned + 2, true, 64, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 2);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 /* An incident's opening is an event, with its id, status and title. */
 typedef struct {
 	int incidents;
@@ -233,6 +282,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),

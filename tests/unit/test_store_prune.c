@@ -304,6 +304,78 @@ test_zero_keeps_forever(void **state)
 	assert_true(store_run_exists(f->store, "a-200"));
 }
 
+/* The event stream's rows: a pass at NOW deletes none (every event was
+ * written by the real clock, after NOW: the walk stops at the first one
+ * not older than the cut); a pass far later deletes every event but the
+ * newest events_keep, over several batches, and the dry run counts the
+ * same; the deleted ids are remembered for followers. */
+static void
+test_events_go_keeping_the_newest(void **state)
+{
+	fixture_store_t *f = *state;
+	store_t *s = f->store;
+	fill(f);
+	uint64_t last = 0, pruned = 0;
+	assert_int_equal(store_events_last(s, &last), 0);
+	assert_true(last > 20);
+	uint64_t would[STORE_PRUNE_TABLES];
+	dry_run(s, would);
+	assert_int_equal(would[STORE_PRUNE_EVENTS], 0);
+	store_retention_t r = retention;
+	r.events_keep = 10;
+	int64_t later = NOW + 5000 * DAY; /* after the real clock */
+	store_prune_pass_t d;
+	store_prune_begin(&d, &r, later);
+	assert_int_equal(store_prune_step(s, &d, 0, true), 0);
+	assert_int_equal(d.rows[STORE_PRUNE_EVENTS], last - 10);
+	store_prune_pass_t p;
+	store_prune_begin(&p, &r, later);
+	int batches = 0;
+	while (!p.done) {
+		assert_int_equal(store_prune_step(s, &p, 7, false), 0);
+		assert_int_equal(store_commit(s), 0);
+		batches++;
+	}
+	assert_true(batches > 3);
+	assert_int_equal(p.rows[STORE_PRUNE_EVENTS], d.rows[STORE_PRUNE_EVENTS]);
+	assert_int_equal(store_events_pruned(s, &pruned), 0);
+	assert_int_equal(pruned, last - 10);
+	Rota__Event **evs;
+	size_t n;
+	assert_int_equal(store_events_read(s, 0, last, NULL, 100, &evs, &n), 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(evs[0]->cursor, last - 9);
+	store_events_free(evs, n);
+	/* Nothing more goes at once: the newest 10 are the floor. */
+	store_prune_begin(&p, &r, later);
+	assert_int_equal(store_prune_step(s, &p, 1000, false), 0);
+	assert_int_equal(p.rows[STORE_PRUNE_EVENTS], 0);
+}
+
+/* A bounded dry run (the loop's: a budget per call) counts, batch after
+ * batch, exactly what the unbounded one does, and is not partial below its
+ * caps. */
+static void
+test_bounded_dry_run_counts_the_same(void **state)
+{
+	fixture_store_t *f = *state;
+	fill(f);
+	uint64_t whole[STORE_PRUNE_TABLES];
+	dry_run(f->store, whole);
+	store_prune_pass_t p;
+	store_prune_begin(&p, &retention, NOW);
+	int calls = 0;
+	while (!p.done) {
+		assert_int_equal(store_prune_step(f->store, &p, 2, true), 0);
+		assert_true(++calls < 1000);
+	}
+	assert_true(calls > 3);
+	assert_false(p.partial);
+	for (int t = 0; t < STORE_PRUNE_TABLES; t++)
+		assert_int_equal(p.rows[t], whole[t]);
+	assert_true(whole[STORE_PRUNE_RUNS] > 0 && whole[STORE_PRUNE_AUDIT] > 0);
+}
+
 /* A run's outputs larger than a batch are deleted over several batches,
  * and the run goes with the last one. */
 static void
@@ -487,6 +559,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup, teardown),
