@@ -20,6 +20,13 @@
  * db_errmsg() says why in the engine's words; db_error_class() says whether
  * waiting could help (busy/locked, a lost connection) or not.
  *
+ * PostgreSQL, inside db_begin's transaction: an INSERT, UPDATE or DELETE
+ * without RETURNING is sent without waiting for its answer (db_pg_pipe.c),
+ * so its db_step says DB_DONE at once; a failure of it is reported by the
+ * next call that reads an answer (a query's db_step, db_changes,
+ * db_commit), which fails naming it. The transaction is aborted from that
+ * write on, so db_commit cannot succeed after it.
+ *
  * A connection is used by one thread. The outbox's sender opens its own.
  *
  * Must never: be included outside coordinator/store/; log a password
@@ -109,7 +116,7 @@ const char *db_column_text(db_stmt_t *st, int i);
 const void *db_column_blob(db_stmt_t *st, int i, size_t *len);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE stepped on this
- * connection. */
+ * connection (PostgreSQL: reads the answers of the writes sent ahead). */
 int64_t db_changes(db_t *db);
 /* The last failure, in the engine's words ("" when none). */
 const char *db_errmsg(db_t *db);

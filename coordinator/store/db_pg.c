@@ -32,10 +32,12 @@
  * on" inside one (use ON CONFLICT instead). A COMMIT of such a
  * transaction is refused here (the server answers it with ROLLBACK).
  *
- * Errors are classed by SQLSTATE: serialization failure, deadlock and
- * lock-not-available are BUSY; connection exceptions (08), shutdowns
- * (57P01-57P03) and a broken connection are UNAVAILABLE; integrity
- * violations (23) are CONSTRAINT.
+ * Errors are classed by SQLSTATE (db_pg_error_class, db_pg_pipe.c).
+ *
+ * Writes inside a transaction are not waited for (db_pg_pipe.c): an
+ * INSERT, UPDATE or DELETE without RETURNING is sent, and its answer read
+ * with the others' at the next call that must wait (a query, db_changes,
+ * COMMIT); a failed one fails that call, and the COMMIT after it.
  *
  * Connecting and the password rules are db_pg_conn.c's; the SQL's `?`
  * to `$N`, db_pg_sql.c's.
@@ -75,6 +77,8 @@ typedef struct {
 	char *errmsg; /* owned: the last failure, NULL after a success */
 	db_error_class_t error_class;
 	db_pg_stmt_t *stmts; /* owned: every statement still prepared */
+	db_pg_pipe_t pipe;   /* the transaction's writes not yet answered */
+	uint64_t trips;      /* statements waited for (logged at close) */
 } db_pg_t;
 
 /* A parameter as libpq takes it. */
@@ -110,6 +114,8 @@ struct db_pg_stmt {
 	const char **values;
 	int *lengths, *formats;
 	int bad_index;             /* a bind past the parameters (0: none) */
+	bool deferrable;           /* a write without rows: may be sent and left */
+	bool deferred;             /* this run was sent and left (db_pg_pipe.c) */
 	PGresult *res;             /* owned: the result being handed out */
 	int row;                   /* the row db_step handed out last */
 	db_pg_decoded_t *decoded;  /* owned: one per column of res */
@@ -138,24 +144,6 @@ pg_ok(db_pg_t *d)
 	d->error_class = DB_ERR_NONE;
 }
 
-static db_error_class_t
-pg_class_of(db_pg_t *d, const char *sqlstate)
-{
-	if (PQstatus(d->conn) != CONNECTION_OK)
-		return DB_ERR_UNAVAILABLE;
-	if (sqlstate == NULL)
-		return DB_ERR_OTHER;
-	if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
-	    strcmp(sqlstate, "55P03") == 0)
-		return DB_ERR_BUSY;
-	if (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
-	    strcmp(sqlstate, "57P02") == 0 || strcmp(sqlstate, "57P03") == 0)
-		return DB_ERR_UNAVAILABLE;
-	if (strncmp(sqlstate, "23", 2) == 0)
-		return DB_ERR_CONSTRAINT;
-	return DB_ERR_OTHER;
-}
-
 /* Keeps a failure's message, on one line for the log (the server's own
  * words and its detail, without libpq's "ERROR:" and layout), and its
  * class. res may be NULL (libpq could not even send the command). */
@@ -176,7 +164,8 @@ pg_fail(db_pg_t *d, const PGresult *res, const char *fallback)
 	free(d->errmsg);
 	d->errmsg = db_pg_one_line(msg);
 	free(msg);
-	d->error_class = pg_class_of(d, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+	d->error_class =
+	    db_pg_error_class(d->conn, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
 }
 
 /* A failure of rota's own making (a misuse, not the server's). */
@@ -186,6 +175,32 @@ pg_fail_with(db_pg_t *d, db_error_class_t cls, const char *msg)
 	free(d->errmsg);
 	d->errmsg = xstrdup(msg);
 	d->error_class = cls;
+}
+
+/* A drain's failure as the connection's error, naming the statement. */
+static void
+pg_pipe_failed(db_pg_t *d)
+{
+	if (d->pipe.failed != NULL) {
+		pg_fail(d, d->pipe.failed, "the statement failed");
+		char *msg = xasprintf("%s (in: %.120s)", d->errmsg, d->pipe.failed_sql);
+		free(d->errmsg);
+		d->errmsg = msg;
+	} else {
+		pg_fail(d, NULL, "the connection to the database is lost");
+	}
+	db_pg_pipe_forget(&d->pipe);
+}
+
+/* Reads the answers of the writes sent and left; a failure among them
+ * becomes the connection's error and -1. */
+static int
+pg_settle(db_pg_t *d)
+{
+	if (!d->pipe.on || db_pg_pipe_drain(d->conn, &d->pipe, &d->changes, NULL, 0) == 0)
+		return 0;
+	pg_pipe_failed(d);
+	return -1;
 }
 
 /* ---- statements ---- */
@@ -205,6 +220,7 @@ pg_clear_result(db_pg_stmt_t *st)
 	PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;
+	st->deferred = false;
 }
 
 static void
@@ -222,6 +238,7 @@ static int
 pg_server_prepare(db_pg_stmt_t *st)
 {
 	db_pg_t *d = pg(st->base.db);
+	d->trips++;
 	PGresult *res =
 	    PQprepare(d->conn, st->name, st->text, st->nparams, st->typed ? st->types : NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -255,6 +272,9 @@ static int
 pg_validate(db_pg_stmt_t *st)
 {
 	db_pg_t *d = pg(st->base.db);
+	if (pg_settle(d) != 0)
+		return -1;
+	d->trips++;
 	bool in_tx = PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
 	if (in_tx) {
 		PGresult *sp = PQexec(d->conn, "SAVEPOINT rota_prepare");
@@ -319,7 +339,10 @@ pg_finalize(db_stmt_t *stmt)
 	if (st->next)
 		st->next->prev = st->prev;
 	/* The server's copy goes with the session anyway; dropping it now
-	 * is only tidiness, and a failed transaction would refuse it. */
+	 * is only tidiness, and a failed transaction would refuse it. A
+	 * write of it still unanswered is read first (the drain's error is
+	 * the next caller's: the transaction is aborted on the server). */
+	(void)pg_settle(d);
 	if (st->generation == d->generation && PQstatus(d->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
 		char sql[64];
@@ -344,6 +367,7 @@ pg_prepare(db_t *db, const char *sql)
 	st->row = -1;
 	st->types = xcalloc((size_t)st->nparams + 1, sizeof(*st->types));
 	snprintf(st->name, sizeof(st->name), "rota_%u", d->next_name++);
+	st->deferrable = db_pg_plain_write(st->text);
 	if (pg_validate(st) != 0) {
 		pg_stmt_free(st);
 		return NULL;
@@ -448,6 +472,15 @@ pg_run(db_pg_stmt_t *st)
 		pg_fail(d, NULL, "the connection to the database is lost");
 		return DB_ERROR;
 	}
+	/* Sent and left: a plain write in db_begin's transaction, prepared
+	 * already. A query behind such writes joins them, and its answer is
+	 * read with theirs: one round trip for all. Anything else waits, the
+	 * writes before it read first. */
+	bool ready = d->pipe.wanted && st->generation == d->generation;
+	bool defer = ready && st->deferrable && !db_pg_pipe_full(&d->pipe);
+	bool join = ready && !defer && d->pipe.on && !db_pg_pipe_full(&d->pipe);
+	if (!defer && !join && pg_settle(d) != 0)
+		return DB_ERROR;
 	if (st->typed && st->generation == 0)
 		for (int i = 0; i < st->nparams; i++)
 			st->types[i] = st->params[i].type;
@@ -458,8 +491,36 @@ pg_run(db_pg_stmt_t *st)
 		st->lengths[i] = st->params[i].length;
 		st->formats[i] = st->params[i].format;
 	}
-	PGresult *res =
-	    PQexecPrepared(d->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 0);
+	if (defer) {
+		if (db_pg_pipe_send(d->conn, &d->pipe, st->name, st->nparams, st->values,
+		                    st->lengths, st->formats, st->sql) != 0) {
+			pg_fail(d, NULL, "cannot send the statement");
+			return DB_ERROR;
+		}
+		st->deferred = true;
+		return DB_DONE;
+	}
+	PGresult *res = NULL;
+	if (join) {
+		if (db_pg_pipe_send(d->conn, &d->pipe, st->name, st->nparams, st->values,
+		                    st->lengths, st->formats, st->sql) != 0) {
+			pg_fail(d, NULL, "cannot send the statement");
+			return DB_ERROR;
+		}
+		d->pipe.keep_last = true;
+		if (pg_settle(d) != 0)
+			return DB_ERROR;
+		res = d->pipe.kept;
+		d->pipe.kept = NULL;
+		if (res == NULL) {
+			pg_fail_with(d, DB_ERR_OTHER, "the statement had no answer");
+			return DB_ERROR;
+		}
+	} else {
+		d->trips++;
+		res = PQexecPrepared(d->conn, st->name, st->nparams, st->values, st->lengths,
+		                     st->formats, 0);
+	}
 	ExecStatusType status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 		pg_fail(d, res, "the statement failed");
@@ -478,8 +539,12 @@ pg_step(db_stmt_t *stmt)
 {
 	db_pg_stmt_t *st = pst(stmt);
 	db_pg_t *d = pg(stmt->db);
+	if (st->deferred)
+		return DB_DONE;
 	if (st->res == NULL && pg_run(st) != DB_DONE)
 		return DB_ERROR;
+	if (st->deferred)
+		return DB_DONE;
 	pg_ok(d);
 	/* The previous row's decoded blobs go with it. */
 	for (int c = 0; c < PQnfields(st->res); c++) {
@@ -583,6 +648,9 @@ pg_sql(db_stmt_t *st)
 static int64_t
 pg_changes(db_t *db)
 {
+	/* The last write's count is in its answer: read the pending ones. */
+	if (pg_settle(pg(db)) != 0)
+		return 0;
 	return pg(db)->changes;
 }
 
@@ -607,6 +675,9 @@ pg_command(db_pg_t *d, const char *sql)
 		pg_fail(d, NULL, "the connection to the database is lost");
 		return NULL;
 	}
+	if (pg_settle(d) != 0)
+		return NULL;
+	d->trips++;
 	PGresult *res = PQexec(d->conn, sql);
 	ExecStatusType status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
@@ -649,9 +720,18 @@ pg_begin(db_t *db)
 		pg_fail_with(d, DB_ERR_OTHER, "cannot begin a transaction within a transaction");
 		return DB_ERROR;
 	}
-	PGresult *res = pg_command(d, "BEGIN");
-	PQclear(res);
-	return res ? 0 : DB_ERROR;
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		pg_fail(d, NULL, "the connection to the database is lost");
+		return DB_ERROR;
+	}
+	/* Sent and left, as the writes after it: its answer is read with
+	 * theirs (a BEGIN that failed fails the next call that waits). */
+	if (db_pg_pipe_send(d->conn, &d->pipe, NULL, 0, NULL, NULL, NULL, "BEGIN") != 0) {
+		pg_fail(d, NULL, "cannot send BEGIN");
+		return DB_ERROR;
+	}
+	d->pipe.wanted = true;
+	return 0;
 }
 
 static int
@@ -664,13 +744,41 @@ pg_commit(db_t *db)
 		pg_fail_with(d, DB_ERR_OTHER, "cannot commit: no transaction is open");
 		return DB_ERROR;
 	}
-	PGresult *res = pg_command(d, "COMMIT");
-	if (res == NULL)
-		return DB_ERROR;
+	d->pipe.wanted = false;
 	/* A transaction that had failed is rolled back, and the server says
 	 * so only in the command tag. */
-	bool rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
-	PQclear(res);
+	bool rolled_back;
+	if (d->pipe.on) {
+		/* COMMIT after the writes still unanswered, all read in one
+		 * round trip: a failed write aborts the COMMIT with it. */
+		char tag[32] = "";
+		if (db_pg_pipe_send(d->conn, &d->pipe, NULL, 0, NULL, NULL, NULL, "COMMIT") != 0) {
+			pg_fail(d, NULL, "cannot send COMMIT");
+			return DB_ERROR;
+		}
+		if (db_pg_pipe_drain(d->conn, &d->pipe, &d->changes, tag, sizeof(tag)) != 0) {
+			pg_pipe_failed(d);
+			/* The server holds the failed transaction open until told:
+			 * ended here, as a COMMIT refused ends it. */
+			if (PQstatus(d->conn) == CONNECTION_OK &&
+			    PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+				d->trips++;
+				PQclear(PQexec(d->conn, "ROLLBACK"));
+				char *msg =
+				    xasprintf("%s; the transaction was rolled back", d->errmsg);
+				free(d->errmsg);
+				d->errmsg = msg;
+			}
+			return DB_ERROR;
+		}
+		rolled_back = strcmp(tag, "ROLLBACK") == 0;
+	} else {
+		PGresult *res = pg_command(d, "COMMIT");
+		if (res == NULL)
+			return DB_ERROR;
+		rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
+		PQclear(res);
+	}
 	if (rolled_back) {
 		pg_fail_with(d, DB_ERR_OTHER,
 		             "the transaction was rolled back: a statement in it had failed");
@@ -685,8 +793,17 @@ static void
 pg_rollback(db_t *db)
 {
 	db_pg_t *d = pg(db);
+	d->pipe.wanted = false;
+	if (d->pipe.on) {
+		/* The writes' answers are read and dropped: the failure that is
+		 * reported is the caller's. */
+		int64_t changes = 0;
+		db_pg_pipe_drain(d->conn, &d->pipe, &changes, NULL, 0);
+		db_pg_pipe_forget(&d->pipe);
+	}
 	if (PQstatus(d->conn) != CONNECTION_OK || !pg_in_transaction(db))
 		return;
+	d->trips++;
 	PQclear(PQexec(d->conn, "ROLLBACK"));
 }
 
@@ -696,6 +813,7 @@ pg_reconnect(db_t *db)
 	db_pg_t *d = pg(db);
 	for (db_pg_stmt_t *st = d->stmts; st != NULL; st = st->next)
 		pg_clear_result(st);
+	db_pg_pipe_lost(&d->pipe);
 	PQreset(d->conn);
 	/* Whatever happened, the server's statements are gone. */
 	d->generation++;
@@ -711,6 +829,11 @@ static void
 pg_close(db_t *db)
 {
 	db_pg_t *d = pg(db);
+	db_pg_pipe_lost(&d->pipe);
+	log_info("store: postgresql: %llu statements waited for, %llu sent and left, read in %llu"
+	         " round trips",
+	         (unsigned long long)d->trips, (unsigned long long)d->pipe.sent,
+	         (unsigned long long)d->pipe.waits);
 	while (d->stmts != NULL) {
 		/* The session ends with the connection: no DEALLOCATE. */
 		d->stmts->generation = 0;

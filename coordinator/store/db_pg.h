@@ -1,11 +1,14 @@
 /* db_pg: what the PostgreSQL engine's files share (db_pg.c, the engine;
- * db_pg_conn.c, connecting; db_pg_sql.c, the SQL's parameters).
+ * db_pg_conn.c, connecting; db_pg_sql.c, the SQL's parameters;
+ * db_pg_pipe.c, a transaction's writes sent without waiting).
  *
  * Must never: be included outside those files. */
 #ifndef ROTA_DB_PG_H
 #define ROTA_DB_PG_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "db.h"
 
@@ -23,5 +26,56 @@ char *db_pg_translate(const char *sql, int *nparams);
  * white space as one space, none at either end; a new string the caller
  * frees. */
 char *db_pg_one_line(const char *msg);
+
+/* An INSERT, UPDATE or DELETE without RETURNING (sql as translated): a
+ * write whose answer may wait (db_pg_pipe.c). */
+bool db_pg_plain_write(const char *sql);
+
+/* A failure's class from its SQLSTATE (NULL: none) and the connection's
+ * state: serialization failure, deadlock and lock-not-available are BUSY;
+ * connection exceptions (08), shutdowns (57P01-57P03) and a broken
+ * connection UNAVAILABLE; integrity violations (23) CONSTRAINT. */
+db_error_class_t db_pg_error_class(PGconn *conn, const char *sqlstate);
+
+/* The writes of a transaction sent and not yet answered (db_pg_pipe.c).
+ * One per connection. */
+#define DB_PG_PIPE_MAX 256
+typedef struct {
+	bool wanted; /* in a transaction begun by db_begin: writes may wait */
+	bool on;     /* in libpq's pipeline mode */
+	bool broken; /* the last drain lost the connection's thread */
+	int pending; /* statements sent whose answers are not read */
+	/* Each pending statement's SQL, for the error (borrowed: a statement
+	 * is finalized only after a drain). */
+	const char *sql[DB_PG_PIPE_MAX];
+	PGresult *failed; /* owned: the first failure read, or NULL */
+	/* The next drain keeps the last statement's answer in kept (owned
+	 * until the caller takes it): a query sent behind the writes. */
+	bool keep_last;
+	PGresult *kept;
+	const char *failed_sql; /* its statement (borrowed, as sql[]) */
+	/* Counted for make bench: statements sent without waiting, and
+	 * drains (one round trip each). */
+	uint64_t sent, waits;
+} db_pg_pipe_t;
+
+/* Sends a prepared statement (name) or a command without parameters
+ * (name NULL, sql the command) without reading its answer; enters
+ * pipeline mode first when needed. -1 when libpq could not send. */
+int db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, int n,
+                    const char *const *values, const int *lengths, const int *formats,
+                    const char *sql);
+/* True when no more may be sent before a drain. */
+bool db_pg_pipe_full(const db_pg_pipe_t *p);
+/* Reads every pending answer (one Sync) and leaves pipeline mode. 0 when
+ * all succeeded; -1 when one failed (p->failed says which and why; the
+ * caller reports it and calls db_pg_pipe_forget) or the connection broke
+ * (p->broken). *changes gets the last write's row count, tag (when not
+ * NULL) the last answer's command tag. Nothing pending: 0 at once. */
+int db_pg_pipe_drain(PGconn *conn, db_pg_pipe_t *p, int64_t *changes, char *tag, size_t tag_len);
+/* Clears a failure reported. */
+void db_pg_pipe_forget(db_pg_pipe_t *p);
+/* The connection was reset: nothing is pending any more. */
+void db_pg_pipe_lost(db_pg_pipe_t *p);
 
 #endif

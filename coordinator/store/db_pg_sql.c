@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xalloc.h"
 
@@ -127,4 +128,20 @@ db_pg_translate(const char *sql, int *nparams)
 	out[o] = '\0';
 	*nparams = max;
 	return out;
+}
+
+/* An INSERT, UPDATE or DELETE without RETURNING: what the caller reads of
+ * it is only whether it succeeded, which may wait for the COMMIT. */
+bool
+db_pg_plain_write(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	if (strncasecmp(sql, "INSERT", 6) != 0 && strncasecmp(sql, "UPDATE", 6) != 0 &&
+	    strncasecmp(sql, "DELETE", 6) != 0)
+		return false;
+	for (const char *p = sql; *p; p++)
+		if (strncasecmp(p, "RETURNING", 9) == 0)
+			return false;
+	return true;
 }

@@ -61,6 +61,10 @@ typedef struct {
 } store_sql_t;
 extern const store_sql_t store_sql[Q_COUNT];
 
+/* Step run ids taken from the sequence in one round trip (store_write.c). */
+#define STORE_STEP_IDS 256
+#define STORE_STEP_IDS_TEXT "256"
+
 /* Enough for every module's statements; store_stmt logs and fails past it. */
 #define STORE_EXTRA_MAX 128
 
@@ -85,6 +89,13 @@ struct store {
 	 * store_commit runs the fence with it; 0: not leading. */
 	uint64_t fence_epoch;
 	bool deposed; /* the last commit was refused by the fence */
+	/* PostgreSQL: step run ids taken ahead from step_runs' sequence
+	 * (store_write.c), the next at step_ids[step_id_next], and the epoch
+	 * they were taken under (a new lease takes a new block, so that ids
+	 * keep rising across leaders). */
+	int64_t step_ids[STORE_STEP_IDS];
+	size_t step_id_next, step_id_count;
+	uint64_t step_ids_epoch;
 };
 
 /* Runs the migrations from the file's version to STORE_SCHEMA_VERSION

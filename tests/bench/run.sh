@@ -35,6 +35,8 @@
 # BENCH_CONSOLE_RUNS (100000) runs by SQL, a few seconds; sse
 # (sse_100_followers) runs the throughput scenario twice, with
 # BENCH_SECONDS=10 about a minute.
+# BENCH_PG_FLEET (1000): the simulated workers (and submits in flight) of
+# throughput_pg. BENCH_KEEP=1 keeps the data directory and logs.
 #
 # pg (throughput_pg, pg_ceiling) starts a private PostgreSQL cluster of its
 # own (tests/pg/pgcluster.sh: the postgres user's, in a temporary
@@ -55,6 +57,9 @@ ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sche
 # console_runs_page_ms: runs in the store the console's runs page reads.
 CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
+# throughput_pg's fleet and window (1000): smaller on a machine so loaded
+# that 1000 simulated workers miss their heartbeats.
+PG_FLEET=${BENCH_PG_FLEET:-1000}
 SEARCH_MB=${BENCH_SEARCH_MB:-64}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
@@ -73,7 +78,7 @@ cleanup() {
 	if [ -n "$PG_STATE" ]; then
 		bash "$PGCLUSTER" --state "$PG_STATE" stop >/dev/null 2>&1 || true
 	fi
-	rm -rf "$W"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
 
@@ -463,7 +468,10 @@ if want pg; then
 		PG_STATE=$W/pg/cluster.env
 		mkdir -p "$W/pg"
 		# initdb once per build directory, as the suite's cluster does.
-		ROTA_PG_TEMPLATE=${ROTA_PG_TEMPLATE:-$BIN/../pg/template} \
+		# pg_stat_statements: the statements a run costs, a count that
+		# does not move with the machine's load as the rate does.
+		PGCLUSTER_CONF="shared_preload_libraries = 'pg_stat_statements'" \
+			ROTA_PG_TEMPLATE=${ROTA_PG_TEMPLATE:-$BIN/../pg/template} \
 			bash "$PGCLUSTER" --state "$PG_STATE" start >"$W/pg-start.log" 2>&1 ||
 			die "could not start PostgreSQL: $(tail -n 5 "$W/pg-start.log")"
 		# shellcheck disable=SC1090
@@ -473,14 +481,29 @@ if want pg; then
 		# Over the cluster's unix socket, the way a coordinator on the
 		# database's host would connect (loopback TCP: PG_BASE_URL).
 		pg_url() { echo "postgresql:///$1?host=$PG_SOCKET&port=$PG_PORT&user=rota"; }
+		pg_super() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCKET" -p "$PG_PORT" -U postgres -d bench -c "$1"; }
+		pg_super "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null || die "pg_stat_statements"
 		start_coordinator throughput_pg "$RB" --store "$(pg_url bench)"
-		start_fleet 1000
-		read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
-			"$SECONDS_THROUGHPUT" 1000) || die "throughput_pg stream failed"
+		start_fleet "$PG_FLEET"
+		# Counted from here: the stream alone, not the start or the fleet's
+		# Hellos. The reader's own COUNT(*) is left out of the statements.
+		runs0=$(pg_super "SELECT pg_stat_statements_reset(); SELECT pg_stat_reset(); SELECT COUNT(*) FROM runs WHERE status IN (3, 4)" | tail -n 1)
+		read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- "$PG_FLEET" 3 \
+			"$SECONDS_THROUGHPUT" "$PG_FLEET") || die "throughput_pg stream failed"
 		figure throughput_pg "$rate" results/s
 		figure throughput_pg_submits "$submits" submits/s
+		bench_stmts="query NOT LIKE '%COUNT(*) FROM runs%' AND query NOT LIKE '%pg_stat%'"
+		runs=$(($(pg_super "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)") - runs0))
+		if [ "$runs" -gt 0 ]; then
+			figure throughput_pg_statements_per_run "$(pg_super "SELECT round(SUM(calls)::numeric / $runs, 1) FROM pg_stat_statements WHERE $bench_stmts")" statements
+			figure throughput_pg_commits_per_run "$(pg_super "SELECT round(xact_commit::numeric / $runs, 2) FROM pg_stat_database WHERE datname = 'bench'")" commits
+			echo "  the statements of one run (calls / runs ended, $runs runs):" >&2
+			pg_super "SELECT round(calls::numeric / $runs, 2) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE $bench_stmts ORDER BY calls DESC LIMIT 25" | sed 's/^/    /' >&2
+		fi
 		stop_fleet
 		stop_pid "$CPID"
+		# The store's own count, over the coordinator's life (db_pg.c).
+		grep -o 'store: postgresql: .*round trips' "$W/coordinator-throughput_pg.log" | sed 's/^/  /' >&2 || true
 		echo "== plain libpq inserts on the same server (the ceiling), 5 s each" >&2
 		figure pg_ceiling "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000)" rows/s
 		figure pg_ceiling_pipeline "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000 pipeline)" rows/s

@@ -45,6 +45,10 @@
 # less. The cost is a flush a commit (the coordinator commits once a loop
 # turn, so a few ms a turn on a virtual disk). initdb itself runs with
 # --no-sync: a crash during initdb only fails this start.
+#
+# PGCLUSTER_CONF (optional): lines added to the server's configuration at
+# start, e.g. "shared_preload_libraries = 'pg_stat_statements'" for make
+# bench's statement counts.
 set -Eeuo pipefail # -E: the ERR trap of start holds inside functions too
 
 PGCLUSTER_ROLE=rota
@@ -242,6 +246,7 @@ full_page_writes = on
 log_min_messages = warning
 log_connections = off
 log_line_prefix = '%m [%p] %d %u: '
+${PGCLUSTER_CONF:-}
 EOF
 		chown --reference="$dir/data" "$dir/data/postgresql.auto.conf"
 		if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \

@@ -197,9 +197,15 @@ test_rollback_leaves_nothing(void **state)
 	store_run_t run = {.id = "r1", .runbook = "book", .status = 2, .created_ms = 1000};
 	assert_int_equal(store_run_insert(s, &run), 0);
 	assert_true(store_in_transaction(s));
-	/* A duplicate id fails inside the same transaction... */
-	assert_int_equal(store_run_insert(s, &run), -1);
-	assert_true(store_failed(s));
+	/* A duplicate id fails inside the same transaction (on PostgreSQL
+	 * the write is sent without waiting, and its failure is the
+	 * commit's)... */
+	if (store_is_postgresql(s)) {
+		assert_int_equal(store_run_insert(s, &run), 0);
+	} else {
+		assert_int_equal(store_run_insert(s, &run), -1);
+		assert_true(store_failed(s));
+	}
 	/* ...so the whole turn is refused and rolled back: nothing of a turn
 	 * with a failed write may be acknowledged. */
 	assert_int_equal(store_commit(s), -1);
@@ -371,9 +377,11 @@ test_steps_and_output(void **state)
 	assert_int_equal(show.run->hosts_failed, 1);
 	rota__show_run_response__free_unpacked(sp, NULL);
 
-	/* The step key is unique: a second row for it fails its turn. */
+	/* The step key is unique: a second row for it fails its turn (on
+	 * PostgreSQL at the commit: the insert is sent without waiting). */
 	int64_t dup;
-	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &dup), -1);
+	assert_int_equal(store_step_insert(s, "r1", "disk", "w1", 1, 0, 1, spec, 3, &dup),
+	                 store_is_postgresql(s) ? 0 : -1);
 	assert_int_equal(store_commit(s), -1);
 
 	Rota__LogsResponse logs;
