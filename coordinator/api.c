@@ -31,6 +31,8 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_FOLLOW, "follow", KEYRING_ROLE_VIEWER, false, NULL, api_follow},
     {ROTA__REQUEST__BODY_WORKERS, "workers", KEYRING_ROLE_VIEWER, false, NULL, api_workers},
     {ROTA__REQUEST__BODY_RUNBOOKS, "runbooks", KEYRING_ROLE_VIEWER, false, NULL, api_runbooks},
+    {ROTA__REQUEST__BODY_RUNBOOK_DOC, "runbook show", KEYRING_ROLE_VIEWER, false, NULL,
+     api_runbook_doc},
     {ROTA__REQUEST__BODY_SCHEDULES, "schedules", KEYRING_ROLE_VIEWER, false, NULL, api_schedules},
     {ROTA__REQUEST__BODY_INCIDENTS, "incidents", KEYRING_ROLE_VIEWER, false, NULL, api_incidents},
     {ROTA__REQUEST__BODY_INCIDENT_SHOW, "incident show", KEYRING_ROLE_VIEWER, false, NULL,

@@ -12,7 +12,7 @@
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id", "timeout", "when", "retries", "continue_on_failure", "idempotent",
+    "id", "timeout", "when", "retries", "continue_on_failure", "idempotent", "description", "phase",
 };
 static const char *const keys_when[] = {"failed", "succeeded"};
 static const char *const keys_retries[] = {"count", "backoff", "max_backoff"};
@@ -272,6 +272,7 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 	if (t >= 0)
 		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
+	runbook_check_step_doc(c, n, s);
 }
 
 /* 'when' names a step: it must be one before this one, so the order of a
