@@ -82,11 +82,26 @@ put_cell(FILE *f, const char *text)
 	free(s);
 }
 
+/* A duration as people write it in a runbook: 15m, 2h, 30s; others as
+ * duration_format says them. */
+static void
+doc_duration(int64_t ms, char *buf, size_t len)
+{
+	if (ms > 0 && ms % 3600000 == 0)
+		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
+	else if (ms > 0 && ms % 60000 == 0)
+		snprintf(buf, len, "%lldm", (long long)(ms / 60000));
+	else if (ms > 0 && ms % 1000 == 0)
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	else
+		duration_format(ms, buf, len);
+}
+
 static void
 put_duration(FILE *f, int64_t ms)
 {
 	char d[32];
-	duration_format(ms, d, sizeof(d));
+	doc_duration(ms, d, sizeof(d));
 	fputs(d, f);
 }
 
@@ -203,7 +218,7 @@ put_step_conditions(FILE *f, const runbook_step_t *s)
 		sep = "; ", any = true;
 	}
 	if (s->retries.count > 0) {
-		duration_format(s->retries.backoff_ms, d, sizeof(d));
+		doc_duration(s->retries.backoff_ms, d, sizeof(d));
 		fprintf(f, "%sretried %u time%s (first after %s)", sep, s->retries.count,
 		        s->retries.count == 1 ? "" : "s", d);
 		sep = "; ", any = true;
@@ -217,7 +232,7 @@ put_step_conditions(FILE *f, const runbook_step_t *s)
 		sep = "; ", any = true;
 	}
 	if (any) {
-		duration_format(s->timeout_ms, d, sizeof(d));
+		doc_duration(s->timeout_ms, d, sizeof(d));
 		fprintf(f, "; timeout %s\n", d);
 	}
 }
@@ -322,7 +337,7 @@ put_tiers(FILE *f, const runbookdoc_policy_t *p)
 		const runbookdoc_tier_t *t = &p->tiers[i];
 		char after[32] = "at once";
 		if (t->after_ms > 0)
-			duration_format(t->after_ms, after, sizeof(after));
+			doc_duration(t->after_ms, after, sizeof(after));
 		put_cell(f, after);
 		strlist_t names = {0};
 		for (size_t k = 0; k < t->notify_count; k++)
@@ -334,7 +349,7 @@ put_tiers(FILE *f, const runbookdoc_policy_t *p)
 		char then[64] = "";
 		if (t->repeat_ms > 0) {
 			char every[32];
-			duration_format(t->repeat_ms, every, sizeof(every));
+			doc_duration(t->repeat_ms, every, sizeof(every));
 			snprintf(then, sizeof(then), "again every %s", every);
 		}
 		put_cell(f, then);
