@@ -203,6 +203,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "search";
 	case ROTA__RESPONSE__BODY_NOTE:
 		return "note";
+	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
+		return "runbook show";
 	default:
 		return "empty";
 	}
@@ -268,6 +270,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->search != NULL;
 	case ROTA__RESPONSE__BODY_NOTE:
 		return resp->note != NULL;
+	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
+		return resp->runbook_doc != NULL;
 	default:
 		return 0;
 	}

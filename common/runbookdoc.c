@@ -10,6 +10,7 @@
 
 #include "duration.h"
 #include "format.h"
+#include "markdown.h"
 #include "strlist.h"
 #include "xalloc.h"
 
@@ -17,70 +18,6 @@
 static const char *const phase_titles[RUNBOOK_PHASE_COUNT] = {
     "Steps", "Immediate actions", "Investigation", "Resolution", "Verification",
 };
-
-/* A copy of text fit for the document: control characters but newlines
- * become '?'. The caller frees. */
-static char *
-doc_text(const char *text)
-{
-	char *s = xstrdup(text != NULL ? text : "");
-	for (char *p = s; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if ((ch < ' ' && ch != '\n') || ch == 0x7f)
-			*p = '?';
-	}
-	return s;
-}
-
-/* Prose: its lines as written, trailing blank lines dropped. */
-static void
-put_prose(FILE *f, const char *text)
-{
-	char *s = doc_text(text);
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-	fprintf(f, "%s\n\n", s);
-	free(s);
-}
-
-/* Inline code: one line, in a fence of more backticks than it holds. */
-static void
-put_code(FILE *f, const char *text)
-{
-	char *s = doc_text(text);
-	size_t run = 0, longest = 0;
-	for (char *p = s; *p != '\0'; p++) {
-		if (*p == '\n')
-			*p = ' ';
-		run = *p == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
-	}
-	bool pad = s[0] == '`' || (s[0] != '\0' && s[strlen(s) - 1] == '`');
-	for (size_t i = 0; i <= longest; i++)
-		fputc('`', f);
-	fprintf(f, "%s%s%s", pad ? " " : "", s, pad ? " " : "");
-	for (size_t i = 0; i <= longest; i++)
-		fputc('`', f);
-	free(s);
-}
-
-/* A table cell: one line, '|' escaped. */
-static void
-put_cell(FILE *f, const char *text)
-{
-	char *s = doc_text(text);
-	fputs("| ", f);
-	for (char *p = s; *p != '\0'; p++) {
-		if (*p == '|')
-			fputs("\\|", f);
-		else
-			fputc(*p == '\n' ? ' ' : *p, f);
-	}
-	fputc(' ', f);
-	free(s);
-}
 
 /* A duration as people write it in a runbook: 15m, 2h, 30s; others as
  * duration_format says them. */
@@ -115,7 +52,7 @@ put_step_action(FILE *f, const runbook_step_t *s)
 	case RUNBOOK_STEP_SHELL:
 		if (s->run != NULL && strchr(s->run, '\n') != NULL &&
 		    s->run[strcspn(s->run, "\n") + 1] != '\0') {
-			char *run = doc_text(s->run);
+			char *run = markdown_text(s->run);
 			size_t n = strlen(run);
 			while (n > 0 && run[n - 1] == '\n')
 				run[--n] = '\0';
@@ -132,22 +69,22 @@ put_step_action(FILE *f, const runbook_step_t *s)
 			return;
 		}
 		fputs("   - runs ", f);
-		put_code(f, s->run);
+		markdown_code(f, s->run);
 		break;
 	case RUNBOOK_STEP_HTTP_CHECK:
 		fputs("   - checks that ", f);
 		fprintf(f, "%s ", s->method != NULL ? s->method : "GET");
-		put_code(f, s->url);
+		markdown_code(f, s->url);
 		fprintf(f, " answers %s", s->expect_status != NULL ? s->expect_status : "200");
 		if (s->body_contains != NULL) {
 			fputs(" with ", f);
-			put_code(f, s->body_contains);
+			markdown_code(f, s->body_contains);
 			fputs(" in its body", f);
 		}
 		break;
 	case RUNBOOK_STEP_DISK_CHECK:
 		fputs("   - checks that ", f);
-		put_code(f, s->path);
+		markdown_code(f, s->path);
 		fputs(" has at least ", f);
 		if (s->min_free_pct != NULL)
 			fprintf(f, "%s%% free", s->min_free_pct);
@@ -158,14 +95,14 @@ put_step_action(FILE *f, const runbook_step_t *s)
 		break;
 	case RUNBOOK_STEP_METRIC_CHECK:
 		fputs("   - checks that ", f);
-		put_code(f, s->metric);
+		markdown_code(f, s->metric);
 		fprintf(f, " %s %s at ", s->op != NULL ? s->op : "?",
 		        s->value != NULL ? s->value : "?");
-		put_code(f, s->url);
+		markdown_code(f, s->url);
 		break;
 	case RUNBOOK_STEP_FILE_CHECK:
 		fputs("   - checks the files ", f);
-		put_code(f, s->path);
+		markdown_code(f, s->path);
 		if (s->max_age != NULL)
 			fprintf(f, ": newer than %s", s->max_age);
 		if (s->min_size != NULL)
@@ -175,24 +112,24 @@ put_step_action(FILE *f, const runbook_step_t *s)
 		break;
 	case RUNBOOK_STEP_TLS_CHECK:
 		fputs("   - checks that the certificate of ", f);
-		put_code(f, s->url);
+		markdown_code(f, s->url);
 		fprintf(f, " is valid for %s more days",
 		        s->min_days_left != NULL ? s->min_days_left : "some");
 		break;
 	case RUNBOOK_STEP_MANUAL:
 		fputs("   - waits for an operator (`rota approve RUN ", f);
 		fprintf(f, "%s`): ", s->id != NULL ? s->id : "STEP");
-		put_code(f, s->prompt);
+		markdown_code(f, s->prompt);
 		break;
 	case RUNBOOK_STEP_NOTIFY:
 		if (s->channel != NULL) {
 			fputs("   - notifies channel ", f);
-			put_code(f, s->channel);
+			markdown_code(f, s->channel);
 		} else {
 			fputs("   - notifies the escalation policy's first tier", f);
 		}
 		fputs(": ", f);
-		put_code(f, s->message);
+		markdown_code(f, s->message);
 		break;
 	default:
 		fputs("   - does nothing on the host (a marker in the run)", f);
@@ -243,7 +180,7 @@ put_step(FILE *f, const runbook_step_t *s, size_t index)
 	fprintf(f, "%zu. **%s** (%s)", index + 1, s->id != NULL ? s->id : "?",
 	        runbook_step_type_name(s->type));
 	if (s->description != NULL) {
-		char *d = doc_text(s->description);
+		char *d = markdown_text(s->description);
 		for (char *p = d; *p != '\0'; p++)
 			if (*p == '\n')
 				*p = ' ';
@@ -304,7 +241,7 @@ put_triggers(FILE *f, const runbook_t *rb)
 		for (size_t k = 0; k < t->match_count; k++) {
 			fputs(k == 0 ? "" : ", ", f);
 			char *m = xasprintf("%s=%s", t->match[k].key, t->match[k].value);
-			put_code(f, m);
+			markdown_code(f, m);
 			free(m);
 		}
 	}
@@ -317,7 +254,7 @@ put_alert(FILE *f, const runbook_t *rb)
 {
 	fputs("## Alert description\n\n", f);
 	if (rb->alert != NULL)
-		put_prose(f, rb->alert);
+		markdown_prose(f, rb->alert);
 	put_triggers(f, rb);
 	if (rb->alert == NULL && rb->trigger_count == 0) {
 		if (rb->schedule.present)
@@ -338,12 +275,12 @@ put_tiers(FILE *f, const runbookdoc_policy_t *p)
 		char after[32] = "at once";
 		if (t->after_ms > 0)
 			doc_duration(t->after_ms, after, sizeof(after));
-		put_cell(f, after);
+		markdown_cell(f, after);
 		strlist_t names = {0};
 		for (size_t k = 0; k < t->notify_count; k++)
 			strlist_add(&names, xstrdup(t->notify[k]));
 		char *joined = strlist_join_sep(&names, ", ", "nobody");
-		put_cell(f, joined);
+		markdown_cell(f, joined);
 		free(joined);
 		strlist_free(&names);
 		char then[64] = "";
@@ -352,7 +289,7 @@ put_tiers(FILE *f, const runbookdoc_policy_t *p)
 			doc_duration(t->repeat_ms, every, sizeof(every));
 			snprintf(then, sizeof(then), "again every %s", every);
 		}
-		put_cell(f, then);
+		markdown_cell(f, then);
 		fputs("|\n", f);
 	}
 	fputs("\n", f);
@@ -397,7 +334,7 @@ put_escalation(FILE *f, const runbook_t *rb, const runbookdoc_policy_t *p)
 		      f);
 	}
 	if (rb->escalation_notes != NULL)
-		put_prose(f, rb->escalation_notes);
+		markdown_prose(f, rb->escalation_notes);
 }
 
 static const char *const param_types[] = {"string", "int", "bool", "duration"};
@@ -413,15 +350,15 @@ put_params(FILE *f, const runbook_t *rb)
 	fputs("| Name | Type | Default | Description |\n|---|---|---|---|\n", f);
 	for (size_t i = 0; i < rb->param_count; i++) {
 		const runbook_param_t *p = &rb->params[i];
-		put_cell(f, p->name);
-		put_cell(f, param_types[p->type]);
+		markdown_cell(f, p->name);
+		markdown_cell(f, param_types[p->type]);
 		if (p->secret)
-			put_cell(f, "(secret)");
+			markdown_cell(f, "(secret)");
 		else if (p->required)
-			put_cell(f, "(required)");
+			markdown_cell(f, "(required)");
 		else
-			put_cell(f, p->default_value != NULL ? p->default_value : "");
-		put_cell(f, p->description != NULL ? p->description : "");
+			markdown_cell(f, p->default_value != NULL ? p->default_value : "");
+		markdown_cell(f, p->description != NULL ? p->description : "");
 		fputs("|\n", f);
 	}
 	fputs("\n", f);
@@ -440,7 +377,7 @@ put_schedule(FILE *f, const runbook_t *rb)
 		return;
 	}
 	fputs("- cron: ", f);
-	put_code(f, sc->cron);
+	markdown_code(f, sc->cron);
 	fprintf(f, " in %s\n", sc->timezone != NULL ? sc->timezone : "UTC");
 	if (sc->jitter_ms > 0) {
 		fputs("- jitter: up to ", f);
@@ -454,7 +391,7 @@ put_schedule(FILE *f, const runbook_t *rb)
 		        sc->skip.items[i].why[0] != '\0' ? ": " : "", sc->skip.items[i].why);
 	if (sc->skip_file != NULL) {
 		fputs("- skipped on the dates of ", f);
-		put_code(f, sc->skip_file);
+		markdown_code(f, sc->skip_file);
 		fputs("\n", f);
 	}
 	fputs("\n", f);
@@ -494,13 +431,13 @@ put_head(FILE *f, const runbook_t *rb)
 {
 	fprintf(f, "# %s\n\n", rb->name != NULL ? rb->name : "(unnamed)");
 	if (rb->description != NULL)
-		put_prose(f, rb->description);
+		markdown_prose(f, rb->description);
 	fputs("| | |\n|---|---|\n", f);
-	put_cell(f, "Category");
-	put_cell(f, rb->category != NULL ? rb->category : "uncategorized");
+	markdown_cell(f, "Category");
+	markdown_cell(f, rb->category != NULL ? rb->category : "uncategorized");
 	fputs("|\n", f);
-	put_cell(f, "Severity");
-	put_cell(f, rb->severity > 0 ? format_severity((unsigned)rb->severity) : "not set");
+	markdown_cell(f, "Severity");
+	markdown_cell(f, rb->severity > 0 ? format_severity((unsigned)rb->severity) : "not set");
 	fputs("|\n| Targets | ", f);
 	put_targets(f, &rb->targets);
 	fputs(" |\n", f);
@@ -520,7 +457,7 @@ runbookdoc_render(const runbook_t *rb, const runbookdoc_policy_t *policy)
 	put_steps(f, rb);
 	fputs("## Prevention\n\n", f);
 	if (rb->prevention != NULL)
-		put_prose(f, rb->prevention);
+		markdown_prose(f, rb->prevention);
 	else
 		fputs("To be written (the runbook has no `prevention`).\n\n", f);
 	put_escalation(f, rb, policy);
@@ -607,18 +544,18 @@ runbookdoc_index(const runbookdoc_entry_t *entries, size_t n)
 		const char *c = e->category != NULL && e->category[0] != '\0' ? e->category : NULL;
 		if (i == 0 || (section == NULL) != (c == NULL) ||
 		    (c != NULL && strcmp(section, c) != 0)) {
-			char *title = doc_text(c != NULL ? c : "uncategorized");
+			char *title = markdown_text(c != NULL ? c : "uncategorized");
 			title[0] =
 			    (char)(title[0] >= 'a' && title[0] <= 'z' ? title[0] - 32 : title[0]);
 			fprintf(f, "\n## %s\n\n", title);
 			free(title);
 			section = c;
 		}
-		char *name = doc_text(e->name);
+		char *name = markdown_text(e->name);
 		fprintf(f, "- [%s](%s.md)", name, name);
 		free(name);
 		if (e->description != NULL && e->description[0] != '\0') {
-			char *d = doc_text(e->description);
+			char *d = markdown_text(e->description);
 			for (char *p = d; *p != '\0'; p++)
 				if (*p == '\n')
 					*p = ' ';
@@ -629,7 +566,7 @@ runbookdoc_index(const runbookdoc_entry_t *entries, size_t n)
 			free(d);
 		}
 		if (e->summary != NULL && e->summary[0] != '\0') {
-			char *s = doc_text(e->summary);
+			char *s = markdown_text(e->summary);
 			fprintf(f, " (%s)", s);
 			free(s);
 		}
