@@ -119,9 +119,7 @@ timeline_of_run(review_timeline_t *t, const Rota__ShowRunResponse *r)
 			                       str(s->host), s->detail && s->detail[0] ? ": " : "",
 			                       str(s->detail)));
 	}
-	timeline_add(t, run->ended_ms, xstrdup("run"),
-	             xasprintf("run %s of %s %s", str(run->id), str(run->runbook),
-	                       format_run_status(run->status)));
+	/* The run's start and end are the incident's own events already. */
 	for (size_t i = 0; i < r->n_notes; i++) {
 		const Rota__IncidentEvent *e = r->notes[i];
 		timeline_add(t, e->at_ms, xasprintf("note (%s)", str(e->note_kind)),
