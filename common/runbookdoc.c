@@ -61,7 +61,10 @@ put_step_action(FILE *f, const runbook_step_t *s)
 				char *nl = strchr(line, '\n');
 				if (nl != NULL)
 					*nl = '\0';
-				fprintf(f, line[0] != '\0' ? "     %s\n" : "\n", line);
+				if (line[0] != '\0')
+					fprintf(f, "     %s\n", line);
+				else
+					fputs("\n", f);
 				line = nl != NULL ? nl + 1 : NULL;
 			}
 			fputs("     ```\n\n", f);
