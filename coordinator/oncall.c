@@ -146,6 +146,12 @@ oncall_answer(oncall_t *o, const char *rotation, int64_t at_ms, uint32_t weeks,
               Rota__OncallResponse *out, int *code, char **error)
 {
 	rota__oncall_response__init(out);
+	if (at_ms < 0 || at_ms > ONCALL_TIME_MAX_MS) {
+		*code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+		*error =
+		    xstrdup("the instant asked about must be between 1970 and the end of 9999");
+		return -1;
+	}
 	out->at_ms = at_ms;
 	const config_t *c = o->config;
 	if (rotation != NULL && rotation[0] != '\0' && config_rotation(c, rotation) == NULL) {
@@ -200,6 +206,12 @@ oncall_override(oncall_t *o, const char *rotation, const rotation_override_t *ov
                 char **replaces, int *code, char **error)
 {
 	*code = ROTA__ERROR_CODE__ERR_BAD_REQUEST;
+	if (ov->from_ms < 0 || ov->from_ms > ONCALL_TIME_MAX_MS || ov->until_ms < 0 ||
+	    ov->until_ms > ONCALL_TIME_MAX_MS) {
+		*error = xstrdup("an override's --from and --until must be between 1970 and the end"
+		                 " of 9999");
+		return -1;
+	}
 	const rotation_t *rot = rotation ? config_rotation(o->config, rotation) : NULL;
 	if (rot == NULL) {
 		*code = ROTA__ERROR_CODE__ERR_NOT_FOUND;

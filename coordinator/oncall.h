@@ -21,6 +21,9 @@
 /* The longest override: a quarter (a longer absence is a change of the
  * rotation's people, in the configuration). */
 #define ONCALL_OVERRIDE_MAX_MS (92LL * 24 * 3600 * 1000)
+/* The latest instant a caller may name (9999-12-31T23:59:59.999Z): the
+ * shift and zone arithmetic on instants stays far from overflowing. */
+#define ONCALL_TIME_MAX_MS 253402300799999LL
 /* Weeks of shifts an .ics holds by default, and at most. */
 #define ONCALL_ICS_WEEKS 8
 #define ONCALL_ICS_WEEKS_MAX 52

@@ -363,21 +363,17 @@ buf_add_header(buf_t *b, const char *s)
 	}
 }
 
-/* The body's lines, CRLF-ended, a line starting with "." doubled (SMTP's
- * dot-stuffing: a lone "." would end the message). */
+/* The body's lines, CRLF-ended, as written: libcurl's SMTP upload does the
+ * dot-stuffing on the wire (a lone "." cannot end the message), so a line
+ * doubled here would reach the reader with two dots. */
 static void
 buf_add_mail_text(buf_t *b, const char *s)
 {
-	bool start = true;
 	for (const char *p = s; *p; p++) {
-		if (start && *p == '.')
-			buf_add_str(b, ".");
-		start = false;
 		if (*p == '\r')
 			continue;
 		if (*p == '\n') {
 			buf_add_str(b, "\r\n");
-			start = true;
 			continue;
 		}
 		buf_add(b, p, 1);

@@ -71,7 +71,7 @@ name: mail
 severity: P2
 steps:
   - id: tell
-    notify: { channel: "oncall:mail", message: "disk on db-1 is 97% full" }
+    notify: { channel: "oncall:mail", message: "disk on db-1 is 97% full\n.cache holds most of it" }
 YAML
 
 # --- a bad file: every problem at FILE:LINE:COLUMN, nothing started
@@ -147,6 +147,9 @@ assert_contains "$mail" "RCPT TO:<dave@example.org>" "the envelope's recipient"
 assert_contains "$mail" "To: dave@example.org" "the To header"
 assert_contains "$mail" "Subject: [P2] " "the subject"
 assert_contains "$mail" "disk on db-1 is 97% full" "the text"
+# A line that starts with a dot arrives as written: libcurl dot-stuffs the
+# DATA on the wire, so rota must not do it too (it once arrived "..cache").
+has_line "$mail" "^\.cache holds most of it$" "the text's line that starts with a dot"
 wait_for '[ "$(store "SELECT COUNT(*) FROM outbox WHERE channel = '"'@dave/email'"' AND delivered_ms > 0")" = 1 ]' \
 	10 "the e-mail recorded delivered"
 

@@ -65,11 +65,40 @@ test_ics(void **state)
 	free(ics);
 }
 
+/* Instants a caller names are bounded before any arithmetic on them: a
+ * viewer's at near INT64_MAX, or an operator's --from near INT64_MIN, once
+ * overflowed the shift arithmetic (and got past the 92-day bound). */
+static void
+test_instants_bounded(void **state)
+{
+	(void)state;
+	config_t c;
+	memset(&c, 0, sizeof(c));
+	oncall_t *o = oncall_new(NULL, &c);
+	Rota__OncallResponse out;
+	int code = 0;
+	char *error = NULL;
+	assert_int_equal(oncall_answer(o, NULL, INT64_MAX, 1, &out, &code, &error), -1);
+	assert_int_equal(code, ROTA__ERROR_CODE__ERR_BAD_REQUEST);
+	assert_non_null(strstr(error, "between 1970 and the end of 9999"));
+	free(error);
+	error = NULL;
+	rotation_override_t ov = {.person = "carol", .from_ms = INT64_MIN, .until_ms = 1000};
+	char *replaces = NULL;
+	assert_int_equal(oncall_override(o, "primary", &ov, 0, &replaces, &code, &error), -1);
+	assert_int_equal(code, ROTA__ERROR_CODE__ERR_BAD_REQUEST);
+	assert_non_null(strstr(error, "--from and --until"));
+	assert_null(replaces);
+	free(error);
+	oncall_destroy(&o);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ics),
+	    cmocka_unit_test(test_instants_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
