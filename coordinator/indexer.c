@@ -11,8 +11,8 @@ struct indexer {
 	store_t *store; /* borrowed */
 	/* store_search_queued when the queue was last found empty */
 	uint64_t seen;
-	bool more;           /* the last slice stopped with chunks queued */
-	int64_t look_mono;   /* when to look at the queue again regardless */
+	bool more;         /* the last slice stopped with chunks queued */
+	int64_t look_mono; /* when to look at the queue again regardless */
 	indexer_stats_t stats;
 };
 

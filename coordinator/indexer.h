@@ -34,10 +34,10 @@
 typedef struct indexer indexer_t;
 
 typedef struct {
-	uint64_t fed;     /* chunks indexed (or found pruned) since start */
-	uint64_t slices;  /* slices committed since start */
-	uint64_t failed;  /* slices that failed since start */
-	int64_t backlog;  /* chunks queued, as last counted (-1: unknown) */
+	uint64_t fed;    /* chunks indexed (or found pruned) since start */
+	uint64_t slices; /* slices committed since start */
+	uint64_t failed; /* slices that failed since start */
+	int64_t backlog; /* chunks queued, as last counted (-1: unknown) */
 } indexer_stats_t;
 
 /* store is borrowed (the services' store) and must outlive the indexer.

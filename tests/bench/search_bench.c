@@ -194,7 +194,8 @@ main(int argc, char **argv)
 	}
 	qsort(ms, (size_t)reps, sizeof(*ms), sb_cmp);
 	printf("%.1f %.2f %.2f %zu %.3f %.3f\n", fill_s, ms[(reps - 1) / 2],
-	       ms[(reps * 99 - 1) / 100], hits, turn_ms / (double)chunks, index_ms / (double)chunks);
+	       ms[(reps * 99 - 1) / 100], hits, turn_ms / (double)chunks,
+	       index_ms / (double)chunks);
 	free(ms);
 	free(buf);
 	store_destroy(&s);

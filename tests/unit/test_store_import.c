@@ -276,7 +276,7 @@ test_import_copies_everything(void **state)
 		               /* each chunk waits for the search index: the
 		                * new store's indexer feeds it */
 		               : strcmp(name, "search_queue") == 0 ? 140
-		               : strcmp(name, "audit") == 0       ? 1
+		               : strcmp(name, "audit") == 0        ? 1
 		               /* each chunk, each run's and step's status */
 		               : strcmp(name, "events") == 0 ? 144
 		               : strcmp(name, "meta") == 0   ? -1 /* the epoch, if any */
