@@ -169,9 +169,8 @@ store_search_feed(store_t *s, uint32_t rows)
 		return -1;
 	static const char sql_next[] =
 	    "SELECT q.output_id, CASE WHEN o.id IS NULL THEN 0 ELSE 1 END, o.step_run, o.stream,"
-	    " o.at_ms, o.data, o.codec FROM search_queue q LEFT JOIN outputs o ON o.id = "
-	    "q.output_id"
-	    " ORDER BY q.output_id LIMIT ?";
+	    " o.at_ms, o.data, o.codec FROM search_queue q"
+	    " LEFT JOIN outputs o ON o.id = q.output_id ORDER BY q.output_id LIMIT ?";
 	db_stmt_t *st = store_stmt(s, sql_next);
 	if (st == NULL)
 		return -1;
