@@ -186,6 +186,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	incidents_set_oncall(s->incidents, s->oncall);
 	s->audit = audit_new(s->store);
 	s->pruner = pruner_new(s->store, &s->config->retention, clock_mono_ms());
+	s->indexer = indexer_new(s->store, clock_mono_ms());
 	/* The followers' cursor goes on from the store's last event. */
 	s->events = events_new(s->store, error);
 	if (s->events == NULL)
@@ -595,6 +596,10 @@ coordinator_run(coordinator_t *c)
 			wait = http_wait;
 		if (pruner_busy(c->svc->pruner))
 			wait = 0; /* a pass goes on between messages, a slice a turn */
+		bool indexing = leader_is_leader(c->leader) && !c->stopping &&
+		                !c->store_unwritable && c->store_lost == NULL;
+		if (indexing && indexer_busy(c->svc->indexer, now))
+			wait = 0; /* the search index's backlog too */
 		long events_wait = events_timeout_ms(c->svc->events, now);
 		if (events_wait >= 0 && events_wait < wait)
 			wait = events_wait;
@@ -695,6 +700,11 @@ coordinator_run(coordinator_t *c)
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);
+		/* A slice of the search index's backlog, after the turn's
+		 * answers are out (its own transaction, committed in it). */
+		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
+		    indexer_busy(c->svc->indexer, now))
+			indexer_turn(c->svc->indexer, now);
 		/* A slice of the backup, between turns (nothing open); its
 		 * outcome, when it ends, is committed here. */
 		if (backup_running(c->svc->backup)) {

@@ -355,6 +355,17 @@ coordinator_http_metrics(void *ctx)
 	               "How long each turn's commit of the store took.");
 	metrics_histogram(m, NULL, 0, c->svc->metrics.commit_seconds);
 	coordinator_metric_retention(m, c->svc->pruner);
+	/* The search index's backlog (indexer.h): output stored but not yet
+	 * findable by rota search. */
+	const indexer_stats_t *xs = indexer_stats(c->svc->indexer);
+	if (xs->backlog >= 0) {
+		metrics_family(m, "rota_search_backlog_rows", METRICS_GAUGE,
+		               "Output chunks stored but not yet in the search index.");
+		metrics_value(m, NULL, 0, (double)xs->backlog);
+	}
+	metrics_family(m, "rota_search_indexed_chunks_total", METRICS_COUNTER,
+	               "Output chunks taken into the search index since start.");
+	metrics_count(m, NULL, 0, xs->fed);
 	/* Which coordinator this is (--id, else the host name): two on one
 	 * host, scraped as one target each, are told apart by it. */
 	metrics_family(m, "rota_coordinator_info", METRICS_GAUGE,

@@ -29,6 +29,7 @@ services_destroy(services_t **sp)
 	oncall_destroy(&s->oncall);
 	audit_destroy(&s->audit);
 	pruner_destroy(&s->pruner);
+	indexer_destroy(&s->indexer);
 	events_destroy(&s->events);
 	backup_destroy(&s->backup); /* before the store it copies */
 	sendq_destroy(&s->sendq);

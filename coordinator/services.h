@@ -29,6 +29,7 @@
 #include "incidents/incidents.h"
 #include "launcher.h"
 #include "oncall.h"
+#include "indexer.h"
 #include "pruner.h"
 #include "redirect.h"
 #include "registry.h"
@@ -57,6 +58,7 @@ typedef struct services {
 	outbox_t *outbox;
 	audit_t *audit;       /* owned: auth-failure rows and counts */
 	pruner_t *pruner;     /* owned: retention's passes (borrows store, config) */
+	indexer_t *indexer;   /* owned: feeds the search index (borrows store) */
 	backup_t *backup;     /* owned: rota backup, running or the last one */
 	security_t *security; /* owned: keys, ZAP, the secure default */
 	sendq_t *sendq;       /* owned: what the turn sends, held until its commit */

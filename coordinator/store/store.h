@@ -43,7 +43,7 @@ typedef struct store_options {
 #include "store_stats.h"
 #include "storelock.h"
 
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 /* How long a write waits for another process holding the file (an operator's
  * sqlite3 shell): the loop stalls meanwhile, so keep it short. */
 #define STORE_BUSY_TIMEOUT_MS 2000
@@ -203,6 +203,24 @@ typedef struct {
 /* The newest hits first, each a matching line with its context. 0, 1 when
  * text has no word to search for, -1 on a store error. */
 int store_search(store_t *s, const store_search_t *q, Rota__SearchResponse *out);
+/* The search index is fed after the turn that stores output, not in it:
+ * that turn only queues each chunk (search_queue, one integer row), and
+ * store_search_feed indexes queued chunks later, oldest first, a batch at
+ * a time (the indexer module decides when). Output stored before the
+ * index existed is queued by the migration that made the queue, so the
+ * same batches index it. A search finds a chunk once it has been fed. */
+/* Indexes up to rows queued chunks in the open transaction (opens one;
+ * the caller commits): each one's text into output_text, the engine's
+ * index with it; a chunk retention removed meanwhile is only dequeued.
+ * How many it took from the queue (fewer than rows: the queue is empty
+ * now), or -1 (the transaction failed). */
+int store_search_feed(store_t *s, uint32_t rows);
+/* How many chunks wait to be indexed (a count of the queue). 0, or -1. */
+int store_search_backlog(store_t *s, int64_t *rows);
+/* How many chunks this connection has queued since it was opened, turns
+ * rolled back included: a change says there is new work, without a
+ * query. */
+uint64_t store_search_queued(const store_t *s);
 /* Returns 1 when the run does not exist. */
 /* A step's output preview in store_run_show is cut to its last
  * STORE_TAIL_MAX_BYTES, and the previews of one answer together to

@@ -86,6 +86,8 @@ static const store_import_table_t store_import_tables[] = {
      true},
     /* The search index's text; each engine indexes it its own way. */
     {"output_text", "id i, step_run i, stream i, at_ms i, carry i, text t", false},
+    /* Chunks not yet in output_text: the new store's indexer feeds them. */
+    {"search_queue", "output_id i", false},
     /* rota oncall override's rows (store_oncall.c). */
     {"oncall_overrides",
      "id i, rotation t, person t, from_ms i, until_ms i, created_by t, created_ms i", false},

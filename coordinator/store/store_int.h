@@ -96,6 +96,8 @@ struct store {
 	int64_t step_ids[STORE_STEP_IDS];
 	size_t step_id_next, step_id_count;
 	uint64_t step_ids_epoch;
+	/* Output chunks queued for the search index since open (store_search.c). */
+	uint64_t search_queued;
 };
 
 /* Runs the migrations from the file's version to STORE_SCHEMA_VERSION
@@ -143,10 +145,10 @@ db_stmt_t *store_stmt2(store_t *s, const char *sql, const char *pg_sql);
 /* Steps a statement that returns no rows and resets it; on failure logs,
  * marks the open turn failed (it will not commit) and returns -1. */
 int store_stmt_done(store_t *s, db_stmt_t *st);
-/* Writes a stored output chunk's text into the search index, in the turn
- * that stores the chunk (store_search.c). 0, or -1 (the turn failed). */
-int store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
-                       int64_t at_ms);
+/* Queues a just-stored output chunk (its step run and seq) for the search
+ * index, in the turn that stores it (store_search.c); store_search_feed
+ * indexes it later. 0, or -1 (the turn failed). */
+int store_search_enqueue(store_t *s, int64_t row, int64_t seq);
 /* A query that stepped to an error: logs, resets, marks the turn failed. */
 void store_stmt_failed(store_t *s, db_stmt_t *st);
 

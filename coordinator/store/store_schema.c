@@ -278,6 +278,18 @@ static const char *const store_migrations[] = {
     "  ends_ms INTEGER NOT NULL, created_by TEXT NOT NULL,"
     "  ended_by TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS maintenance_windows_ends ON maintenance_windows (ends_ms);",
+    /* 15 -> 16: the search index fed after the turn (store_search.c).
+     * search_queue holds the ids of output chunks stored but not yet in
+     * output_text; the turn that stores a chunk only adds its id, and the
+     * indexer's slices index and remove them. Output stored before 11 ->
+     * 12 (no output_text row for its step run) is queued here, so the
+     * same slices index it. The insert trigger on output_text stays: it
+     * now fires in the indexer's slice. (IF NOT EXISTS, DO NOTHING: a
+     * test takes a store back to version 5 and migrates it again.) */
+    "CREATE TABLE IF NOT EXISTS search_queue (output_id INTEGER PRIMARY KEY);"
+    "INSERT INTO search_queue (output_id) SELECT o.id FROM outputs o"
+    "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
+    "  ORDER BY o.id ON CONFLICT (output_id) DO NOTHING;",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

@@ -219,6 +219,12 @@ static const char *const store_pg_migrations[] = {
     "  ends_ms BIGINT NOT NULL, created_by " T " NOT NULL,"
     "  ended_by " T " NOT NULL DEFAULT '');"
     "CREATE INDEX maintenance_windows_ends ON maintenance_windows (ends_ms);",
+    /* 15 -> 16: the search queue (store_schema.c's 15 -> 16): output
+     * before 11 -> 12 is queued, and indexed by the same slices. */
+    "CREATE TABLE search_queue (output_id BIGINT PRIMARY KEY);"
+    "INSERT INTO search_queue (output_id) SELECT o.id FROM outputs o"
+    "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
+    "  ON CONFLICT (output_id) DO NOTHING;",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

@@ -1,13 +1,17 @@
 /* store_search: the search index over step output and `rota search`.
  *
  * Every output chunk the store keeps is also written, as printable text
- * (sanitize_text: valid UTF-8, no control character), into output_text in
- * the same turn (store_search_index, called by store_output_append). So the
+ * (sanitize_text: valid UTF-8, no control character), into output_text.
+ * Not in the turn that stores it: that turn only queues the chunk's id in
+ * search_queue (store_search_enqueue, called by store_output_append), and
+ * store_search_feed, driven a bounded slice at a time after the turn's
+ * commit (coordinator/indexer.h), reads queued chunks back from outputs
+ * (unpacked as every reader does), oldest first, and indexes them. So the
  * index holds exactly what was stored, which the worker has already
- * redacted, and never depends on the form the outputs table keeps (a
- * compressed chunk is still found). SQLite indexes output_text with FTS5,
- * PostgreSQL with a GIN index on to_tsvector('simple', text): both match
- * words as written (no stemming), case-insensitively.
+ * redacted, and a search finds a chunk once the queue has reached it.
+ * SQLite indexes output_text with FTS5, PostgreSQL with a GIN index on
+ * to_tsvector('simple', text): both match words as written (no
+ * stemming), case-insensitively.
  *
  * A search is a phrase: the words of TEXT, in order. The newest matching
  * chunks come first; in each, the lines holding the words are the hits,
@@ -16,8 +20,11 @@
  * starts with the line the stream's previous chunk left unfinished, so a
  * line (and a word) cut between two chunks is found whole.
  *
- * Must never: index a chunk the turn did not store; give the database a
- * query it could parse as anything but one phrase. */
+ * Must never: index a chunk that is not stored (one retention removed
+ * while queued is only dequeued); index a stream's chunks out of order
+ * (each carries its predecessor's unfinished line: the queue is fed in
+ * outputs' id order, which is seq order within a step run); give the
+ * database a query it could parse as anything but one phrase. */
 #include "store_int.h"
 
 #include <ctype.h>
@@ -36,6 +43,10 @@
 /* The most of an unfinished line carried into the next chunk's text: a
  * stream without newlines must not make every row longer than the last. */
 #define STORE_SEARCH_CARRY_MAX 4096
+
+/* The most queued chunks one store_search_feed takes (each up to a
+ * frame, 4 MiB, held unpacked while the batch is indexed). */
+#define STORE_SEARCH_FEED_MAX 16
 
 /* The end of the last chunk of row's stream after its last newline: the
  * line it left unfinished (caller frees; "" when none). */
@@ -97,7 +108,7 @@ store_search_index_piece(store_t *s, int64_t row, int stream, const uint8_t *dat
 	return store_stmt_done(s, st);
 }
 
-int
+static int
 store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, size_t len,
                    int64_t at_ms)
 {
@@ -113,6 +124,119 @@ store_search_index(store_t *s, int64_t row, int stream, const uint8_t *data, siz
 		off += n;
 	} while (off < len);
 	return 0;
+}
+
+int
+store_search_enqueue(store_t *s, int64_t row, int64_t seq)
+{
+	/* By step run and seq (the outputs row's unique key): the insert's
+	 * id needs no answer, so PostgreSQL's pipeline is not waited on.
+	 * DO NOTHING: SQLite may reuse the id of a pruned chunk still
+	 * queued, which stands for the new one then. */
+	static const char sql[] = "INSERT INTO search_queue (output_id)"
+	                          " SELECT id FROM outputs WHERE step_run = ? AND seq = ?"
+	                          " ON CONFLICT (output_id) DO NOTHING";
+	db_stmt_t *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, row);
+	db_bind_int64(st, 2, seq);
+	if (store_stmt_done(s, st) != 0)
+		return -1;
+	s->search_queued++;
+	return 0;
+}
+
+/* A queued chunk, copied out before it is indexed. */
+typedef struct {
+	int64_t id;
+	bool stored; /* its outputs row is still there */
+	int64_t row;
+	int stream;
+	int64_t at_ms;
+	uint8_t *data; /* owned: unpacked */
+	size_t len;
+} store_queued_t;
+
+int
+store_search_feed(store_t *s, uint32_t rows)
+{
+	if (rows == 0)
+		return 0;
+	if (rows > STORE_SEARCH_FEED_MAX)
+		rows = STORE_SEARCH_FEED_MAX;
+	if (store_begin(s) != 0)
+		return -1;
+	static const char sql_next[] =
+	    "SELECT q.output_id, CASE WHEN o.id IS NULL THEN 0 ELSE 1 END, o.step_run, o.stream,"
+	    " o.at_ms, o.data, o.codec FROM search_queue q"
+	    " LEFT JOIN outputs o ON o.id = q.output_id ORDER BY q.output_id LIMIT ?";
+	db_stmt_t *st = store_stmt(s, sql_next);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, rows);
+	/* Copied out first: indexing runs other statements, and a
+	 * PostgreSQL row is the statement's until reset. */
+	store_queued_t batch[STORE_SEARCH_FEED_MAX];
+	uint32_t n = 0;
+	int rc = DB_DONE;
+	while (n < rows && (rc = db_step(st)) == DB_ROW) {
+		store_queued_t *q = &batch[n++];
+		*q = (store_queued_t){.id = db_column_int64(st, 0),
+		                      .stored = db_column_int64(st, 1) != 0};
+		if (q->stored) {
+			q->row = db_column_int64(st, 2);
+			q->stream = (int)db_column_int64(st, 3);
+			q->at_ms = db_column_int64(st, 4);
+			q->data = store_codec_column_dup(st, 5, 6, &q->len);
+		}
+	}
+	if (n < rows && rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		for (uint32_t i = 0; i < n; i++)
+			free(batch[i].data);
+		return -1;
+	}
+	db_reset(st);
+	int ret = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (ret == 0 && batch[i].stored &&
+		    store_search_index(s, batch[i].row, batch[i].stream, batch[i].data,
+		                       batch[i].len, batch[i].at_ms) != 0)
+			ret = -1;
+		free(batch[i].data);
+	}
+	if (ret != 0 || n == 0)
+		return ret;
+	/* The batch was the queue's lowest ids: all of it goes at once. */
+	static const char sql_done[] = "DELETE FROM search_queue WHERE output_id <= ?";
+	st = store_stmt(s, sql_done);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, batch[n - 1].id);
+	if (store_stmt_done(s, st) != 0)
+		return -1;
+	return (int)n;
+}
+
+int
+store_search_backlog(store_t *s, int64_t *rows)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM search_queue";
+	db_stmt_t *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		*rows = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+uint64_t
+store_search_queued(const store_t *s)
+{
+	return s->search_queued;
 }
 
 /* The words of text (runs of letters, digits and any non-ASCII byte, as

@@ -183,9 +183,9 @@ store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint
 	if (changed < 0)
 		return -1;
 	*inserted = changed > 0;
-	/* The search index takes the chunk as it is stored now, whatever
-	 * form outputs keeps it in later. */
-	if (*inserted && store_search_index(s, row, stream, data, len, at_ms) != 0)
+	/* Only queued for the search index: indexing costs milliseconds a
+	 * chunk, which the turn that acknowledges it must not wait for. */
+	if (*inserted && store_search_enqueue(s, row, seq) != 0)
 		return -1;
 	return *inserted ? store_event_output(s, row, seq, at_ms) : 0;
 }

@@ -452,11 +452,15 @@ if want search; then
 	size=${SEARCH_MB}mb
 	[ "$SEARCH_MB" = 1024 ] && size=1gb
 	mkdir -p "$W/search"
-	read -r fill p50 p99 hits < <("$BIN/rota-search-bench" "$W/search/rota.db" "$SEARCH_MB" 50 \
-		2>"$W/search.log") || die "search failed"
+	read -r fill p50 p99 hits turn_ms index_ms < <("$BIN/rota-search-bench" "$W/search/rota.db" \
+		"$SEARCH_MB" 50 2>"$W/search.log") || die "search failed"
 	echo "  (filled in $fill s, store $(du -m "$W/search/rota.db" | cut -f1) MiB; p99 $p99 ms; $hits hits)" >&2
 	figure "search_${size}_ms" "$p50" ms
 	figure "search_${size}_fill_s" "$fill" s
+	# A 16 KiB chunk: its cost in the turn that stores it, and indexing
+	# it afterwards (the indexer's slices, outside the turn).
+	figure search_store_chunk_ms "$turn_ms" ms
+	figure search_index_chunk_ms "$index_ms" ms
 	rm -rf "$W/search"
 fi
 

@@ -4,11 +4,16 @@
  *
  * Fills the store at TARGET (a new SQLite file, or an empty PostgreSQL
  * database's URL: the bench takes its lease, as a leader) with MB MiB of step output through the
- * store's own writer (store_output_append, so the search index is written as the coordinator writes
- * it: in the turn, 16 KiB chunks, 4 hosts a run, 1 MiB a step), then runs a word search REPS times
- * with rota search's defaults (20 hits, 2 lines of context) and prints
+ * store's own writer (store_output_append, as the coordinator writes it:
+ * 16 KiB chunks, 4 hosts a run, 1 MiB a step, 32 chunks a turn), the
+ * search queue fed after each turn as the indexer does (store_search_feed),
+ * then runs a word search REPS times with rota search's defaults (20 hits,
+ * 2 lines of context) and prints
  *
- *   fill_s p50_ms p99_ms hits
+ *   fill_s p50_ms p99_ms hits turn_ms_per_chunk index_ms_per_chunk
+ *
+ * the last two: what a chunk costs the turn that stores it (its insert,
+ * queueing and the commit's share) and what indexing it costs later.
  *
  * The output is log-like lines of words from a vocabulary of 4096, so the
  * index has a realistic spread; the word searched for ("kettle") is in one
@@ -124,7 +129,7 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < SB_VOCABULARY; i++)
 		sb_word(i, words[i]);
 
-	double t0 = sb_now_ms();
+	double t0 = sb_now_ms(), turn_ms = 0, index_ms = 0, turn_start = t0;
 	char *buf = xmalloc(SB_CHUNK);
 	uint64_t line = 0, chunks = (uint64_t)mb * 1024 * 1024 / SB_CHUNK;
 	int64_t row = 0;
@@ -155,12 +160,22 @@ main(int argc, char **argv)
 		if (store_output_append(s, row, seq, 1, (const uint8_t *)buf, len, 1ull << 40,
 		                        1780000000000 + (int64_t)c * 10, &outcome, &recorded) != 0)
 			goto failed;
-		/* A turn of the loop commits a few hundred KiB at most. */
-		if (c % 32 == 31 && store_commit(s) != 0)
-			goto failed;
+		/* A turn of the loop commits a few hundred KiB at most; the
+		 * indexer's slices follow it. */
+		if (c % 32 == 31 || c + 1 == chunks) {
+			if (store_commit(s) != 0)
+				goto failed;
+			double a = sb_now_ms();
+			turn_ms += a - turn_start;
+			int n;
+			while ((n = store_search_feed(s, 4)) == 4)
+				;
+			if (n < 0 || store_commit(s) != 0)
+				goto failed;
+			turn_start = sb_now_ms();
+			index_ms += turn_start - a;
+		}
 	}
-	if (store_commit(s) != 0)
-		goto failed;
 	double fill_s = (sb_now_ms() - t0) / 1000.0;
 
 	double *ms = xcalloc((size_t)reps, sizeof(*ms));
@@ -178,7 +193,9 @@ main(int argc, char **argv)
 		rota__search_response__free_unpacked(out, NULL);
 	}
 	qsort(ms, (size_t)reps, sizeof(*ms), sb_cmp);
-	printf("%.1f %.2f %.2f %zu\n", fill_s, ms[(reps - 1) / 2], ms[(reps * 99 - 1) / 100], hits);
+	printf("%.1f %.2f %.2f %zu %.3f %.3f\n", fill_s, ms[(reps - 1) / 2],
+	       ms[(reps * 99 - 1) / 100], hits, turn_ms / (double)chunks,
+	       index_ms / (double)chunks);
 	free(ms);
 	free(buf);
 	store_destroy(&s);

@@ -75,6 +75,10 @@ metrics=$(curl -sf "http://$HTTP_EP/metrics")
 assert_contains "$metrics" 'rota_store_rows_pruned_total{table="runs"} 1' "/metrics"
 has_line "$metrics" '^rota_store_size_bytes [1-9]' "/metrics store size"
 has_line "$metrics" '^rota_store_oldest_row_age_seconds\{table="runs"\} [1-9]' "/metrics oldest run"
+# The search index's backlog drains between turns: every stored chunk
+# indexed (or dropped with its pruned run).
+wait_for 'curl -sf "http://$HTTP_EP/metrics" | grep -q "^rota_search_backlog_rows 0$"' 10 \
+	"the search backlog to drain"
 audit=$(store "SELECT action || ' ' || outcome || ' ' || detail FROM audit WHERE action = 'prune' ORDER BY id")
 assert_contains "$audit" "prune ok dry run: would delete runs=1 steps=1" "audit of the dry run"
 assert_contains "$audit" "prune ok pass started" "audit of the pass"

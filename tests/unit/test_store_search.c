@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fixture_store.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "xalloc.h"
 
@@ -53,6 +54,23 @@ chunk(store_t *s, int64_t row, uint64_t seq, int stream, const char *text, int64
 	                                     strlen(text), 1 << 20, at_ms, &outcome, &recorded),
 	                 0);
 	assert_int_equal(outcome, STORE_OUTPUT_STORED);
+}
+
+/* Commits the turn, then feeds the whole queue to the index as the
+ * indexer's slices would (batches of 3, committed), until it is empty. */
+static void
+commit_indexed(store_t *s)
+{
+	assert_int_equal(store_commit(s), 0);
+	int n;
+	do {
+		n = store_search_feed(s, 3);
+		assert_true(n >= 0);
+	} while (n == 3);
+	assert_int_equal(store_commit(s), 0);
+	int64_t left = -1;
+	assert_int_equal(store_search_backlog(s, &left), 0);
+	assert_int_equal(left, 0);
 }
 
 /* The search's hits as "run/host: before|>line|after" lines (caller
@@ -116,7 +134,7 @@ fill(store_t *s)
 	chunk(s, b, 2, 2, "error: disk full? no: disk is fine\n", 2001);
 	int64_t c = step_add(s, "r3", "other", "a", 3000);
 	chunk(s, c, 1, 1, "disk full said someone\n", 3000);
-	assert_int_equal(store_commit(s), 0);
+	commit_indexed(s);
 }
 
 static void
@@ -203,7 +221,7 @@ test_bytes_that_are_not_text(void **state)
 	assert_int_equal(store_output_append(s, a, 1, 1, (const uint8_t *)bytes, sizeof(bytes),
 	                                     1 << 20, 1000, &outcome, &recorded),
 	                 0);
-	assert_int_equal(store_commit(s), 0);
+	commit_indexed(s);
 	int rc = -1;
 	char *got = search(s, &(store_search_t){.text = "failed", .limit = 10}, &rc, NULL);
 	assert_int_equal(rc, 0);
@@ -229,7 +247,7 @@ test_cap_and_turn(void **state)
 	assert_int_equal(store_output_append(s, a, 1, 1, (const uint8_t *)text, strlen(text), 11,
 	                                     1000, &outcome, &recorded),
 	                 0);
-	assert_int_equal(store_commit(s), 0);
+	commit_indexed(s);
 	assert_search(s, &(store_search_t){.text = "kept", .limit = 10},
 	              "r1/a/check:>kept words\n");
 	assert_search(s, &(store_search_t){.text = "lost", .limit = 10}, "");
@@ -239,6 +257,8 @@ test_cap_and_turn(void **state)
 	assert_int_equal(store_step_insert(s, "r1", "check", "a", 1, 0, 1, NULL, 0, &dup),
 	                 store_is_postgresql(s) ? 0 : -1);
 	assert_int_equal(store_commit(s), -1);
+	assert_int_equal(store_search_feed(s, 3), 0); /* nothing was queued */
+	assert_int_equal(store_commit(s), 0);
 	assert_search(s, &(store_search_t){.text = "rolled back", .limit = 10}, "");
 }
 
@@ -261,7 +281,7 @@ test_a_chunk_larger_than_a_row(void **state)
 	assert_int_equal(store_output_append(s, a, 1, 1, (const uint8_t *)big, len, 1 << 30, 1000,
 	                                     &outcome, &recorded),
 	                 0);
-	assert_int_equal(store_commit(s), 0);
+	commit_indexed(s);
 	size_t end = len - strlen(tail), start = end;
 	while (big[start - 1] != '\n')
 		start--;
@@ -269,6 +289,82 @@ test_a_chunk_larger_than_a_row(void **state)
 	assert_search(s, &(store_search_t){.text = "very end", .limit = 10, .context = 1}, want);
 	free(want);
 	free(big);
+}
+
+static void
+test_found_once_fed(void **state)
+{
+	store_t *s = ((fixture_store_t *)*state)->store;
+	int64_t a = step_add(s, "r1", "disk", "a", 1000);
+	chunk(s, a, 1, 1, "fresh words\n", 1000);
+	assert_int_equal(store_commit(s), 0);
+	/* The turn that stored it only queued it: not found yet, and counted
+	 * as the backlog. */
+	int64_t backlog = -1;
+	assert_int_equal(store_search_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 1);
+	assert_search(s, &(store_search_t){.text = "fresh", .limit = 10}, "");
+	/* Fed: found, and the queue is empty. */
+	assert_int_equal(store_search_feed(s, 3), 1);
+	assert_int_equal(store_commit(s), 0);
+	assert_search(s, &(store_search_t){.text = "fresh", .limit = 10},
+	              "r1/a/check:>fresh words\n");
+	assert_int_equal(store_search_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 0);
+}
+
+/* Runs sql on the store's database, closed meanwhile (the store is
+ * reopened, so migrated, by the caller). */
+static void
+raw_sql(const char *path, const char *sql)
+{
+	char *error = NULL;
+	db_options_t o = {.target = path, .busy_timeout_ms = 5000};
+	db_t *db = db_open(&o, &error);
+	if (db == NULL)
+		fail_msg("%s", error);
+	assert_int_equal(db_exec(db, sql), 0);
+	db_close(&db);
+}
+
+static void
+test_output_from_before_the_index_is_backfilled(void **state)
+{
+	fixture_store_t *f = *state;
+	store_t *s = f->store;
+	/* A step's output, compressed as stored (a chunk long enough for
+	 * zstd), and a short one. */
+	int64_t a = step_add(s, "r1", "disk", "a", 1000);
+	char *long_line = xstrdup("");
+	for (int i = 0; i < 20; i++) {
+		char *l = xasprintf("%sline %d of the old report\n", long_line, i);
+		free(long_line);
+		long_line = l;
+	}
+	chunk(s, a, 1, 1, long_line, 1000);
+	chunk(s, a, 2, 1, "old needle found\n", 1001);
+	commit_indexed(s);
+	free(long_line);
+	store_destroy(&f->store);
+	/* As a store from before the search index (schema 11 -> 12) is after
+	 * the migrations up to 15: its output has no text to search. */
+	bool pg = db_target_is_postgresql(f->path);
+	raw_sql(f->path, pg ? "DELETE FROM output_text; DROP TABLE search_queue;"
+	                      "UPDATE meta SET value = '15' WHERE key = 'schema_version'"
+	                    : "DELETE FROM output_text; DROP TABLE search_queue;"
+	                      "PRAGMA user_version = 15");
+	f->store = s = fixture_store_open(f->path);
+	assert_non_null(s);
+	/* The migration queued it; the slices index it like new output. */
+	int64_t backlog = -1;
+	assert_int_equal(store_search_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 2);
+	assert_search(s, &(store_search_t){.text = "old needle", .limit = 10}, "");
+	commit_indexed(s);
+	assert_search(s, &(store_search_t){.text = "old needle", .limit = 10, .context = 1},
+	              "r1/a/check:line 19 of the old report|>old needle found\n");
+	assert_search(s, &(store_search_t){.text = "line 7", .limit = 10},
+	              "r1/a/check:>line 7 of the old report\n");
 }
 
 int
@@ -282,6 +378,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bytes_that_are_not_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cap_and_turn, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_chunk_larger_than_a_row, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_found_once_fed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_from_before_the_index_is_backfilled, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
