@@ -1,6 +1,7 @@
 /* cmd_incident: the incident commands (see cmd_incident.h); how an
  * incident looks is incidentview.c. */
 #include "cmd_incident.h"
+#include "cmd_review.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -413,6 +414,8 @@ cmd_incident_command(session_t *s, int argc, char **argv)
 		return cmd_incident_open(s, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return cmd_incident_show(s, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "review") == 0)
+		return cmd_review_write(s, argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage_print(stdout);
 		return CLI_EXIT_OK;
@@ -421,9 +424,11 @@ cmd_incident_command(session_t *s, int argc, char **argv)
 		return usage_error(
 		    "incident needs a subcommand: rota incident " INCIDENT_OPEN_SYNOPSIS
 		    ", or rota incident " INCIDENT_SHOW_SYNOPSIS);
-	return usage_error("unknown incident subcommand '%s'; use 'rota incident open RUNBOOK "
-	                   "--title TEXT', 'rota incident show ID' or 'rota incidents'",
-	                   argv[1]);
+	return usage_error(
+	    "unknown incident subcommand '%s'; use 'rota incident open RUNBOOK "
+	    "--title TEXT', 'rota incident show ID', 'rota incident review ID' or 'rota "
+	    "incidents'",
+	    argv[1]);
 }
 
 /* ---- ack, resolve -------------------------------------------------------- */

@@ -26,6 +26,7 @@
 #include "cmd_note.h"
 #include "cmd_oncall.h"
 #include "cmd_run.h"
+#include "cmd_runbookdoc.h"
 #include "cmd_runbooks.h"
 #include "cmd_schedules.h"
 #include "cmd_status.h"
@@ -51,6 +52,7 @@ static const struct {
     {"cancel", cmd_cancel_run},
     {"workers", cmd_workers_list},
     {"runbooks", cmd_runbooks_list},
+    {"runbook", cmd_runbookdoc_command},
     {"reload", cmd_runbooks_reload},
     {"schedules", cmd_schedules_list},
     {"incident", cmd_incident_command},
@@ -206,6 +208,7 @@ main(int argc, char **argv)
 	return usage_error(
 	    "unknown command '%s'; the commands are submit, runs, show, history, search, logs, "
 	    "approve, reject, cancel, incident, incidents, ack, resolve, maintenance, workers, "
-	    "runbooks, reload, schedules, status, audit, keys, backup, prune, lint and keygen",
+	    "runbooks, runbook, reload, schedules, status, audit, keys, backup, prune, lint and "
+	    "keygen",
 	    name);
 }

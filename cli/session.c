@@ -164,7 +164,7 @@ session_body_name(Rota__Response__BodyCase body)
 	case ROTA__RESPONSE__BODY_RUNBOOKS:
 		return "runbooks";
 	case ROTA__RESPONSE__BODY_RUNBOOK_SHOW:
-		return "runbook show";
+		return "runbooks NAME";
 	case ROTA__RESPONSE__BODY_RELOAD:
 		return "reload";
 	case ROTA__RESPONSE__BODY_SCHEDULES:
@@ -215,6 +215,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "oncall";
 	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
 		return "oncall override";
+	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
+		return "runbook show";
 	default:
 		return "empty";
 	}
@@ -292,6 +294,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->oncall != NULL;
 	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
 		return resp->oncall_override != NULL;
+	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
+		return resp->runbook_doc != NULL;
 	default:
 		return 0;
 	}

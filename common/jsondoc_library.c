@@ -39,6 +39,7 @@ jsondoc_runbook(json_t *j, const Rota__RunbookInfo *rb)
 	json_array_end(j);
 	json_member_text(j, "hash", rb->hash);
 	json_member_text(j, "description", rb->description);
+	json_member_text(j, "category", rb->category);
 	json_member_text(j, "cron", rb->cron);
 	/* A zone only means something beside a cron line. */
 	json_member_text(

@@ -99,6 +99,19 @@ typedef enum {
 	RUNBOOK_STEP_PROMQL_CHECK,
 } runbook_step_type_t;
 
+/* Where a step stands in the runbook read as a document (seed structure:
+ * immediate actions, investigation, resolution, verification); it never
+ * changes how the step runs. NONE: not given (runbookdoc.h says where such
+ * a step is shown). */
+typedef enum {
+	RUNBOOK_PHASE_NONE = 0,
+	RUNBOOK_PHASE_IMMEDIATE,
+	RUNBOOK_PHASE_INVESTIGATE,
+	RUNBOOK_PHASE_RESOLVE,
+	RUNBOOK_PHASE_VERIFY,
+} runbook_phase_t;
+#define RUNBOOK_PHASE_COUNT 5
+
 /* When a step runs on a host, given the steps before it there. */
 typedef enum {
 	RUNBOOK_WHEN_DEFAULT = 0, /* only while nothing before it failed unhandled */
@@ -178,6 +191,10 @@ typedef struct {
 	runbook_retries_t retries;
 	bool continue_on_failure; /* its failure does not fail the host */
 	bool idempotent;          /* default true; false: never retried automatically */
+	/* documentation only (runbook/doc.c): what the step is for, and its
+	 * phase; description NULL = not given */
+	char *description;
+	runbook_phase_t phase;
 	runbook_mark_t mark;
 } runbook_step_t;
 
@@ -282,6 +299,14 @@ typedef struct {
 	char **allowed_roles;
 	size_t allowed_role_count;
 	runbook_mark_t allowed_mark; /* the first of the two keys, for messages */
+	/* Documentation only (runbook/doc.c; docs/runbooks.md, "Runbooks as
+	 * documents"): what the alert means, how to keep it from coming back,
+	 * when and to whom to escalate beyond the policy, and the library's
+	 * section. NULL = not given. They never change how a run goes. */
+	char *alert;
+	char *prevention;
+	char *escalation_notes;
+	char *category; /* a lower-case name: operations, monitoring, incidents, ... */
 	/* What is valid but deserves a second look ("| raw" in a command),
 	 * by position; `rota lint` prints them as "file:line:column: warning:
 	 * message". They never make a runbook invalid. */
@@ -311,6 +336,12 @@ int runbook_skip_file_load(runbook_t *rb, const char *runbook_path, char **error
 /* True for the step types the coordinator runs itself (manual, notify). */
 bool runbook_step_on_coordinator(runbook_step_type_t type);
 const char *runbook_step_type_name(runbook_step_type_t type);
+/* "immediate", "investigate", "resolve", "verify"; "" for NONE. */
+const char *runbook_phase_name(runbook_phase_t phase);
+/* The categories rota knows (seed order: operations, monitoring,
+ * incidents, deployment); another name is valid but warned about. */
+#define RUNBOOK_CATEGORY_COUNT 4
+extern const char *const runbook_categories[RUNBOOK_CATEGORY_COUNT];
 
 /* ---- step kinds (common/runbook/step_kinds.c: one row per kind) ---- */
 

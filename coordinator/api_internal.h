@@ -132,6 +132,9 @@ void api_audit(api_t *api, const uint8_t *identity, size_t identity_len, const R
 
 void api_runbooks(api_t *api, const uint8_t *identity, size_t identity_len,
                   const Rota__Request *req);
+/* api_runbookdoc.c: runbooks rendered as documents (runbookdoc.h). */
+void api_runbook_doc(api_t *api, const uint8_t *identity, size_t identity_len,
+                     const Rota__Request *req);
 void api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req);
 char *api_reload_target(const Rota__Request *req);
 void api_schedules(api_t *api, const uint8_t *identity, size_t identity_len,

@@ -25,6 +25,7 @@ api_runbook_info(const char *name, const char *path, const char *state, const ch
 	i->description = xstrdup("");
 	i->cron = xstrdup("");
 	i->timezone = xstrdup("");
+	i->category = xstrdup("");
 	return i;
 }
 
@@ -51,6 +52,8 @@ api_runbooks_fill(const catalog_t *catalog, Rota__RunbookInfo ***out, size_t *n)
 			    xstrdup(rb->schedule.timezone ? rb->schedule.timezone : "UTC");
 		}
 		i->step_count = (uint32_t)rb->step_count;
+		free(i->category);
+		i->category = xstrdup(rb->category != NULL ? rb->category : "");
 		i->loaded_ms = e->loaded_ms;
 		(*out)[(*n)++] = i;
 	}

@@ -194,6 +194,10 @@ void render_secret_refs(const render_t *r, const char *text, strlist_t *names);
  * in). Freed by runbook_step_spec. */
 void render_secret_env_add(render_t *r, Rota__StepSpec *ss, const char *key, const char *param);
 
+/* doc.c: the documentation keys (the runbook's and a step's). */
+void runbook_check_doc(check_t *c, const yamltree_node_t *root);
+void runbook_check_step_doc(check_t *c, const yamltree_node_t *step, runbook_step_t *s);
+
 /* steps.c */
 void runbook_check_steps(check_t *c, const yamltree_node_t *root);
 

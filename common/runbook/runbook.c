@@ -107,6 +107,7 @@ step_free(runbook_step_t *s)
 	free(s->when.step);
 	free(s->run_as);
 	free(s->record);
+	free(s->description);
 	runbook_kv_free(s->env, s->env_count);
 }
 
@@ -121,6 +122,10 @@ runbook_destroy(runbook_t **rbp)
 	free(rb->path);
 	free(rb->name);
 	free(rb->description);
+	free(rb->alert);
+	free(rb->prevention);
+	free(rb->escalation_notes);
+	free(rb->category);
 	for (size_t i = 0; i < rb->targets.host_count; i++)
 		free(rb->targets.hosts[i]);
 	free(rb->targets.hosts);

@@ -1,6 +1,7 @@
 /* runbook/sections: the runbook's own keys, checked into the runbook_t:
  * name, description, targets, params, schedule, severity, escalation,
- * triggers, allowed_operators and allowed_roles; then the steps (steps.c). */
+ * triggers, allowed_operators and allowed_roles; then the documentation
+ * keys (doc.c) and the steps (steps.c). */
 #include "internal.h"
 
 #include <stdio.h>
@@ -15,9 +16,10 @@
 
 /* The known keys of each mapping, for "unknown key" and "did you mean". */
 static const char *const keys_top[] = {
-    "name",     "description",       "targets",       "params",
-    "steps",    "schedule",          "severity",      "escalation",
-    "triggers", "allowed_operators", "allowed_roles", "maintenance",
+    "name",          "description", "targets",    "params",           "steps",
+    "schedule",      "severity",    "escalation", "triggers",         "allowed_operators",
+    "allowed_roles", "maintenance", "alert",      "prevention",       "escalation_notes",
+    "category",
 };
 /* maintenance: what a freeze window does to the runbook's schedule. */
 static const char *const names_maintenance[] = {"pause", "ignore"};
@@ -805,6 +807,7 @@ runbook_check_root(check_t *c, const yamltree_node_t *root)
 		              &rb->allowed_role_count);
 	if (ops != NULL || roles != NULL)
 		rb->allowed_mark = (ops != NULL ? ops : roles)->mark;
+	runbook_check_doc(c, root);
 	/* params before steps: templates in steps name params. */
 	if ((v = yamltree_map_get(root, "params")) != NULL)
 		check_params(c, v);

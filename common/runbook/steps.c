@@ -14,6 +14,7 @@
 static const char *const keys_step[] = {
     "id",         "timeout", "when",     "retries", "continue_on_failure",
     "idempotent", "hold",    "interval", "record",  "baseline",
+    "description", "phase",
 };
 static const char *const keys_baseline[] = {"against", "median_of_last", "max_increase_pct",
                                             "max_decrease_pct"};
@@ -419,6 +420,7 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 	check_hold(c, n, s, &sc, t, timeout_given);
 	check_record(c, n, s, &sc, t);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
+	runbook_check_step_doc(c, n, s);
 }
 
 /* 'when' names a step: it must be one before this one, so the order of a

@@ -116,7 +116,8 @@ const char *db_column_text(db_stmt_t *st, int i);
 const void *db_column_blob(db_stmt_t *st, int i, size_t *len);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE stepped on this
- * connection (PostgreSQL: reads the answers of the writes sent ahead). */
+ * connection (PostgreSQL: reads the answers of the writes sent ahead, and
+ * is -1 when one of them failed: db_errmsg says which). */
 int64_t db_changes(db_t *db);
 /* The last failure, in the engine's words ("" when none). */
 const char *db_errmsg(db_t *db);

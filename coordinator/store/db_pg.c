@@ -188,6 +188,11 @@ pg_pipe_failed(db_pg_t *d)
 		d->errmsg = msg;
 	} else {
 		pg_fail(d, NULL, "the connection to the database is lost");
+		/* A pipeline that could not be read to its end leaves the
+		 * connection in a state no later statement can use, even when
+		 * the socket is still up: only db_reconnect, which the store
+		 * calls for an unavailable database, starts it again. */
+		d->error_class = DB_ERR_UNAVAILABLE;
 	}
 	db_pg_pipe_forget(&d->pipe);
 }
@@ -650,7 +655,7 @@ pg_changes(db_t *db)
 {
 	/* The last write's count is in its answer: read the pending ones. */
 	if (pg_settle(pg(db)) != 0)
-		return 0;
+		return -1;
 	return pg(db)->changes;
 }
 
@@ -734,6 +739,22 @@ pg_begin(db_t *db)
 	return 0;
 }
 
+/* A write of the transaction failed (its error already the connection's):
+ * the server holds the failed transaction open until told, so it is ended
+ * here, as a COMMIT refused ends it. */
+static int
+pg_commit_refused(db_pg_t *d)
+{
+	if (PQstatus(d->conn) == CONNECTION_OK && PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+		d->trips++;
+		PQclear(PQexec(d->conn, "ROLLBACK"));
+		char *msg = xasprintf("%s; the transaction was rolled back", d->errmsg);
+		free(d->errmsg);
+		d->errmsg = msg;
+	}
+	return DB_ERROR;
+}
+
 static int
 pg_commit(db_t *db)
 {
@@ -745,6 +766,10 @@ pg_commit(db_t *db)
 		return DB_ERROR;
 	}
 	d->pipe.wanted = false;
+	/* A pipe with no room left for the COMMIT is read first; the COMMIT
+	 * then goes alone. */
+	if (d->pipe.on && db_pg_pipe_full(&d->pipe) && pg_settle(d) != 0)
+		return pg_commit_refused(d);
 	/* A transaction that had failed is rolled back, and the server says
 	 * so only in the command tag. */
 	bool rolled_back;
@@ -758,18 +783,7 @@ pg_commit(db_t *db)
 		}
 		if (db_pg_pipe_drain(d->conn, &d->pipe, &d->changes, tag, sizeof(tag)) != 0) {
 			pg_pipe_failed(d);
-			/* The server holds the failed transaction open until told:
-			 * ended here, as a COMMIT refused ends it. */
-			if (PQstatus(d->conn) == CONNECTION_OK &&
-			    PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
-				d->trips++;
-				PQclear(PQexec(d->conn, "ROLLBACK"));
-				char *msg =
-				    xasprintf("%s; the transaction was rolled back", d->errmsg);
-				free(d->errmsg);
-				d->errmsg = msg;
-			}
-			return DB_ERROR;
+			return pg_commit_refused(d);
 		}
 		rolled_back = strcmp(tag, "ROLLBACK") == 0;
 	} else {
@@ -844,18 +858,6 @@ pg_close(db_t *db)
 	free(d);
 }
 
-/* NOTICEs (an IF NOT EXISTS that found the table, ...) are libpq's to
- * print on stderr by default; they are the log's, at debug level. */
-static void
-pg_notice(void *arg, const char *message)
-{
-	(void)arg;
-	size_t n = strlen(message);
-	while (n > 0 && message[n - 1] == '\n')
-		n--;
-	log_msg(LOGL_DEBUG, "store: postgresql: %.*s", (int)n, message);
-}
-
 static const db_ops_t db_pg_ops = {
     .close = pg_close,
     .exec = pg_exec,
@@ -889,7 +891,6 @@ db_pg_open(const db_options_t *o, char **error)
 	PGconn *conn = db_pg_connect(o, error);
 	if (conn == NULL)
 		return NULL;
-	PQsetNoticeProcessor(conn, pg_notice, NULL);
 	db_pg_t *d = xcalloc(1, sizeof(*d));
 	d->base.ops = &db_pg_ops;
 	d->base.engine = DB_POSTGRESQL;

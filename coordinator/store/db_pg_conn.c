@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "file.h"
+#include "log.h"
 #include "xalloc.h"
 
 /* A password file holds one line; anything larger is the wrong file. */
@@ -138,6 +139,18 @@ pg_read_password_file(const char *path, char **error)
 	return pw;
 }
 
+/* NOTICEs (an IF NOT EXISTS that found the table, ...) are libpq's to
+ * print on stderr by default; they are the log's, at debug level. */
+static void
+pg_conn_notice(void *arg, const char *message)
+{
+	(void)arg;
+	size_t n = strlen(message);
+	while (n > 0 && message[n - 1] == '\n')
+		n--;
+	log_msg(LOGL_DEBUG, "store: postgresql: %.*s", (int)n, message);
+}
+
 PGconn *
 db_pg_connect(const db_options_t *o, char **error)
 {
@@ -215,5 +228,6 @@ db_pg_connect(const db_options_t *o, char **error)
 		return NULL;
 	}
 	free(shown);
+	PQsetNoticeProcessor(conn, pg_conn_notice, NULL);
 	return conn;
 }

@@ -50,6 +50,8 @@ db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, int n, const ch
 			return -1;
 		p->on = true;
 	}
+	if (p->pending >= DB_PG_PIPE_MAX)
+		return -1; /* the caller reads the answers first (db_pg_pipe_full) */
 	int ok = name != NULL ? PQsendQueryPrepared(conn, name, n, values, lengths, formats, 0)
 	                      : PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (ok != 1)

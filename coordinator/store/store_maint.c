@@ -56,7 +56,10 @@ store_maint_end(store_t *s, int64_t id, int64_t now_ms, const char *by)
 	db_bind_int64(st, 4, now_ms);
 	if (store_stmt_done(s, st) != 0)
 		return -1;
-	return db_changes(s->db) > 0 ? 0 : 1;
+	int64_t ended = db_changes(s->db);
+	if (ended < 0)
+		return -1;
+	return ended > 0 ? 0 : 1;
 }
 
 static char *

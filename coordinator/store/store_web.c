@@ -96,7 +96,10 @@ store_web_revoke(store_t *s, const char *operator, int64_t now_ms, uint64_t *cou
 		db_bind_int64(st, 1, now_ms);
 	if (store_stmt_done(s, st) != 0)
 		return -1;
-	*count = (uint64_t)db_changes(s->db);
+	int64_t revoked = db_changes(s->db);
+	if (revoked < 0)
+		return -1;
+	*count = (uint64_t)revoked;
 	st = store_stmt(s, sql_expired);
 	if (st == NULL)
 		return -1;

@@ -179,7 +179,10 @@ store_output_insert(store_t *s, int64_t row, int64_t seq, int stream, const uint
 	free(packed); /* the binding copied it */
 	if (store_done(s, st) != 0)
 		return -1;
-	*inserted = db_changes(s->db) > 0;
+	int64_t changed = db_changes(s->db);
+	if (changed < 0)
+		return -1;
+	*inserted = changed > 0;
 	/* The search index takes the chunk as it is stored now, whatever
 	 * form outputs keeps it in later. */
 	if (*inserted && store_search_index(s, row, stream, data, len, at_ms) != 0)
