@@ -407,7 +407,8 @@ agent_run(agent_t *a)
 			if (a->sock) {
 				agent_link_heartbeat(a);
 				if (now - a->last_rx >
-				    (int64_t)a->heartbeat_ms * AGENT_LOST_INTERVALS)
+				        (int64_t)a->heartbeat_ms * AGENT_LOST_INTERVALS &&
+				    !agent_link_awaits_return(a, now))
 					agent_link_disconnect(a, "is silent");
 				else if (a->state == AGENT_HELLO_SENT &&
 				         now - a->hello_sent_at > AGENT_HELLO_RETRY_MS)

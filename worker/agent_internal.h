@@ -143,8 +143,10 @@ struct agent {
 	bool welcomed_once;   /* some coordinator answered since start */
 	int64_t backoff_ms;
 	/* After the coordinator's Goodbye: reconnect at a fixed short interval
-	 * (no backoff) until a coordinator answers or the line goes silent. */
+	 * (no backoff) until a coordinator answers; with other coordinators
+	 * to try, until the line goes silent (agent_link_awaits_return). */
 	bool prompt;
+	bool away_logged;  /* said once that the coordinator is not back yet */
 	uint64_t instance; /* random per process: Hello.instance */
 	bool stopping;
 	bool cancelled_all;     /* the drain ran out (or was 0): groups killed */
@@ -179,6 +181,10 @@ const char *agent_link_endpoint(const agent_t *a);
 /* Drops the connection and schedules the reconnect with backoff, to the
  * next endpoint of --coordinator's list when it has several. */
 void agent_link_disconnect(agent_t *a, const char *why);
+/* Whether a coordinator silent for AGENT_LOST_INTERVALS heartbeats is one
+ * that said goodbye and is the only one to dial: it is away, not silent,
+ * and is waited for (said once, at info); false: give it up as silent. */
+bool agent_link_awaits_return(agent_t *a, int64_t now);
 /* Forgets a Result held in memory (one the spool could not keep). */
 void agent_link_unhold(agent_t *a, const char *keytext);
 size_t agent_link_held_count(const agent_t *a);

@@ -438,7 +438,29 @@ agent_link_coordinator_goodbye(agent_t *a, const Rota__Goodbye *bye)
 	a->misdialled = false;
 	a->backoff_ms = AGENT_BACKOFF_MIN_MS;
 	a->prompt = true;
+	a->away_logged = false;
 	a->reconnect_at = clock_mono_ms(); /* connect in this very turn */
+}
+
+/* A coordinator that said goodbye is expected to be away for a while (a
+ * restart, an upgrade, a slow start on a busy host). With no other to try,
+ * giving it up as silent would only make a new socket and start the
+ * backoff, so the Hello would reach it later than it could; the dialling
+ * goes on at AGENT_BACKOFF_MIN_MS instead, and the wait is logged once.
+ * With others to try, silence moves on to the next, as for any silence. */
+bool
+agent_link_awaits_return(agent_t *a, int64_t now)
+{
+	if (!a->prompt || agent_link_alternatives(a))
+		return false;
+	if (!a->away_logged) {
+		log_info("coordinator at %s has not come back since its goodbye (%llds ago); still"
+		         " dialling it every %d ms",
+		         agent_link_endpoint(a), (long long)((now - a->last_rx) / 1000),
+		         AGENT_BACKOFF_MIN_MS);
+		a->away_logged = true;
+	}
+	return true;
 }
 
 static int

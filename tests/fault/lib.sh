@@ -222,16 +222,30 @@ fault_workload_wait() {
 # FAULT_LOST_HOSTS, if set, lists the only hosts allowed to lose one).
 fault_check() {
 	local name=$1 expect_lost=$2
-	local sql=$T/check.sql f b n cut
-	# The markers and the store are compared as of one moment, cut: a
-	# schedule may fire while the markers are read (a few seconds under
-	# load), and a run made after the list of markers was taken would look
-	# recorded but never executed. Runs made since are left out of both.
+	local sql=$T/check.sql f b n cut read_at
+	# The markers are read (a few seconds under load) before the store,
+	# and a schedule may fire meanwhile: a run still going while they are
+	# read may record a step whose marker came too late for the list, and
+	# would look recorded but never executed. So the runs checked are
+	# those made before cut, given time to end (their ending is checked,
+	# runs_open), and executions are compared only for runs that had ended
+	# by read_at, taken just before the markers are read: a step writes
+	# its marker before it exits, so every marker of such a run was
+	# written before the list was taken. Any other run is left out of both.
 	cut=$(date +%s%3N)
+	local end=$((SECONDS + $(patience 20)))
+	while [ $SECONDS -lt $end ] &&
+		[ "$(store "SELECT COUNT(*) FROM runs WHERE created_ms < $cut AND status IN (1, 2)")" != 0 ]; do
+		sleep 0.1
+	done
+	read_at=$(date +%s%3N)
 	{
 		echo "CREATE TEMP TABLE m (run_id TEXT, step_id TEXT, host TEXT, lines INTEGER);"
 		echo "CREATE TEMP TABLE fruns AS SELECT * FROM runs WHERE created_ms < $cut;"
+		echo "CREATE TEMP TABLE fended AS SELECT id FROM fruns WHERE status NOT IN (1, 2)"
+		echo "  AND (CASE WHEN ended_ms > 0 THEN ended_ms ELSE created_ms END) < $read_at;"
 		echo "CREATE TEMP TABLE fsteps AS SELECT * FROM step_runs WHERE run_id IN (SELECT id FROM fruns);"
+		echo "CREATE TEMP TABLE esteps AS SELECT * FROM fsteps WHERE run_id IN (SELECT id FROM fended);"
 		for f in "$T"/markers/*; do
 			[ -f "$f" ] || continue
 			b=${f##*/}
@@ -239,7 +253,7 @@ fault_check() {
 			IFS=. read -r r s h <<<"$b"
 			echo "INSERT INTO m VALUES ('$r', '$s', '$h', $n);"
 		done
-		echo "DELETE FROM m WHERE run_id IN (SELECT id FROM runs WHERE created_ms >= $cut);"
+		echo "DELETE FROM m WHERE run_id NOT IN (SELECT id FROM fended);"
 		# SQL both engines read (the store may be SQLite or PostgreSQL,
 		# lib.sh's store): CASE, not a comparison summed as a number;
 		# CASE, not MIN/MAX of two values; the temporary tables named
@@ -250,7 +264,7 @@ CREATE TEMP TABLE k AS
          SUM(CASE WHEN status IN (4, 5, 6) THEN 1 ELSE 0 END) AS ran,
          SUM(CASE WHEN status = 7 THEN 1 ELSE 0 END) AS lost,
          COUNT(*) AS attempts, MAX(attempt) AS max_attempt
-  FROM fsteps GROUP BY run_id, step_id, host;
+  FROM esteps GROUP BY run_id, step_id, host;
 CREATE TEMP TABLE j AS
   SELECT k.*, COALESCE(m.lines, 0) AS lines FROM k LEFT JOIN m USING (run_id, step_id, host);
 SELECT 'executed', COALESCE(SUM(lines), 0) FROM m;

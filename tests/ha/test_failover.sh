@@ -134,7 +134,15 @@ ha_note "SIGSTOPped the leader $frozen (epoch $e0)"
 ha_wait_leader "$frozen"
 e1=$(ha_epoch)
 [ "$e1" -gt "$e0" ] || fail "$HA_LEADER leads under epoch $e1, not above $e0"
-ha_note "$HA_LEADER leads (epoch $e1); SIGCONT to $frozen"
+# Thawed only once every worker has found the new leader by asking: a
+# leader thawed sooner says goodbye as it steps down, and a worker that
+# had not yet been silent for three heartbeats would move on that instead.
+for w in "${FAULT_WORKERS[@]}"; do
+	wait_for "tail -n +$((LOG_AT[$w] + 1)) '$T/worker-$w.log' |
+		grep -q 'another leads: coordinator $HA_LEADER (epoch $e1, newer than $e0)'" 20 \
+		"worker $w to learn from the other coordinators that $HA_LEADER leads"
+done
+ha_note "$HA_LEADER leads (epoch $e1), every worker with it; SIGCONT to $frozen"
 fvar=HA_PID_$frozen
 kill -CONT "${!fvar}"
 wait_for "grep -q 'stepping down from epoch $e0' '$T/coordinator-$frozen.log'" 20 \

@@ -1,7 +1,8 @@
 # SIGTERM to the coordinator: it exits 0 within 5 s, a submit that arrives
 # while it stops is refused (not started, not left to time out), its workers
-# are told goodbye and say hello to the restarted coordinator at once, and a
-# step that ran across the stop is recorded by the next coordinator.
+# are told goodbye, wait for it however long it is away (without calling it
+# silent) and say hello to the restarted coordinator at once, and a step that
+# ran across the stop is recorded by the next coordinator.
 . "$(dirname "$0")/lib.sh"
 rota_setup
 start_coordinator
@@ -55,10 +56,14 @@ assert_eq "$(store "SELECT COUNT(*) FROM runs")" "$runs_before" "runs after a su
 grep -q "told 1 worker(s) goodbye" "$T/coordinator.log" || fail "the coordinator did not say goodbye"
 wait_for "grep -q 'coordinator at .* is stopping' '$T/worker-w1.log'" 5 "the worker to hear the goodbye"
 
-# Down for 2 s (the step ends meanwhile); back on the same endpoints, the
-# worker says hello because of the goodbye: not after 5 heartbeats of
-# silence, nor when a heartbeat of the new epoch reaches it.
-sleep 2
+# Down for longer than 5 heartbeats (the step ends meanwhile; a restart
+# under load may take that long): a coordinator that said goodbye is not
+# silent, it is away, and the worker says so once and keeps dialling it at
+# the short interval. Back on the same endpoints, the worker says hello
+# because of the goodbye: not after giving it up for silence, nor when a
+# heartbeat of the new epoch reaches it.
+wait_for "grep -q 'has not come back since its goodbye' '$T/worker-w1.log'" 10 \
+	"the worker to say it is still waiting for the coordinator"
 restart_coordinator
 back=$SECONDS
 wait_workers 1
