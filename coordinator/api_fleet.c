@@ -28,8 +28,8 @@ api_workers(api_t *api, const uint8_t *identity, size_t identity_len, const Rota
 	body.workers = xcalloc(n, sizeof(*body.workers));
 	/* The windows active now: each worker's says which covers it. */
 	maint_set_t maint;
-	if (maintenance_active(api->svc->store, api->svc->config->maintenance, clock_wall_ms(),
-	                       &maint) != 0)
+	if (maintenance_active(api->svc->store, config_maintenance(api->svc->config),
+	                       clock_wall_ms(), &maint) != 0)
 		log_warn("api: cannot read the maintenance windows for rota workers");
 	body.n_workers = n;
 	for (size_t i = 0; i < n; i++) {

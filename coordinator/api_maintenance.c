@@ -202,7 +202,8 @@ api_maintenance_list(api_t *api, const uint8_t *identity, size_t identity_len,
 {
 	int64_t now = clock_wall_ms();
 	maint_set_t set;
-	if (maintenance_list(api->svc->store, api->svc->config->maintenance, now, &set) != 0) {
+	if (maintenance_list(api->svc->store, config_maintenance(api->svc->config), now, &set) !=
+	    0) {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
 		           "the store could not read the windows (see the coordinator's log)");
 		return;
@@ -231,8 +232,8 @@ api_maintenance_status(api_t *api, Rota__StatusResponse *body, char **freeze)
 {
 	maint_set_t set;
 	*freeze = NULL;
-	if (maintenance_active(api->svc->store, api->svc->config->maintenance, clock_wall_ms(),
-	                       &set) != 0)
+	if (maintenance_active(api->svc->store, config_maintenance(api->svc->config),
+	                       clock_wall_ms(), &set) != 0)
 		return;
 	body->maintenance_windows = (uint32_t)set.count;
 	for (size_t i = 0; i < registry_count(api->svc->registry); i++)

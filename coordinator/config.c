@@ -648,13 +648,13 @@ read_key(config_reader_t *r, const yamltree_node_t *key, const yamltree_node_t *
 	} else if (strcmp(k, "retention") == 0) {
 		read_retention(r, val, c);
 	} else {
-		config_fail(
-		    r, key,
-		    "unknown key '%s' (expected http, http_token_file,"
-		    " http_protect_metrics, http_request_deadline, link, store,"
-		    " store_password_file, backup_dir, lease, id, channels, smtp, people, rotations,"
-		    " escalation, outbox, vars, host_label, retention, maintenance)",
-		    k);
+		config_fail(r, key,
+		            "unknown key '%s' (expected http, http_token_file,"
+		            " http_protect_metrics, http_request_deadline, link, store,"
+		            " store_password_file, backup_dir, lease, id, channels, smtp, people, "
+		            "rotations,"
+		            " escalation, outbox, vars, host_label, retention, maintenance)",
+		            k);
 	}
 }
 
@@ -786,6 +786,12 @@ config_destroy(config_t **cp)
 	free(c->backup_dir);
 	free(c);
 	*cp = NULL;
+}
+
+const maint_plan_t *
+config_maintenance(const config_t *c)
+{
+	return c != NULL ? c->maintenance : NULL;
 }
 
 const channel_t *

@@ -152,6 +152,9 @@ void config_destroy(config_t **cp);
 int config_id_check(const char *id, char *why, size_t len);
 
 const channel_t *config_channel(const config_t *c, const char *name);
+/* The recurring maintenance windows (none when c is NULL: a unit test's
+ * services may have no configuration). */
+const maint_plan_t *config_maintenance(const config_t *c);
 /* The named policy, else "default", else NULL. */
 const config_policy_t *config_policy(const config_t *c, const char *name);
 const config_person_t *config_person(const config_t *c, const char *name);

@@ -353,8 +353,8 @@ static char *
 coordinator_frozen(coordinator_t *c)
 {
 	maint_set_t set;
-	if (maintenance_active(c->svc->store, c->svc->config->maintenance, clock_wall_ms(), &set) !=
-	    0) {
+	if (maintenance_active(c->svc->store, config_maintenance(c->svc->config), clock_wall_ms(),
+	                       &set) != 0) {
 		log_error("scheduler: cannot read the maintenance windows; schedules go on");
 		return NULL;
 	}

@@ -257,8 +257,8 @@ static void
 coordinator_http_maintenance(coordinator_t *c, metrics_t *m)
 {
 	maint_set_t set;
-	if (maintenance_active(c->svc->store, c->svc->config->maintenance, clock_wall_ms(), &set) ==
-	    0) {
+	if (maintenance_active(c->svc->store, config_maintenance(c->svc->config), clock_wall_ms(),
+	                       &set) == 0) {
 		uint64_t hosts = 0;
 		for (size_t i = 0; i < registry_count(c->svc->registry); i++)
 			if (maintenance_covering(&set, registry_at(c->svc->registry, i)) != NULL)

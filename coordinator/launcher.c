@@ -540,7 +540,7 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 		out->code = ROTA__ERROR_CODE__ERR_BAD_PARAMS;
 		goto refused;
 	}
-	if (!req->force && maintenance_active(l->svc->store, l->svc->config->maintenance,
+	if (!req->force && maintenance_active(l->svc->store, config_maintenance(l->svc->config),
 	                                      clock_wall_ms(), &maint) != 0) {
 		out->code = ROTA__ERROR_CODE__ERR_INTERNAL;
 		out->error = xstrdup("the coordinator could not read its maintenance windows (see"

@@ -519,8 +519,8 @@ static char *
 responder_maintenance(responder_t *r, const char *host)
 {
 	maint_set_t set;
-	if (maintenance_active(r->svc->store, r->svc->config->maintenance, clock_wall_ms(), &set) !=
-	    0) {
+	if (maintenance_active(r->svc->store, config_maintenance(r->svc->config), clock_wall_ms(),
+	                       &set) != 0) {
 		log_error("alert intake: cannot read the maintenance windows; the alert is acted"
 		          " on as if there were none");
 		return NULL;
