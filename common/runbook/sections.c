@@ -16,10 +16,10 @@
 
 /* The known keys of each mapping, for "unknown key" and "did you mean". */
 static const char *const keys_top[] = {
-    "name",          "description", "targets",    "params",           "steps",
-    "schedule",      "severity",    "escalation", "triggers",         "allowed_operators",
-    "allowed_roles", "maintenance", "alert",      "prevention",       "escalation_notes",
-    "category",
+    "name",     "description",       "targets",          "params",
+    "steps",    "schedule",          "severity",         "escalation",
+    "triggers", "allowed_operators", "allowed_roles",    "maintenance",
+    "alert",    "prevention",        "escalation_notes", "category",
 };
 /* maintenance: what a freeze window does to the runbook's schedule. */
 static const char *const names_maintenance[] = {"pause", "ignore"};

@@ -12,9 +12,8 @@
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id",         "timeout", "when",     "retries", "continue_on_failure",
-    "idempotent", "hold",    "interval", "record",  "baseline",
-    "description", "phase",
+    "id",   "timeout",  "when",   "retries",  "continue_on_failure", "idempotent",
+    "hold", "interval", "record", "baseline", "description",         "phase",
 };
 static const char *const keys_baseline[] = {"against", "median_of_last", "max_increase_pct",
                                             "max_decrease_pct"};
