@@ -50,7 +50,10 @@ if command -v promtool >/dev/null 2>&1; then
 				labels=${labels%\}}
 				for pair in ${labels//,/ }; do
 					case $pair in job=*) continue ;; esac
-					if ! grep -v '^#' "$page" | grep -q "^$m{.*${pair}[,}]"; then
+					# One grep on the file: under pipefail, grep -q ending a
+					# pipeline early fails the grep that feeds it (SIGPIPE),
+					# which once failed this check on a page that had the series.
+					if ! grep -q "^$m{.*${pair}[,}]" "$page"; then
 						echo "FAIL: rota-alerts.yml selects $m{$pair}, a series the coordinator does not export"
 						fail=1
 					fi
