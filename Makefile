@@ -11,12 +11,12 @@ SAN_BUILD ?= build-san
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-# The plain pass runs one test more than there are cores: its integration
-# tests spend most of their time waiting on daemons and children (a sample of
-# 14 of them used 0.6 of a core on 2 cores at -j2), and every wait in them
-# tolerates a loaded machine (tests/integration/lib.sh's `patience`). The
-# sanitized pass is CPU-bound and stays at one test a core.
-PLAIN_JOBS ?= $(shell echo $$(( $(JOBS) + 1 )))
+# The plain pass runs one test a core. One test more than there are cores
+# (PLAIN_JOBS=3 on 2) saves about a minute, since integration tests mostly
+# wait on their daemons, but fault.coordinator_stop then once recorded a
+# step attempt as lost on an idle machine: left at one a core until that is
+# understood (docs/contributing.md).
+PLAIN_JOBS ?= $(JOBS)
 
 .PHONY: all build deps test test-plain test-sanitize test-fuzz fuzz demo demo-ha bench clean format \
 	format-check checksrc check-style
