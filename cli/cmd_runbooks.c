@@ -193,7 +193,7 @@ static void
 cmd_runbook_show_json(const Rota__Response *r)
 {
 	json_t *j = jsondoc_runbook_show(r->runbook_show);
-	json_print_object(&j);
+	json_print(&j); /* jsondoc_runbook_show closes its document */
 }
 
 /* One line of a peer's text, made printable. */

@@ -784,6 +784,7 @@ config_destroy(config_t **cp)
 	maintenance_plan_destroy(&c->maintenance);
 	free(c->host_label);
 	free(c->backup_dir);
+	free(c->id);
 	free(c);
 	*cp = NULL;
 }
