@@ -261,10 +261,11 @@ catalog_resolve(void *ctx, const char *name, const char **path)
 }
 
 /* Expands e's runbook steps. On an error e serves the version previous
- * served (stale, with the errors), or is marked for removal (rb NULL:
- * catalog_expand_all takes it out) as an invalid file. */
+ * served (stale, with the errors), or is an invalid file: *remove set
+ * (catalog_expand_all takes it out). */
 static void
-catalog_expand(catalog_t *c, catalog_entry_t *e, const catalog_t *previous, runbook_t **dropped)
+catalog_expand(catalog_t *c, catalog_entry_t *e, const catalog_t *previous, runbook_t **dropped,
+               bool *remove)
 {
 	runbook_errors_t errs = {0};
 	if (runbook_expand(e->rb, catalog_resolve, c, &errs) == 0) {
@@ -299,10 +300,9 @@ catalog_expand(catalog_t *c, catalog_entry_t *e, const catalog_t *previous, runb
 	}
 	log_error("runbook %s is invalid and was not loaded:\n%s", e->path, errors);
 	catalog_add_problem(c, e->path, errors);
-	free(e->errors);
-	e->errors = NULL;
-	free(e->yaml);
-	e->yaml = NULL;
+	/* Kept until every entry is expanded: a runbook calling this one is
+	 * told what is wrong with it, whatever the order. */
+	*remove = true;
 }
 
 /* Every entry's runbook steps expanded, once all files are in. */
@@ -310,16 +310,19 @@ static void
 catalog_expand_all(catalog_t *c, const catalog_t *previous)
 {
 	runbook_t **dropped = xcalloc(c->count + 1, sizeof(*dropped));
+	bool *remove = xcalloc(c->count + 1, sizeof(*remove));
 	size_t removed = 0;
 	for (size_t i = 0; i < c->count; i++)
 		if (runbook_has_calls(c->entries[i].rb))
-			catalog_expand(c, &c->entries[i], previous, &dropped[i]);
+			catalog_expand(c, &c->entries[i], previous, &dropped[i], &remove[i]);
 	size_t k = 0;
 	for (size_t i = 0; i < c->count; i++) {
 		catalog_entry_t *e = &c->entries[i];
-		if (dropped[i] != NULL && e->yaml == NULL) {
-			/* Removed: its rb is the dropped one. */
+		if (remove[i]) {
+			/* Its rb is the dropped one. */
 			free(e->path);
+			free(e->yaml);
+			free(e->errors);
 			removed++;
 		} else {
 			c->entries[k++] = *e;
@@ -328,6 +331,7 @@ catalog_expand_all(catalog_t *c, const catalog_t *previous)
 	}
 	c->count = k;
 	free(dropped);
+	free(remove);
 	if (removed > 0)
 		catalog_reindex(c);
 }
