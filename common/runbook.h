@@ -219,9 +219,9 @@ typedef struct {
 /* One `runbook` step as expanded (compose.c): its steps are the runbook's
  * steps whose frame is this one, with ids "STEP.ID" (nested: "a.b.ID"). */
 typedef struct {
-	char *step;    /* the prefix of its steps' ids: "cleanup", "a.b" */
-	char *runbook; /* the runbook it called */
-	size_t parent; /* the caller's frame (frames[parent - 1]); 0: the runbook */
+	char *step;            /* the prefix of its steps' ids: "cleanup", "a.b" */
+	char *runbook;         /* the runbook it called */
+	size_t parent;         /* the caller's frame (frames[parent - 1]); 0: the runbook */
 	runbook_bind_t *binds; /* one per param of the called runbook */
 	size_t bind_count;
 } runbook_frame_t;

@@ -286,8 +286,8 @@ catalog_expand(catalog_t *c, catalog_entry_t *e, const catalog_t *previous, runb
 	/* Destroyed after the loop: its name is still in the index. */
 	*dropped = e->rb;
 	if (rb != NULL) {
-		log_error("runbook %s is invalid; still serving its last good version:\n%s", e->path,
-		          errors);
+		log_error("runbook %s is invalid; still serving its last good version:\n%s",
+		          e->path, errors);
 		e->rb = rb;
 		free(e->yaml);
 		e->yaml = xstrdup(was->yaml);

@@ -9,8 +9,8 @@
  * the other is invalid. A runbook's `runbook` steps are expanded once
  * every file is read (runbook_expand), from the runbooks loaded: an
  * unknown one or a cycle makes the caller invalid, and a reload expands
- * again, so a called runbook's change reaches its callers. A reload builds a whole new catalog and the caller
- * swaps it in (catalog_swap), so a reload is atomic. */
+ * again, so a called runbook's change reaches its callers. A reload builds a whole new catalog and
+ * the caller swaps it in (catalog_swap), so a reload is atomic. */
 #ifndef ROTA_CATALOG_H
 #define ROTA_CATALOG_H
 

@@ -33,7 +33,7 @@ typedef struct {
 	const char *chain[RUNBOOK_MAX_CALL_DEPTH + 2]; /* runbook names, root first */
 	size_t depth;
 	const char *root_step; /* the id of the root's step being expanded */
-	runbook_step_t *out; /* the expanded steps */
+	runbook_step_t *out;   /* the expanded steps */
 	size_t count, cap;
 	runbook_frame_t *frames;
 	size_t frame_count;
@@ -141,18 +141,20 @@ expand_bind(expand_t *e, runbook_mark_t at, const runbook_t *in, const runbook_s
 			if (strcmp(call->call_params[i].key, p->name) == 0)
 				text = call->call_params[i].value;
 		if (p->secret) {
-			expand_error(e, at, in, call,
-			             "param '%s' of runbook %s is secret; a runbook step cannot pass "
-			             "a secret yet (run %s by itself)",
-			             p->name, callee->name, callee->name);
+			expand_error(
+			    e, at, in, call,
+			    "param '%s' of runbook %s is secret; a runbook step cannot pass "
+			    "a secret yet (run %s by itself)",
+			    p->name, callee->name, callee->name);
 			ok = false;
 			continue;
 		}
 		if (text == NULL && (p->required || p->default_value == NULL)) {
-			expand_error(e, at, in, call,
-			             "runbook %s needs param '%s', which has no default: give it in "
-			             "the step's params (params: { %s: VALUE })",
-			             callee->name, p->name, p->name);
+			expand_error(
+			    e, at, in, call,
+			    "runbook %s needs param '%s', which has no default: give it in "
+			    "the step's params (params: { %s: VALUE })",
+			    callee->name, p->name, p->name);
 			ok = false;
 			continue;
 		}
@@ -160,8 +162,9 @@ expand_bind(expand_t *e, runbook_mark_t at, const runbook_t *in, const runbook_s
 			text = p->default_value;
 		else if (!runbook_text_templated(text) &&
 		         !runbook_param_value_fits(p->type, text, &what)) {
-			expand_error(e, at, in, call, "param '%s' of runbook %s must be %s, not '%s'",
-			             p->name, callee->name, what, yamltree_shown(text).s);
+			expand_error(e, at, in, call,
+			             "param '%s' of runbook %s must be %s, not '%s'", p->name,
+			             callee->name, what, yamltree_shown(text).s);
 			ok = false;
 			continue;
 		}
@@ -206,11 +209,12 @@ expand_call(expand_t *e, runbook_mark_t at, const runbook_t *rb, const runbook_s
 				yamltree_report_add(e->r, at, "runbook step '%s' makes a cycle: %s",
 				                    s->id, chain);
 			else
-				yamltree_report_add(e->r, at,
-				                    "runbook step '%s' makes a cycle: %s (step '%s' "
-				                    "at %s:%d:%d runs %s)",
-				                    e->root_step, chain, s->id, rb->path, s->mark.line,
-				                    s->mark.column, s->call);
+				yamltree_report_add(
+				    e->r, at,
+				    "runbook step '%s' makes a cycle: %s (step '%s' "
+				    "at %s:%d:%d runs %s)",
+				    e->root_step, chain, s->id, rb->path, s->mark.line,
+				    s->mark.column, s->call);
 			e->failed = true;
 			free(chain);
 			return;
@@ -238,16 +242,18 @@ expand_call(expand_t *e, runbook_mark_t at, const runbook_t *rb, const runbook_s
 		size_t n = strlen(why);
 		if (n > 0 && why[n - 1] == '\n')
 			why[n - 1] = '\0';
-		expand_error(e, at, rb, s, "runbook step '%s' runs runbook %s, which is invalid: %s",
-		             s->id, s->call, why);
+		expand_error(e, at, rb, s,
+		             "runbook step '%s' runs runbook %s, which is invalid: %s", s->id,
+		             s->call, why);
 		free(why);
 		runbook_errors_clear(&errs);
 		return;
 	}
 	runbook_errors_clear(&errs);
 	if (strcmp(callee->name, s->call) != 0) {
-		expand_error(e, at, rb, s, "runbook step '%s' runs runbook %s, but its file names %s",
-		             s->id, s->call, callee->name);
+		expand_error(e, at, rb, s,
+		             "runbook step '%s' runs runbook %s, but its file names %s", s->id,
+		             s->call, callee->name);
 		runbook_destroy(&callee);
 		return;
 	}
@@ -286,10 +292,11 @@ expand_steps(expand_t *e, runbook_mark_t at, runbook_t *rb, const char *prefix, 
 		if (s->when.kind == RUNBOOK_WHEN_FAILED || s->when.kind == RUNBOOK_WHEN_SUCCEEDED) {
 			size_t to = moved[s->when.step_index];
 			if (to == SIZE_MAX) {
-				expand_error(e, here, rb, s,
-				             "'when' of step '%s' names step '%s', a runbook step; a "
-				             "when cannot name one yet (name a step before it)",
-				             s->id, s->when.step);
+				expand_error(
+				    e, here, rb, s,
+				    "'when' of step '%s' names step '%s', a runbook step; a "
+				    "when cannot name one yet (name a step before it)",
+				    s->id, s->when.step);
 				continue;
 			}
 			free(s->when.step);
@@ -297,7 +304,8 @@ expand_steps(expand_t *e, runbook_mark_t at, runbook_t *rb, const char *prefix, 
 			s->when.step_index = to;
 		}
 		if (e->count >= RUNBOOK_MAX_STEPS) {
-			expand_error(e, here, rb, s, "with the steps of the runbooks it runs, %s has "
+			expand_error(e, here, rb, s,
+			             "with the steps of the runbooks it runs, %s has "
 			             "more than %d steps",
 			             e->root->name, RUNBOOK_MAX_STEPS);
 			break;
@@ -448,10 +456,11 @@ runbook_bundle_parse(const char *text, size_t len, const char *name, runbook_err
 	runbook_t *rb = NULL;
 	if (root != NULL && (inner == NULL || !yamltree_is_text(inner) || b.included == NULL ||
 	                     b.included->kind != YAMLTREE_MAPPING))
-		yamltree_report_add(&r, root->mark, "a runbook bundle needs 'runbook' (a text) and "
-		                                    "'included' (a mapping of texts)");
-	else if (root != NULL && strncmp(inner->text, RUNBOOK_BUNDLE_MARK,
-	                                 strlen(RUNBOOK_BUNDLE_MARK)) == 0)
+		yamltree_report_add(&r, root->mark,
+		                    "a runbook bundle needs 'runbook' (a text) and "
+		                    "'included' (a mapping of texts)");
+	else if (root != NULL &&
+	         strncmp(inner->text, RUNBOOK_BUNDLE_MARK, strlen(RUNBOOK_BUNDLE_MARK)) == 0)
 		yamltree_report_add(&r, inner->mark, "a runbook bundle cannot hold another");
 	else if (root != NULL)
 		rb = runbook_parse_string(inner->text, strlen(inner->text), name, errs);

@@ -28,10 +28,11 @@ check_call_params(check_t *c, const yamltree_node_t *v, runbook_step_t *s)
 	for (size_t i = 0; i + 1 < v->count; i += 2) {
 		const yamltree_node_t *k = v->kids[i], *val = v->kids[i + 1];
 		if (!yamltree_is_text(val)) {
-			yamltree_report_add(c->r, val->mark,
-			                    "param '%s' must be a value (text, number or true/false), "
-			                    "not %s",
-			                    yamltree_shown(k->text).s, yamltree_kind_name(val));
+			yamltree_report_add(
+			    c->r, val->mark,
+			    "param '%s' must be a value (text, number or true/false), "
+			    "not %s",
+			    yamltree_shown(k->text).s, yamltree_kind_name(val));
 			continue;
 		}
 		if (runbook_text_templated(val->text))
@@ -48,9 +49,10 @@ void
 step_runbook_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, const step_ctx_t *sc)
 {
 	if (!yamltree_is_text(v)) {
-		yamltree_report_add(c->r, v->mark,
-		                    "'runbook' of %s must be the name of the runbook it runs, not %s",
-		                    sc->label, yamltree_kind_name(v));
+		yamltree_report_add(
+		    c->r, v->mark,
+		    "'runbook' of %s must be the name of the runbook it runs, not %s", sc->label,
+		    yamltree_kind_name(v));
 		return;
 	}
 	if (!runbook_name_valid(v->text, CHARS_RUNBOOK_NAME, RUNBOOK_MAX_NAME_LEN, false)) {
@@ -61,7 +63,8 @@ step_runbook_parse(check_t *c, const yamltree_node_t *v, runbook_step_t *s, cons
 		return;
 	}
 	s->call = xstrdup(v->text);
-	const yamltree_node_t *params = sc->step != NULL ? yamltree_map_get(sc->step, "params") : NULL;
+	const yamltree_node_t *params =
+	    sc->step != NULL ? yamltree_map_get(sc->step, "params") : NULL;
 	if (params != NULL)
 		check_call_params(c, params, s);
 }

@@ -12,13 +12,13 @@
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id",   "timeout",  "when",   "retries",  "continue_on_failure", "idempotent",
-    "hold", "interval", "record", "baseline", "description",         "phase",
-    "params",
+    "id",          "timeout", "when",     "retries", "continue_on_failure",
+    "idempotent",  "hold",    "interval", "record",  "baseline",
+    "description", "phase",   "params",
 };
 /* What a `runbook` step cannot have: its runbook's steps keep their own. */
 static const char *const keys_not_on_call[] = {
-    "timeout", "when", "retries", "continue_on_failure", "idempotent", "hold", "interval",
+    "timeout", "when",     "retries", "continue_on_failure", "idempotent", "hold", "interval",
     "record",  "baseline", "run_as",
 };
 static const char *const keys_baseline[] = {"against", "median_of_last", "max_increase_pct",

@@ -66,7 +66,8 @@ static const book_t books[] = {
               "    runbook: clean-dir\n"
               "    params: { path: \"{{ params.where }}/logs\" }\n"},
     {"loop-a", "name: loop-a\nsteps:\n  - { id: to-b, runbook: loop-b }\n"},
-    {"loop-b", "name: loop-b\nsteps:\n  - { id: x, noop: {} }\n  - { id: to-a, runbook: loop-a }\n"},
+    {"loop-b",
+     "name: loop-b\nsteps:\n  - { id: x, noop: {} }\n  - { id: to-a, runbook: loop-a }\n"},
     {"self", "name: self\nsteps:\n  - { id: me, runbook: self }\n"},
     {"d1", "name: d1\nsteps:\n  - { id: s, runbook: d2 }\n"},
     {"d2", "name: d2\nsteps:\n  - { id: s, runbook: d3 }\n"},
@@ -215,9 +216,10 @@ test_cycles(void **state)
 	                    "t.yaml:3:5: runbook step 'to-b' makes a cycle: loop-a -> loop-b -> "
 	                    "loop-a (step 'to-a' at loop-b:4:5 runs loop-a)\n");
 	/* A cycle further down, not through the file itself. */
-	assert_expand_error("name: x\nsteps:\n  - { id: n, noop: {} }\n  - { id: c, runbook: self }\n",
-	                    "t.yaml:4:5: runbook step 'c' makes a cycle: x -> self -> self (step "
-	                    "'me' at self:3:5 runs self)\n");
+	assert_expand_error(
+	    "name: x\nsteps:\n  - { id: n, noop: {} }\n  - { id: c, runbook: self }\n",
+	    "t.yaml:4:5: runbook step 'c' makes a cycle: x -> self -> self (step "
+	    "'me' at self:3:5 runs self)\n");
 }
 
 static void
@@ -240,9 +242,10 @@ test_errors(void **state)
 	    "'s' has no step type; add one of shell, http_check, disk_check, metric_check, "
 	    "file_check, tls_check, promql_check, manual, notify, noop or runbook\n"
 	    "broken:3:14: unknown key 'shel' in step 's'; did you mean 'shell'?\n");
-	assert_expand_error("name: x\nsteps:\n  - { id: a, runbook: needs, params: { target: t } }\n",
-	                    "t.yaml:3:5: param 'token' of runbook needs is secret; a runbook step "
-	                    "cannot pass a secret yet (run needs by itself)\n");
+	assert_expand_error(
+	    "name: x\nsteps:\n  - { id: a, runbook: needs, params: { target: t } }\n",
+	    "t.yaml:3:5: param 'token' of runbook needs is secret; a runbook step "
+	    "cannot pass a secret yet (run needs by itself)\n");
 	assert_expand_error("name: x\nsteps:\n  - { id: a, runbook: clean-dir }\n"
 	                    "  - { id: b, when: { failed: a }, noop: {} }\n",
 	                    "t.yaml:4:5: 'when' of step 'b' names step 'a', a runbook step; a when "
@@ -258,27 +261,29 @@ static void
 test_parse_errors(void **state)
 {
 	(void)state;
-	const char *text = "name: x\nsteps:\n"
-	                   "  - id: a\n    runbook: clean-dir\n    when: always\n    retries: 2\n"
-	                   "  - { id: b, runbook: [x] }\n"
-	                   "  - { id: c, runbook: 'no such', params: [1] }\n"
-	                   "  - { id: d, runbook: clean-dir, params: { path: '{{ params.nope }}' } }\n"
-	                   "  - { id: e, shell: ls, params: { x: 1 } }\n";
+	const char *text =
+	    "name: x\nsteps:\n"
+	    "  - id: a\n    runbook: clean-dir\n    when: always\n    retries: 2\n"
+	    "  - { id: b, runbook: [x] }\n"
+	    "  - { id: c, runbook: 'no such', params: [1] }\n"
+	    "  - { id: d, runbook: clean-dir, params: { path: '{{ params.nope }}' } }\n"
+	    "  - { id: e, shell: ls, params: { x: 1 } }\n";
 	runbook_errors_t errs = {0};
 	assert_null(runbook_parse_string(text, strlen(text), "t.yaml", &errs));
 	char *got = runbook_errors_format(&errs);
 	assert_string_equal(
-	    got, "t.yaml:5:5: step 'a' runs runbook steps, which keep their own settings: 'when' "
-	         "goes on the steps of the runbook it runs\n"
-	         "t.yaml:6:5: step 'a' runs runbook steps, which keep their own settings: 'retries' "
-	         "goes on the steps of the runbook it runs\n"
-	         "t.yaml:7:23: 'runbook' of step 'b' must be the name of the runbook it runs, not a "
-	         "sequence\n"
-	         "t.yaml:8:23: 'runbook' of step 'c' must be a runbook's name (1 to 100 of A-Z a-z "
-	         "0-9 . _ -), not 'no such'\n"
-	         "t.yaml:9:50: unknown template name 'params.nope'; no params are declared\n"
-	         "t.yaml:10:33: 'params' of step 'e' is for a runbook step (runbook: NAME), the "
-	         "values of the runbook it runs\n");
+	    got,
+	    "t.yaml:5:5: step 'a' runs runbook steps, which keep their own settings: 'when' "
+	    "goes on the steps of the runbook it runs\n"
+	    "t.yaml:6:5: step 'a' runs runbook steps, which keep their own settings: 'retries' "
+	    "goes on the steps of the runbook it runs\n"
+	    "t.yaml:7:23: 'runbook' of step 'b' must be the name of the runbook it runs, not a "
+	    "sequence\n"
+	    "t.yaml:8:23: 'runbook' of step 'c' must be a runbook's name (1 to 100 of A-Z a-z "
+	    "0-9 . _ -), not 'no such'\n"
+	    "t.yaml:9:50: unknown template name 'params.nope'; no params are declared\n"
+	    "t.yaml:10:33: 'params' of step 'e' is for a runbook step (runbook: NAME), the "
+	    "values of the runbook it runs\n");
 	free(got);
 	runbook_errors_clear(&errs);
 }
