@@ -2,8 +2,9 @@
 # through a real coordinator, worker and store: the called runbook's steps
 # run as the caller's own (ids "cleanup.ID"), with the param the step
 # passes; `rota show` groups them under the step; a change of the called
-# runbook reaches its caller on reload; a cycle is refused at load; and a
-# file sent with `rota submit FILE` may call the catalog's runbooks too.
+# runbook reaches its caller on reload; a cycle is refused at load; a file
+# sent with `rota submit FILE` may call the catalog's runbooks too; and a
+# called runbook's manual step is approved after a coordinator restart.
 . "$(dirname "$0")/lib.sh"
 rota_setup
 
@@ -123,4 +124,43 @@ YAML
 run_rota 4 -- submit "$T/bad.yaml" --target w1
 assert_contains "$ERR" "bad.yaml:3:5: runbook clean-dir has no param 'pth' (its params: path, keep)" \
 	"an unknown param, at the step"
-pass "runbook steps: params bound, steps grouped in rota show, reload, cycles, ad-hoc files"
+# ---- a called runbook's approval, across a coordinator restart -------------
+# The run keeps the runbooks it called: restarted, the coordinator resumes
+# it with the called runbook's own `when` (the fallback stays skipped).
+cat >"$RUNBOOKS/confirm-it.yaml" <<'YAML'
+name: confirm-it
+params:
+  what: { default: nothing }
+steps:
+  - id: ask
+    manual: { prompt: "go on with {{ params.what }}?" }
+  - id: fallback
+    when: { failed: ask }
+    shell: "echo fallback"
+  - id: done
+    shell: "echo confirmed {{ params.what }}"
+YAML
+cat >"$RUNBOOKS/gated.yaml" <<'YAML'
+name: gated
+params:
+  thing: { default: a-release }
+steps:
+  - id: gate
+    runbook: confirm-it
+    params: { what: "{{ params.thing }}" }
+YAML
+run_rota 1 -- reload
+RUN=$(rota submit gated --target w1) || fail "submit of gated refused"
+wait_for '[ "$(store "SELECT status FROM step_runs WHERE run_id = '"'$RUN'"' AND step_id = '"'gate.ask'"'")" = 11 ]' 30 \
+	"gate.ask to wait for approval"
+assert_contains "$(rota show "$RUN")" "go on with a-release?" "the prompt with the bound param"
+kill -KILL "$COORD_PID"
+wait "$COORD_PID" 2>/dev/null || true
+restart_coordinator
+wait_workers 1
+run_rota 0 -- approve "$RUN" gate.ask
+wait_for '[ "$(run_status "$RUN")" -ge 3 ] 2>/dev/null' 30 "run $RUN to end"
+assert_eq "$(steps)" "gate.ask:4 gate.fallback:8 gate.done:4" "the called runbook's when after a restart"
+assert_not_contains "$(cat "$T/coordinator.log")" "no longer parses" "the run's copy read back"
+assert_contains "$(rota logs "$RUN" --raw)" "w1 gate.done | confirmed a-release" "the step after the approval"
+pass "runbook steps: params bound, steps grouped in rota show, reload, cycles, ad-hoc files, an approval across a restart"
