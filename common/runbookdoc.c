@@ -134,6 +134,16 @@ put_step_action(FILE *f, const runbook_step_t *s)
 		fputs(": ", f);
 		markdown_code(f, s->message);
 		break;
+	case RUNBOOK_STEP_RUNBOOK: /* a file read on its own: not expanded */
+		fputs("   - runs the steps of runbook ", f);
+		markdown_code(f, s->call);
+		for (size_t i = 0; i < s->call_param_count; i++) {
+			fputs(i == 0 ? " with " : ", ", f);
+			markdown_code(f, s->call_params[i].key);
+			fputs(" = ", f);
+			markdown_code(f, s->call_params[i].value);
+		}
+		break;
 	default:
 		fputs("   - does nothing on the host (a marker in the run)", f);
 		break;
@@ -177,8 +187,22 @@ put_step_conditions(FILE *f, const runbook_step_t *s)
 	}
 }
 
+/* A step of a called runbook: which, through which step, with what. */
 static void
-put_step(FILE *f, const runbook_step_t *s, size_t index)
+put_step_call(FILE *f, const runbook_t *rb, const runbook_step_t *s)
+{
+	if (s->frame == 0 || s->frame > rb->frame_count)
+		return;
+	const runbook_frame_t *fr = &rb->frames[s->frame - 1];
+	fprintf(f, "   - a step of runbook `%s`, run by step `%s`", fr->runbook, fr->step);
+	for (size_t i = 0; i < fr->bind_count; i++)
+		fprintf(f, "%s`%s` = `%s`", i == 0 ? " with " : ", ", fr->binds[i].name,
+		        fr->binds[i].text);
+	fputs("\n", f);
+}
+
+static void
+put_step(FILE *f, const runbook_t *rb, const runbook_step_t *s, size_t index)
 {
 	fprintf(f, "%zu. **%s** (%s)", index + 1, s->id != NULL ? s->id : "?",
 	        runbook_step_type_name(s->type));
@@ -191,6 +215,7 @@ put_step(FILE *f, const runbook_step_t *s, size_t index)
 		free(d);
 	}
 	fputs("\n", f);
+	put_step_call(f, rb, s);
 	put_step_action(f, s);
 	put_step_conditions(f, s);
 }
@@ -223,7 +248,7 @@ put_steps(FILE *f, const runbook_t *rb)
 		size_t shown = 0;
 		for (size_t i = 0; i < rb->step_count; i++) {
 			if ((int)phases[i] == p) {
-				put_step(f, &rb->steps[i], i);
+				put_step(f, rb, &rb->steps[i], i);
 				shown++;
 			}
 		}
