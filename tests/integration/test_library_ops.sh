@@ -195,6 +195,9 @@ submit backup-take "${TAKE[@]}" "${PG[@]}" -p pg_database=appdb -p keep=2 \
 statuses "$RUN" prepare=$SUCCEEDED space=$SUCCEEDED archive=$SUCCEEDED dump=$SUCCEEDED \
 	fresh=$SUCCEEDED retention=$SUCCEEDED upload=$SUCCEEDED
 FIRST=$RUN
+fresh=$(store "SELECT detail FROM step_runs WHERE run_id = '$RUN' AND step_id = 'fresh'")
+assert_contains "$fresh" ": 3 files; newest $T/backups/" "the fresh check of the run's backups"
+assert_not_contains "$fresh" ".sha256" "the fresh check of the run's backups"
 for f in "files-$RUN.tar.gz" "config-$RUN.tar.gz" "db-$RUN.dump"; do
 	[ -s "$T/backups/$f" ] || fail "backup-take wrote no $f: $(ls "$T/backups")"
 	(cd "$T/backups" && sha256sum --status -c "$f.sha256") || fail "$f does not match its .sha256"
