@@ -249,8 +249,9 @@ cmp -s "$APP/saved_models/model.bin" "$T/restored$APP/saved_models/model.bin" ||
 	fail "the restored model differs: $(ls -R "$T/restored" | head)"
 has_line "$(rota logs "$RUN")" "verify: all [0-9]+ entries of .* are in $T/restored OK" "the verification"
 [ ! -e "$T/rota-restore-$RUN" ] || fail "backup-restore left its plan"
-# The db set into another database; then data-validation reads it there.
-rota submit backup-restore --target w1 -p backup_dir="$T/backups" -p set=db -p pg_database=restoredb \
+# The db set, by its name, into another database; then data-validation
+# reads it there.
+rota submit backup-restore --target w1 -p backup_dir="$T/backups" -p set=db -p backup="db-$LAST.dump" -p pg_database=restoredb \
 	"${PG[@]}" -p scratch_dir="$T" >"$T/restore.out" 2>&1 || fail "backup-restore refused: $(cat "$T/restore.out")"
 RUN=$(newest_run)
 wait_for '[ "$(last_status "$RUN" approve)" = "$WAITING" ]' 30 "the db restore's approval to wait"
