@@ -260,13 +260,19 @@ wait_for '[ "$(run_status "$RUN")" = "$RUN_SUCCEEDED" ]' 30 "the db restore to s
 assert_eq "$(pgc psql restoredb -At -c 'SELECT count(*) FROM patients')" 3 "rows restored into restoredb"
 pass "backup-restore restores a files set and a database after approval"
 
-VAL=(-p data_path="$APP/data/*.csv" -p pg_database=restoredb "${PG[@]}")
-submit data-validation "${VAL[@]}" -p min_count=2 -p required_columns="patients.id public.patients.age" \
+# The passing run connects as the role that must give a password (rota_pw),
+# from a password file: pg_passfile, never a password in a param.
+printf '127.0.0.1:%s:*:rota_pw:%s\n' "$PG_PORT" "$(cat "$(sed -n 's/^PG_PW_FILE=//p' "$PGSTATE")")" >"$T/pgpass"
+chmod 600 "$T/pgpass"
+pgc psql restoredb -q -c 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO rota_pw' >/dev/null ||
+	fail "could not grant rota_pw its reads"
+VAL=(-p data_path="$APP/data/*.csv" -p pg_database=restoredb -p pg_host=127.0.0.1 -p pg_port="$PG_PORT")
+submit data-validation "${VAL[@]}" -p pg_user=rota_pw -p pg_passfile="$T/pgpass" -p min_count=2 -p required_columns="patients.id public.patients.age" \
 	-p min_rows="patients:3 public.predictions:1"
 [ "$RC" -eq 0 ] || fail "data-validation (exit $RC): $LOG"
 statuses "$RUN" files=$SUCCEEDED db_ready=$SUCCEEDED schema=$SUCCEEDED rows=$SUCCEEDED
 has_line "$LOG" "rows: public\.patients has 3 rows \(at least 3\) OK" "the row count"
-submit data-validation "${VAL[@]}" -p min_count=3 -p required_columns="patients.id patients.weight" \
+submit data-validation "${VAL[@]}" -p pg_user=rota -p min_count=3 -p required_columns="patients.id patients.weight" \
 	-p min_rows="patients:100 nosuch:1"
 [ "$RC" -ne 0 ] || fail "data-validation passed bad data: $LOG"
 statuses "$RUN" files=$FAILED db_ready=$SUCCEEDED schema=$FAILED rows=$FAILED
