@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "runbook.h"
 #include "xalloc.h"
 
 /* Whether the TCP connection a worker last spoke on is still open at both
@@ -90,6 +91,12 @@ coordinator_hello_check(const Rota__Hello *hello, const uint8_t *identity, size_
 	    strlen(hello->worker_id) != identity_len ||
 	    memcmp(hello->worker_id, identity, identity_len) != 0) {
 		*why = "a Hello whose worker_id is not its identity";
+		return -1;
+	}
+	if (strcmp(hello->worker_id, RUNBOOK_COORDINATOR_HOST) == 0) {
+		/* The host of the runs that need no worker (runbook.h). */
+		*why = "a Hello from a worker named '" RUNBOOK_COORDINATOR_HOST
+		       "', the id runs on the coordinator itself use";
 		return -1;
 	}
 	if (hello->n_in_flight > COORDINATOR_HELLO_MAX_KEYS ||

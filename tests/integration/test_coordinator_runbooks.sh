@@ -1,0 +1,123 @@
+# Runbooks with targets: { coordinator: true } run with no worker at all
+# (none is started here): the shipped reminders and sign-offs end to end.
+# - monthly-performance-optimization fires on its schedule (the third Monday,
+#   MON#3: ROTA_FAKE_NOW starts the clock seconds before it) on the one host
+#   @coordinator, and its checklist reaches a real webhook receiver;
+# - monthly-alert-tuning by rota submit: checklist and test notice delivered,
+#   its sign-off waits; --target naming a worker is refused;
+# - a runbook an alert starts runs on the coordinator whatever host the
+#   alert names, with the alert's values;
+# - the coordinator SIGKILLed while both sign-offs wait: after its restart
+#   they still wait, nothing is sent twice, rota approve ends one run
+#   succeeded and rota reject the other failed;
+# - a maintenance window on a host does not hold such a runbook; one on
+#   "all" does (a manual submit needs --force).
+. "$(dirname "$0")/lib.sh"
+rota_setup
+RUNBOOKS=$T/runbooks
+mkdir -p "$RUNBOOKS"
+cp "$ROTA_SOURCE_DIR/runbooks/monthly-performance-optimization.yaml" \
+	"$ROTA_SOURCE_DIR/runbooks/monthly-alert-tuning.yaml" "$RUNBOOKS/"
+cat >"$RUNBOOKS/cert-reminder.yaml" <<'YAML'
+name: cert-reminder
+targets: { coordinator: true }
+triggers:
+  - alertmanager: { alertname: CertExpiringSoon }
+steps:
+  - id: tell
+    notify: { message: "renew the certificate of {{ alert.labels.instance }} ({{ host.id }})" }
+YAML
+
+start_receiver
+cat >"$T/config.yaml" <<YAML
+channels:
+  oncall: { webhook: { url: "$RECV/oncall" } }
+escalation:
+  policies:
+    default:
+      - { after: 0s, notify: [oncall] }
+outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
+YAML
+# sent TEXT: how many notices holding TEXT the receiver took (2xx).
+sent() { grep -F "$1" "$T/recv.jsonl" | grep -c '"ok":true' || true; }
+step_status() {
+	store "SELECT status FROM step_runs WHERE run_id = '$1' AND step_id = '$2'
+	       AND host = '@coordinator' ORDER BY attempt DESC LIMIT 1"
+}
+run_of() { store "SELECT id FROM runs WHERE runbook = '$1' ORDER BY created_ms DESC LIMIT 1"; }
+WAITING=11
+SUCCEEDED=4
+RUN_SUCCEEDED=3
+RUN_FAILED=4
+
+# December 2026: the 21st is its third Monday.
+ROTA_FAKE_NOW=2026-12-21T08:59:57Z start_coordinator --config "$T/config.yaml"
+
+# --- the schedule fires with no worker connected
+wait_for '[ -n "$(run_of monthly-performance-optimization)" ]' 15 "the 09:00 slot to fire"
+perf=$(run_of monthly-performance-optimization)
+assert_eq "$(store "SELECT trigger FROM runs WHERE id = '$perf'")" schedule "its trigger"
+wait_for '[ "$(step_status "$perf" sign_off)" = $WAITING ]' 10 "its sign-off to wait"
+wait_for '[ "$(sent "Monthly performance optimization is due")" = 1 ]' 10 "its checklist"
+pass "monthly-performance-optimization fires on MON#3 with no worker and sends its checklist"
+
+# --- by hand; a worker target does not apply
+run_rota 0 -- submit monthly-alert-tuning
+tune=$(run_of monthly-alert-tuning)
+wait_for '[ "$(step_status "$tune" sign_off)" = $WAITING ]' 10 "the tuning sign-off to wait"
+wait_for '[ "$(sent "Monthly alert tuning is due")" = 1 ]' 10 "the tuning checklist"
+wait_for '[ "$(sent "TEST of alert delivery")" = 1 ]' 10 "the test notice"
+assert_eq "$(step_status "$tune" delivery_test)" $SUCCEEDED "the test notice's step"
+run_rota 0 -- show "$tune"
+assert_contains "$OUT" "@coordinator" "rota show of a coordinator run"
+run_rota 0 -- runs
+has_line "$OUT" "$tune .*monthly-alert-tuning" "rota runs"
+run_rota 4 -- submit monthly-alert-tuning --target w1
+assert_contains "$ERR" "runs on the coordinator (targets: { coordinator: true }), not on workers" \
+	"--target w1"
+pass "monthly-alert-tuning by hand: checklist and test notice delivered, sign-off waits"
+
+# --- started by an alert for a host no worker is
+body='{"version": "4", "status": "firing", "receiver": "rota", "groupKey": "g1",
+ "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "truncatedAlerts": 0,
+ "alerts": [{"status": "firing", "labels": {"alertname": "CertExpiringSoon",
+   "instance": "10.0.0.5:9100"}, "annotations": {}, "startsAt": "2026-12-21T08:00:00Z",
+   "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "f1"}]}'
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data-binary "$body" "http://$HTTP_EP/v1/alerts/alertmanager")
+assert_eq "$code" 202 "the alert"
+wait_for '[ -n "$(run_of cert-reminder)" ]' 10 "the alert's run"
+cert=$(run_of cert-reminder)
+wait_for '[ "$(run_status "$cert")" = $RUN_SUCCEEDED ]' 10 "the alert's run to succeed"
+wait_for '[ "$(sent "renew the certificate of 10.0.0.5:9100 (@coordinator)")" = 1 ]' 10 \
+	"the alert's reminder"
+assert_eq "$(store "SELECT trigger FROM runs WHERE id = '$cert'")" alert "its trigger"
+pass "an alert starts a coordinator runbook with its values, whatever host it names"
+
+# --- a restart while both sign-offs wait
+kill -KILL "$COORD_PID"
+wait "$COORD_PID" 2>/dev/null || true
+ROTA_FAKE_NOW=2026-12-21T09:01:00Z restart_coordinator --config "$T/config.yaml"
+run_rota 0 -- show "$tune"
+has_line "$OUT" "sign_off .*waiting" "the tuning sign-off after the restart"
+run_rota 0 -- approve "$tune" sign_off --note "all channels got it"
+wait_for '[ "$(run_status "$tune")" = $RUN_SUCCEEDED ]' 10 "the approved tuning run to succeed"
+run_rota 0 -- reject "$perf" sign_off --note "not done this month"
+wait_for '[ "$(run_status "$perf")" = $RUN_FAILED ]' 10 "the rejected review to fail"
+for text in "Monthly performance optimization is due" "Monthly alert tuning is due" \
+	"TEST of alert delivery" "renew the certificate"; do
+	assert_eq "$(sent "$text")" 1 "notices '$text' after the restart"
+done
+assert_eq "$(store "SELECT COUNT(*) FROM runs WHERE runbook = 'monthly-performance-optimization'")" \
+	1 "scheduled runs after the restart"
+pass "after a SIGKILL the sign-offs still wait; approve and reject end them; nothing sent twice"
+
+# --- maintenance: a host's window does not hold it, one on all does
+run_rota 0 -- maintenance start --target db-1 --for 1h --reason "db patching"
+run_rota 0 -- submit monthly-alert-tuning
+run_rota 0 -- maintenance start --target all --for 1h --reason "datacenter move"
+run_rota 4 -- submit monthly-alert-tuning
+assert_contains "$ERR" "host @coordinator is in maintenance" "a submit during a window on all"
+assert_contains "$ERR" "datacenter move" "the refusal names the window"
+run_rota 0 -- submit monthly-alert-tuning --force
+pass "a window on all holds a coordinator runbook (--force overrides); one on a host does not"
