@@ -146,10 +146,11 @@ launcher_targets_coordinator(const launch_t *req, const maint_set_t *maint, strl
 	for (size_t i = 0; i < req->n_targets; i++) {
 		if (strcmp(req->targets[i], RUNBOOK_COORDINATOR_HOST) == 0)
 			continue;
-		*error = xasprintf("runbook %s runs on the coordinator (targets: { coordinator: true"
-		                   " }), not on workers: --target %s does not apply (leave"
-		                   " --target out)",
-		                   req->rb->name, req->targets[i]);
+		*error =
+		    xasprintf("runbook %s runs on the coordinator (targets: { coordinator: true"
+		              " }), not on workers: --target %s does not apply (leave"
+		              " --target out)",
+		              req->rb->name, req->targets[i]);
 		return -1;
 	}
 	const maint_window_t *mw = maintenance_covering_all(maint);
@@ -549,17 +550,17 @@ launcher_maintenance_refuses(const launcher_t *l, const launch_t *req, const mai
 		return false;
 	for (size_t i = 0; i < stopped->count; i++) {
 		worker_t *w = registry_find(l->svc->registry, stopped->items[i]);
-		const maint_window_t *mw = w                    ? maintenance_covering(maint, w)
-		                           : req->rb->targets.coordinator ? maintenance_covering_all(maint)
-		                                                          : NULL;
+		const maint_window_t *mw = w ? maintenance_covering(maint, w)
+		                           : req->rb->targets.coordinator
+		                               ? maintenance_covering_all(maint)
+		                               : NULL;
 		if (mw == NULL)
 			continue;
 		char *what = maintenance_describe(mw);
 		free(out->error);
-		out->error =
-		    xasprintf("%s %s is in maintenance, %s; rota submit --force runs on"
-		              " it anyway, or rota maintenance end %s",
-		              w ? "worker" : "host", stopped->items[i], what, mw->id);
+		out->error = xasprintf("%s %s is in maintenance, %s; rota submit --force runs on"
+		                       " it anyway, or rota maintenance end %s",
+		                       w ? "worker" : "host", stopped->items[i], what, mw->id);
 		out->code = ROTA__ERROR_CODE__ERR_NO_TARGETS;
 		free(what);
 		return true;

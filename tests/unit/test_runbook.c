@@ -595,11 +595,11 @@ test_coordinator_targets(void **state)
 	            "    shell: df -h\n"
 	            "  - id: wait\n"
 	            "    noop: {}\n",
-	            "t.yaml:6:7: step 'look' is a shell step, but the runbook has 'targets: {"
+	            "t.yaml:6:5: step 'look' is a shell step, but the runbook has 'targets: {"
 	            " coordinator: true }', which runs no worker: only manual and notify steps"
 	            " can run there (give it worker targets, or move this step to another"
 	            " runbook)\n"
-	            "t.yaml:8:7: step 'wait' is a noop step, but the runbook has 'targets: {"
+	            "t.yaml:8:5: step 'wait' is a noop step, but the runbook has 'targets: {"
 	            " coordinator: true }', which runs no worker: only manual and notify steps"
 	            " can run there (give it worker targets, or move this step to another"
 	            " runbook)\n");
