@@ -10,8 +10,9 @@
 # - the coordinator SIGKILLed while both sign-offs wait: after its restart
 #   they still wait, nothing is sent twice, rota approve ends one run
 #   succeeded and rota reject the other failed;
-# - a maintenance window on a host does not hold such a runbook; one on
-#   "all" does (a manual submit needs --force).
+# - a maintenance window on a host (a recurring one, open when the schedule
+#   fires; one started by hand) does not hold such a runbook; one on "all"
+#   does (a manual submit needs --force).
 . "$(dirname "$0")/lib.sh"
 rota_setup
 RUNBOOKS=$T/runbooks
@@ -37,6 +38,8 @@ escalation:
     default:
       - { after: 0s, notify: [oncall] }
 outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
+maintenance:
+  - { name: db-patching, cron: "0 8 * * *", duration: 2h, target: db-1, reason: patching }
 YAML
 # sent TEXT: how many notices holding TEXT the receiver took (2xx).
 sent() { grep -F "$1" "$T/recv.jsonl" | grep -c '"ok":true' || true; }
@@ -59,6 +62,8 @@ perf=$(run_of monthly-performance-optimization)
 assert_eq "$(store "SELECT trigger FROM runs WHERE id = '$perf'")" schedule "its trigger"
 wait_for '[ "$(step_status "$perf" sign_off)" = $WAITING ]' 10 "its sign-off to wait"
 wait_for '[ "$(sent "Monthly performance optimization is due")" = 1 ]' 10 "its checklist"
+run_rota 0 -- maintenance list
+has_line "$OUT" "MW-db-patching .*db-1" "the host's window, open when the slot fired"
 pass "monthly-performance-optimization fires on MON#3 with no worker and sends its checklist"
 
 # --- by hand; a worker target does not apply
