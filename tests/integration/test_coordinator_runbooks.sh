@@ -10,6 +10,7 @@
 # - the coordinator SIGKILLed while both sign-offs wait: after its restart
 #   they still wait, nothing is sent twice, rota approve ends one run
 #   succeeded and rota reject the other failed;
+# - a Hello as @coordinator is refused;
 # - a maintenance window on a host (a recurring one, open when the schedule
 #   fires; one started by hand) does not hold such a runbook; one on "all"
 #   does (a manual submit needs --force).
@@ -98,6 +99,15 @@ wait_for '[ "$(sent "renew the certificate of 10.0.0.5:9100 (@coordinator)")" = 
 	"the alert's reminder"
 assert_eq "$(store "SELECT trigger FROM runs WHERE id = '$cert'")" alert "its trigger"
 pass "an alert starts a coordinator runbook with its values, whatever host it names"
+
+# --- no worker can take the pseudo-host's name
+got=$("$ROTA_TESTS_BIN/rota-testpeer" hello "$WORKER_EP" @coordinator 1 8) ||
+	fail "no answer to a Hello as @coordinator"
+assert_contains "$got" "refused Hello refused: worker id @coordinator is the host of runbooks" \
+	"a Hello as @coordinator"
+run_rota 0 -- workers
+assert_not_contains "$OUT" "@coordinator" "rota workers"
+pass "a Hello as @coordinator is refused, saying why"
 
 # --- a restart while both sign-offs wait
 kill -KILL "$COORD_PID"
