@@ -117,6 +117,8 @@ run_rota 0 -- show "$tune"
 has_line "$OUT" "sign_off .*waiting" "the tuning sign-off after the restart"
 run_rota 0 -- approve "$tune" sign_off --note "all channels got it"
 wait_for '[ "$(run_status "$tune")" = $RUN_SUCCEEDED ]' 10 "the approved tuning run to succeed"
+run_rota 0 -- history monthly-alert-tuning --since 2026-12-01T00:00:00Z
+assert_contains "$OUT" "runs: 1 (1 succeeded, 0 failed" "rota history of the tuning runbook"
 run_rota 0 -- reject "$perf" sign_off --note "not done this month"
 wait_for '[ "$(run_status "$perf")" = $RUN_FAILED ]' 10 "the rejected review to fail"
 for text in "Monthly performance optimization is due" "Monthly alert tuning is due" \
