@@ -131,7 +131,7 @@ pass "after a SIGKILL the sign-offs still wait; approve and reject end them; not
 
 # --- maintenance: a host's window does not hold it, one on all does
 run_rota 0 -- maintenance start --target db-1 --for 1h --reason "db patching"
-run_rota 0 -- submit monthly-alert-tuning
+run_rota 0 -- submit monthly-alert-tuning --target @coordinator
 run_rota 0 -- maintenance start --target all --for 1h --reason "datacenter move"
 run_rota 4 -- submit monthly-alert-tuning
 assert_contains "$ERR" "host @coordinator is in maintenance" "a submit during a window on all"
