@@ -13,7 +13,8 @@
 # - a Hello as @coordinator is refused;
 # - a maintenance window on a host (a recurring one, open when the schedule
 #   fires; one started by hand) does not hold such a runbook; one on "all"
-#   does (a manual submit needs --force).
+#   does (a manual submit needs --force);
+# - the console's API shows the run and its approve button ends it.
 . "$(dirname "$0")/lib.sh"
 rota_setup
 RUNBOOKS=$T/runbooks
@@ -138,3 +139,16 @@ assert_contains "$ERR" "host @coordinator is in maintenance" "a submit during a 
 assert_contains "$ERR" "datacenter move" "the refusal names the window"
 run_rota 0 -- submit monthly-alert-tuning --force
 pass "a window on all holds a coordinator runbook (--force overrides); one on a host does not"
+
+# --- the console's API: the run on its one host, approved by its button
+forced=$(run_of monthly-alert-tuning)
+wait_for '[ "$(step_status "$forced" sign_off)" = $WAITING ]' 10 "the forced run's sign-off"
+csrf=$(curl -s "http://$HTTP_EP/v1/session" | jq -r .csrf_token)
+code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "X-CSRF-Token: $csrf" \
+	-H 'Content-Type: application/json' --data '{"note":"from the console"}' \
+	"http://$HTTP_EP/v1/runs/$forced/steps/sign_off/approve")
+assert_eq "$code" 200 "the console's approve: $(cat "$T/body")"
+wait_for '[ "$(run_status "$forced")" = $RUN_SUCCEEDED ]' 10 "the console-approved run to succeed"
+assert_contains "$(curl -s "http://$HTTP_EP/v1/runs/$forced")" '"host":"@coordinator"' \
+	"GET /v1/runs/ID"
+pass "the console's API shows the run on @coordinator and its approve button ends it"
