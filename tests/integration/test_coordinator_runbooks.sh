@@ -126,6 +126,8 @@ for text in "Monthly performance optimization is due" "Monthly alert tuning is d
 	"TEST of alert delivery" "renew the certificate"; do
 	assert_eq "$(sent "$text")" 1 "notices '$text' after the restart"
 done
+assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$tune'")" 3 \
+	"step rows of the tuning run (one attempt of each step)"
 assert_eq "$(store "SELECT COUNT(*) FROM runs WHERE runbook = 'monthly-performance-optimization'")" \
 	1 "scheduled runs after the restart"
 pass "after a SIGKILL the sign-offs still wait; approve and reject end them; nothing sent twice"
