@@ -122,8 +122,9 @@ run_rota 0 -- history monthly-alert-tuning --since 2026-12-01T00:00:00Z
 assert_contains "$OUT" "runs: 1 (1 succeeded, 0 failed" "rota history of the tuning runbook"
 run_rota 0 -- reject "$perf" sign_off --note "not done this month"
 wait_for '[ "$(run_status "$perf")" = $RUN_FAILED ]' 10 "the rejected review to fail"
-for text in "Monthly performance optimization is due" "Monthly alert tuning is due" \
-	"TEST of alert delivery" "renew the certificate"; do
+for text in "Monthly performance optimization is due (run $perf)" \
+	"Monthly alert tuning is due (run $tune)" "TEST of alert delivery from rota (run $tune)" \
+	"renew the certificate"; do
 	assert_eq "$(sent "$text")" 1 "notices '$text' after the restart"
 done
 assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$tune'")" 3 \
