@@ -160,6 +160,7 @@ jsondoc_rb_targets(json_t *j, const runbook_targets_t *t)
 	json_key(j, "targets");
 	json_object_begin(j);
 	json_member_bool(j, "all", t->all);
+	json_member_bool(j, "coordinator", t->coordinator);
 	jsondoc_strings(j, "hosts", t->hosts, t->host_count);
 	json_key(j, "labels");
 	json_object_begin(j);

@@ -211,12 +211,22 @@ typedef struct {
 	bool percent;
 } runbook_amount_t;
 
+/* The one host of a run of a runbook with `targets: { coordinator: true }`.
+ * A worker id is letters, digits, '-', '_' and '.', so no worker can have
+ * this one (and the coordinator refuses a Hello that says it has). */
+#define RUNBOOK_COORDINATOR_HOST "@coordinator"
+
 typedef struct {
 	char **hosts; /* worker ids */
 	size_t host_count;
 	runbook_label_match_t *labels; /* every label must match */
 	size_t label_count;
 	bool all;
+	/* `coordinator: true`: the run needs no worker. Its one host is the
+	 * pseudo-host RUNBOOK_COORDINATOR_HOST and every step is one the
+	 * coordinator runs itself (manual, notify): reminders and sign-offs. */
+	bool coordinator;
+	runbook_mark_t coordinator_mark;
 	runbook_amount_t batch;        /* rolling: hosts started at a time; unset = all */
 	runbook_amount_t max_failures; /* stop starting hosts past this many failures */
 } runbook_targets_t;

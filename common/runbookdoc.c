@@ -403,7 +403,9 @@ put_schedule(FILE *f, const runbook_t *rb)
 static void
 put_targets(FILE *f, const runbook_targets_t *t)
 {
-	if (t->all) {
+	if (t->coordinator) {
+		fputs("the coordinator itself, no worker (host `" RUNBOOK_COORDINATOR_HOST "`)", f);
+	} else if (t->all) {
 		fputs("every host", f);
 	} else if (t->host_count > 0 || t->label_count > 0) {
 		for (size_t i = 0; i < t->host_count; i++)
