@@ -164,7 +164,7 @@ session_body_name(Rota__Response__BodyCase body)
 	case ROTA__RESPONSE__BODY_RUNBOOKS:
 		return "runbooks";
 	case ROTA__RESPONSE__BODY_RUNBOOK_SHOW:
-		return "runbooks NAME";
+		return "runbook show";
 	case ROTA__RESPONSE__BODY_RELOAD:
 		return "reload";
 	case ROTA__RESPONSE__BODY_SCHEDULES:
@@ -216,7 +216,7 @@ session_body_name(Rota__Response__BodyCase body)
 	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
 		return "oncall override";
 	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
-		return "runbook show";
+		return "runbook docs";
 	default:
 		return "empty";
 	}

@@ -190,7 +190,7 @@ api_schedules(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 	free(body.schedules);
 }
 
-/* Fire times `rota runbooks NAME` lists when not asked for a number. */
+/* Fire times `rota runbook show NAME` lists when not asked for a number. */
 #define API_RUNBOOK_NEXT 5
 
 /* Whether the file at path is named name (its base name without .yaml or
