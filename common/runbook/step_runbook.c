@@ -84,3 +84,17 @@ step_runbook_texts(const runbook_step_t *s, const char **out)
 	out[0] = s->call;
 	return 1;
 }
+
+/* Read alone (a file not expanded): what it runs, with what. */
+void
+step_runbook_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "runs the steps of runbook ");
+	runbook_phrase_code(out, s->call);
+	for (size_t i = 0; i < s->call_param_count; i++) {
+		runbook_phrase_words(out, i == 0 ? " with " : ", ");
+		runbook_phrase_code(out, s->call_params[i].key);
+		runbook_phrase_words(out, " = ");
+		runbook_phrase_code(out, s->call_params[i].value);
+	}
+}
