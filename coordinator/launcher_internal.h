@@ -75,10 +75,12 @@ typedef struct {
 } frame_vars_t;
 /* The vars step renders with: host's own, or, for a step of a called
  * runbook, host's with params.* the called runbook's (borrowed from host
- * or fv). NULL with *error (the caller frees) when a param's value does
- * not render or fit its type. */
+ * or fv), each said once in ps's lines for host_id ("cleanup.path").
+ * NULL with *error (the caller frees) when a param's value does not
+ * render or fit its type. */
 const vars_t *launcher_frame_vars(const runbook_t *rb, const runbook_step_t *step,
-                                  const vars_t *host, frame_vars_t *fv, char **error);
+                                  const vars_t *host, frame_vars_t *fv, params_t *ps,
+                                  const char *host_id, char **error);
 void launcher_frame_vars_free(frame_vars_t *fv);
 
 /* The services of l, for launcher_params.c. */

@@ -320,14 +320,15 @@ launcher_params_free(params_t *ps)
 /* Frame k's vars (1-based; 0: host's own): host's vars but params.*, then
  * the called runbook's params, each rendered in its caller's vars. */
 static const vars_t *
-frame_vars(const runbook_t *rb, size_t k, const vars_t *host, frame_vars_t *fv, char **error)
+frame_vars(const runbook_t *rb, size_t k, const vars_t *host, frame_vars_t *fv, params_t *ps,
+           const char *host_id, char **error)
 {
 	if (k == 0 || k > rb->frame_count)
 		return host;
 	if (fv->built[k - 1])
 		return &fv->vars[k - 1];
 	const runbook_frame_t *f = &rb->frames[k - 1];
-	const vars_t *caller = frame_vars(rb, f->parent, host, fv, error);
+	const vars_t *caller = frame_vars(rb, f->parent, host, fv, ps, host_id, error);
 	if (caller == NULL)
 		return NULL;
 	vars_t *v = &fv->vars[k - 1];
@@ -352,6 +353,17 @@ frame_vars(const runbook_t *rb, size_t k, const vars_t *host, frame_vars_t *fv, 
 		char *name = xasprintf("params.%s", b->name);
 		launcher_params_var(v, name, value);
 		free(name);
+		/* For `rota show`: "cleanup.path", from the runbook step. */
+		if (ps->host_lines < LAUNCHER_MAX_HOST_PARAM_LINES) {
+			char *shown = xasprintf("%s.%s", f->step, b->name);
+			char *source = xasprintf("runbook step %s (%s)", f->step, f->runbook);
+			params_line(ps, shown, value, source, host_id);
+			ps->host_lines++;
+			free(shown);
+			free(source);
+		} else {
+			ps->host_lines_dropped++;
+		}
 		free(value);
 	}
 	fv->built[k - 1] = true;
@@ -360,7 +372,7 @@ frame_vars(const runbook_t *rb, size_t k, const vars_t *host, frame_vars_t *fv, 
 
 const vars_t *
 launcher_frame_vars(const runbook_t *rb, const runbook_step_t *step, const vars_t *host,
-                    frame_vars_t *fv, char **error)
+                    frame_vars_t *fv, params_t *ps, const char *host_id, char **error)
 {
 	if (step->frame == 0)
 		return host;
@@ -369,7 +381,7 @@ launcher_frame_vars(const runbook_t *rb, const runbook_step_t *step, const vars_
 		fv->built = xcalloc(rb->frame_count + 1, sizeof(*fv->built));
 		fv->count = rb->frame_count;
 	}
-	return frame_vars(rb, step->frame, host, fv, error);
+	return frame_vars(rb, step->frame, host, fv, ps, host_id, error);
 }
 
 void

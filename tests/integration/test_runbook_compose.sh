@@ -79,6 +79,8 @@ has_line "$show" "^    cleanup.count +failed \(handled\) +1 .*$T/data/\*.log: 1 
 has_line "$show" "^    cleanup.after +succeeded +0 " || fail "rota show: cleanup.after: $show"
 has_line "$show" "^  bye +succeeded" || fail "rota show: bye, not in the group: $show"
 assert_contains "$show" "v1 kept 5 in $T/data" "the bound param and the called runbook's default"
+has_line "$show" "^cleanup.path +$T/data +runbook step cleanup \(clean-dir\) +w1$" || fail "rota show: where cleanup.path came from: $show"
+has_line "$show" "^cleanup.keep +5 +runbook step cleanup \(clean-dir\) +w1$" || fail "rota show: where cleanup.keep came from: $show"
 assert_contains "$show" "cleaning $T/data" "the remedy of the called runbook ran"
 logs=$(rota logs "$RUN" --raw)
 assert_contains "$logs" "w1 cleanup.after | v1 kept 5 in $T/data" "rota logs of a called step"
