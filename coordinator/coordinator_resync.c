@@ -28,10 +28,9 @@ coordinator_reload_config(coordinator_t *c, char **error)
 	char *why = NULL;
 	config_t *fresh = config_load(path, &why);
 	if (fresh == NULL) {
-		log_error(
-		    "reload: %s; nothing reloaded (the runbooks and maintenance windows in use"
-		    " stay)",
-		    why);
+		log_error("reload: the configuration has errors; nothing reloaded (the runbooks and"
+		          " maintenance windows in use stay):\n    %s",
+		          why);
 		*error =
 		    xasprintf("the configuration has errors; nothing reloaded (the runbooks and"
 		              " maintenance windows in use stay):\n%s",
