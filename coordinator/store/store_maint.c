@@ -14,6 +14,7 @@ static const char sql_end[] =
 static const char sql_end_occurrence[] =
     "INSERT INTO maintenance_ended (name, starts_ms, ended_ms, ended_by) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (name, starts_ms) DO NOTHING";
+static const char sql_ended_forget[] = "DELETE FROM maintenance_ended WHERE starts_ms < ?";
 static const char sql_ended_list[] =
     "SELECT name, starts_ms, ended_ms, ended_by FROM maintenance_ended"
     " WHERE starts_ms > ? ORDER BY starts_ms LIMIT ?";
@@ -143,6 +144,12 @@ store_maint_end_occurrence(store_t *s, const char *name, int64_t starts_ms, int6
 		return -1;
 	int64_t ended = db_changes(s->db);
 	if (ended < 0)
+		return -1;
+	db_stmt_t *forget = store_stmt(s, sql_ended_forget);
+	if (forget == NULL)
+		return -1;
+	db_bind_int64(forget, 1, now_ms - STORE_MAINT_ENDED_KEEP_MS);
+	if (store_stmt_done(s, forget) != 0)
 		return -1;
 	return ended > 0 ? 0 : 1;
 }

@@ -234,6 +234,19 @@ test_occurrence_ended(void **state)
 	maintenance_set_free(&set);
 	assert_int_equal(active_at(f->store, p, next - 1), 0);
 	assert_int_equal(active_at(f->store, p, next), 1);
+	/* Ending one five weeks on forgets the first: no window lasts that
+	 * long. */
+	int64_t later = TUE_0200_MS + 5 * 7 * 24 * 60 * MIN_MS;
+	assert_int_equal(
+	    store_maint_end_occurrence(f->store, "patch-night", later, later + MIN_MS, "alice"), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	store_maint_ended_t *ended = NULL;
+	size_t n = 0;
+	assert_int_equal(store_maint_ended_list(f->store, 0, 10, &ended, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ended[0].starts_ms, later);
+	assert_string_equal(ended[0].ended_by, "alice");
+	store_maint_ended_free(ended, n);
 	maintenance_plan_destroy(&p);
 }
 
