@@ -16,7 +16,8 @@
 #   time, each held healthy; a release whose smoke test fails is rolled
 #   back (the rollback command ran, the version is the old one);
 # - security-incident: evidence saved and checksummed, the busiest source
-#   of the access log blocked after approval; a rejection blocks nothing;
+#   of the access log blocked after approval; started by an alert naming
+#   another source, a rejection blocks nothing;
 # - model-drift: accuracy and drift recorded and compared with their
 #   median; an accuracy drop past 5% fails the run with both values.
 # release-deploy's 15-minute hold is the one thing changed: the copy served
@@ -42,6 +43,9 @@ vars:
       health_url: "$U/file/health"
       restart_command: 'echo "\$SERVICE" >> "\$ROTA_TEST_TMP/restarted"'
       status_command: 'test -e "\$ROTA_TEST_TMP/restarted"'
+      access_log: "$T/access.log"
+      evidence_dir: "$T/evidence"
+      block_command: 'echo "\$SOURCE" >> "\$ROTA_TEST_TMP/blocked"'
 YAML
 RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
 start_worker w1 --label role=web
@@ -86,22 +90,31 @@ steps_are() {
 	done
 }
 
-# ---- service-restart: the alert names the service ----
-body=$(
-	cat <<JSON
-{"version": "4", "status": "firing", "receiver": "rota", "groupKey": "g-restart",
+# alert NAME FINGERPRINT LABELS-JSON: posts one firing Alertmanager alert
+# for w1 and sets RUN to the run it started for RUNBOOK.
+alert() {
+	local body code
+	body=$(
+		cat <<JSON
+{"version": "4", "status": "firing", "receiver": "rota", "groupKey": "g-$2",
  "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "truncatedAlerts": 0,
- "alerts": [{"status": "firing", "labels": {"alertname": "ServiceRestartRequired",
-   "instance": "w1:9100", "service": "billing-api"}, "annotations": {},
-   "startsAt": "2026-12-06T03:00:00Z", "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "r1"}]}
+ "alerts": [{"status": "firing", "labels": {"alertname": "$1", "instance": "w1:9100", $3},
+   "annotations": {}, "startsAt": "2026-12-06T03:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+   "fingerprint": "$2"}]}
 JSON
-)
-code=$(curl -s -o "$T/alert.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-	--data-binary "$body" "http://$HTTP_EP/v1/alerts/alertmanager")
-assert_eq "$code" 202 "the ServiceRestartRequired alert: $(cat "$T/alert.out")"
-wait_for '[ -n "$(store "SELECT id FROM runs WHERE runbook = '"'service-restart'"'")" ]' 10 \
-	"the alert to start service-restart"
-RUN=$(store "SELECT id FROM runs WHERE runbook = 'service-restart'")
+	)
+	code=$(curl -s -o "$T/alert.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data-binary "$body" "http://$HTTP_EP/v1/alerts/alertmanager")
+	assert_eq "$code" 202 "the $1 alert: $(cat "$T/alert.out")"
+	wait_for '[ -n "$(store "SELECT r.id FROM runs r JOIN step_runs s ON s.run_id = r.id
+	                         WHERE r.trigger <> '"'manual'"' AND s.step_id = '"'$4'"' LIMIT 1")" ]' 10 \
+		"the $1 alert to start a run"
+	RUN=$(store "SELECT r.id FROM runs r JOIN step_runs s ON s.run_id = r.id
+	             WHERE r.trigger <> 'manual' AND s.step_id = '$4' LIMIT 1")
+}
+
+# ---- service-restart: the alert names the service ----
+alert ServiceRestartRequired r1 '"service": "billing-api"' restart
 finish $RUN_SUCCEEDED "service-restart started by the alert"
 steps_are $SUCCEEDED w1 before announce restart running healthy
 assert_eq "$(cat "$T/restarted")" billing-api "the service the restart command was given"
@@ -201,9 +214,9 @@ pass "release-deploy: a failed smoke test rolls the host back"
 for i in $(seq 30); do echo "203.0.113.9 - - [06/Dec/2026:03:00:00 +0000] \"POST /login HTTP/1.1\" 401 12"; done >"$T/access.log"
 for i in $(seq 5); do echo "198.51.100.7 - - [06/Dec/2026:03:00:01 +0000] \"GET / HTTP/1.1\" 200 512"; done >>"$T/access.log"
 echo "192.0.2.1 - - [06/Dec/2026:03:00:02 +0000] \"GET /admin HTTP/1.1\" 403 9" >>"$T/access.log"
-si_args=(-p access_log="$T/access.log" -p evidence_dir="$T/evidence"
-	-p block_command='echo "$SOURCE" >> "$ROTA_TEST_TMP/blocked"')
-submit security-incident --target w1 "${si_args[@]}"
+# The log, the evidence directory and the block command come from the
+# configuration's vars, as they would for a run an alert starts.
+submit security-incident --target w1
 wait_for '[ "$(st approve)" = "$WAITING" ]' 20 "security-incident to wait for approval"
 steps_are $SUCCEEDED w1 evidence_dir connections sources announce
 [ ! -e "$T/blocked" ] || fail "security-incident blocked before the approval"
@@ -217,15 +230,16 @@ steps_are $SUCCEEDED w1 act seal
 assert_eq "$(cat "$T/blocked")" 203.0.113.9 "the source blocked"
 (cd "$ev" && sha256sum --quiet -c SHA256SUMS) || fail "the evidence checksums do not verify"
 grep -q ' block 203.0.113.9$' "$ev/actions.txt" || fail "the action was not recorded: $(cat "$ev/actions.txt")"
-submit security-incident --target w1 -p source=198.51.100.7 "${si_args[@]}"
+# An alert names the source; the operator rejects the block.
+alert AnomalousTraffic a1 '"source_ip": "198.51.100.7"' act
 wait_for '[ "$(st approve)" = "$WAITING" ]' 20 "security-incident to wait again"
 run_rota 0 -- reject "$RUN" approve --note "false alarm"
 finish $RUN_FAILED "security-incident, rejected"
 steps_are $SKIPPED w1 act
 steps_are $SUCCEEDED w1 seal
 assert_eq "$(cat "$T/blocked")" 203.0.113.9 "nothing more blocked after a rejection"
-assert_eq "$(cat "$T/evidence/$RUN/source")" 198.51.100.7 "the source given by -p"
-pass "security-incident: evidence saved and sealed, the source blocked only when approved"
+assert_eq "$(cat "$T/evidence/$RUN/source")" 198.51.100.7 "the source the alert named"
+pass "security-incident: evidence saved and sealed, the source (the log's busiest, or the alert's) blocked only when approved"
 
 # ---- model-drift: accuracy and drift against their median ----
 metrics() { printf 'model_accuracy %s\nmodel_drift_score %s\n' "$1" "$2" >"$T/www/model.prom"; }
