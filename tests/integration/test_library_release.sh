@@ -11,10 +11,12 @@
 # - service-scale: reaches the count; a count above max_count changes
 #   nothing;
 # - config-change: installs, validates, reloads; a file the validator
-#   rejects is rolled back to the saved copy and never reloaded;
+#   rejects is rolled back to the saved copy and never reloaded, one the
+#   reload fails on is rolled back and reloaded;
 # - release-deploy: staging first, then the two production hosts one at a
 #   time, each held healthy; a release whose smoke test fails is rolled
-#   back (the rollback command ran, the version is the old one);
+#   back (the rollback command ran, the version is the old one); one that
+#   fails on staging never reaches production;
 # - security-incident: evidence saved and checksummed, the busiest source
 #   of the access log blocked after approval; started by an alert naming
 #   another source, a rejection blocks nothing;
@@ -149,7 +151,7 @@ printf 'listen 8080\nvalid\n' >"$T/etc/app.conf.new"
 printf 'listen 8081\nbroken\n' >"$T/etc/app.conf.bad"
 cc_args=(-p config_path="$T/etc/app.conf" -p service=app -p health_url="$U/file/health"
 	-p validate_command='grep -qx valid "$CONFIG"'
-	-p reload_command='cp "$CONFIG" "$ROTA_TEST_TMP/loaded"')
+	-p reload_command='if grep -q 8082 "$CONFIG"; then echo "bind 8082: in use" >&2; exit 1; fi; cp "$CONFIG" "$ROTA_TEST_TMP/loaded"')
 submit config-change --target w1 -p new_config="$T/etc/app.conf.new" "${cc_args[@]}"
 finish $RUN_SUCCEEDED "config-change with a valid file"
 steps_are $SUCCEEDED w1 plan install validate reload healthy applied rollback
@@ -167,7 +169,16 @@ cmp -s "$T/etc/app.conf" "$T/etc/app.conf.new" || fail "the rejected file was no
 cmp -s "$T/loaded" "$T/etc/app.conf.new" || fail "the service was reloaded with the rejected file"
 assert_contains "$(rota logs "$RUN" 2>&1)" "restored $T/etc/app.conf from $T/etc/app.conf.rota-$RUN" "rollback's output"
 [ ! -e "/var/tmp/rota-config-$good_run-w1.applied" ] || fail "config-change left its marker"
-pass "config-change installs a valid file; a rejected one is rolled back and never loaded"
+# Valid, but the service cannot load it: rolled back and loaded again.
+printf 'listen 8082\nvalid\n' >"$T/etc/app.conf.busy"
+submit config-change --target w1 -p new_config="$T/etc/app.conf.busy" "${cc_args[@]}"
+finish $RUN_FAILED "config-change with a file the service cannot load"
+steps_are $SUCCEEDED w1 plan install validate rollback
+steps_are $FAILED w1 reload
+steps_are $SKIPPED w1 healthy applied
+cmp -s "$T/etc/app.conf" "$T/etc/app.conf.new" || fail "the file the reload failed on was not rolled back"
+assert_contains "$(rota logs "$RUN" 2>&1)" "app reloaded with the old configuration OK" "rollback's output"
+pass "config-change installs a valid file; a rejected one, or one the reload fails on, is rolled back"
 
 # ---- release-deploy: staging, then the production hosts one at a time ----
 echo v1 >"$T/www/staging"
@@ -209,6 +220,18 @@ rollback w1" "the deploys and the rollback"
 assert_eq "$(cat "$T/www/version")" v2 "the version after the rollback"
 assert_contains "$(rota logs "$RUN" 2>&1)" "rolled back and answers $U/file/health" "rollback's output"
 pass "release-deploy: a failed smoke test rolls the host back"
+
+# Staging first: a release staging cannot take never reaches production.
+: >"$T/deploys"
+submit release-deploy --target w1 -p release=v4 "${rd_args[@]}" \
+	-p deploy_command='echo "$TARGET $ROTA_HOST $RELEASE" >> "$ROTA_TEST_TMP/deploys"; [ "$TARGET" != staging ]'
+finish $RUN_FAILED "release-deploy of v4, which staging refuses"
+steps_are $FAILED w1 staging_current staging_deploy
+steps_are $SKIPPED w1 staging_smoke deploy ready smoke watch passed
+steps_are $SUCCEEDED w1 rollback
+assert_eq "$(cat "$T/deploys")" "staging w1 v4" "the deploys: staging only"
+assert_contains "$(rota logs "$RUN" 2>&1)" "production was not touched on w1; nothing to roll back" "rollback's output"
+pass "release-deploy: a release that fails on staging never reaches production"
 
 # ---- security-incident: evidence, approval, block ----
 for i in $(seq 30); do echo "203.0.113.9 - - [06/Dec/2026:03:00:00 +0000] \"POST /login HTTP/1.1\" 401 12"; done >"$T/access.log"
