@@ -20,15 +20,16 @@ if [ -z "$have_server" ] || ! command -v psql >/dev/null 2>&1 || ! command -v pg
 	exit 77
 fi
 
-# A cluster of this test's own, stopped when it exits (before the rest of
-# the cleanup).
-export ROTA_TEST_PG_STATE=$T/pg/cluster.env
+# A cluster of this test's own (its own state file, so a coordinator's
+# store on the suite's cluster is never touched), stopped when the test
+# exits, before the rest of the cleanup.
+DBT=$T/pg-target
 export ROTA_PG_TEMPLATE=${ROTA_PG_TEMPLATE:-$ROTA_BIN/../pg/template}
-mkdir -p "$T/pg"
-trap 'bash "$PGCLUSTER" stop >/dev/null 2>&1 || true; cleanup' EXIT
-bash "$PGCLUSTER" start >"$T/pg/start.log" 2>&1 ||
-	fail "could not start a PostgreSQL cluster: $(cat "$T/pg/start.log")"
-. "$ROTA_TEST_PG_STATE"
+mkdir -p "$DBT"
+trap 'bash "$PGCLUSTER" --state "$DBT/cluster.env" stop >/dev/null 2>&1 || true; cleanup' EXIT
+bash "$PGCLUSTER" --state "$DBT/cluster.env" start >"$DBT/start.log" 2>&1 ||
+	fail "could not start a PostgreSQL cluster: $(cat "$DBT/start.log")"
+. "$DBT/cluster.env"
 pw=$(head -n 1 "$PG_PW_FILE")
 (umask 077 && printf '127.0.0.1:%s:*:%s:%s\n' "$PG_PORT" "$PG_PW_ROLE" "$pw" >"$T/pgpass")
 
