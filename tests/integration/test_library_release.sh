@@ -120,6 +120,9 @@ alert ServiceRestartRequired r1 '"service": "billing-api"' restart
 finish $RUN_SUCCEEDED "service-restart started by the alert"
 steps_are $SUCCEEDED w1 before announce restart running healthy
 assert_eq "$(cat "$T/restarted")" billing-api "the service the restart command was given"
+run_rota 0 -- show "$RUN"
+has_line "$OUT" "^service +billing-api +alert \(label service\)" "rota show: the service from the alert"
+has_line "$OUT" "^restart_command +echo .* +vars \(every host, line [0-9]+\) +w1$" "rota show: the restart command from vars"
 pass "service-restart restarts the service the alert names and waits for its health"
 
 submit service-restart --target w1 -p service=billing-api -p restart_command='exit 3'
