@@ -1,7 +1,8 @@
 /* rota-testhttp: a small HTTP server for integration tests of the built-in
  * checks, where neither python3 nor any other server can be assumed.
  *
- *   rota-testhttp PORTFILE   serves on an ephemeral 127.0.0.1 port, writes
+ *   rota-testhttp PORTFILE [STATEDIR]
+ *                            serves on an ephemeral 127.0.0.1 port, writes
  *                            the port number to PORTFILE (atomically, once
  *                            listening), and runs until SIGTERM or SIGINT.
  *
@@ -13,6 +14,10 @@
  *   /metrics  200, Prometheus text format (see metrics_text below)
  *   /countdown 200 to the first 3 requests, then 503 (a service that goes
  *             bad while a check holds: hold's tests)
+ *   /state/NAME  200 with the file STATEDIR/NAME as the body, read at each
+ *             request, or 503 when there is no such file: a fixture whose
+ *             health and metrics the test (or a fake service's restart
+ *             script) changes by writing files (NAME has no '/')
  *   else      404
  */
 #include <arpa/inet.h>
@@ -47,6 +52,33 @@ respond(struct MHD_Connection *c, unsigned status, const char *body)
 	return rc;
 }
 
+/* Where /state/NAME files are read from; NULL: the route answers 404. */
+static const char *state_dir;
+
+/* /state/NAME: the file's contents, or 503 when it is missing (a service
+ * that is down). The body is copied: the file may change at once. */
+static enum MHD_Result
+respond_state(struct MHD_Connection *c, const char *name)
+{
+	if (state_dir == NULL || name[0] == '\0' || strchr(name, '/') != NULL || name[0] == '.')
+		return respond(c, 404, "not found\n");
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, name) >= sizeof(path))
+		return respond(c, 404, "not found\n");
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return respond(c, 503, "service unavailable\n");
+	char body[65536];
+	size_t n = fread(body, 1, sizeof(body), f);
+	fclose(f);
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	enum MHD_Result rc = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
         const char *version, const char *upload, size_t *upload_len, void **con)
@@ -76,6 +108,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	}
 	if (strcmp(url, "/metrics") == 0)
 		return respond(c, 200, metrics_text);
+	if (strncmp(url, "/state/", 7) == 0)
+		return respond_state(c, url + 7);
 	if (strcmp(url, "/countdown") == 0) {
 		/* one server thread per connection: the count is atomic */
 		static int served;
@@ -89,10 +123,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 int
 main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: rota-testhttp PORTFILE\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: rota-testhttp PORTFILE [STATEDIR]\n");
 		return 2;
 	}
+	state_dir = argc == 3 ? argv[2] : NULL;
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
