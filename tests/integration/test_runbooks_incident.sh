@@ -108,7 +108,8 @@ start_worker cpu-2 --label role=db
 wait_workers 6
 
 # fire GROUP ALERTNAME HOST SERVICE [LABELS]: one Alertmanager webhook with
-# one firing alert for HOST naming SERVICE.
+# one firing alert for HOST naming SERVICE, posted in the background (the
+# answer's code goes to $T/fire-GROUP; fired checks them all).
 fire() {
 	local body
 	body=$(
@@ -121,10 +122,15 @@ fire() {
    "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "fp-$1"}]}
 JSON
 	)
-	local code
-	code=$(curl -s -o "$T/fire.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-		--data-binary "$body" "http://$HTTP_EP/v1/alerts/alertmanager")
-	assert_eq "$code" 202 "the alert $2 for $3"
+	curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data-binary "$body" "http://$HTTP_EP/v1/alerts/alertmanager" >"$T/fire-$1" &
+	FIRING+=($!)
+}
+FIRING=()
+fired() { # every webhook answered 202
+	wait "${FIRING[@]}"
+	local f
+	for f in "$T"/fire-*; do assert_eq "$(cat "$f")" 202 "the alert of ${f##*/fire-}"; done
 }
 run_on() { # run_on RUNBOOK HOST: the run of RUNBOOK whose steps ran on HOST
 	store "SELECT r.id FROM runs r JOIN step_runs s ON s.run_id = r.id
@@ -150,6 +156,7 @@ fire g-cpu-ok HighCPUUsage cpu-1 svc-cpu
 fire g-cpu-stays HighCPUUsage cpu-2 svc-cpu
 fire g-mem-ok HighMemoryUsage cpu-1 svc-mem '"job": "other"'
 fire g-mem-no HighMemoryUsage cpu-2 svc-mem
+fired
 
 declare -A RUN
 for pair in high-latency:api-1 high-error-rate:api-2 service-down:api-3 high-latency:api-4 \
