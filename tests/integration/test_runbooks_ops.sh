@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The shipped operations runbooks end to end on a real worker, against
 # temporary directories and rota-testhttp, nothing of the host's own:
-#   - deployment-rollback: current points at 1.11.0 of 1.9.0, 1.10.0 and
-#     1.11.0; after approval it points at 1.10.0 (version order, not text
-#     order), the restart command named by a param restarts the alert's
+#   - deployment-rollback: current points at 1.10.0 of 1.8.0, 1.9.0 and
+#     1.10.0; after approval it points at 1.9.0 (version order: in text
+#     order 1.10.0 would be the oldest), the restart command named by a param restarts the alert's
 #     service (a marker), and the health endpoint answers. Failure path: the
 #     live release is the oldest, so the plan fails and nothing changes.
 #   - log-rotation: logs older than older_than_days go into a dated
@@ -40,8 +40,8 @@ step() { # step RUN STEP: "STATUS DETAIL" of the step, from rota show
 # ---- fixtures ------------------------------------------------------------------
 # Releases: good (the restart marker and the health file) and oldest.
 for d in good oldest; do mkdir -p "$T/$d/releases"; done
-for v in 1.9.0 1.10.0 1.11.0; do mkdir "$T/good/releases/$v"; done
-ln -s "$T/good/releases/1.11.0" "$T/good/current"
+for v in 1.8.0 1.9.0 1.10.0; do mkdir "$T/good/releases/$v"; done
+ln -s "$T/good/releases/1.10.0" "$T/good/current"
 mkdir "$T/oldest/releases/1.0.0" "$T/oldest/releases/2.0.0"
 ln -s "$T/oldest/releases/1.0.0" "$T/oldest/current"
 cat >"$T/restart" <<'SH'
@@ -104,8 +104,8 @@ SC_BAD=$R
 
 wait_for 'step "$RB_OK" approve | grep -q ^waiting' 20 "the rollback to wait for approval"
 run_rota 0 -- logs "$RB_OK"
-has_line "$OUT" "plan: $T/good/current: 1.11.0 -> 1.10.0 .*OK" "the plan, in version order"
-assert_eq "$(readlink "$T/good/current")" "$T/good/releases/1.11.0" "nothing switched before approval"
+has_line "$OUT" "plan: $T/good/current: 1.10.0 -> 1.9.0 .*OK" "the plan, in version order"
+assert_eq "$(readlink "$T/good/current")" "$T/good/releases/1.10.0" "nothing switched before approval"
 run_rota 0 -- approve "$RB_OK" approve
 for r in "$RB_OK" "$RB_BAD" "$LR_OK" "$LR_BAD" "$SC_OK" "$SC_BAD"; do
 	wait_for 'ended "$r"' 30 "run $r to end"
@@ -113,8 +113,8 @@ done
 
 # ---- deployment-rollback ---------------------------------------------------------
 assert_eq "$(run_status "$RB_OK")" 3 "the rollback succeeds: $(rota show "$RB_OK")"
-assert_eq "$(readlink "$T/good/current")" "$T/good/releases/1.10.0" "current after the rollback"
-assert_eq "$(cat "$T/restarts.log")" "app-web $T/good/releases/1.10.0" \
+assert_eq "$(readlink "$T/good/current")" "$T/good/releases/1.9.0" "current after the rollback"
+assert_eq "$(cat "$T/restarts.log")" "app-web $T/good/releases/1.9.0" \
 	"the restart command restarted the named service on the old release, once"
 has_line "$(step "$RB_OK" verify)" "^succeeded" "the health check after the rollback"
 has_line "$(step "$RB_OK" live_health)" "^failed" "the live release was unhealthy before"
