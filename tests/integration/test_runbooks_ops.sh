@@ -6,6 +6,9 @@
 #     order 1.10.0 would be the oldest), the restart command named by a param restarts the alert's
 #     service (a marker), and the health endpoint answers. Failure path: the
 #     live release is the oldest, so the plan fails and nothing changes.
+#     With rollback_command (a deployment not laid out as releases), the
+#     command rolls back after approval, then the service is restarted; a
+#     command that fails fails the run before any restart.
 #   - log-rotation: logs older than older_than_days go into a dated
 #     .tar.gz that reads back and are then deleted; newer logs, files below
 #     the directory and recent archives stay; archives older than
@@ -79,7 +82,11 @@ cat >"$T/repo/sbom.sh" <<'SH'
 #!/bin/sh
 echo '{"bomFormat": "CycloneDX"}' >"$SBOM_FILE"
 SH
-chmod +x "$T/restart" "$T/repo/"*.sh
+cat >"$T/undo" <<'SH'
+#!/bin/sh
+echo "undo $1" >>"$ROTA_TEST_TMP/restarts.log"
+SH
+chmod +x "$T/restart" "$T/undo" "$T/repo/"*.sh
 
 # ---- all six runs at once --------------------------------------------------------
 submit deployment-rollback -p service=app-web -p restart_command="$T/restart" \
@@ -90,6 +97,12 @@ submit deployment-rollback -p service=app-web -p restart_command="$T/restart" \
 	-p releases_dir="$T/oldest/releases" -p current_link="$T/oldest/current" \
 	-p health_url="$U/state/app.health"
 RB_BAD=$R
+submit deployment-rollback -p service=app-helm -p restart_command="$T/restart" \
+	-p rollback_command="$T/undo app-helm" -p health_url="$U/state/app.health"
+RB_CMD=$R
+submit deployment-rollback -p service=app-gone -p restart_command="$T/restart" \
+	-p rollback_command="echo no such release >&2; exit 3" -p health_url="$U/state/app.health"
+RB_CMD_BAD=$R
 submit log-rotation -p log_dir="$L" -p older_than_days=7 -p keep_archives_days=30 -p min_free_mb=1
 LR_OK=$R
 submit log-rotation -p log_dir="$T/logs2" -p archive_dir="$T/notadir/archive" -p min_free_mb=1
@@ -107,14 +120,18 @@ run_rota 0 -- logs "$RB_OK"
 has_line "$OUT" "plan: $T/good/current: 1.10.0 -> 1.9.0 .*OK" "the plan, in version order"
 assert_eq "$(readlink "$T/good/current")" "$T/good/releases/1.10.0" "nothing switched before approval"
 run_rota 0 -- approve "$RB_OK" approve
-for r in "$RB_OK" "$RB_BAD" "$LR_OK" "$LR_BAD" "$SC_OK" "$SC_BAD"; do
+for r in "$RB_CMD" "$RB_CMD_BAD"; do
+	wait_for 'step "$r" approve | grep -q ^waiting' 20 "run $r to wait for approval"
+	run_rota 0 -- approve "$r" approve
+done
+for r in "$RB_OK" "$RB_BAD" "$RB_CMD" "$RB_CMD_BAD" "$LR_OK" "$LR_BAD" "$SC_OK" "$SC_BAD"; do
 	wait_for 'ended "$r"' 30 "run $r to end"
 done
 
 # ---- deployment-rollback ---------------------------------------------------------
 assert_eq "$(run_status "$RB_OK")" 3 "the rollback succeeds: $(rota show "$RB_OK")"
 assert_eq "$(readlink "$T/good/current")" "$T/good/releases/1.9.0" "current after the rollback"
-assert_eq "$(cat "$T/restarts.log")" "app-web $T/good/releases/1.9.0" \
+assert_eq "$(grep '^app-web ' "$T/restarts.log")" "app-web $T/good/releases/1.9.0" \
 	"the restart command restarted the named service on the old release, once"
 has_line "$(step "$RB_OK" verify)" "^succeeded" "the health check after the rollback"
 has_line "$(step "$RB_OK" live_health)" "^failed" "the live release was unhealthy before"
@@ -123,7 +140,15 @@ run_rota 0 -- logs "$RB_BAD"
 assert_contains "$OUT" "1.0.0 is the oldest release" "why it failed"
 assert_eq "$(readlink "$T/oldest/current")" "$T/oldest/releases/1.0.0" "nothing switched"
 has_line "$(step "$RB_BAD" restart)" "^skipped" "nothing restarted"
-assert_eq "$(ls /var/tmp | grep -c -e "rota-rollback-$RB_OK" -e "rota-rollback-$RB_BAD" || true)" 0 \
+assert_eq "$(run_status "$RB_CMD")" 3 "rollback_command: $(rota show "$RB_CMD")"
+assert_eq "$(grep -E '^(undo app-helm$|app-helm )' "$T/restarts.log" | cut -d' ' -f1)" "undo
+app-helm" "rollback_command ran once, then the restart"
+assert_eq "$(run_status "$RB_CMD_BAD")" 4 "a failing rollback_command fails the run"
+run_rota 0 -- logs "$RB_CMD_BAD"
+assert_contains "$OUT" "no such release" "the command's own message"
+has_line "$(step "$RB_CMD_BAD" restart)" "^skipped" "no restart after a failed rollback"
+assert_not_contains "$(cat "$T/restarts.log")" "app-gone" "the restart log"
+assert_eq "$(ls /var/tmp | grep -c -e "rota-rollback-$RB_OK" -e "rota-rollback-$RB_BAD" -e "rota-rollback-$RB_CMD" || true)" 0 \
 	"the plan files are removed"
 
 # ---- log-rotation ----------------------------------------------------------------
