@@ -26,7 +26,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
 
-S=$T/state # the fixture's files: HOST.health, HOST.metrics, HOST.unit
+S=$T/state # the fixture's files: HOST.health, HOST.metrics, HOST.units
 mkdir -p "$T/runbooks" "$S"
 for rb in high-latency high-error-rate service-down high-cpu high-memory; do
 	cp "$ROTA_SOURCE_DIR/runbooks/$rb.yaml" "$T/runbooks/"
@@ -154,8 +154,8 @@ fire g-err-ghost HighErrorRate api-4 ghost
 fire g-down-ghost ServiceDown api-4 ghost
 fire g-cpu-ok HighCPUUsage cpu-1 svc-cpu
 fire g-cpu-stays HighCPUUsage cpu-2 svc-cpu
-fire g-mem-ok HighMemoryUsage cpu-1 svc-mem '"job": "other"'
-fire g-mem-no HighMemoryUsage cpu-2 svc-mem
+fire g-mem-ok HighMemoryUsage cpu-1 svc-mem
+fire g-mem-no HighMemoryUsage cpu-2 svc-mem '"job": "other"'
 fired
 
 declare -A RUN
@@ -166,7 +166,7 @@ for pair in high-latency:api-1 high-error-rate:api-2 service-down:api-3 high-lat
 	RUN[$pair]=$(run_on ${pair%%:*} ${pair#*:})
 done
 
-# ---- approvals: each waits, with the alert's service in its prompt -----------
+# ---- approvals: each restart waits for one --------------------------------------
 for pair in high-latency:api-1 high-error-rate:api-2 high-latency:api-4 high-error-rate:api-4 \
 	high-cpu:cpu-1 high-cpu:cpu-2 high-memory:cpu-2; do
 	wait_for 'waiting "${RUN[$pair]}" approve_restart' 20 "$pair to wait for approval"
@@ -230,4 +230,6 @@ has_line "$OUT" "settle: svc-cpu used [0-9.]+% of a CPU .*still high FAILED" "hi
 # A host that was not remediated is not told it was.
 has_line "$(step "${RUN[service-down:api-4]}" recovered)" "^skipped" "no all-clear for api-4"
 
+# The idle process cpu-1's restart started (in a session of its own).
+kill "$(cat "$S/cpu-1.pid")" 2>/dev/null || true
 pass "incident runbooks: latency, errors, down, CPU and memory, success and failure, from alerts"
