@@ -175,6 +175,8 @@ run_rota 0 -- show "${RUN[high-latency:api-1]}"
 has_line "$OUT" "^service +svc-lat +alert \(label service\)" "high-latency: the service comes from the alert"
 run_rota 0 -- logs "${RUN[high-latency:api-1]}"
 assert_contains "$OUT" "latency_p95_seconds" "high-latency's check names the gauge"
+has_line "$OUT" "endpoint_timing \| +200  [0-9.]+ / [0-9.]+ / [0-9.]+$" "high-latency times the health endpoint"
+assert_contains "$OUT" "endpoint_timing: 0 of 5 requests got no answer" "high-latency's timings"
 run_rota 0 -- show "${RUN[high-memory:cpu-2]}"
 has_line "$OUT" "^service +svc-mem +alert \(label service\)" "high-memory: service before job"
 for pair in high-latency:api-1 high-error-rate:api-2 high-error-rate:api-4 high-cpu:cpu-1 \
