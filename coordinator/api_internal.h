@@ -139,9 +139,23 @@ void api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const 
 char *api_reload_target(const Rota__Request *req);
 void api_schedules(api_t *api, const uint8_t *identity, size_t identity_len,
                    const Rota__Request *req);
-/* One runbook: its summary, the text served and its schedule. */
+/* One runbook: its summary, the text served, its schedule and the
+ * escalation policy its incidents climb (the one answer every document
+ * of a runbook is rendered from: runbookdoc_from_show). */
 void api_runbook_show(api_t *api, const uint8_t *identity, size_t identity_len,
                       const Rota__Request *req);
+/* That answer for name into *body, its summary borrowed from all
+ * (api_runbooks_fill's list), next fire times listed; false when the
+ * catalog has no such runbook (nor an invalid file of that name).
+ * api_runbook_answer_clear frees what it made. */
+bool api_runbook_answer(api_t *api, Rota__RunbookInfo *const *all, size_t n, const char *name,
+                        uint32_t next, Rota__ShowRunbookResponse *body);
+void api_runbook_answer_clear(Rota__ShowRunbookResponse *body);
+void api_runbooks_free(Rota__RunbookInfo **list, size_t n);
+/* api_runbookdoc.c: the escalation policy rb's incidents climb, as
+ * config_policy picks it; new, the caller frees it
+ * (rota__runbook_policy__free_unpacked). */
+Rota__RunbookPolicy *api_runbookdoc_policy(const config_t *config, const runbook_t *rb);
 
 /* ---- the store itself (api_store.c) ------------------------------------ */
 

@@ -83,6 +83,15 @@ maintenance_covering(const maint_set_t *set, const worker_t *w)
 }
 
 const maint_window_t *
+maintenance_covering_all(const maint_set_t *set)
+{
+	for (size_t i = 0; set != NULL && i < set->count; i++)
+		if (!set->items[i].freeze && strcmp(set->items[i].target, "all") == 0)
+			return &set->items[i];
+	return NULL;
+}
+
+const maint_window_t *
 maintenance_freeze(const maint_set_t *set)
 {
 	for (size_t i = 0; set != NULL && i < set->count; i++)

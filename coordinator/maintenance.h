@@ -97,6 +97,10 @@ bool maintenance_target_matches(const char *target, const worker_t *w);
 /* The first window of set covering w, or NULL. A freeze window covers no
  * host: it pauses schedules only (maintenance_freeze). */
 const maint_window_t *maintenance_covering(const maint_set_t *set, const worker_t *w);
+/* The first window of set on "all" that is not a freeze, or NULL: what
+ * covers the coordinator's pseudo-host (a runbook with targets: {
+ * coordinator: true }), which no window on a host or a label names. */
+const maint_window_t *maintenance_covering_all(const maint_set_t *set);
 /* The first freeze window with target "all", or NULL: every schedule
  * pauses but those of runbooks marked `maintenance: ignore`. */
 const maint_window_t *maintenance_freeze(const maint_set_t *set);

@@ -88,6 +88,17 @@ test_targets(void **state)
 	assert_string_equal(maintenance_covering(&set, db1)->id, "MW-2");
 	assert_string_equal(maintenance_freeze(&set)->id, "MW-1");
 	assert_null(maintenance_covering(NULL, db1));
+	/* The coordinator's pseudo-host: only a window on all that is not a
+	 * freeze covers it. */
+	assert_null(maintenance_covering_all(&set));
+	assert_null(maintenance_covering_all(NULL));
+	maint_window_t more[3] = {
+	    items[0],
+	    items[1],
+	    {.id = "MW-3", .target = "all", .reason = "move"},
+	};
+	maint_set_t all = {.items = more, .count = 3};
+	assert_string_equal(maintenance_covering_all(&all)->id, "MW-3");
 	registry_destroy(&r);
 }
 
