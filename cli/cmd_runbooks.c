@@ -179,12 +179,27 @@ cmd_runbooks_reloaded(const Rota__Response *r, void *ctx)
 		json_member_uint(j, "removed", resp->removed);
 		JSON_MEMBER_OBJECTS(j, "runbooks", resp->runbooks, resp->n_runbooks,
 		                    jsondoc_runbook);
+		if (resp->config_reloaded) {
+			json_key(j, "maintenance");
+			json_object_begin(j);
+			json_member_uint(j, "windows", resp->maintenance_windows);
+			json_member_uint(j, "added", resp->maintenance_added);
+			json_member_uint(j, "changed", resp->maintenance_changed);
+			json_member_uint(j, "removed", resp->maintenance_removed);
+			json_object_end(j);
+		}
 		json_print_object(&j);
 	} else {
 		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,
 		                           resp->invalid);
 		printf("%s\n", line);
 		free(line);
+		if (resp->config_reloaded)
+			printf(
+			    "maintenance: %u recurring window(s) in the configuration (%u added, %u"
+			    " changed, %u removed)\n",
+			    resp->maintenance_windows, resp->maintenance_added,
+			    resp->maintenance_changed, resp->maintenance_removed);
 		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
 	}
 	return bad ? CLI_EXIT_RUN_FAILED : CLI_EXIT_OK;

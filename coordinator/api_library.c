@@ -96,9 +96,26 @@ void
 api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	Rota__ReloadResponse body;
-	api->reload(api->reload_ctx, &body);
-	api_note(api, xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid",
-	                        body.loaded, body.added, body.changed, body.removed, body.invalid));
+	char *error = NULL;
+	if (api->reload(api->reload_ctx, &body, &error) != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
+		           "%s", error);
+		free(error);
+		api_reload_response_clear(&body);
+		return;
+	}
+	if (body.config_reloaded)
+		api_note(api,
+		         xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid;"
+		                   " maintenance: %u recurring (%u added, %u changed,"
+		                   " %u removed)",
+		                   body.loaded, body.added, body.changed, body.removed,
+		                   body.invalid, body.maintenance_windows, body.maintenance_added,
+		                   body.maintenance_changed, body.maintenance_removed));
+	else
+		api_note(api, xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid",
+		                        body.loaded, body.added, body.changed, body.removed,
+		                        body.invalid));
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_RELOAD;
