@@ -471,8 +471,8 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 	frame_vars_t frames = {0};
 	for (size_t s = 0; s < rb->step_count && rc == 0; s++) {
 		run_step_t *step = &run->hosts[h].steps[s];
-		const vars_t *sv =
-		    launcher_frame_vars(rb, &rb->steps[s], &vars, &frames, ps, w->id, error);
+		const vars_t *sv = launcher_frame_vars(rb, &rb->steps[s], &vars, &frames, ps,
+		                                       run->hosts[h].host, error);
 		if (sv == NULL || launcher_check_labels(&rb->steps[s], w, &ps->alert, error) != 0) {
 			rc = -1;
 		} else {
