@@ -215,6 +215,8 @@ session_body_name(Rota__Response__BodyCase body)
 		return "oncall";
 	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
 		return "oncall override";
+	case ROTA__RESPONSE__BODY_ONCALL_FEED:
+		return "oncall feed";
 	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
 		return "runbook show";
 	default:
@@ -294,6 +296,8 @@ session_body_present(const Rota__Response *resp)
 		return resp->oncall != NULL;
 	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
 		return resp->oncall_override != NULL;
+	case ROTA__RESPONSE__BODY_ONCALL_FEED:
+		return resp->oncall_feed != NULL;
 	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
 		return resp->runbook_doc != NULL;
 	default:

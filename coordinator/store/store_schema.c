@@ -290,6 +290,13 @@ static const char *const store_migrations[] = {
     "INSERT INTO search_queue (output_id) SELECT o.id FROM outputs o"
     "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
     "  ORDER BY o.id ON CONFLICT (output_id) DO NOTHING;",
+    /* 16 -> 17: calendar feed links of rotations (rota oncall feed;
+     * store_oncall.c). Only the secret's hash is kept: a copy of the
+     * store opens no feed. --revoke deletes a rotation's rows. */
+    "CREATE TABLE IF NOT EXISTS oncall_feeds ("
+    "  token_hash TEXT PRIMARY KEY, rotation TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS oncall_feeds_rotation ON oncall_feeds (rotation);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

@@ -225,6 +225,11 @@ static const char *const store_pg_migrations[] = {
     "INSERT INTO search_queue (output_id) SELECT o.id FROM outputs o"
     "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
     "  ON CONFLICT (output_id) DO NOTHING;",
+    /* 16 -> 17: calendar feed links (store_schema.c's 16 -> 17). */
+    "CREATE TABLE oncall_feeds ("
+    "  token_hash " T " PRIMARY KEY, rotation " T " NOT NULL,"
+    "  created_by " T " NOT NULL, created_ms BIGINT NOT NULL);"
+    "CREATE INDEX oncall_feeds_rotation ON oncall_feeds (rotation);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)
