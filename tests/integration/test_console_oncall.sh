@@ -72,6 +72,9 @@ vcsrf=$(jget .csrf_token)
 run_rota 0 -- --key "$T/keys/olga.key_secret" oncall override secondary --person alice \
 	--from "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
 	--until "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"
+run_rota 0 -- oncall
+has_line "$OUT" '^override: alice covers secondary from .* UTC until .* UTC \(set by olga\)$' \
+	"rota oncall names the override"
 run_rota 0 -- oncall --json
 cli=$OUT
 req GET /v1/oncall "" "${VC[@]}"
