@@ -222,6 +222,21 @@ webapi_note(webapi_call_t *call)
 		webapi_done(call, env, jsondoc_noted(env->response->note));
 }
 
+/* Answers the window of a maintenance start or end (env taken). */
+static void
+webapi_window_done(webapi_call_t *call, Rota__Envelope *env)
+{
+	if (env == NULL)
+		return;
+	const Rota__MaintenanceResponse *m = env->response->maintenance;
+	if (m == NULL || m->window == NULL) {
+		rota__envelope__free_unpacked(env, NULL);
+		webapi_error(call, 500, "internal", "the operator API answered without the window");
+		return;
+	}
+	webapi_done(call, env, jsondoc_maintenance(m->window));
+}
+
 /* POST /v1/maintenance {"target": HOST|label=value|all, "for": "2h",
  * "reason": TEXT, "freeze": true|false}: `rota maintenance start`. */
 void
@@ -253,9 +268,7 @@ webapi_maintenance_start(webapi_call_t *call)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_MAINTENANCE;
 	req.maintenance = &body;
-	Rota__Envelope *env = webapi_ask(call, &req);
-	if (env != NULL)
-		webapi_done(call, env, jsondoc_maintenance(env->response->maintenance->window));
+	webapi_window_done(call, webapi_ask(call, &req));
 }
 
 /* POST /v1/maintenance/MW-3/end: `rota maintenance end MW-3`. */
@@ -269,7 +282,5 @@ webapi_maintenance_end(webapi_call_t *call)
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_MAINTENANCE;
 	req.maintenance = &body;
-	Rota__Envelope *env = webapi_ask(call, &req);
-	if (env != NULL)
-		webapi_done(call, env, jsondoc_maintenance(env->response->maintenance->window));
+	webapi_window_done(call, webapi_ask(call, &req));
 }
