@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "answer.h"
 #include "cli.h"
 #include "client.h"
 #include "clock.h"
@@ -146,166 +147,6 @@ session_connect(session_t *s)
 }
 
 static const char *
-session_body_name(Rota__Response__BodyCase body)
-{
-	switch (body) {
-	case ROTA__RESPONSE__BODY_SUBMIT:
-		return "submit";
-	case ROTA__RESPONSE__BODY_RUNS:
-		return "runs";
-	case ROTA__RESPONSE__BODY_SHOW:
-		return "show";
-	case ROTA__RESPONSE__BODY_LOGS:
-		return "logs";
-	case ROTA__RESPONSE__BODY_FOLLOW:
-		return "follow";
-	case ROTA__RESPONSE__BODY_WORKERS:
-		return "workers";
-	case ROTA__RESPONSE__BODY_RUNBOOKS:
-		return "runbooks";
-	case ROTA__RESPONSE__BODY_RUNBOOK_SHOW:
-		return "runbooks NAME";
-	case ROTA__RESPONSE__BODY_RELOAD:
-		return "reload";
-	case ROTA__RESPONSE__BODY_SCHEDULES:
-		return "schedules";
-	case ROTA__RESPONSE__BODY_APPROVE:
-		return "approve";
-	case ROTA__RESPONSE__BODY_CANCEL:
-		return "cancel";
-	case ROTA__RESPONSE__BODY_INCIDENT_OPEN:
-		return "incident open";
-	case ROTA__RESPONSE__BODY_INCIDENTS:
-		return "incidents";
-	case ROTA__RESPONSE__BODY_MAINTENANCE:
-		return "maintenance";
-	case ROTA__RESPONSE__BODY_MAINTENANCE_LIST:
-		return "maintenance list";
-	case ROTA__RESPONSE__BODY_INCIDENT_STATS:
-		return "incidents --stats";
-	case ROTA__RESPONSE__BODY_INCIDENT_SHOW:
-		return "incident show";
-	case ROTA__RESPONSE__BODY_ACK:
-		return "ack";
-	case ROTA__RESPONSE__BODY_RESOLVE:
-		return "resolve";
-	case ROTA__RESPONSE__BODY_STATUS:
-		return "status";
-	case ROTA__RESPONSE__BODY_AUDIT:
-		return "audit";
-	case ROTA__RESPONSE__BODY_REMOVE_WORKER:
-		return "workers remove";
-	case ROTA__RESPONSE__BODY_KEYS:
-		return "keys";
-	case ROTA__RESPONSE__BODY_PRUNE:
-		return "prune";
-	case ROTA__RESPONSE__BODY_BACKUP:
-		return "backup";
-	case ROTA__RESPONSE__BODY_WEB_LOGIN:
-		return "web login";
-	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
-		return "web logout";
-	case ROTA__RESPONSE__BODY_HISTORY:
-		return "history";
-	case ROTA__RESPONSE__BODY_SEARCH:
-		return "search";
-	case ROTA__RESPONSE__BODY_NOTE:
-		return "note";
-	case ROTA__RESPONSE__BODY_ONCALL:
-		return "oncall";
-	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
-		return "oncall override";
-	case ROTA__RESPONSE__BODY_ONCALL_FEED:
-		return "oncall feed";
-	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
-		return "runbook show";
-	default:
-		return "empty";
-	}
-}
-
-/* The body of a Response is a oneof: protobuf-c sets its pointer whenever
- * body_case names it, but check rather than trust a peer's encoder. */
-static int
-session_body_present(const Rota__Response *resp)
-{
-	switch (resp->body_case) {
-	case ROTA__RESPONSE__BODY_SUBMIT:
-		return resp->submit != NULL;
-	case ROTA__RESPONSE__BODY_RUNS:
-		return resp->runs != NULL;
-	case ROTA__RESPONSE__BODY_SHOW:
-		return resp->show != NULL;
-	case ROTA__RESPONSE__BODY_LOGS:
-		return resp->logs != NULL;
-	case ROTA__RESPONSE__BODY_FOLLOW:
-		return resp->follow != NULL;
-	case ROTA__RESPONSE__BODY_WORKERS:
-		return resp->workers != NULL;
-	case ROTA__RESPONSE__BODY_RUNBOOKS:
-		return resp->runbooks != NULL;
-	case ROTA__RESPONSE__BODY_RUNBOOK_SHOW:
-		return resp->runbook_show != NULL;
-	case ROTA__RESPONSE__BODY_RELOAD:
-		return resp->reload != NULL;
-	case ROTA__RESPONSE__BODY_SCHEDULES:
-		return resp->schedules != NULL;
-	case ROTA__RESPONSE__BODY_APPROVE:
-		return resp->approve != NULL;
-	case ROTA__RESPONSE__BODY_CANCEL:
-		return resp->cancel != NULL;
-	case ROTA__RESPONSE__BODY_INCIDENT_OPEN:
-		return resp->incident_open != NULL;
-	case ROTA__RESPONSE__BODY_INCIDENTS:
-		return resp->incidents != NULL;
-	case ROTA__RESPONSE__BODY_MAINTENANCE:
-		return resp->maintenance != NULL;
-	case ROTA__RESPONSE__BODY_MAINTENANCE_LIST:
-		return resp->maintenance_list != NULL;
-	case ROTA__RESPONSE__BODY_INCIDENT_STATS:
-		return resp->incident_stats != NULL;
-	case ROTA__RESPONSE__BODY_INCIDENT_SHOW:
-		return resp->incident_show != NULL;
-	case ROTA__RESPONSE__BODY_ACK:
-		return resp->ack != NULL;
-	case ROTA__RESPONSE__BODY_RESOLVE:
-		return resp->resolve != NULL;
-	case ROTA__RESPONSE__BODY_STATUS:
-		return resp->status != NULL;
-	case ROTA__RESPONSE__BODY_AUDIT:
-		return resp->audit != NULL;
-	case ROTA__RESPONSE__BODY_REMOVE_WORKER:
-		return resp->remove_worker != NULL;
-	case ROTA__RESPONSE__BODY_KEYS:
-		return resp->keys != NULL;
-	case ROTA__RESPONSE__BODY_PRUNE:
-		return resp->prune != NULL;
-	case ROTA__RESPONSE__BODY_BACKUP:
-		return resp->backup != NULL;
-	case ROTA__RESPONSE__BODY_WEB_LOGIN:
-		return resp->web_login != NULL;
-	case ROTA__RESPONSE__BODY_WEB_LOGOUT:
-		return resp->web_logout != NULL;
-	case ROTA__RESPONSE__BODY_HISTORY:
-		return resp->history != NULL;
-	case ROTA__RESPONSE__BODY_SEARCH:
-		return resp->search != NULL;
-	case ROTA__RESPONSE__BODY_NOTE:
-		return resp->note != NULL;
-	case ROTA__RESPONSE__BODY_ONCALL:
-		return resp->oncall != NULL;
-	case ROTA__RESPONSE__BODY_ONCALL_OVERRIDE:
-		return resp->oncall_override != NULL;
-	case ROTA__RESPONSE__BODY_ONCALL_FEED:
-		return resp->oncall_feed != NULL;
-	case ROTA__RESPONSE__BODY_RUNBOOK_DOC:
-		return resp->runbook_doc != NULL;
-	default:
-		return 0;
-	}
-}
-
-static const char *
 session_error_name(Rota__ErrorCode code)
 {
 	switch (code) {
@@ -391,13 +232,14 @@ session_answer(session_t *s, Rota__Envelope *env, Rota__Response__BodyCase expec
 		client_reply_free(&env);
 		return CLI_EXIT_REFUSED;
 	}
-	if (resp->body_case != expect || !session_body_present(resp)) {
-		fprintf(
-		    stderr,
-		    "rota: the coordinator at %s answered a %s request with a %s answer; are rota "
-		    "and rota-coordinator the same version?\n",
-		    session_endpoint(s), session_body_name(expect),
-		    session_body_name(resp->body_case));
+	if (resp->body_case != expect || !answer_present(resp)) {
+		char want[64], got[64];
+		answer_name(expect, want, sizeof(want));
+		answer_name(resp->body_case, got, sizeof(got));
+		fprintf(stderr,
+		        "rota: the coordinator at %s answered a %s request with a %s answer; are "
+		        "rota and rota-coordinator the same version?\n",
+		        session_endpoint(s), want, got);
 		client_reply_free(&env);
 		return CLI_EXIT_REFUSED;
 	}

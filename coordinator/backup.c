@@ -52,10 +52,21 @@ backup_cpu_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* One field of the last backup's record. A failed read leaves it unset:
+ * the record only informs `rota status` and /metrics, so a store that
+ * cannot be read now does not stop the coordinator; it is logged. */
+static void
+backup_meta_text(store_t *s, const char *key, char **out)
+{
+	if (store_meta_get(s, key, out) != 0)
+		log_warn("cannot read %s from the store: shown as unset", key);
+}
+
 static int64_t
 backup_meta_int(store_t *s, const char *key)
 {
-	char *v = store_meta_get(s, key);
+	char *v; /* owned here */
+	backup_meta_text(s, key, &v);
 	int64_t n = v ? strtoll(v, NULL, 10) : 0;
 	free(v);
 	return n;
@@ -75,12 +86,12 @@ backup_new(store_t *store)
 	backup_t *b = xcalloc(1, sizeof(*b));
 	b->store = store;
 	backup_record_t *r = &b->rec;
-	r->path = store_meta_get(store, BACKUP_KEY("path"));
-	r->state = store_meta_get(store, BACKUP_KEY("state"));
-	r->actor = store_meta_get(store, BACKUP_KEY("actor"));
-	r->sha256 = store_meta_get(store, BACKUP_KEY("sha256"));
-	r->error = store_meta_get(store, BACKUP_KEY("error"));
-	r->last_success_path = store_meta_get(store, BACKUP_KEY("last_success_path"));
+	backup_meta_text(store, BACKUP_KEY("path"), &r->path);
+	backup_meta_text(store, BACKUP_KEY("state"), &r->state);
+	backup_meta_text(store, BACKUP_KEY("actor"), &r->actor);
+	backup_meta_text(store, BACKUP_KEY("sha256"), &r->sha256);
+	backup_meta_text(store, BACKUP_KEY("error"), &r->error);
+	backup_meta_text(store, BACKUP_KEY("last_success_path"), &r->last_success_path);
 	r->started_ms = backup_meta_int(store, BACKUP_KEY("started_ms"));
 	r->ended_ms = backup_meta_int(store, BACKUP_KEY("ended_ms"));
 	r->last_success_ms = backup_meta_int(store, BACKUP_KEY("last_success_ms"));

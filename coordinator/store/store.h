@@ -364,10 +364,12 @@ int store_backup_verify(const char *copy, const char *file, store_backup_result_
 
 /* From now on this connection refuses every write (--read-only). */
 int store_read_only(store_t *s);
-/* A value of the meta table (the last backup's outcome): set in the turn's
- * transaction; get returns NULL when unset (caller frees). */
+/* A value of the meta table (the last backup's outcome, the last prune):
+ * set in the turn's transaction. get sets *value to the key's value
+ * (caller frees) or NULL when unset, and returns -1 when the read failed,
+ * which an unset key must not be mistaken for. */
 int store_meta_set(store_t *s, const char *key, const char *value);
-char *store_meta_get(store_t *s, const char *key);
+int store_meta_get(store_t *s, const char *key, char **value);
 /* The store's size in bytes (SQLite: its pages; PostgreSQL: the
  * database's), -1 on error: rota_store_bytes. */
 int64_t store_bytes(store_t *s);

@@ -473,17 +473,24 @@ store_meta_set(store_t *s, const char *key, const char *value)
 	return store_stmt_done(s, st);
 }
 
-char *
-store_meta_get(store_t *s, const char *key)
+int
+store_meta_get(store_t *s, const char *key, char **value)
 {
 	static const char sql[] = "SELECT value FROM meta WHERE key = ?";
+	*value = NULL;
 	db_stmt_t *st = store_stmt(s, sql);
 	if (st == NULL)
-		return NULL;
+		return -1;
 	db_bind_text(st, 1, key);
-	char *value = db_step(st) == DB_ROW ? xstrdup(db_column_text(st, 0)) : NULL;
+	int rc = db_step(st);
+	if (rc == DB_ERROR) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	if (rc == DB_ROW)
+		*value = xstrdup(db_column_text(st, 0));
 	db_reset(st);
-	return value;
+	return 0;
 }
 
 int64_t

@@ -383,7 +383,6 @@ static const char sql_events_delete[] = "DELETE FROM events WHERE id > ? AND id 
 static const char sql_events_mark[] =
     "INSERT INTO meta (key, value) VALUES ('events_pruned_upto', ?)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-static const char sql_events_pruned[] = "SELECT value FROM meta WHERE key = 'events_pruned_upto'";
 
 static int
 prune_events(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
@@ -445,18 +444,13 @@ prune_events(store_t *s, store_prune_pass_t *p, uint32_t *budget, bool dry)
 int
 store_events_pruned(store_t *s, uint64_t *upto)
 {
+	char *v; /* owned here */
 	*upto = 0;
-	db_stmt_t *st = store_stmt(s, sql_events_pruned);
-	if (st == NULL)
+	if (store_meta_get(s, "events_pruned_upto", &v) != 0)
 		return -1;
-	int rc = db_step(st);
-	if (rc == DB_ERROR) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	if (rc == DB_ROW)
-		*upto = strtoull(db_column_text(st, 0), NULL, 10);
-	db_reset(st);
+	if (v != NULL)
+		*upto = strtoull(v, NULL, 10);
+	free(v);
 	return 0;
 }
 
@@ -535,7 +529,6 @@ store_prune_vacuum(store_t *s, uint32_t pages, int64_t *left)
 
 static const char sql_mark[] = "INSERT INTO meta (key, value) VALUES ('last_prune_ms', ?)"
                                " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-static const char sql_last[] = "SELECT value FROM meta WHERE key = 'last_prune_ms'";
 
 int
 store_prune_mark(store_t *s, int64_t ended_ms)
@@ -554,18 +547,13 @@ store_prune_mark(store_t *s, int64_t ended_ms)
 int
 store_prune_last(store_t *s, int64_t *ended_ms)
 {
+	char *v; /* owned here */
 	*ended_ms = 0;
-	db_stmt_t *st = store_stmt(s, sql_last);
-	if (st == NULL)
+	if (store_meta_get(s, "last_prune_ms", &v) != 0)
 		return -1;
-	int rc = db_step(st);
-	if (rc == DB_ERROR) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	if (rc == DB_ROW)
-		*ended_ms = strtoll(db_column_text(st, 0), NULL, 10);
-	db_reset(st);
+	if (v != NULL)
+		*ended_ms = strtoll(v, NULL, 10);
+	free(v);
 	return 0;
 }
 

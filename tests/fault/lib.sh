@@ -321,7 +321,13 @@ SQL
 			done
 		fi
 	else
-		[ "$lost" = "$expect_lost" ] || fail "lost $lost, expected $expect_lost"
+		if [ "$lost" != "$expect_lost" ]; then
+			# Say why each attempt was declared lost: the detail is what
+			# tells a frozen coordinator's grace from a worker's restart.
+			fail "lost $lost, expected $expect_lost:
+$(store "SELECT run_id || ' ' || step_id || ' ' || host || ' attempt ' || attempt || ': ' || COALESCE(detail, '')
+       FROM step_runs WHERE status = 7 ORDER BY id")"
+		fi
 		# A run may fail only for hosts that were not connected when it
 		# started (a race of the submitter with a restart; counted above).
 		[ "$runs_failed" = 0 ] || fail "$runs_failed run(s) did not succeed"
