@@ -352,6 +352,37 @@ store_stmt_done(store_t *s, db_stmt_t *st)
 	return store_done(s, st);
 }
 
+/* Binds args in order and steps st, in the open turn. */
+static int
+store_write_args(store_t *s, db_stmt_t *st, const store_arg_t *args, size_t n)
+{
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (args[i].is_text)
+			db_bind_text(st, (int)i + 1, args[i].text);
+		else
+			db_bind_int64(st, (int)i + 1, args[i].num);
+	}
+	return store_done(s, st);
+}
+
+int
+store_write_q(store_t *s, int which, const store_arg_t *args, size_t n)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	return store_write_args(s, store_q(s, which), args, n);
+}
+
+int
+store_write_sql(store_t *s, const char *sql, const store_arg_t *args, size_t n)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	return store_write_args(s, store_stmt(s, sql), args, n);
+}
+
 void
 store_stmt_failed(store_t *s, db_stmt_t *st)
 {

@@ -463,14 +463,7 @@ store_meta_set(store_t *s, const char *key, const char *value)
 {
 	static const char sql[] = "INSERT INTO meta (key, value) VALUES (?, ?)"
 	                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, key);
-	db_bind_text(st, 2, value);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_TEXT(key), STORE_TEXT(value));
 }
 
 int

@@ -43,13 +43,7 @@ store_event_output(store_t *s, int64_t step_row, int64_t seq, int64_t at_ms)
 	                          " SELECT ?, 10, s.run_id, o.id FROM outputs o"
 	                          " JOIN step_runs s ON s.id = o.step_run"
 	                          " WHERE o.step_run = ? AND o.seq = ?";
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, at_ms);
-	db_bind_int64(st, 2, step_row);
-	db_bind_int64(st, 3, seq);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_INT(at_ms), STORE_INT(step_row), STORE_INT(seq));
 }
 
 int
@@ -57,13 +51,8 @@ store_event_step(store_t *s, int64_t step_row, int status)
 {
 	static const char sql[] = "INSERT INTO events (at_ms, kind, run_id, ref, status)"
 	                          " SELECT ?, 11, run_id, id, ? FROM step_runs WHERE id = ?";
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, clock_wall_ms());
-	db_bind_int64(st, 2, status);
-	db_bind_int64(st, 3, step_row);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_INT(status),
+	                       STORE_INT(step_row));
 }
 
 int
@@ -71,13 +60,8 @@ store_event_run(store_t *s, const char *run_id, int status)
 {
 	static const char sql[] = "INSERT INTO events (at_ms, kind, run_id, status)"
 	                          " VALUES (?, 12, ?, ?)";
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, clock_wall_ms());
-	db_bind_text(st, 2, run_id);
-	db_bind_int64(st, 3, status);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_TEXT(run_id),
+	                       STORE_INT(status));
 }
 
 int
@@ -91,15 +75,8 @@ store_event_worker(store_t *s, const char *id, const char *state)
 	int number = store_worker_state_number(state);
 	if (number == 0)
 		return 0;
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, clock_wall_ms());
-	db_bind_int64(st, 2, number);
-	db_bind_text(st, 3, id);
-	db_bind_text(st, 4, id);
-	db_bind_text(st, 5, state);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_INT(number),
+	                       STORE_TEXT(id), STORE_TEXT(id), STORE_TEXT(state));
 }
 
 /* An incident's status as events.status holds it; the index is the number. */
@@ -116,13 +93,8 @@ store_event_incident(store_t *s, const char *id, const char *status)
 	for (size_t i = 1; i < STORE_INCIDENT_STATE_COUNT; i++)
 		if (status != NULL && strcmp(store_incident_states[i], status) == 0)
 			number = (int)i;
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, clock_wall_ms());
-	db_bind_int64(st, 2, number);
-	db_bind_text(st, 3, id);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_INT(number),
+	                       STORE_TEXT(id));
 }
 
 int

@@ -67,13 +67,7 @@ int
 store_inbox_delete(store_t *s, int64_t id)
 {
 	static const char sql[] = "DELETE FROM alert_inbox WHERE id = ?";
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, id);
-	return store_done(s, st);
+	return STORE_WRITE_SQL(s, sql, STORE_INT(id));
 }
 
 void

@@ -193,14 +193,8 @@ store_incident_get(store_t *s, const char *id, store_incident_t *r)
 int
 store_incident_set_climb(store_t *s, const char *id, int tier, int64_t next_ms, bool overdue)
 {
-	db_stmt_t *st = store_stmt(s, sql_set_climb);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, tier);
-	db_bind_int64(st, 2, next_ms);
-	db_bind_int64(st, 3, overdue);
-	db_bind_text(st, 4, id);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_set_climb, STORE_INT(tier), STORE_INT(next_ms),
+	                       STORE_INT(overdue), STORE_TEXT(id));
 }
 
 int
@@ -223,40 +217,23 @@ store_incident_set_status(store_t *s, const store_incident_t *r)
 int
 store_incident_set_hosts(store_t *s, const char *id, const char *hosts)
 {
-	db_stmt_t *st = store_stmt(s, sql_set_hosts);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, hosts);
-	db_bind_text(st, 2, id);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_set_hosts, STORE_TEXT(hosts), STORE_TEXT(id));
 }
 
 int
 store_incident_event_add(store_t *s, const char *id, int64_t at_ms, const char *kind,
                          const char *text)
 {
-	db_stmt_t *st = store_stmt(s, sql_event);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, at_ms);
-	db_bind_text(st, 3, kind);
-	db_bind_text(st, 4, text);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_event, STORE_TEXT(id), STORE_INT(at_ms), STORE_TEXT(kind),
+	                       STORE_TEXT(text));
 }
 
 int
 store_incident_escalation_add(store_t *s, const char *id, int tier, int64_t at_ms,
                               const char *channels)
 {
-	db_stmt_t *st = store_stmt(s, sql_escalation);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, tier);
-	db_bind_int64(st, 3, at_ms);
-	db_bind_text(st, 4, channels);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_escalation, STORE_TEXT(id), STORE_INT(tier), STORE_INT(at_ms),
+	                       STORE_TEXT(channels));
 }
 
 int64_t
@@ -275,12 +252,7 @@ store_incident_last_escalation(store_t *s, const char *id, int tier)
 int
 store_incident_link_run(store_t *s, const char *id, const char *run_id)
 {
-	db_stmt_t *st = store_stmt(s, sql_link_run);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, run_id);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_link_run, STORE_TEXT(id), STORE_TEXT(run_id));
 }
 
 /* The id column of the first row sql finds by key: 1 (id filled), 0 none,
@@ -519,18 +491,9 @@ store_alert_put(store_t *s, const char *fingerprint, const char *incident_id, co
                 const char *alertname, const char *host, const char *run_id, int64_t starts_ms,
                 int64_t now_ms)
 {
-	db_stmt_t *st = store_stmt(s, sql_alert_put);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, fingerprint);
-	db_bind_text(st, 2, incident_id);
-	db_bind_text(st, 3, status);
-	db_bind_text(st, 4, alertname);
-	db_bind_text(st, 5, host);
-	db_bind_text(st, 6, run_id);
-	db_bind_int64(st, 7, starts_ms);
-	db_bind_int64(st, 8, now_ms);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_alert_put, STORE_TEXT(fingerprint), STORE_TEXT(incident_id),
+	                       STORE_TEXT(status), STORE_TEXT(alertname), STORE_TEXT(host),
+	                       STORE_TEXT(run_id), STORE_INT(starts_ms), STORE_INT(now_ms));
 }
 
 int

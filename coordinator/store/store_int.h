@@ -149,6 +149,25 @@ int store_stmt_done(store_t *s, db_stmt_t *st);
  * index, in the turn that stores it (store_search.c); store_search_feed
  * indexes it later. 0, or -1 (the turn failed). */
 int store_search_enqueue(store_t *s, int64_t row, int64_t seq);
+/* One parameter of a write, in the order of the statement's `?`s:
+ * STORE_TEXT(x) (NULL binds NULL) or STORE_INT(x). */
+typedef struct {
+	bool is_text;
+	const char *text;
+	int64_t num;
+} store_arg_t;
+#define STORE_TEXT(x) ((store_arg_t){.is_text = true, .text = (x)})
+#define STORE_INT(x) ((store_arg_t){.num = (int64_t)(x)})
+#define STORE_ARGS(...)                                                                            \
+	(store_arg_t[]){__VA_ARGS__}, sizeof((store_arg_t[]){__VA_ARGS__}) / sizeof(store_arg_t)
+/* The whole of a writer that is one statement: opens the turn, binds args
+ * and steps the statement, a Q_ one (store_write_q) or one of a module's
+ * own (store_write_sql, as store_stmt). 0, or -1 with the turn failed.
+ * STORE_WRITE_Q(s, Q_RUN_CANCEL, STORE_TEXT(reason), STORE_TEXT(id)). */
+int store_write_q(store_t *s, int which, const store_arg_t *args, size_t n);
+int store_write_sql(store_t *s, const char *sql, const store_arg_t *args, size_t n);
+#define STORE_WRITE_Q(s, which, ...) store_write_q((s), (which), STORE_ARGS(__VA_ARGS__))
+#define STORE_WRITE_SQL(s, sql, ...) store_write_sql((s), (sql), STORE_ARGS(__VA_ARGS__))
 /* A query that stepped to an error: logs, resets, marks the turn failed. */
 void store_stmt_failed(store_t *s, db_stmt_t *st);
 

@@ -365,12 +365,9 @@ store_output_lost(store_t *s, int64_t row, uint64_t upto, uint64_t sent_bytes, c
 	                        (const uint8_t *)note, (size_t)n, at_ms, &inserted) != 0)
 		return -1;
 	/* Output is missing: the step's output is marked truncated. */
-	db_stmt_t *st = store_q(s, Q_STEP_OUTPUT_SET);
-	db_bind_int64(st, 1, (int64_t)os.bytes);
-	db_bind_int64(st, 2, os.truncated | STORE_OUTPUT_LOST);
-	db_bind_int64(st, 3, (int64_t)upto);
-	db_bind_int64(st, 4, row);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_STEP_OUTPUT_SET, STORE_INT((int64_t)os.bytes),
+	                     STORE_INT(os.truncated | STORE_OUTPUT_LOST), STORE_INT((int64_t)upto),
+	                     STORE_INT(row));
 }
 
 int
@@ -379,49 +376,29 @@ store_worker_upsert(store_t *s, const char *id, const char *hostname, const char
 {
 	if (store_begin(s) != 0 || store_event_worker(s, id, state) != 0)
 		return -1;
-	db_stmt_t *st = store_q(s, Q_WORKER_UPSERT);
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, hostname);
-	db_bind_text(st, 3, labels);
-	db_bind_text(st, 4, version);
-	db_bind_text(st, 5, state);
-	db_bind_int64(st, 6, last_seen_ms);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_WORKER_UPSERT, STORE_TEXT(id), STORE_TEXT(hostname),
+	                     STORE_TEXT(labels), STORE_TEXT(version), STORE_TEXT(state),
+	                     STORE_INT(last_seen_ms));
 }
 
 int
 store_worker_delete(store_t *s, const char *id)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_WORKER_DELETE);
-	db_bind_text(st, 1, id);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_WORKER_DELETE, STORE_TEXT(id));
 }
 
 int
 store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
                   const char *reason)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_RUN_OUTCOME);
-	db_bind_int64(st, 1, hosts_ok);
-	db_bind_int64(st, 2, hosts_failed);
-	db_bind_text(st, 3, reason);
-	db_bind_text(st, 4, run_id);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_RUN_OUTCOME, STORE_INT(hosts_ok), STORE_INT(hosts_failed),
+	                     STORE_TEXT(reason), STORE_TEXT(run_id));
 }
 
 int
 store_run_cancel(store_t *s, const char *run_id, const char *reason)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_RUN_CANCEL);
-	db_bind_text(st, 1, reason);
-	db_bind_text(st, 2, run_id);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_RUN_CANCEL, STORE_TEXT(reason), STORE_TEXT(run_id));
 }
 
 int
@@ -447,34 +424,19 @@ store_runbook_save(store_t *s, const char *name, const char *path, const char *h
 int
 store_runbook_delete(store_t *s, const char *name)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_RUNBOOK_DELETE);
-	db_bind_text(st, 1, name);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_RUNBOOK_DELETE, STORE_TEXT(name));
 }
 
 int
 store_schedule_put(store_t *s, const store_schedule_t *sc)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_SCHEDULE_PUT);
-	db_bind_text(st, 1, sc->runbook);
-	db_bind_text(st, 2, sc->cron);
-	db_bind_text(st, 3, sc->timezone);
-	db_bind_int64(st, 4, sc->next_ms);
-	db_bind_int64(st, 5, sc->last_slot_ms);
-	db_bind_text(st, 6, sc->last_run_id);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_SCHEDULE_PUT, STORE_TEXT(sc->runbook), STORE_TEXT(sc->cron),
+	                     STORE_TEXT(sc->timezone), STORE_INT(sc->next_ms),
+	                     STORE_INT(sc->last_slot_ms), STORE_TEXT(sc->last_run_id));
 }
 
 int
 store_schedule_delete(store_t *s, const char *runbook)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_SCHEDULE_DELETE);
-	db_bind_text(st, 1, runbook);
-	return store_done(s, st);
+	return STORE_WRITE_Q(s, Q_SCHEDULE_DELETE, STORE_TEXT(runbook));
 }
