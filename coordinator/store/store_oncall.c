@@ -63,29 +63,15 @@ int
 store_oncall_feed_add(store_t *s, const char *rotation, const char *hash, const char *by,
                       int64_t at_ms)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_feed_add);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, hash);
-	db_bind_text(st, 2, rotation);
-	db_bind_text(st, 3, by ? by : "");
-	db_bind_int64(st, 4, at_ms);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_feed_add, STORE_TEXT(hash), STORE_TEXT(rotation),
+	                       STORE_TEXT(by ? by : ""), STORE_INT(at_ms));
 }
 
 int
 store_oncall_feed_revoke(store_t *s, const char *rotation, uint64_t *count)
 {
 	*count = 0;
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_feed_revoke);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, rotation);
-	if (store_stmt_done(s, st) != 0)
+	if (STORE_WRITE_SQL(s, sql_feed_revoke, STORE_TEXT(rotation)) != 0)
 		return -1;
 	int64_t n = db_changes(s->db);
 	if (n < 0)
