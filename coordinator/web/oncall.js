@@ -37,9 +37,12 @@ rota.pages = rota.pages || {};
           rota.table('Rotations',
             ['Rotation', 'On call now', 'Hands off at', 'Next', 'Zone', 'Calendar'],
             rots.map(function (r) {
+              // The contacts say how that person is paged.
               var who = r.person
                 ? el('span', null, el('strong', null, r.person),
-                     r.override ? el('span', { class: 'badge st-waiting' }, 'override') : null)
+                     r.override ? [' ', el('span', { class: 'badge st-waiting' }, 'override')] : null,
+                     (r.contacts || []).length
+                       ? [el('br'), el('span', { class: 'muted' }, r.contacts.join(', '))] : null)
                 : el('span', { class: 'bad' }, 'nobody');
               return [r.rotation, who, when(r.until_ms), r.next || '—', r.timezone,
                       el('a', { href: ics(r.rotation), download: r.rotation + '.ics' }, '.ics')];
