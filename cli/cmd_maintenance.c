@@ -81,7 +81,10 @@ cmd_maintenance_done(const Rota__Response *r, void *ctx)
 	char until[32];
 	format_time(w->ends_ms, until, sizeof(until));
 	char *hosts = strlist_join_sep(&(strlist_t){w->hosts, w->n_hosts}, ", ", "none known yet");
-	if (w->ended_by && w->ended_by[0])
+	if (w->ended_by && w->ended_by[0] && w->recurring)
+		printf("ended %s (%s) at %s; its next occurrence begins on schedule\n", w->id,
+		       w->target, until);
+	else if (w->ended_by && w->ended_by[0])
 		printf("ended %s (%s) at %s\n", w->id, w->target, until);
 	else
 		printf("%s: %s in maintenance until %s%s (hosts: %s)\n", w->id, w->target, until,

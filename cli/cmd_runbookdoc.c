@@ -15,21 +15,23 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "ask.h"
 #include "client.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "runbook.h"
 #include "runbookdoc.h"
 #include "usage.h"
 #include "xalloc.h"
 
-#define RUNBOOK_SHOW_SYNOPSIS "show NAME [--markdown] [--json] | show --file PATH"
+#define RUNBOOK_SHOW_SYNOPSIS "show NAME [--markdown|--json] | show --file PATH [--json]"
 #define RUNBOOK_DOCS_SYNOPSIS "docs --out DIR"
 
 typedef struct {
 	const char *file; /* --file PATH */
 	const char *out;  /* --out DIR */
-	bool markdown;    /* --markdown: the only format besides --json */
+	bool markdown;    /* --markdown: the default, said out loud */
 } cmd_runbookdoc_args_t;
 
 static int
@@ -71,22 +73,38 @@ cmd_runbookdoc_fetch(session_t *s, const char *name, int *rc)
 	return *rc == CLI_EXIT_OK ? reply : NULL;
 }
 
-static void
-cmd_runbookdoc_json(const Rota__RunbookDoc *d)
+/* The coordinator's answer for one runbook, as a document: Markdown, or
+ * the JSON GET /v1/runbooks/NAME serves; both from the one model. */
+static int
+cmd_runbookdoc_print(const Rota__Response *r, void *ctx)
 {
-	json_t *j = json_new_object();
-	json_member_text(j, "name", d->name);
-	json_member_text(j, "category", d->category);
-	json_member_text(j, "description", d->description);
-	json_member_text(j, "summary", d->summary);
-	json_member_text(j, "path", d->path);
-	json_member_text(j, "markdown", d->markdown);
-	json_print_object(&j);
+	if (*(const bool *)ctx) {
+		json_t *j = jsondoc_runbook_show(r->runbook_show);
+		json_print(&j); /* jsondoc_runbook_show closes its document */
+		return CLI_EXIT_OK;
+	}
+	runbookdoc_t *doc = runbookdoc_from_show(r->runbook_show); /* owned */
+	char *md = runbookdoc_markdown(doc);
+	fputs(md, stdout);
+	free(md);
+	runbookdoc_free(&doc);
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_runbookdoc_show_name(session_t *s, const char *name, bool json)
+{
+	Rota__ShowRunbookRequest one = ROTA__SHOW_RUNBOOK_REQUEST__INIT;
+	one.name = (char *)name;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_RUNBOOK_SHOW;
+	req.runbook_show = &one;
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_RUNBOOK_SHOW, cmd_runbookdoc_print, &json);
 }
 
 /* --file: parsed and rendered here; errors as rota lint prints them. */
 static int
-cmd_runbookdoc_show_file(const char *path)
+cmd_runbookdoc_show_file(const char *path, bool json)
 {
 	runbook_errors_t errs = {0};
 	runbook_t *rb = runbook_parse_file(path, &errs);
@@ -98,9 +116,17 @@ cmd_runbookdoc_show_file(const char *path)
 		return CLI_EXIT_RUN_FAILED;
 	}
 	runbook_errors_clear(&errs);
-	char *doc = runbookdoc_render(rb, NULL);
-	fputs(doc, stdout);
-	free(doc);
+	runbookdoc_t *doc = runbookdoc_new(rb, NULL); /* owned */
+	if (json) {
+		json_t *j = json_new_object();
+		runbookdoc_json(j, doc);
+		json_print_object(&j);
+	} else {
+		char *md = runbookdoc_markdown(doc);
+		fputs(md, stdout);
+		free(md);
+	}
+	runbookdoc_free(&doc);
 	runbook_destroy(&rb);
 	return CLI_EXIT_OK;
 }
@@ -129,7 +155,7 @@ cmd_runbookdoc_show(session_t *s, int argc, char **argv)
 	if (a.file != NULL) {
 		if (optind < argc)
 			return usage_error("runbook show: give a NAME or --file PATH, not both");
-		return cmd_runbookdoc_show_file(a.file);
+		return cmd_runbookdoc_show_file(a.file, o.json);
 	}
 	if (optind >= argc || argv[optind][0] == '\0')
 		return usage_error("runbook show needs a runbook name (see 'rota runbooks'), or "
@@ -137,23 +163,9 @@ cmd_runbookdoc_show(session_t *s, int argc, char **argv)
 	if (optind + 1 < argc)
 		return usage_error("runbook show takes one name, got '%s' too", argv[optind + 1]);
 
-	int rc;
-	Rota__Envelope *reply = cmd_runbookdoc_fetch(s, argv[optind], &rc);
-	if (reply == NULL)
-		return rc;
-	const Rota__RunbookDocResponse *resp = reply->response->runbook_doc;
-	if (resp->n_docs != 1) {
-		fprintf(stderr, "rota: the coordinator sent %zu documents for one runbook\n",
-		        resp->n_docs);
-		client_reply_free(&reply);
-		return CLI_EXIT_REFUSED;
-	}
-	if (o.json)
-		cmd_runbookdoc_json(resp->docs[0]);
-	else
-		fputs(resp->docs[0]->markdown, stdout);
-	client_reply_free(&reply);
-	return CLI_EXIT_OK;
+	if (a.markdown && o.json)
+		return usage_error("runbook show: give --markdown or --json, not both");
+	return cmd_runbookdoc_show_name(s, argv[optind], o.json);
 }
 
 /* Writes text to DIR/NAME; 0, or -1 having said why. */

@@ -13,6 +13,7 @@
 
 #include "ask.h"
 #include "cli.h"
+#include "cmd_runbookdoc.h"
 #include "format.h"
 #include "json.h"
 #include "jsondoc.h"
@@ -178,81 +179,30 @@ cmd_runbooks_reloaded(const Rota__Response *r, void *ctx)
 		json_member_uint(j, "removed", resp->removed);
 		JSON_MEMBER_OBJECTS(j, "runbooks", resp->runbooks, resp->n_runbooks,
 		                    jsondoc_runbook);
+		if (resp->config_reloaded) {
+			json_key(j, "maintenance");
+			json_object_begin(j);
+			json_member_uint(j, "windows", resp->maintenance_windows);
+			json_member_uint(j, "added", resp->maintenance_added);
+			json_member_uint(j, "changed", resp->maintenance_changed);
+			json_member_uint(j, "removed", resp->maintenance_removed);
+			json_object_end(j);
+		}
 		json_print_object(&j);
 	} else {
 		char *line = format_reload(resp->loaded, resp->added, resp->changed, resp->removed,
 		                           resp->invalid);
 		printf("%s\n", line);
 		free(line);
+		if (resp->config_reloaded)
+			printf(
+			    "maintenance: %u recurring window(s) in the configuration (%u added, %u"
+			    " changed, %u removed)\n",
+			    resp->maintenance_windows, resp->maintenance_added,
+			    resp->maintenance_changed, resp->maintenance_removed);
 		cmd_runbooks_print_errors(resp->runbooks, resp->n_runbooks);
 	}
 	return bad ? CLI_EXIT_RUN_FAILED : CLI_EXIT_OK;
-}
-
-static void
-cmd_runbook_show_json(const Rota__Response *r)
-{
-	json_t *j = jsondoc_runbook_show(r->runbook_show);
-	json_print(&j); /* jsondoc_runbook_show closes its document */
-}
-
-/* One line of a peer's text, made printable. */
-static void
-cmd_runbook_line(const char *label, const char *text)
-{
-	char *t = xstrdup(text != NULL ? text : "");
-	format_printable(t);
-	printf("%-12s %s\n", label, t);
-	free(t);
-}
-
-/* `rota runbooks NAME`: the document GET /v1/runbooks/NAME renders, as
- * text (the same runbook parsed from the same answer). */
-static void
-cmd_runbook_show_text(const Rota__Response *r)
-{
-	const Rota__ShowRunbookResponse *show = r->runbook_show;
-	const Rota__RunbookInfo *info = show->runbook;
-	runbook_t *rb = jsondoc_runbook_parse(show); /* owned */
-	if (info != NULL) {
-		cmd_runbook_line("runbook", info->name && info->name[0] ? info->name : info->path);
-		cmd_runbook_line("file", info->path);
-		cmd_runbook_line("state", info->state);
-	}
-	if (rb != NULL) {
-		if (rb->description)
-			cmd_runbook_line("description", rb->description);
-		for (size_t i = 0; i < rb->param_count; i++) {
-			const runbook_param_t *p = &rb->params[i];
-			char *v = xasprintf("%s (%s)", p->name,
-			                    p->required ? "required"
-			                    : p->secret ? "default ****"
-			                                : p->default_value);
-			cmd_runbook_line(i == 0 ? "params" : "", v);
-			free(v);
-		}
-		if (rb->schedule.present) {
-			char *sch = format_schedule(rb->schedule.cron, rb->schedule.timezone);
-			cmd_runbook_line("schedule", sch);
-			free(sch);
-			for (size_t i = 0; show->schedule && i < show->schedule->n_upcoming; i++) {
-				char *t = format_fire_time(show->schedule->upcoming[i],
-				                           rb->schedule.timezone);
-				cmd_runbook_line("  next", t);
-				free(t);
-			}
-		}
-		for (size_t i = 0; i < rb->step_count; i++) {
-			const runbook_step_t *st = &rb->steps[i];
-			char *v = xasprintf("%zu. %s (%s)", i + 1, st->id,
-			                    runbook_step_type_name(st->type));
-			cmd_runbook_line(i == 0 ? "steps" : "", v);
-			free(v);
-		}
-	}
-	runbook_destroy(&rb);
-	if (info != NULL)
-		cmd_runbooks_print_errors(&show->runbook, 1);
 }
 
 int
@@ -266,15 +216,10 @@ cmd_runbooks_list(session_t *s, int argc, char **argv)
 		return usage_error("runbooks takes one runbook name at most, got '%s'; usage: rota "
 		                   "runbooks " RUNBOOKS_SYNOPSIS,
 		                   argv[optind + 1]);
-	if (optind < argc) {
-		Rota__ShowRunbookRequest one = ROTA__SHOW_RUNBOOK_REQUEST__INIT;
-		one.name = argv[optind];
-		Rota__Request req = ROTA__REQUEST__INIT;
-		req.body_case = ROTA__REQUEST__BODY_RUNBOOK_SHOW;
-		req.runbook_show = &one;
-		return ask_print(s, &req, ROTA__RESPONSE__BODY_RUNBOOK_SHOW,
-		                 json ? cmd_runbook_show_json : cmd_runbook_show_text);
-	}
+	/* `runbooks NAME` is an alias of `runbook show NAME`: the same
+	 * document, from the same model (docs/decisions.md). */
+	if (optind < argc)
+		return cmd_runbookdoc_show_name(s, argv[optind], json);
 
 	Rota__ListRunbooksRequest list = ROTA__LIST_RUNBOOKS_REQUEST__INIT;
 	Rota__Request req = ROTA__REQUEST__INIT;

@@ -76,20 +76,10 @@ json_t *jsondoc_runbooks(const Rota__ListRunbooksResponse *r);
 /* `schedules --json`: {"schedules": [...]}, next fire times in their zone. */
 json_t *jsondoc_schedules(const Rota__ListSchedulesResponse *r);
 
-/* `runbooks NAME --json`, GET /v1/runbooks/NAME: one runbook as a
- * document: {"runbook": its summary (jsondoc_runbook), "lint": [{"line",
- * "column", "message"}], "description", "severity", "escalation",
- * "allowed_operators", "allowed_roles", "params", "targets", "schedule"
- * (with its next fire times in its zone and UTC), "triggers", "steps" (in
- * order: what each does, its kind, where and when it runs, its timeout)};
- * an invalid one has its summary and lint, params and steps null. */
+/* `runbook show NAME --json` (and its alias `runbooks NAME --json`), GET
+ * /v1/runbooks/NAME: one runbook as a document, rendered from the one
+ * model of a runbook's document (runbookdoc.h, runbookdoc_json). */
 json_t *jsondoc_runbook_show(const Rota__ShowRunbookResponse *show);
-/* The runbook the answer's text holds, parsed (the caller destroys it), or
- * NULL for an invalid one. */
-runbook_t *jsondoc_runbook_parse(const Rota__ShowRunbookResponse *show);
-/* That document's members, for a reader that adds its own (rb may be
- * NULL: invalid). */
-void jsondoc_runbook_members(json_t *j, const Rota__ShowRunbookResponse *show, const runbook_t *rb);
 
 /* ---- the fleet (jsondoc_fleet.c) ----------------------------------------- */
 

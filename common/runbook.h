@@ -211,12 +211,22 @@ typedef struct {
 	bool percent;
 } runbook_amount_t;
 
+/* The one host of a run of a runbook with `targets: { coordinator: true }`.
+ * A worker id is letters, digits, '-', '_' and '.', so no worker can have
+ * this one (and the coordinator refuses a Hello that says it has). */
+#define RUNBOOK_COORDINATOR_HOST "@coordinator"
+
 typedef struct {
 	char **hosts; /* worker ids */
 	size_t host_count;
 	runbook_label_match_t *labels; /* every label must match */
 	size_t label_count;
 	bool all;
+	/* `coordinator: true`: the run needs no worker. Its one host is the
+	 * pseudo-host RUNBOOK_COORDINATOR_HOST and every step is one the
+	 * coordinator runs itself (manual, notify): reminders and sign-offs. */
+	bool coordinator;
+	runbook_mark_t coordinator_mark;
 	runbook_amount_t batch;        /* rolling: hosts started at a time; unset = all */
 	runbook_amount_t max_failures; /* stop starting hosts past this many failures */
 } runbook_targets_t;
@@ -366,6 +376,30 @@ typedef struct {
 /* The kind of type, or of a StepSpec's kind_case; NULL when unknown. */
 const runbook_step_info_t *runbook_step_info(runbook_step_type_t type);
 const runbook_step_info_t *runbook_step_info_of_spec(int spec_case);
+
+/* What a step does, in words, for a document (common/runbookdoc): words,
+ * and values shown as code (a command, a URL, a path). Each kind says it
+ * in its own file (step_kinds.c's `phrase`); a kind that does not is said
+ * by its name and its fields, so a new kind is never missing from a
+ * document. The texts are the step's fields as written (templates not
+ * rendered), borrowed from the step or static, or owned by the phrase. */
+typedef struct {
+	const char *text;
+	bool code;        /* a value, shown as code */
+	const char *lang; /* a code block's language ("sh"), or NULL */
+} runbook_phrase_part_t;
+#define RUNBOOK_PHRASE_MAX 24
+typedef struct {
+	runbook_phrase_part_t parts[RUNBOOK_PHRASE_MAX];
+	size_t count;   /* parts past RUNBOOK_PHRASE_MAX are dropped */
+	char *owned[4]; /* texts made for the phrase; runbook_phrase_clear */
+	size_t owned_count;
+} runbook_phrase_t;
+/* The phrase of step into *out (zeroed first); runbook_phrase_clear after. */
+void runbook_step_phrase(const runbook_step_t *step, runbook_phrase_t *out);
+void runbook_phrase_clear(runbook_phrase_t *p);
+/* The phrase as plain text, new (the caller frees): the parts joined. */
+char *runbook_phrase_text(const runbook_phrase_t *p);
 
 /* The step's templated texts (its kind's fields, not env), borrowed, into
  * out (room for RUNBOOK_STEP_MAX_TEXTS); returns how many. */

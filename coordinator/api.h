@@ -43,8 +43,11 @@ typedef struct {
 	 * incidents, responder, launcher, send queue, operators' socket and
 	 * keys it answers with, read where they are used (never copied) */
 	services_t *svc;
-	/* Reloads the runbook directory (the coordinator owns the catalog). */
-	void (*reload)(void *ctx, Rota__ReloadResponse *out);
+	/* Reloads the runbook directory (the coordinator owns the catalog)
+	 * and the configuration's maintenance: list. -1 with *error (the
+	 * caller frees) when the configuration has errors: nothing is
+	 * reloaded then. */
+	int (*reload)(void *ctx, Rota__ReloadResponse *out, char **error);
 	void *reload_ctx;
 	/* The coordinator is stopping: requests that would change something
 	 * (submit, approve, reload) are refused with ERR_UNAVAILABLE; reads are

@@ -25,6 +25,11 @@ typedef void (*api_handler_fn)(api_t *api, const uint8_t *identity, size_t ident
 /* What a request acts on, for its audit row (the caller frees). */
 typedef char *(*api_target_fn)(const Rota__Request *req);
 
+/* The role one request needs given its fields, when some of them ask for
+ * more than its row's least role (a freeze); *why (static text, "" when
+ * nothing more) is said in the refusal, after "needs the ROLE role". */
+typedef keyring_role_t (*api_role_fn)(const Rota__Request *req, const char **why);
+
 /* One row of the operator API: everything about one request. */
 typedef struct {
 	Rota__Request__BodyCase body;
@@ -41,6 +46,10 @@ const api_route_t *api_route_find(Rota__Request__BodyCase body);
 /* The table itself, for tests that walk it. */
 size_t api_route_count(void);
 const api_route_t *api_route_at(size_t i);
+/* The role req needs: its row's, raised by the request's fields where the
+ * table of such rules (api_role_rules in api.c) has a row for it; *why as
+ * api_role_fn's ("" at the row's role). */
+keyring_role_t api_route_role(const api_route_t *route, const Rota__Request *req, const char **why);
 
 /* ---- shared by the handlers (api.c) ------------------------------------ */
 
@@ -70,6 +79,9 @@ bool api_runbook_allows(api_t *api, const uint8_t *identity, size_t identity_len
 void api_maintenance(api_t *api, const uint8_t *identity, size_t identity_len,
                      const Rota__Request *req);
 char *api_maintenance_target(const Rota__Request *req);
+/* api_role_fn of rota maintenance: start with --freeze, or all beyond 4h,
+ * is the admin's (maintenance_role_needed). */
+keyring_role_t api_maintenance_role(const Rota__Request *req, const char **why);
 void api_maintenance_list(api_t *api, const uint8_t *identity, size_t identity_len,
                           const Rota__Request *req);
 /* Fills status's window and host counts; *freeze (the caller frees after
@@ -142,9 +154,23 @@ void api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const 
 char *api_reload_target(const Rota__Request *req);
 void api_schedules(api_t *api, const uint8_t *identity, size_t identity_len,
                    const Rota__Request *req);
-/* One runbook: its summary, the text served and its schedule. */
+/* One runbook: its summary, the text served, its schedule and the
+ * escalation policy its incidents climb (the one answer every document
+ * of a runbook is rendered from: runbookdoc_from_show). */
 void api_runbook_show(api_t *api, const uint8_t *identity, size_t identity_len,
                       const Rota__Request *req);
+/* That answer for name into *body, its summary borrowed from all
+ * (api_runbooks_fill's list), next fire times listed; false when the
+ * catalog has no such runbook (nor an invalid file of that name).
+ * api_runbook_answer_clear frees what it made. */
+bool api_runbook_answer(api_t *api, Rota__RunbookInfo *const *all, size_t n, const char *name,
+                        uint32_t next, Rota__ShowRunbookResponse *body);
+void api_runbook_answer_clear(Rota__ShowRunbookResponse *body);
+void api_runbooks_free(Rota__RunbookInfo **list, size_t n);
+/* api_runbookdoc.c: the escalation policy rb's incidents climb, as
+ * config_policy picks it; new, the caller frees it
+ * (rota__runbook_policy__free_unpacked). */
+Rota__RunbookPolicy *api_runbookdoc_policy(const config_t *config, const runbook_t *rb);
 
 /* ---- the store itself (api_store.c) ------------------------------------ */
 

@@ -63,7 +63,7 @@ api_runbooks_fill(const catalog_t *catalog, Rota__RunbookInfo ***out, size_t *n)
 	}
 }
 
-static void
+void
 api_runbooks_free(Rota__RunbookInfo **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -96,9 +96,26 @@ void
 api_reload(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	Rota__ReloadResponse body;
-	api->reload(api->reload_ctx, &body);
-	api_note(api, xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid",
-	                        body.loaded, body.added, body.changed, body.removed, body.invalid));
+	char *error = NULL;
+	if (api->reload(api->reload_ctx, &body, &error) != 0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
+		           "%s", error);
+		free(error);
+		api_reload_response_clear(&body);
+		return;
+	}
+	if (body.config_reloaded)
+		api_note(api,
+		         xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid;"
+		                   " maintenance: %u recurring (%u added, %u changed,"
+		                   " %u removed)",
+		                   body.loaded, body.added, body.changed, body.removed,
+		                   body.invalid, body.maintenance_windows, body.maintenance_added,
+		                   body.maintenance_changed, body.maintenance_removed));
+	else
+		api_note(api, xasprintf("%u loaded (%u added, %u changed, %u removed), %u invalid",
+		                        body.loaded, body.added, body.changed, body.removed,
+		                        body.invalid));
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_RELOAD;
@@ -190,7 +207,7 @@ api_schedules(api_t *api, const uint8_t *identity, size_t identity_len, const Ro
 	free(body.schedules);
 }
 
-/* Fire times `rota runbooks NAME` lists when not asked for a number. */
+/* Fire times `rota runbook show NAME` lists when not asked for a number. */
 #define API_RUNBOOK_NEXT 5
 
 /* Whether the file at path is named name (its base name without .yaml or
@@ -205,40 +222,63 @@ api_file_named(const char *path, const char *name)
 	       (strcmp(base + n, ".yaml") == 0 || strcmp(base + n, ".yml") == 0);
 }
 
+bool
+api_runbook_answer(api_t *api, Rota__RunbookInfo *const *all, size_t n, const char *name,
+                   uint32_t next, Rota__ShowRunbookResponse *body)
+{
+	rota__show_runbook_response__init(body);
+	const catalog_entry_t *e = name[0] != '\0' ? catalog_find(api->svc->catalog, name) : NULL;
+	for (size_t k = 0; k < n && body->runbook == NULL && name[0] != '\0'; k++) {
+		bool invalid = strcmp(all[k]->state, "invalid") == 0;
+		if (e != NULL ? (!invalid && strcmp(all[k]->name, name) == 0)
+		              : (invalid && api_file_named(all[k]->path, name)))
+			body->runbook = all[k];
+	}
+	if (body->runbook == NULL)
+		return false;
+	body->yaml = (char *)(e != NULL ? e->yaml : "");
+	if (e != NULL)
+		body->policy = api_runbookdoc_policy(api->svc->config, e->rb);
+	const schedule_t *sc = e != NULL ? scheduler_find(api->svc->scheduler, name) : NULL;
+	if (sc != NULL)
+		body->schedule = api_schedule_info(api, sc, next > 0 ? next : API_RUNBOOK_NEXT);
+	return true;
+}
+
+void
+api_runbook_answer_clear(Rota__ShowRunbookResponse *body)
+{
+	if (body->schedule != NULL)
+		rota__schedule_info__free_unpacked(body->schedule, NULL);
+	if (body->policy != NULL)
+		rota__runbook_policy__free_unpacked(body->policy, NULL);
+	body->schedule = NULL;
+	body->policy = NULL;
+}
+
 void
 api_runbook_show(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
 	const Rota__ShowRunbookRequest *sr = req->runbook_show;
 	const char *name = sr->name != NULL ? sr->name : "";
-	Rota__ShowRunbookResponse body = ROTA__SHOW_RUNBOOK_RESPONSE__INIT;
+	Rota__ShowRunbookResponse body;
 	Rota__RunbookInfo **all = NULL; /* owned */
 	size_t n = 0;
 	/* The list's rows are the runbook's summary: one shape for both. */
 	api_runbooks_fill(api->svc->catalog, &all, &n);
-	const catalog_entry_t *e = name[0] != '\0' ? catalog_find(api->svc->catalog, name) : NULL;
-	for (size_t k = 0; k < n && body.runbook == NULL && name[0] != '\0'; k++) {
-		bool invalid = strcmp(all[k]->state, "invalid") == 0;
-		if (e != NULL ? (!invalid && strcmp(all[k]->name, name) == 0)
-		              : (invalid && api_file_named(all[k]->path, name)))
-			body.runbook = all[k];
-	}
-	if (body.runbook == NULL) {
+	if (!api_runbook_answer(api, all, n, name, sr->next, &body)) {
+		char *names = catalog_names(api->svc->catalog);
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
-		           "unknown runbook '%.100s'; rota runbooks lists them", name);
+		           "unknown runbook '%.100s'; the coordinator has: %s", name, names);
+		free(names);
 		api_runbooks_free(all, n);
 		return;
 	}
-	body.yaml = (char *)(e != NULL ? e->yaml : "");
-	const schedule_t *sc = e != NULL ? scheduler_find(api->svc->scheduler, name) : NULL;
-	if (sc != NULL)
-		body.schedule =
-		    api_schedule_info(api, sc, sr->next > 0 ? sr->next : API_RUNBOOK_NEXT);
 	Rota__Response resp = ROTA__RESPONSE__INIT;
 	resp.id = req->id;
 	resp.body_case = ROTA__RESPONSE__BODY_RUNBOOK_SHOW;
 	resp.runbook_show = &body;
 	api_reply(api, identity, identity_len, &resp);
-	if (body.schedule != NULL)
-		rota__schedule_info__free_unpacked(body.schedule, NULL);
+	api_runbook_answer_clear(&body);
 	api_runbooks_free(all, n);
 }

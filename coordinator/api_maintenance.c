@@ -2,11 +2,15 @@
  * status say of the windows (maintenance.h says what a window does).
  *
  * Starting and ending a window are the operator's (docs/security.md) and
- * audited with the window's id; listing is a viewer's. A window is
- * written in the turn's transaction and takes effect at once: the next
- * scheduled run, alert or submit reads it from the store. Must never:
- * start a window without a reason or an end, or end a recurring window of
- * the configuration (that is the file's to change). */
+ * audited with the window's id; listing is a viewer's. A freeze, or "all"
+ * for longer than 4h, is the admin's (maintenance_role_needed, checked by
+ * api_handle through api_maintenance_role). A window is written in the
+ * turn's transaction and takes effect at once: the next scheduled run,
+ * alert or submit reads it from the store. Ending a recurring window of
+ * the configuration ends its current occurrence only (a row of
+ * maintenance_ended): its next occurrence begins on time. Must never:
+ * start a window without a reason or an end, or remove a recurring window
+ * (that is the file's to change, and a reload's to apply). */
 #include "api_internal.h"
 
 #include <stdlib.h>
@@ -127,6 +131,61 @@ api_maintenance_start(api_t *api, const uint8_t *identity, size_t identity_len,
 	api_maintenance_answer(api, identity, identity_len, req->id, &w, NULL, now);
 }
 
+/* Ends the current occurrence of a recurring window (MW-NAME): refused
+ * when the configuration has no such window, or it is not running now. */
+static void
+api_maintenance_end_recurring(api_t *api, const uint8_t *identity, size_t identity_len,
+                              const Rota__Request *req)
+{
+	const Rota__MaintenanceRequest *m = req->maintenance;
+	int64_t now = clock_wall_ms();
+	const char *by = api_operator(api, m->by);
+	maint_set_t set;
+	if (maintenance_list(api->svc->store, config_maintenance(api->svc->config), now, &set) !=
+	    0) {
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not read the windows (see the coordinator's log)");
+		return;
+	}
+	const maint_window_t *w = maintenance_find_recurring(&set, m->id);
+	if (w == NULL)
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "no window '%s': give an id rota maintenance list shows (MW-3, or"
+		           " MW-NAME for a recurring window of the configuration)",
+		           m->id ? m->id : "");
+	else if (w->starts_ms > now) {
+		char next[32];
+		clock_format(w->starts_ms, next, sizeof(next));
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
+		           "window %s is not running now; its next occurrence starts at %s UTC (to"
+		           " drop it, remove it from the configuration's maintenance: and rota"
+		           " reload)",
+		           w->id, next);
+	}
+	int rc =
+	    w == NULL || w->starts_ms > now
+	        ? 1
+	        : store_maint_end_occurrence(api->svc->store, w->id + strlen(MAINTENANCE_ID_PREFIX),
+	                                     w->starts_ms, now, by);
+	if (rc < 0)
+		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+		           "the store could not end the window (see the coordinator's log)");
+	if (rc != 0) {
+		maintenance_set_free(&set);
+		return;
+	}
+	char started[32];
+	clock_format(w->starts_ms, started, sizeof(started));
+	maint_window_t ended = *w;
+	ended.ends_ms = now;
+	api_target(api, xstrdup(w->id));
+	api_note(api, xasprintf("ended %s early, its occurrence started %s UTC (%s: %s); the next"
+	                        " begins on schedule",
+	                        w->id, started, w->target, w->reason));
+	api_maintenance_answer(api, identity, identity_len, req->id, &ended, by, now);
+	maintenance_set_free(&set);
+}
+
 static void
 api_maintenance_end(api_t *api, const uint8_t *identity, size_t identity_len,
                     const Rota__Request *req)
@@ -134,10 +193,7 @@ api_maintenance_end(api_t *api, const uint8_t *identity, size_t identity_len,
 	const Rota__MaintenanceRequest *m = req->maintenance;
 	int64_t id = maintenance_parse_id(m->id);
 	if (id < 0) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
-		           "'%s' is not a window started by hand (MW-3 or 3; a recurring window"
-		           " of the configuration ends with its duration: change the file)",
-		           m->id ? m->id : "");
+		api_maintenance_end_recurring(api, identity, identity_len, req);
 		return;
 	}
 	int64_t now = clock_wall_ms();
@@ -186,6 +242,16 @@ api_maintenance(api_t *api, const uint8_t *identity, size_t identity_len, const 
 	else
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
 		           "rota maintenance does start, end or list, not '%s'", action);
+}
+
+keyring_role_t
+api_maintenance_role(const Rota__Request *req, const char **why)
+{
+	const Rota__MaintenanceRequest *m = req->maintenance;
+	*why = "";
+	if (strcmp(m->action ? m->action : "", "start") != 0)
+		return KEYRING_ROLE_OPERATOR;
+	return maintenance_role_needed(m->target, m->for_ms, m->freeze, why);
 }
 
 char *

@@ -795,6 +795,14 @@ config_maintenance(const config_t *c)
 	return c != NULL ? c->maintenance : NULL;
 }
 
+void
+config_swap_maintenance(config_t *c, config_t *fresh)
+{
+	maint_plan_t *old = c->maintenance;
+	c->maintenance = fresh->maintenance;
+	fresh->maintenance = old;
+}
+
 const channel_t *
 config_channel(const config_t *c, const char *name)
 {

@@ -155,6 +155,11 @@ const channel_t *config_channel(const config_t *c, const char *name);
 /* The recurring maintenance windows (none when c is NULL: a unit test's
  * services may have no configuration). */
 const maint_plan_t *config_maintenance(const config_t *c);
+/* A reload: c takes fresh's maintenance: list (fresh takes c's old one, to
+ * be destroyed with it). The only part of the configuration a running
+ * coordinator changes: windows are read at each use (maintenance.h), so
+ * nothing holds the old list. */
+void config_swap_maintenance(config_t *c, config_t *fresh);
 /* The named policy, else "default", else NULL. */
 const config_policy_t *config_policy(const config_t *c, const char *name);
 const config_person_t *config_person(const config_t *c, const char *name);

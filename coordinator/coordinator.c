@@ -451,10 +451,13 @@ coordinator_signal(coordinator_t *c)
 			break;
 		case SIGHUP: {
 			security_reload(c->svc->security);
-			log_info("SIGHUP: reloading runbooks from %s",
+			log_info("SIGHUP: reloading runbooks from %s and the configuration's"
+			         " maintenance windows",
 			         c->svc->options.runbooks_dir);
 			Rota__ReloadResponse out;
-			coordinator_reload(c, &out);
+			char *error = NULL; /* logged by coordinator_reload */
+			coordinator_reload(c, &out, &error);
+			free(error);
 			api_reload_response_clear(&out);
 			break;
 		}

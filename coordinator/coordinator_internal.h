@@ -153,7 +153,7 @@ void coordinator_role_destroy(coordinator_t *c);
 /* After a failed commit (or to retry a failed reload of the runs). */
 void coordinator_resync(coordinator_t *c);
 /* api.h's reload (and SIGHUP's), with the coordinator as ctx. */
-void coordinator_reload(void *ctx, Rota__ReloadResponse *out);
+int coordinator_reload(void *ctx, Rota__ReloadResponse *out, char **error);
 /* Once a second, between turns: the store file and the locks still there. */
 void coordinator_check_store(coordinator_t *c);
 

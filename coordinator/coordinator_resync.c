@@ -12,16 +12,65 @@
 #include "clock.h"
 #include "dirlock.h"
 #include "log.h"
+#include "maintenance.h"
 #include "xalloc.h"
 
+/* Rereads the configuration file: NULL when it has errors (logged, and
+ * said in *error, the caller's), else the fresh configuration (the
+ * caller's), or NULL with *error NULL when there is no file to read. */
+static config_t *
+coordinator_reload_config(coordinator_t *c, char **error)
+{
+	const char *path = c->svc->config->path;
+	*error = NULL;
+	if (path == NULL)
+		return NULL;
+	char *why = NULL;
+	config_t *fresh = config_load(path, &why);
+	if (fresh == NULL) {
+		log_error("reload: the configuration has errors; nothing reloaded (the runbooks and"
+		          " maintenance windows in use stay):\n    %s",
+		          why);
+		*error =
+		    xasprintf("the configuration has errors; nothing reloaded (the runbooks and"
+		              " maintenance windows in use stay):\n%s",
+		              why);
+		free(why);
+	}
+	return fresh;
+}
+
 /* Loads the runbook directory into a new catalog and swaps it in: a file
- * that is broken now keeps its last good version (catalog.h). */
-void
-coordinator_reload(void *ctx, Rota__ReloadResponse *out)
+ * that is broken now keeps its last good version (catalog.h). The
+ * configuration is read first, and only its maintenance: list is applied
+ * (config_swap_maintenance): a bad file refuses the whole reload. */
+int
+coordinator_reload(void *ctx, Rota__ReloadResponse *out, char **config_error)
 {
 	coordinator_t *c = ctx;
 	catalog_t *catalog = c->svc->catalog;
 	rota__reload_response__init(out);
+	config_t *fresh_config = coordinator_reload_config(c, config_error);
+	if (*config_error != NULL) {
+		api_runbooks_fill(catalog, &out->runbooks, &out->n_runbooks);
+		return -1;
+	}
+	if (fresh_config != NULL) {
+		maint_plan_diff_t d = maintenance_plan_diff(config_maintenance(c->svc->config),
+		                                            config_maintenance(fresh_config));
+		config_swap_maintenance(c->svc->config, fresh_config);
+		config_destroy(&fresh_config);
+		out->config_reloaded = true;
+		out->maintenance_windows =
+		    (uint32_t)maintenance_plan_count(config_maintenance(c->svc->config));
+		out->maintenance_added = d.added;
+		out->maintenance_changed = d.changed;
+		out->maintenance_removed = d.removed;
+		log_info(
+		    "reloaded the configuration's maintenance: %u recurring window(s) (%u added,"
+		    " %u changed, %u removed); its other keys apply at the next start",
+		    out->maintenance_windows, d.added, d.changed, d.removed);
+	}
 	char *error = NULL;
 	catalog_t *fresh =
 	    catalog_load(c->svc->options.runbooks_dir, catalog, c->svc->store, &error);
@@ -31,7 +80,7 @@ coordinator_reload(void *ctx, Rota__ReloadResponse *out)
 		api_runbooks_fill(catalog, &out->runbooks, &out->n_runbooks);
 		out->loaded = (uint32_t)catalog_count(catalog);
 		out->invalid = (uint32_t)catalog_invalid(catalog);
-		return;
+		return 0;
 	}
 	catalog_diff_t diff = catalog_diff(catalog, fresh);
 	/* A follower writes nothing: the leader records its own, and this
@@ -53,6 +102,7 @@ coordinator_reload(void *ctx, Rota__ReloadResponse *out)
 	api_runbooks_fill(catalog, &out->runbooks, &out->n_runbooks);
 	log_info("reloaded runbooks: %u loaded (%u added, %u changed, %u removed), %u invalid",
 	         out->loaded, out->added, out->changed, out->removed, out->invalid);
+	return 0;
 }
 
 /* An answer withheld with its failed turn: the operator waiting for it is

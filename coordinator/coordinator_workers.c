@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "runbook.h"
 #include "xalloc.h"
 
 /* Whether the TCP connection a worker last spoke on is still open at both
@@ -122,6 +123,19 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 		         " restart the worker",
 		         why);
 		coordinator_redirect(c, c->svc->worker_sock, msg, 0, text);
+		return;
+	}
+	if (strcmp(hello->worker_id, RUNBOOK_COORDINATOR_HOST) == 0) {
+		/* The host of the runs that need no worker (runbook.h): a
+		 * worker of that name would be taken for it (by rota show, an
+		 * alert's host, a window). rota-worker never says it; another
+		 * client is told why. */
+		c->hello_refused++;
+		coordinator_log_drop(c, "worker", msg, "a Hello as " RUNBOOK_COORDINATOR_HOST);
+		coordinator_redirect(c, c->svc->worker_sock, msg, 0,
+		                     "Hello refused: worker id " RUNBOOK_COORDINATOR_HOST
+		                     " is the host of runbooks with targets: { coordinator: true"
+		                     " }; give the worker another id");
 		return;
 	}
 	worker_t *w = registry_find(c->svc->registry, hello->worker_id);

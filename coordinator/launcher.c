@@ -134,11 +134,46 @@ launcher_list_for(const worker_t *w, const maint_set_t *maint, strlist_t *hosts,
  * stopped ones. Host ids name one worker each; label terms all have to
  * match. -1 with *error when a host id is unknown or nothing connected
  * matches. */
+/* The targets of a runbook that runs on the coordinator: its one pseudo-
+ * host, which no worker has to be connected for. --target may only name
+ * it. A maintenance window on "all" covers it (a scheduled or alert run is
+ * skipped, a manual one needs --force); a window on a host or a label never
+ * does: the coordinator is neither. */
+static int
+launcher_targets_coordinator(const launch_t *req, const maint_set_t *maint, strlist_t *hosts,
+                             strlist_t *stopped, char **error)
+{
+	for (size_t i = 0; i < req->n_targets; i++) {
+		if (strcmp(req->targets[i], RUNBOOK_COORDINATOR_HOST) == 0)
+			continue;
+		*error =
+		    xasprintf("runbook %s runs on the coordinator (targets: { coordinator: true"
+		              " }), not on workers: --target %s does not apply (leave"
+		              " --target out)",
+		              req->rb->name, req->targets[i]);
+		return -1;
+	}
+	const maint_window_t *mw = maintenance_covering_all(maint);
+	if (mw == NULL) {
+		strlist_add(hosts, xstrdup(RUNBOOK_COORDINATOR_HOST));
+		return 0;
+	}
+	strlist_add(stopped, xstrdup(RUNBOOK_COORDINATOR_HOST));
+	char *what = maintenance_describe(mw);
+	*error = xasprintf("the runbook runs on the coordinator, and every host is in"
+	                   " maintenance, %s",
+	                   what);
+	free(what);
+	return LAUNCHER_ALL_STOPPED;
+}
+
 static int
 launcher_targets(const launcher_t *l, const launch_t *req, const maint_set_t *maint,
                  strlist_t *hosts, strlist_t *unreachable, strlist_t *stopped, char **error)
 {
 	const runbook_t *rb = req->rb;
+	if (rb->targets.coordinator)
+		return launcher_targets_coordinator(req, maint, hosts, stopped, error);
 	strlist_t ids = {0};
 	term_t *terms = NULL;
 	size_t nterms = 0;
@@ -335,7 +370,7 @@ label_visit(void *ctx, const char *name)
 	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 		return 0;
 	const char *key = name + sizeof(prefix) - 1;
-	if (registry_label(c->w, key) != NULL)
+	if (c->w != NULL && registry_label(c->w, key) != NULL)
 		return 0;
 	c->missing = xstrdup(key);
 	return 1;
@@ -365,6 +400,14 @@ launcher_check_labels(const runbook_step_t *step, const worker_t *w, const vars_
 	}
 	if (c.missing == NULL)
 		return 0;
+	if (w == NULL) {
+		/* The coordinator's pseudo-host (lint says so first). */
+		*error = xasprintf("step %s uses {{ host.labels.%s }} but the runbook runs on the"
+		                   " coordinator, which has no labels",
+		                   step->id, c.missing);
+		free(c.missing);
+		return -1;
+	}
 	char *labels = registry_labels_string(w);
 	*error = xasprintf("step %s uses {{ host.labels.%s }} but worker %s has no label '%s'"
 	                   " (its labels: %s); start it with --label %s=VALUE or target other"
@@ -417,8 +460,9 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 		launcher_params_vars_free(&vars);
 		return -1;
 	}
-	launcher_params_var(&vars, "host.id", w->id);
-	for (size_t i = 0; i < w->label_count; i++) {
+	/* w is NULL only for the coordinator's pseudo-host (no labels). */
+	launcher_params_var(&vars, "host.id", run->hosts[h].host);
+	for (size_t i = 0; w != NULL && i < w->label_count; i++) {
 		char *name = xasprintf("host.labels.%s", w->labels[i].key);
 		launcher_params_var(&vars, name, w->labels[i].value);
 		free(name);
@@ -506,15 +550,17 @@ launcher_maintenance_refuses(const launcher_t *l, const launch_t *req, const mai
 		return false;
 	for (size_t i = 0; i < stopped->count; i++) {
 		worker_t *w = registry_find(l->svc->registry, stopped->items[i]);
-		const maint_window_t *mw = w ? maintenance_covering(maint, w) : NULL;
+		const maint_window_t *mw = w ? maintenance_covering(maint, w)
+		                           : req->rb->targets.coordinator
+		                               ? maintenance_covering_all(maint)
+		                               : NULL;
 		if (mw == NULL)
 			continue;
 		char *what = maintenance_describe(mw);
 		free(out->error);
-		out->error =
-		    xasprintf("worker %s is in maintenance, %s; rota submit --force runs on"
-		              " it anyway, or rota maintenance end %s",
-		              w->id, what, mw->id);
+		out->error = xasprintf("%s %s is in maintenance, %s; rota submit --force runs on"
+		                       " it anyway, or rota maintenance end %s",
+		                       w ? "worker" : "host", stopped->items[i], what, mw->id);
 		out->code = ROTA__ERROR_CODE__ERR_NO_TARGETS;
 		free(what);
 		return true;

@@ -83,6 +83,15 @@ maintenance_covering(const maint_set_t *set, const worker_t *w)
 }
 
 const maint_window_t *
+maintenance_covering_all(const maint_set_t *set)
+{
+	for (size_t i = 0; set != NULL && i < set->count; i++)
+		if (!set->items[i].freeze && strcmp(set->items[i].target, "all") == 0)
+			return &set->items[i];
+	return NULL;
+}
+
+const maint_window_t *
 maintenance_freeze(const maint_set_t *set)
 {
 	for (size_t i = 0; set != NULL && i < set->count; i++)
@@ -107,6 +116,39 @@ maintenance_parse_id(const char *text)
 		v = v * 10 + (*p - '0');
 	}
 	return v > 0 ? v : -1;
+}
+
+const maint_window_t *
+maintenance_find_recurring(const maint_set_t *set, const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	size_t plen = strlen(MAINTENANCE_ID_PREFIX);
+	const char *name = strncasecmp(text, MAINTENANCE_ID_PREFIX, plen) == 0 ? text + plen : text;
+	for (size_t i = 0; set != NULL && i < set->count; i++)
+		if (set->items[i].recurring && strcmp(set->items[i].id + plen, name) == 0)
+			return &set->items[i];
+	return NULL;
+}
+
+keyring_role_t
+maintenance_role_needed(const char *target, uint64_t for_ms, bool freeze, const char **why)
+{
+	/* A freeze pauses every schedule; "all" silences every alert: the
+	 * reviewer's finding was an operator doing either for 30 days. A
+	 * short window on everything (a network change) stays an operator's
+	 * call, as does any window on a host or a label. */
+	if (freeze) {
+		*why = "for --freeze (it pauses every schedule)";
+		return KEYRING_ROLE_ADMIN;
+	}
+	if (target != NULL && strcmp(target, "all") == 0 &&
+	    for_ms > (uint64_t)MAINTENANCE_OPERATOR_ALL_MS) {
+		*why = "for --target all longer than 4h (it silences every host's alerts)";
+		return KEYRING_ROLE_ADMIN;
+	}
+	*why = "";
+	return KEYRING_ROLE_OPERATOR;
 }
 
 char *
@@ -276,6 +318,40 @@ maintenance_plan_count(const maint_plan_t *p)
 	return p ? p->count : 0;
 }
 
+static bool
+recurring_same(const recurring_t *a, const recurring_t *b)
+{
+	return strcmp(a->cron, b->cron) == 0 && strcmp(a->timezone, b->timezone) == 0 &&
+	       a->duration_ms == b->duration_ms && strcmp(a->target, b->target) == 0 &&
+	       strcmp(a->reason, b->reason) == 0 && a->freeze == b->freeze;
+}
+
+static const recurring_t *
+plan_find(const maint_plan_t *p, const char *name)
+{
+	for (size_t i = 0; p != NULL && i < p->count; i++)
+		if (strcmp(p->items[i].name, name) == 0)
+			return &p->items[i];
+	return NULL;
+}
+
+maint_plan_diff_t
+maintenance_plan_diff(const maint_plan_t *old, const maint_plan_t *fresh)
+{
+	maint_plan_diff_t d = {0};
+	for (size_t i = 0; fresh != NULL && i < fresh->count; i++) {
+		const recurring_t *was = plan_find(old, fresh->items[i].name);
+		if (was == NULL)
+			d.added++;
+		else if (!recurring_same(was, &fresh->items[i]))
+			d.changed++;
+	}
+	for (size_t i = 0; old != NULL && i < old->count; i++)
+		if (plan_find(fresh, old->items[i].name) == NULL)
+			d.removed++;
+	return d;
+}
+
 /* ---- sets ---------------------------------------------------------------- */
 
 static maint_window_t *
@@ -310,14 +386,38 @@ set_read(store_t *store, int64_t now_ms, bool active_only, maint_set_t *out)
 	return 0;
 }
 
+/* The recurring occurrences ended early that may still matter at now_ms
+ * (started within the longest window before it). Only when plan has
+ * recurring windows: a store read saved on every call otherwise. */
+static int
+set_read_ended(store_t *store, const maint_plan_t *plan, int64_t now_ms, maint_set_t *out)
+{
+	if (store == NULL || maintenance_plan_count(plan) == 0)
+		return 0;
+	return store_maint_ended_list(store, now_ms - MAINTENANCE_MAX_MS - 1,
+	                              MAINTENANCE_MAX_WINDOWS, &out->ended, &out->ended_count);
+}
+
+static bool
+set_ended(const maint_set_t *set, const char *name, int64_t starts_ms)
+{
+	for (size_t i = 0; i < set->ended_count; i++)
+		if (set->ended[i].starts_ms == starts_ms && strcmp(set->ended[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 static void
 set_recurring(const maint_plan_t *plan, int64_t now_ms, bool upcoming, maint_set_t *out)
 {
 	for (size_t i = 0; plan != NULL && i < plan->count; i++) {
 		const recurring_t *r = &plan->items[i];
 		/* The latest start within the duration before now, if any: the
-		 * first slot strictly after now - duration. */
+		 * first slot strictly after now - duration. An occurrence ended
+		 * early is over; the next one begins on time. */
 		int64_t start = cron_next(&r->expr, r->timezone, now_ms - r->duration_ms);
+		while (start >= 0 && start <= now_ms && set_ended(out, r->name, start))
+			start = cron_next(&r->expr, r->timezone, start);
 		bool active = start >= 0 && start <= now_ms;
 		if (!active) {
 			if (!upcoming)
@@ -344,6 +444,10 @@ maintenance_active(store_t *store, const maint_plan_t *plan, int64_t now_ms, mai
 	memset(out, 0, sizeof(*out));
 	if (store != NULL && set_read(store, now_ms, true, out) != 0)
 		return -1;
+	if (set_read_ended(store, plan, now_ms, out) != 0) {
+		maintenance_set_free(out);
+		return -1;
+	}
 	set_recurring(plan, now_ms, false, out);
 	return 0;
 }
@@ -354,6 +458,10 @@ maintenance_list(store_t *store, const maint_plan_t *plan, int64_t now_ms, maint
 	memset(out, 0, sizeof(*out));
 	if (store != NULL && set_read(store, now_ms, false, out) != 0)
 		return -1;
+	if (set_read_ended(store, plan, now_ms, out) != 0) {
+		maintenance_set_free(out);
+		return -1;
+	}
 	set_recurring(plan, now_ms, true, out);
 	return 0;
 }
@@ -363,5 +471,6 @@ maintenance_set_free(maint_set_t *set)
 {
 	free(set->items);
 	store_maint_free(set->rows, set->row_count);
+	store_maint_ended_free(set->ended, set->ended_count);
 	memset(set, 0, sizeof(*set));
 }

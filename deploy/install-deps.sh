@@ -36,6 +36,9 @@ PACKAGES=(
   python3-aiosmtpd
   # TLS certificates for the console's HTTPS tests and tls_check
   openssl
+  # the library's runbooks (alert-review reads Alertmanager's JSON with jq,
+  # backup-take compresses with zstd) and integration.library_ops
+  jq zstd
 )
 
 missing=()

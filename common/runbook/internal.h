@@ -94,7 +94,17 @@ typedef struct {
 	/* The kind's text fields of s, borrowed, into out; returns how many
 	 * (at most RUNBOOK_STEP_MAX_TEXTS). They may hold templates. */
 	size_t (*texts)(const runbook_step_t *s, const char **out);
+	/* Says what s does (runbook_step_phrase), with runbook_phrase_words and
+	 * runbook_phrase_code. Optional: a kind without it is said by its name and
+	 * its texts. */
+	void (*phrase)(const runbook_step_t *s, runbook_phrase_t *out);
 } step_kind_t;
+
+/* Adds words (static or borrowed) or a value shown as code to p (a NULL
+ * text adds nothing); phrase_own keeps text (new) for p's life. */
+void runbook_phrase_words(runbook_phrase_t *p, const char *words);
+void runbook_phrase_code(runbook_phrase_t *p, const char *value);
+const char *runbook_phrase_own(runbook_phrase_t *p, char *text);
 
 /* Rows in step_kinds[]; checked against the table where it is defined. */
 #define STEP_KIND_COUNT 10
@@ -124,6 +134,17 @@ STEP_KIND_FUNCTIONS(noop);
 STEP_KIND_FUNCTIONS(file);
 STEP_KIND_FUNCTIONS(tls);
 STEP_KIND_FUNCTIONS(promql);
+/* Each kind's phrase, in its file (optional: see step_kind_t). */
+void step_shell_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_http_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_disk_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_metric_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_manual_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_notify_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_noop_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_file_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_tls_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_promql_phrase(const runbook_step_t *s, runbook_phrase_t *out);
 
 /* The step fields whose text has a syntax, by YAML key. what is how an
  * error names the expected form: "'KEY' must be WHAT, not ...". */

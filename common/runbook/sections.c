@@ -28,7 +28,7 @@ static const char *const keys_schedule[] = {
 };
 static const char *const keys_skip_date[] = {"date", "reason", "file"};
 static const char *const keys_targets[] = {
-    "hosts", "labels", "all", "batch", "max_failures",
+    "hosts", "labels", "all", "coordinator", "batch", "max_failures",
 };
 static const char *const keys_param[] = {
     "default", "required", "description", "type", "secret", "from_alert",
@@ -184,6 +184,49 @@ check_amount(check_t *c, const yamltree_node_t *v, const char *key, runbook_amou
 	    key, yamltree_kind_name(v));
 }
 
+/* `coordinator: true`: the runbook runs on the coordinator alone, so no
+ * other key may choose hosts or pace them (its steps are checked once they
+ * are read: runbook_check_coordinator_steps). */
+static void
+check_coordinator(check_t *c, const yamltree_node_t *v)
+{
+	runbook_targets_t *t = &c->rb->targets;
+	const yamltree_node_t *n = yamltree_map_get(v, "coordinator");
+	if (n == NULL || runbook_want_bool(c, n, "coordinator", &t->coordinator) != 0 ||
+	    !t->coordinator)
+		return;
+	t->coordinator_mark = n->mark;
+	static const char *const others[] = {"hosts", "labels", "all", "batch", "max_failures"};
+	for (size_t i = 0; i < COUNT_OF(others); i++)
+		if (yamltree_map_get(v, others[i]) != NULL)
+			yamltree_report_add(c->r, n->mark,
+			                    "'coordinator: true' cannot be combined with '%s': the"
+			                    " run has one host, the coordinator itself",
+			                    others[i]);
+}
+
+/* Every step of a runbook that runs on the coordinator must be one the
+ * coordinator runs itself: there is no worker to send another to. */
+static void
+check_coordinator_steps(check_t *c)
+{
+	const runbook_t *rb = c->rb;
+	if (!rb->targets.coordinator)
+		return;
+	for (size_t i = 0; i < rb->step_count; i++) {
+		const runbook_step_t *s = &rb->steps[i];
+		const runbook_step_info_t *k = runbook_step_info(s->type);
+		if (k == NULL || k->runs_on == RUNBOOK_RUNS_COORDINATOR)
+			continue;
+		yamltree_report_add(c->r, s->mark,
+		                    "step '%s' is a %s step, but the runbook has 'targets: {"
+		                    " coordinator: true }', which runs no worker: only manual and"
+		                    " notify steps can run there (give it worker targets, or move"
+		                    " this step to another runbook)",
+		                    s->id ? s->id : "?", k->name);
+	}
+}
+
 static void
 check_targets(check_t *c, const yamltree_node_t *v)
 {
@@ -194,7 +237,8 @@ check_targets(check_t *c, const yamltree_node_t *v)
 	if (v->kind != YAMLTREE_MAPPING) {
 		yamltree_report_add(
 		    c->r, v->mark,
-		    "'targets' must be a mapping (hosts, labels, all, batch, max_failures), "
+		    "'targets' must be a mapping (hosts, labels, all, coordinator, batch,"
+		    " max_failures), "
 		    "not %s",
 		    yamltree_kind_name(v));
 		return;
@@ -220,6 +264,7 @@ check_targets(check_t *c, const yamltree_node_t *v)
 		check_amount(c, n, "batch", &t->batch);
 	if ((n = yamltree_map_get(v, "max_failures")) != NULL)
 		check_amount(c, n, "max_failures", &t->max_failures);
+	check_coordinator(c, v);
 }
 
 /* ---- params ---- */
@@ -812,4 +857,5 @@ runbook_check_root(check_t *c, const yamltree_node_t *root)
 	if ((v = yamltree_map_get(root, "params")) != NULL)
 		check_params(c, v);
 	runbook_check_steps(c, root);
+	check_coordinator_steps(c);
 }

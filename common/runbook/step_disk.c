@@ -52,3 +52,21 @@ step_disk_texts(const runbook_step_t *s, const char **out)
 	out[2] = s->min_free_bytes;
 	return 3;
 }
+
+void
+step_disk_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "checks that ");
+	runbook_phrase_code(out, s->path);
+	runbook_phrase_words(out, " has at least ");
+	if (s->min_free_pct != NULL) {
+		runbook_phrase_words(out, s->min_free_pct);
+		runbook_phrase_words(out, "% free");
+	}
+	if (s->min_free_pct != NULL && s->min_free_bytes != NULL)
+		runbook_phrase_words(out, " and ");
+	if (s->min_free_bytes != NULL) {
+		runbook_phrase_words(out, s->min_free_bytes);
+		runbook_phrase_words(out, " bytes free");
+	}
+}

@@ -60,3 +60,24 @@ step_file_texts(const runbook_step_t *s, const char **out)
 	out[3] = s->min_count;
 	return 4;
 }
+
+void
+step_file_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "checks the files ");
+	runbook_phrase_code(out, s->path);
+	if (s->max_age != NULL) {
+		runbook_phrase_words(out, ": newer than ");
+		runbook_phrase_words(out, s->max_age);
+	}
+	if (s->min_size != NULL) {
+		runbook_phrase_words(out, ", at least ");
+		runbook_phrase_words(out, s->min_size);
+		runbook_phrase_words(out, " bytes");
+	}
+	if (s->min_count != NULL) {
+		runbook_phrase_words(out, ", at least ");
+		runbook_phrase_words(out, s->min_count);
+		runbook_phrase_words(out, " of them");
+	}
+}

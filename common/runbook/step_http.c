@@ -58,3 +58,19 @@ step_http_texts(const runbook_step_t *s, const char **out)
 	out[3] = s->body_contains;
 	return 4;
 }
+
+void
+step_http_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "checks that ");
+	runbook_phrase_words(out, s->method != NULL ? s->method : "GET");
+	runbook_phrase_words(out, " ");
+	runbook_phrase_code(out, s->url);
+	runbook_phrase_words(out, " answers ");
+	runbook_phrase_words(out, s->expect_status != NULL ? s->expect_status : "200");
+	if (s->body_contains != NULL) {
+		runbook_phrase_words(out, " with ");
+		runbook_phrase_code(out, s->body_contains);
+		runbook_phrase_words(out, " in its body");
+	}
+}

@@ -50,6 +50,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_shell_parse,
         .render = step_shell_render,
         .texts = step_shell_texts,
+        .phrase = step_shell_phrase,
     },
     {
         .info = {.name = "http_check",
@@ -61,6 +62,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_http_parse,
         .render = step_http_render,
         .texts = step_http_texts,
+        .phrase = step_http_phrase,
     },
     {
         .info = {.name = "disk_check",
@@ -72,6 +74,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_disk_parse,
         .render = step_disk_render,
         .texts = step_disk_texts,
+        .phrase = step_disk_phrase,
     },
     {
         .info = {.name = "metric_check",
@@ -83,6 +86,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_metric_parse,
         .render = step_metric_render,
         .texts = step_metric_texts,
+        .phrase = step_metric_phrase,
     },
     {
         .info = {.name = "file_check",
@@ -94,6 +98,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_file_parse,
         .render = step_file_render,
         .texts = step_file_texts,
+        .phrase = step_file_phrase,
     },
     {
         .info = {.name = "tls_check",
@@ -105,6 +110,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_tls_parse,
         .render = step_tls_render,
         .texts = step_tls_texts,
+        .phrase = step_tls_phrase,
     },
     {
         .info = {.name = "promql_check",
@@ -116,6 +122,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_promql_parse,
         .render = step_promql_render,
         .texts = step_promql_texts,
+        .phrase = step_promql_phrase,
     },
     {
         .info = {.name = "manual",
@@ -127,6 +134,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_manual_parse,
         .render = step_manual_render,
         .texts = step_manual_texts,
+        .phrase = step_manual_phrase,
     },
     {
         .info = {.name = "notify",
@@ -138,6 +146,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_notify_parse,
         .render = step_notify_render,
         .texts = step_notify_texts,
+        .phrase = step_notify_phrase,
     },
     {
         .info = {.name = "noop",
@@ -149,6 +158,7 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .parse = step_noop_parse,
         .render = step_noop_render,
         .texts = step_noop_texts,
+        .phrase = step_noop_phrase,
     },
 };
 _Static_assert(COUNT_OF(step_kinds) == STEP_KIND_COUNT, "STEP_KIND_COUNT is the table's size");
@@ -189,4 +199,82 @@ runbook_step_texts(const runbook_step_t *step, const char **out)
 		if (all[i] != NULL)
 			out[n++] = all[i];
 	return n;
+}
+
+/* ---- what a step does, in words (runbook_step_phrase) ---- */
+
+static void
+phrase_add(runbook_phrase_t *p, const char *text, bool code)
+{
+	if (text == NULL || p->count >= RUNBOOK_PHRASE_MAX)
+		return;
+	p->parts[p->count++] = (runbook_phrase_part_t){.text = text, .code = code};
+}
+
+void
+runbook_phrase_words(runbook_phrase_t *p, const char *words)
+{
+	phrase_add(p, words, false);
+}
+
+void
+runbook_phrase_code(runbook_phrase_t *p, const char *value)
+{
+	phrase_add(p, value, true);
+}
+
+const char *
+runbook_phrase_own(runbook_phrase_t *p, char *text)
+{
+	if (p->owned_count >= COUNT_OF(p->owned)) {
+		free(text);
+		return "";
+	}
+	p->owned[p->owned_count++] = text;
+	return text;
+}
+
+void
+runbook_step_phrase(const runbook_step_t *step, runbook_phrase_t *out)
+{
+	*out = (runbook_phrase_t){0};
+	const step_kind_t *k = step_kind_find(step->type);
+	if (k != NULL && k->phrase != NULL) {
+		k->phrase(step, out);
+		return;
+	}
+	/* A kind with no words of its own: its name and its fields. */
+	const char *texts[RUNBOOK_STEP_MAX_TEXTS];
+	size_t n = runbook_step_texts(step, texts);
+	runbook_phrase_words(out, "runs a ");
+	runbook_phrase_words(out, k != NULL ? k->info.name : "step of an unknown kind");
+	runbook_phrase_words(out, k != NULL ? " step" : "");
+	for (size_t i = 0; i < n; i++) {
+		runbook_phrase_words(out, i == 0 ? " with " : ", ");
+		runbook_phrase_code(out, texts[i]);
+	}
+}
+
+void
+runbook_phrase_clear(runbook_phrase_t *p)
+{
+	for (size_t i = 0; i < p->owned_count; i++)
+		free(p->owned[i]);
+	*p = (runbook_phrase_t){0};
+}
+
+char *
+runbook_phrase_text(const runbook_phrase_t *p)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < p->count; i++)
+		len += strlen(p->parts[i].text);
+	char *s = xmalloc(len), *at = s;
+	for (size_t i = 0; i < p->count; i++) {
+		size_t n = strlen(p->parts[i].text);
+		memcpy(at, p->parts[i].text, n);
+		at += n;
+	}
+	*at = '\0';
+	return s;
 }

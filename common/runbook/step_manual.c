@@ -38,3 +38,14 @@ step_manual_texts(const runbook_step_t *s, const char **out)
 	out[0] = s->prompt;
 	return 1;
 }
+
+void
+step_manual_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "waits for an operator (");
+	runbook_phrase_code(out,
+	                    runbook_phrase_own(out, xasprintf("rota approve RUN %s",
+	                                                      s->id != NULL ? s->id : "STEP")));
+	runbook_phrase_words(out, "): ");
+	runbook_phrase_code(out, s->prompt);
+}

@@ -81,3 +81,16 @@ step_metric_texts(const runbook_step_t *s, const char **out)
 	out[3] = s->value;
 	return 4;
 }
+
+void
+step_metric_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "checks that ");
+	runbook_phrase_code(out, s->metric);
+	runbook_phrase_words(out, " ");
+	runbook_phrase_words(out, s->op != NULL ? s->op : "?");
+	runbook_phrase_words(out, " ");
+	runbook_phrase_words(out, s->value != NULL ? s->value : "?");
+	runbook_phrase_words(out, " at ");
+	runbook_phrase_code(out, s->url);
+}

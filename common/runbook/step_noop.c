@@ -51,3 +51,10 @@ step_noop_texts(const runbook_step_t *s, const char **out)
 	(void)out;
 	return 0;
 }
+
+void
+step_noop_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	(void)s;
+	runbook_phrase_words(out, "does nothing on the host (a marker in the run)");
+}

@@ -42,3 +42,16 @@ step_notify_texts(const runbook_step_t *s, const char **out)
 	out[1] = s->channel;
 	return 2;
 }
+
+void
+step_notify_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	if (s->channel != NULL) {
+		runbook_phrase_words(out, "notifies channel ");
+		runbook_phrase_code(out, s->channel);
+	} else {
+		runbook_phrase_words(out, "notifies the escalation policy's first tier");
+	}
+	runbook_phrase_words(out, ": ");
+	runbook_phrase_code(out, s->message);
+}

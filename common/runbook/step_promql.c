@@ -55,3 +55,18 @@ step_promql_texts(const runbook_step_t *s, const char **out)
 	out[4] = s->match;
 	return 5;
 }
+
+void
+step_promql_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "checks that the PromQL query ");
+	runbook_phrase_code(out, s->query);
+	runbook_phrase_words(out, " at ");
+	runbook_phrase_code(out, s->url);
+	runbook_phrase_words(out, s->match != NULL && strcmp(s->match, "any") == 0
+	                              ? " gives a series "
+	                              : " gives every series ");
+	runbook_phrase_words(out, s->op != NULL ? s->op : "?");
+	runbook_phrase_words(out, " ");
+	runbook_phrase_words(out, s->value != NULL ? s->value : "?");
+}

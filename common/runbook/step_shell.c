@@ -138,3 +138,11 @@ step_shell_texts(const runbook_step_t *s, const char **out)
 	out[1] = s->workdir;
 	return 2;
 }
+
+void
+step_shell_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "runs ");
+	runbook_phrase_code(out, s->run != NULL ? s->run : "");
+	out->parts[out->count - 1].lang = "sh";
+}

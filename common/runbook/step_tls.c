@@ -63,3 +63,13 @@ step_tls_texts(const runbook_step_t *s, const char **out)
 	out[3] = s->ca_file;
 	return 4;
 }
+
+void
+step_tls_phrase(const runbook_step_t *s, runbook_phrase_t *out)
+{
+	runbook_phrase_words(out, "checks that the certificate of ");
+	runbook_phrase_code(out, s->url);
+	runbook_phrase_words(out, " is valid for ");
+	runbook_phrase_words(out, s->min_days_left != NULL ? s->min_days_left : "some");
+	runbook_phrase_words(out, " more days");
+}

@@ -119,6 +119,15 @@ runbook_alert_name_valid(const char *name)
 static void
 tmpl_check_alert(check_t *c, const yamltree_node_t *n, const tmpl_ctx_t *tc)
 {
+	/* Nor has the coordinator, the one host of a runbook that runs
+	 * there, any labels. */
+	for (size_t i = 0; c->rb->targets.coordinator && i < tc->names; i++)
+		if (strncmp(tc->refs[i].name, "host.labels.", 12) == 0)
+			yamltree_report_add(
+			    c->r, tmpl_mark(c, n, i, tc->names),
+			    "{{ %s }}: the runbook runs on the coordinator (targets: {"
+			    " coordinator: true }), which has no labels",
+			    yamltree_shown(tc->refs[i].name).s);
 	if (c->rb->trigger_count > 0)
 		return;
 	for (size_t i = 0; i < tc->names; i++)

@@ -430,7 +430,11 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 {
 	const launcher_t *l = r->svc->launcher;
 	bool ambiguous = false;
-	const char *host = responder_worker_for(r, named, &ambiguous);
+	/* A runbook that runs on the coordinator has no worker for the alert
+	 * to pick: its run is the coordinator's whatever host the alert is
+	 * about (which its steps may name: {{ alert.labels.instance }}). */
+	const char *host =
+	    e->rb->targets.coordinator ? NULL : responder_worker_for(r, named, &ambiguous);
 	run_id[0] = '\0';
 	char *why = NULL;
 	if (ambiguous) {
@@ -529,13 +533,10 @@ responder_maintenance(responder_t *r, const char *host)
 	const char *id = responder_worker_for(r, host, &ambiguous);
 	const worker_t *w = id ? registry_find(r->svc->registry, id) : NULL;
 	const maint_window_t *mw = NULL;
-	if (w != NULL) {
+	if (w != NULL)
 		mw = maintenance_covering(&set, w);
-	} else {
-		for (size_t i = 0; i < set.count && mw == NULL; i++)
-			if (!set.items[i].freeze && strcmp(set.items[i].target, "all") == 0)
-				mw = &set.items[i];
-	}
+	else
+		mw = maintenance_covering_all(&set);
 	char *why = NULL;
 	if (mw != NULL) {
 		char *what = maintenance_describe(mw);

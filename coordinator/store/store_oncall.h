@@ -24,7 +24,7 @@ int store_oncall_override_add(store_t *s, const char *rotation, const rotation_o
 int store_oncall_overrides(store_t *s, const char *rotation, int64_t after_ms,
                            rotation_override_t **out, size_t *n);
 
-/* Calendar feed links (rota oncall feed, schema 17): a link's secret is
+/* Calendar feed links (rota oncall feed, schema 18): a link's secret is
  * never stored, only its hash (hex, at most 128 chars). */
 /* Records a link of rotation by its hash. 0, or -1 (the turn failed). */
 int store_oncall_feed_add(store_t *s, const char *rotation, const char *hash, const char *by,

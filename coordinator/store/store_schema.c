@@ -290,7 +290,15 @@ static const char *const store_migrations[] = {
     "INSERT INTO search_queue (output_id) SELECT o.id FROM outputs o"
     "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
     "  ORDER BY o.id ON CONFLICT (output_id) DO NOTHING;",
-    /* 16 -> 17: calendar feed links of rotations (rota oncall feed;
+    /* 16 -> 17: occurrences of the configuration's recurring maintenance
+     * windows ended early (rota maintenance end MW-NAME; store_maint.c).
+     * One row per occurrence, named by the window and the instant it
+     * started: that occurrence is over at ended_ms, the next one (another
+     * starts_ms) begins on time, and a restart reads it back. */
+    "CREATE TABLE IF NOT EXISTS maintenance_ended ("
+    "  name TEXT NOT NULL, starts_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL,"
+    "  ended_by TEXT NOT NULL, PRIMARY KEY (name, starts_ms));",
+    /* 17 -> 18: calendar feed links of rotations (rota oncall feed;
      * store_oncall.c). Only the secret's hash is kept: a copy of the
      * store opens no feed. --revoke deletes a rotation's rows. */
     "CREATE TABLE IF NOT EXISTS oncall_feeds ("

@@ -225,7 +225,12 @@ static const char *const store_pg_migrations[] = {
     "INSERT INTO search_queue (output_id) SELECT o.id FROM outputs o"
     "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
     "  ON CONFLICT (output_id) DO NOTHING;",
-    /* 16 -> 17: calendar feed links (store_schema.c's 16 -> 17). */
+    /* 16 -> 17: recurring windows' occurrences ended early
+     * (store_schema.c's 16 -> 17). */
+    "CREATE TABLE maintenance_ended ("
+    "  name " T " NOT NULL, starts_ms BIGINT NOT NULL, ended_ms BIGINT NOT NULL,"
+    "  ended_by " T " NOT NULL, PRIMARY KEY (name, starts_ms));",
+    /* 17 -> 18: calendar feed links (store_schema.c's 17 -> 18). */
     "CREATE TABLE oncall_feeds ("
     "  token_hash " T " PRIMARY KEY, rotation " T " NOT NULL,"
     "  created_by " T " NOT NULL, created_ms BIGINT NOT NULL);"

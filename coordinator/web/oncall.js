@@ -66,8 +66,10 @@ rota.pages = rota.pages || {};
 
   function windowRows(list, redraw) {
     return list.map(function (w) {
+      // A recurring window ends early for its current occurrence only;
+      // one that has not started yet has nothing to end.
       var end = null;
-      if (rota.canAct() && !w.recurring)
+      if (rota.canAct() && (!w.recurring || w.state === 'active'))
         end = rota.action('End ' + w.id, '/v1/maintenance/' + encodeURIComponent(w.id) + '/end', {},
                           redraw, 'danger');
       var row = [w.id, rota.badge(w.state), w.target, w.reason,
@@ -75,7 +77,7 @@ rota.pages = rota.pages || {};
                  rota.time(w.ends_ms), w.freeze ? el('strong', null, 'freeze') : 'no',
                  (w.hosts || []).join(', ') || '—'];
       // A viewer's page has no action column at all.
-      if (rota.canAct()) row.push(end || 'change the file');
+      if (rota.canAct()) row.push(end || '—');
       return row;
     });
   }
@@ -91,7 +93,7 @@ rota.pages = rota.pages || {};
     var button = el('button', { type: 'submit', class: 'primary' }, 'Start maintenance');
     var form = el('form', { class: 'filters', 'aria-label': 'Start a maintenance window' },
       labelled('Target', target), labelled('For', length), labelled('Reason', reason),
-      el('label', { class: 'check' }, freeze, ' Freeze every schedule (target all)'),
+      el('label', { class: 'check' }, freeze, ' Freeze every schedule (target all; admin)'),
       button);
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();

@@ -1,8 +1,11 @@
 // runbook.js: one runbook as a readable document (/runbooks/NAME), drawn
-// from GET /v1/runbooks/NAME: the same document `rota runbooks NAME --json`
-// prints. What it is for, what it takes, where and when it runs, and its
-// steps in order with what each does, where, when and for how long; an
-// invalid one with its lint errors at line:column.
+// from GET /v1/runbooks/NAME: the JSON of the one model of a runbook's
+// document, which `rota runbook show NAME` prints as Markdown and with
+// --json as this JSON. The same sections as the Markdown, in its order:
+// alert description, the steps under immediate actions, investigation,
+// resolution and verification (the document's own `sections`), prevention,
+// escalation with the policy's real tiers, then parameters, targets and
+// schedule; an invalid one with its lint errors at line:column.
 'use strict';
 
 rota.pages = rota.pages || {};
@@ -82,18 +85,81 @@ rota.pages = rota.pages || {};
     return 'while nothing before it failed';
   }
 
-  function steps(list) {
-    if (!list.length) return none('No step.');
-    return el('ol', { class: 'steps' }, list.map(function (s) {
-      var facts = ['runs on the ' + s.runs_on + (s.run_as ? ' as ' + s.run_as : ''),
-                   when(s), 'timeout ' + dur(s.timeout_ms)];
-      if (s.manual_approval) facts.push('waits for a manual approval');
-      if (s.retries && s.retries.count) facts.push('retried up to ' + s.retries.count + ' times');
-      if (s.continue_on_failure) facts.push('its failure does not stop the host');
-      return el('li', null, el('strong', null, s.id), ' ', rota.badge(s.kind),
-                el('pre', null, s.what),
-                el('p', { class: 'muted' }, facts.join('; ') + '.'));
+  // What a step does: its kind's words, its values as code.
+  function what(s) {
+    if (!s.what_parts || !s.what_parts.length) return el('pre', null, s.what);
+    var multi = s.what_parts.some(function (p) { return p.code && /\n./.test(p.text); });
+    return el(multi ? 'div' : 'p', null, s.what_parts.map(function (p) {
+      if (!p.code) return p.text;
+      return /\n./.test(p.text) ? el('pre', null, el('code', null, p.text)) : el('code', null, p.text);
     }));
+  }
+
+  function step(s, index) {
+    var facts = ['runs on the ' + s.runs_on + (s.run_as ? ' as ' + s.run_as : ''),
+                 when(s), 'timeout ' + dur(s.timeout_ms)];
+    if (s.manual_approval) facts.push('waits for a manual approval');
+    if (s.retries && s.retries.count) facts.push('retried up to ' + s.retries.count + ' times');
+    if (s.continue_on_failure) facts.push('its failure does not stop the host');
+    return el('li', { value: String(index + 1) }, el('strong', null, s.id), ' ', rota.badge(s.kind),
+              s.description ? ' ' + s.description : '', what(s),
+              el('p', { class: 'muted' }, facts.join('; ') + '.'));
+  }
+
+  // The steps' sections, as the document places them (a step under its
+  // phase, one without under the phase of the step before), numbered in
+  // the order they run.
+  function stepSections(d) {
+    var byId = {};
+    d.steps.forEach(function (s, i) { byId[s.id] = { s: s, i: i }; });
+    return (d.sections || []).map(function (sec) {
+      var items = sec.steps.map(function (id) { return byId[id]; }).filter(Boolean);
+      return section(sec.title, items.length
+        ? el('ol', { class: 'steps' }, items.map(function (x) { return step(x.s, x.i); }))
+        : none('No steps of this runbook in this phase.'));
+    });
+  }
+
+  function prose(text, missing) {
+    if (!text) return missing ? none(missing) : null;
+    return text.split(/\n\s*\n/).map(function (p) { return el('p', null, p); });
+  }
+
+  function alertSection(d) {
+    var parts = [prose(d.alert)];
+    if (d.triggers && d.triggers.length) parts.push(triggers(d.triggers));
+    else if (!d.alert) parts.push(none(d.schedule ? 'No alert starts this runbook: it runs on its schedule, or by hand.'
+                                                  : 'No alert starts this runbook: it is run by hand.'));
+    return section('Alert description', parts);
+  }
+
+  function escalation(d) {
+    var p = d.policy, parts = [];
+    if (!d.severity)
+      parts.push(none('This runbook gives no severity: an incident opened with it has the one given at open.'));
+    if (!p) {
+      parts.push(el('p', null, 'Incidents follow escalation policy ', el('strong', null, d.escalation), '.'));
+    } else if (!p.configured) {
+      parts.push(el('p', null, 'The coordinator has no escalation policy ', el('strong', null, p.name),
+                    ' (nor default): its incidents are recorded but notify nobody.'));
+    } else {
+      var due = '';
+      if (d.severity && p.ack_due_ms > 0) due = '; a ' + d.severity + ' incident is due an acknowledgement within ' + dur(p.ack_due_ms);
+      else if (d.severity && p.ack_due_ms < 0) due = '; a ' + d.severity + ' incident is due an acknowledgement by the next business day';
+      parts.push(el('p', null, 'Incidents follow escalation policy ', el('strong', null, p.name), due + '.'));
+      var rows = p.tiers.filter(function (t) { return t.applies; }).map(function (t) {
+        var then = [];
+        if (t.repeat_ms) then.push('again every ' + dur(t.repeat_ms));
+        if (t.severities.length) then.push(t.severities.join(', ') + ' only');
+        return [t.after_ms ? dur(t.after_ms) : 'at once', t.notify.join(', ') || 'nobody', then.join('; ')];
+      });
+      parts.push(rota.table('Escalation tiers', ['After', 'Notify', 'Then'], rows, 'No tier for this severity.'));
+      parts.push(el('p', { class: 'muted' }, p.until === 'resolved'
+        ? 'The climb goes on past an acknowledgement and stops when the incident is resolved.'
+        : 'The climb stops when the incident is acknowledged.'));
+    }
+    parts.push(prose(d.escalation_notes));
+    return section('Escalation', parts);
   }
 
   rota.pages.runbook = function (name) {
@@ -103,11 +169,16 @@ rota.pages = rota.pages || {};
       parts.push(lint(d));
       if (d.steps) {
         if (d.description) parts.push(el('p', { class: 'lead' }, d.description));
-        parts.push(section('Parameters', params(d.params || [])),
+        parts.push(el('p', { class: 'muted' }, 'Category ' + (d.category || 'uncategorized') +
+                      '; severity ' + (d.severity || 'not set') + '; ' + d.steps.length +
+                      (d.steps.length === 1 ? ' step.' : ' steps.')));
+        parts.push(alertSection(d));
+        parts = parts.concat(stepSections(d));
+        parts.push(section('Prevention', prose(d.prevention, 'To be written (the runbook has no prevention).')),
+                   escalation(d),
+                   section('Parameters', params(d.params || [])),
                    section('Targets', targets(d.targets)),
-                   section('Schedule', schedule(d.schedule)),
-                   section('Triggers', triggers(d.triggers || [])),
-                   section('Steps', steps(d.steps)));
+                   section('Schedule', schedule(d.schedule)));
         if (rota.canAct() && rb.state === 'loaded')
           parts.push(el('p', null, rota.action('Run now', '/v1/runs', { runbook: rb.name }, function (res) {
             var id = res && (res.run_id || (res.run && res.run.id));

@@ -3,14 +3,17 @@
  * runbook_parse_string, then runbook_errors_format and runbook_destroy, as
  * `rota lint` and the catalog use them; a runbook that parses is walked the
  * way launching it does (params checked against their defaults, steps
- * found by id, fields rechecked). runbook.h promises: never crash or hang,
- * and never a runbook together with an error. */
+ * found by id, fields rechecked) and read as a document (its Markdown and
+ * its JSON, runbookdoc.h). runbook.h promises: never crash or hang, and
+ * never a runbook together with an error. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "runbook.h"
+#include "runbookdoc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,6 +50,14 @@ walk(const runbook_t *rb)
 	}
 	(void)runbook_amount_of(rb->targets.batch, 7);
 	(void)runbook_amount_of(rb->targets.max_failures, 7);
+	/* Its document, in both outputs of the one model. */
+	runbookdoc_t *doc = runbookdoc_new(rb, NULL);
+	free(runbookdoc_markdown(doc));
+	json_t *j = json_new_object();
+	runbookdoc_json(j, doc);
+	json_object_end(j);
+	json_destroy(&j);
+	runbookdoc_free(&doc);
 }
 
 int

@@ -324,10 +324,10 @@ start_receiver() {
 	RECV=http://127.0.0.1:$(cat "$T/recv.port")
 }
 
-# start_testhttp: rota-testhttp (what the checks ask) on a free loopback
-# port; sets U, its URL.
+# start_testhttp [DIR]: rota-testhttp (what the checks ask) on a free loopback
+# port, serving DIR's files under /file/ when given; sets U, its URL.
 start_testhttp() {
-	"$ROTA_TESTS_BIN/rota-testhttp" "$T/http.port" >>"$T/http.log" 2>&1 &
+	"$ROTA_TESTS_BIN/rota-testhttp" "$T/http.port" "$@" >>"$T/http.log" 2>&1 &
 	PIDS+=("$!")
 	wait_for '[ -s "$T/http.port" ]' 10 "the test HTTP server's port"
 	U="http://127.0.0.1:$(cat "$T/http.port")"

@@ -48,9 +48,12 @@ params:
 schedule: { cron: "0 3 * * *", timezone: Asia/Kolkata }
 steps:
   - id: rotate
+    phase: resolve
+    description: Rotates the logs.
     shell: { run: "logrotate -f /etc/logrotate.conf" }
     timeout: 5m
   - id: confirm
+    phase: verify
     manual: { prompt: "keep going?" }
   - id: page
     notify: { message: "rotate failed" }
@@ -165,9 +168,37 @@ assert_eq "$(jget '[.steps[] | .id + "/" + .kind + "/" + .runs_on + "/" + .when.
 assert_eq "$(jget '.steps[0].timeout_ms, .steps[1].manual_approval, .steps[2].when.step' | tr '\n' ' ')" \
 	"300000 true rotate " "timeout, manual approval, the condition's step"
 assert_contains "$(jget '.steps[0].what')" "logrotate -f" "what a step does"
+# One model of a runbook's document: the Markdown (rota runbook show),
+# the JSON above (which the console's page draws) and rota runbooks NAME
+# (an alias) say the same steps in the same sections, doing the same.
+run_rota 0 -- runbook show nightly
+md=$OUT
 run_rota 0 -- runbooks nightly
-assert_contains "$OUT" "region (required)" "rota runbooks NAME: the params"
-assert_contains "$OUT" "Asia/Kolkata" "rota runbooks NAME: the schedule"
+assert_eq "$OUT" "$md" "rota runbooks NAME is rota runbook show NAME"
+run_rota 0 -- runbook show nightly --markdown
+assert_eq "$OUT" "$md" "runbook show --markdown is the default"
+has_line "$md" '^\| region \| string \| \(required\) \| where \|$' "the Markdown: the params"
+has_line "$md" '^- cron: `0 3 \* \* \*` in Asia/Kolkata$' "the Markdown: the schedule"
+assert_eq "$(grep -c '^  - .* (.* UTC)$' <<<"$md")" 5 "the Markdown: five fire times"
+json_sections=$(jget '[.sections[] | .title + ":" + (.steps | join(","))] | join(" ")')
+assert_eq "$json_sections" "Immediate actions: Investigation: Resolution:rotate Verification:confirm,page" \
+	"the JSON's sections: a step under its phase, one without with the step before"
+md_sections=$(awk 'function flush() { if (t != "") { printf "%s%s:%s", sep, t, ids; sep = " " }; t = "" }
+	/^## / { flush() }
+	/^## (Immediate actions|Investigation|Resolution|Verification|Steps)$/ { t = substr($0, 4); ids = ""; n = 0; next }
+	t != "" && /^[0-9]+\. \*\*/ { id = $2; gsub(/\*/, "", id); ids = ids (n++ ? "," : "") id }' <<<"$md")
+assert_eq "$md_sections" "$json_sections" "the Markdown's sections are the JSON's"
+md_what=$(grep -A1 '^[0-9]*\. \*\*' <<<"$md" | grep '^   - ' | sed 's/^   - //; s/`//g')
+assert_eq "$md_what" "$(jget '.steps[].what')" "each step does in the Markdown what the JSON says"
+assert_eq "$(jget '.steps[0].description + " " + .steps[0].phase + " " + (.steps[2].phase | tostring)')" \
+	"Rotates the logs. resolve null" "a step's description and the phase it gives"
+assert_eq "$(jget '.policy.name + " " + (.policy.tiers | length | tostring)')" \
+	"default $(grep -c '^| \(at once\|[0-9][0-9]*[smh]\) |' <<<"$md")" "the policy's tiers, in both"
+run_rota 0 -- runbook docs --out "$T/library"
+cmp -s "$T/library/nightly.md" <(printf '%s\n' "$md") || fail "rota runbook docs' page differs from runbook show"
+run_rota 0 -- runbook show broken
+has_line "$OUT" '^## Lint errors$' "an invalid runbook's document: its lint errors"
+assert_contains "$OUT" "unknown key 'shelll'" "the lint error in the Markdown"
 req GET /v1/runbooks/broken
 expect 200 "an invalid runbook"
 assert_eq "$(jget '.runbook.state + " " + (.steps | tostring)')" "invalid null" "invalid: no steps"

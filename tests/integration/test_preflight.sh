@@ -14,7 +14,8 @@ W=$ROTA_BIN/rota-worker
 # The shipped library and no configuration: OK, and nothing written.
 out=$("$C" --check --data-dir "$T/fresh" --runbooks "$ROTA_SOURCE_DIR/runbooks" 2>"$T/err") ||
 	fail "--check on the shipped runbooks exited $?: $(cat "$T/err")"
-assert_contains "$out" "configuration OK: 14 runbooks"
+# Counted, not written down: the library grows.
+assert_contains "$out" "configuration OK: $(ls "$ROTA_SOURCE_DIR"/runbooks/*.yaml | wc -l) runbooks"
 [ ! -e "$T/fresh" ] || fail "--check created the data directory $T/fresh"
 pass "the shipped runbooks check OK and nothing is created"
 

@@ -1,7 +1,8 @@
 /* rota-testhttp: a small HTTP server for integration tests of the built-in
  * checks, where neither python3 nor any other server can be assumed.
  *
- *   rota-testhttp PORTFILE   serves on an ephemeral 127.0.0.1 port, writes
+ *   rota-testhttp PORTFILE [DIR]
+ *                            serves on an ephemeral 127.0.0.1 port, writes
  *                            the port number to PORTFILE (atomically, once
  *                            listening), and runs until SIGTERM or SIGINT.
  *
@@ -13,10 +14,16 @@
  *   /metrics  200, Prometheus text format (see metrics_text below)
  *   /countdown 200 to the first 3 requests, then 503 (a service that goes
  *             bad while a check holds: hold's tests)
+ *   /file/NAME with DIR: 200 and the file DIR/NAME as it is now, 503 when
+ *             it does not exist: a service a test (or a runbook's command
+ *             under test) brings up, takes down, deploys a version to or
+ *             changes a metric of by writing a file. NAME is one file
+ *             name (A-Z a-z 0-9 . _ -, not starting with '.')
  *   else      404
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -43,6 +50,44 @@ respond(struct MHD_Connection *c, unsigned status, const char *body)
 	if (r == NULL)
 		return MHD_NO;
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static const char *files_dir; /* argv[2], or NULL: no /file/ routes */
+
+/* The file DIR/NAME, for /file/NAME: 503 when it is missing, 404 for a
+ * name that is not one plain file name. */
+static enum MHD_Result
+respond_file(struct MHD_Connection *c, const char *name)
+{
+	if (files_dir == NULL || name[0] == '\0' || name[0] == '.' ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+	        strlen(name))
+		return respond(c, 404, "not found\n");
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s/%s", files_dir, name) >= (int)sizeof(path))
+		return respond(c, 404, "not found\n");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return respond(c, 503, "down: no such file\n");
+	char buf[65536];
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(buf))
+			break;
+	}
+	close(fd);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	enum MHD_Result rc = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return rc;
 }
@@ -83,16 +128,19 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			return respond(c, 200, "ok\n");
 		return respond(c, 503, "gone bad\n");
 	}
+	if (strncmp(url, "/file/", 6) == 0)
+		return respond_file(c, url + 6);
 	return respond(c, 404, "not found\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: rota-testhttp PORTFILE\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: rota-testhttp PORTFILE [DIR]\n");
 		return 2;
 	}
+	files_dir = argc == 3 ? argv[2] : NULL;
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);

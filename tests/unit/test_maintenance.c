@@ -2,7 +2,11 @@
  * label=value, all; a freeze covers none), which recurring windows of the
  * configuration are active at an instant (a window that started within its
  * duration, not one that ended), window ids, and the configuration's
- * mistakes reported at file:line:column. */
+ * mistakes reported at file:line:column; an occurrence of a recurring
+ * window ended early (over at once and after a reopen of the store, the
+ * next occurrence on time), what a reload's new list changes, and the
+ * role a window needs (a freeze, or all beyond 4h, is the admin's) as the
+ * API's role check applies it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "api_internal.h"
+#include "fixture_store.h"
 #include "maintenance.h"
 #include "registry.h"
 #include "xalloc.h"
@@ -88,6 +94,17 @@ test_targets(void **state)
 	assert_string_equal(maintenance_covering(&set, db1)->id, "MW-2");
 	assert_string_equal(maintenance_freeze(&set)->id, "MW-1");
 	assert_null(maintenance_covering(NULL, db1));
+	/* The coordinator's pseudo-host: only a window on all that is not a
+	 * freeze covers it. */
+	assert_null(maintenance_covering_all(&set));
+	assert_null(maintenance_covering_all(NULL));
+	maint_window_t more[3] = {
+	    items[0],
+	    items[1],
+	    {.id = "MW-3", .target = "all", .reason = "move"},
+	};
+	maint_set_t all = {.items = more, .count = 3};
+	assert_string_equal(maintenance_covering_all(&all)->id, "MW-3");
 	registry_destroy(&r);
 }
 
@@ -170,6 +187,160 @@ test_config_errors(void **state)
 	maintenance_plan_destroy(&p);
 }
 
+static const char patch_night[] = "maintenance:\n"
+                                  "  - name: patch-night\n"
+                                  "    cron: \"0 2 * * TUE\"\n"
+                                  "    duration: 2h\n"
+                                  "    target: role=db\n";
+
+/* How many windows are active at at_ms. */
+static size_t
+active_at(store_t *s, const maint_plan_t *p, int64_t at_ms)
+{
+	maint_set_t set;
+	assert_int_equal(maintenance_active(s, p, at_ms, &set), 0);
+	size_t n = set.count;
+	maintenance_set_free(&set);
+	return n;
+}
+
+static void
+test_occurrence_ended(void **state)
+{
+	fixture_store_t *f = *state;
+	char *errors = NULL;
+	maint_plan_t *p = read_plan(patch_night, &errors);
+	free(errors);
+	int64_t during = TUE_0200_MS + 30 * MIN_MS;
+	assert_int_equal(active_at(f->store, p, during), 1);
+	maint_set_t set;
+	assert_int_equal(maintenance_active(f->store, p, during, &set), 0);
+	const maint_window_t *w = maintenance_find_recurring(&set, "MW-patch-night");
+	assert_non_null(w);
+	assert_ptr_equal(maintenance_find_recurring(&set, "patch-night"), w);
+	assert_ptr_equal(maintenance_find_recurring(&set, "mw-patch-night"), w);
+	assert_null(maintenance_find_recurring(&set, "MW-other"));
+	assert_int_equal(
+	    store_maint_end_occurrence(f->store, "patch-night", w->starts_ms, during, "alice"), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	/* Once: the second end finds it ended. */
+	assert_int_equal(store_maint_end_occurrence(f->store, "patch-night", w->starts_ms,
+	                                            during + MIN_MS, "bob"),
+	                 1);
+	assert_int_equal(store_commit(f->store), 0);
+	maintenance_set_free(&set);
+	/* Over at once, and after a restart (the store reopened). */
+	assert_int_equal(active_at(f->store, p, during + MIN_MS), 0);
+	store_destroy(&f->store);
+	f->store = fixture_store_open(f->path);
+	assert_non_null(f->store);
+	assert_int_equal(active_at(f->store, p, during + MIN_MS), 0);
+	/* Without the store (nothing ended) it would still be active. */
+	assert_int_equal(active_at(NULL, p, during + MIN_MS), 1);
+	/* The list shows the next occurrence, a week on, which begins on time. */
+	int64_t next = TUE_0200_MS + 7 * 24 * 60 * MIN_MS;
+	assert_int_equal(maintenance_list(f->store, p, during + MIN_MS, &set), 0);
+	assert_int_equal(set.count, 1);
+	assert_int_equal(set.items[0].starts_ms, next);
+	maintenance_set_free(&set);
+	assert_int_equal(active_at(f->store, p, next - 1), 0);
+	assert_int_equal(active_at(f->store, p, next), 1);
+	/* Ending one five weeks on forgets the first: no window lasts that
+	 * long. */
+	int64_t later = TUE_0200_MS + 5 * 7 * 24 * 60 * MIN_MS;
+	assert_int_equal(
+	    store_maint_end_occurrence(f->store, "patch-night", later, later + MIN_MS, "alice"), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	store_maint_ended_t *ended = NULL;
+	size_t n = 0;
+	assert_int_equal(store_maint_ended_list(f->store, 0, 10, &ended, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ended[0].starts_ms, later);
+	assert_string_equal(ended[0].ended_by, "alice");
+	store_maint_ended_free(ended, n);
+	maintenance_plan_destroy(&p);
+}
+
+static void
+test_reload_diff(void **state)
+{
+	(void)state;
+	char *errors = NULL;
+	maint_plan_t *old =
+	    read_plan("maintenance:\n"
+	              "  - { name: a, cron: \"0 2 * * *\", duration: 1h, target: w1 }\n"
+	              "  - { name: b, cron: \"0 3 * * *\", duration: 1h, target: w2 }\n"
+	              "  - { name: c, cron: \"0 4 * * *\", duration: 1h, target: w3 }\n",
+	              &errors);
+	free(errors);
+	maint_plan_t *fresh =
+	    read_plan("maintenance:\n"
+	              "  - { name: a, cron: \"0 2 * * *\", duration: 1h, target: w1 }\n"
+	              "  - { name: b, cron: \"0 3 * * *\", duration: 2h, target: w2 }\n"
+	              "  - { name: d, cron: \"0 5 * * *\", duration: 1h, target: w4 }\n",
+	              &errors);
+	free(errors);
+	maint_plan_diff_t d = maintenance_plan_diff(old, fresh);
+	assert_int_equal(d.added, 1);
+	assert_int_equal(d.changed, 1);
+	assert_int_equal(d.removed, 1);
+	d = maintenance_plan_diff(NULL, fresh);
+	assert_int_equal(d.added, 3);
+	maintenance_plan_destroy(&old);
+	maintenance_plan_destroy(&fresh);
+}
+
+/* The role rota maintenance start needs, through the API table's check. */
+static keyring_role_t
+role_of(const char *action, const char *target, uint64_t for_ms, bool freeze, const char **why)
+{
+	Rota__MaintenanceRequest m = ROTA__MAINTENANCE_REQUEST__INIT;
+	m.action = (char *)action;
+	m.target = (char *)target;
+	m.for_ms = for_ms;
+	m.freeze = freeze;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_MAINTENANCE;
+	req.maintenance = &m;
+	const api_route_t *route = api_route_find(req.body_case);
+	assert_non_null(route);
+	return api_route_role(route, &req, why);
+}
+
+static void
+test_role(void **state)
+{
+	(void)state;
+	const int64_t hour = 60 * MIN_MS;
+	const char *why = NULL;
+	/* The common case: one host or a label, even for long, is an
+	 * operator's; so is all for up to 4h, and ending any window. */
+	assert_int_equal(role_of("start", "db-1", 3 * hour, false, &why), KEYRING_ROLE_OPERATOR);
+	assert_string_equal(why, "");
+	assert_int_equal(role_of("start", "role=db", MAINTENANCE_MAX_MS, false, &why),
+	                 KEYRING_ROLE_OPERATOR);
+	assert_int_equal(role_of("start", "all", 4 * hour, false, &why), KEYRING_ROLE_OPERATOR);
+	assert_int_equal(role_of("end", "", 0, false, &why), KEYRING_ROLE_OPERATOR);
+	/* all beyond 4h, and any freeze, are the admin's. */
+	assert_int_equal(role_of("start", "all", 4 * hour + 1, false, &why), KEYRING_ROLE_ADMIN);
+	assert_string_equal(why,
+	                    "for --target all longer than 4h (it silences every host's alerts)");
+	assert_int_equal(role_of("start", "all", hour, true, &why), KEYRING_ROLE_ADMIN);
+	assert_string_equal(why, "for --freeze (it pauses every schedule)");
+	/* Another request keeps its row's role. */
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_STATUS;
+	assert_int_equal(api_route_role(api_route_find(req.body_case), &req, &why),
+	                 KEYRING_ROLE_VIEWER);
+	assert_string_equal(why, "");
+}
+
+static int
+setup(void **state)
+{
+	return fixture_store_setup(state, "maintenance");
+}
+
 int
 main(void)
 {
@@ -178,6 +349,9 @@ main(void)
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_recurring_active),
 	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test_setup_teardown(test_occurrence_ended, setup, fixture_store_teardown),
+	    cmocka_unit_test(test_reload_diff),
+	    cmocka_unit_test(test_role),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -429,7 +429,8 @@ test_wrong_types(void **state)
 	            "t.yaml:3:8: 'steps' must be a sequence of steps, not a mapping\n");
 	assert_lint(
 	    "name: x\ntargets: [a]\nsteps: [{id: a, shell: ls}]\n",
-	    "t.yaml:2:10: 'targets' must be a mapping (hosts, labels, all, batch, max_failures), "
+	    "t.yaml:2:10: 'targets' must be a mapping (hosts, labels, all, coordinator, batch,"
+	    " max_failures), "
 	    "not a sequence\n");
 	assert_lint("name: x\ntargets: {hosts: {a: 1}, labels: [x], all: yes}\n"
 	            "steps: [{id: a, shell: ls}]\n",
@@ -560,6 +561,64 @@ test_required_fields(void **state)
 	/* Two types: one error, at the second. */
 	assert_lint("name: x\nsteps:\n  - {id: a, shell: ls, noop: {}}\n",
 	            "t.yaml:3:24: step 'a' has more than one type: 'shell' and 'noop'\n");
+}
+
+/* targets: { coordinator: true }: a runbook of manual and notify steps that
+ * needs no worker. Any other step, another target key or a host label is
+ * an error at its own line and column. */
+static void
+test_coordinator_targets(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: x\n"
+	                         "targets: { coordinator: true }\n"
+	                         "steps:\n"
+	                         "  - id: remind\n"
+	                         "    notify: {message: \"run {{ run.id }} on {{ host.id }}\"}\n"
+	                         "  - id: sign-off\n"
+	                         "    manual: {prompt: Done?}\n");
+	assert_true(rb->targets.coordinator);
+	assert_int_equal(rb->targets.coordinator_mark.line, 2);
+	assert_int_equal(rb->targets.host_count, 0);
+	runbook_destroy(&rb);
+	rb = parse_ok("name: x\ntargets: { coordinator: false, all: true }\n"
+	              "steps: [{id: a, shell: ls}]\n");
+	assert_false(rb->targets.coordinator);
+	runbook_destroy(&rb);
+
+	assert_lint("name: x\n"
+	            "targets: { coordinator: true }\n"
+	            "steps:\n"
+	            "  - id: remind\n"
+	            "    notify: {message: hi}\n"
+	            "  - id: look\n"
+	            "    shell: df -h\n"
+	            "  - id: wait\n"
+	            "    noop: {}\n",
+	            "t.yaml:6:5: step 'look' is a shell step, but the runbook has 'targets: {"
+	            " coordinator: true }', which runs no worker: only manual and notify steps"
+	            " can run there (give it worker targets, or move this step to another"
+	            " runbook)\n"
+	            "t.yaml:8:5: step 'wait' is a noop step, but the runbook has 'targets: {"
+	            " coordinator: true }', which runs no worker: only manual and notify steps"
+	            " can run there (give it worker targets, or move this step to another"
+	            " runbook)\n");
+	assert_lint("name: x\n"
+	            "targets: {hosts: [a], coordinator: true, batch: 1}\n"
+	            "steps: [{id: a, manual: {prompt: ok}}]\n",
+	            "t.yaml:2:36: 'coordinator: true' cannot be combined with 'hosts': the run"
+	            " has one host, the coordinator itself\n"
+	            "t.yaml:2:36: 'coordinator: true' cannot be combined with 'batch': the run"
+	            " has one host, the coordinator itself\n");
+	assert_lint("name: x\n"
+	            "targets: {coordinator: yes}\n"
+	            "steps: [{id: a, manual: {prompt: ok}}]\n",
+	            "t.yaml:2:24: 'coordinator' must be true or false, not 'yes'\n");
+	assert_lint("name: x\n"
+	            "targets: {coordinator: true}\n"
+	            "steps: [{id: a, notify: {message: \"zone {{ host.labels.zone }}\"}}]\n",
+	            "t.yaml:3:41: {{ host.labels.zone }}: the runbook runs on the coordinator"
+	            " (targets: { coordinator: true }), which has no labels\n");
 }
 
 /* The alert's values: in a runbook with triggers, its labels,
@@ -1864,6 +1923,7 @@ main(void)
 	    cmocka_unit_test(test_required_fields),
 	    cmocka_unit_test(test_templates),
 	    cmocka_unit_test(test_alert_context),
+	    cmocka_unit_test(test_coordinator_targets),
 	    cmocka_unit_test(test_errors_format_and_append),
 	    cmocka_unit_test(test_long_and_odd_keys_are_shown_safely),
 	    cmocka_unit_test(test_garbage_does_not_crash),

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "runbook.h"
 #include "runbookdoc.h"
 
@@ -67,6 +68,121 @@ assert_sections(const char *doc, const char *file)
 	}
 }
 
+/* The document's JSON (runbookdoc_json), new. */
+static char *
+doc_json(const runbookdoc_t *doc)
+{
+	json_t *j = json_new_object();
+	runbookdoc_json(j, doc);
+	json_object_end(j);
+	char *text = strdup(json_text(j));
+	json_destroy(&j);
+	return text;
+}
+
+/* A member "key":"value" of the JSON, value as json_quote writes it. */
+static void
+assert_member(const char *json, const char *key, const char *value, const char *file)
+{
+	char *q = json_quote(value, strlen(value));
+	char *m = NULL;
+	assert_true(asprintf(&m, "\"%s\":%s", key, q) > 0);
+	if (strstr(json, m) == NULL)
+		fail_msg("%s: the JSON lacks %s:\n%s", file, m, json);
+	free(m);
+	free(q);
+}
+
+/* Every output of one document says the same: each section of the
+ * steps is in the Markdown and in the JSON, with the same steps in it,
+ * each doing the same (its phrase, as words in the JSON and with its
+ * values as code in the Markdown); the documentation keys are in both. */
+static void
+assert_outputs_agree(const runbook_t *rb, const runbookdoc_policy_t *policy, const char *file)
+{
+	runbookdoc_t *doc = runbookdoc_new(rb, policy);
+	char *md = runbookdoc_markdown(doc);
+	char *json = doc_json(doc);
+	size_t n;
+	const runbookdoc_section_t *secs = runbookdoc_sections(doc, &n);
+	const char *at = md;
+	for (size_t k = 0; k < n; k++) {
+		char *head = NULL;
+		assert_true(asprintf(&head, "\n## %s\n", secs[k].title) > 0);
+		const char *p = strstr(at, head);
+		if (p == NULL)
+			fail_msg("%s: the Markdown has no section %s after the ones before", file,
+			         secs[k].title);
+		at = p;
+		free(head);
+		/* {"phase":"resolve","title":"Resolution","steps":["a","b"]} */
+		char *steps = strdup("");
+		for (size_t i = 0; i < rb->step_count; i++) {
+			if (doc->phases[i] != secs[k].phase)
+				continue;
+			char *more = NULL;
+			assert_true(asprintf(&more, "%s%s\"%s\"", steps, steps[0] ? "," : "",
+			                     rb->steps[i].id) > 0);
+			free(steps);
+			steps = more;
+			char *line = NULL;
+			assert_true(asprintf(&line, "%zu. **%s** (", i + 1, rb->steps[i].id) > 0);
+			const char *in = strstr(at, line);
+			const char *next = strstr(at + 1, "\n## ");
+			if (in == NULL || (next != NULL && in > next))
+				fail_msg("%s: step %s is not under %s in the Markdown", file,
+				         rb->steps[i].id, secs[k].title);
+			free(line);
+			runbook_phrase_t ph;
+			runbook_step_phrase(&rb->steps[i], &ph);
+			char *what = runbook_phrase_text(&ph);
+			assert_member(json, "what", what, file);
+			for (size_t w = 0; w < ph.count; w++) {
+				if (ph.parts[w].code || strchr(ph.parts[w].text, '\n') != NULL)
+					continue;
+				/* "runs " before a block of code is "runs:" */
+				char *words = strdup(ph.parts[w].text);
+				size_t wl = strlen(words);
+				while (wl > 0 && words[wl - 1] == ' ')
+					words[--wl] = '\0';
+				assert_has(in, words);
+				free(words);
+			}
+			free(what);
+			runbook_phrase_clear(&ph);
+		}
+		char *sec = NULL;
+		assert_true(asprintf(&sec, "{\"phase\":\"%s\",\"title\":\"%s\",\"steps\":[%s]}",
+		                     secs[k].key, secs[k].title, steps) > 0);
+		if (strstr(json, sec) == NULL)
+			fail_msg("%s: the JSON lacks the section %s:\n%s", file, sec, json);
+		free(sec);
+		free(steps);
+	}
+	if (rb->alert != NULL)
+		assert_member(json, "alert", rb->alert, file);
+	if (rb->prevention != NULL)
+		assert_member(json, "prevention", rb->prevention, file);
+	if (rb->escalation_notes != NULL)
+		assert_member(json, "escalation_notes", rb->escalation_notes, file);
+	if (rb->category != NULL)
+		assert_member(json, "category", rb->category, file);
+	/* The escalation section's tiers, in both. */
+	for (size_t i = 0; policy != NULL && i < policy->tier_count; i++) {
+		for (size_t k = 0; k < policy->tiers[i].notify_count; k++) {
+			char *q = json_quote(policy->tiers[i].notify[k],
+			                     strlen(policy->tiers[i].notify[k]));
+			if (strstr(json, q) == NULL)
+				fail_msg("%s: the JSON lacks tier %zu's %s", file, i, q);
+			assert_has(md, policy->tiers[i].notify[k]);
+			free(q);
+		}
+	}
+	free(json);
+	free(md);
+	runbookdoc_free(&doc);
+}
+
 static void
 test_shipped_runbooks_render(void **state)
 {
@@ -116,6 +232,7 @@ test_shipped_runbooks_render(void **state)
 		assert_sections(doc, path);
 		assert_has(doc, rb->steps[rb->step_count - 1].description);
 		assert_has(doc, "| at once | oncall |");
+		assert_outputs_agree(rb, &policy, path);
 		free(title);
 		free(doc);
 		runbook_destroy(&rb);
@@ -308,6 +425,77 @@ test_index_by_category(void **state)
 	free(idx);
 }
 
+/* What a step does is its kind's own phrase: a check the renderer never
+ * named is documented (not "does nothing"), and a kind with no phrase of
+ * its own is said by its name and its fields. */
+static void
+test_step_phrase(void **state)
+{
+	(void)state;
+	runbook_t *rb =
+	    parse_ok("name: p\n"
+	             "steps:\n"
+	             "  - id: q\n"
+	             "    promql_check: { url: \"http://prom:9090\", query: \"up\", op: \"==\", "
+	             "value: \"1\" }\n");
+	runbook_phrase_t ph;
+	runbook_step_phrase(&rb->steps[0], &ph);
+	char *what = runbook_phrase_text(&ph);
+	assert_string_equal(
+	    what, "checks that the PromQL query up at http://prom:9090 gives every series == 1");
+	free(what);
+	runbook_phrase_clear(&ph);
+	char *doc = runbookdoc_render(rb, NULL);
+	assert_has(doc, "   - checks that the PromQL query `up` at `http://prom:9090` gives every "
+	                "series == 1\n");
+	free(doc);
+
+	runbook_step_t unknown = rb->steps[0];
+	unknown.type = (runbook_step_type_t)99;
+	runbook_step_phrase(&unknown, &ph);
+	what = runbook_phrase_text(&ph);
+	assert_string_equal(what, "runs a step of an unknown kind");
+	free(what);
+	runbook_phrase_clear(&ph);
+	runbook_destroy(&rb);
+}
+
+/* A policy that climbs until resolved says so; a tier for other
+ * severities is passed over in the Markdown and marked in the JSON. */
+static void
+test_policy_until_and_severities(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: s\nseverity: P3\nsteps: [{id: a, noop: {}}]\n");
+	const char *t1[] = {"oncall:primary"}, *t2[] = {"management"};
+	runbookdoc_tier_t tiers[] = {
+	    {.after_ms = 0, .notify = t1, .notify_count = 1},
+	    {.after_ms = 3600000,
+	     .notify = t2,
+	     .notify_count = 1,
+	     .severities = (1u << 1) | (1u << 2)},
+	};
+	runbookdoc_policy_t policy = {.name = "default",
+	                              .configured = true,
+	                              .tiers = tiers,
+	                              .tier_count = 2,
+	                              .until_resolved = true};
+	runbookdoc_t *d = runbookdoc_new(rb, &policy);
+	char *md = runbookdoc_markdown(d);
+	assert_has(md, "| at once | oncall:primary |  |\n");
+	assert_null(strstr(md, "management"));
+	assert_has(md, "The climb goes on past an acknowledgement and stops when the incident is "
+	               "resolved");
+	char *json = doc_json(d);
+	assert_has(json, "\"until\":\"resolved\"");
+	assert_has(json, "\"notify\":[\"management\"],\"repeat_ms\":0,\"severities\":[\"P1\","
+	                 "\"P2\"],\"applies\":false");
+	free(json);
+	free(md);
+	runbookdoc_free(&d);
+	runbook_destroy(&rb);
+}
+
 int
 main(void)
 {
@@ -317,6 +505,8 @@ main(void)
 	    cmocka_unit_test(test_render_bare),
 	    cmocka_unit_test(test_lint_doc_keys),
 	    cmocka_unit_test(test_index_by_category),
+	    cmocka_unit_test(test_step_phrase),
+	    cmocka_unit_test(test_policy_until_and_severities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
