@@ -141,6 +141,9 @@ void webapi_maintenance_list(webapi_call_t *call);
 
 /* webapi_feed.c */
 void webapi_oncall_ics(webapi_call_t *call);
+/* GET /v1/incidents/INC-7/review: the post-incident review, Markdown
+ * (webapi_review.c). */
+void webapi_review(webapi_call_t *call);
 
 /* webapi_actions.c */
 void webapi_submit(webapi_call_t *call);
