@@ -133,7 +133,13 @@ put_step_conditions(FILE *f, const runbook_step_t *s)
 	}
 	if (any) {
 		doc_duration(s->timeout_ms, d, sizeof(d));
-		fprintf(f, "; timeout %s\n", d);
+		/* A timeout from a param, or a held check's from its hold's. */
+		if (s->timeout_param != NULL)
+			fprintf(f, "; timeout param `%s`\n", s->timeout_param);
+		else if (s->hold_param != NULL && !s->timeout_given)
+			fprintf(f, "; timeout the hold (param `%s`) plus %s\n", s->hold_param, d);
+		else
+			fprintf(f, "; timeout %s\n", d);
 	}
 }
 
