@@ -421,6 +421,13 @@ put_targets(FILE *f, const runbook_targets_t *t)
 		        t->batch.percent      ? "%"
 		        : t->batch.value == 1 ? " host"
 		                              : " hosts");
+	if (t->batch.value > 0 && t->max_failures.set && t->max_failures.value == 0)
+		fputs(", the first failed host stops the rollout", f);
+	else if (t->batch.value > 0 && t->max_failures.set)
+		fprintf(f, ", stopped once more than %u%s failed", t->max_failures.value,
+		        t->max_failures.percent      ? "%"
+		        : t->max_failures.value == 1 ? " host"
+		                                     : " hosts");
 }
 
 static void
