@@ -13,9 +13,43 @@
 #   real webhook receiver, the two sign-offs wait in turn and rota approve
 #   ends the run succeeded with the closing notice; a rejected access review
 #   fails the run and skips the rest;
-# - both schedules' next slots (the first Monday, a Wednesday).
+# - both schedules' next slots (the first Monday, a Wednesday);
+# - docs/library.md is exact: its index names every file in runbooks/, each
+#   test it cites exists, and it points at nothing outside the repository.
 . "$(dirname "$0")/lib.sh"
 rota_setup
+
+# ==== docs/library.md against the tree =======================================
+LIBDOC=$ROTA_SOURCE_DIR/docs/library.md
+index=$(sed -n '/^## Every runbook and its test/,/^## /p' "$LIBDOC")
+for f in "$ROTA_SOURCE_DIR"/runbooks/*.yaml; do
+	b=$(basename "$f" .yaml)
+	printf '%s\n' "$index" | grep -q "^| \`$b\` |" ||
+		fail "docs/library.md's index has no row for runbooks/$b.yaml"
+done
+# Each row's test runs the runbook it names (its script names the file).
+printf '%s\n' "$index" | sed -n 's/^| `\([a-z0-9-]*\)` |.*| integration\.\([a-z0-9_]*\) |$/\1 \2/p' >"$T/index"
+while read -r b t; do
+	grep -q -- "$b" "$ROTA_SOURCE_DIR/tests/integration/test_$t.sh" ||
+		fail "docs/library.md says integration.$t runs $b, but test_$t.sh never names it"
+done <"$T/index"
+assert_eq "$(wc -l <"$T/index")" "$(ls "$ROTA_SOURCE_DIR"/runbooks/*.yaml | wc -l)" \
+	"index rows with one test each"
+rows=$(printf '%s\n' "$index" | grep -c '^| `[a-z0-9-]*` |')
+assert_eq "$rows" "$(ls "$ROTA_SOURCE_DIR"/runbooks/*.yaml | wc -l)" \
+	"rows of docs/library.md's index (one per file in runbooks/)"
+for t in $(grep -o 'integration\.[a-z0-9_]*' "$LIBDOC" | sort -u); do
+	[ -f "$ROTA_SOURCE_DIR/tests/integration/test_${t#integration.}.sh" ] ||
+		fail "docs/library.md cites $t, which is not a test (no tests/integration/test_${t#integration.}.sh)"
+done
+for t in $(grep -o 'unit\.[a-z0-9_]*' "$LIBDOC" | sort -u); do
+	[ -f "$ROTA_SOURCE_DIR/tests/unit/test_${t#unit.}.c" ] ||
+		fail "docs/library.md cites $t, which is not a test (no tests/unit/test_${t#unit.}.c)"
+done
+if grep -n -E '\.\./shared|/work/' "$LIBDOC"; then
+	fail "docs/library.md points outside the repository (the lines above)"
+fi
+pass "docs/library.md names every shipped runbook once and only tests that exist"
 
 SUCCEEDED=4
 FAILED=5
