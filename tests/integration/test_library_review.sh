@@ -13,7 +13,8 @@
 #   real webhook receiver, the two sign-offs wait in turn and rota approve
 #   ends the run succeeded with the closing notice; a rejected access review
 #   fails the run and skips the rest;
-# - both schedules' next slots (the first Monday, a Wednesday);
+# - documentation-review on the coordinator alone: checklist, sign-off;
+# - the three schedules' next slots (first Mondays, Wednesdays);
 # - docs/library.md is exact: its index names every file in runbooks/, each
 #   test it cites exists, and it points at nothing outside the repository.
 . "$(dirname "$0")/lib.sh"
@@ -114,7 +115,7 @@ start_prometheus() {
 
 RUNBOOKS=$T/runbooks
 mkdir -p "$RUNBOOKS"
-cp "$ROTA_SOURCE_DIR/runbooks/capacity-review.yaml" \
+cp "$ROTA_SOURCE_DIR/runbooks/capacity-review.yaml" "$ROTA_SOURCE_DIR/runbooks/documentation-review.yaml" \
 	"$ROTA_SOURCE_DIR/runbooks/monthly-security-audit.yaml" "$RUNBOOKS/"
 start_receiver
 cat >"$T/config.yaml" <<YAML
@@ -172,6 +173,17 @@ assert_eq "$(sent "The monthly security audit $rejected is signed off")" 0 \
 	"closing notices of the rejected audit"
 pass "monthly-security-audit: a rejected access review fails the run and nothing more is asked"
 
+# ==== documentation-review (no worker involved) ==============================
+run_rota 0 -- submit documentation-review
+docs=$(run_of documentation-review)
+wait_for '[ "$(sent "The monthly documentation review is due (run $docs)")" = 1 ]' 10 \
+	"the documentation checklist"
+wait_for '[ "$(step "$docs" @coordinator sign_off | cut -d"|" -f1)" = $WAITING ]' 10 \
+	"the documentation sign-off to wait"
+run_rota 0 -- approve "$docs" sign_off --note "high-cpu: a missing step added"
+wait_for '[ "$(run_status "$docs")" = $RUN_SUCCEEDED ]' 10 "the signed-off review to succeed"
+pass "documentation-review: checklist sent, sign-off waits, rota approve ends it"
+
 # ==== capacity-review against Prometheus ======================================
 # A port chosen free may be taken before prometheus binds it: then it exits
 # and is started again on another.
@@ -228,7 +240,7 @@ assert_eq "$(run_status "$RUN")" $RUN_FAILED "the run past its triggers"
 pass "capacity-review: every trigger past its value fails, naming the series; a doubled CPU is a regression"
 
 # ==== schedules ==================================================================
-for book in monthly-security-audit capacity-review; do
+for book in monthly-security-audit capacity-review documentation-review; do
 	ROTA_FAKE_NOW=2026-12-06T12:00:00Z run_rota 0 -- schedules --next 2 "$RUNBOOKS/$book.yaml"
 	echo "$OUT" >"$T/next-$book"
 done
@@ -236,4 +248,6 @@ assert_eq "$(cat "$T/next-monthly-security-audit")" "2026-12-07 13:00:00 UTC  (2
 2027-01-04 13:00:00 UTC  (2027-01-04 13:00:00 UTC)" "the audit's next slots (first Mondays)"
 assert_eq "$(cat "$T/next-capacity-review")" "2026-12-09 10:00:00 UTC  (2026-12-09 10:00:00 UTC)
 2026-12-16 10:00:00 UTC  (2026-12-16 10:00:00 UTC)" "the capacity review's next slots (Wednesdays)"
-pass "the audit is due on the first Monday, the capacity review on Wednesdays"
+assert_eq "$(cat "$T/next-documentation-review")" "2026-12-07 15:00:00 UTC  (2026-12-07 15:00:00 UTC)
+2027-01-04 15:00:00 UTC  (2027-01-04 15:00:00 UTC)" "the documentation review's next slots (first Mondays)"
+pass "the audit and the documentation review are due on the first Monday, the capacity review on Wednesdays"
