@@ -77,6 +77,9 @@ die() {
 	exit 1
 }
 
+# set -e ends the script on a failed command: say which.
+trap 'die "a command failed at line $LINENO"' ERR
+
 now_ms() {
 	local us=${EPOCHREALTIME/[.,]/}
 	echo $((us / 1000))
@@ -125,9 +128,14 @@ start_coord() {
 }
 
 # metric NAME ROLE: a metric's value on that coordinator's /metrics.
+# A busy coordinator may answer late: a few tries, then empty.
 metric() {
-	local hv=HTTP_$2
-	curl -s --max-time 5 "http://${!hv}/metrics" | awk -v m="$1" '$1 == m {print $2; exit}'
+	local hv=HTTP_$2 v= i
+	for i in 1 2 3 4 5; do
+		v=$(curl -s --max-time 10 "http://${!hv}/metrics" | awk -v m="$1" '$1 == m {print $2; exit}') || true
+		[ -z "$v" ] || break
+	done
+	echo "$v"
 }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: a bounded poll.
@@ -198,7 +206,9 @@ for r in leader follower; do
 	wv=WEP_$r
 	port=${!wv##*:}
 	tcp=$(ss -Htn state established "( sport = :$port )" | wc -l)
-	conns=$(sql "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'bench_$r'")
+	conns=$(sql "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'bench_$r'") ||
+		die "cannot count the database connections"
+	[ -n "$held" ] || die "the $r's /metrics did not answer"
 	echo "hafleet_${r}_held ${held:-0} workers"
 	echo "hafleet_${r}_tcp $tcp connections"
 	echo "hafleet_${r}_idle_cpu $(awk -v d="$d" -v hz="$CLK_TCK" -v s="$IDLE_S" \
