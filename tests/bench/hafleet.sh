@@ -106,7 +106,11 @@ steps:
     noop: {}
 EOF
 
-# start_coord NAME: sets CPID_, WEP_, API_, HTTP_<NAME>.
+# Per coordinator (leader, follower): its pid, endpoints, RSS before the
+# fleet (KiB) and CPU ticks at the window's start.
+declare -A CPID WEP API HTTP RSS0 CPU0
+
+# start_coord NAME: sets CPID, WEP, API, HTTP [NAME].
 start_coord() {
 	local name=$1 data=$W/$1
 	mkdir -p "$data"
@@ -116,23 +120,23 @@ start_coord() {
 		--http 127.0.0.1:0 >>"$W/coordinator-$name.log" 2>&1 &
 	local pid=$! end=$((SECONDS + WAIT_START_S))
 	PIDS+=("$pid")
-	eval "CPID_$name=$pid"
+	CPID[$name]=$pid
 	while [ ! -f "$data/endpoints" ]; do
 		[ $SECONDS -lt $end ] || die "coordinator $name wrote no endpoints"
 		kill -0 "$pid" 2>/dev/null || die "coordinator $name exited at start"
 		sleep 0.05
 	done
-	eval "WEP_$name=$(sed -n 's/^worker=//p' "$data/endpoints")"
-	eval "API_$name=$(sed -n 's/^api=//p' "$data/endpoints")"
-	eval "HTTP_$name=$(sed -n 's/^http=//p' "$data/endpoints")"
+	WEP[$name]=$(sed -n 's/^worker=//p' "$data/endpoints")
+	API[$name]=$(sed -n 's/^api=//p' "$data/endpoints")
+	HTTP[$name]=$(sed -n 's/^http=//p' "$data/endpoints")
 }
 
 # metric NAME ROLE: a metric's value on that coordinator's /metrics.
 # A busy coordinator may answer late: a few tries, then empty.
 metric() {
-	local hv=HTTP_$2 v= i
+	local v='' i
 	for i in 1 2 3 4 5; do
-		v=$(curl -s --max-time 10 "http://${!hv}/metrics" | awk -v m="$1" '$1 == m {print $2; exit}') || true
+		v=$(curl -s --max-time 10 "http://${HTTP[$2]}/metrics" | awk -v m="$1" '$1 == m {print $2; exit}') || true
 		[ -z "$v" ] || break
 	done
 	echo "$v"
@@ -149,22 +153,21 @@ wait_until() {
 	done
 }
 leads() { [ "$(metric rota_leader "$1")" = 1 ]; }
+follows() { [ "$(metric rota_leader "$1")" = 0 ]; }
 
 # Leader first: it makes the schema and takes the lease; then the follower.
 start_coord leader
 wait_until "$WAIT_START_S" "the first coordinator leading" leads leader
 start_coord follower
-"$BIN/rota-bench" ready "$API_leader" 60000 >/dev/null || die "the leader does not answer"
-wait_until "$WAIT_START_S" "the follower following" \
-	eval '[ "$(metric rota_leader follower)" = 0 ]'
+"$BIN/rota-bench" ready "${API[leader]}" 60000 >/dev/null || die "the leader does not answer"
+wait_until "$WAIT_START_S" "the follower following" follows follower
 sleep 2 # both past their start: the baseline is a settled process
-RSS0_leader=$(rss_kib "$CPID_leader")
-RSS0_follower=$(rss_kib "$CPID_follower")
+for r in leader follower; do RSS0[$r]=$(rss_kib "${CPID[$r]}"); done
 
 if [ "$FIRST" = leader ]; then
-	LIST="$WEP_leader,$WEP_follower"
+	LIST="${WEP[leader]},${WEP[follower]}"
 else
-	LIST="$WEP_follower,$WEP_leader"
+	LIST="${WEP[follower]},${WEP[leader]}"
 fi
 echo "  (leader and follower on PostgreSQL; $NWORK simulated workers given $FIRST first," \
 	"--connect-rate $RATE)" >&2
@@ -190,21 +193,14 @@ t1=$(now_ms)
 echo "  ($NWORK welcomed in $((t1 - t0)) ms)" >&2
 
 sleep 5 # let the connection storm's retries settle
-declare -A CPU0
-for r in leader follower; do
-	pv=CPID_$r
-	CPU0[$r]=$(cpu_ticks "${!pv}")
-done
+for r in leader follower; do CPU0[$r]=$(cpu_ticks "${CPID[$r]}"); done
 sleep "$IDLE_S"
 for r in leader follower; do
-	pv=CPID_$r
-	pid=${!pv}
+	pid=${CPID[$r]}
 	d=$(($(cpu_ticks "$pid") - CPU0[$r]))
 	rss=$(rss_kib "$pid")
-	rv=RSS0_$r
 	held=$(metric rota_workers_connected "$r")
-	wv=WEP_$r
-	port=${!wv##*:}
+	port=${WEP[$r]##*:}
 	tcp=$(ss -Htn state established "( sport = :$port )" | wc -l)
 	conns=$(sql "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'bench_$r'") ||
 		die "cannot count the database connections"
@@ -214,10 +210,10 @@ for r in leader follower; do
 	echo "hafleet_${r}_idle_cpu $(awk -v d="$d" -v hz="$CLK_TCK" -v s="$IDLE_S" \
 		'BEGIN {printf "%.1f", 100 * d / hz / s}') %"
 	echo "hafleet_${r}_rss $(mib "$rss") MiB"
-	echo "hafleet_${r}_rss_start $(mib "${!rv}") MiB"
+	echo "hafleet_${r}_rss_start $(mib "${RSS0[$r]}") MiB"
 	echo "hafleet_${r}_db_conns $conns connections"
 	if [ "$r" = leader ] && [ "${held:-0}" -gt 0 ]; then
-		echo "hafleet_leader_rss_per_worker $(awk -v a="$rss" -v b="${!rv}" -v n="$held" \
+		echo "hafleet_leader_rss_per_worker $(awk -v a="$rss" -v b="${RSS0[$r]}" -v n="$held" \
 			'BEGIN {printf "%.1f", (a - b) / n}') KiB"
 	fi
 done
@@ -225,7 +221,7 @@ echo "hafleet_workers $NWORK workers"
 echo "hafleet_welcome_rate $(awk -v n="$NWORK" -v ms=$((t1 - t0)) 'BEGIN {printf "%.0f", n * 1000 / ms}') workers/s"
 
 echo "  (fan-out: $FANOUT_RUNS runs of one noop step to every worker, through the leader)" >&2
-read -r p50 p99 < <("$BIN/rota-bench" once "$API_leader" "$URL" bench-fanout "$FANOUT_RUNS") ||
+read -r p50 p99 < <("$BIN/rota-bench" once "${API[leader]}" "$URL" bench-fanout "$FANOUT_RUNS") ||
 	die "fan-out failed"
 echo "hafleet_fanout_p50 $p50 ms"
 echo "hafleet_fanout_p99 $p99 ms"
