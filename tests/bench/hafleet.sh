@@ -26,7 +26,8 @@
 #   hafleet_welcome_rate           workers welcomed per second, from the
 #                                  first dial to the last Welcome (capped by
 #                                  the simulator's --connect-rate,
-#                                  BENCH_HAFLEET_CONNECT_RATE, 2000)
+#                                  BENCH_HAFLEET_CONNECT_RATE, 2000, per
+#                                  rota-fleetsim process of 5000 workers)
 #   hafleet_redirects              Redirects the fleet followed
 #   hafleet_fanout_p50, _p99       a one-noop-step run to every connected
 #                                  worker, submit to end read from the
