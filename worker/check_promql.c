@@ -126,6 +126,7 @@ promql_vector(const promql_ctx_t *c, json_object *result)
 			json_object_object_get_ex(s, "metric", &m);
 			json_object_object_get_ex(s, "value", &val);
 			(void)promql_value(val, &v);
+			check_value(v); /* record: the one series (an aggregate's) */
 			promql_series_name(m, name, sizeof(name));
 			check_fmt_value(value, sizeof(value), v);
 			check_say(c->fd, "%s is %s, %s %s (%s)\n", name, value, opn, threshold,

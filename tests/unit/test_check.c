@@ -695,6 +695,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		     "\"value\":[1700000000.1,\"3\"]},"
 		     "{\"metric\":{\"__name__\":\"errors_total\",\"job\":\"db\"},"
 		     "\"value\":[1700000000.1,\"12\"]}]}}"},
+		    {"max(errors_total)", 200,
+		     "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+		     "{\"metric\":{},\"value\":[1700000000.1,\"12\"]}]}}"},
 		    {"scalar(1)", 200,
 		     "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\","
 		     "\"result\":[1700000000.1,\"1\"]}}"},
@@ -1192,8 +1195,8 @@ recorded(void)
 }
 
 /* record: disk_check yields the used percentage, file_check how many
- * files match (tls_check's days left: integration.checks, which has a TLS
- * server). */
+ * files match, promql_check its scalar or its one series (tls_check's days
+ * left: integration.checks, which has a TLS server). */
 static void
 test_record_values(void **state)
 {
@@ -1229,6 +1232,22 @@ test_record_values(void **state)
 	file.min_count = 4;
 	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_FAIL);
 	assert_true(isnan(recorded()));
+
+	/* promql_check: a scalar, or a vector of one series (an aggregate). */
+	Rota__PromqlCheckSpec prom = ROTA__PROMQL_CHECK_SPEC__INIT;
+	prom.url = (char *)url_of("/prom/");
+	prom.query = "max(errors_total)";
+	prom.op = "<";
+	prom.value = 20;
+	step.kind_case = ROTA__STEP_SPEC__KIND_PROMQL_CHECK;
+	step.promql_check = &prom;
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_PASS);
+	assert_true(recorded() == 12);
+	prom.query = "scalar(1)";
+	prom.op = "==";
+	prom.value = 1;
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_PASS);
+	assert_true(recorded() == 1);
 	char cmd[200];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
