@@ -25,6 +25,7 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/runs/*", WEBAPI_AS_API, true, webapi_run},
     {"GET", "/v1/incidents", WEBAPI_AS_API, true, webapi_incidents},
     {"GET", "/v1/incidents/*", WEBAPI_AS_API, true, webapi_incident},
+    {"GET", "/v1/incidents/*/review", WEBAPI_AS_API, true, webapi_review},
     {"GET", "/v1/workers", WEBAPI_AS_API, true, webapi_workers},
     {"GET", "/v1/runbooks", WEBAPI_AS_API, true, webapi_runbooks},
     {"GET", "/v1/runbooks/*", WEBAPI_AS_API, true, webapi_runbook},

@@ -119,6 +119,9 @@ void webapi_runbook(webapi_call_t *call);
 void webapi_schedules(webapi_call_t *call);
 void webapi_audit(webapi_call_t *call);
 void webapi_oncall_ics(webapi_call_t *call);
+/* GET /v1/incidents/INC-7/review: the post-incident review, Markdown
+ * (webapi_review.c). */
+void webapi_review(webapi_call_t *call);
 
 /* webapi_actions.c */
 void webapi_submit(webapi_call_t *call);

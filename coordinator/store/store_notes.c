@@ -21,33 +21,15 @@ static const char sql_approver[] =
 int
 store_note_incident_add(store_t *s, const char *id, const store_note_t *n)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_incident_note);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, n->at_ms);
-	db_bind_text(st, 3, n->text);
-	db_bind_text(st, 4, n->author);
-	db_bind_text(st, 5, n->kind);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_incident_note, STORE_TEXT(id), STORE_INT(n->at_ms),
+	                       STORE_TEXT(n->text), STORE_TEXT(n->author), STORE_TEXT(n->kind));
 }
 
 int
 store_note_run_add(store_t *s, const char *run_id, const store_note_t *n)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_run_note);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, run_id);
-	db_bind_int64(st, 2, n->at_ms);
-	db_bind_text(st, 3, n->kind);
-	db_bind_text(st, 4, n->author);
-	db_bind_text(st, 5, n->text);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_run_note, STORE_TEXT(run_id), STORE_INT(n->at_ms),
+	                       STORE_TEXT(n->kind), STORE_TEXT(n->author), STORE_TEXT(n->text));
 }
 
 int
@@ -88,13 +70,5 @@ store_note_run_list(store_t *s, const char *run_id, Rota__ShowRunResponse *out)
 int
 store_note_approver(store_t *s, int64_t row, const char *by, int64_t at_ms)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_approver);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, by);
-	db_bind_int64(st, 2, at_ms);
-	db_bind_int64(st, 3, row);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_approver, STORE_TEXT(by), STORE_INT(at_ms), STORE_INT(row));
 }

@@ -55,6 +55,9 @@ rota.pages.incident = function (id) {
           rota.action('Resolve', path + '/resolve', {}, reload)));
       }
       if (rota.canAct()) parts.push(noteForm());
+      // The post-incident review, the same Markdown as `rota incident review`.
+      parts.push(el('p', null, el('a', { href: path + '/review', download: (inc.id || id) + '-review.md' },
+                                  'Post-incident review (Markdown)')));
 
       var timeline = d.timeline || inc.timeline || [];
       parts.push(el('section', { 'aria-label': 'Timeline' }, el('h2', null, 'Timeline'),

@@ -165,6 +165,17 @@ has_line "$(section 'Prevention')" "^- alert on open descriptors \(" "review: pr
 has_line "$(section 'Notes')" "^- output looked normal \(finding; .*; on run $run\)$" "review: the run's note"
 pass "rota incident review: every event in order, runs, notifications, notes, impact, cause and prevention"
 
+# The console's copy: the same document from the coordinator, as Markdown.
+curl -s -D "$T/review.headers" -o "$T/review.http" "http://$HTTP_EP/v1/incidents/INC-1/review" ||
+	fail "GET /v1/incidents/INC-1/review failed"
+grep -qi '^content-type: text/markdown' "$T/review.headers" ||
+	fail "the review is not served as Markdown: $(cat "$T/review.headers")"
+diff "$T/review.md" "$T/review.http" >"$T/review.diff" ||
+	fail "the review over HTTP differs from rota incident review's: $(cat "$T/review.diff")"
+code=$(curl -s -o "$T/review.404" -w '%{http_code}' "http://$HTTP_EP/v1/incidents/INC-99/review")
+assert_eq "$code" 404 "the review of an unknown incident over HTTP"
+pass "GET /v1/incidents/INC-1/review serves the same review"
+
 run_rota 0 -- incident open tidy --title "nothing written" --target web-1
 run_rota 0 -- incident review INC-2
 has_line "$(sed -n '/^## Root cause$/,/^## Resolution$/p' <<<"$OUT")" "^To be written\.$" "a review without notes"
