@@ -13,7 +13,10 @@
  * the exit code.
  *
  * Beyond each file on its own, two files that declare one runbook name are
- * reported: a coordinator serves only the first of them.
+ * reported: a coordinator serves only the first of them. A file's
+ * `runbook` steps are expanded as the coordinator expands them, with the
+ * runbooks of the file's own directory (its runbook directory): an unknown
+ * runbook, a param it lacks or a cycle is an error at the step.
  *
  * Must never: contact a coordinator, or exit 0 when any file has an error. */
 #include "cmd_lint.h"
@@ -23,9 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "file.h"
 #include "json.h"
 #include "options.h"
 #include "runbook.h"
@@ -44,7 +49,16 @@ typedef struct {
 	ino_t ino;
 } lint_name_t;
 
+/* The runbooks of one directory, for a file's runbook steps: read on
+ * first use, a file that does not parse left out. */
 typedef struct {
+	char *dir;
+	char **names, **paths, **texts; /* owned, count each */
+	size_t count;
+} lint_dir_t;
+
+typedef struct {
+	lint_dir_t dir;
 	runbook_errors_t errs;
 	runbook_errors_t warnings; /* messages start with "warning: " */
 	lint_name_t *names;
@@ -95,6 +109,90 @@ cmd_lint_check_name(lint_t *l, const char *path, const runbook_t *rb)
 }
 
 static void
+lint_dir_clear(lint_dir_t *d)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		free(d->names[i]);
+		free(d->paths[i]);
+		free(d->texts[i]);
+	}
+	free(d->names);
+	free(d->paths);
+	free(d->texts);
+	free(d->dir);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+lint_dir_read(lint_dir_t *d, const char *dir)
+{
+	lint_dir_clear(d);
+	d->dir = xstrdup(dir);
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	while (dh != NULL && (de = readdir(dh)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] == '.' || !((n > 5 && strcmp(de->d_name + n - 5, ".yaml") == 0) ||
+		                              (n > 4 && strcmp(de->d_name + n - 4, ".yml") == 0)))
+			continue;
+		/* Named as the file given was: "b.yaml" beside "a.yaml". */
+		char *path = strcmp(dir, ".") == 0 ? xstrdup(de->d_name)
+		                                   : xasprintf("%s/%s", dir, de->d_name);
+		char *text = NULL;
+		size_t len = 0;
+		struct stat st;
+		runbook_t *rb = NULL;
+		if (file_read_all(path, RUNBOOK_MAX_FILE_BYTES, 0, &text, &len, &st) == FILE_OK)
+			rb = runbook_parse_string(text, len, path, NULL);
+		if (rb == NULL) {
+			free(path);
+			free(text);
+			continue;
+		}
+		d->names = xrealloc(d->names, (d->count + 1) * sizeof(char *));
+		d->paths = xrealloc(d->paths, (d->count + 1) * sizeof(char *));
+		d->texts = xrealloc(d->texts, (d->count + 1) * sizeof(char *));
+		d->names[d->count] = xstrdup(rb->name);
+		d->paths[d->count] = path;
+		d->texts[d->count] = text;
+		d->count++;
+		runbook_destroy(&rb);
+	}
+	if (dh != NULL)
+		closedir(dh);
+}
+
+/* runbook_expand's resolver: a runbook of the directory, by name. */
+static const char *
+lint_resolve(void *ctx, const char *name, const char **path)
+{
+	const lint_dir_t *d = ctx;
+	for (size_t i = 0; i < d->count; i++) {
+		if (strcmp(d->names[i], name) == 0) {
+			*path = d->paths[i];
+			return d->texts[i];
+		}
+	}
+	return NULL;
+}
+
+/* Expands rb's runbook steps with the runbooks beside path. */
+static void
+cmd_lint_expand(lint_t *l, const char *path, runbook_t *rb)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash != NULL ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	if (slash == path) {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	if (l->dir.dir == NULL || strcmp(l->dir.dir, dir) != 0)
+		lint_dir_read(&l->dir, dir);
+	free(dir);
+	runbook_expand(rb, lint_resolve, &l->dir, &l->errs);
+}
+
+static void
 cmd_lint_one(lint_t *l, const char *path)
 {
 	size_t before = l->errs.count;
@@ -111,6 +209,8 @@ cmd_lint_one(lint_t *l, const char *path)
 		    .message = skip_err,
 		};
 	}
+	if (rb != NULL && runbook_has_calls(rb))
+		cmd_lint_expand(l, path, rb);
 	if (rb != NULL) {
 		cmd_lint_check_name(l, path, rb);
 		for (size_t i = 0; i < rb->warnings.count; i++) {
@@ -211,6 +311,7 @@ cmd_lint_files(session_t *s, int argc, char **argv)
 	for (size_t i = 0; i < l.name_count; i++)
 		free(l.names[i].name);
 	free(l.names);
+	lint_dir_clear(&l.dir);
 	runbook_errors_clear(&l.errs);
 	runbook_errors_clear(&l.warnings);
 	return rc;

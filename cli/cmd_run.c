@@ -456,6 +456,31 @@ out:
 
 /* ---- show ---------------------------------------------------------------- */
 
+/* The calls (runbook steps) id is inside, "a.b.step" inside a and a.b:
+ * a row for each one prev was not inside, indented by its depth. Returns
+ * how deep id is (its dots). Step ids hold no '.' of their own. */
+static int
+cmd_run_group(table_t *t, const char *prev, const char *id)
+{
+	int depth = 0;
+	for (const char *dot = strchr(id, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+		size_t len = (size_t)(dot - id);
+		if (strlen(prev) <= len || strncmp(prev, id, len) != 0 || prev[len] != '.') {
+			const char *start = id + len;
+			while (start > id && start[-1] != '.')
+				start--;
+			table_row(t);
+			table_cellf(t, "%*s%.*s", 2 * depth, "", (int)(id + len - start), start);
+			table_cell(t, "runbook");
+			table_cell(t, "");
+			table_cell(t, "");
+			table_cellf(t, "the steps of the runbook %.*s runs", (int)len, id);
+		}
+		depth++;
+	}
+	return depth;
+}
+
 /* One host's steps, steps[0..n), as an indented table with each step's
  * last lines of output under it. */
 static void
@@ -466,12 +491,17 @@ cmd_run_print_host(const char *run_id, const Rota__StepRunInfo *const *steps, si
 	table_set_indent(t, 2);
 	for (size_t i = 0; i < n; i++) {
 		const Rota__StepRunInfo *st = steps[i];
-		char name[256], code[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
+		char name[300], code[FORMAT_BUF_BYTES], span[FORMAT_BUF_BYTES];
 		/* A step tried more than once shows every try with its number,
 		 * the first as "#1" too, so the lines read as one series. */
 		bool retried = (i > 0 && cmd_run_same_step(steps[i - 1], st)) ||
 		               (i + 1 < n && cmd_run_same_step(steps[i + 1], st));
-		format_step_name(st->step_id, st->attempt, retried, name, sizeof(name));
+		/* A step of a called runbook ("cleanup.disk": a runbook step's
+		 * id, '.', its own) sits under a line for the call, indented. */
+		int depth = cmd_run_group(t, i > 0 ? steps[i - 1]->step_id : "", st->step_id);
+		char id[256];
+		format_step_name(st->step_id, st->attempt, retried, id, sizeof(id));
+		snprintf(name, sizeof(name), "%*s%s", 2 * depth, "", id);
 		cmd_run_step_exit(st, code, sizeof(code));
 		format_span(st->started_ms, st->ended_ms, now, span, sizeof(span));
 		table_row(t);

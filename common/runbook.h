@@ -102,6 +102,7 @@ typedef enum {
 	RUNBOOK_STEP_FILE_CHECK,
 	RUNBOOK_STEP_TLS_CHECK,
 	RUNBOOK_STEP_PROMQL_CHECK,
+	RUNBOOK_STEP_RUNBOOK, /* another runbook's steps, spliced in (compose.c) */
 } runbook_step_type_t;
 
 /* Where a step stands in the runbook read as a document (seed structure:
@@ -172,6 +173,11 @@ typedef struct {
 	/* promql_check (url, op and value above) */
 	char *query; /* PromQL */
 	char *match; /* all (NULL) or any: which series must pass */
+	/* runbook: the runbook it calls, and the values of that runbook's
+	 * params (key: its param; value: a text in this runbook's context) */
+	char *call;
+	runbook_kv_t *call_params;
+	size_t call_param_count;
 	/* manual: prompt; notify: message and channel */
 	char *prompt;
 	char *message;
@@ -200,8 +206,37 @@ typedef struct {
 	 * phase; description NULL = not given */
 	char *description;
 	runbook_phase_t phase;
+	/* The call it was spliced in by, whose params its templates'
+	 * params.* are: frames[frame - 1]; 0: the runbook's own step. */
+	size_t frame;
 	runbook_mark_t mark;
 } runbook_step_t;
+
+/* A value for a called runbook's param: the text (a template in the
+ * caller's context, or the callee's default as written), and the type it
+ * must have once rendered. */
+typedef struct {
+	char *name;
+	char *text;
+	runbook_param_type_t type;
+} runbook_bind_t;
+
+/* One `runbook` step as expanded (compose.c): its steps are the runbook's
+ * steps whose frame is this one, with ids "STEP.ID" (nested: "a.b.ID"). */
+typedef struct {
+	char *step;            /* the prefix of its steps' ids: "cleanup", "a.b" */
+	char *runbook;         /* the runbook it called */
+	size_t parent;         /* the caller's frame (frames[parent - 1]); 0: the runbook */
+	runbook_bind_t *binds; /* one per param of the called runbook */
+	size_t bind_count;
+} runbook_frame_t;
+
+/* A runbook a `runbook` step called, as the text it was expanded from
+ * (kept so a run replays the versions it started with). */
+typedef struct {
+	char *name;
+	char *yaml;
+} runbook_included_t;
 
 /* A label a host must have; it matches when its value is any of values. */
 typedef struct {
@@ -304,6 +339,12 @@ typedef struct {
 	size_t param_count;
 	runbook_step_t *steps;
 	size_t step_count;
+	/* After runbook_expand: the calls of its `runbook` steps, and the
+	 * texts of every runbook they called (nested calls too). */
+	runbook_frame_t *frames;
+	size_t frame_count;
+	runbook_included_t *included;
+	size_t included_count;
 	/* Who may submit it or open an incident with it through the operator
 	 * API (docs/security.md): a caller named in allowed_operators, or whose
 	 * role is one of allowed_roles or above it ("operator" or "admin").
@@ -365,6 +406,7 @@ typedef enum {
 	RUNBOOK_RUNS_WORKER = 0,  /* the worker agent itself (shell, noop) */
 	RUNBOOK_RUNS_CHECK,       /* the worker, in its helper rota-check (the checks) */
 	RUNBOOK_RUNS_COORDINATOR, /* the coordinator itself (manual, notify) */
+	RUNBOOK_RUNS_INLINE,      /* never itself: its runbook's steps are spliced in */
 } runbook_runs_on_t;
 
 /* What the rest of rota may know of a step kind: plain data, borrowed
@@ -452,6 +494,32 @@ int runbook_bytes_parse(const char *text, uint64_t *bytes);
  * caller's (free each key and value, then the array). name or labels may be
  * NULL to only check. Returns 0, or -1 (nothing allocated). */
 int runbook_metric_parse(const char *text, char **name, runbook_kv_t **labels, size_t *label_count);
+
+/* ---- composition (common/runbook/compose.c) ---- */
+
+/* How deep `runbook` steps may call each other: a runbook calling one
+ * calling one ... at most this many calls down. */
+#define RUNBOOK_MAX_CALL_DEPTH 4
+
+/* The text of the runbook called name, borrowed until runbook_expand
+ * returns, and in *path the file its errors name; NULL: none is known. */
+typedef const char *(*runbook_resolve_fn)(void *ctx, const char *name, const char **path);
+
+/* Whether rb has `runbook` steps still to expand. */
+bool runbook_has_calls(const runbook_t *rb);
+/* Splices the steps of the runbooks rb's `runbook` steps call into rb, in
+ * place of those steps: ids prefixed "STEP.", `when` kept (on the called
+ * runbook's own steps), params bound through rb->frames, and the texts
+ * used kept in rb->included. An unknown runbook, an unknown or missing
+ * param, a cycle or calls deeper than RUNBOOK_MAX_CALL_DEPTH is an error
+ * at the step's file:line:column (appended to errs). Returns 0, or -1
+ * (rb is then unchanged but for what it may hold half-done: destroy it). */
+int runbook_expand(runbook_t *rb, runbook_resolve_fn resolve, void *ctx, runbook_errors_t *errs);
+/* The text a run keeps of an expanded rb parsed from yaml: yaml itself
+ * (a copy) when it calls nothing, else a bundle of yaml and the texts it
+ * called, which runbook_parse_string reads back into the same expanded
+ * runbook. The caller frees. */
+char *runbook_bundle(const runbook_t *rb, const char *yaml);
 
 /* "file:line:column: message\n" for every error, in a new string the caller
  * frees ("" when there are none). */

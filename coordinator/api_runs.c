@@ -85,6 +85,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	runbook_t *owned_rb = NULL;
 	const runbook_t *rb = NULL;
 	const char *yaml = NULL;
+	char *bundle = NULL; /* owned: what an ad-hoc run keeps */
 
 	if ((sub->runbook_yaml && sub->runbook_yaml[0]) ||
 	    (sub->runbook_path && sub->runbook_path[0])) {
@@ -105,9 +106,22 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 			free(msg);
 			return;
 		}
+		/* Its runbook steps run the coordinator's runbooks, and the run
+		 * keeps the versions it ran (a bundle). */
+		if (runbook_expand(owned_rb, catalog_resolve, api->svc->catalog, &errs) != 0) {
+			char *msg = runbook_errors_format(&errs);
+			runbook_errors_clear(&errs);
+			api_refuse(api, identity, identity_len, req->id,
+			           ROTA__ERROR_CODE__ERR_BAD_RUNBOOK, "runbook is invalid:\n%s",
+			           msg);
+			free(msg);
+			runbook_destroy(&owned_rb);
+			return;
+		}
 		runbook_errors_clear(&errs);
 		rb = owned_rb;
-		yaml = sub->runbook_yaml;
+		bundle = runbook_bundle(owned_rb, sub->runbook_yaml);
+		yaml = bundle;
 	} else if (sub->runbook && sub->runbook[0]) {
 		const catalog_entry_t *e = catalog_find(api->svc->catalog, sub->runbook);
 		if (e == NULL) {
@@ -121,7 +135,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 			return;
 		}
 		rb = e->rb;
-		yaml = e->yaml;
+		yaml = catalog_run_yaml(e);
 	} else {
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_BAD_REQUEST,
 		           "submit names no runbook");
@@ -135,6 +149,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	                        entry ? entry->path : rb->path) ||
 	    !api_command_params_allowed(api, identity, identity_len, req->id, rb, sub)) {
 		runbook_destroy(&owned_rb);
+		free(bundle);
 		return;
 	}
 
@@ -148,6 +163,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 			           ROTA__ERROR_CODE__ERR_NOT_FOUND, "%s", error);
 			free(error);
 			runbook_destroy(&owned_rb);
+			free(bundle);
 			return;
 		}
 	}
@@ -189,6 +205,7 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	}
 	launch_result_clear(&res);
 	runbook_destroy(&owned_rb);
+	free(bundle);
 	free(incident);
 }
 

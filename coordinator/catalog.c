@@ -238,6 +238,104 @@ catalog_add_file(catalog_t *c, const char *path, const catalog_t *previous, stor
 	c->by_path[catalog_slot(c, c->by_path, false, e->path)] = c->count;
 }
 
+/* The indexes again, after entries were removed. */
+static void
+catalog_reindex(catalog_t *c)
+{
+	memset(c->by_name, 0, c->index_cap * sizeof(*c->by_name));
+	memset(c->by_path, 0, c->index_cap * sizeof(*c->by_path));
+	for (size_t i = 0; i < c->count; i++) {
+		c->by_name[catalog_slot(c, c->by_name, true, c->entries[i].rb->name)] = i + 1;
+		c->by_path[catalog_slot(c, c->by_path, false, c->entries[i].path)] = i + 1;
+	}
+}
+
+const char *
+catalog_resolve(void *ctx, const char *name, const char **path)
+{
+	const catalog_entry_t *e = catalog_find(ctx, name);
+	if (e == NULL)
+		return NULL;
+	*path = e->path;
+	return e->yaml;
+}
+
+/* Expands e's runbook steps. On an error e serves the version previous
+ * served (stale, with the errors), or is an invalid file: *remove set
+ * (catalog_expand_all takes it out). */
+static void
+catalog_expand(catalog_t *c, catalog_entry_t *e, const catalog_t *previous, runbook_t **dropped,
+               bool *remove)
+{
+	runbook_errors_t errs = {0};
+	if (runbook_expand(e->rb, catalog_resolve, c, &errs) == 0) {
+		e->bundle = runbook_bundle(e->rb, e->yaml);
+		catalog_hash(e->bundle, e->hash); /* a called runbook's change is a new version */
+		runbook_errors_clear(&errs);
+		return;
+	}
+	char *errors = runbook_errors_format(&errs);
+	runbook_errors_clear(&errs);
+	const catalog_entry_t *was = catalog_find_path(previous, e->path);
+	runbook_t *rb = NULL;
+	if (was != NULL && strcmp(was->rb->name, e->rb->name) == 0) {
+		const char *text = catalog_run_yaml(was);
+		rb = runbook_parse_string(text, strlen(text), e->path, &errs);
+		runbook_errors_clear(&errs);
+	}
+	/* Destroyed after the loop: its name is still in the index. */
+	*dropped = e->rb;
+	if (rb != NULL) {
+		log_error("runbook %s is invalid; still serving its last good version:\n%s",
+		          e->path, errors);
+		e->rb = rb;
+		free(e->yaml);
+		e->yaml = xstrdup(was->yaml);
+		e->bundle = was->bundle != NULL ? xstrdup(was->bundle) : NULL;
+		memcpy(e->hash, was->hash, sizeof(e->hash));
+		e->loaded_ms = was->loaded_ms;
+		free(e->errors);
+		e->errors = errors;
+		return;
+	}
+	log_error("runbook %s is invalid and was not loaded:\n%s", e->path, errors);
+	catalog_add_problem(c, e->path, errors);
+	/* Kept until every entry is expanded: a runbook calling this one is
+	 * told what is wrong with it, whatever the order. */
+	*remove = true;
+}
+
+/* Every entry's runbook steps expanded, once all files are in. */
+static void
+catalog_expand_all(catalog_t *c, const catalog_t *previous)
+{
+	runbook_t **dropped = xcalloc(c->count + 1, sizeof(*dropped));
+	bool *remove = xcalloc(c->count + 1, sizeof(*remove));
+	size_t removed = 0;
+	for (size_t i = 0; i < c->count; i++)
+		if (runbook_has_calls(c->entries[i].rb))
+			catalog_expand(c, &c->entries[i], previous, &dropped[i], &remove[i]);
+	size_t k = 0;
+	for (size_t i = 0; i < c->count; i++) {
+		catalog_entry_t *e = &c->entries[i];
+		if (remove[i]) {
+			/* Its rb is the dropped one. */
+			free(e->path);
+			free(e->yaml);
+			free(e->errors);
+			removed++;
+		} else {
+			c->entries[k++] = *e;
+		}
+		runbook_destroy(&dropped[i]);
+	}
+	c->count = k;
+	free(dropped);
+	free(remove);
+	if (removed > 0)
+		catalog_reindex(c);
+}
+
 catalog_t *
 catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error)
 {
@@ -273,6 +371,7 @@ catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **
 		free(names[i]);
 	}
 	free(names);
+	catalog_expand_all(c, previous);
 	/* A stale file (invalid, its last good version served) is invalid
 	 * too: counted as `rota reload` and `rota runbooks` count it. */
 	size_t stale = 0;
@@ -297,6 +396,7 @@ catalog_destroy(catalog_t **cp)
 		free(c->entries[i].path);
 		free(c->entries[i].yaml);
 		free(c->entries[i].errors);
+		free(c->entries[i].bundle);
 		runbook_destroy(&c->entries[i].rb);
 	}
 	for (size_t i = 0; i < c->invalid; i++) {
@@ -309,6 +409,12 @@ catalog_destroy(catalog_t **cp)
 	free(c->by_path);
 	free(c);
 	*cp = NULL;
+}
+
+const char *
+catalog_run_yaml(const catalog_entry_t *e)
+{
+	return e->bundle != NULL ? e->bundle : e->yaml;
 }
 
 void

@@ -6,8 +6,11 @@
  * start), that version goes on being served and is marked "stale" with the
  * file's errors; otherwise the file is listed as "invalid" with its errors.
  * Two files with the same runbook name: the first in name order wins and
- * the other is invalid. A reload builds a whole new catalog and the caller
- * swaps it in (catalog_swap), so a reload is atomic. */
+ * the other is invalid. A runbook's `runbook` steps are expanded once
+ * every file is read (runbook_expand), from the runbooks loaded: an
+ * unknown one or a cycle makes the caller invalid, and a reload expands
+ * again, so a called runbook's change reaches its callers. A reload builds a whole new catalog and
+ * the caller swaps it in (catalog_swap), so a reload is atomic. */
 #ifndef ROTA_CATALOG_H
 #define ROTA_CATALOG_H
 
@@ -24,6 +27,9 @@ typedef struct {
 	char hash[17]; /* of yaml: the version */
 	int64_t loaded_ms;
 	char *errors; /* owned: NULL, or the file's errors when this is stale */
+	/* owned: what a run of it keeps (runbook_bundle: yaml and the texts of
+	 * the runbooks its runbook steps run); NULL when it runs none */
+	char *bundle;
 } catalog_entry_t;
 
 typedef struct {
@@ -43,6 +49,12 @@ typedef struct {
  * not. */
 catalog_t *catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error);
 void catalog_destroy(catalog_t **cp);
+/* The text a run of e keeps with it (launch_t.yaml): its bundle, or its
+ * yaml when it runs no other runbook. Borrowed from e. */
+const char *catalog_run_yaml(const catalog_entry_t *e);
+/* runbook_expand's resolver (ctx: the catalog_t): a loaded runbook's text
+ * (its file's, or the last good version served for it) and its path. */
+const char *catalog_resolve(void *ctx, const char *name, const char **path);
 /* Reload: c takes the contents of *freshp (catalog_load's) and frees its
  * own; *freshp is destroyed and nulled. c stays the same object, so those
  * who keep a pointer to it see the new runbooks; an entry of the old ones

@@ -382,7 +382,7 @@ coordinator_fire(void *ctx, const schedule_t *sc, int64_t slot_ms, size_t missed
 	const launcher_t *l = c->svc->launcher;
 	launch_t req = {
 	    .rb = e->rb,
-	    .yaml = e->yaml,
+	    .yaml = catalog_run_yaml(e),
 	    .trigger = "schedule",
 	    .slot_ms = slot_ms,
 	};

@@ -468,15 +468,19 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 		free(name);
 	}
 	int rc = 0;
+	frame_vars_t frames = {0};
 	for (size_t s = 0; s < rb->step_count && rc == 0; s++) {
 		run_step_t *step = &run->hosts[h].steps[s];
-		if (launcher_check_labels(&rb->steps[s], w, &ps->alert, error) != 0) {
+		const vars_t *sv = launcher_frame_vars(rb, &rb->steps[s], &vars, &frames, ps,
+		                                       run->hosts[h].host, error);
+		if (sv == NULL || launcher_check_labels(&rb->steps[s], w, &ps->alert, error) != 0) {
 			rc = -1;
 		} else {
-			step->invalid = launcher_build_spec(l, run, req->adhoc, &rb->steps[s],
-			                                    &vars, &step->spec, &step->spec_len);
+			step->invalid = launcher_build_spec(l, run, req->adhoc, &rb->steps[s], sv,
+			                                    &step->spec, &step->spec_len);
 		}
 	}
+	launcher_frame_vars_free(&frames);
 	launcher_params_vars_free(&vars);
 	return rc;
 }

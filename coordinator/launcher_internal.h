@@ -66,6 +66,23 @@ int launcher_params_host(const launcher_t *l, const launch_t *req, params_t *ps,
 char *launcher_params_text(const params_t *ps);
 void launcher_params_free(params_t *ps);
 
+/* The vars of a host for each call of a runbook step (runbook_frame_t),
+ * built when a step of it is rendered. */
+typedef struct {
+	vars_t *vars; /* owned: frames[k - 1]'s */
+	bool *built;  /* owned */
+	size_t count;
+} frame_vars_t;
+/* The vars step renders with: host's own, or, for a step of a called
+ * runbook, host's with params.* the called runbook's (borrowed from host
+ * or fv), each said once in ps's lines for host_id ("cleanup.path").
+ * NULL with *error (the caller frees) when a param's value does not
+ * render or fit its type. */
+const vars_t *launcher_frame_vars(const runbook_t *rb, const runbook_step_t *step,
+                                  const vars_t *host, frame_vars_t *fv, params_t *ps,
+                                  const char *host_id, char **error);
+void launcher_frame_vars_free(frame_vars_t *fv);
+
 /* The services of l, for launcher_params.c. */
 services_t *launcher_services(const launcher_t *l);
 

@@ -314,3 +314,82 @@ launcher_params_free(params_t *ps)
 	strlist_free(&ps->lines);
 	memset(ps, 0, sizeof(*ps));
 }
+
+/* ---- the params of a called runbook (a `runbook` step, expanded) ---- */
+
+/* Frame k's vars (1-based; 0: host's own): host's vars but params.*, then
+ * the called runbook's params, each rendered in its caller's vars. */
+static const vars_t *
+frame_vars(const runbook_t *rb, size_t k, const vars_t *host, frame_vars_t *fv, params_t *ps,
+           const char *host_id, char **error)
+{
+	if (k == 0 || k > rb->frame_count)
+		return host;
+	if (fv->built[k - 1])
+		return &fv->vars[k - 1];
+	const runbook_frame_t *f = &rb->frames[k - 1];
+	const vars_t *caller = frame_vars(rb, f->parent, host, fv, ps, host_id, error);
+	if (caller == NULL)
+		return NULL;
+	vars_t *v = &fv->vars[k - 1];
+	for (size_t i = 0; i < host->count; i++)
+		if (strncmp(host->vars[i].name, "params.", 7) != 0)
+			launcher_params_var_secret(v, host->vars[i].name, host->vars[i].value,
+			                           host->vars[i].secret);
+	for (size_t i = 0; i < f->bind_count; i++) {
+		const runbook_bind_t *b = &f->binds[i];
+		char *err = NULL;
+		char *value = template_render(b->text, caller->vars, caller->count, &err);
+		runbook_param_t p = {.name = b->name, .type = b->type};
+		if (value != NULL)
+			err = runbook_param_check(&p, value);
+		if (err != NULL) {
+			*error = xasprintf("step %s runs runbook %s: its param %s: %s", f->step,
+			                   f->runbook, b->name, err);
+			free(err);
+			free(value);
+			return NULL;
+		}
+		char *name = xasprintf("params.%s", b->name);
+		launcher_params_var(v, name, value);
+		free(name);
+		/* For `rota show`: "cleanup.path", from the runbook step. */
+		if (ps->host_lines < LAUNCHER_MAX_HOST_PARAM_LINES) {
+			char *shown = xasprintf("%s.%s", f->step, b->name);
+			char *source = xasprintf("runbook step %s (%s)", f->step, f->runbook);
+			params_line(ps, shown, value, source, host_id);
+			ps->host_lines++;
+			free(shown);
+			free(source);
+		} else {
+			ps->host_lines_dropped++;
+		}
+		free(value);
+	}
+	fv->built[k - 1] = true;
+	return v;
+}
+
+const vars_t *
+launcher_frame_vars(const runbook_t *rb, const runbook_step_t *step, const vars_t *host,
+                    frame_vars_t *fv, params_t *ps, const char *host_id, char **error)
+{
+	if (step->frame == 0)
+		return host;
+	if (fv->vars == NULL) {
+		fv->vars = xcalloc(rb->frame_count + 1, sizeof(*fv->vars));
+		fv->built = xcalloc(rb->frame_count + 1, sizeof(*fv->built));
+		fv->count = rb->frame_count;
+	}
+	return frame_vars(rb, step->frame, host, fv, ps, host_id, error);
+}
+
+void
+launcher_frame_vars_free(frame_vars_t *fv)
+{
+	for (size_t i = 0; fv->vars != NULL && i < fv->count; i++)
+		launcher_params_vars_free(&fv->vars[i]);
+	free(fv->vars);
+	free(fv->built);
+	memset(fv, 0, sizeof(*fv));
+}

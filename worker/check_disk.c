@@ -57,6 +57,9 @@ check_disk(const Rota__DiskCheckSpec *spec, int fd)
 		size_t n = strlen(needs);
 		snprintf(needs + n, sizeof(needs) - n, "%s%s", n ? " and " : "", need_s);
 	}
+	/* record: the used percentage, 100 minus the free one printed, so a
+	 * baseline's max_increase_pct reads as "the disk fills faster". */
+	check_value(100.0 - pct);
 	/* Rounded down, so 19.96% never shows as the 20.0% it lacks. */
 	check_say(fd, "%s: %.1f%% free (%s of %s)%s%s\n", path, floor(pct * 10.0) / 10.0, avail_s,
 	          total_s, needs[0] ? "; needs at least " : "", needs);

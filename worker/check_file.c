@@ -68,6 +68,10 @@ check_file(const Rota__FileCheckSpec *spec, int fd)
 	}
 	uint32_t min_count = spec->min_count > 0 ? spec->min_count : 1;
 	bool ok = count >= min_count;
+	/* record: how many files match (0 too), so a baseline's
+	 * max_decrease_pct catches backups that stop being kept; the newest
+	 * one's age moves with the clock and max_age already bounds it. */
+	check_value((double)count);
 	if (newest == NULL) {
 		check_say(fd, "%s: no file matches; needs at least %" PRIu32 "\n", path, min_count);
 		globfree(&g);

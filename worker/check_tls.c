@@ -138,6 +138,7 @@ check_tls(const Rota__TlsCheckSpec *spec, uint32_t timeout_ms, int fd)
 	}
 	int64_t left_s = not_after - clock_wall_ms() / 1000;
 	int64_t days = left_s >= 0 ? left_s / 86400 : -((-left_s + 86399) / 86400);
+	check_value((double)days); /* record: whole days left (negative: expired) */
 	char when[32];
 	time_t t = (time_t)not_after;
 	struct tm tm;

@@ -14,6 +14,7 @@
  *   render.c      a step into its StepSpec for one host (templates
  *                 rendered, secrets moved to secret_env)
  *   steps.c       what every step has: id, type, when, retries, run_as
+ *   compose.c     runbook steps expanded: another runbook's steps spliced in
  *   runbook.c     the public API (parse, free, look-ups)
  * The symbols here have external linkage so the files can share them; they
  * are not part of any API. */
@@ -68,6 +69,7 @@ typedef enum {
 typedef struct {
 	const char *label;                   /* "step 'x'", or "step 3" without a valid id */
 	const yamltree_node_t *step_timeout; /* the step's own 'timeout', or NULL */
+	const yamltree_node_t *step;         /* the step's mapping (its other keys) */
 } step_ctx_t;
 
 /* A step being rendered into its spec for one host (render.c). Every
@@ -107,7 +109,7 @@ void runbook_phrase_code(runbook_phrase_t *p, const char *value);
 const char *runbook_phrase_own(runbook_phrase_t *p, char *text);
 
 /* Rows in step_kinds[]; checked against the table where it is defined. */
-#define STEP_KIND_COUNT 10
+#define STEP_KIND_COUNT 11
 extern const step_kind_t step_kinds[STEP_KIND_COUNT];
 /* The row of type, or NULL. */
 const step_kind_t *step_kind_find(runbook_step_type_t type);
@@ -134,6 +136,7 @@ STEP_KIND_FUNCTIONS(noop);
 STEP_KIND_FUNCTIONS(file);
 STEP_KIND_FUNCTIONS(tls);
 STEP_KIND_FUNCTIONS(promql);
+STEP_KIND_FUNCTIONS(runbook);
 /* Each kind's phrase, in its file (optional: see step_kind_t). */
 void step_shell_phrase(const runbook_step_t *s, runbook_phrase_t *out);
 void step_http_phrase(const runbook_step_t *s, runbook_phrase_t *out);
@@ -145,6 +148,7 @@ void step_noop_phrase(const runbook_step_t *s, runbook_phrase_t *out);
 void step_file_phrase(const runbook_step_t *s, runbook_phrase_t *out);
 void step_tls_phrase(const runbook_step_t *s, runbook_phrase_t *out);
 void step_promql_phrase(const runbook_step_t *s, runbook_phrase_t *out);
+void step_runbook_phrase(const runbook_step_t *s, runbook_phrase_t *out);
 
 /* The step fields whose text has a syntax, by YAML key. what is how an
  * error names the expected form: "'KEY' must be WHAT, not ...". */
@@ -218,6 +222,17 @@ void render_secret_env_add(render_t *r, Rota__StepSpec *ss, const char *key, con
 /* doc.c: the documentation keys (the runbook's and a step's). */
 void runbook_check_doc(check_t *c, const yamltree_node_t *root);
 void runbook_check_step_doc(check_t *c, const yamltree_node_t *step, runbook_step_t *s);
+
+/* runbook.c: frees what a step owns (not the step itself). */
+void runbook_step_free(runbook_step_t *s);
+/* compose.c: frees rb's frames and included texts. */
+void runbook_frames_free(runbook_t *rb);
+/* The first line of a bundle (runbook_bundle), by which
+ * runbook_parse_string knows one. */
+#define RUNBOOK_BUNDLE_MARK "# rota: a run's copy of a runbook and the runbooks it runs\n"
+/* Reads a bundle back: the runbook, expanded with the texts it holds. */
+runbook_t *runbook_bundle_parse(const char *text, size_t len, const char *name,
+                                runbook_errors_t *errs);
 
 /* steps.c */
 void runbook_check_steps(check_t *c, const yamltree_node_t *root);

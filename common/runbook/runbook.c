@@ -48,6 +48,13 @@ runbook_parse_string(const char *text, size_t len, const char *name, runbook_err
 
 	if (errs == NULL)
 		errs = &local;
+	if (text != NULL && len >= strlen(RUNBOOK_BUNDLE_MARK) &&
+	    memcmp(text, RUNBOOK_BUNDLE_MARK, strlen(RUNBOOK_BUNDLE_MARK)) == 0) {
+		/* A run's copy of a runbook that runs others (compose.c). */
+		rb = runbook_bundle_parse(text, len, name ? name : "<string>", errs);
+		runbook_errors_clear(&local);
+		return rb;
+	}
 	yamltree_report_init(&r, errs, name ? name : "<string>");
 
 	yamltree_node_t *root = yamltree_parse(&r, text, len, &RUNBOOK_YAML);
@@ -94,8 +101,8 @@ runbook_parse_file(const char *path, runbook_errors_t *errs)
 
 /* A step's kind fields are freed through its kind's texts (each kind lists
  * the fields it fills, and only its own parse fills them); the rest here. */
-static void
-step_free(runbook_step_t *s)
+void
+runbook_step_free(runbook_step_t *s)
 {
 	const step_kind_t *kind = step_kind_find(s->type);
 	const char *texts[RUNBOOK_STEP_MAX_TEXTS];
@@ -109,6 +116,7 @@ step_free(runbook_step_t *s)
 	free(s->record);
 	free(s->description);
 	runbook_kv_free(s->env, s->env_count);
+	runbook_kv_free(s->call_params, s->call_param_count);
 }
 
 void
@@ -157,8 +165,9 @@ runbook_destroy(runbook_t **rbp)
 	}
 	free(rb->params);
 	for (size_t i = 0; i < rb->step_count; i++)
-		step_free(&rb->steps[i]);
+		runbook_step_free(&rb->steps[i]);
 	free(rb->steps);
+	runbook_frames_free(rb);
 	for (size_t i = 0; i < rb->allowed_operator_count; i++)
 		free(rb->allowed_operators[i]);
 	free(rb->allowed_operators);

@@ -160,6 +160,19 @@ const step_kind_t step_kinds[STEP_KIND_COUNT] = {
         .texts = step_noop_texts,
         .phrase = step_noop_phrase,
     },
+    {
+        /* No spec of its own: spliced away before anything runs. */
+        .info = {.name = "runbook",
+                 .type = RUNBOOK_STEP_RUNBOOK,
+                 .default_timeout_ms = 0,
+                 .runs_on = RUNBOOK_RUNS_INLINE,
+                 .run_as = false,
+                 .spec_case = ROTA__STEP_SPEC__KIND__NOT_SET},
+        .parse = step_runbook_parse,
+        .render = step_runbook_render,
+        .texts = step_runbook_texts,
+        .phrase = step_runbook_phrase,
+    },
 };
 _Static_assert(COUNT_OF(step_kinds) == STEP_KIND_COUNT, "STEP_KIND_COUNT is the table's size");
 
@@ -183,7 +196,8 @@ const runbook_step_info_t *
 runbook_step_info_of_spec(int spec_case)
 {
 	for (size_t i = 0; i < COUNT_OF(step_kinds); i++)
-		if (step_kinds[i].info.spec_case == spec_case)
+		if (step_kinds[i].info.spec_case == spec_case &&
+		    spec_case != ROTA__STEP_SPEC__KIND__NOT_SET)
 			return &step_kinds[i].info;
 	return NULL;
 }

@@ -12,8 +12,14 @@
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
 static const char *const keys_step[] = {
-    "id",   "timeout",  "when",   "retries",  "continue_on_failure", "idempotent",
-    "hold", "interval", "record", "baseline", "description",         "phase",
+    "id",          "timeout", "when",     "retries", "continue_on_failure",
+    "idempotent",  "hold",    "interval", "record",  "baseline",
+    "description", "phase",   "params",
+};
+/* What a `runbook` step cannot have: its runbook's steps keep their own. */
+static const char *const keys_not_on_call[] = {
+    "timeout", "when",     "retries", "continue_on_failure", "idempotent", "hold", "interval",
+    "record",  "baseline", "run_as",
 };
 static const char *const keys_baseline[] = {"against", "median_of_last", "max_increase_pct",
                                             "max_decrease_pct"};
@@ -356,6 +362,38 @@ step_type_find(check_t *c, const yamltree_node_t *n, const char *label)
 	return found;
 }
 
+/* `params` belongs to a runbook step, and a runbook step has no settings
+ * of its own: its steps are the called runbook's, each with its own (a
+ * `when` on the call would have to gate them all and is not supported
+ * yet). Returns true for a runbook step (checked here and by its kind). */
+static bool
+check_call_keys(check_t *c, const yamltree_node_t *n, int t, const char *label)
+{
+	const yamltree_node_t *params = yamltree_map_get(n, "params");
+	if (t < 0 || step_kinds[t].info.type != RUNBOOK_STEP_RUNBOOK) {
+		if (params != NULL)
+			yamltree_report_add(c->r, params->mark,
+			                    "'params' of %s is for a runbook step (runbook: NAME), "
+			                    "the values of the runbook it runs",
+			                    label);
+		return false;
+	}
+	for (size_t i = 0; i < COUNT_OF(keys_not_on_call); i++) {
+		const yamltree_node_t *v = yamltree_map_get(n, keys_not_on_call[i]);
+		if (v == NULL)
+			continue;
+		/* The key, not its value: the value may be a mapping. */
+		for (size_t k = 0; k + 1 < n->count; k += 2)
+			if (n->kids[k + 1] == v)
+				v = n->kids[k];
+		yamltree_report_add(c->r, v->mark,
+		                    "%s runs runbook steps, which keep their own settings: "
+		                    "'%s' goes on the steps of the runbook it runs",
+		                    label, keys_not_on_call[i]);
+	}
+	return true;
+}
+
 /* The nodes of a step that runbook_check_steps needs after check_step. */
 typedef struct {
 	const yamltree_node_t *id;          /* its valid id, or NULL */
@@ -402,8 +440,15 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 	keys[nkeys++] = "run_as";
 	runbook_keys_check(c, n, keys, nkeys, label);
 
-	step_ctx_t sc = {.label = label, .step_timeout = yamltree_map_get(n, "timeout")};
+	step_ctx_t sc = {.label = label, .step_timeout = yamltree_map_get(n, "timeout"), .step = n};
 	int t = step_type_find(c, n, label);
+	if (check_call_keys(c, n, t, label)) {
+		s->type = RUNBOOK_STEP_RUNBOOK;
+		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
+		s->idempotent = true;
+		runbook_check_step_doc(c, n, s);
+		return;
+	}
 	if (t >= 0) {
 		s->type = step_kinds[t].info.type;
 		s->timeout_ms = step_kinds[t].info.default_timeout_ms;

@@ -276,7 +276,7 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	const launcher_t *l = r->svc->launcher;
 	launch_t lr = {
 	    .rb = e->rb,
-	    .yaml = e->yaml,
+	    .yaml = catalog_run_yaml(e),
 	    .params = sub->params,
 	    .n_params = sub->n_params,
 	    .targets = sub->targets,
@@ -479,7 +479,7 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 	};
 	launch_t lr = {
 	    .rb = e->rb,
-	    .yaml = e->yaml,
+	    .yaml = catalog_run_yaml(e),
 	    .targets = host ? targets : NULL,
 	    .n_targets = host ? 1 : 0,
 	    .trigger = "alert",

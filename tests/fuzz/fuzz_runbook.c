@@ -8,6 +8,7 @@
  * never a runbook together with an error. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,51 @@ walk(const runbook_t *rb)
 	runbookdoc_free(&doc);
 }
 
+/* What a runbook step of the input calls: the input itself under its own
+ * name (a cycle), else a small runbook of that name with one param. */
+typedef struct {
+	const char *text, *name;
+	char child[256];
+} fuzz_books_t;
+
+static const char *
+self_resolve(void *ctx, const char *name, const char **path)
+{
+	fuzz_books_t *b = ctx;
+	*path = name;
+	if (strcmp(name, b->name) == 0)
+		return b->text;
+	snprintf(b->child, sizeof(b->child),
+	         "name: %s\nparams: {p: {default: x}}\nsteps: [{id: s, noop: {}}]\n", name);
+	return b->child;
+}
+
+static void
+expand(runbook_t *rb, const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	if (text == NULL)
+		return;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	runbook_errors_t errs = {0};
+	fuzz_books_t books = {.text = text, .name = rb->name};
+	if (runbook_expand(rb, self_resolve, &books, &errs) == 0) {
+		if (errs.count > 0)
+			abort();
+		char *bundle = runbook_bundle(rb, text);
+		runbook_t *again = runbook_parse_string(bundle, strlen(bundle), "b.yaml", &errs);
+		if (again == NULL || again->step_count != rb->step_count)
+			abort();
+		runbook_destroy(&again);
+		free(bundle);
+	} else if (errs.count == 0) {
+		abort();
+	}
+	runbook_errors_clear(&errs);
+	free(text);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,6 +126,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(msg);
 	if (rb != NULL)
 		walk(rb);
+	if (rb != NULL && runbook_has_calls(rb))
+		expand(rb, data, size);
 	runbook_errors_clear(&errs);
 	runbook_destroy(&rb);
 	runbook_destroy(&rb); /* a second destroy is harmless */

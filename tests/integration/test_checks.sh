@@ -37,6 +37,11 @@ step() {
 	store "SELECT status || '|' || exit_code || '|' || COALESCE(detail, '') FROM step_runs WHERE run_id = '$RUN' AND step_id = '$1' AND host = 'w1'"
 }
 
+# recorded NAME: the values kept as NAME on w1, oldest first, comma-separated.
+recorded() {
+	store "SELECT group_concat(value, ',') FROM recorded_values WHERE host = 'w1' AND name = '$1'"
+}
+
 # stored ID: the output stored for a step of $RUN, as rota logs gives it
 # back (the store keeps it packed: docs/operations.md).
 stored() {
@@ -53,6 +58,7 @@ book checks-ok <<YAML
     http_check: { url: "$U/down", expect_status: 503 }
   - id: disk
     disk_check: { path: "$T/disk", min_free_pct: 0, min_free_bytes: 1 }
+    record: disk_used_pct
   - id: errors
     metric_check: { url: "$U/metrics", metric: 'errors_total{job="api"}', op: "<", value: 10 }
   - id: requests
@@ -69,6 +75,12 @@ assert_contains "$(stored health)" "GET $U/health -> 200 in " "health output"
 assert_contains "$(step body)" "; body contains \"rota-testhttp\"" "body detail"
 assert_contains "$(step disk)" "4|0|$T/disk: " "disk detail"
 assert_contains "$(step disk)" "; needs at least 1 B" "disk detail"
+# disk_check records the used percentage: 100 minus the free one it prints
+# (rounded down to a tenth there).
+free=$(step disk | sed -n 's/.*: \([0-9.]*\)% free (.*/\1/p')
+used=$(recorded disk_used_pct)
+awk -v f="$free" -v u="$used" 'BEGIN { d = f + u - 100; exit !(u != "" && d > -0.11 && d < 0.11) }' ||
+	fail "disk_check records the used %: '$used' with $free% free"
 assert_eq "$(step errors)" "4|0|errors_total{job=\"api\"} is 3, < 10 ($U/metrics)" "metric detail"
 assert_contains "$(step requests)" "all 2 matching samples are > 0" "several samples"
 assert_contains "$(stored requests)" "ok      http_requests_total{code=\"500\",instance=\"b\"} 150" "samples listed"
@@ -134,12 +146,14 @@ head -c 2048 /dev/zero >"$T/backups/db-new.sql.gz"
 book checks-files <<YAML
   - id: fresh
     file_check: { path: "$T/backups/db-*.sql.gz", max_age: 26h, min_size: 1K, min_count: 2 }
+    record: backups
   - id: stale
     file_check: { path: "$T/backups/db-old.sql.gz", max_age: 1d }
 YAML
 run_book checks-files
 assert_contains "$(step fresh)" "4|0|$T/backups/db-*.sql.gz: 2 files; newest $T/backups/db-new.sql.gz: 2.0 KiB," \
 	"file_check of a fresh backup set"
+assert_eq "$(recorded backups)" "2" "file_check records how many files match"
 assert_contains "$(step stale)" "5|1|$T/backups/db-old.sql.gz: 1 file; newest" "file_check of a stale backup"
 assert_contains "$(step stale)" "; needs at most 1d00h old" "file_check of a stale backup"
 
@@ -157,6 +171,7 @@ book checks-tls <<YAML
   - id: valid
     tls_check: { url: "https://127.0.0.1:$TLS_PORT", server_name: localhost, ca_file: "$T/tls.crt", min_days_left: 30 }
     when: always
+    record: tls_days_left
   - id: soon
     tls_check: { url: "https://127.0.0.1:$TLS_PORT", server_name: localhost, ca_file: "$T/tls.crt", min_days_left: 60 }
     when: always
@@ -171,12 +186,15 @@ run_book checks-tls
 assert_contains "$(step valid)" "4|0|https://127.0.0.1:$TLS_PORT (localhost): certificate " "a valid certificate"
 # 40 days from the certificate's making: 39 whole days left, or 40 when the
 # check comes within the same second.
-echo "$(step valid)" | grep -Eq ", in (39|40) days; needs at least 30$" ||
+echo "$(step valid)" | grep -Eq ", in (39|40) days; needs at least 30; recorded tls_days_left = (39|40)$" ||
 	fail "a valid certificate's days left: $(step valid)"
 assert_contains "$(step soon)" "5|1|" "a certificate expiring too soon fails"
 echo "$(step soon)" | grep -Eq ", in (39|40) days; needs at least 60$" ||
 	fail "a certificate expiring too soon: $(step soon)"
 assert_contains "$(step wrong-name)" "5|1|https://127.0.0.1:$TLS_PORT (other.example): " "a certificate for another name"
+# record: a check's number; here the days left (the step's detail above)
+echo "$(recorded tls_days_left)" | grep -Eq '^(39|40)$' ||
+	fail "tls_check records the days left: '$(recorded tls_days_left)'"
 assert_contains "$(step untrusted)" "5|1|https://127.0.0.1:$TLS_PORT (localhost): " "a certificate no CA vouches for"
 
 left=$(ps -o pid=,args= --ppid "$LAST_WORKER_PID" || true)

@@ -119,6 +119,67 @@ test_a_swap_serves_the_new_runbooks_in_place(void **state)
 	catalog_destroy(&c);
 }
 
+/* Runbook steps are expanded once every file is read, whatever the file
+ * order; a caller of a changed runbook runs the new one after a reload; a
+ * caller that cannot be expanded is invalid (both files of a cycle, each
+ * saying the cycle), or serves its last good version. */
+static void
+test_runbook_steps_are_expanded_at_load_and_reload(void **state)
+{
+	fixture_t *f = *state;
+	/* "a-caller" sorts before "child": expanded after all are read. */
+	write_file(f, "a-caller.yaml",
+	           "name: caller\nparams: {dir: {default: /tmp}}\nsteps:\n"
+	           "  - {id: c, runbook: child, params: {path: '{{ params.dir }}'}}\n");
+	write_file(f, "child.yaml",
+	           "name: child\nparams: {path: {default: /}}\nsteps:\n  - {id: s, noop: {}}\n");
+	write_file(f, "loop-a.yaml", "name: loop-a\nsteps:\n  - {id: b, runbook: loop-b}\n");
+	write_file(f, "loop-b.yaml", "name: loop-b\nsteps:\n  - {id: a, runbook: loop-a}\n");
+	catalog_t *c = start(f);
+	assert_int_equal(catalog_count(c), 2);
+	const catalog_entry_t *e = catalog_find(c, "caller");
+	assert_non_null(e);
+	assert_int_equal(e->rb->step_count, 1);
+	assert_string_equal(e->rb->steps[0].id, "c.s");
+	assert_non_null(e->bundle);
+	assert_ptr_equal(catalog_run_yaml(e), e->bundle);
+	const catalog_entry_t *child = catalog_find(c, "child");
+	assert_ptr_equal(catalog_run_yaml(child), child->yaml);
+	char old_hash[17];
+	memcpy(old_hash, e->hash, sizeof(old_hash));
+	assert_int_equal(catalog_invalid(c), 2);
+	assert_non_null(strstr(catalog_problem_at(c, 0)->errors,
+	                       "loop-a.yaml:3:5: runbook step 'b' makes a cycle: loop-a -> loop-b "
+	                       "-> loop-a"));
+	assert_non_null(strstr(catalog_problem_at(c, 1)->errors,
+	                       "loop-b.yaml:3:5: runbook step 'a' makes a cycle: loop-b -> loop-a "
+	                       "-> loop-b"));
+
+	/* The child changes: its caller is a new version with its steps. */
+	write_file(f, "child.yaml",
+	           "name: child\nparams: {path: {default: /}}\nsteps:\n  - {id: s, noop: {}}\n"
+	           "  - {id: t, noop: {}}\n");
+	char *error = NULL;
+	catalog_t *fresh = catalog_load(f->books, c, f->store, &error);
+	catalog_swap(c, &fresh);
+	e = catalog_find(c, "caller");
+	assert_int_equal(e->rb->step_count, 2);
+	assert_string_equal(e->rb->steps[1].id, "c.t");
+	assert_string_not_equal(e->hash, old_hash);
+
+	/* The child loses the caller's param: the caller serves its last
+	 * good version, stale, with the error. */
+	write_file(f, "child.yaml", "name: child\nsteps:\n  - {id: s, noop: {}}\n");
+	fresh = catalog_load(f->books, c, f->store, &error);
+	catalog_swap(c, &fresh);
+	e = catalog_find(c, "caller");
+	assert_non_null(e);
+	assert_int_equal(e->rb->step_count, 2);
+	assert_non_null(e->errors);
+	assert_non_null(strstr(e->errors, "runbook child has no param 'path' (its params: none)"));
+	catalog_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -127,6 +188,8 @@ main(void)
 	        test_a_broken_file_serves_its_last_good_version_after_restarts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_swap_serves_the_new_runbooks_in_place, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_runbook_steps_are_expanded_at_load_and_reload,
+	                                    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

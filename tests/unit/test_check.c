@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1182,6 +1183,57 @@ test_run_dispatches(void **state)
 	assert_false(check_handles(NULL));
 }
 
+/* The number after "recorded value: " in the report, or NAN. */
+static double
+recorded(void)
+{
+	const char *at = strstr(report, CHECK_VALUE_PREFIX);
+	return at != NULL ? strtod(at + strlen(CHECK_VALUE_PREFIX), NULL) : NAN;
+}
+
+/* record: disk_check yields the used percentage, file_check how many
+ * files match (tls_check's days left: integration.checks, which has a TLS
+ * server). */
+static void
+test_record_values(void **state)
+{
+	(void)state;
+	Rota__RecordSpec rec = ROTA__RECORD_SPEC__INIT;
+	rec.name = "n";
+	Rota__StepSpec step = ROTA__STEP_SPEC__INIT;
+	step.record = &rec;
+	Rota__DiskCheckSpec disk = ROTA__DISK_CHECK_SPEC__INIT;
+	disk.path = tmpdir;
+	step.kind_case = ROTA__STEP_SPEC__KIND_DISK_CHECK;
+	step.disk_check = &disk;
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_PASS);
+	struct statvfs sv;
+	assert_int_equal(statvfs(tmpdir, &sv), 0);
+	double used = 100.0 - 100.0 * (double)sv.f_bavail / (double)sv.f_blocks;
+	assert_true(fabs(recorded() - used) < 0.5);
+
+	char dir[128], glob_path[160];
+	snprintf(dir, sizeof(dir), "%s/counted", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(glob_path, sizeof(glob_path), "%s/*.gz", dir);
+	Rota__FileCheckSpec file = ROTA__FILE_CHECK_SPEC__INIT;
+	file.path = glob_path;
+	step.kind_case = ROTA__STEP_SPEC__KIND_FILE_CHECK;
+	step.file_check = &file;
+	backup_file(dir, "a.gz", 1, 0);
+	backup_file(dir, "b.gz", 1, 0);
+	backup_file(dir, "c.gz", 1, 0);
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_PASS);
+	assert_true(recorded() == 3);
+	/* A failing check records nothing: it is already news. */
+	file.min_count = 4;
+	assert_int_equal(verdict(check_run(&step, rfd)), CHECK_FAIL);
+	assert_true(isnan(recorded()));
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -1223,6 +1275,7 @@ main(void)
 	    cmocka_unit_test(test_metric_truncated),
 	    cmocka_unit_test(test_metric_errors),
 	    cmocka_unit_test(test_run_dispatches),
+	    cmocka_unit_test(test_record_values),
 	    cmocka_unit_test(test_promql),
 	    cmocka_unit_test(test_hold),
 	};

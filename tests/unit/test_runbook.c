@@ -464,14 +464,15 @@ static void
 test_steps(void **state)
 {
 	(void)state;
-	assert_lint("name: x\nsteps:\n  - shell: ls\n  - id: b\n  - id: c\n    shell: ls\n    "
-	            "timeout: soon\n",
-	            "t.yaml:3:5: step 1 has no 'id'\n"
-	            "t.yaml:4:5: step 'b' has no step type; add one of shell, http_check, "
-	            "disk_check, metric_check, file_check, tls_check, promql_check, manual, notify "
-	            "or noop\n"
-	            "t.yaml:7:14: 'timeout' is not a valid duration: 'soon' (use e.g. 500ms, 30s, "
-	            "5m, 1h30m; at most 30d)\n");
+	assert_lint(
+	    "name: x\nsteps:\n  - shell: ls\n  - id: b\n  - id: c\n    shell: ls\n    "
+	    "timeout: soon\n",
+	    "t.yaml:3:5: step 1 has no 'id'\n"
+	    "t.yaml:4:5: step 'b' has no step type; add one of shell, http_check, "
+	    "disk_check, metric_check, file_check, tls_check, promql_check, manual, notify, "
+	    "noop or runbook\n"
+	    "t.yaml:7:14: 'timeout' is not a valid duration: 'soon' (use e.g. 500ms, 30s, "
+	    "5m, 1h30m; at most 30d)\n");
 	assert_lint(
 	    "name: x\nsteps:\n  - id: a\n    shell: {run: \"  \"}\n  - id: b\n    shell: "
 	    "{timeout: 5s}\n  - id: c\n    timeout: 5s\n    shell: {run: ls, timeout: 6s}\n"
@@ -848,7 +849,7 @@ test_parse_file_errors(void **state)
 	                     "%s:3:5: step 'a' has no step type; add one of shell, "
 	                     "http_check, disk_check, metric_check, file_check, tls_check, "
 	                     "promql_check, manual, "
-	                     "notify or noop\n"
+	                     "notify, noop or runbook\n"
 	                     "%s:4:5: unknown key 'shel' in step 'a'; did you mean 'shell'?\n",
 	                     path, path) > 0);
 	assert_string_equal(out, want);

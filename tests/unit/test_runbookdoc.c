@@ -333,6 +333,36 @@ test_render_structure(void **state)
 	runbook_destroy(&rb);
 }
 
+static const char *
+doc_resolve(void *ctx, const char *name, const char **path)
+{
+	(void)ctx;
+	*path = name;
+	return strcmp(name, "child") == 0 ? "name: child\nparams: {p: {default: x}}\n"
+	                                    "steps:\n  - {id: s, shell: \"echo {{ params.p }}\"}\n"
+	                                  : NULL;
+}
+
+/* A runbook step: as written when read alone, and as the steps it runs
+ * (their ids prefixed by the step's) once expanded. */
+static void
+test_render_runbook_step(void **state)
+{
+	(void)state;
+	runbook_t *rb =
+	    parse_ok("name: caller\nsteps:\n  - {id: c, runbook: child, params: {p: y}}\n");
+	char *doc = runbookdoc_render(rb, NULL);
+	assert_has(doc,
+	           "1. **c** (runbook)\n   - runs the steps of runbook `child` with `p` = `y`\n");
+	free(doc);
+	runbook_errors_t errs = {0};
+	assert_int_equal(runbook_expand(rb, doc_resolve, NULL, &errs), 0);
+	doc = runbookdoc_render(rb, NULL);
+	assert_has(doc, "1. **c.s** (shell)\n   - runs `echo {{ params.p }}`\n");
+	free(doc);
+	runbook_destroy(&rb);
+}
+
 /* A runbook with no documentation keys still renders every section. */
 static void
 test_render_bare(void **state)
@@ -503,6 +533,7 @@ main(void)
 	    cmocka_unit_test(test_shipped_runbooks_render),
 	    cmocka_unit_test(test_render_structure),
 	    cmocka_unit_test(test_render_bare),
+	    cmocka_unit_test(test_render_runbook_step),
 	    cmocka_unit_test(test_lint_doc_keys),
 	    cmocka_unit_test(test_index_by_category),
 	    cmocka_unit_test(test_step_phrase),

@@ -56,6 +56,15 @@ test_table(void **state)
 		assert_int_equal(runbook_step_on_coordinator(want[i].type),
 		                 want[i].runs_on == RUNBOOK_RUNS_COORDINATOR);
 	}
+	/* runbook: spliced away before anything runs, so no spec and no
+	 * timeout of its own (compose.c). */
+	const runbook_step_info_t *call = runbook_step_info(RUNBOOK_STEP_RUNBOOK);
+	assert_non_null(call);
+	assert_string_equal(call->name, "runbook");
+	assert_int_equal(call->runs_on, RUNBOOK_RUNS_INLINE);
+	assert_false(call->run_as);
+	assert_int_equal(call->spec_case, ROTA__STEP_SPEC__KIND__NOT_SET);
+	assert_false(runbook_step_on_coordinator(RUNBOOK_STEP_RUNBOOK));
 	assert_null(runbook_step_info((runbook_step_type_t)0));
 	assert_null(runbook_step_info_of_spec(ROTA__STEP_SPEC__KIND__NOT_SET));
 	assert_string_equal(runbook_step_type_name((runbook_step_type_t)0), "unknown");
@@ -85,6 +94,22 @@ spec_of(const runbook_t *rb, size_t step, const template_var_t *vars, size_t n, 
 	free(buf);
 	assert_non_null(ss);
 	return ss;
+}
+
+/* A runbook step that reached a render (never expanded) becomes an
+ * invalid spec saying so, never a step that does something else. */
+static void
+test_render_unexpanded_call(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: r\nsteps:\n  - {id: c, runbook: other}\n");
+	bool invalid;
+	Rota__StepSpec *ss = spec_of(rb, 0, NULL, 0, &invalid);
+	assert_true(invalid);
+	assert_string_equal(
+	    ss->invalid, "step c: it calls runbook other, which was not expanded into its steps");
+	rota__step_spec__free_unpacked(ss, NULL);
+	runbook_destroy(&rb);
 }
 
 static void
@@ -193,6 +218,7 @@ main(void)
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_render),
 	    cmocka_unit_test(test_render_promql_hold),
+	    cmocka_unit_test(test_render_unexpanded_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
