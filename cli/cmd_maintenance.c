@@ -17,6 +17,7 @@
 #include "duration.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "strlist.h"
 #include "table.h"
@@ -26,26 +27,6 @@
 	"--target HOST|label=value|all --for DURATION --reason TEXT [--freeze] [--json]"
 #define MAINT_END_SYNOPSIS "ID [--json]"
 #define MAINT_LIST_SYNOPSIS "[--json]"
-
-static void
-cmd_maintenance_json_window(json_t *j, const Rota__MaintenanceWindow *w)
-{
-	json_member_string(j, "id", w->id);
-	json_member_string(j, "state", w->state);
-	json_member_string(j, "target", w->target);
-	json_member_string(j, "reason", w->reason);
-	json_member_string(j, "by", w->by);
-	json_member_bool(j, "freeze", w->freeze);
-	json_member_bool(j, "recurring", w->recurring);
-	json_member_time(j, "starts_ms", w->starts_ms);
-	json_member_time(j, "ends_ms", w->ends_ms);
-	json_member_text(j, "ended_by", w->ended_by);
-	json_key(j, "hosts");
-	json_array_begin(j);
-	for (size_t i = 0; i < w->n_hosts; i++)
-		json_string(j, w->hosts[i]);
-	json_array_end(j);
-}
 
 /* ---- start and end -------------------------------------------------------- */
 
@@ -93,9 +74,8 @@ cmd_maintenance_done(const Rota__Response *r, void *ctx)
 		return CLI_EXIT_REFUSED;
 	}
 	if (*(const bool *)ctx) {
-		json_t *j = json_new_object();
-		cmd_maintenance_json_window(j, w);
-		json_print_object(&j);
+		json_t *j = jsondoc_maintenance(w);
+		json_print(&j);
 		return CLI_EXIT_OK;
 	}
 	char until[32];
@@ -189,10 +169,8 @@ cmd_maintenance_listed(const Rota__Response *r, void *ctx)
 {
 	const Rota__MaintenanceListResponse *l = r->maintenance_list;
 	if (*(const bool *)ctx) {
-		json_t *j = json_new_object();
-		JSON_MEMBER_OBJECTS(j, "windows", l->windows, l->n_windows,
-		                    cmd_maintenance_json_window);
-		json_print_object(&j);
+		json_t *j = jsondoc_maintenance_list(l);
+		json_print(&j);
 		return CLI_EXIT_OK;
 	}
 	if (l->n_windows == 0) {

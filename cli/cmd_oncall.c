@@ -16,12 +16,14 @@
 #include "duration.h"
 #include "format.h"
 #include "json.h"
+#include "jsondoc.h"
 #include "options.h"
 #include "table.h"
 #include "usage.h"
 #include "xalloc.h"
 
 #define ONCALL_SYNOPSIS "[ROTATION] [--at 2026-12-08T10:00:00Z] [--json]"
+#define FEED_SYNOPSIS "ROTATION [--revoke] [--json]"
 #define OVERRIDE_SYNOPSIS                                                                          \
 	"ROTATION --person P --from 2026-12-24T18:00:00Z --until 2026-12-27T09:00:00Z [--json]"
 
@@ -88,30 +90,8 @@ cmd_oncall_shown(const Rota__Response *r, void *ctx)
 	const cmd_oncall_args_t *a = ctx;
 	const Rota__OncallResponse *resp = r->oncall;
 	if (a->json) {
-		json_t *j = json_new_object();
-		json_member_time(j, "at", resp->at_ms);
-		json_key(j, "rotations");
-		json_array_begin(j);
-		for (size_t i = 0; i < resp->n_rotations; i++) {
-			const Rota__OncallRotation *rot = resp->rotations[i];
-			json_object_begin(j);
-			json_member_string(j, "rotation", rot->name);
-			json_key(j, "person");
-			rot->person[0] ? json_string(j, rot->person) : json_null(j);
-			json_member_bool(j, "override", rot->override);
-			json_member_int_or_null(j, "until_ms", rot->until_ms > 0, rot->until_ms);
-			json_key(j, "next");
-			rot->next_person[0] ? json_string(j, rot->next_person) : json_null(j);
-			json_member_string(j, "timezone", rot->timezone);
-			json_key(j, "contacts");
-			json_array_begin(j);
-			for (size_t k = 0; k < rot->n_contacts; k++)
-				json_string(j, rot->contacts[k]);
-			json_array_end(j);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		json_print_object(&j);
+		json_t *j = jsondoc_oncall(resp);
+		json_print(&j);
 		return CLI_EXIT_OK;
 	}
 	if (resp->n_rotations == 0) {
@@ -135,6 +115,22 @@ cmd_oncall_shown(const Rota__Response *r, void *ctx)
 	}
 	table_print(t, stdout);
 	table_destroy(&t);
+	/* The overrides in force or ahead: who set them, for whom to ask. */
+	for (size_t i = 0; i < resp->n_rotations; i++) {
+		const Rota__OncallRotation *rot = resp->rotations[i];
+		for (size_t k = 0; k < rot->n_overrides; k++) {
+			const Rota__OncallShift *o = rot->overrides[k];
+			char from[FORMAT_BUF_BYTES + 8], until[FORMAT_BUF_BYTES + 8];
+			cmd_oncall_when(o->from_ms, from, sizeof(from));
+			cmd_oncall_when(o->until_ms, until, sizeof(until));
+			char *line = xasprintf(
+			    "override: %s covers %s from %s until %s (set by %s)", o->person,
+			    rot->name, from, until, o->by && o->by[0] ? o->by : "?");
+			format_printable(line);
+			printf("%s\n", line);
+			free(line);
+		}
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -144,15 +140,8 @@ cmd_oncall_overridden(const Rota__Response *r, void *ctx)
 	const cmd_oncall_args_t *a = ctx;
 	const Rota__OncallOverrideResponse *o = r->oncall_override;
 	if (a->json) {
-		json_t *j = json_new_object();
-		json_member_string(j, "rotation", o->rotation);
-		json_member_string(j, "person", o->person);
-		json_member_time(j, "from", o->from_ms);
-		json_member_time(j, "until", o->until_ms);
-		json_member_string(j, "by", o->by);
-		json_key(j, "replaces");
-		o->replaces[0] ? json_string(j, o->replaces) : json_null(j);
-		json_print_object(&j);
+		json_t *j = jsondoc_oncall_override(o);
+		json_print(&j);
 		return CLI_EXIT_OK;
 	}
 	char from[FORMAT_BUF_BYTES + 8], until[FORMAT_BUF_BYTES + 8];
@@ -215,11 +204,87 @@ cmd_oncall_override(session_t *s, int argc, char **argv)
 	                  &args);
 }
 
+static int
+cmd_oncall_fed(const Rota__Response *r, void *ctx)
+{
+	const cmd_oncall_args_t *a = ctx;
+	const Rota__OncallFeedResponse *f = r->oncall_feed;
+	if (a->json) {
+		json_t *j = jsondoc_oncall_feed(f);
+		json_print(&j);
+		return CLI_EXIT_OK;
+	}
+	if (f->url == NULL || f->url[0] == '\0') {
+		printf("revoked %u calendar feed link(s) of %s: calendars subscribed to them get"
+		       " 403 from now on\n",
+		       f->revoked, f->rotation);
+		return CLI_EXIT_OK;
+	}
+	/* The link is the secret: printed alone on its line, to be copied
+	 * into a calendar app; the rest goes to stderr. */
+	printf("%s\n", f->url);
+	fprintf(stderr,
+	        "subscribe to this link in a calendar app: it shows %s's shifts without a"
+	        " console session; keep it secret (anyone with it can read the rotation);"
+	        " rota oncall feed %s --revoke ends every link of the rotation\n",
+	        f->rotation, f->rotation);
+	return CLI_EXIT_OK;
+}
+
+static int
+cmd_oncall_take_feed(void *ctx, int ch, char *arg)
+{
+	(void)arg;
+	bool *revoke = ctx;
+	if (ch != 'r')
+		return CLI_EXIT_USAGE;
+	*revoke = true;
+	return CLI_EXIT_OK;
+}
+
+static int
+cmd_oncall_feed(session_t *s, int argc, char **argv)
+{
+	static const struct option own[] = {
+	    {"revoke", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool revoke = false;
+	const options_spec_t spec = {
+	    .command = "oncall feed",
+	    .synopsis = FEED_SYNOPSIS,
+	    .shortopts = ":h",
+	    .own = own,
+	    .take = cmd_oncall_take_feed,
+	    .ctx = &revoke,
+	};
+	options_t o = {0};
+	int done = options_parse(&spec, argc, argv, &o);
+	if (done >= 0)
+		return done;
+	cmd_oncall_args_t args = {.json = o.json};
+	if (optind >= argc || argv[optind][0] == '\0')
+		return usage_error("oncall feed needs a rotation: rota oncall feed " FEED_SYNOPSIS);
+	if (optind + 1 < argc)
+		return usage_error("oncall feed takes one rotation, got '%s' too",
+		                   argv[optind + 1]);
+	Rota__OncallFeedRequest body = ROTA__ONCALL_FEED_REQUEST__INIT;
+	body.rotation = argv[optind];
+	body.revoke = revoke;
+	body.by = (char *)cmd_note_author();
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_ONCALL_FEED;
+	req.oncall_feed = &body;
+	return ask_answer(s, &req, ROTA__RESPONSE__BODY_ONCALL_FEED, cmd_oncall_fed, &args);
+}
+
 int
 cmd_oncall_command(session_t *s, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "override") == 0)
 		return cmd_oncall_override(s, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "feed") == 0)
+		return cmd_oncall_feed(s, argc - 1, argv + 1);
 	static const struct option own[] = {
 	    {"at", required_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},

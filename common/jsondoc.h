@@ -88,4 +88,20 @@ json_t *jsondoc_workers(const Rota__ListWorkersResponse *r);
 /* `audit --json`: {"entries": [...]}, oldest first. */
 json_t *jsondoc_audit(const Rota__AuditResponse *r);
 
+/* ---- on call and maintenance (jsondoc_oncall.c) ------------------------- */
+
+/* `oncall --json`: {"at", "rotations": [{"rotation", "person", "override",
+ * "until_ms", "next", "timezone", "contacts", "overrides": [...]}]}. */
+json_t *jsondoc_oncall(const Rota__OncallResponse *r);
+/* `oncall override --json`. */
+json_t *jsondoc_oncall_override(const Rota__OncallOverrideResponse *o);
+/* `oncall feed --json`: {"rotation", "url" or null, "revoked"}. */
+json_t *jsondoc_oncall_feed(const Rota__OncallFeedResponse *f);
+/* One maintenance window's members (an object begun by the caller). */
+void jsondoc_maintenance_window(json_t *j, const Rota__MaintenanceWindow *w);
+/* `maintenance start|end --json`: the window. */
+json_t *jsondoc_maintenance(const Rota__MaintenanceWindow *w);
+/* `maintenance list --json`: {"windows": [...]}. */
+json_t *jsondoc_maintenance_list(const Rota__MaintenanceListResponse *l);
+
 #endif

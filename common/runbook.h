@@ -189,6 +189,14 @@ typedef struct {
 	 * interval (a duration; NULL = RUNBOOK_DEFAULT_HOLD_INTERVAL_MS) */
 	uint32_t hold_ms;
 	uint32_t interval_ms;
+	/* hold, interval and the step's timeout may each be one duration param
+	 * ("{{ params.hold }}", a param of type: duration): its name here
+	 * (the _ms field is then unused), the value taken and checked for each
+	 * host at submit (runbook_step_timing); NULL = the literal _ms field */
+	char *hold_param;
+	char *interval_param;
+	char *timeout_param;
+	bool timeout_given; /* false: the timeout is the hold plus the kind's own */
 	/* checks: record (a name; NULL = not kept) and its baseline: the
 	 * previous value (baseline_of 1) or the median of the last baseline_of
 	 * (0 = no baseline), and the largest change allowed, in percent */
@@ -245,10 +253,13 @@ typedef struct {
 	size_t value_count;
 } runbook_label_match_t;
 
-/* A count of hosts, or a percentage of the run's hosts; value 0 = unset. */
+/* A count of hosts, or a percentage of the run's hosts. set: given in the
+ * file; value 0 is unset unless set (only max_failures may be given as 0:
+ * stop at the first failed host). */
 typedef struct {
 	uint32_t value;
 	bool percent;
+	bool set;
 } runbook_amount_t;
 
 /* The one host of a run of a runbook with `targets: { coordinator: true }`.
@@ -268,7 +279,8 @@ typedef struct {
 	bool coordinator;
 	runbook_mark_t coordinator_mark;
 	runbook_amount_t batch;        /* rolling: hosts started at a time; unset = all */
-	runbook_amount_t max_failures; /* stop starting hosts past this many failures */
+	runbook_amount_t max_failures; /* stop starting hosts past this many failures;
+	                                * unset = never stop, 0 = at the first */
 } runbook_targets_t;
 
 typedef enum {
@@ -462,6 +474,21 @@ typedef struct {
 	size_t var_count;
 } runbook_spec_in_t;
 
+/* A step's timeout, hold and interval for one host, with the params they
+ * name taken from vars (as runbook_spec_in_t's). */
+typedef struct {
+	uint32_t timeout_ms;
+	uint32_t hold_ms;
+	uint32_t interval_ms;
+} runbook_timing_t;
+
+/* Fills out; -1 with *error (the caller frees) naming the step and the
+ * param when a value is missing, not a duration, or breaks the rules a
+ * literal one is linted by (interval no longer than hold, timeout longer
+ * than hold). */
+int runbook_step_timing(const runbook_step_t *step, const template_var_t *vars, size_t var_count,
+                        runbook_timing_t *out, char **error);
+
 /* Renders step for one host into a packed Rota__StepSpec, new in *spec
  * (the caller frees). A field that does not render into a valid value (by
  * the parser's rule for it) makes an `invalid` spec that says why, and a
@@ -476,7 +503,8 @@ bool runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, 
  * no, 1 or 0 in any case; duration: as duration_parse; string: anything. */
 char *runbook_param_check(const runbook_param_t *p, const char *value);
 /* How many of total hosts an amount is (a percentage rounds up, at least 1;
- * a count is capped at total; unset = total; 0 when total is 0). */
+ * a count is capped at total; unset = total; 0 when total is 0, or when
+ * given as 0 or 0%: only max_failures may be). */
 size_t runbook_amount_of(runbook_amount_t a, size_t total);
 
 /* Checks the text of a step field after its templates were rendered at

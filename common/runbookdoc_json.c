@@ -50,7 +50,7 @@ static void
 jsondoc_amount(json_t *j, const char *key, runbook_amount_t a)
 {
 	json_key(j, key);
-	if (a.value == 0) {
+	if (a.value == 0 && !a.set) {
 		json_null(j);
 		return;
 	}

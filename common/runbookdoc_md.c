@@ -133,7 +133,13 @@ put_step_conditions(FILE *f, const runbook_step_t *s)
 	}
 	if (any) {
 		doc_duration(s->timeout_ms, d, sizeof(d));
-		fprintf(f, "; timeout %s\n", d);
+		/* A timeout from a param, or a held check's from its hold's. */
+		if (s->timeout_param != NULL)
+			fprintf(f, "; timeout param `%s`\n", s->timeout_param);
+		else if (s->hold_param != NULL && !s->timeout_given)
+			fprintf(f, "; timeout the hold (param `%s`) plus %s\n", s->hold_param, d);
+		else
+			fprintf(f, "; timeout %s\n", d);
 	}
 }
 
@@ -415,6 +421,13 @@ put_targets(FILE *f, const runbook_targets_t *t)
 		        t->batch.percent      ? "%"
 		        : t->batch.value == 1 ? " host"
 		                              : " hosts");
+	if (t->batch.value > 0 && t->max_failures.set && t->max_failures.value == 0)
+		fputs(", the first failed host stops the rollout", f);
+	else if (t->batch.value > 0 && t->max_failures.set)
+		fprintf(f, ", stopped once more than %u%s failed", t->max_failures.value,
+		        t->max_failures.percent      ? "%"
+		        : t->max_failures.value == 1 ? " host"
+		                                     : " hosts");
 }
 
 static void

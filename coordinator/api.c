@@ -74,6 +74,10 @@ static const api_route_t api_routes[] = {
     {ROTA__REQUEST__BODY_ONCALL, "oncall", KEYRING_ROLE_VIEWER, false, NULL, api_oncall},
     {ROTA__REQUEST__BODY_ONCALL_OVERRIDE, "oncall override", KEYRING_ROLE_OPERATOR, true,
      api_oncall_override_target, api_oncall_override},
+    /* A feed link lets whoever holds it read the rotation's calendar
+     * without a key: handed out by those who may change the rotation. */
+    {ROTA__REQUEST__BODY_ONCALL_FEED, "oncall feed", KEYRING_ROLE_OPERATOR, true,
+     api_oncall_feed_target, api_oncall_feed},
     /* Putting hosts in maintenance pauses their duties and silences
      * their alerts: an operator's call, as ack and resolve are; start and
      * end (api_request_name). */

@@ -128,6 +128,9 @@ void api_oncall(api_t *api, const uint8_t *identity, size_t identity_len, const 
 void api_oncall_override(api_t *api, const uint8_t *identity, size_t identity_len,
                          const Rota__Request *req);
 char *api_oncall_override_target(const Rota__Request *req);
+void api_oncall_feed(api_t *api, const uint8_t *identity, size_t identity_len,
+                     const Rota__Request *req);
+char *api_oncall_feed_target(const Rota__Request *req);
 
 /* ---- fleet and the coordinator (api_fleet.c) --------------------------- */
 

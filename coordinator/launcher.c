@@ -471,9 +471,18 @@ launcher_fill_host(const launcher_t *l, const launch_t *req, run_t *run, size_t 
 	frame_vars_t frames = {0};
 	for (size_t s = 0; s < rb->step_count && rc == 0; s++) {
 		run_step_t *step = &run->hosts[h].steps[s];
+		runbook_timing_t timing;
+		char *bad = NULL;
 		const vars_t *sv = launcher_frame_vars(rb, &rb->steps[s], &vars, &frames, ps,
 		                                       run->hosts[h].host, error);
 		if (sv == NULL || launcher_check_labels(&rb->steps[s], w, &ps->alert, error) != 0) {
+			rc = -1;
+		} else if (runbook_step_timing(&rb->steps[s], sv->vars, sv->count, &timing, &bad) !=
+		           0) {
+			/* A hold or timeout from a param: refused, not run with a
+			 * value the linter would have refused. */
+			*error = xasprintf("%s (on %s)", bad, run->hosts[h].host);
+			free(bad);
 			rc = -1;
 		} else {
 			step->invalid = launcher_build_spec(l, run, req->adhoc, &rb->steps[s], sv,

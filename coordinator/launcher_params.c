@@ -221,7 +221,26 @@ launcher_params_resolve(const launch_t *req, params_t *ps, char **error)
 	return 0;
 }
 
-/* Whether value fits p; else *error names the value's source. */
+/* The first step that takes param name as its hold, interval or timeout
+ * (into *step), and which of them; NULL when none does. */
+static const char *
+params_timing_use(const runbook_t *rb, const char *name, const char **step)
+{
+	for (size_t i = 0; i < rb->step_count; i++) {
+		const runbook_step_t *s = &rb->steps[i];
+		*step = s->id;
+		if (s->hold_param != NULL && strcmp(s->hold_param, name) == 0)
+			return "hold";
+		if (s->interval_param != NULL && strcmp(s->interval_param, name) == 0)
+			return "interval";
+		if (s->timeout_param != NULL && strcmp(s->timeout_param, name) == 0)
+			return "timeout";
+	}
+	return NULL;
+}
+
+/* Whether value fits p; else *error names the value's source (and the
+ * step that takes it as a duration, when one does). */
 static int
 params_check(const runbook_t *rb, const runbook_param_t *p, const char *value, const char *source,
              const char *host, char **error)
@@ -252,6 +271,12 @@ params_check(const runbook_t *rb, const runbook_param_t *p, const char *value, c
 	             ? xasprintf("runbook %s: param '%s' (secret) does not fit its type", rb->name,
 	                         p->name)
 	             : xasprintf("runbook %s: %s (from %s, on %s)", rb->name, bad, source, host);
+	const char *step = NULL, *use = params_timing_use(rb, p->name, &step);
+	if (use != NULL) {
+		char *more = xasprintf("%s; step %s takes it as its %s", *error, step, use);
+		free(*error);
+		*error = more;
+	}
 	free(bad);
 	return -1;
 }

@@ -99,6 +99,42 @@ oncall_targets(oncall_t *o, const config_t *c, char *const *names, size_t n, int
 	strlist_free(&words);
 }
 
+static int
+override_cmp(const void *a, const void *b)
+{
+	const Rota__OncallShift *x = *(Rota__OncallShift *const *)a;
+	const Rota__OncallShift *y = *(Rota__OncallShift *const *)b;
+	return (x->from_ms > y->from_ms) - (x->from_ms < y->from_ms);
+}
+
+/* The overrides of rot (the file's, then the stored ones) not over at
+ * at_ms, in out->overrides: what an operator checks before a handoff. */
+static void
+fill_overrides(const rotation_t *rot, rotation_extra_t extra, int64_t at_ms,
+               Rota__OncallRotation *out)
+{
+	size_t total = rot->override_count + extra.count;
+	out->overrides = xcalloc(total ? total : 1, sizeof(*out->overrides));
+	for (size_t i = 0; i < total; i++) {
+		const rotation_override_t *ov = i < rot->override_count
+		                                    ? &rot->overrides[i]
+		                                    : &extra.items[i - rot->override_count];
+		if (ov->until_ms <= at_ms)
+			continue;
+		Rota__OncallShift *s = xmalloc(sizeof(*s));
+		rota__oncall_shift__init(s);
+		s->person = xstrdup(ov->person);
+		s->from_ms = ov->from_ms;
+		s->until_ms = ov->until_ms;
+		s->override = true;
+		s->by = xstrdup(ov->by && ov->by[0]       ? ov->by
+		                : i < rot->override_count ? "config"
+		                                          : "");
+		out->overrides[out->n_overrides++] = s;
+	}
+	qsort(out->overrides, out->n_overrides, sizeof(*out->overrides), override_cmp);
+}
+
 static void
 fill_rotation(oncall_t *o, const rotation_t *rot, int64_t at_ms, uint32_t weeks,
               Rota__OncallRotation *out)
@@ -122,6 +158,7 @@ fill_rotation(oncall_t *o, const rotation_t *rot, int64_t at_ms, uint32_t weeks,
 		for (size_t i = 0; i < p->channel_count; i++)
 			out->contacts[out->n_contacts++] = xstrdup(p->channels[i]);
 	}
+	fill_overrides(rot, extra, at_ms, out);
 	if (weeks == 0)
 		return;
 	rotation_shift_t *shifts = xcalloc(ONCALL_SHIFTS_MAX, sizeof(*shifts));
@@ -195,6 +232,12 @@ oncall_answer_clear(Rota__OncallResponse *out)
 			free(r->shifts[k]);
 		}
 		free(r->shifts);
+		for (size_t k = 0; k < r->n_overrides; k++) {
+			free(r->overrides[k]->person);
+			free(r->overrides[k]->by);
+			free(r->overrides[k]);
+		}
+		free(r->overrides);
 		free(r);
 	}
 	free(out->rotations);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rota.pb-c.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 run_t *
@@ -115,7 +116,7 @@ run_apply_runbook(run_t *r, const runbook_t *rb)
 	}
 	r->batch =
 	    rb->targets.batch.value ? runbook_amount_of(rb->targets.batch, r->host_count) : 0;
-	r->max_failures = rb->targets.max_failures.value
+	r->max_failures = rb->targets.max_failures.set
 	                      ? runbook_amount_of(rb->targets.max_failures, r->host_count)
 	                      : SIZE_MAX;
 }
@@ -364,6 +365,20 @@ run_failed_hosts(const run_t *r)
 	return n;
 }
 
+char *
+run_failed_names(const run_t *r)
+{
+	/* Borrowed ids: the list is freed without its items. */
+	strlist_t ids = {xcalloc(r->host_count + 1, sizeof(char *)), 0};
+	for (size_t h = 0; h < r->host_count; h++)
+		if (r->hosts[h].phase == RUN_HOST_STARTED && run_host_done(r, h) &&
+		    !run_host_ok(r, h))
+			ids.items[ids.count++] = r->hosts[h].host ? r->hosts[h].host : (char *)"?";
+	char *out = strlist_join_sep(&ids, ", ", "");
+	free(ids.items);
+	return out;
+}
+
 size_t
 run_start_hosts(run_t *r)
 {
@@ -379,6 +394,8 @@ run_start_hosts(run_t *r)
 	size_t failed = run_failed_hosts(r);
 	bool stop = r->cancelled || (r->batch > 0 && failed > r->max_failures);
 	size_t quota = r->batch > 0 ? r->batch : waiting;
+	/* max_failures 0: the note names the host(s) that stopped the rollout. */
+	char *names = stop && !r->cancelled && r->max_failures == 0 ? run_failed_names(r) : NULL;
 	for (size_t h = 0; h < r->host_count; h++) {
 		run_host_t *host = &r->hosts[h];
 		if (host->phase != RUN_HOST_WAITING)
@@ -399,6 +416,12 @@ run_start_hosts(run_t *r)
 			                            : ROTA__STEP_STATUS__STEP_SKIPPED;
 			if (r->cancelled)
 				run_step_note(step, "never started: the run was cancelled");
+			else if (names != NULL)
+				run_step_note(
+				    step,
+				    "never started: %s failed, and max_failures 0 stops the"
+				    " rollout at the first failed host",
+				    names);
 			else
 				run_step_note(step,
 				              "never started: %zu host(s) failed, more than"
@@ -406,6 +429,7 @@ run_start_hosts(run_t *r)
 				              failed, r->max_failures);
 		}
 	}
+	free(names);
 	return changed;
 }
 

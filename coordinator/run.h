@@ -162,6 +162,8 @@ int64_t run_retry_delay(const run_t *r, size_t h, size_t s, int status);
 size_t run_start_hosts(run_t *r);
 /* How many started hosts are done and not ok. */
 size_t run_failed_hosts(const run_t *r);
+/* Their ids, ", "-separated ("" when none); the caller frees it. */
+char *run_failed_names(const run_t *r);
 bool run_host_done(const run_t *r, size_t h);
 bool run_host_ok(const run_t *r, size_t h);
 /* RUN_RUNNING until every host is done; then CANCELLED when cancelled,

@@ -31,7 +31,11 @@ static const webapi_route_t webapi_routes[] = {
     {"GET", "/v1/runbooks/*", WEBAPI_AS_API, true, webapi_runbook},
     {"GET", "/v1/schedules", WEBAPI_AS_API, true, webapi_schedules},
     {"GET", "/v1/audit", WEBAPI_AS_API, true, webapi_audit},
-    {"GET", "/v1/oncall/*", WEBAPI_AS_API, true, webapi_oncall_ics},
+    {"GET", "/v1/oncall", WEBAPI_AS_API, true, webapi_oncall},
+    /* A calendar app has no session: a feed link's token stands for one
+     * (webapi_feed.c identifies the caller itself). */
+    {"GET", "/v1/oncall/*", WEBAPI_AS_API, false, webapi_oncall_ics},
+    {"GET", "/v1/maintenance", WEBAPI_AS_API, true, webapi_maintenance_list},
     {"GET", "/v1/session", KEYRING_ROLE_VIEWER, true, webapi_session},
     {"GET", "/v1/login", KEYRING_ROLE_NONE, false, webapi_login},
     {"POST", "/v1/runs", WEBAPI_AS_API, true, webapi_submit},
@@ -42,6 +46,8 @@ static const webapi_route_t webapi_routes[] = {
     {"POST", "/v1/incidents/*/resolve", WEBAPI_AS_API, true, webapi_resolve},
     {"POST", "/v1/incidents/*/notes", WEBAPI_AS_API, true, webapi_note},
     {"POST", "/v1/runs/*/notes", WEBAPI_AS_API, true, webapi_note},
+    {"POST", "/v1/maintenance", WEBAPI_AS_API, true, webapi_maintenance_start},
+    {"POST", "/v1/maintenance/*/end", WEBAPI_AS_API, true, webapi_maintenance_end},
 };
 
 #define WEBAPI_ROUTE_COUNT (sizeof(webapi_routes) / sizeof(webapi_routes[0]))
@@ -257,9 +263,7 @@ webapi_same(const char *given, const char *want)
 
 /* ---- who is asking ------------------------------------------------------- */
 
-/* Sets call->caller; false after answering 401 (no session where keys are
- * on). */
-static bool
+bool
 webapi_identify(webapi_call_t *call)
 {
 	webapi_t *w = call->w;

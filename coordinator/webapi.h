@@ -66,6 +66,13 @@ void webapi_destroy(webapi_t **wp);
 int webapi_login_issue(webapi_t *w, const char *operator, int role, const char *key, int64_t now_ms,
                        char **url, int64_t *expires_ms, char **error);
 
+/* Makes a calendar feed link of rotation for `rota oncall feed`, in the
+ * open turn (by: who asked): *url (caller frees) is the endpoint's
+ * /v1/oncall/ROTATION.ics?token=SECRET; only the secret's hash is stored.
+ * 0, or -1 with *error (caller frees). */
+int webapi_feed_issue(webapi_t *w, const char *rotation, const char *by, int64_t now_ms, char **url,
+                      char **error);
+
 /* httpd's events_signed_in: whether req carries a live console session
  * (webapi_t * as ctx); never over plain HTTP beyond loopback, where the
  * console itself refuses to serve. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "json.h"
 #include "jsondoc.h"
 #include "xalloc.h"
@@ -219,4 +220,67 @@ webapi_note(webapi_call_t *call)
 	Rota__Envelope *env = webapi_ask(call, &req);
 	if (env != NULL)
 		webapi_done(call, env, jsondoc_noted(env->response->note));
+}
+
+/* Answers the window of a maintenance start or end (env taken). */
+static void
+webapi_window_done(webapi_call_t *call, Rota__Envelope *env)
+{
+	if (env == NULL)
+		return;
+	const Rota__MaintenanceResponse *m = env->response->maintenance;
+	if (m == NULL || m->window == NULL) {
+		rota__envelope__free_unpacked(env, NULL);
+		webapi_error(call, 500, "internal", "the operator API answered without the window");
+		return;
+	}
+	webapi_done(call, env, jsondoc_maintenance(m->window));
+}
+
+/* POST /v1/maintenance {"target": HOST|label=value|all, "for": "2h",
+ * "reason": TEXT, "freeze": true|false}: `rota maintenance start`. */
+void
+webapi_maintenance_start(webapi_call_t *call)
+{
+	bool bad = false;
+	const char *target = webapi_body_string(call, "target", &bad);
+	const char *length = bad ? NULL : webapi_body_string(call, "for", &bad);
+	const char *reason = bad ? NULL : webapi_body_string(call, "reason", &bad);
+	bool freeze = false;
+	if (bad || !webapi_body_bool(call, "freeze", &freeze))
+		return;
+	if (target == NULL || target[0] == '\0') {
+		webapi_bad_param(call, "target", "required: a host, label=value or all");
+		return;
+	}
+	uint64_t for_ms = 0;
+	if (length == NULL || duration_parse(length, &for_ms) != 0) {
+		webapi_bad_param(call, "for", "required: how long, from 1m to 30d, like \"2h\"");
+		return;
+	}
+	Rota__MaintenanceRequest body = ROTA__MAINTENANCE_REQUEST__INIT;
+	body.action = (char *)"start";
+	body.target = (char *)target;
+	body.for_ms = for_ms;
+	body.reason = (char *)(reason != NULL ? reason : "");
+	body.freeze = freeze;
+	body.by = (char *)(call->caller.name[0] ? call->caller.name : "console");
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_MAINTENANCE;
+	req.maintenance = &body;
+	webapi_window_done(call, webapi_ask(call, &req));
+}
+
+/* POST /v1/maintenance/MW-3/end: `rota maintenance end MW-3`. */
+void
+webapi_maintenance_end(webapi_call_t *call)
+{
+	Rota__MaintenanceRequest body = ROTA__MAINTENANCE_REQUEST__INIT;
+	body.action = (char *)"end";
+	body.id = (char *)call->params[0];
+	body.by = (char *)(call->caller.name[0] ? call->caller.name : "console");
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_MAINTENANCE;
+	req.maintenance = &body;
+	webapi_window_done(call, webapi_ask(call, &req));
 }

@@ -68,6 +68,22 @@ webapi_body_string(webapi_call_t *call, const char *name, bool *bad)
 	return json_object_get_string(v);
 }
 
+bool
+webapi_body_bool(webapi_call_t *call, const char *name, bool *out)
+{
+	json_object *v = NULL;
+	*out = false;
+	if (call->body == NULL || !json_object_object_get_ex(call->body, name, &v) || v == NULL)
+		return true;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		webapi_bad_param(call, name, "must be true or false, not %s",
+		                 json_type_to_name(json_object_get_type(v)));
+		return false;
+	}
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
 const char **
 webapi_body_strings(webapi_call_t *call, const char *name, size_t *n, bool *bad)
 {

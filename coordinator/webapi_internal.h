@@ -86,6 +86,21 @@ bool webapi_arg_uint(webapi_call_t *call, const char *name, uint64_t min, uint64
  * where they differ; false for NULL or an empty want. */
 bool webapi_same(const char *given, const char *want);
 
+/* ---- secrets and links (webapi_session.c) -------------------------------- */
+
+/* Random bytes (at most 32, from getrandom) as hex into out (2 * bytes +
+ * 1 chars). */
+void webapi_secret(char *out, size_t bytes);
+/* The store's id of a secret: its BLAKE2b-256 hash, hex into out (len
+ * bytes, 65 at least). */
+void webapi_hash(const char *secret, char *out, size_t len);
+/* "HOST:PORT" where browsers reach this endpoint (borrowed), or NULL with
+ * *error (caller frees) when it cannot be said. */
+const char *webapi_base(webapi_t *w, char **error);
+/* Sets call->caller (a session, or the keyless default); false after
+ * answering 401 (webapi.c). */
+bool webapi_identify(webapi_call_t *call);
+
 /* ---- request bodies (webapi_body.c) ------------------------------------- */
 
 /* Reads the request's body into call->body: an empty body is an empty
@@ -96,6 +111,9 @@ void webapi_body_free(webapi_call_t *call);
 /* A string member of the body; NULL when absent. When it is there but not
  * a string, NULL after answering 400 with *bad set. */
 const char *webapi_body_string(webapi_call_t *call, const char *name, bool *bad);
+/* A boolean member into *out (false when absent); false after answering
+ * 400 when it is there but not a boolean. */
+bool webapi_body_bool(webapi_call_t *call, const char *name, bool *out);
 /* A member that is a string or an array of strings, as a new NULL-ended
  * array the caller frees (strings borrowed from the body); NULL with *n 0
  * when absent, or after answering 400 with *bad set. */
@@ -118,6 +136,10 @@ void webapi_runbooks(webapi_call_t *call);
 void webapi_runbook(webapi_call_t *call);
 void webapi_schedules(webapi_call_t *call);
 void webapi_audit(webapi_call_t *call);
+void webapi_oncall(webapi_call_t *call);
+void webapi_maintenance_list(webapi_call_t *call);
+
+/* webapi_feed.c */
 void webapi_oncall_ics(webapi_call_t *call);
 /* GET /v1/incidents/INC-7/review: the post-incident review, Markdown
  * (webapi_review.c). */
@@ -131,6 +153,8 @@ void webapi_reject(webapi_call_t *call);
 void webapi_ack(webapi_call_t *call);
 void webapi_resolve(webapi_call_t *call);
 void webapi_note(webapi_call_t *call);
+void webapi_maintenance_start(webapi_call_t *call);
+void webapi_maintenance_end(webapi_call_t *call);
 
 /* webapi_session.c */
 /* Sets call->caller from the request's session cookie; false when there

@@ -228,36 +228,39 @@ webapi_audit(webapi_call_t *call)
 	rota__envelope__free_unpacked(env, NULL);
 }
 
-/* GET /v1/oncall/NAME.ics: the rotation's shifts for the next weeks
- * (?weeks=N, ONCALL_ICS_WEEKS by default), as iCalendar for calendar apps. */
+/* GET /v1/oncall: `rota oncall --json` (?at=MS for another instant). */
 void
-webapi_oncall_ics(webapi_call_t *call)
+webapi_oncall(webapi_call_t *call)
 {
-	const char *file = call->params[0];
-	size_t len = strlen(file);
-	if (len <= 4 || strcmp(file + len - 4, ".ics") != 0) {
-		webapi_error(call, 404, "not_found",
-		             "no such path: the calendar is /v1/oncall/NAME.ics");
+	uint64_t at;
+	if (!webapi_arg_uint(call, "at", 0, ONCALL_TIME_MAX_MS, 0, &at))
 		return;
-	}
-	uint64_t weeks;
-	if (!webapi_arg_uint(call, "weeks", 1, ONCALL_ICS_WEEKS_MAX, ONCALL_ICS_WEEKS, &weeks))
-		return;
-	char *name = xstrndup(file, len - 4); /* owned */
 	Rota__OncallRequest body = ROTA__ONCALL_REQUEST__INIT;
-	body.rotation = name;
-	body.weeks = (uint32_t)weeks;
+	body.rotation = (char *)"";
+	body.at_ms = (int64_t)at;
 	Rota__Request req = ROTA__REQUEST__INIT;
 	req.body_case = ROTA__REQUEST__BODY_ONCALL;
 	req.oncall = &body;
 	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
-	free(name);
 	if (env == NULL)
 		return;
-	const Rota__OncallResponse *r = env->response->oncall;
-	free(call->out->body);
-	call->out->status = 200;
-	call->out->body = r->n_rotations == 1 ? oncall_ics(r->rotations[0], clock_wall_ms()) : NULL;
-	call->out->type = "text/calendar; charset=utf-8";
+	json_t *j = jsondoc_oncall(env->response->oncall);
+	webapi_reply_json(call, 200, &j);
+	rota__envelope__free_unpacked(env, NULL);
+}
+
+/* GET /v1/maintenance: `rota maintenance list --json`. */
+void
+webapi_maintenance_list(webapi_call_t *call)
+{
+	Rota__MaintenanceListRequest body = ROTA__MAINTENANCE_LIST_REQUEST__INIT;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_MAINTENANCE_LIST;
+	req.maintenance_list = &body;
+	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	if (env == NULL)
+		return;
+	json_t *j = jsondoc_maintenance_list(env->response->maintenance_list);
+	webapi_reply_json(call, 200, &j);
 	rota__envelope__free_unpacked(env, NULL);
 }

@@ -20,8 +20,7 @@
 #include "log.h"
 #include "xalloc.h"
 
-/* Random bytes as hex into out (2 * bytes + 1 chars). */
-static void
+void
 webapi_secret(char *out, size_t bytes)
 {
 	unsigned char raw[32];
@@ -33,9 +32,8 @@ webapi_secret(char *out, size_t bytes)
 	sodium_memzero(raw, sizeof(raw));
 }
 
-/* The store's id of a secret: its BLAKE2b-256 hash, hex. A copy of the
- * store opens no session. */
-static void
+/* A copy of the store opens no session: it holds hashes only. */
+void
 webapi_hash(const char *secret, char *out, size_t len)
 {
 	unsigned char h[32];
@@ -43,9 +41,8 @@ webapi_hash(const char *secret, char *out, size_t len)
 	sodium_bin2hex(out, len, h, sizeof(h));
 }
 
-int
-webapi_login_issue(webapi_t *w, const char *operator, int role, const char *key, int64_t now,
-                   char **url, int64_t *expires, char **error)
+const char *
+webapi_base(webapi_t *w, char **error)
 {
 	/* Where others are told to reach it (--advertise-http), else where it
 	 * is bound; a wildcard address says nothing. */
@@ -59,8 +56,18 @@ webapi_login_issue(webapi_t *w, const char *operator, int role, const char *key,
 		*error = xstrdup("the coordinator cannot say where browsers reach it (HTTP bound"
 		                 " to a wildcard address): start it with --advertise-http"
 		                 " http://HOST:PORT");
-		return -1;
+		return NULL;
 	}
+	return base;
+}
+
+int
+webapi_login_issue(webapi_t *w, const char *operator, int role, const char *key, int64_t now,
+                   char **url, int64_t *expires, char **error)
+{
+	const char *base = webapi_base(w, error);
+	if (base == NULL)
+		return -1;
 	char secret[65];
 	webapi_secret(secret, 32);
 	store_web_session_t row = {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "xalloc.h"
 
 void *
@@ -154,6 +155,91 @@ render_secret_env_add(render_t *r, Rota__StepSpec *ss, const char *key, const ch
 	ss->secret_env[ss->n_secret_env++] = lab;
 }
 
+/* The value of the duration param a timing key names, into *ms; -1 with
+ * *error when it has none or it is no duration (a typed param's value was
+ * checked at submit already: this is the last guard). */
+static int
+timing_param(const runbook_step_t *step, const char *key, const char *param,
+             const template_var_t *vars, size_t var_count, uint32_t *ms, char **error)
+{
+	const char *value = NULL;
+	for (size_t i = 0; i < var_count && value == NULL; i++)
+		if (strncmp(vars[i].name, "params.", 7) == 0 &&
+		    strcmp(vars[i].name + 7, param) == 0)
+			value = vars[i].value;
+	uint64_t v = 0;
+	if (value == NULL || value[0] == '\0') {
+		*error = xasprintf("step %s: '%s' takes param '%s', which has no value; pass -p"
+		                   " %s=DURATION (e.g. 15m) or give it a default",
+		                   step->id, key, param, param);
+		return -1;
+	}
+	if (duration_parse(value, &v) != 0 || v == 0) {
+		*error = xasprintf("step %s: '%s' takes param '%s', which is '%s', not a duration"
+		                   " longer than 0 (e.g. 30s, 15m)",
+		                   step->id, key, param, value);
+		return -1;
+	}
+	*ms = (uint32_t)v; /* DURATION_MAX_MS < UINT32_MAX */
+	return 0;
+}
+
+/* " (param 'NAME')" when a timing key took a param, for messages. */
+static const char *
+timing_from(const char *param, char *buf, size_t len)
+{
+	if (param == NULL)
+		return "";
+	snprintf(buf, len, " (param '%s')", param);
+	return buf;
+}
+
+int
+runbook_step_timing(const runbook_step_t *step, const template_var_t *vars, size_t var_count,
+                    runbook_timing_t *out, char **error)
+{
+	*out = (runbook_timing_t){step->timeout_ms, step->hold_ms, step->interval_ms};
+	*error = NULL;
+	if (step->hold_param == NULL && step->interval_param == NULL && step->timeout_param == NULL)
+		return 0; /* all literal: linted already */
+	if ((step->hold_param != NULL && timing_param(step, "hold", step->hold_param, vars,
+	                                              var_count, &out->hold_ms, error) != 0) ||
+	    (step->interval_param != NULL &&
+	     timing_param(step, "interval", step->interval_param, vars, var_count,
+	                  &out->interval_ms, error) != 0) ||
+	    (step->timeout_param != NULL && timing_param(step, "timeout", step->timeout_param, vars,
+	                                                 var_count, &out->timeout_ms, error) != 0))
+		return -1;
+	if (out->hold_ms == 0)
+		return 0; /* no hold: a timeout param alone */
+	if (step->hold_param != NULL && !step->timeout_given) {
+		/* As the parser does for a literal hold: the kind's own, plus it. */
+		uint64_t sum = (uint64_t)step->timeout_ms + out->hold_ms;
+		out->timeout_ms = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+	}
+	char hold[32], other[32], f1[RUNBOOK_MAX_NAME_LEN + 16], f2[RUNBOOK_MAX_NAME_LEN + 16];
+	duration_format(out->hold_ms, hold, sizeof(hold));
+	if (out->interval_ms > out->hold_ms) {
+		duration_format(out->interval_ms, other, sizeof(other));
+		*error =
+		    xasprintf("step %s re-checks every %s%s, longer than its hold of %s%s; the"
+		              " interval must be shorter than the hold",
+		              step->id, other, timing_from(step->interval_param, f1, sizeof(f1)),
+		              hold, timing_from(step->hold_param, f2, sizeof(f2)));
+		return -1;
+	}
+	if (out->timeout_ms <= out->hold_ms) {
+		duration_format(out->timeout_ms, other, sizeof(other));
+		*error =
+		    xasprintf("step %s holds for %s%s but its timeout is %s%s: the timeout must be"
+		              " longer than the hold",
+		              step->id, hold, timing_from(step->hold_param, f1, sizeof(f1)), other,
+		              timing_from(step->timeout_param, f2, sizeof(f2)));
+		return -1;
+	}
+	return 0;
+}
+
 bool
 runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8_t **spec,
                   size_t *spec_len)
@@ -163,9 +249,12 @@ runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8
 	Rota__NoopSpec noop = ROTA__NOOP_SPEC__INIT;
 	const step_kind_t *kind = step_kind_find(step->type);
 
-	ss.timeout_ms = step->timeout_ms;
-	ss.hold_ms = step->hold_ms;
-	ss.hold_interval_ms = step->interval_ms;
+	runbook_timing_t timing;
+	if (runbook_step_timing(step, in->vars, in->var_count, &timing, &r.error) != 0)
+		timing = (runbook_timing_t){step->timeout_ms, 0, 0};
+	ss.timeout_ms = timing.timeout_ms;
+	ss.hold_ms = timing.hold_ms;
+	ss.hold_interval_ms = timing.interval_ms;
 	Rota__RecordSpec rec = ROTA__RECORD_SPEC__INIT;
 	if (step->record != NULL) {
 		rec.name = step->record;
@@ -193,7 +282,7 @@ runbook_step_spec(const runbook_step_t *step, const runbook_spec_in_t *in, uint8
 		/* Recorded, not refused: the step may never run (a `when` gate
 		 * for an opt-in check whose param was left empty). */
 		Rota__StepSpec bad = ROTA__STEP_SPEC__INIT;
-		bad.timeout_ms = step->timeout_ms;
+		bad.timeout_ms = timing.timeout_ms;
 		bad.runbook = (char *)in->runbook;
 		bad.adhoc = in->adhoc;
 		bad.invalid = r.error;

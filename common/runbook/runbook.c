@@ -114,6 +114,9 @@ runbook_step_free(runbook_step_t *s)
 	free(s->when.step);
 	free(s->run_as);
 	free(s->record);
+	free(s->hold_param);
+	free(s->interval_param);
+	free(s->timeout_param);
 	free(s->description);
 	runbook_kv_free(s->env, s->env_count);
 	runbook_kv_free(s->call_params, s->call_param_count);
@@ -230,7 +233,7 @@ size_t
 runbook_amount_of(runbook_amount_t a, size_t total)
 {
 	if (a.value == 0)
-		return total;
+		return a.set ? 0 : total; /* max_failures: 0, or unset */
 	if (!a.percent)
 		return a.value < total ? a.value : total;
 	/* ceil(total * value / 100) without overflowing total * value. */

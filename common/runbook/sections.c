@@ -148,11 +148,14 @@ check_labels(check_t *c, const yamltree_node_t *labels)
 		check_label(c, labels->kids[i], labels->kids[i + 1]);
 }
 
-/* A count of hosts ("5") or a percentage of them ("25%"). */
+/* A count of hosts ("5") or a percentage of them ("25%"), at least 1 unless
+ * min is 0 (max_failures: 0 stops a rollout at the first failed host). */
 static void
-check_amount(check_t *c, const yamltree_node_t *v, const char *key, runbook_amount_t *out)
+check_amount(check_t *c, const yamltree_node_t *v, const char *key, uint64_t min,
+             runbook_amount_t *out)
 {
 	uint64_t n;
+	const char *least = min == 0 ? "0" : "1";
 
 	if (yamltree_is_text(v)) {
 		size_t len = strlen(v->text);
@@ -161,27 +164,27 @@ check_amount(check_t *c, const yamltree_node_t *v, const char *key, runbook_amou
 			if (len - 1 < sizeof(digits)) {
 				memcpy(digits, v->text, len - 1);
 				digits[len - 1] = '\0';
-				if (runbook_text_uint(digits, 100, &n) && n >= 1) {
-					*out = (runbook_amount_t){(uint32_t)n, true};
+				if (runbook_text_uint(digits, 100, &n) && n >= min) {
+					*out = (runbook_amount_t){(uint32_t)n, true, true};
 					return;
 				}
 			}
-		} else if (runbook_text_uint(v->text, UINT32_MAX, &n) && n >= 1) {
-			*out = (runbook_amount_t){(uint32_t)n, false};
+		} else if (runbook_text_uint(v->text, UINT32_MAX, &n) && n >= min) {
+			*out = (runbook_amount_t){(uint32_t)n, false, true};
 			return;
 		}
 		yamltree_report_add(
 		    c->r, v->mark,
-		    "'%s' must be a number of hosts (1 or more) or a percentage from 1%% to "
-		    "100%%, not '%s'",
-		    key, yamltree_shown(v->text).s);
+		    "'%s' must be a number of hosts (%s or more) or a percentage from"
+		    " %s%% to 100%%, not '%s'",
+		    key, least, least, yamltree_shown(v->text).s);
 		return;
 	}
 	yamltree_report_add(
 	    c->r, v->mark,
-	    "'%s' must be a number of hosts (1 or more) or a percentage from 1%% to 100%%, "
-	    "not %s",
-	    key, yamltree_kind_name(v));
+	    "'%s' must be a number of hosts (%s or more) or a percentage from %s%% to"
+	    " 100%%, not %s",
+	    key, least, least, yamltree_kind_name(v));
 }
 
 /* `coordinator: true`: the runbook runs on the coordinator alone, so no
@@ -261,9 +264,9 @@ check_targets(check_t *c, const yamltree_node_t *v)
 
 	const yamltree_node_t *n;
 	if ((n = yamltree_map_get(v, "batch")) != NULL)
-		check_amount(c, n, "batch", &t->batch);
+		check_amount(c, n, "batch", 1, &t->batch);
 	if ((n = yamltree_map_get(v, "max_failures")) != NULL)
-		check_amount(c, n, "max_failures", &t->max_failures);
+		check_amount(c, n, "max_failures", 0, &t->max_failures);
 	check_coordinator(c, v);
 }
 

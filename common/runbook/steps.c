@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "duration.h"
+#include "strlist.h"
+#include "template.h"
 #include "xalloc.h"
 
 /* A step's own keys; then one per step kind (step_kinds[]), then run_as. */
@@ -189,13 +191,74 @@ check_step_settings(check_t *c, const yamltree_node_t *n, runbook_step_t *s, con
 		    sc->label);
 }
 
+/* The one template name a duration key may hold. */
+static int
+duration_param_ref(void *ctx, const char *name)
+{
+	strlist_t *names = ctx;
+	strlist_add(names, xstrdup(name));
+	return 0;
+}
+
+/* A duration key (hold, interval, timeout): a literal duration into *ms
+ * (returns 0), or the whole value one param of type duration,
+ * "{{ params.NAME }}", whose name goes to *param (returns 1: its value is
+ * taken at submit, runbook_step_timing); -1 when neither (reported). */
+static int
+want_duration_or_param(check_t *c, const yamltree_node_t *v, const char *key, const step_ctx_t *sc,
+                       uint32_t *ms, char **param)
+{
+	if (!yamltree_is_text(v) || !runbook_text_templated(v->text))
+		return runbook_want_duration(c, v, key, ms);
+	strlist_t names = {0};
+	char *err = NULL;
+	const char *t = v->text;
+	while (*t == ' ')
+		t++;
+	size_t len = strlen(t);
+	while (len > 0 && t[len - 1] == ' ')
+		len--;
+	bool whole = template_names(v->text, duration_param_ref, &names, &err) == 0 &&
+	             names.count == 1 && len >= 4 && strncmp(t, "{{", 2) == 0 &&
+	             strncmp(t + len - 2, "}}", 2) == 0 &&
+	             strncmp(names.items[0], "params.", 7) == 0;
+	const runbook_param_t *p = whole ? runbook_param_find(c->rb, names.items[0] + 7) : NULL;
+	int rc = -1;
+	if (!whole)
+		yamltree_report_add(c->r, v->mark,
+		                    "'%s' of %s must be a duration (30s, 15m) or one duration"
+		                    " param, \"{{ params.NAME }}\" with 'type: duration', not '%s'",
+		                    key, sc->label, yamltree_shown(v->text).s);
+	else if (p == NULL)
+		yamltree_report_add(c->r, v->mark,
+		                    "'%s' of %s names param '%s', which is not declared", key,
+		                    sc->label, yamltree_shown(names.items[0] + 7).s);
+	else if (p->type != RUNBOOK_PARAM_DURATION)
+		yamltree_report_add(c->r, v->mark,
+		                    "'%s' of %s takes param '%s', which must be declared with"
+		                    " 'type: duration' (so a value that is not one is refused at"
+		                    " submit)",
+		                    key, sc->label, p->name);
+	else if (p->secret)
+		yamltree_report_add(c->r, v->mark, "'%s' of %s cannot take secret param '%s'", key,
+		                    sc->label, p->name);
+	else {
+		*param = xstrdup(p->name);
+		rc = 1;
+	}
+	free(err);
+	strlist_free(&names);
+	return rc;
+}
+
 /* hold and interval: a check that must keep passing for hold, re-run every
  * interval (in rota-check, so a cancel or the timeout kills it at once). The
  * step's timeout bounds the whole hold: given, it must exceed hold; not
- * given, it is hold plus the kind's own timeout for the last run. */
+ * given, it is hold plus the kind's own timeout for the last run. Each may
+ * be a duration param: the rules between them are then checked at submit,
+ * for each host (runbook_step_timing), and here only among literals. */
 static void
-check_hold(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_ctx_t *sc, int t,
-           bool timeout_given)
+check_hold(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_ctx_t *sc, int t)
 {
 	const yamltree_node_t *hold = yamltree_map_get(n, "hold");
 	const yamltree_node_t *every = yamltree_map_get(n, "interval");
@@ -215,24 +278,27 @@ check_hold(check_t *c, const yamltree_node_t *n, runbook_step_t *s, const step_c
 		                    step_kinds[t].info.name);
 		return;
 	}
-	if (runbook_want_duration(c, hold, "hold", &s->hold_ms) != 0)
+	if (want_duration_or_param(c, hold, "hold", sc, &s->hold_ms, &s->hold_param) < 0)
 		return;
 	s->interval_ms = RUNBOOK_DEFAULT_HOLD_INTERVAL_MS;
-	if (every != NULL && runbook_want_duration(c, every, "interval", &s->interval_ms) != 0)
+	if (every != NULL && want_duration_or_param(c, every, "interval", sc, &s->interval_ms,
+	                                            &s->interval_param) < 0)
 		return;
+	if (s->hold_param != NULL)
+		return; /* the timeout gets the hold at submit when not given */
 	char hold_text[32], other[32];
 	duration_format(s->hold_ms, hold_text, sizeof(hold_text));
-	if (s->interval_ms > s->hold_ms) {
+	if (s->interval_param == NULL && s->interval_ms > s->hold_ms) {
 		duration_format(s->interval_ms, other, sizeof(other));
 		yamltree_report_add(c->r, (every ? every : hold)->mark,
 		                    "%s re-checks every %s, longer than its hold of %s; make "
 		                    "'interval' shorter than 'hold'",
 		                    sc->label, other, hold_text);
 	}
-	if (!timeout_given) {
+	if (!s->timeout_given) {
 		uint64_t sum = (uint64_t)s->timeout_ms + s->hold_ms;
 		s->timeout_ms = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
-	} else if (s->timeout_ms <= s->hold_ms) {
+	} else if (s->timeout_param == NULL && s->timeout_ms <= s->hold_ms) {
 		duration_format(s->timeout_ms, other, sizeof(other));
 		yamltree_report_add(c->r, hold->mark,
 		                    "%s holds for %s but its timeout is %s: the timeout must "
@@ -454,14 +520,14 @@ check_step(check_t *c, const yamltree_node_t *n, size_t index, runbook_step_t *s
 		s->timeout_ms = step_kinds[t].info.default_timeout_ms;
 	}
 	if (sc.step_timeout != NULL)
-		runbook_want_duration(c, sc.step_timeout, "timeout", &s->timeout_ms);
+		want_duration_or_param(c, sc.step_timeout, "timeout", &sc, &s->timeout_ms,
+		                       &s->timeout_param);
 	if (t >= 0)
 		step_kinds[t].parse(c, yamltree_map_get(n, step_kinds[t].info.name), s, &sc);
 	const yamltree_node_t *kv = t >= 0 ? yamltree_map_get(n, step_kinds[t].info.name) : NULL;
-	bool timeout_given =
-	    sc.step_timeout != NULL ||
-	    (kv != NULL && kv->kind == YAMLTREE_MAPPING && yamltree_map_get(kv, "timeout") != NULL);
-	check_hold(c, n, s, &sc, t, timeout_given);
+	s->timeout_given = sc.step_timeout != NULL || (kv != NULL && kv->kind == YAMLTREE_MAPPING &&
+	                                               yamltree_map_get(kv, "timeout") != NULL);
+	check_hold(c, n, s, &sc, t);
 	check_record(c, n, s, &sc, t);
 	check_step_settings(c, n, s, &sc, &nodes->when_target);
 	runbook_check_step_doc(c, n, s);

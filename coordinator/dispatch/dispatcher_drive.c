@@ -41,11 +41,14 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 		unreachable += run->hosts[h].phase == RUN_HOST_UNREACHABLE;
 	}
 	char *reason = NULL;
-	if (run->reason == NULL && never > 0)
-		reason = xasprintf("stopped after %zu failed host(s) (max_failures %zu): %u"
+	if (run->reason == NULL && never > 0) {
+		/* Named: with max_failures 0, the host that stopped the rollout. */
+		char *names = run_failed_names(run);
+		reason = xasprintf("stopped after %zu failed host(s) (%s; max_failures %zu): %u"
 		                   " host(s) never started",
-		                   run_failed_hosts(run), run->max_failures, never);
-	else if (run->reason == NULL && unreachable > 0)
+		                   run_failed_hosts(run), names, run->max_failures, never);
+		free(names);
+	} else if (run->reason == NULL && unreachable > 0)
 		reason = xasprintf("%u host(s) unreachable when the run started", unreachable);
 	store_run_outcome(d->cfg.svc->store, run->id, ok, failed,
 	                  run->reason ? run->reason : reason);

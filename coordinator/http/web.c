@@ -17,7 +17,7 @@ static const struct {
 } web_pages[] = {
     {"/", false},         {"/incidents", false}, {"/incidents/", true}, {"/runs", false},
     {"/runs/", true},     {"/workers", false},   {"/schedules", false}, {"/runbooks", false},
-    {"/runbooks/", true}, {"/audit", false},
+    {"/runbooks/", true}, {"/audit", false},     {"/oncall", false},    {"/maintenance", false},
 };
 
 #define WEB_STATIC_PREFIX "/static/"

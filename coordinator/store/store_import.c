@@ -97,6 +97,8 @@ static const store_import_table_t store_import_tables[] = {
      "id i, target t, reason t, is_freeze i, starts_ms i, ends_ms i, created_by t, ended_by t",
      false},
     {"maintenance_ended", "name t, starts_ms i, ended_ms i, ended_by t", false},
+    /* Calendar feed links (hashes only): subscriptions go on working. */
+    {"oncall_feeds", "token_hash t, rotation t, created_by t, created_ms i", false},
 };
 #define STORE_IMPORT_TABLE_COUNT (sizeof(store_import_tables) / sizeof(store_import_tables[0]))
 _Static_assert(STORE_IMPORT_TABLE_COUNT <= STORE_IMPORT_TABLES_MAX,

@@ -1,6 +1,7 @@
 /* store_oncall: on-call overrides (see store_oncall.h). */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "xalloc.h"
@@ -51,4 +52,48 @@ store_oncall_overrides(store_t *s, const char *rotation, int64_t after_ms,
 	}
 	db_reset(st);
 	return rc == DB_DONE ? 0 : -1;
+}
+
+static const char sql_feed_add[] =
+    "INSERT INTO oncall_feeds (token_hash, rotation, created_by, created_ms) VALUES (?, ?, ?, ?)";
+static const char sql_feed_revoke[] = "DELETE FROM oncall_feeds WHERE rotation = ?";
+static const char sql_feed_find[] = "SELECT rotation FROM oncall_feeds WHERE token_hash = ?";
+
+int
+store_oncall_feed_add(store_t *s, const char *rotation, const char *hash, const char *by,
+                      int64_t at_ms)
+{
+	return STORE_WRITE_SQL(s, sql_feed_add, STORE_TEXT(hash), STORE_TEXT(rotation),
+	                       STORE_TEXT(by ? by : ""), STORE_INT(at_ms));
+}
+
+int
+store_oncall_feed_revoke(store_t *s, const char *rotation, uint64_t *count)
+{
+	*count = 0;
+	if (STORE_WRITE_SQL(s, sql_feed_revoke, STORE_TEXT(rotation)) != 0)
+		return -1;
+	int64_t n = db_changes(s->db);
+	if (n < 0)
+		return -1;
+	*count = (uint64_t)n;
+	return 0;
+}
+
+int
+store_oncall_feed_find(store_t *s, const char *hash, char *out, size_t len)
+{
+	out[0] = '\0';
+	db_stmt_t *st = store_stmt(s, sql_feed_find);
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, hash);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		char *rot = store_column_dup(st, 0); /* owned */
+		snprintf(out, len, "%s", rot);
+		free(rot);
+	}
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }

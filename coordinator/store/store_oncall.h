@@ -24,4 +24,15 @@ int store_oncall_override_add(store_t *s, const char *rotation, const rotation_o
 int store_oncall_overrides(store_t *s, const char *rotation, int64_t after_ms,
                            rotation_override_t **out, size_t *n);
 
+/* Calendar feed links (rota oncall feed, schema 18): a link's secret is
+ * never stored, only its hash (hex, at most 128 chars). */
+/* Records a link of rotation by its hash. 0, or -1 (the turn failed). */
+int store_oncall_feed_add(store_t *s, const char *rotation, const char *hash, const char *by,
+                          int64_t at_ms);
+/* Deletes every link of rotation; *count says how many. 0 or -1. */
+int store_oncall_feed_revoke(store_t *s, const char *rotation, uint64_t *count);
+/* The rotation of the link whose hash is hash, into out (len bytes):
+ * 0 found, 1 none, -1 the store could not be read. */
+int store_oncall_feed_find(store_t *s, const char *hash, char *out, size_t len);
+
 #endif

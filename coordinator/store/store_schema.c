@@ -298,6 +298,13 @@ static const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS maintenance_ended ("
     "  name TEXT NOT NULL, starts_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL,"
     "  ended_by TEXT NOT NULL, PRIMARY KEY (name, starts_ms));",
+    /* 17 -> 18: calendar feed links of rotations (rota oncall feed;
+     * store_oncall.c). Only the secret's hash is kept: a copy of the
+     * store opens no feed. --revoke deletes a rotation's rows. */
+    "CREATE TABLE IF NOT EXISTS oncall_feeds ("
+    "  token_hash TEXT PRIMARY KEY, rotation TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS oncall_feeds_rotation ON oncall_feeds (rotation);",
 };
 #define STORE_MIGRATION_COUNT (sizeof(store_migrations) / sizeof(store_migrations[0]))
 

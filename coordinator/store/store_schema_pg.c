@@ -230,6 +230,11 @@ static const char *const store_pg_migrations[] = {
     "CREATE TABLE maintenance_ended ("
     "  name " T " NOT NULL, starts_ms BIGINT NOT NULL, ended_ms BIGINT NOT NULL,"
     "  ended_by " T " NOT NULL, PRIMARY KEY (name, starts_ms));",
+    /* 17 -> 18: calendar feed links (store_schema.c's 17 -> 18). */
+    "CREATE TABLE oncall_feeds ("
+    "  token_hash " T " PRIMARY KEY, rotation " T " NOT NULL,"
+    "  created_by " T " NOT NULL, created_ms BIGINT NOT NULL);"
+    "CREATE INDEX oncall_feeds_rotation ON oncall_feeds (rotation);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)

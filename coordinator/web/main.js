@@ -12,7 +12,9 @@ rota.routes = [
   [/^\/schedules$/, function () { return rota.pages.schedules(); }],
   [/^\/runbooks$/, function () { return rota.pages.runbooks(); }],
   [/^\/runbooks\/([^/]+)$/, function (name) { return rota.pages.runbook(name); }],
-  [/^\/audit$/, function () { return rota.pages.audit(); }]
+  [/^\/audit$/, function () { return rota.pages.audit(); }],
+  [/^\/oncall$/, function () { return rota.pages.oncall(); }],
+  [/^\/maintenance$/, function () { return rota.pages.maintenance(); }]
 ];
 
 rota.route = function () {

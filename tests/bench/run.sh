@@ -10,7 +10,7 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait console sse sched sqlite search pg ha backup retention pruneload) shorten a run
+# worker wait console sse sched sqlite search pg ha hafleet backup retention pruneload) shorten a run
 # while working on one figure. BENCH_BACKUP_MB (128) is the size of the
 # store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
 # a measured figure rather than one scaled from a smaller store.
@@ -46,6 +46,13 @@
 # ha (ha_failover_p50/p99, ha_frozen_depose: tests/bench/ha.sh) runs
 # coordinators on a private PostgreSQL of its own, and kills and freezes
 # their leader; skipped likewise without PostgreSQL.
+#
+# hafleet (hafleet_*: tests/bench/hafleet.sh) runs a leader and a follower
+# on a private PostgreSQL with BENCH_HAFLEET_WORKERS (1000) simulated
+# workers given both endpoints, and prints what each coordinator holds and
+# costs (workers, CPU and RSS over BENCH_HAFLEET_IDLE_SECONDS (20) idle,
+# database connections), the welcome rate and the fan-out to all of them;
+# skipped likewise without PostgreSQL.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,7 +60,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha backup retention pruneload}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha hafleet backup retention pruneload}
 # console_runs_page_ms: runs in the store the console's runs page reads.
 CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
@@ -523,6 +530,16 @@ if want ha; then
 		echo "== ha: leader failover on a private PostgreSQL (tests/bench/ha.sh)" >&2
 		bash "$ROOT/tests/bench/ha.sh" "$BIN" "$W" >"$W/ha.figures" || die "ha failed"
 		while read -r name value unit; do figure "$name" "$value" "$unit"; done <"$W/ha.figures"
+	fi
+fi
+
+if want hafleet; then
+	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null; then
+		echo "== hafleet: skipped, PostgreSQL's server is not installed (deploy/install-deps.sh)" >&2
+	else
+		echo "== hafleet: a leader and a follower under ${BENCH_HAFLEET_WORKERS:-1000} simulated workers (tests/bench/hafleet.sh)" >&2
+		bash "$ROOT/tests/bench/hafleet.sh" "$BIN" "$W" >"$W/hafleet.figures" || die "hafleet failed"
+		while read -r name value unit; do figure "$name" "$value" "$unit"; done <"$W/hafleet.figures"
 	fi
 fi
 

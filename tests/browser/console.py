@@ -108,6 +108,7 @@ def csp_errors(d):
 
 
 def check(name, d, fn):
+    start = time.monotonic()
     try:
         fn(d)
     except Exception as e:
@@ -120,7 +121,7 @@ def check(name, d, fn):
         print("FAIL: browser: %s: %s; page %s; screenshot %s" % (name, e, d.current_url, shot),
               file=sys.stderr)
         raise
-    print("PASS: browser: " + name)
+    print("PASS: browser: %s (%.1f s)" % (name, time.monotonic() - start))
 
 
 def overview(d):
@@ -324,6 +325,63 @@ def phone(d):
         raise Failed("the Acknowledge button is disabled")
 
 
+def no_sideways(d, path):
+    """The page laid out (at 390 px) no wider than the screen."""
+    look = d.execute_script("return {inner: window.innerWidth,"
+                            " wide: document.documentElement.scrollWidth};")
+    if look["inner"] != 390:
+        raise Failed("the viewport is %d px wide, not 390" % look["inner"])
+    if look["wide"] > look["inner"]:
+        raise Failed("%s scrolls sideways at 390 px: %d px wide" % (path, look["wide"]))
+
+
+def oncall_maintenance(d):
+    # On a phone's screen: who is on call, and a window started and ended
+    # by clicks; both pages labelled, at contrast, never wider than the
+    # screen. One visit of each page.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        d.get(URL + "/oncall")
+        wait(d, lambda: h1(d) == "On call" and
+             "primary" in d.find_element(By.TAG_NAME, "main").text,
+             "the on-call page with its rotation")
+        main = d.find_element(By.TAG_NAME, "main")
+        if not main.find_elements(By.CSS_SELECTOR, 'a[href="/v1/oncall/primary.ics"]'):
+            raise Failed("no link to primary's calendar")
+        if not main.find_elements(By.CSS_SELECTOR, "time[title$='UTC']"):
+            raise Failed("no handoff time with UTC on hover")
+        r = d.execute_script(A11Y_JS)
+        if r["bad"]:
+            raise Failed("/oncall: %s" % "; ".join(r["bad"][:8]))
+        no_sideways(d, "/oncall")
+        d.get(URL + "/maintenance")
+        wait(d, lambda: d.find_elements(By.NAME, "target"), "the start form")
+        d.find_element(By.NAME, "target").send_keys("db-9")
+        d.find_element(By.NAME, "reason").send_keys("browser: patching")
+        click(d, "Start maintenance", "the Start maintenance button")
+        wait(d, lambda: "browser: patching" in d.find_element(By.TAG_NAME, "main").text,
+             "the started window in the list")
+        r = d.execute_script(A11Y_JS)
+        if r["bad"]:
+            raise Failed("/maintenance: %s" % "; ".join(r["bad"][:8]))
+        no_sideways(d, "/maintenance")
+        # The End button of that window's row (the viewer's window is
+        # listed too).
+        wait(d, lambda: d.execute_script("""
+            var rows = document.querySelectorAll('main tr');
+            for (var i = 0; i < rows.length; i++) {
+              if (rows[i].textContent.indexOf('browser: patching') < 0) continue;
+              var b = rows[i].querySelector('button');
+              if (b && !b.disabled) { b.click(); return true; }
+            }
+            return false;"""), "the End button of the window")
+        wait(d, lambda: "browser: patching" not in d.find_element(By.TAG_NAME, "main").text,
+             "the window gone once ended")
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def viewer(d):
     d.get(os.environ["ROTA_LOGIN_VIEWER"])
     wait(d, lambda: d.find_element(By.ID, "who").text.endswith("(viewer)"), "the viewer's session")
@@ -346,6 +404,13 @@ def viewer(d):
     status = fetch(d, "POST", "/v1/incidents/%s/ack" % inc, token)
     if status != 403:
         raise Failed("a viewer's forged POST got %s, expected 403" % status)
+    # The maintenance page: the windows, no button to start or end one.
+    d.get(URL + "/maintenance")
+    wait(d, lambda: "browser: viewer sees" in d.find_element(By.TAG_NAME, "main").text,
+         "the window started from the CLI")
+    for t in ("Start maintenance", "End"):
+        if buttons(d, t):
+            raise Failed("a viewer is shown the %s button on /maintenance" % t)
 
 
 def main():
@@ -358,6 +423,7 @@ def main():
         check("accessible", d, accessible)
         check("ack", d, ack)
         check("no-csrf-token", d, no_csrf)
+        check("oncall-maintenance", d, oncall_maintenance)
         check("phone-390px", d, phone)
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         d.delete_all_cookies()

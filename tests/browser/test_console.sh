@@ -47,7 +47,15 @@ targets: {all: true}
 steps:
   - {id: look, noop: {}}
 YAML
-RUNBOOKS=$T/runbooks start_coordinator
+# A rotation for the on-call page.
+cat >"$T/config.yaml" <<'YAML'
+people:
+  alice: { webhook: "http://127.0.0.1:9/alice" }
+  bob: { webhook: "http://127.0.0.1:9/bob" }
+rotations:
+  primary: { people: [alice, bob], shift: 1w, handoff: "MON 09:00", timezone: Europe/London }
+YAML
+RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
 start_secure_worker w1 w1
 wait_workers 1
 
@@ -66,6 +74,10 @@ INC_PHONE=$(rota incident open calm --severity P3 --title "browser: on a phone" 
 	--target w1 | head -n 1 | cut -d' ' -f1)
 wait_for '[ "$(rota show "$RUN_GATED" --json | grep -c "\"status\":\"waiting\"")" -ge 1 ]' 10 \
 	"the gated run to wait for its approval"
+
+# What the viewer's maintenance page lists (no host of the runs above).
+rota maintenance start --target db-8 --for 1h --reason "browser: viewer sees" >/dev/null ||
+	fail "rota maintenance start"
 
 SHOTS=${ROTA_BROWSER_SHOTS:-$(cd "$ROTA_TESTS_BIN/.." && pwd)/browser-shots}
 rm -rf "$SHOTS"
@@ -87,5 +99,13 @@ assert_not_contains "$OUT" "acknowledged by" "the incident the refused POSTs aim
 run_rota 0 -- audit --json
 has_line "$(tr '{' '\n' <<<"$OUT")" '"actor":"vera".*"outcome":"(refused|denied)' \
 	"the viewer's refused POST in the audit trail"
-pass "acknowledged and approved by clicks, as rota sees it; the viewer's refusal audited"
+# Audited under the clicking operator's name, exactly as the ack was.
+acker=$(store "SELECT actor FROM audit WHERE action = 'ack' AND outcome = 'ok' LIMIT 1")
+[ -n "$acker" ] || fail "the ack's audit row names no one"
+assert_eq "$(store "SELECT actor || ' ' || action || ' ' || outcome FROM audit WHERE detail LIKE '%browser: patching%' ORDER BY id")" \
+	"$acker maintenance start ok
+$acker maintenance end ok" "the window started and ended by clicks, audited"
+run_rota 0 -- maintenance list --json
+assert_not_contains "$OUT" "browser: patching" "the window the click ended"
+pass "acknowledged, approved, a window started and ended by clicks, as rota sees it; the viewer's refusal audited"
 rota cancel "$RUN_TICKER" >/dev/null 2>&1 || true

@@ -21,7 +21,7 @@ get() {
 }
 
 for page in / /incidents /incidents/INC-7 /runs /runs/0123abcd /workers /schedules \
-	/runbooks /runbooks/daily-health-check /audit; do
+	/runbooks /runbooks/daily-health-check /audit /oncall /maintenance; do
 	get "$page"
 	assert_eq "$CODE" 200 "GET $page"
 	assert_eq "$TYPE" "text/html; charset=utf-8" "GET $page: type"

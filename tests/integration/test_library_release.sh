@@ -14,16 +14,19 @@
 #   rejects is rolled back to the saved copy and never reloaded, one the
 #   reload fails on is rolled back and reloaded;
 # - release-deploy: staging first, then the two production hosts one at a
-#   time, each held healthy; a release whose smoke test fails is rolled
-#   back (the rollback command ran, the version is the old one); one that
-#   fails on staging never reaches production;
+#   time, each held healthy (for a hold given as a param); a hold the
+#   interval does not fit, or that is no duration, is refused at submit; a
+#   release whose smoke test fails on the first host is rolled back there
+#   (the rollback command ran, the version is the old one) and the second
+#   host is never deployed (max_failures 0); one that fails on staging
+#   never reaches production;
 # - security-incident: evidence saved and checksummed, the busiest source
 #   of the access log blocked after approval; started by an alert naming
 #   another source, a rejection blocks nothing;
 # - model-drift: accuracy and drift recorded and compared with their
 #   median; an accuracy drop past 5% fails the run with both values.
-# release-deploy's 15-minute hold is the one thing changed: the copy served
-# here holds for 1 s (a hold is a literal duration, not a param).
+# Every runbook is served as shipped: release-deploy's 15-minute hold is
+# given as a param (-p hold=1s).
 . "$(dirname "$0")/lib.sh"
 rota_setup
 
@@ -32,9 +35,6 @@ mkdir -p "$T/runbooks" "$T/www" "$T/etc"
 for b in service-restart service-scale config-change release-deploy security-incident model-drift; do
 	cp "$LIB/$b.yaml" "$T/runbooks/"
 done
-sed -i 's/^    hold: 15m$/    hold: 1s/; s/^    interval: 30s$/    interval: 500ms/' "$T/runbooks/release-deploy.yaml"
-[ "$(diff "$LIB/release-deploy.yaml" "$T/runbooks/release-deploy.yaml" | grep -c '^>')" = 2 ] ||
-	fail "release-deploy's hold was not found to shorten: $(diff "$LIB/release-deploy.yaml" "$T/runbooks/release-deploy.yaml")"
 
 start_testhttp "$T/www"
 echo ok >"$T/www/health"
@@ -190,7 +190,7 @@ echo v1 >"$T/www/version"
 # The deploy command writes the release where the target's version URL
 # reads it; the rollback command puts v2 back.
 rd_args=(-p service=app -p staging_url="$U/file/staging" -p health_url="$U/file/health"
-	-p smoke_url="$U/file/version"
+	-p smoke_url="$U/file/version" -p hold=1s -p hold_interval=500ms
 	-p rollback_command='echo "rollback $ROTA_HOST" >> "$ROTA_TEST_TMP/deploys"; echo v2 > "$ROTA_TEST_TMP/www/version"')
 deploy='echo "$TARGET $ROTA_HOST $RELEASE" >> "$ROTA_TEST_TMP/deploys"; f=version; [ "$TARGET" = staging ] && f=staging; echo "$RELEASE" > "$ROTA_TEST_TMP/www/$f"'
 submit release-deploy -p release=v2 -p deploy_command="$deploy" "${rd_args[@]}"
@@ -203,15 +203,31 @@ assert_eq "$(cat "$T/deploys")" "staging w1 v2
 production w1 v2
 production w2 v2" "the deploys, in order: staging once, then one host at a time"
 assert_contains "$(detail watch w2)" "checks passed" "the hold's detail"
+assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$RUN' AND step_id = 'watch'
+                    AND ended_ms - started_ms >= 1000")" 2 "holds of at least the 1s given"
 # One host at a time: w2 started after w1 ended.
 w1_end=$(store "SELECT MAX(ended_ms) FROM step_runs WHERE run_id = '$RUN' AND host = 'w1'")
 w2_start=$(store "SELECT MIN(started_ms) FROM step_runs WHERE run_id = '$RUN' AND host = 'w2' AND started_ms > 0")
 [ "$w2_start" -ge "$w1_end" ] || fail "w2 started ($w2_start) before w1 ended ($w1_end)"
 pass "release-deploy: staging once, then production one host at a time, each held healthy"
 
+# The hold is checked at submit, for the step that takes it: one shorter
+# than its interval, or no duration at all, starts nothing.
+runs_before=$(store "SELECT COUNT(*) FROM runs")
+run_rota 4 -- submit release-deploy -p release=v9 -p deploy_command=true "${rd_args[@]}" -p hold=200ms
+assert_contains "$ERR" "step watch re-checks every 500ms (param 'hold_interval'), longer than its hold of 200ms (param 'hold')" \
+	"a hold shorter than its interval"
+run_rota 4 -- submit release-deploy -p release=v9 -p deploy_command=true "${rd_args[@]}" -p hold=soon
+assert_contains "$ERR" "param 'hold' must be a duration such as 30s, 5m or 1h30m, not 'soon' (from -p" \
+	"a hold that is no duration"
+assert_contains "$ERR" "step watch takes it as its hold" "a hold that is no duration"
+assert_eq "$(store "SELECT COUNT(*) FROM runs")" "$runs_before" "runs after refused holds"
+pass "release-deploy: a hold param that does not fit is refused at submit, naming the param and the step"
+
 : >"$T/deploys"
-# v3 deploys to staging fine, but production then serves something else.
-submit release-deploy --target w1 -p release=v3 "${rd_args[@]}" \
+# v3 deploys to staging fine, but production then serves something else:
+# the first host is rolled back and the rollout stops there.
+submit release-deploy -p release=v3 "${rd_args[@]}" \
 	-p deploy_command='echo "$TARGET $ROTA_HOST $RELEASE" >> "$ROTA_TEST_TMP/deploys"; if [ "$TARGET" = staging ]; then echo "$RELEASE" > "$ROTA_TEST_TMP/www/staging"; else echo broken > "$ROTA_TEST_TMP/www/version"; fi'
 finish $RUN_FAILED "release-deploy of v3, whose smoke test fails"
 steps_are $SUCCEEDED w1 staging_deploy staging_smoke deploy ready rollback
@@ -222,7 +238,15 @@ production w1 v3
 rollback w1" "the deploys and the rollback"
 assert_eq "$(cat "$T/www/version")" v2 "the version after the rollback"
 assert_contains "$(rota logs "$RUN" 2>&1)" "rolled back and answers $U/file/health" "rollback's output"
-pass "release-deploy: a failed smoke test rolls the host back"
+# max_failures 0: w2 was never deployed, and the run says which host stopped it.
+steps_are $SKIPPED w2 staging_current staging_deploy staging_smoke deploy ready smoke watch passed rollback
+assert_eq "$(store "SELECT COUNT(*) FROM step_runs WHERE run_id = '$RUN' AND host = 'w2' AND started_ms > 0")" 0 \
+	"steps started on w2"
+assert_eq "$(detail deploy w2)" "never started: w1 failed, and max_failures 0 stops the rollout at the first failed host" \
+	"w2's note"
+assert_contains "$(rota show "$RUN" 2>&1)" "stopped after 1 failed host(s) (w1; max_failures 0): 1 host(s) never started" \
+	"the run's reason"
+pass "release-deploy: a failed smoke test rolls the host back, and no further host is deployed"
 
 # Staging first: a release staging cannot take never reaches production.
 : >"$T/deploys"

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fixture_status.h"
@@ -178,6 +179,62 @@ test_retry_delays_double_up_to_the_cap(void **state)
 	run_destroy(&r);
 }
 
+/* max_failures 0: the first failed host stops the rollout; the hosts of
+ * its batch still running finish, no further batch starts, and the note
+ * names the host that failed. */
+static void
+test_rolling_run_stops_at_first_failure(void **state)
+{
+	(void)state;
+	run_t *r = run_new("r1", "book", 5, 1);
+	for (size_t h = 0; h < 5; h++) {
+		r->hosts[h].host = xasprintf("w%zu", h + 1);
+		r->hosts[h].steps[0].step_id = xstrdup("s1");
+	}
+	r->batch = 2;
+	r->max_failures = 0;
+	assert_int_equal(run_start_hosts(r), 2);
+	run_step_set(r, 0, 0, OK);
+	run_step_set(r, 1, 0, OK);
+	/* No failure yet: the next batch starts. */
+	assert_int_equal(run_start_hosts(r), 2);
+	run_step_set(r, 3, 0, FAILED);
+	assert_int_equal(run_start_hosts(r), 0); /* w3 still runs: it finishes */
+	assert_int_equal(r->hosts[4].phase, RUN_HOST_WAITING);
+	run_step_set(r, 2, 0, OK);
+	assert_int_equal(run_start_hosts(r), 1);
+	assert_int_equal(r->hosts[4].phase, RUN_HOST_NEVER);
+	assert_int_equal(r->hosts[4].steps[0].status, SKIPPED);
+	assert_string_equal(r->hosts[4].steps[0].note,
+	                    "never started: w4 failed, and max_failures 0 stops the rollout at"
+	                    " the first failed host");
+	char *names = run_failed_names(r);
+	assert_string_equal(names, "w4");
+	free(names);
+	assert_int_equal(run_compute_status(r), ROTA__RUN_STATUS__RUN_FAILED);
+	run_destroy(&r);
+}
+
+/* Unset, max_failures never stops a rollout; a runbook's 0 is applied as 0. */
+static void
+test_rolling_max_failures_from_runbook(void **state)
+{
+	(void)state;
+	runbook_t rb = {0};
+	run_t *r = run_new("r1", "book", 3, 0);
+	rb.targets.batch = (runbook_amount_t){1, false, true};
+	run_apply_runbook(r, &rb);
+	assert_int_equal(r->batch, 1);
+	assert_true(r->max_failures == SIZE_MAX);
+	rb.targets.max_failures = (runbook_amount_t){0, false, true};
+	run_apply_runbook(r, &rb);
+	assert_int_equal(r->max_failures, 0);
+	rb.targets.max_failures = (runbook_amount_t){50, true, true};
+	run_apply_runbook(r, &rb);
+	assert_int_equal(r->max_failures, 2);
+	run_destroy(&r);
+}
+
 static void
 test_rolling_run_stops_after_too_many_failures(void **state)
 {
@@ -330,6 +387,8 @@ main(void)
 	    cmocka_unit_test(test_always_succeeded_and_continue_on_failure),
 	    cmocka_unit_test(test_retry_delays_double_up_to_the_cap),
 	    cmocka_unit_test(test_rolling_run_stops_after_too_many_failures),
+	    cmocka_unit_test(test_rolling_run_stops_at_first_failure),
+	    cmocka_unit_test(test_rolling_max_failures_from_runbook),
 	    cmocka_unit_test(test_unreachable_and_cancelled),
 	    cmocka_unit_test(test_stopped_host_fails_nothing),
 	    cmocka_unit_test(test_manual_step_waits),

@@ -1368,26 +1368,125 @@ test_helpers(void **state)
 	runbook_destroy(&rb);
 }
 
+/* max_failures: 0 is given (set), not unset; batch still needs 1. */
+static void
+test_max_failures_zero(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: r\n"
+	                         "targets: {all: true, batch: 1, max_failures: 0}\n"
+	                         "steps: [{id: a, noop: }]\n");
+	assert_true(rb->targets.max_failures.set);
+	assert_int_equal(rb->targets.max_failures.value, 0);
+	assert_int_equal(runbook_amount_of(rb->targets.max_failures, 5), 0);
+	runbook_destroy(&rb);
+	rb = parse_ok("name: r\ntargets: {all: true, batch: 1}\nsteps: [{id: a, noop: }]\n");
+	assert_false(rb->targets.max_failures.set);
+	runbook_destroy(&rb);
+	assert_lint("name: r\ntargets: {all: true, batch: 0}\nsteps: [{id: a, noop: }]\n",
+	            "t.yaml:2:29: 'batch' must be a number of hosts (1 or more) or a percentage"
+	            " from 1% to 100%, not '0'\n");
+}
+
+/* hold, interval and timeout from duration params: taken per host at
+ * submit, and held to the rules a literal value is linted by. */
+static void
+test_hold_from_param(void **state)
+{
+	(void)state;
+	runbook_t *rb = parse_ok("name: r\n"
+	                         "params:\n"
+	                         "  hold: {type: duration, default: 15m}\n"
+	                         "  every: {type: duration, default: 30s}\n"
+	                         "  limit: {type: duration}\n"
+	                         "steps:\n"
+	                         "  - id: watch\n"
+	                         "    hold: \"{{ params.hold }}\"\n"
+	                         "    interval: \"{{ params.every }}\"\n"
+	                         "    http_check: {url: \"http://localhost/\"}\n"
+	                         "  - id: bounded\n"
+	                         "    hold: \"{{ params.hold }}\"\n"
+	                         "    timeout: \"{{ params.limit }}\"\n"
+	                         "    http_check: {url: \"http://localhost/\"}\n");
+	const runbook_step_t *watch = &rb->steps[0], *bounded = &rb->steps[1];
+	assert_string_equal(watch->hold_param, "hold");
+	assert_string_equal(watch->interval_param, "every");
+	assert_null(watch->timeout_param);
+	assert_string_equal(bounded->timeout_param, "limit");
+	runbook_timing_t t;
+	char *err = NULL;
+	template_var_t vars[] = {
+	    {.name = "params.hold", .value = "2s"},
+	    {.name = "params.every", .value = "500ms"},
+	    {.name = "params.limit", .value = "1m"},
+	    {.name = "run.id", .value = "x"},
+	};
+	assert_int_equal(runbook_step_timing(watch, vars, 4, &t, &err), 0);
+	assert_int_equal(t.hold_ms, 2000);
+	assert_int_equal(t.interval_ms, 500);
+	/* No timeout given: the hold plus the check's own, as for a literal. */
+	assert_int_equal(t.timeout_ms, 2000 + RUNBOOK_DEFAULT_HTTP_TIMEOUT_MS);
+	/* bounded re-checks every 30s (the default): a 2s hold is too short. */
+	assert_int_equal(runbook_step_timing(bounded, vars, 4, &t, &err), -1);
+	assert_string_equal(err, "step bounded re-checks every 30.0s, longer than its hold of 2.0s"
+	                         " (param 'hold'); the interval must be shorter than the hold");
+	free(err);
+	vars[0].value = "45s";
+	assert_int_equal(runbook_step_timing(bounded, vars, 4, &t, &err), 0);
+	assert_int_equal(t.timeout_ms, 60000);
+	assert_int_equal(t.hold_ms, 45000);
+	/* An interval longer than the hold, a timeout not longer than it. */
+	vars[0].value = "100ms";
+	assert_int_equal(runbook_step_timing(watch, vars, 4, &t, &err), -1);
+	assert_string_equal(err, "step watch re-checks every 500ms (param 'every'), longer than its"
+	                         " hold of 100ms (param 'hold'); the interval must be shorter than"
+	                         " the hold");
+	free(err);
+	vars[0].value = "5m";
+	assert_int_equal(runbook_step_timing(bounded, vars, 4, &t, &err), -1);
+	assert_string_equal(err,
+	                    "step bounded holds for 5m00s (param 'hold') but its timeout is"
+	                    " 1m00s (param 'limit'): the timeout must be longer than the hold");
+	free(err);
+	/* No value, or not a duration (the last guard: typed params are
+	 * checked when the run is submitted). */
+	assert_int_equal(runbook_step_timing(bounded, vars, 2, &t, &err), -1);
+	assert_string_equal(err, "step bounded: 'timeout' takes param 'limit', which has no value;"
+	                         " pass -p limit=DURATION (e.g. 15m) or give it a default");
+	free(err);
+	vars[0].value = "soon";
+	assert_int_equal(runbook_step_timing(watch, vars, 4, &t, &err), -1);
+	assert_string_equal(err, "step watch: 'hold' takes param 'hold', which is 'soon', not a"
+	                         " duration longer than 0 (e.g. 30s, 15m)");
+	free(err);
+	runbook_destroy(&rb);
+}
+
 static void
 test_amount_of(void **state)
 {
 	(void)state;
-	runbook_amount_t unset = {0, false};
+	runbook_amount_t unset = {0, false, false};
 	assert_int_equal(runbook_amount_of(unset, 7), 7);
 	assert_int_equal(runbook_amount_of(unset, 0), 0);
-	runbook_amount_t two = {2, false};
+	runbook_amount_t two = {2, false, true};
 	assert_int_equal(runbook_amount_of(two, 7), 2);
 	assert_int_equal(runbook_amount_of(two, 1), 1);
 	assert_int_equal(runbook_amount_of(two, 0), 0);
-	runbook_amount_t quarter = {25, true};
+	runbook_amount_t quarter = {25, true, true};
 	assert_int_equal(runbook_amount_of(quarter, 8), 2);
 	assert_int_equal(runbook_amount_of(quarter, 9), 3); /* 2.25 rounds up */
 	assert_int_equal(runbook_amount_of(quarter, 1), 1);
 	assert_int_equal(runbook_amount_of(quarter, 0), 0);
-	runbook_amount_t one_pct = {1, true};
+	runbook_amount_t one_pct = {1, true, true};
 	assert_int_equal(runbook_amount_of(one_pct, 3), 1); /* at least 1 */
 	assert_int_equal(runbook_amount_of(one_pct, 250), 3);
-	runbook_amount_t all = {100, true};
+	/* max_failures: 0 (or 0%) is given, not unset: no failure allowed. */
+	runbook_amount_t zero = {0, false, true};
+	assert_int_equal(runbook_amount_of(zero, 7), 0);
+	runbook_amount_t zero_pct = {0, true, true};
+	assert_int_equal(runbook_amount_of(zero_pct, 7), 0);
+	runbook_amount_t all = {100, true, true};
 	assert_int_equal(runbook_amount_of(all, 13), 13);
 	assert_int_equal(runbook_amount_of(all, SIZE_MAX), SIZE_MAX);
 }
@@ -1938,6 +2037,8 @@ main(void)
 	    cmocka_unit_test(test_when_targets),
 	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_amount_of),
+	    cmocka_unit_test(test_max_failures_zero),
+	    cmocka_unit_test(test_hold_from_param),
 	    cmocka_unit_test(test_field_values),
 	    cmocka_unit_test(test_every_key_mutations),
 	    cmocka_unit_test(test_lint_data),

@@ -509,6 +509,38 @@ test_oncall_overrides(void **state)
 	store_destroy(&s);
 }
 
+/* rota oncall feed's links: found by hash across a reopen, each for its
+ * own rotation; --revoke deletes that rotation's only and counts them. */
+static void
+test_oncall_feeds(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	assert_int_equal(store_oncall_feed_add(s, "primary", "h1", "alice", 100), 0);
+	assert_int_equal(store_oncall_feed_add(s, "primary", "h2", "bob", 200), 0);
+	assert_int_equal(store_oncall_feed_add(s, "other", "h3", "bob", 300), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_destroy(&s);
+	s = open_ok(f->path);
+	char rot[64];
+	assert_int_equal(store_oncall_feed_find(s, "h2", rot, sizeof(rot)), 0);
+	assert_string_equal(rot, "primary");
+	assert_int_equal(store_oncall_feed_find(s, "h3", rot, sizeof(rot)), 0);
+	assert_string_equal(rot, "other");
+	assert_int_equal(store_oncall_feed_find(s, "nope", rot, sizeof(rot)), 1);
+	assert_string_equal(rot, "");
+	uint64_t n = 0;
+	assert_int_equal(store_oncall_feed_revoke(s, "primary", &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_oncall_feed_find(s, "h1", rot, sizeof(rot)), 1);
+	assert_int_equal(store_oncall_feed_find(s, "h3", rot, sizeof(rot)), 0);
+	assert_int_equal(store_oncall_feed_revoke(s, "primary", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_commit(s), 0);
+	store_destroy(&s);
+}
+
 /* record: values kept per runbook, host and name, read back newest first
  * and exactly (as text, on both engines), the others' apart. */
 static void
@@ -554,6 +586,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_oncall_overrides, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oncall_feeds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
 	    cmocka_unit_test(test_no_file_no_watch),

@@ -14,8 +14,9 @@ test_pages_get_the_shell(void **state)
 {
 	(void)state;
 	static const char *pages[] = {
-	    "/",        "/incidents", "/incidents/INC-7", "/runs",          "/runs/7f3a9c",
-	    "/workers", "/schedules", "/runbooks",        "/runbooks/disk", "/audit",
+	    "/",        "/incidents",   "/incidents/INC-7", "/runs",          "/runs/7f3a9c",
+	    "/workers", "/schedules",   "/runbooks",        "/runbooks/disk", "/audit",
+	    "/oncall",  "/maintenance",
 	};
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		const web_asset_t *a = web_find(pages[i]);
