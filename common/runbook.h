@@ -78,6 +78,11 @@ typedef struct {
 	runbook_param_type_t type;
 	bool required; /* true: a value must be given at submit */
 	bool secret;   /* true: to be kept out of output and logs (issue 6) */
+	/* command: true: the value is run as shell (sh -c "$X"), so a value a
+	 * caller gives with -p is as much as an ad-hoc run, and needs that
+	 * permission (api_submit); the default and vars, which are the
+	 * runbook's and the configuration's, need none. Never from_alert. */
+	bool command;
 	/* from_alert: the alert labels whose value the param takes when an
 	 * alert starts the run, the first the alert has; none: the default
 	 * (or vars, or -p) as for any run. Only in a runbook with triggers. */

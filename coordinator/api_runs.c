@@ -42,6 +42,42 @@ api_adhoc_allowed(api_t *api, const uint8_t *identity, size_t identity_len, uint
 	return false;
 }
 
+/* Whether the caller may give each -p of sub for a `command: true` param
+ * of a loaded runbook: such a value is run as shell on the hosts, which is
+ * as much as an ad-hoc run, so it needs that permission (a file is checked
+ * as a whole before). false after refusing. */
+static bool
+api_command_params_allowed(api_t *api, const uint8_t *identity, size_t identity_len, uint64_t id,
+                           const runbook_t *rb, const Rota__SubmitRequest *sub)
+{
+	if (!api->curve)
+		return true;
+	const keyring_t *k = api->svc->security ? security_keyring(api->svc->security) : NULL;
+	const keyring_entry_t *e = k ? keyring_operator_by_name(k, api->caller) : NULL;
+	if (e != NULL && e->adhoc)
+		return true;
+	for (size_t i = 0; i < sub->n_params; i++) {
+		const char *name = sub->params[i] ? sub->params[i]->key : NULL;
+		for (size_t j = 0; name != NULL && j < rb->param_count; j++) {
+			if (!rb->params[j].command || strcmp(rb->params[j].name, name) != 0)
+				continue;
+			const char *role_name =
+			    keyring_role_name((keyring_role_t)api_caller_role(api));
+			api_refuse(
+			    api, identity, identity_len, id, ROTA__ERROR_CODE__ERR_FORBIDDEN,
+			    "-p %s: param %s of runbook %s is a command run as shell on its"
+			    " hosts, so giving it is an ad-hoc run's permission, which %s (%s"
+			    " %s) does not have: leave it out (its default or the"
+			    " configuration's vars apply), or have an admin set 'adhoc: true'"
+			    " on %s in operators.yaml",
+			    name, name, rb->name, api_actor(api), api_article(role_name), role_name,
+			    api_actor(api));
+			return false;
+		}
+	}
+	return true;
+}
+
 void
 api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota__Request *req)
 {
@@ -110,7 +146,8 @@ api_submit(api_t *api, const uint8_t *identity, size_t identity_len, const Rota_
 	const catalog_entry_t *entry =
 	    owned_rb ? NULL : catalog_find(api->svc->catalog, sub->runbook);
 	if (!api_runbook_allows(api, identity, identity_len, req->id, rb,
-	                        entry ? entry->path : rb->path)) {
+	                        entry ? entry->path : rb->path) ||
+	    !api_command_params_allowed(api, identity, identity_len, req->id, rb, sub)) {
 		runbook_destroy(&owned_rb);
 		free(bundle);
 		return;

@@ -224,6 +224,16 @@ read_window(yamltree_report_t *rep, const yamltree_node_t *n, maint_plan_t *p)
 			    "maintenance: name '%s' must be unique, at most 40 letters,"
 			    " digits, '-' or '_'",
 			    yamltree_shown(name).s);
+		/* Its id MW-NAME would be that of a window started by hand
+		 * (MW-7): rota maintenance end would find that one instead. */
+		int64_t hand = name_ok ? maintenance_parse_id(name) : -1;
+		if (hand > 0) {
+			yamltree_report_add(rep, yamltree_map_get(n, "name")->mark,
+			                    "maintenance: name '%s' reads as MW-%lld, the id of a"
+			                    " window started by hand; give it a word (patch-night)",
+			                    name, (long long)hand);
+			ok = false;
+		}
 	}
 	char err[160];
 	int column = 0;
@@ -240,7 +250,10 @@ read_window(yamltree_report_t *rep, const yamltree_node_t *n, maint_plan_t *p)
 		ok = false;
 	}
 	uint64_t ms = 0;
-	if (dur && (duration_parse(dur, &ms) != 0 || ms < 60000)) {
+	/* Not beyond 30d: what the store keeps of an occurrence ended early
+	 * (maintenance_ended) is read back for 30 days only. */
+	if (dur &&
+	    (duration_parse(dur, &ms) != 0 || ms < 60000 || ms > (uint64_t)MAINTENANCE_MAX_MS)) {
 		yamltree_report_add(rep, yamltree_map_get(n, "duration")->mark,
 		                    "maintenance: duration '%s' must be from 1m to 30d, like 2h",
 		                    yamltree_shown(dur).s);
@@ -256,6 +269,15 @@ read_window(yamltree_report_t *rep, const yamltree_node_t *n, maint_plan_t *p)
 	if (freeze && strcmp(freeze, "true") != 0 && strcmp(freeze, "false") != 0) {
 		yamltree_report_add(rep, yamltree_map_get(n, "freeze")->mark,
 		                    "maintenance: freeze must be true or false");
+		ok = false;
+	}
+	/* maintenance_freeze and maintenance_covering both pass over a freeze
+	 * on less than all: it would pause nothing and cover nothing. */
+	if (freeze && strcmp(freeze, "true") == 0 && target && strcmp(target, "all") != 0) {
+		yamltree_report_add(rep, yamltree_map_get(n, "freeze")->mark,
+		                    "maintenance: freeze pauses every schedule, so it goes with"
+		                    " target: all, not %s",
+		                    yamltree_shown(target).s);
 		ok = false;
 	}
 	if (!ok)

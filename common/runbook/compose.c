@@ -111,6 +111,25 @@ expand_keep_text(expand_t *e, const char *name, const char *yaml)
 	rb->included_count++;
 }
 
+/* Whether text may be given to a command param (run as shell) of a called
+ * runbook: a literal (the runbook's author wrote it), or exactly
+ * {{ params.NAME }} of a command param of in, which -p may set only with
+ * the ad-hoc permission; any other template would run a value that -p or
+ * an alert gives. */
+static bool
+expand_command_value(const runbook_t *in, const char *text)
+{
+	if (!runbook_text_templated(text))
+		return true;
+	char name[RUNBOOK_MAX_NAME_LEN + 1];
+	int end = 0;
+	if (sscanf(text, " {{ params.%100[A-Za-z0-9_] }}%n", name, &end) != 1 || end == 0 ||
+	    text[end] != '\0')
+		return false;
+	const runbook_param_t *p = runbook_param_find(in, name);
+	return p != NULL && p->command;
+}
+
 /* The params of callee as the call binds them, into a new frame; returns
  * its number (1-based), or 0 after reporting. */
 static size_t
@@ -155,6 +174,15 @@ expand_bind(expand_t *e, runbook_mark_t at, const runbook_t *in, const runbook_s
 			    "runbook %s needs param '%s', which has no default: give it in "
 			    "the step's params (params: { %s: VALUE })",
 			    callee->name, p->name, p->name);
+			ok = false;
+			continue;
+		}
+		if (text != NULL && p->command && !expand_command_value(in, text)) {
+			expand_error(e, at, in, call,
+			             "param '%s' of runbook %s is a command (run as shell): give it"
+			             " a literal, or {{ params.NAME }} of a param of this runbook"
+			             " that is command: true too (%s is not)",
+			             p->name, callee->name, yamltree_shown(text).s);
 			ok = false;
 			continue;
 		}

@@ -31,7 +31,7 @@ static const char *const keys_targets[] = {
     "hosts", "labels", "all", "coordinator", "batch", "max_failures",
 };
 static const char *const keys_param[] = {
-    "default", "required", "description", "type", "secret", "from_alert",
+    "default", "required", "description", "type", "secret", "from_alert", "command",
 };
 static const char *const keys_trigger[] = {"alertmanager"};
 
@@ -367,6 +367,13 @@ check_param_map(check_t *c, const yamltree_node_t *v, runbook_param_t *p)
 		runbook_want_bool(c, n, "secret", &p->secret);
 	if ((n = yamltree_map_get(v, "from_alert")) != NULL)
 		check_from_alert(c, n, p);
+	if ((n = yamltree_map_get(v, "command")) != NULL &&
+	    runbook_want_bool(c, n, "command", &p->command) == 0 && p->command &&
+	    yamltree_map_get(v, "from_alert") != NULL)
+		yamltree_report_add(c->r, n->mark,
+		                    "param '%s' is a command (run as shell) and takes from_alert:"
+		                    " an alert's label would be run on the host; drop one of them",
+		                    p->name);
 
 	const yamltree_node_t *rq = yamltree_map_get(v, "required");
 	bool required = true;

@@ -17,7 +17,7 @@ static const char sql_end_occurrence[] =
 static const char sql_ended_forget[] = "DELETE FROM maintenance_ended WHERE starts_ms < ?";
 static const char sql_ended_list[] =
     "SELECT name, starts_ms, ended_ms, ended_by FROM maintenance_ended"
-    " WHERE starts_ms > ? ORDER BY starts_ms LIMIT ?";
+    " WHERE starts_ms > ? ORDER BY starts_ms DESC LIMIT ?";
 static const char sql_list[] =
     "SELECT id, target, reason, is_freeze, starts_ms, ends_ms, created_by, ended_by"
     " FROM maintenance_windows WHERE ends_ms > ? ORDER BY id LIMIT ?";

@@ -56,9 +56,10 @@ typedef struct {
  * when it was already ended, -1 on a failure. */
 int store_maint_end_occurrence(store_t *s, const char *name, int64_t starts_ms, int64_t now_ms,
                                const char *by);
-/* The occurrences ended early that started after after_ms, at most limit:
- * *out (the caller frees with store_maint_ended_free) holds *count. 0 or
- * -1. */
+/* The occurrences ended early that started after after_ms, at most limit,
+ * the latest first (the ones that can be running now, when there are more
+ * than limit): *out (the caller frees with store_maint_ended_free) holds
+ * *count. 0 or -1. */
 int store_maint_ended_list(store_t *s, int64_t after_ms, size_t limit, store_maint_ended_t **out,
                            size_t *count);
 void store_maint_ended_free(store_maint_ended_t *e, size_t count);

@@ -39,6 +39,19 @@ name: daily-check
 steps:
   - {id: a, noop: {}}
 YAML
+# A param run as shell (command: true): its default runs for anyone who
+# may submit; a value given with -p is an ad-hoc run's permission.
+cat >"$T/runbooks/restart.yaml" <<'YAML'
+name: restart
+targets: {hosts: [w1]}
+params:
+  restart_command: {default: 'touch "$ROTA_TEST_TMP/default-$ROTA_RUN_ID"', command: true}
+steps:
+  - id: restart
+    shell:
+      env: {RESTART: "{{ params.restart_command }}"}
+      run: sh -c "$RESTART"
+YAML
 # The same runbook without its restriction, as bob would copy it.
 grep -v '^allowed_operators' "$T/runbooks/restricted.yaml" >"$T/copy.yaml"
 # A file that takes a loaded runbook's name on a worker that accepts it.
@@ -61,8 +74,11 @@ assert_contains "$ERR" "runbook restricted may be run only by alice" "bob by nam
 run_rota 4 -- $(as bob) submit "$T/copy.yaml"
 assert_contains "$ERR" "ad-hoc run, which bob (an operator) may not start" "bob's file"
 assert_contains "$ERR" "adhoc: true" "the refusal names the fix"
+run_rota 4 -- $(as bob) submit restart -p 'restart_command=touch "$ROTA_TEST_TMP/bob"'
+assert_contains "$ERR" "-p restart_command: param restart_command of runbook restart is a command run as shell on its hosts" "bob's command"
+assert_contains "$ERR" "which bob (an operator) does not have" "bob's command: who"
 assert_eq "$(store "SELECT COUNT(*) FROM runs")" 0 "runs after bob's attempts"
-pass "an operator refused a runbook cannot run its copy as a file (exit 4)"
+pass "an operator refused a runbook cannot run its copy as a file, nor give a command param (exit 4)"
 
 # The admin of --init, and dora (adhoc: true), may; the run is ad-hoc by name.
 run_rota 0 -- submit "$T/copy.yaml" --wait
@@ -79,6 +95,16 @@ assert_not_contains "$OUT" " restricted " "rota runs"
 run_rota 0 -- show "$dora_run"
 assert_contains "$OUT" "adhoc:restricted" "rota show"
 pass "an admin, and an operator with adhoc: true, run a file as adhoc:NAME"
+
+# bob runs the command param's default; dora (adhoc: true) may give one.
+run_rota 0 -- $(as bob) submit restart --wait
+bob_run=$(head -n 1 <<<"$OUT")
+[ -f "$T/default-$bob_run" ] || fail "bob's run of restart did not run its default command"
+run_rota 0 -- $(as dora) submit restart -p 'restart_command=touch "$ROTA_TEST_TMP/dora-$ROTA_RUN_ID"' --wait
+dora_cmd=$(head -n 1 <<<"$OUT")
+[ -f "$T/dora-$dora_cmd" ] || fail "dora's command param did not run"
+[ ! -e "$T/bob" ] || fail "bob's command ran"
+pass "a command param: its default for any operator, -p for one with adhoc: true"
 
 # A file cannot name itself adhoc:... to look like something else.
 sed 's/^name: .*/name: "adhoc:x"/' "$T/copy.yaml" >"$T/named.yaml"

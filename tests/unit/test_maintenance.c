@@ -181,6 +181,22 @@ test_config_errors(void **state)
 	assert_int_equal(maintenance_plan_count(p), 0);
 	free(errors);
 	maintenance_plan_destroy(&p);
+	/* A name of digits would be MW-7, the id of a window started by
+	 * hand (rota maintenance end MW-7 ends that one); a freeze on less
+	 * than all would pause nothing and cover nothing; a window longer
+	 * than 30d outlasts what the store remembers of an early end. */
+	p = read_plan("maintenance:\n"
+	              "  - { name: \"7\", cron: \"0 2 * * *\", duration: 1h, target: all }\n"
+	              "  - { name: f, cron: \"0 2 * * *\", duration: 1h, target: role=db,"
+	              " freeze: true }\n"
+	              "  - { name: long, cron: \"0 2 1 * *\", duration: 31d, target: db-1 }\n",
+	              &errors);
+	assert_non_null(strstr(errors, "c.yaml:2:13: maintenance: name '7' reads as MW-7"));
+	assert_non_null(strstr(errors, "c.yaml:3:74: maintenance: freeze pauses every schedule"));
+	assert_non_null(strstr(errors, "c.yaml:4:48: maintenance: duration '31d' must be from 1m"));
+	assert_int_equal(maintenance_plan_count(p), 0);
+	free(errors);
+	maintenance_plan_destroy(&p);
 	p = read_plan("maintenance: { name: x }\n", &errors);
 	assert_non_null(strstr(errors, "c.yaml:1:14: maintenance must be a list of windows"));
 	free(errors);
@@ -258,6 +274,17 @@ test_occurrence_ended(void **state)
 	assert_int_equal(ended[0].starts_ms, later);
 	assert_string_equal(ended[0].ended_by, "alice");
 	store_maint_ended_free(ended, n);
+	/* Many occurrences ended in the last 30 days (a window every few
+	 * minutes, or many windows): the newest are the ones read back, so
+	 * the one running now stays ended. */
+	for (int64_t k = 1; k <= MAINTENANCE_MAX_WINDOWS; k++)
+		assert_int_equal(store_maint_end_occurrence(f->store, "other", next - k * MIN_MS,
+		                                            next - k * MIN_MS + 1, "alice"),
+		                 0);
+	assert_int_equal(
+	    store_maint_end_occurrence(f->store, "patch-night", next, next + MIN_MS, "alice"), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(active_at(f->store, p, next + 2 * MIN_MS), 0);
 	maintenance_plan_destroy(&p);
 }
 

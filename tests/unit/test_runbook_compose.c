@@ -52,6 +52,12 @@ static const book_t books[] = {
               "  token: { secret: true, required: true }\n"
               "steps:\n"
               "  - { id: s, shell: \"echo {{ params.target }}\" }\n"},
+    {"restart", "name: restart\n"
+                "params:\n"
+                "  restart_command: { default: \"true\", command: true }\n"
+                "steps:\n"
+                "  - id: s\n"
+                "    shell: { env: { R: \"{{ params.restart_command }}\" }, run: sh -c \"$R\" }\n"},
     {"needs-one", "name: needs-one\n"
                   "params:\n"
                   "  target: { required: true }\n"
@@ -246,6 +252,15 @@ test_errors(void **state)
 	    "name: x\nsteps:\n  - { id: a, runbook: needs, params: { target: t } }\n",
 	    "t.yaml:3:5: param 'token' of runbook needs is secret; a runbook step "
 	    "cannot pass a secret yet (run needs by itself)\n");
+	/* A command param (run as shell) takes a literal or a command param
+	 * of the caller, never another value: -p x would be run as shell. */
+	assert_expand_error("name: x\nparams: { x: { default: \"true\" } }\nsteps:\n"
+	                    "  - { id: a, runbook: restart, params: { restart_command: \"{{ "
+	                    "params.x }}\" } }\n",
+	                    "t.yaml:4:5: param 'restart_command' of runbook restart is a command"
+	                    " (run as shell): give it a literal, or {{ params.NAME }} of a"
+	                    " param of this runbook that is command: true too ({{ params.x }} is"
+	                    " not)\n");
 	assert_expand_error("name: x\nsteps:\n  - { id: a, runbook: clean-dir }\n"
 	                    "  - { id: b, when: { failed: a }, noop: {} }\n",
 	                    "t.yaml:4:5: 'when' of step 'b' names step 'a', a runbook step; a when "
