@@ -226,15 +226,17 @@ static const char *const store_pg_migrations[] = {
     "  WHERE NOT EXISTS (SELECT 1 FROM output_text t WHERE t.step_run = o.step_run)"
     "  ON CONFLICT (output_id) DO NOTHING;",
     /* 16 -> 17: recurring windows' occurrences ended early
-     * (store_schema.c's 16 -> 17). */
-    "CREATE TABLE maintenance_ended ("
+     * (store_schema.c's 16 -> 17). IF NOT EXISTS, as there: a store taken
+     * back to an older version (unit.store_search's rewind to 15) runs
+     * the later migrations again. */
+    "CREATE TABLE IF NOT EXISTS maintenance_ended ("
     "  name " T " NOT NULL, starts_ms BIGINT NOT NULL, ended_ms BIGINT NOT NULL,"
     "  ended_by " T " NOT NULL, PRIMARY KEY (name, starts_ms));",
     /* 17 -> 18: calendar feed links (store_schema.c's 17 -> 18). */
-    "CREATE TABLE oncall_feeds ("
+    "CREATE TABLE IF NOT EXISTS oncall_feeds ("
     "  token_hash " T " PRIMARY KEY, rotation " T " NOT NULL,"
     "  created_by " T " NOT NULL, created_ms BIGINT NOT NULL);"
-    "CREATE INDEX oncall_feeds_rotation ON oncall_feeds (rotation);",
+    "CREATE INDEX IF NOT EXISTS oncall_feeds_rotation ON oncall_feeds (rotation);",
     NULL,
 };
 #define STORE_PG_MIGRATION_COUNT (sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]) - 1)
