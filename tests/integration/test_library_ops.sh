@@ -260,6 +260,29 @@ wait_for '[ "$(run_status "$RUN")" = "$RUN_SUCCEEDED" ]' 30 "the db restore to s
 assert_eq "$(pgc psql restoredb -At -c 'SELECT count(*) FROM patients')" 3 "rows restored into restoredb"
 pass "backup-restore restores a files set and a database after approval"
 
+# quarterly-dr-test, mode postgresql: the newest dump backup-take wrote is
+# restored into a scratch database of the run, which must answer with data,
+# and is dropped whatever happened; a plain .sql dump too.
+DR=(-p mode=postgresql -p backup_dir="$T/backups" -p scratch_dir="$T" -p scratch_min_free=1M
+	-p report_dir="$T/dr" "${PG[@]}")
+submit quarterly-dr-test "${DR[@]}" -p verify_sql="SELECT count(*) FROM patients"
+[ "$RC" -eq 0 ] || fail "quarterly-dr-test of the dump (exit $RC): $LOG"
+has_line "$LOG" "restore: .*/db-$LAST\.dump restored into the scratch database rota_dr_" "the dump restored"
+has_line "$LOG" "verify: the restored database rota_dr_[0-9a-z_]+ answers 'SELECT count\(\*\) FROM patients' with 3 \(2 tables\) OK" "the restored data"
+has_line "$LOG" "cleanup: dropped the scratch database rota_dr_" "the scratch database dropped"
+assert_eq "$(pgc psql postgres -At -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'rota_dr_%'")" 0 \
+	"scratch databases left"
+mkdir -p "$T/sqldumps"
+pg_dump -h 127.0.0.1 -p "$PG_PORT" -U rota appdb >"$T/sqldumps/app.sql" || fail "pg_dump of appdb"
+submit quarterly-dr-test "${DR[@]}" -p backup_dir="$T/sqldumps" -p backup_glob="*.sql" \
+	-p verify_sql="SELECT count(*) FROM patients WHERE age > 200"
+[ "$RC" -ne 0 ] || fail "quarterly-dr-test passed with a query that finds no data: $LOG"
+statuses "$RUN" restore=$SUCCEEDED verify=$FAILED cleanup=$SUCCEEDED
+has_line "$LOG" "verify: 'SELECT count\(\*\) FROM patients WHERE age > 200' in the restored database rota_dr_[0-9a-z_]+ answers '0': no data FAILED" "no data"
+assert_eq "$(pgc psql postgres -At -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'rota_dr_%'")" 0 \
+	"scratch databases left after a failure"
+pass "quarterly-dr-test restores a database dump (custom and plain) into a scratch database, checks it answers with data, and drops it"
+
 # The passing run connects as the role that must give a password (rota_pw),
 # from a password file: pg_passfile, never a password in a param.
 printf '127.0.0.1:%s:*:rota_pw:%s\n' "$PG_PORT" "$(cat "$(sed -n 's/^PG_PW_FILE=//p' "$PGSTATE")")" >"$T/pgpass"
