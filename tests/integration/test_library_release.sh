@@ -146,6 +146,12 @@ steps_are $FAILED w1 bounds
 steps_are $SKIPPED w1 announce scale reached healthy
 assert_eq "$(cat "$T/replicas-worker-pool")" 3 "the count after a refused scale"
 assert_contains "$(rota logs "$RUN" 2>&1)" "count 50 is outside 1..20" "the refusal"
+# A service name that would be read as an option (an alert's label, say).
+submit service-scale --target w1 -p count=2 "${scale_args[@]}" -p service=--all
+finish $RUN_FAILED "service-scale of '--all'"
+steps_are $SKIPPED w1 announce scale reached healthy
+assert_contains "$(rota logs "$RUN" 2>&1)" "'--all' is not a service name" "the refused name"
+assert_eq "$(cat "$T/replicas-worker-pool")" 3 "the count after a refused name"
 pass "service-scale reaches its count; a count past max_count changes nothing"
 
 # ---- config-change ----
@@ -297,6 +303,13 @@ steps_are $SKIPPED w1 act
 steps_are $SUCCEEDED w1 seal
 assert_eq "$(cat "$T/blocked")" 203.0.113.9 "nothing more blocked after a rejection"
 assert_eq "$(cat "$T/evidence/$RUN/source")" 198.51.100.7 "the source the alert named"
+# A source that is a whole address space is never offered for a block.
+submit security-incident --target w1 -p source=0.0.0.0/0
+finish $RUN_FAILED "security-incident for 0.0.0.0/0"
+steps_are $FAILED w1 sources
+steps_are $SKIPPED w1 act
+assert_contains "$(rota logs "$RUN" 2>&1)" "0.0.0.0/0 is wider than a /8" "the refused range"
+assert_eq "$(cat "$T/blocked")" 203.0.113.9 "nothing more blocked for a /0"
 pass "security-incident: evidence saved and sealed, the source (the log's busiest, or the alert's) blocked only when approved"
 
 # ---- model-drift: accuracy and drift against their median ----
