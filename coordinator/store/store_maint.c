@@ -70,13 +70,6 @@ store_maint_end(store_t *s, int64_t id, int64_t now_ms, const char *by)
 	return ended > 0 ? 0 : 1;
 }
 
-static char *
-store_maint_text(db_stmt_t *st, int col)
-{
-	const char *t = db_column_text(st, col);
-	return xstrdup(t ? t : "");
-}
-
 int
 store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out, size_t *count)
 {
@@ -96,13 +89,13 @@ store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out
 		}
 		store_maint_t *w = &(*out)[(*count)++];
 		w->id = db_column_int64(st, 0);
-		w->target = store_maint_text(st, 1);
-		w->reason = store_maint_text(st, 2);
+		w->target = store_column_dup(st, 1);
+		w->reason = store_column_dup(st, 2);
 		w->freeze = db_column_int64(st, 3) != 0;
 		w->starts_ms = db_column_int64(st, 4);
 		w->ends_ms = db_column_int64(st, 5);
-		w->created_by = store_maint_text(st, 6);
-		w->ended_by = store_maint_text(st, 7);
+		w->created_by = store_column_dup(st, 6);
+		w->ended_by = store_column_dup(st, 7);
 	}
 	if (rc != DB_DONE) {
 		store_stmt_failed(s, st);
@@ -173,10 +166,10 @@ store_maint_ended_list(store_t *s, int64_t after_ms, size_t limit, store_maint_e
 			*out = xrealloc(*out, cap * sizeof(**out));
 		}
 		store_maint_ended_t *e = &(*out)[(*count)++];
-		e->name = store_maint_text(st, 0);
+		e->name = store_column_dup(st, 0);
 		e->starts_ms = db_column_int64(st, 1);
 		e->ended_ms = db_column_int64(st, 2);
-		e->ended_by = store_maint_text(st, 3);
+		e->ended_by = store_column_dup(st, 3);
 	}
 	if (rc != DB_DONE) {
 		store_stmt_failed(s, st);
