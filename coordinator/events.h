@@ -29,6 +29,7 @@
 
 #include "rota.pb-c.h"
 #include "sendq.h"
+#include "sharedbuf.h"
 #include "store/store.h"
 
 /* The ring: the newest events, by count and by bytes of output. */
@@ -91,11 +92,24 @@ typedef void (*events_each_fn)(void *ctx, const Rota__Event *ev);
 int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                 events_each_fn fn, void *ctx, uint64_t *next);
 
+/* The same for Server-Sent Events: fn is given each event's frame
+ * (events_frame), borrowed for the call (sharedbuf_hold keeps it), until
+ * about max bytes of frames. A frame of the ring is made the first time a
+ * stream asks for it and shared by every stream after (the ring drops it
+ * with its event); one read from the store is made for the call. Returns
+ * and *next as events_each. */
+typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
+int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
+                  events_frame_fn fn, void *ctx, uint64_t *next);
+
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */
 bool events_run_over(int status);
 
 /* The event as one JSON object (caller frees): cursor, at_ms, run_id, the
  * body's kind ("output", "step", "run", "worker", "resync") and fields. */
 char *events_json(const Rota__Event *ev);
+/* The event as one Server-Sent Events frame, "id: CURSOR\nevent: KIND\n"
+ * "data: JSON\n\n" (JSON as events_json), held once by the caller. */
+sharedbuf_t *events_frame(const Rota__Event *ev);
 
 #endif

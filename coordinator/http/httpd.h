@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sharedbuf.h"
+
 /* A request body larger than this is refused with 413 (an Alertmanager
  * group of the default max 0 = unlimited alerts can be large, but 1 MiB
  * is about 1000 alerts with generous labels). */
@@ -146,6 +148,13 @@ typedef struct {
 	bool (*events_signed_in)(void *web_ctx, const httpd_request_t *req);
 	int (*events_text)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
 	                   char **text, uint64_t *next);
+	/* events_text without a copy, preferred when set: the same frames,
+	 * each given to put (borrowed for the call; put holds what it keeps),
+	 * so a frame made once is sent to every stream. Returns and *next as
+	 * events_text. */
+	int (*events_frames)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+	                     void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
+	                     uint64_t *next);
 	/* PEM certificate chain and key (their text, copied at start): with
 	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */
 	const char *tls_cert;
