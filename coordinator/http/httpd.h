@@ -43,9 +43,16 @@
  * address) the oldest connection is closed to make room, so slow clients
  * cannot keep a probe or a scrape out; the hard limit only refuses a burst
  * of connections that arrive within one loop turn. */
-#define HTTPD_CONNECTION_LIMIT 128
 #define HTTPD_CONNECTION_SOFT_LIMIT 96
 #define HTTPD_PER_IP_CONNECTION_LIMIT 16
+/* Event streams (GET /v1/events) are counted apart: a stream lives long by
+ * nature, so under the limits above each newcomer would cut the oldest
+ * stream, which comes back at once with its Last-Event-ID (100 followers
+ * of a run reconnected without end). Beyond these the oldest stream gives
+ * way. */
+#define HTTPD_STREAMS_LIMIT 256
+#define HTTPD_STREAMS_PER_IP_LIMIT 128
+#define HTTPD_CONNECTION_LIMIT (HTTPD_CONNECTION_SOFT_LIMIT + HTTPD_STREAMS_LIMIT + 32)
 /* A connection idle (nothing read or written) this long is closed. */
 #define HTTPD_CONNECTION_TIMEOUT_S 10
 /* A request's whole time, from the connection's opening (or the previous
