@@ -601,6 +601,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .healthy = coordinator_http_healthy,
 	    .events_open = coordinator_sse_open,
 	    .events_frames = coordinator_sse_frames,
+	    .events_news = coordinator_sse_news,
 	    .events_signed_in = webapi_signed_in,
 	    .ctx = c,
 	};

@@ -95,6 +95,7 @@ int coordinator_sse_open(void *ctx, const char *run_text, char **run, char **why
 int coordinator_sse_frames(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
                            void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
                            uint64_t *next);
+bool coordinator_sse_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next);
 
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it

@@ -34,3 +34,10 @@ coordinator_sse_frames(void *ctx, const char *run, uint64_t cursor, bool catch_u
 	 * costs the loop a copy of its bytes, not their JSON. */
 	return events_frames(c->svc->events, run, cursor, catch_up, max, put, put_ctx, next);
 }
+
+bool
+coordinator_sse_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next)
+{
+	coordinator_t *c = ctx;
+	return events_news(c->svc->events, run, cursor, next);
+}

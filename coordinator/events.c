@@ -333,6 +333,19 @@ events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, 
 	return 0;
 }
 
+bool
+events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next)
+{
+	*next = after;
+	if (after < e->covered)
+		return true;
+	for (size_t i = e->count; i > 0 && events_at(e, i - 1)->cursor > after; i--)
+		if (events_match(events_at(e, i - 1), run_id, NULL))
+			return true;
+	*next = e->published > after ? e->published : after;
+	return false;
+}
+
 int
 events_follow(events_t *e, void *sock, const uint8_t *identity, size_t identity_len,
               uint64_t request_id, const char *run_id, const char *host, uint64_t after,

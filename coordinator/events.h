@@ -102,6 +102,13 @@ typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
 int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                   events_frame_fn fn, void *ctx, uint64_t *next);
 
+/* Whether an event of run_id (NULL or "": any) came after `after`: a
+ * stream waiting for news need not wake when none of its run did. False
+ * sets *next to the cursor published (nothing of the run up to it); true
+ * also when `after` is older than the ring (the stream reads to learn
+ * what to do). Reads only the ring, newest first. */
+bool events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next);
+
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */
 bool events_run_over(int status);
 

@@ -53,8 +53,18 @@ httpd_sse_resume(httpd_stream_t *st)
 void
 httpd_sse_list_wake(httpd_sse_list_t *l)
 {
-	for (httpd_stream_t *st = l->head; st != NULL; st = st->next)
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
+		/* A live stream of one run wakes only for its run's news: a
+		 * resume costs MHD a turn of the connection and the stream a
+		 * read, each commit, for each stream. */
+		uint64_t next = st->cursor;
+		if (st->suspended && st->live && st->run != NULL && st->h->events_news != NULL &&
+		    !st->h->events_news(st->h->ctx, st->run, st->cursor, &next)) {
+			st->cursor = next;
+			continue;
+		}
 		httpd_sse_resume(st);
+	}
 }
 
 void
@@ -63,9 +73,10 @@ httpd_sse_list_free(httpd_sse_list_t **lp)
 	httpd_sse_list_t *l = *lp;
 	if (l == NULL)
 		return;
-	httpd_sse_list_wake(l);
-	for (httpd_stream_t *st = l->head; st != NULL; st = st->next)
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
+		httpd_sse_resume(st);
 		st->list = NULL;
+	}
 	free(l);
 	*lp = NULL;
 }
