@@ -389,9 +389,15 @@ if want sse; then
 		(
 			last=0
 			while kill -0 "$CPID" 2>/dev/null && [ ! -f "$W/sse.stop" ]; do
-				curl -sN -m 25 -H "Last-Event-ID: $last" "http://$HTTP/v1/events?run=$run" |
-					awk -v f="$W/sse-$k.bytes" '/^id: / {id = $2} {n += length($0) + 1}
-						END {print n + 0 >> f; print id + 0}' >"$W/sse-$k.last"
+				# grep, not awk, reads the 10 MB: the followers' own CPU
+				# is taken from the same cores; curl counts the bytes.
+				curl -sN -m 25 -H "Last-Event-ID: $last" -w '\n%{size_download}\n' \
+					"http://$HTTP/v1/events?run=$run" |
+					LC_ALL=C grep -a -E '^(id: [0-9]+|[0-9]+|event: resync)$' |
+					awk -v f="$W/sse-$k.bytes" -v g="$W/sse-$k.resync" \
+						'/^id: / {id = $2; next} /^event: resync/ {r++; next} {n = $1}
+						END {print n + 0 >> f; print r + 0 >> g; print id + 0}' \
+						>"$W/sse-$k.last"
 				last=$(cat "$W/sse-$k.last")
 				[ "$last" != 0 ] || sleep 0.2
 			done
@@ -411,6 +417,11 @@ if want sse; then
 	figure sse_100_followers_mib "$(cat "$W"/sse-*.bytes 2>/dev/null |
 		awk '{n += $1} END {printf "%.0f", n / 1048576}')" MiB
 	figure sse_100_followers_rss "$(rss_mib "$CPID")" MiB
+	# Streams cut because their follower fell behind the ring (each comes
+	# back and catches up from the store), and streams opened in all.
+	figure sse_100_followers_resyncs "$(cat "$W"/sse-*.resync 2>/dev/null |
+		awk '{n += $1} END {print n + 0}')" streams
+	figure sse_100_followers_streams "$(cat "$W"/sse-*.resync 2>/dev/null | wc -l)" streams
 	# The coordinator's CPU (user + system) over each stream: steadier
 	# than the rates on a shared machine. The second also records the
 	# 10 MB run (about 0.5 s of it without followers).
