@@ -339,9 +339,11 @@ events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *nex
 	*next = after;
 	if (after < e->covered)
 		return true;
-	for (size_t i = e->count; i > 0 && events_at(e, i - 1)->cursor > after; i--)
-		if (events_match(events_at(e, i - 1), run_id, NULL))
+	for (size_t i = events_find(e, after); i < e->count; i++) {
+		if (events_match(events_at(e, i), run_id, NULL))
 			return true;
+		*next = events_at(e, i)->cursor; /* not of the run: skipped */
+	}
 	*next = e->published > after ? e->published : after;
 	return false;
 }

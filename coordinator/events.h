@@ -103,10 +103,13 @@ int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_sto
                   events_frame_fn fn, void *ctx, uint64_t *next);
 
 /* Whether an event of run_id (NULL or "": any) came after `after`: a
- * stream waiting for news need not wake when none of its run did. False
- * sets *next to the cursor published (nothing of the run up to it); true
- * also when `after` is older than the ring (the stream reads to learn
- * what to do). Reads only the ring, newest first. */
+ * stream waiting for news need not wake when none of its run did. *next
+ * is the cursor the stream may skip to, every event up to it being of
+ * other runs: the one before its run's next event, or the cursor published
+ * when there is none (false). A stream kept at the edge of its own run's
+ * events falls behind the ring only when those are dropped, not when other
+ * runs fill it. True with *next = after when `after` is older than the
+ * ring (the stream reads to learn what to do). Reads only the ring. */
 bool events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next);
 
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */

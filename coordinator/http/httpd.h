@@ -162,11 +162,11 @@ typedef struct {
 	int (*events_frames)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
 	                     void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
 	                     uint64_t *next);
-	/* Whether anything of run came after cursor, asked for each waiting
-	 * stream of one run after each commit (NULL: every stream wakes):
-	 * false sets *next, the cursor the stream may skip to without
-	 * waking. Under a busy loop most commits are not of the run a
-	 * stream follows. */
+	/* Whether anything of run came after cursor, asked for each live
+	 * stream of one run after each commit (NULL: every stream wakes);
+	 * *next is the cursor the stream may skip to (every event up to it
+	 * is another run's), true or false. Under a busy loop most commits
+	 * are not of the run a stream follows. */
 	bool (*events_news)(void *ctx, const char *run, uint64_t cursor, uint64_t *next);
 	/* PEM certificate chain and key (their text, copied at start): with
 	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */

@@ -56,12 +56,15 @@ httpd_sse_list_wake(httpd_sse_list_t *l)
 	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
 		/* A live stream of one run wakes only for its run's news: a
 		 * resume costs MHD a turn of the connection and the stream a
-		 * read, each commit, for each stream. */
-		uint64_t next = st->cursor;
-		if (st->suspended && st->live && st->run != NULL && st->h->events_news != NULL &&
-		    !st->h->events_news(st->h->ctx, st->run, st->cursor, &next)) {
+		 * read, each commit, for each stream. Its cursor skips the
+		 * other runs' events, also while it waits for its socket: it
+		 * falls behind the ring only when its own events leave it. */
+		if (st->live && st->run != NULL && st->h->events_news != NULL) {
+			uint64_t next = st->cursor;
+			bool news = st->h->events_news(st->h->ctx, st->run, st->cursor, &next);
 			st->cursor = next;
-			continue;
+			if (!news)
+				continue;
 		}
 		httpd_sse_resume(st);
 	}

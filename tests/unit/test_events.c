@@ -313,6 +313,9 @@ test_frames_shared_and_news(void **state)
 
 	/* News: r2's event came after r1's; none of r1 after it. */
 	assert_true(events_news(e, "r2", r1_added, &next));
+	assert_int_equal(next, r1_added); /* r2's is the next event */
+	assert_true(events_news(e, "r2", start, &next));
+	assert_int_equal(next, r1_added); /* r1's skipped, r2's not */
 	assert_false(events_news(e, "r1", r1_added, &next));
 	assert_int_equal(next, events_cursor(e));
 	assert_true(events_news(e, NULL, r1_added, &next));
