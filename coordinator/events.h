@@ -96,8 +96,9 @@ int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store
  * (events_frame), borrowed for the call (sharedbuf_hold keeps it), until
  * about max bytes of frames. A frame of the ring is made the first time a
  * stream asks for it and shared by every stream after (the ring drops it
- * with its event); one read from the store is made for the call. Returns
- * and *next as events_each. */
+ * with its event, so frames are bounded with the ring: about its output's
+ * bytes again, JSON-escaped); one read from the store is made for the
+ * call. Returns and *next as events_each. */
 typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
 int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                   events_frame_fn fn, void *ctx, uint64_t *next);
