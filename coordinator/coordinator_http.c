@@ -600,7 +600,8 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .metrics = coordinator_http_metrics,
 	    .healthy = coordinator_http_healthy,
 	    .events_open = coordinator_sse_open,
-	    .events_text = coordinator_sse_text,
+	    .events_frames = coordinator_sse_frames,
+	    .events_news = coordinator_sse_news,
 	    .events_signed_in = webapi_signed_in,
 	    .ctx = c,
 	};

@@ -92,8 +92,10 @@ struct coordinator {
 
 /* coordinator_sse.c: GET /v1/events's source (httpd_handlers_t). */
 int coordinator_sse_open(void *ctx, const char *run_text, char **run, char **why);
-int coordinator_sse_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
-                         char **text, uint64_t *next);
+int coordinator_sse_frames(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+                           void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
+                           uint64_t *next);
+bool coordinator_sse_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next);
 
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it

@@ -1,12 +1,10 @@
 /* coordinator_sse: what GET /v1/events streams (coordinator/http's
  * httpd_sse.c does the HTTP): the run named, checked like `rota logs`
- * checks it, and the event stream's text from the ring or, for a stream
+ * checks it, and the event stream's frames from the ring or, for a stream
  * catching up, the store (events.h). */
 #include "coordinator_internal.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "xalloc.h"
 
@@ -26,54 +24,20 @@ coordinator_sse_open(void *ctx, const char *run_text, char **run, char **why)
 	return 0;
 }
 
-typedef struct {
-	char *text; /* owned: grows */
-	size_t len, cap, max;
-} coordinator_sse_buf_t;
-
-static void
-coordinator_sse_add(void *ctx, const Rota__Event *ev)
-{
-	coordinator_sse_buf_t *b = ctx;
-	char *json = events_json(ev);
-	const char *kind = strstr(json, "\"kind\":\"");
-	char name[16] = "message";
-	if (kind != NULL) {
-		kind += 8;
-		size_t n = strcspn(kind, "\"");
-		if (n < sizeof(name)) {
-			memcpy(name, kind, n);
-			name[n] = '\0';
-		}
-	}
-	char *line = xasprintf("id: %" PRIu64 "\nevent: %s\ndata: %s\n\n", ev->cursor, name, json);
-	free(json);
-	size_t n = strlen(line);
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->text = xrealloc(b->text, b->cap);
-	}
-	memcpy(b->text + b->len, line, n + 1);
-	b->len += n;
-	free(line);
-}
-
 int
-coordinator_sse_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
-                     char **text, uint64_t *next)
+coordinator_sse_frames(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+                       void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
+                       uint64_t *next)
 {
 	coordinator_t *c = ctx;
-	coordinator_sse_buf_t b = {.max = max};
-	*text = NULL;
-	/* About max bytes: a chunk is at most a worker's chunk, so count
-	 * events rather than measure each. */
-	size_t events = max / 1024 > 0 ? max / 1024 : 1;
-	int rc = events_each(c->svc->events, run, cursor, catch_up, events, coordinator_sse_add, &b,
-	                     next);
-	if (rc != 0 || b.len == 0) {
-		free(b.text);
-		return rc;
-	}
-	*text = b.text;
-	return 0;
+	/* The ring's frames are formatted once, for every stream: a stream
+	 * costs the loop a copy of its bytes, not their JSON. */
+	return events_frames(c->svc->events, run, cursor, catch_up, max, put, put_ctx, next);
+}
+
+bool
+coordinator_sse_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next)
+{
+	coordinator_t *c = ctx;
+	return events_news(c->svc->events, run, cursor, next);
 }

@@ -32,6 +32,9 @@ struct events {
 	store_t *store;     /* borrowed */
 	Rota__Event **ring; /* owned: EVENTS_RING_MAX slots, each event owned */
 	size_t *ring_size;  /* bytes each slot counts against the bound */
+	/* owned: each slot's SSE frame (one hold), made when a stream first
+	 * asks; NULL until then, so no stream costs no formatting */
+	sharedbuf_t **ring_frame;
 	size_t head, count; /* the oldest slot, and how many are used */
 	size_t bytes;
 	size_t ring_max, ring_bytes;  /* the bounds */
@@ -69,6 +72,7 @@ events_new_bounded(store_t *store, size_t ring_max, size_t ring_bytes, char **er
 	e->ring_bytes = ring_bytes;
 	e->ring = xcalloc(e->ring_max, sizeof(*e->ring));
 	e->ring_size = xcalloc(e->ring_max, sizeof(*e->ring_size));
+	e->ring_frame = xcalloc(e->ring_max, sizeof(*e->ring_frame));
 	e->followers = xcalloc(EVENTS_FOLLOWERS_MAX, sizeof(*e->followers));
 	e->published = e->covered = last;
 	return e;
@@ -89,12 +93,15 @@ events_destroy(events_t **ep)
 	events_t *e = *ep;
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < e->count; i++)
+	for (size_t i = 0; i < e->count; i++) {
 		rota__event__free_unpacked(e->ring[(e->head + i) % e->ring_max], NULL);
+		sharedbuf_drop(&e->ring_frame[(e->head + i) % e->ring_max]);
+	}
 	for (size_t i = 0; i < e->n_followers; i++)
 		events_follower_clear(&e->followers[i]);
 	free(e->ring);
 	free(e->ring_size);
+	free(e->ring_frame);
 	free(e->followers);
 	free(e);
 	*ep = NULL;
@@ -132,6 +139,8 @@ events_drop_oldest(events_t *e)
 	e->bytes -= e->ring_size[e->head];
 	rota__event__free_unpacked(old, NULL);
 	e->ring[e->head] = NULL;
+	/* A stream still sending the frame holds it: freed after. */
+	sharedbuf_drop(&e->ring_frame[e->head]);
 	e->head = (e->head + 1) % e->ring_max;
 	e->count--;
 }
@@ -255,6 +264,88 @@ events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, si
 	if (sent < max)
 		*next = e->published > after ? e->published : after;
 	return 0;
+}
+
+typedef struct {
+	events_frame_fn fn;
+	void *ctx;
+	size_t bytes, count;
+} events_frame_ctx_t;
+
+static void
+events_frame_one(void *ctx, const Rota__Event *ev)
+{
+	events_frame_ctx_t *fc = ctx;
+	sharedbuf_t *frame = events_frame(ev);
+	fc->fn(fc->ctx, frame);
+	fc->bytes += frame->len;
+	fc->count++;
+	sharedbuf_drop(&frame);
+}
+
+/* A stream behind the ring: pages of EVENTS_STORE_PAGE events from the
+ * store until about max bytes, each frame made for this stream alone. By
+ * bytes, not by count: an output chunk can be 100 KiB. */
+#define EVENTS_STORE_PAGE 16
+static int
+events_frames_stored(events_t *e, const char *run_id, uint64_t after, size_t max,
+                     events_frame_fn fn, void *ctx, uint64_t *next)
+{
+	events_frame_ctx_t fc = {fn, ctx, 0, 0};
+	*next = after;
+	while (fc.bytes < max && *next < e->covered) {
+		uint64_t from = *next;
+		fc.count = 0;
+		int rc = events_each(e, run_id, from, true, EVENTS_STORE_PAGE, events_frame_one,
+		                     &fc, next);
+		if (rc != 0 || fc.count < EVENTS_STORE_PAGE || *next <= from)
+			return rc;
+	}
+	return 0;
+}
+
+int
+events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
+              events_frame_fn fn, void *ctx, uint64_t *next)
+{
+	if (after < e->covered) {
+		if (!from_store) {
+			*next = after;
+			return 1;
+		}
+		return events_frames_stored(e, run_id, after, max, fn, ctx, next);
+	}
+	*next = after;
+	size_t bytes = 0, i = events_find(e, after);
+	for (; i < e->count && bytes < max; i++) {
+		const Rota__Event *ev = events_at(e, i);
+		if (events_match(ev, run_id, NULL)) {
+			size_t slot = (e->head + i) % e->ring_max;
+			if (e->ring_frame[slot] == NULL)
+				e->ring_frame[slot] = events_frame(ev);
+			fn(ctx, e->ring_frame[slot]);
+			bytes += e->ring_frame[slot]->len;
+		}
+		*next = ev->cursor;
+	}
+	if (i == e->count)
+		*next = e->published > after ? e->published : after;
+	return 0;
+}
+
+bool
+events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next)
+{
+	*next = after;
+	if (after < e->covered)
+		return true;
+	for (size_t i = events_find(e, after); i < e->count; i++) {
+		if (events_match(events_at(e, i), run_id, NULL))
+			return true;
+		*next = events_at(e, i)->cursor; /* not of the run: skipped */
+	}
+	*next = e->published > after ? e->published : after;
+	return false;
 }
 
 int

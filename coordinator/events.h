@@ -29,6 +29,7 @@
 
 #include "rota.pb-c.h"
 #include "sendq.h"
+#include "sharedbuf.h"
 #include "store/store.h"
 
 /* The ring: the newest events, by count and by bytes of output. */
@@ -91,11 +92,35 @@ typedef void (*events_each_fn)(void *ctx, const Rota__Event *ev);
 int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                 events_each_fn fn, void *ctx, uint64_t *next);
 
+/* The same for Server-Sent Events: fn is given each event's frame
+ * (events_frame), borrowed for the call (sharedbuf_hold keeps it), until
+ * about max bytes of frames. A frame of the ring is made the first time a
+ * stream asks for it and shared by every stream after (the ring drops it
+ * with its event, so frames are bounded with the ring: about its output's
+ * bytes again, JSON-escaped); one read from the store is made for the
+ * call. Returns and *next as events_each. */
+typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
+int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
+                  events_frame_fn fn, void *ctx, uint64_t *next);
+
+/* Whether an event of run_id (NULL or "": any) came after `after`: a
+ * stream waiting for news need not wake when none of its run did. *next
+ * is the cursor the stream may skip to, every event up to it being of
+ * other runs: the one before its run's next event, or the cursor published
+ * when there is none (false). A stream kept at the edge of its own run's
+ * events falls behind the ring only when those are dropped, not when other
+ * runs fill it. True with *next = after when `after` is older than the
+ * ring (the stream reads to learn what to do). Reads only the ring. */
+bool events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next);
+
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */
 bool events_run_over(int status);
 
 /* The event as one JSON object (caller frees): cursor, at_ms, run_id, the
  * body's kind ("output", "step", "run", "worker", "resync") and fields. */
 char *events_json(const Rota__Event *ev);
+/* The event as one Server-Sent Events frame, "id: CURSOR\nevent: KIND\n"
+ * "data: JSON\n\n" (JSON as events_json), held once by the caller. */
+sharedbuf_t *events_frame(const Rota__Event *ev);
 
 #endif

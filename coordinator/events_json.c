@@ -3,8 +3,11 @@
  * --json names; times are ms since the epoch. */
 #include "events.h"
 
+#include <inttypes.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xalloc.h"
 
@@ -42,8 +45,8 @@ events_put_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value != NULL ? value : ""));
 }
 
-char *
-events_json(const Rota__Event *ev)
+static json_object *
+events_object(const Rota__Event *ev)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "cursor", json_object_new_uint64(ev->cursor));
@@ -96,7 +99,32 @@ events_json(const Rota__Event *ev)
 	default:
 		break;
 	}
+	return o;
+}
+
+char *
+events_json(const Rota__Event *ev)
+{
+	json_object *o = events_object(ev);
 	char *text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return text;
+}
+
+sharedbuf_t *
+events_frame(const Rota__Event *ev)
+{
+	json_object *o = events_object(ev);
+	size_t json_len = 0;
+	const char *json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &json_len);
+	char head[64];
+	int n = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", ev->cursor,
+	                 events_kind_name(ev->body_case));
+	/* Built in place: the frame is the one copy of the text. */
+	sharedbuf_t *b = sharedbuf_alloc((size_t)n + json_len + 2);
+	memcpy(b->data, head, (size_t)n);
+	memcpy(b->data + n, json, json_len);
+	memcpy(b->data + n + json_len, "\n\n", 2);
+	json_object_put(o);
+	return b;
 }

@@ -36,6 +36,7 @@ typedef struct {
 	int64_t since_ms;            /* opened, or its last request answered */
 	char addr[48];               /* the client's address, for limits and logs */
 	bool cut;                    /* shut down; MHD closes it on its next turn */
+	bool stream;                 /* an event stream: counted apart */
 } httpd_conn_t;
 
 struct httpd {
@@ -49,7 +50,8 @@ struct httpd {
 	int fd;
 	int64_t deadline_ms; /* a request's whole time, headers to answer */
 	/* A fixed table: O(HTTPD_CONNECTION_LIMIT) scans on each accept and
-	 * turn, 128 slots at most; a heap would pay off only far beyond. */
+	 * turn, HTTPD_CONNECTION_LIMIT (384) slots at most; a heap would pay off
+	 * only far beyond. */
 	httpd_conn_t conns[HTTPD_CONNECTION_LIMIT];
 	log_limit_t log_limit; /* MHD's messages and ours, once a minute each */
 	httpd_sse_list_t *sse; /* owned: the event streams (httpd_sse.c) */
@@ -117,15 +119,17 @@ httpd_cut(httpd_t *s, httpd_conn_t *c, const char *why)
 		log_warn("http: closed a connection from %s: %s", c->addr, why);
 }
 
-/* The oldest connection still open, from addr (or from anyone: NULL). */
+/* The oldest connection still open, from addr (or from anyone: NULL),
+ * among the event streams or among the others. */
 static httpd_conn_t *
-httpd_oldest(httpd_t *s, const char *addr, size_t *count)
+httpd_oldest(httpd_t *s, const char *addr, bool stream, size_t *count)
 {
 	httpd_conn_t *oldest = NULL;
 	*count = 0;
 	for (size_t i = 0; i < HTTPD_CONNECTION_LIMIT; i++) {
 		httpd_conn_t *c = &s->conns[i];
-		if (c->conn == NULL || c->cut || (addr != NULL && strcmp(c->addr, addr) != 0))
+		if (c->conn == NULL || c->cut || c->stream != stream ||
+		    (addr != NULL && strcmp(c->addr, addr) != 0))
 			continue;
 		(*count)++;
 		if (oldest == NULL || c->since_ms < oldest->since_ms)
@@ -170,12 +174,32 @@ httpd_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 	 * slow client holds a slot only until someone needs it, and a quick
 	 * request (a probe, a scrape) is never the oldest for long. */
 	size_t n = 0;
-	httpd_conn_t *old = httpd_oldest(s, c->addr, &n);
+	httpd_conn_t *old = httpd_oldest(s, c->addr, false, &n);
 	if (n > HTTPD_PER_IP_CONNECTION_LIMIT && old != NULL && old != c)
 		httpd_cut(s, old, "too many connections from one address; the oldest gave way");
-	old = httpd_oldest(s, NULL, &n);
+	old = httpd_oldest(s, NULL, false, &n);
 	if (n > HTTPD_CONNECTION_SOFT_LIMIT && old != NULL && old != c)
 		httpd_cut(s, old, "too many connections; the oldest gave way");
+}
+
+/* c's request is an event stream: from now on its connection counts
+ * against the streams' limits, not the others' (HTTPD_STREAMS_LIMIT). */
+static void
+httpd_stream_admit(httpd_t *s, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	httpd_conn_t *c = ci != NULL ? ci->socket_context : NULL;
+	if (c == NULL)
+		return;
+	c->stream = true;
+	size_t n = 0;
+	httpd_conn_t *old = httpd_oldest(s, c->addr, true, &n);
+	if (n > HTTPD_STREAMS_PER_IP_LIMIT && old != NULL && old != c)
+		httpd_cut(s, old, "too many event streams from one address; the oldest gave way");
+	old = httpd_oldest(s, NULL, true, &n);
+	if (n > HTTPD_STREAMS_LIMIT && old != NULL && old != c)
+		httpd_cut(s, old, "too many event streams; the oldest gave way");
 }
 
 /* Cuts every connection whose request has taken longer than the deadline;
@@ -470,6 +494,7 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 			if (!get)
 				return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL,
 				              "GET, HEAD");
+			httpd_stream_admit(s, c);
 			return httpd_sse_serve(s, s->sse, &s->h, c, s->deadline_ms);
 		case ROUTE_WEB:
 			/* The console's pages and files (web.c): static, served
@@ -546,8 +571,10 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	 * kept-alive connection. */
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci != NULL && ci->socket_context != NULL)
+	if (ci != NULL && ci->socket_context != NULL) {
 		((httpd_conn_t *)ci->socket_context)->since_ms = clock_mono_ms();
+		((httpd_conn_t *)ci->socket_context)->stream = false;
+	}
 	uint64_t suppressed = 0;
 	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK && req != NULL &&
 	    log_limit_allow(&s->log_limit, "ended early", clock_mono_ms(), HTTPD_LOG_INTERVAL_MS,
@@ -756,7 +783,8 @@ httpd_start(const char *addr, const httpd_handlers_t *h, char **error)
 	     * the oldest connection, so these refuse only a burst that
 	     * arrives within one turn. */
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_LIMIT,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_SOFT_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)(HTTPD_CONNECTION_SOFT_LIMIT + HTTPD_STREAMS_PER_IP_LIMIT),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONNECTION_MEMORY_BYTES,
 	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);

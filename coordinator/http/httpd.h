@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sharedbuf.h"
+
 /* A request body larger than this is refused with 413 (an Alertmanager
  * group of the default max 0 = unlimited alerts can be large, but 1 MiB
  * is about 1000 alerts with generous labels). */
@@ -41,9 +43,16 @@
  * address) the oldest connection is closed to make room, so slow clients
  * cannot keep a probe or a scrape out; the hard limit only refuses a burst
  * of connections that arrive within one loop turn. */
-#define HTTPD_CONNECTION_LIMIT 128
 #define HTTPD_CONNECTION_SOFT_LIMIT 96
 #define HTTPD_PER_IP_CONNECTION_LIMIT 16
+/* Event streams (GET /v1/events) are counted apart: a stream lives long by
+ * nature, so under the limits above each newcomer would cut the oldest
+ * stream, which comes back at once with its Last-Event-ID (100 followers
+ * of a run reconnected without end). Beyond these the oldest stream gives
+ * way. */
+#define HTTPD_STREAMS_LIMIT 256
+#define HTTPD_STREAMS_PER_IP_LIMIT 128
+#define HTTPD_CONNECTION_LIMIT (HTTPD_CONNECTION_SOFT_LIMIT + HTTPD_STREAMS_LIMIT + 32)
 /* A connection idle (nothing read or written) this long is closed. */
 #define HTTPD_CONNECTION_TIMEOUT_S 10
 /* A request's whole time, from the connection's opening (or the previous
@@ -146,6 +155,19 @@ typedef struct {
 	bool (*events_signed_in)(void *web_ctx, const httpd_request_t *req);
 	int (*events_text)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
 	                   char **text, uint64_t *next);
+	/* events_text without a copy, preferred when set: the same frames,
+	 * each given to put (borrowed for the call; put holds what it keeps),
+	 * so a frame made once is sent to every stream. Returns and *next as
+	 * events_text. */
+	int (*events_frames)(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max,
+	                     void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
+	                     uint64_t *next);
+	/* Whether anything of run came after cursor, asked for each live
+	 * stream of one run after each commit (NULL: every stream wakes);
+	 * *next is the cursor the stream may skip to (every event up to it
+	 * is another run's), true or false. Under a busy loop most commits
+	 * are not of the run a stream follows. */
+	bool (*events_news)(void *ctx, const char *run, uint64_t cursor, uint64_t *next);
 	/* PEM certificate chain and key (their text, copied at start): with
 	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */
 	const char *tls_cert;

@@ -21,8 +21,11 @@ typedef struct httpd_stream {
 	bool live;      /* caught up: reads only what memory holds */
 	bool suspended; /* waiting for news */
 	bool ending;    /* the last text, then the end */
-	char *pending;  /* owned: text not yet taken by MHD */
-	size_t len, off;
+	/* owned: the frames not yet all taken by MHD, one hold each (a frame
+	 * of the ring is shared with every other stream: never copied but
+	 * into MHD's buffer); frames[first] is being taken, off bytes of it */
+	sharedbuf_t **frames;
+	size_t first, count, cap, off;
 	int64_t ends_ms;  /* its longest life */
 	int64_t wrote_ms; /* its last byte, for the keepalive */
 	struct httpd_stream *prev, *next;
@@ -50,8 +53,21 @@ httpd_sse_resume(httpd_stream_t *st)
 void
 httpd_sse_list_wake(httpd_sse_list_t *l)
 {
-	for (httpd_stream_t *st = l->head; st != NULL; st = st->next)
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
+		/* A live stream of one run wakes only for its run's news: a
+		 * resume costs MHD a turn of the connection and the stream a
+		 * read, each commit, for each stream. Its cursor skips the
+		 * other runs' events, also while it waits for its socket: it
+		 * falls behind the ring only when its own events leave it. */
+		if (st->live && st->run != NULL && st->h->events_news != NULL) {
+			uint64_t next = st->cursor;
+			bool news = st->h->events_news(st->h->ctx, st->run, st->cursor, &next);
+			st->cursor = next;
+			if (!news)
+				continue;
+		}
 		httpd_sse_resume(st);
+	}
 }
 
 void
@@ -60,9 +76,10 @@ httpd_sse_list_free(httpd_sse_list_t **lp)
 	httpd_sse_list_t *l = *lp;
 	if (l == NULL)
 		return;
-	httpd_sse_list_wake(l);
-	for (httpd_stream_t *st = l->head; st != NULL; st = st->next)
+	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
+		httpd_sse_resume(st);
 		st->list = NULL;
+	}
 	free(l);
 	*lp = NULL;
 }
@@ -89,13 +106,77 @@ httpd_sse_due(httpd_sse_list_t *l)
 	return next;
 }
 
+/* handlers.events_frames's put: the stream holds frame until MHD took it. */
 static void
-httpd_sse_set(httpd_stream_t *st, char *text)
+httpd_sse_put(void *cls, sharedbuf_t *frame)
 {
-	free(st->pending);
-	st->pending = text;
-	st->len = text != NULL ? strlen(text) : 0;
-	st->off = 0;
+	httpd_stream_t *st = cls;
+	if (st->count == st->cap) {
+		st->cap = st->cap > 0 ? 2 * st->cap : 64;
+		st->frames = xrealloc(st->frames, st->cap * sizeof(*st->frames));
+	}
+	st->frames[st->count++] = sharedbuf_hold(frame);
+}
+
+/* Text of the stream's own (taken: a malloc'd string). */
+static void
+httpd_sse_put_text(httpd_stream_t *st, char *text)
+{
+	sharedbuf_t *b = sharedbuf_from(text);
+	httpd_sse_put(st, b);
+	sharedbuf_drop(&b);
+}
+
+static bool
+httpd_sse_empty(const httpd_stream_t *st)
+{
+	return st->first == st->count;
+}
+
+static void
+httpd_sse_clear(httpd_stream_t *st)
+{
+	for (size_t i = st->first; i < st->count; i++)
+		sharedbuf_drop(&st->frames[i]);
+	st->first = st->count = st->off = 0;
+}
+
+/* The next text after the stream's cursor, put in its frames: 0, 1 (the
+ * cursor is behind what memory holds) or -1, as handlers.events_frames. */
+static int
+httpd_sse_fetch(httpd_stream_t *st, uint64_t *next)
+{
+	if (st->h->events_frames != NULL)
+		return st->h->events_frames(st->h->ctx, st->run, st->cursor, !st->live,
+		                            HTTPD_SSE_CHUNK_BYTES, httpd_sse_put, st, next);
+	char *text = NULL;
+	int rc = st->h->events_text(st->h->ctx, st->run, st->cursor, !st->live,
+	                            HTTPD_SSE_CHUNK_BYTES, &text, next);
+	if (text != NULL)
+		httpd_sse_put_text(st, text);
+	return rc;
+}
+
+/* Copies up to max bytes of the frames into buf, dropping each one taken
+ * whole; the count copied. */
+static size_t
+httpd_sse_take(httpd_stream_t *st, char *buf, size_t max)
+{
+	size_t n = 0;
+	while (n < max && !httpd_sse_empty(st)) {
+		sharedbuf_t *f = st->frames[st->first];
+		size_t take = f->len - st->off < max - n ? f->len - st->off : max - n;
+		memcpy(buf + n, f->data + st->off, take);
+		n += take;
+		st->off += take;
+		if (st->off == f->len) {
+			sharedbuf_drop(&st->frames[st->first++]);
+			st->off = 0;
+		}
+	}
+	if (httpd_sse_empty(st))
+		st->first = st->count = 0;
+	return n;
 }
 
 static ssize_t
@@ -107,43 +188,40 @@ httpd_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	/* Twice at most: a stream that has just caught up asks again as a
 	 * live one at once (returning 0 without suspending would leave it
 	 * until MHD's timeout: the socket stays writable, no new edge). */
-	for (int pass = 0; pass < 2 && st->off == st->len && !st->ending; pass++) {
+	for (int pass = 0; pass < 2 && httpd_sse_empty(st) && !st->ending; pass++) {
 		if (now >= st->ends_ms) {
 			st->ending = true; /* EventSource comes back with Last-Event-ID */
 			break;
 		}
-		char *text = NULL;
 		uint64_t next = st->cursor;
-		int rc = st->h->events_text(st->h->ctx, st->run, st->cursor, !st->live,
-		                            HTTPD_SSE_CHUNK_BYTES, &text, &next);
+		int rc = httpd_sse_fetch(st, &next);
 		if (rc == 1) {
 			/* Fell behind what memory holds: cut, to resume from the
 			 * store with its cursor (or, when retention deleted what
 			 * followed it, from the oldest kept: next). The id line
 			 * makes EventSource come back with it. */
 			uint64_t from = next > st->cursor ? next : st->cursor;
-			httpd_sse_set(st, xasprintf("id: %" PRIu64 "\nevent: resync\ndata:"
-			                            " {\"cursor\":%" PRIu64 "}\n\n",
-			                            from, from));
+			httpd_sse_clear(st);
+			httpd_sse_put_text(st, xasprintf("id: %" PRIu64 "\nevent: resync\ndata:"
+			                                 " {\"cursor\":%" PRIu64 "}\n\n",
+			                                 from, from));
 			st->ending = true;
 		} else if (rc < 0) {
 			st->ending = true;
 		} else {
 			st->cursor = next;
-			if (text != NULL)
-				httpd_sse_set(st, text);
+			if (!httpd_sse_empty(st))
+				break;
 			else if (!st->live)
 				st->live = true; /* caught up: once more, live */
 			else if (now - st->wrote_ms >= HTTPD_SSE_KEEPALIVE_MS)
-				httpd_sse_set(st, xstrdup(": keepalive\n\n"));
+				httpd_sse_put_text(st, xstrdup(": keepalive\n\n"));
 			else
 				break;
 		}
 	}
-	if (st->off < st->len) {
-		size_t n = st->len - st->off < max ? st->len - st->off : max;
-		memcpy(buf, st->pending + st->off, n);
-		st->off += n;
+	size_t n = httpd_sse_take(st, buf, max);
+	if (n > 0) {
 		st->wrote_ms = now;
 		return (ssize_t)n;
 	}
@@ -166,7 +244,8 @@ httpd_sse_free(void *cls)
 		if (st->next != NULL)
 			st->next->prev = st->prev;
 	}
-	free(st->pending);
+	httpd_sse_clear(st);
+	free(st->frames);
 	free(st->run);
 	free(st);
 }
@@ -208,7 +287,7 @@ httpd_sse_serve(httpd_t *s, httpd_sse_list_t *l, const httpd_handlers_t *h,
                 struct MHD_Connection *c, int64_t deadline_ms)
 {
 	(void)s;
-	if (h->events_open == NULL || h->events_text == NULL)
+	if (h->events_open == NULL || (h->events_text == NULL && h->events_frames == NULL))
 		return httpd_sse_refuse(c, MHD_HTTP_NOT_FOUND, xstrdup("not found"));
 	const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
 	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
@@ -243,7 +322,7 @@ httpd_sse_serve(httpd_t *s, httpd_sse_list_t *l, const httpd_handlers_t *h,
 	st->ends_ms = now + life;
 	st->wrote_ms = now;
 	/* The browser waits a second before it comes back. */
-	httpd_sse_set(st, xstrdup("retry: 1000\n\n"));
+	httpd_sse_put_text(st, xstrdup("retry: 1000\n\n"));
 	struct MHD_Response *r = MHD_create_response_from_callback(
 	    MHD_SIZE_UNKNOWN, 16 * 1024, httpd_sse_read, st, httpd_sse_free);
 	if (r == NULL) {

@@ -259,6 +259,75 @@ test_worker_changes(void **state)
 	sendq_destroy(&q);
 }
 
+typedef struct {
+	sharedbuf_t *frames[16]; /* held */
+	size_t n;
+} frames_t;
+
+static void
+keep_frame(void *ctx, sharedbuf_t *frame)
+{
+	frames_t *fr = ctx;
+	assert_true(fr->n < 16);
+	fr->frames[fr->n++] = sharedbuf_hold(frame);
+}
+
+static void
+drop_frames(frames_t *fr)
+{
+	for (size_t i = 0; i < fr->n; i++)
+		sharedbuf_drop(&fr->frames[i]);
+	fr->n = 0;
+}
+
+/* Server-Sent Events: each event's frame is made once and is the same for
+ * every stream; a stream of one run learns without reading whether its run
+ * had news, and may skip to the published cursor when not. */
+static void
+test_frames_shared_and_news(void **state)
+{
+	fixture_store_t *f = *state;
+	char *error = NULL;
+	events_t *e = events_new(f->store, &error);
+	assert_non_null(e);
+	sendq_t *q = sendq_new();
+	uint64_t start = events_cursor(e);
+	add_run(f->store, "r1");
+	add_run(f->store, "r2");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	uint64_t r1_added = start + 1;
+
+	frames_t a = {0}, b = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &b, &next), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(b.n, 1);
+	assert_ptr_equal(a.frames[0], b.frames[0]); /* one frame, two holders */
+	char want[64];
+	snprintf(want, sizeof(want), "id: %llu\nevent: run\ndata: {", (unsigned long long)r1_added);
+	assert_memory_equal(a.frames[0]->data, want, strlen(want));
+	assert_string_equal(a.frames[0]->data + a.frames[0]->len - 2, "\n\n");
+	assert_int_equal(next, events_cursor(e));
+
+	/* News: r2's event came after r1's; none of r1 after it. */
+	assert_true(events_news(e, "r2", r1_added, &next));
+	assert_int_equal(next, r1_added); /* r2's is the next event */
+	assert_true(events_news(e, "r2", start, &next));
+	assert_int_equal(next, r1_added); /* r1's skipped, r2's not */
+	assert_false(events_news(e, "r1", r1_added, &next));
+	assert_int_equal(next, events_cursor(e));
+	assert_true(events_news(e, NULL, r1_added, &next));
+
+	/* A frame outlives its event in the ring while a stream holds it. */
+	events_destroy(&e);
+	assert_int_equal(a.frames[0]->len > strlen(want), true);
+	drop_frames(&a);
+	drop_frames(&b);
+	sendq_destroy(&q);
+}
+
 static void
 test_json(void **state)
 {
@@ -288,6 +357,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_frames_shared_and_news, setup, teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
