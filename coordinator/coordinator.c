@@ -196,6 +196,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		*error = xstrdup("cannot make the store read-only (--read-only)");
 		goto fail;
 	}
+	/* The WAL's checkpoints off the loop's thread (store_checkpoint.c). */
+	if (!config->read_only && store_checkpointer_start(s->store, error) != 0)
+		goto fail;
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	/* Started by the leader only (coordinator_role.c): kept to start it
