@@ -196,6 +196,9 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		*error = xstrdup("cannot make the store read-only (--read-only)");
 		goto fail;
 	}
+	/* The WAL's checkpoints off the loop's thread (store_checkpoint.c). */
+	if (!config->read_only && store_checkpointer_start(s->store, error) != 0)
+		goto fail;
 	c->started_wall = clock_wall_ms();
 	c->started_mono = clock_mono_ms();
 	/* Started by the leader only (coordinator_role.c): kept to start it
@@ -572,6 +575,25 @@ coordinator_stop(coordinator_t *c)
 	}
 }
 
+/* Whether a message (or a signal, a handshake, an HTTP connection) waits on
+ * the loop's sockets now: polled without waiting. */
+static bool
+coordinator_input_ready(coordinator_t *c)
+{
+	zmq_pollitem_t items[5] = {
+	    {c->svc->worker_sock, 0, ZMQ_POLLIN, 0},
+	    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},
+	    {NULL, c->sigfd, ZMQ_POLLIN, 0},
+	};
+	int n = 3;
+	void *zap = security_zap_socket(c->svc->security);
+	if (zap != NULL)
+		items[n++] = (zmq_pollitem_t){zap, 0, ZMQ_POLLIN, 0};
+	if (c->httpd != NULL)
+		items[n++] = (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
+	return zmq_poll(items, n, 0) > 0;
+}
+
 int
 coordinator_run(coordinator_t *c)
 {
@@ -681,9 +703,6 @@ coordinator_run(coordinator_t *c)
 			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
-		/* Retention: a slice of bounded time, in this turn's commit. */
-		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL)
-			pruner_turn(c->svc->pruner, now, clock_wall_ms());
 		/* Durable first, then tell. */
 		dispatcher_end_turn(c->svc->dispatcher);
 		bool wrote = store_in_transaction(c->svc->store);
@@ -711,6 +730,13 @@ coordinator_run(coordinator_t *c)
 		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
 		    indexer_busy(c->svc->indexer, now))
 			indexer_turn(c->svc->indexer, now);
+		/* Retention: a slice of bounded time in a transaction of its own,
+		 * after the turn's answers are out, and only when no message waits
+		 * (dispatch goes first; pruner.h bounds how long it is put off). */
+		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
+		    !(pruner_busy(c->svc->pruner) && coordinator_input_ready(c) &&
+		      pruner_put_off(c->svc->pruner, now)))
+			pruner_turn(c->svc->pruner, now, clock_wall_ms());
 		/* A slice of the backup, between turns (nothing open); its
 		 * outcome, when it ends, is committed here. */
 		if (backup_running(c->svc->backup)) {

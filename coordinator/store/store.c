@@ -206,6 +206,7 @@ store_destroy(store_t **sp)
 		return;
 	if (s->in_tx)
 		store_commit(s);
+	store_checkpointer_stop(s);
 	/* db_close finalizes every statement still prepared (s->q, extra). */
 	db_close(&s->db);
 	free(s);

@@ -54,6 +54,17 @@ typedef struct store store_t;
  * o->target names. On failure returns NULL and sets *error to a message
  * the caller frees (naming the target without any password). */
 store_t *store_open(const store_options_t *o, char **error);
+/* A SQLite store's WAL checkpoints, taken from now on by a thread with a
+ * connection of its own whenever the WAL reaches STORE_CHECKPOINT_PAGES,
+ * not by the commit that took it there (the loop's: store_checkpoint.c
+ * says why). Nothing for PostgreSQL. Stopped by store_destroy. 0, or -1
+ * with *error (the caller frees). */
+#define STORE_CHECKPOINT_PAGES 1000
+typedef struct store_checkpointer store_checkpointer_t;
+int store_checkpointer_start(store_t *s, char **error);
+void store_checkpointer_stop(store_t *s);
+/* The checkpoints the thread has taken (0 when not started). */
+uint64_t store_checkpoints(store_t *s);
 /* True when the store is a PostgreSQL database (no file, no WAL, no
  * backup: what is SQLite-only is skipped). */
 bool store_is_postgresql(const store_t *s);

@@ -79,6 +79,9 @@ struct store {
 	} extra[STORE_EXTRA_MAX];
 	size_t extra_count;
 	bool in_tx;
+	/* SQLite: the WAL's checkpoints off the loop's thread
+	 * (store_checkpoint.c); NULL when not started. Owned. */
+	store_checkpointer_t *checkpointer;
 	/* A write of this turn failed: the turn must not commit, so that no
 	 * half-recorded change is acknowledged. */
 	bool failed;

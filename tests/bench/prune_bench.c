@@ -9,9 +9,10 @@
  *
  * Fills a SQLite store in DIR with N step runs (runs of 10 steps, one
  * output chunk each, 50 runbooks, all made 100 to 200 days ago), then
- * prunes it as the coordinator's loop does: a turn takes batches of
- * PRUNER_BATCH_ROWS until PRUNER_SLICE_MS is spent, then commits; then the
- * freed pages are given back. Prints figures, "name value unit" a line:
+ * prunes it with the coordinator's own pruner, turn after turn as an idle
+ * loop takes it: each turn a slice of batches of PRUNER_BATCH_ROWS until
+ * PRUNER_SLICE_US is spent and its commit; then the freed pages are given
+ * back the same way. Prints figures, "name value unit" a line:
  *   prune_1m_rows_s      the pass and its vacuum, scaled to 1,000,000 step
  *                        runs (measured when N is 1000000), as fast as the
  *                        loop would go with nothing else to do
@@ -141,43 +142,35 @@ main(int argc, char **argv)
 		die("dry run", s);
 	double dry_s = (double)(clock_mono_us() - t0) / 1e6;
 
+	/* The pass as the loop takes it: the pruner's own slices and their
+	 * commits, a turn after another with no message waiting. */
+	pruner_t *pr = pruner_new(s, &ret, clock_mono_ms());
 	size_t cap = 1024, nb = 0;
 	int64_t *batch_us = malloc(cap * sizeof(*batch_us));
 	t0 = clock_mono_us();
-	store_prune_begin(&p, &ret, NOW);
-	while (!p.done) {
-		/* One loop turn's slice, as pruner_turn takes it, and its commit. */
+	pruner_start(pr, NOW);
+	while (pruner_busy(pr)) {
 		int64_t b0 = clock_mono_us();
-		do {
-			if (store_prune_step(s, &p, PRUNER_BATCH_ROWS, false) != 0)
-				die("a batch", s);
-		} while (!p.done && clock_mono_us() - b0 < PRUNER_SLICE_MS * 1000);
-		if (store_commit(s) != 0)
-			die("a commit", s);
-		if (nb == cap)
-			batch_us = realloc(batch_us, (cap *= 2) * sizeof(*batch_us));
-		batch_us[nb++] = clock_mono_us() - b0;
-	}
-	int64_t left = 1;
-	while (left > 0) {
-		int64_t b0 = clock_mono_us();
-		if (store_prune_vacuum(s, PRUNER_VACUUM_PAGES, &left) != 0 || store_commit(s) != 0)
-			die("vacuum", s);
+		pruner_turn(pr, clock_mono_ms(), NOW);
 		if (nb == cap)
 			batch_us = realloc(batch_us, (cap *= 2) * sizeof(*batch_us));
 		batch_us[nb++] = clock_mono_us() - b0;
 	}
 	double pass_s = (double)(clock_mono_us() - t0) / 1e6;
+	const pruner_stats_t *ps = pruner_stats(pr);
+	if (ps->passes != 1)
+		die("the pass failed", s);
 	int64_t size_after = 0;
 	store_size(s, &size_after);
 	qsort(batch_us, nb, sizeof(*batch_us), cmp_i64);
 	fprintf(stderr,
 	        "pruned %llu runs, %llu steps, %llu outputs in %.1f s (%zu turns); %lld ->"
 	        " %lld bytes\n",
-	        (unsigned long long)p.rows[STORE_PRUNE_RUNS],
-	        (unsigned long long)p.rows[STORE_PRUNE_STEPS],
-	        (unsigned long long)p.rows[STORE_PRUNE_OUTPUTS], pass_s, nb, (long long)size_full,
-	        (long long)size_after);
+	        (unsigned long long)ps->last_rows[STORE_PRUNE_RUNS],
+	        (unsigned long long)ps->last_rows[STORE_PRUNE_STEPS],
+	        (unsigned long long)ps->last_rows[STORE_PRUNE_OUTPUTS], pass_s, nb,
+	        (long long)size_full, (long long)size_after);
+	pruner_destroy(&pr);
 	double scale = 1e6 / (double)n;
 	printf("prune_1m_rows_s %.1f s\n", pass_s * scale);
 	printf("prune_turn_p99_ms %.2f ms\n", (double)batch_us[nb * 99 / 100] / 1000.0);

@@ -20,11 +20,14 @@
 #
 # pruneload (dispatch_p99_during_prune and its ratio to
 # dispatch_p99_without_prune): a coordinator on a store filled by
-# rota-prune-bench with BENCH_PRUNE_LOAD_ROWS step runs (100000; all older
+# rota-prune-bench with BENCH_PRUNE_LOAD_ROWS step runs (300000; all older
 # than retention), 100 simulated workers; the fan-out scenario's p99
 # (20 runs to all of them) before a pass, then again while `rota prune`
 # runs its pass. The pass must still be running when the second
-# measurement ends (said, else).
+# measurement ends (said, else). prune_slice_p99_ms and prune_slice_max_ms
+# are how long the pass's slices held the loop (each slice's batches and
+# its commit, from the coordinator's log), prune_slices_put_off the turns
+# that put a slice off because a message was waiting.
 #
 # search (search_<size>_ms: rota search's query for a rare word over that
 # much stored step output, p50 of 50; tests/bench/search_bench.c) fills a
@@ -619,7 +622,7 @@ if want retention; then
 fi
 
 if want pruneload; then
-	rows=${BENCH_PRUNE_LOAD_ROWS:-100000}
+	rows=${BENCH_PRUNE_LOAD_ROWS:-300000}
 	echo "== dispatch during retention: fan-out to 100 workers on a store of $rows old step runs" >&2
 	start_coordinator pruneload "$RB"
 	stop_pid "$CPID"
@@ -654,10 +657,26 @@ if want pruneload; then
 		grep -q '"prune_running":true' ||
 		echo "  (the pass ended before the measurement did: raise BENCH_PRUNE_LOAD_ROWS)" >&2
 	wait "$PPID_PRUNE" 2>/dev/null || true
+	# The pass's own account of its slices (pruner.c logs it when the pass
+	# ends): how long each held the loop, and how many turns put one off
+	# because a message was waiting.
+	done_line=
+	for _ in $(seq 1200); do
+		done_line=$(grep -m1 'retention: pass done' "$W/coordinator-pruneload.log" || true)
+		[ -n "$done_line" ] && break
+		sleep 0.5
+	done
+	[ -n "$done_line" ] || die "the pass did not end"
+	slices=$(sed -n 's/.*; \([0-9]*\) slices (p99 \([0-9.]*\) ms, max \([0-9.]*\) ms), \([0-9]*\) put off.*/\1 \2 \3 \4/p' <<<"$done_line")
+	read -r n_slices slice_p99 slice_max put_off <<<"$slices"
 	echo "  (without pruning p50 $p50a ms; during p50 $p50b ms; load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+	echo "  (the pass: $n_slices slices, $put_off put off while a message waited)" >&2
 	figure dispatch_p99_without_prune "$p99a" ms
 	figure dispatch_p99_during_prune "$p99b" ms
 	figure dispatch_p99_prune_ratio "$(awk -v a="$p99a" -v b="$p99b" 'BEGIN { printf "%.2f", b / a }')" x
+	figure prune_slice_p99_ms "$slice_p99" ms
+	figure prune_slice_max_ms "$slice_max" ms
+	figure prune_slices_put_off "$put_off" turns
 	stop_fleet
 	stop_pid "$CPID"
 	rm -rf "$W/pruneload"

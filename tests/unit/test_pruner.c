@@ -108,11 +108,111 @@ test_a_pass_by_hand(void **state)
 	pruner_destroy(&p);
 }
 
+/* What a pass starting at NOW would still delete: the runs left. */
+static uint64_t
+runs_left(pruner_t *p)
+{
+	uint64_t rows[STORE_PRUNE_TABLES];
+	bool partial = true;
+	assert_int_equal(pruner_dry_run(p, NOW, 600000, rows, &partial), 0);
+	assert_false(partial);
+	return rows[STORE_PRUNE_RUNS];
+}
+
+static void
+test_a_slice_is_bounded(void **state)
+{
+	fixture_store_t *f = *state;
+	store_t *s = f->store;
+	assert_int_equal(store_begin(s), 0);
+	/* Far more than a slice's 2 ms can delete (each run is four
+	 * statements), however fast the machine. */
+	for (int i = 0; i < 3000; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "r-%04d", i);
+		add_run(s, id, 100 + i % 50);
+	}
+	assert_int_equal(store_commit(s), 0);
+	store_retention_t r = {.runs_ms = 90 * DAY, .keep_runs_per_runbook = 5};
+	pruner_t *p = pruner_new(s, &r, 0);
+	assert_int_equal(runs_left(p), 2995);
+
+	pruner_start(p, NOW);
+	pruner_turn(p, 1000, NOW);
+	/* The slice committed its own work: nothing is left open for the
+	 * loop's next turn, and what it deleted is gone for other readers. */
+	assert_false(store_in_transaction(s));
+	uint64_t after_one = runs_left(p);
+	assert_true(after_one < 2995);
+	assert_true(after_one > 0);
+	/* The next turn goes on from there. */
+	pruner_turn(p, 1001, NOW);
+	uint64_t after_two = runs_left(p);
+	assert_true(after_two < after_one);
+	int turns = 2;
+	while (pruner_busy(p)) {
+		pruner_turn(p, 1000 + turns, NOW);
+		assert_false(store_in_transaction(s));
+		assert_true(++turns < 100000);
+	}
+	const pruner_stats_t *st = pruner_stats(p);
+	assert_int_equal(st->passes, 1);
+	assert_int_equal(st->last_rows[STORE_PRUNE_RUNS], 2995);
+	assert_int_equal(runs_left(p), 0);
+	/* Every turn was a slice (the vacuum's too), and each is counted. */
+	assert_int_equal(st->last_slices, (uint64_t)turns);
+	assert_true(st->last_slice_max_us > 0);
+	assert_true(st->last_slice_p99_us >= PRUNER_SLICE_BUCKET_US);
+	assert_int_equal(st->last_deferred, 0);
+	pruner_destroy(&p);
+}
+
+static void
+test_a_slice_waits_for_input(void **state)
+{
+	fixture_store_t *f = *state;
+	store_t *s = f->store;
+	assert_int_equal(store_begin(s), 0);
+	for (int i = 0; i < 300; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "r-%03d", i);
+		add_run(s, id, 100 + i % 50);
+	}
+	assert_int_equal(store_commit(s), 0);
+	store_retention_t r = {.runs_ms = 90 * DAY, .keep_runs_per_runbook = 5};
+	pruner_t *p = pruner_new(s, &r, 0);
+	/* No pass: nothing to put off. */
+	assert_false(pruner_put_off(p, 1000));
+	pruner_start(p, NOW);
+	/* The pass's first slice is never put off. */
+	assert_false(pruner_put_off(p, 1000));
+	pruner_turn(p, 1000, NOW);
+	uint64_t left = runs_left(p);
+	assert_true(left < 295);
+	/* A message waits: put off, for up to PRUNER_DEFER_MAX_MS after the
+	 * last slice; then taken whatever waits, so retention goes on. */
+	assert_true(pruner_put_off(p, 1001));
+	assert_true(pruner_put_off(p, 1000 + PRUNER_DEFER_MAX_MS - 1));
+	assert_int_equal(runs_left(p), left);
+	assert_false(pruner_put_off(p, 1000 + PRUNER_DEFER_MAX_MS));
+	int turns = 0;
+	int64_t now = 1000 + PRUNER_DEFER_MAX_MS;
+	while (pruner_busy(p)) {
+		pruner_turn(p, now++, NOW);
+		assert_true(++turns < 10000);
+	}
+	assert_int_equal(pruner_stats(p)->last_deferred, 2);
+	assert_int_equal(pruner_stats(p)->last_rows[STORE_PRUNE_RUNS], 295);
+	pruner_destroy(&p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_slice_is_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_slice_waits_for_input, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
