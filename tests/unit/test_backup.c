@@ -23,12 +23,6 @@ setup(void **state)
 	return fixture_store_setup(state, "backup");
 }
 
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 test_the_loop_sleeps_between_slices(void **state)
 {
@@ -81,7 +75,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_the_loop_sleeps_between_slices, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_the_loop_sleeps_between_slices, setup,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

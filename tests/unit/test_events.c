@@ -23,12 +23,6 @@ setup(void **state)
 	return fixture_store_setup(state, "events");
 }
 
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 add_run(store_t *s, const char *id)
 {
@@ -281,13 +275,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup,
+	                                    fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept, setup,
-	                                    teardown),
+	                                    fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, teardown),
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, fixture_store_teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,12 +25,6 @@ setup(void **state)
 	return fixture_store_setup(state, "pruner");
 }
 
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 add_run(store_t *s, const char *id, int64_t days_ago)
 {
@@ -112,7 +106,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, setup, fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

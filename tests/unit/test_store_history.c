@@ -20,12 +20,6 @@ setup(void **state)
 	return fixture_store_setup(state, "store_history");
 }
 
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 /* A run of book created at created_ms, over from started_ms for
  * duration_ms, whose one step ran on each of hosts with step_status. */
 static void
@@ -258,10 +252,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_pages_follow_the_cursor, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_history_figures, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_history_window_and_run_reason, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_filters, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_follow_the_cursor, setup,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_history_figures, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_history_window_and_run_reason, setup,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,12 +29,6 @@ setup(void **state)
 	return fixture_store_setup(state, "prune");
 }
 
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static const store_retention_t retention = {
     .runs_ms = 90 * DAY,
     .outputs_ms = 30 * DAY,
@@ -568,15 +562,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go, setup,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest, setup,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same, setup,
+	                                    fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, setup, teardown),
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back, setup,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, setup,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
