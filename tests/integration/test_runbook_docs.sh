@@ -28,15 +28,7 @@ doc_says '`HOST STEP ! line` for stderr'
 pass "docs/runbooks.md describes notify, kept output, incidents and the '!' prefix as they are"
 
 start_receiver
-cat >"$T/config.yaml" <<YAML
-channels:
-  hook: { webhook: { url: "$RECV/hook" } }
-escalation:
-  policies:
-    default:
-      - { after: 0s, notify: [hook] }
-outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
-YAML
+receiver_config hook
 
 mkdir -p "$T/runbooks"
 cat >"$T/docs.yaml" <<'YAML'
