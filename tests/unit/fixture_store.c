@@ -11,6 +11,7 @@
 #include "fixture_pg.h"
 #include "store/db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,12 @@ fixture_store_setup(void **state, const char *name)
 		return -1;
 	*state = f;
 	return 0;
+}
+
+int
+fixture_store_setup_test(void **state)
+{
+	return fixture_store_setup(state, program_invocation_short_name);
 }
 
 int

@@ -41,6 +41,9 @@ typedef struct {
 /* A fixture_store_t with a new store under /tmp/rota-<name>.XXXXXX, as
  * *state. 0, or -1 (said on stderr). */
 int fixture_store_setup(void **state, const char *name);
+/* fixture_store_setup named for the test program (test_events:
+ * /tmp/rota-test_events.XXXXXX), for a cmocka table to name as it is. */
+int fixture_store_setup_test(void **state);
 /* Closes and removes *state's store and frees it. 0, or -1. */
 int fixture_store_teardown(void **state);
 

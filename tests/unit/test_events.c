@@ -17,12 +17,6 @@
 #include "sendq.h"
 #include "store/store.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "events");
-}
-
 static void
 add_run(store_t *s, const char *id)
 {
@@ -276,14 +270,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup,
+	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept, setup,
+	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_incident_opened, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
+	    cmocka_unit_test_setup_teardown(test_worker_changes, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, fixture_store_teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,12 +19,6 @@
 #define DAY (24LL * 3600 * 1000)
 #define NOW (20000 * DAY)
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "pruner");
-}
-
 static void
 add_run(store_t *s, const char *id, int64_t days_ago)
 {
@@ -106,7 +100,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,12 +23,6 @@
 #define DAY (24LL * 3600 * 1000)
 #define NOW (20000 * DAY) /* 2024-10-04: any fixed instant does */
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "prune");
-}
-
 static const store_retention_t retention = {
     .runs_ms = 90 * DAY,
     .outputs_ms = 30 * DAY,
@@ -562,20 +556,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go, setup,
+	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, setup, fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest, setup,
+	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same, setup,
-	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches, setup,
-	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup,
-	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back, setup,
-	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, setup,
+	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, fixture_store_setup_test,
 	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
