@@ -9,14 +9,7 @@ source "$(dirname "$0")/lib.sh"
 rota_setup
 
 mkdir -p "$T/runbooks"
-cat >"$T/runbooks/hello.yaml" <<'YAML'
-name: hello
-description: says hello
-targets: { hosts: [w1] }
-steps:
-  - id: greet
-    shell: { run: "echo hello from {{ host.id }}" }
-YAML
+cp "$FIXTURES/hello.yaml" "$T/runbooks/"
 cat >"$T/runbooks/gate.yaml" <<'YAML'
 name: gate
 targets: { hosts: [w1] }

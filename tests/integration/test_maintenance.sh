@@ -10,15 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
 mkdir -p "$T/runbooks"
-cat >"$T/runbooks/daily.yaml" <<'YAML'
-name: daily
-severity: P3
-schedule: { cron: "* * * * *", timezone: UTC }
-targets: { all: true }
-steps:
-  - id: check
-    shell: "echo fine"
-YAML
+cp "$FIXTURES/daily.yaml" "$T/runbooks/"
 cat >"$T/runbooks/keep.yaml" <<'YAML'
 name: keep
 maintenance: ignore
