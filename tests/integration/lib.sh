@@ -189,6 +189,13 @@ start_coordinator() {
 	export ROTA_COORDINATOR=$API_EP
 }
 
+# stop_coordinator: SIGTERM to the coordinator, and its exit awaited (a
+# test that restarts it, or checks what it left behind).
+stop_coordinator() {
+	kill -TERM "$COORD_PID"
+	wait "$COORD_PID" 2>/dev/null || true
+}
+
 # restart_coordinator [extra flags...]: starts it again on the endpoints it
 # had, so workers and the CLI find it. Stop the old one first.
 restart_coordinator() {

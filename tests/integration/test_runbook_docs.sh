@@ -103,8 +103,7 @@ pass "a failed manual run raises no incident, whatever its severity"
 
 # Without any channel configured (no --config), a notify step is logged
 # only, and succeeds.
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 RUNBOOKS=$T/runbooks restart_coordinator
 wait_workers 1
 run3=$(rota submit "$T/quiet.yaml" --target w1)

@@ -28,8 +28,7 @@ assert_eq "$(store "SELECT state FROM workers WHERE id = 'w2'")" "stopped" "the 
 pass "a SIGTERMed worker is stopped, not lost"
 
 # ---- the next scheduled run skips it and opens no incident --------------------
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 cp "$FIXTURES/daily.yaml" "$T/runbooks/"
 ROTA_FAKE_NOW=2026-06-01T10:00:57Z RUNBOOKS=$T/runbooks restart_coordinator --heartbeat 500ms
 wait_workers 1
