@@ -7,11 +7,9 @@
  * operator reading them one by one. */
 #include "cmd_review.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ask.h"
 #include "cli.h"
@@ -19,6 +17,7 @@
 #include "clock.h"
 #include "incidentreview.h"
 #include "options.h"
+#include "outfile.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -77,18 +76,12 @@ cmd_review_answered(const Rota__Response *r, void *ctx)
 	}
 	if (rc == CLI_EXIT_OK) {
 		char *doc = incidentreview_render(inc, runs, n, clock_wall_ms());
-		if (c->out == NULL) {
+		if (c->out == NULL)
 			fputs(doc, stdout);
-		} else {
-			FILE *f = fopen(c->out, "w");
-			if (f == NULL || fputs(doc, f) < 0 || fclose(f) != 0) {
-				fprintf(stderr, "rota: cannot write %s: %s\n", c->out,
-				        strerror(errno));
-				rc = CLI_EXIT_RUN_FAILED;
-			} else {
-				printf("wrote the review of %s to %s\n", inc->incident->id, c->out);
-			}
-		}
+		else if (outfile_write(c->out, doc) != 0)
+			rc = CLI_EXIT_RUN_FAILED;
+		else
+			printf("wrote the review of %s to %s\n", inc->incident->id, c->out);
 		free(doc);
 	}
 	for (size_t i = 0; i < n; i++)

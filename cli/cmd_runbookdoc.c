@@ -20,6 +20,7 @@
 #include "json.h"
 #include "jsondoc.h"
 #include "options.h"
+#include "outfile.h"
 #include "runbook.h"
 #include "runbookdoc.h"
 #include "usage.h"
@@ -173,18 +174,7 @@ static int
 cmd_runbookdoc_write(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-	if (f == NULL) {
-		fprintf(stderr, "rota: cannot write %s: %s\n", path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	fputs(text, f);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "rota: cannot write %s: %s\n", path, strerror(errno));
-		rc = -1;
-	}
+	int rc = outfile_write(path, text);
 	free(path);
 	return rc;
 }

@@ -131,6 +131,20 @@ api_maintenance_start(api_t *api, const uint8_t *identity, size_t identity_len,
 	api_maintenance_answer(api, identity, identity_len, req->id, &w, NULL, now);
 }
 
+/* The windows active or to come at now (the configuration's and the
+ * store's) into *set; false after refusing req when the store cannot read
+ * them. */
+static bool
+api_maintenance_windows(api_t *api, const uint8_t *identity, size_t identity_len,
+                        const Rota__Request *req, int64_t now, maint_set_t *set)
+{
+	if (maintenance_list(api->svc->store, config_maintenance(api->svc->config), now, set) == 0)
+		return true;
+	api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
+	           "the store could not read the windows (see the coordinator's log)");
+	return false;
+}
+
 /* Ends the current occurrence of a recurring window (MW-NAME): refused
  * when the configuration has no such window, or it is not running now. */
 static void
@@ -141,12 +155,8 @@ api_maintenance_end_recurring(api_t *api, const uint8_t *identity, size_t identi
 	int64_t now = clock_wall_ms();
 	const char *by = api_operator(api, m->by);
 	maint_set_t set;
-	if (maintenance_list(api->svc->store, config_maintenance(api->svc->config), now, &set) !=
-	    0) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-		           "the store could not read the windows (see the coordinator's log)");
+	if (!api_maintenance_windows(api, identity, identity_len, req, now, &set))
 		return;
-	}
 	const maint_window_t *w = maintenance_find_recurring(&set, m->id);
 	if (w == NULL)
 		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_NOT_FOUND,
@@ -268,12 +278,8 @@ api_maintenance_list(api_t *api, const uint8_t *identity, size_t identity_len,
 {
 	int64_t now = clock_wall_ms();
 	maint_set_t set;
-	if (maintenance_list(api->svc->store, config_maintenance(api->svc->config), now, &set) !=
-	    0) {
-		api_refuse(api, identity, identity_len, req->id, ROTA__ERROR_CODE__ERR_INTERNAL,
-		           "the store could not read the windows (see the coordinator's log)");
+	if (!api_maintenance_windows(api, identity, identity_len, req, now, &set))
 		return;
-	}
 	Rota__MaintenanceListResponse body = ROTA__MAINTENANCE_LIST_RESPONSE__INIT;
 	Rota__MaintenanceWindow *wins = xcalloc(set.count + 1, sizeof(*wins));
 	body.windows = xcalloc(set.count + 1, sizeof(*body.windows));

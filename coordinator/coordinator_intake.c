@@ -12,18 +12,28 @@
 #include "clock.h"
 #include "log.h"
 
+/* Whether a line about msg's peer (its name into peer) may be logged now:
+ * one a minute per kind (what, as "WHAT/endpoint/peer"), *suppressed the
+ * lines held back since the last. */
+static bool
+coordinator_log_allow(coordinator_t *c, const char *what, const char *endpoint,
+                      const wire_msg_t *msg, char *peer, size_t peer_len, uint64_t *suppressed)
+{
+	char key[192];
+	wire_identity_str(msg->identity, msg->identity_len, peer, peer_len);
+	snprintf(key, sizeof(key), "%s%s/%s", what, endpoint, peer);
+	return log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+	                       suppressed);
+}
+
 /* One line per peer per minute for whatever a peer sent that was dropped,
  * with how many more were dropped meanwhile. */
 void
 coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg, const char *why)
 {
 	char peer[128];
-	char key[160];
-	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
-	snprintf(key, sizeof(key), "%s/%s", endpoint, peer);
 	uint64_t suppressed = 0;
-	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
-	                    &suppressed))
+	if (coordinator_log_allow(c, "", endpoint, msg, peer, sizeof(peer), &suppressed))
 		log_warn("dropped a frame from %s peer %s: %s (%llu more dropped since last said)",
 		         endpoint, peer, why, (unsigned long long)suppressed);
 }
@@ -60,12 +70,8 @@ coordinator_follower_redirect(coordinator_t *c, redirect_socket_t kind, void *so
 		return true;
 	}
 	char peer[128];
-	char key[192];
-	wire_identity_str(msg->identity, msg->identity_len, peer, sizeof(peer));
-	snprintf(key, sizeof(key), "redirect/%s/%s", name, peer);
 	uint64_t suppressed = 0;
-	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
-	                    &suppressed))
+	if (coordinator_log_allow(c, "redirect/", name, msg, peer, sizeof(peer), &suppressed))
 		log_info("%s peer %s sent to the leader at %s (this coordinator follows; %llu more"
 		         " since last said)",
 		         name, peer, endpoint[0] ? endpoint : "(none known)",

@@ -77,6 +77,11 @@ void webapi_bad_param(webapi_call_t *call, const char *name, const char *fmt, ..
  * refusal's status and message, or 503 when it could not be committed).
  * On success, nothing is answered yet. */
 Rota__Envelope *webapi_ask(webapi_call_t *call, Rota__Request *req);
+/* webapi_ask's two questions asked by more than one route: `rota show`'s
+ * of run_id (tail_lines of each step's output) and `rota incident show`'s
+ * of id. The same ownership and errors as webapi_ask. */
+Rota__Envelope *webapi_ask_run(webapi_call_t *call, const char *run_id, uint32_t tail_lines);
+Rota__Envelope *webapi_ask_incident(webapi_call_t *call, const char *id);
 
 /* A query argument as a number in [min, max]; *out = dflt when absent.
  * false after answering 400. */

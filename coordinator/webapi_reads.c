@@ -63,19 +63,36 @@ webapi_runs(webapi_call_t *call)
 	rota__envelope__free_unpacked(env, NULL);
 }
 
+Rota__Envelope *
+webapi_ask_run(webapi_call_t *call, const char *run_id, uint32_t tail_lines)
+{
+	Rota__ShowRunRequest body = ROTA__SHOW_RUN_REQUEST__INIT;
+	body.run_id = (char *)run_id;
+	body.tail_lines = tail_lines;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_SHOW;
+	req.show = &body;
+	return webapi_ask(call, &req);
+}
+
+Rota__Envelope *
+webapi_ask_incident(webapi_call_t *call, const char *id)
+{
+	Rota__ShowIncidentRequest body = ROTA__SHOW_INCIDENT_REQUEST__INIT;
+	body.id = (char *)id;
+	Rota__Request req = ROTA__REQUEST__INIT;
+	req.body_case = ROTA__REQUEST__BODY_INCIDENT_SHOW;
+	req.incident_show = &body;
+	return webapi_ask(call, &req);
+}
+
 void
 webapi_run(webapi_call_t *call)
 {
 	uint64_t tail;
 	if (!webapi_arg_uint(call, "tail", 0, API_MAX_TAIL_LINES, WEBAPI_RUN_TAIL_LINES, &tail))
 		return;
-	Rota__ShowRunRequest body = ROTA__SHOW_RUN_REQUEST__INIT;
-	body.run_id = (char *)call->params[0];
-	body.tail_lines = (uint32_t)tail;
-	Rota__Request req = ROTA__REQUEST__INIT;
-	req.body_case = ROTA__REQUEST__BODY_SHOW;
-	req.show = &body;
-	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	Rota__Envelope *env = webapi_ask_run(call, call->params[0], (uint32_t)tail); /* owned */
 	if (env == NULL)
 		return;
 	json_t *j = jsondoc_run_show(env->response->show, clock_wall_ms());
@@ -114,12 +131,7 @@ webapi_incidents(webapi_call_t *call)
 void
 webapi_incident(webapi_call_t *call)
 {
-	Rota__ShowIncidentRequest body = ROTA__SHOW_INCIDENT_REQUEST__INIT;
-	body.id = (char *)call->params[0];
-	Rota__Request req = ROTA__REQUEST__INIT;
-	req.body_case = ROTA__REQUEST__BODY_INCIDENT_SHOW;
-	req.incident_show = &body;
-	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	Rota__Envelope *env = webapi_ask_incident(call, call->params[0]); /* owned */
 	if (env == NULL)
 		return;
 	json_t *j = jsondoc_incident_show(env->response->incident_show, clock_wall_ms());

@@ -22,12 +22,7 @@ webapi_review_free(Rota__Envelope **replies, Rota__ShowRunResponse **runs, size_
 void
 webapi_review(webapi_call_t *call)
 {
-	Rota__ShowIncidentRequest body = ROTA__SHOW_INCIDENT_REQUEST__INIT;
-	body.id = (char *)call->params[0];
-	Rota__Request req = ROTA__REQUEST__INIT;
-	req.body_case = ROTA__REQUEST__BODY_INCIDENT_SHOW;
-	req.incident_show = &body;
-	Rota__Envelope *env = webapi_ask(call, &req); /* owned */
+	Rota__Envelope *env = webapi_ask_incident(call, call->params[0]); /* owned */
 	if (env == NULL)
 		return;
 	const Rota__ShowIncidentResponse *inc = env->response->incident_show;
@@ -42,12 +37,7 @@ webapi_review(webapi_call_t *call)
 	Rota__ShowRunResponse **runs = xcalloc(inc->n_runs + 1, sizeof(*runs));
 	size_t n = 0;
 	for (size_t i = 0; i < inc->n_runs; i++) {
-		Rota__ShowRunRequest sr = ROTA__SHOW_RUN_REQUEST__INIT;
-		sr.run_id = inc->runs[i]->id;
-		Rota__Request rreq = ROTA__REQUEST__INIT;
-		rreq.body_case = ROTA__REQUEST__BODY_SHOW;
-		rreq.show = &sr;
-		Rota__Envelope *r = webapi_ask(call, &rreq);
+		Rota__Envelope *r = webapi_ask_run(call, inc->runs[i]->id, 0);
 		if (r != NULL) {
 			replies[n] = r;
 			runs[n++] = r->response->show;

@@ -317,6 +317,30 @@ slot_start_mail(outbox_t *o, slot_t *sl, const channel_t *c)
 	return 0;
 }
 
+/* A slot whose transfer could not start, emptied: its handle, body and
+ * headers freed. */
+static void
+slot_undo(slot_t *sl)
+{
+	curl_easy_cleanup(sl->easy);
+	free(sl->body);
+	curl_slist_free_all(sl->headers);
+	memset(sl, 0, sizeof(*sl));
+}
+
+/* Hands sl's transfer to curl and marks the slot used; -1 (the slot
+ * undone) when curl refuses it. */
+static int
+slot_add(outbox_t *o, slot_t *sl)
+{
+	if (curl_multi_add_handle(o->multi, sl->easy) != CURLM_OK) {
+		slot_undo(sl);
+		return -1;
+	}
+	sl->used = true;
+	return 0;
+}
+
 /* Starts the transfer of d on a free slot; -1 when curl refused (the row
  * stays due and is tried next turn). Takes nothing from d. */
 static int
@@ -334,16 +358,11 @@ slot_start(outbox_t *o, slot_t *sl, const due_t *d, char **body)
 	if (c->kind == CHANNEL_EMAIL) {
 		sl->body = *body;
 		*body = NULL;
-		if (slot_start_mail(o, sl, c) != 0 ||
-		    curl_multi_add_handle(o->multi, sl->easy) != CURLM_OK) {
-			curl_easy_cleanup(sl->easy);
-			free(sl->body);
-			curl_slist_free_all(sl->headers);
-			memset(sl, 0, sizeof(*sl));
+		if (slot_start_mail(o, sl, c) != 0) {
+			slot_undo(sl);
 			return -1;
 		}
-		sl->used = true;
-		return 0;
+		return slot_add(o, sl);
 	}
 	char key[64];
 	snprintf(key, sizeof(key), "Idempotency-Key: rota-%" PRId64, d->n.id);
@@ -354,8 +373,7 @@ slot_start(outbox_t *o, slot_t *sl, const due_t *d, char **body)
 	struct curl_slist *h3 = h2 ? curl_slist_append(h2, "Expect:") : NULL;
 	if (h3 == NULL) {
 		curl_slist_free_all(h);
-		curl_easy_cleanup(sl->easy);
-		memset(sl, 0, sizeof(*sl));
+		slot_undo(sl);
 		return -1;
 	}
 	sl->headers = h3;
@@ -374,15 +392,7 @@ slot_start(outbox_t *o, slot_t *sl, const due_t *d, char **body)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_reply);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, sl);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, sl);
-	if (curl_multi_add_handle(o->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
-		free(sl->body);
-		curl_slist_free_all(sl->headers);
-		memset(sl, 0, sizeof(*sl));
-		return -1;
-	}
-	sl->used = true;
-	return 0;
+	return slot_add(o, sl);
 }
 
 static void

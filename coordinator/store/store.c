@@ -420,3 +420,42 @@ store_epoch_next(store_t *s, uint64_t *epoch)
 		return -1;
 	return rc;
 }
+
+int
+store_returning_id(store_t *s, db_stmt_t *st, int64_t *id)
+{
+	if (db_step(st) != DB_ROW) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	*id = db_column_int64(st, 0);
+	/* RETURNING: the statement is done once its one row is read. */
+	if (db_step(st) != DB_DONE) {
+		store_stmt_failed(s, st);
+		return -1;
+	}
+	db_reset(st);
+	return 0;
+}
+
+int
+store_rows(db_stmt_t *st, void *rows, size_t *count, size_t size, store_row_fn each, void *ctx)
+{
+	/* rows is a T **: its pointer is read and written as bytes, so one
+	 * loop serves every element type without a cast through void **. */
+	char *array;
+	memcpy(&array, rows, sizeof(array));
+	size_t cap = *count;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 8;
+			array = xrealloc(array, cap * size);
+			memcpy(rows, &array, sizeof(array));
+		}
+		char *row = array + (*count)++ * size;
+		memset(row, 0, size);
+		each(st, row, ctx);
+	}
+	return rc;
+}

@@ -173,5 +173,18 @@ int store_write_sql(store_t *s, const char *sql, const store_arg_t *args, size_t
 #define STORE_WRITE_SQL(s, sql, ...) store_write_sql((s), (sql), STORE_ARGS(__VA_ARGS__))
 /* A query that stepped to an error: logs, resets, marks the turn failed. */
 void store_stmt_failed(store_t *s, db_stmt_t *st);
+/* Steps an INSERT ... RETURNING id, bound, whose one row is read: the id
+ * into *id and the statement stepped to its end and reset. 0, or -1 as
+ * store_stmt_failed. */
+int store_returning_id(store_t *s, db_stmt_t *st, int64_t *id);
+/* Fills row (one zeroed element of a list's array) from the statement's
+ * current row; ctx is the caller's. */
+typedef void (*store_row_fn)(db_stmt_t *st, void *row, void *ctx);
+/* The one loop of a list query: steps the bound statement st to its end,
+ * appending to the array *rows (rows is a T **, count its length; grown as
+ * needed, the caller's with what each put in it) one zeroed element of
+ * size bytes a row, filled by each. The last db_step code: DB_DONE, or the
+ * error, which the caller reports its own way; st is not reset. */
+int store_rows(db_stmt_t *st, void *rows, size_t *count, size_t size, store_row_fn each, void *ctx);
 
 #endif

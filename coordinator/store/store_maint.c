@@ -36,38 +36,35 @@ store_maint_add(store_t *s, const store_maint_t *w, int64_t *id)
 	db_bind_int64(st, 4, w->starts_ms);
 	db_bind_int64(st, 5, w->ends_ms);
 	db_bind_text(st, 6, w->created_by);
-	if (db_step(st) != DB_ROW) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	*id = db_column_int64(st, 0);
-	/* RETURNING: the statement is done once its one row is read. */
-	if (db_step(st) != DB_DONE) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	db_reset(st);
-	return 0;
+	return store_returning_id(s, st, id);
 }
 
 int
 store_maint_end(store_t *s, int64_t id, int64_t now_ms, const char *by)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_end);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, now_ms);
-	db_bind_text(st, 2, by);
-	db_bind_int64(st, 3, id);
-	db_bind_int64(st, 4, now_ms);
-	if (store_stmt_done(s, st) != 0)
+	if (STORE_WRITE_SQL(s, sql_end, STORE_INT(now_ms), STORE_TEXT(by), STORE_INT(id),
+	                    STORE_INT(now_ms)) != 0)
 		return -1;
 	int64_t ended = db_changes(s->db);
 	if (ended < 0)
 		return -1;
 	return ended > 0 ? 0 : 1;
+}
+
+/* One window of sql_list (store_rows). */
+static void
+store_maint_row(db_stmt_t *st, void *row, void *ctx)
+{
+	(void)ctx;
+	store_maint_t *w = row;
+	w->id = db_column_int64(st, 0);
+	w->target = store_column_dup(st, 1);
+	w->reason = store_column_dup(st, 2);
+	w->freeze = db_column_int64(st, 3) != 0;
+	w->starts_ms = db_column_int64(st, 4);
+	w->ends_ms = db_column_int64(st, 5);
+	w->created_by = store_column_dup(st, 6);
+	w->ended_by = store_column_dup(st, 7);
 }
 
 int
@@ -80,24 +77,7 @@ store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out
 		return -1;
 	db_bind_int64(st, 1, after_ms);
 	db_bind_int64(st, 2, (int64_t)limit);
-	int rc;
-	size_t cap = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (*count == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		store_maint_t *w = &(*out)[(*count)++];
-		w->id = db_column_int64(st, 0);
-		w->target = store_column_dup(st, 1);
-		w->reason = store_column_dup(st, 2);
-		w->freeze = db_column_int64(st, 3) != 0;
-		w->starts_ms = db_column_int64(st, 4);
-		w->ends_ms = db_column_int64(st, 5);
-		w->created_by = store_column_dup(st, 6);
-		w->ended_by = store_column_dup(st, 7);
-	}
-	if (rc != DB_DONE) {
+	if (store_rows(st, out, count, sizeof(**out), store_maint_row, NULL) != DB_DONE) {
 		store_stmt_failed(s, st);
 		store_maint_free(*out, *count);
 		*out = NULL;
@@ -124,27 +104,28 @@ int
 store_maint_end_occurrence(store_t *s, const char *name, int64_t starts_ms, int64_t now_ms,
                            const char *by)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_end_occurrence);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, name);
-	db_bind_int64(st, 2, starts_ms);
-	db_bind_int64(st, 3, now_ms);
-	db_bind_text(st, 4, by);
-	if (store_stmt_done(s, st) != 0)
+	if (STORE_WRITE_SQL(s, sql_end_occurrence, STORE_TEXT(name), STORE_INT(starts_ms),
+	                    STORE_INT(now_ms), STORE_TEXT(by)) != 0)
 		return -1;
 	int64_t ended = db_changes(s->db);
 	if (ended < 0)
 		return -1;
-	db_stmt_t *forget = store_stmt(s, sql_ended_forget);
-	if (forget == NULL)
-		return -1;
-	db_bind_int64(forget, 1, now_ms - STORE_MAINT_ENDED_KEEP_MS);
-	if (store_stmt_done(s, forget) != 0)
+	if (STORE_WRITE_SQL(s, sql_ended_forget, STORE_INT(now_ms - STORE_MAINT_ENDED_KEEP_MS)) !=
+	    0)
 		return -1;
 	return ended > 0 ? 0 : 1;
+}
+
+/* One occurrence of sql_ended_list (store_rows). */
+static void
+store_maint_ended_row(db_stmt_t *st, void *row, void *ctx)
+{
+	(void)ctx;
+	store_maint_ended_t *e = row;
+	e->name = store_column_dup(st, 0);
+	e->starts_ms = db_column_int64(st, 1);
+	e->ended_ms = db_column_int64(st, 2);
+	e->ended_by = store_column_dup(st, 3);
 }
 
 int
@@ -158,20 +139,7 @@ store_maint_ended_list(store_t *s, int64_t after_ms, size_t limit, store_maint_e
 		return -1;
 	db_bind_int64(st, 1, after_ms);
 	db_bind_int64(st, 2, (int64_t)limit);
-	int rc;
-	size_t cap = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (*count == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		store_maint_ended_t *e = &(*out)[(*count)++];
-		e->name = store_column_dup(st, 0);
-		e->starts_ms = db_column_int64(st, 1);
-		e->ended_ms = db_column_int64(st, 2);
-		e->ended_by = store_column_dup(st, 3);
-	}
-	if (rc != DB_DONE) {
+	if (store_rows(st, out, count, sizeof(**out), store_maint_ended_row, NULL) != DB_DONE) {
 		store_stmt_failed(s, st);
 		store_maint_ended_free(*out, *count);
 		*out = NULL;

@@ -16,18 +16,9 @@ int
 store_oncall_override_add(store_t *s, const char *rotation, const rotation_override_t *o,
                           int64_t at_ms)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_add);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, rotation);
-	db_bind_text(st, 2, o->person);
-	db_bind_int64(st, 3, o->from_ms);
-	db_bind_int64(st, 4, o->until_ms);
-	db_bind_text(st, 5, o->by ? o->by : "");
-	db_bind_int64(st, 6, at_ms);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_add, STORE_TEXT(rotation), STORE_TEXT(o->person),
+	                       STORE_INT(o->from_ms), STORE_INT(o->until_ms),
+	                       STORE_TEXT(o->by ? o->by : ""), STORE_INT(at_ms));
 }
 
 int

@@ -18,20 +18,10 @@ static const char sql_expired[] = "DELETE FROM web_sessions WHERE expires_ms <= 
 int
 store_web_add(store_t *s, const store_web_session_t *w)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_add);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, w->id);
-	db_bind_text(st, 2, w->kind);
-	db_bind_text(st, 3, w->operator);
-	db_bind_int64(st, 4, w->role);
-	db_bind_text(st, 5, w->key);
-	db_bind_text(st, 6, w->csrf);
-	db_bind_int64(st, 7, w->created_ms);
-	db_bind_int64(st, 8, w->expires_ms);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_add, STORE_TEXT(w->id), STORE_TEXT(w->kind),
+	                       STORE_TEXT(w->operator), STORE_INT(w->role), STORE_TEXT(w->key),
+	                       STORE_TEXT(w->csrf), STORE_INT(w->created_ms),
+	                       STORE_INT(w->expires_ms));
 }
 
 int
@@ -72,37 +62,20 @@ store_web_get(store_t *s, const char *id, const char *kind, int64_t now_ms,
 int
 store_web_delete(store_t *s, const char *id)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, sql_delete);
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_delete, STORE_TEXT(id));
 }
 
 int
 store_web_revoke(store_t *s, const char *operator, int64_t now_ms, uint64_t *count)
 {
 	*count = 0;
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_stmt(s, operator!= NULL ? sql_revoke_one : sql_revoke_all);
-	if (st == NULL)
-		return -1;
-	if (operator!= NULL)
-		db_bind_text(st, 1, operator);
-	else
-		db_bind_int64(st, 1, now_ms);
-	if (store_stmt_done(s, st) != 0)
+	int rc = operator!= NULL ? STORE_WRITE_SQL(s, sql_revoke_one, STORE_TEXT(operator))
+	                         : STORE_WRITE_SQL(s, sql_revoke_all, STORE_INT(now_ms));
+	if (rc != 0)
 		return -1;
 	int64_t revoked = db_changes(s->db);
 	if (revoked < 0)
 		return -1;
 	*count = (uint64_t)revoked;
-	st = store_stmt(s, sql_expired);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, now_ms);
-	return store_stmt_done(s, st);
+	return STORE_WRITE_SQL(s, sql_expired, STORE_INT(now_ms));
 }

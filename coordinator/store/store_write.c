@@ -125,17 +125,7 @@ store_step_insert(store_t *s, const char *run_id, const char *step_id, const cha
 	db_bind_int64(st, 6, status);
 	db_bind_blob(st, 7, spec, spec_len);
 	/* RETURNING id: the row's id on both engines (no last_insert_rowid). */
-	if (db_step(st) != DB_ROW) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	*row = db_column_int64(st, 0);
-	if (db_step(st) != DB_DONE) {
-		store_stmt_failed(s, st);
-		return -1;
-	}
-	db_reset(st);
-	return 0;
+	return store_returning_id(s, st, row);
 }
 
 int

@@ -83,27 +83,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-die() {
-	echo "bench ha: $*" >&2
-	for f in "$W"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done
-	exit 1
-}
+BENCH=ha
+# shellcheck source=halib.sh
+. "$ROOT/tests/bench/halib.sh"
 
-# No fork (bash 5's EPOCHREALTIME): a `date` would put milliseconds between
-# the clock read and the signal.
-now_ms() {
-	local us=${EPOCHREALTIME/[.,]/}
-	echo $((us / 1000))
-}
-
-ROTA_TEMPLATE=${ROTA_PG_TEMPLATE:-$BIN/../pg/template}
-ROTA_PG_TEMPLATE=$ROTA_TEMPLATE bash "$PGCLUSTER" --state "$PG_STATE" start >"$W/pg-start.log" 2>&1 ||
-	die "could not start PostgreSQL: $(tail -n 5 "$W/pg-start.log")"
-# shellcheck disable=SC1090
-. "$PG_STATE"
-bash "$PGCLUSTER" --state "$PG_STATE" newdb ha >/dev/null || die "newdb ha"
-URL="postgresql:///ha?host=$PG_SOCKET&port=$PG_PORT&user=rota"
-sql() { psql -X -q -At -h "$PG_SOCKET" -p "$PG_PORT" -U rota -d ha -c "$1"; }
+bench_pg_start ha
 
 {
 	echo "name: bench-ha"

@@ -72,40 +72,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-die() {
-	echo "bench hafleet: $*" >&2
-	for f in "$W"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done
-	exit 1
-}
+BENCH=hafleet
+# shellcheck source=halib.sh
+. "$ROOT/tests/bench/halib.sh"
 
 # set -e ends the script on a failed command: say which.
 trap 'die "a command failed at line $LINENO"' ERR
 
-now_ms() {
-	local us=${EPOCHREALTIME/[.,]/}
-	echo $((us / 1000))
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 echo "  (load average at start: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-ROTA_PG_TEMPLATE=${ROTA_PG_TEMPLATE:-$BIN/../pg/template} bash "$PGCLUSTER" --state "$PG_STATE" start \
-	>"$W/pg-start.log" 2>&1 || die "could not start PostgreSQL: $(tail -n 5 "$W/pg-start.log")"
-# shellcheck disable=SC1090
-. "$PG_STATE"
-bash "$PGCLUSTER" --state "$PG_STATE" newdb hafleet >/dev/null || die "newdb hafleet"
-URL="postgresql:///hafleet?host=$PG_SOCKET&port=$PG_PORT&user=rota"
-sql() { psql -X -q -At -h "$PG_SOCKET" -p "$PG_PORT" -U rota -d hafleet -c "$1"; }
+bench_pg_start hafleet
 
-cat >"$W/runbooks/bench-fanout.yaml" <<'EOF'
-name: bench-fanout
-description: one noop step on every connected worker
-targets: { all: true }
-steps:
-  - id: nothing
-    noop: {}
-EOF
+cp "$ROOT/tests/fixtures/bench-fanout.yaml" "$W/runbooks/"
 
 # Per coordinator (leader, follower): its pid, endpoints, RSS before the
 # fleet (KiB) and CPU ticks at the window's start.

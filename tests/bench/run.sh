@@ -182,14 +182,7 @@ steps:
   - id: nothing
     noop: {}
 EOF
-cat >"$RB/bench-fanout.yaml" <<'EOF'
-name: bench-fanout
-description: one noop step on every connected worker
-targets: { all: true }
-steps:
-  - id: nothing
-    noop: {}
-EOF
+cp "$ROOT/tests/fixtures/bench-fanout.yaml" "$RB/"
 cat >"$RB/bench-true.yaml" <<'EOF'
 name: bench-true
 description: one shell step that does nothing, on a real worker

@@ -197,6 +197,13 @@ start_coordinator() {
 	export ROTA_COORDINATOR=$API_EP
 }
 
+# stop_coordinator: SIGTERM to the coordinator, and its exit awaited (a
+# test that restarts it, or checks what it left behind).
+stop_coordinator() {
+	kill -TERM "$COORD_PID"
+	wait "$COORD_PID" 2>/dev/null || true
+}
+
 # restart_coordinator [extra flags...]: starts it again on the endpoints it
 # had, so workers and the CLI find it. Stop the old one first.
 restart_coordinator() {
@@ -334,6 +341,22 @@ start_receiver() {
 	RECV=http://127.0.0.1:$(cat "$T/recv.port")
 }
 
+# receiver_config CHANNEL: $T/config.yaml of a test whose notices go to the
+# receiver (start_receiver first): one webhook channel CHANNEL, on $RECV/CHANNEL,
+# that the default policy notifies at once, and the outbox's short backoff.
+# A test that needs more appends to the file.
+receiver_config() {
+	cat >"$T/config.yaml" <<YAML
+channels:
+  $1: { webhook: { url: "$RECV/$1" } }
+escalation:
+  policies:
+    default:
+      - { after: 0s, notify: [$1] }
+outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
+YAML
+}
+
 # start_testhttp [DIR]: rota-testhttp (what the checks ask) on a free loopback
 # port, serving DIR's files under /file/ when given; sets U, its URL.
 start_testhttp() {
@@ -341,6 +364,61 @@ start_testhttp() {
 	PIDS+=("$!")
 	wait_for '[ -s "$T/http.port" ]' 10 "the test HTTP server's port"
 	U="http://127.0.0.1:$(cat "$T/http.port")"
+}
+
+# free_port: a loopback TCP port free now (the kernel's choice).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_prometheus: a real Prometheus on a free port with $T/prometheus.yml,
+# its data in $T/prom; sets PROM_PID and P, its URL. Started again after a
+# kill, it keeps its data.
+start_prometheus() {
+	PPORT=$(free_port)
+	prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/prom" \
+		--web.listen-address="127.0.0.1:$PPORT" >>"$T/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	PIDS+=("$PROM_PID")
+	P="http://127.0.0.1:$PPORT"
+}
+
+# req METHOD PATH [BODY [CURL ARGS...]]: an HTTP request to $BASE$PATH
+# (BODY sent as JSON); sets CODE, BODY (the answer) and HDRS (the headers,
+# in $T/hdrs).
+req() {
+	local method=$1 path=$2 data=${3:-}
+	shift 3 2>/dev/null || shift $#
+	local args=(-s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X "$method")
+	[ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
+	CODE=$(curl "${args[@]}" "$@" "$BASE$path") || fail "curl $method $path"
+	BODY=$(cat "$T/body")
+	HDRS=$(cat "$T/hdrs")
+}
+# jget FILTER: jq's raw answer to FILTER over BODY.
+jget() {
+	jq -r "$1" <<<"$BODY"
+}
+# same_json A B: True when the two documents are equal, whatever the order
+# of their members.
+same_json() {
+	if [ "$(jq -S . <<<"$1")" = "$(jq -S . <<<"$2")" ]; then echo True; else echo False; fi
+}
+# expect_code CODE WHAT: fails unless req's answer had HTTP status CODE.
+expect_code() {
+	[ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1: $BODY"
+}
+
+# operator_key NAME ROLE [ADHOC]: a key pair NAME in $T/keys, listed in
+# operators.yaml with ROLE (and its adhoc: permission, when given).
+operator_key() {
+	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
+	local pub
+	pub=$(sed -n 's/^public-key = //p' "$T/keys/$1.key")
+	printf '  - name: %s\n    key: "%s"\n    role: %s\n' "$1" "$pub" "$2" >>"$T/data/operators.yaml"
+	if [ -n "${3:-}" ]; then
+		printf '    adhoc: %s\n' "$3" >>"$T/data/operators.yaml"
+	fi
 }
 
 # try_daemon LOG DATA_DIR PROGRAM [args...]: runs a daemon that should

@@ -177,8 +177,7 @@ steps:
   - id: tick
     shell: { run: "echo tick" }
 EOF
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 ROTA_FAKE_NOW=$(date -u +%Y-%m-%dT%H:%M:57Z) RUNBOOKS=$RB restart_coordinator
 wait_workers 2
 wait_for "rota runs --json | grep -q '\"trigger\":\"schedule\"'" 30 "the schedule to fire"

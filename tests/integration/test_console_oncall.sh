@@ -33,24 +33,8 @@ YAML
 mkdir -p "$T/runbooks"
 
 # req METHOD PATH [BODY [CURL ARGS...]]: sets CODE and BODY.
-req() {
-	local method=$1 path=$2 data=${3:-}
-	shift 3 2>/dev/null || shift $#
-	local args=(-s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X "$method")
-	[ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
-	CODE=$(curl "${args[@]}" "$@" "$BASE$path") || fail "curl $method $path"
-	BODY=$(cat "$T/body")
-}
-jget() { jq -r "$1" <<<"$BODY"; }
-expect() { [ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1: $BODY"; }
 
 secure_init
-operator_key() { # operator_key NAME ROLE
-	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
-	local pub
-	pub=$(sed -n 's/^public-key = //p' "$T/keys/$1.key")
-	printf '  - name: %s\n    key: "%s"\n    role: %s\n' "$1" "$pub" "$2" >>"$T/data/operators.yaml"
-}
 operator_key vic viewer
 operator_key olga operator
 # signin NAME: the session cookie of NAME, from a `rota web login` link.
@@ -78,7 +62,7 @@ has_line "$OUT" '^override: alice covers secondary from .* UTC until .* UTC \(se
 run_rota 0 -- oncall --json
 cli=$OUT
 req GET /v1/oncall "" "${VC[@]}"
-expect 200 "GET /v1/oncall as a viewer"
+expect_code 200 "GET /v1/oncall as a viewer"
 assert_eq "$(jq -S 'del(.at)' <<<"$BODY")" "$(jq -S 'del(.at)' <<<"$cli")" \
 	"/v1/oncall is rota oncall --json"
 assert_eq "$(jget '[.rotations[].rotation] | join(",")')" "primary,secondary" "every rotation"
@@ -90,7 +74,7 @@ pass "GET /v1/oncall is rota oncall --json: now, next, handoff, overrides"
 
 # ---- maintenance: list, start, end; roles and CSRF --------------------------
 req GET /v1/maintenance "" "${VC[@]}"
-expect 200 "GET /v1/maintenance as a viewer"
+expect_code 200 "GET /v1/maintenance as a viewer"
 run_rota 0 -- maintenance list --json
 assert_eq "$(jq -S . <<<"$BODY")" "$(jq -S . <<<"$OUT")" "/v1/maintenance is rota maintenance list --json"
 assert_eq "$(jget '.windows[0] | "\(.id) \(.recurring) \(.target)"')" "MW-patch-night true role=db" \
@@ -98,28 +82,28 @@ assert_eq "$(jget '.windows[0] | "\(.id) \(.recurring) \(.target)"')" "MW-patch-
 
 req POST /v1/maintenance '{"target": "db-1", "for": "2h", "reason": "kernel upgrade"}' "${VC[@]}" \
 	-H "X-CSRF-Token: $vcsrf"
-expect 403 "a viewer's start"
+expect_code 403 "a viewer's start"
 assert_contains "$(jget .error.message)" "operator role" "403 names the role"
 req POST /v1/maintenance '{"target": "db-1", "for": "2h", "reason": "kernel upgrade"}' "${OC[@]}"
-expect 403 "a start without the CSRF token"
+expect_code 403 "a start without the CSRF token"
 assert_eq "$(jget .error.code)" csrf "refused for the token"
 req POST /v1/maintenance '{"target": "db-1", "for": "soon", "reason": "x"}' "${OC[@]}" \
 	-H "X-CSRF-Token: $ocsrf"
-expect 400 "a bad duration"
+expect_code 400 "a bad duration"
 assert_contains "$(jget .error.message)" 'param "for"' "400 names the field"
 req POST /v1/maintenance '{"target": "db-1", "for": "2h", "reason": "kernel upgrade"}' "${OC[@]}" \
 	-H "X-CSRF-Token: $ocsrf"
-expect 200 "the operator's start"
+expect_code 200 "the operator's start"
 mw=$(jget .id)
 assert_eq "$(jget '"\(.state) \(.target) \(.by)"')" "active db-1 olga" "the window started"
 run_rota 0 -- maintenance list --json
 assert_eq "$(jq -r --arg id "$mw" '.windows[] | select(.id == $id) | .reason' <<<"$OUT")" \
 	"kernel upgrade" "rota maintenance list shows it"
 req POST "/v1/maintenance/$mw/end" "" "${OC[@]}" -H "X-CSRF-Token: $ocsrf"
-expect 200 "the operator's end"
+expect_code 200 "the operator's end"
 assert_eq "$(jget .ended_by)" olga "ended by olga"
 req POST "/v1/maintenance/$mw/end" "" "${OC[@]}" -H "X-CSRF-Token: $ocsrf"
-expect 404 "ending it twice"
+expect_code 404 "ending it twice"
 assert_eq "$(store "SELECT actor || ' ' || action || ' ' || target || ' ' || outcome FROM audit WHERE action LIKE 'maintenance%' ORDER BY id")" \
 	"vic maintenance start db-1 refused
 olga maintenance start MW-1 ok
@@ -140,20 +124,20 @@ assert_eq "$CODE" 200 "the link opens the calendar without a session"
 has_line "$(cat "$T/ics")" '^BEGIN:VCALENDAR' "an iCalendar"
 has_line "$(cat "$T/ics")" '^SUMMARY:.*(alice|bob)' "with primary's shifts"
 req GET "/v1/oncall/primary.ics"
-expect 401 "no token, no session"
+expect_code 401 "no token, no session"
 # The same token but for its last digit (never the same one).
 last=${token: -1}
 req GET "/v1/oncall/primary.ics?token=${token%?}$([ "$last" = 0 ] && echo 1 || echo 0)"
-expect 403 "a wrong token"
+expect_code 403 "a wrong token"
 wrong=$(jget .error.message)
 req GET "/v1/oncall/secondary.ics?token=$token"
-expect 403 "primary's link on another rotation"
+expect_code 403 "primary's link on another rotation"
 assert_eq "$(jget .error.message)" "$wrong" "the same refusal"
 req GET "/v1/oncall/nosuch.ics?token=$token"
-expect 403 "an unknown rotation"
+expect_code 403 "an unknown rotation"
 assert_eq "$(jget .error.message)" "$wrong" "the same refusal: nothing said of the rotation"
 req GET "/v1/runs?token=$token"
-expect 401 "the link opens no other endpoint"
+expect_code 401 "the link opens no other endpoint"
 assert_eq "$(store "SELECT count(*) FROM oncall_feeds WHERE token_hash = '$token'")" 0 \
 	"the store keeps no secret"
 assert_eq "$(store "SELECT count(*) FROM oncall_feeds WHERE rotation = 'primary'")" 1 "one hash"

@@ -32,14 +32,8 @@ steps:
 YAML
 
 start_receiver
-cat >"$T/config.yaml" <<YAML
-channels:
-  oncall: { webhook: { url: "$RECV/oncall" } }
-escalation:
-  policies:
-    default:
-      - { after: 0s, notify: [oncall] }
-outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
+receiver_config oncall
+cat >>"$T/config.yaml" <<YAML
 maintenance:
   - { name: db-patching, cron: "0 8 * * *", duration: 2h, target: db-1, reason: patching }
 YAML

@@ -10,10 +10,7 @@
 rota_setup
 start_coordinator
 
-# A port nobody listens on: bound for a moment and let go.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# A port nobody listens on: bound for a moment and let go (free_port).
 dead_worker=tcp://127.0.0.1:$(free_port)
 dead_api=tcp://127.0.0.1:$(free_port)
 

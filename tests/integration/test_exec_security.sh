@@ -14,15 +14,7 @@ SECRET=zq$(od -An -tx8 -N8 /dev/urandom | tr -d ' \n')
 printf '%s' "$SECRET" >"$T/expected"
 
 start_receiver
-cat >"$T/config.yaml" <<YAML
-channels:
-  hook: { webhook: { url: "$RECV/hook" } }
-escalation:
-  policies:
-    default:
-      - { after: 0s, notify: [hook] }
-outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
-YAML
+receiver_config hook
 
 mkdir -p "$T/runbooks"
 cat >"$T/secret.yaml" <<YAML

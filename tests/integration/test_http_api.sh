@@ -9,14 +9,7 @@ source "$(dirname "$0")/lib.sh"
 rota_setup
 
 mkdir -p "$T/runbooks"
-cat >"$T/runbooks/hello.yaml" <<'YAML'
-name: hello
-description: says hello
-targets: { hosts: [w1] }
-steps:
-  - id: greet
-    shell: { run: "echo hello from {{ host.id }}" }
-YAML
+cp "$FIXTURES/hello.yaml" "$T/runbooks/"
 cat >"$T/runbooks/gate.yaml" <<'YAML'
 name: gate
 targets: { hosts: [w1] }
@@ -66,29 +59,6 @@ steps:
     shelll: { run: "true" }
 YAML
 
-# req METHOD PATH [BODY [CURL ARGS...]]: sets CODE, BODY (the answer) and
-# HDRS (the headers, in $T/hdrs).
-req() {
-	local method=$1 path=$2 data=${3:-}
-	shift 3 2>/dev/null || shift $#
-	local args=(-s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X "$method")
-	[ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
-	CODE=$(curl "${args[@]}" "$@" "$BASE$path") || fail "curl $method $path"
-	BODY=$(cat "$T/body")
-	HDRS=$(cat "$T/hdrs")
-}
-# jget FILTER: jq's raw answer to FILTER over BODY.
-jget() {
-	jq -r "$1" <<<"$BODY"
-}
-# same_json A B: True when the two documents are equal, whatever the order
-# of their members.
-same_json() {
-	if [ "$(jq -S . <<<"$1")" = "$(jq -S . <<<"$2")" ]; then echo True; else echo False; fi
-}
-expect() { # expect CODE what
-	[ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1: $BODY"
-}
 
 RUNBOOKS=$T/runbooks start_coordinator
 BASE=http://$HTTP_EP
@@ -98,14 +68,14 @@ wait_workers 1
 # ---- reads: the CLI's documents --------------------------------------------
 run_rota 0 -- submit hello --wait
 req GET /v1/runs
-expect 200 "GET /v1/runs"
+expect_code 200 "GET /v1/runs"
 has_line "$HDRS" "^Content-Security-Policy: default-src 'self'; script-src 'self'" "CSP"
 has_line "$HDRS" '^Content-Type: application/json' "content type"
 run_id=$(jget '.runs[0].id')
 # The same document as `rota show --json` (durations aside: measured at
 # two moments for a run that ended they agree, so compare all).
 req GET "/v1/runs/$run_id"
-expect 200 "GET /v1/runs/ID"
+expect_code 200 "GET /v1/runs/ID"
 run_rota 0 -- show "$run_id" --json
 same=$(same_json "$BODY" "$OUT")
 assert_eq "$same" True "GET /v1/runs/ID is rota show --json"
@@ -117,41 +87,41 @@ assert_eq "$same" True "GET /v1/runs is rota runs --json"
 pass "GET /v1/runs and /v1/runs/ID answer the CLI's --json documents, with a CSP"
 
 req GET /v1/runs/no-such-run
-expect 404 "unknown run"
+expect_code 404 "unknown run"
 assert_contains "$BODY" '{"error":{"code":"not_found","message":"no run' "404 body"
 req GET "/v1/runs?limit=abc"
-expect 400 "bad limit"
+expect_code 400 "bad limit"
 assert_contains "$BODY" 'param \"limit\": \"abc\" is not a whole number from 1 to 1000' "400 names the param"
 req GET "/v1/runs?limit=0"
-expect 400 "limit 0"
+expect_code 400 "limit 0"
 req GET "/v1/incidents?open=maybe"
-expect 400 "bad open"
+expect_code 400 "bad open"
 assert_contains "$BODY" 'param \"open\"' "400 names open"
 req DELETE /v1/runs
-expect 405 "DELETE /v1/runs"
+expect_code 405 "DELETE /v1/runs"
 has_line "$HDRS" '^Allow: ' "405 Allow"
 req GET /v1/nothing-here
-expect 404 "unknown endpoint"
+expect_code 404 "unknown endpoint"
 req GET /v1/incidents/INC-999
-expect 404 "unknown incident"
+expect_code 404 "unknown incident"
 pass "400 names the parameter, 404 for unknown ids and endpoints, 405 with Allow"
 
 for what in runbooks schedules; do
 	req GET "/v1/$what"
-	expect 200 "GET /v1/$what"
+	expect_code 200 "GET /v1/$what"
 	run_rota 0 -- "$what" --json
 	assert_eq "$(same_json "$BODY" "$OUT")" True "GET /v1/$what is rota $what --json"
 done
 req GET /v1/workers
-expect 200 "GET /v1/workers"
+expect_code 200 "GET /v1/workers"
 assert_eq "$(jget '.workers[0].id + " " + .workers[0].state')" "w1 connected" "the worker"
 req GET /v1/audit
-expect 200 "GET /v1/audit (keyless: admin)"
+expect_code 200 "GET /v1/audit (keyless: admin)"
 req GET "/v1/schedules?next=1000"
-expect 400 "next too large"
+expect_code 400 "next too large"
 
 req GET /v1/runbooks/nightly
-expect 200 "GET /v1/runbooks/NAME"
+expect_code 200 "GET /v1/runbooks/NAME"
 run_rota 0 -- runbooks nightly --json
 assert_eq "$(same_json "$BODY" "$OUT")" True "GET /v1/runbooks/NAME is rota runbooks NAME --json"
 assert_eq "$(jget '.description')" "rotates the logs at night" "description"
@@ -200,33 +170,33 @@ run_rota 0 -- runbook show broken
 has_line "$OUT" '^## Lint errors$' "an invalid runbook's document: its lint errors"
 assert_contains "$OUT" "unknown key 'shelll'" "the lint error in the Markdown"
 req GET /v1/runbooks/broken
-expect 200 "an invalid runbook"
+expect_code 200 "an invalid runbook"
 assert_eq "$(jget '.runbook.state + " " + (.steps | tostring)')" "invalid null" "invalid: no steps"
 assert_eq "$(jget '[.lint[] | "\(.line):\(.column)"] | join(" ")')" "3:5 4:5" "its lint errors at line:column"
 assert_contains "$(jget '.lint[1].message')" "unknown key 'shelll'" "its lint error's message"
 req GET /v1/runbooks/nope
-expect 404 "an unknown runbook"
+expect_code 404 "an unknown runbook"
 assert_contains "$BODY" "unknown runbook 'nope'" "404 names it"
 req GET "/v1/runbooks/..%2F..%2Fetc%2Fpasswd"
-expect 404 "a path for a name"
+expect_code 404 "a path for a name"
 req GET "/v1/runbooks/nightly?next=101"
-expect 400 "next too large"
+expect_code 400 "next too large"
 pass "GET /v1/runbooks, /v1/runbooks/NAME, /v1/schedules are the CLI's documents; /v1/workers, /v1/audit answer"
 
 # Pagination by limit: two runs more, the newest first, one a page.
 run_rota 0 -- submit hello --wait
 run_rota 0 -- submit hello --wait
 req GET "/v1/runs?limit=2"
-expect 200 "limit 2"
+expect_code 200 "limit 2"
 assert_eq "$(jget '.runs | length')" 2 "two runs on a page of 2"
 
 # Filters and the cursor: the newest hello run, then the page before it.
 req GET "/v1/runs?runbook=hello&status=succeeded&trigger=manual&host=w1&limit=1"
-expect 200 "filtered runs"
+expect_code 200 "filtered runs"
 assert_eq "$(jget '.runs | length')" 1 "one run on the page"
 first=$(jget '.runs[0].id')
 req GET "/v1/runs?runbook=hello&limit=1&before=$first"
-expect 200 "the next page"
+expect_code 200 "the next page"
 second=$(jget '.runs[0].id')
 [ -n "$second" ] && [ "$second" != "$first" ] || fail "before= gave '$second' after '$first'"
 req GET "/v1/runs?runbook=hello&limit=10&before=$second"
@@ -238,45 +208,45 @@ assert_eq "$(jget '.runs | length')" 0 "no run on another host"
 req GET "/v1/runs?since=99999999999999"
 assert_eq "$(jget '.runs | length')" 0 "none since the far future"
 req GET "/v1/runs?status=bogus"
-expect 400 "bad status"
+expect_code 400 "bad status"
 assert_contains "$BODY" 'param \"status\": \"bogus\" is not a run status' "status named"
 pass "runs filter by runbook, status, trigger, host and time, and page with before=ID"
 
 # ---- actions: CSRF, then each one -----------------------------------------
 req GET /v1/session
-expect 200 "GET /v1/session"
+expect_code 200 "GET /v1/session"
 csrf=$(jget '.csrf_token')
 assert_eq "$(jget '.role')" admin "keyless callers are admins, as the CLI"
 req POST /v1/runs '{"runbook":"hello"}'
-expect 403 "POST without the CSRF token"
+expect_code 403 "POST without the CSRF token"
 assert_contains "$BODY" '"code":"csrf"' "csrf refusal"
 req POST /v1/runs '{"runbook":"hello"}' -H "X-CSRF-Token: wrong$csrf"
-expect 403 "POST with a wrong CSRF token"
+expect_code 403 "POST with a wrong CSRF token"
 H=(-H "X-CSRF-Token: $csrf")
 req POST /v1/runs '{"runbook":' "${H[@]}"
-expect 400 "broken JSON"
+expect_code 400 "broken JSON"
 assert_contains "$BODY" 'body: not JSON' "broken JSON named"
 req POST /v1/runs '{"targets":["w1"]}' "${H[@]}"
-expect 400 "submit without runbook"
+expect_code 400 "submit without runbook"
 assert_contains "$BODY" 'param \"runbook\": required' "missing runbook named"
 req POST /v1/runs '{"runbook":"nope"}' "${H[@]}"
-expect 404 "unknown runbook"
+expect_code 404 "unknown runbook"
 req POST /v1/runs '{"runbook":"gate"}' "${H[@]}"
-expect 200 "submit gate"
+expect_code 200 "submit gate"
 gate=$(jget '.run_id')
 assert_eq "$(jget '.hosts | join(",")')" "w1" "submitted to w1"
 wait_for 'rota show "$gate" --json | grep -q "\"status\":\"waiting\""' 10 "the manual step to wait"
 req POST "/v1/runs/$gate/steps/confirm/approve" '{"note":"looks fine"}' "${H[@]}"
-expect 200 "approve"
+expect_code 200 "approve"
 assert_eq "$(jget '.decision')" approved "approved"
 wait_for 'rota show "$gate" --json | grep -q "\"status\":\"succeeded\""' 15 "the gate run to go on"
 req POST "/v1/runs/$gate/steps/confirm/approve" '' "${H[@]}"
-expect 409 "approve a step not waiting"
+expect_code 409 "approve a step not waiting"
 req POST /v1/runs '{"runbook":"slow"}' "${H[@]}"
 slow=$(jget '.run_id')
 wait_for 'rota show "$slow" --json | grep -q "\"status\":\"running\""' 10 "the slow step to run"
 req POST "/v1/runs/$slow/cancel" '{"note":"not now"}' "${H[@]}"
-expect 200 "cancel"
+expect_code 200 "cancel"
 assert_eq "$(jget '.run_id')" "$slow" "cancelled run"
 wait_for '[ "$(rota show "$slow" --json | jq -r .run.status)" = cancelled ]' 15 "the run to be cancelled"
 pass "POST needs the CSRF token; submit, approve (409 when not waiting) and cancel act"
@@ -285,27 +255,27 @@ run_rota 0 -- incident open hello --title "disk full" --severity P3
 req GET "/v1/incidents?open=true"
 inc=$(jget '.incidents[0].id')
 req POST "/v1/incidents/$inc/ack" '{"note":"on it"}' "${H[@]}"
-expect 200 "ack"
+expect_code 200 "ack"
 assert_eq "$(jget '.incident.status')" acknowledged "acked"
 run_rota 0 -- incident show "$inc"
 assert_contains "$OUT" "acknowledged" "rota incident show sees the ack"
 req GET "/v1/incidents/$inc"
-expect 200 "GET /v1/incidents/ID"
+expect_code 200 "GET /v1/incidents/ID"
 run_rota 0 -- incident show "$inc" --json
 same=$(same_json "$BODY" "$OUT")
 assert_eq "$same" True "GET /v1/incidents/ID is rota incident show --json"
 req POST "/v1/incidents/$inc/notes" '{"text":"df says 100%","kind":"finding"}' "${H[@]}"
-expect 200 "a note on the incident"
+expect_code 200 "a note on the incident"
 assert_eq "$(jget '.incident_id + " " + .note_kind')" "$inc finding" "the note"
 req POST "/v1/runs/$gate/notes" '{"text":"approved from the console"}' "${H[@]}"
-expect 200 "a note on a run"
+expect_code 200 "a note on a run"
 assert_eq "$(jget '.run_id')" "$gate" "the run's note"
 req POST "/v1/runs/$gate/notes" '{"kind":"cause"}' "${H[@]}"
-expect 400 "a note without text"
+expect_code 400 "a note without text"
 req GET "/v1/runs/$gate"
 assert_contains "$BODY" '"text":"approved from the console"' "the run shows its note"
 req POST "/v1/incidents/$inc/resolve" '{"note":"freed space"}' "${H[@]}"
-expect 200 "resolve"
+expect_code 200 "resolve"
 assert_eq "$(jget '.incident.status')" resolved "resolved"
 audit=$(store "SELECT action || ' ' || target || ' ' || outcome || ' ' || peer FROM audit WHERE action IN ('ack','resolve','approve','cancel') ORDER BY id")
 has_line "$audit" "^ack $inc ok 127\.0\.0\.1:" "the ack audited with the HTTP peer"
@@ -322,7 +292,7 @@ wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
 restart_coordinator --http-tls-cert "$T/tls.crt" --http-tls-key "$T/tls.key"
 BASE=https://$HTTP_EP
 req GET /v1/runs "" --cacert "$T/tls.crt"
-expect 200 "GET over HTTPS"
+expect_code 200 "GET over HTTPS"
 run_rota 0 -- web login
 assert_contains "$OUT" "https://$HTTP_EP/v1/login?token=" "an https link"
 curl -s -o /dev/null -D "$T/hdrs" --cacert "$T/tls.crt" "$(head -1 <<<"$OUT")" || fail "open the link"

@@ -9,53 +9,17 @@ source "$(dirname "$0")/lib.sh"
 rota_setup
 
 mkdir -p "$T/runbooks"
-cat >"$T/runbooks/hello.yaml" <<'YAML'
-name: hello
-description: says hello
-targets: { hosts: [w1] }
-steps:
-  - id: greet
-    shell: { run: "echo hello from {{ host.id }}" }
-YAML
-# req METHOD PATH [BODY [CURL ARGS...]]: sets CODE, BODY (the answer) and
-# HDRS (the headers, in $T/hdrs).
-req() {
-	local method=$1 path=$2 data=${3:-}
-	shift 3 2>/dev/null || shift $#
-	local args=(-s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X "$method")
-	[ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
-	CODE=$(curl "${args[@]}" "$@" "$BASE$path") || fail "curl $method $path"
-	BODY=$(cat "$T/body")
-	HDRS=$(cat "$T/hdrs")
-}
-# jget FILTER: jq's raw answer to FILTER over BODY.
-jget() {
-	jq -r "$1" <<<"$BODY"
-}
-# same_json A B: True when the two documents are equal, whatever the order
-# of their members.
-same_json() {
-	if [ "$(jq -S . <<<"$1")" = "$(jq -S . <<<"$2")" ]; then echo True; else echo False; fi
-}
-expect() { # expect CODE what
-	[ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1: $BODY"
-}
+cp "$FIXTURES/hello.yaml" "$T/runbooks/"
 
 # ---- with keys: sessions, roles -------------------------------------------
 secure_init
-operator_key() { # operator_key NAME ROLE: a key pair listed in operators.yaml
-	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
-	local pub
-	pub=$(sed -n 's/^public-key = //p' "$T/keys/$1.key")
-	printf '  - name: %s\n    key: "%s"\n    role: %s\n' "$1" "$pub" "$2" >>"$T/data/operators.yaml"
-}
 operator_key bob viewer
 operator_key alice operator
 RUNBOOKS=$T/runbooks start_coordinator
 BASE=http://$HTTP_EP
 
 req GET /v1/runs
-expect 401 "no session under keys"
+expect_code 401 "no session under keys"
 assert_contains "$BODY" "rota web login" "401 says how to sign in"
 
 run_rota 0 -- --key "$T/keys/bob.key_secret" web login
@@ -84,19 +48,19 @@ pass "rota web login: a single-use link sets an HttpOnly SameSite=Strict cookie 
 
 C=(-H "Cookie: $cookie")
 req GET /v1/session "" "${C[@]}"
-expect 200 "session"
+expect_code 200 "session"
 assert_eq "$(jget '.operator')" bob "signed in as bob"
 assert_eq "$(jget '.role')" viewer "as a viewer"
 bcsrf=$(jget '.csrf_token')
 req GET /v1/runs "" "${C[@]}"
-expect 200 "a viewer reads"
+expect_code 200 "a viewer reads"
 req GET /v1/incidents "" "${C[@]}"
-expect 200 "a viewer reads incidents"
+expect_code 200 "a viewer reads incidents"
 req POST /v1/runs '{"runbook":"hello"}' "${C[@]}" -H "X-CSRF-Token: $bcsrf"
-expect 403 "a viewer's submit"
+expect_code 403 "a viewer's submit"
 assert_contains "$BODY" "rota submit needs the operator role; bob is a viewer" "403 names the role"
 req GET /v1/audit "" "${C[@]}"
-expect 403 "a viewer's audit"
+expect_code 403 "a viewer's audit"
 assert_contains "$BODY" "rota audit needs the admin role; bob is a viewer" "403 names admin"
 refused=$(store "SELECT actor || ' ' || role || ' ' || action || ' ' || outcome FROM audit WHERE actor = 'bob'")
 has_line "$refused" '^bob viewer submit refused$' "the refusal audited"
@@ -126,15 +90,15 @@ kill -TERM "$COORD_PID"
 wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
 restart_coordinator
 req GET /v1/session "" -H "Cookie: $acookie"
-expect 200 "alice's session after a restart"
+expect_code 200 "alice's session after a restart"
 assert_eq "$(jget '.operator')" alice "still alice"
 run_rota 4 -- --key "$T/keys/bob.key_secret" web logout --all
 assert_contains "$ERR" "web logout --all needs the admin role; bob is a viewer" "viewer logout --all"
 run_rota 0 -- web logout --all
 req GET /v1/session "" -H "Cookie: $acookie"
-expect 401 "a revoked session"
+expect_code 401 "a revoked session"
 req GET /v1/session "" "${C[@]}"
-expect 401 "bob's revoked session"
+expect_code 401 "bob's revoked session"
 assert_eq "$(sse "${C[@]}")" 401 "a revoked session no longer follows"
 pass "sessions survive a restart; rota web logout --all (admin) ends them"
 
@@ -145,9 +109,9 @@ wait_exit "$COORD_PID" 10 || fail "the coordinator did not stop"
 start_coordinator --http 0.0.0.0:0
 BASE=http://127.0.0.1:${HTTP_EP##*:}
 req GET /v1/session "" "${C[@]}"
-expect 403 "plain HTTP beyond loopback"
+expect_code 403 "plain HTTP beyond loopback"
 assert_contains "$BODY" "need HTTPS beyond loopback" "names the fix"
 assert_contains "$BODY" "--http-tls-cert" "names the flags"
 req GET /healthz
-expect 200 "the probe"
+expect_code 200 "the probe"
 pass "beyond loopback without HTTPS the console refuses, naming --http-tls-cert or --insecure"

@@ -55,13 +55,7 @@ steps:
   - id: tell
     notify: { message: "still looking at api-1", channel: oncall }
 YAML
-cat >"$T/runbooks/look.yaml" <<'YAML'
-name: look
-targets: { all: true }
-steps:
-  - id: look
-    shell: "echo looking"
-YAML
+cp "$FIXTURES/look.yaml" "$T/runbooks/"
 RUNBOOKS=$T/runbooks start_coordinator --config "$T/config.yaml"
 start_worker api-1
 wait_workers 1

@@ -220,8 +220,7 @@ has_line "$OUT" "page +(failed|error) .*no channel 'nowhere' in the coordinator'
 pass "a notify step naming an unknown channel fails and names the channels"
 
 # ---- a failing scheduled run --------------------------------------------------
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 # Every minute, failing; written only now, so the first coordinator never
 # ran it. Its clock starts just before a minute.
 cat >"$RUNBOOKS/nightly.yaml" <<'EOF'
@@ -244,8 +243,7 @@ has_line "$OUT" "^source +run-failure$" "the source of a failed scheduled run"
 has_line "$OUT" "^title +scheduled nightly failed$" "the title"
 # The next minute, without waiting for it: a restart just before it (the
 # incident lives in the store, so the second failure still finds it).
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 ROTA_FAKE_NOW=2026-06-01T10:01:57Z restart_coordinator --config "$CONFIG"
 wait_workers 1
 wait_for "[ \"\$(store \"SELECT COUNT(*) FROM incident_runs WHERE incident_id = '$nightly'\")\" = 2 ]" 20 \

@@ -16,9 +16,6 @@ SKIPPED=8
 WAITING=11
 RUN_SUCCEEDED=3
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 for tool in prometheus-alertmanager jq openssl pg_dump pg_restore psql zstd; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (deploy/install-deps.sh installs it)"
 done

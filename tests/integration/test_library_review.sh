@@ -61,9 +61,6 @@ RUN_FAILED=4
 for tool in prometheus promtool python3; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (deploy/install-deps.sh installs it)"
 done
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # ---- eight days of hourly samples up to now, as OpenMetrics --------------
 # CPU busy on average: a 30%, b 45% (one core each); memory in use: a 50%,
@@ -105,29 +102,13 @@ promtool tsdb create-blocks-from openmetrics --max-block-duration=240h "$T/histo
 	>"$T/promtool.log" 2>&1 &
 PROMTOOL_PID=$!
 echo 'global: { scrape_interval: 1m }' >"$T/prometheus.yml"
-start_prometheus() {
-	PPORT=$(free_port)
-	prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/prom" \
-		--web.listen-address="127.0.0.1:$PPORT" >>"$T/prometheus.log" 2>&1 &
-	PROM_PID=$!
-	PIDS+=("$PROM_PID")
-	P="http://127.0.0.1:$PPORT"
-}
 
 RUNBOOKS=$T/runbooks
 mkdir -p "$RUNBOOKS"
 cp "$ROTA_SOURCE_DIR/runbooks/capacity-review.yaml" "$ROTA_SOURCE_DIR/runbooks/documentation-review.yaml" \
 	"$ROTA_SOURCE_DIR/runbooks/monthly-security-audit.yaml" "$RUNBOOKS/"
 start_receiver
-cat >"$T/config.yaml" <<YAML
-channels:
-  security: { webhook: { url: "$RECV/security" } }
-escalation:
-  policies:
-    default:
-      - { after: 0s, notify: [security] }
-outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
-YAML
+receiver_config security
 start_coordinator --config "$T/config.yaml"
 start_worker w1 --label capacity_review=yes
 start_worker w2

@@ -10,15 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
 mkdir -p "$T/runbooks"
-cat >"$T/runbooks/daily.yaml" <<'YAML'
-name: daily
-severity: P3
-schedule: { cron: "* * * * *", timezone: UTC }
-targets: { all: true }
-steps:
-  - id: check
-    shell: "echo fine"
-YAML
+cp "$FIXTURES/daily.yaml" "$T/runbooks/"
 cat >"$T/runbooks/keep.yaml" <<'YAML'
 name: keep
 maintenance: ignore
@@ -113,8 +105,7 @@ pass "an alert for a host in maintenance opens nothing and is shown suppressed"
 # The test clock runs at the real clock's pace from each start: every
 # restart below leaves a minute of margin to what it checks, so a slow
 # start on a busy machine cannot carry the clock past it.
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 ROTA_FAKE_NOW=2026-06-01T10:01:40Z RUNBOOKS=$T/runbooks restart_coordinator --config "$T/config.yaml"
 run_rota 0 -- maintenance list
 has_line "$OUT" "^MW-1 +active +role=db " "maintenance list inside the window, after a restart"
@@ -125,8 +116,7 @@ assert_contains "$ERR" "--freeze pauses every schedule, so it goes with --target
 run_rota 0 -- maintenance start --target all --for 1h --reason "change freeze" --freeze
 assert_contains "$OUT" "MW-2: all in maintenance until" "maintenance start --freeze"
 assert_contains "$OUT" "every schedule frozen" "maintenance start --freeze"
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 # Past MW-1's end (10:02:5x), a little before the 10:04 slot.
 ROTA_FAKE_NOW=2026-06-01T10:03:54Z RUNBOOKS=$T/runbooks restart_coordinator --config "$T/config.yaml"
 run_rota 0 -- maintenance list

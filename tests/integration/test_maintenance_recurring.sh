@@ -44,8 +44,7 @@ assert_eq "$(store "SELECT actor || ' ' || action || ' ' || target || ' ' || out
 	"alice maintenance end MW-patch ok
 alice maintenance end MW-patch refused
 alice maintenance end MW-nosuch refused" "the audit rows of end"
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 ROTA_FAKE_NOW=2026-06-02T02:31:00Z RUNBOOKS=$T/runbooks restart_coordinator --config "$T/config.yaml"
 run_rota 0 -- maintenance list
 has_line "$OUT" "^MW-patch +planned +role=db .*2026-06-09 02:00" "list after a restart: MW-patch's next occurrence"

@@ -201,8 +201,7 @@ assert_eq "$(grep -c 'BEGIN:VEVENT' <<<"$ics")" "$(grep -c 'END:VEVENT' <<<"$ics
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://$HTTP_EP/v1/oncall/nope.ics")" 404 "an unknown rotation's calendar"
 
 # --- the override outlives a restart
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 ROTA_FAKE_NOW=2026-12-08T10:30:00Z RUNBOOKS=$T/runbooks restart_coordinator --config "$T/config.yaml"
 run_rota 0 -- oncall primary
 has_line "$OUT" "primary +carol \\(override\\)" "the override after a restart"

@@ -9,9 +9,6 @@
 rota_setup
 
 start_testhttp
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # ---- a real Prometheus, started first: it scrapes nothing for its first 5 s
 # (its discovery manager's update delay), so the hold tests run meanwhile ----
 command -v prometheus >/dev/null || fail "prometheus is not installed (deploy/install-deps.sh installs Debian's prometheus)"
@@ -21,14 +18,6 @@ scrape_configs:
   - job_name: testhttp
     static_configs: [ { targets: [ "127.0.0.1:$(cat "$T/http.port")" ] } ]
 YAML
-start_prometheus() {
-	PPORT=$(free_port)
-	prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/prom" \
-		--web.listen-address="127.0.0.1:$PPORT" >>"$T/prometheus.log" 2>&1 &
-	PROM_PID=$!
-	PIDS+=("$PROM_PID")
-	P="http://127.0.0.1:$PPORT"
-}
 # scraped: Prometheus answers with rota-testhttp's samples.
 scraped() { curl -fsS "$P/api/v1/query?query=errors_total" 2>/dev/null | grep -q '"exported_job":"db"'; }
 start_prometheus

@@ -28,15 +28,7 @@ doc_says '`HOST STEP ! line` for stderr'
 pass "docs/runbooks.md describes notify, kept output, incidents and the '!' prefix as they are"
 
 start_receiver
-cat >"$T/config.yaml" <<YAML
-channels:
-  hook: { webhook: { url: "$RECV/hook" } }
-escalation:
-  policies:
-    default:
-      - { after: 0s, notify: [hook] }
-outbox: { backoff: 200ms, max_backoff: 1s, timeout: 2s }
-YAML
+receiver_config hook
 
 mkdir -p "$T/runbooks"
 cat >"$T/docs.yaml" <<'YAML'
@@ -111,8 +103,7 @@ pass "a failed manual run raises no incident, whatever its severity"
 
 # Without any channel configured (no --config), a notify step is logged
 # only, and succeeds.
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 RUNBOOKS=$T/runbooks restart_coordinator
 wait_workers 1
 run3=$(rota submit "$T/quiet.yaml" --target w1)

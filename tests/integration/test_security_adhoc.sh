@@ -13,15 +13,6 @@ worker_key w1 authorize
 worker_key w2 authorize
 # operator_key NAME ROLE [adhoc]: a key pair for NAME, listed in
 # operators.yaml, with `adhoc: VALUE` when given.
-operator_key() {
-	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
-	local pub
-	pub=$(sed -n 's/^public-key = //p' "$T/keys/$1.key")
-	printf '  - name: %s\n    key: "%s"\n    role: %s\n' "$1" "$pub" "$2" >>"$T/data/operators.yaml"
-	if [ -n "${3:-}" ]; then
-		printf '    adhoc: %s\n' "$3" >>"$T/data/operators.yaml"
-	fi
-}
 operator_key alice operator
 operator_key bob operator
 operator_key dora operator true

@@ -129,8 +129,7 @@ has_line "$OUT" " admin +admin +workers remove +w2 +refused .*in run $run_id" "a
 has_line "$OUT" ' admin +admin +workers remove +w2 +ok .*forgot worker w2' "audit: w2 removed"
 
 # A restart reads the store: w2 stays forgotten.
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 RUNBOOKS=$T/runbooks restart_coordinator --heartbeat 200ms
 wait_workers 1
 run_rota 0 -- workers
@@ -138,8 +137,7 @@ assert_not_contains "$OUT" "w2" "rota workers after a restart"
 pass "a removed worker is gone from rota workers, the store and new runs, and is audited"
 
 # Without CURVE there are no keys to list, and it says so.
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 mv "$T/data" "$T/data-secure"
 unset ROTA_CONFIG
 start_coordinator

@@ -10,12 +10,6 @@ rota_setup
 secure_init
 worker_key w1 authorize
 # operator_key NAME ROLE: a key pair for NAME, listed in operators.yaml.
-operator_key() {
-	rota keygen "$1" --out "$T/keys" >/dev/null || fail "rota keygen $1"
-	local pub
-	pub=$(sed -n 's/^public-key = //p' "$T/keys/$1.key")
-	printf '  - name: %s\n    key: "%s"\n    role: %s\n' "$1" "$pub" "$2" >>"$T/data/operators.yaml"
-}
 operator_key alice operator
 operator_key bob viewer
 operator_key carol operator

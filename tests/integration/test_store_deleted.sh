@@ -52,8 +52,7 @@ assert_eq "$(spooled)" 1 "results kept in the worker's spool while the store is 
 
 # Put back what was saved, restart: both runs are there, the kept result
 # is delivered and acknowledged.
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
+stop_coordinator
 mv "$rescued" "$data/rota.db"
 restart_coordinator
 assert_eq "$(run_status "$done_run")" 3 "the run acknowledged before the delete"

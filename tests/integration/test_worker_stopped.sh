@@ -8,13 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rota_setup
 mkdir -p "$T/runbooks"
-cat >"$T/runbooks/look.yaml" <<'YAML'
-name: look
-targets: { all: true }
-steps:
-  - id: look
-    shell: "echo looking"
-YAML
+cp "$FIXTURES/look.yaml" "$T/runbooks/"
 RUNBOOKS=$T/runbooks start_coordinator --heartbeat 500ms
 start_worker w1
 start_worker w2
@@ -34,17 +28,8 @@ assert_eq "$(store "SELECT state FROM workers WHERE id = 'w2'")" "stopped" "the 
 pass "a SIGTERMed worker is stopped, not lost"
 
 # ---- the next scheduled run skips it and opens no incident --------------------
-kill -TERM "$COORD_PID"
-wait "$COORD_PID" 2>/dev/null || true
-cat >"$T/runbooks/daily.yaml" <<'YAML'
-name: daily
-severity: P3
-schedule: { cron: "* * * * *", timezone: UTC }
-targets: { all: true }
-steps:
-  - id: check
-    shell: "echo fine"
-YAML
+stop_coordinator
+cp "$FIXTURES/daily.yaml" "$T/runbooks/"
 ROTA_FAKE_NOW=2026-06-01T10:00:57Z RUNBOOKS=$T/runbooks restart_coordinator --heartbeat 500ms
 wait_workers 1
 has_line "$(rota workers)" "^w2 .* stopped " "w2 after a coordinator restart"

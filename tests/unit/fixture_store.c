@@ -9,7 +9,9 @@
 
 #include "fixture_dir.h"
 #include "fixture_pg.h"
+#include "store/db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,12 @@ fixture_store_setup(void **state, const char *name)
 }
 
 int
+fixture_store_setup_test(void **state)
+{
+	return fixture_store_setup(state, program_invocation_short_name);
+}
+
+int
 fixture_store_teardown(void **state)
 {
 	fixture_store_t *f = *state;
@@ -105,6 +113,83 @@ fixture_store_teardown(void **state)
 		return -1;
 	free(f);
 	return 0;
+}
+
+store_t *
+fixture_store_plain(const char *target)
+{
+	char *error = NULL;
+	store_options_t o = {.target = target};
+	store_t *s = store_open(&o, &error);
+	if (s == NULL)
+		fail_msg("store_open: %s", error);
+	return s;
+}
+
+db_t *
+fixture_store_db(const char *target)
+{
+	char *error = NULL;
+	db_options_t o = {.target = target, .create = true, .busy_timeout_ms = 1000};
+	db_t *db = db_open(&o, &error);
+	if (db == NULL)
+		fail_msg("%s", error);
+	return db;
+}
+
+int
+fixture_store_pg_setup(void **state, const char *prefix)
+{
+	static int counter; /* schemas made by this process */
+	fixture_store_pg_t *f = xcalloc(1, sizeof(*f));
+	*state = f;
+	const char *base = getenv("ROTA_TEST_PG_URL");
+	if (base == NULL || *base == '\0')
+		return 0;
+	snprintf(f->schema, sizeof(f->schema), "%s_%d_%d", prefix, (int)getpid(), counter++);
+	db_t *admin = fixture_store_db(base);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", f->schema,
+	         f->schema);
+	int rc = db_exec(admin, sql);
+	db_close(&admin);
+	if (rc != 0)
+		return -1;
+	f->url = xasprintf("%s%coptions=-csearch_path%%3D%s", base, strchr(base, '?') ? '&' : '?',
+	                   f->schema);
+	return 0;
+}
+
+int
+fixture_store_pg_teardown(void **state)
+{
+	fixture_store_pg_t *f = *state;
+	if (f->url != NULL) {
+		db_t *admin = fixture_store_db(getenv("ROTA_TEST_PG_URL"));
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
+		if (db_exec(admin, sql) != 0)
+			fprintf(stderr, "drop schema: %s\n", db_errmsg(admin));
+		db_close(&admin);
+	}
+	if (f->dir[0] != '\0')
+		fixture_dir_remove(f->dir);
+	free(f->url);
+	free(f);
+	return 0;
+}
+
+fixture_store_pg_t *
+fixture_store_pg_need(void **state, const char *ctest_name)
+{
+	fixture_store_pg_t *f = *state;
+	if (f->url == NULL) {
+		print_message("skipped: ROTA_TEST_PG_URL is not set (the suite's PostgreSQL"
+		              " cluster sets it: ctest -R %s)\n",
+		              ctest_name);
+		skip();
+	}
+	return f;
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "store/db.h"
 #include "store/store.h"
 
 /* Makes the temporary directory into dir and the store's file name into
@@ -40,8 +41,37 @@ typedef struct {
 /* A fixture_store_t with a new store under /tmp/rota-<name>.XXXXXX, as
  * *state. 0, or -1 (said on stderr). */
 int fixture_store_setup(void **state, const char *name);
+/* fixture_store_setup named for the test program (test_events:
+ * /tmp/rota-test_events.XXXXXX), for a cmocka table to name as it is. */
+int fixture_store_setup_test(void **state);
 /* Closes and removes *state's store and frees it. 0, or -1. */
 int fixture_store_teardown(void **state);
+
+/* Opens the store at target as it is, taking no lease (a test of the
+ * store's own opening); fails the test when it cannot. */
+store_t *fixture_store_plain(const char *target);
+/* Opens the database at target (a file is made when missing) through the
+ * store's db layer, without the store; fails the test when it cannot. */
+db_t *fixture_store_db(const char *target);
+/* The fixture of a test of the PostgreSQL store on a server of the
+ * caller's (pg.unit.store_import, pg.unit.store_schema_pg): a fresh schema
+ * of the database ROTA_TEST_PG_URL names, <prefix>_<pid>_<counter>, and
+ * the URL that works in it; a temporary directory if the test makes one. */
+typedef struct {
+	char dir[64];   /* "" until the test makes one (fixture_dir_make) */
+	char path[128]; /* the test's own: a file in dir, if it wants one */
+	char schema[64];
+	char *url; /* owned; NULL when ROTA_TEST_PG_URL is not set */
+} fixture_store_pg_t;
+
+/* A fixture_store_pg_t as *state, with its schema made when there is a
+ * server. 0, or -1. */
+int fixture_store_pg_setup(void **state, const char *prefix);
+/* Drops the schema, removes dir if made, frees *state. 0. */
+int fixture_store_pg_teardown(void **state);
+/* *state, or the test skipped (said, naming the ctest test that sets
+ * ROTA_TEST_PG_URL) when there is no server. */
+fixture_store_pg_t *fixture_store_pg_need(void **state, const char *ctest_name);
 
 /* Makes the runbook directory <dir>/books into books (a catalog's, beside
  * the store); fails the test when it cannot. */

@@ -17,12 +17,6 @@
 
 typedef fixture_store_t fixture_t;
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "audit");
-}
-
 /* Every row, oldest first. */
 static Rota__AuditResponse *
 rows(fixture_t *f)
@@ -154,9 +148,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_record_and_list, setup, fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_auth_flood, setup, fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_auth_many_addresses, setup,
+	    cmocka_unit_test_setup_teardown(test_record_and_list, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_flood, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_many_addresses, fixture_store_setup_test,
 	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

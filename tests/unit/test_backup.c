@@ -17,18 +17,6 @@
 #include "fixture_store.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "backup");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 test_the_loop_sleeps_between_slices(void **state)
 {
@@ -81,7 +69,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_the_loop_sleeps_between_slices, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_the_loop_sleeps_between_slices,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,18 +17,6 @@
 #include "sendq.h"
 #include "store/store.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "events");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 add_run(store_t *s, const char *id)
 {
@@ -96,21 +84,30 @@ test_cursors_follow_commits(void **state)
 	sendq_destroy(&q);
 }
 
+/* A ring of 4 (the caller's) after run r1's 10 events were committed (its
+ * insert, then 9 updates); *start the cursor from before them. */
+static events_t *
+ring_of_ten(store_t *s, sendq_t *q, uint64_t *start)
+{
+	char *error = NULL;
+	events_t *e = events_new_bounded(s, 4, 1 << 20, &error);
+	assert_non_null(e);
+	*start = events_cursor(e);
+	add_run(s, "r1");
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(store_run_update(s, "r1", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(s), 0);
+	events_committed(e, q, true, 0);
+	return e;
+}
+
 static void
 test_behind_the_ring_resyncs_from_the_store(void **state)
 {
 	fixture_store_t *f = *state;
-	char *error = NULL;
-	events_t *e = events_new_bounded(f->store, 4, 1 << 20, &error);
-	assert_non_null(e);
 	sendq_t *q = sendq_new();
-	uint64_t start = events_cursor(e);
-	add_run(f->store, "r1");
-	for (int i = 0; i < 9; i++)
-		assert_int_equal(
-		    store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
-	assert_int_equal(store_commit(f->store), 0);
-	events_committed(e, q, true, 0);
+	uint64_t start;
+	events_t *e = ring_of_ten(f->store, q, &start);
 	/* Bounded: the newest 4 of 10. */
 	assert_int_equal(events_ring_count(e), 4);
 	seen_t seen = {0};
@@ -141,17 +138,9 @@ static void
 test_a_pruned_cursor_resyncs_to_the_oldest_kept(void **state)
 {
 	fixture_store_t *f = *state;
-	char *error = NULL;
-	events_t *e = events_new_bounded(f->store, 4, 1 << 20, &error);
-	assert_non_null(e);
 	sendq_t *q = sendq_new();
-	uint64_t start = events_cursor(e);
-	add_run(f->store, "r1");
-	for (int i = 0; i < 9; i++)
-		assert_int_equal(
-		    store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
-	assert_int_equal(store_commit(f->store), 0);
-	events_committed(e, q, true, 0);
+	uint64_t start;
+	events_t *e = ring_of_ten(f->store, q, &start);
 	/* A pass a year from now: every event is old; the ring's 4 stay. */
 	store_retention_t r = {.outputs_ms = 1, .events_keep = 4};
 	store_prune_pass_t p;
@@ -350,14 +339,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_incident_opened, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_worker_changes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_frames_shared_and_news, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_behind_the_ring_resyncs_from_the_store,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_incident_opened, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_changes, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_frames_shared_and_news, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,12 +20,6 @@
 
 typedef fixture_store_t fixture_t;
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "incident");
-}
-
 static config_t *
 config_from(fixture_t *f, const char *yaml)
 {
@@ -169,10 +163,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_policy_shrunk_under_open_incident, setup,
-	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_resolved_incident_takes_notes, setup,
-	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_policy_shrunk_under_open_incident,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_resolved_incident_takes_notes,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -362,12 +362,6 @@ test_role(void **state)
 	assert_string_equal(why, "");
 }
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "maintenance");
-}
-
 int
 main(void)
 {
@@ -376,7 +370,8 @@ main(void)
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_recurring_active),
 	    cmocka_unit_test(test_config_errors),
-	    cmocka_unit_test_setup_teardown(test_occurrence_ended, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_occurrence_ended, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	    cmocka_unit_test(test_reload_diff),
 	    cmocka_unit_test(test_role),
 	};

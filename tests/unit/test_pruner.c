@@ -19,18 +19,6 @@
 #define DAY (24LL * 3600 * 1000)
 #define NOW (20000 * DAY)
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "pruner");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 add_run(store_t *s, const char *id, int64_t days_ago)
 {
@@ -210,9 +198,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_a_slice_is_bounded, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_a_slice_waits_for_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_pass_by_hand, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_slice_is_bounded, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_slice_waits_for_input, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,12 +19,6 @@
 #include "fixture_store.h"
 #include "sha256.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "store_backup");
-}
-
 static void
 add_run(store_t *s, const char *id)
 {
@@ -187,13 +181,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_write_between_slices, setup,
+	    cmocka_unit_test_setup_teardown(test_write_between_slices, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_existing_file_refused, setup,
+	    cmocka_unit_test_setup_teardown(test_existing_file_refused, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_abort_leaves_nothing, setup,
+	    cmocka_unit_test_setup_teardown(test_abort_leaves_nothing, fixture_store_setup_test,
 	                                    fixture_store_teardown),
-	    cmocka_unit_test_setup_teardown(test_verify_refusals, setup, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_refusals, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

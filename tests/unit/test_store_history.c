@@ -14,18 +14,6 @@
 #include "store/store.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "store_history");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 /* A run of book created at created_ms, over from started_ms for
  * duration_ms, whose one step ran on each of hosts with step_status. */
 static void
@@ -258,10 +246,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_pages_follow_the_cursor, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_history_figures, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_history_window_and_run_reason, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_filters, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_follow_the_cursor, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_history_figures, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_history_window_and_run_reason,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,97 +19,29 @@
 #include <unistd.h>
 
 #include "fixture_dir.h"
+#include "fixture_store.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "xalloc.h"
 
-typedef struct {
-	char dir[64];
-	char *sqlite; /* owned: dir/rota.db */
-	char schema[64];
-	char *url; /* owned: ROTA_TEST_PG_URL in the test's schema; NULL: no server */
-} import_fixture_t;
-
-static int schema_counter;
-
-static db_t *
-open_db(const char *target)
-{
-	char *error = NULL;
-	db_options_t o = {.target = target, .create = true, .busy_timeout_ms = 1000};
-	db_t *db = db_open(&o, &error);
-	if (db == NULL)
-		fail_msg("%s", error);
-	return db;
-}
-
-static store_t *
-open_store(const char *target)
-{
-	char *error = NULL;
-	store_options_t o = {.target = target};
-	store_t *s = store_open(&o, &error);
-	if (s == NULL)
-		fail_msg("store_open: %s", error);
-	return s;
-}
-
+/* The schema, and a directory for the SQLite store (path: dir/rota.db)
+ * that is copied in. */
 static int
 setup(void **state)
 {
-	import_fixture_t *f = xcalloc(1, sizeof(*f));
-	*state = f;
+	if (fixture_store_pg_setup(state, "test_import") != 0)
+		return -1;
+	fixture_store_pg_t *f = *state;
 	if (fixture_dir_make("import", f->dir, sizeof(f->dir)) != 0)
 		return -1;
-	f->sqlite = xasprintf("%s/rota.db", f->dir);
-	const char *base = getenv("ROTA_TEST_PG_URL");
-	if (base == NULL || *base == '\0')
-		return 0;
-	snprintf(f->schema, sizeof(f->schema), "test_import_%d_%d", (int)getpid(),
-	         schema_counter++);
-	db_t *admin = open_db(base);
-	char sql[256];
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", f->schema,
-	         f->schema);
-	int rc = db_exec(admin, sql);
-	db_close(&admin);
-	if (rc != 0)
-		return -1;
-	f->url = xasprintf("%s%coptions=-csearch_path%%3D%s", base, strchr(base, '?') ? '&' : '?',
-	                   f->schema);
+	snprintf(f->path, sizeof(f->path), "%s/rota.db", f->dir);
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	import_fixture_t *f = *state;
-	if (f->url != NULL) {
-		db_t *admin = open_db(getenv("ROTA_TEST_PG_URL"));
-		char sql[128];
-		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-		if (db_exec(admin, sql) != 0)
-			fprintf(stderr, "drop schema: %s\n", db_errmsg(admin));
-		db_close(&admin);
-	}
-	if (f->dir[0] != '\0')
-		fixture_dir_remove(f->dir);
-	free(f->sqlite);
-	free(f->url);
-	free(f);
-	return 0;
-}
-
-static import_fixture_t *
+static fixture_store_pg_t *
 need_server(void **state)
 {
-	import_fixture_t *f = *state;
-	if (f->url == NULL) {
-		print_message("skipped: ROTA_TEST_PG_URL is not set (the suite's PostgreSQL"
-		              " cluster sets it: ctest -R pg.unit.store_import)\n");
-		skip();
-	}
-	return f;
+	return fixture_store_pg_need(state, "pg.unit.store_import");
 }
 
 /* A query's first column over every row, joined by sep (caller frees). */
@@ -182,10 +114,10 @@ assert_list_is_schema(db_t *db, const char *tables_sql, const char *columns_sql)
 static void
 test_list_is_sqlite_schema(void **state)
 {
-	import_fixture_t *f = *state;
-	store_t *s = open_store(f->sqlite); /* creates and migrates the file */
+	fixture_store_pg_t *f = *state;
+	store_t *s = fixture_store_plain(f->path); /* creates and migrates the file */
 	store_destroy(&s);
-	db_t *db = open_db(f->sqlite);
+	db_t *db = fixture_store_db(f->path);
 	assert_list_is_schema(
 	    db,
 	    /* output_fts and its shadow tables are SQLite's search index over
@@ -200,10 +132,10 @@ test_list_is_sqlite_schema(void **state)
 static void
 test_list_is_postgresql_schema(void **state)
 {
-	import_fixture_t *f = need_server(state);
-	store_t *s = open_store(f->url);
+	fixture_store_pg_t *f = need_server(state);
+	store_t *s = fixture_store_plain(f->url);
 	store_destroy(&s);
-	db_t *db = open_db(f->url);
+	db_t *db = fixture_store_db(f->url);
 	assert_list_is_schema(
 	    db,
 	    "SELECT table_name FROM information_schema.tables WHERE table_schema ="
@@ -220,7 +152,7 @@ test_list_is_postgresql_schema(void **state)
 static void
 fill_sqlite(const char *path)
 {
-	store_t *s = open_store(path);
+	store_t *s = fixture_store_plain(path);
 	for (int r = 0; r < 2; r++) {
 		char id[32];
 		snprintf(id, sizeof(id), "run-%d", r);
@@ -260,10 +192,10 @@ fill_sqlite(const char *path)
 static void
 test_import_copies_everything(void **state)
 {
-	import_fixture_t *f = need_server(state);
-	fill_sqlite(f->sqlite);
-	store_t *src = open_store(f->sqlite);
-	store_t *dst = open_store(f->url);
+	fixture_store_pg_t *f = need_server(state);
+	fill_sqlite(f->path);
+	store_t *src = fixture_store_plain(f->path);
+	store_t *dst = fixture_store_plain(f->url);
 	store_import_report_t report;
 	char *error = NULL;
 	if (store_import(dst, src, &report, &error) != 0)
@@ -285,8 +217,8 @@ test_import_copies_everything(void **state)
 			fail_msg("%s: %lld rows copied, expected %lld", name,
 			         (long long)report.rows[i], (long long)want);
 	}
-	db_t *a = open_db(f->sqlite);
-	db_t *b = open_db(f->url);
+	db_t *a = fixture_store_db(f->path);
+	db_t *b = fixture_store_db(f->url);
 	/* Ids and bytes as they were (hex, the same in both engines' words). */
 	char *sa = column_of(a,
 	                     "SELECT id || ':' || step_run || ':' || seq || ':' || lower(hex(data))"
@@ -317,10 +249,10 @@ test_import_copies_everything(void **state)
 static void
 test_import_refuses_a_database_not_empty(void **state)
 {
-	import_fixture_t *f = need_server(state);
-	fill_sqlite(f->sqlite);
-	store_t *src = open_store(f->sqlite);
-	store_t *dst = open_store(f->url);
+	fixture_store_pg_t *f = need_server(state);
+	fill_sqlite(f->path);
+	store_t *src = fixture_store_plain(f->path);
+	store_t *dst = fixture_store_plain(f->url);
 	char *why = NULL;
 	assert_int_equal(store_import_check_empty(dst, &why), 0);
 	/* A coordinator that ran there: it led (the fence admits only a
@@ -347,7 +279,7 @@ test_import_refuses_a_database_not_empty(void **state)
 	assert_int_equal(store_import(dst, src, &report, &error), -1);
 	assert_non_null(strstr(error, "the database is not empty"));
 	free(error);
-	db_t *b = open_db(f->url);
+	db_t *b = fixture_store_db(f->url);
 	char *runs = column_of(b, "SELECT id FROM runs ORDER BY id", NULL, ",");
 	assert_string_equal(runs, "other"); /* nothing of the import written */
 	free(runs);
@@ -364,11 +296,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_list_is_sqlite_schema, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_list_is_postgresql_schema, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_import_copies_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_is_sqlite_schema, setup,
+	                                    fixture_store_pg_teardown),
+	    cmocka_unit_test_setup_teardown(test_list_is_postgresql_schema, setup,
+	                                    fixture_store_pg_teardown),
+	    cmocka_unit_test_setup_teardown(test_import_copies_everything, setup,
+	                                    fixture_store_pg_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_refuses_a_database_not_empty, setup,
-	                                    teardown),
+	                                    fixture_store_pg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

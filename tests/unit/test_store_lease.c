@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fixture_dir.h"
+#include "fixture_store.h"
 #include "fixture_pg.h"
 #include "store/store.h"
 #include "xalloc.h"
@@ -26,17 +27,6 @@ typedef struct {
 	char url[512]; /* "" on SQLite */
 	char *target;  /* owned: the file or the URL */
 } fixture_t;
-
-static store_t *
-open_store(const fixture_t *f)
-{
-	store_options_t o = {.target = f->target};
-	char *error = NULL;
-	store_t *s = store_open(&o, &error);
-	if (s == NULL)
-		fail_msg("store_open: %s", error);
-	return s;
-}
 
 static int
 setup_sqlite(void **state)
@@ -117,7 +107,7 @@ static void
 test_sqlite_always_leads(void **state)
 {
 	fixture_t *f = *state;
-	store_t *s = open_store(f);
+	store_t *s = fixture_store_plain(f->target);
 	assert_false(store_shared(s));
 	uint64_t e1 = 0, e2 = 0, e3 = 0;
 	assert_int_equal(store_lease_take(s, &lease_a, &e1), 1);
@@ -125,7 +115,7 @@ test_sqlite_always_leads(void **state)
 	assert_int_equal(write_one(s, "w1"), 0);
 	assert_false(store_deposed(s));
 	store_destroy(&s);
-	s = open_store(f); /* a restart */
+	s = fixture_store_plain(f->target); /* a restart */
 	assert_int_equal(store_lease_take(s, &lease_a, &e2), 1);
 	assert_true(e2 > e1);
 	assert_int_equal(store_lease_raise(s, e2, &e3), 1);
@@ -145,7 +135,7 @@ static void
 test_pg_one_leader(void **state)
 {
 	fixture_t *f = need_pg(state);
-	store_t *a = open_store(f), *b = open_store(f);
+	store_t *a = fixture_store_plain(f->target), *b = fixture_store_plain(f->target);
 	assert_true(store_shared(a));
 	uint64_t ea = 0, eb = 0;
 	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
@@ -198,7 +188,7 @@ static void
 test_pg_killed_leader(void **state)
 {
 	fixture_t *f = need_pg(state);
-	store_t *a = open_store(f), *b = open_store(f);
+	store_t *a = fixture_store_plain(f->target), *b = fixture_store_plain(f->target);
 	uint64_t ea = 0, eb = 0;
 	/* An hour's lease: only the lock going with the session lets b in
 	 * within take_within's 30 s. */
@@ -222,7 +212,7 @@ static void
 test_pg_frozen_leader_is_fenced(void **state)
 {
 	fixture_t *f = need_pg(state);
-	store_t *a = open_store(f), *b = open_store(f);
+	store_t *a = fixture_store_plain(f->target), *b = fixture_store_plain(f->target);
 	store_lease_t live = lease_a, expired = lease_a;
 	expired.lease_ms = -1;
 	uint64_t ea = 0, eb = 0;
@@ -255,7 +245,7 @@ static void
 test_pg_follower_release_raise(void **state)
 {
 	fixture_t *f = need_pg(state);
-	store_t *a = open_store(f), *b = open_store(f);
+	store_t *a = fixture_store_plain(f->target), *b = fixture_store_plain(f->target);
 	assert_int_equal(write_one(b, "follower"), -1);
 	assert_true(store_deposed(b));
 	uint64_t ea = 0, eb = 0, next = 0;

@@ -23,18 +23,6 @@
 #define DAY (24LL * 3600 * 1000)
 #define NOW (20000 * DAY) /* 2024-10-04: any fixed instant does */
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "prune");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static const store_retention_t retention = {
     .runs_ms = 90 * DAY,
     .outputs_ms = 30 * DAY,
@@ -568,15 +556,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prunes_what_retention_lets_go,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_keeps_forever, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_events_go_keeping_the_newest,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_bounded_dry_run_counts_the_same,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_big_run_goes_over_several_batches,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_file_shrinks, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_packed_and_read_back,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_old_file_switched, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

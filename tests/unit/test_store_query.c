@@ -15,18 +15,6 @@
 #include "store/store.h"
 #include "strlist.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "store_query");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 static void
 run_add(store_t *s, const char *id, int64_t created_ms)
 {
@@ -225,16 +213,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_run_named_by_start_or_end_of_its_id, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_run_named_by_start_or_end_of_its_id,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_run_hosts_ok_and_failed_from_steps_then_verdict,
-	                                    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_step_insert_gives_the_rows_id_once, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_runbook_saved_only_when_it_changed, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_incident_runs_in_link_order_and_counts, setup,
-	                                    teardown),
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_step_insert_gives_the_rows_id_once,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_runbook_saved_only_when_it_changed,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_incident_runs_in_link_order_and_counts,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

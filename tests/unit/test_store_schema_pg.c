@@ -18,92 +18,21 @@
 #include <unistd.h>
 
 #include "fixture_dir.h"
+#include "fixture_store.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "xalloc.h"
 
-typedef struct {
-	char schema[64];
-	char *url; /* owned: ROTA_TEST_PG_URL in the test's schema */
-	char dir[64];
-} schema_fixture_t;
-
-static int schema_counter;
-
-static db_t *
-open_url(const char *url)
-{
-	char *error = NULL;
-	db_options_t o = {.target = url};
-	db_t *db = db_open(&o, &error);
-	if (db == NULL)
-		fail_msg("%s", error);
-	return db;
-}
-
 static int
 setup(void **state)
 {
-	schema_fixture_t *f = xcalloc(1, sizeof(*f));
-	*state = f;
-	const char *base = getenv("ROTA_TEST_PG_URL");
-	if (base == NULL || *base == '\0')
-		return 0;
-	snprintf(f->schema, sizeof(f->schema), "test_schema_%d_%d", (int)getpid(),
-	         schema_counter++);
-	db_t *admin = open_url(base);
-	char sql[256];
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", f->schema,
-	         f->schema);
-	int rc = db_exec(admin, sql);
-	db_close(&admin);
-	if (rc != 0)
-		return -1;
-	f->url = xasprintf("%s%coptions=-csearch_path%%3D%s", base, strchr(base, '?') ? '&' : '?',
-	                   f->schema);
-	return 0;
+	return fixture_store_pg_setup(state, "test_schema");
 }
 
-static int
-teardown(void **state)
-{
-	schema_fixture_t *f = *state;
-	if (f->url != NULL) {
-		db_t *admin = open_url(getenv("ROTA_TEST_PG_URL"));
-		char sql[128];
-		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-		if (db_exec(admin, sql) != 0)
-			fprintf(stderr, "drop schema: %s\n", db_errmsg(admin));
-		db_close(&admin);
-	}
-	if (f->dir[0] != '\0')
-		fixture_dir_remove(f->dir);
-	free(f->url);
-	free(f);
-	return 0;
-}
-
-static schema_fixture_t *
+static fixture_store_pg_t *
 need_server(void **state)
 {
-	schema_fixture_t *f = *state;
-	if (f->url == NULL) {
-		print_message("skipped: ROTA_TEST_PG_URL is not set (the suite's PostgreSQL"
-		              " cluster sets it)\n");
-		skip();
-	}
-	return f;
-}
-
-static store_t *
-open_store(const char *target)
-{
-	char *error = NULL;
-	store_options_t o = {.target = target};
-	store_t *s = store_open(&o, &error);
-	if (s == NULL)
-		fail_msg("store_open: %s", error);
-	return s;
+	return fixture_store_pg_need(state, "pg.unit.store_schema_pg");
 }
 
 /* Rows of a query as one string, "a|b|c\n" a row. */
@@ -137,12 +66,12 @@ rows_of(db_t *db, const char *sql)
 static void
 test_schema_matches_sqlite(void **state)
 {
-	schema_fixture_t *f = need_server(state);
-	store_destroy(&(store_t *){open_store(f->url)});
+	fixture_store_pg_t *f = need_server(state);
+	store_destroy(&(store_t *){fixture_store_plain(f->url)});
 	assert_int_equal(fixture_dir_make("schemapg", f->dir, sizeof(f->dir)), 0);
 	const char *path = fixture_dir_path(f->dir, "rota.db");
 	char *sqlite_path = xstrdup(path);
-	store_destroy(&(store_t *){open_store(sqlite_path)});
+	store_destroy(&(store_t *){fixture_store_plain(sqlite_path)});
 
 	db_options_t so = {.target = sqlite_path};
 	char *error = NULL;
@@ -157,7 +86,7 @@ test_schema_matches_sqlite(void **state)
 	                               " ORDER BY tbl_name, name");
 	db_close(&lite);
 
-	db_t *pg = open_url(f->url);
+	db_t *pg = fixture_store_db(f->url);
 	char *pg_cols =
 	    rows_of(pg, "SELECT table_name, column_name, CASE data_type WHEN 'bigint' THEN"
 	                " 'INTEGER' WHEN 'bytea' THEN 'BLOB' WHEN 'text' THEN 'TEXT' ELSE"
@@ -190,16 +119,16 @@ test_schema_matches_sqlite(void **state)
 static void
 test_version_and_reopen(void **state)
 {
-	schema_fixture_t *f = need_server(state);
-	store_t *s = open_store(f->url);
+	fixture_store_pg_t *f = need_server(state);
+	store_t *s = fixture_store_plain(f->url);
 	assert_true(store_is_postgresql(s));
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_destroy(&s);
-	s = open_store(f->url);
+	s = fixture_store_plain(f->url);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_destroy(&s);
 
-	db_t *db = open_url(f->url);
+	db_t *db = fixture_store_db(f->url);
 	char *v = rows_of(db, "SELECT key, value, '' FROM meta WHERE key = 'schema_version'");
 	char *want = xasprintf("schema_version|%d|\n", STORE_SCHEMA_VERSION);
 	assert_string_equal(v, want);
@@ -232,9 +161,9 @@ test_version_and_reopen(void **state)
 static void
 test_newer_refused(void **state)
 {
-	schema_fixture_t *f = need_server(state);
-	store_destroy(&(store_t *){open_store(f->url)});
-	db_t *db = open_url(f->url);
+	fixture_store_pg_t *f = need_server(state);
+	store_destroy(&(store_t *){fixture_store_plain(f->url)});
+	db_t *db = fixture_store_db(f->url);
 	assert_int_equal(db_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'"),
 	                 0);
 	db_close(&db);
@@ -273,7 +202,7 @@ race_open(void *arg)
 static void
 test_concurrent_first_open(void **state)
 {
-	schema_fixture_t *f = need_server(state);
+	fixture_store_pg_t *f = need_server(state);
 	pthread_barrier_t start;
 	assert_int_equal(pthread_barrier_init(&start, NULL, RACERS), 0);
 	racer_t racers[RACERS];
@@ -296,10 +225,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_schema_matches_sqlite, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_version_and_reopen, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_matches_sqlite, setup,
+	                                    fixture_store_pg_teardown),
+	    cmocka_unit_test_setup_teardown(test_version_and_reopen, setup,
+	                                    fixture_store_pg_teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_refused, setup, fixture_store_pg_teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup,
+	                                    fixture_store_pg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,18 +18,6 @@
 #include "store/store.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	return fixture_store_setup(state, "store_search");
-}
-
-static int
-teardown(void **state)
-{
-	return fixture_store_teardown(state);
-}
-
 /* A dispatched step run of a new or existing run; its row. */
 static int64_t
 step_add(store_t *s, const char *run_id, const char *book, const char *host, int64_t at_ms)
@@ -371,16 +359,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_phrase_with_its_place_and_context, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_filters_and_limit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_no_text_breaks_the_query, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bytes_that_are_not_text, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cap_and_turn, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_a_chunk_larger_than_a_row, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_found_once_fed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_from_before_the_index_is_backfilled, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_phrase_with_its_place_and_context,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_filters_and_limit, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_text_breaks_the_query, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_bytes_that_are_not_text, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_cap_and_turn, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_chunk_larger_than_a_row,
+	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_found_once_fed, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_from_before_the_index_is_backfilled,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
