@@ -108,6 +108,9 @@ int store_step_insert(store_t *s, const char *run_id, const char *step_id, const
                       uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
                       size_t spec_len, int64_t *row);
 typedef struct {
+	/* The step run's run: its event is then held to the turn's end with
+	 * the others; NULL reads it from the row, a statement of its own. */
+	const char *run_id;
 	int status;
 	int exit_code;
 	int signal;
