@@ -8,7 +8,6 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "log.h"
 #include "xalloc.h"
 
 typedef struct db_sqlite_stmt db_sqlite_stmt_t;
@@ -20,10 +19,6 @@ typedef struct {
 	 * db_errmsg and db_error_class. */
 	int rc;
 	db_sqlite_stmt_t *stmts; /* owned: every statement still prepared */
-	/* Statements run (a prepared one counted at its first step, BEGIN
-	 * and COMMIT included), logged at close: what a change to the
-	 * writers saves is counted, not timed (docs/benchmarks.md). */
-	unsigned long long statements;
 } db_sqlite_t;
 
 struct db_sqlite_stmt {
@@ -63,7 +58,6 @@ static void
 sq_close(db_t *db)
 {
 	db_sqlite_t *d = sq(db);
-	log_info("store: sqlite: %llu statements run", d->statements);
 	while (d->stmts != NULL)
 		sq_finalize(&d->stmts->base);
 	sqlite3_close(d->conn);
@@ -74,7 +68,6 @@ static int
 sq_exec(db_t *db, const char *sql)
 {
 	db_sqlite_t *d = sq(db);
-	d->statements++;
 	d->rc = sqlite3_exec(d->conn, sql, NULL, NULL, NULL);
 	return d->rc == SQLITE_OK ? 0 : DB_ERROR;
 }
@@ -138,8 +131,6 @@ static int
 sq_step(db_stmt_t *st)
 {
 	db_sqlite_t *d = sq(st->db);
-	if (!sqlite3_stmt_busy(sst(st)->st))
-		d->statements++;
 	int rc = sqlite3_step(sst(st)->st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		d->rc = SQLITE_OK;

@@ -283,6 +283,12 @@ store_commit(store_t *s)
 	return 0;
 }
 
+uint64_t
+store_statements(const store_t *s)
+{
+	return db_statements(s->db);
+}
+
 const char *
 store_last_error(const store_t *s)
 {

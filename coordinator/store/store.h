@@ -80,6 +80,8 @@ const char *store_last_error(const store_t *s);
 /* True once a write of the open turn has failed (the commit will refuse). */
 bool store_failed(const store_t *s);
 bool store_run_exists(store_t *s, const char *run_id);
+/* Statements this connection has run since it was opened (db_statements). */
+uint64_t store_statements(const store_t *s);
 
 /* Increments and returns the coordinator epoch (committed at once). */
 int store_epoch_next(store_t *s, uint64_t *epoch);
