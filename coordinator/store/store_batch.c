@@ -32,6 +32,9 @@
  * well inside both engines' limits. A statement is prepared for each
  * size used (at most this many), once. */
 #define STORE_BATCH_EVENT_ROWS 128
+/* Rows one UPDATE ... FROM (VALUES ...) writes at most (8 parameters a
+ * row). */
+#define STORE_BATCH_ROW_UPDATES 64
 
 typedef struct {
 	int64_t at_ms;
@@ -75,7 +78,10 @@ struct store_batch {
 	/* The INSERT of n event rows at insert[n - 1] (prepared on first
 	 * use; the connection owns and finalizes them). */
 	db_stmt_t *insert[STORE_BATCH_EVENT_ROWS];
-	db_stmt_t *run_both; /* a run's state and outcome in one UPDATE */
+	/* The UPDATE of n runs or step runs at runs_update[n - 1] and
+	 * steps_update[n - 1], likewise (store_batch_flush_rows). */
+	db_stmt_t *runs_update[STORE_BATCH_ROW_UPDATES];
+	db_stmt_t *steps_update[STORE_BATCH_ROW_UPDATES];
 };
 
 store_batch_t *
@@ -120,11 +126,29 @@ store_batch_destroy(store_batch_t **bp)
 	*bp = NULL;
 }
 
+/* True for SQL that names runs or step_runs only to add a row with given
+ * values (or to number one): it reads no column an update holds back, so
+ * the turn's held rows need not be written before it, and a turn of many
+ * submits keeps them all for one statement at its end. */
+static bool
+store_batch_adds_row(const char *sql)
+{
+	static const char *const adds[] = {
+	    "INSERT INTO runs (",
+	    "INSERT INTO step_runs (",
+	    "SELECT nextval(pg_get_serial_sequence('step_runs', 'id'))",
+	};
+	for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++)
+		if (strncmp(sql, adds[i], strlen(adds[i])) == 0)
+			return strstr(sql + strlen(adds[i]), "SELECT") == NULL;
+	return false;
+}
+
 unsigned
 store_batch_touches(const char *sql)
 {
 	unsigned t = 0;
-	if (strstr(sql, "runs") != NULL)
+	if (strstr(sql, "runs") != NULL && !store_batch_adds_row(sql))
 		t |= STORE_BATCH_ROWS;
 	if (strstr(sql, "events") != NULL)
 		t |= STORE_BATCH_EVENTS;
@@ -348,65 +372,141 @@ store_batch_write_events(store_t *s)
 	return 0;
 }
 
-static int
-store_batch_write_run(store_t *s, const store_batch_run_t *r)
+/* "(CAST(? AS BIGINT), ...), (...)" : n rows of the given column types
+ * ('i' BIGINT, 't' TEXT), typed so that PostgreSQL knows what each
+ * parameter of a VALUES list is (SQLite takes the casts as they are). The
+ * caller frees it. */
+static char *
+store_batch_values(size_t n, const char *types)
 {
-	store_batch_t *b = s->batch;
-	db_stmt_t *st;
-	if (r->has_state && r->has_outcome) {
-		if (b->run_both == NULL &&
-		    (b->run_both = db_prepare(
-		         s->db, "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ?,"
-		                " hosts_ok = ?, hosts_failed = ?, reason = COALESCE(?, reason)"
-		                " WHERE id = ?")) == NULL) {
-			log_error("store: cannot prepare a run's update: %s", db_errmsg(s->db));
-			store_note_error(s);
-			s->failed = true;
-			return -1;
-		}
-		st = b->run_both;
-		db_reset(st);
-		db_bind_int64(st, 1, r->status);
-		db_bind_int64(st, 2, r->started_ms);
-		db_bind_int64(st, 3, r->ended_ms);
-		db_bind_int64(st, 4, r->hosts_ok);
-		db_bind_int64(st, 5, r->hosts_failed);
-		db_bind_text(st, 6, r->reason);
-		db_bind_text(st, 7, r->run_id);
-	} else if (r->has_state) {
-		st = s->q[Q_RUN_UPDATE];
-		db_reset(st);
-		db_bind_int64(st, 1, r->status);
-		db_bind_int64(st, 2, r->started_ms);
-		db_bind_int64(st, 3, r->ended_ms);
-		db_bind_text(st, 4, r->run_id);
-	} else {
-		st = s->q[Q_RUN_OUTCOME];
-		db_reset(st);
-		db_bind_int64(st, 1, r->hosts_ok);
-		db_bind_int64(st, 2, r->hosts_failed);
-		db_bind_text(st, 3, r->reason);
-		db_bind_text(st, 4, r->run_id);
+	size_t cols = strlen(types);
+	size_t len = n * (cols * 24 + 4) + 1;
+	char *out = xmalloc(len);
+	size_t o = 0;
+	for (size_t r = 0; r < n; r++) {
+		o += (size_t)snprintf(out + o, len - o, "%s(", r ? ", " : "");
+		for (size_t c = 0; c < cols; c++)
+			o += (size_t)snprintf(out + o, len - o, "%sCAST(? AS %s)", c ? ", " : "",
+			                      types[c] == 't' ? "TEXT" : "BIGINT");
+		o += (size_t)snprintf(out + o, len - o, ")");
+	}
+	return out;
+}
+
+/* The statement of n rows at cache[n - 1]: head, the VALUES of types,
+ * tail; prepared once (the connection owns it). NULL with the turn
+ * failed. */
+static db_stmt_t *
+store_batch_update_stmt(store_t *s, db_stmt_t **cache, size_t n, const char *head,
+                        const char *types, const char *tail)
+{
+	if (cache[n - 1] != NULL) {
+		db_reset(cache[n - 1]);
+		return cache[n - 1];
+	}
+	char *values = store_batch_values(n, types); /* owned */
+	char *sql = xasprintf("%s%s%s", head, values, tail);
+	free(values);
+	cache[n - 1] = db_prepare(s->db, sql);
+	if (cache[n - 1] == NULL) {
+		log_error("store: cannot prepare %s: %s", head, db_errmsg(s->db));
+		store_note_error(s);
+		s->failed = true;
+	}
+	free(sql);
+	return cache[n - 1];
+}
+
+/* A run's state and outcome, each when held: NULL keeps the column. */
+static const char store_batch_runs_head[] =
+    "UPDATE runs SET status = COALESCE(v.column2, runs.status),"
+    " started_ms = COALESCE(v.column3, runs.started_ms),"
+    " ended_ms = COALESCE(v.column4, runs.ended_ms),"
+    " hosts_ok = COALESCE(v.column5, runs.hosts_ok),"
+    " hosts_failed = COALESCE(v.column6, runs.hosts_failed),"
+    " reason = COALESCE(v.column7, runs.reason) FROM (VALUES ";
+static const char store_batch_runs_tail[] = ") AS v WHERE runs.id = v.column1";
+/* ?8 as in Q_STEP_UPDATE: 2 marks the row dispatched for good. */
+static const char store_batch_steps_head[] =
+    "UPDATE step_runs SET status = v.column2, exit_code = v.column3, signal = v.column4,"
+    " started_ms = v.column5, ended_ms = v.column6, detail = v.column7,"
+    " dispatched = CASE WHEN v.column8 = 2 THEN 1 ELSE step_runs.dispatched END"
+    " FROM (VALUES ";
+static const char store_batch_steps_tail[] = ") AS v WHERE step_runs.id = v.column1";
+
+static void
+store_batch_bind_int_or_null(db_stmt_t *st, int i, bool set, int64_t v)
+{
+	if (set)
+		db_bind_int64(st, i, v);
+	else
+		db_bind_null(st, i);
+}
+
+static int
+store_batch_write_runs(store_t *s, const store_batch_run_t *runs, size_t n)
+{
+	db_stmt_t *st = store_batch_update_stmt(s, s->batch->runs_update, n, store_batch_runs_head,
+	                                        "tiiiiit", store_batch_runs_tail);
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const store_batch_run_t *r = &runs[i];
+		int p = (int)i * 7;
+		db_bind_text(st, p + 1, r->run_id);
+		store_batch_bind_int_or_null(st, p + 2, r->has_state, r->status);
+		store_batch_bind_int_or_null(st, p + 3, r->has_state, r->started_ms);
+		store_batch_bind_int_or_null(st, p + 4, r->has_state, r->ended_ms);
+		store_batch_bind_int_or_null(st, p + 5, r->has_outcome, r->hosts_ok);
+		store_batch_bind_int_or_null(st, p + 6, r->has_outcome, r->hosts_failed);
+		db_bind_text(st, p + 7, r->has_outcome ? r->reason : NULL);
 	}
 	return store_done(s, st);
 }
 
 static int
-store_batch_write_step(store_t *s, const store_batch_step_t *e)
+store_batch_write_steps(store_t *s, const store_batch_step_t *steps, size_t n)
 {
-	db_stmt_t *st = s->q[Q_STEP_UPDATE];
-	db_reset(st);
-	db_bind_int64(st, 1, e->status);
-	db_bind_int64(st, 2, e->exit_code);
-	db_bind_int64(st, 3, e->signal);
-	db_bind_int64(st, 4, e->started_ms);
-	db_bind_int64(st, 5, e->ended_ms);
-	db_bind_text(st, 6, e->detail);
-	db_bind_int64(st, 7, e->row);
-	/* ?8: 2 (dispatched) when any state it passed was, so the row is
-	 * marked sent as the updates one by one would have marked it. */
-	db_bind_int64(st, 8, e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
+	db_stmt_t *st =
+	    store_batch_update_stmt(s, s->batch->steps_update, n, store_batch_steps_head,
+	                            "iiiiiiti", store_batch_steps_tail);
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const store_batch_step_t *e = &steps[i];
+		int p = (int)i * 8;
+		db_bind_int64(st, p + 1, e->row);
+		db_bind_int64(st, p + 2, e->status);
+		db_bind_int64(st, p + 3, e->exit_code);
+		db_bind_int64(st, p + 4, e->signal);
+		db_bind_int64(st, p + 5, e->started_ms);
+		db_bind_int64(st, p + 6, e->ended_ms);
+		db_bind_text(st, p + 7, e->detail);
+		/* 2 (dispatched) when any state it passed was, so the row is
+		 * marked sent as the updates one by one would have marked it. */
+		db_bind_int64(st, p + 8,
+		              e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
+	}
 	return store_done(s, st);
+}
+
+/* Writes the held rows, STORE_BATCH_ROW_UPDATES to a statement. */
+static int
+store_batch_write_rows(store_t *s)
+{
+	store_batch_t *b = s->batch;
+	int rc = 0;
+	for (size_t at = 0; at < b->run_count && rc == 0; at += STORE_BATCH_ROW_UPDATES) {
+		size_t n = b->run_count - at;
+		rc = store_batch_write_runs(
+		    s, &b->runs[at], n < STORE_BATCH_ROW_UPDATES ? n : STORE_BATCH_ROW_UPDATES);
+	}
+	for (size_t at = 0; at < b->step_count && rc == 0; at += STORE_BATCH_ROW_UPDATES) {
+		size_t n = b->step_count - at;
+		rc = store_batch_write_steps(
+		    s, &b->steps[at], n < STORE_BATCH_ROW_UPDATES ? n : STORE_BATCH_ROW_UPDATES);
+	}
+	return rc;
 }
 
 int
@@ -415,10 +515,7 @@ store_batch_flush(store_t *s, unsigned what)
 	store_batch_t *b = s->batch;
 	int rc = 0;
 	if ((what & STORE_BATCH_ROWS) && (b->run_count > 0 || b->step_count > 0)) {
-		for (size_t i = 0; i < b->run_count && rc == 0; i++)
-			rc = store_batch_write_run(s, &b->runs[i]);
-		for (size_t i = 0; i < b->step_count && rc == 0; i++)
-			rc = store_batch_write_step(s, &b->steps[i]);
+		rc = store_batch_write_rows(s);
 		for (size_t i = 0; i < b->run_count; i++) {
 			free(b->runs[i].run_id);
 			free(b->runs[i].reason);

@@ -4,7 +4,10 @@
  * event exists exactly when its change is committed, and its id, the
  * followers' cursor, survives a restart. The row holds only what the event
  * is about; the reader joins the output and step rows it points at, so a
- * chunk's bytes are stored once. */
+ * chunk's bytes are stored once. A step's, a run's and an incident's
+ * event is held to the turn's end and written with the turn's others in
+ * one statement (store_batch.c); an output's and a worker's read other
+ * rows and are written at once, after the ones held. */
 #include "store_int.h"
 
 #include <stdlib.h>

@@ -676,6 +676,55 @@ test_a_turn_writes_each_row_once(void **state)
 	store_destroy(&s);
 }
 
+/* A turn of many submits holds every run's and step's update for one
+ * statement each at its end: adding rows reads nothing held. */
+static void
+test_a_turn_of_many_runs_writes_them_together(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	enum { RUNS = 10 };
+	char ids[RUNS][16];
+	uint64_t before = store_statements(s);
+	for (int i = 0; i < RUNS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "r%d", i);
+		store_run_t run = {.id = ids[i],
+		                   .runbook = "book",
+		                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
+		                   .created_ms = 1000};
+		int64_t row = 0;
+		assert_int_equal(store_run_insert(s, &run), 0);
+		assert_int_equal(store_step_insert(s, ids[i], "one", "h1", 1, 0,
+		                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
+		                 0);
+		store_step_state_t st = {.run_id = ids[i],
+		                         .status = ROTA__STEP_STATUS__STEP_DISPATCHED,
+		                         .detail = i % 2 ? "odd" : NULL};
+		assert_int_equal(store_step_update(s, row, &st), 0);
+		assert_int_equal(
+		    store_run_update(s, ids[i], ROTA__RUN_STATUS__RUN_RUNNING, 1000 + i, 0), 0);
+		if (i % 3 == 0)
+			assert_int_equal(store_run_outcome(s, ids[i], 0, 1, "why"), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	/* Each run's two INSERTs (and a block of step ids on PostgreSQL),
+	 * then BEGIN, one UPDATE of the runs, one of the steps, one INSERT
+	 * of the 30 events, COMMIT and the fence: one by one, 72. */
+	uint64_t spent = store_statements(s) - before;
+	assert_true(spent <= 2 * RUNS + 7);
+	for (int i = 0; i < RUNS; i++) {
+		Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+		assert_int_equal(store_run_show(s, ids[i], 0, show), 0);
+		assert_int_equal(show->run->started_ms, 1000 + i);
+		assert_string_equal(show->run->reason, i % 3 == 0 ? "why" : "");
+		assert_int_equal(show->n_steps, 1);
+		assert_int_equal(show->steps[0]->status, ROTA__STEP_STATUS__STEP_DISPATCHED);
+		assert_string_equal(show->steps[0]->detail, i % 2 ? "odd" : "");
+		rota__show_run_response__free_unpacked(show, NULL);
+	}
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -684,6 +733,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_oncall_feeds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_turn_writes_each_row_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_writes_them_together, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
 	    cmocka_unit_test(test_no_file_no_watch),
 	    cmocka_unit_test_setup_teardown(test_migration_6_keeps_the_order_runs_were_linked_in,
