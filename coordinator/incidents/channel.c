@@ -28,6 +28,10 @@ const char *
 channel_severity_name(int severity)
 {
 	static const char *names[] = {"P1", "P2", "P3", "P4"};
+	/* 0: a runbook's notice outside an incident, from a runbook that sets
+	 * no severity. Anything else outside 1-4 is a rota bug. */
+	if (severity == 0)
+		return "notice";
 	return severity >= 1 && severity <= 4 ? names[severity - 1] : "P?";
 }
 
@@ -35,8 +39,11 @@ const char *
 channel_pagerduty_severity(int severity)
 {
 	static const char *names[] = {"critical", "error", "warning", "info"};
-	/* An unknown severity is a rota bug; "error" pages without claiming the
-	 * house is on fire. */
+	/* 0 is a notice without a severity: information, not a page. Anything
+	 * else unknown is a rota bug; "error" pages without claiming the house
+	 * is on fire. */
+	if (severity == 0)
+		return "info";
 	return severity >= 1 && severity <= 4 ? names[severity - 1] : "error";
 }
 

@@ -222,7 +222,9 @@ wait_workers() {
 	local want=$1 n=0
 	local end=$((SECONDS + $(patience 10)))
 	while [ $SECONDS -lt $end ]; do
-		n=$(rota workers 2>/dev/null | grep -c ' connected ' || true)
+		# The state cell may go on: "connected, maintenance MW-1",
+		# "connected (replaced 1x)".
+		n=$(rota workers 2>/dev/null | grep -cE ' connected([ ,]|$)' || true)
 		[ "$n" -ge "$want" ] && return 0
 		sleep 0.1
 	done

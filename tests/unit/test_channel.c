@@ -80,13 +80,16 @@ test_severity_names(void **state)
 	(void)state;
 	assert_string_equal(channel_severity_name(1), "P1");
 	assert_string_equal(channel_severity_name(4), "P4");
-	assert_string_equal(channel_severity_name(0), "P?");
+	/* A runbook's notice outside any incident has no severity: it reads as
+	 * a notice, not as a broken "P?". */
+	assert_string_equal(channel_severity_name(0), "notice");
 	assert_string_equal(channel_severity_name(5), "P?");
 	assert_string_equal(channel_pagerduty_severity(1), "critical");
 	assert_string_equal(channel_pagerduty_severity(2), "error");
 	assert_string_equal(channel_pagerduty_severity(3), "warning");
 	assert_string_equal(channel_pagerduty_severity(4), "info");
-	assert_string_equal(channel_pagerduty_severity(0), "error");
+	assert_string_equal(channel_pagerduty_severity(0), "info");
+	assert_string_equal(channel_pagerduty_severity(5), "error");
 }
 
 static void
@@ -267,7 +270,7 @@ test_webhook(void **state)
 	assert_null(json_object_object_get(o, "incident"));
 	assert_true(has(o, "link"));
 	assert_null(json_object_object_get(o, "link"));
-	assert_string_equal(str(o, "severity"), "P?");
+	assert_string_equal(str(o, "severity"), "notice");
 	assert_int_equal(json_object_array_length(json_object_object_get(o, "hosts")), 0);
 	json_object_put(o);
 }
