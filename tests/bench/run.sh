@@ -224,8 +224,10 @@ if want throughput; then
 	stmts=$(grep -o 'store: sqlite: [0-9]* statements run' "$W/coordinator-throughput.log" |
 		awk '{n += $3} END {print n + 0}')
 	runs=$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)")
+	made=$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs")
 	if [ "$runs" -gt 0 ] && [ "$stmts" -gt 0 ]; then
 		figure throughput_statements_per_run "$(awk -v s="$stmts" -v r="$runs" 'BEGIN {printf "%.1f", s / r}')" statements
+		echo "  ($stmts statements, $runs runs ended, $made made: $(awk -v s="$stmts" -v r="$made" 'BEGIN {printf "%.1f", s / r}') a run made)" >&2
 	fi
 fi
 
