@@ -221,8 +221,12 @@ agent_link_alternatives(const agent_t *a)
 }
 
 /* A handshake event: a failure is logged with its reason (at most every
- * AGENT_HANDSHAKE_LOG_MS, or when the reason changes), since libzmq
- * retries by itself and would otherwise fail in silence. */
+ * AGENT_HANDSHAKE_LOG_MS, or when the reason changes). libzmq gives a
+ * connection whose handshake failed up for good (it dials again only after
+ * a refused or closed connection), so the worker makes a new socket after
+ * its backoff: a key listed later, or a restarted coordinator that found
+ * the old process still holding this worker (status 500), admits it then.
+ * Waiting for silence instead would wait forever after a goodbye. */
 void
 agent_link_monitor(agent_t *a)
 {
@@ -254,6 +258,8 @@ agent_link_monitor(agent_t *a)
 			a->handshake_logged = now;
 		}
 		snprintf(a->handshake_why, sizeof(a->handshake_why), "%s", why);
+		agent_link_disconnect(a, "refused the handshake");
+		return;
 	}
 }
 

@@ -71,7 +71,11 @@ fault_workload_start
 # epoch; the killed one is started again and follows; every worker finds
 # the new leader.
 ha_kill_leader() {
-	local old=$HA_LEADER e0
+	local old e0
+	# Who leads now: on a starved machine a lease may have changed hands
+	# since the last look, and killing a follower proves nothing.
+	ha_wait_leader
+	old=$HA_LEADER
 	e0=$(ha_epoch)
 	ha_kill "$old"
 	ha_note "SIGKILLed the leader $old (epoch $e0): $1"
@@ -125,6 +129,7 @@ assert_contains "$(cat "$T/wait.out")" "succeeded" "submit --wait's output"
 # connections (the kernel answers for a stopped process): they learn of the
 # new leader by asking the other coordinators once it has been silent for
 # three heartbeats, not by waiting out the five of the silence rule.
+ha_wait_leader
 frozen=$HA_LEADER
 e0=$(ha_epoch)
 declare -A LOG_AT

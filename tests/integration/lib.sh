@@ -27,9 +27,17 @@ pass() {
 	echo "PASS: $TEST_NAME: $*"
 }
 
+# On a failure: each log's warnings, errors and connection changes (a
+# failure under load is often decided long before the last lines: a worker
+# called lost, a handshake refused, a stall), then its last 40 lines.
 dump_logs() {
+	local pat=' WARN | ERROR |connected|did not run|goodbye|stopping'
 	for f in "$T"/*.log; do
 		[ -f "$f" ] || continue
+		if [ "$(grep -cE "$pat" "$f")" -gt 0 ]; then
+			echo "---- $f (warnings, errors, connections: last 60)" >&2
+			grep -E "$pat" "$f" | tail -n 60 >&2
+		fi
 		echo "---- $f (last 40 lines)" >&2
 		tail -n 40 "$f" >&2
 	done

@@ -119,3 +119,25 @@ wait_for "grep -q \"worker 'w3' has another key since a reload\" '$T/coordinator
 	10 "w3's old-key connection dropped after its key was replaced"
 kill -0 "$COORD_PID" || fail "coordinator died"
 pass "only listed keys, each under its own id; a pinned coordinator key; keys reloaded on SIGHUP"
+
+# A worker refused at its handshake right after its coordinator's goodbye
+# (the restarted coordinator does not list its key yet; or, on a busy host,
+# the old process still held the worker's connection, status 500) dials
+# again by itself once it is admitted: libzmq gives a connection up for
+# good after a failed handshake, and a worker waiting for its coordinator
+# to come back never called that silence.
+worker_key w4 authorize
+kill -HUP "$COORD_PID"
+start_secure_worker w4 w4
+wait_for "rota workers 2>/dev/null | grep -q '^w4 .* connected'" 10 "w4 to connect"
+rm "$T/data/authorized_workers/w4"
+kill -TERM "$COORD_PID"
+wait "$COORD_PID" 2>/dev/null || true
+restart_coordinator
+wait_for "grep -A50 'is stopping' '$T/worker-w4.log' | grep -q 'refused this key'" 10 \
+	"w4 to be refused by the restarted coordinator"
+cp "$T/keys/w4.key" "$T/data/authorized_workers/w4"
+kill -HUP "$COORD_PID"
+wait_for "rota workers 2>/dev/null | grep -q '^w4 .* connected'" 20 \
+	"w4 to come back once its key is listed again"
+pass "a worker refused after its coordinator's restart comes back once admitted"
