@@ -426,7 +426,9 @@ static const char store_batch_runs_head[] =
     " hosts_failed = COALESCE(v.column6, runs.hosts_failed),"
     " reason = COALESCE(v.column7, runs.reason) FROM (VALUES ";
 static const char store_batch_runs_tail[] = ") AS v WHERE runs.id = v.column1";
-/* ?8 as in Q_STEP_UPDATE: 2 marks the row dispatched for good. */
+/* column8 is 2 (dispatched) when any state the step passed in the turn
+ * was: the row is marked sent to its worker for good (a CASE, not a
+ * boolean: PostgreSQL's booleans are not numbers). */
 static const char store_batch_steps_head[] =
     "UPDATE step_runs SET status = v.column2, exit_code = v.column3, signal = v.column4,"
     " started_ms = v.column5, ended_ms = v.column6, detail = v.column7,"

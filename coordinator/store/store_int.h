@@ -19,9 +19,7 @@
 /* The statements prepared at open (store_schema.c), by name. */
 enum {
 	Q_RUN_INSERT,
-	Q_RUN_UPDATE,
 	Q_STEP_INSERT,
-	Q_STEP_UPDATE,
 	Q_STEP_OUTPUT_STATE,
 	Q_STEP_OUTPUT_SET,
 	Q_STEP_FIND,
@@ -41,7 +39,6 @@ enum {
 	Q_RUN_MATCH,
 	Q_RUN_LAST,
 	Q_RUN_HOST_LIST,
-	Q_RUN_OUTCOME,
 	Q_RUNBOOK_SAVE,
 	Q_RUNBOOK_BY_PATH,
 	Q_RUNBOOK_DELETE,
@@ -198,8 +195,8 @@ unsigned store_batch_touches(const char *sql);
 void store_batch_before(store_t *s, unsigned touches);
 /* Writes what is held of `what` now. 0, or -1 with the turn failed. */
 int store_batch_flush(store_t *s, unsigned what);
-/* Holds a run's state (as Q_RUN_UPDATE), its outcome (as Q_RUN_OUTCOME:
- * reason NULL keeps the row's), a step run's update (as Q_STEP_UPDATE),
+/* Holds a run's state (status, started_ms, ended_ms), its outcome (hosts
+ * ok and failed, a reason: NULL keeps the row's), a step run's update,
  * an event row (ref 0: none; NULL texts are NULL). The caller has opened the
  * turn. 0. */
 int store_batch_run(store_t *s, const char *run_id, int status, int64_t started_ms,
