@@ -63,9 +63,10 @@ typedef struct dispatcher dispatcher_t;
 typedef struct {
 	const char *run_id;
 	const char *runbook;
-	const char *trigger; /* manual | schedule | incident | alert */
-	int status;          /* Rota__RunStatus */
-	const char *reason;  /* may be NULL */
+	const char *trigger;  /* manual | schedule | incident | alert */
+	int status;           /* Rota__RunStatus */
+	const char *reason;   /* may be NULL */
+	const char *incident; /* the incident it is linked to; NULL: none */
 	char *const *failed_hosts;
 	size_t failed_count;
 	uint32_t hosts_ok;
@@ -177,6 +178,13 @@ void dispatcher_tick(dispatcher_t *d, int64_t now_mono);
 void dispatcher_shift(dispatcher_t *d, int64_t delta_ms);
 
 run_t *dispatcher_find_run(dispatcher_t *d, const char *run_id);
+/* The active run run_id was linked to incident id (incidents_link_run,
+ * in the same turn): remembered unless it has one already, the first as
+ * in the store. Nothing when the run is not active (over, or unknown). */
+void dispatcher_run_incident(dispatcher_t *d, const char *run_id, const char *id);
+/* The incident of an active run: 1 with id copied (len bytes at most), 0
+ * when it has none; -1 when the run is not active (ask the store). */
+int dispatcher_incident_of(dispatcher_t *d, const char *run_id, char *id, size_t len);
 /* The first active run; follow run->next for the rest. */
 run_t *dispatcher_runs(dispatcher_t *d);
 size_t dispatcher_active(const dispatcher_t *d);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "clock.h"
@@ -20,8 +19,17 @@
 /* launcher_targets: nothing to run on but workers stopped on purpose. */
 #define LAUNCHER_ALL_STOPPED 1
 
+/* What run ids are made of (launcher_run_id): changed by each id made, so
+ * kept apart from the launcher, whose functions take it const. */
+typedef struct {
+	uint32_t count;        /* ids made by this process */
+	int64_t last_second;   /* the latest wall-clock second an id was made in */
+	uint32_t second_first; /* count at the first id of last_second */
+} launcher_ids_t;
+
 struct launcher {
-	services_t *svc; /* borrowed: the store, registry, dispatcher and output cap */
+	services_t *svc;     /* borrowed: the store, registry, dispatcher and output cap */
+	launcher_ids_t *ids; /* owned */
 };
 
 launcher_t *
@@ -29,6 +37,7 @@ launcher_new(services_t *svc)
 {
 	launcher_t *l = xcalloc(1, sizeof(*l));
 	l->svc = svc;
+	l->ids = xcalloc(1, sizeof(*l->ids));
 	return l;
 }
 
@@ -41,6 +50,8 @@ launcher_services(const launcher_t *l)
 void
 launcher_destroy(launcher_t **lp)
 {
+	if (*lp != NULL)
+		free((*lp)->ids);
 	free(*lp);
 	*lp = NULL;
 }
@@ -58,19 +69,35 @@ launch_result_clear(launch_result_t *out)
 void
 launcher_run_id(const launcher_t *l, char *buf, size_t len)
 {
+	/* Unique by construction, so that no query stands between a submit
+	 * and its answer (a waited round trip on PostgreSQL): the second,
+	 * then the epoch's low byte (a new one at every start, resync and
+	 * lease) and this process's count of ids. Two ids of one process
+	 * differ in their count unless 65,536 runs start within one second;
+	 * two processes differ in their epoch. Only a wall clock stepped back
+	 * (a second this process already used comes again) or a count gone
+	 * round within one second can repeat an id, so only then is the
+	 * store asked, as every id once was; the store's primary key would
+	 * refuse the impossible rest (epochs 256 apart in the same second). */
+	launcher_ids_t *ids = l->ids;
+	int64_t second = clock_wall_ms() / 1000;
+	if (second > ids->last_second) {
+		ids->last_second = second;
+		ids->second_first = ids->count;
+	}
+	bool replayed = second < ids->last_second;
 	do {
-		uint32_t r = 0;
-		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-			r = (uint32_t)(clock_mono_ms() * 2654435761u);
-		r &= 0xffffff;
-		time_t t = (time_t)(clock_wall_ms() / 1000);
+		replayed = replayed || ids->count - ids->second_first > 0xffff;
+		time_t t = (time_t)second;
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		char stamp[20];
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		snprintf(buf, len, "%s-%06x", stamp, (unsigned)r);
+		uint32_t n = ids->count++;
+		snprintf(buf, len, "%s-%02x%04x", stamp, (unsigned)(l->svc->epoch & 0xff),
+		         (unsigned)(n & 0xffff));
 	} while (dispatcher_find_run(l->svc->dispatcher, buf) != NULL ||
-	         store_run_exists(l->svc->store, buf));
+	         (replayed && store_run_exists(l->svc->store, buf)));
 }
 
 /* ---- targets ----------------------------------------------------------- */
@@ -673,8 +700,10 @@ launcher_start(const launcher_t *l, const launch_t *req, launch_result_t *out)
 	/* "NAME=VALUE\tSOURCE[\tHOST]\n" a value, for rota show. */
 	char *params = launcher_params_text(&ps);
 	uint32_t jitter = scheduled && rb->schedule.present ? rb->schedule.jitter_ms : 0;
-	if (req->incident != NULL)
+	if (req->incident != NULL) {
 		launcher_link_incident(l, req, out->run_id);
+		run->incident = xstrdup(req->incident);
+	}
 	rc = dispatcher_submit(l->svc->dispatcher, &run, req->yaml, params, jitter);
 	free(params);
 	if (rc != 0) {

@@ -109,8 +109,9 @@ void launch_result_clear(launch_result_t *out);
 int launcher_record_ended(const launcher_t *l, const launch_t *req, int status, const char *reason,
                           char *run_id, size_t len);
 
-/* Makes a run id, "YYYYMMDD-HHMMSS-xxxxxx" (UTC, then 6 random hex digits),
- * unique among the runs the store and the dispatcher know. */
+/* Makes a run id, "YYYYMMDD-HHMMSS-eecccc" (UTC, then the epoch's low byte
+ * and a count of this process's ids, in hex): unique by construction, with
+ * no query unless the wall clock went back (docs/decisions.md, "Run ids"). */
 void launcher_run_id(const launcher_t *l, char *buf, size_t len);
 
 #endif

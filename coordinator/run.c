@@ -57,6 +57,7 @@ run_destroy(run_t **rp)
 	free(r->runbook);
 	free(r->trigger);
 	free(r->reason);
+	free(r->incident);
 	for (size_t i = 0; i < r->secret_count; i++) {
 		/* Wiped, so a later core dump or heap reuse shows nothing. */
 		explicit_bzero(r->secrets[i].value, strlen(r->secrets[i].value));

@@ -103,6 +103,10 @@ typedef struct run {
 	bool cancelled;
 	char *trigger; /* owned: "manual" or "schedule" */
 	char *reason;  /* owned, may be NULL: why it ended as it did */
+	/* owned, may be NULL: the incident it was first linked to (what
+	 * incident_runs says first), kept here so that the run's end and its
+	 * notify steps ask the store nothing (dispatcher_run_incident) */
+	char *incident;
 	int64_t slot_ms;
 	/* The values of the run's secret params (key = param name), owned.
 	 * Held in memory only, never stored: a recovered run has none, and

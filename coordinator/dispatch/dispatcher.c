@@ -115,10 +115,11 @@ dispatcher_pending(const dispatcher_t *d)
 }
 
 void
-dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig, int64_t ended_ms,
-                        const char *detail)
+dispatcher_persist_step(dispatcher_t *d, const run_t *run, run_step_t *step, int exit_code, int sig,
+                        int64_t ended_ms, const char *detail)
 {
 	store_step_state_t st = {
+	    .run_id = run->id,
 	    .status = step->status,
 	    .exit_code = exit_code,
 	    .signal = sig,
@@ -140,7 +141,7 @@ dispatcher_persist_dirty(dispatcher_t *d, run_t *run, size_t h)
 		run_step_t *step = &run->hosts[h].steps[s];
 		if (!step->dirty)
 			continue;
-		dispatcher_persist_step(d, step, 0, 0, 0, step->note);
+		dispatcher_persist_step(d, run, step, 0, 0, 0, step->note);
 		step->dirty = false;
 		free(step->note);
 		step->note = NULL;
@@ -202,7 +203,8 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 		if (w == NULL || !w->connected)
 			run->hosts[h].absent_since = now;
 	}
-	store_run_update(d->cfg.svc->store, run->id, run->status, run->started_ms, 0);
+	/* No update here: the row was inserted running, and its start is
+	 * written when its first step starts. */
 	dispatcher_drive(d, run, now);
 	return 0;
 }

@@ -167,7 +167,7 @@ dispatcher_cancel_host(dispatcher_t *d, run_t *run, size_t h, const char *reason
 			continue;
 		}
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_CANCELLED);
-		dispatcher_persist_step(d, step, 0, 0, now, reason);
+		dispatcher_persist_step(d, run, step, 0, 0, now, reason);
 	}
 	return signalled;
 }

@@ -66,6 +66,7 @@ dispatcher_settle(dispatcher_t *d, run_t *run)
 		    .trigger = run->trigger,
 		    .status = status,
 		    .reason = run->reason ? run->reason : reason,
+		    .incident = run->incident,
 		    .failed_hosts = failed_hosts,
 		    .failed_count = nf,
 		    .hosts_ok = ok,
@@ -100,7 +101,7 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		/* Only this coordinator wrote it, so this is store corruption:
 		 * the step ends in error (the next advance skips the rest). */
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
-		dispatcher_persist_step(d, step, 0, 0, clock_wall_ms(),
+		dispatcher_persist_step(d, run, step, 0, 0, clock_wall_ms(),
 		                        "the stored step spec is unreadable");
 		return;
 	}
@@ -130,7 +131,7 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 		run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
 		step->started_ms = clock_wall_ms();
 		dispatcher_mark_started(d, run, step->started_ms);
-		dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
+		dispatcher_persist_step(d, run, step, 0, 0, step->started_ms, why);
 		log_warn("run %s host %s step %s error: %s", run->id, run->hosts[h].host,
 		         step->step_id, why);
 		free(why);
@@ -162,7 +163,7 @@ dispatcher_send(dispatcher_t *d, run_t *run, size_t h, size_t s, worker_t *w)
 	step->started_ms = clock_wall_ms();
 	step->timeout_ms = spec_timeout;
 	step->dispatched_mono = clock_mono_ms();
-	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+	dispatcher_persist_step(d, run, step, 0, 0, 0, NULL);
 	w->running++;
 	d->stats.dispatched++;
 	dispatcher_mark_started(d, run, step->started_ms);
@@ -182,7 +183,7 @@ dispatcher_refuse_invalid(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_ERROR);
 	step->started_ms = clock_wall_ms();
 	dispatcher_mark_started(d, run, step->started_ms);
-	dispatcher_persist_step(d, step, 0, 0, step->started_ms, why);
+	dispatcher_persist_step(d, run, step, 0, 0, step->started_ms, why);
 	log_info("run %s host %s step %s error: %s", run->id, run->hosts[h].host, step->step_id,
 	         why);
 	rota__step_spec__free_unpacked(spec, NULL);
@@ -202,7 +203,7 @@ dispatcher_wait_approval(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	dispatcher_mark_started(d, run, step->started_ms);
 	char *detail = xasprintf("waiting for approval: %s (rota approve %s %s, or rota reject)",
 	                         prompt, run->id, step->step_id);
-	dispatcher_persist_step(d, step, 0, 0, 0, detail);
+	dispatcher_persist_step(d, run, step, 0, 0, 0, detail);
 	log_info("run %s host %s step %s %s", run->id, run->hosts[h].host, step->step_id, detail);
 	free(detail);
 	rota__step_spec__free_unpacked(spec, NULL);
@@ -236,7 +237,7 @@ dispatcher_notify(dispatcher_t *d, run_t *run, size_t h, size_t s)
 	run_step_set(run, h, s, ok ? status : ROTA__STEP_STATUS__STEP_ERROR);
 	step->started_ms = clock_wall_ms();
 	dispatcher_mark_started(d, run, step->started_ms);
-	dispatcher_persist_step(d, step, 0, 0, step->started_ms, detail);
+	dispatcher_persist_step(d, run, step, 0, 0, step->started_ms, detail);
 	log_info("notify: run %s (%s) host %s step %s: %s", run->id, run->runbook,
 	         run->hosts[h].host, step->step_id, detail ? detail : "");
 	free(detail);
@@ -318,7 +319,7 @@ dispatcher_end_step(dispatcher_t *d, run_t *run, size_t h, size_t s, int status,
 	run_step_set(run, h, s, status);
 	if (started_ms)
 		step->started_ms = started_ms;
-	dispatcher_persist_step(d, step, exit_code, sig, ended_ms, detail);
+	dispatcher_persist_step(d, run, step, exit_code, sig, ended_ms, detail);
 	if (status >= 0 && status < DISPATCHER_STATUS_SLOTS)
 		d->stats.steps_ended[status]++;
 	if (d->cfg.svc->metrics.step_seconds && step->started_ms > 0 &&

@@ -9,6 +9,7 @@
 #include "dispatcher.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,4 +132,24 @@ dispatcher_active_of(dispatcher_t *d, const char *runbook)
 			return r;
 	}
 	return NULL;
+}
+
+void
+dispatcher_run_incident(dispatcher_t *d, const char *run_id, const char *id)
+{
+	run_t *run = dispatcher_find_run(d, run_id);
+	if (run != NULL && run->incident == NULL && id != NULL && id[0] != '\0')
+		run->incident = xstrdup(id);
+}
+
+int
+dispatcher_incident_of(dispatcher_t *d, const char *run_id, char *id, size_t len)
+{
+	run_t *run = dispatcher_find_run(d, run_id);
+	if (run == NULL)
+		return -1;
+	if (run->incident == NULL)
+		return 0;
+	snprintf(id, len, "%s", run->incident);
+	return 1;
 }

@@ -59,8 +59,8 @@ struct dispatcher {
 };
 
 /* dispatcher.c: the store writes of step state; a scheduled run's jitter. */
-void dispatcher_persist_step(dispatcher_t *d, run_step_t *step, int exit_code, int sig,
-                             int64_t ended_ms, const char *detail);
+void dispatcher_persist_step(dispatcher_t *d, const run_t *run, run_step_t *step, int exit_code,
+                             int sig, int64_t ended_ms, const char *detail);
 void dispatcher_persist_dirty(dispatcher_t *d, run_t *run, size_t h);
 void dispatcher_jitter(run_t *run, uint32_t window_ms);
 

@@ -119,6 +119,20 @@ dispatcher_recover(dispatcher_t *d, int64_t now_mono)
 		free(runbook);
 		run->created_ms = rows[i].run_created_ms;
 		run->started_ms = rows[i].run_started_ms;
+		/* Its incident, read once here: its end and its notify steps
+		 * then ask memory (dispatcher_incident_of), not the store. */
+		char incident[64];
+		int linked = store_incident_of_run(d->cfg.svc->store, rows[i].run_id, incident,
+		                                   sizeof(incident));
+		if (linked < 0) {
+			/* None loaded rather than some: the retry reads them all. */
+			run_destroy(&run);
+			store_step_rows_free(rows, n);
+			dispatcher_reset(d);
+			return -1;
+		}
+		if (linked == 1)
+			run->incident = xstrdup(incident);
 		size_t h = 0;
 		for (size_t k = i; k < end; k++) {
 			if (k > i && strcmp(rows[k].host, rows[k - 1].host) != 0)

@@ -95,7 +95,7 @@ dispatcher_accepted(dispatcher_t *d, worker_t *w, const Rota__Accepted *msg)
 	if (step->status != ROTA__STEP_STATUS__STEP_DISPATCHED)
 		return;
 	run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING);
-	dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+	dispatcher_persist_step(d, run, step, 0, 0, 0, NULL);
 }
 
 /* Remembers that the turn acknowledges key's chunks up to seq. */
@@ -186,7 +186,7 @@ dispatcher_output(dispatcher_t *d, worker_t *w, const Rota__Output *msg)
 			/* Output can overtake nothing, but Accepted may have been
 			 * lost with a reconnect: output proves the step runs. */
 			run_step_set(run, h, s, ROTA__STEP_STATUS__STEP_RUNNING);
-			dispatcher_persist_step(d, step, 0, 0, 0, NULL);
+			dispatcher_persist_step(d, run, step, 0, 0, 0, NULL);
 		}
 	} else {
 		int rc = dispatcher_find_row(d, key, &row);

@@ -159,7 +159,7 @@ dispatcher_worker_stopping(dispatcher_t *d, worker_t *w)
 			continue;
 		run_step_set(run, (size_t)h, (size_t)s, ROTA__STEP_STATUS__STEP_PENDING);
 		run->hosts[h].steps[s].started_ms = 0;
-		dispatcher_persist_step(d, &run->hosts[h].steps[s], 0, 0, 0, NULL);
+		dispatcher_persist_step(d, run, &run->hosts[h].steps[s], 0, 0, 0, NULL);
 		if (w->running > 0)
 			w->running--;
 		log_info("run %s host %s step %s: held until worker %s is back (it is stopping)",

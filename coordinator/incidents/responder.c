@@ -18,6 +18,27 @@
 #include "wire.h"
 #include "xalloc.h"
 
+/* The incident of a run: an active run's from the dispatcher's memory
+ * (filled at launch and recovery, so the run's end and its notify steps
+ * cost no query), any other's from the store. 1 with id, 0 none, -1. */
+static int
+responder_incident_of(responder_t *r, const char *run_id, char *id, size_t len)
+{
+	int got = dispatcher_incident_of(r->svc->dispatcher, run_id, id, len);
+	return got >= 0 ? got : incidents_of_run(r->svc->incidents, run_id, id, len);
+}
+
+/* Links a run to incident id, in the store and in the dispatcher's memory
+ * of it (while it is active). */
+static int
+responder_link_run(responder_t *r, const char *id, const char *run_id)
+{
+	if (incidents_link_run(r->svc->incidents, id, run_id) != 0)
+		return -1;
+	dispatcher_run_incident(r->svc->dispatcher, run_id, id);
+	return 0;
+}
+
 static const runbook_t *
 responder_runbook(responder_t *r, const char *name)
 {
@@ -45,8 +66,10 @@ responder_run_ended(void *ctx, const dispatcher_run_end_t *end)
 		what = xasprintf("run %s of %s failed on %zu host(s): %s", end->run_id,
 		                 end->runbook, end->failed_count, hosts);
 	char id[INCIDENT_ID_MAX];
-	int linked = incidents_of_run(r->svc->incidents, end->run_id, id, sizeof(id));
-	if (linked == 1) {
+	/* The run carries its incident (none for a run over before it
+	 * started: nothing links one before it is recorded). */
+	if (end->incident != NULL) {
+		snprintf(id, sizeof(id), "%s", end->incident);
 		char *text = what ? xstrdup(what)
 		                  : xasprintf("run %s of %s ended %s", end->run_id, end->runbook,
 		                              end->status == ROTA__RUN_STATUS__RUN_SUCCEEDED
@@ -61,7 +84,7 @@ responder_run_ended(void *ctx, const dispatcher_run_end_t *end)
 		int found = incidents_find_open(r->svc->incidents, dedup, id, sizeof(id));
 		if (found == 1) {
 			incidents_note(r->svc->incidents, id, "run", what, now);
-			incidents_link_run(r->svc->incidents, id, end->run_id);
+			responder_link_run(r, id, end->run_id);
 			incidents_add_hosts(r->svc->incidents, id, hosts);
 		} else if (found == 0) {
 			const runbook_t *rb = responder_runbook(r, end->runbook);
@@ -78,7 +101,7 @@ responder_run_ended(void *ctx, const dispatcher_run_end_t *end)
 			};
 			if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
 				incidents_note(r->svc->incidents, id, "run", what, now);
-				incidents_link_run(r->svc->incidents, id, end->run_id);
+				responder_link_run(r, id, end->run_id);
 			}
 			free(title);
 		}
@@ -95,7 +118,7 @@ responder_notify(void *ctx, const char *run_id, const char *runbook, const char 
 	responder_t *r = ctx;
 	const runbook_t *rb = responder_runbook(r, runbook);
 	char incident[INCIDENT_ID_MAX] = "";
-	if (incidents_of_run(r->svc->incidents, run_id, incident, sizeof(incident)) != 1)
+	if (responder_incident_of(r, run_id, incident, sizeof(incident)) != 1)
 		incident[0] = '\0';
 	int64_t resolved_ms = 0;
 	if (incident[0] && incidents_resolved_at(r->svc->incidents, incident, &resolved_ms) == 1) {
@@ -182,7 +205,7 @@ responder_needs_operator(void *ctx, const char *run_id, const char *runbook, con
 	responder_t *r = ctx;
 	int64_t now = clock_wall_ms();
 	char id[INCIDENT_ID_MAX];
-	if (incidents_of_run(r->svc->incidents, run_id, id, sizeof(id)) == 1) {
+	if (responder_incident_of(r, run_id, id, sizeof(id)) == 1) {
 		incidents_note(r->svc->incidents, id, "needs-operator", text, now);
 		incidents_add_hosts(r->svc->incidents, id, host);
 		return;
@@ -206,7 +229,7 @@ responder_needs_operator(void *ctx, const char *run_id, const char *runbook, con
 		};
 		if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
 			incidents_note(r->svc->incidents, id, "needs-operator", text, now);
-			incidents_link_run(r->svc->incidents, id, run_id);
+			responder_link_run(r, id, run_id);
 		}
 	}
 	free(title);
@@ -309,7 +332,7 @@ responder_open(responder_t *r, const Rota__OpenIncidentRequest *req, Rota__Incid
 	if (rc == 0) {
 		char *text =
 		    xasprintf("started run %s of %s on %s", res.run_id, e->rb->name, hosts);
-		rc = incidents_link_run(r->svc->incidents, id, res.run_id) == 0 &&
+		rc = responder_link_run(r, id, res.run_id) == 0 &&
 		             incidents_note(r->svc->incidents, id, "run", text, now) == 0
 		         ? 0
 		         : -1;
@@ -500,7 +523,7 @@ responder_alert_run(responder_t *r, const responder_source_t *src, const catalog
 		char *hosts = responder_hosts(res.hosts, res.host_count);
 		char *text = xasprintf("alert %s: started run %s of %s on %s", alertname,
 		                       res.run_id, e->rb->name, hosts);
-		incidents_link_run(r->svc->incidents, incident, res.run_id);
+		responder_link_run(r, incident, res.run_id);
 		incidents_note(r->svc->incidents, incident, "run", text, now);
 		char *detail = xasprintf("run %s on %zu host(s), for alert %s (incident %s)",
 		                         res.run_id, res.host_count, alertname, incident);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "xalloc.h"
 
 static bool
@@ -93,6 +94,9 @@ db_close(db_t **db)
 {
 	if (*db == NULL)
 		return;
+	log_info("store: %s: %llu statements run",
+	         (*db)->engine == DB_POSTGRESQL ? "postgresql" : "sqlite",
+	         (unsigned long long)(*db)->statements);
 	(*db)->ops->close(*db);
 	*db = NULL;
 }
@@ -106,7 +110,14 @@ db_engine(const db_t *db)
 int
 db_exec(db_t *db, const char *sql)
 {
+	db->statements++;
 	return db->ops->exec(db, sql);
+}
+
+uint64_t
+db_statements(const db_t *db)
+{
+	return db->statements;
 }
 
 db_stmt_t *
@@ -133,6 +144,7 @@ db_finalize(db_stmt_t *st)
 void
 db_reset(db_stmt_t *st)
 {
+	st->stepped = false;
 	st->db->ops->reset(st);
 }
 
@@ -177,6 +189,10 @@ db_bind_blob(db_stmt_t *st, int i, const void *data, size_t len)
 int
 db_step(db_stmt_t *st)
 {
+	if (!st->stepped) {
+		st->stepped = true;
+		st->db->statements++;
+	}
 	return st->db->ops->step(st);
 }
 
@@ -239,12 +255,14 @@ db_sql(db_stmt_t *st)
 int
 db_begin(db_t *db)
 {
+	db->statements++;
 	return db->ops->begin(db);
 }
 
 int
 db_commit(db_t *db)
 {
+	db->statements++;
 	return db->ops->commit(db);
 }
 

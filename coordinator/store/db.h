@@ -122,6 +122,11 @@ int64_t db_changes(db_t *db);
 /* The last failure, in the engine's words ("" when none). */
 const char *db_errmsg(db_t *db);
 db_error_class_t db_error_class(db_t *db);
+/* Statements run on the connection since it was opened: a prepared one
+ * at its first step after a reset, and each db_exec, BEGIN and COMMIT
+ * (logged at db_close). A count that does not move with the machine's
+ * load, for what a change to the writers saves (docs/benchmarks.md). */
+uint64_t db_statements(const db_t *db);
 /* The statement's SQL as prepared (for logs). */
 const char *db_sql(db_stmt_t *st);
 

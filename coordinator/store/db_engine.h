@@ -44,11 +44,13 @@ typedef struct db_ops {
 struct db {
 	const db_ops_t *ops;
 	db_engine_t engine;
+	uint64_t statements; /* run on it (db_statements), counted by db.c */
 };
 
 /* The first member of every engine's statement. */
 struct db_stmt {
-	db_t *db; /* borrowed: the connection that prepared it */
+	db_t *db;     /* borrowed: the connection that prepared it */
+	bool stepped; /* stepped since its last reset: counted once */
 };
 
 /* The engines' openers, called by db_open. Same contract as db_open (the

@@ -33,6 +33,7 @@ store_note_error(store_t *s)
 int
 store_exec(store_t *s, const char *sql)
 {
+	store_batch_before(s, store_batch_touches(sql));
 	if (db_exec(s->db, sql) != 0) {
 		store_note_error(s);
 		log_error("store: %s: %s", sql, db_errmsg(s->db));
@@ -118,6 +119,7 @@ store_t *
 store_open(const store_options_t *o, char **error)
 {
 	store_t *s = xcalloc(1, sizeof(*s));
+	s->batch = store_batch_new();
 	*error = NULL;
 	db_options_t dbo = {
 	    .target = o->target,
@@ -155,6 +157,7 @@ store_open(const store_options_t *o, char **error)
 			*error = xasprintf("cannot prepare a query: %s", db_errmsg(s->db));
 			goto fail;
 		}
+		s->q_touches[i] = store_batch_touches(store_sql[i].sql);
 	}
 	free(where);
 	return s;
@@ -207,8 +210,10 @@ store_destroy(store_t **sp)
 	if (s->in_tx)
 		store_commit(s);
 	store_checkpointer_stop(s);
-	/* db_close finalizes every statement still prepared (s->q, extra). */
+	/* db_close finalizes every statement still prepared (s->q, extra,
+	 * the batch's). */
 	db_close(&s->db);
+	store_batch_destroy(&s->batch);
 	free(s);
 	*sp = NULL;
 }
@@ -249,6 +254,10 @@ store_rollback(store_t *s)
 int
 store_commit(store_t *s)
 {
+	/* What the turn held back is written first, inside it. */
+	if (s->in_tx && !s->failed)
+		store_batch_flush(s, STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
+	store_batch_clear(s->batch);
 	if (s->failed) {
 		if (s->in_tx)
 			store_rollback(s);
@@ -275,6 +284,12 @@ store_commit(store_t *s)
 	return 0;
 }
 
+uint64_t
+store_statements(const store_t *s)
+{
+	return db_statements(s->db);
+}
+
 const char *
 store_last_error(const store_t *s)
 {
@@ -296,6 +311,7 @@ store_failed(const store_t *s)
 db_stmt_t *
 store_q(store_t *s, int which)
 {
+	store_batch_before(s, s->q_touches[which]);
 	db_stmt_t *st = s->q[which];
 	db_reset(st);
 	return st;
@@ -322,9 +338,11 @@ store_stmt2(store_t *s, const char *sql, const char *pg_sql)
 {
 	for (size_t i = 0; i < s->extra_count; i++)
 		if (s->extra[i].sql == sql) {
+			store_batch_before(s, s->extra[i].touches);
 			db_reset(s->extra[i].st);
 			return s->extra[i].st;
 		}
+	store_batch_before(s, store_batch_touches(pg_sql ? pg_sql : sql));
 	db_stmt_t *st = NULL;
 	if (s->extra_count == STORE_EXTRA_MAX || (st = db_prepare2(s->db, sql, pg_sql)) == NULL) {
 		log_error("store: cannot prepare %s: %s", sql,
@@ -337,6 +355,8 @@ store_stmt2(store_t *s, const char *sql, const char *pg_sql)
 	}
 	s->extra[s->extra_count].sql = sql;
 	s->extra[s->extra_count].st = st;
+	s->extra[s->extra_count].touches =
+	    store_batch_touches(sql) | store_batch_touches(pg_sql ? pg_sql : sql);
 	s->extra_count++;
 	return st;
 }

@@ -91,6 +91,8 @@ const char *store_last_error(const store_t *s);
 /* True once a write of the open turn has failed (the commit will refuse). */
 bool store_failed(const store_t *s);
 bool store_run_exists(store_t *s, const char *run_id);
+/* Statements this connection has run since it was opened (db_statements). */
+uint64_t store_statements(const store_t *s);
 
 /* Increments and returns the coordinator epoch (committed at once). */
 int store_epoch_next(store_t *s, uint64_t *epoch);
@@ -119,6 +121,9 @@ int store_step_insert(store_t *s, const char *run_id, const char *step_id, const
                       uint32_t attempt, uint32_t position, int status, const uint8_t *spec,
                       size_t spec_len, int64_t *row);
 typedef struct {
+	/* The step run's run: its event is then held to the turn's end with
+	 * the others; NULL reads it from the row, a statement of its own. */
+	const char *run_id;
 	int status;
 	int exit_code;
 	int signal;

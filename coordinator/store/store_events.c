@@ -4,7 +4,10 @@
  * event exists exactly when its change is committed, and its id, the
  * followers' cursor, survives a restart. The row holds only what the event
  * is about; the reader joins the output and step rows it points at, so a
- * chunk's bytes are stored once. */
+ * chunk's bytes are stored once. A step's, a run's and an incident's
+ * event is held to the turn's end and written with the turn's others in
+ * one statement (store_batch.c); an output's and a worker's read other
+ * rows and are written at once, after the ones held. */
 #include "store_int.h"
 
 #include <stdlib.h>
@@ -47,10 +50,13 @@ store_event_output(store_t *s, int64_t step_row, int64_t seq, int64_t at_ms)
 }
 
 int
-store_event_step(store_t *s, int64_t step_row, int status)
+store_event_step(store_t *s, const char *run_id, int64_t step_row, int status)
 {
 	static const char sql[] = "INSERT INTO events (at_ms, kind, run_id, ref, status)"
 	                          " SELECT ?, 11, run_id, id, ? FROM step_runs WHERE id = ?";
+	if (run_id != NULL)
+		return store_batch_event(s, clock_wall_ms(), EV_STEP, run_id, step_row, status,
+		                         NULL);
 	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_INT(status),
 	                       STORE_INT(step_row));
 }
@@ -58,10 +64,7 @@ store_event_step(store_t *s, int64_t step_row, int status)
 int
 store_event_run(store_t *s, const char *run_id, int status)
 {
-	static const char sql[] = "INSERT INTO events (at_ms, kind, run_id, status)"
-	                          " VALUES (?, 12, ?, ?)";
-	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_TEXT(run_id),
-	                       STORE_INT(status));
+	return store_batch_event(s, clock_wall_ms(), EV_RUN, run_id, 0, status, NULL);
 }
 
 int
@@ -87,14 +90,13 @@ static const char *const store_incident_states[] = {"", "triggered", "acknowledg
 int
 store_event_incident(store_t *s, const char *id, const char *status)
 {
-	static const char sql[] = "INSERT INTO events (at_ms, kind, status, subject)"
-	                          " VALUES (?, 15, ?, ?)";
 	int number = 0;
 	for (size_t i = 1; i < STORE_INCIDENT_STATE_COUNT; i++)
 		if (status != NULL && strcmp(store_incident_states[i], status) == 0)
 			number = (int)i;
-	return STORE_WRITE_SQL(s, sql, STORE_INT(clock_wall_ms()), STORE_INT(number),
-	                       STORE_TEXT(id));
+	if (store_begin(s) != 0)
+		return -1;
+	return store_batch_event(s, clock_wall_ms(), EV_INCIDENT, NULL, 0, number, id);
 }
 
 int

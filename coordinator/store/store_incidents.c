@@ -65,8 +65,9 @@ static const char sql_link_run[] = "INSERT INTO incident_runs (incident_id, run_
                                    " ON CONFLICT (incident_id, run_id) DO NOTHING";
 static const char sql_runs_of[] =
     "SELECT run_id FROM incident_runs WHERE incident_id = ? ORDER BY id";
+/* The first linked, as the dispatcher remembers it (dispatcher_run_incident). */
 static const char sql_of_run[] = "SELECT incident_id FROM incident_runs WHERE run_id = ?"
-                                 " LIMIT 1";
+                                 " ORDER BY id LIMIT 1";
 static const char sql_escalation[] =
     "INSERT INTO escalations (incident_id, tier, at_ms, channels) VALUES (?, ?, ?, ?)";
 static const char sql_last_escalation[] =

@@ -19,9 +19,7 @@
 /* The statements prepared at open (store_schema.c), by name. */
 enum {
 	Q_RUN_INSERT,
-	Q_RUN_UPDATE,
 	Q_STEP_INSERT,
-	Q_STEP_UPDATE,
 	Q_STEP_OUTPUT_STATE,
 	Q_STEP_OUTPUT_SET,
 	Q_STEP_FIND,
@@ -41,7 +39,6 @@ enum {
 	Q_RUN_MATCH,
 	Q_RUN_LAST,
 	Q_RUN_HOST_LIST,
-	Q_RUN_OUTCOME,
 	Q_RUNBOOK_SAVE,
 	Q_RUNBOOK_BY_PATH,
 	Q_RUNBOOK_DELETE,
@@ -68,14 +65,24 @@ extern const store_sql_t store_sql[Q_COUNT];
 /* Enough for every module's statements; store_stmt logs and fails past it. */
 #define STORE_EXTRA_MAX 128
 
+/* The turn's writes held until its end (store_batch.c). */
+typedef struct store_batch store_batch_t;
+/* What a statement's SQL names, of the tables whose writes are held:
+ * runs or step_runs (STORE_BATCH_ROWS), events (STORE_BATCH_EVENTS). */
+#define STORE_BATCH_ROWS 1u
+#define STORE_BATCH_EVENTS 2u
+
 struct store {
-	db_t *db;              /* owned */
-	db_stmt_t *q[Q_COUNT]; /* owned, prepared at open */
+	db_t *db;                    /* owned */
+	db_stmt_t *q[Q_COUNT];       /* owned, prepared at open */
+	unsigned q_touches[Q_COUNT]; /* store_batch_touches of each */
+	store_batch_t *batch;        /* owned: the turn's held writes */
 	/* Statements of the modules that keep their own SQL (store_stmt),
 	 * prepared on first use and found by their text's address. */
 	struct {
 		const char *sql;
 		db_stmt_t *st; /* owned */
+		unsigned touches;
 	} extra[STORE_EXTRA_MAX];
 	size_t extra_count;
 	bool in_tx;
@@ -127,10 +134,12 @@ int store_done(store_t *s, db_stmt_t *st);
 
 /* The event rows of the writers' changes (store_events.c), in the open
  * turn: an output chunk just inserted (its step run and seq), a step run's
- * new status, a run's, a worker's state (a row only when it changes: call
- * it before the workers row is written). 0, or -1 with the turn failed. */
+ * new status (run_id NULL: read from the row), a run's, a worker's state
+ * (a row only when it changes: call it before the workers row is
+ * written). 0, or -1 with the turn failed. A step's, a run's and an
+ * incident's are held for the turn's end (store_batch_event). */
 int store_event_output(store_t *s, int64_t step_row, int64_t seq, int64_t at_ms);
-int store_event_step(store_t *s, int64_t step_row, int status);
+int store_event_step(store_t *s, const char *run_id, int64_t step_row, int status);
 int store_event_run(store_t *s, const char *run_id, int status);
 int store_event_worker(store_t *s, const char *id, const char *state);
 /* An incident opened ("triggered"), acknowledged or resolved. */
@@ -186,5 +195,32 @@ typedef void (*store_row_fn)(db_stmt_t *st, void *row, void *ctx);
  * size bytes a row, filled by each. The last db_step code: DB_DONE, or the
  * error, which the caller reports its own way; st is not reset. */
 int store_rows(db_stmt_t *st, void *rows, size_t *count, size_t size, store_row_fn each, void *ctx);
+
+/* ---- the turn's held writes (store_batch.c) ----
+ * A run's update and outcome, a step run's update and the event rows of
+ * the turn are held, by row, and written at its commit, or before any
+ * statement whose SQL names their tables (store_batch_before). */
+store_batch_t *store_batch_new(void);
+void store_batch_destroy(store_batch_t **bp);
+/* Forgets what is held (after a commit or a rollback). */
+void store_batch_clear(store_batch_t *b);
+/* STORE_BATCH_ROWS | STORE_BATCH_EVENTS: what the SQL names. */
+unsigned store_batch_touches(const char *sql);
+/* Writes what is held of what `touches` names; a failure marks the turn
+ * failed. store_q, store_stmt and store_exec call it. */
+void store_batch_before(store_t *s, unsigned touches);
+/* Writes what is held of `what` now. 0, or -1 with the turn failed. */
+int store_batch_flush(store_t *s, unsigned what);
+/* Holds a run's state (status, started_ms, ended_ms), its outcome (hosts
+ * ok and failed, a reason: NULL keeps the row's), a step run's update,
+ * an event row (ref 0: none; NULL texts are NULL). The caller has opened the
+ * turn. 0. */
+int store_batch_run(store_t *s, const char *run_id, int status, int64_t started_ms,
+                    int64_t ended_ms);
+int store_batch_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
+                        const char *reason);
+int store_batch_step(store_t *s, int64_t row, const store_step_state_t *st);
+int store_batch_event(store_t *s, int64_t at_ms, int kind, const char *run_id, int64_t ref,
+                      int status, const char *subject);
 
 #endif

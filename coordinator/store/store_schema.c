@@ -313,20 +313,9 @@ const store_sql_t store_sql[Q_COUNT] = {
                           "INSERT INTO runs (id, runbook, runbook_yaml, params, status, created_ms,"
                           " trigger, reason, slot_ms, started_ms, ended_ms)"
                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-    [Q_RUN_UPDATE] = {.sql =
-                          "UPDATE runs SET status = ?, started_ms = ?, ended_ms = ? WHERE id = ?"},
     [Q_STEP_INSERT] =
         {.sql = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
                 " spec) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
-    /* Status 2 (dispatched) marks the row as sent to its worker for good
-     * (a CASE, not `dispatched OR ?1 = 2`: PostgreSQL's booleans are not
-     * numbers). ?8 is the status again: PostgreSQL gives a parameter one
-     * type, and ?1 is already the column's while `= 2` would make it an
-     * integer. */
-    [Q_STEP_UPDATE] =
-        {.sql = "UPDATE step_runs SET status = ?1, exit_code = ?2, signal = ?3,"
-                " started_ms = ?4, ended_ms = ?5, detail = ?6,"
-                " dispatched = CASE WHEN ?8 = 2 THEN 1 ELSE dispatched END WHERE id = ?7"},
     [Q_STEP_OUTPUT_STATE] = {.sql = "SELECT output_bytes, output_truncated, output_seq, dispatched"
                                     " FROM step_runs WHERE id = ?"},
     [Q_STEP_OUTPUT_SET] = {.sql = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"
@@ -385,8 +374,6 @@ const store_sql_t store_sql[Q_COUNT] = {
     [Q_RUN_LAST] = {.sql = "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1"},
     [Q_RUN_HOST_LIST] = {.sql =
                              "SELECT DISTINCT host FROM step_runs WHERE run_id = ? ORDER BY host"},
-    [Q_RUN_OUTCOME] = {.sql = "UPDATE runs SET hosts_ok = ?, hosts_failed = ?,"
-                              " reason = COALESCE(?, reason) WHERE id = ?"},
     [Q_RUNBOOK_SAVE] = {.sql =
                             "INSERT INTO runbooks (name, path, hash, yaml, loaded_ms)"
                             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"

@@ -36,14 +36,9 @@ store_run_insert(store_t *s, const store_run_t *run)
 int
 store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms, int64_t ended_ms)
 {
-	if (store_begin(s) != 0)
-		return -1;
-	db_stmt_t *st = store_q(s, Q_RUN_UPDATE);
-	db_bind_int64(st, 1, status);
-	db_bind_int64(st, 2, started_ms);
-	db_bind_int64(st, 3, ended_ms);
-	db_bind_text(st, 4, run_id);
-	if (store_done(s, st) != 0)
+	/* Held to the turn's end: a run submitted, started and ended in one
+	 * turn is written once (store_batch.c). */
+	if (store_begin(s) != 0 || store_batch_run(s, run_id, status, started_ms, ended_ms) != 0)
 		return -1;
 	return store_event_run(s, run_id, status);
 }
@@ -131,20 +126,11 @@ store_step_insert(store_t *s, const char *run_id, const char *step_id, const cha
 int
 store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 {
-	if (store_begin(s) != 0)
+	/* Held like a run's (store_batch.c): dispatched, running and ended in
+	 * one turn is one UPDATE. */
+	if (store_begin(s) != 0 || store_batch_step(s, row, stt) != 0)
 		return -1;
-	db_stmt_t *st = store_q(s, Q_STEP_UPDATE);
-	db_bind_int64(st, 1, stt->status);
-	db_bind_int64(st, 2, stt->exit_code);
-	db_bind_int64(st, 3, stt->signal);
-	db_bind_int64(st, 4, stt->started_ms);
-	db_bind_int64(st, 5, stt->ended_ms);
-	db_bind_text(st, 6, stt->detail);
-	db_bind_int64(st, 7, row);
-	db_bind_int64(st, 8, stt->status);
-	if (store_done(s, st) != 0)
-		return -1;
-	return store_event_step(s, row, stt->status);
+	return store_event_step(s, stt->run_id, row, stt->status);
 }
 
 static int
@@ -381,8 +367,9 @@ int
 store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
                   const char *reason)
 {
-	return STORE_WRITE_Q(s, Q_RUN_OUTCOME, STORE_INT(hosts_ok), STORE_INT(hosts_failed),
-	                     STORE_TEXT(reason), STORE_TEXT(run_id));
+	if (store_begin(s) != 0)
+		return -1;
+	return store_batch_outcome(s, run_id, hosts_ok, hosts_failed, reason);
 }
 
 int

@@ -213,6 +213,18 @@ if want throughput; then
 	figure throughput_submits "$submits" submits/s
 	stop_fleet
 	stop_pid "$CPID"
+	# The statements a run costs on SQLite: what the coordinator's store
+	# connections ran over its life (db.c logs it at close: start, the
+	# fleet's Hellos and the outbox's polls included, a few thousand)
+	# over the runs that ended. A count, steady whatever the load.
+	stmts=$(grep -o 'store: sqlite: [0-9]* statements run' "$W/coordinator-throughput.log" |
+		awk '{n += $3} END {print n + 0}')
+	runs=$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)")
+	made=$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs")
+	if [ "$runs" -gt 0 ] && [ "$stmts" -gt 0 ]; then
+		figure throughput_statements_per_run "$(awk -v s="$stmts" -v r="$runs" 'BEGIN {printf "%.1f", s / r}')" statements
+		echo "  ($stmts statements, $runs runs ended, $made made: $(awk -v s="$stmts" -v r="$made" 'BEGIN {printf "%.1f", s / r}') a run made)" >&2
+	fi
 fi
 
 if want fanout1000; then

@@ -39,6 +39,18 @@ typedef struct {
 	launcher_t *launcher;
 } fixture_t;
 
+/* What the last run that ended said of its incident (the run_ended hook). */
+static char ended_incident[64];
+static int ended_runs;
+
+static void
+hook_run_ended(void *ctx, const dispatcher_run_end_t *end)
+{
+	(void)ctx;
+	ended_runs++;
+	snprintf(ended_incident, sizeof(ended_incident), "%s", end->incident ? end->incident : "");
+}
+
 static void
 fixture_dispatcher(fixture_t *f)
 {
@@ -51,6 +63,7 @@ fixture_dispatcher(fixture_t *f)
 	    .svc = &f->svc,
 	    .lost_after_ms = LOST_AFTER_MS,
 	    .settle_ms = SETTLE_MS,
+	    .hooks = {.run_ended = hook_run_ended},
 	};
 	f->d = dispatcher_new(&cfg);
 	f->svc.dispatcher = f->d;
@@ -969,10 +982,80 @@ test_a_reset_keeps_the_dispatcher_and_reads_the_store_again(void **state)
 	assert_int_equal(status_of(f, run_id, "b", "one"), DISPATCHED);
 }
 
+/* A run's incident is known to the dispatcher from its link, and again
+ * after a restart from the store, so its end names it without a query. */
+static void
+test_a_run_ends_knowing_its_incident(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	static const char yaml[] = "name: one\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	store_incident_new_t inc = {.id = "INC-7",
+	                            .title = "t",
+	                            .severity = 2,
+	                            .source = "cli",
+	                            .hosts = "",
+	                            .policy = "default"};
+	assert_int_equal(store_incident_insert(f->store, &inc), 0);
+	char linked[RUN_ID_BYTES], other[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", linked);
+	submit_on(f, yaml, "a", other);
+	assert_int_equal(store_incident_link_run(f->store, "INC-7", linked), 0);
+	dispatcher_run_incident(f->d, linked, "INC-7");
+	assert_int_equal(store_commit(f->store), 0);
+	char id[64] = "";
+	assert_int_equal(dispatcher_incident_of(f->d, linked, id, sizeof(id)), 1);
+	assert_string_equal(id, "INC-7");
+	assert_int_equal(dispatcher_incident_of(f->d, other, id, sizeof(id)), 0);
+	assert_int_equal(dispatcher_incident_of(f->d, "no-such-run", id, sizeof(id)), -1);
+
+	restart(f);
+	a = connect_worker(f, "a", 0);
+	dispatcher_tick(f->d, clock_mono_ms());
+	ended_runs = 0;
+	result(f, a, other, "one", 1, ROTA__STEP_STATUS__STEP_SUCCEEDED);
+	dispatcher_end_turn(f->d);
+	assert_int_equal(ended_runs, 1);
+	assert_string_equal(ended_incident, "");
+	result(f, a, linked, "one", 1, ROTA__STEP_STATUS__STEP_SUCCEEDED);
+	dispatcher_end_turn(f->d);
+	assert_int_equal(ended_runs, 2);
+	assert_string_equal(ended_incident, "INC-7");
+	assert_int_equal(store_commit(f->store), 0);
+}
+
+/* Run ids are unique by construction: the second, the epoch's low byte
+ * and a count, so two made in the same second differ with no query. */
+static void
+test_run_ids_are_unique_by_construction(void **state)
+{
+	fixture_t *f = *state;
+	f->svc.epoch = 0x1a2;
+	char a[RUN_ID_BYTES], b[RUN_ID_BYTES];
+	launcher_run_id(f->launcher, a, sizeof(a));
+	launcher_run_id(f->launcher, b, sizeof(b));
+	assert_int_equal(strlen(a), strlen("20261206-214000-a20000"));
+	assert_string_not_equal(a, b);
+	assert_int_equal(a[15], '-');
+	assert_memory_equal(a + 16, "a2", 2);
+	assert_memory_equal(b + 16, "a2", 2);
+	/* Another epoch (a restart, a resync, a new lease): other ids. */
+	f->svc.epoch = 0x1a3;
+	char c[RUN_ID_BYTES];
+	launcher_run_id(f->launcher, c, sizeof(c));
+	assert_memory_equal(c + 16, "a3", 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_a_run_ends_knowing_its_incident, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_ids_are_unique_by_construction, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_manual_step_survives_restart_with_an_unreachable_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_approve_releases_the_hosts_waiting_then, setup,

@@ -581,6 +581,150 @@ test_recorded_values(void **state)
 	store_destroy(&s);
 }
 
+/* A turn's updates of a row are written once, and its events together, at
+ * its end; what any reader sees is as if each had been written at once: a
+ * read inside the turn sees them, an output's event keeps its place
+ * between the step's, the step is still marked dispatched. */
+static void
+test_a_turn_writes_each_row_once(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	store_run_t run = {.id = "r1",
+	                   .runbook = "book",
+	                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
+	                   .created_ms = 1000};
+	int64_t row = 0;
+	assert_int_equal(store_run_insert(s, &run), 0);
+	assert_int_equal(store_step_insert(s, "r1", "one", "h1", 1, 0,
+	                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
+	                 0);
+	assert_int_equal(store_commit(s), 0);
+	uint64_t first = 0;
+	assert_int_equal(store_events_last(s, &first), 0);
+
+	uint64_t before = store_statements(s);
+	store_step_state_t st = {.run_id = "r1", .status = ROTA__STEP_STATUS__STEP_DISPATCHED};
+	assert_int_equal(store_step_update(s, row, &st), 0);
+	assert_int_equal(store_run_update(s, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 1100, 0), 0);
+	st.status = ROTA__STEP_STATUS__STEP_RUNNING;
+	st.started_ms = 1100;
+	assert_int_equal(store_step_update(s, row, &st), 0);
+	st.status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
+	st.ended_ms = 1200;
+	assert_int_equal(store_step_update(s, row, &st), 0);
+	assert_int_equal(store_run_update(s, "r1", ROTA__RUN_STATUS__RUN_SUCCEEDED, 1100, 1200), 0);
+	assert_int_equal(store_run_outcome(s, "r1", 1, 0, NULL), 0);
+	assert_int_equal(store_commit(s), 0);
+	/* BEGIN, one UPDATE a row, one INSERT of the 5 events, COMMIT (and
+	 * the fence on PostgreSQL); written one by one, 13. */
+	uint64_t spent = store_statements(s) - before;
+	assert_true(spent >= 5 && spent <= 6);
+
+	Rota__RunSummary sum;
+	assert_int_equal(store_run_summary(s, "r1", &sum), 0);
+	assert_int_equal(sum.status, ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	assert_int_equal(sum.hosts_ok, 1);
+	store_run_summary_clear(&sum);
+	/* Marked dispatched though it ended in the same turn: output is kept. */
+	assert_int_equal(append(s, row, 1, "late\n", NULL), STORE_OUTPUT_STORED);
+	assert_int_equal(store_commit(s), 0);
+
+	/* Held events and one written at once keep their order. */
+	st.status = ROTA__STEP_STATUS__STEP_DISPATCHED;
+	assert_int_equal(store_step_update(s, row, &st), 0);
+	assert_int_equal(append(s, row, 2, "more\n", NULL), STORE_OUTPUT_STORED);
+	st.status = ROTA__STEP_STATUS__STEP_FAILED;
+	assert_int_equal(store_step_update(s, row, &st), 0);
+	/* A read inside the turn sees what the turn holds. */
+	assert_int_equal(store_run_update(s, "r1", ROTA__RUN_STATUS__RUN_FAILED, 1100, 1300), 0);
+	assert_int_equal(store_run_summary(s, "r1", &sum), 0);
+	assert_int_equal(sum.status, ROTA__RUN_STATUS__RUN_FAILED);
+	store_run_summary_clear(&sum);
+	assert_int_equal(store_commit(s), 0);
+
+	uint64_t last = 0;
+	assert_int_equal(store_events_last(s, &last), 0);
+	Rota__Event **evs = NULL;
+	size_t n = 0;
+	assert_int_equal(store_events_read(s, first, last, "r1", 100, &evs, &n), 0);
+	static const struct {
+		int body, status;
+	} want[] = {
+	    {ROTA__EVENT__BODY_STEP, ROTA__STEP_STATUS__STEP_DISPATCHED},
+	    {ROTA__EVENT__BODY_RUN, ROTA__RUN_STATUS__RUN_RUNNING},
+	    {ROTA__EVENT__BODY_STEP, ROTA__STEP_STATUS__STEP_RUNNING},
+	    {ROTA__EVENT__BODY_STEP, ROTA__STEP_STATUS__STEP_SUCCEEDED},
+	    {ROTA__EVENT__BODY_RUN, ROTA__RUN_STATUS__RUN_SUCCEEDED},
+	    {ROTA__EVENT__BODY_OUTPUT, 0},
+	    {ROTA__EVENT__BODY_STEP, ROTA__STEP_STATUS__STEP_DISPATCHED},
+	    {ROTA__EVENT__BODY_OUTPUT, 0},
+	    {ROTA__EVENT__BODY_STEP, ROTA__STEP_STATUS__STEP_FAILED},
+	    {ROTA__EVENT__BODY_RUN, ROTA__RUN_STATUS__RUN_FAILED},
+	};
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(evs[i]->body_case, want[i].body);
+		if (i > 0)
+			assert_true(evs[i]->cursor > evs[i - 1]->cursor);
+		if (want[i].body == ROTA__EVENT__BODY_STEP)
+			assert_int_equal(evs[i]->step->status, want[i].status);
+		if (want[i].body == ROTA__EVENT__BODY_RUN)
+			assert_int_equal(evs[i]->run->status, want[i].status);
+	}
+	store_events_free(evs, n);
+	store_destroy(&s);
+}
+
+/* A turn of many submits holds every run's and step's update for one
+ * statement each at its end: adding rows reads nothing held. */
+static void
+test_a_turn_of_many_runs_writes_them_together(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	enum { RUNS = 10 };
+	char ids[RUNS][16];
+	uint64_t before = store_statements(s);
+	for (int i = 0; i < RUNS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "r%d", i);
+		store_run_t run = {.id = ids[i],
+		                   .runbook = "book",
+		                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
+		                   .created_ms = 1000};
+		int64_t row = 0;
+		assert_int_equal(store_run_insert(s, &run), 0);
+		assert_int_equal(store_step_insert(s, ids[i], "one", "h1", 1, 0,
+		                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
+		                 0);
+		store_step_state_t st = {.run_id = ids[i],
+		                         .status = ROTA__STEP_STATUS__STEP_DISPATCHED,
+		                         .detail = i % 2 ? "odd" : NULL};
+		assert_int_equal(store_step_update(s, row, &st), 0);
+		assert_int_equal(
+		    store_run_update(s, ids[i], ROTA__RUN_STATUS__RUN_RUNNING, 1000 + i, 0), 0);
+		if (i % 3 == 0)
+			assert_int_equal(store_run_outcome(s, ids[i], 0, 1, "why"), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	/* Each run's two INSERTs (and a block of step ids on PostgreSQL),
+	 * then BEGIN, one UPDATE of the runs, one of the steps, one INSERT
+	 * of the 30 events, COMMIT and the fence: one by one, 72. */
+	uint64_t spent = store_statements(s) - before;
+	assert_true(spent <= 2 * RUNS + 7);
+	for (int i = 0; i < RUNS; i++) {
+		Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+		assert_int_equal(store_run_show(s, ids[i], 0, show), 0);
+		assert_int_equal(show->run->started_ms, 1000 + i);
+		assert_string_equal(show->run->reason, i % 3 == 0 ? "why" : "");
+		assert_int_equal(show->n_steps, 1);
+		assert_int_equal(show->steps[0]->status, ROTA__STEP_STATUS__STEP_DISPATCHED);
+		assert_string_equal(show->steps[0]->detail, i % 2 ? "odd" : "");
+		rota__show_run_response__free_unpacked(show, NULL);
+	}
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -588,6 +732,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_oncall_overrides, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oncall_feeds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_turn_writes_each_row_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_writes_them_together, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
 	    cmocka_unit_test(test_no_file_no_watch),
 	    cmocka_unit_test_setup_teardown(test_migration_6_keeps_the_order_runs_were_linked_in,

@@ -1,0 +1,556 @@
+/* store_batch: the turn's writes that wait for its end. A run's and a step
+ * run's updates are kept by row until the turn commits, so the states a
+ * row passes through within one turn are written once (a step dispatched,
+ * running and ended in one turn: one UPDATE), and the turn's event rows
+ * are written together, as multi-row INSERTs, in the order they were made.
+ *
+ * Why: every statement is a cost (a round trip's share on PostgreSQL, a
+ * statement's work on both engines), and a one-step run cost about 19 of
+ * them, 7 of which were event rows and 6 updates of its two rows
+ * (docs/benchmarks.md, "Fewer statements a run").
+ *
+ * What a reader sees never changes: before any statement whose SQL names
+ * the tables held back (runs and step_runs, or events), the store writes
+ * what it holds back first (store_batch_before, from store_q, store_stmt
+ * and store_exec), so a read inside the turn sees every change made
+ * before it, and an event written at once (an output chunk's, a worker's)
+ * comes after the ones held. The commit writes the rest before the fence
+ * and the COMMIT: what was held back commits with the turn or not at all.
+ *
+ * Must never: keep anything across a turn (store_batch_clear after every
+ * commit and rollback), or reorder two events. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+/* Event rows a multi-row INSERT holds at most: each row is 6 parameters,
+ * well inside both engines' limits. A statement is prepared for each
+ * size used (at most this many), once. */
+#define STORE_BATCH_EVENT_ROWS 128
+/* Rows one UPDATE ... FROM (VALUES ...) writes at most (8 parameters a
+ * row). */
+#define STORE_BATCH_ROW_UPDATES 64
+
+typedef struct {
+	int64_t at_ms;
+	int kind;
+	char *run_id; /* owned, may be NULL */
+	int64_t ref;  /* 0: none */
+	int status;
+	char *subject; /* owned, may be NULL */
+} store_batch_event_t;
+
+typedef struct {
+	char *run_id; /* owned */
+	bool has_state;
+	int status;
+	int64_t started_ms, ended_ms;
+	bool has_outcome;
+	uint32_t hosts_ok, hosts_failed;
+	char *reason; /* owned; NULL keeps the row's */
+} store_batch_run_t;
+
+typedef struct {
+	int64_t row;
+	int status, exit_code, signal;
+	int64_t started_ms, ended_ms;
+	char *detail;    /* owned, may be NULL */
+	bool dispatched; /* one of its states was dispatched (step_runs.dispatched) */
+} store_batch_step_t;
+
+struct store_batch {
+	store_batch_event_t *events; /* owned */
+	size_t event_count, event_cap;
+	store_batch_run_t *runs; /* owned */
+	size_t run_count, run_cap;
+	store_batch_step_t *steps; /* owned */
+	size_t step_count, step_cap;
+	/* Open addressing over runs and steps by key: slot = index + 1, 0 =
+	 * empty; at most half full. A turn holds up to a few thousand rows,
+	 * and a linear search for each update was quadratic. */
+	uint32_t *run_slots, *step_slots; /* owned */
+	size_t run_slot_cap, step_slot_cap;
+	/* The INSERT of n event rows at insert[n - 1] (prepared on first
+	 * use; the connection owns and finalizes them). */
+	db_stmt_t *insert[STORE_BATCH_EVENT_ROWS];
+	/* The UPDATE of n runs or step runs at runs_update[n - 1] and
+	 * steps_update[n - 1], likewise (store_batch_flush_rows). */
+	db_stmt_t *runs_update[STORE_BATCH_ROW_UPDATES];
+	db_stmt_t *steps_update[STORE_BATCH_ROW_UPDATES];
+};
+
+store_batch_t *
+store_batch_new(void)
+{
+	return xcalloc(1, sizeof(store_batch_t));
+}
+
+void
+store_batch_clear(store_batch_t *b)
+{
+	for (size_t i = 0; i < b->event_count; i++) {
+		free(b->events[i].run_id);
+		free(b->events[i].subject);
+	}
+	for (size_t i = 0; i < b->run_count; i++) {
+		free(b->runs[i].run_id);
+		free(b->runs[i].reason);
+	}
+	for (size_t i = 0; i < b->step_count; i++)
+		free(b->steps[i].detail);
+	b->event_count = b->run_count = b->step_count = 0;
+	if (b->run_slots)
+		memset(b->run_slots, 0, b->run_slot_cap * sizeof(*b->run_slots));
+	if (b->step_slots)
+		memset(b->step_slots, 0, b->step_slot_cap * sizeof(*b->step_slots));
+}
+
+void
+store_batch_destroy(store_batch_t **bp)
+{
+	store_batch_t *b = *bp;
+	if (b == NULL)
+		return;
+	store_batch_clear(b);
+	free(b->events);
+	free(b->runs);
+	free(b->steps);
+	free(b->run_slots);
+	free(b->step_slots);
+	free(b);
+	*bp = NULL;
+}
+
+/* True for SQL that names runs or step_runs only to add a row with given
+ * values (or to number one): it reads no column an update holds back, so
+ * the turn's held rows need not be written before it, and a turn of many
+ * submits keeps them all for one statement at its end. */
+static bool
+store_batch_adds_row(const char *sql)
+{
+	static const char *const adds[] = {
+	    "INSERT INTO runs (",
+	    "INSERT INTO step_runs (",
+	    "SELECT nextval(pg_get_serial_sequence('step_runs', 'id'))",
+	};
+	for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++)
+		if (strncmp(sql, adds[i], strlen(adds[i])) == 0)
+			return strstr(sql + strlen(adds[i]), "SELECT") == NULL;
+	return false;
+}
+
+unsigned
+store_batch_touches(const char *sql)
+{
+	unsigned t = 0;
+	if (strstr(sql, "runs") != NULL && !store_batch_adds_row(sql))
+		t |= STORE_BATCH_ROWS;
+	if (strstr(sql, "events") != NULL)
+		t |= STORE_BATCH_EVENTS;
+	return t;
+}
+
+static uint64_t
+store_batch_hash_text(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t
+store_batch_hash_row(int64_t row)
+{
+	return (uint64_t)row * 0x9e3779b97f4a7c15ULL;
+}
+
+/* The slot of key in slots (cap a power of two): its entry's, or the
+ * empty one where it would go. */
+static size_t
+store_batch_run_slot(const store_batch_t *b, const char *run_id)
+{
+	size_t mask = b->run_slot_cap - 1;
+	size_t i = (size_t)store_batch_hash_text(run_id) & mask;
+	while (b->run_slots[i] != 0 && strcmp(b->runs[b->run_slots[i] - 1].run_id, run_id) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static size_t
+store_batch_step_slot(const store_batch_t *b, int64_t row)
+{
+	size_t mask = b->step_slot_cap - 1;
+	size_t i = (size_t)store_batch_hash_row(row) & mask;
+	while (b->step_slots[i] != 0 && b->steps[b->step_slots[i] - 1].row != row)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Grows the run index to hold one more entry (rebuilt from runs). */
+static void
+store_batch_run_room(store_batch_t *b)
+{
+	if ((b->run_count + 1) * 2 <= b->run_slot_cap)
+		return;
+	size_t cap = b->run_slot_cap ? b->run_slot_cap * 2 : 64;
+	free(b->run_slots);
+	b->run_slots = xcalloc(cap, sizeof(*b->run_slots));
+	b->run_slot_cap = cap;
+	for (size_t k = 0; k < b->run_count; k++)
+		b->run_slots[store_batch_run_slot(b, b->runs[k].run_id)] = (uint32_t)k + 1;
+}
+
+static void
+store_batch_step_room(store_batch_t *b)
+{
+	if ((b->step_count + 1) * 2 <= b->step_slot_cap)
+		return;
+	size_t cap = b->step_slot_cap ? b->step_slot_cap * 2 : 64;
+	free(b->step_slots);
+	b->step_slots = xcalloc(cap, sizeof(*b->step_slots));
+	b->step_slot_cap = cap;
+	for (size_t k = 0; k < b->step_count; k++)
+		b->step_slots[store_batch_step_slot(b, b->steps[k].row)] = (uint32_t)k + 1;
+}
+
+/* The held update of run_id, made empty when there is none. */
+static store_batch_run_t *
+store_batch_run_entry(store_batch_t *b, const char *run_id)
+{
+	store_batch_run_room(b);
+	size_t i = store_batch_run_slot(b, run_id);
+	if (b->run_slots[i] != 0)
+		return &b->runs[b->run_slots[i] - 1];
+	if (b->run_count == b->run_cap) {
+		b->run_cap = b->run_cap ? b->run_cap * 2 : 64;
+		b->runs = xrealloc(b->runs, b->run_cap * sizeof(*b->runs));
+	}
+	store_batch_run_t *r = &b->runs[b->run_count];
+	memset(r, 0, sizeof(*r));
+	r->run_id = xstrdup(run_id);
+	b->run_slots[i] = (uint32_t)++b->run_count;
+	return r;
+}
+
+int
+store_batch_run(store_t *s, const char *run_id, int status, int64_t started_ms, int64_t ended_ms)
+{
+	store_batch_run_t *r = store_batch_run_entry(s->batch, run_id);
+	r->has_state = true;
+	r->status = status;
+	r->started_ms = started_ms;
+	r->ended_ms = ended_ms;
+	return 0;
+}
+
+int
+store_batch_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_t hosts_failed,
+                    const char *reason)
+{
+	store_batch_run_t *r = store_batch_run_entry(s->batch, run_id);
+	r->has_outcome = true;
+	r->hosts_ok = hosts_ok;
+	r->hosts_failed = hosts_failed;
+	/* COALESCE(?, reason) twice is the later reason, else the earlier. */
+	if (reason != NULL) {
+		free(r->reason);
+		r->reason = xstrdup(reason);
+	}
+	return 0;
+}
+
+int
+store_batch_step(store_t *s, int64_t row, const store_step_state_t *st)
+{
+	store_batch_t *b = s->batch;
+	store_batch_step_room(b);
+	size_t i = store_batch_step_slot(b, row);
+	store_batch_step_t *e;
+	if (b->step_slots[i] != 0) {
+		e = &b->steps[b->step_slots[i] - 1];
+		free(e->detail);
+	} else {
+		if (b->step_count == b->step_cap) {
+			b->step_cap = b->step_cap ? b->step_cap * 2 : 64;
+			b->steps = xrealloc(b->steps, b->step_cap * sizeof(*b->steps));
+		}
+		e = &b->steps[b->step_count];
+		memset(e, 0, sizeof(*e));
+		e->row = row;
+		b->step_slots[i] = (uint32_t)++b->step_count;
+	}
+	e->status = st->status;
+	e->exit_code = st->exit_code;
+	e->signal = st->signal;
+	e->started_ms = st->started_ms;
+	e->ended_ms = st->ended_ms;
+	e->detail = st->detail ? xstrdup(st->detail) : NULL;
+	e->dispatched = e->dispatched || st->status == ROTA__STEP_STATUS__STEP_DISPATCHED;
+	return 0;
+}
+
+int
+store_batch_event(store_t *s, int64_t at_ms, int kind, const char *run_id, int64_t ref, int status,
+                  const char *subject)
+{
+	store_batch_t *b = s->batch;
+	/* Every event is kept, the same status twice included: a follower
+	 * counts on one event per write, as before they were held. */
+	if (b->event_count == b->event_cap) {
+		b->event_cap = b->event_cap ? b->event_cap * 2 : 128;
+		b->events = xrealloc(b->events, b->event_cap * sizeof(*b->events));
+	}
+	b->events[b->event_count++] = (store_batch_event_t){
+	    .at_ms = at_ms,
+	    .kind = kind,
+	    .run_id = run_id ? xstrdup(run_id) : NULL,
+	    .ref = ref,
+	    .status = status,
+	    .subject = subject ? xstrdup(subject) : NULL,
+	};
+	return 0;
+}
+
+/* The INSERT of n event rows, prepared on first use. */
+static db_stmt_t *
+store_batch_insert(store_t *s, size_t n)
+{
+	store_batch_t *b = s->batch;
+	if (b->insert[n - 1] != NULL) {
+		db_reset(b->insert[n - 1]);
+		return b->insert[n - 1];
+	}
+	static const char head[] = "INSERT INTO events (at_ms, kind, run_id, ref, status, subject)"
+	                           " VALUES ";
+	static const char row[] = "(?, ?, ?, ?, ?, ?)";
+	size_t len = sizeof(head) + n * (sizeof(row) + 2);
+	char *sql = xmalloc(len); /* owned, freed below (the statement copies it) */
+	size_t o = (size_t)snprintf(sql, len, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(sql + o, len - o, "%s%s", i ? ", " : "", row);
+	b->insert[n - 1] = db_prepare(s->db, sql);
+	if (b->insert[n - 1] == NULL) {
+		log_error("store: cannot prepare %s: %s", head, db_errmsg(s->db));
+		store_note_error(s);
+		s->failed = true;
+	}
+	free(sql);
+	return b->insert[n - 1];
+}
+
+static int
+store_batch_write_events(store_t *s)
+{
+	store_batch_t *b = s->batch;
+	for (size_t at = 0; at < b->event_count;) {
+		size_t n = b->event_count - at;
+		if (n > STORE_BATCH_EVENT_ROWS)
+			n = STORE_BATCH_EVENT_ROWS;
+		db_stmt_t *st = store_batch_insert(s, n);
+		if (st == NULL)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			const store_batch_event_t *e = &b->events[at + i];
+			int p = (int)i * 6;
+			db_bind_int64(st, p + 1, e->at_ms);
+			db_bind_int64(st, p + 2, e->kind);
+			db_bind_text(st, p + 3, e->run_id);
+			db_bind_int64(st, p + 4, e->ref); /* the column's default is 0 */
+			db_bind_int64(st, p + 5, e->status);
+			db_bind_text(st, p + 6, e->subject);
+		}
+		if (store_done(s, st) != 0)
+			return -1;
+		at += n;
+	}
+	return 0;
+}
+
+/* "(CAST(? AS BIGINT), ...), (...)" : n rows of the given column types
+ * ('i' BIGINT, 't' TEXT), typed so that PostgreSQL knows what each
+ * parameter of a VALUES list is (SQLite takes the casts as they are). The
+ * caller frees it. */
+static char *
+store_batch_values(size_t n, const char *types)
+{
+	size_t cols = strlen(types);
+	size_t len = n * (cols * 24 + 4) + 1;
+	char *out = xmalloc(len);
+	size_t o = 0;
+	for (size_t r = 0; r < n; r++) {
+		o += (size_t)snprintf(out + o, len - o, "%s(", r ? ", " : "");
+		for (size_t c = 0; c < cols; c++)
+			o += (size_t)snprintf(out + o, len - o, "%sCAST(? AS %s)", c ? ", " : "",
+			                      types[c] == 't' ? "TEXT" : "BIGINT");
+		o += (size_t)snprintf(out + o, len - o, ")");
+	}
+	return out;
+}
+
+/* The statement of n rows at cache[n - 1]: head, the VALUES of types,
+ * tail; prepared once (the connection owns it). NULL with the turn
+ * failed. */
+static db_stmt_t *
+store_batch_update_stmt(store_t *s, db_stmt_t **cache, size_t n, const char *head,
+                        const char *types, const char *tail)
+{
+	if (cache[n - 1] != NULL) {
+		db_reset(cache[n - 1]);
+		return cache[n - 1];
+	}
+	char *values = store_batch_values(n, types); /* owned */
+	char *sql = xasprintf("%s%s%s", head, values, tail);
+	free(values);
+	cache[n - 1] = db_prepare(s->db, sql);
+	if (cache[n - 1] == NULL) {
+		log_error("store: cannot prepare %s: %s", head, db_errmsg(s->db));
+		store_note_error(s);
+		s->failed = true;
+	}
+	free(sql);
+	return cache[n - 1];
+}
+
+/* A run's state and outcome, each when held: NULL keeps the column. */
+static const char store_batch_runs_head[] =
+    "UPDATE runs SET status = COALESCE(v.column2, runs.status),"
+    " started_ms = COALESCE(v.column3, runs.started_ms),"
+    " ended_ms = COALESCE(v.column4, runs.ended_ms),"
+    " hosts_ok = COALESCE(v.column5, runs.hosts_ok),"
+    " hosts_failed = COALESCE(v.column6, runs.hosts_failed),"
+    " reason = COALESCE(v.column7, runs.reason) FROM (VALUES ";
+static const char store_batch_runs_tail[] = ") AS v WHERE runs.id = v.column1";
+/* column8 is 2 (dispatched) when any state the step passed in the turn
+ * was: the row is marked sent to its worker for good (a CASE, not a
+ * boolean: PostgreSQL's booleans are not numbers). */
+static const char store_batch_steps_head[] =
+    "UPDATE step_runs SET status = v.column2, exit_code = v.column3, signal = v.column4,"
+    " started_ms = v.column5, ended_ms = v.column6, detail = v.column7,"
+    " dispatched = CASE WHEN v.column8 = 2 THEN 1 ELSE step_runs.dispatched END"
+    " FROM (VALUES ";
+static const char store_batch_steps_tail[] = ") AS v WHERE step_runs.id = v.column1";
+
+static void
+store_batch_bind_int_or_null(db_stmt_t *st, int i, bool set, int64_t v)
+{
+	if (set)
+		db_bind_int64(st, i, v);
+	else
+		db_bind_null(st, i);
+}
+
+static int
+store_batch_write_runs(store_t *s, const store_batch_run_t *runs, size_t n)
+{
+	db_stmt_t *st = store_batch_update_stmt(s, s->batch->runs_update, n, store_batch_runs_head,
+	                                        "tiiiiit", store_batch_runs_tail);
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const store_batch_run_t *r = &runs[i];
+		int p = (int)i * 7;
+		db_bind_text(st, p + 1, r->run_id);
+		store_batch_bind_int_or_null(st, p + 2, r->has_state, r->status);
+		store_batch_bind_int_or_null(st, p + 3, r->has_state, r->started_ms);
+		store_batch_bind_int_or_null(st, p + 4, r->has_state, r->ended_ms);
+		store_batch_bind_int_or_null(st, p + 5, r->has_outcome, r->hosts_ok);
+		store_batch_bind_int_or_null(st, p + 6, r->has_outcome, r->hosts_failed);
+		db_bind_text(st, p + 7, r->has_outcome ? r->reason : NULL);
+	}
+	return store_done(s, st);
+}
+
+static int
+store_batch_write_steps(store_t *s, const store_batch_step_t *steps, size_t n)
+{
+	db_stmt_t *st =
+	    store_batch_update_stmt(s, s->batch->steps_update, n, store_batch_steps_head,
+	                            "iiiiiiti", store_batch_steps_tail);
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const store_batch_step_t *e = &steps[i];
+		int p = (int)i * 8;
+		db_bind_int64(st, p + 1, e->row);
+		db_bind_int64(st, p + 2, e->status);
+		db_bind_int64(st, p + 3, e->exit_code);
+		db_bind_int64(st, p + 4, e->signal);
+		db_bind_int64(st, p + 5, e->started_ms);
+		db_bind_int64(st, p + 6, e->ended_ms);
+		db_bind_text(st, p + 7, e->detail);
+		/* 2 (dispatched) when any state it passed was, so the row is
+		 * marked sent as the updates one by one would have marked it. */
+		db_bind_int64(st, p + 8,
+		              e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
+	}
+	return store_done(s, st);
+}
+
+/* Writes the held rows, STORE_BATCH_ROW_UPDATES to a statement. */
+static int
+store_batch_write_rows(store_t *s)
+{
+	store_batch_t *b = s->batch;
+	int rc = 0;
+	for (size_t at = 0; at < b->run_count && rc == 0; at += STORE_BATCH_ROW_UPDATES) {
+		size_t n = b->run_count - at;
+		rc = store_batch_write_runs(
+		    s, &b->runs[at], n < STORE_BATCH_ROW_UPDATES ? n : STORE_BATCH_ROW_UPDATES);
+	}
+	for (size_t at = 0; at < b->step_count && rc == 0; at += STORE_BATCH_ROW_UPDATES) {
+		size_t n = b->step_count - at;
+		rc = store_batch_write_steps(
+		    s, &b->steps[at], n < STORE_BATCH_ROW_UPDATES ? n : STORE_BATCH_ROW_UPDATES);
+	}
+	return rc;
+}
+
+int
+store_batch_flush(store_t *s, unsigned what)
+{
+	store_batch_t *b = s->batch;
+	int rc = 0;
+	if ((what & STORE_BATCH_ROWS) && (b->run_count > 0 || b->step_count > 0)) {
+		rc = store_batch_write_rows(s);
+		for (size_t i = 0; i < b->run_count; i++) {
+			free(b->runs[i].run_id);
+			free(b->runs[i].reason);
+		}
+		for (size_t i = 0; i < b->step_count; i++)
+			free(b->steps[i].detail);
+		b->run_count = b->step_count = 0;
+		if (b->run_slots)
+			memset(b->run_slots, 0, b->run_slot_cap * sizeof(*b->run_slots));
+		if (b->step_slots)
+			memset(b->step_slots, 0, b->step_slot_cap * sizeof(*b->step_slots));
+	}
+	if ((what & STORE_BATCH_EVENTS) && b->event_count > 0) {
+		if (rc == 0)
+			rc = store_batch_write_events(s);
+		for (size_t i = 0; i < b->event_count; i++) {
+			free(b->events[i].run_id);
+			free(b->events[i].subject);
+		}
+		b->event_count = 0;
+	}
+	return rc;
+}
+
+void
+store_batch_before(store_t *s, unsigned touches)
+{
+	store_batch_t *b = s->batch;
+	unsigned due = 0;
+	if ((touches & STORE_BATCH_ROWS) && (b->run_count > 0 || b->step_count > 0))
+		due |= STORE_BATCH_ROWS;
+	if ((touches & STORE_BATCH_EVENTS) && b->event_count > 0)
+		due |= STORE_BATCH_EVENTS;
+	if (due != 0)
+		store_batch_flush(s, due); /* a failure marks the turn failed */
+}
