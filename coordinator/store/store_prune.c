@@ -58,6 +58,8 @@ static const char sql_run_text_delete[] =
 static const char sql_run_steps_delete[] = "DELETE FROM step_runs WHERE run_id = ?";
 static const char sql_run_steps_count[] = "SELECT COUNT(*) FROM step_runs WHERE run_id = ?";
 static const char sql_run_delete[] = "DELETE FROM runs WHERE id = ?";
+/* What operators wrote on the run goes with it (rota note RUN). */
+static const char sql_run_notes_delete[] = "DELETE FROM run_notes WHERE run_id = ?";
 
 static const char sql_audit_delete[] =
     "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ms < ? ORDER BY at_ms LIMIT ?)";
@@ -230,7 +232,8 @@ prune_run(store_t *s, store_prune_pass_t *p, const walked_run_t *w, bool whole, 
 		return -1;
 	if (whole) {
 		int64_t steps = delete_rows(s, sql_run_steps_delete, w->id, 0, 0);
-		if (steps < 0 || delete_rows(s, sql_run_delete, w->id, 0, 0) < 0)
+		if (steps < 0 || delete_rows(s, sql_run_notes_delete, w->id, 0, 0) < 0 ||
+		    delete_rows(s, sql_run_delete, w->id, 0, 0) < 0)
 			return -1;
 		p->rows[STORE_PRUNE_STEPS] += (uint64_t)steps;
 		p->rows[STORE_PRUNE_RUNS]++;

@@ -188,6 +188,12 @@ test_prunes_what_retention_lets_go(void **state)
 	fixture_store_t *f = *state;
 	store_t *s = f->store;
 	fill(f);
+	/* A note on a run that goes and one on a run that stays. */
+	store_note_t note = {.at_ms = NOW - 1, .kind = "finding", .author = "ann", .text = "x"};
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_note_run_add(s, "a-200", &note), 0);
+	assert_int_equal(store_note_run_add(s, "a-199", &note), 0);
+	assert_int_equal(store_commit(s), 0);
 
 	uint64_t would[STORE_PRUNE_TABLES];
 	dry_run(s, would);
@@ -228,6 +234,15 @@ test_prunes_what_retention_lets_go(void **state)
 		assert_false(store_run_exists(s, gone[i]));
 	for (size_t i = 0; i < 7; i++)
 		assert_true(store_run_exists(s, kept[i]));
+	/* A run's notes go with it; a kept run keeps its own. */
+	const char *noted[] = {"a-200", "a-199"};
+	for (size_t i = 0; i < 2; i++) {
+		Rota__ShowRunResponse *shown = xmalloc(sizeof(*shown));
+		rota__show_run_response__init(shown);
+		assert_int_equal(store_note_run_list(s, noted[i], shown), 0);
+		assert_int_equal(shown->n_notes, i == 0 ? 0 : 1);
+		rota__show_run_response__free_unpacked(shown, NULL);
+	}
 	/* A kept run within the output retention, or kept by its runbook,
 	 * shows its output, the packed chunk unpacked. */
 	char *logs = fixture_store_logs(s, "b-50");
