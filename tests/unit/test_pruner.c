@@ -107,22 +107,30 @@ runs_left(pruner_t *p)
 	return rows[STORE_PRUNE_RUNS];
 }
 
-static void
-test_a_slice_is_bounded(void **state)
+/* n runs of one runbook, all older than 90 days, committed; a pruner
+ * with that retention keeping the newest 5. */
+static pruner_t *
+old_runs(store_t *s, int n)
 {
-	fixture_store_t *f = *state;
-	store_t *s = f->store;
 	assert_int_equal(store_begin(s), 0);
-	/* Far more than a slice's 2 ms can delete (each run is four
-	 * statements), however fast the machine. */
-	for (int i = 0; i < 3000; i++) {
+	for (int i = 0; i < n; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "r-%04d", i);
 		add_run(s, id, 100 + i % 50);
 	}
 	assert_int_equal(store_commit(s), 0);
-	store_retention_t r = {.runs_ms = 90 * DAY, .keep_runs_per_runbook = 5};
-	pruner_t *p = pruner_new(s, &r, 0);
+	static const store_retention_t r = {.runs_ms = 90 * DAY, .keep_runs_per_runbook = 5};
+	return pruner_new(s, &r, 0);
+}
+
+static void
+test_a_slice_is_bounded(void **state)
+{
+	fixture_store_t *f = *state;
+	store_t *s = f->store;
+	/* Far more than a slice's 2 ms can delete (each run is four
+	 * statements), however fast the machine. */
+	pruner_t *p = old_runs(s, 3000);
 	assert_int_equal(runs_left(p), 2995);
 
 	pruner_start(p, NOW);
@@ -160,15 +168,7 @@ test_a_slice_waits_for_input(void **state)
 {
 	fixture_store_t *f = *state;
 	store_t *s = f->store;
-	assert_int_equal(store_begin(s), 0);
-	for (int i = 0; i < 300; i++) {
-		char id[32];
-		snprintf(id, sizeof(id), "r-%03d", i);
-		add_run(s, id, 100 + i % 50);
-	}
-	assert_int_equal(store_commit(s), 0);
-	store_retention_t r = {.runs_ms = 90 * DAY, .keep_runs_per_runbook = 5};
-	pruner_t *p = pruner_new(s, &r, 0);
+	pruner_t *p = old_runs(s, 300);
 	/* No pass: nothing to put off. */
 	assert_false(pruner_put_off(p, 1000));
 	pruner_start(p, NOW);
