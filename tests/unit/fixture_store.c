@@ -201,6 +201,44 @@ fixture_store_books(const char *dir, char *books, size_t books_len)
 	assert_int_equal(system(cmd), 0);
 }
 
+store_retention_t
+fixture_store_retention(int64_t keep_runs)
+{
+	const int64_t day = 24LL * 3600 * 1000;
+	return (store_retention_t){.runs_ms = 90 * day,
+	                           .outputs_ms = 30 * day,
+	                           .audit_ms = 400 * day,
+	                           .notifications_ms = 30 * day,
+	                           .incidents_ms = 400 * day,
+	                           .keep_runs_per_runbook = keep_runs};
+}
+
+void
+fixture_store_run(store_t *s, const char *id, const char *runbook, const char *yaml, int status,
+                  int64_t created_ms)
+{
+	store_run_t r = {.id = id,
+	                 .runbook = runbook,
+	                 .runbook_yaml = yaml,
+	                 .params_json = "{}",
+	                 .status = status,
+	                 .created_ms = created_ms};
+	assert_int_equal(store_run_insert(s, &r), 0);
+}
+
+void
+fixture_store_incident(store_t *s, const char *id, int64_t created_ms)
+{
+	store_incident_new_t n = {.id = id,
+	                          .title = "t",
+	                          .severity = 2,
+	                          .source = "run",
+	                          .hosts = "",
+	                          .policy = "default",
+	                          .created_ms = created_ms};
+	assert_int_equal(store_incident_insert(s, &n), 0);
+}
+
 char *
 fixture_store_logs(store_t *s, const char *run_id)
 {

@@ -12,6 +12,7 @@
 #define ROTA_FIXTURE_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/db.h"
 #include "store/store.h"
@@ -76,6 +77,22 @@ fixture_store_pg_t *fixture_store_pg_need(void **state, const char *ctest_name);
 /* Makes the runbook directory <dir>/books into books (a catalog's, beside
  * the store); fails the test when it cannot. */
 void fixture_store_books(const char *dir, char *books, size_t books_len);
+
+/* The retention the store's tests prune by: the default windows (runs 90
+ * days, output 30, audit 400, notifications 30, incidents 400) and the
+ * newest keep_runs runs of each runbook. */
+store_retention_t fixture_store_retention(int64_t keep_runs);
+
+/* Inserts run id of runbook with its copy yaml, no parameters ("{}"), in
+ * status, made at created_ms, in the caller's transaction if it has one;
+ * fails the test when it cannot. */
+void fixture_store_run(store_t *s, const char *id, const char *runbook, const char *yaml,
+                       int status, int64_t created_ms);
+
+/* Inserts the plain incident id of the store tests ("t", P2, from a run,
+ * no hosts, the default policy), opened at created_ms, in the caller's
+ * transaction if it has one; fails the test when it cannot. */
+void fixture_store_incident(store_t *s, const char *id, int64_t created_ms);
 
 /* The run's output as one string, in the order `rota logs` lists it (the
  * caller frees); fails the test when the store cannot list it. */

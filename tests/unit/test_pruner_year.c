@@ -46,15 +46,6 @@
 #define CHUNKS 2                /* per step */
 #define T0_SECONDS 1735516800LL /* 2024-12-30T00:00:00Z, a Monday */
 
-static const store_retention_t retention = {
-    .runs_ms = 90 * DAY,
-    .outputs_ms = 30 * DAY,
-    .audit_ms = 400 * DAY,
-    .notifications_ms = 30 * DAY,
-    .incidents_ms = 400 * DAY,
-    .keep_runs_per_runbook = 20,
-};
-
 static const char *self_path;
 
 static void
@@ -62,13 +53,7 @@ add_run(store_t *s, const char *runbook, int week, int day, int64_t at)
 {
 	char id[64];
 	snprintf(id, sizeof(id), "%s-%02d-%d", runbook, week, day);
-	store_run_t r = {.id = id,
-	                 .runbook = runbook,
-	                 .runbook_yaml = "name: x\n",
-	                 .params_json = "{}",
-	                 .status = ROTA__RUN_STATUS__RUN_RUNNING,
-	                 .created_ms = at};
-	assert_int_equal(store_run_insert(s, &r), 0);
+	fixture_store_run(s, id, runbook, "name: x\n", ROTA__RUN_STATUS__RUN_RUNNING, at);
 	for (int h = 0; h < HOSTS; h++) {
 		char host[16];
 		snprintf(host, sizeof(host), "host-%d", h);
@@ -132,7 +117,8 @@ run_week(const char *path, int week)
 		}
 	}
 	assert_int_equal(store_commit(s), 0);
-	pruner_t *p = pruner_new(s, &retention, clock_mono_ms());
+	store_retention_t r = fixture_store_retention(20);
+	pruner_t *p = pruner_new(s, &r, clock_mono_ms());
 	pruner_start(p, start + 7 * STEP_WEEKS * DAY);
 	int turns = 0;
 	while (pruner_busy(p)) {
