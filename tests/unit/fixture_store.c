@@ -192,13 +192,16 @@ fixture_store_pg_need(void **state, const char *ctest_name)
 	return f;
 }
 
-void
-fixture_store_books(const char *dir, char *books, size_t books_len)
+store_t *
+fixture_store_new_books(const char *name, char *dir, size_t dir_len, char *books, size_t books_len)
 {
+	store_t *s = fixture_store_new(name, dir, dir_len, NULL, 0);
+	assert_non_null(s);
 	snprintf(books, books_len, "%s/books", dir);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s", books);
 	assert_int_equal(system(cmd), 0);
+	return s;
 }
 
 store_retention_t

@@ -74,9 +74,11 @@ int fixture_store_pg_teardown(void **state);
  * ROTA_TEST_PG_URL) when there is no server. */
 fixture_store_pg_t *fixture_store_pg_need(void **state, const char *ctest_name);
 
-/* Makes the runbook directory <dir>/books into books (a catalog's, beside
- * the store); fails the test when it cannot. */
-void fixture_store_books(const char *dir, char *books, size_t books_len);
+/* fixture_store_new, and the runbook directory <dir>/books beside the
+ * store (a catalog's) into books: the store (the caller's, for
+ * fixture_store_remove); fails the test when it cannot. */
+store_t *fixture_store_new_books(const char *name, char *dir, size_t dir_len, char *books,
+                                 size_t books_len);
 
 /* The retention the store's tests prune by: the default windows (runs 90
  * days, output 30, audit 400, notifications 30, incidents 400) and the
