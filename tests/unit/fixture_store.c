@@ -12,6 +12,7 @@
 #include "store/db.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,17 @@ fixture_store_incident(store_t *s, const char *id, int64_t created_ms)
 	                          .policy = "default",
 	                          .created_ms = created_ms};
 	assert_int_equal(store_incident_insert(s, &n), 0);
+}
+
+int64_t
+fixture_store_sqlite_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }
 
 char *

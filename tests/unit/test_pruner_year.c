@@ -152,17 +152,6 @@ simulate_week(const char *path, int week)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static int64_t
-count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 typedef struct {
 	int64_t runs, steps, outputs, audit, events, file_bytes;
 } sizes_t;
@@ -173,13 +162,14 @@ measure(const char *path)
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sizes_t z = {
-	    .runs = count(db, "SELECT COUNT(*) FROM runs"),
-	    .steps = count(db, "SELECT COUNT(*) FROM step_runs"),
-	    .outputs = count(db, "SELECT COUNT(*) FROM outputs"),
-	    .audit = count(db, "SELECT COUNT(*) FROM audit"),
-	    .events = count(db, "SELECT COUNT(*) FROM events"),
-	    .file_bytes = count(db, "SELECT page_count * page_size FROM pragma_page_count(),"
-	                            " pragma_page_size()"),
+	    .runs = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM runs"),
+	    .steps = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM step_runs"),
+	    .outputs = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM outputs"),
+	    .audit = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM audit"),
+	    .events = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM events"),
+	    .file_bytes = fixture_store_sqlite_int(
+	        db, "SELECT page_count * page_size FROM pragma_page_count(),"
+	            " pragma_page_size()"),
 	};
 	sqlite3_close(db);
 	return z;

@@ -466,12 +466,8 @@ static int64_t
 auto_vacuum_of(const char *path)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t mode = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	int64_t mode = fixture_store_sqlite_int(db, "PRAGMA auto_vacuum");
 	sqlite3_close(db);
 	return mode;
 }
