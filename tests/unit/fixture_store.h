@@ -96,6 +96,7 @@ void fixture_store_run(store_t *s, const char *id, const char *runbook, const ch
  * transaction if it has one; fails the test when it cannot. */
 void fixture_store_incident(store_t *s, const char *id, int64_t created_ms);
 
+struct sqlite3;
 /* The one number the query sql answers on the SQLite database db (its
  * first column of its first row); fails the test when there is none. */
 int64_t fixture_store_sqlite_int(struct sqlite3 *db, const char *sql);
