@@ -570,6 +570,25 @@ responder_maintenance(responder_t *r, const char *host)
 	return why;
 }
 
+/* The incident alert a (of payload p, for runbook e) opens on host (NULL:
+ * none), titled title (both the caller's): the alert's severity, else the
+ * runbook's; its policy the runbook's; by the receiver that sent it. */
+static incident_spec_t
+responder_alert_spec(const alert_payload_t *p, const alert_t *a, const catalog_entry_t *e,
+                     const char *host, const char *title)
+{
+	int severity = alert_severity(a);
+	return (incident_spec_t){
+	    .title = title,
+	    .severity = severity ? severity : e->rb->severity,
+	    .source = "alertmanager",
+	    .runbook = e->rb->name,
+	    .hosts = host,
+	    .policy = e->rb->escalation,
+	    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
+	};
+}
+
 /* Records alert a of runbook e as a suppressed incident (why names the
  * window) and audits it. */
 static void
@@ -580,17 +599,8 @@ responder_alert_suppress(responder_t *r, const responder_source_t *src, const al
 	const char *alertname = alert_label(a, "alertname") ? alert_label(a, "alertname") : "?";
 	int64_t now = clock_wall_ms();
 	char *title = xasprintf("%s%s%s", alertname, host ? " on " : "", host ? host : "");
-	int severity = alert_severity(a);
-	incident_spec_t spec = {
-	    .title = title,
-	    .severity = severity ? severity : e->rb->severity,
-	    .source = "alertmanager",
-	    .runbook = e->rb->name,
-	    .hosts = host,
-	    .policy = e->rb->escalation,
-	    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
-	    .suppressed = why,
-	};
+	incident_spec_t spec = responder_alert_spec(p, a, e, host, title);
+	spec.suppressed = why;
 	char id[INCIDENT_ID_MAX];
 	if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
 		char *detail =
@@ -681,17 +691,8 @@ responder_alert_firing(responder_t *r, const responder_source_t *src, const aler
 				keep--;
 			memcpy(title + keep, "...", 4);
 		}
-		int severity = alert_severity(a);
-		incident_spec_t spec = {
-		    .title = title,
-		    .severity = severity ? severity : e->rb->severity,
-		    .source = "alertmanager",
-		    .runbook = e->rb->name,
-		    .hosts = host,
-		    .policy = e->rb->escalation,
-		    .dedup = dedup,
-		    .by = p->receiver && p->receiver[0] ? p->receiver : "alertmanager",
-		};
+		incident_spec_t spec = responder_alert_spec(p, a, e, host, title);
+		spec.dedup = dedup;
 		if (incidents_open(r->svc->incidents, &spec, now, id, sizeof(id)) == 0) {
 			r->alerts.opened++;
 			char *detail = xasprintf("alert %s%s%s, runbook %s", alertname,

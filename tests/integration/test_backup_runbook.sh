@@ -13,9 +13,7 @@
 rota_setup
 secure_init
 worker_key w1 authorize
-rota keygen alice --out "$T/keys" >/dev/null || fail "rota keygen alice"
-printf '  - name: alice\n    key: "%s"\n    role: operator\n' \
-	"$(sed -n 's/^public-key = //p' "$T/keys/alice.key")" >>"$T/data/operators.yaml"
+operator_key alice operator
 start_coordinator
 start_secure_worker w1 w1 --label rota_coordinator=yes
 wait_workers 1

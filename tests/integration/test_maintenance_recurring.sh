@@ -13,9 +13,7 @@ source "$(dirname "$0")/lib.sh"
 rota_setup
 secure_init
 worker_key w1 authorize
-rota keygen alice --out "$T/keys" >/dev/null
-printf '  - name: alice\n    key: "%s"\n    role: operator\n' \
-	"$(sed -n 's/^public-key = //p' "$T/keys/alice.key")" >>"$T/data/operators.yaml"
+operator_key alice operator
 alice="--key $T/keys/alice.key_secret"
 mkdir -p "$T/runbooks"
 # 2026-06-02 is a Tuesday: at 02:30 both windows are in their occurrence.

@@ -52,13 +52,21 @@ start_coordinator
 start_worker w1
 wait_workers 1
 
+# run_ok WHAT FILE [ARG...]: rota submit FILE --target w1 ARG..., and the
+# run (in run) must succeed (WHAT names it); its output in logs.
+run_ok() {
+	local what=$1 file=$2
+	shift 2
+	run=$(rota submit "$file" --target w1 "$@")
+	wait_for '[ "$(run_status "$run")" = 3 ]' 20 "the $what run to succeed"
+	logs=$(rota logs "$run")
+}
+
 # --- a param that tries to inject a command: one literal word, nothing run
 run_rota 0 -- lint "$T/inject.yaml"
 assert_eq "$OUT" "ok: 1 file" "lint of a runbook with templates as words"
 PAYLOAD="\$(id -u); touch $T/PWNED"
-run=$(rota submit "$T/inject.yaml" --target w1 -p "x=$PAYLOAD")
-wait_for '[ "$(run_status "$run")" = 3 ]' 20 "the injection run to succeed"
-logs=$(rota logs "$run")
+run_ok injection "$T/inject.yaml" -p "x=$PAYLOAD"
 assert_contains "$logs" "w1 greet | hello $PAYLOAD" "the value echoed literally"
 assert_contains "$logs" "w1 greet | <$PAYLOAD>" "the value as one argument"
 assert_contains "$logs" "w1 greet | count=1" "the number of words"
@@ -67,21 +75,16 @@ assert_not_contains "$logs" "hello $(id -u)" "the output"
 pass "an injected param is echoed literally as one word and runs nothing"
 
 # A value with a single quote in it stays one word too.
-run=$(rota submit "$T/inject.yaml" --target w1 -p "x=it's a \"test\"; id")
-wait_for '[ "$(run_status "$run")" = 3 ]' 20 "the quote run to succeed"
-logs=$(rota logs "$run")
+run_ok quote "$T/inject.yaml" -p "x=it's a \"test\"; id"
 assert_contains "$logs" "w1 greet | <it's a \"test\"; id>" "a value with quotes"
 assert_contains "$logs" "w1 greet | count=1" "a value with quotes: words"
 # An empty value is one (empty) word, not none.
-run=$(rota submit "$T/inject.yaml" --target w1 -p "x=")
-wait_for '[ "$(run_status "$run")" = 3 ]' 20 "the empty run to succeed"
-assert_contains "$(rota logs "$run")" "w1 greet | <>" "an empty value"
+run_ok empty "$T/inject.yaml" -p "x="
+assert_contains "$logs" "w1 greet | <>" "an empty value"
 pass "quotes in a value and an empty value stay one word"
 
 # --- a secret with spaces and glob characters: one argument, intact, masked
-run=$(rota submit "$T/secret.yaml" --target w1 -p "tok=$SECRET")
-wait_for '[ "$(run_status "$run")" = 3 ]' 20 "the secret run to succeed"
-logs=$(rota logs "$run")
+run_ok secret "$T/secret.yaml" -p "tok=$SECRET"
 assert_contains "$logs" "w1 use | args=1" "the secret's words"
 assert_contains "$logs" "w1 use | arg1=****" "the secret, masked"
 assert_contains "$logs" "w1 use | intact" "the secret's value"
@@ -125,7 +128,6 @@ steps:
 YAML
 run_rota 0 -- lint "$T/raw.yaml"
 has_line "$OUT" "^$T/raw.yaml:6:20: warning: run: \{\{ params.cmd \| raw \}\} is pasted into the command as shell" "lint: raw warning"
-run=$(rota submit "$T/raw.yaml" --target w1)
-wait_for '[ "$(run_status "$run")" = 3 ]' 20 "the raw run to succeed"
-assert_contains "$(rota logs "$run")" "w1 pasted | raw-ran" "a raw value runs as shell"
+run_ok raw "$T/raw.yaml"
+assert_contains "$logs" "w1 pasted | raw-ran" "a raw value runs as shell"
 pass "| raw pastes a value as shell, with a lint warning"

@@ -11,6 +11,17 @@ rota_setup
 C=$ROTA_BIN/rota-coordinator
 W=$ROTA_BIN/rota-worker
 
+# exits_1 WHAT PROGRAM ARG...: runs PROGRAM (a --check), which must exit
+# 1 (WHAT names the case); what it printed is in $T/out, what it said on
+# stderr in $T/err and in err.
+exits_1() {
+	local what=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq "$rc" 1 "$what"
+	err=$(cat "$T/err")
+}
+
 # The shipped library and no configuration: OK, and nothing written.
 out=$("$C" --check --data-dir "$T/fresh" --runbooks "$ROTA_SOURCE_DIR/runbooks" 2>"$T/err") ||
 	fail "--check on the shipped runbooks exited $?: $(cat "$T/err")"
@@ -36,12 +47,7 @@ cat >"$T/rb/unclosed.yaml" <<'YAML'
 name: unclosed
 steps: [
 YAML
-set +e
-"$C" --check --data-dir "$T/d1" --runbooks "$T/rb" >"$T/out" 2>"$T/err"
-rc=$?
-set -e
-assert_eq "$rc" 1 "--check exit code with broken runbooks"
-err=$(cat "$T/err")
+exits_1 "--check exit code with broken runbooks" "$C" --check --data-dir "$T/d1" --runbooks "$T/rb"
 assert_contains "$err" "$T/rb/two-errors.yaml:5:"
 assert_contains "$err" "$T/rb/two-errors.yaml:7:"
 assert_contains "$err" "$T/rb/unclosed.yaml:"
@@ -57,12 +63,8 @@ outbox:
   give_up_after: soon
 http_protect_metrics: maybe
 YAML
-set +e
-"$C" --check --data-dir "$T/d2" --runbooks "$ROTA_SOURCE_DIR/runbooks" --config "$T/bad.yaml" \
-	>"$T/out" 2>"$T/err"
-rc=$?
-set -e
-assert_eq "$rc" 1 "--check exit code with a bad configuration"
+exits_1 "--check exit code with a bad configuration" \
+	"$C" --check --data-dir "$T/d2" --runbooks "$ROTA_SOURCE_DIR/runbooks" --config "$T/bad.yaml"
 assert_contains "$(cat "$T/err")" "$T/bad.yaml:2:18: give_up_after: 'soon' is not a duration"
 assert_contains "$(cat "$T/err")" "$T/bad.yaml:3:23: http_protect_metrics must be true or false"
 mkdir -p "$T/rb2"
@@ -106,24 +108,16 @@ assert_contains "$out" "1 operator admitted"
 kill -0 "$COORD_PID" || fail "the running coordinator died"
 cp "$T/data/operators.yaml" "$T/operators.good"
 printf 'operators:\n  - name: x\n    key: not-a-key\n    role: admin\n' >"$T/data/operators.yaml"
-set +e
-"$C" --check --data-dir "$T/data" --runbooks "$ROTA_SOURCE_DIR/runbooks" >"$T/out" 2>"$T/err"
-rc=$?
-set -e
-assert_eq "$rc" 1 "--check exit code with a bad operators file"
+exits_1 "--check exit code with a bad operators file" \
+	"$C" --check --data-dir "$T/data" --runbooks "$ROTA_SOURCE_DIR/runbooks"
 assert_contains "$(cat "$T/err")" "operators.yaml"
 cp "$T/operators.good" "$T/data/operators.yaml"
 rota workers >/dev/null || fail "the running coordinator stopped answering after --check"
 pass "key files checked; a running coordinator is untouched"
 
 # The worker: every problem at once, and no spool made.
-set +e
-"$W" --check --id w1 --spool "$T/no/such/spool" --allow-user rota-no-such-user \
-	--workdir "$T/nowhere" --check-helper "$T/nothing" >"$T/out" 2>"$T/err"
-rc=$?
-set -e
-assert_eq "$rc" 1 "rota-worker --check exit code"
-err=$(cat "$T/err")
+exits_1 "rota-worker --check exit code" "$W" --check --id w1 --spool "$T/no/such/spool" \
+	--allow-user rota-no-such-user --workdir "$T/nowhere" --check-helper "$T/nothing"
 assert_contains "$err" "--allow-user rota-no-such-user: no such user"
 assert_contains "$err" "--spool (its parent) $T/no/such"
 assert_contains "$err" "--workdir $T/nowhere: not a directory"

@@ -12,14 +12,6 @@ rota_setup
 RUNBOOKS=$T/runbooks
 mkdir -p "$RUNBOOKS"
 
-cat >"$RUNBOOKS/tick.yaml" <<'EOF'
-name: tick
-schedule: { cron: "1 10 * * *", timezone: UTC }
-targets: { all: true }
-steps:
-  - id: say
-    shell: "echo tick {{ run.id }}"
-EOF
 cat >"$RUNBOOKS/nobody.yaml" <<'EOF'
 name: nobody
 schedule: { cron: "1 10 * * *", timezone: UTC }
@@ -28,39 +20,25 @@ steps:
   - id: say
     shell: "echo never"
 EOF
-cat >"$RUNBOOKS/latest.yaml" <<'EOF'
-name: latest
-schedule: { cron: "*/5 * * * *", catchup: latest, concurrency: allow }
-targets: { all: true }
-steps:
-  - id: say
-    shell: "echo latest"
-EOF
-cat >"$RUNBOOKS/none.yaml" <<'EOF'
-name: none
-schedule: { cron: "*/5 * * * *", catchup: none, concurrency: allow }
-targets: { all: true }
-steps:
-  - id: say
-    shell: "echo none"
-EOF
-cat >"$RUNBOOKS/slow.yaml" <<'EOF'
-name: slow
-schedule: { cron: "30 12 * * *", concurrency: forbid }
-targets: { all: true }
-steps:
-  - id: nap
-    shell: { run: "sleep 12", timeout: 1m }
-EOF
 
-cat >"$RUNBOOKS/swap.yaml" <<'EOF'
-name: swap
-schedule: { cron: "30 12 * * *", concurrency: replace }
+# everywhere NAME SCHEDULE STEP SHELL: runbook NAME on every worker, on
+# SCHEDULE (its schedule: as YAML), with the one step STEP running SHELL
+# (its shell: as YAML).
+everywhere() {
+	cat >"$RUNBOOKS/$1.yaml" <<EOF
+name: $1
+schedule: $2
 targets: { all: true }
 steps:
-  - id: nap
-    shell: { run: "sleep 12", timeout: 1m }
+  - id: $3
+    shell: $4
 EOF
+}
+everywhere tick '{ cron: "1 10 * * *", timezone: UTC }' say '"echo tick {{ run.id }}"'
+everywhere latest '{ cron: "*/5 * * * *", catchup: latest, concurrency: allow }' say '"echo latest"'
+everywhere none '{ cron: "*/5 * * * *", catchup: none, concurrency: allow }' say '"echo none"'
+everywhere slow '{ cron: "30 12 * * *", concurrency: forbid }' nap '{ run: "sleep 12", timeout: 1m }'
+everywhere swap '{ cron: "30 12 * * *", concurrency: replace }' nap '{ run: "sleep 12", timeout: 1m }'
 
 ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
 count() { store "SELECT COUNT(*) FROM runs WHERE runbook = '$1'"; }

@@ -14,9 +14,7 @@ secure_init
 worker_key w1 authorize
 worker_key w2 authorize
 worker_key w3 authorize # listed, never started
-rota keygen alice --out "$T/keys" >/dev/null || fail "rota keygen alice"
-alice_pub=$(sed -n 's/^public-key = //p' "$T/keys/alice.key")
-printf '  - name: alice\n    key: "%s"\n    role: operator\n' "$alice_pub" >>"$T/data/operators.yaml"
+operator_key alice operator
 mkdir -p "$T/runbooks"
 cat >"$T/runbooks/open.yaml" <<'YAML'
 name: open

@@ -15,11 +15,18 @@ kill -KILL "$WORKER_PID_w3"
 wait_for "rota workers | grep -q 'w3 .* lost'" 20 "w3 to be lost"
 mkdir -p "$T/state"
 
-set +e
-rota submit "$FIXTURES/remediate.yaml" -p state="$T/state" --wait >"$T/out" 2>&1
-rc=$?
-set -e
-run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:remediate'")
+# submit_wait NAME FILE [ARG...]: rota submit FILE ARG... --wait, whatever
+# it ends with: what it printed in $T/NAME.out, its exit code in rc, and
+# the run (of runbook adhoc:NAME) in run.
+submit_wait() {
+	local name=$1 file=$2
+	shift 2
+	rc=0
+	rota submit "$file" "$@" --wait >"$T/$name.out" 2>&1 || rc=$?
+	run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:$name'")
+}
+
+submit_wait remediate "$FIXTURES/remediate.yaml" -p state="$T/state"
 steps=$(store "SELECT host || ':' || step_id || '#' || attempt || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host, position, attempt" | tr '\n' ' ')
 assert_eq "$steps" "w1:check#1:4 w1:restart#1:8 w1:flaky#1:5 w1:flaky#2:4 w1:cleanup#1:4 w2:check#1:5 w2:restart#1:4 w2:flaky#1:5 w2:flaky#2:4 w2:cleanup#1:4 w3:check#1:12 w3:restart#1:12 w3:flaky#1:12 w3:cleanup#1:12 " \
 	"steps, attempts and statuses"
@@ -37,8 +44,10 @@ assert_contains "$show" "unreachable" "rota show"
 assert_contains "$show" "flaky#2" "rota show numbers the second attempt"
 # The host lines under --wait and rota show follow the run's verdict: w2's
 # check failed but was handled, so w2 is not a failed host.
-grep -Eq '^w2 +succeeded +' "$T/out" || fail "submit --wait calls remediated w2 failed: $(cat "$T/out")"
-grep -Eq '^w3 +unreachable +' "$T/out" || fail "submit --wait host line of w3: $(cat "$T/out")"
+grep -Eq '^w2 +succeeded +' "$T/remediate.out" ||
+	fail "submit --wait calls remediated w2 failed: $(cat "$T/remediate.out")"
+grep -Eq '^w3 +unreachable +' "$T/remediate.out" ||
+	fail "submit --wait host line of w3: $(cat "$T/remediate.out")"
 grep -Eq '^  check +failed \(handled\) ' <<<"$show" || fail "rota show marks w2's check handled: $show"
 pass "when: failed remediates only where the check failed; retries and always work; unreachable hosts are listed"
 
@@ -71,10 +80,7 @@ steps:
   - id: say
     shell: 'echo picked {{ host.id }}'
 EOF
-set +e
-rota submit "$T/pick.yaml" --wait >"$T/pick.out" 2>&1
-set -e
-run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:pick'")
+submit_wait pick "$T/pick.yaml"
 assert_eq "$(store "SELECT host || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host" | tr '\n' ' ')" \
 	"w1:4 w3:12 " "hosts of role web or db (w3 unreachable)"
 pass "a label with a list of values matches any of them"
@@ -93,10 +99,7 @@ steps:
     when: always
     shell: "echo after"
 EOF
-set +e
-rota submit "$T/optin.yaml" --wait >"$T/optin.out" 2>&1
-set -e
-run=$(store "SELECT id FROM runs WHERE runbook = 'adhoc:optin'")
+submit_wait optin "$T/optin.yaml"
 assert_eq "$(store "SELECT host || ':' || step_id || ':' || status FROM step_runs WHERE run_id = '$run' ORDER BY host, position" | tr '\n' ' ')" \
 	"w1:probe:10 w1:after:4 w2:probe:10 w2:after:4 w3:probe:12 w3:after:12 " "steps of optin"
 assert_contains "$(store "SELECT detail FROM step_runs WHERE run_id = '$run' AND host = 'w1' AND step_id = 'probe'")" \

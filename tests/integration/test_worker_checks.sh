@@ -10,7 +10,22 @@ rota_setup
 start_testhttp
 mkdir -p "$T/disk"
 
-"$ROTA_TESTS_BIN/rota-testpeer" dispatch "$T/peer.endpoint" \
+# dispatch_peer OUT WHAT STEP...: rota-testpeer as the coordinator, in the
+# background (PEER), dispatching each STEP ("id|type|key=value...") and
+# writing what comes back to OUT; WORKER_EP is where it listens, once it
+# does (WHAT names it in the wait).
+dispatch_peer() {
+	local out=$1 what=$2
+	shift 2
+	rm -f "$T/peer.endpoint"
+	"$ROTA_TESTS_BIN/rota-testpeer" dispatch "$T/peer.endpoint" "$@" >"$out" 2>>"$T/peer.log" &
+	PEER=$!
+	PIDS+=("$PEER")
+	wait_for '[ -s "$T/peer.endpoint" ]' 10 "$what"
+	WORKER_EP=$(cat "$T/peer.endpoint")
+}
+
+dispatch_peer "$T/peer.out" "the fake coordinator's endpoint" \
 	"nothing|noop" \
 	"health|http_check|url=$U/health|timeout_ms=5000" \
 	"down|http_check|url=$U/down" \
@@ -29,12 +44,7 @@ mkdir -p "$T/disk"
 	"confirm|manual|prompt=Is the dashboard green?" \
 	"tell|notify|message=hello" \
 	"unknown|none" \
-	"sh|shell|run=echo from the shell; exit 3" \
-	>"$T/peer.out" 2>>"$T/peer.log" &
-PEER=$!
-PIDS+=("$PEER")
-wait_for '[ -s "$T/peer.endpoint" ]' 10 "the fake coordinator's endpoint"
-WORKER_EP=$(cat "$T/peer.endpoint")
+	"sh|shell|run=echo from the shell; exit 3"
 start_worker w1
 peer_rc=0
 wait "$PEER" || peer_rc=$?
@@ -94,14 +104,8 @@ assert_eq "$left" "" "children the worker left running"
 # The checks run in rota-check, found next to rota-worker; --check-helper
 # overrides it, and a helper that is not there makes each check an error
 # that says so, while the worker goes on.
-rm -f "$T/peer.endpoint"
-"$ROTA_TESTS_BIN/rota-testpeer" dispatch "$T/peer.endpoint" \
-	"nohelper|disk_check|path=$T/disk|min_free_pct=0" \
-	>"$T/peer2.out" 2>>"$T/peer.log" &
-PEER=$!
-PIDS+=("$PEER")
-wait_for '[ -s "$T/peer.endpoint" ]' 10 "the second fake coordinator's endpoint"
-WORKER_EP=$(cat "$T/peer.endpoint")
+dispatch_peer "$T/peer2.out" "the second fake coordinator's endpoint" \
+	"nohelper|disk_check|path=$T/disk|min_free_pct=0"
 start_worker w2 --check-helper "$T/no-such-helper"
 peer_rc=0
 wait "$PEER" || peer_rc=$?

@@ -12,6 +12,7 @@
 #include "store/db.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,13 +193,65 @@ fixture_store_pg_need(void **state, const char *ctest_name)
 	return f;
 }
 
-void
-fixture_store_books(const char *dir, char *books, size_t books_len)
+store_t *
+fixture_store_new_books(const char *name, char *dir, size_t dir_len, char *books, size_t books_len)
 {
+	store_t *s = fixture_store_new(name, dir, dir_len, NULL, 0);
+	assert_non_null(s);
 	snprintf(books, books_len, "%s/books", dir);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s", books);
 	assert_int_equal(system(cmd), 0);
+	return s;
+}
+
+store_retention_t
+fixture_store_retention(int64_t keep_runs)
+{
+	const int64_t day = 24LL * 3600 * 1000;
+	return (store_retention_t){.runs_ms = 90 * day,
+	                           .outputs_ms = 30 * day,
+	                           .audit_ms = 400 * day,
+	                           .notifications_ms = 30 * day,
+	                           .incidents_ms = 400 * day,
+	                           .keep_runs_per_runbook = keep_runs};
+}
+
+void
+fixture_store_run(store_t *s, const char *id, const char *runbook, const char *yaml, int status,
+                  int64_t created_ms)
+{
+	store_run_t r = {.id = id,
+	                 .runbook = runbook,
+	                 .runbook_yaml = yaml,
+	                 .params_json = "{}",
+	                 .status = status,
+	                 .created_ms = created_ms};
+	assert_int_equal(store_run_insert(s, &r), 0);
+}
+
+void
+fixture_store_incident(store_t *s, const char *id, int64_t created_ms)
+{
+	store_incident_new_t n = {.id = id,
+	                          .title = "t",
+	                          .severity = 2,
+	                          .source = "run",
+	                          .hosts = "",
+	                          .policy = "default",
+	                          .created_ms = created_ms};
+	assert_int_equal(store_incident_insert(s, &n), 0);
+}
+
+int64_t
+fixture_store_sqlite_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }
 
 char *

@@ -12,6 +12,7 @@
 #define ROTA_FIXTURE_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/db.h"
 #include "store/store.h"
@@ -73,9 +74,32 @@ int fixture_store_pg_teardown(void **state);
  * ROTA_TEST_PG_URL) when there is no server. */
 fixture_store_pg_t *fixture_store_pg_need(void **state, const char *ctest_name);
 
-/* Makes the runbook directory <dir>/books into books (a catalog's, beside
- * the store); fails the test when it cannot. */
-void fixture_store_books(const char *dir, char *books, size_t books_len);
+/* fixture_store_new, and the runbook directory <dir>/books beside the
+ * store (a catalog's) into books: the store (the caller's, for
+ * fixture_store_remove); fails the test when it cannot. */
+store_t *fixture_store_new_books(const char *name, char *dir, size_t dir_len, char *books,
+                                 size_t books_len);
+
+/* The retention the store's tests prune by: the default windows (runs 90
+ * days, output 30, audit 400, notifications 30, incidents 400) and the
+ * newest keep_runs runs of each runbook. */
+store_retention_t fixture_store_retention(int64_t keep_runs);
+
+/* Inserts run id of runbook with its copy yaml, no parameters ("{}"), in
+ * status, made at created_ms, in the caller's transaction if it has one;
+ * fails the test when it cannot. */
+void fixture_store_run(store_t *s, const char *id, const char *runbook, const char *yaml,
+                       int status, int64_t created_ms);
+
+/* Inserts the plain incident id of the store tests ("t", P2, from a run,
+ * no hosts, the default policy), opened at created_ms, in the caller's
+ * transaction if it has one; fails the test when it cannot. */
+void fixture_store_incident(store_t *s, const char *id, int64_t created_ms);
+
+struct sqlite3;
+/* The one number the query sql answers on the SQLite database db (its
+ * first column of its first row); fails the test when there is none. */
+int64_t fixture_store_sqlite_int(struct sqlite3 *db, const char *sql);
 
 /* The run's output as one string, in the order `rota logs` lists it (the
  * caller frees); fails the test when the store cannot list it. */

@@ -12,6 +12,23 @@
 #include "agent_kind.h"
 #include "check.h"
 
+/* Asserts that worker w1 runs spec. */
+static void
+accepted(const Rota__StepSpec *spec)
+{
+	char why[256] = "";
+	assert_false(agent_kind_refuses(spec, "w1", why, sizeof(why)));
+}
+
+/* Asserts that worker refuses spec, saying want. */
+static void
+refused(const Rota__StepSpec *spec, const char *worker, const char *want)
+{
+	char why[256] = "";
+	assert_true(agent_kind_refuses(spec, worker, why, sizeof(why)));
+	assert_string_equal(why, want);
+}
+
 static void
 test_every_kind_has_its_row(void **state)
 {
@@ -79,18 +96,17 @@ test_coordinator_kinds_refused(void **state)
 {
 	Rota__StepSpec spec = ROTA__STEP_SPEC__INIT;
 	Rota__ManualSpec manual = ROTA__MANUAL_SPEC__INIT;
-	char why[256];
 	(void)state;
 	spec.kind_case = ROTA__STEP_SPEC__KIND_MANUAL;
 	spec.manual = &manual;
-	assert_true(agent_kind_refuses(&spec, "w1", why, sizeof(why)));
-	assert_string_equal(why, "a manual step is run by the coordinator itself, never by a"
-	                         " worker; worker w1 was sent one and did not run it");
+	refused(&spec, "w1",
+	        "a manual step is run by the coordinator itself, never by a"
+	        " worker; worker w1 was sent one and did not run it");
 	spec.kind_case = ROTA__STEP_SPEC__KIND_NOTIFY;
 	spec.manual = NULL;
-	assert_true(agent_kind_refuses(&spec, "w2", why, sizeof(why)));
-	assert_string_equal(why, "a notify step is run by the coordinator itself, never by a"
-	                         " worker; worker w2 was sent one and did not run it");
+	refused(&spec, "w2",
+	        "a notify step is run by the coordinator itself, never by a"
+	        " worker; worker w2 was sent one and did not run it");
 }
 
 static void
@@ -99,25 +115,22 @@ test_settings_required(void **state)
 	Rota__StepSpec spec = ROTA__STEP_SPEC__INIT;
 	Rota__ShellSpec shell = ROTA__SHELL_SPEC__INIT;
 	Rota__DiskCheckSpec disk = ROTA__DISK_CHECK_SPEC__INIT;
-	char why[256];
 	(void)state;
 	spec.kind_case = ROTA__STEP_SPEC__KIND_SHELL;
-	assert_true(agent_kind_refuses(&spec, "w1", why, sizeof(why)));
-	assert_string_equal(why, "the shell step came without its settings");
+	refused(&spec, "w1", "the shell step came without its settings");
 	spec.shell = &shell;
-	assert_false(agent_kind_refuses(&spec, "w1", why, sizeof(why)));
+	accepted(&spec);
 
 	spec.kind_case = ROTA__STEP_SPEC__KIND_DISK_CHECK;
 	spec.shell = NULL;
-	assert_true(agent_kind_refuses(&spec, "w1", why, sizeof(why)));
-	assert_string_equal(why, "the disk_check step came without its settings");
+	refused(&spec, "w1", "the disk_check step came without its settings");
 	spec.disk_check = &disk;
-	assert_false(agent_kind_refuses(&spec, "w1", why, sizeof(why)));
+	accepted(&spec);
 
 	/* A noop needs no settings. */
 	spec.kind_case = ROTA__STEP_SPEC__KIND_NOOP;
 	spec.disk_check = NULL;
-	assert_false(agent_kind_refuses(&spec, "w1", why, sizeof(why)));
+	accepted(&spec);
 }
 
 int

@@ -78,6 +78,15 @@ parse_error(const char *text)
 	return error;
 }
 
+/* Asserts that text is refused, saying want. */
+static void
+parse_error_is(const char *text, const char *want)
+{
+	char *e = parse_error(text);
+	assert_string_equal(e, want);
+	free(e);
+}
+
 static alert_t
 alert_with(alert_label_t *labels, size_t n)
 {
@@ -190,84 +199,54 @@ test_malformed_inline(void **state)
 {
 	(void)state;
 	char *e;
-	e = parse_error("");
-	assert_string_equal(e, "empty body: expected a JSON object");
-	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[]} x");
-	assert_string_equal(e, "invalid JSON: unexpected character at offset 46");
-	free(e);
+	parse_error_is("", "empty body: expected a JSON object");
+	parse_error_is("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[]} x",
+	               "invalid JSON: unexpected character at offset 46");
 	/* single quotes are not JSON, whatever a lenient parser thinks */
-	e = parse_error("{'version':'4'}");
-	assert_string_equal(e, "invalid JSON: unexpected character at offset 1");
-	free(e);
+	parse_error_is("{'version':'4'}", "invalid JSON: unexpected character at offset 1");
 	/* ... nor NaN, Infinity, raw control characters in strings, "1." */
-	e = parse_error("{\"version\":NaN}");
-	assert_string_equal(e, "invalid JSON: unexpected character at offset 11");
-	free(e);
-	e = parse_error("{\"version\":-Infinity}");
-	assert_string_equal(e, "invalid JSON: unexpected character at offset 12");
-	free(e);
-	e = parse_error("{\"version\":\"4\n\"}");
-	assert_string_equal(e, "invalid JSON: a control character inside a string at offset 13");
-	free(e);
-	e = parse_error("{\"version\":4.}");
-	assert_string_equal(e, "invalid JSON: a number ending in '.' at offset 12");
-	free(e);
-	e = parse_error("{\"version\":\"4\",}");
-	assert_string_equal(e, "invalid JSON: unexpected character at offset 15");
-	free(e);
-	e = parse_error("{\"version\":tru}");
-	assert_string_equal(e, "invalid JSON: boolean expected at offset 14");
-	free(e);
+	parse_error_is("{\"version\":NaN}", "invalid JSON: unexpected character at offset 11");
+	parse_error_is("{\"version\":-Infinity}",
+	               "invalid JSON: unexpected character at offset 12");
+	parse_error_is("{\"version\":\"4\n\"}",
+	               "invalid JSON: a control character inside a string at offset 13");
+	parse_error_is("{\"version\":4.}", "invalid JSON: a number ending in '.' at offset 12");
+	parse_error_is("{\"version\":\"4\",}", "invalid JSON: unexpected character at offset 15");
+	parse_error_is("{\"version\":tru}", "invalid JSON: boolean expected at offset 14");
 	/* invalid UTF-8 */
-	e = parse_error("{\"version\":\"4\xff\"}");
-	assert_string_equal(e, "invalid UTF-8: a byte that is never valid UTF-8 at offset 13");
-	free(e);
+	parse_error_is("{\"version\":\"4\xff\"}",
+	               "invalid UTF-8: a byte that is never valid UTF-8 at offset 13");
 	/* strict: an overlong '/', a surrogate, beyond U+10FFFF */
-	e = parse_error("{\"version\":\"A\xc0\xaf\"}");
-	assert_string_equal(e, "invalid UTF-8: an overlong encoding at offset 13");
-	free(e);
-	e = parse_error("{\"version\":\"\xed\xa0\x80\"}");
-	assert_string_equal(e, "invalid UTF-8: a surrogate (U+D800 to U+DFFF) at offset 12");
-	free(e);
-	e = parse_error("{\"version\":\"\xf4\x90\x80\x80\"}");
-	assert_string_equal(e, "invalid UTF-8: a code point above U+10FFFF at offset 12");
-	free(e);
+	parse_error_is("{\"version\":\"A\xc0\xaf\"}",
+	               "invalid UTF-8: an overlong encoding at offset 13");
+	parse_error_is("{\"version\":\"\xed\xa0\x80\"}",
+	               "invalid UTF-8: a surrogate (U+D800 to U+DFFF) at offset 12");
+	parse_error_is("{\"version\":\"\xf4\x90\x80\x80\"}",
+	               "invalid UTF-8: a code point above U+10FFFF at offset 12");
 	/* deeper than the schema */
 	e = parse_error("{\"a\":[[[[[[[[[[[[]]]]]]]]]]]]}");
 	assert_non_null(strstr(e, "invalid JSON"));
 	free(e);
-	e = parse_error("{\"status\":\"firing\",\"alerts\":[]}");
-	assert_string_equal(e, "version: missing");
-	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\"}");
-	assert_string_equal(e, "alerts: missing");
-	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":{}}");
-	assert_string_equal(e, "alerts: expected an array, got an object");
-	free(e);
-	e = parse_error(
-	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\"}]}");
-	assert_string_equal(e, "alerts[0].labels: missing");
-	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[7]}");
-	assert_string_equal(e, "alerts[0]: expected an object, got a number");
-	free(e);
-	e = parse_error(
+	parse_error_is("{\"status\":\"firing\",\"alerts\":[]}", "version: missing");
+	parse_error_is("{\"version\":\"4\",\"status\":\"firing\"}", "alerts: missing");
+	parse_error_is("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":{}}",
+	               "alerts: expected an array, got an object");
+	parse_error_is(
+	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\"}]}",
+	    "alerts[0].labels: missing");
+	parse_error_is("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[7]}",
+	               "alerts[0]: expected an object, got a number");
+	parse_error_is(
 	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-	    "\"labels\":{\"a\":\"x\\u0000y\"}}]}");
-	assert_string_equal(e, "alerts[0].labels.a: contains a NUL character");
-	free(e);
-	e = parse_error("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[],"
-	                "\"truncatedAlerts\":-1}");
-	assert_string_equal(e, "truncatedAlerts: expected a count, got a number");
-	free(e);
-	e = parse_error(
+	    "\"labels\":{\"a\":\"x\\u0000y\"}}]}",
+	    "alerts[0].labels.a: contains a NUL character");
+	parse_error_is("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[],"
+	               "\"truncatedAlerts\":-1}",
+	               "truncatedAlerts: expected a count, got a number");
+	parse_error_is(
 	    "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-	    "\"labels\":{},\"endsAt\":\"2024-02-30T00:00:00Z\"}]}");
-	assert_string_equal(e,
-	                    "alerts[0].endsAt: \"2024-02-30T00:00:00Z\" is not an RFC 3339 time");
-	free(e);
+	    "\"labels\":{},\"endsAt\":\"2024-02-30T00:00:00Z\"}]}",
+	    "alerts[0].endsAt: \"2024-02-30T00:00:00Z\" is not an RFC 3339 time");
 }
 
 /* Fields that may be absent (older Alertmanagers) parse to their empties. */

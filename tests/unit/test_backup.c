@@ -30,13 +30,7 @@ test_the_loop_sleeps_between_slices(void **state)
 	for (int i = 0; i < 400; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "r-%04d", i);
-		store_run_t run = {.id = id,
-		                   .runbook = "b",
-		                   .runbook_yaml = yaml,
-		                   .params_json = "{}",
-		                   .status = ROTA__RUN_STATUS__RUN_SUCCEEDED,
-		                   .created_ms = 1 + i};
-		assert_int_equal(store_run_insert(s, &run), 0);
+		fixture_store_run(s, id, "b", yaml, ROTA__RUN_STATUS__RUN_SUCCEEDED, 1 + i);
 	}
 	assert_int_equal(store_commit(s), 0);
 	backup_t *b = backup_new(s);

@@ -25,9 +25,8 @@ static int
 setup(void **state)
 {
 	fixture_t *f = xcalloc(1, sizeof(*f));
-	f->store = fixture_store_new("cat", f->dir, sizeof(f->dir), NULL, 0);
-	assert_non_null(f->store);
-	fixture_store_books(f->dir, f->books, sizeof(f->books));
+	f->store =
+	    fixture_store_new_books("cat", f->dir, sizeof(f->dir), f->books, sizeof(f->books));
 	*state = f;
 	return 0;
 }

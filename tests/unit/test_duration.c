@@ -91,32 +91,38 @@ test_rejects(void **state)
 	assert_int_equal(duration_parse(NULL, &ms), -1);
 }
 
+/* Asserts that duration_format writes want for ms into a buffer of size
+ * bytes (at most 32). */
+static void
+format_is_in(int64_t ms, size_t size, const char *want)
+{
+	char buf[32];
+	assert_true(size <= sizeof(buf));
+	duration_format(ms, buf, size);
+	assert_string_equal(buf, want);
+}
+
+/* The same, into a buffer of 32 bytes, room for any duration. */
+static void
+format_is(int64_t ms, const char *want)
+{
+	format_is_in(ms, 32, want);
+}
+
 static void
 test_format(void **state)
 {
-	char buf[32];
-
 	(void)state;
-	duration_format(350, buf, sizeof(buf));
-	assert_string_equal(buf, "350ms");
-	duration_format(0, buf, sizeof(buf));
-	assert_string_equal(buf, "0ms");
-	duration_format(1234, buf, sizeof(buf));
-	assert_string_equal(buf, "1.2s");
-	duration_format(59999, buf, sizeof(buf));
-	assert_string_equal(buf, "59.9s");
-	duration_format(125000, buf, sizeof(buf));
-	assert_string_equal(buf, "2m05s");
-	duration_format(3720000, buf, sizeof(buf));
-	assert_string_equal(buf, "1h02m");
-	duration_format(93784005, buf, sizeof(buf));
-	assert_string_equal(buf, "1d02h");
-	duration_format(-1500, buf, sizeof(buf));
-	assert_string_equal(buf, "-1.5s");
-	duration_format(INT64_MIN, buf, sizeof(buf));
-	assert_string_equal(buf, "-106751991167d07h");
-	duration_format(125000, buf, 4); /* truncated, still terminated */
-	assert_string_equal(buf, "2m0");
+	format_is(350, "350ms");
+	format_is(0, "0ms");
+	format_is(1234, "1.2s");
+	format_is(59999, "59.9s");
+	format_is(125000, "2m05s");
+	format_is(3720000, "1h02m");
+	format_is(93784005, "1d02h");
+	format_is(-1500, "-1.5s");
+	format_is(INT64_MIN, "-106751991167d07h");
+	format_is_in(125000, 4, "2m0"); /* truncated, still terminated */
 }
 
 int

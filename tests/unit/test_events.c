@@ -41,15 +41,24 @@ collect(void *ctx, const Rota__Event *ev)
 	    ev->body_case == ROTA__EVENT__BODY_RUN ? (int)ev->run->status : -1;
 }
 
+/* A fresh events_t on s (the caller's); *start its cursor. */
+static events_t *
+events_at(store_t *s, uint64_t *start)
+{
+	char *error = NULL;
+	events_t *e = events_new(s, &error);
+	assert_non_null(e);
+	*start = events_cursor(e);
+	return e;
+}
+
 static void
 test_cursors_follow_commits(void **state)
 {
 	fixture_store_t *f = *state;
-	char *error = NULL;
-	events_t *e = events_new(f->store, &error);
-	assert_non_null(e);
 	sendq_t *q = sendq_new();
-	uint64_t start = events_cursor(e);
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
 
 	add_run(f->store, "r1");
 	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 2, 0), 0);
@@ -78,8 +87,9 @@ test_cursors_follow_commits(void **state)
 	events_destroy(&e);
 
 	/* A restart goes on from the store's numbering. */
-	e = events_new(f->store, &error);
-	assert_int_equal(events_cursor(e), last);
+	uint64_t again = 0;
+	e = events_at(f->store, &again);
+	assert_int_equal(again, last);
 	events_destroy(&e);
 	sendq_destroy(&q);
 }
@@ -193,10 +203,9 @@ static void
 test_incident_opened(void **state)
 {
 	fixture_store_t *f = *state;
-	char *error = NULL;
-	events_t *e = events_new(f->store, &error);
 	sendq_t *q = sendq_new();
-	uint64_t start = events_cursor(e);
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
 	store_incident_new_t n = {.id = "INC-1",
 	                          .title = "disk full",
 	                          .severity = 2,
@@ -231,10 +240,9 @@ static void
 test_worker_changes(void **state)
 {
 	fixture_store_t *f = *state;
-	char *error = NULL;
-	events_t *e = events_new(f->store, &error);
 	sendq_t *q = sendq_new();
-	uint64_t start = events_cursor(e);
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
 	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "connected", 1), 0);
 	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "connected", 2), 0);
 	assert_int_equal(store_worker_upsert(f->store, "w1", "h", "", "1", "lost", 3), 0);
@@ -276,11 +284,9 @@ static void
 test_frames_shared_and_news(void **state)
 {
 	fixture_store_t *f = *state;
-	char *error = NULL;
-	events_t *e = events_new(f->store, &error);
-	assert_non_null(e);
 	sendq_t *q = sendq_new();
-	uint64_t start = events_cursor(e);
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
 	add_run(f->store, "r1");
 	add_run(f->store, "r2");
 	assert_int_equal(store_commit(f->store), 0);

@@ -153,12 +153,13 @@ loop_turn(int64_t max_wait_ms)
 	free(fds);
 }
 
-/* Runs the loop until `want` jobs are done or bound_ms passes. */
+/* Runs the loop until reached(arg) or bound_ms passes: whether it was
+ * reached. */
 static bool
-run_until_done(size_t want, int64_t bound_ms)
+run_until(bool (*reached)(uint64_t arg), uint64_t arg, int64_t bound_ms)
 {
 	int64_t end = clock_mono_ms() + bound_ms;
-	while (rec.ndone < want) {
+	while (!reached(arg)) {
 		int64_t left = end - clock_mono_ms();
 		if (left <= 0)
 			return false;
@@ -167,18 +168,30 @@ run_until_done(size_t want, int64_t bound_ms)
 	return true;
 }
 
+static bool
+done_at_least(uint64_t want)
+{
+	return rec.ndone >= want;
+}
+
+/* Runs the loop until `want` jobs are done or bound_ms passes. */
+static bool
+run_until_done(size_t want, int64_t bound_ms)
+{
+	return run_until(done_at_least, want, bound_ms);
+}
+
+static bool
+has_output(uint64_t j)
+{
+	return rec.first_output_mono[j] != 0;
+}
+
 /* Runs the loop until job j has written something. */
 static bool
 run_until_output(uint64_t j, int64_t bound_ms)
 {
-	int64_t end = clock_mono_ms() + bound_ms;
-	while (rec.first_output_mono[j] == 0) {
-		int64_t left = end - clock_mono_ms();
-		if (left <= 0)
-			return false;
-		loop_turn(left);
-	}
-	return true;
+	return run_until(has_output, j, bound_ms);
 }
 
 static bool

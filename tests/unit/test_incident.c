@@ -65,6 +65,18 @@ outbox_rows(fixture_t *f, const char *kind, const char *channel)
 	"  b: { webhook: { url: \"http://127.0.0.1:1/b\" } }\n"                                    \
 	"  c: { webhook: { url: \"http://127.0.0.1:1/c\" } }\n"
 
+/* The configuration of channels a, b and c and the one escalation policy,
+ * default, of tiers (its list, as YAML lines), with deadlines (YAML lines
+ * under escalation:, or ""). */
+static config_t *
+policy_config(fixture_t *f, const char *deadlines, const char *tiers)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml), "%sescalation:\n%s  policies:\n    default:\n%s", CHANNELS,
+	         deadlines, tiers);
+	return config_from(f, yaml);
+}
+
 /* An incident that climbed to tier 3 of a policy that now has one tier
  * (the config was edited and the coordinator restarted): its deadline
  * notice goes to the tier it can still name, the last, and that tier's
@@ -73,13 +85,10 @@ static void
 test_policy_shrunk_under_open_incident(void **state)
 {
 	fixture_t *f = *state;
-	config_t *three = config_from(f, CHANNELS "escalation:\n"
-	                                          "  deadlines: { P1: 10m }\n"
-	                                          "  policies:\n"
-	                                          "    default:\n"
-	                                          "      - { after: 0s, notify: [a] }\n"
-	                                          "      - { after: 1m, notify: [b] }\n"
-	                                          "      - { after: 2m, notify: [c] }\n");
+	config_t *three = policy_config(f, "  deadlines: { P1: 10m }\n",
+	                                "      - { after: 0s, notify: [a] }\n"
+	                                "      - { after: 1m, notify: [b] }\n"
+	                                "      - { after: 2m, notify: [c] }\n");
 	incidents_t *in = incidents_new(f->store, three);
 	incident_spec_t spec = {.title = "db down", .severity = 1, .source = "cli"};
 	char id[INCIDENT_ID_MAX];
@@ -90,11 +99,8 @@ test_policy_shrunk_under_open_incident(void **state)
 	incidents_destroy(&in);
 	config_destroy(&three);
 
-	config_t *one = config_from(f, CHANNELS "escalation:\n"
-	                                        "  deadlines: { P1: 10m }\n"
-	                                        "  policies:\n"
-	                                        "    default:\n"
-	                                        "      - { after: 0s, notify: [a], repeat: 5m }\n");
+	config_t *one = policy_config(f, "  deadlines: { P1: 10m }\n",
+	                              "      - { after: 0s, notify: [a], repeat: 5m }\n");
 	in = incidents_new(f->store, one);
 	assert_int_equal(incidents_tick(in, t0 + 10 * min), 0);
 	assert_int_equal(outbox_rows(f, "overdue", "a"), 1);
@@ -113,10 +119,7 @@ static void
 test_resolved_incident_takes_notes(void **state)
 {
 	fixture_t *f = *state;
-	config_t *c = config_from(f, CHANNELS "escalation:\n"
-	                                      "  policies:\n"
-	                                      "    default:\n"
-	                                      "      - { after: 0s, notify: [a] }\n");
+	config_t *c = policy_config(f, "", "      - { after: 0s, notify: [a] }\n");
 	incidents_t *in = incidents_new(f->store, c);
 	incident_spec_t spec = {.title = "app down", .severity = 1, .source = "cli"};
 	char id[INCIDENT_ID_MAX];

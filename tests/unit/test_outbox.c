@@ -239,13 +239,7 @@ add(fixture_t *f, const char *incident, const char *channel, const char *kind)
 	assert_int_equal(outbox_add(f->store, &it, clock_wall_ms()), 0);
 	assert_int_equal(store_commit(f->store), 0);
 	outbox_wake(f->outbox);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT MAX(id) FROM outbox", -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
+	return fixture_store_sqlite_int(f->db, "SELECT MAX(id) FROM outbox");
 }
 
 typedef struct {

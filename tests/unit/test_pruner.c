@@ -22,13 +22,7 @@
 static void
 add_run(store_t *s, const char *id, int64_t days_ago)
 {
-	store_run_t r = {.id = id,
-	                 .runbook = "book",
-	                 .runbook_yaml = "name: book\n",
-	                 .params_json = "{}",
-	                 .status = 3,
-	                 .created_ms = NOW - days_ago * DAY};
-	assert_int_equal(store_run_insert(s, &r), 0);
+	fixture_store_run(s, id, "book", "name: book\n", 3, NOW - days_ago * DAY);
 	int64_t row = 0;
 	assert_int_equal(store_step_insert(s, id, "s", "h", 1, 0, 4, NULL, 0, &row), 0);
 }

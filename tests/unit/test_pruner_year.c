@@ -46,15 +46,6 @@
 #define CHUNKS 2                /* per step */
 #define T0_SECONDS 1735516800LL /* 2024-12-30T00:00:00Z, a Monday */
 
-static const store_retention_t retention = {
-    .runs_ms = 90 * DAY,
-    .outputs_ms = 30 * DAY,
-    .audit_ms = 400 * DAY,
-    .notifications_ms = 30 * DAY,
-    .incidents_ms = 400 * DAY,
-    .keep_runs_per_runbook = 20,
-};
-
 static const char *self_path;
 
 static void
@@ -62,13 +53,7 @@ add_run(store_t *s, const char *runbook, int week, int day, int64_t at)
 {
 	char id[64];
 	snprintf(id, sizeof(id), "%s-%02d-%d", runbook, week, day);
-	store_run_t r = {.id = id,
-	                 .runbook = runbook,
-	                 .runbook_yaml = "name: x\n",
-	                 .params_json = "{}",
-	                 .status = ROTA__RUN_STATUS__RUN_RUNNING,
-	                 .created_ms = at};
-	assert_int_equal(store_run_insert(s, &r), 0);
+	fixture_store_run(s, id, runbook, "name: x\n", ROTA__RUN_STATUS__RUN_RUNNING, at);
 	for (int h = 0; h < HOSTS; h++) {
 		char host[16];
 		snprintf(host, sizeof(host), "host-%d", h);
@@ -132,7 +117,8 @@ run_week(const char *path, int week)
 		}
 	}
 	assert_int_equal(store_commit(s), 0);
-	pruner_t *p = pruner_new(s, &retention, clock_mono_ms());
+	store_retention_t r = fixture_store_retention(20);
+	pruner_t *p = pruner_new(s, &r, clock_mono_ms());
 	pruner_start(p, start + 7 * STEP_WEEKS * DAY);
 	int turns = 0;
 	while (pruner_busy(p)) {
@@ -166,17 +152,6 @@ simulate_week(const char *path, int week)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static int64_t
-count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 typedef struct {
 	int64_t runs, steps, outputs, audit, events, file_bytes;
 } sizes_t;
@@ -187,13 +162,14 @@ measure(const char *path)
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sizes_t z = {
-	    .runs = count(db, "SELECT COUNT(*) FROM runs"),
-	    .steps = count(db, "SELECT COUNT(*) FROM step_runs"),
-	    .outputs = count(db, "SELECT COUNT(*) FROM outputs"),
-	    .audit = count(db, "SELECT COUNT(*) FROM audit"),
-	    .events = count(db, "SELECT COUNT(*) FROM events"),
-	    .file_bytes = count(db, "SELECT page_count * page_size FROM pragma_page_count(),"
-	                            " pragma_page_size()"),
+	    .runs = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM runs"),
+	    .steps = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM step_runs"),
+	    .outputs = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM outputs"),
+	    .audit = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM audit"),
+	    .events = fixture_store_sqlite_int(db, "SELECT COUNT(*) FROM events"),
+	    .file_bytes = fixture_store_sqlite_int(
+	        db, "SELECT page_count * page_size FROM pragma_page_count(),"
+	            " pragma_page_size()"),
 	};
 	sqlite3_close(db);
 	return z;

@@ -13,14 +13,34 @@
 #include "rota.pb-c.h"
 #include "runview.h"
 
+/* A run's summary with its id, runbook and status; the rest as a peer
+ * sends it (zero, or NULL). The strings are the caller's. */
+static Rota__RunSummary
+summary(const char *id, const char *runbook, Rota__RunStatus status)
+{
+	Rota__RunSummary r = ROTA__RUN_SUMMARY__INIT;
+	r.id = (char *)id;
+	r.runbook = (char *)runbook;
+	r.status = status;
+	return r;
+}
+
+/* Asserts that r at now_ms is want as JSON. */
+static void
+summary_is(const Rota__RunSummary *r, int64_t now_ms, const char *want)
+{
+	json_t *j = json_new();
+	runview_json_summary(j, r, now_ms);
+	assert_string_equal(json_text(j), want);
+	json_destroy(&j);
+}
+
 static void
 test_ended_run(void **state)
 {
 	(void)state;
-	Rota__RunSummary r = ROTA__RUN_SUMMARY__INIT;
-	r.id = "20261123-080000-4e0099";
-	r.runbook = "disk";
-	r.status = ROTA__RUN_STATUS__RUN_FAILED;
+	Rota__RunSummary r =
+	    summary("20261123-080000-4e0099", "disk", ROTA__RUN_STATUS__RUN_FAILED);
 	r.hosts_total = 3;
 	r.hosts_ok = 2;
 	r.hosts_failed = 1;
@@ -30,15 +50,11 @@ test_ended_run(void **state)
 	r.trigger = "schedule";
 	r.slot_ms = 900;
 	r.reason = "step check failed on w3";
-	json_t *j = json_new();
-	runview_json_summary(j, &r, 99999);
-	assert_string_equal(
-	    json_text(j),
-	    "{\"id\":\"20261123-080000-4e0099\",\"runbook\":\"disk\",\"status\":\"failed\","
-	    "\"hosts_total\":3,\"hosts_ok\":2,\"hosts_failed\":1,\"created_ms\":1000,"
-	    "\"started_ms\":1500,\"ended_ms\":4000,\"trigger\":\"schedule\",\"slot_ms\":900,"
-	    "\"reason\":\"step check failed on w3\",\"duration_ms\":2500}");
-	json_destroy(&j);
+	summary_is(&r, 99999,
+	           "{\"id\":\"20261123-080000-4e0099\",\"runbook\":\"disk\",\"status\":\"failed\","
+	           "\"hosts_total\":3,\"hosts_ok\":2,\"hosts_failed\":1,\"created_ms\":1000,"
+	           "\"started_ms\":1500,\"ended_ms\":4000,\"trigger\":\"schedule\",\"slot_ms\":900,"
+	           "\"reason\":\"step check failed on w3\",\"duration_ms\":2500}");
 }
 
 /* Not started: nulls; an empty trigger (an older coordinator) is
@@ -47,26 +63,19 @@ static void
 test_pending_and_running(void **state)
 {
 	(void)state;
-	Rota__RunSummary r = ROTA__RUN_SUMMARY__INIT;
-	r.id = "r";
-	r.runbook = "b";
-	r.status = ROTA__RUN_STATUS__RUN_PENDING;
+	Rota__RunSummary r = summary("r", "b", ROTA__RUN_STATUS__RUN_PENDING);
 	r.created_ms = 1000;
 	r.trigger = "";
 	r.reason = "";
-	json_t *j = json_new();
-	runview_json_summary(j, &r, 5000);
-	assert_string_equal(
-	    json_text(j),
-	    "{\"id\":\"r\",\"runbook\":\"b\",\"status\":\"pending\",\"hosts_total\":0,"
-	    "\"hosts_ok\":0,\"hosts_failed\":0,\"created_ms\":1000,\"started_ms\":"
-	    "null,\"ended_ms\":null,\"trigger\":\"manual\",\"slot_ms\":null,"
-	    "\"reason\":null,\"duration_ms\":null}");
-	json_destroy(&j);
+	summary_is(&r, 5000,
+	           "{\"id\":\"r\",\"runbook\":\"b\",\"status\":\"pending\",\"hosts_total\":0,"
+	           "\"hosts_ok\":0,\"hosts_failed\":0,\"created_ms\":1000,\"started_ms\":"
+	           "null,\"ended_ms\":null,\"trigger\":\"manual\",\"slot_ms\":null,"
+	           "\"reason\":null,\"duration_ms\":null}");
 
 	r.status = ROTA__RUN_STATUS__RUN_RUNNING;
 	r.started_ms = 2000;
-	j = json_new();
+	json_t *j = json_new();
 	json_array_begin(j);
 	runview_json_summary(j, &r, 5000);
 	json_array_end(j);

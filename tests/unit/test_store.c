@@ -125,14 +125,7 @@ test_migration_6_keeps_the_order_runs_were_linked_in(void **state)
 	char id[32];
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_incident_next_id(s, id, sizeof(id)), 0);
-	store_incident_new_t n = {.id = id,
-	                          .title = "t",
-	                          .severity = 2,
-	                          .source = "run",
-	                          .hosts = "",
-	                          .policy = "default",
-	                          .created_ms = 1000};
-	assert_int_equal(store_incident_insert(s, &n), 0);
+	fixture_store_incident(s, id, 1000);
 	assert_int_equal(store_commit(s), 0);
 	store_destroy(&s);
 

@@ -22,15 +22,8 @@
 static void
 add_run(store_t *s, const char *id)
 {
-	store_run_t run = {
-	    .id = id,
-	    .runbook = "backup-test",
-	    .runbook_yaml = "name: backup-test\n",
-	    .params_json = "{}",
-	    .status = ROTA__RUN_STATUS__RUN_SUCCEEDED,
-	    .created_ms = 1,
-	};
-	assert_int_equal(store_run_insert(s, &run), 0);
+	fixture_store_run(s, id, "backup-test", "name: backup-test\n",
+	                  ROTA__RUN_STATUS__RUN_SUCCEEDED, 1);
 	assert_int_equal(store_commit(s), 0);
 }
 

@@ -38,13 +38,7 @@ add_runs(store_t *s, int from, int n)
 	for (int i = from; i < from + n; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "run-%05d", i);
-		store_run_t r = {.id = id,
-		                 .runbook = "book",
-		                 .runbook_yaml = yaml,
-		                 .params_json = "{}",
-		                 .status = 3,
-		                 .created_ms = 1000 + i};
-		assert_int_equal(store_run_insert(s, &r), 0);
+		fixture_store_run(s, id, "book", yaml, 3, 1000 + i);
 	}
 	assert_int_equal(store_commit(s), 0);
 }

@@ -23,28 +23,13 @@
 #define DAY (24LL * 3600 * 1000)
 #define NOW (20000 * DAY) /* 2024-10-04: any fixed instant does */
 
-static const store_retention_t retention = {
-    .runs_ms = 90 * DAY,
-    .outputs_ms = 30 * DAY,
-    .audit_ms = 400 * DAY,
-    .notifications_ms = 30 * DAY,
-    .incidents_ms = 400 * DAY,
-    .keep_runs_per_runbook = 2,
-};
-
 /* A run of runbook made days_ago, one step on host h with three chunks of
  * output (one long and repetitive, so it is stored packed). */
 static void
 add_run(store_t *s, const char *id, const char *runbook, int64_t days_ago, int status)
 {
 	int64_t at = NOW - days_ago * DAY;
-	store_run_t r = {.id = id,
-	                 .runbook = runbook,
-	                 .runbook_yaml = "name: x\n",
-	                 .params_json = "{}",
-	                 .status = status,
-	                 .created_ms = at};
-	assert_int_equal(store_run_insert(s, &r), 0);
+	fixture_store_run(s, id, runbook, "name: x\n", status, at);
 	int64_t row = 0;
 	assert_int_equal(store_step_insert(s, id, "s1", "h", 1, 0, 2, NULL, 0, &row), 0);
 	store_step_state_t st = {.status = 2, .started_ms = at};
@@ -69,15 +54,9 @@ static void
 add_incident(store_t *s, const char *id, int64_t created_days_ago, int64_t resolved_days_ago,
              const char *run_id)
 {
-	store_incident_new_t n = {.id = id,
-	                          .title = "t",
-	                          .severity = 2,
-	                          .source = "run",
-	                          .hosts = "",
-	                          .policy = "default",
-	                          .created_ms = NOW - created_days_ago * DAY};
-	assert_int_equal(store_incident_insert(s, &n), 0);
-	assert_int_equal(store_incident_event_add(s, id, n.created_ms, "opened", "x"), 0);
+	int64_t created_ms = NOW - created_days_ago * DAY;
+	fixture_store_incident(s, id, created_ms);
+	assert_int_equal(store_incident_event_add(s, id, created_ms, "opened", "x"), 0);
 	if (run_id != NULL)
 		assert_int_equal(store_incident_link_run(s, id, run_id), 0);
 	if (resolved_days_ago >= 0) {
@@ -176,7 +155,8 @@ static void
 dry_run(store_t *s, uint64_t rows[STORE_PRUNE_TABLES])
 {
 	store_prune_pass_t p;
-	store_prune_begin(&p, &retention, NOW);
+	store_retention_t r = fixture_store_retention(2);
+	store_prune_begin(&p, &r, NOW);
 	assert_int_equal(store_prune_step(s, &p, 0, true), 0);
 	assert_true(p.done);
 	memcpy(rows, p.rows, sizeof(p.rows));
@@ -210,7 +190,8 @@ test_prunes_what_retention_lets_go(void **state)
 	 * chunks pruned while queued are only dequeued, the text of the
 	 * others goes with their runs later in the pass. */
 	store_prune_pass_t p;
-	store_prune_begin(&p, &retention, NOW);
+	store_retention_t r = fixture_store_retention(2);
+	store_prune_begin(&p, &r, NOW);
 	int batches = 0;
 	while (!p.done) {
 		assert_int_equal(store_prune_step(s, &p, 3, false), 0);
@@ -335,7 +316,7 @@ test_events_go_keeping_the_newest(void **state)
 	uint64_t would[STORE_PRUNE_TABLES];
 	dry_run(s, would);
 	assert_int_equal(would[STORE_PRUNE_EVENTS], 0);
-	store_retention_t r = retention;
+	store_retention_t r = fixture_store_retention(2);
 	r.events_keep = 10;
 	int64_t later = NOW + 5000 * DAY; /* after the real clock */
 	store_prune_pass_t d;
@@ -377,7 +358,8 @@ test_bounded_dry_run_counts_the_same(void **state)
 	uint64_t whole[STORE_PRUNE_TABLES];
 	dry_run(f->store, whole);
 	store_prune_pass_t p;
-	store_prune_begin(&p, &retention, NOW);
+	store_retention_t r = fixture_store_retention(2);
+	store_prune_begin(&p, &r, NOW);
 	int calls = 0;
 	while (!p.done) {
 		assert_int_equal(store_prune_step(f->store, &p, 2, true), 0);
@@ -409,7 +391,7 @@ test_a_big_run_goes_over_several_batches(void **state)
 		                                     1 << 20, NOW - 300 * DAY, &out, &rec),
 		                 0);
 	assert_int_equal(store_commit(s), 0);
-	store_retention_t r = retention;
+	store_retention_t r = fixture_store_retention(2);
 	r.keep_runs_per_runbook = 1;
 	store_prune_pass_t p;
 	store_prune_begin(&p, &r, NOW);
@@ -462,7 +444,7 @@ test_sqlite_file_shrinks(void **state)
 	assert_int_equal(store_size(s, &before), 0);
 	assert_true(before > 8 * 1000 * 1000);
 
-	store_retention_t r = retention;
+	store_retention_t r = fixture_store_retention(2);
 	r.keep_runs_per_runbook = 0;
 	store_prune_pass_t p;
 	store_prune_begin(&p, &r, NOW);
@@ -484,12 +466,8 @@ static int64_t
 auto_vacuum_of(const char *path)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t mode = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	int64_t mode = fixture_store_sqlite_int(db, "PRAGMA auto_vacuum");
 	sqlite3_close(db);
 	return mode;
 }

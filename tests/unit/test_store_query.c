@@ -161,14 +161,7 @@ test_incident_runs_in_link_order_and_counts(void **state)
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_incident_next_id(s, id, sizeof(id)), 0);
 	assert_string_equal(id, "INC-1");
-	store_incident_new_t n = {.id = id,
-	                          .title = "t",
-	                          .severity = 2,
-	                          .source = "run",
-	                          .hosts = "",
-	                          .policy = "default",
-	                          .created_ms = 1000};
-	assert_int_equal(store_incident_insert(s, &n), 0);
+	fixture_store_incident(s, id, 1000);
 	assert_int_equal(store_incident_link_run(s, id, "r-z"), 0);
 	assert_int_equal(store_incident_link_run(s, id, "r-a"), 0);
 	assert_int_equal(store_incident_link_run(s, id, "r-m"), 0);

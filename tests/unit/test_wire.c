@@ -321,6 +321,31 @@ test_echoed_key_drops_unknown_fields(void **state)
 	rota__envelope__free_unpacked(env, NULL);
 }
 
+/* Asserts that h passes the bounds a Hello is held to. */
+static void
+hello_fits(const Rota__Hello *h)
+{
+	char why[320];
+	assert_int_equal(wire_hello_check(h, why, sizeof(why)), 0);
+}
+
+/* Asserts that h is refused, with want in the reason. */
+static void
+hello_refused(const Rota__Hello *h, const char *want)
+{
+	char why[320] = "";
+	assert_int_equal(wire_hello_check(h, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, want));
+}
+
+/* Fills buf (size bytes) with c and ends it: a string of size - 1 bytes. */
+static void
+fill(char *buf, size_t size, char c)
+{
+	memset(buf, c, size - 1);
+	buf[size - 1] = '\0';
+}
+
 /* The bounds a Hello is held to (docs/protocol.md, "Bounded fields"): at
  * the limit accepted, one byte or one label over refused with the limit
  * named. */
@@ -328,10 +353,8 @@ static void
 test_hello_bounds(void **state)
 {
 	(void)state;
-	char why[320];
 	char value[WIRE_MAX_LABEL_BYTES + 2];
-	memset(value, 'v', sizeof(value) - 1);
-	value[sizeof(value) - 1] = '\0';
+	fill(value, sizeof(value), 'v');
 	Rota__Label labels[WIRE_MAX_LABELS + 1];
 	Rota__Label *ptrs[WIRE_MAX_LABELS + 1];
 	char keys[WIRE_MAX_LABELS + 1][8];
@@ -348,25 +371,20 @@ test_hello_bounds(void **state)
 	h.version = "1";
 	h.labels = ptrs;
 	h.n_labels = WIRE_MAX_LABELS;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), 0);
+	hello_fits(&h);
 	h.n_labels = WIRE_MAX_LABELS + 1;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "the limit is 64 labels"));
+	hello_refused(&h, "the limit is 64 labels");
 	h.n_labels = 1;
 	labels[0].value = value; /* one byte over */
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "label k0 has a value of 257 bytes; the limit is 256 bytes"));
+	hello_refused(&h, "label k0 has a value of 257 bytes; the limit is 256 bytes");
 	labels[0].value = "v";
 	labels[0].key = value;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "is 257 bytes; the limit is 256 bytes"));
+	hello_refused(&h, "is 257 bytes; the limit is 256 bytes");
 	labels[0].key = keys[0];
 	char host[WIRE_MAX_HOSTNAME_BYTES + 2];
-	memset(host, 'h', sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
+	fill(host, sizeof(host), 'h');
 	h.hostname = host;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "its hostname is 256 bytes; the limit is 255 bytes"));
+	hello_refused(&h, "its hostname is 256 bytes; the limit is 255 bytes");
 	h.hostname = "h";
 	/* Addresses (for alerts that name a host by IP): bounded in count and
 	 * in length. */
@@ -375,17 +393,14 @@ test_hello_bounds(void **state)
 		addrs[i] = "10.0.0.5";
 	h.addresses = addrs;
 	h.n_addresses = WIRE_MAX_ADDRESSES;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), 0);
+	hello_fits(&h);
 	h.n_addresses = WIRE_MAX_ADDRESSES + 1;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "it has 33 addresses; the limit is 32 addresses"));
+	hello_refused(&h, "it has 33 addresses; the limit is 32 addresses");
 	char long_addr[WIRE_MAX_ADDRESS_BYTES + 2];
-	memset(long_addr, '1', sizeof(long_addr) - 1);
-	long_addr[sizeof(long_addr) - 1] = '\0';
+	fill(long_addr, sizeof(long_addr), '1');
 	addrs[0] = long_addr;
 	h.n_addresses = 1;
-	assert_int_equal(wire_hello_check(&h, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "an address of 65 bytes; the limit is 64 bytes"));
+	hello_refused(&h, "an address of 65 bytes; the limit is 64 bytes");
 }
 
 int
