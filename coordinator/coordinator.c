@@ -599,7 +599,7 @@ coordinator_input_ready(coordinator_t *c)
  * end. With glibc's defaults (the heap's top given back past 128 KiB free)
  * each turn shrank the heap with brk(2) and the next grew it again: a
  * munmap with its TLB shootdown and a page fault for every page touched
- * again, 15 to 20 % of the loop's CPU under the throughput benchmark
+ * again, about a fifth of the loop's CPU under the throughput benchmark
  * (docs/benchmarks.md, "The loop's turn"). The heap keeps up to
  * COORDINATOR_HEAP_KEEP free at its top instead; allocations up to
  * COORDINATOR_HEAP_MMAP still come from it (setting a threshold stops
