@@ -5,6 +5,7 @@
 #include "coordinator_internal.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -594,12 +595,36 @@ coordinator_input_ready(coordinator_t *c)
 	return zmq_poll(items, n, 0) > 0;
 }
 
+/* A turn allocates what it reads, encodes and writes, and frees it at its
+ * end. With glibc's defaults (the heap's top given back past 128 KiB free)
+ * each turn shrank the heap with brk(2) and the next grew it again: a
+ * munmap with its TLB shootdown and a page fault for every page touched
+ * again, about a fifth of the loop's CPU under the throughput benchmark
+ * (docs/benchmarks.md, "The loop's turn"). The heap keeps up to
+ * COORDINATOR_HEAP_KEEP free at its top instead; allocations up to
+ * COORDINATOR_HEAP_MMAP still come from it (setting a threshold stops
+ * glibc's moving one), larger ones (a run's whole output) are mapped and
+ * given back as before. */
+#define COORDINATOR_HEAP_KEEP (32 << 20)
+#define COORDINATOR_HEAP_PAD (1 << 20)
+#define COORDINATOR_HEAP_MMAP (4 << 20)
+static void
+coordinator_heap_keep(void)
+{
+	if (mallopt(M_MMAP_THRESHOLD, COORDINATOR_HEAP_MMAP) != 1 ||
+	    mallopt(M_TRIM_THRESHOLD, COORDINATOR_HEAP_KEEP) != 1 ||
+	    mallopt(M_TOP_PAD, COORDINATOR_HEAP_PAD) != 1)
+		log_warn("mallopt: the heap's thresholds were not set; turns will cost more");
+}
+
 int
 coordinator_run(coordinator_t *c)
 {
+	coordinator_heap_keep();
 	int64_t next_heartbeat = clock_mono_ms();
 	int64_t next_tick = clock_mono_ms();
 	int64_t last_check = clock_mono_ms();
+	turnstats_begin(&c->turn);
 	while (!c->stopping) {
 		if (c->resync_pending) {
 			/* No message may meet a dispatcher that lost its runs: wait
@@ -652,12 +677,14 @@ coordinator_run(coordinator_t *c)
 			items[n_items++] =
 			    (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
 		log_flush(); /* the turn's INFO lines, before waiting (log.h) */
+		turnstats_mark(&c->turn, TURN_AFTER);
 		if (zmq_poll(items, n_items, (long)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("zmq_poll: %s", zmq_strerror(errno));
 			return -1;
 		}
+		turnstats_mark(&c->turn, TURN_WAIT);
 		coordinator_forgive(c, &last_check, wait);
 		/* Signals first: a submit read in the same turn as SIGTERM is
 		 * refused, not started by a coordinator about to go. */
@@ -679,6 +706,7 @@ coordinator_run(coordinator_t *c)
 		if (c->httpd && !c->resync_pending)
 			httpd_run(c->httpd);
 		coordinator_forgive(c, &last_check, 0);
+		turnstats_mark(&c->turn, TURN_READ);
 		now = clock_mono_ms();
 		if (now >= next_heartbeat) {
 			coordinator_heartbeat(c, drained);
@@ -704,13 +732,17 @@ coordinator_run(coordinator_t *c)
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
 		/* Durable first, then tell. */
+		turnstats_mark(&c->turn, TURN_TICK);
 		dispatcher_end_turn(c->svc->dispatcher);
 		bool wrote = store_in_transaction(c->svc->store);
 		int64_t commit_start = clock_mono_us();
 		if (store_commit(c->svc->store) != 0) {
 			coordinator_resync(c);
+			turnstats_begin(&c->turn);
 			continue;
 		}
+		turnstats_mark(&c->turn, TURN_COMMIT);
+		turnstats_turn(&c->turn, wrote);
 		if (wrote)
 			metrics_histogram_observe(c->svc->metrics.commit_seconds,
 			                          (double)(clock_mono_us() - commit_start) / 1e6);
@@ -725,6 +757,7 @@ coordinator_run(coordinator_t *c)
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);
+		turnstats_mark(&c->turn, TURN_TELL);
 		/* A slice of the search index's backlog, after the turn's
 		 * answers are out (its own transaction, committed in it). */
 		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
@@ -770,5 +803,6 @@ coordinator_run(coordinator_t *c)
 	         (unsigned long long)ds->outputs_duplicate, (unsigned long long)ds->outputs_ahead,
 	         (unsigned long long)ds->outputs_lost);
 	security_log_stats(c->svc->security);
+	turnstats_log(&c->turn, ds->results_recorded);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "sendq.h"
 #include "services.h"
 #include "store/store.h"
+#include "turnstats.h"
 #include "webapi.h"
 #include "wire.h"
 
@@ -55,6 +56,7 @@ struct coordinator {
 	int64_t started_mono;
 	wire_stats_t worker_wire;
 	wire_stats_t api_wire;
+	turnstats_t turn; /* the loop's phases timed (turnstats.h) */
 	sendq_stats_t sent;
 	log_limit_t drop_log;
 	uint64_t commit_failures;

@@ -214,6 +214,7 @@ store_destroy(store_t **sp)
 	 * the batch's). */
 	db_close(&s->db);
 	store_batch_destroy(&s->batch);
+	store_maint_forget(s);
 	free(s);
 	*sp = NULL;
 }
@@ -258,6 +259,7 @@ store_commit(store_t *s)
 	if (s->in_tx && !s->failed)
 		store_batch_flush(s, STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
 	store_batch_clear(s->batch);
+	store_maint_forget(s); /* read again next turn */
 	if (s->failed) {
 		if (s->in_tx)
 			store_rollback(s);

@@ -77,6 +77,14 @@ struct store {
 	db_stmt_t *q[Q_COUNT];       /* owned, prepared at open */
 	unsigned q_touches[Q_COUNT]; /* store_batch_touches of each */
 	store_batch_t *batch;        /* owned: the turn's held writes */
+	/* The maintenance windows store_maint_list read in this turn
+	 * (store_maint.c): rows ending after maint_after, up to maint_limit;
+	 * forgotten at every commit or rollback and at every write of a
+	 * window. */
+	store_maint_t *maint_rows; /* owned, maint_count of them */
+	size_t maint_count, maint_limit;
+	int64_t maint_after;
+	bool maint_held;
 	/* Statements of the modules that keep their own SQL (store_stmt),
 	 * prepared on first use and found by their text's address. */
 	struct {
@@ -204,6 +212,8 @@ store_batch_t *store_batch_new(void);
 void store_batch_destroy(store_batch_t **bp);
 /* Forgets what is held (after a commit or a rollback). */
 void store_batch_clear(store_batch_t *b);
+/* Forgets the maintenance windows kept for the turn (store_maint.c). */
+void store_maint_forget(store_t *s);
 /* STORE_BATCH_ROWS | STORE_BATCH_EVENTS: what the SQL names. */
 unsigned store_batch_touches(const char *sql);
 /* Writes what is held of what `touches` names; a failure marks the turn

@@ -25,6 +25,7 @@ static const char sql_list[] =
 int
 store_maint_add(store_t *s, const store_maint_t *w, int64_t *id)
 {
+	store_maint_forget(s);
 	if (store_begin(s) != 0)
 		return -1;
 	db_stmt_t *st = store_stmt(s, sql_add);
@@ -42,6 +43,7 @@ store_maint_add(store_t *s, const store_maint_t *w, int64_t *id)
 int
 store_maint_end(store_t *s, int64_t id, int64_t now_ms, const char *by)
 {
+	store_maint_forget(s);
 	if (STORE_WRITE_SQL(s, sql_end, STORE_INT(now_ms), STORE_TEXT(by), STORE_INT(id),
 	                    STORE_INT(now_ms)) != 0)
 		return -1;
@@ -67,11 +69,64 @@ store_maint_row(db_stmt_t *st, void *row, void *ctx)
 	w->ended_by = store_column_dup(st, 7);
 }
 
+/* A copy of the n windows of rows that end after after_ms, for a caller
+ * that frees it (store_maint_free). */
+static store_maint_t *
+store_maint_copy(const store_maint_t *rows, size_t n, int64_t after_ms, size_t *count)
+{
+	store_maint_t *out = n ? xcalloc(n, sizeof(*out)) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].ends_ms <= after_ms)
+			continue;
+		out[k] = rows[i];
+		out[k].target = xstrdup(rows[i].target);
+		out[k].reason = xstrdup(rows[i].reason);
+		out[k].created_by = xstrdup(rows[i].created_by);
+		out[k].ended_by = xstrdup(rows[i].ended_by);
+		k++;
+	}
+	*count = k;
+	return out;
+}
+
+void
+store_maint_forget(store_t *s)
+{
+	if (!s->maint_held)
+		return;
+	store_maint_free(s->maint_rows, s->maint_count);
+	s->maint_rows = NULL;
+	s->maint_count = 0;
+	s->maint_held = false;
+}
+
+/* Every submit asks which windows are active (launcher.c), and on
+ * PostgreSQL a SELECT is a round trip the turn waits for: one a run,
+ * most of a turn's time under a stream of submits (docs/benchmarks.md,
+ * "The loop's turn"). So the rows read are kept to the end of the turn
+ * and a later ask in it is answered from them: within a turn nothing but
+ * this store writes the table (the turn's own writes forget them; a
+ * follower writes none, and a new leader's writes come after the lease
+ * fence fails this one's commit), and the rows ending after a later
+ * instant are those of an earlier read that ended after it, unless that
+ * read was cut at its limit (then read again). Nothing is kept across
+ * turns: a window still starts and ends on time. */
 int
 store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out, size_t *count)
 {
 	*out = NULL;
 	*count = 0;
+	if (s->maint_held && after_ms >= s->maint_after && limit <= s->maint_limit &&
+	    s->maint_count < s->maint_limit) {
+		*out = store_maint_copy(s->maint_rows, s->maint_count, after_ms, count);
+		if (*count > limit) {
+			store_maint_free(*out, *count);
+			*out = NULL;
+			*count = 0;
+		} else
+			return 0;
+	}
 	db_stmt_t *st = store_stmt(s, sql_list);
 	if (st == NULL)
 		return -1;
@@ -85,6 +140,11 @@ store_maint_list(store_t *s, int64_t after_ms, size_t limit, store_maint_t **out
 		return -1;
 	}
 	db_reset(st);
+	store_maint_forget(s);
+	s->maint_rows = store_maint_copy(*out, *count, after_ms, &s->maint_count);
+	s->maint_after = after_ms;
+	s->maint_limit = limit;
+	s->maint_held = true;
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* store_maint: maintenance windows started by hand (table
  * maintenance_windows; rota maintenance). A window is active while
  * starts_ms <= now < ends_ms on the coordinator's wall clock: nothing is
- * kept in memory, so a restart (or a new leader) ends it on time. Writers
+ * kept in memory past the turn that read it (store_maint_list keeps its
+ * rows to the turn's commit), so a restart (or a new leader) ends it on
+ * time. Writers
  * go in the loop's turn (store_begin), like every write. */
 #ifndef ROTA_STORE_MAINT_H
 #define ROTA_STORE_MAINT_H

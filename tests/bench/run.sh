@@ -104,6 +104,22 @@ figure() {
 	FIGURES+=("$(printf '    "%s": {"value": %s, "unit": "%s"}' "$1" "$2" "$3")")
 }
 
+# turn_figures NAME LOG TICKS RUNS: what a result cost the coordinator,
+# figures that do not move with the machine's load as the rate does:
+# NAME_cpu_us_per_run, its CPU (all threads, user + system; TICKS over
+# the stream) over the RUNS ended; from the turns line it logs at stop
+# (turnstats.h), NAME_loop_cpu_us_per_result (the loop's thread alone,
+# its whole life) and NAME_results_per_commit.
+turn_figures() {
+	local line
+	[ "$4" -gt 0 ] && figure "$1_cpu_us_per_run" \
+		"$(awk -v t="$3" -v h="$CLK_TCK" -v r="$4" 'BEGIN {printf "%.0f", t * 1e6 / h / r}')" us
+	line=$(grep -o 'turns: .*' "$2" | tail -n 1) || return 0
+	figure "$1_loop_cpu_us_per_result" "$(sed -n 's/.*loop CPU \([0-9.]*\) us a result.*/\1/p' <<<"$line")" us
+	figure "$1_results_per_commit" "$(sed -n 's/.*committed, \([0-9.]*\) results a commit.*/\1/p' <<<"$line")" results
+	echo "  (the loop's $line)" >&2
+}
+
 want() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -207,12 +223,16 @@ if want throughput; then
 	echo "== throughput: 1000 simulated workers, one-step noop runs to single hosts, ${SECONDS_THROUGHPUT} s" >&2
 	start_coordinator throughput "$RB"
 	start_fleet 1000
+	cpu0=$(cpu_ticks "$CPID")
 	read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
 		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream failed"
+	cpu1=$(cpu_ticks "$CPID")
 	figure throughput "$rate" results/s
 	figure throughput_submits "$submits" submits/s
 	stop_fleet
 	stop_pid "$CPID"
+	turn_figures throughput "$W/coordinator-throughput.log" "$((cpu1 - cpu0))" \
+		"$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)")"
 	# The statements a run costs on SQLite: what the coordinator's store
 	# connections ran over its life (db.c logs it at close: start, the
 	# fleet's Hellos and the outbox's polls included, a few thousand)
@@ -527,11 +547,13 @@ if want pg; then
 		pg_super "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null || die "pg_stat_statements"
 		start_coordinator throughput_pg "$RB" --store "$(pg_url bench)"
 		start_fleet "$PG_FLEET"
+		cpu0=$(cpu_ticks "$CPID")
 		# Counted from here: the stream alone, not the start or the fleet's
 		# Hellos. The reader's own COUNT(*) is left out of the statements.
 		runs0=$(pg_super "SELECT pg_stat_statements_reset(); SELECT pg_stat_reset(); SELECT COUNT(*) FROM runs WHERE status IN (3, 4)" | tail -n 1)
 		read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- "$PG_FLEET" 3 \
 			"$SECONDS_THROUGHPUT" "$PG_FLEET") || die "throughput_pg stream failed"
+		cpu1=$(cpu_ticks "$CPID")
 		figure throughput_pg "$rate" results/s
 		figure throughput_pg_submits "$submits" submits/s
 		bench_stmts="query NOT LIKE '%COUNT(*) FROM runs%' AND query NOT LIKE '%pg_stat%'"
@@ -542,8 +564,10 @@ if want pg; then
 			echo "  the statements of one run (calls / runs ended, $runs runs):" >&2
 			pg_super "SELECT round(calls::numeric / $runs, 2) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE $bench_stmts ORDER BY calls DESC LIMIT 25" | sed 's/^/    /' >&2
 		fi
+		ended=$(pg_super "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)")
 		stop_fleet
 		stop_pid "$CPID"
+		turn_figures throughput_pg "$W/coordinator-throughput_pg.log" "$((cpu1 - cpu0))" "$ended"
 		# The store's own count, over the coordinator's life (db_pg.c).
 		grep -o 'store: postgresql: .*round trips' "$W/coordinator-throughput_pg.log" | sed 's/^/  /' >&2 || true
 		echo "== plain libpq inserts on the same server (the ceiling), 5 s each" >&2

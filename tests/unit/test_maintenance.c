@@ -300,6 +300,52 @@ test_occurrence_ended(void **state)
 	maintenance_plan_destroy(&p);
 }
 
+/* The stored windows read in a turn are kept to its commit (every submit
+ * asks, store_maint.c): a later ask in the turn sees the same windows at
+ * its own instant, the turn's own writes at once, and the next turn reads
+ * the store again. */
+static void
+test_stored_in_turn(void **state)
+{
+	fixture_store_t *f = *state;
+	int64_t t0 = TUE_0200_MS;
+	assert_int_equal(active_at(f->store, NULL, t0), 0);
+	/* Added in the same turn as that read: seen at once. */
+	store_maint_t w = {.target = "web-1",
+	                   .reason = "disk",
+	                   .created_by = "alice",
+	                   .starts_ms = t0,
+	                   .ends_ms = t0 + 10 * MIN_MS};
+	int64_t id = 0;
+	assert_int_equal(store_maint_add(f->store, &w, &id), 0);
+	assert_int_equal(active_at(f->store, NULL, t0), 1);
+	/* Later in the turn, from the kept rows: over at its end. */
+	assert_int_equal(active_at(f->store, NULL, t0 + 5 * MIN_MS), 1);
+	assert_int_equal(active_at(f->store, NULL, t0 + 10 * MIN_MS), 0);
+	/* An earlier instant is read from the store again. */
+	assert_int_equal(active_at(f->store, NULL, t0 - MIN_MS), 0);
+	assert_int_equal(active_at(f->store, NULL, t0 + MIN_MS), 1);
+	assert_int_equal(store_commit(f->store), 0);
+	/* Ended in the next turn: gone for the rest of it, and after. */
+	assert_int_equal(active_at(f->store, NULL, t0 + 2 * MIN_MS), 1);
+	assert_int_equal(store_maint_end(f->store, id, t0 + 2 * MIN_MS, "bob"), 0);
+	assert_int_equal(active_at(f->store, NULL, t0 + 3 * MIN_MS), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(active_at(f->store, NULL, t0 + 3 * MIN_MS), 0);
+	/* A limit smaller than what was kept reads the store. */
+	store_maint_t *rows = NULL;
+	size_t n = 0;
+	w.ends_ms = t0 + 20 * MIN_MS;
+	assert_int_equal(store_maint_add(f->store, &w, &id), 0);
+	assert_int_equal(store_maint_add(f->store, &w, &id), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(active_at(f->store, NULL, t0 + 3 * MIN_MS), 2);
+	assert_int_equal(store_maint_list(f->store, t0 + 3 * MIN_MS, 1, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	store_maint_free(rows, n);
+	assert_int_equal(store_commit(f->store), 0);
+}
+
 static void
 test_reload_diff(void **state)
 {
@@ -383,6 +429,8 @@ main(void)
 	    cmocka_unit_test(test_recurring_active),
 	    cmocka_unit_test(test_config_errors),
 	    cmocka_unit_test_setup_teardown(test_occurrence_ended, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_stored_in_turn, fixture_store_setup_test,
 	                                    fixture_store_teardown),
 	    cmocka_unit_test(test_reload_diff),
 	    cmocka_unit_test(test_role),
