@@ -572,8 +572,8 @@ catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store)
 		const catalog_entry_t *e = &new_->entries[i];
 		if (e->errors != NULL)
 			continue;
-		if (!st.same[i] && store_runbook_save(store, e->rb->name, e->path, e->hash, e->yaml,
-		                                      e->loaded_ms) != 0)
+		if (!st.same[i] && store_runbook_put(store, e->rb->name, e->path, e->hash, e->yaml,
+		                                     e->loaded_ms) != 0)
 			rc = -1;
 		if (st.path_was[i] && store_runbook_forget_path(store, e->path, e->rb->name) != 0)
 			rc = -1;
