@@ -174,10 +174,52 @@ schedule_next_after(const schedule_t *e, int64_t now_ms)
 	return cron_next(&e->expr, e->timezone, from);
 }
 
+/* The store's schedules, read in one statement when the scheduler starts
+ * empty (a start, a promotion): one look-up per runbook was 100,000
+ * statements. Sorted by name for scheduler_saved_find. */
+typedef struct {
+	store_schedule_t *rows; /* owned */
+	size_t count;
+} schedule_saved_t;
+
+static int
+saved_cmp(const void *a, const void *b)
+{
+	return strcmp(((const store_schedule_t *)a)->runbook,
+	              ((const store_schedule_t *)b)->runbook);
+}
+
+static const store_schedule_t *
+scheduler_saved_find(const schedule_saved_t *saved, const char *runbook)
+{
+	size_t lo = 0, hi = saved->count;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(saved->rows[mid].runbook, runbook);
+		if (c == 0)
+			return &saved->rows[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+scheduler_saved_clear(schedule_saved_t *saved)
+{
+	for (size_t i = 0; i < saved->count; i++)
+		store_schedule_clear(&saved->rows[i]);
+	free(saved->rows);
+	memset(saved, 0, sizeof(*saved));
+}
+
 /* An entry for a scheduled runbook: its state from `old` when the cron and
  * zone are unchanged, else from the store, else from now. */
 static schedule_t *
-scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, int64_t now_ms)
+scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, const schedule_saved_t *saved,
+                int64_t now_ms)
 {
 	const runbook_schedule_t *sc = &rb->schedule;
 	cron_t expr;
@@ -205,18 +247,22 @@ scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, int64_t no
 		same = strcmp(old->cron, e->cron) == 0 && strcmp(old->timezone, e->timezone) == 0;
 		e->next_ms = same ? old->next_ms : schedule_next_after(e, now_ms);
 	} else {
-		store_schedule_t row;
-		int rc = store_schedule_get(s->store, rb->name, &row);
-		if (rc == 0) {
-			e->last_slot_ms = row.last_slot_ms;
-			e->last_run_id = xstrdup(row.last_run_id);
-			same = strcmp(row.cron, e->cron) == 0 &&
-			       strcmp(row.timezone, e->timezone) == 0;
-			e->next_ms = same ? row.next_ms : schedule_next_after(e, now_ms);
-			store_schedule_clear(&row);
+		store_schedule_t got = {0};
+		const store_schedule_t *row = NULL;
+		if (saved != NULL)
+			row = scheduler_saved_find(saved, rb->name);
+		else if (store_schedule_get(s->store, rb->name, &got) == 0)
+			row = &got;
+		if (row != NULL) {
+			e->last_slot_ms = row->last_slot_ms;
+			e->last_run_id = xstrdup(row->last_run_id);
+			same = strcmp(row->cron, e->cron) == 0 &&
+			       strcmp(row->timezone, e->timezone) == 0;
+			e->next_ms = same ? row->next_ms : schedule_next_after(e, now_ms);
 		} else {
 			e->next_ms = schedule_next_after(e, now_ms);
 		}
+		store_schedule_clear(&got);
 	}
 	if (!same && scheduler_persist(s, e) != 0)
 		log_error("store: cannot record the schedule of %s", rb->name);
@@ -229,15 +275,26 @@ scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 	size_t n = catalog_count(catalog);
 	schedule_t **byname = xcalloc(n + 1, sizeof(*byname));
 	size_t count = 0;
+	/* Empty: every entry's state comes from the store. Else (a reload)
+	 * most come from the entries kept, and the few new ones are looked
+	 * up one by one. A failed read falls back to those look-ups. */
+	schedule_saved_t saved = {0}, *bulk = NULL;
+	if (s->count == 0 && n > 0 &&
+	    store_schedule_list(s->store, &saved.rows, &saved.count) == 0) {
+		if (saved.count > 1)
+			qsort(saved.rows, saved.count, sizeof(*saved.rows), saved_cmp);
+		bulk = &saved;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const runbook_t *rb = catalog_at(catalog, i)->rb;
 		if (!rb->schedule.present)
 			continue;
 		schedule_t *old = (schedule_t *)scheduler_find(s, rb->name);
-		schedule_t *e = scheduler_entry(s, rb, old, now_ms);
+		schedule_t *e = scheduler_entry(s, rb, old, bulk, now_ms);
 		if (e != NULL)
 			byname[count++] = e;
 	}
+	scheduler_saved_clear(&saved);
 	if (count > 1)
 		qsort(byname, count, sizeof(*byname), schedule_cmp);
 	/* Both lists are sorted by name: one pass finds the schedules gone. */

@@ -313,10 +313,21 @@ int store_run_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint32_
  * runbook: saving forgets another name saved from the same path. */
 int store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
                        const char *yaml, int64_t loaded_ms);
+/* store_runbook_save's two halves: the row saved (unchanged when its hash
+ * and path are), and the other names saved from path forgotten. */
+int store_runbook_put(store_t *s, const char *name, const char *path, const char *hash,
+                      const char *yaml, int64_t loaded_ms);
+int store_runbook_forget_path(store_t *s, const char *path, const char *name);
 /* 0 with the strings (caller frees), 1 when none was saved from path. */
 int store_runbook_by_path(store_t *s, const char *path, char **name, char **hash, char **yaml,
                           int64_t *loaded_ms);
 int store_runbook_delete(store_t *s, const char *name);
+/* Every saved runbook's name, path and hash, one call of fn each (borrowed
+ * strings, valid during the call), in no order: one statement where a
+ * look-up per runbook would be 100,000. 0, or -1 on a store error. */
+typedef void (*store_runbook_row_fn)(void *ctx, const char *name, const char *path,
+                                     const char *hash);
+int store_runbook_list(store_t *s, store_runbook_row_fn fn, void *ctx);
 
 /* A schedule's persisted state: the next slot to fire and the last one
  * fired. Written in the same transaction as the run a slot starts, so a
@@ -333,6 +344,9 @@ int store_schedule_put(store_t *s, const store_schedule_t *sc);
 /* 0 and *out filled (free with store_schedule_clear), 1 when none. */
 int store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out);
 void store_schedule_clear(store_schedule_t *sc);
+/* Every saved schedule, in no order: *out an array of *count (the caller
+ * frees each with store_schedule_clear, then the array). 0, or -1. */
+int store_schedule_list(store_t *s, store_schedule_t **out, size_t *count);
 int store_schedule_delete(store_t *s, const char *runbook);
 
 /* ---- online backup (store_backup.c; docs/operations.md) ----

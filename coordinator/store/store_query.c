@@ -548,6 +548,53 @@ store_runbook_by_path(store_t *s, const char *path, char **name, char **hash, ch
 }
 
 int
+store_runbook_list(store_t *s, store_runbook_row_fn fn, void *ctx)
+{
+	db_stmt_t *st = store_q(s, Q_RUNBOOK_LIST);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *name = db_column_text(st, 0), *path = db_column_text(st, 1),
+		           *hash = db_column_text(st, 2);
+		fn(ctx, name ? name : "", path ? path : "", hash ? hash : "");
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int
+store_schedule_list(store_t *s, store_schedule_t **out, size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	db_stmt_t *st = store_q(s, Q_SCHEDULE_LIST);
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (*count == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		store_schedule_t *sc = &(*out)[(*count)++];
+		sc->runbook = store_column_dup(st, 0);
+		sc->cron = store_column_dup(st, 1);
+		sc->timezone = store_column_dup(st, 2);
+		sc->next_ms = db_column_int64(st, 3);
+		sc->last_slot_ms = db_column_int64(st, 4);
+		sc->last_run_id = store_column_dup_or_null(st, 5);
+	}
+	db_reset(st);
+	if (rc != DB_DONE) {
+		for (size_t i = 0; i < *count; i++)
+			store_schedule_clear(&(*out)[i]);
+		free(*out);
+		*out = NULL;
+		*count = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out)
 {
 	memset(out, 0, sizeof(*out));

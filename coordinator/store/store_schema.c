@@ -385,6 +385,7 @@ const store_sql_t store_sql[Q_COUNT] = {
     [Q_RUNBOOK_DELETE] = {.sql = "DELETE FROM runbooks WHERE name = ?"},
     /* A path serves one runbook: a name it served before is gone. */
     [Q_RUNBOOK_PATH_OTHERS] = {.sql = "DELETE FROM runbooks WHERE path = ? AND name != ?"},
+    [Q_RUNBOOK_LIST] = {.sql = "SELECT name, path, hash FROM runbooks"},
     [Q_SCHEDULE_PUT] =
         {.sql = "INSERT INTO schedules (runbook, cron, timezone, next_ms, last_slot_ms,"
                 " last_run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runbook) DO UPDATE"
@@ -395,6 +396,8 @@ const store_sql_t store_sql[Q_COUNT] = {
         {.sql = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
                 " WHERE runbook = ?"},
     [Q_SCHEDULE_DELETE] = {.sql = "DELETE FROM schedules WHERE runbook = ?"},
+    [Q_SCHEDULE_LIST] = {.sql = "SELECT runbook, cron, timezone, next_ms, last_slot_ms,"
+                                " last_run_id FROM schedules"},
     [Q_RUN_YAML] = {.sql = "SELECT runbook_yaml, trigger, cancelled FROM runs WHERE id = ?"},
     [Q_RUN_CANCEL] = {.sql = "UPDATE runs SET cancelled = 1, reason = ? WHERE id = ?"},
 };

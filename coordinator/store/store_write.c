@@ -379,8 +379,8 @@ store_run_cancel(store_t *s, const char *run_id, const char *reason)
 }
 
 int
-store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
-                   const char *yaml, int64_t loaded_ms)
+store_runbook_put(store_t *s, const char *name, const char *path, const char *hash,
+                  const char *yaml, int64_t loaded_ms)
 {
 	if (store_begin(s) != 0)
 		return -1;
@@ -390,12 +390,22 @@ store_runbook_save(store_t *s, const char *name, const char *path, const char *h
 	db_bind_text(st, 3, hash);
 	db_bind_text(st, 4, yaml);
 	db_bind_int64(st, 5, loaded_ms);
-	if (store_done(s, st) != 0)
-		return -1;
-	st = store_q(s, Q_RUNBOOK_PATH_OTHERS);
-	db_bind_text(st, 1, path);
-	db_bind_text(st, 2, name);
 	return store_done(s, st);
+}
+
+int
+store_runbook_forget_path(store_t *s, const char *path, const char *name)
+{
+	return STORE_WRITE_Q(s, Q_RUNBOOK_PATH_OTHERS, STORE_TEXT(path), STORE_TEXT(name));
+}
+
+int
+store_runbook_save(store_t *s, const char *name, const char *path, const char *hash,
+                   const char *yaml, int64_t loaded_ms)
+{
+	if (store_runbook_put(s, name, path, hash, yaml, loaded_ms) != 0)
+		return -1;
+	return store_runbook_forget_path(s, path, name);
 }
 
 int

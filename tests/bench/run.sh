@@ -10,7 +10,7 @@
 #
 # BENCH_SECONDS (throughput window, 30), BENCH_IDLE_SECONDS (60) and
 # BENCH_ONLY (a space-separated list of: throughput fanout1000 fleet10000
-# worker wait console sse sched sqlite search pg ha hafleet backup retention pruneload) shorten a run
+# worker wait three console sse sched sqlite search pg ha hafleet backup retention pruneload) shorten a run
 # while working on one figure. BENCH_BACKUP_MB (128) is the size of the
 # store the backup scenario copies; BENCH_BACKUP_MB=1024 makes backup_1gb_s
 # a measured figure rather than one scaled from a smaller store.
@@ -63,7 +63,7 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 JSON=${2:-$ROOT/build/bench.json}
 SECONDS_THROUGHPUT=${BENCH_SECONDS:-30}
 SECONDS_IDLE=${BENCH_IDLE_SECONDS:-60}
-ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait console sse sched sqlite search pg ha hafleet backup retention pruneload}
+ONLY=${BENCH_ONLY:-throughput fanout1000 fleet10000 worker wait three console sse sched sqlite search pg ha hafleet backup retention pruneload}
 # console_runs_page_ms: runs in the store the console's runs page reads.
 CONSOLE_RUNS=${BENCH_CONSOLE_RUNS:-100000}
 BACKUP_MB=${BENCH_BACKUP_MB:-128}
@@ -207,6 +207,19 @@ steps:
     shell: "true"
 EOF
 
+# bench_three_steps_20_hosts: a fleet run of three real shell steps.
+cat >"$RB/bench-three.yaml" <<'EOF'
+name: bench-three
+description: three shell steps on each host; the benchmark names the hosts
+steps:
+  - id: t
+    shell: "true"
+  - id: df
+    shell: "df -P /"
+  - id: ok
+    shell: "echo ok"
+EOF
+
 # sse_100_followers: the run the followers follow, about 10 MB of output
 # written over about 10 s (100 bursts of 1,000 lines of 100 bytes).
 cat >"$RB/bench-10mb.yaml" <<'EOF'
@@ -333,6 +346,52 @@ if want wait; then
 	figure wait_overhead_ms "$(sort -n "$W/wait.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	figure wait_cli_floor_ms "$(sort -n "$W/status.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
 	stop_pid "$WPID"
+	stop_pid "$CPID"
+fi
+
+if want three; then
+	# bench_three_steps_20_hosts_p50/_p99: `rota submit --wait` of bench-three
+	# (true, df -P /, echo ok) on 20 real rota-workers on loopback, each
+	# with its own spool; the command's whole time, from its start to its
+	# exit, over 20 submits after 2 warm-up ones. Also the CPU the
+	# coordinator and the 20 workers spent per run (steadier than the
+	# times on a shared machine; the workers' with their steps' processes).
+	echo "== three steps on 20 real workers: rota submit --wait, 20 runs" >&2
+	start_coordinator three "$RB"
+	TW=()
+	for k in $(seq 20); do
+		"$BIN/rota-worker" --coordinator "$WEP" --id "t$k" --label bench=three \
+			--spool "$W/spool-t$k" >"$W/worker-t$k.log" 2>&1 &
+		TW+=($!)
+		PIDS+=($!)
+	done
+	for _ in $(seq 300); do
+		[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 20 ] && break
+		sleep 0.1
+	done
+	[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 20 ] ||
+		die "the 20 workers did not connect"
+	: >"$W/three.ms"
+	for i in $(seq 22); do
+		if [ "$i" = 3 ]; then
+			c0=$(cpu_ticks "$CPID")
+			w0=$(for pid in "${TW[@]}"; do awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat"; done | awk '{n += $1} END {print n}')
+		fi
+		t0=$(date +%s%N)
+		ROTA_COORDINATOR=$API "$BIN/rota" submit bench-three --target bench=three --wait \
+			>"$W/three.out" 2>&1 || die "submit --wait of bench-three failed: $(cat "$W/three.out")"
+		t1=$(date +%s%N)
+		[ "$i" -le 2 ] || echo $(((t1 - t0) / 1000000)) >>"$W/three.ms"
+	done
+	c1=$(cpu_ticks "$CPID")
+	w1=$(for pid in "${TW[@]}"; do awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat"; done | awk '{n += $1} END {print n}')
+	hosts=$(sqlite3 "$DB" "SELECT COUNT(DISTINCT host) FROM step_runs WHERE run_id = '$(head -n 1 "$W/three.out")'")
+	[ "$hosts" = 20 ] || die "the last bench-three run had $hosts hosts, not 20"
+	figure bench_three_steps_20_hosts_p50 "$(sort -n "$W/three.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+	figure bench_three_steps_20_hosts_p99 "$(sort -n "$W/three.ms" | awk '{v[NR] = $1} END {i = int(NR * 0.99 + 0.999); print v[i]}')" ms
+	figure bench_three_coordinator_cpu_ms "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN {printf "%.1f", d * 1000 / hz / 20}')" ms
+	figure bench_three_workers_cpu_ms "$(awk -v d=$((w1 - w0)) -v hz="$CLK_TCK" 'BEGIN {printf "%.1f", d * 1000 / hz / 20}')" ms
+	for pid in "${TW[@]}"; do stop_pid "$pid"; done
 	stop_pid "$CPID"
 fi
 

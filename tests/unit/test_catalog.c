@@ -179,10 +179,54 @@ test_runbook_steps_are_expanded_at_load_and_reload(void **state)
 	catalog_destroy(&c);
 }
 
+/* A start saves what changed only: over an unchanged directory it reads
+ * the saved runbooks (one statement) and writes none; a file whose
+ * runbook was renamed replaces the old name's row (a path serves one
+ * runbook), and a file of its own keeps its row. */
+static void
+test_a_start_writes_only_the_runbooks_that_changed(void **state)
+{
+	fixture_t *f = *state;
+	write_file(f, "a.yaml", "name: first\nsteps:\n  - id: s\n    noop:\n");
+	write_file(f, "b.yaml", "name: other\nsteps:\n  - id: s\n    noop:\n");
+	catalog_t *c = start(f);
+	catalog_destroy(&c);
+
+	char *error = NULL;
+	c = catalog_load(f->books, NULL, f->store, &error);
+	assert_non_null(c);
+	uint64_t before = store_statements(f->store);
+	assert_int_equal(catalog_persist(NULL, c, f->store), 0);
+	assert_int_equal(store_statements(f->store) - before, 1);
+	assert_int_equal(store_commit(f->store), 0);
+	catalog_destroy(&c);
+
+	write_file(f, "a.yaml", "name: renamed\nsteps:\n  - id: s\n    noop:\n");
+	c = start(f);
+	catalog_destroy(&c);
+	char *name = NULL, *hash = NULL, *yaml = NULL;
+	int64_t loaded_ms = 0;
+	char path[160];
+	snprintf(path, sizeof(path), "%s/a.yaml", f->books);
+	assert_int_equal(store_runbook_by_path(f->store, path, &name, &hash, &yaml, &loaded_ms), 0);
+	assert_string_equal(name, "renamed");
+	free(name);
+	free(hash);
+	free(yaml);
+	snprintf(path, sizeof(path), "%s/b.yaml", f->books);
+	assert_int_equal(store_runbook_by_path(f->store, path, &name, &hash, &yaml, &loaded_ms), 0);
+	assert_string_equal(name, "other");
+	free(name);
+	free(hash);
+	free(yaml);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_a_start_writes_only_the_runbooks_that_changed,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_a_broken_file_serves_its_last_good_version_after_restarts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_swap_serves_the_new_runbooks_in_place, setup,
