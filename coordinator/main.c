@@ -75,7 +75,7 @@ usage(FILE *out)
 	        " a\n"
 	        "                          larger fleet gets a longer interval, workers / N"
 	        " seconds\n"
-	        "                          (default %d: 10,000 workers 5s; 0: no bound)\n"
+	        "                          (default %d: 10,000 workers 7s; 0: no bound)\n"
 	        "  --lease DURATION        the leader's lease when coordinators share a store\n"
 	        "                          (PostgreSQL): a frozen leader is replaced after it"
 	        " (default 5s)\n"

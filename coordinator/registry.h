@@ -21,16 +21,16 @@
 #include "rota.pb-c.h"
 
 #define REGISTRY_LOST_INTERVALS 5
-/* A grown interval's window: 3 of them, and never less than the
+/* A grown interval's window: 2 of them, and never less than the
  * configured interval's. What a window must allow for is a heartbeat held
  * up (a busy worker, a congested link), not one lost (TCP delivers it), so
- * its slack is counted in seconds: 2 grown intervals are more of them than
- * the 4 of 1 s a small fleet has. */
-#define REGISTRY_LOST_INTERVALS_GROWN 3
+ * its slack is counted in seconds: a whole grown interval (7 s at 10,000
+ * workers) is more than the 4 s a small fleet allows. */
+#define REGISTRY_LOST_INTERVALS_GROWN 2
 /* The workers' heartbeats the coordinator takes in a second at most, by
- * default: 10,000 workers get 5 s, so one that dies is lost within 15 s;
- * up to 2,000 keep the 1 s interval. */
-#define REGISTRY_MAX_HEARTBEATS_PER_SECOND 2000
+ * default: 10,000 workers get 7 s, so one that dies is lost within 14 s
+ * (15 s with the check's tick); up to 1,500 keep the 1 s interval. */
+#define REGISTRY_MAX_HEARTBEATS_PER_SECOND 1500
 /* A grown interval is a whole number of these: the fleet's interval
  * changes in steps, not with every worker that comes or goes. */
 #define REGISTRY_INTERVAL_STEP_MS 500
