@@ -273,6 +273,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 		goto fail;
 
 	s->registry = registry_new();
+	registry_set_pace(s->registry, config->heartbeat_ms, config->max_heartbeats_per_second);
 	s->sendq = sendq_new();
 	s->responder = responder_new(s);
 	s->launcher = launcher_new(s);

@@ -62,6 +62,9 @@ typedef struct {
 	const char *http_tls_cert;
 	const char *http_tls_key;
 	uint32_t heartbeat_ms;
+	/* The workers' heartbeats taken in a second at most: a larger fleet
+	 * is given a longer interval (registry.h; 0: no bound). */
+	uint32_t max_heartbeats_per_second;
 	uint64_t output_cap;
 	/* Keys and the secure default (security.h); main fills the paths in
 	 * from the data directory when they are not given. */

@@ -51,8 +51,8 @@ coordinator_worker_busy(void *ctx, const char *id, char *why, size_t len)
 	coordinator_t *c = ctx;
 	const worker_t *w = c->svc->registry ? registry_find(c->svc->registry, id) : NULL;
 	int64_t ago = w ? clock_mono_ms() - w->last_seen_mono : 0;
-	if (w == NULL || !w->connected || w->stopping ||
-	    ago > 2 * (int64_t)c->svc->options.heartbeat_ms || !coordinator_conn_open(w))
+	if (w == NULL || !w->connected || w->stopping || ago > 2 * (int64_t)w->hb_ms ||
+	    !coordinator_conn_open(w))
 		return false;
 	snprintf(why, len,
 	         "worker %s is connected from %s (heard from %lld ms ago): a second process"
@@ -193,7 +193,7 @@ coordinator_hello(coordinator_t *c, const wire_msg_t *msg)
 	Rota__Welcome welcome = ROTA__WELCOME__INIT;
 	welcome.coordinator_id = c->coordinator_id;
 	welcome.epoch = c->svc->epoch;
-	welcome.heartbeat_ms = c->svc->options.heartbeat_ms;
+	welcome.heartbeat_ms = w->hb_ms; /* the fleet's now (registry_hello) */
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_WELCOME;
 	env.welcome = &welcome;
@@ -341,25 +341,39 @@ coordinator_worker_message(coordinator_t *c, const wire_msg_t *msg)
 void
 coordinator_heartbeat(coordinator_t *c, bool expire)
 {
+	registry_t *reg = c->svc->registry;
+	/* The fleet's interval, for the heartbeats sent now and every Welcome
+	 * until the next call (registry.h). */
+	uint32_t was = registry_heartbeat_ms(reg);
+	uint32_t interval = registry_repace(reg);
+	if (interval != was)
+		log_info("heartbeats: %zu workers connected, interval %u ms (was %u ms): a worker"
+		         " silent for %lld ms is lost",
+		         registry_connected(reg), interval, was,
+		         (long long)registry_window_for(c->svc->options.heartbeat_ms, interval));
 	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
 	hb.epoch = c->svc->epoch;
+	hb.heartbeat_ms = interval;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
 	env.heartbeat = &hb;
-	/* Half an interval of slack, so a tick that comes a little early
-	 * does not push a worker's heartbeat to the next one. Each worker's
-	 * phase starts at its Welcome, which spreads the sends over the
-	 * ticks. */
+	/* Every COORDINATOR_HEARTBEAT_EVERY of the worker's intervals, less
+	 * half a tick of slack, so a tick that comes a little early does not
+	 * push a worker's heartbeat to the next one. Each worker's phase
+	 * starts at its Welcome, which spreads the sends over the ticks. A
+	 * new interval goes with the next heartbeat each worker is due: no
+	 * message more when the fleet grows. */
 	int64_t now = clock_mono_ms();
-	int64_t every = (int64_t)c->svc->options.heartbeat_ms * (COORDINATOR_HEARTBEAT_EVERY - 1) +
-	                (int64_t)c->svc->options.heartbeat_ms / 2;
-	for (size_t i = 0; i < registry_count(c->svc->registry); i++) {
-		worker_t *w = registry_at(c->svc->registry, i);
+	int64_t half_tick = (int64_t)c->svc->options.heartbeat_ms / 2;
+	for (size_t i = 0; i < registry_count(reg); i++) {
+		worker_t *w = registry_at(reg, i);
+		int64_t every = (int64_t)w->hb_ms * COORDINATOR_HEARTBEAT_EVERY - half_tick;
 		if (!w->connected || now - w->hb_sent_mono < every)
 			continue;
 		hb.running = w->running;
 		sendq_push(c->svc->sendq, c->svc->worker_sock, (const uint8_t *)w->id,
 		           strlen(w->id), &env);
+		registry_told(w, interval, now);
 		w->hb_sent_mono = now;
 	}
 	/* Messages still queued may be the very heartbeats that keep workers
@@ -367,17 +381,17 @@ coordinator_heartbeat(coordinator_t *c, bool expire)
 	if (!expire)
 		return;
 	/* Room for every worker: a failed switch can lose them all at once. */
-	size_t max = registry_count(c->svc->registry);
+	size_t max = registry_count(reg);
 	worker_t **lost = xcalloc(max, sizeof(*lost));
-	int64_t timeout = (int64_t)c->svc->options.heartbeat_ms * REGISTRY_LOST_INTERVALS;
-	size_t n = registry_expire(c->svc->registry, clock_mono_ms(), timeout, lost, max);
+	now = clock_mono_ms();
+	size_t n = registry_expire(reg, now, lost, max);
 	for (size_t i = 0; i < n; i++) {
 		worker_t *w = lost[i];
 		if (w->stopping)
 			log_info("worker %s stopped: silent since its Goodbye", w->id);
 		else
 			log_warn("worker %s lost: silent for more than %lld ms", w->id,
-			         (long long)timeout);
+			         (long long)registry_lost_after(reg, w, now));
 		char *labels = registry_labels_string(w);
 		store_worker_upsert(c->svc->store, w->id, w->hostname, labels, w->version,
 		                    registry_state(w), w->last_seen_wall);

@@ -1,4 +1,5 @@
 /* rota-coordinator: parse arguments, build the coordinator, run its loop. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "leader.h"
 #include "log.h"
 #include "preflight.h"
+#include "registry.h"
 #include "restore.h"
 #include "security/security.h"
 #include "xalloc.h"
@@ -27,6 +29,7 @@ enum {
 	MAIN_OPT_ID,
 	MAIN_OPT_HTTP_TLS_CERT,
 	MAIN_OPT_HTTP_TLS_KEY,
+	MAIN_OPT_MAX_HEARTBEATS,
 };
 
 static void
@@ -68,6 +71,11 @@ usage(FILE *out)
 	        " 0600)\n"
 	        "  --heartbeat DURATION    heartbeat interval; a worker silent for 5 is lost"
 	        " (default 1s)\n"
+	        "  --max-heartbeats-per-second N  workers' heartbeats taken a second at most:"
+	        " a\n"
+	        "                          larger fleet gets a longer interval, workers / N"
+	        " seconds\n"
+	        "                          (default %d: 10,000 workers 7s; 0: no bound)\n"
 	        "  --lease DURATION        the leader's lease when coordinators share a store\n"
 	        "                          (PostgreSQL): a frozen leader is replaced after it"
 	        " (default 5s)\n"
@@ -113,7 +121,7 @@ usage(FILE *out)
 	        " DIR/endpoints.\n",
 	        COORDINATOR_DEFAULT_DATA_DIR, COORDINATOR_DEFAULT_WORKER_EP,
 	        COORDINATOR_DEFAULT_API_EP, COORDINATOR_DEFAULT_RUNBOOKS, CONFIG_DEFAULT_HTTP,
-	        COORDINATOR_OUTPUT_CAP_BYTES);
+	        REGISTRY_MAX_HEARTBEATS_PER_SECOND, COORDINATOR_OUTPUT_CAP_BYTES);
 }
 
 int
@@ -125,6 +133,7 @@ main(int argc, char **argv)
 	    .api_endpoint = COORDINATOR_DEFAULT_API_EP,
 	    .runbooks_dir = COORDINATOR_DEFAULT_RUNBOOKS,
 	    .heartbeat_ms = COORDINATOR_HEARTBEAT_MS,
+	    .max_heartbeats_per_second = REGISTRY_MAX_HEARTBEATS_PER_SECOND,
 	    .output_cap = COORDINATOR_OUTPUT_CAP_BYTES,
 	};
 	log_level_t level = LOGL_INFO;
@@ -148,6 +157,7 @@ main(int argc, char **argv)
 	    {"http-tls-cert", required_argument, NULL, MAIN_OPT_HTTP_TLS_CERT},
 	    {"http-tls-key", required_argument, NULL, MAIN_OPT_HTTP_TLS_KEY},
 	    {"heartbeat", required_argument, NULL, 'b'},
+	    {"max-heartbeats-per-second", required_argument, NULL, MAIN_OPT_MAX_HEARTBEATS},
 	    {"lease", required_argument, NULL, 'L'},
 	    {"output-limit", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'l'},
@@ -265,6 +275,21 @@ main(int argc, char **argv)
 			}
 			cfg.heartbeat_ms = (uint32_t)ms;
 			break;
+		case MAIN_OPT_MAX_HEARTBEATS: {
+			char *rest = NULL;
+			errno = 0;
+			unsigned long n = strtoul(optarg, &rest, 10);
+			if (errno != 0 || rest == optarg || *rest != '\0' || optarg[0] == '-' ||
+			    n > 1000000) {
+				fprintf(stderr,
+				        "rota-coordinator: --max-heartbeats-per-second %s: give a"
+				        " whole number from 0 (no bound) to 1000000, like %d\n",
+				        optarg, REGISTRY_MAX_HEARTBEATS_PER_SECOND);
+				return 2;
+			}
+			cfg.max_heartbeats_per_second = (uint32_t)n;
+			break;
+		}
 		case 'L':
 			if (duration_parse(optarg, &ms) != 0 || ms < LEADER_MIN_LEASE_MS ||
 			    ms > LEADER_MAX_LEASE_MS) {

@@ -12,12 +12,22 @@
 struct registry {
 	worker_t **workers; /* owned, sorted by id */
 	size_t count;
+	uint32_t base_ms;        /* the configured interval */
+	uint32_t max_per_second; /* 0: no bound */
+	uint32_t interval_ms;    /* the fleet's now (registry_repace) */
+	size_t connected;        /* as of the last registry_repace */
 };
+
+/* The spool_error of every worker whose spool works: shared, never
+ * written (worker_t.spool_error). */
+static char registry_no_error[1] = "";
 
 registry_t *
 registry_new(void)
 {
-	return xcalloc(1, sizeof(registry_t));
+	registry_t *r = xcalloc(1, sizeof(registry_t));
+	r->base_ms = r->interval_ms = 1000;
+	return r;
 }
 
 static void
@@ -47,6 +57,8 @@ worker_free(worker_t *w)
 {
 	worker_clear_labels(w);
 	worker_clear_addresses(w);
+	if (w->spool_error != registry_no_error)
+		free(w->spool_error);
 	free(w->id);
 	free(w->hostname);
 	free(w->version);
@@ -99,6 +111,7 @@ registry_get_or_add(registry_t *r, const char *id)
 	w->hostname = xstrdup("");
 	w->version = xstrdup("");
 	w->conn_fd = -1;
+	w->spool_error = registry_no_error;
 	r->workers = xrealloc(r->workers, (r->count + 1) * sizeof(*r->workers));
 	memmove(&r->workers[at + 1], &r->workers[at], (r->count - at) * sizeof(*r->workers));
 	r->workers[at] = w;
@@ -138,6 +151,8 @@ registry_hello(registry_t *r, const Rota__Hello *hello, int64_t now_mono, int64_
 	w->stopping = false;
 	w->connected = true;
 	registry_seen(w, now_mono, now_wall);
+	/* Its Welcome carries the fleet's interval. */
+	registry_told(w, r->interval_ms, now_mono);
 	return w;
 }
 
@@ -193,8 +208,13 @@ registry_spool_error(worker_t *w, const char *why)
 {
 	if (why == NULL)
 		why = "";
+	if (strcmp(why, w->spool_error) == 0)
+		return 0; /* every heartbeat of a failing spool says it again */
 	bool was = w->spool_error[0] != '\0';
-	snprintf(w->spool_error, sizeof(w->spool_error), "%s", why);
+	if (w->spool_error != registry_no_error)
+		free(w->spool_error);
+	/* Bounded as the 200 bytes it was kept in before. */
+	w->spool_error = why[0] ? xstrndup(why, 199) : registry_no_error;
 	bool is = w->spool_error[0] != '\0';
 	return is == was ? 0 : is ? 1 : -1;
 }
@@ -206,13 +226,95 @@ registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall)
 	w->last_seen_wall = now_wall;
 }
 
+uint32_t
+registry_interval_for(uint32_t base_ms, size_t connected, uint32_t max_per_second)
+{
+	if (max_per_second == 0 || (uint64_t)connected <= max_per_second)
+		return base_ms; /* the fleet's heartbeats at base_ms are within the bound */
+	/* connected / max_per_second seconds, in ms rounded up, then to a step. */
+	uint64_t need = ((uint64_t)connected * 1000 + max_per_second - 1) / max_per_second;
+	need = (need + REGISTRY_INTERVAL_STEP_MS - 1) / REGISTRY_INTERVAL_STEP_MS *
+	       REGISTRY_INTERVAL_STEP_MS;
+	if (need <= base_ms)
+		return base_ms;
+	return need > REGISTRY_MAX_INTERVAL_MS ? REGISTRY_MAX_INTERVAL_MS : (uint32_t)need;
+}
+
+void
+registry_set_pace(registry_t *r, uint32_t base_ms, uint32_t max_per_second)
+{
+	r->base_ms = base_ms;
+	r->max_per_second = max_per_second;
+	r->interval_ms = registry_interval_for(base_ms, r->connected, max_per_second);
+}
+
+uint32_t
+registry_repace(registry_t *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++)
+		n += r->workers[i]->connected;
+	r->connected = n;
+	uint32_t want = registry_interval_for(r->base_ms, n, r->max_per_second);
+	if (want > r->interval_ms ||
+	    registry_interval_for(r->base_ms, n + n / 4, r->max_per_second) < r->interval_ms)
+		r->interval_ms = want;
+	return r->interval_ms;
+}
+
+uint32_t
+registry_heartbeat_ms(const registry_t *r)
+{
+	return r->interval_ms;
+}
+
 size_t
-registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost, size_t max)
+registry_connected(const registry_t *r)
+{
+	return r->connected;
+}
+
+void
+registry_told(worker_t *w, uint32_t interval_ms, int64_t now_mono)
+{
+	if (interval_ms == w->hb_ms)
+		return;
+	/* Until it has had time to hear of it, it may keep to the old one:
+	 * judged by the longer of the two for as long as it could take. */
+	if (w->hb_ms > interval_ms) {
+		w->hb_was_ms = w->hb_ms;
+		w->hb_was_until = now_mono + (int64_t)w->hb_ms * REGISTRY_LOST_INTERVALS;
+	}
+	w->hb_ms = interval_ms;
+}
+
+int64_t
+registry_window_for(uint32_t base_ms, uint32_t interval_ms)
+{
+	int64_t small = (int64_t)base_ms * REGISTRY_LOST_INTERVALS;
+	if (interval_ms <= base_ms)
+		return (int64_t)interval_ms * REGISTRY_LOST_INTERVALS;
+	int64_t grown = (int64_t)interval_ms * REGISTRY_LOST_INTERVALS_GROWN;
+	return grown > small ? grown : small;
+}
+
+int64_t
+registry_lost_after(const registry_t *r, const worker_t *w, int64_t now_mono)
+{
+	uint32_t ms = w->hb_ms;
+	if (now_mono < w->hb_was_until && w->hb_was_ms > ms)
+		ms = w->hb_was_ms;
+	return registry_window_for(r->base_ms, ms);
+}
+
+size_t
+registry_expire(registry_t *r, int64_t now_mono, worker_t **lost, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->count; i++) {
 		worker_t *w = r->workers[i];
-		if (w->connected && now_mono - w->last_seen_mono > timeout_ms) {
+		if (w->connected &&
+		    now_mono - w->last_seen_mono > registry_lost_after(r, w, now_mono)) {
 			w->connected = false;
 			if (n < max)
 				lost[n] = w;
@@ -225,8 +327,11 @@ registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **
 void
 registry_shift(registry_t *r, int64_t delta_ms)
 {
-	for (size_t i = 0; i < r->count; i++)
+	for (size_t i = 0; i < r->count; i++) {
 		r->workers[i]->last_seen_mono += delta_ms;
+		if (r->workers[i]->hb_was_until != 0)
+			r->workers[i]->hb_was_until += delta_ms;
+	}
 }
 
 bool

@@ -1,9 +1,16 @@
-/* registry: the workers the coordinator knows, in memory.
+/* registry: the workers the coordinator knows, in memory, and the pace of
+ * their heartbeats.
  *
- * A worker is connected from its Hello until it is silent for
- * REGISTRY_LOST_INTERVALS heartbeat intervals; then it is lost until it says
- * Hello again, or stopped if it said Goodbye first. The registry only keeps the facts; the
- * coordinator persists them and the dispatcher decides what a loss means for runs. */
+ * A worker is connected from its Hello until it is silent for its loss
+ * window; then it is lost until it says Hello again, or stopped if it said
+ * Goodbye first. The heartbeat interval is the configured one (--heartbeat,
+ * 1 s) while the fleet is small, and the window REGISTRY_LOST_INTERVALS of
+ * it (5 s). A larger fleet is given a longer interval, so that its
+ * heartbeats total at most --max-heartbeats-per-second, and a window of
+ * REGISTRY_LOST_INTERVALS_GROWN of those (registry_window_for;
+ * docs/decisions.md, "Heartbeats that grow with the fleet"). The registry
+ * only keeps the facts; the coordinator persists them and the dispatcher
+ * decides what a loss means for runs. */
 #ifndef ROTA_REGISTRY_H
 #define ROTA_REGISTRY_H
 
@@ -14,6 +21,21 @@
 #include "rota.pb-c.h"
 
 #define REGISTRY_LOST_INTERVALS 5
+/* A grown interval's window: 2 of them, and never less than the
+ * configured interval's. What a window must allow for is a heartbeat held
+ * up (a busy worker, a congested link), not one lost (TCP delivers it), so
+ * its slack is counted in seconds: a whole grown interval (7 s at 10,000
+ * workers) is more than the 4 s a small fleet allows. */
+#define REGISTRY_LOST_INTERVALS_GROWN 2
+/* The workers' heartbeats the coordinator takes in a second at most, by
+ * default: 10,000 workers get 7 s, so one that dies is lost within 14 s
+ * (15 s with the check's tick); up to 1,500 keep the 1 s interval. */
+#define REGISTRY_MAX_HEARTBEATS_PER_SECOND 1500
+/* A grown interval is a whole number of these: the fleet's interval
+ * changes in steps, not with every worker that comes or goes. */
+#define REGISTRY_INTERVAL_STEP_MS 500
+/* The longest interval a worker takes (agent_link.c). */
+#define REGISTRY_MAX_INTERVAL_MS 600000
 
 typedef struct {
 	char *key;
@@ -47,10 +69,20 @@ typedef struct {
 	/* When the coordinator last sent it a Welcome or its own Heartbeat
 	 * (COORDINATOR_HEARTBEAT_EVERY). */
 	int64_t hb_sent_mono;
+	/* The heartbeat interval it was last told (its Welcome or the
+	 * coordinator's Heartbeat), and the one before, which it may still
+	 * keep to until hb_was_until (a shorter one is heard only with the
+	 * next message): it is judged by the longer (registry_lost_after). */
+	uint32_t hb_ms;
+	uint32_t hb_was_ms;
+	int64_t hb_was_until;
 	uint32_t replaced; /* connections replaced by another one's Hello */
 	/* Why its spool cannot write, from its last Heartbeat ("" = it can,
-	 * or the worker is older than the field). */
-	char spool_error[200];
+	 * or the worker is older than the field): owned, or the registry's
+	 * one shared "" (most workers' spools work, and 200 bytes each were
+	 * 2 MB for 10,000 of them). Never NULL; set only through
+	 * registry_spool_error. */
+	char *spool_error;
 } worker_t;
 
 typedef struct registry registry_t;
@@ -80,10 +112,36 @@ void registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall);
 /* Records a Heartbeat's spool_error (NULL = ""); returns 1 when the spool
  * went from working to failing, -1 back, 0 no change. */
 int registry_spool_error(worker_t *w, const char *why);
-/* Marks connected workers silent for longer than timeout_ms lost; returns
- * how many, with up to max of them in lost[]. */
-size_t registry_expire(registry_t *r, int64_t now_mono, int64_t timeout_ms, worker_t **lost,
-                       size_t max);
+/* The heartbeat interval for a fleet of `connected` workers: base_ms, or
+ * longer when their heartbeats, one per worker per interval, would be more
+ * than max_per_second (0: no bound); then rounded up to a whole number of
+ * REGISTRY_INTERVAL_STEP_MS, and REGISTRY_MAX_INTERVAL_MS at most. Pure
+ * arithmetic. */
+uint32_t registry_interval_for(uint32_t base_ms, size_t connected, uint32_t max_per_second);
+/* How long a worker given interval_ms may be silent before it is lost:
+ * REGISTRY_LOST_INTERVALS of it while it is base_ms, else
+ * REGISTRY_LOST_INTERVALS_GROWN of it but never less than the former.
+ * Pure arithmetic. */
+int64_t registry_window_for(uint32_t base_ms, uint32_t interval_ms);
+/* Sets the configured interval and bound (registry_new: 1 s, unbounded). */
+void registry_set_pace(registry_t *r, uint32_t base_ms, uint32_t max_per_second);
+/* Counts the connected workers and sets the fleet's interval from them:
+ * a longer one at once, a shorter one only once the fleet is a quarter
+ * smaller than would need the present one (no flapping when a few
+ * workers come and go at a boundary). Returns the interval. O(workers). */
+uint32_t registry_repace(registry_t *r);
+/* The interval a worker is told now, and the connected workers it was
+ * set for (as of the last registry_repace). */
+uint32_t registry_heartbeat_ms(const registry_t *r);
+size_t registry_connected(const registry_t *r);
+/* Records that w was told interval_ms at now_mono. */
+void registry_told(worker_t *w, uint32_t interval_ms, int64_t now_mono);
+/* How long w may be silent at now_mono before it is lost
+ * (registry_window_for the interval it is judged by). */
+int64_t registry_lost_after(const registry_t *r, const worker_t *w, int64_t now_mono);
+/* Marks connected workers silent for longer than registry_lost_after
+ * lost; returns how many, with up to max of them in lost[]. */
+size_t registry_expire(registry_t *r, int64_t now_mono, worker_t **lost, size_t max);
 /* Moves every worker's last-seen time on by delta_ms (after the coordinator
  * itself stalled). */
 void registry_shift(registry_t *r, int64_t delta_ms);

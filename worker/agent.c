@@ -404,8 +404,14 @@ agent_run(agent_t *a)
 		if (a->reconnect_at && now >= a->reconnect_at)
 			agent_link_connect(a);
 		if (now >= a->next_heartbeat) {
+			/* After a skipped heartbeat, the next is due an interval
+			 * after what went instead. */
+			int64_t next = now + a->heartbeat_ms;
 			if (a->sock) {
-				agent_link_heartbeat(a);
+				if (agent_link_heartbeat_due(a, now))
+					agent_link_heartbeat(a);
+				else
+					next = a->last_tx + a->heartbeat_ms;
 				if (now - a->last_rx >
 				        (int64_t)a->heartbeat_ms * AGENT_LOST_INTERVALS &&
 				    !agent_link_awaits_return(a, now))
@@ -419,7 +425,7 @@ agent_run(agent_t *a)
 					agent_link_schedule_resend(a, !sent);
 				}
 			}
-			a->next_heartbeat = now + a->heartbeat_ms;
+			a->next_heartbeat = next;
 		}
 		agent_probe_tick(a, clock_mono_ms());
 	}

@@ -128,6 +128,10 @@ struct agent {
 	uint64_t epoch; /* of the coordinator that welcomed us; 0 = none */
 	uint32_t heartbeat_ms;
 	int64_t last_rx; /* mono ms of the last message from the coordinator */
+	int64_t last_tx; /* mono ms of the last message sent to it */
+	/* The last Heartbeat sent said the spool fails: the next one goes
+	 * even when other messages went, to say whether it works again. */
+	bool hb_spool_failing;
 	/* While the coordinator has been silent for AGENT_PROBE_INTERVALS
 	 * heartbeats: the other coordinators of the list, asked who leads
 	 * (agent_probe.c). probes_open counts the entries in use. */
@@ -200,6 +204,9 @@ bool agent_link_resend_all(agent_t *a);
 /* Sets the next resend (progress: back to the base interval). */
 void agent_link_schedule_resend(agent_t *a, bool progress);
 void agent_link_heartbeat(agent_t *a);
+/* Whether the heartbeat due at now is to be sent: not when something else
+ * went to the coordinator within the interval (it counts any frame). */
+bool agent_link_heartbeat_due(agent_t *a, int64_t now);
 /* One message from the coordinator (env borrowed). */
 void agent_link_handle(agent_t *a, Rota__Envelope *env);
 

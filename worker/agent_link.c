@@ -69,7 +69,9 @@ agent_link_send(agent_t *a, Rota__Envelope *env)
 {
 	if (a->sock == NULL)
 		return;
-	if (wire_send(a->sock, NULL, 0, env) != 0 && errno != EAGAIN)
+	if (wire_send(a->sock, NULL, 0, env) == 0)
+		a->last_tx = clock_mono_ms(); /* a sign of life: agent_link_heartbeat_due */
+	else if (errno != EAGAIN)
 		log_warn("send to coordinator failed: %s", zmq_strerror(errno));
 }
 
@@ -557,6 +559,36 @@ agent_link_ack_keytext(const Rota__StepKey *k)
 	return agent_link_keytext(k->run_id, k->step_id, k->attempt);
 }
 
+bool
+agent_link_heartbeat_due(agent_t *a, int64_t now)
+{
+	bool failing = spool_error(a->spool)[0] != '\0';
+	/* The coordinator takes any frame as a sign of life; a Heartbeat is
+	 * needed only when nothing else went within the interval, or to say
+	 * the spool fails (or works again), which only a Heartbeat tells. */
+	if (a->state != AGENT_READY || failing || a->hb_spool_failing ||
+	    now - a->last_tx >= (int64_t)a->heartbeat_ms) {
+		a->hb_spool_failing = failing;
+		return true;
+	}
+	return false;
+}
+
+/* A new interval from the coordinator (its Welcome, or its Heartbeat when
+ * the fleet grew or shrank): kept to from now; a shorter one at once. */
+static void
+agent_link_pace(agent_t *a, uint32_t heartbeat_ms)
+{
+	if (heartbeat_ms < 50 || heartbeat_ms > 600000 || heartbeat_ms == a->heartbeat_ms)
+		return;
+	log_debug("heartbeat interval %u ms (was %u ms), as the coordinator says", heartbeat_ms,
+	          a->heartbeat_ms);
+	a->heartbeat_ms = heartbeat_ms;
+	int64_t now = clock_mono_ms();
+	if (a->next_heartbeat > now + (int64_t)heartbeat_ms)
+		a->next_heartbeat = now + (int64_t)heartbeat_ms;
+}
+
 void
 agent_link_heartbeat(agent_t *a)
 {
@@ -622,8 +654,7 @@ agent_link_handle(agent_t *a, Rota__Envelope *env)
 		const Rota__Welcome *w = env->welcome;
 		bool fresh = a->state != AGENT_READY;
 		a->epoch = w->epoch;
-		if (w->heartbeat_ms >= 50 && w->heartbeat_ms <= 600000)
-			a->heartbeat_ms = w->heartbeat_ms;
+		agent_link_pace(a, w->heartbeat_ms);
 		a->state = AGENT_READY;
 		a->welcomed_once = true;
 		a->backoff_ms = AGENT_BACKOFF_MIN_MS;
@@ -645,6 +676,8 @@ agent_link_handle(agent_t *a, Rota__Envelope *env)
 		break;
 	}
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		if (env->heartbeat->epoch == a->epoch && a->state == AGENT_READY)
+			agent_link_pace(a, env->heartbeat->heartbeat_ms);
 		if (env->heartbeat->epoch != a->epoch &&
 		    (a->state == AGENT_READY ||
 		     clock_mono_ms() - a->hello_sent_at > AGENT_HELLO_RETRY_MS)) {

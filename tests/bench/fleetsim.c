@@ -110,6 +110,7 @@ typedef struct {
 	uint64_t instance;
 	uint32_t hb_ms;
 	int64_t last_rx;
+	int64_t last_tx; /* a sign of life: a heartbeat is skipped after one */
 	int64_t next_hb;
 	int64_t hello_at;
 	int64_t reconnect_at; /* 0: connected */
@@ -151,6 +152,7 @@ typedef struct {
 	uint64_t hellos, welcomes, dispatches, accepted, results, result_acks, resent;
 	uint64_t output_acks, cancels, goodbyes, reconnects, send_failed, refused;
 	uint64_t redirects;
+	uint64_t hb_sent, hb_skipped, hb_received;
 } sim_stats_t;
 
 typedef struct {
@@ -247,6 +249,8 @@ sim_send(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 	 * are replaced by the next one. */
 	if (wire_send(w->sock, NULL, 0, env) != 0)
 		s->st.send_failed++;
+	else
+		w->last_tx = clock_mono_ms();
 	sim_mark_dirty(s, w);
 }
 
@@ -655,6 +659,16 @@ sim_handle(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 		break;
 	}
 	case ROTA__ENVELOPE__BODY_HEARTBEAT:
+		s->st.hb_received++;
+		/* The interval of a grown (or shrunk) fleet, as rota-worker
+		 * keeps to it: a shorter one at once. */
+		if (w->ready && env->heartbeat->epoch == w->epoch &&
+		    env->heartbeat->heartbeat_ms >= 50 && env->heartbeat->heartbeat_ms <= 600000 &&
+		    env->heartbeat->heartbeat_ms != w->hb_ms) {
+			w->hb_ms = env->heartbeat->heartbeat_ms;
+			if (w->next_hb > now + (int64_t)w->hb_ms)
+				w->next_hb = now + (int64_t)w->hb_ms;
+		}
 		if (env->heartbeat->epoch != w->epoch &&
 		    (w->ready || now - w->hello_at > SIM_HELLO_RETRY_MS))
 			sim_hello(s, w); /* a coordinator that does not know us */
@@ -764,8 +778,16 @@ sim_sweep(sim_t *s, int64_t now)
 		}
 		if (now < w->next_hb)
 			continue;
-		w->next_hb = now + w->hb_ms;
-		sim_heartbeat(s, w);
+		/* As rota-worker: anything sent within the interval was a
+		 * sign of life, and the heartbeat is skipped. */
+		if (w->ready && now - w->last_tx < (int64_t)w->hb_ms) {
+			w->next_hb = w->last_tx + w->hb_ms;
+			s->st.hb_skipped++;
+		} else {
+			w->next_hb = now + w->hb_ms;
+			sim_heartbeat(s, w);
+			s->st.hb_sent++;
+		}
 		if (now - w->last_rx > (int64_t)w->hb_ms * SIM_LOST_INTERVALS) {
 			int64_t delay = w->backoff_ms;
 			w->backoff_ms = w->backoff_ms * 2 > SIM_BACKOFF_MAX_MS ? SIM_BACKOFF_MAX_MS
@@ -809,13 +831,16 @@ sim_stats_line(const sim_t *s, const char *when)
 	}
 	fprintf(stderr,
 	        "rota-fleetsim %s: %zu/%zu workers welcomed; %llu dispatches, %llu results"
-	        " (%llu resent), %llu acked, %zu held; %llu hellos, %llu reconnects, %llu"
+	        " (%llu resent), %llu acked, %zu held; heartbeats %llu sent, %llu skipped,"
+	        " %llu received; %llu hellos, %llu reconnects, %llu"
 	        " cancels, %llu sends failed, %llu redirects\n",
 	        when, ready, s->cfg.workers, (unsigned long long)s->st.dispatches,
 	        (unsigned long long)s->st.results, (unsigned long long)s->st.resent,
-	        (unsigned long long)s->st.result_acks, held, (unsigned long long)s->st.hellos,
-	        (unsigned long long)s->st.reconnects, (unsigned long long)s->st.cancels,
-	        (unsigned long long)s->st.send_failed, (unsigned long long)s->st.redirects);
+	        (unsigned long long)s->st.result_acks, held, (unsigned long long)s->st.hb_sent,
+	        (unsigned long long)s->st.hb_skipped, (unsigned long long)s->st.hb_received,
+	        (unsigned long long)s->st.hellos, (unsigned long long)s->st.reconnects,
+	        (unsigned long long)s->st.cancels, (unsigned long long)s->st.send_failed,
+	        (unsigned long long)s->st.redirects);
 }
 
 static int

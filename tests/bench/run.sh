@@ -273,21 +273,38 @@ if want fanout1000; then
 fi
 
 if want fleet10000; then
-	echo "== idle fleet of 10000 simulated workers, ${SECONDS_IDLE} s; then fan-out to them, 10 runs" >&2
-	start_coordinator fleet10000 "$RB"
-	start_fleet 10000
+	# BENCH_FLEET (10000) simulated workers; a machine that cannot keep
+	# 10,000 up (their heartbeats late, workers lost) measures a smaller
+	# fleet, named in the figures (idle_2000_cpu). BENCH_MAX_HEARTBEATS
+	# passes --max-heartbeats-per-second (the coordinator's default else):
+	# with BENCH_FLEET=2000 BENCH_MAX_HEARTBEATS=700, 2,000 workers get the
+	# interval and message rate per worker 10,000 get by default.
+	# idle_N_lost: workers the coordinator declared lost during the idle
+	# window (must be 0: else the CPU figure measured a broken fleet).
+	# BENCH_CONNECT_RATE (2000): workers dialled a second at start; a
+	# loaded machine welcomes a fleet dialled slower.
+	FN=${BENCH_FLEET:-10000}
+	extra=()
+	[ -n "${BENCH_MAX_HEARTBEATS:-}" ] && extra=(--max-heartbeats-per-second "$BENCH_MAX_HEARTBEATS")
+	echo "== idle fleet of $FN simulated workers, ${SECONDS_IDLE} s; then fan-out to them, 10 runs" >&2
+	start_coordinator fleet10000 "$RB" "${extra[@]}"
+	start_fleet "$FN" --connect-rate "${BENCH_CONNECT_RATE:-2000}"
 	sleep 5 # let the connection storm's retries settle
+	lost0=$(grep -c ' lost: silent' "$W/coordinator-fleet10000.log" || true)
 	t0=$(cpu_ticks "$CPID")
 	sleep "$SECONDS_IDLE"
 	t1=$(cpu_ticks "$CPID")
-	figure idle_10000_rss "$(rss_mib "$CPID")" MiB
-	figure idle_10000_cpu "$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$SECONDS_IDLE" \
+	lost1=$(grep -c ' lost: silent' "$W/coordinator-fleet10000.log" || true)
+	figure "idle_${FN}_rss" "$(rss_mib "$CPID")" MiB
+	figure "idle_${FN}_cpu" "$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$SECONDS_IDLE" \
 		'BEGIN {printf "%.1f", 100 * d / hz / s}')" %
+	figure "idle_${FN}_lost" "$((lost1 - lost0))" workers
+	sed -n 's/.*\(heartbeats: .* is lost\)$/  (\1)/p' "$W/coordinator-fleet10000.log" | tail -n 1 >&2
 	read -r p50 p99 < <("$BIN/rota-bench" once "$API" "$DB" bench-fanout 10) ||
-		die "fan-out 10000 failed"
-	figure fanout_10000_p50 "$p50" ms
-	figure fanout_10000_p99 "$p99" ms
-	figure fanout_10000_rss "$(rss_mib "$CPID")" MiB
+		die "fan-out $FN failed"
+	figure "fanout_${FN}_p50" "$p50" ms
+	figure "fanout_${FN}_p99" "$p99" ms
+	figure "fanout_${FN}_rss" "$(rss_mib "$CPID")" MiB
 	stop_fleet
 	stop_pid "$CPID"
 fi
