@@ -1,7 +1,7 @@
 /* rota-ssefollow: N Server-Sent Events clients of GET /v1/events in one
  * poll loop, for the sse scenario of tests/bench/run.sh.
  *
- *   rota-ssefollow HOST:PORT RUN N STOP_FILE [MAX_SECONDS]
+ *   rota-ssefollow HOST:PORT RUN N STOP_FILE [MAX_SECONDS [over]]
  *
  * Each client opens GET /v1/events?run=RUN over HTTP/1.1 (plain sockets,
  * chunked transfer read), counts the stream's bytes and events, and when
@@ -9,7 +9,9 @@
  * falling behind the events kept in memory) comes back with Last-Event-ID
  * set to the last id it saw, as a browser's EventSource does. The clients
  * stop when STOP_FILE exists (looked at every 100 ms) or after
- * MAX_SECONDS (600); then one line goes to stdout:
+ * MAX_SECONDS (600), or, with "over", once every client has read the
+ * run's last event (its `run` event with "over":true); then one line goes
+ * to stdout:
  *
  *   bytes events resyncs streams cpu_s
  *
@@ -69,7 +71,9 @@ typedef struct {
 	char line[SSEFOLLOW_LINE]; /* the SSE line being read (its first bytes) */
 	size_t line_len;
 	bool line_long;
-	bool has_data; /* the event being read has a line */
+	bool has_data;  /* the event being read has a line */
+	bool run_event; /* the event being read is an "event: run" */
+	bool over;      /* read the followed run's last event */
 	uint64_t last_id;
 	uint64_t retry_ms;    /* the stream's "retry:", as EventSource waits */
 	uint64_t retry_at_ms; /* a refused or failed stream: when to try again */
@@ -79,6 +83,7 @@ static struct sockaddr_in sf_addr;
 static char sf_request_path[512];
 static uint64_t sf_bytes, sf_events, sf_resyncs, sf_streams, sf_failed;
 static int sf_pending; /* clients in SF_CONNECTING or SF_HEAD */
+static int sf_over;    /* clients that read the run's last event */
 
 static uint64_t
 sf_now_ms(void)
@@ -143,16 +148,25 @@ sf_line(sf_client_t *c)
 	if (c->line_len == 0) {
 		if (c->has_data)
 			sf_events++;
-		c->has_data = false;
+		c->has_data = c->run_event = false;
 		return;
 	}
-	c->has_data = true;
 	c->line[c->line_len < SSEFOLLOW_LINE ? c->line_len : SSEFOLLOW_LINE - 1] = '\0';
+	/* An event is a block with data (a "retry:" or a comment alone is
+	 * none, as EventSource dispatches none for it). */
+	if (strncmp(c->line, "data:", 5) == 0)
+		c->has_data = true;
 	if (strncmp(c->line, "id: ", 4) == 0)
 		c->last_id = strtoull(c->line + 4, NULL, 10);
 	else if (strcmp(c->line, "event: resync") == 0)
 		sf_resyncs++;
-	else if (strncmp(c->line, "retry: ", 7) == 0)
+	else if (strcmp(c->line, "event: run") == 0)
+		c->run_event = true;
+	else if (c->run_event && !c->over && strncmp(c->line, "data: ", 6) == 0 &&
+	         strstr(c->line, "\"over\":true") != NULL) {
+		c->over = true;
+		sf_over++;
+	} else if (strncmp(c->line, "retry: ", 7) == 0)
 		c->retry_ms = strtoull(c->line + 7, NULL, 10);
 }
 
@@ -288,10 +302,12 @@ sf_readable(sf_client_t *c)
 int
 main(int argc, char **argv)
 {
-	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: rota-ssefollow HOST:PORT RUN N STOP_FILE [MAX_SECONDS]\n");
+	if (argc < 5 || argc > 7 || (argc == 7 && strcmp(argv[6], "over") != 0)) {
+		fprintf(stderr,
+		        "usage: rota-ssefollow HOST:PORT RUN N STOP_FILE [MAX_SECONDS [over]]\n");
 		return 2;
 	}
+	bool until_over = argc == 7;
 	char host[64];
 	const char *colon = strrchr(argv[1], ':');
 	if (colon == NULL || (size_t)(colon - argv[1]) >= sizeof(host)) {
@@ -313,7 +329,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	const char *stop = argv[4];
-	uint64_t ends = sf_now_ms() + 1000 * (uint64_t)(argc == 6 ? atoi(argv[5]) : 600);
+	uint64_t ends = sf_now_ms() + 1000 * (uint64_t)(argc >= 6 ? atoi(argv[5]) : 600);
 
 	sf_client_t *cs = calloc((size_t)n, sizeof(*cs));
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
@@ -327,7 +343,7 @@ main(int argc, char **argv)
 	uint64_t looked = 0;
 	for (;;) {
 		uint64_t now = sf_now_ms();
-		if (now >= ends)
+		if (now >= ends || (until_over && sf_over == n))
 			break;
 		if (now - looked >= 100) {
 			struct stat sb;
