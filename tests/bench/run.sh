@@ -36,8 +36,8 @@
 #
 # console (console_runs_page_ms and its deep and filtered pages) seeds
 # BENCH_CONSOLE_RUNS (100000) runs by SQL, a few seconds; sse
-# (sse_100_followers) runs the throughput scenario twice, with
-# BENCH_SECONDS=10 about a minute.
+# (sse_100_followers) runs the throughput scenario three times and two
+# 10 MB runs on their own, with BENCH_SECONDS=10 about two minutes.
 # BENCH_PG_FLEET (1000): the simulated workers (and submits in flight) of
 # throughput_pg. BENCH_KEEP=1 keeps the data directory and logs.
 #
@@ -336,6 +336,12 @@ if want wait; then
 	# run on one real worker: the command's whole time (process start,
 	# submit, dispatch, the result, the run's end told through the event
 	# stream) less the step's own time as the store recorded it; p50 of 30.
+	# Times are bash's $EPOCHREALTIME, read without starting a process
+	# (a `date` started inside the interval was part of the figure).
+	# Beside it, the parts of the CLI's floor (wait_cli_floor_ms: `rota
+	# status`, one read): wait_exec_floor_ms starts /bin/true (the
+	# machine's exec), wait_cli_start_ms `rota --version` (the process with
+	# its libraries: libzmq's tree, about 20 of them; no connection).
 	echo "== wait_overhead_ms: rota submit --wait of bench-true on one real worker" >&2
 	start_coordinator wait "$RB"
 	"$BIN/rota-worker" --coordinator "$WEP" --id w1 --spool "$W/spool-wait" \
@@ -346,22 +352,39 @@ if want wait; then
 		[ "$(ROTA_COORDINATOR=$API "$BIN/rota" workers 2>/dev/null | grep -c ' connected ')" -ge 1 ] && break
 		sleep 0.1
 	done
+	# now_us: the wall clock in microseconds, without a process.
+	now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
 	: >"$W/wait.ms"
+	: >"$W/status.ms"
+	: >"$W/start.ms"
+	: >"$W/exec.ms"
 	for _ in $(seq 30); do
-		t0=$(date +%s%N)
+		t0=$(now_us)
 		ROTA_COORDINATOR=$API "$BIN/rota" submit bench-true --target w1 --wait >"$W/wait.out" ||
 			die "submit --wait failed: $(cat "$W/wait.out")"
-		t1=$(date +%s%N)
+		t1=$(now_us)
 		run=$(head -n 1 "$W/wait.out")
 		step=$(sqlite3 "$DB" "SELECT ended_ms - started_ms FROM step_runs WHERE run_id = '$run'")
-		echo $(((t1 - t0) / 1000000 - step)) >>"$W/wait.ms"
+		awk -v d=$((t1 - t0)) -v s="$step" 'BEGIN {printf "%.1f\n", d / 1000 - s}' >>"$W/wait.ms"
 		# The floor any rota command has on this machine: one read.
-		t0=$(date +%s%N)
+		t0=$(now_us)
 		ROTA_COORDINATOR=$API "$BIN/rota" status >/dev/null || die "rota status failed"
-		echo $((($(date +%s%N) - t0) / 1000000)) >>"$W/status.ms"
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$W/status.ms"
+		t0=$(now_us)
+		"$BIN/rota" --version >/dev/null
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$W/start.ms"
+		t0=$(now_us)
+		/bin/true
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$W/exec.ms"
 	done
-	figure wait_overhead_ms "$(sort -n "$W/wait.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
-	figure wait_cli_floor_ms "$(sort -n "$W/status.ms" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+	p50_ms() { sort -n "$1" | awk -v k="$2" '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)] / k}'; }
+	figure wait_overhead_ms "$(p50_ms "$W/wait.ms" 1)" ms
+	figure wait_cli_floor_ms "$(p50_ms "$W/status.ms" 1000)" ms
+	figure wait_cli_start_ms "$(p50_ms "$W/start.ms" 1000)" ms
+	figure wait_exec_floor_ms "$(p50_ms "$W/exec.ms" 1000)" ms
 	stop_pid "$WPID"
 	stop_pid "$CPID"
 fi
@@ -467,10 +490,12 @@ fi
 
 if want sse; then
 	# sse_100_followers: the throughput scenario's rate (results/s over
-	# BENCH_SECONDS) alone, then again while 100 SSE clients (curl) follow
-	# a run on a real worker that writes about 10 MB; the figure is the
-	# rate lost, in %. A follower whose stream ends (the request deadline)
-	# comes back from its last id, as a browser does.
+	# BENCH_SECONDS) alone, then again while 100 SSE clients follow a run
+	# on a real worker that writes about 10 MB; the figure is the rate
+	# lost, in %. The clients are one rota-ssefollow process (one poll
+	# loop, plain sockets): a client whose stream ends (the request
+	# deadline, or a resync after falling behind the ring) comes back with
+	# Last-Event-ID, as a browser does.
 	echo "== sse_100_followers: throughput with and without 100 SSE followers of a 10 MB run" >&2
 	# --output-limit: the run's whole 10 MB is kept and streamed (the
 	# default keeps the first 1 MiB of a step).
@@ -482,57 +507,110 @@ if want sse; then
 		>"$W/worker-sse.log" 2>&1 &
 	WPID=$!
 	PIDS+=("$WPID")
+	ended() { sqlite3 "$DB" "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)"; }
+	# sse_run_end RUN: waits (bounded) until RUN has ended, and says so
+	# when it did not succeed (its figures would be of a shorter run).
+	sse_run_end() {
+		local st
+		for _ in $(seq 3000); do
+			st=$(sqlite3 "$DB" "SELECT status FROM runs WHERE id = '$1'")
+			if [ "${st:-0}" -ge 3 ]; then
+				[ "$st" = 3 ] || die "run $1 (bench-10mb) ended with status $st, not succeeded"
+				return 0
+			fi
+			sleep 0.1
+		done
+		die "run $1 (bench-10mb) did not end in 300 s"
+	}
+	# sse_follow N RUN: N followers of RUN in the background (SSE_PID);
+	# sse_follow_end stops them and reads their counts into SSE_COUNTS:
+	# bytes events resyncs streams cpu_s.
+	sse_follow() {
+		rm -f "$W/sse.stop"
+		"$BIN/rota-ssefollow" "$HTTP" "$2" "$1" "$W/sse.stop" 300 >"$W/sse.out" \
+			2>"$W/ssefollow.log" &
+		SSE_PID=$!
+		PIDS+=("$SSE_PID")
+	}
+	sse_follow_end() {
+		touch "$W/sse.stop"
+		wait "$SSE_PID" 2>/dev/null || true
+		read -r -a SSE_COUNTS <"$W/sse.out" || die "rota-ssefollow printed nothing"
+	}
+	cpu_s() { awk -v t="$1" -v h="$CLK_TCK" 'BEGIN {printf "%.2f", t / h}'; }
+	per_k() { awk -v t="$1" -v h="$CLK_TCK" -v n="$2" 'BEGIN {printf "%.1f", (n > 0 ? 1e6 * t / h / n : 0)}'; }
+
+	# Three streams in turn: alone; beside the 10 MB run without a
+	# follower (what the run itself costs the stream); beside another such
+	# run with the 100 followers.
 	cpu0=$(cpu_ticks "$CPID")
+	n0=$(ended)
 	read -r rate0 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
 		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (alone) failed"
 	cpu1=$(cpu_ticks "$CPID")
+	n1=$(ended)
 	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
 		die "submit bench-10mb failed"
-	FOLLOWERS=()
-	for k in $(seq 100); do
-		(
-			last=0
-			while kill -0 "$CPID" 2>/dev/null && [ ! -f "$W/sse.stop" ]; do
-				# grep, not awk, reads the 10 MB: the followers' own CPU
-				# is taken from the same cores; curl counts the bytes.
-				curl -sN -m 25 -H "Last-Event-ID: $last" -w '\n%{size_download}\n' \
-					"http://$HTTP/v1/events?run=$run" |
-					LC_ALL=C grep -a -E '^(id: [0-9]+|[0-9]+|event: resync)$' |
-					awk -v f="$W/sse-$k.bytes" -v g="$W/sse-$k.resync" \
-						'/^id: / {id = $2; next} /^event: resync/ {r++; next} {n = $1}
-						END {print n + 0 >> f; print r + 0 >> g; print id + 0}' \
-						>"$W/sse-$k.last"
-				last=$(cat "$W/sse-$k.last")
-				[ "$last" != 0 ] || sleep 0.2
-			done
-		) &
-		FOLLOWERS+=($!)
-	done
+	read -r rate_run _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (beside the run) failed"
+	sse_run_end "$run"
+	cpu1r=$(cpu_ticks "$CPID")
+	n1r=$(ended)
+	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
+		die "submit bench-10mb failed"
+	sse_follow 100 "$run"
 	read -r rate1 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
 		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (with followers) failed"
+	sse_run_end "$run"
 	cpu2=$(cpu_ticks "$CPID")
-	# The followers end with their current stream (curl -m 25 at most).
-	touch "$W/sse.stop"
-	for pid in "${FOLLOWERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	n2=$(ended)
+	sleep 2 # the followers catch up with the run's last events
+	sse_follow_end
+	lost() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (a > 0 ? 100 * (a - b) / a : 0)}'; }
 	figure throughput_alone "$rate0" results/s
+	figure throughput_beside_10mb_run "$rate_run" results/s
 	figure throughput_with_100_sse "$rate1" results/s
-	figure sse_100_followers "$(awk -v a="$rate0" -v b="$rate1" \
-		'BEGIN {printf "%.1f", (a > 0 ? 100 * (a - b) / a : 0)}')" "%"
-	figure sse_100_followers_mib "$(cat "$W"/sse-*.bytes 2>/dev/null |
-		awk '{n += $1} END {printf "%.0f", n / 1048576}')" MiB
+	figure sse_100_followers "$(lost "$rate0" "$rate1")" "%"
+	# The followers' own share: against the stream beside the run alone.
+	figure sse_100_followers_beside_run "$(lost "$rate_run" "$rate1")" "%"
+	figure sse_100_followers_mib "$(awk -v n="${SSE_COUNTS[0]}" 'BEGIN {printf "%.0f", n / 1048576}')" MiB
 	figure sse_100_followers_rss "$(rss_mib "$CPID")" MiB
 	# Streams cut because their follower fell behind the ring (each comes
 	# back and catches up from the store), and streams opened in all.
-	figure sse_100_followers_resyncs "$(cat "$W"/sse-*.resync 2>/dev/null |
-		awk '{n += $1} END {print n + 0}')" streams
-	figure sse_100_followers_streams "$(cat "$W"/sse-*.resync 2>/dev/null | wc -l)" streams
-	# The coordinator's CPU (user + system) over each stream: steadier
-	# than the rates on a shared machine. The second also records the
-	# 10 MB run (about 0.5 s of it without followers).
-	figure throughput_alone_cpu_s "$(awk -v t="$((cpu1 - cpu0))" -v h="$CLK_TCK" \
-		'BEGIN {printf "%.2f", t / h}')" s
-	figure throughput_with_100_sse_cpu_s "$(awk -v t="$((cpu2 - cpu1))" -v h="$CLK_TCK" \
-		'BEGIN {printf "%.2f", t / h}')" s
+	figure sse_100_followers_resyncs "${SSE_COUNTS[2]}" streams
+	figure sse_100_followers_streams "${SSE_COUNTS[3]}" streams
+	# What the 100 followers cost the cores themselves (one process).
+	figure sse_100_followers_client_cpu_s "${SSE_COUNTS[4]}" s
+	# The coordinator's CPU (user + system) over each stream (until its
+	# 10 MB run ended, for the last two), and per 1000 runs ended in it:
+	# steadier than the rates on a shared machine.
+	figure throughput_alone_cpu_s "$(cpu_s $((cpu1 - cpu0)))" s
+	figure throughput_beside_10mb_run_cpu_s "$(cpu_s $((cpu1r - cpu1)))" s
+	figure throughput_with_100_sse_cpu_s "$(cpu_s $((cpu2 - cpu1r)))" s
+	figure throughput_alone_cpu_ms_per_1000 "$(per_k $((cpu1 - cpu0)) $((n1 - n0)))" ms
+	figure throughput_beside_10mb_run_cpu_ms_per_1000 "$(per_k $((cpu1r - cpu1)) $((n1r - n1)))" ms
+	figure throughput_with_100_sse_cpu_ms_per_1000 "$(per_k $((cpu2 - cpu1r)) $((n2 - n1r)))" ms
+	# The cost of serving the followers alone, without the throughput
+	# stream beside it: the coordinator's CPU over the 10 MB run with no
+	# follower, then over the same run followed by 100 (each until the run
+	# ended and 2 s more; the idle fleet stays connected through both).
+	cpu3=$(cpu_ticks "$CPID")
+	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
+		die "submit bench-10mb failed"
+	sse_run_end "$run"
+	sleep 2
+	cpu4=$(cpu_ticks "$CPID")
+	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
+		die "submit bench-10mb failed"
+	sse_follow 100 "$run"
+	sse_run_end "$run"
+	sleep 2
+	sse_follow_end
+	cpu5=$(cpu_ticks "$CPID")
+	figure sse_10mb_run_cpu_s "$(cpu_s $((cpu4 - cpu3)))" s
+	figure sse_10mb_run_100_followers_cpu_s "$(cpu_s $((cpu5 - cpu4)))" s
+	figure sse_10mb_run_100_followers_mib "$(awk -v n="${SSE_COUNTS[0]}" 'BEGIN {printf "%.0f", n / 1048576}')" MiB
+	figure sse_10mb_run_100_followers_resyncs "${SSE_COUNTS[2]}" streams
 	stop_pid "$WPID"
 	stop_fleet
 	stop_pid "$CPID"
