@@ -615,7 +615,9 @@ coordinator_heap_keep(void)
 	if (mallopt(M_MMAP_THRESHOLD, COORDINATOR_HEAP_MMAP) != 1 ||
 	    mallopt(M_TRIM_THRESHOLD, COORDINATOR_HEAP_KEEP) != 1 ||
 	    mallopt(M_TOP_PAD, COORDINATOR_HEAP_PAD) != 1)
-		log_warn("mallopt: the heap's thresholds were not set; turns will cost more");
+		/* Not glibc's allocator (a sanitizer's, valgrind's): it keeps
+		 * its own heap, and nothing is wrong. */
+		log_info("mallopt: this allocator keeps its heap its own way");
 }
 
 int
