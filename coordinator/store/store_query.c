@@ -561,27 +561,28 @@ store_runbook_list(store_t *s, store_runbook_row_fn fn, void *ctx)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* One schedule row, in the columns Q_SCHEDULE_GET and Q_SCHEDULE_LIST
+ * both select (store_row_fn). */
+static void
+store_schedule_row(db_stmt_t *st, void *row, void *ctx)
+{
+	(void)ctx;
+	store_schedule_t *sc = row;
+	sc->runbook = store_column_dup(st, 0);
+	sc->cron = store_column_dup(st, 1);
+	sc->timezone = store_column_dup(st, 2);
+	sc->next_ms = db_column_int64(st, 3);
+	sc->last_slot_ms = db_column_int64(st, 4);
+	sc->last_run_id = store_column_dup_or_null(st, 5);
+}
+
 int
 store_schedule_list(store_t *s, store_schedule_t **out, size_t *count)
 {
 	*out = NULL;
 	*count = 0;
 	db_stmt_t *st = store_q(s, Q_SCHEDULE_LIST);
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (*count == cap) {
-			cap = cap ? 2 * cap : 64;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		store_schedule_t *sc = &(*out)[(*count)++];
-		sc->runbook = store_column_dup(st, 0);
-		sc->cron = store_column_dup(st, 1);
-		sc->timezone = store_column_dup(st, 2);
-		sc->next_ms = db_column_int64(st, 3);
-		sc->last_slot_ms = db_column_int64(st, 4);
-		sc->last_run_id = store_column_dup_or_null(st, 5);
-	}
+	int rc = store_rows(st, out, count, sizeof(**out), store_schedule_row, NULL);
 	db_reset(st);
 	if (rc != DB_DONE) {
 		for (size_t i = 0; i < *count; i++)
@@ -601,14 +602,8 @@ store_schedule_get(store_t *s, const char *runbook, store_schedule_t *out)
 	db_stmt_t *st = store_q(s, Q_SCHEDULE_GET);
 	db_bind_text(st, 1, runbook);
 	int rc = db_step(st);
-	if (rc == DB_ROW) {
-		out->runbook = xstrdup(runbook);
-		out->cron = store_column_dup(st, 0);
-		out->timezone = store_column_dup(st, 1);
-		out->next_ms = db_column_int64(st, 2);
-		out->last_slot_ms = db_column_int64(st, 3);
-		out->last_run_id = store_column_dup_or_null(st, 4);
-	}
+	if (rc == DB_ROW)
+		store_schedule_row(st, out, NULL);
 	db_reset(st);
 	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }

@@ -392,9 +392,8 @@ const store_sql_t store_sql[Q_COUNT] = {
                 " SET cron = excluded.cron, timezone = excluded.timezone,"
                 " next_ms = excluded.next_ms, last_slot_ms = excluded.last_slot_ms,"
                 " last_run_id = excluded.last_run_id"},
-    [Q_SCHEDULE_GET] =
-        {.sql = "SELECT cron, timezone, next_ms, last_slot_ms, last_run_id FROM schedules"
-                " WHERE runbook = ?"},
+    [Q_SCHEDULE_GET] = {.sql = "SELECT runbook, cron, timezone, next_ms, last_slot_ms, last_run_id"
+                               " FROM schedules WHERE runbook = ?"},
     [Q_SCHEDULE_DELETE] = {.sql = "DELETE FROM schedules WHERE runbook = ?"},
     [Q_SCHEDULE_LIST] = {.sql = "SELECT runbook, cron, timezone, next_ms, last_slot_ms,"
                                 " last_run_id FROM schedules"},
