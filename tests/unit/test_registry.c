@@ -130,19 +130,28 @@ repace_and_tell(registry_t *r, int64_t now)
 	return ms;
 }
 
+/* A registry paced as the coordinator's by default (a 1 s base), with n
+ * workers w00000... welcomed at 0; the caller destroys it. */
+static registry_t *
+fleet_new(int n)
+{
+	registry_t *r = registry_new();
+	registry_set_pace(r, 1000, REGISTRY_MAX_HEARTBEATS_PER_SECOND);
+	char id[32];
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "w%05d", i);
+		hello_at(r, id, 0);
+	}
+	return r;
+}
+
 /* 100 workers: the 1 s interval, and a worker silent for more than 5 s is
  * lost at the next tick, as always. */
 static void
 test_small_fleet_lost(void **state)
 {
 	(void)state;
-	registry_t *r = registry_new();
-	registry_set_pace(r, 1000, REGISTRY_MAX_HEARTBEATS_PER_SECOND);
-	char id[32];
-	for (int i = 0; i < 100; i++) {
-		snprintf(id, sizeof(id), "w%05d", i);
-		hello_at(r, id, 0);
-	}
+	registry_t *r = fleet_new(100);
 	assert_int_equal(repace_and_tell(r, 0), 1000);
 	assert_int_equal(registry_connected(r), 100);
 	/* All heard from every second, but w00042 last at 3 s; a tick
@@ -174,13 +183,7 @@ static void
 test_large_fleet_lost(void **state)
 {
 	(void)state;
-	registry_t *r = registry_new();
-	registry_set_pace(r, 1000, REGISTRY_MAX_HEARTBEATS_PER_SECOND);
-	char id[32];
-	for (int i = 0; i < 10000; i++) {
-		snprintf(id, sizeof(id), "w%05d", i);
-		hello_at(r, id, 0);
-	}
+	registry_t *r = fleet_new(10000);
 	/* Welcomed at 1 s (before the fleet was counted), told 7 s at the
 	 * first tick: judged by 7 s at once. */
 	assert_int_equal(registry_at(r, 0)->hb_ms, 1000);
@@ -226,13 +229,7 @@ static void
 test_shrink(void **state)
 {
 	(void)state;
-	registry_t *r = registry_new();
-	registry_set_pace(r, 1000, REGISTRY_MAX_HEARTBEATS_PER_SECOND);
-	char id[32];
-	for (int i = 0; i < 10000; i++) {
-		snprintf(id, sizeof(id), "w%05d", i);
-		hello_at(r, id, 0);
-	}
+	registry_t *r = fleet_new(10000);
 	assert_int_equal(repace_and_tell(r, 0), 7000);
 	/* 8,000 left: 5.5 s would do, but 10,000 would need 7 s: kept. */
 	for (int i = 0; i < 2000; i++)
