@@ -31,7 +31,8 @@ char *db_pg_one_line(const char *msg);
  * write whose answer may wait (db_pg_pipe.c). */
 bool db_pg_plain_write(const char *sql);
 
-/* A write joined to a list of rows (UPDATE ... FROM (VALUES ...)): its
+/* A write joined to a list of rows (UPDATE ... FROM (VALUES ...), or FROM
+ * unnest(...) of arrays): its
  * best plan depends on the tables' sizes as they are now, so it is
  * planned at each run rather than once (db_pg.c). */
 bool db_pg_replanned(const char *sql);

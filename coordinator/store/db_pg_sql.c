@@ -161,5 +161,6 @@ db_pg_replanned(const char *sql)
 {
 	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
 		sql++;
-	return strncasecmp(sql, "UPDATE", 6) == 0 && strstr(sql, " FROM (VALUES ") != NULL;
+	return strncasecmp(sql, "UPDATE", 6) == 0 &&
+	       (strstr(sql, " FROM (VALUES ") != NULL || strstr(sql, " FROM unnest(") != NULL);
 }
