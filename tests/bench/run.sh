@@ -725,6 +725,15 @@ if want pg; then
 		read -r rate submits < <(/usr/bin/time -f '%U %S' -o "$W/bench-pg.time" \
 			"$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- "$PG_FLEET" 3 \
 			"$SECONDS_THROUGHPUT" "$PG_FLEET") || die "throughput_pg stream failed"
+		# The runs still going when the stream stopped are let end (60 s
+		# at most), so the CPU and the statements below are those of
+		# whole runs: counted over the window alone, a loaded machine
+		# that ended fewer of the runs it had started showed more of
+		# everything a run.
+		for _ in $(seq 600); do
+			[ "$(pg_super "SELECT COUNT(*) FROM runs WHERE status NOT IN (3, 4)")" = 0 ] && break
+			sleep 0.1
+		done
 		cpu1=$(cpu_ticks "$CPID")
 		# shellcheck disable=SC2086
 		pgcpu1=$(sum_ticks $pgpids)
@@ -744,8 +753,10 @@ if want pg; then
 			figure throughput_pg_server_cpu_us_per_run "$(per_run $((pgcpu1 - pgcpu0)))" us
 			figure throughput_pg_fleet_cpu_us_per_run "$(per_run $((fleetcpu1 - fleetcpu0)))" us
 			figure throughput_pg_client_cpu_us_per_run "$(per_run "$benchcpu")" us
-			echo "  the statements of one run (calls / runs ended, $runs runs):" >&2
-			pg_super "SELECT round(calls::numeric / $runs, 2) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE $bench_stmts ORDER BY calls DESC LIMIT 25" | sed 's/^/    /' >&2
+			# The server's time in each (its wall time, so the machine's
+			# load is in it: a share, not a cost).
+			echo "  the statements of one run (calls / runs ended, $runs runs; the server's us a run in each):" >&2
+			pg_super "SELECT round(calls::numeric / $runs, 2) || '  ' || lpad(round(total_exec_time::numeric * 1000 / $runs)::text, 4) || ' us  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 100) FROM pg_stat_statements WHERE $bench_stmts ORDER BY calls DESC LIMIT 25" | sed 's/^/    /' >&2
 		fi
 		ended=$(pg_super "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)")
 		stop_fleet
