@@ -749,6 +749,10 @@ if want pg; then
 			# CPU a run, by process, over the stream (ticks of 1/CLK_TCK s):
 			# where the 2 cores go, whatever the load.
 			per_run() { awk -v t="$1" -v h="$CLK_TCK" -v r="$runs" 'BEGIN {printf "%.0f", t * 1e6 / h / r}'; }
+			# Rows read by sequential scans of the two tables a run: a
+			# count, whatever the load (a plan that scans the whole table
+			# for a turn's updates shows here).
+			figure throughput_pg_seq_rows_per_run "$(pg_super "SELECT round(COALESCE(SUM(seq_tup_read), 0)::numeric / $runs, 1) FROM pg_stat_user_tables WHERE relname IN ('runs', 'step_runs')")" rows
 			figure throughput_pg_coordinator_cpu_us_per_stream_run "$(per_run $((cpu1 - cpu0)))" us
 			figure throughput_pg_server_cpu_us_per_run "$(per_run $((pgcpu1 - pgcpu0)))" us
 			figure throughput_pg_fleet_cpu_us_per_run "$(per_run $((fleetcpu1 - fleetcpu0)))" us
