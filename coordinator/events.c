@@ -223,6 +223,34 @@ events_keep(events_t *e, Rota__Event *ev)
 		                e->tail_bytes);
 }
 
+/* Adds t's run's events in (after, upto] from the store; on a store error
+ * the tail starts again at upto (its streams are behind: they resync). */
+static void
+events_tail_fill(events_t *e, events_tail_t *t, uint64_t after, uint64_t upto)
+{
+	for (;;) {
+		Rota__Event **evs;
+		size_t n;
+		if (store_events_read(e->store, after, upto, t->run_id, EVENTS_PAGE, &evs, &n) !=
+		    0) {
+			char *run_id = xstrdup(t->run_id);
+			events_tail_clear(t);
+			events_tail_open(t, run_id, upto);
+			free(run_id);
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sharedbuf_t *frame = events_frame(evs[i]);
+			events_tail_add(t, evs[i]->cursor, frame, e->tail_bytes);
+			sharedbuf_drop(&frame);
+			after = evs[i]->cursor;
+		}
+		store_events_free(evs, n);
+		if (n < EVENTS_PAGE)
+			return;
+	}
+}
+
 /* Reads what was committed since the last call into the ring: at most
  * EVENTS_FILL_PAGES pages in one turn. Past that (a coordinator promoted
  * after following for long, whose ring was not filled meanwhile) the ring
@@ -247,18 +275,16 @@ events_fill(events_t *e)
 	uint64_t last = 0;
 	if (store_events_last(e->store, &last) != 0 || last <= e->published)
 		return;
+	uint64_t skipped = e->published;
 	while (e->count > 0)
 		events_drop_oldest(e);
 	e->published = e->covered = last;
-	/* The tails miss what was skipped: their streams read the store. */
-	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++) {
-		if (e->tails[i].run_id == NULL)
-			continue;
-		char *run_id = xstrdup(e->tails[i].run_id);
-		events_tail_clear(&e->tails[i]);
-		events_tail_open(&e->tails[i], run_id, last);
-		free(run_id);
-	}
+	/* The tails miss nothing: each reads its run's skipped events by the
+	 * store's index on run (a turn of a busy fleet can write more than a
+	 * fill reads; a followed run wrote a few of them). */
+	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
+		if (e->tails[i].run_id != NULL)
+			events_tail_fill(e, &e->tails[i], skipped, last);
 }
 
 /* The first ring index whose cursor is after `after`. */

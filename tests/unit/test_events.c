@@ -366,6 +366,25 @@ test_a_run_stream_outlives_the_ring(void **state)
 	drop_frames(&a);
 	live = next;
 
+	/* One turn that wrote more than a fill reads (16 pages): the ring
+	 * starts again at the newest event, but the run's tail misses none of
+	 * its run's. */
+	add_run(f->store, "r3");
+	for (int i = 0; i < 4200; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r3", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 6, 0), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r3", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_true(events_news(e, "r1", live, &next));
+	assert_int_equal(events_frames(e, "r1", live, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(next, events_cursor(e));
+	drop_frames(&a);
+
 	/* Its own run's events past the tail's bytes: behind, as before. */
 	events_destroy(&e);
 	e = events_new_bounded(f->store, 4, 100, &error);
