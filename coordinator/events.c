@@ -175,15 +175,17 @@ events_tail_index(const events_t *e, const char *run_id)
 	return i;
 }
 
-/* The tail of run_id, opened when a stream of it first asks: the free
- * slot, else the one read the longest ago. It starts with the run's events
- * in the ring, so it covers what the ring does. */
+/* The tail of run_id, opened (when open) for a live stream of it first
+ * asking: the free slot, else the one read the longest ago. It starts with
+ * the run's events in the ring, so it covers what the ring does. A stream
+ * catching up (an old run's page in the console) opens none: it would
+ * evict a live run's for a run that may write nothing more. */
 static events_tail_t *
-events_tail_want(events_t *e, const char *run_id)
+events_tail_want(events_t *e, const char *run_id, bool open)
 {
 	size_t at = events_tail_index(e, run_id);
 	events_tail_t *t = at < EVENTS_TAILS_MAX ? &e->tails[at] : NULL;
-	if (t == NULL && run_id != NULL && run_id[0] != '\0') {
+	if (t == NULL && open && run_id != NULL && run_id[0] != '\0') {
 		t = &e->tails[0];
 		for (size_t i = 0; i < EVENTS_TAILS_MAX && t->run_id != NULL; i++)
 			if (e->tails[i].run_id == NULL || e->tails[i].asked_ms < t->asked_ms)
@@ -424,7 +426,7 @@ int
 events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
               events_frame_fn fn, void *ctx, uint64_t *next)
 {
-	const events_tail_t *t = events_tail_want(e, run_id);
+	const events_tail_t *t = events_tail_want(e, run_id, !from_store);
 	if (t != NULL && after >= t->from) {
 		events_frames_tail(e, t, after, max, fn, ctx, next);
 		return 0;
@@ -453,11 +455,11 @@ events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, 
 }
 
 bool
-events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next)
+events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next)
 {
 	*next = after;
-	size_t at = events_tail_index(e, run_id);
-	const events_tail_t *t = at < EVENTS_TAILS_MAX ? &e->tails[at] : NULL;
+	/* A quiet run's tail is kept while its streams wait for news. */
+	const events_tail_t *t = events_tail_want(e, run_id, false);
 	if (t != NULL && after >= t->from) {
 		if (t->count > 0 && events_tail_cursor(t, t->count - 1) > after)
 			return true;

@@ -109,7 +109,9 @@ int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store
  * stream asks for it and shared by every stream after (the ring drops it
  * with its event, so frames are bounded with the ring: about its output's
  * bytes again, JSON-escaped); one read from the store is made for the
- * call. Returns and *next as events_each. */
+ * call. A live stream of one run (from_store false) reads its run's tail
+ * (events_tail.h, opened then), and so does any stream of the run whose
+ * cursor the tail covers. Returns and *next as events_each. */
 typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
 int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                   events_frame_fn fn, void *ctx, uint64_t *next);
@@ -121,8 +123,9 @@ int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_sto
  * when there is none (false). A stream kept at the edge of its own run's
  * events falls behind the ring only when those are dropped, not when other
  * runs fill it. True with *next = after when `after` is older than the
- * ring (the stream reads to learn what to do). Reads only the ring. */
-bool events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next);
+ * ring (the stream reads to learn what to do). Reads only memory: the
+ * run's tail (events_tail.h), else the ring. */
+bool events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next);
 
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */
 bool events_run_over(int status);
