@@ -752,9 +752,13 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 const yamltree_node_t *
 yamltree_map_get(const yamltree_node_t *map, const char *key)
 {
-	for (size_t i = 0; i + 1 < map->count; i += 2)
-		if (strcmp(map->kids[i]->text, key) == 0)
+	/* The first byte first: a runbook's checks ask a hundred times a
+	 * file, mostly for keys that are not there. */
+	for (size_t i = 0; i + 1 < map->count; i += 2) {
+		const char *k = map->kids[i]->text;
+		if (k[0] == key[0] && strcmp(k, key) == 0)
 			return map->kids[i + 1];
+	}
 	return NULL;
 }
 
