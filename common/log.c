@@ -120,31 +120,50 @@ log_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+/* The limiter's own budget: LOG_LIMIT_LINES lines an interval. */
+static bool
+log_limit_budget(log_limit_t *limit, int64_t now_ms, int64_t interval_ms)
+{
+	if (limit->lines == 0 || now_ms - limit->window_ms >= interval_ms) {
+		limit->window_ms = now_ms;
+		limit->lines = 0;
+	}
+	if (limit->lines >= LOG_LIMIT_LINES) {
+		limit->overflow++;
+		return false;
+	}
+	limit->lines++;
+	return true;
+}
+
 bool
 log_limit_allow(log_limit_t *limit, const char *key, int64_t now_ms, int64_t interval_ms,
                 uint64_t *suppressed)
 {
 	log_limit_slot_t *oldest = &limit->slots[0];
-	for (int i = 0; i < LOG_LIMIT_SLOTS; i++) {
+	log_limit_slot_t *slot = NULL;
+	for (int i = 0; i < LOG_LIMIT_SLOTS && slot == NULL; i++) {
 		log_limit_slot_t *s = &limit->slots[i];
-		if (s->key[0] != '\0' && strncmp(s->key, key, sizeof(s->key) - 1) == 0) {
-			if (now_ms - s->last_ms < interval_ms) {
-				s->suppressed++;
-				return false;
-			}
-			if (suppressed)
-				*suppressed = s->suppressed;
-			s->suppressed = 0;
-			s->last_ms = now_ms;
-			return true;
-		}
-		if (s->last_ms < oldest->last_ms)
+		if (s->key[0] != '\0' && strncmp(s->key, key, sizeof(s->key) - 1) == 0)
+			slot = s;
+		else if (s->last_ms < oldest->last_ms)
 			oldest = s;
 	}
-	snprintf(oldest->key, sizeof(oldest->key), "%s", key);
-	oldest->last_ms = now_ms;
-	oldest->suppressed = 0;
+	if (slot != NULL && now_ms - slot->last_ms < interval_ms) {
+		slot->suppressed++;
+		return false;
+	}
+	if (!log_limit_budget(limit, now_ms, interval_ms))
+		return false; /* counted in limit->overflow */
+	if (slot == NULL) {
+		slot = oldest;
+		snprintf(slot->key, sizeof(slot->key), "%s", key);
+		slot->suppressed = 0;
+	}
 	if (suppressed)
-		*suppressed = 0;
+		*suppressed = slot->suppressed + limit->overflow;
+	slot->suppressed = 0;
+	slot->last_ms = now_ms;
+	limit->overflow = 0;
 	return true;
 }

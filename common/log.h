@@ -37,8 +37,14 @@ void log_flush(void);
 
 /* A per-key rate limit for log lines caused by peers ("once per peer per
  * minute"): a fixed table, so a flood of distinct keys cannot grow memory;
- * the oldest slot is reused. Returns true when the caller may log now. */
+ * the oldest slot is reused. The limiter as a whole also says at most
+ * LOG_LIMIT_LINES lines an interval, whatever the keys: peers can make up
+ * identities and keys faster than any per-key table can follow. Returns
+ * true when the caller may log now; *suppressed is then how many lines
+ * were left unsaid since the last one: this key's, and the limiter's
+ * own that no line has reported yet. */
 #define LOG_LIMIT_SLOTS 64
+#define LOG_LIMIT_LINES 64
 typedef struct {
 	char key[64];
 	int64_t last_ms;
@@ -46,6 +52,9 @@ typedef struct {
 } log_limit_slot_t;
 typedef struct {
 	log_limit_slot_t slots[LOG_LIMIT_SLOTS];
+	int64_t window_ms; /* when the current interval's budget began */
+	unsigned lines;    /* lines said in it */
+	uint64_t overflow; /* lines the budget left unsaid, not yet reported */
 } log_limit_t;
 
 bool log_limit_allow(log_limit_t *limit, const char *key, int64_t now_ms, int64_t interval_ms,

@@ -229,6 +229,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	    .operators_file = config->operators_file,
 	    .insecure = config->insecure,
 	    .heartbeat_ms = config->heartbeat_ms,
+	    .max_heartbeats_per_second = config->max_heartbeats_per_second,
 	    .on_refusal = coordinator_auth_refused,
 	    .on_refusal_ctx = c,
 	    .worker_busy = coordinator_worker_busy,

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "registry.h"
 #include "xalloc.h"
 #include "zap.h"
 
@@ -31,6 +32,7 @@ struct security {
 	zap_t *zap;         /* owned; NULL without CURVE */
 	security_stats_t stats;
 	log_limit_t denied_log;
+	uint32_t zmtp_ms;        /* libzmq's heartbeat on the workers' socket */
 	char worker_denied[512]; /* why a worker message was last refused */
 };
 
@@ -174,8 +176,21 @@ security_setup_sockets(security_t *s, void *worker_sock, void *api_sock, char **
 	if (!s->curve)
 		return 0;
 	int zero = 0;
-	int ivl = (int)s->cfg.heartbeat_ms;
-	int timeout = ivl * 5;
+	/* libzmq pings every connection each interval, whatever else flows
+	 * on it: under CURVE an encrypted PING and PONG each, a fleet's worth
+	 * a second. They follow the bound the workers' own heartbeats follow,
+	 * sized by the keys that may connect, since libzmq reads the option
+	 * only at bind. The timeout after a PING stays five base intervals:
+	 * any frame answers it, and a live peer's PONG comes at once. */
+	s->zmtp_ms = registry_interval_for(s->cfg.heartbeat_ms, keyring_worker_count(s->keyring),
+	                                   s->cfg.max_heartbeats_per_second);
+	int ivl = (int)s->zmtp_ms;
+	int timeout = (int)s->cfg.heartbeat_ms * 5;
+	if (s->zmtp_ms > s->cfg.heartbeat_ms)
+		log_info("libzmq's heartbeats on the workers' socket every %.1f s, for %zu"
+		         " authorized workers (--max-heartbeats-per-second %u)",
+		         s->zmtp_ms / 1000.0, keyring_worker_count(s->keyring),
+		         s->cfg.max_heartbeats_per_second);
 	if (zap_server_setup(worker_sock, s->key.secret_key, ZAP_DOMAIN_WORKERS) != 0 ||
 	    zap_server_setup(api_sock, s->key.secret_key, ZAP_DOMAIN_OPERATORS) != 0 ||
 	    zmq_setsockopt(worker_sock, ZMQ_ROUTER_HANDOVER, &zero, sizeof(zero)) != 0 ||
@@ -186,6 +201,12 @@ security_setup_sockets(security_t *s, void *worker_sock, void *api_sock, char **
 		return -1;
 	}
 	return 0;
+}
+
+uint32_t
+security_zmtp_heartbeat_ms(const security_t *s)
+{
+	return s->zmtp_ms;
 }
 
 void *

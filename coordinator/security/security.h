@@ -40,6 +40,9 @@ typedef struct {
 	const char *operators_file; /* operators.yaml */
 	bool insecure;              /* may listen beyond loopback without CURVE */
 	uint32_t heartbeat_ms;      /* ZMTP heartbeats close dead connections */
+	/* The fleet's heartbeat bound (registry.h): libzmq's heartbeats on
+	 * the workers' socket follow it too; 0: no bound. */
+	uint32_t max_heartbeats_per_second;
 	/* Told of every handshake the ZAP handler refuses (the audit trail
 	 * and /metrics); ctx borrowed. May be NULL. */
 	zap_refusal_fn on_refusal;
@@ -85,6 +88,9 @@ int security_setup_sockets(security_t *s, void *worker_sock, void *api_sock, cha
 
 /* The ZAP REP socket for the loop's poll (NULL without CURVE), and its
  * handler. */
+/* The interval of libzmq's heartbeats on the workers' socket, set by
+ * security_setup_sockets (0 without CURVE). */
+uint32_t security_zmtp_heartbeat_ms(const security_t *s);
 void *security_zap_socket(security_t *s);
 void security_zap_handle(security_t *s);
 

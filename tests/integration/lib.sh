@@ -231,15 +231,20 @@ rota() {
 	"$ROTA_BIN/rota" "$@"
 }
 
-# wait_workers N: until N workers are connected (10 s on an idle machine;
-# see patience).
+# wait_workers N [ID...]: until N workers are connected (10 s on an idle
+# machine; see patience), or, given IDs, until N of these are: a fleet
+# stopped a moment ago still reads "connected" until its heartbeats are
+# missed, and would count for a worker not yet in.
 wait_workers() {
 	local want=$1 n=0
+	shift
+	local ids=" $* "
 	local end=$((SECONDS + $(patience 10)))
 	while [ $SECONDS -lt $end ]; do
 		# The state cell may go on: "connected, maintenance MW-1",
 		# "connected (replaced 1x)".
-		n=$(rota workers 2>/dev/null | grep -cE ' connected([ ,]|$)' || true)
+		n=$(rota workers 2>/dev/null | grep -E ' connected([ ,]|$)' |
+			awk -v ids="$ids" 'ids == "  " || index(ids, " " $1 " ") { n++ } END { print n + 0 }' || true)
 		[ "$n" -ge "$want" ] && return 0
 		sleep 0.1
 	done

@@ -126,7 +126,7 @@ grep -Eq 'stopped: 3/3 workers welcomed.* [1-9][0-9]* redirects' "$T/fleetsim.lo
 WORKER_EP="$WORKER_a,$WORKER_b"
 export ROTA_COORDINATOR="$API_a,$API_b"
 start_worker w1
-wait_workers 1
+wait_workers 1 w1
 run=$(rota submit "$FIXTURES/ha.yaml" --target w1 -p secs=3)
 wait_for "[ -s '$T/exec-one' ]" 10 "the first step to start"
 

@@ -152,7 +152,15 @@ pgcluster_kill() {
 		fi
 	fi
 	case "$dir" in
-	*/rota-pg.*) rm -rf "$dir" ;;
+	*/rota-pg.*)
+		# A whole suite leaves a few GB of test databases: removing
+		# them took 12-17 s at the end of each pass, on its critical
+		# path. The server is gone, so nothing reads the directory any
+		# more: rename it, then remove it in the background, detached
+		# from ctest's pipes so the pass does not wait for it.
+		mv "$dir" "$dir.gone"
+		setsid rm -rf "$dir.gone" </dev/null >/dev/null 2>&1 &
+		;;
 	*) die "refusing to remove $dir (not a pgcluster directory)" ;;
 	esac
 }
