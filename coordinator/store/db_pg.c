@@ -115,6 +115,7 @@ struct db_pg_stmt {
 	int *lengths, *formats;
 	int bad_index;             /* a bind past the parameters (0: none) */
 	bool deferrable;           /* a write without rows: may be sent and left */
+	bool replanned;            /* run unnamed, planned each run (db_pg_replanned) */
 	bool deferred;             /* this run was sent and left (db_pg_pipe.c) */
 	PGresult *res;             /* owned: the result being handed out */
 	int row;                   /* the row db_step handed out last */
@@ -373,6 +374,7 @@ pg_prepare(db_t *db, const char *sql)
 	st->types = xcalloc((size_t)st->nparams + 1, sizeof(*st->types));
 	snprintf(st->name, sizeof(st->name), "rota_%u", d->next_name++);
 	st->deferrable = db_pg_plain_write(st->text);
+	st->replanned = db_pg_replanned(st->text);
 	if (pg_validate(st) != 0) {
 		pg_stmt_free(st);
 		return NULL;
@@ -450,17 +452,6 @@ pg_bind_blob(db_stmt_t *st, int i, const void *data, size_t len)
 	p->type = DB_PG_BYTEAOID;
 }
 
-/* Rows changed, for the commands SQLite counts (INSERT, UPDATE, DELETE);
- * a SELECT leaves the count as it was, as on SQLite. */
-static void
-pg_note_changes(db_pg_t *d, PGresult *res)
-{
-	const char *cmd = PQcmdStatus(res);
-	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
-	    strncmp(cmd, "DELETE", 6) == 0 || strncmp(cmd, "MERGE", 5) == 0)
-		d->changes = strtoll(PQcmdTuples(res), NULL, 10);
-}
-
 /* Runs st with its parameters; keeps the result. */
 static int
 pg_run(db_pg_stmt_t *st)
@@ -496,9 +487,11 @@ pg_run(db_pg_stmt_t *st)
 		st->lengths[i] = st->params[i].length;
 		st->formats[i] = st->params[i].format;
 	}
+	const char *name = st->replanned ? NULL : st->name;
+	const Oid *types = st->typed ? st->types : NULL;
 	if (defer) {
-		if (db_pg_pipe_send(d->conn, &d->pipe, st->name, st->nparams, st->values,
-		                    st->lengths, st->formats, st->sql) != 0) {
+		if (db_pg_pipe_send(d->conn, &d->pipe, name, st->text, st->nparams, types,
+		                    st->values, st->lengths, st->formats, st->sql) != 0) {
 			pg_fail(d, NULL, "cannot send the statement");
 			return DB_ERROR;
 		}
@@ -507,8 +500,8 @@ pg_run(db_pg_stmt_t *st)
 	}
 	PGresult *res = NULL;
 	if (join) {
-		if (db_pg_pipe_send(d->conn, &d->pipe, st->name, st->nparams, st->values,
-		                    st->lengths, st->formats, st->sql) != 0) {
+		if (db_pg_pipe_send(d->conn, &d->pipe, name, st->text, st->nparams, types,
+		                    st->values, st->lengths, st->formats, st->sql) != 0) {
 			pg_fail(d, NULL, "cannot send the statement");
 			return DB_ERROR;
 		}
@@ -523,8 +516,10 @@ pg_run(db_pg_stmt_t *st)
 		}
 	} else {
 		d->trips++;
-		res = PQexecPrepared(d->conn, st->name, st->nparams, st->values, st->lengths,
-		                     st->formats, 0);
+		res = name == NULL ? PQexecParams(d->conn, st->text, st->nparams, types, st->values,
+		                                  st->lengths, st->formats, 0)
+		                   : PQexecPrepared(d->conn, name, st->nparams, st->values,
+		                                    st->lengths, st->formats, 0);
 	}
 	ExecStatusType status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -532,7 +527,7 @@ pg_run(db_pg_stmt_t *st)
 		PQclear(res);
 		return DB_ERROR;
 	}
-	pg_note_changes(d, res);
+	db_pg_note_changes(res, &d->changes);
 	st->res = res;
 	st->row = -1;
 	st->decoded = xcalloc((size_t)PQnfields(res) + 1, sizeof(*st->decoded));
@@ -701,7 +696,7 @@ pg_exec(db_t *db, const char *sql)
 	PGresult *res = pg_command(pg(db), sql);
 	if (res == NULL)
 		return DB_ERROR;
-	pg_note_changes(pg(db), res);
+	db_pg_note_changes(res, &pg(db)->changes);
 	PQclear(res);
 	return 0;
 }
@@ -731,7 +726,8 @@ pg_begin(db_t *db)
 	}
 	/* Sent and left, as the writes after it: its answer is read with
 	 * theirs (a BEGIN that failed fails the next call that waits). */
-	if (db_pg_pipe_send(d->conn, &d->pipe, NULL, 0, NULL, NULL, NULL, "BEGIN") != 0) {
+	if (db_pg_pipe_send(d->conn, &d->pipe, NULL, "BEGIN", 0, NULL, NULL, NULL, NULL, "BEGIN") !=
+	    0) {
 		pg_fail(d, NULL, "cannot send BEGIN");
 		return DB_ERROR;
 	}
@@ -777,7 +773,8 @@ pg_commit(db_t *db)
 		/* COMMIT after the writes still unanswered, all read in one
 		 * round trip: a failed write aborts the COMMIT with it. */
 		char tag[32] = "";
-		if (db_pg_pipe_send(d->conn, &d->pipe, NULL, 0, NULL, NULL, NULL, "COMMIT") != 0) {
+		if (db_pg_pipe_send(d->conn, &d->pipe, NULL, "COMMIT", 0, NULL, NULL, NULL, NULL,
+		                    "COMMIT") != 0) {
 			pg_fail(d, NULL, "cannot send COMMIT");
 			return DB_ERROR;
 		}

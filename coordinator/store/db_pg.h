@@ -31,6 +31,12 @@ char *db_pg_one_line(const char *msg);
  * write whose answer may wait (db_pg_pipe.c). */
 bool db_pg_plain_write(const char *sql);
 
+/* A write joined to a list of rows (UPDATE ... FROM (VALUES ...), or FROM
+ * unnest(...) of arrays): its
+ * best plan depends on the tables' sizes as they are now, so it is
+ * planned at each run rather than once (db_pg.c). */
+bool db_pg_replanned(const char *sql);
+
 /* A failure's class from its SQLSTATE (NULL: none) and the connection's
  * state: serialization failure, deadlock and lock-not-available are BUSY;
  * connection exceptions (08), shutdowns (57P01-57P03) and a broken
@@ -59,14 +65,19 @@ typedef struct {
 	uint64_t sent, waits;
 } db_pg_pipe_t;
 
-/* Sends a prepared statement (name) or a command without parameters
- * (name NULL, sql the command) without reading its answer; enters
- * pipeline mode first when needed. -1 when libpq could not send. */
-int db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, int n,
-                    const char *const *values, const int *lengths, const int *formats,
-                    const char *sql);
+/* Sends a prepared statement (name) or, name NULL, the statement text
+ * unnamed (parsed and planned for this run, types may be NULL) without
+ * reading its answer; sql names it in an error. Enters pipeline mode
+ * first when needed. -1 when libpq could not send. */
+int db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, const char *text, int n,
+                    const Oid *types, const char *const *values, const int *lengths,
+                    const int *formats, const char *sql);
 /* True when no more may be sent before a drain. */
 bool db_pg_pipe_full(const db_pg_pipe_t *p);
+/* Rows changed into *changes, for the commands SQLite counts (INSERT,
+ * UPDATE, DELETE, and MERGE); a SELECT leaves the count as it was, as on
+ * SQLite. */
+void db_pg_note_changes(PGresult *res, int64_t *changes);
 /* Reads every pending answer (one Sync) and leaves pipeline mode. 0 when
  * all succeeded; -1 when one failed (p->failed says which and why; the
  * caller reports it and calls db_pg_pipe_forget) or the connection broke

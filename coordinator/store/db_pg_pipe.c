@@ -30,6 +30,15 @@
 
 #include "xalloc.h"
 
+void
+db_pg_note_changes(PGresult *res, int64_t *changes)
+{
+	const char *cmd = PQcmdStatus(res);
+	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
+	    strncmp(cmd, "DELETE", 6) == 0 || strncmp(cmd, "MERGE", 5) == 0)
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+}
+
 static void
 pipe_note_failure(db_pg_pipe_t *p, PGresult *res, const char *sql)
 {
@@ -42,8 +51,9 @@ pipe_note_failure(db_pg_pipe_t *p, PGresult *res, const char *sql)
 }
 
 int
-db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, int n, const char *const *values,
-                const int *lengths, const int *formats, const char *sql)
+db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, const char *text, int n,
+                const Oid *types, const char *const *values, const int *lengths, const int *formats,
+                const char *sql)
 {
 	if (!p->on) {
 		if (PQenterPipelineMode(conn) != 1)
@@ -52,8 +62,9 @@ db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, int n, const ch
 	}
 	if (p->pending >= DB_PG_PIPE_MAX)
 		return -1; /* the caller reads the answers first (db_pg_pipe_full) */
-	int ok = name != NULL ? PQsendQueryPrepared(conn, name, n, values, lengths, formats, 0)
-	                      : PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	int ok = name != NULL
+	             ? PQsendQueryPrepared(conn, name, n, values, lengths, formats, 0)
+	             : PQsendQueryParams(conn, text, n, types, values, lengths, formats, 0);
 	if (ok != 1)
 		return -1;
 	p->sql[p->pending++] = sql;
@@ -96,12 +107,9 @@ db_pg_pipe_drain(PGconn *conn, db_pg_pipe_t *p, int64_t *changes, char *tag, siz
 			PQclear(p->kept);
 			p->kept = res; /* the query that joined the writes: its caller's */
 		} else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-			const char *cmd = PQcmdStatus(res);
-			if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
-			    strncmp(cmd, "DELETE", 6) == 0)
-				*changes = strtoll(PQcmdTuples(res), NULL, 10);
+			db_pg_note_changes(res, changes);
 			if (tag != NULL)
-				snprintf(tag, tag_len, "%s", cmd);
+				snprintf(tag, tag_len, "%s", PQcmdStatus(res));
 			PQclear(res);
 		} else if (status == PGRES_PIPELINE_ABORTED) {
 			PQclear(res); /* after the failure kept below */

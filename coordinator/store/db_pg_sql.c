@@ -145,3 +145,22 @@ db_pg_plain_write(const char *sql)
 			return false;
 	return true;
 }
+
+/* Why: a prepared statement's plan is made for the tables as they were
+ * at its first runs. The store's batched updates (store_batch.c) are first
+ * run on a new store's empty tables, where a sequential scan and a hash
+ * join cost least; PostgreSQL then keeps that plan (its generic plan)
+ * until the tables are next analyzed, and every turn's UPDATE read the
+ * whole table: under the throughput benchmark, most of the server's CPU
+ * a run (docs/benchmarks.md, "PostgreSQL turn: where a run waits").
+ * Planned at each run, the join looks each row up by its primary key
+ * once the table is large enough for that to pay. The planning costs
+ * little beside the rows written: once a turn per table. */
+bool
+db_pg_replanned(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return strncasecmp(sql, "UPDATE", 6) == 0 &&
+	       (strstr(sql, " FROM (VALUES ") != NULL || strstr(sql, " FROM unnest(") != NULL);
+}

@@ -82,6 +82,9 @@ struct store_batch {
 	 * steps_update[n - 1], likewise (store_batch_flush_rows). */
 	db_stmt_t *runs_update[STORE_BATCH_ROW_UPDATES];
 	db_stmt_t *steps_update[STORE_BATCH_ROW_UPDATES];
+	/* PostgreSQL's UPDATE of any number of runs or step runs, their
+	 * columns as arrays (store_batch_pg_write_rows), likewise. */
+	db_stmt_t *runs_unnest, *steps_unnest;
 };
 
 store_batch_t *
@@ -492,11 +495,183 @@ store_batch_write_steps(store_t *s, const store_batch_step_t *steps, size_t n)
 	return store_done(s, st);
 }
 
-/* Writes the held rows, STORE_BATCH_ROW_UPDATES to a statement. */
+/* ---- PostgreSQL: a table's held rows in one UPDATE, as arrays ----
+ *
+ * Why: an UPDATE ... FROM (VALUES ...) of 64 rows is a statement of 512
+ * parameters, each in a CAST, and PostgreSQL plans it at each run
+ * (db_pg_replanned: a plan kept from an empty table read the whole table):
+ * parsing that text was a tenth of the server's CPU a run under the
+ * throughput benchmark (docs/benchmarks.md, "PostgreSQL turn: where a run
+ * waits"). Here each column goes as one array parameter, joined by
+ * unnest(): a short statement, whatever the number of rows, so one a
+ * table a turn. Same rows, same values, same order of writes. */
+
+/* A text being built (owned by its user; freed with free(a->text)). */
+typedef struct {
+	char *text;
+	size_t len, cap;
+} store_batch_arr_t;
+
+static void
+store_batch_arr_put(store_batch_arr_t *a, const char *p, size_t n)
+{
+	if (a->len + n + 2 > a->cap) {
+		a->cap = (a->len + n + 2) * 2;
+		a->text = xrealloc(a->text, a->cap);
+	}
+	memcpy(a->text + a->len, p, n);
+	a->len += n;
+	a->text[a->len] = '\0';
+}
+
+/* The next element: '{' before the first, ',' before the others. */
+static void
+store_batch_arr_next(store_batch_arr_t *a)
+{
+	store_batch_arr_put(a, a->len == 0 ? "{" : ",", 1);
+}
+
+static void
+store_batch_arr_int(store_batch_arr_t *a, bool set, int64_t v)
+{
+	char num[24];
+	store_batch_arr_next(a);
+	int n = set ? snprintf(num, sizeof(num), "%lld", (long long)v) : 0;
+	if (set)
+		store_batch_arr_put(a, num, (size_t)n);
+	else
+		store_batch_arr_put(a, "NULL", 4);
+}
+
+/* A text element, quoted: a backslash before each '"' and '\\' (the
+ * array literal's only escapes inside quotes); NULL is SQL NULL. */
+static void
+store_batch_arr_text(store_batch_arr_t *a, const char *v)
+{
+	store_batch_arr_next(a);
+	if (v == NULL) {
+		store_batch_arr_put(a, "NULL", 4);
+		return;
+	}
+	store_batch_arr_put(a, "\"", 1);
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			store_batch_arr_put(a, "\\", 1);
+		store_batch_arr_put(a, p, 1);
+	}
+	store_batch_arr_put(a, "\"", 1);
+}
+
+/* Binds the array at i and frees its text; "{}" when it has no element. */
+static void
+store_batch_arr_bind(db_stmt_t *st, int i, store_batch_arr_t *a)
+{
+	store_batch_arr_put(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
+	db_bind_text(st, i, a->text);
+	free(a->text);
+	*a = (store_batch_arr_t){0};
+}
+
+static const char store_batch_pg_runs[] =
+    "UPDATE runs SET status = COALESCE(v.status, runs.status),"
+    " started_ms = COALESCE(v.started_ms, runs.started_ms),"
+    " ended_ms = COALESCE(v.ended_ms, runs.ended_ms),"
+    " hosts_ok = COALESCE(v.hosts_ok, runs.hosts_ok),"
+    " hosts_failed = COALESCE(v.hosts_failed, runs.hosts_failed),"
+    " reason = COALESCE(v.reason, runs.reason)"
+    " FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]),"
+    " CAST($4 AS BIGINT[]), CAST($5 AS BIGINT[]), CAST($6 AS BIGINT[]), CAST($7 AS TEXT[]))"
+    " AS v (id, status, started_ms, ended_ms, hosts_ok, hosts_failed, reason)"
+    " WHERE runs.id = v.id";
+static const char store_batch_pg_steps[] =
+    "UPDATE step_runs SET status = v.status, exit_code = v.exit_code, signal = v.signal,"
+    " started_ms = v.started_ms, ended_ms = v.ended_ms, detail = v.detail,"
+    " dispatched = CASE WHEN v.sent = 2 THEN 1 ELSE step_runs.dispatched END"
+    " FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]),"
+    " CAST($4 AS BIGINT[]), CAST($5 AS BIGINT[]), CAST($6 AS BIGINT[]), CAST($7 AS TEXT[]),"
+    " CAST($8 AS BIGINT[]))"
+    " AS v (id, status, exit_code, signal, started_ms, ended_ms, detail, sent)"
+    " WHERE step_runs.id = v.id";
+
+/* The statement at *cache, prepared on first use (the connection owns
+ * it). NULL with the turn failed. */
+static db_stmt_t *
+store_batch_pg_stmt(store_t *s, db_stmt_t **cache, const char *sql)
+{
+	if (*cache != NULL) {
+		db_reset(*cache);
+		return *cache;
+	}
+	*cache = db_prepare(s->db, sql);
+	if (*cache == NULL) {
+		log_error("store: cannot prepare %.40s: %s", sql, db_errmsg(s->db));
+		store_note_error(s);
+		s->failed = true;
+	}
+	return *cache;
+}
+
+static int
+store_batch_pg_write_runs(store_t *s)
+{
+	store_batch_t *b = s->batch;
+	db_stmt_t *st = store_batch_pg_stmt(s, &b->runs_unnest, store_batch_pg_runs);
+	if (st == NULL)
+		return -1;
+	store_batch_arr_t col[7] = {{0}};
+	for (size_t i = 0; i < b->run_count; i++) {
+		const store_batch_run_t *r = &b->runs[i];
+		store_batch_arr_text(&col[0], r->run_id);
+		store_batch_arr_int(&col[1], r->has_state, r->status);
+		store_batch_arr_int(&col[2], r->has_state, r->started_ms);
+		store_batch_arr_int(&col[3], r->has_state, r->ended_ms);
+		store_batch_arr_int(&col[4], r->has_outcome, r->hosts_ok);
+		store_batch_arr_int(&col[5], r->has_outcome, r->hosts_failed);
+		store_batch_arr_text(&col[6], r->has_outcome ? r->reason : NULL);
+	}
+	for (int c = 0; c < 7; c++)
+		store_batch_arr_bind(st, c + 1, &col[c]);
+	return store_done(s, st);
+}
+
+static int
+store_batch_pg_write_steps(store_t *s)
+{
+	store_batch_t *b = s->batch;
+	db_stmt_t *st = store_batch_pg_stmt(s, &b->steps_unnest, store_batch_pg_steps);
+	if (st == NULL)
+		return -1;
+	store_batch_arr_t col[8] = {{0}};
+	for (size_t i = 0; i < b->step_count; i++) {
+		const store_batch_step_t *e = &b->steps[i];
+		store_batch_arr_int(&col[0], true, e->row);
+		store_batch_arr_int(&col[1], true, e->status);
+		store_batch_arr_int(&col[2], true, e->exit_code);
+		store_batch_arr_int(&col[3], true, e->signal);
+		store_batch_arr_int(&col[4], true, e->started_ms);
+		store_batch_arr_int(&col[5], true, e->ended_ms);
+		store_batch_arr_text(&col[6], e->detail);
+		/* As store_batch_write_steps says. */
+		store_batch_arr_int(&col[7], true,
+		                    e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
+	}
+	for (int c = 0; c < 8; c++)
+		store_batch_arr_bind(st, c + 1, &col[c]);
+	return store_done(s, st);
+}
+
+/* Writes the held rows, STORE_BATCH_ROW_UPDATES to a statement (on
+ * PostgreSQL all of a table's in one). */
 static int
 store_batch_write_rows(store_t *s)
 {
 	store_batch_t *b = s->batch;
+	if (store_is_postgresql(s)) {
+		int rc = b->run_count > 0 ? store_batch_pg_write_runs(s) : 0;
+		if (rc == 0 && b->step_count > 0)
+			rc = store_batch_pg_write_steps(s);
+		return rc;
+	}
 	int rc = 0;
 	for (size_t at = 0; at < b->run_count && rc == 0; at += STORE_BATCH_ROW_UPDATES) {
 		size_t n = b->run_count - at;

@@ -123,6 +123,12 @@ turn_figures() {
 want() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# sum_ticks PID...: their CPU together (a process gone since counts 0).
+sum_ticks() {
+	local pid t=0
+	for pid in "$@"; do t=$((t + $(cpu_ticks "$pid" 2>/dev/null || echo 0))); done
+	echo "$t"
+}
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
 # start_coordinator NAME RUNBOOK_DIR [--store URL]: fresh data dir; sets
@@ -701,13 +707,38 @@ if want pg; then
 		pg_super "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null || die "pg_stat_statements"
 		start_coordinator throughput_pg "$RB" --store "$(pg_url bench)"
 		start_fleet "$PG_FLEET"
+		# The server's processes: the postmaster and its children (the
+		# coordinator's backend, the WAL writer, the checkpointer...).
+		pg_pids() {
+			local pm
+			pm=$(head -n 1 "$PG_SOCKET/data/postmaster.pid")
+			echo "$pm" $(ps -o pid= --ppid "$pm")
+		}
 		cpu0=$(cpu_ticks "$CPID")
+		pgpids=$(pg_pids)
 		# Counted from here: the stream alone, not the start or the fleet's
 		# Hellos. The reader's own COUNT(*) is left out of the statements.
 		runs0=$(pg_super "SELECT pg_stat_statements_reset(); SELECT pg_stat_reset(); SELECT COUNT(*) FROM runs WHERE status IN (3, 4)" | tail -n 1)
-		read -r rate submits < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- "$PG_FLEET" 3 \
+		# shellcheck disable=SC2086 # the pids, split on purpose
+		pgcpu0=$(sum_ticks $pgpids)
+		fleetcpu0=$(sum_ticks "${FLEET[@]}")
+		read -r rate submits < <(/usr/bin/time -f '%U %S' -o "$W/bench-pg.time" \
+			"$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- "$PG_FLEET" 3 \
 			"$SECONDS_THROUGHPUT" "$PG_FLEET") || die "throughput_pg stream failed"
+		# The runs still going when the stream stopped are let end (60 s
+		# at most), so the CPU and the statements below are those of
+		# whole runs: counted over the window alone, a loaded machine
+		# that ended fewer of the runs it had started showed more of
+		# everything a run.
+		for _ in $(seq 600); do
+			[ "$(pg_super "SELECT COUNT(*) FROM runs WHERE status NOT IN (3, 4)")" = 0 ] && break
+			sleep 0.1
+		done
 		cpu1=$(cpu_ticks "$CPID")
+		# shellcheck disable=SC2086
+		pgcpu1=$(sum_ticks $pgpids)
+		fleetcpu1=$(sum_ticks "${FLEET[@]}")
+		benchcpu=$(awk '{printf "%.0f", ($1 + $2) * '"$CLK_TCK"'}' "$W/bench-pg.time")
 		figure throughput_pg "$rate" results/s
 		figure throughput_pg_submits "$submits" submits/s
 		bench_stmts="query NOT LIKE '%COUNT(*) FROM runs%' AND query NOT LIKE '%pg_stat%'"
@@ -715,8 +746,21 @@ if want pg; then
 		if [ "$runs" -gt 0 ]; then
 			figure throughput_pg_statements_per_run "$(pg_super "SELECT round(SUM(calls)::numeric / $runs, 1) FROM pg_stat_statements WHERE $bench_stmts")" statements
 			figure throughput_pg_commits_per_run "$(pg_super "SELECT round(xact_commit::numeric / $runs, 2) FROM pg_stat_database WHERE datname = 'bench'")" commits
-			echo "  the statements of one run (calls / runs ended, $runs runs):" >&2
-			pg_super "SELECT round(calls::numeric / $runs, 2) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE $bench_stmts ORDER BY calls DESC LIMIT 25" | sed 's/^/    /' >&2
+			# CPU a run, by process, over the stream (ticks of 1/CLK_TCK s):
+			# where the 2 cores go, whatever the load.
+			per_run() { awk -v t="$1" -v h="$CLK_TCK" -v r="$runs" 'BEGIN {printf "%.0f", t * 1e6 / h / r}'; }
+			# Rows read by sequential scans of the two tables a run: a
+			# count, whatever the load (a plan that scans the whole table
+			# for a turn's updates shows here).
+			figure throughput_pg_seq_rows_per_run "$(pg_super "SELECT round(COALESCE(SUM(seq_tup_read), 0)::numeric / $runs, 1) FROM pg_stat_user_tables WHERE relname IN ('runs', 'step_runs')")" rows
+			figure throughput_pg_coordinator_cpu_us_per_stream_run "$(per_run $((cpu1 - cpu0)))" us
+			figure throughput_pg_server_cpu_us_per_run "$(per_run $((pgcpu1 - pgcpu0)))" us
+			figure throughput_pg_fleet_cpu_us_per_run "$(per_run $((fleetcpu1 - fleetcpu0)))" us
+			figure throughput_pg_client_cpu_us_per_run "$(per_run "$benchcpu")" us
+			# The server's time in each (its wall time, so the machine's
+			# load is in it: a share, not a cost).
+			echo "  the statements of one run (calls / runs ended, $runs runs; the server's us a run in each):" >&2
+			pg_super "SELECT round(calls::numeric / $runs, 2) || '  ' || lpad(round(total_exec_time::numeric * 1000 / $runs)::text, 4) || ' us  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 100) FROM pg_stat_statements WHERE $bench_stmts ORDER BY calls DESC LIMIT 25" | sed 's/^/    /' >&2
 		fi
 		ended=$(pg_super "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)")
 		stop_fleet
@@ -724,6 +768,12 @@ if want pg; then
 		turn_figures throughput_pg "$W/coordinator-throughput_pg.log" "$((cpu1 - cpu0))" "$ended"
 		# The store's own count, over the coordinator's life (db_pg.c).
 		grep -o 'store: postgresql: .*round trips' "$W/coordinator-throughput_pg.log" | sed 's/^/  /' >&2 || true
+		# Round trips a run: each statement waited for is one, each read
+		# of the pipeline another (the store's whole life, both connections).
+		trips=$(sed -n 's/.*store: postgresql: \([0-9]*\) statements waited for, [0-9]* sent and left, read in \([0-9]*\) round trips.*/\1 \2/p' \
+			"$W/coordinator-throughput_pg.log" | awk '{t += $1 + $2} END {print t + 0}')
+		[ "$ended" -gt 0 ] && figure throughput_pg_round_trips_per_run \
+			"$(awk -v t="$trips" -v r="$ended" 'BEGIN {printf "%.3f", t / r}')" trips
 		echo "== plain libpq inserts on the same server (the ceiling), 5 s each" >&2
 		figure pg_ceiling "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000)" rows/s
 		figure pg_ceiling_pipeline "$("$BIN/rota-pg-ceiling" "$(pg_url ceiling)" 5 1000 pipeline)" rows/s

@@ -718,6 +718,70 @@ test_a_turn_of_many_runs_writes_them_together(void **state)
 	store_destroy(&s);
 }
 
+/* Past a statement's 64 rows of VALUES: on PostgreSQL a table's held rows
+ * are one UPDATE whatever their number (their columns as arrays), and
+ * texts an array literal must escape (quotes, backslashes, braces,
+ * commas, the word NULL, nothing at all) come back as written. */
+static void
+test_a_turn_of_many_runs_keeps_every_text(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	enum { RUNS = 70 };
+	static const char *const texts[] = {
+	    "a \"quoted\" word", "back\\slash\\", "{x,y}", "NULL", "", "tab\tand\nline", "é ü 中"};
+	enum { TEXTS = sizeof(texts) / sizeof(texts[0]) };
+	char ids[RUNS][16];
+	uint64_t before = store_statements(s);
+	for (int i = 0; i < RUNS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "r%d", i);
+		store_run_t run = {.id = ids[i],
+		                   .runbook = "book",
+		                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
+		                   .created_ms = 1000};
+		int64_t row = 0;
+		assert_int_equal(store_run_insert(s, &run), 0);
+		assert_int_equal(store_step_insert(s, ids[i], "one", "h1", 1, 0,
+		                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
+		                 0);
+		store_step_state_t st = {
+		    .run_id = ids[i],
+		    .status = ROTA__STEP_STATUS__STEP_FAILED,
+		    .exit_code = i,
+		    .started_ms = 2000 + i,
+		    .ended_ms = 3000 + i,
+		    .detail = i % (TEXTS + 1) == TEXTS ? NULL : texts[i % (TEXTS + 1)]};
+		assert_int_equal(store_step_update(s, row, &st), 0);
+		assert_int_equal(
+		    store_run_update(s, ids[i], ROTA__RUN_STATUS__RUN_FAILED, 1000 + i, 4000 + i),
+		    0);
+		assert_int_equal(store_run_outcome(s, ids[i], 0, 1, texts[(i + 1) % TEXTS]), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	/* Each run's two INSERTs, then BEGIN, the UPDATEs, two INSERTs of
+	 * the 210 events and COMMIT: on SQLite two UPDATEs a table (64 rows
+	 * to a VALUES), on PostgreSQL one, and a block of step ids and the
+	 * fence besides. 148 either way; 150 on PostgreSQL with VALUES. */
+	uint64_t spent = store_statements(s) - before;
+	assert_int_equal(spent, 2 * RUNS + 8);
+	for (int i = 0; i < RUNS; i++) {
+		Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+		assert_int_equal(store_run_show(s, ids[i], 0, show), 0);
+		assert_int_equal(show->run->status, ROTA__RUN_STATUS__RUN_FAILED);
+		assert_int_equal(show->run->started_ms, 1000 + i);
+		assert_int_equal(show->run->ended_ms, 4000 + i);
+		assert_string_equal(show->run->reason, texts[(i + 1) % TEXTS]);
+		assert_int_equal(show->n_steps, 1);
+		assert_int_equal(show->steps[0]->status, ROTA__STEP_STATUS__STEP_FAILED);
+		assert_int_equal(show->steps[0]->exit_code, i);
+		assert_int_equal(show->steps[0]->ended_ms, 3000 + i);
+		assert_string_equal(show->steps[0]->detail,
+		                    i % (TEXTS + 1) == TEXTS ? "" : texts[i % (TEXTS + 1)]);
+		rota__show_run_response__free_unpacked(show, NULL);
+	}
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -727,6 +791,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_migrates_empty_file_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_turn_writes_each_row_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_writes_them_together, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_keeps_every_text, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
 	    cmocka_unit_test(test_no_file_no_watch),
