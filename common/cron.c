@@ -396,12 +396,18 @@ cron_month_days(const cron_t *c, int year, int month)
 {
 	int dim = cron_days_in_month(year, month);
 	uint32_t valid = (uint32_t)(((1ULL << (dim + 1)) - 1) & ~1ULL);
-	int wd = cron_weekday(cron_days_from_civil(year, month, 1));
 	uint32_t dow = 0;
 
-	for (int d = 1; d <= dim; d++, wd = (wd + 1) % 7)
-		if ((c->wdays & (1u << wd)) || (c->wday_nth[wd] & (1u << ((d + 6) / 7))))
-			dow |= 1u << d;
+	if (c->wdays == 0x7f) {
+		/* Every weekday ('*', the common case): every day, without
+		 * walking the month (a yearly schedule's next slot walks 12). */
+		dow = valid;
+	} else {
+		int wd = cron_weekday(cron_days_from_civil(year, month, 1));
+		for (int d = 1; d <= dim; d++, wd = (wd + 1) % 7)
+			if ((c->wdays & (1u << wd)) || (c->wday_nth[wd] & (1u << ((d + 6) / 7))))
+				dow |= 1u << d;
+	}
 	uint32_t dom = c->mdays | (c->mday_last ? 1u << dim : 0);
 	if (c->mday_star || c->wday_star)
 		return dom & dow & valid;

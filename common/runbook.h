@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cron.h"
 #include "skipdates.h"
 #include "template.h"
 #include "yamltree.h"
@@ -301,6 +302,7 @@ typedef enum {
 typedef struct {
 	bool present;
 	char *cron;     /* as written: 5 fields or @daily... (valid for cron_parse) */
+	cron_t expr;    /* cron parsed: the scheduler's, so that no start parses it again */
 	char *timezone; /* IANA name; "UTC" when not given */
 	uint32_t jitter_ms;
 	runbook_catchup_t catchup;

@@ -96,6 +96,14 @@ sanitize_hidden(uint32_t cp, unsigned flags)
 	       cp == 0x2029;
 }
 
+/* An ASCII byte shown as it is: what sanitize_hidden keeps of one. */
+static inline bool
+sanitize_plain(uint8_t c, unsigned flags)
+{
+	return (c >= 0x20 && c < 0x7f) || (c == '\n' && (flags & SANITIZE_KEEP_NEWLINE)) ||
+	       (c == '\t' && !(flags & SANITIZE_ESCAPE_TAB));
+}
+
 char *
 sanitize_text(const void *data, size_t len, unsigned flags)
 {
@@ -107,6 +115,18 @@ sanitize_text(const void *data, size_t len, unsigned flags)
 	size_t o = 0;
 	size_t i = 0;
 	while (i < len) {
+		/* A run of printable ASCII (most output is) is copied at once:
+		 * the same bytes decoding each would keep, without a decode
+		 * per byte (a step's output is sanitized again to be indexed). */
+		size_t plain = i;
+		while (plain < len && sanitize_plain(p[plain], flags))
+			plain++;
+		if (plain > i) {
+			memcpy(out + o, p + i, plain - i);
+			o += plain - i;
+			i = plain;
+			continue;
+		}
 		uint32_t cp;
 		const char *why = NULL;
 		size_t n = sanitize_decode(p + i, len - i, &cp, &why);

@@ -106,16 +106,20 @@ yamltree_shown_t yamltree_shown(const char *text);
 typedef enum { YAMLTREE_SCALAR, YAMLTREE_SEQUENCE, YAMLTREE_MAPPING } yamltree_kind_t;
 
 typedef struct yamltree_node yamltree_node_t;
+typedef struct yamltree_block yamltree_block_t;
+/* A tree's nodes, texts and kid lists live in blocks the root owns, freed
+ * together by yamltree_destroy: no part of a tree is freed on its own. */
 struct yamltree_node {
 	yamltree_kind_t kind;
 	yamltree_mark_t mark;
-	char *text;             /* scalar: its value, NUL-free; owned */
+	char *text;             /* scalar: its value, NUL-free; in the tree's memory */
 	bool plain;             /* scalar: written without quotes (so may be null/bool) */
 	int style;              /* scalar: its yaml_scalar_style_t */
 	yamltree_mark_t end;    /* scalar: just past its last character (or quote) */
-	yamltree_node_t **kids; /* owned; sequence: items; mapping: key, value, key, value ... */
+	yamltree_node_t **kids; /* sequence: items; mapping: key, value, key, value ... */
 	size_t count;
 	size_t cap;
+	yamltree_block_t *mem; /* the root's: the tree's memory, owned (yamltree.c) */
 };
 
 /* How a file is named in messages and how large it may be. */

@@ -7,6 +7,7 @@
  * its name up. A catalog never changes once loaded (a reload builds a new
  * one), so the indexes are sized once and never grow or delete. */
 #include "catalog.h"
+#include "catalog_read.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -181,40 +182,19 @@ catalog_last_good(const char *path, const catalog_t *previous, store_t *store, c
 	return false;
 }
 
-/* Adds the file at path: served, stale, or a problem. */
+/* Adds the file at path, read and parsed (r, whose text and runbook it
+ * takes): served, stale, or a problem. */
 static void
-catalog_add_file(catalog_t *c, const char *path, const catalog_t *previous, store_t *store)
+catalog_add_file(catalog_t *c, const char *path, catalog_read_t *r, const catalog_t *previous,
+                 store_t *store)
 {
-	char *err = NULL;
-	size_t len = 0;
-	char *text = catalog_read_file(path, RUNBOOK_MAX_FILE_BYTES, &len, &err);
-	char *errors = NULL;
-	runbook_t *rb = NULL;
-	if (text == NULL) {
-		errors = xasprintf("%s\n", err);
-		free(err);
-	} else {
-		runbook_errors_t errs = {0};
-		rb = runbook_parse_string(text, len, path, &errs);
-		if (rb == NULL)
-			errors = runbook_errors_format(&errs);
-		runbook_errors_clear(&errs);
-		char *skip_err = NULL;
-		if (rb != NULL && runbook_skip_file_load(rb, path, &skip_err) != 0) {
-			/* A schedule that would fire on a holiday it was told to skip
-			 * is as wrong as a bad cron line: the file is invalid. */
-			errors = xasprintf("%s:%d:%d: %s\n", path, rb->schedule.skip_file_mark.line,
-			                   rb->schedule.skip_file_mark.column, skip_err);
-			free(skip_err);
-			runbook_destroy(&rb);
-		}
-		if (rb != NULL && rb->warnings.count > 0) {
-			/* Valid, and loaded; said as rota lint says it. */
-			char *warnings = runbook_errors_format(&rb->warnings);
-			log_warn("runbook %s loaded with warnings:\n%s", path, warnings);
-			free(warnings);
-		}
-	}
+	char *text = r->text, *errors = r->errors;
+	runbook_t *rb = r->rb;
+	*r = (catalog_read_t){.warnings = r->warnings};
+	if (r->warnings != NULL)
+		/* Valid, and loaded; said as rota lint says it. */
+		log_warn("runbook %s loaded with warnings:\n%s", path, r->warnings);
+	catalog_read_clear(r);
 	int64_t loaded_ms = clock_wall_ms();
 	if (rb == NULL) {
 		char *good = NULL;
@@ -368,6 +348,13 @@ catalog_expand_all(catalog_t *c, const catalog_t *previous)
 catalog_t *
 catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error)
 {
+	return catalog_load_threads(dir, previous, store, 0, error);
+}
+
+catalog_t *
+catalog_load_threads(const char *dir, const catalog_t *previous, store_t *store, unsigned threads,
+                     char **error)
+{
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		*error = xasprintf("runbook directory %s: %s", dir, strerror(errno));
@@ -404,11 +391,16 @@ catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **
 	char *path = xmalloc(dirlen + longest + 2);
 	memcpy(path, dir, dirlen);
 	path[dirlen] = '/';
+	/* Read and parsed on threads first; then taken in file name order
+	 * here, where the store, the previous catalog and the log are. */
+	catalog_read_t *read = xcalloc(n + 1, sizeof(*read));
+	catalog_read_all(dir, names, n, threads, read);
 	for (size_t i = 0; i < n; i++) {
 		memcpy(path + dirlen + 1, names[i], strlen(names[i]) + 1); /* <= longest + 1 */
-		catalog_add_file(c, path, previous, store);
+		catalog_add_file(c, path, &read[i], previous, store);
 		free(names[i]);
 	}
+	free(read);
 	free(path);
 	free(names);
 	catalog_expand_all(c, previous);

@@ -48,6 +48,11 @@ typedef struct {
  * directory is an error (NULL, *error set, the caller frees); bad files are
  * not. */
 catalog_t *catalog_load(const char *dir, const catalog_t *previous, store_t *store, char **error);
+/* catalog_load reading and parsing the files on threads threads (0: one
+ * per online CPU, at most 4; catalog_read.h): the same catalog, and the same
+ * errors in the same order, whatever the number. */
+catalog_t *catalog_load_threads(const char *dir, const catalog_t *previous, store_t *store,
+                                unsigned threads, char **error);
 void catalog_destroy(catalog_t **cp);
 /* The text a run of e keeps with it (launch_t.yaml): its bundle, or its
  * yaml when it runs no other runbook. Borrowed from e. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "events_tail.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -42,6 +44,9 @@ struct events {
 	uint64_t covered;             /* every event after it is in the ring */
 	events_follower_t *followers; /* owned */
 	size_t n_followers;
+	/* the runs streams follow, each bounded by tail_bytes */
+	size_t tail_bytes;
+	events_tail_t tails[EVENTS_TAILS_MAX];
 };
 
 bool
@@ -70,6 +75,7 @@ events_new_bounded(store_t *store, size_t ring_max, size_t ring_bytes, char **er
 	e->store = store;
 	e->ring_max = ring_max > 0 ? ring_max : 1;
 	e->ring_bytes = ring_bytes;
+	e->tail_bytes = ring_bytes * EVENTS_TAIL_RINGS;
 	e->ring = xcalloc(e->ring_max, sizeof(*e->ring));
 	e->ring_size = xcalloc(e->ring_max, sizeof(*e->ring_size));
 	e->ring_frame = xcalloc(e->ring_max, sizeof(*e->ring_frame));
@@ -99,6 +105,8 @@ events_destroy(events_t **ep)
 	}
 	for (size_t i = 0; i < e->n_followers; i++)
 		events_follower_clear(&e->followers[i]);
+	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
+		events_tail_clear(&e->tails[i]);
 	free(e->ring);
 	free(e->ring_size);
 	free(e->ring_frame);
@@ -145,7 +153,60 @@ events_drop_oldest(events_t *e)
 	e->count--;
 }
 
-/* Takes ev (owned) into the ring, dropping the oldest past the bounds. */
+/* The slot's frame, made the first time a stream needs it. */
+static sharedbuf_t *
+events_slot_frame(events_t *e, size_t slot)
+{
+	if (e->ring_frame[slot] == NULL)
+		e->ring_frame[slot] = events_frame(e->ring[slot]);
+	return e->ring_frame[slot];
+}
+
+/* The index of run_id's tail, EVENTS_TAILS_MAX when it has none. */
+static size_t
+events_tail_index(const events_t *e, const char *run_id)
+{
+	if (run_id == NULL || run_id[0] == '\0')
+		return EVENTS_TAILS_MAX;
+	size_t i = 0;
+	while (i < EVENTS_TAILS_MAX &&
+	       (e->tails[i].run_id == NULL || strcmp(e->tails[i].run_id, run_id) != 0))
+		i++;
+	return i;
+}
+
+/* The tail of run_id, opened (when open) for a live stream of it first
+ * asking: the free slot, else the one read the longest ago. It starts with
+ * the run's events in the ring, so it covers what the ring does. A stream
+ * catching up (an old run's page in the console) opens none: it would
+ * evict a live run's for a run that may write nothing more. */
+static events_tail_t *
+events_tail_want(events_t *e, const char *run_id, bool open)
+{
+	size_t at = events_tail_index(e, run_id);
+	events_tail_t *t = at < EVENTS_TAILS_MAX ? &e->tails[at] : NULL;
+	if (t == NULL && open && run_id != NULL && run_id[0] != '\0') {
+		t = &e->tails[0];
+		for (size_t i = 0; i < EVENTS_TAILS_MAX && t->run_id != NULL; i++)
+			if (e->tails[i].run_id == NULL || e->tails[i].asked_ms < t->asked_ms)
+				t = &e->tails[i];
+		events_tail_clear(t);
+		events_tail_open(t, run_id, e->covered);
+		for (size_t i = 0; i < e->count; i++) {
+			size_t slot = (e->head + i) % e->ring_max;
+			if (e->ring[slot]->run_id != NULL &&
+			    strcmp(e->ring[slot]->run_id, run_id) == 0)
+				events_tail_add(t, e->ring[slot]->cursor,
+				                events_slot_frame(e, slot), e->tail_bytes);
+		}
+	}
+	if (t != NULL)
+		t->asked_ms = clock_mono_ms();
+	return t;
+}
+
+/* Takes ev (owned) into the ring, dropping the oldest past the bounds, and
+ * into its run's tail when a stream follows the run. */
 static void
 events_keep(events_t *e, Rota__Event *ev)
 {
@@ -158,6 +219,38 @@ events_keep(events_t *e, Rota__Event *ev)
 	e->bytes += size;
 	e->count++;
 	e->published = ev->cursor;
+	size_t at = events_tail_index(e, ev->run_id);
+	if (at < EVENTS_TAILS_MAX)
+		events_tail_add(&e->tails[at], ev->cursor, events_slot_frame(e, slot),
+		                e->tail_bytes);
+}
+
+/* Adds t's run's events in (after, upto] from the store; on a store error
+ * the tail starts again at upto (its streams are behind: they resync). */
+static void
+events_tail_fill(events_t *e, events_tail_t *t, uint64_t after, uint64_t upto)
+{
+	for (;;) {
+		Rota__Event **evs;
+		size_t n;
+		if (store_events_read(e->store, after, upto, t->run_id, EVENTS_PAGE, &evs, &n) !=
+		    0) {
+			char *run_id = xstrdup(t->run_id);
+			events_tail_clear(t);
+			events_tail_open(t, run_id, upto);
+			free(run_id);
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sharedbuf_t *frame = events_frame(evs[i]);
+			events_tail_add(t, evs[i]->cursor, frame, e->tail_bytes);
+			sharedbuf_drop(&frame);
+			after = evs[i]->cursor;
+		}
+		store_events_free(evs, n);
+		if (n < EVENTS_PAGE)
+			return;
+	}
 }
 
 /* Reads what was committed since the last call into the ring: at most
@@ -184,9 +277,16 @@ events_fill(events_t *e)
 	uint64_t last = 0;
 	if (store_events_last(e->store, &last) != 0 || last <= e->published)
 		return;
+	uint64_t skipped = e->published;
 	while (e->count > 0)
 		events_drop_oldest(e);
 	e->published = e->covered = last;
+	/* The tails miss nothing: each reads its run's skipped events by the
+	 * store's index on run (a turn of a busy fleet can write more than a
+	 * fill reads; a followed run wrote a few of them). */
+	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
+		if (e->tails[i].run_id != NULL)
+			events_tail_fill(e, &e->tails[i], skipped, last);
 }
 
 /* The first ring index whose cursor is after `after`. */
@@ -304,10 +404,33 @@ events_frames_stored(events_t *e, const char *run_id, uint64_t after, size_t max
 	return 0;
 }
 
+/* A stream within its run's tail: its frames after `after`. */
+static void
+events_frames_tail(events_t *e, const events_tail_t *t, uint64_t after, size_t max,
+                   events_frame_fn fn, void *ctx, uint64_t *next)
+{
+	*next = after;
+	size_t bytes = 0, i = events_tail_find(t, after);
+	for (; i < t->count && bytes < max; i++) {
+		sharedbuf_t *frame = events_tail_frame(t, i);
+		fn(ctx, frame);
+		bytes += frame->len;
+		*next = events_tail_cursor(t, i);
+	}
+	/* Every event of the run up to what is published is in the tail. */
+	if (i == t->count)
+		*next = e->published > after ? e->published : after;
+}
+
 int
 events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
               events_frame_fn fn, void *ctx, uint64_t *next)
 {
+	const events_tail_t *t = events_tail_want(e, run_id, !from_store);
+	if (t != NULL && after >= t->from) {
+		events_frames_tail(e, t, after, max, fn, ctx, next);
+		return 0;
+	}
 	if (after < e->covered) {
 		if (!from_store) {
 			*next = after;
@@ -320,11 +443,9 @@ events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, 
 	for (; i < e->count && bytes < max; i++) {
 		const Rota__Event *ev = events_at(e, i);
 		if (events_match(ev, run_id, NULL)) {
-			size_t slot = (e->head + i) % e->ring_max;
-			if (e->ring_frame[slot] == NULL)
-				e->ring_frame[slot] = events_frame(ev);
-			fn(ctx, e->ring_frame[slot]);
-			bytes += e->ring_frame[slot]->len;
+			sharedbuf_t *frame = events_slot_frame(e, (e->head + i) % e->ring_max);
+			fn(ctx, frame);
+			bytes += frame->len;
 		}
 		*next = ev->cursor;
 	}
@@ -334,9 +455,17 @@ events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, 
 }
 
 bool
-events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next)
+events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next)
 {
 	*next = after;
+	/* A quiet run's tail is kept while its streams wait for news. */
+	const events_tail_t *t = events_tail_want(e, run_id, false);
+	if (t != NULL && after >= t->from) {
+		if (t->count > 0 && events_tail_cursor(t, t->count - 1) > after)
+			return true;
+		*next = e->published > after ? e->published : after;
+		return false;
+	}
 	if (after < e->covered)
 		return true;
 	for (size_t i = events_find(e, after); i < e->count; i++) {
@@ -481,6 +610,11 @@ events_committed(events_t *e, sendq_t *q, bool wrote, int64_t now_ms)
 {
 	if (wrote)
 		events_fill(e);
+	/* A tail no stream read for a while: its streams are gone. */
+	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
+		if (e->tails[i].run_id != NULL &&
+		    now_ms - e->tails[i].asked_ms > EVENTS_TAIL_IDLE_MS)
+			events_tail_clear(&e->tails[i]);
 	size_t kept = 0;
 	for (size_t i = 0; i < e->n_followers; i++) {
 		events_follower_t *f = &e->followers[i];

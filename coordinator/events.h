@@ -14,8 +14,10 @@
  * EVENTS_HOLD_MS. So a follower that stops reading holds one window at most,
  * and one that asks from a cursor older than the ring is answered from the
  * store, a page at a time. Server-Sent Events read the same ring
- * (events_each): a live stream that falls behind the ring is cut with a
- * "resync" and resumes from the store by its cursor.
+ * (events_frames): a live stream that falls behind the ring is cut with a
+ * "resync" and resumes from the store by its cursor. A stream of one run
+ * reads its run's tail instead (events_tail.h): it falls behind only when
+ * its own run's events leave the tail, not when other runs fill the ring.
  *
  * Must never: publish an event before its commit (the ring is filled only
  * from committed rows, and the store is read only up to what was
@@ -43,6 +45,15 @@
 #define EVENTS_HOLD_MS 2000
 /* Followers waiting at once on the operator socket; more are refused. */
 #define EVENTS_FOLLOWERS_MAX 1024
+/* Runs whose recent events are kept apart for their streams (a tail each,
+ * events_tail.h), each bounded by EVENTS_TAIL_RINGS times the ring's bytes
+ * (16 MiB: a follower may be that far behind its own run's output, about
+ * 16 s of a run writing 1 MB/s, before it is cut): at most 4 x 16 MiB of
+ * frames besides the ring, while four runs writing that much are followed.
+ * A tail no stream read for EVENTS_TAIL_IDLE_MS is dropped. */
+#define EVENTS_TAILS_MAX 4
+#define EVENTS_TAIL_RINGS 4
+#define EVENTS_TAIL_IDLE_MS 30000
 /* Rows read from the store at once (filling the ring, or a page). */
 #define EVENTS_PAGE 256
 
@@ -98,7 +109,9 @@ int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store
  * stream asks for it and shared by every stream after (the ring drops it
  * with its event, so frames are bounded with the ring: about its output's
  * bytes again, JSON-escaped); one read from the store is made for the
- * call. Returns and *next as events_each. */
+ * call. A live stream of one run (from_store false) reads its run's tail
+ * (events_tail.h, opened then), and so does any stream of the run whose
+ * cursor the tail covers. Returns and *next as events_each. */
 typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
 int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                   events_frame_fn fn, void *ctx, uint64_t *next);
@@ -110,8 +123,9 @@ int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_sto
  * when there is none (false). A stream kept at the edge of its own run's
  * events falls behind the ring only when those are dropped, not when other
  * runs fill it. True with *next = after when `after` is older than the
- * ring (the stream reads to learn what to do). Reads only the ring. */
-bool events_news(const events_t *e, const char *run_id, uint64_t after, uint64_t *next);
+ * ring (the stream reads to learn what to do). Reads only memory: the
+ * run's tail (events_tail.h), else the ring. */
+bool events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next);
 
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */
 bool events_run_over(int status);

@@ -222,19 +222,11 @@ scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, const sche
                 int64_t now_ms)
 {
 	const runbook_schedule_t *sc = &rb->schedule;
-	cron_t expr;
-	char err[160];
-	int col = 0;
-	if (cron_parse(sc->cron, &expr, err, sizeof(err), &col) != 0) {
-		/* The parser checked it: only a bug gets here. */
-		log_error("runbook %s: schedule '%s': %s", rb->name, sc->cron, err);
-		return NULL;
-	}
 	schedule_t *e = xcalloc(1, sizeof(*e));
 	e->runbook = xstrdup(rb->name);
 	e->cron = xstrdup(sc->cron);
 	e->timezone = xstrdup(sc->timezone ? sc->timezone : "UTC");
-	e->expr = expr;
+	e->expr = sc->expr; /* parsed with the runbook (check_cron) */
 	e->catchup = sc->catchup;
 	e->catchup_max = sc->catchup_max ? sc->catchup_max : RUNBOOK_DEFAULT_CATCHUP_MAX;
 	e->concurrency = sc->concurrency;

@@ -95,8 +95,8 @@ runbook_keys_check(check_t *c, const yamltree_node_t *map, const char *const *ke
 	for (size_t i = 0; i + 1 < map->count; i += 2) {
 		const yamltree_node_t *k = map->kids[i];
 		bool known = false;
-		for (size_t j = 0; j < nkeys && !known; j++)
-			known = strcmp(k->text, keys[j]) == 0;
+		for (size_t j = 0; j < nkeys && !known; j++) /* the first byte first */
+			known = k->text[0] == keys[j][0] && strcmp(k->text, keys[j]) == 0;
 		if (known)
 			continue;
 		const char *hint = suggest_key(k->text, keys, nkeys);

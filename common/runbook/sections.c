@@ -496,6 +496,7 @@ check_cron(check_t *c, const yamltree_node_t *v, runbook_schedule_t *sc)
 		return;
 	}
 	sc->cron = xstrdup(v->text);
+	sc->expr = cron;
 }
 
 static void

@@ -221,35 +221,86 @@ yamltree_shown(const char *text)
 /* ------------------------------------------------------------------ */
 /* Pass 1: libyaml events into a tree                                 */
 
-static yamltree_node_t *
-node_new(yamltree_kind_t kind, yamltree_mark_t mark)
-{
-	yamltree_node_t *n = xcalloc(1, sizeof(*n));
+/* A tree's memory. A file's tree is a few dozen small nodes, texts and kid
+ * lists, made together and freed together: taken from blocks rather than
+ * one malloc and one free each (those were a tenth of a catalog's start at
+ * 100,000 runbooks). The root keeps the blocks (yamltree_node_t.mem). */
+struct yamltree_block {
+	yamltree_block_t *next; /* owned: the block made before */
+	size_t used, cap;       /* bytes of data */
+	max_align_t data[];
+};
 
-	n->kind = kind;
-	n->mark = mark;
+/* A block's size; a larger request gets a block of its own. */
+#define TREE_BLOCK_BYTES 4000
+#define TREE_BLOCK_OWN (TREE_BLOCK_BYTES / 4)
+
+static void
+tree_mem_free(yamltree_block_t *b)
+{
+	while (b != NULL) {
+		yamltree_block_t *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+/* size bytes from *mem, aligned as malloc's, not zeroed. */
+static void *
+tree_alloc(yamltree_block_t **mem, size_t size)
+{
+	const size_t align = _Alignof(max_align_t);
+	size = (size + align - 1) / align * align;
+	yamltree_block_t *b = *mem;
+	if (b == NULL || b->cap - b->used < size) {
+		size_t cap = size > TREE_BLOCK_BYTES ? size : TREE_BLOCK_BYTES;
+		b = xmalloc(sizeof(*b) + cap);
+		b->used = 0;
+		b->cap = cap;
+		if (size > TREE_BLOCK_OWN && *mem != NULL) {
+			/* Behind the current block, whose room is kept for the
+			 * small requests to come. */
+			b->next = (*mem)->next;
+			(*mem)->next = b;
+		} else {
+			b->next = *mem;
+			*mem = b;
+		}
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += size;
+	return p;
+}
+
+static yamltree_node_t *
+node_new(yamltree_block_t **mem, yamltree_kind_t kind, yamltree_mark_t mark)
+{
+	yamltree_node_t *n = tree_alloc(mem, sizeof(*n));
+
+	*n = (yamltree_node_t){.kind = kind, .mark = mark};
 	return n;
 }
 
-/* Recursive, but the tree is at most YAMLTREE_MAX_DEPTH deep. */
-static void
-node_free(yamltree_node_t *n)
+static char *
+node_text(yamltree_block_t **mem, const char *text, size_t len)
 {
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < n->count; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->text);
-	free(n);
+	char *s = tree_alloc(mem, len + 1);
+	memcpy(s, text, len);
+	s[len] = '\0';
+	return s;
 }
 
 static void
-node_append(yamltree_node_t *parent, yamltree_node_t *kid)
+node_append(yamltree_block_t **mem, yamltree_node_t *parent, yamltree_node_t *kid)
 {
 	if (parent->count == parent->cap) {
-		parent->cap = parent->cap ? parent->cap * 2 : 8;
-		parent->kids = xrealloc(parent->kids, parent->cap * sizeof(*parent->kids));
+		/* The old list stays in the blocks: at most as much again. */
+		size_t cap = parent->cap ? parent->cap * 2 : 8;
+		yamltree_node_t **kids = tree_alloc(mem, cap * sizeof(*kids));
+		if (parent->count > 0)
+			memcpy(kids, parent->kids, parent->count * sizeof(*kids));
+		parent->kids = kids;
+		parent->cap = cap;
 	}
 	parent->kids[parent->count++] = kid;
 }
@@ -438,6 +489,9 @@ key_ptr_cmp(const void *a, const void *b)
 	return c != 0 ? c : yamltree_mark_cmp(ka->mark, kb->mark);
 }
 
+/* Keys sorted by insertion rather than qsort up to this many. */
+#define KEYS_INSERTION_MAX 16
+
 /* Duplicate keys, found by sorting rather than by comparing every pair: a
  * 1 MiB mapping can hold ~170k keys, and n^2 string compares would hang. */
 static bool
@@ -449,12 +503,27 @@ mapping_check_duplicates(yamltree_report_t *r, const yamltree_node_t *map)
 	if (nkeys < 2)
 		return true;
 
-	const yamltree_node_t **keys = xcalloc(nkeys, sizeof(*keys));
+	const yamltree_node_t *few[KEYS_INSERTION_MAX];
+	const yamltree_node_t **keys = nkeys <= KEYS_INSERTION_MAX ? few /* owned unless few */
+	                                                           : xcalloc(nkeys, sizeof(*keys));
 	size_t n = 0;
 	for (size_t i = 0; i + 1 < map->count; i += 2)
 		if (map->kids[i]->kind == YAMLTREE_SCALAR)
 			keys[n++] = map->kids[i];
-	qsort(keys, n, sizeof(*keys), key_ptr_cmp);
+	if (n <= KEYS_INSERTION_MAX) {
+		/* A runbook's mappings have a few keys each: qsort's set-up cost
+		 * them more than the sort (a twentieth of a catalog's start).
+		 * key_ptr_cmp is a total order, so the order is qsort's. */
+		for (size_t i = 1; i < n; i++) {
+			const yamltree_node_t *k = keys[i];
+			size_t j = i;
+			for (; j > 0 && key_ptr_cmp(&keys[j - 1], &k) > 0; j--)
+				keys[j] = keys[j - 1];
+			keys[j] = k;
+		}
+	} else {
+		qsort(keys, n, sizeof(*keys), key_ptr_cmp);
+	}
 	for (size_t i = 1, first = 0; i < n; i++) {
 		if (strcmp(keys[i]->text, keys[first]->text) != 0) {
 			first = i;
@@ -466,7 +535,8 @@ mapping_check_duplicates(yamltree_report_t *r, const yamltree_node_t *map)
 		                    keys[first]->mark.column);
 		ok = false;
 	}
-	free(keys);
+	if (keys != few)
+		free(keys);
 	return ok;
 }
 
@@ -511,8 +581,8 @@ event_check_props(yamltree_report_t *r, const char *noun, yamltree_mark_t mark,
 /* Adds node under the innermost open collection (or as the root). A
  * mapping's keys must be scalars: anything else is reported here. */
 static bool
-tree_attach(yamltree_report_t *r, yamltree_node_t **stack, int depth, yamltree_node_t **root,
-            yamltree_node_t *node)
+tree_attach(yamltree_report_t *r, yamltree_block_t **mem, yamltree_node_t **stack, int depth,
+            yamltree_node_t **root, yamltree_node_t *node)
 {
 	if (depth == 0) {
 		*root = node;
@@ -526,11 +596,11 @@ tree_attach(yamltree_report_t *r, yamltree_node_t **stack, int depth, yamltree_n
 		                    node->kind == YAMLTREE_MAPPING ? "mapping" : "sequence");
 		ok = false;
 	}
-	node_append(parent, node);
+	node_append(mem, parent, node);
 	return ok;
 }
 
-/* Returns the root node (the caller frees it with node_free) or NULL after
+/* Returns the root node (the caller frees it with yamltree_destroy) or NULL after
  * reporting at least one error. */
 static yamltree_node_t *
 tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_options_t *opt)
@@ -544,6 +614,7 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 	yamltree_node_t *root = NULL;
 	int documents = 0;
 	size_t nodes = 0;
+	yamltree_block_t *mem = NULL; /* owned: the tree's memory, the root's when it is returned */
 	bool ok = true;
 
 	if (!yaml_parser_initialize(&parser)) {
@@ -586,17 +657,17 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 			ok = false;
 			/* A stand-in keeps the tree's shape so parsing can go on
 			 * and find further errors. */
-			node = node_new(YAMLTREE_SCALAR, mark);
-			node->text = xstrdup("");
+			node = node_new(&mem, YAMLTREE_SCALAR, mark);
+			node->text = node_text(&mem, "", 0);
 			break;
 		case YAML_SCALAR_EVENT:
 			if (!event_check_props(r, noun, mark, ev.data.scalar.anchor,
 			                       ev.data.scalar.tag,
 			                       ev.data.scalar.length == 0 ? text : NULL, len))
 				ok = false;
-			node = node_new(YAMLTREE_SCALAR, mark);
-			node->text =
-			    xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+			node = node_new(&mem, YAMLTREE_SCALAR, mark);
+			node->text = node_text(&mem, (const char *)ev.data.scalar.value,
+			                       ev.data.scalar.length);
 			node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			node->style = (int)ev.data.scalar.style;
 			node->end = mark_from_yaml(ev.end_mark);
@@ -623,7 +694,7 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 				done = true;
 				break;
 			}
-			node = node_new(is_map ? YAMLTREE_MAPPING : YAMLTREE_SEQUENCE, mark);
+			node = node_new(&mem, is_map ? YAMLTREE_MAPPING : YAMLTREE_SEQUENCE, mark);
 			break;
 		}
 		case YAML_SEQUENCE_END_EVENT:
@@ -644,11 +715,10 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 			if (++nodes > YAMLTREE_MAX_NODES) {
 				yamltree_report_add(r, mark, "more than %d YAML values in one file",
 				                    YAMLTREE_MAX_NODES);
-				node_free(node);
-				ok = false;
+				ok = false; /* node stays in mem, freed with it */
 				done = true;
 			} else {
-				if (!tree_attach(r, stack, depth, &root, node))
+				if (!tree_attach(r, &mem, stack, depth, &root, node))
 					ok = false;
 				if (node->kind != YAMLTREE_SCALAR)
 					stack[depth++] = node;
@@ -659,21 +729,22 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 	yaml_parser_delete(&parser);
 
 	if (!ok) {
-		node_free(root);
+		tree_mem_free(mem);
 		return NULL;
 	}
 	if (root == NULL ||
 	    (root->kind == YAMLTREE_SCALAR && root->plain && root->text[0] == '\0')) {
 		if (opt->empty_ok) {
-			node_free(root);
+			tree_mem_free(mem);
 			return NULL;
 		}
 		yamltree_report_add(r, (yamltree_mark_t){1, 1}, "the %s is empty%s%s", noun,
 		                    empty_hint != NULL ? "; " : "",
 		                    empty_hint != NULL ? empty_hint : "");
-		node_free(root);
+		tree_mem_free(mem);
 		return NULL;
 	}
+	root->mem = mem;
 	return root;
 }
 
@@ -681,9 +752,13 @@ tree_build(yamltree_report_t *r, const char *text, size_t len, const yamltree_op
 const yamltree_node_t *
 yamltree_map_get(const yamltree_node_t *map, const char *key)
 {
-	for (size_t i = 0; i + 1 < map->count; i += 2)
-		if (strcmp(map->kids[i]->text, key) == 0)
+	/* The first byte first: a runbook's checks ask a hundred times a
+	 * file, mostly for keys that are not there. */
+	for (size_t i = 0; i + 1 < map->count; i += 2) {
+		const char *k = map->kids[i]->text;
+		if (k[0] == key[0] && strcmp(k, key) == 0)
 			return map->kids[i + 1];
+	}
 	return NULL;
 }
 
@@ -778,6 +853,7 @@ yamltree_destroy(yamltree_node_t **rootp)
 {
 	if (rootp == NULL)
 		return;
-	node_free(*rootp);
+	if (*rootp != NULL)
+		tree_mem_free((*rootp)->mem);
 	*rootp = NULL;
 }

@@ -170,18 +170,26 @@ sf_line(sf_client_t *c)
 		c->retry_ms = strtoull(c->line + 7, NULL, 10);
 }
 
-/* Body bytes: SSE lines. */
+/* Body bytes: SSE lines. By memchr: a 16 KiB data line is skipped, not
+ * looked at a byte at a time (that loop was most of this process's CPU,
+ * taken from the cores the coordinator shares with it). */
 static void
 sf_body(sf_client_t *c, const char *p, size_t n)
 {
 	sf_bytes += n;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			sf_line(c);
-			c->line_len = 0;
-		} else if (c->line_len < SSEFOLLOW_LINE - 1) {
-			c->line[c->line_len++] = p[i];
-		}
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = nl != NULL ? (size_t)(nl - p) : n;
+		size_t room = SSEFOLLOW_LINE - 1 - c->line_len;
+		size_t keep = len < room ? len : room;
+		memcpy(c->line + c->line_len, p, keep);
+		c->line_len += keep;
+		if (nl == NULL)
+			return;
+		sf_line(c);
+		c->line_len = 0;
+		p = nl + 1;
+		n -= len + 1;
 	}
 }
 

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
+#include "catalog_read.h"
 #include "fixture_store.h"
 #include "store/store.h"
 #include "xalloc.h"
@@ -221,10 +223,147 @@ test_a_start_writes_only_the_runbooks_that_changed(void **state)
 	free(yaml);
 }
 
+/* Equal nullable strings. */
+static void
+assert_same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Two catalogs of one directory hold the same entries and problems, in
+ * the same order (loaded_ms aside: the time each was loaded). */
+static void
+assert_same_catalog(const catalog_t *a, const catalog_t *b)
+{
+	assert_int_equal(catalog_count(a), catalog_count(b));
+	for (size_t i = 0; i < catalog_count(a); i++) {
+		const catalog_entry_t *x = catalog_at(a, i), *y = catalog_at(b, i);
+		assert_string_equal(x->path, y->path);
+		assert_string_equal(x->rb->name, y->rb->name);
+		assert_string_equal(x->yaml, y->yaml);
+		assert_string_equal(x->hash, y->hash);
+		assert_same_text(x->errors, y->errors);
+		assert_same_text(x->bundle, y->bundle);
+		assert_int_equal(x->rb->warnings.count, y->rb->warnings.count);
+		assert_int_equal(x->rb->schedule.present, y->rb->schedule.present);
+		assert_same_text(x->rb->schedule.cron, y->rb->schedule.cron);
+	}
+	assert_int_equal(catalog_invalid(a), catalog_invalid(b));
+	for (size_t i = 0; i < catalog_invalid(a); i++) {
+		assert_string_equal(catalog_problem_at(a, i)->path, catalog_problem_at(b, i)->path);
+		assert_string_equal(catalog_problem_at(a, i)->errors,
+		                    catalog_problem_at(b, i)->errors);
+	}
+}
+
+/* File i of the threaded test: valid, or broken in one of the ways a
+ * file can be (YAML, a key, a skip_dates file, a name another file has,
+ * a warning), and, when broken is set, the valid ones of some kinds broken
+ * too (served from the previous catalog, stale). */
+static void
+write_mixed(fixture_t *f, int i, bool broken)
+{
+	char file[32], text[256];
+	snprintf(file, sizeof(file), "r%03d.yaml", i);
+	const char *steps = "steps:\n  - id: s\n    noop: {}\n";
+	switch (i % 8) {
+	case 0:
+		snprintf(text, sizeof(text), "name: r%03d\nsteps: [\n", i);
+		break;
+	case 1:
+		snprintf(text, sizeof(text), "name: r%03d\ndescriptoin: x\n%s", i, steps);
+		break;
+	case 2:
+		snprintf(text, sizeof(text),
+		         "name: r%03d\nschedule: {cron: \"0 8 * * *\", skip_dates: [{file: "
+		         "none-%03d.txt}]}\n%s",
+		         i, i, steps);
+		break;
+	case 3:
+		snprintf(text, sizeof(text), "name: r%03d\n%s", i + 3, steps);
+		break;
+	case 4:
+		snprintf(text, sizeof(text), "name: r%03d\ncategory: odd\n%s", i, steps);
+		break;
+	case 5:
+		snprintf(text, sizeof(text), "name: r%03d\n%s%s", i,
+		         broken ? "schedule: \"61 * * * *\"\n" : "schedule: \"1 2 * * *\"\n",
+		         steps);
+		break;
+	default:
+		snprintf(text, sizeof(text), "name: r%03d\nschedule: \"%d %d * * *\"\n%s", i,
+		         i % 60, i % 24, steps);
+		break;
+	}
+	write_file(f, file, text);
+}
+
+/* The files read and parsed on four threads give the catalog one thread
+ * gives: the same runbooks, stale files and problems, each with the same
+ * file:line:column errors, in file name order. */
+static void
+test_files_read_on_threads_give_the_catalog_one_thread_gives(void **state)
+{
+	fixture_t *f = *state;
+	enum { FILES = 200 };
+	for (int i = 0; i < FILES; i++)
+		write_mixed(f, i, false);
+	char dir[160];
+	snprintf(dir, sizeof(dir), "%s/zz.yaml", f->books); /* not a regular file */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char *error = NULL;
+	catalog_t *previous = catalog_load_threads(f->books, NULL, NULL, 1, &error);
+	assert_non_null(previous);
+	for (int i = 0; i < FILES; i++)
+		write_mixed(f, i, true);
+
+	catalog_t *one = catalog_load_threads(f->books, previous, NULL, 1, &error);
+	catalog_t *four = catalog_load_threads(f->books, previous, NULL, 4, &error);
+	assert_non_null(one);
+	assert_non_null(four);
+	assert_same_catalog(one, four);
+	/* Each kind is there: served, stale, invalid. */
+	assert_null(catalog_find(one, "r007")->errors);
+	assert_non_null(catalog_find(one, "r005")->errors);
+	/* YAML, a key, skip_dates, a name taken (by r003.yaml, from r006.yaml)
+	 * in each eight files; and zz.yaml. */
+	assert_int_equal(catalog_invalid(one), 4 * FILES / 8 + 1);
+	assert_string_equal(catalog_problem_at(one, catalog_invalid(one) - 1)->path, dir);
+	catalog_destroy(&one);
+	catalog_destroy(&four);
+	catalog_destroy(&previous);
+
+	/* And four threads did read (one per 32 files at most). */
+	char *names[FILES];
+	for (int i = 0; i < FILES; i++)
+		names[i] = xasprintf("r%03d.yaml", i);
+	catalog_read_t got[FILES] = {0};
+	assert_int_equal(catalog_read_all(f->books, names, FILES, 4, got), 4);
+	assert_non_null(strstr(got[0].errors, "/r000.yaml:"));
+	assert_non_null(got[4].warnings);
+	for (int i = 0; i < FILES; i++) {
+		assert_true((got[i].rb == NULL) == (got[i].errors != NULL));
+		catalog_read_clear(&got[i]);
+	}
+	/* Three files are too few for a second thread. */
+	assert_int_equal(catalog_read_all(f->books, names, 3, 4, got), 1);
+	for (int i = 0; i < FILES; i++) {
+		if (i < 3)
+			catalog_read_clear(&got[i]);
+		free(names[i]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+	        test_files_read_on_threads_give_the_catalog_one_thread_gives, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_start_writes_only_the_runbooks_that_changed,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -323,6 +323,90 @@ test_frames_shared_and_news(void **state)
 	sendq_destroy(&q);
 }
 
+/* A stream of one run keeps its place when other runs' events outrun the
+ * ring: its run's events are kept apart (a tail, bounded by 4 times the ring's
+ * bytes), so it is not cut with a resync and sent back to the store. Past
+ * the tail's bytes it is behind, as before. */
+static void
+test_a_run_stream_outlives_the_ring(void **state)
+{
+	fixture_store_t *f = *state;
+	sendq_t *q = sendq_new();
+	char *error = NULL;
+	events_t *e = events_new_bounded(f->store, 4, 1 << 20, &error);
+	assert_non_null(e);
+	uint64_t start = events_cursor(e);
+	add_run(f->store, "r1");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	frames_t a = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 1);
+	uint64_t live = next;
+	drop_frames(&a);
+
+	/* r2's 10 events fill the ring of 4 twice over; then one of r1. */
+	add_run(f->store, "r2");
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r2", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 5, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_true(events_news(e, "r1", live, &next));
+	assert_int_equal(events_frames(e, "r1", live, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 1); /* r1's update, and nothing of r2 */
+	char want[64];
+	snprintf(want, sizeof(want), "id: %llu\nevent: run\n",
+	         (unsigned long long)events_cursor(e));
+	assert_memory_equal(a.frames[0]->data, want, strlen(want));
+	assert_int_equal(next, events_cursor(e));
+	assert_false(events_news(e, "r1", next, &next));
+	drop_frames(&a);
+	live = next;
+
+	/* One turn that wrote more than a fill reads (16 pages): the ring
+	 * starts again at the newest event, but the run's tail misses none of
+	 * its run's. */
+	add_run(f->store, "r3");
+	for (int i = 0; i < 4200; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r3", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 6, 0), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r3", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_true(events_news(e, "r1", live, &next));
+	assert_int_equal(events_frames(e, "r1", live, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(next, events_cursor(e));
+	drop_frames(&a);
+
+	/* Its own run's events past the tail's bytes: behind, as before. */
+	events_destroy(&e);
+	e = events_new_bounded(f->store, 4, 100, &error);
+	assert_non_null(e);
+	assert_int_equal(
+	    events_frames(e, "r1", events_cursor(e), false, 65536, keep_frame, &a, &next), 0);
+	live = next;
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_int_equal(events_frames(e, "r1", live, false, 65536, keep_frame, &a, &next), 1);
+	assert_int_equal(a.n, 0);
+	/* From the store, in order, all 9. */
+	assert_int_equal(events_frames(e, "r1", live, true, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 9);
+	drop_frames(&a);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 static void
 test_json(void **state)
 {
@@ -357,6 +441,8 @@ main(void)
 	                                    fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_frames_shared_and_news, fixture_store_setup_test,
 	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_run_stream_outlives_the_ring,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
