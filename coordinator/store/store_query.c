@@ -100,7 +100,7 @@ store_run_summary_clear(Rota__RunSummary *sum)
 }
 
 /* Each filter is "any" when its value is empty: one statement for every
- * combination, on the indexes runs_created and runs_runbook; before is a
+ * combination, on the indexes runs_created_id and runs_runbook_keep; before is a
  * keyset cursor on (created_ms, id), never an OFFSET. The times are cast:
  * PostgreSQL takes "$n = 0" for a 32-bit integer, and a time in ms does
  * not fit one. */
@@ -111,7 +111,7 @@ static const char sql_runs_find[] =
     " AND sr.host = ?))"
     " AND (CAST(? AS BIGINT) = 0 OR created_ms >= ?)"
     " AND (CAST(? AS BIGINT) = 0 OR created_ms < ?)"
-    /* The cursor's time as a bound the planner can seek runs_created to
+    /* The cursor's time as a bound the planner can seek runs_created_id to
      * (inside an OR it would walk the index from the newest run down: a
      * deep page of 100,000 runs took 66 ms); the exact cut is below. */
     " AND created_ms <= COALESCE((SELECT created_ms FROM runs b WHERE b.id = ?),"

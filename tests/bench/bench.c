@@ -157,7 +157,7 @@ typedef struct {
 } bench_db_t;
 
 static const char bench_sql_status[] = "SELECT status FROM runs WHERE id = $1";
-/* runs_status is an index: a count over it, not a table scan. */
+/* runs_status_created is an index: a count over it, not a table scan. */
 static const char bench_sql_ended[] = "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)";
 
 static void

@@ -753,6 +753,13 @@ if want pg; then
 			# count, whatever the load (a plan that scans the whole table
 			# for a turn's updates shows here).
 			figure throughput_pg_seq_rows_per_run "$(pg_super "SELECT round(COALESCE(SUM(seq_tup_read), 0)::numeric / $runs, 1) FROM pg_stat_user_tables WHERE relname IN ('runs', 'step_runs')")" rows
+			# Updates that wrote no index entry (HOT) of all updates, and
+			# index entries a run (each table's updates not HOT, times its
+			# indexes, plus its inserts, times its indexes): a count.
+			figure throughput_pg_hot_update_pct "$(pg_super "SELECT round(100.0 * SUM(n_tup_hot_upd) / GREATEST(SUM(n_tup_upd), 1), 1) FROM pg_stat_user_tables WHERE relname IN ('runs', 'step_runs')")" "%"
+			figure throughput_pg_index_entries_per_run "$(pg_super "SELECT round(SUM((n_tup_ins + n_tup_upd - n_tup_hot_upd) * (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid))::numeric / $runs, 1) FROM pg_stat_user_tables t")" entries
+			echo "  rows a run by table (inserted, updated, of them HOT; indexes):" >&2
+			pg_super "SELECT relname || ' ' || round(n_tup_ins::numeric / $runs, 2) || ' ' || round(n_tup_upd::numeric / $runs, 2) || ' ' || round(n_tup_hot_upd::numeric / $runs, 2) || '; ' || (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid) FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_ins + n_tup_upd DESC" | sed 's/^/    /' >&2
 			figure throughput_pg_coordinator_cpu_us_per_stream_run "$(per_run $((cpu1 - cpu0)))" us
 			figure throughput_pg_server_cpu_us_per_run "$(per_run $((pgcpu1 - pgcpu0)))" us
 			figure throughput_pg_fleet_cpu_us_per_run "$(per_run $((fleetcpu1 - fleetcpu0)))" us

@@ -111,6 +111,61 @@ test_refuses_a_newer_schema(void **state)
 	free(err);
 }
 
+/* Schema 19 dropped the runs indexes that lead another (runs_created,
+ * runs_status, runs_runbook): the queries they served seek the longer
+ * index, never scan the table. The plans are SQLite's; PostgreSQL's index
+ * list is checked against this one by unit.store_schema_pg. */
+static void
+test_runs_keep_no_index_that_leads_another(void **state)
+{
+	fixture_t *f = *state;
+	if (fixture_pg_enabled())
+		skip(); /* SQLite's catalogue and plans */
+	store_t *s = open_ok(f->path);
+	store_destroy(&s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+	                       "SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	                       " sqlite_master WHERE type = 'index' AND tbl_name = 'runs'"
+	                       " AND sql IS NOT NULL ORDER BY name)",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0),
+	                    "runs_created_id runs_runbook_keep runs_status_created runs_trigger");
+	sqlite3_finalize(st);
+	/* What used them: the list's order and filters (store_query.c), the
+	 * history's runbook and status (store_history.c), the pruner's oldest
+	 * run (store_prune.c), /metrics' counts and the bench's ended runs. */
+	static const char *const queries[] = {
+	    "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 50",
+	    "SELECT id FROM runs WHERE created_ms < 5 ORDER BY created_ms DESC, id DESC LIMIT 50",
+	    "SELECT status, COUNT(*) FROM runs WHERE runbook = 'b' AND created_ms >= 0"
+	    " GROUP BY status",
+	    "SELECT id FROM runs WHERE runbook = 'b' AND created_ms >= 0 AND status = 4"
+	    " ORDER BY created_ms DESC, id DESC LIMIT 1",
+	    "SELECT id FROM runs WHERE status = 4 ORDER BY created_ms DESC LIMIT 50",
+	    "SELECT MIN(created_ms) FROM runs",
+	    "SELECT status, COUNT(*) FROM runs GROUP BY status",
+	    "SELECT COUNT(*) FROM runs WHERE status IN (3, 4)",
+	};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		char *sql = xasprintf("EXPLAIN QUERY PLAN %s", queries[i]);
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 3);
+			if (strcmp(d, "SCAN runs") == 0)
+				fail_msg("%s: scans runs", queries[i]);
+		}
+		sqlite3_finalize(st);
+		free(sql);
+	}
+	sqlite3_close(db);
+}
+
 /* Schema 6 gave incident_runs an id: a store of schema 5 keeps its runs in
  * the order they were linked (their rowid), and links after it go last. */
 static void
@@ -795,6 +850,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_keeps_every_text, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_runs_keep_no_index_that_leads_another, setup,
+	                                    teardown),
 	    cmocka_unit_test(test_no_file_no_watch),
 	    cmocka_unit_test_setup_teardown(test_migration_6_keeps_the_order_runs_were_linked_in,
 	                                    setup, teardown),
