@@ -74,8 +74,10 @@ fault_setup() {
 # touch its log).
 fault_start_coordinator() {
 	COORD_FLAGS=("$@")
-	fault_launch_coordinator --worker-endpoint "tcp://127.0.0.1:*" \
-		--api-endpoint "tcp://127.0.0.1:*" "${COORD_FLAGS[@]}"
+	local wport aport
+	read -r wport aport < <(stable_ports 2)
+	fault_launch_coordinator --worker-endpoint "tcp://127.0.0.1:$wport" \
+		--api-endpoint "tcp://127.0.0.1:$aport" "${COORD_FLAGS[@]}"
 }
 
 # fault_restart_coordinator: the same flags, the same endpoints. Kill or

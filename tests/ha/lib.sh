@@ -71,9 +71,10 @@ ha_url() {
 ha_start() {
 	local name=$1 data=$T/$1
 	shift
-	local wvar=HA_WORKER_$name avar=HA_API_$name hvar=HA_HTTP_$name
-	local eps=(--worker-endpoint "${!wvar:-tcp://127.0.0.1:*}"
-		--api-endpoint "${!avar:-tcp://127.0.0.1:*}" --http "${!hvar:-127.0.0.1:0}")
+	local wvar=HA_WORKER_$name avar=HA_API_$name hvar=HA_HTTP_$name wport aport hport
+	read -r wport aport hport < <(stable_ports 3)
+	local eps=(--worker-endpoint "${!wvar:-tcp://127.0.0.1:$wport}"
+		--api-endpoint "${!avar:-tcp://127.0.0.1:$aport}" --http "${!hvar:-127.0.0.1:$hport}")
 	local conf=()
 	[ -z "$HA_CONFIG" ] || conf=(--config "$HA_CONFIG")
 	touch "$T/$name.start"

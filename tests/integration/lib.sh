@@ -171,11 +171,41 @@ sql_agg() {
 
 # start_coordinator [extra flags...]: sets COORD_PID, WORKER_EP, API_EP and
 # HTTP_EP (ADDR:PORT of its HTTP endpoint, on a free loopback port).
+# stable_ports N: N free loopback ports below the kernel's ephemeral range,
+# for daemons restarted on the same endpoints. bind(0) and connect() hand
+# out ephemeral ports only, so while such a daemon is down no other test's
+# daemon or connection can be given its port: a port bind(0) had chosen
+# was taken in the second a coordinator was down, and its restart failed
+# ("Failed to bind to port 40059: Address already in use",
+# integration.output_delivery in a sanitized pass).
+stable_ports() {
+	python3 - "$1" <<'PY'
+import random, socket, sys
+low = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
+picked = []
+while len(picked) < int(sys.argv[1]):
+    p = random.randrange(10000, max(low, 20000))
+    s = socket.socket()
+    try:
+        s.bind(('127.0.0.1', p))
+        if p not in picked:
+            picked.append(p)
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(' '.join(map(str, picked)))
+PY
+}
+
+# start_coordinator [flags...]: on stable ports (given flags come later,
+# so restart_coordinator's endpoints are the ones used).
 start_coordinator() {
-	local data=$T/data
+	local data=$T/data wport aport hport
+	read -r wport aport hport < <(stable_ports 3)
 	"$ROTA_BIN/rota-coordinator" --data-dir "$data" \
-		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
-		--runbooks "${RUNBOOKS:-$ROTA_SOURCE_DIR/runbooks}" --http 127.0.0.1:0 \
+		--worker-endpoint "tcp://127.0.0.1:$wport" --api-endpoint "tcp://127.0.0.1:$aport" \
+		--runbooks "${RUNBOOKS:-$ROTA_SOURCE_DIR/runbooks}" --http "127.0.0.1:$hport" \
 		"${STORE_FLAGS[@]}" "$@" \
 		>>"$T/coordinator.log" 2>&1 &
 	COORD_PID=$!
