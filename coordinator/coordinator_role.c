@@ -231,6 +231,23 @@ coordinator_role_deposed(coordinator_t *c, const char *why)
 	leader_deposed(c->leader, why);
 }
 
+/* A row is what its coordinator last said of itself: a leader killed or
+ * frozen said "leader" under an epoch the lease has since left. Shown as
+ * such at 3 a.m. it reads as two leaders; it is the deposed one. */
+static void
+coordinator_role_mark_deposed(Rota__StatusResponse *out)
+{
+	if (out->leader_id == NULL || out->leader_id[0] == '\0')
+		return; /* the lease was not read: nothing to judge by */
+	for (size_t i = 0; i < out->n_coordinators; i++) {
+		Rota__CoordinatorInfo *ci = out->coordinators[i];
+		if (strcmp(ci->role, "leader") == 0 && ci->epoch != out->leader_epoch) {
+			free(ci->role); /* the row's own (store_coordinators_list) */
+			ci->role = xstrdup("deposed");
+		}
+	}
+}
+
 /* rota status's part on leadership: this coordinator's role, the lease as
  * the store holds it, and every coordinator that said it is alive. The
  * list is the coordinator's until the next call (c->status_list). */
@@ -257,6 +274,7 @@ coordinator_role_status(coordinator_t *c, Rota__StatusResponse *out)
 	if (out->shared_store && store_coordinators_list(c->svc->store, &c->status_list) == 0) {
 		out->coordinators = c->status_list.coordinators;
 		out->n_coordinators = c->status_list.n_coordinators;
+		coordinator_role_mark_deposed(out);
 	}
 	/* Reads only, each statement reset: no transaction of their own to
 	 * close (and the turn's, if open, is not this answer's to commit). */

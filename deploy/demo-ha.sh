@@ -102,7 +102,7 @@ EOF
 # start_coordinator NAME: on free loopback ports, sharing the store.
 start_coordinator() {
 	local name=$1
-	"$BIN/rota-coordinator" --data-dir "$DEMO/$name" --runbooks "$DEMO/runbooks" \
+	"$BIN/rota-coordinator" --id "$name" --data-dir "$DEMO/$name" --runbooks "$DEMO/runbooks" \
 		--store "$STORE" --lease 3s \
 		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" --http 127.0.0.1:0 \
 		>"$DEMO/coordinator-$name.log" 2>&1 &

@@ -137,6 +137,12 @@ wait_for "leads b" 15 "b to take over from the killed leader"
 grep -q 'leader: took the lease, epoch 2' "$T/coordinator-b.log" ||
 	fail "b did not log taking the lease under epoch 2"
 assert_eq "$(metric b rota_leader_changes_total)" 1 "b's leader changes"
+# The killed leader's row still says it led, under an epoch that is no
+# longer the lease's: shown as deposed, not as a second leader.
+run_rota 0 -- --coordinator "$API_b" status
+assert_contains "$OUT" "leader       b at $API_b (epoch 2," "status after the takeover"
+[ "$(awk '$1 == "a" || $1 == "b" { print $1, $2, $4 }' <<<"$OUT" | sort | tr '\n' ' ')" = \
+	"a deposed 1 b leader 2 " ] || fail "the coordinators' rows after the takeover: $OUT"
 
 # a comes back and follows.
 start_coord a --id a --worker-endpoint "$WORKER_a" --api-endpoint "$API_a" --http "$HTTP_a"
