@@ -724,6 +724,23 @@ test_a_turn_writes_each_row_once(void **state)
 	store_destroy(&s);
 }
 
+/* A running run of one pending step on h1 (a turn's held rows);
+ * returns the step's row. */
+static int64_t
+insert_running_run(store_t *s, const char *id)
+{
+	store_run_t run = {.id = id,
+	                   .runbook = "book",
+	                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
+	                   .created_ms = 1000};
+	int64_t row = 0;
+	assert_int_equal(store_run_insert(s, &run), 0);
+	assert_int_equal(store_step_insert(s, id, "one", "h1", 1, 0,
+	                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
+	                 0);
+	return row;
+}
+
 /* A turn of many submits holds every run's and step's update for one
  * statement each at its end: adding rows reads nothing held. */
 static void
@@ -736,15 +753,7 @@ test_a_turn_of_many_runs_writes_them_together(void **state)
 	uint64_t before = store_statements(s);
 	for (int i = 0; i < RUNS; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "r%d", i);
-		store_run_t run = {.id = ids[i],
-		                   .runbook = "book",
-		                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
-		                   .created_ms = 1000};
-		int64_t row = 0;
-		assert_int_equal(store_run_insert(s, &run), 0);
-		assert_int_equal(store_step_insert(s, ids[i], "one", "h1", 1, 0,
-		                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
-		                 0);
+		int64_t row = insert_running_run(s, ids[i]);
 		store_step_state_t st = {.run_id = ids[i],
 		                         .status = ROTA__STEP_STATUS__STEP_DISPATCHED,
 		                         .detail = i % 2 ? "odd" : NULL};
@@ -790,15 +799,7 @@ test_a_turn_of_many_runs_keeps_every_text(void **state)
 	uint64_t before = store_statements(s);
 	for (int i = 0; i < RUNS; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "r%d", i);
-		store_run_t run = {.id = ids[i],
-		                   .runbook = "book",
-		                   .status = ROTA__RUN_STATUS__RUN_RUNNING,
-		                   .created_ms = 1000};
-		int64_t row = 0;
-		assert_int_equal(store_run_insert(s, &run), 0);
-		assert_int_equal(store_step_insert(s, ids[i], "one", "h1", 1, 0,
-		                                   ROTA__STEP_STATUS__STEP_PENDING, NULL, 0, &row),
-		                 0);
+		int64_t row = insert_running_run(s, ids[i]);
 		store_step_state_t st = {
 		    .run_id = ids[i],
 		    .status = ROTA__STEP_STATUS__STEP_FAILED,
