@@ -19,14 +19,17 @@ LEASE=3s
 # start_coord NAME [flags...]: a coordinator with its own data directory;
 # sets PID_<NAME>, WORKER_<NAME>, API_<NAME> and HTTP_<NAME>.
 start_coord() {
-	local name=$1 data=$T/$1
+	local name=$1 data=$T/$1 wport aport hport
 	shift
 	mkdir -p -m 700 "$data"
 	touch "$T/$name.start"
 	sleep 0.01
+	# a is restarted on its endpoints (flags given later win): ports no
+	# one else is handed while it is down (stable_ports, lib.sh).
+	read -r wport aport hport < <(stable_ports 3)
 	"$ROTA_BIN/rota-coordinator" --data-dir "$data" \
-		--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" \
-		--runbooks "$ROTA_SOURCE_DIR/runbooks" --http 127.0.0.1:0 --lease "$LEASE" \
+		--worker-endpoint "tcp://127.0.0.1:$wport" --api-endpoint "tcp://127.0.0.1:$aport" \
+		--runbooks "$ROTA_SOURCE_DIR/runbooks" --http "127.0.0.1:$hport" --lease "$LEASE" \
 		"${STORE_FLAGS[@]}" "$@" >>"$T/coordinator-$name.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
