@@ -110,7 +110,11 @@ file_read_all(const char *path, size_t max, int flags, char **data, size_t *len,
 	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
 	if (flags & FILE_NONBLOCK)
 		oflags |= O_NONBLOCK;
-	int fd = open(path, oflags);
+	int fd = -1;
+	if (flags & FILE_NOATIME)
+		fd = open(path, oflags | O_NOATIME);
+	if (fd < 0 && (!(flags & FILE_NOATIME) || errno == EPERM))
+		fd = open(path, oflags);
 	if (fd < 0)
 		return FILE_ERR_OPEN;
 	file_status_t rc;

@@ -25,6 +25,9 @@ typedef enum {
 /* Flags of file_read_all. */
 #define FILE_NONBLOCK 0x1 /* open with O_NONBLOCK: a FIFO must not wait for a writer */
 #define FILE_ANY_KIND 0x2 /* read a FIFO or device too (/dev/stdin), as a stream */
+/* Leave the file's access time alone where the kernel allows it (O_NOATIME:
+ * files of this user, or with CAP_FOWNER; elsewhere read as usual). */
+#define FILE_NOATIME 0x4
 
 /* Reads the file at path, at most max bytes, into *data: a new buffer the
  * caller frees, NUL-terminated after its *len bytes (the file may hold NUL
