@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* PagerDuty rejects a summary longer than this (Events API v2). */
@@ -108,50 +109,26 @@ rfc3339(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", stamp, (int)(ms % 1000));
 }
 
-/* A growable string for the Slack text. */
-typedef struct {
-	char *data; /* owned */
-	size_t len, cap;
-} buf_t;
-
-static void
-buf_add(buf_t *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
 /* Appends s with Slack's three control characters escaped (its mrkdwn would
  * otherwise read "<!channel>" in an output line as a mention). */
 static void
-buf_add_slack(buf_t *b, const char *s)
+buf_add_slack(strbuf_t *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
 		case '&':
-			buf_add(b, "&amp;", 5);
+			strbuf_add(b, "&amp;", 5);
 			break;
 		case '<':
-			buf_add(b, "&lt;", 4);
+			strbuf_add(b, "&lt;", 4);
 			break;
 		case '>':
-			buf_add(b, "&gt;", 4);
+			strbuf_add(b, "&gt;", 4);
 			break;
 		default:
-			buf_add(b, s, 1);
+			strbuf_add(b, s, 1);
 		}
 	}
-}
-
-static void
-buf_add_str(buf_t *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
 }
 
 /* Adds a string member; json_object_new_string copies. */
@@ -197,24 +174,24 @@ finish(json_object *o)
 static char *
 render_slack(const channel_t *c, const notice_t *n, const char *link)
 {
-	buf_t b = {0};
+	strbuf_t b = {0};
 	char head[64];
 	if (c->mention != NULL && c->mention[0] != '\0') {
-		buf_add_str(&b, "<@");
+		strbuf_adds(&b, "<@");
 		buf_add_slack(&b, c->mention); /* checked at load: [A-Z0-9] only */
-		buf_add_str(&b, "> ");
+		strbuf_adds(&b, "> ");
 	}
 	snprintf(head, sizeof(head), "*[%s] ", channel_severity_name(n->severity));
-	buf_add_str(&b, head);
+	strbuf_adds(&b, head);
 	buf_add_slack(&b, kind_words(n->kind));
-	buf_add_str(&b, ":* ");
+	strbuf_adds(&b, ":* ");
 	buf_add_slack(&b, n->title);
 	if (n->hosts[0] != '\0') {
-		buf_add_str(&b, "\nHosts: ");
+		strbuf_adds(&b, "\nHosts: ");
 		buf_add_slack(&b, n->hosts);
 	}
 	if (n->text[0] != '\0') {
-		buf_add_str(&b, "\n");
+		strbuf_adds(&b, "\n");
 		buf_add_slack(&b, n->text);
 	}
 	if (b.len > CHANNEL_SLACK_TEXT_MAX) { /* the command and link still fit after it */
@@ -222,17 +199,17 @@ render_slack(const channel_t *c, const notice_t *n, const char *link)
 		while (b.len > 0 && (b.data[b.len] & 0xC0) == 0x80) /* not inside a UTF-8 char */
 			b.len--;
 		b.data[b.len] = '\0';
-		buf_add_str(&b, " …");
+		strbuf_adds(&b, " …");
 	}
 	if (n->incident_id[0] != '\0') {
-		buf_add_str(&b, "\n`rota incident show ");
+		strbuf_adds(&b, "\n`rota incident show ");
 		buf_add_slack(&b, n->incident_id);
-		buf_add_str(&b, "`");
+		strbuf_adds(&b, "`");
 	}
 	if (link != NULL) {
-		buf_add_str(&b, "\n<");
+		strbuf_adds(&b, "\n<");
 		buf_add_slack(&b, link);
-		buf_add_str(&b, ">");
+		strbuf_adds(&b, ">");
 	}
 	json_object *o = json_object_new_object();
 	add_str(o, "text", b.data);
@@ -362,11 +339,11 @@ utf8_clean(const char *s)
 /* A header value on one line: CR and LF become spaces, so no text can add
  * a header of its own. */
 static void
-buf_add_header(buf_t *b, const char *s)
+buf_add_header(strbuf_t *b, const char *s)
 {
 	for (const char *p = s; *p; p++) {
 		char ch = (*p == '\r' || *p == '\n') ? ' ' : *p;
-		buf_add(b, &ch, 1);
+		strbuf_add(b, &ch, 1);
 	}
 }
 
@@ -374,54 +351,54 @@ buf_add_header(buf_t *b, const char *s)
  * dot-stuffing on the wire (a lone "." cannot end the message), so a line
  * doubled here would reach the reader with two dots. */
 static void
-buf_add_mail_text(buf_t *b, const char *s)
+buf_add_mail_text(strbuf_t *b, const char *s)
 {
 	for (const char *p = s; *p; p++) {
 		if (*p == '\r')
 			continue;
 		if (*p == '\n') {
-			buf_add_str(b, "\r\n");
+			strbuf_adds(b, "\r\n");
 			continue;
 		}
-		buf_add(b, p, 1);
+		strbuf_add(b, p, 1);
 	}
-	buf_add_str(b, "\r\n");
+	strbuf_adds(b, "\r\n");
 }
 
 static char *
 render_email(const channel_t *c, const notice_t *n, const char *link)
 {
-	buf_t b = {0};
+	strbuf_t b = {0};
 	char date[64];
 	time_t t = (time_t)(n->created_ms / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	buf_add_str(&b, "From: ");
+	strbuf_adds(&b, "From: ");
 	buf_add_header(&b, c->mail_from ? c->mail_from : "");
-	buf_add_str(&b, "\r\nTo: ");
+	strbuf_adds(&b, "\r\nTo: ");
 	buf_add_header(&b, c->mail_to ? c->mail_to : "");
 	char head[64];
 	snprintf(head, sizeof(head), "\r\nSubject: [%s] ", channel_severity_name(n->severity));
-	buf_add_str(&b, head);
+	strbuf_adds(&b, head);
 	buf_add_header(&b, kind_words(n->kind));
-	buf_add_str(&b, ": ");
+	strbuf_adds(&b, ": ");
 	buf_add_header(&b, n->title);
-	buf_add_str(&b, "\r\nDate: ");
-	buf_add_str(&b, date);
+	strbuf_adds(&b, "\r\nDate: ");
+	strbuf_adds(&b, date);
 	char id[64];
 	snprintf(id, sizeof(id), "\r\nMessage-ID: <rota-%" PRId64 "@rota>\r\n", n->id);
-	buf_add_str(&b, id);
-	buf_add_str(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	strbuf_adds(&b, id);
+	strbuf_adds(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	                "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	if (n->text[0] != '\0')
 		buf_add_mail_text(&b, n->text);
 	if (n->hosts[0] != '\0') {
-		buf_add_str(&b, "Hosts: ");
+		strbuf_adds(&b, "Hosts: ");
 		buf_add_mail_text(&b, n->hosts);
 	}
 	if (n->incident_id[0] != '\0') {
-		buf_add_str(&b, "\r\nrota incident show ");
+		strbuf_adds(&b, "\r\nrota incident show ");
 		buf_add_mail_text(&b, n->incident_id);
 	}
 	if (link != NULL)

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* Event rows a multi-row INSERT holds at most: each row is 6 parameters,
@@ -506,70 +507,52 @@ store_batch_write_steps(store_t *s, const store_batch_step_t *steps, size_t n)
  * unnest(): a short statement, whatever the number of rows, so one a
  * table a turn. Same rows, same values, same order of writes. */
 
-/* A text being built (owned by its user; freed with free(a->text)). */
-typedef struct {
-	char *text;
-	size_t len, cap;
-} store_batch_arr_t;
-
-static void
-store_batch_arr_put(store_batch_arr_t *a, const char *p, size_t n)
-{
-	if (a->len + n + 2 > a->cap) {
-		a->cap = (a->len + n + 2) * 2;
-		a->text = xrealloc(a->text, a->cap);
-	}
-	memcpy(a->text + a->len, p, n);
-	a->len += n;
-	a->text[a->len] = '\0';
-}
-
 /* The next element: '{' before the first, ',' before the others. */
 static void
-store_batch_arr_next(store_batch_arr_t *a)
+store_batch_arr_next(strbuf_t *a)
 {
-	store_batch_arr_put(a, a->len == 0 ? "{" : ",", 1);
+	strbuf_add(a, a->len == 0 ? "{" : ",", 1);
 }
 
 static void
-store_batch_arr_int(store_batch_arr_t *a, bool set, int64_t v)
+store_batch_arr_int(strbuf_t *a, bool set, int64_t v)
 {
 	char num[24];
 	store_batch_arr_next(a);
 	int n = set ? snprintf(num, sizeof(num), "%lld", (long long)v) : 0;
 	if (set)
-		store_batch_arr_put(a, num, (size_t)n);
+		strbuf_add(a, num, (size_t)n);
 	else
-		store_batch_arr_put(a, "NULL", 4);
+		strbuf_add(a, "NULL", 4);
 }
 
 /* A text element, quoted: a backslash before each '"' and '\\' (the
  * array literal's only escapes inside quotes); NULL is SQL NULL. */
 static void
-store_batch_arr_text(store_batch_arr_t *a, const char *v)
+strbuf_text(strbuf_t *a, const char *v)
 {
 	store_batch_arr_next(a);
 	if (v == NULL) {
-		store_batch_arr_put(a, "NULL", 4);
+		strbuf_add(a, "NULL", 4);
 		return;
 	}
-	store_batch_arr_put(a, "\"", 1);
+	strbuf_add(a, "\"", 1);
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			store_batch_arr_put(a, "\\", 1);
-		store_batch_arr_put(a, p, 1);
+			strbuf_add(a, "\\", 1);
+		strbuf_add(a, p, 1);
 	}
-	store_batch_arr_put(a, "\"", 1);
+	strbuf_add(a, "\"", 1);
 }
 
 /* Binds the array at i and frees its text; "{}" when it has no element. */
 static void
-store_batch_arr_bind(db_stmt_t *st, int i, store_batch_arr_t *a)
+store_batch_arr_bind(db_stmt_t *st, int i, strbuf_t *a)
 {
-	store_batch_arr_put(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
-	db_bind_text(st, i, a->text);
-	free(a->text);
-	*a = (store_batch_arr_t){0};
+	strbuf_add(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
+	db_bind_text(st, i, a->data);
+	free(a->data);
+	*a = (strbuf_t){0};
 }
 
 static const char store_batch_pg_runs[] =
@@ -618,16 +601,16 @@ store_batch_pg_write_runs(store_t *s)
 	db_stmt_t *st = store_batch_pg_stmt(s, &b->runs_unnest, store_batch_pg_runs);
 	if (st == NULL)
 		return -1;
-	store_batch_arr_t col[7] = {{0}};
+	strbuf_t col[7] = {{0}};
 	for (size_t i = 0; i < b->run_count; i++) {
 		const store_batch_run_t *r = &b->runs[i];
-		store_batch_arr_text(&col[0], r->run_id);
+		strbuf_text(&col[0], r->run_id);
 		store_batch_arr_int(&col[1], r->has_state, r->status);
 		store_batch_arr_int(&col[2], r->has_state, r->started_ms);
 		store_batch_arr_int(&col[3], r->has_state, r->ended_ms);
 		store_batch_arr_int(&col[4], r->has_outcome, r->hosts_ok);
 		store_batch_arr_int(&col[5], r->has_outcome, r->hosts_failed);
-		store_batch_arr_text(&col[6], r->has_outcome ? r->reason : NULL);
+		strbuf_text(&col[6], r->has_outcome ? r->reason : NULL);
 	}
 	for (int c = 0; c < 7; c++)
 		store_batch_arr_bind(st, c + 1, &col[c]);
@@ -641,7 +624,7 @@ store_batch_pg_write_steps(store_t *s)
 	db_stmt_t *st = store_batch_pg_stmt(s, &b->steps_unnest, store_batch_pg_steps);
 	if (st == NULL)
 		return -1;
-	store_batch_arr_t col[8] = {{0}};
+	strbuf_t col[8] = {{0}};
 	for (size_t i = 0; i < b->step_count; i++) {
 		const store_batch_step_t *e = &b->steps[i];
 		store_batch_arr_int(&col[0], true, e->row);
@@ -650,7 +633,7 @@ store_batch_pg_write_steps(store_t *s)
 		store_batch_arr_int(&col[3], true, e->signal);
 		store_batch_arr_int(&col[4], true, e->started_ms);
 		store_batch_arr_int(&col[5], true, e->ended_ms);
-		store_batch_arr_text(&col[6], e->detail);
+		strbuf_text(&col[6], e->detail);
 		/* As store_batch_write_steps says. */
 		store_batch_arr_int(&col[7], true,
 		                    e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
