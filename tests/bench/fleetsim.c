@@ -84,11 +84,12 @@
 #define SIM_DEFAULT_CONNECT_RATE 2000 /* workers dialled per second at start */
 #define SIM_MAX_LABELS 64
 #define SIM_ID_MAX 200
+#define SIM_ARENA_BYTES 65536 /* a decoded message's fields; larger ones use malloc */
 
 typedef struct sim_job {
 	uint64_t id;
-	char *run_id;  /* owned */
-	char *step_id; /* owned */
+	char *run_id;  /* in names[], allocated with the job */
+	char *step_id; /* in names[] */
 	uint32_t attempt;
 	bool done;
 	bool shell; /* only shell steps fail (--fail-pct): a noop cannot */
@@ -100,6 +101,7 @@ typedef struct sim_job {
 	uint8_t *output; /* owned: packed Envelope (Output, seq 1), held until acked */
 	size_t output_len;
 	struct sim_job *next;
+	char names[]; /* run_id and step_id, each NUL-ended: one malloc a job */
 } sim_job_t;
 
 typedef struct {
@@ -183,6 +185,11 @@ typedef struct {
 	const sim_worker_t *servicing;
 	uint8_t *sendbuf; /* owned: every Envelope is packed here, reused */
 	size_t sendcap;
+	/* A received message's fields are decoded into this arena, emptied
+	 * before the next one: no malloc and free per field. */
+	_Alignas(16) uint8_t arena[SIM_ARENA_BYTES];
+	size_t arena_used;
+	bool arena_spilled; /* a field of this message was malloc'ed */
 	/* owned strings: --coordinator's entries (the first n_list), then the
 	 * Redirect targets met (each kept once), shared by every worker. */
 	char *eps[SIM_MAX_EPS];
@@ -328,8 +335,6 @@ sim_job_find(sim_worker_t *w, const Rota__StepKey *k)
 static void
 sim_job_free(sim_job_t *j)
 {
-	free(j->run_id);
-	free(j->step_id);
 	free(j->result);
 	free(j->output);
 	free(j);
@@ -578,10 +583,11 @@ sim_dispatch(sim_t *s, sim_worker_t *w, const Rota__Dispatch *d)
 			sim_send_accepted(s, w, k);
 		return;
 	}
-	j = xcalloc(1, sizeof(*j));
+	size_t rl = strlen(k->run_id) + 1, sl = strlen(k->step_id) + 1;
+	j = xcalloc(1, sizeof(*j) + rl + sl);
 	j->id = ++s->next_job;
-	j->run_id = xstrdup(k->run_id);
-	j->step_id = xstrdup(k->step_id);
+	j->run_id = memcpy(j->names, k->run_id, rl);
+	j->step_id = memcpy(j->names + rl, k->step_id, sl);
 	j->attempt = k->attempt;
 	j->started_ms = s->now_wall;
 	j->next = w->jobs;
@@ -743,6 +749,99 @@ sim_handle(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 	}
 }
 
+/* protobuf-c's allocator over s->arena: a bump pointer; what does not fit
+ * is malloc'ed and freed one by one. */
+static void *
+sim_arena_alloc(void *data, size_t size)
+{
+	sim_t *s = data;
+	size_t at = (s->arena_used + 15) & ~(size_t)15;
+	if (size <= sizeof(s->arena) - at) {
+		s->arena_used = at + size;
+		return s->arena + at;
+	}
+	s->arena_spilled = true;
+	return xmalloc(size ? size : 1);
+}
+
+static void
+sim_arena_free(void *data, void *ptr)
+{
+	sim_t *s = data;
+	uint8_t *p = ptr;
+	if (p != NULL && (p < s->arena || p >= s->arena + sizeof(s->arena)))
+		free(p);
+}
+
+/* One message of w's socket, decoded in the arena, as wire_recv and
+ * wire_decode take it on a DEALER (one frame, version WIRE_VERSION, a
+ * body; counted in s->wire); no peer or ZAP metadata, which a worker does
+ * not read. *env is valid until the next call. */
+static int
+sim_recv(sim_t *s, void *sock, Rota__Envelope **env)
+{
+	*env = NULL;
+	zmq_msg_t frame;
+	zmq_msg_init(&frame);
+	if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0) {
+		int saved = errno;
+		zmq_msg_close(&frame);
+		return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
+	}
+	s->wire.received++;
+	if (zmq_msg_more(&frame)) {
+		/* Not a worker's message: dropped whole. */
+		int more = 1;
+		while (more) {
+			zmq_msg_close(&frame);
+			zmq_msg_init(&frame);
+			if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0)
+				break;
+			more = zmq_msg_more(&frame);
+		}
+		zmq_msg_close(&frame);
+		s->wire.dropped_shape++;
+		return WIRE_ERR_SHAPE;
+	}
+	size_t len = zmq_msg_size(&frame);
+	int rc = WIRE_OK;
+	if (len == 0 || len > WIRE_MAX_FRAME_BYTES) {
+		s->wire.dropped_size++;
+		rc = WIRE_ERR_SIZE;
+	} else {
+		ProtobufCAllocator a = {sim_arena_alloc, sim_arena_free, s};
+		s->arena_used = 0;
+		s->arena_spilled = false;
+		*env = rota__envelope__unpack(&a, len, zmq_msg_data(&frame));
+		if (*env == NULL) {
+			s->wire.dropped_decode++;
+			rc = WIRE_ERR_DECODE;
+		} else if ((*env)->version != WIRE_VERSION) {
+			s->wire.dropped_version++;
+			rc = WIRE_ERR_VERSION;
+		} else if ((*env)->body_case == ROTA__ENVELOPE__BODY__NOT_SET) {
+			s->wire.dropped_empty++;
+			rc = WIRE_ERR_EMPTY;
+		}
+		if (rc != WIRE_OK && *env != NULL) {
+			rota__envelope__free_unpacked(*env, &a);
+			*env = NULL;
+		}
+	}
+	zmq_msg_close(&frame);
+	return rc;
+}
+
+/* Frees what sim_recv decoded past the arena. */
+static void
+sim_recv_done(sim_t *s, Rota__Envelope *env)
+{
+	ProtobufCAllocator a = {sim_arena_alloc, sim_arena_free, s};
+	/* Walks the message only when a field did not fit the arena. */
+	if (s->arena_spilled && env != NULL)
+		rota__envelope__free_unpacked(env, &a);
+}
+
 /* Reads what libzmq holds for w until EAGAIN, at most SIM_DRAIN_MAX
  * messages (then it stays dirty and is read again at the end of the turn).
  * No ZMQ_EVENTS first: a receive that finds nothing has libzmq process the
@@ -761,14 +860,14 @@ sim_service(sim_t *s, sim_worker_t *w)
 			sim_mark_dirty(s, w);
 			return;
 		}
-		wire_msg_t msg;
-		int rc = wire_recv(sock, 0, &msg, &s->wire);
+		Rota__Envelope *env = NULL;
+		int rc = sim_recv(s, sock, &env);
 		if (rc == WIRE_ERR_AGAIN || rc == WIRE_ERR_IO)
 			break;
 		if (rc != WIRE_OK)
 			continue;
-		sim_handle(s, w, msg.env);
-		wire_msg_clear(&msg);
+		sim_handle(s, w, env);
+		sim_recv_done(s, env);
 	}
 	s->servicing = NULL;
 }
