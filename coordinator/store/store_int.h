@@ -269,6 +269,10 @@ int store_adds_run(store_t *s, const store_run_t *run);
 int store_adds_step(store_t *s, int64_t id, const char *run_id, const char *step_id,
                     const char *host, uint32_t attempt, uint32_t position, int status,
                     const uint8_t *spec, size_t spec_len);
+/* Folds a step run's update into its held INSERT: true when row id is
+ * held (then nothing else is to be written for the update but its
+ * event), false when it is not. */
+bool store_adds_step_update(store_t *s, int64_t id, const store_step_state_t *st);
 /* Each text cut as store_bind_text_cut cuts it (store_text_cut). */
 int store_adds_audit(store_t *s, const store_audit_entry_t *e, size_t text_max);
 

@@ -125,7 +125,14 @@ store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 {
 	/* Held like a run's (store_batch.c): dispatched, running and ended in
 	 * one turn is one UPDATE. */
-	if (store_begin(s) != 0 || store_batch_step(s, row, stt) != 0)
+	if (store_begin(s) != 0)
+		return -1;
+	/* On PostgreSQL a step run inserted in this turn and not yet written
+	 * takes the update into its INSERT (store_adds.c): its row is
+	 * written once, as a submit's dispatch in the same turn made it
+	 * twice. */
+	if (!(store_is_postgresql(s) && store_adds_step_update(s, row, stt)) &&
+	    store_batch_step(s, row, stt) != 0)
 		return -1;
 	return store_event_step(s, stt->run_id, row, stt->status);
 }
