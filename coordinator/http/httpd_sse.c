@@ -120,6 +120,9 @@ httpd_sse_group_join(httpd_sse_list_t *l, httpd_stream_t *st)
 	if (g == NULL) {
 		g = xcalloc(1, sizeof(*g));
 		g->run = st->run != NULL ? xstrdup(st->run) : NULL;
+		/* No stream of it waits yet: its first wake is for news. */
+		if (g->run != NULL && st->h->events_last != NULL)
+			g->last = st->h->events_last(st->h->ctx, g->run);
 		g->next = l->group;
 		l->group = g;
 	}
