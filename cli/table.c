@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sanitize.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 typedef struct {
@@ -143,40 +144,19 @@ table_width(const char *s)
 	return w;
 }
 
-typedef struct {
-	char *data;
-	size_t len;
-	size_t cap;
-} table_buf_t;
-
 static void
-table_put(table_buf_t *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = xrealloc(b->data, cap);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void
-table_spaces(table_buf_t *b, size_t n)
+table_spaces(strbuf_t *b, size_t n)
 {
 	static const char blanks[] = "                                ";
 	while (n > 0) {
 		size_t k = n < sizeof(blanks) - 1 ? n : sizeof(blanks) - 1;
-		table_put(b, blanks, k);
+		strbuf_add(b, blanks, k);
 		n -= k;
 	}
 }
 
 static void
-table_line(const table_t *t, table_buf_t *b, char *const *cells, const size_t *widths)
+table_line(const table_t *t, strbuf_t *b, char *const *cells, const size_t *widths)
 {
 	/* Cells after the last non-empty one are not padded at all. */
 	size_t last = 0;
@@ -188,11 +168,11 @@ table_line(const table_t *t, table_buf_t *b, char *const *cells, const size_t *w
 		table_spaces(b, t->indent);
 	for (size_t c = 0; c < last; c++) {
 		const char *s = cells[c] != NULL ? cells[c] : "";
-		table_put(b, s, strlen(s));
+		strbuf_adds(b, s);
 		if (c + 1 < last)
 			table_spaces(b, widths[c] - table_width(s) + 2);
 	}
-	table_put(b, "\n", 1);
+	strbuf_add(b, "\n", 1);
 }
 
 char *
@@ -210,8 +190,8 @@ table_render(const table_t *t)
 		}
 	}
 
-	table_buf_t b = {0};
-	table_put(&b, "", 0);
+	strbuf_t b = {0};
+	strbuf_add(&b, "", 0);
 	if (t->headers != NULL)
 		table_line(t, &b, t->headers, widths);
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -220,8 +200,8 @@ table_render(const table_t *t)
 		for (size_t n = 0; n < row->nnotes; n++) {
 			if (row->notes[n][0] != '\0')
 				table_spaces(&b, t->indent + row->note_indent[n]);
-			table_put(&b, row->notes[n], strlen(row->notes[n]));
-			table_put(&b, "\n", 1);
+			strbuf_adds(&b, row->notes[n]);
+			strbuf_add(&b, "\n", 1);
 		}
 	}
 	free(widths);

@@ -9,18 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "xalloc.h"
-
-typedef struct {
-	char *data;
-	size_t len;
-	size_t cap;
-} json_buf_t;
 
 typedef enum { JSON_IN_ARRAY, JSON_IN_OBJECT } json_scope_t;
 
 struct json {
-	json_buf_t buf;
+	strbuf_t buf;
 	json_scope_t scope[JSON_MAX_DEPTH];
 	bool has_items[JSON_MAX_DEPTH]; /* a comma is due before the next item */
 	int depth;
@@ -29,30 +24,9 @@ struct json {
 };
 
 static void
-json_buf_reserve(json_buf_t *b, size_t more)
+json_buf_putc(strbuf_t *b, char ch)
 {
-	if (b->len + more + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	b->data = xrealloc(b->data, cap);
-	b->cap = cap;
-}
-
-static void
-json_buf_put(json_buf_t *b, const char *s, size_t n)
-{
-	json_buf_reserve(b, n);
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void
-json_buf_putc(json_buf_t *b, char ch)
-{
-	json_buf_put(b, &ch, 1);
+	strbuf_add(b, &ch, 1);
 }
 
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
@@ -92,7 +66,7 @@ json_utf8_len(const unsigned char *s, size_t left)
 }
 
 static void
-json_buf_quote(json_buf_t *b, const char *s, size_t len)
+json_buf_quote(strbuf_t *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	json_buf_putc(b, '"');
@@ -101,7 +75,7 @@ json_buf_quote(json_buf_t *b, const char *s, size_t len)
 		unsigned char c = p[i];
 		if (c == '"' || c == '\\') {
 			char esc[2] = {'\\', (char)c};
-			json_buf_put(b, esc, 2);
+			strbuf_add(b, esc, 2);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			/* DEL is legal in JSON, but escaped it cannot
@@ -125,11 +99,11 @@ json_buf_quote(json_buf_t *b, const char *s, size_t len)
 				break;
 			}
 			if (short_esc != NULL) {
-				json_buf_put(b, short_esc, 2);
+				strbuf_add(b, short_esc, 2);
 			} else {
 				char esc[8];
 				snprintf(esc, sizeof(esc), "\\u%04x", c);
-				json_buf_put(b, esc, 6);
+				strbuf_add(b, esc, 6);
 			}
 			i++;
 		} else if (c < 0x80) {
@@ -138,15 +112,15 @@ json_buf_quote(json_buf_t *b, const char *s, size_t len)
 			while (j < len && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' &&
 			       p[j] != '\\')
 				j++;
-			json_buf_put(b, s + i, j - i);
+			strbuf_add(b, s + i, j - i);
 			i = j;
 		} else {
 			size_t n = json_utf8_len(p + i, len - i);
 			if (n == 0) {
-				json_buf_put(b, "\\ufffd", 6);
+				strbuf_add(b, "\\ufffd", 6);
 				i++;
 			} else {
-				json_buf_put(b, s + i, n);
+				strbuf_add(b, s + i, n);
 				i += n;
 			}
 		}
@@ -157,7 +131,7 @@ json_buf_quote(json_buf_t *b, const char *s, size_t len)
 char *
 json_quote(const char *s, size_t len)
 {
-	json_buf_t b = {0};
+	strbuf_t b = {0};
 	json_buf_quote(&b, s, len);
 	return b.data;
 }
@@ -166,8 +140,7 @@ json_t *
 json_new(void)
 {
 	json_t *j = xcalloc(1, sizeof(*j));
-	json_buf_reserve(&j->buf, 0);
-	j->buf.data[0] = '\0';
+	strbuf_reserve(&j->buf, 255);
 	return j;
 }
 
@@ -294,7 +267,7 @@ static void
 json_raw(json_t *j, const char *text)
 {
 	json_before_value(j);
-	json_buf_put(&j->buf, text, strlen(text));
+	strbuf_add(&j->buf, text, strlen(text));
 	json_after_value(j);
 }
 

@@ -56,30 +56,46 @@ log_level_parse(const char *name, log_level_t *out)
 	return -1;
 }
 
+/* The line's time up to the second, "2026-11-23T08:00:01": gmtime_r and
+ * strftime cost more than the rest of a short line, and a busy loop logs
+ * thousands of lines in the same second, so each thread keeps the last
+ * second's text (thread-local: several threads log). */
+static const char *
+log_stamp(time_t t)
+{
+	static _Thread_local time_t cached = (time_t)-1;
+	static _Thread_local char stamp[32];
+	if (t != cached) {
+		struct tm tm;
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+			cached = (time_t)-1;
+			return "0000-00-00T00:00:00";
+		}
+		cached = t;
+	}
+	return stamp;
+}
+
 static void __attribute__((format(printf, 2, 0)))
 log_vwrite(log_level_t level, const char *fmt, va_list ap)
 {
 	static const char *labels[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 	int64_t now = clock_wall_ms();
-	time_t t = (time_t)(now / 1000);
-	struct tm tm;
-	char stamp[32];
 	char line[4096];
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	/* Messages carry peers' strings (hostnames, ids, reasons): shown
 	 * visibly escaped (sanitize.h), and a line of a multi-line message
 	 * is indented, so nothing can start a log line of its own. */
 	char *clean = sanitize_text(line, len, SANITIZE_KEEP_NEWLINE);
-	size_t breaks = 0;
-	for (const char *c = clean; *c; c++)
+	size_t breaks = 0, text_len = 0;
+	for (const char *c = clean; *c; c++, text_len++)
 		breaks += *c == '\n';
 	char *text = clean;
 	if (breaks > 0) {
-		text = xmalloc(strlen(clean) + breaks * 4 + 1);
+		text = xmalloc(text_len + breaks * 4 + 1);
 		char *o = text;
 		for (const char *c = clean; *c; c++) {
 			*o++ = *c;
@@ -89,11 +105,42 @@ log_vwrite(log_level_t level, const char *fmt, va_list ap)
 			}
 		}
 		*o = '\0';
+		text_len = (size_t)(o - text);
 		free(clean);
 	}
-	/* One fprintf so concurrent writers do not interleave within a line. */
-	fprintf(stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(now % 1000), log_program, labels[level],
-	        text);
+	/* The line put together here and written with one fwrite (stdio locks
+	 * the stream for the call), so concurrent writers do not interleave
+	 * within a line; a format of five strings cost as much again. */
+	const char *stamp = log_stamp((time_t)(now / 1000));
+	const char *label = labels[level];
+	size_t stamp_len = strlen(stamp), prog_len = strlen(log_program);
+	size_t label_len = strlen(label);
+	size_t total = stamp_len + 6 + prog_len + 1 + label_len + 1 + text_len + 1;
+	char head[4096 + 256];
+	char *out = total <= sizeof(head) ? head : xmalloc(total);
+	char *o = out;
+	memcpy(o, stamp, stamp_len);
+	o += stamp_len;
+	int ms = (int)(now % 1000);
+	*o++ = '.';
+	*o++ = (char)('0' + ms / 100);
+	*o++ = (char)('0' + ms / 10 % 10);
+	*o++ = (char)('0' + ms % 10);
+	*o++ = 'Z';
+	*o++ = ' ';
+	memcpy(o, log_program, prog_len);
+	o += prog_len;
+	*o++ = ' ';
+	memcpy(o, label, label_len);
+	o += label_len;
+	*o++ = ' ';
+	memcpy(o, text, text_len);
+	o += text_len;
+	*o++ = '\n';
+	/* A short write leaves nothing to do: stderr is where errors would go. */
+	(void)fwrite(out, 1, (size_t)(o - out), stderr);
+	if (out != head)
+		free(out);
 	free(text);
 	if (log_buffered && level >= LOGL_WARN)
 		fflush(stderr);

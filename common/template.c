@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "shellword.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* Called with the literal text before each template (lit, lit_len) and then
@@ -107,29 +108,6 @@ template_scan(const char *text, scan_fn fn, void *ctx, char **error)
 	}
 }
 
-/* Output buffer that grows by doubling; xrealloc aborts on exhaustion, and
- * callers bound their input (runbook files are at most 1 MiB). */
-typedef struct {
-	char *buf;
-	size_t len;
-	size_t cap;
-} strbuf_t;
-
-static void
-strbuf_append(strbuf_t *sb, const char *s, size_t n)
-{
-	if (sb->len + n + 1 > sb->cap) {
-		size_t cap = sb->cap ? sb->cap : 64;
-		while (sb->len + n + 1 > cap)
-			cap *= 2;
-		sb->buf = xrealloc(sb->buf, cap);
-		sb->cap = cap;
-	}
-	memcpy(sb->buf + sb->len, s, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
 typedef struct {
 	strbuf_t out;
 	const template_var_t *vars;
@@ -154,13 +132,13 @@ static void
 render_secret(render_ctx_t *rc, const char *var_name)
 {
 	if (rc->mode != TEMPLATE_SHELL) {
-		strbuf_append(&rc->out, TEMPLATE_SECRET_MASK_TEXT,
-		              sizeof(TEMPLATE_SECRET_MASK_TEXT) - 1);
+		strbuf_add(&rc->out, TEMPLATE_SECRET_MASK_TEXT,
+		           sizeof(TEMPLATE_SECRET_MASK_TEXT) - 1);
 		return;
 	}
 	char *env = template_secret_env_name(var_name);
 	char *ref = xasprintf("\"${%s}\"", env);
-	strbuf_append(&rc->out, ref, strlen(ref));
+	strbuf_adds(&rc->out, ref);
 	free(ref);
 	free(env);
 }
@@ -170,7 +148,7 @@ render_piece(void *vctx, const char *lit, size_t lit_len, const template_ref_t *
 {
 	render_ctx_t *rc = vctx;
 
-	strbuf_append(&rc->out, lit, lit_len);
+	strbuf_add(&rc->out, lit, lit_len);
 	if (ref == NULL)
 		return 0;
 	/* Linear: a command has a handful of templates and a runbook a handful
@@ -186,10 +164,10 @@ render_piece(void *vctx, const char *lit, size_t lit_len, const template_ref_t *
 		const char *v = rc->vars[i].value ? rc->vars[i].value : "";
 		if (rc->mode == TEMPLATE_SHELL && !ref->raw) {
 			char *word = shellword_quote(v);
-			strbuf_append(&rc->out, word, strlen(word));
+			strbuf_adds(&rc->out, word);
 			free(word);
 		} else {
-			strbuf_append(&rc->out, v, strlen(v));
+			strbuf_adds(&rc->out, v);
 		}
 		return 0;
 	}
@@ -281,12 +259,12 @@ template_render_secret(const char *text, const template_var_t *vars, size_t var_
 			*error = xasprintf("unknown name '%s' in template", rc.unknown);
 			free(rc.unknown);
 		}
-		free(rc.out.buf);
+		free(rc.out.data);
 		return NULL;
 	}
-	if (rc.out.buf == NULL)
-		rc.out.buf = xstrdup("");
-	return rc.out.buf;
+	if (rc.out.data == NULL)
+		rc.out.data = xstrdup("");
+	return rc.out.data;
 }
 
 typedef struct {

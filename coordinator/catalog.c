@@ -42,7 +42,17 @@ struct catalog {
 	size_t index_cap;
 	catalog_problem_t *problems; /* owned */
 	size_t invalid;
+	/* Rows not yet written to the store (catalog_persist_later): per
+	 * entry, CATALOG_SAVE_* bits; NULL when none is pending. */
+	uint8_t *unsaved; /* owned */
+	size_t unsaved_count;
+	size_t unsaved_next; /* where the next slice looks first */
 };
+
+/* The entry's row is to be written (store_runbook_put). */
+#define CATALOG_SAVE_PUT 1
+/* Rows of other names saved from its path are to be deleted. */
+#define CATALOG_SAVE_FORGET 2
 
 /* file_read_all: open(2) and read(2), not stdio (file.c says why). */
 char *
@@ -439,6 +449,7 @@ catalog_destroy(catalog_t **cp)
 		free(c->problems[i].errors);
 	}
 	free(c->problems);
+	free(c->unsaved);
 	free(c->entries);
 	free(c->by_name);
 	free(c->by_path);
@@ -547,9 +558,11 @@ catalog_stored_row(void *ctx, const char *name, const char *path, const char *ha
  * a row saved as it is changes nothing (its WHERE), and the delete of
  * other names on a path finds none unless the store has one (paths are
  * unique in a catalog, so no earlier save can give a row this path). At
- * 100,000 runbooks that was 200,000 statements at each start. */
+ * 100,000 runbooks that was 200,000 statements at each start. What is to
+ * be written is only marked here (catalog_save_some writes it): the rows
+ * are what a later start reads, never what this one serves from. */
 int
-catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store)
+catalog_persist_later(const catalog_t *old, catalog_t *new_, store_t *store)
 {
 	int rc = 0;
 	catalog_stored_t st = {
@@ -563,15 +576,16 @@ catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store)
 		for (size_t i = 0; i < new_->count; i++)
 			st.same[i] = false, st.path_was[i] = true;
 	}
+	free(new_->unsaved);
+	new_->unsaved = xcalloc(new_->count + 1, 1);
+	new_->unsaved_count = 0;
+	new_->unsaved_next = 0;
 	for (size_t i = 0; i < new_->count; i++) {
-		const catalog_entry_t *e = &new_->entries[i];
-		if (e->errors != NULL)
-			continue;
-		if (!st.same[i] && store_runbook_put(store, e->rb->name, e->path, e->hash, e->yaml,
-		                                     e->loaded_ms) != 0)
-			rc = -1;
-		if (st.path_was[i] && store_runbook_forget_path(store, e->path, e->rb->name) != 0)
-			rc = -1;
+		if (new_->entries[i].errors != NULL)
+			continue; /* stale: the store keeps its last good version */
+		new_->unsaved[i] = (uint8_t)((st.same[i] ? 0 : CATALOG_SAVE_PUT) |
+		                             (st.path_was[i] ? CATALOG_SAVE_FORGET : 0));
+		new_->unsaved_count += new_->unsaved[i] != 0;
 	}
 	free(st.same);
 	free(st.path_was);
@@ -580,5 +594,63 @@ catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store)
 		if (catalog_find(new_, name) == NULL && store_runbook_delete(store, name) != 0)
 			rc = -1;
 	}
+	return rc;
+}
+
+/* Writes entry i's pending rows; its bits are cleared only once written. */
+static int
+catalog_save_entry(catalog_t *c, size_t i, store_t *store)
+{
+	const catalog_entry_t *e = &c->entries[i];
+	uint8_t *bits = &c->unsaved[i];
+	if ((*bits & CATALOG_SAVE_PUT) &&
+	    store_runbook_put(store, e->rb->name, e->path, e->hash, e->yaml, e->loaded_ms) != 0)
+		return -1;
+	*bits &= (uint8_t)~CATALOG_SAVE_PUT;
+	if ((*bits & CATALOG_SAVE_FORGET) &&
+	    store_runbook_forget_path(store, e->path, e->rb->name) != 0)
+		return -1;
+	*bits = 0;
+	c->unsaved_count--;
+	return 0;
+}
+
+int
+catalog_save_some(catalog_t *c, store_t *store, size_t max)
+{
+	for (size_t done = 0; c->unsaved_count > 0 && done < max; c->unsaved_next++) {
+		size_t i = c->unsaved_next;
+		if (c->unsaved[i] == 0)
+			continue;
+		if (catalog_save_entry(c, i, store) != 0)
+			return -1;
+		done++;
+	}
+	return 0;
+}
+
+int
+catalog_save_runbook(catalog_t *c, store_t *store, const char *name)
+{
+	if (c->unsaved_count == 0)
+		return 0;
+	const catalog_entry_t *e = catalog_find(c, name);
+	if (e == NULL || c->unsaved[e - c->entries] == 0)
+		return 0;
+	return catalog_save_entry(c, (size_t)(e - c->entries), store);
+}
+
+size_t
+catalog_unsaved(const catalog_t *c)
+{
+	return c->unsaved_count;
+}
+
+int
+catalog_persist(const catalog_t *old, catalog_t *new_, store_t *store)
+{
+	int rc = catalog_persist_later(old, new_, store);
+	if (catalog_save_some(new_, store, SIZE_MAX) != 0)
+		rc = -1;
 	return rc;
 }

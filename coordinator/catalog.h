@@ -76,7 +76,26 @@ char *catalog_names(const catalog_t *c);
 catalog_diff_t catalog_diff(const catalog_t *old, const catalog_t *new_);
 /* Saves the served versions in the store and forgets runbooks old served
  * that new does not. In the turn's transaction. */
-int catalog_persist(const catalog_t *old, const catalog_t *new_, store_t *store);
+int catalog_persist(const catalog_t *old, catalog_t *new_, store_t *store);
+/* catalog_persist, but of the served versions only the runbooks old
+ * served and new does not are forgotten now (a store that cannot be read
+ * marks every row): the rows to write are marked in new_, for
+ * catalog_save_some to write after the start, in slices. The catalog
+ * serves from memory, so nothing it answers waits for them; a restart
+ * before they are written reads the files again and writes them then. A
+ * stale entry's row (its last good version) is never written. */
+int catalog_persist_later(const catalog_t *old, catalog_t *new_, store_t *store);
+/* Writes up to max of the marked rows, in the open transaction. A row is
+ * unmarked as it is written: after a transaction that could not be
+ * committed, catalog_persist_later marks again from the store. -1 when a
+ * write failed. */
+int catalog_save_some(catalog_t *c, store_t *store, size_t max);
+/* Writes name's row now if it is still marked: a run of a runbook is
+ * recorded only once its row is written, in the same transaction or an
+ * earlier one. 0 when written or nothing was marked. */
+int catalog_save_runbook(catalog_t *c, store_t *store, const char *name);
+/* Rows still marked. */
+size_t catalog_unsaved(const catalog_t *c);
 
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer.
  * Returns NULL with *error set (caller frees) on failure. */

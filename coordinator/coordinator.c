@@ -655,8 +655,9 @@ coordinator_run(coordinator_t *c)
 			wait = 0; /* a pass goes on between messages, a slice a turn */
 		bool indexing = leader_is_leader(c->leader) && !c->stopping &&
 		                !c->store_unwritable && c->store_lost == NULL;
-		if (indexing && indexer_busy(c->svc->indexer, now))
-			wait = 0; /* the search index's backlog too */
+		if (indexing &&
+		    (indexer_busy(c->svc->indexer, now) || coordinator_save_busy(c, now)))
+			wait = 0; /* the search index's backlog, the start's rows too */
 		long events_wait = events_timeout_ms(c->svc->events, now);
 		if (events_wait >= 0 && events_wait < wait)
 			wait = events_wait;
@@ -767,6 +768,11 @@ coordinator_run(coordinator_t *c)
 		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
 		    indexer_busy(c->svc->indexer, now))
 			indexer_turn(c->svc->indexer, now);
+		/* A slice of the runbooks' and schedules' rows the start left
+		 * to write (coordinator_save.c), the same way. */
+		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
+		    coordinator_save_busy(c, now))
+			coordinator_save_turn(c, COORDINATOR_SAVE_SLICE_MS);
 		/* Retention: a slice of bounded time in a transaction of its own,
 		 * after the turn's answers are out, and only when no message waits
 		 * (dispatch goes first; pruner.h bounds how long it is put off). */

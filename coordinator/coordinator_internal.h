@@ -75,10 +75,15 @@ struct coordinator {
 	int64_t settle_deadline;
 
 	/* Leadership (coordinator_role.c, leader.h). */
-	leader_t *leader;    /* owned */
-	int64_t next_seen;   /* when this coordinator next says it is alive */
-	int64_t next_inbox;  /* when the leader next looks at the alert inbox */
-	char *promote_error; /* owned: why it could not lead (NULL: it could) */
+	leader_t *leader;   /* owned */
+	int64_t next_seen;  /* when this coordinator next says it is alive */
+	int64_t next_inbox; /* when the leader next looks at the alert inbox */
+	/* The rows written after the start (coordinator_save.c). */
+	int64_t save_started; /* the promotion, mono ms */
+	int64_t save_retry;   /* no slice before this (mono ms), after one failed */
+	int64_t save_cpu_us;  /* the slices' CPU on the loop's thread */
+	bool save_logged;     /* their end was logged */
+	char *promote_error;  /* owned: why it could not lead (NULL: it could) */
 	/* The outbox's settings, to start it again on becoming leader (its
 	 * db_path is outbox_db). */
 	outbox_config_t outbox_config;
@@ -153,6 +158,22 @@ void coordinator_role_deposed(coordinator_t *c, const char *why);
 /* Fills rota status's leadership fields (strings lent until the next call). */
 void coordinator_role_status(coordinator_t *c, Rota__StatusResponse *out);
 void coordinator_role_destroy(coordinator_t *c);
+
+/* coordinator_save.c: the runbooks' and schedules' rows, written after
+ * the start in slices. Up to this many rows are written at the promotion
+ * itself (a small library is written whole, as before). */
+#define COORDINATOR_SAVE_AT_ONCE 2000
+/* A slice's budget of the loop's time, and the wait after one failed. */
+#define COORDINATOR_SAVE_SLICE_MS 8
+#define COORDINATOR_SAVE_RETRY_MS 10000
+/* At the promotion, once the rows are marked. */
+void coordinator_save_mark(coordinator_t *c);
+/* Rows are marked, and no failed slice is waited for. */
+bool coordinator_save_busy(const coordinator_t *c, int64_t now);
+/* One slice of at most max_ms (0: all), outside the turn, committed here:
+ * 0, or -1 when it failed (rolled back, marked again, retried after
+ * COORDINATOR_SAVE_RETRY_MS). */
+int coordinator_save_turn(coordinator_t *c, size_t max_ms);
 
 /* coordinator_resync.c */
 /* After a failed commit (or to retry a failed reload of the runs). */

@@ -191,9 +191,13 @@ coordinator_resync(coordinator_t *c)
 	 * dispatcher or the scheduler keeps it. */
 	dispatcher_reset(c->svc->dispatcher);
 	/* The schedules' slots of the failed turn were not recorded either:
-	 * what the store holds is read again. */
+	 * what the store holds is read again, and so are the runbooks' rows
+	 * (a run's runbook row written in that turn was rolled back with it);
+	 * what is missing is marked for the slices (coordinator_save.c). */
 	scheduler_reset(c->svc->scheduler);
-	scheduler_sync(c->svc->scheduler, c->svc->catalog, clock_wall_ms());
+	scheduler_sync_later(c->svc->scheduler, c->svc->catalog, clock_wall_ms());
+	if (catalog_persist_later(NULL, c->svc->catalog, c->svc->store) != 0)
+		log_warn("store: cannot read the saved runbooks; all are written again");
 	if (dispatcher_recover(c->svc->dispatcher, clock_mono_ms()) != 0) {
 		log_error("store: cannot reload runs; will try again");
 		c->resync_pending = true;

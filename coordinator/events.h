@@ -6,7 +6,10 @@
  *
  * After each commit the loop calls events_committed: the rows committed
  * since the last call are read into a bounded ring (the newest
- * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES), and every follower on
+ * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES; when no follower and
+ * no run's tail reads the ring, only the last committed cursor is read
+ * then, and the rows up to it at the first look at the ring, which holds
+ * then what it would have held), and every follower on
  * the operator socket gets what it waits for. A follower asks for one
  * window at a time (FollowRequest: after a cursor, at most a limit); the
  * window's events are pushed as Event envelopes and a FollowResponse closes
@@ -68,10 +71,12 @@ events_t *events_new_bounded(store_t *store, size_t ring_max, size_t ring_bytes,
 /* Frees the ring and forgets every follower (they ask again). */
 void events_destroy(events_t **ep);
 
-/* The cursor of the last event published (committed and in the ring). */
-uint64_t events_cursor(const events_t *e);
+/* The cursor of the last event published (committed and in the ring).
+ * Like every look at the ring, it first reads in what was committed
+ * since the ring was last filled. */
+uint64_t events_cursor(events_t *e);
 /* Events in the ring now (for tests and metrics). */
-size_t events_ring_count(const events_t *e);
+size_t events_ring_count(events_t *e);
 
 /* After a commit (wrote: the turn wrote something): fills the ring from the
  * store and serves the followers, pushing their events and closing windows
@@ -123,8 +128,9 @@ int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_sto
  * when there is none (false). A stream kept at the edge of its own run's
  * events falls behind the ring only when those are dropped, not when other
  * runs fill it. True with *next = after when `after` is older than the
- * ring (the stream reads to learn what to do). Reads only memory: the
- * run's tail (events_tail.h), else the ring. */
+ * ring (the stream reads to learn what to do). Reads the run's tail
+ * (events_tail.h), else the ring: memory, once the ring has read what was
+ * committed since it was last filled. */
 bool events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next);
 
 /* The cursor of run_id's newest event in its tail (events_tail.h), 0 when

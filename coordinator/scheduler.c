@@ -14,6 +14,10 @@ struct scheduler {
 	schedule_t **byname; /* owned entries, sorted by runbook name */
 	schedule_t **heap;   /* the same entries, a min-heap on next_ms */
 	size_t count;
+	bool later;          /* in scheduler_sync_later: mark rows, do not write */
+	int64_t later_now;   /* its now */
+	size_t unsaved;      /* entries marked */
+	size_t unsaved_next; /* where the next slice looks first, in byname */
 };
 
 const char *
@@ -116,6 +120,8 @@ scheduler_reset(scheduler_t *s)
 	s->byname = NULL;
 	s->heap = NULL;
 	s->count = 0;
+	s->unsaved = 0;
+	s->unsaved_next = 0;
 }
 
 void
@@ -153,7 +159,7 @@ scheduler_find(const scheduler_t *s, const char *runbook)
 }
 
 static int
-scheduler_persist(scheduler_t *s, const schedule_t *e)
+scheduler_persist(scheduler_t *s, schedule_t *e)
 {
 	store_schedule_t row = {
 	    .runbook = e->runbook,
@@ -163,7 +169,12 @@ scheduler_persist(scheduler_t *s, const schedule_t *e)
 	    .last_slot_ms = e->last_slot_ms,
 	    .last_run_id = e->last_run_id,
 	};
-	return store_schedule_put(s->store, &row);
+	if (store_schedule_put(s->store, &row) != 0)
+		return -1;
+	if (e->unsaved)
+		s->unsaved--;
+	e->unsaved = false;
+	return 0;
 }
 
 /* The first slot after both now and the last slot fired. */
@@ -215,6 +226,13 @@ scheduler_saved_clear(schedule_saved_t *saved)
 	memset(saved, 0, sizeof(*saved));
 }
 
+/* Due within SCHEDULER_SAVE_AHEAD_MS of now: its row is written now. */
+static bool
+scheduler_due_soon(const schedule_t *e, int64_t now_ms)
+{
+	return e->next_ms >= 0 && e->next_ms <= now_ms + SCHEDULER_SAVE_AHEAD_MS;
+}
+
 /* An entry for a scheduled runbook: its state from `old` when the cron and
  * zone are unchanged, else from the store, else from now. */
 static schedule_t *
@@ -256,7 +274,11 @@ scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, const sche
 		}
 		store_schedule_clear(&got);
 	}
-	if (!same && scheduler_persist(s, e) != 0)
+	if (same && old != NULL)
+		e->unsaved = old->unsaved; /* still to be written, as it was */
+	else if (!same && s->later && !scheduler_due_soon(e, s->later_now))
+		e->unsaved = true;
+	else if (!same && scheduler_persist(s, e) != 0)
 		log_error("store: cannot record the schedule of %s", rb->name);
 	return e;
 }
@@ -306,7 +328,60 @@ scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 	s->heap = xcalloc(count + 1, sizeof(*s->heap));
 	s->count = count;
 	heap_build(s);
+	s->unsaved = 0;
+	s->unsaved_next = 0;
+	for (size_t i = 0; i < count; i++)
+		s->unsaved += byname[i]->unsaved;
 	return 0;
+}
+
+int
+scheduler_sync_later(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
+{
+	s->later = true;
+	s->later_now = now_ms;
+	int rc = scheduler_sync(s, catalog, now_ms);
+	s->later = false;
+	return rc;
+}
+
+/* Writes the marked entries of the heap's subtree at i due within
+ * SCHEDULER_SAVE_AHEAD_MS: a subtree whose root is later holds none, so
+ * this visits only the entries due soon and their children. */
+static int
+scheduler_save_due(scheduler_t *s, size_t i, int64_t now_ms)
+{
+	if (i >= s->count || !scheduler_due_soon(s->heap[i], now_ms))
+		return 0;
+	if (s->heap[i]->unsaved && scheduler_persist(s, s->heap[i]) != 0)
+		return -1;
+	if (scheduler_save_due(s, 2 * i + 1, now_ms) != 0)
+		return -1;
+	return scheduler_save_due(s, 2 * i + 2, now_ms);
+}
+
+int
+scheduler_save_some(scheduler_t *s, int64_t now_ms, size_t max)
+{
+	if (s->unsaved == 0)
+		return 0;
+	if (scheduler_save_due(s, 0, now_ms) != 0)
+		return -1;
+	for (size_t done = 0; s->unsaved > 0 && done < max; s->unsaved_next++) {
+		schedule_t *e = s->byname[s->unsaved_next];
+		if (!e->unsaved)
+			continue;
+		if (scheduler_persist(s, e) != 0)
+			return -1;
+		done++;
+	}
+	return 0;
+}
+
+size_t
+scheduler_unsaved(const scheduler_t *s)
+{
+	return s->unsaved;
 }
 
 /* Walks the slots from t up to now_ms, keeping the last keep of them in

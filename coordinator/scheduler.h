@@ -18,6 +18,7 @@
 #ifndef ROTA_SCHEDULER_H
 #define ROTA_SCHEDULER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,10 @@
  * minutely schedule down for two years); past it, the latest slots are
  * found by walking from nearer now. */
 #define SCHEDULER_MAX_WALK 1200000
+/* A schedule whose row is still to be written (scheduler_sync_later) gets
+ * it written this long before its slot at the latest: a coordinator down
+ * across the slot then finds it missed, as with a row written at start. */
+#define SCHEDULER_SAVE_AHEAD_MS (5LL * 60 * 1000)
 
 typedef struct {
 	char *runbook; /* owned */
@@ -45,6 +50,7 @@ typedef struct {
 	int64_t last_slot_ms; /* 0 = never fired */
 	char *last_run_id;    /* owned, may be NULL */
 	size_t heap_index;
+	bool unsaved; /* its row is not written yet (scheduler_sync_later) */
 } schedule_t;
 
 typedef struct scheduler scheduler_t;
@@ -68,6 +74,23 @@ void scheduler_reset(scheduler_t *s);
  * changed cron or zone starts again from now, removed ones are forgotten
  * (in the store too). Writes in the turn's transaction. */
 int scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms);
+
+/* scheduler_sync, but the rows of new or changed schedules are only
+ * marked, for scheduler_save_some to write after the start, except those
+ * due within SCHEDULER_SAVE_AHEAD_MS, written now. The entries (and so
+ * `rota schedules`) are whole at once: only the store waits. A schedule
+ * fires only with its row written in the same transaction (it is written
+ * after each firing); one never fired has no state a restart could lose,
+ * and a restart computes its next slot again. */
+int scheduler_sync_later(scheduler_t *s, const catalog_t *catalog, int64_t now_ms);
+/* Writes the marked rows of the schedules due within
+ * SCHEDULER_SAVE_AHEAD_MS of now_ms, then up to max others (in runbook
+ * name order), in the open transaction; each row as the entry is now, so
+ * a slice never writes a state older than one written before. -1 when a
+ * write failed (that entry stays marked). */
+int scheduler_save_some(scheduler_t *s, int64_t now_ms, size_t max);
+/* Rows still marked. */
+size_t scheduler_unsaved(const scheduler_t *s);
 
 /* Fires every due slot through fire and persists the new state. */
 void scheduler_run(scheduler_t *s, int64_t now_ms, scheduler_fire_fn fire, void *ctx);

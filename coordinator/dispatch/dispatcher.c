@@ -157,6 +157,19 @@ dispatcher_jitter(run_t *run, uint32_t window_ms)
 		    run->created_ms + run_jitter_ms(run->runbook, run->hosts[h].host, window_ms);
 }
 
+/* A run of a runbook is recorded only with the runbook's row written, in
+ * this transaction or an earlier one: after a start the rows are written
+ * in slices (coordinator_save.c), and one may not be yet. */
+static int
+dispatcher_save_runbook(dispatcher_t *d, const char *runbook)
+{
+	services_t *svc = d->cfg.svc;
+	if (svc->catalog == NULL || catalog_save_runbook(svc->catalog, svc->store, runbook) == 0)
+		return 0;
+	log_error("store: cannot record runbook %s before its run", runbook);
+	return -1;
+}
+
 int
 dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const char *params,
                   uint32_t jitter_ms)
@@ -174,7 +187,8 @@ dispatcher_submit(dispatcher_t *d, run_t **runp, const char *runbook_yaml, const
 	    .reason = run->reason,
 	    .slot_ms = run->slot_ms,
 	};
-	if (store_run_insert(d->cfg.svc->store, &rec) != 0) {
+	if (dispatcher_save_runbook(d, run->runbook) != 0 ||
+	    store_run_insert(d->cfg.svc->store, &rec) != 0) {
 		run_destroy(&run);
 		return -1;
 	}
@@ -215,7 +229,8 @@ dispatcher_record(dispatcher_t *d, const store_run_t *rec)
 	log_info("run %s (%s, %s) %s: %s", rec->id, rec->runbook,
 	         rec->trigger ? rec->trigger : "manual", run_status_name(rec->status),
 	         rec->reason ? rec->reason : "");
-	if (store_run_insert(d->cfg.svc->store, rec) != 0)
+	if (dispatcher_save_runbook(d, rec->runbook) != 0 ||
+	    store_run_insert(d->cfg.svc->store, rec) != 0)
 		return -1;
 	if (d->cfg.hooks.run_ended) {
 		dispatcher_run_end_t end = {

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "file.h"
 #include "log.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* One open connection, for the request deadline and the fair limits that
@@ -59,9 +60,7 @@ struct httpd {
 
 /* One request's state between MHD's calls: only POST bodies need it. */
 typedef struct {
-	char *body; /* owned; NUL-terminated */
-	size_t len;
-	size_t cap;
+	strbuf_t body;  /* owned (body.data): what came so far */
 	bool too_large; /* the rest is read and dropped; answered 413 */
 	bool web;       /* for the web handler (else the alert intake) */
 } request_t;
@@ -342,8 +341,8 @@ serve_alerts(httpd_t *s, struct MHD_Connection *c, request_t *req)
 	char peer[NI_MAXHOST + NI_MAXSERV + 4];
 	peer_of(c, peer, sizeof(peer));
 	if (s->h.alerts != NULL)
-		s->h.alerts(s->h.ctx, peer, req->body != NULL ? req->body : "", req->len, &status,
-		            &reply);
+		s->h.alerts(s->h.ctx, peer, req->body.data != NULL ? req->body.data : "",
+		            req->body.len, &status, &reply);
 	if (status < 100 || status > 599) {
 		log_error("http: the alert handler set no valid status (%u): answering 500",
 		          status);
@@ -407,8 +406,8 @@ serve_web(httpd_t *s, struct MHD_Connection *c, const char *url, const char *met
 	    .method = method,
 	    .path = url,
 	    .peer = peer,
-	    .body = req != NULL && req->body != NULL ? req->body : "",
-	    .len = req != NULL ? req->len : 0,
+	    .body = req != NULL && req->body.data != NULL ? req->body.data : "",
+	    .len = req != NULL ? req->body.len : 0,
 	    .too_large = req != NULL && req->too_large,
 	    .tls = s->tls_cert != NULL,
 	    .conn = c,
@@ -536,24 +535,16 @@ httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *
 		*upload_data_size = 0; /* consumed, kept or not */
 		if (req->too_large)
 			return MHD_YES;
-		if (req->len + n > HTTPD_BODY_MAX_BYTES) {
+		if (req->body.len + n > HTTPD_BODY_MAX_BYTES) {
 			/* Chunked, without a length: read and drop the rest,
 			 * answer 413 at the end. The idle timeout bounds how
 			 * long that may take. */
 			req->too_large = true;
-			free(req->body);
-			req->body = NULL;
-			req->len = req->cap = 0;
+			free(req->body.data);
+			req->body = (strbuf_t){0};
 			return MHD_YES;
 		}
-		if (req->len + n + 1 > req->cap) {
-			req->cap =
-			    req->len + n + 1 > 2 * req->cap ? req->len + n + 1 : 2 * req->cap;
-			req->body = xrealloc(req->body, req->cap);
-		}
-		memcpy(req->body + req->len, upload_data, n);
-		req->len += n;
-		req->body[req->len] = '\0';
+		strbuf_add(&req->body, upload_data, n);
 		return MHD_YES;
 	}
 	if (req->web)
@@ -582,7 +573,7 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		log_info("http: a request with a body ended early (%d)%s", (int)code,
 		         suppressed > 0 ? " (and more like it in the last minute)" : "");
 	if (req != NULL) {
-		free(req->body);
+		free(req->body.data);
 		free(req);
 		*req_cls = NULL;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "xalloc.h"
 
 const double METRICS_DURATION_BUCKETS[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
@@ -17,9 +18,7 @@ const size_t METRICS_DURATION_BUCKET_COUNT =
     sizeof(METRICS_DURATION_BUCKETS) / sizeof(METRICS_DURATION_BUCKETS[0]);
 
 struct metrics {
-	char *buf; /* owned: the page so far, NUL-terminated */
-	size_t len;
-	size_t cap;
+	strbuf_t page;    /* owned (page.data): the page so far */
 	char family[128]; /* the current family's name, for its sample lines */
 	metrics_type_t type;
 	bool in_family;
@@ -74,9 +73,7 @@ metrics_t *
 metrics_new(void)
 {
 	metrics_t *m = xcalloc(1, sizeof(*m));
-	m->cap = 4096;
-	m->buf = xmalloc(m->cap);
-	m->buf[0] = '\0';
+	strbuf_reserve(&m->page, 4095);
 	return m;
 }
 
@@ -85,7 +82,7 @@ metrics_destroy(metrics_t **mp)
 {
 	if (mp == NULL || *mp == NULL)
 		return;
-	free((*mp)->buf);
+	free((*mp)->page.data);
 	free(*mp);
 	*mp = NULL;
 }
@@ -93,8 +90,8 @@ metrics_destroy(metrics_t **mp)
 char *
 metrics_finish(metrics_t **mp)
 {
-	char *text = (*mp)->buf;
-	(*mp)->buf = NULL;
+	char *text = (*mp)->page.data;
+	(*mp)->page.data = NULL;
 	metrics_destroy(mp);
 	return text;
 }
@@ -102,14 +99,7 @@ metrics_finish(metrics_t **mp)
 static void
 put(metrics_t *m, const char *s, size_t n)
 {
-	if (m->len + n + 1 > m->cap) {
-		while (m->len + n + 1 > m->cap)
-			m->cap *= 2;
-		m->buf = xrealloc(m->buf, m->cap);
-	}
-	memcpy(m->buf + m->len, s, n);
-	m->len += n;
-	m->buf[m->len] = '\0';
+	strbuf_add(&m->page, s, n);
 }
 
 static void

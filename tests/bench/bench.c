@@ -7,6 +7,11 @@
  *       turn), keeping WINDOW submits unanswered, for WARMUP_S + SECONDS;
  *       prints the runs that ended (committed in DB) per second over the
  *       last SECONDS, and the submits answered per second.
+ *   rota-bench count API DB RUNBOOK PREFIX WORKERS N WINDOW
+ *       submits N runs as stream does (WINDOW unanswered at most), then
+ *       waits until N more runs have ended in DB; prints the runs that
+ *       ended. A fixed amount of work, for counts that must not depend on
+ *       the machine's speed (instructions or syscalls a run).
  *   rota-bench once API DB RUNBOOK REPS [TARGET]
  *       REPS times: submit RUNBOOK (to TARGET when given), then read DB
  *       until the run has ended; prints "p50 P99" in ms of submit to end.
@@ -358,6 +363,64 @@ out:
 }
 
 static int
+cmd_count(char **argv)
+{
+	const char *runbook = argv[2], *prefix = argv[3];
+	long workers = strtol(argv[4], NULL, 10), n = strtol(argv[5], NULL, 10);
+	long window = strtol(argv[6], NULL, 10);
+	if (workers <= 0 || n <= 0 || window <= 0)
+		return 2;
+	bench_api_t a;
+	bench_db_t db;
+	if (db_open(&db, argv[1]) != 0 || api_open(&a, argv[0]) != 0)
+		return 1;
+	int64_t n0 = db_count_ended(&db), answered = 0, sent = 0;
+	char target[256];
+	int rc = 0;
+	while (answered < n) {
+		while (sent < n && sent - answered < window) {
+			snprintf(target, sizeof(target), "%s%ld", prefix, sent % workers + 1);
+			if (api_submit(&a, runbook, target) != 0) {
+				rc = 1;
+				goto out;
+			}
+			sent++;
+		}
+		Rota__Envelope *env = NULL;
+		int r = api_recv(&a, 10000, &env);
+		if (r != 0) {
+			fprintf(stderr, "rota-bench: no answer after %lld submits\n",
+			        (long long)answered);
+			rc = 1;
+			goto out;
+		}
+		char id[64];
+		answered++;
+		int bad = submit_answer(env, id, sizeof(id));
+		rota__envelope__free_unpacked(env, NULL);
+		if (bad != 0) {
+			rc = 1;
+			goto out;
+		}
+	}
+	int64_t start = clock_mono_ms(), ended = 0;
+	while ((ended = db_count_ended(&db) - n0) < n) {
+		if (clock_mono_ms() - start > BENCH_RUN_TIMEOUT_MS) {
+			fprintf(stderr, "rota-bench: %lld of %ld runs ended\n", (long long)ended,
+			        n);
+			rc = 1;
+			break;
+		}
+		usleep(10 * BENCH_POLL_US);
+	}
+	printf("%lld\n", (long long)ended);
+out:
+	api_close(&a);
+	db_close(&db);
+	return rc;
+}
+
+static int
 cmd_once(int argc, char **argv)
 {
 	const char *runbook = argv[2];
@@ -448,10 +511,12 @@ main(int argc, char **argv)
 		return cmd_ready(argv + 2);
 	if (argc >= 10 && strcmp(argv[1], "stream") == 0)
 		return cmd_stream(argv + 2);
+	if (argc >= 9 && strcmp(argv[1], "count") == 0)
+		return cmd_count(argv + 2);
 	if (argc >= 6 && strcmp(argv[1], "once") == 0)
 		return cmd_once(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "schedules") == 0)
 		return cmd_schedules(argv + 2);
-	fprintf(stderr, "usage: rota-bench ready|stream|once|schedules ... (see bench.c)\n");
+	fprintf(stderr, "usage: rota-bench ready|stream|count|once|schedules ... (see bench.c)\n");
 	return 2;
 }

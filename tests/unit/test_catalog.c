@@ -224,6 +224,70 @@ test_a_start_writes_only_the_runbooks_that_changed(void **state)
 	free(yaml);
 }
 
+static void
+count_row(void *ctx, const char *name, const char *path, const char *hash)
+{
+	(void)name;
+	(void)path;
+	(void)hash;
+	(*(size_t *)ctx)++;
+}
+
+static size_t
+stored_runbooks(fixture_t *f)
+{
+	size_t n = 0;
+	assert_int_equal(store_runbook_list(f->store, count_row, &n), 0);
+	return n;
+}
+
+/* A start marks the rows and writes them after (catalog_persist_later):
+ * nothing is written before the slices but what must be; a slice writes at
+ * most its share; a runbook about to be run is written at once; a restart
+ * before they are all written marks the rest again, and nothing written is
+ * written again. */
+static void
+test_rows_are_written_later_in_slices(void **state)
+{
+	fixture_t *f = *state;
+	char file[32], text[96];
+	for (int i = 0; i < 5; i++) {
+		snprintf(file, sizeof(file), "b%d.yaml", i);
+		snprintf(text, sizeof(text), "name: b%d\nsteps:\n  - id: s\n    noop:\n", i);
+		write_file(f, file, text);
+	}
+	char *error = NULL;
+	catalog_t *c = catalog_load(f->books, NULL, f->store, &error);
+	assert_non_null(c);
+	assert_int_equal(catalog_persist_later(NULL, c, f->store), 0);
+	assert_int_equal(catalog_unsaved(c), 5);
+	assert_int_equal(stored_runbooks(f), 0);
+	assert_non_null(catalog_find(c, "b4")); /* served at once */
+	assert_int_equal(catalog_save_some(c, f->store, 2), 0);
+	assert_int_equal(catalog_unsaved(c), 3);
+	assert_int_equal(catalog_save_runbook(c, f->store, "b4"), 0);
+	assert_int_equal(catalog_save_runbook(c, f->store, "b4"), 0); /* once */
+	assert_int_equal(catalog_save_runbook(c, f->store, "nobody"), 0);
+	assert_int_equal(catalog_unsaved(c), 2);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(stored_runbooks(f), 3);
+	catalog_destroy(&c);
+
+	/* Killed here: the next start marks only what is missing. */
+	c = catalog_load(f->books, NULL, f->store, &error);
+	assert_non_null(c);
+	assert_int_equal(catalog_persist_later(NULL, c, f->store), 0);
+	assert_int_equal(catalog_unsaved(c), 2);
+	uint64_t before = store_statements(f->store);
+	assert_int_equal(catalog_save_some(c, f->store, SIZE_MAX), 0);
+	/* The transaction's BEGIN and the two missing rows. */
+	assert_int_equal(store_statements(f->store) - before, 3);
+	assert_int_equal(catalog_unsaved(c), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_int_equal(stored_runbooks(f), 5);
+	catalog_destroy(&c);
+}
+
 /* Equal nullable strings. */
 static void
 assert_same_text(const char *a, const char *b)
@@ -401,6 +465,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_runbook_steps_are_expanded_at_load_and_reload,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rows_are_written_later_in_slices, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reading_a_runbook_leaves_its_access_time, setup,
 	                                    teardown),
 	};

@@ -464,11 +464,54 @@ test_json(void **state)
 	free(json);
 }
 
+/* Commits nobody looks at cost one statement each (the last cursor), not
+ * the rows; the first look reads them in, and sees exactly what was
+ * committed: not the rows of the turn open at the time of the look. */
+static void
+test_read_at_the_first_look(void **state)
+{
+	fixture_store_t *f = *state;
+	sendq_t *q = sendq_new();
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
+	add_run(f->store, "r1");
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 2, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	uint64_t before = store_statements(f->store);
+	events_committed(e, q, true, 0);
+	assert_int_equal(store_statements(f->store) - before, 1);
+	add_run(f->store, "r2");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	/* A turn open, its events written, not committed. */
+	add_run(f->store, "r3");
+	assert_int_equal(store_run_update(f->store, "r3", ROTA__RUN_STATUS__RUN_RUNNING, 2, 0), 0);
+	seen_t seen = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_each(e, NULL, start, false, 64, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(events_ring_count(e), 3);
+	assert_int_equal(next, seen.cursors[2]);
+	assert_int_equal(events_cursor(e), seen.cursors[2]);
+	bool news = events_news(e, "r3", next, &next);
+	assert_false(news);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	seen.n = 0;
+	assert_int_equal(events_each(e, "r3", next, false, 64, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.status[1], ROTA__RUN_STATUS__RUN_RUNNING);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cursors_follow_commits, fixture_store_setup_test,
+	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_read_at_the_first_look, fixture_store_setup_test,
 	                                    fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_a_pruned_cursor_resyncs_to_the_oldest_kept,
 	                                    fixture_store_setup_test, fixture_store_teardown),

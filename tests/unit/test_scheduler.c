@@ -266,6 +266,75 @@ test_a_reset_reads_the_store_again(void **state)
 	scheduler_destroy(&s);
 }
 
+static bool
+stored(fixture_t *f, const char *name, store_schedule_t *row)
+{
+	int rc = store_schedule_get(f->store, name, row);
+	assert_true(rc == 0 || rc == 1);
+	return rc == 0;
+}
+
+/* scheduler_sync_later: the entries are whole at once, their rows written
+ * after in slices, except those due soon; a slice writes the entry as it
+ * is now, so one that fired is not written back to its older state; a
+ * new scheduler on the store (a restart) marks what is still missing. */
+static void
+test_rows_are_written_later(void **state)
+{
+	fixture_t *f = *state;
+	write_book(f, "soon", "\"0 * * * *\"");
+	write_book(f, "noon", "\"0 12 * * *\"");
+	write_book(f, "late", "\"30 13 * * *\"");
+	write_book(f, "night", "\"0 23 * * *\"");
+	load(f);
+	scheduler_t *s = scheduler_new(f->store);
+	assert_int_equal(scheduler_sync_later(s, f->catalog, at("2026-06-01T09:59:00Z")), 0);
+	assert_int_equal(scheduler_count(s), 4);
+	assert_int_equal(scheduler_unsaved(s), 3);
+	assert_int_equal(scheduler_find(s, "late")->next_ms, at("2026-06-01T13:30:00Z"));
+	store_schedule_t row = {0};
+	assert_true(stored(f, "soon", &row)); /* due within SCHEDULER_SAVE_AHEAD_MS */
+	store_schedule_clear(&row);
+	assert_false(stored(f, "noon", &row));
+	assert_int_equal(store_commit(f->store), 0);
+
+	/* One slice of one row: name order, "late" first. */
+	assert_int_equal(scheduler_save_some(s, at("2026-06-01T09:59:01Z"), 1), 0);
+	assert_int_equal(scheduler_unsaved(s), 2);
+	assert_true(stored(f, "late", &row));
+	assert_int_equal(row.next_ms, at("2026-06-01T13:30:00Z"));
+	store_schedule_clear(&row);
+	assert_int_equal(store_commit(f->store), 0);
+
+	/* Killed here: a restart marks noon and night again. */
+	scheduler_t *again = scheduler_new(f->store);
+	assert_int_equal(scheduler_sync_later(again, f->catalog, at("2026-06-01T10:30:00Z")), 0);
+	assert_int_equal(scheduler_unsaved(again), 2);
+	scheduler_destroy(&again);
+
+	/* Noon comes with its row unwritten: written before it can fire (the
+	 * slice looks ahead), then written with the slot fired. */
+	assert_int_equal(scheduler_save_some(s, at("2026-06-01T11:56:00Z"), 0), 0);
+	assert_true(stored(f, "noon", &row));
+	store_schedule_clear(&row);
+	assert_int_equal(scheduler_unsaved(s), 1);
+	scheduler_run(s, at("2026-06-01T12:00:00Z"), fire, f);
+	assert_int_equal(f->nfired, 2); /* soon's latest slot, and noon */
+	assert_true(stored(f, "noon", &row));
+	assert_int_equal(row.last_slot_ms, at("2026-06-01T12:00:00Z"));
+	store_schedule_clear(&row);
+	/* The rest: night alone, noon's fired state left as it is. */
+	assert_int_equal(scheduler_save_some(s, at("2026-06-01T12:00:01Z"), SIZE_MAX), 0);
+	assert_int_equal(scheduler_unsaved(s), 0);
+	assert_true(stored(f, "noon", &row));
+	assert_int_equal(row.last_slot_ms, at("2026-06-01T12:00:00Z"));
+	store_schedule_clear(&row);
+	assert_true(stored(f, "night", &row));
+	store_schedule_clear(&row);
+	assert_int_equal(store_commit(f->store), 0);
+	scheduler_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -278,6 +347,7 @@ main(void)
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_very_long_outage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_reset_reads_the_store_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rows_are_written_later, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
