@@ -543,6 +543,7 @@ events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next)
 uint64_t
 events_run_last(events_t *e, const char *run_id)
 {
+	events_catch_up(e);
 	/* Asked while its streams wait: a quiet run's tail is kept. */
 	const events_tail_t *t = events_tail_want(e, run_id, false);
 	if (t == NULL)
