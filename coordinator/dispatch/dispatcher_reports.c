@@ -344,10 +344,16 @@ dispatcher_result(dispatcher_t *d, worker_t *w, const Rota__Result *msg)
 		 * worker must stop resending it either way, once the output it
 		 * names is in (a step run we know) or at once (one we do not). */
 		d->stats.results_unknown++;
+		/* One that names no output is acked whether the store knows
+		 * its step run or not (nothing to wait for): no look-up, which
+		 * was a waited-for round trip on PostgreSQL for every result
+		 * resent for a run that had ended (docs/benchmarks.md,
+		 * "PostgreSQL submits batched"). */
 		int64_t row;
-		int rc = msg->key->run_id && msg->key->step_id && msg->key->host
-		             ? dispatcher_find_row(d, msg->key, &row)
-		             : 1;
+		int rc =
+		    msg->key->run_id && msg->key->step_id && msg->key->host && msg->output_seq > 0
+		        ? dispatcher_find_row(d, msg->key, &row)
+		        : 1;
 		if (rc == 1 || (rc == 0 && dispatcher_output_complete(d, msg->key, row, msg)))
 			dispatcher_ack(d, w, msg->key);
 		return;

@@ -120,6 +120,7 @@ store_open(const store_options_t *o, char **error)
 {
 	store_t *s = xcalloc(1, sizeof(*s));
 	s->batch = store_batch_new();
+	s->adds = store_adds_new();
 	*error = NULL;
 	db_options_t dbo = {
 	    .target = o->target,
@@ -214,6 +215,7 @@ store_destroy(store_t **sp)
 	 * the batch's). */
 	db_close(&s->db);
 	store_batch_destroy(&s->batch);
+	store_adds_destroy(&s->adds);
 	store_maint_forget(s);
 	free(s);
 	*sp = NULL;
@@ -257,8 +259,9 @@ store_commit(store_t *s)
 {
 	/* What the turn held back is written first, inside it. */
 	if (s->in_tx && !s->failed)
-		store_batch_flush(s, STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
+		store_batch_flush(s, STORE_BATCH_ADDS | STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
 	store_batch_clear(s->batch);
+	store_adds_clear(s->adds);
 	store_maint_forget(s); /* read again next turn */
 	if (s->failed) {
 		if (s->in_tx)

@@ -16,6 +16,10 @@ static const char sql_list[] =
 int
 store_audit_insert(store_t *s, const store_audit_entry_t *e, size_t text_max)
 {
+	/* PostgreSQL: held for the turn's one INSERT of audit rows
+	 * (store_adds.c), when there is a turn to hold it to. */
+	if (store_is_postgresql(s) && store_in_transaction(s))
+		return store_failed(s) ? -1 : store_adds_audit(s, e, text_max);
 	db_stmt_t *st = store_stmt(s, sql_insert);
 	if (st == NULL)
 		return -1;

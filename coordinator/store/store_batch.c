@@ -2,7 +2,8 @@
  * run's updates are kept by row until the turn commits, so the states a
  * row passes through within one turn are written once (a step dispatched,
  * running and ended in one turn: one UPDATE), and the turn's event rows
- * are written together, as multi-row INSERTs, in the order they were made.
+ * are written together, as multi-row INSERTs (on PostgreSQL one INSERT
+ * ... SELECT FROM unnest() a turn), in the order they were made.
  *
  * Why: every statement is a cost (a round trip's share on PostgreSQL, a
  * statement's work on both engines), and a one-step run cost about 19 of
@@ -85,7 +86,7 @@ struct store_batch {
 	db_stmt_t *steps_update[STORE_BATCH_ROW_UPDATES];
 	/* PostgreSQL's UPDATE of any number of runs or step runs, their
 	 * columns as arrays (store_batch_pg_write_rows), likewise. */
-	db_stmt_t *runs_unnest, *steps_unnest;
+	db_stmt_t *runs_unnest, *steps_unnest, *events_unnest;
 };
 
 store_batch_t *
@@ -154,6 +155,13 @@ store_batch_touches(const char *sql)
 	unsigned t = 0;
 	if (strstr(sql, "runs") != NULL && !store_batch_adds_row(sql))
 		t |= STORE_BATCH_ROWS;
+	/* Numbering step runs reads no row; anything else that names a table
+	 * of held new rows, or one whose key refers to step_runs, must find
+	 * them there (store_adds.c). */
+	if ((strstr(sql, "runs") != NULL || strstr(sql, "step_run") != NULL ||
+	     strstr(sql, "audit") != NULL) &&
+	    strncmp(sql, "SELECT nextval(", 15) != 0)
+		t |= STORE_BATCH_ADDS;
 	if (strstr(sql, "events") != NULL)
 		t |= STORE_BATCH_EVENTS;
 	return t;
@@ -509,16 +517,16 @@ store_batch_write_steps(store_t *s, const store_batch_step_t *steps, size_t n)
 
 /* The next element: '{' before the first, ',' before the others. */
 static void
-store_batch_arr_next(strbuf_t *a)
+store_arr_next(strbuf_t *a)
 {
 	strbuf_add(a, a->len == 0 ? "{" : ",", 1);
 }
 
-static void
-store_batch_arr_int(strbuf_t *a, bool set, int64_t v)
+void
+store_arr_int(strbuf_t *a, bool set, int64_t v)
 {
 	char num[24];
-	store_batch_arr_next(a);
+	store_arr_next(a);
 	int n = set ? snprintf(num, sizeof(num), "%lld", (long long)v) : 0;
 	if (set)
 		strbuf_add(a, num, (size_t)n);
@@ -526,28 +534,38 @@ store_batch_arr_int(strbuf_t *a, bool set, int64_t v)
 		strbuf_add(a, "NULL", 4);
 }
 
-/* A text element, quoted: a backslash before each '"' and '\\' (the
- * array literal's only escapes inside quotes); NULL is SQL NULL. */
-static void
-strbuf_text(strbuf_t *a, const char *v)
+/* A text element of len bytes, quoted: a backslash before each '"' and
+ * '\\' (the array literal's only escapes inside quotes). */
+void
+store_arr_text_n(strbuf_t *a, const char *v, size_t len)
 {
-	store_batch_arr_next(a);
-	if (v == NULL) {
-		strbuf_add(a, "NULL", 4);
-		return;
-	}
+	store_arr_next(a);
 	strbuf_add(a, "\"", 1);
-	for (const char *p = v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			strbuf_add(a, "\\", 1);
-		strbuf_add(a, p, 1);
+	const char *run = v;
+	for (const char *p = v; p < v + len; p++) {
+		if (*p != '"' && *p != '\\')
+			continue;
+		strbuf_add(a, run, (size_t)(p - run));
+		strbuf_add(a, "\\", 1);
+		run = p;
 	}
+	strbuf_add(a, run, (size_t)(v + len - run));
 	strbuf_add(a, "\"", 1);
 }
 
-/* Binds the array at i and frees its text; "{}" when it has no element. */
-static void
-store_batch_arr_bind(db_stmt_t *st, int i, strbuf_t *a)
+void
+store_arr_text(strbuf_t *a, const char *v)
+{
+	if (v != NULL) {
+		store_arr_text_n(a, v, strlen(v));
+		return;
+	}
+	store_arr_next(a);
+	strbuf_add(a, "NULL", 4);
+}
+
+void
+store_arr_bind(db_stmt_t *st, int i, strbuf_t *a)
 {
 	strbuf_add(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
 	db_bind_text(st, i, a->data);
@@ -604,16 +622,16 @@ store_batch_pg_write_runs(store_t *s)
 	strbuf_t col[7] = {{0}};
 	for (size_t i = 0; i < b->run_count; i++) {
 		const store_batch_run_t *r = &b->runs[i];
-		strbuf_text(&col[0], r->run_id);
-		store_batch_arr_int(&col[1], r->has_state, r->status);
-		store_batch_arr_int(&col[2], r->has_state, r->started_ms);
-		store_batch_arr_int(&col[3], r->has_state, r->ended_ms);
-		store_batch_arr_int(&col[4], r->has_outcome, r->hosts_ok);
-		store_batch_arr_int(&col[5], r->has_outcome, r->hosts_failed);
-		strbuf_text(&col[6], r->has_outcome ? r->reason : NULL);
+		store_arr_text(&col[0], r->run_id);
+		store_arr_int(&col[1], r->has_state, r->status);
+		store_arr_int(&col[2], r->has_state, r->started_ms);
+		store_arr_int(&col[3], r->has_state, r->ended_ms);
+		store_arr_int(&col[4], r->has_outcome, r->hosts_ok);
+		store_arr_int(&col[5], r->has_outcome, r->hosts_failed);
+		store_arr_text(&col[6], r->has_outcome ? r->reason : NULL);
 	}
 	for (int c = 0; c < 7; c++)
-		store_batch_arr_bind(st, c + 1, &col[c]);
+		store_arr_bind(st, c + 1, &col[c]);
 	return store_done(s, st);
 }
 
@@ -627,19 +645,50 @@ store_batch_pg_write_steps(store_t *s)
 	strbuf_t col[8] = {{0}};
 	for (size_t i = 0; i < b->step_count; i++) {
 		const store_batch_step_t *e = &b->steps[i];
-		store_batch_arr_int(&col[0], true, e->row);
-		store_batch_arr_int(&col[1], true, e->status);
-		store_batch_arr_int(&col[2], true, e->exit_code);
-		store_batch_arr_int(&col[3], true, e->signal);
-		store_batch_arr_int(&col[4], true, e->started_ms);
-		store_batch_arr_int(&col[5], true, e->ended_ms);
-		strbuf_text(&col[6], e->detail);
+		store_arr_int(&col[0], true, e->row);
+		store_arr_int(&col[1], true, e->status);
+		store_arr_int(&col[2], true, e->exit_code);
+		store_arr_int(&col[3], true, e->signal);
+		store_arr_int(&col[4], true, e->started_ms);
+		store_arr_int(&col[5], true, e->ended_ms);
+		store_arr_text(&col[6], e->detail);
 		/* As store_batch_write_steps says. */
-		store_batch_arr_int(&col[7], true,
-		                    e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
+		store_arr_int(&col[7], true,
+		              e->dispatched ? ROTA__STEP_STATUS__STEP_DISPATCHED : e->status);
 	}
 	for (int c = 0; c < 8; c++)
-		store_batch_arr_bind(st, c + 1, &col[c]);
+		store_arr_bind(st, c + 1, &col[c]);
+	return store_done(s, st);
+}
+
+/* The turn's events in one INSERT, each column an array: unnest() hands
+ * the rows out in the arrays' order, so their ids rise in the order the
+ * events were made, as with the VALUES lists (128 rows, 768 parameters,
+ * a statement). */
+static const char store_batch_pg_events[] =
+    "INSERT INTO events (at_ms, kind, run_id, ref, status, subject)"
+    " SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]),"
+    " CAST($4 AS BIGINT[]), CAST($5 AS BIGINT[]), CAST($6 AS TEXT[]))";
+
+static int
+store_batch_pg_write_events(store_t *s)
+{
+	store_batch_t *b = s->batch;
+	db_stmt_t *st = store_batch_pg_stmt(s, &b->events_unnest, store_batch_pg_events);
+	if (st == NULL)
+		return -1;
+	strbuf_t col[6] = {{0}};
+	for (size_t i = 0; i < b->event_count; i++) {
+		const store_batch_event_t *e = &b->events[i];
+		store_arr_int(&col[0], true, e->at_ms);
+		store_arr_int(&col[1], true, e->kind);
+		store_arr_text(&col[2], e->run_id);
+		store_arr_int(&col[3], true, e->ref); /* the column's default is 0 */
+		store_arr_int(&col[4], true, e->status);
+		store_arr_text(&col[5], e->subject);
+	}
+	for (int c = 0; c < 6; c++)
+		store_arr_bind(st, c + 1, &col[c]);
 	return store_done(s, st);
 }
 
@@ -674,8 +723,12 @@ store_batch_flush(store_t *s, unsigned what)
 {
 	store_batch_t *b = s->batch;
 	int rc = 0;
+	/* New rows first: the held updates may be of them. */
+	if ((what & (STORE_BATCH_ADDS | STORE_BATCH_ROWS)) && store_adds_count(s->adds) > 0)
+		rc = store_adds_flush(s);
 	if ((what & STORE_BATCH_ROWS) && (b->run_count > 0 || b->step_count > 0)) {
-		rc = store_batch_write_rows(s);
+		if (rc == 0)
+			rc = store_batch_write_rows(s);
 		for (size_t i = 0; i < b->run_count; i++) {
 			free(b->runs[i].run_id);
 			free(b->runs[i].reason);
@@ -690,7 +743,8 @@ store_batch_flush(store_t *s, unsigned what)
 	}
 	if ((what & STORE_BATCH_EVENTS) && b->event_count > 0) {
 		if (rc == 0)
-			rc = store_batch_write_events(s);
+			rc = store_is_postgresql(s) ? store_batch_pg_write_events(s)
+			                            : store_batch_write_events(s);
 		for (size_t i = 0; i < b->event_count; i++) {
 			free(b->events[i].run_id);
 			free(b->events[i].subject);
@@ -705,6 +759,8 @@ store_batch_before(store_t *s, unsigned touches)
 {
 	store_batch_t *b = s->batch;
 	unsigned due = 0;
+	if ((touches & (STORE_BATCH_ADDS | STORE_BATCH_ROWS)) && store_adds_count(s->adds) > 0)
+		due |= STORE_BATCH_ADDS;
 	if ((touches & STORE_BATCH_ROWS) && (b->run_count > 0 || b->step_count > 0))
 		due |= STORE_BATCH_ROWS;
 	if ((touches & STORE_BATCH_EVENTS) && b->event_count > 0)

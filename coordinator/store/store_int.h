@@ -15,6 +15,7 @@
 #include "store.h"
 #include "store_codec.h"
 #include "store_row.h"
+#include "strbuf.h"
 
 /* The statements prepared at open (store_schema.c), by name. */
 enum {
@@ -73,12 +74,19 @@ typedef struct store_batch store_batch_t;
  * runs or step_runs (STORE_BATCH_ROWS), events (STORE_BATCH_EVENTS). */
 #define STORE_BATCH_ROWS 1u
 #define STORE_BATCH_EVENTS 2u
+/* Names runs, step_runs (step_run: outputs' and output_text's key) or
+ * audit: the new rows held on PostgreSQL (store_adds.c) go first. */
+#define STORE_BATCH_ADDS 4u
+/* The turn's new runs, step runs and audit rows on PostgreSQL
+ * (store_adds.c). */
+typedef struct store_adds store_adds_t;
 
 struct store {
 	db_t *db;                    /* owned */
 	db_stmt_t *q[Q_COUNT];       /* owned, prepared at open */
 	unsigned q_touches[Q_COUNT]; /* store_batch_touches of each */
 	store_batch_t *batch;        /* owned: the turn's held writes */
+	store_adds_t *adds;          /* owned: the turn's held new rows */
 	/* The maintenance windows store_maint_list read in this turn
 	 * (store_maint.c): rows ending after maint_after, up to maint_limit;
 	 * forgotten at every commit or rollback and at every write of a
@@ -234,5 +242,38 @@ int store_batch_outcome(store_t *s, const char *run_id, uint32_t hosts_ok, uint3
 int store_batch_step(store_t *s, int64_t row, const store_step_state_t *st);
 int store_batch_event(store_t *s, int64_t at_ms, int kind, const char *run_id, int64_t ref,
                       int status, const char *subject);
+
+/* ---- PostgreSQL array literals (store_batch.c) ----
+ * A column of held rows as one array parameter: an element (an integer,
+ * NULL when !set; a text, NULL for NULL; a text of len bytes), then the
+ * array bound at parameter i and its buffer freed ("{}" when empty). */
+void store_arr_int(strbuf_t *a, bool set, int64_t v);
+void store_arr_text(strbuf_t *a, const char *v);
+void store_arr_text_n(strbuf_t *a, const char *v, size_t len);
+void store_arr_bind(db_stmt_t *st, int i, strbuf_t *a);
+
+/* ---- the turn's new rows, held on PostgreSQL (store_adds.c) ----
+ * A run's, a step run's (its id given) and an audit row's INSERT, held to
+ * the turn's end like its updates and written as one INSERT ... SELECT
+ * FROM unnest() a table, before anything that names those tables. */
+store_adds_t *store_adds_new(void);
+void store_adds_destroy(store_adds_t **ap);
+/* Forgets what is held (after a commit or a rollback). */
+void store_adds_clear(store_adds_t *a);
+/* Rows held. */
+size_t store_adds_count(const store_adds_t *a);
+/* Writes every held row: runs, then step runs, then audit rows, each in
+ * the order held. 0, or -1 with the turn failed. */
+int store_adds_flush(store_t *s);
+int store_adds_run(store_t *s, const store_run_t *run);
+int store_adds_step(store_t *s, int64_t id, const char *run_id, const char *step_id,
+                    const char *host, uint32_t attempt, uint32_t position, int status,
+                    const uint8_t *spec, size_t spec_len);
+/* Folds a step run's update into its held INSERT: true when row id is
+ * held (then nothing else is to be written for the update but its
+ * event), false when it is not. */
+bool store_adds_step_update(store_t *s, int64_t id, const store_step_state_t *st);
+/* Each text cut as store_bind_text_cut cuts it (store_text_cut). */
+int store_adds_audit(store_t *s, const store_audit_entry_t *e, size_t text_max);
 
 #endif

@@ -6,17 +6,23 @@
 
 #include "xalloc.h"
 
-void
-store_bind_text_cut(db_stmt_t *st, int i, const char *v, size_t max)
+size_t
+store_text_cut(const char *v, size_t max)
 {
-	if (v == NULL)
-		v = "";
 	size_t n = strnlen(v, max);
 	/* Never half a UTF-8 character: PostgreSQL refuses invalid UTF-8 in
 	 * text, and a reader would only see a broken glyph. */
 	while (n > 0 && v[n] != '\0' && ((unsigned char)v[n] & 0xc0) == 0x80)
 		n--;
-	db_bind_text_n(st, i, v, n);
+	return n;
+}
+
+void
+store_bind_text_cut(db_stmt_t *st, int i, const char *v, size_t max)
+{
+	if (v == NULL)
+		v = "";
+	db_bind_text_n(st, i, v, store_text_cut(v, max));
 }
 
 char *

@@ -15,6 +15,9 @@
 
 /* Binds v ("" when NULL) cut to at most max bytes: for text a peer chose. */
 void store_bind_text_cut(db_stmt_t *st, int i, const char *v, size_t max);
+/* The bytes of v (not NULL) store_bind_text_cut keeps: at most max, never
+ * half a UTF-8 character. */
+size_t store_text_cut(const char *v, size_t max);
 
 /* A copy of the column's text (caller frees); "" for NULL. */
 char *store_column_dup(db_stmt_t *st, int i);

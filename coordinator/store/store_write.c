@@ -16,6 +16,12 @@ store_run_insert(store_t *s, const store_run_t *run)
 {
 	if (store_begin(s) != 0)
 		return -1;
+	/* PostgreSQL: held for the turn's one INSERT of runs (store_adds.c). */
+	if (store_is_postgresql(s)) {
+		if (store_adds_run(s, run) != 0)
+			return -1;
+		return store_event_run(s, run->id, run->status);
+	}
 	db_stmt_t *st = store_q(s, Q_RUN_INSERT);
 	db_bind_text(st, 1, run->id);
 	db_bind_text(st, 2, run->runbook);
@@ -95,21 +101,12 @@ store_step_insert(store_t *s, const char *run_id, const char *step_id, const cha
 	if (store_begin(s) != 0)
 		return -1;
 	if (store_is_postgresql(s)) {
-		static const char sql[] =
-		    "INSERT INTO step_runs (id, run_id, step_id, host, attempt, position, status,"
-		    " spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-		db_stmt_t *st = NULL;
-		if (store_step_id(s, row) != 0 || (st = store_stmt(s, sql)) == NULL)
+		/* Its id from the sequence's block, the row held for the turn's
+		 * one INSERT of step runs (store_adds.c). */
+		if (store_step_id(s, row) != 0)
 			return -1;
-		db_bind_int64(st, 1, *row);
-		db_bind_text(st, 2, run_id);
-		db_bind_text(st, 3, step_id);
-		db_bind_text(st, 4, host);
-		db_bind_int64(st, 5, attempt);
-		db_bind_int64(st, 6, position);
-		db_bind_int64(st, 7, status);
-		db_bind_blob(st, 8, spec, spec_len);
-		return store_stmt_done(s, st);
+		return store_adds_step(s, *row, run_id, step_id, host, attempt, position, status,
+		                       spec, spec_len);
 	}
 	db_stmt_t *st = store_q(s, Q_STEP_INSERT);
 	db_bind_text(st, 1, run_id);
@@ -128,7 +125,14 @@ store_step_update(store_t *s, int64_t row, const store_step_state_t *stt)
 {
 	/* Held like a run's (store_batch.c): dispatched, running and ended in
 	 * one turn is one UPDATE. */
-	if (store_begin(s) != 0 || store_batch_step(s, row, stt) != 0)
+	if (store_begin(s) != 0)
+		return -1;
+	/* On PostgreSQL a step run inserted in this turn and not yet written
+	 * takes the update into its INSERT (store_adds.c): its row is
+	 * written once, as a submit's dispatch in the same turn made it
+	 * twice. */
+	if (!(store_is_postgresql(s) && store_adds_step_update(s, row, stt)) &&
+	    store_batch_step(s, row, stt) != 0)
 		return -1;
 	return store_event_step(s, stt->run_id, row, stt->status);
 }

@@ -721,6 +721,11 @@ if want pg; then
 		runs0=$(pg_super "SELECT pg_stat_statements_reset(); SELECT pg_stat_reset(); SELECT COUNT(*) FROM runs WHERE status IN (3, 4)" | tail -n 1)
 		# shellcheck disable=SC2086 # the pids, split on purpose
 		pgcpu0=$(sum_ticks $pgpids)
+		# The postmaster's children that ended since (autovacuum workers,
+		# short sessions such as pg_super's): not in the sum above, which
+		# is of the processes there at the start.
+		reaped() { awk '{print $16 + $17}' "/proc/${pgpids%% *}/stat"; }
+		reaped0=$(reaped)
 		fleetcpu0=$(sum_ticks "${FLEET[@]}")
 		read -r rate submits < <(/usr/bin/time -f '%U %S' -o "$W/bench-pg.time" \
 			"$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- "$PG_FLEET" 3 \
@@ -737,6 +742,7 @@ if want pg; then
 		cpu1=$(cpu_ticks "$CPID")
 		# shellcheck disable=SC2086
 		pgcpu1=$(sum_ticks $pgpids)
+		reaped1=$(reaped)
 		fleetcpu1=$(sum_ticks "${FLEET[@]}")
 		benchcpu=$(awk '{printf "%.0f", ($1 + $2) * '"$CLK_TCK"'}' "$W/bench-pg.time")
 		figure throughput_pg "$rate" results/s
@@ -762,6 +768,7 @@ if want pg; then
 			pg_super "SELECT relname || ' ' || round(n_tup_ins::numeric / $runs, 2) || ' ' || round(n_tup_upd::numeric / $runs, 2) || ' ' || round(n_tup_hot_upd::numeric / $runs, 2) || '; ' || (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid) FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_ins + n_tup_upd DESC" | sed 's/^/    /' >&2
 			figure throughput_pg_coordinator_cpu_us_per_stream_run "$(per_run $((cpu1 - cpu0)))" us
 			figure throughput_pg_server_cpu_us_per_run "$(per_run $((pgcpu1 - pgcpu0)))" us
+			figure throughput_pg_server_reaped_cpu_us_per_run "$(per_run $((reaped1 - reaped0)))" us
 			figure throughput_pg_fleet_cpu_us_per_run "$(per_run $((fleetcpu1 - fleetcpu0)))" us
 			figure throughput_pg_client_cpu_us_per_run "$(per_run "$benchcpu")" us
 			# The server's time in each (its wall time, so the machine's

@@ -1049,6 +1049,46 @@ test_run_ids_are_unique_by_construction(void **state)
 	assert_memory_equal(c + 16, "a3", 2);
 }
 
+/* A result resent for a run that has ended (its ack was not back yet) is
+ * acked again without reading the store when it names no output: on
+ * PostgreSQL the look-up was a waited-for round trip. One that names
+ * output still looks its step run up (its chunks must be in first). */
+static void
+test_a_result_resent_for_an_ended_run_reads_nothing(void **state)
+{
+	fixture_t *f = *state;
+	worker_t *a = connect_worker(f, "a", 0);
+	static const char yaml[] = "name: once\n"
+	                           "steps:\n"
+	                           "  - id: one\n"
+	                           "    shell: \"true\"\n";
+	char run_id[RUN_ID_BYTES];
+	submit_on(f, yaml, "a", run_id);
+	result(f, a, run_id, "one", 1, OK);
+	assert_int_equal(store_commit(f->store), 0);
+	assert_null(dispatcher_find_run(f->d, run_id));
+	sendq_discard(f->sendq);
+	uint64_t unknown = dispatcher_stats(f->d)->results_unknown;
+	uint64_t before = store_statements(f->store);
+	result(f, a, run_id, "one", 1, OK);
+	assert_int_equal(store_statements(f->store), before);
+	assert_int_equal(dispatcher_stats(f->d)->results_unknown, unknown + 1);
+	assert_int_equal(sendq_discard(f->sendq), 1); /* its ResultAck */
+	assert_int_equal(run_status_of(f, run_id), ROTA__RUN_STATUS__RUN_SUCCEEDED);
+	Rota__StepKey key = ROTA__STEP_KEY__INIT;
+	key.run_id = run_id;
+	key.step_id = (char *)"one";
+	key.host = a->id;
+	key.attempt = 1;
+	Rota__Result msg = ROTA__RESULT__INIT;
+	msg.key = &key;
+	msg.status = ROTA__STEP_STATUS__STEP_SUCCEEDED;
+	msg.detail = (char *)"";
+	msg.output_seq = 1;
+	dispatcher_result(f->d, a, &msg);
+	assert_true(store_statements(f->store) > before);
+}
+
 int
 main(void)
 {
@@ -1074,6 +1114,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_worker_holds_orders, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_delivery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_result_resent_for_an_ended_run_reads_nothing,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_run_ended_by_the_tick_is_not_read_again, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_away_spends_no_retry, setup, teardown),
