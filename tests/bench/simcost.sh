@@ -42,6 +42,9 @@ Y
 	--worker-endpoint "tcp://127.0.0.1:*" --api-endpoint "tcp://127.0.0.1:*" --http off \
 	--heartbeat 30s >"$W/coordinator.log" 2>&1 &
 CPID=$!
+FPID=
+# A failed step (set -e) leaves no coordinator or simulator behind.
+trap 'kill $CPID $FPID 2>/dev/null || true' EXIT
 for _ in $(seq 1200); do
 	[ -f "$W/data/endpoints" ] && break
 	sleep 0.1
