@@ -84,20 +84,24 @@
 #define SIM_DEFAULT_CONNECT_RATE 2000 /* workers dialled per second at start */
 #define SIM_MAX_LABELS 64
 #define SIM_ID_MAX 200
+#define SIM_ARENA_BYTES 65536 /* a decoded message's fields; larger ones use malloc */
 
 typedef struct sim_job {
 	uint64_t id;
-	char *run_id;  /* owned */
-	char *step_id; /* owned */
+	char *run_id;  /* in names[], allocated with the job */
+	char *step_id; /* in names[] */
 	uint32_t attempt;
 	bool done;
 	bool shell; /* only shell steps fail (--fail-pct): a noop cannot */
 	int64_t started_ms;
-	uint8_t *result; /* owned: packed Result, held until ResultAck */
+	/* Held as the packed Envelope that carries them, so that a resend is
+	 * one zmq_send with no decoding and encoding again. */
+	uint8_t *result; /* owned: packed Envelope (Result), held until ResultAck */
 	size_t result_len;
-	uint8_t *output; /* owned: packed Output (seq 1), held until acked */
+	uint8_t *output; /* owned: packed Envelope (Output, seq 1), held until acked */
 	size_t output_len;
 	struct sim_job *next;
+	char names[]; /* run_id and step_id, each NUL-ended: one malloc a job */
 } sim_job_t;
 
 typedef struct {
@@ -173,6 +177,19 @@ typedef struct {
 	bool stopping;
 	sim_stats_t st;
 	wire_stats_t wire;
+	/* The clocks read once a turn: a message's handling needs no finer
+	 * time than the turn it arrived in, and a run is several messages. */
+	int64_t now_mono, now_wall;
+	/* The worker whose input is being read: what it sends meanwhile needs
+	 * no second look, the read goes on until libzmq says EAGAIN. */
+	const sim_worker_t *servicing;
+	uint8_t *sendbuf; /* owned: every Envelope is packed here, reused */
+	size_t sendcap;
+	/* A received message's fields are decoded into this arena, emptied
+	 * before the next one: no malloc and free per field. */
+	_Alignas(16) uint8_t arena[SIM_ARENA_BYTES];
+	size_t arena_used;
+	bool arena_spilled; /* a field of this message was malloc'ed */
 	/* owned strings: --coordinator's entries (the first n_list), then the
 	 * Redirect targets met (each kept once), shared by every worker. */
 	char *eps[SIM_MAX_EPS];
@@ -189,6 +206,14 @@ sim_rand(sim_t *s)
 	s->rng ^= s->rng << 25;
 	s->rng ^= s->rng >> 27;
 	return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+/* Reads the clocks; the rest of the turn uses these. */
+static void
+sim_clock(sim_t *s)
+{
+	s->now_mono = clock_mono_ms();
+	s->now_wall = clock_wall_ms();
 }
 
 static void
@@ -240,44 +265,50 @@ sim_mark_dirty(sim_t *s, sim_worker_t *w)
 	s->dirty[s->dirty_len++] = (uint32_t)(w - s->w);
 }
 
+/* Sends packed Envelope bytes (the held ones, or s->sendbuf). */
 static void
-sim_send(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
+sim_send_bytes(sim_t *s, sim_worker_t *w, const uint8_t *data, size_t len)
 {
 	if (w->sock == NULL)
 		return;
 	/* Dropped when the queue is full: results are resent, heartbeats
 	 * are replaced by the next one. */
-	if (wire_send(w->sock, NULL, 0, env) != 0)
+	if (wire_send_raw(w->sock, NULL, 0, data, len) != 0)
 		s->st.send_failed++;
 	else
-		w->last_tx = clock_mono_ms();
-	sim_mark_dirty(s, w);
+		w->last_tx = s->now_mono;
+	/* A send may swallow the notice of a message that arrived: look once
+	 * more at the end of the turn, unless the worker's input is being
+	 * read now (sim_service reads until EAGAIN after this). */
+	if (s->servicing != w)
+		sim_mark_dirty(s, w);
+}
+
+/* Packs env (as wire_encode, version WIRE_VERSION) into a new buffer of
+ * *len bytes the caller owns: what a job holds. */
+static uint8_t *
+sim_pack_held(Rota__Envelope *env, size_t *len)
+{
+	env->version = WIRE_VERSION;
+	*len = rota__envelope__get_packed_size(env);
+	uint8_t *buf = xmalloc(*len ? *len : 1);
+	rota__envelope__pack(env, buf);
+	return buf;
 }
 
 static void
-sim_send_raw_result(sim_t *s, sim_worker_t *w, const sim_job_t *j)
+sim_send(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 {
-	Rota__Result *r = rota__result__unpack(NULL, j->result_len, j->result);
-	if (r == NULL)
-		return; /* we packed it: cannot happen short of memory corruption */
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
-	env.result = r;
-	sim_send(s, w, &env);
-	rota__result__free_unpacked(r, NULL);
-}
-
-static void
-sim_send_raw_output(sim_t *s, sim_worker_t *w, const sim_job_t *j)
-{
-	Rota__Output *o = rota__output__unpack(NULL, j->output_len, j->output);
-	if (o == NULL)
+	if (w->sock == NULL)
 		return;
-	Rota__Envelope env = ROTA__ENVELOPE__INIT;
-	env.body_case = ROTA__ENVELOPE__BODY_OUTPUT;
-	env.output = o;
-	sim_send(s, w, &env);
-	rota__output__free_unpacked(o, NULL);
+	env->version = WIRE_VERSION;
+	size_t len = rota__envelope__get_packed_size(env);
+	if (len > s->sendcap) {
+		s->sendcap = len < 4096 ? 4096 : len * 2;
+		s->sendbuf = xrealloc(s->sendbuf, s->sendcap);
+	}
+	rota__envelope__pack(env, s->sendbuf);
+	sim_send_bytes(s, w, s->sendbuf, len);
 }
 
 static void
@@ -304,8 +335,6 @@ sim_job_find(sim_worker_t *w, const Rota__StepKey *k)
 static void
 sim_job_free(sim_job_t *j)
 {
-	free(j->run_id);
-	free(j->step_id);
 	free(j->result);
 	free(j->output);
 	free(j);
@@ -331,16 +360,20 @@ sim_hello(sim_t *s, sim_worker_t *w)
 	Rota__StepKey *keys = xcalloc(nj + 1, sizeof(*keys));
 	Rota__StepKey **kp = xcalloc(nj + 1, sizeof(*kp));
 	Rota__Result **sp = xcalloc(nj + 1, sizeof(*sp));
+	Rota__Envelope **se = xcalloc(nj + 1, sizeof(*se)); /* owns what sp points to */
 	size_t nk = 0, ns = 0;
 	/* Running steps, and held results past what a Hello carries whole,
 	 * go as keys (their results follow the Welcome); the rest whole. */
 	for (sim_job_t *j = w->jobs; j; j = j->next) {
 		if (j->done && ns < SIM_HELLO_MAX_SPOOLED) {
-			Rota__Result *r = rota__result__unpack(NULL, j->result_len, j->result);
-			if (r != NULL) {
-				sp[ns++] = r;
+			Rota__Envelope *e = rota__envelope__unpack(NULL, j->result_len, j->result);
+			if (e != NULL && e->body_case == ROTA__ENVELOPE__BODY_RESULT) {
+				se[ns] = e;
+				sp[ns++] = e->result;
 				continue;
 			}
+			if (e != NULL)
+				rota__envelope__free_unpacked(e, NULL);
 		}
 		if (nk < SIM_HELLO_MAX_KEYS) {
 			sim_fill_key(w, j, &keys[nk]);
@@ -359,10 +392,11 @@ sim_hello(sim_t *s, sim_worker_t *w)
 	env.hello = &hello;
 	sim_send(s, w, &env);
 	w->ready = false;
-	w->hello_at = clock_mono_ms();
+	w->hello_at = s->now_mono;
 	s->st.hellos++;
 	for (size_t i = 0; i < ns; i++)
-		rota__result__free_unpacked(sp[i], NULL);
+		rota__envelope__free_unpacked(se[i], NULL);
+	free(se);
 	free(sp);
 	free(kp);
 	free(keys);
@@ -397,7 +431,9 @@ sim_connect(sim_t *s, sim_worker_t *w)
 		w->sock = NULL;
 		return -1;
 	}
-	int64_t now = clock_mono_ms();
+	/* Dialling takes a while (a fleet at start): the clocks again. */
+	sim_clock(s);
+	int64_t now = s->now_mono;
 	w->last_rx = now;
 	w->reconnect_at = 0;
 	w->epoch = 0;
@@ -426,7 +462,7 @@ static void
 sim_disconnect(sim_t *s, sim_worker_t *w, int64_t delay_ms)
 {
 	sim_close(s, w);
-	w->reconnect_at = clock_mono_ms() + delay_ms;
+	w->reconnect_at = s->now_mono + delay_ms;
 	s->st.reconnects++;
 }
 
@@ -486,20 +522,18 @@ sim_finish(sim_t *s, sim_worker_t *w, sim_job_t *j, int status, int exit_code, c
 	r.status = status;
 	r.exit_code = exit_code;
 	r.started_ms = j->started_ms;
-	r.ended_ms = clock_wall_ms();
+	r.ended_ms = s->now_wall;
 	r.detail = (char *)detail;
 	r.output_seq = j->output ? 1 : 0;
-	j->result_len = rota__result__get_packed_size(&r);
-	j->result = xmalloc(j->result_len ? j->result_len : 1);
-	rota__result__pack(&r, j->result);
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_RESULT;
+	env.result = &r;
+	j->result = sim_pack_held(&env, &j->result_len);
 	j->done = true;
 	if (w->running > 0)
 		w->running--;
 	if (w->ready) {
-		Rota__Envelope env = ROTA__ENVELOPE__INIT;
-		env.body_case = ROTA__ENVELOPE__BODY_RESULT;
-		env.result = &r;
-		sim_send(s, w, &env);
+		sim_send_bytes(s, w, j->result, j->result_len);
 		s->st.results++;
 	}
 }
@@ -544,17 +578,18 @@ sim_dispatch(sim_t *s, sim_worker_t *w, const Rota__Dispatch *d)
 	if (j != NULL) {
 		/* A resent order: never started twice. */
 		if (j->done)
-			sim_send_raw_result(s, w, j);
+			sim_send_bytes(s, w, j->result, j->result_len);
 		else
 			sim_send_accepted(s, w, k);
 		return;
 	}
-	j = xcalloc(1, sizeof(*j));
+	size_t rl = strlen(k->run_id) + 1, sl = strlen(k->step_id) + 1;
+	j = xcalloc(1, sizeof(*j) + rl + sl);
 	j->id = ++s->next_job;
-	j->run_id = xstrdup(k->run_id);
-	j->step_id = xstrdup(k->step_id);
+	j->run_id = memcpy(j->names, k->run_id, rl);
+	j->step_id = memcpy(j->names + rl, k->step_id, sl);
 	j->attempt = k->attempt;
-	j->started_ms = clock_wall_ms();
+	j->started_ms = s->now_wall;
 	j->next = w->jobs;
 	w->jobs = j;
 	w->running++;
@@ -581,19 +616,17 @@ sim_dispatch(sim_t *s, sim_worker_t *w, const Rota__Dispatch *d)
 		out.seq = 1;
 		out.data.data = (uint8_t *)line;
 		out.data.len = n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0;
-		j->output_len = rota__output__get_packed_size(&out);
-		j->output = xmalloc(j->output_len ? j->output_len : 1);
-		rota__output__pack(&out, j->output);
 		Rota__Envelope env = ROTA__ENVELOPE__INIT;
 		env.body_case = ROTA__ENVELOPE__BODY_OUTPUT;
 		env.output = &out;
-		sim_send(s, w, &env);
+		j->output = sim_pack_held(&env, &j->output_len);
+		sim_send_bytes(s, w, j->output, j->output_len);
 	}
 	if (s->cfg.step_ms == 0) {
 		sim_complete(s, w, j);
 		return;
 	}
-	sim_heap_push(s, (sim_timer_t){.due = clock_mono_ms() + s->cfg.step_ms,
+	sim_heap_push(s, (sim_timer_t){.due = s->now_mono + s->cfg.step_ms,
 	                               .worker = (uint32_t)(w - s->w),
 	                               .job = j->id});
 }
@@ -606,15 +639,15 @@ sim_resend_all(sim_t *s, sim_worker_t *w)
 {
 	for (sim_job_t *j = w->jobs; j; j = j->next) {
 		if (j->output)
-			sim_send_raw_output(s, w, j);
+			sim_send_bytes(s, w, j->output, j->output_len);
 	}
 	for (sim_job_t *j = w->jobs; j; j = j->next) {
 		if (j->done) {
-			sim_send_raw_result(s, w, j);
+			sim_send_bytes(s, w, j->result, j->result_len);
 			s->st.resent++;
 		}
 	}
-	w->next_resend = clock_mono_ms() + (int64_t)w->hb_ms * SIM_RESEND_INTERVALS;
+	w->next_resend = s->now_mono + (int64_t)w->hb_ms * SIM_RESEND_INTERVALS;
 }
 
 static void
@@ -637,7 +670,7 @@ sim_result_ack(sim_t *s, sim_worker_t *w, const Rota__StepKey *k)
 static void
 sim_handle(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 {
-	int64_t now = clock_mono_ms();
+	int64_t now = s->now_mono;
 	w->last_rx = now;
 	switch (env->body_case) {
 	case ROTA__ENVELOPE__BODY_WELCOME: {
@@ -716,33 +749,127 @@ sim_handle(sim_t *s, sim_worker_t *w, Rota__Envelope *env)
 	}
 }
 
-/* Reads what libzmq holds for w, at most SIM_DRAIN_MAX messages (then it
- * stays dirty and is read again at the end of the turn). */
+/* protobuf-c's allocator over s->arena: a bump pointer; what does not fit
+ * is malloc'ed and freed one by one. */
+static void *
+sim_arena_alloc(void *data, size_t size)
+{
+	sim_t *s = data;
+	size_t at = (s->arena_used + 15) & ~(size_t)15;
+	if (size <= sizeof(s->arena) - at) {
+		s->arena_used = at + size;
+		return s->arena + at;
+	}
+	s->arena_spilled = true;
+	return xmalloc(size ? size : 1);
+}
+
+static void
+sim_arena_free(void *data, void *ptr)
+{
+	sim_t *s = data;
+	uint8_t *p = ptr;
+	if (p != NULL && (p < s->arena || p >= s->arena + sizeof(s->arena)))
+		free(p);
+}
+
+/* One message of w's socket, decoded in the arena, as wire_recv and
+ * wire_decode take it on a DEALER (one frame, version WIRE_VERSION, a
+ * body; counted in s->wire); no peer or ZAP metadata, which a worker does
+ * not read. *env is valid until the next call. */
+static int
+sim_recv(sim_t *s, void *sock, Rota__Envelope **env)
+{
+	*env = NULL;
+	zmq_msg_t frame;
+	zmq_msg_init(&frame);
+	if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0) {
+		int saved = errno;
+		zmq_msg_close(&frame);
+		return saved == EAGAIN ? WIRE_ERR_AGAIN : WIRE_ERR_IO;
+	}
+	s->wire.received++;
+	if (zmq_msg_more(&frame)) {
+		/* Not a worker's message: dropped whole. */
+		int more = 1;
+		while (more) {
+			zmq_msg_close(&frame);
+			zmq_msg_init(&frame);
+			if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0)
+				break;
+			more = zmq_msg_more(&frame);
+		}
+		zmq_msg_close(&frame);
+		s->wire.dropped_shape++;
+		return WIRE_ERR_SHAPE;
+	}
+	size_t len = zmq_msg_size(&frame);
+	int rc = WIRE_OK;
+	if (len == 0 || len > WIRE_MAX_FRAME_BYTES) {
+		s->wire.dropped_size++;
+		rc = WIRE_ERR_SIZE;
+	} else {
+		ProtobufCAllocator a = {sim_arena_alloc, sim_arena_free, s};
+		s->arena_used = 0;
+		s->arena_spilled = false;
+		*env = rota__envelope__unpack(&a, len, zmq_msg_data(&frame));
+		if (*env == NULL) {
+			s->wire.dropped_decode++;
+			rc = WIRE_ERR_DECODE;
+		} else if ((*env)->version != WIRE_VERSION) {
+			s->wire.dropped_version++;
+			rc = WIRE_ERR_VERSION;
+		} else if ((*env)->body_case == ROTA__ENVELOPE__BODY__NOT_SET) {
+			s->wire.dropped_empty++;
+			rc = WIRE_ERR_EMPTY;
+		}
+		if (rc != WIRE_OK && *env != NULL) {
+			rota__envelope__free_unpacked(*env, &a);
+			*env = NULL;
+		}
+	}
+	zmq_msg_close(&frame);
+	return rc;
+}
+
+/* Frees what sim_recv decoded past the arena. */
+static void
+sim_recv_done(sim_t *s, Rota__Envelope *env)
+{
+	ProtobufCAllocator a = {sim_arena_alloc, sim_arena_free, s};
+	/* Walks the message only when a field did not fit the arena. */
+	if (s->arena_spilled && env != NULL)
+		rota__envelope__free_unpacked(env, &a);
+}
+
+/* Reads what libzmq holds for w until EAGAIN, at most SIM_DRAIN_MAX
+ * messages (then it stays dirty and is read again at the end of the turn).
+ * No ZMQ_EVENTS first: a receive that finds nothing has libzmq process the
+ * socket's commands and look again (socket_base_t::recv with
+ * ZMQ_DONTWAIT), so its EAGAIN is as sure as ZMQ_EVENTS and one mailbox
+ * check cheaper, and what the handlers sent before it needs no second
+ * look. */
 static void
 sim_service(sim_t *s, sim_worker_t *w)
 {
-	for (int n = 0; w->sock != NULL;) {
-		uint32_t events = 0;
-		size_t len = sizeof(events);
-		if (zmq_getsockopt(w->sock, ZMQ_EVENTS, &events, &len) != 0 ||
-		    !(events & ZMQ_POLLIN))
+	void *sock = w->sock;
+	s->servicing = w;
+	for (int n = 0; sock != NULL && w->sock == sock; n++) {
+		if (n >= SIM_DRAIN_MAX) {
+			s->servicing = NULL;
+			sim_mark_dirty(s, w);
 			return;
-		void *sock = w->sock;
-		while (w->sock == sock) {
-			if (n++ >= SIM_DRAIN_MAX) {
-				sim_mark_dirty(s, w);
-				return;
-			}
-			wire_msg_t msg;
-			int rc = wire_recv(sock, 0, &msg, &s->wire);
-			if (rc == WIRE_ERR_AGAIN || rc == WIRE_ERR_IO)
-				break;
-			if (rc != WIRE_OK)
-				continue;
-			sim_handle(s, w, msg.env);
-			wire_msg_clear(&msg);
 		}
+		Rota__Envelope *env = NULL;
+		int rc = sim_recv(s, sock, &env);
+		if (rc == WIRE_ERR_AGAIN || rc == WIRE_ERR_IO)
+			break;
+		if (rc != WIRE_OK)
+			continue;
+		sim_handle(s, w, env);
+		sim_recv_done(s, env);
 	}
+	s->servicing = NULL;
 }
 
 static void
@@ -924,10 +1051,11 @@ static int
 sim_loop(sim_t *s)
 {
 	struct epoll_event evs[SIM_EPOLL_BATCH];
-	int64_t next_sweep = clock_mono_ms();
-	int64_t next_stats = s->cfg.stats_ms ? clock_mono_ms() + s->cfg.stats_ms : INT64_MAX;
+	sim_clock(s);
+	int64_t next_sweep = s->now_mono;
+	int64_t next_stats = s->cfg.stats_ms ? s->now_mono + s->cfg.stats_ms : INT64_MAX;
 	while (!s->stopping) {
-		int64_t now = clock_mono_ms();
+		int64_t now = s->now_mono;
 		int64_t wait = next_sweep - now;
 		if (s->heap_len > 0 && s->heap[0].due - now < wait)
 			wait = s->heap[0].due - now;
@@ -938,6 +1066,7 @@ sim_loop(sim_t *s)
 			fprintf(stderr, "rota-fleetsim: epoll_wait: %s\n", strerror(errno));
 			return -1;
 		}
+		sim_clock(s);
 		for (int i = 0; i < n; i++) {
 			uint32_t k = evs[i].data.u32;
 			if (k == UINT32_MAX) {
@@ -949,7 +1078,7 @@ sim_loop(sim_t *s)
 			if (k < s->cfg.workers)
 				sim_service(s, &s->w[k]);
 		}
-		now = clock_mono_ms();
+		now = s->now_mono;
 		sim_timers(s, now);
 		if (now >= next_sweep) {
 			sim_sweep(s, now);
@@ -1116,7 +1245,8 @@ main(int argc, char **argv)
 	s->batch = xcalloc(s->cfg.workers, sizeof(*s->batch));
 	uint64_t base = sim_rand(s);
 	int rc = 0;
-	int64_t start = clock_mono_ms();
+	sim_clock(s);
+	int64_t start = s->now_mono;
 	for (size_t i = 0; i < s->cfg.workers && rc == 0; i++) {
 		sim_worker_t *w = &s->w[i];
 		snprintf(w->id, sizeof(w->id), "%s%zu", s->cfg.prefix, i + 1);
@@ -1150,6 +1280,7 @@ main(int argc, char **argv)
 	free(s->dirty);
 	free(s->batch);
 	free(s->heap);
+	free(s->sendbuf);
 	for (size_t i = 0; i < s->n_eps; i++)
 		free(s->eps[i]);
 	zmq_ctx_term(s->zctx);
