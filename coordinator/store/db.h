@@ -127,6 +127,10 @@ db_error_class_t db_error_class(db_t *db);
  * (logged at db_close). A count that does not move with the machine's
  * load, for what a change to the writers saves (docs/benchmarks.md). */
 uint64_t db_statements(const db_t *db);
+/* Statements prepared on the connection since it was opened (db_prepare):
+ * a prepare parses and plans, so a writer that prepares anew for each
+ * shape of a turn pays that again and again (store_batch.c). */
+uint64_t db_prepares(const db_t *db);
 /* The statement's SQL as prepared (for logs). */
 const char *db_sql(db_stmt_t *st);
 
