@@ -119,6 +119,13 @@ const void *db_column_blob(db_stmt_t *st, int i, size_t *len);
  * connection (PostgreSQL: reads the answers of the writes sent ahead, and
  * is -1 when one of them failed: db_errmsg says which). */
 int64_t db_changes(db_t *db);
+/* SQLite only: the rowid (INTEGER PRIMARY KEY) of the row the
+ * connection's last INSERT added; -1 on PostgreSQL. Read right after the
+ * INSERT's step, it is what RETURNING id would have read, without
+ * RETURNING's cost (SQLite runs the statement to its end and keeps the
+ * returned rows in a table of their own: about a third of a step run's
+ * INSERT, docs/benchmarks.md, "A run's cost, second pass"). */
+int64_t db_sqlite_last_id(db_t *db);
 /* The last failure, in the engine's words ("" when none). */
 const char *db_errmsg(db_t *db);
 db_error_class_t db_error_class(db_t *db);
