@@ -123,7 +123,7 @@ int64_t db_changes(db_t *db);
  * connection's last INSERT added; -1 on PostgreSQL. Read right after the
  * INSERT's step, it is what RETURNING id would have read, without
  * RETURNING's cost (SQLite runs the statement to its end and keeps the
- * returned rows in a table of their own: about a third of a step run's
+ * returned rows in a table of their own: almost half of a step run's
  * INSERT, docs/benchmarks.md, "A run's cost, second pass"). */
 int64_t db_sqlite_last_id(db_t *db);
 /* The last failure, in the engine's words ("" when none). */
