@@ -602,6 +602,7 @@ coordinator_http_start(coordinator_t *c, char *bound, size_t len, char **error)
 	    .events_open = coordinator_sse_open,
 	    .events_frames = coordinator_sse_frames,
 	    .events_news = coordinator_sse_news,
+	    .events_last = coordinator_sse_last,
 	    .events_signed_in = webapi_signed_in,
 	    .ctx = c,
 	};

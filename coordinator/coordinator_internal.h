@@ -103,6 +103,7 @@ int coordinator_sse_frames(void *ctx, const char *run, uint64_t cursor, bool cat
                            void (*put)(void *put_ctx, sharedbuf_t *frame), void *put_ctx,
                            uint64_t *next);
 bool coordinator_sse_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next);
+uint64_t coordinator_sse_last(void *ctx, const char *run);
 
 /* coordinator_http.c */
 /* Starts the HTTP server when one is configured, and writes the address it

@@ -41,3 +41,10 @@ coordinator_sse_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next
 	coordinator_t *c = ctx;
 	return events_news(c->svc->events, run, cursor, next);
 }
+
+uint64_t
+coordinator_sse_last(void *ctx, const char *run)
+{
+	coordinator_t *c = ctx;
+	return events_run_last(c->svc->events, run);
+}

@@ -540,6 +540,19 @@ events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next)
 	return false;
 }
 
+uint64_t
+events_run_last(events_t *e, const char *run_id)
+{
+	events_catch_up(e);
+	/* Asked while its streams wait: a quiet run's tail is kept. */
+	const events_tail_t *t = events_tail_want(e, run_id, false);
+	if (t == NULL)
+		return 0;
+	/* An empty tail: nothing of the run after from, which the run's
+	 * next event passes. */
+	return t->count > 0 ? events_tail_cursor(t, t->count - 1) : t->from;
+}
+
 int
 events_follow(events_t *e, void *sock, const uint8_t *identity, size_t identity_len,
               uint64_t request_id, const char *run_id, const char *host, uint64_t after,

@@ -133,6 +133,13 @@ int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_sto
  * committed since it was last filled. */
 bool events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next);
 
+/* The cursor of run_id's newest event in its tail (events_tail.h), 0 when
+ * it has none (no live stream of the run asked, or run_id NULL or ""). It
+ * changes only when an event of the run is published (or the tail is
+ * opened again): a stream that has read every event of the run in memory
+ * need not be looked at while it stays the same. Reads only memory. */
+uint64_t events_run_last(events_t *e, const char *run_id);
+
 /* Whether a run status is final (succeeded, failed, cancelled, skipped). */
 bool events_run_over(int status);
 

@@ -168,6 +168,12 @@ typedef struct {
 	 * is another run's), true or false. Under a busy loop most commits
 	 * are not of the run a stream follows. */
 	bool (*events_news)(void *ctx, const char *run, uint64_t cursor, uint64_t *next);
+	/* The cursor of run's newest event in memory, asked once per run
+	 * followed after each commit: its waiting streams, which have read
+	 * every event of it there, wake only when it changed. 0 when memory
+	 * cannot say (then events_news is asked for each stream). NULL:
+	 * events_news alone. */
+	uint64_t (*events_last)(void *ctx, const char *run);
 	/* PEM certificate chain and key (their text, copied at start): with
 	 * both, the endpoint speaks HTTPS only (libmicrohttpd's GnuTLS). */
 	const char *tls_cert;

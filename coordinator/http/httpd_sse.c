@@ -11,6 +11,8 @@
 #include "log.h"
 #include "xalloc.h"
 
+typedef struct httpd_sse_group httpd_sse_group_t;
+
 /* One stream: owned by its MHD response (freed by its free callback). */
 typedef struct httpd_stream {
 	httpd_sse_list_t *list; /* borrowed */
@@ -29,16 +31,35 @@ typedef struct httpd_stream {
 	int64_t ends_ms;  /* its longest life */
 	int64_t wrote_ms; /* its last byte, for the keepalive */
 	struct httpd_stream *prev, *next;
+	httpd_sse_group_t *group;           /* borrowed: the list's */
+	struct httpd_stream *gprev, *gnext; /* within its group */
 } httpd_stream_t;
 
+/* The streams of one run (or of every run: run NULL). A wake asks about
+ * each run once, not about each stream: under a busy loop most commits
+ * are other runs', and asking each of 100 streams of a run after each
+ * commit was a walk of them all, each with a look-up of its run. */
+struct httpd_sse_group {
+	char *run;            /* owned; NULL: every run */
+	uint64_t last;        /* events_last at the last wake (0: not known) */
+	httpd_stream_t *head; /* borrowed: its streams, by gnext */
+	struct httpd_sse_group *next;
+};
+
 struct httpd_sse_list {
-	httpd_stream_t *head; /* borrowed: each stream is its response's */
+	httpd_stream_t *head;     /* borrowed: each stream is its response's */
+	httpd_sse_group_t *group; /* owned: one per run followed */
+	/* No waiting stream is due (keepalive or end) before it: the streams
+	 * are walked only then, not twice a turn (INT64_MAX: none waits). */
+	int64_t due_ms;
 };
 
 httpd_sse_list_t *
 httpd_sse_list_new(void)
 {
-	return xcalloc(1, sizeof(httpd_sse_list_t));
+	httpd_sse_list_t *l = xcalloc(1, sizeof(httpd_sse_list_t));
+	l->due_ms = INT64_MAX;
+	return l;
 }
 
 static void
@@ -50,16 +71,15 @@ httpd_sse_resume(httpd_stream_t *st)
 	}
 }
 
-void
-httpd_sse_list_wake(httpd_sse_list_t *l)
+/* The streams of g: each resumed when it waits; with ask, a live one
+ * resumed only when its run had news after its cursor, which skips the
+ * other runs' events also while it waits for its socket (so it falls
+ * behind the ring only when its own events leave it). */
+static void
+httpd_sse_group_wake(httpd_sse_group_t *g, bool ask)
 {
-	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
-		/* A live stream of one run wakes only for its run's news: a
-		 * resume costs MHD a turn of the connection and the stream a
-		 * read, each commit, for each stream. Its cursor skips the
-		 * other runs' events, also while it waits for its socket: it
-		 * falls behind the ring only when its own events leave it. */
-		if (st->live && st->run != NULL && st->h->events_news != NULL) {
+	for (httpd_stream_t *st = g->head; st != NULL; st = st->gnext) {
+		if (ask && st->live) {
 			uint64_t next = st->cursor;
 			bool news = st->h->events_news(st->h->ctx, st->run, st->cursor, &next);
 			st->cursor = next;
@@ -71,6 +91,77 @@ httpd_sse_list_wake(httpd_sse_list_t *l)
 }
 
 void
+httpd_sse_list_wake(httpd_sse_list_t *l)
+{
+	for (httpd_sse_group_t *g = l->group; g != NULL; g = g->next) {
+		const httpd_handlers_t *h = g->head->h;
+		if (g->run == NULL || h->events_news == NULL) {
+			httpd_sse_group_wake(g, false);
+			continue;
+		}
+		/* A waiting stream has read every event of its run in memory:
+		 * it wakes when the run's newest grew, once for all of them. */
+		uint64_t last = h->events_last != NULL ? h->events_last(h->ctx, g->run) : 0;
+		bool news = last == 0 || last != g->last;
+		g->last = last;
+		if (news)
+			httpd_sse_group_wake(g, last == 0);
+	}
+}
+
+/* Puts st in its run's group, made when it is the run's first stream. */
+static void
+httpd_sse_group_join(httpd_sse_list_t *l, httpd_stream_t *st)
+{
+	httpd_sse_group_t *g = l->group;
+	while (g != NULL && !(g->run == NULL ? st->run == NULL
+	                                     : st->run != NULL && strcmp(g->run, st->run) == 0))
+		g = g->next;
+	if (g == NULL) {
+		g = xcalloc(1, sizeof(*g));
+		g->run = st->run != NULL ? xstrdup(st->run) : NULL;
+		/* No stream of it waits yet: its first wake is for news. */
+		if (g->run != NULL && st->h->events_last != NULL)
+			g->last = st->h->events_last(st->h->ctx, g->run);
+		g->next = l->group;
+		l->group = g;
+	}
+	st->group = g;
+	st->gnext = g->head;
+	if (g->head != NULL)
+		g->head->gprev = st;
+	g->head = st;
+}
+
+static void
+httpd_sse_group_free(httpd_sse_group_t *g)
+{
+	free(g->run);
+	free(g);
+}
+
+/* Takes st out of its group, freed with its last stream. */
+static void
+httpd_sse_group_leave(httpd_sse_list_t *l, httpd_stream_t *st)
+{
+	httpd_sse_group_t *g = st->group;
+	if (st->gprev != NULL)
+		st->gprev->gnext = st->gnext;
+	else
+		g->head = st->gnext;
+	if (st->gnext != NULL)
+		st->gnext->gprev = st->gprev;
+	st->group = NULL;
+	if (g->head != NULL)
+		return;
+	httpd_sse_group_t **at = &l->group;
+	while (*at != g)
+		at = &(*at)->next;
+	*at = g->next;
+	httpd_sse_group_free(g);
+}
+
+void
 httpd_sse_list_free(httpd_sse_list_t **lp)
 {
 	httpd_sse_list_t *l = *lp;
@@ -79,31 +170,48 @@ httpd_sse_list_free(httpd_sse_list_t **lp)
 	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
 		httpd_sse_resume(st);
 		st->list = NULL;
+		st->group = NULL;
+	}
+	while (l->group != NULL) {
+		httpd_sse_group_t *g = l->group;
+		l->group = g->next;
+		httpd_sse_group_free(g);
 	}
 	free(l);
 	*lp = NULL;
+}
+
+/* When st, waiting, is due: its keepalive or its end. */
+static int64_t
+httpd_sse_due_ms(const httpd_stream_t *st)
+{
+	int64_t due = st->wrote_ms + HTTPD_SSE_KEEPALIVE_MS;
+	return st->ends_ms < due ? st->ends_ms : due;
 }
 
 long
 httpd_sse_due(httpd_sse_list_t *l)
 {
 	int64_t now = clock_mono_ms();
-	long next = -1;
+	if (now < l->due_ms)
+		return l->due_ms == INT64_MAX ? -1 : (long)(l->due_ms - now);
+	/* The next walk is at the earliest of those still waiting, or when
+	 * a stream waits again (httpd_sse_read). */
+	bool resumed = false;
+	l->due_ms = INT64_MAX;
 	for (httpd_stream_t *st = l->head; st != NULL; st = st->next) {
 		if (!st->suspended)
 			continue;
-		int64_t due = st->wrote_ms + HTTPD_SSE_KEEPALIVE_MS;
-		if (st->ends_ms < due)
-			due = st->ends_ms;
+		int64_t due = httpd_sse_due_ms(st);
 		if (due <= now) {
 			httpd_sse_resume(st);
-			due = now;
-		}
-		long left = (long)(due - now);
-		if (next < 0 || left < next)
-			next = left;
+			resumed = true;
+		} else if (due < l->due_ms)
+			l->due_ms = due;
 	}
-	return next;
+	if (resumed)
+		return 0;
+	return l->due_ms == INT64_MAX ? -1 : (long)(l->due_ms - now);
 }
 
 /* handlers.events_frames's put: the stream holds frame until MHD took it. */
@@ -228,6 +336,8 @@ httpd_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (st->ending)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	st->suspended = true;
+	if (st->list != NULL && httpd_sse_due_ms(st) < st->list->due_ms)
+		st->list->due_ms = httpd_sse_due_ms(st);
 	MHD_suspend_connection(st->conn);
 	return 0;
 }
@@ -243,6 +353,7 @@ httpd_sse_free(void *cls)
 			st->list->head = st->next;
 		if (st->next != NULL)
 			st->next->prev = st->prev;
+		httpd_sse_group_leave(st->list, st);
 	}
 	httpd_sse_clear(st);
 	free(st->frames);
@@ -333,6 +444,7 @@ httpd_sse_serve(httpd_t *s, httpd_sse_list_t *l, const httpd_handlers_t *h,
 	if (l->head != NULL)
 		l->head->prev = st;
 	l->head = st;
+	httpd_sse_group_join(l, st);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);

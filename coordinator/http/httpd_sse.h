@@ -33,7 +33,8 @@ void httpd_sse_list_free(httpd_sse_list_t **lp);
 /* GET /v1/events on c: checks the arguments and starts the stream. */
 enum MHD_Result httpd_sse_serve(httpd_t *s, httpd_sse_list_t *l, const httpd_handlers_t *h,
                                 struct MHD_Connection *c, int64_t deadline_ms);
-/* Resumes every waiting stream: there may be news. */
+/* After a commit: resumes the waiting streams that may have news (those
+ * of every run; those of a run whose newest event changed). */
 void httpd_sse_list_wake(httpd_sse_list_t *l);
 /* Resumes the streams whose keepalive or end is due; returns the ms until
  * the next is (-1: none). */

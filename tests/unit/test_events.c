@@ -407,6 +407,45 @@ test_a_run_stream_outlives_the_ring(void **state)
 	sendq_destroy(&q);
 }
 
+/* A run's newest event in memory, what a wake asks once per run followed:
+ * none known before a live stream of the run asked (its tail opened); then
+ * changed by the run's events only, not by other runs'. */
+static void
+test_run_last(void **state)
+{
+	fixture_store_t *f = *state;
+	sendq_t *q = sendq_new();
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
+	add_run(f->store, "r1");
+	add_run(f->store, "r2");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_int_equal(events_run_last(e, "r1"), 0);
+	assert_int_equal(events_run_last(e, NULL), 0);
+
+	frames_t a = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
+	drop_frames(&a);
+	uint64_t last = events_run_last(e, "r1");
+	assert_int_equal(last, start + 1); /* r1's event, before r2's */
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r2", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_int_equal(events_run_last(e, "r1"), last);
+
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 1, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	assert_int_equal(events_run_last(e, "r1"), events_cursor(e));
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 static void
 test_json(void **state)
 {
@@ -486,6 +525,8 @@ main(void)
 	                                    fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_a_run_stream_outlives_the_ring,
 	                                    fixture_store_setup_test, fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_last, fixture_store_setup_test,
+	                                    fixture_store_teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

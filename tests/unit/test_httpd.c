@@ -81,12 +81,17 @@ on_healthy(void *ctx, const char *role, char **why)
 
 /* ---- the server's loop ------------------------------------------------------ */
 
-typedef struct {
+typedef struct fixture fixture_t;
+struct fixture {
 	httpd_t *server;
 	state_t st;
 	pthread_t thread;
 	atomic_bool stop;
-} fixture_t;
+	/* When set, called in the server's thread after each httpd_run (a
+	 * test's stand-in for the coordinator's commits and wakes). */
+	void (*turn)(fixture_t *f);
+	void *turn_ctx;
+};
 
 /* GET /v1/events: run "nope" is unknown; from cursor 0 one event, then
  * caught up; the next live read finds the stream behind the ring. */
@@ -134,6 +139,8 @@ serve(void *arg)
 		if (poll(&p, 1, wait) < 0)
 			break;
 		httpd_run(f->server);
+		if (f->turn != NULL)
+			f->turn(f);
 	}
 	return NULL;
 }
@@ -531,6 +538,118 @@ token_file(const char *dir, const char *name, const char *text, mode_t mode)
 	return path;
 }
 
+/* A stream of one run: events 1 and `last` of its run, the rest other
+ * runs' events; what its wakes asked. Touched by the server's thread only,
+ * read by the test once the stream is over. */
+typedef struct {
+	uint64_t published, last;
+	atomic_int texts, news, step;
+	atomic_int texts_after_quiet; /* texts read after wakes without news */
+} run_stream_t;
+
+static int
+on_run_open(void *ctx, const char *run_text, char **run, char **why)
+{
+	(void)ctx;
+	(void)why;
+	*run = strdup(run_text);
+	return 0;
+}
+
+static int
+on_run_text(void *ctx, const char *run, uint64_t cursor, bool catch_up, size_t max, char **text,
+            uint64_t *next)
+{
+	run_stream_t *rs = ctx;
+	(void)catch_up;
+	(void)max;
+	assert_string_equal(run, "r");
+	atomic_fetch_add(&rs->texts, 1);
+	*text = NULL;
+	*next = rs->published;
+	if (cursor < rs->last) {
+		char line[96];
+		snprintf(line, sizeof(line), "id: %llu\nevent: run\ndata: {}\n\n",
+		         (unsigned long long)rs->last);
+		*text = strdup(line);
+	}
+	return 0;
+}
+
+static bool
+on_run_news(void *ctx, const char *run, uint64_t cursor, uint64_t *next)
+{
+	run_stream_t *rs = ctx;
+	(void)run;
+	atomic_fetch_add(&rs->news, 1);
+	*next = cursor;
+	return rs->last > cursor;
+}
+
+static uint64_t
+on_run_last(void *ctx, const char *run)
+{
+	run_stream_t *rs = ctx;
+	(void)run;
+	return rs->last;
+}
+
+/* The coordinator's turns: once the stream waits (3 texts: its first
+ * event, caught up, live), five commits of other runs' events, then one
+ * of its run's. */
+static void
+run_stream_turn(fixture_t *f)
+{
+	run_stream_t *rs = f->turn_ctx;
+	int step = atomic_load(&rs->step);
+	if (step == 0 && atomic_load(&rs->texts) < 3)
+		return;
+	if (step < 5) {
+		rs->published += 10;
+	} else if (step == 5) {
+		atomic_store(&rs->texts_after_quiet, atomic_load(&rs->texts));
+		rs->last = rs->published = rs->published + 1;
+	} else
+		return;
+	atomic_store(&rs->step, step + 1);
+	httpd_sse_wake(f->server);
+}
+
+/* A waiting stream of one run is woken when its run's newest event
+ * changed, asked once for the run, not once for each stream (events_news
+ * is never asked while events_last knows), and not woken by other runs'
+ * commits; it gets its run's event, and it still ends at its life's end
+ * while it waits (the keepalive walk only when one is due). */
+static void
+test_events_wake_by_run(void **state)
+{
+	(void)state;
+	run_stream_t rs = {.published = 1, .last = 1};
+	fixture_t *f = calloc(1, sizeof(*f));
+	httpd_handlers_t h = {.events_open = on_run_open,
+	                      .events_text = on_run_text,
+	                      .events_news = on_run_news,
+	                      .events_last = on_run_last,
+	                      .ctx = &rs,
+	                      .request_deadline_ms = 2000};
+	char *error = NULL;
+	f->server = httpd_start("127.0.0.1:0", &h, &error);
+	if (f->server == NULL)
+		fail_msg("httpd_start: %s", error);
+	f->turn = run_stream_turn;
+	f->turn_ctx = &rs;
+	assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+	reply_t r;
+	get(f, "/v1/events?run=r", &r); /* ends after 1 s: half the deadline */
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "id: 1\nevent: run\n"));
+	assert_non_null(strstr(r.body, "id: 52\nevent: run\n"));
+	assert_int_equal(atomic_load(&rs.step), 6);
+	assert_int_equal(atomic_load(&rs.texts_after_quiet), 3);
+	assert_int_equal(atomic_load(&rs.news), 0);
+	fixture_stop(f);
+}
+
 static void
 test_read_token(void **state)
 {
@@ -681,6 +800,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
 	    cmocka_unit_test(test_token),
 	    cmocka_unit_test_setup_teardown(test_events_stream, setup, teardown),
+	    cmocka_unit_test(test_events_wake_by_run),
 	    cmocka_unit_test(test_read_token),
 	    cmocka_unit_test(test_parse_addr),
 	    cmocka_unit_test(test_ipv6_and_idle_timeout),
