@@ -120,9 +120,16 @@ db_statements(const db_t *db)
 	return db->statements;
 }
 
+uint64_t
+db_prepares(const db_t *db)
+{
+	return db->prepares;
+}
+
 db_stmt_t *
 db_prepare(db_t *db, const char *sql)
 {
+	db->prepares++;
 	return db->ops->prepare(db, sql);
 }
 
@@ -131,6 +138,7 @@ db_prepare2(db_t *db, const char *sql, const char *pg_sql)
 {
 	if (db->engine == DB_POSTGRESQL && pg_sql != NULL)
 		sql = pg_sql;
+	db->prepares++;
 	return db->ops->prepare(db, sql);
 }
 

@@ -119,6 +119,13 @@ const void *db_column_blob(db_stmt_t *st, int i, size_t *len);
  * connection (PostgreSQL: reads the answers of the writes sent ahead, and
  * is -1 when one of them failed: db_errmsg says which). */
 int64_t db_changes(db_t *db);
+/* SQLite only: the rowid (INTEGER PRIMARY KEY) of the row the
+ * connection's last INSERT added; -1 on PostgreSQL. Read right after the
+ * INSERT's step, it is what RETURNING id would have read, without
+ * RETURNING's cost (SQLite runs the statement to its end and keeps the
+ * returned rows in a table of their own: almost half of a step run's
+ * INSERT, docs/benchmarks.md, "A run's cost, second pass"). */
+int64_t db_sqlite_last_id(db_t *db);
 /* The last failure, in the engine's words ("" when none). */
 const char *db_errmsg(db_t *db);
 db_error_class_t db_error_class(db_t *db);
@@ -127,6 +134,10 @@ db_error_class_t db_error_class(db_t *db);
  * (logged at db_close). A count that does not move with the machine's
  * load, for what a change to the writers saves (docs/benchmarks.md). */
 uint64_t db_statements(const db_t *db);
+/* Statements prepared on the connection since it was opened (db_prepare):
+ * a prepare parses and plans, so a writer that prepares anew for each
+ * shape of a turn pays that again and again (store_batch.c). */
+uint64_t db_prepares(const db_t *db);
 /* The statement's SQL as prepared (for logs). */
 const char *db_sql(db_stmt_t *st);
 

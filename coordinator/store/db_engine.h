@@ -45,6 +45,7 @@ struct db {
 	const db_ops_t *ops;
 	db_engine_t engine;
 	uint64_t statements; /* run on it (db_statements), counted by db.c */
+	uint64_t prepares;   /* prepared on it (db_prepares), counted by db.c */
 };
 
 /* The first member of every engine's statement. */

@@ -174,6 +174,14 @@ sq_changes(db_t *db)
 	return sqlite3_changes64(sq(db)->conn);
 }
 
+int64_t
+db_sqlite_last_id(db_t *db)
+{
+	if (db->engine != DB_SQLITE)
+		return -1;
+	return sqlite3_last_insert_rowid(sq(db)->conn);
+}
+
 static const char *
 sq_errmsg(db_t *db)
 {

@@ -295,6 +295,12 @@ store_statements(const store_t *s)
 	return db_statements(s->db);
 }
 
+uint64_t
+store_prepares(const store_t *s)
+{
+	return db_prepares(s->db);
+}
+
 const char *
 store_last_error(const store_t *s)
 {

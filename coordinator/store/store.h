@@ -93,6 +93,8 @@ bool store_failed(const store_t *s);
 bool store_run_exists(store_t *s, const char *run_id);
 /* Statements this connection has run since it was opened (db_statements). */
 uint64_t store_statements(const store_t *s);
+/* Statements this connection has prepared since it was opened (db_prepares). */
+uint64_t store_prepares(const store_t *s);
 
 /* Increments and returns the coordinator epoch (committed at once). */
 int store_epoch_next(store_t *s, uint64_t *epoch);

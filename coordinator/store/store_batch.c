@@ -31,12 +31,13 @@
 #include "xalloc.h"
 
 /* Event rows a multi-row INSERT holds at most: each row is 6 parameters,
- * well inside both engines' limits. A statement is prepared for each
- * size used (at most this many), once. */
+ * well inside both engines' limits. */
 #define STORE_BATCH_EVENT_ROWS 128
+#define STORE_BATCH_EVENT_SIZES 8 /* 1, 2, 4 ... 128 rows */
 /* Rows one UPDATE ... FROM (VALUES ...) writes at most (8 parameters a
  * row). */
 #define STORE_BATCH_ROW_UPDATES 64
+#define STORE_BATCH_ROW_SIZES 7 /* 1, 2, 4 ... 64 rows */
 
 typedef struct {
 	int64_t at_ms;
@@ -77,13 +78,12 @@ struct store_batch {
 	 * and a linear search for each update was quadratic. */
 	uint32_t *run_slots, *step_slots; /* owned */
 	size_t run_slot_cap, step_slot_cap;
-	/* The INSERT of n event rows at insert[n - 1] (prepared on first
-	 * use; the connection owns and finalizes them). */
-	db_stmt_t *insert[STORE_BATCH_EVENT_ROWS];
-	/* The UPDATE of n runs or step runs at runs_update[n - 1] and
-	 * steps_update[n - 1], likewise (store_batch_flush_rows). */
-	db_stmt_t *runs_update[STORE_BATCH_ROW_UPDATES];
-	db_stmt_t *steps_update[STORE_BATCH_ROW_UPDATES];
+	/* SQLite's statements of 2^k rows at [k], prepared on first use (the
+	 * connection owns and finalizes them): the INSERT of event rows and
+	 * the UPDATE of runs or step runs (store_batch_size). */
+	db_stmt_t *insert[STORE_BATCH_EVENT_SIZES];
+	db_stmt_t *runs_update[STORE_BATCH_ROW_SIZES];
+	db_stmt_t *steps_update[STORE_BATCH_ROW_SIZES];
 	/* PostgreSQL's UPDATE of any number of runs or step runs, their
 	 * columns as arrays (store_batch_pg_write_rows), likewise. */
 	db_stmt_t *runs_unnest, *steps_unnest, *events_unnest;
@@ -329,31 +329,55 @@ store_batch_event(store_t *s, int64_t at_ms, int kind, const char *run_id, int64
 	return 0;
 }
 
-/* The INSERT of n event rows, prepared on first use. */
+/* The statement for n rows (SQLite): 2^*k rows, the least power of two
+ * not below n; the rows past n are left NULL (db_reset clears every
+ * binding) and change nothing. Why: a statement prepared for each number
+ * of rows a turn held was up to 128 + 64 + 64 prepares, each parsing
+ * and planning hundreds of parameters, 17.9k instructions a run in a
+ * profile (docs/benchmarks.md, "A run's cost, second pass"); the powers
+ * of two are 8 + 7 + 7, and a statement a chunk as before. */
+static size_t
+store_batch_size(size_t n, size_t *k)
+{
+	size_t rows = 1;
+	*k = 0;
+	while (rows < n) {
+		rows <<= 1;
+		(*k)++;
+	}
+	return rows;
+}
+
+/* The INSERT of rows event rows, at insert[k], prepared on first use. A
+ * row whose at_ms is NULL is padding and is not inserted; the others are
+ * inserted in the VALUES' order, so their ids rise in the order the
+ * events were made (unit.store test_turns_of_every_size_prepare_a_fixed_set). */
 static db_stmt_t *
-store_batch_insert(store_t *s, size_t n)
+store_batch_insert(store_t *s, size_t rows, size_t k)
 {
 	store_batch_t *b = s->batch;
-	if (b->insert[n - 1] != NULL) {
-		db_reset(b->insert[n - 1]);
-		return b->insert[n - 1];
+	if (b->insert[k] != NULL) {
+		db_reset(b->insert[k]);
+		return b->insert[k];
 	}
 	static const char head[] = "INSERT INTO events (at_ms, kind, run_id, ref, status, subject)"
-	                           " VALUES ";
+	                           " SELECT * FROM (VALUES ";
 	static const char row[] = "(?, ?, ?, ?, ?, ?)";
-	size_t len = sizeof(head) + n * (sizeof(row) + 2);
+	static const char tail[] = ") WHERE column1 IS NOT NULL";
+	size_t len = sizeof(head) + rows * (sizeof(row) + 2) + sizeof(tail);
 	char *sql = xmalloc(len); /* owned, freed below (the statement copies it) */
 	size_t o = (size_t)snprintf(sql, len, "%s", head);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < rows; i++)
 		o += (size_t)snprintf(sql + o, len - o, "%s%s", i ? ", " : "", row);
-	b->insert[n - 1] = db_prepare(s->db, sql);
-	if (b->insert[n - 1] == NULL) {
+	snprintf(sql + o, len - o, "%s", tail);
+	b->insert[k] = db_prepare(s->db, sql);
+	if (b->insert[k] == NULL) {
 		log_error("store: cannot prepare %s: %s", head, db_errmsg(s->db));
 		store_note_error(s);
 		s->failed = true;
 	}
 	free(sql);
-	return b->insert[n - 1];
+	return b->insert[k];
 }
 
 static int
@@ -364,7 +388,9 @@ store_batch_write_events(store_t *s)
 		size_t n = b->event_count - at;
 		if (n > STORE_BATCH_EVENT_ROWS)
 			n = STORE_BATCH_EVENT_ROWS;
-		db_stmt_t *st = store_batch_insert(s, n);
+		size_t k = 0;
+		size_t rows = store_batch_size(n, &k);
+		db_stmt_t *st = store_batch_insert(s, rows, k);
 		if (st == NULL)
 			return -1;
 		for (size_t i = 0; i < n; i++) {
@@ -405,28 +431,31 @@ store_batch_values(size_t n, const char *types)
 	return out;
 }
 
-/* The statement of n rows at cache[n - 1]: head, the VALUES of types,
- * tail; prepared once (the connection owns it). NULL with the turn
- * failed. */
+/* The statement for n rows at cache[k]: head, the VALUES of types for
+ * store_batch_size(n) rows, tail; prepared once (the connection owns it).
+ * The rows past n keep a NULL id, which matches no row. NULL with the
+ * turn failed. */
 static db_stmt_t *
 store_batch_update_stmt(store_t *s, db_stmt_t **cache, size_t n, const char *head,
                         const char *types, const char *tail)
 {
-	if (cache[n - 1] != NULL) {
-		db_reset(cache[n - 1]);
-		return cache[n - 1];
+	size_t k = 0;
+	size_t rows = store_batch_size(n, &k);
+	if (cache[k] != NULL) {
+		db_reset(cache[k]);
+		return cache[k];
 	}
-	char *values = store_batch_values(n, types); /* owned */
+	char *values = store_batch_values(rows, types); /* owned */
 	char *sql = xasprintf("%s%s%s", head, values, tail);
 	free(values);
-	cache[n - 1] = db_prepare(s->db, sql);
-	if (cache[n - 1] == NULL) {
+	cache[k] = db_prepare(s->db, sql);
+	if (cache[k] == NULL) {
 		log_error("store: cannot prepare %s: %s", head, db_errmsg(s->db));
 		store_note_error(s);
 		s->failed = true;
 	}
 	free(sql);
-	return cache[n - 1];
+	return cache[k];
 }
 
 /* A run's state and outcome, each when held: NULL keeps the column. */

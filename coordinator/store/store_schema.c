@@ -325,7 +325,7 @@ const store_sql_t store_sql[Q_COUNT] = {
                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
     [Q_STEP_INSERT] =
         {.sql = "INSERT INTO step_runs (run_id, step_id, host, attempt, position, status,"
-                " spec) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
+                " spec) VALUES (?, ?, ?, ?, ?, ?, ?)"},
     [Q_STEP_OUTPUT_STATE] = {.sql = "SELECT output_bytes, output_truncated, output_seq, dispatched"
                                     " FROM step_runs WHERE id = ?"},
     [Q_STEP_OUTPUT_SET] = {.sql = "UPDATE step_runs SET output_bytes = ?, output_truncated = ?,"

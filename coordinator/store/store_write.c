@@ -116,8 +116,13 @@ store_step_insert(store_t *s, const char *run_id, const char *step_id, const cha
 	db_bind_int64(st, 5, position);
 	db_bind_int64(st, 6, status);
 	db_bind_blob(st, 7, spec, spec_len);
-	/* RETURNING id: the row's id on both engines (no last_insert_rowid). */
-	return store_returning_id(s, st, row);
+	/* SQLite only here (PostgreSQL's ids come from the block above): the
+	 * rowid it gave, read at once, not RETURNING id, which made SQLite
+	 * keep the returned row in a table of its own. */
+	if (store_done(s, st) != 0)
+		return -1;
+	*row = db_sqlite_last_id(s->db);
+	return 0;
 }
 
 int

@@ -986,6 +986,75 @@ test_a_turn_of_submits_keeps_every_row(void **state)
 	store_destroy(&s);
 }
 
+/* Turns of every size from 1 to 140 held updates (past a statement's 64
+ * rows of VALUES and 128 event rows): the statements the store prepares
+ * for them are a fixed set, not one for each number of rows a turn
+ * happened to hold (on SQLite that was up to 64 + 64 + 128 prepares,
+ * each parsing a statement of hundreds of parameters), and every row
+ * still gets its turn's values. */
+static void
+test_turns_of_every_size_prepare_a_fixed_set(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	enum { RUNS = 140 };
+	char ids[RUNS][16];
+	int64_t rows[RUNS];
+	for (int i = 0; i < RUNS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "r%03d", i);
+		rows[i] = insert_running_run(s, ids[i]);
+	}
+	assert_int_equal(store_commit(s), 0);
+	uint64_t first = 0;
+	assert_int_equal(store_events_last(s, &first), 0);
+	uint64_t before = store_prepares(s);
+	for (int n = 1; n <= RUNS; n++) {
+		for (int i = 0; i < n; i++) {
+			store_step_state_t st = {.run_id = ids[i],
+			                         .status = ROTA__STEP_STATUS__STEP_RUNNING,
+			                         .started_ms = 10000 * n + i};
+			assert_int_equal(store_step_update(s, rows[i], &st), 0);
+			assert_int_equal(store_run_update(s, ids[i], ROTA__RUN_STATUS__RUN_RUNNING,
+			                                  10000 * n + i, 0),
+			                 0);
+		}
+		assert_int_equal(store_commit(s), 0);
+	}
+	/* Powers of two: 8 sizes of the events' INSERT, 7 of each UPDATE. */
+	uint64_t prepared = store_prepares(s) - before;
+	assert_true(prepared <= 8 + 7 + 7);
+	for (int i = 0; i < RUNS; i++) {
+		Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+		assert_int_equal(store_run_show(s, ids[i], 0, show), 0);
+		assert_int_equal(show->run->started_ms, 10000 * RUNS + i);
+		assert_int_equal(show->n_steps, 1);
+		assert_int_equal(show->steps[0]->status, ROTA__STEP_STATUS__STEP_RUNNING);
+		rota__show_run_response__free_unpacked(show, NULL);
+	}
+	/* Every event, in the order made: a turn of n, the step's then the
+	 * run's for runs 0 to n - 1. */
+	uint64_t last = 0;
+	assert_int_equal(store_events_last(s, &last), 0);
+	assert_int_equal(last - first, RUNS * (RUNS + 1));
+	Rota__Event **evs = NULL;
+	size_t got = 0;
+	assert_int_equal(store_events_read(s, first, last, NULL, RUNS * (RUNS + 1), &evs, &got), 0);
+	assert_int_equal(got, RUNS * (RUNS + 1));
+	size_t k = 0;
+	for (int n = 1; n <= RUNS; n++)
+		for (int i = 0; i < n; i++, k += 2) {
+			assert_int_equal(evs[k]->body_case, ROTA__EVENT__BODY_STEP);
+			assert_string_equal(evs[k]->run_id, ids[i]);
+			assert_int_equal(evs[k + 1]->body_case, ROTA__EVENT__BODY_RUN);
+			assert_string_equal(evs[k + 1]->run_id, ids[i]);
+			assert_int_equal(evs[k + 1]->cursor, evs[k]->cursor + 1);
+			if (k > 0)
+				assert_int_equal(evs[k]->cursor, evs[k - 1]->cursor + 1);
+		}
+	store_events_free(evs, got);
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -997,6 +1066,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_writes_them_together, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_turn_of_many_runs_keeps_every_text, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_turns_of_every_size_prepare_a_fixed_set, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_turn_of_submits_keeps_every_row, setup,
 	                                    teardown),
