@@ -26,10 +26,10 @@
  * A run's updates made in the turn that holds its INSERT are folded into
  * it (store_adds_run_update), as a step run's are: a submit whose first
  * step starts in its own turn wrote its run twice, an INSERT and then an
- * UPDATE whose new row version, not a HOT one (started_ms and status are
- * indexed), made an entry in each of the table's indexes again. The
- * events of those updates are written as before (store_write.c): only
- * the row is written once.
+ * UPDATE whose new row version, not a HOT one (status is indexed),
+ * made an entry in each of the table's indexes again. The events of
+ * those updates are written as before (store_write.c): only the row is
+ * written once.
  *
  * Must never: keep a row across a turn (store_adds_clear at every commit
  * and rollback), or write a table's rows out of the order they were held
