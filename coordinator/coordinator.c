@@ -276,6 +276,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->registry = registry_new();
 	registry_set_pace(s->registry, config->heartbeat_ms, config->max_heartbeats_per_second);
 	s->sendq = sendq_new();
+	sendq_on_fail(s->sendq, coordinator_send_failed, c);
 	s->responder = responder_new(s);
 	s->launcher = launcher_new(s);
 	dispatcher_config_t dcfg = {
