@@ -254,6 +254,12 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	/* Sends to a peer that is gone fail instead of vanishing. */
 	zmq_setsockopt(s->worker_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 	zmq_setsockopt(s->api_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+	int queue = COORDINATOR_PEER_QUEUE;
+	if (zmq_setsockopt(s->worker_sock, ZMQ_SNDHWM, &queue, sizeof(queue)) != 0 ||
+	    zmq_setsockopt(s->api_sock, ZMQ_SNDHWM, &queue, sizeof(queue)) != 0) {
+		*error = xasprintf("cannot size the sockets' queues: %s", zmq_strerror(errno));
+		goto fail;
+	}
 	if (security_setup_sockets(s->security, s->worker_sock, s->api_sock, error) != 0)
 		goto fail;
 	if (coordinator_bind(s->worker_sock, config->worker_endpoint, bound_worker,
@@ -276,6 +282,7 @@ coordinator_new(const coordinator_config_t *config, char **error)
 	s->registry = registry_new();
 	registry_set_pace(s->registry, config->heartbeat_ms, config->max_heartbeats_per_second);
 	s->sendq = sendq_new();
+	sendq_on_fail(s->sendq, coordinator_send_failed, c);
 	s->responder = responder_new(s);
 	s->launcher = launcher_new(s);
 	dispatcher_config_t dcfg = {

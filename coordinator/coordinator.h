@@ -32,6 +32,13 @@
 #define COORDINATOR_BATCH 1000           /* messages read per socket per turn */
 #define COORDINATOR_RESYNC_RETRY_MS 1000 /* between reloads of a failing store */
 #define COORDINATOR_DROP_LOG_MS 60000    /* one log line per peer per minute */
+/* Messages queued for one peer before a send to it fails (ZMQ_SNDHWM).
+ * A turn answers its requests in one burst after the commit, and a socket
+ * learns what its peer has read only every half queue: at libzmq's 1,000
+ * a client with 1,000 requests in flight lost answers. Ten times that
+ * covers such a client; a peer that reads nothing is refused past it, and
+ * that is counted and logged (rota_sends_dropped_total). */
+#define COORDINATOR_PEER_QUEUE 10000
 /* How often a leader on a shared store looks for alerts followers kept,
  * and how many it acts on a turn (docs/ha.md). */
 #define COORDINATOR_INBOX_MS 1000

@@ -399,6 +399,16 @@ coordinator_http_metrics(void *ctx)
 	metrics_count(m, stale, 2, c->stale_frames);
 	metrics_label_t refused[] = {{"endpoint", "worker"}, {"reason", "hello_refused"}};
 	metrics_count(m, refused, 2, c->hello_refused);
+	metrics_family(m, "rota_sends_dropped_total", METRICS_COUNTER,
+	               "Messages that could not be sent, by endpoint and reason (gone: the peer"
+	               " was not connected; full: it did not read what it was sent).");
+	for (int e = 0; e < 2; e++) {
+		const char *endpoint = e == 1 ? "api" : "worker";
+		metrics_label_t gone[] = {{"endpoint", endpoint}, {"reason", "gone"}};
+		metrics_count(m, gone, 2, c->send_drops[e].gone);
+		metrics_label_t full[] = {{"endpoint", endpoint}, {"reason", "full"}};
+		metrics_count(m, full, 2, c->send_drops[e].full);
+	}
 	metrics_family(m, "rota_auth_failures_total", METRICS_COUNTER,
 	               "Connections and requests refused for their key, by endpoint and reason.");
 	for (int ep = 0; ep < AUDIT_EP_COUNT; ep++)

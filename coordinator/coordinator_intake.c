@@ -38,6 +38,32 @@ coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *m
 		         endpoint, peer, why, (unsigned long long)suppressed);
 }
 
+void
+coordinator_send_failed(void *ctx, void *sock, const uint8_t *identity, size_t identity_len,
+                        int err)
+{
+	coordinator_t *c = ctx;
+	bool api = sock == c->svc->api_sock;
+	const char *endpoint = api ? "api" : "worker";
+	bool full = err == EAGAIN;
+	if (full)
+		c->send_drops[api].full++;
+	else
+		c->send_drops[api].gone++;
+	char peer[128], key[192];
+	uint64_t suppressed = 0;
+	wire_identity_str(identity, identity_len, peer, sizeof(peer));
+	snprintf(key, sizeof(key), "send/%s/%s", endpoint, peer);
+	if (log_limit_allow(&c->drop_log, key, clock_mono_ms(), COORDINATOR_DROP_LOG_MS,
+	                    &suppressed))
+		log_warn("could not send a message to %s peer %s: %s (%llu more dropped since last"
+		         " said)",
+		         endpoint, peer,
+		         full ? "its queue is full (it does not read what it is sent)"
+		              : "it is not connected",
+		         (unsigned long long)suppressed);
+}
+
 /* A peer on the wrong endpoint (a worker pointed at the API, rota pointed
  * at the workers' endpoint) is told where to go instead of being left to
  * time out. */

@@ -58,6 +58,11 @@ struct coordinator {
 	wire_stats_t api_wire;
 	turnstats_t turn; /* the loop's phases timed (turnstats.h) */
 	sendq_stats_t sent;
+	/* Messages a flush could not send, by endpoint: [0] the workers', [1]
+	 * the API's; gone (not connected) or full (a peer that does not read). */
+	struct {
+		uint64_t gone, full;
+	} send_drops[2];
 	log_limit_t drop_log;
 	uint64_t commit_failures;
 	uint64_t hello_refused;
@@ -116,6 +121,10 @@ void coordinator_http_inbox(coordinator_t *c);
 /* Reads up to COORDINATOR_BATCH messages; returns false when more wait. */
 bool coordinator_read(coordinator_t *c, void *sock, wire_stats_t *stats, const char *name,
                       void (*handle)(coordinator_t *, const wire_msg_t *));
+/* sendq's hook: a message that could not be sent is counted and said, once
+ * a minute per peer. */
+void coordinator_send_failed(void *ctx, void *sock, const uint8_t *identity, size_t identity_len,
+                             int err);
 void coordinator_log_drop(coordinator_t *c, const char *endpoint, const wire_msg_t *msg,
                           const char *why);
 void coordinator_redirect(coordinator_t *c, void *sock, const wire_msg_t *msg, uint64_t request_id,

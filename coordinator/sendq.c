@@ -1,6 +1,7 @@
 /* sendq: a growable array of encoded frames, flushed after commit. */
 #include "sendq.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct sendq {
 	sendq_item_t *items; /* owned */
 	size_t count;
 	size_t cap;
+	sendq_fail_fn on_fail; /* may be NULL */
+	void *on_fail_ctx;
 };
 
 sendq_t *
@@ -58,16 +61,28 @@ sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity_len,
 }
 
 void
+sendq_on_fail(sendq_t *q, sendq_fail_fn fn, void *ctx)
+{
+	q->on_fail = fn;
+	q->on_fail_ctx = ctx;
+}
+
+void
 sendq_flush(sendq_t *q, sendq_stats_t *stats)
 {
 	for (size_t i = 0; i < q->count; i++) {
 		sendq_item_t *it = &q->items[i];
 		int rc = wire_send_raw(it->sock, it->identity_len ? it->identity : NULL,
 		                       it->identity_len, it->data, it->len);
-		if (rc == 0)
+		if (rc == 0) {
 			stats->sent++;
-		else
+		} else {
+			int err = errno;
 			stats->failed++;
+			if (q->on_fail != NULL)
+				q->on_fail(q->on_fail_ctx, it->sock, it->identity, it->identity_len,
+				           err);
+		}
 		free(it->data);
 	}
 	q->count = 0;

@@ -23,6 +23,12 @@ void sendq_destroy(sendq_t **qp);
 /* Encodes env now (the caller keeps env) and queues it for sock/identity. */
 void sendq_push(sendq_t *q, void *sock, const uint8_t *identity, size_t identity_len,
                 Rota__Envelope *env);
+/* Told of each message a flush could not send, which is dropped: err is
+ * EHOSTUNREACH for a peer that is gone, EAGAIN for one whose queue is full
+ * (it does not read). A dropped message must not go unsaid. */
+typedef void (*sendq_fail_fn)(void *ctx, void *sock, const uint8_t *identity, size_t identity_len,
+                              int err);
+void sendq_on_fail(sendq_t *q, sendq_fail_fn fn, void *ctx);
 /* Sends everything queued, in order, without blocking. */
 void sendq_flush(sendq_t *q, sendq_stats_t *stats);
 /* Drops everything queued (after a failed commit). Returns how many. */

@@ -1,0 +1,122 @@
+/* test_sendq: what the turn's queue sends after the commit, and what it
+ * could not send told to its owner, not only counted: a peer gone or a
+ * peer whose queue is full loses the message, and the coordinator must be
+ * able to say so. Real ZeroMQ sockets over inproc. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "sendq.h"
+
+typedef struct {
+	int gone, full, other;
+	char last_peer[64];
+} fails_t;
+
+static void
+count_fail(void *ctx, void *sock, const uint8_t *identity, size_t identity_len, int err)
+{
+	(void)sock;
+	fails_t *f = ctx;
+	if (err == EHOSTUNREACH)
+		f->gone++;
+	else if (err == EAGAIN)
+		f->full++;
+	else
+		f->other++;
+	size_t n =
+	    identity_len < sizeof(f->last_peer) - 1 ? identity_len : sizeof(f->last_peer) - 1;
+	memcpy(f->last_peer, identity, n);
+	f->last_peer[n] = '\0';
+}
+
+static void
+push_ping(sendq_t *q, void *sock, const char *peer)
+{
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	sendq_push(q, sock, (const uint8_t *)peer, strlen(peer), &env);
+}
+
+static void
+test_a_message_that_cannot_go_is_told(void **state)
+{
+	(void)state;
+	void *ctx = zmq_ctx_new();
+	void *router = zmq_socket(ctx, ZMQ_ROUTER);
+	void *dealer = zmq_socket(ctx, ZMQ_DEALER);
+	int one = 1, hwm = 4;
+	assert_int_equal(zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)), 0);
+	assert_int_equal(zmq_setsockopt(router, ZMQ_SNDHWM, &hwm, sizeof(hwm)), 0);
+	assert_int_equal(zmq_setsockopt(dealer, ZMQ_RCVHWM, &hwm, sizeof(hwm)), 0);
+	assert_int_equal(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "slow", 4), 0);
+	assert_int_equal(zmq_bind(router, "inproc://sendq"), 0);
+	assert_int_equal(zmq_connect(dealer, "inproc://sendq"), 0);
+	/* The router knows the peer once it has said something. */
+	assert_int_equal(zmq_send(dealer, "hi", 2, 0), 2);
+	char id[16], body[16];
+	assert_true(zmq_recv(router, id, sizeof(id), 0) > 0);
+	assert_true(zmq_recv(router, body, sizeof(body), 0) > 0);
+
+	sendq_t *q = sendq_new();
+	fails_t f = {0};
+	sendq_on_fail(q, count_fail, &f);
+	sendq_stats_t stats = {0};
+
+	/* A peer that is not connected: gone. */
+	push_ping(q, router, "nobody");
+	/* A peer that reads nothing: the first messages fill its queue, the
+	 * rest find it full. */
+	for (int i = 0; i < 100; i++)
+		push_ping(q, router, "slow");
+	sendq_flush(q, &stats);
+
+	assert_int_equal(f.gone, 1);
+	assert_true(f.full > 0);
+	assert_int_equal(f.other, 0);
+	assert_string_equal(f.last_peer, "slow");
+	assert_int_equal(stats.failed, (uint64_t)(f.gone + f.full));
+	assert_int_equal(stats.sent + stats.failed, 101);
+	assert_true(stats.sent >= 1);
+
+	sendq_destroy(&q);
+	zmq_close(dealer);
+	zmq_close(router);
+	zmq_ctx_term(ctx);
+}
+
+static void
+test_without_a_hook_failures_are_counted(void **state)
+{
+	(void)state;
+	void *ctx = zmq_ctx_new();
+	void *router = zmq_socket(ctx, ZMQ_ROUTER);
+	int one = 1;
+	assert_int_equal(zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)), 0);
+	assert_int_equal(zmq_bind(router, "inproc://sendq2"), 0);
+	sendq_t *q = sendq_new();
+	sendq_stats_t stats = {0};
+	push_ping(q, router, "nobody");
+	sendq_flush(q, &stats);
+	assert_int_equal(stats.failed, 1);
+	assert_int_equal(sendq_length(q), 0);
+	sendq_destroy(&q);
+	zmq_close(router);
+	zmq_ctx_term(ctx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_a_message_that_cannot_go_is_told),
+	    cmocka_unit_test(test_without_a_hook_failures_are_counted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
