@@ -23,6 +23,14 @@
  * the library, not a message to a server, and it costs less than
  * building and parsing the arrays.
  *
+ * A run's updates made in the turn that holds its INSERT are folded into
+ * it (store_adds_run_update), as a step run's are: a submit whose first
+ * step starts in its own turn wrote its run twice, an INSERT and then an
+ * UPDATE whose new row version, not a HOT one (status is indexed),
+ * made an entry in each of the table's indexes again. The events of
+ * those updates are written as before (store_write.c): only the row is
+ * written once.
+ *
  * Must never: keep a row across a turn (store_adds_clear at every commit
  * and rollback), or write a table's rows out of the order they were held
  * in. */
@@ -56,16 +64,32 @@ typedef struct {
 	bool dispatched; /* one of its states was dispatched */
 } store_adds_step_t;
 
+/* A held run's state: the columns an update of the turn may change,
+ * written into the INSERT's arrays at the flush. */
+typedef struct {
+	char *id; /* owned */
+	int status;
+	int64_t started_ms, ended_ms;
+} store_adds_run_t;
+
 struct store_adds {
 	/* The runs and audit rows held, kept as their array literals as they
 	 * come: nothing is copied twice, and a flush only closes and binds
-	 * them. (t[ADDS_STEPS] is built from steps at the flush.) */
+	 * them. (t[ADDS_STEPS] is built from steps at the flush, and the
+	 * runs' state columns from runs.) */
 	store_adds_table_t t[ADDS_TABLES]; /* owned (each strbuf's data) */
 	/* The step runs held, by rising id (ids come from the sequence in
 	 * rising blocks), so an update finds its row by bisection. */
 	store_adds_step_t *steps; /* owned */
 	size_t step_count, step_cap;
 	bool unsorted; /* an id came below the one before: search them all */
+	/* The runs held, in the order held, and an index of them by id (open
+	 * addressing, slot = index + 1, 0 = empty, at most half full): a
+	 * turn holds up to a few thousand runs. */
+	store_adds_run_t *runs; /* owned */
+	size_t run_count, run_cap;
+	uint32_t *run_slots; /* owned */
+	size_t run_slot_cap;
 	/* Each table's INSERT, prepared on first use (the connection owns
 	 * and finalizes them). */
 	db_stmt_t *insert[ADDS_TABLES];
@@ -125,6 +149,11 @@ store_adds_clear(store_adds_t *a)
 	}
 	a->step_count = 0;
 	a->unsorted = false;
+	for (size_t i = 0; i < a->run_count; i++)
+		free(a->runs[i].id);
+	a->run_count = 0;
+	if (a->run_slots != NULL)
+		memset(a->run_slots, 0, a->run_slot_cap * sizeof(*a->run_slots));
 	for (int t = 0; t < ADDS_TABLES; t++) {
 		for (int c = 0; c < store_adds_cols[t]; c++) {
 			free(a->t[t].col[c].data);
@@ -141,6 +170,8 @@ store_adds_destroy(store_adds_t **ap)
 		return;
 	store_adds_clear(*ap);
 	free((*ap)->steps);
+	free((*ap)->runs);
+	free((*ap)->run_slots);
 	free(*ap);
 	*ap = NULL;
 }
@@ -151,23 +182,79 @@ store_adds_count(const store_adds_t *a)
 	return a->t[ADDS_RUNS].rows + a->step_count + a->t[ADDS_AUDIT].rows;
 }
 
+/* The slot of run_id in the index: its run's, or the empty one where it
+ * would go (FNV-1a; the index is never full). */
+static size_t
+store_adds_run_slot(const store_adds_t *a, const char *run_id)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)run_id; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	size_t mask = a->run_slot_cap - 1;
+	size_t i = (size_t)h & mask;
+	while (a->run_slots[i] != 0 && strcmp(a->runs[a->run_slots[i] - 1].id, run_id) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
 int
 store_adds_run(store_t *s, const store_run_t *run)
 {
-	store_adds_table_t *t = &s->adds->t[ADDS_RUNS];
+	store_adds_t *a = s->adds;
+	store_adds_table_t *t = &a->t[ADDS_RUNS];
+	size_t n = a->run_count;
+	if (n == a->run_cap) {
+		a->run_cap = a->run_cap ? a->run_cap * 2 : 64;
+		a->runs = xrealloc(a->runs, a->run_cap * sizeof(*a->runs));
+	}
+	if ((n + 1) * 2 > a->run_slot_cap) {
+		/* Grown and rebuilt from runs: at most half full. */
+		a->run_slot_cap = a->run_slot_cap ? a->run_slot_cap * 2 : 128;
+		free(a->run_slots);
+		a->run_slots = xcalloc(a->run_slot_cap, sizeof(*a->run_slots));
+		for (size_t k = 0; k < n; k++)
+			a->run_slots[store_adds_run_slot(a, a->runs[k].id)] = (uint32_t)k + 1;
+	}
+	a->runs[n] = (store_adds_run_t){.id = xstrdup(run->id),
+	                                .status = run->status,
+	                                .started_ms = run->started_ms,
+	                                .ended_ms = run->ended_ms};
+	/* A second INSERT of an id is refused by the table at the flush, as
+	 * it was before; the index keeps the first. */
+	size_t slot = store_adds_run_slot(a, run->id);
+	if (a->run_slots[slot] == 0)
+		a->run_slots[slot] = (uint32_t)n + 1;
+	/* Columns 4, 9 and 10 (the state) are written at the flush. */
 	store_arr_text(&t->col[0], run->id);
 	store_arr_text(&t->col[1], run->runbook);
 	store_arr_text(&t->col[2], run->runbook_yaml);
 	store_arr_text(&t->col[3], run->params_json);
-	store_arr_int(&t->col[4], true, run->status);
 	store_arr_int(&t->col[5], true, run->created_ms);
 	store_arr_text(&t->col[6], run->trigger ? run->trigger : "manual");
 	store_arr_text(&t->col[7], run->reason);
 	store_arr_int(&t->col[8], true, run->slot_ms);
-	store_arr_int(&t->col[9], true, run->started_ms);
-	store_arr_int(&t->col[10], true, run->ended_ms);
 	t->rows++;
+	a->run_count++;
 	return 0;
+}
+
+bool
+store_adds_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
+                      int64_t ended_ms)
+{
+	store_adds_t *a = s->adds;
+	if (a->run_count == 0)
+		return false;
+	size_t slot = store_adds_run_slot(a, run_id);
+	if (a->run_slots[slot] == 0)
+		return false;
+	/* What store_batch_run holds and its UPDATE writes: the three state
+	 * columns, the latest update's. */
+	store_adds_run_t *r = &a->runs[a->run_slots[slot] - 1];
+	r->status = status;
+	r->started_ms = started_ms;
+	r->ended_ms = ended_ms;
+	return true;
 }
 
 int
@@ -289,6 +376,19 @@ store_adds_step_columns(store_adds_t *a)
 	t->rows = a->step_count;
 }
 
+/* The held runs' state columns, as the updates folded in left them. */
+static void
+store_adds_run_columns(store_adds_t *a)
+{
+	store_adds_table_t *t = &a->t[ADDS_RUNS];
+	for (size_t i = 0; i < a->run_count; i++) {
+		const store_adds_run_t *r = &a->runs[i];
+		store_arr_int(&t->col[4], true, r->status);
+		store_arr_int(&t->col[9], true, r->started_ms);
+		store_arr_int(&t->col[10], true, r->ended_ms);
+	}
+}
+
 /* Writes table t's held rows, if any, in one statement. */
 static int
 store_adds_write(store_t *s, int t)
@@ -296,6 +396,8 @@ store_adds_write(store_t *s, int t)
 	store_adds_t *a = s->adds;
 	if (t == ADDS_STEPS)
 		store_adds_step_columns(a);
+	if (t == ADDS_RUNS)
+		store_adds_run_columns(a);
 	if (a->t[t].rows == 0)
 		return 0;
 	if (a->insert[t] == NULL && (a->insert[t] = db_prepare(s->db, store_adds_sql[t])) == NULL) {

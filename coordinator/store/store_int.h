@@ -269,6 +269,11 @@ int store_adds_run(store_t *s, const store_run_t *run);
 int store_adds_step(store_t *s, int64_t id, const char *run_id, const char *step_id,
                     const char *host, uint32_t attempt, uint32_t position, int status,
                     const uint8_t *spec, size_t spec_len);
+/* Folds a run's update (its state columns) into its held INSERT: true
+ * when run_id is held, false when it is not (the caller holds the update,
+ * store_batch_run). */
+bool store_adds_run_update(store_t *s, const char *run_id, int status, int64_t started_ms,
+                           int64_t ended_ms);
 /* Folds a step run's update into its held INSERT: true when row id is
  * held (then nothing else is to be written for the update but its
  * event), false when it is not. */

@@ -43,8 +43,14 @@ int
 store_run_update(store_t *s, const char *run_id, int status, int64_t started_ms, int64_t ended_ms)
 {
 	/* Held to the turn's end: a run submitted, started and ended in one
-	 * turn is written once (store_batch.c). */
-	if (store_begin(s) != 0 || store_batch_run(s, run_id, status, started_ms, ended_ms) != 0)
+	 * turn is written once (store_batch.c). On PostgreSQL a run inserted
+	 * in this turn and not yet written takes the update into its INSERT
+	 * (store_adds.c): one row version, not an INSERT and an UPDATE. */
+	if (store_begin(s) != 0)
+		return -1;
+	if (!(store_is_postgresql(s) &&
+	      store_adds_run_update(s, run_id, status, started_ms, ended_ms)) &&
+	    store_batch_run(s, run_id, status, started_ms, ended_ms) != 0)
 		return -1;
 	return store_event_run(s, run_id, status);
 }

@@ -1055,6 +1055,115 @@ test_turns_of_every_size_prepare_a_fixed_set(void **state)
 	store_destroy(&s);
 }
 
+/* A turn of submits whose runs are updated in it (a submit's first step
+ * started at once, a run ended in its own turn): on PostgreSQL each run's
+ * updates are folded into its held INSERT (store_adds.c), so the runs
+ * are one INSERT and no UPDATE; every value and every event comes back as
+ * made, in order, on both engines. A run written before its update (a
+ * read inside the turn) and a run's outcome are still held updates. */
+static void
+test_a_turn_of_submits_writes_each_run_once(void **state)
+{
+	fixture_t *f = *state;
+	store_t *s = open_ok(f->path);
+	enum { RUNS = 12 };
+	char ids[RUNS][16];
+	uint64_t first = 0;
+	assert_int_equal(store_events_last(s, &first), 0);
+	uint64_t before = store_statements(s);
+	for (int i = 0; i < RUNS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "f%02d", i);
+		store_run_t run = {.id = ids[i],
+		                   .runbook = "book",
+		                   .status = ROTA__RUN_STATUS__RUN_PENDING,
+		                   .created_ms = 1000 + i,
+		                   .slot_ms = 7};
+		assert_int_equal(store_run_insert(s, &run), 0);
+		/* i % 3: 0 left pending, 1 started, 2 started then ended. */
+		if (i % 3 >= 1)
+			assert_int_equal(
+			    store_run_update(s, ids[i], ROTA__RUN_STATUS__RUN_RUNNING, 2000 + i, 0),
+			    0);
+		if (i % 3 == 2)
+			assert_int_equal(store_run_update(s, ids[i],
+			                                  ROTA__RUN_STATUS__RUN_SUCCEEDED, 2000 + i,
+			                                  3000 + i),
+			                 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	/* PostgreSQL: BEGIN, the runs' INSERT, the events' INSERT, the fence
+	 * and COMMIT (an UPDATE of the runs besides when they were written
+	 * twice). SQLite: BEGIN, an INSERT a run, the UPDATE of the runs,
+	 * the events' INSERT and COMMIT. */
+	uint64_t spent = store_statements(s) - before;
+	assert_int_equal(spent, store_is_postgresql(s) ? 5 : RUNS + 4);
+	for (int i = 0; i < RUNS; i++) {
+		Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+		assert_int_equal(store_run_show(s, ids[i], 0, show), 0);
+		static const int status[] = {ROTA__RUN_STATUS__RUN_PENDING,
+		                             ROTA__RUN_STATUS__RUN_RUNNING,
+		                             ROTA__RUN_STATUS__RUN_SUCCEEDED};
+		assert_int_equal(show->run->status, status[i % 3]);
+		assert_int_equal(show->run->created_ms, 1000 + i);
+		assert_int_equal(show->run->slot_ms, 7);
+		assert_int_equal(show->run->started_ms, i % 3 ? 2000 + i : 0);
+		assert_int_equal(show->run->ended_ms, i % 3 == 2 ? 3000 + i : 0);
+		rota__show_run_response__free_unpacked(show, NULL);
+	}
+	/* Every run event, in the order made. */
+	uint64_t last = 0;
+	assert_int_equal(store_events_last(s, &last), 0);
+	Rota__Event **evs = NULL;
+	size_t n = 0;
+	assert_int_equal(store_events_read(s, first, last, NULL, 100, &evs, &n), 0);
+	assert_int_equal(n, RUNS + RUNS / 3 * 3);
+	size_t k = 0;
+	for (int i = 0; i < RUNS; i++)
+		for (int u = 0; u <= i % 3; u++, k++) {
+			static const int status[] = {ROTA__RUN_STATUS__RUN_PENDING,
+			                             ROTA__RUN_STATUS__RUN_RUNNING,
+			                             ROTA__RUN_STATUS__RUN_SUCCEEDED};
+			assert_int_equal(evs[k]->body_case, ROTA__EVENT__BODY_RUN);
+			assert_string_equal(evs[k]->run_id, ids[i]);
+			assert_int_equal(evs[k]->run->status, status[u]);
+			if (k > 0)
+				assert_true(evs[k]->cursor > evs[k - 1]->cursor);
+		}
+	store_events_free(evs, n);
+
+	/* A run read inside the turn is written by the read: its update is
+	 * an UPDATE after. A held run's outcome is an UPDATE too, its state
+	 * folded into the INSERT. */
+	store_run_t run = {.id = "g1", .runbook = "book", .status = ROTA__RUN_STATUS__RUN_PENDING};
+	assert_int_equal(store_run_insert(s, &run), 0);
+	Rota__RunSummary sum;
+	assert_int_equal(store_run_summary(s, "g1", &sum), 0);
+	assert_int_equal(sum.status, ROTA__RUN_STATUS__RUN_PENDING);
+	store_run_summary_clear(&sum);
+	assert_int_equal(store_run_update(s, "g1", ROTA__RUN_STATUS__RUN_RUNNING, 4000, 0), 0);
+	run.id = "g2";
+	assert_int_equal(store_run_insert(s, &run), 0);
+	assert_int_equal(store_run_update(s, "g2", ROTA__RUN_STATUS__RUN_FAILED, 4100, 4200), 0);
+	assert_int_equal(store_run_outcome(s, "g2", 0, 2, "why"), 0);
+	assert_int_equal(store_commit(s), 0);
+	Rota__ShowRunResponse *show = xmalloc(sizeof(*show));
+	assert_int_equal(store_run_show(s, "g1", 0, show), 0);
+	assert_int_equal(show->run->status, ROTA__RUN_STATUS__RUN_RUNNING);
+	assert_int_equal(show->run->started_ms, 4000);
+	rota__show_run_response__free_unpacked(show, NULL);
+	show = xmalloc(sizeof(*show));
+	assert_int_equal(store_run_show(s, "g2", 0, show), 0);
+	assert_int_equal(show->run->status, ROTA__RUN_STATUS__RUN_FAILED);
+	assert_int_equal(show->run->started_ms, 4100);
+	assert_int_equal(show->run->ended_ms, 4200);
+	assert_string_equal(show->run->reason, "why");
+	rota__show_run_response__free_unpacked(show, NULL);
+	assert_int_equal(store_run_summary(s, "g2", &sum), 0);
+	assert_int_equal(sum.hosts_failed, 2);
+	store_run_summary_clear(&sum);
+	store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1070,6 +1179,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_turns_of_every_size_prepare_a_fixed_set, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_turn_of_submits_keeps_every_row, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_a_turn_of_submits_writes_each_run_once, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_newer_schema, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_runs_keep_no_index_that_leads_another, setup,
