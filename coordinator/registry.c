@@ -222,7 +222,11 @@ registry_spool_error(worker_t *w, const char *why)
 void
 registry_seen(worker_t *w, int64_t now_mono, int64_t now_wall)
 {
-	w->last_seen_mono = now_mono;
+	/* Never earlier: a coordinator that did not run moved it on
+	 * (registry_shift), and a frame of the backlog read at the thaw must
+	 * not take that grace back from a worker that is reconnecting. */
+	if (now_mono > w->last_seen_mono)
+		w->last_seen_mono = now_mono;
 	w->last_seen_wall = now_wall;
 }
 

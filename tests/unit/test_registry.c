@@ -250,13 +250,43 @@ test_shrink(void **state)
 	registry_destroy(&r);
 }
 
+/* A coordinator that did not run (frozen 4 s) gives its workers that time
+ * and the longest reconnect backoff back (registry_shift); a frame of the
+ * backlog read at the thaw, sent before the worker gave up on it, must not
+ * take that back: the worker is reconnecting, and its Hello may come
+ * seconds later. (pg.fault.coordinator_stop lost a step so: its worker was
+ * called lost 1.5 s after a backlog heartbeat, 2.5 s before it was back.) */
+static void
+test_a_backlog_frame_keeps_the_grace(void **state)
+{
+	(void)state;
+	registry_t *r = registry_new();
+	registry_set_pace(r, 300, REGISTRY_MAX_HEARTBEATS_PER_SECOND);
+	hello_at(r, "w1", 0);
+	repace_and_tell(r, 0);
+	worker_t *w = registry_at(r, 0);
+	registry_seen(w, 1000, 1000);
+	/* Frozen from 1,000 to 5,000 ms; 8 s of backoff given back. */
+	registry_shift(r, 4000 + 8000);
+	registry_seen(w, 5000, 5000); /* a heartbeat of the backlog */
+	worker_t *lost[1];
+	for (int64_t t = 5000; t <= 12000; t += 300)
+		assert_int_equal(registry_expire(r, t, lost, 1), 0);
+	/* Past the grace and silent: lost as always. */
+	assert_int_equal(registry_expire(r, 13000 + 1600, lost, 1), 1);
+	registry_destroy(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_match_host),       cmocka_unit_test(test_interval_for),
-	    cmocka_unit_test(test_small_fleet_lost), cmocka_unit_test(test_large_fleet_lost),
+	    cmocka_unit_test(test_match_host),
+	    cmocka_unit_test(test_interval_for),
+	    cmocka_unit_test(test_small_fleet_lost),
+	    cmocka_unit_test(test_large_fleet_lost),
 	    cmocka_unit_test(test_shrink),
+	    cmocka_unit_test(test_a_backlog_frame_keeps_the_grace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
