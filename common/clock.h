@@ -18,6 +18,9 @@ bool clock_faked(void);
 int64_t clock_mono_ms(void);
 /* The same in microseconds, for measuring short things. */
 int64_t clock_mono_us(void);
+/* The calling thread's CPU time in microseconds (0 where it cannot be
+ * read): what a piece of work cost, whatever the machine's load. */
+int64_t clock_thread_cpu_us(void);
 /* Formats wall ms as "2026-11-23 08:00:01" in UTC into buf (at least 20). */
 void clock_format(int64_t wall_ms, char *buf, unsigned long len);
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "log.h"
@@ -41,15 +40,6 @@ backup_record_clear(backup_record_t *r)
 	free(r->error);
 	free(r->last_success_path);
 	memset(r, 0, sizeof(*r));
-}
-
-/* This thread's CPU time, in microseconds. */
-static int64_t
-backup_cpu_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* One field of the last backup's record. A failed read leaves it unset:
@@ -193,10 +183,10 @@ backup_turn(backup_t *b, int64_t now_ms)
 		return;
 	char *error = NULL;
 	const char *phase = store_backup_phase(b->job);
-	int64_t start = clock_mono_us(), cpu = backup_cpu_us();
+	int64_t start = clock_mono_us(), cpu = clock_thread_cpu_us();
 	int rc = store_backup_step(b->job, BACKUP_SLICE_PAGES, &error);
 	uint64_t took = (uint64_t)(clock_mono_us() - start);
-	uint64_t took_cpu = (uint64_t)(backup_cpu_us() - cpu);
+	uint64_t took_cpu = (uint64_t)(clock_thread_cpu_us() - cpu);
 	if (took > BACKUP_SLOW_SLICE_US)
 		log_info("backup to %s: a slice (%s) took %.1f ms (%.1f ms of CPU)", b->rec.path,
 		         phase, (double)took / 1000.0, (double)took_cpu / 1000.0);

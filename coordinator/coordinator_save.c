@@ -17,23 +17,11 @@
  * (the caller checks), or retry a failed slice at once. */
 #include "coordinator_internal.h"
 
-#include <time.h>
-
 #include "clock.h"
 #include "log.h"
 
 /* Rows written between looks at the clock. */
 #define COORDINATOR_SAVE_BATCH 256
-
-/* The loop's thread's CPU time: what the slices cost, whatever the load. */
-static int64_t
-coordinator_save_cpu_us(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 void
 coordinator_save_mark(coordinator_t *c)
@@ -74,7 +62,7 @@ int
 coordinator_save_turn(coordinator_t *c, size_t max_ms)
 {
 	services_t *s = c->svc;
-	int64_t start = clock_mono_us(), cpu = coordinator_save_cpu_us();
+	int64_t start = clock_mono_us(), cpu = clock_thread_cpu_us();
 	int rc = 0;
 	/* At most one budget a turn (max_ms 0: everything), the runbooks'
 	 * rows before the schedules', so a later start finds a schedule's
@@ -96,7 +84,7 @@ coordinator_save_turn(coordinator_t *c, size_t max_ms)
 		coordinator_save_remark(c);
 		return -1;
 	}
-	c->save_cpu_us += coordinator_save_cpu_us() - cpu;
+	c->save_cpu_us += clock_thread_cpu_us() - cpu;
 	if (!c->save_logged && catalog_unsaved(s->catalog) == 0 &&
 	    scheduler_unsaved(s->scheduler) == 0) {
 		c->save_logged = true;

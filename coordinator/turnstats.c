@@ -2,31 +2,21 @@
 #include "turnstats.h"
 
 #include <stdio.h>
-#include <time.h>
 
 #include "clock.h"
 #include "log.h"
 
-static int64_t
-turnstats_cpu_us(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void
 turnstats_begin(turnstats_t *t)
 {
-	t->cpu_mark = turnstats_cpu_us();
+	t->cpu_mark = clock_thread_cpu_us();
 	t->wall_mark = clock_mono_us();
 }
 
 void
 turnstats_mark(turnstats_t *t, turn_phase_t phase)
 {
-	int64_t cpu = turnstats_cpu_us(), wall = clock_mono_us();
+	int64_t cpu = clock_thread_cpu_us(), wall = clock_mono_us();
 	t->cpu_us[phase] += (uint64_t)(cpu - t->cpu_mark);
 	t->wall_us[phase] += (uint64_t)(wall - t->wall_mark);
 	t->cpu_mark = cpu;
