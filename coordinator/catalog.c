@@ -20,13 +20,14 @@
 
 #include "clock.h"
 #include "file.h"
+#include "fnv.h"
 #include "log.h"
 #include "strlist.h"
 #include "xalloc.h"
 
 typedef struct {
 	uint32_t entry; /* index + 1; 0: empty */
-	uint32_t hash;  /* the key's catalog_str_hash, cut to 32 bits */
+	uint32_t hash;  /* the key's fnv_add, cut to 32 bits */
 } catalog_slot_t;
 
 struct catalog {
@@ -103,20 +104,8 @@ catalog_cmp(const void *a, const void *b)
 static void
 catalog_hash(const char *text, char out[17])
 {
-	/* FNV-1a 64: a version tag for `rota runbooks`, not a security hash. */
-	uint64_t x = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		x = (x ^ *p) * 1099511628211ULL;
-	snprintf(out, 17, "%016llx", (unsigned long long)x);
-}
-
-static size_t
-catalog_str_hash(const char *s)
-{
-	uint64_t x = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		x = (x ^ *p) * 1099511628211ULL;
-	return (size_t)x;
+	/* A version tag for `rota runbooks`. */
+	snprintf(out, 17, "%016llx", (unsigned long long)fnv_add(FNV_START, text));
 }
 
 /* The slot of key in table: the entry's, or the empty one where it would
@@ -126,7 +115,7 @@ static size_t
 catalog_slot(const catalog_t *c, const catalog_slot_t *table, bool by_name, const char *key,
              uint32_t *hash)
 {
-	size_t mask = c->index_cap - 1, h = catalog_str_hash(key);
+	size_t mask = c->index_cap - 1, h = (size_t)fnv_add(FNV_START, key);
 	*hash = (uint32_t)h;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		if (table[i].entry == 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "rota.pb-c.h"
 #include "strlist.h"
 #include "xalloc.h"
@@ -450,15 +451,6 @@ run_compute_status(const run_t *r)
 	return all_ok ? ROTA__RUN_STATUS__RUN_SUCCEEDED : ROTA__RUN_STATUS__RUN_FAILED;
 }
 
-static size_t
-run_host_hash(const char *host)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)host; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 /* Builds the host index of a run with many hosts, once all are named; hosts
  * never change after that. Returns false when it cannot be built yet. */
 static bool
@@ -476,7 +468,7 @@ run_index_hosts(run_t *r)
 	r->host_index = xcalloc(cap, sizeof(*r->host_index));
 	r->host_index_cap = cap;
 	for (size_t i = 0; i < r->host_count; i++) {
-		size_t k = run_host_hash(r->hosts[i].host) & (cap - 1);
+		size_t k = (size_t)fnv_add(FNV_START, r->hosts[i].host) & (cap - 1);
 		while (r->host_index[k] != 0)
 			k = (k + 1) & (cap - 1);
 		r->host_index[k] = (uint32_t)i + 1;
@@ -492,7 +484,7 @@ run_find_host(const run_t *r, const char *host)
 	if (r->host_count > RUN_HOST_INDEX_MIN && r->host_count < UINT32_MAX &&
 	    run_index_hosts((run_t *)r)) {
 		size_t mask = r->host_index_cap - 1;
-		for (size_t k = run_host_hash(host) & mask; r->host_index[k] != 0;
+		for (size_t k = (size_t)fnv_add(FNV_START, host) & mask; r->host_index[k] != 0;
 		     k = (k + 1) & mask) {
 			size_t i = r->host_index[k] - 1;
 			if (strcmp(r->hosts[i].host, host) == 0)
@@ -529,11 +521,6 @@ run_jitter_ms(const char *runbook, const char *host, uint32_t window_ms)
 	if (window_ms == 0)
 		return 0;
 	/* FNV-1a over "runbook\0host": stable across restarts and versions. */
-	uint64_t x = 1469598103934665603ULL;
-	for (const char *p = runbook; *p; p++)
-		x = (x ^ (unsigned char)*p) * 1099511628211ULL;
-	x = (x ^ 0) * 1099511628211ULL;
-	for (const char *p = host; *p; p++)
-		x = (x ^ (unsigned char)*p) * 1099511628211ULL;
+	uint64_t x = fnv_add(fnv_add_bytes(FNV_START, runbook, strlen(runbook) + 1), host);
 	return (int64_t)(x % window_ms);
 }

@@ -13,18 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "xalloc.h"
 
 #include "dispatcher_internal.h"
-
-static size_t
-dispatcher_hash(const char *id)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return (size_t)h;
-}
 
 static void dispatcher_index_put(dispatcher_t *d, run_t *run);
 
@@ -51,7 +43,7 @@ dispatcher_index_put(dispatcher_t *d, run_t *run)
 		return;
 	}
 	size_t mask = d->index_cap - 1;
-	size_t i = dispatcher_hash(run->id) & mask;
+	size_t i = (size_t)fnv_add(FNV_START, run->id) & mask;
 	while (d->index[i] != NULL)
 		i = (i + 1) & mask;
 	d->index[i] = run;
@@ -62,7 +54,7 @@ static size_t
 dispatcher_index_slot(const dispatcher_t *d, const char *run_id)
 {
 	size_t mask = d->index_cap - 1;
-	for (size_t i = dispatcher_hash(run_id) & mask;; i = (i + 1) & mask) {
+	for (size_t i = (size_t)fnv_add(FNV_START, run_id) & mask;; i = (i + 1) & mask) {
 		run_t *r = d->index[i];
 		if (r == NULL)
 			return SIZE_MAX;

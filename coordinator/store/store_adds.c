@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -183,15 +184,12 @@ store_adds_count(const store_adds_t *a)
 }
 
 /* The slot of run_id in the index: its run's, or the empty one where it
- * would go (FNV-1a; the index is never full). */
+ * would go (the index is never full). */
 static size_t
 store_adds_run_slot(const store_adds_t *a, const char *run_id)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)run_id; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
 	size_t mask = a->run_slot_cap - 1;
-	size_t i = (size_t)h & mask;
+	size_t i = (size_t)fnv_add(FNV_START, run_id) & mask;
 	while (a->run_slots[i] != 0 && strcmp(a->runs[a->run_slots[i] - 1].id, run_id) != 0)
 		i = (i + 1) & mask;
 	return i;

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "log.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -168,15 +169,6 @@ store_batch_touches(const char *sql)
 }
 
 static uint64_t
-store_batch_hash_text(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
-}
-
-static uint64_t
 store_batch_hash_row(int64_t row)
 {
 	return (uint64_t)row * 0x9e3779b97f4a7c15ULL;
@@ -188,7 +180,7 @@ static size_t
 store_batch_run_slot(const store_batch_t *b, const char *run_id)
 {
 	size_t mask = b->run_slot_cap - 1;
-	size_t i = (size_t)store_batch_hash_text(run_id) & mask;
+	size_t i = (size_t)fnv_add(FNV_START, run_id) & mask;
 	while (b->run_slots[i] != 0 && strcmp(b->runs[b->run_slots[i] - 1].run_id, run_id) != 0)
 		i = (i + 1) & mask;
 	return i;
