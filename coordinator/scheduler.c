@@ -14,8 +14,6 @@ struct scheduler {
 	schedule_t **byname; /* owned entries, sorted by runbook name */
 	schedule_t **heap;   /* the same entries, a min-heap on next_ms */
 	size_t count;
-	bool later;          /* in scheduler_sync_later: mark rows, do not write */
-	int64_t later_now;   /* its now */
 	size_t unsaved;      /* entries marked */
 	size_t unsaved_next; /* where the next slice looks first, in byname */
 };
@@ -237,7 +235,7 @@ scheduler_due_soon(const schedule_t *e, int64_t now_ms)
  * zone are unchanged, else from the store, else from now. */
 static schedule_t *
 scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, const schedule_saved_t *saved,
-                int64_t now_ms)
+                int64_t now_ms, bool later)
 {
 	const runbook_schedule_t *sc = &rb->schedule;
 	schedule_t *e = xcalloc(1, sizeof(*e));
@@ -276,15 +274,17 @@ scheduler_entry(scheduler_t *s, const runbook_t *rb, schedule_t *old, const sche
 	}
 	if (same && old != NULL)
 		e->unsaved = old->unsaved; /* still to be written, as it was */
-	else if (!same && s->later && !scheduler_due_soon(e, s->later_now))
+	else if (!same && later && !scheduler_due_soon(e, now_ms))
 		e->unsaved = true;
 	else if (!same && scheduler_persist(s, e) != 0)
 		log_error("store: cannot record the schedule of %s", rb->name);
 	return e;
 }
 
-int
-scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
+/* later: a new entry's row is only marked, unless it is due soon
+ * (scheduler_sync_later); else it is written at once. */
+static int
+scheduler_sync_rows(scheduler_t *s, const catalog_t *catalog, int64_t now_ms, bool later)
 {
 	size_t n = catalog_count(catalog);
 	schedule_t **byname = xcalloc(n + 1, sizeof(*byname));
@@ -304,7 +304,7 @@ scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 		if (!rb->schedule.present)
 			continue;
 		schedule_t *old = (schedule_t *)scheduler_find(s, rb->name);
-		schedule_t *e = scheduler_entry(s, rb, old, bulk, now_ms);
+		schedule_t *e = scheduler_entry(s, rb, old, bulk, now_ms, later);
 		if (e != NULL)
 			byname[count++] = e;
 	}
@@ -336,13 +336,15 @@ scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 }
 
 int
+scheduler_sync(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
+{
+	return scheduler_sync_rows(s, catalog, now_ms, false);
+}
+
+int
 scheduler_sync_later(scheduler_t *s, const catalog_t *catalog, int64_t now_ms)
 {
-	s->later = true;
-	s->later_now = now_ms;
-	int rc = scheduler_sync(s, catalog, now_ms);
-	s->later = false;
-	return rc;
+	return scheduler_sync_rows(s, catalog, now_ms, true);
 }
 
 /* Writes the marked entries of the heap's subtree at i due within
