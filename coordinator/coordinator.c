@@ -770,22 +770,22 @@ coordinator_run(coordinator_t *c)
 		if (incidents_take_wake(c->svc->incidents))
 			outbox_wake(c->svc->outbox);
 		turnstats_mark(&c->turn, TURN_TELL);
-		/* A slice of the search index's backlog, after the turn's
-		 * answers are out (its own transaction, committed in it). */
-		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
-		    indexer_busy(c->svc->indexer, now))
+		/* The slices below write in transactions of their own, after the
+		 * turn's answers are out: only a leader whose store takes writes. */
+		bool slices =
+		    leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL;
+		/* A slice of the search index's backlog. */
+		if (slices && indexer_busy(c->svc->indexer, now))
 			indexer_turn(c->svc->indexer, now);
 		/* A slice of the runbooks' and schedules' rows the start left
-		 * to write (coordinator_save.c), the same way. */
-		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
-		    coordinator_save_busy(c, now))
+		 * to write (coordinator_save.c). */
+		if (slices && coordinator_save_busy(c, now))
 			coordinator_save_turn(c, COORDINATOR_SAVE_SLICE_MS);
-		/* Retention: a slice of bounded time in a transaction of its own,
-		 * after the turn's answers are out, and only when no message waits
-		 * (dispatch goes first; pruner.h bounds how long it is put off). */
-		if (leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL &&
-		    !(pruner_busy(c->svc->pruner) && coordinator_input_ready(c) &&
-		      pruner_put_off(c->svc->pruner, now)))
+		/* Retention: a slice of bounded time, and only when no message
+		 * waits (dispatch goes first; pruner.h bounds how long it is put
+		 * off). */
+		if (slices && !(pruner_busy(c->svc->pruner) && coordinator_input_ready(c) &&
+		                pruner_put_off(c->svc->pruner, now)))
 			pruner_turn(c->svc->pruner, now, clock_wall_ms());
 		/* A slice of the backup, between turns (nothing open); its
 		 * outcome, when it ends, is committed here. */
