@@ -553,7 +553,7 @@ coordinator_stop(coordinator_t *c)
 		free(labels);
 	}
 	dispatcher_end_turn(c->svc->dispatcher);
-	if (store_commit(c->svc->store) == 0) {
+	if (coordinator_commit_settle(c) == 0 && store_commit(c->svc->store) == 0) {
 		events_committed(c->svc->events, c->svc->sendq, true, clock_mono_ms());
 		sendq_flush(c->svc->sendq, &c->sent);
 		if (incidents_take_wake(c->svc->incidents))
@@ -673,12 +673,12 @@ coordinator_run(coordinator_t *c)
 		long backup_wait = backup_wait_ms(c->svc->backup);
 		if (backup_wait >= 0 && backup_wait < wait)
 			wait = backup_wait;
-		zmq_pollitem_t items[5] = {
+		zmq_pollitem_t items[6] = {
 		    {c->svc->worker_sock, 0, ZMQ_POLLIN, 0},
 		    {c->svc->api_sock, 0, ZMQ_POLLIN, 0},
 		    {NULL, c->sigfd, ZMQ_POLLIN, 0},
 		};
-		int n_items = 3, zap_item = -1;
+		int n_items = 3, zap_item = -1, commit_item = -1;
 		void *zap = security_zap_socket(c->svc->security);
 		if (zap != NULL) {
 			/* ZAP: answered here, so handshakes wait at most a turn. */
@@ -688,6 +688,12 @@ coordinator_run(coordinator_t *c)
 		if (c->httpd != NULL)
 			items[n_items++] =
 			    (zmq_pollitem_t){NULL, httpd_fd(c->httpd), ZMQ_POLLIN, 0};
+		if (store_commit_inflight(c->svc->store)) {
+			/* The last turn's COMMIT answered: told at once. */
+			items[n_items] =
+			    (zmq_pollitem_t){NULL, store_socket(c->svc->store), ZMQ_POLLIN, 0};
+			commit_item = n_items++;
+		}
 		log_flush(); /* the turn's INFO lines, before waiting (log.h) */
 		turnstats_mark(&c->turn, TURN_AFTER);
 		if (zmq_poll(items, n_items, (long)wait) < 0) {
@@ -697,6 +703,12 @@ coordinator_run(coordinator_t *c)
 			return -1;
 		}
 		turnstats_mark(&c->turn, TURN_WAIT);
+		if (commit_item >= 0 && (items[commit_item].revents & ZMQ_POLLIN) &&
+		    coordinator_commit_settle(c) != 0) {
+			coordinator_resync(c);
+			turnstats_begin(&c->turn);
+			continue;
+		}
 		coordinator_forgive(c, &last_check, wait);
 		/* Signals first: a submit read in the same turn as SIGTERM is
 		 * refused, not started by a coordinator about to go. */
@@ -724,6 +736,13 @@ coordinator_run(coordinator_t *c)
 			coordinator_heartbeat(c, drained);
 			next_heartbeat = now + c->svc->options.heartbeat_ms;
 		}
+		if (now >= next_tick && coordinator_commit_settle(c) != 0) {
+			/* The timers' work may commit on its own (the alert
+			 * inbox): the turn in flight is settled first. */
+			coordinator_resync(c);
+			turnstats_begin(&c->turn);
+			continue;
+		}
 		if (now >= next_tick) {
 			/* Only the leader acts on runs, slots and escalations. */
 			if (leads && c->store_lost == NULL)
@@ -743,37 +762,20 @@ coordinator_run(coordinator_t *c)
 			           leads && !c->store_unwritable);
 			next_tick = now + COORDINATOR_TICK_MS;
 		}
-		/* Durable first, then tell. */
+		/* Durable first, then tell (coordinator_commit.c). */
 		turnstats_mark(&c->turn, TURN_TICK);
-		dispatcher_end_turn(c->svc->dispatcher);
-		bool wrote = store_in_transaction(c->svc->store);
-		int64_t commit_start = clock_mono_us();
-		if (store_commit(c->svc->store) != 0) {
+		/* The slices below write in transactions of their own, after the
+		 * turn's answers are out: only a leader whose store takes writes,
+		 * and not while this turn's COMMIT is in flight. */
+		bool slices =
+		    leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL;
+		if (coordinator_commit_turn(c, slices && coordinator_commit_may_overlap(c, now)) !=
+		    0) {
 			coordinator_resync(c);
 			turnstats_begin(&c->turn);
 			continue;
 		}
-		turnstats_mark(&c->turn, TURN_COMMIT);
-		turnstats_turn(&c->turn, wrote);
-		if (wrote)
-			metrics_histogram_observe(c->svc->metrics.commit_seconds,
-			                          (double)(clock_mono_us() - commit_start) / 1e6);
-		if (wrote && c->store_unwritable) {
-			c->store_unwritable = false;
-			log_info("store: writable again; taking new work");
-		}
-		/* Committed: the turn's events may be told now. */
-		events_committed(c->svc->events, c->svc->sendq, wrote, clock_mono_ms());
-		if (c->httpd != NULL && wrote)
-			httpd_sse_wake(c->httpd);
-		sendq_flush(c->svc->sendq, &c->sent);
-		if (incidents_take_wake(c->svc->incidents))
-			outbox_wake(c->svc->outbox);
-		turnstats_mark(&c->turn, TURN_TELL);
-		/* The slices below write in transactions of their own, after the
-		 * turn's answers are out: only a leader whose store takes writes. */
-		bool slices =
-		    leads && !c->stopping && !c->store_unwritable && c->store_lost == NULL;
+		slices = slices && !store_commit_inflight(c->svc->store);
 		/* A slice of the search index's backlog. */
 		if (slices && indexer_busy(c->svc->indexer, now))
 			indexer_turn(c->svc->indexer, now);

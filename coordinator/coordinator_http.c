@@ -87,17 +87,13 @@ coordinator_http_alerts(void *ctx, const char *peer, const char *body, size_t le
 		return;
 	}
 	responder_alerts(c->svc->responder, &src, body, len, status, reply);
-	dispatcher_end_turn(c->svc->dispatcher);
-	if (store_commit(c->svc->store) != 0) {
+	if (coordinator_commit_now(c) != 0) {
 		free(*reply);
 		*status = 503;
 		*reply = xstrdup("the coordinator could not record the alerts; send again later\n");
 		coordinator_resync(c);
 		return;
 	}
-	sendq_flush(c->svc->sendq, &c->sent);
-	if (incidents_take_wake(c->svc->incidents))
-		outbox_wake(c->svc->outbox);
 }
 
 /* 200 on any healthy coordinator, its role in the body; with ?role=leader
@@ -221,14 +217,10 @@ static int
 coordinator_http_commit(void *ctx)
 {
 	coordinator_t *c = ctx;
-	dispatcher_end_turn(c->svc->dispatcher);
-	if (store_commit(c->svc->store) != 0) {
+	if (coordinator_commit_now(c) != 0) {
 		coordinator_resync(c);
 		return -1;
 	}
-	sendq_flush(c->svc->sendq, &c->sent);
-	if (incidents_take_wake(c->svc->incidents))
-		outbox_wake(c->svc->outbox);
 	return 0;
 }
 
@@ -466,8 +458,11 @@ coordinator_http_metrics(void *ctx)
 		               " database.");
 		metrics_value(m, NULL, 0, (double)bytes);
 	}
-	/* Reads only, but a read transaction may have opened: close it. */
-	store_commit(c->svc->store);
+	/* Reads only, but a read transaction may have opened, and the turn
+	 * may hold writes read before this request: committed and told (a
+	 * turn that cannot commit is resynced, its answers withheld). */
+	if (coordinator_commit_now(c) != 0)
+		coordinator_resync(c);
 	return metrics_finish(&m);
 }
 

@@ -69,6 +69,12 @@ struct coordinator {
 	uint64_t workers_replaced; /* connections replaced by another process's Hello */
 	uint64_t stale_frames;     /* from a connection that did not say Hello */
 	bool resync_pending;
+	/* The turn whose COMMIT is in flight (coordinator_commit.c): when it
+	 * began committing, how many queued messages are its, and whether it
+	 * woke the outbox. */
+	int64_t inflight_start_us;
+	size_t inflight_queued;
+	bool inflight_wake;
 	/* The last turn that wrote could not be committed (disk full, a
 	 * file-size limit, the file locked): refuse work until one can. */
 	bool store_unwritable;
@@ -187,6 +193,20 @@ int coordinator_save_turn(coordinator_t *c, size_t max_ms);
 /* coordinator_resync.c */
 /* After a failed commit (or to retry a failed reload of the runs). */
 void coordinator_resync(coordinator_t *c);
+
+/* A turn's end and what is told once it is durable (coordinator_commit.c).
+ * coordinator_commit_turn: the turn in flight settled, then this one
+ * committed, its COMMIT left in flight when overlap and it wrote; -1 when
+ * either failed (the caller resyncs). coordinator_commit_settle: the turn
+ * in flight finished and told (0; nothing in flight: 0), -1 when its
+ * COMMIT failed (the caller resyncs). coordinator_commit_now: settle, then
+ * commit what this turn holds at once and tell it (an HTTP request's
+ * turn). coordinator_commit_may_overlap: whether a leader's turn may leave
+ * its COMMIT in flight now (PostgreSQL, no slice due after it). */
+int coordinator_commit_turn(coordinator_t *c, bool overlap);
+int coordinator_commit_settle(coordinator_t *c);
+int coordinator_commit_now(coordinator_t *c);
+bool coordinator_commit_may_overlap(coordinator_t *c, int64_t now);
 /* api.h's reload (and SIGHUP's), with the coordinator as ctx. */
 int coordinator_reload(void *ctx, Rota__ReloadResponse *out, char **error);
 /* Once a second, between turns: the store file and the locks still there. */

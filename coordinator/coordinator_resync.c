@@ -143,6 +143,9 @@ coordinator_withheld(void *ctx, void *sock, const uint8_t *identity, size_t iden
 void
 coordinator_resync(coordinator_t *c)
 {
+	/* A turn in flight that committed is told; one that did not is
+	 * withheld with the rest. */
+	(void)coordinator_commit_settle(c);
 	size_t withheld = sendq_discard_each(c->svc->sendq, coordinator_withheld, c);
 	incidents_resync(c->svc->incidents);
 	if (!leader_is_leader(c->leader)) {

@@ -161,8 +161,11 @@ coordinator_role_demote(void *ctx, uint64_t epoch, const char *why)
 	coordinator_t *c = ctx;
 	services_t *s = c->svc;
 	(void)why;
+	/* A turn in flight is told if it committed (the fence refuses it
+	 * if another leads); then what this one began is refused by the
+	 * fence (or harmless: nothing open). */
+	(void)coordinator_commit_settle(c);
 	store_lease_drop(s->store);
-	/* Refused by the fence now (or harmless: nothing open). */
 	store_commit(s->store);
 	size_t withheld = sendq_discard(s->sendq);
 	dispatcher_reset(s->dispatcher);

@@ -86,6 +86,12 @@ pruner_busy(const pruner_t *p)
 	return p->state != IDLE;
 }
 
+bool
+pruner_due(const pruner_t *p, int64_t now_mono)
+{
+	return p->state != IDLE || now_mono >= p->next_pass_mono;
+}
+
 /* The slice below which 99% of the pass's slices ended, to a bucket. */
 static int64_t
 pruner_slice_p99(const pruner_t *p)

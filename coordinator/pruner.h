@@ -84,6 +84,8 @@ bool pruner_put_off(pruner_t *p, int64_t now_mono);
 /* True while a pass is under way: the loop then polls without waiting, so
  * the pass goes on between messages. */
 bool pruner_busy(const pruner_t *p);
+/* Busy, or a pass would start at the next pruner_turn. */
+bool pruner_due(const pruner_t *p, int64_t now_mono);
 /* Starts a pass at once (rota prune); one under way goes on. Returns the
  * wall time the pass counts from. */
 int64_t pruner_start(pruner_t *p, int64_t now_wall);

@@ -70,7 +70,15 @@ sendq_on_fail(sendq_t *q, sendq_fail_fn fn, void *ctx)
 void
 sendq_flush(sendq_t *q, sendq_stats_t *stats)
 {
-	for (size_t i = 0; i < q->count; i++) {
+	sendq_flush_first(q, q->count, stats);
+}
+
+void
+sendq_flush_first(sendq_t *q, size_t n, sendq_stats_t *stats)
+{
+	if (n > q->count)
+		n = q->count;
+	for (size_t i = 0; i < n; i++) {
 		sendq_item_t *it = &q->items[i];
 		int rc = wire_send_raw(it->sock, it->identity_len ? it->identity : NULL,
 		                       it->identity_len, it->data, it->len);
@@ -85,7 +93,8 @@ sendq_flush(sendq_t *q, sendq_stats_t *stats)
 		}
 		free(it->data);
 	}
-	q->count = 0;
+	memmove(q->items, q->items + n, (q->count - n) * sizeof(*q->items));
+	q->count -= n;
 }
 
 size_t

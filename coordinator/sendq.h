@@ -31,6 +31,9 @@ typedef void (*sendq_fail_fn)(void *ctx, void *sock, const uint8_t *identity, si
 void sendq_on_fail(sendq_t *q, sendq_fail_fn fn, void *ctx);
 /* Sends everything queued, in order, without blocking. */
 void sendq_flush(sendq_t *q, sendq_stats_t *stats);
+/* The same for the first n queued (a turn whose COMMIT was in flight while
+ * the next turn queued its own behind them); the rest stay, in order. */
+void sendq_flush_first(sendq_t *q, size_t n, sendq_stats_t *stats);
 /* Drops everything queued (after a failed commit). Returns how many. */
 size_t sendq_discard(sendq_t *q);
 /* One queued frame, as sendq_discard_each shows it before dropping it. */

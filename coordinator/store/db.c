@@ -274,6 +274,25 @@ db_commit(db_t *db)
 	return db->ops->commit(db);
 }
 
+int
+db_commit_start(db_t *db)
+{
+	db->statements++;
+	return db->ops->commit_start ? db->ops->commit_start(db) : db->ops->commit(db);
+}
+
+int
+db_commit_finish(db_t *db)
+{
+	return db->ops->commit_finish ? db->ops->commit_finish(db) : 0;
+}
+
+int
+db_socket(db_t *db)
+{
+	return db->ops->socket ? db->ops->socket(db) : -1;
+}
+
 void
 db_rollback(db_t *db)
 {

@@ -148,6 +148,17 @@ int db_begin(db_t *db);
 int db_commit(db_t *db);
 void db_rollback(db_t *db);
 bool db_in_transaction(db_t *db);
+/* A commit in two halves, so the caller may work while the server does
+ * (PostgreSQL): db_commit_start sends the COMMIT behind the transaction's
+ * writes; db_commit_finish reads its answer (waiting if it has not come)
+ * and returns what db_commit would have. In between, any other call on
+ * the connection reads the answer first (its outcome is kept for the
+ * finish) and a commit of a transaction begun meanwhile fails if that
+ * COMMIT did. db_socket is the descriptor to poll for the answer. SQLite
+ * (-1 for its socket): start commits at once, finish returns 0. */
+int db_commit_start(db_t *db);
+int db_commit_finish(db_t *db);
+int db_socket(db_t *db);
 
 /* SQLite only: the connection itself, for what only SQLite has (the online
  * backup, PRAGMAs read as rows); NULL on PostgreSQL. Added by the SQLite

@@ -4,13 +4,14 @@
  * connection and statement begin with the common part (struct db, struct
  * db_stmt) and add their own after it.
  *
- * Must never: be included outside db.c, db_sqlite.c and db_pg.c. */
+ * Must never: be included outside db.c, db_sqlite.c and the PostgreSQL
+ * engine's files (db_pg.h). */
 #ifndef ROTA_DB_ENGINE_H
 #define ROTA_DB_ENGINE_H
 
 #include "db.h"
 
-/* An engine's operations. Every pointer is set. db.c has already checked
+/* An engine's operations. Every pointer is set but those said. db.c has already checked
  * what it documents (a NULL text is bound as NULL before bind_text_n is
  * called, so v is never NULL there). */
 typedef struct db_ops {
@@ -38,6 +39,11 @@ typedef struct db_ops {
 	void (*rollback)(db_t *db);
 	bool (*in_transaction)(db_t *db);
 	int (*reconnect)(db_t *db);
+	/* May be NULL (SQLite: db_commit_start commits at once, there is no
+	 * socket to wait on). */
+	int (*commit_start)(db_t *db);
+	int (*commit_finish)(db_t *db);
+	int (*socket)(db_t *db);
 } db_ops_t;
 
 /* The first member of every engine's connection. */

@@ -63,24 +63,6 @@
 #define DB_PG_BYTEAOID 17
 #define DB_PG_INT8OID 20
 
-typedef struct db_pg_stmt db_pg_stmt_t;
-
-typedef struct {
-	struct db base;
-	PGconn *conn; /* owned */
-	/* Bumped by each reconnect: a statement prepared in an older
-	 * generation is prepared again before it runs. Starts at 1; a
-	 * statement's 0 means never prepared. */
-	unsigned generation;
-	unsigned next_name; /* the next statement's name, rota_N */
-	int64_t changes;
-	char *errmsg; /* owned: the last failure, NULL after a success */
-	db_error_class_t error_class;
-	db_pg_stmt_t *stmts; /* owned: every statement still prepared */
-	db_pg_pipe_t pipe;   /* the transaction's writes not yet answered */
-	uint64_t trips;      /* statements waited for (logged at close) */
-} db_pg_t;
-
 /* A parameter as libpq takes it. */
 typedef struct {
 	char *value; /* owned; NULL: SQL NULL */
@@ -137,8 +119,8 @@ pst(db_stmt_t *st)
 
 /* ---- errors ---- */
 
-static void
-pg_ok(db_pg_t *d)
+void
+db_pg_ok(db_pg_t *d)
 {
 	free(d->errmsg);
 	d->errmsg = NULL;
@@ -148,8 +130,8 @@ pg_ok(db_pg_t *d)
 /* Keeps a failure's message, on one line for the log (the server's own
  * words and its detail, without libpq's "ERROR:" and layout), and its
  * class. res may be NULL (libpq could not even send the command). */
-static void
-pg_fail(db_pg_t *d, const PGresult *res, const char *fallback)
+void
+db_pg_fail(db_pg_t *d, const PGresult *res, const char *fallback)
 {
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
@@ -170,8 +152,8 @@ pg_fail(db_pg_t *d, const PGresult *res, const char *fallback)
 }
 
 /* A failure of rota's own making (a misuse, not the server's). */
-static void
-pg_fail_with(db_pg_t *d, db_error_class_t cls, const char *msg)
+void
+db_pg_fail_with(db_pg_t *d, db_error_class_t cls, const char *msg)
 {
 	free(d->errmsg);
 	d->errmsg = xstrdup(msg);
@@ -179,16 +161,16 @@ pg_fail_with(db_pg_t *d, db_error_class_t cls, const char *msg)
 }
 
 /* A drain's failure as the connection's error, naming the statement. */
-static void
-pg_pipe_failed(db_pg_t *d)
+void
+db_pg_fail_pipe(db_pg_t *d)
 {
 	if (d->pipe.failed != NULL) {
-		pg_fail(d, d->pipe.failed, "the statement failed");
+		db_pg_fail(d, d->pipe.failed, "the statement failed");
 		char *msg = xasprintf("%s (in: %.120s)", d->errmsg, d->pipe.failed_sql);
 		free(d->errmsg);
 		d->errmsg = msg;
 	} else {
-		pg_fail(d, NULL, "the connection to the database is lost");
+		db_pg_fail(d, NULL, "the connection to the database is lost");
 		/* A pipeline that could not be read to its end leaves the
 		 * connection in a state no later statement can use, even when
 		 * the socket is still up: only db_reconnect, which the store
@@ -200,12 +182,13 @@ pg_pipe_failed(db_pg_t *d)
 
 /* Reads the answers of the writes sent and left; a failure among them
  * becomes the connection's error and -1. */
-static int
-pg_settle(db_pg_t *d)
+int
+db_pg_settle(db_pg_t *d)
 {
+	db_pg_tx_read_inflight(d);
 	if (!d->pipe.on || db_pg_pipe_drain(d->conn, &d->pipe, &d->changes, NULL, 0) == 0)
 		return 0;
-	pg_pipe_failed(d);
+	db_pg_fail_pipe(d);
 	return -1;
 }
 
@@ -248,7 +231,7 @@ pg_server_prepare(db_pg_stmt_t *st)
 	PGresult *res =
 	    PQprepare(d->conn, st->name, st->text, st->nparams, st->typed ? st->types : NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(d, res, "cannot prepare the statement");
+		db_pg_fail(d, res, "cannot prepare the statement");
 		PQclear(res);
 		return -1;
 	}
@@ -278,7 +261,7 @@ static int
 pg_validate(db_pg_stmt_t *st)
 {
 	db_pg_t *d = pg(st->base.db);
-	if (pg_settle(d) != 0)
+	if (db_pg_settle(d) != 0)
 		return -1;
 	d->trips++;
 	bool in_tx = PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
@@ -286,7 +269,7 @@ pg_validate(db_pg_stmt_t *st)
 		PGresult *sp = PQexec(d->conn, "SAVEPOINT rota_prepare");
 		bool ok = PQresultStatus(sp) == PGRES_COMMAND_OK;
 		if (!ok)
-			pg_fail(d, sp, "cannot prepare the statement");
+			db_pg_fail(d, sp, "cannot prepare the statement");
 		PQclear(sp);
 		if (!ok)
 			return -1;
@@ -299,7 +282,7 @@ pg_validate(db_pg_stmt_t *st)
 	} else if (pg_types_undecided(res)) {
 		st->typed = true;
 	} else {
-		pg_fail(d, res, "cannot prepare the statement");
+		db_pg_fail(d, res, "cannot prepare the statement");
 		rc = -1;
 	}
 	PQclear(res);
@@ -310,7 +293,7 @@ pg_validate(db_pg_stmt_t *st)
 		                         " rota_prepare";
 		PGresult *end = PQexec(d->conn, undo);
 		if (PQresultStatus(end) != PGRES_COMMAND_OK && rc == 0) {
-			pg_fail(d, end, "cannot prepare the statement");
+			db_pg_fail(d, end, "cannot prepare the statement");
 			rc = -1;
 		}
 		PQclear(end);
@@ -348,7 +331,7 @@ pg_finalize(db_stmt_t *stmt)
 	 * is only tidiness, and a failed transaction would refuse it. A
 	 * write of it still unanswered is read first (the drain's error is
 	 * the next caller's: the transaction is aborted on the server). */
-	(void)pg_settle(d);
+	(void)db_pg_settle(d);
 	if (st->generation == d->generation && PQstatus(d->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
 		char sql[64];
@@ -379,7 +362,7 @@ pg_prepare(db_t *db, const char *sql)
 		pg_stmt_free(st);
 		return NULL;
 	}
-	pg_ok(d);
+	db_pg_ok(d);
 	st->next = d->stmts;
 	if (d->stmts)
 		d->stmts->prev = st;
@@ -461,13 +444,15 @@ pg_run(db_pg_stmt_t *st)
 		char msg[96];
 		snprintf(msg, sizeof(msg), "bind index %d is out of range (the statement has %d)",
 		         st->bad_index, st->nparams);
-		pg_fail_with(d, DB_ERR_OTHER, msg);
+		db_pg_fail_with(d, DB_ERR_OTHER, msg);
 		return DB_ERROR;
 	}
 	if (PQstatus(d->conn) != CONNECTION_OK) {
-		pg_fail(d, NULL, "the connection to the database is lost");
+		db_pg_fail(d, NULL, "the connection to the database is lost");
 		return DB_ERROR;
 	}
+	if (db_pg_tx_ready(d) != 0)
+		return DB_ERROR;
 	/* Sent and left: a plain write in db_begin's transaction, prepared
 	 * already. A query behind such writes joins them, and its answer is
 	 * read with theirs: one round trip for all. Anything else waits, the
@@ -475,7 +460,7 @@ pg_run(db_pg_stmt_t *st)
 	bool ready = d->pipe.wanted && st->generation == d->generation;
 	bool defer = ready && st->deferrable && !db_pg_pipe_full(&d->pipe);
 	bool join = ready && !defer && d->pipe.on && !db_pg_pipe_full(&d->pipe);
-	if (!defer && !join && pg_settle(d) != 0)
+	if (!defer && !join && db_pg_settle(d) != 0)
 		return DB_ERROR;
 	if (st->typed && st->generation == 0)
 		for (int i = 0; i < st->nparams; i++)
@@ -492,7 +477,7 @@ pg_run(db_pg_stmt_t *st)
 	if (defer) {
 		if (db_pg_pipe_send(d->conn, &d->pipe, name, st->text, st->nparams, types,
 		                    st->values, st->lengths, st->formats, st->sql) != 0) {
-			pg_fail(d, NULL, "cannot send the statement");
+			db_pg_fail(d, NULL, "cannot send the statement");
 			return DB_ERROR;
 		}
 		st->deferred = true;
@@ -502,16 +487,16 @@ pg_run(db_pg_stmt_t *st)
 	if (join) {
 		if (db_pg_pipe_send(d->conn, &d->pipe, name, st->text, st->nparams, types,
 		                    st->values, st->lengths, st->formats, st->sql) != 0) {
-			pg_fail(d, NULL, "cannot send the statement");
+			db_pg_fail(d, NULL, "cannot send the statement");
 			return DB_ERROR;
 		}
 		d->pipe.keep_last = true;
-		if (pg_settle(d) != 0)
+		if (db_pg_settle(d) != 0)
 			return DB_ERROR;
 		res = d->pipe.kept;
 		d->pipe.kept = NULL;
 		if (res == NULL) {
-			pg_fail_with(d, DB_ERR_OTHER, "the statement had no answer");
+			db_pg_fail_with(d, DB_ERR_OTHER, "the statement had no answer");
 			return DB_ERROR;
 		}
 	} else {
@@ -523,7 +508,7 @@ pg_run(db_pg_stmt_t *st)
 	}
 	ExecStatusType status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-		pg_fail(d, res, "the statement failed");
+		db_pg_fail(d, res, "the statement failed");
 		PQclear(res);
 		return DB_ERROR;
 	}
@@ -545,7 +530,7 @@ pg_step(db_stmt_t *stmt)
 		return DB_ERROR;
 	if (st->deferred)
 		return DB_DONE;
-	pg_ok(d);
+	db_pg_ok(d);
 	/* The previous row's decoded blobs go with it. */
 	for (int c = 0; c < PQnfields(st->res); c++) {
 		free(st->decoded[c].data);
@@ -649,7 +634,7 @@ static int64_t
 pg_changes(db_t *db)
 {
 	/* The last write's count is in its answer: read the pending ones. */
-	if (pg_settle(pg(db)) != 0)
+	if (db_pg_settle(pg(db)) != 0)
 		return -1;
 	return pg(db)->changes;
 }
@@ -668,154 +653,39 @@ pg_error_class(db_t *db)
 
 /* Runs a command without parameters; the result, or NULL after noting the
  * failure. */
-static PGresult *
-pg_command(db_pg_t *d, const char *sql)
+PGresult *
+db_pg_command(db_pg_t *d, const char *sql)
 {
 	if (PQstatus(d->conn) != CONNECTION_OK) {
-		pg_fail(d, NULL, "the connection to the database is lost");
+		db_pg_fail(d, NULL, "the connection to the database is lost");
 		return NULL;
 	}
-	if (pg_settle(d) != 0)
+	if (db_pg_settle(d) != 0)
 		return NULL;
 	d->trips++;
 	PGresult *res = PQexec(d->conn, sql);
 	ExecStatusType status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
 	    status != PGRES_EMPTY_QUERY) {
-		pg_fail(d, res, "the command failed");
+		db_pg_fail(d, res, "the command failed");
 		PQclear(res);
 		return NULL;
 	}
-	pg_ok(d);
+	db_pg_ok(d);
 	return res;
 }
 
 static int
 pg_exec(db_t *db, const char *sql)
 {
-	PGresult *res = pg_command(pg(db), sql);
+	if (db_pg_tx_ready(pg(db)) != 0)
+		return DB_ERROR;
+	PGresult *res = db_pg_command(pg(db), sql);
 	if (res == NULL)
 		return DB_ERROR;
 	db_pg_note_changes(res, &pg(db)->changes);
 	PQclear(res);
 	return 0;
-}
-
-static bool
-pg_in_transaction(db_t *db)
-{
-	PGTransactionStatusType t = PQtransactionStatus(pg(db)->conn);
-	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
-}
-
-/* READ COMMITTED, PostgreSQL's default: the leader is the only writer
- * (see the banner), so a stricter level would only add retries. */
-static int
-pg_begin(db_t *db)
-{
-	db_pg_t *d = pg(db);
-	/* PostgreSQL only warns about a nested BEGIN; SQLite refuses it, and
-	 * so does this, so a caller's mistake shows on both. */
-	if (pg_in_transaction(db)) {
-		pg_fail_with(d, DB_ERR_OTHER, "cannot begin a transaction within a transaction");
-		return DB_ERROR;
-	}
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		pg_fail(d, NULL, "the connection to the database is lost");
-		return DB_ERROR;
-	}
-	/* Sent and left, as the writes after it: its answer is read with
-	 * theirs (a BEGIN that failed fails the next call that waits). */
-	if (db_pg_pipe_send(d->conn, &d->pipe, NULL, "BEGIN", 0, NULL, NULL, NULL, NULL, "BEGIN") !=
-	    0) {
-		pg_fail(d, NULL, "cannot send BEGIN");
-		return DB_ERROR;
-	}
-	d->pipe.wanted = true;
-	return 0;
-}
-
-/* A write of the transaction failed (its error already the connection's):
- * the server holds the failed transaction open until told, so it is ended
- * here, as a COMMIT refused ends it. */
-static int
-pg_commit_refused(db_pg_t *d)
-{
-	if (PQstatus(d->conn) == CONNECTION_OK && PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
-		d->trips++;
-		PQclear(PQexec(d->conn, "ROLLBACK"));
-		char *msg = xasprintf("%s; the transaction was rolled back", d->errmsg);
-		free(d->errmsg);
-		d->errmsg = msg;
-	}
-	return DB_ERROR;
-}
-
-static int
-pg_commit(db_t *db)
-{
-	db_pg_t *d = pg(db);
-	/* No transaction: it was lost with the connection (a reconnect
-	 * since BEGIN), or never begun. PostgreSQL would only warn. */
-	if (PQstatus(d->conn) == CONNECTION_OK && !pg_in_transaction(db)) {
-		pg_fail_with(d, DB_ERR_OTHER, "cannot commit: no transaction is open");
-		return DB_ERROR;
-	}
-	d->pipe.wanted = false;
-	/* A pipe with no room left for the COMMIT is read first; the COMMIT
-	 * then goes alone. */
-	if (d->pipe.on && db_pg_pipe_full(&d->pipe) && pg_settle(d) != 0)
-		return pg_commit_refused(d);
-	/* A transaction that had failed is rolled back, and the server says
-	 * so only in the command tag. */
-	bool rolled_back;
-	if (d->pipe.on) {
-		/* COMMIT after the writes still unanswered, all read in one
-		 * round trip: a failed write aborts the COMMIT with it. */
-		char tag[32] = "";
-		if (db_pg_pipe_send(d->conn, &d->pipe, NULL, "COMMIT", 0, NULL, NULL, NULL, NULL,
-		                    "COMMIT") != 0) {
-			pg_fail(d, NULL, "cannot send COMMIT");
-			return DB_ERROR;
-		}
-		if (db_pg_pipe_drain(d->conn, &d->pipe, &d->changes, tag, sizeof(tag)) != 0) {
-			pg_pipe_failed(d);
-			return pg_commit_refused(d);
-		}
-		rolled_back = strcmp(tag, "ROLLBACK") == 0;
-	} else {
-		PGresult *res = pg_command(d, "COMMIT");
-		if (res == NULL)
-			return DB_ERROR;
-		rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
-		PQclear(res);
-	}
-	if (rolled_back) {
-		pg_fail_with(d, DB_ERR_OTHER,
-		             "the transaction was rolled back: a statement in it had failed");
-		return DB_ERROR;
-	}
-	return 0;
-}
-
-/* The failure that made the caller roll back stays the one db_errmsg
- * reports. */
-static void
-pg_rollback(db_t *db)
-{
-	db_pg_t *d = pg(db);
-	d->pipe.wanted = false;
-	if (d->pipe.on) {
-		/* The writes' answers are read and dropped: the failure that is
-		 * reported is the caller's. */
-		int64_t changes = 0;
-		db_pg_pipe_drain(d->conn, &d->pipe, &changes, NULL, 0);
-		db_pg_pipe_forget(&d->pipe);
-	}
-	if (PQstatus(d->conn) != CONNECTION_OK || !pg_in_transaction(db))
-		return;
-	d->trips++;
-	PQclear(PQexec(d->conn, "ROLLBACK"));
 }
 
 static int
@@ -824,15 +694,16 @@ pg_reconnect(db_t *db)
 	db_pg_t *d = pg(db);
 	for (db_pg_stmt_t *st = d->stmts; st != NULL; st = st->next)
 		pg_clear_result(st);
+	db_pg_tx_lost(d);
 	db_pg_pipe_lost(&d->pipe);
 	PQreset(d->conn);
 	/* Whatever happened, the server's statements are gone. */
 	d->generation++;
 	if (PQstatus(d->conn) != CONNECTION_OK) {
-		pg_fail(d, NULL, "cannot reconnect to the database");
+		db_pg_fail(d, NULL, "cannot reconnect to the database");
 		return -1;
 	}
-	pg_ok(d);
+	db_pg_ok(d);
 	return 0;
 }
 
@@ -840,11 +711,15 @@ static void
 pg_close(db_t *db)
 {
 	db_pg_t *d = pg(db);
+	/* A COMMIT in flight is let end: the server commits it whether or
+	 * not its answer is read. */
+	db_pg_tx_read_inflight(d);
 	db_pg_pipe_lost(&d->pipe);
 	log_info("store: postgresql: %llu statements waited for, %llu sent and left, read in %llu"
-	         " round trips",
+	         " round trips; %llu commits read before their turn's end",
 	         (unsigned long long)d->trips, (unsigned long long)d->pipe.sent,
-	         (unsigned long long)d->pipe.waits);
+	         (unsigned long long)d->pipe.waits, (unsigned long long)d->inflight_early);
+	free(d->inflight_error);
 	while (d->stmts != NULL) {
 		/* The session ends with the connection: no DEALLOCATE. */
 		d->stmts->generation = 0;
@@ -874,10 +749,13 @@ static const db_ops_t db_pg_ops = {
     .errmsg = pg_errmsg,
     .error_class = pg_error_class,
     .sql = pg_sql,
-    .begin = pg_begin,
-    .commit = pg_commit,
-    .rollback = pg_rollback,
-    .in_transaction = pg_in_transaction,
+    .begin = db_pg_begin,
+    .commit = db_pg_commit,
+    .commit_start = db_pg_commit_start,
+    .commit_finish = db_pg_commit_finish,
+    .socket = db_pg_socket,
+    .rollback = db_pg_rollback,
+    .in_transaction = db_pg_in_transaction,
     .reconnect = pg_reconnect,
 };
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "db_engine.h"
 
 /* Connects as options says: refuses a URL holding a password, reads and
  * checks options->password_file, and hands libpq the store's defaults
@@ -50,6 +50,9 @@ typedef struct {
 	bool wanted; /* in a transaction begun by db_begin: writes may wait */
 	bool on;     /* in libpq's pipeline mode */
 	bool broken; /* the last drain lost the connection's thread */
+	/* A Sync is sent (db_pg_pipe_sync): the answers wait to be read,
+	 * and nothing more may be sent before they are. */
+	bool synced, sync_failed;
 	int pending; /* statements sent whose answers are not read */
 	/* Each pending statement's SQL, for the error (borrowed: a statement
 	 * is finalized only after a drain). */
@@ -84,9 +87,75 @@ void db_pg_note_changes(PGresult *res, int64_t *changes);
  * (p->broken). *changes gets the last write's row count, tag (when not
  * NULL) the last answer's command tag. Nothing pending: 0 at once. */
 int db_pg_pipe_drain(PGconn *conn, db_pg_pipe_t *p, int64_t *changes, char *tag, size_t tag_len);
+/* Sends the Sync that ends what is pending (flushed to the server)
+ * without reading the answers: the next drain reads them. -1 when libpq
+ * could not send it (the drain then fails as for a lost connection). */
+int db_pg_pipe_sync(PGconn *conn, db_pg_pipe_t *p);
 /* Clears a failure reported. */
 void db_pg_pipe_forget(db_pg_pipe_t *p);
 /* The connection was reset: nothing is pending any more. */
 void db_pg_pipe_lost(db_pg_pipe_t *p);
+
+/* A connection (db_pg.c; its transactions in db_pg_tx.c). */
+typedef struct db_pg_stmt db_pg_stmt_t;
+typedef struct {
+	struct db base;
+	PGconn *conn; /* owned */
+	/* Bumped by each reconnect: a statement prepared in an older
+	 * generation is prepared again before it runs. Starts at 1; a
+	 * statement's 0 means never prepared. */
+	unsigned generation;
+	unsigned next_name; /* the next statement's name, rota_N */
+	int64_t changes;
+	char *errmsg; /* owned: the last failure, NULL after a success */
+	db_error_class_t error_class;
+	db_pg_stmt_t *stmts; /* owned: every statement still prepared */
+	db_pg_pipe_t pipe;   /* the transaction's writes not yet answered */
+	uint64_t trips;      /* statements waited for (logged at close) */
+	/* db_begin was called and nothing sent since: BEGIN goes with the
+	 * transaction's first statement (db_pg_tx.c), so a turn can begin
+	 * while the last turn's COMMIT is still on its way. */
+	bool begin_pending;
+	/* A COMMIT sent by db_commit_start whose answer is not yet known
+	 * (inflight), read (inflight_read) with its outcome (inflight_rc,
+	 * and inflight_error, owned, its message) until db_commit_finish
+	 * takes it. */
+	bool inflight, inflight_read;
+	int inflight_rc;
+	db_error_class_t inflight_class;
+	char *inflight_error;
+	uint64_t inflight_early; /* read by another call than the finish */
+} db_pg_t;
+
+/* The connection's error: cleared, from a result (res may be NULL: libpq's
+ * message, else fallback), of rota's own making, or from a drain that
+ * failed (naming the statement). */
+void db_pg_ok(db_pg_t *d);
+void db_pg_fail(db_pg_t *d, const PGresult *res, const char *fallback);
+void db_pg_fail_with(db_pg_t *d, db_error_class_t cls, const char *msg);
+void db_pg_fail_pipe(db_pg_t *d);
+/* Reads a COMMIT in flight, then the answers of the writes sent and left;
+ * a failure among the writes becomes the connection's error and -1. */
+int db_pg_settle(db_pg_t *d);
+/* Runs a command without parameters: its result (caller clears), or NULL
+ * after noting the failure. */
+PGresult *db_pg_command(db_pg_t *d, const char *sql);
+
+/* Transactions (db_pg_tx.c), db_engine.h's operations. */
+bool db_pg_in_transaction(db_t *db);
+int db_pg_begin(db_t *db);
+int db_pg_commit(db_t *db);
+int db_pg_commit_start(db_t *db);
+int db_pg_commit_finish(db_t *db);
+int db_pg_socket(db_t *db);
+void db_pg_rollback(db_t *db);
+/* Before a statement is sent: the COMMIT in flight read, a pending BEGIN
+ * sent. -1 when BEGIN could not be sent. */
+int db_pg_tx_ready(db_pg_t *d);
+/* The COMMIT in flight read now, its outcome kept for db_commit_finish. */
+void db_pg_tx_read_inflight(db_pg_t *d);
+/* The connection was reset or is closing: a COMMIT in flight is given up
+ * (its outcome unknown: failed, as a lost connection's COMMIT). */
+void db_pg_tx_lost(db_pg_t *d);
 
 #endif

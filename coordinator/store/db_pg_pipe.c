@@ -60,7 +60,9 @@ db_pg_pipe_send(PGconn *conn, db_pg_pipe_t *p, const char *name, const char *tex
 			return -1;
 		p->on = true;
 	}
-	if (p->pending >= DB_PG_PIPE_MAX)
+	/* After a Sync nothing is sent before its answers are read
+	 * (db_pg_tx.c reads a COMMIT in flight first). */
+	if (p->pending >= DB_PG_PIPE_MAX || p->synced)
 		return -1; /* the caller reads the answers first (db_pg_pipe_full) */
 	int ok = name != NULL
 	             ? PQsendQueryPrepared(conn, name, n, values, lengths, formats, 0)
@@ -79,12 +81,26 @@ db_pg_pipe_full(const db_pg_pipe_t *p)
 }
 
 int
+db_pg_pipe_sync(PGconn *conn, db_pg_pipe_t *p)
+{
+	if (!p->on || p->synced)
+		return 0;
+	p->waits++;
+	p->synced = true;
+	if (PQpipelineSync(conn) != 1) {
+		p->sync_failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+int
 db_pg_pipe_drain(PGconn *conn, db_pg_pipe_t *p, int64_t *changes, char *tag, size_t tag_len)
 {
 	if (!p->on)
 		return 0;
-	p->waits++;
-	bool broken = PQpipelineSync(conn) != 1;
+	db_pg_pipe_sync(conn, p);
+	bool broken = p->sync_failed;
 	int answered = 0, nulls = 0;
 	while (!broken) {
 		PGresult *res = PQgetResult(conn);
@@ -119,6 +135,8 @@ db_pg_pipe_drain(PGconn *conn, db_pg_pipe_t *p, int64_t *changes, char *tag, siz
 	}
 	p->pending = 0;
 	p->on = false;
+	p->synced = false;
+	p->sync_failed = false;
 	p->keep_last = false;
 	if (broken || PQexitPipelineMode(conn) != 1) {
 		/* The connection is lost (db_reconnect follows) or in a state
@@ -145,6 +163,8 @@ db_pg_pipe_lost(db_pg_pipe_t *p)
 {
 	db_pg_pipe_forget(p);
 	p->on = false;
+	p->synced = false;
+	p->sync_failed = false;
 	p->wanted = false;
 	p->pending = 0;
 }

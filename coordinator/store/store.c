@@ -254,8 +254,64 @@ store_rollback(store_t *s)
 	db_rollback(s->db);
 }
 
+/* A COMMIT refused or failed: the reason kept, the fence's refusal told
+ * apart, the transaction rolled back. */
+static void
+store_commit_failed(store_t *s)
+{
+	store_note_error(s);
+	if (!store_lease_fenced(s, db_errmsg(s->db)))
+		log_error("store: COMMIT: %s", db_errmsg(s->db));
+	store_rollback(s);
+}
+
 int
 store_commit(store_t *s)
+{
+	if (s->inflight) {
+		/* A caller's mistake: the turn in flight is finished first. */
+		log_error("store: a commit while the last turn's COMMIT is in flight: refused");
+		s->failed = true;
+	}
+	if (store_commit_start(s) != 0)
+		return -1;
+	return store_commit_finish(s);
+}
+
+bool
+store_commit_inflight(const store_t *s)
+{
+	return s->inflight;
+}
+
+int
+store_socket(store_t *s)
+{
+	return db_socket(s->db);
+}
+
+int
+store_commit_finish(store_t *s)
+{
+	if (!s->inflight)
+		return 0;
+	s->inflight = false;
+	if (db_commit_finish(s->db) == 0)
+		return 0;
+	store_commit_failed(s);
+	/* What the next turn began rests on this one: dropped with it. */
+	store_batch_clear(s->batch);
+	store_adds_clear(s->adds);
+	store_maint_forget(s);
+	if (s->in_tx)
+		store_rollback(s);
+	s->in_tx = false;
+	s->failed = false;
+	return -1;
+}
+
+int
+store_commit_start(store_t *s)
 {
 	/* What the turn held back is written first, inside it. */
 	if (s->in_tx && !s->failed)
@@ -279,12 +335,11 @@ store_commit(store_t *s)
 		store_rollback(s);
 		return -1;
 	}
-	if (db_commit(s->db) != 0) {
-		store_note_error(s);
-		log_error("store: COMMIT: %s", db_errmsg(s->db));
-		store_rollback(s);
+	if (db_commit_start(s->db) != 0) {
+		store_commit_failed(s);
 		return -1;
 	}
+	s->inflight = true;
 	s->why[0] = '\0';
 	return 0;
 }

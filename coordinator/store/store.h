@@ -83,6 +83,21 @@ int store_begin(store_t *s);
  * write of the turn failed: then everything of the turn is rolled back and
  * the caller must not tell anyone of it. */
 int store_commit(store_t *s);
+/* store_commit in two halves, so that the loop reads the next turn while
+ * the server commits this one (PostgreSQL; on SQLite the start commits
+ * and the finish returns 0). store_commit_start: -1 as store_commit when
+ * the turn fails before its COMMIT is sent. store_commit_finish: the
+ * COMMIT's outcome (0 when none is in flight); on a failure, what was
+ * begun since (the next turn rests on this one) is rolled back with it.
+ * Between the two, store_commit fails (a turn in flight is finished
+ * first: its answers go before the next turn's); other calls may run,
+ * waiting for the COMMIT's answer first. */
+int store_commit_start(store_t *s);
+int store_commit_finish(store_t *s);
+bool store_commit_inflight(const store_t *s);
+/* The descriptor that becomes readable when the COMMIT in flight is
+ * answered; -1 on SQLite. */
+int store_socket(store_t *s);
 bool store_in_transaction(const store_t *s);
 /* After store_commit failed: the database's message for the turn's first failure
  * ("database is locked", "database or disk is full"); borrowed until the

@@ -117,6 +117,9 @@ struct store {
 	 * store_commit runs the fence with it; 0: not leading. */
 	uint64_t fence_epoch;
 	bool deposed; /* the last commit was refused by the fence */
+	/* A COMMIT sent by store_commit_start, its outcome not yet taken
+	 * by store_commit_finish. */
+	bool inflight;
 	/* PostgreSQL: step run ids taken ahead from step_runs' sequence
 	 * (store_write.c), the next at step_ids[step_id_next], and the epoch
 	 * they were taken under (a new lease takes a new block, so that ids
@@ -135,6 +138,9 @@ int store_migrate(store_t *s, char **error);
  * lease's (store_lease.c); store_commit calls it before COMMIT. 0, or -1
  * with deposed set and why filled: roll back. */
 int store_lease_fence(store_t *s);
+/* After a COMMIT failed: true (deposed set, why filled) when the fence
+ * refused it on the server (store_lease.c). */
+bool store_lease_fenced(store_t *s, const char *error);
 /* The same for a PostgreSQL database (store_schema_pg.c), and its schema
  * version (the same numbers as SQLite's user_version; -1 when it cannot be
  * read). */

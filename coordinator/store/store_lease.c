@@ -35,6 +35,9 @@
  * a held lock is not taken twice, which would stack). */
 #define LEASE_LOCK_TAKE                                                                            \
 	"(CASE WHEN " LEASE_LOCK_HELD " THEN true ELSE pg_try_advisory_lock(" LEASE_LOCK ") END)"
+/* What the fence's failure says on the server, and how a failed COMMIT is
+ * known to be the fence's. */
+#define STORE_FENCE_REFUSAL "rota fence: the lease has another epoch"
 /* The database's clock, in ms since the Unix epoch. */
 #define DB_NOW_MS "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
 /* A coordinator not heard from for this long is left out of rota status. */
@@ -266,28 +269,46 @@ store_lease_fence(store_t *s)
 		          " back");
 		return -1;
 	}
-	/* FOR SHARE: a takeover's UPDATE of the row waits for this commit,
-	 * or this check waits for the takeover and finds no row. */
-	static const char sql[] = "SELECT 1 FROM leader WHERE id = 1 AND epoch = ? FOR SHARE";
+	/* A write that fails on the server when the epoch is not this one,
+	 * so it is sent behind the turn's writes without waiting, and the
+	 * COMMIT after it fails with it (a COMMIT may then be left in
+	 * flight, db_pg_tx.c). The row's lock: a takeover's UPDATE of it
+	 * waits for this commit, or this UPDATE waits for the takeover and,
+	 * READ COMMITTED, evaluates the new row: another epoch, and the cast
+	 * of STORE_FENCE_REFUSAL to a boolean fails. (A CASE on the column,
+	 * not on a constant, so the planner cannot fold it into an error of
+	 * its own.) */
+	static const char sql[] =
+	    "UPDATE leader SET epoch = epoch WHERE id = 1 AND"
+	    " CAST(CASE WHEN epoch = ? THEN 'true' ELSE '" STORE_FENCE_REFUSAL "' END AS BOOLEAN)";
 	db_stmt_t *st = store_stmt(s, sql);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, (int64_t)s->fence_epoch);
 	int rc = db_step(st);
 	db_reset(st);
-	if (rc == DB_ROW)
+	if (rc == DB_DONE)
 		return 0;
-	if (rc == DB_ERROR) {
-		store_note_error(s);
+	store_note_error(s);
+	if (!store_lease_fenced(s, db_errmsg(s->db)))
 		log_error("store: the fence: %s", db_errmsg(s->db));
-		return -1;
-	}
+	return -1;
+}
+
+bool
+store_lease_fenced(store_t *s, const char *error)
+{
+	/* Quoted as the server quotes a value it cannot cast: the SQL, which
+	 * an error may quote too, has it in single quotes. */
+	if (!store_shared(s) || error == NULL ||
+	    strstr(error, "\"" STORE_FENCE_REFUSAL "\"") == NULL)
+		return false;
 	s->deposed = true;
 	snprintf(s->why, sizeof(s->why),
 	         "deposed: the lease's epoch is no longer %llu (another coordinator leads)",
 	         (unsigned long long)s->fence_epoch);
 	log_error("store: %s: the turn is rolled back", s->why);
-	return -1;
+	return true;
 }
 
 bool

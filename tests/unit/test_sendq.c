@@ -111,12 +111,63 @@ test_without_a_hook_failures_are_counted(void **state)
 	zmq_ctx_term(ctx);
 }
 
+/* A turn whose COMMIT was in flight: its messages go, in order, and the
+ * next turn's queued behind them wait for their own commit. */
+static void
+test_the_first_turn_goes_alone(void **state)
+{
+	(void)state;
+	void *ctx = zmq_ctx_new();
+	void *router = zmq_socket(ctx, ZMQ_ROUTER);
+	void *dealer = zmq_socket(ctx, ZMQ_DEALER);
+	int one = 1;
+	assert_int_equal(zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)), 0);
+	assert_int_equal(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "peer", 4), 0);
+	assert_int_equal(zmq_bind(router, "inproc://sendq3"), 0);
+	assert_int_equal(zmq_connect(dealer, "inproc://sendq3"), 0);
+	assert_int_equal(zmq_send(dealer, "hi", 2, 0), 2);
+	char id[16], body[64];
+	assert_true(zmq_recv(router, id, sizeof(id), 0) > 0);
+	assert_true(zmq_recv(router, body, sizeof(body), 0) > 0);
+	sendq_t *q = sendq_new();
+	sendq_stats_t stats = {0};
+	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
+	Rota__Envelope env = ROTA__ENVELOPE__INIT;
+	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	for (uint64_t i = 1; i <= 5; i++) {
+		hb.epoch = i; /* turn one: 1-3, turn two: 4-5 */
+		sendq_push(q, router, (const uint8_t *)"peer", 4, &env);
+	}
+	sendq_flush_first(q, 3, &stats);
+	assert_int_equal(stats.sent, 3);
+	assert_int_equal(sendq_length(q), 2);
+	sendq_flush_first(q, 10, &stats); /* more than there are: all */
+	assert_int_equal(stats.sent, 5);
+	assert_int_equal(sendq_length(q), 0);
+	for (uint64_t i = 1; i <= 5; i++) {
+		int n = zmq_recv(dealer, body, sizeof(body), 0);
+		assert_true(n > 0);
+		Rota__Envelope *got =
+		    rota__envelope__unpack(NULL, (size_t)n, (const uint8_t *)body);
+		assert_non_null(got);
+		assert_non_null(got->heartbeat);
+		assert_int_equal(got->heartbeat->epoch, i);
+		rota__envelope__free_unpacked(got, NULL);
+	}
+	sendq_destroy(&q);
+	zmq_close(dealer);
+	zmq_close(router);
+	zmq_ctx_term(ctx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_a_message_that_cannot_go_is_told),
 	    cmocka_unit_test(test_without_a_hook_failures_are_counted),
+	    cmocka_unit_test(test_the_first_turn_goes_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "fixture_dir.h"
 #include "fixture_store.h"
 #include "fixture_pg.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "xalloc.h"
 
@@ -239,6 +240,72 @@ test_pg_frozen_leader_is_fenced(void **state)
 	store_destroy(&b);
 }
 
+/* A turn's COMMIT left in flight (store_commit_start) while the next turn
+ * begins: a commit meanwhile is refused (the turn in flight is finished
+ * first), the finish says it committed, and the next turn commits after
+ * it. */
+static void
+test_pg_commit_in_flight(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = fixture_store_plain(f->target), *b = fixture_store_plain(f->target);
+	uint64_t ea = 0;
+	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
+	assert_int_equal(store_worker_upsert(a, "first", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit_start(a), 0);
+	assert_true(store_commit_inflight(a));
+	assert_true(store_socket(a) >= 0);
+	/* The next turn writes while the COMMIT is on its way. */
+	assert_int_equal(store_worker_upsert(a, "second", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit(a), -1); /* the turn in flight goes first */
+	assert_int_equal(store_commit_finish(a), 0);
+	assert_false(store_commit_inflight(a));
+	assert_int_equal(workers_named(b, "first"), 1);
+	assert_int_equal(workers_named(b, "second"), 0); /* refused with its commit */
+	assert_int_equal(store_worker_upsert(a, "third", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit_start(a), 0);
+	assert_int_equal(store_commit_finish(a), 0);
+	assert_int_equal(workers_named(b, "third"), 1);
+	/* A turn that wrote nothing leaves nothing in flight to fail. */
+	assert_int_equal(store_commit_start(a), 0);
+	assert_int_equal(store_commit_finish(a), 0);
+	store_destroy(&a);
+	store_destroy(&b);
+}
+
+/* A deposed leader whose turn's COMMIT is in flight: the fence, sent
+ * without waiting, fails it on the server; the finish says deposed, and
+ * what the next turn began meanwhile is rolled back with it. Another
+ * coordinator's takeover is the epoch moved on a connection of the
+ * test's own, so that a's session, and its prepared fence, stay. */
+static void
+test_pg_fenced_in_flight(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = fixture_store_plain(f->target), *b = fixture_store_plain(f->target);
+	uint64_t ea = 0;
+	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
+	assert_int_equal(write_one(a, "before"), 0);
+	char *error = NULL;
+	db_options_t o = {.target = f->target};
+	db_t *other = db_open(&o, &error);
+	assert_non_null(other);
+	assert_int_equal(db_exec(other, "UPDATE leader SET epoch = epoch + 1 WHERE id = 1"), 0);
+	db_close(&other);
+	assert_int_equal(store_worker_upsert(a, "stale", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit_start(a), 0);
+	assert_int_equal(store_worker_upsert(a, "later", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit_finish(a), -1);
+	assert_true(store_deposed(a));
+	assert_non_null(strstr(store_last_error(a), "deposed"));
+	assert_false(store_in_transaction(a));
+	assert_int_equal(workers_named(b, "before"), 1);
+	assert_int_equal(workers_named(b, "stale"), 0);
+	assert_int_equal(workers_named(b, "later"), 0);
+	store_destroy(&a);
+	store_destroy(&b);
+}
+
 /* A follower's write transaction never commits; a leader that gives the
  * lease up lets the other in at once; a raised epoch moves the fence. */
 static void
@@ -274,6 +341,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_pg_killed_leader, setup_pg, teardown),
 	    cmocka_unit_test_setup_teardown(test_pg_frozen_leader_is_fenced, setup_pg, teardown),
 	    cmocka_unit_test_setup_teardown(test_pg_follower_release_raise, setup_pg, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_commit_in_flight, setup_pg, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_fenced_in_flight, setup_pg, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
