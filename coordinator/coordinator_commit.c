@@ -34,9 +34,18 @@ coordinator_commit_told(coordinator_t *c, bool wrote, int64_t start_us, size_t q
 	}
 	/* Nothing of a next turn queued: the events' frames go out now too. */
 	bool alone = sendq_length(c->svc->sendq) == queued;
-	events_committed(c->svc->events, c->svc->sendq, wrote, clock_mono_ms());
-	if (c->httpd != NULL && wrote)
-		httpd_sse_wake(c->httpd);
+	/* The turn's events are read back from the store (events.c), which
+	 * must not happen inside the next turn's open transaction: the read
+	 * would see that turn's own event rows (held ones are flushed before
+	 * it) before they are committed. They are owed to the next telling,
+	 * which reads them with that turn's. */
+	bool events = wrote || c->events_owed;
+	c->events_owed = events && store_in_transaction(c->svc->store);
+	if (!c->events_owed) {
+		events_committed(c->svc->events, c->svc->sendq, events, clock_mono_ms());
+		if (c->httpd != NULL && events)
+			httpd_sse_wake(c->httpd);
+	}
 	sendq_flush_first(c->svc->sendq, alone ? sendq_length(c->svc->sendq) : queued, &c->sent);
 	if (wake)
 		outbox_wake(c->svc->outbox);

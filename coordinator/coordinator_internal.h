@@ -75,6 +75,8 @@ struct coordinator {
 	int64_t inflight_start_us;
 	size_t inflight_queued;
 	bool inflight_wake;
+	/* A turn's events not yet read back: told with the next turn's. */
+	bool events_owed;
 	/* The last turn that wrote could not be committed (disk full, a
 	 * file-size limit, the file locked): refuse work until one can. */
 	bool store_unwritable;
