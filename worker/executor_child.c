@@ -10,9 +10,13 @@
  * alone uses its stack and its executor_child_t. fork copied the page tables
  * of the whole worker for the exec to throw away, and left the worker a
  * copy-on-write fault for each page it wrote next (issue 15,
- * docs/benchmarks.md). posix_spawn itself cannot set the umask or the ids,
- * nor say which stage failed. A function job is still forked: fn is code of
- * any kind, and gets a copy of the worker (executor.h). */
+ * docs/benchmarks.md). The starting thread (the worker's loop) waits for
+ * the child's setup and exec: system calls that wait on nothing but the
+ * kernel, but for a chdir into a hung network mount, which
+ * step_policy_workdir's realpath waits on in the loop already. posix_spawn
+ * itself cannot set the umask or the ids, nor say which stage failed.
+ * A function job is still forked: fn is code of any kind, and gets a copy
+ * of the worker (executor.h). */
 #include "executor_child.h"
 
 #include <errno.h>
