@@ -12,7 +12,10 @@
  * The worker is multithreaded (libzmq runs I/O threads), so between fork and
  * exec the child only makes async-signal-safe calls: everything it needs,
  * the environment included, is built by the parent before fork. A function
- * job is the one exception, and executor.h says what it may do. */
+ * job is the one exception, and executor.h says what it may do.
+ * The child's side, from its start to its exec, is executor_child.c: a
+ * shell is not forked but cloned with the worker's memory, as posix_spawn
+ * starts one. */
 #include "executor.h"
 
 #include <errno.h>
@@ -21,12 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "executor_child.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -36,22 +39,6 @@ extern char **environ;
  * SIGKILLed writer stops soon, but not necessarily before we look, and a
  * bound keeps a writer that has not died yet from holding the loop. */
 #define EXECUTOR_FINAL_READS 64
-/* Where a function child stops closing fds when close_range is missing. */
-#define EXECUTOR_CLOSE_FALLBACK_MAX 65536
-
-/* What the child reports on its status pipe when it fails before exec. */
-enum child_stage {
-	CHILD_SETPGID = 1,
-	CHILD_STDIO,
-	CHILD_CHDIR,
-	CHILD_EXEC,
-	CHILD_IDS,
-};
-
-struct child_report {
-	int stage;
-	int err;
-};
 
 enum kill_reason {
 	KILL_NONE = 0,
@@ -88,6 +75,7 @@ struct executor {
 	size_t njobs;
 	size_t cap;
 	uint64_t next_id;
+	void *child_stack; /* owned (executor_child_start maps it); NULL until a shell */
 	uint8_t buf[EXECUTOR_READ_CHUNK];
 };
 
@@ -159,6 +147,7 @@ executor_destroy(executor_t **ep)
 		fd_close(&j->status_fd);
 		free(j);
 	}
+	executor_child_stack_free(&e->child_stack);
 	free(e->jobs);
 	free(e);
 	*ep = NULL;
@@ -241,124 +230,6 @@ env_build(const char *const *extra, bool only, char *why, size_t whylen)
 	return envp;
 }
 
-static _Noreturn void
-child_fail(int status_fd, int stage, int err)
-{
-	struct child_report r = {stage, err};
-	/* Smaller than PIPE_BUF, so one write is atomic. Nothing to do if it
-	 * fails: the parent then reports the 127 exit. */
-	ssize_t n = write(status_fd, &r, sizeof(r));
-	(void)n;
-	_exit(127);
-}
-
-/* The child between fork and exec (or fn): async-signal-safe calls only.
- * Returns the status pipe's write end, moved above 2. */
-static int
-child_setup(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
-            const char *workdir)
-{
-	/* A group of our own, so the executor can signal the whole step. */
-	if (setpgid(0, 0) == -1)
-		child_fail(status_w, CHILD_SETPGID, errno);
-
-	/* The worker blocks signals for its signalfd and may ignore some
-	 * (SIGPIPE); an exec keeps both the mask and ignored dispositions. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL); /* fails for KILL, STOP, libc's own: fine */
-	sigset_t none;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-
-	/* Move every fd above 2 first: if the worker runs with a closed
-	 * stdio, a pipe may have landed on 0..2 and a dup2 would clobber it. */
-	int s = fcntl(status_w, F_DUPFD_CLOEXEC, 3);
-	if (s == -1)
-		child_fail(status_w, CHILD_STDIO, errno);
-	status_w = s;
-	int src[3] = {devnull, out_w, err_w};
-	for (int i = 0; i < 3; i++) {
-		int fd = fcntl(src[i], F_DUPFD_CLOEXEC, 3);
-		if (fd == -1)
-			child_fail(status_w, CHILD_STDIO, errno);
-		src[i] = fd;
-	}
-	for (int i = 0; i < 3; i++) {
-		if (dup2(src[i], i) == -1) /* dup2 clears FD_CLOEXEC on i */
-			child_fail(status_w, CHILD_STDIO, errno);
-	}
-
-	if (spec->set_umask)
-		umask(spec->umask);
-	/* Groups first, then the gid, then the uid: after setuid the others
-	 * are no longer ours to change. A failure stops the child: a step
-	 * never runs as someone else than it asked. */
-	if (spec->set_ids) {
-		if (setgroups(spec->ngroups, spec->groups) == -1 || setgid(spec->gid) == -1 ||
-		    setuid(spec->uid) == -1)
-			child_fail(status_w, CHILD_IDS, errno);
-	}
-	/* After the switch, so the directory is entered with the step's own
-	 * rights. */
-	if (workdir != NULL && chdir(workdir) == -1)
-		child_fail(status_w, CHILD_CHDIR, errno);
-	return status_w;
-}
-
-/* Closes every fd from lowfd up but keep (-1: none). Without an exec,
- * O_CLOEXEC closes nothing: a function child would otherwise hold the
- * worker's sockets, its spool and the other jobs' pipes for as long as it
- * runs. A shell child needs it too: an fd the worker inherited without
- * O_CLOEXEC (from its parent, or a library's) would reach the step. */
-static void
-child_close_from(int lowfd, int keep)
-{
-	if (keep >= lowfd) {
-		if ((keep == lowfd || close_range((unsigned)lowfd, (unsigned)keep - 1, 0) == 0) &&
-		    close_range((unsigned)keep + 1, ~0U, 0) == 0)
-			return;
-	} else if (close_range((unsigned)lowfd, ~0U, 0) == 0) {
-		return;
-	}
-	/* Kernels before 5.9. The bound keeps a huge RLIMIT_NOFILE from
-	 * turning this into millions of system calls. */
-	long max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > EXECUTOR_CLOSE_FALLBACK_MAX)
-		max = EXECUTOR_CLOSE_FALLBACK_MAX;
-	for (int fd = lowfd; fd < max; fd++)
-		if (fd != keep)
-			(void)close(fd);
-}
-
-static _Noreturn void
-child_exec(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
-           const char *workdir, char *const argv[], char *const envp[])
-{
-	status_w = child_setup(devnull, out_w, err_w, status_w, spec, workdir);
-	/* Only 0..2 reach the step; the status pipe closes with the exec. */
-	child_close_from(3, status_w);
-	execve("/bin/sh", argv, envp);
-	child_fail(status_w, CHILD_EXEC, errno);
-}
-
-/* The child of a function job: the same setup as a shell's, then fn. Closing
- * the status pipe (with every other fd) tells the parent the setup worked,
- * as a successful exec would. */
-static _Noreturn void
-child_call(int devnull, int out_w, int err_w, int status_w, const exec_spec_t *spec,
-           const char *workdir)
-{
-	int (*fn)(void *) = spec->fn;
-	void *arg = spec->arg;
-	(void)child_setup(devnull, out_w, err_w, status_w, spec, workdir);
-	child_close_from(3, -1);
-	_exit(fn(arg) & 0xff);
-}
-
 static int
 fd_set_nonblock(int fd)
 {
@@ -410,15 +281,13 @@ executor_start(executor_t *e, const exec_spec_t *spec)
 	}
 
 	char *argv[] = {"sh", "-c", (char *)spec->run, NULL};
-	pid_t pid = fork();
+	executor_child_t child = {devnull, out[1], err[1], st[1], spec, workdir, argv, envp};
+	pid_t pid = executor_child_start(&child, &e->child_stack);
 	if (pid == -1) {
-		snprintf(j->failed, sizeof(j->failed), "fork: %s", strerror(errno));
+		snprintf(j->failed, sizeof(j->failed), "%s: %s", spec->fn ? "fork" : "clone",
+		         strerror(errno));
 		goto fail;
 	}
-	if (pid == 0 && spec->fn != NULL)
-		child_call(devnull, out[1], err[1], st[1], spec, workdir);
-	if (pid == 0)
-		child_exec(devnull, out[1], err[1], st[1], spec, workdir, argv, envp);
 
 	/* Also here, so the group exists before we return and a cancel or
 	 * timeout cannot race the child's own setpgid. EACCES means the child

@@ -116,8 +116,8 @@ executor_t *executor_new(const exec_callbacks_t *callbacks);
 void executor_destroy(executor_t **ep);
 
 /* Starts a job. Returns its id (> 0), or 0 when it could not even be
- * tracked (or spec sets both or neither of run and fn); a fork or exec failure is reported through
- * on_done with EXEC_START_FAILED (on the next executor_tick), not here. */
+ * tracked (or spec sets both or neither of run and fn); a fork, clone or exec failure is reported
+ * through on_done with EXEC_START_FAILED (on the next executor_tick), not here. */
 uint64_t executor_start(executor_t *e, const exec_spec_t *spec);
 /* Asks a job to stop: SIGTERM to its group now, SIGKILL after grace. Its
  * on_done reports EXEC_CANCELLED. Returns -1 for an unknown job. */

@@ -513,6 +513,37 @@ test_child_signals_reset(void **state)
 	assert_int_equal(rec.result[b].signal, SIGINT);
 }
 
+/* A shell child is started the way posix_spawn starts one (clone with
+ * CLONE_VM | CLONE_VFORK), not by fork: it shares the worker's memory until
+ * its exec, and executor_start returns only once the exec is done. So the
+ * child is /bin/sh as soon as the start returns, every time; a forked child
+ * is most often still a copy of this program then (issue 15). */
+static void
+test_shell_execed_when_start_returns(void **state)
+{
+	(void)state;
+	char sh[PATH_MAX];
+	assert_non_null(realpath("/bin/sh", sh));
+	uint64_t ids[20];
+	int copies = 0;
+	for (size_t i = 0; i < 20; i++) {
+		ids[i] = start_job("sleep 30", NULL, NULL, 0, 0);
+		char link[64], exe[PATH_MAX];
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)executor_pgid(rec.e, ids[i]));
+		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+		assert_true(n > 0);
+		exe[n] = '\0';
+		if (strcmp(exe, sh) != 0)
+			copies++;
+	}
+	for (size_t i = 0; i < 20; i++)
+		assert_int_equal(executor_cancel(rec.e, ids[i]), 0);
+	assert_true(run_until_done(20, LOOP_BOUND_MS));
+	assert_int_equal(copies, 0);
+	for (size_t i = 0; i < 20; i++)
+		assert_int_equal(rec.result[ids[i]].outcome, EXEC_CANCELLED);
+}
+
 static void
 test_many_concurrent(void **state)
 {
@@ -749,6 +780,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_env_and_workdir_start_failed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_signal_death, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_child_signals_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shell_execed_when_start_returns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_concurrent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_from_on_done, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_output_complete, setup, teardown),
