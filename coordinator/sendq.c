@@ -93,7 +93,8 @@ sendq_flush_first(sendq_t *q, size_t n, sendq_stats_t *stats)
 		}
 		free(it->data);
 	}
-	memmove(q->items, q->items + n, (q->count - n) * sizeof(*q->items));
+	if (n < q->count) /* the next turn's, kept in order */
+		memmove(q->items, q->items + n, (q->count - n) * sizeof(*q->items));
 	q->count -= n;
 }
 

@@ -129,6 +129,8 @@ store_open(const store_options_t *o, char **error)
 	    .create = true,
 	};
 	if ((s->db = db_open(&dbo, error)) == NULL) {
+		store_batch_destroy(&s->batch);
+		store_adds_destroy(&s->adds);
 		free(s);
 		return NULL;
 	}

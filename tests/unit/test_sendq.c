@@ -131,6 +131,8 @@ test_the_first_turn_goes_alone(void **state)
 	assert_true(zmq_recv(router, body, sizeof(body), 0) > 0);
 	sendq_t *q = sendq_new();
 	sendq_stats_t stats = {0};
+	sendq_flush(q, &stats); /* a turn that queued nothing */
+	assert_int_equal(stats.sent + stats.failed, 0);
 	Rota__Heartbeat hb = ROTA__HEARTBEAT__INIT;
 	Rota__Envelope env = ROTA__ENVELOPE__INIT;
 	env.body_case = ROTA__ENVELOPE__BODY_HEARTBEAT;
