@@ -6,10 +6,11 @@
  *
  * After each commit the loop calls events_committed: the rows committed
  * since the last call are read into a bounded ring (the newest
- * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES; when no follower and
- * no run's tail reads the ring, only the last committed cursor is read
- * then, and the rows up to it at the first look at the ring, which holds
- * then what it would have held), and every follower on
+ * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES; when no follower's
+ * window reads the ring, only the last committed cursor is read then, and
+ * the rows up to it at the first look at the ring, which holds then what
+ * it would have held; a followed run's tail reads its own run's rows), and
+ * every follower on
  * the operator socket gets what it waits for. A follower asks for one
  * window at a time (FollowRequest: after a cursor, at most a limit); the
  * window's events are pushed as Event envelopes and a FollowResponse closes
