@@ -386,6 +386,38 @@ events_match(const Rota__Event *ev, const char *run_id, const char *host)
 	return true;
 }
 
+/* One page of events after `after` from the store, up to upto (a cursor
+ * known committed), as events_each. */
+static int
+events_each_stored(events_t *e, const char *run_id, uint64_t after, uint64_t upto, size_t max,
+                   events_each_fn fn, void *ctx, uint64_t *next)
+{
+	*next = after;
+	/* Retention deleted what follows the cursor: resync, to go on from
+	 * the oldest event kept (*next). */
+	uint64_t pruned = 0;
+	if (store_events_pruned(e->store, &pruned) != 0)
+		return -1;
+	if (after < pruned) {
+		*next = pruned;
+		return 1;
+	}
+	Rota__Event **evs;
+	size_t n;
+	uint32_t want = max < EVENTS_PAGE ? (uint32_t)max : EVENTS_PAGE;
+	if (store_events_read(e->store, after, upto, run_id, want, &evs, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		fn(ctx, evs[i]);
+		*next = evs[i]->cursor;
+	}
+	/* A page not full: nothing of this run is left up to upto. */
+	if (n < want)
+		*next = upto;
+	store_events_free(evs, n);
+	return 0;
+}
+
 int
 events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
             events_each_fn fn, void *ctx, uint64_t *next)
@@ -395,30 +427,7 @@ events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, si
 	if (after < e->covered) {
 		if (!from_store)
 			return 1;
-		/* Retention deleted what follows the cursor: resync, to go on
-		 * from the oldest event kept (*next). */
-		uint64_t pruned = 0;
-		if (store_events_pruned(e->store, &pruned) != 0)
-			return -1;
-		if (after < pruned) {
-			*next = pruned;
-			return 1;
-		}
-		Rota__Event **evs;
-		size_t n;
-		uint32_t want = max < EVENTS_PAGE ? (uint32_t)max : EVENTS_PAGE;
-		if (store_events_read(e->store, after, e->published, run_id, want, &evs, &n) != 0)
-			return -1;
-		for (size_t i = 0; i < n; i++) {
-			fn(ctx, evs[i]);
-			*next = evs[i]->cursor;
-		}
-		/* A page not full: nothing of this run is left up to what is
-		 * published. */
-		if (n < want)
-			*next = e->published;
-		store_events_free(evs, n);
-		return 0;
+		return events_each_stored(e, run_id, after, e->published, max, fn, ctx, next);
 	}
 	size_t sent = 0;
 	for (size_t i = events_find(e, after); i < e->count && sent < max; i++) {
@@ -451,25 +460,28 @@ events_frame_one(void *ctx, const Rota__Event *ev)
 	sharedbuf_drop(&frame);
 }
 
-/* A stream behind the ring: pages of EVENTS_STORE_PAGE events from the
- * store until about max bytes, each frame made for this stream alone. By
+/* A stream behind what memory holds from `below` on (the ring, or its
+ * run's tail): pages of EVENTS_STORE_PAGE events from the store, up to
+ * upto, until about max bytes, each frame made for this stream alone. By
  * bytes, not by count: an output chunk can be 100 KiB. */
 #define EVENTS_STORE_PAGE 16
 static int
-events_frames_stored(events_t *e, const char *run_id, uint64_t after, size_t max,
-                     events_frame_fn fn, void *ctx, uint64_t *next)
+events_frames_stored(events_t *e, const char *run_id, uint64_t after, uint64_t below, uint64_t upto,
+                     size_t max, events_frame_fn fn, void *ctx, uint64_t *next, size_t *bytes)
 {
 	events_frame_ctx_t fc = {fn, ctx, 0, 0};
 	*next = after;
-	while (fc.bytes < max && *next < e->covered) {
+	int rc = 0;
+	while (fc.bytes < max && *next < below) {
 		uint64_t from = *next;
 		fc.count = 0;
-		int rc = events_each(e, run_id, from, true, EVENTS_STORE_PAGE, events_frame_one,
-		                     &fc, next);
+		rc = events_each_stored(e, run_id, from, upto, EVENTS_STORE_PAGE, events_frame_one,
+		                        &fc, next);
 		if (rc != 0 || fc.count < EVENTS_STORE_PAGE || *next <= from)
-			return rc;
+			break;
 	}
-	return 0;
+	*bytes = fc.bytes;
+	return rc;
 }
 
 /* A stream within its run's tail: its frames after `after`. */
@@ -501,16 +513,28 @@ events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, 
 		events_frames_tail(t, after, max, fn, ctx, next);
 		return 0;
 	}
+	/* A stream of the run from before its tail (connecting, or coming
+	 * back): the store by run up to where the tail starts, then the tail;
+	 * 100 of them connecting need not read every run's events in. */
+	size_t bytes = 0;
+	if (t != NULL && from_store) {
+		int rc = events_frames_stored(e, run_id, after, t->from, t->from, max, fn, ctx,
+		                              next, &bytes);
+		if (rc == 0 && *next >= t->from && bytes < max)
+			events_frames_tail(t, *next, max - bytes, fn, ctx, next);
+		return rc;
+	}
 	events_catch_up(e);
 	if (after < e->covered) {
 		if (!from_store) {
 			*next = after;
 			return 1;
 		}
-		return events_frames_stored(e, run_id, after, max, fn, ctx, next);
+		return events_frames_stored(e, run_id, after, e->covered, e->published, max, fn,
+		                            ctx, next, &bytes);
 	}
 	*next = after;
-	size_t bytes = 0, i = events_find(e, after);
+	size_t i = events_find(e, after);
 	for (; i < e->count && bytes < max; i++) {
 		const Rota__Event *ev = events_at(e, i);
 		if (events_match(ev, run_id, NULL)) {

@@ -418,6 +418,8 @@ test_a_followed_run_reads_its_own_rows(void **state)
 {
 	fixture_store_t *f = *state;
 	sendq_t *q = sendq_new();
+	add_run(f->store, "r0"); /* before the ring: its cursors start after */
+	assert_int_equal(store_commit(f->store), 0);
 	uint64_t start;
 	events_t *e = events_at(f->store, &start);
 	add_run(f->store, "r1");
@@ -453,6 +455,20 @@ test_a_followed_run_reads_its_own_rows(void **state)
 	assert_memory_equal(a.frames[0]->data, want, strlen(want));
 	drop_frames(&a);
 	assert_false(events_news(e, "r1", next, &next));
+
+	/* A stream of the run connecting from before its tail: the run's
+	 * older events from the store by run, up to where the tail starts,
+	 * then the tail; the ring is not read in for it. */
+	uint64_t live_next = next;
+	before = store_statements(f->store);
+	next = 0;
+	for (int i = 0; i < 3 && next != live_next; i++)
+		assert_int_equal(events_frames(e, "r1", next, true, 65536, keep_frame, &a, &next),
+		                 0);
+	assert_true(store_statements(f->store) - before <= 2);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(next, live_next);
+	drop_frames(&a);
 
 	/* The ring, at its first look: every event, in order. */
 	assert_int_equal(next, events_cursor(e));
