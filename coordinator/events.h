@@ -117,7 +117,9 @@ int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store
  * bytes again, JSON-escaped); one read from the store is made for the
  * call. A live stream of one run (from_store false) reads its run's tail
  * (events_tail.h, opened then), and so does any stream of the run whose
- * cursor the tail covers. Returns and *next as events_each. */
+ * cursor the tail covers; one behind its run's tail, catching up, reads
+ * the store by run up to where the tail starts, then the tail, without
+ * the ring. Returns and *next as events_each. */
 typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
 int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                   events_frame_fn fn, void *ctx, uint64_t *next);
