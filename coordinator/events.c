@@ -185,15 +185,18 @@ events_tail_index(const events_t *e, const char *run_id)
 
 /* The tail of run_id, opened (when open) for a live stream of it first
  * asking: the free slot, else the one read the longest ago. It starts with
- * the run's events in the ring, so it covers what the ring does. A stream
- * catching up (an old run's page in the console) opens none: it would
- * evict a live run's for a run that may write nothing more. */
+ * the run's events in the ring, read up to what was committed first, so it
+ * covers what the ring does; after each commit it reads its run's rows
+ * (events_tails_fill). A stream catching up (an old run's page in the
+ * console) opens none: it would evict a live run's for a run that may
+ * write nothing more. */
 static events_tail_t *
 events_tail_want(events_t *e, const char *run_id, bool open)
 {
 	size_t at = events_tail_index(e, run_id);
 	events_tail_t *t = at < EVENTS_TAILS_MAX ? &e->tails[at] : NULL;
 	if (t == NULL && open && run_id != NULL && run_id[0] != '\0') {
+		events_catch_up(e);
 		t = &e->tails[0];
 		for (size_t i = 0; i < EVENTS_TAILS_MAX && t->run_id != NULL; i++)
 			if (e->tails[i].run_id == NULL || e->tails[i].asked_ms < t->asked_ms)
@@ -207,14 +210,14 @@ events_tail_want(events_t *e, const char *run_id, bool open)
 				events_tail_add(t, e->ring[slot]->cursor,
 				                events_slot_frame(e, slot), e->tail_bytes);
 		}
+		t->upto = e->published;
 	}
 	if (t != NULL)
 		t->asked_ms = clock_mono_ms();
 	return t;
 }
 
-/* Takes ev (owned) into the ring, dropping the oldest past the bounds, and
- * into its run's tail when a stream follows the run. */
+/* Takes ev (owned) into the ring, dropping the oldest past the bounds. */
 static void
 events_keep(events_t *e, Rota__Event *ev)
 {
@@ -227,18 +230,16 @@ events_keep(events_t *e, Rota__Event *ev)
 	e->bytes += size;
 	e->count++;
 	e->published = ev->cursor;
-	size_t at = events_tail_index(e, ev->run_id);
-	if (at < EVENTS_TAILS_MAX)
-		events_tail_add(&e->tails[at], ev->cursor, events_slot_frame(e, slot),
-		                e->tail_bytes);
 }
 
-/* Adds t's run's events in (after, upto] from the store; on a store error
- * the tail starts again at upto (its streams are behind: they resync). */
+/* Adds t's run's events after what it holds, up to upto (committed), from
+ * the store by the index on run; on a store error the tail starts again at
+ * upto (its streams are behind: they resync). */
 static void
-events_tail_fill(events_t *e, events_tail_t *t, uint64_t after, uint64_t upto)
+events_tail_fill(events_t *e, events_tail_t *t, uint64_t upto)
 {
-	for (;;) {
+	uint64_t after = t->upto;
+	while (after < upto) {
 		Rota__Event **evs;
 		size_t n;
 		if (store_events_read(e->store, after, upto, t->run_id, EVENTS_PAGE, &evs, &n) !=
@@ -257,8 +258,24 @@ events_tail_fill(events_t *e, events_tail_t *t, uint64_t after, uint64_t upto)
 		}
 		store_events_free(evs, n);
 		if (n < EVENTS_PAGE)
-			return;
+			break;
 	}
+	if (upto > t->upto)
+		t->upto = upto;
+}
+
+/* After a commit: each followed run's tail reads its own run's rows, so a
+ * stream of one run costs the turn its run's events, not a read of every
+ * run's into the ring (beside a busy fleet that was a tenth of the loop). */
+static void
+events_tails_fill(events_t *e)
+{
+	/* published: past committed when the last cursor could not be read
+	 * and the ring read what was there instead (events_committed). */
+	uint64_t upto = e->committed > e->published ? e->committed : e->published;
+	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
+		if (e->tails[i].run_id != NULL)
+			events_tail_fill(e, &e->tails[i], upto);
 }
 
 /* Reads what was committed since the last call into the ring: at most
@@ -289,16 +306,10 @@ events_fill_rows(events_t *e, uint64_t upto, uint64_t *first)
 	if ((upto == (uint64_t)INT64_MAX && store_events_last(e->store, &last) != 0) ||
 	    last <= e->published)
 		return;
-	uint64_t skipped = e->published;
+	/* The tails miss nothing: they read their runs' rows themselves. */
 	while (e->count > 0)
 		events_drop_oldest(e);
 	e->published = e->covered = last;
-	/* The tails miss nothing: each reads its run's skipped events by the
-	 * store's index on run (a turn of a busy fleet can write more than a
-	 * fill reads; a followed run wrote a few of them). */
-	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
-		if (e->tails[i].run_id != NULL)
-			events_tail_fill(e, &e->tails[i], skipped, last);
 }
 
 static void
@@ -324,18 +335,14 @@ events_fill(events_t *e, uint64_t upto)
 		e->covered = pruned < e->published ? pruned : e->published;
 }
 
-/* Whether anything reads the ring between turns: a follower's window, or
- * a run's tail (its streams). Server-Sent Events streams of every run
- * look only when woken, through events_frames or events_news. */
+/* Whether anything reads the ring between turns: a follower's window.
+ * Server-Sent Events streams of every run look only when woken, through
+ * events_frames or events_news; those of one run read its tail, filled
+ * apart (events_tails_fill). */
 static bool
 events_watched(const events_t *e)
 {
-	if (e->n_followers > 0)
-		return true;
-	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
-		if (e->tails[i].run_id != NULL)
-			return true;
-	return false;
+	return e->n_followers > 0;
 }
 
 /* Reads into the ring what was committed while nothing looked, before
@@ -379,6 +386,38 @@ events_match(const Rota__Event *ev, const char *run_id, const char *host)
 	return true;
 }
 
+/* One page of events after `after` from the store, up to upto (a cursor
+ * known committed), as events_each. */
+static int
+events_each_stored(events_t *e, const char *run_id, uint64_t after, uint64_t upto, size_t max,
+                   events_each_fn fn, void *ctx, uint64_t *next)
+{
+	*next = after;
+	/* Retention deleted what follows the cursor: resync, to go on from
+	 * the oldest event kept (*next). */
+	uint64_t pruned = 0;
+	if (store_events_pruned(e->store, &pruned) != 0)
+		return -1;
+	if (after < pruned) {
+		*next = pruned;
+		return 1;
+	}
+	Rota__Event **evs;
+	size_t n;
+	uint32_t want = max < EVENTS_PAGE ? (uint32_t)max : EVENTS_PAGE;
+	if (store_events_read(e->store, after, upto, run_id, want, &evs, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		fn(ctx, evs[i]);
+		*next = evs[i]->cursor;
+	}
+	/* A page not full: nothing of this run is left up to upto. */
+	if (n < want)
+		*next = upto;
+	store_events_free(evs, n);
+	return 0;
+}
+
 int
 events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
             events_each_fn fn, void *ctx, uint64_t *next)
@@ -388,30 +427,7 @@ events_each(events_t *e, const char *run_id, uint64_t after, bool from_store, si
 	if (after < e->covered) {
 		if (!from_store)
 			return 1;
-		/* Retention deleted what follows the cursor: resync, to go on
-		 * from the oldest event kept (*next). */
-		uint64_t pruned = 0;
-		if (store_events_pruned(e->store, &pruned) != 0)
-			return -1;
-		if (after < pruned) {
-			*next = pruned;
-			return 1;
-		}
-		Rota__Event **evs;
-		size_t n;
-		uint32_t want = max < EVENTS_PAGE ? (uint32_t)max : EVENTS_PAGE;
-		if (store_events_read(e->store, after, e->published, run_id, want, &evs, &n) != 0)
-			return -1;
-		for (size_t i = 0; i < n; i++) {
-			fn(ctx, evs[i]);
-			*next = evs[i]->cursor;
-		}
-		/* A page not full: nothing of this run is left up to what is
-		 * published. */
-		if (n < want)
-			*next = e->published;
-		store_events_free(evs, n);
-		return 0;
+		return events_each_stored(e, run_id, after, e->published, max, fn, ctx, next);
 	}
 	size_t sent = 0;
 	for (size_t i = events_find(e, after); i < e->count && sent < max; i++) {
@@ -444,31 +460,34 @@ events_frame_one(void *ctx, const Rota__Event *ev)
 	sharedbuf_drop(&frame);
 }
 
-/* A stream behind the ring: pages of EVENTS_STORE_PAGE events from the
- * store until about max bytes, each frame made for this stream alone. By
+/* A stream behind what memory holds from `below` on (the ring, or its
+ * run's tail): pages of EVENTS_STORE_PAGE events from the store, up to
+ * upto, until about max bytes, each frame made for this stream alone. By
  * bytes, not by count: an output chunk can be 100 KiB. */
 #define EVENTS_STORE_PAGE 16
 static int
-events_frames_stored(events_t *e, const char *run_id, uint64_t after, size_t max,
-                     events_frame_fn fn, void *ctx, uint64_t *next)
+events_frames_stored(events_t *e, const char *run_id, uint64_t after, uint64_t below, uint64_t upto,
+                     size_t max, events_frame_fn fn, void *ctx, uint64_t *next, size_t *bytes)
 {
 	events_frame_ctx_t fc = {fn, ctx, 0, 0};
 	*next = after;
-	while (fc.bytes < max && *next < e->covered) {
+	int rc = 0;
+	while (fc.bytes < max && *next < below) {
 		uint64_t from = *next;
 		fc.count = 0;
-		int rc = events_each(e, run_id, from, true, EVENTS_STORE_PAGE, events_frame_one,
-		                     &fc, next);
+		rc = events_each_stored(e, run_id, from, upto, EVENTS_STORE_PAGE, events_frame_one,
+		                        &fc, next);
 		if (rc != 0 || fc.count < EVENTS_STORE_PAGE || *next <= from)
-			return rc;
+			break;
 	}
-	return 0;
+	*bytes = fc.bytes;
+	return rc;
 }
 
 /* A stream within its run's tail: its frames after `after`. */
 static void
-events_frames_tail(events_t *e, const events_tail_t *t, uint64_t after, size_t max,
-                   events_frame_fn fn, void *ctx, uint64_t *next)
+events_frames_tail(const events_tail_t *t, uint64_t after, size_t max, events_frame_fn fn,
+                   void *ctx, uint64_t *next)
 {
 	*next = after;
 	size_t bytes = 0, i = events_tail_find(t, after);
@@ -478,30 +497,44 @@ events_frames_tail(events_t *e, const events_tail_t *t, uint64_t after, size_t m
 		bytes += frame->len;
 		*next = events_tail_cursor(t, i);
 	}
-	/* Every event of the run up to what is published is in the tail. */
+	/* Every event of the run up to the tail's upto is in it. */
 	if (i == t->count)
-		*next = e->published > after ? e->published : after;
+		*next = t->upto > after ? t->upto : after;
 }
 
 int
 events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
               events_frame_fn fn, void *ctx, uint64_t *next)
 {
-	events_catch_up(e);
+	/* The tail first: a stream of one run reads memory its run's rows
+	 * filled, and the ring is read in only when something reads it. */
 	const events_tail_t *t = events_tail_want(e, run_id, !from_store);
 	if (t != NULL && after >= t->from) {
-		events_frames_tail(e, t, after, max, fn, ctx, next);
+		events_frames_tail(t, after, max, fn, ctx, next);
 		return 0;
 	}
+	/* A stream of the run from before its tail (connecting, or coming
+	 * back): the store by run up to where the tail starts, then the tail;
+	 * 100 of them connecting need not read every run's events in. */
+	size_t bytes = 0;
+	if (t != NULL && from_store) {
+		int rc = events_frames_stored(e, run_id, after, t->from, t->from, max, fn, ctx,
+		                              next, &bytes);
+		if (rc == 0 && *next >= t->from && bytes < max)
+			events_frames_tail(t, *next, max - bytes, fn, ctx, next);
+		return rc;
+	}
+	events_catch_up(e);
 	if (after < e->covered) {
 		if (!from_store) {
 			*next = after;
 			return 1;
 		}
-		return events_frames_stored(e, run_id, after, max, fn, ctx, next);
+		return events_frames_stored(e, run_id, after, e->covered, e->published, max, fn,
+		                            ctx, next, &bytes);
 	}
 	*next = after;
-	size_t bytes = 0, i = events_find(e, after);
+	size_t i = events_find(e, after);
 	for (; i < e->count && bytes < max; i++) {
 		const Rota__Event *ev = events_at(e, i);
 		if (events_match(ev, run_id, NULL)) {
@@ -519,16 +552,16 @@ events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, 
 bool
 events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next)
 {
-	events_catch_up(e);
 	*next = after;
 	/* A quiet run's tail is kept while its streams wait for news. */
 	const events_tail_t *t = events_tail_want(e, run_id, false);
 	if (t != NULL && after >= t->from) {
 		if (t->count > 0 && events_tail_cursor(t, t->count - 1) > after)
 			return true;
-		*next = e->published > after ? e->published : after;
+		*next = t->upto > after ? t->upto : after;
 		return false;
 	}
+	events_catch_up(e);
 	if (after < e->covered)
 		return true;
 	for (size_t i = events_find(e, after); i < e->count; i++) {
@@ -543,8 +576,8 @@ events_news(events_t *e, const char *run_id, uint64_t after, uint64_t *next)
 uint64_t
 events_run_last(events_t *e, const char *run_id)
 {
-	events_catch_up(e);
-	/* Asked while its streams wait: a quiet run's tail is kept. */
+	/* Asked while its streams wait: a quiet run's tail is kept. Memory
+	 * only: the tail read its run's rows after the commit. */
 	const events_tail_t *t = events_tail_want(e, run_id, false);
 	if (t == NULL)
 		return 0;
@@ -685,10 +718,11 @@ void
 events_committed(events_t *e, sendq_t *q, bool wrote, int64_t now_ms)
 {
 	/* The turn's events are read back only when something reads the ring
-	 * before the next turn: with no follower and no tail, only the last
-	 * cursor is read (one statement, not the rows: 6 a run, joined, about
-	 * a tenth of the loop's instructions in the throughput scenario), and
-	 * the rows are read when something first looks (events_catch_up). */
+	 * before the next turn: with no follower window, only the last cursor
+	 * is read (one statement, not the rows: 6 a run, joined, about a tenth
+	 * of the loop's instructions in the throughput scenario), and the rows
+	 * are read when something first looks (events_catch_up); each
+	 * followed run's tail then reads its own run's rows. */
 	if (wrote && events_watched(e)) {
 		events_fill(e, (uint64_t)INT64_MAX);
 		if (e->committed < e->published)
@@ -701,6 +735,8 @@ events_committed(events_t *e, sendq_t *q, bool wrote, int64_t now_ms)
 			events_fill(e, (uint64_t)INT64_MAX); /* as before: read what is there */
 	} else if (events_watched(e))
 		events_catch_up(e);
+	if (wrote)
+		events_tails_fill(e);
 	/* A tail no stream read for a while: its streams are gone. */
 	for (size_t i = 0; i < EVENTS_TAILS_MAX; i++)
 		if (e->tails[i].run_id != NULL &&

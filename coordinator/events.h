@@ -6,10 +6,11 @@
  *
  * After each commit the loop calls events_committed: the rows committed
  * since the last call are read into a bounded ring (the newest
- * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES; when no follower and
- * no run's tail reads the ring, only the last committed cursor is read
- * then, and the rows up to it at the first look at the ring, which holds
- * then what it would have held), and every follower on
+ * EVENTS_RING_MAX events, at most EVENTS_RING_BYTES; when no follower's
+ * window reads the ring, only the last committed cursor is read then, and
+ * the rows up to it at the first look at the ring, which holds then what
+ * it would have held; a followed run's tail reads its own run's rows), and
+ * every follower on
  * the operator socket gets what it waits for. A follower asks for one
  * window at a time (FollowRequest: after a cursor, at most a limit); the
  * window's events are pushed as Event envelopes and a FollowResponse closes
@@ -116,7 +117,9 @@ int events_each(events_t *e, const char *run_id, uint64_t after, bool from_store
  * bytes again, JSON-escaped); one read from the store is made for the
  * call. A live stream of one run (from_store false) reads its run's tail
  * (events_tail.h, opened then), and so does any stream of the run whose
- * cursor the tail covers. Returns and *next as events_each. */
+ * cursor the tail covers; one behind its run's tail, catching up, reads
+ * the store by run up to where the tail starts, then the tail, without
+ * the ring. Returns and *next as events_each. */
 typedef void (*events_frame_fn)(void *ctx, sharedbuf_t *frame);
 int events_frames(events_t *e, const char *run_id, uint64_t after, bool from_store, size_t max,
                   events_frame_fn fn, void *ctx, uint64_t *next);

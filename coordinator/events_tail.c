@@ -11,7 +11,7 @@ events_tail_open(events_tail_t *t, const char *run_id, uint64_t from)
 {
 	memset(t, 0, sizeof(*t));
 	t->run_id = xstrdup(run_id);
-	t->from = from;
+	t->from = t->upto = from;
 }
 
 static void

@@ -8,8 +8,9 @@
  * its own run wrote more than the tail holds since the stream's cursor.
  *
  * Internal to events.c: a tail is opened when a stream of a run first
- * asks, given every event of that run committed after, and dropped when no
- * stream asked for a while or when another run needs the slot. */
+ * asks, seeded from the ring, then given its run's rows after each commit
+ * (by the store's index on run), and dropped when no stream asked for a
+ * while or when another run needs the slot. */
 #ifndef ROTA_EVENTS_TAIL_H
 #define ROTA_EVENTS_TAIL_H
 
@@ -21,9 +22,10 @@
 
 typedef struct {
 	char *run_id; /* owned; NULL: the slot is free */
-	/* every event of the run after this cursor, up to the cursor
-	 * published, is in the tail */
-	uint64_t from;
+	/* every event of the run after from, up to upto, is in the tail:
+	 * filled by its run's rows after each commit (events.c), not from
+	 * the ring, which is then read only when something looks at it */
+	uint64_t from, upto;
 	uint64_t *cursors;    /* owned: cap slots, a ring from head */
 	sharedbuf_t **frames; /* owned: one hold each, the same slots */
 	size_t head, count, cap;
@@ -31,7 +33,8 @@ typedef struct {
 	int64_t asked_ms; /* the last time a stream read it */
 } events_tail_t;
 
-/* Opens the free slot t for run_id, covering every event after from. */
+/* Opens the free slot t for run_id, covering every event after from (up
+ * to from: the caller adds what follows and raises upto). */
 void events_tail_open(events_tail_t *t, const char *run_id, uint64_t from);
 /* Frees what t holds; the slot is free again. */
 void events_tail_clear(events_tail_t *t);

@@ -407,6 +407,80 @@ test_a_run_stream_outlives_the_ring(void **state)
 	sendq_destroy(&q);
 }
 
+/* A followed run's stream costs each commit its own run's rows: with its
+ * tail open and no window on the operator socket, a turn of other runs'
+ * events is not read back into the ring (the cursor and the run's rows by
+ * its index, two statements, not a page per 256 events of every run:
+ * beside a busy fleet that was a tenth of the loop). The ring reads them at
+ * its first look, and the stream misses none of its run's. */
+static void
+test_a_followed_run_reads_its_own_rows(void **state)
+{
+	fixture_store_t *f = *state;
+	sendq_t *q = sendq_new();
+	add_run(f->store, "r0"); /* before the ring: its cursors start after */
+	assert_int_equal(store_commit(f->store), 0);
+	uint64_t start;
+	events_t *e = events_at(f->store, &start);
+	add_run(f->store, "r1");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	frames_t a = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 1);
+	uint64_t live = next;
+	drop_frames(&a);
+	uint64_t r1_last = events_run_last(e, "r1");
+
+	add_run(f->store, "r2");
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r2", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 1, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+	uint64_t before = store_statements(f->store);
+	events_committed(e, q, true, 0);
+	assert_int_equal(store_statements(f->store) - before, 2);
+
+	/* The stream's wake and read look at memory only. */
+	before = store_statements(f->store);
+	assert_true(events_run_last(e, "r1") > r1_last);
+	assert_true(events_news(e, "r1", live, &next));
+	assert_int_equal(events_frames(e, "r1", live, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(store_statements(f->store) - before, 0);
+	assert_int_equal(a.n, 1);
+	char want[64];
+	snprintf(want, sizeof(want), "id: %llu\nevent: run\n", (unsigned long long)r1_last + 1002);
+	assert_memory_equal(a.frames[0]->data, want, strlen(want));
+	drop_frames(&a);
+	assert_false(events_news(e, "r1", next, &next));
+
+	/* A stream of the run connecting from before its tail: the run's
+	 * older events from the store by run, up to where the tail starts,
+	 * then the tail; the ring is not read in for it. */
+	uint64_t live_next = next;
+	before = store_statements(f->store);
+	next = 0;
+	for (int i = 0; i < 3 && next != live_next; i++)
+		assert_int_equal(events_frames(e, "r1", next, true, 65536, keep_frame, &a, &next),
+		                 0);
+	assert_true(store_statements(f->store) - before <= 2);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(next, live_next);
+	drop_frames(&a);
+
+	/* The ring, at its first look: every event, in order. */
+	assert_int_equal(next, events_cursor(e));
+	assert_int_equal(events_ring_count(e), 1003);
+	seen_t seen = {0};
+	assert_int_equal(events_each(e, NULL, next - 2, false, 64, collect, &seen, &next), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.cursors[1], r1_last + 1002);
+	events_destroy(&e);
+	sendq_destroy(&q);
+}
+
 /* A run's newest event in memory, what a wake asks once per run followed:
  * none known before a live stream of the run asked (its tail opened); then
  * changed by the run's events only, not by other runs'. */
@@ -527,6 +601,8 @@ main(void)
 	                                    fixture_store_setup_test, fixture_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_run_last, fixture_store_setup_test,
 	                                    fixture_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_followed_run_reads_its_own_rows,
+	                                    fixture_store_setup_test, fixture_store_teardown),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
