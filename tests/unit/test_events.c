@@ -327,6 +327,22 @@ test_frames_shared_and_news(void **state)
  * ring: its run's events are kept apart (a tail, bounded by 4 times the ring's
  * bytes), so it is not cut with a resync and sent back to the store. Past
  * the tail's bytes it is behind, as before. */
+/* Run r1 added and committed, its one event read by a stream from start:
+ * the cursor after it. */
+static uint64_t
+r1_committed(fixture_store_t *f, events_t *e, sendq_t *q, uint64_t start)
+{
+	add_run(f->store, "r1");
+	assert_int_equal(store_commit(f->store), 0);
+	events_committed(e, q, true, 0);
+	frames_t a = {0};
+	uint64_t next = 0;
+	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
+	assert_int_equal(a.n, 1);
+	drop_frames(&a);
+	return next;
+}
+
 static void
 test_a_run_stream_outlives_the_ring(void **state)
 {
@@ -336,15 +352,9 @@ test_a_run_stream_outlives_the_ring(void **state)
 	events_t *e = events_new_bounded(f->store, 4, 1 << 20, &error);
 	assert_non_null(e);
 	uint64_t start = events_cursor(e);
-	add_run(f->store, "r1");
-	assert_int_equal(store_commit(f->store), 0);
-	events_committed(e, q, true, 0);
+	uint64_t live = r1_committed(f, e, q, start);
 	frames_t a = {0};
 	uint64_t next = 0;
-	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
-	assert_int_equal(a.n, 1);
-	uint64_t live = next;
-	drop_frames(&a);
 
 	/* r2's 10 events fill the ring of 4 twice over; then one of r1. */
 	add_run(f->store, "r2");
@@ -422,15 +432,9 @@ test_a_followed_run_reads_its_own_rows(void **state)
 	assert_int_equal(store_commit(f->store), 0);
 	uint64_t start;
 	events_t *e = events_at(f->store, &start);
-	add_run(f->store, "r1");
-	assert_int_equal(store_commit(f->store), 0);
-	events_committed(e, q, true, 0);
+	uint64_t live = r1_committed(f, e, q, start);
 	frames_t a = {0};
 	uint64_t next = 0;
-	assert_int_equal(events_frames(e, "r1", start, false, 65536, keep_frame, &a, &next), 0);
-	assert_int_equal(a.n, 1);
-	uint64_t live = next;
-	drop_frames(&a);
 	uint64_t r1_last = events_run_last(e, "r1");
 
 	add_run(f->store, "r2");

@@ -44,25 +44,36 @@ push_ping(sendq_t *q, void *sock, const char *peer)
 	sendq_push(q, sock, (const uint8_t *)peer, strlen(peer), &env);
 }
 
+/* A ROUTER that refuses to drop silently, and a DEALER named peer
+ * connected to it over endpoint that has said hello (the router knows a
+ * peer once it has said something). hwm > 0: both queues that small. */
+static void
+pair_open(void *ctx, const char *endpoint, const char *peer, int hwm, void **router, void **dealer)
+{
+	*router = zmq_socket(ctx, ZMQ_ROUTER);
+	*dealer = zmq_socket(ctx, ZMQ_DEALER);
+	int one = 1;
+	assert_int_equal(zmq_setsockopt(*router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)), 0);
+	if (hwm > 0) {
+		assert_int_equal(zmq_setsockopt(*router, ZMQ_SNDHWM, &hwm, sizeof(hwm)), 0);
+		assert_int_equal(zmq_setsockopt(*dealer, ZMQ_RCVHWM, &hwm, sizeof(hwm)), 0);
+	}
+	assert_int_equal(zmq_setsockopt(*dealer, ZMQ_ROUTING_ID, peer, strlen(peer)), 0);
+	assert_int_equal(zmq_bind(*router, endpoint), 0);
+	assert_int_equal(zmq_connect(*dealer, endpoint), 0);
+	assert_int_equal(zmq_send(*dealer, "hi", 2, 0), 2);
+	char id[16], body[16];
+	assert_true(zmq_recv(*router, id, sizeof(id), 0) > 0);
+	assert_true(zmq_recv(*router, body, sizeof(body), 0) > 0);
+}
+
 static void
 test_a_message_that_cannot_go_is_told(void **state)
 {
 	(void)state;
 	void *ctx = zmq_ctx_new();
-	void *router = zmq_socket(ctx, ZMQ_ROUTER);
-	void *dealer = zmq_socket(ctx, ZMQ_DEALER);
-	int one = 1, hwm = 4;
-	assert_int_equal(zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)), 0);
-	assert_int_equal(zmq_setsockopt(router, ZMQ_SNDHWM, &hwm, sizeof(hwm)), 0);
-	assert_int_equal(zmq_setsockopt(dealer, ZMQ_RCVHWM, &hwm, sizeof(hwm)), 0);
-	assert_int_equal(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "slow", 4), 0);
-	assert_int_equal(zmq_bind(router, "inproc://sendq"), 0);
-	assert_int_equal(zmq_connect(dealer, "inproc://sendq"), 0);
-	/* The router knows the peer once it has said something. */
-	assert_int_equal(zmq_send(dealer, "hi", 2, 0), 2);
-	char id[16], body[16];
-	assert_true(zmq_recv(router, id, sizeof(id), 0) > 0);
-	assert_true(zmq_recv(router, body, sizeof(body), 0) > 0);
+	void *router, *dealer;
+	pair_open(ctx, "inproc://sendq", "slow", 4, &router, &dealer);
 
 	sendq_t *q = sendq_new();
 	fails_t f = {0};
@@ -118,17 +129,9 @@ test_the_first_turn_goes_alone(void **state)
 {
 	(void)state;
 	void *ctx = zmq_ctx_new();
-	void *router = zmq_socket(ctx, ZMQ_ROUTER);
-	void *dealer = zmq_socket(ctx, ZMQ_DEALER);
-	int one = 1;
-	assert_int_equal(zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)), 0);
-	assert_int_equal(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "peer", 4), 0);
-	assert_int_equal(zmq_bind(router, "inproc://sendq3"), 0);
-	assert_int_equal(zmq_connect(dealer, "inproc://sendq3"), 0);
-	assert_int_equal(zmq_send(dealer, "hi", 2, 0), 2);
-	char id[16], body[64];
-	assert_true(zmq_recv(router, id, sizeof(id), 0) > 0);
-	assert_true(zmq_recv(router, body, sizeof(body), 0) > 0);
+	void *router, *dealer;
+	pair_open(ctx, "inproc://sendq3", "peer", 0, &router, &dealer);
+	char body[64];
 	sendq_t *q = sendq_new();
 	sendq_stats_t stats = {0};
 	sendq_flush(q, &stats); /* a turn that queued nothing */
