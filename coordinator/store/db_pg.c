@@ -119,8 +119,8 @@ pst(db_stmt_t *st)
 
 /* ---- errors ---- */
 
-void
-db_pg_ok(db_pg_t *d)
+static void
+pg_ok(db_pg_t *d)
 {
 	free(d->errmsg);
 	d->errmsg = NULL;
@@ -362,7 +362,7 @@ pg_prepare(db_t *db, const char *sql)
 		pg_stmt_free(st);
 		return NULL;
 	}
-	db_pg_ok(d);
+	pg_ok(d);
 	st->next = d->stmts;
 	if (d->stmts)
 		d->stmts->prev = st;
@@ -530,7 +530,7 @@ pg_step(db_stmt_t *stmt)
 		return DB_ERROR;
 	if (st->deferred)
 		return DB_DONE;
-	db_pg_ok(d);
+	pg_ok(d);
 	/* The previous row's decoded blobs go with it. */
 	for (int c = 0; c < PQnfields(st->res); c++) {
 		free(st->decoded[c].data);
@@ -653,8 +653,8 @@ pg_error_class(db_t *db)
 
 /* Runs a command without parameters; the result, or NULL after noting the
  * failure. */
-PGresult *
-db_pg_command(db_pg_t *d, const char *sql)
+static PGresult *
+pg_command(db_pg_t *d, const char *sql)
 {
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		db_pg_fail(d, NULL, "the connection to the database is lost");
@@ -671,7 +671,7 @@ db_pg_command(db_pg_t *d, const char *sql)
 		PQclear(res);
 		return NULL;
 	}
-	db_pg_ok(d);
+	pg_ok(d);
 	return res;
 }
 
@@ -680,7 +680,7 @@ pg_exec(db_t *db, const char *sql)
 {
 	if (db_pg_tx_ready(pg(db)) != 0)
 		return DB_ERROR;
-	PGresult *res = db_pg_command(pg(db), sql);
+	PGresult *res = pg_command(pg(db), sql);
 	if (res == NULL)
 		return DB_ERROR;
 	db_pg_note_changes(res, &pg(db)->changes);
@@ -703,7 +703,7 @@ pg_reconnect(db_t *db)
 		db_pg_fail(d, NULL, "cannot reconnect to the database");
 		return -1;
 	}
-	db_pg_ok(d);
+	pg_ok(d);
 	return 0;
 }
 

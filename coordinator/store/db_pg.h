@@ -127,19 +127,15 @@ typedef struct {
 	uint64_t inflight_early; /* read by another call than the finish */
 } db_pg_t;
 
-/* The connection's error: cleared, from a result (res may be NULL: libpq's
+/* The connection's error: from a result (res may be NULL: libpq's
  * message, else fallback), of rota's own making, or from a drain that
  * failed (naming the statement). */
-void db_pg_ok(db_pg_t *d);
 void db_pg_fail(db_pg_t *d, const PGresult *res, const char *fallback);
 void db_pg_fail_with(db_pg_t *d, db_error_class_t cls, const char *msg);
 void db_pg_fail_pipe(db_pg_t *d);
 /* Reads a COMMIT in flight, then the answers of the writes sent and left;
  * a failure among the writes becomes the connection's error and -1. */
 int db_pg_settle(db_pg_t *d);
-/* Runs a command without parameters: its result (caller clears), or NULL
- * after noting the failure. */
-PGresult *db_pg_command(db_pg_t *d, const char *sql);
 
 /* Transactions (db_pg_tx.c), db_engine.h's operations. */
 bool db_pg_in_transaction(db_t *db);
