@@ -736,14 +736,14 @@ coordinator_run(coordinator_t *c)
 			coordinator_heartbeat(c, drained);
 			next_heartbeat = now + c->svc->options.heartbeat_ms;
 		}
-		if (now >= next_tick && coordinator_commit_settle(c) != 0) {
+		if (now >= next_tick) {
 			/* The timers' work may commit on its own (the alert
 			 * inbox): the turn in flight is settled first. */
-			coordinator_resync(c);
-			turnstats_begin(&c->turn);
-			continue;
-		}
-		if (now >= next_tick) {
+			if (coordinator_commit_settle(c) != 0) {
+				coordinator_resync(c);
+				turnstats_begin(&c->turn);
+				continue;
+			}
 			/* Only the leader acts on runs, slots and escalations. */
 			if (leads && c->store_lost == NULL)
 				dispatcher_tick(c->svc->dispatcher, now);
