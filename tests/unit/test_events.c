@@ -327,6 +327,20 @@ test_frames_shared_and_news(void **state)
  * ring: its run's events are kept apart (a tail, bounded by 4 times the ring's
  * bytes), so it is not cut with a resync and sent back to the store. Past
  * the tail's bytes it is behind, as before. */
+/* Run r2 added with n updates of its own, then one of r1 (r1_started),
+ * committed: another run's events around a followed run's one. */
+static void
+r2_then_r1(fixture_store_t *f, int n, int64_t r1_started)
+{
+	add_run(f->store, "r2");
+	for (int i = 0; i < n; i++)
+		assert_int_equal(
+		    store_run_update(f->store, "r2", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
+	assert_int_equal(
+	    store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, r1_started, 0), 0);
+	assert_int_equal(store_commit(f->store), 0);
+}
+
 /* Run r1 added and committed, its one event read by a stream from start:
  * the cursor after it. */
 static uint64_t
@@ -357,12 +371,7 @@ test_a_run_stream_outlives_the_ring(void **state)
 	uint64_t next = 0;
 
 	/* r2's 10 events fill the ring of 4 twice over; then one of r1. */
-	add_run(f->store, "r2");
-	for (int i = 0; i < 9; i++)
-		assert_int_equal(
-		    store_run_update(f->store, "r2", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
-	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 5, 0), 0);
-	assert_int_equal(store_commit(f->store), 0);
+	r2_then_r1(f, 9, 5);
 	events_committed(e, q, true, 0);
 	assert_true(events_news(e, "r1", live, &next));
 	assert_int_equal(events_frames(e, "r1", live, false, 65536, keep_frame, &a, &next), 0);
@@ -437,12 +446,7 @@ test_a_followed_run_reads_its_own_rows(void **state)
 	uint64_t next = 0;
 	uint64_t r1_last = events_run_last(e, "r1");
 
-	add_run(f->store, "r2");
-	for (int i = 0; i < 1000; i++)
-		assert_int_equal(
-		    store_run_update(f->store, "r2", ROTA__RUN_STATUS__RUN_RUNNING, i, 0), 0);
-	assert_int_equal(store_run_update(f->store, "r1", ROTA__RUN_STATUS__RUN_RUNNING, 1, 0), 0);
-	assert_int_equal(store_commit(f->store), 0);
+	r2_then_r1(f, 1000, 1);
 	uint64_t before = store_statements(f->store);
 	events_committed(e, q, true, 0);
 	assert_int_equal(store_statements(f->store) - before, 2);
