@@ -35,6 +35,17 @@
 #define DB_PG_KEEPALIVES_INTERVAL_S "2"
 #define DB_PG_KEEPALIVES_COUNT "3"
 #define DB_PG_TCP_USER_TIMEOUT_MS "10000"
+/* The planner's cost of a page read at random, for this connection: a
+ * cached page's (PostgreSQL's docs suggest a lower value than its default
+ * of 4, a disk's, when the data is mostly in memory; the store's writes
+ * touch the newest runs and steps, which are). At 4, a turn's batched
+ * update of a few hundred rows on a table of tens of thousands of rows
+ * was planned as a hash join over a scan of the whole table, every turn:
+ * 30-40 rows read a run and a sixth of the server's CPU under the
+ * throughput benchmark (docs/benchmarks.md, "Batched updates by key").
+ * A URL's own options (a search_path, say) go after these, so a
+ * random_page_cost it sets is the one that holds. */
+#define DB_PG_SESSION_OPTIONS "-c random_page_cost=1.1"
 
 /* db_pg.h */
 char *
@@ -85,6 +96,17 @@ pg_url_has_password(const char *target)
 
 /* True when libpq's reading of the target sets a password (a form the
  * scan above does not know, such as a percent-encoded key). */
+/* The session's options: the store's, then the URL's own (a new string
+ * the caller frees). */
+static char *
+pg_conninfo_options(const PQconninfoOption *opts)
+{
+	for (const PQconninfoOption *o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val != NULL && o->val[0] != '\0')
+			return xasprintf("%s %s", DB_PG_SESSION_OPTIONS, o->val);
+	return xstrdup(DB_PG_SESSION_OPTIONS);
+}
+
 static bool
 pg_conninfo_has_password(const PQconninfoOption *opts)
 {
@@ -177,9 +199,11 @@ db_pg_connect(const db_options_t *o, char **error)
 		return NULL;
 	}
 	bool has_password = pg_conninfo_has_password(parsed);
+	char *options = pg_conninfo_options(parsed); /* owned */
 	PQconninfoFree(parsed);
 	if (has_password) {
 		*error = xasprintf(refused, bare, shown);
+		free(options);
 		free(shown);
 		return NULL;
 	}
@@ -190,12 +214,13 @@ db_pg_connect(const db_options_t *o, char **error)
 			char *why = *error;
 			*error = xasprintf("%s: %s", shown, why);
 			free(why);
+			free(options);
 			free(shown);
 			return NULL;
 		}
 	}
 	/* Keywords before dbname are defaults the URL may override; the
-	 * password after it. */
+	 * options (the URL's among them) and the password after it. */
 	const char *keys[] = {"application_name",
 	                      "connect_timeout",
 	                      "keepalives_idle",
@@ -203,6 +228,7 @@ db_pg_connect(const db_options_t *o, char **error)
 	                      "keepalives_count",
 	                      "tcp_user_timeout",
 	                      "dbname",
+	                      "options",
 	                      password ? "password" : NULL,
 	                      NULL};
 	const char *values[] = {"rota-coordinator",
@@ -212,9 +238,11 @@ db_pg_connect(const db_options_t *o, char **error)
 	                        DB_PG_KEEPALIVES_COUNT,
 	                        DB_PG_TCP_USER_TIMEOUT_MS,
 	                        o->target,
+	                        options,
 	                        password,
 	                        NULL};
 	PGconn *conn = PQconnectdbParams(keys, values, 1);
+	free(options);
 	if (password != NULL) {
 		explicit_bzero(password, strlen(password));
 		free(password);

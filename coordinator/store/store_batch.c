@@ -594,7 +594,7 @@ store_arr_bind(db_stmt_t *st, int i, strbuf_t *a)
 	*a = (strbuf_t){0};
 }
 
-static const char store_batch_pg_runs[] =
+const char store_batch_pg_runs[] =
     "UPDATE runs SET status = COALESCE(v.status, runs.status),"
     " started_ms = COALESCE(v.started_ms, runs.started_ms),"
     " ended_ms = COALESCE(v.ended_ms, runs.ended_ms),"
@@ -605,7 +605,7 @@ static const char store_batch_pg_runs[] =
     " CAST($4 AS BIGINT[]), CAST($5 AS BIGINT[]), CAST($6 AS BIGINT[]), CAST($7 AS TEXT[]))"
     " AS v (id, status, started_ms, ended_ms, hosts_ok, hosts_failed, reason)"
     " WHERE runs.id = v.id";
-static const char store_batch_pg_steps[] =
+const char store_batch_pg_steps[] =
     "UPDATE step_runs SET status = v.status, exit_code = v.exit_code, signal = v.signal,"
     " started_ms = v.started_ms, ended_ms = v.ended_ms, detail = v.detail,"
     " dispatched = CASE WHEN v.sent = 2 THEN 1 ELSE step_runs.dispatched END"

@@ -3,7 +3,8 @@
  * the other rooms' tables (store_incidents.c, store_outbox.c,
  * store_audit.c). Nothing outside coordinator/store/ includes it: other
  * rooms see only store.h, so the database (SQLite or PostgreSQL, behind
- * db.h) stays behind the store's functions.
+ * db.h) stays behind the store's functions. The store's own unit tests
+ * may, for what only its internals show (a statement's plan).
  *
  * Must never: be included from another room. */
 #ifndef ROTA_STORE_INT_H
@@ -262,6 +263,11 @@ void store_arr_int(strbuf_t *a, bool set, int64_t v);
 void store_arr_text(strbuf_t *a, const char *v);
 void store_arr_text_n(strbuf_t *a, const char *v, size_t len);
 void store_arr_bind(db_stmt_t *st, int i, strbuf_t *a);
+/* The turn's held updates of runs (7 columns, the first the run's id) and
+ * of step runs (8, the first the row's id), as PostgreSQL runs them (its
+ * schema test explains their plans). */
+extern const char store_batch_pg_runs[];
+extern const char store_batch_pg_steps[];
 
 /* ---- the turn's new rows, held on PostgreSQL (store_adds.c) ----
  * A run's, a step run's (its id given) and an audit row's INSERT, held to

@@ -856,7 +856,7 @@ pg_batch_update_replanned(void **state)
 }
 
 /* The connection says who it is (application_name, unless the URL names
- * another), and the URL's TLS settings reach libpq untouched: sslmode=
+ * another), costs pages as cached ones, keeps the URL's own options, and the URL's TLS settings reach libpq untouched: sslmode=
  * verify-full against a server without TLS, or without a trusted
  * certificate, is refused for that reason. */
 static void
@@ -868,6 +868,12 @@ pg_connection_settings(void **state)
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_column_text(st, 0), "rota-coordinator");
 	db_finalize(st);
+	/* Pages cost the planner as cached ones (db_pg_conn.c), unless the
+	 * URL's own options say otherwise; those still hold beside it. */
+	st = prepare_ok(db, "SELECT current_setting('random_page_cost')");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "1.1");
+	db_finalize(st);
 
 	char *named = xasprintf("%s&application_name=rota-test", f->url);
 	char *error = NULL;
@@ -876,6 +882,16 @@ pg_connection_settings(void **state)
 	st = prepare_ok(other, "SELECT current_setting('application_name')");
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_column_text(st, 0), "rota-test");
+	db_finalize(st);
+	db_close(&other);
+	free(named);
+	named = xasprintf("%s&options=-crandom_page_cost%%3D2%%20-cwork_mem%%3D8MB", f->url);
+	other = pg_open_url(named, &error);
+	assert_non_null(other);
+	st = prepare_ok(other, "SELECT current_setting('random_page_cost') || ' '"
+	                       " || current_setting('work_mem')");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "2 8MB");
 	db_finalize(st);
 	db_close(&other);
 	free(named);
