@@ -856,8 +856,9 @@ pg_batch_update_replanned(void **state)
 }
 
 /* The connection says who it is (application_name, unless the URL names
- * another), costs pages as cached ones, keeps the URL's own options, and the URL's TLS settings reach libpq untouched: sslmode=
- * verify-full against a server without TLS, or without a trusted
+ * another), costs a page read as a cached one's (db_pg_conn.c) beside the
+ * URL's own options, and the URL's TLS settings reach libpq untouched:
+ * sslmode=verify-full against a server without TLS, or without a trusted
  * certificate, is refused for that reason. */
 static void
 pg_connection_settings(void **state)

@@ -275,8 +275,9 @@ test_batch_updates_use_keys(void **state)
 	fixture_store_pg_t *f = need_server(state);
 	store_destroy(&(store_t *){fixture_store_plain(f->url)});
 	db_t *db = fixture_store_db(f->url);
-	assert_int_equal(db_exec(db, "INSERT INTO runs (id, runbook, status, created_ms)"
-	                             " SELECT 'r' || g, 'b', 1, g FROM generate_series(1, 60000) g"),
+	assert_int_equal(db_exec(db,
+	                         "INSERT INTO runs (id, runbook, status, created_ms)"
+	                         " SELECT 'r' || g, 'b', 1, g FROM generate_series(1, 60000) g"),
 	                 0);
 	assert_int_equal(db_exec(db, "INSERT INTO step_runs (id, run_id, step_id, host, attempt,"
 	                             " position, status) SELECT g, 'r' || g, 's', 'h', 1, 0, 0"
