@@ -90,6 +90,12 @@ coordinator_commit_turn(coordinator_t *c, bool overlap)
 {
 	store_t *s = c->svc->store;
 	dispatcher_end_turn(c->svc->dispatcher);
+	/* This turn's writes go to the server behind the COMMIT in flight,
+	 * which it takes up next, while the loop waits for that COMMIT; its
+	 * own COMMIT is sent only once the one before has succeeded (a
+	 * failed one rolls this turn back, store_commit_finish). */
+	if (store_commit_inflight(s))
+		(void)store_send_held(s); /* a failure fails the turn: below */
 	/* The turn before first: its answers go before this one's. */
 	if (coordinator_commit_settle(c) != 0)
 		return -1;

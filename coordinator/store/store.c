@@ -313,11 +313,18 @@ store_commit_finish(store_t *s)
 }
 
 int
+store_send_held(store_t *s)
+{
+	if (!s->in_tx || s->failed)
+		return s->failed ? -1 : 0;
+	return store_batch_flush(s, STORE_BATCH_ADDS | STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
+}
+
+int
 store_commit_start(store_t *s)
 {
 	/* What the turn held back is written first, inside it. */
-	if (s->in_tx && !s->failed)
-		store_batch_flush(s, STORE_BATCH_ADDS | STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
+	store_send_held(s);
 	store_batch_clear(s->batch);
 	store_adds_clear(s->adds);
 	store_maint_forget(s); /* read again next turn */

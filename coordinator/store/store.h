@@ -95,6 +95,12 @@ int store_commit(store_t *s);
 int store_commit_start(store_t *s);
 int store_commit_finish(store_t *s);
 bool store_commit_inflight(const store_t *s);
+/* Writes what the turn held back now, inside its transaction, without
+ * committing: on PostgreSQL the statements are sent and left, so with the
+ * turn before still committing the server takes them up right after its
+ * COMMIT instead of waiting for this turn's end. 0, or -1 with the turn
+ * failed (store_commit_start then refuses it). */
+int store_send_held(store_t *s);
 /* The descriptor that becomes readable when the COMMIT in flight is
  * answered; -1 on SQLite. */
 int store_socket(store_t *s);

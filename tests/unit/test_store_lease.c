@@ -21,6 +21,7 @@
 #include "fixture_pg.h"
 #include "store/db.h"
 #include "store/store.h"
+#include "store/store_audit.h"
 #include "xalloc.h"
 
 typedef struct {
@@ -306,6 +307,78 @@ test_pg_fenced_in_flight(void **state)
 	store_destroy(&b);
 }
 
+/* Audit rows by actor, read on a connection of the test's own. */
+static int64_t
+audit_by(const char *target, const char *actor)
+{
+	db_t *db = fixture_store_db(target);
+	db_stmt_t *st = db_prepare(db, "SELECT COUNT(*) FROM audit WHERE actor = ?");
+	assert_non_null(st);
+	db_bind_text(st, 1, actor);
+	assert_int_equal(db_step(st), DB_ROW);
+	int64_t n = db_column_int64(st, 0);
+	db_finalize(st);
+	db_close(&db);
+	return n;
+}
+
+/* A held write (an audit row: PostgreSQL holds a turn's audit rows for
+ * one INSERT at its end) of the turn: action. */
+static void
+hold_audit(store_t *s, const char *actor)
+{
+	store_audit_entry_t e = {.at_ms = 1,
+	                         .actor = actor,
+	                         .role = "admin",
+	                         .action = "test",
+	                         .target = "t",
+	                         .outcome = "ok",
+	                         .detail = "",
+	                         .peer = "",
+	                         .key = ""};
+	assert_int_equal(store_audit_insert(s, &e, 256), 0);
+}
+
+/* The next turn's held writes go to the server while the turn before is
+ * still committing (store_send_held: the server takes them up right after
+ * that COMMIT). They commit with their own turn; when the COMMIT before
+ * them fails (here: fenced, the epoch moved on), they are rolled back with
+ * it and nothing of theirs is seen. */
+static void
+test_pg_held_sent_in_flight(void **state)
+{
+	fixture_t *f = need_pg(state);
+	store_t *a = fixture_store_plain(f->target);
+	uint64_t ea = 0;
+	assert_int_equal(store_lease_take(a, &lease_a, &ea), 1);
+	assert_int_equal(store_worker_upsert(a, "first", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit_start(a), 0);
+	assert_int_equal(store_worker_upsert(a, "second", "host", "", "1", "connected", 1), 0);
+	hold_audit(a, "held-ok");
+	uint64_t sent = store_statements(a);
+	assert_int_equal(store_send_held(a), 0);
+	assert_true(store_statements(a) > sent); /* sent now, not at the turn's end */
+	assert_int_equal(store_commit_finish(a), 0);
+	assert_int_equal(store_commit_start(a), 0);
+	assert_int_equal(store_commit_finish(a), 0);
+	assert_int_equal(audit_by(f->target, "held-ok"), 1);
+
+	db_t *other = fixture_store_db(f->target);
+	assert_int_equal(db_exec(other, "UPDATE leader SET epoch = epoch + 1 WHERE id = 1"), 0);
+	db_close(&other);
+	assert_int_equal(store_worker_upsert(a, "stale", "host", "", "1", "connected", 1), 0);
+	assert_int_equal(store_commit_start(a), 0);
+	assert_int_equal(store_worker_upsert(a, "later", "host", "", "1", "connected", 1), 0);
+	hold_audit(a, "held-lost");
+	assert_int_equal(store_send_held(a), 0);
+	assert_int_equal(store_commit_finish(a), -1);
+	assert_true(store_deposed(a));
+	assert_false(store_in_transaction(a));
+	assert_int_equal(store_commit_start(a), 0); /* nothing left to commit */
+	assert_int_equal(audit_by(f->target, "held-lost"), 0);
+	store_destroy(&a);
+}
+
 /* A follower's write transaction never commits; a leader that gives the
  * lease up lets the other in at once; a raised epoch moves the fence. */
 static void
@@ -343,6 +416,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_pg_follower_release_raise, setup_pg, teardown),
 	    cmocka_unit_test_setup_teardown(test_pg_commit_in_flight, setup_pg, teardown),
 	    cmocka_unit_test_setup_teardown(test_pg_fenced_in_flight, setup_pg, teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_held_sent_in_flight, setup_pg, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
