@@ -222,6 +222,8 @@ usage_print(FILE *out)
 	      out);
 }
 
+static void usage_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void
 usage_verror(const char *fmt, va_list ap)
 {
