@@ -36,8 +36,10 @@
 #
 # console (console_runs_page_ms and its deep and filtered pages) seeds
 # BENCH_CONSOLE_RUNS (100000) runs by SQL, a few seconds; sse
-# (sse_100_followers) runs the throughput scenario three times and two
-# 10 MB runs on their own, with BENCH_SECONDS=10 about two minutes.
+# (sse_100_followers) runs the throughput scenario once alone, then
+# BENCH_SSE_PAIRS (3) pairs of BENCH_SSE_WINDOW (10) s windows beside a
+# 10 MB run, without and with 100 followers, alternating, then two 10 MB
+# runs on their own: about three minutes.
 # BENCH_PG_FLEET (1000): the simulated workers (and submits in flight) of
 # throughput_pg. BENCH_KEEP=1 keeps the data directory and logs.
 #
@@ -71,6 +73,10 @@ BACKUP_MB=${BENCH_BACKUP_MB:-128}
 # that 1000 simulated workers miss their heartbeats.
 PG_FLEET=${BENCH_PG_FLEET:-1000}
 SEARCH_MB=${BENCH_SEARCH_MB:-64}
+# sse: the length of the two windows sse_100_followers compares (the 10 MB
+# run writes for about 10 s) and how many of each it takes, alternating.
+SSE_WINDOW=${BENCH_SSE_WINDOW:-10}
+SSE_PAIRS=${BENCH_SSE_PAIRS:-3}
 # One rota-fleetsim holds 2 fds per worker: stay well inside the fd limit.
 SIM_PER_PROCESS=5000
 CLK_TCK=$(getconf CLK_TCK)
@@ -546,61 +552,91 @@ if want sse; then
 	cpu_s() { awk -v t="$1" -v h="$CLK_TCK" 'BEGIN {printf "%.2f", t / h}'; }
 	per_k() { awk -v t="$1" -v h="$CLK_TCK" -v n="$2" 'BEGIN {printf "%.1f", (n > 0 ? 1e6 * t / h / n : 0)}'; }
 
-	# Three streams in turn: alone; beside the 10 MB run without a
-	# follower (what the run itself costs the stream); beside another such
-	# run with the 100 followers.
+	# The stream alone, one window of BENCH_SECONDS; then the two windows
+	# the figure compares, each as long as the 10 MB run writes
+	# (SSE_WINDOW): beside such a run without a follower (what the run
+	# itself costs the stream), and beside another with its 100
+	# followers. They are taken SSE_PAIRS times, alternating A B B A A B,
+	# and summed: one after the other, a VM's drift between two windows
+	# was larger than the followers' cost (docs/benchmarks.md, "Idle
+	# figures at the default window"), and a window longer than the run
+	# measured mostly the stream without it.
 	cpu0=$(cpu_ticks "$CPID")
 	n0=$(ended)
 	read -r rate0 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
 		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (alone) failed"
 	cpu1=$(cpu_ticks "$CPID")
 	n1=$(ended)
-	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
-		die "submit bench-10mb failed"
-	read -r rate_run _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
-		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (beside the run) failed"
-	sse_run_end "$run"
-	cpu1r=$(cpu_ticks "$CPID")
-	n1r=$(ended)
-	run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
-		die "submit bench-10mb failed"
-	sse_follow 100 "$run"
-	read -r rate1 _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
-		"$SECONDS_THROUGHPUT" 1000) || die "throughput stream (with followers) failed"
-	sse_run_end "$run"
-	cpu2=$(cpu_ticks "$CPID")
-	n2=$(ended)
-	sleep 2 # the followers catch up with the run's last events
-	sse_follow_end
+	# sse_window FOLLOWERS: one window beside a new 10 MB run (followed by
+	# FOLLOWERS SSE clients, none when 0); adds its rate, CPU and runs
+	# ended to the totals of its kind.
+	sum_rate=(0 0) sum_cpu=(0 0) sum_runs=(0 0) sse_bytes=0 sse_resyncs=0 sse_streams=0 sse_client=0
+	sse_window() {
+		local k=$(($1 > 0 ? 1 : 0)) c0 e0 rate run
+		run=$(ROTA_COORDINATOR=$API "$BIN/rota" submit bench-10mb --target w1 | head -n 1) ||
+			die "submit bench-10mb failed"
+		if [ "$1" -gt 0 ]; then
+			sse_follow "$1" "$run"
+		fi
+		c0=$(cpu_ticks "$CPID")
+		e0=$(ended)
+		read -r rate _ < <("$BIN/rota-bench" stream "$API" "$DB" bench-noop sim- 1000 3 \
+			"$SSE_WINDOW" 1000) || die "throughput stream (beside a 10 MB run, $1 followers) failed"
+		sse_run_end "$run"
+		sum_cpu[k]=$((sum_cpu[k] + $(cpu_ticks "$CPID") - c0))
+		sum_runs[k]=$((sum_runs[k] + $(ended) - e0))
+		sum_rate[k]=$((sum_rate[k] + rate))
+		if [ "$1" -gt 0 ]; then
+			sleep 2 # the followers catch up with the run's last events
+			sse_follow_end
+			sse_bytes=$((sse_bytes + SSE_COUNTS[0]))
+			sse_resyncs=$((sse_resyncs + SSE_COUNTS[2]))
+			sse_streams=$((sse_streams + SSE_COUNTS[3]))
+			sse_client=$(awk -v a="$sse_client" -v b="${SSE_COUNTS[4]}" 'BEGIN {print a + b}')
+		fi
+		echo "  window beside a 10 MB run, $1 followers: $rate results/s" >&2
+	}
+	for p in $(seq "$SSE_PAIRS"); do
+		if [ $((p % 2)) -eq 1 ]; then
+			sse_window 0
+			sse_window 100
+		else
+			sse_window 100
+			sse_window 0
+		fi
+	done
+	rate_run=$((sum_rate[0] / SSE_PAIRS))
+	rate1=$((sum_rate[1] / SSE_PAIRS))
 	lost() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (a > 0 ? 100 * (a - b) / a : 0)}'; }
 	figure throughput_alone "$rate0" results/s
 	figure throughput_beside_10mb_run "$rate_run" results/s
 	figure throughput_with_100_sse "$rate1" results/s
-	# The followers' cost: the stream beside the 10 MB run with its 100
-	# followers against the same stream beside such a run without them
-	# (the run itself, its worker's shell pipeline and its recording, is
-	# not the followers'; docs/decisions.md, "What sse_100_followers
-	# measures"). Then the stream's loss to the run and its followers
-	# together.
+	# The followers' cost: the streams beside the 10 MB runs with their
+	# 100 followers against the same streams beside such runs without
+	# them (the run itself, its worker's shell pipeline and its
+	# recording, is not the followers'; docs/decisions.md, "What
+	# sse_100_followers measures"). Then the stream's loss to the run
+	# and its followers together.
 	figure sse_100_followers "$(lost "$rate_run" "$rate1")" "%"
 	figure sse_100_followers_and_run "$(lost "$rate0" "$rate1")" "%"
-	figure sse_100_followers_mib "$(awk -v n="${SSE_COUNTS[0]}" 'BEGIN {printf "%.0f", n / 1048576}')" MiB
+	figure sse_100_followers_mib "$(awk -v n="$sse_bytes" -v p="$SSE_PAIRS" 'BEGIN {printf "%.0f", n / p / 1048576}')" MiB
 	figure sse_100_followers_rss "$(rss_mib "$CPID")" MiB
 	# Streams cut because their follower fell behind the ring (each comes
-	# back and catches up from the store), and streams opened in all.
-	figure sse_100_followers_resyncs "${SSE_COUNTS[2]}" streams
-	figure sse_100_followers_streams "${SSE_COUNTS[3]}" streams
-	# What the 100 followers cost the cores themselves (one process).
-	figure sse_100_followers_client_cpu_s "${SSE_COUNTS[4]}" s
-	# The coordinator's CPU (user + system) over each stream (until its
-	# 10 MB run ended, for the last two), and per 1000 runs ended in it:
-	# steadier than the rates on a shared machine.
+	# back and catches up from the store), and streams opened in all (a
+	# window's, on average).
+	figure sse_100_followers_resyncs "$((sse_resyncs / SSE_PAIRS))" streams
+	figure sse_100_followers_streams "$((sse_streams / SSE_PAIRS))" streams
+	# What the 100 followers cost the cores themselves (one process, a window).
+	figure sse_100_followers_client_cpu_s "$(awk -v a="$sse_client" -v p="$SSE_PAIRS" 'BEGIN {printf "%.2f", a / p}')" s
+	# The coordinator's CPU (user + system) over each kind of window
+	# (until its 10 MB run ended; a window's, on average), and per 1000
+	# runs ended in them: steadier than the rates on a shared machine.
 	figure throughput_alone_cpu_s "$(cpu_s $((cpu1 - cpu0)))" s
-	figure throughput_beside_10mb_run_cpu_s "$(cpu_s $((cpu1r - cpu1)))" s
-	figure throughput_with_100_sse_cpu_s "$(cpu_s $((cpu2 - cpu1r)))" s
+	figure throughput_beside_10mb_run_cpu_s "$(cpu_s $((sum_cpu[0] / SSE_PAIRS)))" s
+	figure throughput_with_100_sse_cpu_s "$(cpu_s $((sum_cpu[1] / SSE_PAIRS)))" s
 	figure throughput_alone_cpu_ms_per_1000 "$(per_k $((cpu1 - cpu0)) $((n1 - n0)))" ms
-	figure throughput_beside_10mb_run_cpu_ms_per_1000 "$(per_k $((cpu1r - cpu1)) $((n1r - n1)))" ms
-	figure throughput_with_100_sse_cpu_ms_per_1000 "$(per_k $((cpu2 - cpu1r)) $((n2 - n1r)))" ms
+	figure throughput_beside_10mb_run_cpu_ms_per_1000 "$(per_k "${sum_cpu[0]}" "${sum_runs[0]}")" ms
+	figure throughput_with_100_sse_cpu_ms_per_1000 "$(per_k "${sum_cpu[1]}" "${sum_runs[1]}")" ms
 	# The cost of serving the followers alone, without the throughput
 	# stream beside it: the coordinator's CPU over the 10 MB run with no
 	# follower, then over the same run followed by 100 (each until the run
