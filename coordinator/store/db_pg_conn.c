@@ -41,7 +41,7 @@
  * touch the newest runs and steps, which are). At 4, a turn's batched
  * update of a few hundred rows on a table of tens of thousands of rows
  * was planned as a hash join over a scan of the whole table, every turn:
- * 30-40 rows read a run and a sixth of the server's CPU under the
+ * about 40 rows read a run and a sixth of the server's CPU under the
  * throughput benchmark (docs/benchmarks.md, "Batched updates by key").
  * A URL's own options (a search_path, say) go after these, so a
  * random_page_cost it sets is the one that holds. */
@@ -94,8 +94,6 @@ pg_url_has_password(const char *target)
 	return false;
 }
 
-/* True when libpq's reading of the target sets a password (a form the
- * scan above does not know, such as a percent-encoded key). */
 /* The session's options: the store's, then the URL's own (a new string
  * the caller frees). */
 static char *
@@ -107,6 +105,8 @@ pg_conninfo_options(const PQconninfoOption *opts)
 	return xstrdup(DB_PG_SESSION_OPTIONS);
 }
 
+/* True when libpq's reading of the target sets a password (a form the
+ * scan above does not know, such as a percent-encoded key). */
 static bool
 pg_conninfo_has_password(const PQconninfoOption *opts)
 {

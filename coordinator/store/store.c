@@ -323,8 +323,9 @@ store_send_held(store_t *s)
 int
 store_commit_start(store_t *s)
 {
-	/* What the turn held back is written first, inside it. */
-	store_send_held(s);
+	/* What the turn held back is written first, inside it (a failure
+	 * marks the turn failed: below). */
+	(void)store_send_held(s);
 	store_batch_clear(s->batch);
 	store_adds_clear(s->adds);
 	store_maint_forget(s); /* read again next turn */
