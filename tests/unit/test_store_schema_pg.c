@@ -226,8 +226,9 @@ test_concurrent_first_open(void **state)
 	}
 }
 
-/* The plan of statement sql (its EXPLAIN) for a turn of ROWS rows on a
- * table of 20,000: the values bound as the store binds them, arrays. */
+/* The plan of statement sql (its EXPLAIN) for a turn of PLAN_ROWS rows,
+ * every 150th of the table's: the values bound as the store binds them,
+ * one array a column. */
 #define PLAN_ROWS 400
 static char *
 plan_of(db_t *db, const char *sql, int columns, bool text_id)
