@@ -318,8 +318,9 @@ test_every_error_at_once(void **state)
 	    "3:17: channel a: the url must start with http:// or https://",
 	    "4:8: unknown channel type 'email' (expected slack, pagerduty or webhook)",
 	    "7:47: after: 'soon' is not a duration (like 30s, 15m, 4h, 1d)",
-	    "8:11: unknown key 'retries' in outbox (expected give_up_after, backoff, "
-	    "max_backoff, timeout)",
+	    /* One element, cut in two (the parentheses say so to clang). */
+	    ("8:11: unknown key 'retries' in outbox (expected give_up_after, backoff, "
+	     "max_backoff, timeout)"),
 	};
 	char expect[2048] = "";
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {

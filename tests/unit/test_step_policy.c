@@ -370,7 +370,7 @@ test_env(void **state)
 
 	char **env = step_policy_env(&cfg, &d, &u);
 	const char *want[] = {
-	    "PATH=" AGENT_STEP_PATH,
+	    ("PATH=" AGENT_STEP_PATH),
 	    "HOME=/home/alice",
 	    "USER=alice",
 	    "LOGNAME=alice",
