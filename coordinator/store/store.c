@@ -315,8 +315,10 @@ store_commit_finish(store_t *s)
 int
 store_send_held(store_t *s)
 {
-	if (!s->in_tx || s->failed)
-		return s->failed ? -1 : 0;
+	if (s->failed)
+		return -1;
+	if (!s->in_tx)
+		return 0;
 	return store_batch_flush(s, STORE_BATCH_ADDS | STORE_BATCH_ROWS | STORE_BATCH_EVENTS);
 }
 
