@@ -322,8 +322,8 @@ audit_by(const char *target, const char *actor)
 	return n;
 }
 
-/* A held write (an audit row: PostgreSQL holds a turn's audit rows for
- * one INSERT at its end) of the turn: action. */
+/* A held write of the turn by actor: an audit row (PostgreSQL holds a
+ * turn's audit rows for one INSERT at its end). */
 static void
 hold_audit(store_t *s, const char *actor)
 {

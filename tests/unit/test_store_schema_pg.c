@@ -265,8 +265,9 @@ plan_of(db_t *db, const char *sql, int columns, bool text_id)
 }
 
 /* A turn's batched updates of runs and step_runs (store_batch.c) look
- * their rows up by primary key whatever the server's costs: with
- * PostgreSQL's default random_page_cost a turn of a few hundred rows on a
+ * their rows up by primary key on the store's connection, which sets its
+ * own page cost (db_pg_conn.c): with PostgreSQL's default
+ * random_page_cost a turn of a few hundred rows on a
  * table of tens of thousands was planned as a hash join over a scan of the
  * whole table, every turn, a sixth of the server's CPU under the
  * throughput benchmark (docs/benchmarks.md, "Batched updates by key"). */
